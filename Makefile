@@ -1,0 +1,27 @@
+# Top-level driver for the CMake build.  See README.md.
+BUILD ?= build
+JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all build run test bench clean
+
+all: build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The main job.  Until the netmem CLI exists it runs the memory-core benchmarks.
+run: bench
+
+# Every test, optimized and under ASan+UBSan, in one ctest run (one summary).
+test: build
+	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
+
+bench: build
+	@set -e; for b in $(BUILD)/bench/bench_*; do "$$b"; done
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NETMEM_WIRE_H
+#define NETMEM_WIRE_H
+
+/*
+ * Wires: the PHY under the virtual NIC.  A wire moves whole Ethernet frames
+ * (no FCS) between two endpoints.  Implementations sit behind struct
+ * nm_wire_ops, one per file (src/nic/wire_shm.c, src/nic/wire_tap.c); the
+ * NIC never branches on which one it has.
+ *
+ * Frames may carry offload metadata in the virtio-net header's terms
+ * (struct nm_wire_meta): a transmitted frame larger than the MTU with a GSO
+ * type is segmented by whoever can (the kernel behind a TAP), a received one
+ * may be a GSO super-frame of up to 64 KiB (like LRO).
+ *
+ * Threading: one endpoint is driven by one thread (its stack's), except
+ * that the two endpoints of an shm wire may live in different threads or
+ * processes.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NM_WIRE_MAX_FRAME	65550	/* 64 KiB GSO frame + Ethernet/VLAN header */
+
+/* Offload metadata, the virtio_net_hdr fields we use. */
+#define NM_WIRE_F_NEEDS_CSUM	0x01	/* checksum at csum_start+csum_offset still to fill */
+#define NM_WIRE_F_DATA_VALID	0x02	/* checksums already verified */
+
+enum nm_wire_gso {
+	NM_WIRE_GSO_NONE = 0,
+	NM_WIRE_GSO_TCPV4 = 1,
+	NM_WIRE_GSO_UDP = 3,		/* UFO, never produced by us */
+	NM_WIRE_GSO_TCPV6 = 4,
+	NM_WIRE_GSO_UDP_L4 = 5,		/* USO */
+};
+
+struct nm_wire_meta {
+	uint8_t flags;			/* NM_WIRE_F_* */
+	uint8_t gso_type;		/* enum nm_wire_gso */
+	uint16_t hdr_len;		/* Ethernet + IP + L4 header bytes */
+	uint16_t gso_size;		/* L4 payload bytes per segment */
+	uint16_t csum_start;
+	uint16_t csum_offset;
+};
+
+struct nm_wire_stats {
+	uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes;
+	uint64_t tx_dropped;		/* ring full, peer gone */
+	uint64_t rx_truncated;		/* frame longer than the buffers given */
+	/* injected faults (shm) */
+	uint64_t inj_lost, inj_dup, inj_reordered, inj_corrupted, inj_delayed, inj_rate_dropped;
+};
+
+struct nm_wire;
+
+struct nm_wire_ops {
+	const char *kind;
+	/* Send one frame gathered from iov.  -EAGAIN if the wire cannot take
+	 * it now (full), -EMSGSIZE if too large, -ENOTCONN without a peer. */
+	int (*xmit)(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		    const struct nm_wire_meta *meta);
+	/* Optional zero-copy receive: a read-only view of the next frame,
+	 * valid until consume().  -EAGAIN if none.  Wires without it
+	 * (TAP) leave it NULL and the NIC uses recv(). */
+	int (*peek)(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
+		    struct nm_wire_meta *meta);
+	int (*consume)(struct nm_wire *w);
+	/* Copy the next frame into iov (scatter), consuming it.  Returns the
+	 * frame's length, which is more than the iov holds if it was
+	 * truncated (counted); -EAGAIN if there is none. */
+	int (*recv)(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		    struct nm_wire_meta *meta);
+	/* An fd that polls readable when frames may be waiting (-1: poll
+	 * by calling recv/peek). */
+	int (*get_fd)(struct nm_wire *w);
+	int (*get_stats)(struct nm_wire *w, struct nm_wire_stats *st);
+	void (*destroy)(struct nm_wire *w);
+};
+
+/* Every wire starts with this. */
+struct nm_wire {
+	const struct nm_wire_ops *ops;
+	char name[32];
+	uint32_t mtu;			/* largest frame payload (L3) it carries */
+	bool gso;			/* carries GSO super-frames both ways */
+};
+
+/* Dispatch helpers, validating arguments. */
+int nm_wire_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		 const struct nm_wire_meta *meta);
+int nm_wire_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		 struct nm_wire_meta *meta);
+int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
+		 struct nm_wire_meta *meta);
+int nm_wire_consume(struct nm_wire *w);
+int nm_wire_get_fd(struct nm_wire *w);
+int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st);
+void nm_wire_destroy(struct nm_wire *w);
+
+/* ---- shm: two endpoints over shared memory ----------------------------- */
+
+/* Fault injection per direction, deterministic from seed.  Rates are
+ * probabilities in [0, 1]. */
+struct nm_wire_faults {
+	uint64_t seed;
+	double loss, dup, reorder, corrupt;
+	double delay;			/* probability a frame is held back ... */
+	uint32_t delay_frames;		/* ... until this many later frames passed */
+	uint64_t rate_bps;		/* 0: unlimited; else frames beyond it are dropped */
+};
+
+struct nm_wire_shm_params {
+	uint32_t ring_entries;		/* per direction, power of two; 0: 1024 */
+	uint32_t arena_bytes;		/* per direction; 0: 16 MiB */
+	uint32_t mtu;			/* 0: 1500; up to 65535 - 14 with gso */
+	bool gso;			/* allow 64 KiB super-frames */
+	struct nm_wire_faults faults[2];	/* [0]: a->b, [1]: b->a */
+};
+
+/* Both endpoints in this process. */
+int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
+		     struct nm_wire **b);
+/* Across processes: the creator listens under name (an abstract unix
+ * socket "netmem-shm-<name>"), the other side connects and receives the
+ * memfd.  -EADDRINUSE if the name is taken, -ECONNREFUSED if no creator
+ * (connect), -ETIMEDOUT after timeout_ms waiting for the peer (create). */
+int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p,
+		       int timeout_ms, struct nm_wire **out);
+int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out);
+
+/* ---- tap: a Linux TAP device ------------------------------------------- */
+
+struct nm_wire_tap_params {
+	const char *ifname;		/* create, or attach if it exists */
+	uint32_t mtu;			/* 0: 1500 */
+	bool offloads;			/* vnet header + csum/TSO4/TSO6 (+USO) */
+	/* kernel side configuration (rtnetlink), optional */
+	const char *host_addr;		/* "198.18.0.1/24" or "2001:2::1/64"; NULL: none */
+	const char *host_addr6;
+	bool up;			/* set the link up */
+};
+
+int nm_wire_tap_open(const struct nm_wire_tap_params *p, struct nm_wire **out);
+/* The kernel's ifindex of the TAP device. */
+int nm_wire_tap_ifindex(struct nm_wire *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NETMEM_WIRE_H */

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NM_MEM_INTERNAL_H
+#define NM_MEM_INTERNAL_H
+
+/*
+ * Internals of the mem/ layer shared between its files (and read by tests).
+ * Upper layers use include/netmem/{mem,pci,dma}.h, plus the few engine hooks
+ * at the end of this file.
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <netmem/dma.h>
+#include <netmem/mem.h>
+#include <netmem/pci.h>
+
+#include "util/range.h"
+
+/* ---- PCI topology (pci.c, p2p.c) --------------------------------------- */
+
+enum nm_pci_kind { NM_PCI_RC = 1, NM_PCI_SWITCH, NM_PCI_EP };
+
+#define NM_PCI_F_HOST_P2P  (1u << 0)	/* RC: host bridge forwards P2P */
+#define NM_PCI_F_ACS_REDIR (1u << 1)	/* switch: ACS redirect set */
+#define NM_PCI_F_NOIOMMU   (1u << 2)	/* endpoint: no IOMMU translation */
+
+#define NM_NAME_MAX 32
+
+struct nm_pci_node {
+	enum nm_pci_kind kind;
+	char name[NM_NAME_MAX];
+	uint32_t flags;			/* NM_PCI_F_* */
+	uint64_t bus_offset;		/* RC: bus address - physical address */
+	struct nm_pci_node *parent;	/* NULL for a root complex */
+	struct nm_device *dev;		/* endpoints only */
+};
+
+/* ---- IOMMU domain (iommu.c) -------------------------------------------- */
+
+/* One piece of a mapping: a run of device addresses backed by one
+ * physically contiguous run of one memory object. */
+struct nm_map_seg {
+	uint64_t dma;			/* device address of the run */
+	uint64_t len;
+	uint64_t phys;
+	struct nm_memobj *obj;		/* holds a reference */
+	uint64_t obj_off;		/* offset of the run in obj */
+};
+
+struct nm_dma_mapping {
+	struct nm_device *dev;
+	enum nm_dma_dir dir;
+	uint64_t len;			/* sum of the phyr lengths */
+	uint32_t nr_vecs;
+	struct nm_dma_vec *vecs;
+	/* segs[0, nr_iova_segs) are IOVA runs sorted by dma, inside the IOVA
+	 * block [iova, iova + iova_len); the rest are P2P bus-address runs,
+	 * sorted by dma (they may overlap another mapping's) */
+	uint32_t nr_segs, nr_iova_segs;
+	struct nm_map_seg *segs;
+	uint64_t iova, iova_len;
+};
+
+struct nm_iommu_domain {
+	pthread_rwlock_t lock;		/* maps: write; engine: read */
+	bool translated;		/* false: dma address = bus address */
+	struct nm_range_alloc iova;	/* free IOVA space */
+	/* mappings with an IOVA block, sorted by iova (never overlapping) */
+	struct nm_dma_mapping **maps;
+	uint32_t nr_maps, cap_maps;
+	/* mappings with P2P runs (usually few: one per binding) */
+	struct nm_dma_mapping **p2p;
+	uint32_t nr_p2p, cap_p2p;
+};
+
+struct nm_device {
+	char name[NM_NAME_MAX];
+	struct nm_topo *topo;
+	struct nm_pci_node *node;
+	uint64_t mem_size;		/* BAR size, 0 if none */
+	uint64_t mem_phys;		/* BAR's physical base */
+	int region;			/* physmap region index, -1 if none */
+	atomic_long refs;		/* objects, mappings, attachments using it */
+	struct nm_iommu_domain dom;
+	/* engine stats: relaxed atomics, any thread */
+	atomic_ullong st_maps, st_unmaps, st_mapped_bytes, st_live;
+	atomic_ullong st_writes, st_write_bytes, st_reads, st_read_bytes;
+	atomic_ullong st_fault_unmapped, st_fault_dir;
+};
+
+struct nm_topo {
+	struct nm_pci_node *nodes;
+	int nr_nodes;
+	struct nm_device **devs;	/* endpoints in text order */
+	int nr_devs;
+};
+
+/* Domain bookkeeping (iommu.c); callers hold dom.lock for writing. */
+int nm_iommu_insert(struct nm_iommu_domain *dom, struct nm_dma_mapping *map);
+void nm_iommu_remove(struct nm_iommu_domain *dom, struct nm_dma_mapping *map);
+/* With dom.lock held (either way): the segment covering addr, with a
+ * mapping whose direction allows the access if there is one.  Returns
+ * NULL if nothing maps addr; *dir_fault says a mapping exists but only for
+ * the other direction. */
+const struct nm_map_seg *nm_iommu_find(const struct nm_iommu_domain *dom, uint64_t addr,
+				       bool device_writes, bool *dir_fault);
+
+/* Device lifetime hooks for pci.c. */
+int nm_device_init(struct nm_device *dev);	/* domain, BAR region */
+void nm_device_fini(struct nm_device *dev);
+static inline void nm_device_ref(struct nm_device *dev)
+{
+	atomic_fetch_add_explicit(&dev->refs, 1, memory_order_relaxed);
+}
+static inline void nm_device_unref(struct nm_device *dev)
+{
+	atomic_fetch_sub_explicit(&dev->refs, 1, memory_order_relaxed);
+}
+
+/* ---- Physical map (physmap.c) ------------------------------------------ */
+
+/* RAM and device regions live high so they never collide with IOVAs. */
+#define NM_PHYS_RAM_BASE	(1ULL << 48)
+#define NM_PHYS_RAM_SIZE	(1ULL << 44)
+#define NM_PHYS_DEV_BASE	(1ULL << 49)
+#define NM_PHYS_DEV_STRIDE	(1ULL << 42)	/* one device BAR slot */
+
+#define NM_IOVA_BASE		(1ULL << 20)
+#define NM_IOVA_END		(1ULL << 47)
+
+/* Reserve / release a BAR region for a device. */
+int nm_physmap_add_device(struct nm_device *dev, uint64_t size, uint64_t *phys);
+int nm_physmap_remove_device(struct nm_device *dev);
+
+/* ---- Memory objects (memobj.c) ----------------------------------------- */
+
+/* One physically contiguous extent of an object. */
+struct nm_extent {
+	uint64_t phys;
+	uint64_t off;			/* offset in the object */
+	uint64_t len;
+};
+
+struct nm_cpu_window {
+	uint64_t off, len;		/* as the caller gave them */
+	unsigned access;
+};
+
+struct nm_memobj {
+	atomic_long refs;
+	enum nm_mem_kind kind;
+	uint64_t size;
+	struct nm_device *dev;		/* device memory: its device */
+	int fd;				/* backing memfd (ours or a dup) */
+	uint64_t fd_off;		/* offset of the object in fd */
+	uint8_t *engine;		/* the DMA engine's private RW mapping */
+	uint8_t *cpu;			/* CPU view: RW for host anon, else PROT_NONE */
+	/* physical placement (physmap.c): the object owns the whole span
+	 * [phys_base, phys_base + size) of its region; extents say which
+	 * object offset each physical run holds (several with NM_MEM_SCATTER) */
+	int region;			/* 0 = RAM, else device BAR slot */
+	uint32_t flags;			/* NM_MEM_* creation flags */
+	uint64_t phys_base;
+	struct nm_extent *ext;		/* sorted by off */
+	uint32_t *ext_by_phys;		/* indices into ext, sorted by phys */
+	uint32_t nr_ext;
+	pthread_mutex_t win_lock;
+	struct nm_cpu_window *win;
+	uint32_t nr_win, cap_win;
+	atomic_long maps;		/* DMA mapping segments referencing it */
+};
+
+/* Any mmap-able fd (a kernel dma-buf, say) as an object of the given kind:
+ * the engine maps [off, off + size) of fd read-write, the CPU view is
+ * PROT_NONE.  fd is dup'ed. */
+int nm_memobj_create_fd(int fd, uint64_t off, uint64_t size, enum nm_mem_kind kind,
+			uint32_t flags, struct nm_memobj **out);
+
+/* Move obj to new physical extents (same region); contents are kept.
+ * -EBUSY while any DMA mapping still references obj. */
+int nm_memobj_relocate(struct nm_memobj *obj);
+
+/* Physical extents are registered in physmap.c for nm_phys_lookup().
+ * nm_physmap_alloc places obj (size, region and flags set) and fills its
+ * extents; nm_physmap_free gives the span back. */
+int nm_physmap_alloc(struct nm_memobj *obj);
+void nm_physmap_free(struct nm_memobj *obj);
+
+/* Hold the map stable while resolving many addresses (dma_map). */
+void nm_physmap_rdlock(void);
+void nm_physmap_unlock(void);
+/* With the read lock held: the object owning phys (no reference taken),
+ * the object offset of phys, and how many bytes from phys on are
+ * contiguous both physically and in the object (to the extent's end). */
+struct nm_memobj *__nm_phys_find(uint64_t phys, uint64_t *off, uint64_t *run);
+/* The bus offset of the root complex above a device region's device, or of
+ * the device itself. */
+uint64_t nm_device_bus_offset(const struct nm_device *dev);
+
+/* ---- Engine hooks ------------------------------------------------------- */
+
+/* The engine's private address of obj + off (the DMA engine's mapping).
+ * Only the DMA engine and exporters that implement CPU access use this. */
+static inline uint8_t *nm_memobj_engine_addr(const struct nm_memobj *obj, uint64_t off)
+{
+	return obj->engine + off;
+}
+
+/*
+ * The engine's view of [addr, addr + len) of dev as iovecs over the engine
+ * mapping, for a wire that moves the bytes itself (readv from a TAP fd
+ * straight into device memory, a gathered writev or shm copy out of it):
+ * that copy is the device's DMA.  Checked and counted like nm_dma_write()
+ * (dev_writes) or nm_dma_read(); returns the number of iovecs used, or
+ * -EFAULT, or -ENOBUFS if more than max are needed.  The caller must keep
+ * the mapping alive while it uses the iovecs (it holds the buffers).
+ */
+struct iovec;
+int nm_dma_engine_iov(struct nm_device *dev, uint64_t addr, size_t len, bool dev_writes,
+		      struct iovec *iov, unsigned max);
+
+#endif /* NM_MEM_INTERNAL_H */

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Memory objects: host anonymous memory, an application's memfd pages,
+ * device memory, or any mmap-able fd (a kernel dma-buf).
+ *
+ * Every object is backed by an fd (our own memfd for anonymous and device
+ * memory) and has two mappings of it:
+ *  - the engine mapping, read-write, private to the DMA engine;
+ *  - the CPU view: read-write for host anonymous memory (its owner uses it),
+ *    PROT_NONE for everything else.  CPU-access windows open pages of the
+ *    view for the duration of the window; outside windows a stray pointer
+ *    into device memory faults (invariant 1 of ARCHITECTURE.md).
+ *
+ * Invariants:
+ *  1. refs counts holders (creator, DMA mapping segments via their
+ *     mapping, importers); the object is freed at zero.
+ *  2. Outside windows every page of a non-anonymous CPU view is PROT_NONE;
+ *     inside, a page is readable if any window covers it and writable if
+ *     any covering window asked for write.
+ *
+ * Workload: creation and windows are control path; nothing here is on the
+ * data path (the engine uses obj->engine directly).
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mem/mem_internal.h"
+#include "util/err.h"
+
+#define NM_MEM_FLAGS_ALL NM_MEM_SCATTER
+/* Largest object: what the RAM region can hold, and what fits the
+ * 32-bit-page-count extent arrays. */
+#define NM_MEMOBJ_MAX (1ULL << 42)
+
+static int memobj_check_size(const char *fn, uint64_t size, uint32_t flags)
+{
+	if (!size || (size & (NM_PAGE_SIZE - 1)))
+		return nm_err(EINVAL, "%s: size %llu is not a nonzero multiple of %llu",
+			      fn, (unsigned long long)size, (unsigned long long)NM_PAGE_SIZE);
+	if (size > NM_MEMOBJ_MAX)
+		return nm_err(E2BIG, "%s: size %llu exceeds %llu", fn,
+			      (unsigned long long)size, (unsigned long long)NM_MEMOBJ_MAX);
+	if (flags & ~NM_MEM_FLAGS_ALL)
+		return nm_err(EINVAL, "%s: unknown flags %#x", fn, flags & ~NM_MEM_FLAGS_ALL);
+	return 0;
+}
+
+static struct nm_memobj *memobj_alloc(enum nm_mem_kind kind, uint64_t size, uint32_t flags)
+{
+	struct nm_memobj *obj = calloc(1, sizeof(*obj));
+
+	if (!obj)
+		return NULL;
+	atomic_init(&obj->refs, 1);
+	atomic_init(&obj->maps, 0);
+	obj->kind = kind;
+	obj->size = size;
+	obj->flags = flags;
+	obj->fd = -1;
+	obj->engine = MAP_FAILED;
+	obj->cpu = MAP_FAILED;
+	pthread_mutex_init(&obj->win_lock, NULL);
+	return obj;
+}
+
+static void memobj_free(struct nm_memobj *obj)
+{
+	nm_physmap_free(obj);
+	if (obj->engine != MAP_FAILED)
+		munmap(obj->engine, obj->size);
+	if (obj->cpu != MAP_FAILED)
+		munmap(obj->cpu, obj->size);
+	if (obj->fd >= 0)
+		close(obj->fd);
+	if (obj->dev)
+		nm_device_unref(obj->dev);
+	pthread_mutex_destroy(&obj->win_lock);
+	free(obj->win);
+	free(obj);
+}
+
+/* Map the backing fd twice (engine RW, CPU view with cpu_prot) and place
+ * the object in the physical map. */
+static int memobj_setup(struct nm_memobj *obj, const char *fn, int cpu_prot)
+{
+	obj->engine = mmap(NULL, obj->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   obj->fd, (off_t)obj->fd_off);
+	if (obj->engine == MAP_FAILED)
+		return nm_err(errno == EACCES ? EACCES : ENOMEM,
+			      "%s: cannot map the memory for the DMA engine: %s", fn,
+			      strerror(errno));
+	obj->cpu = mmap(NULL, obj->size, cpu_prot, MAP_SHARED, obj->fd, (off_t)obj->fd_off);
+	if (obj->cpu == MAP_FAILED)
+		return nm_err(ENOMEM, "%s: cannot reserve the CPU view: %s", fn,
+			      strerror(errno));
+	return nm_physmap_alloc(obj);
+}
+
+static int memobj_new_memfd(struct nm_memobj *obj, const char *name, const char *fn)
+{
+	obj->fd = memfd_create(name, MFD_CLOEXEC);
+	if (obj->fd < 0)
+		return nm_err(errno, "%s: memfd_create: %s", fn, strerror(errno));
+	if (ftruncate(obj->fd, (off_t)obj->size))
+		return nm_err(errno == EFBIG ? E2BIG : ENOMEM, "%s: ftruncate: %s", fn,
+			      strerror(errno));
+	return 0;
+}
+
+int nm_memobj_create_anon(uint64_t size, uint32_t flags, struct nm_memobj **out)
+{
+	struct nm_memobj *obj;
+	int ret;
+
+	if (!out)
+		return nm_err(EINVAL, "memobj_create_anon: NULL output pointer");
+	ret = memobj_check_size("memobj_create_anon", size, flags);
+	if (ret)
+		return ret;
+	obj = memobj_alloc(NM_MEM_HOST_ANON, size, flags);
+	if (!obj)
+		return nm_err(ENOMEM, "memobj_create_anon: out of memory");
+	obj->region = 0;
+	ret = memobj_new_memfd(obj, "nm-anon", "memobj_create_anon");
+	if (!ret)
+		ret = memobj_setup(obj, "memobj_create_anon", PROT_READ | PROT_WRITE);
+	if (ret) {
+		memobj_free(obj);
+		return ret;
+	}
+	*out = obj;
+	return 0;
+}
+
+int nm_memobj_create_device(struct nm_device *dev, uint64_t size, uint32_t flags,
+			    struct nm_memobj **out)
+{
+	struct nm_memobj *obj;
+	int ret;
+
+	if (!dev || !out)
+		return nm_err(EINVAL, "memobj_create_device: NULL argument");
+	if (!dev->mem_size || dev->region <= 0)
+		return nm_err(ENODEV, "memobj_create_device: %s has no device memory", dev->name);
+	ret = memobj_check_size("memobj_create_device", size, flags);
+	if (ret)
+		return ret;
+	if (size > dev->mem_size)
+		return nm_err(ENOMEM, "memobj_create_device: %llu bytes exceed %s's %llu",
+			      (unsigned long long)size, dev->name,
+			      (unsigned long long)dev->mem_size);
+	obj = memobj_alloc(NM_MEM_DEVICE, size, flags);
+	if (!obj)
+		return nm_err(ENOMEM, "memobj_create_device: out of memory");
+	obj->region = dev->region;
+	obj->dev = dev;
+	nm_device_ref(dev);
+	ret = memobj_new_memfd(obj, "nm-devmem", "memobj_create_device");
+	if (!ret)
+		ret = memobj_setup(obj, "memobj_create_device", PROT_NONE);
+	if (ret) {
+		memobj_free(obj);
+		return ret;
+	}
+	*out = obj;
+	return 0;
+}
+
+/* Validate an fd range for the fd-backed kinds. */
+static int memobj_check_fd(const char *fn, int fd, uint64_t off, uint64_t size, bool regular)
+{
+	struct stat st;
+
+	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
+		return nm_err(EBADF, "%s: fd %d is not open", fn, fd);
+	if (off & (NM_PAGE_SIZE - 1))
+		return nm_err(EINVAL, "%s: offset %llu is not page-aligned", fn,
+			      (unsigned long long)off);
+	if (fstat(fd, &st))
+		return nm_err(errno, "%s: fstat: %s", fn, strerror(errno));
+	if (regular && !S_ISREG(st.st_mode))
+		return nm_err(EINVAL, "%s: fd %d is not a regular file", fn, fd);
+	if (regular && (off > (uint64_t)st.st_size || size > (uint64_t)st.st_size - off))
+		return nm_err(EINVAL, "%s: range [%llu, +%llu) is past the file's end (%lld)",
+			      fn, (unsigned long long)off, (unsigned long long)size,
+			      (long long)st.st_size);
+	return 0;
+}
+
+static int memobj_create_from_fd(const char *fn, int fd, uint64_t off, uint64_t size,
+				 enum nm_mem_kind kind, uint32_t flags, bool regular,
+				 struct nm_memobj **out)
+{
+	struct nm_memobj *obj;
+	int ret;
+
+	if (!out)
+		return nm_err(EINVAL, "%s: NULL output pointer", fn);
+	ret = memobj_check_size(fn, size, flags);
+	if (!ret)
+		ret = memobj_check_fd(fn, fd, off, size, regular);
+	if (ret)
+		return ret;
+	obj = memobj_alloc(kind, size, flags);
+	if (!obj)
+		return nm_err(ENOMEM, "%s: out of memory", fn);
+	obj->region = 0;
+	obj->fd_off = off;
+	obj->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (obj->fd < 0)
+		ret = nm_err(errno, "%s: dup: %s", fn, strerror(errno));
+	else
+		ret = memobj_setup(obj, fn, PROT_NONE);
+	if (ret) {
+		memobj_free(obj);
+		return ret;
+	}
+	*out = obj;
+	return 0;
+}
+
+int nm_memobj_create_memfd(int memfd, uint64_t offset, uint64_t size, uint32_t flags,
+			   struct nm_memobj **out)
+{
+	return memobj_create_from_fd("memobj_create_memfd", memfd, offset, size,
+				     NM_MEM_MEMFD, flags, true, out);
+}
+
+int nm_memobj_create_fd(int fd, uint64_t off, uint64_t size, enum nm_mem_kind kind,
+			uint32_t flags, struct nm_memobj **out)
+{
+	if (kind != NM_MEM_MEMFD && kind != NM_MEM_KERNEL_DMABUF)
+		return nm_err(EINVAL, "memobj_create_fd: kind %d cannot be fd-backed", kind);
+	return memobj_create_from_fd("memobj_create_fd", fd, off, size, kind, flags,
+				     kind == NM_MEM_MEMFD, out);
+}
+
+void nm_memobj_get(struct nm_memobj *obj)
+{
+	if (obj)
+		atomic_fetch_add_explicit(&obj->refs, 1, memory_order_relaxed);
+}
+
+void nm_memobj_put(struct nm_memobj *obj)
+{
+	if (obj && atomic_fetch_sub_explicit(&obj->refs, 1, memory_order_acq_rel) == 1)
+		memobj_free(obj);
+}
+
+uint64_t nm_memobj_size(const struct nm_memobj *obj)
+{
+	return obj ? obj->size : 0;
+}
+
+enum nm_mem_kind nm_memobj_kind(const struct nm_memobj *obj)
+{
+	return obj ? obj->kind : 0;
+}
+
+struct nm_device *nm_memobj_device(const struct nm_memobj *obj)
+{
+	return obj ? obj->dev : NULL;
+}
+
+void *nm_memobj_host_addr(const struct nm_memobj *obj)
+{
+	return obj && obj->kind == NM_MEM_HOST_ANON ? obj->cpu : NULL;
+}
+
+static int memobj_check_range(const char *fn, const struct nm_memobj *obj, uint64_t off,
+			      uint64_t len)
+{
+	if (!obj)
+		return nm_err(EINVAL, "%s: NULL object", fn);
+	if (!len)
+		return nm_err(EINVAL, "%s: empty range", fn);
+	if (off >= obj->size || len > obj->size - off)
+		return nm_err(EINVAL, "%s: range [%llu, +%llu) outside the %llu-byte object",
+			      fn, (unsigned long long)off, (unsigned long long)len,
+			      (unsigned long long)obj->size);
+	return 0;
+}
+
+int nm_memobj_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t len,
+		    struct nm_phyr *out, size_t max)
+{
+	uint64_t end = offset + len, last_end = 0;
+	size_t n = 0;
+	int ret;
+
+	ret = memobj_check_range("memobj_phyrs", obj, offset, len);
+	if (ret)
+		return ret;
+	if (max && !out)
+		return nm_err(EINVAL, "memobj_phyrs: NULL array with max %zu", max);
+	nm_physmap_rdlock();
+	/* extents are sorted by offset; find the first one touching offset */
+	uint32_t lo = 0, hi = obj->nr_ext;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (obj->ext[mid].off + obj->ext[mid].len <= offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (uint32_t i = lo; i < obj->nr_ext && obj->ext[i].off < end; i++) {
+		const struct nm_extent *e = &obj->ext[i];
+		uint64_t s = offset > e->off ? offset : e->off;
+		uint64_t t = end < e->off + e->len ? end : e->off + e->len;
+		uint64_t phys = e->phys + (s - e->off);
+
+		/* merge physically contiguous neighbours into one phyr */
+		if (n && last_end == phys) {
+			if (n <= max)
+				out[n - 1].len += t - s;
+		} else {
+			if (n < max)
+				out[n] = (struct nm_phyr){ .addr = phys, .len = t - s };
+			n++;
+		}
+		last_end = phys + (t - s);
+	}
+	nm_physmap_unlock();
+	if (n > (size_t)INT32_MAX)
+		return nm_err(E2BIG, "memobj_phyrs: too many ranges");
+	return (int)n;
+}
+
+/* ---- CPU-access windows ------------------------------------------------ */
+
+static int win_prot(unsigned access)
+{
+	return (access & NM_CPU_WRITE) ? PROT_READ | PROT_WRITE : PROT_READ;
+}
+
+static void win_pages(uint64_t off, uint64_t len, uint64_t *ps, uint64_t *pl)
+{
+	uint64_t s = off & ~(NM_PAGE_SIZE - 1);
+	uint64_t e = (off + len + NM_PAGE_SIZE - 1) & ~(NM_PAGE_SIZE - 1);
+
+	*ps = s;
+	*pl = e - s;
+}
+
+/* Re-apply protections of the open windows over [ps, ps + pl): read-only
+ * ones first, so a writable window overlapping them wins. */
+static void win_reapply(struct nm_memobj *obj, uint64_t ps, uint64_t pl)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < obj->nr_win; i++) {
+			const struct nm_cpu_window *w = &obj->win[i];
+			bool wr = w->access & NM_CPU_WRITE;
+			uint64_t ws, wl, s, e;
+
+			if (wr != (pass == 1))
+				continue;
+			win_pages(w->off, w->len, &ws, &wl);
+			s = ws > ps ? ws : ps;
+			e = ws + wl < ps + pl ? ws + wl : ps + pl;
+			if (s < e)
+				mprotect(obj->cpu + s, e - s, win_prot(w->access));
+		}
+	}
+}
+
+int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
+			unsigned access, void **addr)
+{
+	uint64_t ps, pl;
+	int ret;
+
+	ret = memobj_check_range("memobj_cpu_begin", obj, offset, len);
+	if (ret)
+		return ret;
+	if (!addr)
+		return nm_err(EINVAL, "memobj_cpu_begin: NULL address pointer");
+	if (!access || (access & ~(NM_CPU_READ | NM_CPU_WRITE)))
+		return nm_err(EINVAL, "memobj_cpu_begin: access %#x invalid", access);
+	pthread_mutex_lock(&obj->win_lock);
+	if (obj->nr_win == obj->cap_win) {
+		uint32_t cap = obj->cap_win ? obj->cap_win * 2 : 4;
+		void *p = cap > 65536 ? NULL : realloc(obj->win, cap * sizeof(*obj->win));
+
+		if (!p) {
+			pthread_mutex_unlock(&obj->win_lock);
+			return nm_err(ENOMEM, "memobj_cpu_begin: too many open windows");
+		}
+		obj->win = p;
+		obj->cap_win = cap;
+	}
+	obj->win[obj->nr_win++] = (struct nm_cpu_window){ offset, len, access };
+	if (obj->kind != NM_MEM_HOST_ANON) {
+		win_pages(offset, len, &ps, &pl);
+		win_reapply(obj, ps, pl);
+	}
+	pthread_mutex_unlock(&obj->win_lock);
+	*addr = obj->cpu + offset;
+	return 0;
+}
+
+int nm_memobj_cpu_end(struct nm_memobj *obj, uint64_t offset, uint64_t len)
+{
+	uint64_t ps, pl;
+	uint32_t i;
+
+	if (!obj)
+		return nm_err(EINVAL, "memobj_cpu_end: NULL object");
+	pthread_mutex_lock(&obj->win_lock);
+	for (i = obj->nr_win; i > 0; i--)
+		if (obj->win[i - 1].off == offset && obj->win[i - 1].len == len)
+			break;
+	if (!i) {
+		pthread_mutex_unlock(&obj->win_lock);
+		return nm_err(EINVAL, "memobj_cpu_end: no open window at [%llu, +%llu)",
+			      (unsigned long long)offset, (unsigned long long)len);
+	}
+	obj->win[i - 1] = obj->win[--obj->nr_win];
+	if (obj->kind != NM_MEM_HOST_ANON) {
+		win_pages(offset, len, &ps, &pl);
+		mprotect(obj->cpu + ps, pl, PROT_NONE);
+		win_reapply(obj, ps, pl);
+	}
+	pthread_mutex_unlock(&obj->win_lock);
+	return 0;
+}

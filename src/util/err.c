@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-thread last-error message (nm_last_error()).
+ *
+ * Errors are rare, so formatting cost does not matter; what matters is that
+ * the message is per thread (a stack thread and a control thread fail
+ * independently) and never allocates.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/err.h"
+
+#define NM_ERR_MSG_MAX 256
+
+/* Messages longer than the buffer are cut; that is intended. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+static __thread char nm_errmsg[NM_ERR_MSG_MAX];
+
+const char *nm_last_error(void)
+{
+	return nm_errmsg;
+}
+
+void nm_clear_error(void)
+{
+	nm_errmsg[0] = '\0';
+}
+
+int nm_err(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(nm_errmsg, sizeof(nm_errmsg), fmt, ap);
+	va_end(ap);
+	return err > 0 ? -err : err;
+}
+
+int nm_err_wrap(int neg_err, const char *fmt, ...)
+{
+	char prefix[NM_ERR_MSG_MAX], inner[NM_ERR_MSG_MAX];
+	va_list ap;
+
+	memcpy(inner, nm_errmsg, sizeof(inner));
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	if (inner[0])
+		snprintf(nm_errmsg, sizeof(nm_errmsg), "%s: %s", prefix, inner);
+	else
+		snprintf(nm_errmsg, sizeof(nm_errmsg), "%s: %s", prefix, strerror(-neg_err));
+	return neg_err < 0 ? neg_err : -neg_err;
+}

@@ -1,0 +1,85 @@
+/* Device memory is PROT_NONE outside CPU-access windows: a stray read by
+ * code holding a stale pointer faults, while the DMA engine and an open
+ * window see the bytes. */
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "t_util.h"
+#include <netmem/dma.h>
+#include <netmem/pci.h>
+
+/* Read *p in a child; return the signal that killed it (0 if none). */
+static int stray_read(const volatile char *p)
+{
+	pid_t pid = fork();
+	int status;
+
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		char c = *p;
+		_exit(c == 0x7f ? 3 : 2);
+	}
+	T_ASSERT(waitpid(pid, &status, 0) == pid);
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+int main(void)
+{
+	struct nm_topo *topo;
+	struct nm_device *nic, *gpu;
+	struct nm_memobj *d;
+	struct nm_dma_mapping *m;
+	struct nm_phyr p;
+	char *w, *w2;
+
+	T_OK(nm_topo_create_default(&topo));
+	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_memobj_create_device(gpu, 16 * NM_PAGE_SIZE, 0, &d));
+
+	/* the application writes through a window */
+	T_OK(nm_memobj_cpu_begin(d, 100, 5000, NM_CPU_READ | NM_CPU_WRITE, (void **)&w));
+	memset(w, 0x7f, 5000);
+	T_EQ(stray_read(w), 0);			/* inside the window: readable */
+	T_OK(nm_memobj_cpu_end(d, 100, 5000));
+	T_EQ(stray_read(w), SIGSEGV);		/* stale pointer faults */
+	T_EQ(stray_read(w + 4900), SIGSEGV);
+
+	/* the engine still reaches it */
+	T_EQ(nm_memobj_phyrs(d, 0, 16 * NM_PAGE_SIZE, &p, 1), 1);
+	T_OK(nm_dma_map(nic, &p, 1, NM_DMA_BIDIRECTIONAL, 0, &m));
+	uint64_t base = nm_dma_mapping_vecs(m, NULL)[0].addr;
+	char got[16];
+	T_OK(nm_dma_read(nic, base + 100, got, sizeof(got)));
+	T_EQ(got[0], 0x7f);
+	T_OK(nm_dma_write(nic, base + 8 * NM_PAGE_SIZE, "devmem", 6));
+
+	/* overlapping windows: closing one keeps the other's pages open */
+	T_OK(nm_memobj_cpu_begin(d, 8 * NM_PAGE_SIZE, 10, NM_CPU_READ, (void **)&w));
+	T_OK(nm_memobj_cpu_begin(d, 8 * NM_PAGE_SIZE, NM_PAGE_SIZE * 2, NM_CPU_READ,
+				 (void **)&w2));
+	T_ASSERT(!memcmp(w, "devmem", 6));
+	T_OK(nm_memobj_cpu_end(d, 8 * NM_PAGE_SIZE, 10));
+	T_EQ(stray_read(w2), 0);
+	T_EQ(stray_read(w2 + NM_PAGE_SIZE), 0);
+	T_OK(nm_memobj_cpu_end(d, 8 * NM_PAGE_SIZE, NM_PAGE_SIZE * 2));
+	T_EQ(stray_read(w2), SIGSEGV);
+	/* a page never opened faults */
+	T_EQ(stray_read(w2 + 6 * NM_PAGE_SIZE), SIGSEGV);
+
+	/* window errors */
+	T_ERR(nm_memobj_cpu_end(d, 0, 1), -EINVAL);
+	T_ERR(nm_memobj_cpu_begin(d, 0, 0, NM_CPU_READ, (void **)&w), -EINVAL);
+	T_ERR(nm_memobj_cpu_begin(d, 0, 17 * NM_PAGE_SIZE, NM_CPU_READ, (void **)&w), -EINVAL);
+	T_ERR(nm_memobj_cpu_begin(d, 0, 1, 0, (void **)&w), -EINVAL);
+	T_ERR(nm_memobj_cpu_begin(d, 0, 1, 8, (void **)&w), -EINVAL);
+	T_ERR(nm_memobj_cpu_begin(d, 0, 1, NM_CPU_READ, NULL), -EINVAL);
+	T_ERR(nm_memobj_cpu_begin(NULL, 0, 1, NM_CPU_READ, (void **)&w), -EINVAL);
+
+	T_OK(nm_dma_unmap(m));
+	nm_memobj_put(d);
+	T_OK(nm_topo_destroy(topo));
+	T_PASS();
+}
