@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host exporter: a dma-buf of anonymous host memory (one
+ * NM_MEM_HOST_ANON memory object, pages scattered like a real page
+ * allocator leaves them).
+ *
+ * Any device can reach host memory, so every importer is accepted.  The CPU
+ * reaches the buffer through begin/end windows or a lasting mmap of the
+ * memory's backing fd.  Host pages do not move (like a udmabuf's pinned
+ * pages): nm_dmabuf_move() is -EOPNOTSUPP.
+ *
+ * Workload: control path; used for host-memory bindings and tests.
+ */
+#include <sys/mman.h>
+
+#include "dmabuf/dmabuf_internal.h"
+#include "mem/mem_internal.h"
+#include "util/err.h"
+
+static int nm_host_exp_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
+			    void **addr)
+{
+	const struct nm_memobj *obj = buf->memobj;
+
+	return nm_memobj_exp_mmap_fd(obj->fd, obj->fd_off, off, len, prot, addr);
+}
+
+static void nm_host_exp_release(struct nm_dmabuf *buf)
+{
+	nm_memobj_put(buf->memobj);
+}
+
+static const struct nm_dmabuf_ops nm_host_exp_ops = {
+	.map = nm_memobj_exp_map,
+	.unmap = nm_memobj_exp_unmap,
+	.begin_cpu_access = nm_memobj_exp_begin_cpu,
+	.end_cpu_access = nm_memobj_exp_end_cpu,
+	.mmap = nm_host_exp_mmap,
+	.release = nm_host_exp_release,
+};
+
+int nm_dmabuf_create_host(uint64_t size, struct nm_dmabuf **out)
+{
+	struct nm_dmabuf_export_info info = {
+		.exp_name = "netmem-host",
+		.ops = &nm_host_exp_ops,
+		.size = size,
+	};
+	struct nm_memobj *obj;
+	int r;
+
+	if (!out)
+		return nm_err(EINVAL, "dmabuf_create_host: out is NULL");
+	if (size == 0 || (size & (NM_PAGE_SIZE - 1)))
+		return nm_err(EINVAL, "dmabuf_create_host: size %llu is not a nonzero multiple "
+			      "of the page size", (unsigned long long)size);
+	r = nm_memobj_create_anon(size, NM_MEM_SCATTER, &obj);
+	if (r < 0)
+		return nm_err_wrap(r, "dmabuf_create_host");
+	info.priv = obj;
+	r = nm_dmabuf_export_memobj(&info, obj, out);
+	if (r < 0)
+		goto err_put_obj;
+	return 0;
+
+err_put_obj:
+	nm_memobj_put(obj);
+	return r;
+}
