@@ -27,6 +27,7 @@ extern "C" {
 #endif
 
 #define NM_WIRE_MAX_FRAME	65550	/* 64 KiB GSO frame + Ethernet/VLAN header */
+#define NM_WIRE_MAX_IOV		64	/* most iovec entries one xmit/recv takes */
 
 /* Offload metadata, the virtio_net_hdr fields we use. */
 #define NM_WIRE_F_NEEDS_CSUM	0x01	/* checksum at csum_start+csum_offset still to fill */
@@ -55,6 +56,9 @@ struct nm_wire_stats {
 	uint64_t rx_truncated;		/* frame longer than the buffers given */
 	/* injected faults (shm) */
 	uint64_t inj_lost, inj_dup, inj_reordered, inj_corrupted, inj_delayed, inj_rate_dropped;
+	/* shm: indices or descriptors written by the peer that failed bounds
+	 * checks; each was skipped (a buggy or hostile peer) */
+	uint64_t rx_invalid;
 };
 
 struct nm_wire;
@@ -112,7 +116,8 @@ struct nm_wire_faults {
 	double loss, dup, reorder, corrupt;
 	double delay;			/* probability a frame is held back ... */
 	uint32_t delay_frames;		/* ... until this many later frames passed */
-	uint64_t rate_bps;		/* 0: unlimited; else frames beyond it are dropped */
+	uint64_t rate_bps;		/* BYTES per second (token bucket, 50 ms burst);
+				 * 0: unlimited; else frames beyond it are dropped */
 };
 
 struct nm_wire_shm_params {
@@ -133,6 +138,11 @@ int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
 int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p,
 		       int timeout_ms, struct nm_wire **out);
 int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out);
+/* Publish every frame the fault injector holds back (reorder, delay) on
+ * this endpoint's direction now.  Held frames are otherwise released only
+ * by later xmits; the stack's timer calls this so none waits forever.
+ * 0 when none is left held, -EAGAIN if the ring filled first. */
+int nm_wire_shm_flush(struct nm_wire *w);
 
 /* ---- tap: a Linux TAP device ------------------------------------------- */
 
@@ -146,9 +156,24 @@ struct nm_wire_tap_params {
 	bool up;			/* set the link up */
 };
 
+/* Needs root or CAP_NET_ADMIN: -EPERM without (-ENODEV without
+ * /dev/net/tun).  With up and host addresses, returns once the kernel
+ * accepts packets for them (IPv6 without DAD).  Destroy removes a TAP the
+ * wire created; a persistent one it attached to stays. */
 int nm_wire_tap_open(const struct nm_wire_tap_params *p, struct nm_wire **out);
 /* The kernel's ifindex of the TAP device. */
 int nm_wire_tap_ifindex(struct nm_wire *w);
+
+/* The offloads the kernel accepted (TUNSETOFFLOAD) for a TAP opened with
+ * offloads, as NM_WIRE_TAP_OFF_* bits; 0 when opened without.  USO needs
+ * Linux 6.2; older kernels report CSUM|TSO4|TSO6.  -EINVAL if w is not a
+ * TAP wire. */
+#define NM_WIRE_TAP_OFF_CSUM	0x01
+#define NM_WIRE_TAP_OFF_TSO4	0x02
+#define NM_WIRE_TAP_OFF_TSO6	0x04
+#define NM_WIRE_TAP_OFF_USO4	0x08
+#define NM_WIRE_TAP_OFF_USO6	0x10
+int nm_wire_tap_offloads(struct nm_wire *w);
 
 #ifdef __cplusplus
 }

@@ -108,5 +108,10 @@ int nm_memobj_exp_end_cpu(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
  * core checked it). */
 int nm_memobj_exp_mmap_fd(int fd, uint64_t fd_off, uint64_t off, uint64_t len,
 			  int prot, void **addr);
+/* The ops of exporters whose buffer is one memory object (buf->memobj):
+ * mmap of its backing fd, and release of the object. */
+int nm_memobj_exp_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
+		       void **addr);
+void nm_memobj_exp_release(struct nm_dmabuf *buf);
 
 #endif /* NM_DMABUF_INTERNAL_H */

@@ -54,11 +54,6 @@ static int nm_devmem_move(struct nm_dmabuf *buf)
 	return nm_memobj_relocate(buf->memobj);
 }
 
-static void nm_devmem_release(struct nm_dmabuf *buf)
-{
-	nm_memobj_put(buf->memobj);
-}
-
 static const struct nm_dmabuf_ops nm_devmem_ops = {
 	.attach = nm_devmem_attach,
 	.map = nm_memobj_exp_map,
@@ -66,7 +61,7 @@ static const struct nm_dmabuf_ops nm_devmem_ops = {
 	.begin_cpu_access = nm_memobj_exp_begin_cpu,
 	.end_cpu_access = nm_memobj_exp_end_cpu,
 	.move = nm_devmem_move,
-	.release = nm_devmem_release,
+	.release = nm_memobj_exp_release,
 };
 
 int nm_dmabuf_create_device(struct nm_device *dev, uint64_t size, struct nm_dmabuf **out)

@@ -17,26 +17,13 @@
 #include "mem/mem_internal.h"
 #include "util/err.h"
 
-static int nm_host_exp_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
-			    void **addr)
-{
-	const struct nm_memobj *obj = buf->memobj;
-
-	return nm_memobj_exp_mmap_fd(obj->fd, obj->fd_off, off, len, prot, addr);
-}
-
-static void nm_host_exp_release(struct nm_dmabuf *buf)
-{
-	nm_memobj_put(buf->memobj);
-}
-
 static const struct nm_dmabuf_ops nm_host_exp_ops = {
 	.map = nm_memobj_exp_map,
 	.unmap = nm_memobj_exp_unmap,
 	.begin_cpu_access = nm_memobj_exp_begin_cpu,
 	.end_cpu_access = nm_memobj_exp_end_cpu,
-	.mmap = nm_host_exp_mmap,
-	.release = nm_host_exp_release,
+	.mmap = nm_memobj_exp_mmap,
+	.release = nm_memobj_exp_release,
 };
 
 int nm_dmabuf_create_host(uint64_t size, struct nm_dmabuf **out)

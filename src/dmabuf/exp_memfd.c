@@ -33,26 +33,13 @@
 
 #define NM_UDMABUF_SEALS_WANTED F_SEAL_SHRINK
 
-static int nm_udmabuf_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
-			   void **addr)
-{
-	const struct nm_memobj *obj = buf->memobj;
-
-	return nm_memobj_exp_mmap_fd(obj->fd, obj->fd_off, off, len, prot, addr);
-}
-
-static void nm_udmabuf_release(struct nm_dmabuf *buf)
-{
-	nm_memobj_put(buf->memobj);
-}
-
 static const struct nm_dmabuf_ops nm_udmabuf_ops = {
 	.map = nm_memobj_exp_map,
 	.unmap = nm_memobj_exp_unmap,
 	.begin_cpu_access = nm_memobj_exp_begin_cpu,
 	.end_cpu_access = nm_memobj_exp_end_cpu,
-	.mmap = nm_udmabuf_mmap,
-	.release = nm_udmabuf_release,
+	.mmap = nm_memobj_exp_mmap,
+	.release = nm_memobj_exp_release,
 };
 
 /* The arguments that need no file (checked first, as the kernel does). */

@@ -22,6 +22,7 @@
 #include <netmem/pci.h>
 
 #include "dmabuf/dmabuf_internal.h"
+#include "mem/mem_internal.h"
 #include "util/err.h"
 
 /* Phyr arrays up to this many entries live on the stack; a scattered
@@ -101,4 +102,17 @@ int nm_memobj_exp_mmap_fd(int fd, uint64_t fd_off, uint64_t off, uint64_t len,
 	}
 	*addr = p;
 	return 0;
+}
+
+int nm_memobj_exp_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
+		       void **addr)
+{
+	const struct nm_memobj *obj = buf->memobj;
+
+	return nm_memobj_exp_mmap_fd(obj->fd, obj->fd_off, off, len, prot, addr);
+}
+
+void nm_memobj_exp_release(struct nm_dmabuf *buf)
+{
+	nm_memobj_put(buf->memobj);
 }

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NETMEM_NETDEV_H
+#define NETMEM_NETDEV_H
+
+/*
+ * The virtual NIC: a netdev on a wire, with RX/TX queues, header split,
+ * RSS and ntuple steering, checksum offload, TSO and queue restart.
+ *
+ * RX.  Each RX queue has a descriptor ring of buffers posted from its two
+ * page pools: a host pool for headers (and for frames that are not split),
+ * and a payload pool whose memory provider is host pages by default and a
+ * dma-buf binding's device memory once one is installed
+ * (nm_netdev_rxq_set_provider()).  A frame picks its queue by ntuple rule,
+ * else by RSS; its headers land in a host buffer, its payload is written by
+ * the DMA engine into payload buffers, packed one after another (so
+ * 1448-byte payloads share a buffer) and spanning buffers when larger.  The
+ * result, an RX packet with netmem references, waits in the queue until
+ * nm_netdev_rx_poll() takes it.
+ *
+ * Configuration mirrors ethtool: -L channels, -G rings and header split
+ * (tcp-data-split, hds-thresh), -K features, -X RSS, -N ntuple rules.
+ * Changing rings or channels restarts the affected queues; nothing is lost.
+ *
+ * Threads: a netdev is driven by one thread (its stack's), which calls
+ * every function here.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <netmem/memory_provider.h>
+#include <netmem/netmem_ref.h>
+#include <netmem/wire.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nm_netdev;
+struct nm_device;
+struct nm_page_pool;
+
+#define NM_NETDEV_MAX_QUEUES	64
+#define NM_NETDEV_MAX_RING	16384
+#define NM_NETDEV_MIN_RING	64
+#define NM_RX_MAX_FRAGS		18	/* 64 KiB + headroom in 4 KiB buffers */
+#define NM_HDS_THRESH_MAX	1024
+
+struct nm_netdev_params {
+	const char *name;		/* "nm0" if NULL; <= 15 characters */
+	struct nm_device *dev;		/* the PCI function that does the DMA */
+	struct nm_wire *wire;		/* the PHY; must outlive the netdev */
+	uint8_t mac[6];			/* all zero: a random local unicast MAC */
+	uint32_t mtu;			/* 0: 1500 (at most the wire's) */
+	uint32_t rx_queues, tx_queues;	/* 0: 1 */
+	uint32_t rx_ring, tx_ring;	/* descriptors; 0: 1024 */
+};
+
+int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out);
+/* Stops every queue and frees them; packets not yet polled are dropped and
+ * their buffers returned. */
+int nm_netdev_destroy(struct nm_netdev *nd);
+
+int nm_netdev_ifindex(const struct nm_netdev *nd);	/* >= 1, unique in the process */
+const char *nm_netdev_name(const struct nm_netdev *nd);
+int nm_netdev_get_mac(const struct nm_netdev *nd, uint8_t mac[6]);
+struct nm_device *nm_netdev_device(const struct nm_netdev *nd);
+struct nm_wire *nm_netdev_wire(const struct nm_netdev *nd);
+
+/* ---- Configuration (ethtool) ------------------------------------------------ */
+
+int nm_netdev_get_mtu(const struct nm_netdev *nd);
+int nm_netdev_set_mtu(struct nm_netdev *nd, uint32_t mtu);	/* 68 .. wire's */
+
+/* -L */
+struct nm_channels {
+	uint32_t rx, tx;
+	uint32_t max_rx, max_tx;	/* read-only */
+};
+int nm_netdev_get_channels(const struct nm_netdev *nd, struct nm_channels *ch);
+/* -EINVAL for 0 or above max; -EBUSY to shrink below a queue with a
+ * memory provider installed, or an ntuple rule's or the indirection table's
+ * queue (like the kernel). */
+int nm_netdev_set_channels(struct nm_netdev *nd, const struct nm_channels *ch);
+
+/* -G */
+enum nm_tcp_data_split {
+	NM_TCP_DATA_SPLIT_UNKNOWN = 0,
+	NM_TCP_DATA_SPLIT_DISABLED,
+	NM_TCP_DATA_SPLIT_ENABLED,
+};
+struct nm_ringparam {
+	uint32_t rx, tx;		/* descriptors per queue */
+	uint32_t rx_max, tx_max;	/* read-only */
+	enum nm_tcp_data_split tcp_data_split;	/* UNKNOWN on set: unchanged */
+	uint32_t hds_thresh;		/* payloads <= this stay with the headers */
+	uint32_t hds_thresh_max;	/* read-only */
+};
+int nm_netdev_get_ringparam(const struct nm_netdev *nd, struct nm_ringparam *rp);
+/* Ring sizes are powers of two in [MIN_RING, MAX_RING]; changing them
+ * restarts the RX queues.  Disabling header split, or a nonzero hds-thresh,
+ * while an unreadable (device-memory) provider is installed is -EINVAL, as
+ * in the kernel. */
+int nm_netdev_set_ringparam(struct nm_netdev *nd, const struct nm_ringparam *rp);
+
+/* -K */
+#define NM_NETIF_F_RXCSUM	(1u << 0)	/* verify RX checksums */
+#define NM_NETIF_F_HW_CSUM	(1u << 1)	/* fill TX checksums */
+#define NM_NETIF_F_TSO		(1u << 2)	/* TCP segmentation, IPv4 */
+#define NM_NETIF_F_TSO6		(1u << 3)	/* TCP segmentation, IPv6 */
+#define NM_NETIF_F_NTUPLE	(1u << 4)	/* ntuple rules steer */
+#define NM_NETIF_F_RXHASH	(1u << 5)	/* report the RSS hash */
+#define NM_NETIF_F_NETMEM_TX	(1u << 6)	/* TX payload from device memory */
+#define NM_NETIF_F_ALL		0x7fu
+uint32_t nm_netdev_get_features(const struct nm_netdev *nd);
+/* Changes the features in mask to the values in val.  TSO needs HW_CSUM. */
+int nm_netdev_set_features(struct nm_netdev *nd, uint32_t mask, uint32_t val);
+
+/* -X: key of NM_RSS_KEY_LEN bytes, indirection table of a power-of-two
+ * size (<= NM_RSS_MAX_INDIR) whose entries are RX queues. */
+#define NM_RSS_KEY_LEN		40
+#define NM_RSS_MAX_INDIR	512
+int nm_netdev_get_rss(const struct nm_netdev *nd, uint8_t *key, uint32_t *indir,
+		      uint32_t *indir_size);
+int nm_netdev_set_rss(struct nm_netdev *nd, const uint8_t *key, const uint32_t *indir,
+		      uint32_t indir_size);
+/* "ethtool -X equal N" and "-X start S equal N". */
+int nm_netdev_set_rss_equal(struct nm_netdev *nd, uint32_t start, uint32_t n);
+
+/* -N: flow-type tcp4|tcp6|udp4|udp6 with optional fields: a field whose mask
+ * is all zero is not matched; mask bits set to 1 must match (an exact
+ * address is an all-ones mask, a /24 the first 24 bits). */
+enum nm_flow_type { NM_FLOW_TCP4 = 1, NM_FLOW_UDP4, NM_FLOW_TCP6, NM_FLOW_UDP6 };
+#define NM_FLOW_ACTION_DROP	(-1)
+#define NM_FLOW_ID_ANY		UINT32_MAX
+struct nm_flow_rule {
+	uint32_t id;			/* location; NM_FLOW_ID_ANY on add: pick one */
+	enum nm_flow_type flow_type;
+	uint8_t src_ip[16], src_ip_mask[16];	/* IPv4: the first 4 bytes */
+	uint8_t dst_ip[16], dst_ip_mask[16];
+	uint16_t src_port, src_port_mask;	/* host byte order */
+	uint16_t dst_port, dst_port_mask;
+	int32_t action;			/* RX queue, or NM_FLOW_ACTION_DROP */
+};
+/* Returns the rule's id.  -EEXIST for a taken id, -EINVAL for a bad rule
+ * or queue, -ENOSPC when the table is full.  Rules match in id order and
+ * take precedence over RSS while NM_NETIF_F_NTUPLE is on. */
+int nm_netdev_flow_add(struct nm_netdev *nd, const struct nm_flow_rule *r);
+int nm_netdev_flow_del(struct nm_netdev *nd, uint32_t id);
+int nm_netdev_flow_get(const struct nm_netdev *nd, uint32_t id, struct nm_flow_rule *r);
+/* Ids in order; returns the count (all of them, even past max). */
+int nm_netdev_flow_list(const struct nm_netdev *nd, uint32_t *ids, uint32_t max);
+
+/* ---- Queues ----------------------------------------------------------------- */
+
+/*
+ * Install (ops != NULL) or remove (ops == NULL) the payload memory provider
+ * of RX queue q, restarting the queue: new memory is allocated, the queue
+ * stopped, the new memory started and the old freed; on failure the old
+ * memory is restarted and nothing changes.  Packets not yet polled keep
+ * their buffers; nothing is lost.  -EEXIST if the queue already has a
+ * provider and ops is not NULL.
+ */
+int nm_netdev_rxq_set_provider(struct nm_netdev *nd, uint32_t q,
+			       const struct nm_memory_provider_ops *ops, void *priv);
+/* Restart RX queue q with its current configuration (the restart
+ * transaction above). */
+int nm_netdev_rxq_restart(struct nm_netdev *nd, uint32_t q);
+/* The queue's pools (for page-pool-get), NULL if q is out of range. */
+struct nm_page_pool *nm_netdev_rxq_payload_pool(const struct nm_netdev *nd, uint32_t q);
+struct nm_page_pool *nm_netdev_rxq_header_pool(const struct nm_netdev *nd, uint32_t q);
+const struct nm_memory_provider_ops *nm_netdev_rxq_provider(const struct nm_netdev *nd,
+							    uint32_t q, void **priv);
+
+/* ---- Data path ------------------------------------------------------------ */
+
+#define NM_RX_F_SPLIT		(1u << 0)	/* headers and payload apart */
+#define NM_RX_F_CSUM_OK		(1u << 1)	/* L4 checksum verified (or trusted) */
+#define NM_RX_F_UNREADABLE	(1u << 2)	/* payload frags are device memory */
+#define NM_RX_F_HASH		(1u << 3)	/* rss_hash valid */
+#define NM_RX_F_GSO		(1u << 4)	/* a coalesced super-frame (gso_size) */
+
+struct nm_rx_frag {
+	nm_netmem_t netmem;		/* holds one page-pool reference */
+	uint32_t off, len;
+};
+
+/*
+ * A received packet.  hdr holds the first hdr_len bytes of the frame (all
+ * of it when not split) in host memory at hdr_off; frags hold the rest, in
+ * order.  Every netmem holds one reference, which the receiver drops with
+ * nm_page_pool_put_netmem(nm_netmem_pool(n), n, ...) when done.
+ */
+struct nm_rx_pkt {
+	uint32_t len;			/* frame length */
+	uint32_t flags;			/* NM_RX_F_* */
+	uint32_t rss_hash;
+	uint16_t queue;
+	uint16_t nr_frags;
+	uint16_t gso_size;		/* with NM_RX_F_GSO */
+	uint8_t gso_type;
+	nm_netmem_t hdr;
+	uint32_t hdr_off, hdr_len;
+	struct nm_rx_frag frags[NM_RX_MAX_FRAGS];
+};
+
+/* Pull up to budget frames from the wire through steering and header split
+ * into the RX queues.  Returns frames taken (dropped ones included). */
+int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget);
+/* Take up to n received packets of queue q (the caller then owns their
+ * references).  Returns how many. */
+int nm_netdev_rx_poll(struct nm_netdev *nd, uint32_t q, struct nm_rx_pkt *out, uint32_t n);
+/* Return every reference of pkt (for callers that drop a packet). */
+void nm_rx_pkt_release(struct nm_rx_pkt *pkt);
+
+/* A TX payload piece: device addresses in the netdev device's view (a host
+ * buffer mapped for it, or a dma-buf bound for TX). */
+struct nm_tx_frag {
+	uint64_t dma_addr;
+	uint32_t len;
+};
+#define NM_TX_MAX_FRAGS		18
+struct nm_tx_pkt {
+	const void *hdr;		/* Ethernet + IP + L4 headers, host memory */
+	uint32_t hdr_len;
+	uint16_t nr_frags;
+	struct nm_tx_frag frags[NM_TX_MAX_FRAGS];
+	/* offloads: csum_start/offset as in NM_WIRE_F_NEEDS_CSUM; gso for
+	 * frames above the MTU (TSO) */
+	struct nm_wire_meta meta;
+};
+/* Send one packet on TX queue q: the NIC gathers the headers and reads the
+ * payload by DMA, fills the checksum, segments TSO frames (or hands them
+ * whole to a wire that carries GSO).  -EAGAIN when the wire is full. */
+int nm_netdev_xmit(struct nm_netdev *nd, uint32_t q, const struct nm_tx_pkt *pkt);
+
+/* ---- Counters ------------------------------------------------------------ */
+
+enum nm_rx_drop {
+	NM_RX_DROP_NO_BUFFER = 0,	/* pool ran dry */
+	NM_RX_DROP_BAD_CSUM,
+	NM_RX_DROP_MALFORMED,		/* did not parse where a parse was needed */
+	NM_RX_DROP_NTUPLE,		/* a drop rule */
+	NM_RX_DROP_TOO_LONG,		/* longer than the MTU allows */
+	NM_RX_DROP_QUEUE_FULL,		/* completions not polled */
+	NM_RX_DROP_DMA,			/* the DMA engine faulted */
+	NM_RX_DROP_MAX
+};
+
+struct nm_queue_stats {
+	uint64_t packets, bytes;
+	uint64_t hds_packets;		/* header-split */
+	uint64_t hds_small;		/* payload <= hds-thresh kept with headers */
+	uint64_t csum_ok, csum_bad;
+	uint64_t alloc_fail;		/* ring refill could not get a buffer */
+	uint64_t drops[NM_RX_DROP_MAX];
+	/* TX */
+	uint64_t tx_packets, tx_bytes, tx_frames;	/* frames: after TSO */
+	uint64_t tx_busy, tx_errors;
+};
+int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st);
+int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st);
+/* Sum over queues plus the device's own (frames dropped before a queue). */
+int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st);
+const char *nm_rx_drop_name(enum nm_rx_drop r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NETMEM_NETDEV_H */

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NM_NIC_INTERNAL_H
+#define NM_NIC_INTERNAL_H
+
+/*
+ * Internals of the virtual NIC shared by netdev.c (configuration),
+ * rxq.c (queue memory and restart), rx.c (the receive path) and tx.c.
+ */
+
+#include <stdint.h>
+
+#include <netmem/netdev.h>
+#include <netmem/page_pool.h>
+
+#include "nic/rss.h"
+
+/* Payload chunks start on this boundary inside a buffer: a DMA-friendly
+ * alignment that wastes at most 63 bytes a packet (1.04 at MTU 1500). */
+#define NM_RX_PAYLOAD_ALIGN	64
+/* Room kept before a TAP payload so header-length guesses that were too
+ * long can be fixed without moving the payload (see rx.c). */
+#define NM_RX_TAP_HEADROOM	64
+/* Header buffers: host pages of this order; a header never exceeds one. */
+#define NM_RX_HDR_ORDER		0
+#define NM_RX_HDR_ALIGN		64
+
+/* A ring of posted buffers.  The NIC consumes slot[head] from offset
+ * used onwards; the ring holds one reference on every posted buffer. */
+struct nm_rx_ring {
+	nm_netmem_t *slot;
+	uint32_t mask;			/* size - 1 */
+	uint32_t head, tail;		/* consume at head, post at tail */
+	uint32_t used;			/* bytes taken from slot[head] */
+	uint32_t buf_size;
+};
+
+static inline uint32_t nm_rx_ring_count(const struct nm_rx_ring *r)
+{
+	return r->tail - r->head;
+}
+
+/* Everything a running RX queue owns; swapped whole by a restart. */
+struct nm_rxq_mem {
+	struct nm_page_pool *hdr_pool;	/* host pages */
+	struct nm_page_pool *pp;	/* payload: the queue's provider */
+	struct nm_rx_ring hdr_ring, pay_ring;
+	/* completed packets waiting for nm_netdev_rx_poll() */
+	struct nm_rx_pkt *cq;
+	uint32_t cq_mask, cq_head, cq_tail;
+	bool unreadable;		/* payload pool is device memory */
+};
+
+struct nm_rxq {
+	struct nm_netdev *nd;
+	uint32_t idx;
+	struct nm_rxq_mem *mem;		/* NULL while stopped */
+	const struct nm_memory_provider_ops *mp_ops;	/* NULL: host pages */
+	void *mp_priv;
+	uint32_t hdr_guess;		/* TAP: expected header length */
+	struct nm_queue_stats st;
+};
+
+struct nm_txq {
+	uint32_t idx;
+	struct nm_queue_stats st;
+};
+
+struct nm_netdev {
+	char name[16];
+	int ifindex;
+	uint8_t mac[6];
+	uint32_t mtu;
+	struct nm_device *dev;
+	struct nm_wire *wire;
+	uint32_t nrx, ntx;
+	uint32_t rx_ring, tx_ring;
+	enum nm_tcp_data_split split;
+	uint32_t hds_thresh;
+	uint32_t features;
+	struct nm_ntuple_table *ntuple;
+	struct nm_rss rss;		/* key (precomputed table) and indirection */
+	struct nm_rxq rxq[NM_NETDEV_MAX_QUEUES];
+	struct nm_txq txq[NM_NETDEV_MAX_QUEUES];
+	struct nm_queue_stats dev_st;	/* drops before a queue was chosen */
+	uint64_t parse_drops[32];	/* malformed frames by enum nm_pkt_reason */
+	uint32_t tap_predict;		/* TAP: queue the next frame likely goes to */
+	uint8_t *scratch;		/* one frame: TX segmentation, RX fallback */
+};
+
+/* rxq.c: the queue-management ops (netdev_queue_mgmt_ops) and refill. */
+int nm_rxq_mem_alloc(struct nm_rxq *q, struct nm_rxq_mem **out);
+void nm_rxq_mem_free(struct nm_rxq *q, struct nm_rxq_mem *mem);
+int nm_rxq_start(struct nm_rxq *q, struct nm_rxq_mem *mem);
+struct nm_rxq_mem *nm_rxq_stop(struct nm_rxq *q);
+/* Post buffers until the rings are full or the pools are dry. */
+void nm_rxq_refill(struct nm_rxq *q);
+/* The restart transaction with a new provider configuration. */
+int nm_rxq_restart(struct nm_rxq *q, const struct nm_memory_provider_ops *ops, void *priv);
+
+/* rx.c */
+int nm_nic_rx_frame(struct nm_netdev *nd);	/* 1 taken, 0 none, <0 error */
+
+#endif

@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The NIC's receive path: wire -> steering -> checksum -> header split ->
+ * DMA into posted buffers -> a completed nm_rx_pkt in the queue.
+ *
+ * Two ways in, one way out:
+ *  - wires with peek (shm): the frame is readable where it lies on the
+ *    wire, so it is parsed, steered and checked there, then the DMA engine
+ *    writes headers into a host buffer and payload into payload buffers,
+ *    each exactly once (rx_place_buf()).
+ *  - wires without peek (TAP): the frame must be read before it can be
+ *    parsed.  The NIC predicts the queue (the last split frame's) and the
+ *    header length (the queue's last), and has the kernel's copy out of the
+ *    TAP land straight in that queue's buffers: headers in a host buffer,
+ *    payload in payload buffers after a small headroom (rx_tap()).  When a
+ *    guess was wrong the NIC fixes it with DMA copies; the common case is
+ *    one copy, the kernel's.
+ *
+ * Payload chunks are packed one after another in the posted buffers
+ * (NM_RX_PAYLOAD_ALIGN) and span buffers when they do not fit: small MTUs
+ * share buffers and no byte of device memory is wasted beyond alignment.
+ * Every chunk handed to a packet takes a page-pool reference; the ring
+ * drops its own reference on a buffer once it has moved past it.
+ *
+ * The stack never touches payload here: only the DMA engine (and, on the
+ * TAP path, the kernel's copy, which is this NIC's DMA) writes it, and
+ * checksums of TAP frames are computed by the NIC over its own DMA view.
+ *
+ * Caller must own the netdev (its stack thread).
+ */
+#include <string.h>
+#include <sys/uio.h>
+
+#include "mem/mem_internal.h"
+#include "nic/csum.h"
+#include "nic/nic_internal.h"
+#include "nic/ntuple.h"
+#include "nic/pkt.h"
+#include "util/err.h"
+
+/* Headers a frame may have and still be split. */
+#define NM_RX_MAX_HDR 256
+
+struct chunk {
+	nm_netmem_t nm;
+	uint32_t off, len;
+};
+
+static inline uint32_t align_up(uint32_t x, uint32_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+/* ---- ring placement: plan, then commit ---------------------------------- */
+
+struct plan {
+	struct chunk c[NM_RX_MAX_FRAGS];
+	int n;
+	uint32_t end_slot;		/* ring index of the last buffer used */
+	uint32_t end_used;		/* bytes used in it afterwards */
+};
+
+/*
+ * Plan len bytes in r from its current position, skipping lead bytes before
+ * the data in the first buffer used.  Fails when the ring lacks buffers or
+ * the data would need more than NM_RX_MAX_FRAGS chunks.
+ */
+static bool ring_plan(const struct nm_rx_ring *r, uint32_t len, uint32_t align, uint32_t lead,
+		      struct plan *p)
+{
+	uint32_t slot = r->head, off = align_up(r->used, align) + lead;
+
+	p->n = 0;
+	if (off >= r->buf_size) {
+		slot++;
+		off = lead;
+	}
+	for (;;) {
+		uint32_t room, k;
+
+		if (slot - r->head >= nm_rx_ring_count(r) || p->n == NM_RX_MAX_FRAGS)
+			return false;
+		room = r->buf_size - off;
+		k = len < room ? len : room;
+		p->c[p->n++] = (struct chunk){ r->slot[slot & r->mask], off, k };
+		len -= k;
+		if (!len) {
+			p->end_slot = slot;
+			p->end_used = off + k;
+			return true;
+		}
+		slot++;
+		off = 0;
+	}
+}
+
+/* Take a reference per chunk and move the ring past what was used,
+ * dropping the ring's reference on every buffer it leaves. */
+static void ring_commit(struct nm_rx_ring *r, const struct plan *p)
+{
+	for (int i = 0; i < p->n; i++)
+		nm_page_pool_ref_netmem(p->c[i].nm);
+	while (r->head != p->end_slot) {
+		nm_netmem_t nm = r->slot[r->head++ & r->mask];
+
+		nm_page_pool_put_netmem(nm_netmem_pool(nm), nm, true);
+	}
+	r->used = p->end_used;
+	if (r->used >= r->buf_size) {
+		nm_netmem_t nm = r->slot[r->head++ & r->mask];
+
+		nm_page_pool_put_netmem(nm_netmem_pool(nm), nm, true);
+		r->used = 0;
+	}
+}
+
+/* ---- decisions on a parsed frame --------------------------------------- */
+
+static void drop_dev(struct nm_netdev *nd, enum nm_rx_drop why)
+{
+	nd->dev_st.drops[why]++;
+}
+
+static void drop_q(struct nm_rxq *q, enum nm_rx_drop why)
+{
+	q->st.drops[why]++;
+}
+
+struct rx_frame {
+	struct nm_pkt_info info;
+	struct nm_wire_meta meta;
+	uint32_t len;
+	bool parsed;			/* parse returned 0 */
+	bool l4;			/* TCP or UDP parsed */
+	uint32_t hash;
+	bool hashed;
+	uint32_t queue;
+};
+
+/* Parse and size-check; false: dropped (counted on the device). */
+static bool rx_classify(struct nm_netdev *nd, const uint8_t *hdr, uint32_t avail,
+			struct rx_frame *f)
+{
+	int ret = avail < f->len ? nm_pkt_parse_hdr(hdr, avail, f->len, &f->info)
+				 : nm_pkt_parse(hdr, f->len, &f->info);
+
+	if (ret) {
+		drop_dev(nd, NM_RX_DROP_MALFORMED);
+		if (f->info.drop_reason < NM_PKT_REASON_MAX)
+			nd->parse_drops[f->info.drop_reason]++;
+		return false;
+	}
+	f->parsed = true;
+	f->l4 = !f->info.is_fragment &&
+		(f->info.l4_proto == NM_IPPROTO_TCP || f->info.l4_proto == NM_IPPROTO_UDP) &&
+		f->info.l4_hdr_len;
+	/* longer than the MTU allows is a drop, unless the wire coalesced it */
+	if (f->meta.gso_type == NM_WIRE_GSO_NONE && f->len > nd->mtu + f->info.l2_len) {
+		drop_dev(nd, NM_RX_DROP_TOO_LONG);
+		return false;
+	}
+	return true;
+}
+
+/* ntuple rule, else RSS.  false: a drop rule matched. */
+static bool rx_steer(struct nm_netdev *nd, struct rx_frame *f)
+{
+	int32_t action;
+	uint16_t q;
+
+	nm_rss_hash_pkt(&nd->rss, &f->info, &f->hash, &q);
+	f->hashed = f->info.l3_proto != 0;
+	f->queue = q;
+	if ((nd->features & NM_NETIF_F_NTUPLE) &&
+	    nm_ntuple_lookup(nd->ntuple, &f->info, &action, NULL) == 1) {
+		if (action == NM_NTUPLE_DROP) {
+			drop_dev(nd, NM_RX_DROP_NTUPLE);
+			return false;
+		}
+		f->queue = (uint32_t)action;
+	}
+	if (f->queue >= nd->nrx)	/* cannot happen: tables follow nrx */
+		f->queue = 0;
+	return true;
+}
+
+/* Split when on, for TCP/UDP payloads above the threshold. */
+static bool rx_want_split(const struct nm_netdev *nd, struct nm_rxq *q, const struct rx_frame *f)
+{
+	if (nd->split != NM_TCP_DATA_SPLIT_ENABLED || !f->l4 || !f->info.payload_len)
+		return false;
+	if (f->info.payload_len <= nd->hds_thresh) {
+		q->st.hds_small++;
+		return false;
+	}
+	return true;
+}
+
+static struct nm_rx_pkt *cq_slot(struct nm_rxq_mem *m)
+{
+	if (m->cq_tail - m->cq_head > m->cq_mask)
+		return NULL;
+	return &m->cq[m->cq_tail & m->cq_mask];
+}
+
+static void rx_complete(struct nm_rxq *q, struct nm_rx_pkt *pkt, const struct rx_frame *f,
+			uint32_t flags)
+{
+	pkt->len = f->len;
+	pkt->flags = flags | (f->hashed && (q->nd->features & NM_NETIF_F_RXHASH) ? NM_RX_F_HASH : 0);
+	pkt->rss_hash = f->hash;
+	pkt->queue = (uint16_t)q->idx;
+	pkt->gso_type = f->meta.gso_type;
+	pkt->gso_size = f->meta.gso_size;
+	if (f->meta.gso_type != NM_WIRE_GSO_NONE)
+		pkt->flags |= NM_RX_F_GSO;
+	q->mem->cq_tail++;
+	q->st.packets++;
+	q->st.bytes += f->len;
+	if (flags & NM_RX_F_SPLIT)
+		q->st.hds_packets++;
+}
+
+/* Fill pkt's header and frags from a header plan and a payload plan. */
+static void pkt_fill(struct nm_rx_pkt *pkt, const struct plan *hp, const struct plan *pp)
+{
+	pkt->hdr = hp->c[0].nm;
+	pkt->hdr_off = hp->c[0].off;
+	pkt->hdr_len = hp->c[0].len;
+	pkt->nr_frags = 0;
+	for (int i = 1; i < hp->n; i++)
+		pkt->frags[pkt->nr_frags++] = (struct nm_rx_frag){ hp->c[i].nm, hp->c[i].off,
+								   hp->c[i].len };
+	for (int i = 0; pp && i < pp->n; i++)
+		pkt->frags[pkt->nr_frags++] = (struct nm_rx_frag){ pp->c[i].nm, pp->c[i].off,
+								   pp->c[i].len };
+}
+
+/* DMA-write src into the planned chunks. */
+static int plan_write(struct nm_netdev *nd, const struct plan *p, const uint8_t *src)
+{
+	for (int i = 0; i < p->n; i++) {
+		int ret = nm_dma_write(nd->dev, nm_netmem_dma_addr(p->c[i].nm) + p->c[i].off, src,
+				       p->c[i].len);
+
+		if (ret)
+			return ret;
+		src += p->c[i].len;
+	}
+	return 0;
+}
+
+/* ---- checksums on the wire side ------------------------------------------ */
+
+/* 1 ok / trusted, 0 not applicable, -1 bad. */
+static int rx_csum_buf(const struct nm_netdev *nd, const uint8_t *frame, const struct rx_frame *f)
+{
+	if (!(nd->features & NM_NETIF_F_RXCSUM) || !f->parsed)
+		return 0;
+	if (f->info.l3_proto == 4 && nm_csum_ipv4_verify(frame, f->len, &f->info) < 0)
+		return -1;
+	if (!f->l4)
+		return 0;
+	if (f->meta.flags & (NM_WIRE_F_DATA_VALID | NM_WIRE_F_NEEDS_CSUM))
+		return 1;
+	return nm_csum_l4_verify(frame, f->len, &f->info) < 0 ? -1 : 1;
+}
+
+/* ---- placing a readable frame (shm peek, fallbacks) ----------------------- */
+
+/*
+ * The frame lies readable in buf (the wire's arena, or the scratch buffer
+ * of a fallback): place it in queue f->queue.
+ */
+static void rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_frame *f, int csum)
+{
+	struct nm_rxq *q = &nd->rxq[f->queue];
+	struct nm_rxq_mem *m = q->mem;
+	struct plan hp, pp;
+	struct nm_rx_pkt *pkt;
+	uint32_t flags = 0;
+	bool split;
+
+	if (csum < 0) {
+		q->st.csum_bad++;
+		drop_q(q, NM_RX_DROP_BAD_CSUM);
+		return;
+	}
+	if (csum > 0) {
+		q->st.csum_ok++;
+		flags |= NM_RX_F_CSUM_OK;
+	}
+	pkt = cq_slot(m);
+	if (!pkt) {
+		drop_q(q, NM_RX_DROP_QUEUE_FULL);
+		return;
+	}
+	split = rx_want_split(nd, q, f);
+	if (split) {
+		if (!ring_plan(&m->hdr_ring, f->info.hdr_len, NM_RX_HDR_ALIGN, 0, &hp) ||
+		    !ring_plan(&m->pay_ring, f->info.payload_len, NM_RX_PAYLOAD_ALIGN, 0, &pp)) {
+			drop_q(q, NM_RX_DROP_NO_BUFFER);
+			return;
+		}
+		if (plan_write(nd, &hp, buf) || plan_write(nd, &pp, buf + f->info.payload_off)) {
+			drop_q(q, NM_RX_DROP_DMA);
+			return;
+		}
+		ring_commit(&m->hdr_ring, &hp);
+		ring_commit(&m->pay_ring, &pp);
+		pkt_fill(pkt, &hp, &pp);
+		flags |= NM_RX_F_SPLIT | (m->unreadable ? NM_RX_F_UNREADABLE : 0);
+	} else {
+		/* whole frame into host memory */
+		if (!ring_plan(&m->hdr_ring, f->len, NM_RX_HDR_ALIGN, 0, &hp)) {
+			drop_q(q, NM_RX_DROP_NO_BUFFER);
+			return;
+		}
+		if (plan_write(nd, &hp, buf)) {
+			drop_q(q, NM_RX_DROP_DMA);
+			return;
+		}
+		ring_commit(&m->hdr_ring, &hp);
+		pkt_fill(pkt, &hp, NULL);
+	}
+	rx_complete(q, pkt, f, flags);
+}
+
+static int rx_peek(struct nm_netdev *nd)
+{
+	struct rx_frame f = { 0 };
+	const uint8_t *frame;
+	int ret;
+
+	ret = nm_wire_peek(nd->wire, &frame, &f.len, &f.meta);
+	if (ret == -EAGAIN)
+		return 0;
+	if (ret < 0)
+		return ret;
+	if (rx_classify(nd, frame, f.len, &f) && rx_steer(nd, &f))
+		rx_place_buf(nd, frame, &f, rx_csum_buf(nd, frame, &f));
+	nm_wire_consume(nd->wire);
+	return 1;
+}
+
+/* ---- TAP: the kernel's copy lands in the buffers -------------------------- */
+
+/* Engine iovecs (the NIC's DMA view) over planned chunks. */
+static int plan_iov(struct nm_netdev *nd, const struct plan *p, struct iovec *iov, unsigned max)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < p->n; i++) {
+		int k = nm_dma_engine_iov(nd->dev, nm_netmem_dma_addr(p->c[i].nm) + p->c[i].off,
+					  p->c[i].len, true, iov + n, max - n);
+
+		if (k < 0)
+			return k;
+		n += (unsigned)k;
+	}
+	return (int)n;
+}
+
+/* Copy len bytes at offset off of the iovec list into dst. */
+static void iov_gather(const struct iovec *iov, unsigned n, size_t off, uint8_t *dst, size_t len)
+{
+	for (unsigned i = 0; i < n && len; i++) {
+		size_t k;
+
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - off;
+		k = k < len ? k : len;
+		memcpy(dst, (const uint8_t *)iov[i].iov_base + off, k);
+		dst += k;
+		len -= k;
+		off = 0;
+	}
+}
+
+/* Trim a plan to its first len bytes starting skip bytes in. */
+static void plan_slice(const struct plan *in, uint32_t skip, uint32_t len, struct plan *out)
+{
+	out->n = 0;
+	for (int i = 0; i < in->n && len; i++) {
+		struct chunk c = in->c[i];
+
+		if (skip >= c.len) {
+			skip -= c.len;
+			continue;
+		}
+		c.off += skip;
+		c.len -= skip;
+		skip = 0;
+		if (c.len > len)
+			c.len = len;
+		len -= c.len;
+		out->c[out->n++] = c;
+		out->end_used = c.off + c.len;
+	}
+	/* the ring resumes after the last byte used */
+	out->end_slot = 0;
+}
+
+/* Ring index of the buffer holding chunk c of plan p (planned from r). */
+static void plan_fix_end(const struct nm_rx_ring *r, struct plan *p)
+{
+	uint32_t slot = r->head;
+
+	for (int i = 0; i < p->n; i++)
+		while (r->slot[slot & r->mask] != p->c[i].nm)
+			slot++;
+	p->end_slot = slot;
+}
+
+/* No room to read in place: read into the scratch buffer and place from
+ * there (two copies; only when the rings are short of buffers). */
+static int rx_tap_bounce(struct nm_netdev *nd)
+{
+	struct rx_frame f = { 0 };
+	struct iovec iov = { nd->scratch, NM_WIRE_MAX_FRAME };
+	int ret = nm_wire_recv(nd->wire, &iov, 1, &f.meta);
+
+	if (ret == -EAGAIN)
+		return 0;
+	if (ret < 0)
+		return ret;
+	f.len = (uint32_t)ret;
+	if (f.len > NM_WIRE_MAX_FRAME) {
+		drop_dev(nd, NM_RX_DROP_TOO_LONG);
+		return 1;
+	}
+	if (rx_classify(nd, nd->scratch, f.len, &f) && rx_steer(nd, &f))
+		rx_place_buf(nd, nd->scratch, &f, rx_csum_buf(nd, nd->scratch, &f));
+	return 1;
+}
+
+static int rx_tap(struct nm_netdev *nd)
+{
+	struct rx_frame f = { 0 };
+	uint32_t pq = nd->tap_predict < nd->nrx ? nd->tap_predict : 0;
+	struct nm_rxq *q = &nd->rxq[pq];
+	struct nm_rxq_mem *m = q->mem;
+	uint32_t H = q->hdr_guess, room = NM_WIRE_MAX_FRAME;
+	struct iovec iov[2 * NM_RX_MAX_FRAGS + 2];
+	struct plan hp, pp;
+	uint8_t head[NM_RX_MAX_HDR];
+	int nh, np, ret;
+
+	/* the header buffer gets room for the longest header we split */
+	if (!ring_plan(&m->hdr_ring, NM_RX_MAX_HDR, NM_RX_HDR_ALIGN, 0, &hp) || hp.n != 1 ||
+	    !ring_plan(&m->pay_ring, room - H, NM_RX_PAYLOAD_ALIGN, NM_RX_TAP_HEADROOM, &pp))
+		return rx_tap_bounce(nd);
+	nh = plan_iov(nd, &hp, iov, 2);
+	if (nh < 0)
+		return nh;
+	iov[0].iov_len = H;
+	np = plan_iov(nd, &pp, iov + 1, NM_ARRAY_SIZE(iov) - 1);
+	if (np < 0)
+		return np;
+	ret = nm_wire_recv(nd->wire, iov, (unsigned)np + 1, &f.meta);
+	if (ret == -EAGAIN)
+		return 0;
+	if (ret < 0)
+		return ret;
+	f.len = (uint32_t)ret;
+	if (f.len > room) {
+		drop_dev(nd, NM_RX_DROP_TOO_LONG);
+		return 1;
+	}
+	/* the NIC reads its own DMA'd headers to parse them */
+	uint32_t avail = f.len < NM_RX_MAX_HDR ? f.len : NM_RX_MAX_HDR;
+	iov_gather(iov, (unsigned)np + 1, 0, head, avail);
+	if (!rx_classify(nd, head, avail, &f) || !rx_steer(nd, &f))
+		return 1;
+
+	bool split = f.queue == pq && rx_want_split(nd, q, &f) && f.info.hdr_len <= NM_RX_MAX_HDR;
+	if (!split || !(f.meta.flags & (NM_WIRE_F_DATA_VALID | NM_WIRE_F_NEEDS_CSUM))) {
+		/* not split here, another queue, or a checksum to verify: take
+		 * the frame out once (the NIC's DMA read) and place it */
+		iov_gather(iov, (unsigned)np + 1, 0, nd->scratch, f.len);
+		if (f.queue != pq && f.l4 && f.info.payload_len > nd->hds_thresh)
+			nd->tap_predict = f.queue;
+		rx_place_buf(nd, nd->scratch, &f, rx_csum_buf(nd, nd->scratch, &f));
+		return 1;
+	}
+
+	/* split in place: headers [0, h) and payload [h, len) */
+	uint32_t h = f.info.hdr_len, plen = f.info.payload_len, skip;
+	struct nm_rx_pkt *pkt = cq_slot(m);
+	struct plan hdr_used, pay_used;
+
+	if (!pkt) {
+		drop_q(q, NM_RX_DROP_QUEUE_FULL);
+		return 1;
+	}
+	if (h < H) {
+		/* payload bytes [h, H) sit in the header buffer: write them
+		 * into the headroom right before the rest */
+		if (H - h > NM_RX_TAP_HEADROOM) {
+			iov_gather(iov, (unsigned)np + 1, 0, nd->scratch, f.len);
+			rx_place_buf(nd, nd->scratch, &f, 1);
+			q->hdr_guess = h;
+			return 1;
+		}
+		struct plan pre;
+
+		plan_slice(&pp, 0, pp.c[0].len, &pre);
+		pre.c[0].off -= H - h;
+		pre.c[0].len = H - h;
+		if (plan_write(nd, &pre, (const uint8_t *)iov[0].iov_base + h)) {
+			drop_q(q, NM_RX_DROP_DMA);
+			return 1;
+		}
+		pp.c[0].off -= H - h;
+		pp.c[0].len += H - h;
+		skip = 0;
+	} else {
+		/* header bytes [H, h) landed in front of the payload: copy
+		 * them after the first H in the header buffer and skip them */
+		if (h > H)
+			memcpy((uint8_t *)iov[0].iov_base + H, head + H, h - H);
+		skip = h - H;
+	}
+	plan_slice(&hp, 0, h, &hdr_used);
+	plan_fix_end(&m->hdr_ring, &hdr_used);
+	hdr_used.end_used = hdr_used.c[0].off + h;
+	plan_slice(&pp, skip, plen, &pay_used);
+	plan_fix_end(&m->pay_ring, &pay_used);
+	ring_commit(&m->hdr_ring, &hdr_used);
+	ring_commit(&m->pay_ring, &pay_used);
+	pkt_fill(pkt, &hdr_used, &pay_used);
+	q->st.csum_ok++;
+	q->hdr_guess = h;
+	rx_complete(q, pkt, &f, NM_RX_F_SPLIT | NM_RX_F_CSUM_OK |
+				(m->unreadable ? NM_RX_F_UNREADABLE : 0));
+	return 1;
+}
+
+int nm_nic_rx_frame(struct nm_netdev *nd)
+{
+	return nd->wire->ops->peek ? rx_peek(nd) : rx_tap(nd);
+}
+
+/* ---- API ------------------------------------------------------------------ */
+
+int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget)
+{
+	uint32_t n = 0;
+	int ret = 0;
+
+	if (!nd)
+		return nm_err(EINVAL, "netdev_poll: NULL netdev");
+	while (n < budget) {
+		ret = nm_nic_rx_frame(nd);
+		if (ret <= 0)
+			break;
+		n++;
+	}
+	for (uint32_t i = 0; i < nd->nrx; i++)
+		nm_rxq_refill(&nd->rxq[i]);
+	return n ? (int)n : ret;
+}
+
+int nm_netdev_rx_poll(struct nm_netdev *nd, uint32_t qi, struct nm_rx_pkt *out, uint32_t n)
+{
+	struct nm_rxq_mem *m;
+	uint32_t k = 0;
+
+	if (!nd || (!out && n))
+		return nm_err(EINVAL, "netdev_rx_poll: NULL argument");
+	if (qi >= nd->nrx)
+		return nm_err(ERANGE, "netdev_rx_poll: rx queue %u out of range", qi);
+	m = nd->rxq[qi].mem;
+	while (m && k < n && m->cq_head != m->cq_tail)
+		out[k++] = m->cq[m->cq_head++ & m->cq_mask];
+	return (int)k;
+}
+
+void nm_rx_pkt_release(struct nm_rx_pkt *pkt)
+{
+	if (!pkt)
+		return;
+	if (pkt->hdr)
+		nm_page_pool_put_netmem(nm_netmem_pool(pkt->hdr), pkt->hdr, false);
+	for (uint32_t i = 0; i < pkt->nr_frags && i < NM_RX_MAX_FRAGS; i++)
+		nm_page_pool_put_netmem(nm_netmem_pool(pkt->frags[i].netmem),
+					pkt->frags[i].netmem, false);
+	pkt->hdr = 0;
+	pkt->nr_frags = 0;
+}

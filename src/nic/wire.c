@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Wire dispatch: the nm_wire_* entry points every wire shares.  They
+ * validate what can be checked without knowing the implementation (the
+ * wire, its ops table, iovec shape, output pointers) and then call through
+ * w->ops, so each implementation's fast path sees only well-formed
+ * arguments and never branches on which wire it is.
+ *
+ * Rules enforced here, the same for every wire:
+ *  - iovcnt is at most NM_WIRE_MAX_IOV (64, from wire.h): a frame is a
+ *    handful of pieces (headers + a few payload fragments), 64 leaves room
+ *    for a 64 KiB GSO frame in 1 KiB chunks and keeps validation bounded.
+ *  - iov may be NULL only when iovcnt is 0; an entry with a NULL base must
+ *    have length 0.
+ *  - meta is optional everywhere (NULL: no offload on xmit, not wanted on
+ *    recv/peek).
+ *  - peek/consume on a wire without zero-copy receive: -EOPNOTSUPP.
+ *  - get_fd on a wire without an fd returns -1 (poll by calling recv), as
+ *    wire.h documents; a NULL wire is -EINVAL.
+ *
+ * Workload: called once per frame; the checks are a few compares and a
+ * loop over (usually one to three) iovec entries.
+ */
+#include <stddef.h>
+
+#include <netmem/wire.h>
+
+#include "util/err.h"
+
+static int nm_wire_check(const struct nm_wire *w, const char *fn)
+{
+	if (nm_unlikely(!w))
+		return nm_err(EINVAL, "%s: wire is NULL", fn);
+	if (nm_unlikely(!w->ops))
+		return nm_err(EINVAL, "%s: wire %p has no ops (destroyed?)", fn, (const void *)w);
+	return 0;
+}
+
+static int nm_wire_check_iov(const struct iovec *iov, unsigned iovcnt, const char *fn)
+{
+	if (nm_unlikely(iovcnt > NM_WIRE_MAX_IOV))
+		return nm_err(EINVAL, "%s: iovcnt %u > %u", fn, iovcnt, NM_WIRE_MAX_IOV);
+	if (nm_unlikely(!iov && iovcnt))
+		return nm_err(EINVAL, "%s: iov is NULL with iovcnt %u", fn, iovcnt);
+	for (unsigned i = 0; i < iovcnt; i++)
+		if (nm_unlikely(!iov[i].iov_base && iov[i].iov_len))
+			return nm_err(EINVAL, "%s: iov[%u] has a NULL base and length %zu", fn, i,
+				      iov[i].iov_len);
+	return 0;
+}
+
+int nm_wire_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		 const struct nm_wire_meta *meta)
+{
+	int r = nm_wire_check(w, "wire_xmit");
+
+	if (r)
+		return r;
+	r = nm_wire_check_iov(iov, iovcnt, "wire_xmit");
+	if (r)
+		return r;
+	if (nm_unlikely(!w->ops->xmit))
+		return nm_err(EOPNOTSUPP, "wire_xmit: %s wire cannot transmit", w->ops->kind);
+	return w->ops->xmit(w, iov, iovcnt, meta);
+}
+
+int nm_wire_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		 struct nm_wire_meta *meta)
+{
+	int r = nm_wire_check(w, "wire_recv");
+
+	if (r)
+		return r;
+	r = nm_wire_check_iov(iov, iovcnt, "wire_recv");
+	if (r)
+		return r;
+	if (nm_unlikely(!w->ops->recv))
+		return nm_err(EOPNOTSUPP, "wire_recv: %s wire cannot receive", w->ops->kind);
+	return w->ops->recv(w, iov, iovcnt, meta);
+}
+
+int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
+		 struct nm_wire_meta *meta)
+{
+	int r = nm_wire_check(w, "wire_peek");
+
+	if (r)
+		return r;
+	if (nm_unlikely(!frame || !len))
+		return nm_err(EINVAL, "wire_peek: frame or len pointer is NULL");
+	if (!w->ops->peek)
+		return nm_err(EOPNOTSUPP, "wire_peek: %s wire has no zero-copy receive; use recv",
+			      w->ops->kind);
+	return w->ops->peek(w, frame, len, meta);
+}
+
+int nm_wire_consume(struct nm_wire *w)
+{
+	int r = nm_wire_check(w, "wire_consume");
+
+	if (r)
+		return r;
+	if (!w->ops->consume)
+		return nm_err(EOPNOTSUPP, "wire_consume: %s wire has no zero-copy receive",
+			      w->ops->kind);
+	return w->ops->consume(w);
+}
+
+int nm_wire_get_fd(struct nm_wire *w)
+{
+	int r = nm_wire_check(w, "wire_get_fd");
+
+	if (r)
+		return r;
+	if (!w->ops->get_fd)
+		return -1;	/* wire.h: no fd, poll by calling recv/peek */
+	return w->ops->get_fd(w);
+}
+
+int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st)
+{
+	int r = nm_wire_check(w, "wire_get_stats");
+
+	if (r)
+		return r;
+	if (!st)
+		return nm_err(EINVAL, "wire_get_stats: stats pointer is NULL");
+	if (!w->ops->get_stats)
+		return nm_err(EOPNOTSUPP, "wire_get_stats: %s wire keeps no stats", w->ops->kind);
+	return w->ops->get_stats(w, st);
+}
+
+/* NULL is a no-op, like free(). */
+void nm_wire_destroy(struct nm_wire *w)
+{
+	if (!w || !w->ops || !w->ops->destroy)
+		return;
+	w->ops->destroy(w);
+}

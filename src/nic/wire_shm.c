@@ -1,0 +1,782 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared-memory wire: two endpoints joined by one memfd-backed region that
+ * holds, per direction, a single-producer single-consumer descriptor ring
+ * and a frame arena (a byte ring).  This file holds the region (layout,
+ * checks), the data path (xmit, peek/consume, recv) and the endpoint's
+ * lifetime; fault injection is in wire_shm_fault.c and rendezvous (pair,
+ * create/connect by name) in wire_shm_rdv.c.  Layout: wire_shm.h.
+ *
+ * Data path.  xmit gathers the frame into the arena with one memcpy (that
+ * copy is the wire), writes a descriptor {off, len, meta} into slot
+ * head & mask and publishes head with a release store.  The consumer
+ * acquires head, bounds-checks the descriptor and hands out a read-only
+ * pointer into the arena (peek, zero copy) or copies it out (recv); consume
+ * publishes tail with a release store, which frees the slot and its arena
+ * bytes.  Each side re-reads the other side's index only when its cached
+ * copy says full (producer) or empty (consumer), so in a stream the only
+ * shared lines that move are the descriptors and the frame data.
+ *
+ * Arena.  Frames are contiguous (peek needs that) and start on a cache
+ * line; one that does not fit before the end of the arena starts at 0 and
+ * the bytes skipped are free again when that frame is.  The producer keeps
+ * a private astart[slot] (arena position where the slot's frame begins),
+ * so the arena bytes in use are computed from the tail index alone and the
+ * consumer never writes arena positions the producer would have to trust.
+ *
+ * Wakeups.  get_fd arms the consumer: before it reports "empty" it sets
+ * want_signal, fences and looks again; the producer fences after
+ * publishing and writes the direction's eventfd if want_signal was set
+ * (a Dekker pair, so a frame is never left behind a sleeping consumer).
+ * A consumer that never asked for the fd busy-polls and costs the producer
+ * no syscall.  An armed consumer clears the eventfd (one non-blocking
+ * read) each time it finds the ring empty, before re-arming: it is about
+ * to sleep in poll() anyway, and a flag saying "the producer wrote it"
+ * would lag the write and leave the consumer spinning through poll() in
+ * that window (measured: 5 spurious wakeups per frame against < 0.1).
+ *
+ * An empty ring is a bare -EAGAIN from recv/peek, without an
+ * nm_last_error() message (like the TAP wire): it is the answer to most
+ * polls, and formatting a message would cost ten times the poll itself.
+ *
+ * Backpressure.  A full ring or arena is -EAGAIN, not a drop: the frame was
+ * not taken and the caller may retry (tx_dropped counts only frames
+ * refused for good: -ENOTCONN).  Every 64th -EAGAIN in a row the producer
+ * polls the connection to the peer process, so a crashed reader shows up
+ * as -ENOTCONN instead of an endless -EAGAIN.
+ *
+ * Invariants (nm__wire_shm_assert_ok checks them):
+ *  1. tx.head - tx.tail <= ring_entries, and tx.head == ctrl->head as last
+ *     stored by us.
+ *  2. tx.apos - tx.atail <= arena_bytes and tx.aoff == tx.apos % arena_bytes.
+ *  3. rx.head - rx.tail <= ring_entries.
+ *  4. A frame handed out lies inside the arena: off + len <= arena_bytes,
+ *     NM_SHM_MIN_FRAME <= len <= frame_max.  A descriptor that fails this,
+ *     or an index that moves backwards or past the other index, is counted
+ *     in rx_invalid and skipped (descriptor) or ignored (index).
+ *  5. Sizes are read from the shared header once, at attach, after which
+ *     only the private copies are used.
+ *
+ * Threading: each endpoint is driven by one thread; the two endpoints may
+ * be in different threads or processes.
+ * Workload: millions of frames per second per direction; everything but
+ * the per-frame path is cold.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nic/wire_shm.h"
+#include "util/err.h"
+
+static const struct nm_wire_ops nm_shm_ops;
+
+#define NM_SHM_PEER_CHECK_EVERY	64u	/* -EAGAINs in a row between peer checks */
+
+static inline uint64_t nm_shm_round(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+/* ---- layout ----------------------------------------------------------- */
+
+static int nm_shm_check_faults(const struct nm_wire_faults *f, int d)
+{
+	const double rates[] = { f->loss, f->dup, f->reorder, f->corrupt, f->delay };
+	static const char *const names[] = { "loss", "dup", "reorder", "corrupt", "delay" };
+
+	for (size_t i = 0; i < NM_ARRAY_SIZE(rates); i++)
+		if (!(rates[i] >= 0.0 && rates[i] <= 1.0))	/* also NaN */
+			return nm_err(EINVAL, "shm: faults[%d].%s = %g, not in [0, 1]", d,
+				      names[i], rates[i]);
+	if (f->delay_frames > NM_SHM_DELAY_MAX)
+		return nm_err(EINVAL, "shm: faults[%d].delay_frames %u > %u", d, f->delay_frames,
+			      NM_SHM_DELAY_MAX);
+	return 0;
+}
+
+static uint32_t nm_shm_frame_plain(uint32_t mtu)
+{
+	return mtu + NM_SHM_VLAN_OVERHEAD;
+}
+
+static uint32_t nm_shm_frame_max(uint32_t mtu, bool gso)
+{
+	uint32_t plain = nm_shm_frame_plain(mtu);
+
+	return gso && plain < NM_WIRE_MAX_FRAME ? NM_WIRE_MAX_FRAME : plain;
+}
+
+int nm__shm_layout(const struct nm_wire_shm_params *p, struct nm_shm_hdr *h)
+{
+	uint32_t entries, mtu, arena, fmax;
+	uint64_t off;
+
+	if (!p || !h)
+		return nm_err(EINVAL, "shm: params or header is NULL");
+	entries = p->ring_entries ? p->ring_entries : NM_SHM_RING_DEFAULT;
+	if (entries < NM_SHM_RING_MIN || entries > NM_SHM_RING_MAX || (entries & (entries - 1)))
+		return nm_err(EINVAL, "shm: ring_entries %u is not a power of two in [%u, %u]",
+			      entries, NM_SHM_RING_MIN, NM_SHM_RING_MAX);
+	mtu = p->mtu ? p->mtu : 1500;
+	if (mtu < NM_SHM_MTU_MIN || mtu > NM_SHM_MTU_MAX)
+		return nm_err(EINVAL, "shm: mtu %u not in [%u, %u]", mtu, NM_SHM_MTU_MIN,
+			      NM_SHM_MTU_MAX);
+	if (p->arena_bytes > NM_SHM_ARENA_MAX)
+		return nm_err(EINVAL, "shm: arena_bytes %u > %u", p->arena_bytes, NM_SHM_ARENA_MAX);
+	arena = p->arena_bytes ? (uint32_t)nm_shm_round(p->arena_bytes, NM_SHM_PAGE)
+			       : NM_SHM_ARENA_DEFAULT;
+	fmax = nm_shm_frame_max(mtu, p->gso);
+	if (nm_shm_round(fmax, NM_SHM_FRAME_ALIGN) > arena)
+		return nm_err(EINVAL, "shm: arena_bytes %u cannot hold one %u-byte frame", arena,
+			      fmax);
+	for (int d = 0; d < 2; d++) {
+		int r = nm_shm_check_faults(&p->faults[d], d);
+
+		if (r)
+			return r;
+	}
+
+	memset(h, 0, sizeof(*h));
+	h->magic = NM_SHM_MAGIC;
+	h->version = NM_SHM_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->desc_size = sizeof(struct nm_shm_desc);
+	h->ring_entries = entries;
+	h->arena_bytes = arena;
+	h->mtu = mtu;
+	h->flags = p->gso ? NM_SHM_F_GSO : 0;
+	off = nm_shm_round(sizeof(*h), NM_SHM_PAGE);
+	for (int d = 0; d < 2; d++) {
+		h->dir[d].ctrl_off = off;
+		off += nm_shm_round(sizeof(struct nm_shm_ctrl), NM_SHM_PAGE);
+		h->dir[d].desc_off = off;
+		off += nm_shm_round((uint64_t)entries * sizeof(struct nm_shm_desc), NM_SHM_PAGE);
+		h->dir[d].arena_off = off;
+		off += arena;
+		h->faults[d] = p->faults[d];
+	}
+	h->total_size = off;
+	return 0;
+}
+
+int nm__shm_region_create(const struct nm_wire_shm_params *p, int *memfd)
+{
+	struct nm_shm_hdr h;
+	int fd, r;
+
+	if (!memfd)
+		return nm_err(EINVAL, "shm: memfd pointer is NULL");
+	r = nm__shm_layout(p, &h);
+	if (r)
+		return r;
+	fd = memfd_create("netmem-shm-wire", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return nm_err(errno, "shm: memfd_create: %s", strerror(errno));
+	if (ftruncate(fd, (off_t)h.total_size)) {
+		r = nm_err(errno, "shm: ftruncate %llu: %s", (unsigned long long)h.total_size,
+			   strerror(errno));
+		goto err_close;
+	}
+	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+		r = nm_err(EIO, "shm: writing the region header failed");
+		goto err_close;
+	}
+	/* A peer that shrank the file would make our loads fault (SIGBUS). */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		r = nm_err(errno, "shm: sealing the memfd: %s", strerror(errno));
+		goto err_close;
+	}
+	*memfd = fd;
+	return 0;
+
+err_close:
+	close(fd);
+	return r;
+}
+
+/* Check a header copied out of shared memory: everything in it must be
+ * exactly what our own layout computes from its sizes. */
+static int nm_shm_check_hdr(const struct nm_shm_hdr *h, uint64_t file_size)
+{
+	struct nm_wire_shm_params p = { 0 };
+	struct nm_shm_hdr exp;
+	int r;
+
+	if (h->magic != NM_SHM_MAGIC)
+		return nm_err(EPROTO, "shm attach: bad magic %#x", h->magic);
+	if (h->version != NM_SHM_VERSION)
+		return nm_err(EPROTO, "shm attach: version %u, we speak %u", h->version,
+			      NM_SHM_VERSION);
+	if (h->hdr_size != sizeof(*h) || h->desc_size != sizeof(struct nm_shm_desc))
+		return nm_err(EPROTO, "shm attach: header/descriptor size %u/%u, want %zu/%zu",
+			      h->hdr_size, h->desc_size, sizeof(*h), sizeof(struct nm_shm_desc));
+	if (h->flags & ~NM_SHM_F_GSO)
+		return nm_err(EPROTO, "shm attach: unknown flags %#x", h->flags);
+	if (!h->ring_entries || !h->arena_bytes || !h->mtu)	/* 0 is no default here */
+		return nm_err(EPROTO, "shm attach: zero size in header (ring %u, arena %u, mtu %u)",
+			      h->ring_entries, h->arena_bytes, h->mtu);
+	p.ring_entries = h->ring_entries;
+	p.arena_bytes = h->arena_bytes;
+	p.mtu = h->mtu;
+	p.gso = h->flags & NM_SHM_F_GSO;
+	p.faults[0] = h->faults[0];
+	p.faults[1] = h->faults[1];
+	r = nm__shm_layout(&p, &exp);
+	if (r)
+		return nm_err_wrap(-EPROTO, "shm attach: bad header");
+	if (exp.arena_bytes != h->arena_bytes || exp.total_size != h->total_size ||
+	    memcmp(exp.dir, h->dir, sizeof(exp.dir)))
+		return nm_err(EPROTO, "shm attach: header offsets/sizes do not match its layout");
+	if (h->total_size > file_size)
+		return nm_err(EPROTO, "shm attach: region of %llu bytes in a %llu-byte memfd",
+			      (unsigned long long)h->total_size, (unsigned long long)file_size);
+	return 0;
+}
+
+/* ---- producer (tx) ---------------------------------------------------- */
+
+/* Read the consumer's tail; accept it only if it moved forward and not
+ * past our head.  Frees the slots and arena bytes the consumer is done with. */
+static void nm_shm_tx_reclaim(struct nm_shm_wire *ep)
+{
+	struct nm_shm_tx *tx = &ep->tx;
+	uint64_t t = atomic_load_explicit(&tx->ctrl->tail, memory_order_acquire);
+
+	if (t == tx->tail)
+		return;
+	if (nm_unlikely(t - tx->tail > tx->head - tx->tail)) {
+		ep->st.rx_invalid++;	/* moved backwards or past head: ignore it */
+		return;
+	}
+	tx->tail = t;
+	tx->atail = t == tx->head ? tx->apos : tx->astart[t & tx->mask];
+}
+
+static inline bool nm_shm_tx_room(const struct nm_shm_wire *ep, uint32_t asz, uint32_t nslots)
+{
+	const struct nm_shm_tx *tx = &ep->tx;
+	uint64_t used = tx->apos - tx->atail;
+
+	if (tx->head - tx->tail + nslots > ep->ring_entries)
+		return false;
+	if (tx->aoff + asz <= tx->arena_bytes)
+		return used + asz <= tx->arena_bytes;
+	/* wraps to offset 0: the bytes up to the end are skipped */
+	return used == 0 || used + (tx->arena_bytes - tx->aoff) + asz <= tx->arena_bytes;
+}
+
+/* Caller owns the tx side.  Nothing is visible to the consumer until commit. */
+uint8_t *nm__shm_tx_reserve(struct nm_shm_wire *ep, uint32_t len, uint32_t nslots)
+{
+	struct nm_shm_tx *tx = &ep->tx;
+	uint32_t asz = (uint32_t)nm_shm_round(len, NM_SHM_FRAME_ALIGN);
+
+	if (!nm_shm_tx_room(ep, asz, nslots)) {
+		nm_shm_tx_reclaim(ep);
+		if (!nm_shm_tx_room(ep, asz, nslots))
+			return NULL;
+	}
+	if (tx->aoff + asz > tx->arena_bytes) {
+		bool idle = tx->apos == tx->atail;
+
+		tx->apos += tx->arena_bytes - tx->aoff;
+		if (idle)	/* nothing in use: the skipped bytes are free at once */
+			tx->atail = tx->apos;
+		tx->aoff = 0;
+	}
+	return tx->arena + tx->aoff;
+}
+
+static __attribute__((noinline, cold)) void nm_shm_tx_signal(struct nm_shm_tx *tx)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN: the counter is saturated, the consumer is awake anyway. */
+	if (write(tx->efd, &one, sizeof(one)) < 0) {
+		/* nothing to do: a wakeup is a hint */
+	}
+}
+
+void nm__shm_tx_commit(struct nm_shm_wire *ep, uint32_t len, const struct nm_wire_meta *meta,
+		       uint32_t nslots)
+{
+	static const struct nm_wire_meta none;
+	struct nm_shm_tx *tx = &ep->tx;
+	uint32_t asz = (uint32_t)nm_shm_round(len, NM_SHM_FRAME_ALIGN);
+
+	if (!meta)
+		meta = &none;
+	for (uint32_t i = 0; i < nslots; i++) {
+		uint32_t slot = (uint32_t)(tx->head + i) & tx->mask;
+		struct nm_shm_desc *d = &tx->descs[slot];
+
+		d->off = tx->aoff;
+		d->len = len;
+		d->meta = *meta;
+		tx->astart[slot] = tx->apos;
+	}
+	tx->apos += asz;
+	tx->aoff += asz;
+	if (tx->aoff == tx->arena_bytes)
+		tx->aoff = 0;
+	tx->head += nslots;
+	atomic_store_explicit(&tx->ctrl->head, tx->head, memory_order_release);
+
+	/* Dekker with nm_shm_rx_refill: our head store is ordered before the
+	 * want_signal load, its want_signal store before its head load. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&tx->ctrl->want_signal, memory_order_relaxed) &&
+	    atomic_exchange_explicit(&tx->ctrl->want_signal, 0, memory_order_relaxed))
+		nm_shm_tx_signal(tx);
+}
+
+static bool nm_shm_peer_hung_up(const struct nm_shm_wire *ep)
+{
+	struct pollfd pfd = { .fd = ep->sock, .events = POLLRDHUP };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR));
+}
+
+static __attribute__((cold)) int nm_shm_tx_notconn(struct nm_shm_wire *ep)
+{
+	ep->peer_dead = true;
+	ep->st.tx_dropped++;
+	return nm_err(ENOTCONN, "shm xmit: %s: the peer endpoint is gone", ep->wire.name);
+}
+
+int nm__shm_tx_full(struct nm_shm_wire *ep)
+{
+	if (ep->sock >= 0 && ++ep->tx.eagain_streak % NM_SHM_PEER_CHECK_EVERY == 0 &&
+	    nm_shm_peer_hung_up(ep))
+		return nm_shm_tx_notconn(ep);
+	return nm_err(EAGAIN, "shm xmit: ring or arena full (backpressure: retry later)");
+}
+
+static __attribute__((cold)) int nm_shm_xmit_bad_len(const struct nm_shm_wire *ep, uint64_t len,
+						     const struct nm_wire_meta *meta)
+{
+	if (len < NM_SHM_MIN_FRAME)
+		return nm_err(EINVAL, "shm xmit: %llu-byte frame is shorter than an Ethernet header",
+			      (unsigned long long)len);
+	if (len <= ep->frame_max)
+		return nm_err(EMSGSIZE, "shm xmit: %llu-byte frame exceeds mtu %u + %u without a "
+			      "GSO type (meta %s)", (unsigned long long)len, ep->wire.mtu,
+			      NM_SHM_VLAN_OVERHEAD, meta ? "gso_type NONE" : "NULL");
+	return nm_err(EMSGSIZE, "shm xmit: %llu-byte frame exceeds the wire's %u-byte maximum%s",
+		      (unsigned long long)len, ep->frame_max,
+		      ep->wire.gso ? "" : " (gso is off)");
+}
+
+static void nm_shm_gather(uint8_t *dst, const struct iovec *iov, unsigned iovcnt)
+{
+	for (unsigned i = 0; i < iovcnt; i++) {
+		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
+		dst += iov[i].iov_len;
+	}
+}
+
+/* Caller owns this endpoint (its thread).  The dispatcher checked iov. */
+static int nm_shm_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		       const struct nm_wire_meta *meta)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+	uint64_t len = 0;
+	uint8_t *dst;
+	int r;
+
+	for (unsigned i = 0; i < iovcnt; i++) {
+		if (nm_unlikely(iov[i].iov_len > NM_WIRE_MAX_FRAME))
+			return nm_shm_xmit_bad_len(ep, iov[i].iov_len, meta);
+		len += iov[i].iov_len;
+	}
+	/* Longer than mtu + 18 only as a GSO super-frame on a gso wire. */
+	if (nm_unlikely(len < NM_SHM_MIN_FRAME || len > ep->frame_plain) &&
+	    (len < NM_SHM_MIN_FRAME || len > ep->frame_max || !meta ||
+	     meta->gso_type == NM_WIRE_GSO_NONE))
+		return nm_shm_xmit_bad_len(ep, len, meta);
+	if (nm_unlikely(ep->peer_dead ||
+			!atomic_load_explicit(ep->peer_alive, memory_order_relaxed)))
+		return nm_shm_tx_notconn(ep);
+
+	if (nm_unlikely(ep->inj != NULL)) {
+		r = nm__shm_inj_xmit(ep, iov, iovcnt, (uint32_t)len, meta);
+		if (r)
+			return r;
+	} else {
+		dst = nm__shm_tx_reserve(ep, (uint32_t)len, 1);
+		if (nm_unlikely(!dst))
+			return nm__shm_tx_full(ep);
+		nm_shm_gather(dst, iov, iovcnt);
+		nm__shm_tx_commit(ep, (uint32_t)len, meta, 1);
+	}
+	ep->tx.eagain_streak = 0;
+	ep->st.tx_frames++;
+	ep->st.tx_bytes += len;
+	return 0;
+}
+
+/* ---- consumer (rx) ---------------------------------------------------- */
+
+static __attribute__((noinline)) void nm_shm_rx_clear_fd(struct nm_shm_rx *rx)
+{
+	uint64_t v;
+
+	if (read(rx->efd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: already clear */
+	}
+}
+
+/* Look for new frames.  false: none (and, when armed, the producer will
+ * signal the eventfd for the next one). */
+static bool nm_shm_rx_refill(struct nm_shm_wire *ep)
+{
+	struct nm_shm_rx *rx = &ep->rx;
+	uint64_t h = atomic_load_explicit(&rx->ctrl->head, memory_order_acquire);
+
+	if (h == rx->tail) {
+		if (!rx->armed)
+			return false;
+		/* Clear before arming: a signal for a frame published after
+		 * our last look must survive until poll() sees it. */
+		nm_shm_rx_clear_fd(rx);
+		atomic_store_explicit(&rx->ctrl->want_signal, 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
+		h = atomic_load_explicit(&rx->ctrl->head, memory_order_acquire);
+		if (h == rx->tail)
+			return false;
+	}
+	if (nm_unlikely(h - rx->tail > ep->ring_entries)) {
+		ep->st.rx_invalid++;	/* head behind tail or too far ahead */
+		return false;
+	}
+	rx->head = h;
+	return true;
+}
+
+static __attribute__((cold)) void nm_shm_rx_skip_bad(struct nm_shm_wire *ep)
+{
+	struct nm_shm_rx *rx = &ep->rx;
+
+	ep->st.rx_invalid++;
+	rx->peeked = false;
+	rx->tail++;
+	atomic_store_explicit(&rx->ctrl->tail, rx->tail, memory_order_release);
+}
+
+/* The next valid frame: its descriptor is loaded once, checked, and only
+ * the checked copy is used.  false: none. */
+static inline bool nm_shm_rx_next(struct nm_shm_wire *ep, uint32_t *off, uint32_t *len,
+				  struct nm_wire_meta *meta)
+{
+	struct nm_shm_rx *rx = &ep->rx;
+
+	for (uint32_t skipped = 0; skipped <= ep->ring_entries; skipped++) {
+		const struct nm_shm_desc *d;
+		uint32_t o, l;
+
+		if (rx->tail == rx->head && !nm_shm_rx_refill(ep))
+			return false;
+		d = &rx->descs[rx->tail & rx->mask];
+		o = __atomic_load_n(&d->off, __ATOMIC_RELAXED);
+		l = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
+		if (nm_likely(l >= NM_SHM_MIN_FRAME && l <= ep->frame_max &&
+			      o <= rx->arena_bytes - l)) {
+			if (meta)
+				memcpy(meta, &d->meta, sizeof(*meta));
+			*off = o;
+			*len = l;
+			return true;
+		}
+		nm_shm_rx_skip_bad(ep);
+	}
+	return false;	/* a whole ring of garbage: give the caller back control */
+}
+
+static inline void nm_shm_rx_advance(struct nm_shm_wire *ep, uint32_t len)
+{
+	struct nm_shm_rx *rx = &ep->rx;
+
+	rx->peeked = false;
+	rx->tail++;
+	atomic_store_explicit(&rx->ctrl->tail, rx->tail, memory_order_release);
+	ep->st.rx_frames++;
+	ep->st.rx_bytes += len;
+}
+
+/* Caller owns this endpoint.  Returns the frame's length. */
+static int nm_shm_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
+		       struct nm_wire_meta *meta)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+	uint32_t off, l;
+
+	if (!nm_shm_rx_next(ep, &off, &l, meta))
+		return -EAGAIN;
+	ep->rx.peeked = true;
+	ep->rx.peek_len = l;
+	*frame = ep->rx.arena + off;
+	*len = l;
+	return (int)l;
+}
+
+static int nm_shm_consume(struct nm_wire *w)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+
+	if (!ep->rx.peeked)
+		return nm_err(EINVAL, "shm consume: no frame is peeked");
+	nm_shm_rx_advance(ep, ep->rx.peek_len);
+	return 0;
+}
+
+static int nm_shm_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		       struct nm_wire_meta *meta)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+	uint32_t off, len, done = 0;
+	const uint8_t *src;
+
+	if (!nm_shm_rx_next(ep, &off, &len, meta))
+		return -EAGAIN;		/* flow control, no message: polled constantly */
+	src = ep->rx.arena + off;
+	for (unsigned i = 0; i < iovcnt && done < len; i++) {
+		size_t n = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
+
+		memcpy(iov[i].iov_base, src + done, n);
+		done += (uint32_t)n;
+	}
+	if (done < len)
+		ep->st.rx_truncated++;
+	nm_shm_rx_advance(ep, len);
+	return (int)len;
+}
+
+/* ---- endpoint --------------------------------------------------------- */
+
+static int nm_shm_get_fd(struct nm_wire *w)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+
+	ep->rx.armed = true;	/* from now on ask the producer for wakeups */
+	return ep->rx.efd;
+}
+
+static int nm_shm_get_stats(struct nm_wire *w, struct nm_wire_stats *st)
+{
+	*st = nm_shm_wire_of(w)->st;
+	return 0;
+}
+
+static void nm_shm_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static void nm_shm_destroy(struct nm_wire *w)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+
+	/* Held frames die with the endpoint, like frames on a cut cable. */
+	atomic_store_explicit(ep->self_alive, 0, memory_order_release);
+	nm__shm_inj_destroy(ep->inj);
+	munmap(ep->map, ep->map_size);
+	nm_shm_close(ep->tx.efd);
+	nm_shm_close(ep->rx.efd);
+	nm_shm_close(ep->sock);
+	nm_shm_close(ep->lsock);
+	free(ep->tx.astart);
+	ep->magic = 0;
+	ep->wire.ops = NULL;
+	free(ep);
+}
+
+static const struct nm_wire_ops nm_shm_ops = {
+	.kind = "shm",
+	.xmit = nm_shm_xmit,
+	.peek = nm_shm_peek,
+	.consume = nm_shm_consume,
+	.recv = nm_shm_recv,
+	.get_fd = nm_shm_get_fd,
+	.get_stats = nm_shm_get_stats,
+	.destroy = nm_shm_destroy,
+};
+
+static struct nm_shm_wire *nm_shm_cast(struct nm_wire *w, const char *fn, int *r)
+{
+	struct nm_shm_wire *ep;
+
+	if (!w) {
+		*r = nm_err(EINVAL, "%s: wire is NULL", fn);
+		return NULL;
+	}
+	if (w->ops != &nm_shm_ops) {
+		*r = nm_err(EINVAL, "%s: %s is not an shm wire", fn,
+			    w->ops ? w->ops->kind : "(destroyed)");
+		return NULL;
+	}
+	ep = nm_shm_wire_of(w);
+	if (ep->magic != NM_SHM_MAGIC) {
+		*r = nm_err(EINVAL, "%s: shm wire %p is corrupt", fn, (void *)w);
+		return NULL;
+	}
+	return ep;
+}
+
+int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int lsock,
+		   const char *name, struct nm_wire **out)
+{
+	struct nm_shm_wire *ep;
+	struct nm_shm_hdr h;
+	struct stat sb;
+	uint8_t *map;
+	int r, seals;
+	uint32_t expect = 0;
+
+	if (!out || (side != 0 && side != 1) || memfd < 0 || efd_tx < 0 || efd_rx < 0)
+		return nm_err(EINVAL, "shm attach: bad arguments");
+	if (fstat(memfd, &sb))
+		return nm_err(errno, "shm attach: fstat: %s", strerror(errno));
+	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < sizeof(h))
+		return nm_err(EPROTO, "shm attach: the region fd is not a memfd of a region");
+	seals = fcntl(memfd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
+		return nm_err(EPROTO, "shm attach: the region memfd is not sealed against shrinking");
+	if (pread(memfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return nm_err(EPROTO, "shm attach: cannot read the region header");
+	r = nm_shm_check_hdr(&h, (uint64_t)sb.st_size);
+	if (r)
+		return r;
+
+	/* Populate now: a page fault in the data path costs more than the
+	 * frame (like a NIC's pinned DMA memory, the wire is resident). */
+	map = mmap(NULL, h.total_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, memfd, 0);
+	if (map == MAP_FAILED)
+		return nm_err(errno, "shm attach: mmap %llu bytes: %s",
+			      (unsigned long long)h.total_size, strerror(errno));
+	ep = calloc(1, sizeof(*ep));
+	if (!ep) {
+		r = nm_err(ENOMEM, "shm attach: no memory for the endpoint");
+		goto err_unmap;
+	}
+	ep->tx.astart = calloc(h.ring_entries, sizeof(*ep->tx.astart));
+	if (!ep->tx.astart) {
+		r = nm_err(ENOMEM, "shm attach: no memory for %u ring slots", h.ring_entries);
+		goto err_free_ep;
+	}
+	ep->frame_plain = nm_shm_frame_plain(h.mtu);
+	ep->frame_max = nm_shm_frame_max(h.mtu, h.flags & NM_SHM_F_GSO);
+	r = nm__shm_inj_create(&h.faults[side], ep->frame_max, &ep->inj);
+	if (r)
+		goto err_free_slots;
+
+	ep->self_alive = &((struct nm_shm_hdr *)map)->alive[side];
+	ep->peer_alive = &((struct nm_shm_hdr *)map)->alive[!side];
+	if (!atomic_compare_exchange_strong(ep->self_alive, &expect, 1)) {
+		r = nm_err(EBUSY, "shm attach: side %c of the region is already attached",
+			   side ? 'B' : 'A');
+		goto err_free_inj;
+	}
+
+	ep->wire.ops = &nm_shm_ops;
+	snprintf(ep->wire.name, sizeof(ep->wire.name), "shm:%s:%c", name ? name : "pair",
+		 side ? 'b' : 'a');
+	ep->wire.mtu = h.mtu;
+	ep->wire.gso = h.flags & NM_SHM_F_GSO;
+	ep->magic = NM_SHM_MAGIC;
+	ep->side = side;
+	ep->ring_entries = h.ring_entries;
+	ep->map = map;
+	ep->map_size = h.total_size;
+	ep->sock = sock;
+	ep->lsock = lsock;
+
+	ep->tx.ctrl = (struct nm_shm_ctrl *)(map + h.dir[side].ctrl_off);
+	ep->tx.descs = (struct nm_shm_desc *)(map + h.dir[side].desc_off);
+	ep->tx.arena = map + h.dir[side].arena_off;
+	ep->tx.mask = h.ring_entries - 1;
+	ep->tx.arena_bytes = h.arena_bytes;
+	ep->tx.efd = efd_tx;
+
+	ep->rx.ctrl = (struct nm_shm_ctrl *)(map + h.dir[!side].ctrl_off);
+	ep->rx.descs = (struct nm_shm_desc *)(map + h.dir[!side].desc_off);
+	ep->rx.arena = map + h.dir[!side].arena_off;
+	ep->rx.mask = h.ring_entries - 1;
+	ep->rx.arena_bytes = h.arena_bytes;
+	ep->rx.efd = efd_rx;
+
+	*out = &ep->wire;
+	return 0;
+
+err_free_inj:
+	nm__shm_inj_destroy(ep->inj);
+err_free_slots:
+	free(ep->tx.astart);
+err_free_ep:
+	free(ep);
+err_unmap:
+	munmap(map, h.total_size);
+	return r;
+}
+
+int nm_wire_shm_flush(struct nm_wire *w)
+{
+	int r = 0;
+	struct nm_shm_wire *ep = nm_shm_cast(w, "wire_shm_flush", &r);
+
+	if (!ep)
+		return r;
+	if (!ep->inj)
+		return 0;
+	if (ep->peer_dead || !atomic_load_explicit(ep->peer_alive, memory_order_relaxed))
+		return nm_shm_tx_notconn(ep);
+	return nm__shm_inj_flush(ep);
+}
+
+/* ---- debug ------------------------------------------------------------ */
+
+int nm__wire_shm_region(struct nm_wire *w, void **base, size_t *size)
+{
+	int r = 0;
+	struct nm_shm_wire *ep = nm_shm_cast(w, "wire_shm_region", &r);
+
+	if (!ep)
+		return r;
+	if (!base || !size)
+		return nm_err(EINVAL, "wire_shm_region: NULL out pointer");
+	*base = ep->map;
+	*size = ep->map_size;
+	return 0;
+}
+
+int nm__wire_shm_assert_ok(struct nm_wire *w)
+{
+	int r = 0;
+	struct nm_shm_wire *ep = nm_shm_cast(w, "wire_shm_assert_ok", &r);
+	const struct nm_shm_tx *tx;
+	const struct nm_shm_rx *rx;
+
+	if (!ep)
+		return r;
+	tx = &ep->tx;
+	rx = &ep->rx;
+	if (tx->head - tx->tail > ep->ring_entries)
+		return nm_err(EUCLEAN, "shm: tx head %llu tail %llu", (unsigned long long)tx->head,
+			      (unsigned long long)tx->tail);
+	if (tx->atail > tx->apos || tx->apos - tx->atail > tx->arena_bytes ||
+	    tx->aoff != tx->apos % tx->arena_bytes)
+		return nm_err(EUCLEAN, "shm: arena apos %llu atail %llu aoff %u",
+			      (unsigned long long)tx->apos, (unsigned long long)tx->atail, tx->aoff);
+	if (rx->head - rx->tail > ep->ring_entries)
+		return nm_err(EUCLEAN, "shm: rx head %llu tail %llu", (unsigned long long)rx->head,
+			      (unsigned long long)rx->tail);
+	if (ep->inj && nm__shm_inj_held(ep->inj) > NM_SHM_HOLD_MAX)
+		return nm_err(EUCLEAN, "shm: %u frames held", nm__shm_inj_held(ep->inj));
+	return 0;
+}

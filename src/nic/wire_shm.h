@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NM_NIC_WIRE_SHM_H
+#define NM_NIC_WIRE_SHM_H
+
+/*
+ * Shared-memory wire, internal view: the layout of the shared region (one
+ * memfd, the same in both processes), the private endpoint, and the calls
+ * the three shm files make into each other:
+ *
+ *	wire_shm.c        the region, the rings, the endpoint and its ops
+ *	wire_shm_fault.c  the per-direction fault injector (sender side)
+ *	wire_shm_rdv.c    rendezvous: in-process pair, create/connect by name
+ *
+ * Region layout (offsets are multiples of 4096, all computed from the
+ * sizes in the header, so the header's offsets are checked, never used
+ * blindly):
+ *
+ *	0                   struct nm_shm_hdr
+ *	dir[d].ctrl_off     struct nm_shm_ctrl     (head, tail, wakeup flag)
+ *	dir[d].desc_off     struct nm_shm_desc[ring_entries]
+ *	dir[d].arena_off    arena_bytes of frame data (a byte ring)
+ *
+ * Direction 0 carries frames from endpoint A (side 0, the creator) to B,
+ * direction 1 from B to A.  Each direction is single producer, single
+ * consumer.
+ *
+ * Trust: everything in the region can be written by the peer at any time.
+ * An endpoint copies the sizes out of the header once, when it attaches,
+ * and afterwards reads from the region only indices and descriptors, each
+ * loaded once and bounds-checked before use.
+ */
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <netmem/wire.h>
+
+#define NM_SHM_MAGIC		0x4e4d5357u	/* "NMSW" */
+#define NM_SHM_VERSION		1u
+#define NM_SHM_CACHELINE	64
+#define NM_SHM_PAGE		4096u
+#define NM_SHM_FRAME_ALIGN	64u		/* frames start on a cache line */
+#define NM_SHM_MIN_FRAME	14u		/* an Ethernet header */
+#define NM_SHM_VLAN_OVERHEAD	18u		/* Ethernet header + one VLAN tag */
+#define NM_SHM_RING_MIN		2u		/* a duplicated frame takes two slots */
+#define NM_SHM_RING_MAX		(1u << 20)
+#define NM_SHM_RING_DEFAULT	1024u
+#define NM_SHM_ARENA_DEFAULT	(16u << 20)
+#define NM_SHM_ARENA_MAX	(1u << 30)
+#define NM_SHM_MTU_MIN		68u		/* IPv4's minimum */
+#define NM_SHM_MTU_MAX		(65535u - 14u)
+#define NM_SHM_DELAY_MAX	(1u << 20)	/* delay_frames bound */
+#define NM_SHM_HOLD_MAX		64u		/* frames the injector holds back at once */
+
+#define NM_SHM_F_GSO		0x1u
+
+/* One frame in flight.  32 bytes: two per cache line. */
+struct nm_shm_desc {
+	uint32_t off;			/* into the direction's arena */
+	uint32_t len;
+	struct nm_wire_meta meta;
+	uint32_t rsvd[3];
+};
+
+/* Per direction.  Producer and consumer fields on separate lines. */
+struct nm_shm_ctrl {
+	alignas(NM_SHM_CACHELINE) _Atomic uint64_t head;	/* producer: next slot to fill */
+	alignas(NM_SHM_CACHELINE) _Atomic uint64_t tail;	/* consumer: next slot to read */
+	/* consumer sets it before it may sleep on the eventfd; the producer
+	 * takes it (exchange to 0) and writes the eventfd */
+	alignas(NM_SHM_CACHELINE) _Atomic uint32_t want_signal;
+};
+
+struct nm_shm_dir_layout {
+	uint64_t ctrl_off, desc_off, arena_off;
+};
+
+struct nm_shm_hdr {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t hdr_size;		/* sizeof(struct nm_shm_hdr) */
+	uint32_t desc_size;		/* sizeof(struct nm_shm_desc) */
+	uint32_t ring_entries;		/* per direction, power of two */
+	uint32_t arena_bytes;		/* per direction, multiple of 4096 */
+	uint32_t mtu;
+	uint32_t flags;			/* NM_SHM_F_* */
+	uint64_t total_size;
+	struct nm_shm_dir_layout dir[2];
+	struct nm_wire_faults faults[2];	/* [d]: applied by direction d's sender */
+	_Atomic uint32_t alive[2];	/* side attached and not destroyed */
+};
+
+/* ---- private endpoint ------------------------------------------------- */
+
+/* Producer state of the outgoing direction.  Hot: touched every xmit. */
+struct nm_shm_tx {
+	struct nm_shm_ctrl *ctrl;
+	struct nm_shm_desc *descs;
+	uint8_t *arena;
+	uint64_t head;			/* next slot; == ctrl->head */
+	uint64_t tail;			/* last tail read and accepted */
+	uint64_t apos;			/* arena bytes ever allocated (monotonic) */
+	uint64_t atail;			/* arena bytes ever freed */
+	uint32_t aoff;			/* apos mod arena_bytes */
+	uint32_t mask;
+	uint32_t arena_bytes;
+	uint32_t eagain_streak;		/* consecutive -EAGAINs, to pace peer checks */
+	uint64_t *astart;		/* [slot]: arena position where its frame begins */
+	int efd;			/* signalled empty -> non-empty */
+};
+
+/* Consumer state of the incoming direction.  Hot: touched every recv. */
+struct nm_shm_rx {
+	struct nm_shm_ctrl *ctrl;
+	struct nm_shm_desc *descs;
+	uint8_t *arena;
+	uint64_t tail;			/* next slot; == ctrl->tail */
+	uint64_t head;			/* last head read and accepted */
+	uint32_t mask;
+	uint32_t arena_bytes;
+	uint32_t peek_len;		/* length of the peeked frame */
+	bool peeked;			/* slot tail is handed out by peek */
+	bool armed;			/* get_fd was called: ask for wakeups */
+	int efd;
+};
+
+struct nm_shm_inj;
+
+struct nm_shm_wire {
+	struct nm_wire wire;		/* first: the NIC sees only this */
+	uint32_t magic;			/* NM_SHM_MAGIC while alive */
+	int side;			/* 0: A (creator), 1: B */
+	uint32_t frame_max;		/* largest frame: NM_WIRE_MAX_FRAME with gso */
+	uint32_t frame_plain;		/* largest frame without a GSO type: mtu + 18 */
+	struct nm_shm_tx tx;
+	struct nm_shm_rx rx;
+	struct nm_wire_stats st;
+	struct nm_shm_inj *inj;		/* NULL: this side injects no faults */
+	_Atomic uint32_t *peer_alive;
+	_Atomic uint32_t *self_alive;
+	bool peer_dead;			/* latched once seen */
+	void *map;
+	size_t map_size;
+	uint32_t ring_entries;
+	int sock;			/* connection to the peer process, -1 in-process */
+	int lsock;			/* creator: the listener that keeps the name, else -1 */
+};
+
+static inline struct nm_shm_wire *nm_shm_wire_of(struct nm_wire *w)
+{
+	return (struct nm_shm_wire *)((char *)w - offsetof(struct nm_shm_wire, wire));
+}
+
+/* ---- wire_shm.c ------------------------------------------------------- */
+
+/* Check params (0 fields take defaults) and fill a header for them. */
+int nm__shm_layout(const struct nm_wire_shm_params *p, struct nm_shm_hdr *h);
+/* A sealed memfd holding an initialized region for params p. */
+int nm__shm_region_create(const struct nm_wire_shm_params *p, int *memfd);
+/* Map the region in memfd and become side `side` of it.  On success the
+ * endpoint owns efd_tx, efd_rx, sock and lsock (the caller keeps memfd);
+ * on failure the caller still owns all of them.  -EPROTO for a region
+ * whose header is wrong. */
+int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int lsock,
+		   const char *name, struct nm_wire **out);
+
+/* Producer primitives, for the injector.  Caller owns the tx side.
+ * reserve: room for a frame of len bytes in nslots slots, or NULL (full);
+ * nothing changes until commit publishes the frame nslots times. */
+uint8_t *nm__shm_tx_reserve(struct nm_shm_wire *ep, uint32_t len, uint32_t nslots);
+void nm__shm_tx_commit(struct nm_shm_wire *ep, uint32_t len, const struct nm_wire_meta *meta,
+		       uint32_t nslots);
+/* The -EAGAIN slow path: sets the message, and every so often checks
+ * whether the peer process is gone (-ENOTCONN). */
+int nm__shm_tx_full(struct nm_shm_wire *ep);
+
+/* Debug: check the endpoint's invariants (0 or -EUCLEAN with a message). */
+int nm__wire_shm_assert_ok(struct nm_wire *w);
+/* Debug: the shared region as mapped by this endpoint (tests scribble it). */
+int nm__wire_shm_region(struct nm_wire *w, void **base, size_t *size);
+
+/* ---- wire_shm_fault.c ------------------------------------------------- */
+
+/* NULL *out when f injects nothing. */
+int nm__shm_inj_create(const struct nm_wire_faults *f, uint32_t frame_max,
+		       struct nm_shm_inj **out);
+void nm__shm_inj_destroy(struct nm_shm_inj *inj);
+/* xmit through the injector: 0 accepted (maybe dropped, held, duplicated),
+ * -EAGAIN full (the injector's state is as before the call). */
+int nm__shm_inj_xmit(struct nm_shm_wire *ep, const struct iovec *iov, unsigned iovcnt,
+		     uint32_t len, const struct nm_wire_meta *meta);
+int nm__shm_inj_flush(struct nm_shm_wire *ep);
+unsigned nm__shm_inj_held(const struct nm_shm_inj *inj);
+
+#endif /* NM_NIC_WIRE_SHM_H */

@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shm wire rendezvous: how the two endpoints of a region come to be.
+ *
+ *  - nm_wire_shm_pair: both in this process.
+ *  - nm_wire_shm_create(name): endpoint A.  Binds the abstract unix socket
+ *    "\0netmem-shm-<name>" (so the name is taken while A lives: a second
+ *    create gets -EADDRINUSE), accepts one peer, sends it a hello carrying
+ *    the region memfd and both eventfds (SCM_RIGHTS), and returns once the
+ *    peer acknowledged that it attached.  Right after accepting it shuts
+ *    the listener down for reading: the name stays bound, later connects
+ *    are refused (one racing into the backlog before that times out).
+ *  - nm_wire_shm_connect(name): endpoint B.  No listener (or one that
+ *    already has its peer): -ECONNREFUSED.  The region and its header are
+ *    checked like any peer-supplied data (-EPROTO).
+ * The accepted connection stays open between the two endpoints; the
+ * producer polls it when its ring stays full, so a dead peer process shows
+ * up as -ENOTCONN.
+ *
+ * Timeouts are in milliseconds for the whole call; < 0 waits forever.
+ *
+ * Workload: once per wire, at setup.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nic/wire_shm.h"
+#include "util/err.h"
+
+#define NM_SHM_NAME_MAX		64
+#define NM_SHM_SOCK_PREFIX	"netmem-shm-"
+#define NM_SHM_HELLO_FDS	3	/* memfd, eventfd dir 0, eventfd dir 1 */
+#define NM_SHM_ACK		'A'
+
+struct nm_shm_hello {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t nfds;
+	uint32_t rsvd;
+};
+
+static int nm_shm_check_name(const char *name, const char *fn)
+{
+	size_t n;
+
+	if (!name)
+		return nm_err(EINVAL, "%s: name is NULL", fn);
+	n = strnlen(name, NM_SHM_NAME_MAX + 1);
+	if (n == 0 || n > NM_SHM_NAME_MAX)
+		return nm_err(EINVAL, "%s: name must be 1..%d characters", fn, NM_SHM_NAME_MAX);
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return nm_err(EINVAL, "%s: name character %#x is not one of [A-Za-z0-9_.-]",
+				      fn, (unsigned char)c);
+	}
+	return 0;
+}
+
+static socklen_t nm_shm_addr(const char *name, struct sockaddr_un *sa)
+{
+	size_t n = strlen(NM_SHM_SOCK_PREFIX) + strlen(name);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	/* sun_path[0] = '\0': the abstract namespace, no file to clean up */
+	memcpy(sa->sun_path + 1, NM_SHM_SOCK_PREFIX, strlen(NM_SHM_SOCK_PREFIX));
+	memcpy(sa->sun_path + 1 + strlen(NM_SHM_SOCK_PREFIX), name, strlen(name));
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+static uint64_t nm_shm_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline for poll(); -1: forever. */
+static int nm_shm_left(int timeout_ms, uint64_t start)
+{
+	uint64_t el;
+
+	if (timeout_ms < 0)
+		return -1;
+	el = nm_shm_now_ms() - start;
+	return el >= (uint64_t)timeout_ms ? 0 : (int)((uint64_t)timeout_ms - el);
+}
+
+/* Wait for events on fd.  0 ready, -ETIMEDOUT, or -errno. */
+static int nm_shm_wait(int fd, short events, int timeout_ms, uint64_t start, const char *what)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = events };
+		int n = poll(&pfd, 1, nm_shm_left(timeout_ms, start));
+
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return nm_err(ETIMEDOUT, "%s: timed out after %d ms", what, timeout_ms);
+		if (errno != EINTR)
+			return nm_err(errno, "%s: poll: %s", what, strerror(errno));
+	}
+}
+
+static void nm_shm_close_fds(const int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+static int nm_shm_eventfds(int efd[2])
+{
+	efd[0] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	efd[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (efd[0] < 0 || efd[1] < 0) {
+		int e = errno;
+
+		nm_shm_close_fds(efd, 2);
+		return nm_err(e, "shm: eventfd: %s", strerror(e));
+	}
+	return 0;
+}
+
+/* Attach side `side` with its own copies of the eventfds (efd[d] is
+ * signalled by direction d's producer). */
+static int nm_shm_attach_dup(int memfd, int side, const int efd[2], int sock, int lsock,
+			     const char *name, struct nm_wire **out)
+{
+	int tx = fcntl(efd[side], F_DUPFD_CLOEXEC, 0), rx = fcntl(efd[!side], F_DUPFD_CLOEXEC, 0);
+	int r;
+
+	if (tx < 0 || rx < 0) {
+		r = nm_err(errno, "shm: dup eventfd: %s", strerror(errno));
+		goto err_close;
+	}
+	r = nm__shm_attach(memfd, side, tx, rx, sock, lsock, name, out);
+	if (r == 0)
+		return 0;
+err_close:
+	if (tx >= 0)
+		close(tx);
+	if (rx >= 0)
+		close(rx);
+	return r;
+}
+
+int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
+		     struct nm_wire **b)
+{
+	int memfd, efd[2], r;
+
+	if (!p || !a || !b)
+		return nm_err(EINVAL, "wire_shm_pair: params or out pointer is NULL");
+	r = nm__shm_region_create(p, &memfd);
+	if (r)
+		return r;
+	r = nm_shm_eventfds(efd);
+	if (r)
+		goto err_close_memfd;
+	r = nm_shm_attach_dup(memfd, 0, efd, -1, -1, "pair", a);
+	if (r)
+		goto err_close_efd;
+	r = nm_shm_attach_dup(memfd, 1, efd, -1, -1, "pair", b);
+	if (r)
+		goto err_destroy_a;
+	nm_shm_close_fds(efd, 2);
+	close(memfd);
+	return 0;
+
+err_destroy_a:
+	nm_wire_destroy(*a);
+	*a = NULL;
+err_close_efd:
+	nm_shm_close_fds(efd, 2);
+err_close_memfd:
+	close(memfd);
+	return r;
+}
+
+static int nm_shm_send_hello(int sock, int memfd, const int efd[2])
+{
+	struct nm_shm_hello hello = { NM_SHM_MAGIC, NM_SHM_VERSION, NM_SHM_HELLO_FDS, 0 };
+	int fds[NM_SHM_HELLO_FDS] = { memfd, efd[0], efd[1] };
+	union {
+		char buf[CMSG_SPACE(sizeof(fds))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { &hello, sizeof(hello) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	memset(u.buf, 0, sizeof(u.buf));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
+		return nm_err(errno ? errno : EIO, "wire_shm_create: sending the region: %s",
+			      strerror(errno));
+	return 0;
+}
+
+static int nm_shm_accept(int lsock, int timeout_ms, uint64_t start, int *sock)
+{
+	int r = nm_shm_wait(lsock, POLLIN, timeout_ms, start, "wire_shm_create: waiting for a peer");
+
+	if (r)
+		return r;
+	*sock = accept4(lsock, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (*sock < 0)
+		return nm_err(errno, "wire_shm_create: accept: %s", strerror(errno));
+	return 0;
+}
+
+static int nm_shm_wait_ack(int sock, int timeout_ms, uint64_t start)
+{
+	char ack = 0;
+	ssize_t n;
+	int r = nm_shm_wait(sock, POLLIN, timeout_ms, start, "wire_shm_create: waiting for the "
+			    "peer to attach");
+
+	if (r)
+		return r;
+	n = recv(sock, &ack, 1, 0);
+	if (n != 1 || ack != NM_SHM_ACK)
+		return nm_err(ECONNRESET, "wire_shm_create: the peer left without attaching "
+			      "(did it reject the region?)");
+	return 0;
+}
+
+int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int timeout_ms,
+		       struct nm_wire **out)
+{
+	uint64_t start = nm_shm_now_ms();
+	struct sockaddr_un sa;
+	socklen_t salen;
+	int lsock, sock = -1, memfd, efd[2], r;
+	struct nm_wire *w;
+
+	r = nm_shm_check_name(name, "wire_shm_create");
+	if (r)
+		return r;
+	if (!p || !out)
+		return nm_err(EINVAL, "wire_shm_create: params or out pointer is NULL");
+	r = nm__shm_region_create(p, &memfd);
+	if (r)
+		return r;
+	r = nm_shm_eventfds(efd);
+	if (r)
+		goto err_close_memfd;
+	lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (lsock < 0) {
+		r = nm_err(errno, "wire_shm_create: socket: %s", strerror(errno));
+		goto err_close_efd;
+	}
+	salen = nm_shm_addr(name, &sa);
+	if (bind(lsock, (struct sockaddr *)&sa, salen)) {
+		r = errno == EADDRINUSE
+			    ? nm_err(EADDRINUSE, "wire_shm_create: name \"%s\" is taken", name)
+			    : nm_err(errno, "wire_shm_create: bind: %s", strerror(errno));
+		goto err_close_lsock;
+	}
+	if (listen(lsock, 1)) {
+		r = nm_err(errno, "wire_shm_create: listen: %s", strerror(errno));
+		goto err_close_lsock;
+	}
+	r = nm_shm_accept(lsock, timeout_ms, start, &sock);
+	if (r)
+		goto err_close_lsock;
+	/* Keep the name, refuse later peers.  Before the hello: once the peer
+	 * has the region, nobody else may get in. */
+	shutdown(lsock, SHUT_RD);
+	r = nm_shm_attach_dup(memfd, 0, efd, sock, lsock, name, &w);
+	if (r)
+		goto err_close_sock;
+	/* From here the endpoint owns sock and lsock. */
+	r = nm_shm_send_hello(sock, memfd, efd);
+	if (r == 0)
+		r = nm_shm_wait_ack(sock, timeout_ms, start);
+	if (r)
+		goto err_destroy;
+	nm_shm_close_fds(efd, 2);
+	close(memfd);
+	*out = w;
+	return 0;
+
+err_destroy:
+	nm_wire_destroy(w);
+	nm_shm_close_fds(efd, 2);
+	close(memfd);
+	return r;
+err_close_sock:
+	close(sock);
+err_close_lsock:
+	close(lsock);
+err_close_efd:
+	nm_shm_close_fds(efd, 2);
+err_close_memfd:
+	close(memfd);
+	return r;
+}
+
+/* An fd the peer handed us must be what it claims to be. */
+static bool nm_shm_is_eventfd(int fd)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return strcmp(link, "anon_inode:[eventfd]") == 0;
+}
+
+/* Receive the hello; fds[] are ours afterwards, on error all closed. */
+static int nm_shm_recv_hello(int sock, int fds[NM_SHM_HELLO_FDS])
+{
+	struct nm_shm_hello hello;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 8)];	/* room to see extra fds */
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { &hello, sizeof(hello) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	int got[8], ngot = 0, r = 0;
+	ssize_t n;
+
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return nm_err(errno, "wire_shm_connect: recvmsg: %s", strerror(errno));
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+
+		for (int i = 0; i < k && ngot < 8; i++)
+			memcpy(&got[ngot++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	}
+	if (n == 0)
+		r = nm_err(ECONNRESET, "wire_shm_connect: the creator closed the connection");
+	else if (n != (ssize_t)sizeof(hello) || hello.magic != NM_SHM_MAGIC)
+		r = nm_err(EPROTO, "wire_shm_connect: not a netmem shm hello");
+	else if (hello.version != NM_SHM_VERSION)
+		r = nm_err(EPROTO, "wire_shm_connect: creator speaks version %u, we %u",
+			   hello.version, NM_SHM_VERSION);
+	else if ((msg.msg_flags & MSG_CTRUNC) || ngot != NM_SHM_HELLO_FDS ||
+		 hello.nfds != NM_SHM_HELLO_FDS)
+		r = nm_err(EPROTO, "wire_shm_connect: hello carries %d fds, want %d", ngot,
+			   NM_SHM_HELLO_FDS);
+	else if (!nm_shm_is_eventfd(got[1]) || !nm_shm_is_eventfd(got[2]))
+		r = nm_err(EPROTO, "wire_shm_connect: hello fds 1 and 2 are not eventfds");
+	if (r) {
+		nm_shm_close_fds(got, ngot);
+		return r;
+	}
+	memcpy(fds, got, sizeof(int) * NM_SHM_HELLO_FDS);
+	return 0;
+}
+
+static int nm_shm_dial(const char *name, int timeout_ms, uint64_t start, int *out)
+{
+	struct sockaddr_un sa;
+	socklen_t salen = nm_shm_addr(name, &sa);
+	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (sock < 0)
+		return nm_err(errno, "wire_shm_connect: socket: %s", strerror(errno));
+	/* A non-blocking unix connect fails with EAGAIN while the listener's
+	 * backlog is full; retry until the deadline. */
+	while (connect(sock, (struct sockaddr *)&sa, salen)) {
+		int e = errno;
+
+		if (e == EINTR)
+			continue;
+		if (e == EAGAIN && nm_shm_left(timeout_ms, start) != 0) {
+			usleep(1000);
+			continue;
+		}
+		close(sock);
+		if (e == ECONNREFUSED || e == ENOENT)
+			return nm_err(ECONNREFUSED, "wire_shm_connect: no wire named \"%s\" is "
+				      "waiting for a peer", name);
+		if (e == EAGAIN)
+			return nm_err(ETIMEDOUT, "wire_shm_connect: \"%s\" busy for %d ms", name,
+				      timeout_ms);
+		return nm_err(e, "wire_shm_connect: connect: %s", strerror(e));
+	}
+	*out = sock;
+	return 0;
+}
+
+int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out)
+{
+	uint64_t start = nm_shm_now_ms();
+	int sock = -1, fds[NM_SHM_HELLO_FDS], r;
+	struct nm_wire *w;
+	char ack = NM_SHM_ACK;
+
+	r = nm_shm_check_name(name, "wire_shm_connect");
+	if (r)
+		return r;
+	if (!out)
+		return nm_err(EINVAL, "wire_shm_connect: out pointer is NULL");
+	r = nm_shm_dial(name, timeout_ms, start, &sock);
+	if (r)
+		return r;
+	r = nm_shm_wait(sock, POLLIN, timeout_ms, start, "wire_shm_connect: waiting for the region");
+	if (r)
+		goto err_close_sock;
+	r = nm_shm_recv_hello(sock, fds);
+	if (r)
+		goto err_close_sock;
+	/* B transmits on direction 1 and receives on direction 0. */
+	r = nm__shm_attach(fds[0], 1, fds[2], fds[1], sock, -1, name, &w);
+	if (r)
+		goto err_close_fds;
+	close(fds[0]);
+	/* From here the endpoint owns sock and the eventfds. */
+	if (send(sock, &ack, 1, MSG_NOSIGNAL) != 1) {
+		r = nm_err(ECONNRESET, "wire_shm_connect: the creator left during the handshake");
+		nm_wire_destroy(w);
+		return r;
+	}
+	*out = w;
+	return 0;
+
+err_close_fds:
+	nm_shm_close_fds(fds, NM_SHM_HELLO_FDS);
+err_close_sock:
+	close(sock);
+	return r;
+}
