@@ -32,7 +32,8 @@ struct nm_fence_cb {
 	nm_fence_func_t func;
 };
 
-/* Reserve num consecutive, never reused context numbers; returns the first. */
+/* Reserve num consecutive, never reused context numbers; returns the first
+ * (never 0).  num == 0 returns 0 and sets a message. */
 uint64_t nm_fence_context_alloc(unsigned num);
 
 /* A new unsignaled fence with one reference. */

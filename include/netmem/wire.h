@@ -52,7 +52,7 @@ struct nm_wire_meta {
 
 struct nm_wire_stats {
 	uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes;
-	uint64_t tx_dropped;		/* ring full, peer gone */
+	uint64_t tx_dropped;		/* peer gone (a full ring is -EAGAIN, not a drop) */
 	uint64_t rx_truncated;		/* frame longer than the buffers given */
 	/* injected faults (shm) */
 	uint64_t inj_lost, inj_dup, inj_reordered, inj_corrupted, inj_delayed, inj_rate_dropped;
