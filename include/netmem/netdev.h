@@ -26,6 +26,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <netmem/memory_provider.h>
@@ -62,6 +63,11 @@ int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out);
 int nm_netdev_destroy(struct nm_netdev *nd);
 
 int nm_netdev_ifindex(const struct nm_netdev *nd);	/* >= 1, unique in the process */
+/* The live netdev with this ifindex (-ENODEV if none). */
+int nm_netdev_get_by_index(int ifindex, struct nm_netdev **out);
+/* The ifindexes of the live netdevs, ascending; returns how many there are
+ * (writing at most max). */
+int nm_netdev_list(int *ifindexes, size_t max);
 const char *nm_netdev_name(const struct nm_netdev *nd);
 int nm_netdev_get_mac(const struct nm_netdev *nd, uint8_t mac[6]);
 struct nm_device *nm_netdev_device(const struct nm_netdev *nd);

@@ -12,6 +12,7 @@
  * Workload: configuration is rare and runs on the stack thread; nothing
  * here is on the data path.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,72 @@
 #define NM_MIN_MTU 68
 
 static atomic_int nm_next_ifindex = 1;
+
+/* Live netdevs by ifindex, for the control plane (any thread). */
+static pthread_mutex_t nm_netdevs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct nm_netdev *nm_netdevs[256];
+
+static int registry_add(struct nm_netdev *nd)
+{
+	int ret = -ENOSPC;
+
+	pthread_mutex_lock(&nm_netdevs_lock);
+	for (size_t i = 0; i < NM_ARRAY_SIZE(nm_netdevs); i++) {
+		if (!nm_netdevs[i]) {
+			nm_netdevs[i] = nd;
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&nm_netdevs_lock);
+	return ret;
+}
+
+static void registry_del(struct nm_netdev *nd)
+{
+	pthread_mutex_lock(&nm_netdevs_lock);
+	for (size_t i = 0; i < NM_ARRAY_SIZE(nm_netdevs); i++)
+		if (nm_netdevs[i] == nd)
+			nm_netdevs[i] = NULL;
+	pthread_mutex_unlock(&nm_netdevs_lock);
+}
+
+int nm_netdev_list(int *ifindexes, size_t max)
+{
+	int all[NM_ARRAY_SIZE(nm_netdevs)];
+	size_t n = 0;
+
+	if (!ifindexes && max)
+		return nm_err(EINVAL, "netdev_list: NULL array");
+	pthread_mutex_lock(&nm_netdevs_lock);
+	for (size_t i = 0; i < NM_ARRAY_SIZE(nm_netdevs); i++)
+		if (nm_netdevs[i])
+			all[n++] = nm_netdevs[i]->ifindex;
+	pthread_mutex_unlock(&nm_netdevs_lock);
+	/* ascending: insertion sort, the list is short */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && all[j - 1] > all[j]; j--) {
+			int t = all[j];
+			all[j] = all[j - 1];
+			all[j - 1] = t;
+		}
+	for (size_t i = 0; i < n && i < max; i++)
+		ifindexes[i] = all[i];
+	return (int)n;
+}
+
+int nm_netdev_get_by_index(int ifindex, struct nm_netdev **out)
+{
+	if (!out)
+		return nm_err(EINVAL, "netdev_get_by_index: NULL output");
+	*out = NULL;
+	pthread_mutex_lock(&nm_netdevs_lock);
+	for (size_t i = 0; i < NM_ARRAY_SIZE(nm_netdevs); i++)
+		if (nm_netdevs[i] && nm_netdevs[i]->ifindex == ifindex)
+			*out = nm_netdevs[i];
+	pthread_mutex_unlock(&nm_netdevs_lock);
+	return *out ? 0 : nm_err(ENODEV, "no netdev with ifindex %d", ifindex);
+}
 
 static bool is_pow2(uint32_t x)
 {
@@ -141,6 +208,12 @@ int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out)
 			goto err_queues;
 	}
 	nd->ifindex = atomic_fetch_add(&nm_next_ifindex, 1);
+	if (registry_add(nd)) {
+		ret = nm_err(ENOSPC, "netdev_create: too many netdevs (%zu)",
+			     NM_ARRAY_SIZE(nm_netdevs));
+		i = nd->nrx;
+		goto err_queues;
+	}
 	*out = nd;
 	return 0;
 
@@ -158,6 +231,7 @@ int nm_netdev_destroy(struct nm_netdev *nd)
 {
 	if (!nd)
 		return nm_err(EINVAL, "netdev_destroy: NULL netdev");
+	registry_del(nd);
 	for (uint32_t i = 0; i < nd->nrx; i++)
 		rxq_fini(&nd->rxq[i]);
 	nm_ntuple_destroy(nd->ntuple);
