@@ -62,16 +62,18 @@ struct plan {
 
 /*
  * Plan len bytes in r from its current position, skipping lead bytes before
- * the data in the first buffer used.  Fails when the ring lacks buffers or
- * the data would need more than NM_RX_MAX_FRAGS chunks.
+ * the data in the first buffer used.  With contig the bytes must lie in one
+ * buffer (the rest of the current one is skipped if they do not fit).
+ * Fails when the ring lacks buffers or the data would need more than
+ * NM_RX_MAX_FRAGS chunks.
  */
-static bool ring_plan(const struct nm_rx_ring *r, uint32_t len, uint32_t align, uint32_t lead,
-		      struct plan *p)
+static bool ring_plan_ex(const struct nm_rx_ring *r, uint32_t len, uint32_t align, uint32_t lead,
+			 bool contig, struct plan *p)
 {
 	uint32_t slot = r->head, off = align_up(r->used, align) + lead;
 
 	p->n = 0;
-	if (off >= r->buf_size) {
+	if (off >= r->buf_size || (contig && len > r->buf_size - off)) {
 		slot++;
 		off = lead;
 	}
@@ -92,6 +94,12 @@ static bool ring_plan(const struct nm_rx_ring *r, uint32_t len, uint32_t align, 
 		slot++;
 		off = 0;
 	}
+}
+
+static bool ring_plan(const struct nm_rx_ring *r, uint32_t len, uint32_t align, uint32_t lead,
+		      struct plan *p)
+{
+	return ring_plan_ex(r, len, align, lead, false, p);
 }
 
 /* Take a reference per chunk and move the ring past what was used,
@@ -450,7 +458,7 @@ static int rx_tap(struct nm_netdev *nd)
 	int nh, np, ret;
 
 	/* the header buffer gets room for the longest header we split */
-	if (!ring_plan(&m->hdr_ring, NM_RX_MAX_HDR, NM_RX_HDR_ALIGN, 0, &hp) || hp.n != 1 ||
+	if (!ring_plan_ex(&m->hdr_ring, NM_RX_MAX_HDR, NM_RX_HDR_ALIGN, 0, true, &hp) ||
 	    !ring_plan(&m->pay_ring, room - H, NM_RX_PAYLOAD_ALIGN, NM_RX_TAP_HEADROOM, &pp))
 		return rx_tap_bounce(nd);
 	nh = plan_iov(nd, &hp, iov, 2);

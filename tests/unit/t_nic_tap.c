@@ -135,6 +135,26 @@ int main(void)
 		nm_rx_pkt_release(&p);
 	}
 
+	/* 300 small datagrams: header buffers fill up and roll over to the
+	 * next posted buffer many times, each header in one piece */
+	for (int i = 0; i < 300; i++) {
+		uint32_t len = 10 + (uint32_t)(i % 90);
+		t_pattern(msg, (uint64_t)i, len);
+		T_ASSERT(sendto(us, msg, len, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)len);
+		T_ASSERT(wait_pkt(is_udp9, NULL, &p));
+		T_EQ(p.hdr_len, 42);
+		T_EQ(p.len, 42 + len);
+		T_ASSERT(p.hdr_off + p.hdr_len <= 4096);
+		got = 0;
+		for (uint32_t k = 0; k < p.nr_frags; k++) {
+			T_ASSERT(!memcmp((uint8_t *)nm_netmem_address(p.frags[k].netmem) +
+					 p.frags[k].off, msg + got, p.frags[k].len));
+			got += p.frags[k].len;
+		}
+		T_EQ(got, len);
+		nm_rx_pkt_release(&p);
+	}
+
 	/* a 60000-byte UDP_SEGMENT send arrives as one GSO super-frame (like
 	 * LRO), its payload spanning many buffers, when the TAP has USO */
 	if (nm_wire_tap_offloads(w) & NM_WIRE_TAP_OFF_USO4) {
