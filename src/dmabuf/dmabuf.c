@@ -405,10 +405,10 @@ int nm_dmabuf_detach(struct nm_dmabuf_attachment *att)
 	pthread_mutex_lock(&buf->lock);
 	nm_dmabuf_wait_move_locked(buf);
 	nm_dmabuf_unlink_locked(buf, att);
-	/* Leftovers the importer never unmapped. */
+	/* Leftovers the importer never unmapped (stale ones included: their
+	 * handles are still the exporter's to free). */
 	for (i = 0; i < att->nr_maps; i++)
-		if (!att->maps[i].stale)
-			nm_dmabuf_exp_unmap_locked(att, att->maps[i].map);
+		nm_dmabuf_exp_unmap_locked(att, att->maps[i].map);
 	att->nr_maps = 0;
 	pthread_mutex_unlock(&buf->lock);
 
@@ -499,7 +499,7 @@ int nm_dmabuf_map_attachment(struct nm_dmabuf_attachment *att, enum nm_dma_dir d
 	struct nm_dma_mapping *map = NULL;
 	struct nm_dmabuf *buf;
 	uint64_t len;
-	int r, old;
+	int r;
 
 	if (!att)
 		return nm_err(EINVAL, "dmabuf_map_attachment: att is NULL");
@@ -533,10 +533,6 @@ int nm_dmabuf_map_attachment(struct nm_dmabuf_attachment *att, enum nm_dma_dir d
 			   (unsigned long long)buf->size);
 		goto out_unlock;
 	}
-	/* A stale record whose key the allocator reused is dead weight. */
-	old = nm_dmabuf_find_map_locked(att, map);
-	if (old >= 0)
-		nm_dmabuf_drop_map_locked(att, old);
 	att->maps[att->nr_maps++] = (struct nm_dmabuf_map_rec){ .map = map };
 	*out = map;
 	r = 0;
@@ -563,9 +559,8 @@ int nm_dmabuf_unmap_attachment(struct nm_dmabuf_attachment *att, struct nm_dma_m
 		pthread_mutex_unlock(&buf->lock);
 		return nm_err(EINVAL, "dmabuf_unmap_attachment: not a mapping of this attachment");
 	}
-	/* A stale one was already torn down by a move. */
-	if (!att->maps[i].stale)
-		nm_dmabuf_exp_unmap_locked(att, map);
+	/* a stale one was invalidated by a move; the exporter frees it now */
+	nm_dmabuf_exp_unmap_locked(att, map);
 	nm_dmabuf_drop_map_locked(att, i);
 	pthread_mutex_unlock(&buf->lock);
 	return 0;
@@ -594,8 +589,8 @@ static void nm_dmabuf_notify_movers(struct nm_dmabuf *buf, uint64_t seq)
 	}
 }
 
-/* Caller holds buf->lock.  Tear down what importers did not unmap; their
- * records stay, stale, until they unmap or detach. */
+/* Caller holds buf->lock.  Invalidate what importers did not unmap; their
+ * records (and handles) stay, stale, until they unmap or detach. */
 static void nm_dmabuf_invalidate_locked(struct nm_dmabuf *buf)
 {
 	struct nm_dmabuf_attachment *att;
@@ -604,7 +599,7 @@ static void nm_dmabuf_invalidate_locked(struct nm_dmabuf *buf)
 	for (att = buf->atts; att; att = att->next)
 		for (i = 0; i < att->nr_maps; i++)
 			if (!att->maps[i].stale) {
-				nm_dmabuf_exp_unmap_locked(att, att->maps[i].map);
+				nm_dma_invalidate(att->maps[i].map);
 				att->maps[i].stale = true;
 			}
 }
@@ -649,6 +644,8 @@ int nm_dmabuf_move(struct nm_dmabuf *buf, int64_t timeout_ns)
 	buf->mover = pthread_self();
 	seq = ++buf->move_seq;
 	pthread_mutex_unlock(&buf->lock);
+	/* an importer's move_notify may drop the last reference (detach) */
+	nm_dmabuf_get(buf);
 
 	/* Work still using the old placement must finish first. */
 	r = nm_resv_wait(buf->resv, NM_RESV_USAGE_BOOKKEEP, timeout_ns);
@@ -662,6 +659,15 @@ int nm_dmabuf_move(struct nm_dmabuf *buf, int64_t timeout_ns)
 	}
 
 	nm_dmabuf_notify_movers(buf, seq);
+	/* importers may add fences for DMA in flight from move_notify; the
+	 * kernel's exporters wait after notifying, and so do we */
+	r = nm_resv_wait(buf->resv, NM_RESV_USAGE_BOOKKEEP, timeout_ns);
+	if (r < 0) {
+		r = r == -ETIME ? nm_err(ETIME, "dmabuf_move: importers' fences did not signal "
+					 "within %lld ns", (long long)timeout_ns)
+				: nm_err_wrap(r, "dmabuf_move: waiting for fences");
+		goto out_end_move;
+	}
 
 	pthread_mutex_lock(&buf->lock);
 	nm_dmabuf_invalidate_locked(buf);
@@ -676,6 +682,7 @@ out_end_move:
 	buf->moving = false;
 	pthread_cond_broadcast(&buf->move_done);
 	pthread_mutex_unlock(&buf->lock);
+	nm_dmabuf_put(buf);
 	return r < 0 ? r : 0;
 }
 

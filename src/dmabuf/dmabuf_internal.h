@@ -20,9 +20,11 @@
 #define NM_DMABUF_NAME_LEN 32
 #define NM_DMABUF_EXP_NAME_LEN 32
 
-/* One mapping handed out for an attachment.  stale: the mapping was torn
- * down by a move; map is then only a key (never dereferenced) so that the
- * importer's late nm_dmabuf_unmap_attachment() still succeeds. */
+/* One mapping handed out for an attachment.  stale: a move invalidated it
+ * (nm_dma_invalidate: its device addresses are gone) but the handle lives
+ * until the importer's late nm_dmabuf_unmap_attachment() or detach, which
+ * hands it to the exporter's unmap as usual; the address can therefore
+ * never be reused by another mapping while the importer still holds it. */
 struct nm_dmabuf_map_rec {
 	struct nm_dma_mapping *map;
 	bool stale;

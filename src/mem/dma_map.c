@@ -327,13 +327,11 @@ err_iova:
 	return ret;
 }
 
-int nm_dma_unmap(struct nm_dma_mapping *m)
+/* Remove m from its domain, give its IOVAs and objects back. */
+static void mapping_teardown(struct nm_dma_mapping *m)
 {
-	struct nm_device *dev;
+	struct nm_device *dev = m->dev;
 
-	if (!m)
-		return nm_err(EINVAL, "dma_unmap: NULL mapping");
-	dev = m->dev;
 	pthread_rwlock_wrlock(&dev->dom.lock);
 	nm_iommu_remove(&dev->dom, m);
 	if (m->iova_len)
@@ -344,6 +342,21 @@ int nm_dma_unmap(struct nm_dma_mapping *m)
 	atomic_fetch_sub_explicit(&dev->st_live, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&dev->st_mapped_bytes, m->len, memory_order_relaxed);
 	nm_device_unref(dev);
+	m->dead = true;
+}
+
+void nm_dma_invalidate(struct nm_dma_mapping *m)
+{
+	if (m && !m->dead)
+		mapping_teardown(m);
+}
+
+int nm_dma_unmap(struct nm_dma_mapping *m)
+{
+	if (!m)
+		return nm_err(EINVAL, "dma_unmap: NULL mapping");
+	if (!m->dead)
+		mapping_teardown(m);
 	mapping_free(m);
 	return 0;
 }

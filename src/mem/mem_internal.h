@@ -62,7 +62,13 @@ struct nm_dma_mapping {
 	uint32_t nr_segs, nr_iova_segs;
 	struct nm_map_seg *segs;
 	uint64_t iova, iova_len;
+	bool dead;			/* invalidated: torn down, handle kept */
 };
+
+/* Tear a mapping down (device addresses gone, objects released) but keep
+ * the handle until nm_dma_unmap() frees it, so a late unmap by its owner
+ * can never hit another mapping that reused the address (dma-buf moves). */
+void nm_dma_invalidate(struct nm_dma_mapping *map);
 
 struct nm_iommu_domain {
 	pthread_rwlock_t lock;		/* maps: write; engine: read */
@@ -127,6 +133,8 @@ static inline void nm_device_unref(struct nm_device *dev)
 #define NM_PHYS_RAM_SIZE	(1ULL << 44)
 #define NM_PHYS_DEV_BASE	(1ULL << 49)
 #define NM_PHYS_DEV_STRIDE	(1ULL << 42)	/* one device BAR slot */
+#define NM_PHYS_MAX_DEV		64		/* device BAR slots */
+#define NM_PHYS_END		(NM_PHYS_DEV_BASE + NM_PHYS_MAX_DEV * NM_PHYS_DEV_STRIDE)
 
 #define NM_IOVA_BASE		(1ULL << 20)
 #define NM_IOVA_END		(1ULL << 47)

@@ -348,25 +348,83 @@ static void win_pages(uint64_t off, uint64_t len, uint64_t *ps, uint64_t *pl)
 	*pl = e - s;
 }
 
-/* Re-apply protections of the open windows over [ps, ps + pl): read-only
- * ones first, so a writable window overlapping them wins. */
-static void win_reapply(struct nm_memobj *obj, uint64_t ps, uint64_t pl)
+static int u64_cmp(const void *a, const void *b)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		for (uint32_t i = 0; i < obj->nr_win; i++) {
-			const struct nm_cpu_window *w = &obj->win[i];
-			bool wr = w->access & NM_CPU_WRITE;
-			uint64_t ws, wl, s, e;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-			if (wr != (pass == 1))
-				continue;
-			win_pages(w->off, w->len, &ws, &wl);
-			s = ws > ps ? ws : ps;
-			e = ws + wl < ps + pl ? ws + wl : ps + pl;
-			if (s < e)
-				mprotect(obj->cpu + s, e - s, win_prot(w->access));
-		}
+	return x < y ? -1 : x > y;
+}
+
+/* Widest protection the windows in w[0, n) give every page of [a, b). */
+static int win_prot_over(const struct nm_cpu_window *w, uint32_t n, uint64_t a, uint64_t b)
+{
+	int prot = PROT_NONE;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t ws, wl;
+
+		win_pages(w[i].off, w[i].len, &ws, &wl);
+		if (ws <= a && ws + wl >= b)
+			prot |= win_prot(w[i].access);
 	}
+	return prot;
+}
+
+/*
+ * Give the pages of [ps, ps + pl) exactly the protection the open windows
+ * call for (the widest access of the windows covering each page, PROT_NONE
+ * where none does), one mprotect per run of equal protection.  A page is
+ * only ever set to its final protection, never lowered on the way, so a
+ * thread using another open window on a shared page cannot fault.
+ * Caller holds win_lock.  Costs one pass over the open windows plus the
+ * square of those overlapping the range (usually one or two).  -ENOMEM if
+ * an mprotect failed.
+ */
+static int win_apply(struct nm_memobj *obj, uint64_t ps, uint64_t pl)
+{
+	uint64_t end = ps + pl, *pts = NULL;
+	struct nm_cpu_window *ov = NULL;
+	uint32_t n = 0, k = 0;
+	int ret = -ENOMEM;
+
+	/* the windows that overlap the range, and their page boundaries */
+	ov = malloc(((size_t)obj->nr_win + 1) * sizeof(*ov));
+	pts = malloc(((size_t)obj->nr_win * 2 + 2) * sizeof(*pts));
+	if (!ov || !pts)
+		goto out;
+	pts[n++] = ps;
+	pts[n++] = end;
+	for (uint32_t i = 0; i < obj->nr_win; i++) {
+		uint64_t ws, wl;
+
+		win_pages(obj->win[i].off, obj->win[i].len, &ws, &wl);
+		if (ws >= end || ws + wl <= ps)
+			continue;
+		ov[k++] = obj->win[i];
+		if (ws > ps)
+			pts[n++] = ws;
+		if (ws + wl < end)
+			pts[n++] = ws + wl;
+	}
+	qsort(pts, n, sizeof(*pts), u64_cmp);
+	ret = 0;
+	for (uint32_t j = 0; j + 1 < n && !ret; j++) {
+		uint64_t a = pts[j], b = pts[j + 1];
+		int prot;
+
+		if (a == b)
+			continue;
+		prot = win_prot_over(ov, k, a, b);
+		/* extend the run while the next segment wants the same */
+		while (j + 2 < n && win_prot_over(ov, k, b, pts[j + 2]) == prot)
+			b = pts[++j + 1];
+		if (mprotect(obj->cpu + a, b - a, prot))
+			ret = -ENOMEM;
+	}
+out:
+	free(ov);
+	free(pts);
+	return ret;
 }
 
 int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
@@ -397,7 +455,14 @@ int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
 	obj->win[obj->nr_win++] = (struct nm_cpu_window){ offset, len, access };
 	if (obj->kind != NM_MEM_HOST_ANON) {
 		win_pages(offset, len, &ps, &pl);
-		win_reapply(obj, ps, pl);
+		if (win_apply(obj, ps, pl)) {
+			/* undo: the pages get back what the other windows need */
+			obj->nr_win--;
+			win_apply(obj, ps, pl);
+			pthread_mutex_unlock(&obj->win_lock);
+			return nm_err(ENOMEM, "memobj_cpu_begin: cannot map the window: %s",
+				      strerror(errno));
+		}
 	}
 	pthread_mutex_unlock(&obj->win_lock);
 	*addr = obj->cpu + offset;
@@ -420,11 +485,19 @@ int nm_memobj_cpu_end(struct nm_memobj *obj, uint64_t offset, uint64_t len)
 		return nm_err(EINVAL, "memobj_cpu_end: no open window at [%llu, +%llu)",
 			      (unsigned long long)offset, (unsigned long long)len);
 	}
+	struct nm_cpu_window closing = obj->win[i - 1];
+
 	obj->win[i - 1] = obj->win[--obj->nr_win];
 	if (obj->kind != NM_MEM_HOST_ANON) {
 		win_pages(offset, len, &ps, &pl);
-		mprotect(obj->cpu + ps, pl, PROT_NONE);
-		win_reapply(obj, ps, pl);
+		if (win_apply(obj, ps, pl)) {
+			/* keep the window open rather than lie about its pages */
+			obj->win[obj->nr_win++] = closing;
+			win_apply(obj, ps, pl);
+			pthread_mutex_unlock(&obj->win_lock);
+			return nm_err(ENOMEM, "memobj_cpu_end: cannot close the window: %s",
+				      strerror(errno));
+		}
 	}
 	pthread_mutex_unlock(&obj->win_lock);
 	return 0;

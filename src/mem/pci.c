@@ -275,7 +275,17 @@ static int nm_topo_parse_attr(struct nm_topo_parser *p, struct nm_topo_attrs *a)
 					    (unsigned long long)NM_PHYS_DEV_STRIDE);
 		return 0;
 	}
-	return nm_topo_parse_u64(p, false, &a->busoff_val);
+	size_t bpos = p->pos;
+
+	r = nm_topo_parse_u64(p, false, &a->busoff_val);
+	if (r < 0)
+		return r;
+	/* bus addresses (physical + busoff) must not wrap, or they could land
+	 * in the IOVA space below and alias another mapping */
+	if (a->busoff_val > UINT64_MAX - NM_PHYS_END)
+		return nm_topo_fail(p, bpos, "busoff %#llx makes bus addresses wrap",
+				    (unsigned long long)a->busoff_val);
+	return 0;
 }
 
 /* '(' attr { ',' attr } ')'; the caller stands on '('. */

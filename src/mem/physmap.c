@@ -26,8 +26,6 @@
 #include "util/err.h"
 #include "util/range.h"
 
-#define NM_PHYS_MAX_DEV 64
-
 struct pm_region {
 	struct nm_device *dev;		/* NULL: free slot (device regions) */
 	struct nm_range_alloc ra;
@@ -238,7 +236,14 @@ int nm_physmap_alloc(struct nm_memobj *obj)
 	if (!ret)
 		ret = pm_index_insert(obj);
 	if (ret) {
+		/* forget the extents too, so the object's free does not give
+		 * the span back a second time */
 		nm_range_free(&r->ra, base, obj->size);
+		free(obj->ext);
+		free(obj->ext_by_phys);
+		obj->ext = NULL;
+		obj->ext_by_phys = NULL;
+		obj->nr_ext = 0;
 		ret = nm_err(ENOMEM, "physmap: out of memory");
 	}
 out:

@@ -91,6 +91,9 @@ static const struct bad cases[] = {
 	{ "rc0 { n(mem=4KQ) }", 14, "expected ',' or ')'" },
 	{ "rc0 { n(mem=4096 K) }", 17, "expected ',' or ')'" },
 	{ "rc0(busoff=0x10000000000000000) { n }", 11, "does not fit" },
+	/* regression: bus addresses that wrap aliased IOVAs (review) */
+	{ "rc0(busoff=0xfffe000000100000) { n }", 11, "makes bus addresses wrap" },
+	{ "rc0(busoff=0xffffffffffffffff) { n }", 11, "makes bus addresses wrap" },
 	{ "rc0(busoff=1K) { n }", 12, "expected ',' or ')'" },
 	{ "rc0(busoff=0x) { n }", 13, "expected hex digits" },
 	{ "rc0(busoff=) { n }", 11, "expected a number" },
