@@ -51,7 +51,7 @@ struct nm_netmem_desc {
 	uint64_t dma_addr;		/* device address of the buffer start */
 	atomic_long pp_ref_count;	/* references held outside the pool */
 	uint32_t magic;			/* NM_NETMEM_MAGIC_* */
-	uint32_t pp_flags;		/* reserved for the pool, 0 */
+	uint32_t pp_flags;		/* the pool's own (idle or handed out) */
 };
 
 /* A host buffer (4096 << order bytes), made by the host-page provider. */

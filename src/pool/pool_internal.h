@@ -34,6 +34,11 @@
 /* The alloc cache holds two NAPI budgets (64 packets each): one refill from
  * the ring or the provider (NM_PP_REFILL) plus room to take a budget's worth
  * of direct recycles without spilling into the ring. */
+/* desc.pp_flags: the buffer sits in the pool (cache, ring) or went back to
+ * the provider; cleared when it is handed out.  Catches a second
+ * nm_page_pool_put_unrefed_netmem() of the same buffer. */
+#define NM_PP_F_IDLE		1u
+
 #define NM_PP_CACHE_SIZE	128
 #define NM_PP_REFILL		64
 

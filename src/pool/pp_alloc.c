@@ -16,9 +16,13 @@
  */
 #include "pool/pool_internal.h"
 
+/* Hand a buffer out: it holds v references and is no longer idle. */
 static inline void nm_pp_set_count(nm_netmem_t nm, long v)
 {
-	atomic_store_explicit(&nm_netmem_to_desc(nm)->pp_ref_count, v, memory_order_relaxed);
+	struct nm_netmem_desc *d = nm_netmem_to_desc(nm);
+
+	atomic_store_explicit(&d->pp_ref_count, v, memory_order_relaxed);
+	d->pp_flags &= ~NM_PP_F_IDLE;
 }
 
 /*
@@ -47,6 +51,7 @@ static int nm_pp_adopt(struct nm_page_pool *pool, const nm_netmem_t *nms, int n)
 			d->pp = pool;
 			fresh++;
 		}
+		d->pp_flags |= NM_PP_F_IDLE;	/* into the cache */
 	}
 	nm_pp_stat_add(&pool->hold_cnt, (uint64_t)fresh);
 	atomic_fetch_add_explicit(&pool->refs, fresh, memory_order_relaxed);

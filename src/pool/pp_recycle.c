@@ -51,6 +51,7 @@ nm_pp_recycle(struct nm_page_pool *pool, nm_netmem_t nm, bool allow_direct)
 {
 	int r;
 
+	nm_netmem_to_desc(nm)->pp_flags |= NM_PP_F_IDLE;
 	if (allow_direct) {
 		if (nm_unlikely(atomic_load_explicit(&pool->destroyed, memory_order_relaxed)))
 			goto release_destroyed;
@@ -162,6 +163,9 @@ int nm_page_pool_put_unrefed_netmem(struct nm_page_pool *pool, nm_netmem_t nm,
 	if (c != 0)
 		return nm_err(EINVAL, "page_pool_put_unrefed_netmem: netmem %#lx still holds "
 			      "%ld references", (unsigned long)nm, c);
+	if (nm_netmem_to_desc(nm)->pp_flags & NM_PP_F_IDLE)
+		return nm_err(EINVAL, "page_pool_put_unrefed_netmem: netmem %#lx is already "
+			      "back in the pool (double put)", (unsigned long)nm);
 	return nm__pp_recycle(pool, nm, allow_direct);
 }
 
