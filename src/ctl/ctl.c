@@ -120,7 +120,9 @@ static void binding_drop(struct ctl_binding *cb)
 {
 	if (!cb->tx)
 		uninstall_rx(cb, cb->nr_queues);
-	nm_dmabuf_binding_unbind(cb->b);
+	/* someone may have unbound it already; our reference goes either way */
+	if (nm_dmabuf_binding_unbind(cb->b))
+		nm_dmabuf_binding_put(cb->b);
 	free(cb->queues);
 	free(cb);
 }

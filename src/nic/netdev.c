@@ -394,23 +394,27 @@ int nm_netdev_set_ringparam(struct nm_netdev *nd, const struct nm_ringparam *rp)
 			return nm_err(EINVAL, "netdev_set_ringparam: can't set a nonzero "
 				      "hds-thresh while a memory provider is installed");
 	}
+	if (rp->rx != nd->rx_ring) {
+		old_rx = nd->rx_ring;
+		nd->rx_ring = rp->rx;
+		for (uint32_t i = 0; i < nd->nrx; i++) {
+			ret = nm_rxq_restart(&nd->rxq[i], nd->rxq[i].mp_ops, nd->rxq[i].mp_priv);
+			if (ret) {
+				/* nothing changes: queues already restarted go back
+				 * to the old size (with their memory that is as
+				 * likely to work as before) */
+				nd->rx_ring = old_rx;
+				while (i--)
+					nm_rxq_restart(&nd->rxq[i], nd->rxq[i].mp_ops,
+						       nd->rxq[i].mp_priv);
+				return ret;
+			}
+		}
+	}
+	/* only once nothing can fail */
 	nd->split = split;
 	nd->hds_thresh = rp->hds_thresh;
 	nd->tx_ring = rp->tx;
-	if (rp->rx == nd->rx_ring)
-		return 0;
-	old_rx = nd->rx_ring;
-	nd->rx_ring = rp->rx;
-	for (uint32_t i = 0; i < nd->nrx; i++) {
-		ret = nm_rxq_restart(&nd->rxq[i], nd->rxq[i].mp_ops, nd->rxq[i].mp_priv);
-		if (ret) {
-			/* put the queues already restarted back to the old size */
-			nd->rx_ring = old_rx;
-			while (i--)
-				nm_rxq_restart(&nd->rxq[i], nd->rxq[i].mp_ops, nd->rxq[i].mp_priv);
-			return ret;
-		}
-	}
 	return 0;
 }
 

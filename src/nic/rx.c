@@ -303,9 +303,11 @@ static void rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 		drop_q(q, NM_RX_DROP_QUEUE_FULL);
 		return;
 	}
-	split = rx_want_split(nd, q, f);
+	/* headers stay in one host buffer (the stack needs them linear and a
+	 * packet never mixes host and device payload frags) */
+	split = rx_want_split(nd, q, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
 	if (split) {
-		if (!ring_plan(&m->hdr_ring, f->info.hdr_len, NM_RX_HDR_ALIGN, 0, &hp) ||
+		if (!ring_plan_ex(&m->hdr_ring, f->info.hdr_len, NM_RX_HDR_ALIGN, 0, true, &hp) ||
 		    !ring_plan(&m->pay_ring, f->info.payload_len, NM_RX_PAYLOAD_ALIGN, 0, &pp)) {
 			drop_q(q, NM_RX_DROP_NO_BUFFER);
 			return;

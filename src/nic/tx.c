@@ -30,6 +30,7 @@
 static int tx_gather(struct nm_netdev *nd, const struct nm_tx_pkt *pkt, struct iovec *iov,
 		     uint32_t *len)
 {
+	uint64_t sum = pkt->hdr_len;
 	unsigned n = 0;
 
 	*len = 0;
@@ -38,6 +39,11 @@ static int tx_gather(struct nm_netdev *nd, const struct nm_tx_pkt *pkt, struct i
 
 		if (!pkt->frags[i].len)
 			return nm_err(EINVAL, "netdev_xmit: frag %u is empty", i);
+		/* add up in 64 bits before anything is mapped: a sum that
+		 * wrapped 32 bits would pass every later check */
+		sum += pkt->frags[i].len;
+		if (sum > NM_WIRE_MAX_FRAME)
+			return nm_err(EMSGSIZE, "netdev_xmit: more than %d bytes", NM_WIRE_MAX_FRAME);
 		k = nm_dma_engine_iov(nd->dev, pkt->frags[i].dma_addr, pkt->frags[i].len, false,
 				      iov + n, NM_TX_MAX_IOV - n);
 		if (k < 0)

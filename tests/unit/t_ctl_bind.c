@@ -154,6 +154,21 @@ int main(void)
 	nm_dmabuf_binding_put(b);
 	T_ERR(nm_ctl_bind_tx(c2, 99999, buf, &tid), -ENODEV);
 
+	/* regression (review): a set_ringparam that fails (queue 1's binding
+	 * cannot supply a new pool once unbound) changes nothing at all */
+	b = nm_ctl_binding_get(id2, &tx, &bifx);
+	T_ASSERT(b);
+	T_OK(nm_dmabuf_binding_unbind(b));	/* drops this lookup's reference */
+	struct nm_ringparam before, after;
+	T_OK(nm_netdev_get_ringparam(t.nd, &before));
+	rp = before;
+	rp.rx = before.rx * 2;
+	rp.tx = before.tx * 2;
+	T_ASSERT(nm_netdev_set_ringparam(t.nd, &rp) < 0);
+	T_OK(nm_netdev_get_ringparam(t.nd, &after));
+	T_EQ(after.rx, before.rx);
+	T_EQ(after.tx, before.tx);
+
 	T_OK(nm_ctl_close(c2));
 	T_ASSERT(nm_netdev_rxq_provider(t.nd, 1, NULL) == NULL);
 	T_ERR(nm_ctl_close(NULL), -EINVAL);

@@ -129,6 +129,16 @@ int main(void)
 	pkt.frags[0] = (struct nm_tx_frag){ base, 3000 };	/* above the MTU, no TSO asked */
 	T_ERR(nm_netdev_xmit(t.nd, 0, &pkt), -EMSGSIZE);
 	T_ERR(nm_netdev_xmit(t.nd, 1, &pkt), -ERANGE);
+	/* regression (review): lengths summing past 2^32 wrapped and passed */
+	pkt.nr_frags = 2;
+	pkt.frags[0] = (struct nm_tx_frag){ base, 0xF0000000u };
+	pkt.frags[1] = (struct nm_tx_frag){ base, 0x10000100u };
+	T_ERR(nm_netdev_xmit(t.nd, 0, &pkt), -EMSGSIZE);
+	pkt.frags[0] = (struct nm_tx_frag){ base, 40000 };
+	pkt.frags[1] = (struct nm_tx_frag){ base, 40000 };
+	T_ERR(nm_netdev_xmit(t.nd, 0, &pkt), -EMSGSIZE);
+	pkt.nr_frags = 1;
+	pkt.frags[0] = (struct nm_tx_frag){ base, 3000 };
 	T_ERR(nm_netdev_xmit(NULL, 0, &pkt), -EINVAL);
 	pkt.hdr_len = 3;
 	T_ERR(nm_netdev_xmit(t.nd, 0, &pkt), -EINVAL);
