@@ -80,6 +80,10 @@ struct nm_dmabuf {
  * and drops it in its release op. */
 int nm_dmabuf_export_memobj(const struct nm_dmabuf_export_info *info,
 			    struct nm_memobj *obj, struct nm_dmabuf **out);
+/* The exporters' last step: export obj (info->priv = obj) and, on failure,
+ * drop the exporter's reference to it. */
+int nm_memobj_exp_export(struct nm_dmabuf_export_info *info, struct nm_memobj *obj,
+			 struct nm_dmabuf **out);
 
 /* Debug checker: 0 if every invariant listed in dmabuf.c holds, else -EIO
  * with the broken one in nm_last_error().  Takes buf->lock. */

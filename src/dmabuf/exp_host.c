@@ -44,13 +44,5 @@ int nm_dmabuf_create_host(uint64_t size, struct nm_dmabuf **out)
 	r = nm_memobj_create_anon(size, NM_MEM_SCATTER, &obj);
 	if (r < 0)
 		return nm_err_wrap(r, "dmabuf_create_host");
-	info.priv = obj;
-	r = nm_dmabuf_export_memobj(&info, obj, out);
-	if (r < 0)
-		goto err_put_obj;
-	return 0;
-
-err_put_obj:
-	nm_memobj_put(obj);
-	return r;
+	return nm_memobj_exp_export(&info, obj, out);
 }

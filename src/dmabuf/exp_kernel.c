@@ -186,15 +186,7 @@ int nm_dmabuf_import_fd(int fd, struct nm_dmabuf **out)
 	r = nm_memobj_create_fd(fd, 0, info.size, NM_MEM_KERNEL_DMABUF, 0, &obj);
 	if (r < 0)
 		return nm_err_wrap(r, "dmabuf_import_fd");
-	info.priv = obj;
-	r = nm_dmabuf_export_memobj(&info, obj, out);
-	if (r < 0)
-		goto err_put_obj;
-	return 0;
-
-err_put_obj:
-	nm_memobj_put(obj);
-	return r;
+	return nm_memobj_exp_export(&info, obj, out);
 }
 
 /* ---- Asking the kernel for a dma-buf ------------------------------------- */

@@ -116,13 +116,5 @@ int nm_udmabuf_create(int memfd, uint64_t offset, uint64_t size, uint32_t flags,
 	r = nm_memobj_create_memfd(memfd, offset, size, NM_MEM_SCATTER, &obj);
 	if (r < 0)
 		return nm_err_wrap(r, "udmabuf");
-	info.priv = obj;
-	r = nm_dmabuf_export_memobj(&info, obj, out);
-	if (r < 0)
-		goto err_put_obj;
-	return 0;
-
-err_put_obj:
-	nm_memobj_put(obj);
-	return r;
+	return nm_memobj_exp_export(&info, obj, out);
 }

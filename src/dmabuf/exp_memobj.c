@@ -116,3 +116,15 @@ void nm_memobj_exp_release(struct nm_dmabuf *buf)
 {
 	nm_memobj_put(buf->memobj);
 }
+
+int nm_memobj_exp_export(struct nm_dmabuf_export_info *info, struct nm_memobj *obj,
+			 struct nm_dmabuf **out)
+{
+	int r;
+
+	info->priv = obj;
+	r = nm_dmabuf_export_memobj(info, obj, out);
+	if (r < 0)
+		nm_memobj_put(obj);
+	return r;
+}
