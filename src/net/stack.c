@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The stack's event loop and its interfaces (stack.h).
+ *
+ * One iteration (nm_stack_poll): for each interface pull up to 64 frames
+ * from the wire into the NIC's queues (nm_netdev_poll), take every received
+ * packet of every RX queue (nm_netdev_rx_poll), wrap it in an skb and run
+ * it up through Ethernet; then run the timers due at nm_now_us().  In
+ * blocking mode, an iteration that found nothing sleeps in epoll on every
+ * wire's fd and a timerfd armed for the next timer, then runs once more.
+ * Busy-poll mode never sleeps and never arms the shm wires' wakeups.
+ *
+ * Transmit (nm_stack_xmit): the linear part goes to the NIC as the header
+ * buffer (up to the NIC's 512-byte header limit); linear bytes beyond it
+ * (large ICMP echoes) and readable RX frags are copied into a per-interface
+ * bounce buffer mapped TO_DEVICE for the NIC and sent as payload frags; TX
+ * frags go as they are.  The NIC reads the payload during nm_netdev_xmit(),
+ * so one bounce buffer per interface suffices.
+ *
+ * Invariants: 1. every interface's wire fd (when it has one) is in epfd;
+ * 2. timerfd is armed for timer_armed_us (0: disarmed) in blocking mode;
+ * 3. st->now_us is the time of the current iteration.
+ * Threads: everything here runs on the stack's thread.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <netmem/dma.h>
+#include <netmem/mem.h>
+
+#include "net/ip.h"
+#include "nic/pkt.h"
+#include "util/err.h"
+
+#define STACK_RX_BUDGET	64	/* frames per interface per iteration (NAPI's) */
+#define STACK_RX_BATCH	16
+#define TX_MAX_HDR	512	/* the NIC's header buffer limit */
+#define BOUNCE_SIZE	(128u << 10)	/* a 64 KiB frame, twice */
+
+struct nm_iface_priv {
+	struct nm_iface ifc;		/* first: nm_iface * converts */
+	uint32_t nr_rxq;
+	int wire_fd;
+	struct nm_memobj *bounce;
+	struct nm_dma_mapping *bounce_map;
+	uint8_t *bounce_va;
+};
+
+static struct nm_iface_priv *iface_priv(struct nm_iface *ifc)
+{
+	return (struct nm_iface_priv *)ifc;
+}
+
+/* ---- creation ------------------------------------------------------------- */
+
+int nm_stack_create(const struct nm_stack_params *p, struct nm_stack **out)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct nm_stack *st;
+	int r;
+
+	if (!out)
+		return nm_err(EINVAL, "stack_create: NULL out");
+	if (p && (p->flags & ~NM_STACK_BUSY_POLL))
+		return nm_err(EINVAL, "stack_create: unknown flags 0x%x", p->flags);
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return nm_err(ENOMEM, "stack_create: out of memory");
+	st->flags = p ? p->flags : 0;
+	st->now_us = nm_now_us();
+	st->ip4_id = (uint32_t)st->now_us;
+	r = nm_timer_wheel_create(st->now_us, &st->wheel);
+	if (r < 0)
+		goto err_free;
+	st->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (st->epfd < 0) {
+		r = nm_err(errno, "stack_create: epoll_create1: %s", strerror(errno));
+		goto err_wheel;
+	}
+	st->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (st->timerfd < 0) {
+		r = nm_err(errno, "stack_create: timerfd_create: %s", strerror(errno));
+		goto err_epoll;
+	}
+	ev.data.fd = st->timerfd;
+	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->timerfd, &ev) < 0) {
+		r = nm_err(errno, "stack_create: epoll_ctl: %s", strerror(errno));
+		goto err_timerfd;
+	}
+	r = nm_tcp_init(st);
+	if (r < 0)
+		goto err_timerfd;
+	*out = st;
+	return 0;
+
+err_timerfd:
+	close(st->timerfd);
+err_epoll:
+	close(st->epfd);
+err_wheel:
+	nm_timer_wheel_destroy(st->wheel);
+err_free:
+	free(st);
+	return r;
+}
+
+static void iface_free(struct nm_iface_priv *ip)
+{
+	nm_neigh_table_destroy(ip->ifc.neigh);
+	if (ip->bounce_map)
+		nm_dma_unmap(ip->bounce_map);
+	if (ip->bounce)
+		nm_memobj_put(ip->bounce);
+	free(ip);
+}
+
+int nm_stack_destroy(struct nm_stack *st)
+{
+	if (!st)
+		return nm_err(EINVAL, "stack_destroy: NULL stack");
+	st->now_us = nm_now_us();
+	nm_tcp_fini(st);	/* may still send RSTs: interfaces stay until after */
+	for (int i = 0; i < st->nr_ifaces; i++)
+		iface_free(iface_priv(st->ifaces[i]));
+	st->nr_ifaces = 0;
+	nm_timer_wheel_destroy(st->wheel);
+	close(st->timerfd);
+	close(st->epfd);
+	free(st);
+	return 0;
+}
+
+/* ---- addresses ------------------------------------------------------------ */
+
+/* "A.B.C.D/P" or "X::Y/P" (with_prefix) or a bare address; strict. */
+static int parse_addr(const char *what, const char *s, bool v6, bool with_prefix,
+		      struct nm_addr *a, uint8_t *plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	uint8_t raw[16];
+	unsigned max = v6 ? 128 : 32, val = 0;
+
+	if (alen == 0 || alen >= INET6_ADDRSTRLEN)
+		return nm_err(EINVAL, "add_iface: %s \"%s\" is not an address", what, s);
+	if (with_prefix != (slash != NULL))
+		return nm_err(EINVAL, "add_iface: %s \"%s\": %s", what, s,
+			      with_prefix ? "needs a /prefix" : "takes no /prefix");
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, raw) != 1)
+		return nm_err(EINVAL, "add_iface: %s \"%s\" is not an IPv%d address", what, s,
+			      v6 ? 6 : 4);
+	if (slash) {
+		const char *d = slash + 1;
+
+		if (!*d || strlen(d) > 3)
+			return nm_err(EINVAL, "add_iface: %s \"%s\": bad prefix length", what, s);
+		for (; *d; d++) {
+			if (*d < '0' || *d > '9')
+				return nm_err(EINVAL, "add_iface: %s \"%s\": bad prefix length", what,
+					      s);
+			val = val * 10 + (unsigned)(*d - '0');
+		}
+		if (val > max || (val == 0 && !v6) || (v6 && val == 0))
+			return nm_err(EINVAL, "add_iface: %s \"%s\": prefix length %u outside 1..%u",
+				      what, s, val, max);
+		*plen = (uint8_t)val;
+	}
+	if (v6)
+		nm_addr_set_v6(a, raw);
+	else
+		nm_addr_set_v4(a, raw);
+	if (nm_addr_unspec(a) || (v6 ? (nm_addr6_mcast(a) || nm_addr_is_v4(a))
+				     : nm_addr4_mcast_or_bcast(raw)))
+		return nm_err(EINVAL, "add_iface: %s \"%s\" is not a unicast address", what, s);
+	return 0;
+}
+
+static void ll6_from_mac(struct nm_addr *a, const uint8_t mac[6])
+{
+	memset(a->b, 0, 16);
+	a->b[0] = 0xfe;
+	a->b[1] = 0x80;
+	a->b[8] = mac[0] ^ 0x02;	/* modified EUI-64: flip universal/local */
+	a->b[9] = mac[1];
+	a->b[10] = mac[2];
+	a->b[11] = 0xff;
+	a->b[12] = 0xfe;
+	a->b[13] = mac[3];
+	a->b[14] = mac[4];
+	a->b[15] = mac[5];
+}
+
+static int iface_parse(struct nm_iface *ifc, const struct nm_iface_params *p)
+{
+	int r;
+
+	if (p->addr4) {
+		r = parse_addr("addr4", p->addr4, false, true, &ifc->addr4, &ifc->plen4);
+		if (r < 0)
+			return r;
+		ifc->has4 = true;
+	}
+	if (p->gw4) {
+		if (!ifc->has4)
+			return nm_err(EINVAL, "add_iface: gw4 without addr4");
+		r = parse_addr("gw4", p->gw4, false, false, &ifc->gw4, NULL);
+		if (r < 0)
+			return r;
+		ifc->has_gw4 = true;
+	}
+	if (p->addr6) {
+		r = parse_addr("addr6", p->addr6, true, true, &ifc->addr6, &ifc->plen6);
+		if (r < 0)
+			return r;
+		ifc->has6 = true;
+	}
+	if (p->gw6) {
+		r = parse_addr("gw6", p->gw6, true, false, &ifc->gw6, NULL);
+		if (r < 0)
+			return r;
+		ifc->has_gw6 = true;
+	}
+	return 0;
+}
+
+static int iface_bounce(struct nm_iface_priv *ip)
+{
+	struct nm_phyr phyrs[64];
+	int n, r;
+
+	r = nm_memobj_create_anon(BOUNCE_SIZE, 0, &ip->bounce);
+	if (r < 0)
+		return nm_err_wrap(r, "add_iface: bounce buffer");
+	n = nm_memobj_phyrs(ip->bounce, 0, BOUNCE_SIZE, phyrs, NM_ARRAY_SIZE(phyrs));
+	if (n < 0 || n > (int)NM_ARRAY_SIZE(phyrs))
+		return nm_err(ENOMEM, "add_iface: bounce buffer in %d pieces", n);
+	r = nm_dma_map(nm_netdev_device(ip->ifc.nd), phyrs, (size_t)n, NM_DMA_TO_DEVICE, 0,
+		       &ip->bounce_map);
+	if (r < 0)
+		return nm_err_wrap(r, "add_iface: mapping the bounce buffer");
+	ip->bounce_va = nm_memobj_host_addr(ip->bounce);
+	return ip->bounce_va ? 0 : nm_err(EINVAL, "add_iface: bounce buffer not CPU-mapped");
+}
+
+int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct nm_channels ch;
+	struct nm_iface_priv *ip;
+	struct nm_iface *ifc;
+	int r, mtu;
+
+	if (!st || !p || !p->nd)
+		return nm_err(EINVAL, "add_iface: NULL stack, params or netdev");
+	if (st->nr_ifaces >= NM_STACK_MAX_IFACES)
+		return nm_err(ENOSPC, "add_iface: %d interfaces already", NM_STACK_MAX_IFACES);
+	for (int i = 0; i < st->nr_ifaces; i++)
+		if (st->ifaces[i]->nd == p->nd)
+			return nm_err(EEXIST, "add_iface: netdev %s already added",
+				      nm_netdev_name(p->nd));
+	ip = calloc(1, sizeof(*ip));
+	if (!ip)
+		return nm_err(ENOMEM, "add_iface: out of memory");
+	ifc = &ip->ifc;
+	ifc->st = st;
+	ifc->idx = st->nr_ifaces;
+	ifc->nd = p->nd;
+	ip->wire_fd = -1;
+	r = iface_parse(ifc, p);
+	if (r < 0)
+		goto err_free;
+	r = nm_netdev_get_mac(p->nd, ifc->mac);
+	if (r < 0)
+		goto err_free;
+	mtu = nm_netdev_get_mtu(p->nd);
+	if (mtu < 0) {
+		r = mtu;
+		goto err_free;
+	}
+	ifc->mtu = (uint32_t)mtu;
+	r = nm_netdev_get_channels(p->nd, &ch);
+	if (r < 0)
+		goto err_free;
+	ip->nr_rxq = ch.rx;
+	ll6_from_mac(&ifc->ll6, ifc->mac);
+	r = nm_neigh_table_create(ifc, &ifc->neigh);
+	if (r < 0)
+		goto err_free;
+	r = iface_bounce(ip);
+	if (r < 0)
+		goto err_free;
+	if (!(st->flags & NM_STACK_BUSY_POLL)) {
+		/* asking for the fd arms the shm wire's wakeups: only when we
+		 * may sleep */
+		ip->wire_fd = nm_wire_get_fd(nm_netdev_wire(p->nd));
+		if (ip->wire_fd >= 0) {
+			ev.data.fd = ip->wire_fd;
+			if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, ip->wire_fd, &ev) < 0 &&
+			    errno != EEXIST) {
+				r = nm_err(errno, "add_iface: epoll_ctl: %s", strerror(errno));
+				goto err_free;
+			}
+		}
+	}
+	st->ifaces[st->nr_ifaces++] = ifc;
+	return ifc->idx;
+
+err_free:
+	iface_free(ip);
+	return r;
+}
+
+/* ---- transmit --------------------------------------------------------------- */
+
+/* Copy len bytes into the bounce buffer at *boff and describe them as
+ * payload frags of pkt. */
+static int bounce_add(struct nm_iface_priv *ip, struct nm_tx_pkt *pkt, uint32_t *boff,
+		      const void *src, uint32_t len)
+{
+	const struct nm_dma_vec *v;
+	uint32_t nv, off;
+
+	if (*boff + len > BOUNCE_SIZE)
+		return nm_err(EMSGSIZE, "stack_xmit: %u linear bytes exceed the bounce buffer",
+			      *boff + len);
+	memcpy(ip->bounce_va + *boff, src, len);
+	v = nm_dma_mapping_vecs(ip->bounce_map, &nv);
+	off = *boff;
+	*boff += len;
+	for (uint32_t i = 0; i < nv && len; i++) {
+		uint32_t k;
+
+		if (off >= v[i].len) {
+			off -= v[i].len;
+			continue;
+		}
+		if (pkt->nr_frags >= NM_TX_MAX_FRAGS)
+			return nm_err(ENOSPC, "stack_xmit: too many frags");
+		k = v[i].len - off < len ? v[i].len - off : len;
+		pkt->frags[pkt->nr_frags++] = (struct nm_tx_frag){ v[i].addr + off, k };
+		len -= k;
+		off = 0;
+	}
+	return 0;
+}
+
+static int xmit_build(struct nm_iface_priv *ip, struct nm_skb *skb, struct nm_tx_pkt *pkt)
+{
+	uint32_t hdr = skb->linear < TX_MAX_HDR ? skb->linear : TX_MAX_HDR, boff = 0;
+	int r;
+
+	pkt->hdr = skb->data;
+	pkt->hdr_len = hdr;
+	pkt->nr_frags = 0;
+	if (skb->linear > hdr) {
+		r = bounce_add(ip, pkt, &boff, skb->data + hdr, skb->linear - hdr);
+		if (r < 0)
+			return r;
+	}
+	for (uint16_t i = 0; i < skb->nr_frags; i++) {
+		const struct nm_skb_frag *f = &skb->frags[i];
+
+		if (skb->tx) {
+			if (pkt->nr_frags >= NM_TX_MAX_FRAGS)
+				return nm_err(ENOSPC, "stack_xmit: too many frags");
+			pkt->frags[pkt->nr_frags++] = (struct nm_tx_frag){ f->dma_addr, f->len };
+			continue;
+		}
+		if (skb->unreadable || !nm_netmem_is_readable(f->netmem))
+			return nm_err(EINVAL, "stack_xmit: RX device-memory frags cannot be sent");
+		r = bounce_add(ip, pkt, &boff,
+			       (const uint8_t *)nm_netmem_address(f->netmem) + f->off, f->len);
+		if (r < 0)
+			return r;
+	}
+	memset(&pkt->meta, 0, sizeof(pkt->meta));
+	if (skb->csum_partial) {
+		uint32_t start = skb->csum_start - (uint32_t)(skb->data - skb->head);
+
+		pkt->meta.flags = NM_WIRE_F_NEEDS_CSUM;
+		pkt->meta.csum_start = (uint16_t)start;
+		pkt->meta.csum_offset = skb->csum_offset;
+	}
+	if (skb->gso_size) {
+		bool v6 = hdr >= NM_ETH_HLEN && nm_get16(skb->data + 12) == NM_ETH_P_IPV6;
+
+		pkt->meta.gso_type = v6 ? NM_WIRE_GSO_TCPV6 : NM_WIRE_GSO_TCPV4;
+		pkt->meta.gso_size = skb->gso_size;
+	}
+	return 0;
+}
+
+int nm_stack_xmit(struct nm_iface *ifc, struct nm_skb *skb)
+{
+	struct nm_tx_pkt pkt;
+	int r;
+
+	if (!ifc || !skb) {
+		nm_skb_free(skb);
+		return nm_err(EINVAL, "stack_xmit: NULL argument");
+	}
+	r = xmit_build(iface_priv(ifc), skb, &pkt);
+	if (r == 0)
+		r = nm_netdev_xmit(ifc->nd, 0, &pkt);
+	if (r == 0)
+		ifc->st->stats.tx_frames++;
+	else
+		ifc->st->stats.tx_errors++;
+	nm_skb_free(skb);
+	return r;
+}
+
+/* ---- the loop ------------------------------------------------------------- */
+
+static int iface_rx(struct nm_iface_priv *ip)
+{
+	struct nm_rx_pkt pkts[STACK_RX_BATCH];
+	struct nm_iface *ifc = &ip->ifc;
+	int work = 0;
+
+	nm_netdev_poll(ifc->nd, STACK_RX_BUDGET);
+	for (uint32_t q = 0; q < ip->nr_rxq; q++) {
+		int n;
+
+		while ((n = nm_netdev_rx_poll(ifc->nd, q, pkts, STACK_RX_BATCH)) > 0) {
+			for (int i = 0; i < n; i++) {
+				struct nm_skb *skb = nm_skb_from_rx(ifc, &pkts[i]);
+
+				ifc->st->stats.rx_frames++;
+				if (skb)
+					nm_eth_rcv(ifc, skb);
+			}
+			work += n;
+		}
+	}
+	return work;
+}
+
+static int stack_run_once(struct nm_stack *st)
+{
+	int work = 0, r;
+
+	st->now_us = nm_now_us();
+	if (st->timer_armed_us && st->now_us >= st->timer_armed_us) {
+		uint64_t ticks;
+
+		if (read(st->timerfd, &ticks, sizeof(ticks)) < 0) {
+			/* nothing to drain: EAGAIN */
+		}
+		st->timer_armed_us = 0;
+	}
+	for (int i = 0; i < st->nr_ifaces; i++)
+		work += iface_rx(iface_priv(st->ifaces[i]));
+	st->now_us = nm_now_us();
+	r = nm_timer_run(st->wheel, st->now_us);
+	if (r > 0)
+		work += r;
+	return work;
+}
+
+/* Arm the timerfd for the next timer (invariant 2); a syscall only when
+ * that changed. */
+static void stack_arm_timer(struct nm_stack *st)
+{
+	uint64_t next = nm_timer_next(st->wheel, st->now_us), at;
+	struct itimerspec its = { 0 };
+
+	if (next == UINT64_MAX) {
+		if (!st->timer_armed_us)
+			return;
+		at = 0;
+	} else {
+		at = st->now_us + next;
+		if (at == 0)
+			at = 1;
+		if (at == st->timer_armed_us)
+			return;
+		its.it_value.tv_sec = (time_t)(at / 1000000);
+		its.it_value.tv_nsec = (long)(at % 1000000) * 1000;
+	}
+	if (timerfd_settime(st->timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		st->timer_armed_us = at;
+}
+
+int nm_stack_poll(struct nm_stack *st, int timeout_ms)
+{
+	struct epoll_event evs[NM_STACK_MAX_IFACES + 1];
+	int work;
+
+	if (!st)
+		return nm_err(EINVAL, "stack_poll: NULL stack");
+	work = stack_run_once(st);
+	if (st->flags & NM_STACK_BUSY_POLL)
+		return work;
+	if (work == 0 && timeout_ms != 0) {
+		stack_arm_timer(st);
+		if (epoll_wait(st->epfd, evs, (int)NM_ARRAY_SIZE(evs), timeout_ms) < 0 &&
+		    errno != EINTR)
+			return nm_err(errno, "stack_poll: epoll_wait: %s", strerror(errno));
+		work = stack_run_once(st);
+	}
+	stack_arm_timer(st);
+	return work;
+}
+
+int nm_stack_get_fd(struct nm_stack *st)
+{
+	if (!st)
+		return nm_err(EINVAL, "stack_get_fd: NULL stack");
+	return st->epfd;
+}
+
+int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s)
+{
+	if (!st || !s)
+		return nm_err(EINVAL, "stack_get_stats: NULL argument");
+	*s = st->stats;
+	return 0;
+}

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NM_NET_TCP_H
+#define NM_NET_TCP_H
+
+/*
+ * TCP internals (RFC 9293 with RFC 7323, 2018, 5961, 6298, 6528, 6582,
+ * 6675, 9438).
+ *
+ *	tcp_table.c	the connection table (4-tuple hash, per-port bind
+ *			lists), tcb lifetime, stack init/fini
+ *	tcp_isn.c	initial sequence numbers (keyed hash + clock, RFC 6528)
+ *	tcp_input.c	segment arrival: demux, state machine, ACK processing,
+ *			receive queue, OOO queue, SACK scoreboard updates
+ *	tcp_output.c	segment building: options, send buffer ranges as TX
+ *			frags, TSO, ACK/RST/SYN, the transmit loop
+ *	tcp_timer.c	RTO, delayed ACK, persist, keepalive, TIME_WAIT
+ *	tcp_cc_*.c	congestion control behind struct nm_tcp_cc_ops
+ *	tcp_sock.c	what sock/socket.c calls: connect, listen, send, recv,
+ *			close, options
+ *
+ * One stack thread owns every tcb of its stack; nothing is locked.
+ * Sequence numbers compare with the usual modular helpers below.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/net_internal.h"
+
+struct nm_memobj;
+struct nm_dma_mapping;
+struct nm_dma_vec;
+
+#define nm_container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline bool seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+static inline uint32_t seq_max(uint32_t a, uint32_t b) { return seq_gt(a, b) ? a : b; }
+static inline uint32_t seq_min(uint32_t a, uint32_t b) { return seq_lt(a, b) ? a : b; }
+
+enum nm_tcp_state {
+	NM_TCP_CLOSED = 0,
+	NM_TCP_LISTEN,
+	NM_TCP_SYN_SENT,
+	NM_TCP_SYN_RECEIVED,
+	NM_TCP_ESTABLISHED,
+	NM_TCP_FIN_WAIT_1,
+	NM_TCP_FIN_WAIT_2,
+	NM_TCP_CLOSE_WAIT,
+	NM_TCP_CLOSING,
+	NM_TCP_LAST_ACK,
+	NM_TCP_TIME_WAIT,
+};
+const char *nm_tcp_state_name(int s);
+
+/* Header flags. */
+#define TH_FIN	0x01
+#define TH_SYN	0x02
+#define TH_RST	0x04
+#define TH_PSH	0x08
+#define TH_ACK	0x10
+#define TH_URG	0x20
+#define TH_ECE	0x40
+#define TH_CWR	0x80
+
+/* Constants (Linux's where it has them). */
+#define NM_TCP_MSL_US		30000000ull	/* TIME_WAIT lasts 2 * MSL = 60 s */
+#define NM_TCP_RTO_MIN_US	200000u
+#define NM_TCP_RTO_MAX_US	120000000u
+#define NM_TCP_RTO_INIT_US	1000000u
+#define NM_TCP_DELACK_US	40000u
+#define NM_TCP_SYN_RETRIES	6
+#define NM_TCP_RETRIES2		15
+#define NM_TCP_DEFAULT_BUF	(1u << 20)
+#define NM_TCP_MIN_BUF		4096u
+#define NM_TCP_MAX_BUF		(64u << 20)
+#define NM_TCP_MAX_SACK		4
+#define NM_TCP_SCORE_MAX	32	/* SACKed ranges remembered above snd_una */
+#define NM_TCP_MAX_TSO		65536u
+
+/* The control block of a segment inside TCP (skb->cb). */
+struct nm_tcp_cb {
+	uint32_t seq, end_seq;		/* payload at skb->data covers [seq, end_seq) */
+	uint32_t start;			/* first byte still wanted (front trims) */
+	uint16_t doff;			/* header bytes still at skb->data (a header
+					 * the NIC split into frags); 0 normally */
+	uint8_t flags;
+};
+static inline struct nm_tcp_cb *nm_tcp_cb(struct nm_skb *skb)
+{
+	return (struct nm_tcp_cb *)skb->cb;
+}
+
+struct nm_tcp_sock;
+
+/* Congestion control (tcp_cc_newreno.c, tcp_cc_cubic.c). */
+#define NM_TCP_CC_PRIV	64
+struct nm_tcp_cc_ops {
+	const char *name;
+	void (*init)(struct nm_tcp_sock *tp);
+	/* acked bytes newly acknowledged outside recovery */
+	void (*cong_avoid)(struct nm_tcp_sock *tp, uint32_t acked);
+	/* new ssthresh on a loss (fast retransmit or RTO) */
+	uint32_t (*ssthresh)(struct nm_tcp_sock *tp);
+	/* recovery ended (cwnd already set to ssthresh) */
+	void (*recovered)(struct nm_tcp_sock *tp);
+	/* an RTO fired */
+	void (*on_rto)(struct nm_tcp_sock *tp);
+};
+extern const struct nm_tcp_cc_ops nm_tcp_cc_newreno;
+extern const struct nm_tcp_cc_ops nm_tcp_cc_cubic;
+const struct nm_tcp_cc_ops *nm_tcp_cc_find(const char *name);
+
+struct nm_tcp_list {
+	struct nm_tcp_list *next, *prev;
+};
+
+struct nm_tcp_sack_range {
+	uint32_t start, end;
+};
+
+struct nm_tcp_sock {
+	struct nm_stack *st;
+	struct nm_tcp_list all;		/* every tcb of the stack */
+	struct nm_tcp_list bnode;	/* port bucket (when lport != 0) */
+	struct nm_tcp_list enode;	/* 4-tuple bucket (when connected) */
+	bool in_bhash, in_ehash;
+	int state;
+	int sd;				/* socket descriptor, -1 when none */
+	int family;			/* AF_INET or AF_INET6 */
+	bool v6only, reuseaddr, nodelay, keepalive, nonblock;
+	bool linger_on;
+	int linger_s;
+	int err;			/* pending SO_ERROR (positive errno) */
+	bool rd_shut, wr_shut;		/* shutdown() of each side by the app */
+	bool fin_rcvd;			/* the peer's FIN is in order */
+	bool orphan;			/* closed by the app; freed when done */
+	bool reset;			/* ended by RST: reads return ECONNRESET */
+
+	struct nm_addr laddr, raddr;
+	uint16_t lport, rport;		/* host order */
+	struct nm_iface *ifc;		/* route's interface */
+	struct nm_addr nexthop;
+
+	/* listener */
+	struct nm_tcp_sock *parent;	/* the listener of an embryonic or unaccepted child */
+	struct nm_tcp_list acq;		/* listener: children ready to accept */
+	struct nm_tcp_list acq_node;	/* child: in parent's acq or syn list */
+	struct nm_tcp_list synq;	/* listener: embryonic children */
+	int acq_len, syn_len, backlog;
+	bool in_acq;			/* child: on acq (else synq) */
+
+	/* send sequence space */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t write_seq;		/* next byte the app's send will take */
+	uint32_t max_window;
+	bool fin_queued;		/* FIN at write_seq once the data is sent */
+	/* receive sequence space */
+	uint32_t irs, rcv_nxt, rcv_wup, rcv_adv;	/* rcv_adv: right edge advertised */
+	uint32_t copied_seq;		/* next byte nm_recv returns */
+
+	/* options */
+	uint16_t mss_clamp;		/* TCP_MAXSEG (0: none) */
+	uint16_t peer_mss;		/* the peer's MSS option */
+	uint16_t mss;			/* effective send MSS (payload per segment) */
+	uint16_t adv_mss;
+	uint8_t snd_wscale, rcv_wscale;
+	bool ws_ok, ts_ok, sack_ok;
+	uint32_t ts_recent, ts_recent_stamp_s;
+	uint32_t ts_offset;		/* our TSval = now_ms + ts_offset */
+
+	/* buffers */
+	uint32_t sndbuf, rcvbuf;
+	struct nm_memobj *sbuf_obj;
+	uint8_t *sbuf;
+	struct nm_dma_mapping *sbuf_map;
+	const struct nm_dma_vec *sbuf_vecs;
+	uint32_t sbuf_nvecs;
+	uint32_t sbuf_size;		/* power of two */
+	uint32_t sbuf_base;		/* seq that sits at offset 0 of the ring (mod size) */
+	struct nm_device *sbuf_dev;
+	bool sw_csum;			/* the NIC cannot fill checksums */
+	bool tso;
+	struct nm_skb_queue rcvq;	/* in order, unread */
+	uint64_t rcvq_bytes;
+	struct nm_skb_queue ooo;	/* out of order, sorted by seq */
+	uint64_t ooo_bytes;
+	uint32_t last_ooo_start, last_ooo_end;	/* for the first SACK block */
+
+	/* SACK scoreboard (sender) */
+	struct nm_tcp_sack_range score[NM_TCP_SCORE_MAX];
+	int nr_score;
+	uint32_t sacked_bytes;
+	uint32_t high_sacked;		/* highest SACKed seq end */
+
+	/* congestion control and recovery */
+	const struct nm_tcp_cc_ops *cc;
+	_Alignas(8) uint8_t cc_priv[NM_TCP_CC_PRIV];
+	uint32_t cwnd, ssthresh;	/* bytes */
+	bool in_recovery;
+	uint32_t recover;		/* snd_max when recovery began */
+	uint32_t high_rxt;		/* holes below it were retransmitted */
+	int dupacks;
+	uint64_t cwnd_stamp_us;
+
+	/* RTT / RTO (RFC 6298), microseconds */
+	uint32_t srtt, rttvar, rto;
+	uint32_t rtt_seq;		/* timing this seq (no timestamps) */
+	uint64_t rtt_start;
+	bool rtt_timing;
+	int backoff;
+	int retries;
+	uint32_t min_rtt;
+
+	/* ACK state */
+	int quick_acks;
+	uint32_t unacked_segs;		/* full segments received since our last ACK */
+	bool ack_now;
+	uint32_t challenge_stamp_s, challenge_count;
+
+	/* timers */
+	struct nm_timer rtx_timer, delack_timer, persist_timer, tw_timer, ka_timer;
+	int persist_backoff;
+	uint32_t ka_idle_s, ka_intvl_s, ka_cnt, ka_probes;
+	uint64_t last_rcv_us;
+
+	/* statistics for TCP_INFO */
+	uint64_t bytes_acked, bytes_received;
+	uint32_t total_retrans;
+};
+
+/* The per-stack table (tcp_table.c). */
+#define NM_TCP_EHASH	4096
+#define NM_TCP_BHASH	1024
+struct nm_tcp_table {
+	struct nm_stack *st;
+	struct nm_tcp_list all;
+	struct nm_tcp_list ehash[NM_TCP_EHASH];
+	struct nm_tcp_list bhash[NM_TCP_BHASH];
+	uint32_t nr_socks;
+	uint16_t next_ephemeral;
+	uint8_t isn_key[16];
+	/* The devmem issue's hook: how many more payload bytes the receive
+	 * pool can hold for this connection (UINT32_MAX: no limit). */
+	uint32_t (*rx_pool_space)(struct nm_tcp_sock *tp);
+};
+
+static inline void nm_tcp_list_init(struct nm_tcp_list *l) { l->next = l->prev = l; }
+static inline bool nm_tcp_list_empty(const struct nm_tcp_list *l) { return l->next == l; }
+static inline void nm_tcp_list_add_tail(struct nm_tcp_list *h, struct nm_tcp_list *n)
+{
+	n->prev = h->prev;
+	n->next = h;
+	h->prev->next = n;
+	h->prev = n;
+}
+static inline void nm_tcp_list_del(struct nm_tcp_list *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->next = n->prev = n;
+}
+
+/* ---- tcp_table.c ---- */
+struct nm_tcp_sock *nm_tcp_sock_new(struct nm_stack *st, int family);
+/* Free now (unhash, cancel timers, drop buffers).  The sd must be gone. */
+void nm_tcp_sock_destroy(struct nm_tcp_sock *tp);
+/* The connection reached CLOSED: free it if no descriptor holds it. */
+void nm_tcp_done(struct nm_tcp_sock *tp);
+void nm_tcp_hash_bind(struct nm_tcp_sock *tp);
+void nm_tcp_unhash_bind(struct nm_tcp_sock *tp);
+void nm_tcp_hash_conn(struct nm_tcp_sock *tp);
+void nm_tcp_unhash_conn(struct nm_tcp_sock *tp);
+struct nm_tcp_sock *nm_tcp_lookup_conn(struct nm_tcp_table *t, const struct nm_addr *laddr,
+				       uint16_t lport, const struct nm_addr *raddr, uint16_t rport);
+struct nm_tcp_sock *nm_tcp_lookup_listener(struct nm_tcp_table *t, const struct nm_addr *laddr,
+					   uint16_t lport);
+/* Can tp bind laddr:port?  0 or -EADDRINUSE (message set). */
+int nm_tcp_bind_check(struct nm_tcp_table *t, struct nm_tcp_sock *tp, const struct nm_addr *laddr,
+		      uint16_t port);
+int nm_tcp_pick_ephemeral(struct nm_tcp_table *t, struct nm_tcp_sock *tp);
+void nm_tcp_set_state(struct nm_tcp_sock *tp, int state);
+
+/* ---- tcp_isn.c ---- */
+void nm_tcp_isn_key_init(uint8_t key[16]);
+uint32_t nm_tcp_isn(const uint8_t key[16], const struct nm_addr *laddr, uint16_t lport,
+		    const struct nm_addr *raddr, uint16_t rport, uint64_t now_us);
+uint64_t nm_tcp_siphash(const uint8_t key[16], const void *data, size_t len);
+
+/* ---- tcp_output.c ---- */
+/* Send what the windows allow (new data, retransmissions, FIN). */
+void nm_tcp_push(struct nm_tcp_sock *tp);
+void nm_tcp_send_ack(struct nm_tcp_sock *tp);
+void nm_tcp_send_syn(struct nm_tcp_sock *tp, bool with_ack);
+/* A RST for the connection (abort). */
+void nm_tcp_send_rst_conn(struct nm_tcp_sock *tp);
+/* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
+void nm_tcp_send_rst_reply(struct nm_stack *st, const struct nm_addr *src,
+			   const struct nm_addr *dst, uint16_t sport, uint16_t dport,
+			   uint32_t seq, uint32_t ack, uint8_t flags, uint32_t seglen);
+/* Window probe (persist) and keepalive. */
+void nm_tcp_send_probe(struct nm_tcp_sock *tp);
+/* Retransmit from snd_una (RTO). */
+void nm_tcp_retransmit_head(struct nm_tcp_sock *tp);
+uint32_t nm_tcp_rcv_window(struct nm_tcp_sock *tp);
+uint32_t nm_tcp_ts_now(struct nm_tcp_sock *tp);
+/* The route and MSS after the 4-tuple is known; -errno. */
+int nm_tcp_route(struct nm_tcp_sock *tp);
+/* Send buffer: make room for n more bytes (grows up to sndbuf). */
+uint32_t nm_tcp_sbuf_free(const struct nm_tcp_sock *tp);
+int nm_tcp_sbuf_reserve(struct nm_tcp_sock *tp, uint32_t want);
+void nm_tcp_sbuf_release(struct nm_tcp_sock *tp);
+uint32_t nm_tcp_flight(const struct nm_tcp_sock *tp);
+
+/* ---- tcp_timer.c ---- */
+void nm_tcp_timers_init(struct nm_tcp_sock *tp);
+void nm_tcp_timers_stop(struct nm_tcp_sock *tp);
+void nm_tcp_rearm_rtx(struct nm_tcp_sock *tp);
+void nm_tcp_arm_delack(struct nm_tcp_sock *tp);
+void nm_tcp_arm_persist(struct nm_tcp_sock *tp);
+void nm_tcp_arm_keepalive(struct nm_tcp_sock *tp);
+void nm_tcp_enter_time_wait(struct nm_tcp_sock *tp);
+void nm_tcp_rtt_sample(struct nm_tcp_sock *tp, uint32_t rtt_us);
+
+/* ---- tcp_input.c ---- */
+/* Remove the sd-less child of a listener that closes. */
+void nm_tcp_abort(struct nm_tcp_sock *tp, int err);
+
+/* ---- tcp_sock.c (the socket layer's entry points) ---- */
+int nm_tcp_connect(struct nm_tcp_sock *tp, const struct nm_addr *dst, uint16_t dport);
+int nm_tcp_listen(struct nm_tcp_sock *tp, int backlog);
+struct nm_tcp_sock *nm_tcp_accept_one(struct nm_tcp_sock *lp);
+/* Copy up to len bytes out (peek: leave them); returns bytes, 0 at EOF,
+ * -EAGAIN when nothing yet, -errno. */
+ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool peek,
+		    bool waitall_partial);
+ssize_t nm_tcp_send(struct nm_tcp_sock *tp, const struct iovec *iov, int iovcnt, bool more);
+int nm_tcp_shutdown(struct nm_tcp_sock *tp, bool rd, bool wr);
+/* The descriptor is gone: finish the connection on its own. */
+void nm_tcp_close(struct nm_tcp_sock *tp);
+/* Readiness bits (POLLIN...) */
+short nm_tcp_poll_events(struct nm_tcp_sock *tp);
+bool nm_tcp_readable(struct nm_tcp_sock *tp);
+
+/* A tcb whose stack was destroyed while a descriptor held it has st ==
+ * NULL and state CLOSED; only nm_tcp_sock_destroy() is valid on it. */
+
+#endif

@@ -1,0 +1,1001 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TCP input: every segment the IP layer hands up.
+ *
+ *	nm_tcp_rcv	header checks, checksum, demux (4-tuple, then listener,
+ *			else RST), then by state:
+ *	LISTEN		SYN -> an embryonic child in SYN_RECEIVED (backlog-bounded)
+ *	SYN_SENT	SYN-ACK -> ESTABLISHED; bare SYN -> simultaneous open
+ *	synchronized	RFC 9293 3.10.7.4 in order: PAWS (RFC 7323), sequence
+ *			acceptability, RST (RFC 5961 exact-match, else challenge
+ *			ACK), SYN (challenge ACK; TIME_WAIT reuse), ACK (RFC 5961
+ *			bounds, RTT, congestion control, SACK scoreboard, fast
+ *			retransmit / recovery, window update), data, FIN.
+ *
+ * Data: the fast path appends an in-order segment to the receive queue,
+ * coalescing into the tail only through nm_skb_can_coalesce() (never
+ * mixing readable and unreadable payload); others go to the OOO queue,
+ * trimmed against their neighbours, and are answered at once with SACK
+ * blocks.  ACKs are delayed up to 40 ms or two full segments.
+ *
+ * Invariant 4: a byte is acknowledged only once it sits in the receive
+ * queue; the advertised window never exceeds what the receive buffer (and
+ * the receive pool hook) can hold.
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "net/tcp.h"
+#include "nic/csum.h"
+#include "util/err.h"
+
+struct tcp_opts {
+	bool mss_p, ws_p, sack_p, ts_p;
+	uint16_t mss;
+	uint8_t ws;
+	uint32_t tsval, tsecr;
+	int nsack;
+	struct nm_tcp_sack_range sack[NM_TCP_MAX_SACK];
+};
+
+struct tcp_seg {
+	uint16_t sport, dport;
+	uint32_t seq, ack, end;		/* end: seq + payload + SYN + FIN */
+	uint32_t len;			/* payload bytes */
+	uint16_t win;
+	uint8_t flags;
+	struct tcp_opts o;
+	const struct nm_addr *src, *dst;
+};
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Malformed options end parsing; what came before stays (Linux). */
+static void parse_opts(const uint8_t *p, uint32_t len, bool syn, struct tcp_opts *o)
+{
+	uint32_t i = 0;
+
+	memset(o, 0, sizeof(*o));
+	while (i < len) {
+		uint8_t kind = p[i], l;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			break;
+		l = p[i + 1];
+		if (l < 2 || i + l > len)
+			break;
+		switch (kind) {
+		case 2:
+			if (l == 4 && syn) {
+				o->mss_p = true;
+				o->mss = get16(p + i + 2);
+			}
+			break;
+		case 3:
+			if (l == 3 && syn) {
+				o->ws_p = true;
+				o->ws = p[i + 2] > 14 ? 14 : p[i + 2];
+			}
+			break;
+		case 4:
+			if (l == 2 && syn)
+				o->sack_p = true;
+			break;
+		case 5:
+			if (l >= 10 && (l - 2) % 8 == 0 && !syn) {
+				int n = (l - 2) / 8;
+
+				for (int k = 0; k < n && o->nsack < NM_TCP_MAX_SACK; k++) {
+					o->sack[o->nsack].start = get32(p + i + 2 + 8 * k);
+					o->sack[o->nsack].end = get32(p + i + 6 + 8 * k);
+					o->nsack++;
+				}
+			}
+			break;
+		case 8:
+			if (l == 10) {
+				o->ts_p = true;
+				o->tsval = get32(p + i + 2);
+				o->tsecr = get32(p + i + 6);
+			}
+			break;
+		default:
+			break;
+		}
+		i += l;
+	}
+}
+
+static bool csum_ok(struct nm_skb *skb, const struct nm_addr *src, const struct nm_addr *dst)
+{
+	uint8_t buf[2048];
+	uint32_t sum, off = 0;
+
+	if (skb->csum_ok || skb->unreadable)
+		return true;	/* the NIC checks before payload turns unreadable */
+	if (nm_addr_is_v4(src))
+		sum = nm_csum_pseudo_v4(src->b + 12, dst->b + 12, IPPROTO_TCP, skb->len);
+	else
+		sum = nm_csum_pseudo_v6(src->b, dst->b, IPPROTO_TCP, skb->len);
+	while (off < skb->len) {
+		uint32_t n = skb->len - off < sizeof(buf) ? skb->len - off : (uint32_t)sizeof(buf);
+
+		if (nm_skb_copy_bits(skb, off, buf, n))
+			return false;
+		sum = nm_csum_block_add(sum, nm_csum_partial(buf, n, 0), off);
+		off += n;
+	}
+	return nm_csum_fold(sum) == 0;
+}
+
+/* ---- connection end ------------------------------------------------------------ */
+
+void nm_tcp_abort(struct nm_tcp_sock *tp, int err)
+{
+	tp->err = err;
+	tp->reset = err == ECONNRESET;
+	nm_tcp_done(tp);
+}
+
+/* RFC 5961 challenge ACK, rate-limited per connection. */
+static void challenge_ack(struct nm_tcp_sock *tp)
+{
+	uint32_t now_s = (uint32_t)(nm_now_us() / 1000000);
+
+	if (now_s != tp->challenge_stamp_s) {
+		tp->challenge_stamp_s = now_s;
+		tp->challenge_count = 0;
+	}
+	if (++tp->challenge_count > 100)
+		return;
+	tp->st->stats.tcp_challenge_acks++;
+	nm_tcp_send_ack(tp);
+}
+
+/* ---- options ----------------------------------------------------------------- */
+
+static uint8_t pick_wscale(uint32_t rcvbuf)
+{
+	uint8_t s = 7;
+
+	while (s < 14 && ((uint64_t)65535 << s) < rcvbuf)
+		s++;
+	return s;
+}
+
+static void negotiate(struct nm_tcp_sock *tp, const struct tcp_opts *o)
+{
+	uint32_t m;
+
+	tp->peer_mss = o->mss_p && o->mss ? o->mss : (nm_addr_is_v4(&tp->raddr) ? 536 : 1220);
+	tp->ws_ok = o->ws_p;
+	if (tp->ws_ok) {
+		tp->snd_wscale = o->ws;
+	} else {
+		tp->snd_wscale = 0;
+		tp->rcv_wscale = 0;
+	}
+	tp->sack_ok = o->sack_p;
+	tp->ts_ok = o->ts_p;
+	if (tp->ts_ok) {
+		tp->ts_recent = o->tsval;
+		tp->ts_recent_stamp_s = (uint32_t)(nm_now_us() / 1000000);
+	}
+	m = tp->peer_mss < tp->adv_mss ? tp->peer_mss : tp->adv_mss;
+	if (tp->mss_clamp && tp->mss_clamp < m)
+		m = tp->mss_clamp;
+	if (tp->ts_ok)
+		m -= 12;
+	if (m < 64)
+		m = 64;
+	tp->mss = (uint16_t)m;
+	tp->cwnd = 10u * tp->mss;
+	tp->ssthresh = 0x7fffffff;
+	tp->quick_acks = 16;
+	if (tp->cc->init)
+		tp->cc->init(tp);
+}
+
+/* ---- SACK scoreboard --------------------------------------------------------- */
+
+static void score_recount(struct nm_tcp_sock *tp)
+{
+	tp->sacked_bytes = 0;
+	tp->high_sacked = tp->snd_una;
+	for (int i = 0; i < tp->nr_score; i++) {
+		tp->sacked_bytes += tp->score[i].end - tp->score[i].start;
+		if (seq_gt(tp->score[i].end, tp->high_sacked))
+			tp->high_sacked = tp->score[i].end;
+	}
+}
+
+static void score_trim(struct nm_tcp_sock *tp)
+{
+	int k = 0;
+
+	for (int i = 0; i < tp->nr_score; i++) {
+		struct nm_tcp_sack_range r = tp->score[i];
+
+		if (seq_le(r.end, tp->snd_una))
+			continue;
+		if (seq_lt(r.start, tp->snd_una))
+			r.start = tp->snd_una;
+		tp->score[k++] = r;
+	}
+	tp->nr_score = k;
+	score_recount(tp);
+}
+
+/* Insert [s, e) keeping the array sorted and merged.  True if it was new. */
+static bool score_add(struct nm_tcp_sock *tp, uint32_t s, uint32_t e)
+{
+	struct nm_tcp_sack_range tmp[NM_TCP_SCORE_MAX + 1];
+	int n = 0, i = 0;
+	uint32_t before = tp->sacked_bytes;
+	bool placed = false;
+
+	for (; i < tp->nr_score; i++) {
+		struct nm_tcp_sack_range r = tp->score[i];
+
+		if (!placed && seq_lt(s, r.start)) {
+			tmp[n].start = s;
+			tmp[n++].end = e;
+			placed = true;
+		}
+		tmp[n++] = r;
+	}
+	if (!placed) {
+		tmp[n].start = s;
+		tmp[n++].end = e;
+	}
+	tp->nr_score = 0;
+	for (i = 0; i < n; i++) {
+		if (tp->nr_score && seq_ge(tp->score[tp->nr_score - 1].end, tmp[i].start)) {
+			struct nm_tcp_sack_range *l = &tp->score[tp->nr_score - 1];
+
+			l->end = seq_max(l->end, tmp[i].end);
+			continue;
+		}
+		if (tp->nr_score == NM_TCP_SCORE_MAX)
+			break;	/* forget the highest: it is only retransmitted early */
+		tp->score[tp->nr_score++] = tmp[i];
+	}
+	score_recount(tp);
+	return tp->sacked_bytes != before;
+}
+
+/* ---- ACK processing ------------------------------------------------------------ */
+
+static void rexmit_one(struct nm_tcp_sock *tp)
+{
+	uint32_t save = tp->snd_nxt, save_cwnd = tp->cwnd;
+	bool rec = tp->in_recovery;
+
+	/* send exactly the head segment through the loop */
+	tp->in_recovery = false;
+	tp->snd_nxt = tp->snd_una;
+	tp->cwnd = nm_tcp_flight(tp) > 0 ? tp->mss : tp->cwnd;
+	{
+		uint32_t nr = tp->nr_score;
+
+		tp->nr_score = 0;
+		/* pipe is now 0: exactly one MSS goes */
+		nm_tcp_push(tp);
+		tp->nr_score = (int)nr;
+	}
+	tp->in_recovery = rec;
+	tp->cwnd = save_cwnd;
+	if (seq_gt(save, tp->snd_nxt))
+		tp->snd_nxt = save;
+	tp->high_rxt = seq_max(tp->high_rxt, tp->snd_una + tp->mss);
+}
+
+static void enter_recovery(struct nm_tcp_sock *tp)
+{
+	tp->in_recovery = true;
+	tp->recover = tp->snd_max;
+	tp->ssthresh = tp->cc->ssthresh(tp);
+	tp->cwnd = tp->ssthresh;
+	tp->high_rxt = tp->snd_una;
+	tp->st->stats.tcp_fast_retransmits++;
+	if (tp->sack_ok && tp->nr_score) {
+		tp->st->stats.tcp_sack_recoveries++;
+		if (!seq_gt(tp->high_sacked, tp->snd_una))
+			rexmit_one(tp);
+	} else {
+		rexmit_one(tp);
+		tp->cwnd = tp->ssthresh + 3u * tp->mss;	/* RFC 6582 inflation */
+	}
+}
+
+/* Returns false when the segment must be dropped. */
+static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
+	uint32_t ack = sg->ack, wnd = (uint32_t)sg->win << tp->snd_wscale;
+	bool new_sack = false;
+
+	if (seq_gt(ack, tp->snd_max)) {
+		nm_tcp_send_ack(tp);
+		return false;
+	}
+	if (seq_lt(ack, tp->snd_una - tp->max_window) && tp->max_window) {
+		challenge_ack(tp);
+		return false;
+	}
+	if (tp->sack_ok && sg->o.nsack) {
+		for (int i = 0; i < sg->o.nsack; i++) {
+			uint32_t s = sg->o.sack[i].start, e = sg->o.sack[i].end;
+
+			if (!seq_lt(s, e) || seq_le(e, seq_max(ack, tp->snd_una)) ||
+			    seq_gt(e, tp->snd_max) || e - s > 0x40000000u)
+				continue;
+			if (seq_lt(s, ack))
+				s = ack;
+			new_sack |= score_add(tp, s, e);
+		}
+	}
+	if (seq_gt(ack, tp->snd_una)) {
+		uint32_t acked = ack - tp->snd_una;
+
+		if (tp->ts_ok && sg->o.ts_p && sg->o.tsecr) {
+			uint32_t d = nm_tcp_ts_now(tp) - sg->o.tsecr;
+
+			if (d < 60000)
+				nm_tcp_rtt_sample(tp, d ? d * 1000 : 500);
+		} else if (tp->rtt_timing && seq_gt(ack, tp->rtt_seq)) {
+			nm_tcp_rtt_sample(tp, (uint32_t)(nm_now_us() - tp->rtt_start));
+			tp->rtt_timing = false;
+		}
+		tp->snd_una = ack;
+		if (seq_lt(tp->snd_nxt, ack))
+			tp->snd_nxt = ack;
+		tp->backoff = 0;
+		tp->retries = 0;
+		tp->persist_backoff = 0;
+		tp->bytes_acked += acked;
+		score_trim(tp);
+		if (tp->in_recovery) {
+			if (seq_ge(ack, tp->recover)) {
+				tp->in_recovery = false;
+				tp->cwnd = tp->ssthresh;
+				if (tp->cc->recovered)
+					tp->cc->recovered(tp);
+			} else if (!tp->sack_ok || !tp->nr_score) {
+				/* NewReno partial ACK: the next hole is at snd_una */
+				tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked + tp->mss : tp->mss;
+				tp->high_rxt = tp->snd_una;
+				rexmit_one(tp);
+			}
+		} else {
+			tp->cc->cong_avoid(tp, acked);
+		}
+		tp->dupacks = 0;
+		nm_tcp_rearm_rtx(tp);
+	} else if (ack == tp->snd_una && sg->len == 0 && !(sg->flags & (TH_SYN | TH_FIN)) &&
+		   tp->snd_una != tp->snd_max && (wnd == tp->snd_wnd || new_sack)) {
+		tp->dupacks++;
+		if (tp->in_recovery && !tp->sack_ok)
+			tp->cwnd += tp->mss;
+	}
+	if (!tp->in_recovery && tp->snd_una != tp->snd_max &&
+	    (tp->dupacks >= 3 || (tp->sack_ok && tp->sacked_bytes > 2u * tp->mss)))
+		enter_recovery(tp);
+	/* window update (RFC 9293 3.10.7.4) */
+	if (seq_lt(tp->snd_wl1, sg->seq) ||
+	    (tp->snd_wl1 == sg->seq && seq_le(tp->snd_wl2, ack))) {
+		bool opened = wnd > tp->snd_wnd;
+
+		tp->snd_wnd = wnd;
+		tp->snd_wl1 = sg->seq;
+		tp->snd_wl2 = ack;
+		if (wnd > tp->max_window)
+			tp->max_window = wnd;
+		if (opened && wnd && nm_timer_pending(&tp->persist_timer)) {
+			nm_timer_del(tp->st->wheel, &tp->persist_timer);
+			tp->persist_backoff = 0;
+			tp->snd_nxt = tp->snd_una;
+		}
+	}
+	return true;
+}
+
+/* ---- receive queue -------------------------------------------------------------- */
+
+static void queue_inorder(struct nm_tcp_sock *tp, struct nm_skb *skb)
+{
+	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
+	struct nm_skb *tail = tp->rcvq.tail;
+	uint32_t added = cb->end_seq - tp->rcv_nxt;
+
+	tp->rcv_nxt = cb->end_seq;
+	tp->rcvq_bytes += added;
+	tp->bytes_received += added;
+	if (tail && cb->start == cb->seq && !cb->doff && !nm_tcp_cb(tail)->doff &&
+	    nm_tcp_cb(tail)->end_seq == cb->seq && nm_skb_can_coalesce(tail, skb)) {
+		uint32_t end = cb->end_seq;
+
+		if (nm_skb_coalesce(tail, skb) == 0) {
+			nm_tcp_cb(tail)->end_seq = end;
+			return;
+		}
+	}
+	nm_skb_queue_tail(&tp->rcvq, skb);
+}
+
+static void handle_fin(struct nm_tcp_sock *tp);
+
+/* Move what became in order from the OOO queue. */
+static void ooo_drain(struct nm_tcp_sock *tp)
+{
+	struct nm_skb *s;
+
+	while ((s = tp->ooo.head) && seq_le(nm_tcp_cb(s)->start, tp->rcv_nxt)) {
+		struct nm_tcp_cb *cb = nm_tcp_cb(s);
+		bool fin = cb->flags & TH_FIN;
+
+		nm_skb_unlink(&tp->ooo, s);
+		tp->ooo_bytes -= cb->end_seq - cb->start;
+		if (seq_le(cb->end_seq, tp->rcv_nxt)) {
+			nm_skb_free(s);
+			continue;
+		}
+		cb->start = tp->rcv_nxt;
+		queue_inorder(tp, s);
+		if (fin) {
+			handle_fin(tp);
+			break;
+		}
+	}
+}
+
+static void ooo_insert(struct nm_tcp_sock *tp, struct nm_skb *skb)
+{
+	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
+	struct nm_skb *pos = NULL, *s, *next;
+
+	tp->st->stats.tcp_ooo_queued++;
+	for (s = tp->ooo.head; s; s = s->next) {
+		struct nm_tcp_cb *c = nm_tcp_cb(s);
+
+		if (seq_gt(c->start, cb->start))
+			break;
+		pos = s;
+	}
+	if (pos) {
+		struct nm_tcp_cb *p = nm_tcp_cb(pos);
+
+		if (seq_ge(p->end_seq, cb->end_seq)) {
+			tp->st->stats.tcp_dup_dropped++;
+			nm_skb_free(skb);	/* all of it is already here */
+			return;
+		}
+		if (seq_gt(p->end_seq, cb->start))
+			cb->start = p->end_seq;
+	}
+	/* later segments the new one covers go */
+	for (s = pos ? pos->next : tp->ooo.head; s; s = next) {
+		struct nm_tcp_cb *c = nm_tcp_cb(s);
+
+		next = s->next;
+		if (seq_ge(c->start, cb->end_seq))
+			break;
+		if (seq_le(c->end_seq, cb->end_seq)) {
+			nm_skb_unlink(&tp->ooo, s);
+			tp->ooo_bytes -= c->end_seq - c->start;
+			nm_skb_free(s);
+			continue;
+		}
+		/* partial overlap at the end: cut ours short */
+		if (nm_skb_trim(skb, c->start - cb->seq + cb->doff)) {
+			nm_skb_free(skb);
+			return;
+		}
+		cb->end_seq = c->start;
+		cb->flags &= (uint8_t)~TH_FIN;
+		break;
+	}
+	tp->last_ooo_start = cb->start;
+	tp->last_ooo_end = cb->end_seq;
+	tp->ooo_bytes += cb->end_seq - cb->start;
+	if (pos)
+		nm_skb_insert_after(&tp->ooo, pos, skb);
+	else
+		nm_skb_queue_head(&tp->ooo, skb);
+}
+
+static void handle_fin(struct nm_tcp_sock *tp)
+{
+	if (tp->fin_rcvd)
+		return;
+	tp->fin_rcvd = true;
+	tp->rcv_nxt++;
+	tp->ack_now = true;
+	switch (tp->state) {
+	case NM_TCP_SYN_RECEIVED:
+	case NM_TCP_ESTABLISHED:
+		nm_tcp_set_state(tp, NM_TCP_CLOSE_WAIT);
+		break;
+	case NM_TCP_FIN_WAIT_1:
+		/* our FIN not yet acknowledged: simultaneous close */
+		nm_tcp_set_state(tp, NM_TCP_CLOSING);
+		break;
+	case NM_TCP_FIN_WAIT_2:
+		nm_tcp_send_ack(tp);
+		nm_tcp_enter_time_wait(tp);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Payload and FIN of an acceptable segment.  Consumes skb.  Returns
+ * false when the tcb is gone (freed). */
+static bool process_data(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
+{
+	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
+	uint32_t wnd_end = tp->rcv_adv;
+	bool fin = sg->flags & TH_FIN;
+
+	if (tp->fin_rcvd || (tp->state != NM_TCP_ESTABLISHED && tp->state != NM_TCP_FIN_WAIT_1 &&
+			     tp->state != NM_TCP_FIN_WAIT_2 && tp->state != NM_TCP_SYN_RECEIVED)) {
+		nm_skb_free(skb);
+		return true;
+	}
+	if (sg->len && tp->orphan) {
+		/* data for a closed socket: nobody reads it (Linux resets) */
+		nm_skb_free(skb);
+		nm_tcp_send_rst_conn(tp);
+		nm_tcp_abort(tp, ECONNRESET);
+		return false;
+	}
+	/* trim to the window: bytes past the right edge go, and the FIN */
+	if (seq_gt(cb->end_seq, wnd_end) && seq_gt(cb->end_seq, tp->rcv_nxt)) {
+		uint32_t keep = seq_gt(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
+
+		if (nm_skb_trim(skb, keep + cb->doff)) {
+			nm_skb_free(skb);
+			return true;
+		}
+		cb->end_seq = cb->seq + keep;
+		fin = false;
+		tp->ack_now = true;
+	}
+	if (seq_lt(cb->start, tp->rcv_nxt))
+		cb->start = tp->rcv_nxt;
+	if (!seq_lt(cb->start, cb->end_seq)) {
+		/* nothing new (a pure FIN at rcv_nxt, or old bytes) */
+		bool fin_now = fin && cb->end_seq == tp->rcv_nxt;
+
+		if (sg->len)
+			tp->ack_now = true;
+		nm_skb_free(skb);
+		if (fin_now)
+			handle_fin(tp);
+		return true;
+	}
+	if (cb->start == tp->rcv_nxt) {
+		bool had_ooo = tp->ooo.head != NULL;
+		uint32_t n = cb->end_seq - cb->start;
+
+		queue_inorder(tp, skb);
+		if (fin)
+			handle_fin(tp);
+		if (had_ooo) {
+			ooo_drain(tp);
+			tp->ack_now = true;	/* a hole filled: tell at once */
+		}
+		if (n >= tp->mss)
+			tp->unacked_segs++;
+		if (tp->unacked_segs >= 2 || tp->quick_acks > 0)
+			tp->ack_now = true;
+		else
+			nm_tcp_arm_delack(tp);
+		return true;
+	}
+	/* out of order */
+	if (fin)
+		cb->flags |= TH_FIN;
+	else
+		cb->flags &= (uint8_t)~TH_FIN;
+	ooo_insert(tp, skb);
+	tp->ack_now = true;
+	return true;
+}
+
+/* ---- by state -------------------------------------------------------------------- */
+
+static void tcb_from_listener(struct nm_tcp_sock *c, struct nm_tcp_sock *lp)
+{
+	c->family = lp->family;
+	c->v6only = lp->v6only;
+	c->nodelay = lp->nodelay;
+	c->keepalive = lp->keepalive;
+	c->sndbuf = lp->sndbuf;
+	c->rcvbuf = lp->rcvbuf;
+	c->mss_clamp = lp->mss_clamp;
+	c->cc = lp->cc;
+	c->ka_idle_s = lp->ka_idle_s;
+	c->ka_intvl_s = lp->ka_intvl_s;
+	c->ka_cnt = lp->ka_cnt;
+	c->linger_on = lp->linger_on;
+	c->linger_s = lp->linger_s;
+}
+
+static void listen_rcv(struct nm_tcp_sock *lp, struct nm_skb *skb, const struct tcp_seg *sg)
+{
+	struct nm_stack *st = lp->st;
+	struct nm_tcp_sock *c;
+
+	if (sg->flags & TH_RST)
+		goto drop;
+	if (sg->flags & TH_ACK) {
+		nm_tcp_send_rst_reply(st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
+				      sg->ack, sg->flags, sg->len);
+		goto drop;
+	}
+	if (!(sg->flags & TH_SYN) || (sg->flags & TH_FIN))
+		goto drop;
+	if (lp->acq_len >= lp->backlog || lp->syn_len >= (lp->backlog > 256 ? lp->backlog : 256))
+		goto drop;	/* the peer retries */
+	c = nm_tcp_sock_new(st, lp->family);
+	if (!c)
+		goto drop;
+	tcb_from_listener(c, lp);
+	c->laddr = *sg->dst;
+	c->raddr = *sg->src;
+	c->lport = sg->dport;
+	c->rport = sg->sport;
+	if (nm_tcp_route(c)) {
+		nm_tcp_sock_destroy(c);
+		goto drop;
+	}
+	c->irs = sg->seq;
+	c->rcv_nxt = sg->seq + 1;
+	c->rcv_adv = c->rcv_wup = c->rcv_nxt;	/* nothing advertised yet */
+	c->copied_seq = c->rcv_nxt;
+	c->rcv_wscale = pick_wscale(c->rcvbuf);
+	negotiate(c, &sg->o);
+	c->iss = nm_tcp_isn(st->tcp->isn_key, &c->laddr, c->lport, &c->raddr, c->rport,
+			    nm_now_us());
+	c->ts_offset = (uint32_t)nm_tcp_siphash(st->tcp->isn_key, &c->iss, sizeof(c->iss));
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->write_seq = c->iss + 1;
+	c->sbuf_base = c->write_seq;
+	c->snd_wnd = sg->win;	/* never scaled in a SYN */
+	c->max_window = c->snd_wnd;
+	c->snd_wl1 = sg->seq;
+	c->snd_wl2 = c->iss;
+	c->last_rcv_us = nm_now_us();
+	nm_tcp_set_state(c, NM_TCP_SYN_RECEIVED);
+	nm_tcp_hash_conn(c);
+	nm_tcp_hash_bind(c);
+	c->parent = lp;
+	c->in_acq = false;
+	nm_tcp_list_add_tail(&lp->synq, &c->acq_node);
+	lp->syn_len++;
+	nm_tcp_send_syn(c, true);
+drop:
+	nm_skb_free(skb);
+}
+
+static void syn_sent_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
+{
+	bool ack_ok = false;
+
+	if (sg->flags & TH_ACK) {
+		if (seq_le(sg->ack, tp->iss) || seq_gt(sg->ack, tp->snd_max)) {
+			nm_tcp_send_rst_reply(tp->st, sg->src, sg->dst, sg->sport, sg->dport,
+					      sg->seq, sg->ack, sg->flags, sg->len);
+			goto drop;
+		}
+		ack_ok = true;
+	}
+	if (sg->flags & TH_RST) {
+		if (ack_ok)
+			nm_tcp_abort(tp, ECONNREFUSED);
+		goto drop;
+	}
+	if (!(sg->flags & TH_SYN))
+		goto drop;
+	tp->irs = sg->seq;
+	tp->rcv_nxt = sg->seq + 1;
+	tp->rcv_adv = tp->rcv_wup = tp->rcv_nxt;
+	tp->copied_seq = tp->rcv_nxt;
+	negotiate(tp, &sg->o);
+	tp->snd_wnd = sg->win;
+	tp->max_window = tp->snd_wnd;
+	tp->snd_wl1 = sg->seq;
+	tp->snd_wl2 = sg->ack;
+	tp->last_rcv_us = nm_now_us();
+	if (ack_ok) {
+		if (tp->backoff == 0)	/* Karn: not after a retransmitted SYN */
+			nm_tcp_rtt_sample(tp, (uint32_t)(nm_now_us() - tp->rtt_start));
+		tp->rtt_timing = false;
+		tp->snd_una = sg->ack;
+		tp->backoff = 0;
+		tp->retries = 0;
+		nm_tcp_rearm_rtx(tp);
+		nm_tcp_set_state(tp, NM_TCP_ESTABLISHED);
+		nm_tcp_arm_keepalive(tp);
+		nm_tcp_send_ack(tp);
+		nm_tcp_push(tp);
+	} else {
+		/* simultaneous open (RFC 9293 3.5, figure 7) */
+		nm_tcp_set_state(tp, NM_TCP_SYN_RECEIVED);
+		tp->retries = 0;
+		nm_tcp_send_syn(tp, true);
+	}
+drop:
+	nm_skb_free(skb);
+}
+
+/* Acceptability (RFC 9293 3.10.7.4 first check) against the window we
+ * advertised. */
+static bool seq_acceptable(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
+	uint32_t wnd = seq_gt(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	uint32_t seglen = sg->len + !!(sg->flags & TH_FIN);
+
+	if (seglen == 0) {
+		if (wnd == 0)
+			return sg->seq == tp->rcv_nxt;
+		return seq_ge(sg->seq, tp->rcv_nxt) && seq_lt(sg->seq, tp->rcv_nxt + wnd);
+	}
+	if (wnd == 0)
+		return false;
+	return (seq_ge(sg->seq, tp->rcv_nxt) && seq_lt(sg->seq, tp->rcv_nxt + wnd)) ||
+	       (seq_ge(sg->seq + seglen - 1, tp->rcv_nxt) &&
+		seq_lt(sg->seq + seglen - 1, tp->rcv_nxt + wnd));
+}
+
+static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
+{
+	struct nm_stack *st = tp->st;
+
+	/* PAWS (RFC 7323 5) */
+	if (tp->ts_ok && sg->o.ts_p && !(sg->flags & TH_RST) &&
+	    seq_lt(sg->o.tsval, tp->ts_recent)) {
+		uint32_t now_s = (uint32_t)(nm_now_us() / 1000000);
+
+		if (now_s - tp->ts_recent_stamp_s <= 24u * 24 * 3600) {
+			st->stats.tcp_dup_dropped++;
+			nm_tcp_send_ack(tp);
+			goto drop;
+		}
+	}
+	if (!seq_acceptable(tp, sg)) {
+		/* an ACK in a zero window still counts (RFC 9293 3.10.7.4) */
+		if ((sg->flags & TH_ACK) && !(sg->flags & (TH_RST | TH_SYN)) &&
+		    sg->seq == tp->rcv_nxt && tp->state >= NM_TCP_ESTABLISHED)
+			process_ack(tp, sg);
+		if (!(sg->flags & TH_RST)) {
+			st->stats.tcp_dup_dropped++;
+			nm_tcp_send_ack(tp);
+		}
+		nm_tcp_push(tp);
+		goto drop;
+	}
+	if (sg->flags & TH_RST) {
+		if (sg->seq != tp->rcv_nxt) {
+			challenge_ack(tp);
+			goto drop;
+		}
+		if (tp->state == NM_TCP_SYN_RECEIVED && tp->parent)
+			nm_tcp_abort(tp, ECONNREFUSED);	/* back to LISTEN: the child goes */
+		else if (tp->state == NM_TCP_SYN_RECEIVED)
+			nm_tcp_abort(tp, ECONNREFUSED);
+		else if (tp->state >= NM_TCP_CLOSING)
+			nm_tcp_abort(tp, 0);
+		else
+			nm_tcp_abort(tp, ECONNRESET);
+		goto drop;
+	}
+	if (sg->flags & TH_SYN) {
+		if (tp->state == NM_TCP_SYN_RECEIVED && sg->seq == tp->irs && !(sg->flags & TH_ACK)) {
+			nm_tcp_send_syn(tp, true);	/* our SYN-ACK was lost */
+			goto drop;
+		}
+		challenge_ack(tp);
+		goto drop;
+	}
+	if (!(sg->flags & TH_ACK))
+		goto drop;
+	tp->last_rcv_us = nm_now_us();
+	tp->ka_probes = 0;
+	if (tp->state == NM_TCP_SYN_RECEIVED) {
+		if (!seq_gt(sg->ack, tp->snd_una) || seq_gt(sg->ack, tp->snd_max)) {
+			nm_tcp_send_rst_reply(st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
+					      sg->ack, sg->flags, sg->len);
+			goto drop;
+		}
+		nm_tcp_set_state(tp, NM_TCP_ESTABLISHED);
+		tp->snd_wnd = (uint32_t)sg->win << tp->snd_wscale;
+		tp->max_window = tp->snd_wnd;
+		tp->snd_wl1 = sg->seq;
+		tp->snd_wl2 = sg->ack;
+		nm_tcp_arm_keepalive(tp);
+		if (tp->parent) {
+			struct nm_tcp_sock *lp = tp->parent;
+
+			nm_tcp_list_del(&tp->acq_node);
+			lp->syn_len--;
+			nm_tcp_list_add_tail(&lp->acq, &tp->acq_node);
+			lp->acq_len++;
+			tp->in_acq = true;
+		}
+	}
+	if (!process_ack(tp, sg))
+		goto drop;
+	/* record the timestamp to echo (RFC 7323 4.3), only from a segment
+	 * whose ACK proved it belongs (a forged one must not poison PAWS) */
+	if (tp->ts_ok && sg->o.ts_p && seq_le(sg->seq, tp->rcv_wup) &&
+	    seq_ge(sg->o.tsval, tp->ts_recent)) {
+		tp->ts_recent = sg->o.tsval;
+		tp->ts_recent_stamp_s = (uint32_t)(nm_now_us() / 1000000);
+	}
+	/* our FIN acknowledged? */
+	if (tp->fin_queued && seq_gt(tp->snd_una, tp->write_seq)) {
+		switch (tp->state) {
+		case NM_TCP_FIN_WAIT_1:
+			nm_tcp_set_state(tp, NM_TCP_FIN_WAIT_2);
+			if (tp->orphan)	/* Linux's tcp_fin_timeout */
+				nm_timer_mod(st->wheel, &tp->tw_timer, nm_now_us() + 60000000ull);
+			break;
+		case NM_TCP_CLOSING:
+			nm_tcp_enter_time_wait(tp);
+			goto drop;
+		case NM_TCP_LAST_ACK:
+			nm_tcp_done(tp);
+			goto drop;
+		default:
+			break;
+		}
+	}
+	if (tp->state == NM_TCP_TIME_WAIT) {
+		/* a retransmitted FIN: ACK it and wait 2 MSL again */
+		if (sg->flags & TH_FIN) {
+			nm_tcp_send_ack(tp);
+			nm_timer_mod(st->wheel, &tp->tw_timer, nm_now_us() + 2 * NM_TCP_MSL_US);
+		}
+		goto drop;
+	}
+	if (sg->len || (sg->flags & TH_FIN)) {
+		bool alive = process_data(tp, skb, sg);
+
+		skb = NULL;
+		if (!alive)
+			return;
+	}
+	if (tp->state == NM_TCP_TIME_WAIT || tp->state == NM_TCP_CLOSED)
+		goto drop;
+	nm_tcp_push(tp);
+	if (tp->ack_now)
+		nm_tcp_send_ack(tp);
+drop:
+	if (skb)
+		nm_skb_free(skb);
+}
+
+/* A SYN for a 4-tuple in TIME_WAIT: a new incarnation may reuse it when
+ * its sequence (or timestamp) is above the old one's (RFC 6191). */
+static bool tw_reusable(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
+	if ((sg->flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN)
+		return false;
+	if (tp->ts_ok && sg->o.ts_p)
+		return seq_gt(sg->o.tsval, tp->ts_recent);
+	return seq_gt(sg->seq, tp->rcv_nxt);
+}
+
+void nm_tcp_rcv(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *src,
+		const struct nm_addr *dst)
+{
+	uint8_t h[60];
+	struct tcp_seg sg;
+	struct nm_tcp_sock *tp;
+	struct nm_tcp_cb *cb;
+	uint32_t hlen, doff;
+
+	st->stats.tcp_in++;
+	if (!st->tcp || skb->len < 20 || nm_skb_copy_bits(skb, 0, h, 20))
+		goto drop;
+	hlen = (uint32_t)(h[12] >> 4) * 4;
+	if (hlen < 20 || hlen > skb->len || nm_skb_copy_bits(skb, 0, h, hlen))
+		goto drop;
+	if (!csum_ok(skb, src, dst)) {
+		st->stats.tcp_bad_csum++;
+		goto drop;
+	}
+	memset(&sg, 0, sizeof(sg));
+	sg.src = src;
+	sg.dst = dst;
+	sg.sport = get16(h);
+	sg.dport = get16(h + 2);
+	sg.seq = get32(h + 4);
+	sg.ack = get32(h + 8);
+	sg.flags = h[13];
+	sg.win = get16(h + 14);
+	if (sg.sport == 0 || sg.dport == 0)
+		goto drop;
+	parse_opts(h + 20, hlen - 20, sg.flags & TH_SYN, &sg.o);
+	/* Normally the whole header is linear; a NIC may split it, then the
+	 * rest stays in front of the payload (doff) and the skb is never
+	 * coalesced. */
+	doff = hlen > skb->linear ? hlen - skb->linear : 0;
+	if (!nm_skb_pull(skb, hlen - doff))
+		goto drop;
+	sg.len = skb->len - doff;
+	sg.end = sg.seq + sg.len + !!(sg.flags & TH_SYN) + !!(sg.flags & TH_FIN);
+	cb = nm_tcp_cb(skb);
+	/* the SYN occupies the first sequence number; payload starts after */
+	cb->seq = sg.seq + !!(sg.flags & TH_SYN);
+	cb->start = cb->seq;
+	cb->end_seq = cb->seq + sg.len;
+	cb->doff = (uint16_t)doff;
+	cb->flags = sg.flags;
+
+	tp = nm_tcp_lookup_conn(st->tcp, dst, sg.dport, src, sg.sport);
+	if (tp && tp->state == NM_TCP_TIME_WAIT && tw_reusable(tp, &sg)) {
+		nm_tcp_done(tp);
+		tp = NULL;
+	}
+	if (tp) {
+		if (tp->state == NM_TCP_SYN_SENT)
+			syn_sent_rcv(tp, skb, &sg);
+		else
+			established_rcv(tp, skb, &sg);
+		return;
+	}
+	tp = nm_tcp_lookup_listener(st->tcp, dst, sg.dport);
+	if (tp) {
+		listen_rcv(tp, skb, &sg);
+		return;
+	}
+	st->stats.tcp_no_socket++;
+	nm_tcp_send_rst_reply(st, src, dst, sg.sport, sg.dport, sg.seq, sg.ack, sg.flags, sg.len);
+drop:
+	nm_skb_free(skb);
+}
+
+void nm_tcp_err(struct nm_stack *st, const struct nm_addr *src, const struct nm_addr *dst,
+		uint16_t sport, uint16_t dport, int err, uint32_t mtu)
+{
+	struct nm_tcp_sock *tp;
+
+	/* src/dst are those of the segment we sent */
+	if (!st || !st->tcp || !src || !dst)
+		return;
+	tp = nm_tcp_lookup_conn(st->tcp, src, sport, dst, dport);
+	if (!tp)
+		return;
+	if (err == EMSGSIZE && mtu >= 576) {
+		uint32_t hdrs = nm_addr_is_v4(dst) ? 40 : 60, m = mtu - hdrs - (tp->ts_ok ? 12 : 0);
+
+		if (m < tp->mss) {
+			tp->mss = (uint16_t)m;
+			tp->snd_nxt = tp->snd_una;	/* resend at the new size */
+			nm_tcp_push(tp);
+		}
+		return;
+	}
+	/* Unreachables abort a connection still in SYN_SENT; on a
+	 * synchronized one they are soft errors (RFC 1122 4.2.3.9), left to
+	 * the retransmission timer. */
+	if (tp->state == NM_TCP_SYN_SENT && (err == ECONNREFUSED || err == EHOSTUNREACH ||
+					     err == ENETUNREACH))
+		nm_tcp_abort(tp, err);
+}

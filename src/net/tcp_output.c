@@ -1,0 +1,710 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TCP output: the send buffer, segment building and the transmit loop.
+ *
+ * Send buffer: a ring of host memory (a NM_MEM_HOST_ANON object) mapped
+ * once for the NIC's device (NM_DMA_TO_DEVICE).  The byte with sequence s
+ * lives at ring offset (s - sbuf_base) mod size; bytes from snd_una up to
+ * write_seq are held until acknowledged.  A segment's payload is one or two
+ * (dma_addr, len) TX frags of the ring (two when it wraps), so
+ * retransmissions reference the same bytes and nothing is copied after
+ * nm_send().  The ring starts small and doubles up to SO_SNDBUF, so a
+ * thousand idle connections cost little.
+ *
+ * Transmit loop (nm_tcp_push): first the holes a SACK recovery has to
+ * retransmit (RFC 6675 style, holes below the highest SACK are lost), then
+ * data at snd_nxt, as far as the peer's window, cwnd against the pipe,
+ * Nagle and sender SWS avoidance allow.  With TSO a segment carries up to
+ * 64 KiB and gso_size = MSS.
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include <netmem/dma.h>
+#include <netmem/mem.h>
+
+#include "net/tcp.h"
+#include "nic/csum.h"
+#include "util/err.h"
+
+#define TCP_HDR_MAX	60
+
+uint32_t nm_tcp_ts_now(struct nm_tcp_sock *tp)
+{
+	return (uint32_t)(nm_now_us() / 1000) + tp->ts_offset;
+}
+
+uint32_t nm_tcp_flight(const struct nm_tcp_sock *tp)
+{
+	return tp->snd_max - tp->snd_una;
+}
+
+/* ---- the send ring ---------------------------------------------------------- */
+
+static uint32_t data_una(const struct nm_tcp_sock *tp)
+{
+	return seq_min(tp->snd_una, tp->write_seq);
+}
+
+uint32_t nm_tcp_sbuf_free(const struct nm_tcp_sock *tp)
+{
+	uint32_t used = tp->write_seq - data_una(tp);
+
+	return used >= tp->sndbuf ? 0 : tp->sndbuf - used;
+}
+
+void nm_tcp_sbuf_release(struct nm_tcp_sock *tp)
+{
+	if (tp->sbuf_map)
+		nm_dma_unmap(tp->sbuf_map);
+	if (tp->sbuf_obj)
+		nm_memobj_put(tp->sbuf_obj);
+	tp->sbuf_map = NULL;
+	tp->sbuf_obj = NULL;
+	tp->sbuf = NULL;
+	tp->sbuf_vecs = NULL;
+	tp->sbuf_nvecs = 0;
+	tp->sbuf_size = 0;
+}
+
+static int sbuf_alloc(struct nm_tcp_sock *tp, uint32_t size, struct nm_memobj **obj,
+		      struct nm_dma_mapping **map)
+{
+	struct nm_phyr phyrs[64], *pv = phyrs;
+	int n, ret;
+
+	ret = nm_memobj_create_anon(size, 0, obj);
+	if (ret)
+		return ret;
+	n = nm_memobj_phyrs(*obj, 0, size, NULL, 0);
+	if (n <= 0 || n > (int)NM_ARRAY_SIZE(phyrs)) {
+		ret = nm_err(ENOMEM, "tcp: send buffer of %u bytes in %d pieces", size, n);
+		goto put_obj;
+	}
+	nm_memobj_phyrs(*obj, 0, size, pv, (size_t)n);
+	ret = nm_dma_map(tp->sbuf_dev, pv, (size_t)n, NM_DMA_TO_DEVICE, 0, map);
+	if (ret < 0)
+		goto put_obj;
+	return 0;
+put_obj:
+	nm_memobj_put(*obj);
+	*obj = NULL;
+	return ret;
+}
+
+/* Make the ring hold want more bytes (want <= nm_tcp_sbuf_free()). */
+int nm_tcp_sbuf_reserve(struct nm_tcp_sock *tp, uint32_t want)
+{
+	uint32_t una = data_una(tp), used = tp->write_seq - una, size;
+	struct nm_memobj *obj;
+	struct nm_dma_mapping *map;
+	uint8_t *p;
+	int ret;
+
+	if (tp->sbuf_size && used + want <= tp->sbuf_size)
+		return 0;
+	if (!tp->sbuf_dev)
+		return nm_err(ENOTCONN, "tcp: no route for the send buffer");
+	size = tp->sbuf_size ? tp->sbuf_size : 65536;
+	while (size < used + want && size < (1u << 30))
+		size <<= 1;
+	ret = sbuf_alloc(tp, size, &obj, &map);
+	if (ret)
+		return ret;
+	p = nm_memobj_host_addr(obj);
+	/* Carry the unacknowledged bytes over, snd_una's at offset 0. */
+	for (uint32_t done = 0; done < used;) {
+		uint32_t off = (una + done - tp->sbuf_base) & (tp->sbuf_size - 1);
+		uint32_t n = used - done;
+
+		if (n > tp->sbuf_size - off)
+			n = tp->sbuf_size - off;
+		memcpy(p + done, tp->sbuf + off, n);
+		done += n;
+	}
+	nm_tcp_sbuf_release(tp);
+	tp->sbuf_obj = obj;
+	tp->sbuf_map = map;
+	tp->sbuf = p;
+	tp->sbuf_size = size;
+	tp->sbuf_base = una;
+	tp->sbuf_vecs = nm_dma_mapping_vecs(map, &tp->sbuf_nvecs);
+	return 0;
+}
+
+/* Append ring bytes [off, off + len) (no wrap) as TX frags. */
+static int ring_frags(struct nm_tcp_sock *tp, struct nm_skb *skb, uint32_t off, uint32_t len)
+{
+	uint64_t vstart = 0;
+
+	for (uint32_t i = 0; i < tp->sbuf_nvecs && len; i++) {
+		uint64_t vlen = tp->sbuf_vecs[i].len;
+
+		if (off < vstart + vlen) {
+			uint32_t in = (uint32_t)(off - vstart);
+			uint32_t n = (uint32_t)(vlen - in) < len ? (uint32_t)(vlen - in) : len;
+			int ret = nm_skb_add_tx_frag(skb, tp->sbuf_vecs[i].addr + in, n);
+
+			if (ret)
+				return ret;
+			off += n;
+			len -= n;
+		}
+		vstart += vlen;
+	}
+	return len ? -ENOSPC : 0;
+}
+
+static uint32_t ring_sum(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len, uint32_t sum,
+			 uint32_t at)
+{
+	while (len) {
+		uint32_t off = (seq - tp->sbuf_base) & (tp->sbuf_size - 1);
+		uint32_t n = tp->sbuf_size - off < len ? tp->sbuf_size - off : len;
+
+		sum = nm_csum_block_add(sum, nm_csum_partial(tp->sbuf + off, n, 0), at);
+		at += n;
+		seq += n;
+		len -= n;
+	}
+	return sum;
+}
+
+/* ---- the route ------------------------------------------------------------------- */
+
+int nm_tcp_route(struct nm_tcp_sock *tp)
+{
+	struct nm_route rt;
+	uint32_t mtu, feat, hdrs;
+	int ret = nm_route_lookup(tp->st, &tp->raddr, &rt);
+
+	if (ret)
+		return ret;
+	tp->ifc = rt.ifc;
+	tp->nexthop = rt.nexthop;
+	mtu = nm_ip_route_mtu(tp->st, &tp->raddr);
+	if (!mtu)
+		mtu = rt.ifc->mtu ? rt.ifc->mtu : 1500;
+	hdrs = nm_addr_is_v4(&tp->raddr) ? 40 : 60;
+	tp->adv_mss = (uint16_t)(mtu > hdrs + 64 ? (mtu - hdrs > 65495 ? 65495 : mtu - hdrs) : 64);
+	if (tp->mss_clamp && tp->mss_clamp < tp->adv_mss)
+		tp->adv_mss = tp->mss_clamp;
+	tp->sbuf_dev = nm_netdev_device(rt.ifc->nd);
+	feat = nm_netdev_get_features(rt.ifc->nd);
+	tp->sw_csum = !(feat & NM_NETIF_F_HW_CSUM);
+	tp->tso = !tp->sw_csum &&
+		  (feat & (nm_addr_is_v4(&tp->raddr) ? NM_NETIF_F_TSO : NM_NETIF_F_TSO6));
+	return 0;
+}
+
+/* ---- the receive window ---------------------------------------------------------- */
+
+static uint32_t rcv_space(struct nm_tcp_sock *tp)
+{
+	uint64_t held = tp->rcvq_bytes + tp->ooo_bytes;
+	uint32_t space = held >= tp->rcvbuf ? 0 : (uint32_t)(tp->rcvbuf - held);
+
+	if (tp->st && tp->st->tcp && tp->st->tcp->rx_pool_space) {
+		uint32_t pool = tp->st->tcp->rx_pool_space(tp);
+
+		if (pool < space)
+			space = pool;
+	}
+	return space;
+}
+
+/* The window to advertise now, updating rcv_adv; never moves the right
+ * edge left (RFC 9293 3.8.6.2.2) and only moves it right by a useful
+ * amount (receiver SWS avoidance). */
+uint32_t nm_tcp_rcv_window(struct nm_tcp_sock *tp)
+{
+	uint32_t space = rcv_space(tp), cur = 0, thresh, max;
+
+	if (seq_gt(tp->rcv_adv, tp->rcv_nxt))
+		cur = tp->rcv_adv - tp->rcv_nxt;
+	max = (uint32_t)65535 << tp->rcv_wscale;
+	if (space > max)
+		space = max;
+	thresh = tp->rcvbuf / 2 < tp->adv_mss ? tp->rcvbuf / 2 : tp->adv_mss;
+	if (space < cur || (space - cur < thresh && space < max))
+		space = cur;
+	/* scaled: the edge falls on a multiple of the scale */
+	space = (space >> tp->rcv_wscale) << tp->rcv_wscale;
+	if (space < cur)
+		space = cur;
+	tp->rcv_adv = tp->rcv_nxt + space;
+	tp->rcv_wup = tp->rcv_nxt;
+	return space;
+}
+
+/* ---- segments -------------------------------------------------------------------- */
+
+static void put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t pseudo_sum(const struct nm_addr *src, const struct nm_addr *dst, uint32_t len)
+{
+	if (nm_addr_is_v4(dst))
+		return nm_csum_pseudo_v4(src->b + 12, dst->b + 12, IPPROTO_TCP, len);
+	return nm_csum_pseudo_v6(src->b, dst->b, IPPROTO_TCP, len);
+}
+
+/* The SACK blocks to report: ranges of the OOO queue, the one holding the
+ * latest arrival first (RFC 2018 4). */
+static int sack_blocks(struct nm_tcp_sock *tp, struct nm_tcp_sack_range *out, int max)
+{
+	struct nm_tcp_sack_range r[16];
+	int n = 0, k = 0;
+
+	for (struct nm_skb *s = tp->ooo.head; s; s = s->next) {
+		struct nm_tcp_cb *cb = nm_tcp_cb(s);
+
+		if (n && seq_ge(r[n - 1].end, cb->start)) {
+			r[n - 1].end = seq_max(r[n - 1].end, cb->end_seq);
+			continue;
+		}
+		if (n == (int)NM_ARRAY_SIZE(r))
+			break;
+		r[n].start = cb->start;
+		r[n].end = cb->end_seq;
+		n++;
+	}
+	for (int i = 0; i < n && k < max; i++)
+		if (seq_le(r[i].start, tp->last_ooo_start) && seq_ge(r[i].end, tp->last_ooo_end)) {
+			out[k++] = r[i];
+			r[i].start = r[i].end;
+		}
+	for (int i = 0; i < n && k < max; i++)
+		if (r[i].start != r[i].end)
+			out[k++] = r[i];
+	return k;
+}
+
+/*
+ * Build and send one segment: [seq, seq + len) of the send ring with
+ * flags.  SYN segments carry the handshake options.  Returns 0 or -errno
+ * (the segment is then lost like on a wire; timers recover).
+ */
+static int tcp_transmit(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	struct nm_skb *skb;
+	uint8_t opt[40], *th;
+	uint32_t olen = 0, hlen, wnd;
+	bool syn = flags & TH_SYN;
+	int ret;
+
+	if (!tp->st || !tp->ifc)
+		return -ENETUNREACH;
+	if (syn) {
+		opt[olen++] = 2;	/* MSS */
+		opt[olen++] = 4;
+		put16(opt + olen, tp->adv_mss);
+		olen += 2;
+		if (tp->sack_ok || !(flags & TH_ACK)) {
+			opt[olen++] = 4;	/* SACK permitted */
+			opt[olen++] = 2;
+		} else {
+			opt[olen++] = 1;
+			opt[olen++] = 1;
+		}
+		if (tp->ts_ok || !(flags & TH_ACK)) {
+			opt[olen++] = 8;
+			opt[olen++] = 10;
+			put32(opt + olen, nm_tcp_ts_now(tp));
+			put32(opt + olen + 4, (flags & TH_ACK) ? tp->ts_recent : 0);
+			olen += 8;
+		} else {
+			memset(opt + olen, 1, 10);
+			olen += 10;
+		}
+		if (tp->ws_ok || !(flags & TH_ACK)) {
+			opt[olen++] = 1;
+			opt[olen++] = 3;
+			opt[olen++] = 3;
+			opt[olen++] = tp->rcv_wscale;
+		}
+	} else {
+		if (tp->ts_ok) {
+			opt[olen++] = 1;
+			opt[olen++] = 1;
+			opt[olen++] = 8;
+			opt[olen++] = 10;
+			put32(opt + olen, nm_tcp_ts_now(tp));
+			put32(opt + olen + 4, tp->ts_recent);
+			olen += 8;
+		}
+		if (tp->sack_ok && tp->ooo.head && (flags & TH_ACK) && !(flags & TH_RST)) {
+			struct nm_tcp_sack_range b[NM_TCP_MAX_SACK];
+			int n = sack_blocks(tp, b, tp->ts_ok ? 3 : 4);
+
+			if (n) {
+				opt[olen++] = 1;
+				opt[olen++] = 1;
+				opt[olen++] = 5;
+				opt[olen++] = (uint8_t)(2 + 8 * n);
+				for (int i = 0; i < n; i++) {
+					put32(opt + olen, b[i].start);
+					put32(opt + olen + 4, b[i].end);
+					olen += 8;
+				}
+			}
+		}
+	}
+	hlen = 20 + olen;
+	skb = nm_skb_alloc(NM_SKB_HEADROOM + TCP_HDR_MAX + 64);
+	if (!skb)
+		return -ENOMEM;
+	th = nm_skb_put(skb, hlen);
+	if (!th) {
+		nm_skb_free(skb);
+		return -ENOMEM;
+	}
+	put16(th, tp->lport);
+	put16(th + 2, tp->rport);
+	put32(th + 4, seq);
+	put32(th + 8, (flags & TH_ACK) ? tp->rcv_nxt : 0);
+	th[12] = (uint8_t)((hlen / 4) << 4);
+	th[13] = flags;
+	if (flags & TH_RST) {
+		wnd = 0;
+	} else if (syn) {
+		/* never scaled in a SYN (RFC 7323 2.2) */
+		wnd = nm_tcp_rcv_window(tp);
+		if (wnd > 65535)
+			wnd = 65535;
+		tp->rcv_adv = tp->rcv_nxt + wnd;
+	} else {
+		wnd = nm_tcp_rcv_window(tp) >> tp->rcv_wscale;
+	}
+	put16(th + 14, wnd > 65535 ? 65535 : wnd);
+	th[16] = th[17] = th[18] = th[19] = 0;
+	memcpy(th + 20, opt, olen);
+	if (len) {
+		uint32_t off = (seq - tp->sbuf_base) & (tp->sbuf_size - 1);
+		uint32_t first = tp->sbuf_size - off < len ? tp->sbuf_size - off : len;
+
+		ret = ring_frags(tp, skb, off, first);
+		if (!ret && first < len)
+			ret = ring_frags(tp, skb, 0, len - first);
+		if (ret) {
+			nm_skb_free(skb);
+			return ret;
+		}
+		if (len > tp->mss) {
+			skb->gso_size = tp->mss;
+			skb->gso_type = nm_addr_is_v4(&tp->raddr) ? NM_WIRE_GSO_TCPV4
+								  : NM_WIRE_GSO_TCPV6;
+		}
+	}
+	if (tp->sw_csum) {
+		uint32_t sum = pseudo_sum(&tp->laddr, &tp->raddr, hlen + len);
+
+		sum = nm_csum_add(sum, nm_csum_partial(th, hlen, 0));
+		if (len)
+			sum = ring_sum(tp, seq, len, sum, hlen);
+		nm_csum_st16(th + 16, nm_csum_fold(sum));
+	} else {
+		nm_csum_st16(th + 16,
+			     (uint16_t)~nm_csum_fold(pseudo_sum(&tp->laddr, &tp->raddr, hlen + len)));
+		skb->csum_partial = true;
+		skb->csum_start = 0;
+		skb->csum_offset = 16;
+	}
+	if (flags & TH_ACK) {
+		/* Any segment with an ACK is the ACK we owed. */
+		tp->unacked_segs = 0;
+		tp->ack_now = false;
+		if (tp->quick_acks > 0)
+			tp->quick_acks--;
+		if (tp->st && nm_timer_pending(&tp->delack_timer))
+			nm_timer_del(tp->st->wheel, &tp->delack_timer);
+	}
+	tp->st->stats.tcp_out++;
+	return nm_ip_output(tp->st, skb, &tp->laddr, &tp->raddr, IPPROTO_TCP);
+}
+
+void nm_tcp_send_ack(struct nm_tcp_sock *tp)
+{
+	if (tp->state < NM_TCP_SYN_RECEIVED)
+		return;
+	tcp_transmit(tp, tp->snd_nxt, 0, TH_ACK);
+}
+
+void nm_tcp_send_syn(struct nm_tcp_sock *tp, bool with_ack)
+{
+	tcp_transmit(tp, tp->iss, 0, (uint8_t)(TH_SYN | (with_ack ? TH_ACK : 0)));
+	tp->snd_nxt = tp->iss + 1;
+	if (seq_lt(tp->snd_max, tp->snd_nxt))
+		tp->snd_max = tp->snd_nxt;
+	nm_tcp_rearm_rtx(tp);
+}
+
+void nm_tcp_send_rst_conn(struct nm_tcp_sock *tp)
+{
+	if (!tp->st || !tp->ifc)
+		return;
+	tcp_transmit(tp, tp->snd_nxt, 0, TH_RST | TH_ACK);
+	tp->st->stats.tcp_rst_sent++;
+}
+
+void nm_tcp_send_rst_reply(struct nm_stack *st, const struct nm_addr *src,
+			   const struct nm_addr *dst, uint16_t sport, uint16_t dport,
+			   uint32_t seq, uint32_t ack, uint8_t flags, uint32_t seglen)
+{
+	struct nm_skb *skb;
+	uint8_t *th;
+
+	if (flags & TH_RST)
+		return;
+	skb = nm_skb_alloc(NM_SKB_HEADROOM + TCP_HDR_MAX + 64);
+	if (!skb)
+		return;
+	th = nm_skb_put(skb, 20);
+	if (!th) {
+		nm_skb_free(skb);
+		return;
+	}
+	memset(th, 0, 20);
+	/* we answer from the segment's destination to its source */
+	put16(th, dport);
+	put16(th + 2, sport);
+	if (flags & TH_ACK) {
+		put32(th + 4, ack);
+		th[13] = TH_RST;
+	} else {
+		put32(th + 8, seq + seglen + !!(flags & TH_SYN) + !!(flags & TH_FIN));
+		th[13] = TH_RST | TH_ACK;
+	}
+	th[12] = 5 << 4;
+	nm_csum_st16(th + 16, nm_csum_fold(nm_csum_partial(th, 20, pseudo_sum(dst, src, 20))));
+	st->stats.tcp_out++;
+	st->stats.tcp_rst_sent++;
+	nm_ip_output(st, skb, dst, src, IPPROTO_TCP);
+}
+
+/* Zero-window probe / keepalive: a segment one byte below snd_una is
+ * outside the peer's window, so it answers with an ACK carrying its
+ * current window (RFC 9293 3.8.6.1). */
+void nm_tcp_send_probe(struct nm_tcp_sock *tp)
+{
+	tcp_transmit(tp, tp->snd_una - 1, 0, TH_ACK);
+}
+
+/* ---- the transmit loop ---------------------------------------------------------- */
+
+static bool seq_in_sacked(const struct nm_tcp_sock *tp, uint32_t seq, uint32_t *end)
+{
+	for (int i = 0; i < tp->nr_score; i++)
+		if (seq_ge(seq, tp->score[i].start) && seq_lt(seq, tp->score[i].end)) {
+			*end = tp->score[i].end;
+			return true;
+		}
+	return false;
+}
+
+/* The first SACKed byte at or above seq (or limit). */
+static uint32_t next_sacked(const struct nm_tcp_sock *tp, uint32_t seq, uint32_t limit)
+{
+	for (int i = 0; i < tp->nr_score; i++)
+		if (seq_gt(tp->score[i].start, seq) && seq_lt(tp->score[i].start, limit))
+			limit = tp->score[i].start;
+	return limit;
+}
+
+/* Unsacked bytes in [a, b). */
+static uint32_t unsacked(const struct nm_tcp_sock *tp, uint32_t a, uint32_t b)
+{
+	uint32_t n;
+
+	if (!seq_lt(a, b))
+		return 0;
+	n = b - a;
+	for (int i = 0; i < tp->nr_score; i++) {
+		uint32_t s = seq_max(a, tp->score[i].start), e = seq_min(b, tp->score[i].end);
+
+		if (seq_lt(s, e))
+			n -= e - s;
+	}
+	return n;
+}
+
+/* Bytes in the network (RFC 6675 pipe, with holes below the highest SACK
+ * counted lost until retransmitted). */
+static uint32_t pipe_bytes(const struct nm_tcp_sock *tp)
+{
+	if (tp->in_recovery && tp->sack_ok && seq_gt(tp->high_sacked, tp->snd_una)) {
+		uint32_t hs = tp->high_sacked;
+
+		return unsacked(tp, hs, tp->snd_max) +
+		       unsacked(tp, tp->snd_una, seq_min(tp->high_rxt, hs));
+	}
+	return unsacked(tp, tp->snd_una, tp->snd_nxt);
+}
+
+static uint32_t max_seg(const struct nm_tcp_sock *tp)
+{
+	uint32_t m;
+
+	if (!tp->tso)
+		return tp->mss;
+	m = ((NM_TCP_MAX_TSO - 256) / tp->mss) * tp->mss;
+	return m ? m : tp->mss;
+}
+
+static bool can_send_state(const struct nm_tcp_sock *tp)
+{
+	switch (tp->state) {
+	case NM_TCP_ESTABLISHED:
+	case NM_TCP_CLOSE_WAIT:
+	case NM_TCP_FIN_WAIT_1:
+	case NM_TCP_CLOSING:
+	case NM_TCP_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void sent_data(struct nm_tcp_sock *tp, uint32_t seq, uint32_t end, bool rexmit)
+{
+	if (rexmit) {
+		tp->total_retrans++;
+		tp->st->stats.tcp_retransmits++;
+		if (tp->rtt_timing && seq_le(seq, tp->rtt_seq) && seq_lt(tp->rtt_seq, end))
+			tp->rtt_timing = false;	/* Karn */
+	} else if (!tp->rtt_timing && !tp->ts_ok) {
+		tp->rtt_timing = true;
+		tp->rtt_seq = seq;
+		tp->rtt_start = nm_now_us();
+	}
+	if (!nm_timer_pending(&tp->rtx_timer))
+		nm_tcp_rearm_rtx(tp);
+}
+
+/* Retransmit the holes of a SACK recovery while the pipe allows. */
+static bool push_holes(struct nm_tcp_sock *tp)
+{
+	while (tp->in_recovery && tp->sack_ok && seq_lt(tp->high_rxt, tp->high_sacked)) {
+		uint32_t seq = seq_max(tp->high_rxt, tp->snd_una), end, len;
+
+		if (seq_in_sacked(tp, seq, &end)) {
+			tp->high_rxt = end;
+			continue;
+		}
+		if (!seq_lt(seq, tp->high_sacked))
+			break;
+		if (pipe_bytes(tp) + tp->mss > tp->cwnd + tp->mss / 2)
+			return false;
+		end = next_sacked(tp, seq, tp->high_sacked);
+		len = end - seq;
+		if (len > tp->mss)
+			len = tp->mss;
+		if (seq_gt(seq + len, tp->write_seq))
+			len = tp->write_seq - seq;
+		if (len == 0)
+			break;
+		if (tcp_transmit(tp, seq, len, TH_ACK | TH_PSH) < 0)
+			return false;
+		tp->high_rxt = seq + len;
+		sent_data(tp, seq, seq + len, true);
+	}
+	return true;
+}
+
+void nm_tcp_push(struct nm_tcp_sock *tp)
+{
+	if (!tp->st || !can_send_state(tp))
+		return;
+	if (!push_holes(tp))
+		return;
+	for (;;) {
+		uint32_t seq = tp->snd_nxt, end, avail, wnd_end, room, pipe, len;
+		bool fin, rexmit;
+		uint8_t flags = TH_ACK;
+
+		if (seq_in_sacked(tp, seq, &end)) {
+			tp->snd_nxt = end;
+			if (seq_lt(tp->snd_max, end))
+				tp->snd_max = end;
+			continue;
+		}
+		avail = seq_lt(seq, tp->write_seq) ? tp->write_seq - seq : 0;
+		fin = tp->fin_queued && seq_le(seq, tp->write_seq) &&
+		      !(seq_gt(tp->snd_una, tp->write_seq));
+		wnd_end = tp->snd_una + tp->snd_wnd;
+		room = seq_gt(wnd_end, seq) ? wnd_end - seq : 0;
+		pipe = pipe_bytes(tp);
+		len = avail;
+		if (len > room)
+			len = room;
+		if (len > max_seg(tp))
+			len = max_seg(tp);
+		if (pipe >= tp->cwnd) {
+			len = 0;
+			fin = false;
+		} else if (len > tp->cwnd - pipe) {
+			/* whole segments only while more is coming */
+			uint32_t c = tp->cwnd - pipe;
+
+			len = c >= tp->mss ? (c / tp->mss) * tp->mss : (avail < tp->mss ? len : 0);
+		}
+		end = next_sacked(tp, seq, seq + len);
+		len = end - seq;
+		if (len < avail)
+			fin = false;
+		if (len == 0 && !fin) {
+			/* The peer's window is shut with data waiting: probe. */
+			if (avail && room == 0 && tp->snd_una == tp->snd_max &&
+			    !nm_timer_pending(&tp->persist_timer))
+				nm_tcp_arm_persist(tp);
+			return;
+		}
+		rexmit = seq_lt(seq, tp->snd_max);
+		if (!rexmit && len < tp->mss && !fin) {
+			/* Nagle: a small segment waits while data is in flight. */
+			if (!tp->nodelay && tp->snd_una != tp->snd_max)
+				return;
+			/* sender SWS: a window-limited sliver waits while an ACK
+			 * is due to open the window further */
+			if (len < avail && len < tp->max_window / 2 && tp->snd_una != tp->snd_max)
+				return;
+		}
+		if (fin && len == avail && seq + len == tp->write_seq)
+			flags |= TH_FIN;
+		else
+			fin = false;
+		if (len && seq + len == tp->write_seq)
+			flags |= TH_PSH;
+		if (tcp_transmit(tp, seq, len, flags) < 0 && !nm_timer_pending(&tp->rtx_timer)) {
+			nm_tcp_rearm_rtx(tp);
+			return;
+		}
+		tp->snd_nxt = seq + len + (fin ? 1 : 0);
+		if (seq_lt(tp->snd_max, tp->snd_nxt))
+			tp->snd_max = tp->snd_nxt;
+		if (len || fin)
+			sent_data(tp, seq, seq + len, rexmit);
+		if (fin)
+			return;
+	}
+}
+
+/* RTO: resend the first unacknowledged segment (and let the loop go back
+ * N from there as cwnd grows). */
+void nm_tcp_retransmit_head(struct nm_tcp_sock *tp)
+{
+	tp->snd_nxt = tp->snd_una;
+	tp->high_rxt = tp->snd_una;
+	nm_tcp_push(tp);
+}

@@ -1,0 +1,878 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The BSD socket API over netmem TCP (include/netmem/socket.h).
+ *
+ * Descriptors: a process-wide table of tcb pointers indexed by the int
+ * descriptor, lowest free first (like kernel fds).  Allocation and release
+ * take a mutex (sockets of different stacks live on different threads);
+ * lookups read one pointer.  Everything else runs on the owning stack's
+ * thread without locks (invariant 6).
+ *
+ * Blocking calls loop: try the TCP operation, and while it would block run
+ * nm_stack_poll() in slices of at most 10 ms until it can proceed, the
+ * socket's timeout (SO_RCVTIMEO / SO_SNDTIMEO) passes or an error arrives.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <netmem/socket.h>
+#include <netmem/stack.h>
+
+#include "net/tcp.h"
+#include "util/err.h"
+
+#define NM_SOCK_MAX	65536
+
+static struct nm_tcp_sock *sd_tab[NM_SOCK_MAX];
+static uint64_t sd_rcvtimeo[NM_SOCK_MAX], sd_sndtimeo[NM_SOCK_MAX];	/* us, 0: none */
+static int sd_lowest;
+static pthread_mutex_t sd_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int sd_alloc(struct nm_tcp_sock *tp)
+{
+	int sd = -1;
+
+	pthread_mutex_lock(&sd_lock);
+	for (int i = sd_lowest; i < NM_SOCK_MAX; i++)
+		if (!sd_tab[i]) {
+			sd = i;
+			break;
+		}
+	if (sd >= 0) {
+		sd_tab[sd] = tp;
+		sd_rcvtimeo[sd] = sd_sndtimeo[sd] = 0;
+		tp->sd = sd;
+		sd_lowest = sd + 1;
+	}
+	pthread_mutex_unlock(&sd_lock);
+	if (sd < 0)
+		return nm_err(EMFILE, "socket: all %d descriptors in use", NM_SOCK_MAX);
+	return sd;
+}
+
+static void sd_free(int sd)
+{
+	pthread_mutex_lock(&sd_lock);
+	sd_tab[sd] = NULL;
+	if (sd < sd_lowest)
+		sd_lowest = sd;
+	pthread_mutex_unlock(&sd_lock);
+}
+
+static struct nm_tcp_sock *sd_get(int sd, const char *fn, int *ret)
+{
+	struct nm_tcp_sock *tp;
+
+	if (sd < 0 || sd >= NM_SOCK_MAX || !(tp = __atomic_load_n(&sd_tab[sd], __ATOMIC_ACQUIRE))) {
+		*ret = nm_err(EBADF, "%s: bad socket descriptor %d", fn, sd);
+		return NULL;
+	}
+	return tp;
+}
+
+#define GET_TP(fn)                                              \
+	int _ret;                                               \
+	struct nm_tcp_sock *tp = sd_get(sd, fn, &_ret);         \
+	if (!tp)                                                \
+		return _ret
+
+/* ---- addresses ----------------------------------------------------------------- */
+
+static int sa_to_addr(const struct nm_tcp_sock *tp, const struct sockaddr *sa, socklen_t len,
+		      struct nm_addr *a, uint16_t *port, const char *fn)
+{
+	if (!sa)
+		return nm_err(EFAULT, "%s: NULL address", fn);
+	if (len < (socklen_t)sizeof(sa_family_t))
+		return nm_err(EINVAL, "%s: address length %u too short", fn, (unsigned)len);
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		if (len < (socklen_t)sizeof(*s4))
+			return nm_err(EINVAL, "%s: sockaddr_in length %u", fn, (unsigned)len);
+		if (tp->family == AF_INET6)
+			return nm_err(EAFNOSUPPORT, "%s: AF_INET address on an AF_INET6 socket "
+						    "(use a v4-mapped address)", fn);
+		a->b[10] = a->b[11] = 0xff;
+		memcpy(a->b + 12, &s4->sin_addr, 4);
+		*port = ntohs(s4->sin_port);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		if (len < (socklen_t)sizeof(*s6))
+			return nm_err(EINVAL, "%s: sockaddr_in6 length %u", fn, (unsigned)len);
+		if (tp->family == AF_INET)
+			return nm_err(EAFNOSUPPORT, "%s: AF_INET6 address on an AF_INET socket",
+				      fn);
+		memcpy(a->b, &s6->sin6_addr, 16);
+		if (tp->v6only && nm_addr_is_v4(a))
+			return nm_err(EAFNOSUPPORT, "%s: v4-mapped address with IPV6_V6ONLY", fn);
+		*port = ntohs(s6->sin6_port);
+		return 0;
+	}
+	return nm_err(EAFNOSUPPORT, "%s: address family %d", fn, sa->sa_family);
+}
+
+static int addr_to_sa(const struct nm_tcp_sock *tp, const struct nm_addr *a, uint16_t port,
+		      struct sockaddr *sa, socklen_t *len, const char *fn)
+{
+	union {
+		struct sockaddr_in s4;
+		struct sockaddr_in6 s6;
+	} u;
+	socklen_t n;
+
+	if (!sa || !len)
+		return nm_err(EFAULT, "%s: NULL address or length", fn);
+	memset(&u, 0, sizeof(u));
+	if (tp->family == AF_INET) {
+		u.s4.sin_family = AF_INET;
+		u.s4.sin_port = htons(port);
+		memcpy(&u.s4.sin_addr, a->b + 12, 4);
+		n = sizeof(u.s4);
+	} else {
+		u.s6.sin6_family = AF_INET6;
+		u.s6.sin6_port = htons(port);
+		memcpy(&u.s6.sin6_addr, a->b, 16);
+		n = sizeof(u.s6);
+	}
+	memcpy(sa, &u, *len < n ? *len : n);
+	*len = n;
+	return 0;
+}
+
+/* ---- waiting ------------------------------------------------------------------- */
+
+/* Run the loop for a while.  Returns -EAGAIN once deadline (us, 0: none)
+ * passed, -ENOTCONN if the stack is gone, 0 otherwise. */
+static int wait_some(struct nm_tcp_sock *tp, uint64_t deadline)
+{
+	uint64_t now = nm_now_us();
+	int ms = 10, r;
+
+	if (!tp->st)
+		return nm_err(ENOTCONN, "socket: the stack is gone");
+	if (deadline && now >= deadline)
+		return -EAGAIN;
+	if (deadline && deadline - now < 10000)
+		ms = (int)((deadline - now + 999) / 1000);
+	r = nm_stack_poll(tp->st, ms);
+	return r < 0 ? r : 0;
+}
+
+static uint64_t deadline_of(uint64_t timeo_us)
+{
+	return timeo_us ? nm_now_us() + timeo_us : 0;
+}
+
+/* ---- calls --------------------------------------------------------------------- */
+
+int nm_socket(struct nm_stack *st, int domain, int type, int protocol)
+{
+	struct nm_tcp_sock *tp;
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), sd;
+
+	if (!st)
+		return nm_err(EINVAL, "socket: NULL stack");
+	if (domain != AF_INET && domain != AF_INET6)
+		return nm_err(EAFNOSUPPORT, "socket: domain %d (AF_INET, AF_INET6 only)", domain);
+	if (base != SOCK_STREAM)
+		return nm_err(EPROTONOSUPPORT, "socket: type %d (SOCK_STREAM only)", type);
+	if (protocol != 0 && protocol != IPPROTO_TCP)
+		return nm_err(EPROTONOSUPPORT, "socket: protocol %d", protocol);
+	if (!st->tcp)
+		return nm_err(EINVAL, "socket: stack has no TCP");
+	tp = nm_tcp_sock_new(st, domain);
+	if (!tp)
+		return nm_err(ENOMEM, "socket: out of memory");
+	tp->nonblock = type & SOCK_NONBLOCK;
+	if (domain == AF_INET)
+		tp->laddr.b[10] = tp->laddr.b[11] = 0xff;
+	sd = sd_alloc(tp);
+	if (sd < 0)
+		nm_tcp_sock_destroy(tp);
+	return sd;
+}
+
+int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
+{
+	struct nm_addr a;
+	uint16_t port = 0;
+	int ret;
+	GET_TP("bind");
+
+	ret = sa_to_addr(tp, addr, len, &a, &port, "bind");
+	if (ret)
+		return ret;
+	if (!tp->st)
+		return nm_err(EINVAL, "bind: the stack is gone");
+	if (tp->lport || tp->state != NM_TCP_CLOSED)
+		return nm_err(EINVAL, "bind: socket is already bound");
+	{
+		static const uint8_t z[16];
+		static const uint8_t z4[16] = { [10] = 0xff, [11] = 0xff };
+
+		if (memcmp(a.b, z, 16) && memcmp(a.b, z4, 16) && !nm_addr_is_local(tp->st, &a))
+			return nm_err(EADDRNOTAVAIL, "bind: not a local address");
+	}
+	if (port == 0) {
+		tp->laddr = a;
+		ret = nm_tcp_pick_ephemeral(tp->st->tcp, tp);
+		if (ret)
+			return ret;
+		port = tp->lport;
+		tp->lport = 0;
+	}
+	ret = nm_tcp_bind_check(tp->st->tcp, tp, &a, port);
+	if (ret)
+		return ret;
+	tp->laddr = a;
+	tp->lport = port;
+	nm_tcp_hash_bind(tp);
+	return 0;
+}
+
+int nm_listen(int sd, int backlog)
+{
+	GET_TP("listen");
+
+	if (!tp->st)
+		return nm_err(EINVAL, "listen: the stack is gone");
+	return nm_tcp_listen(tp, backlog);
+}
+
+int nm_accept4(int sd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	uint64_t dl;
+	GET_TP("accept");
+
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return nm_err(EINVAL, "accept4: flags 0x%x", flags);
+	if (addr && !len)
+		return nm_err(EFAULT, "accept: address without a length");
+	if (tp->state != NM_TCP_LISTEN)
+		return nm_err(EINVAL, "accept: socket is not listening");
+	dl = deadline_of(sd_rcvtimeo[sd]);
+	for (;;) {
+		struct nm_tcp_sock *c = nm_tcp_accept_one(tp);
+		int r, csd;
+
+		if (c) {
+			csd = sd_alloc(c);
+			if (csd < 0) {
+				nm_tcp_send_rst_conn(c);
+				nm_tcp_abort(c, ECONNRESET);
+				return csd;
+			}
+			c->nonblock = flags & SOCK_NONBLOCK;
+			if (addr)
+				addr_to_sa(c, &c->raddr, c->rport, addr, len, "accept");
+			return csd;
+		}
+		if (tp->nonblock)
+			return -EAGAIN;
+		r = wait_some(tp, dl);
+		if (r)
+			return r == -EAGAIN ? nm_err(EAGAIN, "accept: timed out") : r;
+		if (tp->state != NM_TCP_LISTEN)
+			return nm_err(EINVAL, "accept: listener went away");
+	}
+}
+
+int nm_accept(int sd, struct sockaddr *addr, socklen_t *len)
+{
+	return nm_accept4(sd, addr, len, 0);
+}
+
+int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
+{
+	struct nm_addr a;
+	uint16_t port = 0;
+	uint64_t dl;
+	int ret;
+	GET_TP("connect");
+
+	ret = sa_to_addr(tp, addr, len, &a, &port, "connect");
+	if (ret)
+		return ret;
+	if (!tp->st)
+		return nm_err(ENOTCONN, "connect: the stack is gone");
+	if (port == 0)
+		return nm_err(ECONNREFUSED, "connect: port 0");
+	if (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED)
+		return nm_err(EALREADY, "connect: in progress");
+	ret = nm_tcp_connect(tp, &a, port);
+	if (ret != -EINPROGRESS)
+		return ret;
+	if (tp->nonblock)
+		return nm_err(EINPROGRESS, "connect: in progress");
+	dl = deadline_of(sd_sndtimeo[sd]);
+	while (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED) {
+		ret = wait_some(tp, dl);
+		if (ret == -EAGAIN)
+			return nm_err(EINPROGRESS, "connect: timed out (still connecting)");
+		if (ret)
+			return ret;
+	}
+	if (tp->state == NM_TCP_CLOSED) {
+		int e = tp->err ? tp->err : ECONNREFUSED;
+
+		tp->err = 0;
+		return nm_err(e, "connect: %s", strerror(e));
+	}
+	return 0;
+}
+
+static int check_iov(const struct iovec *iov, size_t n, const char *fn)
+{
+	if (n > IOV_MAX)
+		return nm_err(EMSGSIZE, "%s: %zu iovecs (max %d)", fn, n, IOV_MAX);
+	if (n && !iov)
+		return nm_err(EFAULT, "%s: NULL iovec", fn);
+	for (size_t i = 0; i < n; i++)
+		if (iov[i].iov_len && !iov[i].iov_base)
+			return nm_err(EFAULT, "%s: NULL buffer in iovec %zu", fn, i);
+	return 0;
+}
+
+static ssize_t do_send(int sd, struct nm_tcp_sock *tp, const struct iovec *iov0, size_t n,
+		       int flags)
+{
+	struct iovec iov[64], *v;
+	size_t total = 0, sent = 0;
+	uint64_t dl;
+	bool nb;
+
+	if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR))
+		return nm_err(EOPNOTSUPP, "send: flags 0x%x not supported", flags);
+	for (size_t i = 0; i < n; i++)
+		total += iov0[i].iov_len;
+	if (n > NM_ARRAY_SIZE(iov))
+		n = NM_ARRAY_SIZE(iov);	/* send what fits; callers loop */
+	memcpy(iov, iov0, n * sizeof(*iov));
+	v = iov;
+	nb = tp->nonblock || (flags & MSG_DONTWAIT);
+	dl = deadline_of(sd_sndtimeo[sd]);
+	for (;;) {
+		ssize_t r = nm_tcp_send(tp, v, (int)n, flags & MSG_MORE);
+
+		if (r > 0) {
+			sent += (size_t)r;
+			/* advance the iovec */
+			while (n && (size_t)r >= v->iov_len) {
+				r -= (ssize_t)v->iov_len;
+				v++;
+				n--;
+			}
+			if (n && r) {
+				v->iov_base = (uint8_t *)v->iov_base + r;
+				v->iov_len -= (size_t)r;
+			}
+			if (!n || nb)
+				return (ssize_t)sent;
+			continue;
+		}
+		if (r == 0 && total == 0)
+			return 0;
+		if (r != -EAGAIN && r < 0)
+			return sent ? (ssize_t)sent : r;
+		if (nb)
+			return sent ? (ssize_t)sent : nm_err(EAGAIN, "send: would block");
+		r = wait_some(tp, dl);
+		if (r == -EAGAIN)
+			return sent ? (ssize_t)sent : nm_err(EAGAIN, "send: timed out");
+		if (r)
+			return sent ? (ssize_t)sent : r;
+	}
+}
+
+static ssize_t do_recv(int sd, struct nm_tcp_sock *tp, struct iovec *iov0, size_t n, int flags)
+{
+	struct iovec iov[64], *v;
+	size_t total = 0, got = 0;
+	uint64_t dl;
+	bool nb;
+
+	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_NOSIGNAL | MSG_TRUNC))
+		return nm_err(EOPNOTSUPP, "recv: flags 0x%x not supported", flags);
+	if (n > NM_ARRAY_SIZE(iov))
+		n = NM_ARRAY_SIZE(iov);
+	for (size_t i = 0; i < n; i++)
+		total += iov0[i].iov_len;
+	if (total == 0)
+		return 0;
+	memcpy(iov, iov0, n * sizeof(*iov));
+	v = iov;
+	nb = tp->nonblock || (flags & MSG_DONTWAIT);
+	dl = deadline_of(sd_rcvtimeo[sd]);
+	for (;;) {
+		ssize_t r = nm_tcp_recv(tp, v, (int)n, flags & MSG_PEEK, false);
+
+		if (r > 0) {
+			got += (size_t)r;
+			if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK) || got == total || nb)
+				return (ssize_t)got;
+			while (n && (size_t)r >= v->iov_len) {
+				r -= (ssize_t)v->iov_len;
+				v++;
+				n--;
+			}
+			if (n && r) {
+				v->iov_base = (uint8_t *)v->iov_base + r;
+				v->iov_len -= (size_t)r;
+			}
+			continue;
+		}
+		if (r == 0)
+			return (ssize_t)got;
+		if (r != -EAGAIN)
+			return got ? (ssize_t)got : r;
+		if (nb)
+			return got ? (ssize_t)got : nm_err(EAGAIN, "recv: would block");
+		r = wait_some(tp, dl);
+		if (r == -EAGAIN)
+			return got ? (ssize_t)got : nm_err(EAGAIN, "recv: timed out");
+		if (r)
+			return got ? (ssize_t)got : r;
+	}
+}
+
+ssize_t nm_send(int sd, const void *buf, size_t len, int flags)
+{
+	struct iovec iov = { (void *)buf, len };
+	GET_TP("send");
+
+	if (len && !buf)
+		return nm_err(EFAULT, "send: NULL buffer");
+	return do_send(sd, tp, &iov, 1, flags);
+}
+
+ssize_t nm_recv(int sd, void *buf, size_t len, int flags)
+{
+	struct iovec iov = { buf, len };
+	GET_TP("recv");
+
+	if (len && !buf)
+		return nm_err(EFAULT, "recv: NULL buffer");
+	return do_recv(sd, tp, &iov, 1, flags);
+}
+
+ssize_t nm_sendmsg(int sd, const struct msghdr *msg, int flags)
+{
+	int ret;
+	GET_TP("sendmsg");
+
+	if (!msg)
+		return nm_err(EFAULT, "sendmsg: NULL msghdr");
+	ret = check_iov(msg->msg_iov, msg->msg_iovlen, "sendmsg");
+	if (ret)
+		return ret;
+	if (msg->msg_controllen)
+		return nm_err(EINVAL, "sendmsg: control messages are not supported yet");
+	return do_send(sd, tp, msg->msg_iov, msg->msg_iovlen, flags);
+}
+
+ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
+{
+	ssize_t r;
+	int ret;
+	GET_TP("recvmsg");
+
+	if (!msg)
+		return nm_err(EFAULT, "recvmsg: NULL msghdr");
+	ret = check_iov(msg->msg_iov, msg->msg_iovlen, "recvmsg");
+	if (ret)
+		return ret;
+	r = do_recv(sd, tp, msg->msg_iov, msg->msg_iovlen, flags);
+	if (r >= 0) {
+		msg->msg_flags = 0;
+		msg->msg_controllen = 0;
+		if (msg->msg_name && msg->msg_namelen) {
+			socklen_t l = msg->msg_namelen;
+
+			addr_to_sa(tp, &tp->raddr, tp->rport, msg->msg_name, &l, "recvmsg");
+			msg->msg_namelen = l;
+		}
+	}
+	return r;
+}
+
+int nm_shutdown(int sd, int how)
+{
+	GET_TP("shutdown");
+
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		return nm_err(EINVAL, "shutdown: how %d", how);
+	if (!tp->st)
+		return nm_err(ENOTCONN, "shutdown: the stack is gone");
+	return nm_tcp_shutdown(tp, how != SHUT_WR, how != SHUT_RD);
+}
+
+int nm_close(int sd)
+{
+	GET_TP("close");
+
+	if (tp->st && tp->linger_on && tp->linger_s > 0 && !tp->nonblock &&
+	    (tp->state == NM_TCP_ESTABLISHED || tp->state == NM_TCP_CLOSE_WAIT) &&
+	    !tp->rcvq_bytes) {
+		/* SO_LINGER: wait for the FIN to be acknowledged */
+		uint64_t dl = nm_now_us() + (uint64_t)tp->linger_s * 1000000u;
+
+		nm_tcp_shutdown(tp, false, true);
+		while (tp->st && seq_lt(tp->snd_una, tp->write_seq + 1) &&
+		       tp->state != NM_TCP_CLOSED && wait_some(tp, dl) == 0)
+			;
+	}
+	sd_free(sd);
+	nm_tcp_close(tp);
+	return 0;
+}
+
+/* ---- options ---------------------------------------------------------------------- */
+
+static int get_int(const void *val, socklen_t len, int *out, const char *name)
+{
+	if (!val)
+		return nm_err(EFAULT, "setsockopt %s: NULL value", name);
+	if (len < (socklen_t)sizeof(int))
+		return nm_err(EINVAL, "setsockopt %s: length %u < sizeof(int)", name,
+			      (unsigned)len);
+	memcpy(out, val, sizeof(int));
+	return 0;
+}
+
+static int get_tv(const void *val, socklen_t len, uint64_t *us, const char *name)
+{
+	struct timeval tv;
+
+	if (!val)
+		return nm_err(EFAULT, "setsockopt %s: NULL value", name);
+	if (len < (socklen_t)sizeof(tv))
+		return nm_err(EINVAL, "setsockopt %s: length %u", name, (unsigned)len);
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return nm_err(EDOM, "setsockopt %s: bad timeval", name);
+	*us = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+	return 0;
+}
+
+static uint32_t clamp_buf(int v)
+{
+	uint64_t d = v < 0 ? 0 : (uint64_t)v * 2;	/* Linux doubles the request */
+
+	if (d < NM_TCP_MIN_BUF)
+		d = NM_TCP_MIN_BUF;
+	if (d > NM_TCP_MAX_BUF)
+		d = NM_TCP_MAX_BUF;
+	return (uint32_t)d;
+}
+
+int nm_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
+{
+	int v = 0, ret;
+	GET_TP("setsockopt");
+
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_REUSEADDR:
+		case SO_KEEPALIVE:
+		case SO_RCVBUF:
+		case SO_SNDBUF:
+			ret = get_int(val, len, &v, "SOL_SOCKET");
+			if (ret)
+				return ret;
+			if (name == SO_REUSEADDR)
+				tp->reuseaddr = v != 0;
+			else if (name == SO_KEEPALIVE) {
+				tp->keepalive = v != 0;
+				nm_tcp_arm_keepalive(tp);
+			} else if (name == SO_RCVBUF) {
+				tp->rcvbuf = clamp_buf(v);
+			} else {
+				tp->sndbuf = clamp_buf(v);
+			}
+			return 0;
+		case SO_LINGER: {
+			struct linger l;
+
+			if (!val)
+				return nm_err(EFAULT, "setsockopt SO_LINGER: NULL value");
+			if (len < (socklen_t)sizeof(l))
+				return nm_err(EINVAL, "setsockopt SO_LINGER: length %u",
+					      (unsigned)len);
+			memcpy(&l, val, sizeof(l));
+			tp->linger_on = l.l_onoff != 0;
+			tp->linger_s = l.l_linger < 0 ? 0 : l.l_linger;
+			return 0;
+		}
+		case SO_RCVTIMEO:
+			return get_tv(val, len, &sd_rcvtimeo[sd], "SO_RCVTIMEO");
+		case SO_SNDTIMEO:
+			return get_tv(val, len, &sd_sndtimeo[sd], "SO_SNDTIMEO");
+		default:
+			return nm_err(ENOPROTOOPT, "setsockopt: SOL_SOCKET option %d", name);
+		}
+	}
+	if (level == IPPROTO_TCP) {
+		if (name == TCP_CONGESTION) {
+			char buf[16];
+			const struct nm_tcp_cc_ops *cc;
+
+			if (!val)
+				return nm_err(EFAULT, "setsockopt TCP_CONGESTION: NULL value");
+			if (len == 0)
+				return nm_err(EINVAL, "setsockopt TCP_CONGESTION: empty name");
+			memset(buf, 0, sizeof(buf));
+			memcpy(buf, val, len < sizeof(buf) - 1 ? len : sizeof(buf) - 1);
+			cc = nm_tcp_cc_find(buf);
+			if (!cc)
+				return nm_err(ENOENT, "setsockopt TCP_CONGESTION: no algorithm \"%s\"",
+					      buf);
+			if (cc != tp->cc) {
+				tp->cc = cc;
+				if (cc->init && tp->state >= NM_TCP_SYN_SENT)
+					cc->init(tp);
+			}
+			return 0;
+		}
+		ret = get_int(val, len, &v, "IPPROTO_TCP");
+		if (ret)
+			return ret;
+		switch (name) {
+		case TCP_NODELAY:
+			tp->nodelay = v != 0;
+			if (tp->nodelay && tp->st)
+				nm_tcp_push(tp);
+			return 0;
+		case TCP_MAXSEG:
+			if (v != 0 && (v < 88 || v > 32767))
+				return nm_err(EINVAL, "setsockopt TCP_MAXSEG: %d outside [88, 32767]",
+					      v);
+			tp->mss_clamp = (uint16_t)v;
+			return 0;
+		case TCP_KEEPIDLE:
+		case TCP_KEEPINTVL:
+			if (v < 1 || v > 32767)
+				return nm_err(EINVAL, "setsockopt keepalive time %d", v);
+			if (name == TCP_KEEPIDLE) {
+				tp->ka_idle_s = (uint32_t)v;
+				nm_tcp_arm_keepalive(tp);
+			} else {
+				tp->ka_intvl_s = (uint32_t)v;
+			}
+			return 0;
+		case TCP_KEEPCNT:
+			if (v < 1 || v > 127)
+				return nm_err(EINVAL, "setsockopt TCP_KEEPCNT %d", v);
+			tp->ka_cnt = (uint32_t)v;
+			return 0;
+		default:
+			return nm_err(ENOPROTOOPT, "setsockopt: IPPROTO_TCP option %d", name);
+		}
+	}
+	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY) {
+		ret = get_int(val, len, &v, "IPV6_V6ONLY");
+		if (ret)
+			return ret;
+		if (tp->family != AF_INET6)
+			return nm_err(ENOPROTOOPT, "setsockopt IPV6_V6ONLY: not an AF_INET6 socket");
+		if (tp->lport || tp->state != NM_TCP_CLOSED)
+			return nm_err(EINVAL, "setsockopt IPV6_V6ONLY: socket already bound");
+		tp->v6only = v != 0;
+		return 0;
+	}
+	return nm_err(ENOPROTOOPT, "setsockopt: level %d option %d", level, name);
+}
+
+static int put_out(void *val, socklen_t *len, const void *src, size_t n, const char *name)
+{
+	if (!val || !len)
+		return nm_err(EFAULT, "getsockopt %s: NULL value or length", name);
+	if (*len > n)
+		*len = (socklen_t)n;
+	memcpy(val, src, *len);
+	return 0;
+}
+
+static const uint8_t linux_state[] = {
+	[NM_TCP_CLOSED] = 7,      [NM_TCP_LISTEN] = 10,     [NM_TCP_SYN_SENT] = 2,
+	[NM_TCP_SYN_RECEIVED] = 3, [NM_TCP_ESTABLISHED] = 1, [NM_TCP_FIN_WAIT_1] = 4,
+	[NM_TCP_FIN_WAIT_2] = 5,  [NM_TCP_CLOSE_WAIT] = 8,  [NM_TCP_CLOSING] = 11,
+	[NM_TCP_LAST_ACK] = 9,    [NM_TCP_TIME_WAIT] = 6,
+};
+
+int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
+{
+	int v;
+	GET_TP("getsockopt");
+
+	if (!val || !len)
+		return nm_err(EFAULT, "getsockopt: NULL value or length");
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_REUSEADDR: v = tp->reuseaddr; break;
+		case SO_KEEPALIVE: v = tp->keepalive; break;
+		case SO_RCVBUF: v = (int)tp->rcvbuf; break;
+		case SO_SNDBUF: v = (int)tp->sndbuf; break;
+		case SO_TYPE: v = SOCK_STREAM; break;
+		case SO_ERROR:
+			v = tp->err;
+			tp->err = 0;
+			break;
+		case SO_LINGER: {
+			struct linger l = { tp->linger_on, tp->linger_s };
+
+			return put_out(val, len, &l, sizeof(l), "SO_LINGER");
+		}
+		case SO_RCVTIMEO:
+		case SO_SNDTIMEO: {
+			uint64_t us = name == SO_RCVTIMEO ? sd_rcvtimeo[sd] : sd_sndtimeo[sd];
+			struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
+
+			return put_out(val, len, &tv, sizeof(tv), "SO_*TIMEO");
+		}
+		default:
+			return nm_err(ENOPROTOOPT, "getsockopt: SOL_SOCKET option %d", name);
+		}
+		return put_out(val, len, &v, sizeof(v), "SOL_SOCKET");
+	}
+	if (level == IPPROTO_TCP) {
+		switch (name) {
+		case TCP_NODELAY: v = tp->nodelay; break;
+		case TCP_MAXSEG:
+			v = tp->state >= NM_TCP_SYN_SENT ? tp->mss
+							 : (tp->mss_clamp ? tp->mss_clamp : 536);
+			break;
+		case TCP_KEEPIDLE: v = (int)tp->ka_idle_s; break;
+		case TCP_KEEPINTVL: v = (int)tp->ka_intvl_s; break;
+		case TCP_KEEPCNT: v = (int)tp->ka_cnt; break;
+		case TCP_CONGESTION: {
+			char buf[16] = { 0 };
+
+			strncpy(buf, tp->cc->name, sizeof(buf) - 1);
+			return put_out(val, len, buf, sizeof(buf), "TCP_CONGESTION");
+		}
+		case TCP_INFO: {
+			struct tcp_info ti;
+
+			memset(&ti, 0, sizeof(ti));
+			ti.tcpi_state = linux_state[tp->state];
+			ti.tcpi_options = (uint8_t)((tp->ts_ok ? 1 : 0) | (tp->sack_ok ? 2 : 0) |
+						    (tp->ws_ok ? 4 : 0));
+			ti.tcpi_snd_wscale = tp->snd_wscale & 15;
+			ti.tcpi_rcv_wscale = tp->rcv_wscale & 15;
+			ti.tcpi_rto = tp->rto;
+			ti.tcpi_snd_mss = tp->mss;
+			ti.tcpi_rcv_mss = tp->adv_mss;
+			ti.tcpi_unacked = tp->mss ? nm_tcp_flight(tp) / tp->mss : 0;
+			ti.tcpi_rtt = tp->srtt;
+			ti.tcpi_rttvar = tp->rttvar;
+			ti.tcpi_snd_ssthresh = tp->mss ? tp->ssthresh / tp->mss : 0;
+			ti.tcpi_snd_cwnd = tp->mss ? tp->cwnd / tp->mss : 0;
+			ti.tcpi_advmss = tp->adv_mss;
+			ti.tcpi_total_retrans = tp->total_retrans;
+			ti.tcpi_retransmits = (uint8_t)tp->retries;
+			ti.tcpi_backoff = (uint8_t)tp->backoff;
+			return put_out(val, len, &ti, sizeof(ti), "TCP_INFO");
+		}
+		default:
+			return nm_err(ENOPROTOOPT, "getsockopt: IPPROTO_TCP option %d", name);
+		}
+		return put_out(val, len, &v, sizeof(v), "IPPROTO_TCP");
+	}
+	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && tp->family == AF_INET6) {
+		v = tp->v6only;
+		return put_out(val, len, &v, sizeof(v), "IPV6_V6ONLY");
+	}
+	return nm_err(ENOPROTOOPT, "getsockopt: level %d option %d", level, name);
+}
+
+int nm_getsockname(int sd, struct sockaddr *addr, socklen_t *len)
+{
+	GET_TP("getsockname");
+
+	return addr_to_sa(tp, &tp->laddr, tp->lport, addr, len, "getsockname");
+}
+
+int nm_getpeername(int sd, struct sockaddr *addr, socklen_t *len)
+{
+	GET_TP("getpeername");
+
+	if (tp->state < NM_TCP_SYN_RECEIVED || tp->state == NM_TCP_LISTEN || !tp->rport)
+		return nm_err(ENOTCONN, "getpeername: not connected");
+	return addr_to_sa(tp, &tp->raddr, tp->rport, addr, len, "getpeername");
+}
+
+int nm_fcntl(int sd, int cmd, int arg)
+{
+	GET_TP("fcntl");
+
+	switch (cmd) {
+	case F_GETFL:
+		return O_RDWR | (tp->nonblock ? O_NONBLOCK : 0);
+	case F_SETFL:
+		tp->nonblock = (arg & O_NONBLOCK) != 0;
+		return 0;
+	default:
+		return nm_err(EINVAL, "fcntl: command %d (F_GETFL, F_SETFL only)", cmd);
+	}
+}
+
+int nm_poll(struct nm_stack *st, struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+	uint64_t dl = timeout_ms > 0 ? nm_now_us() + (uint64_t)timeout_ms * 1000u : 0;
+
+	if (!st)
+		return nm_err(EINVAL, "poll: NULL stack");
+	if (n && !fds)
+		return nm_err(EFAULT, "poll: NULL pollfd array");
+	if (n > NM_SOCK_MAX)
+		return nm_err(EINVAL, "poll: %lu entries", (unsigned long)n);
+	for (bool first = true;; first = false) {
+		int cnt = 0, r, ms = 10;
+		uint64_t now;
+
+		/* The stack only moves inside calls: run it once before looking,
+		 * or a caller polling for POLLOUT would starve it. */
+		if (first) {
+			r = nm_stack_poll(st, 0);
+			if (r < 0)
+				return r;
+		}
+		for (nfds_t i = 0; i < n; i++) {
+			struct nm_tcp_sock *tp;
+
+			fds[i].revents = 0;
+			if (fds[i].fd < 0)
+				continue;
+			if (fds[i].fd >= NM_SOCK_MAX || !(tp = sd_tab[fds[i].fd])) {
+				fds[i].revents = POLLNVAL;
+				cnt++;
+				continue;
+			}
+			fds[i].revents = (short)(nm_tcp_poll_events(tp) &
+						 (fds[i].events | POLLERR | POLLHUP));
+			if (fds[i].revents)
+				cnt++;
+		}
+		if (cnt || timeout_ms == 0)
+			return cnt;
+		now = nm_now_us();
+		if (timeout_ms > 0) {
+			if (now >= dl)
+				return 0;
+			if (dl - now < 10000)
+				ms = (int)((dl - now + 999) / 1000);
+		}
+		r = nm_stack_poll(st, ms);
+		if (r < 0)
+			return r;
+	}
+}

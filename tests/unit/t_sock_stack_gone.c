@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Destroying a stack with sockets still open: the peer of a connected
+ * socket receives a RST (ECONNRESET); the descriptors of the destroyed
+ * stack stay valid until closed, and every call on them fails cleanly
+ * (no crash, no leak under ASan).
+ */
+#include "tcp_util.h"
+
+int main(void)
+{
+	struct t_net n;
+	int lsd, csd, ssd, sd2;
+	char b[8];
+	struct pollfd p;
+
+	t_net_up(&n, NULL);
+	lsd = t_listen(n.sb, AF_INET, 7301, 16);
+	csd = t_connect_pair(&n, lsd, "10.0.0.2", 7301, &ssd);
+	sd2 = (int)T_OK(nm_socket(n.sb, AF_INET, SOCK_STREAM, 0));	/* never used */
+	T_EQ(nm_send(ssd, "abc", 3, 0), 3);
+	t_pump_for(&n, 20);
+
+	/* B goes away with ssd, lsd, sd2 open */
+	T_OK(nm_stack_destroy(n.sb));
+	for (int i = 0; i < 50; i++)
+		T_OK(nm_stack_poll(n.sa, 0));
+	T_EQ(nm_recv(csd, b, sizeof(b), 0), 3);		/* data first ... */
+	T_EQ(nm_recv(csd, b, sizeof(b), 0), -ECONNRESET);	/* ... then the RST */
+
+	T_ASSERT(nm_send(ssd, "x", 1, 0) < 0);
+	T_ASSERT(nm_recv(ssd, b, 1, MSG_DONTWAIT) <= 0);
+	T_ASSERT(nm_accept(lsd, NULL, NULL) < 0);
+	T_ASSERT(nm_listen(sd2, 1) < 0);
+	T_ASSERT(nm_shutdown(ssd, SHUT_RDWR) < 0);
+	p.fd = ssd;
+	p.events = POLLIN;
+	T_OK(nm_poll(n.sa, &p, 1, 0));
+	T_OK(nm_close(ssd));
+	T_OK(nm_close(lsd));
+	T_OK(nm_close(sd2));
+	T_OK(nm_close(csd));
+
+	/* the rest of the fixture without B */
+	T_OK(nm_stack_destroy(n.sa));
+	T_OK(nm_netdev_destroy(n.nda));
+	T_OK(nm_netdev_destroy(n.ndb));
+	nm_wire_destroy(n.wa);
+	nm_wire_destroy(n.wb);
+	nm_topo_destroy(n.topo);
+	T_PASS();
+}
