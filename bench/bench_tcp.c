@@ -40,7 +40,7 @@ static int connect_pair(int lsd, int *ssd)
 	int csd = nm_socket(sa, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), r;
 
 	CK(csd);
-	inet_pton(AF_INET, "10.0.0.2", &a.sin_addr);
+	inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
 	r = nm_connect(csd, (struct sockaddr *)&a, sizeof(a));
 	if (r != -EINPROGRESS)
 		die("connect", r);
@@ -61,7 +61,7 @@ int main(void)
 	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32 << 20 };
 	struct nm_netdev_params np = { .rx_queues = 1, .tx_queues = 1, .rx_ring = 1024 };
 	struct nm_stack_params sp = { 0 };
-	struct nm_iface_params ia = { .addr4 = "10.0.0.1/24" }, ib = { .addr4 = "10.0.0.2/24" };
+	struct nm_iface_params ia = { .addr4 = "198.18.0.1/24" }, ib = { .addr4 = "198.18.0.2/24" };
 	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(5201) };
 	struct nm_topo *topo;
 	struct nm_device *n0, *n1;

@@ -6,7 +6,7 @@
  * TCP test helpers: two netmem stacks joined by an in-process shm wire.
  *
  *	struct t_net n;
- *	t_net_up(&n, NULL);		// A 10.0.0.1/24 fd00::1/64, B .2 / ::2
+ *	t_net_up(&n, NULL);		// A 198.18.0.1/24 2001:2::1/64, B .2 / ::2
  *	... nonblocking sockets on both, t_pump(&n) runs both loops once
  *	t_net_down(&n);
  *
@@ -51,8 +51,8 @@ static inline void t_net_up(struct t_net *n, const struct nm_wire_shm_params *wp
 	struct nm_wire_shm_params dp = { .ring_entries = 4096, .arena_bytes = 32 << 20 };
 	struct nm_netdev_params np = { .rx_queues = 1, .tx_queues = 1, .rx_ring = 1024 };
 	struct nm_stack_params sp = { 0 };
-	struct nm_iface_params ia = { .addr4 = "10.0.0.1/24", .addr6 = "fd00::1/64" };
-	struct nm_iface_params ib = { .addr4 = "10.0.0.2/24", .addr6 = "fd00::2/64" };
+	struct nm_iface_params ia = { .addr4 = "198.18.0.1/24", .addr6 = "2001:2::1/64" };
+	struct nm_iface_params ib = { .addr4 = "198.18.0.2/24", .addr6 = "2001:2::2/64" };
 
 	memset(n, 0, sizeof(*n));
 	T_OK(nm_topo_create("rc0(p2p) { sw0 { nic0 nic1 } }", &n->topo));

@@ -10,8 +10,8 @@
 int main(void)
 {
 	struct t_net n;
-	struct sockaddr_in a = t_sin("10.0.0.2", 7000), b;
-	struct sockaddr_in6 a6 = t_sin6("fd00::2", 7000);
+	struct sockaddr_in a = t_sin("198.18.0.2", 7000), b;
+	struct sockaddr_in6 a6 = t_sin6("2001:2::2", 7000);
 	int sd, sd2, v, one = 1;
 	socklen_t l;
 	char name[16];
@@ -30,7 +30,7 @@ int main(void)
 	T_ERR(nm_bind(sd, NULL, sizeof(a)), -EFAULT);
 	T_ERR(nm_bind(sd, (struct sockaddr *)&a, 4), -EINVAL);
 	T_ERR(nm_bind(sd, (struct sockaddr *)&a6, sizeof(a6)), -EAFNOSUPPORT);
-	b = t_sin("10.9.9.9", 7000);
+	b = t_sin("198.19.9.9", 7000);
 	T_ERR(nm_bind(sd, (struct sockaddr *)&b, sizeof(b)), -EADDRNOTAVAIL);
 	T_OK(nm_bind(sd, (struct sockaddr *)&a, sizeof(a)));
 	T_ERR(nm_bind(sd, (struct sockaddr *)&a, sizeof(a)), -EINVAL);
@@ -109,7 +109,7 @@ int main(void)
 	T_ERR(nm_shutdown(sd, SHUT_RDWR), -ENOTCONN);
 	T_ERR(nm_sendmsg(sd, NULL, 0), -EFAULT);
 	T_ERR(nm_connect(sd, (struct sockaddr *)&a6, sizeof(a6)), -EAFNOSUPPORT);
-	b = t_sin("192.168.77.1", 80);
+	b = t_sin("198.19.77.1", 80);
 	T_ERR(nm_connect(sd, (struct sockaddr *)&b, sizeof(b)), -ENETUNREACH);
 	T_OK(nm_close(sd));
 

@@ -2,7 +2,7 @@
 /*
  * Blocking sockets, each stack on its own thread: a server thread blocks
  * in accept and recv (MSG_WAITALL), a client blocks in connect and send;
- * both run their stack's loop while they wait.  Over IPv6 (fd00::/64)
+ * both run their stack's loop while they wait.  Over IPv6 (2001:2::/64)
  * with an AF_INET6 listener; then SO_RCVTIMEO makes a recv with nothing
  * to read give up with EAGAIN in about the time asked, MSG_PEEK leaves
  * bytes queued, nm_poll reports POLLIN / POLLOUT / POLLRDHUP, and
@@ -58,7 +58,7 @@ int main(void)
 {
 	pthread_t th;
 	static uint8_t buf[TOTAL];
-	struct sockaddr_in6 dst = t_sin6("fd00::2", 7100);
+	struct sockaddr_in6 dst = t_sin6("2001:2::2", 7100);
 	struct timeval tv = { 0, 200000 };
 	uint64_t t0;
 	int sd;

@@ -16,7 +16,7 @@ int main(void)
 
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 7301, 16);
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 7301, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 7301, &ssd);
 	sd2 = (int)T_OK(nm_socket(n.sb, AF_INET, SOCK_STREAM, 0));	/* never used */
 	T_EQ(nm_send(ssd, "abc", 3, 0), 3);
 	t_pump_for(&n, 20);

@@ -118,7 +118,7 @@ int main(void)
 
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 6601, 16);
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6601, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6601, &ssd);
 	tc = t_tcb(n.sa, csd);
 	ts = t_tcb(n.sb, ssd);
 	T_ASSERT(tc && ts);

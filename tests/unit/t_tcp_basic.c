@@ -52,10 +52,10 @@ int main(void)
 
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 5001, 16);
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 5001, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 5001, &ssd);
 	T_EQ(t_tcp_state(ssd), TCP_ESTABLISHED);
 	T_OK(nm_getpeername(ssd, (struct sockaddr *)&peer, &pl));
-	T_EQ(peer.sin_addr.s_addr, inet_addr("10.0.0.1"));
+	T_EQ(peer.sin_addr.s_addr, inet_addr("198.18.0.1"));
 
 	us = t_stream(&n, csd, ssd, 1 << 20, 10000);
 	printf("A->B 1 MiB in %llu us\n", (unsigned long long)us);
@@ -87,7 +87,7 @@ int main(void)
 	/* a closed port answers with RST: connect fails with ECONNREFUSED */
 	sd = (int)T_OK(nm_socket(n.sa, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
 	{
-		struct sockaddr_in a = t_sin("10.0.0.2", 5999);
+		struct sockaddr_in a = t_sin("198.18.0.2", 5999);
 		int e;
 
 		T_EQ(nm_connect(sd, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);

@@ -23,7 +23,7 @@ static void run(const char *cc)
 	t_net_up(&n, &wp);
 	lsd = t_listen(n.sb, AF_INET, 6701, 16);
 	T_OK(nm_setsockopt(lsd, IPPROTO_TCP, TCP_CONGESTION, cc, (socklen_t)strlen(cc)));
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6701, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6701, &ssd);
 	T_OK(nm_setsockopt(csd, IPPROTO_TCP, TCP_CONGESTION, cc, (socklen_t)strlen(cc)));
 	T_OK(nm_getsockopt(ssd, IPPROTO_TCP, TCP_CONGESTION, name, &l));
 	T_ASSERT(!strcmp(name, cc));	/* inherited from the listener */

@@ -26,7 +26,7 @@ int main(void)
 
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 6801, 16);
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6801, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6801, &ssd);
 	T_OK(nm_setsockopt(csd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
 	tc = t_tcb(n.sa, csd);
 	ts = t_tcb(n.sb, ssd);

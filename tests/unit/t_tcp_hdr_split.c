@@ -11,7 +11,7 @@
 int main(void)
 {
 	struct t_net n;
-	struct sockaddr_in a = t_sin("10.0.0.2", 6901);
+	struct sockaddr_in a = t_sin("198.18.0.2", 6901);
 	int lsd;
 
 	t_net_up(&n, NULL);

@@ -18,7 +18,7 @@ int main(void)
 
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 7201, 16);
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 7201, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 7201, &ssd);
 	tc = t_tcb(n.sa, csd);
 	v = 1;
 	T_OK(nm_setsockopt(csd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v)));

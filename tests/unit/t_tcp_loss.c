@@ -27,7 +27,7 @@ int main(void)
 	}
 	t_net_up(&n, &wp);
 	lsd = t_listen(n.sb, AF_INET, 5002, 16);
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 5002, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 5002, &ssd);
 	us = t_stream(&n, csd, ssd, mb << 20, 60000);
 	printf("A->B %llu MiB with faults: %.1f MB/s\n", (unsigned long long)mb,
 	       (double)(mb << 20) / (double)us);

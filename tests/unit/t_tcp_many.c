@@ -22,7 +22,7 @@ static void fill(uint8_t *b, int i)
 int main(void)
 {
 	struct t_net n;
-	struct sockaddr_in dst = t_sin("10.0.0.2", 6501);
+	struct sockaddr_in dst = t_sin("198.18.0.2", 6501);
 	int lsd, accepted = 0, done = 0;
 	static uint8_t buf[MSG], want[MSG];
 	uint64_t end;

@@ -15,7 +15,7 @@ int main(void)
 
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 6401, 16);
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6401, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6401, &ssd);
 	t_pump_for(&n, 20);
 	tc = t_tcb(n.sa, csd);
 	for (int i = 0; i < 10; i++)

@@ -60,7 +60,7 @@ int main(void)
 	lsd = t_listen(n.sb, AF_INET, 6001, 16);
 
 	/* 1. close with unread data: RST, the peer reads ECONNRESET */
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6001, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6001, &ssd);
 	T_EQ(nm_send(csd, "hello", 5, 0), 5);
 	t_pump_for(&n, 50);
 	T_OK(nm_close(ssd));	/* 5 unread bytes */
@@ -70,7 +70,7 @@ int main(void)
 	T_OK(nm_close(csd));
 
 	/* 2. SO_LINGER {1, 0}: abort */
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6001, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6001, &ssd);
 	T_OK(nm_setsockopt(csd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
 	T_OK(nm_close(csd));
 	g_sd = ssd;
@@ -79,7 +79,7 @@ int main(void)
 	T_OK(nm_close(ssd));
 
 	/* 3. RST into FIN_WAIT_2 (A) from CLOSE_WAIT (B, linger 0) */
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6001, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6001, &ssd);
 	T_OK(nm_shutdown(csd, SHUT_WR));
 	t_pump_for(&n, 50);
 	T_EQ(t_tcp_state(csd), TCP_FIN_WAIT2);
@@ -90,7 +90,7 @@ int main(void)
 	T_OK(nm_close(csd));
 
 	/* 4. RFC 5961: in-window RST off rcv_nxt -> challenge ACK only */
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6001, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6001, &ssd);
 	{
 		struct nm_tcp_sock *tp = t_tcb(n.sb, ssd);
 
@@ -125,7 +125,7 @@ int main(void)
 
 	/* 5. closing a listener resets children nobody accepted */
 	{
-		struct sockaddr_in a = t_sin("10.0.0.2", 6001);
+		struct sockaddr_in a = t_sin("198.18.0.2", 6001);
 		int sd = (int)T_OK(nm_socket(n.sa, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
 		struct nm_stack_stats sb0, sb1;
 

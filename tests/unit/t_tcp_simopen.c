@@ -20,7 +20,7 @@ static bool both(void *p)
 int main(void)
 {
 	struct t_net n;
-	struct sockaddr_in la = t_sin("10.0.0.1", 7001), lb = t_sin("10.0.0.2", 7002);
+	struct sockaddr_in la = t_sin("198.18.0.1", 7001), lb = t_sin("198.18.0.2", 7002);
 	int want = TCP_ESTABLISHED;
 	char buf[8];
 
@@ -31,7 +31,7 @@ int main(void)
 	T_OK(nm_bind(g_b, (struct sockaddr *)&lb, sizeof(lb)));
 	/* resolve neighbours first so both SYNs leave at once */
 	{
-		struct sockaddr_in x = t_sin("10.0.0.2", 9);
+		struct sockaddr_in x = t_sin("198.18.0.2", 9);
 		int sd = (int)T_OK(nm_socket(n.sa, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
 
 		nm_connect(sd, (struct sockaddr *)&x, sizeof(x));

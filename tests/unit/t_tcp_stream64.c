@@ -13,7 +13,7 @@ int main(void)
 
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 5003, 16);
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 5003, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 5003, &ssd);
 	us = t_stream(&n, csd, ssd, 64u << 20, 60000);
 	printf("A->B 64 MiB: %.1f MB/s\n", (double)(64u << 20) / (double)us);
 	us = t_stream(&n, ssd, csd, 64u << 20, 60000);

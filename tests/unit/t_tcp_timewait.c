@@ -33,7 +33,7 @@ int main(void)
 	lsd = t_listen(n.sb, AF_INET, 6101, 16);
 
 	/* client closes first: its port is in TIME_WAIT */
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6101, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6101, &ssd);
 	T_OK(nm_getsockname(csd, (struct sockaddr *)&me, &ml));
 	T_OK(nm_close(csd));
 	g_sd = ssd;
@@ -47,7 +47,7 @@ int main(void)
 	T_OK(nm_close(sd));
 
 	/* server closes first: B holds TIME_WAIT for the 4-tuple */
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6101, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6101, &ssd);
 	ml = sizeof(me);
 	T_OK(nm_getsockname(csd, (struct sockaddr *)&me, &ml));
 	T_OK(nm_shutdown(ssd, SHUT_WR));
@@ -59,7 +59,7 @@ int main(void)
 	t_pump_for(&n, 20);
 	/* reconnect from the same client port: B reuses the TIME_WAIT tuple */
 	{
-		struct sockaddr_in dst = t_sin("10.0.0.2", 6101);
+		struct sockaddr_in dst = t_sin("198.18.0.2", 6101);
 		struct t_conn_arg ca = { lsd, -1, -1 };
 
 		ca.csd = (int)T_OK(nm_socket(n.sa, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));

@@ -20,7 +20,7 @@ int main(void)
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 6301, 16);
 	T_OK(nm_setsockopt(lsd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)));
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6301, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6301, &ssd);
 	T_OK(nm_getsockopt(ssd, IPPROTO_TCP, TCP_INFO, &ti, &l));
 	T_ASSERT(ti.tcpi_rcv_wscale >= 7);
 	T_ASSERT(ti.tcpi_snd_wscale >= 7);
@@ -51,8 +51,8 @@ int main(void)
 	{
 		struct nm_skb *skb = nm_skb_alloc(64);
 		uint8_t *th = nm_skb_put(skb, 20);
-		struct nm_addr src = { .b = { [10] = 0xff, [11] = 0xff, 10, 0, 0, 1 } };
-		struct nm_addr dst = { .b = { [10] = 0xff, [11] = 0xff, 10, 0, 0, 2 } };
+		struct nm_addr src = { .b = { [10] = 0xff, [11] = 0xff, 198, 18, 0, 1 } };
+		struct nm_addr dst = { .b = { [10] = 0xff, [11] = 0xff, 198, 18, 0, 2 } };
 		struct nm_tcp_sock *lp = nm_tcp_lookup_listener(n.sb->tcp, &dst, 6301), *c;
 
 		T_ASSERT(lp);

@@ -22,7 +22,7 @@ int main(void)
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 6201, 16);
 	T_OK(nm_setsockopt(lsd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)));	/* 16 KiB */
-	csd = t_connect_pair(&n, lsd, "10.0.0.2", 6201, &ssd);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6201, &ssd);
 	tc = t_tcb(n.sa, csd);
 	ts = t_tcb(n.sb, ssd);
 	T_ASSERT(tc && ts);
