@@ -324,11 +324,31 @@ int nm_neigh_output(struct nm_iface *ifc, const struct nm_addr *nexthop, struct 
 		return nm_eth_output(ifc, skb, n->mac, type);
 	case NM_NEIGH_FAILED:
 	case NM_NEIGH_NONE:
+		if (skb->tx && skb->nr_frags) {
+			/* see below */
+			ifc->st->stats.neigh_queue_overflow++;
+			nm_skb_free(skb);
+			neigh_resolve(n);
+			return nm_err(EHOSTUNREACH, "neigh_output: resolving; payload segment dropped");
+		}
 		nm_skb_queue_tail(&n->pending, skb);
 		ifc->st->stats.neigh_queued++;
 		neigh_resolve(n);
 		return 0;
 	case NM_NEIGH_INCOMPLETE:
+		/*
+		 * A segment whose payload is named by device address (TX frags
+		 * into a TCP send ring) must not wait here: the ring may be
+		 * unmapped and its addresses reused by another socket before
+		 * resolution ends, and the NIC would then send that socket's
+		 * bytes.  Drop it; TCP retransmits once the neighbour is known.
+		 * Linear packets (SYNs, ICMP, ARP-independent control) wait.
+		 */
+		if (skb->tx && skb->nr_frags) {
+			ifc->st->stats.neigh_queue_overflow++;
+			nm_skb_free(skb);
+			return nm_err(EHOSTUNREACH, "neigh_output: resolving; payload segment dropped");
+		}
 		if (n->pending.qlen >= t->p.queue_max) {
 			ifc->st->stats.neigh_queue_overflow++;
 			nm_skb_free(skb);

@@ -102,17 +102,18 @@ static void icmp_echo_seen(struct nm_stack *st, const struct nm_skb *skb)
 	st->echo_last_len = skb->len - 8;
 }
 
-/* The TCP ports of an embedded IP packet whose upper layer starts at
- * byte l4 of the ICMP message; false if it is not TCP or too short. */
-static bool icmp_inner_ports(const struct nm_skb *skb, uint32_t l4, uint16_t *sport,
-			     uint16_t *dport)
+/* The TCP ports and sequence number of an embedded IP packet whose upper
+ * layer starts at byte l4 of the ICMP message; false if too short. */
+static bool icmp_inner_tcp(const struct nm_skb *skb, uint32_t l4, uint16_t *sport,
+			   uint16_t *dport, uint32_t *seq)
 {
-	uint8_t p[4];
+	uint8_t p[8];
 
-	if (nm_skb_copy_bits(skb, l4, p, 4) < 0)
+	if (nm_skb_copy_bits(skb, l4, p, 8) < 0)
 		return false;
 	*sport = nm_get16(p);
 	*dport = nm_get16(p + 2);
+	*seq = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
 	return true;
 }
 
@@ -121,14 +122,15 @@ static void icmp_err4(struct nm_stack *st, const struct nm_skb *skb, const uint8
 	uint8_t ip[20];
 	struct nm_addr isrc, idst;
 	uint16_t sport, dport;
-	uint32_t ihl, mtu = 0;
+	uint32_t ihl, mtu = 0, seq;
 	int err;
 
 	st->stats.icmp_in_errors++;
 	if (nm_skb_copy_bits(skb, 8, ip, 20) < 0 || (ip[0] >> 4) != 4)
 		return;
 	ihl = (uint32_t)(ip[0] & 0xf) * 4;
-	if (ihl < 20 || ip[9] != NM_IPPROTO_TCP || !icmp_inner_ports(skb, 8 + ihl, &sport, &dport))
+	if (ihl < 20 || ip[9] != NM_IPPROTO_TCP ||
+	    !icmp_inner_tcp(skb, 8 + ihl, &sport, &dport, &seq))
 		return;
 	nm_addr_set_v4(&isrc, ip + 12);
 	nm_addr_set_v4(&idst, ip + 16);
@@ -152,7 +154,7 @@ static void icmp_err4(struct nm_stack *st, const struct nm_skb *skb, const uint8
 		err = EPROTO;
 		break;
 	}
-	nm_tcp_err(st, &isrc, &idst, sport, dport, err, mtu);
+	nm_tcp_err(st, &isrc, &idst, sport, dport, seq, err, mtu);
 }
 
 void nm_icmp_rcv(struct nm_iface *ifc, struct nm_skb *skb, const struct nm_addr *src,
@@ -213,13 +215,13 @@ static void icmp6_err(struct nm_stack *st, const struct nm_skb *skb, const uint8
 	uint8_t ip[40];
 	struct nm_addr isrc, idst;
 	uint16_t sport, dport;
-	uint32_t mtu = 0;
+	uint32_t mtu = 0, seq;
 	int err;
 
 	st->stats.icmp_in_errors++;
 	/* only a TCP header right after the fixed header is looked at */
 	if (nm_skb_copy_bits(skb, 8, ip, 40) < 0 || (ip[0] >> 4) != 6 || ip[6] != NM_IPPROTO_TCP ||
-	    !icmp_inner_ports(skb, 48, &sport, &dport))
+	    !icmp_inner_tcp(skb, 48, &sport, &dport, &seq))
 		return;
 	memcpy(isrc.b, ip + 8, 16);
 	memcpy(idst.b, ip + 24, 16);
@@ -238,7 +240,7 @@ static void icmp6_err(struct nm_stack *st, const struct nm_skb *skb, const uint8
 		err = EPROTO;
 		break;
 	}
-	nm_tcp_err(st, &isrc, &idst, sport, dport, err, mtu);
+	nm_tcp_err(st, &isrc, &idst, sport, dport, seq, err, mtu);
 }
 
 void nm_icmp6_rcv(struct nm_iface *ifc, struct nm_skb *skb, const struct nm_addr *src,

@@ -177,8 +177,9 @@ void nm_tcp_fini(struct nm_stack *st);
 /* skb->data at the TCP header, skb->len covering header and payload. */
 void nm_tcp_rcv(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *src,
 		const struct nm_addr *dst);
-/* An ICMP error (unreachable, too big) about a segment we sent. */
+/* An ICMP error (unreachable, too big) about a segment we sent; seq is the
+ * sequence number quoted in it (checked against the connection, RFC 5927). */
 void nm_tcp_err(struct nm_stack *st, const struct nm_addr *src, const struct nm_addr *dst,
-		uint16_t sport, uint16_t dport, int err, uint32_t mtu);
+		uint16_t sport, uint16_t dport, uint32_t seq, int err, uint32_t mtu);
 
 #endif

@@ -319,6 +319,7 @@ uint32_t nm_tcp_flight(const struct nm_tcp_sock *tp);
 void nm_tcp_timers_init(struct nm_tcp_sock *tp);
 void nm_tcp_timers_stop(struct nm_tcp_sock *tp);
 void nm_tcp_rearm_rtx(struct nm_tcp_sock *tp);
+void nm_tcp_arm_retry(struct nm_tcp_sock *tp);
 void nm_tcp_arm_delack(struct nm_tcp_sock *tp);
 void nm_tcp_arm_persist(struct nm_tcp_sock *tp);
 void nm_tcp_arm_keepalive(struct nm_tcp_sock *tp);

@@ -125,8 +125,15 @@ static bool csum_ok(struct nm_skb *skb, const struct nm_addr *src, const struct 
 	uint8_t buf[2048];
 	uint32_t sum, off = 0;
 
-	if (skb->csum_ok || skb->unreadable)
-		return true;	/* the NIC checks before payload turns unreadable */
+	if (skb->csum_ok)
+		return true;	/* the NIC checked before payload turned unreadable */
+	if (skb->unreadable) {
+		/* unchecked device-memory payload (RX checksumming off): the
+		 * stack cannot read it to check, so it cannot accept it */
+		if (skb->iface)
+			skb->iface->st->stats.unreadable_dropped++;
+		return false;
+	}
 	if (nm_addr_is_v4(src))
 		sum = nm_csum_pseudo_v4(src->b + 12, dst->b + 12, IPPROTO_TCP, skb->len);
 	else
@@ -198,10 +205,12 @@ static void negotiate(struct nm_tcp_sock *tp, const struct tcp_opts *o)
 	m = tp->peer_mss < tp->adv_mss ? tp->peer_mss : tp->adv_mss;
 	if (tp->mss_clamp && tp->mss_clamp < m)
 		m = tp->mss_clamp;
+	/* floor before taking the options off: a peer MSS below 12 with
+	 * timestamps used to wrap to 65525 and stall the connection */
+	if (m < 64 + 12)
+		m = 64 + 12;
 	if (tp->ts_ok)
 		m -= 12;
-	if (m < 64)
-		m = 64;
 	tp->mss = (uint16_t)m;
 	tp->cwnd = 10u * tp->mss;
 	tp->ssthresh = 0x7fffffff;
@@ -972,7 +981,7 @@ drop:
 }
 
 void nm_tcp_err(struct nm_stack *st, const struct nm_addr *src, const struct nm_addr *dst,
-		uint16_t sport, uint16_t dport, int err, uint32_t mtu)
+		uint16_t sport, uint16_t dport, uint32_t seq, int err, uint32_t mtu)
 {
 	struct nm_tcp_sock *tp;
 
@@ -982,7 +991,12 @@ void nm_tcp_err(struct nm_stack *st, const struct nm_addr *src, const struct nm_
 	tp = nm_tcp_lookup_conn(st->tcp, src, sport, dst, dport);
 	if (!tp)
 		return;
-	if (err == EMSGSIZE && mtu >= 576) {
+	/* RFC 5927: only an error quoting a segment in flight is ours, so an
+	 * off-path sender must guess the sequence as well as the ports */
+	if (tp->state == NM_TCP_SYN_SENT ? seq != tp->iss
+					 : !(seq_ge(seq, tp->snd_una) && seq_lt(seq, tp->snd_max)))
+		return;
+	if (err == EMSGSIZE && mtu >= (nm_addr_is_v4(dst) ? 576u : 1280u)) {
 		uint32_t hdrs = nm_addr_is_v4(dst) ? 40 : 60, m = mtu - hdrs - (tp->ts_ok ? 12 : 0);
 
 		if (m < tp->mss) {

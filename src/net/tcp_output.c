@@ -686,8 +686,11 @@ void nm_tcp_push(struct nm_tcp_sock *tp)
 			fin = false;
 		if (len && seq + len == tp->write_seq)
 			flags |= TH_PSH;
-		if (tcp_transmit(tp, seq, len, flags) < 0 && !nm_timer_pending(&tp->rtx_timer)) {
-			nm_tcp_rearm_rtx(tp);
+		if (tcp_transmit(tp, seq, len, flags) < 0) {
+			if (tp->snd_una == tp->snd_max)
+				nm_tcp_arm_retry(tp);
+			else if (!nm_timer_pending(&tp->rtx_timer))
+				nm_tcp_rearm_rtx(tp);
 			return;
 		}
 		tp->snd_nxt = seq + len + (fin ? 1 : 0);

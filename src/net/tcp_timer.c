@@ -54,6 +54,14 @@ void nm_tcp_rearm_rtx(struct nm_tcp_sock *tp)
 	nm_timer_mod(tp->st->wheel, &tp->rtx_timer, now() + backed_off_rto(tp));
 }
 
+/* A first transmission failed locally (the neighbour is still being
+ * resolved): nothing is in flight, but the data must go out later. */
+void nm_tcp_arm_retry(struct nm_tcp_sock *tp)
+{
+	if (tp->st && !nm_timer_pending(&tp->rtx_timer))
+		nm_timer_mod(tp->st->wheel, &tp->rtx_timer, now() + backed_off_rto(tp));
+}
+
 void nm_tcp_arm_delack(struct nm_tcp_sock *tp)
 {
 	if (tp->st && !nm_timer_pending(&tp->delack_timer))
@@ -98,8 +106,13 @@ static void rtx_fire(struct nm_timer *t)
 {
 	struct nm_tcp_sock *tp = nm_container_of(t, struct nm_tcp_sock, rtx_timer);
 
-	if (tp->snd_una == tp->snd_max)
+	if (tp->snd_una == tp->snd_max) {
+		/* nothing in flight: the timer was armed because a first
+		 * transmission failed locally (no neighbour yet); try again */
+		if (tp->write_seq != tp->snd_nxt || tp->fin_queued)
+			nm_tcp_push(tp);
 		return;
+	}
 	if (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED) {
 		if (++tp->retries > NM_TCP_SYN_RETRIES) {
 			nm_tcp_abort(tp, ETIMEDOUT);
