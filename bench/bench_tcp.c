@@ -1,14 +1,48 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TCP benchmarks over an in-process shm wire, both stacks driven by this
+ * TCP benchmarks.
+ *
+ * Over an in-process shm wire, both netmem stacks driven by this one
  * thread (so figures include both ends' work on one core):
- *   stream_1conn   one connection's payload throughput, MB/s (TSO on)
+ *   stream_1conn_2stacks_1thread_vs_memcpy
+ *                  one connection's payload throughput, MB/s (TSO on),
+ *                  baseline: single-core memcpy() of the same total bytes
+ *                  between two 64 MiB buffers (out of cache), MB/s
  *   connect_close  connect + accept + close cycles per second
+ *
+ * Kernel TCP as the sender (root only; otherwise one "skipped" line), in
+ * a child process in a private network namespace (unshare(CLONE_NEWNET)),
+ * addresses in 198.18.0.0/15 only:
+ *   tap_kernel_to_netmem_vs_veth_kernel_to_kernel
+ *                  a kernel TCP client streams into a netmem server over a
+ *                  TAP (offloads on), MB/s; baseline: the same kernel client
+ *                  into a kernel server in a second namespace over a veth
+ *                  pair, MB/s
+ *   tap_kernel_to_netmem_cpu_s_per_gib
+ *                  CPU seconds per GiB moved: getrusage() user + system of
+ *                  the sending and the receiving processes over the
+ *                  transfer (TAP: one process holds the kernel client
+ *                  thread and the netmem stack; veth: the sender's process
+ *                  plus the receiver's own figure).  Softirq work done in
+ *                  a sender's or receiver's context is counted in its
+ *                  system time; work deferred to ksoftirqd is not, nor is
+ *                  other load on the machine.  Baseline: the same for
+ *                  veth; ratio = value / baseline (lower is better)
+ * Both namespaces (and the TAP and veth devices in them) vanish when the
+ * processes holding them exit; the veth pair is also deleted explicitly.
+ *
  * NM_BENCH_QUICK=1 shortens the runs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <netmem/netdev.h>
 #include <netmem/pci.h>
@@ -54,6 +88,299 @@ static int connect_pair(int lsd, int *ssd)
 	}
 	*ssd = r;
 	return csd;
+}
+
+
+/* ---- kernel sender into netmem over TAP vs kernel over veth ---- */
+
+static uint8_t kbuf[256 << 10];
+
+struct ksend {
+	struct sockaddr_in to;
+	uint64_t total;
+	int err;	/* 0 ok, else errno */
+};
+
+static void *ksend_fn(void *p)
+{
+	struct ksend *k = p;
+	uint64_t sent = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&k->to, sizeof(k->to)) < 0) {
+		k->err = errno;
+		goto out;
+	}
+	while (sent < k->total) {
+		size_t n = k->total - sent < sizeof(kbuf) ? (size_t)(k->total - sent) : sizeof(kbuf);
+		ssize_t r = send(fd, kbuf, n, 0);
+
+		if (r <= 0) {
+			k->err = r < 0 ? errno : EPIPE;
+			goto out;
+		}
+		sent += (uint64_t)r;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* CPU seconds (user + system, all threads) this process used so far. */
+static double cpu_self_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void skip(const char *why)
+{
+	printf("{\"bench\":\"tcp\",\"metric\":\"tap_vs_veth\",\"skipped\":\"%s\"}\n", why);
+	fflush(stdout);
+}
+
+/* Kernel client -> netmem server over a TAP; 0 or -1 (a skip line printed). */
+static int run_tap(uint64_t total, double *mbps, double *cpu)
+{
+	struct nm_wire_tap_params tp = { .ifname = "nmbtap0", .offloads = true,
+					 .host_addr = "198.18.0.1/24", .up = true };
+	struct nm_netdev_params np = { .name = "nm0", .rx_queues = 1, .tx_queues = 1,
+				       .mac = { 0x02, 0, 0, 0, 0, 0x02 } };
+	struct nm_stack_params sp = { 0 };
+	struct nm_iface_params ip = { .addr4 = "198.18.0.2/24" };
+	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(5301) };
+	struct ksend k = { .to = { .sin_family = AF_INET, .sin_port = htons(5301) }, .total = total };
+	struct timeval tv = { 20, 0 };
+	static uint8_t rbuf[256 << 10];
+	struct nm_topo *topo;
+	struct nm_device *nic;
+	struct nm_wire *w;
+	struct nm_netdev *nd;
+	struct nm_stack *st;
+	uint64_t got = 0, t0;
+	double c0;
+	pthread_t th;
+	int lsd, sd;
+
+	inet_pton(AF_INET, "198.18.0.2", &k.to.sin_addr);
+	if (nm_wire_tap_open(&tp, &w) < 0) {
+		skip("TAP open failed");
+		return -1;
+	}
+	CK(nm_topo_create_default(&topo));
+	CK(nm_topo_device(topo, "nic0", &nic));
+	np.dev = nic;
+	np.wire = w;
+	CK(nm_netdev_create(&np, &nd));
+	CK(nm_stack_create(&sp, &st));
+	ip.nd = nd;
+	CK(nm_stack_add_iface(st, &ip));
+	lsd = nm_socket(st, AF_INET, SOCK_STREAM, 0);
+	CK(lsd);
+	CK(nm_bind(lsd, (struct sockaddr *)&la, sizeof(la)));
+	CK(nm_listen(lsd, 8));
+	CK(nm_setsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	c0 = cpu_self_s();
+	t0 = nm_bench_now_ns();
+	if (pthread_create(&th, NULL, ksend_fn, &k))
+		die("pthread_create", -1);
+	sd = nm_accept(lsd, NULL, NULL);
+	CK(sd);
+	CK(nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	for (;;) {
+		ssize_t r = nm_recv(sd, rbuf, sizeof(rbuf), 0);
+
+		if (r == 0)
+			break;
+		CK(r);
+		got += (uint64_t)r;
+	}
+	*mbps = (double)got * 1e3 / (double)(nm_bench_now_ns() - t0);
+	*cpu = (cpu_self_s() - c0) * (double)(1ull << 30) / (double)got;
+	pthread_join(th, NULL);
+	if (k.err || got != total)
+		die("tap stream", -(long)(k.err ? k.err : EIO));
+	nm_close(sd);
+	nm_close(lsd);
+	nm_stack_destroy(st);
+	nm_netdev_destroy(nd);
+	nm_wire_destroy(w);
+	nm_topo_destroy(topo);
+	return 0;
+}
+
+struct veth_res {
+	uint64_t got;
+	double cpu;	/* the receiver's CPU seconds over the transfer */
+};
+
+/* The veth receiver: a grandchild in a namespace of its own. */
+static void veth_receiver(int up, int down)
+{
+	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(5302) };
+	struct timeval tv = { 20, 0 };
+	struct veth_res res = { 0, 0 };
+	char c = 'u';
+	int lfd, fd, one = 1;
+
+	if (unshare(CLONE_NEWNET) < 0 || write(up, &c, 1) != 1 || read(down, &c, 1) != 1)
+		_exit(1);
+	if (system("ip link set lo up && ip addr add 198.18.1.2/24 dev nmvb && "
+		   "ip link set nmvb up"))
+		_exit(2);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(lfd, (struct sockaddr *)&la, sizeof(la)) || listen(lfd, 4))
+		_exit(3);
+	c = 'l';
+	if (write(up, &c, 1) != 1)
+		_exit(4);
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		_exit(5);
+	res.cpu = cpu_self_s();
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		ssize_t r = recv(fd, kbuf, sizeof(kbuf), 0);
+
+		if (r <= 0) {
+			if (r < 0)
+				res.got = 0;
+			break;
+		}
+		res.got += (uint64_t)r;
+	}
+	res.cpu = cpu_self_s() - res.cpu;
+	if (write(up, &res, sizeof(res)) != sizeof(res))
+		_exit(6);
+	_exit(0);
+}
+
+/* Kernel client -> kernel server over veth; 0 or -1 (a skip line printed). */
+static int run_veth(uint64_t total, double *mbps, double *cpu)
+{
+	struct ksend k = { .to = { .sin_family = AF_INET, .sin_port = htons(5302) }, .total = total };
+	int up[2], down[2], st = 0, ret = -1;
+	char cmd[160], c = 'g';
+	struct veth_res res = { 0, 0 };
+	uint64_t t0;
+	double c0;
+	pid_t pid;
+
+	inet_pton(AF_INET, "198.18.1.2", &k.to.sin_addr);
+	if (pipe(up) || pipe(down))
+		die("pipe", -errno);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork", -errno);
+	if (pid == 0)
+		veth_receiver(up[1], down[0]);
+	close(up[1]);
+	close(down[0]);
+	if (read(up[0], &c, 1) != 1) {
+		skip("veth receiver: unshare failed");
+		goto out_wait;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add nmva type veth peer name nmvb netns %d && "
+		 "ip addr add 198.18.1.1/24 dev nmva && ip link set nmva up", (int)pid);
+	if (system(cmd)) {
+		skip("cannot create the veth pair (ip link add type veth)");
+		goto out_wait;
+	}
+	if (write(down[1], &c, 1) != 1 || read(up[0], &c, 1) != 1 || c != 'l') {
+		skip("veth receiver failed to start");
+		goto out_del;
+	}
+	c0 = cpu_self_s();
+	t0 = nm_bench_now_ns();
+	ksend_fn(&k);
+	if (k.err || read(up[0], &res, sizeof(res)) != sizeof(res) || res.got != total) {
+		skip("veth stream failed");
+		goto out_del;
+	}
+	*mbps = (double)res.got * 1e3 / (double)(nm_bench_now_ns() - t0);
+	*cpu = (cpu_self_s() - c0 + res.cpu) * (double)(1ull << 30) / (double)res.got;
+	ret = 0;
+out_del:
+	if (system("ip link del nmva 2>/dev/null")) {
+		/* gone with the receiver's namespace already */
+	}
+out_wait:
+	close(down[1]);
+	close(up[0]);
+	if (ret)	/* it may still wait in accept() */
+		kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return ret;
+}
+
+/* In a child: its own netns, veth baseline first, then TAP. */
+static void tap_vs_veth(void)
+{
+	uint64_t total = (nm_bench_quick() ? 256ull : 1024ull) << 20;
+	double tap_mbps, tap_cpu, veth_mbps, veth_cpu;
+	int st = 0;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		skip("needs root");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		skip("fork failed");
+		return;
+	}
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNET) < 0) {
+			skip("unshare(CLONE_NEWNET) not allowed");
+			_exit(0);
+		}
+		if (system("ip link set lo up"))
+			_exit(0);
+		if (run_veth(total, &veth_mbps, &veth_cpu) || run_tap(total, &tap_mbps, &tap_cpu))
+			_exit(0);
+		nm_bench_emit("tcp", "tap_kernel_to_netmem_vs_veth_kernel_to_kernel", tap_mbps, "MB/s",
+			      veth_mbps, tap_mbps / veth_mbps);
+		nm_bench_emit("tcp", "tap_kernel_to_netmem_cpu_s_per_gib", tap_cpu, "cpu_s/GiB",
+			      veth_cpu, tap_cpu / veth_cpu);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		skip("TAP/veth child failed");
+}
+
+/* Single-core memcpy of total bytes between two 64 MiB buffers, MB/s. */
+static double memcpy_mbps(uint64_t total)
+{
+	size_t sz = 64u << 20;
+	uint8_t *a = malloc(sz), *b = malloc(sz);
+	uint64_t t0, done = 0;
+
+	if (!a || !b)
+		die("malloc", -ENOMEM);
+	memset(a, 1, sz);
+	memset(b, 2, sz);
+	t0 = nm_bench_now_ns();
+	while (done < total) {
+		size_t n = total - done < sz ? (size_t)(total - done) : sz;
+
+		memcpy(b, a, n);
+		nm_bench_keep(b[n - 1]);
+		done += n;
+	}
+	t0 = nm_bench_now_ns() - t0;
+	free(a);
+	free(b);
+	return (double)total * 1e3 / (double)t0;
 }
 
 int main(void)
@@ -112,8 +439,13 @@ int main(void)
 		while ((r = nm_recv(ssd, buf, sizeof(buf), 0)) > 0)
 			got += (uint64_t)r;
 	}
-	nm_bench_emit("tcp", "stream_1conn", (double)total * 1e3 / (double)(nm_bench_now_ns() - t0),
-		      "MB/s", -1, 0);
+	{
+		double mbps = (double)total * 1e3 / (double)(nm_bench_now_ns() - t0);
+		double base = memcpy_mbps(total);
+
+		nm_bench_emit("tcp", "stream_1conn_2stacks_1thread_vs_memcpy", mbps, "MB/s", base,
+			      mbps / base);
+	}
 	nm_close(csd);
 	nm_close(ssd);
 
@@ -134,5 +466,6 @@ int main(void)
 	nm_wire_destroy(wa);
 	nm_wire_destroy(wb);
 	nm_topo_destroy(topo);
+	tap_vs_veth();
 	return 0;
 }

@@ -4,7 +4,9 @@
  * shm wire's deterministic fault injector): a stream each way arrives
  * complete and in order, and the retransmission machinery was exercised
  * (retransmits, SACK recoveries, OOO queueing, duplicates dropped).
- * NM_TCP_LOSS_MB overrides the size per direction (default 32 MiB).
+ * 256 MiB each way by default, in both builds (measured on a 2-core box:
+ * ~8 s optimized, ~13 s under ASan); NM_TCP_LOSS_MB overrides the size per
+ * direction.  Each direction must finish within 60 s.
  */
 #include "tcp_util.h"
 
@@ -14,7 +16,7 @@ int main(void)
 	struct nm_stack_stats sa, sb;
 	struct t_net n;
 	int lsd, csd, ssd;
-	uint64_t mb = 32, us;
+	uint64_t mb = 256, us;
 	const char *env = getenv("NM_TCP_LOSS_MB");
 
 	if (env)
