@@ -80,6 +80,10 @@ struct nm_dmabuf {
  * and drops it in its release op. */
 int nm_dmabuf_export_memobj(const struct nm_dmabuf_export_info *info,
 			    struct nm_memobj *obj, struct nm_dmabuf **out);
+/* The ops of a buffer that is one host memory object the CPU may mmap
+ * (host anonymous memory, udmabuf). */
+extern const struct nm_dmabuf_ops nm_memobj_mmap_ops;
+
 /* The exporters' last step: export obj (info->priv = obj) and, on failure,
  * drop the exporter's reference to it. */
 int nm_memobj_exp_export(struct nm_dmabuf_export_info *info, struct nm_memobj *obj,

@@ -17,20 +17,11 @@
 #include "mem/mem_internal.h"
 #include "util/err.h"
 
-static const struct nm_dmabuf_ops nm_host_exp_ops = {
-	.map = nm_memobj_exp_map,
-	.unmap = nm_memobj_exp_unmap,
-	.begin_cpu_access = nm_memobj_exp_begin_cpu,
-	.end_cpu_access = nm_memobj_exp_end_cpu,
-	.mmap = nm_memobj_exp_mmap,
-	.release = nm_memobj_exp_release,
-};
-
 int nm_dmabuf_create_host(uint64_t size, struct nm_dmabuf **out)
 {
 	struct nm_dmabuf_export_info info = {
 		.exp_name = "netmem-host",
-		.ops = &nm_host_exp_ops,
+		.ops = &nm_memobj_mmap_ops,
 		.size = size,
 	};
 	struct nm_memobj *obj;

@@ -33,15 +33,6 @@
 
 #define NM_UDMABUF_SEALS_WANTED F_SEAL_SHRINK
 
-static const struct nm_dmabuf_ops nm_udmabuf_ops = {
-	.map = nm_memobj_exp_map,
-	.unmap = nm_memobj_exp_unmap,
-	.begin_cpu_access = nm_memobj_exp_begin_cpu,
-	.end_cpu_access = nm_memobj_exp_end_cpu,
-	.mmap = nm_memobj_exp_mmap,
-	.release = nm_memobj_exp_release,
-};
-
 /* The arguments that need no file (checked first, as the kernel does). */
 static int nm_udmabuf_check_args(uint64_t offset, uint64_t size, uint32_t flags)
 {
@@ -99,7 +90,7 @@ int nm_udmabuf_create(int memfd, uint64_t offset, uint64_t size, uint32_t flags,
 {
 	struct nm_dmabuf_export_info info = {
 		.exp_name = "udmabuf",
-		.ops = &nm_udmabuf_ops,
+		.ops = &nm_memobj_mmap_ops,
 		.size = size,
 	};
 	struct nm_memobj *obj;

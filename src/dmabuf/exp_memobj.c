@@ -128,3 +128,12 @@ int nm_memobj_exp_export(struct nm_dmabuf_export_info *info, struct nm_memobj *o
 		nm_memobj_put(obj);
 	return r;
 }
+
+const struct nm_dmabuf_ops nm_memobj_mmap_ops = {
+	.map = nm_memobj_exp_map,
+	.unmap = nm_memobj_exp_unmap,
+	.begin_cpu_access = nm_memobj_exp_begin_cpu,
+	.end_cpu_access = nm_memobj_exp_end_cpu,
+	.mmap = nm_memobj_exp_mmap,
+	.release = nm_memobj_exp_release,
+};

@@ -157,29 +157,41 @@ static void icmp_err4(struct nm_stack *st, const struct nm_skb *skb, const uint8
 	nm_tcp_err(st, &isrc, &idst, sport, dport, seq, err, mtu);
 }
 
+/* An ICMP or ICMPv6 message's first 8 bytes into h, and its checksum
+ * (seeded with pseudo, 0 for ICMPv4) verified.  false: dropped and counted
+ * (bad, or unreadable payload the stack must not read). */
+static bool icmp_check(const struct nm_skb *skb, uint32_t pseudo, uint8_t h[8],
+		       struct nm_stack_stats *s, uint64_t *bad)
+{
+	uint32_t sum;
+	int err;
+
+	if (skb->len < 8 || nm_skb_copy_bits(skb, 0, h, 8) < 0) {
+		(*bad)++;
+		return false;
+	}
+	sum = nm_skb_sum(skb, 0, skb->len, &err);
+	if (err == -EFAULT) {
+		s->unreadable_dropped++;
+		return false;
+	}
+	if (err || nm_csum_fold(nm_csum_add(sum, pseudo)) != 0) {
+		(*bad)++;
+		return false;
+	}
+	return true;
+}
+
 void nm_icmp_rcv(struct nm_iface *ifc, struct nm_skb *skb, const struct nm_addr *src,
 		 const struct nm_addr *dst)
 {
 	struct nm_stack *st = ifc->st;
 	struct nm_stack_stats *s = &st->stats;
 	uint8_t h[8];
-	uint32_t sum;
-	int err;
 
 	s->icmp_in++;
-	if (skb->len < 8 || nm_skb_copy_bits(skb, 0, h, 8) < 0) {
-		s->icmp_bad++;
+	if (!icmp_check(skb, 0, h, s, &s->icmp_bad))
 		goto out;
-	}
-	sum = nm_skb_sum(skb, 0, skb->len, &err);
-	if (err == -EFAULT) {
-		s->unreadable_dropped++;
-		goto out;
-	}
-	if (err || nm_csum_fold(sum) != 0) {
-		s->icmp_bad++;
-		goto out;
-	}
 	switch (h[0]) {
 	case ICMP_ECHO: {
 		struct nm_skb *r = icmp_copy(skb);
@@ -250,23 +262,11 @@ void nm_icmp6_rcv(struct nm_iface *ifc, struct nm_skb *skb, const struct nm_addr
 	struct nm_stack_stats *s = &st->stats;
 	uint8_t h[8];
 	uint32_t sum;
-	int err;
 
 	s->icmp6_in++;
-	if (skb->len < 8 || nm_skb_copy_bits(skb, 0, h, 8) < 0) {
-		s->icmp6_bad++;
+	if (!icmp_check(skb, nm_csum_pseudo_v6(src->b, dst->b, NM_IPPROTO_ICMPV6, skb->len), h,
+			s, &s->icmp6_bad))
 		goto out;
-	}
-	sum = nm_skb_sum(skb, 0, skb->len, &err);
-	if (err == -EFAULT) {
-		s->unreadable_dropped++;
-		goto out;
-	}
-	sum = nm_csum_add(sum, nm_csum_pseudo_v6(src->b, dst->b, NM_IPPROTO_ICMPV6, skb->len));
-	if (err || nm_csum_fold(sum) != 0) {
-		s->icmp6_bad++;
-		goto out;
-	}
 	switch (h[0]) {
 	case ICMP6_ECHO_REQUEST: {
 		struct nm_addr from = *dst;
