@@ -53,6 +53,13 @@ struct dmabuf_token {
 };
 #endif
 
+/* recvmsg(MSG_SOCK_DEVMEM) with a control buffer too small for the next
+ * cmsg and nothing reported yet: the kernel's errno (put_cmsg_notrunc).
+ * It has no libc name; strerror() says "Unknown error 525". */
+#ifndef ETOOSMALL
+#define ETOOSMALL 525
+#endif
+
 /* The kernel's limits for one SO_DEVMEM_DONTNEED call. */
 #define NM_DEVMEM_MAX_DONTNEED_TOKENS	128	/* struct dmabuf_token entries */
 #define NM_DEVMEM_MAX_DONTNEED_FRAGS	1024	/* frags freed */

@@ -177,6 +177,11 @@ struct nm_page_pool *nm_netdev_rxq_payload_pool(const struct nm_netdev *nd, uint
 struct nm_page_pool *nm_netdev_rxq_header_pool(const struct nm_netdev *nd, uint32_t q);
 const struct nm_memory_provider_ops *nm_netdev_rxq_provider(const struct nm_netdev *nd,
 							    uint32_t q, void **priv);
+/* Payload bytes the queue's posted buffers can still take before it needs
+ * more from its pool (0 if q is out of range or stopped).  Owner thread. */
+uint64_t nm_netdev_rxq_payload_room(const struct nm_netdev *nd, uint32_t q);
+/* RX queues of the netdev (0 on NULL). */
+uint32_t nm_netdev_num_rx_queues(const struct nm_netdev *nd);
 
 /* ---- Data path ------------------------------------------------------------ */
 

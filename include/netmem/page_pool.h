@@ -155,6 +155,9 @@ int nm_page_pool_get_stats(const struct nm_page_pool *pool, struct nm_page_pool_
 int64_t nm_page_pool_inflight(const struct nm_page_pool *pool);
 
 uint32_t nm_page_pool_buf_size(const struct nm_page_pool *pool);	/* 0 on NULL */
+/* Buffers sitting idle in the pool (alloc cache and return ring), ready
+ * to hand out without asking the provider.  Owner thread; -errno. */
+int64_t nm_page_pool_idle(const struct nm_page_pool *pool);
 /* A unique id (never 0) assigned at create, like the kernel's pool id. */
 uint32_t nm_page_pool_id(const struct nm_page_pool *pool);
 

@@ -91,6 +91,11 @@ struct nm_stack_stats {
 	/* ICMP */
 	uint64_t icmp_in, icmp_bad, icmp_echo_reply_in;
 	uint64_t icmp6_in, icmp6_bad, icmp6_echo_reply_in;
+	/* TCP payload the CPU copied: the application's bytes into the send
+	 * ring (nm_send) and received bytes out to the application (nm_recv,
+	 * and the linear bytes of a devmem recvmsg).  A transfer with devmem
+	 * TX and devmem RX copies none. */
+	uint64_t payload_copies, payload_copy_bytes;
 };
 int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s);
 

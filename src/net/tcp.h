@@ -31,6 +31,7 @@
 struct nm_memobj;
 struct nm_dma_mapping;
 struct nm_dma_vec;
+struct nm_tcp_zc;
 
 #define nm_container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
@@ -139,6 +140,8 @@ struct nm_tcp_sock {
 	bool fin_rcvd;			/* the peer's FIN is in order */
 	bool orphan;			/* closed by the app; freed when done */
 	bool reset;			/* ended by RST: reads return ECONNRESET */
+	bool zerocopy;			/* SO_ZEROCOPY */
+	struct nm_tcp_zc *zc;		/* devmem TX state (tcp_zc.c), NULL until used */
 
 	struct nm_addr laddr, raddr;
 	uint16_t lport, rport;		/* host order */
@@ -330,6 +333,17 @@ void nm_tcp_rtt_sample(struct nm_tcp_sock *tp, uint32_t rtt_us);
 /* Remove the sd-less child of a listener that closes. */
 void nm_tcp_abort(struct nm_tcp_sock *tp, int err);
 
+/* ---- tcp_rxspace.c ---- */
+/* Bytes the device-memory RX queues of tp's interface can still take
+ * (UINT32_MAX when its payload is in host memory). */
+uint32_t nm_tcp_rx_pool_space(struct nm_tcp_sock *tp);
+
+/* ---- tcp_zc.c (devmem TX: sends that name dma-buf memory) ---- */
+/* snd_una advanced: complete the zerocopy sends it covers. */
+void nm_tcp_zc_acked(struct nm_tcp_sock *tp);
+/* The tcb is freed: release bindings and pending completions. */
+void nm_tcp_zc_release(struct nm_tcp_sock *tp);
+
 /* ---- tcp_sock.c (the socket layer's entry points) ---- */
 int nm_tcp_connect(struct nm_tcp_sock *tp, const struct nm_addr *dst, uint16_t dport);
 int nm_tcp_listen(struct nm_tcp_sock *tp, int backlog);
@@ -338,6 +352,12 @@ struct nm_tcp_sock *nm_tcp_accept_one(struct nm_tcp_sock *lp);
  * -EAGAIN when nothing yet, -errno. */
 ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool peek,
 		    bool waitall_partial);
+/* The app consumed n bytes at copied_seq some other way (devmem recvmsg):
+ * advance, free the skbs left behind, open the window. */
+void nm_tcp_recv_consume(struct nm_tcp_sock *tp, uint32_t n);
+/* Receive memory came back (tokens returned): open the window if it grew
+ * by enough to matter. */
+void nm_tcp_rx_space_changed(struct nm_tcp_sock *tp);
 ssize_t nm_tcp_send(struct nm_tcp_sock *tp, const struct iovec *iov, int iovcnt, bool more);
 int nm_tcp_shutdown(struct nm_tcp_sock *tp, bool rd, bool wr);
 /* The descriptor is gone: finish the connection on its own. */

@@ -9,7 +9,9 @@
  * (dma_addr, len) TX frags of the ring (two when it wraps), so
  * retransmissions reference the same bytes and nothing is copied after
  * nm_send().  The ring starts small and doubles up to SO_SNDBUF, so a
- * thousand idle connections cost little.
+ * thousand idle connections cost little.  Device bytes (devmem TX,
+ * tcp_zc.c) hold ring space too, but their frags name the dma-buf bound for
+ * TX; a segment carries host bytes or device bytes, never both.
  *
  * Transmit loop (nm_tcp_push): first the holes a SACK recovery has to
  * retransmit (RFC 6675 style, holes below the highest SACK are lost), then
@@ -24,6 +26,7 @@
 #include <netmem/mem.h>
 
 #include "net/tcp.h"
+#include "net/tcp_zc.h"
 #include "nic/csum.h"
 #include "util/err.h"
 
@@ -394,9 +397,15 @@ static int tcp_transmit(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len, uint
 		uint32_t off = (seq - tp->sbuf_base) & (tp->sbuf_size - 1);
 		uint32_t first = tp->sbuf_size - off < len ? tp->sbuf_size - off : len;
 
-		ret = ring_frags(tp, skb, off, first);
-		if (!ret && first < len)
-			ret = ring_frags(tp, skb, 0, len - first);
+		/* device bytes (devmem TX) name their dma-buf, not the ring */
+		ret = tp->zc ? nm_tcp_zc_frags(tp, skb, seq, len) : 0;
+		if (ret == 0) {
+			ret = ring_frags(tp, skb, off, first);
+			if (!ret && first < len)
+				ret = ring_frags(tp, skb, 0, len - first);
+		} else if (ret > 0) {
+			ret = 0;
+		}
 		if (ret) {
 			nm_skb_free(skb);
 			return ret;
@@ -612,6 +621,7 @@ static bool push_holes(struct nm_tcp_sock *tp)
 			len = tp->mss;
 		if (seq_gt(seq + len, tp->write_seq))
 			len = tp->write_seq - seq;
+		len = nm_tcp_zc_seg_len(tp, seq, len);
 		if (len == 0)
 			break;
 		if (tcp_transmit(tp, seq, len, TH_ACK | TH_PSH) < 0)
@@ -680,6 +690,9 @@ void nm_tcp_push(struct nm_tcp_sock *tp)
 			if (len < avail && len < tp->max_window / 2 && tp->snd_una != tp->snd_max)
 				return;
 		}
+		/* host and device bytes go in separate segments (after Nagle
+		 * and SWS, which judge what is queued, not where it lies) */
+		len = nm_tcp_zc_seg_len(tp, seq, len);
 		if (fin && len == avail && seq + len == tp->write_seq)
 			flags |= TH_FIN;
 		else

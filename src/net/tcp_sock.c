@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 
 #include "net/tcp.h"
+#include "net/tcp_zc.h"
 #include "util/err.h"
 
 static bool addr_any(const struct nm_addr *a)
@@ -183,12 +184,17 @@ ssize_t nm_tcp_send(struct nm_tcp_sock *tp, const struct iovec *iov, int iovcnt,
 			tp->write_seq += c;
 		}
 	}
+	tp->st->stats.payload_copies++;
+	tp->st->stats.payload_copy_bytes += n;
 	if (!more || tp->write_seq - tp->snd_nxt >= tp->mss)
 		nm_tcp_push(tp);
 	return n;
 }
 
-/* After the app read: open the window if it grew by enough to matter. */
+/* After the app read or returned receive memory: open the window if it
+ * grew by enough to matter (receiver SWS avoidance, RFC 9293 3.8.6.2.2).
+ * The space is what the buffer limit and, for devmem flows, the RX memory
+ * (tcp_rxspace.c) allow, as nm_tcp_rcv_window() computes it. */
 static void maybe_window_update(struct nm_tcp_sock *tp)
 {
 	uint64_t held = tp->rcvq_bytes + tp->ooo_bytes;
@@ -199,8 +205,35 @@ static void maybe_window_update(struct nm_tcp_sock *tp)
 	    (tp->state != NM_TCP_ESTABLISHED && tp->state != NM_TCP_FIN_WAIT_1 &&
 	     tp->state != NM_TCP_FIN_WAIT_2))
 		return;
+	if (tp->st->tcp && tp->st->tcp->rx_pool_space) {
+		uint32_t pool = tp->st->tcp->rx_pool_space(tp);
+
+		if (pool < space)
+			space = pool;
+	}
 	if (cur <= tp->rcvbuf / 2 && space >= cur + 2u * tp->adv_mss)
 		nm_tcp_send_ack(tp);
+}
+
+void nm_tcp_rx_space_changed(struct nm_tcp_sock *tp)
+{
+	maybe_window_update(tp);
+}
+
+void nm_tcp_recv_consume(struct nm_tcp_sock *tp, uint32_t n)
+{
+	uint32_t seq = tp->copied_seq + n;
+	struct nm_skb *skb;
+
+	if (!n)
+		return;
+	while ((skb = tp->rcvq.head) && !seq_lt(seq, nm_tcp_cb(skb)->end_seq)) {
+		nm_skb_unlink(&tp->rcvq, skb);
+		nm_skb_free(skb);
+	}
+	tp->copied_seq = seq;
+	tp->rcvq_bytes -= n;
+	maybe_window_update(tp);
 }
 
 ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool peek,
@@ -267,6 +300,10 @@ ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool 
 			}
 			skb = next;
 		}
+	}
+	if (copied && tp->st) {
+		tp->st->stats.payload_copies++;
+		tp->st->stats.payload_copy_bytes += copied;
 	}
 	if (!peek && copied) {
 		tp->copied_seq = seq;
@@ -349,7 +386,7 @@ short nm_tcp_poll_events(struct nm_tcp_sock *tp)
 
 	if (tp->state == NM_TCP_LISTEN)
 		return tp->acq_len ? POLLIN : 0;
-	if (tp->err)
+	if (tp->err || (tp->zc && nm_tcp_zc_errqueue_ready(tp)))
 		ev |= POLLERR;
 	if (tp->state == NM_TCP_CLOSED) {
 		ev |= POLLOUT | POLLHUP;

@@ -44,6 +44,7 @@ int nm_tcp_init(struct nm_stack *st)
 		nm_tcp_list_init(&t->bhash[i]);
 	nm_tcp_isn_key_init(t->isn_key);
 	t->next_ephemeral = (uint16_t)(32768 + (nm_tcp_siphash(t->isn_key, "port", 4) % 28232));
+	t->rx_pool_space = nm_tcp_rx_pool_space;
 	st->tcp = t;
 	return 0;
 }
@@ -150,6 +151,7 @@ void nm_tcp_sock_destroy(struct nm_tcp_sock *tp)
 	nm_skb_queue_purge(&tp->rcvq);
 	nm_skb_queue_purge(&tp->ooo);
 	nm_tcp_sbuf_release(tp);
+	nm_tcp_zc_release(tp);
 	free(tp);
 }
 

@@ -291,6 +291,15 @@ int64_t nm_page_pool_inflight(const struct nm_page_pool *pool)
 	return nm_pp_inflight(pool);
 }
 
+int64_t nm_page_pool_idle(const struct nm_page_pool *pool)
+{
+	int r = nm_pp_check_any(pool, "page_pool_idle");
+
+	if (r)
+		return r;
+	return pool->cache_count + (int64_t)(nm_pp_ring_tail(pool) - pool->ring_head);
+}
+
 uint32_t nm_page_pool_buf_size(const struct nm_page_pool *pool)
 {
 	return nm_pp_check_any(pool, "page_pool_buf_size") ? 0 : pool->buf_size;

@@ -133,7 +133,8 @@ int nm_tokens_dontneed(struct nm_token_table *t, const void *optval, size_t optl
 			      NM_DEVMEM_MAX_DONTNEED_TOKENS);
 	if (n && !optval)
 		return nm_err(EFAULT, "SO_DEVMEM_DONTNEED: NULL optval");
-	memcpy(tok, optval, optlen);
+	if (n)
+		memcpy(tok, optval, optlen);
 	for (size_t i = 0; i < n; i++) {
 		for (uint32_t j = 0; j < tok[i].token_count; j++) {
 			uintptr_t s;

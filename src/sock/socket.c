@@ -22,10 +22,12 @@
 #include <netmem/socket.h>
 #include <netmem/stack.h>
 
+#include <netmem/devmem.h>
+
 #include "net/tcp.h"
+#include "sock/sock_internal.h"
 #include "util/err.h"
 
-#define NM_SOCK_MAX	65536
 
 static struct nm_tcp_sock *sd_tab[NM_SOCK_MAX];
 static uint64_t sd_rcvtimeo[NM_SOCK_MAX], sd_sndtimeo[NM_SOCK_MAX];	/* us, 0: none */
@@ -152,7 +154,7 @@ static int addr_to_sa(const struct nm_tcp_sock *tp, const struct nm_addr *a, uin
 
 /* Run the loop for a while.  Returns -EAGAIN once deadline (us, 0: none)
  * passed, -ENOTCONN if the stack is gone, 0 otherwise. */
-static int wait_some(struct nm_tcp_sock *tp, uint64_t deadline)
+int nm_sock_wait(struct nm_tcp_sock *tp, uint64_t deadline)
 {
 	uint64_t now = nm_now_us();
 	int ms = 10, r;
@@ -170,6 +172,16 @@ static int wait_some(struct nm_tcp_sock *tp, uint64_t deadline)
 static uint64_t deadline_of(uint64_t timeo_us)
 {
 	return timeo_us ? nm_now_us() + timeo_us : 0;
+}
+
+uint64_t nm_sock_rcv_deadline(int sd)
+{
+	return deadline_of(sd_rcvtimeo[sd]);
+}
+
+uint64_t nm_sock_snd_deadline(int sd)
+{
+	return deadline_of(sd_sndtimeo[sd]);
 }
 
 /* ---- calls --------------------------------------------------------------------- */
@@ -278,7 +290,7 @@ int nm_accept4(int sd, struct sockaddr *addr, socklen_t *len, int flags)
 		}
 		if (tp->nonblock)
 			return -EAGAIN;
-		r = wait_some(tp, dl);
+		r = nm_sock_wait(tp, dl);
 		if (r)
 			return r == -EAGAIN ? nm_err(EAGAIN, "accept: timed out") : r;
 		if (tp->state != NM_TCP_LISTEN)
@@ -315,7 +327,7 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 		return nm_err(EINPROGRESS, "connect: in progress");
 	dl = deadline_of(sd_sndtimeo[sd]);
 	while (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED) {
-		ret = wait_some(tp, dl);
+		ret = nm_sock_wait(tp, dl);
 		if (ret == -EAGAIN)
 			return nm_err(EINPROGRESS, "connect: timed out (still connecting)");
 		if (ret)
@@ -336,9 +348,14 @@ static int check_iov(const struct iovec *iov, size_t n, const char *fn)
 		return nm_err(EMSGSIZE, "%s: %zu iovecs (max %d)", fn, n, IOV_MAX);
 	if (n && !iov)
 		return nm_err(EFAULT, "%s: NULL iovec", fn);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0, total = 0; i < n; i++) {
+		/* Linux (import_iovec): a length or a sum past SSIZE_MAX is
+		 * EINVAL; a wrapped sum would read as an empty buffer */
+		if (iov[i].iov_len > SSIZE_MAX || (total += iov[i].iov_len) > SSIZE_MAX)
+			return nm_err(EINVAL, "%s: iovec lengths add up past SSIZE_MAX", fn);
 		if (iov[i].iov_len && !iov[i].iov_base)
 			return nm_err(EFAULT, "%s: NULL buffer in iovec %zu", fn, i);
+	}
 	return 0;
 }
 
@@ -385,7 +402,7 @@ static ssize_t do_send(int sd, struct nm_tcp_sock *tp, const struct iovec *iov0,
 			return sent ? (ssize_t)sent : r;
 		if (nb)
 			return sent ? (ssize_t)sent : nm_err(EAGAIN, "send: would block");
-		r = wait_some(tp, dl);
+		r = nm_sock_wait(tp, dl);
 		if (r == -EAGAIN)
 			return sent ? (ssize_t)sent : nm_err(EAGAIN, "send: timed out");
 		if (r)
@@ -436,7 +453,7 @@ static ssize_t do_recv(int sd, struct nm_tcp_sock *tp, struct iovec *iov0, size_
 			return got ? (ssize_t)got : r;
 		if (nb)
 			return got ? (ssize_t)got : nm_err(EAGAIN, "recv: would block");
-		r = wait_some(tp, dl);
+		r = nm_sock_wait(tp, dl);
 		if (r == -EAGAIN)
 			return got ? (ssize_t)got : nm_err(EAGAIN, "recv: timed out");
 		if (r)
@@ -471,11 +488,13 @@ ssize_t nm_sendmsg(int sd, const struct msghdr *msg, int flags)
 
 	if (!msg)
 		return nm_err(EFAULT, "sendmsg: NULL msghdr");
+	/* devmem_tx.c checks its own iovecs: there iov_base may be a dma-buf
+	 * offset, and 0 is a good one */
+	if (msg->msg_controllen || (flags & MSG_ZEROCOPY))
+		return nm_sock_sendmsg_zc(sd, tp, msg, flags);
 	ret = check_iov(msg->msg_iov, msg->msg_iovlen, "sendmsg");
 	if (ret)
 		return ret;
-	if (msg->msg_controllen)
-		return nm_err(EINVAL, "sendmsg: control messages are not supported yet");
 	return do_send(sd, tp, msg->msg_iov, msg->msg_iovlen, flags);
 }
 
@@ -490,6 +509,10 @@ ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 	ret = check_iov(msg->msg_iov, msg->msg_iovlen, "recvmsg");
 	if (ret)
 		return ret;
+	if (flags & MSG_ERRQUEUE)
+		return nm_sock_recv_errqueue(sd, tp, msg, flags);
+	if (flags & MSG_SOCK_DEVMEM)
+		return nm_sock_recvmsg_devmem(sd, tp, msg, flags);
 	r = do_recv(sd, tp, msg->msg_iov, msg->msg_iovlen, flags);
 	if (r >= 0) {
 		msg->msg_flags = 0;
@@ -527,9 +550,10 @@ int nm_close(int sd)
 
 		nm_tcp_shutdown(tp, false, true);
 		while (tp->st && seq_lt(tp->snd_una, tp->write_seq + 1) &&
-		       tp->state != NM_TCP_CLOSED && wait_some(tp, dl) == 0)
+		       tp->state != NM_TCP_CLOSED && nm_sock_wait(tp, dl) == 0)
 			;
 	}
+	nm_sock_devmem_close(sd);
 	sd_free(sd);
 	nm_tcp_close(tp);
 	return 0;
@@ -612,6 +636,16 @@ int nm_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
 			tp->linger_s = l.l_linger < 0 ? 0 : l.l_linger;
 			return 0;
 		}
+		case SO_DEVMEM_DONTNEED:
+			return nm_sock_devmem_dontneed(sd, tp, val, len);
+		case SO_ZEROCOPY:
+			ret = get_int(val, len, &v, "SO_ZEROCOPY");
+			if (ret)
+				return ret;
+			if (v != 0 && v != 1)
+				return nm_err(EINVAL, "setsockopt SO_ZEROCOPY: value %d (0 or 1)", v);
+			tp->zerocopy = v;
+			return 0;
 		case SO_RCVTIMEO:
 			return get_tv(val, len, &sd_rcvtimeo[sd], "SO_RCVTIMEO");
 		case SO_SNDTIMEO:
@@ -719,6 +753,7 @@ int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 		switch (name) {
 		case SO_REUSEADDR: v = tp->reuseaddr; break;
 		case SO_KEEPALIVE: v = tp->keepalive; break;
+		case SO_ZEROCOPY: v = tp->zerocopy; break;
 		case SO_RCVBUF: v = (int)tp->rcvbuf; break;
 		case SO_SNDBUF: v = (int)tp->sndbuf; break;
 		case SO_TYPE: v = SOCK_STREAM; break;

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * devmem RX against the copy path, on the same wire in the same run.
+ *
+ *   shm_devmem_rx_vs_copy   MB/s of a receiver that takes payload as
+ *                           dma-buf frags (recvmsg(MSG_SOCK_DEVMEM), tokens
+ *                           returned with SO_DEVMEM_DONTNEED after each
+ *                           call); baseline: the copy path, recv() into a
+ *                           host buffer, then a copy into the same dma-buf
+ *                           through a lasting mmap of it.  Two netmem
+ *                           stacks on an in-process shm wire (MTU 9000),
+ *                           the sender on its own thread, the receiver on
+ *                           this one.  ratio = devmem / copy.
+ *   tap_devmem_rx_vs_copy   the same with a kernel TCP sender over a TAP in
+ *                           a private network namespace (198.18.0.0/15);
+ *                           root only, else one "skipped" line.
+ *
+ * Neither receiver touches the payload beyond what its path needs: a
+ * devmem application hands the offsets to the device that owns the memory.
+ * 1 GiB per measurement (NM_BENCH_QUICK=1: 128 MiB).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <netmem/ctl.h>
+#include <netmem/devmem.h>
+#include <netmem/dmabuf.h>
+#include <netmem/error.h>
+#include <netmem/netdev.h>
+#include <netmem/pci.h>
+#include <netmem/socket.h>
+#include <netmem/stack.h>
+#include <netmem/wire.h>
+
+#include "bench.h"
+
+#define DMABUF_BYTES	(64u << 20)
+#define CHUNK		(256u << 10)
+
+static void die(const char *what, long r)
+{
+	fprintf(stderr, "bench_devmem_rx: %s failed: %ld (%s)\n", what, r, nm_last_error());
+	exit(1);
+}
+
+#define CK(x) do { long _r = (long)(x); if (_r < 0) die(#x, _r); } while (0)
+
+/* ---- the dma-buf and its binding ----------------------------------------- */
+
+struct dmb {
+	int memfd;
+	struct nm_dmabuf *buf;
+	struct nm_ctl *ctl;
+	uint32_t id;
+};
+
+static void dmb_create(struct dmb *d)
+{
+	d->memfd = memfd_create("bench_devmem_rx", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (d->memfd < 0 || ftruncate(d->memfd, DMABUF_BYTES) ||
+	    fcntl(d->memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+		die("memfd", -errno);
+	CK(nm_udmabuf_create(d->memfd, 0, DMABUF_BYTES, 0, &d->buf));
+	CK(nm_ctl_open(&d->ctl));
+}
+
+static void dmb_bind(struct dmb *d, struct nm_netdev *nd)
+{
+	struct nm_ringparam rp;
+	struct nm_queue_id q0 = { 0, NETDEV_QUEUE_TYPE_RX };
+
+	CK(nm_netdev_get_ringparam(nd, &rp));
+	rp.tcp_data_split = NM_TCP_DATA_SPLIT_ENABLED;
+	rp.hds_thresh = 0;
+	CK(nm_netdev_set_ringparam(nd, &rp));
+	CK(nm_ctl_bind_rx(d->ctl, nm_netdev_ifindex(nd), d->buf, &q0, 1, &d->id));
+}
+
+static void dmb_destroy(struct dmb *d)
+{
+	nm_ctl_close(d->ctl);
+	nm_dmabuf_put(d->buf);
+	close(d->memfd);
+}
+
+/* ---- the two receivers ----------------------------------------------------- */
+
+/* Device path: frags reported, tokens returned after each call. */
+static uint64_t rx_devmem(int sd)
+{
+	static uint8_t lin[CHUNK];
+	uint8_t cbuf[CMSG_SPACE(sizeof(struct dmabuf_cmsg)) * 256];
+	uint64_t got = 0;
+
+	for (;;) {
+		struct iovec iov = { lin, sizeof(lin) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		struct dmabuf_token tk[128];
+		int ntk = 0;
+		ssize_t n = nm_recvmsg(sd, &m, MSG_SOCK_DEVMEM);
+
+		if (n == 0)
+			return got;
+		CK(n);
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+			struct dmabuf_cmsg dc;
+
+			if (c->cmsg_type != SCM_DEVMEM_DMABUF)
+				continue;
+			memcpy(&dc, CMSG_DATA(c), sizeof(dc));
+			if (ntk && tk[ntk - 1].token_start + tk[ntk - 1].token_count ==
+					   dc.frag_token) {
+				tk[ntk - 1].token_count++;
+				continue;
+			}
+			if (ntk == 128) {
+				CK(nm_setsockopt(sd, SOL_SOCKET, SO_DEVMEM_DONTNEED, tk, sizeof(tk)));
+				ntk = 0;
+			}
+			tk[ntk++] = (struct dmabuf_token){ dc.frag_token, 1 };
+		}
+		if (ntk)
+			CK(nm_setsockopt(sd, SOL_SOCKET, SO_DEVMEM_DONTNEED, tk,
+					 (socklen_t)(ntk * sizeof(tk[0]))));
+		got += (uint64_t)n;
+	}
+}
+
+/* Copy path: into host memory, then into the dma-buf through a lasting
+ * CPU mapping of it (the cheapest way an application copies into a
+ * udmabuf: no per-copy window). */
+static uint64_t rx_copy(int sd, struct nm_dmabuf *buf)
+{
+	static uint8_t host[CHUNK];
+	uint64_t got = 0, off = 0;
+	uint8_t *map;
+
+	CK(nm_dmabuf_mmap(buf, 0, DMABUF_BYTES, PROT_READ | PROT_WRITE, (void **)&map));
+	for (;;) {
+		ssize_t n = nm_recv(sd, host, sizeof(host), 0);
+
+		if (n == 0)
+			break;
+		CK(n);
+		if (off + (uint64_t)n > DMABUF_BYTES)
+			off = 0;
+		memcpy(map + off, host, (size_t)n);
+		off += (uint64_t)n;
+		got += (uint64_t)n;
+	}
+	CK(nm_dmabuf_munmap(buf, map, DMABUF_BYTES));
+	return got;
+}
+
+/* ---- shm: netmem sender thread -> netmem receiver ------------------------- */
+
+static uint8_t txbuf[CHUNK];
+
+struct nsend {
+	struct nm_stack *st;
+	uint16_t port;
+	uint64_t total;
+	int err;
+};
+
+static void *nsend_fn(void *p)
+{
+	struct nsend *s = p;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(s->port) };
+	struct timeval tv = { 20, 0 };
+	uint64_t sent = 0;
+	int sd = nm_socket(s->st, AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
+	if (sd < 0 || nm_setsockopt(sd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	    nm_connect(sd, (struct sockaddr *)&a, sizeof(a))) {
+		s->err = 1;
+		goto out;
+	}
+	while (sent < s->total) {
+		size_t n = s->total - sent < CHUNK ? (size_t)(s->total - sent) : CHUNK;
+		ssize_t r = nm_send(sd, txbuf, n, 0);
+
+		if (r <= 0) {
+			s->err = 2;
+			goto out;
+		}
+		sent += (uint64_t)r;
+	}
+	/* a FIN, then let the receiver drain before the stack stops */
+	nm_shutdown(sd, SHUT_WR);
+	{
+		char c;
+
+		nm_recv(sd, &c, 1, 0);
+	}
+out:
+	if (sd >= 0)
+		nm_close(sd);
+	return NULL;
+}
+
+/* One transfer on the shm pair; MB/s. */
+static double shm_run(struct nm_stack *sa, struct nm_stack *sb, uint16_t port, uint64_t total,
+		      struct nm_dmabuf *copy_into)
+{
+	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct nsend s = { .st = sa, .port = port, .total = total };
+	struct timeval tv = { 20, 0 };
+	pthread_t th;
+	uint64_t t0, got;
+	int lsd = nm_socket(sb, AF_INET, SOCK_STREAM, 0), sd;
+
+	CK(lsd);
+	CK(nm_bind(lsd, (struct sockaddr *)&la, sizeof(la)));
+	CK(nm_listen(lsd, 4));
+	CK(nm_setsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	if (pthread_create(&th, NULL, nsend_fn, &s))
+		die("pthread_create", -1);
+	sd = nm_accept(lsd, NULL, NULL);
+	CK(sd);
+	CK(nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	t0 = nm_bench_now_ns();
+	got = copy_into ? rx_copy(sd, copy_into) : rx_devmem(sd);
+	t0 = nm_bench_now_ns() - t0;
+	nm_close(sd);
+	nm_close(lsd);
+	pthread_join(th, NULL);
+	if (s.err || got != total)
+		die("shm stream", -(long)(s.err ? s.err : EIO));
+	return (double)got * 1e3 / (double)t0;
+}
+
+static void bench_shm(uint64_t total)
+{
+	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 64 << 20,
+					 .mtu = 9000 };
+	struct nm_netdev_params np = { .rx_queues = 1, .tx_queues = 1, .rx_ring = 1024,
+				       .mtu = 9000 };
+	struct nm_stack_params sp = { 0 };
+	struct nm_iface_params ia = { .addr4 = "198.18.0.1/24" };
+	struct nm_iface_params ib = { .addr4 = "198.18.0.2/24" };
+	struct nm_topo *topo;
+	struct nm_device *nic0, *nic1;
+	struct nm_wire *wa, *wb;
+	struct nm_netdev *nda, *ndb;
+	struct nm_stack *sa, *sb;
+	struct dmb d;
+	double copy, dev;
+
+	CK(nm_topo_create("rc0(p2p) { sw0 { nic0 nic1 } }", &topo));
+	CK(nm_topo_device(topo, "nic0", &nic0));
+	CK(nm_topo_device(topo, "nic1", &nic1));
+	CK(nm_wire_shm_pair(&wp, &wa, &wb));
+	np.name = "nma";
+	np.dev = nic0;
+	np.wire = wa;
+	np.mac[0] = 0x02;
+	np.mac[5] = 0x0a;
+	CK(nm_netdev_create(&np, &nda));
+	np.name = "nmb";
+	np.dev = nic1;
+	np.wire = wb;
+	np.mac[5] = 0x0b;
+	CK(nm_netdev_create(&np, &ndb));
+	CK(nm_stack_create(&sp, &sa));
+	CK(nm_stack_create(&sp, &sb));
+	ia.nd = nda;
+	ib.nd = ndb;
+	CK(nm_stack_add_iface(sa, &ia));
+	CK(nm_stack_add_iface(sb, &ib));
+	dmb_create(&d);
+	copy = shm_run(sa, sb, 5401, total, d.buf);
+	dmb_bind(&d, ndb);
+	dev = shm_run(sa, sb, 5402, total, NULL);
+	nm_bench_emit("devmem_rx", "shm_devmem_rx_vs_copy", dev, "MB/s", copy, dev / copy);
+	CK(nm_stack_destroy(sa));
+	CK(nm_stack_destroy(sb));
+	dmb_destroy(&d);
+	CK(nm_netdev_destroy(nda));
+	CK(nm_netdev_destroy(ndb));
+	nm_wire_destroy(wa);
+	nm_wire_destroy(wb);
+	nm_topo_destroy(topo);
+}
+
+/* ---- TAP: kernel sender -> netmem receiver, in a namespace ---------------- */
+
+struct ksend {
+	uint16_t port;
+	uint64_t total;
+	int err;
+};
+
+static void *ksend_fn(void *p)
+{
+	struct ksend *k = p;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(k->port) };
+	uint64_t sent = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		k->err = errno ? errno : EIO;
+		goto out;
+	}
+	while (sent < k->total) {
+		size_t n = k->total - sent < CHUNK ? (size_t)(k->total - sent) : CHUNK;
+		ssize_t r = send(fd, txbuf, n, 0);
+
+		if (r <= 0) {
+			k->err = r < 0 ? errno : EPIPE;
+			goto out;
+		}
+		sent += (uint64_t)r;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static double tap_run(struct nm_stack *st, uint16_t port, uint64_t total,
+		      struct nm_dmabuf *copy_into)
+{
+	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct ksend k = { .port = port, .total = total };
+	struct timeval tv = { 20, 0 };
+	pthread_t th;
+	uint64_t t0, got;
+	int lsd = nm_socket(st, AF_INET, SOCK_STREAM, 0), sd;
+
+	CK(lsd);
+	CK(nm_bind(lsd, (struct sockaddr *)&la, sizeof(la)));
+	CK(nm_listen(lsd, 4));
+	CK(nm_setsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	if (pthread_create(&th, NULL, ksend_fn, &k))
+		die("pthread_create", -1);
+	sd = nm_accept(lsd, NULL, NULL);
+	CK(sd);
+	CK(nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	t0 = nm_bench_now_ns();
+	got = copy_into ? rx_copy(sd, copy_into) : rx_devmem(sd);
+	t0 = nm_bench_now_ns() - t0;
+	pthread_join(th, NULL);
+	nm_close(sd);
+	nm_close(lsd);
+	if (k.err || got != total)
+		die("tap stream", -(long)(k.err ? k.err : EIO));
+	return (double)got * 1e3 / (double)t0;
+}
+
+static void tap_child(uint64_t total)
+{
+	struct nm_wire_tap_params tp = { .ifname = "nmdtap0", .offloads = true,
+					 .host_addr = "198.18.0.1/24", .up = true };
+	struct nm_netdev_params np = { .name = "nm0", .rx_queues = 1, .tx_queues = 1,
+				       .mac = { 0x02, 0, 0, 0, 0, 0x02 } };
+	struct nm_stack_params sp = { 0 };
+	struct nm_iface_params ip = { .addr4 = "198.18.0.2/24" };
+	struct nm_topo *topo;
+	struct nm_device *nic;
+	struct nm_wire *w;
+	struct nm_netdev *nd;
+	struct nm_stack *st;
+	struct dmb d;
+	double copy, dev;
+
+	if (unshare(CLONE_NEWNET) || nm_wire_tap_open(&tp, &w) < 0) {
+		printf("{\"bench\":\"devmem_rx\",\"metric\":\"tap_devmem_rx_vs_copy\","
+		       "\"skipped\":\"no network namespace or TAP\"}\n");
+		exit(0);
+	}
+	CK(nm_topo_create_default(&topo));
+	CK(nm_topo_device(topo, "nic0", &nic));
+	np.dev = nic;
+	np.wire = w;
+	CK(nm_netdev_create(&np, &nd));
+	CK(nm_stack_create(&sp, &st));
+	ip.nd = nd;
+	CK(nm_stack_add_iface(st, &ip));
+	dmb_create(&d);
+	copy = tap_run(st, 5501, total, d.buf);
+	dmb_bind(&d, nd);
+	dev = tap_run(st, 5502, total, NULL);
+	nm_bench_emit("devmem_rx", "tap_devmem_rx_vs_copy", dev, "MB/s", copy, dev / copy);
+	CK(nm_stack_destroy(st));
+	dmb_destroy(&d);
+	CK(nm_netdev_destroy(nd));
+	nm_wire_destroy(w);
+	nm_topo_destroy(topo);
+	exit(0);
+}
+
+static void bench_tap(uint64_t total)
+{
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0) {
+		printf("{\"bench\":\"devmem_rx\",\"metric\":\"tap_devmem_rx_vs_copy\","
+		       "\"skipped\":\"needs root\"}\n");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork", -errno);
+	if (pid == 0)
+		tap_child(total);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("tap child", -EIO);
+}
+
+int main(void)
+{
+	uint64_t total = nm_bench_quick() ? 128ull << 20 : 1ull << 30;
+
+	for (size_t i = 0; i < sizeof(txbuf); i++)
+		txbuf[i] = (uint8_t)i;
+	bench_shm(total);
+	bench_tap(total);
+	return 0;
+}

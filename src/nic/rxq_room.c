@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How much payload an RX queue can still take: the free bytes of the
+ * buffers posted to its payload ring.  TCP adds this to what the queue's
+ * pool and provider hold when it sizes the receive window of a devmem
+ * flow (backpressure: a window the memory cannot back would only make the
+ * NIC drop).  Owner thread, O(1).
+ */
+#include "nic/nic_internal.h"
+#include "util/err.h"
+
+uint32_t nm_netdev_num_rx_queues(const struct nm_netdev *nd)
+{
+	return nd ? nd->nrx : 0;
+}
+
+uint64_t nm_netdev_rxq_payload_room(const struct nm_netdev *nd, uint32_t q)
+{
+	const struct nm_rx_ring *r;
+	uint32_t n;
+
+	if (!nd || q >= nd->nrx || !nd->rxq[q].mem)
+		return 0;
+	r = &nd->rxq[q].mem->pay_ring;
+	n = nm_rx_ring_count(r);
+	if (!n)
+		return 0;
+	return (uint64_t)n * r->buf_size - (r->used < r->buf_size ? r->used : r->buf_size);
+}
