@@ -2,12 +2,30 @@
 /*
  * TCP benchmarks.
  *
- * Over an in-process shm wire, both netmem stacks driven by this one
- * thread (so figures include both ends' work on one core):
+ * Over an in-process shm wire (MTU 1500) between two netmem stacks, one
+ * connection, TSO on.  The wire carries GSO super-frames (gso = true), as
+ * veth and virtio-net do between two Linux stacks: a TSO skb crosses as
+ * one ~64 KiB frame with its checksum still to fill (NEEDS_CSUM, like
+ * CHECKSUM_PARTIAL), and the receiving NIC hands it up as one skb.
+ * Payload still moves byte by byte through every copy a real NIC pair
+ * would make: nm_send() into the send ring, the wire, the receiving NIC's
+ * DMA into its payload pool, nm_recv() out of it.
  *   stream_1conn_2stacks_1thread_vs_memcpy
- *                  one connection's payload throughput, MB/s (TSO on),
- *                  baseline: single-core memcpy() of the same total bytes
- *                  between two 64 MiB buffers (out of cache), MB/s
+ *                  payload throughput, MB/s, both stacks driven by this
+ *                  one thread (the figure includes both ends' work on one
+ *                  core); baseline: single-core memcpy() of the same total
+ *                  bytes between two 64 MiB buffers (out of cache), MB/s
+ *   stream_1conn_2stacks_2threads_vs_memcpy
+ *                  the same with each stack (and its socket calls) on a
+ *                  thread of its own, both polling without sleeping: two
+ *                  cores' work against the same one-core memcpy baseline
+ *   stream_1conn_2stacks_1thread_nogso_vs_memcpy
+ *                  one thread as above over a wire without GSO (half the
+ *                  bytes): the sending NIC cuts every TSO skb into
+ *                  1514-byte frames and fills each checksum, the receiver
+ *                  verifies each and TCP sees one skb per frame (the
+ *                  per-frame path; the wire the 1thread metric used before
+ *                  it moved to a GSO wire)
  *   connect_close  connect + accept + close cycles per second
  *
  * Kernel TCP as the sender (root only; otherwise one "skipped" line), in
@@ -31,7 +49,8 @@
  * Both namespaces (and the TAP and veth devices in them) vanish when the
  * processes holding them exit; the veth pair is also deleted explicitly.
  *
- * NM_BENCH_QUICK=1 shortens the runs.
+ * NM_BENCH_QUICK=1 shortens the runs.  NM_BENCH_TCP=shm or tap runs only
+ * that part (for profiling).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -383,89 +402,191 @@ static double memcpy_mbps(uint64_t total)
 	return (double)total * 1e3 / (double)t0;
 }
 
-int main(void)
+/* ---- two stacks over an shm wire ---- */
+
+struct pair {
+	struct nm_topo *topo;
+	struct nm_wire *wa, *wb;
+	struct nm_netdev *nda, *ndb;
+	int lsd;
+};
+
+static void pair_up(struct pair *pr, bool gso)
 {
-	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32 << 20 };
+	struct nm_wire_shm_params wp = { .gso = gso, .ring_entries = 4096,
+					 .arena_bytes = 32 << 20 };
 	struct nm_netdev_params np = { .rx_queues = 1, .tx_queues = 1, .rx_ring = 1024 };
 	struct nm_stack_params sp = { 0 };
 	struct nm_iface_params ia = { .addr4 = "198.18.0.1/24" }, ib = { .addr4 = "198.18.0.2/24" };
 	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(5201) };
-	struct nm_topo *topo;
 	struct nm_device *n0, *n1;
-	struct nm_wire *wa, *wb;
-	struct nm_netdev *nda, *ndb;
-	static uint8_t buf[256 << 10];
-	uint64_t total = (nm_bench_quick() ? 64ull : 512ull) << 20, sent = 0, got = 0, t0;
-	int lsd, csd, ssd, one = 1, cycles = nm_bench_quick() ? 100 : 500;
+	int one = 1;
 
-	CK(nm_topo_create("rc0(p2p) { sw0 { nic0 nic1 } }", &topo));
-	CK(nm_topo_device(topo, "nic0", &n0));
-	CK(nm_topo_device(topo, "nic1", &n1));
-	CK(nm_wire_shm_pair(&wp, &wa, &wb));
+	CK(nm_topo_create("rc0(p2p) { sw0 { nic0 nic1 } }", &pr->topo));
+	CK(nm_topo_device(pr->topo, "nic0", &n0));
+	CK(nm_topo_device(pr->topo, "nic1", &n1));
+	CK(nm_wire_shm_pair(&wp, &pr->wa, &pr->wb));
 	np.name = "nma";
 	np.dev = n0;
-	np.wire = wa;
+	np.wire = pr->wa;
 	np.mac[0] = 2;
 	np.mac[5] = 0xa;
-	CK(nm_netdev_create(&np, &nda));
+	CK(nm_netdev_create(&np, &pr->nda));
 	np.name = "nmb";
 	np.dev = n1;
-	np.wire = wb;
+	np.wire = pr->wb;
 	np.mac[5] = 0xb;
-	CK(nm_netdev_create(&np, &ndb));
+	CK(nm_netdev_create(&np, &pr->ndb));
 	CK(nm_stack_create(&sp, &sa));
 	CK(nm_stack_create(&sp, &sb));
-	ia.nd = nda;
-	ib.nd = ndb;
+	ia.nd = pr->nda;
+	ib.nd = pr->ndb;
 	CK(nm_stack_add_iface(sa, &ia));
 	CK(nm_stack_add_iface(sb, &ib));
-	lsd = nm_socket(sb, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	CK(lsd);
-	CK(nm_setsockopt(lsd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	CK(nm_bind(lsd, (struct sockaddr *)&la, sizeof(la)));
-	CK(nm_listen(lsd, 1024));
+	pr->lsd = nm_socket(sb, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CK(pr->lsd);
+	CK(nm_setsockopt(pr->lsd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	CK(nm_bind(pr->lsd, (struct sockaddr *)&la, sizeof(la)));
+	CK(nm_listen(pr->lsd, 1024));
+}
 
-	csd = connect_pair(lsd, &ssd);
-	t0 = nm_bench_now_ns();
+static void pair_down(struct pair *pr)
+{
+	nm_close(pr->lsd);
+	nm_stack_destroy(sa);
+	nm_stack_destroy(sb);
+	nm_netdev_destroy(pr->nda);
+	nm_netdev_destroy(pr->ndb);
+	nm_wire_destroy(pr->wa);
+	nm_wire_destroy(pr->wb);
+	nm_topo_destroy(pr->topo);
+}
+
+static uint8_t sbuf[256 << 10], rbuf_shm[256 << 10];
+
+/* total bytes from csd to ssd, both stacks on this thread; MB/s. */
+static double stream_1thread(int csd, int ssd, uint64_t total)
+{
+	uint64_t sent = 0, got = 0, t0 = nm_bench_now_ns();
+
 	while (got < total) {
 		ssize_t r;
 
 		if (sent < total) {
-			r = nm_send(csd, buf, sizeof(buf), 0);
+			size_t n = total - sent < sizeof(sbuf) ? total - sent : sizeof(sbuf);
+
+			r = nm_send(csd, sbuf, n, 0);
 			if (r > 0)
 				sent += (uint64_t)r;
 		}
 		pump();
-		while ((r = nm_recv(ssd, buf, sizeof(buf), 0)) > 0)
+		while ((r = nm_recv(ssd, rbuf_shm, sizeof(rbuf_shm), 0)) > 0)
 			got += (uint64_t)r;
 	}
-	{
-		double mbps = (double)total * 1e3 / (double)(nm_bench_now_ns() - t0);
-		double base = memcpy_mbps(total);
+	return (double)total * 1e3 / (double)(nm_bench_now_ns() - t0);
+}
 
-		nm_bench_emit("tcp", "stream_1conn_2stacks_1thread_vs_memcpy", mbps, "MB/s", base,
-			      mbps / base);
+struct sender {
+	int csd;
+	uint64_t total;
+	_Atomic bool stop;
+};
+
+/* The sending stack's thread: nm_send() and its stack's loop. */
+static void *sender_fn(void *p)
+{
+	struct sender *s = p;
+	uint64_t sent = 0;
+
+	while (!s->stop) {
+		if (sent < s->total) {
+			size_t n = s->total - sent < sizeof(sbuf) ? s->total - sent : sizeof(sbuf);
+			ssize_t r = nm_send(s->csd, sbuf, n, 0);
+
+			if (r > 0)
+				sent += (uint64_t)r;
+		}
+		nm_stack_poll(sa, 0);
 	}
+	return NULL;
+}
+
+/* The same, each stack on its own thread (this one receives); MB/s. */
+static double stream_2threads(int csd, int ssd, uint64_t total)
+{
+	struct sender s = { .csd = csd, .total = total };
+	uint64_t got = 0, t0 = nm_bench_now_ns();
+	pthread_t th;
+	double mbps;
+
+	if (pthread_create(&th, NULL, sender_fn, &s))
+		die("pthread_create", -1);
+	while (got < total) {
+		ssize_t r;
+
+		nm_stack_poll(sb, 0);
+		while ((r = nm_recv(ssd, rbuf_shm, sizeof(rbuf_shm), 0)) > 0)
+			got += (uint64_t)r;
+	}
+	mbps = (double)total * 1e3 / (double)(nm_bench_now_ns() - t0);
+	s.stop = true;
+	pthread_join(th, NULL);
+	return mbps;
+}
+
+static bool want(const char *part)
+{
+	const char *only = getenv("NM_BENCH_TCP");
+
+	return !only || !*only || !strcmp(only, part);
+}
+
+int main(void)
+{
+	uint64_t total = (nm_bench_quick() ? 64ull : 512ull) << 20, t0;
+	double base = 0, mbps;
+	int csd, ssd, cycles = nm_bench_quick() ? 100 : 500;
+	struct pair pr;
+
+	if (!want("shm"))
+		goto tap;
+	base = memcpy_mbps(total);
+
+	pair_up(&pr, true);
+	csd = connect_pair(pr.lsd, &ssd);
+	mbps = stream_1thread(csd, ssd, total);
+	nm_bench_emit("tcp", "stream_1conn_2stacks_1thread_vs_memcpy", mbps, "MB/s", base,
+		      mbps / base);
+	nm_close(csd);
+	nm_close(ssd);
+	csd = connect_pair(pr.lsd, &ssd);
+	mbps = stream_2threads(csd, ssd, total);
+	nm_bench_emit("tcp", "stream_1conn_2stacks_2threads_vs_memcpy", mbps, "MB/s", base,
+		      mbps / base);
 	nm_close(csd);
 	nm_close(ssd);
 
 	t0 = nm_bench_now_ns();
 	for (int i = 0; i < cycles; i++) {
-		csd = connect_pair(lsd, &ssd);
+		csd = connect_pair(pr.lsd, &ssd);
 		nm_close(csd);
 		nm_close(ssd);
 		pump();
 	}
 	nm_bench_emit("tcp", "connect_close", cycles * 1e9 / (double)(nm_bench_now_ns() - t0),
 		      "conn/s", -1, 0);
-	nm_close(lsd);
-	nm_stack_destroy(sa);
-	nm_stack_destroy(sb);
-	nm_netdev_destroy(nda);
-	nm_netdev_destroy(ndb);
-	nm_wire_destroy(wa);
-	nm_wire_destroy(wb);
-	nm_topo_destroy(topo);
-	tap_vs_veth();
+	pair_down(&pr);
+
+	pair_up(&pr, false);
+	csd = connect_pair(pr.lsd, &ssd);
+	mbps = stream_1thread(csd, ssd, total / 2);
+	nm_bench_emit("tcp", "stream_1conn_2stacks_1thread_nogso_vs_memcpy", mbps, "MB/s", base,
+		      mbps / base);
+	nm_close(csd);
+	nm_close(ssd);
+	pair_down(&pr);
+tap:
+	if (want("tap"))
+		tap_vs_veth();
 	return 0;
 }

@@ -85,6 +85,12 @@ struct nm_wire_ops {
 	int (*get_fd)(struct nm_wire *w);
 	int (*get_stats)(struct nm_wire *w, struct nm_wire_stats *st);
 	void (*destroy)(struct nm_wire *w);
+	/* Optional: the caller is about to sleep on get_fd()'s fd.  Arm the
+	 * wakeup for the next frame; > 0 if frames already wait (do not
+	 * sleep), 0 if armed.  Once called, the wire may stop signalling the
+	 * fd for sleeps not prepared this way (shm: an empty recv/peek no
+	 * longer arms it).  NULL: the fd needs no arming (TAP). */
+	int (*arm)(struct nm_wire *w);
 };
 
 /* Every wire starts with this. */
@@ -104,6 +110,11 @@ int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 		 struct nm_wire_meta *meta);
 int nm_wire_consume(struct nm_wire *w);
 int nm_wire_get_fd(struct nm_wire *w);
+/* Before sleeping on nm_wire_get_fd()'s fd: > 0 if frames already wait,
+ * 0 if the fd will poll readable for the next one.  After the first call
+ * the fd is armed only by this call (a consumer that spins never pays for
+ * wakeups); without it, get_fd arms the wire for good. */
+int nm_wire_arm(struct nm_wire *w);
 int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st);
 void nm_wire_destroy(struct nm_wire *w);
 

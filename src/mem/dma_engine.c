@@ -82,6 +82,15 @@ static int engine_xfer(const char *fn, struct nm_device *dev, uint64_t addr, voi
 		a += n;
 		rem -= n;
 	}
+	/* counted before the copy, which cannot fail now: a locked add right
+	 * after a large copy would wait for all of its stores to drain */
+	if (dev_writes) {
+		atomic_fetch_add_explicit(&dev->st_writes, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&dev->st_write_bytes, len, memory_order_relaxed);
+	} else {
+		atomic_fetch_add_explicit(&dev->st_reads, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&dev->st_read_bytes, len, memory_order_relaxed);
+	}
 	/* pass 2: copy through the engine mapping */
 	a = addr;
 	rem = len;
@@ -104,13 +113,6 @@ static int engine_xfer(const char *fn, struct nm_device *dev, uint64_t addr, voi
 			memcpy((uint8_t *)buf + (a - addr), mem, p.len);
 		a += p.len;
 		rem -= p.len;
-	}
-	if (dev_writes) {
-		atomic_fetch_add_explicit(&dev->st_writes, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&dev->st_write_bytes, len, memory_order_relaxed);
-	} else {
-		atomic_fetch_add_explicit(&dev->st_reads, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&dev->st_read_bytes, len, memory_order_relaxed);
 	}
 out:
 	pthread_rwlock_unlock(&dev->dom.lock);

@@ -48,6 +48,7 @@ struct nm_skb {
 	uint16_t nr_frags;
 	bool unreadable;		/* frags are device memory */
 	bool tx;			/* frags are TX device addresses */
+	bool cached;			/* a bare struct block: freed into the skb cache */
 	struct nm_skb_frag frags[NM_SKB_MAX_FRAGS];
 	/* metadata */
 	struct nm_iface *iface;

@@ -6,9 +6,12 @@
  * from the wire into the NIC's queues (nm_netdev_poll), take every received
  * packet of every RX queue (nm_netdev_rx_poll), wrap it in an skb and run
  * it up through Ethernet; then run the timers due at nm_now_us().  In
- * blocking mode, an iteration that found nothing sleeps in epoll on every
- * wire's fd and a timerfd armed for the next timer, then runs once more.
- * Busy-poll mode never sleeps and never arms the shm wires' wakeups.
+ * blocking mode, an iteration that found nothing arms every wire's wakeup
+ * (nm_wire_arm) and sleeps in epoll on every wire's fd and a timerfd armed
+ * for the next timer, then runs once more.  Wakeups are armed only before
+ * a sleep (ours, or an application's on nm_stack_get_fd()), so polling
+ * with timeout 0 costs the wires no syscalls.  Busy-poll mode never sleeps
+ * and never arms the shm wires' wakeups.
  *
  * Transmit (nm_stack_xmit): the linear part goes to the NIC as the header
  * buffer (up to the NIC's 512-byte header limit); linear bytes beyond it
@@ -18,7 +21,10 @@
  * so one bounce buffer per interface suffices.
  *
  * Invariants: 1. every interface's wire fd (when it has one) is in epfd;
- * 2. timerfd is armed for timer_armed_us (0: disarmed) in blocking mode;
+ * 2. timerfd is armed for timer_armed_us (0: disarmed) in blocking mode,
+ * and for the next timer whenever the loop sleeps or returns to an
+ * application that asked for epfd (a loop polling with timeout 0 and no
+ * one sleeping on epfd does not pay a timerfd_settime per timer change);
  * 3. st->now_us is the time of the current iteration.
  * Threads: everything here runs on the stack's thread.
  */
@@ -40,6 +46,9 @@
 #define STACK_RX_BATCH	16
 #define TX_MAX_HDR	512	/* the NIC's header buffer limit */
 #define BOUNCE_SIZE	(128u << 10)	/* a 64 KiB frame, twice */
+/* Private st->flags bit (nm_stack_create refuses all but the public ones):
+ * nm_stack_get_fd() was called, an application may sleep on epfd. */
+#define STACK_F_EXT_WAIT	(1u << 31)
 
 struct nm_iface_priv {
 	struct nm_iface ifc;		/* first: nm_iface * converts */
@@ -301,6 +310,8 @@ int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
 		 * may sleep */
 		ip->wire_fd = nm_wire_get_fd(nm_netdev_wire(p->nd));
 		if (ip->wire_fd >= 0) {
+			/* from now on the loop arms it, only before a sleep */
+			nm_wire_arm(nm_netdev_wire(p->nd));
 			ev.data.fd = ip->wire_fd;
 			if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, ip->wire_fd, &ev) < 0 &&
 			    errno != EEXIST) {
@@ -458,7 +469,8 @@ static int stack_run_once(struct nm_stack *st)
 	}
 	for (int i = 0; i < st->nr_ifaces; i++)
 		work += iface_rx(iface_priv(st->ifaces[i]));
-	st->now_us = nm_now_us();
+	if (work)	/* frames took time; an idle pass did not (one clock read) */
+		st->now_us = nm_now_us();
 	r = nm_timer_run(st->wheel, st->now_us);
 	if (r > 0)
 		work += r;
@@ -489,6 +501,21 @@ static void stack_arm_timer(struct nm_stack *st)
 		st->timer_armed_us = at;
 }
 
+/* About to sleep on epfd (ours or the application's): arm every wire's
+ * wakeup.  > 0 when a wire already holds frames (do not sleep). */
+static int stack_arm_wires(struct nm_stack *st)
+{
+	int ready = 0;
+
+	for (int i = 0; i < st->nr_ifaces; i++) {
+		struct nm_iface_priv *ip = iface_priv(st->ifaces[i]);
+
+		if (ip->wire_fd >= 0 && nm_wire_arm(nm_netdev_wire(ip->ifc.nd)) > 0)
+			ready++;
+	}
+	return ready;
+}
+
 int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 {
 	struct epoll_event evs[NM_STACK_MAX_IFACES + 1];
@@ -499,6 +526,12 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 	work = stack_run_once(st);
 	if (st->flags & NM_STACK_BUSY_POLL)
 		return work;
+	/* Wakeups are armed only when someone may sleep: here, or an
+	 * application waiting on nm_stack_get_fd() between polls.  A loop that
+	 * polls with timeout 0 and never asked for the fd spins for free. */
+	if (work == 0 && (timeout_ms != 0 || (st->flags & STACK_F_EXT_WAIT)) &&
+	    stack_arm_wires(st) > 0)
+		work = stack_run_once(st);
 	if (work == 0 && timeout_ms != 0) {
 		stack_arm_timer(st);
 		if (epoll_wait(st->epfd, evs, (int)NM_ARRAY_SIZE(evs), timeout_ms) < 0 &&
@@ -506,7 +539,9 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 			return nm_err(errno, "stack_poll: epoll_wait: %s", strerror(errno));
 		work = stack_run_once(st);
 	}
-	stack_arm_timer(st);
+	/* an application may sleep on epfd: the timerfd must be right then */
+	if (st->flags & STACK_F_EXT_WAIT)
+		stack_arm_timer(st);
 	return work;
 }
 
@@ -514,6 +549,7 @@ int nm_stack_get_fd(struct nm_stack *st)
 {
 	if (!st)
 		return nm_err(EINVAL, "stack_get_fd: NULL stack");
+	st->flags |= STACK_F_EXT_WAIT;
 	return st->epfd;
 }
 

@@ -372,6 +372,8 @@ static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 		tp->snd_una = ack;
 		if (seq_lt(tp->snd_nxt, ack))
 			tp->snd_nxt = ack;
+		if (tp->zc)
+			nm_tcp_zc_acked(tp);
 		tp->backoff = 0;
 		tp->retries = 0;
 		tp->persist_backoff = 0;
@@ -607,8 +609,11 @@ static bool process_data(struct nm_tcp_sock *tp, struct nm_skb *skb, const struc
 			ooo_drain(tp);
 			tp->ack_now = true;	/* a hole filled: tell at once */
 		}
+		/* a coalesced super-frame (GSO/GRO from the NIC, up to 64 KiB)
+		 * counts the full segments it carries: two of them draw an ACK
+		 * at once, like two wire frames would */
 		if (n >= tp->mss)
-			tp->unacked_segs++;
+			tp->unacked_segs += n / tp->mss;
 		if (tp->unacked_segs >= 2 || tp->quick_acks > 0)
 			tp->ack_now = true;
 		else

@@ -244,16 +244,32 @@ static void pkt_fill(struct nm_rx_pkt *pkt, const struct plan *hp, const struct 
 								   pp->c[i].len };
 }
 
-/* DMA-write src into the planned chunks. */
+/* Chunks i.. that lie back to back in the device's address space (buffers
+ * of one provider block are often mapped at consecutive IOVAs): one DMA
+ * transfer covers them all.  Returns the index after the run; *addr and
+ * *len describe it. */
+static int plan_run(const struct plan *p, int i, uint64_t *addr, uint32_t *len)
+{
+	*addr = nm_netmem_dma_addr(p->c[i].nm) + p->c[i].off;
+	*len = p->c[i].len;
+	for (i++; i < p->n && nm_netmem_dma_addr(p->c[i].nm) + p->c[i].off == *addr + *len; i++)
+		*len += p->c[i].len;
+	return i;
+}
+
+/* DMA-write src into the planned chunks, one transfer per contiguous run. */
 static int plan_write(struct nm_netdev *nd, const struct plan *p, const uint8_t *src)
 {
-	for (int i = 0; i < p->n; i++) {
-		int ret = nm_dma_write(nd->dev, nm_netmem_dma_addr(p->c[i].nm) + p->c[i].off, src,
-				       p->c[i].len);
+	for (int i = 0; i < p->n;) {
+		uint64_t addr;
+		uint32_t len;
+		int ret;
 
+		i = plan_run(p, i, &addr, &len);
+		ret = nm_dma_write(nd->dev, addr, src, len);
 		if (ret)
 			return ret;
-		src += p->c[i].len;
+		src += len;
 	}
 	return 0;
 }
@@ -360,10 +376,13 @@ static int plan_iov(struct nm_netdev *nd, const struct plan *p, struct iovec *io
 {
 	unsigned n = 0;
 
-	for (int i = 0; i < p->n; i++) {
-		int k = nm_dma_engine_iov(nd->dev, nm_netmem_dma_addr(p->c[i].nm) + p->c[i].off,
-					  p->c[i].len, true, iov + n, max - n);
+	for (int i = 0; i < p->n;) {
+		uint64_t addr;
+		uint32_t len;
+		int k;
 
+		i = plan_run(p, i, &addr, &len);
+		k = nm_dma_engine_iov(nd->dev, addr, len, true, iov + n, max - n);
 		if (k < 0)
 			return k;
 		n += (unsigned)k;
@@ -563,6 +582,11 @@ int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget)
 
 	if (!nd)
 		return nm_err(EINVAL, "netdev_poll: NULL netdev");
+	/* Buffers may have come back since the last poll (a devmem
+	 * application returning tokens): post them before frames arrive to
+	 * an empty ring and are dropped for want of them. */
+	for (uint32_t i = 0; i < nd->nrx; i++)
+		nm_rxq_refill(&nd->rxq[i]);
 	while (n < budget) {
 		ret = nm_nic_rx_frame(nd);
 		if (ret <= 0)

@@ -117,6 +117,15 @@ int nm_wire_get_fd(struct nm_wire *w)
 	return w->ops->get_fd(w);
 }
 
+int nm_wire_arm(struct nm_wire *w)
+{
+	int r = nm_wire_check(w, "wire_arm");
+
+	if (r)
+		return r;
+	return w->ops->arm ? w->ops->arm(w) : 0;
+}
+
 int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st)
 {
 	int r = nm_wire_check(w, "wire_get_stats");

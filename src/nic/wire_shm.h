@@ -108,6 +108,7 @@ struct nm_shm_tx {
 	uint32_t mask;
 	uint32_t arena_bytes;
 	uint32_t eagain_streak;		/* consecutive -EAGAINs, to pace peer checks */
+	uint32_t rewind_at;		/* aoff at which to look for an idle ring */
 	uint64_t *astart;		/* [slot]: arena position where its frame begins */
 	int efd;			/* signalled empty -> non-empty */
 };
@@ -124,6 +125,7 @@ struct nm_shm_rx {
 	uint32_t peek_len;		/* length of the peeked frame */
 	bool peeked;			/* slot tail is handed out by peek */
 	bool armed;			/* get_fd was called: ask for wakeups */
+	bool lazy;			/* arm() was called: only it asks for them */
 	int efd;
 };
 
