@@ -13,8 +13,10 @@ $(BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job.  Until the netmem CLI exists it runs the memory-core benchmarks.
-run: bench
+# The main job: a 2 GiB devmem TCP transfer between two stacks, validated
+# (`netmem demo`; NETMEM_DEMO_FLAGS adds options, e.g. --json).
+run: build
+	$(BUILD)/netmem demo $(NETMEM_DEMO_FLAGS)
 
 # Every test, optimized and under ASan+UBSan, in one ctest run (one summary).
 test: build

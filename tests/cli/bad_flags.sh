@@ -1,0 +1,44 @@
+# Bad flags: one line on stderr, exit 2, never a hang or a trace.
+. "$(dirname "$0")/lib.inc"
+expect_error 2 frobnicate
+expect_error 2 demo --bytes lots
+expect_error 2 demo --bytes 0
+expect_error 2 demo --bytes 2Q
+expect_error 2 demo --loss 2
+expect_error 2 demo --loss -1
+expect_error 2 demo --reorder x
+expect_error 2 demo --mtu 10
+expect_error 2 demo --queues 0
+expect_error 2 demo --wire fibre
+expect_error 2 demo --wire shm:mine
+expect_error 2 demo --rx zerocopy
+expect_error 2 demo --bogus
+expect_error 2 demo --bytes
+expect_error 2 demo extra
+expect_error 2 demo -p 0
+expect_error 2 demo -p 65536
+expect_error 2 demo --wire tap --loss 0.1
+expect_error 2 demo --dmabuf-size 5000
+expect_error 2 server
+expect_error 2 server --wire shm
+expect_error 2 server --wire tap:averyveryverylongname
+expect_error 2 server --wire 'shm:bad/name'
+expect_error 2 server --wire shm:x --host-addr 198.18.0.1/24
+expect_error 2 server --wire tap:x --addr 198.18.0.1/24 --host-addr 198.18.0.1/24
+expect_error 2 server --wire tap:x --addr 198.18.0.2/99
+expect_error 2 server --wire tap:x -s 2001:2::2 --host-addr 198.18.0.1/24
+expect_error 2 server --wire shm:x -s not.an.ip
+expect_error 2 server --wire shm:x -t 5 -q 1 --queues 2
+expect_error 2 server --wire shm:x --count 0
+expect_error 2 server --wire shm:x -v abc
+expect_error 2 client --wire shm:x --tx foo
+expect_error 2 client --wire shm:x --fault 1:explode:1M
+expect_error 2 client --wire shm:x -c 198.18.0.9 --addr 198.18.0.1/24
+expect_error 2 bench --bogus
+run "$NETMEM"
+[ "$RC" = 2 ] && grep -q usage "$T/err" || fail "no arguments: exit $RC"
+run "$NETMEM" --help
+[ "$RC" = 0 ] && grep -q demo "$T/out" || fail "--help"
+run "$NETMEM" version
+[ "$RC" = 0 ] && grep -q '^netmem [0-9]' "$T/out" || fail "version"
+exit 0

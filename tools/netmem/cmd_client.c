@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `netmem client`: the devmem sender in the role of the kernel's ncdevmem
+ * client.  It binds a dma-buf for TX, and sends --bytes of the ncdevmem
+ * pattern (-v) per connection with sendmsg(SCM_DEVMEM_DMABUF,
+ * MSG_ZEROCOPY), --count connections one after the other, to a netmem
+ * server over a cross-process shm wire, or to any TCP server (nc, the
+ * kernel's ncdevmem -l) over a TAP.
+ *
+ * Each connection ends with shutdown(SHUT_WR) and waits for the server to
+ * close, so the client exits only once the server has every byte.
+ *
+ * --fault N:KIND:SIZE makes connection N misbehave after SIZE bytes, to
+ * test servers: short (close early), reset (RST), stall (send nothing
+ * more, keep the connection open until the server gives up).
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common_opts.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: netmem client [options]\n"
+"  ncdevmem-style devmem sender.  The wire:\n"
+"  --wire shm:NAME     connect to a netmem server's shm wire\n"
+"  --wire tap:IFNAME   a TAP device (root); the kernel side gets --host-addr\n"
+"  -f IFNAME           the interface (a TAP name: same as --wire tap:IFNAME)\n"
+"  -s ADDR             server address (default: 198.18.0.2 on shm, the\n"
+"                      --host-addr on a TAP)\n"
+"  -c ADDR             the client's address (the stack's; default 198.18.0.1 on\n"
+"                      shm, 198.18.0.2 on a TAP)\n"
+"  -p PORT             port (default 5201)\n"
+"  -v N                send the ncdevmem pattern of period N (default 255)\n"
+"  --addr ADDR/PLEN    the stack's address with its prefix\n"
+"  --host-addr A/PLEN  TAP: the kernel's address (default 198.18.0.1/24)\n"
+"  --bytes SIZE        bytes per connection (default 1G)\n"
+"  --count N           connections, one after the other (default 1)\n"
+"  --tx devmem|copy    send path (default devmem)\n"
+"  --chunk SIZE        bytes per sendmsg (default 1M)\n"
+"  --queues N, --mtu N the NIC (default 2 queues, MTU 1500)\n"
+"  --timeout SEC       give up on a stalled connection (default 10)\n"
+"  --wait SEC          how long to wait for the shm wire's server (default 10)\n"
+"  --fault N:KIND:SIZE connection N misbehaves after SIZE bytes: short (closes\n"
+"                      early), reset (RST) or stall (sends nothing more)\n"
+"  --json              one JSON object per connection, the total last\n"
+"  --quiet             no progress\n");
+}
+
+/* After the last byte: FIN, then wait for the server's close (or reset). */
+static void drain(int sd, int timeout_ms)
+{
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	char buf[4096];
+
+	nm_shutdown(sd, SHUT_WR);
+	nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (nm_recv(sd, buf, sizeof(buf), 0) > 0)
+		;
+}
+
+enum fault_kind { F_NONE = 0, F_SHORT, F_RESET, F_STALL };
+struct fault {
+	uint64_t conn, after;
+	enum fault_kind kind;
+};
+#define MAX_FAULTS 16
+
+static void parse_fault(const char *arg, struct fault *f)
+{
+	char conn[24], kind[16], size[32];
+
+	if (sscanf(arg, "%23[^:]:%15[^:]:%31s", conn, kind, size) != 3)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "--fault: '%s' is not CONN:short|reset|stall:SIZE", arg);
+	f->conn = nm_cli_parse_uint("--fault", conn, 1, 1000000);
+	if (!strcmp(kind, "short"))
+		f->kind = F_SHORT;
+	else if (!strcmp(kind, "reset"))
+		f->kind = F_RESET;
+	else if (!strcmp(kind, "stall"))
+		f->kind = F_STALL;
+	else
+		nm_cli_die(NM_CLI_EXIT_USAGE, "--fault: '%s': the kind is short, reset or stall", kind);
+	f->after = nm_cli_parse_size("--fault", size, 0, 1ull << 44);
+}
+
+/* Connection n misbehaves as its fault says (after its bytes went out). */
+static void misbehave(int sd, const struct fault *f)
+{
+	struct linger lg = { 1, 0 };
+	struct timeval tv = { 60, 0 };
+	char buf[256];
+
+	switch (f->kind) {
+	case F_RESET:
+		nm_setsockopt(sd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		break;		/* the close sends RST */
+	case F_STALL:
+		/* wait (up to a minute) for the server to give up on us */
+		nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		while (nm_recv(sd, buf, sizeof(buf), 0) > 0)
+			;
+		break;
+	default:
+		break;
+	}
+}
+
+static int connect_to(struct nm_cli_ep *e, struct nm_cli_host *h)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	struct timeval tv = { e->timeout_ms / 1000, 0 };
+	int sd = nm_socket(h->st, e->srv.family, SOCK_STREAM, 0), r;
+
+	if (sd < 0)
+		nm_cli_die_nm(sd, "socket");
+	nm_setsockopt(sd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (e->srv.family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(e->port);
+		memcpy(&a->sin_addr, e->srv.a, 4);
+		sl = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(e->port);
+		memcpy(&a->sin6_addr, e->srv.a, 16);
+		sl = sizeof(*a);
+	}
+	r = nm_connect(sd, (struct sockaddr *)&ss, sl);
+	if (r < 0) {
+		nm_close(sd);
+		return r;
+	}
+	return sd;
+}
+
+int nm_cli_client(int argc, char **argv)
+{
+	enum { O_FAULT = O_HELP + 1 };
+	static const struct option lo[] = { NM_CLI_EP_LONGOPTS, { "tx", 1, 0, O_PATH },
+		{ "chunk", 1, 0, O_CHUNK }, { "fault", 1, 0, O_FAULT }, { 0 } };
+	struct fault faults[MAX_FAULTS];
+	unsigned nfaults = 0;
+	struct nm_cli_ep e;
+	struct nm_cli_tx_cfg tc = { .validate = NM_CLI_PATTERN_DEFAULT, .chunk = 1u << 20 };
+	struct nm_cli_host h;
+	struct nm_cli_tx tx;
+	uint64_t count = 1, bytes = 1ull << 30, tot = 0, tot_ns = 0;
+	unsigned ok = 0;
+	int c;
+
+	nm_cli_ep_defaults(&e, false);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:c:p:v:q:t:f:h", lo, NULL)) != -1) {
+		if (nm_cli_ep_opt(&e, c, optarg))
+			continue;
+		switch (c) {
+		case 'v':
+			tc.validate = nm_cli_parse_uint("-v", optarg, 0, UINT32_MAX);
+			break;
+		case O_COUNT: count = nm_cli_parse_uint("--count", optarg, 1, 1000000); break;
+		case O_BYTES: bytes = nm_cli_parse_size("--bytes", optarg, 1, 1ull << 44); break;
+		case O_CHUNK: tc.chunk = (uint32_t)nm_cli_parse_size("--chunk", optarg, 1, 64u << 20); break;
+		case O_PATH:
+			if (!strcmp(optarg, "devmem") || !strcmp(optarg, "copy"))
+				tc.path = optarg[0] == 'c' ? NM_CLI_PATH_COPY : NM_CLI_PATH_DEVMEM;
+			else
+				nm_cli_die(NM_CLI_EXIT_USAGE, "--tx: '%s': devmem or copy", optarg);
+			break;
+		case O_FAULT:
+			if (nfaults == MAX_FAULTS)
+				nm_cli_die(NM_CLI_EXIT_USAGE, "--fault: at most %d", MAX_FAULTS);
+			parse_fault(optarg, &faults[nfaults++]);
+			break;
+		case 'h': case O_HELP: usage(stdout); return 0;
+		case ':': nm_cli_die(NM_CLI_EXIT_USAGE, "%s needs a value (see netmem client --help)",
+				     argv[optind - 1]);
+		default: nm_cli_die(NM_CLI_EXIT_USAGE, "unknown option '%s' (see netmem client --help)",
+				    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	nm_cli_ep_resolve(&e);
+	nm_cli_ep_up(&e, &h);
+	nm_cli_tx_setup(&tx, &h, &tc);
+	for (uint64_t n = 1; n <= count; n++) {
+		struct nm_cli_tx_result res;
+		struct nm_cli_progress pg;
+		int sd = connect_to(&e, &h);
+		const struct fault *f = NULL;
+		char ip[64];
+
+		for (unsigned i = 0; i < nfaults; i++)
+			if (faults[i].conn == n)
+				f = &faults[i];
+
+		if (sd < 0) {
+			nm_cli_warn("connect to %s port %u: %s", nm_cli_ip_str(&e.srv, ip, sizeof(ip)),
+				    e.port, nm_last_error());
+			break;
+		}
+		nm_cli_progress_start(&pg, "netmem client", bytes, e.quiet);
+		nm_cli_tx_stream(&tx, sd, f && f->after < bytes ? f->after : bytes, &pg, &res);
+		nm_cli_progress_end(&pg, res.bytes);
+		if (f && !res.err)
+			misbehave(sd, f);
+		else if (!res.err)
+			drain(sd, e.timeout_ms);
+		nm_close(sd);
+		if (f && !res.err) {
+			printf("conn %llu: %s after %llu bytes, as --fault asked\n",
+			       (unsigned long long)n, f->kind == F_SHORT ? "closed" :
+			       f->kind == F_RESET ? "reset" : "stalled", (unsigned long long)res.bytes);
+			ok++;
+			continue;
+		}
+		{
+			double s = (double)(res.t1_ns - res.t0_ns) / 1e9;
+			double g = s > 0 ? (double)res.bytes * 8 / s / 1e9 : 0;
+
+			if (res.err)
+				s = g = 0;
+			if (e.json) {
+				struct nm_cli_json j;
+
+				nm_cli_json_begin(&j);
+				nm_cli_json_u64(&j, "conn", n);
+				nm_cli_json_str(&j, "result", res.err ? "error" : "ok");
+				nm_cli_json_u64(&j, "bytes", res.bytes);
+				nm_cli_json_dbl(&j, "seconds", s);
+				nm_cli_json_dbl(&j, "gbps", g);
+				nm_cli_json_u64(&j, "sends", res.sends);
+				nm_cli_json_u64(&j, "completions", res.completions);
+				nm_cli_json_u64(&j, "completions_copied", res.zc_copied);
+				if (res.err)
+					nm_cli_json_str(&j, "detail", res.detail);
+				printf("%s\n", nm_cli_json_end(&j));
+			} else {
+				printf("conn %llu to %s port %u: %s%s%s, %llu bytes in %.2f s = %.2f Gbit/s, "
+				       "%llu sends, %llu zerocopy completions\n", (unsigned long long)n,
+				       nm_cli_ip_str(&e.srv, ip, sizeof(ip)), e.port,
+				       res.err ? "error" : "ok", res.err ? " - " : "",
+				       res.err ? res.detail : "", (unsigned long long)res.bytes, s, g,
+				       (unsigned long long)res.sends,
+				       (unsigned long long)res.completions);
+			}
+			fflush(stdout);
+			if (!res.err) {
+				ok++;
+				tot += res.bytes;
+				tot_ns += res.t1_ns - res.t0_ns;
+			}
+		}
+	}
+	{
+		double s = (double)tot_ns / 1e9, g = s > 0 ? (double)tot * 8 / s / 1e9 : 0;
+
+		if (e.json) {
+			struct nm_cli_json j;
+
+			nm_cli_json_begin(&j);
+			nm_cli_json_bool(&j, "total", true);
+			nm_cli_json_u64(&j, "connections", count);
+			nm_cli_json_u64(&j, "ok", ok);
+			nm_cli_json_u64(&j, "bytes", tot);
+			nm_cli_json_dbl(&j, "seconds", s);
+			nm_cli_json_dbl(&j, "gbps", g);
+			printf("%s\n", nm_cli_json_end(&j));
+		} else {
+			printf("total: %u of %llu connections ok, %llu bytes, %.2f Gbit/s\n", ok,
+			       (unsigned long long)count, (unsigned long long)tot, g);
+		}
+		fflush(stdout);
+	}
+	nm_cli_tx_teardown(&tx);
+	nm_cli_host_down(&h);
+	return ok == count ? 0 : NM_CLI_EXIT_FAIL;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NM_CLI_ENDPOINT_H
+#define NM_CLI_ENDPOINT_H
+
+/* The options netmem server and client share (endpoint.c). */
+
+#include "cli.h"
+
+struct nm_cli_ep {
+	bool server, quiet, json, queues_set;
+	struct nm_cli_wire_spec wire;
+	const char *ifname;		/* -f */
+	const char *addr, *host_addr;	/* --addr, --host-addr */
+	const char *server_ip, *client_ip;	/* -s, -c */
+	uint16_t port;			/* -p */
+	uint32_t mtu, queues, nr_queues;	/* --mtu, --queues, -q */
+	int start_queue;		/* -t, -1: the last -q queues */
+	int wait_ms;			/* --wait: for the peer; -1 forever */
+	int timeout_ms;			/* --timeout: a stall ends a connection */
+	/* resolved */
+	struct nm_cli_ip self, host, srv, cli;
+	unsigned self_plen, host_plen;
+	bool has_cli;
+};
+
+void nm_cli_ep_defaults(struct nm_cli_ep *e, bool server);
+void nm_cli_ep_resolve(struct nm_cli_ep *e);
+/* Open the wire and bring the host up; dies with one line on failure. */
+void nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h);
+
+#endif

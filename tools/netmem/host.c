@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A "host" of the netmem command: one NIC (a DMA device on a PCI topology
+ * of its own), its netdev on a wire, a TCP/IP stack with one interface, and
+ * a control handle (the netlink socket of the kernel's tools).  The demo
+ * runs two hosts in one process, one per thread; server and client run
+ * one each.  Also here: the counters that summaries report.
+ *
+ * Invariants: a host is driven by the thread that brought it up (bind-rx
+ * and the stack's calls need the netdev's thread); down undoes up in
+ * reverse order and is safe on a half-built host.  Workload: setup and
+ * teardown, once per command.
+ */
+#include <string.h>
+
+#include <netmem/page_pool.h>
+
+#include "cli.h"
+
+void nm_cli_host_up(struct nm_cli_host *h, const struct nm_cli_host_params *p)
+{
+	struct nm_netdev_params np = { 0 };
+	struct nm_stack_params sp = { 0 };
+	struct nm_iface_params ip = { 0 };
+	struct nm_ringparam rp;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	h->wire = p->wire;
+	r = nm_topo_create("rc0 { nic0 }", &h->topo);
+	if (r < 0)
+		nm_cli_die_nm(r, "topology");
+	r = nm_topo_device(h->topo, "nic0", &h->nic);
+	if (r < 0)
+		nm_cli_die_nm(r, "topology");
+	np.name = p->name;
+	np.dev = h->nic;
+	np.wire = p->wire;
+	np.mac[0] = 0x02;
+	np.mac[4] = 0x4e;		/* 'N' */
+	np.mac[5] = p->mac_last;
+	np.mtu = p->mtu;
+	np.rx_queues = np.tx_queues = p->queues;
+	np.rx_ring = np.tx_ring = 1024;
+	r = nm_netdev_create(&np, &h->nd);
+	if (r < 0)
+		nm_cli_die_nm(r, "netdev %s", p->name);
+	h->ifindex = nm_netdev_ifindex(h->nd);
+	/* what ncdevmem asks of the NIC: header split on, threshold 0 */
+	r = nm_netdev_get_ringparam(h->nd, &rp);
+	if (r >= 0) {
+		rp.tcp_data_split = NM_TCP_DATA_SPLIT_ENABLED;
+		rp.hds_thresh = 0;
+		r = nm_netdev_set_ringparam(h->nd, &rp);
+	}
+	if (r < 0)
+		nm_cli_die_nm(r, "netdev %s: header split", p->name);
+	r = nm_stack_create(&sp, &h->st);
+	if (r < 0)
+		nm_cli_die_nm(r, "stack");
+	ip.nd = h->nd;
+	ip.addr4 = p->addr4;
+	ip.addr6 = p->addr6;
+	r = nm_stack_add_iface(h->st, &ip);
+	if (r < 0)
+		nm_cli_die_nm(r, "interface %s (%s%s%s)", p->name, p->addr4 ? p->addr4 : "",
+			      p->addr4 && p->addr6 ? " " : "", p->addr6 ? p->addr6 : "");
+	r = nm_ctl_open(&h->ctl);
+	if (r < 0)
+		nm_cli_die_nm(r, "control handle");
+}
+
+void nm_cli_host_down(struct nm_cli_host *h)
+{
+	/* the control handle first: unbinding restarts queues on the netdev */
+	if (h->ctl)
+		nm_ctl_close(h->ctl);
+	if (h->st)
+		nm_stack_destroy(h->st);
+	if (h->nd)
+		nm_netdev_destroy(h->nd);
+	if (h->wire)
+		nm_wire_destroy(h->wire);
+	if (h->topo)
+		nm_topo_destroy(h->topo);
+	memset(h, 0, sizeof(*h));
+}
+
+static void pool_add(struct nm_page_pool_stats *sum, const struct nm_page_pool_stats *s)
+{
+	sum->alloc_fast += s->alloc_fast;
+	sum->alloc_slow += s->alloc_slow;
+	sum->alloc_empty += s->alloc_empty;
+	sum->alloc_refill += s->alloc_refill;
+	sum->alloc_fail += s->alloc_fail;
+	sum->alloc_frag += s->alloc_frag;
+	sum->recycle_cached += s->recycle_cached;
+	sum->recycle_cache_full += s->recycle_cache_full;
+	sum->recycle_ring += s->recycle_ring;
+	sum->recycle_ring_full += s->recycle_ring_full;
+	sum->recycle_released_refcnt += s->recycle_released_refcnt;
+	sum->hold_cnt += s->hold_cnt;
+	sum->release_cnt += s->release_cnt;
+	sum->release_kept += s->release_kept;
+}
+
+void nm_cli_host_counters(struct nm_cli_host *h, struct nm_cli_counters *c)
+{
+	uint32_t ids[2 * NM_NETDEV_MAX_QUEUES * 4];
+	int n;
+
+	memset(c, 0, sizeof(*c));
+	nm_stack_get_stats(h->st, &c->stack);
+	nm_netdev_get_stats(h->nd, &c->nic);
+	nm_wire_get_stats(h->wire, &c->wire);
+	/* page-pool-get / page-pool-stats-get over this netdev's payload pools */
+	n = nm_ctl_page_pool_dump(h->ctl, ids, sizeof(ids) / sizeof(ids[0]));
+	for (int i = 0; i < n && i < (int)(sizeof(ids) / sizeof(ids[0])); i++) {
+		struct nm_page_pool_info info;
+		struct nm_page_pool_stats st;
+		int ifx;
+
+		if (nm_ctl_page_pool_get(h->ctl, ids[i], &info, &ifx) < 0 || ifx != h->ifindex)
+			continue;
+		if (nm_page_pool_id(nm_netdev_rxq_payload_pool(h->nd, info.queue_idx)) != ids[i])
+			continue;
+		if (nm_ctl_page_pool_stats_get(h->ctl, ids[i], &st) < 0)
+			continue;
+		pool_add(&c->pool, &st);
+		c->pool_inflight += info.inflight;
+		c->pools++;
+	}
+}
+
+uint64_t nm_cli_nic_drops(const struct nm_queue_stats *s)
+{
+	uint64_t d = 0;
+
+	for (int i = 0; i < NM_RX_DROP_MAX; i++)
+		d += s->drops[i];
+	return d;
+}
+
+int64_t nm_cli_stack_payload_copies(const struct nm_cli_counters *c)
+{
+	return (int64_t)c->stack.payload_copy_bytes;
+}
+
+void nm_cli_json_counters(struct nm_cli_json *j, const struct nm_cli_counters *c)
+{
+	struct nm_cli_json o;
+
+	nm_cli_json_begin(&o);
+	nm_cli_json_u64(&o, "pools", c->pools);
+	nm_cli_json_u64(&o, "alloc_fast", c->pool.alloc_fast);
+	nm_cli_json_u64(&o, "alloc_slow", c->pool.alloc_slow);
+	nm_cli_json_u64(&o, "alloc_empty", c->pool.alloc_empty);
+	nm_cli_json_u64(&o, "alloc_refill", c->pool.alloc_refill);
+	nm_cli_json_u64(&o, "alloc_fail", c->pool.alloc_fail);
+	nm_cli_json_u64(&o, "recycle_cached", c->pool.recycle_cached);
+	nm_cli_json_u64(&o, "recycle_cache_full", c->pool.recycle_cache_full);
+	nm_cli_json_u64(&o, "recycle_ring", c->pool.recycle_ring);
+	nm_cli_json_u64(&o, "recycle_ring_full", c->pool.recycle_ring_full);
+	nm_cli_json_u64(&o, "recycle_released_refcnt", c->pool.recycle_released_refcnt);
+	nm_cli_json_i64(&o, "inflight", c->pool_inflight);
+	nm_cli_json_raw(j, "pool", nm_cli_json_end(&o));
+
+	nm_cli_json_begin(&o);
+	for (int i = 0; i < NM_RX_DROP_MAX; i++)
+		nm_cli_json_u64(&o, nm_rx_drop_name((enum nm_rx_drop)i), c->nic.drops[i]);
+	nm_cli_json_u64(&o, "nic_total", nm_cli_nic_drops(&c->nic));
+	nm_cli_json_u64(&o, "unreadable_dropped", c->stack.unreadable_dropped);
+	nm_cli_json_u64(&o, "tcp_retransmits", c->stack.tcp_retransmits);
+	nm_cli_json_u64(&o, "tcp_ooo_queued", c->stack.tcp_ooo_queued);
+	nm_cli_json_u64(&o, "tcp_dup_dropped", c->stack.tcp_dup_dropped);
+	nm_cli_json_u64(&o, "wire_lost", c->wire.inj_lost);
+	nm_cli_json_u64(&o, "wire_dup", c->wire.inj_dup);
+	nm_cli_json_u64(&o, "wire_reordered", c->wire.inj_reordered);
+	nm_cli_json_raw(j, "drops", nm_cli_json_end(&o));
+}

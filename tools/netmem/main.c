@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netmem: the command.  `netmem demo` is the main job (make run); server
+ * and client play the kernel ncdevmem's roles; bench runs the benchmark
+ * suite and draws its plot.  Each subcommand lives in cmd_<name>.c.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: netmem <command> [options]     (netmem <command> --help for its options)\n"
+"\n"
+"  demo     devmem TCP between two stacks in this process (or from the kernel's\n"
+"           TCP over a TAP with --wire tap), every byte validated\n"
+"  server   ncdevmem-style devmem receiver on a TAP or a cross-process shm wire\n"
+"  client   ncdevmem-style devmem sender\n"
+"  bench    run the benchmark suite; JSON lines and an SVG plot\n"
+"  version  print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "demo", nm_cli_demo },
+		{ "server", nm_cli_server },
+		{ "client", nm_cli_client },
+		{ "bench", nm_cli_bench },
+	};
+
+	if (argc < 2) {
+		usage(stderr);
+		return NM_CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("netmem %s\n", NM_CLI_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name)) {
+			nm_cli_cmd = cmds[i].name;
+			return cmds[i].fn(argc - 1, argv + 1);
+		}
+	nm_cli_die(NM_CLI_EXIT_USAGE, "unknown command '%s' (demo, server, client, bench)",
+		   argv[1]);
+}

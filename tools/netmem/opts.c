@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Option values for the netmem command, and its one-line errors.
+ *
+ * Every value a user types goes through one of these parsers, which check
+ * the syntax and the range and, on a bad value, print
+ * "netmem CMD: --opt: why" and exit 2.  Nothing here returns an invalid
+ * value, so the commands never see one.  Workload: startup only.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char *nm_cli_cmd = "";
+
+static void vmsg(const char *fmt, va_list ap, const char *tail)
+{
+	fprintf(stderr, "netmem%s%s: ", *nm_cli_cmd ? " " : "", nm_cli_cmd);
+	vfprintf(stderr, fmt, ap);
+	if (tail)
+		fprintf(stderr, ": %s", tail);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+void nm_cli_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	va_start(ap, fmt);
+	vmsg(fmt, ap, NULL);
+	va_end(ap);
+	exit(code);
+}
+
+void nm_cli_die_nm(int err, const char *fmt, ...)
+{
+	const char *why = nm_last_error();
+	va_list ap;
+
+	if (!why || !*why)
+		why = strerror(err < 0 ? -err : err);
+	fflush(stdout);
+	va_start(ap, fmt);
+	vmsg(fmt, ap, why);
+	va_end(ap);
+	exit(NM_CLI_EXIT_FAIL);
+}
+
+void nm_cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	va_start(ap, fmt);
+	vmsg(fmt, ap, NULL);
+	va_end(ap);
+}
+
+/* Decimal digits only: strtoull accepts signs and spaces we do not want. */
+static bool parse_u64(const char *s, uint64_t *v, const char **end)
+{
+	uint64_t x = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return false;
+	for (; isdigit((unsigned char)*p); p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (x > (UINT64_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	*v = x;
+	*end = p;
+	return true;
+}
+
+uint64_t nm_cli_parse_uint(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+	const char *end;
+	uint64_t v;
+
+	if (!s || !parse_u64(s, &v, &end) || *end)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a number", opt, s ? s : "");
+	if (v < min || v > max)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: %llu is out of range [%llu, %llu]", opt,
+			   (unsigned long long)v, (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+uint64_t nm_cli_parse_size(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+	const char *end;
+	uint64_t v, mul = 1;
+
+	if (!s || !parse_u64(s, &v, &end))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a size (N, NK, NM, NG)", opt,
+			   s ? s : "");
+	switch (toupper((unsigned char)*end)) {
+	case 0:
+		break;
+	case 'K':
+		mul = 1ull << 10;
+		break;
+	case 'M':
+		mul = 1ull << 20;
+		break;
+	case 'G':
+		mul = 1ull << 30;
+		break;
+	case 'T':
+		mul = 1ull << 40;
+		break;
+	default:
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a size (N, NK, NM, NG)", opt, s);
+	}
+	if (*end && strcmp(end + 1, "") && strcmp(end + 1, "i") && strcmp(end + 1, "iB") &&
+	    strcmp(end + 1, "B"))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a size (N, NK, NM, NG)", opt, s);
+	if (v > UINT64_MAX / mul)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is too large", opt, s);
+	v *= mul;
+	if (v < min || v > max)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: %llu bytes is out of range [%llu, %llu]", opt,
+			   (unsigned long long)v, (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+double nm_cli_parse_rate(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: empty rate", opt);
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a rate (0..1 or N%%)", opt, s);
+	if (*end == '%' && !end[1])
+		v /= 100.0;
+	else if (*end)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a rate (0..1 or N%%)", opt, s);
+	if (!(v >= 0.0 && v <= 1.0))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is outside [0, 1]", opt, s);
+	return v;
+}
+
+uint16_t nm_cli_parse_port(const char *opt, const char *s)
+{
+	return (uint16_t)nm_cli_parse_uint(opt, s, 1, 65535);
+}
+
+bool nm_cli_ip_parse(const char *s, struct nm_cli_ip *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (inet_pton(AF_INET, s, ip->a) == 1) {
+		ip->family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, s, ip->a) == 1) {
+		ip->family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+const char *nm_cli_ip_str(const struct nm_cli_ip *ip, char *buf, size_t len)
+{
+	if (!inet_ntop(ip->family, ip->a, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+bool nm_cli_ip_is_bench(const struct nm_cli_ip *ip)
+{
+	static const uint8_t v6[6] = { 0x20, 0x01, 0x00, 0x02, 0x00, 0x00 };
+
+	if (ip->family == AF_INET)
+		return ip->a[0] == 198 && (ip->a[1] & 0xfe) == 18;
+	return !memcmp(ip->a, v6, sizeof(v6));
+}
+
+void nm_cli_parse_prefix(const char *opt, const char *s, struct nm_cli_ip *ip, unsigned *plen,
+			 bool allow_bare)
+{
+	char tmp[64];
+	const char *slash;
+	size_t n;
+
+	if (!s || !*s)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: empty address", opt);
+	slash = strchr(s, '/');
+	n = slash ? (size_t)(slash - s) : strlen(s);
+	if (n >= sizeof(tmp))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not an address", opt, s);
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	if (!nm_cli_ip_parse(tmp, ip))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not an IPv4 or IPv6 address", opt, tmp);
+	if (!slash) {
+		if (!allow_bare)
+			nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' needs a prefix length (ADDR/PLEN)",
+				   opt, s);
+		*plen = ip->family == AF_INET ? 24 : 64;
+		return;
+	}
+	*plen = (unsigned)nm_cli_parse_uint(opt, slash + 1, 1, ip->family == AF_INET ? 30 : 126);
+}
+
+void nm_cli_parse_wire(const char *opt, const char *s, struct nm_cli_wire_spec *w)
+{
+	const char *colon = strchr(s, ':');
+	size_t kl = colon ? (size_t)(colon - s) : strlen(s);
+
+	memset(w, 0, sizeof(*w));
+	if (kl == 3 && !strncmp(s, "shm", 3))
+		w->kind = NM_CLI_WIRE_SHM;
+	else if (kl == 3 && !strncmp(s, "tap", 3))
+		w->kind = NM_CLI_WIRE_TAP;
+	else
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s': the wire is shm, shm:NAME or tap:IFNAME",
+			   opt, s);
+	if (!colon)
+		return;
+	if (!colon[1])
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s': empty name after ':'", opt, s);
+	/* TAP names are kernel interface names: 15 characters, no '/' or space */
+	if (strlen(colon + 1) > (w->kind == NM_CLI_WIRE_TAP ? 15u : 24u))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: name '%s' is too long (at most %u characters)",
+			   opt, colon + 1, w->kind == NM_CLI_WIRE_TAP ? 15u : 24u);
+	for (const char *p = colon + 1; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			nm_cli_die(NM_CLI_EXIT_USAGE,
+				   "%s: name '%s' may only hold letters, digits, '-', '_', '.'", opt,
+				   colon + 1);
+	strcpy(w->name, colon + 1);
+}
