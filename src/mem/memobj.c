@@ -87,13 +87,20 @@ static void memobj_free(struct nm_memobj *obj)
  * the object in the physical map. */
 static int memobj_setup(struct nm_memobj *obj, const char *fn, int cpu_prot)
 {
-	obj->engine = mmap(NULL, obj->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	/* Host memory (page-pool blocks, send rings) is populated now, so its
+	 * page faults land at creation instead of in the data path.  Device
+	 * and imported memory stay lazy: they can be large and are the
+	 * exporter's to fill. */
+	int populate = obj->kind == NM_MEM_HOST_ANON ? MAP_POPULATE : 0;
+
+	obj->engine = mmap(NULL, obj->size, PROT_READ | PROT_WRITE, MAP_SHARED | populate,
 			   obj->fd, (off_t)obj->fd_off);
 	if (obj->engine == MAP_FAILED)
 		return nm_err(errno == EACCES ? EACCES : ENOMEM,
 			      "%s: cannot map the memory for the DMA engine: %s", fn,
 			      strerror(errno));
-	obj->cpu = mmap(NULL, obj->size, cpu_prot, MAP_SHARED, obj->fd, (off_t)obj->fd_off);
+	obj->cpu = mmap(NULL, obj->size, cpu_prot, MAP_SHARED | (cpu_prot != PROT_NONE ? populate : 0),
+			obj->fd, (off_t)obj->fd_off);
 	if (obj->cpu == MAP_FAILED)
 		return nm_err(ENOMEM, "%s: cannot reserve the CPU view: %s", fn,
 			      strerror(errno));

@@ -25,8 +25,13 @@ void nm_tcp_reno_cong_avoid(struct nm_tcp_sock *tp, uint32_t acked)
 	struct reno_priv *p = (struct reno_priv *)tp->cc_priv;
 
 	if (tp->cwnd < tp->ssthresh) {
-		/* slow start, at most 2 MSS per ACK (RFC 3465 L = 2) */
-		tp->cwnd += acked < 2u * tp->mss ? acked : 2u * tp->mss;
+		/* slow start: grow by what the ACK covers, as Linux does
+		 * (tcp_slow_start), not RFC 3465's L = 2 MSS: an ACK for a
+		 * 64 KiB GSO frame covers ~45 segments, and capping it at 2
+		 * would stretch slow start ~20-fold; stop at ssthresh */
+		uint32_t room = tp->ssthresh - tp->cwnd;
+
+		tp->cwnd += acked < room ? acked : room;
 		return;
 	}
 	p->acked_cnt += acked;
