@@ -161,11 +161,12 @@ static uint64_t rx_copy(int sd, struct nm_dmabuf *buf)
 	return got;
 }
 
-/* ---- shm: netmem sender thread -> netmem receiver ------------------------- */
+/* ---- the senders and one transfer ---------------------------------------- */
 
 static uint8_t txbuf[CHUNK];
 
-struct nsend {
+/* A sender thread: a netmem socket on st, or a kernel socket (st NULL). */
+struct sender {
 	struct nm_stack *st;
 	uint16_t port;
 	uint64_t total;
@@ -174,7 +175,7 @@ struct nsend {
 
 static void *nsend_fn(void *p)
 {
-	struct nsend *s = p;
+	struct sender *s = p;
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(s->port) };
 	struct timeval tv = { 20, 0 };
 	uint64_t sent = 0;
@@ -209,22 +210,50 @@ out:
 	return NULL;
 }
 
-/* One transfer on the shm pair; MB/s. */
-static double shm_run(struct nm_stack *sa, struct nm_stack *sb, uint16_t port, uint64_t total,
-		      struct nm_dmabuf *copy_into)
+static void *ksend_fn(void *p)
 {
-	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct nsend s = { .st = sa, .port = port, .total = total };
+	struct sender *k = p;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(k->port) };
+	uint64_t sent = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		k->err = errno ? errno : EIO;
+		goto out;
+	}
+	while (sent < k->total) {
+		size_t n = k->total - sent < CHUNK ? (size_t)(k->total - sent) : CHUNK;
+		ssize_t r = send(fd, txbuf, n, 0);
+
+		if (r <= 0) {
+			k->err = r < 0 ? errno : EPIPE;
+			goto out;
+		}
+		sent += (uint64_t)r;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* One transfer into a listener on st: the sender in a thread of its own,
+ * the receiver on this one (devmem, or the copy path into copy_into).
+ * MB/s. */
+static double run(struct nm_stack *st, struct sender *s, struct nm_dmabuf *copy_into)
+{
+	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(s->port) };
 	struct timeval tv = { 20, 0 };
 	pthread_t th;
 	uint64_t t0, got;
-	int lsd = nm_socket(sb, AF_INET, SOCK_STREAM, 0), sd;
+	int lsd = nm_socket(st, AF_INET, SOCK_STREAM, 0), sd;
 
 	CK(lsd);
 	CK(nm_bind(lsd, (struct sockaddr *)&la, sizeof(la)));
 	CK(nm_listen(lsd, 4));
 	CK(nm_setsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	if (pthread_create(&th, NULL, nsend_fn, &s))
+	if (pthread_create(&th, NULL, s->st ? nsend_fn : ksend_fn, s))
 		die("pthread_create", -1);
 	sd = nm_accept(lsd, NULL, NULL);
 	CK(sd);
@@ -232,13 +261,17 @@ static double shm_run(struct nm_stack *sa, struct nm_stack *sb, uint16_t port, u
 	t0 = nm_bench_now_ns();
 	got = copy_into ? rx_copy(sd, copy_into) : rx_devmem(sd);
 	t0 = nm_bench_now_ns() - t0;
+	/* close first: a netmem sender waits for our FIN, and its stack
+	 * needs this thread to run ours */
 	nm_close(sd);
 	nm_close(lsd);
 	pthread_join(th, NULL);
-	if (s.err || got != total)
-		die("shm stream", -(long)(s.err ? s.err : EIO));
+	if (s->err || got != s->total)
+		die("stream", -(long)(s->err ? s->err : EIO));
 	return (double)got * 1e3 / (double)t0;
 }
+
+/* ---- shm: netmem sender thread -> netmem receiver ------------------------- */
 
 static void bench_shm(uint64_t total)
 {
@@ -279,9 +312,9 @@ static void bench_shm(uint64_t total)
 	CK(nm_stack_add_iface(sa, &ia));
 	CK(nm_stack_add_iface(sb, &ib));
 	dmb_create(&d);
-	copy = shm_run(sa, sb, 5401, total, d.buf);
+	copy = run(sb, &(struct sender){ .st = sa, .port = 5401, .total = total }, d.buf);
 	dmb_bind(&d, ndb);
-	dev = shm_run(sa, sb, 5402, total, NULL);
+	dev = run(sb, &(struct sender){ .st = sa, .port = 5402, .total = total }, NULL);
 	nm_bench_emit("devmem_rx", "shm_devmem_rx_vs_copy", dev, "MB/s", copy, dev / copy);
 	CK(nm_stack_destroy(sa));
 	CK(nm_stack_destroy(sb));
@@ -294,70 +327,6 @@ static void bench_shm(uint64_t total)
 }
 
 /* ---- TAP: kernel sender -> netmem receiver, in a namespace ---------------- */
-
-struct ksend {
-	uint16_t port;
-	uint64_t total;
-	int err;
-};
-
-static void *ksend_fn(void *p)
-{
-	struct ksend *k = p;
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(k->port) };
-	uint64_t sent = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		k->err = errno ? errno : EIO;
-		goto out;
-	}
-	while (sent < k->total) {
-		size_t n = k->total - sent < CHUNK ? (size_t)(k->total - sent) : CHUNK;
-		ssize_t r = send(fd, txbuf, n, 0);
-
-		if (r <= 0) {
-			k->err = r < 0 ? errno : EPIPE;
-			goto out;
-		}
-		sent += (uint64_t)r;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	return NULL;
-}
-
-static double tap_run(struct nm_stack *st, uint16_t port, uint64_t total,
-		      struct nm_dmabuf *copy_into)
-{
-	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct ksend k = { .port = port, .total = total };
-	struct timeval tv = { 20, 0 };
-	pthread_t th;
-	uint64_t t0, got;
-	int lsd = nm_socket(st, AF_INET, SOCK_STREAM, 0), sd;
-
-	CK(lsd);
-	CK(nm_bind(lsd, (struct sockaddr *)&la, sizeof(la)));
-	CK(nm_listen(lsd, 4));
-	CK(nm_setsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	if (pthread_create(&th, NULL, ksend_fn, &k))
-		die("pthread_create", -1);
-	sd = nm_accept(lsd, NULL, NULL);
-	CK(sd);
-	CK(nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	t0 = nm_bench_now_ns();
-	got = copy_into ? rx_copy(sd, copy_into) : rx_devmem(sd);
-	t0 = nm_bench_now_ns() - t0;
-	pthread_join(th, NULL);
-	nm_close(sd);
-	nm_close(lsd);
-	if (k.err || got != total)
-		die("tap stream", -(long)(k.err ? k.err : EIO));
-	return (double)got * 1e3 / (double)t0;
-}
 
 static void tap_child(uint64_t total)
 {
@@ -389,9 +358,9 @@ static void tap_child(uint64_t total)
 	ip.nd = nd;
 	CK(nm_stack_add_iface(st, &ip));
 	dmb_create(&d);
-	copy = tap_run(st, 5501, total, d.buf);
+	copy = run(st, &(struct sender){ .port = 5501, .total = total }, d.buf);
 	dmb_bind(&d, nd);
-	dev = tap_run(st, 5502, total, NULL);
+	dev = run(st, &(struct sender){ .port = 5502, .total = total }, NULL);
 	nm_bench_emit("devmem_rx", "tap_devmem_rx_vs_copy", dev, "MB/s", copy, dev / copy);
 	CK(nm_stack_destroy(st));
 	dmb_destroy(&d);

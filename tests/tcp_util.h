@@ -45,8 +45,10 @@ static inline uint64_t t_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* wp NULL: defaults (MTU 1500, no faults). */
-static inline void t_net_up(struct t_net *n, const struct nm_wire_shm_params *wp)
+/* wp NULL: defaults (MTU 1500, no faults).  topo: a PCI topology holding
+ * nic0 and nic1 (and whatever else the test needs). */
+static inline void t_net_up_topo(struct t_net *n, const struct nm_wire_shm_params *wp,
+				 const char *topo)
 {
 	struct nm_wire_shm_params dp = { .ring_entries = 4096, .arena_bytes = 32 << 20 };
 	struct nm_netdev_params np = { .rx_queues = 1, .tx_queues = 1, .rx_ring = 1024 };
@@ -55,7 +57,7 @@ static inline void t_net_up(struct t_net *n, const struct nm_wire_shm_params *wp
 	struct nm_iface_params ib = { .addr4 = "198.18.0.2/24", .addr6 = "2001:2::2/64" };
 
 	memset(n, 0, sizeof(*n));
-	T_OK(nm_topo_create("rc0(p2p) { sw0 { nic0 nic1 } }", &n->topo));
+	T_OK(nm_topo_create(topo, &n->topo));
 	T_OK(nm_topo_device(n->topo, "nic0", &n->nic0));
 	T_OK(nm_topo_device(n->topo, "nic1", &n->nic1));
 	T_OK(nm_wire_shm_pair(wp ? wp : &dp, &n->wa, &n->wb));
@@ -77,6 +79,11 @@ static inline void t_net_up(struct t_net *n, const struct nm_wire_shm_params *wp
 	ib.nd = n->ndb;
 	T_OK(nm_stack_add_iface(n->sa, &ia));
 	T_OK(nm_stack_add_iface(n->sb, &ib));
+}
+
+static inline void t_net_up(struct t_net *n, const struct nm_wire_shm_params *wp)
+{
+	t_net_up_topo(n, wp, "rc0(p2p) { sw0 { nic0 nic1 } }");
 }
 
 static inline void t_net_down(struct t_net *n)

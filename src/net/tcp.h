@@ -309,6 +309,9 @@ void nm_tcp_send_probe(struct nm_tcp_sock *tp);
 /* Retransmit from snd_una (RTO). */
 void nm_tcp_retransmit_head(struct nm_tcp_sock *tp);
 uint32_t nm_tcp_rcv_window(struct nm_tcp_sock *tp);
+/* Bytes the receiver could take now: the buffer limit less what is queued,
+ * capped by the RX memory hook (devmem backpressure). */
+uint32_t nm_tcp_rcv_space(struct nm_tcp_sock *tp);
 uint32_t nm_tcp_ts_now(struct nm_tcp_sock *tp);
 /* The route and MSS after the 4-tuple is known; -errno. */
 int nm_tcp_route(struct nm_tcp_sock *tp);

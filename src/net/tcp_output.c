@@ -202,7 +202,7 @@ int nm_tcp_route(struct nm_tcp_sock *tp)
 
 /* ---- the receive window ---------------------------------------------------------- */
 
-static uint32_t rcv_space(struct nm_tcp_sock *tp)
+uint32_t nm_tcp_rcv_space(struct nm_tcp_sock *tp)
 {
 	uint64_t held = tp->rcvq_bytes + tp->ooo_bytes;
 	uint32_t space = held >= tp->rcvbuf ? 0 : (uint32_t)(tp->rcvbuf - held);
@@ -221,7 +221,7 @@ static uint32_t rcv_space(struct nm_tcp_sock *tp)
  * amount (receiver SWS avoidance). */
 uint32_t nm_tcp_rcv_window(struct nm_tcp_sock *tp)
 {
-	uint32_t space = rcv_space(tp), cur = 0, thresh, max;
+	uint32_t space = nm_tcp_rcv_space(tp), cur = 0, thresh, max;
 
 	if (seq_gt(tp->rcv_adv, tp->rcv_nxt))
 		cur = tp->rcv_adv - tp->rcv_nxt;

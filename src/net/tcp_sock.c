@@ -192,26 +192,16 @@ ssize_t nm_tcp_send(struct nm_tcp_sock *tp, const struct iovec *iov, int iovcnt,
 }
 
 /* After the app read or returned receive memory: open the window if it
- * grew by enough to matter (receiver SWS avoidance, RFC 9293 3.8.6.2.2).
- * The space is what the buffer limit and, for devmem flows, the RX memory
- * (tcp_rxspace.c) allow, as nm_tcp_rcv_window() computes it. */
+ * grew by enough to matter (receiver SWS avoidance, RFC 9293 3.8.6.2.2). */
 static void maybe_window_update(struct nm_tcp_sock *tp)
 {
-	uint64_t held = tp->rcvq_bytes + tp->ooo_bytes;
-	uint32_t space = held >= tp->rcvbuf ? 0 : (uint32_t)(tp->rcvbuf - held);
 	uint32_t cur = seq_gt(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
 
 	if (!tp->st || tp->fin_rcvd ||
 	    (tp->state != NM_TCP_ESTABLISHED && tp->state != NM_TCP_FIN_WAIT_1 &&
 	     tp->state != NM_TCP_FIN_WAIT_2))
 		return;
-	if (tp->st->tcp && tp->st->tcp->rx_pool_space) {
-		uint32_t pool = tp->st->tcp->rx_pool_space(tp);
-
-		if (pool < space)
-			space = pool;
-	}
-	if (cur <= tp->rcvbuf / 2 && space >= cur + 2u * tp->adv_mss)
+	if (cur <= tp->rcvbuf / 2 && nm_tcp_rcv_space(tp) >= cur + 2u * tp->adv_mss)
 		nm_tcp_send_ack(tp);
 }
 

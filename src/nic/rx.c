@@ -582,9 +582,10 @@ int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget)
 
 	if (!nd)
 		return nm_err(EINVAL, "netdev_poll: NULL netdev");
-	/* Buffers may have come back since the last poll (a devmem
-	 * application returning tokens): post them before frames arrive to
-	 * an empty ring and are dropped for want of them. */
+	/* Refill before taking frames, not after: buffers come back between
+	 * polls (a devmem application returning tokens), and posting them
+	 * first keeps frames from meeting an empty ring.  One refill per
+	 * poll covers what the previous poll consumed as well. */
 	for (uint32_t i = 0; i < nd->nrx; i++)
 		nm_rxq_refill(&nd->rxq[i]);
 	while (n < budget) {
@@ -593,8 +594,6 @@ int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget)
 			break;
 		n++;
 	}
-	for (uint32_t i = 0; i < nd->nrx; i++)
-		nm_rxq_refill(&nd->rxq[i]);
 	return n ? (int)n : ret;
 }
 

@@ -59,7 +59,7 @@ static struct nm_token_table *tokens_of(int sd)
 /* ---- one call's output: the iov for linear bytes, the control buffer ----- */
 
 struct dm_out {
-	struct msghdr *msg;
+	struct nm_stack *st;		/* whose payload_copies count linear bytes */
 	uint8_t *ctl;
 	size_t ctl_len, ctl_used;
 	const struct iovec *iov;
@@ -125,9 +125,9 @@ static size_t report_linear(struct dm_out *o, const struct nm_skb *skb, uint32_t
 	}
 	iov_copy(o, skb->data + off, n);
 	ctl_put(o, SCM_DEVMEM_LINEAR, &c, sizeof(c));
-	if (skb->iface && skb->iface->st) {
-		skb->iface->st->stats.payload_copies++;
-		skb->iface->st->stats.payload_copy_bytes += n;
+	if (o->st) {
+		o->st->stats.payload_copies++;
+		o->st->stats.payload_copy_bytes += n;
 	}
 	return n;
 }
@@ -291,7 +291,7 @@ ssize_t nm_sock_recvmsg_devmem(int sd, struct nm_tcp_sock *tp, struct msghdr *ms
 	t = tokens_of(sd);
 	if (!t)
 		return nm_err(ENOMEM, "recvmsg: no memory for the token table");
-	o.msg = msg;
+	o.st = tp->st;
 	o.ctl = msg->msg_control;
 	o.ctl_len = msg->msg_controllen;
 	o.iov = iov;

@@ -115,31 +115,6 @@ static int parse_cmsgs(const struct msghdr *msg, bool *has_id, uint32_t *id)
 	return 0;
 }
 
-/* The iovecs' shape: count, lengths; NULL buffers only where they are
- * offsets (dev).  *total: the bytes they hold. */
-static int check_iovs(const struct msghdr *msg, bool dev, size_t *total)
-{
-	const struct iovec *iov = msg->msg_iov;
-	size_t n = msg->msg_iovlen;
-
-	*total = 0;
-	if (n > IOV_MAX)
-		return nm_err(EMSGSIZE, "sendmsg: %zu iovecs (max %d)", n, IOV_MAX);
-	if (n && !iov)
-		return nm_err(EFAULT, "sendmsg: NULL iovec");
-	for (size_t i = 0; i < n; i++) {
-		size_t len = iov[i].iov_len;
-
-		if (len > SSIZE_MAX || *total + len > SSIZE_MAX)
-			return nm_err(EINVAL, "sendmsg: iovec %zu length %zu overflows ssize_t", i,
-				      len);
-		if (!dev && len && !iov[i].iov_base)
-			return nm_err(EFAULT, "sendmsg: NULL buffer in iovec %zu", i);
-		*total += len;
-	}
-	return 0;
-}
-
 /* The bind-tx binding with this id, usable on tp's route and covering every
  * range; a reference for the caller. */
 static int binding_for(struct nm_tcp_sock *tp, uint32_t id, const struct msghdr *msg,
@@ -320,7 +295,7 @@ ssize_t nm_sock_sendmsg_zc(int sd, struct nm_tcp_sock *tp, const struct msghdr *
 	r = parse_cmsgs(msg, &has_id, &id);
 	if (r)
 		return r;
-	r = check_iovs(msg, has_id, &total);
+	r = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, has_id, &total, "sendmsg");
 	if (r)
 		return r;
 	zerocopy = (flags & MSG_ZEROCOPY) && tp->zerocopy;

@@ -10,7 +10,9 @@
  * thread.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -22,6 +24,12 @@ struct nm_tcp_sock;
 /* Run the stack loop a while: 0, -EAGAIN once deadline (us, 0: none)
  * passed, -ENOTCONN when the stack is gone. */
 int nm_sock_wait(struct nm_tcp_sock *tp, uint64_t deadline);
+/* The shape of an iovec array: at most IOV_MAX entries, lengths summing to
+ * at most SSIZE_MAX (-EINVAL past it, as Linux), no NULL buffer unless the
+ * bases are offsets (devmem TX: offset 0 is a good one).  *total (if not
+ * NULL): the bytes they hold.  fn names the call in messages. */
+int nm_sock_check_iov(const struct iovec *iov, size_t n, bool offsets, size_t *total,
+		      const char *fn);
 /* Deadline of the socket's SO_RCVTIMEO / SO_SNDTIMEO from now (0: none). */
 uint64_t nm_sock_rcv_deadline(int sd);
 uint64_t nm_sock_snd_deadline(int sd);

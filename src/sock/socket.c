@@ -342,20 +342,25 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 	return 0;
 }
 
-static int check_iov(const struct iovec *iov, size_t n, const char *fn)
+int nm_sock_check_iov(const struct iovec *iov, size_t n, bool offsets, size_t *total,
+		      const char *fn)
 {
+	size_t sum = 0;
+
 	if (n > IOV_MAX)
 		return nm_err(EMSGSIZE, "%s: %zu iovecs (max %d)", fn, n, IOV_MAX);
 	if (n && !iov)
 		return nm_err(EFAULT, "%s: NULL iovec", fn);
-	for (size_t i = 0, total = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		/* Linux (import_iovec): a length or a sum past SSIZE_MAX is
 		 * EINVAL; a wrapped sum would read as an empty buffer */
-		if (iov[i].iov_len > SSIZE_MAX || (total += iov[i].iov_len) > SSIZE_MAX)
+		if (iov[i].iov_len > SSIZE_MAX || (sum += iov[i].iov_len) > SSIZE_MAX)
 			return nm_err(EINVAL, "%s: iovec lengths add up past SSIZE_MAX", fn);
-		if (iov[i].iov_len && !iov[i].iov_base)
+		if (!offsets && iov[i].iov_len && !iov[i].iov_base)
 			return nm_err(EFAULT, "%s: NULL buffer in iovec %zu", fn, i);
 	}
+	if (total)
+		*total = sum;
 	return 0;
 }
 
@@ -492,7 +497,7 @@ ssize_t nm_sendmsg(int sd, const struct msghdr *msg, int flags)
 	 * offset, and 0 is a good one */
 	if (msg->msg_controllen || (flags & MSG_ZEROCOPY))
 		return nm_sock_sendmsg_zc(sd, tp, msg, flags);
-	ret = check_iov(msg->msg_iov, msg->msg_iovlen, "sendmsg");
+	ret = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, false, NULL, "sendmsg");
 	if (ret)
 		return ret;
 	return do_send(sd, tp, msg->msg_iov, msg->msg_iovlen, flags);
@@ -506,7 +511,7 @@ ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 
 	if (!msg)
 		return nm_err(EFAULT, "recvmsg: NULL msghdr");
-	ret = check_iov(msg->msg_iov, msg->msg_iovlen, "recvmsg");
+	ret = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, false, NULL, "recvmsg");
 	if (ret)
 		return ret;
 	if (flags & MSG_ERRQUEUE)

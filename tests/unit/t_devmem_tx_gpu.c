@@ -13,35 +13,8 @@
 /* t_net_up() with a GPU beside the NICs. */
 static void net_up_gpu(struct t_net *n, struct nm_device **gpu)
 {
-	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32 << 20 };
-	struct nm_netdev_params np = { .rx_queues = 1, .tx_queues = 1, .rx_ring = 1024 };
-	struct nm_stack_params sp = { 0 };
-	struct nm_iface_params ia = { .addr4 = "198.18.0.1/24", .addr6 = "2001:2::1/64" };
-	struct nm_iface_params ib = { .addr4 = "198.18.0.2/24", .addr6 = "2001:2::2/64" };
-
-	memset(n, 0, sizeof(*n));
-	T_OK(nm_topo_create("rc0(p2p) { sw0 { nic0 nic1 gpu0(mem=256M) } }", &n->topo));
-	T_OK(nm_topo_device(n->topo, "nic0", &n->nic0));
-	T_OK(nm_topo_device(n->topo, "nic1", &n->nic1));
+	t_net_up_topo(n, NULL, "rc0(p2p) { sw0 { nic0 nic1 gpu0(mem=256M) } }");
 	T_OK(nm_topo_device(n->topo, "gpu0", gpu));
-	T_OK(nm_wire_shm_pair(&wp, &n->wa, &n->wb));
-	np.name = "nma";
-	np.dev = n->nic0;
-	np.wire = n->wa;
-	np.mac[0] = 0x02;
-	np.mac[5] = 0x0a;
-	T_OK(nm_netdev_create(&np, &n->nda));
-	np.name = "nmb";
-	np.dev = n->nic1;
-	np.wire = n->wb;
-	np.mac[5] = 0x0b;
-	T_OK(nm_netdev_create(&np, &n->ndb));
-	T_OK(nm_stack_create(&sp, &n->sa));
-	T_OK(nm_stack_create(&sp, &n->sb));
-	ia.nd = n->nda;
-	ib.nd = n->ndb;
-	T_OK(nm_stack_add_iface(n->sa, &ia));
-	T_OK(nm_stack_add_iface(n->sb, &ib));
 }
 
 int main(void)
