@@ -35,6 +35,9 @@ struct t_net {
 	struct nm_wire *wa, *wb;
 	struct nm_netdev *nda, *ndb;
 	struct nm_stack *sa, *sb;
+	/* t_pump() first flushes the fault injector's held frames both ways
+	 * (shm wires): reordering and delays then last at most one poll */
+	bool flush_wires;
 };
 
 static inline uint64_t t_now_us(void)
@@ -99,6 +102,10 @@ static inline void t_net_down(struct t_net *n)
 
 static inline void t_pump(struct t_net *n)
 {
+	if (n->flush_wires) {
+		(void)nm_wire_shm_flush(n->wa);	/* -EAGAIN (full): next time */
+		(void)nm_wire_shm_flush(n->wb);
+	}
 	T_OK(nm_stack_poll(n->sa, 0));
 	T_OK(nm_stack_poll(n->sb, 0));
 }

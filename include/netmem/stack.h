@@ -96,6 +96,10 @@ struct nm_stack_stats {
 	 * and the linear bytes of a devmem recvmsg).  A transfer with devmem
 	 * TX and devmem RX copies none. */
 	uint64_t payload_copies, payload_copy_bytes;
+	/* TCP loss detection: tail loss probes sent (RFC 8985), and loss
+	 * responses undone because every retransmission came back as a
+	 * duplicate (DSACK): reordering, not loss */
+	uint64_t tcp_loss_probes, tcp_spurious_undos;
 };
 int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s);
 

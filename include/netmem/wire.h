@@ -154,6 +154,14 @@ int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out);
  * by later xmits; the stack's timer calls this so none waits forever.
  * 0 when none is left held, -EAGAIN if the ring filled first. */
 int nm_wire_shm_flush(struct nm_wire *w);
+/* Whether the other endpoint is still there: 1 while it is attached, 0
+ * once it destroyed its endpoint or (across processes) its process ended,
+ * SIGKILL included.  The data path sees a dead peer only when its ring
+ * fills; a side that sends little (a receiver that only ACKs) asks this
+ * when idle, then may destroy the wire and create the name again for a
+ * new peer.  Caller owns the endpoint; one poll() per call, not for the
+ * per-frame path.  -EINVAL if w is not an shm wire. */
+int nm_wire_shm_peer_alive(struct nm_wire *w);
 
 /* ---- tap: a Linux TAP device ------------------------------------------- */
 

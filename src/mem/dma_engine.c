@@ -12,9 +12,10 @@
  * Concurrency: any thread; translation holds the domain's read lock, so an
  * unmap waits for copies in flight through that mapping.
  *
- * Workload: the NIC's RX path (header split writes payload) and TX path
- * (gathers payload); transfers of 64 bytes to 64 KiB, so the per-call cost
- * is two binary searches plus memcpy.
+ * Workload: the NIC's RX path (header split writes payload, a frame's
+ * buffers in one call) and TX path (gathers payload); transfers of 64
+ * bytes to 64 KiB, so the per-call cost is a lock, two binary searches per
+ * piece, and memcpy.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -46,77 +47,113 @@ static int engine_fault(struct nm_device *dev, const char *fn, uint64_t addr, bo
 		      (unsigned long long)addr);
 }
 
-static int engine_xfer(const char *fn, struct nm_device *dev, uint64_t addr, void *buf,
-		       size_t len, bool dev_writes)
+/* One transfer of bytes, in the device's engine stats. */
+static void engine_count(struct nm_device *dev, bool dev_writes, uint64_t bytes)
+{
+	if (dev_writes) {
+		atomic_fetch_add_explicit(&dev->st_writes, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&dev->st_write_bytes, bytes, memory_order_relaxed);
+	} else {
+		atomic_fetch_add_explicit(&dev->st_reads, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&dev->st_read_bytes, bytes, memory_order_relaxed);
+	}
+}
+
+/*
+ * Check then copy runs[0..nr) of dev's address space against buf, which
+ * holds their bytes back to back.  Everything is checked before any byte
+ * moves, under one read lock, and counted as one transfer: a NIC writing a
+ * frame into a dozen posted buffers pays for the lock once, not per buffer.
+ */
+static int engine_xfer_v(const char *fn, struct nm_device *dev, const struct nm_dma_run *runs,
+			 unsigned nr, void *buf, bool dev_writes)
 {
 	struct piece pc[ENGINE_PIECES];
-	uint64_t a, rem;
-	unsigned np = 0;
+	uint64_t total = 0;
+	unsigned np = 0, k = 0;
 	bool dir_fault;
 	int ret = 0;
 
 	if (!dev)
 		return nm_err(EINVAL, "%s: NULL device", fn);
-	if (!len)
+	if (nr && !runs)
+		return nm_err(EINVAL, "%s: NULL runs", fn);
+	for (unsigned r = 0; r < nr; r++) {
+		if (runs[r].addr + runs[r].len < runs[r].addr)
+			return engine_fault(dev, fn, runs[r].addr, false, dev_writes);
+		total += runs[r].len;
+	}
+	if (!total)
 		return 0;
 	if (!buf)
 		return nm_err(EINVAL, "%s: NULL buffer", fn);
-	if (addr + len < addr)
-		return engine_fault(dev, fn, addr, false, dev_writes);
 
 	pthread_rwlock_rdlock(&dev->dom.lock);
 	/* pass 1: every byte must be mapped the right way */
-	for (a = addr, rem = len; rem;) {
-		const struct nm_map_seg *s = nm_iommu_find(&dev->dom, a, dev_writes, &dir_fault);
-		uint64_t n;
+	for (unsigned r = 0; r < nr; r++) {
+		for (uint64_t a = runs[r].addr, rem = runs[r].len; rem;) {
+			const struct nm_map_seg *s = nm_iommu_find(&dev->dom, a, dev_writes,
+								   &dir_fault);
+			uint64_t n;
 
-		if (nm_unlikely(!s)) {
-			ret = engine_fault(dev, fn, a, dir_fault, dev_writes);
-			goto out;
+			if (nm_unlikely(!s)) {
+				ret = engine_fault(dev, fn, a, dir_fault, dev_writes);
+				goto out;
+			}
+			n = s->dma + s->len - a;
+			n = n < rem ? n : rem;
+			if (np < ENGINE_PIECES)
+				pc[np] = (struct piece){ s, a, n };
+			np++;
+			a += n;
+			rem -= n;
 		}
-		n = s->dma + s->len - a;
-		n = n < rem ? n : rem;
-		if (np < ENGINE_PIECES)
-			pc[np] = (struct piece){ s, a, n };
-		np++;
-		a += n;
-		rem -= n;
 	}
 	/* counted before the copy, which cannot fail now: a locked add right
 	 * after a large copy would wait for all of its stores to drain */
-	if (dev_writes) {
-		atomic_fetch_add_explicit(&dev->st_writes, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&dev->st_write_bytes, len, memory_order_relaxed);
-	} else {
-		atomic_fetch_add_explicit(&dev->st_reads, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&dev->st_read_bytes, len, memory_order_relaxed);
-	}
-	/* pass 2: copy through the engine mapping */
-	a = addr;
-	rem = len;
-	for (unsigned i = 0; rem; i++) {
-		struct piece p;
-		uint8_t *mem;
+	engine_count(dev, dev_writes, total);
+	/* pass 2: copy through the engine mapping (pieces past the first
+	 * ENGINE_PIECES are looked up again) */
+	for (unsigned r = 0; r < nr; r++) {
+		for (uint64_t a = runs[r].addr, rem = runs[r].len; rem; k++) {
+			struct piece p;
+			uint8_t *mem;
 
-		if (i < ENGINE_PIECES) {
-			p = pc[i];
-		} else {
-			p.seg = nm_iommu_find(&dev->dom, a, dev_writes, &dir_fault);
-			p.addr = a;
-			p.len = p.seg->dma + p.seg->len - a;
-			p.len = p.len < rem ? p.len : rem;
+			if (k < ENGINE_PIECES) {
+				p = pc[k];
+			} else {
+				p.seg = nm_iommu_find(&dev->dom, a, dev_writes, &dir_fault);
+				p.addr = a;
+				p.len = p.seg->dma + p.seg->len - a;
+				p.len = p.len < rem ? p.len : rem;
+			}
+			mem = nm_memobj_engine_addr(p.seg->obj, p.seg->obj_off + (p.addr - p.seg->dma));
+			if (dev_writes)
+				memcpy(mem, buf, p.len);
+			else
+				memcpy(buf, mem, p.len);
+			buf = (uint8_t *)buf + p.len;
+			a += p.len;
+			rem -= p.len;
 		}
-		mem = nm_memobj_engine_addr(p.seg->obj, p.seg->obj_off + (p.addr - p.seg->dma));
-		if (dev_writes)
-			memcpy(mem, (const uint8_t *)buf + (a - addr), p.len);
-		else
-			memcpy((uint8_t *)buf + (a - addr), mem, p.len);
-		a += p.len;
-		rem -= p.len;
 	}
 out:
 	pthread_rwlock_unlock(&dev->dom.lock);
 	return ret;
+}
+
+static int engine_xfer(const char *fn, struct nm_device *dev, uint64_t addr, void *buf,
+		       size_t len, bool dev_writes)
+{
+	struct nm_dma_run run = { addr, len };
+
+	return engine_xfer_v(fn, dev, &run, 1, buf, dev_writes);
+}
+
+int nm_dma_write_runs(struct nm_device *dev, const struct nm_dma_run *runs, unsigned nr,
+		      const void *src)
+{
+	return engine_xfer_v("dma_write", dev, runs, nr, (void *)src, true);
 }
 
 int nm_dma_write(struct nm_device *dev, uint64_t addr, const void *src, size_t len)
@@ -164,13 +201,7 @@ int nm_dma_engine_iov(struct nm_device *dev, uint64_t addr, size_t len, bool dev
 		a += k;
 		rem -= k;
 	}
-	if (dev_writes) {
-		atomic_fetch_add_explicit(&dev->st_writes, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&dev->st_write_bytes, len, memory_order_relaxed);
-	} else {
-		atomic_fetch_add_explicit(&dev->st_reads, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&dev->st_read_bytes, len, memory_order_relaxed);
-	}
+	engine_count(dev, dev_writes, len);
 	ret = (int)n;
 out:
 	pthread_rwlock_unlock(&dev->dom.lock);

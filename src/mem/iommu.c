@@ -4,8 +4,8 @@
  * of live mappings that the DMA engine translates through.
  *
  * Invariants:
- *  1. maps[] is sorted by iova; IOVA blocks never overlap (the allocator
- *     hands each out once).
+ *  1. maps[] is sorted by iova, keys[i] == maps[i]->iova; IOVA blocks never
+ *     overlap (the allocator hands each out once).
  *  2. A mapping is in maps[] iff it has an IOVA block, in p2p[] iff it has
  *     P2P runs; it is in neither once unmapped.
  *  3. Translation holds dom.lock for reading, so an unmap (write lock)
@@ -54,6 +54,7 @@ void nm_device_fini(struct nm_device *dev)
 	pthread_rwlock_destroy(&dev->dom.lock);
 	nm_range_fini(&dev->dom.iova);
 	free(dev->dom.maps);
+	free(dev->dom.keys);
 	free(dev->dom.p2p);
 	memset(&dev->dom, 0, sizeof(dev->dom));
 }
@@ -84,6 +85,24 @@ static int grow(void *arrp, uint32_t *cap, uint32_t nr)
 	return 0;
 }
 
+/* Room for one more in maps[] and keys[] (same capacity). */
+static int grow_maps(struct nm_iommu_domain *dom)
+{
+	uint32_t cap = dom->cap_maps;
+	uint64_t *k;
+
+	if (dom->nr_maps < cap)
+		return 0;
+	if (grow(&dom->maps, &cap, dom->nr_maps))
+		return -ENOMEM;
+	k = realloc(dom->keys, cap * sizeof(*k));
+	if (!k)
+		return -ENOMEM;	/* maps[] is larger: harmless, cap stays */
+	dom->keys = k;
+	dom->cap_maps = cap;
+	return 0;
+}
+
 /* First index whose mapping starts above addr. */
 static uint32_t maps_upper(const struct nm_iommu_domain *dom, uint64_t addr)
 {
@@ -92,7 +111,7 @@ static uint32_t maps_upper(const struct nm_iommu_domain *dom, uint64_t addr)
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) / 2;
 
-		if (dom->maps[mid]->iova <= addr)
+		if (dom->keys[mid] <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -104,14 +123,16 @@ int nm_iommu_insert(struct nm_iommu_domain *dom, struct nm_dma_mapping *map)
 {
 	bool iova = map->iova_len != 0, p2p = map->nr_segs > map->nr_iova_segs;
 
-	if ((iova && grow(&dom->maps, &dom->cap_maps, dom->nr_maps)) ||
+	if ((iova && grow_maps(dom)) ||
 	    (p2p && grow(&dom->p2p, &dom->cap_p2p, dom->nr_p2p)))
 		return -ENOMEM;
 	if (iova) {
 		uint32_t i = maps_upper(dom, map->iova);
 
 		memmove(&dom->maps[i + 1], &dom->maps[i], (dom->nr_maps - i) * sizeof(map));
+		memmove(&dom->keys[i + 1], &dom->keys[i], (dom->nr_maps - i) * sizeof(uint64_t));
 		dom->maps[i] = map;
+		dom->keys[i] = map->iova;
 		dom->nr_maps++;
 	}
 	if (p2p)
@@ -128,6 +149,8 @@ void nm_iommu_remove(struct nm_iommu_domain *dom, struct nm_dma_mapping *map)
 			i--;
 			memmove(&dom->maps[i], &dom->maps[i + 1],
 				(dom->nr_maps - i - 1) * sizeof(map));
+			memmove(&dom->keys[i], &dom->keys[i + 1],
+				(dom->nr_maps - i - 1) * sizeof(uint64_t));
 			dom->nr_maps--;
 		}
 	}

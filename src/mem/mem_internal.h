@@ -74,8 +74,11 @@ struct nm_iommu_domain {
 	pthread_rwlock_t lock;		/* maps: write; engine: read */
 	bool translated;		/* false: dma address = bus address */
 	struct nm_range_alloc iova;	/* free IOVA space */
-	/* mappings with an IOVA block, sorted by iova (never overlapping) */
+	/* mappings with an IOVA block, sorted by iova (never overlapping);
+	 * keys[i] == maps[i]->iova, dense so a lookup's binary search reads
+	 * one array instead of chasing a pointer per step */
 	struct nm_dma_mapping **maps;
+	uint64_t *keys;
 	uint32_t nr_maps, cap_maps;
 	/* mappings with P2P runs (usually few: one per binding) */
 	struct nm_dma_mapping **p2p;
@@ -216,6 +219,16 @@ static inline uint8_t *nm_memobj_engine_addr(const struct nm_memobj *obj, uint64
 {
 	return obj->engine + off;
 }
+
+/* One contiguous range of a device's address space. */
+struct nm_dma_run {
+	uint64_t addr;
+	uint64_t len;
+};
+/* nm_dma_write() of several ranges from src (their bytes back to back):
+ * all checked before any byte moves, one lock, counted as one write. */
+int nm_dma_write_runs(struct nm_device *dev, const struct nm_dma_run *runs, unsigned nr,
+		      const void *src);
 
 /*
  * The engine's view of [addr, addr + len) of dev as iovecs over the engine

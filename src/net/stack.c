@@ -456,9 +456,12 @@ static int iface_rx(struct nm_iface_priv *ip)
 
 static int stack_run_once(struct nm_stack *st)
 {
+	uint64_t held;
 	int work = 0, r;
 
-	st->now_us = nm_now_us();
+	/* one clock read per pass (two with frames): timer.c says why */
+	st->now_us = nm_clock_read();
+	held = nm_clock_hold(st->now_us);
 	if (st->timer_armed_us && st->now_us >= st->timer_armed_us) {
 		uint64_t ticks;
 
@@ -469,11 +472,14 @@ static int stack_run_once(struct nm_stack *st)
 	}
 	for (int i = 0; i < st->nr_ifaces; i++)
 		work += iface_rx(iface_priv(st->ifaces[i]));
-	if (work)	/* frames took time; an idle pass did not (one clock read) */
-		st->now_us = nm_now_us();
+	if (work) {	/* frames took time; an idle pass did not (one clock read) */
+		st->now_us = nm_clock_read();
+		nm_clock_hold(st->now_us);
+	}
 	r = nm_timer_run(st->wheel, st->now_us);
 	if (r > 0)
 		work += r;
+	nm_clock_hold(held);
 	return work;
 }
 

@@ -3,8 +3,8 @@
 #define NM_NET_TCP_H
 
 /*
- * TCP internals (RFC 9293 with RFC 7323, 2018, 5961, 6298, 6528, 6582,
- * 6675, 9438).
+ * TCP internals (RFC 9293 with RFC 7323, 2018, 2883, 5961, 6298, 6528,
+ * 6582, 6675, 8985, 9438).
  *
  *	tcp_table.c	the connection table (4-tuple hash, per-port bind
  *			lists), tcb lifetime, stack init/fini
@@ -13,6 +13,9 @@
  *			receive queue, OOO queue, SACK scoreboard updates
  *	tcp_output.c	segment building: options, send buffer ranges as TX
  *			frags, TSO, ACK/RST/SYN, the transmit loop
+ *	tcp_loss.c	loss detection past the SACK count: the reordering
+ *			window, tail loss probes, lost retransmissions, DSACK
+ *			undo of spurious loss responses
  *	tcp_timer.c	RTO, delayed ACK, persist, keepalive, TIME_WAIT
  *	tcp_cc_*.c	congestion control behind struct nm_tcp_cc_ops
  *	tcp_sock.c	what sock/socket.c calls: connect, listen, send, recv,
@@ -82,6 +85,13 @@ const char *nm_tcp_state_name(int s);
 #define NM_TCP_SCORE_MAX	32	/* SACKed ranges remembered above snd_una */
 #define NM_TCP_MAX_TSO		65536u
 
+/* What the retransmission timer is armed for (tp->rtx_mode). */
+enum {
+	NM_TCP_RTX_RTO = 0,		/* retransmission timeout (RFC 6298) */
+	NM_TCP_RTX_TLP,			/* tail loss probe (RFC 8985 7) */
+	NM_TCP_RTX_REO,			/* reordering window of a SACKed hole ran out */
+};
+
 /* The control block of a segment inside TCP (skb->cb). */
 struct nm_tcp_cb {
 	uint32_t seq, end_seq;		/* payload at skb->data covers [seq, end_seq) */
@@ -121,6 +131,24 @@ struct nm_tcp_list {
 
 struct nm_tcp_sack_range {
 	uint32_t start, end;
+};
+
+/* What a loss episode (recovery, or the go-back-N after an RTO) sent, in
+ * send order, for RACK (RFC 8985 6): one entry per segment (a GSO segment
+ * is one), dropped once delivered or found lost.  64 entries: an episode
+ * retransmits holes of up to 64 KiB each, and an overflow only leaves the
+ * oldest to the RTO. */
+#define NM_TCP_RACK_MAX	64
+struct nm_tcp_rack_ent {
+	uint32_t seq, end;
+	uint64_t us;			/* sent at */
+};
+struct nm_tcp_rack {
+	uint64_t xmit_us;		/* RACK.xmit_ts: latest send time delivered */
+	uint32_t xmit_end;		/* ... and that segment's end (ties) */
+	uint32_t rtt_us;		/* RACK.rtt: its round trip */
+	int n;
+	struct nm_tcp_rack_ent e[NM_TCP_RACK_MAX];
 };
 
 struct nm_tcp_sock {
@@ -206,8 +234,35 @@ struct nm_tcp_sock {
 	bool in_recovery;
 	uint32_t recover;		/* snd_max when recovery began */
 	uint32_t high_rxt;		/* holes below it were retransmitted */
+	uint32_t lost_end;		/* RACK: unSACKed bytes below it are lost too */
+	uint64_t rec_us;		/* when recovery began */
 	int dupacks;
 	uint64_t cwnd_stamp_us;
+	/* after an RTO: go back N (skipping SACKed ranges) until loss_recover
+	 * is acknowledged; no fast recovery meanwhile (Linux's Loss state) */
+	bool in_loss;
+	uint32_t loss_recover;
+
+	/* loss detection beyond the SACK count (tcp_loss.c) */
+	uint8_t rtx_mode;		/* what rtx_timer is armed for: NM_TCP_RTX_* */
+	bool reord_seen;		/* the path reordered: holes get reo_wnd of grace */
+	uint8_t reo_mult;		/* reo_wnd = reo_mult * min_rtt / 4 (RFC 8985 6.2) */
+	uint64_t hole_us;		/* when a SACK first showed the hole at snd_una (0: none) */
+	struct nm_tcp_rack *rack;	/* sends of the loss episode; allocated at the first */
+	bool tlp_out;			/* a loss probe is unanswered (RFC 8985 7) */
+	bool tlp_rexmit;		/* ... and it resent old data */
+	uint32_t tlp_high;		/* snd_max when it went */
+	/* undo of a loss response that proved spurious (DSACKs, RFC 2883 / 3708) */
+	bool undo_ok;
+	uint32_t undo_marker;		/* snd_una when the episode began */
+	uint32_t undo_high;		/* end of the highest byte it retransmitted */
+	uint32_t undo_retrans;		/* bytes it retransmitted, less those DSACKed */
+	uint32_t undo_cwnd, undo_ssthresh;
+	_Alignas(8) uint8_t undo_cc_priv[NM_TCP_CC_PRIV];
+
+	/* receiver: a duplicate to report first in the next SACK option (RFC 2883) */
+	bool dsack;
+	uint32_t dsack_start, dsack_end;
 
 	/* RTT / RTO (RFC 6298), microseconds */
 	uint32_t srtt, rttvar, rto;
@@ -234,6 +289,22 @@ struct nm_tcp_sock {
 	uint64_t bytes_acked, bytes_received;
 	uint32_t total_retrans;
 };
+
+/* States in which data (and FIN) may still be sent: the send side is open
+ * or its FIN is not yet acknowledged. */
+static inline bool nm_tcp_can_send_state(const struct nm_tcp_sock *tp)
+{
+	switch (tp->state) {
+	case NM_TCP_ESTABLISHED:
+	case NM_TCP_CLOSE_WAIT:
+	case NM_TCP_FIN_WAIT_1:
+	case NM_TCP_CLOSING:
+	case NM_TCP_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* The per-stack table (tcp_table.c). */
 #define NM_TCP_EHASH	4096
@@ -306,6 +377,9 @@ void nm_tcp_send_rst_reply(struct nm_stack *st, const struct nm_addr *src,
 			   uint32_t seq, uint32_t ack, uint8_t flags, uint32_t seglen);
 /* Window probe (persist) and keepalive. */
 void nm_tcp_send_probe(struct nm_tcp_sock *tp);
+/* A tail loss probe: one segment of new data if the windows allow, else
+ * the last segment again (*rexmit).  0 or -errno (nothing sent). */
+int nm_tcp_send_loss_probe(struct nm_tcp_sock *tp, bool *rexmit);
 /* Retransmit from snd_una (RTO). */
 void nm_tcp_retransmit_head(struct nm_tcp_sock *tp);
 uint32_t nm_tcp_rcv_window(struct nm_tcp_sock *tp);
@@ -320,17 +394,61 @@ uint32_t nm_tcp_sbuf_free(const struct nm_tcp_sock *tp);
 int nm_tcp_sbuf_reserve(struct nm_tcp_sock *tp, uint32_t want);
 void nm_tcp_sbuf_release(struct nm_tcp_sock *tp);
 uint32_t nm_tcp_flight(const struct nm_tcp_sock *tp);
+/* Bytes of [a, b) the peer has not SACKed. */
+uint32_t nm_tcp_unsacked(const struct nm_tcp_sock *tp, uint32_t a, uint32_t b);
 
 /* ---- tcp_timer.c ---- */
 void nm_tcp_timers_init(struct nm_tcp_sock *tp);
 void nm_tcp_timers_stop(struct nm_tcp_sock *tp);
-void nm_tcp_rearm_rtx(struct nm_tcp_sock *tp);
+void nm_tcp_arm_rto(struct nm_tcp_sock *tp);
+/* The RTO with its exponential backoff, microseconds. */
+static inline uint64_t nm_tcp_backed_off_rto(const struct nm_tcp_sock *tp)
+{
+	uint64_t r = (uint64_t)tp->rto << (tp->backoff > 16 ? 16 : tp->backoff);
+
+	return r > NM_TCP_RTO_MAX_US ? NM_TCP_RTO_MAX_US : r;
+}
 void nm_tcp_arm_retry(struct nm_tcp_sock *tp);
 void nm_tcp_arm_delack(struct nm_tcp_sock *tp);
 void nm_tcp_arm_persist(struct nm_tcp_sock *tp);
 void nm_tcp_arm_keepalive(struct nm_tcp_sock *tp);
 void nm_tcp_enter_time_wait(struct nm_tcp_sock *tp);
 void nm_tcp_rtt_sample(struct nm_tcp_sock *tp, uint32_t rtt_us);
+
+/* ---- tcp_loss.c ---- */
+/* Outside recovery: is the hole at snd_una lost now?  May arm the
+ * reordering window's timer instead. */
+bool nm_tcp_hole_lost(struct nm_tcp_sock *tp);
+/* A loss episode sent [seq, end) (tcp_output.c calls it then only). */
+void nm_tcp_rack_sent(struct nm_tcp_sock *tp, uint32_t seq, uint32_t end);
+/* In a loss episode: mark what RACK finds lost for sending again (true if
+ * any); may arm the reordering window's timer. */
+bool nm_tcp_rack_detect(struct nm_tcp_sock *tp);
+/* The episode is over (or a new one starts): forget its sends. */
+void nm_tcp_rack_reset(struct nm_tcp_sock *tp);
+void nm_tcp_enter_recovery(struct nm_tcp_sock *tp);
+/* Send the segment at snd_una again, whatever the windows say. */
+void nm_tcp_rexmit_head(struct nm_tcp_sock *tp);
+/* Arm rtx_timer for what is due: the reordering window of a SACKed hole,
+ * else a loss probe, else the RTO; stop it with nothing in flight. */
+void nm_tcp_rearm_rtx(struct nm_tcp_sock *tp);
+/* New data went out: (re)start the loss probe timer when one is due. */
+void nm_tcp_tlp_sent_new(struct nm_tcp_sock *tp);
+/* rtx_timer fired in TLP or REO mode. */
+void nm_tcp_tlp_fire(struct nm_tcp_sock *tp);
+/* An ACK while a probe is out (advanced: it moved snd_una; news: it
+ * SACKed new data or carried data). */
+void nm_tcp_tlp_ack(struct nm_tcp_sock *tp, uint32_t ack, bool advanced, bool news);
+void nm_tcp_reo_fire(struct nm_tcp_sock *tp);
+/* A loss response begins (fast recovery, RTO, a repairing probe): keep
+ * what undo would restore.  Call before cwnd/ssthresh change. */
+void nm_tcp_undo_begin(struct nm_tcp_sock *tp);
+/* bytes [seq, end) were retransmitted */
+void nm_tcp_undo_rexmit(struct nm_tcp_sock *tp, uint32_t seq, uint32_t end);
+/* A DSACK block [s, e) arrived. */
+void nm_tcp_dsack_rcvd(struct nm_tcp_sock *tp, uint32_t s, uint32_t e);
+/* The receiver: [s, e) arrived again; report it in the next ACK. */
+void nm_tcp_dsack_set(struct nm_tcp_sock *tp, uint32_t s, uint32_t e);
 
 /* ---- tcp_input.c ---- */
 /* Remove the sd-less child of a listener that closes. */

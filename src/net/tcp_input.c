@@ -9,14 +9,17 @@
  *	synchronized	RFC 9293 3.10.7.4 in order: PAWS (RFC 7323), sequence
  *			acceptability, RST (RFC 5961 exact-match, else challenge
  *			ACK), SYN (challenge ACK; TIME_WAIT reuse), ACK (RFC 5961
- *			bounds, RTT, congestion control, SACK scoreboard, fast
- *			retransmit / recovery, window update), data, FIN.
+ *			bounds, RTT, congestion control, SACK scoreboard and
+ *			DSACKs, loss detection (tcp_loss.c) / recovery, window
+ *			update), data, FIN.
  *
  * Data: the fast path appends an in-order segment to the receive queue,
  * coalescing into the tail only through nm_skb_can_coalesce() (never
  * mixing readable and unreadable payload); others go to the OOO queue,
  * trimmed against their neighbours, and are answered at once with SACK
- * blocks.  ACKs are delayed up to 40 ms or two full segments.
+ * blocks.  Bytes that arrive twice are reported back as a DSACK (RFC 2883)
+ * so the sender can tell reordering from loss.  ACKs are delayed up to
+ * 40 ms or two full segments.
  *
  * Invariant 4: a byte is acknowledged only once it sits in the receive
  * queue; the advertised window never exceeds what the receive buffer (and
@@ -289,53 +292,22 @@ static bool score_add(struct nm_tcp_sock *tp, uint32_t s, uint32_t e)
 
 /* ---- ACK processing ------------------------------------------------------------ */
 
-static void rexmit_one(struct nm_tcp_sock *tp)
+/* RFC 2883 4: the first block is a duplicate report when it lies below
+ * the cumulative ACK or inside the second block. */
+static bool is_dsack(const struct tcp_seg *sg, uint32_t ack)
 {
-	uint32_t save = tp->snd_nxt, save_cwnd = tp->cwnd;
-	bool rec = tp->in_recovery;
+	const struct nm_tcp_sack_range *b = sg->o.sack;
 
-	/* send exactly the head segment through the loop */
-	tp->in_recovery = false;
-	tp->snd_nxt = tp->snd_una;
-	tp->cwnd = nm_tcp_flight(tp) > 0 ? tp->mss : tp->cwnd;
-	{
-		uint32_t nr = tp->nr_score;
-
-		tp->nr_score = 0;
-		/* pipe is now 0: exactly one MSS goes */
-		nm_tcp_push(tp);
-		tp->nr_score = (int)nr;
-	}
-	tp->in_recovery = rec;
-	tp->cwnd = save_cwnd;
-	if (seq_gt(save, tp->snd_nxt))
-		tp->snd_nxt = save;
-	tp->high_rxt = seq_max(tp->high_rxt, tp->snd_una + tp->mss);
-}
-
-static void enter_recovery(struct nm_tcp_sock *tp)
-{
-	tp->in_recovery = true;
-	tp->recover = tp->snd_max;
-	tp->ssthresh = tp->cc->ssthresh(tp);
-	tp->cwnd = tp->ssthresh;
-	tp->high_rxt = tp->snd_una;
-	tp->st->stats.tcp_fast_retransmits++;
-	if (tp->sack_ok && tp->nr_score) {
-		tp->st->stats.tcp_sack_recoveries++;
-		if (!seq_gt(tp->high_sacked, tp->snd_una))
-			rexmit_one(tp);
-	} else {
-		rexmit_one(tp);
-		tp->cwnd = tp->ssthresh + 3u * tp->mss;	/* RFC 6582 inflation */
-	}
+	if (seq_lt(b[0].start, ack))
+		return true;
+	return sg->o.nsack > 1 && seq_ge(b[0].start, b[1].start) && seq_le(b[0].end, b[1].end);
 }
 
 /* Returns false when the segment must be dropped. */
 static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 {
 	uint32_t ack = sg->ack, wnd = (uint32_t)sg->win << tp->snd_wscale;
-	bool new_sack = false;
+	bool new_sack = false, advanced;
 
 	if (seq_gt(ack, tp->snd_max)) {
 		nm_tcp_send_ack(tp);
@@ -345,19 +317,25 @@ static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 		challenge_ack(tp);
 		return false;
 	}
+	advanced = seq_gt(ack, tp->snd_una);
 	if (tp->sack_ok && sg->o.nsack) {
 		for (int i = 0; i < sg->o.nsack; i++) {
 			uint32_t s = sg->o.sack[i].start, e = sg->o.sack[i].end;
 
-			if (!seq_lt(s, e) || seq_le(e, seq_max(ack, tp->snd_una)) ||
-			    seq_gt(e, tp->snd_max) || e - s > 0x40000000u)
+			if (!seq_lt(s, e) || seq_gt(e, tp->snd_max) || e - s > 0x40000000u)
+				continue;
+			if (i == 0 && is_dsack(sg, ack)) {
+				nm_tcp_dsack_rcvd(tp, s, e);
+				continue;
+			}
+			if (seq_le(e, seq_max(ack, tp->snd_una)))
 				continue;
 			if (seq_lt(s, ack))
 				s = ack;
 			new_sack |= score_add(tp, s, e);
 		}
 	}
-	if (seq_gt(ack, tp->snd_una)) {
+	if (advanced) {
 		uint32_t acked = ack - tp->snd_una;
 
 		if (tp->ts_ok && sg->o.ts_p && sg->o.tsecr) {
@@ -378,18 +356,31 @@ static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 		tp->retries = 0;
 		tp->persist_backoff = 0;
 		tp->bytes_acked += acked;
-		score_trim(tp);
+		if (tp->nr_score || tp->hole_us) {
+			/* a hole SACKs showed, filled with no retransmission:
+			 * the path reorders */
+			if (tp->hole_us && !tp->in_recovery && !tp->in_loss)
+				tp->reord_seen = true;
+			score_trim(tp);
+			tp->hole_us = tp->nr_score ? nm_now_us() : 0;
+		}
+		if (tp->in_loss && seq_ge(ack, tp->loss_recover)) {
+			tp->in_loss = false;
+			nm_tcp_rack_reset(tp);
+		}
 		if (tp->in_recovery) {
 			if (seq_ge(ack, tp->recover)) {
 				tp->in_recovery = false;
+				nm_tcp_rack_reset(tp);
 				tp->cwnd = tp->ssthresh;
 				if (tp->cc->recovered)
 					tp->cc->recovered(tp);
-			} else if (!tp->sack_ok || !tp->nr_score) {
-				/* NewReno partial ACK: the next hole is at snd_una */
+			} else if (!tp->sack_ok) {
+				/* NewReno partial ACK: the next hole is at snd_una
+				 * (with SACK, RACK decides what the ACK left is) */
 				tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked + tp->mss : tp->mss;
 				tp->high_rxt = tp->snd_una;
-				rexmit_one(tp);
+				nm_tcp_rexmit_head(tp);
 			}
 		} else {
 			tp->cc->cong_avoid(tp, acked);
@@ -397,14 +388,24 @@ static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 		tp->dupacks = 0;
 		nm_tcp_rearm_rtx(tp);
 	} else if (ack == tp->snd_una && sg->len == 0 && !(sg->flags & (TH_SYN | TH_FIN)) &&
-		   tp->snd_una != tp->snd_max && (wnd == tp->snd_wnd || new_sack)) {
+		   tp->snd_una != tp->snd_max &&
+		   (tp->sack_ok ? new_sack : wnd == tp->snd_wnd)) {
+		/* with SACK only an ACK with new SACK information is a
+		 * duplicate (RFC 6675 2): a frame the wire duplicated draws an
+		 * ACK (a DSACK) that says nothing about loss */
 		tp->dupacks++;
 		if (tp->in_recovery && !tp->sack_ok)
 			tp->cwnd += tp->mss;
 	}
-	if (!tp->in_recovery && tp->snd_una != tp->snd_max &&
-	    (tp->dupacks >= 3 || (tp->sack_ok && tp->sacked_bytes > 2u * tp->mss)))
-		enter_recovery(tp);
+	if (tp->tlp_out)
+		nm_tcp_tlp_ack(tp, ack, advanced, new_sack || sg->len);
+	if (new_sack && !tp->hole_us && tp->nr_score)
+		tp->hole_us = nm_now_us();
+	/* in an episode RACK finds retransmissions that went missing too */
+	if (tp->rack && tp->rack->n && (tp->in_recovery || tp->in_loss))
+		nm_tcp_rack_detect(tp);
+	if ((tp->dupacks || tp->nr_score) && nm_tcp_hole_lost(tp))
+		nm_tcp_enter_recovery(tp);
 	/* window update (RFC 9293 3.10.7.4) */
 	if (seq_lt(tp->snd_wl1, sg->seq) ||
 	    (tp->snd_wl1 == sg->seq && seq_le(tp->snd_wl2, ack))) {
@@ -460,6 +461,9 @@ static void ooo_drain(struct nm_tcp_sock *tp)
 
 		nm_skb_unlink(&tp->ooo, s);
 		tp->ooo_bytes -= cb->end_seq - cb->start;
+		/* bytes the in-order arrival brought again */
+		if (seq_lt(cb->start, tp->rcv_nxt))
+			nm_tcp_dsack_set(tp, cb->start, seq_min(cb->end_seq, tp->rcv_nxt));
 		if (seq_le(cb->end_seq, tp->rcv_nxt)) {
 			nm_skb_free(s);
 			continue;
@@ -491,11 +495,18 @@ static void ooo_insert(struct nm_tcp_sock *tp, struct nm_skb *skb)
 
 		if (seq_ge(p->end_seq, cb->end_seq)) {
 			tp->st->stats.tcp_dup_dropped++;
-			nm_skb_free(skb);	/* all of it is already here */
+			/* all of it is already here: a DSACK, with the block that
+			 * holds it second (RFC 2883 4) */
+			nm_tcp_dsack_set(tp, cb->start, cb->end_seq);
+			tp->last_ooo_start = cb->start;
+			tp->last_ooo_end = cb->end_seq;
+			nm_skb_free(skb);
 			return;
 		}
-		if (seq_gt(p->end_seq, cb->start))
+		if (seq_gt(p->end_seq, cb->start)) {
+			nm_tcp_dsack_set(tp, cb->start, p->end_seq);
 			cb->start = p->end_seq;
+		}
 	}
 	/* later segments the new one covers go */
 	for (s = pos ? pos->next : tp->ooo.head; s; s = next) {
@@ -585,8 +596,11 @@ static bool process_data(struct nm_tcp_sock *tp, struct nm_skb *skb, const struc
 		fin = false;
 		tp->ack_now = true;
 	}
-	if (seq_lt(cb->start, tp->rcv_nxt))
+	if (seq_lt(cb->start, tp->rcv_nxt)) {
+		/* some of it arrived before: report the duplicate */
+		nm_tcp_dsack_set(tp, cb->start, seq_min(cb->end_seq, tp->rcv_nxt));
 		cb->start = tp->rcv_nxt;
+	}
 	if (!seq_lt(cb->start, cb->end_seq)) {
 		/* nothing new (a pure FIN at rcv_nxt, or old bytes) */
 		bool fin_now = fin && cb->end_seq == tp->rcv_nxt;
@@ -798,6 +812,9 @@ static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const st
 			process_ack(tp, sg);
 		if (!(sg->flags & TH_RST)) {
 			st->stats.tcp_dup_dropped++;
+			if (sg->len && seq_lt(sg->seq, tp->rcv_nxt))
+				nm_tcp_dsack_set(tp, sg->seq,
+						 seq_min(sg->seq + sg->len, tp->rcv_nxt));
 			nm_tcp_send_ack(tp);
 		}
 		nm_tcp_push(tp);

@@ -14,7 +14,8 @@
  * TX; a segment carries host bytes or device bytes, never both.
  *
  * Transmit loop (nm_tcp_push): first the holes a SACK recovery has to
- * retransmit (RFC 6675 style, holes below the highest SACK are lost), then
+ * retransmit (RFC 6675 style, holes below the highest SACK are lost; as
+ * GSO segments as long as the hole and cwnd allow), then
  * data at snd_nxt, as far as the peer's window, cwnd against the pipe,
  * Nagle and sender SWS avoidance allow.  With TSO a segment carries up to
  * 64 KiB and gso_size = MSS.
@@ -347,9 +348,18 @@ static int tcp_transmit(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len, uint
 			put32(opt + olen + 4, tp->ts_recent);
 			olen += 8;
 		}
-		if (tp->sack_ok && tp->ooo.head && (flags & TH_ACK) && !(flags & TH_RST)) {
+		if (tp->sack_ok && (tp->ooo.head || tp->dsack) && (flags & TH_ACK) &&
+		    !(flags & TH_RST)) {
 			struct nm_tcp_sack_range b[NM_TCP_MAX_SACK];
-			int n = sack_blocks(tp, b, tp->ts_ok ? 3 : 4);
+			int max = tp->ts_ok ? 3 : 4, n = 0;
+
+			/* a duplicate goes first, once (RFC 2883 4) */
+			if (tp->dsack) {
+				b[n].start = tp->dsack_start;
+				b[n++].end = tp->dsack_end;
+				tp->dsack = false;
+			}
+			n += sack_blocks(tp, b + n, max - n);
 
 			if (n) {
 				opt[olen++] = 1;
@@ -531,8 +541,7 @@ static uint32_t next_sacked(const struct nm_tcp_sock *tp, uint32_t seq, uint32_t
 	return limit;
 }
 
-/* Unsacked bytes in [a, b). */
-static uint32_t unsacked(const struct nm_tcp_sock *tp, uint32_t a, uint32_t b)
+uint32_t nm_tcp_unsacked(const struct nm_tcp_sock *tp, uint32_t a, uint32_t b)
 {
 	uint32_t n;
 
@@ -548,17 +557,28 @@ static uint32_t unsacked(const struct nm_tcp_sock *tp, uint32_t a, uint32_t b)
 	return n;
 }
 
+/* In recovery, unSACKed bytes below this are lost: the highest SACK, or
+ * higher where RACK found what was sent before a delivered retransmission
+ * missing (tcp_loss.c). */
+static uint32_t lost_bound(const struct nm_tcp_sock *tp)
+{
+	return seq_max(tp->high_sacked, tp->lost_end);
+}
+
 /* Bytes in the network (RFC 6675 pipe, with holes below the highest SACK
  * counted lost until retransmitted). */
 static uint32_t pipe_bytes(const struct nm_tcp_sock *tp)
 {
-	if (tp->in_recovery && tp->sack_ok && seq_gt(tp->high_sacked, tp->snd_una)) {
-		uint32_t hs = tp->high_sacked;
+	uint32_t hs;
 
-		return unsacked(tp, hs, tp->snd_max) +
-		       unsacked(tp, tp->snd_una, seq_min(tp->high_rxt, hs));
+	if (!tp->in_recovery || !tp->sack_ok || !seq_gt(lost_bound(tp), tp->snd_una)) {
+		if (!tp->nr_score)	/* the clean wire's case: snd_una <= snd_nxt */
+			return tp->snd_nxt - tp->snd_una;
+		return nm_tcp_unsacked(tp, tp->snd_una, tp->snd_nxt);
 	}
-	return unsacked(tp, tp->snd_una, tp->snd_nxt);
+	hs = lost_bound(tp);
+	return nm_tcp_unsacked(tp, hs, tp->snd_max) +
+	       nm_tcp_unsacked(tp, tp->snd_una, seq_min(tp->high_rxt, hs));
 }
 
 static uint32_t max_seg(const struct nm_tcp_sock *tp)
@@ -571,19 +591,6 @@ static uint32_t max_seg(const struct nm_tcp_sock *tp)
 	return m ? m : tp->mss;
 }
 
-static bool can_send_state(const struct nm_tcp_sock *tp)
-{
-	switch (tp->state) {
-	case NM_TCP_ESTABLISHED:
-	case NM_TCP_CLOSE_WAIT:
-	case NM_TCP_FIN_WAIT_1:
-	case NM_TCP_CLOSING:
-	case NM_TCP_LAST_ACK:
-		return true;
-	default:
-		return false;
-	}
-}
 
 static void sent_data(struct nm_tcp_sock *tp, uint32_t seq, uint32_t end, bool rexmit)
 {
@@ -592,11 +599,14 @@ static void sent_data(struct nm_tcp_sock *tp, uint32_t seq, uint32_t end, bool r
 		tp->st->stats.tcp_retransmits++;
 		if (tp->rtt_timing && seq_le(seq, tp->rtt_seq) && seq_lt(tp->rtt_seq, end))
 			tp->rtt_timing = false;	/* Karn */
+		nm_tcp_undo_rexmit(tp, seq, end);
 	} else if (!tp->rtt_timing && !tp->ts_ok) {
 		tp->rtt_timing = true;
 		tp->rtt_seq = seq;
 		tp->rtt_start = nm_now_us();
 	}
+	if (tp->in_recovery || tp->in_loss)
+		nm_tcp_rack_sent(tp, seq, end);
 	if (!nm_timer_pending(&tp->rtx_timer))
 		nm_tcp_rearm_rtx(tp);
 }
@@ -604,21 +614,29 @@ static void sent_data(struct nm_tcp_sock *tp, uint32_t seq, uint32_t end, bool r
 /* Retransmit the holes of a SACK recovery while the pipe allows. */
 static bool push_holes(struct nm_tcp_sock *tp)
 {
-	while (tp->in_recovery && tp->sack_ok && seq_lt(tp->high_rxt, tp->high_sacked)) {
-		uint32_t seq = seq_max(tp->high_rxt, tp->snd_una), end, len;
+	while (tp->in_recovery && tp->sack_ok && seq_lt(tp->high_rxt, lost_bound(tp))) {
+		uint32_t seq = seq_max(tp->high_rxt, tp->snd_una), end, len, pipe, room;
 
 		if (seq_in_sacked(tp, seq, &end)) {
 			tp->high_rxt = end;
 			continue;
 		}
-		if (!seq_lt(seq, tp->high_sacked))
+		if (!seq_lt(seq, lost_bound(tp)))
 			break;
-		if (pipe_bytes(tp) + tp->mss > tp->cwnd + tp->mss / 2)
+		pipe = pipe_bytes(tp);
+		if (pipe + tp->mss > tp->cwnd + tp->mss / 2)
 			return false;
-		end = next_sacked(tp, seq, tp->high_sacked);
+		/* as much of the hole as cwnd allows in one (GSO) segment: a
+		 * 64 KiB frame lost is 45 holes of one MSS otherwise */
+		room = tp->cwnd > pipe ? (tp->cwnd - pipe) / tp->mss * tp->mss : 0;
+		if (room < tp->mss)
+			room = tp->mss;
+		if (room > max_seg(tp))
+			room = max_seg(tp);
+		end = next_sacked(tp, seq, lost_bound(tp));
 		len = end - seq;
-		if (len > tp->mss)
-			len = tp->mss;
+		if (len > room)
+			len = room;
 		if (seq_gt(seq + len, tp->write_seq))
 			len = tp->write_seq - seq;
 		len = nm_tcp_zc_seg_len(tp, seq, len);
@@ -632,12 +650,8 @@ static bool push_holes(struct nm_tcp_sock *tp)
 	return true;
 }
 
-void nm_tcp_push(struct nm_tcp_sock *tp)
+static void push_data(struct nm_tcp_sock *tp)
 {
-	if (!tp->st || !can_send_state(tp))
-		return;
-	if (!push_holes(tp))
-		return;
 	for (;;) {
 		uint32_t seq = tp->snd_nxt, end, avail, wnd_end, room, pipe, len;
 		bool fin, rexmit;
@@ -714,6 +728,72 @@ void nm_tcp_push(struct nm_tcp_sock *tp)
 		if (fin)
 			return;
 	}
+}
+
+void nm_tcp_push(struct nm_tcp_sock *tp)
+{
+	uint32_t max = tp->snd_max;
+
+	if (!tp->st || !nm_tcp_can_send_state(tp))
+		return;
+	if (push_holes(tp))
+		push_data(tp);
+	if (tp->snd_max != max && tp->sack_ok)
+		nm_tcp_tlp_sent_new(tp);
+}
+
+int nm_tcp_send_loss_probe(struct nm_tcp_sock *tp, bool *rexmit)
+{
+	uint32_t seq = tp->snd_max, wnd_end = tp->snd_una + tp->snd_wnd, len = 0, data_end;
+	bool fin_sent = tp->fin_queued && tp->snd_max == tp->write_seq + 1;
+	uint8_t flags = TH_ACK | TH_PSH;
+	int ret;
+
+	if (!tp->st || !nm_tcp_can_send_state(tp))
+		return -ENOTCONN;
+	/* new data, one segment, if the peer's window takes it */
+	if (!fin_sent && seq_lt(seq, tp->write_seq) && seq_lt(seq, wnd_end)) {
+		len = tp->write_seq - seq;
+		if (len > wnd_end - seq)
+			len = wnd_end - seq;
+		if (len > tp->mss)
+			len = tp->mss;
+		len = nm_tcp_zc_seg_len(tp, seq, len);
+	}
+	if (len) {
+		ret = tcp_transmit(tp, seq, len, flags);
+		if (ret < 0)
+			return ret;
+		tp->snd_nxt = tp->snd_max = seq + len;
+		sent_data(tp, seq, seq + len, false);
+		*rexmit = false;
+		return 0;
+	}
+	/* else the last segment again (with the FIN if that went) */
+	data_end = fin_sent ? tp->write_seq : tp->snd_max;
+	len = data_end - tp->snd_una;
+	if (seq_gt(tp->snd_una, data_end))
+		len = 0;
+	if (len > tp->mss)
+		len = tp->mss;
+	seq = data_end - len;
+	if (len) {
+		uint32_t n = nm_tcp_zc_seg_len(tp, seq, len);
+
+		if (n < len)
+			fin_sent = false;	/* host and device bytes never share one */
+		len = n;
+	}
+	if (fin_sent)
+		flags |= TH_FIN;
+	if (!len && !fin_sent)
+		return -ENODATA;
+	ret = tcp_transmit(tp, seq, len, flags);
+	if (ret < 0)
+		return ret;
+	sent_data(tp, seq, seq + len, true);
+	*rexmit = true;
+	return 0;
 }
 
 /* RTO: resend the first unacknowledged segment (and let the loop go back

@@ -152,6 +152,7 @@ void nm_tcp_sock_destroy(struct nm_tcp_sock *tp)
 	nm_skb_queue_purge(&tp->ooo);
 	nm_tcp_sbuf_release(tp);
 	nm_tcp_zc_release(tp);
+	free(tp->rack);
 	free(tp);
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * TCP timers on the stack's wheel: retransmission (RFC 6298, exponential
- * backoff, SYN retries), delayed ACK (40 ms), persist (zero-window probes
- * with backoff), keepalive, TIME_WAIT (2 * MSL) and the orphan FIN_WAIT_2
+ * backoff, SYN retries; the same timer serves tail loss probes and the
+ * reordering window, tcp_loss.c), delayed ACK (40 ms), persist
+ * (zero-window probes with backoff), keepalive, TIME_WAIT (2 * MSL) and the orphan FIN_WAIT_2
  * timeout (reuses the TIME_WAIT timer).  Every timer lives in the tcb;
  * callbacks find it with container_of.
  */
@@ -36,22 +37,12 @@ void nm_tcp_rtt_sample(struct nm_tcp_sock *tp, uint32_t rtt)
 		tp->rto = NM_TCP_RTO_MAX_US;
 }
 
-static uint64_t backed_off_rto(const struct nm_tcp_sock *tp)
-{
-	uint64_t r = (uint64_t)tp->rto << (tp->backoff > 16 ? 16 : tp->backoff);
-
-	return r > NM_TCP_RTO_MAX_US ? NM_TCP_RTO_MAX_US : r;
-}
-
-void nm_tcp_rearm_rtx(struct nm_tcp_sock *tp)
+void nm_tcp_arm_rto(struct nm_tcp_sock *tp)
 {
 	if (!tp->st)
 		return;
-	if (tp->snd_una == tp->snd_max) {
-		nm_timer_del(tp->st->wheel, &tp->rtx_timer);
-		return;
-	}
-	nm_timer_mod(tp->st->wheel, &tp->rtx_timer, now() + backed_off_rto(tp));
+	tp->rtx_mode = NM_TCP_RTX_RTO;
+	nm_timer_mod(tp->st->wheel, &tp->rtx_timer, now() + nm_tcp_backed_off_rto(tp));
 }
 
 /* A first transmission failed locally (the neighbour is still being
@@ -59,7 +50,7 @@ void nm_tcp_rearm_rtx(struct nm_tcp_sock *tp)
 void nm_tcp_arm_retry(struct nm_tcp_sock *tp)
 {
 	if (tp->st && !nm_timer_pending(&tp->rtx_timer))
-		nm_timer_mod(tp->st->wheel, &tp->rtx_timer, now() + backed_off_rto(tp));
+		nm_tcp_arm_rto(tp);
 }
 
 void nm_tcp_arm_delack(struct nm_tcp_sock *tp)
@@ -70,7 +61,8 @@ void nm_tcp_arm_delack(struct nm_tcp_sock *tp)
 
 void nm_tcp_arm_persist(struct nm_tcp_sock *tp)
 {
-	uint64_t t = backed_off_rto(tp) << (tp->persist_backoff > 10 ? 10 : tp->persist_backoff);
+	uint64_t t = nm_tcp_backed_off_rto(tp)
+		     << (tp->persist_backoff > 10 ? 10 : tp->persist_backoff);
 
 	if (t > NM_TCP_RTO_MAX_US)
 		t = NM_TCP_RTO_MAX_US;
@@ -105,12 +97,22 @@ void nm_tcp_enter_time_wait(struct nm_tcp_sock *tp)
 static void rtx_fire(struct nm_timer *t)
 {
 	struct nm_tcp_sock *tp = nm_container_of(t, struct nm_tcp_sock, rtx_timer);
+	uint8_t mode = tp->rtx_mode;
 
+	tp->rtx_mode = NM_TCP_RTX_RTO;
 	if (tp->snd_una == tp->snd_max) {
 		/* nothing in flight: the timer was armed because a first
 		 * transmission failed locally (no neighbour yet); try again */
 		if (tp->write_seq != tp->snd_nxt || tp->fin_queued)
 			nm_tcp_push(tp);
+		return;
+	}
+	if (mode == NM_TCP_RTX_TLP) {
+		nm_tcp_tlp_fire(tp);
+		return;
+	}
+	if (mode == NM_TCP_RTX_REO) {
+		nm_tcp_reo_fire(tp);
 		return;
 	}
 	if (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED) {
@@ -131,20 +133,32 @@ static void rtx_fire(struct nm_timer *t)
 	tp->st->stats.tcp_rto++;
 	if (tp->cc->on_rto)
 		tp->cc->on_rto(tp);
-	if (!tp->in_recovery || tp->backoff == 0)
+	/* only the first timeout of a series is a new loss event: later ones
+	 * would take ssthresh down to 2 MSS from the cwnd of one MSS */
+	if (tp->backoff == 0) {
+		nm_tcp_undo_begin(tp);
 		tp->ssthresh = tp->cc->ssthresh(tp);
+	}
 	tp->cwnd = tp->mss;
 	tp->in_recovery = false;
 	tp->dupacks = 0;
-	tp->backoff++;
+	tp->tlp_out = false;
+	tp->hole_us = 0;
 	tp->rtt_timing = false;
-	/* RFC 6675 5.1: after an RTO the SACK information may be stale;
-	 * forget it and go back N. */
-	tp->nr_score = 0;
-	tp->sacked_bytes = 0;
-	tp->high_sacked = tp->snd_una;
+	/* go back N from snd_una until everything sent so far is acknowledged,
+	 * skipping what the peer SACKed.  A receiver may drop SACKed data
+	 * (reneging, RFC 2018 8): a second timeout in a row forgets it. */
+	tp->in_loss = true;
+	tp->loss_recover = tp->snd_max;
+	nm_tcp_rack_reset(tp);
+	if (tp->backoff > 0) {
+		tp->nr_score = 0;
+		tp->sacked_bytes = 0;
+		tp->high_sacked = tp->snd_una;
+	}
+	tp->backoff++;
 	nm_tcp_retransmit_head(tp);
-	nm_tcp_rearm_rtx(tp);
+	nm_tcp_arm_rto(tp);
 }
 
 static void delack_fire(struct nm_timer *t)

@@ -49,6 +49,13 @@ int nm_timer_run(struct nm_timer_wheel *w, uint64_t now_us);
  * may be early (a tick bound), never late. */
 uint64_t nm_timer_next(const struct nm_timer_wheel *w, uint64_t now_us);
 
+/* Microseconds of CLOCK_MONOTONIC; within a stack's loop pass, the time
+ * read at its top (see nm_clock_hold). */
 uint64_t nm_now_us(void);
+/* Read the clock, never the held value. */
+uint64_t nm_clock_read(void);
+/* Make this thread's nm_now_us() return now_us (0: read the clock again)
+ * until the next call; returns the value held before, to restore. */
+uint64_t nm_clock_hold(uint64_t now_us);
 
 #endif

@@ -257,21 +257,20 @@ static int plan_run(const struct plan *p, int i, uint64_t *addr, uint32_t *len)
 	return i;
 }
 
-/* DMA-write src into the planned chunks, one transfer per contiguous run. */
+/* DMA-write src into the planned chunks: contiguous chunks merged into
+ * runs, all runs in one engine call (checked whole before a byte moves). */
 static int plan_write(struct nm_netdev *nd, const struct plan *p, const uint8_t *src)
 {
-	for (int i = 0; i < p->n;) {
-		uint64_t addr;
-		uint32_t len;
-		int ret;
+	struct nm_dma_run runs[NM_RX_MAX_FRAGS];
+	unsigned nr = 0;
 
-		i = plan_run(p, i, &addr, &len);
-		ret = nm_dma_write(nd->dev, addr, src, len);
-		if (ret)
-			return ret;
-		src += len;
+	for (int i = 0; i < p->n; nr++) {
+		uint32_t len;
+
+		i = plan_run(p, i, &runs[nr].addr, &len);
+		runs[nr].len = len;
 	}
-	return 0;
+	return nm_dma_write_runs(nd->dev, runs, nr, src);
 }
 
 /* ---- checksums on the wire side ------------------------------------------ */

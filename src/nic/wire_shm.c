@@ -556,8 +556,11 @@ static int nm_shm_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
 	uint32_t off, l;
 
-	if (!nm_shm_rx_next(ep, &off, &l, meta))
+	if (!nm_shm_rx_next(ep, &off, &l, meta)) {
+		if (nm_unlikely(ep->inj != NULL))
+			nm__shm_inj_tick(ep, false);
 		return -EAGAIN;
+	}
 	ep->rx.peeked = true;
 	ep->rx.peek_len = l;
 	*frame = ep->rx.arena + off;
@@ -582,8 +585,11 @@ static int nm_shm_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 	uint32_t off, len, done = 0;
 	const uint8_t *src;
 
-	if (!nm_shm_rx_next(ep, &off, &len, meta))
+	if (!nm_shm_rx_next(ep, &off, &len, meta)) {
+		if (nm_unlikely(ep->inj != NULL))
+			nm__shm_inj_tick(ep, false);
 		return -EAGAIN;		/* flow control, no message: polled constantly */
+	}
 	src = ep->rx.arena + off;
 	for (unsigned i = 0; i < iovcnt && done < len; i++) {
 		size_t n = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
@@ -618,6 +624,8 @@ static int nm_shm_arm(struct nm_wire *w)
 	uint64_t h;
 
 	rx->lazy = true;
+	if (nm_unlikely(ep->inj != NULL))
+		nm__shm_inj_tick(ep, true);	/* nothing stays held across a sleep */
 	if (rx->tail != rx->head)
 		return 1;
 	h = nm_shm_rx_arm(rx);

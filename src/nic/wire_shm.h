@@ -196,5 +196,11 @@ int nm__shm_inj_xmit(struct nm_shm_wire *ep, const struct iovec *iov, unsigned i
 		     uint32_t len, const struct nm_wire_meta *meta);
 int nm__shm_inj_flush(struct nm_shm_wire *ep);
 unsigned nm__shm_inj_held(const struct nm_shm_inj *inj);
+/* The endpoint's owner polls it (idle: it is about to sleep): release the
+ * held frames that waited NM_SHM_HOLD_MAX_US, or all of them when idle, so
+ * reordering and delay stay bounded without later traffic.  0, or -EAGAIN
+ * when the ring filled first (the rest stay held).  No-op without faults. */
+#define NM_SHM_HOLD_MAX_US	100u
+int nm__shm_inj_tick(struct nm_shm_wire *ep, bool idle);
 
 #endif /* NM_NIC_WIRE_SHM_H */

@@ -24,10 +24,15 @@
  * (the rate limit alone depends on time).
  *
  * Flush rule: held frames are released (in the order they were held) right
- * after the frame that makes them due, and all at once by
- * nm_wire_shm_flush(), which the stack's timer calls so a held frame with
- * nothing behind it still arrives.  A frame that cannot be released because
- * the ring is full stays held and is retried at the next xmit or flush.
+ * after the frame that makes them due, all at once by nm_wire_shm_flush(),
+ * and by nm__shm_inj_tick(), which the endpoint's own polling calls: a
+ * frame held NM_SHM_HOLD_MAX_US goes then, and every held frame goes when
+ * its stack is about to sleep.  Without the tick a frame with nothing
+ * behind it stayed held until the sender's next frame, however late: for
+ * TCP the end of every flight, whose next frame is the retransmission
+ * after a timeout.  Reordering is a small delay, never a wait for traffic.
+ * A frame that cannot be released because the ring is full stays held and
+ * is retried at the next xmit, tick or flush.
  * At most NM_SHM_HOLD_MAX frames are held; beyond that (or without memory
  * for the copy) a frame that drew a hold goes out at once and is not
  * counted as reordered/delayed.
@@ -49,6 +54,7 @@ struct nm_shm_held {
 	uint32_t len;
 	uint32_t copies;		/* 2 when also duplicated */
 	uint64_t release_at;		/* inj->passed value that makes it due */
+	uint64_t held_ns;		/* when it was held (the tick's bound) */
 	struct nm_wire_meta meta;
 };
 
@@ -171,9 +177,10 @@ static void nm_inj_gather(uint8_t *dst, const struct iovec *iov, unsigned iovcnt
 	}
 }
 
-/* Release held frames that are due (all of them when `all`), in the order
- * they were held.  -EAGAIN if the ring filled; the rest stay held. */
-static int nm_inj_release(struct nm_shm_wire *ep, bool all)
+/* Release held frames that are due (all of them when `all`; also those
+ * held since before `old_ns` when it is not 0), in the order they were
+ * held.  -EAGAIN if the ring filled; the rest stay held. */
+static int nm_inj_release(struct nm_shm_wire *ep, bool all, uint64_t old_ns)
 {
 	struct nm_shm_inj *inj = ep->inj;
 	unsigned keep = 0;
@@ -182,7 +189,7 @@ static int nm_inj_release(struct nm_shm_wire *ep, bool all)
 	for (unsigned i = 0; i < inj->nheld; i++) {
 		struct nm_shm_held *h = &inj->held[i];
 
-		if (r == 0 && (all || h->release_at <= inj->passed)) {
+		if (r == 0 && (all || h->release_at <= inj->passed || h->held_ns < old_ns)) {
 			uint8_t *dst = nm__shm_tx_reserve(ep, h->len, h->copies);
 
 			if (dst) {
@@ -215,7 +222,8 @@ static bool nm_inj_hold(struct nm_shm_inj *inj, const struct iovec *iov, unsigne
 	if (flip >= 0)
 		data[flip >> 3] ^= (uint8_t)(1u << (flip & 7));
 	*h = (struct nm_shm_held){ .data = data, .len = len, .copies = copies,
-				   .release_at = inj->passed + after, .meta = *meta };
+				   .release_at = inj->passed + after, .held_ns = nm_inj_now_ns(),
+				   .meta = *meta };
 	inj->nheld++;
 	return true;
 }
@@ -280,7 +288,7 @@ int nm__shm_inj_xmit(struct nm_shm_wire *ep, const struct iovec *iov, unsigned i
 	nm__shm_tx_commit(ep, len, &m, copies);
 	inj->passed++;
 	if (inj->nheld)
-		nm_inj_release(ep, false);	/* -EAGAIN: retried next time */
+		nm_inj_release(ep, false, 0);	/* -EAGAIN: retried next time */
 count:
 	if (flip >= 0)
 		st->inj_corrupted++;
@@ -289,11 +297,24 @@ count:
 	return 0;
 }
 
+int nm__shm_inj_tick(struct nm_shm_wire *ep, bool idle)
+{
+	struct nm_shm_inj *inj = ep->inj;
+	uint64_t now;
+
+	if (!inj || !inj->nheld)
+		return 0;
+	now = nm_inj_now_ns();
+	if (!idle && now - inj->held[0].held_ns < NM_SHM_HOLD_MAX_US * 1000ull)
+		return 0;	/* held[0] is the oldest */
+	return nm_inj_release(ep, idle, now - NM_SHM_HOLD_MAX_US * 1000ull);
+}
+
 int nm__shm_inj_flush(struct nm_shm_wire *ep)
 {
 	if (!ep->inj->nheld)
 		return 0;
-	if (nm_inj_release(ep, true))
+	if (nm_inj_release(ep, true, 0))
 		return nm_err(EAGAIN, "shm flush: ring full, %u frames still held",
 			      ep->inj->nheld);
 	return 0;

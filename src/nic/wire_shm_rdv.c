@@ -15,7 +15,11 @@
  *    checked like any peer-supplied data (-EPROTO).
  * The accepted connection stays open between the two endpoints; the
  * producer polls it when its ring stays full, so a dead peer process shows
- * up as -ENOTCONN.
+ * up as -ENOTCONN.  A side that sends little (a receiver that only ACKs)
+ * never fills its ring, so nm_wire_shm_peer_alive() polls the connection
+ * on request: a peer process killed without a word is seen at once, and
+ * its owner can destroy the wire and create the name again for the next
+ * peer (one wire joins exactly two endpoints for its whole life).
  *
  * Timeouts are in milliseconds for the whole call; < 0 waits forever.
  *
@@ -447,4 +451,39 @@ err_close_fds:
 err_close_sock:
 	close(sock);
 	return r;
+}
+
+/* The peer process closed the rendezvous connection: it destroyed its
+ * endpoint or died (the kernel closes its sockets, even after SIGKILL). */
+static bool nm_shm_sock_hung_up(int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLRDHUP };
+
+	if (poll(&pfd, 1, 0) != 1)
+		return false;
+	return pfd.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL);
+}
+
+int nm_wire_shm_peer_alive(struct nm_wire *w)
+{
+	struct nm_shm_wire *ep;
+	void *base;
+	size_t size;
+	int r;
+
+	/* the region call validates w (an shm wire, alive) */
+	if (!w)
+		return nm_err(EINVAL, "wire_shm_peer_alive: wire is NULL");
+	r = nm__wire_shm_region(w, &base, &size);
+	if (r)
+		return nm_err_wrap(r, "wire_shm_peer_alive");
+	ep = nm_shm_wire_of(w);
+	if (ep->peer_dead || !atomic_load_explicit(ep->peer_alive, memory_order_acquire))
+		return 0;
+	if (ep->sock >= 0 && nm_shm_sock_hung_up(ep->sock)) {
+		/* latched: from now on xmit says -ENOTCONN at once */
+		ep->peer_dead = true;
+		return 0;
+	}
+	return 1;
 }

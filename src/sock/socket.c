@@ -364,10 +364,77 @@ int nm_sock_check_iov(const struct iovec *iov, size_t n, bool offsets, size_t *t
 	return 0;
 }
 
+/*
+ * A cursor over the caller's iovec array that the TCP sees through a
+ * window of at most NM_IOV_WIN entries (nm_tcp_send/recv take an int
+ * count, and a copy is needed anyway: the cursor trims the first entry as
+ * bytes move).  The window refills from the caller's array as it drains,
+ * so every entry up to IOV_MAX is used: a blocking send sends them all, a
+ * MSG_WAITALL recv fills them all.
+ */
+#define NM_IOV_WIN 64
+
+struct iov_cur {
+	const struct iovec *src;	/* the caller's array */
+	size_t n_src, next;		/* its length; first entry not in win */
+	struct iovec win[NM_IOV_WIN];
+	struct iovec *v;		/* first live entry of win */
+	size_t n;			/* live entries from v */
+};
+
+static void iov_cur_fill(struct iov_cur *c)
+{
+	size_t k = c->n_src - c->next;
+
+	if (k > NM_IOV_WIN)
+		k = NM_IOV_WIN;
+	memcpy(c->win, c->src + c->next, k * sizeof(*c->win));
+	c->next += k;
+	c->v = c->win;
+	c->n = k;
+}
+
+static void iov_cur_init(struct iov_cur *c, const struct iovec *iov, size_t n)
+{
+	c->src = iov;
+	c->n_src = n;
+	c->next = 0;
+	iov_cur_fill(c);
+}
+
+/* Step past r bytes the TCP moved; false once the whole array is used. */
+static bool iov_cur_advance(struct iov_cur *c, size_t r)
+{
+	for (;;) {
+		while (c->n && r >= c->v->iov_len) {
+			r -= c->v->iov_len;
+			c->v++;
+			c->n--;
+		}
+		if (c->n) {
+			c->v->iov_base = (uint8_t *)c->v->iov_base + r;
+			c->v->iov_len -= r;
+			return true;
+		}
+		if (c->next == c->n_src)
+			return false;
+		iov_cur_fill(c);	/* r is 0 here: the TCP never moves more than win held */
+	}
+}
+
+static size_t iov_cur_bytes(const struct iov_cur *c)
+{
+	size_t b = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		b += c->v[i].iov_len;
+	return b;
+}
+
 static ssize_t do_send(int sd, struct nm_tcp_sock *tp, const struct iovec *iov0, size_t n,
 		       int flags)
 {
-	struct iovec iov[64], *v;
+	struct iov_cur c;
 	size_t total = 0, sent = 0;
 	uint64_t dl;
 	bool nb;
@@ -376,33 +443,24 @@ static ssize_t do_send(int sd, struct nm_tcp_sock *tp, const struct iovec *iov0,
 		return nm_err(EOPNOTSUPP, "send: flags 0x%x not supported", flags);
 	for (size_t i = 0; i < n; i++)
 		total += iov0[i].iov_len;
-	if (n > NM_ARRAY_SIZE(iov))
-		n = NM_ARRAY_SIZE(iov);	/* send what fits; callers loop */
-	memcpy(iov, iov0, n * sizeof(*iov));
-	v = iov;
+	iov_cur_init(&c, iov0, n);
 	nb = tp->nonblock || (flags & MSG_DONTWAIT);
 	dl = deadline_of(sd_sndtimeo[sd]);
 	for (;;) {
-		ssize_t r = nm_tcp_send(tp, v, (int)n, flags & MSG_MORE);
+		size_t room = iov_cur_bytes(&c);
+		ssize_t r = nm_tcp_send(tp, c.v, (int)c.n, flags & MSG_MORE);
 
 		if (r > 0) {
 			sent += (size_t)r;
-			/* advance the iovec */
-			while (n && (size_t)r >= v->iov_len) {
-				r -= (ssize_t)v->iov_len;
-				v++;
-				n--;
-			}
-			if (n && r) {
-				v->iov_base = (uint8_t *)v->iov_base + r;
-				v->iov_len -= (size_t)r;
-			}
-			if (!n || nb)
+			if (!iov_cur_advance(&c, (size_t)r) || sent == total)
 				return (ssize_t)sent;
-			continue;
+			/* the window was the limit: the send ring may take more */
+			if (!nb || (size_t)r == room)
+				continue;
+			return (ssize_t)sent;
 		}
-		if (r == 0 && total == 0)
-			return 0;
+		if (r == 0 && sent == total)
+			return (ssize_t)sent;	/* nothing (left) to send */
 		if (r != -EAGAIN && r < 0)
 			return sent ? (ssize_t)sent : r;
 		if (nb)
@@ -417,47 +475,40 @@ static ssize_t do_send(int sd, struct nm_tcp_sock *tp, const struct iovec *iov0,
 
 static ssize_t do_recv(int sd, struct nm_tcp_sock *tp, struct iovec *iov0, size_t n, int flags)
 {
-	struct iovec iov[64], *v;
+	struct iov_cur c;
 	size_t total = 0, got = 0;
 	uint64_t dl;
-	bool nb;
+	bool nb, all;
 
 	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_NOSIGNAL | MSG_TRUNC))
 		return nm_err(EOPNOTSUPP, "recv: flags 0x%x not supported", flags);
-	if (n > NM_ARRAY_SIZE(iov))
-		n = NM_ARRAY_SIZE(iov);
 	for (size_t i = 0; i < n; i++)
 		total += iov0[i].iov_len;
 	if (total == 0)
 		return 0;
-	memcpy(iov, iov0, n * sizeof(*iov));
-	v = iov;
+	iov_cur_init(&c, iov0, n);
 	nb = tp->nonblock || (flags & MSG_DONTWAIT);
+	all = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && !nb;
 	dl = deadline_of(sd_rcvtimeo[sd]);
 	for (;;) {
-		ssize_t r = nm_tcp_recv(tp, v, (int)n, flags & MSG_PEEK, false);
+		size_t room = iov_cur_bytes(&c);
+		ssize_t r = nm_tcp_recv(tp, c.v, (int)c.n, flags & MSG_PEEK, false);
 
 		if (r > 0) {
 			got += (size_t)r;
-			if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK) || got == total || nb)
+			if (!iov_cur_advance(&c, (size_t)r) || got == total || (flags & MSG_PEEK))
 				return (ssize_t)got;
-			while (n && (size_t)r >= v->iov_len) {
-				r -= (ssize_t)v->iov_len;
-				v++;
-				n--;
-			}
-			if (n && r) {
-				v->iov_base = (uint8_t *)v->iov_base + r;
-				v->iov_len -= (size_t)r;
-			}
-			continue;
+			/* the window was the limit: more may be queued */
+			if (all || (size_t)r == room)
+				continue;
+			return (ssize_t)got;
 		}
-		if (r == 0)
+		if (r == 0 || (r == -EAGAIN && got && !all))
 			return (ssize_t)got;
 		if (r != -EAGAIN)
 			return got ? (ssize_t)got : r;
 		if (nb)
-			return got ? (ssize_t)got : nm_err(EAGAIN, "recv: would block");
+			return nm_err(EAGAIN, "recv: would block");
 		r = nm_sock_wait(tp, dl);
 		if (r == -EAGAIN)
 			return got ? (ssize_t)got : nm_err(EAGAIN, "recv: timed out");

@@ -12,7 +12,8 @@
  *	if (len == 0)
  *		return nm_err(EINVAL, "dma_map: empty range");
  *
- * err is a positive errno value.
+ * err is a positive errno value.  fmt must be a string literal: one
+ * without conversions is kept by pointer, not copied (err.c).
  */
 int nm_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

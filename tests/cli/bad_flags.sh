@@ -29,6 +29,14 @@ expect_error 2 server --wire tap:x --addr 198.18.0.2/99
 expect_error 2 server --wire tap:x -s 2001:2::2 --host-addr 198.18.0.1/24
 expect_error 2 server --wire shm:x -s not.an.ip
 expect_error 2 server --wire shm:x -t 5 -q 1 --queues 2
+# queues are checked before any wait for a client (--wait 30 would show)
+expect_error 2 server --wire shm:x -q 3 --queues 2 --wait 30
+grep -q -- '-q 3: the NIC has 2 queues (--queues 2)' "$T/err" || fail "-q 3: $(cat "$T/err")"
+expect_error 2 server --wire shm:x -t 1 -q 2 --queues 2 --wait 30
+grep -q -- '-t 1 -q 2: queues 1..2 do not exist, the NIC has 2' "$T/err" || fail "-t 1 -q 2: $(cat "$T/err")"
+expect_error 2 server --wire shm:x -t 40 -q 64 --wait 30
+expect_error 2 client --wire shm:x -q 1
+expect_error 2 client --wire shm:x -t 0
 expect_error 2 server --wire shm:x --count 0
 expect_error 2 server --wire shm:x -v abc
 expect_error 2 client --wire shm:x --tx foo

@@ -1,5 +1,6 @@
 # netmem demo: devmem TX -> devmem RX over shm, every byte validated, the
-# JSON summary last with zero payload copies and every token returned.
+# JSON summary (stdout's only line with --json) with zero payload copies
+# and every token returned.
 . "$(dirname "$0")/lib.inc"
 run "$NETMEM" demo --bytes 64M --json
 [ "$RC" = 0 ] || fail "demo exited $RC: $(cat "$T/err")"
@@ -12,6 +13,11 @@ tok=$(jfield tokens); [ "$tok" -gt 1000 ] || fail "tokens: $tok"
 # zero stack payload copies
 c=$(jfield stack_payload_copies); [ "$c" = 0 ] || fail "stack_payload_copies $c"
 [ "$(jfield tx_completions)" = "$(jfield tx_sends)" ] || fail "completions: $(last_json)"
-grep -q "validated:   yes" "$T/out" || fail "no human summary"
-tail -1 "$T/out" | grep -q '^{' || fail "JSON is not the last line"
+# with --json stdout is the JSON line alone; the words go to stderr
+grep -q "validated:   yes" "$T/err" || fail "no human summary on stderr"
+[ "$(wc -l <"$T/out")" = 1 ] && grep -q '^{.*}$' "$T/out" || fail "stdout is not one JSON line: $(cat "$T/out")"
+# without --json the summary is on stdout
+run "$NETMEM" demo --bytes 8M --quiet
+[ "$RC" = 0 ] && grep -q "validated:   yes" "$T/out" && ! grep -q '^{' "$T/out" ||
+	fail "human summary: $(cat "$T/out")"
 exit 0

@@ -6,7 +6,7 @@ for p in "copy copy" "devmem copy" "copy devmem"; do
 	run "$NETMEM" demo --bytes 32M --tx $1 --rx $2 --json --quiet
 	[ "$RC" = 0 ] || fail "--tx $1 --rx $2: exit $RC: $(cat "$T/err")"
 	[ "$(jfield validated)" = true ] || fail "--tx $1 --rx $2: $(last_json)"
-	[ -s "$T/err" ] && fail "--quiet printed progress: $(cat "$T/err")"
+	grep -q 'MiB' "$T/err" && fail "--quiet printed progress: $(cat "$T/err")"
 	if [ $2 = copy ]; then
 		[ "$(jfield devmem_bytes)" = 0 ] || fail "copy RX used devmem"
 	fi

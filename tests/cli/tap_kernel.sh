@@ -1,7 +1,7 @@
 # Over a TAP in a private network namespace (root): demo with the kernel's
 # TCP as sender; netmem server with ordinary kernel clients (a Python
-# socket, one that resets midway); netmem client to a kernel server;
-# a TAP name already taken.
+# socket, one that resets midway); netmem client to a kernel server and
+# to a kernel port nobody listens on; a TAP name already taken.
 . "$(dirname "$0")/lib.inc"
 [ "$(id -u)" = 0 ] || skip "needs root (a network namespace and TAP devices)"
 unshare -n true 2>/dev/null || skip "cannot create network namespaces here"
@@ -58,7 +58,8 @@ ret=0; wait \$spid || ret=\$?
 echo "server \$ret" >"$T/srv.rc"
 # the TAP name is taken while another program holds it
 "$NETMEM" server --wire tap:nmt$UNIQ --wait 5 --quiet >/dev/null 2>"$T/taken.err" &
-hpid=\$!; sleep 1
+hpid=\$!
+for i in \$(seq 100); do ip link show nmt$UNIQ >/dev/null 2>&1 && break; sleep 0.05; done
 "$NETMEM" server --wire tap:nmt$UNIQ --wait 1 --quiet >/dev/null 2>"$T/taken2.err" || echo "\$?" >"$T/taken.rc"
 kill \$hpid 2>/dev/null; wait \$hpid 2>/dev/null || true
 # netmem client -> a kernel server (Python, listening on any address)
@@ -68,6 +69,10 @@ for i in \$(seq 50); do [ -f "$T/ready" ] && break; sleep 0.2; done
 ret=0; "$NETMEM" client --wire tap:nmc$UNIQ --bytes 16M --quiet >"$T/cli" 2>"$T/cli.err" || ret=\$?
 echo "client \$ret" >"$T/cli.rc"
 wait \$kpid || true
+# netmem client -> a kernel port nobody listens on: refused for --wait, one line
+ret=0; "$NETMEM" client --wire tap:nmc$UNIQ -p 5999 --wait 1 --quiet >/dev/null \
+	2>"$T/refused.err" || ret=\$?
+echo "\$ret" >"$T/refused.rc"
 NS
 timeout 120 unshare -n sh "$T/ns.sh" || fail "namespace script: $?"
 grep -q 'server 1' "$T/srv.rc" || fail "server exit: $(cat "$T/srv.rc") $(cat "$T/srv.err")"
@@ -76,4 +81,8 @@ sed -n 2p "$T/srv" | grep -q '"result":"ok".*"validated":true' || fail "python c
 grep -q '^1$' "$T/taken.rc" 2>/dev/null || fail "TAP taken: rc $(cat "$T/taken.rc" 2>/dev/null)"
 [ "$(wc -l <"$T/taken2.err")" = 1 ] && grep -q taken "$T/taken2.err" || fail "TAP taken msg: $(cat "$T/taken2.err")"
 grep -q '16777216 ok' "$T/kserver.out" || fail "kernel server got: $(cat "$T/kserver.out") client: $(cat "$T/cli.err")"
+grep -q '^1$' "$T/refused.rc" || fail "client to a closed port: rc $(cat "$T/refused.rc")"
+[ "$(wc -l <"$T/refused.err")" = 1 ] &&
+	grep -q 'port 5999: refused for 1 s (nobody listens on that port)' "$T/refused.err" ||
+	fail "closed port: $(cat "$T/refused.err")"
 exit 0

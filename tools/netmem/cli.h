@@ -20,10 +20,14 @@
  *
  * The CLI uses only the public API (include/netmem/), like any
  * application.  Errors: a command prints one line "netmem CMD: what" to
- * stderr and exits 1 (2 for bad usage); it never aborts or hangs.
+ * stderr and exits 1 (2 for bad usage); it never aborts or hangs.  stdout
+ * carries results only (with --json: only JSON lines); a failed write to
+ * it (a full disk, a closed pipe) is an error too, checked at exit (a
+ * closed pipe at once: nobody reads what comes next).
  */
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,8 +57,19 @@ void nm_cli_die(int code, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Same, with ": <nm_last_error()>" appended (or strerror(-err) if empty). */
 void nm_cli_die_nm(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 void nm_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* First thing in main: fds 0-2 that are closed get /dev/null (so no file
+ * we open takes their number); a closed stdout is an error at exit. */
+void nm_cli_stdio_init(void);
+/* fflush(stdout), remembering the first write error for nm_cli_finish();
+ * a closed pipe (EPIPE) ends the command at once, with that message. */
+void nm_cli_flush(void);
+/* A command's exit status: rc, unless stdout could not be written, which
+ * prints "netmem CMD: writing to stdout: why" and makes it 1 if rc was 0. */
+int nm_cli_finish(int rc);
 
 /* Values with range checks; each bad value is a usage error naming opt. */
+/* A SIZE: N bytes, or N with a suffix K, M, G or T (powers of 1024),
+ * which may be followed by i, iB or B: 1G = 1GiB = 1GB = 2^30 bytes. */
 uint64_t nm_cli_parse_size(const char *opt, const char *s, uint64_t min, uint64_t max);
 uint64_t nm_cli_parse_uint(const char *opt, const char *s, uint64_t min, uint64_t max);
 double nm_cli_parse_rate(const char *opt, const char *s);	/* [0, 1], or "N%" */
@@ -71,6 +86,9 @@ bool nm_cli_ip_parse(const char *s, struct nm_cli_ip *ip);
 void nm_cli_parse_prefix(const char *opt, const char *s, struct nm_cli_ip *ip, unsigned *plen,
 			 bool allow_bare);
 const char *nm_cli_ip_str(const struct nm_cli_ip *ip, char *buf, size_t len);
+/* False for what cannot be an interface's or a peer's address: the
+ * unspecified address, multicast, 255.255.255.255, IPv4-mapped IPv6. */
+bool nm_cli_ip_is_unicast(const struct nm_cli_ip *ip);
 /* True for addresses in 198.18.0.0/15 or 2001:2::/48 (benchmarking). */
 bool nm_cli_ip_is_bench(const struct nm_cli_ip *ip);
 
@@ -87,7 +105,7 @@ void nm_cli_parse_wire(const char *opt, const char *s, struct nm_cli_wire_spec *
 /*
  * The ncdevmem pattern (tools/testing/selftests/drivers/net/hw/ncdevmem.c,
  * validate_buffer()): with validation period V, the stream is the bytes
- * 1, 2, ..., V-1, '\n' repeated (what `yes $(echo -e \\x01..\\xV-1)`
+ * 1, 2, ..., V-1, '\n' repeated (what `yes $(printf \\001..\\0NN)`
  * sends).  ncdevmem's seed is an unsigned char, so V above 256 behaves as
  * 256.
  */
@@ -182,6 +200,9 @@ struct nm_cli_counters {
 	int64_t pool_inflight;
 };
 void nm_cli_host_counters(struct nm_cli_host *h, struct nm_cli_counters *c);
+/* sum += c, for the counters the summaries report (a server that
+ * rebuilt its host for a new client reports the sum). */
+void nm_cli_counters_add(struct nm_cli_counters *sum, const struct nm_cli_counters *c);
 /* Total NIC drops (every reason). */
 uint64_t nm_cli_nic_drops(const struct nm_queue_stats *s);
 /* "pool":{...},"drops":{...} members for the JSON summary. */
@@ -216,6 +237,8 @@ struct nm_cli_rx_cfg {
 	uint64_t dmabuf_size;
 	uint64_t validate;			/* period V; 0: no validation */
 	int timeout_ms;				/* a stall longer than this ends a conn */
+	bool watch_peer;			/* cross-process shm wire: a peer whose
+						 * process ended ends the conn (gone) */
 };
 
 /* The receiving side of a host: the dma-buf and its binding. */
@@ -241,6 +264,7 @@ enum nm_cli_conn_end {
 	NM_CLI_END_STALLED,		/* nothing for timeout_ms */
 	NM_CLI_END_INVALID,		/* a byte did not match the pattern */
 	NM_CLI_END_ERROR,		/* another error (message in detail) */
+	NM_CLI_END_GONE,		/* the peer's shm wire hung up: its process ended */
 };
 const char *nm_cli_end_name(enum nm_cli_conn_end e);
 
@@ -249,8 +273,8 @@ struct nm_cli_rx_result {
 	uint64_t bytes, devmem_bytes, linear_bytes;
 	uint64_t frags, tokens, dontneed_calls;
 	uint64_t windows, window_bytes;	/* CPU-access windows opened, bytes they spanned */
-	uint64_t t0_ns, t1_ns;		/* first byte .. last byte */
-	bool validated;			/* validation on and every byte matched */
+	uint64_t t0_ns, t1_ns;		/* accepted .. last byte */
+	bool validated;			/* validation on, > 0 bytes, every byte matched */
 	uint64_t bad_offset;		/* with END_INVALID */
 	uint8_t bad_got, bad_want;
 	char detail[160];
@@ -272,6 +296,11 @@ struct nm_cli_tx_cfg {
 	enum nm_cli_path path;
 	uint64_t validate;		/* period of the pattern sent */
 	uint32_t chunk;			/* bytes per sendmsg */
+	int timeout_ms;			/* no progress this long ends the stream
+					 * (0: none; sends wait as SO_SNDTIMEO says) */
+	bool watch_peer;		/* cross-process shm wire: a peer whose
+					 * process ended ends the stream at once */
+	atomic_int *stop;		/* set by another thread: give up (NULL: none) */
 };
 struct nm_cli_tx {
 	struct nm_cli_host *h;
@@ -282,7 +311,8 @@ struct nm_cli_tx {
 };
 struct nm_cli_tx_result {
 	uint64_t bytes, sends, completions, zc_copied;
-	uint64_t t0_ns, t1_ns;
+	uint64_t t0_ns, t1_ns;		/* first send .. every byte acked (devmem:
+					 * completed; copy: handed to the stack) */
 	int err;			/* 0, or -errno that ended it */
 	char detail[160];
 };

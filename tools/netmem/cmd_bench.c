@@ -129,13 +129,15 @@ static void emit(struct bench *b, const char *line)
 {
 	fputs(line, stdout);
 	fputs(line, b->jsonl);
-	fflush(stdout);
+	nm_cli_flush();
 	consider(b, line);
 }
 
 /* Run argv, taking its stdout line by line (JSON lines are kept; the last
- * one is copied into last if given).  Returns the exit status. */
-static int run(struct bench *b, char *const argv[], bool keep_all, char *last, size_t last_len)
+ * one is copied into last if given); its stderr goes to err unless that is
+ * NULL.  Returns the exit status. */
+static int run(struct bench *b, char *const argv[], bool keep_all, char *last, size_t last_len,
+	       FILE *err)
 {
 	int pfd[2], status;
 	char line[4096];
@@ -149,6 +151,8 @@ static int run(struct bench *b, char *const argv[], bool keep_all, char *last, s
 		nm_cli_die(NM_CLI_EXIT_FAIL, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		dup2(pfd[1], STDOUT_FILENO);
+		if (err)
+			dup2(fileno(err), STDERR_FILENO);
 		close(pfd[0]);
 		close(pfd[1]);
 		if (b->quick)
@@ -204,7 +208,7 @@ static void run_programs(struct bench *b)
 		snprintf(path, sizeof(path), "%s/%s", b->dir, names[i]);
 		if (!b->quiet)
 			fprintf(stderr, "netmem bench: %s\n", names[i]);
-		r = run(b, argv, true, NULL, 0);
+		r = run(b, argv, true, NULL, 0, NULL);
 		if (r) {
 			nm_cli_warn("%s exited with %d", names[i], r);
 			b->failed++;
@@ -213,10 +217,31 @@ static void run_programs(struct bench *b)
 	}
 }
 
+/* The last line of f that is not a JSON line nor progress, for a failure's
+ * reason (the demo prints "netmem demo: why" or a summary whose "result:"
+ * line says it). */
+static const char *last_line(FILE *f)
+{
+	static char line[512], why[512];
+
+	why[0] = 0;
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "netmem demo: ", 13) && !strstr(line, " MiB") &&
+		    !strstr(line, " GiB over "))
+			snprintf(why, sizeof(why), "%s", line + 13);
+		else if (!strncmp(line, "  result:", 9) && !strstr(line, " ok"))
+			snprintf(why, sizeof(why), "%s", line + 2);
+	}
+	return why[0] ? why : "see netmem demo --json for why";
+}
+
 /* One `netmem demo --json` run; its gbps, or -1. */
 static double demo_gbps(struct bench *b, const char *wire, const char *tx, const char *rx)
 {
 	char self[PATH_MAX], last[4096], *argv[16];
+	FILE *err;
 	const char *bytes = b->quick ? "128M" : "1G";
 	int i = 0, r;
 	double g;
@@ -243,13 +268,18 @@ static double demo_gbps(struct bench *b, const char *wire, const char *tx, const
 	if (!b->quiet)
 		fprintf(stderr, "netmem bench: demo --wire %s --tx %s --rx %s\n", wire,
 			tx ? tx : "kernel", rx);
-	r = run(b, argv, false, last, sizeof(last));
+	/* the demo's words (its summary, on stderr with --json) are not the
+	 * suite's: kept aside, and only the reason of a failure is shown */
+	err = tmpfile();
+	r = run(b, argv, false, last, sizeof(last), err);
 	if (r || !json_num(last, "gbps", &g)) {
-		nm_cli_warn("demo --wire %s --tx %s --rx %s failed (exit %d)", wire, tx ? tx : "kernel",
-			    rx, r);
+		nm_cli_warn("demo --wire %s --tx %s --rx %s failed (exit %d)%s%s", wire,
+			    tx ? tx : "kernel", rx, r, err ? ": " : "", err ? last_line(err) : "");
 		b->failed++;
-		return -1;
+		g = -1;
 	}
+	if (err)
+		fclose(err);
 	return g;
 }
 
@@ -308,11 +338,17 @@ int nm_cli_bench(int argc, char **argv)
 		case O_QUIET: b->quiet = true; break;
 		case O_NODEMO: demos = false; break;
 		case 'h': case O_HELP:
-			printf("usage: netmem bench [--quick] [--out DIR] [--dir BENCHDIR] [--no-demo] "
-			       "[--quiet]\n"
+			printf("usage: netmem bench [options]\n"
 			       "  Runs the bench_* programs and the demo's paths; writes DIR/bench.jsonl\n"
-			       "  and DIR/bench.svg (default DIR: ./netmem-bench).  --quick: under a "
-			       "minute.\n");
+			       "  and DIR/bench.svg.\n"
+			       "  --quick             short runs (NM_BENCH_QUICK=1, 128M demos): under a "
+			       "minute\n"
+			       "  --out DIR           where to write (default ./netmem-bench)\n"
+			       "  --dir BENCHDIR      the bench_* programs (default: NM_BENCH_DIR, else the\n"
+			       "                      build's bench/)\n"
+			       "  --no-demo           only the bench_* programs, not the demo's paths\n"
+			       "  --quiet             no progress lines\n");
+			free(b);
 			return 0;
 		case ':': nm_cli_die(NM_CLI_EXIT_USAGE, "%s needs a value", argv[optind - 1]);
 		default: nm_cli_die(NM_CLI_EXIT_USAGE, "unknown option '%s' (see netmem bench --help)",
@@ -331,7 +367,11 @@ int nm_cli_bench(int argc, char **argv)
 	run_programs(b);
 	if (demos)
 		run_demos(b);
-	fclose(b->jsonl);
+	errno = 0;
+	c = ferror(b->jsonl);		/* a write that failed earlier ... */
+	if (fclose(b->jsonl) || c)	/* ... or the last one */
+		nm_cli_die(NM_CLI_EXIT_FAIL, "writing %s/bench.jsonl: %s", b->out,
+			   errno ? strerror(errno) : "write error");
 	snprintf(path, sizeof(path), "%s/bench.svg", b->out);
 	r = nm_cli_svg_write(path, b->quick ? "netmem benchmarks (quick run)" : "netmem benchmarks",
 			     b->bars, b->nbars);

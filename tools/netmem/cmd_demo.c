@@ -11,8 +11,8 @@
  *
  * With --wire tap the sender is the Linux kernel's TCP: a kernel socket in
  * a network namespace the demo creates, talking to host B over a TAP
- * device (root only).  The demo prints progress, a summary, and with
- * --json one JSON object as the last line of stdout.  Exit 0 when every
+ * device (root only).  The demo prints progress and a summary; with
+ * --json the summary goes to stderr and stdout holds one JSON object.  Exit 0 when every
  * byte arrived and (with validation on) matched the pattern.
  *
  * Threads: each host is brought up, driven and torn down by its own
@@ -59,7 +59,7 @@ static void usage(FILE *f)
 "usage: netmem demo [options]\n"
 "  A devmem TCP transfer between two netmem stacks in this process (or from\n"
 "  the kernel's TCP over a TAP with --wire tap), every byte validated.\n"
-"  --bytes SIZE        bytes to move (default 2G; K, M, G suffixes)\n"
+"  --bytes SIZE        bytes to move (default 2G)\n"
 "  --wire shm|tap      shm: two stacks on a shared-memory wire (default);\n"
 "                      tap: kernel TCP sender in a private namespace (root)\n"
 "  --loss R --reorder R --dup R   wire faults (shm), rates in [0,1] or N%%\n"
@@ -74,8 +74,9 @@ static void usage(FILE *f)
 "  --chunk SIZE        bytes per send (default 1M)\n"
 "  -p, --port PORT     TCP port (default 5201)\n"
 "  --timeout SEC       give up after SEC seconds without progress (default 30)\n"
-"  --json              print one JSON object as the last line\n"
-"  --quiet             no progress\n");
+"  --json              the summary on stderr, one JSON object on stdout\n"
+"  --quiet             no progress\n"
+"  SIZE: bytes, or a number with K, M, G or T (powers of 1024; 1G = 1GiB = 1GB)\n");
 }
 
 static enum nm_cli_path parse_path(const char *opt, const char *s)
@@ -87,7 +88,8 @@ static enum nm_cli_path parse_path(const char *opt, const char *s)
 	nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s': devmem or copy", opt, s);
 }
 
-static void parse(struct demo *d, int argc, char **argv)
+/* Returns true when it printed --help (nothing to run). */
+static bool parse(struct demo *d, int argc, char **argv)
 {
 	enum { O_BYTES = 256, O_WIRE, O_LOSS, O_REORDER, O_DUP, O_SEED, O_MTU, O_QUEUES, O_RX,
 	       O_TX, O_DMABUF, O_CHUNK, O_TIMEOUT, O_JSON, O_QUIET, O_NOGSO, O_HELP };
@@ -146,7 +148,7 @@ static void parse(struct demo *d, int argc, char **argv)
 		case O_JSON: d->json = true; break;
 		case O_QUIET: d->quiet = true; break;
 		case O_NOGSO: d->gso = false; break;
-		case 'h': case O_HELP: usage(stdout); exit(0);
+		case 'h': case O_HELP: usage(stdout); return true;
 		case ':': nm_cli_die(NM_CLI_EXIT_USAGE, "%s needs a value (see netmem demo --help)",
 				     argv[optind - 1]);
 		default: nm_cli_die(NM_CLI_EXIT_USAGE, "unknown option '%s' (see netmem demo --help)",
@@ -158,8 +160,12 @@ static void parse(struct demo *d, int argc, char **argv)
 	if (d->tap && faults)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "--loss, --reorder and --dup are faults of the shm "
 			   "wire; a TAP carries what the kernel sends");
+	if (d->tap && !d->gso)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "--no-gso is about the shm wire; a TAP carries what "
+			   "the kernel sends");
 	if (d->tap && tx_set)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "--tx: with --wire tap the sender is the kernel's TCP");
+	return false;
 }
 
 /* ---- the sender: another host in a thread ---- */
@@ -170,7 +176,8 @@ static void *sender_main(void *arg)
 	struct nm_cli_host_params hp = { .name = "nma", .wire = d->wa, .mtu = d->mtu,
 					 .queues = d->queues, .addr4 = DEMO_A4 "/24",
 					 .mac_last = 0x0a };
-	struct nm_cli_tx_cfg tc = { .path = d->tx_path, .validate = d->validate, .chunk = d->chunk };
+	struct nm_cli_tx_cfg tc = { .path = d->tx_path, .validate = d->validate, .chunk = d->chunk,
+				    .timeout_ms = d->timeout_ms, .stop = &d->rx_done };
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(d->port) };
 	struct timeval tv = { d->timeout_ms / 1000, 0 };
 	struct nm_cli_host h;
@@ -257,6 +264,8 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 	double gbps = secs > 0 ? (double)res->bytes * 8 / secs / 1e9 : 0;
 	int64_t copies;
 	bool ok = res->end == NM_CLI_END_EOF && res->bytes == d->bytes && !d->tx_err[0];
+	/* with --json stdout is JSON lines only: the words go to stderr */
+	FILE *out = d->json ? stderr : stdout;
 	const char *txp = d->tap ? "kernel TCP" : d->tx_path == NM_CLI_PATH_DEVMEM ? "devmem TX"
 										       : "copy TX";
 	const char *rxp = d->rx_path == NM_CLI_PATH_DEVMEM ? "devmem RX" : "copy RX";
@@ -272,43 +281,43 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 	if (copies >= 0 && !d->tap)
 		copies += nm_cli_stack_payload_copies(&d->tx_counters);
 
-	printf("netmem demo: %.2f GiB over %s (MTU %u, %u queues), %s -> %s\n",
+	fprintf(out, "netmem demo: %.2f GiB over %s (MTU %u, %u queues), %s -> %s\n",
 	       (double)d->bytes / (1 << 30), d->tap ? "a TAP (kernel sender)" : "a shm wire",
 	       d->mtu, d->queues, txp, rxp);
-	printf("  result:      %s%s%s\n", ok ? "ok" : nm_cli_end_name(res->end),
+	fprintf(out, "  result:      %s%s%s\n", ok ? "ok" : nm_cli_end_name(res->end),
 	       res->detail[0] ? " - " : "", res->detail);
 	if (d->tx_err[0])
-		printf("  sender:      %s\n", d->tx_err);
-	printf("  received:    %llu bytes in %.2f s = %.2f Gbit/s\n",
+		fprintf(out, "  sender:      %s\n", d->tx_err);
+	fprintf(out, "  received:    %llu bytes in %.2f s = %.2f Gbit/s\n",
 	       (unsigned long long)res->bytes, secs, gbps);
 	if (d->validate)
-		printf("  validated:   %s (ncdevmem pattern, period %u)\n",
+		fprintf(out, "  validated:   %s (ncdevmem pattern, period %u)\n",
 		       res->validated && ok ? "yes, every byte" : "NO", rx->pat.period);
 	else
-		printf("  validated:   no (-v 0)\n");
-	printf("  payload:     %llu bytes in device memory (dma-buf id %u), %llu bytes linear\n",
+		fprintf(out, "  validated:   no (-v 0)\n");
+	fprintf(out, "  payload:     %llu bytes in device memory (dma-buf id %u), %llu bytes linear\n",
 	       (unsigned long long)res->devmem_bytes, rx->dmabuf_id,
 	       (unsigned long long)res->linear_bytes);
-	printf("  tokens:      %llu frags returned with SO_DEVMEM_DONTNEED in %llu calls\n",
+	fprintf(out, "  tokens:      %llu frags returned with SO_DEVMEM_DONTNEED in %llu calls\n",
 	       (unsigned long long)res->tokens, (unsigned long long)res->dontneed_calls);
 	if (res->windows)
-		printf("  CPU windows: %llu opened on the dma-buf, %.1f KiB each on average\n",
+		fprintf(out, "  CPU windows: %llu opened on the dma-buf, %.1f KiB each on average\n",
 		       (unsigned long long)res->windows,
 		       (double)res->window_bytes / (double)res->windows / 1024);
 	if (copies >= 0)
-		printf("  stack payload copies: %lld bytes\n", (long long)copies);
+		fprintf(out, "  stack payload copies: %lld bytes\n", (long long)copies);
 	else
-		printf("  stack payload copies: not counted by this library build\n");
+		fprintf(out, "  stack payload copies: not counted by this library build\n");
 	if (!d->tap && d->tx_path == NM_CLI_PATH_DEVMEM)
-		printf("  sender:      %llu sendmsg(MSG_ZEROCOPY), %llu completions (%llu copied)\n",
+		fprintf(out, "  sender:      %llu sendmsg(MSG_ZEROCOPY), %llu completions (%llu copied)\n",
 		       (unsigned long long)d->txr.sends, (unsigned long long)d->txr.completions,
 		       (unsigned long long)d->txr.zc_copied);
-	printf("  page pools:  %u payload pools, alloc fast %llu slow %llu fail %llu, "
+	fprintf(out, "  page pools:  %u payload pools, alloc fast %llu slow %llu fail %llu, "
 	       "recycle ring %llu, in flight %lld\n", c.pools,
 	       (unsigned long long)c.pool.alloc_fast, (unsigned long long)c.pool.alloc_slow,
 	       (unsigned long long)c.pool.alloc_fail, (unsigned long long)c.pool.recycle_ring,
 	       (long long)c.pool_inflight);
-	printf("  drops:       NIC %llu, wire lost %llu dup %llu reordered %llu, "
+	fprintf(out, "  drops:       NIC %llu, wire lost %llu dup %llu reordered %llu, "
 	       "TCP retransmits %llu\n", (unsigned long long)nm_cli_nic_drops(&c.nic),
 	       (unsigned long long)c.wire.inj_lost, (unsigned long long)c.wire.inj_dup,
 	       (unsigned long long)c.wire.inj_reordered,
@@ -343,7 +352,7 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 		nm_cli_json_counters(&j, &c);
 		printf("%s\n", nm_cli_json_end(&j));
 	}
-	fflush(stdout);
+	nm_cli_flush();
 }
 
 /* ---- main ---- */
@@ -367,7 +376,10 @@ int nm_cli_demo(int argc, char **argv)
 
 	if (!d)
 		nm_cli_die(NM_CLI_EXIT_FAIL, "out of memory");
-	parse(d, argc, argv);
+	if (parse(d, argc, argv)) {
+		free(d);
+		return 0;
+	}
 	hp.mtu = d->mtu;
 	hp.queues = d->queues;
 	if (d->tap) {

@@ -12,6 +12,17 @@
  * resets, stalls (--timeout) or sends a wrong byte is reported and the
  * server carries on with the next connection.  Exit 0 when every
  * connection ended well.
+ *
+ * Waits.  --wait bounds the wait for a client to arrive: a TAP's next
+ * connection, an shm wire's client process (default: forever, like
+ * ncdevmem -l).  --timeout bounds every wait on a client that is there:
+ * data within a connection, and on shm the next connection of the
+ * attached client process.  An shm wire joins this process to one client
+ * process for the wire's life; when that process ends (done, killed) or
+ * idles past --timeout, the server tears its host down and creates the
+ * wire again for the next client (rearm()), so clients may come one
+ * after the other, and the connection a killed client left half-done is
+ * reported "gone" at once.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -29,9 +40,10 @@ static void usage(FILE *f)
 "  -f IFNAME           the interface (a TAP name: same as --wire tap:IFNAME)\n"
 "  -s ADDR             server address: the stack's (default 198.18.0.2)\n"
 "  -c ADDR             steer only the flows from this client address\n"
-"  -p PORT             port (default 5201)\n"
-"  -v N                validate the ncdevmem pattern of period N (0: off; default 255)\n"
-"  -q N, -t N          bind N queues starting at queue T (default: the last one)\n"
+"  -p, --port PORT     port (default 5201)\n"
+"  -v, --validate N    validate the ncdevmem pattern of period N (0: off;\n"
+"                      default 255)\n"
+"  -q N, -t N          bind N queues starting at queue T (default: the last N)\n"
 "  -l                  accepted for ncdevmem compatibility (always listens)\n"
 "  --addr ADDR/PLEN    the stack's address (default: -s, or 198.18.0.2/24)\n"
 "  --host-addr A/PLEN  TAP: the kernel's address (default 198.18.0.1/24)\n"
@@ -41,14 +53,31 @@ static void usage(FILE *f)
 "  --bytes SIZE        expected bytes per connection (fewer: reported as short)\n"
 "  --rx devmem|copy    receive path (default devmem)\n"
 "  --dmabuf-size SIZE  RX dma-buf size (default 64M)\n"
-"  --timeout SEC       a connection idle this long is reported stalled (default 10)\n"
-"  --wait SEC          give up waiting for a client after SEC (default: forever)\n"
+"  --timeout SEC       a connection idle this long is reported stalled, and a\n"
+"                      shm client that opens no connection for this long is\n"
+"                      let go (default 10)\n"
+"  --wait SEC          give up waiting for a client after SEC (default: forever);\n"
+"                      on shm, also for the next client after one left\n"
 "  --json              one JSON object per connection, the total last\n"
-"  --quiet             no progress\n");
+"  --quiet             no progress\n"
+"  SIZE: bytes, or a number with K, M, G or T (powers of 1024; 1G = 1GiB = 1GB)\n"
+"  Without --queues the NIC has 2 queues, or as many as -t and -q need.\n");
 }
 
-static void conn_report(struct nm_cli_ep *e, unsigned n, const char *peer,
-			const struct nm_cli_rx_result *r)
+#define ACCEPT_SLICE_MS	200	/* shm: between peer checks while no client connects */
+
+struct srv {
+	struct nm_cli_ep e;
+	struct nm_cli_rx_cfg rc;
+	struct nm_cli_host h;
+	struct nm_cli_rx rx;
+	struct nm_cli_counters sum;	/* over every host this run built */
+	int lsd;
+	bool up;
+};
+
+static void conn_report(const struct nm_cli_ep *e, unsigned n, const char *peer,
+			const struct nm_cli_rx_result *r, bool validate)
 {
 	double s = (double)(r->t1_ns - r->t0_ns) / 1e9;
 	double g = s > 0 ? (double)r->bytes * 8 / s / 1e9 : 0;
@@ -70,54 +99,207 @@ static void conn_report(struct nm_cli_ep *e, unsigned n, const char *peer,
 		if (r->detail[0])
 			nm_cli_json_str(&j, "detail", r->detail);
 		printf("%s\n", nm_cli_json_end(&j));
+	} else if (!r->bytes) {
+		printf("conn %u from %s: %s%s%s%s, 0 bytes, nothing to validate\n", n, peer,
+		       nm_cli_end_name(r->end), r->detail[0] ? " (" : "",
+		       r->detail[0] ? r->detail : "", r->detail[0] ? ")" : "");
 	} else {
 		printf("conn %u from %s: %s%s%s%s, %llu bytes in %.2f s = %.2f Gbit/s, %s, devmem %llu "
 		       "linear %llu bytes, %llu tokens\n", n, peer, nm_cli_end_name(r->end),
 		       r->detail[0] ? " (" : "", r->detail[0] ? r->detail : "",
 		       r->detail[0] ? ")" : "", (unsigned long long)r->bytes, s, g,
-		       r->validated ? "validated" : "not validated",
+		       r->validated ? "validated" : validate ? "not validated" : "validation off",
 		       (unsigned long long)r->devmem_bytes, (unsigned long long)r->linear_bytes,
 		       (unsigned long long)r->tokens);
 	}
-	fflush(stdout);
+	nm_cli_flush();
+}
+
+static int srv_listen(struct srv *s)
+{
+	const struct nm_cli_ep *e = &s->e;
+	int lsd = nm_socket(s->h.st, e->srv.family, SOCK_STREAM, 0), r, one = 1;
+
+	if (lsd < 0)
+		nm_cli_die_nm(lsd, "socket");
+	nm_setsockopt(lsd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (e->srv.family == AF_INET) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(e->port) };
+
+		memcpy(&a.sin_addr, e->srv.a, 4);
+		r = nm_bind(lsd, (struct sockaddr *)&a, sizeof(a));
+	} else {
+		struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(e->port) };
+
+		memcpy(&a.sin6_addr, e->srv.a, 16);
+		r = nm_bind(lsd, (struct sockaddr *)&a, sizeof(a));
+	}
+	if (r == -EADDRINUSE)
+		nm_cli_die(NM_CLI_EXIT_FAIL, "-p %u: the port is in use", e->port);
+	if (r < 0)
+		nm_cli_die_nm(r, "bind port %u", e->port);
+	r = nm_listen(lsd, 16);
+	if (r < 0)
+		nm_cli_die_nm(r, "listen");
+	return lsd;
+}
+
+/* The wire (on shm: wait --wait for a client process), the host, the
+ * receiver and the listener.  -ETIMEDOUT: no client within --wait. */
+static int srv_up(struct srv *s)
+{
+	struct nm_cli_ep *e = &s->e;
+	int r = nm_cli_ep_up(e, &s->h);
+
+	if (r < 0)
+		return r;
+	nm_cli_rx_setup(&s->rx, &s->h, &s->rc, &e->srv, e->port, e->has_cli ? &e->cli : NULL);
+	s->lsd = srv_listen(s);
+	s->up = true;
+	if (!e->quiet) {
+		char ip[64], qs[32];
+
+		if (e->nr_queues > 1)
+			snprintf(qs, sizeof(qs), "queues %d..%d", e->start_queue,
+				 e->start_queue + (int)e->nr_queues - 1);
+		else
+			snprintf(qs, sizeof(qs), "queue %d", e->start_queue);
+		fprintf(stderr, "netmem server: listening on %s port %u, %s on %s of %s (dmabuf id "
+			"%u), validation %s\n", nm_cli_ip_str(&e->srv, ip, sizeof(ip)), e->port,
+			s->rc.path == NM_CLI_PATH_DEVMEM ? "devmem RX" : "copy RX", qs,
+			nm_netdev_name(s->h.nd), s->rx.dmabuf_id,
+			s->rc.validate ? "on (ncdevmem -v)" : "off");
+	}
+	return 0;
+}
+
+/* Undo srv_up, keeping the host's counters for the total. */
+static void srv_down(struct srv *s)
+{
+	struct nm_cli_counters c;
+
+	if (!s->up)
+		return;
+	nm_close(s->lsd);
+	nm_cli_host_counters(&s->h, &c);
+	nm_cli_counters_add(&s->sum, &c);
+	nm_cli_rx_teardown(&s->rx);
+	nm_cli_host_down(&s->h);
+	s->up = false;
+}
+
+enum srv_wait { W_CONN, W_GONE, W_IDLE, W_TIMEOUT, W_ERROR };
+
+/*
+ * The next connection.  TAP: within --wait (forever without it).  shm: a
+ * client process is attached; its next connection comes within
+ * --timeout, or the client is idle (W_IDLE), and between slices the wire
+ * says whether that process still exists (W_GONE).  A peer seen gone gets
+ * one more slice, for a SYN it left on the wire.
+ */
+static enum srv_wait srv_accept(struct srv *s, struct sockaddr_storage *peer, int *sd)
+{
+	bool shm = s->e.wire.kind == NM_CLI_WIRE_SHM, gone_seen = false;
+	int slice_ms = shm ? ACCEPT_SLICE_MS : s->e.wait_ms;
+	uint64_t t0 = nm_cli_now_ns();
+
+	if (slice_ms > 0) {
+		struct timeval tv = { slice_ms / 1000, (slice_ms % 1000) * 1000 };
+
+		nm_setsockopt(s->lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	for (;;) {
+		socklen_t pl = sizeof(*peer);
+		int r = nm_accept(s->lsd, (struct sockaddr *)peer, &pl);
+
+		if (r >= 0) {
+			*sd = r;
+			return W_CONN;
+		}
+		if (r != -EAGAIN) {
+			nm_cli_warn("accept: %s", nm_last_error());
+			return W_ERROR;
+		}
+		if (!shm)
+			return W_TIMEOUT;
+		if (nm_wire_shm_peer_alive(s->h.wire) == 0) {
+			if (gone_seen)
+				return W_GONE;
+			gone_seen = true;
+		}
+		if ((nm_cli_now_ns() - t0) / 1000000 + 10 >= (uint64_t)s->e.timeout_ms)
+			return W_IDLE;
+	}
+}
+
+/* shm: the client process is gone or idle; build everything again for
+ * the next one.  -ETIMEDOUT: none came within --wait. */
+static int rearm(struct srv *s, enum srv_wait why)
+{
+	if (!s->e.quiet)
+		fprintf(stderr, "netmem server: the client on shm:%s %s; waiting for the next "
+			"one\n", s->e.wire.name, why == W_IDLE ? "opened no connection within "
+			"--timeout, letting it go" : "is gone");
+	srv_down(s);
+	return srv_up(s);
+}
+
+static void peer_str(const struct sockaddr_storage *peer, char *ps, size_t len)
+{
+	char ip[64];
+
+	if (peer->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)peer;
+
+		snprintf(ps, len, "%s:%u", inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip)),
+			 ntohs(a->sin_port));
+	} else {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)peer;
+
+		snprintf(ps, len, "[%s]:%u", inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip)),
+			 ntohs(a->sin6_port));
+	}
 }
 
 int nm_cli_server(int argc, char **argv)
 {
 	static const struct option lo[] = { NM_CLI_EP_LONGOPTS, { "rx", 1, 0, O_PATH },
 		{ "dmabuf-size", 1, 0, O_DMABUF }, { 0 } };
-	struct nm_cli_ep e;
-	struct nm_cli_rx_cfg rc = { .dmabuf_size = 64u << 20, .validate = NM_CLI_PATTERN_DEFAULT };
-	struct nm_cli_host h;
-	struct nm_cli_rx rx;
-	struct nm_cli_counters cnt;
+	struct srv *s = calloc(1, sizeof(*s));
+	struct nm_cli_ep *e;
 	uint64_t count = 1, expect = 0, tot_bytes = 0, tot_ns = 0;
-	unsigned ok = 0, n;
-	bool all_valid = true;
-	int c, lsd, r, one = 1;
+	unsigned ok = 0, served = 0;
+	bool validated, serving = true;
+	int c, r;
 
-	nm_cli_ep_defaults(&e, true);
+	if (!s)
+		nm_cli_die(NM_CLI_EXIT_FAIL, "out of memory");
+	e = &s->e;
+	s->rc = (struct nm_cli_rx_cfg){ .dmabuf_size = 64u << 20,
+					.validate = NM_CLI_PATTERN_DEFAULT };
+	nm_cli_ep_defaults(e, true);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":ls:c:p:v:q:t:f:h", lo, NULL)) != -1) {
-		if (nm_cli_ep_opt(&e, c, optarg))
+		if (nm_cli_ep_opt(e, c, optarg))
 			continue;
 		switch (c) {
 		case 'l': break;
-		case 'v': rc.validate = nm_cli_parse_uint("-v", optarg, 0, UINT32_MAX); break;
+		case 'v': s->rc.validate = nm_cli_parse_uint("-v", optarg, 0, UINT32_MAX); break;
 		case O_COUNT: count = nm_cli_parse_uint("--count", optarg, 1, 1000000); break;
 		case O_BYTES: expect = nm_cli_parse_size("--bytes", optarg, 1, 1ull << 44); break;
 		case O_PATH:
 			if (!strcmp(optarg, "devmem") || !strcmp(optarg, "copy"))
-				rc.path = optarg[0] == 'c' ? NM_CLI_PATH_COPY : NM_CLI_PATH_DEVMEM;
+				s->rc.path = optarg[0] == 'c' ? NM_CLI_PATH_COPY : NM_CLI_PATH_DEVMEM;
 			else
 				nm_cli_die(NM_CLI_EXIT_USAGE, "--rx: '%s': devmem or copy", optarg);
 			break;
 		case O_DMABUF:
-			rc.dmabuf_size = nm_cli_parse_size("--dmabuf-size", optarg, 1u << 20, 1ull << 34);
-			if (rc.dmabuf_size & 4095)
+			s->rc.dmabuf_size = nm_cli_parse_size("--dmabuf-size", optarg, 1u << 20,
+							      1ull << 34);
+			if (s->rc.dmabuf_size & 4095)
 				nm_cli_die(NM_CLI_EXIT_USAGE, "--dmabuf-size: not a multiple of 4 KiB");
 			break;
-		case 'h': case O_HELP: usage(stdout); return 0;
+		case 'h': case O_HELP: usage(stdout); free(s); return 0;
 		case ':': nm_cli_die(NM_CLI_EXIT_USAGE, "%s needs a value (see netmem server --help)",
 				     argv[optind - 1]);
 		default: nm_cli_die(NM_CLI_EXIT_USAGE, "unknown option '%s' (see netmem server --help)",
@@ -126,123 +308,95 @@ int nm_cli_server(int argc, char **argv)
 	}
 	if (optind < argc)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
-	nm_cli_ep_resolve(&e);
-	nm_cli_ep_up(&e, &h);
-	rc.start_queue = (uint32_t)e.start_queue;
-	rc.nr_queues = e.nr_queues;
-	rc.timeout_ms = e.timeout_ms;
-	nm_cli_rx_setup(&rx, &h, &rc, &e.srv, e.port, e.has_cli ? &e.cli : NULL);
-
-	lsd = nm_socket(h.st, e.srv.family, SOCK_STREAM, 0);
-	if (lsd < 0)
-		nm_cli_die_nm(lsd, "socket");
-	nm_setsockopt(lsd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (e.srv.family == AF_INET) {
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(e.port) };
-
-		memcpy(&a.sin_addr, e.srv.a, 4);
-		r = nm_bind(lsd, (struct sockaddr *)&a, sizeof(a));
-	} else {
-		struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(e.port) };
-
-		memcpy(&a.sin6_addr, e.srv.a, 16);
-		r = nm_bind(lsd, (struct sockaddr *)&a, sizeof(a));
+	nm_cli_ep_resolve(e);
+	s->rc.start_queue = (uint32_t)e->start_queue;
+	s->rc.nr_queues = e->nr_queues;
+	s->rc.timeout_ms = e->timeout_ms;
+	s->rc.watch_peer = e->wire.kind == NM_CLI_WIRE_SHM;
+	/* no client within --wait: said in one line, and the total (0 served)
+	 * still ends stdout, as when a later wait ends the same way */
+	if (srv_up(s) == -ETIMEDOUT) {
+		nm_cli_warn("no client connected to shm:%s within %d s", e->wire.name,
+			    e->wait_ms / 1000);
+		serving = false;
 	}
-	if (r == -EADDRINUSE)
-		nm_cli_die(NM_CLI_EXIT_FAIL, "-p %u: the port is in use", e.port);
-	if (r < 0)
-		nm_cli_die_nm(r, "bind port %u", e.port);
-	r = nm_listen(lsd, 16);
-	if (r < 0)
-		nm_cli_die_nm(r, "listen");
-	if (e.wait_ms > 0) {
-		struct timeval tv = { e.wait_ms / 1000, 0 };
-
-		nm_setsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	}
-	if (!e.quiet) {
-		char ip[64];
-
-		fprintf(stderr, "netmem server: listening on %s port %u, %s on queue%s %d..%d of %s "
-			"(dmabuf id %u), validation %s\n", nm_cli_ip_str(&e.srv, ip, sizeof(ip)), e.port,
-			rc.path == NM_CLI_PATH_DEVMEM ? "devmem RX" : "copy RX",
-			e.nr_queues > 1 ? "s" : "", e.start_queue, e.start_queue + (int)e.nr_queues - 1,
-			nm_netdev_name(h.nd), rx.dmabuf_id,
-			rc.validate ? "on (ncdevmem -v)" : "off");
-	}
-	for (n = 1; n <= count; n++) {
+	while (serving && served < count) {
 		struct sockaddr_storage peer;
-		socklen_t pl = sizeof(peer);
 		struct nm_cli_rx_result res;
 		struct nm_cli_progress pg;
-		char ps[80], ip[64];
-		int sd = nm_accept(lsd, (struct sockaddr *)&peer, &pl);
+		enum srv_wait w;
+		char ps[80];
+		int sd;
 
-		if (sd < 0) {
-			if (sd == -EAGAIN)
-				nm_cli_warn("no connection within %d s (%u of %llu served)",
-					    e.wait_ms / 1000, n - 1, (unsigned long long)count);
-			else
-				nm_cli_warn("accept: %s", nm_last_error());
-			all_valid = false;
+		w = srv_accept(s, &peer, &sd);
+		if (w == W_TIMEOUT) {
+			nm_cli_warn("no connection within %d s (%u of %llu served)", e->wait_ms / 1000,
+				    served, (unsigned long long)count);
 			break;
 		}
-		if (peer.ss_family == AF_INET) {
-			struct sockaddr_in *a = (struct sockaddr_in *)&peer;
-
-			snprintf(ps, sizeof(ps), "%s:%u", inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip)),
-				 ntohs(a->sin_port));
-		} else {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&peer;
-
-			snprintf(ps, sizeof(ps), "[%s]:%u",
-				 inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip)), ntohs(a->sin6_port));
+		if (w == W_ERROR)
+			break;
+		if (w == W_GONE || w == W_IDLE) {
+			if (rearm(s, w) == 0)
+				continue;
+			nm_cli_warn("no new client on shm:%s within %d s (%u of %llu connections "
+				    "served)", e->wire.name, e->wait_ms / 1000, served,
+				    (unsigned long long)count);
+			break;
 		}
-		nm_cli_progress_start(&pg, "netmem server", expect, e.quiet);
-		nm_cli_rx_conn(&rx, sd, expect, &pg, &res);
+		peer_str(&peer, ps, sizeof(ps));
+		nm_cli_progress_start(&pg, "netmem server", expect, e->quiet);
+		nm_cli_rx_conn(&s->rx, sd, expect, &pg, &res);
 		nm_cli_progress_end(&pg, res.bytes);
 		nm_close(sd);
-		conn_report(&e, n, ps, &res);
+		conn_report(e, ++served, ps, &res, s->rc.validate);
 		tot_bytes += res.bytes;
 		tot_ns += res.t1_ns - res.t0_ns;
 		if (res.end == NM_CLI_END_EOF)
 			ok++;
-		if (!res.validated)
-			all_valid = false;
+		/* a client killed mid-stream: the next one needs a new wire */
+		if (res.end == NM_CLI_END_GONE && served < count && rearm(s, W_GONE) < 0) {
+			nm_cli_warn("no new client on shm:%s within %d s (%u of %llu connections "
+				    "served)", e->wire.name, e->wait_ms / 1000, served,
+				    (unsigned long long)count);
+			break;
+		}
 	}
-	nm_close(lsd);
-	nm_cli_host_counters(&h, &cnt);
+	srv_down(s);
+	/* every byte checked: validation on, every connection ok, and some bytes */
+	validated = s->rc.validate && ok == count && tot_bytes > 0;
 	{
-		double s = (double)tot_ns / 1e9, g = s > 0 ? (double)tot_bytes * 8 / s / 1e9 : 0;
-		int64_t copies = nm_cli_stack_payload_copies(&cnt);
+		double secs = (double)tot_ns / 1e9, g = secs > 0 ? (double)tot_bytes * 8 / secs / 1e9 : 0;
+		int64_t copies = nm_cli_stack_payload_copies(&s->sum);
 
-		if (e.json) {
+		if (e->json) {
 			struct nm_cli_json j;
 
 			nm_cli_json_begin(&j);
 			nm_cli_json_bool(&j, "total", true);
-			nm_cli_json_u64(&j, "connections", n - 1 < count ? n - 1 : count);
+			nm_cli_json_u64(&j, "connections", served);
 			nm_cli_json_u64(&j, "ok", ok);
 			nm_cli_json_u64(&j, "bytes", tot_bytes);
-			nm_cli_json_dbl(&j, "seconds", s);
+			nm_cli_json_dbl(&j, "seconds", secs);
 			nm_cli_json_dbl(&j, "gbps", g);
-			nm_cli_json_bool(&j, "validated", all_valid && rc.validate && ok == count);
+			nm_cli_json_bool(&j, "validated", validated);
 			if (copies >= 0)
 				nm_cli_json_i64(&j, "stack_payload_copies", copies);
 			else
 				nm_cli_json_null(&j, "stack_payload_copies");
-			nm_cli_json_counters(&j, &cnt);
+			nm_cli_json_counters(&j, &s->sum);
 			printf("%s\n", nm_cli_json_end(&j));
 		} else {
 			printf("total: %u of %llu connections ok, %llu bytes, %.2f Gbit/s while "
 			       "receiving, %s, NIC drops %llu\n", ok, (unsigned long long)count,
 			       (unsigned long long)tot_bytes, g,
-			       all_valid && rc.validate ? "all validated" : "not all validated",
-			       (unsigned long long)nm_cli_nic_drops(&cnt.nic));
+			       !s->rc.validate ? "validation off" : validated ? "all validated" :
+			       ok == count && !tot_bytes ? "nothing to validate" : "not all validated",
+			       (unsigned long long)nm_cli_nic_drops(&s->sum.nic));
 		}
-		fflush(stdout);
+		nm_cli_flush();
 	}
-	nm_cli_rx_teardown(&rx);
-	nm_cli_host_down(&h);
-	return ok == count ? 0 : NM_CLI_EXIT_FAIL;
+	r = ok == count ? 0 : NM_CLI_EXIT_FAIL;
+	free(s);
+	return r;
 }

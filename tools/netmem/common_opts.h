@@ -29,7 +29,10 @@ static inline bool nm_cli_ep_opt(struct nm_cli_ep *e, int c, const char *arg)
 	case O_WIRE: nm_cli_parse_wire("--wire", arg, &e->wire); return true;
 	case O_ADDR: e->addr = arg; return true;
 	case O_HOST_ADDR: e->host_addr = arg; return true;
-	case O_MTU: e->mtu = (uint32_t)nm_cli_parse_uint("--mtu", arg, 576, 9000); return true;
+	case O_MTU:
+		e->mtu = (uint32_t)nm_cli_parse_uint("--mtu", arg, 576, 9000);
+		e->mtu_set = true;
+		return true;
 	case O_QUEUES:
 		e->queues = (uint32_t)nm_cli_parse_uint("--queues", arg, 1, NM_NETDEV_MAX_QUEUES);
 		e->queues_set = true;

@@ -8,11 +8,17 @@
  *                       --addr.  -f IFNAME alone means --wire tap:IFNAME.
  *   --wire shm:NAME     a cross-process shm wire: the server creates NAME
  *                       and waits for the client, which connects to it.
+ *                       One wire joins one server and one client process;
+ *                       a server whose client left creates NAME again
+ *                       (cmd_server.c), so a client that finds the name
+ *                       missing or busy retries until --wait passes.
  *
  * Workload: startup.  Errors are one line each (a TAP without root, a
  * wire name taken, no server on a name).
  */
+#include <ctype.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "endpoint.h"
@@ -25,8 +31,62 @@ void nm_cli_ep_defaults(struct nm_cli_ep *e, bool server)
 	e->nr_queues = 1;
 	e->start_queue = -1;
 	e->port = 5201;
-	e->wait_ms = -1;
+	e->wait_ms = -1;		/* server: forever; client: 10 s (resolve) */
 	e->timeout_ms = 10000;
+}
+
+/*
+ * Queues, checked here, before any wait for a client.  ncdevmem binds -q
+ * queues from -t, by default the last -q queues.  --queues fixes the
+ * NIC's queue count and -t/-q must fit in it; without --queues the NIC
+ * has 2 queues, or as many as -t and -q need (-t 3 -q 1: 4 queues).
+ */
+static void resolve_queues(struct nm_cli_ep *e)
+{
+	uint32_t need = e->start_queue >= 0 ? (uint32_t)e->start_queue + e->nr_queues
+					    : e->nr_queues;
+
+	if (!e->queues_set) {
+		if (need > NM_NETDEV_MAX_QUEUES)
+			nm_cli_die(NM_CLI_EXIT_USAGE, "-t %d -q %u: needs %u queues, a NIC has at "
+				   "most %d", e->start_queue, e->nr_queues, need,
+				   NM_NETDEV_MAX_QUEUES);
+		e->queues = need > 2 ? need : 2;
+	} else if (e->start_queue < 0 && e->nr_queues > e->queues) {
+		nm_cli_die(NM_CLI_EXIT_USAGE, "-q %u: the NIC has %u queues (--queues %u)",
+			   e->nr_queues, e->queues, e->queues);
+	} else if (need > e->queues) {
+		nm_cli_die(NM_CLI_EXIT_USAGE, "-t %d -q %u: queues %d..%u do not exist, the NIC "
+			   "has %u (--queues %u)", e->start_queue, e->nr_queues, e->start_queue,
+			   need - 1, e->queues, e->queues);
+	}
+	if (e->start_queue < 0)
+		e->start_queue = (int)(e->queues - e->nr_queues);
+}
+
+/* -f names an interface: the TAP, or the netmem netdev on an shm wire.
+ * Checked here: on shm a bad name would only fail once a client came. */
+static void check_ifname(const char *n)
+{
+	if (!*n)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "-f: empty interface name");
+	if (strlen(n) > 15)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "-f: '%s' is longer than 15 characters", n);
+	for (const char *p = n; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			nm_cli_die(NM_CLI_EXIT_USAGE, "-f: '%s': an interface name holds only "
+				   "letters, digits, '-', '_' and '.'", n);
+}
+
+/* An address the stack takes or talks to must be unicast; checked before
+ * any wait, not when the host comes up after a client arrived. */
+static void check_unicast(const char *opt, const struct nm_cli_ip *ip)
+{
+	char s[64];
+
+	if (!nm_cli_ip_is_unicast(ip))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: %s is not a unicast address", opt,
+			   nm_cli_ip_str(ip, s, sizeof(s)));
 }
 
 /* Fill in what the user left out, and check the combination. */
@@ -34,15 +94,18 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 {
 	bool tap;
 
+	if (e->ifname)
+		check_ifname(e->ifname);
 	if (e->wire.kind == NM_CLI_WIRE_NONE) {
 		if (!e->ifname)
 			nm_cli_die(NM_CLI_EXIT_USAGE, "which wire? --wire tap:IFNAME, --wire shm:NAME "
 				   "or -f IFNAME (a TAP)");
 		nm_cli_parse_wire("-f", "tap", &e->wire);
-		if (strlen(e->ifname) > 15)
-			nm_cli_die(NM_CLI_EXIT_USAGE, "-f: '%s' is longer than 15 characters",
-				   e->ifname);
 		strcpy(e->wire.name, e->ifname);
+	} else if (e->wire.kind == NM_CLI_WIRE_TAP && e->ifname && e->wire.name[0] &&
+		   strcmp(e->ifname, e->wire.name)) {
+		nm_cli_die(NM_CLI_EXIT_USAGE, "-f %s and --wire tap:%s name two interfaces; give "
+			   "one", e->ifname, e->wire.name);
 	}
 	if (!e->wire.name[0])
 		nm_cli_die(NM_CLI_EXIT_USAGE, "--wire %s needs a name: --wire %s:NAME",
@@ -62,6 +125,11 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 		nm_cli_parse_prefix(from ? (e->server ? "-s" : "-c") : "--addr", from ? from : def,
 				    &e->self, &e->self_plen, true);
 	}
+	check_unicast(e->addr ? "--addr" : e->server ? "-s" : "-c", &e->self);
+	/* the kernel gives no IPv6 address to a link below IPv6's minimum MTU */
+	if (tap && e->self.family == AF_INET6 && e->mtu < 1280)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "--mtu %u: IPv6 on a TAP needs at least 1280 (the "
+			   "kernel's IPv6 minimum)", e->mtu);
 	if (tap) {
 		char def[48];
 
@@ -72,6 +140,7 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 		if (e->host.family != e->self.family)
 			nm_cli_die(NM_CLI_EXIT_USAGE, "--host-addr and --addr are of different "
 				   "address families");
+		check_unicast("--host-addr", &e->host);
 		if (!memcmp(e->host.a, e->self.a, 16))
 			nm_cli_die(NM_CLI_EXIT_USAGE, "--host-addr and --addr are the same address; "
 				   "the kernel and the netmem stack each need their own");
@@ -92,30 +161,54 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "-s must be the stack's address (--addr)");
 	if (e->srv.family != e->self.family)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "-s and the stack's address are of different families");
+	check_unicast("-s", &e->srv);
 	if (e->client_ip) {
 		if (!nm_cli_ip_parse(e->client_ip, &e->cli))
 			nm_cli_die(NM_CLI_EXIT_USAGE, "-c: '%s' is not an IPv4 or IPv6 address",
 				   e->client_ip);
 		if (e->cli.family != e->self.family)
 			nm_cli_die(NM_CLI_EXIT_USAGE, "-c and -s are of different address families");
+		check_unicast("-c", &e->cli);
 		e->has_cli = true;
 		if (!e->server && memcmp(e->cli.a, e->self.a, 16))
 			nm_cli_die(NM_CLI_EXIT_USAGE, "-c must be the stack's address (--addr)");
 	}
-	/* queues: ncdevmem binds -q queues from -t, by default the last one */
-	if (!e->queues)
-		e->queues = 2;
-	if (e->start_queue < 0)
-		e->start_queue = (int)e->queues - (int)e->nr_queues;
-	if (e->start_queue < 0 || (uint32_t)e->start_queue + e->nr_queues > e->queues) {
-		if (e->queues_set)
-			nm_cli_die(NM_CLI_EXIT_USAGE, "-t %d -q %u: queues past the %u of --queues",
-				   e->start_queue, e->nr_queues, e->queues);
-		e->queues = (uint32_t)e->start_queue + e->nr_queues;
-	}
+	if (!e->server && e->wait_ms < 0)
+		e->wait_ms = 10000;
+	resolve_queues(e);
 }
 
-static void open_wire(struct nm_cli_ep *e, struct nm_wire **w)
+/* The client's side of an shm wire: the name may not exist yet (the
+ * server is starting) or be busy (the server still serves, or is
+ * re-creating the name for, another client): retry until --wait passes. */
+static void connect_shm(struct nm_cli_ep *e, struct nm_wire **w)
+{
+	uint64_t end = nm_cli_now_ns() + (uint64_t)e->wait_ms * 1000000;
+	int r;
+
+	for (;;) {
+		uint64_t now = nm_cli_now_ns();
+		int left = now < end ? (int)((end - now + 999999) / 1000000) : 0;
+
+		r = nm_wire_shm_connect(e->wire.name, left > 0 ? left : 1, w);
+		if ((r != -ECONNREFUSED && r != -ENOENT) || !left)
+			break;
+		usleep(left < 20 ? (useconds_t)left * 1000 : 20000);
+	}
+	if (r == -ECONNREFUSED || r == -ENOENT)
+		nm_cli_die(NM_CLI_EXIT_FAIL, "no server on shm:%s took a client within %d s (start "
+			   "netmem server --wire shm:%s; it serves one client process at a time)",
+			   e->wire.name, e->wait_ms / 1000, e->wire.name);
+	if (r == -ETIMEDOUT)
+		nm_cli_die(NM_CLI_EXIT_FAIL, "the server on shm:%s did not answer within %d s (is "
+			   "it stopped?)", e->wire.name, e->wait_ms / 1000);
+	if (r < 0)
+		nm_cli_die_nm(r, "shm wire %s", e->wire.name);
+}
+
+/* 0, or -ETIMEDOUT: a server's --wait passed with no client on its shm
+ * wire.  Every other failure dies with one line. */
+static int open_wire(struct nm_cli_ep *e, struct nm_wire **w)
 {
 	char self[64], host[64];
 	int r;
@@ -139,38 +232,45 @@ static void open_wire(struct nm_cli_ep *e, struct nm_wire **w)
 				   "program holds that TAP)", e->wire.name);
 		if (r < 0)
 			nm_cli_die_nm(r, "TAP %s", e->wire.name);
-		return;
+		return 0;
 	}
 	if (e->server) {
 		struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32u << 20,
 						 .mtu = e->mtu, .gso = true };
+		uint64_t end = nm_cli_now_ns() + (uint64_t)e->wait_ms * 1000000;
+		int left = e->wait_ms;
 
 		if (!e->quiet)
 			fprintf(stderr, "netmem server: waiting for a client on shm:%s\n", e->wire.name);
-		r = nm_wire_shm_create(e->wire.name, &wp, e->wait_ms, w);
+		/* a client that dies during the handshake is not the last one */
+		while ((r = nm_wire_shm_create(e->wire.name, &wp, left, w)) == -ECONNRESET ||
+		       r == -EPIPE) {
+			uint64_t now = nm_cli_now_ns();
+
+			if (e->wait_ms >= 0 && now >= end)
+				return -ETIMEDOUT;
+			if (e->wait_ms >= 0)
+				left = (int)((end - now + 999999) / 1000000);
+		}
 		if (r == -EADDRINUSE)
 			nm_cli_die(NM_CLI_EXIT_FAIL, "--wire shm:%s: the name is taken (another "
 				   "server uses it)", e->wire.name);
 		if (r == -ETIMEDOUT)
-			nm_cli_die(NM_CLI_EXIT_FAIL, "no client connected to shm:%s within %d s",
-				   e->wire.name, e->wait_ms / 1000);
+			return r;
 		if (r < 0)
 			nm_cli_die_nm(r, "shm wire %s", e->wire.name);
-		return;
+		return 0;
 	}
-	r = nm_wire_shm_connect(e->wire.name, e->wait_ms < 0 ? 10000 : e->wait_ms, w);
-	if (r == -ECONNREFUSED || r == -ENOENT)
-		nm_cli_die(NM_CLI_EXIT_FAIL, "no server on shm:%s (start netmem server --wire "
-			   "shm:%s first)", e->wire.name, e->wire.name);
-	if (r < 0)
-		nm_cli_die_nm(r, "shm wire %s", e->wire.name);
+	connect_shm(e, w);
+	return 0;
 }
 
-void nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h)
+int nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h)
 {
 	struct nm_cli_host_params hp = { .name = e->server ? "nm0" : "nm1", .mtu = e->mtu,
 					 .queues = e->queues, .mac_last = e->server ? 2 : 1 };
 	char ip[64], a[80];
+	int r;
 
 	if (e->ifname && e->wire.kind != NM_CLI_WIRE_TAP)
 		hp.name = e->ifname;	/* -f names our netdev on an shm wire */
@@ -179,6 +279,17 @@ void nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h)
 		hp.addr4 = a;
 	else
 		hp.addr6 = a;
-	open_wire(e, &hp.wire);
+	r = open_wire(e, &hp.wire);
+	if (r < 0)
+		return r;
+	/* a client on shm runs at its server's MTU unless told less */
+	if (!e->server && e->wire.kind == NM_CLI_WIRE_SHM) {
+		if (e->mtu_set && e->mtu > hp.wire->mtu)
+			nm_cli_die(NM_CLI_EXIT_USAGE, "--mtu %u: the server's wire shm:%s carries "
+				   "at most %u (its --mtu)", e->mtu, e->wire.name, hp.wire->mtu);
+		if (!e->mtu_set)
+			e->mtu = hp.mtu = hp.wire->mtu;
+	}
 	nm_cli_host_up(h, &hp);
+	return 0;
 }

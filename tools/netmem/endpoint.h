@@ -7,7 +7,7 @@
 #include "cli.h"
 
 struct nm_cli_ep {
-	bool server, quiet, json, queues_set;
+	bool server, quiet, json, queues_set, mtu_set;
 	struct nm_cli_wire_spec wire;
 	const char *ifname;		/* -f */
 	const char *addr, *host_addr;	/* --addr, --host-addr */
@@ -15,7 +15,8 @@ struct nm_cli_ep {
 	uint16_t port;			/* -p */
 	uint32_t mtu, queues, nr_queues;	/* --mtu, --queues, -q */
 	int start_queue;		/* -t, -1: the last -q queues */
-	int wait_ms;			/* --wait: for the peer; -1 forever */
+	int wait_ms;			/* --wait: for a client (server; -1: forever)
+					 * or a server (client; default 10 s) */
 	int timeout_ms;			/* --timeout: a stall ends a connection */
 	/* resolved */
 	struct nm_cli_ip self, host, srv, cli;
@@ -25,7 +26,9 @@ struct nm_cli_ep {
 
 void nm_cli_ep_defaults(struct nm_cli_ep *e, bool server);
 void nm_cli_ep_resolve(struct nm_cli_ep *e);
-/* Open the wire and bring the host up; dies with one line on failure. */
-void nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h);
+/* Open the wire and bring the host up; dies with one line on failure,
+ * except -ETIMEDOUT: a server's --wait passed with no client on its shm
+ * wire (the caller says so: first start or a new client after one left). */
+int nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h);
 
 #endif

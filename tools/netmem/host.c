@@ -132,6 +132,24 @@ void nm_cli_host_counters(struct nm_cli_host *h, struct nm_cli_counters *c)
 	}
 }
 
+void nm_cli_counters_add(struct nm_cli_counters *sum, const struct nm_cli_counters *c)
+{
+	/* what nm_cli_json_counters() and the summaries read */
+	sum->stack.payload_copy_bytes += c->stack.payload_copy_bytes;
+	sum->stack.unreadable_dropped += c->stack.unreadable_dropped;
+	sum->stack.tcp_retransmits += c->stack.tcp_retransmits;
+	sum->stack.tcp_ooo_queued += c->stack.tcp_ooo_queued;
+	sum->stack.tcp_dup_dropped += c->stack.tcp_dup_dropped;
+	for (int i = 0; i < NM_RX_DROP_MAX; i++)
+		sum->nic.drops[i] += c->nic.drops[i];
+	sum->wire.inj_lost += c->wire.inj_lost;
+	sum->wire.inj_dup += c->wire.inj_dup;
+	sum->wire.inj_reordered += c->wire.inj_reordered;
+	pool_add(&sum->pool, &c->pool);
+	sum->pools += c->pools;
+	sum->pool_inflight += c->pool_inflight;
+}
+
 uint64_t nm_cli_nic_drops(const struct nm_queue_stats *s)
 {
 	uint64_t d = 0;

@@ -4,6 +4,7 @@
  * and client play the kernel ncdevmem's roles; bench runs the benchmark
  * suite and draws its plot.  Each subcommand lives in cmd_<name>.c.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "cli.h"
@@ -33,22 +34,27 @@ int main(int argc, char **argv)
 		{ "bench", nm_cli_bench },
 	};
 
+	/* A closed stdout pipe is a write error (EPIPE) that nm_cli_finish()
+	 * reports in one line, not a silent death by SIGPIPE.  The library's
+	 * own sockets send with MSG_NOSIGNAL either way. */
+	signal(SIGPIPE, SIG_IGN);
+	nm_cli_stdio_init();
 	if (argc < 2) {
 		usage(stderr);
 		return NM_CLI_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return 0;
+		return nm_cli_finish(0);
 	}
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("netmem %s\n", NM_CLI_VERSION);
-		return 0;
+		return nm_cli_finish(0);
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name)) {
 			nm_cli_cmd = cmds[i].name;
-			return cmds[i].fn(argc - 1, argv + 1);
+			return nm_cli_finish(cmds[i].fn(argc - 1, argv + 1));
 		}
 	nm_cli_die(NM_CLI_EXIT_USAGE, "unknown command '%s' (demo, server, client, bench)",
 		   argv[1]);

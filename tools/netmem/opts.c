@@ -10,13 +10,17 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 const char *nm_cli_cmd = "";
+static int nm_cli_out_errno;		/* first failed write to stdout */
+static bool nm_cli_exiting;		/* a die or the finish runs: no early exit */
 
 static void vmsg(const char *fmt, va_list ap, const char *tail)
 {
@@ -32,7 +36,8 @@ void nm_cli_die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
+	nm_cli_exiting = true;
+	nm_cli_flush();
 	va_start(ap, fmt);
 	vmsg(fmt, ap, NULL);
 	va_end(ap);
@@ -46,7 +51,8 @@ void nm_cli_die_nm(int err, const char *fmt, ...)
 
 	if (!why || !*why)
 		why = strerror(err < 0 ? -err : err);
-	fflush(stdout);
+	nm_cli_exiting = true;
+	nm_cli_flush();
 	va_start(ap, fmt);
 	vmsg(fmt, ap, why);
 	va_end(ap);
@@ -57,10 +63,54 @@ void nm_cli_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
+	nm_cli_flush();
 	va_start(ap, fmt);
 	vmsg(fmt, ap, NULL);
 	va_end(ap);
+}
+
+void nm_cli_stdio_init(void)
+{
+	/* A closed fd 0, 1 or 2 would be the number of the next memfd or
+	 * socket we open, and the summary would be written into it: hold
+	 * each with /dev/null, and remember that stdout was not there. */
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+		if (nfd >= 0 && nfd != fd) {
+			dup2(nfd, fd);
+			close(nfd);
+		}
+		if (fd == STDOUT_FILENO)
+			nm_cli_out_errno = EBADF;
+	}
+}
+
+void nm_cli_flush(void)
+{
+	errno = 0;
+	if (fflush(stdout) == EOF && !nm_cli_out_errno)
+		nm_cli_out_errno = errno ? errno : EIO;
+	/* a closed pipe has nobody left to read what comes next: stop now,
+	 * as SIGPIPE would (`netmem server --json | head -1`), but in words */
+	if (nm_cli_out_errno == EPIPE && !nm_cli_exiting)
+		exit(nm_cli_finish(NM_CLI_EXIT_FAIL));
+}
+
+int nm_cli_finish(int rc)
+{
+	nm_cli_exiting = true;
+	nm_cli_flush();
+	if (!nm_cli_out_errno && !ferror(stdout))
+		return rc;
+	/* an earlier write failed (its errno is long gone) or the last flush */
+	fprintf(stderr, "netmem%s%s: writing to stdout: %s\n", *nm_cli_cmd ? " " : "", nm_cli_cmd,
+		nm_cli_out_errno ? strerror(nm_cli_out_errno) : "write error");
+	fflush(stderr);
+	return rc ? rc : NM_CLI_EXIT_FAIL;
 }
 
 /* Decimal digits only: strtoull accepts signs and spaces we do not want. */
@@ -102,7 +152,7 @@ uint64_t nm_cli_parse_size(const char *opt, const char *s, uint64_t min, uint64_
 	uint64_t v, mul = 1;
 
 	if (!s || !parse_u64(s, &v, &end))
-		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a size (N, NK, NM, NG)", opt,
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a size (N, NK, NM, NG, NT)", opt,
 			   s ? s : "");
 	switch (toupper((unsigned char)*end)) {
 	case 0:
@@ -120,11 +170,11 @@ uint64_t nm_cli_parse_size(const char *opt, const char *s, uint64_t min, uint64_
 		mul = 1ull << 40;
 		break;
 	default:
-		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a size (N, NK, NM, NG)", opt, s);
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a size (N, NK, NM, NG, NT)", opt, s);
 	}
 	if (*end && strcmp(end + 1, "") && strcmp(end + 1, "i") && strcmp(end + 1, "iB") &&
 	    strcmp(end + 1, "B"))
-		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a size (N, NK, NM, NG)", opt, s);
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is not a size (N, NK, NM, NG, NT)", opt, s);
 	if (v > UINT64_MAX / mul)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s' is too large", opt, s);
 	v *= mul;
@@ -187,6 +237,16 @@ bool nm_cli_ip_is_bench(const struct nm_cli_ip *ip)
 	if (ip->family == AF_INET)
 		return ip->a[0] == 198 && (ip->a[1] & 0xfe) == 18;
 	return !memcmp(ip->a, v6, sizeof(v6));
+}
+
+bool nm_cli_ip_is_unicast(const struct nm_cli_ip *ip)
+{
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (ip->family == AF_INET)
+		return memcmp(ip->a, zero, 4) && (ip->a[0] & 0xf0) != 0xe0 &&
+		       !(ip->a[0] == 255 && ip->a[1] == 255 && ip->a[2] == 255 && ip->a[3] == 255);
+	return memcmp(ip->a, zero, 16) && ip->a[0] != 0xff && memcmp(ip->a, mapped, 12);
 }
 
 void nm_cli_parse_prefix(const char *opt, const char *s, struct nm_cli_ip *ip, unsigned *plen,

@@ -6,7 +6,7 @@
  * ncdevmem -v V keeps an unsigned char seed that starts at 1; byte i of
  * the stream must equal seed (or '\n' when seed is 0), then seed++ and, if
  * seed == V, seed = 0.  So the stream is 1, 2, ..., V-1, '\n' repeated:
- * exactly what `yes $(echo -e \\x01\\x02...)` produces, which is how its
+ * exactly what `yes $(printf \\001\\002...)` produces, which is how its
  * documentation feeds it.  Because the seed is 8 bits, V > 256 never
  * resets and behaves as 256; V = 1 likewise.  Our default V is 255: a
  * period prime to every power of two, so a payload placed a page (or any

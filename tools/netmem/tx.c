@@ -29,11 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "cli.h"
 
 #define TX_PAGE 4096u
+#define TX_SLICE_MS 200		/* a blocked send looks around this often */
 
 void nm_cli_tx_setup(struct nm_cli_tx *tx, struct nm_cli_host *h, const struct nm_cli_tx_cfg *cfg)
 {
@@ -112,6 +114,7 @@ static int64_t reap(int sd, struct nm_cli_tx_result *res)
 
 static void end_with(struct nm_cli_tx_result *res, ssize_t r, const char *what)
 {
+	res->t1_ns = nm_cli_now_ns();	/* the rate of what went before the end */
 	res->err = (int)r;
 	snprintf(res->detail, sizeof(res->detail), "%s after %llu bytes: %s", what,
 		 (unsigned long long)res->bytes, nm_last_error());
@@ -134,15 +137,54 @@ static ssize_t send_devmem(struct nm_cli_tx *tx, int sd, uint64_t off, size_t le
 	return nm_sendmsg(sd, &msg, MSG_ZEROCOPY);
 }
 
+/*
+ * While a send or a completion waits: true (res says why) once the stream
+ * cannot go on: the peer's process ended (shm), another thread said stop,
+ * or nothing moved for timeout_ms.
+ */
+static bool tx_give_up(struct nm_cli_tx *tx, struct nm_cli_tx_result *res, uint64_t last_ns,
+		       int timeout_ms)
+{
+	const struct nm_cli_tx_cfg *cfg = &tx->cfg;
+	char idle[64];
+	const char *why;
+
+	if (cfg->watch_peer && nm_wire_shm_peer_alive(tx->h->wire) == 0) {
+		res->err = -ENOTCONN;
+		why = "the server's process ended (its shm wire hung up)";
+	} else if (cfg->stop && atomic_load(cfg->stop)) {
+		res->err = -ECANCELED;
+		why = "the receiver gave up";
+	} else if ((nm_cli_now_ns() - last_ns) / 1000000 + 5 >= (uint64_t)timeout_ms) {
+		res->err = -ETIMEDOUT;
+		snprintf(idle, sizeof(idle), "no progress for %d s (the peer does not read)",
+			 timeout_ms / 1000);
+		why = idle;
+	} else {
+		return false;
+	}
+	res->t1_ns = nm_cli_now_ns();
+	if (tx->cfg.path == NM_CLI_PATH_DEVMEM)
+		snprintf(res->detail, sizeof(res->detail), "%s after %llu bytes, %llu of %llu "
+			 "sends completed", why, (unsigned long long)res->bytes,
+			 (unsigned long long)res->completions, (unsigned long long)res->sends);
+	else
+		snprintf(res->detail, sizeof(res->detail), "%s after %llu bytes", why,
+			 (unsigned long long)res->bytes);
+	return true;
+}
+
 void nm_cli_tx_stream(struct nm_cli_tx *tx, int sd, uint64_t total, struct nm_cli_progress *pg,
 		      struct nm_cli_tx_result *res)
 {
 	bool devmem = tx->cfg.path == NM_CLI_PATH_DEVMEM;
+	int timeout_ms = tx->cfg.timeout_ms > 0 ? tx->cfg.timeout_ms : 10000;
+	uint64_t last_ns;
 	int one = 1;
 	int64_t r;
 
 	memset(res, 0, sizeof(*res));
-	res->t0_ns = nm_cli_now_ns();
+	res->t0_ns = last_ns = nm_cli_now_ns();
 	if (devmem) {
 		r = nm_setsockopt(sd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one));
 		if (r < 0) {
@@ -150,40 +192,60 @@ void nm_cli_tx_stream(struct nm_cli_tx *tx, int sd, uint64_t total, struct nm_cl
 			return;
 		}
 	}
+	/* sends wait in slices: between them the peer, the stop flag and
+	 * the time since the last progress are looked at, so a stall is
+	 * reported after --timeout (not after a partial send and a second
+	 * full wait) and a peer that died at once */
+	if (tx->cfg.timeout_ms > 0) {
+		int slice = tx->cfg.timeout_ms < TX_SLICE_MS ? tx->cfg.timeout_ms : TX_SLICE_MS;
+		struct timeval tv = { slice / 1000, (slice % 1000) * 1000 };
+
+		nm_setsockopt(sd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	while (res->bytes < total) {
 		size_t len = total - res->bytes < tx->cfg.chunk ? (size_t)(total - res->bytes)
 								: tx->cfg.chunk;
 		ssize_t n = devmem ? send_devmem(tx, sd, res->bytes, len)
 				   : nm_send(sd, nm_cli_pattern_at(&tx->pat, res->bytes), len, 0);
 
+		if (n == -EAGAIN && tx->cfg.timeout_ms > 0) {
+			if (tx_give_up(tx, res, last_ns, timeout_ms))
+				return;
+			continue;
+		}
 		if (n <= 0) {
 			end_with(res, n ? n : -EPIPE, devmem ? "sendmsg(SCM_DEVMEM_DMABUF)" : "send");
 			return;
 		}
 		res->bytes += (uint64_t)n;
 		res->sends++;
+		last_ns = nm_cli_now_ns();
 		nm_cli_progress_update(pg, res->bytes);
 		if (devmem && (r = reap(sd, res)) < 0) {
 			end_with(res, r, "recvmsg(MSG_ERRQUEUE)");
 			return;
 		}
 	}
-	res->t1_ns = nm_cli_now_ns();
-	/* every send's completion, within 10 s (the peer must ack the data) */
-	for (uint64_t end = nm_cli_now_ns() + 10000000000ull; devmem && res->completions < res->sends;) {
-		if (nm_cli_now_ns() > end) {
-			res->err = -ETIMEDOUT;
-			snprintf(res->detail, sizeof(res->detail),
-				 "%llu of %llu zerocopy completions after 10 s",
-				 (unsigned long long)res->completions, (unsigned long long)res->sends);
-			return;
-		}
+	/* every send's completion: the peer must ack the data; a completion
+	 * is progress, and the wait ends as a send's does */
+	last_ns = nm_cli_now_ns();
+	for (uint64_t i = 0; devmem && res->completions < res->sends; i++) {
+		uint64_t before = res->completions;
+
 		r = reap(sd, res);
 		if (r < 0) {
 			end_with(res, r, "recvmsg(MSG_ERRQUEUE)");
 			return;
 		}
-		if (!r)
-			nm_stack_poll(tx->h->st, 5);
+		if (res->completions != before) {
+			last_ns = nm_cli_now_ns();
+			continue;
+		}
+		/* a look around (the peer check is a syscall) every 40 idle
+		 * polls of 5 ms: 200 ms, as a send's slice */
+		if (i % 40 == 39 && tx_give_up(tx, res, last_ns, timeout_ms))
+			return;
+		nm_stack_poll(tx->h->st, 5);
 	}
+	res->t1_ns = nm_cli_now_ns();
 }
