@@ -11,15 +11,18 @@
  *                           stacks on an in-process shm wire (MTU 9000),
  *                           the sender on its own thread, the receiver on
  *                           this one.  ratio = devmem / copy.
- *   tap_devmem_rx_vs_copy   the same with a kernel TCP sender over a TAP in
- *                           a private network namespace (198.18.0.0/15);
- *                           root only, else one "skipped" line.
+ *   tap_devmem_rx_vs_copy   the same with a kernel TCP sender (cubic) over
+ *                           a TAP in a private network namespace
+ *                           (198.18.0.0/15); root only, else one "skipped"
+ *                           line.
  *
  * Neither receiver touches the payload beyond what its path needs: a
  * devmem application hands the offsets to the device that owns the memory.
  * 1 GiB per measurement (NM_BENCH_QUICK=1: 128 MiB).
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -218,6 +221,12 @@ static void *ksend_fn(void *p)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
+	/* cubic, Linux's default, whatever this machine's default is: with
+	 * BBR the sender's pacing, not the receivers, sets the pace (as in
+	 * bench_tcp); both paths use the same sender */
+	if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5)) {
+		/* not available: the default it is */
+	}
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		k->err = errno ? errno : EIO;
 		goto out;

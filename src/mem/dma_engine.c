@@ -25,8 +25,9 @@
 #include "util/err.h"
 
 /* Pieces remembered from the checking pass; longer transfers look the
- * later pieces up again. */
-#define ENGINE_PIECES 8
+ * later pieces up again.  32 covers a NIC's whole frame (at most
+ * NM_RX_MAX_FRAGS = 18 buffers), so the RX path looks each up once. */
+#define ENGINE_PIECES 32
 
 struct piece {
 	const struct nm_map_seg *seg;
