@@ -41,6 +41,9 @@ expect_error 2 server --wire shm:x --count 0
 expect_error 2 server --wire shm:x -v abc
 expect_error 2 client --wire shm:x --tx foo
 expect_error 2 client --wire shm:x --fault 1:explode:1M
+# a fault for a connection past --count is refused, not silently ignored
+expect_error 2 client --wire shm:x --count 2 --fault 3:short:1M --wait 30
+grep -q -- 'only 2 connections' "$T/err" || fail "--fault 3 --count 2: $(cat "$T/err")"
 expect_error 2 client --wire shm:x -c 198.18.0.9 --addr 198.18.0.1/24
 expect_error 2 bench --bogus
 run "$NETMEM"
@@ -49,4 +52,8 @@ run "$NETMEM" --help
 [ "$RC" = 0 ] && grep -q demo "$T/out" || fail "--help"
 run "$NETMEM" version
 [ "$RC" = 0 ] && grep -q '^netmem [0-9]' "$T/out" || fail "version"
+# no stray arguments, like every subcommand
+expect_error 2 version extra
+expect_error 2 --version extra
+expect_error 2 help extra
 exit 0

@@ -85,5 +85,9 @@ import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 c = lines[0]
 assert c["bytes"] > 0 and c["seconds"] > 0 and c["gbps"] > 0, c
+# the total counts the failed connection's time with its bytes
+t = lines[-1]
+assert t["total"] and t["bytes"] == c["bytes"] and t["seconds"] > 0, t
+assert abs(t["gbps"] - c["gbps"]) <= 0.01 * c["gbps"], (t, c)
 PY
 exit 0

@@ -326,6 +326,12 @@ int nm_cli_client(int argc, char **argv)
 	}
 	if (optind < argc)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	/* a fault for a connection that is never made would silently not happen */
+	for (unsigned i = 0; i < nfaults; i++)
+		if (faults[i].conn > count)
+			nm_cli_die(NM_CLI_EXIT_USAGE, "--fault %llu:...: there are only %llu connections "
+				   "(--count %llu)", (unsigned long long)faults[i].conn,
+				   (unsigned long long)count, (unsigned long long)count);
 	nm_cli_ep_resolve(&e);
 	tc.timeout_ms = e.timeout_ms;
 	tc.watch_peer = e.wire.kind == NM_CLI_WIRE_SHM;
@@ -358,9 +364,11 @@ int nm_cli_client(int argc, char **argv)
 		}
 		nm_close(sd);
 		conn_report(&e, n, &res, f);
-		/* every byte that went out counts, a faulted connection's too */
+		/* every byte that went out counts, a faulted or failed
+		 * connection's too, and so does the time it took: bytes without
+		 * their time would inflate the total rate (as the server's does) */
 		tot += res.bytes;
-		if (!res.err)
+		if (res.t1_ns > res.t0_ns)
 			tot_ns += res.t1_ns - res.t0_ns;
 		if (res.err)
 			failed++;

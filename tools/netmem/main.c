@@ -44,10 +44,16 @@ int main(int argc, char **argv)
 		return NM_CLI_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		if (argc > 2)	/* like every subcommand: no stray arguments */
+			nm_cli_die(NM_CLI_EXIT_USAGE, "%s takes no arguments ('%s')", argv[1],
+				   argv[2]);
 		usage(stdout);
 		return nm_cli_finish(0);
 	}
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		if (argc > 2)
+			nm_cli_die(NM_CLI_EXIT_USAGE, "%s takes no arguments ('%s')", argv[1],
+				   argv[2]);
 		printf("netmem %s\n", NM_CLI_VERSION);
 		return nm_cli_finish(0);
 	}
