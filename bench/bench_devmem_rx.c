@@ -21,8 +21,6 @@
  * 1 GiB per measurement (NM_BENCH_QUICK=1: 128 MiB).
  */
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -44,6 +42,7 @@
 #include <netmem/wire.h>
 
 #include "bench.h"
+#include "bench_ksend.h"
 
 #define DMABUF_BYTES	(64u << 20)
 #define CHUNK		(256u << 10)
@@ -217,33 +216,9 @@ static void *ksend_fn(void *p)
 {
 	struct sender *k = p;
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(k->port) };
-	uint64_t sent = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
-	/* cubic, Linux's default, whatever this machine's default is: with
-	 * BBR the sender's pacing, not the receivers, sets the pace (as in
-	 * bench_tcp); both paths use the same sender */
-	if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5)) {
-		/* not available: the default it is */
-	}
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		k->err = errno ? errno : EIO;
-		goto out;
-	}
-	while (sent < k->total) {
-		size_t n = k->total - sent < CHUNK ? (size_t)(k->total - sent) : CHUNK;
-		ssize_t r = send(fd, txbuf, n, 0);
-
-		if (r <= 0) {
-			k->err = r < 0 ? errno : EPIPE;
-			goto out;
-		}
-		sent += (uint64_t)r;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
+	k->err = nm_bench_kernel_send(&a, txbuf, CHUNK, k->total, NULL, 0);
 	return NULL;
 }
 

@@ -67,8 +67,6 @@
  * that part (for profiling).
  */
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -86,6 +84,7 @@
 #include <netmem/wire.h>
 
 #include "bench.h"
+#include "bench_ksend.h"
 
 static struct nm_stack *sa, *sb;
 
@@ -130,9 +129,6 @@ static int connect_pair(int lsd, int *ssd)
 
 static uint8_t kbuf[256 << 10], kbuf_lo[256 << 10];
 
-/* The kernel senders' congestion control: Linux's default. */
-#define SENDER_CC "cubic"
-
 struct ksend {
 	struct sockaddr_in to;
 	uint64_t total;
@@ -144,35 +140,9 @@ static char sender_cc_used[16] = "unknown";	/* what the kernel senders ran */
 static void *ksend_fn(void *p)
 {
 	struct ksend *k = p;
-	uint64_t sent = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	socklen_t cl = sizeof(sender_cc_used) - 1;
 
-	/* Pin the sender's congestion control: a machine's default may be BBR,
-	 * whose pacing costs the sender more CPU than the whole receive path
-	 * and hides the receivers' difference (both runs use the same). */
-	if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, SENDER_CC, strlen(SENDER_CC))) {
-		/* not available here: keep the default, reported below */
-	}
-	if (fd >= 0 && getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, sender_cc_used, &cl))
-		snprintf(sender_cc_used, sizeof(sender_cc_used), "unknown");
-	if (fd < 0 || connect(fd, (struct sockaddr *)&k->to, sizeof(k->to)) < 0) {
-		k->err = errno;
-		goto out;
-	}
-	while (sent < k->total) {
-		size_t n = k->total - sent < sizeof(kbuf) ? (size_t)(k->total - sent) : sizeof(kbuf);
-		ssize_t r = send(fd, kbuf, n, 0);
-
-		if (r <= 0) {
-			k->err = r < 0 ? errno : EPIPE;
-			goto out;
-		}
-		sent += (uint64_t)r;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
+	k->err = nm_bench_kernel_send(&k->to, kbuf, sizeof(kbuf), k->total, sender_cc_used,
+				      sizeof(sender_cc_used));
 	return NULL;
 }
 
@@ -574,14 +544,6 @@ static double stream_2threads(int csd, int ssd, uint64_t total)
 
 /* ---- the kernel's own TCP over loopback: where the memcpy ratio stands ---- */
 
-static void *lo_send_fn(void *p)
-{
-	struct ksend *k = p;
-
-	ksend_fn(k);
-	return NULL;
-}
-
 /* A kernel TCP client streams total bytes to a kernel server over
  * 127.0.0.1 (two threads, cubic); MB/s, or -1 if it could not run. */
 static double kernel_loopback_mbps(uint64_t total)
@@ -601,7 +563,7 @@ static double kernel_loopback_mbps(uint64_t total)
 		goto out;
 	k.to = la;
 	t0 = nm_bench_now_ns();
-	if (pthread_create(&th, NULL, lo_send_fn, &k))
+	if (pthread_create(&th, NULL, ksend_fn, &k))
 		goto out;
 	fd = accept(lfd, NULL, NULL);
 	for (ssize_t r; fd >= 0 && (r = recv(fd, kbuf_lo, sizeof(kbuf_lo), 0)) > 0;)

@@ -60,6 +60,27 @@ static void engine_count(struct nm_device *dev, bool dev_writes, uint64_t bytes)
 	}
 }
 
+/* The segment holding device address a, and in *n how many of the rem
+ * bytes from a it holds; NULL (*dir_fault says why) if unmapped. */
+static const struct nm_map_seg *engine_piece(const struct nm_device *dev, uint64_t a,
+					     uint64_t rem, bool dev_writes, bool *dir_fault,
+					     uint64_t *n)
+{
+	const struct nm_map_seg *s = nm_iommu_find(&dev->dom, a, dev_writes, dir_fault);
+
+	if (s) {
+		*n = s->dma + s->len - a;
+		*n = *n < rem ? *n : rem;
+	}
+	return s;
+}
+
+/* The engine's address of device address a inside segment s. */
+static inline uint8_t *engine_addr(const struct nm_map_seg *s, uint64_t a)
+{
+	return nm_memobj_engine_addr(s->obj, s->obj_off + (a - s->dma));
+}
+
 /*
  * Check then copy runs[0..nr) of dev's address space against buf, which
  * holds their bytes back to back.  Everything is checked before any byte
@@ -92,17 +113,14 @@ static int engine_xfer_v(const char *fn, struct nm_device *dev, const struct nm_
 	pthread_rwlock_rdlock(&dev->dom.lock);
 	/* pass 1: every byte must be mapped the right way */
 	for (unsigned r = 0; r < nr; r++) {
-		for (uint64_t a = runs[r].addr, rem = runs[r].len; rem;) {
-			const struct nm_map_seg *s = nm_iommu_find(&dev->dom, a, dev_writes,
-								   &dir_fault);
-			uint64_t n;
+		for (uint64_t a = runs[r].addr, rem = runs[r].len, n; rem;) {
+			const struct nm_map_seg *s = engine_piece(dev, a, rem, dev_writes,
+								  &dir_fault, &n);
 
 			if (nm_unlikely(!s)) {
 				ret = engine_fault(dev, fn, a, dir_fault, dev_writes);
 				goto out;
 			}
-			n = s->dma + s->len - a;
-			n = n < rem ? n : rem;
 			if (np < ENGINE_PIECES)
 				pc[np] = (struct piece){ s, a, n };
 			np++;
@@ -122,13 +140,11 @@ static int engine_xfer_v(const char *fn, struct nm_device *dev, const struct nm_
 
 			if (k < ENGINE_PIECES) {
 				p = pc[k];
-			} else {
-				p.seg = nm_iommu_find(&dev->dom, a, dev_writes, &dir_fault);
+			} else {	/* checked in pass 1: it is there */
+				p.seg = engine_piece(dev, a, rem, dev_writes, &dir_fault, &p.len);
 				p.addr = a;
-				p.len = p.seg->dma + p.seg->len - a;
-				p.len = p.len < rem ? p.len : rem;
 			}
-			mem = nm_memobj_engine_addr(p.seg->obj, p.seg->obj_off + (p.addr - p.seg->dma));
+			mem = engine_addr(p.seg, p.addr);
 			if (dev_writes)
 				memcpy(mem, buf, p.len);
 			else
@@ -184,20 +200,18 @@ int nm_dma_engine_iov(struct nm_device *dev, uint64_t addr, size_t len, bool dev
 		return engine_fault(dev, fn, addr, false, dev_writes);
 	pthread_rwlock_rdlock(&dev->dom.lock);
 	for (a = addr, rem = len; rem; n++) {
-		const struct nm_map_seg *s = nm_iommu_find(&dev->dom, a, dev_writes, &dir_fault);
 		uint64_t k;
+		const struct nm_map_seg *s = engine_piece(dev, a, rem, dev_writes, &dir_fault, &k);
 
 		if (nm_unlikely(!s)) {
 			ret = engine_fault(dev, fn, a, dir_fault, dev_writes);
 			goto out;
 		}
-		k = s->dma + s->len - a;
-		k = k < rem ? k : rem;
 		if (n == max) {
 			ret = nm_err(ENOBUFS, "%s: more than %u pieces", fn, max);
 			goto out;
 		}
-		iov[n].iov_base = nm_memobj_engine_addr(s->obj, s->obj_off + (a - s->dma));
+		iov[n].iov_base = engine_addr(s, a);
 		iov[n].iov_len = k;
 		a += k;
 		rem -= k;

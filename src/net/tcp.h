@@ -479,6 +479,10 @@ void nm_tcp_recv_consume(struct nm_tcp_sock *tp, uint32_t n);
 /* Receive memory came back (tokens returned): open the window if it grew
  * by enough to matter. */
 void nm_tcp_rx_space_changed(struct nm_tcp_sock *tp);
+/* May data be queued now?  0; -EAGAIN while the handshake runs; else the
+ * pending socket error (consumed), -ENOTCONN or -EPIPE, with a message.
+ * Copy sends and devmem (zerocopy) sends check the same. */
+int nm_tcp_send_check(struct nm_tcp_sock *tp);
 ssize_t nm_tcp_send(struct nm_tcp_sock *tp, const struct iovec *iov, int iovcnt, bool more);
 int nm_tcp_shutdown(struct nm_tcp_sock *tp, bool rd, bool wr);
 /* The descriptor is gone: finish the connection on its own. */

@@ -137,12 +137,8 @@ static bool sendable_state(int s)
 	return s == NM_TCP_ESTABLISHED || s == NM_TCP_CLOSE_WAIT;
 }
 
-ssize_t nm_tcp_send(struct nm_tcp_sock *tp, const struct iovec *iov, int iovcnt, bool more)
+int nm_tcp_send_check(struct nm_tcp_sock *tp)
 {
-	size_t total = 0;
-	uint32_t n, free_b, done = 0;
-	int ret;
-
 	if (tp->err) {
 		int e = tp->err;
 
@@ -157,6 +153,18 @@ ssize_t nm_tcp_send(struct nm_tcp_sock *tp, const struct iovec *iov, int iovcnt,
 		return -EAGAIN;
 	if (!sendable_state(tp->state))	/* Linux: EPIPE, connected or not */
 		return nm_err(EPIPE, "send: not connected (%s)", nm_tcp_state_name(tp->state));
+	return 0;
+}
+
+ssize_t nm_tcp_send(struct nm_tcp_sock *tp, const struct iovec *iov, int iovcnt, bool more)
+{
+	size_t total = 0;
+	uint32_t n, free_b, done = 0;
+	int ret;
+
+	ret = nm_tcp_send_check(tp);
+	if (ret)
+		return ret;
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	if (total == 0)

@@ -483,25 +483,6 @@ static struct nm_tcp_zc *zc_get(struct nm_tcp_sock *tp)
 	return tp->zc;
 }
 
-static int zc_state_check(struct nm_tcp_sock *tp)
-{
-	if (tp->err) {
-		int e = tp->err;
-
-		tp->err = 0;
-		return nm_err(e, "send: %s", strerror(e));
-	}
-	if (!tp->st)
-		return nm_err(ENOTCONN, "send: the stack is gone");
-	if (tp->wr_shut)
-		return nm_err(EPIPE, "send: shut down for writing");
-	if (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED)
-		return -EAGAIN;
-	if (tp->state != NM_TCP_ESTABLISHED && tp->state != NM_TCP_CLOSE_WAIT)
-		return nm_err(EPIPE, "send: not connected (%s)", nm_tcp_state_name(tp->state));
-	return 0;
-}
-
 ssize_t nm_tcp_zc_send(struct nm_tcp_sock *tp, struct nm_dmabuf_binding *b,
 		       const struct iovec *iov, int iovcnt, bool more)
 {
@@ -509,7 +490,7 @@ ssize_t nm_tcp_zc_send(struct nm_tcp_sock *tp, struct nm_dmabuf_binding *b,
 	struct zc_map *m = NULL;
 	uint64_t total = 0;
 	uint32_t n, free_b, done = 0;
-	int ret = zc_state_check(tp);
+	int ret = nm_tcp_send_check(tp);
 
 	if (ret)
 		return ret;
