@@ -103,9 +103,10 @@ int nm_page_pool_mp_info(struct nm_page_pool *pool, struct nm_mp_info *info);
 
 /*
  * Host buffers cut from anonymous memory objects of block_bufs buffers each;
- * each buffer is DMA-mapped for the pool's device when handed to the pool
- * and unmapped when given back; a block is freed once all of its buffers are
- * back.  mp_priv: NULL for the defaults, or a struct nm_mp_host_params.
+ * each block is DMA-mapped for the pool's device whole, once, when it is
+ * made (one IOMMU mapping per block, not per buffer), and is unmapped and
+ * freed once all of its buffers are back.  mp_priv: NULL for the defaults,
+ * or a struct nm_mp_host_params.
  */
 extern const struct nm_memory_provider_ops nm_mp_host_ops;
 

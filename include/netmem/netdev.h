@@ -54,7 +54,7 @@ struct nm_netdev_params {
 	uint8_t mac[6];			/* all zero: a random local unicast MAC */
 	uint32_t mtu;			/* 0: 1500 (at most the wire's) */
 	uint32_t rx_queues, tx_queues;	/* 0: 1 */
-	uint32_t rx_ring, tx_ring;	/* descriptors; 0: 1024 */
+	uint32_t rx_ring, tx_ring;	/* descriptors; 0: rx 512, tx 1024 */
 };
 
 int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out);
@@ -117,7 +117,11 @@ int nm_netdev_set_ringparam(struct nm_netdev *nd, const struct nm_ringparam *rp)
 #define NM_NETIF_F_NTUPLE	(1u << 4)	/* ntuple rules steer */
 #define NM_NETIF_F_RXHASH	(1u << 5)	/* report the RSS hash */
 #define NM_NETIF_F_NETMEM_TX	(1u << 6)	/* TX payload from device memory */
-#define NM_NETIF_F_ALL		0x7fu
+/* RX payload for host-memory queues taken in place from a wire that lends
+ * frames (shm), not copied into the queue's buffers (not an ethtool
+ * feature: it is what veth does with an skb) */
+#define NM_NETIF_F_RX_LOAN	(1u << 7)
+#define NM_NETIF_F_ALL		0xffu
 uint32_t nm_netdev_get_features(const struct nm_netdev *nd);
 /* Changes the features in mask to the values in val.  TSO needs HW_CSUM. */
 int nm_netdev_set_features(struct nm_netdev *nd, uint32_t mask, uint32_t val);
@@ -223,6 +227,12 @@ int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget);
 int nm_netdev_rx_poll(struct nm_netdev *nd, uint32_t q, struct nm_rx_pkt *out, uint32_t n);
 /* Return every reference of pkt (for callers that drop a packet). */
 void nm_rx_pkt_release(struct nm_rx_pkt *pkt);
+/* On a wire that lends frames (NM_NETIF_F_RX_LOAN): give back now the
+ * frames whose packets were released.  nm_netdev_poll() does it first
+ * thing; the stack also calls it after a recv, so the sender reuses the
+ * wire's buffer while it is still in the cache.  The netdev's thread
+ * only.  0, or -EINVAL for a NULL netdev. */
+int nm_netdev_rx_reclaim(struct nm_netdev *nd);
 
 /* A TX payload piece: device addresses in the netdev device's view (a host
  * buffer mapped for it, or a dma-buf bound for TX). */
@@ -264,6 +274,12 @@ struct nm_queue_stats {
 	uint64_t hds_small;		/* payload <= hds-thresh kept with headers */
 	uint64_t csum_ok, csum_bad;
 	uint64_t alloc_fail;		/* ring refill could not get a buffer */
+	uint64_t rx_loaned;		/* payloads handed up in place (RX_LOAN) */
+	/* device: lent frames copied out because half the wire's buffer was
+	 * lent, or because the netdev went away while the stack held them;
+	 * lost: such a copy found no memory (the frame's packet then must not
+	 * be read after the wire is gone) */
+	uint64_t loan_migrated, loan_lost;
 	uint64_t drops[NM_RX_DROP_MAX];
 	/* TX */
 	uint64_t tx_packets, tx_bytes, tx_frames;	/* frames: after TSO */

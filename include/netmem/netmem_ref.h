@@ -59,6 +59,7 @@ struct nm_page {
 	struct nm_netmem_desc desc;
 	void *vaddr;			/* CPU address of the buffer */
 	struct nm_dma_mapping *map;	/* its DMA mapping while in a pool */
+	uint64_t map_off;		/* where the buffer starts in map */
 	void *mp_block;			/* provider: the block it was cut from */
 	struct nm_page *mp_next;	/* provider: free list link */
 };

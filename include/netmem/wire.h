@@ -91,6 +91,17 @@ struct nm_wire_ops {
 	 * fd for sleeps not prepared this way (shm: an empty recv/peek no
 	 * longer arms it).  NULL: the fd needs no arming (TAP). */
 	int (*arm)(struct nm_wire *w);
+	/* Optional (shm), with peek: lend the peeked frame.  Its bytes stay
+	 * where they lie, unchanged by the wire, until release(); the next
+	 * peek shows the next frame.  consume() while frames are held frees
+	 * that frame as soon as every frame held before it is released.
+	 * Returns 1 under pressure: what the oldest held frame blocks (it and
+	 * everything after it) is more than half of the wire's buffer or
+	 * ring, so the producer will stall unless frames come back; else 0. */
+	int (*hold)(struct nm_wire *w);
+	/* Give back the n oldest held frames (0: none, just report).  1
+	 * under pressure afterwards, else 0; -EINVAL past what is held. */
+	int (*release)(struct nm_wire *w, uint32_t n);
 };
 
 /* Every wire starts with this. */
@@ -117,6 +128,15 @@ int nm_wire_get_fd(struct nm_wire *w);
 int nm_wire_arm(struct nm_wire *w);
 int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st);
 void nm_wire_destroy(struct nm_wire *w);
+
+/* Lending (shm): keep the peeked frame where it lies instead of consuming
+ * it, and give it back later (see nm_wire_ops.hold and .release).
+ * -EOPNOTSUPP on a wire that cannot lend.  Both return 1 under pressure
+ * (give frames back, or the producer stalls), else 0. */
+int nm_wire_hold(struct nm_wire *w);
+int nm_wire_release(struct nm_wire *w, uint32_t n);
+/* Whether w can lend frames (hold/release). */
+bool nm_wire_can_lend(const struct nm_wire *w);
 
 /* ---- shm: two endpoints over shared memory ----------------------------- */
 

@@ -307,6 +307,11 @@ ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool 
 		tp->copied_seq = seq;
 		tp->rcvq_bytes -= copied;
 		maybe_window_update(tp);
+		/* payload the wire lent is free now: give it back before the
+		 * sender's next frame, which then finds the wire's buffer
+		 * where it left it, still in the cache */
+		if (tp->ifc && tp->ifc->nd)
+			nm_netdev_rx_reclaim(tp->ifc->nd);
 	}
 	return copied;
 }

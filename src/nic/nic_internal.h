@@ -84,6 +84,7 @@ struct nm_netdev {
 	struct nm_queue_stats dev_st;	/* drops before a queue was chosen */
 	uint64_t parse_drops[32];	/* malformed frames by enum nm_pkt_reason */
 	uint32_t tap_predict;		/* TAP: queue the next frame likely goes to */
+	struct nm_rx_loan *loan;	/* the wire lends frames, else NULL */
 	uint8_t *scratch;		/* one frame: TX segmentation, RX fallback */
 };
 
@@ -99,5 +100,22 @@ int nm_rxq_restart(struct nm_rxq *q, const struct nm_memory_provider_ops *ops, v
 
 /* rx.c */
 int nm_nic_rx_frame(struct nm_netdev *nd);	/* 1 taken, 0 none, <0 error */
+
+/* rx_loan.c: payload lent by the wire instead of copied (see there). */
+#define NM_RX_LOAN_FRAMES	4096	/* frames lent at once, at most */
+#define NM_RX_LOAN_MIN		512	/* smaller payloads are copied */
+int nm_rx_loan_init(struct nm_netdev *nd, uint32_t max_frames);
+/* Copy out every frame still lent, give all back, free the handles. */
+void nm_rx_loan_fini(struct nm_netdev *nd);
+/* Another frame can be lent. */
+bool nm_rx_loan_room(const struct nm_netdev *nd);
+/* A handle (two references: the caller's packet and the NIC's) whose
+ * address is frame, queued as the newest lent frame; 0 when none.  The
+ * caller then holds the frame on the wire (nm_wire_hold()). */
+nm_netmem_t nm_rx_loan_take(struct nm_netdev *nd, const uint8_t *frame, uint32_t len);
+/* Give back the frames the stack is done with, oldest first; while the
+ * wire reports pressure, copy out the oldest still in use and give them
+ * back too.  Every poll, before taking frames. */
+void nm_rx_loan_reclaim(struct nm_netdev *nd);
 
 #endif

@@ -7,7 +7,9 @@
  *  - wires with peek (shm): the frame is readable where it lies on the
  *    wire, so it is parsed, steered and checked there, then the DMA engine
  *    writes headers into a host buffer and payload into payload buffers,
- *    each exactly once (rx_place_buf()).
+ *    each exactly once (rx_place_buf()).  A wire that also lends frames
+ *    keeps a host-memory queue's payload where it lies: only the headers
+ *    are copied (rx_lend(), rx_loan.c).
  *  - wires without peek (TAP): the frame must be read before it can be
  *    parsed.  The NIC predicts the queue (the last split frame's) and the
  *    header length (the queue's last), and has the kernel's copy out of the
@@ -292,6 +294,40 @@ static int rx_csum_buf(const struct nm_netdev *nd, const uint8_t *frame, const s
 /* ---- placing a readable frame (shm peek, fallbacks) ----------------------- */
 
 /*
+ * Slow path: the posted buffers ran out in the middle of a poll (a burst of
+ * large frames since the refill at the top of nm_netdev_poll()).  Post more
+ * now, as a driver refilling inside its NAPI poll would, instead of dropping
+ * a frame while the pool still has memory: this is what lets a ring stay
+ * short (its buffers cache-warm when the NIC writes them) without drops.
+ * False when nothing could be posted (the pool is dry).
+ */
+static bool refill_mid_poll(struct nm_rxq *q)
+{
+	uint32_t hdr = nm_rx_ring_count(&q->mem->hdr_ring);
+	uint32_t pay = nm_rx_ring_count(&q->mem->pay_ring);
+
+	nm_rxq_refill(q);
+	return nm_rx_ring_count(&q->mem->hdr_ring) != hdr ||
+	       nm_rx_ring_count(&q->mem->pay_ring) != pay;
+}
+
+/* Header and payload placement of a split frame, refilling once if the
+ * rings lack buffers. */
+static bool plan_split(struct nm_rxq *q, const struct rx_frame *f, struct plan *hp,
+		       struct plan *pp)
+{
+	struct nm_rxq_mem *m = q->mem;
+
+	for (int pass = 0;; pass++) {
+		if (ring_plan_ex(&m->hdr_ring, f->info.hdr_len, NM_RX_HDR_ALIGN, 0, true, hp) &&
+		    ring_plan(&m->pay_ring, f->info.payload_len, NM_RX_PAYLOAD_ALIGN, 0, pp))
+			return true;
+		if (pass || !refill_mid_poll(q))
+			return false;
+	}
+}
+
+/*
  * The frame lies readable in buf (the wire's arena, or the scratch buffer
  * of a fallback): place it in queue f->queue.
  */
@@ -322,8 +358,7 @@ static void rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 	 * packet never mixes host and device payload frags) */
 	split = rx_want_split(nd, q, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
 	if (split) {
-		if (!ring_plan_ex(&m->hdr_ring, f->info.hdr_len, NM_RX_HDR_ALIGN, 0, true, &hp) ||
-		    !ring_plan(&m->pay_ring, f->info.payload_len, NM_RX_PAYLOAD_ALIGN, 0, &pp)) {
+		if (!plan_split(q, f, &hp, &pp)) {
 			drop_q(q, NM_RX_DROP_NO_BUFFER);
 			return;
 		}
@@ -337,7 +372,9 @@ static void rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 		flags |= NM_RX_F_SPLIT | (m->unreadable ? NM_RX_F_UNREADABLE : 0);
 	} else {
 		/* whole frame into host memory */
-		if (!ring_plan(&m->hdr_ring, f->len, NM_RX_HDR_ALIGN, 0, &hp)) {
+		if (!ring_plan(&m->hdr_ring, f->len, NM_RX_HDR_ALIGN, 0, &hp) &&
+		    (!refill_mid_poll(q) ||
+		     !ring_plan(&m->hdr_ring, f->len, NM_RX_HDR_ALIGN, 0, &hp))) {
 			drop_q(q, NM_RX_DROP_NO_BUFFER);
 			return;
 		}
@@ -351,6 +388,57 @@ static void rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 	rx_complete(q, pkt, f, flags);
 }
 
+/*
+ * A split frame for a host-memory queue, on a wire that lends frames: the
+ * headers are copied into a header buffer, the payload stays where it lies
+ * and goes up as one frag on a loan handle (rx_loan.c).  The frame is then
+ * held on the wire, not consumed.  false: not lent (the caller copies it,
+ * or drops it for the reason the copy path counts).
+ */
+static bool rx_lend(struct nm_netdev *nd, const uint8_t *frame, const struct rx_frame *f)
+{
+	struct nm_rxq *q = &nd->rxq[f->queue];
+	struct nm_rxq_mem *m = q->mem;
+	uint32_t flags = NM_RX_F_SPLIT;
+	struct nm_rx_pkt *pkt;
+	struct plan hp;
+	nm_netmem_t h;
+	int csum;
+
+	if (!(nd->features & NM_NETIF_F_RX_LOAN) || !nd->loan || m->unreadable ||
+	    f->info.payload_len < NM_RX_LOAN_MIN || f->info.hdr_len > NM_RX_MAX_HDR ||
+	    nd->split != NM_TCP_DATA_SPLIT_ENABLED || !f->l4 ||
+	    f->info.payload_len <= nd->hds_thresh || !nm_rx_loan_room(nd))
+		return false;
+	csum = rx_csum_buf(nd, frame, f);
+	pkt = cq_slot(m);
+	if (csum < 0 || !pkt)
+		return false;
+	if (!ring_plan_ex(&m->hdr_ring, f->info.hdr_len, NM_RX_HDR_ALIGN, 0, true, &hp) &&
+	    (!refill_mid_poll(q) ||
+	     !ring_plan_ex(&m->hdr_ring, f->info.hdr_len, NM_RX_HDR_ALIGN, 0, true, &hp)))
+		return false;
+	if (plan_write(nd, &hp, frame))
+		return false;
+	h = nm_rx_loan_take(nd, frame, f->len);
+	if (!h)
+		return false;
+	ring_commit(&m->hdr_ring, &hp);
+	pkt_fill(pkt, &hp, NULL);
+	pkt->frags[pkt->nr_frags++] = (struct nm_rx_frag){ h, f->info.payload_off,
+							   f->info.payload_len };
+	if (csum > 0) {
+		q->st.csum_ok++;
+		flags |= NM_RX_F_CSUM_OK;
+	}
+	q->st.rx_loaned++;
+	rx_complete(q, pkt, f, flags);
+	/* pressure is acted on by the next poll's reclaim (a producer that
+	 * fills the rest of the wire meanwhile waits until then) */
+	nm_wire_hold(nd->wire);
+	return true;
+}
+
 static int rx_peek(struct nm_netdev *nd)
 {
 	struct rx_frame f = { 0 };
@@ -362,8 +450,11 @@ static int rx_peek(struct nm_netdev *nd)
 		return 0;
 	if (ret < 0)
 		return ret;
-	if (rx_classify(nd, frame, f.len, &f) && rx_steer(nd, &f))
+	if (rx_classify(nd, frame, f.len, &f) && rx_steer(nd, &f)) {
+		if (rx_lend(nd, frame, &f))
+			return 1;
 		rx_place_buf(nd, frame, &f, rx_csum_buf(nd, frame, &f));
+	}
 	nm_wire_consume(nd->wire);
 	return 1;
 }
@@ -465,6 +556,22 @@ static int rx_tap_bounce(struct nm_netdev *nd)
 	return 1;
 }
 
+/* The TAP read's placement: a header buffer with room for the longest
+ * header split, and pay bytes of payload after the headroom; refills once
+ * if the rings lack buffers (see refill_mid_poll()). */
+static bool tap_plan(struct nm_rxq *q, uint32_t pay, struct plan *hp, struct plan *pp)
+{
+	struct nm_rxq_mem *m = q->mem;
+
+	for (int pass = 0;; pass++) {
+		if (ring_plan_ex(&m->hdr_ring, NM_RX_MAX_HDR, NM_RX_HDR_ALIGN, 0, true, hp) &&
+		    ring_plan(&m->pay_ring, pay, NM_RX_PAYLOAD_ALIGN, NM_RX_TAP_HEADROOM, pp))
+			return true;
+		if (pass || !refill_mid_poll(q))
+			return false;
+	}
+}
+
 static int rx_tap(struct nm_netdev *nd)
 {
 	struct rx_frame f = { 0 };
@@ -478,8 +585,7 @@ static int rx_tap(struct nm_netdev *nd)
 	int nh, np, ret;
 
 	/* the header buffer gets room for the longest header we split */
-	if (!ring_plan_ex(&m->hdr_ring, NM_RX_MAX_HDR, NM_RX_HDR_ALIGN, 0, true, &hp) ||
-	    !ring_plan(&m->pay_ring, room - H, NM_RX_PAYLOAD_ALIGN, NM_RX_TAP_HEADROOM, &pp))
+	if (!tap_plan(q, room - H, &hp, &pp))
 		return rx_tap_bounce(nd);
 	nh = plan_iov(nd, &hp, iov, 2);
 	if (nh < 0)
@@ -587,6 +693,10 @@ int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget)
 	 * poll covers what the previous poll consumed as well. */
 	for (uint32_t i = 0; i < nd->nrx; i++)
 		nm_rxq_refill(&nd->rxq[i]);
+	/* frames the stack finished with since the last poll go back to
+	 * the wire first: the producer may be waiting for their room */
+	if (nd->loan)
+		nm_rx_loan_reclaim(nd);
 	while (n < budget) {
 		ret = nm_nic_rx_frame(nd);
 		if (ret <= 0)
@@ -609,6 +719,15 @@ int nm_netdev_rx_poll(struct nm_netdev *nd, uint32_t qi, struct nm_rx_pkt *out, 
 	while (m && k < n && m->cq_head != m->cq_tail)
 		out[k++] = m->cq[m->cq_head++ & m->cq_mask];
 	return (int)k;
+}
+
+int nm_netdev_rx_reclaim(struct nm_netdev *nd)
+{
+	if (!nd)
+		return nm_err(EINVAL, "netdev_rx_reclaim: NULL netdev");
+	if (nd->loan)
+		nm_rx_loan_reclaim(nd);
+	return 0;
 }
 
 void nm_rx_pkt_release(struct nm_rx_pkt *pkt)

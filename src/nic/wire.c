@@ -106,6 +106,34 @@ int nm_wire_consume(struct nm_wire *w)
 	return w->ops->consume(w);
 }
 
+int nm_wire_hold(struct nm_wire *w)
+{
+	int r = nm_wire_check(w, "wire_hold");
+
+	if (r)
+		return r;
+	if (!w->ops->hold)
+		return nm_err(EOPNOTSUPP, "wire_hold: %s wire cannot lend frames", w->ops->kind);
+	return w->ops->hold(w);
+}
+
+int nm_wire_release(struct nm_wire *w, uint32_t n)
+{
+	int r = nm_wire_check(w, "wire_release");
+
+	if (r)
+		return r;
+	if (!w->ops->release)
+		return nm_err(EOPNOTSUPP, "wire_release: %s wire cannot lend frames",
+			      w->ops->kind);
+	return w->ops->release(w, n);
+}
+
+bool nm_wire_can_lend(const struct nm_wire *w)
+{
+	return w && w->ops && w->ops->peek && w->ops->hold && w->ops->release;
+}
+
 int nm_wire_get_fd(struct nm_wire *w)
 {
 	int r = nm_wire_check(w, "wire_get_fd");

@@ -499,14 +499,29 @@ static bool nm_shm_rx_refill(struct nm_shm_wire *ep)
 	return true;
 }
 
+/* The frame at tail (len bytes) is done with.  With nothing lent it is
+ * freed at once; behind a lent frame it waits for that one's release. */
+static inline void nm_shm_rx_done(struct nm_shm_rx *rx, uint32_t len)
+{
+	uint32_t asz;
+
+	if (nm_likely(rx->rtail == rx->tail)) {
+		rx->rtail = ++rx->tail;
+		atomic_store_explicit(&rx->ctrl->tail, rx->tail, memory_order_release);
+		return;
+	}
+	asz = (uint32_t)nm_shm_round(len, NM_SHM_FRAME_ALIGN);
+	rx->hlen[rx->tail++ & rx->mask] = asz | NM_SHM_HLEN_DONE;
+	rx->blocked_bytes += asz;
+}
+
 static __attribute__((cold)) void nm_shm_rx_skip_bad(struct nm_shm_wire *ep)
 {
 	struct nm_shm_rx *rx = &ep->rx;
 
 	ep->st.rx_invalid++;
 	rx->peeked = false;
-	rx->tail++;
-	atomic_store_explicit(&rx->ctrl->tail, rx->tail, memory_order_release);
+	nm_shm_rx_done(rx, 0);
 }
 
 /* The next valid frame: its descriptor is loaded once, checked, and only
@@ -543,8 +558,7 @@ static inline void nm_shm_rx_advance(struct nm_shm_wire *ep, uint32_t len)
 	struct nm_shm_rx *rx = &ep->rx;
 
 	rx->peeked = false;
-	rx->tail++;
-	atomic_store_explicit(&rx->ctrl->tail, rx->tail, memory_order_release);
+	nm_shm_rx_done(rx, len);
 	ep->st.rx_frames++;
 	ep->st.rx_bytes += len;
 }
@@ -576,6 +590,72 @@ static int nm_shm_consume(struct nm_wire *w)
 		return nm_err(EINVAL, "shm consume: no frame is peeked");
 	nm_shm_rx_advance(ep, ep->rx.peek_len);
 	return 0;
+}
+
+/*
+ * Lending (hold/release): the consumer keeps a peeked frame's bytes in the
+ * arena and moves on; the NIC hands them up by reference instead of
+ * copying them into its own buffers.  The producer sees only rtail, so it
+ * never reuses a lent frame's bytes; frames are given back oldest first,
+ * and frames consumed behind a lent one are freed with it.
+ *
+ * Everything from the oldest lent frame on is blocked for the producer.
+ * Once that is more than half of the arena or of the ring, hold and
+ * release say so (1): the producer will stall long before the lent frames
+ * come back unless the holder gives them back (it copies them out).
+ * Because the consumer reads every frame the producer has published before
+ * the producer can stall, it always sees the pressure first.
+ */
+static int nm_shm_rx_pressure(const struct nm_shm_wire *ep)
+{
+	const struct nm_shm_rx *rx = &ep->rx;
+
+	return rx->nheld && (rx->blocked_bytes > rx->arena_bytes / 2 ||
+			     rx->tail - rx->rtail > ep->ring_entries / 2);
+}
+
+static int nm_shm_hold(struct nm_wire *w)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+	struct nm_shm_rx *rx = &ep->rx;
+	uint32_t asz;
+
+	if (!rx->peeked)
+		return nm_err(EINVAL, "shm hold: no frame is peeked");
+	asz = (uint32_t)nm_shm_round(rx->peek_len, NM_SHM_FRAME_ALIGN);
+	rx->hlen[rx->tail & rx->mask] = asz;
+	rx->blocked_bytes += asz;
+	rx->nheld++;
+	rx->tail++;
+	rx->peeked = false;
+	ep->st.rx_frames++;
+	ep->st.rx_bytes += rx->peek_len;
+	return nm_shm_rx_pressure(ep);
+}
+
+static int nm_shm_release(struct nm_wire *w, uint32_t n)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+	struct nm_shm_rx *rx = &ep->rx;
+
+	if (n > rx->nheld)
+		return nm_err(EINVAL, "shm release: %u frames, %u are held", n, rx->nheld);
+	if (!n)
+		return nm_shm_rx_pressure(ep);
+	while (rx->rtail != rx->tail) {
+		uint32_t h = rx->hlen[rx->rtail & rx->mask];
+
+		if (!(h & NM_SHM_HLEN_DONE)) {
+			if (!n)
+				break;	/* the oldest frame still lent */
+			n--;
+			rx->nheld--;
+		}
+		rx->blocked_bytes -= h & ~NM_SHM_HLEN_DONE;
+		rx->rtail++;
+	}
+	atomic_store_explicit(&rx->ctrl->tail, rx->rtail, memory_order_release);
+	return nm_shm_rx_pressure(ep);
 }
 
 static int nm_shm_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
@@ -658,6 +738,7 @@ static void nm_shm_destroy(struct nm_wire *w)
 	nm_shm_close(ep->sock);
 	nm_shm_close(ep->lsock);
 	free(ep->tx.astart);
+	free(ep->rx.hlen);
 	ep->magic = 0;
 	ep->wire.ops = NULL;
 	free(ep);
@@ -673,6 +754,8 @@ static const struct nm_wire_ops nm_shm_ops = {
 	.get_stats = nm_shm_get_stats,
 	.destroy = nm_shm_destroy,
 	.arm = nm_shm_arm,
+	.hold = nm_shm_hold,
+	.release = nm_shm_release,
 };
 
 static struct nm_shm_wire *nm_shm_cast(struct nm_wire *w, const char *fn, int *r)
@@ -733,7 +816,8 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 		goto err_unmap;
 	}
 	ep->tx.astart = calloc(h.ring_entries, sizeof(*ep->tx.astart));
-	if (!ep->tx.astart) {
+	ep->rx.hlen = calloc(h.ring_entries, sizeof(*ep->rx.hlen));
+	if (!ep->tx.astart || !ep->rx.hlen) {
 		r = nm_err(ENOMEM, "shm attach: no memory for %u ring slots", h.ring_entries);
 		goto err_free_ep;
 	}
@@ -786,6 +870,7 @@ err_free_inj:
 	nm__shm_inj_destroy(ep->inj);
 err_free_slots:
 	free(ep->tx.astart);
+	free(ep->rx.hlen);
 err_free_ep:
 	free(ep);
 err_unmap:
@@ -844,6 +929,12 @@ int nm__wire_shm_assert_ok(struct nm_wire *w)
 	if (rx->head - rx->tail > ep->ring_entries)
 		return nm_err(EUCLEAN, "shm: rx head %llu tail %llu", (unsigned long long)rx->head,
 			      (unsigned long long)rx->tail);
+	if (rx->tail - rx->rtail > ep->ring_entries || rx->tail - rx->rtail < rx->nheld ||
+	    (rx->nheld == 0) != (rx->rtail == rx->tail) || (!rx->nheld && rx->blocked_bytes) ||
+	    rx->blocked_bytes > rx->arena_bytes)
+		return nm_err(EUCLEAN, "shm: rx tail %llu rtail %llu with %u lent (%llu bytes)",
+			      (unsigned long long)rx->tail, (unsigned long long)rx->rtail,
+			      rx->nheld, (unsigned long long)rx->blocked_bytes);
 	if (ep->inj && nm__shm_inj_held(ep->inj) > NM_SHM_HOLD_MAX)
 		return nm_err(EUCLEAN, "shm: %u frames held", nm__shm_inj_held(ep->inj));
 	return 0;

@@ -56,6 +56,7 @@
 #define NM_SHM_HOLD_MAX		64u		/* frames the injector holds back at once */
 
 #define NM_SHM_F_GSO		0x1u
+#define NM_SHM_HLEN_DONE	(1u << 31)
 
 /* One frame in flight.  32 bytes: two per cache line. */
 struct nm_shm_desc {
@@ -113,12 +114,20 @@ struct nm_shm_tx {
 	int efd;			/* signalled empty -> non-empty */
 };
 
-/* Consumer state of the incoming direction.  Hot: touched every recv. */
+/* Consumer state of the incoming direction.  Hot: touched every recv.
+ * Slots [rtail, tail) are lent out (hold) or consumed behind a lent one;
+ * ctrl->tail is rtail, so the producer reuses none of their bytes. */
 struct nm_shm_rx {
 	struct nm_shm_ctrl *ctrl;
 	struct nm_shm_desc *descs;
 	uint8_t *arena;
-	uint64_t tail;			/* next slot; == ctrl->tail */
+	uint64_t tail;			/* next slot to read */
+	uint64_t rtail;			/* oldest slot not given back; == ctrl->tail */
+	uint64_t blocked_bytes;		/* arena bytes of slots [rtail, tail) */
+	uint32_t nheld;			/* frames lent and not released */
+	uint32_t *hlen;			/* [slot]: arena bytes of a frame in
+					 * [rtail, tail), | NM_SHM_HLEN_DONE if it
+					 * was consumed behind a lent one */
 	uint64_t head;			/* last head read and accepted */
 	uint32_t mask;
 	uint32_t arena_bytes;

@@ -190,7 +190,7 @@ int nm_page_pool_dma_sync_for_cpu(struct nm_page_pool *pool, nm_netmem_t nm, uin
 		       ((uint64_t)nm_net_iov_idx(niov) << niov->owner->niov_shift);
 	} else {
 		map = nm_netmem_to_page(nm)->map;
-		base = 0;
+		base = nm_netmem_to_page(nm)->map_off;
 	}
 	if (!map)
 		return nm_err(EINVAL, "%s: netmem %#lx has no DMA mapping", fn, (unsigned long)nm);

@@ -10,6 +10,9 @@
  * without conversions is therefore recorded by pointer, not copied: every
  * caller passes a string literal (static storage, so the pointer stays
  * valid), and nm_last_error() returns whichever of the two was set last.
+ * The nm_err() macro in err.h tells such a literal at compile time (no
+ * strchr() at all); the function still checks for callers it cannot see
+ * through (a build without optimization).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,7 +39,13 @@ void nm_clear_error(void)
 	nm_errmsg[0] = '\0';
 }
 
-int nm_err(int err, const char *fmt, ...)
+int nm_err_lit(int err, const char *msg)
+{
+	nm_errconst = msg;
+	return err > 0 ? -err : err;
+}
+
+int (nm_err)(int err, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -17,6 +17,19 @@
  */
 int nm_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* nm_err() for a message without conversions (static storage): recorded
+ * by pointer.  nm_err() below picks it at compile time for a literal that
+ * has no '%', so the polling loops' -EAGAINs skip even err.c's strchr(). */
+int nm_err_lit(int err, const char *msg);
+
+#define NM__ERR_FMT(fmt, ...) (fmt)
+#define NM__ERR_IS_LIT(fmt) \
+	(__builtin_constant_p(__builtin_strchr((fmt), '%') == NULL) && \
+	 __builtin_strchr((fmt), '%') == NULL)
+#define nm_err(err, ...)							\
+	(NM__ERR_IS_LIT(NM__ERR_FMT(__VA_ARGS__, 0)) ?				\
+	 nm_err_lit((err), NM__ERR_FMT(__VA_ARGS__, 0)) : (nm_err)((err), __VA_ARGS__))
+
 /* Same, but keeps the message of a lower layer and prefixes it. */
 int nm_err_wrap(int neg_err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * nm_err()/nm_err_wrap() messages: a literal is kept by pointer, a format
+ * nm_err()/nm_err_wrap() messages: a literal is kept by pointer (whether
+ * the nm_err() macro or the function saw it), a format
  * is copied; whichever was set last is what nm_last_error() says; a wrap
  * keeps the inner message of either kind; clear forgets both; each thread
  * has its own.
@@ -34,6 +35,15 @@ int main(void)
 
 	/* a literal: the same pointer comes back, nothing copied */
 	T_EQ(nm_err(EAGAIN, lit), -EAGAIN);
+	T_ASSERT(nm_last_error() == lit);
+
+	/* the function itself (what an unoptimized build calls) does the same
+	 * at run time; the macro picks nm_err_lit() at compile time */
+	nm_clear_error();
+	T_EQ((nm_err)(EAGAIN, lit), -EAGAIN);
+	T_ASSERT(nm_last_error() == lit);
+	nm_clear_error();
+	T_EQ(nm_err_lit(EAGAIN, lit), -EAGAIN);
 	T_ASSERT(nm_last_error() == lit);
 
 	/* a format after a literal wins */

@@ -41,7 +41,6 @@ void nm_cli_host_up(struct nm_cli_host *h, const struct nm_cli_host_params *p)
 	np.mac[5] = p->mac_last;
 	np.mtu = p->mtu;
 	np.rx_queues = np.tx_queues = p->queues;
-	np.rx_ring = np.tx_ring = 1024;
 	r = nm_netdev_create(&np, &h->nd);
 	if (r < 0)
 		nm_cli_die_nm(r, "netdev %s", p->name);
