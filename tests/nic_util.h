@@ -126,10 +126,12 @@ struct t_nic {
 	struct nm_netdev *nd;
 };
 
-static inline void t_nic_up(struct t_nic *t, uint32_t rxq, uint32_t mtu, bool gso)
+/* The same with a wire of arena_bytes and ring_entries (0: the defaults). */
+static inline void t_nic_up_wire(struct t_nic *t, uint32_t rxq, uint32_t mtu, bool gso,
+				 uint32_t arena_bytes, uint32_t ring_entries)
 {
-	struct nm_wire_shm_params wp = { .mtu = mtu, .gso = gso, .ring_entries = 4096,
-					 .arena_bytes = 64 << 20 };
+	struct nm_wire_shm_params wp = { .mtu = mtu, .gso = gso, .ring_entries = ring_entries,
+					 .arena_bytes = arena_bytes };
 	struct nm_netdev_params np = { .name = "nm0", .rx_queues = rxq, .tx_queues = 1,
 				       .mtu = mtu, .rx_ring = 256 };
 
@@ -141,6 +143,11 @@ static inline void t_nic_up(struct t_nic *t, uint32_t rxq, uint32_t mtu, bool gs
 	np.dev = t->nic;
 	np.wire = t->a;
 	T_OK(nm_netdev_create(&np, &t->nd));
+}
+
+static inline void t_nic_up(struct t_nic *t, uint32_t rxq, uint32_t mtu, bool gso)
+{
+	t_nic_up_wire(t, rxq, mtu, gso, 64 << 20, 4096);
 }
 
 static inline void t_nic_down(struct t_nic *t)

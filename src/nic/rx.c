@@ -311,6 +311,16 @@ static bool refill_mid_poll(struct nm_rxq *q)
 	       nm_rx_ring_count(&q->mem->pay_ring) != pay;
 }
 
+/* len bytes of headers (whole frame when not split) in the header ring,
+ * refilling once if it lacks buffers. */
+static bool plan_hdr(struct nm_rxq *q, uint32_t len, bool contig, struct plan *hp)
+{
+	struct nm_rx_ring *r = &q->mem->hdr_ring;
+
+	return ring_plan_ex(r, len, NM_RX_HDR_ALIGN, 0, contig, hp) ||
+	       (refill_mid_poll(q) && ring_plan_ex(r, len, NM_RX_HDR_ALIGN, 0, contig, hp));
+}
+
 /* Header and payload placement of a split frame, refilling once if the
  * rings lack buffers. */
 static bool plan_split(struct nm_rxq *q, const struct rx_frame *f, struct plan *hp,
@@ -372,9 +382,7 @@ static void rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 		flags |= NM_RX_F_SPLIT | (m->unreadable ? NM_RX_F_UNREADABLE : 0);
 	} else {
 		/* whole frame into host memory */
-		if (!ring_plan(&m->hdr_ring, f->len, NM_RX_HDR_ALIGN, 0, &hp) &&
-		    (!refill_mid_poll(q) ||
-		     !ring_plan(&m->hdr_ring, f->len, NM_RX_HDR_ALIGN, 0, &hp))) {
+		if (!plan_hdr(q, f->len, false, &hp)) {
 			drop_q(q, NM_RX_DROP_NO_BUFFER);
 			return;
 		}
@@ -414,11 +422,7 @@ static bool rx_lend(struct nm_netdev *nd, const uint8_t *frame, const struct rx_
 	pkt = cq_slot(m);
 	if (csum < 0 || !pkt)
 		return false;
-	if (!ring_plan_ex(&m->hdr_ring, f->info.hdr_len, NM_RX_HDR_ALIGN, 0, true, &hp) &&
-	    (!refill_mid_poll(q) ||
-	     !ring_plan_ex(&m->hdr_ring, f->info.hdr_len, NM_RX_HDR_ALIGN, 0, true, &hp)))
-		return false;
-	if (plan_write(nd, &hp, frame))
+	if (!plan_hdr(q, f->info.hdr_len, true, &hp) || plan_write(nd, &hp, frame))
 		return false;
 	h = nm_rx_loan_take(nd, frame, f->len);
 	if (!h)

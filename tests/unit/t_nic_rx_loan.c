@@ -20,7 +20,7 @@
 #define NPKT	64
 
 struct env {
-	struct nm_topo *topo;
+	struct t_nic t;
 	struct nm_device *nic, *gpu;
 	struct nm_wire *a, *b;
 	struct nm_netdev *nd;
@@ -28,21 +28,16 @@ struct env {
 	uint64_t sent;			/* payload bytes sent: the next pattern offset */
 };
 
+/* A 256 KiB arena: a few dozen frames fill half of it. */
 static void up(struct env *e)
 {
-	struct nm_wire_shm_params wp = { .mtu = 9000, .ring_entries = 256,
-					 .arena_bytes = 256 << 10 };
-	struct nm_netdev_params np = { .name = "nm0", .mtu = 9000 };
-
 	memset(e, 0, sizeof(*e));
-	T_OK(nm_topo_create_default(&e->topo));
-	T_OK(nm_topo_device(e->topo, "nic0", &e->nic));
-	T_OK(nm_topo_device(e->topo, "gpu0", &e->gpu));
-	T_OK(nm_wire_shm_pair(&wp, &e->a, &e->b));
-	memcpy(np.mac, t_mac_b, 6);
-	np.dev = e->nic;
-	np.wire = e->a;
-	T_OK(nm_netdev_create(&np, &e->nd));
+	t_nic_up_wire(&e->t, 1, 9000, false, 256 << 10, 256);
+	e->nic = e->t.nic;
+	e->gpu = e->t.gpu;
+	e->a = e->t.a;
+	e->b = e->t.b;
+	e->nd = e->t.nd;
 	t_flow_v4(&e->f, 0xc6120001, 0xc6120002, 1, 2);
 }
 
@@ -277,6 +272,6 @@ int main(void)
 	not_lent(&e);
 	lend_basic(&e);
 	destroy_under_loans(&e);
-	T_OK(nm_topo_destroy(e.topo));
+	T_OK(nm_topo_destroy(e.t.topo));
 	T_PASS();
 }
