@@ -43,8 +43,9 @@
 
 #include "bench.h"
 #include "bench_ksend.h"
+#include "bench_tap.h"
 
-#define DMABUF_BYTES	(64u << 20)
+#define DMABUF_BYTES	NM_BENCH_DMB_BYTES
 #define CHUNK		(256u << 10)
 
 static void die(const char *what, long r)
@@ -55,42 +56,27 @@ static void die(const char *what, long r)
 
 #define CK(x) do { long _r = (long)(x); if (_r < 0) die(#x, _r); } while (0)
 
-/* ---- the dma-buf and its binding ----------------------------------------- */
+/* ---- the dma-buf and its binding, the devmem receiver: bench_tap.h ---- */
 
 struct dmb {
-	int memfd;
+	struct nm_bench_dmb b;
 	struct nm_dmabuf *buf;
-	struct nm_ctl *ctl;
-	uint32_t id;
 };
 
 static void dmb_create(struct dmb *d)
 {
-	d->memfd = memfd_create("bench_devmem_rx", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (d->memfd < 0 || ftruncate(d->memfd, DMABUF_BYTES) ||
-	    fcntl(d->memfd, F_ADD_SEALS, F_SEAL_SHRINK))
-		die("memfd", -errno);
-	CK(nm_udmabuf_create(d->memfd, 0, DMABUF_BYTES, 0, &d->buf));
-	CK(nm_ctl_open(&d->ctl));
+	CK(nm_bench_dmb_create(&d->b));
+	d->buf = d->b.buf;
 }
 
 static void dmb_bind(struct dmb *d, struct nm_netdev *nd)
 {
-	struct nm_ringparam rp;
-	struct nm_queue_id q0 = { 0, NETDEV_QUEUE_TYPE_RX };
-
-	CK(nm_netdev_get_ringparam(nd, &rp));
-	rp.tcp_data_split = NM_TCP_DATA_SPLIT_ENABLED;
-	rp.hds_thresh = 0;
-	CK(nm_netdev_set_ringparam(nd, &rp));
-	CK(nm_ctl_bind_rx(d->ctl, nm_netdev_ifindex(nd), d->buf, &q0, 1, &d->id));
+	CK(nm_bench_dmb_bind(&d->b, nd));
 }
 
 static void dmb_destroy(struct dmb *d)
 {
-	nm_ctl_close(d->ctl);
-	nm_dmabuf_put(d->buf);
-	close(d->memfd);
+	nm_bench_dmb_destroy(&d->b);
 }
 
 /* ---- the two receivers ----------------------------------------------------- */
@@ -98,43 +84,10 @@ static void dmb_destroy(struct dmb *d)
 /* Device path: frags reported, tokens returned after each call. */
 static uint64_t rx_devmem(int sd)
 {
-	static uint8_t lin[CHUNK];
-	uint8_t cbuf[CMSG_SPACE(sizeof(struct dmabuf_cmsg)) * 256];
-	uint64_t got = 0;
+	int64_t got = nm_bench_rx_devmem(sd);
 
-	for (;;) {
-		struct iovec iov = { lin, sizeof(lin) };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-				    .msg_controllen = sizeof(cbuf) };
-		struct dmabuf_token tk[128];
-		int ntk = 0;
-		ssize_t n = nm_recvmsg(sd, &m, MSG_SOCK_DEVMEM);
-
-		if (n == 0)
-			return got;
-		CK(n);
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-			struct dmabuf_cmsg dc;
-
-			if (c->cmsg_type != SCM_DEVMEM_DMABUF)
-				continue;
-			memcpy(&dc, CMSG_DATA(c), sizeof(dc));
-			if (ntk && tk[ntk - 1].token_start + tk[ntk - 1].token_count ==
-					   dc.frag_token) {
-				tk[ntk - 1].token_count++;
-				continue;
-			}
-			if (ntk == 128) {
-				CK(nm_setsockopt(sd, SOL_SOCKET, SO_DEVMEM_DONTNEED, tk, sizeof(tk)));
-				ntk = 0;
-			}
-			tk[ntk++] = (struct dmabuf_token){ dc.frag_token, 1 };
-		}
-		if (ntk)
-			CK(nm_setsockopt(sd, SOL_SOCKET, SO_DEVMEM_DONTNEED, tk,
-					 (socklen_t)(ntk * sizeof(tk[0]))));
-		got += (uint64_t)n;
-	}
+	CK(got);
+	return (uint64_t)got;
 }
 
 /* Copy path: into host memory, then into the dma-buf through a lasting

@@ -58,6 +58,23 @@
  *                  system time; work deferred to ksoftirqd is not, nor is
  *                  other load on the machine.  Baseline: the same for
  *                  veth; ratio = value / baseline (lower is better)
+ *   tap_kernel_to_netmem_devmem_vs_veth_kernel_to_kernel
+ *   tap_kernel_to_netmem_devmem_cpu_s_per_gib
+ *                  the same two with netmem's native receive path: the RX
+ *                  queue is bound to a dma-buf (header split on), the
+ *                  payload lands there and the server takes it as
+ *                  (dmabuf, offset, len, token) frags with nm_recvmsg
+ *                  (MSG_SOCK_DEVMEM) and returns the tokens with
+ *                  SO_DEVMEM_DONTNEED (bench_tap.h): no copy to the
+ *                  application, the one a user moving tensors would use.
+ *                  Same veth baseline
+ * The netmem server runs its stack in blocking mode (blocking nm_recv
+ * runs the loop): over the TAP it almost never sleeps (a few dozen
+ * epoll_waits per GiB, measured), so busy-polling would only burn the
+ * core the kernel sender needs on a small machine.  Its cost per byte is
+ * the syscalls: one readv per 64 KiB GSO frame (the kernel's copy) and
+ * one writev per ACK, in which the kernel runs its ACK path and often
+ * its next transmit; netmem ACKs once per loop pass (tcp_input.c).
  * Both kernel senders use cubic (Linux's default; "sender_cc" in the two
  * lines says what they really ran), whatever the machine's default: with
  * BBR, pacing made the sender the bottleneck of both runs (veth fell from
@@ -88,6 +105,7 @@
 
 #include "bench.h"
 #include "bench_ksend.h"
+#include "bench_tap.h"
 
 static struct nm_stack *sa, *sb;
 
@@ -165,19 +183,24 @@ static void skip(const char *why)
 	fflush(stdout);
 }
 
-/* Kernel client -> netmem server over a TAP; 0 or -1 (a skip line printed). */
-static int run_tap(uint64_t total, double *mbps, double *cpu)
+/* Kernel client -> netmem server over a TAP; 0 or -1 (a skip line printed).
+ * devmem: the payload lands in a dma-buf bound to the RX queue and the
+ * server takes it as frags (bench_tap.h), else nm_recv() copies it out. */
+static int run_tap(uint64_t total, bool devmem, double *mbps, double *cpu)
 {
-	struct nm_wire_tap_params tp = { .ifname = "nmbtap0", .offloads = true,
-					 .host_addr = "198.18.0.1/24", .up = true };
+	struct nm_wire_tap_params tp = { .ifname = devmem ? "nmbtap1" : "nmbtap0",
+					 .offloads = true, .host_addr = "198.18.0.1/24",
+					 .up = true };
 	struct nm_netdev_params np = { .name = "nm0", .rx_queues = 1, .tx_queues = 1,
 				       .mac = { 0x02, 0, 0, 0, 0, 0x02 } };
 	struct nm_stack_params sp = { 0 };
 	struct nm_iface_params ip = { .addr4 = "198.18.0.2/24" };
-	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(5301) };
-	struct ksend k = { .to = { .sin_family = AF_INET, .sin_port = htons(5301) }, .total = total };
+	uint16_t port = devmem ? 5303 : 5301;
+	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct ksend k = { .to = { .sin_family = AF_INET, .sin_port = htons(port) }, .total = total };
 	struct timeval tv = { 20, 0 };
 	static uint8_t rbuf[256 << 10];
+	struct nm_bench_dmb d = { .memfd = -1 };
 	struct nm_topo *topo;
 	struct nm_device *nic;
 	struct nm_wire *w;
@@ -198,6 +221,10 @@ static int run_tap(uint64_t total, double *mbps, double *cpu)
 	np.dev = nic;
 	np.wire = w;
 	CK(nm_netdev_create(&np, &nd));
+	if (devmem) {
+		CK(nm_bench_dmb_create(&d));
+		CK(nm_bench_dmb_bind(&d, nd));
+	}
 	CK(nm_stack_create(&sp, &st));
 	ip.nd = nd;
 	CK(nm_stack_add_iface(st, &ip));
@@ -213,7 +240,13 @@ static int run_tap(uint64_t total, double *mbps, double *cpu)
 	sd = nm_accept(lsd, NULL, NULL);
 	CK(sd);
 	CK(nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	for (;;) {
+	if (devmem) {
+		int64_t r = nm_bench_rx_devmem(sd);
+
+		CK(r);
+		got = (uint64_t)r;
+	}
+	for (; !devmem;) {
 		ssize_t r = nm_recv(sd, rbuf, sizeof(rbuf), 0);
 
 		if (r == 0)
@@ -229,6 +262,8 @@ static int run_tap(uint64_t total, double *mbps, double *cpu)
 	nm_close(sd);
 	nm_close(lsd);
 	nm_stack_destroy(st);
+	if (devmem)
+		nm_bench_dmb_destroy(&d);	/* unbinds: the ctl socket closes */
 	nm_netdev_destroy(nd);
 	nm_wire_destroy(w);
 	nm_topo_destroy(topo);
@@ -355,7 +390,7 @@ static void emit_cc(const char *metric, double value, const char *unit, double b
 static void tap_vs_veth(void)
 {
 	uint64_t total = (nm_bench_quick() ? 256ull : 1024ull) << 20;
-	double tap_mbps, tap_cpu, veth_mbps, veth_cpu;
+	double tap_mbps, tap_cpu, veth_mbps, veth_cpu, dm_mbps, dm_cpu;
 	int st = 0;
 	pid_t pid;
 
@@ -376,11 +411,17 @@ static void tap_vs_veth(void)
 		}
 		if (system("ip link set lo up"))
 			_exit(0);
-		if (run_veth(total, &veth_mbps, &veth_cpu) || run_tap(total, &tap_mbps, &tap_cpu))
+		if (run_veth(total, &veth_mbps, &veth_cpu) ||
+		    run_tap(total, false, &tap_mbps, &tap_cpu) ||
+		    run_tap(total, true, &dm_mbps, &dm_cpu))
 			_exit(0);
 		emit_cc("tap_kernel_to_netmem_vs_veth_kernel_to_kernel", tap_mbps, "MB/s",
 			veth_mbps);
 		emit_cc("tap_kernel_to_netmem_cpu_s_per_gib", tap_cpu, "cpu_s/GiB", veth_cpu);
+		emit_cc("tap_kernel_to_netmem_devmem_vs_veth_kernel_to_kernel", dm_mbps, "MB/s",
+			veth_mbps);
+		emit_cc("tap_kernel_to_netmem_devmem_cpu_s_per_gib", dm_cpu, "cpu_s/GiB",
+			veth_cpu);
 		_exit(0);
 	}
 	waitpid(pid, &st, 0);

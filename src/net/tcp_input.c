@@ -19,7 +19,8 @@
  * trimmed against their neighbours, and are answered at once with SACK
  * blocks.  Bytes that arrive twice are reported back as a DSACK (RFC 2883)
  * so the sender can tell reordering from loss.  ACKs are delayed up to
- * 40 ms or two full segments.
+ * 40 ms or two full segments; two full segments are ACKed once at the end
+ * of the loop pass that received them (ack_end_of_pass()).
  *
  * Invariant 4: a byte is acknowledged only once it sits in the receive
  * queue; the advertised window never exceeds what the receive buffer (and
@@ -539,6 +540,24 @@ static void ooo_insert(struct nm_tcp_sock *tp, struct nm_skb *skb)
 		nm_skb_queue_head(&tp->ooo, skb);
 }
 
+/*
+ * ACK what this loop pass received once, when it ends: the delayed-ACK
+ * timer made due at once runs after every frame the NIC handed up in the
+ * pass (timer.c invariant 2; the stack runs timers after its rx).  A pass
+ * that read k super-frames sends one ACK for all of them, as Linux does
+ * for one GRO batch of a NAPI poll; one frame per pass still gets its ACK
+ * at once.  Over a TAP every ACK is a writev in which the kernel runs its
+ * whole ACK path (and often its next transmit), so this cuts the
+ * receiver's syscalls per byte by the batch size.  Data we send in the
+ * same pass carries the ACK and cancels the timer (tcp_transmit).
+ */
+static void ack_end_of_pass(struct nm_tcp_sock *tp)
+{
+	if (nm_timer_pending(&tp->delack_timer) && tp->delack_timer.expires == 0)
+		return;
+	nm_timer_mod(tp->st->wheel, &tp->delack_timer, 0);
+}
+
 static void handle_fin(struct nm_tcp_sock *tp)
 {
 	if (tp->fin_rcvd)
@@ -625,11 +644,13 @@ static bool process_data(struct nm_tcp_sock *tp, struct nm_skb *skb, const struc
 		}
 		/* a coalesced super-frame (GSO/GRO from the NIC, up to 64 KiB)
 		 * counts the full segments it carries: two of them draw an ACK
-		 * at once, like two wire frames would */
+		 * by the end of this loop pass, like two wire frames would */
 		if (n >= tp->mss)
 			tp->unacked_segs += n / tp->mss;
-		if (tp->unacked_segs >= 2 || tp->quick_acks > 0)
+		if (tp->quick_acks > 0)
 			tp->ack_now = true;
+		else if (tp->unacked_segs >= 2)
+			ack_end_of_pass(tp);
 		else
 			nm_tcp_arm_delack(tp);
 		return true;
