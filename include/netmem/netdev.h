@@ -59,7 +59,11 @@ struct nm_netdev_params {
 
 int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out);
 /* Stops every queue and frees them; packets not yet polled are dropped and
- * their buffers returned. */
+ * their buffers returned.  Payload still lent by the wire to packets the
+ * application holds is copied out first, so those packets outlive the
+ * wire; if that copy finds no memory the netdev is destroyed all the same
+ * and -ENOMEM says how many packets still point into the wire (they must
+ * be released, not read, once the wire is destroyed). */
 int nm_netdev_destroy(struct nm_netdev *nd);
 
 int nm_netdev_ifindex(const struct nm_netdev *nd);	/* >= 1, unique in the process */
@@ -275,11 +279,9 @@ struct nm_queue_stats {
 	uint64_t csum_ok, csum_bad;
 	uint64_t alloc_fail;		/* ring refill could not get a buffer */
 	uint64_t rx_loaned;		/* payloads handed up in place (RX_LOAN) */
-	/* device: lent frames copied out because half the wire's buffer was
-	 * lent, or because the netdev went away while the stack held them;
-	 * lost: such a copy found no memory (the frame's packet then must not
-	 * be read after the wire is gone) */
-	uint64_t loan_migrated, loan_lost;
+	/* device: lent frames copied out because what they blocked was half
+	 * the wire's buffer or ring (see nm_wire_ops.hold) */
+	uint64_t loan_migrated;
 	uint64_t drops[NM_RX_DROP_MAX];
 	/* TX */
 	uint64_t tx_packets, tx_bytes, tx_frames;	/* frames: after TSO */

@@ -241,15 +241,20 @@ err_free:
 
 int nm_netdev_destroy(struct nm_netdev *nd)
 {
+	uint32_t lost;
+
 	if (!nd)
 		return nm_err(EINVAL, "netdev_destroy: NULL netdev");
 	registry_del(nd);
-	nm_rx_loan_fini(nd);	/* while the wire is still there to copy from */
+	lost = nm_rx_loan_fini(nd);	/* while the wire is still there to copy from */
 	for (uint32_t i = 0; i < nd->nrx; i++)
 		rxq_fini(&nd->rxq[i]);
 	nm_ntuple_destroy(nd->ntuple);
 	free(nd->scratch);
 	free(nd);
+	if (lost)
+		return nm_err(ENOMEM, "netdev_destroy: no memory to copy out %u lent frames; "
+			      "their packets point into the wire", lost);
 	return 0;
 }
 

@@ -105,8 +105,9 @@ int nm_nic_rx_frame(struct nm_netdev *nd);	/* 1 taken, 0 none, <0 error */
 #define NM_RX_LOAN_FRAMES	4096	/* frames lent at once, at most */
 #define NM_RX_LOAN_MIN		512	/* smaller payloads are copied */
 int nm_rx_loan_init(struct nm_netdev *nd, uint32_t max_frames);
-/* Copy out every frame still lent, give all back, free the handles. */
-void nm_rx_loan_fini(struct nm_netdev *nd);
+/* Copy out every frame still lent, give all back, free the handles.
+ * Returns how many could not be copied (no memory). */
+uint32_t nm_rx_loan_fini(struct nm_netdev *nd);
 /* Another frame can be lent. */
 bool nm_rx_loan_room(const struct nm_netdev *nd);
 /* A handle (two references: the caller's packet and the NIC's) whose

@@ -168,18 +168,23 @@ static bool loan_migrate(struct nm_rx_loan *l, const struct nm_loan_ent *e)
 	return true;
 }
 
-void nm_rx_loan_fini(struct nm_netdev *nd)
+uint32_t nm_rx_loan_fini(struct nm_netdev *nd)
 {
 	struct nm_rx_loan *l = nd->loan;
-	uint32_t n = 0;
+	uint32_t n = 0, lost = 0;
 
 	if (!l)
-		return;
+		return 0;
 	while (l->head != l->tail) {
-		/* no memory to copy: the frame is left to the wire (a packet
-		 * still holding it must not outlive the wire) */
-		if (!loan_migrate(l, &l->fifo[l->head & l->mask]))
-			nd->dev_st.loan_lost++;
+		const struct nm_loan_ent *e = &l->fifo[l->head & l->mask];
+
+		/* no memory to copy: the packet still points into the wire;
+		 * drop our reference all the same so that releasing it frees
+		 * the handle (and, with the last one, the pool) */
+		if (!loan_migrate(l, e)) {
+			nm_page_pool_put_netmem(l->pool, e->h, true);
+			lost++;
+		}
 		l->head++;
 		n++;
 	}
@@ -189,6 +194,7 @@ void nm_rx_loan_fini(struct nm_netdev *nd)
 	free(l->fifo);
 	free(l);
 	nd->loan = NULL;
+	return lost;
 }
 
 /* ---- data path ------------------------------------------------------------- */
