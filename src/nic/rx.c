@@ -9,7 +9,7 @@
  *    writes headers into a host buffer and payload into payload buffers,
  *    each exactly once (rx_place_buf()).  A wire that also lends frames
  *    keeps a host-memory queue's payload where it lies: only the headers
- *    are copied (rx_lend(), rx_loan.c).
+ *    are copied (place_lent(), rx_loan.c).
  *  - wires without peek (TAP): the frame must be read before it can be
  *    parsed.  The NIC predicts the queue (the last split frame's) and the
  *    header length (the queue's last), and has the kernel's copy out of the
@@ -321,39 +321,85 @@ static bool plan_hdr(struct nm_rxq *q, uint32_t len, bool contig, struct plan *h
 	       (refill_mid_poll(q) && ring_plan_ex(r, len, NM_RX_HDR_ALIGN, 0, contig, hp));
 }
 
-/* Header and payload placement of a split frame, refilling once if the
- * rings lack buffers. */
-static bool plan_split(struct nm_rxq *q, const struct rx_frame *f, struct plan *hp,
-		       struct plan *pp)
+/* hlen bytes of headers (in one buffer) and plen of payload after lead
+ * bytes, refilling once if the rings lack buffers. */
+static bool plan_split(struct nm_rxq *q, uint32_t hlen, uint32_t plen, uint32_t lead,
+		       struct plan *hp, struct plan *pp)
 {
 	struct nm_rxq_mem *m = q->mem;
 
 	for (int pass = 0;; pass++) {
-		if (ring_plan_ex(&m->hdr_ring, f->info.hdr_len, NM_RX_HDR_ALIGN, 0, true, hp) &&
-		    ring_plan(&m->pay_ring, f->info.payload_len, NM_RX_PAYLOAD_ALIGN, 0, pp))
+		if (ring_plan_ex(&m->hdr_ring, hlen, NM_RX_HDR_ALIGN, 0, true, hp) &&
+		    ring_plan(&m->pay_ring, plen, NM_RX_PAYLOAD_ALIGN, lead, pp))
 			return true;
 		if (pass || !refill_mid_poll(q))
 			return false;
 	}
 }
 
+/* A split frame's payload may stay where it lies on a lending wire
+ * (rx_loan.c): host-memory queues only (device memory must get the DMA)
+ * and payloads worth a handle. */
+static bool lend_ok(const struct nm_netdev *nd, const struct nm_rxq_mem *m,
+		    const struct rx_frame *f)
+{
+	return nd->loan && (nd->features & NM_NETIF_F_RX_LOAN) && !m->unreadable &&
+	       f->info.payload_len >= NM_RX_LOAN_MIN && nm_rx_loan_room(nd);
+}
+
+/*
+ * Headers of a split frame into a header buffer, its payload left where it
+ * lies and handed up as one frag on a loan handle.  false: no handle (the
+ * caller copies the payload instead); drops are counted here (*dropped).
+ */
+static bool place_lent(struct nm_netdev *nd, struct nm_rxq *q, const uint8_t *buf,
+		       const struct rx_frame *f, struct nm_rx_pkt *pkt, bool *dropped)
+{
+	struct nm_rxq_mem *m = q->mem;
+	struct plan hp;
+	nm_netmem_t h;
+
+	*dropped = true;
+	if (!plan_hdr(q, f->info.hdr_len, true, &hp)) {
+		drop_q(q, NM_RX_DROP_NO_BUFFER);
+		return false;
+	}
+	if (plan_write(nd, &hp, buf)) {
+		drop_q(q, NM_RX_DROP_DMA);
+		return false;
+	}
+	*dropped = false;
+	h = nm_rx_loan_take(nd, buf, f->len);
+	if (!h)
+		return false;
+	ring_commit(&m->hdr_ring, &hp);
+	pkt_fill(pkt, &hp, NULL);
+	pkt->frags[pkt->nr_frags++] = (struct nm_rx_frag){ h, f->info.payload_off,
+							   f->info.payload_len };
+	q->st.rx_loaned++;
+	return true;
+}
+
 /*
  * The frame lies readable in buf (the wire's arena, or the scratch buffer
- * of a fallback): place it in queue f->queue.
+ * of a fallback): place it in queue f->queue.  With lend (buf is a frame a
+ * lending wire can hold) a host queue's payload may stay in buf; returns
+ * true when it did, and the caller must then hold the frame, not consume it.
  */
-static void rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_frame *f, int csum)
+static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_frame *f, int csum,
+			 bool lend)
 {
 	struct nm_rxq *q = &nd->rxq[f->queue];
 	struct nm_rxq_mem *m = q->mem;
 	struct plan hp, pp;
 	struct nm_rx_pkt *pkt;
 	uint32_t flags = 0;
-	bool split;
+	bool split, dropped;
 
 	if (csum < 0) {
 		q->st.csum_bad++;
 		drop_q(q, NM_RX_DROP_BAD_CSUM);
-		return;
+		return false;
 	}
 	if (csum > 0) {
 		q->st.csum_ok++;
@@ -362,19 +408,28 @@ static void rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 	pkt = cq_slot(m);
 	if (!pkt) {
 		drop_q(q, NM_RX_DROP_QUEUE_FULL);
-		return;
+		return false;
 	}
 	/* headers stay in one host buffer (the stack needs them linear and a
 	 * packet never mixes host and device payload frags) */
 	split = rx_want_split(nd, q, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
+	if (split && lend && lend_ok(nd, m, f)) {
+		if (place_lent(nd, q, buf, f, pkt, &dropped)) {
+			rx_complete(q, pkt, f, flags | NM_RX_F_SPLIT);
+			return true;
+		}
+		if (dropped)
+			return false;
+		/* no handle: the payload is copied as below */
+	}
 	if (split) {
-		if (!plan_split(q, f, &hp, &pp)) {
+		if (!plan_split(q, f->info.hdr_len, f->info.payload_len, 0, &hp, &pp)) {
 			drop_q(q, NM_RX_DROP_NO_BUFFER);
-			return;
+			return false;
 		}
 		if (plan_write(nd, &hp, buf) || plan_write(nd, &pp, buf + f->info.payload_off)) {
 			drop_q(q, NM_RX_DROP_DMA);
-			return;
+			return false;
 		}
 		ring_commit(&m->hdr_ring, &hp);
 		ring_commit(&m->pay_ring, &pp);
@@ -384,63 +439,17 @@ static void rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 		/* whole frame into host memory */
 		if (!plan_hdr(q, f->len, false, &hp)) {
 			drop_q(q, NM_RX_DROP_NO_BUFFER);
-			return;
+			return false;
 		}
 		if (plan_write(nd, &hp, buf)) {
 			drop_q(q, NM_RX_DROP_DMA);
-			return;
+			return false;
 		}
 		ring_commit(&m->hdr_ring, &hp);
 		pkt_fill(pkt, &hp, NULL);
 	}
 	rx_complete(q, pkt, f, flags);
-}
-
-/*
- * A split frame for a host-memory queue, on a wire that lends frames: the
- * headers are copied into a header buffer, the payload stays where it lies
- * and goes up as one frag on a loan handle (rx_loan.c).  The frame is then
- * held on the wire, not consumed.  false: not lent (the caller copies it,
- * or drops it for the reason the copy path counts).
- */
-static bool rx_lend(struct nm_netdev *nd, const uint8_t *frame, const struct rx_frame *f)
-{
-	struct nm_rxq *q = &nd->rxq[f->queue];
-	struct nm_rxq_mem *m = q->mem;
-	uint32_t flags = NM_RX_F_SPLIT;
-	struct nm_rx_pkt *pkt;
-	struct plan hp;
-	nm_netmem_t h;
-	int csum;
-
-	if (!(nd->features & NM_NETIF_F_RX_LOAN) || !nd->loan || m->unreadable ||
-	    f->info.payload_len < NM_RX_LOAN_MIN || f->info.hdr_len > NM_RX_MAX_HDR ||
-	    nd->split != NM_TCP_DATA_SPLIT_ENABLED || !f->l4 ||
-	    f->info.payload_len <= nd->hds_thresh || !nm_rx_loan_room(nd))
-		return false;
-	csum = rx_csum_buf(nd, frame, f);
-	pkt = cq_slot(m);
-	if (csum < 0 || !pkt)
-		return false;
-	if (!plan_hdr(q, f->info.hdr_len, true, &hp) || plan_write(nd, &hp, frame))
-		return false;
-	h = nm_rx_loan_take(nd, frame, f->len);
-	if (!h)
-		return false;
-	ring_commit(&m->hdr_ring, &hp);
-	pkt_fill(pkt, &hp, NULL);
-	pkt->frags[pkt->nr_frags++] = (struct nm_rx_frag){ h, f->info.payload_off,
-							   f->info.payload_len };
-	if (csum > 0) {
-		q->st.csum_ok++;
-		flags |= NM_RX_F_CSUM_OK;
-	}
-	q->st.rx_loaned++;
-	rx_complete(q, pkt, f, flags);
-	/* pressure is acted on by the next poll's reclaim (a producer that
-	 * fills the rest of the wire meanwhile waits until then) */
-	nm_wire_hold(nd->wire);
-	return true;
+	return false;
 }
 
 static int rx_peek(struct nm_netdev *nd)
@@ -454,10 +463,12 @@ static int rx_peek(struct nm_netdev *nd)
 		return 0;
 	if (ret < 0)
 		return ret;
-	if (rx_classify(nd, frame, f.len, &f) && rx_steer(nd, &f)) {
-		if (rx_lend(nd, frame, &f))
-			return 1;
-		rx_place_buf(nd, frame, &f, rx_csum_buf(nd, frame, &f));
+	if (rx_classify(nd, frame, f.len, &f) && rx_steer(nd, &f) &&
+	    rx_place_buf(nd, frame, &f, rx_csum_buf(nd, frame, &f), true)) {
+		/* lent: pressure is acted on by the next poll's reclaim (a
+		 * producer that fills the rest of the wire waits until then) */
+		nm_wire_hold(nd->wire);
+		return 1;
 	}
 	nm_wire_consume(nd->wire);
 	return 1;
@@ -556,24 +567,8 @@ static int rx_tap_bounce(struct nm_netdev *nd)
 		return 1;
 	}
 	if (rx_classify(nd, nd->scratch, f.len, &f) && rx_steer(nd, &f))
-		rx_place_buf(nd, nd->scratch, &f, rx_csum_buf(nd, nd->scratch, &f));
+		rx_place_buf(nd, nd->scratch, &f, rx_csum_buf(nd, nd->scratch, &f), false);
 	return 1;
-}
-
-/* The TAP read's placement: a header buffer with room for the longest
- * header split, and pay bytes of payload after the headroom; refills once
- * if the rings lack buffers (see refill_mid_poll()). */
-static bool tap_plan(struct nm_rxq *q, uint32_t pay, struct plan *hp, struct plan *pp)
-{
-	struct nm_rxq_mem *m = q->mem;
-
-	for (int pass = 0;; pass++) {
-		if (ring_plan_ex(&m->hdr_ring, NM_RX_MAX_HDR, NM_RX_HDR_ALIGN, 0, true, hp) &&
-		    ring_plan(&m->pay_ring, pay, NM_RX_PAYLOAD_ALIGN, NM_RX_TAP_HEADROOM, pp))
-			return true;
-		if (pass || !refill_mid_poll(q))
-			return false;
-	}
 }
 
 static int rx_tap(struct nm_netdev *nd)
@@ -589,7 +584,7 @@ static int rx_tap(struct nm_netdev *nd)
 	int nh, np, ret;
 
 	/* the header buffer gets room for the longest header we split */
-	if (!tap_plan(q, room - H, &hp, &pp))
+	if (!plan_split(q, NM_RX_MAX_HDR, room - H, NM_RX_TAP_HEADROOM, &hp, &pp))
 		return rx_tap_bounce(nd);
 	nh = plan_iov(nd, &hp, iov, 2);
 	if (nh < 0)
@@ -621,7 +616,7 @@ static int rx_tap(struct nm_netdev *nd)
 		iov_gather(iov, (unsigned)np + 1, 0, nd->scratch, f.len);
 		if (f.queue != pq && f.l4 && f.info.payload_len > nd->hds_thresh)
 			nd->tap_predict = f.queue;
-		rx_place_buf(nd, nd->scratch, &f, rx_csum_buf(nd, nd->scratch, &f));
+		rx_place_buf(nd, nd->scratch, &f, rx_csum_buf(nd, nd->scratch, &f), false);
 		return 1;
 	}
 
@@ -639,7 +634,7 @@ static int rx_tap(struct nm_netdev *nd)
 		 * into the headroom right before the rest */
 		if (H - h > NM_RX_TAP_HEADROOM) {
 			iov_gather(iov, (unsigned)np + 1, 0, nd->scratch, f.len);
-			rx_place_buf(nd, nd->scratch, &f, 1);
+			rx_place_buf(nd, nd->scratch, &f, 1, false);
 			q->hdr_guess = h;
 			return 1;
 		}
