@@ -58,9 +58,18 @@
  *                  system time; work deferred to ksoftirqd is not, nor is
  *                  other load on the machine.  Baseline: the same for
  *                  veth; ratio = value / baseline (lower is better)
+ *   tap_kernel_to_netmem_receiver_cpu_s_per_gib
+ *                  the receiving thread alone (RUSAGE_THREAD): netmem's
+ *                  stack thread, which reads the TAP, runs TCP and serves
+ *                  the server's recv; baseline: the kernel server's thread
+ *                  over veth (its recv copy and its ACKs; the kernel runs
+ *                  most of its receive path in the sender's softirq).
+ *                  Whichever thread is busy for the whole transfer sets
+ *                  the pace
  *   tap_kernel_to_netmem_devmem_vs_veth_kernel_to_kernel
  *   tap_kernel_to_netmem_devmem_cpu_s_per_gib
- *                  the same two with netmem's native receive path: the RX
+ *   tap_kernel_to_netmem_devmem_receiver_cpu_s_per_gib
+ *                  the same three with netmem's native receive path: the RX
  *                  queue is bound to a dma-buf (header split on), the
  *                  payload lands there and the server takes it as
  *                  (dmabuf, offset, len, token) frags with nm_recvmsg
@@ -84,7 +93,9 @@
  * processes holding them exit; the veth pair is also deleted explicitly.
  *
  * NM_BENCH_QUICK=1 shortens the runs.  NM_BENCH_TCP=shm or tap runs only
- * that part (for profiling).
+ * that part, NM_BENCH_TAP=copy or devmem only that TAP receiver (for
+ * profiling); NM_BENCH_TCPINFO=1 prints each kernel sender's TCP_INFO
+ * (bench_ksend.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -167,6 +178,16 @@ static void *ksend_fn(void *p)
 	return NULL;
 }
 
+/* CPU seconds (user + system) the calling thread used so far. */
+static double cpu_thread_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* CPU seconds (user + system, all threads) this process used so far. */
 static double cpu_self_s(void)
 {
@@ -177,6 +198,12 @@ static double cpu_self_s(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* One kernel-sender run: throughput, CPU per GiB of both ends, and of
+ * the receiving thread alone. */
+struct run_res {
+	double mbps, cpu, rx_cpu;
+};
+
 static void skip(const char *why)
 {
 	printf("{\"bench\":\"tcp\",\"metric\":\"tap_vs_veth\",\"skipped\":\"%s\"}\n", why);
@@ -186,7 +213,7 @@ static void skip(const char *why)
 /* Kernel client -> netmem server over a TAP; 0 or -1 (a skip line printed).
  * devmem: the payload lands in a dma-buf bound to the RX queue and the
  * server takes it as frags (bench_tap.h), else nm_recv() copies it out. */
-static int run_tap(uint64_t total, bool devmem, double *mbps, double *cpu)
+static int run_tap(uint64_t total, bool devmem, struct run_res *out)
 {
 	struct nm_wire_tap_params tp = { .ifname = devmem ? "nmbtap1" : "nmbtap0",
 					 .offloads = true, .host_addr = "198.18.0.1/24",
@@ -207,7 +234,7 @@ static int run_tap(uint64_t total, bool devmem, double *mbps, double *cpu)
 	struct nm_netdev *nd;
 	struct nm_stack *st;
 	uint64_t got = 0, t0;
-	double c0;
+	double c0, ct0;
 	pthread_t th;
 	int lsd, sd;
 
@@ -234,6 +261,7 @@ static int run_tap(uint64_t total, bool devmem, double *mbps, double *cpu)
 	CK(nm_listen(lsd, 8));
 	CK(nm_setsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
 	c0 = cpu_self_s();
+	ct0 = cpu_thread_s();
 	t0 = nm_bench_now_ns();
 	if (pthread_create(&th, NULL, ksend_fn, &k))
 		die("pthread_create", -1);
@@ -254,8 +282,9 @@ static int run_tap(uint64_t total, bool devmem, double *mbps, double *cpu)
 		CK(r);
 		got += (uint64_t)r;
 	}
-	*mbps = (double)got * 1e3 / (double)(nm_bench_now_ns() - t0);
-	*cpu = (cpu_self_s() - c0) * (double)(1ull << 30) / (double)got;
+	out->mbps = (double)got * 1e3 / (double)(nm_bench_now_ns() - t0);
+	out->cpu = (cpu_self_s() - c0) * (double)(1ull << 30) / (double)got;
+	out->rx_cpu = (cpu_thread_s() - ct0) * (double)(1ull << 30) / (double)got;
 	pthread_join(th, NULL);
 	if (k.err || got != total)
 		die("tap stream", -(long)(k.err ? k.err : EIO));
@@ -318,7 +347,7 @@ static void veth_receiver(int up, int down)
 }
 
 /* Kernel client -> kernel server over veth; 0 or -1 (a skip line printed). */
-static int run_veth(uint64_t total, double *mbps, double *cpu)
+static int run_veth(uint64_t total, struct run_res *out)
 {
 	struct ksend k = { .to = { .sin_family = AF_INET, .sin_port = htons(5302) }, .total = total };
 	int up[2], down[2], st = 0, ret = -1;
@@ -361,8 +390,9 @@ static int run_veth(uint64_t total, double *mbps, double *cpu)
 		skip("veth stream failed");
 		goto out_del;
 	}
-	*mbps = (double)res.got * 1e3 / (double)(nm_bench_now_ns() - t0);
-	*cpu = (cpu_self_s() - c0 + res.cpu) * (double)(1ull << 30) / (double)res.got;
+	out->mbps = (double)res.got * 1e3 / (double)(nm_bench_now_ns() - t0);
+	out->cpu = (cpu_self_s() - c0 + res.cpu) * (double)(1ull << 30) / (double)res.got;
+	out->rx_cpu = res.cpu * (double)(1ull << 30) / (double)res.got;
 	ret = 0;
 out_del:
 	if (system("ip link del nmva 2>/dev/null")) {
@@ -386,11 +416,39 @@ static void emit_cc(const char *metric, double value, const char *unit, double b
 	fflush(stdout);
 }
 
+static bool want(const char *part)
+{
+	const char *only = getenv("NM_BENCH_TCP");
+
+	return !only || !*only || !strcmp(only, part);
+}
+
+/* NM_BENCH_TAP=copy or devmem runs only that TAP receiver (for profiling). */
+static bool want_tap(const char *which)
+{
+	const char *only = getenv("NM_BENCH_TAP");
+
+	return !only || !*only || !strcmp(only, which);
+}
+
+/* The three lines of one TAP receiver against the veth baseline. */
+static void emit_tap(const char *name, const struct run_res *tap, const struct run_res *veth)
+{
+	char m[96];
+
+	snprintf(m, sizeof(m), "%s_vs_veth_kernel_to_kernel", name);
+	emit_cc(m, tap->mbps, "MB/s", veth->mbps);
+	snprintf(m, sizeof(m), "%s_cpu_s_per_gib", name);
+	emit_cc(m, tap->cpu, "cpu_s/GiB", veth->cpu);
+	snprintf(m, sizeof(m), "%s_receiver_cpu_s_per_gib", name);
+	emit_cc(m, tap->rx_cpu, "cpu_s/GiB", veth->rx_cpu);
+}
+
 /* In a child: its own netns, veth baseline first, then TAP. */
 static void tap_vs_veth(void)
 {
 	uint64_t total = (nm_bench_quick() ? 256ull : 1024ull) << 20;
-	double tap_mbps, tap_cpu, veth_mbps, veth_cpu, dm_mbps, dm_cpu;
+	struct run_res veth, tap;
 	int st = 0;
 	pid_t pid;
 
@@ -411,17 +469,18 @@ static void tap_vs_veth(void)
 		}
 		if (system("ip link set lo up"))
 			_exit(0);
-		if (run_veth(total, &veth_mbps, &veth_cpu) ||
-		    run_tap(total, false, &tap_mbps, &tap_cpu) ||
-		    run_tap(total, true, &dm_mbps, &dm_cpu))
+		if (run_veth(total, &veth))
 			_exit(0);
-		emit_cc("tap_kernel_to_netmem_vs_veth_kernel_to_kernel", tap_mbps, "MB/s",
-			veth_mbps);
-		emit_cc("tap_kernel_to_netmem_cpu_s_per_gib", tap_cpu, "cpu_s/GiB", veth_cpu);
-		emit_cc("tap_kernel_to_netmem_devmem_vs_veth_kernel_to_kernel", dm_mbps, "MB/s",
-			veth_mbps);
-		emit_cc("tap_kernel_to_netmem_devmem_cpu_s_per_gib", dm_cpu, "cpu_s/GiB",
-			veth_cpu);
+		if (want_tap("copy")) {
+			if (run_tap(total, false, &tap))
+				_exit(0);
+			emit_tap("tap_kernel_to_netmem", &tap, &veth);
+		}
+		if (want_tap("devmem")) {
+			if (run_tap(total, true, &tap))
+				_exit(0);
+			emit_tap("tap_kernel_to_netmem_devmem", &tap, &veth);
+		}
 		_exit(0);
 	}
 	waitpid(pid, &st, 0);
@@ -638,13 +697,6 @@ out:
 	if (lfd >= 0)
 		close(lfd);
 	return mbps;
-}
-
-static bool want(const char *part)
-{
-	const char *only = getenv("NM_BENCH_TCP");
-
-	return !only || !*only || !strcmp(only, part);
 }
 
 int main(void)
