@@ -11,6 +11,7 @@
  *	pattern.c	the ncdevmem validation pattern
  *	progress.c	live bar on a terminal, periodic lines otherwise
  *	json.c		one JSON object per line
+ *	sig.c		SIGINT/SIGTERM: server and client stop and report
  *	host.c		a "host": NIC, wire, netdev, stack, control handle
  *	netns.c		a private network namespace (demo --wire tap)
  *	rx.c		the devmem receiver (bind-rx, steering, recvmsg loop)
@@ -23,7 +24,12 @@
  * stderr and exits 1 (2 for bad usage); it never aborts or hangs.  stdout
  * carries results only (with --json: only JSON lines); a failed write to
  * it (a full disk, a closed pipe) is an error too, checked at exit (a
- * closed pipe at once: nobody reads what comes next).
+ * closed pipe at once: nobody reads what comes next).  With --json a
+ * command that fails before its summary also prints one object
+ * {"cmd":CMD,"result":"error","error":"what","exit":N} on stdout, so a
+ * program reading stdout never meets an empty stream.  server and client
+ * stopped by SIGINT/SIGTERM print their total marked interrupted and exit
+ * NM_CLI_EXIT_SIGNAL + the signal.
  */
 
 #include <errno.h>
@@ -46,6 +52,7 @@
 #define NM_CLI_EXIT_FAIL	1
 #define NM_CLI_EXIT_USAGE	2
 #define NM_CLI_EXIT_SKIP	77	/* not used by commands; tests only */
+#define NM_CLI_EXIT_SIGNAL	128	/* + the signal: SIGINT 130, SIGTERM 143 */
 
 /* The command being run, for messages ("netmem demo: ..."). */
 extern const char *nm_cli_cmd;
@@ -57,6 +64,9 @@ void nm_cli_die(int code, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Same, with ": <nm_last_error()>" appended (or strerror(-err) if empty). */
 void nm_cli_die_nm(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 void nm_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* From now on nm_cli_die*() also print the error as one JSON object on
+ * stdout (the command runs with --json). */
+void nm_cli_json_errors(bool on);
 /* First thing in main: fds 0-2 that are closed get /dev/null (so no file
  * we open takes their number); a closed stdout is an error at exit. */
 void nm_cli_stdio_init(void);
@@ -167,6 +177,19 @@ void nm_cli_json_raw(struct nm_cli_json *j, const char *k, const char *raw);
 /* Closes the object; the text is j->buf. */
 const char *nm_cli_json_end(struct nm_cli_json *j);
 
+/* ---- sig.c ---- */
+
+/* Catch SIGINT and SIGTERM: recorded, for the loops to stop at their next
+ * slice; a second one kills.  server and client only. */
+void nm_cli_sig_catch(void);
+/* The signal that asked to stop (SIGINT, SIGTERM), or 0. */
+int nm_cli_interrupted(void);
+const char *nm_cli_sig_name(int sig);
+/* While the server waits in nm_wire_shm_create() for a client on name: a
+ * signal wakes that wait (NULL: the wait is over).  Check
+ * nm_cli_interrupted() after setting it, before the wait. */
+void nm_cli_sig_wake_shm(const char *name);
+
 /* ---- host.c ---- */
 
 struct nm_cli_host {
@@ -265,6 +288,7 @@ enum nm_cli_conn_end {
 	NM_CLI_END_INVALID,		/* a byte did not match the pattern */
 	NM_CLI_END_ERROR,		/* another error (message in detail) */
 	NM_CLI_END_GONE,		/* the peer's shm wire hung up: its process ended */
+	NM_CLI_END_INTR,		/* SIGINT/SIGTERM stopped it (nm_cli_interrupted()) */
 };
 const char *nm_cli_end_name(enum nm_cli_conn_end e);
 

@@ -22,6 +22,13 @@
  * busy with another client), and for each connection a listener (a
  * refused connect is tried again until --wait passes).  So a client
  * started together with its server needs no sleep before it.
+ *
+ * SIGINT/SIGTERM stop the client within a wait slice (sig.c): the
+ * connection in progress ends "interrupted", the total follows, marked
+ * interrupted, the host is released, and the exit status is 128 + the
+ * signal.  With --json a failure before the total is one
+ * {"result":"error"} object instead (opts.c); a total after a connection
+ * that could not be made carries the same "error" words as stderr.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -68,7 +75,7 @@ static void usage(FILE *f)
 
 /* After the last byte: FIN, then wait for the server's close (or reset),
  * within --timeout; on shm a server whose process ended ends the wait at
- * once. */
+ * once, and so does a signal. */
 static void drain(const struct nm_cli_ep *e, struct nm_cli_host *h, int sd)
 {
 	struct timeval tv = { 0, DRAIN_SLICE_MS * 1000 };
@@ -79,7 +86,7 @@ static void drain(const struct nm_cli_ep *e, struct nm_cli_host *h, int sd)
 	nm_shutdown(sd, SHUT_WR);
 	nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	while ((r = nm_recv(sd, buf, sizeof(buf), 0)) > 0 ||
-	       (r == -EAGAIN && nm_cli_now_ns() < end &&
+	       (r == -EAGAIN && nm_cli_now_ns() < end && !nm_cli_interrupted() &&
 		!(e->wire.kind == NM_CLI_WIRE_SHM && nm_wire_shm_peer_alive(h->wire) == 0)))
 		;
 }
@@ -113,8 +120,10 @@ static void parse_fault(const char *arg, struct fault *f)
 static void misbehave(int sd, const struct fault *f, int timeout_ms)
 {
 	struct linger lg = { 1, 0 };
-	struct timeval tv = { 60, 0 };
+	struct timeval tv = { 0, DRAIN_SLICE_MS * 1000 };
+	uint64_t end = nm_cli_now_ns() + 60000000000ull;
 	char buf[256];
+	ssize_t r;
 
 	switch (f->kind) {
 	case F_SHORT:
@@ -127,9 +136,11 @@ static void misbehave(int sd, const struct fault *f, int timeout_ms)
 		nm_setsockopt(sd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		break;		/* the close sends RST */
 	case F_STALL:
-		/* wait (up to a minute) for the server to give up on us */
+		/* wait (up to a minute, or until a signal) for the server to
+		 * give up on us */
 		nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		while (nm_recv(sd, buf, sizeof(buf), 0) > 0)
+		while ((r = nm_recv(sd, buf, sizeof(buf), 0)) > 0 ||
+		       (r == -EAGAIN && nm_cli_now_ns() < end && !nm_cli_interrupted()))
 			;
 		break;
 	default:
@@ -185,7 +196,8 @@ static int connect_once(const struct nm_cli_ep *e, struct nm_cli_host *h, int sl
  * listener yet: a server still setting up) is tried again until --wait
  * passes; no answer at all, until --timeout passes.  Attempts last at most
  * CONNECT_SLICE_MS, and between them an shm wire says whether the server's
- * process is still there (a server that let this client go, or died).
+ * process is still there (a server that let this client go, or died), and
+ * a signal ends the wait (-EINTR).
  */
 static int connect_to(const struct nm_cli_ep *e, struct nm_cli_host *h, char *why, size_t len)
 {
@@ -203,6 +215,11 @@ static int connect_to(const struct nm_cli_ep *e, struct nm_cli_host *h, char *wh
 		r = connect_once(e, h, slice);
 		if (r >= 0)
 			return r;
+		if (nm_cli_interrupted()) {
+			snprintf(why, len, "connect to %s port %u: interrupted by %s", ip, e->port,
+				 nm_cli_sig_name(nm_cli_interrupted()));
+			return -EINTR;
+		}
 		if (e->wire.kind == NM_CLI_WIRE_SHM && nm_wire_shm_peer_alive(h->wire) == 0) {
 			snprintf(why, len, "connect to %s port %u: the server on shm:%s is gone", ip,
 				 e->port, e->wire.name);
@@ -239,7 +256,8 @@ static void conn_report(const struct nm_cli_ep *e, uint64_t n, const struct nm_c
 {
 	double s = (double)(res->t1_ns - res->t0_ns) / 1e9;
 	double g = s > 0 ? (double)res->bytes * 8 / s / 1e9 : 0;
-	const char *result = res->err ? "error" : f ? "faulted" : "ok";
+	const char *result = res->err == -EINTR ? "interrupted" : res->err ? "error" :
+			     f ? "faulted" : "ok";
 	char ip[64], detail[200];
 
 	if (res->err) {	/* the time and rate are those of what went out before the end */
@@ -278,6 +296,112 @@ static void conn_report(const struct nm_cli_ep *e, uint64_t n, const struct nm_c
 	nm_cli_flush();
 }
 
+/* What the run came to, for the total. */
+struct cli_run {
+	uint64_t count, made, tot, tot_ns;
+	unsigned ok, faulted, failed;
+	int sig;			/* the signal that stopped it, or 0 */
+	char why[200];			/* a connection that could not be made, or "" */
+};
+
+/* The last line (object) on stdout, every run, with how the run ended. */
+static void cli_total(const struct nm_cli_ep *e, const struct cli_run *run)
+{
+	double s = (double)run->tot_ns / 1e9, g = s > 0 ? (double)run->tot * 8 / s / 1e9 : 0;
+	uint64_t failed = run->failed + (run->count - run->made);
+
+	if (e->json) {
+		struct nm_cli_json j;
+
+		nm_cli_json_begin(&j);
+		nm_cli_json_bool(&j, "total", true);
+		nm_cli_json_u64(&j, "connections", run->made);
+		nm_cli_json_u64(&j, "requested", run->count);
+		nm_cli_json_u64(&j, "ok", run->ok);
+		nm_cli_json_u64(&j, "faulted", run->faulted);
+		nm_cli_json_u64(&j, "failed", failed);
+		nm_cli_json_u64(&j, "bytes", run->tot);
+		nm_cli_json_dbl(&j, "seconds", s);
+		nm_cli_json_dbl(&j, "gbps", g);
+		nm_cli_json_u64(&j, "mtu", e->mtu);
+		if (run->sig) {
+			nm_cli_json_str(&j, "result", "interrupted");
+			nm_cli_json_str(&j, "signal", nm_cli_sig_name(run->sig));
+		} else if (run->why[0]) {
+			nm_cli_json_str(&j, "error", run->why);
+		}
+		printf("%s\n", nm_cli_json_end(&j));
+	} else {
+		printf("total%s%s%s: %u of %llu connections ok", run->sig ? " (interrupted by " : "",
+		       run->sig ? nm_cli_sig_name(run->sig) : "", run->sig ? ")" : "", run->ok,
+		       (unsigned long long)run->count);
+		if (run->faulted)
+			printf(", %u faulted as --fault asked", run->faulted);
+		if (failed)
+			printf(", %llu failed", (unsigned long long)failed);
+		printf(", %llu bytes sent, %.2f Gbit/s\n", (unsigned long long)run->tot, g);
+	}
+	nm_cli_flush();
+}
+
+/* The --count connections, one after the other, until one cannot be
+ * made or a signal stops them. */
+static void cli_send(const struct nm_cli_ep *e, struct nm_cli_host *h, struct nm_cli_tx *tx,
+		     uint64_t bytes, const struct fault *faults, unsigned nfaults,
+		     struct cli_run *run)
+{
+	for (uint64_t n = 1; n <= run->count && !nm_cli_interrupted(); n++) {
+		struct nm_cli_tx_result res;
+		struct nm_cli_progress pg;
+		const struct fault *f = NULL;
+		int sd = connect_to(e, h, run->why, sizeof(run->why));
+
+		for (unsigned i = 0; i < nfaults; i++)
+			if (faults[i].conn == n)
+				f = &faults[i];
+		if (sd == -EINTR) {
+			run->why[0] = 0;	/* the signal is the reason */
+			break;
+		}
+		if (sd < 0) {
+			nm_cli_warn("%s", run->why);
+			break;
+		}
+		run->made++;
+		nm_cli_progress_start(&pg, "netmem client", bytes, e->quiet);
+		nm_cli_tx_stream(tx, sd, f && f->after < bytes ? f->after : bytes, &pg, &res);
+		nm_cli_progress_end(&pg, res.bytes);
+		if (res.err == -EINTR) {
+			/* a stream stopped halfway must not look complete to a
+			 * server that reads until EOF: abort it (RST), as a
+			 * process killed with its socket open would */
+			struct linger lg = { 1, 0 };
+
+			nm_setsockopt(sd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		} else if (f) {
+			misbehave(sd, f, e->timeout_ms);
+		} else if (!res.err) {
+			drain(e, h, sd);
+			/* the connection's time ends when the server has every byte */
+			res.t1_ns = nm_cli_now_ns();
+		}
+		nm_close(sd);
+		conn_report(e, n, &res, f);
+		/* every byte that went out counts, a faulted or failed
+		 * connection's too, and so does the time it took: bytes without
+		 * their time would inflate the total rate (as the server's does) */
+		run->tot += res.bytes;
+		if (res.t1_ns > res.t0_ns)
+			run->tot_ns += res.t1_ns - res.t0_ns;
+		if (res.err)
+			run->failed++;
+		else if (f)
+			run->faulted++;
+		else
+			run->ok++;
+	}
+}
+
 int nm_cli_client(int argc, char **argv)
 {
 	enum { O_FAULT = O_HELP + 1 };
@@ -289,8 +413,9 @@ int nm_cli_client(int argc, char **argv)
 	struct nm_cli_tx_cfg tc = { .validate = NM_CLI_PATTERN_DEFAULT, .chunk = 1u << 20 };
 	struct nm_cli_host h;
 	struct nm_cli_tx tx;
-	uint64_t count = 1, bytes = 1ull << 30, tot = 0, tot_ns = 0, made = 0;
-	unsigned ok = 0, faulted = 0, failed = 0;
+	struct cli_run run = { 0 };
+	uint64_t count = 1, bytes = 1ull << 30;
+	bool up;
 	int c;
 
 	nm_cli_ep_defaults(&e, false);
@@ -332,84 +457,36 @@ int nm_cli_client(int argc, char **argv)
 			nm_cli_die(NM_CLI_EXIT_USAGE, "--fault %llu:...: there are only %llu connections "
 				   "(--count %llu)", (unsigned long long)faults[i].conn,
 				   (unsigned long long)count, (unsigned long long)count);
+	if (e.json)
+		nm_cli_json_errors(true);	/* --json given as an abbreviation */
 	nm_cli_ep_resolve(&e);
 	tc.timeout_ms = e.timeout_ms;
 	tc.watch_peer = e.wire.kind == NM_CLI_WIRE_SHM;
-	nm_cli_ep_up(&e, &h);	/* a client's wire never times out: it dies saying why */
-	nm_cli_tx_setup(&tx, &h, &tc);
-	for (uint64_t n = 1; n <= count; n++) {
-		struct nm_cli_tx_result res;
-		struct nm_cli_progress pg;
-		const struct fault *f = NULL;
-		char why[200];
-		int sd = connect_to(&e, &h, why, sizeof(why));
-
-		for (unsigned i = 0; i < nfaults; i++)
-			if (faults[i].conn == n)
-				f = &faults[i];
-		if (sd < 0) {
-			nm_cli_warn("%s", why);
-			break;
-		}
-		made++;
-		nm_cli_progress_start(&pg, "netmem client", bytes, e.quiet);
-		nm_cli_tx_stream(&tx, sd, f && f->after < bytes ? f->after : bytes, &pg, &res);
-		nm_cli_progress_end(&pg, res.bytes);
-		if (f && !res.err) {
-			misbehave(sd, f, e.timeout_ms);
-		} else if (!res.err) {
-			drain(&e, &h, sd);
-			/* the connection's time ends when the server has every byte */
-			res.t1_ns = nm_cli_now_ns();
-		}
-		nm_close(sd);
-		conn_report(&e, n, &res, f);
-		/* every byte that went out counts, a faulted or failed
-		 * connection's too, and so does the time it took: bytes without
-		 * their time would inflate the total rate (as the server's does) */
-		tot += res.bytes;
-		if (res.t1_ns > res.t0_ns)
-			tot_ns += res.t1_ns - res.t0_ns;
-		if (res.err)
-			failed++;
-		else if (f)
-			faulted++;
-		else
-			ok++;
+	run.count = count;
+	nm_cli_sig_catch();
+	/* a client's wire never times out: it dies saying why, or a signal
+	 * stopped the wait for the server (nothing up to release) */
+	up = nm_cli_ep_up(&e, &h) == 0;
+	if (up) {
+		nm_cli_tx_setup(&tx, &h, &tc);
+		cli_send(&e, &h, &tx, bytes, faults, nfaults, &run);
 	}
-	{
-		double s = (double)tot_ns / 1e9, g = s > 0 ? (double)tot * 8 / s / 1e9 : 0;
-
-		if (e.json) {
-			struct nm_cli_json j;
-
-			nm_cli_json_begin(&j);
-			nm_cli_json_bool(&j, "total", true);
-			nm_cli_json_u64(&j, "connections", made);
-			nm_cli_json_u64(&j, "requested", count);
-			nm_cli_json_u64(&j, "ok", ok);
-			nm_cli_json_u64(&j, "faulted", faulted);
-			nm_cli_json_u64(&j, "failed", failed + (count - made));
-			nm_cli_json_u64(&j, "bytes", tot);
-			nm_cli_json_dbl(&j, "seconds", s);
-			nm_cli_json_dbl(&j, "gbps", g);
-			nm_cli_json_u64(&j, "mtu", e.mtu);
-			printf("%s\n", nm_cli_json_end(&j));
-		} else {
-			printf("total: %u of %llu connections ok", ok, (unsigned long long)count);
-			if (faulted)
-				printf(", %u faulted as --fault asked", faulted);
-			if (failed + (count - made))
-				printf(", %llu failed", (unsigned long long)(failed + (count - made)));
-			printf(", %llu bytes sent, %.2f Gbit/s\n", (unsigned long long)tot, g);
-		}
-		nm_cli_flush();
+	run.sig = nm_cli_interrupted();
+	if (run.sig)
+		nm_cli_warn("interrupted by %s (%llu of %llu connections made)",
+			    nm_cli_sig_name(run.sig), (unsigned long long)run.made,
+			    (unsigned long long)count);
+	cli_total(&e, &run);
+	if (up) {
+		/* segments still queued (a --fault reset's RST) reach the wire
+		 * before the host goes, as a kernel would send them after the
+		 * process exits */
+		for (uint64_t end = nm_cli_now_ns() + 50000000; nm_cli_now_ns() < end;)
+			nm_stack_poll(h.st, 5);
+		nm_cli_tx_teardown(&tx);
+		nm_cli_host_down(&h);
 	}
-	/* segments still queued (a --fault reset's RST) reach the wire before
-	 * the host goes, as a kernel would send them after the process exits */
-	for (uint64_t end = nm_cli_now_ns() + 50000000; nm_cli_now_ns() < end;)
-		nm_stack_poll(h.st, 5);
-	nm_cli_tx_teardown(&tx);
-	nm_cli_host_down(&h);
-	return ok + faulted == count ? 0 : NM_CLI_EXIT_FAIL;
+	if (run.sig)
+		return NM_CLI_EXIT_SIGNAL + run.sig;
+	return run.ok + run.faulted == count ? 0 : NM_CLI_EXIT_FAIL;
 }

@@ -12,8 +12,9 @@
  * With --wire tap the sender is the Linux kernel's TCP: a kernel socket in
  * a network namespace the demo creates, talking to host B over a TAP
  * device (root only).  The demo prints progress and a summary; with
- * --json the summary goes to stderr and stdout holds one JSON object.  Exit 0 when every
- * byte arrived and (with validation on) matched the pattern.
+ * --json the summary goes to stderr and stdout holds one JSON object (on
+ * a failure before the summary: {"result":"error",...}, opts.c).  Exit 0
+ * when every byte arrived and (with validation on) matched the pattern.
  *
  * Threads: each host is brought up, driven and torn down by its own
  * thread (invariant 6 of the architecture: one stack, one thread).
@@ -157,6 +158,8 @@ static bool parse(struct demo *d, int argc, char **argv)
 	}
 	if (optind < argc)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	if (d->json)
+		nm_cli_json_errors(true);	/* --json given as an abbreviation */
 	if (d->tap && faults)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "--loss, --reorder and --dup are faults of the shm "
 			   "wire; a TAP carries what the kernel sends");

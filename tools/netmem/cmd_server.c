@@ -23,8 +23,16 @@
  * wire again for the next client (rearm()), so clients may come one
  * after the other, and the connection a killed client left half-done is
  * reported "gone" at once.
+ *
+ * SIGINT/SIGTERM stop the server within a wait slice (sig.c): the
+ * connection in progress is reported "interrupted", the total follows,
+ * marked interrupted, the host and wire are released, and the exit status
+ * is 128 + the signal.  With --json a failure before the total is one
+ * {"result":"error"} object instead (opts.c); a total after a wait that
+ * ran out carries the same "error" words as stderr.
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,7 +72,8 @@ static void usage(FILE *f)
 "  Without --queues the NIC has 2 queues, or as many as -t and -q need.\n");
 }
 
-#define ACCEPT_SLICE_MS	200	/* shm: between peer checks while no client connects */
+#define ACCEPT_SLICE_MS	200	/* between signal (and shm peer) checks while no
+				 * client connects */
 
 struct srv {
 	struct nm_cli_ep e;
@@ -145,7 +154,8 @@ static int srv_listen(struct srv *s)
 }
 
 /* The wire (on shm: wait --wait for a client process), the host, the
- * receiver and the listener.  -ETIMEDOUT: no client within --wait. */
+ * receiver and the listener.  -ETIMEDOUT: no client within --wait;
+ * -EINTR: a signal came while waiting for one. */
 static int srv_up(struct srv *s)
 {
 	struct nm_cli_ep *e = &s->e;
@@ -188,29 +198,28 @@ static void srv_down(struct srv *s)
 	s->up = false;
 }
 
-enum srv_wait { W_CONN, W_GONE, W_IDLE, W_TIMEOUT, W_ERROR };
+enum srv_wait { W_CONN, W_GONE, W_IDLE, W_TIMEOUT, W_ERROR, W_INTR };
 
 /*
  * The next connection.  TAP: within --wait (forever without it).  shm: a
  * client process is attached; its next connection comes within
  * --timeout, or the client is idle (W_IDLE), and between slices the wire
  * says whether that process still exists (W_GONE).  A peer seen gone gets
- * one more slice, for a SYN it left on the wire.
+ * one more slice, for a SYN it left on the wire.  Either way the accept
+ * waits in slices, between which a signal ends the wait (W_INTR).
  */
 static enum srv_wait srv_accept(struct srv *s, struct sockaddr_storage *peer, int *sd)
 {
 	bool shm = s->e.wire.kind == NM_CLI_WIRE_SHM, gone_seen = false;
-	int slice_ms = shm ? ACCEPT_SLICE_MS : s->e.wait_ms;
+	int slice_ms = ACCEPT_SLICE_MS;
+	struct timeval tv = { slice_ms / 1000, (slice_ms % 1000) * 1000 };
 	uint64_t t0 = nm_cli_now_ns();
 
-	if (slice_ms > 0) {
-		struct timeval tv = { slice_ms / 1000, (slice_ms % 1000) * 1000 };
-
-		nm_setsockopt(s->lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	}
+	nm_setsockopt(s->lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (;;) {
 		socklen_t pl = sizeof(*peer);
 		int r = nm_accept(s->lsd, (struct sockaddr *)peer, &pl);
+		uint64_t waited_ms;
 
 		if (r >= 0) {
 			*sd = r;
@@ -220,14 +229,20 @@ static enum srv_wait srv_accept(struct srv *s, struct sockaddr_storage *peer, in
 			nm_cli_warn("accept: %s", nm_last_error());
 			return W_ERROR;
 		}
-		if (!shm)
-			return W_TIMEOUT;
+		if (nm_cli_interrupted())
+			return W_INTR;
+		waited_ms = (nm_cli_now_ns() - t0) / 1000000;
+		if (!shm) {
+			if (s->e.wait_ms >= 0 && waited_ms + 10 >= (uint64_t)s->e.wait_ms)
+				return W_TIMEOUT;
+			continue;
+		}
 		if (nm_wire_shm_peer_alive(s->h.wire) == 0) {
 			if (gone_seen)
 				return W_GONE;
 			gone_seen = true;
 		}
-		if ((nm_cli_now_ns() - t0) / 1000000 + 10 >= (uint64_t)s->e.timeout_ms)
+		if (waited_ms + 10 >= (uint64_t)s->e.timeout_ms)
 			return W_IDLE;
 	}
 }
@@ -261,15 +276,137 @@ static void peer_str(const struct sockaddr_storage *peer, char *ps, size_t len)
 	}
 }
 
+/* What the run came to, for the total. */
+struct srv_run {
+	uint64_t count, tot_bytes, tot_ns;
+	unsigned ok, served;
+	int sig;			/* the signal that stopped it, or 0 */
+	char why[200];			/* a wait that ended it early, or "" */
+};
+
+/* Say why the run ends early: stderr now, the total's "error" later. */
+static void srv_stop(struct srv_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void srv_stop(struct srv_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(run->why, sizeof(run->why), fmt, ap);
+	va_end(ap);
+	nm_cli_warn("%s", run->why);
+}
+
+/* The last line (object) on stdout, every run: the sum of the hosts'
+ * counters and of the connections, with how the run ended. */
+static void srv_total(struct srv *s, const struct srv_run *run)
+{
+	const struct nm_cli_ep *e = &s->e;
+	/* every byte checked: validation on, every connection ok, and some bytes */
+	bool validated = s->rc.validate && run->ok == run->count && run->tot_bytes > 0;
+	double secs = (double)run->tot_ns / 1e9;
+	double g = secs > 0 ? (double)run->tot_bytes * 8 / secs / 1e9 : 0;
+	int64_t copies = nm_cli_stack_payload_copies(&s->sum);
+
+	if (e->json) {
+		struct nm_cli_json j;
+
+		nm_cli_json_begin(&j);
+		nm_cli_json_bool(&j, "total", true);
+		nm_cli_json_u64(&j, "connections", run->served);
+		nm_cli_json_u64(&j, "ok", run->ok);
+		nm_cli_json_u64(&j, "bytes", run->tot_bytes);
+		nm_cli_json_dbl(&j, "seconds", secs);
+		nm_cli_json_dbl(&j, "gbps", g);
+		nm_cli_json_bool(&j, "validated", validated);
+		if (copies >= 0)
+			nm_cli_json_i64(&j, "stack_payload_copies", copies);
+		else
+			nm_cli_json_null(&j, "stack_payload_copies");
+		nm_cli_json_counters(&j, &s->sum);
+		if (run->sig) {
+			nm_cli_json_str(&j, "result", "interrupted");
+			nm_cli_json_str(&j, "signal", nm_cli_sig_name(run->sig));
+		} else if (run->why[0]) {
+			nm_cli_json_str(&j, "error", run->why);
+		}
+		printf("%s\n", nm_cli_json_end(&j));
+	} else {
+		printf("total%s%s%s: %u of %llu connections ok, %llu bytes, %.2f Gbit/s while "
+		       "receiving, %s, NIC drops %llu\n", run->sig ? " (interrupted by " : "",
+		       run->sig ? nm_cli_sig_name(run->sig) : "", run->sig ? ")" : "", run->ok,
+		       (unsigned long long)run->count, (unsigned long long)run->tot_bytes, g,
+		       !s->rc.validate ? "validation off" : validated ? "all validated" :
+		       run->ok == run->count && !run->tot_bytes ? "nothing to validate" :
+		       "not all validated", (unsigned long long)nm_cli_nic_drops(&s->sum.nic));
+	}
+	nm_cli_flush();
+}
+
+/* Serve connections until --count, a wait that runs out, or a signal. */
+static void srv_serve(struct srv *s, struct srv_run *run, uint64_t expect)
+{
+	const struct nm_cli_ep *e = &s->e;
+
+	while (run->served < run->count && !nm_cli_interrupted()) {
+		struct sockaddr_storage peer;
+		struct nm_cli_rx_result res;
+		struct nm_cli_progress pg;
+		enum srv_wait w;
+		char ps[80];
+		int sd;
+
+		w = srv_accept(s, &peer, &sd);
+		if (w == W_INTR)
+			break;
+		if (w == W_TIMEOUT) {
+			srv_stop(run, "no connection within %d s (%u of %llu served)",
+				 e->wait_ms / 1000, run->served, (unsigned long long)run->count);
+			break;
+		}
+		if (w == W_ERROR) {
+			snprintf(run->why, sizeof(run->why), "accept: %s", nm_last_error());
+			break;
+		}
+		if (w == W_GONE || w == W_IDLE) {
+			if (rearm(s, w) == 0)
+				continue;
+			if (!nm_cli_interrupted())
+				srv_stop(run, "no new client on shm:%s within %d s (%u of %llu "
+					 "connections served)", e->wire.name, e->wait_ms / 1000,
+					 run->served, (unsigned long long)run->count);
+			break;
+		}
+		peer_str(&peer, ps, sizeof(ps));
+		nm_cli_progress_start(&pg, "netmem server", expect, e->quiet);
+		nm_cli_rx_conn(&s->rx, sd, expect, &pg, &res);
+		nm_cli_progress_end(&pg, res.bytes);
+		nm_close(sd);
+		conn_report(e, ++run->served, ps, &res, s->rc.validate);
+		run->tot_bytes += res.bytes;
+		run->tot_ns += res.t1_ns - res.t0_ns;
+		if (res.end == NM_CLI_END_EOF)
+			run->ok++;
+		/* a client killed mid-stream: the next one needs a new wire */
+		if (res.end == NM_CLI_END_GONE && run->served < run->count &&
+		    rearm(s, W_GONE) < 0) {
+			if (!nm_cli_interrupted())
+				srv_stop(run, "no new client on shm:%s within %d s (%u of %llu "
+					 "connections served)", e->wire.name, e->wait_ms / 1000,
+					 run->served, (unsigned long long)run->count);
+			break;
+		}
+	}
+}
+
 int nm_cli_server(int argc, char **argv)
 {
 	static const struct option lo[] = { NM_CLI_EP_LONGOPTS, { "rx", 1, 0, O_PATH },
 		{ "dmabuf-size", 1, 0, O_DMABUF }, { 0 } };
 	struct srv *s = calloc(1, sizeof(*s));
 	struct nm_cli_ep *e;
-	uint64_t count = 1, expect = 0, tot_bytes = 0, tot_ns = 0;
-	unsigned ok = 0, served = 0;
-	bool validated, serving = true;
+	struct srv_run run = { 0 };
+	uint64_t count = 1, expect = 0;
 	int c, r;
 
 	if (!s)
@@ -308,95 +445,30 @@ int nm_cli_server(int argc, char **argv)
 	}
 	if (optind < argc)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	if (e->json)
+		nm_cli_json_errors(true);	/* --json given as an abbreviation */
 	nm_cli_ep_resolve(e);
 	s->rc.start_queue = (uint32_t)e->start_queue;
 	s->rc.nr_queues = e->nr_queues;
 	s->rc.timeout_ms = e->timeout_ms;
 	s->rc.watch_peer = e->wire.kind == NM_CLI_WIRE_SHM;
+	run.count = count;
+	nm_cli_sig_catch();
 	/* no client within --wait: said in one line, and the total (0 served)
 	 * still ends stdout, as when a later wait ends the same way */
-	if (srv_up(s) == -ETIMEDOUT) {
-		nm_cli_warn("no client connected to shm:%s within %d s", e->wire.name,
-			    e->wait_ms / 1000);
-		serving = false;
-	}
-	while (serving && served < count) {
-		struct sockaddr_storage peer;
-		struct nm_cli_rx_result res;
-		struct nm_cli_progress pg;
-		enum srv_wait w;
-		char ps[80];
-		int sd;
-
-		w = srv_accept(s, &peer, &sd);
-		if (w == W_TIMEOUT) {
-			nm_cli_warn("no connection within %d s (%u of %llu served)", e->wait_ms / 1000,
-				    served, (unsigned long long)count);
-			break;
-		}
-		if (w == W_ERROR)
-			break;
-		if (w == W_GONE || w == W_IDLE) {
-			if (rearm(s, w) == 0)
-				continue;
-			nm_cli_warn("no new client on shm:%s within %d s (%u of %llu connections "
-				    "served)", e->wire.name, e->wait_ms / 1000, served,
-				    (unsigned long long)count);
-			break;
-		}
-		peer_str(&peer, ps, sizeof(ps));
-		nm_cli_progress_start(&pg, "netmem server", expect, e->quiet);
-		nm_cli_rx_conn(&s->rx, sd, expect, &pg, &res);
-		nm_cli_progress_end(&pg, res.bytes);
-		nm_close(sd);
-		conn_report(e, ++served, ps, &res, s->rc.validate);
-		tot_bytes += res.bytes;
-		tot_ns += res.t1_ns - res.t0_ns;
-		if (res.end == NM_CLI_END_EOF)
-			ok++;
-		/* a client killed mid-stream: the next one needs a new wire */
-		if (res.end == NM_CLI_END_GONE && served < count && rearm(s, W_GONE) < 0) {
-			nm_cli_warn("no new client on shm:%s within %d s (%u of %llu connections "
-				    "served)", e->wire.name, e->wait_ms / 1000, served,
-				    (unsigned long long)count);
-			break;
-		}
-	}
+	r = srv_up(s);
+	if (r == -ETIMEDOUT)
+		srv_stop(&run, "no client connected to shm:%s within %d s", e->wire.name,
+			 e->wait_ms / 1000);
+	else if (r == 0)
+		srv_serve(s, &run, expect);
 	srv_down(s);
-	/* every byte checked: validation on, every connection ok, and some bytes */
-	validated = s->rc.validate && ok == count && tot_bytes > 0;
-	{
-		double secs = (double)tot_ns / 1e9, g = secs > 0 ? (double)tot_bytes * 8 / secs / 1e9 : 0;
-		int64_t copies = nm_cli_stack_payload_copies(&s->sum);
-
-		if (e->json) {
-			struct nm_cli_json j;
-
-			nm_cli_json_begin(&j);
-			nm_cli_json_bool(&j, "total", true);
-			nm_cli_json_u64(&j, "connections", served);
-			nm_cli_json_u64(&j, "ok", ok);
-			nm_cli_json_u64(&j, "bytes", tot_bytes);
-			nm_cli_json_dbl(&j, "seconds", secs);
-			nm_cli_json_dbl(&j, "gbps", g);
-			nm_cli_json_bool(&j, "validated", validated);
-			if (copies >= 0)
-				nm_cli_json_i64(&j, "stack_payload_copies", copies);
-			else
-				nm_cli_json_null(&j, "stack_payload_copies");
-			nm_cli_json_counters(&j, &s->sum);
-			printf("%s\n", nm_cli_json_end(&j));
-		} else {
-			printf("total: %u of %llu connections ok, %llu bytes, %.2f Gbit/s while "
-			       "receiving, %s, NIC drops %llu\n", ok, (unsigned long long)count,
-			       (unsigned long long)tot_bytes, g,
-			       !s->rc.validate ? "validation off" : validated ? "all validated" :
-			       ok == count && !tot_bytes ? "nothing to validate" : "not all validated",
-			       (unsigned long long)nm_cli_nic_drops(&s->sum.nic));
-		}
-		nm_cli_flush();
-	}
-	r = ok == count ? 0 : NM_CLI_EXIT_FAIL;
+	run.sig = nm_cli_interrupted();
+	if (run.sig)
+		nm_cli_warn("interrupted by %s (%u of %llu connections served)",
+			    nm_cli_sig_name(run.sig), run.served, (unsigned long long)count);
+	srv_total(s, &run);
+	r = run.sig ? NM_CLI_EXIT_SIGNAL + run.sig : run.ok == count ? 0 : NM_CLI_EXIT_FAIL;
 	free(s);
 	return r;
 }

@@ -180,8 +180,9 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 
 /* The client's side of an shm wire: the name may not exist yet (the
  * server is starting) or be busy (the server still serves, or is
- * re-creating the name for, another client): retry until --wait passes. */
-static void connect_shm(struct nm_cli_ep *e, struct nm_wire **w)
+ * re-creating the name for, another client): retry until --wait passes,
+ * or a signal says stop (-EINTR). */
+static int connect_shm(struct nm_cli_ep *e, struct nm_wire **w)
 {
 	uint64_t end = nm_cli_now_ns() + (uint64_t)e->wait_ms * 1000000;
 	int r;
@@ -193,7 +194,13 @@ static void connect_shm(struct nm_cli_ep *e, struct nm_wire **w)
 		r = nm_wire_shm_connect(e->wire.name, left > 0 ? left : 1, w);
 		if ((r != -ECONNREFUSED && r != -ENOENT) || !left)
 			break;
+		if (nm_cli_interrupted())
+			return -EINTR;
 		usleep(left < 20 ? (useconds_t)left * 1000 : 20000);
+	}
+	if (r == 0 && nm_cli_interrupted()) {
+		nm_wire_destroy(*w);
+		return -EINTR;
 	}
 	if (r == -ECONNREFUSED || r == -ENOENT)
 		nm_cli_die(NM_CLI_EXIT_FAIL, "no server on shm:%s took a client within %d s (start "
@@ -204,10 +211,62 @@ static void connect_shm(struct nm_cli_ep *e, struct nm_wire **w)
 			   "it stopped?)", e->wire.name, e->wait_ms / 1000);
 	if (r < 0)
 		nm_cli_die_nm(r, "shm wire %s", e->wire.name);
+	return 0;
 }
 
-/* 0, or -ETIMEDOUT: a server's --wait passed with no client on its shm
- * wire.  Every other failure dies with one line. */
+/*
+ * The server's side of an shm wire: wait --wait (-1: forever) for a client
+ * process.  -ETIMEDOUT: none came; -EINTR: a signal said stop (it wakes
+ * the library's wait, sig.c).  A client that dies during the handshake
+ * is not the last one.
+ */
+static int create_shm(struct nm_cli_ep *e, struct nm_wire **w)
+{
+	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32u << 20,
+					 .mtu = e->mtu, .gso = true };
+	uint64_t end = nm_cli_now_ns() + (uint64_t)e->wait_ms * 1000000;
+	int left = e->wait_ms, r;
+
+	if (!e->quiet)
+		fprintf(stderr, "netmem server: waiting for a client on shm:%s\n", e->wire.name);
+	nm_cli_sig_wake_shm(e->wire.name);
+	for (;;) {
+		uint64_t now;
+
+		if (nm_cli_interrupted()) {
+			r = -EINTR;
+			break;
+		}
+		r = nm_wire_shm_create(e->wire.name, &wp, left, w);
+		if (r != -ECONNRESET && r != -EPIPE)
+			break;
+		now = nm_cli_now_ns();
+		if (e->wait_ms >= 0 && now >= end) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (e->wait_ms >= 0)
+			left = (int)((end - now + 999999) / 1000000);
+	}
+	nm_cli_sig_wake_shm(NULL);
+	/* the signal's wake-up fails the wait in the library's words; a
+	 * client that got in at the same moment is let go */
+	if (nm_cli_interrupted()) {
+		if (r == 0)
+			nm_wire_destroy(*w);
+		r = -EINTR;
+	}
+	if (r == -EADDRINUSE)
+		nm_cli_die(NM_CLI_EXIT_FAIL, "--wire shm:%s: the name is taken (another "
+			   "server uses it)", e->wire.name);
+	if (r < 0 && r != -ETIMEDOUT && r != -EINTR)
+		nm_cli_die_nm(r, "shm wire %s", e->wire.name);
+	return r;
+}
+
+/* 0, -ETIMEDOUT: a server's --wait passed with no client on its shm wire,
+ * or -EINTR: a signal said stop while waiting for the other side.  Every
+ * other failure dies with one line. */
 static int open_wire(struct nm_cli_ep *e, struct nm_wire **w)
 {
 	char self[64], host[64];
@@ -234,35 +293,7 @@ static int open_wire(struct nm_cli_ep *e, struct nm_wire **w)
 			nm_cli_die_nm(r, "TAP %s", e->wire.name);
 		return 0;
 	}
-	if (e->server) {
-		struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32u << 20,
-						 .mtu = e->mtu, .gso = true };
-		uint64_t end = nm_cli_now_ns() + (uint64_t)e->wait_ms * 1000000;
-		int left = e->wait_ms;
-
-		if (!e->quiet)
-			fprintf(stderr, "netmem server: waiting for a client on shm:%s\n", e->wire.name);
-		/* a client that dies during the handshake is not the last one */
-		while ((r = nm_wire_shm_create(e->wire.name, &wp, left, w)) == -ECONNRESET ||
-		       r == -EPIPE) {
-			uint64_t now = nm_cli_now_ns();
-
-			if (e->wait_ms >= 0 && now >= end)
-				return -ETIMEDOUT;
-			if (e->wait_ms >= 0)
-				left = (int)((end - now + 999999) / 1000000);
-		}
-		if (r == -EADDRINUSE)
-			nm_cli_die(NM_CLI_EXIT_FAIL, "--wire shm:%s: the name is taken (another "
-				   "server uses it)", e->wire.name);
-		if (r == -ETIMEDOUT)
-			return r;
-		if (r < 0)
-			nm_cli_die_nm(r, "shm wire %s", e->wire.name);
-		return 0;
-	}
-	connect_shm(e, w);
-	return 0;
+	return e->server ? create_shm(e, w) : connect_shm(e, w);
 }
 
 int nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h)

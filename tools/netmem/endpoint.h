@@ -28,7 +28,9 @@ void nm_cli_ep_defaults(struct nm_cli_ep *e, bool server);
 void nm_cli_ep_resolve(struct nm_cli_ep *e);
 /* Open the wire and bring the host up; dies with one line on failure,
  * except -ETIMEDOUT: a server's --wait passed with no client on its shm
- * wire (the caller says so: first start or a new client after one left). */
+ * wire (the caller says so: first start or a new client after one left),
+ * and -EINTR: SIGINT/SIGTERM came while it waited for the other side of an
+ * shm wire (nothing is left to release). */
 int nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h);
 
 #endif

@@ -22,16 +22,31 @@ static void usage(FILE *f)
 "  version  print the version\n");
 }
 
+/*
+ * Whether a command runs with --json, known before its options are
+ * parsed, so that a bad option value is a JSON error too: a program that
+ * reads the JSON must never find stdout empty.  --json spelled out, before
+ * any "--"; getopt's abbreviations (--js) count from the parse on only.
+ */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
+		bool json;			/* takes --json */
 	} cmds[] = {
-		{ "demo", nm_cli_demo },
-		{ "server", nm_cli_server },
-		{ "client", nm_cli_client },
-		{ "bench", nm_cli_bench },
+		{ "demo", nm_cli_demo, true },
+		{ "server", nm_cli_server, true },
+		{ "client", nm_cli_client, true },
+		{ "bench", nm_cli_bench, false },
 	};
 
 	/* A closed stdout pipe is a write error (EPIPE) that nm_cli_finish()
@@ -60,6 +75,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name)) {
 			nm_cli_cmd = cmds[i].name;
+			if (cmds[i].json && wants_json(argc - 1, argv + 1))
+				nm_cli_json_errors(true);
 			return nm_cli_finish(cmds[i].fn(argc - 1, argv + 1));
 		}
 	nm_cli_die(NM_CLI_EXIT_USAGE, "unknown command '%s' (demo, server, client, bench)",

@@ -5,13 +5,17 @@
  * Every value a user types goes through one of these parsers, which check
  * the syntax and the range and, on a bad value, print
  * "netmem CMD: --opt: why" and exit 2.  Nothing here returns an invalid
- * value, so the commands never see one.  Workload: startup only.
+ * value, so the commands never see one.  With --json (known before the
+ * options are parsed: main.c looks for it) every such line also goes to
+ * stdout as {"cmd":CMD,"result":"error","error":"...","exit":N}.
+ * Workload: startup only.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +25,7 @@
 const char *nm_cli_cmd = "";
 static int nm_cli_out_errno;		/* first failed write to stdout */
 static bool nm_cli_exiting;		/* a die or the finish runs: no early exit */
+static bool nm_cli_json_err;		/* --json: failures as a JSON object too */
 
 static void vmsg(const char *fmt, va_list ap, const char *tail)
 {
@@ -32,16 +37,58 @@ static void vmsg(const char *fmt, va_list ap, const char *tail)
 	fflush(stderr);
 }
 
+void nm_cli_json_errors(bool on)
+{
+	nm_cli_json_err = on;
+}
+
+/*
+ * The end of every failure: the line on stderr, then with --json the same
+ * words as one object on stdout, then exit.  Only one thread gets to say
+ * it (the demo's sender may fail while the receiver does): a second one
+ * waits for the first one's exit, so stdout holds exactly one error.
+ */
+static void __attribute__((noreturn)) die_v(int code, const char *tail, const char *fmt,
+					     va_list ap)
+{
+	static atomic_flag dying = ATOMIC_FLAG_INIT;
+	struct nm_cli_json j;
+	char msg[512];
+	va_list ap2;
+
+	if (atomic_flag_test_and_set(&dying))
+		for (;;)
+			pause();
+	nm_cli_exiting = true;
+	nm_cli_flush();
+	va_copy(ap2, ap);
+	vmsg(fmt, ap, tail);
+	if (nm_cli_json_err) {
+		size_t n;
+
+		vsnprintf(msg, sizeof(msg), fmt, ap2);
+		n = strlen(msg);
+		if (tail)
+			snprintf(msg + n, sizeof(msg) - n, ": %s", tail);
+		nm_cli_json_begin(&j);
+		nm_cli_json_str(&j, "cmd", nm_cli_cmd);
+		nm_cli_json_str(&j, "result", "error");
+		nm_cli_json_str(&j, "error", msg);
+		nm_cli_json_i64(&j, "exit", code);
+		/* a stdout that cannot take it changes nothing: stderr said why */
+		printf("%s\n", nm_cli_json_end(&j));
+		fflush(stdout);
+	}
+	va_end(ap2);
+	exit(code);
+}
+
 void nm_cli_die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	nm_cli_exiting = true;
-	nm_cli_flush();
 	va_start(ap, fmt);
-	vmsg(fmt, ap, NULL);
-	va_end(ap);
-	exit(code);
+	die_v(code, NULL, fmt, ap);
 }
 
 void nm_cli_die_nm(int err, const char *fmt, ...)
@@ -51,12 +98,8 @@ void nm_cli_die_nm(int err, const char *fmt, ...)
 
 	if (!why || !*why)
 		why = strerror(err < 0 ? -err : err);
-	nm_cli_exiting = true;
-	nm_cli_flush();
 	va_start(ap, fmt);
-	vmsg(fmt, ap, why);
-	va_end(ap);
-	exit(NM_CLI_EXIT_FAIL);
+	die_v(NM_CLI_EXIT_FAIL, why, fmt, ap);
 }
 
 void nm_cli_warn(const char *fmt, ...)

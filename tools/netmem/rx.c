@@ -26,9 +26,10 @@
  * The copy path (--rx copy) is the baseline: plain recv() into a host
  * buffer, nothing bound.
  *
- * A stall ends a connection after timeout_ms without data.  On a
- * cross-process shm wire (watch_peer) the receive waits in slices of
- * RX_PEER_SLICE_MS and asks the wire between them whether the client's
+ * A stall ends a connection after timeout_ms without data.  The receive
+ * waits in slices of RX_PEER_SLICE_MS: between them a SIGINT/SIGTERM
+ * (nm_cli_interrupted()) ends the connection "interrupted", and on a
+ * cross-process shm wire (watch_peer) the wire says whether the client's
  * process still exists, so a client killed mid-stream is reported "gone"
  * within a slice or two instead of "stalled" after the whole timeout.
  */
@@ -45,12 +46,12 @@
 
 #define RX_IOBUF	(4u << 20)
 #define RX_CTRL		(160u << 10)	/* 4096 frags per recvmsg */
-#define RX_PEER_SLICE_MS 200		/* between peer checks while no data comes */
+#define RX_PEER_SLICE_MS 200		/* between signal and peer checks while no data comes */
 
 const char *nm_cli_end_name(enum nm_cli_conn_end e)
 {
 	static const char *const n[] = { "ok", "short", "reset", "stalled", "invalid", "error",
-					 "gone" };
+					 "gone", "interrupted" };
 
 	return (unsigned)e < sizeof(n) / sizeof(n[0]) ? n[e] : "?";
 }
@@ -382,14 +383,27 @@ static ssize_t recv_copy(struct rx_state *s)
 	return r;
 }
 
+/* A signal asked the command to stop: the connection ends here. */
+static bool rx_interrupted(struct rx_state *s)
+{
+	int sig = nm_cli_interrupted();
+
+	if (sig)
+		fail(s, NM_CLI_END_INTR, "%s after %llu bytes", nm_cli_sig_name(sig),
+		     (unsigned long long)s->res->bytes);
+	return sig;
+}
+
 /* No data for a slice: false to keep waiting, true once the connection
- * is over (stalled, or its peer gone).  A peer seen gone gets one more
- * slice, so frames it left on the wire (its FIN) are still taken. */
+ * is over (interrupted, stalled, or its peer gone).  A peer seen gone gets
+ * one more slice, so frames it left on the wire (its FIN) are still taken. */
 static bool rx_idle(struct rx_state *s, uint64_t last_ns, bool *gone_seen)
 {
 	const struct nm_cli_rx_cfg *cfg = &s->rx->cfg;
 	uint64_t idle_ms = (nm_cli_now_ns() - last_ns) / 1000000;
 
+	if (rx_interrupted(s))
+		return true;
 	if (cfg->watch_peer && nm_wire_shm_peer_alive(s->rx->h->wire) == 0) {
 		if (*gone_seen) {
 			fail(s, NM_CLI_END_GONE, "the client process ended, its shm wire hung "
@@ -398,9 +412,8 @@ static bool rx_idle(struct rx_state *s, uint64_t last_ns, bool *gone_seen)
 		}
 		*gone_seen = true;
 	}
-	/* without slices, one timeout is one -EAGAIN; with them, allow for
-	 * the socket's clock rounding a few ms apart from ours */
-	if (!cfg->watch_peer || idle_ms + 10 >= (uint64_t)cfg->timeout_ms) {
+	/* allow for the socket's clock rounding a few ms apart from ours */
+	if (cfg->timeout_ms > 0 && idle_ms + 10 >= (uint64_t)cfg->timeout_ms) {
 		fail(s, NM_CLI_END_STALLED, "no data for %d ms after %llu bytes", cfg->timeout_ms,
 		     (unsigned long long)s->res->bytes);
 		return true;
@@ -414,18 +427,16 @@ void nm_cli_rx_conn(struct nm_cli_rx *rx, int sd, uint64_t expect, struct nm_cli
 	struct rx_state s = { .rx = rx, .sd = sd, .res = res, .frags = rx->frags,
 			      .cap = (uint32_t)(rx->ctrl_len / CMSG_SPACE(sizeof(struct dmabuf_cmsg))) };
 	int slice_ms = rx->cfg.timeout_ms;
+	struct timeval tv;
 	uint64_t last_ns;
 	bool gone_seen = false;
 
-	if (rx->cfg.watch_peer && (slice_ms <= 0 || slice_ms > RX_PEER_SLICE_MS))
+	if (slice_ms <= 0 || slice_ms > RX_PEER_SLICE_MS)
 		slice_ms = RX_PEER_SLICE_MS;
 	memset(res, 0, sizeof(*res));
 	res->t0_ns = res->t1_ns = last_ns = nm_cli_now_ns();
-	if (slice_ms > 0) {
-		struct timeval tv = { slice_ms / 1000, (slice_ms % 1000) * 1000 };
-
-		nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	}
+	tv = (struct timeval){ slice_ms / 1000, (slice_ms % 1000) * 1000 };
+	nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (;;) {
 		ssize_t r = rx->cfg.path == NM_CLI_PATH_DEVMEM ? recv_devmem(&s) : recv_copy(&s);
 
@@ -436,7 +447,8 @@ void nm_cli_rx_conn(struct nm_cli_rx *rx, int sd, uint64_t expect, struct nm_cli
 			res->t1_ns = last_ns = nm_cli_now_ns();
 			gone_seen = false;
 			nm_cli_progress_update(pg, res->bytes);
-			if (res->end != NM_CLI_END_EOF)
+			/* a stream that never pauses is stopped here, not by rx_idle() */
+			if (res->end != NM_CLI_END_EOF || rx_interrupted(&s))
 				break;
 			continue;
 		}

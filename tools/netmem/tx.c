@@ -139,8 +139,9 @@ static ssize_t send_devmem(struct nm_cli_tx *tx, int sd, uint64_t off, size_t le
 
 /*
  * While a send or a completion waits: true (res says why) once the stream
- * cannot go on: the peer's process ended (shm), another thread said stop,
- * or nothing moved for timeout_ms.
+ * cannot go on: a SIGINT/SIGTERM asked the command to stop, the peer's
+ * process ended (shm), another thread said stop, or nothing moved for
+ * timeout_ms.
  */
 static bool tx_give_up(struct nm_cli_tx *tx, struct nm_cli_tx_result *res, uint64_t last_ns,
 		       int timeout_ms)
@@ -148,8 +149,12 @@ static bool tx_give_up(struct nm_cli_tx *tx, struct nm_cli_tx_result *res, uint6
 	const struct nm_cli_tx_cfg *cfg = &tx->cfg;
 	char idle[64];
 	const char *why;
+	int sig = nm_cli_interrupted();
 
-	if (cfg->watch_peer && nm_wire_shm_peer_alive(tx->h->wire) == 0) {
+	if (sig) {
+		res->err = -EINTR;
+		why = nm_cli_sig_name(sig);
+	} else if (cfg->watch_peer && nm_wire_shm_peer_alive(tx->h->wire) == 0) {
 		res->err = -ENOTCONN;
 		why = "the server's process ended (its shm wire hung up)";
 	} else if (cfg->stop && atomic_load(cfg->stop)) {
@@ -205,9 +210,13 @@ void nm_cli_tx_stream(struct nm_cli_tx *tx, int sd, uint64_t total, struct nm_cl
 	while (res->bytes < total) {
 		size_t len = total - res->bytes < tx->cfg.chunk ? (size_t)(total - res->bytes)
 								: tx->cfg.chunk;
-		ssize_t n = devmem ? send_devmem(tx, sd, res->bytes, len)
-				   : nm_send(sd, nm_cli_pattern_at(&tx->pat, res->bytes), len, 0);
+		ssize_t n;
 
+		/* a peer that always takes more never makes a send wait */
+		if (nm_cli_interrupted() && tx_give_up(tx, res, last_ns, timeout_ms))
+			return;
+		n = devmem ? send_devmem(tx, sd, res->bytes, len)
+			   : nm_send(sd, nm_cli_pattern_at(&tx->pat, res->bytes), len, 0);
 		if (n == -EAGAIN && tx->cfg.timeout_ms > 0) {
 			if (tx_give_up(tx, res, last_ns, timeout_ms))
 				return;
