@@ -4,14 +4,19 @@
 # released, and the exit status is 128 + the signal, within a second.
 # Regression: a SIGINT to the server lost the total it had received.
 . "$(dirname "$0")/lib.inc"
-# stopped PID: the status of PID once it exited, within 2 s of the signal
-stopped() {
+# ended PID TICKS WHAT: the status of PID once it exited, within TICKS
+# times 50 ms, else fail with WHAT
+ended() {
 	i=0
 	while kill -0 "$1" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 40 ] || fail "pid $1 still runs 2 s after the signal"
+		i=$((i + 1)); [ $i -lt "$2" ] || fail "$3"
 		sleep 0.05
 	done
 	wait "$1"
+}
+# stopped PID: the status of PID once it exited, within 2 s of the signal
+stopped() {
+	ended "$1" 40 "pid $1 still runs 2 s after the signal"
 }
 # until_grep PATTERN FILE: until FILE holds PATTERN, 20 s
 until_grep() {
@@ -73,12 +78,7 @@ sed -n 1p "$T/srv" | grep -q '"result":"interrupted",.*"detail":"SIGINT after [0
 	fail "mid-stream conn: $(sed -n 1p "$T/srv")"
 tail -1 "$T/srv" | grep -q '"total":true,"connections":1,"ok":0,.*"result":"interrupted"' ||
 	fail "mid-stream total: $(tail -1 "$T/srv")"
-i=0
-while kill -0 $cpid 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 200 ] || fail "client still runs 10 s after its server stopped"
-	sleep 0.05
-done
-wait $cpid; crc=$?
+ended $cpid 200 "client still runs 10 s after its server stopped"; crc=$?
 cpid=
 [ "$crc" = 1 ] || fail "client of a stopped server: exit $crc: $(cat "$T/cli.err")"
 tail -1 "$T/cli" | grep -q '"total":true.*"failed":1' || fail "client total: $(cat "$T/cli")"
@@ -97,12 +97,7 @@ cpid=
 sed -n 1p "$T/cli" | grep -q '"result":"interrupted"' || fail "client conn: $(cat "$T/cli")"
 tail -1 "$T/cli" | grep -q '"total":true.*"result":"interrupted","signal":"SIGINT"}$' ||
 	fail "client total: $(tail -1 "$T/cli")"
-i=0
-while kill -0 $spid 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 200 ] || fail "server still runs 10 s after its client stopped"
-	sleep 0.05
-done
-wait $spid; src=$?
+ended $spid 200 "server still runs 10 s after its client stopped"; src=$?
 spid=
 [ "$src" = 1 ] || fail "server of a stopped client: exit $src: $(cat "$T/srv.err")"
 sed -n 1p "$T/srv" | grep -q '"result":"reset"' || fail "server saw: $(sed -n 1p "$T/srv")"

@@ -185,6 +185,11 @@ void nm_cli_sig_catch(void);
 /* The signal that asked to stop (SIGINT, SIGTERM), or 0. */
 int nm_cli_interrupted(void);
 const char *nm_cli_sig_name(int sig);
+/* How a run ended, for its total: " (interrupted by SIGINT)" or "" for the
+ * text line; "result":"interrupted","signal":... or "error":why (why not
+ * empty) appended to the JSON object, nothing for a normal end. */
+const char *nm_cli_sig_suffix(int sig);
+void nm_cli_json_ending(struct nm_cli_json *j, int sig, const char *why);
 /* While the server waits in nm_wire_shm_create() for a client on name: a
  * signal wakes that wait (NULL: the wait is over).  Check
  * nm_cli_interrupted() after setting it, before the wait. */

@@ -324,16 +324,10 @@ static void cli_total(const struct nm_cli_ep *e, const struct cli_run *run)
 		nm_cli_json_dbl(&j, "seconds", s);
 		nm_cli_json_dbl(&j, "gbps", g);
 		nm_cli_json_u64(&j, "mtu", e->mtu);
-		if (run->sig) {
-			nm_cli_json_str(&j, "result", "interrupted");
-			nm_cli_json_str(&j, "signal", nm_cli_sig_name(run->sig));
-		} else if (run->why[0]) {
-			nm_cli_json_str(&j, "error", run->why);
-		}
+		nm_cli_json_ending(&j, run->sig, run->why);
 		printf("%s\n", nm_cli_json_end(&j));
 	} else {
-		printf("total%s%s%s: %u of %llu connections ok", run->sig ? " (interrupted by " : "",
-		       run->sig ? nm_cli_sig_name(run->sig) : "", run->sig ? ")" : "", run->ok,
+		printf("total%s: %u of %llu connections ok", nm_cli_sig_suffix(run->sig), run->ok,
 		       (unsigned long long)run->count);
 		if (run->faulted)
 			printf(", %u faulted as --fault asked", run->faulted);

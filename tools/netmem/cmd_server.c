@@ -324,17 +324,11 @@ static void srv_total(struct srv *s, const struct srv_run *run)
 		else
 			nm_cli_json_null(&j, "stack_payload_copies");
 		nm_cli_json_counters(&j, &s->sum);
-		if (run->sig) {
-			nm_cli_json_str(&j, "result", "interrupted");
-			nm_cli_json_str(&j, "signal", nm_cli_sig_name(run->sig));
-		} else if (run->why[0]) {
-			nm_cli_json_str(&j, "error", run->why);
-		}
+		nm_cli_json_ending(&j, run->sig, run->why);
 		printf("%s\n", nm_cli_json_end(&j));
 	} else {
-		printf("total%s%s%s: %u of %llu connections ok, %llu bytes, %.2f Gbit/s while "
-		       "receiving, %s, NIC drops %llu\n", run->sig ? " (interrupted by " : "",
-		       run->sig ? nm_cli_sig_name(run->sig) : "", run->sig ? ")" : "", run->ok,
+		printf("total%s: %u of %llu connections ok, %llu bytes, %.2f Gbit/s while "
+		       "receiving, %s, NIC drops %llu\n", nm_cli_sig_suffix(run->sig), run->ok,
 		       (unsigned long long)run->count, (unsigned long long)run->tot_bytes, g,
 		       !s->rc.validate ? "validation off" : validated ? "all validated" :
 		       run->ok == run->count && !run->tot_bytes ? "nothing to validate" :

@@ -126,3 +126,20 @@ void nm_cli_sig_wake_shm(const char *name)
 	memcpy(wake_sa.sun_path + 1 + pl, name, nl);
 	wake_len = (sig_atomic_t)(offsetof(struct sockaddr_un, sun_path) + 1 + pl + nl);
 }
+
+const char *nm_cli_sig_suffix(int sig)
+{
+	return sig == SIGINT ? " (interrupted by SIGINT)" :
+	       sig == SIGTERM ? " (interrupted by SIGTERM)" :
+	       sig ? " (interrupted by a signal)" : "";
+}
+
+void nm_cli_json_ending(struct nm_cli_json *j, int sig, const char *why)
+{
+	if (sig) {
+		nm_cli_json_str(j, "result", "interrupted");
+		nm_cli_json_str(j, "signal", nm_cli_sig_name(sig));
+	} else if (why && why[0]) {
+		nm_cli_json_str(j, "error", why);
+	}
+}
