@@ -349,35 +349,33 @@ static bool lend_ok(const struct nm_netdev *nd, const struct nm_rxq_mem *m,
 
 /*
  * Headers of a split frame into a header buffer, its payload left where it
- * lies and handed up as one frag on a loan handle.  false: no handle (the
- * caller copies the payload instead); drops are counted here (*dropped).
+ * lies and handed up as one frag on a loan handle.  1: lent; 0: no handle,
+ * the caller copies the payload instead; -1: dropped (counted here).
  */
-static bool place_lent(struct nm_netdev *nd, struct nm_rxq *q, const uint8_t *buf,
-		       const struct rx_frame *f, struct nm_rx_pkt *pkt, bool *dropped)
+static int place_lent(struct nm_netdev *nd, struct nm_rxq *q, const uint8_t *buf,
+		      const struct rx_frame *f, struct nm_rx_pkt *pkt)
 {
 	struct nm_rxq_mem *m = q->mem;
 	struct plan hp;
 	nm_netmem_t h;
 
-	*dropped = true;
 	if (!plan_hdr(q, f->info.hdr_len, true, &hp)) {
 		drop_q(q, NM_RX_DROP_NO_BUFFER);
-		return false;
+		return -1;
 	}
 	if (plan_write(nd, &hp, buf)) {
 		drop_q(q, NM_RX_DROP_DMA);
-		return false;
+		return -1;
 	}
-	*dropped = false;
 	h = nm_rx_loan_take(nd, buf, f->len);
 	if (!h)
-		return false;
+		return 0;
 	ring_commit(&m->hdr_ring, &hp);
 	pkt_fill(pkt, &hp, NULL);
 	pkt->frags[pkt->nr_frags++] = (struct nm_rx_frag){ h, f->info.payload_off,
 							   f->info.payload_len };
 	q->st.rx_loaned++;
-	return true;
+	return 1;
 }
 
 /*
@@ -394,7 +392,7 @@ static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 	struct plan hp, pp;
 	struct nm_rx_pkt *pkt;
 	uint32_t flags = 0;
-	bool split, dropped;
+	bool split;
 
 	if (csum < 0) {
 		q->st.csum_bad++;
@@ -414,12 +412,12 @@ static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 	 * packet never mixes host and device payload frags) */
 	split = rx_want_split(nd, q, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
 	if (split && lend && lend_ok(nd, m, f)) {
-		if (place_lent(nd, q, buf, f, pkt, &dropped)) {
+		int lent = place_lent(nd, q, buf, f, pkt);
+
+		if (lent > 0)
 			rx_complete(q, pkt, f, flags | NM_RX_F_SPLIT);
-			return true;
-		}
-		if (dropped)
-			return false;
+		if (lent)
+			return lent > 0;
 		/* no handle: the payload is copied as below */
 	}
 	if (split) {
@@ -694,8 +692,7 @@ int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget)
 		nm_rxq_refill(&nd->rxq[i]);
 	/* frames the stack finished with since the last poll go back to
 	 * the wire first: the producer may be waiting for their room */
-	if (nd->loan)
-		nm_rx_loan_reclaim(nd);
+	nm_netdev_rx_reclaim(nd);
 	while (n < budget) {
 		ret = nm_nic_rx_frame(nd);
 		if (ret <= 0)
