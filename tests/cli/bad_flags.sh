@@ -9,8 +9,15 @@ expect_error 2 demo --loss -1
 expect_error 2 demo --reorder x
 expect_error 2 demo --mtu 10
 expect_error 2 demo --queues 0
+# the demo suggests only wires it takes (once: shm:NAME, which it refuses)
 expect_error 2 demo --wire fibre
+grep -q "the demo's wire is shm or tap" "$T/err" || fail "demo --wire fibre: $(cat "$T/err")"
+for w in foo shm: shmx tap:x; do
+	expect_error 2 demo --wire "$w"
+	grep -q 'shm, shm:NAME' "$T/err" && fail "demo --wire $w suggests what the demo refuses: $(cat "$T/err")"
+done
 expect_error 2 demo --wire shm:mine
+grep -q -- '--wire shm or --wire tap' "$T/err" || fail "demo --wire shm:mine: $(cat "$T/err")"
 expect_error 2 demo --rx zerocopy
 expect_error 2 demo --bogus
 expect_error 2 demo --bytes
