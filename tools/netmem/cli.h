@@ -63,6 +63,9 @@ extern const char *nm_cli_cmd;
 void nm_cli_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 /* Same, with ": <nm_last_error()>" appended (or strerror(-err) if empty). */
 void nm_cli_die_nm(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* The library's message alone, exit 1: for calls whose messages already
+ * name what failed ("tap lo: ..."), which a prefix would only repeat. */
+void nm_cli_die_lib(int err) __attribute__((noreturn));
 void nm_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* From now on nm_cli_die*() also print the error as one JSON object on
  * stdout (the command runs with --json). */

@@ -394,8 +394,8 @@ int nm_cli_demo(int argc, char **argv)
 
 		nm_cli_enter_netns();
 		r = nm_wire_tap_open(&tp, &hp.wire);
-		if (r < 0)
-			nm_cli_die_nm(r, "TAP %s", DEMO_TAP);
+		if (r < 0)	/* "tap nmdemo0: why": the library names the TAP */
+			nm_cli_die_lib(r);
 	} else {
 		wp.mtu = d->mtu;
 		wp.gso = d->gso;
