@@ -11,7 +11,7 @@
  *	pattern.c	the ncdevmem validation pattern
  *	progress.c	live bar on a terminal, periodic lines otherwise
  *	json.c		one JSON object per line
- *	sig.c		SIGINT/SIGTERM: server and client stop and report
+ *	sig.c		SIGINT/SIGTERM: demo, server and client stop and report
  *	host.c		a "host": NIC, wire, netdev, stack, control handle
  *	netns.c		a private network namespace (demo --wire tap)
  *	rx.c		the devmem receiver (bind-rx, steering, recvmsg loop)
@@ -29,7 +29,8 @@
  * {"cmd":CMD,"result":"error","error":"what","exit":N} on stdout, so a
  * program reading stdout never meets an empty stream.  server and client
  * stopped by SIGINT/SIGTERM print their total marked interrupted and exit
- * NM_CLI_EXIT_SIGNAL + the signal.
+ * NM_CLI_EXIT_SIGNAL + the signal; demo likewise prints its summary,
+ * marked interrupted.
  */
 
 #include <errno.h>
@@ -183,7 +184,7 @@ const char *nm_cli_json_end(struct nm_cli_json *j);
 /* ---- sig.c ---- */
 
 /* Catch SIGINT and SIGTERM: recorded, for the loops to stop at their next
- * slice; a second one kills.  server and client only. */
+ * slice; a second one kills.  demo, server and client. */
 void nm_cli_sig_catch(void);
 /* The signal that asked to stop (SIGINT, SIGTERM), or 0. */
 int nm_cli_interrupted(void);

@@ -18,6 +18,12 @@
  *
  * Threads: each host is brought up, driven and torn down by its own
  * thread (invariant 6 of the architecture: one stack, one thread).
+ *
+ * SIGINT/SIGTERM stop the demo as they stop server and client (sig.c):
+ * the receiver's waits are slices (the accept's ACCEPT_SLICE_MS, rx.c's),
+ * the transfer ends "interrupted", the sender is told to stop, the
+ * summary follows with what arrived, marked interrupted, everything is
+ * released, and the exit status is 128 + the signal.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +38,7 @@
 
 #include "cli.h"
 
+#define ACCEPT_SLICE_MS	200	/* between signal checks while the sender connects */
 #define DEMO_TAP	"nmdemo0"
 #define DEMO_A4		"198.18.0.1"
 #define DEMO_B4		"198.18.0.2"
@@ -242,8 +249,18 @@ static void *kernel_sender_main(void *arg)
 	while (d->txr.bytes < d->bytes) {
 		size_t len = d->bytes - d->txr.bytes < d->chunk ? (size_t)(d->bytes - d->txr.bytes)
 								 : d->chunk;
-		ssize_t n = send(fd, nm_cli_pattern_at(&pat, d->txr.bytes), len, MSG_NOSIGNAL);
+		ssize_t n;
 
+		/* a signal (to whichever thread got it) or a receiver that
+		 * gave up ends the stream; a send it interrupted says EINTR */
+		if (nm_cli_interrupted() || atomic_load(&d->rx_done)) {
+			snprintf(d->tx_err, sizeof(d->tx_err), "kernel sender stopped after %llu bytes",
+				 (unsigned long long)d->txr.bytes);
+			break;
+		}
+		n = send(fd, nm_cli_pattern_at(&pat, d->txr.bytes), len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0) {
 			snprintf(d->tx_err, sizeof(d->tx_err), "kernel send after %llu bytes: %s",
 				 (unsigned long long)d->txr.bytes, n ? strerror(errno) : "closed");
@@ -264,7 +281,7 @@ out:
 /* ---- summary ---- */
 
 static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
-		    const struct nm_cli_rx_result *res, double secs)
+		    const struct nm_cli_rx_result *res, double secs, int sig)
 {
 	struct nm_cli_counters c;
 	double gbps = secs > 0 ? (double)res->bytes * 8 / secs / 1e9 : 0;
@@ -287,16 +304,19 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 	if (copies >= 0 && !d->tap)
 		copies += nm_cli_stack_payload_copies(&d->tx_counters);
 
-	fprintf(out, "netmem demo: %.2f GiB over %s (MTU %u, %u queues), %s -> %s\n",
-	       (double)d->bytes / (1 << 30), d->tap ? "a TAP (kernel sender)" : "a shm wire",
-	       d->mtu, d->queues, txp, rxp);
+	fprintf(out, "netmem demo%s: %.2f GiB over %s (MTU %u, %u queues), %s -> %s\n",
+	       nm_cli_sig_suffix(sig), (double)d->bytes / (1 << 30),
+	       d->tap ? "a TAP (kernel sender)" : "a shm wire", d->mtu, d->queues, txp, rxp);
 	fprintf(out, "  result:      %s%s%s\n", ok ? "ok" : nm_cli_end_name(res->end),
 	       res->detail[0] ? " - " : "", res->detail);
 	if (d->tx_err[0])
 		fprintf(out, "  sender:      %s\n", d->tx_err);
 	fprintf(out, "  received:    %llu bytes in %.2f s = %.2f Gbit/s\n",
 	       (unsigned long long)res->bytes, secs, gbps);
-	if (d->validate)
+	if (d->validate && sig && res->end == NM_CLI_END_INTR)
+		fprintf(out, "  validated:   every byte received until the signal (ncdevmem "
+			"pattern, period %u); the rest never came\n", rx->pat.period);
+	else if (d->validate)
 		fprintf(out, "  validated:   %s (ncdevmem pattern, period %u)\n",
 		       res->validated && ok ? "yes, every byte" : "NO", rx->pat.period);
 	else
@@ -336,7 +356,9 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 		nm_cli_json_str(&j, "wire", d->tap ? "tap" : "shm");
 		nm_cli_json_str(&j, "tx_path", d->tap ? "kernel" : d->tx_path ? "copy" : "devmem");
 		nm_cli_json_str(&j, "rx_path", d->rx_path ? "copy" : "devmem");
-		nm_cli_json_str(&j, "result", ok ? "ok" : nm_cli_end_name(res->end));
+		nm_cli_json_str(&j, "result", ok ? "ok" : sig ? "interrupted" : nm_cli_end_name(res->end));
+		if (sig)
+			nm_cli_json_str(&j, "signal", nm_cli_sig_name(sig));
 		nm_cli_json_u64(&j, "bytes", res->bytes);
 		nm_cli_json_dbl(&j, "seconds", secs);
 		nm_cli_json_dbl(&j, "gbps", gbps);
@@ -363,6 +385,22 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 
 /* ---- main ---- */
 
+/* The sender's connection, waited for in slices: -EINTR once a signal
+ * asked to stop, -EAGAIN after --timeout, else the socket. */
+static int demo_accept(struct demo *d, int lsd, uint64_t t0)
+{
+	for (;;) {
+		int sd = nm_accept(lsd, NULL, NULL);
+
+		if (sd != -EAGAIN)
+			return sd;
+		if (nm_cli_interrupted())
+			return -EINTR;
+		if ((nm_cli_now_ns() - t0) / 1000000 >= (uint64_t)d->timeout_ms)
+			return sd;
+	}
+}
+
 int nm_cli_demo(int argc, char **argv)
 {
 	struct demo *d = calloc(1, sizeof(*d));
@@ -378,7 +416,7 @@ int nm_cli_demo(int argc, char **argv)
 	struct nm_cli_progress pg;
 	pthread_t th;
 	uint64_t t0;
-	int lsd, sd, r, one = 1;
+	int lsd, sd, r, sig, one = 1;
 
 	if (!d)
 		nm_cli_die(NM_CLI_EXIT_FAIL, "out of memory");
@@ -386,6 +424,7 @@ int nm_cli_demo(int argc, char **argv)
 		free(d);
 		return 0;
 	}
+	nm_cli_sig_catch();
 	hp.mtu = d->mtu;
 	hp.queues = d->queues;
 	if (d->tap) {
@@ -425,33 +464,47 @@ int nm_cli_demo(int argc, char **argv)
 	r = nm_listen(lsd, 4);
 	if (r < 0)
 		nm_cli_die_nm(r, "listen");
-	tv = (struct timeval){ d->timeout_ms / 1000, 0 };
+	tv = (struct timeval){ 0, ACCEPT_SLICE_MS * 1000 };
 	nm_setsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 
 	if (pthread_create(&th, NULL, d->tap ? kernel_sender_main : sender_main, d))
 		nm_cli_die(NM_CLI_EXIT_FAIL, "pthread_create failed");
 	t0 = nm_cli_now_ns();
-	sd = nm_accept(lsd, NULL, NULL);
-	if (sd < 0) {
+	sd = demo_accept(d, lsd, t0);
+	if (sd < 0 && sd != -EINTR) {
 		atomic_store(&d->rx_done, 1);
 		pthread_join(th, NULL);
 		if (d->tx_err[0])
 			nm_cli_die(NM_CLI_EXIT_FAIL, "sender: %s", d->tx_err);
 		nm_cli_die_nm(sd, "accept (no connection within %d s)", d->timeout_ms / 1000);
 	}
-	nm_cli_progress_start(&pg, "netmem demo", d->bytes, d->quiet);
-	nm_cli_rx_conn(&rx, sd, d->bytes, &pg, &res);
-	nm_cli_progress_end(&pg, res.bytes);
-	nm_close(sd);
+	if (sd >= 0) {
+		nm_cli_progress_start(&pg, "netmem demo", d->bytes, d->quiet);
+		nm_cli_rx_conn(&rx, sd, d->bytes, &pg, &res);
+		nm_cli_progress_end(&pg, res.bytes);
+		nm_close(sd);
+	} else {	/* a signal before the sender connected: nothing arrived */
+		memset(&res, 0, sizeof(res));
+		res.end = NM_CLI_END_INTR;
+		res.t0_ns = res.t1_ns = t0;
+		snprintf(res.detail, sizeof(res.detail), "%s before the sender connected",
+			 nm_cli_sig_name(nm_cli_interrupted()));
+	}
 	nm_close(lsd);
 	atomic_store(&d->rx_done, 1);
 	pthread_join(th, NULL);
+	sig = nm_cli_interrupted();
+	if (sig)
+		nm_cli_warn("interrupted by %s after %llu of %llu bytes", nm_cli_sig_name(sig),
+			    (unsigned long long)res.bytes, (unsigned long long)d->bytes);
 	/* seconds: accept to the last byte, the way a user waits for it */
-	summary(d, &b, &rx, &res, (double)(res.t1_ns - t0) / 1e9);
+	summary(d, &b, &rx, &res, (double)(res.t1_ns - t0) / 1e9, sig);
 	r = res.end == NM_CLI_END_EOF && res.bytes == d->bytes && !d->tx_err[0] &&
 	    (!d->validate || res.validated);
 	nm_cli_rx_teardown(&rx);
 	nm_cli_host_down(&b);
 	free(d);
+	if (sig)
+		return NM_CLI_EXIT_SIGNAL + sig;
 	return r ? 0 : NM_CLI_EXIT_FAIL;
 }
