@@ -12,6 +12,11 @@
  *                       a server whose client left creates NAME again
  *                       (cmd_server.c), so a client that finds the name
  *                       missing or busy retries until --wait passes.
+ *                       The wire admits a client process of the server's
+ *                       uid, root, and the uids --allow-uid names (or
+ *                       any); another is refused by the library, which
+ *                       the server logs in one line while it goes on
+ *                       waiting, and the client dies saying so.
  *
  * Workload: startup.  Errors are one line each (a TAP without root, a
  * wire name taken, no server on a name).
@@ -33,6 +38,20 @@ void nm_cli_ep_defaults(struct nm_cli_ep *e, bool server)
 	e->port = 5201;
 	e->wait_ms = -1;		/* server: forever; client: 10 s (resolve) */
 	e->timeout_ms = 10000;
+}
+
+void nm_cli_ep_allow_uid(struct nm_cli_ep *e, const char *arg)
+{
+	if (!strcmp(arg, "any")) {
+		e->allow_any_uid = true;
+		return;
+	}
+	if (e->nr_allow_uids == NM_CLI_ALLOW_UIDS_MAX)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "--allow-uid: at most %d uids (or any)",
+			   NM_CLI_ALLOW_UIDS_MAX);
+	/* (uid_t)-1 means "no uid" to the kernel's set*id calls */
+	e->allow_uids[e->nr_allow_uids++] =
+		(uid_t)nm_cli_parse_uint("--allow-uid", arg, 0, UINT32_MAX - 1);
 }
 
 /*
@@ -174,6 +193,9 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 			   e->wire.kind == NM_CLI_WIRE_TAP ? "tap" : "shm",
 			   e->wire.kind == NM_CLI_WIRE_TAP ? "tap" : "shm");
 	tap = e->wire.kind == NM_CLI_WIRE_TAP;
+	if (tap && (e->nr_allow_uids || e->allow_any_uid))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "--allow-uid says who may attach to an shm wire; a "
+			   "TAP is the kernel's (its own permissions apply)");
 	if (!tap && e->host_addr)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "--host-addr is the kernel side of a TAP; an shm "
 			   "wire has none");
@@ -271,6 +293,9 @@ static int connect_shm(struct nm_cli_ep *e, struct nm_wire **w)
 		nm_wire_destroy(*w);
 		return -EINTR;
 	}
+	if (r == -EACCES)	/* the library's words name both uids */
+		nm_cli_die(NM_CLI_EXIT_FAIL, "shm:%s: %s; netmem server --allow-uid %u would admit "
+			   "this client", e->wire.name, nm_last_error(), (unsigned)geteuid());
 	if (r == -ECONNREFUSED || r == -ENOENT)
 		nm_cli_die(NM_CLI_EXIT_FAIL, "no server on shm:%s took a client within %d s (start "
 			   "netmem server --wire shm:%s; it serves one client process at a time)",
@@ -283,6 +308,19 @@ static int connect_shm(struct nm_cli_ep *e, struct nm_wire **w)
 	return 0;
 }
 
+/* The library refused a client process by its credentials: one line,
+ * and the server goes on waiting. */
+static void shm_refused(void *arg, pid_t pid, uid_t uid, gid_t gid)
+{
+	const struct nm_cli_ep *e = arg;
+
+	(void)gid;
+	nm_cli_warn("refused a client on shm:%s by its credentials: pid %d runs as uid %u; this "
+		    "server admits its own uid (%u), root%s (--allow-uid %u would admit it)", e->wire.name,
+		    (int)pid, (unsigned)uid, (unsigned)geteuid(),
+		    e->nr_allow_uids ? " and its --allow-uid list" : "", (unsigned)uid);
+}
+
 /*
  * The server's side of an shm wire: wait --wait (-1: forever) for a client
  * process.  -ETIMEDOUT: none came; -EINTR: a signal said stop (it wakes
@@ -292,7 +330,10 @@ static int connect_shm(struct nm_cli_ep *e, struct nm_wire **w)
 static int create_shm(struct nm_cli_ep *e, struct nm_wire **w)
 {
 	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32u << 20,
-					 .mtu = e->mtu, .gso = true };
+					 .mtu = e->mtu, .gso = true, .allow_uids = e->allow_uids,
+					 .nr_allow_uids = e->nr_allow_uids,
+					 .allow_any_uid = e->allow_any_uid, .on_refused = shm_refused,
+					 .on_refused_arg = e };
 	uint64_t end = nm_cli_now_ns() + (uint64_t)e->wait_ms * 1000000;
 	int left = e->wait_ms, r;
 
