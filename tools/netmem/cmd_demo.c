@@ -55,7 +55,8 @@ struct demo {
 	enum nm_cli_path rx_path, tx_path;
 	/* run */
 	struct nm_wire *wa;
-	atomic_int rx_done;
+	atomic_int rx_done;		/* the receiver is done: the sender stops */
+	atomic_int tx_done;		/* the sender thread is about to end */
 	struct nm_cli_tx_result txr;
 	struct nm_cli_counters tx_counters;
 	char tx_err[200];
@@ -220,18 +221,28 @@ static void *sender_main(void *arg)
 	nm_cli_host_counters(&h, &d->tx_counters);
 	nm_cli_tx_teardown(&tx);
 	nm_cli_host_down(&h);
+	atomic_store(&d->tx_done, 1);
 	return NULL;
 }
 
 /* ---- the sender with --wire tap: the kernel's TCP ---- */
 
+/*
+ * The kernel's sends wait in slices of ACCEPT_SLICE_MS (SO_SNDTIMEO): a
+ * signal, whichever thread it reached, or a receiver that gave up stops
+ * the stream, and so does --timeout without progress.  A stopped stream
+ * is not shut down (its FIN would make it look complete, only short): the
+ * socket stays open until the receiver has ended the connection.
+ */
 static void *kernel_sender_main(void *arg)
 {
 	struct demo *d = arg;
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(d->port) };
 	struct timeval tv = { d->timeout_ms / 1000, 0 };
-	struct nm_cli_pattern pat;
+	struct nm_cli_pattern pat = { 0 };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	uint64_t last_ns;
+	bool stopped = false;
 
 	if (nm_cli_pattern_init(&pat, d->validate ? d->validate : NM_CLI_PATTERN_DEFAULT,
 				d->chunk) < 0 || fd < 0) {
@@ -246,35 +257,47 @@ static void *kernel_sender_main(void *arg)
 			 d->port, strerror(errno));
 		goto out;
 	}
+	tv = (struct timeval){ 0, ACCEPT_SLICE_MS * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	last_ns = nm_cli_now_ns();
 	while (d->txr.bytes < d->bytes) {
 		size_t len = d->bytes - d->txr.bytes < d->chunk ? (size_t)(d->bytes - d->txr.bytes)
 								 : d->chunk;
 		ssize_t n;
 
-		/* a signal (to whichever thread got it) or a receiver that
-		 * gave up ends the stream; a send it interrupted says EINTR */
 		if (nm_cli_interrupted() || atomic_load(&d->rx_done)) {
-			snprintf(d->tx_err, sizeof(d->tx_err), "kernel sender stopped after %llu bytes",
-				 (unsigned long long)d->txr.bytes);
+			stopped = true;
 			break;
 		}
 		n = send(fd, nm_cli_pattern_at(&pat, d->txr.bytes), len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN) &&
+		    (nm_cli_now_ns() - last_ns) / 1000000 < (uint64_t)d->timeout_ms)
 			continue;
 		if (n <= 0) {
 			snprintf(d->tx_err, sizeof(d->tx_err), "kernel send after %llu bytes: %s",
-				 (unsigned long long)d->txr.bytes, n ? strerror(errno) : "closed");
+				 (unsigned long long)d->txr.bytes, n == 0 ? "closed" :
+				 errno == EAGAIN ? "no progress within --timeout" : strerror(errno));
 			break;
 		}
 		d->txr.bytes += (uint64_t)n;
 		d->txr.sends++;
+		last_ns = nm_cli_now_ns();
 	}
 	d->txr.t1_ns = nm_cli_now_ns();
-	shutdown(fd, SHUT_WR);
+	if (stopped) {
+		snprintf(d->tx_err, sizeof(d->tx_err), "kernel sender stopped after %llu bytes%s",
+			 (unsigned long long)d->txr.bytes,
+			 nm_cli_interrupted() ? " by the signal" : ": the receiver gave up");
+		while (!atomic_load(&d->rx_done))
+			usleep(ACCEPT_SLICE_MS * 1000 / 4);
+	} else {
+		shutdown(fd, SHUT_WR);
+	}
 out:
 	if (fd >= 0)
 		close(fd);
 	nm_cli_pattern_free(&pat);
+	atomic_store(&d->tx_done, 1);
 	return NULL;
 }
 
@@ -473,6 +496,8 @@ int nm_cli_demo(int argc, char **argv)
 	sd = demo_accept(d, lsd, t0);
 	if (sd < 0 && sd != -EINTR) {
 		atomic_store(&d->rx_done, 1);
+		while (!atomic_load(&d->tx_done))
+			nm_stack_poll(b.st, 10);
 		pthread_join(th, NULL);
 		if (d->tx_err[0])
 			nm_cli_die(NM_CLI_EXIT_FAIL, "sender: %s", d->tx_err);
@@ -492,6 +517,10 @@ int nm_cli_demo(int argc, char **argv)
 	}
 	nm_close(lsd);
 	atomic_store(&d->rx_done, 1);
+	/* the stack goes on while the sender ends: its close (a reset for a
+	 * stream cut short) must reach the kernel, whose send waits for it */
+	while (!atomic_load(&d->tx_done))
+		nm_stack_poll(b.st, 10);
 	pthread_join(th, NULL);
 	sig = nm_cli_interrupted();
 	if (sig)
