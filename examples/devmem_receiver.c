@@ -18,6 +18,13 @@
  * Either way the loop is: recvmsg(MSG_SOCK_DEVMEM) -> SCM_DEVMEM_DMABUF
  * cmsgs (offset, size, token) -> read the payload in the dma-buf ->
  * SO_DEVMEM_DONTNEED the tokens back.
+ *
+ * No wait is forever: --timeout SEC (default 60) bounds the wait for the
+ * sender (its shm wire, here), for its connection (SO_RCVTIMEO on the
+ * listener) and for each piece of data (SO_RCVTIMEO on the connection).
+ * --help prints the usage; a wrong argument gets it on stderr, exit 2.
+ * Every other failure is one line naming the call or the file that
+ * failed, exit 1.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE		/* memfd_create, F_ADD_SEALS */
@@ -31,10 +38,18 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define PORT		5201
 #define BUF_SIZE	(16u << 20)
+#define TIMEOUT_S	60	/* --timeout's default */
+
+struct opts {
+	int timeout_s;		/* every wait's bound */
+	const char *ifname;	/* kernel build: the NIC ... */
+	uint32_t queue;		/* ... and its RX queue to bind */
+};
 
 #ifdef NM_KERNEL_DEVMEM
 /* ---- the kernel: plain sockets, /dev/udmabuf, netlink bind-rx ---------- */
@@ -64,6 +79,8 @@ struct dmabuf_token { uint32_t token_start, token_count; };
 #define xclose			close
 #define errmsg()		strerror(errno)
 #define ERR(r)			((r) < 0)
+#define TIMED_OUT(r)		((r) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+#define PROG			"devmem_receiver_kernel"
 typedef void stack_t_;
 
 static char *buf_mem;
@@ -131,8 +148,10 @@ static int bind_rx(int ifindex, int dmabuf_fd, uint32_t queue, uint32_t *id)
 	g->version = 1;
 	p = nla_put((char *)g + GENL_HDRLEN, CTRL_ATTR_FAMILY_NAME, "netdev", 7);
 	n = genl_call(fd, msg, (size_t)(p - msg), reply, sizeof(reply));
-	if (n < 0 || !(a = genl_attr(reply, n, CTRL_ATTR_FAMILY_ID)))
-		return n < 0 ? n : -ENOENT;
+	if (n < 0 || !(a = genl_attr(reply, n, CTRL_ATTR_FAMILY_ID))) {
+		close(fd);
+		return -ENOENT;		/* no "netdev" family: before Linux 6.12 */
+	}
 	memcpy(&family, (const char *)a + NLA_HDRLEN, 2);
 	/* bind-rx: ifindex, fd, queues { id, type = rx } */
 	memset(msg, 0, sizeof(msg));
@@ -153,33 +172,57 @@ static int bind_rx(int ifindex, int dmabuf_fd, uint32_t queue, uint32_t *id)
 		p = nla_put(p, 2 | NLA_F_NESTED, q, (uint16_t)(qp - q));	/* QUEUES */
 	}
 	n = genl_call(fd, msg, (size_t)(p - msg), reply, sizeof(reply));
-	if (n < 0 || !(a = genl_attr(reply, n, 4)))	/* NETDEV_A_DMABUF_ID */
+	if (n < 0 || !(a = genl_attr(reply, n, 4))) {	/* NETDEV_A_DMABUF_ID */
+		close(fd);
 		return n < 0 ? n : -EPROTO;
+	}
 	memcpy(id, (const char *)a + NLA_HDRLEN, 4);
 	return fd;	/* keep it open: closing it unbinds */
 }
 
-static int setup(int argc, char **argv, stack_t_ **st, uint32_t *dmabuf_id)
+/* Each step that fails says which call or file, in one line. */
+static int setup(const struct opts *o, stack_t_ **st, uint32_t *dmabuf_id)
 {
 	struct udmabuf_create c = { .size = BUF_SIZE };
-	int dev = open("/dev/udmabuf", O_RDWR), memfd, fd, ifindex, r;
+	int dev, memfd, fd, ifindex, r;
 
 	(void)st;
-	if (argc < 3 || dev < 0)
-		return fprintf(stderr, "usage: devmem_receiver IFNAME QUEUE (needs /dev/udmabuf)\n"), -1;
-	ifindex = (int)if_nametoindex(argv[1]);
-	memfd = memfd_create("devmem-example", MFD_ALLOW_SEALING);
-	if (memfd < 0 || ftruncate(memfd, BUF_SIZE) < 0 || fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
-		return perror("memfd"), -1;
+	ifindex = (int)if_nametoindex(o->ifname);
+	if (!ifindex) {
+		fprintf(stderr, PROG ": interface %s: %s\n", o->ifname, strerror(errno));
+		return -1;
+	}
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		fprintf(stderr, PROG ": open /dev/udmabuf: %s (the dma-buf comes from the kernel's "
+			"udmabuf driver: modprobe udmabuf)\n", strerror(errno));
+		return -1;
+	}
+	memfd = memfd_create("devmem-example", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, BUF_SIZE) < 0 ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
+		fprintf(stderr, PROG ": memfd for the dma-buf: %s\n", strerror(errno));
+		return -1;
+	}
 	c.memfd = (uint32_t)memfd;
 	fd = ioctl(dev, UDMABUF_CREATE, &c);
-	if (fd < 0)
-		return perror("UDMABUF_CREATE"), -1;
+	if (fd < 0) {
+		fprintf(stderr, PROG ": ioctl(/dev/udmabuf, UDMABUF_CREATE): %s\n", strerror(errno));
+		return -1;
+	}
 	buf_fd = fd;
 	buf_mem = mmap(NULL, BUF_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-	r = bind_rx(ifindex, fd, (uint32_t)atoi(argv[2]), dmabuf_id);
-	if (r < 0 || buf_mem == MAP_FAILED)
-		return fprintf(stderr, "bind-rx: %s\n", strerror(-r)), -1;
+	if (buf_mem == MAP_FAILED) {
+		fprintf(stderr, PROG ": mmap of the dma-buf: %s\n", strerror(errno));
+		return -1;
+	}
+	r = bind_rx(ifindex, fd, o->queue, dmabuf_id);
+	if (r < 0) {
+		fprintf(stderr, PROG ": bind-rx of %s queue %u (netlink, netdev family): %s\n",
+			o->ifname, o->queue, r == -ENOENT ? "the kernel has no netdev family "
+			"(Linux 6.12+ has it)" : strerror(-r));
+		return -1;
+	}
 	return 0;
 }
 
@@ -222,12 +265,21 @@ static void frag_end(uint64_t off, uint32_t len)
 #define xclose			nm_close
 #define errmsg()		nm_last_error()
 #define ERR(r)			((r) < 0)
+#define TIMED_OUT(r)		((r) == -EAGAIN)
+#define PROG			"devmem_receiver"
 typedef struct nm_stack stack_t_;
 
 static struct nm_dmabuf *buf;
 
-/* Our NIC: one device, a shm wire, two queues (queue 1 bound), a stack. */
-static int setup(int argc, char **argv, stack_t_ **st, uint32_t *dmabuf_id)
+static int fail(const char *what)
+{
+	fprintf(stderr, PROG ": %s: %s\n", what, nm_last_error());
+	return -1;
+}
+
+/* Our NIC: one device, a shm wire, two queues (queue 1 bound), a stack.
+ * Each step that fails says which, in one line. */
+static int setup(const struct opts *o, stack_t_ **st, uint32_t *dmabuf_id)
 {
 	struct nm_wire_shm_params wp = { .gso = true };
 	struct nm_netdev_params np = { .name = "nm0", .rx_queues = 2, .tx_queues = 2 };
@@ -240,30 +292,45 @@ static int setup(int argc, char **argv, stack_t_ **st, uint32_t *dmabuf_id)
 	struct nm_ctl *ctl;
 	struct nm_netdev *nd;
 	struct nm_wire *w;
-	int memfd;
+	int memfd, r;
 
-	(void)argc;
-	(void)argv;
-	printf("waiting for examples/devmem_sender on shm wire devmem-example\n");
+	printf("waiting up to %d s for examples/devmem_sender on shm wire devmem-example\n",
+	       o->timeout_s);
 	fflush(stdout);
-	if (nm_topo_create("rc0 { nic0 }", &topo) < 0 || nm_topo_device(topo, "nic0", &np.dev) < 0 ||
-	    nm_wire_shm_create("devmem-example", &wp, 60000, &w) < 0)
+	if (nm_topo_create("rc0 { nic0 }", &topo) < 0 || nm_topo_device(topo, "nic0", &np.dev) < 0)
+		return fail("topology");
+	r = nm_wire_shm_create("devmem-example", &wp, o->timeout_s * 1000, &w);
+	if (r == -ETIMEDOUT) {
+		fprintf(stderr, PROG ": no sender attached to shm wire devmem-example within %d s "
+			"(run examples/devmem_sender)\n", o->timeout_s);
 		return -1;
+	}
+	if (r < 0)
+		return fail("shm wire devmem-example");
 	np.wire = w;
-	if (nm_netdev_create(&np, &nd) < 0 || nm_stack_create(&sp, st) < 0)
-		return -1;
+	if (nm_netdev_create(&np, &nd) < 0)
+		return fail("netdev");
+	if (nm_stack_create(&sp, st) < 0)
+		return fail("stack");
 	ip.nd = nd;
-	if (nm_stack_add_iface(*st, &ip) < 0 || nm_netdev_flow_add(nd, &fr) < 0 ||
-	    nm_netdev_set_rss_equal(nd, 0, 1) < 0)
-		return -1;
+	if (nm_stack_add_iface(*st, &ip) < 0)
+		return fail("interface 198.18.0.2/24");
+	if (nm_netdev_flow_add(nd, &fr) < 0 || nm_netdev_set_rss_equal(nd, 0, 1) < 0)
+		return fail("steering (ntuple rule, RSS)");
 	/* the dma-buf: a sealed memfd, as /dev/udmabuf wants it */
-	memfd = memfd_create("devmem-example", MFD_ALLOW_SEALING);
-	if (memfd < 0 || ftruncate(memfd, BUF_SIZE) < 0 || fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0 ||
-	    nm_udmabuf_create(memfd, 0, BUF_SIZE, 0, &buf) < 0)
+	memfd = memfd_create("devmem-example", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, BUF_SIZE) < 0 ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
+		fprintf(stderr, PROG ": memfd for the dma-buf: %s\n", strerror(errno));
 		return -1;
+	}
+	r = nm_udmabuf_create(memfd, 0, BUF_SIZE, 0, &buf);
 	close(memfd);
-	if (nm_ctl_open(&ctl) < 0 || nm_ctl_bind_rx(ctl, nm_netdev_ifindex(nd), buf, &q, 1, dmabuf_id) < 0)
-		return -1;
+	if (r < 0)
+		return fail("udmabuf");
+	if (nm_ctl_open(&ctl) < 0 ||
+	    nm_ctl_bind_rx(ctl, nm_netdev_ifindex(nd), buf, &q, 1, dmabuf_id) < 0)
+		return fail("bind-rx");
 	return 0;	/* process exit tears it all down */
 }
 
@@ -280,23 +347,115 @@ static void frag_end(uint64_t off, uint32_t len)
 }
 #endif
 
+static void usage(FILE *f)
+{
+#ifdef NM_KERNEL_DEVMEM
+	fprintf(f, "usage: " PROG " [--timeout SEC] IFNAME QUEUE\n"
+		"  Receive a devmem TCP stream on port %d of IFNAME, payload in a udmabuf\n"
+		"  bound to RX queue QUEUE (steer the flow there first: ethtool -N).\n", PORT);
+#else
+	fprintf(f, "usage: " PROG " [--timeout SEC]\n"
+		"  Receive a devmem TCP stream on port %d from examples/devmem_sender over the\n"
+		"  shm wire devmem-example (start the sender in another shell).\n", PORT);
+#endif
+	fprintf(f, "  --timeout SEC  give up after SEC seconds without the sender, its\n"
+		"                 connection or its next data (default %d)\n"
+		"  -h, --help     this text\n", TIMEOUT_S);
+}
+
+/* 0: run; 1: --help printed; 2: bad usage (said, with the usage). */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	int pos = 0, i;
+
+	*o = (struct opts){ .timeout_s = TIMEOUT_S };
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char *end;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--timeout")) {
+			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+
+			if (i + 1 >= argc || *end || !argv[i + 1][0] || v < 1 || v > 86400) {
+				fprintf(stderr, PROG ": --timeout wants seconds in [1, 86400]\n");
+				goto err_usage;
+			}
+			o->timeout_s = (int)v;
+			i++;
+			continue;
+		}
+		if (a[0] == '-' && a[1]) {
+			fprintf(stderr, PROG ": unknown option '%s'\n", a);
+			goto err_usage;
+		}
+#ifdef NM_KERNEL_DEVMEM
+		if (pos == 0) {
+			o->ifname = a;
+		} else if (pos == 1) {
+			unsigned long q = strtoul(a, &end, 10);
+
+			if (!*a || *end || q > 1023) {
+				fprintf(stderr, PROG ": QUEUE '%s' is not a queue number\n", a);
+				goto err_usage;
+			}
+			o->queue = (uint32_t)q;
+		} else
+#endif
+		{
+			fprintf(stderr, PROG ": unexpected argument '%s'\n", a);
+			goto err_usage;
+		}
+		pos++;
+	}
+#ifdef NM_KERNEL_DEVMEM
+	if (pos < 2) {
+		fprintf(stderr, PROG ": needs IFNAME and QUEUE\n");
+		goto err_usage;
+	}
+#endif
+	(void)pos;
+	return 0;
+
+err_usage:
+	usage(stderr);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT) };
 	static char ctrl[64 << 10], linear[1 << 20];
 	uint64_t total = 0, sum = 0;
 	stack_t_ *st = NULL;
+	struct timeval tv;
+	struct opts o;
 	uint32_t dmabuf_id;
-	int lsd, sd;
+	int lsd, sd, r;
 
-	if (setup(argc, argv, &st, &dmabuf_id) < 0) {
-		fprintf(stderr, "setup: %s\n", errmsg());
+	r = parse_args(argc, argv, &o);
+	if (r)
+		return r == 1 ? 0 : 2;
+	if (setup(&o, &st, &dmabuf_id) < 0)
 		return 1;
-	}
+	/* every wait below ends after --timeout: accept, then each recvmsg */
+	tv = (struct timeval){ o.timeout_s, 0 };
 	lsd = xsocket(st, AF_INET, SOCK_STREAM, 0);
 	if (ERR(lsd) || ERR(xbind(lsd, (struct sockaddr *)&a, sizeof(a))) || ERR(xlisten(lsd, 1)) ||
-	    ERR(sd = xaccept(lsd, NULL, NULL))) {
-		fprintf(stderr, "listen/accept: %s\n", errmsg());
+	    ERR(xsetsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))) {
+		fprintf(stderr, PROG ": listen on port %d: %s\n", PORT, errmsg());
+		return 1;
+	}
+	sd = xaccept(lsd, NULL, NULL);
+	if (TIMED_OUT(sd)) {
+		fprintf(stderr, PROG ": no connection to port %d within %d s\n", PORT, o.timeout_s);
+		return 1;
+	}
+	if (ERR(sd) || ERR(xsetsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))) {
+		fprintf(stderr, PROG ": accept: %s\n", errmsg());
 		return 1;
 	}
 	for (;;) {
@@ -308,8 +467,13 @@ int main(int argc, char **argv)
 
 		if (n == 0)
 			break;
+		if (TIMED_OUT(n)) {
+			fprintf(stderr, PROG ": no data for %d s after %llu bytes\n", o.timeout_s,
+				(unsigned long long)total);
+			return 1;
+		}
 		if (n < 0) {
-			fprintf(stderr, "recvmsg: %s\n", errmsg());
+			fprintf(stderr, PROG ": recvmsg(MSG_SOCK_DEVMEM): %s\n", errmsg());
 			return 1;
 		}
 		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
@@ -335,7 +499,7 @@ int main(int argc, char **argv)
 			/* done with it: the token goes back to the NIC's pool */
 			tok = (struct dmabuf_token){ dc->frag_token, 1 };
 			if (ERR(xsetsockopt(sd, SOL_SOCKET, SO_DEVMEM_DONTNEED, &tok, sizeof(tok)))) {
-				fprintf(stderr, "SO_DEVMEM_DONTNEED: %s\n", errmsg());
+				fprintf(stderr, PROG ": setsockopt(SO_DEVMEM_DONTNEED): %s\n", errmsg());
 				return 1;
 			}
 		}

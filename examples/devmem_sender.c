@@ -6,13 +6,23 @@
  * with sendmsg(MSG_ZEROCOPY) and an SCM_DEVMEM_DMABUF cmsg naming the
  * binding; iov_base is an offset into the dma-buf, not a pointer.
  * Completions come back on the error queue (MSG_ERRQUEUE).
+ *
+ * No wait is forever: --timeout SEC (default 10) bounds the wait for the
+ * receiver's wire (started before or after this sender), the connect, each
+ * send (SO_SNDTIMEO) and the wait for the last completions.  --help prints
+ * the usage; a wrong argument gets it on stderr, exit 2; every other
+ * failure is one line naming the step that failed, exit 1.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/errqueue.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <netmem/ctl.h>
@@ -28,14 +38,84 @@
 #define PORT		5201
 #define BUF_SIZE	(1u << 20)
 #define TOTAL		(64u << 20)
+#define TIMEOUT_S	10	/* --timeout's default */
+#define PROG		"devmem_sender"
 
 static int fail(const char *what)
 {
-	fprintf(stderr, "%s: %s\n", what, nm_last_error());
+	fprintf(stderr, PROG ": %s: %s\n", what, nm_last_error());
 	return 1;
 }
 
-int main(void)
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: " PROG " [--timeout SEC]\n"
+		"  Send %u MiB with devmem TX to examples/devmem_receiver over the shm wire\n"
+		"  devmem-example (port %d).\n"
+		"  --timeout SEC  give up after SEC seconds without the receiver or without\n"
+		"                 progress (default %d)\n"
+		"  -h, --help     this text\n", TOTAL >> 20, PORT, TIMEOUT_S);
+}
+
+/* --timeout in seconds; 0 after --help; -1 on bad usage (said). */
+static int parse_args(int argc, char **argv)
+{
+	int timeout_s = TIMEOUT_S;
+
+	for (int i = 1; i < argc; i++) {
+		char *end;
+		long v;
+
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--timeout")) {
+			fprintf(stderr, PROG ": %s '%s'\n", argv[i][0] == '-' ? "unknown option" :
+				"unexpected argument", argv[i]);
+			goto err_usage;
+		}
+		v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+		if (i + 1 >= argc || *end || !argv[i + 1][0] || v < 1 || v > 86400) {
+			fprintf(stderr, PROG ": --timeout wants seconds in [1, 86400]\n");
+			goto err_usage;
+		}
+		timeout_s = (int)v;
+		i++;
+	}
+	return timeout_s;
+
+err_usage:
+	usage(stderr);
+	return -1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The receiver's wire; it may not be there yet: try until the deadline. */
+static int connect_wire(int timeout_s, struct nm_wire **w)
+{
+	uint64_t end = now_ms() + (uint64_t)timeout_s * 1000;
+	int r;
+
+	while ((r = nm_wire_shm_connect("devmem-example", 1000, w)) == -ECONNREFUSED &&
+	       now_ms() < end)
+		usleep(20000);
+	if (r == -ECONNREFUSED)
+		fprintf(stderr, PROG ": no devmem_receiver waits on shm wire devmem-example "
+			"(waited %d s; start examples/devmem_receiver)\n", timeout_s);
+	else if (r < 0)
+		fail("shm wire devmem-example");
+	return r;
+}
+
+int main(int argc, char **argv)
 {
 	struct nm_netdev_params np = { .name = "nm1", .rx_queues = 1, .tx_queues = 1 };
 	struct nm_iface_params ip = { .addr4 = "198.18.0.1/24" };
@@ -48,15 +128,18 @@ int main(void)
 	struct nm_ctl *ctl;
 	struct nm_dmabuf *buf;
 	uint32_t id;
-	uint64_t sent = 0, sends = 0, done = 0;
+	uint64_t sent = 0, sends = 0, done = 0, end;
+	struct timeval tv;
 	void *p;
-	int memfd, sd, one = 1;
+	int memfd, sd, one = 1, timeout_s = parse_args(argc, argv);
 
+	if (timeout_s <= 0)
+		return timeout_s ? 2 : 0;
 	/* our NIC on the receiver's wire, and a stack */
 	if (nm_topo_create("rc0 { nic0 }", &topo) < 0 || nm_topo_device(topo, "nic0", &np.dev) < 0)
 		return fail("topology");
-	if (nm_wire_shm_connect("devmem-example", 10000, &w) < 0)
-		return fail("shm wire devmem-example (start devmem_receiver first)");
+	if (connect_wire(timeout_s, &w) < 0)
+		return 1;
 	np.wire = w;
 	if (nm_netdev_create(&np, &nd) < 0 || nm_stack_create(&sp, &st) < 0)
 		return fail("netdev/stack");
@@ -78,11 +161,15 @@ int main(void)
 	if (nm_ctl_open(&ctl) < 0 || nm_ctl_bind_tx(ctl, nm_netdev_ifindex(nd), buf, &id) < 0)
 		return fail("bind-tx");
 
+	/* connect and every send wait at most --timeout (SO_SNDTIMEO) */
+	tv = (struct timeval){ timeout_s, 0 };
 	sd = nm_socket(st, AF_INET, SOCK_STREAM, 0);
 	inet_pton(AF_INET, "198.18.0.2", &dst.sin_addr);
 	if (sd < 0 || nm_setsockopt(sd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) < 0 ||
-	    nm_connect(sd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
-		return fail("connect");
+	    nm_setsockopt(sd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return fail("socket");
+	if (nm_connect(sd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		return fail("connect to 198.18.0.2 port 5201");
 	while (sent < TOTAL) {
 		char ctrl[CMSG_SPACE(sizeof(uint32_t))] = { 0 };
 		/* iov_base: an offset into the dma-buf (4096 here), not a pointer */
@@ -97,13 +184,25 @@ int main(void)
 		cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
 		memcpy(CMSG_DATA(cm), &id, sizeof(id));
 		n = nm_sendmsg(sd, &msg, MSG_ZEROCOPY);
+		if (n == -EAGAIN) {
+			fprintf(stderr, PROG ": sendmsg: no progress for %d s after %llu bytes (the "
+				"receiver does not read)\n", timeout_s, (unsigned long long)sent);
+			return 1;
+		}
 		if (n <= 0)
-			return fail("sendmsg");
+			return fail("sendmsg(SCM_DEVMEM_DMABUF, MSG_ZEROCOPY)");
 		sent += (uint64_t)n;
 		sends++;
 	}
 	/* every send completes once the receiver acknowledged its bytes */
+	end = now_ms() + (uint64_t)timeout_s * 1000;
 	while (done < sends) {
+		if (now_ms() > end) {
+			fprintf(stderr, PROG ": %llu of %llu sends completed within %d s (the "
+				"receiver did not acknowledge the rest)\n", (unsigned long long)done,
+				(unsigned long long)sends, timeout_s);
+			return 1;
+		}
 		char c[CMSG_SPACE(sizeof(struct sock_extended_err) + 64)];
 		struct msghdr m = { .msg_control = c, .msg_controllen = sizeof(c) };
 

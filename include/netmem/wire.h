@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #ifdef __cplusplus
@@ -157,7 +158,20 @@ struct nm_wire_shm_params {
 	uint32_t mtu;			/* 0: 1500; up to 65535 - 14 with gso */
 	bool gso;			/* allow 64 KiB super-frames */
 	struct nm_wire_faults faults[2];	/* [0]: a->b, [1]: b->a */
+	/* Who may plug into the wire (nm_wire_shm_create only; read during
+	 * the call).  All zero: processes of the creator's effective uid, and
+	 * root.  Also admitted: the uids in allow_uids[0..nr_allow_uids), or
+	 * every uid with allow_any_uid.  See nm_wire_shm_create(). */
+	const uid_t *allow_uids;
+	uint32_t nr_allow_uids;		/* at most NM_WIRE_SHM_ALLOW_MAX */
+	bool allow_any_uid;
+	/* Optional: called (on the creator's thread, during the call) for
+	 * each process the rendezvous refused, with its SO_PEERCRED
+	 * credentials, before the creator goes on waiting. */
+	void (*on_refused)(void *arg, pid_t pid, uid_t uid, gid_t gid);
+	void *on_refused_arg;
 };
+#define NM_WIRE_SHM_ALLOW_MAX	1024
 
 /* Both endpoints in this process. */
 int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
@@ -165,7 +179,16 @@ int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
 /* Across processes: the creator listens under name (an abstract unix
  * socket "netmem-shm-<name>"), the other side connects and receives the
  * memfd.  -EADDRINUSE if the name is taken, -ECONNREFUSED if no creator
- * (connect), -ETIMEDOUT after timeout_ms waiting for the peer (create). */
+ * (connect), -ETIMEDOUT after timeout_ms waiting for the peer (create).
+ * Any process of the network namespace can reach the name, so the creator
+ * checks each connecting process's credentials (SO_PEERCRED) before it
+ * hands over anything of the wire: one of its own effective uid, root, or
+ * a uid p allows (allow_uids, allow_any_uid) is admitted; any other is
+ * told it was refused and closed, p->on_refused hears of it, and create
+ * goes on waiting (timeout_ms still counts).  The refused side's connect
+ * returns -EACCES, its message naming its uid and the creator's.
+ * -EINVAL: nr_allow_uids above NM_WIRE_SHM_ALLOW_MAX, or allow_uids NULL
+ * with nr_allow_uids > 0. */
 int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p,
 		       int timeout_ms, struct nm_wire **out);
 int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out);

@@ -10,6 +10,7 @@
  *	wire_shm.c        the region, the rings, the endpoint and its ops
  *	wire_shm_fault.c  the per-direction fault injector (sender side)
  *	wire_shm_rdv.c    rendezvous: in-process pair, create/connect by name
+ *	wire_shm_access.c who may attach: the connecting process's credentials
  *
  * Region layout (offsets are multiples of 4096, all computed from the
  * sizes in the header, so the header's offsets are checked, never used
@@ -35,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <netmem/wire.h>
 
@@ -211,5 +213,14 @@ unsigned nm__shm_inj_held(const struct nm_shm_inj *inj);
  * when the ring filled first (the rest stay held).  No-op without faults. */
 #define NM_SHM_HOLD_MAX_US	100u
 int nm__shm_inj_tick(struct nm_shm_wire *ep, bool idle);
+
+/* ---- wire_shm_access.c ---- */
+/* The access fields of p are sane (-EINVAL otherwise). */
+int nm__shm_access_check_params(const struct nm_wire_shm_params *p);
+/* The credentials of the process at the other end of unix socket sock. */
+int nm__shm_peer_cred(int sock, struct ucred *cred);
+/* 1: the peer on sock may attach under p, 0: it may not (cred says who
+ * it is, for the refusal), -errno: its credentials could not be read. */
+int nm__shm_access_admit(const struct nm_wire_shm_params *p, int sock, struct ucred *cred);
 
 #endif /* NM_NIC_WIRE_SHM_H */

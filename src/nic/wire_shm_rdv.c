@@ -5,14 +5,19 @@
  *  - nm_wire_shm_pair: both in this process.
  *  - nm_wire_shm_create(name): endpoint A.  Binds the abstract unix socket
  *    "\0netmem-shm-<name>" (so the name is taken while A lives: a second
- *    create gets -EADDRINUSE), accepts one peer, sends it a hello carrying
- *    the region memfd and both eventfds (SCM_RIGHTS), and returns once the
- *    peer acknowledged that it attached.  Right after accepting it shuts
- *    the listener down for reading: the name stays bound, later connects
- *    are refused (one racing into the backlog before that times out).
+ *    create gets -EADDRINUSE), accepts peers until one may attach (its
+ *    credentials, wire_shm_access.c), sends that one a hello carrying the
+ *    region memfd and both eventfds (SCM_RIGHTS), and returns once the
+ *    peer acknowledged that it attached.  A peer that may not attach gets
+ *    a hello without fds whose status says it was refused, and is closed;
+ *    nothing of the wire ever reaches it.  Right after accepting the peer
+ *    it admits, A shuts the listener down for reading: the name stays
+ *    bound, later connects are refused (one racing into the backlog
+ *    before that times out).
  *  - nm_wire_shm_connect(name): endpoint B.  No listener (or one that
- *    already has its peer): -ECONNREFUSED.  The region and its header are
- *    checked like any peer-supplied data (-EPROTO).
+ *    already has its peer): -ECONNREFUSED; refused by its credentials:
+ *    -EACCES.  The region and its header are checked like any
+ *    peer-supplied data (-EPROTO).
  * The accepted connection stays open between the two endpoints; the
  * producer polls it when its ring stays full, so a dead peer process shows
  * up as -ENOTCONN.  A side that sends little (a receiver that only ACKs)
@@ -44,12 +49,15 @@
 #define NM_SHM_SOCK_PREFIX	"netmem-shm-"
 #define NM_SHM_HELLO_FDS	3	/* memfd, eventfd dir 0, eventfd dir 1 */
 #define NM_SHM_ACK		'A'
+/* hello.status: 0 admitted, the fds come with it; else why not (no fds).
+ * Creators before the access check sent 0 there (the field was reserved). */
+#define NM_SHM_REFUSED_UID	1u
 
 struct nm_shm_hello {
 	uint32_t magic;
 	uint32_t version;
 	uint32_t nfds;
-	uint32_t rsvd;
+	uint32_t status;
 };
 
 static int nm_shm_check_name(const char *name, const char *fn)
@@ -231,6 +239,41 @@ static int nm_shm_accept(int lsock, int timeout_ms, uint64_t start, int *sock)
 	return 0;
 }
 
+/* Tell a peer it may not attach: a hello with no fds.  Best effort: one
+ * that does not read it sees the connection closed. */
+static void nm_shm_send_refusal(int sock)
+{
+	struct nm_shm_hello hello = { NM_SHM_MAGIC, NM_SHM_VERSION, 0, NM_SHM_REFUSED_UID };
+
+	(void)!send(sock, &hello, sizeof(hello), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* Accept peers until one may attach (wire_shm_access.c).  Each refused
+ * one is told so and closed before anything of the wire is sent, and
+ * p->on_refused hears of it; the wait goes on within timeout_ms. */
+static int nm_shm_accept_admitted(int lsock, const struct nm_wire_shm_params *p, int timeout_ms,
+				  uint64_t start, int *sock)
+{
+	for (;;) {
+		struct ucred cred;
+		int r = nm_shm_accept(lsock, timeout_ms, start, sock);
+
+		if (r)
+			return r;
+		r = nm__shm_access_admit(p, *sock, &cred);
+		if (r == 1)
+			return 0;
+		if (r == 0)
+			nm_shm_send_refusal(*sock);
+		close(*sock);
+		*sock = -1;
+		if (r < 0)
+			return nm_err_wrap(r, "wire_shm_create");
+		if (p->on_refused)
+			p->on_refused(p->on_refused_arg, cred.pid, cred.uid, cred.gid);
+	}
+}
+
 static int nm_shm_wait_ack(int sock, int timeout_ms, uint64_t start)
 {
 	char ack = 0;
@@ -261,6 +304,9 @@ int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int
 		return r;
 	if (!p || !out)
 		return nm_err(EINVAL, "wire_shm_create: params or out pointer is NULL");
+	r = nm__shm_access_check_params(p);
+	if (r)
+		return r;
 	r = nm__shm_region_create(p, &memfd);
 	if (r)
 		return r;
@@ -283,7 +329,7 @@ int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int
 		r = nm_err(errno, "wire_shm_create: listen: %s", strerror(errno));
 		goto err_close_lsock;
 	}
-	r = nm_shm_accept(lsock, timeout_ms, start, &sock);
+	r = nm_shm_accept_admitted(lsock, p, timeout_ms, start, &sock);
 	if (r)
 		goto err_close_lsock;
 	/* Keep the name, refuse later peers.  Before the hello: once the peer
@@ -333,8 +379,22 @@ static bool nm_shm_is_eventfd(int fd)
 	return strcmp(link, "anon_inode:[eventfd]") == 0;
 }
 
+/* The creator refused us by our credentials: say who refused whom. */
+static int nm_shm_refused(int sock, const char *name)
+{
+	struct ucred c;
+
+	if (nm__shm_peer_cred(sock, &c))
+		return nm_err(EACCES, "wire_shm_connect: the creator of \"%s\" refused this process "
+			      "(uid %u) by its credentials", name, (unsigned)geteuid());
+	return nm_err(EACCES, "wire_shm_connect: the creator of \"%s\" (pid %d, uid %u) refused "
+		      "this process by its credentials: uid %u may not attach (a creator admits "
+		      "its own uid, root and the uids it allows)", name, (int)c.pid,
+		      (unsigned)c.uid, (unsigned)geteuid());
+}
+
 /* Receive the hello; fds[] are ours afterwards, on error all closed. */
-static int nm_shm_recv_hello(int sock, int fds[NM_SHM_HELLO_FDS])
+static int nm_shm_recv_hello(int sock, const char *name, int fds[NM_SHM_HELLO_FDS])
 {
 	struct nm_shm_hello hello;
 	union {
@@ -365,6 +425,10 @@ static int nm_shm_recv_hello(int sock, int fds[NM_SHM_HELLO_FDS])
 	else if (hello.version != NM_SHM_VERSION)
 		r = nm_err(EPROTO, "wire_shm_connect: creator speaks version %u, we %u",
 			   hello.version, NM_SHM_VERSION);
+	else if (hello.status == NM_SHM_REFUSED_UID && !ngot)
+		r = nm_shm_refused(sock, name);
+	else if (hello.status)
+		r = nm_err(EPROTO, "wire_shm_connect: hello status %u", hello.status);
 	else if ((msg.msg_flags & MSG_CTRUNC) || ngot != NM_SHM_HELLO_FDS ||
 		 hello.nfds != NM_SHM_HELLO_FDS)
 		r = nm_err(EPROTO, "wire_shm_connect: hello carries %d fds, want %d", ngot,
@@ -429,7 +493,7 @@ int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out)
 	r = nm_shm_wait(sock, POLLIN, timeout_ms, start, "wire_shm_connect: waiting for the region");
 	if (r)
 		goto err_close_sock;
-	r = nm_shm_recv_hello(sock, fds);
+	r = nm_shm_recv_hello(sock, name, fds);
 	if (r)
 		goto err_close_sock;
 	/* B transmits on direction 1 and receives on direction 0. */

@@ -415,8 +415,9 @@ static int nm_tap_open_dev(struct nm_wire_tap *t, const char *ifname, bool offlo
 		if (e == EBUSY)
 			return nm_err(EBUSY, "tap %s: already attached to another file", ifname);
 		if (e == EINVAL)
-			return nm_err(EINVAL, "tap %s: exists but is not a TAP device with "
-				      "matching flags", ifname);
+			return nm_err(EINVAL, "tap %s: an interface of that name exists and is "
+				      "not a TAP (or is one made with other flags than IFF_TAP|"
+				      "IFF_NO_PI%s)", ifname, offloads ? "|IFF_VNET_HDR" : "");
 		return nm_err(e, "tap %s: TUNSETIFF: %s", ifname, strerror(e));
 	}
 	/* The kernel's name: differs from ours for patterns like "tap%d". */

@@ -242,6 +242,7 @@ static ssize_t send_loop(int sd, struct nm_tcp_sock *tp, const struct msghdr *ms
 	while (sent < total) {
 		struct iovec win[64];
 		int k = cursor_window(&c, win, (int)NM_ARRAY_SIZE(win));
+		int pending = tp->err;
 
 		r = b ? nm_tcp_zc_send(tp, b, win, k, flags & MSG_MORE)
 		      : nm_tcp_send(tp, win, k, flags & MSG_MORE);
@@ -255,6 +256,7 @@ static ssize_t send_loop(int sd, struct nm_tcp_sock *tp, const struct msghdr *ms
 		if (r != -EAGAIN && r < 0) {
 			if (!sent)
 				return r;
+			nm_sock_keep_err(tp, pending, r);
 			break;
 		}
 		if (r == 0)

@@ -30,6 +30,11 @@ int nm_sock_wait(struct nm_tcp_sock *tp, uint64_t deadline);
  * NULL): the bytes they hold.  fn names the call in messages. */
 int nm_sock_check_iov(const struct iovec *iov, size_t n, bool offsets, size_t *total,
 		      const char *fn);
+/* A send that queued bytes and then met error r returns the bytes; when r
+ * was the socket's pending error (pending: tp->err read just before the
+ * call that returned r: a reset), it stays pending for the next call, as
+ * Linux leaves sk_err for it, so the caller still learns why. */
+void nm_sock_keep_err(struct nm_tcp_sock *tp, int pending, ssize_t r);
 /* Deadline of the socket's SO_RCVTIMEO / SO_SNDTIMEO from now (0: none). */
 uint64_t nm_sock_rcv_deadline(int sd);
 uint64_t nm_sock_snd_deadline(int sd);

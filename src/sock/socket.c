@@ -179,6 +179,12 @@ uint64_t nm_sock_rcv_deadline(int sd)
 	return deadline_of(sd_rcvtimeo[sd]);
 }
 
+void nm_sock_keep_err(struct nm_tcp_sock *tp, int pending, ssize_t r)
+{
+	if (pending && r == -pending && !tp->err)
+		tp->err = pending;
+}
+
 uint64_t nm_sock_snd_deadline(int sd)
 {
 	return deadline_of(sd_sndtimeo[sd]);
@@ -448,6 +454,7 @@ static ssize_t do_send(int sd, struct nm_tcp_sock *tp, const struct iovec *iov0,
 	dl = deadline_of(sd_sndtimeo[sd]);
 	for (;;) {
 		size_t room = iov_cur_bytes(&c);
+		int pending = tp->err;
 		ssize_t r = nm_tcp_send(tp, c.v, (int)c.n, flags & MSG_MORE);
 
 		if (r > 0) {
@@ -461,8 +468,12 @@ static ssize_t do_send(int sd, struct nm_tcp_sock *tp, const struct iovec *iov0,
 		}
 		if (r == 0 && sent == total)
 			return (ssize_t)sent;	/* nothing (left) to send */
-		if (r != -EAGAIN && r < 0)
-			return sent ? (ssize_t)sent : r;
+		if (r != -EAGAIN && r < 0) {
+			if (!sent)
+				return r;
+			nm_sock_keep_err(tp, pending, r);
+			return (ssize_t)sent;
+		}
 		if (nb)
 			return sent ? (ssize_t)sent : nm_err(EAGAIN, "send: would block");
 		r = nm_sock_wait(tp, dl);

@@ -9,8 +9,15 @@ expect_error 2 demo --loss -1
 expect_error 2 demo --reorder x
 expect_error 2 demo --mtu 10
 expect_error 2 demo --queues 0
+# the demo suggests only wires it takes (once: shm:NAME, which it refuses)
 expect_error 2 demo --wire fibre
+grep -q "the demo's wire is shm or tap" "$T/err" || fail "demo --wire fibre: $(cat "$T/err")"
+for w in foo shm: shmx tap:x; do
+	expect_error 2 demo --wire "$w"
+	grep -q 'shm, shm:NAME' "$T/err" && fail "demo --wire $w suggests what the demo refuses: $(cat "$T/err")"
+done
 expect_error 2 demo --wire shm:mine
+grep -q -- '--wire shm or --wire tap' "$T/err" || fail "demo --wire shm:mine: $(cat "$T/err")"
 expect_error 2 demo --rx zerocopy
 expect_error 2 demo --bogus
 expect_error 2 demo --bytes
@@ -44,6 +51,17 @@ expect_error 2 client --wire shm:x --fault 1:explode:1M
 # a fault for a connection past --count is refused, not silently ignored
 expect_error 2 client --wire shm:x --count 2 --fault 3:short:1M --wait 30
 grep -q -- 'only 2 connections' "$T/err" || fail "--fault 3 --count 2: $(cat "$T/err")"
+# a fault past --bytes would never happen (the whole stream went out
+# "faulted"): refused before any wait, in either order of the flags
+expect_error 2 client --wire shm:x --fault 1:short:2G --bytes 1M --wait 30
+grep -q -- '--fault 1:short:2G: 2147483648 bytes is past --bytes 1048576' "$T/err" ||
+	fail "--fault past --bytes: $(cat "$T/err")"
+expect_error 2 client --wire shm:x --bytes 1M --fault 1:reset:1025K --wait 30
+expect_error 2 client --wire shm:x --fault 1:stall:2G --wait 30
+expect_error 2 client --wire shm:x --bytes 1M --fault 1:short:1M --wait 30
+# ... but a reset or a stall after the last byte is a fault (no wire: exit 1)
+run "$NETMEM" client --wire shm:nosuch$UNIQ --bytes 1M --fault 1:reset:1M --wait 1
+[ "$RC" = 1 ] && grep -q 'no server on shm' "$T/err" || fail "--fault 1:reset:1M --bytes 1M: $RC $(cat "$T/err")"
 expect_error 2 client --wire shm:x -c 198.18.0.9 --addr 198.18.0.1/24
 expect_error 2 bench --bogus
 run "$NETMEM"

@@ -11,7 +11,7 @@
  *	pattern.c	the ncdevmem validation pattern
  *	progress.c	live bar on a terminal, periodic lines otherwise
  *	json.c		one JSON object per line
- *	sig.c		SIGINT/SIGTERM: server and client stop and report
+ *	sig.c		SIGINT/SIGTERM: demo, server and client stop and report
  *	host.c		a "host": NIC, wire, netdev, stack, control handle
  *	netns.c		a private network namespace (demo --wire tap)
  *	rx.c		the devmem receiver (bind-rx, steering, recvmsg loop)
@@ -29,7 +29,8 @@
  * {"cmd":CMD,"result":"error","error":"what","exit":N} on stdout, so a
  * program reading stdout never meets an empty stream.  server and client
  * stopped by SIGINT/SIGTERM print their total marked interrupted and exit
- * NM_CLI_EXIT_SIGNAL + the signal.
+ * NM_CLI_EXIT_SIGNAL + the signal; demo likewise prints its summary,
+ * marked interrupted.
  */
 
 #include <errno.h>
@@ -63,6 +64,9 @@ extern const char *nm_cli_cmd;
 void nm_cli_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 /* Same, with ": <nm_last_error()>" appended (or strerror(-err) if empty). */
 void nm_cli_die_nm(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* The library's message alone, exit 1: for calls whose messages already
+ * name what failed ("tap lo: ..."), which a prefix would only repeat. */
+void nm_cli_die_lib(int err) __attribute__((noreturn));
 void nm_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* From now on nm_cli_die*() also print the error as one JSON object on
  * stdout (the command runs with --json). */
@@ -180,7 +184,7 @@ const char *nm_cli_json_end(struct nm_cli_json *j);
 /* ---- sig.c ---- */
 
 /* Catch SIGINT and SIGTERM: recorded, for the loops to stop at their next
- * slice; a second one kills.  server and client only. */
+ * slice; a second one kills.  demo, server and client. */
 void nm_cli_sig_catch(void);
 /* The signal that asked to stop (SIGINT, SIGTERM), or 0. */
 int nm_cli_interrupted(void);

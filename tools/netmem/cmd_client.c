@@ -66,8 +66,9 @@ static void usage(FILE *f)
 "                      (default 10)\n"
 "  --wait SEC          how long to wait for the server: the shm wire's, and a\n"
 "                      listener for each connection (default 10)\n"
-"  --fault N:KIND:SIZE connection N misbehaves after SIZE bytes: short (closes\n"
-"                      early), reset (RST) or stall (sends nothing more)\n"
+"  --fault N:KIND:SIZE connection N misbehaves after SIZE bytes (at most --bytes):\n"
+"                      short (closes early), reset (RST) or stall (sends\n"
+"                      nothing more)\n"
 "  --json              one JSON object per connection, the total last\n"
 "  --quiet             no progress\n"
 "  SIZE: bytes, or a number with K, M, G or T (powers of 1024; 1G = 1GiB = 1GB)\n");
@@ -95,6 +96,7 @@ enum fault_kind { F_NONE = 0, F_SHORT, F_RESET, F_STALL };
 struct fault {
 	uint64_t conn, after;
 	enum fault_kind kind;
+	const char *arg;		/* as given, for messages */
 };
 #define MAX_FAULTS 16
 
@@ -102,6 +104,7 @@ static void parse_fault(const char *arg, struct fault *f)
 {
 	char conn[24], kind[16], size[32];
 
+	f->arg = arg;
 	if (sscanf(arg, "%23[^:]:%15[^:]:%31s", conn, kind, size) != 3)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "--fault: '%s' is not CONN:short|reset|stall:SIZE", arg);
 	f->conn = nm_cli_parse_uint("--fault", conn, 1, 1000000);
@@ -451,6 +454,18 @@ int nm_cli_client(int argc, char **argv)
 			nm_cli_die(NM_CLI_EXIT_USAGE, "--fault %llu:...: there are only %llu connections "
 				   "(--count %llu)", (unsigned long long)faults[i].conn,
 				   (unsigned long long)count, (unsigned long long)count);
+	/* a fault past the stream would never happen: the whole stream goes
+	 * out, validated, and would be reported "faulted"; a short close at
+	 * the stream's end is no fault either (a reset or a stall there is) */
+	for (unsigned i = 0; i < nfaults; i++) {
+		if (faults[i].after > bytes)
+			nm_cli_die(NM_CLI_EXIT_USAGE, "--fault %s: %llu bytes is past --bytes %llu (the "
+				   "whole stream would go out)", faults[i].arg,
+				   (unsigned long long)faults[i].after, (unsigned long long)bytes);
+		if (faults[i].kind == F_SHORT && faults[i].after == bytes)
+			nm_cli_die(NM_CLI_EXIT_USAGE, "--fault %s: closing after all %llu bytes (--bytes) "
+				   "is no short stream", faults[i].arg, (unsigned long long)bytes);
+	}
 	if (e.json)
 		nm_cli_json_errors(true);	/* --json given as an abbreviation */
 	nm_cli_ep_resolve(&e);

@@ -18,6 +18,12 @@
  *
  * Threads: each host is brought up, driven and torn down by its own
  * thread (invariant 6 of the architecture: one stack, one thread).
+ *
+ * SIGINT/SIGTERM stop the demo as they stop server and client (sig.c):
+ * the receiver's waits are slices (the accept's ACCEPT_SLICE_MS, rx.c's),
+ * the transfer ends "interrupted", the sender is told to stop, the
+ * summary follows with what arrived, marked interrupted, everything is
+ * released, and the exit status is 128 + the signal.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +38,7 @@
 
 #include "cli.h"
 
+#define ACCEPT_SLICE_MS	200	/* between signal checks while the sender connects */
 #define DEMO_TAP	"nmdemo0"
 #define DEMO_A4		"198.18.0.1"
 #define DEMO_B4		"198.18.0.2"
@@ -48,7 +55,8 @@ struct demo {
 	enum nm_cli_path rx_path, tx_path;
 	/* run */
 	struct nm_wire *wa;
-	atomic_int rx_done;
+	atomic_int rx_done;		/* the receiver is done: the sender stops */
+	atomic_int tx_done;		/* the sender thread is about to end */
 	struct nm_cli_tx_result txr;
 	struct nm_cli_counters tx_counters;
 	char tx_err[200];
@@ -113,16 +121,19 @@ static bool parse(struct demo *d, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":v:p:h", lo, NULL)) != -1) {
 		switch (c) {
 		case O_BYTES: d->bytes = nm_cli_parse_size("--bytes", optarg, 1, 1ull << 44); break;
-		case O_WIRE: {
-			struct nm_cli_wire_spec w;
-
-			nm_cli_parse_wire("--wire", optarg, &w);
-			if (w.name[0])
-				nm_cli_die(NM_CLI_EXIT_USAGE, "--wire: the demo names its own wires "
-					   "(shm or tap); see netmem server for shm:NAME, tap:IFNAME");
-			d->tap = w.kind == NM_CLI_WIRE_TAP;
+		case O_WIRE:
+			/* only the two words: the demo names its own wires, and
+			 * its errors suggest nothing it would refuse next */
+			if (!strcmp(optarg, "shm") || !strcmp(optarg, "tap"))
+				d->tap = optarg[0] == 't';
+			else if (!strncmp(optarg, "shm:", 4) || !strncmp(optarg, "tap:", 4))
+				nm_cli_die(NM_CLI_EXIT_USAGE, "--wire %s: the demo names its own wires: "
+					   "--wire shm or --wire tap (netmem server and client take "
+					   "shm:NAME, tap:IFNAME)", optarg);
+			else
+				nm_cli_die(NM_CLI_EXIT_USAGE, "--wire: '%s': the demo's wire is shm or "
+					   "tap", optarg);
 			break;
-		}
 		case O_LOSS: d->loss = nm_cli_parse_rate("--loss", optarg); faults = true; break;
 		case O_REORDER: d->reorder = nm_cli_parse_rate("--reorder", optarg); faults = true; break;
 		case O_DUP: d->dup = nm_cli_parse_rate("--dup", optarg); faults = true; break;
@@ -210,18 +221,28 @@ static void *sender_main(void *arg)
 	nm_cli_host_counters(&h, &d->tx_counters);
 	nm_cli_tx_teardown(&tx);
 	nm_cli_host_down(&h);
+	atomic_store(&d->tx_done, 1);
 	return NULL;
 }
 
 /* ---- the sender with --wire tap: the kernel's TCP ---- */
 
+/*
+ * The kernel's sends wait in slices of ACCEPT_SLICE_MS (SO_SNDTIMEO): a
+ * signal, whichever thread it reached, or a receiver that gave up stops
+ * the stream, and so does --timeout without progress.  A stopped stream
+ * is not shut down (its FIN would make it look complete, only short): the
+ * socket stays open until the receiver has ended the connection.
+ */
 static void *kernel_sender_main(void *arg)
 {
 	struct demo *d = arg;
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(d->port) };
 	struct timeval tv = { d->timeout_ms / 1000, 0 };
-	struct nm_cli_pattern pat;
+	struct nm_cli_pattern pat = { 0 };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	uint64_t last_ns;
+	bool stopped = false;
 
 	if (nm_cli_pattern_init(&pat, d->validate ? d->validate : NM_CLI_PATTERN_DEFAULT,
 				d->chunk) < 0 || fd < 0) {
@@ -236,32 +257,54 @@ static void *kernel_sender_main(void *arg)
 			 d->port, strerror(errno));
 		goto out;
 	}
+	tv = (struct timeval){ 0, ACCEPT_SLICE_MS * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	last_ns = nm_cli_now_ns();
 	while (d->txr.bytes < d->bytes) {
 		size_t len = d->bytes - d->txr.bytes < d->chunk ? (size_t)(d->bytes - d->txr.bytes)
 								 : d->chunk;
-		ssize_t n = send(fd, nm_cli_pattern_at(&pat, d->txr.bytes), len, MSG_NOSIGNAL);
+		ssize_t n;
 
+		if (nm_cli_interrupted() || atomic_load(&d->rx_done)) {
+			stopped = true;
+			break;
+		}
+		n = send(fd, nm_cli_pattern_at(&pat, d->txr.bytes), len, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN) &&
+		    (nm_cli_now_ns() - last_ns) / 1000000 < (uint64_t)d->timeout_ms)
+			continue;
 		if (n <= 0) {
 			snprintf(d->tx_err, sizeof(d->tx_err), "kernel send after %llu bytes: %s",
-				 (unsigned long long)d->txr.bytes, n ? strerror(errno) : "closed");
+				 (unsigned long long)d->txr.bytes, n == 0 ? "closed" :
+				 errno == EAGAIN ? "no progress within --timeout" : strerror(errno));
 			break;
 		}
 		d->txr.bytes += (uint64_t)n;
 		d->txr.sends++;
+		last_ns = nm_cli_now_ns();
 	}
 	d->txr.t1_ns = nm_cli_now_ns();
-	shutdown(fd, SHUT_WR);
+	if (stopped) {
+		snprintf(d->tx_err, sizeof(d->tx_err), "kernel sender stopped after %llu bytes%s",
+			 (unsigned long long)d->txr.bytes,
+			 nm_cli_interrupted() ? " by the signal" : ": the receiver gave up");
+		while (!atomic_load(&d->rx_done))
+			usleep(ACCEPT_SLICE_MS * 1000 / 4);
+	} else {
+		shutdown(fd, SHUT_WR);
+	}
 out:
 	if (fd >= 0)
 		close(fd);
 	nm_cli_pattern_free(&pat);
+	atomic_store(&d->tx_done, 1);
 	return NULL;
 }
 
 /* ---- summary ---- */
 
 static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
-		    const struct nm_cli_rx_result *res, double secs)
+		    const struct nm_cli_rx_result *res, double secs, int sig)
 {
 	struct nm_cli_counters c;
 	double gbps = secs > 0 ? (double)res->bytes * 8 / secs / 1e9 : 0;
@@ -284,16 +327,19 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 	if (copies >= 0 && !d->tap)
 		copies += nm_cli_stack_payload_copies(&d->tx_counters);
 
-	fprintf(out, "netmem demo: %.2f GiB over %s (MTU %u, %u queues), %s -> %s\n",
-	       (double)d->bytes / (1 << 30), d->tap ? "a TAP (kernel sender)" : "a shm wire",
-	       d->mtu, d->queues, txp, rxp);
+	fprintf(out, "netmem demo%s: %.2f GiB over %s (MTU %u, %u queues), %s -> %s\n",
+	       nm_cli_sig_suffix(sig), (double)d->bytes / (1 << 30),
+	       d->tap ? "a TAP (kernel sender)" : "a shm wire", d->mtu, d->queues, txp, rxp);
 	fprintf(out, "  result:      %s%s%s\n", ok ? "ok" : nm_cli_end_name(res->end),
 	       res->detail[0] ? " - " : "", res->detail);
 	if (d->tx_err[0])
 		fprintf(out, "  sender:      %s\n", d->tx_err);
 	fprintf(out, "  received:    %llu bytes in %.2f s = %.2f Gbit/s\n",
 	       (unsigned long long)res->bytes, secs, gbps);
-	if (d->validate)
+	if (d->validate && sig && res->end == NM_CLI_END_INTR)
+		fprintf(out, "  validated:   every byte received until the signal (ncdevmem "
+			"pattern, period %u); the rest never came\n", rx->pat.period);
+	else if (d->validate)
 		fprintf(out, "  validated:   %s (ncdevmem pattern, period %u)\n",
 		       res->validated && ok ? "yes, every byte" : "NO", rx->pat.period);
 	else
@@ -333,7 +379,9 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 		nm_cli_json_str(&j, "wire", d->tap ? "tap" : "shm");
 		nm_cli_json_str(&j, "tx_path", d->tap ? "kernel" : d->tx_path ? "copy" : "devmem");
 		nm_cli_json_str(&j, "rx_path", d->rx_path ? "copy" : "devmem");
-		nm_cli_json_str(&j, "result", ok ? "ok" : nm_cli_end_name(res->end));
+		nm_cli_json_str(&j, "result", ok ? "ok" : sig ? "interrupted" : nm_cli_end_name(res->end));
+		if (sig)
+			nm_cli_json_str(&j, "signal", nm_cli_sig_name(sig));
 		nm_cli_json_u64(&j, "bytes", res->bytes);
 		nm_cli_json_dbl(&j, "seconds", secs);
 		nm_cli_json_dbl(&j, "gbps", gbps);
@@ -360,6 +408,22 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 
 /* ---- main ---- */
 
+/* The sender's connection, waited for in slices: -EINTR once a signal
+ * asked to stop, -EAGAIN after --timeout, else the socket. */
+static int demo_accept(struct demo *d, int lsd, uint64_t t0)
+{
+	for (;;) {
+		int sd = nm_accept(lsd, NULL, NULL);
+
+		if (sd != -EAGAIN)
+			return sd;
+		if (nm_cli_interrupted())
+			return -EINTR;
+		if ((nm_cli_now_ns() - t0) / 1000000 >= (uint64_t)d->timeout_ms)
+			return sd;
+	}
+}
+
 int nm_cli_demo(int argc, char **argv)
 {
 	struct demo *d = calloc(1, sizeof(*d));
@@ -375,7 +439,7 @@ int nm_cli_demo(int argc, char **argv)
 	struct nm_cli_progress pg;
 	pthread_t th;
 	uint64_t t0;
-	int lsd, sd, r, one = 1;
+	int lsd, sd, r, sig, one = 1;
 
 	if (!d)
 		nm_cli_die(NM_CLI_EXIT_FAIL, "out of memory");
@@ -383,6 +447,7 @@ int nm_cli_demo(int argc, char **argv)
 		free(d);
 		return 0;
 	}
+	nm_cli_sig_catch();
 	hp.mtu = d->mtu;
 	hp.queues = d->queues;
 	if (d->tap) {
@@ -391,8 +456,8 @@ int nm_cli_demo(int argc, char **argv)
 
 		nm_cli_enter_netns();
 		r = nm_wire_tap_open(&tp, &hp.wire);
-		if (r < 0)
-			nm_cli_die_nm(r, "TAP %s", DEMO_TAP);
+		if (r < 0)	/* "tap nmdemo0: why": the library names the TAP */
+			nm_cli_die_lib(r);
 	} else {
 		wp.mtu = d->mtu;
 		wp.gso = d->gso;
@@ -422,33 +487,53 @@ int nm_cli_demo(int argc, char **argv)
 	r = nm_listen(lsd, 4);
 	if (r < 0)
 		nm_cli_die_nm(r, "listen");
-	tv = (struct timeval){ d->timeout_ms / 1000, 0 };
+	tv = (struct timeval){ 0, ACCEPT_SLICE_MS * 1000 };
 	nm_setsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 
 	if (pthread_create(&th, NULL, d->tap ? kernel_sender_main : sender_main, d))
 		nm_cli_die(NM_CLI_EXIT_FAIL, "pthread_create failed");
 	t0 = nm_cli_now_ns();
-	sd = nm_accept(lsd, NULL, NULL);
-	if (sd < 0) {
+	sd = demo_accept(d, lsd, t0);
+	if (sd < 0 && sd != -EINTR) {
 		atomic_store(&d->rx_done, 1);
+		while (!atomic_load(&d->tx_done))
+			nm_stack_poll(b.st, 10);
 		pthread_join(th, NULL);
 		if (d->tx_err[0])
 			nm_cli_die(NM_CLI_EXIT_FAIL, "sender: %s", d->tx_err);
 		nm_cli_die_nm(sd, "accept (no connection within %d s)", d->timeout_ms / 1000);
 	}
-	nm_cli_progress_start(&pg, "netmem demo", d->bytes, d->quiet);
-	nm_cli_rx_conn(&rx, sd, d->bytes, &pg, &res);
-	nm_cli_progress_end(&pg, res.bytes);
-	nm_close(sd);
+	if (sd >= 0) {
+		nm_cli_progress_start(&pg, "netmem demo", d->bytes, d->quiet);
+		nm_cli_rx_conn(&rx, sd, d->bytes, &pg, &res);
+		nm_cli_progress_end(&pg, res.bytes);
+		nm_close(sd);
+	} else {	/* a signal before the sender connected: nothing arrived */
+		memset(&res, 0, sizeof(res));
+		res.end = NM_CLI_END_INTR;
+		res.t0_ns = res.t1_ns = t0;
+		snprintf(res.detail, sizeof(res.detail), "%s before the sender connected",
+			 nm_cli_sig_name(nm_cli_interrupted()));
+	}
 	nm_close(lsd);
 	atomic_store(&d->rx_done, 1);
+	/* the stack goes on while the sender ends: its close (a reset for a
+	 * stream cut short) must reach the kernel, whose send waits for it */
+	while (!atomic_load(&d->tx_done))
+		nm_stack_poll(b.st, 10);
 	pthread_join(th, NULL);
+	sig = nm_cli_interrupted();
+	if (sig)
+		nm_cli_warn("interrupted by %s after %llu of %llu bytes", nm_cli_sig_name(sig),
+			    (unsigned long long)res.bytes, (unsigned long long)d->bytes);
 	/* seconds: accept to the last byte, the way a user waits for it */
-	summary(d, &b, &rx, &res, (double)(res.t1_ns - t0) / 1e9);
+	summary(d, &b, &rx, &res, (double)(res.t1_ns - t0) / 1e9, sig);
 	r = res.end == NM_CLI_END_EOF && res.bytes == d->bytes && !d->tx_err[0] &&
 	    (!d->validate || res.validated);
 	nm_cli_rx_teardown(&rx);
 	nm_cli_host_down(&b);
 	free(d);
+	if (sig)
+		return NM_CLI_EXIT_SIGNAL + sig;
 	return r ? 0 : NM_CLI_EXIT_FAIL;
 }

@@ -24,6 +24,11 @@
  * after the other, and the connection a killed client left half-done is
  * reported "gone" at once.
  *
+ * Who may attach to its shm wire: a client process of the server's uid,
+ * root, and the uids --allow-uid names (or any).  The library refuses any
+ * other before it hands over the wire; the server logs each refusal in
+ * one line on stderr and goes on waiting (endpoint.c).
+ *
  * SIGINT/SIGTERM stop the server within a wait slice (sig.c): the
  * connection in progress is reported "interrupted", the total follows,
  * marked interrupted, the host and wire are released, and the exit status
@@ -66,6 +71,9 @@ static void usage(FILE *f)
 "                      let go (default 10)\n"
 "  --wait SEC          give up waiting for a client after SEC (default: forever);\n"
 "                      on shm, also for the next client after one left\n"
+"  --allow-uid UID|any shm: also admit client processes of this uid (repeat for\n"
+"                      more), or of any uid; by default only the server's own\n"
+"                      uid and root may attach\n"
 "  --json              one JSON object per connection, the total last\n"
 "  --quiet             no progress\n"
 "  SIZE: bytes, or a number with K, M, G or T (powers of 1024; 1G = 1GiB = 1GB)\n"
@@ -395,8 +403,9 @@ static void srv_serve(struct srv *s, struct srv_run *run, uint64_t expect)
 
 int nm_cli_server(int argc, char **argv)
 {
+	enum { O_ALLOW_UID = O_HELP + 1 };
 	static const struct option lo[] = { NM_CLI_EP_LONGOPTS, { "rx", 1, 0, O_PATH },
-		{ "dmabuf-size", 1, 0, O_DMABUF }, { 0 } };
+		{ "dmabuf-size", 1, 0, O_DMABUF }, { "allow-uid", 1, 0, O_ALLOW_UID }, { 0 } };
 	struct srv *s = calloc(1, sizeof(*s));
 	struct nm_cli_ep *e;
 	struct srv_run run = { 0 };
@@ -430,6 +439,7 @@ int nm_cli_server(int argc, char **argv)
 			if (s->rc.dmabuf_size & 4095)
 				nm_cli_die(NM_CLI_EXIT_USAGE, "--dmabuf-size: not a multiple of 4 KiB");
 			break;
+		case O_ALLOW_UID: nm_cli_ep_allow_uid(e, optarg); break;
 		case 'h': case O_HELP: usage(stdout); free(s); return 0;
 		case ':': nm_cli_die(NM_CLI_EXIT_USAGE, "%s needs a value (see netmem server --help)",
 				     argv[optind - 1]);

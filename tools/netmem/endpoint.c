@@ -12,6 +12,11 @@
  *                       a server whose client left creates NAME again
  *                       (cmd_server.c), so a client that finds the name
  *                       missing or busy retries until --wait passes.
+ *                       The wire admits a client process of the server's
+ *                       uid, root, and the uids --allow-uid names (or
+ *                       any); another is refused by the library, which
+ *                       the server logs in one line while it goes on
+ *                       waiting, and the client dies saying so.
  *
  * Workload: startup.  Errors are one line each (a TAP without root, a
  * wire name taken, no server on a name).
@@ -33,6 +38,20 @@ void nm_cli_ep_defaults(struct nm_cli_ep *e, bool server)
 	e->port = 5201;
 	e->wait_ms = -1;		/* server: forever; client: 10 s (resolve) */
 	e->timeout_ms = 10000;
+}
+
+void nm_cli_ep_allow_uid(struct nm_cli_ep *e, const char *arg)
+{
+	if (!strcmp(arg, "any")) {
+		e->allow_any_uid = true;
+		return;
+	}
+	if (e->nr_allow_uids == NM_CLI_ALLOW_UIDS_MAX)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "--allow-uid: at most %d uids (or any)",
+			   NM_CLI_ALLOW_UIDS_MAX);
+	/* (uid_t)-1 means "no uid" to the kernel's set*id calls */
+	e->allow_uids[e->nr_allow_uids++] =
+		(uid_t)nm_cli_parse_uint("--allow-uid", arg, 0, UINT32_MAX - 1);
 }
 
 /*
@@ -89,6 +108,68 @@ static void check_unicast(const char *opt, const struct nm_cli_ip *ip)
 			   nm_cli_ip_str(ip, s, sizeof(s)));
 }
 
+/* Whether a lies in the prefix p/plen. */
+static bool in_prefix(const struct nm_cli_ip *a, const struct nm_cli_ip *p, unsigned plen)
+{
+	if (a->family != p->family)
+		return false;
+	for (unsigned i = 0; i < plen; i++)
+		if ((a->a[i / 8] ^ p->a[i / 8]) & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+/* The host bits of ip under plen: 0 all zeros, 1 all ones, -1 mixed. */
+static int host_bits(const struct nm_cli_ip *ip, unsigned plen)
+{
+	unsigned bits = ip->family == AF_INET ? 32 : 128;
+	bool zeros = true, ones = true;
+
+	for (unsigned i = plen; i < bits; i++) {
+		bool b = ip->a[i / 8] & (0x80 >> (i % 8));
+
+		zeros &= !b;
+		ones &= b;
+	}
+	return zeros ? 0 : ones ? 1 : -1;
+}
+
+/*
+ * An address of a subnet that no host can hold: IPv4's network address
+ * (host bits all zeros) and broadcast (all ones), IPv6's subnet-router
+ * anycast (all zeros).  The stack would take it and then never hear from
+ * a peer, or answer every host on the link.
+ */
+static void check_host(const char *opt, const struct nm_cli_ip *ip, unsigned plen)
+{
+	struct nm_cli_ip net = *ip;
+	int hb = host_bits(ip, plen);
+	char a[64], n[64];
+
+	if (hb < 0 || (hb == 1 && ip->family == AF_INET6))
+		return;
+	for (unsigned i = plen; i < (ip->family == AF_INET ? 32u : 128u); i++)
+		net.a[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	nm_cli_die(NM_CLI_EXIT_USAGE, "%s %s is the %s address of %s/%u, not a host's", opt,
+		   nm_cli_ip_str(ip, a, sizeof(a)), ip->family == AF_INET6 ? "subnet-router anycast" :
+		   hb ? "broadcast" : "network", nm_cli_ip_str(&net, n, sizeof(n)), plen);
+}
+
+/* The stack and the kernel meet on the TAP's link: each must be in the
+ * other's subnet, or neither has a route to the other and the first
+ * connection waits forever. */
+static void check_one_subnet(const struct nm_cli_ep *e)
+{
+	char a[64], h[64];
+
+	if (in_prefix(&e->self, &e->host, e->host_plen) && in_prefix(&e->host, &e->self, e->self_plen))
+		return;
+	nm_cli_die(NM_CLI_EXIT_USAGE, "--addr %s/%u and --host-addr %s/%u are not in one subnet: "
+		   "the stack and the kernel could not reach each other over the TAP",
+		   nm_cli_ip_str(&e->self, a, sizeof(a)), e->self_plen,
+		   nm_cli_ip_str(&e->host, h, sizeof(h)), e->host_plen);
+}
+
 /* Fill in what the user left out, and check the combination. */
 void nm_cli_ep_resolve(struct nm_cli_ep *e)
 {
@@ -112,6 +193,9 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 			   e->wire.kind == NM_CLI_WIRE_TAP ? "tap" : "shm",
 			   e->wire.kind == NM_CLI_WIRE_TAP ? "tap" : "shm");
 	tap = e->wire.kind == NM_CLI_WIRE_TAP;
+	if (tap && (e->nr_allow_uids || e->allow_any_uid))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "--allow-uid says who may attach to an shm wire; a "
+			   "TAP is the kernel's (its own permissions apply)");
 	if (!tap && e->host_addr)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "--host-addr is the kernel side of a TAP; an shm "
 			   "wire has none");
@@ -126,6 +210,7 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 				    &e->self, &e->self_plen, true);
 	}
 	check_unicast(e->addr ? "--addr" : e->server ? "-s" : "-c", &e->self);
+	check_host(e->addr ? "--addr" : e->server ? "-s" : "-c", &e->self, e->self_plen);
 	/* the kernel gives no IPv6 address to a link below IPv6's minimum MTU */
 	if (tap && e->self.family == AF_INET6 && e->mtu < 1280)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "--mtu %u: IPv6 on a TAP needs at least 1280 (the "
@@ -144,6 +229,8 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 		if (!memcmp(e->host.a, e->self.a, 16))
 			nm_cli_die(NM_CLI_EXIT_USAGE, "--host-addr and --addr are the same address; "
 				   "the kernel and the netmem stack each need their own");
+		check_host("--host-addr", &e->host, e->host_plen);
+		check_one_subnet(e);
 	}
 	/* the server's address */
 	if (e->server_ip) {
@@ -162,6 +249,8 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 	if (e->srv.family != e->self.family)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "-s and the stack's address are of different families");
 	check_unicast("-s", &e->srv);
+	if (in_prefix(&e->srv, &e->self, e->self_plen))	/* a peer on our link */
+		check_host("-s", &e->srv, e->self_plen);
 	if (e->client_ip) {
 		if (!nm_cli_ip_parse(e->client_ip, &e->cli))
 			nm_cli_die(NM_CLI_EXIT_USAGE, "-c: '%s' is not an IPv4 or IPv6 address",
@@ -169,6 +258,8 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 		if (e->cli.family != e->self.family)
 			nm_cli_die(NM_CLI_EXIT_USAGE, "-c and -s are of different address families");
 		check_unicast("-c", &e->cli);
+		if (in_prefix(&e->cli, &e->self, e->self_plen))
+			check_host("-c", &e->cli, e->self_plen);
 		e->has_cli = true;
 		if (!e->server && memcmp(e->cli.a, e->self.a, 16))
 			nm_cli_die(NM_CLI_EXIT_USAGE, "-c must be the stack's address (--addr)");
@@ -202,6 +293,9 @@ static int connect_shm(struct nm_cli_ep *e, struct nm_wire **w)
 		nm_wire_destroy(*w);
 		return -EINTR;
 	}
+	if (r == -EACCES)	/* the library's words name both uids */
+		nm_cli_die(NM_CLI_EXIT_FAIL, "shm:%s: %s; netmem server --allow-uid %u would admit "
+			   "this client", e->wire.name, nm_last_error(), (unsigned)geteuid());
 	if (r == -ECONNREFUSED || r == -ENOENT)
 		nm_cli_die(NM_CLI_EXIT_FAIL, "no server on shm:%s took a client within %d s (start "
 			   "netmem server --wire shm:%s; it serves one client process at a time)",
@@ -214,6 +308,19 @@ static int connect_shm(struct nm_cli_ep *e, struct nm_wire **w)
 	return 0;
 }
 
+/* The library refused a client process by its credentials: one line,
+ * and the server goes on waiting. */
+static void shm_refused(void *arg, pid_t pid, uid_t uid, gid_t gid)
+{
+	const struct nm_cli_ep *e = arg;
+
+	(void)gid;
+	nm_cli_warn("refused a client on shm:%s by its credentials: pid %d runs as uid %u; this "
+		    "server admits its own uid (%u), root%s (--allow-uid %u would admit it)", e->wire.name,
+		    (int)pid, (unsigned)uid, (unsigned)geteuid(),
+		    e->nr_allow_uids ? " and its --allow-uid list" : "", (unsigned)uid);
+}
+
 /*
  * The server's side of an shm wire: wait --wait (-1: forever) for a client
  * process.  -ETIMEDOUT: none came; -EINTR: a signal said stop (it wakes
@@ -223,7 +330,10 @@ static int connect_shm(struct nm_cli_ep *e, struct nm_wire **w)
 static int create_shm(struct nm_cli_ep *e, struct nm_wire **w)
 {
 	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32u << 20,
-					 .mtu = e->mtu, .gso = true };
+					 .mtu = e->mtu, .gso = true, .allow_uids = e->allow_uids,
+					 .nr_allow_uids = e->nr_allow_uids,
+					 .allow_any_uid = e->allow_any_uid, .on_refused = shm_refused,
+					 .on_refused_arg = e };
 	uint64_t end = nm_cli_now_ns() + (uint64_t)e->wait_ms * 1000000;
 	int left = e->wait_ms, r;
 
@@ -289,8 +399,8 @@ static int open_wire(struct nm_cli_ep *e, struct nm_wire **w)
 		if (r == -EBUSY)
 			nm_cli_die(NM_CLI_EXIT_FAIL, "--wire tap:%s: the name is taken (another "
 				   "program holds that TAP)", e->wire.name);
-		if (r < 0)
-			nm_cli_die_nm(r, "TAP %s", e->wire.name);
+		if (r < 0)	/* "tap NAME: why": the library names the TAP */
+			nm_cli_die_lib(r);
 		return 0;
 	}
 	return e->server ? create_shm(e, w) : connect_shm(e, w);

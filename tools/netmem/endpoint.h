@@ -6,6 +6,8 @@
 
 #include "cli.h"
 
+#define NM_CLI_ALLOW_UIDS_MAX	16
+
 struct nm_cli_ep {
 	bool server, quiet, json, queues_set, mtu_set;
 	struct nm_cli_wire_spec wire;
@@ -18,6 +20,11 @@ struct nm_cli_ep {
 	int wait_ms;			/* --wait: for a client (server; -1: forever)
 					 * or a server (client; default 10 s) */
 	int timeout_ms;			/* --timeout: a stall ends a connection */
+	/* --allow-uid (server, shm): who else may attach besides this
+	 * process's uid and root */
+	uid_t allow_uids[NM_CLI_ALLOW_UIDS_MAX];
+	uint32_t nr_allow_uids;
+	bool allow_any_uid;
 	/* resolved */
 	struct nm_cli_ip self, host, srv, cli;
 	unsigned self_plen, host_plen;
@@ -25,6 +32,8 @@ struct nm_cli_ep {
 };
 
 void nm_cli_ep_defaults(struct nm_cli_ep *e, bool server);
+/* --allow-uid UID|any (repeatable). */
+void nm_cli_ep_allow_uid(struct nm_cli_ep *e, const char *arg);
 void nm_cli_ep_resolve(struct nm_cli_ep *e);
 /* Open the wire and bring the host up; dies with one line on failure,
  * except -ETIMEDOUT: a server's --wait passed with no client on its shm

@@ -102,6 +102,15 @@ void nm_cli_die_nm(int err, const char *fmt, ...)
 	die_v(NM_CLI_EXIT_FAIL, why, fmt, ap);
 }
 
+void nm_cli_die_lib(int err)
+{
+	const char *why = nm_last_error();
+
+	if (!why || !*why)
+		why = strerror(err < 0 ? -err : err);
+	nm_cli_die(NM_CLI_EXIT_FAIL, "%s", why);
+}
+
 void nm_cli_warn(const char *fmt, ...)
 {
 	va_list ap;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SIGINT and SIGTERM for netmem server and client: a request to stop, not
- * a death.  A killed receiver would take its total with it; a stopped one
+ * SIGINT and SIGTERM for netmem demo, server and client: a request to
+ * stop, not a death.  A killed receiver would take its total with it; a stopped one
  * ends its connection, prints the total marked interrupted, releases its
  * wire and sockets, and exits 128 + the signal (130, 143), as a shell
  * reports a command a signal ended.

@@ -112,12 +112,46 @@ static int64_t reap(int sd, struct nm_cli_tx_result *res)
 	}
 }
 
+/*
+ * Whether the peer ended the connection, asked as a program would: a read
+ * of a reset connection fails with ECONNRESET, one the peer closed reads
+ * end-of-file.  (A send says "reset" only once; later sends see a closed
+ * socket, EPIPE, which hides who ended it.)
+ */
+enum peer_end { PEER_UP = 0, PEER_RESET, PEER_CLOSED };
+
+static enum peer_end peer_end_of(int sd)
+{
+	char c;
+	ssize_t n = nm_recv(sd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n == -ECONNRESET ? PEER_RESET : n == 0 ? PEER_CLOSED : PEER_UP;
+}
+
 static void end_with(struct nm_cli_tx_result *res, ssize_t r, const char *what)
 {
 	res->t1_ns = nm_cli_now_ns();	/* the rate of what went before the end */
 	res->err = (int)r;
 	snprintf(res->detail, sizeof(res->detail), "%s after %llu bytes: %s", what,
 		 (unsigned long long)res->bytes, nm_last_error());
+}
+
+/* A send failed: say that the peer reset or closed the connection when it
+ * did, and after how many bytes. */
+static void end_send(struct nm_cli_tx_result *res, int sd, ssize_t r, const char *what)
+{
+	enum peer_end how = r == -ECONNRESET ? PEER_RESET :
+			    r == -EPIPE || r == -ENOTCONN ? peer_end_of(sd) : PEER_UP;
+
+	if (how == PEER_UP) {
+		end_with(res, r, what);
+		return;
+	}
+	res->t1_ns = nm_cli_now_ns();
+	res->err = how == PEER_RESET ? -ECONNRESET : -EPIPE;
+	snprintf(res->detail, sizeof(res->detail), "the peer %s the connection after %llu bytes "
+		 "had been sent (%s: %s)", how == PEER_RESET ? "reset" : "closed",
+		 (unsigned long long)res->bytes, what, strerror((int)-r));
 }
 
 static ssize_t send_devmem(struct nm_cli_tx *tx, int sd, uint64_t off, size_t len)
@@ -140,11 +174,12 @@ static ssize_t send_devmem(struct nm_cli_tx *tx, int sd, uint64_t off, size_t le
 /*
  * While a send or a completion waits: true (res says why) once the stream
  * cannot go on: a SIGINT/SIGTERM asked the command to stop, the peer's
- * process ended (shm), another thread said stop, or nothing moved for
- * timeout_ms.
+ * process ended (shm), the peer reset the connection (while completions
+ * were awaited: no send fails to say so), another thread said stop, or
+ * nothing moved for timeout_ms.
  */
-static bool tx_give_up(struct nm_cli_tx *tx, struct nm_cli_tx_result *res, uint64_t last_ns,
-		       int timeout_ms)
+static bool tx_give_up(struct nm_cli_tx *tx, int sd, struct nm_cli_tx_result *res,
+		       uint64_t last_ns, int timeout_ms)
 {
 	const struct nm_cli_tx_cfg *cfg = &tx->cfg;
 	char idle[64];
@@ -157,6 +192,9 @@ static bool tx_give_up(struct nm_cli_tx *tx, struct nm_cli_tx_result *res, uint6
 	} else if (cfg->watch_peer && nm_wire_shm_peer_alive(tx->h->wire) == 0) {
 		res->err = -ENOTCONN;
 		why = "the server's process ended (its shm wire hung up)";
+	} else if (peer_end_of(sd) == PEER_RESET) {
+		res->err = -ECONNRESET;
+		why = "the peer reset the connection";
 	} else if (cfg->stop && atomic_load(cfg->stop)) {
 		res->err = -ECANCELED;
 		why = "the receiver gave up";
@@ -213,17 +251,17 @@ void nm_cli_tx_stream(struct nm_cli_tx *tx, int sd, uint64_t total, struct nm_cl
 		ssize_t n;
 
 		/* a peer that always takes more never makes a send wait */
-		if (nm_cli_interrupted() && tx_give_up(tx, res, last_ns, timeout_ms))
+		if (nm_cli_interrupted() && tx_give_up(tx, sd, res, last_ns, timeout_ms))
 			return;
 		n = devmem ? send_devmem(tx, sd, res->bytes, len)
 			   : nm_send(sd, nm_cli_pattern_at(&tx->pat, res->bytes), len, 0);
 		if (n == -EAGAIN && tx->cfg.timeout_ms > 0) {
-			if (tx_give_up(tx, res, last_ns, timeout_ms))
+			if (tx_give_up(tx, sd, res, last_ns, timeout_ms))
 				return;
 			continue;
 		}
 		if (n <= 0) {
-			end_with(res, n ? n : -EPIPE, devmem ? "sendmsg(SCM_DEVMEM_DMABUF)" : "send");
+			end_send(res, sd, n ? n : -EPIPE, devmem ? "sendmsg(SCM_DEVMEM_DMABUF)" : "send");
 			return;
 		}
 		res->bytes += (uint64_t)n;
@@ -252,7 +290,7 @@ void nm_cli_tx_stream(struct nm_cli_tx *tx, int sd, uint64_t total, struct nm_cl
 		}
 		/* a look around (the peer check is a syscall) every 40 idle
 		 * polls of 5 ms: 200 ms, as a send's slice */
-		if (i % 40 == 39 && tx_give_up(tx, res, last_ns, timeout_ms))
+		if (i % 40 == 39 && tx_give_up(tx, sd, res, last_ns, timeout_ms))
 			return;
 		nm_stack_poll(tx->h->st, 5);
 	}
