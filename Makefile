@@ -2,8 +2,11 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+# make install / uninstall: where (DESTDIR, from the environment or the
+# command line, is put in front of every path, for staging)
+PREFIX ?= /usr/local
 
-.PHONY: all build run test bench clean deps deps-test
+.PHONY: all build run test bench clean deps deps-test install uninstall
 # This file only drives cmake (which builds in parallel itself): its steps
 # run in order, so the deps step ends before anything is configured.
 .NOTPARALLEL:
@@ -34,6 +37,22 @@ test: deps-test build
 
 bench: build
 	@set -e; for b in $(BUILD)/bench/bench_*; do "$$b"; done
+
+# The library (shared, SONAME libnetmem.so.0, and static), headers,
+# netmem.pc, man pages and the netmem command under $(DESTDIR)$(PREFIX);
+# only what is installed is built.  uninstall removes exactly the files
+# the last install listed in $(BUILD)/install_manifest.txt (under the same
+# DESTDIR: give it again).
+install: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target netmem netmem_static netmem_cli
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
+	@# the dynamic linker's cache learns libnetmem.so.0 (a real install as root)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	@[ -f $(BUILD)/install_manifest.txt ] || { echo "make uninstall: no $(BUILD)/install_manifest.txt:" \
+		"nothing was installed from this build tree (make install writes it)" >&2; exit 1; }
+	@DESTDIR="$(DESTDIR)" cmake -DMANIFEST=$(BUILD)/install_manifest.txt -P cmake/uninstall.cmake
 
 clean:
 	rm -rf $(BUILD)
