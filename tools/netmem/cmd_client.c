@@ -68,6 +68,10 @@ static void usage(FILE *f)
 "                      listener for each connection (default 10)\n"
 "  --fault N:KIND:SIZE connection N misbehaves after SIZE bytes: short (closes\n"
 "                      early), reset (RST) or stall (sends nothing more)\n"
+"  --pcap FILE         write the frames crossing this NIC's wire to FILE (a pcap\n"
+"                      file for tcpdump); --snaplen N keeps N bytes of each\n"
+"                      (default and 0: 262144, whole frames); --pcap-nano:\n"
+"                      nanosecond timestamps (default microsecond)\n"
 "  --json              one JSON object per connection, the total last\n"
 "  --quiet             no progress\n"
 "  SIZE: bytes, or a number with K, M, G or T (powers of 1024; 1G = 1GiB = 1GB)\n");

@@ -176,6 +176,8 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 	if (!e->server && e->wait_ms < 0)
 		e->wait_ms = 10000;
 	resolve_queues(e);
+	e->pcap.quiet = e->quiet;
+	nm_cli_pcap_check(&e->pcap);
 }
 
 /* The client's side of an shm wire: the name may not exist yet (the
@@ -299,7 +301,8 @@ static int open_wire(struct nm_cli_ep *e, struct nm_wire **w)
 int nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h)
 {
 	struct nm_cli_host_params hp = { .name = e->server ? "nm0" : "nm1", .mtu = e->mtu,
-					 .queues = e->queues, .mac_last = e->server ? 2 : 1 };
+					 .queues = e->queues, .mac_last = e->server ? 2 : 1,
+					 .pcap = &e->pcap };
 	char ip[64], a[80];
 	int r;
 

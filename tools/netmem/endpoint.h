@@ -18,6 +18,7 @@ struct nm_cli_ep {
 	int wait_ms;			/* --wait: for a client (server; -1: forever)
 					 * or a server (client; default 10 s) */
 	int timeout_ms;			/* --timeout: a stall ends a connection */
+	struct nm_cli_pcap pcap;	/* --pcap, --snaplen, --pcap-nano */
 	/* resolved */
 	struct nm_cli_ip self, host, srv, cli;
 	unsigned self_plen, host_plen;
