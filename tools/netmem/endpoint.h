@@ -23,6 +23,9 @@ struct nm_cli_ep {
 	struct nm_cli_ip self, host, srv, cli;
 	unsigned self_plen, host_plen;
 	bool has_cli;
+	/* TAP: the kernel side gets no address (--host-addr none, or a TAP
+	 * that is a bridge's port: a host on the bridge's LAN) */
+	bool host_none, tap_bridged;
 };
 
 void nm_cli_ep_defaults(struct nm_cli_ep *e, bool server);
