@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.inc"
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, a bridge, TAP devices)"
 command -v python3 >/dev/null 2>&1 || skip "no python3 (make test installs it: tools/deps.sh)"
+KPEER=$(cd "$(dirname "$0")" && pwd)/kpeer.py
 A=nmA$UNIQ B=nmB$UNIQ
 ip netns add $A 2>/dev/null || skip "cannot create network namespaces here"
 trap 'kill $spid $cpid 2>/dev/null; ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null; rm -rf "$T"' EXIT
@@ -28,25 +29,10 @@ ip -n $B link set br0 up
 set +e
 
 # the kernel in A -> netmem server in B
-cat >"$T/kclient.py" <<'EOF'
-import socket, sys, time
-host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-pat = bytes((i % 255) + 1 if i % 255 != 254 else 10 for i in range(255)) * 4200
-for i in range(100):
-    try:
-        s = socket.create_connection((host, port), timeout=10); break
-    except OSError:
-        time.sleep(0.1)
-sent = 0
-while sent < n:
-    k = min(len(pat) - 255, n - sent)
-    s.sendall(pat[sent % 255:sent % 255 + k]); sent += k
-s.shutdown(socket.SHUT_WR); s.recv(1); s.close()
-EOF
 timeout 60 ip netns exec $B "$NETMEM" server -f nmts --addr 198.18.0.2/24 --bytes 8M --wait 30 \
 	--json >"$T/srv" 2>"$T/srv.err" &
 spid=$!
-timeout 60 ip netns exec $A python3 "$T/kclient.py" 198.18.0.2 5201 8388608 2>"$T/kc.err" ||
+timeout 60 ip netns exec $A python3 "$KPEER" client 198.18.0.2 5201 8388608 2>"$T/kc.err" ||
 	fail "kernel client in A: $(cat "$T/kc.err") server: $(cat "$T/srv.err")"
 wait $spid || fail "netmem server in B: $(cat "$T/srv.err")"
 spid=
@@ -58,21 +44,7 @@ ip -n $A neigh show 198.18.0.2 dev va | grep -q 'lladdr 02:00:00:00:4e:02' ||
 	fail "A's neighbour entry: $(ip -n $A neigh show dev va)"
 
 # netmem client in B -> a kernel server in A, every byte checked there
-cat >"$T/kserver.py" <<'EOF'
-import socket, sys
-l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("198.18.0.1", 5201)); l.listen(1); l.settimeout(30)
-open(sys.argv[1], "w").write("ready\n")
-c, _ = l.accept(); got = bytearray()
-while True:
-    b = c.recv(1 << 20)
-    if not b: break
-    got += b
-pat = bytes((i % 255) + 1 if i % 255 != 254 else 10 for i in range(255))
-want = (pat * (len(got) // 255 + 1))[:len(got)]
-print(len(got), "ok" if got == want else "bad at %d" % next(i for i in range(len(got)) if got[i] != want[i]))
-EOF
-timeout 60 ip netns exec $A python3 "$T/kserver.py" "$T/ready" >"$T/ks.out" 2>&1 &
+timeout 60 ip netns exec $A python3 "$KPEER" server 198.18.0.1 5201 "$T/ready" >"$T/ks.out" 2>&1 &
 cpid=$!
 i=0
 until [ -f "$T/ready" ]; do i=$((i + 1)); [ $i -lt 100 ] || fail "kernel server did not start"; sleep 0.1; done

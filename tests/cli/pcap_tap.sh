@@ -6,6 +6,7 @@
 # TAP with offloads, as documented.
 . "$(dirname "$0")/lib.inc"
 PY=$(cd "$(dirname "$0")" && pwd)/pcap_tcp.py
+KPEER=$(cd "$(dirname "$0")" && pwd)/kpeer.py
 [ "$(id -u)" = 0 ] || skip "needs root (a network namespace and TAP devices)"
 unshare -n true 2>/dev/null || skip "cannot create network namespaces here"
 command -v python3 >/dev/null 2>&1 || skip "no python3 (make test installs it: tools/deps.sh)"
@@ -14,21 +15,9 @@ TCPDUMP=$(command -v tcpdump || ls /usr/sbin/tcpdump /sbin/tcpdump 2>/dev/null |
 
 run "$NETMEM" demo --wire tap --bytes 16M --pcap "$T/demo.pcap" --quiet
 [ "$RC" = 0 ] || fail "demo --wire tap --pcap: exit $RC: $(cat "$T/err")"
-cat >"$T/kserver.py" <<'EOF'
-import socket, sys
-l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("0.0.0.0", 5201)); l.listen(1); l.settimeout(30)
-open(sys.argv[1], "w").write("ready\n")
-c, _ = l.accept(); got = 0
-while True:
-    b = c.recv(1 << 20)
-    if not b: break
-    got += len(b)
-print(got)
-EOF
 cat >"$T/ns.sh" <<EOF
 ip link set lo up
-python3 "$T/kserver.py" "$T/ready" >"$T/kserver.out" 2>&1 &
+python3 "$KPEER" server 0.0.0.0 5201 "$T/ready" >"$T/kserver.out" 2>&1 &
 kpid=\$!
 for i in \$(seq 100); do [ -f "$T/ready" ] && break; sleep 0.1; done
 "$NETMEM" client --wire tap:nmp$UNIQ --bytes 16M --pcap "$T/cli.pcap" --quiet \
@@ -37,7 +26,7 @@ wait \$kpid
 EOF
 timeout 120 unshare -n sh "$T/ns.sh" || fail "namespace script: $?"
 [ "$(cat "$T/cli.rc")" = 0 ] || fail "client: $(cat "$T/cli.err")"
-grep -qx 16777216 "$T/kserver.out" || fail "kernel server: $(cat "$T/kserver.out")"
+grep -qx '16777216 ok' "$T/kserver.out" || fail "kernel server: $(cat "$T/kserver.out")"
 
 for f in demo cli; do
 	"$TCPDUMP" -r "$T/$f.pcap" -nn >"$T/td" 2>"$T/td.err" || fail "tcpdump -r $f: $(cat "$T/td.err")"
