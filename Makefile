@@ -2,15 +2,28 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+# make install / uninstall: where (DESTDIR, from the environment or the
+# command line, is put in front of every path, for staging)
+PREFIX ?= /usr/local
 
-.PHONY: all build run test bench clean
+.PHONY: all build run test bench clean deps deps-test install uninstall
+# This file only drives cmake (which builds in parallel itself): its steps
+# run in order, so the deps step ends before anything is configured.
+.NOTPARALLEL:
 
 all: build
+
+# What each goal needs from Debian (tools/deps.sh): as root it installs
+# what is missing, otherwise it names it and stops.
+deps:
+	@sh tools/deps.sh build
+deps-test:
+	@sh tools/deps.sh build test
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 
-build: $(BUILD)/CMakeCache.txt
+build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The main job: a 2 GiB devmem TCP transfer between two stacks, validated
@@ -19,11 +32,27 @@ run: build
 	$(BUILD)/netmem demo $(NETMEM_DEMO_FLAGS)
 
 # Every test, optimized and under ASan+UBSan, in one ctest run (one summary).
-test: build
+test: deps-test build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
 
 bench: build
 	@set -e; for b in $(BUILD)/bench/bench_*; do "$$b"; done
+
+# The library (shared, SONAME libnetmem.so.0, and static), headers,
+# netmem.pc, man pages and the netmem command under $(DESTDIR)$(PREFIX);
+# only what is installed is built.  uninstall removes exactly the files
+# the last install listed in $(BUILD)/install_manifest.txt (under the same
+# DESTDIR: give it again).
+install: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target netmem netmem_static netmem_cli
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
+	@# the dynamic linker's cache learns libnetmem.so.0 (a real install as root)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	@[ -f $(BUILD)/install_manifest.txt ] || { echo "make uninstall: no $(BUILD)/install_manifest.txt:" \
+		"nothing was installed from this build tree (make install writes it)" >&2; exit 1; }
+	@DESTDIR="$(DESTDIR)" cmake -DMANIFEST=$(BUILD)/install_manifest.txt -P cmake/uninstall.cmake
 
 clean:
 	rm -rf $(BUILD)

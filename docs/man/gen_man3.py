@@ -82,7 +82,7 @@ def page(name, header, proto, comment, intro):
     s = [f'.TH {name.upper()} 3 "2025" "netmem 0.1" "netmem manual"',
          ".SH NAME", f"{name} \\- netmem <netmem/{header}>",
          ".SH SYNOPSIS", ".nf", f".B #include <netmem/{header}>", ".PP", roff(proto), ".fi",
-         ".PP", "Link with \\fI-lnetmem -lpthread\\fP.",
+         ".PP", "Link with \\fIpkg-config --cflags --libs netmem\\fP (\\fI-lnetmem\\fP; with libnetmem.a also \\fI-lpcap -lpthread\\fP, what \\fIpkg-config --static\\fP adds).",
          ".SH DESCRIPTION", ".nf", roff(desc), ".fi"]
     s += [".SH RETURN VALUE", ret]
     if errs:

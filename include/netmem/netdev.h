@@ -63,7 +63,9 @@ int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out);
  * application holds is copied out first, so those packets outlive the
  * wire; if that copy finds no memory the netdev is destroyed all the same
  * and -ENOMEM says how many packets still point into the wire (they must
- * be released, not read, once the wire is destroyed). */
+ * be released, not read, once the wire is destroyed).  A capture still
+ * running is stopped (flushed and closed) first; a write it could not do
+ * is returned as nm_netdev_capture_stop() would, once the netdev is gone. */
 int nm_netdev_destroy(struct nm_netdev *nd);
 
 int nm_netdev_ifindex(const struct nm_netdev *nd);	/* >= 1, unique in the process */
@@ -292,6 +294,61 @@ int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_qu
 /* Sum over queues plus the device's own (frames dropped before a queue). */
 int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st);
 const char *nm_rx_drop_name(enum nm_rx_drop r);
+
+/* ---- Capture (pcap) -------------------------------------------------------- */
+
+#define NM_CAPTURE_SNAPLEN_MAX	262144	/* libpcap's limit; 0 asks for it */
+#define NM_CAPTURE_F_NSEC	(1u << 0)	/* nanosecond timestamps (default: microsecond) */
+#define NM_CAPTURE_F_APPEND	(1u << 1)	/* add to an existing file of the same kind */
+
+/*
+ * Start writing every frame that crosses the netdev's wire, both
+ * directions, to the pcap file path (LINKTYPE_ETHERNET, through libpcap),
+ * creating or truncating it (appending with NM_CAPTURE_F_APPEND) and
+ * keeping at most snaplen bytes of each frame (0: NM_CAPTURE_SNAPLEN_MAX).
+ * path names a file (a FIFO works); "-" is a file named "-", not stdout.
+ *
+ * What is recorded: what tcpdump on a physical NIC shows.  TX frames after
+ * the NIC's own segmentation (software TSO), exactly as handed to the
+ * wire; RX frames as the wire delivered them, before steering, checksum
+ * checks and drops (a frame the NIC then drops is in the file).  On a
+ * wire that carries GSO frames whole (a TAP with offloads, an shm wire
+ * with gso) the file holds the super-frames of up to 64 KiB as they
+ * cross, with the partial checksums of checksum offload, as tcpdump shows
+ * them on a NIC with TSO and TX checksum offload ("incorrect cksum" with
+ * -v); the vnet header (GSO size, checksum start) is not recorded.
+ * Timestamps are the wall clock (CLOCK_REALTIME) when the NIC handed the
+ * frame to the wire or took it.
+ *
+ * Threads: the capture belongs to the netdev and is written by the
+ * netdev's thread as frames pass; start and stop must be called by that
+ * thread too (or while no thread polls or transmits on the netdev).
+ * libpcap's dumper is a stdio stream that does not keep two writers'
+ * records apart, so one file takes one netdev: capture two netdevs into
+ * two files.  Records are buffered (1 MiB) and reach the file on stop, on
+ * nm_netdev_destroy() (which stops a capture still running) and when the
+ * buffer fills; a process killed before that leaves the file cut short.
+ *
+ * -EINVAL for a NULL or empty path, a snaplen above the limit or unknown
+ * flags; -EBUSY if the netdev already captures; the file's errno
+ * (-ENOENT, -EACCES, ...) when it cannot be opened, or -EINVAL when the
+ * file to append to is not a pcap file of this link type and precision.
+ */
+int nm_netdev_capture_start(struct nm_netdev *nd, const char *path, uint32_t snaplen,
+			    uint32_t flags);
+/* Flush and close the file.  0, or -EINVAL (NULL netdev or no capture
+ * running), or the errno of a write that failed since the start (-ENOSPC,
+ * -EIO, ...): the frames from that write on are missing from the file. */
+int nm_netdev_capture_stop(struct nm_netdev *nd);
+
+struct nm_capture_stats {
+	uint64_t frames;		/* records written */
+	uint64_t bytes;			/* frame bytes they stand for (their len) */
+	uint64_t truncated;		/* records cut to snaplen */
+	int32_t error;			/* 0, or -errno of the first write that failed */
+};
+/* -EINVAL for a NULL argument, -ENOENT if the netdev does not capture. */
+int nm_netdev_capture_get_stats(const struct nm_netdev *nd, struct nm_capture_stats *st);
 
 #ifdef __cplusplus
 }

@@ -242,9 +242,13 @@ err_free:
 int nm_netdev_destroy(struct nm_netdev *nd)
 {
 	uint32_t lost;
+	int cap_err = 0;
 
 	if (!nd)
 		return nm_err(EINVAL, "netdev_destroy: NULL netdev");
+	/* flushed first: its last records are the frames up to this call */
+	if (nd->cap)
+		cap_err = nm_netdev_capture_stop(nd);
 	registry_del(nd);
 	lost = nm_rx_loan_fini(nd);	/* while the wire is still there to copy from */
 	for (uint32_t i = 0; i < nd->nrx; i++)
@@ -255,7 +259,7 @@ int nm_netdev_destroy(struct nm_netdev *nd)
 	if (lost)
 		return nm_err(ENOMEM, "netdev_destroy: no memory to copy out %u lent frames; "
 			      "their packets point into the wire", lost);
-	return 0;
+	return cap_err;		/* its message is still the last error */
 }
 
 int nm_netdev_ifindex(const struct nm_netdev *nd)

@@ -86,6 +86,7 @@ struct nm_netdev {
 	uint32_t tap_predict;		/* TAP: queue the next frame likely goes to */
 	struct nm_rx_loan *loan;	/* the wire lends frames, else NULL */
 	uint8_t *scratch;		/* one frame: TX segmentation, RX fallback */
+	struct nm_capture *cap;		/* pcap capture running, else NULL */
 };
 
 /* rxq.c: the queue-management ops (netdev_queue_mgmt_ops) and refill. */
@@ -118,5 +119,12 @@ nm_netmem_t nm_rx_loan_take(struct nm_netdev *nd, const uint8_t *frame, uint32_t
  * wire reports pressure, copy out the oldest still in use and give them
  * back too.  Every poll, before taking frames. */
 void nm_rx_loan_reclaim(struct nm_netdev *nd);
+
+/* capture.c: record one frame of len bytes lying in iov[0, n) (the wire's
+ * view of it: what crossed, or was taken from, the wire).  Only with
+ * nd->cap set; the netdev's thread. */
+struct nm_capture;
+struct iovec;
+void nm_capture_frame(struct nm_capture *c, const struct iovec *iov, unsigned n, uint32_t len);
 
 #endif

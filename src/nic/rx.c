@@ -450,13 +450,39 @@ static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 	return false;
 }
 
+/* ---- taking frames from the wire: where a capture sees them ---------------- */
+
+static int rx_wire_peek(struct nm_netdev *nd, const uint8_t **frame, uint32_t *len,
+			struct nm_wire_meta *meta)
+{
+	int ret = nm_wire_peek(nd->wire, frame, len, meta);
+
+	if (nm_unlikely(nd->cap) && ret >= 0) {
+		struct iovec iov = { (void *)*frame, *len };
+
+		nm_capture_frame(nd->cap, &iov, 1, *len);
+	}
+	return ret;
+}
+
+/* Returns the frame's length, which may exceed what iov holds (cut). */
+static int rx_wire_recv(struct nm_netdev *nd, const struct iovec *iov, unsigned n,
+			struct nm_wire_meta *meta)
+{
+	int ret = nm_wire_recv(nd->wire, iov, n, meta);
+
+	if (nm_unlikely(nd->cap) && ret >= 0)
+		nm_capture_frame(nd->cap, iov, n, (uint32_t)ret);
+	return ret;
+}
+
 static int rx_peek(struct nm_netdev *nd)
 {
 	struct rx_frame f = { 0 };
 	const uint8_t *frame;
 	int ret;
 
-	ret = nm_wire_peek(nd->wire, &frame, &f.len, &f.meta);
+	ret = rx_wire_peek(nd, &frame, &f.len, &f.meta);
 	if (ret == -EAGAIN)
 		return 0;
 	if (ret < 0)
@@ -553,7 +579,7 @@ static int rx_tap_bounce(struct nm_netdev *nd)
 {
 	struct rx_frame f = { 0 };
 	struct iovec iov = { nd->scratch, NM_WIRE_MAX_FRAME };
-	int ret = nm_wire_recv(nd->wire, &iov, 1, &f.meta);
+	int ret = rx_wire_recv(nd, &iov, 1, &f.meta);
 
 	if (ret == -EAGAIN)
 		return 0;
@@ -591,7 +617,7 @@ static int rx_tap(struct nm_netdev *nd)
 	np = plan_iov(nd, &pp, iov + 1, NM_ARRAY_SIZE(iov) - 1);
 	if (np < 0)
 		return np;
-	ret = nm_wire_recv(nd->wire, iov, (unsigned)np + 1, &f.meta);
+	ret = rx_wire_recv(nd, iov, (unsigned)np + 1, &f.meta);
 	if (ret == -EAGAIN)
 		return 0;
 	if (ret < 0)

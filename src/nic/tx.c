@@ -114,7 +114,9 @@ static int tx_send(struct nm_netdev *nd, struct nm_txq *q, struct iovec *iov, un
 		return ret;
 	}
 	q->st.tx_frames++;
-	(void)len;
+	/* on the wire now: what a capture records (after TSO, as it crossed) */
+	if (nm_unlikely(nd->cap))
+		nm_capture_frame(nd->cap, iov, n, len);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
  *	json.c		one JSON object per line
  *	sig.c		SIGINT/SIGTERM: demo, server and client stop and report
  *	host.c		a "host": NIC, wire, netdev, stack, control handle
+ *	pcap.c		--pcap: the capture of a host's NIC
  *	netns.c		a private network namespace (demo --wire tap)
  *	rx.c		the devmem receiver (bind-rx, steering, recvmsg loop)
  *	tx.c		the devmem sender (bind-tx, MSG_ZEROCOPY sends)
@@ -201,6 +202,26 @@ void nm_cli_sig_wake_shm(const char *name);
 
 /* ---- host.c ---- */
 
+struct nm_cli_host;
+/* --pcap FILE, --snaplen N, --pcap-nano: a capture of one host's NIC
+ * (nm_netdev_capture_start()).  A command that builds its host again (a
+ * server after its shm client left) appends to the file it started. */
+struct nm_cli_pcap {
+	const char *path;		/* NULL: no capture */
+	uint32_t snaplen;		/* 0: whole frames */
+	bool nano, snaplen_set;
+	bool started;			/* a host captured already: append */
+	bool quiet;			/* no frame count at the end */
+};
+/* Check --pcap FILE can be written before anything waits for a peer, and
+ * that --snaplen/--pcap-nano come with --pcap.  Dies with one line. */
+void nm_cli_pcap_check(const struct nm_cli_pcap *c);
+/* Start on h's netdev (dies with one line), stop (says what it wrote). */
+void nm_cli_pcap_start(struct nm_cli_host *h, struct nm_cli_pcap *c);
+void nm_cli_pcap_stop(struct nm_cli_host *h);
+/* A capture that failed to write (reported when its host went down). */
+bool nm_cli_pcap_failed(void);
+
 struct nm_cli_host {
 	struct nm_topo *topo;
 	struct nm_device *nic;
@@ -209,6 +230,7 @@ struct nm_cli_host {
 	struct nm_stack *st;
 	struct nm_ctl *ctl;
 	int ifindex;
+	struct nm_cli_pcap *pcap;	/* running on nd, else NULL */
 };
 struct nm_cli_host_params {
 	const char *name;		/* netdev name, <= 15 characters */
@@ -217,9 +239,12 @@ struct nm_cli_host_params {
 	uint32_t queues;		/* RX and TX queues */
 	const char *addr4, *addr6;	/* "A/PLEN" or NULL */
 	uint8_t mac_last;
+	struct nm_cli_pcap *pcap;	/* capture the NIC's frames, or NULL */
 };
 /* On failure dies with a one-line message. */
 void nm_cli_host_up(struct nm_cli_host *h, const struct nm_cli_host_params *p);
+/* Also stops the host's capture: its frame count on stderr unless quiet,
+ * a write that failed as a warning (and the command then fails). */
 void nm_cli_host_down(struct nm_cli_host *h);
 
 /* Counters gathered for summaries. */

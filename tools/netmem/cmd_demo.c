@@ -53,6 +53,7 @@ struct demo {
 	int timeout_ms;
 	bool tap, json, quiet, gso;
 	enum nm_cli_path rx_path, tx_path;
+	struct nm_cli_pcap pcap;		/* of the receiving host */
 	/* run */
 	struct nm_wire *wa;
 	atomic_int rx_done;		/* the receiver is done: the sender stops */
@@ -83,6 +84,11 @@ static void usage(FILE *f)
 "  --chunk SIZE        bytes per send (default 1M)\n"
 "  -p, --port PORT     TCP port (default 5201)\n"
 "  --timeout SEC       give up after SEC seconds without progress (default 30)\n"
+"  --pcap FILE         write the frames crossing the receiving NIC's wire (host B,\n"
+"                      198.18.0.2: both directions of the stream) to FILE, a\n"
+"                      pcap file for tcpdump; --snaplen N keeps N bytes of\n"
+"                      each (default and 0: 262144, whole frames); --pcap-nano:\n"
+"                      nanosecond timestamps (default microsecond)\n"
 "  --json              the summary on stderr, one JSON object on stdout\n"
 "  --quiet             no progress\n"
 "  SIZE: bytes, or a number with K, M, G or T (powers of 1024; 1G = 1GiB = 1GB)\n");
@@ -101,7 +107,8 @@ static enum nm_cli_path parse_path(const char *opt, const char *s)
 static bool parse(struct demo *d, int argc, char **argv)
 {
 	enum { O_BYTES = 256, O_WIRE, O_LOSS, O_REORDER, O_DUP, O_SEED, O_MTU, O_QUEUES, O_RX,
-	       O_TX, O_DMABUF, O_CHUNK, O_TIMEOUT, O_JSON, O_QUIET, O_NOGSO, O_HELP };
+	       O_TX, O_DMABUF, O_CHUNK, O_TIMEOUT, O_JSON, O_QUIET, O_NOGSO, O_PCAP, O_SNAPLEN,
+	       O_PCAP_NANO, O_HELP };
 	static const struct option lo[] = {
 		{ "bytes", 1, 0, O_BYTES }, { "wire", 1, 0, O_WIRE }, { "loss", 1, 0, O_LOSS },
 		{ "reorder", 1, 0, O_REORDER }, { "dup", 1, 0, O_DUP }, { "seed", 1, 0, O_SEED },
@@ -109,7 +116,8 @@ static bool parse(struct demo *d, int argc, char **argv)
 		{ "rx", 1, 0, O_RX }, { "tx", 1, 0, O_TX }, { "dmabuf-size", 1, 0, O_DMABUF },
 		{ "chunk", 1, 0, O_CHUNK }, { "port", 1, 0, 'p' }, { "timeout", 1, 0, O_TIMEOUT },
 		{ "json", 0, 0, O_JSON }, { "quiet", 0, 0, O_QUIET }, { "no-gso", 0, 0, O_NOGSO },
-		{ "help", 0, 0, O_HELP }, { 0 } };
+		{ "pcap", 1, 0, O_PCAP }, { "snaplen", 1, 0, O_SNAPLEN },
+		{ "pcap-nano", 0, 0, O_PCAP_NANO }, { "help", 0, 0, O_HELP }, { 0 } };
 	bool faults = false, tx_set = false;
 	int c;
 
@@ -160,6 +168,13 @@ static bool parse(struct demo *d, int argc, char **argv)
 		case O_JSON: d->json = true; break;
 		case O_QUIET: d->quiet = true; break;
 		case O_NOGSO: d->gso = false; break;
+		case O_PCAP: d->pcap.path = optarg; break;
+		case O_SNAPLEN:
+			d->pcap.snaplen = (uint32_t)nm_cli_parse_uint("--snaplen", optarg, 0,
+								      NM_CAPTURE_SNAPLEN_MAX);
+			d->pcap.snaplen_set = true;
+			break;
+		case O_PCAP_NANO: d->pcap.nano = true; break;
 		case 'h': case O_HELP: usage(stdout); return true;
 		case ':': nm_cli_die(NM_CLI_EXIT_USAGE, "%s needs a value (see netmem demo --help)",
 				     argv[optind - 1]);
@@ -179,6 +194,9 @@ static bool parse(struct demo *d, int argc, char **argv)
 			   "the kernel sends");
 	if (d->tap && tx_set)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "--tx: with --wire tap the sender is the kernel's TCP");
+	/* the summary says what was captured; the line would only repeat it */
+	d->pcap.quiet = true;
+	nm_cli_pcap_check(&d->pcap);
 	return false;
 }
 
@@ -306,6 +324,7 @@ out:
 static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 		    const struct nm_cli_rx_result *res, double secs, int sig)
 {
+	struct nm_capture_stats cap = { 0 };
 	struct nm_cli_counters c;
 	double gbps = secs > 0 ? (double)res->bytes * 8 / secs / 1e9 : 0;
 	int64_t copies;
@@ -371,6 +390,10 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 	       (unsigned long long)c.wire.inj_lost, (unsigned long long)c.wire.inj_dup,
 	       (unsigned long long)c.wire.inj_reordered,
 	       (unsigned long long)c.stack.tcp_retransmits);
+	if (d->pcap.path && nm_netdev_capture_get_stats(b->nd, &cap) == 0)
+		fprintf(out, "  capture:     %llu frames of %s (both directions) in %s%s\n",
+			(unsigned long long)cap.frames, nm_netdev_name(b->nd), d->pcap.path,
+			cap.truncated ? ", cut to --snaplen" : "");
 	if (d->json) {
 		struct nm_cli_json j;
 
@@ -400,6 +423,8 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 		nm_cli_json_u64(&j, "tx_completions", d->txr.completions);
 		nm_cli_json_u64(&j, "mtu", d->mtu);
 		nm_cli_json_u64(&j, "queues", d->queues);
+		if (d->pcap.path)
+			nm_cli_json_u64(&j, "pcap_frames", cap.frames);
 		nm_cli_json_counters(&j, &c);
 		printf("%s\n", nm_cli_json_end(&j));
 	}
@@ -450,6 +475,7 @@ int nm_cli_demo(int argc, char **argv)
 	nm_cli_sig_catch();
 	hp.mtu = d->mtu;
 	hp.queues = d->queues;
+	hp.pcap = &d->pcap;
 	if (d->tap) {
 		struct nm_wire_tap_params tp = { .ifname = DEMO_TAP, .mtu = d->mtu, .offloads = true,
 						 .host_addr = DEMO_A4 "/24", .up = true };

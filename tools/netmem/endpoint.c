@@ -22,6 +22,8 @@
  * wire name taken, no server on a name).
  */
 #include <ctype.h>
+#include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -170,6 +172,58 @@ static void check_one_subnet(const struct nm_cli_ep *e)
 		   nm_cli_ip_str(&e->host, h, sizeof(h)), e->host_plen);
 }
 
+/*
+ * A TAP that already is a port of a bridge (or has another master) is a
+ * cable into that bridge's LAN: an address belongs on the bridge, not on
+ * its port, so such a TAP gets no kernel address unless --host-addr names
+ * one.  Told by sysfs; a name or ifindex sysfs does not agree on (sysfs
+ * mounted for another network namespace) counts as not bridged.
+ */
+static bool tap_has_master(const char *ifname)
+{
+	char path[96], buf[16];
+	unsigned idx = if_nametoindex(ifname);
+	FILE *f;
+	bool same;
+
+	if (!idx)
+		return false;	/* not there yet: the wire creates it */
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", ifname);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	same = fgets(buf, sizeof(buf), f) && strtoul(buf, NULL, 10) == idx;
+	fclose(f);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", ifname);
+	return same && access(path, F_OK) == 0;
+}
+
+/* The kernel side of a TAP: --host-addr, "none", or the default (none
+ * on a bridged TAP). */
+static void resolve_host(struct nm_cli_ep *e)
+{
+	char def[48];
+
+	e->tap_bridged = tap_has_master(e->wire.name);
+	if (e->host_addr ? !strcmp(e->host_addr, "none") : e->tap_bridged) {
+		e->host_none = true;
+		return;
+	}
+	snprintf(def, sizeof(def), "%s", e->self.family == AF_INET ? "198.18.0.1/24"
+								   : "2001:2::1/64");
+	nm_cli_parse_prefix("--host-addr", e->host_addr ? e->host_addr : def, &e->host,
+			    &e->host_plen, true);
+	if (e->host.family != e->self.family)
+		nm_cli_die(NM_CLI_EXIT_USAGE, "--host-addr and --addr are of different "
+			   "address families");
+	check_unicast("--host-addr", &e->host);
+	if (!memcmp(e->host.a, e->self.a, 16))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "--host-addr and --addr are the same address; "
+			   "the kernel and the netmem stack each need their own");
+	check_host("--host-addr", &e->host, e->host_plen);
+	check_one_subnet(e);
+}
+
 /* Fill in what the user left out, and check the combination. */
 void nm_cli_ep_resolve(struct nm_cli_ep *e)
 {
@@ -215,23 +269,8 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 	if (tap && e->self.family == AF_INET6 && e->mtu < 1280)
 		nm_cli_die(NM_CLI_EXIT_USAGE, "--mtu %u: IPv6 on a TAP needs at least 1280 (the "
 			   "kernel's IPv6 minimum)", e->mtu);
-	if (tap) {
-		char def[48];
-
-		snprintf(def, sizeof(def), "%s", e->self.family == AF_INET ? "198.18.0.1/24"
-									   : "2001:2::1/64");
-		nm_cli_parse_prefix("--host-addr", e->host_addr ? e->host_addr : def, &e->host,
-				    &e->host_plen, true);
-		if (e->host.family != e->self.family)
-			nm_cli_die(NM_CLI_EXIT_USAGE, "--host-addr and --addr are of different "
-				   "address families");
-		check_unicast("--host-addr", &e->host);
-		if (!memcmp(e->host.a, e->self.a, 16))
-			nm_cli_die(NM_CLI_EXIT_USAGE, "--host-addr and --addr are the same address; "
-				   "the kernel and the netmem stack each need their own");
-		check_host("--host-addr", &e->host, e->host_plen);
-		check_one_subnet(e);
-	}
+	if (tap)
+		resolve_host(e);
 	/* the server's address */
 	if (e->server_ip) {
 		if (!nm_cli_ip_parse(e->server_ip, &e->srv))
@@ -239,6 +278,10 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 				   e->server_ip);
 	} else if (e->server) {
 		e->srv = e->self;
+	} else if (tap && e->host_none) {
+		nm_cli_die(NM_CLI_EXIT_USAGE, "-s: the TAP %s has no kernel address to talk to "
+			   "(%s); name the server", e->wire.name,
+			   e->host_addr ? "--host-addr none" : "a bridge's port");
 	} else if (tap) {
 		e->srv = e->host;	/* a client over a TAP talks to the kernel */
 	} else {
@@ -267,6 +310,8 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e)
 	if (!e->server && e->wait_ms < 0)
 		e->wait_ms = 10000;
 	resolve_queues(e);
+	e->pcap.quiet = e->quiet;
+	nm_cli_pcap_check(&e->pcap);
 }
 
 /* The client's side of an shm wire: the name may not exist yet (the
@@ -388,10 +433,15 @@ static int open_wire(struct nm_cli_ep *e, struct nm_wire **w)
 
 		snprintf(host, sizeof(host), "%s/%u", nm_cli_ip_str(&e->host, self, sizeof(self)),
 			 e->host_plen);
-		if (e->host.family == AF_INET)
+		if (e->host_none)
+			;	/* the kernel side stays as it is (a bridge's port) */
+		else if (e->host.family == AF_INET)
 			tp.host_addr = host;
 		else
 			tp.host_addr6 = host;
+		if (e->host_none && !e->quiet)
+			fprintf(stderr, "netmem %s: TAP %s: no kernel address (%s)\n", nm_cli_cmd,
+				e->wire.name, e->host_addr ? "--host-addr none" : "a bridge's port");
 		r = nm_wire_tap_open(&tp, w);
 		if (r == -EPERM)
 			nm_cli_die(NM_CLI_EXIT_FAIL, "--wire tap:%s needs root (CAP_NET_ADMIN) to "
@@ -409,7 +459,8 @@ static int open_wire(struct nm_cli_ep *e, struct nm_wire **w)
 int nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h)
 {
 	struct nm_cli_host_params hp = { .name = e->server ? "nm0" : "nm1", .mtu = e->mtu,
-					 .queues = e->queues, .mac_last = e->server ? 2 : 1 };
+					 .queues = e->queues, .mac_last = e->server ? 2 : 1,
+					 .pcap = &e->pcap };
 	char ip[64], a[80];
 	int r;
 

@@ -25,10 +25,14 @@ struct nm_cli_ep {
 	uid_t allow_uids[NM_CLI_ALLOW_UIDS_MAX];
 	uint32_t nr_allow_uids;
 	bool allow_any_uid;
+	struct nm_cli_pcap pcap;	/* --pcap, --snaplen, --pcap-nano */
 	/* resolved */
 	struct nm_cli_ip self, host, srv, cli;
 	unsigned self_plen, host_plen;
 	bool has_cli;
+	/* TAP: the kernel side gets no address (--host-addr none, or a TAP
+	 * that is a bridge's port: a host on the bridge's LAN) */
+	bool host_none, tap_bridged;
 };
 
 void nm_cli_ep_defaults(struct nm_cli_ep *e, bool server);

@@ -54,6 +54,9 @@ void nm_cli_host_up(struct nm_cli_host *h, const struct nm_cli_host_params *p)
 	}
 	if (r < 0)
 		nm_cli_die_nm(r, "netdev %s: header split", p->name);
+	/* before the stack: its first frame (an ARP) is in the file */
+	if (p->pcap && p->pcap->path)
+		nm_cli_pcap_start(h, p->pcap);
 	r = nm_stack_create(&sp, &h->st);
 	if (r < 0)
 		nm_cli_die_nm(r, "stack");
@@ -76,6 +79,7 @@ void nm_cli_host_down(struct nm_cli_host *h)
 		nm_ctl_close(h->ctl);
 	if (h->st)
 		nm_stack_destroy(h->st);
+	nm_cli_pcap_stop(h);
 	if (h->nd)
 		nm_netdev_destroy(h->nd);
 	if (h->wire)

@@ -77,7 +77,10 @@ int main(int argc, char **argv)
 			nm_cli_cmd = cmds[i].name;
 			if (cmds[i].json && wants_json(argc - 1, argv + 1))
 				nm_cli_json_errors(true);
-			return nm_cli_finish(cmds[i].fn(argc - 1, argv + 1));
+			int rc = cmds[i].fn(argc - 1, argv + 1);
+
+			/* a capture asked for and not all written fails the run */
+			return nm_cli_finish(!rc && nm_cli_pcap_failed() ? NM_CLI_EXIT_FAIL : rc);
 		}
 	nm_cli_die(NM_CLI_EXIT_USAGE, "unknown command '%s' (demo, server, client, bench)",
 		   argv[1]);
