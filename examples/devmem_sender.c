@@ -13,6 +13,9 @@
  * the usage; a wrong argument gets it on stderr, exit 2; every other
  * failure is one line naming the step that failed, exit 1.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* memfd_create */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

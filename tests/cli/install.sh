@@ -59,10 +59,8 @@ for kind in sh st; do
 	# shellcheck disable=SC2086
 	$CC -O2 -Wall -o "$T/ex/recv_$kind" "$SRC/examples/devmem_receiver.c" $flags \
 		2>"$T/cc.err" || fail "build receiver ($kind): $(cat "$T/cc.err")"
-	# devmem_sender.c calls memfd_create without defining _GNU_SOURCE
-	# itself (devmem_receiver.c does): given here until it does
 	# shellcheck disable=SC2086
-	$CC -O2 -Wall -D_GNU_SOURCE -o "$T/ex/send_$kind" "$SRC/examples/devmem_sender.c" $flags \
+	$CC -O2 -Wall -o "$T/ex/send_$kind" "$SRC/examples/devmem_sender.c" $flags \
 		2>"$T/cc.err" || fail "build sender ($kind): $(cat "$T/cc.err")"
 done
 for p in recv_sh send_sh; do
