@@ -19,17 +19,13 @@
  *     and the connection then carries 256 KiB each way, byte-exact.
  * The segment rates are printed.
  */
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <linux/if_packet.h>
-#include <net/ethernet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "tcp_storm.h"
 #include "tcp_util.h"
+#include "unit/t_tap_capture.h"
 #include "unit/t_wire_tap_util.h"
 
 #define K_PORT	7301
@@ -44,36 +40,21 @@ struct cap {
 static struct nm_stack *st;
 static struct cap cap;
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Count what crossed the wire since the last call. */
 static void cap_drain(void)
 {
+	struct t_cap_tcp t;
 	uint8_t f[2048];
-	struct sockaddr_ll sll;
+	bool from_nm;
+	size_t len;
 
-	for (;;) {
-		socklen_t sl = sizeof(sll);
-		ssize_t r = recvfrom(cap.fd, f, sizeof(f), MSG_DONTWAIT, (struct sockaddr *)&sll,
-				     &sl);
-		const uint8_t *th;
-
-		if (r < 0) {
-			T_ASSERT(errno == EAGAIN);
-			return;
-		}
-		if (!t_is_ipv4(f, (size_t)r, IPPROTO_TCP) || r < 14 + 20 + 20)
+	while ((len = t_cap_next(cap.fd, f, sizeof(f), &from_nm)) > 0) {
+		if (!t_cap_tcp(f, len, &t))
 			continue;
-		th = f + 14 + (f[14] & 15) * 4;
-		if (get32(f + 26) == 0xc6120002 && t_get16(th) == cap.nm_port &&
-		    t_get16(th + 2) == K_PORT) {
+		if (from_nm && t.sport == cap.nm_port && t.dport == K_PORT) {
 			cap.from_nm++;
-			cap.rst_from_nm += !!(th[13] & TH_RST);
-		} else if (get32(f + 26) == 0xc6120001 && t_get16(th) == K_PORT &&
-			   t_get16(th + 2) == cap.nm_port) {
+			cap.rst_from_nm += !!(t.flags & TH_RST);
+		} else if (!from_nm && t.sport == K_PORT && t.dport == cap.nm_port) {
 			cap.from_kernel++;
 		}
 	}
@@ -92,12 +73,7 @@ static void run_for(int ms)
 
 static void inject(const uint8_t *f, size_t len)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = cap.ifindex,
-				   .sll_halen = 6 };
-
-	memcpy(sll.sll_addr, f, 6);
-	if (sendto(cap.fd, f, len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)len)
-		T_FAIL("inject: sendto: %s", strerror(errno));
+	t_cap_inject(cap.fd, cap.ifindex, f, len);
 }
 
 /* A segment from the kernel's end of tp's connection. */
@@ -273,7 +249,6 @@ int main(void)
 	struct nm_iface_params ip = { .addr4 = "198.18.0.2/24" };
 	struct nm_stack_params sp = { 0 };
 	struct sockaddr_in ka = t_sin("198.18.0.1", K_PORT);
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
 	struct nm_topo *topo;
 	struct nm_device *nic;
 	struct nm_netdev *nd;
@@ -296,11 +271,7 @@ int main(void)
 	T_OK(nm_stack_add_iface(st, &ip));
 
 	cap.ifindex = nm_wire_tap_ifindex(w);
-	T_ASSERT(cap.ifindex > 0);
-	cap.fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	T_ASSERT(cap.fd >= 0);
-	sll.sll_ifindex = cap.ifindex;
-	T_ASSERT(bind(cap.fd, (struct sockaddr *)&sll, sizeof(sll)) == 0);
+	cap.fd = t_cap_open(cap.ifindex);
 
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	T_ASSERT(lfd >= 0);
