@@ -19,14 +19,9 @@
  *     and the connection then carries 256 KiB each way, byte-exact.
  * The segment rates are printed.
  */
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <unistd.h>
-
 #include "tcp_storm.h"
-#include "tcp_util.h"
 #include "unit/t_tap_capture.h"
-#include "unit/t_wire_tap_util.h"
+#include "unit/t_tcp_tap_util.h"
 
 #define K_PORT	7301
 
@@ -37,7 +32,7 @@ struct cap {
 	uint64_t rst_from_nm;
 };
 
-static struct nm_stack *st;
+static struct t_tap_net tn;
 static struct cap cap;
 
 /* Count what crossed the wire since the last call. */
@@ -66,7 +61,7 @@ static void run_for(int ms)
 	uint64_t end = t_now_us() + (uint64_t)ms * 1000;
 
 	while (t_now_us() < end) {
-		T_OK(nm_stack_poll(st, 1));
+		T_OK(nm_stack_poll(tn.st, 1));
 		cap_drain();
 	}
 }
@@ -92,22 +87,9 @@ static size_t forge(uint8_t *f, struct nm_tcp_sock *tp, const uint8_t kmac[6], u
 /* A netmem client connected to the kernel listener; *kfd the kernel end. */
 static int connect_pair(int lfd, int *kfd)
 {
-	struct sockaddr_in a = t_sin("198.18.0.1", K_PORT);
-	struct sockaddr_in l;
-	socklen_t ll = sizeof(l);
-	uint64_t end = t_now_us() + 5000000;
-	int sd = (int)T_OK(nm_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+	int sd = t_tap_connect(&tn, lfd, K_PORT, kfd);
 
-	T_EQ(nm_connect(sd, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
-	*kfd = -1;
-	while (*kfd < 0 || t_tcp_state(sd) != TCP_ESTABLISHED) {
-		T_ASSERT(t_now_us() < end);
-		T_OK(nm_stack_poll(st, 1));
-		if (*kfd < 0)
-			*kfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
-	}
-	T_OK(nm_getsockname(sd, (struct sockaddr *)&l, &ll));
-	cap.nm_port = ntohs(l.sin_port);
+	cap.nm_port = t_tap_local_port(sd);
 	return sd;
 }
 
@@ -137,7 +119,7 @@ static void exchange(int sd, int kfd, size_t n)
 			T_ASSERT(!memcmp(buf, pat + kr % 251, (size_t)r));
 			kr += (size_t)r;
 		}
-		T_OK(nm_stack_poll(st, 0));
+		T_OK(nm_stack_poll(tn.st, 0));
 	}
 }
 
@@ -156,12 +138,12 @@ static void spoofed_fin(int lfd, const uint8_t kmac[6])
 	cap.from_nm = cap.from_kernel = 0;
 	run_for(200);
 	T_EQ(cap.from_nm + cap.from_kernel, 0);	/* idle */
-	tp = t_tcb(st, sd);
+	tp = t_tcb(tn.st, sd);
 	T_ASSERT(tp);
-	T_OK(nm_stack_get_stats(st, &s0));
+	T_OK(nm_stack_get_stats(tn.st, &s0));
 	inject(f, forge(f, tp, kmac, tp->rcv_nxt, tp->snd_una, TH_FIN | TH_ACK));
 	run_for(2000);
-	T_OK(nm_stack_get_stats(st, &s1));
+	T_OK(nm_stack_get_stats(tn.st, &s1));
 	segs = cap.from_nm + cap.from_kernel;
 	printf("kernel peer, one spoofed FIN|ACK: %llu segments in 2 s (%.1f/s): netmem sent "
 	       "%llu, the kernel %llu; netmem challenge ACKs %llu, skipped: seq %llu, "
@@ -206,9 +188,9 @@ static void flood(int lfd, const uint8_t kmac[6])
 	sd = connect_pair(lfd, &kfd);
 	exchange(sd, kfd, 4096);
 	run_for(300);
-	tp = t_tcb(st, sd);
+	tp = t_tcb(tn.st, sd);
 	T_ASSERT(tp);
-	T_OK(nm_stack_get_stats(st, &s0));
+	T_OK(nm_stack_get_stats(tn.st, &s0));
 	cap.from_nm = cap.from_kernel = 0;
 	t0 = t_now_us();
 	for (int i = 0; i < 200; i++) {	/* past the window */
@@ -221,7 +203,7 @@ static void flood(int lfd, const uint8_t kmac[6])
 	}
 	us = t_now_us() - t0;
 	run_for(50);
-	T_OK(nm_stack_get_stats(st, &s1));
+	T_OK(nm_stack_get_stats(tn.st, &s1));
 	printf("kernel peer, 400 forged segments in %.2f s: netmem answered %llu (%.1f/s), "
 	       "skipped: seq %llu, challenge %llu; the kernel sent %llu\n",
 	       (double)us / 1e6, (unsigned long long)cap.from_nm,
@@ -244,49 +226,17 @@ static void flood(int lfd, const uint8_t kmac[6])
 
 int main(void)
 {
-	struct nm_netdev_params np = { .name = "nm0", .rx_queues = 1, .tx_queues = 1,
-				       .mac = { 0x02, 0, 0, 0, 0, 0x02 } };
-	struct nm_iface_params ip = { .addr4 = "198.18.0.2/24" };
-	struct nm_stack_params sp = { 0 };
-	struct sockaddr_in ka = t_sin("198.18.0.1", K_PORT);
-	struct nm_topo *topo;
-	struct nm_device *nic;
-	struct nm_netdev *nd;
-	struct nm_wire *w;
-	uint8_t kmac[6];
-	int r = t_enter_netns(), lfd, one = 1;
+	int r = t_tap_net_up(&tn), lfd;
 
 	if (r)
 		return r;
-	t_no_ipv6();
-	w = t_tap_open(false, NULL);
-	t_tap_kernel_mac(w, kmac);
-	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	np.dev = nic;
-	np.wire = w;
-	T_OK(nm_netdev_create(&np, &nd));
-	T_OK(nm_stack_create(&sp, &st));
-	ip.nd = nd;
-	T_OK(nm_stack_add_iface(st, &ip));
-
-	cap.ifindex = nm_wire_tap_ifindex(w);
+	cap.ifindex = tn.ifindex;
 	cap.fd = t_cap_open(cap.ifindex);
-
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	T_ASSERT(lfd >= 0);
-	T_ASSERT(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0);
-	T_ASSERT(bind(lfd, (struct sockaddr *)&ka, sizeof(ka)) == 0);
-	T_ASSERT(listen(lfd, 4) == 0);
-
-	spoofed_fin(lfd, kmac);
-	flood(lfd, kmac);
-
+	lfd = t_tap_kernel_listen(K_PORT, 0);
+	spoofed_fin(lfd, tn.kmac);
+	flood(lfd, tn.kmac);
 	close(lfd);
 	close(cap.fd);
-	T_OK(nm_stack_destroy(st));
-	T_OK(nm_netdev_destroy(nd));
-	nm_wire_destroy(w);
-	nm_topo_destroy(topo);
+	t_tap_net_down(&tn);
 	T_PASS();
 }

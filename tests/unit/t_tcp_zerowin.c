@@ -11,21 +11,6 @@
  */
 #include "tcp_util.h"
 
-/* Intervals between probes must roughly double. */
-static void check_backoff(const uint64_t *at, int n)
-{
-	for (int i = 0; i < n; i++)
-		printf("probe %d at +%llu ms\n", i, (unsigned long long)((at[i] - at[0]) / 1000));
-	T_ASSERT(n >= 3);
-	for (int i = 2; i < n; i++) {
-		double prev = (double)(at[i - 1] - at[i - 2]), cur = (double)(at[i] - at[i - 1]);
-
-		if (cur < 1.5 * prev || cur > 2.6 * prev)
-			T_FAIL("probe interval %d: %.0f ms after %.0f ms: no exponential backoff", i,
-			       cur / 1000, prev / 1000);
-	}
-}
-
 int main(void)
 {
 	struct t_net n;
@@ -76,7 +61,7 @@ int main(void)
 				seen = s1.tcp_in;
 			}
 		}
-		check_backoff(at, np);
+		t_assert_backoff(at, np);
 		/* B answered (window still 0), rate-limited */
 		T_ASSERT(s1.tcp_out - s0.tcp_out >= 1);
 		T_EQ(s1.tcp_out - s0.tcp_out + s1.tcp_ack_skipped_seq - s0.tcp_ack_skipped_seq,
