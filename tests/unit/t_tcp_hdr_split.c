@@ -5,13 +5,14 @@
  *     done well before a lost SYN would be retransmitted (500 ms), and
  *     every data frame B received was header-split (its RX queue counts
  *     them: hds_packets), headers in the header buffer, payload in a frag.
- *  2. TCP parses a header that a NIC cut short: today's NIC keeps whole
- *     headers in the header buffer, but TCP still takes segments whose
- *     header runs on into the frags (skb->linear ends inside it, the rest
- *     sits in front of the payload: tcp_cb.doff).  For every cut point of
- *     a 32-byte header (timestamps), a data segment built that way (the
+ *  2. TCP parses a header cut short, whose rest sits in a frag in front of
+ *     the payload (skb->linear ends inside it: tcp_cb.doff).  The NIC does
+ *     that to a frame it does not split (a pure ACK) that runs past the end
+ *     of a header buffer, at whatever byte the buffer ends (part 1 sees a
+ *     few, cut 2 bytes short); here every cut point of a 32-byte header
+ *     (timestamps) is made on purpose: a data segment built that way (the
  *     linear part up to the cut, the rest and the payload in a page-pool
- *     frag) is handed to B's TCP; the application reads each payload
+ *     frag) is handed to B's TCP, and the application reads each payload
  *     exactly, none of the header bytes in it.
  */
 #include <netmem/page_pool.h>
