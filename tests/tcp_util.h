@@ -263,6 +263,23 @@ static inline uint64_t t_stream(struct t_net *n, int sd_tx, int sd_rx, uint64_t 
 	return t_now_us() - t0;
 }
 
+/* The persist timer's exponential backoff, as Linux's: at least three
+ * probes sent at times at[0..n) (microseconds), each interval 1.5 to 2.6
+ * times the one before (doubling, give or take the loop's latency). */
+static inline void t_assert_backoff(const uint64_t *at, int n)
+{
+	for (int i = 0; i < n; i++)
+		printf("probe %d at +%llu ms\n", i, (unsigned long long)((at[i] - at[0]) / 1000));
+	T_ASSERT(n >= 3);
+	for (int i = 2; i < n; i++) {
+		double prev = (double)(at[i - 1] - at[i - 2]), cur = (double)(at[i] - at[i - 1]);
+
+		if (cur < 1.5 * prev || cur > 2.6 * prev)
+			T_FAIL("probe interval %d: %.0f ms after %.0f ms: no exponential backoff", i,
+			       cur / 1000, prev / 1000);
+	}
+}
+
 /* ---- white-box access (tests include the internals) ---- */
 #include "net/tcp.h"
 

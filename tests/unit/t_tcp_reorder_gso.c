@@ -9,11 +9,19 @@
  * one frame long, so a frame held at the end of one waited for the RTO:
  * 16 MiB took ~50 RTOs.
  *
- * First with held frames released at every poll (reordering as a bounded
- * delay): no RTO, at most a few recoveries, undone.  Then with the
- * injector as it is, where a frame with nothing behind it stays held until
- * the sender's next one: the loss probe is that next frame, and the RTOs
- * left are the rare tails where the probe or its answer was held too.
+ * First, deterministically (the random phases below may well see no
+ * recovery at all): on a fault-free GSO wire the test plays, the first
+ * 64 KiB frame of a 256 KiB flight is held back behind the other three;
+ * their SACKs start a recovery, the original then overtakes the
+ * retransmission, and the DSACK must undo the recovery (cwnd, ssthresh,
+ * tcp_spurious_undos; t_spurious_recovery()).
+ *
+ * Then at random, with held frames released at every poll (reordering as
+ * a bounded delay): no RTO, at most a few recoveries, each undone.  Then
+ * with the injector as it is, where a frame with nothing behind it stays
+ * held until the sender's next one: the loss probe is that next frame,
+ * and the RTOs left are the rare tails where the probe or its answer was
+ * held too.
  */
 #include "t_tcp_wire_util.h"
 
@@ -41,6 +49,22 @@ int main(void)
 	struct t_net n;
 	int lsd, csd, ssd;
 	uint64_t seed = getenv("NM_T_SEED") ? strtoull(getenv("NM_T_SEED"), NULL, 0) : 5;
+
+	/* one spurious recovery, on purpose */
+	t_net_up(&n, &wp);
+	lsd = t_listen(n.sb, AF_INET, 6813, 4);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6813, &ssd);
+	{
+		uint64_t sent = 4u << 20;
+
+		t_stream(&n, csd, ssd, sent, 20000);
+		t_pump_for(&n, 50);
+		t_spurious_recovery(&n, csd, ssd, &sent, 256u << 10);
+	}
+	T_OK(nm_close(csd));
+	T_OK(nm_close(ssd));
+	T_OK(nm_close(lsd));
+	t_net_down(&n);
 
 	for (int d = 0; d < 2; d++) {
 		wp.faults[d].seed = seed + (uint64_t)d;

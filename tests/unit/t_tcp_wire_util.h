@@ -178,4 +178,121 @@ static inline void t_fill_pattern(uint8_t *p, size_t len, uint64_t first)
 		p[i] = (uint8_t)((first + i) % 251);
 }
 
+/* ---- a spurious fast recovery, made on purpose --------------------------- */
+
+/* Frames of any size (GSO wires carry 64 KiB ones). */
+struct t_big_frames {
+	int n;
+	uint32_t len[64];
+	struct nm_wire_meta meta[64];
+	uint8_t b[64][NM_WIRE_MAX_FRAME];
+};
+
+/* Run A alone, then take what it sent toward B off the wire. */
+static inline void t_take_big(struct t_net *n, struct t_big_frames *f)
+{
+	T_OK(nm_stack_poll(n->sa, 0));
+	for (f->n = 0;; f->n++) {
+		struct iovec iov = { f->b[f->n], sizeof(f->b[f->n]) };
+		int r;
+
+		T_ASSERT(f->n < 64);
+		r = nm_wire_recv(n->wb, &iov, 1, &f->meta[f->n]);
+		if (r == -EAGAIN)
+			break;
+		T_ASSERT(r > 0 && r <= (int)sizeof(f->b[0]));
+		f->len[f->n] = (uint32_t)r;
+	}
+}
+
+/* Index of the frame of f carrying data from seq on, or -1. */
+static inline int t_find_seq(const struct t_big_frames *f, uint32_t seq)
+{
+	for (int i = 0; i < f->n; i++) {
+		uint32_t s, plen;
+
+		if (t_frame_tcp(f->b[i], f->len[i], &s, &plen) && plen && s == seq)
+			return i;
+	}
+	return -1;
+}
+
+static inline void t_put_big(struct t_net *n, const uint8_t *b, uint32_t len,
+			     const struct nm_wire_meta *meta)
+{
+	struct iovec iov = { (void *)b, len };
+
+	T_OK(nm_wire_xmit(n->wa, &iov, 1, meta));
+}
+
+/*
+ * A sends len bytes of new data (the t_recv_pattern() stream from byte
+ * *sent on); the frame with the first of them is held back while the
+ * rest reach B, whose SACKs put A into fast recovery, which resends the
+ * first bytes; then the held original reaches B before the resent copy,
+ * which B reports as a duplicate (DSACK, RFC 2883).  The recovery was
+ * spurious: A must undo it (cwnd and ssthresh back to at least what they
+ * were, tcp_spurious_undos + 1, the path marked as reordering), and the
+ * bytes must arrive intact.  Needs a fresh path (no reordering seen yet,
+ * so SACKs above a hole start a recovery at once), SACK, and a cwnd that
+ * lets len go at once; the caller's wire has no faults.
+ */
+static inline void t_spurious_recovery(struct t_net *n, int csd, int ssd, uint64_t *sent,
+				       uint32_t len)
+{
+	static struct t_big_frames f;
+	static uint8_t held[NM_WIRE_MAX_FRAME], buf[1 << 20];
+	struct nm_tcp_sock *tc = t_tcb(n->sa, csd);
+	struct nm_stack_stats s0, s1;
+	struct nm_wire_meta held_meta;
+	uint32_t first, cwnd0, ssthresh0, held_len;
+	int h;
+
+	T_ASSERT(tc && tc->sack_ok && !tc->reord_seen && !tc->in_recovery && !tc->in_loss);
+	T_ASSERT(len <= sizeof(buf) && tc->cwnd >= len && tc->snd_una == tc->snd_max);
+	T_OK(nm_stack_get_stats(n->sa, &s0));
+	cwnd0 = tc->cwnd;
+	ssthresh0 = tc->ssthresh;
+	first = tc->write_seq;
+	t_fill_pattern(buf, len, *sent);
+	T_EQ(nm_send(csd, buf, len, 0), len);
+
+	/* the flight: all but its first frame go on */
+	t_take_big(n, &f);
+	h = t_find_seq(&f, first);
+	T_ASSERT(h >= 0 && f.n >= 2);
+	memcpy(held, f.b[h], f.len[h]);
+	held_len = f.len[h];
+	held_meta = f.meta[h];
+	for (int i = 0; i < f.n; i++)
+		if (i != h)
+			t_put_big(n, f.b[i], f.len[i], &f.meta[i]);
+	/* B SACKs them; A recovers and resends the first bytes */
+	T_OK(nm_stack_poll(n->sb, 0));
+	t_take_big(n, &f);
+	T_OK(nm_stack_get_stats(n->sa, &s1));
+	T_EQ(s1.tcp_fast_retransmits - s0.tcp_fast_retransmits, 1);
+	T_ASSERT(tc->in_recovery);
+	T_ASSERT(tc->ssthresh < ssthresh0 && tc->ssthresh < cwnd0);
+	T_ASSERT(t_find_seq(&f, first) >= 0);
+	/* the original overtakes the resent copy */
+	t_put_big(n, held, held_len, &held_meta);
+	for (int i = 0; i < f.n; i++)
+		t_put_big(n, f.b[i], f.len[i], &f.meta[i]);
+	for (int i = 0; i < 4; i++) {
+		T_OK(nm_stack_poll(n->sb, 0));
+		T_OK(nm_stack_poll(n->sa, 0));
+	}
+	T_OK(nm_stack_get_stats(n->sa, &s1));
+	printf("spurious recovery: cwnd %u -> %u, ssthresh %u -> %u, undone %llu\n", cwnd0,
+	       tc->cwnd, ssthresh0, tc->ssthresh,
+	       (unsigned long long)(s1.tcp_spurious_undos - s0.tcp_spurious_undos));
+	T_EQ(s1.tcp_spurious_undos - s0.tcp_spurious_undos, 1);
+	T_ASSERT(!tc->in_recovery && tc->reord_seen);
+	T_ASSERT(tc->cwnd >= cwnd0);
+	T_ASSERT(tc->ssthresh >= ssthresh0);
+	t_recv_pattern(n, ssd, *sent, len, 5000);
+	*sent += len;
+}
+
 #endif

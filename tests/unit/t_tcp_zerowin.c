@@ -2,9 +2,12 @@
 /*
  * Zero window and persist: a receiver that does not read fills its small
  * receive buffer; the sender sees a zero window, stops, and probes with
- * backoff (the receiver keeps answering); once the receiver reads, the
- * window reopens and every byte arrives intact.  Also checks the receiver
- * never queued more than its buffer (invariant 4).
+ * exponential backoff, as Linux's persist timer (RTO, 2 RTO, 4 RTO, ...):
+ * over 3.5 s at least three probes reach the receiver, each interval
+ * 1.5 to 2.6 times the one before; the receiver answers them (at most one
+ * answer per tcp_invalid_ratelimit, 500 ms, the first at once).  Once the
+ * receiver reads, the window reopens and every byte arrives intact.  Also
+ * checks the receiver never queued more than its buffer (invariant 4).
  */
 #include "tcp_util.h"
 
@@ -41,12 +44,30 @@ int main(void)
 	}
 	T_EQ(tc->snd_wnd, 0);
 	T_ASSERT(ts->rcvq_bytes > 0 && ts->rcvq_bytes <= 16384);
-	/* stalled: probes keep coming */
+	/* stalled: probes keep coming, ever less often; each reaches B as one
+	 * segment (A has nothing else to send) */
 	T_OK(nm_stack_get_stats(n.sb, &s0));
-	t_pump_for(&n, 1700);
-	T_OK(nm_stack_get_stats(n.sb, &s1));
-	printf("probes seen in 1.7 s: %llu\n", (unsigned long long)(s1.tcp_in - s0.tcp_in));
-	T_ASSERT(s1.tcp_in - s0.tcp_in >= 2 && s1.tcp_in - s0.tcp_in <= 12);
+	{
+		uint64_t at[16], end = t_now_us() + 3500000, seen = s0.tcp_in;
+		int np = 0;
+
+		while (t_now_us() < end) {
+			t_pump(&n);
+			T_OK(nm_stack_get_stats(n.sb, &s1));
+			if (s1.tcp_in != seen) {
+				T_EQ(s1.tcp_in, seen + 1);
+				T_ASSERT(np < 16);
+				at[np++] = t_now_us();
+				seen = s1.tcp_in;
+			}
+		}
+		t_assert_backoff(at, np);
+		/* B answered (window still 0), rate-limited */
+		T_ASSERT(s1.tcp_out - s0.tcp_out >= 1);
+		T_EQ(s1.tcp_out - s0.tcp_out + s1.tcp_ack_skipped_seq - s0.tcp_ack_skipped_seq,
+		     (uint64_t)np);
+	}
+	T_EQ(tc->snd_wnd, 0);
 	T_ASSERT(nm_timer_pending(&tc->persist_timer));
 	/* drain */
 	for (uint64_t end = t_now_us() + 10000000; got < sizeof(tx);) {
