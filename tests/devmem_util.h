@@ -16,6 +16,8 @@
 
 #include "tcp_util.h"
 #include "ctl/ctl_internal.h"
+#include "nic/nic_internal.h"
+#include "pool/dmabuf_binding.h"
 #include <netmem/ctl.h>
 #include <netmem/devmem.h>
 #include <netmem/dmabuf.h>
@@ -51,6 +53,7 @@ static inline bool t_dm_pat_ok(const uint8_t *p, uint64_t n, uint64_t pos)
 }
 
 struct t_dm {
+	struct nm_netdev *nd;
 	int memfd;
 	struct nm_dmabuf *buf;
 	struct nm_ctl *ctl;
@@ -65,6 +68,7 @@ static inline void t_dm_bind(struct t_dm *d, struct nm_netdev *nd, uint64_t size
 	struct nm_queue_id q0 = { 0, NETDEV_QUEUE_TYPE_RX };
 
 	memset(d, 0, sizeof(*d));
+	d->nd = nd;
 	d->size = size;
 	T_OK(nm_netdev_get_ringparam(nd, &rp));
 	rp.tcp_data_split = NM_TCP_DATA_SPLIT_ENABLED;
@@ -79,10 +83,59 @@ static inline void t_dm_bind(struct t_dm *d, struct nm_netdev *nd, uint64_t size
 	T_OK(nm_ctl_bind_rx(d->ctl, nm_netdev_ifindex(nd), d->buf, &q0, 1, &d->id));
 }
 
+/*
+ * Nothing the NIC received is held any more: in every RX queue of nd no
+ * completion waits to be polled, and each pool's buffers in flight are
+ * exactly those posted to its ring (none kept by a packet, a socket or a
+ * token).  Call once the sockets are closed and the stacks have run.
+ */
+static inline void t_dm_rx_idle(struct nm_netdev *nd)
+{
+	for (uint32_t q = 0; q < nm_netdev_num_rx_queues(nd); q++) {
+		const struct nm_rxq_mem *m = nd->rxq[q].mem;
+		int64_t hdr, pay;
+
+		if (!m)
+			T_FAIL("%s rx queue %u is stopped", nm_netdev_name(nd), q);
+		if (m->cq_tail != m->cq_head)
+			T_FAIL("%s rx queue %u: %u packets never polled", nm_netdev_name(nd), q,
+			       m->cq_tail - m->cq_head);
+		hdr = nm_page_pool_inflight(m->hdr_pool);
+		pay = nm_page_pool_inflight(m->pp);
+		if (hdr != nm_rx_ring_count(&m->hdr_ring) || pay != nm_rx_ring_count(&m->pay_ring))
+			T_FAIL("%s rx queue %u: in flight %lld header and %lld payload buffers, "
+			       "posted %u and %u: the rest was never given back",
+			       nm_netdev_name(nd), q, (long long)hdr, (long long)pay,
+			       nm_rx_ring_count(&m->hdr_ring), nm_rx_ring_count(&m->pay_ring));
+	}
+}
+
+/*
+ * Unbind (close the control handle) and check that every net_iov of the
+ * binding came back: the bound queue restarted on host pages, its old
+ * pool gave back what it held and was freed, so the binding's allocator
+ * has all of its net_iovs free again.  A token whose return never gave
+ * its buffer back (or a socket that kept one) leaves the count short.
+ * Call once the sockets are closed and the stacks have run.
+ */
 static inline void t_dm_unbind(struct t_dm *d)
 {
-	if (d->ctl)
+	if (d->ctl) {
+		bool tx;
+		int ifx;
+		struct nm_dmabuf_binding *b = nm_ctl_binding_get(d->id, &tx, &ifx);
+
+		T_ASSERT(b);
+		t_dm_rx_idle(d->nd);
 		T_OK(nm_ctl_close(d->ctl));
+		if (nm_dmabuf_binding_avail(b) != nm_dmabuf_binding_num_niovs(b))
+			T_FAIL("unbound: %llu of the binding's %llu net_iovs never came back",
+			       (unsigned long long)(nm_dmabuf_binding_num_niovs(b) -
+						    nm_dmabuf_binding_avail(b)),
+			       (unsigned long long)nm_dmabuf_binding_num_niovs(b));
+		nm_dmabuf_binding_put(b);
+		t_dm_rx_idle(d->nd);
+	}
 	d->ctl = NULL;
 	if (d->buf)
 		nm_dmabuf_put(d->buf);
