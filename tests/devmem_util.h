@@ -16,7 +16,7 @@
 
 #include "tcp_util.h"
 #include "ctl/ctl_internal.h"
-#include "nic/nic_internal.h"
+#include "rx_idle.h"
 #include "pool/dmabuf_binding.h"
 #include <netmem/ctl.h>
 #include <netmem/devmem.h>
@@ -84,33 +84,6 @@ static inline void t_dm_bind(struct t_dm *d, struct nm_netdev *nd, uint64_t size
 }
 
 /*
- * Nothing the NIC received is held any more: in every RX queue of nd no
- * completion waits to be polled, and each pool's buffers in flight are
- * exactly those posted to its ring (none kept by a packet, a socket or a
- * token).  Call once the sockets are closed and the stacks have run.
- */
-static inline void t_dm_rx_idle(struct nm_netdev *nd)
-{
-	for (uint32_t q = 0; q < nm_netdev_num_rx_queues(nd); q++) {
-		const struct nm_rxq_mem *m = nd->rxq[q].mem;
-		int64_t hdr, pay;
-
-		if (!m)
-			T_FAIL("%s rx queue %u is stopped", nm_netdev_name(nd), q);
-		if (m->cq_tail != m->cq_head)
-			T_FAIL("%s rx queue %u: %u packets never polled", nm_netdev_name(nd), q,
-			       m->cq_tail - m->cq_head);
-		hdr = nm_page_pool_inflight(m->hdr_pool);
-		pay = nm_page_pool_inflight(m->pp);
-		if (hdr != nm_rx_ring_count(&m->hdr_ring) || pay != nm_rx_ring_count(&m->pay_ring))
-			T_FAIL("%s rx queue %u: in flight %lld header and %lld payload buffers, "
-			       "posted %u and %u: the rest was never given back",
-			       nm_netdev_name(nd), q, (long long)hdr, (long long)pay,
-			       nm_rx_ring_count(&m->hdr_ring), nm_rx_ring_count(&m->pay_ring));
-	}
-}
-
-/*
  * Unbind (close the control handle) and check that every net_iov of the
  * binding came back: the bound queue restarted on host pages, its old
  * pool gave back what it held and was freed, so the binding's allocator
@@ -126,7 +99,7 @@ static inline void t_dm_unbind(struct t_dm *d)
 		struct nm_dmabuf_binding *b = nm_ctl_binding_get(d->id, &tx, &ifx);
 
 		T_ASSERT(b);
-		t_dm_rx_idle(d->nd);
+		t_rx_idle(d->nd);
 		T_OK(nm_ctl_close(d->ctl));
 		if (nm_dmabuf_binding_avail(b) != nm_dmabuf_binding_num_niovs(b))
 			T_FAIL("unbound: %llu of the binding's %llu net_iovs never came back",
@@ -134,7 +107,7 @@ static inline void t_dm_unbind(struct t_dm *d)
 						    nm_dmabuf_binding_avail(b)),
 			       (unsigned long long)nm_dmabuf_binding_num_niovs(b));
 		nm_dmabuf_binding_put(b);
-		t_dm_rx_idle(d->nd);
+		t_rx_idle(d->nd);
 	}
 	d->ctl = NULL;
 	if (d->buf)

@@ -129,8 +129,8 @@ int main(void)
 	get(&b, n.wb, n.ndb, n.sb);
 	account("A->B (data)", &a, &b);
 	account("B->A (ACKs)", &b, &a);
-	t_dm_rx_idle(n.nda);
-	t_dm_rx_idle(n.ndb);
+	t_rx_idle(n.nda);
+	t_rx_idle(n.ndb);
 	t_dm_unbind(&d);
 	t_net_down(&n);
 	T_PASS();

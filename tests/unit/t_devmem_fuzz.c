@@ -297,7 +297,7 @@ int main(void)
 	T_OK(nm_close(ssd));
 	T_OK(nm_close(lsd));
 	t_pump_for(&n, 20);
-	t_dm_rx_idle(n.nda);
+	t_rx_idle(n.nda);
 	t_dm_unbind(&d);	/* and every net_iov of the binding came back */
 	T_OK(nm_ctl_close(c));
 	nm_dmabuf_put(txbuf);

@@ -111,8 +111,8 @@ int main(void)
 	t_pump_for(&n, 20);
 	/* every buffer both NICs received came back to its pool, and (in
 	 * t_dm_unbind) every net_iov of the binding */
-	t_dm_rx_idle(n.nda);
-	t_dm_rx_idle(n.ndb);
+	t_rx_idle(n.nda);
+	t_rx_idle(n.ndb);
 	t_dm_unbind(&d);
 	t_net_down(&n);
 	T_PASS();
