@@ -255,6 +255,37 @@ static inline void t_dm_return(int sd, struct t_dm_rx *r)
 	r->ntok = 0;
 }
 
+/* A stream's progress: t_progress_check() fails the test when no byte came
+ * for 10 s (a stall, such as a pool run dry of buffers nobody gave back:
+ * said where it stopped, not left to ctest's timeout) or the whole stream
+ * took longer than limit_s. */
+struct t_progress {
+	uint64_t t0, moved, last;
+};
+
+static inline void t_progress_start(struct t_progress *p)
+{
+	p->t0 = p->moved = t_now_us();
+	p->last = 0;
+}
+
+static inline void t_progress_check(struct t_progress *p, uint64_t pos, uint64_t total,
+				    unsigned limit_s)
+{
+	uint64_t now = t_now_us();
+
+	if (pos != p->last) {
+		p->last = pos;
+		p->moved = now;
+	} else if (now - p->moved > 10000000u) {
+		T_FAIL("no byte in 10 s at %llu of %llu", (unsigned long long)pos,
+		       (unsigned long long)total);
+	}
+	if (now - p->t0 > (uint64_t)limit_s * 1000000u)
+		T_FAIL("%llu of %llu bytes after %u s", (unsigned long long)pos,
+		       (unsigned long long)total, limit_s);
+}
+
 /* Pattern-filled send of up to n bytes from stream position *pos. */
 static inline ssize_t t_dm_send(int sd, uint64_t *pos, size_t n)
 {

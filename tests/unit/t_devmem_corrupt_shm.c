@@ -18,41 +18,19 @@
  *    and no device payload went unchecked;
  *  - every token and buffer is back at the end.
  */
+#include "corrupt_util.h"
 #include "devmem_util.h"
 
 #define TOTAL (16ull << 20)
 
-struct side {
-	struct nm_wire_stats wire;	/* the sender's endpoint counts its faults */
-	struct nm_queue_stats nic;
-	struct nm_stack_stats st;
-};
-
-static void get(struct side *s, struct nm_wire *w, struct nm_netdev *nd, struct nm_stack *st)
-{
-	T_OK(nm_wire_get_stats(w, &s->wire));
-	T_OK(nm_netdev_get_stats(nd, &s->nic));
-	T_OK(nm_stack_get_stats(st, &s->st));
-}
-
-static uint64_t isqrt(uint64_t x)
-{
-	uint64_t r = 0;
-
-	while ((r + 1) * (r + 1) <= x)
-		r++;
-	return r;
-}
-
 /* The frames `from` corrupted, against what `to` dropped for it. */
-static void account(const char *dir, const struct side *from, const struct side *to)
+static void account(const char *dir, const struct t_end_stats *from, const struct t_end_stats *to)
 {
 	uint64_t corrupted = from->wire.inj_corrupted;
 	uint64_t nic = to->nic.drops[NM_RX_DROP_BAD_CSUM] + to->nic.drops[NM_RX_DROP_MALFORMED] +
 		       to->nic.drops[NM_RX_DROP_TOO_LONG];
-	uint64_t eth = to->st.eth_bad + to->st.eth_not_ours + to->st.eth_unknown_type +
-		       to->st.eth_vlan_dropped;
-	uint64_t unchecked = corrupted / 9 + 3 * isqrt(corrupted / 9) + 3;
+	uint64_t eth = t_eth_drops(&to->st);
+	uint64_t unchecked = t_corrupt_unchecked_bound(corrupted);
 
 	printf("%s: %llu frames corrupted; dropped: NIC bad checksum %llu, malformed %llu, "
 	       "too long %llu, Ethernet %llu; unaccounted %lld (bound %llu)\n", dir,
@@ -79,8 +57,9 @@ int main(void)
 	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32u << 20 };
 	struct t_net n;
 	struct t_dm d;
-	struct side a, b;
-	uint64_t txpos = 0, rxpos = 0, dev = 0, lin = 0, t0, moved, last = 0;
+	struct t_end_stats a, b;
+	struct t_progress pg;
+	uint64_t txpos = 0, rxpos = 0, dev = 0, lin = 0, t0;
 	int lsd, csd, ssd;
 
 	wp.faults[0] = (struct nm_wire_faults){ .seed = 1303, .corrupt = 0.02 };
@@ -90,19 +69,13 @@ int main(void)
 	lsd = t_listen(n.sb, AF_INET, 7005, 4);
 	csd = t_connect_pair(&n, lsd, "198.18.0.2", 7005, &ssd);
 
-	t0 = moved = t_now_us();
+	t0 = t_now_us();
+	t_progress_start(&pg);
 	while (rxpos < TOTAL) {
 		struct t_dm_rx r = { 0 };
 		ssize_t k;
 
-		if (rxpos != last) {
-			last = rxpos;
-			moved = t_now_us();
-		}
-		if (t_now_us() - moved > 10000000u || t_now_us() - t0 > 120000000u)
-			T_FAIL("%llu of %llu bytes, none for %llu ms", (unsigned long long)rxpos,
-			       (unsigned long long)TOTAL,
-			       (unsigned long long)(t_now_us() - moved) / 1000);
+		t_progress_check(&pg, rxpos, TOTAL, 120);
 		if (txpos < TOTAL) {
 			k = t_dm_send(csd, &txpos, TOTAL - txpos);
 			T_ASSERT(k > 0 || k == -EAGAIN);
@@ -125,8 +98,8 @@ int main(void)
 	T_OK(nm_close(ssd));
 	T_OK(nm_close(lsd));
 	t_pump_for(&n, 50);
-	get(&a, n.wa, n.nda, n.sa);
-	get(&b, n.wb, n.ndb, n.sb);
+	t_end_stats_get(&a, n.wa, n.nda, n.sa);
+	t_end_stats_get(&b, n.wb, n.ndb, n.sb);
 	account("A->B (data)", &a, &b);
 	account("B->A (ACKs)", &b, &a);
 	t_rx_idle(n.nda);

@@ -15,41 +15,19 @@
  *    bound got through;
  *  - the NIC, told not to, verified nothing.
  */
+#include "corrupt_util.h"
 #include "tcp_util.h"
 
 #define TOTAL (16ull << 20)
 
-struct side {
-	struct nm_wire_stats wire;	/* the sender's endpoint counts its faults */
-	struct nm_queue_stats nic;
-	struct nm_stack_stats st;
-};
-
-static void get(struct side *s, struct nm_wire *w, struct nm_netdev *nd, struct nm_stack *st)
-{
-	T_OK(nm_wire_get_stats(w, &s->wire));
-	T_OK(nm_netdev_get_stats(nd, &s->nic));
-	T_OK(nm_stack_get_stats(st, &s->st));
-}
-
-static uint64_t isqrt(uint64_t x)
-{
-	uint64_t r = 0;
-
-	while ((r + 1) * (r + 1) <= x)
-		r++;
-	return r;
-}
-
 /* The frames `from` corrupted, against what `to` dropped for it. */
-static void account(const char *dir, const struct side *from, const struct side *to)
+static void account(const char *dir, const struct t_end_stats *from, const struct t_end_stats *to)
 {
 	uint64_t corrupted = from->wire.inj_corrupted;
 	uint64_t nic = to->nic.drops[NM_RX_DROP_MALFORMED] + to->nic.drops[NM_RX_DROP_TOO_LONG];
-	uint64_t eth = to->st.eth_bad + to->st.eth_not_ours + to->st.eth_unknown_type +
-		       to->st.eth_vlan_dropped;
+	uint64_t eth = t_eth_drops(&to->st);
 	uint64_t sw = to->st.ip4_bad_header + to->st.tcp_bad_csum;
-	uint64_t unchecked = corrupted / 9 + 3 * isqrt(corrupted / 9) + 3;
+	uint64_t unchecked = t_corrupt_unchecked_bound(corrupted);
 
 	printf("%s: %llu frames corrupted; dropped: TCP bad checksum %llu, IPv4 bad header %llu, "
 	       "NIC malformed %llu, Ethernet %llu; unaccounted %lld (bound %llu)\n", dir,
@@ -70,7 +48,7 @@ int main(void)
 {
 	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32u << 20 };
 	struct t_net n;
-	struct side a, b;
+	struct t_end_stats a, b;
 	uint64_t us;
 	int lsd, csd, ssd;
 
@@ -90,8 +68,8 @@ int main(void)
 	T_OK(nm_close(ssd));
 	T_OK(nm_close(lsd));
 	t_pump_for(&n, 50);
-	get(&a, n.wa, n.nda, n.sa);
-	get(&b, n.wb, n.ndb, n.sb);
+	t_end_stats_get(&a, n.wa, n.nda, n.sa);
+	t_end_stats_get(&b, n.wb, n.ndb, n.sb);
 	account("A->B (data)", &a, &b);
 	account("B->A (ACKs)", &b, &a);
 	t_net_down(&n);
