@@ -16,6 +16,8 @@
 
 #include "tcp_util.h"
 #include "ctl/ctl_internal.h"
+#include "rx_idle.h"
+#include "pool/dmabuf_binding.h"
 #include <netmem/ctl.h>
 #include <netmem/devmem.h>
 #include <netmem/dmabuf.h>
@@ -51,6 +53,7 @@ static inline bool t_dm_pat_ok(const uint8_t *p, uint64_t n, uint64_t pos)
 }
 
 struct t_dm {
+	struct nm_netdev *nd;
 	int memfd;
 	struct nm_dmabuf *buf;
 	struct nm_ctl *ctl;
@@ -65,6 +68,7 @@ static inline void t_dm_bind(struct t_dm *d, struct nm_netdev *nd, uint64_t size
 	struct nm_queue_id q0 = { 0, NETDEV_QUEUE_TYPE_RX };
 
 	memset(d, 0, sizeof(*d));
+	d->nd = nd;
 	d->size = size;
 	T_OK(nm_netdev_get_ringparam(nd, &rp));
 	rp.tcp_data_split = NM_TCP_DATA_SPLIT_ENABLED;
@@ -79,10 +83,32 @@ static inline void t_dm_bind(struct t_dm *d, struct nm_netdev *nd, uint64_t size
 	T_OK(nm_ctl_bind_rx(d->ctl, nm_netdev_ifindex(nd), d->buf, &q0, 1, &d->id));
 }
 
+/*
+ * Unbind (close the control handle) and check that every net_iov of the
+ * binding came back: the bound queue restarted on host pages, its old
+ * pool gave back what it held and was freed, so the binding's allocator
+ * has all of its net_iovs free again.  A token whose return never gave
+ * its buffer back (or a socket that kept one) leaves the count short.
+ * Call once the sockets are closed and the stacks have run.
+ */
 static inline void t_dm_unbind(struct t_dm *d)
 {
-	if (d->ctl)
+	if (d->ctl) {
+		bool tx;
+		int ifx;
+		struct nm_dmabuf_binding *b = nm_ctl_binding_get(d->id, &tx, &ifx);
+
+		T_ASSERT(b);
+		t_rx_idle(d->nd);
 		T_OK(nm_ctl_close(d->ctl));
+		if (nm_dmabuf_binding_avail(b) != nm_dmabuf_binding_num_niovs(b))
+			T_FAIL("unbound: %llu of the binding's %llu net_iovs never came back",
+			       (unsigned long long)(nm_dmabuf_binding_num_niovs(b) -
+						    nm_dmabuf_binding_avail(b)),
+			       (unsigned long long)nm_dmabuf_binding_num_niovs(b));
+		nm_dmabuf_binding_put(b);
+		t_rx_idle(d->nd);
+	}
 	d->ctl = NULL;
 	if (d->buf)
 		nm_dmabuf_put(d->buf);
@@ -227,6 +253,37 @@ static inline void t_dm_return(int sd, struct t_dm_rx *r)
 				   (socklen_t)(k * sizeof(tk[0]))), k);
 	}
 	r->ntok = 0;
+}
+
+/* A stream's progress: t_progress_check() fails the test when no byte came
+ * for 10 s (a stall, such as a pool run dry of buffers nobody gave back:
+ * said where it stopped, not left to ctest's timeout) or the whole stream
+ * took longer than limit_s. */
+struct t_progress {
+	uint64_t t0, moved, last;
+};
+
+static inline void t_progress_start(struct t_progress *p)
+{
+	p->t0 = p->moved = t_now_us();
+	p->last = 0;
+}
+
+static inline void t_progress_check(struct t_progress *p, uint64_t pos, uint64_t total,
+				    unsigned limit_s)
+{
+	uint64_t now = t_now_us();
+
+	if (pos != p->last) {
+		p->last = pos;
+		p->moved = now;
+	} else if (now - p->moved > 10000000u) {
+		T_FAIL("no byte in 10 s at %llu of %llu", (unsigned long long)pos,
+		       (unsigned long long)total);
+	}
+	if (now - p->t0 > (uint64_t)limit_s * 1000000u)
+		T_FAIL("%llu of %llu bytes after %u s", (unsigned long long)pos,
+		       (unsigned long long)total, limit_s);
 }
 
 /* Pattern-filled send of up to n bytes from stream position *pos. */

@@ -142,7 +142,8 @@ bool nm_wire_can_lend(const struct nm_wire *w);
 /* ---- shm: two endpoints over shared memory ----------------------------- */
 
 /* Fault injection per direction, deterministic from seed.  Rates are
- * probabilities in [0, 1]. */
+ * probabilities in [0, 1].  corrupt needs gso off (-EINVAL otherwise): GSO
+ * frames carry checksums the receiver does not verify. */
 struct nm_wire_faults {
 	uint64_t seed;
 	double loss, dup, reorder, corrupt;

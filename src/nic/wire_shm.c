@@ -93,7 +93,7 @@ static inline uint64_t nm_shm_round(uint64_t x, uint64_t a)
 
 /* ---- layout ----------------------------------------------------------- */
 
-static int nm_shm_check_faults(const struct nm_wire_faults *f, int d)
+static int nm_shm_check_faults(const struct nm_wire_faults *f, int d, bool gso)
 {
 	const double rates[] = { f->loss, f->dup, f->reorder, f->corrupt, f->delay };
 	static const char *const names[] = { "loss", "dup", "reorder", "corrupt", "delay" };
@@ -105,6 +105,13 @@ static int nm_shm_check_faults(const struct nm_wire_faults *f, int d)
 	if (f->delay_frames > NM_SHM_DELAY_MAX)
 		return nm_err(EINVAL, "shm: faults[%d].delay_frames %u > %u", d, f->delay_frames,
 			      NM_SHM_DELAY_MAX);
+	/* A GSO wire carries frames whose checksum is left to the receiver
+	 * (NEEDS_CSUM, as virtio does), and the receiver trusts them: a
+	 * flipped bit would reach the application unseen.  Corruption models
+	 * a physical wire, whose frames carry complete checksums. */
+	if (gso && f->corrupt > 0)
+		return nm_err(EINVAL, "shm: faults[%d].corrupt needs gso off: GSO frames carry "
+			      "checksums nobody verifies, so corruption would go unseen", d);
 	return 0;
 }
 
@@ -144,7 +151,7 @@ int nm__shm_layout(const struct nm_wire_shm_params *p, struct nm_shm_hdr *h)
 		return nm_err(EINVAL, "shm: arena_bytes %u cannot hold one %u-byte frame", arena,
 			      fmax);
 	for (int d = 0; d < 2; d++) {
-		int r = nm_shm_check_faults(&p->faults[d], d);
+		int r = nm_shm_check_faults(&p->faults[d], d, p->gso);
 
 		if (r)
 			return r;

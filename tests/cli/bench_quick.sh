@@ -1,4 +1,5 @@
-# netmem bench --quick: JSON lines and an SVG plot, in under a minute.
+# netmem bench --quick: JSON lines and an SVG plot, within 90 s (a bound
+# against hangs, not a performance check).
 . "$(dirname "$0")/lib.inc"
 [ -d "$BUILD/bench" ] || skip "no benchmarks built in $BUILD/bench"
 start=$(date +%s)

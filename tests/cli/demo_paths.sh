@@ -1,5 +1,6 @@
-# netmem demo --rx/--tx: every combination of the devmem and copy paths,
-# --quiet, and progress lines off a terminal.
+# netmem demo --rx/--tx: the combinations with a copy path (devmem both
+# ways is cli_demo_devmem), each on the paths it asked for; --quiet; plain
+# progress lines off a terminal and the live bar on one (script(1)).
 . "$(dirname "$0")/lib.inc"
 for p in "copy copy" "devmem copy" "copy devmem"; do
 	set -- $p
@@ -7,8 +8,13 @@ for p in "copy copy" "devmem copy" "copy devmem"; do
 	[ "$RC" = 0 ] || fail "--tx $1 --rx $2: exit $RC: $(cat "$T/err")"
 	[ "$(jfield validated)" = true ] || fail "--tx $1 --rx $2: $(last_json)"
 	grep -q 'MiB' "$T/err" && fail "--quiet printed progress: $(cat "$T/err")"
+	[ "$(jfield tx_path)" = "\"$1\"" ] && [ "$(jfield rx_path)" = "\"$2\"" ] ||
+		fail "--tx $1 --rx $2 ran: $(last_json)"
 	if [ $2 = copy ]; then
 		[ "$(jfield devmem_bytes)" = 0 ] || fail "copy RX used devmem"
+	else
+		[ "$(jfield devmem_bytes)" = 33554432 ] && [ "$(jfield linear_bytes)" = 0 ] ||
+			fail "devmem RX: $(last_json)"
 	fi
 	# the stacks count what they copy: 32 MiB per copy end
 	want=0
@@ -23,9 +29,9 @@ run "$NETMEM" demo --bytes 1G --tx copy --rx copy
 grep -q "netmem demo: .* MiB" "$T/err" || fail "no progress line: $(cat "$T/err")"
 grep -q "$(printf '\r')" "$T/err" && fail "carriage returns off a terminal"
 # on a terminal: the live bar (script(1) gives it a pty)
-if command -v script >/dev/null 2>&1; then
-	timeout 60 script -qec "$NETMEM demo --bytes 1G --tx copy --rx copy" /dev/null >"$T/tty" 2>&1 ||
-		fail "demo under script failed: $(tail -3 "$T/tty")"
-	grep -q '\[#' "$T/tty" || fail "no progress bar on a terminal"
-fi
+command -v script >/dev/null 2>&1 ||
+	skip "no script(1) (util-linux): the progress bar on a terminal was not checked"
+timeout 60 script -qec "$NETMEM demo --bytes 1G --tx copy --rx copy" /dev/null >"$T/tty" 2>&1 ||
+	fail "demo under script failed: $(tail -3 "$T/tty")"
+grep -q '\[#' "$T/tty" || fail "no progress bar on a terminal"
 exit 0

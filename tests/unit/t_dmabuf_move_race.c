@@ -3,8 +3,9 @@
  * move_notify; a third thread moves the buffer until MOVES moves succeeded;
  * a fourth opens CPU windows (which make some moves -EBUSY).  A DMA through
  * a mapping may fail (-EFAULT) only if a move notification reached that
- * importer meanwhile; no write is lost or misplaced: at the end every slot
- * holds the last pattern its importer wrote successfully. */
+ * importer meanwhile; no write is lost, torn or misplaced: at the end every
+ * byte of every slot holds the last pattern its importer wrote there
+ * successfully, and every byte outside the slots is still zero. */
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -28,6 +29,17 @@ struct importer {
 
 static struct nm_dmabuf *buf;
 static atomic_bool done;
+
+/* Write number pat (0: never written, zeros) fills a slot with 32-bit words
+ * that differ from each other and from every other pattern's. */
+static void slot_fill(uint8_t *data, uint32_t pat)
+{
+	for (uint32_t w = 0; w < SLOT / 4; w++) {
+		uint32_t v = pat ? pat ^ (w * 0x9e3779b9u) : 0;
+
+		memcpy(data + w * 4, &v, 4);
+	}
+}
 
 static void on_move(struct nm_dmabuf_attachment *att)
 {
@@ -79,9 +91,7 @@ static void *importer_thread(void *arg)
 		addr = t_vec_addr(imp->map, imp->base + slot * SLOT);
 		pthread_mutex_unlock(&imp->lock);
 
-		memset(data, 0, sizeof(data));
-		memcpy(data, &pat, sizeof(pat));
-		memcpy(data + SLOT - sizeof(pat), &pat, sizeof(pat));
+		slot_fill(data, pat);
 		r = nm_dma_write(imp->dev, addr, data, SLOT);
 		if (r == -EFAULT) {
 			pthread_mutex_lock(&imp->lock);
@@ -163,17 +173,26 @@ int main(void)
 	T_EQ(moves, MOVES);
 	T_ASSERT(imp[0].remaps > 1 && imp[1].remaps > 1);
 
-	/* every slot holds its importer's last successful write */
+	/* every byte of every slot is its importer's last successful write;
+	 * nothing landed outside the slots */
 	T_OK(nm_dmabuf_begin_cpu_access(buf, 0, nm_dmabuf_size(buf), NM_DMA_FROM_DEVICE,
 					(void **)&cpu));
+	for (uint64_t k = 0; k < imp[0].base; k++)
+		if (cpu[k])
+			T_FAIL("byte %llu before the slots is %u", (unsigned long long)k, cpu[k]);
+	for (uint64_t k = imp[1].base + SLOTS * SLOT; k < nm_dmabuf_size(buf); k++)
+		if (cpu[k])
+			T_FAIL("byte %llu after the slots is %u", (unsigned long long)k, cpu[k]);
 	for (int i = 0; i < 2; i++)
 		for (int s = 0; s < SLOTS; s++) {
-			uint32_t head, tail;
+			uint8_t want[SLOT];
+			const uint8_t *got = cpu + imp[i].base + s * SLOT;
 
-			memcpy(&head, cpu + imp[i].base + s * SLOT, 4);
-			memcpy(&tail, cpu + imp[i].base + s * SLOT + SLOT - 4, 4);
-			T_EQ(head, imp[i].last[s]);
-			T_EQ(tail, imp[i].last[s]);
+			slot_fill(want, imp[i].last[s]);
+			for (int k = 0; k < SLOT; k++)
+				if (got[k] != want[k])
+					T_FAIL("importer %d slot %d byte %d is %u, want %u (write %u)",
+					       i, s, k, got[k], want[k], imp[i].last[s]);
 		}
 	T_OK(nm_dmabuf_end_cpu_access(buf, 0, nm_dmabuf_size(buf), NM_DMA_FROM_DEVICE));
 

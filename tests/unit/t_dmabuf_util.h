@@ -82,4 +82,43 @@ static inline uint64_t t_vec_addr(const struct nm_dma_mapping *m, uint64_t off)
 	return 0;
 }
 
+/*
+ * A dma-buf fd the running kernel made (udmabuf, a DMA heap), imported and
+ * used every way netmem uses one: a CPU window write and read (bracketed
+ * by DMA_BUF_IOCTL_SYNC; closed, the window faults), a DMA engine read
+ * through an attachment of nic, mmap.  fd is size bytes; consumed.
+ */
+static inline void t_kernel_dmabuf_round_trip(int fd, uint64_t size, struct nm_device *nic,
+					      const char *what)
+{
+	struct nm_dmabuf_attachment *att;
+	struct nm_dma_mapping *m;
+	struct nm_dmabuf *b;
+	char *w, got[16];
+
+	T_OK(nm_dmabuf_import_fd(fd, &b));
+	close(fd);				/* the buffer keeps its own */
+	T_EQ(nm_dmabuf_size(b), size);
+	printf("imported a %s dma-buf, exporter '%s'\n", what, nm_dmabuf_exp_name(b));
+
+	T_OK(nm_dmabuf_begin_cpu_access(b, 100, 16, NM_DMA_TO_DEVICE, (void **)&w));
+	memcpy(w, "kernel dma-buf!", 16);
+	T_OK(nm_dmabuf_end_cpu_access(b, 100, 16, NM_DMA_TO_DEVICE));
+	T_EQ(t_stray_read(w), SIGSEGV);		/* closed window */
+	T_OK(nm_dmabuf_begin_cpu_access(b, 100, 16, NM_DMA_FROM_DEVICE, (void **)&w));
+	T_ASSERT(!memcmp(w, "kernel dma-buf!", 16));
+	T_OK(nm_dmabuf_end_cpu_access(b, 100, 16, NM_DMA_FROM_DEVICE));
+
+	T_OK(nm_dmabuf_attach(b, nic, &att));
+	T_OK(nm_dmabuf_map_attachment(att, NM_DMA_BIDIRECTIONAL, &m));
+	T_OK(nm_dma_read(nic, t_vec_addr(m, 100), got, 16));
+	T_ASSERT(!memcmp(got, "kernel dma-buf!", 16));
+	T_OK(nm_dmabuf_detach(att));
+
+	T_OK(nm_dmabuf_mmap(b, 0, size, PROT_READ, (void **)&w));
+	T_ASSERT(!memcmp(w + 100, "kernel dma-buf!", 16));
+	T_OK(nm_dmabuf_munmap(b, w, size));
+	nm_dmabuf_put(b);
+}
+
 #endif

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "nic_util.h"
+#include "rx_idle.h"
 #include <netmem/dmabuf.h>
 #include <netmem/memory_provider.h>
 
@@ -111,6 +112,7 @@ int main(void)
 
 	while (nheld)
 		nm_rx_pkt_release(&held[--nheld]);
+	t_rx_idle(t.nd);	/* every buffer back in the pools */
 	T_OK(nm_netdev_rxq_set_provider(t.nd, 0, NULL, NULL));
 	/* every net_iov is back in the binding's allocator */
 	T_EQ(nm_dmabuf_binding_avail(b), nm_dmabuf_binding_num_niovs(b));

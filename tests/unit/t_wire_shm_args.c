@@ -114,7 +114,17 @@ static void t_params(void)
 	}
 	p.faults[0].delay_frames = NM_SHM_DELAY_MAX + 1;
 	T_ERR(nm_wire_shm_pair(&p, &a, &b), -EINVAL);
+	p.faults[0].delay_frames = 0;
+	/* corruption on a GSO wire would go unseen (partial checksums) */
+	p.faults[1] = (struct nm_wire_faults){ .corrupt = 0.01 };
+	T_ERR(nm_wire_shm_pair(&p, &a, &b), -EINVAL);
+	T_ASSERT(strstr(nm_last_error(), "gso"));
 	T_ASSERT(a == NULL && b == NULL);
+	p.gso = false;
+	T_OK(nm_wire_shm_pair(&p, &a, &b));
+	nm_wire_destroy(a);
+	nm_wire_destroy(b);
+	a = b = NULL;
 }
 
 static void t_names(void)

@@ -255,6 +255,9 @@ struct nm_cli_counters {
 	struct nm_page_pool_stats pool;	/* summed over the host's payload pools */
 	uint32_t pools;
 	int64_t pool_inflight;
+	/* of those in flight, the buffers posted to the NIC's RX rings: once
+	 * every token is back and the sockets are closed, nothing else is */
+	int64_t pool_posted;
 };
 void nm_cli_host_counters(struct nm_cli_host *h, struct nm_cli_counters *c);
 /* sum += c, for the counters the summaries report (a server that

@@ -366,8 +366,10 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 	fprintf(out, "  payload:     %llu bytes in device memory (dma-buf id %u), %llu bytes linear\n",
 	       (unsigned long long)res->devmem_bytes, rx->dmabuf_id,
 	       (unsigned long long)res->linear_bytes);
-	fprintf(out, "  tokens:      %llu frags returned with SO_DEVMEM_DONTNEED in %llu calls\n",
-	       (unsigned long long)res->tokens, (unsigned long long)res->dontneed_calls);
+	fprintf(out, "  tokens:      %llu of %llu frags returned with SO_DEVMEM_DONTNEED "
+		"in %llu calls\n",
+	       (unsigned long long)res->tokens, (unsigned long long)res->frags,
+	       (unsigned long long)res->dontneed_calls);
 	if (res->windows)
 		fprintf(out, "  CPU windows: %llu opened on the dma-buf, %.1f KiB each on average\n",
 		       (unsigned long long)res->windows,
@@ -381,10 +383,10 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 		       (unsigned long long)d->txr.sends, (unsigned long long)d->txr.completions,
 		       (unsigned long long)d->txr.zc_copied);
 	fprintf(out, "  page pools:  %u payload pools, alloc fast %llu slow %llu fail %llu, "
-	       "recycle ring %llu, in flight %lld\n", c.pools,
+	       "recycle ring %llu, in flight %lld (%lld posted to the NIC)\n", c.pools,
 	       (unsigned long long)c.pool.alloc_fast, (unsigned long long)c.pool.alloc_slow,
 	       (unsigned long long)c.pool.alloc_fail, (unsigned long long)c.pool.recycle_ring,
-	       (long long)c.pool_inflight);
+	       (long long)c.pool_inflight, (long long)c.pool_posted);
 	fprintf(out, "  drops:       NIC %llu, wire lost %llu dup %llu reordered %llu, "
 	       "TCP retransmits %llu\n", (unsigned long long)nm_cli_nic_drops(&c.nic),
 	       (unsigned long long)c.wire.inj_lost, (unsigned long long)c.wire.inj_dup,
@@ -412,6 +414,7 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 		nm_cli_json_u64(&j, "validate_period", d->validate ? rx->pat.period : 0);
 		nm_cli_json_u64(&j, "devmem_bytes", res->devmem_bytes);
 		nm_cli_json_u64(&j, "linear_bytes", res->linear_bytes);
+		nm_cli_json_u64(&j, "frags", res->frags);
 		nm_cli_json_u64(&j, "tokens", res->tokens);
 		nm_cli_json_u64(&j, "dontneed_calls", res->dontneed_calls);
 		nm_cli_json_u64(&j, "cpu_windows", res->windows);

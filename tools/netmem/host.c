@@ -107,6 +107,15 @@ static void pool_add(struct nm_page_pool_stats *sum, const struct nm_page_pool_s
 	sum->release_kept += s->release_kept;
 }
 
+/* Buffers posted to RX queue q's payload ring: the ring's free payload
+ * bytes, of which only the buffer at its head can be partly used. */
+static int64_t rxq_posted(const struct nm_netdev *nd, uint32_t q, uint32_t buf_size)
+{
+	uint64_t room = nm_netdev_rxq_payload_room(nd, q);
+
+	return buf_size ? (int64_t)((room + buf_size - 1) / buf_size) : 0;
+}
+
 void nm_cli_host_counters(struct nm_cli_host *h, struct nm_cli_counters *c)
 {
 	uint32_t ids[2 * NM_NETDEV_MAX_QUEUES * 4];
@@ -131,6 +140,7 @@ void nm_cli_host_counters(struct nm_cli_host *h, struct nm_cli_counters *c)
 			continue;
 		pool_add(&c->pool, &st);
 		c->pool_inflight += info.inflight;
+		c->pool_posted += rxq_posted(h->nd, info.queue_idx, info.buf_size);
 		c->pools++;
 	}
 }
@@ -151,6 +161,7 @@ void nm_cli_counters_add(struct nm_cli_counters *sum, const struct nm_cli_counte
 	pool_add(&sum->pool, &c->pool);
 	sum->pools += c->pools;
 	sum->pool_inflight += c->pool_inflight;
+	sum->pool_posted += c->pool_posted;
 }
 
 uint64_t nm_cli_nic_drops(const struct nm_queue_stats *s)
@@ -184,6 +195,7 @@ void nm_cli_json_counters(struct nm_cli_json *j, const struct nm_cli_counters *c
 	nm_cli_json_u64(&o, "recycle_ring_full", c->pool.recycle_ring_full);
 	nm_cli_json_u64(&o, "recycle_released_refcnt", c->pool.recycle_released_refcnt);
 	nm_cli_json_i64(&o, "inflight", c->pool_inflight);
+	nm_cli_json_i64(&o, "posted", c->pool_posted);
 	nm_cli_json_raw(j, "pool", nm_cli_json_end(&o));
 
 	nm_cli_json_begin(&o);

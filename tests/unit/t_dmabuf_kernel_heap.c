@@ -1,0 +1,38 @@
+/* A dma-buf the running kernel allocated from its system DMA heap
+ * (/dev/dma_heap/system), used every way netmem uses one: import, CPU
+ * window write and read bracketed by DMA_BUF_IOCTL_SYNC, DMA engine read
+ * through an attachment, mmap.  Without the heap (containers, CI) or the
+ * right to open it, nothing of that can run: exit 77, saying which.  The
+ * argument checks and -ENODEV are t_dmabuf_kernel_args. */
+#include <sys/stat.h>
+
+#include "t_dmabuf_util.h"
+
+#define SIZE (4 * NM_PAGE_SIZE)
+
+int main(void)
+{
+	struct nm_topo *topo;
+	struct nm_device *nic;
+	struct stat st;
+	int fd = -1, r;
+
+	if (stat("/dev/dma_heap/system", &st) != 0) {
+		printf("SKIP: no /dev/dma_heap/system (a kernel without CONFIG_DMABUF_HEAPS_SYSTEM, "
+		       "or a container that does not pass it through): no kernel dma-buf to "
+		       "test\n");
+		return T_SKIP;
+	}
+	nm_clear_error();
+	r = nm_kernel_dma_heap_alloc("system", SIZE, &fd);
+	if (r == -EACCES || r == -EPERM) {
+		printf("SKIP: /dev/dma_heap/system is not ours to open: %s\n", nm_last_error());
+		return T_SKIP;
+	}
+	T_OK(r);
+	T_OK(nm_topo_create_default(&topo));
+	T_OK(nm_topo_device(topo, "nic0", &nic));
+	t_kernel_dmabuf_round_trip(fd, SIZE, nic, "system heap");
+	T_OK(nm_topo_destroy(topo));
+	T_PASS();
+}
