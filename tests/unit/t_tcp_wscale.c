@@ -55,9 +55,14 @@ int main(void)
 		struct nm_addr dst = { .b = { [10] = 0xff, [11] = 0xff, 198, 18, 0, 2 } };
 		struct nm_tcp_sock *lp = nm_tcp_lookup_listener(n.sb->tcp, &dst, 6301), *c;
 
+		/* from a port of its own: the client's random ephemeral port
+		 * can be 40000, and its SYN would reach that connection */
+		uint16_t sport = tc->lport == 40000 ? 40001 : 40000;
+
 		T_ASSERT(lp);
 		memset(th, 0, 20);
-		th[0] = 0x9c; th[1] = 0x40;	/* 40000 */
+		th[0] = (uint8_t)(sport >> 8);
+		th[1] = (uint8_t)sport;
 		th[2] = 6301 >> 8; th[3] = 6301 & 0xff;
 		th[7] = 1;
 		th[12] = 5 << 4;
