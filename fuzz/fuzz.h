@@ -216,6 +216,17 @@ void fz_write_seeds(struct fz_seeds *s);
 
 /* ---- per input ------------------------------------------------------------ */
 
+/* FZ_VERBOSE=1 in the environment: harnesses print what each input did
+ * (to see that a seed reaches what it is meant to). */
+static inline bool fz_verbose(void)
+{
+	static int v = -1;
+
+	if (v < 0)
+		v = getenv("FZ_VERBOSE") && *getenv("FZ_VERBOSE") == '1';
+	return v;
+}
+
 static inline void fz_begin(void)
 {
 	nm_clock_fake(FZ_T0_US);
