@@ -48,16 +48,14 @@ static inline uint64_t t_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* wp NULL: defaults (MTU 1500, no faults).  topo: a PCI topology holding
- * nic0 and nic1 (and whatever else the test needs). */
-static inline void t_net_up_topo(struct t_net *n, const struct nm_wire_shm_params *wp,
-				 const char *topo)
+/* The links alone: topology, wire, netdevs nma (A) and nmb (B).  wp NULL:
+ * defaults (MTU 1500, no faults).  topo: a PCI topology holding nic0 and
+ * nic1 (and whatever else the test needs). */
+static inline void t_net_links(struct t_net *n, const struct nm_wire_shm_params *wp,
+			       const char *topo)
 {
 	struct nm_wire_shm_params dp = { .ring_entries = 4096, .arena_bytes = 32 << 20 };
 	struct nm_netdev_params np = { .rx_queues = 1, .tx_queues = 1, .rx_ring = 1024 };
-	struct nm_stack_params sp = { 0 };
-	struct nm_iface_params ia = { .addr4 = "198.18.0.1/24", .addr6 = "2001:2::1/64" };
-	struct nm_iface_params ib = { .addr4 = "198.18.0.2/24", .addr6 = "2001:2::2/64" };
 
 	memset(n, 0, sizeof(*n));
 	T_OK(nm_topo_create(topo, &n->topo));
@@ -76,6 +74,15 @@ static inline void t_net_up_topo(struct t_net *n, const struct nm_wire_shm_param
 	np.wire = n->wb;
 	np.mac[5] = 0x0b;
 	T_OK(nm_netdev_create(&np, &n->ndb));
+}
+
+/* The stacks on the links: A 198.18.0.1/24 2001:2::1/64, B .2 / ::2. */
+static inline void t_net_stacks(struct t_net *n)
+{
+	struct nm_stack_params sp = { 0 };
+	struct nm_iface_params ia = { .addr4 = "198.18.0.1/24", .addr6 = "2001:2::1/64" };
+	struct nm_iface_params ib = { .addr4 = "198.18.0.2/24", .addr6 = "2001:2::2/64" };
+
 	T_OK(nm_stack_create(&sp, &n->sa));
 	T_OK(nm_stack_create(&sp, &n->sb));
 	ia.nd = n->nda;
@@ -84,20 +91,38 @@ static inline void t_net_up_topo(struct t_net *n, const struct nm_wire_shm_param
 	T_OK(nm_stack_add_iface(n->sb, &ib));
 }
 
+static inline void t_net_up_topo(struct t_net *n, const struct nm_wire_shm_params *wp,
+				 const char *topo)
+{
+	t_net_links(n, wp, topo);
+	t_net_stacks(n);
+}
+
 static inline void t_net_up(struct t_net *n, const struct nm_wire_shm_params *wp)
 {
 	t_net_up_topo(n, wp, "rc0(p2p) { sw0 { nic0 nic1 } }");
 }
 
-static inline void t_net_down(struct t_net *n)
+static inline void t_net_stacks_down(struct t_net *n)
 {
 	T_OK(nm_stack_destroy(n->sa));
 	T_OK(nm_stack_destroy(n->sb));
+	n->sa = n->sb = NULL;
+}
+
+static inline void t_net_links_down(struct t_net *n)
+{
 	T_OK(nm_netdev_destroy(n->nda));
 	T_OK(nm_netdev_destroy(n->ndb));
 	nm_wire_destroy(n->wa);
 	nm_wire_destroy(n->wb);
 	nm_topo_destroy(n->topo);
+}
+
+static inline void t_net_down(struct t_net *n)
+{
+	t_net_stacks_down(n);
+	t_net_links_down(n);
 }
 
 static inline void t_pump(struct t_net *n)
