@@ -100,8 +100,47 @@ struct nm_stack_stats {
 	 * responses undone because every retransmission came back as a
 	 * duplicate (DSACK): reordering, not loss */
 	uint64_t tcp_loss_probes, tcp_spurious_undos;
+	/* Replies to out-of-window segments that the per-socket rate limit
+	 * (tcp_invalid_ratelimit) left unsent, by the state or check that
+	 * drew them; Linux's TCPACKSkippedSynRecv, TCPACKSkippedPAWS,
+	 * TCPACKSkippedSeq, TCPACKSkippedFinWait2 (an orphan's FIN_WAIT_2),
+	 * TCPACKSkippedTimeWait and TCPACKSkippedChallenge.  Challenge ACKs
+	 * sent (RFC 5961) are tcp_challenge_acks, Linux's TCPChallengeACK. */
+	uint64_t tcp_ack_skipped_synrecv, tcp_ack_skipped_paws, tcp_ack_skipped_seq;
+	uint64_t tcp_ack_skipped_finwait2, tcp_ack_skipped_timewait, tcp_ack_skipped_challenge;
 };
 int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s);
+
+/* ---- TCP settings (Linux's net.ipv4.tcp_* sysctls of the same names) ---- */
+
+struct nm_stack_tcp_sysctl {
+	uint32_t invalid_ratelimit_ms;	/* tcp_invalid_ratelimit; default 500 */
+	uint32_t challenge_ack_limit;	/* tcp_challenge_ack_limit; default INT32_MAX */
+};
+/*
+ * The stack's TCP settings, each the Linux sysctl of its name, with
+ * Linux's defaults:
+ *   invalid_ratelimit_ms  the least time, in milliseconds, between two
+ *	replies a connection sends to segments it cannot accept: duplicate
+ *	ACKs for sequence numbers outside the window and PAWS failures,
+ *	challenge ACKs for ACKs of unsent data, too-old ACKs, in-window SYNs
+ *	and RSTs.  Segments carrying data or a FIN (without SYN) are always
+ *	answered.  It stops ACK loops between two TCPs that disagree about
+ *	each other's windows (after a spoofed segment, say).  Skipped
+ *	replies count in nm_stack_stats.tcp_ack_skipped_*.  0: no limit.
+ *	Default 500.
+ *   challenge_ack_limit  challenge ACKs (RFC 5961 7) the whole stack sends
+ *	per second on average, after each connection's own limit; the
+ *	budget of each second is drawn at random between half and one and
+ *	a half times it, as Linux does, so that it cannot serve as a side
+ *	channel.  0 sends none; INT32_MAX, the default, sets no stack-wide
+ *	limit.
+ */
+int nm_stack_get_tcp_sysctl(const struct nm_stack *st, struct nm_stack_tcp_sysctl *s);
+/* Sets every field (read, change, write); applies from the next segment.
+ * -EINVAL for a NULL argument or a value above INT32_MAX (nothing changes
+ * then). */
+int nm_stack_set_tcp_sysctl(struct nm_stack *st, const struct nm_stack_tcp_sysctl *s);
 
 #ifdef __cplusplus
 }

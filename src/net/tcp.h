@@ -277,7 +277,9 @@ struct nm_tcp_sock {
 	int quick_acks;
 	uint32_t unacked_segs;		/* full segments received since our last ACK */
 	bool ack_now;
-	uint32_t challenge_stamp_s, challenge_count;
+	/* when the last reply to a segment it could not accept went, in ms
+	 * (tcp_oow.c; 0: never): the tcp_invalid_ratelimit clock */
+	uint32_t last_oow_ack_ms;
 
 	/* timers */
 	struct nm_timer rtx_timer, delack_timer, persist_timer, tw_timer, ka_timer;
@@ -320,6 +322,10 @@ struct nm_tcp_table {
 	/* The devmem issue's hook: how many more payload bytes the receive
 	 * pool can hold for this connection (UINT32_MAX: no limit). */
 	uint32_t (*rx_pool_space)(struct nm_tcp_sock *tp);
+	/* Linux's sysctls (nm_stack_set_tcp_sysctl) and the stack-wide
+	 * challenge ACK budget of the current second (tcp_oow.c) */
+	uint32_t invalid_ratelimit_ms, challenge_ack_limit;
+	uint32_t challenge_stamp_s, challenge_count;
 };
 
 static inline void nm_tcp_list_init(struct nm_tcp_list *l) { l->next = l->prev = l; }
@@ -449,6 +455,20 @@ void nm_tcp_undo_rexmit(struct nm_tcp_sock *tp, uint32_t seq, uint32_t end);
 void nm_tcp_dsack_rcvd(struct nm_tcp_sock *tp, uint32_t s, uint32_t e);
 /* The receiver: [s, e) arrived again; report it in the next ACK. */
 void nm_tcp_dsack_set(struct nm_tcp_sock *tp, uint32_t s, uint32_t e);
+
+/* ---- tcp_oow.c: replies to segments a connection cannot accept ---- */
+#define NM_TCP_INVALID_RATELIMIT_MS	500u		/* Linux's default */
+#define NM_TCP_CHALLENGE_ACK_LIMIT	0x7fffffffu	/* Linux's default: no limit */
+/* tcp_invalid_ratelimit: true (and *skipped counted) while tp's last reply
+ * to an unacceptable segment is younger than the limit; else false, and
+ * the caller's reply is the new last one. */
+bool nm_tcp_oow_rate_limited(struct nm_tcp_sock *tp, uint64_t *skipped);
+/* Answer an unacceptable segment with a duplicate ACK, rate-limited unless
+ * the segment occupies sequence space without a SYN (data or a FIN: not
+ * the stuff of ACK loops, and a zero-window probe must get its answer). */
+void nm_tcp_send_dupack(struct nm_tcp_sock *tp, bool occupies, bool syn, uint64_t *skipped);
+/* RFC 5961 challenge ACK: per-connection limit first, then the stack's. */
+void nm_tcp_send_challenge_ack(struct nm_tcp_sock *tp);
 
 /* ---- tcp_input.c ---- */
 /* Remove the sd-less child of a listener that closes. */

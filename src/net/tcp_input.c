@@ -162,21 +162,6 @@ void nm_tcp_abort(struct nm_tcp_sock *tp, int err)
 	nm_tcp_done(tp);
 }
 
-/* RFC 5961 challenge ACK, rate-limited per connection. */
-static void challenge_ack(struct nm_tcp_sock *tp)
-{
-	uint32_t now_s = (uint32_t)(nm_now_us() / 1000000);
-
-	if (now_s != tp->challenge_stamp_s) {
-		tp->challenge_stamp_s = now_s;
-		tp->challenge_count = 0;
-	}
-	if (++tp->challenge_count > 100)
-		return;
-	tp->st->stats.tcp_challenge_acks++;
-	nm_tcp_send_ack(tp);
-}
-
 /* ---- options ----------------------------------------------------------------- */
 
 static uint8_t pick_wscale(uint32_t rcvbuf)
@@ -304,18 +289,33 @@ static bool is_dsack(const struct tcp_seg *sg, uint32_t ack)
 	return sg->o.nsack > 1 && seq_ge(b[0].start, b[1].start) && seq_le(b[0].end, b[1].end);
 }
 
+/*
+ * The ACK lies outside [snd_una - max_window, snd_max] (RFC 5961 5.2):
+ * drop the segment and send a challenge ACK, through both rate limits
+ * (tcp_oow.c).  An ACK of unsent data draws one in every state, as in
+ * Linux since "tcp: send a challenge ACK on SEG.ACK > SND.NXT" (7.1,
+ * 6.18.y); it used to draw an unlimited ACK, which answered the peer's
+ * equally unacceptable ACK: issue 13's storm.  An orphan's FIN_WAIT_2 is
+ * a TIME_WAIT-like minisock in Linux that does not look at ACKs: silence.
+ */
+static void ack_refused(struct nm_tcp_sock *tp)
+{
+	if (tp->state == NM_TCP_FIN_WAIT_2 && tp->orphan)
+		return;
+	nm_tcp_send_challenge_ack(tp);
+}
+
 /* Returns false when the segment must be dropped. */
 static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 {
 	uint32_t ack = sg->ack, wnd = (uint32_t)sg->win << tp->snd_wscale;
+	/* never older than what was ever acknowledged (Linux) */
+	uint32_t max_wnd = tp->bytes_acked < tp->max_window ? (uint32_t)tp->bytes_acked
+							    : tp->max_window;
 	bool new_sack = false, advanced;
 
-	if (seq_gt(ack, tp->snd_max)) {
-		nm_tcp_send_ack(tp);
-		return false;
-	}
-	if (seq_lt(ack, tp->snd_una - tp->max_window) && tp->max_window) {
-		challenge_ack(tp);
+	if (seq_gt(ack, tp->snd_max) || seq_lt(ack, tp->snd_una - max_wnd)) {
+		ack_refused(tp);
 		return false;
 	}
 	advanced = seq_gt(ack, tp->snd_una);
@@ -591,6 +591,18 @@ static bool process_data(struct nm_tcp_sock *tp, struct nm_skb *skb, const struc
 	uint32_t wnd_end = tp->rcv_adv;
 	bool fin = sg->flags & TH_FIN;
 
+	if (tp->fin_rcvd && sg->len && seq_lt(cb->seq, tp->rcv_nxt) &&
+	    seq_gt(cb->end_seq, tp->rcv_nxt)) {
+		/* bytes past the peer's FIN: the FIN was forged (or the peer is
+		 * broken), and the two ends no longer agree on the stream.
+		 * Reset, as Linux does (TCPAbortOnData): it ends a connection
+		 * that a spoofed FIN desynchronized, which otherwise lingers. */
+		nm_skb_free(skb);
+		nm_tcp_send_rst_reply(tp->st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
+				      sg->ack, sg->flags, sg->len);
+		nm_tcp_abort(tp, tp->state == NM_TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
+		return false;
+	}
 	if (tp->fin_rcvd || (tp->state != NM_TCP_ESTABLISHED && tp->state != NM_TCP_FIN_WAIT_1 &&
 			     tp->state != NM_TCP_FIN_WAIT_2 && tp->state != NM_TCP_SYN_RECEIVED)) {
 		nm_skb_free(skb);
@@ -811,39 +823,121 @@ static bool seq_acceptable(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 		seq_lt(sg->seq + seglen - 1, tp->rcv_nxt + wnd));
 }
 
+/* Does the segment occupy sequence space (data or FIN)?  Such segments are
+ * answered whatever the rate limit, unless they carry a SYN (tcp_oow.c). */
+static bool occupies(const struct tcp_seg *sg)
+{
+	return sg->len || (sg->flags & TH_FIN);
+}
+
+/* The rate limit's counter for a duplicate ACK of tp's state: Linux answers
+ * SYN_RECEIVED from its request sock, an orphan's FIN_WAIT_2 and
+ * TIME_WAIT from its timewait sock, each counting skips apart. */
+static uint64_t *oow_skipped(struct nm_tcp_sock *tp, uint64_t *otherwise)
+{
+	struct nm_stack_stats *s = &tp->st->stats;
+
+	if (tp->state == NM_TCP_SYN_RECEIVED)
+		return &s->tcp_ack_skipped_synrecv;
+	if (tp->state == NM_TCP_FIN_WAIT_2 && tp->orphan)
+		return &s->tcp_ack_skipped_finwait2;
+	if (tp->state == NM_TCP_TIME_WAIT)
+		return &s->tcp_ack_skipped_timewait;
+	return otherwise;
+}
+
+/* Answer an unacceptable segment with a duplicate ACK (rate-limited). */
+static void dupack(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint64_t *skipped)
+{
+	nm_tcp_send_dupack(tp, occupies(sg), sg->flags & TH_SYN, oow_skipped(tp, skipped));
+}
+
+/*
+ * PAWS (RFC 7323 5): is the segment's timestamp older than TS.Recent
+ * (and TS.Recent younger than 24 days)?  Not for the reordered duplicate
+ * ACK of RFC 7323 5.5 that Linux lets through (tcp_disordered_ack_check):
+ * a pure ACK at rcv_nxt, of snd_una, that moves no window, less than
+ * 1.2 RTO of timestamp behind.
+ */
+static bool paws_reject(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
+	uint32_t now_s = (uint32_t)(nm_now_us() / 1000000);
+
+	if (!tp->ts_ok || !sg->o.ts_p || !seq_lt(sg->o.tsval, tp->ts_recent) ||
+	    now_s - tp->ts_recent_stamp_s > 24u * 24 * 3600)
+		return false;
+	if ((sg->flags & TH_ACK) && !occupies(sg) && !(sg->flags & TH_SYN) &&
+	    sg->seq == tp->rcv_nxt && sg->ack == tp->snd_una &&
+	    ((uint32_t)sg->win << tp->snd_wscale) == tp->snd_wnd &&
+	    tp->ts_recent - sg->o.tsval <= (uint32_t)((uint64_t)tp->rto * 12 / 10000))
+		return false;
+	return true;
+}
+
+/* A PAWS failure (not a RST, which goes on to its own checks). */
+static void paws_rejected(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
+	struct nm_stack *st = tp->st;
+
+	if (sg->flags & TH_SYN) {
+		nm_tcp_send_challenge_ack(tp);
+		return;
+	}
+	/* an old pure ACK: common after reordering, not worth an answer
+	 * (Linux's PAWSOldAck) */
+	if ((sg->flags & TH_ACK) && !occupies(sg) && seq_lt(sg->seq, tp->rcv_nxt))
+		return;
+	st->stats.tcp_dup_dropped++;
+	dupack(tp, sg, &st->stats.tcp_ack_skipped_paws);
+}
+
+/* Sequence number unacceptable (RFC 9293 3.10.7.4 first check). */
+static void seq_rejected(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
+	struct nm_stack *st = tp->st;
+
+	/* an ACK in a zero window still counts (RFC 9293 3.10.7.4) */
+	if ((sg->flags & TH_ACK) && !(sg->flags & (TH_RST | TH_SYN)) &&
+	    sg->seq == tp->rcv_nxt && tp->state >= NM_TCP_ESTABLISHED)
+		process_ack(tp, sg);
+	if (sg->flags & TH_RST)
+		return;
+	/* a SYN in a synchronized state: RFC 5961 4.2 (Linux's
+	 * syn_challenge); SYN_RECEIVED answers like Linux's request sock */
+	if ((sg->flags & TH_SYN) && tp->state != NM_TCP_SYN_RECEIVED) {
+		nm_tcp_send_challenge_ack(tp);
+		return;
+	}
+	st->stats.tcp_dup_dropped++;
+	if (sg->len && seq_lt(sg->seq, tp->rcv_nxt))
+		nm_tcp_dsack_set(tp, sg->seq, seq_min(sg->seq + sg->len, tp->rcv_nxt));
+	dupack(tp, sg, &st->stats.tcp_ack_skipped_seq);
+}
+
 static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
 {
 	struct nm_stack *st = tp->st;
 
-	/* PAWS (RFC 7323 5) */
-	if (tp->ts_ok && sg->o.ts_p && !(sg->flags & TH_RST) &&
-	    seq_lt(sg->o.tsval, tp->ts_recent)) {
-		uint32_t now_s = (uint32_t)(nm_now_us() / 1000000);
-
-		if (now_s - tp->ts_recent_stamp_s <= 24u * 24 * 3600) {
-			st->stats.tcp_dup_dropped++;
-			nm_tcp_send_ack(tp);
-			goto drop;
-		}
+	if (!(sg->flags & TH_RST) && paws_reject(tp, sg)) {
+		paws_rejected(tp, sg);
+		goto drop;
+	}
+	if (tp->state == NM_TCP_SYN_RECEIVED && sg->seq == tp->irs &&
+	    (sg->flags & (TH_SYN | TH_RST | TH_ACK)) == TH_SYN) {
+		/* the peer's SYN again: our SYN-ACK was lost.  Resent at
+		 * once, rate-limited like Linux's request sock does. */
+		if (!nm_tcp_oow_rate_limited(tp, &st->stats.tcp_ack_skipped_synrecv))
+			nm_tcp_send_syn(tp, true);
+		goto drop;
 	}
 	if (!seq_acceptable(tp, sg)) {
-		/* an ACK in a zero window still counts (RFC 9293 3.10.7.4) */
-		if ((sg->flags & TH_ACK) && !(sg->flags & (TH_RST | TH_SYN)) &&
-		    sg->seq == tp->rcv_nxt && tp->state >= NM_TCP_ESTABLISHED)
-			process_ack(tp, sg);
-		if (!(sg->flags & TH_RST)) {
-			st->stats.tcp_dup_dropped++;
-			if (sg->len && seq_lt(sg->seq, tp->rcv_nxt))
-				nm_tcp_dsack_set(tp, sg->seq,
-						 seq_min(sg->seq + sg->len, tp->rcv_nxt));
-			nm_tcp_send_ack(tp);
-		}
+		seq_rejected(tp, sg);
 		nm_tcp_push(tp);
 		goto drop;
 	}
 	if (sg->flags & TH_RST) {
 		if (sg->seq != tp->rcv_nxt) {
-			challenge_ack(tp);
+			nm_tcp_send_challenge_ack(tp);
 			goto drop;
 		}
 		if (tp->state == NM_TCP_SYN_RECEIVED && tp->parent)
@@ -857,11 +951,7 @@ static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const st
 		goto drop;
 	}
 	if (sg->flags & TH_SYN) {
-		if (tp->state == NM_TCP_SYN_RECEIVED && sg->seq == tp->irs && !(sg->flags & TH_ACK)) {
-			nm_tcp_send_syn(tp, true);	/* our SYN-ACK was lost */
-			goto drop;
-		}
-		challenge_ack(tp);
+		nm_tcp_send_challenge_ack(tp);
 		goto drop;
 	}
 	if (!(sg->flags & TH_ACK))
@@ -917,14 +1007,6 @@ static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const st
 			break;
 		}
 	}
-	if (tp->state == NM_TCP_TIME_WAIT) {
-		/* a retransmitted FIN: ACK it and wait 2 MSL again */
-		if (sg->flags & TH_FIN) {
-			nm_tcp_send_ack(tp);
-			nm_timer_mod(st->wheel, &tp->tw_timer, nm_now_us() + 2 * NM_TCP_MSL_US);
-		}
-		goto drop;
-	}
 	if (sg->len || (sg->flags & TH_FIN)) {
 		bool alive = process_data(tp, skb, sg);
 
@@ -940,6 +1022,42 @@ static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const st
 drop:
 	if (skb)
 		nm_skb_free(skb);
+}
+
+/*
+ * TIME_WAIT (Linux's tcp_timewait_state_process; the caller already let a
+ * reusing SYN through).  Only a RST or a bare segment exactly at rcv_nxt
+ * is in window: the RST ends the wait (RFC 1337 not applied, Linux's
+ * default), the bare segment restarts it.  Everything else (a
+ * retransmitted FIN, old or forged segments) is answered with an ACK,
+ * through the rate limit: a FIN is always answered.
+ */
+static void timewait_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
+{
+	struct nm_stack *st = tp->st;
+	bool paws = paws_reject(tp, sg);
+
+	nm_skb_free(skb);
+	if (!paws && sg->seq == tp->rcv_nxt &&
+	    ((!occupies(sg) && !(sg->flags & TH_SYN)) || (sg->flags & TH_RST))) {
+		if (sg->flags & TH_RST) {
+			nm_tcp_abort(tp, 0);
+			return;
+		}
+		nm_timer_mod(st->wheel, &tp->tw_timer, nm_now_us() + 2 * NM_TCP_MSL_US);
+		if (tp->ts_ok && sg->o.ts_p) {
+			tp->ts_recent = sg->o.tsval;
+			tp->ts_recent_stamp_s = (uint32_t)(nm_now_us() / 1000000);
+		}
+		return;
+	}
+	if (sg->flags & TH_RST)
+		return;
+	/* a bare SYN may be a new incarnation's with a lower sequence: it
+	 * does not extend the wait */
+	if (paws || (sg->flags & TH_ACK))
+		nm_timer_mod(st->wheel, &tp->tw_timer, nm_now_us() + 2 * NM_TCP_MSL_US);
+	dupack(tp, sg, &st->stats.tcp_ack_skipped_timewait);
 }
 
 /* A SYN for a 4-tuple in TIME_WAIT: a new incarnation may reuse it when
@@ -1008,6 +1126,8 @@ void nm_tcp_rcv(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *s
 	if (tp) {
 		if (tp->state == NM_TCP_SYN_SENT)
 			syn_sent_rcv(tp, skb, &sg);
+		else if (tp->state == NM_TCP_TIME_WAIT)
+			timewait_rcv(tp, skb, &sg);
 		else
 			established_rcv(tp, skb, &sg);
 		return;

@@ -45,6 +45,8 @@ int nm_tcp_init(struct nm_stack *st)
 	nm_tcp_isn_key_init(t->isn_key);
 	t->next_ephemeral = (uint16_t)(32768 + (nm_tcp_siphash(t->isn_key, "port", 4) % 28232));
 	t->rx_pool_space = nm_tcp_rx_pool_space;
+	t->invalid_ratelimit_ms = NM_TCP_INVALID_RATELIMIT_MS;
+	t->challenge_ack_limit = NM_TCP_CHALLENGE_ACK_LIMIT;
 	st->tcp = t;
 	return 0;
 }

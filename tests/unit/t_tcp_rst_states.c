@@ -4,8 +4,9 @@
  * SO_LINGER {1, 0} aborts with RST; a RST reaches a FIN_WAIT_2 and a
  * CLOSE_WAIT socket; closing a listener resets its unaccepted children;
  * a SYN_SENT socket is refused by a RST.  An in-window RST whose sequence
- * is not exactly rcv_nxt only draws a challenge ACK (RFC 5961) and the
- * connection lives on; an exact one resets it.
+ * is not exactly rcv_nxt only draws a challenge ACK (RFC 5961; one per
+ * tcp_invalid_ratelimit, each one with the limit off) and the connection
+ * lives on; an exact one resets it.
  */
 #include "tcp_util.h"
 
@@ -94,6 +95,8 @@ int main(void)
 	{
 		struct nm_tcp_sock *tp = t_tcb(n.sb, ssd);
 
+		struct nm_stack_tcp_sysctl sc, nolimit;
+
 		T_ASSERT(tp);
 		T_OK(nm_stack_get_stats(n.sb, &s0));
 		inject(n.sb, tp, tp->rcv_nxt + 100, 0, TH_RST);
@@ -101,7 +104,22 @@ int main(void)
 		inject(n.sb, tp, tp->rcv_nxt, tp->snd_nxt, TH_SYN | TH_ACK);	/* SYN: challenge */
 		inject(n.sb, tp, tp->rcv_nxt - 100000, 0, TH_RST);	/* outside: ignored */
 		T_OK(nm_stack_get_stats(n.sb, &s1));
-		T_EQ(s1.tcp_challenge_acks - s0.tcp_challenge_acks, 3);
+		/* one challenge ACK; the other two fall within the connection's
+		 * tcp_invalid_ratelimit (500 ms) and are counted as skipped */
+		T_EQ(s1.tcp_challenge_acks - s0.tcp_challenge_acks, 1);
+		T_EQ(s1.tcp_ack_skipped_challenge - s0.tcp_ack_skipped_challenge, 2);
+		T_EQ(t_tcp_state(ssd), TCP_ESTABLISHED);
+		/* without the per-connection limit each draws its own */
+		T_OK(nm_stack_get_tcp_sysctl(n.sb, &sc));
+		nolimit = sc;
+		nolimit.invalid_ratelimit_ms = 0;
+		T_OK(nm_stack_set_tcp_sysctl(n.sb, &nolimit));
+		inject(n.sb, tp, tp->rcv_nxt + 100, 0, TH_RST);
+		inject(n.sb, tp, tp->rcv_nxt + 1, tp->snd_nxt, TH_RST | TH_ACK);
+		inject(n.sb, tp, tp->rcv_nxt, tp->snd_nxt, TH_SYN | TH_ACK);
+		T_OK(nm_stack_get_stats(n.sb, &s0));
+		T_EQ(s0.tcp_challenge_acks - s1.tcp_challenge_acks, 3);
+		T_OK(nm_stack_set_tcp_sysctl(n.sb, &sc));
 		T_EQ(t_tcp_state(ssd), TCP_ESTABLISHED);
 		t_pump_for(&n, 20);
 		T_EQ(nm_send(csd, "ok", 2, 0), 2);
