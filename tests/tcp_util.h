@@ -291,17 +291,24 @@ static inline uint64_t t_stream(struct t_net *n, int sd_tx, int sd_rx, uint64_t 
 /* ---- white-box access (tests include the internals) ---- */
 #include "net/tcp.h"
 
-/* The tcb behind a connected IPv4 socket of stack st. */
+/* The tcb behind a connected socket (IPv4 or IPv6) of stack st; NULL if
+ * it has none (closed, or not connected). */
 static inline struct nm_tcp_sock *t_tcb(struct nm_stack *st, int sd)
 {
-	struct sockaddr_in l, r;
+	struct sockaddr_in6 l, r;
 	socklen_t ll = sizeof(l), rl = sizeof(r);
 	struct nm_addr la = { .b = { [10] = 0xff, [11] = 0xff } }, ra = la;
 
-	T_OK(nm_getsockname(sd, (struct sockaddr *)&l, &ll));
-	T_OK(nm_getpeername(sd, (struct sockaddr *)&r, &rl));
-	memcpy(la.b + 12, &l.sin_addr, 4);
-	memcpy(ra.b + 12, &r.sin_addr, 4);
-	return nm_tcp_lookup_conn(st->tcp, &la, ntohs(l.sin_port), &ra, ntohs(r.sin_port));
+	if (nm_getsockname(sd, (struct sockaddr *)&l, &ll) < 0 ||
+	    nm_getpeername(sd, (struct sockaddr *)&r, &rl) < 0)
+		return NULL;
+	if (l.sin6_family == AF_INET6) {
+		memcpy(la.b, &l.sin6_addr, 16);
+		memcpy(ra.b, &r.sin6_addr, 16);
+	} else {
+		memcpy(la.b + 12, &((struct sockaddr_in *)&l)->sin_addr, 4);
+		memcpy(ra.b + 12, &((struct sockaddr_in *)&r)->sin_addr, 4);
+	}
+	return nm_tcp_lookup_conn(st->tcp, &la, ntohs(l.sin6_port), &ra, ntohs(r.sin6_port));
 }
 #endif
