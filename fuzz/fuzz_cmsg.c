@@ -40,7 +40,6 @@
 
 #include "fuzz.h"
 #include "fz_tcp.h"
-#include "devmem_util.h"
 
 #define MAX_OPS		96
 #define PORT		7001
@@ -464,11 +463,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.in = fz_init(data, size);
 	cfg = fz_u8(&r.in);
 	r.devmem = !(cfg & 1);
-	if (r.devmem) {
-		t_dm_bind(&r.dm, r.n->ndb, RXBUF_SIZE);
-		b = nm_ctl_binding_get(r.dm.id, NULL, NULL);
-		T_ASSERT(b);
-	}
+	if (r.devmem)
+		b = fz_tcp_bind(r.n, &r.dm, RXBUF_SIZE);
 	T_OK(nm_ctl_open(&r.txctl));
 	if (!(cfg & 2))
 		T_OK(nm_ctl_bind_tx(r.txctl, nm_netdev_ifindex(r.n->nda), bed.txbuf, &r.txid));
@@ -506,14 +502,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_tcp_end(r.n, sds, 3);
 	}
 	T_OK(nm_ctl_close(r.txctl));
-	if (r.devmem) {
-		t_dm_unbind(&r.dm);
-		FZ_ASSERT(nm_dmabuf_binding_avail(b) == nm_dmabuf_binding_num_niovs(b),
-			  "%llu of %llu RX dma-buf buffers free after close and unbind",
-			  (unsigned long long)nm_dmabuf_binding_avail(b),
-			  (unsigned long long)nm_dmabuf_binding_num_niovs(b));
-		nm_dmabuf_binding_put(b);
-	}
+	if (r.devmem)
+		fz_tcp_unbind(&r.dm, b);
 	return 0;
 }
 

@@ -287,19 +287,6 @@ static uint32_t build(struct run *r, uint8_t tmpl, uint8_t mac_k, uint8_t addrs,
 	}
 }
 
-/* Checksums made right where the frame parses. */
-static void fix_csums(uint8_t *f, uint32_t len)
-{
-	struct nm_pkt_info info;
-
-	if (nm_pkt_parse(f, len, &info) == 0) {
-		if (info.l3_proto == 4)
-			nm_csum_ipv4_fill(f, len, &info);
-		if (info.l4_hdr_len)
-			nm_csum_l4_fill(f, len, &info);
-	}
-}
-
 /* Every frame the stack sent: it parses, its checksums verify. */
 static void drain_out(struct run *r)
 {
@@ -346,7 +333,7 @@ static void op_frame(struct run *r)
 	b = fz_data(&r->in, blen, &k);
 	len = build(r, (uint8_t)((fl >> 2) % T_MAX), mac_k, addrs, b, (uint32_t)k, f);
 	if (fl & 2)
-		fix_csums(f, len);
+		t_fill_csums(f, len);
 	if (fl & 1) {
 		struct nm_skb *skb = nm_skb_alloc(len);
 

@@ -334,16 +334,8 @@ static void op_frame(struct run *r)
 	memcpy(f, p, k);
 	for (uint32_t i = (uint32_t)k; i < len; i++)
 		f[i] = (uint8_t)(i % 251);
-	if (fl & 1) {
-		struct nm_pkt_info info;
-
-		if (nm_pkt_parse(f, len, &info) == 0) {
-			if (info.l3_proto == 4)
-				nm_csum_ipv4_fill(f, len, &info);
-			if (info.l4_hdr_len)
-				nm_csum_l4_fill(f, len, &info);
-		}
-	}
+	if (fl & 1)
+		t_fill_csums(f, len);
 	if (r->tap) {
 		ret = fzw_put(&bed.fw, f, len, &meta);
 	} else {

@@ -27,7 +27,6 @@
 
 #include "fuzz.h"
 #include "fz_tcp.h"
-#include "devmem_util.h"
 #include "util/err.h"
 
 #define MAX_OPS		128
@@ -287,11 +286,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg = fz_u8(&r.in);
 	r.devmem = !(cfg & 1);
 	r.dm.memfd = -1;
-	if (r.devmem) {
-		t_dm_bind(&r.dm, r.n->ndb, 4u << 20);
-		b = nm_ctl_binding_get(r.dm.id, NULL, NULL);
-		T_ASSERT(b);
-	}
+	if (r.devmem)
+		b = fz_tcp_bind(r.n, &r.dm, 4u << 20);
 	r.sd[S_LISTEN] = t_listen(r.n->sb, AF_INET, PORT, 4);
 	r.sd[S_CLIENT] = t_connect_pair(r.n, r.sd[S_LISTEN], "198.18.0.2", PORT, &r.sd[S_SERVER]);
 	r.sd[S_FRESH] = (int)T_OK(nm_socket(r.n->sa, cfg & 2 ? AF_INET6 : AF_INET,
@@ -327,14 +323,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* closing returns the rest; unbound, all memory is free */
 	r.sd[S_BAD] = -1;
 	fz_tcp_end(r.n, r.sd, S_NSOCK);
-	if (r.devmem) {
-		t_dm_unbind(&r.dm);
-		FZ_ASSERT(nm_dmabuf_binding_avail(b) == nm_dmabuf_binding_num_niovs(b),
-			  "%llu of %llu dma-buf buffers free after close and unbind",
-			  (unsigned long long)nm_dmabuf_binding_avail(b),
-			  (unsigned long long)nm_dmabuf_binding_num_niovs(b));
-		nm_dmabuf_binding_put(b);
-	}
+	if (r.devmem)
+		fz_tcp_unbind(&r.dm, b);
 	return 0;
 }
 

@@ -32,9 +32,8 @@
 #include "fuzz.h"
 #include "fz_tcp.h"
 #include "tcp_storm.h"
+#include "csum_util.h"
 #include "net/ip.h"
-#include "nic/csum.h"
-#include "nic/pkt.h"
 
 #define MAX_OPS		64
 #define PORT		7300
@@ -448,7 +447,6 @@ static void inject(struct run *r, bool into_peer)
 	uint32_t olen = pick_opts(&r->in, to, opts), plen = fz_u16(&r->in) % 1400, l3, len;
 	uint8_t *ip = f + 14, *th;
 	struct iovec iov = { f, 0 };
-	struct nm_pkt_info info;
 
 	end_refresh(to);
 	T_OK(nm_netdev_get_mac(to->nd, f));
@@ -486,11 +484,7 @@ static void inject(struct run *r, bool into_peer)
 	for (uint32_t i = 0; i < plen; i++)
 		th[20 + olen + i] = (uint8_t)(seq + i);
 	len = 14 + l3 + 20 + olen + plen;
-	if (nm_pkt_parse(f, len, &info) == 0) {
-		if (!r->v6)
-			nm_csum_ipv4_fill(f, len, &info);
-		nm_csum_l4_fill(f, len, &info);
-	}
+	t_fill_csums(f, len);
 	if ((ctl & 0x3f) == 0x3f)
 		th[16] ^= 0x5a;		/* a bad checksum */
 	iov.iov_len = len;

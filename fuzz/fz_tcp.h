@@ -14,7 +14,7 @@
  * its rings' buffers, the bulk of an input's set-up time.
  */
 #include "fuzz.h"
-#include "tcp_util.h"
+#include "devmem_util.h"
 
 #define FZ_TCP_RING	128
 
@@ -70,6 +70,31 @@ static inline void fz_tcp_end(struct t_net *n, const int *sds, int nsd)
 	t_net_stacks_down(n);
 	fz_tcp_drain(n->nda);
 	fz_tcp_drain(n->ndb);
+}
+
+/* devmem_util.h's binding of a memfd dma-buf of size bytes to nmb's RX
+ * queue 0; returns a reference on the binding, for fz_tcp_unbind(). */
+static inline struct nm_dmabuf_binding *fz_tcp_bind(struct t_net *n, struct t_dm *d,
+						    uint64_t size)
+{
+	struct nm_dmabuf_binding *b;
+
+	t_dm_bind(d, n->ndb, size);
+	b = nm_ctl_binding_get(d->id, NULL, NULL);
+	T_ASSERT(b);
+	return b;
+}
+
+/* Unbind (after the sockets are closed): every buffer of the dma-buf is
+ * free again, none lost or still lent out. */
+static inline void fz_tcp_unbind(struct t_dm *d, struct nm_dmabuf_binding *b)
+{
+	t_dm_unbind(d);
+	FZ_ASSERT(nm_dmabuf_binding_avail(b) == nm_dmabuf_binding_num_niovs(b),
+		  "%llu of %llu dma-buf buffers free after close and unbind",
+		  (unsigned long long)nm_dmabuf_binding_avail(b),
+		  (unsigned long long)nm_dmabuf_binding_num_niovs(b));
+	nm_dmabuf_binding_put(b);
 }
 
 #endif

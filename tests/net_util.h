@@ -21,8 +21,7 @@
 #include "util/err.h"
 #include "net/ip.h"
 #include "net/net_internal.h"
-#include "nic/csum.h"
-#include "nic/pkt.h"
+#include "csum_util.h"
 #include <netmem/netdev.h>
 #include <netmem/pci.h>
 #include <netmem/stack.h>
@@ -231,6 +230,28 @@ static inline int t_raw_recv(struct t_raw *r, uint8_t *buf, uint32_t cap)
 	return n == -EAGAIN ? 0 : n;
 }
 
+/* An ARP packet (op 1 request, 2 reply) from sha to dmac: sender spa,
+ * target tpa (dotted quads).  Returns its length, 42. */
+static inline uint32_t t_arp(uint8_t *f, const uint8_t *dmac, uint16_t op, const uint8_t *sha,
+			     const char *spa, const char *tpa)
+{
+	static const uint8_t zero[6];
+
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, sha, 6);
+	nm_put16(f + 12, 0x0806);
+	nm_put16(f + 14, 1);
+	nm_put16(f + 16, 0x0800);
+	f[18] = 6;
+	f[19] = 4;
+	nm_put16(f + 20, op);
+	memcpy(f + 22, sha, 6);
+	T_ASSERT(inet_pton(AF_INET, spa, f + 28) == 1);
+	memcpy(f + 32, zero, 6);
+	T_ASSERT(inet_pton(AF_INET, tpa, f + 38) == 1);
+	return 42;
+}
+
 /* Every frame the stack received is accounted for exactly once, by the
  * Ethernet layer and then by IPv4 / IPv6 (direct: frames handed to
  * nm_eth_rcv() by the test, which rx_frames does not count). */
@@ -252,23 +273,11 @@ static inline bool t_raw_ping_answered(struct t_raw *r, uint64_t timeout_ms)
 {
 	static const uint8_t our_ip[4] = { 198, 18, 0, 2 }, peer_ip[4] = { 198, 18, 0, 1 };
 	uint8_t f[142], in[2048];
-	struct nm_pkt_info info;
 	bool got = false;
 	uint64_t end;
 
-	memcpy(f, t_net_mac_b, 6);
-	memcpy(f + 6, t_net_mac_a, 6);
-	nm_put16(f + 12, 0x0806);
-	nm_put16(f + 14, 1);
-	nm_put16(f + 16, 0x0800);
-	f[18] = 6;
-	f[19] = 4;
-	nm_put16(f + 20, 1);
-	memcpy(f + 22, t_net_mac_a, 6);
-	memcpy(f + 28, peer_ip, 4);
-	memset(f + 32, 0, 6);
-	memcpy(f + 38, our_ip, 4);
-	T_OK(t_raw_send(r, f, 42));
+	T_OK(t_raw_send(r, f, t_arp(f, t_net_mac_b, 1, t_net_mac_a, "198.18.0.1",
+				    "198.18.0.2")));
 	/* ICMP echo request, id 0x5151, 100 bytes of 0xab */
 	nm_put16(f + 12, 0x0800);
 	memset(f + 14, 0, 20);
@@ -282,9 +291,7 @@ static inline bool t_raw_ping_answered(struct t_raw *r, uint64_t timeout_ms)
 	f[34] = 8;
 	f[35] = 0;
 	nm_put16(f + 38, 0x5151);
-	T_OK(nm_pkt_parse(f, 142, &info));
-	T_OK(nm_csum_ipv4_fill(f, 142, &info));
-	T_OK(nm_csum_l4_fill(f, 142, &info));
+	T_ASSERT(t_fill_csums(f, 142));
 	T_OK(t_raw_send(r, f, 142));
 	end = t_net_now_ms() + timeout_ms;
 	while (!got && t_net_now_ms() < end) {

@@ -10,10 +10,9 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "csum_util.h"
 #include "t_util.h"
 #include "util/err.h"
-#include "nic/csum.h"
-#include "nic/pkt.h"
 #include <netmem/netdev.h>
 #include <netmem/pci.h>
 #include <netmem/wire.h>
@@ -58,7 +57,6 @@ static inline uint32_t t_build(uint8_t *buf, const struct t_flow *f, uint32_t pa
 	uint32_t l4len = f->udp ? 8 : 20 + tcp_opt_len;
 	uint32_t len = l3 + l3len + l4len + payload_len;
 	uint8_t *ip = buf + l3, *l4 = ip + l3len;
-	struct nm_pkt_info info;
 
 	memcpy(buf, t_mac_b, 6);
 	memcpy(buf + 6, t_mac_a, 6);
@@ -103,10 +101,7 @@ static inline uint32_t t_build(uint8_t *buf, const struct t_flow *f, uint32_t pa
 		memset(l4 + 20, 1, tcp_opt_len);	/* NOPs */
 	}
 	t_pattern(l4 + l4len, f->seq, payload_len);
-	T_ASSERT(nm_pkt_parse(buf, len, &info) == 0);
-	if (!f->v6)
-		T_ASSERT(nm_csum_ipv4_fill(buf, len, &info) == 0);
-	T_ASSERT(nm_csum_l4_fill(buf, len, &info) == 0);
+	T_ASSERT(t_fill_csums(buf, len));
 	return len;
 }
 

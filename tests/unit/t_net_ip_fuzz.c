@@ -211,13 +211,7 @@ static uint32_t build(uint8_t *f)
 			f[i] = (uint8_t)rnd(256);
 	}
 	/* fix checksums so mutations below get past them half the time */
-	struct nm_pkt_info info;
-	if (nm_pkt_parse(f, len, &info) == 0) {
-		if (info.l3_proto == 4)
-			nm_csum_ipv4_fill(f, len, &info);
-		if (info.l4_hdr_len)
-			nm_csum_l4_fill(f, len, &info);
-	}
+	t_fill_csums(f, len);
 	/* mutate */
 	for (uint32_t m = rnd(4); m; m--) {
 		switch (rnd(8)) {
@@ -250,12 +244,8 @@ static uint32_t build(uint8_t *f)
 		default:
 			break;
 		}
-		if (rnd(2) && nm_pkt_parse(f, len, &info) == 0) {
-			if (info.l3_proto == 4)
-				nm_csum_ipv4_fill(f, len, &info);
-			if (info.l4_hdr_len)
-				nm_csum_l4_fill(f, len, &info);
-		}
+		if (rnd(2))
+			t_fill_csums(f, len);
 	}
 	return len;
 }
