@@ -111,7 +111,9 @@ static uint8_t *make_control(struct run *r, uint8_t mode, size_t *len)
 	case 2: {
 		struct cmsghdr h = { .cmsg_len = CMSG_LEN(sizeof(uint32_t)),
 				     .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_DEVMEM_DMABUF };
-		uint32_t id = mode & 0x10 ? fz_u32(&r->in) : r->txid;
+		/* another id: relative to ours (binding ids are the process's, an
+		 * absolute one would name another binding in another run) */
+		uint32_t id = r->txid + (mode & 0x10 ? fz_u32(&r->in) : 0);
 		size_t extra = mode % 4 == 2 ? fz_u8(&r->in) % 64 : 0;
 
 		n = good + extra;

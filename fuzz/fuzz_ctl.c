@@ -201,7 +201,7 @@ static void op_bind_rx(struct run *r)
 			     a & 0x40 ? NULL : q, nq, a & 0x80 ? NULL : &id);
 	FZ_ERRNO_OK(ret, "bind-rx");
 	if (fz_verbose())
-		fprintf(stderr, "bind-rx ifindex %d, %u queues: %d %s\n", ifx, nq, ret,
+		fprintf(stderr, "bind-rx netdev %d, %u queues: %d %s\n", dev_of(r, ifx), nq, ret,
 			ret ? nm_last_error() : "");
 	if (ret == 0) {
 		FZ_ASSERT(d >= 0 && c && id > r->last_id, "bind-rx succeeded: netdev %d, id %u "
@@ -267,6 +267,13 @@ static void op_queries(struct run *r, int op)
 	int hi, ifx = pick_ifindex(r, ifk), pifx, ret = 0;
 
 	c = pick_handle(r, a, &hi);
+	if (op == OP_PP_GET || op == OP_PP_STATS) {
+		/* pool ids are the process's: relative to a live pool's */
+		uint32_t first = 0;
+
+		if (nm_ctl_page_pool_dump(r->h[0], &first, 1) > 0)
+			v += first;
+	}
 	nm_clear_error();
 	switch (op) {
 	case OP_QUEUE_GET:

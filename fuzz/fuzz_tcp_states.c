@@ -340,7 +340,9 @@ static void bring(struct run *r, uint8_t cfg)
 
 /* ---- injected segments ------------------------------------------------------ */
 
-/* A sequence number relative to the end's receive side. */
+/* A sequence number relative to the end's receive side.  Never an
+ * absolute one: initial sequence numbers are random, and an input must
+ * mean the same segment in every run. */
 static uint32_t pick_seq(struct fz *in, const struct end *e)
 {
 	uint8_t m = fz_u8(in);
@@ -352,7 +354,7 @@ static uint32_t pick_seq(struct fz *in, const struct end *e)
 	case 2: base = e->irs; break;
 	case 3: base = e->rcv_nxt - 1; break;
 	case 4: base = e->rcv_nxt + 0x40000000u; break;
-	case 5: return fz_u32(in);
+	case 5: return e->irs + fz_u32(in);	/* anywhere: still relative, so runs repeat */
 	default: base = e->rcv_nxt; break;
 	}
 	return base + (uint32_t)(m & 8 ? (int32_t)fz_u32(in) : (int32_t)(int8_t)fz_u8(in));
@@ -370,7 +372,7 @@ static uint32_t pick_ack(struct fz *in, const struct end *e)
 	case 2: base = e->snd_max; break;
 	case 3: base = e->iss; break;
 	case 4: base = e->snd_una - 0x40000000u; break;
-	case 5: return fz_u32(in);
+	case 5: return e->iss + fz_u32(in);
 	default: base = e->snd_max + 1; break;	/* one past: a FIN, or unsent */
 	}
 	return base + (uint32_t)(m & 8 ? (int32_t)fz_u32(in) : (int32_t)(int8_t)fz_u8(in));
@@ -410,7 +412,7 @@ static uint32_t pick_opts(struct fz *in, const struct end *e, uint8_t *o)
 		uint32_t tsecr = now_ms + e->ts_offset - (uint32_t)fz_u8(in);
 
 		if (m & 0x40)
-			tsval = fz_u32(in);
+			tsval = e->ts_recent + fz_u32(in);
 		o[n++] = 1, o[n++] = 1, o[n++] = 8, o[n++] = 10;
 		put32(o + n, tsval);
 		put32(o + n + 4, tsecr);
