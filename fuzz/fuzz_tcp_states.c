@@ -72,8 +72,6 @@ struct run {
 	int state;
 	struct end e[2];		/* [0]: the victim, [1]: its peer */
 	int lsd;
-	int extra[4];			/* other descriptors to close */
-	int nextra;
 	uint64_t app_bytes;
 	uint64_t injected;
 };
@@ -130,23 +128,6 @@ static int connect_a(struct run *r, uint16_t port)
 	return sd;
 }
 
-struct est_arg {
-	int lsd, csd, ssd;
-};
-
-static bool established(void *p)
-{
-	struct est_arg *a = p;
-
-	if (a->ssd < 0) {
-		int s = nm_accept4(a->lsd, NULL, NULL, SOCK_NONBLOCK);
-
-		if (s >= 0)
-			a->ssd = s;
-	}
-	return a->ssd >= 0 && t_tcp_state(a->csd) == TCP_ESTABLISHED;
-}
-
 /* Poll one stack; the frames it sent stay on the wire. */
 static void poll_only(struct nm_stack *st)
 {
@@ -175,9 +156,9 @@ static struct nm_addr addr_of(const char *s)
  * each way when want_data. */
 static void bring_established(struct run *r, int *csd, int *ssd, bool want_data)
 {
-	struct est_arg a = { r->lsd, connect_a(r, PORT), -1 };
+	struct t_conn_arg a = { r->lsd, connect_a(r, PORT), -1 };
 
-	T_ASSERT(t_pump_until(r->n, established, &a, 5000));
+	T_ASSERT(t_pump_until(r->n, t_conn_ready, &a, 5000));
 	*csd = a.csd;
 	*ssd = a.ssd;
 	if (want_data) {
