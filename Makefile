@@ -56,3 +56,32 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- Fuzzing (docs/fuzzing.md) ------------------------------------------------
+# make fuzz: build the libFuzzer harnesses with clang in FUZZ_BUILD and run
+# each for FUZZ_SECONDS with its corpus (fuzz/corpus/NAME); new finds and
+# crashes go to FUZZ_OUT.  FUZZ_HARNESSES=... picks some (e.g. tcp_states).
+FUZZ_CC        ?= clang
+FUZZ_BUILD     ?= build-fuzz
+FUZZ_OUT       ?= $(FUZZ_BUILD)/out
+FUZZ_SECONDS   ?= 60
+FUZZ_HARNESSES ?=
+
+.PHONY: fuzz fuzz-deps fuzz-build fuzz-seeds
+
+# libFuzzer (Debian's libclang-rt-N-dev): apt-get as root, else one line.
+fuzz-deps:
+	@sh fuzz/deps.sh $(FUZZ_CC)
+
+fuzz-build: fuzz-deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=$(FUZZ_CC) \
+		-DNM_FUZZ=ON -DNM_WITH_ASAN=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_OUT) $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+
+# Rewrite the seed corpora from the harnesses (after changing an input format).
+fuzz-seeds: build
+	@set -e; for f in fuzz/fuzz_*.c; do n=$$(basename $$f .c | sed 's/^fuzz_//'); \
+		$(BUILD)/fuzz_replay_$$n --write-seeds fuzz/corpus/$$n; done

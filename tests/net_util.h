@@ -21,6 +21,7 @@
 #include "util/err.h"
 #include "net/ip.h"
 #include "net/net_internal.h"
+#include "csum_util.h"
 #include <netmem/netdev.h>
 #include <netmem/pci.h>
 #include <netmem/stack.h>
@@ -173,7 +174,8 @@ struct t_raw {
 	struct nm_stack *st;
 };
 
-static inline void t_raw_up(struct t_raw *r, uint32_t flags)
+/* The link alone: topology, wire, netdev (t_raw_stack() adds the stack). */
+static inline void t_raw_link(struct t_raw *r)
 {
 	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32 << 20 };
 
@@ -182,16 +184,31 @@ static inline void t_raw_up(struct t_raw *r, uint32_t flags)
 	T_OK(nm_topo_device(r->topo, "nic0", &r->nic));
 	T_OK(nm_wire_shm_pair(&wp, &r->w, &r->peer));
 	r->nd = t_net_netdev(r->nic, r->w, "nm0", t_net_mac_b, 0);
+}
+
+static inline void t_raw_stack(struct t_raw *r, uint32_t flags)
+{
 	r->st = t_net_stack(r->nd, "198.18.0.2/24", "2001:2::2/64", flags);
+}
+
+static inline void t_raw_up(struct t_raw *r, uint32_t flags)
+{
+	t_raw_link(r);
+	t_raw_stack(r, flags);
+}
+
+static inline void t_raw_link_down(struct t_raw *r)
+{
+	T_OK(nm_netdev_destroy(r->nd));
+	nm_wire_destroy(r->w);
+	nm_wire_destroy(r->peer);
+	T_OK(nm_topo_destroy(r->topo));
 }
 
 static inline void t_raw_down(struct t_raw *r)
 {
 	T_OK(nm_stack_destroy(r->st));
-	T_OK(nm_netdev_destroy(r->nd));
-	nm_wire_destroy(r->w);
-	nm_wire_destroy(r->peer);
-	T_OK(nm_topo_destroy(r->topo));
+	t_raw_link_down(r);
 }
 
 /* Send a frame from the peer; -EAGAIN when the ring is full. */
@@ -211,6 +228,82 @@ static inline int t_raw_recv(struct t_raw *r, uint8_t *buf, uint32_t cap)
 	int n = nm_wire_recv(r->peer, &iov, 1, &meta);
 
 	return n == -EAGAIN ? 0 : n;
+}
+
+/* An ARP packet (op 1 request, 2 reply) from sha to dmac: sender spa,
+ * target tpa (dotted quads).  Returns its length, 42. */
+static inline uint32_t t_arp(uint8_t *f, const uint8_t *dmac, uint16_t op, const uint8_t *sha,
+			     const char *spa, const char *tpa)
+{
+	static const uint8_t zero[6];
+
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, sha, 6);
+	nm_put16(f + 12, 0x0806);
+	nm_put16(f + 14, 1);
+	nm_put16(f + 16, 0x0800);
+	f[18] = 6;
+	f[19] = 4;
+	nm_put16(f + 20, op);
+	memcpy(f + 22, sha, 6);
+	T_ASSERT(inet_pton(AF_INET, spa, f + 28) == 1);
+	memcpy(f + 32, zero, 6);
+	T_ASSERT(inet_pton(AF_INET, tpa, f + 38) == 1);
+	return 42;
+}
+
+/* Every frame the stack received is accounted for exactly once, by the
+ * Ethernet layer and then by IPv4 / IPv6 (direct: frames handed to
+ * nm_eth_rcv() by the test, which rx_frames does not count). */
+static inline void t_stats_add_up(const struct nm_stack_stats *s, uint64_t direct)
+{
+	T_EQ(s->rx_frames + direct, s->eth_bad + s->eth_not_ours + s->eth_vlan_dropped +
+					    s->eth_unknown_type + s->arp_in + s->ip4_in + s->ip6_in);
+	T_EQ(s->ip4_in, s->ip4_bad_header + s->ip4_fragments + s->ip4_not_ours +
+				s->ip4_delivered + s->ip4_unknown_proto);
+	T_EQ(s->ip6_in, s->ip6_bad_header + s->ip6_fragments + s->ip6_not_ours +
+				s->ip6_delivered + s->ip6_unknown_proto);
+	T_ASSERT(s->icmp_in + s->tcp_in <= s->ip4_delivered + s->ip6_delivered);
+}
+
+/* The peer (198.18.0.1, MAC ...0a) announces itself with an ARP request
+ * and pings the stack: true once the echo reply comes back to the peer's
+ * MAC within timeout_ms of polling (frames of other kinds are dropped). */
+static inline bool t_raw_ping_answered(struct t_raw *r, uint64_t timeout_ms)
+{
+	static const uint8_t our_ip[4] = { 198, 18, 0, 2 }, peer_ip[4] = { 198, 18, 0, 1 };
+	uint8_t f[142], in[2048];
+	bool got = false;
+	uint64_t end;
+
+	T_OK(t_raw_send(r, f, t_arp(f, t_net_mac_b, 1, t_net_mac_a, "198.18.0.1",
+				    "198.18.0.2")));
+	/* ICMP echo request, id 0x5151, 100 bytes of 0xab */
+	nm_put16(f + 12, 0x0800);
+	memset(f + 14, 0, 20);
+	f[14] = 0x45;
+	nm_put16(f + 16, 128);
+	f[22] = 64;
+	f[23] = 1;
+	memcpy(f + 26, peer_ip, 4);
+	memcpy(f + 30, our_ip, 4);
+	memset(f + 34, 0xab, 108);
+	f[34] = 8;
+	f[35] = 0;
+	nm_put16(f + 38, 0x5151);
+	T_ASSERT(t_fill_csums(f, 142));
+	T_OK(t_raw_send(r, f, 142));
+	end = t_net_now_ms() + timeout_ms;
+	while (!got && t_net_now_ms() < end) {
+		int k;
+
+		nm_stack_poll(r->st, 0);
+		while ((k = t_raw_recv(r, in, sizeof(in))) > 0)
+			if (k == 142 && nm_get16(in + 12) == 0x0800 && in[23] == 1 && in[34] == 0 &&
+			    nm_get16(in + 38) == 0x5151 && !memcmp(in, t_net_mac_a, 6))
+				got = true;
+	}
+	return got;
 }
 
 #endif

@@ -10,10 +10,9 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "csum_util.h"
 #include "t_util.h"
 #include "util/err.h"
-#include "nic/csum.h"
-#include "nic/pkt.h"
 #include <netmem/netdev.h>
 #include <netmem/pci.h>
 #include <netmem/wire.h>
@@ -58,7 +57,6 @@ static inline uint32_t t_build(uint8_t *buf, const struct t_flow *f, uint32_t pa
 	uint32_t l4len = f->udp ? 8 : 20 + tcp_opt_len;
 	uint32_t len = l3 + l3len + l4len + payload_len;
 	uint8_t *ip = buf + l3, *l4 = ip + l3len;
-	struct nm_pkt_info info;
 
 	memcpy(buf, t_mac_b, 6);
 	memcpy(buf + 6, t_mac_a, 6);
@@ -103,10 +101,7 @@ static inline uint32_t t_build(uint8_t *buf, const struct t_flow *f, uint32_t pa
 		memset(l4 + 20, 1, tcp_opt_len);	/* NOPs */
 	}
 	t_pattern(l4 + l4len, f->seq, payload_len);
-	T_ASSERT(nm_pkt_parse(buf, len, &info) == 0);
-	if (!f->v6)
-		T_ASSERT(nm_csum_ipv4_fill(buf, len, &info) == 0);
-	T_ASSERT(nm_csum_l4_fill(buf, len, &info) == 0);
+	T_ASSERT(t_fill_csums(buf, len));
 	return len;
 }
 
@@ -126,23 +121,36 @@ struct t_nic {
 	struct nm_netdev *nd;
 };
 
+/* The topology: nic0 (the netdev's DMA device) and gpu0. */
+static inline void t_nic_topo(struct t_nic *t)
+{
+	T_OK(nm_topo_create_default(&t->topo));
+	T_OK(nm_topo_device(t->topo, "nic0", &t->nic));
+	T_OK(nm_topo_device(t->topo, "gpu0", &t->gpu));
+}
+
+/* The netdev "nm0" on wire end t->a, rx_ring descriptors per RX queue. */
+static inline void t_nic_netdev(struct t_nic *t, uint32_t rxq, uint32_t mtu, uint32_t rx_ring)
+{
+	struct nm_netdev_params np = { .name = "nm0", .rx_queues = rxq, .tx_queues = 1,
+				       .mtu = mtu, .rx_ring = rx_ring };
+
+	memcpy(np.mac, t_mac_b, 6);
+	np.dev = t->nic;
+	np.wire = t->a;
+	T_OK(nm_netdev_create(&np, &t->nd));
+}
+
 /* The same with a wire of arena_bytes and ring_entries (0: the defaults). */
 static inline void t_nic_up_wire(struct t_nic *t, uint32_t rxq, uint32_t mtu, bool gso,
 				 uint32_t arena_bytes, uint32_t ring_entries)
 {
 	struct nm_wire_shm_params wp = { .mtu = mtu, .gso = gso, .ring_entries = ring_entries,
 					 .arena_bytes = arena_bytes };
-	struct nm_netdev_params np = { .name = "nm0", .rx_queues = rxq, .tx_queues = 1,
-				       .mtu = mtu, .rx_ring = 256 };
 
-	T_OK(nm_topo_create_default(&t->topo));
-	T_OK(nm_topo_device(t->topo, "nic0", &t->nic));
-	T_OK(nm_topo_device(t->topo, "gpu0", &t->gpu));
+	t_nic_topo(t);
 	T_OK(nm_wire_shm_pair(&wp, &t->a, &t->b));
-	memcpy(np.mac, t_mac_b, 6);
-	np.dev = t->nic;
-	np.wire = t->a;
-	T_OK(nm_netdev_create(&np, &t->nd));
+	t_nic_netdev(t, rxq, mtu, 256);
 }
 
 static inline void t_nic_up(struct t_nic *t, uint32_t rxq, uint32_t mtu, bool gso)

@@ -48,16 +48,14 @@ static inline uint64_t t_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* wp NULL: defaults (MTU 1500, no faults).  topo: a PCI topology holding
- * nic0 and nic1 (and whatever else the test needs). */
-static inline void t_net_up_topo(struct t_net *n, const struct nm_wire_shm_params *wp,
-				 const char *topo)
+/* The links alone: topology, wire, netdevs nma (A) and nmb (B).  wp NULL:
+ * defaults (MTU 1500, no faults).  topo: a PCI topology holding nic0 and
+ * nic1 (and whatever else the test needs). */
+static inline void t_net_links(struct t_net *n, const struct nm_wire_shm_params *wp,
+			       const char *topo)
 {
 	struct nm_wire_shm_params dp = { .ring_entries = 4096, .arena_bytes = 32 << 20 };
 	struct nm_netdev_params np = { .rx_queues = 1, .tx_queues = 1, .rx_ring = 1024 };
-	struct nm_stack_params sp = { 0 };
-	struct nm_iface_params ia = { .addr4 = "198.18.0.1/24", .addr6 = "2001:2::1/64" };
-	struct nm_iface_params ib = { .addr4 = "198.18.0.2/24", .addr6 = "2001:2::2/64" };
 
 	memset(n, 0, sizeof(*n));
 	T_OK(nm_topo_create(topo, &n->topo));
@@ -76,6 +74,15 @@ static inline void t_net_up_topo(struct t_net *n, const struct nm_wire_shm_param
 	np.wire = n->wb;
 	np.mac[5] = 0x0b;
 	T_OK(nm_netdev_create(&np, &n->ndb));
+}
+
+/* The stacks on the links: A 198.18.0.1/24 2001:2::1/64, B .2 / ::2. */
+static inline void t_net_stacks(struct t_net *n)
+{
+	struct nm_stack_params sp = { 0 };
+	struct nm_iface_params ia = { .addr4 = "198.18.0.1/24", .addr6 = "2001:2::1/64" };
+	struct nm_iface_params ib = { .addr4 = "198.18.0.2/24", .addr6 = "2001:2::2/64" };
+
 	T_OK(nm_stack_create(&sp, &n->sa));
 	T_OK(nm_stack_create(&sp, &n->sb));
 	ia.nd = n->nda;
@@ -84,15 +91,27 @@ static inline void t_net_up_topo(struct t_net *n, const struct nm_wire_shm_param
 	T_OK(nm_stack_add_iface(n->sb, &ib));
 }
 
+static inline void t_net_up_topo(struct t_net *n, const struct nm_wire_shm_params *wp,
+				 const char *topo)
+{
+	t_net_links(n, wp, topo);
+	t_net_stacks(n);
+}
+
 static inline void t_net_up(struct t_net *n, const struct nm_wire_shm_params *wp)
 {
 	t_net_up_topo(n, wp, "rc0(p2p) { sw0 { nic0 nic1 } }");
 }
 
-static inline void t_net_down(struct t_net *n)
+static inline void t_net_stacks_down(struct t_net *n)
 {
 	T_OK(nm_stack_destroy(n->sa));
 	T_OK(nm_stack_destroy(n->sb));
+	n->sa = n->sb = NULL;
+}
+
+static inline void t_net_links_down(struct t_net *n)
+{
 	T_OK(nm_netdev_destroy(n->nda));
 	T_OK(nm_netdev_destroy(n->ndb));
 	nm_wire_destroy(n->wa);
@@ -100,6 +119,12 @@ static inline void t_net_down(struct t_net *n)
 	/* -EBUSY while a device still has users: a pool kept alive by a
 	 * buffer never given back, a binding, a mapping */
 	T_OK(nm_topo_destroy(n->topo));
+}
+
+static inline void t_net_down(struct t_net *n)
+{
+	t_net_stacks_down(n);
+	t_net_links_down(n);
 }
 
 static inline void t_pump(struct t_net *n)
@@ -285,17 +310,24 @@ static inline void t_assert_backoff(const uint64_t *at, int n)
 /* ---- white-box access (tests include the internals) ---- */
 #include "net/tcp.h"
 
-/* The tcb behind a connected IPv4 socket of stack st. */
+/* The tcb behind a connected socket (IPv4 or IPv6) of stack st; NULL if
+ * it has none (closed, or not connected). */
 static inline struct nm_tcp_sock *t_tcb(struct nm_stack *st, int sd)
 {
-	struct sockaddr_in l, r;
+	struct sockaddr_in6 l, r;
 	socklen_t ll = sizeof(l), rl = sizeof(r);
 	struct nm_addr la = { .b = { [10] = 0xff, [11] = 0xff } }, ra = la;
 
-	T_OK(nm_getsockname(sd, (struct sockaddr *)&l, &ll));
-	T_OK(nm_getpeername(sd, (struct sockaddr *)&r, &rl));
-	memcpy(la.b + 12, &l.sin_addr, 4);
-	memcpy(ra.b + 12, &r.sin_addr, 4);
-	return nm_tcp_lookup_conn(st->tcp, &la, ntohs(l.sin_port), &ra, ntohs(r.sin_port));
+	if (nm_getsockname(sd, (struct sockaddr *)&l, &ll) < 0 ||
+	    nm_getpeername(sd, (struct sockaddr *)&r, &rl) < 0)
+		return NULL;
+	if (l.sin6_family == AF_INET6) {
+		memcpy(la.b, &l.sin6_addr, 16);
+		memcpy(ra.b, &r.sin6_addr, 16);
+	} else {
+		memcpy(la.b + 12, &((struct sockaddr_in *)&l)->sin_addr, 4);
+		memcpy(ra.b + 12, &((struct sockaddr_in *)&r)->sin_addr, 4);
+	}
+	return nm_tcp_lookup_conn(st->tcp, &la, ntohs(l.sin6_port), &ra, ntohs(r.sin6_port));
 }
 #endif

@@ -213,7 +213,9 @@ struct nm_rx_frag {
  * nm_page_pool_put_netmem(nm_netmem_pool(n), n, ...) when done.
  */
 struct nm_rx_pkt {
-	uint32_t len;			/* frame length */
+	uint32_t len;			/* bytes held: hdr_len + the frags' lengths (the
+					 * frame's length; a split one without the
+					 * Ethernet padding after the IP packet) */
 	uint32_t flags;			/* NM_RX_F_* */
 	uint32_t rss_hash;
 	uint16_t queue;

@@ -56,11 +56,20 @@ struct nm_timer_wheel {
  * value.  Outside a pass (socket calls, control paths) it reads the clock.
  */
 static __thread uint64_t nm_clock_held;	/* 0: none held */
+static uint64_t nm_clock_faked;		/* 0: the real clock (nm_clock_fake) */
+
+void nm_clock_fake(uint64_t now_us)
+{
+	__atomic_store_n(&nm_clock_faked, now_us, __ATOMIC_RELAXED);
+}
 
 uint64_t nm_clock_read(void)
 {
 	struct timespec ts;
+	uint64_t fake = __atomic_load_n(&nm_clock_faked, __ATOMIC_RELAXED);
 
+	if (nm_unlikely(fake))
+		return fake;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }

@@ -57,5 +57,11 @@ uint64_t nm_clock_read(void);
 /* Make this thread's nm_now_us() return now_us (0: read the clock again)
  * until the next call; returns the value held before, to restore. */
 uint64_t nm_clock_hold(uint64_t now_us);
+/* Tests and fuzzers: make nm_clock_read() return now_us in every thread
+ * from now on, so time moves only when the caller moves it and a run
+ * repeats exactly (0: the real clock again).  Stacks that may sleep
+ * (blocking mode with a timeout) still sleep on real time: use it with
+ * polls of timeout 0 or busy-poll stacks. */
+void nm_clock_fake(uint64_t now_us);
 
 #endif

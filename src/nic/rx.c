@@ -216,7 +216,10 @@ static struct nm_rx_pkt *cq_slot(struct nm_rxq_mem *m)
 static void rx_complete(struct nm_rxq *q, struct nm_rx_pkt *pkt, const struct rx_frame *f,
 			uint32_t flags)
 {
-	pkt->len = f->len;
+	/* what the packet holds: a split one leaves Ethernet padding behind
+	 * (headers and payload are placed, the bytes after the IP packet are
+	 * not), a whole one keeps it */
+	pkt->len = flags & NM_RX_F_SPLIT ? f->info.payload_off + f->info.payload_len : f->len;
 	pkt->flags = flags | (f->hashed && (q->nd->features & NM_NETIF_F_RXHASH) ? NM_RX_F_HASH : 0);
 	pkt->rss_hash = f->hash;
 	pkt->queue = (uint16_t)q->idx;

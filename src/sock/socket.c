@@ -394,7 +394,8 @@ static void iov_cur_fill(struct iov_cur *c)
 
 	if (k > NM_IOV_WIN)
 		k = NM_IOV_WIN;
-	memcpy(c->win, c->src + c->next, k * sizeof(*c->win));
+	if (k)		/* an empty array may be NULL: no memcpy from it */
+		memcpy(c->win, c->src + c->next, k * sizeof(*c->win));
 	c->next += k;
 	c->v = c->win;
 	c->n = k;

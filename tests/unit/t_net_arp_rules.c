@@ -11,26 +11,6 @@
 
 static uint8_t in[2048];
 
-static uint32_t arp(uint8_t *f, const uint8_t *dmac, uint16_t op, const uint8_t *sha,
-		    const char *spa, const char *tpa)
-{
-	static const uint8_t zero[6];
-
-	memcpy(f, dmac, 6);
-	memcpy(f + 6, sha, 6);
-	nm_put16(f + 12, 0x0806);
-	nm_put16(f + 14, 1);
-	nm_put16(f + 16, 0x0800);
-	f[18] = 6;
-	f[19] = 4;
-	nm_put16(f + 20, op);
-	memcpy(f + 22, sha, 6);
-	T_ASSERT(inet_pton(AF_INET, spa, f + 28) == 1);
-	memcpy(f + 32, zero, 6);
-	T_ASSERT(inet_pton(AF_INET, tpa, f + 38) == 1);
-	return 42;
-}
-
 /* Poll the stack a little; return the number of frames it sent, the
  * last one in `in`. */
 static int exchange(struct t_raw *r, const uint8_t *f, uint32_t len)
@@ -61,7 +41,7 @@ int main(void)
 	struct nm_addr x = t_addr("198.18.0.7"), y = t_addr("198.18.0.8");
 
 	/* request for us: answered, sender learnt as STALE */
-	T_EQ(exchange(&r, f, arp(f, bcast, 1, mac_x, "198.18.0.7", "198.18.0.2")), 1);
+	T_EQ(exchange(&r, f, t_arp(f, bcast, 1, mac_x, "198.18.0.7", "198.18.0.2")), 1);
 	T_EQ(nm_get16(in + 20), 2);
 	T_ASSERT(!memcmp(in, mac_x, 6));
 	T_ASSERT(!memcmp(in + 22, t_net_mac_b, 6));	/* our MAC, for our address */
@@ -70,36 +50,36 @@ int main(void)
 	T_ASSERT(!memcmp(mac, mac_x, 6));
 
 	/* request for someone else: ignored, nothing learnt */
-	T_EQ(exchange(&r, f, arp(f, bcast, 1, mac_y, "198.18.0.8", "198.18.0.9")), 0);
+	T_EQ(exchange(&r, f, t_arp(f, bcast, 1, mac_y, "198.18.0.8", "198.18.0.9")), 0);
 	T_EQ(nm_neigh_state(ifc, &y, NULL), NM_NEIGH_NONE);
 	/* unsolicited reply and gratuitous ARP about an unknown address */
-	T_EQ(exchange(&r, f, arp(f, t_net_mac_b, 2, mac_y, "198.18.0.8", "198.18.0.2")), 0);
-	T_EQ(exchange(&r, f, arp(f, bcast, 1, mac_y, "198.18.0.8", "198.18.0.8")), 0);
-	T_EQ(exchange(&r, f, arp(f, bcast, 2, mac_y, "198.18.0.8", "198.18.0.8")), 0);
+	T_EQ(exchange(&r, f, t_arp(f, t_net_mac_b, 2, mac_y, "198.18.0.8", "198.18.0.2")), 0);
+	T_EQ(exchange(&r, f, t_arp(f, bcast, 1, mac_y, "198.18.0.8", "198.18.0.8")), 0);
+	T_EQ(exchange(&r, f, t_arp(f, bcast, 2, mac_y, "198.18.0.8", "198.18.0.8")), 0);
 	T_EQ(nm_neigh_state(ifc, &y, NULL), NM_NEIGH_NONE);
 	/* gratuitous ARP moving a known address to a new MAC */
-	T_EQ(exchange(&r, f, arp(f, bcast, 1, mac_y, "198.18.0.7", "198.18.0.7")), 0);
+	T_EQ(exchange(&r, f, t_arp(f, bcast, 1, mac_y, "198.18.0.7", "198.18.0.7")), 0);
 	T_EQ(nm_neigh_state(ifc, &x, mac), NM_NEIGH_STALE);
 	T_ASSERT(!memcmp(mac, mac_y, 6));
 	/* a reply for a known entry confirms it */
-	T_EQ(exchange(&r, f, arp(f, t_net_mac_b, 2, mac_x, "198.18.0.7", "198.18.0.2")), 0);
+	T_EQ(exchange(&r, f, t_arp(f, t_net_mac_b, 2, mac_x, "198.18.0.7", "198.18.0.2")), 0);
 	T_EQ(nm_neigh_state(ifc, &x, mac), NM_NEIGH_REACHABLE);
 	T_ASSERT(!memcmp(mac, mac_x, 6));
 	/* an address probe is answered, nothing learnt */
-	T_EQ(exchange(&r, f, arp(f, bcast, 1, mac_y, "0.0.0.0", "198.18.0.2")), 1);
+	T_EQ(exchange(&r, f, t_arp(f, bcast, 1, mac_y, "0.0.0.0", "198.18.0.2")), 1);
 	T_ASSERT(!memcmp(in, mac_y, 6));
 	/* someone claiming our address: ignored */
 	uint64_t ign = t_stats(r.st).arp_ignored;
-	T_EQ(exchange(&r, f, arp(f, bcast, 1, mac_y, "198.18.0.2", "198.18.0.5")), 0);
+	T_EQ(exchange(&r, f, t_arp(f, bcast, 1, mac_y, "198.18.0.2", "198.18.0.5")), 0);
 	T_EQ(t_stats(r.st).arp_ignored, ign + 1);
 
 	/* malformed: wrong hardware length, wrong op, multicast sender */
-	uint32_t n = arp(f, bcast, 1, mac_y, "198.18.0.9", "198.18.0.2");
+	uint32_t n = t_arp(f, bcast, 1, mac_y, "198.18.0.9", "198.18.0.2");
 	f[18] = 8;
 	T_EQ(exchange(&r, f, n), 0);
-	n = arp(f, bcast, 3, mac_y, "198.18.0.9", "198.18.0.2");
+	n = t_arp(f, bcast, 3, mac_y, "198.18.0.9", "198.18.0.2");
 	T_EQ(exchange(&r, f, n), 0);
-	n = arp(f, bcast, 1, mac_y, "198.18.0.9", "198.18.0.2");
+	n = t_arp(f, bcast, 1, mac_y, "198.18.0.9", "198.18.0.2");
 	f[22] |= 1;
 	T_EQ(exchange(&r, f, n), 0);
 	struct nm_stack_stats s = t_stats(r.st);
@@ -110,18 +90,18 @@ int main(void)
 	T_ASSERT(s.arp_bad >= 2);
 
 	/* Ethernet: VLAN tag, another MAC, unknown type, IPv4 multicast MAC */
-	n = arp(f, t_net_mac_b, 1, mac_x, "198.18.0.7", "198.18.0.2");
+	n = t_arp(f, t_net_mac_b, 1, mac_x, "198.18.0.7", "198.18.0.2");
 	memmove(f + 16, f + 12, n - 12);	/* a proper 802.1Q tag, VID 5 */
 	nm_put16(f + 12, 0x8100);
 	nm_put16(f + 14, 5);
 	T_EQ(exchange(&r, f, n + 4), 0);
-	n = arp(f, mac_y, 1, mac_x, "198.18.0.7", "198.18.0.2");
+	n = t_arp(f, mac_y, 1, mac_x, "198.18.0.7", "198.18.0.2");
 	T_EQ(exchange(&r, f, n), 0);
-	n = arp(f, t_net_mac_b, 1, mac_x, "198.18.0.7", "198.18.0.2");
+	n = t_arp(f, t_net_mac_b, 1, mac_x, "198.18.0.7", "198.18.0.2");
 	nm_put16(f + 12, 0x88cc);
 	T_EQ(exchange(&r, f, n), 0);
 	static const uint8_t mc4[6] = { 0x01, 0, 0x5e, 0, 0, 1 };
-	n = arp(f, mc4, 1, mac_x, "198.18.0.7", "198.18.0.2");
+	n = t_arp(f, mc4, 1, mac_x, "198.18.0.7", "198.18.0.2");
 	T_EQ(exchange(&r, f, n), 0);
 	s = t_stats(r.st);
 	T_EQ(s.eth_vlan_dropped, 1);

@@ -7,8 +7,6 @@
  * must not crash (run under ASan), its counters must add up, and it must
  * still answer a ping afterwards. */
 #include "net_util.h"
-#include "nic/csum.h"
-#include "nic/pkt.h"
 
 #define FRAMES		100000
 #define BATCH		256
@@ -213,13 +211,7 @@ static uint32_t build(uint8_t *f)
 			f[i] = (uint8_t)rnd(256);
 	}
 	/* fix checksums so mutations below get past them half the time */
-	struct nm_pkt_info info;
-	if (nm_pkt_parse(f, len, &info) == 0) {
-		if (info.l3_proto == 4)
-			nm_csum_ipv4_fill(f, len, &info);
-		if (info.l4_hdr_len)
-			nm_csum_l4_fill(f, len, &info);
-	}
+	t_fill_csums(f, len);
 	/* mutate */
 	for (uint32_t m = rnd(4); m; m--) {
 		switch (rnd(8)) {
@@ -252,12 +244,8 @@ static uint32_t build(uint8_t *f)
 		default:
 			break;
 		}
-		if (rnd(2) && nm_pkt_parse(f, len, &info) == 0) {
-			if (info.l3_proto == 4)
-				nm_csum_ipv4_fill(f, len, &info);
-			if (info.l4_hdr_len)
-				nm_csum_l4_fill(f, len, &info);
-		}
+		if (rnd(2))
+			t_fill_csums(f, len);
 	}
 	return len;
 }
@@ -323,14 +311,7 @@ int main(void)
 	       "; icmp6: in %" PRIu64 " bad %" PRIu64 " echo %" PRIu64 "; nd bad %" PRIu64 "\n",
 	       s.icmp_in, s.icmp_bad, s.icmp_echo_replied, s.icmp_in_errors, s.icmp6_in,
 	       s.icmp6_bad, s.icmp6_echo_replied, s.nd_bad);
-	/* every frame is accounted for exactly once */
-	T_EQ(s.rx_frames + direct, s.eth_bad + s.eth_not_ours + s.eth_vlan_dropped +
-					   s.eth_unknown_type + s.arp_in + s.ip4_in + s.ip6_in);
-	T_EQ(s.ip4_in, s.ip4_bad_header + s.ip4_fragments + s.ip4_not_ours + s.ip4_delivered +
-			       s.ip4_unknown_proto);
-	T_EQ(s.ip6_in, s.ip6_bad_header + s.ip6_fragments + s.ip6_not_ours + s.ip6_delivered +
-			       s.ip6_unknown_proto);
-	T_ASSERT(s.icmp_in + s.tcp_in <= s.ip4_delivered + s.ip6_delivered);
+	t_stats_add_up(&s, direct);
 	/* the mix reached every branch */
 	T_ASSERT(s.rx_frames > wired / 4);
 	T_ASSERT(s.ip4_bad_header && s.ip4_fragments && s.ip4_not_ours && s.ip4_delivered);
@@ -339,45 +320,7 @@ int main(void)
 	T_ASSERT(s.icmp_in_errors && s.eth_vlan_dropped && s.eth_not_ours && s.arp_bad);
 
 	/* still alive: the peer announces itself and pings */
-	uint32_t n = eth(f, NM_ETH_P_ARP);
-	memcpy(f, t_net_mac_b, 6);
-	nm_put16(f + 14, 1);
-	nm_put16(f + 16, NM_ETH_P_IPV4);
-	f[18] = 6;
-	f[19] = 4;
-	nm_put16(f + 20, 1);
-	memcpy(f + 22, t_net_mac_a, 6);
-	memcpy(f + 28, peer_ip, 4);
-	memset(f + 32, 0, 6);
-	memcpy(f + 38, our_ip, 4);
-	T_OK(t_raw_send(&r, f, n + 28));
-	memcpy(f, t_net_mac_b, 6);
-	nm_put16(f + 12, NM_ETH_P_IPV4);
-	ipv4(f + 14, NM_IPPROTO_ICMP, 8 + 100);
-	memcpy(f + 26, peer_ip, 4);
-	memset(f + 34, 0xab, 108);
-	f[34] = 8;
-	f[35] = 0;
-	nm_put16(f + 36, 0);
-	nm_put16(f + 38, 0x5151);
-	struct nm_pkt_info info;
-	T_OK(nm_pkt_parse(f, 142, &info));
-	T_OK(nm_csum_ipv4_fill(f, 142, &info));
-	T_OK(nm_csum_l4_fill(f, 142, &info));
-	T_OK(t_raw_send(&r, f, 142));
-	bool got = false;
-	uint64_t end = t_net_now_ms() + 2000;
-	while (!got && t_net_now_ms() < end) {
-		static uint8_t in[2048];
-		int k;
-
-		nm_stack_poll(r.st, 0);
-		while ((k = t_raw_recv(&r, in, sizeof(in))) > 0)
-			if (k == 142 && nm_get16(in + 12) == NM_ETH_P_IPV4 && in[23] == 1 &&
-			    in[34] == 0 && nm_get16(in + 38) == 0x5151 && !memcmp(in, t_net_mac_a, 6))
-				got = true;
-	}
-	T_ASSERT(got);
+	T_ASSERT(t_raw_ping_answered(&r, 2000));
 	t_raw_down(&r);
 	T_PASS();
 }

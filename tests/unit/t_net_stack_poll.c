@@ -23,20 +23,8 @@ static void *sender(void *arg)
 static void arp_req(void)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	const uint8_t spa[4] = { 198, 18, 0, 1 }, tpa[4] = { 198, 18, 0, 2 };
 
-	memcpy(frame, bcast, 6);
-	memcpy(frame + 6, t_net_mac_a, 6);
-	nm_put16(frame + 12, 0x0806);
-	nm_put16(frame + 14, 1);
-	nm_put16(frame + 16, 0x0800);
-	frame[18] = 6;
-	frame[19] = 4;
-	nm_put16(frame + 20, 1);
-	memcpy(frame + 22, t_net_mac_a, 6);
-	memcpy(frame + 28, spa, 4);
-	memset(frame + 32, 0, 6);
-	memcpy(frame + 38, tpa, 4);
+	t_arp(frame, bcast, 1, t_net_mac_a, "198.18.0.1", "198.18.0.2");
 }
 
 int main(void)

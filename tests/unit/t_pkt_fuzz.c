@@ -5,15 +5,8 @@
  * so ASan catches any read past it.  A frame either parses with the layout
  * invariants of pkt.h or is refused with -EBADMSG and a drop reason; never
  * anything else.  Prints the count per reason. */
-#include <errno.h>
-
-#include "nic/csum.h"
-#include "nic/ntuple.h"
-#include "nic/rss.h"
-#include "nic/tso.h"
+#include "t_pkt_check.h"
 #include "util/err.h"
-#include "t_util.h"
-#include "t_pkt_util.h"
 
 #define ROUNDS	1000000
 #define NSEEDS	24
@@ -22,79 +15,13 @@ static uint8_t seeds[NSEEDS][2048];
 static uint32_t seed_len[NSEEDS];
 static int nseeds;
 static uint64_t rng = 0xf0220f022;
-static long reasons[NM_PKT_REASON_MAX];
-static long csum_res[5];	/* OK, NONE, BADMSG, OPNOTSUPP, other */
-static long tso_ok, tso_segs, hdr_parses;
-static struct nm_rss rss;
-static struct nm_ntuple_table *nt;
 
-static void add_seed(const struct t_frame *f)
+static void add_seed(const uint8_t *f, uint32_t len, void *ctx)
 {
-	seed_len[nseeds] = t_build(seeds[nseeds], sizeof(seeds[0]), f);
-	T_ASSERT(seed_len[nseeds] > 0);
-	nseeds++;
-}
-
-static void make_seeds(void)
-{
-	struct t_frame f;
-	static const uint8_t opts[20] = { 2, 4, 5, 0xb4, 1, 3, 3, 7, 4, 2,
-					  8, 10, 1, 2, 3, 4, 5, 6, 7, 8 };
-
-	f = t_tcp4(200);
-	add_seed(&f);
-	f = t_tcp4(40);
-	f.ip_opts_len = 20;
-	memcpy(f.tcp_opts, opts, 20);
-	f.tcp_opts_len = 20;
-	add_seed(&f);
-	f = t_tcp4(0);
-	f.pad = 6;
-	add_seed(&f);
-	f = t_tcp4(77);
-	f.proto = NM_IPPROTO_UDP;
-	add_seed(&f);
-	f.no_csum = true;		/* UDP/IPv4 without a checksum */
-	add_seed(&f);
-	f.no_csum = false;
-	f.proto = NM_IPPROTO_ICMP;
-	add_seed(&f);
-	f = t_tcp4(100);
-	f.frag_off = 0x2000;
-	add_seed(&f);
-	f = t_tcp4(60);
-	f.nr_vlans = 2;
-	f.vlan_tpid[0] = NM_ETH_P_8021AD, f.vlan_tpid[1] = NM_ETH_P_8021Q;
-	add_seed(&f);
-	f = t_tcp6(300);
-	add_seed(&f);
-	f = t_tcp6(30);
-	f.nr_ext = 4;
-	f.ext_type[0] = NM_IPPROTO_HOPOPTS, f.ext_len[0] = 8;
-	f.ext_type[1] = NM_IPPROTO_DSTOPTS, f.ext_len[1] = 16;
-	f.ext_type[2] = NM_IPPROTO_ROUTING, f.ext_len[2] = 24;
-	f.ext_type[3] = NM_IPPROTO_FRAGMENT, f.ext_len[3] = 8;
-	add_seed(&f);
-	f.frag_off = 0x0009;
-	add_seed(&f);
-	f = t_tcp6(50);
-	f.proto = NM_IPPROTO_UDP;
-	add_seed(&f);
-	f.proto = NM_IPPROTO_ICMPV6;
-	add_seed(&f);
-	f = t_tcp6(20);
-	f.nr_vlans = 1;
-	f.vlan_tpid[0] = NM_ETH_P_8021Q;
-	memcpy(f.tcp_opts, opts, 20);
-	f.tcp_opts_len = 20;
-	add_seed(&f);
-	f = (struct t_frame){ .ethertype = NM_ETH_P_ARP, .payload_len = 46 };
-	add_seed(&f);
-	seeds[nseeds - 1][18] = 6, seeds[nseeds - 1][19] = 4;
-	f = (struct t_frame){ .ethertype = 0x88cc, .payload_len = 60 };
-	add_seed(&f);
-	f = t_tcp4(1400);
-	add_seed(&f);
+	(void)ctx;
+	T_ASSERT(nseeds < NSEEDS && len <= sizeof(seeds[0]));
+	memcpy(seeds[nseeds], f, len);
+	seed_len[nseeds++] = len;
 }
 
 static uint32_t rnd(uint32_t n)
@@ -183,119 +110,19 @@ static uint32_t mutate(uint8_t *f, uint32_t len, uint32_t cap)
 	return len;
 }
 
-static void check_parsed(const uint8_t *f, uint32_t len, const struct nm_pkt_info *in)
-{
-	T_EQ(in->len, len);
-	T_EQ(in->l3_off, in->l2_len);
-	T_ASSERT(in->l3_off <= in->l4_off && in->l4_off <= in->payload_off);
-	T_ASSERT(in->payload_off <= in->l3_end && in->l3_end <= len);
-	T_EQ(in->payload_off + in->payload_len + in->pad_len, len);
-	T_EQ(in->hdr_len, in->payload_off);
-	T_EQ(in->l4_hdr_len, in->payload_off - in->l4_off);
-	T_ASSERT(!nm_pkt_reason_is_drop(in->drop_reason));
-	T_ASSERT(in->nr_vlans <= 2);
-	(void)f;
-}
-
-static void exercise(const uint8_t *f, uint32_t len)
-{
-	struct nm_pkt_info in;
-	int r = nm_pkt_parse(f, len, &in);
-
-	if (r != 0 && r != -EBADMSG)
-		T_FAIL("parse returned %d", r);
-	T_ASSERT(in.drop_reason < NM_PKT_REASON_MAX);
-	reasons[in.drop_reason]++;
-	if (r) {
-		T_ASSERT(nm_pkt_reason_is_drop(in.drop_reason));
-		T_ASSERT(in.drop_off <= len);
-		return;
-	}
-	check_parsed(f, len, &in);
-
-	r = nm_csum_l4_verify(f, len, &in);
-	csum_res[r == NM_CSUM_OK ? 0 : r == NM_CSUM_NONE ? 1 : r == -EBADMSG ? 2
-					: r == -EOPNOTSUPP ? 3 : 4]++;
-	T_ASSERT(csum_res[4] == 0);
-	if (in.l3_proto == 4) {
-		r = nm_csum_ipv4_verify(f, len, &in);
-		T_ASSERT(r == 0 || r == -EBADMSG);
-	}
-	if (in.l4_hdr_len) {
-		uint32_t h = in.payload_off + rnd(in.l3_end - in.payload_off + 1);
-		int r2 = nm_csum_l4_verify_split(f, h, &in, nm_csum_partial(f + h, in.l3_end - h, 0));
-		int r1 = nm_csum_l4_verify(f, len, &in);
-
-		T_EQ(r1, r2);
-	}
-	{
-		uint32_t hash;
-		uint16_t q;
-		int32_t act;
-
-		T_ASSERT(nm_rss_hash_pkt(&rss, &in, &hash, &q) >= 0);
-		T_ASSERT(q < 8);
-		T_ASSERT(nm_ntuple_lookup(nt, &in, &act, NULL) >= 0);
-	}
-	/* Header-only parse with the bytes after hdr_avail really absent. */
-	{
-		uint32_t avail = rnd(len + 1);
-		uint8_t *h = malloc(avail ? avail : 1);
-		struct nm_pkt_info hi;
-
-		memcpy(h, f, avail);
-		r = nm_pkt_parse_hdr(h, avail, len, &hi);
-		T_ASSERT(r == 0 || r == -EBADMSG);
-		if (avail >= in.payload_off) {	/* enough for the headers: same answer */
-			T_EQ(r, 0);
-			T_EQ(hi.hdr_len, in.hdr_len);
-			T_EQ(hi.drop_reason, in.drop_reason);
-		}
-		hdr_parses++;
-		free(h);
-	}
-	/* TSO on whatever parsed as TCP/UDP. */
-	if (in.l4_hdr_len && (in.l4_proto == 6 || in.l4_proto == 17)) {
-		static const uint8_t types[] = { NM_WIRE_GSO_TCPV4, NM_WIRE_GSO_TCPV6,
-						 NM_WIRE_GSO_UDP_L4 };
-		struct nm_tso t;
-		uint8_t out[4096];
-
-		if (nm_tso_prepare(&t, f, len, len, types[rnd(3)], (uint16_t)(1 + rnd(600))) == 0) {
-			tso_ok++;
-			for (uint32_t i = 0; i < t.nr_segs && i < 3; i++) {
-				struct nm_tso_seg s;
-				uint32_t off, plen;
-
-				T_OK(nm_tso_seg_range(&t, i, &off, &plen));
-				T_ASSERT(off + plen <= len);
-				T_ASSERT(t.hdr_len + plen <= sizeof(out));
-				memcpy(out + t.hdr_len, f + off, plen);
-				T_OK(nm_tso_segment(&t, i, nm_csum_partial(f + off, plen, 0), 0, out,
-						    sizeof(out), &s));
-				T_OK(nm_pkt_parse(out, s.frame_len, &in));
-				T_EQ(nm_csum_l4_verify(out, s.frame_len, &in), NM_CSUM_OK);
-				tso_segs++;
-			}
-		}
-	}
-}
-
 int main(void)
 {
 	static uint8_t work[4096];
-	struct nm_ntuple_rule rule;
+	struct t_pkt_tables tb;
+	struct t_pkt_counts c;
 
-	make_seeds();
-	T_OK(nm_rss_init(&rss, 8));
-	T_OK(nm_ntuple_create(0, 8, &nt));
-	T_OK(nm_ntuple_rule_init(&rule, NM_NTUPLE_TCP4, 1));
-	T_OK(nm_ntuple_rule_set_port(&rule, NM_NTUPLE_DST, 80, 0xffff));
-	T_OK(nm_ntuple_add(nt, &rule));
-	T_OK(nm_ntuple_rule_init(&rule, NM_NTUPLE_UDP6, NM_NTUPLE_DROP));
-	T_OK(nm_ntuple_add(nt, &rule));
+	memset(&c, 0, sizeof(c));
+	t_pkt_seed_frames(add_seed, NULL);
+	t_pkt_tables_init(&tb);
 
 	for (long i = 0; i < ROUNDS; i++) {
+		struct t_pkt_pick pk = { (uint32_t)t_rand(&rng), (uint32_t)t_rand(&rng),
+					 (uint8_t)t_rand(&rng), (uint16_t)t_rand(&rng) };
 		uint32_t len;
 		uint8_t *f;
 
@@ -316,23 +143,23 @@ int main(void)
 		/* exactly len bytes, so any overread hits ASan's redzone */
 		f = malloc(len ? len : 1);
 		memcpy(f, work, len);
-		exercise(f, len);
+		t_pkt_exercise(f, len, &pk, &tb, &c);
 		free(f);
 	}
 
 	printf("%d frames (%d seeds): parse results\n", ROUNDS, nseeds);
 	for (int r = 0; r < NM_PKT_REASON_MAX; r++)
-		printf("  %-22s %ld\n", nm_pkt_reason_name(r), reasons[r]);
-	printf("l4 checksum: ok %ld, none %ld, bad %ld, cannot verify %ld\n", csum_res[0],
-	       csum_res[1], csum_res[2], csum_res[3]);
+		printf("  %-22s %ld\n", nm_pkt_reason_name(r), c.reasons[r]);
+	printf("l4 checksum: ok %ld, none %ld, bad %ld, cannot verify %ld\n", c.csum_res[0],
+	       c.csum_res[1], c.csum_res[2], c.csum_res[3]);
 	printf("header-only parses %ld, TSO super-frames %ld (%ld segments checked)\n",
-	       hdr_parses, tso_ok, tso_segs);
+	       c.hdr_parses, c.tso_ok, c.tso_segs);
 	/* The fuzzer reached every reason and every path. */
 	for (int r = 0; r < NM_PKT_REASON_MAX; r++)
-		if (reasons[r] == 0)
+		if (c.reasons[r] == 0)
 			T_FAIL("no frame ended with %s", nm_pkt_reason_name(r));
-	T_ASSERT(csum_res[0] > 0 && csum_res[1] > 0 && csum_res[2] > 0 && csum_res[3] > 0);
-	T_ASSERT(tso_segs > 1000);
-	nm_ntuple_destroy(nt);
+	T_ASSERT(c.csum_res[0] > 0 && c.csum_res[1] > 0 && c.csum_res[2] > 0 && c.csum_res[3] > 0);
+	T_ASSERT(c.tso_segs > 1000);
+	t_pkt_tables_fini(&tb);
 	T_PASS();
 }
