@@ -164,6 +164,14 @@ bool nm_tcp_hole_lost(struct nm_tcp_sock *tp)
 
 	if (tp->in_recovery || tp->in_loss || tp->snd_una == tp->snd_max)
 		return false;
+	/* The byte at snd_una SACKed is no hole: a receiver that has it would
+	 * have acknowledged it, so this one is out of step with us (a forged
+	 * ACK moved snd_una past what it has).  Resending the SACKed head drew
+	 * the same duplicate ACK, whose DSACK undid the recovery, and so on
+	 * forever; Linux retransmits only what is lost and not SACKed, and
+	 * leaves this to the RTO. */
+	if (tp->sack_ok && tp->nr_score && seq_le(tp->score[0].start, tp->snd_una))
+		return false;
 	count = tp->dupacks >= 3 || (tp->sack_ok && tp->sacked_bytes > 2u * tp->mss);
 	if (!tp->sack_ok || !tp->nr_score)
 		return count;	/* NewReno: three duplicate ACKs */
