@@ -69,9 +69,11 @@ FUZZ_HARNESSES ?=
 
 .PHONY: fuzz fuzz-deps fuzz-build fuzz-seeds
 
-# libFuzzer (Debian's libclang-rt-N-dev): apt-get as root, else one line.
+# clang and libFuzzer (Debian's libclang-rt-N-dev), by the deps step; then
+# one link proves clang can build a fuzzer.
 fuzz-deps:
-	@sh fuzz/deps.sh $(FUZZ_CC)
+	@FUZZ_CC=$(FUZZ_CC) sh tools/deps.sh build fuzz
+	@sh fuzz/probe.sh $(FUZZ_CC)
 
 fuzz-build: fuzz-deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=$(FUZZ_CC) \

@@ -2,7 +2,7 @@
 # What the build and the tests need from Debian, installed by the README's
 # own commands: the top-level Makefile runs this before it builds.
 #
-#   sh tools/deps.sh TARGET...      TARGET: build, test (add one below)
+#   sh tools/deps.sh TARGET...      TARGET: build, test, fuzz (add one below)
 #
 # Each target names the Debian packages it needs.  All present: exit 0 at
 # once (one dpkg-query, no apt).  Some missing: as root, install them with
@@ -14,22 +14,25 @@
 # every target.
 set -u
 
-# The packages each target needs.  A new target (fuzz: Debian's clang
-# runtime) is one more line.
+# The packages each target needs; a new target is one more line.
 packages_for() {
 	case $1 in
 	build) echo libpcap-dev ;;		# the library captures through libpcap
 	test) echo libpcap-dev tcpdump python3 pkg-config ;;	# readers and peers of the tests
+	# make fuzz: libFuzzer, which Debian ships for clang N in
+	# libclang-rt-N-dev (N: the clang on PATH; bookworm's is 14)
+	fuzz) v=$(${FUZZ_CC:-clang} -dumpversion 2>/dev/null | cut -d. -f1)
+	      echo clang "libclang-rt-${v:-14}-dev" ;;
 	*) return 1 ;;
 	esac
 }
 
 say() { echo "deps: $*" >&2; }
 
-[ $# -gt 0 ] || { say "usage: sh tools/deps.sh TARGET... (build, test)"; exit 2; }
+[ $# -gt 0 ] || { say "usage: sh tools/deps.sh TARGET... (build, test, fuzz)"; exit 2; }
 want=
 for t in "$@"; do
-	p=$(packages_for "$t") || { say "unknown target '$t' (build, test)"; exit 2; }
+	p=$(packages_for "$t") || { say "unknown target '$t' (build, test, fuzz)"; exit 2; }
 	want="$want $p"
 done
 want="$want ${NM_DEPS_EXTRA:-}"
