@@ -81,6 +81,12 @@ struct nm_memory_provider_ops {
 	/* Optional: fill what page-pool-get reports (name and unreadable are
 	 * preset from the ops). */
 	int (*fill_info)(struct nm_page_pool *pool, struct nm_mp_info *info);
+	/* Optional: bytes of buffers the provider can still hand this pool
+	 * now, beyond what the pool already holds (nm_page_pool_mem_avail()
+	 * adds the pool's idle buffers).  Owner thread, O(1): TCP asks it on
+	 * every receive-window computation of a flow steered to the pool's
+	 * RX queue.  NULL: no limit (host pages are made on demand). */
+	uint64_t (*mem_avail)(struct nm_page_pool *pool);
 	/* Optional: the provider is being removed from an RX queue (queue is
 	 * the NIC layer's handle, opaque here). */
 	void (*uninstall)(void *mp_priv, void *queue);

@@ -190,6 +190,13 @@ const struct nm_memory_provider_ops *nm_netdev_rxq_provider(const struct nm_netd
 /* Payload bytes the queue's posted buffers can still take before it needs
  * more from its pool (0 if q is out of range or stopped).  Owner thread. */
 uint64_t nm_netdev_rxq_payload_room(const struct nm_netdev *nd, uint32_t q);
+/* Receive memory RX queue q has left for the flows steered to it, in
+ * bytes: the posted buffers' room (above), the buffers idle in its payload
+ * pool and what the pool's provider can still give it (a dma-buf
+ * binding's free net_iovs, which queues sharing the binding all count).
+ * UINT64_MAX when the provider sets no limit (host pages); 0 if q is out
+ * of range or stopped.  Owner thread, O(1). */
+uint64_t nm_netdev_rxq_mem_avail(const struct nm_netdev *nd, uint32_t q);
 /* RX queues of the netdev (0 on NULL). */
 uint32_t nm_netdev_num_rx_queues(const struct nm_netdev *nd);
 

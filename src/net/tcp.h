@@ -175,6 +175,11 @@ struct nm_tcp_sock {
 	uint16_t lport, rport;		/* host order */
 	struct nm_iface *ifc;		/* route's interface */
 	struct nm_addr nexthop;
+	/* where the peer's segments arrive: the interface and RX queue of
+	 * the last one (the kernel's sk_rx_queue_mapping); the receive
+	 * window asks that queue for memory.  rx_ifc NULL until one came. */
+	struct nm_iface *rx_ifc;
+	uint16_t rx_queue;
 
 	/* listener */
 	struct nm_tcp_sock *parent;	/* the listener of an embryonic or unaccepted child */
@@ -475,9 +480,19 @@ void nm_tcp_send_challenge_ack(struct nm_tcp_sock *tp);
 void nm_tcp_abort(struct nm_tcp_sock *tp, int err);
 
 /* ---- tcp_rxspace.c ---- */
-/* Bytes the device-memory RX queues of tp's interface can still take
- * (UINT32_MAX when its payload is in host memory). */
+/* Bytes the RX queue tp's segments arrive on can still take (UINT32_MAX
+ * when its memory sets no limit, or no segment came yet).  O(1). */
 uint32_t nm_tcp_rx_pool_space(struct nm_tcp_sock *tp);
+
+/* Remember the interface and RX queue skb came in on (every segment of
+ * a connection, and the SYN that makes a child). */
+static inline void nm_tcp_rx_queue_set(struct nm_tcp_sock *tp, const struct nm_skb *skb)
+{
+	if (skb->iface) {
+		tp->rx_ifc = skb->iface;
+		tp->rx_queue = skb->queue;
+	}
+}
 
 /* ---- tcp_zc.c (devmem TX: sends that name dma-buf memory) ---- */
 /* snd_una advanced: complete the zerocopy sends it covers. */

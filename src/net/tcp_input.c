@@ -716,6 +716,7 @@ static void listen_rcv(struct nm_tcp_sock *lp, struct nm_skb *skb, const struct 
 	if (!c)
 		goto drop;
 	tcb_from_listener(c, lp);
+	nm_tcp_rx_queue_set(c, skb);
 	c->laddr = *sg->dst;
 	c->raddr = *sg->src;
 	c->lport = sg->dport;
@@ -1124,6 +1125,7 @@ void nm_tcp_rcv(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *s
 		tp = NULL;
 	}
 	if (tp) {
+		nm_tcp_rx_queue_set(tp, skb);
 		if (tp->state == NM_TCP_SYN_SENT)
 			syn_sent_rcv(tp, skb, &sg);
 		else if (tp->state == NM_TCP_TIME_WAIT)

@@ -86,6 +86,15 @@ static int nm_mpd_fill_info(struct nm_page_pool *pool, struct nm_mp_info *info)
 	return 0;
 }
 
+/* The binding's free net_iovs: every pool on it (queues share bindings)
+ * may take them, so each pool's answer counts them all. */
+static uint64_t nm_mpd_mem_avail(struct nm_page_pool *pool)
+{
+	struct nm_dmabuf_binding *b = nm_page_pool_mp_state(pool);
+
+	return nm_dmabuf_binding_avail(b) * (uint64_t)b->niov_size;
+}
+
 const struct nm_memory_provider_ops nm_mp_dmabuf_ops = {
 	.name = "dmabuf",
 	.init = nm_mpd_init,
@@ -93,5 +102,6 @@ const struct nm_memory_provider_ops nm_mp_dmabuf_ops = {
 	.alloc_netmems = nm_mpd_alloc,
 	.release_netmem = nm_mpd_release,
 	.fill_info = nm_mpd_fill_info,
+	.mem_avail = nm_mpd_mem_avail,
 	.unreadable = true,
 };
