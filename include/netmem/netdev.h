@@ -179,6 +179,11 @@ int nm_netdev_flow_list(const struct nm_netdev *nd, uint32_t *ids, uint32_t max)
  */
 int nm_netdev_rxq_set_provider(struct nm_netdev *nd, uint32_t q,
 			       const struct nm_memory_provider_ops *ops, void *priv);
+/* Install the dmabuf provider over binding b on RX queue q (bind-rx's step
+ * for one queue): nm_netdev_rxq_set_provider() with that provider, whose
+ * ops table only pool/ names.  The queue's provider argument is then b
+ * (nm_netdev_rxq_provider()'s priv).  -EINVAL for a NULL binding. */
+int nm_netdev_rxq_bind_dmabuf(struct nm_netdev *nd, uint32_t q, struct nm_dmabuf_binding *b);
 /* Restart RX queue q with its current configuration (the restart
  * transaction above). */
 int nm_netdev_rxq_restart(struct nm_netdev *nd, uint32_t q);

@@ -231,7 +231,7 @@ int nm_ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
 	}
 	for (i = 0; i < nr_queues; i++) {
 		cb->queues[i] = queues[i].id;
-		ret = nm_netdev_rxq_set_provider(nd, queues[i].id, &nm_mp_dmabuf_ops, cb->b);
+		ret = nm_netdev_rxq_bind_dmabuf(nd, queues[i].id, cb->b);
 		if (ret) {
 			ret = nm_err_wrap(ret, "bind-rx: queue %u", queues[i].id);
 			uninstall_rx(cb, i);

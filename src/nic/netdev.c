@@ -552,6 +552,16 @@ int nm_netdev_rxq_set_provider(struct nm_netdev *nd, uint32_t q,
 	return nm_rxq_restart(rxq, ops, ops ? priv : NULL);
 }
 
+int nm_netdev_rxq_bind_dmabuf(struct nm_netdev *nd, uint32_t q, struct nm_dmabuf_binding *b)
+{
+	struct nm_page_pool_params pp = { 0 };
+
+	if (!b)
+		return nm_err(EINVAL, "netdev_rxq_bind_dmabuf: NULL binding");
+	nm_page_pool_params_set_dmabuf(&pp, b);
+	return nm_netdev_rxq_set_provider(nd, q, pp.mp_ops, pp.mp_priv);
+}
+
 int nm_netdev_rxq_restart(struct nm_netdev *nd, uint32_t q)
 {
 	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_rxq_restart");
