@@ -11,7 +11,7 @@
  * unreadable (device memory; invariant 2: an skb never mixes readable and
  * unreadable frags).  TX frags name payload by device address (the TCP
  * send buffer mapped for the NIC, or a dma-buf bound for TX) and are handed
- * to nm_netdev_xmit() as they are.
+ * to the NIC as they are (dev.c).
  *
  * Lifetime: nm_skb_free() drops every reference the skb holds.  Skbs are
  * owned by one stack thread; nothing here is thread-safe.
