@@ -213,6 +213,34 @@ static struct nm_rx_pkt *cq_slot(struct nm_rxq_mem *m)
 	return &m->cq[m->cq_tail & m->cq_mask];
 }
 
+_Static_assert(NM_RX_TCPOPT_MSS == NM_TCPOPT_F_MSS && NM_RX_TCPOPT_WS == NM_TCPOPT_F_WS &&
+	       NM_RX_TCPOPT_SACK_PERM == NM_TCPOPT_F_SACK_PERM &&
+	       NM_RX_TCPOPT_SACK == NM_TCPOPT_F_SACK && NM_RX_TCPOPT_TS == NM_TCPOPT_F_TS,
+	       "the packet's option bits are the parser's");
+
+/* What the parser learned travels with the packet, so the stack parses
+ * nothing twice.  false: an offset does not fit (headers beyond 64 KiB
+ * of a GSO frame); the stack then parses for itself. */
+static bool rx_parse_fill(struct nm_rx_parse *p, const struct nm_pkt_info *in)
+{
+	if (in->payload_off > UINT16_MAX)
+		return false;
+	p->l3_end = in->l3_end;
+	p->l3_off = (uint16_t)in->l3_off;
+	p->l4_off = (uint16_t)in->l4_off;
+	p->payload_off = (uint16_t)in->payload_off;
+	p->l3_proto = in->l3_proto;
+	p->l4_proto = in->l4_hdr_len ? in->l4_proto : 0;
+	p->tcp_mss = in->tcp_mss;
+	p->tcp_opts = in->tcp_opts;
+	p->tcp_wscale = in->tcp_wscale;
+	p->tcp_sack_off = in->tcp_sack_off;
+	p->tcp_sack_blocks = in->tcp_sack_blocks;
+	p->tcp_tsval = in->tcp_tsval;
+	p->tcp_tsecr = in->tcp_tsecr;
+	return true;
+}
+
 static void rx_complete(struct nm_rxq *q, struct nm_rx_pkt *pkt, const struct rx_frame *f,
 			uint32_t flags)
 {
@@ -227,6 +255,8 @@ static void rx_complete(struct nm_rxq *q, struct nm_rx_pkt *pkt, const struct rx
 	pkt->gso_size = f->meta.gso_size;
 	if (f->meta.gso_type != NM_WIRE_GSO_NONE)
 		pkt->flags |= NM_RX_F_GSO;
+	if (f->parsed && rx_parse_fill(&pkt->parse, &f->info))
+		pkt->flags |= NM_RX_F_PARSED;
 	q->mem->cq_tail++;
 	q->st.packets++;
 	q->st.bytes += f->len;
