@@ -163,6 +163,9 @@ int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out)
 		return nm_err(EINVAL, "netdev_create: NULL argument");
 	if (!p->dev || !p->wire || !p->wire->ops)
 		return nm_err(EINVAL, "netdev_create: a device and a wire are required");
+	if (!p->wire->ops->rx)
+		return nm_err(EINVAL, "netdev_create: %s wire '%s' has no rx op to receive with",
+			      p->wire->ops->kind, p->wire->name);
 	if (p->name && (!p->name[0] || strlen(p->name) > 15))
 		return nm_err(EINVAL, "netdev_create: name must be 1..15 characters");
 	if (p->rx_queues > NM_NETDEV_MAX_QUEUES || p->tx_queues > NM_NETDEV_MAX_QUEUES)
