@@ -99,7 +99,7 @@ struct nm_wire_ops {
 		    const struct nm_wire_meta *meta);
 	/* Optional zero-copy receive: a read-only view of the next frame,
 	 * valid until consume().  -EAGAIN if none.  Wires without it
-	 * (TAP) leave it NULL and the NIC uses recv(). */
+	 * (TAP) leave it NULL.  (The NIC receives through rx, below.) */
 	int (*peek)(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 		    struct nm_wire_meta *meta);
 	int (*consume)(struct nm_wire *w);

@@ -324,8 +324,9 @@ struct nm_tcp_table {
 	uint32_t nr_socks;
 	uint16_t next_ephemeral;
 	uint8_t isn_key[16];
-	/* The devmem issue's hook: how many more payload bytes the receive
-	 * pool can hold for this connection (UINT32_MAX: no limit). */
+	/* The devmem hook: how many more payload bytes the RX queue this
+	 * connection's segments arrive on can hold (UINT32_MAX: no limit;
+	 * tcp_rxspace.c asks the queue, O(1)). */
 	uint32_t (*rx_pool_space)(struct nm_tcp_sock *tp);
 	/* Linux's sysctls (nm_stack_set_tcp_sysctl) and the stack-wide
 	 * challenge ACK budget of the current second (tcp_oow.c) */
