@@ -130,9 +130,11 @@ static void parse_opts(const uint8_t *p, uint32_t len, bool syn, struct tcp_opts
  * may; what a SYN negotiates counts only on a SYN, SACK blocks only off
  * it, the window scale is capped: parse_opts()'s rules.  false: the blocks
  * are spread over two SACK options (no stack sends that), which
- * parse_opts() gathers.
+ * parse_opts() gathers, or the parse names bytes outside the hlen-byte
+ * header h.
  */
-static bool nic_opts(const struct nm_rx_parse *p, const uint8_t *h, bool syn, struct tcp_opts *o)
+static bool nic_opts(const struct nm_rx_parse *p, const uint8_t *h, uint32_t hlen, bool syn,
+		     struct tcp_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	if (syn) {
@@ -153,9 +155,12 @@ static bool nic_opts(const struct nm_rx_parse *p, const uint8_t *h, bool syn, st
 	}
 	if (!syn && (p->tcp_opts & NM_RX_TCPOPT_SACK)) {
 		const uint8_t *s = h + p->tcp_sack_off;
-		int n = (s[1] - 2) / 8;
+		int n;
 
-		if (n != p->tcp_sack_blocks)
+		if (p->tcp_sack_off < 20 || p->tcp_sack_off + 2u > hlen)
+			return false;
+		n = (s[1] - 2) / 8;
+		if (n != p->tcp_sack_blocks || p->tcp_sack_off + 2u + 8u * (uint32_t)n > hlen)
 			return false;
 		for (int k = 0; k < n && o->nsack < NM_TCP_MAX_SACK; k++) {
 			o->sack[o->nsack].start = get32(s + 2 + 8 * k);
@@ -1167,7 +1172,7 @@ void nm_tcp_rcv(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *s
 	sg.win = get16(h + 14);
 	if (sg.sport == 0 || sg.dport == 0)
 		goto drop;
-	if (!p || !nic_opts(p, h, sg.flags & TH_SYN, &sg.o))
+	if (!p || !nic_opts(p, h, hlen, sg.flags & TH_SYN, &sg.o))
 		parse_opts(h + 20, hlen - 20, sg.flags & TH_SYN, &sg.o);
 	/* Normally the whole header is linear; a NIC may split it, then the
 	 * rest stays in front of the payload (doff) and the skb is never

@@ -10,7 +10,8 @@
  *     with the parse's L4 offset off by one, the header's;
  *  2. SACK: blocks in the header that the parse does not report are not
  *     seen; two SACK options that the parse reports (its first option
- *     holds fewer blocks than it counts) are gathered from the bytes, both.
+ *     holds fewer blocks than it counts) are gathered from the bytes, both;
+ *     a parse whose SACK option lies past the header is not trusted.
  */
 #include "tcp_util.h"
 
@@ -133,6 +134,17 @@ int main(void)
 	inject(n.sa, ctp, una, opts, 32, NULL, 0, &p);
 	T_EQ(ctp->nr_score, 2);
 	T_EQ(ctp->sacked_bytes, 2000);
+	/* a parse that points past the header is not trusted either */
+	put32(opts + 14, una + 7000);
+	put32(opts + 18, una + 7500);
+	opts[22] = opts[23] = 1;		/* NOP NOP */
+	p = tcp4_parse(24, NM_RX_TCPOPT_TS | NM_RX_TCPOPT_SACK);
+	p.tcp_tsval = ctp->ts_recent;
+	p.tcp_sack_off = 60;
+	p.tcp_sack_blocks = 1;
+	inject(n.sa, ctp, una, opts, 24, NULL, 0, &p);
+	T_EQ(ctp->nr_score, 3);
+	T_EQ(ctp->sacked_bytes, 2500);
 
 	T_OK(nm_close(csd));
 	T_OK(nm_close(ssd));
