@@ -72,9 +72,9 @@ int main(void)
 	if (nm_dmabuf_create_device(gpu, 16 << 20, &buf) ||
 	    nm_dmabuf_binding_create(buf, nic, NM_DMA_FROM_DEVICE, 4096, &b))
 		die("binding");
-	struct nm_page_pool_params pr = { .dev = nic, .pool_size = 1024, .dir = NM_DMA_FROM_DEVICE,
-					  .mp_ops = &nm_mp_dmabuf_ops, .mp_priv = b };
-	if (nm_page_pool_create(&pr, &pp))
+	struct nm_page_pool_params pr = { .dev = nic, .pool_size = 1024, .dir = NM_DMA_FROM_DEVICE };
+
+	if (nm_page_pool_params_set_dmabuf(&pr, b) || nm_page_pool_create(&pr, &pp))
 		die("pool");
 	nm_tokens_init(&t);
 	run(pp, &t, true, rounds / 10);	/* warm up */

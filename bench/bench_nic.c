@@ -57,7 +57,7 @@ static void held_per_byte(uint32_t mtu)
 	nm_netdev_set_ringparam(t.nd, &rp);
 	if (!held || nm_dmabuf_create_device(t.gpu, 256u << 20, &buf) ||
 	    nm_dmabuf_binding_create(buf, t.nic, NM_DMA_FROM_DEVICE, 4096, &b) ||
-	    nm_netdev_rxq_set_provider(t.nd, 0, &nm_mp_dmabuf_ops, b))
+	    nm_netdev_rxq_bind_dmabuf(t.nd, 0, b))
 		die("setup");
 	fill(&t, payload, n, held);
 	/* net_iovs out of the binding: held by packets, posted in the ring */
@@ -90,7 +90,7 @@ static double rx_rate(bool dev, uint32_t payload)
 	t_nic_up(&t, 1, 9000, false);
 	if (dev && (nm_dmabuf_create_device(t.gpu, 64u << 20, &buf) ||
 		    nm_dmabuf_binding_create(buf, t.nic, NM_DMA_FROM_DEVICE, 4096, &b) ||
-		    nm_netdev_rxq_set_provider(t.nd, 0, &nm_mp_dmabuf_ops, b)))
+		    nm_netdev_rxq_bind_dmabuf(t.nd, 0, b)))
 		die("setup");
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 1, 2);
 	uint32_t len = t_build(frame, &f, payload, 12);

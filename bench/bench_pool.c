@@ -249,8 +249,7 @@ int main(void)
 	CHECK(nm_dmabuf_binding_create(dbuf, nic, NM_DMA_FROM_DEVICE, 4096, &b));
 	nm_dmabuf_put(dbuf);
 	pp.order = 0;
-	pp.mp_ops = &nm_mp_dmabuf_ops;
-	pp.mp_priv = b;
+	CHECK(nm_page_pool_params_set_dmabuf(&pp, b));
 	CHECK(nm_page_pool_create(&pp, &pd));
 
 	/* warm up: take the buffers from the providers once */

@@ -2,10 +2,11 @@
 /*
  * Harness: the NIC's receive path (nic/rx.c, rx_loan.c, rxq.c, parse.c,
  * csum.c, rss.c, ntuple.c) into host-memory queues and into a queue bound
- * to a dma-buf (device memory, bind-rx), from both ways in: the shm wire
- * (peek, payload lent in place) and a wire without peek, which takes the
- * TAP path (the kernel's copy lands in the posted buffers, the NIC guesses
- * queue and header length).  The frames and their offload metadata (the
+ * to a dma-buf (device memory, bind-rx), from both kinds of wire the NIC's
+ * one way in (the wire's rx op) serves: the shm wire (frames lent, payload
+ * kept in place) and a wire that copies frames into buffers the NIC
+ * offers, as the TAP does (the copy lands in the posted buffers, the NIC
+ * guesses queue and header length).  The frames and their offload metadata (the
  * virtio header's fields a TAP delivers) are the input, and so is the
  * configuration: queues, MTU, ring size, header split and its threshold,
  * features, ntuple rules, RSS, changed between frames too (queue
@@ -82,6 +83,24 @@ static int fzw_recv(struct nm_wire *w, const struct iovec *iov, unsigned n,
 	return (int)f->len;
 }
 
+/* The NIC's way in, as the TAP's: the frame copied into the buffers the
+ * NIC offers. */
+static int fzw_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f)
+{
+	struct iovec iov[NM_WIRE_MAX_IOV];
+	int n, r;
+
+	n = bufs->get(bufs, iov, NM_WIRE_MAX_IOV);
+	if (n < 0)
+		return n;
+	r = fzw_recv(w, iov, (unsigned)n, &f->meta);
+	if (r < 0)
+		return r;
+	f->data = NULL;
+	f->len = (uint32_t)r;
+	return 0;
+}
+
 static int fzw_get_fd(struct nm_wire *w)
 {
 	(void)w;
@@ -107,6 +126,7 @@ static const struct nm_wire_ops fzw_ops = {
 	.kind = "fuzz",
 	.xmit = fzw_xmit,
 	.recv = fzw_recv,
+	.rx = fzw_rx,
 	.get_fd = fzw_get_fd,
 	.get_stats = fzw_get_stats,
 	.destroy = fzw_destroy,

@@ -12,7 +12,13 @@
  *
  * Providers here:
  *   nm_mp_host_ops    host pages (readable), the default
- *   nm_mp_dmabuf_ops  net_iovs of a dma-buf binding (device memory, unreadable)
+ *   dmabuf            net_iovs of a dma-buf binding (device memory,
+ *                     unreadable); its ops table is private to
+ *                     src/pool/mp_dmabuf.c: a pool is pointed at it with
+ *                     nm_page_pool_params_set_dmabuf(), an RX queue with
+ *                     nm_netdev_rxq_bind_dmabuf(), and what callers need to
+ *                     know about it they ask through the ops (fill_info,
+ *                     mem_avail), never by comparing the table
  * A user-memory provider with a refill ring (io_uring zcrx style) fits the
  * same ops: its buffers are net_iovs of a struct nm_net_iov_area of type
  * NM_NET_IOV_USER; buffers handed to the user keep their pool reference;
@@ -81,6 +87,12 @@ struct nm_memory_provider_ops {
 	/* Optional: fill what page-pool-get reports (name and unreadable are
 	 * preset from the ops). */
 	int (*fill_info)(struct nm_page_pool *pool, struct nm_mp_info *info);
+	/* Optional: bytes of buffers the provider can still hand this pool
+	 * now, beyond what the pool already holds (nm_page_pool_mem_avail()
+	 * adds the pool's idle buffers).  Owner thread, O(1): TCP asks it on
+	 * every receive-window computation of a flow steered to the pool's
+	 * RX queue.  NULL: no limit (host pages are made on demand). */
+	uint64_t (*mem_avail)(struct nm_page_pool *pool);
 	/* Optional: the provider is being removed from an RX queue (queue is
 	 * the NIC layer's handle, opaque here). */
 	void (*uninstall)(void *mp_priv, void *queue);
@@ -193,9 +205,19 @@ int nm_dmabuf_binding_check(struct nm_dmabuf_binding *b);
 
 /* ---- dmabuf provider --------------------------------------------------------- */
 
-/* mp_priv: the struct nm_dmabuf_binding.  Each pool holds a reference on
- * it; buffers are the binding's net_iovs (pool buffer size = niov size). */
-extern const struct nm_memory_provider_ops nm_mp_dmabuf_ops;
+struct nm_page_pool_params;
+
+/*
+ * Point params at the dmabuf provider over binding b: the pool's buffers
+ * become b's net_iovs (pool buffer size = niov size) and each pool holds a
+ * reference on b.  b is checked when the pool is created (a NULL or
+ * foreign pointer is -EINVAL there, an unbound binding -ENODEV).  The
+ * provider's ops table is private to its file; this is the only way to
+ * name it.  (An RX queue: nm_netdev_rxq_bind_dmabuf().)  0, or -EINVAL
+ * for NULL params.
+ */
+int nm_page_pool_params_set_dmabuf(struct nm_page_pool_params *params,
+				   struct nm_dmabuf_binding *b);
 
 #ifdef __cplusplus
 }

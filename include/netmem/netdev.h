@@ -179,6 +179,11 @@ int nm_netdev_flow_list(const struct nm_netdev *nd, uint32_t *ids, uint32_t max)
  */
 int nm_netdev_rxq_set_provider(struct nm_netdev *nd, uint32_t q,
 			       const struct nm_memory_provider_ops *ops, void *priv);
+/* Install the dmabuf provider over binding b on RX queue q (bind-rx's step
+ * for one queue): nm_netdev_rxq_set_provider() with that provider, whose
+ * ops table only pool/ names.  The queue's provider argument is then b
+ * (nm_netdev_rxq_provider()'s priv).  -EINVAL for a NULL binding. */
+int nm_netdev_rxq_bind_dmabuf(struct nm_netdev *nd, uint32_t q, struct nm_dmabuf_binding *b);
 /* Restart RX queue q with its current configuration (the restart
  * transaction above). */
 int nm_netdev_rxq_restart(struct nm_netdev *nd, uint32_t q);
@@ -190,6 +195,13 @@ const struct nm_memory_provider_ops *nm_netdev_rxq_provider(const struct nm_netd
 /* Payload bytes the queue's posted buffers can still take before it needs
  * more from its pool (0 if q is out of range or stopped).  Owner thread. */
 uint64_t nm_netdev_rxq_payload_room(const struct nm_netdev *nd, uint32_t q);
+/* Receive memory RX queue q has left for the flows steered to it, in
+ * bytes: the posted buffers' room (above), the buffers idle in its payload
+ * pool and what the pool's provider can still give it (a dma-buf
+ * binding's free net_iovs, which queues sharing the binding all count).
+ * UINT64_MAX when the provider sets no limit (host pages); 0 if q is out
+ * of range or stopped.  Owner thread, O(1). */
+uint64_t nm_netdev_rxq_mem_avail(const struct nm_netdev *nd, uint32_t q);
 /* RX queues of the netdev (0 on NULL). */
 uint32_t nm_netdev_num_rx_queues(const struct nm_netdev *nd);
 
@@ -200,6 +212,40 @@ uint32_t nm_netdev_num_rx_queues(const struct nm_netdev *nd);
 #define NM_RX_F_UNREADABLE	(1u << 2)	/* payload frags are device memory */
 #define NM_RX_F_HASH		(1u << 3)	/* rss_hash valid */
 #define NM_RX_F_GSO		(1u << 4)	/* a coalesced super-frame (gso_size) */
+#define NM_RX_F_PARSED		(1u << 5)	/* parse holds the NIC's parse */
+
+/* TCP options the NIC saw (nm_rx_parse.tcp_opts). */
+#define NM_RX_TCPOPT_MSS	0x01
+#define NM_RX_TCPOPT_WS		0x02
+#define NM_RX_TCPOPT_SACK_PERM	0x04
+#define NM_RX_TCPOPT_SACK	0x08
+#define NM_RX_TCPOPT_TS		0x10
+
+/*
+ * What the NIC's parser learned about a received frame (NM_RX_F_PARSED),
+ * so that the stack does not parse the same headers again: offsets from
+ * the frame's first byte, and the TCP options as flags and values (host
+ * order).  Every header up to payload_off lies in the packet's header
+ * buffer.  The NIC drops a frame its parser finds malformed (bad lengths,
+ * a TCP data offset past the IP payload, a malformed TCP option), so what
+ * is here was checked; what the NIC does not check (checksums when RX
+ * checksumming is off, addresses, IPv6 option policy) the stack still does.
+ */
+struct nm_rx_parse {
+	uint32_t l3_end;		/* end of the IP packet (Ethernet padding after) */
+	uint16_t l3_off;		/* IP header */
+	uint16_t l4_off;		/* L4 header */
+	uint16_t payload_off;		/* after the L4 header (the split point) */
+	uint8_t l3_proto;		/* 4, 6; 0: not IP */
+	uint8_t l4_proto;		/* IPPROTO_* when its header was parsed, else 0
+					 * (a fragment, an unknown protocol) */
+	uint16_t tcp_mss;		/* with NM_RX_TCPOPT_MSS */
+	uint8_t tcp_opts;		/* NM_RX_TCPOPT_* */
+	uint8_t tcp_wscale;		/* with NM_RX_TCPOPT_WS, as sent */
+	uint8_t tcp_sack_off;		/* the first SACK option, from l4_off (0: none) */
+	uint8_t tcp_sack_blocks;	/* blocks in all SACK options together */
+	uint32_t tcp_tsval, tcp_tsecr;	/* with NM_RX_TCPOPT_TS */
+};
 
 struct nm_rx_frag {
 	nm_netmem_t netmem;		/* holds one page-pool reference */
@@ -224,6 +270,7 @@ struct nm_rx_pkt {
 	uint8_t gso_type;
 	nm_netmem_t hdr;
 	uint32_t hdr_off, hdr_len;
+	struct nm_rx_parse parse;	/* with NM_RX_F_PARSED */
 	struct nm_rx_frag frags[NM_RX_MAX_FRAGS];
 };
 

@@ -158,6 +158,11 @@ uint32_t nm_page_pool_buf_size(const struct nm_page_pool *pool);	/* 0 on NULL */
 /* Buffers sitting idle in the pool (alloc cache and return ring), ready
  * to hand out without asking the provider.  Owner thread; -errno. */
 int64_t nm_page_pool_idle(const struct nm_page_pool *pool);
+/* Bytes of buffers the pool can still hand out: its idle buffers plus what
+ * its provider can still give it (the provider's mem_avail op).
+ * UINT64_MAX when the provider sets no limit (host pages), 0 on NULL.
+ * Owner thread, O(1). */
+uint64_t nm_page_pool_mem_avail(struct nm_page_pool *pool);
 /* A unique id (never 0) assigned at create, like the kernel's pool id. */
 uint32_t nm_page_pool_id(const struct nm_page_pool *pool);
 

@@ -6,7 +6,8 @@
  * Wires: the PHY under the virtual NIC.  A wire moves whole Ethernet frames
  * (no FCS) between two endpoints.  Implementations sit behind struct
  * nm_wire_ops, one per file (src/nic/wire_shm.c, src/nic/wire_tap.c); the
- * NIC never branches on which one it has.
+ * NIC never branches on which one it has: it receives through the rx op
+ * alone, which lends a frame or copies it into buffers the NIC offers.
  *
  * Frames may carry offload metadata in the virtio-net header's terms
  * (struct nm_wire_meta): a transmitted frame larger than the MTU with a GSO
@@ -64,6 +65,32 @@ struct nm_wire_stats {
 
 struct nm_wire;
 
+/*
+ * Receiving for the NIC (nm_wire_ops.rx).  A wire delivers each frame one
+ * of two ways, and says which: it lends the frame where it lies (shm: the
+ * bytes stay in the wire's arena), or it copies the frame into buffers the
+ * NIC offers (TAP: the kernel's read lands in the RX queue's own buffers).
+ * The NIC offers its buffers through get(), which only a wire that copies
+ * calls, so a lending wire costs the NIC no buffer planning.
+ */
+struct nm_wire_rxbufs {
+	/* Fill iov (at most max entries) with room for one frame of up to
+	 * NM_WIRE_MAX_FRAME bytes.  Returns the entries used (>= 1) or
+	 * -errno, which the wire returns as its own.  At most once per rx. */
+	int (*get)(struct nm_wire_rxbufs *bufs, struct iovec *iov, unsigned max);
+};
+
+struct nm_wire_frame {
+	/* The frame, read-only where the wire lends it: valid until the NIC
+	 * calls consume() (done with it) or hold() (keeps it on loan).  NULL:
+	 * the wire copied it into the buffers get() gave, and it owes the
+	 * wire nothing. */
+	const uint8_t *data;
+	uint32_t len;			/* the frame's length; more than get()'s
+					 * buffers held when it was cut (counted) */
+	struct nm_wire_meta meta;	/* offloads (the virtio-net header's) */
+};
+
 struct nm_wire_ops {
 	const char *kind;
 	/* Send one frame gathered from iov.  -EAGAIN if the wire cannot take
@@ -72,7 +99,7 @@ struct nm_wire_ops {
 		    const struct nm_wire_meta *meta);
 	/* Optional zero-copy receive: a read-only view of the next frame,
 	 * valid until consume().  -EAGAIN if none.  Wires without it
-	 * (TAP) leave it NULL and the NIC uses recv(). */
+	 * (TAP) leave it NULL.  (The NIC receives through rx, below.) */
 	int (*peek)(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 		    struct nm_wire_meta *meta);
 	int (*consume)(struct nm_wire *w);
@@ -103,6 +130,11 @@ struct nm_wire_ops {
 	/* Give back the n oldest held frames (0: none, just report).  1
 	 * under pressure afterwards, else 0; -EINVAL past what is held. */
 	int (*release)(struct nm_wire *w, uint32_t n);
+	/* The NIC's one way in: the next frame, lent (f->data set; the NIC
+	 * then calls consume or hold) or copied into buffers asked of bufs
+	 * (f->data NULL).  0, or -EAGAIN if none waits; -errno on failure.
+	 * Required of a wire a netdev runs on. */
+	int (*rx)(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f);
 };
 
 /* Every wire starts with this. */
@@ -120,6 +152,9 @@ int nm_wire_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		 struct nm_wire_meta *meta);
 int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 		 struct nm_wire_meta *meta);
+/* The next frame for the NIC (nm_wire_ops.rx).  -EOPNOTSUPP on a wire
+ * without rx. */
+int nm_wire_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f);
 int nm_wire_consume(struct nm_wire *w);
 int nm_wire_get_fd(struct nm_wire *w);
 /* Before sleeping on nm_wire_get_fd()'s fd: > 0 if frames already wait,

@@ -110,8 +110,9 @@ static void uninstall_rx(struct ctl_binding *cb, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		void *priv;
 
-		if (nm_netdev_rxq_provider(nd, cb->queues[i], &priv) == &nm_mp_dmabuf_ops &&
-		    priv == cb->b)
+		/* a queue bound to cb's binding has the binding as its
+		 * provider's argument (as the kernel's mp_priv) */
+		if (nm_netdev_rxq_provider(nd, cb->queues[i], &priv) && priv == cb->b)
 			nm_netdev_rxq_set_provider(nd, cb->queues[i], NULL, NULL);
 	}
 }
@@ -230,7 +231,7 @@ int nm_ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
 	}
 	for (i = 0; i < nr_queues; i++) {
 		cb->queues[i] = queues[i].id;
-		ret = nm_netdev_rxq_set_provider(nd, queues[i].id, &nm_mp_dmabuf_ops, cb->b);
+		ret = nm_netdev_rxq_bind_dmabuf(nd, queues[i].id, cb->b);
 		if (ret) {
 			ret = nm_err_wrap(ret, "bind-rx: queue %u", queues[i].id);
 			uninstall_rx(cb, i);
@@ -278,17 +279,19 @@ static int get_netdev(struct nm_ctl *c, int ifindex, struct nm_netdev **nd, cons
 	return nm_netdev_get_by_index(ifindex, nd);
 }
 
+/* queue-get's dmabuf attribute comes from the provider itself, as the
+ * kernel's nl_fill op gives it: the payload pool's fill_info. */
 static void queue_fill(struct nm_netdev *nd, uint32_t id, uint32_t type, struct nm_queue_info *q)
 {
-	void *priv = NULL;
+	struct nm_mp_info mi;
 
 	memset(q, 0, sizeof(*q));
 	q->id = id;
 	q->type = type;
 	q->ifindex = nm_netdev_ifindex(nd);
-	if (type == NETDEV_QUEUE_TYPE_RX &&
-	    nm_netdev_rxq_provider(nd, id, &priv) == &nm_mp_dmabuf_ops)
-		q->dmabuf = nm_dmabuf_binding_id(priv);
+	if (type == NETDEV_QUEUE_TYPE_RX && nm_netdev_rxq_provider(nd, id, NULL) &&
+	    nm_page_pool_mp_info(nm_netdev_rxq_payload_pool(nd, id), &mi) == 0)
+		q->dmabuf = mi.dmabuf_id;
 }
 
 int nm_ctl_queue_get(struct nm_ctl *c, int ifindex, uint32_t id, uint32_t type,

@@ -10,7 +10,8 @@
  * ethertypes (eth_unknown_type).  So rx_frames == eth_* drops + frames
  * handed to ARP, IPv4 and IPv6.
  *
- * Out: push the 14-byte header and hand the frame to the NIC.
+ * Out: push the 14-byte header and hand the frame down to dev.c's
+ * nm_dev_queue_xmit(), net/'s one way out to the NIC.
  * Workload: every frame; a few compares on the fast path.
  */
 #include <string.h>
@@ -95,5 +96,5 @@ int nm_eth_output(struct nm_iface *ifc, struct nm_skb *skb, const uint8_t dst[6]
 	memcpy(h, dst, 6);
 	memcpy(h + 6, ifc->mac, 6);
 	nm_put16(h + 12, ethertype);
-	return nm_stack_xmit(ifc, skb);
+	return nm_dev_queue_xmit(ifc, skb);
 }

@@ -5,7 +5,9 @@
  *
  * In: the header must lie in the linear part (the NIC puts every header
  * there); version 4, IHL >= 5, total length between the header and the
- * frame (Ethernet padding beyond it trimmed), header checksum verified
+ * frame (Ethernet padding beyond it trimmed): taken from the NIC's parse
+ * when the skb carries one (parse once), read here otherwise; header
+ * checksum verified
  * (20-60 bytes: cheaper than proving the NIC did), source not multicast /
  * broadcast, destination one of our addresses; otherwise dropped and
  * counted.  Fragments (MF or an offset) are counted and dropped: we never
@@ -27,6 +29,26 @@
 
 #define IP4_TTL 64
 
+/* Header and packet length.  The NIC's parse already checked version,
+ * IHL and total length against the frame (it drops frames where they
+ * disagree); without one they are read here.  false: a bad header. */
+static bool ip4_lengths(const struct nm_skb *skb, uint32_t *ihl, uint32_t *tot)
+{
+	const struct nm_rx_parse *p = nm_skb_parse_l3(skb, 4);
+	const uint8_t *h = skb->data;
+
+	if (p) {
+		*ihl = (uint32_t)(p->l4_off - p->l3_off);
+		*tot = p->l3_end - p->l3_off;
+	} else {
+		if (skb->linear < 20 || (h[0] >> 4) != 4)
+			return false;
+		*ihl = (uint32_t)(h[0] & 0xf) * 4;
+		*tot = nm_get16(h + 2);
+	}
+	return *ihl >= 20 && *ihl <= skb->linear && *tot >= *ihl && *tot <= skb->len;
+}
+
 void nm_ipv4_rcv(struct nm_iface *ifc, struct nm_skb *skb)
 {
 	struct nm_stack *st = ifc->st;
@@ -36,11 +58,7 @@ void nm_ipv4_rcv(struct nm_iface *ifc, struct nm_skb *skb)
 	uint32_t ihl, tot;
 
 	s->ip4_in++;
-	if (skb->linear < 20 || (h[0] >> 4) != 4)
-		goto bad;
-	ihl = (uint32_t)(h[0] & 0xf) * 4;
-	tot = nm_get16(h + 2);
-	if (ihl < 20 || ihl > skb->linear || tot < ihl || tot > skb->len)
+	if (!ip4_lengths(skb, &ihl, &tot))
 		goto bad;
 	if (nm_csum(h, ihl) != 0)
 		goto bad;

@@ -6,6 +6,7 @@
  * Internals of the net/ layer (and what sock/ and TCP use of it).
  *
  *	stack.c   the loop: netdevs -> skbs -> eth; timers; blocking/busy poll
+ *	dev.c     the one way out: skb -> the NIC's transmit (dev_queue_xmit)
  *	eth.c     Ethernet in/out, ethertype demux
  *	arp.c     ARP cache, resolution with queued packets, timeouts
  *	ipv4.c    IPv4 in (checks, fragments counted and dropped) and out
@@ -66,6 +67,7 @@ struct nm_iface {
 	uint8_t plen6;
 	bool has_gw6;
 	struct nm_neigh_table *neigh;	/* ARP and ND share the table */
+	struct nm_dev_tx *tx;		/* dev.c: the transmit side */
 };
 
 struct nm_tcp_table;	/* tcp_*.c */
@@ -86,11 +88,17 @@ struct nm_stack {
 	uint32_t echo_last_len;		/* its payload bytes */
 };
 
-/* ---- stack.c ---------------------------------------------------------- */
+/* ---- dev.c: the one way out ------------------------------------------- */
 
-/* Hand a frame to a netdev's TX queue 0 (linear part as headers, frags as
- * payload).  Consumes skb. */
-int nm_stack_xmit(struct nm_iface *ifc, struct nm_skb *skb);
+/* Set up (add_iface) and free (stack destroy, or a failed add) ifc's
+ * transmit side: a bounce buffer mapped for its NIC.  fini is safe after
+ * a partial init. */
+int nm_dev_init(struct nm_iface *ifc);
+void nm_dev_fini(struct nm_iface *ifc);
+/* Hand a finished frame (Ethernet header at data) to ifc's NIC, TX queue
+ * 0: linear part as headers, frags as payload.  Every frame net/ sends
+ * leaves here.  Consumes skb. */
+int nm_dev_queue_xmit(struct nm_iface *ifc, struct nm_skb *skb);
 
 /* ---- eth.c --------------------------------------------------------------- */
 

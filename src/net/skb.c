@@ -192,6 +192,8 @@ struct nm_skb *nm_skb_from_rx(struct nm_iface *iface, struct nm_rx_pkt *pkt)
 		skb->gso_type = pkt->gso_type;
 	}
 	skb->csum_ok = (pkt->flags & NM_RX_F_CSUM_OK) != 0;
+	if (pkt->flags & NM_RX_F_PARSED)
+		skb->parse = pkt->parse;
 	pkt->hdr = 0;
 	pkt->nr_frags = 0;
 	return skb;

@@ -11,7 +11,7 @@
  * unreadable (device memory; invariant 2: an skb never mixes readable and
  * unreadable frags).  TX frags name payload by device address (the TCP
  * send buffer mapped for the NIC, or a dma-buf bound for TX) and are handed
- * to nm_netdev_xmit() as they are.
+ * to the NIC as they are (dev.c).
  *
  * Lifetime: nm_skb_free() drops every reference the skb holds.  Skbs are
  * owned by one stack thread; nothing here is thread-safe.
@@ -61,6 +61,7 @@ struct nm_skb {
 	uint16_t csum_start, csum_offset;	/* TX: NEEDS_CSUM */
 	bool csum_partial;
 	bool csum_ok;			/* RX: verified by the NIC */
+	struct nm_rx_parse parse;	/* RX: the NIC's parse (rx_flags NM_RX_F_PARSED) */
 	/* per-layer scratch (TCP's control block) */
 	_Alignas(8) uint8_t cb[NM_SKB_CB_SIZE];
 	/* TX completion: called when the NIC is done with the frags */
@@ -72,8 +73,32 @@ struct nm_skb {
  * NM_SKB_HEADROOM reserved).  NULL on allocation failure. */
 struct nm_skb *nm_skb_alloc(uint32_t size);
 /* Take over a received packet's references (the packet must not be
- * released afterwards).  The linear part is the header buffer. */
+ * released afterwards).  The linear part is the header buffer; the NIC's
+ * parse comes along (skb->parse). */
 struct nm_skb *nm_skb_from_rx(struct nm_iface *iface, struct nm_rx_pkt *pkt);
+
+/*
+ * Parse once: the NIC's parse of a received frame, when it saw the frame
+ * as the stack sees it now: IP version l3 with its header at skb->l3_off
+ * (set by eth), and for nm_skb_parse_l4() also an L4 header of protocol l4
+ * at skb->l4_off (set by IP).  NULL: an skb the NIC did not parse (made
+ * by a test, or the parse did not get that far): parse in software.
+ */
+static inline const struct nm_rx_parse *nm_skb_parse_l3(const struct nm_skb *skb, uint8_t l3)
+{
+	const struct nm_rx_parse *p = &skb->parse;
+
+	return (skb->rx_flags & NM_RX_F_PARSED) && p->l3_proto == l3 && p->l3_off == skb->l3_off
+		       ? p : NULL;
+}
+
+static inline const struct nm_rx_parse *nm_skb_parse_l4(const struct nm_skb *skb, uint8_t l4)
+{
+	const struct nm_rx_parse *p = &skb->parse;
+
+	return (skb->rx_flags & NM_RX_F_PARSED) && p->l4_proto == l4 && p->l4_off == skb->l4_off
+		       ? p : NULL;
+}
 void nm_skb_free(struct nm_skb *skb);
 
 /* Linear part editing. */

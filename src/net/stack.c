@@ -13,12 +13,8 @@
  * with timeout 0 costs the wires no syscalls.  Busy-poll mode never sleeps
  * and never arms the shm wires' wakeups.
  *
- * Transmit (nm_stack_xmit): the linear part goes to the NIC as the header
- * buffer (up to the NIC's 512-byte header limit); linear bytes beyond it
- * (large ICMP echoes) and readable RX frags are copied into a per-interface
- * bounce buffer mapped TO_DEVICE for the NIC and sent as payload frags; TX
- * frags go as they are.  The NIC reads the payload during nm_netdev_xmit(),
- * so one bounce buffer per interface suffices.
+ * Transmit does not come back here: frames leave net/ through
+ * nm_dev_queue_xmit() (dev.c), whose per-interface state add_iface sets up.
  *
  * Invariants: 1. every interface's wire fd (when it has one) is in epfd;
  * 2. timerfd is armed for timer_armed_us (0: disarmed) in blocking mode,
@@ -35,17 +31,12 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <netmem/dma.h>
-#include <netmem/mem.h>
-
 #include "net/ip.h"
 #include "nic/pkt.h"
 #include "util/err.h"
 
 #define STACK_RX_BUDGET	64	/* frames per interface per iteration (NAPI's) */
 #define STACK_RX_BATCH	16
-#define TX_MAX_HDR	512	/* the NIC's header buffer limit */
-#define BOUNCE_SIZE	(128u << 10)	/* a 64 KiB frame, twice */
 /* Private st->flags bit (nm_stack_create refuses all but the public ones):
  * nm_stack_get_fd() was called, an application may sleep on epfd. */
 #define STACK_F_EXT_WAIT	(1u << 31)
@@ -54,9 +45,6 @@ struct nm_iface_priv {
 	struct nm_iface ifc;		/* first: nm_iface * converts */
 	uint32_t nr_rxq;
 	int wire_fd;
-	struct nm_memobj *bounce;
-	struct nm_dma_mapping *bounce_map;
-	uint8_t *bounce_va;
 };
 
 static struct nm_iface_priv *iface_priv(struct nm_iface *ifc)
@@ -120,10 +108,7 @@ err_free:
 static void iface_free(struct nm_iface_priv *ip)
 {
 	nm_neigh_table_destroy(ip->ifc.neigh);
-	if (ip->bounce_map)
-		nm_dma_unmap(ip->bounce_map);
-	if (ip->bounce)
-		nm_memobj_put(ip->bounce);
+	nm_dev_fini(&ip->ifc);
 	free(ip);
 }
 
@@ -239,25 +224,6 @@ static int iface_parse(struct nm_iface *ifc, const struct nm_iface_params *p)
 	return 0;
 }
 
-static int iface_bounce(struct nm_iface_priv *ip)
-{
-	struct nm_phyr phyrs[64];
-	int n, r;
-
-	r = nm_memobj_create_anon(BOUNCE_SIZE, 0, &ip->bounce);
-	if (r < 0)
-		return nm_err_wrap(r, "add_iface: bounce buffer");
-	n = nm_memobj_phyrs(ip->bounce, 0, BOUNCE_SIZE, phyrs, NM_ARRAY_SIZE(phyrs));
-	if (n < 0 || n > (int)NM_ARRAY_SIZE(phyrs))
-		return nm_err(ENOMEM, "add_iface: bounce buffer in %d pieces", n);
-	r = nm_dma_map(nm_netdev_device(ip->ifc.nd), phyrs, (size_t)n, NM_DMA_TO_DEVICE, 0,
-		       &ip->bounce_map);
-	if (r < 0)
-		return nm_err_wrap(r, "add_iface: mapping the bounce buffer");
-	ip->bounce_va = nm_memobj_host_addr(ip->bounce);
-	return ip->bounce_va ? 0 : nm_err(EINVAL, "add_iface: bounce buffer not CPU-mapped");
-}
-
 int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -302,7 +268,7 @@ int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
 	r = nm_neigh_table_create(ifc, &ifc->neigh);
 	if (r < 0)
 		goto err_free;
-	r = iface_bounce(ip);
+	r = nm_dev_init(ifc);
 	if (r < 0)
 		goto err_free;
 	if (!(st->flags & NM_STACK_BUSY_POLL)) {
@@ -325,106 +291,6 @@ int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
 
 err_free:
 	iface_free(ip);
-	return r;
-}
-
-/* ---- transmit --------------------------------------------------------------- */
-
-/* Copy len bytes into the bounce buffer at *boff and describe them as
- * payload frags of pkt. */
-static int bounce_add(struct nm_iface_priv *ip, struct nm_tx_pkt *pkt, uint32_t *boff,
-		      const void *src, uint32_t len)
-{
-	const struct nm_dma_vec *v;
-	uint32_t nv, off;
-
-	if (*boff + len > BOUNCE_SIZE)
-		return nm_err(EMSGSIZE, "stack_xmit: %u linear bytes exceed the bounce buffer",
-			      *boff + len);
-	memcpy(ip->bounce_va + *boff, src, len);
-	v = nm_dma_mapping_vecs(ip->bounce_map, &nv);
-	off = *boff;
-	*boff += len;
-	for (uint32_t i = 0; i < nv && len; i++) {
-		uint32_t k;
-
-		if (off >= v[i].len) {
-			off -= v[i].len;
-			continue;
-		}
-		if (pkt->nr_frags >= NM_TX_MAX_FRAGS)
-			return nm_err(ENOSPC, "stack_xmit: too many frags");
-		k = v[i].len - off < len ? v[i].len - off : len;
-		pkt->frags[pkt->nr_frags++] = (struct nm_tx_frag){ v[i].addr + off, k };
-		len -= k;
-		off = 0;
-	}
-	return 0;
-}
-
-static int xmit_build(struct nm_iface_priv *ip, struct nm_skb *skb, struct nm_tx_pkt *pkt)
-{
-	uint32_t hdr = skb->linear < TX_MAX_HDR ? skb->linear : TX_MAX_HDR, boff = 0;
-	int r;
-
-	pkt->hdr = skb->data;
-	pkt->hdr_len = hdr;
-	pkt->nr_frags = 0;
-	if (skb->linear > hdr) {
-		r = bounce_add(ip, pkt, &boff, skb->data + hdr, skb->linear - hdr);
-		if (r < 0)
-			return r;
-	}
-	for (uint16_t i = 0; i < skb->nr_frags; i++) {
-		const struct nm_skb_frag *f = &skb->frags[i];
-
-		if (skb->tx) {
-			if (pkt->nr_frags >= NM_TX_MAX_FRAGS)
-				return nm_err(ENOSPC, "stack_xmit: too many frags");
-			pkt->frags[pkt->nr_frags++] = (struct nm_tx_frag){ f->dma_addr, f->len };
-			continue;
-		}
-		if (skb->unreadable || !nm_netmem_is_readable(f->netmem))
-			return nm_err(EINVAL, "stack_xmit: RX device-memory frags cannot be sent");
-		r = bounce_add(ip, pkt, &boff,
-			       (const uint8_t *)nm_netmem_address(f->netmem) + f->off, f->len);
-		if (r < 0)
-			return r;
-	}
-	memset(&pkt->meta, 0, sizeof(pkt->meta));
-	if (skb->csum_partial) {
-		uint32_t start = skb->csum_start - (uint32_t)(skb->data - skb->head);
-
-		pkt->meta.flags = NM_WIRE_F_NEEDS_CSUM;
-		pkt->meta.csum_start = (uint16_t)start;
-		pkt->meta.csum_offset = skb->csum_offset;
-	}
-	if (skb->gso_size) {
-		bool v6 = hdr >= NM_ETH_HLEN && nm_get16(skb->data + 12) == NM_ETH_P_IPV6;
-
-		pkt->meta.gso_type = v6 ? NM_WIRE_GSO_TCPV6 : NM_WIRE_GSO_TCPV4;
-		pkt->meta.gso_size = skb->gso_size;
-	}
-	return 0;
-}
-
-int nm_stack_xmit(struct nm_iface *ifc, struct nm_skb *skb)
-{
-	struct nm_tx_pkt pkt;
-	int r;
-
-	if (!ifc || !skb) {
-		nm_skb_free(skb);
-		return nm_err(EINVAL, "stack_xmit: NULL argument");
-	}
-	r = xmit_build(iface_priv(ifc), skb, &pkt);
-	if (r == 0)
-		r = nm_netdev_xmit(ifc->nd, 0, &pkt);
-	if (r == 0)
-		ifc->st->stats.tx_frames++;
-	else
-		ifc->st->stats.tx_errors++;
-	nm_skb_free(skb);
 	return r;
 }
 

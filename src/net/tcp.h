@@ -175,6 +175,11 @@ struct nm_tcp_sock {
 	uint16_t lport, rport;		/* host order */
 	struct nm_iface *ifc;		/* route's interface */
 	struct nm_addr nexthop;
+	/* where the peer's segments arrive: the interface and RX queue of
+	 * the last one (the kernel's sk_rx_queue_mapping); the receive
+	 * window asks that queue for memory.  rx_ifc NULL until one came. */
+	struct nm_iface *rx_ifc;
+	uint16_t rx_queue;
 
 	/* listener */
 	struct nm_tcp_sock *parent;	/* the listener of an embryonic or unaccepted child */
@@ -319,8 +324,9 @@ struct nm_tcp_table {
 	uint32_t nr_socks;
 	uint16_t next_ephemeral;
 	uint8_t isn_key[16];
-	/* The devmem issue's hook: how many more payload bytes the receive
-	 * pool can hold for this connection (UINT32_MAX: no limit). */
+	/* The devmem hook: how many more payload bytes the RX queue this
+	 * connection's segments arrive on can hold (UINT32_MAX: no limit;
+	 * tcp_rxspace.c asks the queue, O(1)). */
 	uint32_t (*rx_pool_space)(struct nm_tcp_sock *tp);
 	/* Linux's sysctls (nm_stack_set_tcp_sysctl) and the stack-wide
 	 * challenge ACK budget of the current second (tcp_oow.c) */
@@ -475,9 +481,19 @@ void nm_tcp_send_challenge_ack(struct nm_tcp_sock *tp);
 void nm_tcp_abort(struct nm_tcp_sock *tp, int err);
 
 /* ---- tcp_rxspace.c ---- */
-/* Bytes the device-memory RX queues of tp's interface can still take
- * (UINT32_MAX when its payload is in host memory). */
+/* Bytes the RX queue tp's segments arrive on can still take (UINT32_MAX
+ * when its memory sets no limit, or no segment came yet).  O(1). */
 uint32_t nm_tcp_rx_pool_space(struct nm_tcp_sock *tp);
+
+/* Remember the interface and RX queue skb came in on (every segment of
+ * a connection, and the SYN that makes a child). */
+static inline void nm_tcp_rx_queue_set(struct nm_tcp_sock *tp, const struct nm_skb *skb)
+{
+	if (skb->iface) {
+		tp->rx_ifc = skb->iface;
+		tp->rx_queue = skb->queue;
+	}
+}
 
 /* ---- tcp_zc.c (devmem TX: sends that name dma-buf memory) ---- */
 /* snd_una advanced: complete the zerocopy sends it covers. */

@@ -124,6 +124,77 @@ static void parse_opts(const uint8_t *p, uint32_t len, bool syn, struct tcp_opts
 	}
 }
 
+/*
+ * Parse once: the options as the NIC's parser saw them.  It drops frames
+ * with a malformed option, so nothing here stops early as parse_opts()
+ * may; what a SYN negotiates counts only on a SYN, SACK blocks only off
+ * it, the window scale is capped: parse_opts()'s rules.  false: the blocks
+ * are spread over two SACK options (no stack sends that), which
+ * parse_opts() gathers, or the parse names bytes outside the hlen-byte
+ * header h.
+ */
+static bool nic_opts(const struct nm_rx_parse *p, const uint8_t *h, uint32_t hlen, bool syn,
+		     struct tcp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (syn) {
+		if (p->tcp_opts & NM_RX_TCPOPT_MSS) {
+			o->mss_p = true;
+			o->mss = p->tcp_mss;
+		}
+		if (p->tcp_opts & NM_RX_TCPOPT_WS) {
+			o->ws_p = true;
+			o->ws = p->tcp_wscale > 14 ? 14 : p->tcp_wscale;
+		}
+		o->sack_p = (p->tcp_opts & NM_RX_TCPOPT_SACK_PERM) != 0;
+	}
+	if (p->tcp_opts & NM_RX_TCPOPT_TS) {
+		o->ts_p = true;
+		o->tsval = p->tcp_tsval;
+		o->tsecr = p->tcp_tsecr;
+	}
+	if (!syn && (p->tcp_opts & NM_RX_TCPOPT_SACK)) {
+		const uint8_t *s = h + p->tcp_sack_off;
+		int n;
+
+		if (p->tcp_sack_off < 20 || p->tcp_sack_off + 2u > hlen)
+			return false;
+		n = (s[1] - 2) / 8;
+		if (n != p->tcp_sack_blocks || p->tcp_sack_off + 2u + 8u * (uint32_t)n > hlen)
+			return false;
+		for (int k = 0; k < n && o->nsack < NM_TCP_MAX_SACK; k++) {
+			o->sack[o->nsack].start = get32(s + 2 + 8 * k);
+			o->sack[o->nsack].end = get32(s + 6 + 8 * k);
+			o->nsack++;
+		}
+	}
+	return true;
+}
+
+/*
+ * The TCP header and its length.  Parse once: when the NIC parsed it
+ * (*p), it lies whole in the linear part and its data offset was checked
+ * against the IP payload, so it is read in place; otherwise (an skb the
+ * NIC did not parse, *p set to NULL) it is copied out into buf and its
+ * length checked here.  NULL: too short to be TCP.
+ */
+static const uint8_t *tcp_header(struct nm_skb *skb, const struct nm_rx_parse **p,
+				 uint8_t buf[60], uint32_t *hlen)
+{
+	if (*p) {
+		*hlen = (uint32_t)((*p)->payload_off - (*p)->l4_off);
+		if (*hlen >= 20 && *hlen <= skb->linear)
+			return skb->data;
+		*p = NULL;
+	}
+	if (skb->len < 20 || nm_skb_copy_bits(skb, 0, buf, 20))
+		return NULL;
+	*hlen = (uint32_t)(buf[12] >> 4) * 4;
+	if (*hlen < 20 || *hlen > skb->len || nm_skb_copy_bits(skb, 0, buf, *hlen))
+		return NULL;
+	return buf;
+}
+
 static bool csum_ok(struct nm_skb *skb, const struct nm_addr *src, const struct nm_addr *dst)
 {
 	uint8_t buf[2048];
@@ -716,6 +787,7 @@ static void listen_rcv(struct nm_tcp_sock *lp, struct nm_skb *skb, const struct 
 	if (!c)
 		goto drop;
 	tcb_from_listener(c, lp);
+	nm_tcp_rx_queue_set(c, skb);
 	c->laddr = *sg->dst;
 	c->raddr = *sg->src;
 	c->lport = sg->dport;
@@ -1074,17 +1146,16 @@ static bool tw_reusable(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 void nm_tcp_rcv(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *src,
 		const struct nm_addr *dst)
 {
-	uint8_t h[60];
+	const struct nm_rx_parse *p = nm_skb_parse_l4(skb, IPPROTO_TCP);
+	uint8_t buf[60];
+	const uint8_t *h;
 	struct tcp_seg sg;
 	struct nm_tcp_sock *tp;
 	struct nm_tcp_cb *cb;
 	uint32_t hlen, doff;
 
 	st->stats.tcp_in++;
-	if (!st->tcp || skb->len < 20 || nm_skb_copy_bits(skb, 0, h, 20))
-		goto drop;
-	hlen = (uint32_t)(h[12] >> 4) * 4;
-	if (hlen < 20 || hlen > skb->len || nm_skb_copy_bits(skb, 0, h, hlen))
+	if (!st->tcp || !(h = tcp_header(skb, &p, buf, &hlen)))
 		goto drop;
 	if (!csum_ok(skb, src, dst)) {
 		st->stats.tcp_bad_csum++;
@@ -1101,7 +1172,8 @@ void nm_tcp_rcv(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *s
 	sg.win = get16(h + 14);
 	if (sg.sport == 0 || sg.dport == 0)
 		goto drop;
-	parse_opts(h + 20, hlen - 20, sg.flags & TH_SYN, &sg.o);
+	if (!p || !nic_opts(p, h, hlen, sg.flags & TH_SYN, &sg.o))
+		parse_opts(h + 20, hlen - 20, sg.flags & TH_SYN, &sg.o);
 	/* Normally the whole header is linear; a NIC may split it, then the
 	 * rest stays in front of the payload (doff) and the skb is never
 	 * coalesced. */
@@ -1124,6 +1196,7 @@ void nm_tcp_rcv(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *s
 		tp = NULL;
 	}
 	if (tp) {
+		nm_tcp_rx_queue_set(tp, skb);
 		if (tp->state == NM_TCP_SYN_SENT)
 			syn_sent_rcv(tp, skb, &sg);
 		else if (tp->state == NM_TCP_TIME_WAIT)

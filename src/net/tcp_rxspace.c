@@ -7,26 +7,27 @@
  * keeps the tokens.  If the window promised more than the payload memory
  * can take, the NIC would drop in-window segments (RX no-buffer) and the
  * sender would crawl through retransmission timeouts.  So the window of a
- * connection whose interface has device-memory (unreadable) RX queues is
- * capped by what those queues can still take: free bytes of their posted
- * ring buffers, idle buffers in their pools, and free net_iovs of their
- * dma-buf bindings (counted once per binding: queues share them).  Host
- * pools grow on demand and impose no cap.
+ * connection is capped by what the RX queue its segments arrive on can
+ * still take (nm_netdev_rxq_mem_avail(): posted ring room, idle pool
+ * buffers and free net_iovs of the queue's dma-buf binding).  Queues whose
+ * memory has no limit (host pages grow on demand) impose no cap, and
+ * neither do queues the flow is not steered to.
+ *
+ * The queue is the one the last segment came in on (tcp.h,
+ * nm_tcp_rx_queue_set()), as the kernel records sk_rx_queue_mapping.
+ * Before the first segment (a client's SYN) nothing is known and nothing
+ * is capped; a SYN's window is at most 64 KiB, and data beyond what the
+ * memory holds is dropped unacknowledged and retransmitted, never lost.
  *
  * The window never moves its right edge left (tcp_output.c), so the cap
- * only slows the opening; data that arrives beyond what memory can hold
- * is dropped unacknowledged and retransmitted, never lost.  Called on
- * every window computation: O(RX queues).
+ * only slows the opening.  Called on every window computation: one
+ * question to one queue, O(1).
  */
 #include <stdint.h>
 
-#include <netmem/memory_provider.h>
 #include <netmem/netdev.h>
-#include <netmem/page_pool.h>
 
 #include "net/tcp.h"
-
-#define NM_RXSPACE_MAX_BINDINGS	16
 
 /* Packing wastes a little at buffer ends; keep 1/8 back so an advertised
  * window is one the memory can really back. */
@@ -37,40 +38,14 @@ static uint64_t usable(uint64_t bytes)
 
 uint32_t nm_tcp_rx_pool_space(struct nm_tcp_sock *tp)
 {
-	const void *seen[NM_RXSPACE_MAX_BINDINGS];
 	struct nm_netdev *nd;
-	uint64_t room = 0;
-	uint32_t nq, nseen = 0;
-	bool device = false;
+	uint64_t room;
 
-	if (!tp->ifc || !(nd = tp->ifc->nd))
-		return UINT32_MAX;
-	nq = nm_netdev_num_rx_queues(nd);
-	for (uint32_t q = 0; q < nq; q++) {
-		void *priv = NULL;
-		const struct nm_memory_provider_ops *ops = nm_netdev_rxq_provider(nd, q, &priv);
-		struct nm_page_pool *pp;
-		int64_t idle;
-		bool dup = false;
-
-		if (ops != &nm_mp_dmabuf_ops || !priv)
-			continue;
-		device = true;
-		pp = nm_netdev_rxq_payload_pool(nd, q);
-		room += nm_netdev_rxq_payload_room(nd, q);
-		idle = pp ? nm_page_pool_idle(pp) : 0;
-		if (idle > 0)
-			room += (uint64_t)idle * nm_page_pool_buf_size(pp);
-		for (uint32_t i = 0; i < nseen; i++)
-			dup |= seen[i] == priv;
-		if (dup)
-			continue;
-		if (nseen < NM_RXSPACE_MAX_BINDINGS)
-			seen[nseen++] = priv;
-		room += nm_dmabuf_binding_avail(priv) *
-			(uint64_t)nm_dmabuf_binding_niov_size(priv);
-	}
-	if (!device)
+	if (!tp->rx_ifc || !(nd = tp->rx_ifc->nd) ||
+	    tp->rx_queue >= nm_netdev_num_rx_queues(nd))
+		return UINT32_MAX;	/* not steered yet, or the queue is gone */
+	room = nm_netdev_rxq_mem_avail(nd, tp->rx_queue);
+	if (room == UINT64_MAX)
 		return UINT32_MAX;
 	room = usable(room);
 	return room > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)room;

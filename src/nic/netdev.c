@@ -163,6 +163,9 @@ int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out)
 		return nm_err(EINVAL, "netdev_create: NULL argument");
 	if (!p->dev || !p->wire || !p->wire->ops)
 		return nm_err(EINVAL, "netdev_create: a device and a wire are required");
+	if (!p->wire->ops->rx)
+		return nm_err(EINVAL, "netdev_create: %s wire '%s' has no rx op to receive with",
+			      p->wire->ops->kind, p->wire->name);
 	if (p->name && (!p->name[0] || strlen(p->name) > 15))
 		return nm_err(EINVAL, "netdev_create: name must be 1..15 characters");
 	if (p->rx_queues > NM_NETDEV_MAX_QUEUES || p->tx_queues > NM_NETDEV_MAX_QUEUES)
@@ -550,6 +553,16 @@ int nm_netdev_rxq_set_provider(struct nm_netdev *nd, uint32_t q,
 		return nm_err(EINVAL, "%s: an unreadable provider needs tcp-data-split on and "
 			      "hds-thresh 0", nd->name);
 	return nm_rxq_restart(rxq, ops, ops ? priv : NULL);
+}
+
+int nm_netdev_rxq_bind_dmabuf(struct nm_netdev *nd, uint32_t q, struct nm_dmabuf_binding *b)
+{
+	struct nm_page_pool_params pp = { 0 };
+
+	if (!b)
+		return nm_err(EINVAL, "netdev_rxq_bind_dmabuf: NULL binding");
+	nm_page_pool_params_set_dmabuf(&pp, b);
+	return nm_netdev_rxq_set_provider(nd, q, pp.mp_ops, pp.mp_priv);
 }
 
 int nm_netdev_rxq_restart(struct nm_netdev *nd, uint32_t q)

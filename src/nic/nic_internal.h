@@ -17,8 +17,9 @@
 /* Payload chunks start on this boundary inside a buffer: a DMA-friendly
  * alignment that wastes at most 63 bytes a packet (1.04 at MTU 1500). */
 #define NM_RX_PAYLOAD_ALIGN	64
-/* Room kept before a TAP payload so header-length guesses that were too
- * long can be fixed without moving the payload (see rx.c). */
+/* Room kept before a payload a wire copies into the queue's buffers, so
+ * header-length guesses that were too long can be fixed without moving
+ * the payload (see rx.c). */
 #define NM_RX_TAP_HEADROOM	64
 /* Header buffers: host pages of this order; a header never exceeds one. */
 #define NM_RX_HDR_ORDER		0
@@ -56,7 +57,7 @@ struct nm_rxq {
 	struct nm_rxq_mem *mem;		/* NULL while stopped */
 	const struct nm_memory_provider_ops *mp_ops;	/* NULL: host pages */
 	void *mp_priv;
-	uint32_t hdr_guess;		/* TAP: expected header length */
+	uint32_t hdr_guess;		/* header length offered a copying wire (rx.c) */
 	struct nm_queue_stats st;
 };
 
@@ -83,7 +84,7 @@ struct nm_netdev {
 	struct nm_txq txq[NM_NETDEV_MAX_QUEUES];
 	struct nm_queue_stats dev_st;	/* drops before a queue was chosen */
 	uint64_t parse_drops[32];	/* malformed frames by enum nm_pkt_reason */
-	uint32_t tap_predict;		/* TAP: queue the next frame likely goes to */
+	uint32_t tap_predict;		/* queue whose buffers a copying wire gets */
 	struct nm_rx_loan *loan;	/* the wire lends frames, else NULL */
 	uint8_t *scratch;		/* one frame: TX segmentation, RX fallback */
 	struct nm_capture *cap;		/* pcap capture running, else NULL */
@@ -100,7 +101,9 @@ void nm_rxq_refill(struct nm_rxq *q);
 int nm_rxq_restart(struct nm_rxq *q, const struct nm_memory_provider_ops *ops, void *priv);
 
 /* rx.c */
-int nm_nic_rx_frame(struct nm_netdev *nd);	/* 1 taken, 0 none, <0 error */
+/* One frame from the wire's rx op through steering and placement: 1
+ * taken (dropped ones too), 0 none, <0 error. */
+int nm_nic_rx_frame(struct nm_netdev *nd);
 
 /* rx_loan.c: payload lent by the wire instead of copied (see there). */
 #define NM_RX_LOAN_FRAMES	4096	/* frames lent at once, at most */

@@ -145,8 +145,12 @@ static uint32_t tcp_options(const uint8_t *o, uint32_t n, struct nm_pkt_info *in
 		case 5:			/* SACK: 1..4 blocks of 8 bytes */
 			if (ol < 10 || ol > 34 || (ol - 2) % 8 != 0)
 				return i + 1;
+			/* where the first one lies, so TCP reads the
+			 * blocks without walking the options again */
+			if (!(info->tcp_opts & NM_TCPOPT_F_SACK))
+				info->tcp_sack_off = (uint8_t)(20 + i);
 			info->tcp_opts |= NM_TCPOPT_F_SACK;
-			info->tcp_sack_blocks = (uint8_t)((ol - 2) / 8);
+			info->tcp_sack_blocks += (uint8_t)((ol - 2) / 8);
 			break;
 		case 8:			/* timestamps */
 			if (ol != 10)

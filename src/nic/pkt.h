@@ -164,7 +164,9 @@ struct nm_pkt_info {
 	uint16_t tcp_mss;		/* valid if tcp_opts & NM_TCPOPT_F_MSS */
 	uint8_t tcp_wscale;		/* valid if tcp_opts & NM_TCPOPT_F_WS */
 	uint8_t tcp_opts;		/* NM_TCPOPT_F_* */
-	uint8_t tcp_sack_blocks;	/* 0..4 */
+	uint8_t tcp_sack_blocks;	/* 0..4, in all SACK options together */
+	uint8_t tcp_sack_off;		/* the first SACK option's kind byte, from
+					 * l4_off (0: none); its blocks follow it */
 	uint32_t tcp_tsval, tcp_tsecr;	/* valid if tcp_opts & NM_TCPOPT_F_TS */
 };
 

@@ -3,20 +3,24 @@
  * The NIC's receive path: wire -> steering -> checksum -> header split ->
  * DMA into posted buffers -> a completed nm_rx_pkt in the queue.
  *
- * Two ways in, one way out:
- *  - wires with peek (shm): the frame is readable where it lies on the
- *    wire, so it is parsed, steered and checked there, then the DMA engine
- *    writes headers into a host buffer and payload into payload buffers,
- *    each exactly once (rx_place_buf()).  A wire that also lends frames
- *    keeps a host-memory queue's payload where it lies: only the headers
- *    are copied (place_lent(), rx_loan.c).
- *  - wires without peek (TAP): the frame must be read before it can be
- *    parsed.  The NIC predicts the queue (the last split frame's) and the
- *    header length (the queue's last), and has the kernel's copy out of the
- *    TAP land straight in that queue's buffers: headers in a host buffer,
- *    payload in payload buffers after a small headroom (rx_tap()).  When a
- *    guess was wrong the NIC fixes it with DMA copies; the common case is
- *    one copy, the kernel's.
+ * One way in (nm_nic_rx_frame()): the wire's rx op delivers the next frame,
+ * and the NIC never asks which wire it has.  The wire either lends the
+ * frame where it lies (shm) or copies it into buffers the NIC offers when
+ * asked (TAP: the kernel's read), and the frame then takes one path:
+ *  - parsed, steered and checked where it lies, then the DMA engine writes
+ *    headers into a host buffer and payload into payload buffers, each
+ *    exactly once (rx_place_buf()).  A lent frame may keep a host-memory
+ *    queue's payload where it lies: only the headers are copied
+ *    (place_lent(), rx_loan.c); the NIC then holds it on the wire, or
+ *    consumes it.
+ *  - a frame copied into the offered buffers is already in a queue's
+ *    buffers: the NIC offered those of the queue it predicted (the last
+ *    split frame's), with the header length it predicted (the queue's
+ *    last), headers in a host buffer and payload after a small headroom.
+ *    When the guess was right it stays where it landed (rx_landed()); a
+ *    header length off by a little is fixed with DMA copies, anything else
+ *    is placed from a copy as above.  The common case is one copy, the
+ *    kernel's.
  *
  * Payload chunks are packed one after another in the posted buffers
  * (NM_RX_PAYLOAD_ALIGN) and span buffers when they do not fit: small MTUs
@@ -213,6 +217,34 @@ static struct nm_rx_pkt *cq_slot(struct nm_rxq_mem *m)
 	return &m->cq[m->cq_tail & m->cq_mask];
 }
 
+_Static_assert(NM_RX_TCPOPT_MSS == NM_TCPOPT_F_MSS && NM_RX_TCPOPT_WS == NM_TCPOPT_F_WS &&
+	       NM_RX_TCPOPT_SACK_PERM == NM_TCPOPT_F_SACK_PERM &&
+	       NM_RX_TCPOPT_SACK == NM_TCPOPT_F_SACK && NM_RX_TCPOPT_TS == NM_TCPOPT_F_TS,
+	       "the packet's option bits are the parser's");
+
+/* What the parser learned travels with the packet, so the stack parses
+ * nothing twice.  false: an offset does not fit (headers beyond 64 KiB
+ * of a GSO frame); the stack then parses for itself. */
+static bool rx_parse_fill(struct nm_rx_parse *p, const struct nm_pkt_info *in)
+{
+	if (in->payload_off > UINT16_MAX)
+		return false;
+	p->l3_end = in->l3_end;
+	p->l3_off = (uint16_t)in->l3_off;
+	p->l4_off = (uint16_t)in->l4_off;
+	p->payload_off = (uint16_t)in->payload_off;
+	p->l3_proto = in->l3_proto;
+	p->l4_proto = in->l4_hdr_len ? in->l4_proto : 0;
+	p->tcp_mss = in->tcp_mss;
+	p->tcp_opts = in->tcp_opts;
+	p->tcp_wscale = in->tcp_wscale;
+	p->tcp_sack_off = in->tcp_sack_off;
+	p->tcp_sack_blocks = in->tcp_sack_blocks;
+	p->tcp_tsval = in->tcp_tsval;
+	p->tcp_tsecr = in->tcp_tsecr;
+	return true;
+}
+
 static void rx_complete(struct nm_rxq *q, struct nm_rx_pkt *pkt, const struct rx_frame *f,
 			uint32_t flags)
 {
@@ -227,6 +259,8 @@ static void rx_complete(struct nm_rxq *q, struct nm_rx_pkt *pkt, const struct rx
 	pkt->gso_size = f->meta.gso_size;
 	if (f->meta.gso_type != NM_WIRE_GSO_NONE)
 		pkt->flags |= NM_RX_F_GSO;
+	if (f->parsed && rx_parse_fill(&pkt->parse, &f->info))
+		pkt->flags |= NM_RX_F_PARSED;
 	q->mem->cq_tail++;
 	q->st.packets++;
 	q->st.bytes += f->len;
@@ -294,7 +328,7 @@ static int rx_csum_buf(const struct nm_netdev *nd, const uint8_t *frame, const s
 	return nm_csum_l4_verify(frame, f->len, &f->info) < 0 ? -1 : 1;
 }
 
-/* ---- placing a readable frame (shm peek, fallbacks) ----------------------- */
+/* ---- placing a readable frame (lent, or a copy) --------------------------- */
 
 /*
  * Slow path: the posted buffers ran out in the middle of a poll (a burst of
@@ -453,55 +487,7 @@ static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 	return false;
 }
 
-/* ---- taking frames from the wire: where a capture sees them ---------------- */
-
-static int rx_wire_peek(struct nm_netdev *nd, const uint8_t **frame, uint32_t *len,
-			struct nm_wire_meta *meta)
-{
-	int ret = nm_wire_peek(nd->wire, frame, len, meta);
-
-	if (nm_unlikely(nd->cap) && ret >= 0) {
-		struct iovec iov = { (void *)*frame, *len };
-
-		nm_capture_frame(nd->cap, &iov, 1, *len);
-	}
-	return ret;
-}
-
-/* Returns the frame's length, which may exceed what iov holds (cut). */
-static int rx_wire_recv(struct nm_netdev *nd, const struct iovec *iov, unsigned n,
-			struct nm_wire_meta *meta)
-{
-	int ret = nm_wire_recv(nd->wire, iov, n, meta);
-
-	if (nm_unlikely(nd->cap) && ret >= 0)
-		nm_capture_frame(nd->cap, iov, n, (uint32_t)ret);
-	return ret;
-}
-
-static int rx_peek(struct nm_netdev *nd)
-{
-	struct rx_frame f = { 0 };
-	const uint8_t *frame;
-	int ret;
-
-	ret = rx_wire_peek(nd, &frame, &f.len, &f.meta);
-	if (ret == -EAGAIN)
-		return 0;
-	if (ret < 0)
-		return ret;
-	if (rx_classify(nd, frame, f.len, &f) && rx_steer(nd, &f) &&
-	    rx_place_buf(nd, frame, &f, rx_csum_buf(nd, frame, &f), true)) {
-		/* lent: pressure is acted on by the next poll's reclaim (a
-		 * producer that fills the rest of the wire waits until then) */
-		nm_wire_hold(nd->wire);
-		return 1;
-	}
-	nm_wire_consume(nd->wire);
-	return 1;
-}
-
-/* ---- TAP: the kernel's copy lands in the buffers -------------------------- */
+/* ---- plans as the device sees them ----------------------------------------- */
 
 /* Engine iovecs (the NIC's DMA view) over planned chunks. */
 static int plan_iov(struct nm_netdev *nd, const struct plan *p, struct iovec *iov, unsigned max)
@@ -576,132 +562,208 @@ static void plan_fix_end(const struct nm_rx_ring *r, struct plan *p)
 	p->end_slot = slot;
 }
 
-/* No room to read in place: read into the scratch buffer and place from
- * there (two copies; only when the rings are short of buffers). */
-static int rx_tap_bounce(struct nm_netdev *nd)
-{
-	struct rx_frame f = { 0 };
-	struct iovec iov = { nd->scratch, NM_WIRE_MAX_FRAME };
-	int ret = rx_wire_recv(nd, &iov, 1, &f.meta);
+/* ---- the NIC's buffers, offered to a wire that copies frames in ------------ */
 
-	if (ret == -EAGAIN)
-		return 0;
-	if (ret < 0)
-		return ret;
-	f.len = (uint32_t)ret;
-	if (f.len > NM_WIRE_MAX_FRAME) {
-		drop_dev(nd, NM_RX_DROP_TOO_LONG);
-		return 1;
+/*
+ * A wire that cannot lend (TAP) copies each frame into buffers the NIC
+ * offers (nm_wire_rxbufs.get, asked only by such a wire).  The NIC
+ * predicts the queue (the last split frame's) and the header length (the
+ * queue's last) and offers that queue's posted buffers: the header length
+ * into a header buffer, the rest after a small headroom into payload
+ * buffers.  Nothing is committed yet: a right guess is kept where it
+ * landed (rx_split_in_place()); anything else is placed from a copy.  When
+ * the rings lack buffers the scratch buffer is offered instead.
+ */
+struct rx_offer {
+	struct nm_wire_rxbufs bufs;	/* first: what the wire sees */
+	struct nm_netdev *nd;
+	bool asked;			/* get() ran */
+	bool in_queue;			/* iov is queue pq's posted buffers, else scratch */
+	uint32_t pq, H;			/* the queue and header length predicted */
+	struct plan hp, pp;		/* what iov covers, planned from pq's rings */
+	struct iovec iov[2 * NM_RX_MAX_FRAGS + 2];
+	unsigned n;
+};
+
+static int offer_get(struct nm_wire_rxbufs *b, struct iovec *iov, unsigned max)
+{
+	struct rx_offer *o = (struct rx_offer *)b;
+	struct nm_netdev *nd = o->nd;
+	struct nm_rxq *q;
+	int nh, np;
+
+	o->asked = true;
+	o->pq = nd->tap_predict < nd->nrx ? nd->tap_predict : 0;
+	q = &nd->rxq[o->pq];
+	o->H = q->hdr_guess;
+	/* the header buffer gets room for the longest header we split */
+	if (max >= NM_ARRAY_SIZE(o->iov) &&
+	    plan_split(q, NM_RX_MAX_HDR, NM_WIRE_MAX_FRAME - o->H, NM_RX_TAP_HEADROOM, &o->hp,
+		       &o->pp)) {
+		nh = plan_iov(nd, &o->hp, o->iov, 2);
+		if (nh < 0)
+			return nh;
+		o->iov[0].iov_len = o->H;
+		np = plan_iov(nd, &o->pp, o->iov + 1, NM_ARRAY_SIZE(o->iov) - 1);
+		if (np < 0)
+			return np;
+		o->n = (unsigned)np + 1;
+		o->in_queue = true;
+	} else {
+		/* no room to read in place: the scratch buffer, placed from
+		 * there (two copies; only when the rings are short) */
+		o->iov[0] = (struct iovec){ nd->scratch, NM_WIRE_MAX_FRAME };
+		o->n = 1;
+		o->in_queue = false;
 	}
-	if (rx_classify(nd, nd->scratch, f.len, &f) && rx_steer(nd, &f))
-		rx_place_buf(nd, nd->scratch, &f, rx_csum_buf(nd, nd->scratch, &f), false);
-	return 1;
+	memcpy(iov, o->iov, o->n * sizeof(*iov));
+	return (int)o->n;
 }
 
-static int rx_tap(struct nm_netdev *nd)
+/*
+ * The frame landed as predicted, in queue o->pq's buffers, and goes there
+ * split with a trusted checksum: keep it where it lies.  Headers [0, h)
+ * and payload [h, len); the header length guess H was off by h - H,
+ * which is fixed with small copies.  head holds the frame's first bytes.
+ */
+static void rx_split_in_place(struct nm_netdev *nd, struct rx_offer *o, struct rx_frame *f,
+			      const uint8_t *head)
 {
-	struct rx_frame f = { 0 };
-	uint32_t pq = nd->tap_predict < nd->nrx ? nd->tap_predict : 0;
-	struct nm_rxq *q = &nd->rxq[pq];
+	struct nm_rxq *q = &nd->rxq[o->pq];
 	struct nm_rxq_mem *m = q->mem;
-	uint32_t H = q->hdr_guess, room = NM_WIRE_MAX_FRAME;
-	struct iovec iov[2 * NM_RX_MAX_FRAGS + 2];
-	struct plan hp, pp;
-	uint8_t head[NM_RX_MAX_HDR];
-	int nh, np, ret;
-
-	/* the header buffer gets room for the longest header we split */
-	if (!plan_split(q, NM_RX_MAX_HDR, room - H, NM_RX_TAP_HEADROOM, &hp, &pp))
-		return rx_tap_bounce(nd);
-	nh = plan_iov(nd, &hp, iov, 2);
-	if (nh < 0)
-		return nh;
-	iov[0].iov_len = H;
-	np = plan_iov(nd, &pp, iov + 1, NM_ARRAY_SIZE(iov) - 1);
-	if (np < 0)
-		return np;
-	ret = rx_wire_recv(nd, iov, (unsigned)np + 1, &f.meta);
-	if (ret == -EAGAIN)
-		return 0;
-	if (ret < 0)
-		return ret;
-	f.len = (uint32_t)ret;
-	if (f.len > room) {
-		drop_dev(nd, NM_RX_DROP_TOO_LONG);
-		return 1;
-	}
-	/* the NIC reads its own DMA'd headers to parse them */
-	uint32_t avail = f.len < NM_RX_MAX_HDR ? f.len : NM_RX_MAX_HDR;
-	iov_gather(iov, (unsigned)np + 1, 0, head, avail);
-	if (!rx_classify(nd, head, avail, &f) || !rx_steer(nd, &f))
-		return 1;
-
-	bool split = f.queue == pq && rx_want_split(nd, q, &f) && f.info.hdr_len <= NM_RX_MAX_HDR;
-	if (!split || !(f.meta.flags & (NM_WIRE_F_DATA_VALID | NM_WIRE_F_NEEDS_CSUM))) {
-		/* not split here, another queue, or a checksum to verify: take
-		 * the frame out once (the NIC's DMA read) and place it */
-		iov_gather(iov, (unsigned)np + 1, 0, nd->scratch, f.len);
-		if (f.queue != pq && f.l4 && f.info.payload_len > nd->hds_thresh)
-			nd->tap_predict = f.queue;
-		rx_place_buf(nd, nd->scratch, &f, rx_csum_buf(nd, nd->scratch, &f), false);
-		return 1;
-	}
-
-	/* split in place: headers [0, h) and payload [h, len) */
-	uint32_t h = f.info.hdr_len, plen = f.info.payload_len, skip;
+	uint32_t H = o->H, h = f->info.hdr_len, plen = f->info.payload_len, skip;
 	struct nm_rx_pkt *pkt = cq_slot(m);
 	struct plan hdr_used, pay_used;
 
 	if (!pkt) {
 		drop_q(q, NM_RX_DROP_QUEUE_FULL);
-		return 1;
+		return;
 	}
 	if (h < H) {
 		/* payload bytes [h, H) sit in the header buffer: write them
 		 * into the headroom right before the rest */
 		if (H - h > NM_RX_TAP_HEADROOM) {
-			iov_gather(iov, (unsigned)np + 1, 0, nd->scratch, f.len);
-			rx_place_buf(nd, nd->scratch, &f, 1, false);
+			iov_gather(o->iov, o->n, 0, nd->scratch, f->len);
+			rx_place_buf(nd, nd->scratch, f, 1, false);
 			q->hdr_guess = h;
-			return 1;
+			return;
 		}
 		struct plan pre;
 
-		plan_slice(&pp, 0, pp.c[0].len, &pre);
+		plan_slice(&o->pp, 0, o->pp.c[0].len, &pre);
 		pre.c[0].off -= H - h;
 		pre.c[0].len = H - h;
-		if (plan_write(nd, &pre, (const uint8_t *)iov[0].iov_base + h)) {
+		if (plan_write(nd, &pre, (const uint8_t *)o->iov[0].iov_base + h)) {
 			drop_q(q, NM_RX_DROP_DMA);
-			return 1;
+			return;
 		}
-		pp.c[0].off -= H - h;
-		pp.c[0].len += H - h;
+		o->pp.c[0].off -= H - h;
+		o->pp.c[0].len += H - h;
 		skip = 0;
 	} else {
 		/* header bytes [H, h) landed in front of the payload: copy
 		 * them after the first H in the header buffer and skip them */
 		if (h > H)
-			memcpy((uint8_t *)iov[0].iov_base + H, head + H, h - H);
+			memcpy((uint8_t *)o->iov[0].iov_base + H, head + H, h - H);
 		skip = h - H;
 	}
-	plan_slice(&hp, 0, h, &hdr_used);
+	plan_slice(&o->hp, 0, h, &hdr_used);
 	plan_fix_end(&m->hdr_ring, &hdr_used);
 	hdr_used.end_used = hdr_used.c[0].off + h;
-	plan_slice(&pp, skip, plen, &pay_used);
+	plan_slice(&o->pp, skip, plen, &pay_used);
 	plan_fix_end(&m->pay_ring, &pay_used);
 	ring_commit(&m->hdr_ring, &hdr_used);
 	ring_commit(&m->pay_ring, &pay_used);
 	pkt_fill(pkt, &hdr_used, &pay_used);
 	q->st.csum_ok++;
 	q->hdr_guess = h;
-	rx_complete(q, pkt, &f, NM_RX_F_SPLIT | NM_RX_F_CSUM_OK |
-				(m->unreadable ? NM_RX_F_UNREADABLE : 0));
-	return 1;
+	rx_complete(q, pkt, f, NM_RX_F_SPLIT | NM_RX_F_CSUM_OK |
+			       (m->unreadable ? NM_RX_F_UNREADABLE : 0));
+}
+
+/* The frame landed in the buffers offered from queue o->pq. */
+static void rx_landed(struct nm_netdev *nd, struct rx_offer *o, struct rx_frame *f)
+{
+	struct nm_rxq *q = &nd->rxq[o->pq];
+	uint32_t avail = f->len < NM_RX_MAX_HDR ? f->len : NM_RX_MAX_HDR;
+	uint8_t head[NM_RX_MAX_HDR];
+	bool split;
+
+	/* the NIC reads its own DMA'd headers to parse them */
+	iov_gather(o->iov, o->n, 0, head, avail);
+	if (!rx_classify(nd, head, avail, f) || !rx_steer(nd, f))
+		return;
+	split = f->queue == o->pq && rx_want_split(nd, q, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
+	if (split && (f->meta.flags & (NM_WIRE_F_DATA_VALID | NM_WIRE_F_NEEDS_CSUM))) {
+		rx_split_in_place(nd, o, f, head);
+		return;
+	}
+	/* not split here, another queue, or a checksum to verify: take the
+	 * frame out once (the NIC's DMA read) and place it */
+	iov_gather(o->iov, o->n, 0, nd->scratch, f->len);
+	if (f->queue != o->pq && f->l4 && f->info.payload_len > nd->hds_thresh)
+		nd->tap_predict = f->queue;
+	rx_place_buf(nd, nd->scratch, f, rx_csum_buf(nd, nd->scratch, f), false);
+}
+
+/* ---- one frame from the wire: the one way in -------------------------------- */
+
+/* What a capture records: the frame as the wire delivered it. */
+static void rx_capture(struct nm_netdev *nd, const struct nm_wire_frame *wf,
+		       const struct rx_offer *o)
+{
+	struct iovec v = { (void *)wf->data, wf->len };
+
+	if (wf->data)
+		nm_capture_frame(nd->cap, &v, 1, wf->len);
+	else
+		nm_capture_frame(nd->cap, o->iov, o->n, wf->len);
 }
 
 int nm_nic_rx_frame(struct nm_netdev *nd)
 {
-	return nd->wire->ops->peek ? rx_peek(nd) : rx_tap(nd);
+	struct rx_frame f = { 0 };
+	struct nm_wire_frame wf;
+	struct rx_offer o;		/* 1.3 KiB: only what every frame needs is set */
+	const uint8_t *buf;
+	bool lent = false;
+	int ret;
+
+	o.bufs.get = offer_get;
+	o.nd = nd;
+	o.asked = false;
+	o.in_queue = false;
+	ret = nm_wire_rx(nd->wire, &o.bufs, &wf);
+	if (ret == -EAGAIN)
+		return 0;
+	if (ret < 0)
+		return ret;
+	if (nm_unlikely(!wf.data && !o.asked))
+		return nm_err(EIO, "%s: wire %s delivered a frame into no buffers", nd->name,
+			      nd->wire->name);
+	if (nm_unlikely(nd->cap))
+		rx_capture(nd, &wf, &o);
+	f.len = wf.len;
+	f.meta = wf.meta;
+	/* where it lies: lent by the wire, in the scratch buffer, or (NULL)
+	 * in the queue buffers offered */
+	buf = wf.data ? wf.data : o.in_queue ? NULL : nd->scratch;
+	if (f.len > NM_WIRE_MAX_FRAME)
+		drop_dev(nd, NM_RX_DROP_TOO_LONG);
+	else if (!buf)
+		rx_landed(nd, &o, &f);
+	else if (rx_classify(nd, buf, f.len, &f) && rx_steer(nd, &f))
+		lent = rx_place_buf(nd, buf, &f, rx_csum_buf(nd, buf, &f), wf.data != NULL);
+	if (wf.data) {
+		/* kept on loan (pressure is acted on by the next poll's
+		 * reclaim: a producer that fills the rest of the wire waits
+		 * until then), or done with */
+		if (lent)
+			nm_wire_hold(nd->wire);
+		else
+			nm_wire_consume(nd->wire);
+	}
+	return 1;
 }
 
 /* ---- API ------------------------------------------------------------------ */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * How much payload an RX queue can still take: the free bytes of the
- * buffers posted to its payload ring.  TCP adds this to what the queue's
- * pool and provider hold when it sizes the receive window of a devmem
- * flow (backpressure: a window the memory cannot back would only make the
- * NIC drop).  Owner thread, O(1).
+ * buffers posted to its payload ring, and with them what its payload pool
+ * and that pool's provider can still hand out.  TCP asks the second when
+ * it sizes the receive window of a flow steered to the queue
+ * (backpressure: a window the memory cannot back would only make the NIC
+ * drop).  Both are answered from counters the ring, the pool and the
+ * provider keep anyway: owner thread, O(1), no walk.
  */
 #include "nic/nic_internal.h"
 #include "util/err.h"
@@ -26,4 +28,16 @@ uint64_t nm_netdev_rxq_payload_room(const struct nm_netdev *nd, uint32_t q)
 	if (!n)
 		return 0;
 	return (uint64_t)n * r->buf_size - (r->used < r->buf_size ? r->used : r->buf_size);
+}
+
+uint64_t nm_netdev_rxq_mem_avail(const struct nm_netdev *nd, uint32_t q)
+{
+	uint64_t pool;
+
+	if (!nd || q >= nd->nrx || !nd->rxq[q].mem)
+		return 0;
+	pool = nm_page_pool_mem_avail(nd->rxq[q].mem->pp);
+	if (pool == UINT64_MAX)
+		return UINT64_MAX;	/* the provider sets no limit */
+	return pool + nm_netdev_rxq_payload_room(nd, q);
 }

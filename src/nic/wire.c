@@ -14,7 +14,8 @@
  *    have length 0.
  *  - meta is optional everywhere (NULL: no offload on xmit, not wanted on
  *    recv/peek).
- *  - peek/consume on a wire without zero-copy receive: -EOPNOTSUPP.
+ *  - peek/consume on a wire without zero-copy receive: -EOPNOTSUPP, and
+ *    rx (the NIC's way in) on a wire without it.
  *  - get_fd on a wire without an fd returns -1 (poll by calling recv), as
  *    wire.h documents; a NULL wire is -EINVAL.
  *
@@ -92,6 +93,20 @@ int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 		return nm_err(EOPNOTSUPP, "wire_peek: %s wire has no zero-copy receive; use recv",
 			      w->ops->kind);
 	return w->ops->peek(w, frame, len, meta);
+}
+
+int nm_wire_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f)
+{
+	int r = nm_wire_check(w, "wire_rx");
+
+	if (r)
+		return r;
+	if (nm_unlikely(!bufs || !bufs->get || !f))
+		return nm_err(EINVAL, "wire_rx: buffers, their get or the frame pointer is NULL");
+	if (nm_unlikely(!w->ops->rx))
+		return nm_err(EOPNOTSUPP, "wire_rx: %s wire cannot receive for a NIC",
+			      w->ops->kind);
+	return w->ops->rx(w, bufs, f);
 }
 
 int nm_wire_consume(struct nm_wire *w)

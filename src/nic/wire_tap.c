@@ -42,6 +42,9 @@
  * over rtnetlink (rtnl.c).  Reading the vnet header in little-endian is
  * what TUNSETVNETLE asks for; on x86 and arm64 it is native anyway.
  *
+ * The NIC receives through rx: it offers the buffers of the RX queue the
+ * frame will likely go to and the readv lands there (nm_tap_rx).
+ *
  * Workload: one readv or writev per frame on the stack thread; open is
  * rare and may be slow (rtnetlink round trips, the address wait).  Needs
  * root or CAP_NET_ADMIN.
@@ -350,6 +353,24 @@ static int nm_tap_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 	return (int)len;
 }
 
+/* The NIC's way in: the kernel's read lands in the buffers the NIC offers
+ * (its RX queue's own, so the one copy is the kernel's, as a NIC's DMA);
+ * nothing is lent. */
+static int nm_tap_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f)
+{
+	struct iovec iov[NM_TAP_IOV_MAX];
+	int n = bufs->get(bufs, iov, NM_TAP_IOV_MAX), r;
+
+	if (n < 0)
+		return n;
+	r = nm_tap_recv(w, iov, (unsigned)n, &f->meta);
+	if (r < 0)
+		return r;
+	f->data = NULL;
+	f->len = (uint32_t)r;
+	return 0;
+}
+
 static int nm_tap_get_fd(struct nm_wire *w)
 {
 	return nm_tap_of(w)->fd;
@@ -377,9 +398,10 @@ static void nm_tap_destroy(struct nm_wire *w)
 static const struct nm_wire_ops nm_wire_tap_ops = {
 	.kind = "tap",
 	.xmit = nm_tap_xmit,
-	.peek = NULL,		/* a read copies anyway; the NIC uses recv */
+	.peek = NULL,		/* a read copies anyway: nothing to lend */
 	.consume = NULL,
 	.recv = nm_tap_recv,
+	.rx = nm_tap_rx,
 	.get_fd = nm_tap_get_fd,
 	.get_stats = nm_tap_get_stats,
 	.destroy = nm_tap_destroy,

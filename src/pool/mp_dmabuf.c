@@ -9,8 +9,16 @@
  * taking and giving back a buffer is a push or pop on the binding's chunk
  * allocator, nothing more.
  *
+ * The ops table is private to this file (as the kernel's devmem.c keeps
+ * dmabuf_devmem_ops): pools are pointed at it by
+ * nm_page_pool_params_set_dmabuf(), and what others need to know about a
+ * dmabuf pool they ask through the ops: fill_info (page-pool-get,
+ * queue-get's binding id) and mem_avail (how much receive memory is left,
+ * for TCP's window).
+ *
  * Workload: bulk allocations on pool refill, releases on ring overflow and
- * pool destroy (any thread: the allocator has its own lock).
+ * pool destroy (any thread: the allocator has its own lock); mem_avail on
+ * every receive-window computation (one uncontended lock).
  */
 #include "pool/dmabuf_binding.h"
 #include "pool/pool_internal.h"
@@ -86,12 +94,32 @@ static int nm_mpd_fill_info(struct nm_page_pool *pool, struct nm_mp_info *info)
 	return 0;
 }
 
-const struct nm_memory_provider_ops nm_mp_dmabuf_ops = {
+/* The binding's free net_iovs: every pool on it (queues share bindings)
+ * may take them, so each pool's answer counts them all. */
+static uint64_t nm_mpd_mem_avail(struct nm_page_pool *pool)
+{
+	struct nm_dmabuf_binding *b = nm_page_pool_mp_state(pool);
+
+	return nm_dmabuf_binding_avail(b) * (uint64_t)b->niov_size;
+}
+
+static const struct nm_memory_provider_ops nm_mp_dmabuf_ops = {
 	.name = "dmabuf",
 	.init = nm_mpd_init,
 	.destroy = nm_mpd_destroy,
 	.alloc_netmems = nm_mpd_alloc,
 	.release_netmem = nm_mpd_release,
 	.fill_info = nm_mpd_fill_info,
+	.mem_avail = nm_mpd_mem_avail,
 	.unreadable = true,
 };
+
+int nm_page_pool_params_set_dmabuf(struct nm_page_pool_params *params,
+				   struct nm_dmabuf_binding *b)
+{
+	if (!params)
+		return nm_err(EINVAL, "page_pool_params_set_dmabuf: NULL params");
+	params->mp_ops = &nm_mp_dmabuf_ops;
+	params->mp_priv = b;
+	return 0;
+}

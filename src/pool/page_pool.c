@@ -300,6 +300,18 @@ int64_t nm_page_pool_idle(const struct nm_page_pool *pool)
 	return pool->cache_count + (int64_t)(nm_pp_ring_tail(pool) - pool->ring_head);
 }
 
+uint64_t nm_page_pool_mem_avail(struct nm_page_pool *pool)
+{
+	uint64_t idle;
+
+	if (nm_pp_check_any(pool, "page_pool_mem_avail"))
+		return 0;
+	if (!pool->mp_ops->mem_avail)
+		return UINT64_MAX;
+	idle = (uint64_t)pool->cache_count + (nm_pp_ring_tail(pool) - pool->ring_head);
+	return idle * pool->buf_size + pool->mp_ops->mem_avail(pool);
+}
+
 uint32_t nm_page_pool_buf_size(const struct nm_page_pool *pool)
 {
 	return nm_pp_check_any(pool, "page_pool_buf_size") ? 0 : pool->buf_size;

@@ -81,7 +81,7 @@ int main(void)
 	t_nic_up(&t, 2, 9000, false);
 	T_OK(nm_dmabuf_create_device(t.gpu, 8 << 20, &buf));
 	T_OK(nm_dmabuf_binding_create(buf, t.nic, NM_DMA_FROM_DEVICE, 4096, &b));
-	T_OK(nm_netdev_rxq_set_provider(t.nd, 1, &nm_mp_dmabuf_ops, b));
+	T_OK(nm_netdev_rxq_bind_dmabuf(t.nd, 1, b));
 
 	for (uint64_t i = 0; i < FRAMES; i++) {
 		uint32_t len;

@@ -122,11 +122,13 @@ int main(void)
 	struct nm_dmabuf_binding *b;
 	T_OK(nm_dmabuf_create_device(t.gpu, 4 << 20, &buf));
 	T_OK(nm_dmabuf_binding_create(buf, t.nic, NM_DMA_FROM_DEVICE, 4096, &b));
-	T_ERR(nm_netdev_rxq_set_provider(t.nd, 0, &nm_mp_dmabuf_ops, b), -EINVAL);
+	T_ERR(nm_netdev_rxq_bind_dmabuf(t.nd, 0, b), -EINVAL);
+	T_ERR(nm_netdev_rxq_bind_dmabuf(t.nd, 0, NULL), -EINVAL);
+	T_ERR(nm_netdev_rxq_bind_dmabuf(NULL, 0, b), -EINVAL);
 	rp.hds_thresh = 0;
 	T_OK(nm_netdev_set_ringparam(t.nd, &rp));
-	T_OK(nm_netdev_rxq_set_provider(t.nd, 0, &nm_mp_dmabuf_ops, b));
-	T_ERR(nm_netdev_rxq_set_provider(t.nd, 0, &nm_mp_dmabuf_ops, b), -EEXIST);
+	T_OK(nm_netdev_rxq_bind_dmabuf(t.nd, 0, b));
+	T_ERR(nm_netdev_rxq_bind_dmabuf(t.nd, 0, b), -EEXIST);
 	rp.hds_thresh = 10;
 	T_ERR(nm_netdev_set_ringparam(t.nd, &rp), -EINVAL);
 	rp.hds_thresh = 0;

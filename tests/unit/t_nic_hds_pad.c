@@ -93,7 +93,7 @@ int main(void)
 	/* payload in device memory */
 	T_OK(nm_dmabuf_create_device(t.gpu, 4 << 20, &buf));
 	T_OK(nm_dmabuf_binding_create(buf, t.nic, NM_DMA_FROM_DEVICE, 4096, &b));
-	T_OK(nm_netdev_rxq_set_provider(t.nd, 0, &nm_mp_dmabuf_ops, b));
+	T_OK(nm_netdev_rxq_bind_dmabuf(t.nd, 0, b));
 	split_case(&t, 1000, NM_RX_F_UNREADABLE);
 	T_OK(nm_netdev_rxq_set_provider(t.nd, 0, NULL, NULL));
 	T_OK(nm_dmabuf_binding_unbind(b));

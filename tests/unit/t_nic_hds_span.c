@@ -19,7 +19,7 @@ int main(void)
 	t_nic_up(&t, 1, 1500, false);
 	T_OK(nm_dmabuf_create_device(t.gpu, 4 << 20, &buf));
 	T_OK(nm_dmabuf_binding_create(buf, t.nic, NM_DMA_FROM_DEVICE, 4096, &b));
-	T_OK(nm_netdev_rxq_set_provider(t.nd, 0, &nm_mp_dmabuf_ops, b));
+	T_OK(nm_netdev_rxq_bind_dmabuf(t.nd, 0, b));
 	for (int round = 0; round < 4; round++) {
 		/* a 60-byte non-IP frame shifts the header position by 64 */
 		memset(frame, 0, 60);

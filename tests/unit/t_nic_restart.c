@@ -98,7 +98,7 @@ int main(void)
 			dev = !dev;
 			T_OK(nm_netdev_rxq_set_provider(t.nd, 0, NULL, NULL));
 			if (dev)
-				T_OK(nm_netdev_rxq_set_provider(t.nd, 0, &nm_mp_dmabuf_ops, b));
+				T_OK(nm_netdev_rxq_bind_dmabuf(t.nd, 0, b));
 		}
 	}
 	pthread_join(th, NULL);

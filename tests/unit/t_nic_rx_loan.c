@@ -223,7 +223,7 @@ static void not_lent(struct env *e)
 
 	T_OK(nm_dmabuf_create_device(e->gpu, 1 << 20, &buf));
 	T_OK(nm_dmabuf_binding_create(buf, e->nic, NM_DMA_FROM_DEVICE, 4096, &b));
-	T_OK(nm_netdev_rxq_set_provider(e->nd, 0, &nm_mp_dmabuf_ops, b));
+	T_OK(nm_netdev_rxq_bind_dmabuf(e->nd, 0, b));
 	T_OK(send1(e, PAY));
 	take(e, p, 1);
 	T_ASSERT(p[0].flags & NM_RX_F_UNREADABLE);

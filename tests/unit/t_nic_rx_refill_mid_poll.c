@@ -77,7 +77,7 @@ static void dry_burst(struct t_nic *t)
 
 	T_OK(nm_dmabuf_create_device(t->gpu, 24 * 4096, &buf));
 	T_OK(nm_dmabuf_binding_create(buf, t->nic, NM_DMA_FROM_DEVICE, 4096, &b));
-	T_OK(nm_netdev_rxq_set_provider(t->nd, 0, &nm_mp_dmabuf_ops, b));
+	T_OK(nm_netdev_rxq_bind_dmabuf(t->nd, 0, b));
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 3, 4);
 	T_EQ(burst(t, &f, FRAMES), FRAMES);
 	n = nm_netdev_rx_poll(t->nd, 0, p, FRAMES);

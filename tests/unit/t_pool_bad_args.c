@@ -59,11 +59,12 @@ int main(void)
 	pp.mp_ops = &half;				/* lacks required ops */
 	T_ERR(nm_page_pool_create(&pp, &p2), -EINVAL);
 	/* dmabuf provider: no binding, not a binding, wrong device/dir/order */
-	pp.mp_ops = &nm_mp_dmabuf_ops;
+	T_ERR(nm_page_pool_params_set_dmabuf(NULL, b), -EINVAL);
+	T_OK(nm_page_pool_params_set_dmabuf(&pp, NULL));
 	T_ERR(nm_page_pool_create(&pp, &p2), -EINVAL);
-	pp.mp_priv = junk;
+	T_OK(nm_page_pool_params_set_dmabuf(&pp, (struct nm_dmabuf_binding *)junk));
 	T_ERR(nm_page_pool_create(&pp, &p2), -EINVAL);
-	pp.mp_priv = b;
+	T_OK(nm_page_pool_params_set_dmabuf(&pp, b));
 	pp.dev = e.gpu;
 	T_ERR(nm_page_pool_create(&pp, &p2), -EINVAL);
 	pp.dev = e.nic;

@@ -38,9 +38,9 @@ int main(void)
 	T_EQ(nm_dmabuf_binding_refs(via), 1);
 	T_ERR(nm_dmabuf_binding_unbind(via), -EINVAL);
 	T_ERR(nm_dmabuf_binding_alloc_niovs(via, &niov, 1), -ENODEV);
-	struct nm_page_pool_params pp = {
-		.dev = e.nic, .dir = NM_DMA_FROM_DEVICE, .mp_ops = &nm_mp_dmabuf_ops, .mp_priv = via,
-	};
+	struct nm_page_pool_params pp = { .dev = e.nic, .dir = NM_DMA_FROM_DEVICE };
+
+	T_OK(nm_page_pool_params_set_dmabuf(&pp, via));
 	T_ERR(nm_page_pool_create(&pp, &p2), -ENODEV);
 
 	/* memory still valid: the device writes, the application reads */

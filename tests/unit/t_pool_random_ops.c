@@ -209,8 +209,8 @@ static void new_pool(void)
 	switch (ps->kind) {
 	case K_HOST4K: p.mp_priv = &hp4k; ps->cap = hp4k.max_buffers; break;
 	case K_HOST64K: p.order = 4; p.mp_priv = &hp64k; ps->cap = hp64k.max_buffers; break;
-	case K_DMABUF4K: p.mp_ops = &nm_mp_dmabuf_ops; p.mp_priv = bind4k; break;
-	default: p.mp_ops = &nm_mp_dmabuf_ops; p.mp_priv = bind64k; p.order = 4; break;
+	case K_DMABUF4K: T_OK(nm_page_pool_params_set_dmabuf(&p, bind4k)); break;
+	default: T_OK(nm_page_pool_params_set_dmabuf(&p, bind64k)); p.order = 4; break;
 	}
 	T_OK(nm_page_pool_create(&p, &ps->pool));
 	ps->buf_size = nm_page_pool_buf_size(ps->pool);

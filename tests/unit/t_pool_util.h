@@ -63,10 +63,11 @@ static inline struct nm_page_pool *t_dmabuf_pool(struct nm_dmabuf_binding *b,
 {
 	struct nm_page_pool_params p = {
 		.dev = nm_dmabuf_binding_device(b), .pool_size = pool_size,
-		.dir = NM_DMA_FROM_DEVICE, .mp_ops = &nm_mp_dmabuf_ops, .mp_priv = b,
+		.dir = NM_DMA_FROM_DEVICE,
 	};
 	struct nm_page_pool *pool;
 
+	T_OK(nm_page_pool_params_set_dmabuf(&p, b));
 	T_OK(nm_page_pool_create(&p, &pool));
 	return pool;
 }
