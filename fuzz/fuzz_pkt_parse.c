@@ -11,7 +11,7 @@
  * into a buffer of exactly its length.
  */
 #include "fuzz.h"
-#include "unit/t_pkt_check.h"
+#include "t_pkt_check.h"
 
 static struct t_pkt_tables tables;
 static bool tables_up;

@@ -18,8 +18,8 @@
  *    and no device payload went unchecked;
  *  - every token and buffer is back at the end.
  */
-#include "corrupt_util.h"
-#include "devmem_util.h"
+#include "t_tcp.h"
+#include "t_devmem.h"
 
 #define TOTAL (16ull << 20)
 

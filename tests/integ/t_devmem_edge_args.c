@@ -9,7 +9,7 @@
  *  - a zero-length MSG_ZEROCOPY send still reports the socket's state
  *    (-EPIPE after SHUT_WR), as nm_send(len 0) does.
  */
-#include "devmem_util.h"
+#include "t_devmem.h"
 
 int main(void)
 {

@@ -16,7 +16,7 @@
  * the storm the stream arrived complete and exact, and closing everything
  * leaves the binding's memory all free.
  */
-#include "devmem_util.h"
+#include "t_devmem.h"
 
 static uint64_t seed = 0x5eedfa11u;
 
@@ -174,7 +174,7 @@ static void fuzz_recv(struct t_dm *d, int sd, uint64_t *pos)
 		T_EQ(c->cmsg_level, SOL_SOCKET);
 		memcpy(&dc, CMSG_DATA(c), sizeof(dc));
 		if (c->cmsg_type == SCM_DEVMEM_LINEAR) {
-			T_ASSERT(t_dm_pat_ok(lin + lin_off, dc.frag_size, *pos));
+			T_ASSERT(t_pat_ok(lin + lin_off, dc.frag_size, *pos));
 			lin_off += dc.frag_size;
 		} else {
 			T_EQ(c->cmsg_type, SCM_DEVMEM_DMABUF);
@@ -187,7 +187,7 @@ static void fuzz_recv(struct t_dm *d, int sd, uint64_t *pos)
 		seen += dc.frag_size;
 	}
 	if (!seen) {
-		T_ASSERT(t_dm_pat_ok(lin, (uint64_t)n, *pos));
+		T_ASSERT(t_pat_ok(lin, (uint64_t)n, *pos));
 		*pos += (uint64_t)n;
 	} else {
 		T_EQ(seen, (uint64_t)n);

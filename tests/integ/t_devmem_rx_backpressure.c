@@ -7,7 +7,7 @@
  * resumes.  16 MiB through a 1 MiB dma-buf, in hoard-and-release cycles,
  * every byte checked.
  */
-#include "devmem_util.h"
+#include "t_devmem.h"
 
 struct hoard {
 	uint32_t *tok;

@@ -12,7 +12,7 @@
  *    arrived after the queue restarted on host memory, copied with no
  *    cmsg; a call never mixes the two.
  */
-#include "devmem_util.h"
+#include "t_devmem.h"
 
 static void fill(struct t_net *n, int csd, uint64_t *txpos, uint64_t upto)
 {
@@ -115,7 +115,7 @@ int main(void)
 
 		T_EQ(nm_recv(s2, buf, sizeof(buf), MSG_DONTWAIT), 1024);
 		for (int i = 0; i < 1024; i++)
-			T_EQ(buf[i], T_DM_PAT(rx2 + (uint64_t)i));
+			T_EQ(buf[i], T_PAT(rx2 + (uint64_t)i));
 	}
 
 	/* returning c2's tokens frees the last of the binding's memory */

@@ -16,7 +16,7 @@
  *    what is posted to its ring, and the unbind finds every net_iov of
  *    the binding free.
  */
-#include "devmem_util.h"
+#include "t_devmem.h"
 
 static uint64_t rxpos;
 

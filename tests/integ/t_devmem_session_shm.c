@@ -19,7 +19,7 @@
 #include <time.h>
 #include <linux/errqueue.h>
 
-#include "devmem_util.h"
+#include "t_devmem.h"
 
 #define TXBUF_BYTES (251u * (256u << 10))
 
@@ -42,9 +42,9 @@ static void tx_setup(struct tx_side *t, struct nm_netdev *nd)
 	T_ASSERT(fcntl(t->memfd, F_ADD_SEALS, F_SEAL_SHRINK) == 0);
 	T_OK(nm_udmabuf_create(t->memfd, 0, TXBUF_BYTES, 0, &t->buf));
 	T_OK(nm_dmabuf_begin_cpu_access(t->buf, 0, TXBUF_BYTES, NM_DMA_TO_DEVICE, (void **)&w));
-	for (uint64_t i = 0; i < TXBUF_BYTES; i += T_DM_PAT_RUN)
-		memcpy(w + i, t_dm_pat(i), TXBUF_BYTES - i < T_DM_PAT_RUN ? TXBUF_BYTES - i
-									    : T_DM_PAT_RUN);
+	for (uint64_t i = 0; i < TXBUF_BYTES; i += T_PAT_RUN)
+		memcpy(w + i, t_pat(i), TXBUF_BYTES - i < T_PAT_RUN ? TXBUF_BYTES - i
+									    : T_PAT_RUN);
 	T_OK(nm_dmabuf_end_cpu_access(t->buf, 0, TXBUF_BYTES, NM_DMA_TO_DEVICE));
 	T_OK(nm_ctl_open(&t->ctl));
 	T_OK(nm_ctl_bind_tx(t->ctl, nm_netdev_ifindex(nd), t->buf, &t->id));

@@ -10,7 +10,7 @@
  * takes no completion id; MSG_ERRQUEUE on an empty queue and with bad
  * flags.
  */
-#include "t_devmem_tx_util.h"
+#include "t_devmem.h"
 
 /* sendmsg with one control message built as told. */
 static ssize_t raw_send(int sd, int level, int type, size_t cmsg_len, uint32_t id, uint64_t off,

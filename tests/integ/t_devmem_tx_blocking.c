@@ -9,7 +9,7 @@
  */
 #include <stdatomic.h>
 
-#include "t_devmem_tx_util.h"
+#include "t_devmem.h"
 
 #define FIRST	(8u << 20)
 #define SECOND	(16u << 20)

@@ -13,7 +13,7 @@
  *    closing the descriptor afterwards releases everything, so the
  *    topology can be torn down.
  */
-#include "t_devmem_tx_util.h"
+#include "t_devmem.h"
 
 /* Fill the connection with device bytes (the receiver does not read). */
 static uint64_t fill(struct t_net *n, int csd, uint32_t id, uint32_t *ids)

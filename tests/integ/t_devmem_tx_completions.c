@@ -13,7 +13,7 @@
  *  - -ENOBUFS once 4096 completions are outstanding, until the error queue
  *    is read.
  */
-#include "t_devmem_tx_util.h"
+#include "t_devmem.h"
 
 static void ack_all(struct t_net *n, int ssd, struct nm_tcp_sock *tp)
 {

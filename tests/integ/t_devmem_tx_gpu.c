@@ -8,7 +8,7 @@
  * copy-path receiver, with every completion.  A connection over a netdev
  * without TX checksum offload is refused (-EOPNOTSUPP).
  */
-#include "t_devmem_tx_util.h"
+#include "t_devmem.h"
 
 /* t_net_up() with a GPU beside the NICs. */
 static void net_up_gpu(struct t_net *n, struct nm_device **gpu)

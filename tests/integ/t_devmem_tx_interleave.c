@@ -8,7 +8,7 @@
  * each id exactly once and in order; plain sends take no id.  Then the same
  * over IPv6, where notifications come as SOL_IPV6 / IPV6_RECVERR.
  */
-#include "t_devmem_tx_util.h"
+#include "t_devmem.h"
 
 static void run_v6(struct t_net *n, struct t_dtx *d)
 {

@@ -7,7 +7,7 @@
  * recoveries happened; every completion arrives once, in order, and only
  * after its bytes were acknowledged.
  */
-#include "t_devmem_tx_util.h"
+#include "t_devmem.h"
 
 int main(void)
 {

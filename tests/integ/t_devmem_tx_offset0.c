@@ -5,7 +5,7 @@
  * buffer from offset 0, then a vector whose second iovec is offset 0
  * again, arrive byte-exact.  (Host sends still refuse a NULL buffer.)
  */
-#include "t_devmem_tx_util.h"
+#include "t_devmem.h"
 
 int main(void)
 {

@@ -9,7 +9,7 @@
  * the binding was referenced while bytes were queued and is let go once
  * the connection closes.
  */
-#include "t_devmem_tx_util.h"
+#include "t_devmem.h"
 
 int main(void)
 {

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tcp_util.h"
+#include "t_tcp.h"
 #include "net/timer.h"
 
 static void *other(void *arg)

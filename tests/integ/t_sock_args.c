@@ -5,7 +5,7 @@
  * option round trips (SO_RCVBUF doubling, TCP_CONGESTION names, TCP_MAXSEG
  * bounds); bind conflicts and SO_REUSEADDR; O_NONBLOCK via nm_fcntl.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 int main(void)
 {

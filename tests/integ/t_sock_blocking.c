@@ -10,7 +10,7 @@
  */
 #include <unistd.h>
 
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 #define TOTAL	(8u << 20)
 

@@ -9,7 +9,7 @@
  */
 #include <limits.h>
 
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 #define NV	300
 #define TOTAL	(200u * 1024u)

@@ -7,7 +7,7 @@
  * UBSan reports in the .asan build, where this test fails without the
  * fix.)
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 static bool readable(void *p)
 {

@@ -16,7 +16,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 #define BIG	(64u << 20)	/* far more than B's window and A's send buffer */
 

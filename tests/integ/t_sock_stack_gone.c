@@ -7,7 +7,7 @@
  * (ENOTCONN, EINVAL for listener calls), recv of the ended connection
  * reads EOF, poll says hung up; no crash, no leak under ASan.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 int main(void)
 {

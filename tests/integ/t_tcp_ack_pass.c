@@ -8,7 +8,7 @@
  * which the kernel runs its ACK path; one per pass is what keeps the
  * receiver's cost per byte down.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 #define SEGS 8
 

@@ -15,8 +15,7 @@
  * connection then cleanly ended: A's next data lands beyond B's FIN, B
  * resets (Linux's TCPAbortOnData), A reads ECONNRESET, both CLOSED.
  */
-#include "tcp_storm.h"
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 static bool both_closed(void *arg)
 {

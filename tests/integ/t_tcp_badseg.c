@@ -11,7 +11,7 @@
  * 10^6 segments by default (asserted), in both builds; NM_TCP_BADSEG_N
  * overrides the count.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 #include "nic/csum.h"
 
 static uint64_t seed = 0x5eed;

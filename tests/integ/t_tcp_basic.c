@@ -5,7 +5,7 @@
  * active side, EOF on the passive side), and a RST for a closed port
  * (ECONNREFUSED).
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 struct st_arg {
 	int sd, want;

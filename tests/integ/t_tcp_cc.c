@@ -6,7 +6,7 @@
  * (RFC 9438 beta) and remembers W_max; slow start grows cwnd per ACK;
  * both carry a lossy 4 MiB stream intact.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 static void run(const char *cc)
 {

@@ -9,7 +9,7 @@
  * Before, most losses here cost an RTO, and the RTT samples those holds
  * inflated pushed the RTO itself to seconds.
  */
-#include "t_tcp_wire_util.h"
+#include "t_tcp.h"
 
 int main(void)
 {

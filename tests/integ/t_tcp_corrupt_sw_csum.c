@@ -15,8 +15,7 @@
  *    bound got through;
  *  - the NIC, told not to, verified nothing.
  */
-#include "corrupt_util.h"
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 #define TOTAL (16ull << 20)
 

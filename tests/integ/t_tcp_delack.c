@@ -6,7 +6,7 @@
  * acknowledged at once; an out-of-order segment is acknowledged at once
  * with a SACK block.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 static struct nm_tcp_sock *tc;
 

@@ -6,7 +6,7 @@
  * it sat in the out-of-order queue.  Without DSACKs a sender cannot tell
  * reordering from loss, nor undo a spurious retransmission.
  */
-#include "t_tcp_wire_util.h"
+#include "t_tcp.h"
 
 static struct t_frames fa, fb;
 
@@ -22,16 +22,16 @@ static bool deliver_find_dsack(struct t_net *n, const int *order, int cnt, uint3
 		t_put(n, true, &fa, order[i]);
 	t_take(n, false, &fb);
 	for (int i = 0; i < fb.n; i++) {
-		uint32_t ack, b[4][2];
-		int nb = t_frame_sack(fb.b[i], fb.len[i], &ack, b);
+		struct t_seg g;
+		int nb = t_seg_parse(fb.b[i], fb.len[i], &g) ? g.nsack : -1;
 
-		if (nb < 1 || b[0][0] != s || b[0][1] != e)
+		if (nb < 1 || g.sack[0][0] != s || g.sack[0][1] != e)
 			continue;
 		if (in_order)
-			found |= seq_lt(s, ack);
+			found |= seq_lt(s, g.ack);
 		else
-			found |= nb >= 2 && seq_le(b[1][0], s) && seq_ge(b[1][1], e) &&
-				 seq_lt(ack, s);
+			found |= nb >= 2 && seq_le(g.sack[1][0], s) && seq_ge(g.sack[1][1], e) &&
+				 seq_lt(g.ack, s);
 	}
 	for (int i = 0; i < fb.n; i++)
 		t_put(n, false, &fb, i);
@@ -44,7 +44,8 @@ int main(void)
 	struct t_net n;
 	struct nm_tcp_sock *tc;
 	uint64_t sent = 256 << 10;
-	uint32_t mss, w, seq;
+	struct t_seg g;
+	uint32_t mss, w;
 	int lsd, csd, ssd, one = 1;
 
 	t_net_up(&n, NULL);
@@ -57,11 +58,11 @@ int main(void)
 
 	/* in order: segments 1 2 2 3 4 */
 	w = tc->write_seq;
-	t_fill_pattern(buf, 4 * mss, sent);
+	t_pat_fill(buf, 4 * mss, sent);
 	T_EQ(nm_send(csd, buf, 4 * mss, 0), 4 * mss);
 	t_take(&n, true, &fa);
 	T_EQ(fa.n, 4);
-	T_ASSERT(t_frame_tcp(fa.b[1], fa.len[1], &seq, &(uint32_t){ 0 }) && seq == w + mss);
+	T_ASSERT(t_seg_parse(fa.b[1], fa.len[1], &g) && g.seq == w + mss);
 	T_ASSERT(deliver_find_dsack(&n, (const int[]){ 0, 1, 1, 2, 3 }, 5, w + mss, w + 2 * mss,
 				    true));
 	t_recv_pattern(&n, ssd, sent, 4 * mss, 5000);
@@ -69,7 +70,7 @@ int main(void)
 
 	/* out of order: segment 1 lost, then 2 3 3 4 */
 	w = tc->write_seq;
-	t_fill_pattern(buf, 4 * mss, sent);
+	t_pat_fill(buf, 4 * mss, sent);
 	T_EQ(nm_send(csd, buf, 4 * mss, 0), 4 * mss);
 	t_take(&n, true, &fa);
 	T_EQ(fa.n, 4);

@@ -11,7 +11,7 @@
  * thread descheduled for longer than the probe timeout on a loaded
  * machine), not duplicates, so each retransmission must be a probe's.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 int main(void)
 {

@@ -6,7 +6,7 @@
  * timeout 0 and never sleep leave the wires' wakeups unarmed (no eventfd
  * write per frame). */
 #include "nic/wire_shm.h"
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 struct t_acked_arg {
 	struct nm_tcp_sock *tp;

@@ -17,7 +17,7 @@
  */
 #include <netmem/page_pool.h>
 
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {

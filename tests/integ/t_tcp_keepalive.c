@@ -5,7 +5,7 @@
  * stops answering (its stack is no longer run), the connection dies with
  * ETIMEDOUT after idle + count * interval.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 int main(void)
 {

@@ -8,7 +8,7 @@
  * ~8 s optimized, ~13 s under ASan); NM_TCP_LOSS_MB overrides the size per
  * direction.  Each direction must finish within 60 s.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 int main(void)
 {

@@ -5,7 +5,7 @@
  * the server and gets it echoed back, then all close.  Checks the 4-tuple
  * table, ephemeral ports, accept queue and per-connection buffers at scale.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 #define N	1000
 #define MSG	2000

@@ -4,7 +4,7 @@
  * and go as one segment once the ACK returns; TCP_NODELAY sends each at
  * once; setting TCP_NODELAY flushes what Nagle held.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 int main(void)
 {

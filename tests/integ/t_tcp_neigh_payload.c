@@ -3,7 +3,7 @@
  * connection's ring reused the address, so B received connection 2's bytes
  * inside connection 1's stream.  Payload segments no longer wait on an
  * unresolved neighbour: they are dropped and retransmitted. */
-#include "tcp_util.h"
+#include "t_tcp.h"
 #include "net/ip.h"
 
 static struct nm_tcp_sock *find(struct nm_stack *st, int sd)

@@ -18,7 +18,7 @@
  * Segments are handed to TCP directly (as from the IP layer) so that each
  * reply is counted (tcp_out) before anything else runs.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 static uint64_t tsval;	/* 0: no timestamp option */
 

@@ -7,7 +7,7 @@
  * again, with no RTO.  RFC 6675 alone keeps counting a lost retransmission
  * in the pipe until the RTO (>= 200 ms).
  */
-#include "t_tcp_wire_util.h"
+#include "t_tcp.h"
 
 struct drop_seq {
 	uint32_t seq;			/* segments starting here ... */
@@ -50,7 +50,7 @@ int main(void)
 	/* 30 segments; the third is lost */
 	d = (struct drop_seq){ .seq = tc->write_seq + 2 * mss, .left = 2 };
 	len = 30 * mss;
-	t_fill_pattern(buf, len, sent);
+	t_pat_fill(buf, len, sent);
 	T_EQ(nm_send(csd, buf, len, 0), len);
 	T_EQ(t_filter_a_to_b(&n, keep_unless_seq, &d), 1);
 	/* B SACKs the rest; A starts a recovery and resends segment 3, lost
@@ -64,7 +64,7 @@ int main(void)
 	}
 	T_ASSERT(tc->in_recovery);
 	/* new data after it gets through */
-	t_fill_pattern(buf, 10 * mss, sent + len);
+	t_pat_fill(buf, 10 * mss, sent + len);
 	T_EQ(nm_send(csd, buf, 10 * mss, 0), 10 * mss);
 	len += 10 * mss;
 	t_recv_pattern(&n, ssd, sent, len, 5000);

@@ -23,7 +23,7 @@
  * and the RTOs left are the rare tails where the probe or its answer was
  * held too.
  */
-#include "t_tcp_wire_util.h"
+#include "t_tcp.h"
 
 static void report(const char *what, struct t_net *n, const struct nm_stack_stats *a0,
 		   const struct nm_stack_stats *a1)

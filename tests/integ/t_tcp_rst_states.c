@@ -8,7 +8,7 @@
  * tcp_invalid_ratelimit, each one with the limit off) and the connection
  * lives on; an exact one resets it.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 static int g_sd;
 static ssize_t g_r;

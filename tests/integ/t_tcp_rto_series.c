@@ -7,7 +7,7 @@
  * the first ACK afterwards resets the backoff.  The data arrives intact
  * (after the third timeout: the second one's retransmission was dropped).
  */
-#include "t_tcp_wire_util.h"
+#include "t_tcp.h"
 
 static bool keep_none(uint32_t seq, uint32_t plen, void *arg)
 {
@@ -36,7 +36,7 @@ int main(void)
 
 	/* a flight of 20 segments, then nothing gets through for two RTOs */
 	len = 20 * mss;
-	t_fill_pattern(buf, len, sent);
+	t_pat_fill(buf, len, sent);
 	T_EQ(nm_send(csd, buf, len, 0), len);
 	t0 = t_now_us();
 	while (seen < 2) {

@@ -8,7 +8,7 @@
  * where it is still in the cache).
  */
 #include "nic/wire_shm.h"
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 #define LEN	(256u << 10)
 

@@ -6,7 +6,7 @@
  * simultaneous close: both send FIN at once, pass CLOSING and end in
  * TIME_WAIT.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 static int g_a, g_b;
 

@@ -8,10 +8,10 @@
  * reports as a duplicate.  A must undo the recovery: cwnd and ssthresh
  * back, tcp_spurious_undos counted, the path marked as reordering; then
  * the stream goes on intact.  (t_spurious_recovery() in
- * t_tcp_wire_util.h; t_tcp_reorder_gso does the same with 64 KiB GSO
+ * tests/lib/tcp_wire.c; t_tcp_reorder_gso does the same with 64 KiB GSO
  * frames.)
  */
-#include "t_tcp_wire_util.h"
+#include "t_tcp.h"
 
 int main(void)
 {

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The idle-storm oracle (tests/tcp_storm.h) that fuzz harnesses call:
- * two idle stacks exchange no segment, in every state a connection rests
- * in: established after data both ways, half closed (FIN_WAIT_2 against
+ * The idle-storm oracle (t_storm_segments(), tests/lib/t_tcp.h) that fuzz
+ * harnesses call: two idle stacks exchange no segment, in every state a
+ * connection rests in: established after data both ways, half closed (FIN_WAIT_2 against
  * CLOSE_WAIT), closed (TIME_WAIT against CLOSED), a listener alone.  And
  * the oracle does see a storm: with tcp_invalid_ratelimit off on both
  * stacks, issue 13's spoofed FIN|ACK makes A and B answer each other one
  * segment per loop pass each, and t_storm_segments() counts them.
  */
-#include "tcp_storm.h"
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 #define PASSES	20000
 

@@ -7,7 +7,7 @@
  * least 4 per packet on average, each at most MTU-sized), so the sender's
  * TCP sent far fewer segments than the wire carried frames.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 int main(void)
 {

@@ -7,7 +7,7 @@
  * least 200 ms, and before the probe existed it was the only way out).
  * Then the same with the whole flight lost.
  */
-#include "t_tcp_wire_util.h"
+#include "t_tcp.h"
 
 struct drop_range {
 	uint32_t from, to;		/* drop segments starting in [from, to) */
@@ -33,7 +33,7 @@ static void send_lose_tail(struct t_net *n, int csd, struct nm_tcp_sock *tc, int
 				tc->write_seq + len };
 
 	T_ASSERT(len <= sizeof(buf));
-	t_fill_pattern(buf, len, sent);
+	t_pat_fill(buf, len, sent);
 	T_EQ(nm_send(csd, buf, len, 0), len);
 	sent += len;
 	T_EQ(t_filter_a_to_b(n, keep_outside, &d), nseg - first_lost);

@@ -5,7 +5,7 @@
  * a 4-tuple whose server side is in TIME_WAIT, with a higher timestamp,
  * opens a new incarnation at once (RFC 6191), and data flows on it.
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 static int g_sd;
 

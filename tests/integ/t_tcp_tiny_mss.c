@@ -1,7 +1,7 @@
 /* Regressions (review): a SYN-ACK with MSS 1 and timestamps wrapped the
  * send MSS to 65525 and the connection never sent; ICMP errors were
  * believed without checking the quoted sequence number (RFC 5927). */
-#include "tcp_util.h"
+#include "t_tcp.h"
 #include "nic/csum.h"
 #include "net/ip.h"
 

@@ -5,7 +5,7 @@
  * more than 64 KiB in flight (only possible with scaling); a peer whose
  * SYN lacks the options gets none (scale 0, window capped at 65535).
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 int main(void)
 {

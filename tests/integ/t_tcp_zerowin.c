@@ -9,7 +9,7 @@
  * receiver reads, the window reopens and every byte arrives intact.  Also
  * checks the receiver never queued more than its buffer (invariant 4).
  */
-#include "tcp_util.h"
+#include "t_tcp.h"
 
 int main(void)
 {

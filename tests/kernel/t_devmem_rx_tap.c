@@ -11,8 +11,8 @@
  */
 #include <pthread.h>
 
-#include "devmem_util.h"
-#include "nsutil.h"
+#include "t_devmem.h"
+#include "t_kernel.h"
 
 static uint64_t total;
 static volatile int k_result;
@@ -29,8 +29,8 @@ static void *kernel_client(void *arg)
 		goto out;
 	}
 	while (sent < total) {
-		size_t n = total - sent < T_DM_PAT_RUN ? (size_t)(total - sent) : T_DM_PAT_RUN;
-		ssize_t r = send(fd, t_dm_pat(sent), n, 0);
+		size_t n = total - sent < T_PAT_RUN ? (size_t)(total - sent) : T_PAT_RUN;
+		ssize_t r = send(fd, t_pat(sent), n, 0);
 		if (r <= 0) {
 			k_result = 2;
 			goto out;
@@ -135,7 +135,7 @@ int main(void)
 
 			memcpy(&dc, CMSG_DATA(c), sizeof(dc));
 			p = win + (dc.frag_offset - lo);
-			if (!t_dm_pat_ok(p, dc.frag_size, pos))
+			if (!t_pat_ok(p, dc.frag_size, pos))
 				T_FAIL("device bytes wrong at %llu", (unsigned long long)pos);
 			pos += dc.frag_size;
 			dev += dc.frag_size;

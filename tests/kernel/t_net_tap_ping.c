@@ -8,23 +8,10 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "nsutil.h"
-#include "net_util.h"
+#include "t_kernel.h"
+#include "t_net.h"
 
 static struct nm_stack *st;
-
-static uint16_t csum16(const uint8_t *p, size_t len)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
 
 /* Send one echo request from a raw socket and wait (polling the stack)
  * for the reply with the same id, seq and payload. */
@@ -43,14 +30,14 @@ static void ping(int fd, bool v6, const struct sockaddr *to, socklen_t tolen, ui
 	for (uint32_t i = 0; i < len; i++)
 		req[8 + i] = (uint8_t)(i * 31 + seq);
 	if (!v6) {
-		uint16_t c = csum16(req, 8 + len);	/* the kernel fills ICMPv6's */
+		uint16_t c = t_csum(t_sum(req, 8 + len, 0));	/* the kernel fills ICMPv6's */
 
 		req[2] = (uint8_t)(c >> 8);
 		req[3] = (uint8_t)c;
 	}
 	T_ASSERT(sendto(fd, req, 8 + len, 0, to, tolen) == (ssize_t)(8 + len));
-	uint64_t end = t_net_now_ms() + 3000;
-	while (t_net_now_ms() < end) {
+	uint64_t end = t_now_ms() + 3000;
+	while (t_now_ms() < end) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 		T_OK(nm_stack_poll(st, 0));
@@ -81,22 +68,12 @@ static void ping(int fd, bool v6, const struct sockaddr *to, socklen_t tolen, ui
 
 int main(void)
 {
-	struct nm_topo *topo;
-	struct nm_device *nic;
-	struct nm_wire *w;
-	struct nm_netdev *nd;
-	int r = t_enter_netns();
+	struct t_tap_net t;
+	int r = t_tap_net_create(&t, &(struct t_tap_params){ .offloads = true, .ipv6 = true });
 
 	if (r)
 		return r;
-	struct nm_wire_tap_params tp = { .ifname = "nmtap0", .offloads = true,
-					 .host_addr = "198.18.0.1/24",
-					 .host_addr6 = "2001:2::1/64", .up = true };
-	T_OK(nm_wire_tap_open(&tp, &w));
-	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	nd = t_net_netdev(nic, w, "nm0", t_net_mac_b, 0);
-	st = t_net_stack(nd, "198.18.0.2/24", "2001:2::2/64", 0);
+	st = t.st;
 
 	int s4 = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
 	int s6 = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
@@ -126,9 +103,6 @@ int main(void)
 	T_EQ(s.icmp_bad + s.icmp6_bad + s.ip4_bad_header + s.ip6_bad_header + s.tx_errors, 0);
 	close(s4);
 	close(s6);
-	T_OK(nm_stack_destroy(st));
-	T_OK(nm_netdev_destroy(nd));
-	nm_wire_destroy(w);
-	T_OK(nm_topo_destroy(topo));
+	t_tap_net_down(&t);
 	T_PASS();
 }

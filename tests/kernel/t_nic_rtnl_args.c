@@ -10,7 +10,7 @@
 #include <net/if.h>
 
 #include "nic/rtnl.h"
-#include "nsutil.h"
+#include "t_kernel.h"
 #include "t_util.h"
 
 int main(void)

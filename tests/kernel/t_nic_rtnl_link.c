@@ -21,16 +21,8 @@
 #include <time.h>
 
 #include "nic/rtnl.h"
-#include "nsutil.h"
+#include "t_kernel.h"
 #include "t_util.h"
-
-static uint64_t t_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int count_addr(const char *ifname, int family, const char *want)
 {

@@ -14,7 +14,7 @@
 #include <sys/ioctl.h>
 
 #include "nic/rtnl.h"
-#include "nsutil.h"
+#include "t_kernel.h"
 #include "t_util.h"
 
 /* Does /proc/net/arp list ip with mac on dev? */

@@ -9,9 +9,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "nsutil.h"
-#include "nic_util.h"
-#include "t_wire_tap_util.h"
+#include "t_kernel.h"
+#include "t_net.h"
 
 static struct nm_netdev *nd;
 static uint8_t kmac[6];
@@ -92,7 +91,7 @@ int main(void)
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
 	memcpy(&to.sin_addr, t_our_ip, 4);
 	uint8_t msg[1500];
-	t_pattern(msg, 0, 1000);
+	t_pat_fill(msg, 1000, 0);
 	T_ASSERT(sendto(us, msg, 1000, 0, (struct sockaddr *)&to, sizeof(to)) == 1000);
 	int op = 1;
 	T_ASSERT(wait_pkt(is_arp, &op, &p));
@@ -121,7 +120,7 @@ int main(void)
 	/* more datagrams of other sizes: all arrive whole and in order */
 	for (int i = 1; i <= 20; i++) {
 		uint32_t len = (uint32_t)(i * 70);
-		t_pattern(msg, (uint64_t)i, len);
+		t_pat_fill(msg, len, (uint64_t)i);
 		T_ASSERT(sendto(us, msg, len, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)len);
 		T_ASSERT(wait_pkt(is_udp9, NULL, &p));
 		T_EQ(p.len, 42 + len);
@@ -139,7 +138,7 @@ int main(void)
 	 * next posted buffer many times, each header in one piece */
 	for (int i = 0; i < 300; i++) {
 		uint32_t len = 10 + (uint32_t)(i % 90);
-		t_pattern(msg, (uint64_t)i, len);
+		t_pat_fill(msg, len, (uint64_t)i);
 		T_ASSERT(sendto(us, msg, len, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)len);
 		T_ASSERT(wait_pkt(is_udp9, NULL, &p));
 		T_EQ(p.hdr_len, 42);
@@ -162,7 +161,7 @@ int main(void)
 		int gso = 1400;
 
 		T_OK(setsockopt(us, SOL_UDP, UDP_SEGMENT, &gso, sizeof(gso)));
-		t_pattern(big, 77, sizeof(big));
+		t_pat_fill(big, sizeof(big), 77);
 		T_ASSERT(sendto(us, big, sizeof(big), 0, (struct sockaddr *)&to, sizeof(to)) ==
 			 (ssize_t)sizeof(big));
 		T_ASSERT(wait_pkt(is_udp9, NULL, &p));

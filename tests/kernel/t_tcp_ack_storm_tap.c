@@ -19,9 +19,8 @@
  *     and the connection then carries 256 KiB each way, byte-exact.
  * The segment rates are printed.
  */
-#include "tcp_storm.h"
-#include "unit/t_tap_capture.h"
-#include "unit/t_tcp_tap_util.h"
+#include "t_tcp.h"
+#include "t_kernel.h"
 
 #define K_PORT	7301
 
@@ -38,13 +37,13 @@ static struct cap cap;
 /* Count what crossed the wire since the last call. */
 static void cap_drain(void)
 {
-	struct t_cap_tcp t;
+	struct t_seg t;
 	uint8_t f[2048];
 	bool from_nm;
 	size_t len;
 
 	while ((len = t_cap_next(cap.fd, f, sizeof(f), &from_nm)) > 0) {
-		if (!t_cap_tcp(f, len, &t))
+		if (!t_seg_parse(f, len, &t))
 			continue;
 		if (from_nm && t.sport == cap.nm_port && t.dport == K_PORT) {
 			cap.from_nm++;

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nsutil.h"
+#include "t_kernel.h"
 #include "t_util.h"
 #include <netmem/netdev.h>
 #include <netmem/pci.h>
@@ -30,14 +30,6 @@ static volatile int k_done;
 static volatile int k_result;	/* 0 ok, else an error code */
 static uint64_t k_bytes;
 static int k_lfd;
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static void *kernel_client(void *arg)
 {
@@ -188,7 +180,7 @@ int main(void)
 	T_ASSERT(pthread_create(&th, NULL, kernel_client, NULL) == 0);
 	sd = (int)T_OK(nm_accept(lsd, NULL, NULL));
 	T_OK(nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	t0 = now_us();
+	t0 = t_now_us();
 	for (;;) {
 		ssize_t n = nm_recv(sd, buf, sizeof(buf), 0);
 
@@ -204,7 +196,7 @@ int main(void)
 		got += (uint64_t)n;
 	}
 	printf("kernel -> netmem: %llu MiB, %.1f MB/s\n", (unsigned long long)mb,
-	       (double)got / (double)(now_us() - t0));
+	       (double)got / (double)(t_now_us() - t0));
 	pthread_join(th, NULL);
 	T_EQ(k_result, 0);
 	T_EQ(got, total);
@@ -226,7 +218,7 @@ int main(void)
 		T_OK(nm_setsockopt(sd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
 		T_OK(nm_connect(sd, (struct sockaddr *)&a, sizeof(a)));
 	}
-	t0 = now_us();
+	t0 = t_now_us();
 	while (sent < total) {
 		size_t n = total - sent < sizeof(buf) ? (size_t)(total - sent) : sizeof(buf);
 		ssize_t rr;
@@ -240,12 +232,12 @@ int main(void)
 		sent += (uint64_t)rr;
 	}
 	T_OK(nm_close(sd));
-	for (uint64_t end = now_us() + 30000000; !k_done;) {
-		T_ASSERT(now_us() < end);
+	for (uint64_t end = t_now_us() + 30000000; !k_done;) {
+		T_ASSERT(t_now_us() < end);
 		T_OK(nm_stack_poll(st, 5));
 	}
 	printf("netmem -> kernel: %llu MiB, %.1f MB/s\n", (unsigned long long)mb,
-	       (double)k_bytes / (double)(now_us() - t0));
+	       (double)k_bytes / (double)(t_now_us() - t0));
 	pthread_join(th, NULL);
 	T_EQ(k_result, 0);
 	T_EQ(k_bytes, total);

@@ -10,8 +10,8 @@
  * own persist timer does; the kernel answers, the window stays shut.
  * Then the server reads: the window reopens and all 1 MiB arrives intact.
  */
-#include "unit/t_tap_capture.h"
-#include "unit/t_tcp_tap_util.h"
+#include "t_kernel.h"
+#include "t_tcp.h"
 
 #define K_PORT	7601
 #define TOTAL	(1u << 20)
@@ -54,13 +54,13 @@ int main(void)
 	while (t_cap_next(cfd, rx, sizeof(rx), &(bool){ false }))
 		;
 	for (stall_end = t_now_us() + 3500000; t_now_us() < stall_end;) {
-		struct t_cap_tcp seg;
+		struct t_seg seg;
 		bool from_nm;
 		size_t len;
 
 		T_OK(nm_stack_poll(t.st, 1));
 		while ((len = t_cap_next(cfd, rx, sizeof(rx), &from_nm)) > 0) {
-			if (!t_cap_tcp(rx, len, &seg) || seg.sport != (from_nm ? nm_port : K_PORT))
+			if (!t_seg_parse(rx, len, &seg) || seg.sport != (from_nm ? nm_port : K_PORT))
 				continue;
 			if (!from_nm) {
 				kernel_answers++;

@@ -8,7 +8,7 @@
  */
 #include <net/if.h>
 
-#include "t_wire_tap_util.h"
+#include "t_kernel.h"
 
 static int open_with(const char *ifname, uint32_t mtu, const char *a4, const char *a6)
 {

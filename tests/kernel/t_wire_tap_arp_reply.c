@@ -6,7 +6,7 @@
 #include <arpa/inet.h>
 #include <linux/neighbour.h>
 
-#include "t_wire_tap_util.h"
+#include "t_kernel.h"
 
 int main(void)
 {

@@ -20,7 +20,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 
-#include "t_wire_tap_util.h"
+#include "t_kernel.h"
 
 static bool has_addr(const char *ifname, int family, const char *want)
 {

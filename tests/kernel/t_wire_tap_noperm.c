@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "t_wire_tap_util.h"
+#include "t_kernel.h"
 
 #define NOBODY 65534
 

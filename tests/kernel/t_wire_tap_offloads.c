@@ -16,7 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include "t_wire_tap_util.h"
+#include "t_kernel.h"
 
 struct feat {
 	const char *name;

@@ -9,7 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "t_wire_tap_util.h"
+#include "t_kernel.h"
 
 #define ECHO_ID		0x4e4d
 #define ECHO_SEQ	7

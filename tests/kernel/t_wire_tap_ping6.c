@@ -11,7 +11,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "t_wire_tap_util.h"
+#include "t_kernel.h"
 
 #define ECHO_ID		0x6e6d
 #define ECHO_SEQ	3

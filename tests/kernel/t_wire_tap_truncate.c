@@ -10,7 +10,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "t_wire_tap_util.h"
+#include "t_kernel.h"
 
 #define DPORT		9999
 #define DATA_LEN	1000

@@ -11,7 +11,7 @@
 #include <netinet/udp.h>
 #include <sys/socket.h>
 
-#include "t_wire_tap_util.h"
+#include "t_kernel.h"
 
 #define DPORT		7000
 #define GSO_SIZE	1000

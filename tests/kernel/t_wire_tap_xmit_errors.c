@@ -7,7 +7,7 @@
  * comes back as -EINVAL and is counted as dropped.  Largest plain frame
  * (mtu + 18) and a GSO-typed frame that fits the MTU on a plain TAP pass.
  */
-#include "t_wire_tap_util.h"
+#include "t_kernel.h"
 
 static uint8_t big[NM_WIRE_MAX_FRAME + 16];
 

@@ -7,14 +7,6 @@
 #include <netmem/fence.h>
 #include "t_util.h"
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void *late_signal(void *arg)
 {
 	usleep(30 * 1000);
@@ -30,10 +22,10 @@ int main(void)
 	int64_t t0, dt;
 
 	T_OK(nm_fence_create(ctx, 1, &f));
-	t0 = now_ns();
+	t0 = t_now_ns();
 	T_ERR(nm_fence_wait(f, 0), -ETIME);
 	T_ERR(nm_fence_wait(f, 20 * 1000 * 1000), -ETIME);
-	dt = now_ns() - t0;
+	dt = t_now_ns() - t0;
 	T_ASSERT(dt >= 20 * 1000 * 1000);
 	T_ASSERT(dt < 2000LL * 1000 * 1000);
 
@@ -49,9 +41,9 @@ int main(void)
 	/* A long timeout ends early at the signal. */
 	T_OK(nm_fence_create(ctx, 2, &f));
 	T_EQ(pthread_create(&t, NULL, late_signal, f), 0);
-	t0 = now_ns();
+	t0 = t_now_ns();
 	T_EQ(nm_fence_wait(f, 60LL * 1000 * 1000 * 1000), 0);
-	T_ASSERT(now_ns() - t0 < 10LL * 1000 * 1000 * 1000);
+	T_ASSERT(t_now_ns() - t0 < 10LL * 1000 * 1000 * 1000);
 	T_EQ(pthread_join(t, NULL), 0);
 	/* A huge timeout does not overflow the deadline. */
 	T_EQ(nm_fence_wait(f, INT64_MAX), 0);

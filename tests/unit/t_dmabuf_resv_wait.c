@@ -10,19 +10,11 @@
 
 #define MS 1000000LL
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void sleep_until(int64_t t)
 {
 	int64_t d;
 
-	while ((d = t - now_ns()) > 0)
+	while ((d = t - t_now_ns()) > 0)
 		usleep((useconds_t)(d / 1000 + 1));
 }
 
@@ -64,9 +56,9 @@ int main(void)
 	T_EQ(nm_resv_wait(r, NM_RESV_USAGE_KERNEL, 0), 0);	/* no KERNEL fences */
 	T_EQ(nm_resv_wait(r, NM_RESV_USAGE_KERNEL, -1), 0);
 	T_ERR(nm_resv_wait(r, NM_RESV_USAGE_WRITE, 0), -ETIME);
-	t0 = now_ns();
+	t0 = t_now_ns();
 	T_ERR(nm_resv_wait(r, NM_RESV_USAGE_WRITE, 20 * MS), -ETIME);
-	dt = now_ns() - t0;
+	dt = t_now_ns() - t0;
 	T_ASSERT(dt >= 20 * MS && dt < 2000 * MS);
 
 	/* One budget: w signals at 150 ms, rd at 300 ms; a 200 ms budget
@@ -75,10 +67,10 @@ int main(void)
 	p.f[0] = w;
 	p.f[1] = rd;
 	T_EQ(pthread_create(&t, NULL, signaler, &p), 0);
-	t0 = now_ns();
+	t0 = t_now_ns();
 	atomic_store(&p.t0, t0);
 	T_ERR(nm_resv_wait(r, NM_RESV_USAGE_BOOKKEEP, 200 * MS), -ETIME);
-	dt = now_ns() - t0;
+	dt = t_now_ns() - t0;
 	T_ASSERT(dt >= 200 * MS && dt < 2000 * MS);
 
 	/* Forever: returns once both have signaled. */

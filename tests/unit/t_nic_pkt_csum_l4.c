@@ -10,7 +10,7 @@
 #include "nic/csum.h"
 #include "util/err.h"
 #include "t_util.h"
-#include "t_pkt_util.h"
+#include "t_frame.h"
 
 static uint8_t buf[70000];
 

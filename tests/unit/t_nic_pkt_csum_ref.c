@@ -5,7 +5,7 @@
  * recomputation. */
 #include "nic/csum.h"
 #include "t_util.h"
-#include "t_pkt_util.h"
+#include "t_frame.h"
 
 #define ROUNDS 20000
 #define MAXLEN 4200
@@ -16,7 +16,7 @@ static uint16_t be(uint16_t raw)
 	uint8_t b[2];
 
 	nm_csum_st16(b, raw);
-	return t_rd16(b);
+	return t_get16(b);
 }
 
 static uint16_t be_sum(uint32_t sum)
@@ -80,7 +80,7 @@ int main(void)
 			uint8_t sb[2];
 			uint16_t raw;
 
-			t_wr16(sb, (uint16_t)s0);
+			t_put16(sb, (uint16_t)s0);
 			memcpy(&raw, sb, 2);
 			s = nm_csum_partial(p, len, raw);
 		}

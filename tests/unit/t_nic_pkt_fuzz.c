@@ -87,7 +87,7 @@ static uint32_t mutate(uint8_t *f, uint32_t len, uint32_t cap)
 				static const uint16_t et[] = { NM_ETH_P_IPV4, NM_ETH_P_IPV6,
 							       NM_ETH_P_8021Q, NM_ETH_P_8021AD,
 							       NM_ETH_P_ARP };
-				t_wr16(f + 12, et[rnd(5)]);
+				t_put16(f + 12, et[rnd(5)]);
 			}
 			break;
 		case 7:		/* IP protocol / next header */
@@ -131,7 +131,7 @@ int main(void)
 			for (uint32_t k = 0; k < len; k++)
 				work[k] = (uint8_t)t_rand(&rng);
 			if (len >= 15 && rnd(2)) {
-				t_wr16(work + 12, rnd(2) ? NM_ETH_P_IPV4 : NM_ETH_P_IPV6);
+				t_put16(work + 12, rnd(2) ? NM_ETH_P_IPV4 : NM_ETH_P_IPV6);
 				work[14] = (uint8_t)(work[12] == 0x08 ? 0x45 : 0x60);
 			}
 		} else {

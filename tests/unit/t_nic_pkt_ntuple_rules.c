@@ -8,7 +8,7 @@
 #include "nic/ntuple.h"
 #include "util/err.h"
 #include "t_util.h"
-#include "t_pkt_util.h"
+#include "t_frame.h"
 
 static uint8_t buf[4096];
 

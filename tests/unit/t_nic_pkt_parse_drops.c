@@ -7,7 +7,7 @@
 #include "nic/pkt.h"
 #include "util/err.h"
 #include "t_util.h"
-#include "t_pkt_util.h"
+#include "t_frame.h"
 
 static uint8_t buf[8192];
 static int seen[NM_PKT_REASON_MAX];
@@ -129,18 +129,18 @@ int main(void)
 
 	/* BAD_IP_LEN */
 	len = build_v(t_tcp4(10));
-	t_wr16(buf + IP4 + 2, (uint16_t)(len - 14 + 1));
+	t_put16(buf + IP4 + 2, (uint16_t)(len - 14 + 1));
 	DROP("total length > frame", len, NM_PKT_BAD_IP_LEN);
-	t_wr16(buf + IP4 + 2, 19);
+	t_put16(buf + IP4 + 2, 19);
 	DROP("total length < header", len, NM_PKT_BAD_IP_LEN);
-	t_wr16(buf + IP4 + 2, 0xffff);
+	t_put16(buf + IP4 + 2, 0xffff);
 	DROP("total length 65535", len, NM_PKT_BAD_IP_LEN);
 	len = build_v(t_tcp4(100));
 	DROP("frame truncated mid-payload", len - 1, NM_PKT_BAD_IP_LEN);
 
 	/* BAD_IPV6_PAYLOAD_LEN */
 	len = build_v(t_tcp6(10));
-	t_wr16(buf + IP4 + 4, (uint16_t)(len - 54 + 1));
+	t_put16(buf + IP4 + 4, (uint16_t)(len - 54 + 1));
 	DROP("payload length > frame", len, NM_PKT_BAD_IPV6_PAYLOAD_LEN);
 	len = build_v(t_tcp6(100));
 	DROP("v6 frame truncated", len - 30, NM_PKT_BAD_IPV6_PAYLOAD_LEN);
@@ -259,18 +259,18 @@ int main(void)
 	f = t_tcp4(20);
 	f.proto = NM_IPPROTO_UDP;
 	len = build(&f);
-	t_wr16(buf + TCP4 + 4, 7);
+	t_put16(buf + TCP4 + 4, 7);
 	DROP("udp length 7", len, NM_PKT_BAD_UDP_LEN);
-	t_wr16(buf + TCP4 + 4, 29);
+	t_put16(buf + TCP4 + 4, 29);
 	DROP("udp length > ip payload", len, NM_PKT_BAD_UDP_LEN);
-	t_wr16(buf + TCP4 + 4, 27);
+	t_put16(buf + TCP4 + 4, 27);
 	DROP("udp length < ip payload", len, NM_PKT_BAD_UDP_LEN);
-	t_wr16(buf + TCP4 + 4, 0);
+	t_put16(buf + TCP4 + 4, 0);
 	DROP("udp length 0", len, NM_PKT_BAD_UDP_LEN);
 	f = t_tcp6(20);
 	f.proto = NM_IPPROTO_UDP;
 	len = build(&f);
-	t_wr16(buf + 14 + 40 + 4, 100);
+	t_put16(buf + 14 + 40 + 4, 100);
 	DROP("udp6 length lies", len, NM_PKT_BAD_UDP_LEN);
 
 	for (int r = NM_PKT_DROP_FIRST; r < NM_PKT_REASON_MAX; r++) {

@@ -8,7 +8,7 @@
 #include "nic/pkt.h"
 #include "util/err.h"
 #include "t_util.h"
-#include "t_pkt_util.h"
+#include "t_frame.h"
 
 struct expect {
 	int reason;

@@ -6,7 +6,7 @@
 #include "nic/rss.h"
 #include "util/err.h"
 #include "t_util.h"
-#include "t_pkt_util.h"
+#include "t_frame.h"
 
 static struct nm_rss rss;
 

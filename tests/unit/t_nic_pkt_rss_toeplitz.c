@@ -8,7 +8,7 @@
 #include "nic/rss.h"
 #include "util/err.h"
 #include "t_util.h"
-#include "t_pkt_util.h"
+#include "t_frame.h"
 
 struct v4 {
 	uint8_t src[4], dst[4];
@@ -94,8 +94,8 @@ int main(void)
 		T_EQ(nm_rss_hash_v4(&rss, v->src, v->dst, v->sport, v->dport, true), v->h4);
 		memcpy(in, v->src, 4);
 		memcpy(in + 4, v->dst, 4);
-		t_wr16(in + 8, v->sport);
-		t_wr16(in + 10, v->dport);
+		t_put16(in + 8, v->sport);
+		t_put16(in + 10, v->dport);
 		T_EQ(nm_rss_toeplitz(&rss, in, 8), v->h2);
 		T_EQ(nm_rss_toeplitz(&rss, in, 12), v->h4);
 		T_EQ(nm_rss_toeplitz_ref(nm_rss_default_key, 40, in, 8), v->h2);
@@ -109,8 +109,8 @@ int main(void)
 		T_EQ(nm_rss_hash_v6(&rss, v->src, v->dst, v->sport, v->dport, true), v->h4);
 		memcpy(in, v->src, 16);
 		memcpy(in + 16, v->dst, 16);
-		t_wr16(in + 32, v->sport);
-		t_wr16(in + 34, v->dport);
+		t_put16(in + 32, v->sport);
+		t_put16(in + 34, v->dport);
 		T_EQ(nm_rss_toeplitz(&rss, in, 32), v->h2);
 		T_EQ(nm_rss_toeplitz(&rss, in, 36), v->h4);
 		T_EQ(nm_rss_toeplitz_ref(nm_rss_default_key, 40, in, 32), v->h2);

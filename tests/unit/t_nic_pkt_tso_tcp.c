@@ -13,7 +13,7 @@
 #include "nic/tso.h"
 #include "util/err.h"
 #include "t_util.h"
-#include "t_pkt_util.h"
+#include "t_frame.h"
 
 #define MSS 1448
 
@@ -86,10 +86,10 @@ static void run(const char *name, struct t_frame f, uint8_t gso_type)
 		if (in.l3_proto == 4) {
 			T_OK(nm_csum_ipv4_verify(seg, s.frame_len, &in));
 			T_EQ(in.ip_id, (uint16_t)(sin.ip_id + i));
-			T_EQ(t_rd16(seg + in.l3_off + 2), in.l3_len + in.l4_hdr_len + plen);
+			T_EQ(t_get16(seg + in.l3_off + 2), in.l3_len + in.l4_hdr_len + plen);
 		} else {
 			T_EQ(in.ipv6_nr_ext, sin.ipv6_nr_ext);
-			T_EQ(t_rd16(seg + in.l3_off + 4), in.l3_len - 40 + in.l4_hdr_len + plen);
+			T_EQ(t_get16(seg + in.l3_off + 4), in.l3_len - 40 + in.l4_hdr_len + plen);
 		}
 		if (nm_csum_l4_verify(seg, s.frame_len, &in) != NM_CSUM_OK)
 			T_FAIL("%s seg %u: %s", name, i, nm_last_error());

@@ -8,7 +8,7 @@
 #include "nic/tso.h"
 #include "util/err.h"
 #include "t_util.h"
-#include "t_pkt_util.h"
+#include "t_frame.h"
 
 static uint8_t super[70000], seg[70000], joined[70000];
 
@@ -34,10 +34,10 @@ static void run(const char *name, struct t_frame f, uint16_t gso)
 			T_FAIL("%s seg %u: %s", name, i, nm_last_error());
 		T_EQ(in.l4_proto, NM_IPPROTO_UDP);
 		T_EQ(in.payload_len, plen);
-		T_EQ(t_rd16(seg + in.l4_off + 4), 8 + plen);
+		T_EQ(t_get16(seg + in.l4_off + 4), 8 + plen);
 		T_EQ(in.src_port, f.sport);
 		T_EQ(in.dst_port, f.dport);
-		T_ASSERT(t_rd16(seg + in.l4_off + 6) != 0);
+		T_ASSERT(t_get16(seg + in.l4_off + 6) != 0);
 		T_EQ(nm_csum_l4_verify(seg, s.frame_len, &in), NM_CSUM_OK);
 		if (in.l3_proto == 4) {
 			T_OK(nm_csum_ipv4_verify(seg, s.frame_len, &in));

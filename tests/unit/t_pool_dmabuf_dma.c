@@ -3,7 +3,7 @@
  * writes at nm_netmem_dma_addr() lands in the dma-buf at nm_net_iov_offset()
  * (read back through a CPU-access window); page-pool-get info names the
  * binding. */
-#include "t_pool_util.h"
+#include "t_pool.h"
 
 static void check_size(struct t_env *e, uint32_t niov_size)
 {

@@ -2,7 +2,7 @@
  * net_iov of a dma-buf binding, tag bit, common prefix, conversions. */
 #include <stddef.h>
 
-#include "t_pool_util.h"
+#include "t_pool.h"
 
 int main(void)
 {
