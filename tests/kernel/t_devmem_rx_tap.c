@@ -9,81 +9,31 @@
  * the end all of the binding's memory is free again.  NM_DEVMEM_TAP_MB
  * overrides the size.  Root only (77 otherwise).
  */
-#include <pthread.h>
-
 #include "t_devmem.h"
 #include "t_kernel.h"
 
-static uint64_t total;
-static volatile int k_result;
-
-static void *kernel_client(void *arg)
-{
-	struct sockaddr_in a = t_sin("198.18.0.2", 5100);
-	uint64_t sent = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	(void)arg;
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		k_result = 1;
-		goto out;
-	}
-	while (sent < total) {
-		size_t n = total - sent < T_PAT_RUN ? (size_t)(total - sent) : T_PAT_RUN;
-		ssize_t r = send(fd, t_pat(sent), n, 0);
-		if (r <= 0) {
-			k_result = 2;
-			goto out;
-		}
-		sent += (uint64_t)r;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	return NULL;
-}
-
 int main(void)
 {
-	struct nm_wire_tap_params tp = { .ifname = "nmtap0", .offloads = true,
-					 .host_addr = "198.18.0.1/24", .up = true };
-	struct nm_netdev_params np = { .name = "nm0", .rx_queues = 1, .tx_queues = 1,
-				       .mac = { 0x02, 0, 0, 0, 0, 0x02 } };
-	struct nm_stack_params sp = { 0 };
-	struct nm_iface_params ip = { .addr4 = "198.18.0.2/24" };
-	struct nm_topo *topo;
-	struct nm_device *nic;
-	struct nm_wire *w;
-	struct nm_netdev *nd;
-	struct nm_stack *st;
+	struct t_ksend ks = { .chunk = T_PAT_RUN };	/* the kernel client: the pattern */
+	struct t_tap_net t;
 	struct nm_dmabuf_binding *b;
 	struct t_dm d;
-	pthread_t th;
 	struct timeval tv = { 30, 0 };
-	uint64_t pos = 0, dev = 0, t0, mb = 1024;
+	uint64_t pos = 0, dev = 0, t0, mb = 1024, total;
 	const char *env = getenv("NM_DEVMEM_TAP_MB");
 	bool tx;
-	int r = t_enter_netns(), lsd, sd, ifx;
+	int r = t_tap_net_create(&t, &(struct t_tap_params){ .offloads = true }), lsd, sd, ifx;
 
 	if (r)
 		return r;
 	if (env)
 		mb = strtoull(env, NULL, 10);
 	total = mb << 20;
-	T_OK(nm_wire_tap_open(&tp, &w));
-	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	np.dev = nic;
-	np.wire = w;
-	T_OK(nm_netdev_create(&np, &nd));
-	T_OK(nm_stack_create(&sp, &st));
-	ip.nd = nd;
-	T_OK(nm_stack_add_iface(st, &ip));
-	t_dm_bind(&d, nd, 64u << 20);
+	t_dm_bind(&d, t.nd, 64u << 20);
 	b = nm_ctl_binding_get(d.id, &tx, &ifx);
 	T_ASSERT(b);
 
-	lsd = (int)T_OK(nm_socket(st, AF_INET, SOCK_STREAM, 0));
+	lsd = (int)T_OK(nm_socket(t.st, AF_INET, SOCK_STREAM, 0));
 	{
 		struct sockaddr_in a = t_sin("0.0.0.0", 5100);
 
@@ -91,7 +41,9 @@ int main(void)
 	}
 	T_OK(nm_listen(lsd, 8));
 	T_OK(nm_setsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	T_ASSERT(pthread_create(&th, NULL, kernel_client, NULL) == 0);
+	t_ksend_to4(&ks, "198.18.0.2", 5100);
+	ks.total = total;
+	t_ksend_start(&ks);
 	sd = (int)T_OK(nm_accept(lsd, NULL, NULL));
 	T_OK(nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
 	t0 = t_now_us();
@@ -151,23 +103,19 @@ int main(void)
 	{
 		struct nm_queue_stats qs;
 
-		T_OK(nm_netdev_get_stats(nd, &qs));
+		T_OK(nm_netdev_get_stats(t.nd, &qs));
 		printf("rx packets %llu, no-buffer drops %llu, queue-full drops %llu\n",
 		       (unsigned long long)qs.packets,
 		       (unsigned long long)qs.drops[NM_RX_DROP_NO_BUFFER],
 		       (unsigned long long)qs.drops[NM_RX_DROP_QUEUE_FULL]);
 	}
-	pthread_join(th, NULL);
-	T_EQ(k_result, 0);
+	T_EQ(t_ksend_join(&ks), 0);
 	T_EQ(pos, total);
 	T_OK(nm_close(sd));
 	T_OK(nm_close(lsd));
 	t_dm_unbind(&d);
 	T_EQ(nm_dmabuf_binding_avail(b), nm_dmabuf_binding_num_niovs(b));
 	nm_dmabuf_binding_put(b);
-	T_OK(nm_stack_destroy(st));
-	T_OK(nm_netdev_destroy(nd));
-	nm_wire_destroy(w);
-	nm_topo_destroy(topo);
+	t_tap_net_down(&t);
 	T_PASS();
 }
