@@ -19,23 +19,6 @@ int t_memfd(uint64_t size, unsigned seals)
 	return fd;
 }
 
-/* Read *p in a forked child: the signal that killed it, or else 1000 + its
- * exit status (1003: it read 0x5a, 1002: something else). */
-int t_stray_read(const volatile char *p)
-{
-	pid_t pid = fork();
-	int status;
-
-	T_ASSERT(pid >= 0);
-	if (pid == 0) {
-		signal(SIGSEGV, SIG_DFL);
-		char c = *p;
-		_exit(c == 0x5a ? 3 : 2);
-	}
-	T_ASSERT(waitpid(pid, &status, 0) == pid);
-	return WIFSIGNALED(status) ? WTERMSIG(status) : 1000 + WEXITSTATUS(status);
-}
-
 /* Sum of a mapping's vec lengths. */
 uint64_t t_vecs_total(const struct nm_dma_mapping *m)
 {

@@ -25,10 +25,6 @@
 /* A memfd of size bytes carrying seals (0 for none). */
 int t_memfd(uint64_t size, unsigned seals);
 
-/* Read *p in a forked child: the signal that killed it, or else 1000 + its
- * exit status (1003: it read 0x5a, 1002: something else). */
-int t_stray_read(const volatile char *p);
-
 /* Sum of a mapping's vec lengths. */
 uint64_t t_vecs_total(const struct nm_dma_mapping *m);
 

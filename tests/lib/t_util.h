@@ -84,6 +84,11 @@ void t_fail_abort(bool on);
 /* Deterministic PRNG for randomized tests (xorshift64*); *s must not be 0. */
 uint64_t t_rand(uint64_t *s);
 
+/* Read *p in a forked child: the signal that killed it (SIGSEGV: the
+ * memory is not readable), or else 1000 + its exit status (1003: it read
+ * 0x5a, 1002: something else). */
+int t_stray_read(const volatile char *p);
+
 /* ---- the clock (clock.c) ----------------------------------------------- */
 
 /* CLOCK_MONOTONIC. */
