@@ -115,17 +115,12 @@ int main(void)
 	fill(&n, csd, d.id, &ids);
 	T_OK(nm_close(ssd));
 	T_OK(nm_close(lsd));
-	T_OK(nm_stack_destroy(n.sa));
-	T_OK(nm_stack_destroy(n.sb));
+	t_net_stacks_down(&n);		/* nm_stack_destroy() of both */
 	T_ASSERT(t_dtx_refs(&d) >= 1);
 	T_ERR(t_dtx_send(csd, d.id, 8, 100, 0), -ENOTCONN);
 	T_OK(nm_close(csd));
 	T_EQ(t_dtx_refs(&d), 0);
 	t_dtx_unbind(&d);
-	T_OK(nm_netdev_destroy(n.nda));
-	T_OK(nm_netdev_destroy(n.ndb));
-	nm_wire_destroy(n.wa);
-	nm_wire_destroy(n.wb);
-	T_OK(nm_topo_destroy(n.topo));
+	t_net_down(&n);			/* netdevs, wires, topology */
 	T_PASS();
 }

@@ -24,7 +24,7 @@ int main(void)
 	t_pump_for(&n, 20);
 
 	/* B goes away with ssd, lsd, sd2 open */
-	T_OK(nm_stack_destroy(n.sb));
+	T_OK(nm_host_stack_down(n.hb));	/* nm_stack_destroy() of B's stack */
 	for (int i = 0; i < 50; i++)
 		T_OK(nm_stack_poll(n.sa, 0));
 	T_EQ(nm_recv(csd, b, sizeof(b), 0), 3);		/* data first ... */
@@ -64,11 +64,6 @@ int main(void)
 	T_OK(nm_close(csd));
 
 	/* the rest of the fixture without B */
-	T_OK(nm_stack_destroy(n.sa));
-	T_OK(nm_netdev_destroy(n.nda));
-	T_OK(nm_netdev_destroy(n.ndb));
-	nm_wire_destroy(n.wa);
-	nm_wire_destroy(n.wb);
-	nm_topo_destroy(n.topo);
+	t_net_down(&n);
 	T_PASS();
 }

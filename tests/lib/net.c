@@ -74,15 +74,16 @@ void t_net_stacks_up(struct t_net *n)
 
 void t_net_stacks_down(struct t_net *n)
 {
-	T_OK(nm_host_stack_down(n->ha));
-	T_OK(nm_host_stack_down(n->hb));
+	if (nm_host_stack(n->ha))
+		T_OK(nm_host_stack_down(n->ha));
+	if (nm_host_stack(n->hb))
+		T_OK(nm_host_stack_down(n->hb));
 	n->sa = n->sb = NULL;
 }
 
 void t_net_down(struct t_net *n)
 {
-	if (n->sa)
-		t_net_stacks_down(n);
+	t_net_stacks_down(n);
 	T_OK(nm_host_destroy(n->ha));
 	T_OK(nm_host_destroy(n->hb));
 	/* -EBUSY while a device still has users: a pool kept alive by a

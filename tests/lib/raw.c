@@ -2,7 +2,9 @@
 /*
  * One host whose peer the test plays by hand, and a netdev alone (t_net.h):
  * the set-ups of the single-stack net/ tests and of the NIC tests, with
- * the peer end of the shm wire left to the test.
+ * the peer end of the shm wire left to the test.  The NIC tests' netdev
+ * is no host (nm_host belongs to net/, above the NIC they test): they
+ * create and destroy it themselves as often as not.
  */
 #include <arpa/inet.h>
 
@@ -121,19 +123,15 @@ void t_nic_up_wire(struct t_nic *t, uint32_t rxq, uint32_t mtu, bool gso, uint32
 {
 	struct nm_wire_shm_params wp = { .mtu = mtu, .gso = gso, .ring_entries = ring_entries,
 					 .arena_bytes = arena_bytes };
-	struct nm_host_params hp = {
-		.netdev = { .name = "nm0", .rx_queues = rxq, .tx_queues = 1, .mtu = mtu,
-			    .rx_ring = 256 },
-		.flags = NM_HOST_LINK_ONLY,
-	};
+	struct nm_netdev_params np = { .name = "nm0", .rx_queues = rxq, .tx_queues = 1,
+				       .mtu = mtu, .rx_ring = 256 };
 
 	t_nic_topo(t);
 	T_OK(nm_wire_shm_pair(&wp, &t->a, &t->b));
-	hp.netdev.dev = t->nic;
-	hp.netdev.wire = t->a;
-	memcpy(hp.netdev.mac, t_mac_b, 6);
-	T_OK(nm_host_create(&hp, &t->h));
-	t->nd = nm_host_netdev(t->h);
+	memcpy(np.mac, t_mac_b, 6);
+	np.dev = t->nic;
+	np.wire = t->a;
+	T_OK(nm_netdev_create(&np, &t->nd));
 }
 
 void t_nic_up(struct t_nic *t, uint32_t rxq, uint32_t mtu, bool gso)
@@ -143,7 +141,8 @@ void t_nic_up(struct t_nic *t, uint32_t rxq, uint32_t mtu, bool gso)
 
 void t_nic_down(struct t_nic *t)
 {
-	T_OK(nm_host_destroy(t->h));	/* the netdev and wire end a */
+	T_OK(nm_netdev_destroy(t->nd));
+	nm_wire_destroy(t->a);
 	nm_wire_destroy(t->b);
 	T_OK(nm_topo_destroy(t->topo));
 }

@@ -3,8 +3,8 @@
 #define NM_T_NET_H
 
 /*
- * Hosts on wires (net.c, raw.c, nic.c, sock.c): the set-ups of the test
- * bed, each built on the library's nm_host (host.h), as the netmem command
+ * Hosts on wires (net.c, raw.c, sock.c): the set-ups of the test bed, the
+ * hosts built on the library's nm_host (host.h), as the netmem command
  * builds its hosts.
  *
  *  - struct t_net: two hosts A and B joined by an in-process shm wire,
@@ -100,7 +100,9 @@ void t_net_up_topo(struct t_net *n, const struct nm_wire_shm_params *wp, const c
  * there while a device still has users: a pool kept alive by a buffer
  * never given back, a binding, a mapping). */
 void t_net_down(struct t_net *n);
-/* The stacks alone (a fuzz harness keeps its links across inputs). */
+/* The stacks alone (a fuzz harness keeps its links across inputs); down
+ * takes down whichever is still up (a test may have taken one down with
+ * nm_host_stack_down(n->hb)). */
 void t_net_stacks_up(struct t_net *n);
 void t_net_stacks_down(struct t_net *n);
 
@@ -151,9 +153,8 @@ bool t_raw_ping_answered(struct t_raw *r, uint64_t timeout_ms);
 struct t_nic {
 	struct nm_topo *topo;
 	struct nm_device *nic, *gpu;
-	struct nm_host *h;
 	struct nm_wire *a, *b;
-	struct nm_netdev *nd;
+	struct nm_netdev *nd;		/* on a; the NIC layer's own, no host */
 };
 
 /* The default topology: nic0 (the netdev's DMA device) and gpu0. */
