@@ -67,12 +67,7 @@ int main(void)
 	r = t_enter_netns();
 	if (r)
 		return r;
-	tfd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	T_ASSERT(tfd >= 0);
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "nmtap0");
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	T_OK(ioctl(tfd, TUNSETIFF, &ifr));
+	tfd = t_tap_plain("nmtap0");
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	T_ASSERT(s >= 0);
 

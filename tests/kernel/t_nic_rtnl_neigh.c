@@ -39,7 +39,6 @@ int main(void)
 	uint8_t ip4[4] = { 198, 18, 2, 2 }, ip6[16] = { 0x20, 0x01, 0, 2, 0, 2, [15] = 2 };
 	struct nm_rtnl_prefix a4;
 	struct nm_rtnl nl;
-	struct ifreq ifr;
 	uint8_t got[6];
 	uint16_t state;
 	int r, tfd, idx;
@@ -47,12 +46,7 @@ int main(void)
 	r = t_enter_netns();
 	if (r)
 		return r;
-	tfd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	T_ASSERT(tfd >= 0);
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "nmtap0");
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	T_OK(ioctl(tfd, TUNSETIFF, &ifr));
+	tfd = t_tap_plain("nmtap0");
 
 	T_OK(nm_rtnl_open(&nl));
 	idx = T_OK(nm_rtnl_link_index(&nl, "nmtap0"));

@@ -65,6 +65,10 @@ extern const uint8_t t_host_ip6[16], t_our_ip6[16];
 
 /* The usual test TAP: "nmtap0", 198.18.0.1/24 (and addr6 if not NULL), up. */
 struct nm_wire *t_tap_open(bool offloads, const char *addr6);
+/* A TAP made with plain ioctls (/dev/net/tun, TUNSETIFF: no wire code
+ * involved), for the rtnetlink tests: its fd; the device lives while the
+ * fd is open. */
+int t_tap_plain(const char *ifname);
 /* The kernel side's MAC address. */
 void t_tap_kernel_mac(struct nm_wire *w, uint8_t mac[6]);
 /* Tell the kernel our MAC for ip (4 or 16 bytes), so it sends without

@@ -4,6 +4,8 @@
  * test's namespace, frames waited for and sent by hand, and a netmem host
  * on it (an nm_host, as the command's `--wire tap`).
  */
+#include <fcntl.h>
+#include <linux/if_tun.h>
 #include <poll.h>
 
 #include "nic/rtnl.h"
@@ -29,6 +31,20 @@ struct nm_wire *t_tap_open(bool offloads, const char *addr6)
 	T_OK(nm_wire_tap_open(&p, &w));
 	T_ASSERT(w != NULL);
 	return w;
+}
+
+int t_tap_plain(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		T_FAIL("/dev/net/tun: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	T_OK(ioctl(fd, TUNSETIFF, &ifr));
+	return fd;
 }
 
 void t_tap_kernel_mac(struct nm_wire *w, uint8_t mac[6])
