@@ -27,8 +27,12 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The main job: a 2 GiB devmem TCP transfer between two stacks, validated
-# (`netmem demo`; NETMEM_DEMO_FLAGS adds options, e.g. --json).
-run: build
+# (`netmem demo`; NETMEM_DEMO_FLAGS adds options, e.g. --json).  Builds only
+# what the demo runs, the library and the netmem command: not the tests,
+# benchmarks and examples that `make` builds (on a fresh clone that is
+# most of the time).
+run: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target netmem_cli
 	$(BUILD)/netmem demo $(NETMEM_DEMO_FLAGS)
 
 # Every test, optimized and under ASan+UBSan, in one ctest run (one summary).

@@ -10,20 +10,17 @@
  * and, where it compares against a baseline measured in the same run,
  * "baseline":X,"ratio":Y (ratio = value / baseline unless the metric's
  * name says otherwise).  Set NM_BENCH_QUICK=1 for shorter runs.
+ *
+ * The benchmarks set up from the test bed (tests/lib/): its hosts, its
+ * kernel peer and its clock (t_now_ns()); its checks end a benchmark
+ * with "FAIL file:line: what" on a failed set-up.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
-static inline uint64_t nm_bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "t_util.h"
 
 static inline bool nm_bench_quick(void)
 {

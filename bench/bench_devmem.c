@@ -47,9 +47,9 @@ static double run(struct nm_page_pool *pp, struct nm_token_table *t, bool single
 					die("tokens not one block");
 			d[0] = (struct dmabuf_token){ lo, BATCH };
 		}
-		uint64_t t0 = nm_bench_now_ns();
+		uint64_t t0 = t_now_ns();
 		int n = nm_tokens_dontneed(t, d, (single ? BATCH : 1) * sizeof(d[0]));
-		ns += nm_bench_now_ns() - t0;
+		ns += t_now_ns() - t0;
 		if (n != BATCH)
 			die("dontneed");
 	}

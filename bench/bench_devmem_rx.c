@@ -42,10 +42,10 @@
 #include <netmem/wire.h>
 
 #include "bench.h"
-#include "bench_ksend.h"
-#include "bench_tap.h"
+#include "t_devmem.h"
+#include "t_kernel.h"
 
-#define DMABUF_BYTES	NM_BENCH_DMB_BYTES
+#define DMABUF_BYTES	(64u << 20)
 #define CHUNK		(256u << 10)
 
 static void die(const char *what, long r)
@@ -56,35 +56,15 @@ static void die(const char *what, long r)
 
 #define CK(x) do { long _r = (long)(x); if (_r < 0) die(#x, _r); } while (0)
 
-/* ---- the dma-buf and its binding, the devmem receiver: bench_tap.h ---- */
-
-struct dmb {
-	struct nm_bench_dmb b;
-	struct nm_dmabuf *buf;
-};
-
-static void dmb_create(struct dmb *d)
-{
-	CK(nm_bench_dmb_create(&d->b));
-	d->buf = d->b.buf;
-}
-
-static void dmb_bind(struct dmb *d, struct nm_netdev *nd)
-{
-	CK(nm_bench_dmb_bind(&d->b, nd));
-}
-
-static void dmb_destroy(struct dmb *d)
-{
-	nm_bench_dmb_destroy(&d->b);
-}
+/* ---- the dma-buf and its binding, the devmem receiver: the test bed's
+ * t_dm_create / t_dm_bind_rx / t_dm_rx_drain (t_devmem.h) ---- */
 
 /* ---- the two receivers ----------------------------------------------------- */
 
 /* Device path: frags reported, tokens returned after each call. */
 static uint64_t rx_devmem(int sd)
 {
-	int64_t got = nm_bench_rx_devmem(sd);
+	int64_t got = t_dm_rx_drain(sd);
 
 	CK(got);
 	return (uint64_t)got;
@@ -165,13 +145,14 @@ out:
 	return NULL;
 }
 
+/* The test bed's kernel sender (t_kernel.h: cubic). */
 static void *ksend_fn(void *p)
 {
 	struct sender *k = p;
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(k->port) };
+	struct t_ksend ks = { .total = k->total, .buf = txbuf, .chunk = CHUNK };
 
-	inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
-	k->err = nm_bench_kernel_send(&a, txbuf, CHUNK, k->total, NULL, 0);
+	t_ksend_to4(&ks, "198.18.0.2", k->port);
+	k->err = t_ksend_run(&ks);
 	return NULL;
 }
 
@@ -195,9 +176,9 @@ static double run(struct nm_stack *st, struct sender *s, struct nm_dmabuf *copy_
 	sd = nm_accept(lsd, NULL, NULL);
 	CK(sd);
 	CK(nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	t0 = nm_bench_now_ns();
+	t0 = t_now_ns();
 	got = copy_into ? rx_copy(sd, copy_into) : rx_devmem(sd);
-	t0 = nm_bench_now_ns() - t0;
+	t0 = t_now_ns() - t0;
 	/* close first: a netmem sender waits for our FIN, and its stack
 	 * needs this thread to run ours */
 	nm_close(sd);
@@ -214,96 +195,47 @@ static void bench_shm(uint64_t total)
 {
 	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 64 << 20,
 					 .mtu = 9000 };
-	struct nm_netdev_params np = { .rx_queues = 1, .tx_queues = 1, .rx_ring = 1024,
-				       .mtu = 9000 };
-	struct nm_stack_params sp = { 0 };
-	struct nm_iface_params ia = { .addr4 = "198.18.0.1/24" };
-	struct nm_iface_params ib = { .addr4 = "198.18.0.2/24" };
-	struct nm_topo *topo;
-	struct nm_device *nic0, *nic1;
-	struct nm_wire *wa, *wb;
-	struct nm_netdev *nda, *ndb;
-	struct nm_stack *sa, *sb;
-	struct dmb d;
+	struct t_net n;
+	struct t_dm d;
 	double copy, dev;
 
-	CK(nm_topo_create("rc0(p2p) { sw0 { nic0 nic1 } }", &topo));
-	CK(nm_topo_device(topo, "nic0", &nic0));
-	CK(nm_topo_device(topo, "nic1", &nic1));
-	CK(nm_wire_shm_pair(&wp, &wa, &wb));
-	np.name = "nma";
-	np.dev = nic0;
-	np.wire = wa;
-	np.mac[0] = 0x02;
-	np.mac[5] = 0x0a;
-	CK(nm_netdev_create(&np, &nda));
-	np.name = "nmb";
-	np.dev = nic1;
-	np.wire = wb;
-	np.mac[5] = 0x0b;
-	CK(nm_netdev_create(&np, &ndb));
-	CK(nm_stack_create(&sp, &sa));
-	CK(nm_stack_create(&sp, &sb));
-	ia.nd = nda;
-	ib.nd = ndb;
-	CK(nm_stack_add_iface(sa, &ia));
-	CK(nm_stack_add_iface(sb, &ib));
-	dmb_create(&d);
-	copy = run(sb, &(struct sender){ .st = sa, .port = 5401, .total = total }, d.buf);
-	dmb_bind(&d, ndb);
-	dev = run(sb, &(struct sender){ .st = sa, .port = 5402, .total = total }, NULL);
+	/* the test bed's two hosts (t_net.h), IPv4 only */
+	t_net_create(&n, &(struct t_net_params){ .wire = &wp, .rx_ring = 1024,
+						  .no_addr6 = true });
+	t_dm_create(&d, DMABUF_BYTES);
+	copy = run(n.sb, &(struct sender){ .st = n.sa, .port = 5401, .total = total }, d.buf);
+	t_dm_bind_rx(&d, n.ndb);
+	dev = run(n.sb, &(struct sender){ .st = n.sa, .port = 5402, .total = total }, NULL);
 	nm_bench_emit("devmem_rx", "shm_devmem_rx_vs_copy", dev, "MB/s", copy, dev / copy);
-	CK(nm_stack_destroy(sa));
-	CK(nm_stack_destroy(sb));
-	dmb_destroy(&d);
-	CK(nm_netdev_destroy(nda));
-	CK(nm_netdev_destroy(ndb));
-	nm_wire_destroy(wa);
-	nm_wire_destroy(wb);
-	nm_topo_destroy(topo);
+	t_net_stacks_down(&n);
+	t_dm_destroy(&d);
+	t_net_down(&n);
 }
 
 /* ---- TAP: kernel sender -> netmem receiver, in a namespace ---------------- */
 
 static void tap_child(uint64_t total)
 {
-	struct nm_wire_tap_params tp = { .ifname = "nmdtap0", .offloads = true,
-					 .host_addr = "198.18.0.1/24", .up = true };
-	struct nm_netdev_params np = { .name = "nm0", .rx_queues = 1, .tx_queues = 1,
-				       .mac = { 0x02, 0, 0, 0, 0, 0x02 } };
-	struct nm_stack_params sp = { 0 };
-	struct nm_iface_params ip = { .addr4 = "198.18.0.2/24" };
-	struct nm_topo *topo;
-	struct nm_device *nic;
-	struct nm_wire *w;
-	struct nm_netdev *nd;
-	struct nm_stack *st;
-	struct dmb d;
+	struct t_tap_net t;
+	struct t_dm d;
 	double copy, dev;
 
-	if (unshare(CLONE_NEWNET) || nm_wire_tap_open(&tp, &w) < 0) {
+	/* the test bed's TAP host (t_kernel.h) */
+	if (unshare(CLONE_NEWNET) ||
+	    t_tap_net_create_here(&t, &(struct t_tap_params){ .ifname = "nmdtap0",
+							     .offloads = true }) < 0) {
 		printf("{\"bench\":\"devmem_rx\",\"metric\":\"tap_devmem_rx_vs_copy\","
 		       "\"skipped\":\"no network namespace or TAP\"}\n");
 		exit(0);
 	}
-	CK(nm_topo_create_default(&topo));
-	CK(nm_topo_device(topo, "nic0", &nic));
-	np.dev = nic;
-	np.wire = w;
-	CK(nm_netdev_create(&np, &nd));
-	CK(nm_stack_create(&sp, &st));
-	ip.nd = nd;
-	CK(nm_stack_add_iface(st, &ip));
-	dmb_create(&d);
-	copy = run(st, &(struct sender){ .port = 5501, .total = total }, d.buf);
-	dmb_bind(&d, nd);
-	dev = run(st, &(struct sender){ .port = 5502, .total = total }, NULL);
+	t_dm_create(&d, DMABUF_BYTES);
+	copy = run(t.st, &(struct sender){ .port = 5501, .total = total }, d.buf);
+	t_dm_bind_rx(&d, t.nd);
+	dev = run(t.st, &(struct sender){ .port = 5502, .total = total }, NULL);
 	nm_bench_emit("devmem_rx", "tap_devmem_rx_vs_copy", dev, "MB/s", copy, dev / copy);
-	CK(nm_stack_destroy(st));
-	dmb_destroy(&d);
-	CK(nm_netdev_destroy(nd));
-	nm_wire_destroy(w);
-	nm_topo_destroy(topo);
+	T_OK(nm_host_stack_down(t.h));
+	t_dm_destroy(&d);
+	t_tap_net_down(&t);
 	exit(0);
 }
 

@@ -25,7 +25,7 @@ static void die(const char *what)
 static double map_unmap_ms(struct nm_device *nic, const struct nm_phyr *p, size_t n, int reps,
 			   size_t *meta_bytes)
 {
-	uint64_t t0 = nm_bench_now_ns();
+	uint64_t t0 = t_now_ns();
 
 	for (int r = 0; r < reps; r++) {
 		struct nm_dma_mapping *m;
@@ -37,7 +37,7 @@ static double map_unmap_ms(struct nm_device *nic, const struct nm_phyr *p, size_
 		if (nm_dma_unmap(m))
 			die("dma_unmap");
 	}
-	return (double)(nm_bench_now_ns() - t0) / reps / 1e6;
+	return (double)(t_now_ns() - t0) / reps / 1e6;
 }
 
 static void bench_map(struct nm_device *nic)
@@ -110,17 +110,17 @@ static void bench_engine(struct nm_device *nic)
 
 	double best_memcpy = 0, best_engine = 0;
 	for (int round = 0; round < rounds; round++) {
-		uint64_t t0 = nm_bench_now_ns();
+		uint64_t t0 = t_now_ns();
 		for (uint64_t done = 0; done < total; done += chunk)
 			memcpy(plain + done % buf_size, src, chunk);
 		nm_bench_keep(plain[7]);
-		double gbps_m = total / (double)(nm_bench_now_ns() - t0);
+		double gbps_m = total / (double)(t_now_ns() - t0);
 
-		t0 = nm_bench_now_ns();
+		t0 = t_now_ns();
 		for (uint64_t done = 0; done < total; done += chunk)
 			if (nm_dma_write(nic, base + done % buf_size, src, chunk))
 				die("dma_write");
-		double gbps_e = total / (double)(nm_bench_now_ns() - t0);
+		double gbps_e = total / (double)(t_now_ns() - t0);
 
 		best_memcpy = gbps_m > best_memcpy ? gbps_m : best_memcpy;
 		best_engine = gbps_e > best_engine ? gbps_e : best_engine;
@@ -130,15 +130,15 @@ static void bench_engine(struct nm_device *nic)
 
 	/* small transfers: per-call cost matters (a 1448-byte payload) */
 	uint64_t n = nm_bench_quick() ? 200000 : 2000000;
-	uint64_t t0 = nm_bench_now_ns();
+	uint64_t t0 = t_now_ns();
 	for (uint64_t i = 0; i < n; i++)
 		nm_dma_write(nic, base + (i * 2048) % buf_size, src, 1448);
-	double ns_e = (double)(nm_bench_now_ns() - t0) / n;
-	t0 = nm_bench_now_ns();
+	double ns_e = (double)(t_now_ns() - t0) / n;
+	t0 = t_now_ns();
 	for (uint64_t i = 0; i < n; i++)
 		memcpy(plain + (i * 2048) % buf_size, src, 1448);
 	nm_bench_keep(plain[9]);
-	double ns_m = (double)(nm_bench_now_ns() - t0) / n;
+	double ns_m = (double)(t_now_ns() - t0) / n;
 	nm_bench_emit("mem", "dma_write_1448b", ns_e, "ns/op", ns_m, ns_e / ns_m);
 
 	nm_dma_unmap(m);

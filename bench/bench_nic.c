@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "../tests/nic_util.h"
+#include "t_net.h"
 #include <netmem/dmabuf.h>
 #include <netmem/memory_provider.h>
 
@@ -28,8 +28,8 @@ static void fill(struct t_nic *t, uint32_t payload, uint32_t n, struct nm_rx_pkt
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 1, 2);
 	for (uint32_t i = 0; i < n; i++) {
 		f.seq = i * payload;
-		uint32_t len = t_build(frame, &f, payload, 12);
-		if (t_send(t->b, frame, len))
+		uint32_t len = t_flow_frame(frame, &f, payload, 12);
+		if (t_wire_send(t->b, frame, len, NULL))
 			die("send");
 		if ((i & 63) == 63 || i == n - 1) {
 			nm_netdev_poll(t->nd, 64);
@@ -93,17 +93,17 @@ static double rx_rate(bool dev, uint32_t payload)
 		    nm_netdev_rxq_bind_dmabuf(t.nd, 0, b)))
 		die("setup");
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 1, 2);
-	uint32_t len = t_build(frame, &f, payload, 12);
+	uint32_t len = t_flow_frame(frame, &f, payload, 12);
 	while (done < frames) {
 		for (int i = 0; i < 64; i++)
-			if (t_send(t.b, frame, len))
+			if (t_wire_send(t.b, frame, len, NULL))
 				die("send");
-		uint64_t t0 = nm_bench_now_ns();
+		uint64_t t0 = t_now_ns();
 		nm_netdev_poll(t.nd, 64);
 		int k = nm_netdev_rx_poll(t.nd, 0, pk, 64);
 		for (int i = 0; i < k; i++)
 			nm_rx_pkt_release(&pk[i]);
-		ns += nm_bench_now_ns() - t0;
+		ns += t_now_ns() - t0;
 		done += (uint64_t)k;
 		if (k != 64)
 			die("frames lost");

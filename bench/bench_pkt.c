@@ -13,7 +13,7 @@
 #include "nic/pkt.h"
 #include "nic/rss.h"
 #include "nic/tso.h"
-#include "../tests/unit/t_pkt_util.h"
+#include "t_frame.h"
 
 static uint8_t f4[2048], f6[2048], big[70000], seg[4096];
 
@@ -25,11 +25,11 @@ static __attribute__((noinline)) uint16_t naive_csum(const uint8_t *p, size_t n)
 
 #define TIME(iters, body)                                                    \
 	({                                                                   \
-		uint64_t _t0 = nm_bench_now_ns();                            \
+		uint64_t _t0 = t_now_ns();                            \
 		for (long _i = 0; _i < (iters); _i++) {                      \
 			body;                                                \
 		}                                                            \
-		(double)(nm_bench_now_ns() - _t0) / (double)(iters);         \
+		(double)(t_now_ns() - _t0) / (double)(iters);         \
 	})
 
 int main(void)
@@ -115,7 +115,7 @@ int main(void)
 		struct nm_tso t;
 		struct nm_tso_seg s;
 		long m = n / 50;
-		uint64_t t0 = nm_bench_now_ns();
+		uint64_t t0 = t_now_ns();
 		long segs = 0;
 
 		/* headers only: the payload sums are the DMA engine's job */
@@ -124,7 +124,7 @@ int main(void)
 			for (uint32_t k = 0; k < t.nr_segs; k++, segs++)
 				nm_tso_segment(&t, k, 0x1234, 0, seg, sizeof(seg), &s);
 		}
-		v = (double)(nm_bench_now_ns() - t0);
+		v = (double)(t_now_ns() - t0);
 		nm_bench_emit("pkt", "tso_64k_headers", v / m, "ns/superframe", -1, 0);
 		nm_bench_emit("pkt", "tso_segment_header", v / segs, "ns/segment", -1, 0);
 	}

@@ -56,7 +56,7 @@ static void die(const char *what, int r)
 
 static double run_alloc_recycle(struct nm_page_pool *pool, uint64_t n)
 {
-	uint64_t t0 = nm_bench_now_ns();
+	uint64_t t0 = t_now_ns();
 
 	for (uint64_t i = 0; i < n; i++) {
 		nm_netmem_t nm;
@@ -65,13 +65,13 @@ static double run_alloc_recycle(struct nm_page_pool *pool, uint64_t n)
 		    nm_page_pool_put_netmem(pool, nm, true))
 			die("alloc/put", -1);
 	}
-	return (double)(nm_bench_now_ns() - t0) / (double)n;
+	return (double)(t_now_ns() - t0) / (double)n;
 }
 
 static double run_batch64(struct nm_page_pool *pool, uint64_t n)
 {
 	nm_netmem_t nm[64];
-	uint64_t t0 = nm_bench_now_ns();
+	uint64_t t0 = t_now_ns();
 
 	for (uint64_t i = 0; i < n / 64; i++) {
 		for (int k = 0; k < 64; k++)
@@ -81,13 +81,13 @@ static double run_batch64(struct nm_page_pool *pool, uint64_t n)
 			if (nm_page_pool_put_netmem(pool, nm[k], true))
 				die("put", -1);
 	}
-	return (double)(nm_bench_now_ns() - t0) / (double)(n / 64 * 64);
+	return (double)(t_now_ns() - t0) / (double)(n / 64 * 64);
 }
 
 static double run_malloc(size_t size, uint64_t n, int batch)
 {
 	void *p[64];
-	uint64_t t0 = nm_bench_now_ns();
+	uint64_t t0 = t_now_ns();
 
 	for (uint64_t i = 0; i < n / (uint64_t)batch; i++) {
 		for (int k = 0; k < batch; k++) {
@@ -97,14 +97,14 @@ static double run_malloc(size_t size, uint64_t n, int batch)
 		for (int k = 0; k < batch; k++)
 			free(p[k]);
 	}
-	return (double)(nm_bench_now_ns() - t0) / (double)(n / (uint64_t)batch * (uint64_t)batch);
+	return (double)(t_now_ns() - t0) / (double)(n / (uint64_t)batch * (uint64_t)batch);
 }
 
 static double run_frag(struct nm_page_pool *pool, uint64_t n)
 {
 	nm_netmem_t nm[64];
 	uint32_t off;
-	uint64_t t0 = nm_bench_now_ns();
+	uint64_t t0 = t_now_ns();
 
 	/* a receive burst: 64 payloads carved, then consumed */
 	for (uint64_t i = 0; i < n / 64; i++) {
@@ -115,7 +115,7 @@ static double run_frag(struct nm_page_pool *pool, uint64_t n)
 			if (nm_page_pool_put_netmem(pool, nm[k], true))
 				die("put", -1);
 	}
-	return (double)(nm_bench_now_ns() - t0) / (double)(n / 64 * 64);
+	return (double)(t_now_ns() - t0) / (double)(n / 64 * 64);
 }
 
 /* ---- cross-thread returns ------------------------------------------------- */
@@ -182,7 +182,7 @@ static double run_cross(struct nm_page_pool *pool, bool use_malloc, uint64_t n)
 	for (int i = 0; i < XSLOTS; i++)
 		atomic_store(&xs[i].full, 0);
 	CHECK(pthread_create(&th, NULL, xreturner, NULL));
-	t0 = nm_bench_now_ns();
+	t0 = t_now_ns();
 	for (uint64_t b = 0; b < batches; b++) {
 		struct xslot *sl = &xs[s];
 
@@ -203,7 +203,7 @@ static double run_cross(struct nm_page_pool *pool, bool use_malloc, uint64_t n)
 	for (int i = 0; i < XSLOTS; i++)
 		while (atomic_load_explicit(&xs[i].full, memory_order_acquire))
 			spin_pause(&spins);
-	double ns = (double)(nm_bench_now_ns() - t0) / (double)(batches * XB);
+	double ns = (double)(t_now_ns() - t0) / (double)(batches * XB);
 	atomic_store(&xstop, true);
 	pthread_join(th, NULL);
 	return ns;

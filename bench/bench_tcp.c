@@ -74,7 +74,7 @@
  *                  payload lands there and the server takes it as
  *                  (dmabuf, offset, len, token) frags with nm_recvmsg
  *                  (MSG_SOCK_DEVMEM) and returns the tokens with
- *                  SO_DEVMEM_DONTNEED (bench_tap.h): no copy to the
+ *                  SO_DEVMEM_DONTNEED (t_dm_rx_drain): no copy to the
  *                  application, the one a user moving tensors would use.
  *                  Same veth baseline
  * The netmem server runs its stack in blocking mode (blocking nm_recv
@@ -95,7 +95,7 @@
  * NM_BENCH_QUICK=1 shortens the runs.  NM_BENCH_TCP=shm or tap runs only
  * that part, NM_BENCH_TAP=copy or devmem only that TAP receiver (for
  * profiling); NM_BENCH_TCPINFO=1 prints each kernel sender's TCP_INFO
- * (bench_ksend.h).
+ * (the test bed's kernel sender, tests/lib/t_kernel.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -115,8 +115,8 @@
 #include <netmem/wire.h>
 
 #include "bench.h"
-#include "bench_ksend.h"
-#include "bench_tap.h"
+#include "t_kernel.h"
+#include "t_devmem.h"
 
 static struct nm_stack *sa, *sb;
 
@@ -144,11 +144,11 @@ static int connect_pair(int lsd, int *ssd)
 	r = nm_connect(csd, (struct sockaddr *)&a, sizeof(a));
 	if (r != -EINPROGRESS)
 		die("connect", r);
-	for (uint64_t end = nm_bench_now_ns() + 5000000000ull;;) {
+	for (uint64_t end = t_now_ns() + 5000000000ull;;) {
 		r = nm_accept4(lsd, NULL, NULL, SOCK_NONBLOCK);
 		if (r >= 0)
 			break;
-		if (nm_bench_now_ns() > end)
+		if (t_now_ns() > end)
 			die("accept timeout", r);
 		pump();
 	}
@@ -159,23 +159,23 @@ static int connect_pair(int lsd, int *ssd)
 
 /* ---- kernel sender into netmem over TAP vs kernel over veth ---- */
 
-static uint8_t kbuf[256 << 10], kbuf_lo[256 << 10];
-
-struct ksend {
-	struct sockaddr_in to;
-	uint64_t total;
-	int err;	/* 0 ok, else errno */
-};
+static uint8_t kbuf[256 << 10];
 
 static char sender_cc_used[16] = "unknown";	/* what the kernel senders ran */
 
-static void *ksend_fn(void *p)
+/* The test bed's kernel sender (t_kernel.h: cubic), to ip:port. */
+static void ksend_init(struct t_ksend *k, const char *ip, uint16_t port, uint64_t total)
 {
-	struct ksend *k = p;
+	memset(k, 0, sizeof(*k));
+	t_ksend_to4(k, ip, port);
+	k->total = total;
+	k->buf = kbuf;
+	k->chunk = sizeof(kbuf);
+}
 
-	k->err = nm_bench_kernel_send(&k->to, kbuf, sizeof(kbuf), k->total, sender_cc_used,
-				      sizeof(sender_cc_used));
-	return NULL;
+static void ksend_done(const struct t_ksend *k)
+{
+	memcpy(sender_cc_used, k->cc, sizeof(sender_cc_used));
 }
 
 /* CPU seconds (user + system) the calling thread used so far. */
@@ -210,66 +210,46 @@ static void skip(const char *why)
 	fflush(stdout);
 }
 
-/* Kernel client -> netmem server over a TAP; 0 or -1 (a skip line printed).
- * devmem: the payload lands in a dma-buf bound to the RX queue and the
- * server takes it as frags (bench_tap.h), else nm_recv() copies it out. */
+/* Kernel client -> netmem server over a TAP (the test bed's TAP host);
+ * 0 or -1 (a skip line printed).  devmem: the payload lands in a dma-buf
+ * bound to the RX queue and the server takes it as frags (t_dm_rx_drain),
+ * else nm_recv() copies it out. */
 static int run_tap(uint64_t total, bool devmem, struct run_res *out)
 {
-	struct nm_wire_tap_params tp = { .ifname = devmem ? "nmbtap1" : "nmbtap0",
-					 .offloads = true, .host_addr = "198.18.0.1/24",
-					 .up = true };
-	struct nm_netdev_params np = { .name = "nm0", .rx_queues = 1, .tx_queues = 1,
-				       .mac = { 0x02, 0, 0, 0, 0, 0x02 } };
-	struct nm_stack_params sp = { 0 };
-	struct nm_iface_params ip = { .addr4 = "198.18.0.2/24" };
 	uint16_t port = devmem ? 5303 : 5301;
 	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct ksend k = { .to = { .sin_family = AF_INET, .sin_port = htons(port) }, .total = total };
 	struct timeval tv = { 20, 0 };
 	static uint8_t rbuf[256 << 10];
-	struct nm_bench_dmb d = { .memfd = -1 };
-	struct nm_topo *topo;
-	struct nm_device *nic;
-	struct nm_wire *w;
-	struct nm_netdev *nd;
-	struct nm_stack *st;
+	struct t_tap_net t;
+	struct t_ksend k;
+	struct t_dm d;
 	uint64_t got = 0, t0;
 	double c0, ct0;
-	pthread_t th;
 	int lsd, sd;
 
-	inet_pton(AF_INET, "198.18.0.2", &k.to.sin_addr);
-	if (nm_wire_tap_open(&tp, &w) < 0) {
+	ksend_init(&k, "198.18.0.2", port, total);
+	if (t_tap_net_create_here(&t, &(struct t_tap_params){
+					  .ifname = devmem ? "nmbtap1" : "nmbtap0",
+					  .offloads = true }) < 0) {
 		skip("TAP open failed");
 		return -1;
 	}
-	CK(nm_topo_create_default(&topo));
-	CK(nm_topo_device(topo, "nic0", &nic));
-	np.dev = nic;
-	np.wire = w;
-	CK(nm_netdev_create(&np, &nd));
-	if (devmem) {
-		CK(nm_bench_dmb_create(&d));
-		CK(nm_bench_dmb_bind(&d, nd));
-	}
-	CK(nm_stack_create(&sp, &st));
-	ip.nd = nd;
-	CK(nm_stack_add_iface(st, &ip));
-	lsd = nm_socket(st, AF_INET, SOCK_STREAM, 0);
+	if (devmem)
+		t_dm_bind(&d, t.nd, 64u << 20);
+	lsd = nm_socket(t.st, AF_INET, SOCK_STREAM, 0);
 	CK(lsd);
 	CK(nm_bind(lsd, (struct sockaddr *)&la, sizeof(la)));
 	CK(nm_listen(lsd, 8));
 	CK(nm_setsockopt(lsd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
 	c0 = cpu_self_s();
 	ct0 = cpu_thread_s();
-	t0 = nm_bench_now_ns();
-	if (pthread_create(&th, NULL, ksend_fn, &k))
-		die("pthread_create", -1);
+	t0 = t_now_ns();
+	t_ksend_start(&k);
 	sd = nm_accept(lsd, NULL, NULL);
 	CK(sd);
 	CK(nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
 	if (devmem) {
-		int64_t r = nm_bench_rx_devmem(sd);
+		int64_t r = t_dm_rx_drain(sd);
 
 		CK(r);
 		got = (uint64_t)r;
@@ -282,20 +262,19 @@ static int run_tap(uint64_t total, bool devmem, struct run_res *out)
 		CK(r);
 		got += (uint64_t)r;
 	}
-	out->mbps = (double)got * 1e3 / (double)(nm_bench_now_ns() - t0);
+	out->mbps = (double)got * 1e3 / (double)(t_now_ns() - t0);
 	out->cpu = (cpu_self_s() - c0) * (double)(1ull << 30) / (double)got;
 	out->rx_cpu = (cpu_thread_s() - ct0) * (double)(1ull << 30) / (double)got;
-	pthread_join(th, NULL);
+	t_ksend_join(&k);
+	ksend_done(&k);
 	if (k.err || got != total)
 		die("tap stream", -(long)(k.err ? k.err : EIO));
 	nm_close(sd);
 	nm_close(lsd);
-	nm_stack_destroy(st);
+	nm_host_stack_down(t.h);
 	if (devmem)
-		nm_bench_dmb_destroy(&d);	/* unbinds: the ctl socket closes */
-	nm_netdev_destroy(nd);
-	nm_wire_destroy(w);
-	nm_topo_destroy(topo);
+		t_dm_destroy(&d);	/* unbinds: the ctl socket closes */
+	t_tap_net_down(&t);
 	return 0;
 }
 
@@ -304,43 +283,29 @@ struct veth_res {
 	double cpu;	/* the receiver's CPU seconds over the transfer */
 };
 
-/* The veth receiver: a grandchild in a namespace of its own. */
+/* The veth receiver: a grandchild in a namespace of its own, the test
+ * bed's kernel receiver; its CPU time from the accept on. */
 static void veth_receiver(int up, int down)
 {
-	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(5302) };
-	struct timeval tv = { 20, 0 };
+	struct t_krecv k = { .rcvtimeo_s = 20 };
 	struct veth_res res = { 0, 0 };
 	char c = 'u';
-	int lfd, fd, one = 1;
 
 	if (unshare(CLONE_NEWNET) < 0 || write(up, &c, 1) != 1 || read(down, &c, 1) != 1)
 		_exit(1);
 	if (system("ip link set lo up && ip addr add 198.18.1.2/24 dev nmvb && "
 		   "ip link set nmvb up"))
 		_exit(2);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(lfd, (struct sockaddr *)&la, sizeof(la)) || listen(lfd, 4))
+	k.lfd = t_kernel_listen("198.18.1.2", 5302, 4);
+	if (k.lfd < 0)
 		_exit(3);
 	c = 'l';
 	if (write(up, &c, 1) != 1)
 		_exit(4);
-	fd = accept(lfd, NULL, NULL);
-	if (fd < 0)
-		_exit(5);
 	res.cpu = cpu_self_s();
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (;;) {
-		ssize_t r = recv(fd, kbuf, sizeof(kbuf), 0);
-
-		if (r <= 0) {
-			if (r < 0)
-				res.got = 0;
-			break;
-		}
-		res.got += (uint64_t)r;
-	}
+	t_krecv_run(&k);
 	res.cpu = cpu_self_s() - res.cpu;
+	res.got = k.err ? 0 : k.got;
 	if (write(up, &res, sizeof(res)) != sizeof(res))
 		_exit(6);
 	_exit(0);
@@ -349,7 +314,7 @@ static void veth_receiver(int up, int down)
 /* Kernel client -> kernel server over veth; 0 or -1 (a skip line printed). */
 static int run_veth(uint64_t total, struct run_res *out)
 {
-	struct ksend k = { .to = { .sin_family = AF_INET, .sin_port = htons(5302) }, .total = total };
+	struct t_ksend k;
 	int up[2], down[2], st = 0, ret = -1;
 	char cmd[160], c = 'g';
 	struct veth_res res = { 0, 0 };
@@ -357,7 +322,7 @@ static int run_veth(uint64_t total, struct run_res *out)
 	double c0;
 	pid_t pid;
 
-	inet_pton(AF_INET, "198.18.1.2", &k.to.sin_addr);
+	ksend_init(&k, "198.18.1.2", 5302, total);
 	if (pipe(up) || pipe(down))
 		die("pipe", -errno);
 	fflush(stdout);
@@ -384,13 +349,14 @@ static int run_veth(uint64_t total, struct run_res *out)
 		goto out_del;
 	}
 	c0 = cpu_self_s();
-	t0 = nm_bench_now_ns();
-	ksend_fn(&k);
+	t0 = t_now_ns();
+	t_ksend_run(&k);
+	ksend_done(&k);
 	if (k.err || read(up[0], &res, sizeof(res)) != sizeof(res) || res.got != total) {
 		skip("veth stream failed");
 		goto out_del;
 	}
-	out->mbps = (double)res.got * 1e3 / (double)(nm_bench_now_ns() - t0);
+	out->mbps = (double)res.got * 1e3 / (double)(t_now_ns() - t0);
 	out->cpu = (cpu_self_s() - c0 + res.cpu) * (double)(1ull << 30) / (double)res.got;
 	out->rx_cpu = res.cpu * (double)(1ull << 30) / (double)res.got;
 	ret = 0;
@@ -499,7 +465,7 @@ static double memcpy_once(uint64_t total)
 		die("malloc", -ENOMEM);
 	memset(a, 1, sz);
 	memset(b, 2, sz);
-	t0 = nm_bench_now_ns();
+	t0 = t_now_ns();
 	while (done < total) {
 		size_t n = total - done < sz ? (size_t)(total - done) : sz;
 
@@ -507,7 +473,7 @@ static double memcpy_once(uint64_t total)
 		nm_bench_keep(b[n - 1]);
 		done += n;
 	}
-	t0 = nm_bench_now_ns() - t0;
+	t0 = t_now_ns() - t0;
 	free(a);
 	free(b);
 	return (double)total * 1e3 / (double)t0;
@@ -533,44 +499,23 @@ static double memcpy_mbps(uint64_t total)
 /* ---- two stacks over an shm wire ---- */
 
 struct pair {
-	struct nm_topo *topo;
-	struct nm_wire *wa, *wb;
-	struct nm_netdev *nda, *ndb;
+	struct t_net n;
 	int lsd;
 };
 
+/* The test bed's two hosts (t_net.h), IPv4 only, the netdev's default
+ * 512 RX descriptors, and a listener on B. */
 static void pair_up(struct pair *pr, bool gso)
 {
 	struct nm_wire_shm_params wp = { .gso = gso, .ring_entries = 4096,
 					 .arena_bytes = 32 << 20 };
-	struct nm_netdev_params np = { .rx_queues = 1, .tx_queues = 1 };
-	struct nm_stack_params sp = { 0 };
-	struct nm_iface_params ia = { .addr4 = "198.18.0.1/24" }, ib = { .addr4 = "198.18.0.2/24" };
 	struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons(5201) };
-	struct nm_device *n0, *n1;
 	int one = 1;
 
-	CK(nm_topo_create("rc0(p2p) { sw0 { nic0 nic1 } }", &pr->topo));
-	CK(nm_topo_device(pr->topo, "nic0", &n0));
-	CK(nm_topo_device(pr->topo, "nic1", &n1));
-	CK(nm_wire_shm_pair(&wp, &pr->wa, &pr->wb));
-	np.name = "nma";
-	np.dev = n0;
-	np.wire = pr->wa;
-	np.mac[0] = 2;
-	np.mac[5] = 0xa;
-	CK(nm_netdev_create(&np, &pr->nda));
-	np.name = "nmb";
-	np.dev = n1;
-	np.wire = pr->wb;
-	np.mac[5] = 0xb;
-	CK(nm_netdev_create(&np, &pr->ndb));
-	CK(nm_stack_create(&sp, &sa));
-	CK(nm_stack_create(&sp, &sb));
-	ia.nd = pr->nda;
-	ib.nd = pr->ndb;
-	CK(nm_stack_add_iface(sa, &ia));
-	CK(nm_stack_add_iface(sb, &ib));
+	t_net_create(&pr->n, &(struct t_net_params){ .wire = &wp, .rx_ring = 512,
+						      .no_addr6 = true });
+	sa = pr->n.sa;
+	sb = pr->n.sb;
 	pr->lsd = nm_socket(sb, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	CK(pr->lsd);
 	CK(nm_setsockopt(pr->lsd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
@@ -581,13 +526,8 @@ static void pair_up(struct pair *pr, bool gso)
 static void pair_down(struct pair *pr)
 {
 	nm_close(pr->lsd);
-	nm_stack_destroy(sa);
-	nm_stack_destroy(sb);
-	nm_netdev_destroy(pr->nda);
-	nm_netdev_destroy(pr->ndb);
-	nm_wire_destroy(pr->wa);
-	nm_wire_destroy(pr->wb);
-	nm_topo_destroy(pr->topo);
+	t_net_down(&pr->n);
+	sa = sb = NULL;
 }
 
 static uint8_t sbuf[256 << 10], rbuf_shm[256 << 10];
@@ -595,7 +535,7 @@ static uint8_t sbuf[256 << 10], rbuf_shm[256 << 10];
 /* total bytes from csd to ssd, both stacks on this thread; MB/s. */
 static double stream_1thread(int csd, int ssd, uint64_t total)
 {
-	uint64_t sent = 0, got = 0, t0 = nm_bench_now_ns();
+	uint64_t sent = 0, got = 0, t0 = t_now_ns();
 
 	while (got < total) {
 		ssize_t r;
@@ -611,7 +551,7 @@ static double stream_1thread(int csd, int ssd, uint64_t total)
 		while ((r = nm_recv(ssd, rbuf_shm, sizeof(rbuf_shm), 0)) > 0)
 			got += (uint64_t)r;
 	}
-	return (double)total * 1e3 / (double)(nm_bench_now_ns() - t0);
+	return (double)total * 1e3 / (double)(t_now_ns() - t0);
 }
 
 struct sender {
@@ -643,7 +583,7 @@ static void *sender_fn(void *p)
 static double stream_2threads(int csd, int ssd, uint64_t total)
 {
 	struct sender s = { .csd = csd, .total = total };
-	uint64_t got = 0, t0 = nm_bench_now_ns();
+	uint64_t got = 0, t0 = t_now_ns();
 	pthread_t th;
 	double mbps;
 
@@ -656,7 +596,7 @@ static double stream_2threads(int csd, int ssd, uint64_t total)
 		while ((r = nm_recv(ssd, rbuf_shm, sizeof(rbuf_shm), 0)) > 0)
 			got += (uint64_t)r;
 	}
-	mbps = (double)total * 1e3 / (double)(nm_bench_now_ns() - t0);
+	mbps = (double)total * 1e3 / (double)(t_now_ns() - t0);
 	s.stop = true;
 	pthread_join(th, NULL);
 	return mbps;
@@ -668,34 +608,23 @@ static double stream_2threads(int csd, int ssd, uint64_t total)
  * 127.0.0.1 (two threads, cubic); MB/s, or -1 if it could not run. */
 static double kernel_loopback_mbps(uint64_t total)
 {
-	struct ksend k = { .to = { .sin_family = AF_INET }, .total = total };
-	struct sockaddr_in la = { .sin_family = AF_INET };
-	socklen_t al = sizeof(la);
-	int lfd = socket(AF_INET, SOCK_STREAM, 0), fd = -1, one = 1;
-	uint64_t got = 0, t0;
+	struct t_krecv kr = { 0 };
+	struct t_ksend k;
 	double mbps = -1;
-	pthread_t th;
+	uint64_t t0;
 
-	la.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(lfd, (struct sockaddr *)&la, sizeof(la)) || listen(lfd, 1) ||
-	    getsockname(lfd, (struct sockaddr *)&la, &al))
-		goto out;
-	k.to = la;
-	t0 = nm_bench_now_ns();
-	if (pthread_create(&th, NULL, ksend_fn, &k))
-		goto out;
-	fd = accept(lfd, NULL, NULL);
-	for (ssize_t r; fd >= 0 && (r = recv(fd, kbuf_lo, sizeof(kbuf_lo), 0)) > 0;)
-		got += (uint64_t)r;
-	pthread_join(th, NULL);
-	if (!k.err && got == total)
-		mbps = (double)got * 1e3 / (double)(nm_bench_now_ns() - t0);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (lfd >= 0)
-		close(lfd);
+	kr.lfd = t_kernel_listen("127.0.0.1", 0, 1);
+	if (kr.lfd < 0)
+		return -1;
+	ksend_init(&k, "127.0.0.1", t_kernel_port(kr.lfd), total);
+	t0 = t_now_ns();
+	t_ksend_start(&k);
+	t_krecv_run(&kr);
+	t_ksend_join(&k);
+	ksend_done(&k);
+	if (!k.err && !kr.err && kr.got == total)
+		mbps = (double)kr.got * 1e3 / (double)(t_now_ns() - t0);
+	close(kr.lfd);
 	return mbps;
 }
 
@@ -735,14 +664,14 @@ int main(void)
 	if (mbps > 0)
 		emit_cc("kernel_loopback_1conn_2threads_vs_memcpy", mbps, "MB/s", base);
 
-	t0 = nm_bench_now_ns();
+	t0 = t_now_ns();
 	for (int i = 0; i < cycles; i++) {
 		csd = connect_pair(pr.lsd, &ssd);
 		nm_close(csd);
 		nm_close(ssd);
 		pump();
 	}
-	nm_bench_emit("tcp", "connect_close", cycles * 1e9 / (double)(nm_bench_now_ns() - t0),
+	nm_bench_emit("tcp", "connect_close", cycles * 1e9 / (double)(t_now_ns() - t0),
 		      "conn/s", -1, 0);
 	pair_down(&pr);
 

@@ -77,7 +77,7 @@ static double run_1t_on(struct nm_wire *a, struct nm_wire *b, uint32_t len, doub
 	struct iovec iov = { src, len };
 	uint64_t n = 0, sum = 0, t0, t;
 
-	t0 = nm_bench_now_ns();
+	t0 = t_now_ns();
 	do {
 		for (int i = 0; i < 64; i++) {
 			int k;
@@ -89,7 +89,7 @@ static double run_1t_on(struct nm_wire *a, struct nm_wire *b, uint32_t len, doub
 				if (!rx_one(b, &sum))
 					die("1t: frame missing", -1);
 		}
-		t = nm_bench_now_ns();
+		t = t_now_ns();
 	} while ((double)(t - t0) < secs * 1e9);
 	nm_bench_keep(sum);
 	*frames = n;
@@ -164,18 +164,18 @@ static double run_2t(uint32_t len, bool use_fd, bool copy, uint64_t *frames, uin
 		nm_wire_get_fd(b);	/* armed before the first frame */
 	if (pthread_create(&thr, NULL, rx_thread, &c))
 		die("pthread_create", -1);
-	t0 = nm_bench_now_ns();
+	t0 = t_now_ns();
 	do {
 		for (int i = 0; i < 1024; i++) {
 			while (nm_wire_xmit(a, &iov, 1, &m) != 0)
 				;	/* backpressure: spin */
 			n++;
 		}
-		t = nm_bench_now_ns();
+		t = t_now_ns();
 	} while ((double)(t - t0) < t_target_s * 1e9);
 	atomic_store_explicit(&c.total, n, memory_order_release);
 	pthread_join(thr, NULL);
-	t = nm_bench_now_ns();
+	t = t_now_ns();
 	nm_wire_destroy(a);
 	nm_wire_destroy(b);
 	*frames = n;
@@ -191,7 +191,7 @@ static double run_memcpy(uint8_t *dst, uint32_t len, double secs, uint64_t *fram
 	uint64_t n = 0, t0, t;
 	size_t off = 0, step = (len + 63) & ~63u;
 
-	t0 = nm_bench_now_ns();
+	t0 = t_now_ns();
 	do {
 		for (int i = 0; i < 64; i++) {
 			if (off + len > ARENA)
@@ -201,7 +201,7 @@ static double run_memcpy(uint8_t *dst, uint32_t len, double secs, uint64_t *fram
 			off += step;
 			n++;
 		}
-		t = nm_bench_now_ns();
+		t = t_now_ns();
 	} while ((double)(t - t0) < secs * 1e9);
 	*frames = n;
 	return (double)(t - t0) / 1e9;
@@ -266,14 +266,14 @@ static void bench_eventfd_write(void)
 
 	if (fd < 0)
 		die("eventfd", -1);
-	t0 = nm_bench_now_ns();
+	t0 = t_now_ns();
 	for (uint64_t i = 0; i < n; i++) {
 		if (write(fd, &one, sizeof(one)) < 0)
 			die("eventfd write", -1);
 		if ((i & 1023) == 1023 && read(fd, &v, sizeof(v)) < 0)
 			die("eventfd read", -1);
 	}
-	nm_bench_emit("wire", "eventfd_write", (double)(nm_bench_now_ns() - t0) / (double)n,
+	nm_bench_emit("wire", "eventfd_write", (double)(t_now_ns() - t0) / (double)n,
 		      "ns/op", -1, 0);
 	close(fd);
 }

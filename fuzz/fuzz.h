@@ -18,14 +18,15 @@
  *    and byte runs.  An exhausted input reads as zeros, so every input is
  *    valid and the short ones are the simple cases.
  *  - struct fz_out writes the same format, for the seeds.
- *  - fz_begin() resets what outlives an input: the clock is faked (time
- *    moves only when the harness moves it, fz_clock_advance()), the error
- *    message is cleared.  Everything else a harness creates per input and
- *    destroys before returning, so runs repeat and LeakSanitizer sees
- *    every leak.
+ *  - fz_begin() resets what outlives an input: the clock is faked (the
+ *    test bed's t_clock_fake(): time moves only when the harness moves it,
+ *    fz_clock_advance()), the error message is cleared.  Everything else
+ *    a harness creates per input and destroys before returning, so runs
+ *    repeat and LeakSanitizer sees every leak.
  *  - FZ_ASSERT is an oracle: it aborts, libFuzzer saves the input as a
  *    crash and the replay test fails.  The test bed's own checks (T_OK,
- *    T_ASSERT of tests/t_util.h) abort the same way here.
+ *    T_ASSERT of tests/lib/t_util.h) abort the same way here
+ *    (t_fail_abort(), set before main() by every harness).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -37,19 +38,12 @@
 
 #include <netmem/error.h>
 
-#include "net/timer.h"
-
-/* The test bed's failed checks abort (t_util.h): libFuzzer reports a
- * crash with its stack, the replay test fails. */
-#ifdef NM_T_UTIL_H
-#error "include fuzz.h before the test bed headers"
-#endif
-#define T_FAIL_EXIT() abort()
+#include "t_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Where the fake clock starts for each input: far from 0 (0 means "the
- * real clock" to nm_clock_fake) and from any wrap. */
+ * real clock" to t_clock_fake) and from any wrap. */
 #define FZ_T0_US	1000000000ull
 
 #define FZ_ASSERT(c, ...)                                                        \
@@ -227,15 +221,23 @@ static inline bool fz_verbose(void)
 	return v;
 }
 
+/* The test bed's failed checks abort: libFuzzer reports a crash with its
+ * stack, the replay test fails.  Before main(), so that seeds written
+ * and inputs replayed alike abort. */
+__attribute__((constructor)) static void fz_fail_aborts(void)
+{
+	t_fail_abort(true);
+}
+
 static inline void fz_begin(void)
 {
-	nm_clock_fake(FZ_T0_US);
+	t_clock_fake(FZ_T0_US);
 	nm_clear_error();
 }
 
 static inline void fz_clock_advance(uint64_t us)
 {
-	nm_clock_fake(nm_clock_read() + us);
+	t_clock_advance(us);
 }
 
 #endif

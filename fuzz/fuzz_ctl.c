@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "nic_util.h"
+#include "t_net.h"
 #include "ctl/ctl_internal.h"
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
@@ -428,9 +428,9 @@ static void op_traffic(struct run *r)
 
 		f.sport = (uint16_t)(40000 + i);
 		f.seq = i * 1000u;
-		len = t_build(frame, &f, 1000, 0);
+		len = t_flow_frame(frame, &f, 1000, 0);
 		memcpy(frame, "\x02\0\0\0\0\x10", 6);	/* to fz0 */
-		t_send(bed.w[1], frame, len);
+		t_wire_send(bed.w[1], frame, len, NULL);
 	}
 	nm_netdev_poll(r->nd[0], 64);
 	for (uint32_t q = 0; q < nm_netdev_num_rx_queues(r->nd[0]); q++) {

@@ -23,7 +23,7 @@
  * harness writes, the body coming from the input.
  */
 #include "fuzz.h"
-#include "net_util.h"
+#include "t_net.h"
 #include "net/tcp.h"
 #include <netmem/socket.h>
 
@@ -86,7 +86,7 @@ static void pick_v6(uint8_t k, bool dst, uint8_t a[16])
 
 	switch (k % 8) {
 	case 0: memcpy(a, dst ? our6 : peer6, 16); break;
-	case 1: ll6(a, dst ? t_net_mac_b : t_net_mac_a); break;
+	case 1: ll6(a, dst ? t_mac_b : t_mac_a); break;
 	case 2:		/* solicited-node group of ours (or of the peer's) */
 		memset(a, 0, 16);
 		a[0] = 0xff, a[1] = 0x02, a[11] = 1, a[12] = 0xff, a[15] = dst ? 2 : 1;
@@ -95,7 +95,7 @@ static void pick_v6(uint8_t k, bool dst, uint8_t a[16])
 	case 4: memcpy(a, other, 16); break;
 	case 5: memcpy(a, far, 16); break;
 	case 6: memset(a, 0, 16); break;
-	default: ll6(a, dst ? t_net_mac_a : t_net_mac_b); break;
+	default: ll6(a, dst ? t_mac_a : t_mac_b); break;
 	}
 }
 
@@ -227,7 +227,7 @@ static uint32_t build(struct run *r, uint8_t tmpl, uint8_t mac_k, uint8_t addrs,
 	bool v6;
 
 	pick_mac(mac_k, f);
-	memcpy(f + 6, t_net_mac_a, 6);
+	memcpy(f + 6, t_mac_a, 6);
 	switch (tmpl) {
 	case T_ARP:
 		nm_put16(f + 12, NM_ETH_P_ARP);
@@ -239,7 +239,7 @@ static uint32_t build(struct run *r, uint8_t tmpl, uint8_t mac_k, uint8_t addrs,
 		f[19] = 4;
 		f[21] = (uint8_t)(1 + f[21] % 2);	/* request / reply */
 		if (!(addrs & 1))
-			memcpy(f + 22, t_net_mac_a, 6);
+			memcpy(f + 22, t_mac_a, 6);
 		if (!(addrs & 2))
 			pick_v4(addrs >> 4, false, f + 28);
 		if (!(addrs & 4))
@@ -452,10 +452,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fz_begin();
 	if (!bed.up) {
-		t_raw_link(&bed.r);
+		t_raw_link(&bed.r, NM_STACK_BUSY_POLL);
 		bed.up = true;
 	}
-	t_raw_stack(&bed.r, NM_STACK_BUSY_POLL);
+	t_raw_stack(&bed.r);
 	r.st = bed.r.st;
 	run_ops(&r);
 	poll_stack(&r);
@@ -477,7 +477,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (int i = 0; i < r.nsd; i++)
 		T_OK(nm_close(r.sd[i]));
-	T_OK(nm_stack_destroy(r.st));
+	t_raw_stack_down(&bed.r);
 	drain_out(&r);
 	/* frames the stack never took: the NIC drops them, no state is left */
 	{
@@ -544,7 +544,7 @@ void fz_write_seeds(struct fz_seeds *s)
 	b[0] = 135;			/* NS */
 	memcpy(b + 8, our6, 16);
 	b[24] = 1, b[25] = 1;		/* source link-layer address */
-	memcpy(b + 26, t_net_mac_a, 6);
+	memcpy(b + 26, t_mac_a, 6);
 	w_frame(&o, 2, T_ICMP6, 3, 0x21, b, 32);
 	fz_w8(&o, OP_PING);
 	fz_w8(&o, 1);			/* 2001:2::1 */
@@ -569,7 +569,7 @@ void fz_write_seeds(struct fz_seeds *s)
 	b[0] = 136, b[4] = 0x20;		/* NA, override */
 	memcpy(b + 8, peer6, 16);
 	b[24] = 2, b[25] = 1;
-	memcpy(b + 26, t_net_mac_a, 6);
+	memcpy(b + 26, t_mac_a, 6);
 	w_frame(&o, 2, T_ICMP6, 2, 0x30, b, 32);
 	memset(b, 0x61, sizeof(b));
 	b[0] = 8, b[1] = 0;		/* echo request */
@@ -605,7 +605,7 @@ void fz_write_seeds(struct fz_seeds *s)
 	b[0] = 136, b[4] = 0x60;
 	memcpy(b + 8, peer6, 16);
 	b[24] = 2, b[25] = 1;
-	memcpy(b + 26, t_net_mac_a, 6);
+	memcpy(b + 26, t_mac_a, 6);
 	w_frame(&o, 2, T_ICMP6, 0, 0x00, b, 32);
 	fz_w8(&o, OP_POLL);
 	memset(b, 0, sizeof(b));

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "nic_util.h"
+#include "t_net.h"
 #include "ctl/ctl_internal.h"
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
@@ -592,12 +592,12 @@ static void w_config(struct fz_out *o, uint8_t c0, uint8_t c1, uint16_t mtu)
 	fz_w8(o, 6);		/* 128 descriptors */
 }
 
-/* A FRAME op with fixed checksums, built by nic_util's t_build. */
+/* A FRAME op with fixed checksums, built by the test bed's t_flow_frame(). */
 static void w_frame(struct fz_out *o, const struct t_flow *fl, uint32_t payload,
 		    const struct nm_wire_meta *meta)
 {
 	static uint8_t f[NM_WIRE_MAX_FRAME];
-	uint32_t len = t_build(f, fl, payload, 12);
+	uint32_t len = t_flow_frame(f, fl, payload, 12);
 
 	fz_w8(o, OP_FRAME);
 	fz_w8(o, (uint8_t)(1 | (meta ? 2 : 0) | (len >= 9100 ? 4 : 0)));

@@ -3,7 +3,7 @@
  * Harness: the NIC's frame parser and everything that reads a parsed
  * frame's bytes (nic/parse.c, csum.c, rss.c, ntuple.c, tso.c), as pure
  * functions of the bytes.  The oracles are t_pkt_exercise()'s (shared with
- * the random test t_pkt_fuzz) plus one of its own: checksums filled by
+ * the random test t_nic_pkt_fuzz) plus one of its own: checksums filled by
  * nm_csum_*_fill() verify.
  *
  * Input: an 11-byte pick (split point, header bytes available to the
@@ -11,7 +11,7 @@
  * into a buffer of exactly its length.
  */
 #include "fuzz.h"
-#include "unit/t_pkt_check.h"
+#include "t_pkt_check.h"
 
 static struct t_pkt_tables tables;
 static bool tables_up;

@@ -15,8 +15,8 @@
  * time pass, drop what is on the wire, or act as the application (send,
  * read, shut down, close, abort, keepalive).
  *
- * Oracles: nothing crashes or leaks; the idle-storm oracle (tests/
- * tcp_storm.h): once the input is done and the applications do nothing,
+ * Oracles: nothing crashes or leaks; the idle-storm oracle
+ * (tests/lib/t_tcp.h): once the input is done and the applications do nothing,
  * the two stacks fall silent, both at once and after every timer that the
  * next hundreds of seconds fire (the fake clock jumps from timer to timer):
  * a pair still exchanging segments after STORM_PASSES loop passes without
@@ -31,8 +31,8 @@
 
 #include "fuzz.h"
 #include "fz_tcp.h"
-#include "tcp_storm.h"
-#include "csum_util.h"
+#include "t_tcp.h"
+#include "t_frame.h"
 #include "net/ip.h"
 
 #define MAX_OPS		64
@@ -388,7 +388,7 @@ static uint32_t pick_opts(struct fz *in, const struct end *e, uint8_t *o)
 	if (m & 4)			/* SACK permitted */
 		o[n++] = 1, o[n++] = 1, o[n++] = 4, o[n++] = 2;
 	if (m & 8) {			/* timestamps around ts_recent and our clock */
-		uint32_t now_ms = (uint32_t)(nm_clock_read() / 1000);
+		uint32_t now_ms = (uint32_t)(t_clock_now_us() / 1000);
 		uint32_t tsval = e->ts_recent + (uint32_t)(int32_t)(int8_t)fz_u8(in);
 		uint32_t tsecr = now_ms + e->ts_offset - (uint32_t)fz_u8(in);
 
@@ -578,11 +578,11 @@ static void storm_check(struct run *r, const char *when)
  * horizon (the clock jumps to it). */
 static void idle(struct run *r)
 {
-	uint64_t t0 = nm_clock_read();
+	uint64_t t0 = t_clock_now_us();
 
 	storm_check(r, "right after the input");
 	for (int i = 0; i < IDLE_JUMPS; i++) {
-		uint64_t now = nm_clock_read();
+		uint64_t now = t_clock_now_us();
 		uint64_t da = nm_timer_next(r->n->sa->wheel, now);
 		uint64_t db = nm_timer_next(r->n->sb->wheel, now);
 		uint64_t d = da < db ? da : db;

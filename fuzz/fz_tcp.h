@@ -4,17 +4,18 @@
 
 /*
  * The two-stack bed of the TCP-level harnesses (tcp_states, sockopt,
- * cmsg), on tcp_util.h's: its links (topology, shm wire, netdevs nma for
- * stack A and nmb for B) live for the process, set up once; each input
- * gets fresh stacks (fz_tcp_begin) and leaves the links as it found them
- * (fz_tcp_end: sockets closed, stacks destroyed, what is still on the wire
- * received and dropped), so no state passes from one input to the next.
+ * cmsg), the test bed's struct t_net: its links (topology, shm wire,
+ * netdevs nma for stack A and nmb for B) live for the process, set up
+ * once; each input gets fresh stacks (fz_tcp_begin) and leaves the links
+ * as it found them (fz_tcp_end: sockets closed, stacks destroyed, what is
+ * still on the wire received and dropped), so no state passes from one
+ * input to the next.
  * The RX rings are short (128) and nmb splits headers with threshold 0,
  * ready for bind-rx: restarting a queue (each bind and unbind) allocates
  * its rings' buffers, the bulk of an input's set-up time.
  */
 #include "fuzz.h"
-#include "devmem_util.h"
+#include "t_devmem.h"
 
 #define FZ_TCP_RING	128
 
@@ -25,7 +26,7 @@ static inline void fz_tcp_links(void)
 {
 	struct nm_ringparam rp;
 
-	t_net_links(&fz_net, NULL, "rc0(p2p) { sw0 { nic0 nic1 } }");
+	t_net_create(&fz_net, &(struct t_net_params){ .links_only = true });
 	T_OK(nm_netdev_get_ringparam(fz_net.nda, &rp));
 	rp.rx = FZ_TCP_RING;
 	T_OK(nm_netdev_set_ringparam(fz_net.nda, &rp));
@@ -41,7 +42,7 @@ static inline struct t_net *fz_tcp_begin(void)
 	fz_begin();
 	if (!fz_net_up)
 		fz_tcp_links();
-	t_net_stacks(&fz_net);
+	t_net_stacks_up(&fz_net);
 	return &fz_net;
 }
 
@@ -72,7 +73,7 @@ static inline void fz_tcp_end(struct t_net *n, const int *sds, int nsd)
 	fz_tcp_drain(n->ndb);
 }
 
-/* devmem_util.h's binding of a memfd dma-buf of size bytes to nmb's RX
+/* t_devmem.h's binding of a memfd dma-buf of size bytes to nmb's RX
  * queue 0; returns a reference on the binding, for fz_tcp_unbind(). */
 static inline struct nm_dmabuf_binding *fz_tcp_bind(struct t_net *n, struct t_dm *d,
 						    uint64_t size)

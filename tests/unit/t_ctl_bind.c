@@ -1,7 +1,7 @@
 /* The control plane: bind-rx / bind-tx with every refusal and its errno,
  * queue-get / dev-get / page-pool-get / page-pool-stats-get, and handle
  * close unbinding while memory stays valid for packets still held. */
-#include "nic_util.h"
+#include "t_net.h"
 #include "ctl/ctl_internal.h"
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
@@ -12,8 +12,8 @@ static void send_rx(struct t_nic *t, uint32_t payload, struct nm_rx_pkt *p, uint
 	uint8_t frame[2048];
 
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 1234, 5201);
-	uint32_t len = t_build(frame, &f, payload, 0);
-	T_OK(t_send(t->b, frame, len));
+	uint32_t len = t_flow_frame(frame, &f, payload, 0);
+	T_OK(t_wire_send(t->b, frame, len, NULL));
 	T_EQ(nm_netdev_poll(t->nd, 4), 1);
 	T_EQ(nm_netdev_rx_poll(t->nd, q, p, 1), 1);
 }
@@ -122,7 +122,7 @@ int main(void)
 	T_EQ(qi.dmabuf, id2);
 	/* ... but the held packet's device memory is still valid */
 	uint8_t want[1000];
-	t_pattern(want, 0, 1000);
+	t_pat_fill(want, 1000, 0);
 	uint32_t got = 0;
 	for (uint32_t i = 0; i < held.nr_frags; i++) {
 		struct nm_net_iov *niov = nm_netmem_to_net_iov(held.frags[i].netmem);

@@ -1,7 +1,7 @@
 /* Every public dma-buf function refuses NULL or invalid arguments with
  * -EINVAL (or the documented errno) and a message; getters return NULL/0
  * and leave a message.  Nothing crashes, and the buffer stays consistent. */
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 #include "dmabuf/dmabuf_internal.h"
 
 /* A non-int call must set a message. */

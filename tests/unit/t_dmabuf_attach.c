@@ -1,7 +1,7 @@
 /* Static and dynamic attachments: accessors, refusals, several importers on
  * one buffer, detach tearing down mappings the importer left behind, and
  * device references released so the topology can go. */
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 #include "dmabuf/dmabuf_internal.h"
 
 static void on_move(struct nm_dmabuf_attachment *att)

@@ -5,7 +5,7 @@
  * shortened here). */
 #include <pthread.h>
 
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 #include "dmabuf/dmabuf_internal.h"
 
 static void *signaler(void *arg)

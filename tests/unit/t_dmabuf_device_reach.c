@@ -1,7 +1,7 @@
 /* Who may attach to device memory: the owner always; a peer only over a
  * usable P2P path (-EREMOTEIO for NOT_SUPPORTED), and a dynamic peer only
  * if it allows P2P addresses.  Device memory refuses mmap (-EACCES). */
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 
 static void on_move(struct nm_dmabuf_attachment *att)
 {

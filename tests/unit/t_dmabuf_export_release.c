@@ -1,7 +1,7 @@
 /* A custom exporter: export, references, release exactly once (also when
  * an attachment or mmap outlives the creator's reference), inode numbers,
  * accessors, and every refusal of a bad export_info. */
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 #include "dmabuf/dmabuf_internal.h"
 
 static int releases, attaches, detaches, maps, unmaps;

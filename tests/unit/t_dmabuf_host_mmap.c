@@ -1,7 +1,7 @@
 /* The host exporter allows lasting mmaps: they share the buffer's pages
  * with the DMA engine and CPU windows, hold a reference on the buffer, and
  * are checked (alignment, range, prot, munmap of what was mapped). */
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 #include "dmabuf/dmabuf_internal.h"
 
 int main(void)

@@ -5,7 +5,7 @@
  * t_dmabuf_kernel_alloc (udmabuf) and t_dmabuf_kernel_heap (system heap). */
 #include <sys/stat.h>
 
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 
 #define SIZE (4 * NM_PAGE_SIZE)
 

@@ -6,7 +6,7 @@
  * argument checks and -ENODEV are t_dmabuf_kernel_args. */
 #include <sys/stat.h>
 
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 
 #define SIZE (4 * NM_PAGE_SIZE)
 

@@ -1,7 +1,7 @@
 /* Importing a kernel dma-buf fd checks what the fd is: a bad fd is
  * -EBADF, an fd that is open but not a dma-buf (memfd, pipe, /dev/null,
  * a directory) is -EINVAL, each with a message. */
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 
 int main(void)
 {

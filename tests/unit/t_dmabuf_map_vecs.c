@@ -2,7 +2,7 @@
  * buffer order, and what the DMA engine writes through them lands exactly
  * where a CPU window reads it (host buffer with scattered pages, and a
  * udmabuf). */
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 
 #define NPAGES 37
 

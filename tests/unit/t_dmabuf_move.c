@@ -2,7 +2,7 @@
  * per dynamic attachment, mappings made before the move are dead (the
  * engine faults on the old address), the importer's late unmap of a dead
  * mapping still succeeds, a remap works, and the data moved along. */
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 #include "dmabuf/dmabuf_internal.h"
 
 struct importer {

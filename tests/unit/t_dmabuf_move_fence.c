@@ -3,7 +3,7 @@
  * success once another thread signals it. */
 #include <pthread.h>
 
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 
 static int notified;
 

@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 #include "dmabuf/dmabuf_internal.h"
 
 #define SLOT 256

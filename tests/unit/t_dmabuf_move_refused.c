@@ -1,7 +1,7 @@
 /* What stops a move: a static attachment (-EBUSY, it pins), an open CPU
  * window (-EBUSY), an exporter that cannot move (-EOPNOTSUPP).  A refused
  * move leaves mappings valid and notifies nobody. */
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 #include "dmabuf/dmabuf_internal.h"
 
 static int notified;

@@ -1,6 +1,6 @@
 /* The debug name (DMA_BUF_SET_NAME): at most 31 bytes, replaceable,
  * refusals leave the old name. */
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 
 int main(void)
 {

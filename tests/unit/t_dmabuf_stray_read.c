@@ -4,7 +4,7 @@
  * child with SIGSEGV, as does a pointer into a region never opened; the
  * DMA engine still writes the memory through an attachment mapping, and a
  * new window sees those bytes. */
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 
 static void prove(struct nm_dmabuf *b, struct nm_device *engine_dev, bool never_opened_check)
 {

@@ -3,7 +3,7 @@
  * and shares pages with the application's memfd (mmap included). */
 #include <sys/socket.h>
 
-#include "t_dmabuf_util.h"
+#include "t_dmabuf.h"
 
 #define PG NM_PAGE_SIZE
 #define NRULES 12

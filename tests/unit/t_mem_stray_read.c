@@ -2,28 +2,10 @@
  * code holding a stale pointer faults, while the DMA engine and an open
  * window see the bytes. */
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "t_util.h"
 #include <netmem/dma.h>
 #include <netmem/pci.h>
-
-/* Read *p in a child; return the signal that killed it (0 if none). */
-static int stray_read(const volatile char *p)
-{
-	pid_t pid = fork();
-	int status;
-
-	T_ASSERT(pid >= 0);
-	if (pid == 0) {
-		signal(SIGSEGV, SIG_DFL);
-		char c = *p;
-		_exit(c == 0x7f ? 3 : 2);
-	}
-	T_ASSERT(waitpid(pid, &status, 0) == pid);
-	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
 
 int main(void)
 {
@@ -42,10 +24,10 @@ int main(void)
 	/* the application writes through a window */
 	T_OK(nm_memobj_cpu_begin(d, 100, 5000, NM_CPU_READ | NM_CPU_WRITE, (void **)&w));
 	memset(w, 0x7f, 5000);
-	T_EQ(stray_read(w), 0);			/* inside the window: readable */
+	T_ASSERT(t_stray_read(w) >= 1000);	/* inside the window: readable */
 	T_OK(nm_memobj_cpu_end(d, 100, 5000));
-	T_EQ(stray_read(w), SIGSEGV);		/* stale pointer faults */
-	T_EQ(stray_read(w + 4900), SIGSEGV);
+	T_EQ(t_stray_read(w), SIGSEGV);		/* stale pointer faults */
+	T_EQ(t_stray_read(w + 4900), SIGSEGV);
 
 	/* the engine still reaches it */
 	T_EQ(nm_memobj_phyrs(d, 0, 16 * NM_PAGE_SIZE, &p, 1), 1);
@@ -62,12 +44,12 @@ int main(void)
 				 (void **)&w2));
 	T_ASSERT(!memcmp(w, "devmem", 6));
 	T_OK(nm_memobj_cpu_end(d, 8 * NM_PAGE_SIZE, 10));
-	T_EQ(stray_read(w2), 0);
-	T_EQ(stray_read(w2 + NM_PAGE_SIZE), 0);
+	T_ASSERT(t_stray_read(w2) >= 1000);
+	T_ASSERT(t_stray_read(w2 + NM_PAGE_SIZE) >= 1000);
 	T_OK(nm_memobj_cpu_end(d, 8 * NM_PAGE_SIZE, NM_PAGE_SIZE * 2));
-	T_EQ(stray_read(w2), SIGSEGV);
+	T_EQ(t_stray_read(w2), SIGSEGV);
 	/* a page never opened faults */
-	T_EQ(stray_read(w2 + 6 * NM_PAGE_SIZE), SIGSEGV);
+	T_EQ(t_stray_read(w2 + 6 * NM_PAGE_SIZE), SIGSEGV);
 
 	/* window errors */
 	T_ERR(nm_memobj_cpu_end(d, 0, 1), -EINVAL);

@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "net_util.h"
+#include "t_net.h"
 
 static void *other(void *arg)
 {

@@ -6,7 +6,7 @@
  * nm_eth_rcv so that the stack's own checks see everything.  The stack
  * must not crash (run under ASan), its counters must add up, and it must
  * still answer a ping afterwards. */
-#include "net_util.h"
+#include "t_net.h"
 
 #define FRAMES		100000
 #define BATCH		256
@@ -26,7 +26,7 @@ static uint32_t eth(uint8_t *f, uint16_t type)
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	uint32_t r = rnd(20);
 
-	memcpy(f, r == 0 ? bcast : t_net_mac_b, 6);
+	memcpy(f, r == 0 ? bcast : t_mac_b, 6);
 	if (r == 1) {	/* solicited-node / all-nodes / foreign multicast */
 		static const uint8_t m[3][6] = { { 0x33, 0x33, 0xff, 0, 0, 2 },
 						 { 0x33, 0x33, 0, 0, 0, 1 },
@@ -35,7 +35,7 @@ static uint32_t eth(uint8_t *f, uint16_t type)
 	}
 	if (r == 2)
 		f[5] ^= 0x40;	/* someone else */
-	memcpy(f + 6, t_net_mac_a, 6);
+	memcpy(f + 6, t_mac_a, 6);
 	nm_put16(f + 12, type);
 	return 14;
 }
@@ -197,7 +197,7 @@ static uint32_t build(uint8_t *f)
 		f[18] = 6;
 		f[19] = 4;
 		nm_put16(f + 20, (uint16_t)(1 + rnd(2)));
-		memcpy(f + 22, t_net_mac_a, 6);
+		memcpy(f + 22, t_mac_a, 6);
 		if (!rnd(6))
 			f[22 + rnd(6)] ^= (uint8_t)rnd(256);
 		memcpy(f + 28, spa, 4);

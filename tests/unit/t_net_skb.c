@@ -2,7 +2,7 @@
  * (invariant 1), coalescing refusing to mix readable and unreadable payload
  * (invariant 2), nm_skb_from_rx taking over a packet's references, and
  * every page-pool reference dropped by nm_skb_free. */
-#include "t_pool_util.h"
+#include "t_pool.h"
 #include "net/skb.h"
 
 static struct nm_page_pool *hpool, *dpool;

@@ -9,7 +9,7 @@
 #include <malloc.h>
 #include <pthread.h>
 
-#include "t_pool_util.h"
+#include "t_pool.h"
 #include "net/skb.h"
 
 #define MANY 20000

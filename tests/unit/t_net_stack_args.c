@@ -3,7 +3,7 @@
  * (addresses parsed strictly: prefix required on addresses and refused on
  * gateways, ranges, multicast / unspecified / v4-mapped refused), the same
  * netdev twice, NULL everywhere; plus the internal entry points TCP uses. */
-#include "net_util.h"
+#include "t_net.h"
 
 int main(void)
 {

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nic_util.h"
+#include "t_net.h"
 #include <netmem/dma.h>
 
 static uint8_t frame[70000], got[70000];
@@ -43,7 +43,7 @@ static void peer_send(struct t_nic *t, const uint8_t *b, uint32_t len)
 	struct nm_rx_pkt pkts[8];
 	int n;
 
-	T_OK(t_send(t->b, b, len));
+	T_OK(t_wire_send(t->b, b, len, NULL));
 	T_EQ(nm_netdev_poll(t->nd, 64), 1);
 	n = nm_netdev_rx_poll(t->nd, 0, pkts, 8);
 	for (int i = 0; i < n; i++)
@@ -165,12 +165,12 @@ int main(void)
 	T_ERR(nm_netdev_capture_start(t.nd, path, 0, 0), -EBUSY);
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 5201, 40000);
 	for (uint32_t plen = 0; plen <= 1400; plen += 700) {
-		len = t_build(frame, &f, plen, 12);
+		len = t_flow_frame(frame, &f, plen, 12);
 		peer_send(&t, frame, len);
 		f.seq += plen;
 	}
 	/* a bad checksum: dropped by the NIC, but it crossed the wire */
-	len = t_build(frame, &f, 100, 0);
+	len = t_flow_frame(frame, &f, 100, 0);
 	frame[len - 1] ^= 0xff;
 	peer_send(&t, frame, len);
 	struct nm_queue_stats qs;
@@ -180,7 +180,7 @@ int main(void)
 	/* TX: one frame in two pieces (gathered), then a TSO frame: the
 	 * file holds the segments the wire carried, not the 64 KiB frame */
 	t_flow_v4(&f, 0xc6120002, 0xc6120001, 40000, 5201);
-	len = t_build(frame, &f, 1000, 12);
+	len = t_flow_frame(frame, &f, 1000, 12);
 	T_OK(nm_pkt_parse(frame, len, &info));
 	memcpy(hdr, frame, info.hdr_len);
 	memcpy(hp, frame + info.hdr_len, 1000);
@@ -192,7 +192,7 @@ int main(void)
 	T_OK(nm_netdev_xmit(t.nd, 0, &pkt));
 	T_EQ(peer_recv(&t), len);
 	f.seq = 1000;
-	len = t_build(frame, &f, 20000, 12);
+	len = t_flow_frame(frame, &f, 20000, 12);
 	memcpy(hdr, frame, info.hdr_len);
 	memcpy(hp, frame + info.hdr_len, 20000);
 	pkt.nr_frags = 1;
@@ -223,14 +223,14 @@ int main(void)
 	t0 = now_ns();
 	T_OK(nm_netdev_capture_start(t.nd, path, 100, NM_CAPTURE_F_NSEC));
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 5201, 40000);
-	len = t_build(frame, &f, 1000, 0);
+	len = t_flow_frame(frame, &f, 1000, 0);
 	peer_send(&t, frame, len);
 	T_OK(nm_netdev_capture_get_stats(t.nd, &st));
 	T_EQ(st.truncated, 1);
 	T_EQ(st.bytes, len);
 	T_OK(nm_netdev_capture_stop(t.nd));
 	T_OK(nm_netdev_capture_start(t.nd, path, 100, NM_CAPTURE_F_NSEC | NM_CAPTURE_F_APPEND));
-	len = t_build(frame, &f, 50, 0);
+	len = t_flow_frame(frame, &f, 50, 0);
 	peer_send(&t, frame, len);
 	T_OK(nm_netdev_capture_stop(t.nd));
 	t1 = now_ns();

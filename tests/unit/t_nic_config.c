@@ -1,7 +1,7 @@
 /* ethtool-like configuration: channels (-L), rings and header split (-G),
  * features (-K), MTU; every bad value refused with its errno and a message,
  * and the device keeps working after each refusal. */
-#include "nic_util.h"
+#include "t_net.h"
 
 int main(void)
 {
@@ -106,8 +106,8 @@ int main(void)
 	uint8_t frame[2048];
 	struct nm_rx_pkt p;
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 1, 2);
-	uint32_t len = t_build(frame, &f, 500, 0);
-	T_OK(t_send(t.b, frame, len));
+	uint32_t len = t_flow_frame(frame, &f, 500, 0);
+	T_OK(t_wire_send(t.b, frame, len, NULL));
 	T_EQ(nm_netdev_poll(t.nd, 8), 1);
 	int got = 0;
 	for (uint32_t q = 0; q < 3; q++) {

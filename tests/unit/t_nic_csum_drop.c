@@ -1,12 +1,12 @@
 /* Checksums are verified on the wire side, before payload becomes
  * unreadable: a corrupted frame is dropped and counted; malformed and
  * oversized frames are dropped and counted; nothing leaks. */
-#include "nic_util.h"
-#include "rx_idle.h"
+#include "t_net.h"
+#include "t_devmem.h"
 
 static int deliver(struct t_nic *t, const uint8_t *frame, uint32_t len, struct nm_rx_pkt *p)
 {
-	T_OK(t_send(t->b, frame, len));
+	T_OK(t_wire_send(t->b, frame, len, NULL));
 	T_EQ(nm_netdev_poll(t->nd, 1), 1);
 	return T_OK(nm_netdev_rx_poll(t->nd, 0, p, 1));
 }
@@ -22,7 +22,7 @@ int main(void)
 
 	t_nic_up(&t, 1, 1500, false);
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 1, 2);
-	len = t_build(frame, &f, 1000, 0);
+	len = t_flow_frame(frame, &f, 1000, 0);
 	T_EQ(deliver(&t, frame, len, &p), 1);
 	T_ASSERT(p.flags & NM_RX_F_CSUM_OK);
 	nm_rx_pkt_release(&p);
@@ -34,7 +34,7 @@ int main(void)
 	T_EQ(deliver(&t, frame, len, &p), 0);
 	frame[14 + 8] ^= 1;
 	f.udp = 1;					/* UDP too */
-	len = t_build(frame, &f, 500, 0);
+	len = t_flow_frame(frame, &f, 500, 0);
 	frame[len - 1] ^= 0xff;
 	T_EQ(deliver(&t, frame, len, &p), 0);
 	T_OK(nm_netdev_get_rxq_stats(t.nd, 0, &st));
@@ -51,16 +51,16 @@ int main(void)
 
 	/* malformed: IHL 4 */
 	f.udp = 0;
-	len = t_build(frame, &f, 100, 0);
+	len = t_flow_frame(frame, &f, 100, 0);
 	frame[14] = 0x44;
 	T_EQ(deliver(&t, frame, len, &p), 0);
 	/* total length lies */
-	len = t_build(frame, &f, 100, 0);
+	len = t_flow_frame(frame, &f, 100, 0);
 	frame[14 + 2] = 0x7f;
 	T_EQ(deliver(&t, frame, len, &p), 0);
 	/* longer than the MTU (the wire carries it, the netdev refuses it) */
 	T_OK(nm_netdev_set_mtu(t.nd, 1400));
-	len = t_build(frame, &f, 1400, 0);
+	len = t_flow_frame(frame, &f, 1400, 0);
 	T_EQ(deliver(&t, frame, len, &p), 0);
 	T_OK(nm_netdev_get_stats(t.nd, &st));
 	T_EQ(st.drops[NM_RX_DROP_MALFORMED], 2);

@@ -2,7 +2,7 @@
  * (host pages, then device memory through a dma-buf binding, checked
  * through the exporter's CPU window); hds-thresh keeps small payloads with
  * the headers; frames that are not TCP/UDP go whole into host memory. */
-#include "nic_util.h"
+#include "t_net.h"
 #include <netmem/dmabuf.h>
 #include <netmem/memory_provider.h>
 #include <netmem/page_pool.h>
@@ -21,7 +21,7 @@ static void check_payload_host(const struct nm_rx_pkt *p, uint64_t stream_off, u
 	uint8_t want[9000];
 	uint32_t got = 0;
 
-	t_pattern(want, stream_off, len);
+	t_pat_fill(want, len, stream_off);
 	for (uint32_t i = 0; i < p->nr_frags; i++) {
 		const uint8_t *a = nm_netmem_address(p->frags[i].netmem);
 
@@ -38,7 +38,7 @@ static void check_payload_dev(struct nm_dmabuf *buf, const struct nm_rx_pkt *p,
 	uint8_t want[9000];
 	uint32_t got = 0;
 
-	t_pattern(want, stream_off, len);
+	t_pat_fill(want, len, stream_off);
 	T_ASSERT(p->flags & NM_RX_F_UNREADABLE);
 	for (uint32_t i = 0; i < p->nr_frags; i++) {
 		struct nm_net_iov *niov = nm_netmem_to_net_iov(p->frags[i].netmem);
@@ -76,8 +76,8 @@ int main(void)
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 5000, 6000);	/* 198.18.0.1 -> .2 */
 
 	/* host pages: 1448 bytes of payload behind 66 bytes of headers */
-	len = t_build(frame, &f, 1448, 12);
-	T_OK(t_send(t.b, frame, len));
+	len = t_flow_frame(frame, &f, 1448, 12);
+	T_OK(t_wire_send(t.b, frame, len, NULL));
 	T_EQ(rx(&t, 0), 1);
 	T_ASSERT(pkts[0].flags & NM_RX_F_SPLIT);
 	T_ASSERT(pkts[0].flags & NM_RX_F_CSUM_OK);
@@ -92,16 +92,16 @@ int main(void)
 	rp.hds_thresh = 256;
 	T_OK(nm_netdev_set_ringparam(t.nd, &rp));
 	f.seq = 1448;
-	len = t_build(frame, &f, 200, 12);
-	T_OK(t_send(t.b, frame, len));
+	len = t_flow_frame(frame, &f, 200, 12);
+	T_OK(t_wire_send(t.b, frame, len, NULL));
 	T_EQ(rx(&t, 0), 1);
 	T_ASSERT(!(pkts[0].flags & NM_RX_F_SPLIT));
 	check_hdr(&pkts[0], frame, len);
 	T_EQ(pkts[0].nr_frags, 0);
 	nm_rx_pkt_release(&pkts[0]);
 	/* ... and a 257-byte one is split */
-	len = t_build(frame, &f, 257, 12);
-	T_OK(t_send(t.b, frame, len));
+	len = t_flow_frame(frame, &f, 257, 12);
+	T_OK(t_wire_send(t.b, frame, len, NULL));
 	T_EQ(rx(&t, 0), 1);
 	T_ASSERT(pkts[0].flags & NM_RX_F_SPLIT);
 	nm_rx_pkt_release(&pkts[0]);
@@ -111,7 +111,7 @@ int main(void)
 	memcpy(frame, t_mac_b, 6);
 	frame[12] = 0x88;
 	frame[13] = 0xb5;	/* local experimental ethertype */
-	T_OK(t_send(t.b, frame, 60));
+	T_OK(t_wire_send(t.b, frame, 60, NULL));
 	T_EQ(rx(&t, 0), 1);
 	T_ASSERT(!(pkts[0].flags & NM_RX_F_SPLIT));
 	check_hdr(&pkts[0], frame, 60);
@@ -140,8 +140,8 @@ int main(void)
 	uint64_t off = 0;
 	for (size_t i = 0; i < NM_ARRAY_SIZE(sizes); i++) {
 		f.seq = (uint32_t)off;
-		len = t_build(frame, &f, sizes[i], 0);
-		T_OK(t_send(t.b, frame, len));
+		len = t_flow_frame(frame, &f, sizes[i], 0);
+		T_OK(t_wire_send(t.b, frame, len, NULL));
 		off += sizes[i];
 	}
 	T_EQ(rx(&t, 0), (int)NM_ARRAY_SIZE(sizes));

@@ -8,7 +8,7 @@
  * memory.  A frame that is not split keeps its padding and its length.
  * (Found by fuzz/fuzz_nic_rx.c: split packets claimed the padded length.)
  */
-#include "nic_util.h"
+#include "t_net.h"
 #include <netmem/dmabuf.h>
 #include <netmem/memory_provider.h>
 
@@ -31,10 +31,10 @@ static struct nm_rx_pkt rx_padded(struct t_nic *t, uint32_t payload, uint32_t *l
 	struct t_flow f;
 
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 5000, 6000);
-	*len = t_build(frame, &f, payload, 12);
+	*len = t_flow_frame(frame, &f, payload, 12);
 	memset(frame + *len, 0xee, PAD);	/* after the IP packet: padding */
 	*len += PAD;
-	T_OK(t_send(t->b, frame, *len));
+	T_OK(t_wire_send(t->b, frame, *len, NULL));
 	T_OK(nm_netdev_poll(t->nd, 64));
 	T_EQ(nm_netdev_rx_poll(t->nd, 0, &p, 1), 1);
 	return p;

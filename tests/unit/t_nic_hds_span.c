@@ -3,7 +3,7 @@
  * header as a readable frag in front of device-memory frags (a packet
  * mixing host and device payload; the stack dropped it).  Headers now stay
  * whole in one buffer. */
-#include "nic_util.h"
+#include "t_net.h"
 #include <netmem/dmabuf.h>
 #include <netmem/memory_provider.h>
 
@@ -26,12 +26,12 @@ int main(void)
 		memcpy(frame, t_mac_b, 6);
 		frame[12] = 0x88;
 		frame[13] = 0xb5;
-		T_OK(t_send(t.b, frame, 60));
+		T_OK(t_wire_send(t.b, frame, 60, NULL));
 		t_flow_v4(&f, 0xc6120001, 0xc6120002, 1, 2);
 		for (int i = 0; i < 40; i++) {
 			f.seq = (uint32_t)i * 100;
-			uint32_t len = t_build(frame, &f, 100, 12);	/* 66-byte headers */
-			T_OK(t_send(t.b, frame, len));
+			uint32_t len = t_flow_frame(frame, &f, 100, 12);	/* 66-byte headers */
+			T_OK(t_wire_send(t.b, frame, len, NULL));
 		}
 		T_EQ(nm_netdev_poll(t.nd, 64), 41);
 		T_EQ(nm_netdev_rx_poll(t.nd, 0, p, 64), 41);

@@ -4,8 +4,8 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "nic_util.h"
-#include "rx_idle.h"
+#include "t_net.h"
+#include "t_devmem.h"
 #include <netmem/dmabuf.h>
 #include <netmem/memory_provider.h>
 
@@ -25,8 +25,8 @@ static void *sender(void *arg)
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 7000, 7001);
 	for (uint32_t i = 0; i < FRAMES && time(NULL) < deadline;) {
 		f.seq = i * PAYLOAD;
-		uint32_t len = t_build(frame, &f, PAYLOAD, 12);
-		int r = t_send(t.b, frame, len);
+		uint32_t len = t_flow_frame(frame, &f, PAYLOAD, 12);
+		int r = t_wire_send(t.b, frame, len, NULL);
 
 		if (r == -EAGAIN)
 			continue;
@@ -42,7 +42,7 @@ static void check(struct nm_dmabuf *buf, const struct nm_rx_pkt *p, uint32_t idx
 	uint32_t n = 0;
 
 	T_ASSERT(p->flags & NM_RX_F_SPLIT);
-	t_pattern(want, (uint64_t)idx * PAYLOAD, PAYLOAD);
+	t_pat_fill(want, PAYLOAD, (uint64_t)idx * PAYLOAD);
 	for (uint32_t i = 0; i < p->nr_frags; i++) {
 		const struct nm_rx_frag *fr = &p->frags[i];
 

@@ -11,7 +11,7 @@
  * Small payloads, device-memory queues and the feature turned off all get
  * the copy path.
  */
-#include "nic_util.h"
+#include "t_net.h"
 #include "nic/wire_shm.h"
 #include <netmem/dmabuf.h>
 #include <netmem/memory_provider.h>
@@ -57,8 +57,8 @@ static int send1(struct env *e, uint32_t len)
 	int r;
 
 	e->f.seq = (uint32_t)e->sent;
-	n = t_build(frame, &e->f, len, 0);
-	r = t_send(e->b, frame, n);
+	n = t_flow_frame(frame, &e->f, len, 0);
+	r = t_wire_send(e->b, frame, n, NULL);
 	if (r == 0)
 		e->sent += len;
 	return r;
@@ -94,7 +94,7 @@ static bool check_payload(struct env *e, const struct nm_rx_pkt *pkt, uint64_t o
 	uint32_t got = 0;
 	bool lent = false;
 
-	t_pattern(want, off, len);
+	t_pat_fill(want, len, off);
 	for (int k = 0; k < pkt->nr_frags; k++) {
 		const struct nm_rx_frag *fr = &pkt->frags[k];
 		const uint8_t *p = (const uint8_t *)nm_netmem_address(fr->netmem) + fr->off;
@@ -255,7 +255,7 @@ static void destroy_under_loans(struct env *e)
 		const struct nm_rx_frag *fr = &p[i].frags[0];
 
 		T_EQ(p[i].nr_frags, 1);
-		t_pattern(want, off + (uint64_t)i * PAY, PAY);
+		t_pat_fill(want, PAY, off + (uint64_t)i * PAY);
 		T_ASSERT(!memcmp((uint8_t *)nm_netmem_address(fr->netmem) + fr->off, want, PAY));
 	}
 	release_all(p, 8);

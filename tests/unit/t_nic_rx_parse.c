@@ -8,7 +8,7 @@
  * options, IPv6 TCP, IPv4 UDP, an IPv4 fragment (no L4 header), a
  * VLAN-tagged frame; split (payload above hds-thresh) and not.
  */
-#include "nic_util.h"
+#include "t_net.h"
 #include "nic/pkt.h"
 
 static void check(const struct nm_rx_pkt *p, const uint8_t *frame, uint32_t len)
@@ -39,7 +39,7 @@ static void roundtrip(struct t_nic *t, const uint8_t *frame, uint32_t len)
 {
 	struct nm_rx_pkt p;
 
-	T_OK(t_send(t->b, frame, len));
+	T_OK(t_wire_send(t->b, frame, len, NULL));
 	T_EQ(nm_netdev_poll(t->nd, 8), 1);
 	T_EQ(nm_netdev_rx_poll(t->nd, 0, &p, 1), 1);
 	check(&p, frame, len);
@@ -72,7 +72,7 @@ int main(void)
 	t_flow_v4(&fl, 0xc6120001, 0xc6120002, 40000, 7000);
 
 	/* a SYN's options: MSS, SACK permitted, timestamps, window scale */
-	len = t_build(f, &fl, 0, 20);
+	len = t_flow_frame(f, &fl, 0, 20);
 	o = f + 14 + 20 + 20;
 	memcpy(o, (const uint8_t[]){ 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0,
 				     1, 3, 3, 9 }, 20);
@@ -86,7 +86,7 @@ int main(void)
 	T_EQ(in.tcp_tsval, 7);
 
 	/* data with NOP NOP TS, then two SACK options of one and two blocks */
-	len = t_build(f, &fl, 1000, 40);
+	len = t_flow_frame(f, &fl, 1000, 40);
 	o = f + 14 + 20 + 20;
 	memcpy(o, (const uint8_t[]){ 1, 1, 8, 10 }, 4);
 	put32(o + 4, 0x01020304);
@@ -108,22 +108,22 @@ int main(void)
 
 	/* IPv6, and a payload small enough not to be split */
 	fl.v6 = 1;
-	len = t_build(f, &fl, 1200, 12);
+	len = t_flow_frame(f, &fl, 1200, 12);
 	roundtrip(&t, f, len);
 	rp.hds_thresh = 256;
 	T_OK(nm_netdev_set_ringparam(t.nd, &rp));
-	len = t_build(f, &fl, 100, 0);
+	len = t_flow_frame(f, &fl, 100, 0);
 	roundtrip(&t, f, len);
 
 	/* UDP */
 	fl.v6 = 0;
 	fl.udp = 1;
-	len = t_build(f, &fl, 600, 0);
+	len = t_flow_frame(f, &fl, 600, 0);
 	roundtrip(&t, f, len);
 
 	/* an IPv4 fragment: L3 only */
 	fl.udp = 0;
-	len = t_build(f, &fl, 600, 0);
+	len = t_flow_frame(f, &fl, 600, 0);
 	f[14 + 6] = 0x20;		/* MF */
 	T_ASSERT(t_fill_csums(f, len));
 	roundtrip(&t, f, len);
@@ -131,7 +131,7 @@ int main(void)
 	T_ASSERT(in.is_fragment);
 
 	/* a VLAN tag moves every offset by 4 */
-	len = t_build(f, &fl, 600, 12);
+	len = t_flow_frame(f, &fl, 600, 12);
 	memcpy(g, f, 12);
 	g[12] = 0x81;
 	g[13] = 0x00;

@@ -7,7 +7,7 @@
  * that is really dry still drops, counted, and the next poll after the
  * application returns buffers receives again.
  */
-#include "nic_util.h"
+#include "t_net.h"
 #include <netmem/dmabuf.h>
 #include <netmem/memory_provider.h>
 
@@ -28,9 +28,9 @@ static int burst(struct t_nic *t, struct t_flow *f, int n)
 	static uint8_t frame[9100];
 
 	for (int i = 0; i < n; i++) {
-		uint32_t len = t_build(frame, f, PAY, 0);
+		uint32_t len = t_flow_frame(frame, f, PAY, 0);
 
-		T_OK(t_send(t->b, frame, len));
+		T_OK(t_wire_send(t->b, frame, len, NULL));
 		f->seq += PAY;
 	}
 	return nm_netdev_poll(t->nd, (uint32_t)n);
@@ -51,7 +51,7 @@ static void host_burst(struct t_nic *t)
 		uint32_t got = 0;
 
 		T_ASSERT(p[i].flags & NM_RX_F_SPLIT);
-		t_pattern(want, (uint64_t)i * PAY, PAY);
+		t_pat_fill(want, PAY, (uint64_t)i * PAY);
 		for (int k = 0; k < p[i].nr_frags; k++) {
 			const struct nm_rx_frag *fr = &p[i].frags[k];
 

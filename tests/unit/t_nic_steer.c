@@ -1,12 +1,12 @@
 /* RSS spreads 1000 flows over 4 queues within 10%; ntuple rules win over
  * RSS; drop rules drop; -X equal / start; the rule API's errors. */
-#include "nic_util.h"
+#include "t_net.h"
 
 static uint32_t queue_of(struct t_nic *t, const uint8_t *frame, uint32_t len)
 {
 	struct nm_rx_pkt p;
 
-	T_OK(t_send(t->b, frame, len));
+	T_OK(t_wire_send(t->b, frame, len, NULL));
 	T_EQ(nm_netdev_poll(t->nd, 1), 1);
 	for (uint32_t q = 0; q < 4; q++) {
 		if (T_OK(nm_netdev_rx_poll(t->nd, q, &p, 1)) == 1) {
@@ -40,7 +40,7 @@ int main(void)
 			}
 			f.src[0] = f.dst[0] = 0x20;
 		}
-		len = t_build(frame, &f, 100, 0);
+		len = t_flow_frame(frame, &f, 100, 0);
 		uint32_t q = queue_of(&t, frame, len);
 		T_ASSERT(q < 4);
 		count[q]++;
@@ -52,7 +52,7 @@ int main(void)
 
 	/* a flow RSS puts on queue q0 is steered to another by a rule */
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 40000, 8080);
-	len = t_build(frame, &f, 100, 0);
+	len = t_flow_frame(frame, &f, 100, 0);
 	uint32_t q0 = queue_of(&t, frame, len), want = (q0 + 1) % 4;
 	struct nm_flow_rule r = { .id = NM_FLOW_ID_ANY, .flow_type = NM_FLOW_TCP4,
 				  .dst_port = 8080, .dst_port_mask = 0xffff,
@@ -78,11 +78,11 @@ int main(void)
 	T_EQ(st1.drops[NM_RX_DROP_NTUPLE], st0.drops[NM_RX_DROP_NTUPLE] + 1);
 	/* other source: the drop rule does not match, the steering one does */
 	f.src[3] = 9;
-	len = t_build(frame, &f, 100, 0);
+	len = t_flow_frame(frame, &f, 100, 0);
 	T_EQ(queue_of(&t, frame, len), want);
 	/* UDP to 8080 is not a tcp4 rule's */
 	f.udp = 1;
-	len = t_build(frame, &f, 100, 0);
+	len = t_flow_frame(frame, &f, 100, 0);
 	T_ASSERT(queue_of(&t, frame, len) < 4);
 	f.udp = 0;
 
@@ -90,7 +90,7 @@ int main(void)
 	 * (and is not dropped) */
 	T_OK(nm_netdev_set_features(t.nd, NM_NETIF_F_NTUPLE, 0));
 	f.src[3] = 1;
-	len = t_build(frame, &f, 100, 0);
+	len = t_flow_frame(frame, &f, 100, 0);
 	T_EQ(queue_of(&t, frame, len), q0);
 	T_OK(nm_netdev_set_features(t.nd, NM_NETIF_F_NTUPLE, NM_NETIF_F_NTUPLE));
 
@@ -122,7 +122,7 @@ int main(void)
 	T_OK(nm_netdev_set_rss_equal(t.nd, 2, 2));
 	for (int i = 0; i < 50; i++) {
 		t_flow_v4(&f, 0xc6120000 | (uint32_t)i, 0xc6130001, (uint16_t)(2000 + i), 80);
-		len = t_build(frame, &f, 10, 0);
+		len = t_flow_frame(frame, &f, 10, 0);
 		T_ASSERT(queue_of(&t, frame, len) >= 2);
 	}
 	T_ERR(nm_netdev_set_rss_equal(t.nd, 3, 2), -EINVAL);

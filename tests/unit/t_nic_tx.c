@@ -2,7 +2,7 @@
  * memory mapped for it, or device memory of a TX dma-buf binding), fills
  * checksums (NEEDS_CSUM) and segments TSO frames into MTU-sized ones on a
  * wire that carries no GSO. */
-#include "nic_util.h"
+#include "t_net.h"
 #include <netmem/dma.h>
 #include <netmem/dmabuf.h>
 #include <netmem/memory_provider.h>
@@ -51,7 +51,7 @@ int main(void)
 
 	/* one frame, checksum filled by the NIC */
 	t_flow_v4(&f, 0xc6120002, 0xc6120001, 9000, 9001);
-	len = t_build(frame, &f, 1000, 12);
+	len = t_flow_frame(frame, &f, 1000, 12);
 	T_OK(nm_pkt_parse(frame, len, &info));
 	uint8_t hdr[128];
 	memcpy(hdr, frame, info.hdr_len);
@@ -72,7 +72,7 @@ int main(void)
 	/* TSO: 64000 bytes of payload become 1448-byte segments */
 	uint32_t plen = 64000, mss = 1448;
 	f.seq = 1000;
-	len = t_build(frame, &f, plen, 12);
+	len = t_flow_frame(frame, &f, plen, 12);
 	T_OK(nm_pkt_parse(frame, len, &info));
 	memcpy(hdr, frame, info.hdr_len);
 	seed_partial(hdr, &info, len - info.l4_off);
@@ -114,7 +114,7 @@ int main(void)
 	struct nm_net_iov *niov;
 	T_OK(nm_dmabuf_binding_niov_at(b, 8192, &niov));
 	f.seq = 1000;
-	len = t_build(frame, &f, 1000, 12);
+	len = t_flow_frame(frame, &f, 1000, 12);
 	memcpy(hdr, frame, info.hdr_len);
 	pkt.nr_frags = 1;
 	pkt.frags[0] = (struct nm_tx_frag){ nm_net_iov_dma_addr(niov), 1000 };

@@ -1,7 +1,7 @@
 /* Bad arguments to every public pool/ function: -errno with a message, no
  * crash, no state change (the pools and the binding still check clean and
  * work afterwards). */
-#include "t_pool_util.h"
+#include "t_pool.h"
 
 static int fake_init(struct nm_page_pool *pool)
 {

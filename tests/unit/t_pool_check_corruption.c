@@ -3,7 +3,7 @@
  * the ring, counters that disagree, a broken fragment buffer; and
  * nm_dmabuf_binding_check() on a free list that disagrees with its marks.
  * Each corruption is undone afterwards and the checkers pass again. */
-#include "t_pool_util.h"
+#include "t_pool.h"
 #include "pool/dmabuf_binding.h"
 #include "pool/pool_internal.h"
 

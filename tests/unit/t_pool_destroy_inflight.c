@@ -7,7 +7,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 
-#include "t_pool_util.h"
+#include "t_pool.h"
 
 #define N 200
 

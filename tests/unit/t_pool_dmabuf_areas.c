@@ -3,7 +3,7 @@
  * dma_vecs of 12, 20 and 24 KiB; with 8 KiB net_iovs that is 1, 2 and 3
  * net_iovs, 4 KiB tails unused.  Offsets, dma addresses, lookup by offset
  * and DMA writes all agree with the pieces. */
-#include "t_pool_util.h"
+#include "t_pool.h"
 #include <netmem/mem.h>
 
 #define PG 4096u

@@ -3,7 +3,7 @@
  * writes at nm_netmem_dma_addr() lands in the dma-buf at nm_net_iov_offset()
  * (read back through a CPU-access window); page-pool-get info names the
  * binding. */
-#include "t_pool_util.h"
+#include "t_pool.h"
 
 static void check_size(struct t_env *e, uint32_t niov_size)
 {
@@ -54,6 +54,7 @@ static void check_size(struct t_env *e, uint32_t niov_size)
 			inside |= dma >= v[k].addr && dma + niov_size <= v[k].addr + v[k].len;
 		T_ASSERT(inside);
 		/* the device writes a tag at both ends of the net_iov */
+		memset(tag, 0, sizeof(tag));	/* all 48 bytes are written and compared */
 		snprintf(tag, sizeof(tag), "niov %llu of %u", (unsigned long long)off, niov_size);
 		T_OK(nm_dma_write(e->nic, dma, tag, sizeof(tag)));
 		T_OK(nm_dma_write(e->nic, dma + niov_size - sizeof(tag), tag, sizeof(tag)));
@@ -64,6 +65,7 @@ static void check_size(struct t_env *e, uint32_t niov_size)
 		uint64_t off = nm_net_iov_offset(nm_netmem_to_net_iov(nm[i]));
 		char *cpu;
 
+		memset(tag, 0, sizeof(tag));	/* all 48 bytes are written and compared */
 		snprintf(tag, sizeof(tag), "niov %llu of %u", (unsigned long long)off, niov_size);
 		T_OK(nm_dmabuf_begin_cpu_access(buf, off, niov_size, NM_DMA_FROM_DEVICE,
 						(void **)&cpu));

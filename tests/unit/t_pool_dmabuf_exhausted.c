@@ -2,7 +2,7 @@
  * alloc_empty and alloc_fail and returns -ENOMEM with a message, a fragment
  * alloc too; one put makes the next alloc succeed from the cache, without
  * the provider.  Two pools share one binding's allocator. */
-#include "t_pool_util.h"
+#include "t_pool.h"
 
 #define NIOVS 40
 

@@ -3,7 +3,7 @@
  * until the last one returns; then the mapping is gone (-EFAULT), the
  * dma-buf released and the attachment detached.  New pools and allocations
  * on an unbound binding are refused. */
-#include "t_pool_util.h"
+#include "t_pool.h"
 
 #define N 8
 

@@ -1,7 +1,7 @@
 /* Fragments: 1448-byte payloads pack 2 per 4 KiB buffer and 45 per 64 KiB
  * (host pages and 64 KiB net_iovs); offsets never overlap; a buffer
  * recycles only after its last fragment is put, whatever the order. */
-#include "t_pool_util.h"
+#include "t_pool.h"
 
 #define FRAG 1448
 

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "t_pool_util.h"
+#include "t_pool.h"
 
 #define BLOCK 16
 

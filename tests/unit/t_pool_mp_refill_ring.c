@@ -12,7 +12,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 
-#include "t_pool_util.h"
+#include "t_pool.h"
 #include <netmem/mem.h>
 
 #define NIOV 64

@@ -14,7 +14,7 @@
  */
 #include <sched.h>
 
-#include "t_pool_util.h"
+#include "t_pool.h"
 #include <netmem/mem.h>
 
 /* ~2 s optimized, ~3 s under ASan+UBSan (mostly provider system calls),

@@ -5,7 +5,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 
-#include "t_pool_util.h"
+#include "t_pool.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #define ROUNDS 200000

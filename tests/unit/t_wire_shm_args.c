@@ -7,7 +7,7 @@
 
 #include "nic/wire_shm.h"
 #include "t_util.h"
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 /* A wire with nothing but recv: what a TAP-like wire looks like to the
  * dispatcher. */
@@ -172,17 +172,17 @@ int main(void)
 	t_names();
 
 	/* frame sizes */
-	T_ERR(t_wsend(a, buf, 1519, NULL), -EMSGSIZE);	/* mtu 1500 + 18 */
+	T_ERR(t_wire_send(a, buf, 1519, NULL), -EMSGSIZE);	/* mtu 1500 + 18 */
 	struct nm_wire_meta gso = { .gso_type = NM_WIRE_GSO_TCPV4, .gso_size = 1448 };
-	T_ERR(t_wsend(a, buf, 1519, &gso), -EMSGSIZE);	/* gso is off */
+	T_ERR(t_wire_send(a, buf, 1519, &gso), -EMSGSIZE);	/* gso is off */
 
 	/* all of that left the wires working */
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), 64);	/* the 64-piece frame */
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), 64);	/* the 64-piece frame */
 	t_wfill(buf, 1518, 9);
-	T_OK(t_wsend(a, buf, 1518, NULL));
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), 1518);
+	T_OK(t_wire_send(a, buf, 1518, NULL));
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), 1518);
 	T_EQ(t_wbitdiff(in, 1518, 9), 0);
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
 	T_OK(nm__wire_shm_assert_ok(a));
 	T_OK(nm__wire_shm_assert_ok(b));
 	nm_wire_destroy(a);

@@ -12,7 +12,7 @@
 
 #include "nic/wire_shm.h"
 #include "t_util.h"
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define N 100000
 
@@ -42,32 +42,32 @@ static void t_sequence(void)
 	T_ASSERT(fd >= 0);
 
 	/* a frame waiting: arm says so */
-	T_OK(t_wsend(a, buf, sizeof(buf), NULL));
+	T_OK(t_wire_send(a, buf, sizeof(buf), NULL));
 	T_EQ(nm_wire_arm(b), 1);
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), (int)sizeof(buf));
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), (int)sizeof(buf));
 
 	/* armed: the next frame signals */
 	T_EQ(nm_wire_arm(b), 0);
 	T_EQ(readable(fd), 0);
-	T_OK(t_wsend(a, buf, sizeof(buf), NULL));
+	T_OK(t_wire_send(a, buf, sizeof(buf), NULL));
 	T_EQ(readable(fd), 1);
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), (int)sizeof(buf));
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), (int)sizeof(buf));
 
 	/* polling on without arming: empty recvs do not arm, frames do not
 	 * signal (the old behaviour re-armed on every empty recv) */
 	T_EQ(nm_wire_arm(b), 0);		/* clears the stale signal */
 	T_EQ(readable(fd), 0);
-	T_OK(t_wsend(a, buf, sizeof(buf), NULL));	/* uses up the arming */
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), (int)sizeof(buf));
+	T_OK(t_wire_send(a, buf, sizeof(buf), NULL));	/* uses up the arming */
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), (int)sizeof(buf));
 	T_EQ(nm_wire_arm(b), 0);
-	T_OK(t_wsend(a, buf, sizeof(buf), NULL));
+	T_OK(t_wire_send(a, buf, sizeof(buf), NULL));
 	for (int i = 0; i < 1000; i++) {
-		T_EQ(t_wrecv(b, in, sizeof(in), NULL), (int)sizeof(buf));
-		T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
+		T_EQ(t_wire_recv(b, in, sizeof(in), NULL), (int)sizeof(buf));
+		T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
 		T_EQ(atomic_load(&ctrl->want_signal), 0);
-		T_OK(t_wsend(a, buf, sizeof(buf), NULL));
+		T_OK(t_wire_send(a, buf, sizeof(buf), NULL));
 	}
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), (int)sizeof(buf));
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), (int)sizeof(buf));
 	/* the one signal of the last arm() is still there; arm() clears it */
 	T_EQ(readable(fd), 1);
 	T_EQ(nm_wire_arm(b), 0);
@@ -89,7 +89,7 @@ static void *t_consume(void *arg)
 	uint8_t in[512];
 
 	while (c->got < N) {
-		int r = t_wrecv(c->w, in, sizeof(in), NULL);
+		int r = t_wire_recv(c->w, in, sizeof(in), NULL);
 
 		if (r == -EAGAIN) {
 			struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
@@ -130,7 +130,7 @@ static void t_sleeping_consumer(void)
 			int r;
 
 			t_wfill(buf, t_wlen(seq), seq);
-			while ((r = t_wsend(a, buf, t_wlen(seq), NULL)) == -EAGAIN)
+			while ((r = t_wire_send(a, buf, t_wlen(seq), NULL)) == -EAGAIN)
 				sched_yield();
 			T_OK(r);
 			seq++;

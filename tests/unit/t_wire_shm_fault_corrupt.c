@@ -1,6 +1,6 @@
 /* Corruption alone: about 1% of 100000 frames arrive with exactly one bit
  * flipped (inj_corrupted of them), all others intact; all in order. */
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define N 100000
 

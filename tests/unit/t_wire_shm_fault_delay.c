@@ -1,6 +1,6 @@
 /* Delay alone: about 1% of 100000 frames are held back until 5 later
  * frames went out; none is lost or doubled. */
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define N 100000
 

@@ -1,6 +1,6 @@
 /* The same seed gives the same delivered sequence, bit for bit, with every
  * (time-independent) fault on at once; another seed gives another. */
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define N 30000
 

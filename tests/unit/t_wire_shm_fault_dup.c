@@ -1,6 +1,6 @@
 /* Duplication alone: about 1% of 100000 frames arrive twice, back to back,
  * exactly inj_dup of them; every frame arrives, intact and in order. */
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define N 100000
 

@@ -1,7 +1,7 @@
 /* Held frames are never lost: a lone reordered or delayed frame arrives
  * once the sender flushes (the stack's timer), or with later traffic; a
  * flush on a full ring keeps them held (-EAGAIN) and a later one delivers. */
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 static uint8_t buf[2048], in[2048];
 
@@ -12,12 +12,12 @@ static void t_lone(const struct nm_wire_faults *f)
 
 	T_OK(nm_wire_shm_pair(&p, &a, &b));
 	t_wfill(buf, 100, 1);
-	T_OK(t_wsend(a, buf, 100, NULL));
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);	/* held */
+	T_OK(t_wire_send(a, buf, 100, NULL));
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);	/* held */
 	T_OK(nm_wire_shm_flush(a));
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), 100);
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), 100);
 	T_EQ(t_wbitdiff(in, 100, 1), 0);
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
 	T_OK(nm_wire_shm_flush(a));		/* nothing held: no-op */
 	T_OK(nm_wire_shm_flush(b));		/* no faults that way */
 	nm_wire_destroy(a);
@@ -37,13 +37,13 @@ static void t_next_releases(void)
 	/* send until something was held and something passed after it */
 	do {
 		t_wfill(buf, 80, seq);
-		T_OK(t_wsend(a, buf, 80, NULL));
+		T_OK(t_wire_send(a, buf, 80, NULL));
 		seq++;
 		T_OK(nm_wire_get_stats(a, &st));
 	} while (seq < 64 && st.inj_reordered == 0);
 	T_ASSERT(st.inj_reordered > 0);
 	T_OK(nm_wire_shm_flush(a));
-	while ((r = t_wrecv(b, in, sizeof(in), NULL)) > 0)
+	while ((r = t_wire_recv(b, in, sizeof(in), NULL)) > 0)
 		got++;
 	T_EQ(got, seq);
 	nm_wire_destroy(a);
@@ -61,12 +61,12 @@ static void t_flush_full(void)
 	T_OK(nm_wire_shm_pair(&p, &a, &b));
 	for (uint64_t s = 0; s < 10; s++) {
 		t_wfill(buf, 100, s);
-		T_OK(t_wsend(a, buf, 100, NULL));
+		T_OK(t_wire_send(a, buf, 100, NULL));
 	}
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
 	T_ERR(nm_wire_shm_flush(a), -EAGAIN);
 	while (got < 10) {
-		int r = t_wrecv(b, in, sizeof(in), NULL);
+		int r = t_wire_recv(b, in, sizeof(in), NULL);
 
 		if (r == -EAGAIN) {
 			r = nm_wire_shm_flush(a);
@@ -98,7 +98,7 @@ int main(void)
 	struct nm_wire *a, *b;
 
 	T_OK(nm_wire_shm_pair(&p, &a, &b));
-	T_OK(t_wsend(a, buf, 100, NULL));
+	T_OK(t_wire_send(a, buf, 100, NULL));
 	nm_wire_destroy(a);
 	nm_wire_destroy(b);
 	T_PASS();

@@ -1,6 +1,6 @@
 /* Loss alone: about 1% of 100000 frames vanish, exactly the ones counted
  * in inj_lost; the rest arrive intact and in order. */
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define N 100000
 

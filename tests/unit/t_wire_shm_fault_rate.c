@@ -4,17 +4,9 @@
  * is dropped and counted, never queued. */
 #include <time.h>
 
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define RATE 20000000ull	/* bytes per second */
-
-static uint64_t t_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int main(void)
 {
@@ -29,8 +21,8 @@ int main(void)
 	t0 = t_now_ns();
 	do {
 		t_wfill(buf, sizeof(buf), seq++);
-		T_OK(t_wsend(a, buf, sizeof(buf), NULL));
-		while ((r = t_wrecv(b, in, sizeof(in), NULL)) > 0) {
+		T_OK(t_wire_send(a, buf, sizeof(buf), NULL));
+		while ((r = t_wire_recv(b, in, sizeof(in), NULL)) > 0) {
 			T_EQ(r, sizeof(buf));
 			T_ASSERT(t_wseq(in) >= next);	/* drops, no reordering */
 			next = t_wseq(in) + 1;

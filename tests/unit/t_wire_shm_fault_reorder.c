@@ -1,6 +1,6 @@
 /* Reordering alone: about 1% of 100000 frames are held back and arrive
  * after the next frame that goes out; none is lost or doubled. */
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define N 100000
 

@@ -11,7 +11,7 @@
 
 #include "nic/wire_shm.h"
 #include "t_util.h"
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 static uint8_t buf[2048], in[2048];
 
@@ -26,12 +26,12 @@ int main(void)
 
 	/* a lone held frame: young, it stays; old enough, it goes */
 	t_wfill(buf, 100, 1);
-	T_OK(t_wsend(a, buf, 100, NULL));
+	T_OK(t_wire_send(a, buf, 100, NULL));
 	T_OK(nm__shm_inj_tick(ea, false));
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
 	usleep(2 * NM_SHM_HOLD_MAX_US);
 	T_OK(nm__shm_inj_tick(ea, false));
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), 100);
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), 100);
 	T_EQ(t_wseq(in), 1);
 	T_EQ(nm__shm_inj_held(ea->inj), 0);
 
@@ -39,16 +39,16 @@ int main(void)
 	 * them all, oldest first */
 	for (uint64_t s = 2; s < 5; s++) {
 		t_wfill(buf, 80, s);
-		T_OK(t_wsend(a, buf, 80, NULL));
+		T_OK(t_wire_send(a, buf, 80, NULL));
 	}
 	T_EQ(nm__shm_inj_held(ea->inj), 3);
 	T_OK(nm__shm_inj_tick(ea, true));
 	for (uint64_t s = 2; s < 5; s++) {
-		T_EQ(t_wrecv(b, in, sizeof(in), NULL), 80);
+		T_EQ(t_wire_recv(b, in, sizeof(in), NULL), 80);
 		T_EQ(t_wseq(in), s);
 		T_EQ(t_wbitdiff(in, 80, s), 0);
 	}
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
 
 	/* no faults that way: nothing to do */
 	T_OK(nm__shm_inj_tick(nm_shm_wire_of(b), true));

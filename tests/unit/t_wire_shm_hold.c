@@ -10,7 +10,7 @@
  */
 #include "nic/wire_shm.h"
 #include "t_util.h"
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define FRAME	3000u
 #define ARENA	(64u << 10)	/* 21 frames of 3008 arena bytes */
@@ -25,7 +25,7 @@ static uint32_t fill(struct nm_wire *a, uint64_t *seq)
 
 	for (;;) {
 		t_wfill(buf, FRAME, *seq);
-		r = t_wsend(a, buf, FRAME, NULL);
+		r = t_wire_send(a, buf, FRAME, NULL);
 		if (r == -EAGAIN)
 			return n;
 		T_OK(r);
@@ -136,13 +136,13 @@ int main(void)
 		int i;
 
 		t_wfill(buf, FRAME, seq);
-		T_OK(t_wsend(a, buf, FRAME, NULL));
+		T_OK(t_wire_send(a, buf, FRAME, NULL));
 		peek(b, seq++);
 		next++;
 		T_EQ(nm_wire_hold(b), 0);
 		for (i = 0; i < 40; i++) {
 			t_wfill(buf, 100, seq + (uint64_t)i);
-			T_OK(t_wsend(a, buf, 100, NULL));
+			T_OK(t_wire_send(a, buf, 100, NULL));
 			T_EQ(nm_wire_peek(b, &f, &len, NULL), 100);
 			T_OK(nm_wire_consume(b));
 			if (i == 30)

@@ -8,7 +8,7 @@
 
 #include "nic/wire_shm.h"
 #include "t_util.h"
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 static uint8_t buf[NM_WIRE_MAX_FRAME], in[NM_WIRE_MAX_FRAME];
 
@@ -47,12 +47,12 @@ static uint64_t t_stat_invalid(struct nm_wire *w)
 static void t_send_ok(struct nm_wire *a, uint32_t len, uint64_t seq)
 {
 	t_wfill(buf, len, seq);
-	T_OK(t_wsend(a, buf, len, NULL));
+	T_OK(t_wire_send(a, buf, len, NULL));
 }
 
 static void t_recv_ok(struct nm_wire *b, uint32_t len, uint64_t seq)
 {
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), len);
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), len);
 	T_EQ(t_wbitdiff(in, len, seq), 0);
 }
 
@@ -77,7 +77,7 @@ static void t_exact(void)
 		v.descs[h & (v.entries - 1)].off = bad[i][0];
 		v.descs[h & (v.entries - 1)].len = bad[i][1];
 		inv = t_stat_invalid(b);
-		T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
+		T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
 		T_EQ(t_stat_invalid(b), inv + 1);
 		t_send_ok(a, 200, 1000 + i);
 		t_recv_ok(b, 200, 1000 + i);
@@ -97,9 +97,9 @@ static void t_exact(void)
 
 	inv = t_stat_invalid(b);
 	atomic_store(&v.ctrl->head, h + v.entries + 1);
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
 	atomic_store(&v.ctrl->head, h - 1);
-	T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
+	T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
 	T_EQ(t_stat_invalid(b), inv + 2);
 	atomic_store(&v.ctrl->head, h);
 	t_send_ok(a, 300, 77);
@@ -112,9 +112,9 @@ static void t_exact(void)
 	for (uint64_t s = 0; s < v.entries; s++)
 		t_send_ok(a, 100, s);
 	atomic_store(&v.ctrl->tail, t + v.entries + 3);
-	T_ERR(t_wsend(a, buf, 100, NULL), -EAGAIN);
+	T_ERR(t_wire_send(a, buf, 100, NULL), -EAGAIN);
 	atomic_store(&v.ctrl->tail, t - 5);
-	T_ERR(t_wsend(a, buf, 100, NULL), -EAGAIN);
+	T_ERR(t_wire_send(a, buf, 100, NULL), -EAGAIN);
 	T_EQ(t_stat_invalid(a), inv + 2);
 	atomic_store(&v.ctrl->tail, t);
 	for (uint64_t s = 0; s < v.entries; s++)
@@ -163,11 +163,11 @@ static void t_fuzz_round(uint64_t *rng, int steps)
 		case 0: case 1: case 2: case 3:
 			len = 60 + (uint32_t)(y % 1400);
 			t_wfill(buf, len, seq++);
-			r = t_wsend(a, buf, len, NULL);
+			r = t_wire_send(a, buf, len, NULL);
 			T_ASSERT(r == 0 || r == -EAGAIN || r == -ENOTCONN);
 			break;
 		case 4: case 5: case 6:
-			r = t_wrecv(b, in, sizeof(in), NULL);
+			r = t_wire_recv(b, in, sizeof(in), NULL);
 			T_ASSERT(r == -EAGAIN || (r >= 14 && r <= 1518));
 			break;
 		case 7:
@@ -212,7 +212,7 @@ static void t_fuzz_round(uint64_t *rng, int steps)
 			break;
 		default:	/* the other direction is untouched and works */
 			t_wfill(buf, 100, 0xabc);
-			r = t_wsend(b, buf, 100, NULL);
+			r = t_wire_send(b, buf, 100, NULL);
 			T_ASSERT(r == 0 || r == -ENOTCONN);
 			if (r == 0)
 				t_recv_ok(a, 100, 0xabc);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "t_util.h"
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 static uint8_t buf[200];
 
@@ -64,13 +64,13 @@ static void t_killed_then_again(void)
 		T_OK(nm_wire_shm_create(name, &p, 10000, &a));
 		T_EQ(nm_wire_shm_peer_alive(a), 1);
 		T_EQ(nm_wire_shm_peer_alive(a), 1);	/* asking changes nothing */
-		T_OK(t_wsend(a, buf, 100, NULL));
+		T_OK(t_wire_send(a, buf, 100, NULL));
 		T_ASSERT(kill(pid, SIGKILL) == 0);
 		T_ASSERT(waitpid(pid, &status, 0) == pid);
 		T_ASSERT(WIFSIGNALED(status));
 		/* no frame sent since, the ring is nearly empty: still seen */
 		T_EQ(nm_wire_shm_peer_alive(a), 0);
-		T_ERR(t_wsend(a, buf, 100, NULL), -ENOTCONN);	/* at once, latched */
+		T_ERR(t_wire_send(a, buf, 100, NULL), -ENOTCONN);	/* at once, latched */
 		T_EQ(nm_wire_shm_peer_alive(a), 0);
 		/* the name is free again once the wire is gone */
 		nm_wire_destroy(a);

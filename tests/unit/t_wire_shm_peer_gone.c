@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "t_util.h"
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 static uint8_t buf[200], in[200];
 
@@ -21,13 +21,13 @@ static void t_in_process(void)
 
 	T_OK(nm_wire_shm_pair(&p, &a, &b));
 	t_wfill(buf, 100, 1);
-	T_OK(t_wsend(b, buf, 100, NULL));
+	T_OK(t_wire_send(b, buf, 100, NULL));
 	nm_wire_destroy(b);
-	T_ERR(t_wsend(a, buf, 100, NULL), -ENOTCONN);
-	T_ERR(t_wsend(a, buf, 100, NULL), -ENOTCONN);
-	T_EQ(t_wrecv(a, in, sizeof(in), NULL), 100);	/* still on the wire */
+	T_ERR(t_wire_send(a, buf, 100, NULL), -ENOTCONN);
+	T_ERR(t_wire_send(a, buf, 100, NULL), -ENOTCONN);
+	T_EQ(t_wire_recv(a, in, sizeof(in), NULL), 100);	/* still on the wire */
 	T_EQ(t_wbitdiff(in, 100, 1), 0);
-	T_EQ(t_wrecv(a, in, sizeof(in), NULL), -EAGAIN);
+	T_EQ(t_wire_recv(a, in, sizeof(in), NULL), -EAGAIN);
 	T_OK(nm_wire_get_stats(a, &st));
 	T_EQ(st.tx_dropped, 2);
 	T_EQ(st.tx_frames, 0);
@@ -62,7 +62,7 @@ static void t_killed(void)
 	T_ASSERT(waitpid(pid, &status, 0) == pid);
 	T_ASSERT(WIFSIGNALED(status));
 	for (tries = 0; tries < 100000; tries++) {
-		r = t_wsend(a, buf, 100, NULL);
+		r = t_wire_send(a, buf, 100, NULL);
 		if (r == -ENOTCONN)
 			break;
 		T_ASSERT(r == 0 || r == -EAGAIN);
@@ -70,7 +70,7 @@ static void t_killed(void)
 	printf("peer death seen after %d sends\n", tries);
 	T_EQ(r, -ENOTCONN);
 	T_ASSERT(tries <= 64 + 64);	/* ring + one check interval */
-	T_ERR(t_wsend(a, buf, 100, NULL), -ENOTCONN);	/* and stays so */
+	T_ERR(t_wire_send(a, buf, 100, NULL), -ENOTCONN);	/* and stays so */
 	nm_wire_destroy(a);
 }
 

@@ -56,14 +56,6 @@ static void on_refused(void *arg, pid_t pid, uid_t uid, gid_t gid)
 		(void)!write(r->notify_fd, "r", 1);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* In a child: drop to uid (and gid uid, no supplementary groups). */
 static void become(uid_t uid)
 {
@@ -99,11 +91,11 @@ static pid_t spawn_connect(uid_t uid, int want, int wait_fd, int n)
 		return pid;
 	become(uid);
 	wait_bytes(wait_fd, n);
-	for (uint64_t end = now_ms() + 10000;;) {
+	for (uint64_t end = t_now_ms() + 10000;;) {
 		struct nm_wire *w;
 		int r = nm_wire_shm_connect(name, 5000, &w);
 
-		if (r == -ECONNREFUSED && now_ms() < end) {
+		if (r == -ECONNREFUSED && t_now_ms() < end) {
 			usleep(5000);
 			continue;
 		}
@@ -155,8 +147,8 @@ static pid_t spawn_raw(uid_t uid)
 			  (size_t)snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "netmem-shm-%s",
 					   name));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	for (uint64_t end = now_ms() + 10000;
-	     connect(fd, (struct sockaddr *)&sa, len) && now_ms() < end;)
+	for (uint64_t end = t_now_ms() + 10000;
+	     connect(fd, (struct sockaddr *)&sa, len) && t_now_ms() < end;)
 		usleep(5000);
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	if (poll(&pfd, 1, 10000) != 1)
@@ -277,10 +269,10 @@ int main(void)
 		become(NOBODY);
 		_exit(create(&wp, &ref, 10000) == 0 && ref.n == 0 ? 0 : 1);
 	}
-	for (uint64_t end = now_ms() + 10000;;) {
+	for (uint64_t end = t_now_ms() + 10000;;) {
 		int r = nm_wire_shm_connect(name, 5000, &w);
 
-		if (r == -ECONNREFUSED && now_ms() < end) {
+		if (r == -ECONNREFUSED && t_now_ms() < end) {
 			usleep(5000);
 			continue;
 		}

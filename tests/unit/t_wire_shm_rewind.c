@@ -5,7 +5,7 @@
  * invariants hold throughout (nm__wire_shm_assert_ok). */
 #include "nic/wire_shm.h"
 #include "t_util.h"
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define FRAME 60000u
 
@@ -33,7 +33,7 @@ int main(void)
 	T_OK(nm_wire_shm_pair(&p, &a, &b));
 	/* the first frame lies at arena offset 0 */
 	t_wfill(buf, FRAME, seq);
-	T_OK(t_wsend(a, buf, FRAME, &gso));
+	T_OK(t_wire_send(a, buf, FRAME, &gso));
 	T_EQ(nm_wire_peek(b, &f, &len, NULL), (int)FRAME);
 	arena0 = f;
 	T_OK(nm_wire_consume(b));
@@ -45,7 +45,7 @@ int main(void)
 		uint32_t off;
 
 		t_wfill(buf, FRAME, seq);
-		T_OK(t_wsend(a, buf, FRAME, &gso));
+		T_OK(t_wire_send(a, buf, FRAME, &gso));
 		off = frame_off(b, arena0, seq);
 		T_OK(nm_wire_consume(b));
 		if (off > max_off)
@@ -60,7 +60,7 @@ int main(void)
 	uint64_t next = seq;
 	for (int i = 0; i < 40; i++, seq++) {
 		t_wfill(buf, FRAME, seq);
-		T_OK(t_wsend(a, buf, FRAME, &gso));
+		T_OK(t_wire_send(a, buf, FRAME, &gso));
 	}
 	max_off = 0;
 	for (int i = 0; i < 600; i++, seq++, next++) {
@@ -70,7 +70,7 @@ int main(void)
 		if (off > max_off)
 			max_off = off;
 		t_wfill(buf, FRAME, seq);
-		T_OK(t_wsend(a, buf, FRAME, &gso));
+		T_OK(t_wire_send(a, buf, FRAME, &gso));
 		T_OK(nm__wire_shm_assert_ok(a));
 	}
 	T_ASSERT(max_off > (2u << 20));
@@ -86,7 +86,7 @@ int main(void)
 		uint32_t off;
 
 		t_wfill(buf, FRAME, seq);
-		T_OK(t_wsend(a, buf, FRAME, &gso));
+		T_OK(t_wire_send(a, buf, FRAME, &gso));
 		off = frame_off(b, arena0, seq);
 		T_OK(nm_wire_consume(b));
 		if (i >= 150 && off > max_off)

@@ -6,7 +6,7 @@
 
 #include "nic/wire_shm.h"
 #include "t_util.h"
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 static uint8_t tx[NM_WIRE_MAX_FRAME], rx[NM_WIRE_MAX_FRAME + 16];
 
@@ -55,7 +55,7 @@ static void t_gso(struct nm_wire *from, struct nm_wire *to)
 	uint32_t len;
 
 	t_wfill(tx, NM_WIRE_MAX_FRAME, 7);
-	T_OK(t_wsend(from, tx, NM_WIRE_MAX_FRAME, &m));
+	T_OK(t_wire_send(from, tx, NM_WIRE_MAX_FRAME, &m));
 	T_EQ(nm_wire_peek(to, &p, &len, &got), NM_WIRE_MAX_FRAME);
 	T_EQ(len, NM_WIRE_MAX_FRAME);
 	T_EQ(t_wbitdiff(p, len, 7), 0);
@@ -65,12 +65,12 @@ static void t_gso(struct nm_wire *from, struct nm_wire *to)
 	T_OK(nm_wire_consume(to));
 	T_EQ(nm_wire_peek(to, &p, &len, NULL), -EAGAIN);
 	/* too large for the wire, or large without a GSO type */
-	T_ERR(t_wsend(from, tx, NM_WIRE_MAX_FRAME + 1, &m), -EMSGSIZE);
-	T_ERR(t_wsend(from, tx, 9019, NULL), -EMSGSIZE);
+	T_ERR(t_wire_send(from, tx, NM_WIRE_MAX_FRAME + 1, &m), -EMSGSIZE);
+	T_ERR(t_wire_send(from, tx, 9019, NULL), -EMSGSIZE);
 	m.gso_type = NM_WIRE_GSO_NONE;
-	T_ERR(t_wsend(from, tx, 9019, &m), -EMSGSIZE);
-	T_OK(t_wsend(from, tx, 9018, NULL));	/* mtu + Ethernet + VLAN */
-	T_EQ(t_wrecv(to, rx, sizeof(rx), NULL), 9018);
+	T_ERR(t_wire_send(from, tx, 9019, &m), -EMSGSIZE);
+	T_OK(t_wire_send(from, tx, 9018, NULL));	/* mtu + Ethernet + VLAN */
+	T_EQ(t_wire_recv(to, rx, sizeof(rx), NULL), 9018);
 }
 
 /* A ring of 64 slots takes 64 frames, then -EAGAIN, then drains in order. */
@@ -84,22 +84,22 @@ static void t_ring_full(void)
 	T_OK(nm_wire_shm_pair(&p, &a, &b));
 	for (seq = 0; seq < 64; seq++) {
 		t_wfill(tx, 100, seq);
-		T_OK(t_wsend(a, tx, 100, NULL));
+		T_OK(t_wire_send(a, tx, 100, NULL));
 	}
-	T_ERR(t_wsend(a, tx, 100, NULL), -EAGAIN);
+	T_ERR(t_wire_send(a, tx, 100, NULL), -EAGAIN);
 	T_OK(nm__wire_shm_assert_ok(a));
 	for (uint64_t i = 0; i < 64; i++) {
-		T_EQ(t_wrecv(b, rx, sizeof(rx), NULL), 100);
+		T_EQ(t_wire_recv(b, rx, sizeof(rx), NULL), 100);
 		T_EQ(t_wseq(rx), i);
 		if (i == 0) {	/* one slot free: one more frame fits */
 			t_wfill(tx, 100, seq);
-			T_OK(t_wsend(a, tx, 100, NULL));
-			T_ERR(t_wsend(a, tx, 100, NULL), -EAGAIN);
+			T_OK(t_wire_send(a, tx, 100, NULL));
+			T_ERR(t_wire_send(a, tx, 100, NULL), -EAGAIN);
 		}
 	}
-	T_EQ(t_wrecv(b, rx, sizeof(rx), NULL), 100);
+	T_EQ(t_wire_recv(b, rx, sizeof(rx), NULL), 100);
 	T_EQ(t_wseq(rx), 64);
-	T_EQ(t_wrecv(b, rx, sizeof(rx), NULL), -EAGAIN);
+	T_EQ(t_wire_recv(b, rx, sizeof(rx), NULL), -EAGAIN);
 	T_OK(nm_wire_get_stats(a, &st));
 	T_EQ(st.tx_frames, 65);
 	T_EQ(st.tx_dropped, 0);		/* backpressure is not a drop */
@@ -119,7 +119,7 @@ static void t_arena_full(void)
 	T_OK(nm_wire_shm_pair(&p, &a, &b));
 	for (;;) {
 		t_wfill(tx, 9000, sent);
-		int r = t_wsend(a, tx, 9000, NULL);
+		int r = t_wire_send(a, tx, 9000, NULL);
 
 		if (r == -EAGAIN)
 			break;
@@ -132,13 +132,13 @@ static void t_arena_full(void)
 		uint32_t len = 60 + (uint32_t)(i * 2654435761u % 8900);
 
 		t_wfill(tx, len, sent);
-		int r = t_wsend(a, tx, len, NULL);
+		int r = t_wire_send(a, tx, len, NULL);
 
 		if (r == 0) {
 			sent++;
 		} else {
 			T_EQ(r, -EAGAIN);
-			int l = t_wrecv(b, rx, sizeof(rx), NULL);
+			int l = t_wire_recv(b, rx, sizeof(rx), NULL);
 
 			T_ASSERT(l > 0);
 			T_EQ(t_wseq(rx), got);
@@ -150,7 +150,7 @@ static void t_arena_full(void)
 		n++;
 	}
 	while (got < sent) {
-		int l = t_wrecv(b, rx, sizeof(rx), NULL);
+		int l = t_wire_recv(b, rx, sizeof(rx), NULL);
 
 		T_ASSERT(l > 0);
 		T_EQ(t_wseq(rx), got);
@@ -169,16 +169,16 @@ static void t_truncate(struct nm_wire *from, struct nm_wire *to)
 
 	T_OK(nm_wire_get_stats(to, &st0));
 	t_wfill(tx, 1000, 42);
-	T_OK(t_wsend(from, tx, 1000, NULL));
+	T_OK(t_wire_send(from, tx, 1000, NULL));
 	memset(rx, 0, sizeof(rx));
-	T_EQ(t_wrecv(to, rx, 100, &m), 1000);	/* length of the whole frame */
+	T_EQ(t_wire_recv(to, rx, 100, &m), 1000);	/* length of the whole frame */
 	T_EQ(t_wbitdiff(rx, 100, 42), 0);
 	T_EQ(rx[100], 0);
 	T_OK(nm_wire_get_stats(to, &st1));
 	T_EQ(st1.rx_truncated, st0.rx_truncated + 1);
 	T_EQ(st1.rx_frames, st0.rx_frames + 1);
 	/* no buffers at all: the frame is consumed and counted truncated */
-	T_OK(t_wsend(from, tx, 60, NULL));
+	T_OK(t_wire_send(from, tx, 60, NULL));
 	T_EQ(nm_wire_recv(to, NULL, 0, NULL), 60);
 	T_EQ(nm_wire_recv(to, NULL, 0, NULL), -EAGAIN);
 }

@@ -6,7 +6,7 @@
  * Dispatch checks: NULL wire, buffers, get or frame is -EINVAL; a wire
  * without the rx op is -EOPNOTSUPP, and a netdev refuses to run on it.
  */
-#include "nic_util.h"
+#include "t_net.h"
 
 struct t_bufs {
 	struct nm_wire_rxbufs b;	/* first */
@@ -49,7 +49,7 @@ int main(void)
 	t_nic_topo(&t);
 	T_OK(nm_wire_shm_pair(&(struct nm_wire_shm_params){ 0 }, &t.a, &t.b));
 	t_flow_v4(&fl, 0xc6120001, 0xc6120002, 1, 2);
-	len = t_build(frame, &fl, 500, 0);
+	len = t_flow_frame(frame, &fl, 500, 0);
 	iov.iov_len = len;
 	T_OK(nm_wire_xmit(t.b, &iov, 1, &meta));
 

@@ -10,7 +10,7 @@
 
 #include "nic/wire_shm.h"
 #include "t_util.h"
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define N 200000
 
@@ -26,7 +26,7 @@ static void *t_consume(void *arg)
 	uint8_t in[512];
 
 	while (c->got < N) {
-		int r = t_wrecv(c->w, in, sizeof(in), NULL);
+		int r = t_wire_recv(c->w, in, sizeof(in), NULL);
 
 		if (r == -EAGAIN) {
 			struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
@@ -65,7 +65,7 @@ static void t_sleeping_consumer(void)
 			int r;
 
 			t_wfill(buf, t_wlen(seq), seq);
-			while ((r = t_wsend(a, buf, t_wlen(seq), NULL)) == -EAGAIN)
+			while ((r = t_wire_send(a, buf, t_wlen(seq), NULL)) == -EAGAIN)
 				sched_yield();
 			T_OK(r);
 			seq++;
@@ -82,14 +82,14 @@ static void t_sleeping_consumer(void)
 		struct pollfd pfd = { .fd = c.fd, .events = POLLIN };
 		uint8_t in[64];
 
-		T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
+		T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
 		T_EQ(poll(&pfd, 1, 0), 0);
 		/* one frame: readable again; consumed: quiet again */
 		t_wfill(buf, 60, 1);
-		T_OK(t_wsend(a, buf, 60, NULL));
+		T_OK(t_wire_send(a, buf, 60, NULL));
 		T_EQ(poll(&pfd, 1, 0), 1);
-		T_EQ(t_wrecv(b, in, sizeof(in), NULL), 60);
-		T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
+		T_EQ(t_wire_recv(b, in, sizeof(in), NULL), 60);
+		T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
 		T_EQ(poll(&pfd, 1, 0), 0);
 	}
 	nm_wire_destroy(a);
@@ -112,9 +112,9 @@ static void t_busy_poller(void)
 	h = base;
 	ctrl = (struct nm_shm_ctrl *)((uint8_t *)base + h->dir[0].ctrl_off);
 	for (int i = 0; i < 1000; i++) {
-		T_EQ(t_wrecv(b, in, sizeof(in), NULL), -EAGAIN);
-		T_OK(t_wsend(a, buf, sizeof(buf), NULL));
-		T_EQ(t_wrecv(b, in, sizeof(in), NULL), sizeof(buf));
+		T_EQ(t_wire_recv(b, in, sizeof(in), NULL), -EAGAIN);
+		T_OK(t_wire_send(a, buf, sizeof(buf), NULL));
+		T_EQ(t_wire_recv(b, in, sizeof(in), NULL), sizeof(buf));
 	}
 	T_EQ(atomic_load(&ctrl->want_signal), 0);	/* never armed */
 	nm_wire_destroy(a);

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "t_wire_shm_util.h"
+#include "t_wire.h"
 
 #define N 10000
 
@@ -43,7 +43,7 @@ static void t_exchange(struct nm_wire *w, int dir)
 			int r;
 
 			t_wfill(out, t_len(sent), sent);
-			r = t_wsend(w, out, t_len(sent), &m);
+			r = t_wire_send(w, out, t_len(sent), &m);
 			if (r == 0) {
 				sent++;
 				progress = true;
@@ -53,7 +53,7 @@ static void t_exchange(struct nm_wire *w, int dir)
 		}
 		for (;;) {
 			struct nm_wire_meta m;
-			int r = t_wrecv(w, in, sizeof(in), &m);
+			int r = t_wire_recv(w, in, sizeof(in), &m);
 
 			if (r == -EAGAIN)
 				break;
@@ -126,7 +126,7 @@ int main(void)
 	T_EQ(st.rx_frames, N);
 	T_EQ(st.rx_invalid, 0);
 	/* the child destroyed its end: the wire is cut */
-	T_ERR(t_wsend(w, out, 100, NULL), -ENOTCONN);
+	T_ERR(t_wire_send(w, out, 100, NULL), -ENOTCONN);
 	T_OK(nm_wire_get_stats(w, &st));
 	T_EQ(st.tx_dropped, 1);
 	nm_wire_destroy(w);

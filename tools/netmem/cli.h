@@ -12,7 +12,8 @@
  *	progress.c	live bar on a terminal, periodic lines otherwise
  *	json.c		one JSON object per line
  *	sig.c		SIGINT/SIGTERM: demo, server and client stop and report
- *	host.c		a "host": NIC, wire, netdev, stack, control handle
+ *	host.c		a "host": nm_host (NIC, wire, netdev, stack), header
+ *			split, capture, control handle
  *	pcap.c		--pcap: the capture of a host's NIC
  *	netns.c		a private network namespace (demo --wire tap)
  *	rx.c		the devmem receiver (bind-rx, steering, recvmsg loop)
@@ -45,6 +46,7 @@
 #include <netmem/devmem.h>
 #include <netmem/dmabuf.h>
 #include <netmem/error.h>
+#include <netmem/host.h>
 #include <netmem/netdev.h>
 #include <netmem/pci.h>
 #include <netmem/socket.h>
@@ -223,11 +225,10 @@ void nm_cli_pcap_stop(struct nm_cli_host *h);
 bool nm_cli_pcap_failed(void);
 
 struct nm_cli_host {
-	struct nm_topo *topo;
-	struct nm_device *nic;
-	struct nm_wire *wire;		/* owned: destroyed with the host */
-	struct nm_netdev *nd;
-	struct nm_stack *st;
+	struct nm_host *host;		/* the library's: topology, netdev, stack */
+	struct nm_wire *wire;		/* owned by host: destroyed with it */
+	struct nm_netdev *nd;		/* host's */
+	struct nm_stack *st;		/* host's */
 	struct nm_ctl *ctl;
 	int ifindex;
 	struct nm_cli_pcap *pcap;	/* running on nd, else NULL */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A "host" of the netmem command: one NIC (a DMA device on a PCI topology
- * of its own), its netdev on a wire, a TCP/IP stack with one interface, and
- * a control handle (the netlink socket of the kernel's tools).  The demo
- * runs two hosts in one process, one per thread; server and client run
- * one each.  Also here: the counters that summaries report.
+ * A "host" of the netmem command: the library's nm_host (host.h: one NIC
+ * on a PCI topology of its own, its netdev on a wire, a TCP/IP stack with
+ * one interface) set up as ncdevmem expects its NIC (header split on), with
+ * the capture of --pcap and a control handle (the netlink socket of the
+ * kernel's tools).  The demo runs two hosts in one process, one per
+ * thread; server and client run one each.  Also here: the counters that
+ * summaries report.
  *
  * Invariants: a host is driven by the thread that brought it up (bind-rx
  * and the stack's calls need the netdev's thread); down undoes up in
@@ -19,31 +21,26 @@
 
 void nm_cli_host_up(struct nm_cli_host *h, const struct nm_cli_host_params *p)
 {
-	struct nm_netdev_params np = { 0 };
-	struct nm_stack_params sp = { 0 };
-	struct nm_iface_params ip = { 0 };
+	struct nm_host_params hp = { .flags = NM_HOST_LINK_ONLY };
 	struct nm_ringparam rp;
 	int r;
 
 	memset(h, 0, sizeof(*h));
-	h->wire = p->wire;
-	r = nm_topo_create("rc0 { nic0 }", &h->topo);
-	if (r < 0)
-		nm_cli_die_nm(r, "topology");
-	r = nm_topo_device(h->topo, "nic0", &h->nic);
-	if (r < 0)
-		nm_cli_die_nm(r, "topology");
-	np.name = p->name;
-	np.dev = h->nic;
-	np.wire = p->wire;
-	np.mac[0] = 0x02;
-	np.mac[4] = 0x4e;		/* 'N' */
-	np.mac[5] = p->mac_last;
-	np.mtu = p->mtu;
-	np.rx_queues = np.tx_queues = p->queues;
-	r = nm_netdev_create(&np, &h->nd);
+	hp.netdev.name = p->name;
+	hp.netdev.wire = p->wire;
+	hp.netdev.mac[0] = 0x02;
+	hp.netdev.mac[4] = 0x4e;	/* 'N' */
+	hp.netdev.mac[5] = p->mac_last;
+	hp.netdev.mtu = p->mtu;
+	hp.netdev.rx_queues = hp.netdev.tx_queues = p->queues;
+	hp.iface.addr4 = p->addr4;
+	hp.iface.addr6 = p->addr6;
+	/* the link first: the capture starts before the stack exists */
+	r = nm_host_create(&hp, &h->host);
 	if (r < 0)
 		nm_cli_die_nm(r, "netdev %s", p->name);
+	h->wire = p->wire;
+	h->nd = nm_host_netdev(h->host);
 	h->ifindex = nm_netdev_ifindex(h->nd);
 	/* what ncdevmem asks of the NIC: header split on, threshold 0 */
 	r = nm_netdev_get_ringparam(h->nd, &rp);
@@ -57,16 +54,11 @@ void nm_cli_host_up(struct nm_cli_host *h, const struct nm_cli_host_params *p)
 	/* before the stack: its first frame (an ARP) is in the file */
 	if (p->pcap && p->pcap->path)
 		nm_cli_pcap_start(h, p->pcap);
-	r = nm_stack_create(&sp, &h->st);
-	if (r < 0)
-		nm_cli_die_nm(r, "stack");
-	ip.nd = h->nd;
-	ip.addr4 = p->addr4;
-	ip.addr6 = p->addr6;
-	r = nm_stack_add_iface(h->st, &ip);
+	r = nm_host_stack_up(h->host);
 	if (r < 0)
 		nm_cli_die_nm(r, "interface %s (%s%s%s)", p->name, p->addr4 ? p->addr4 : "",
 			      p->addr4 && p->addr6 ? " " : "", p->addr6 ? p->addr6 : "");
+	h->st = nm_host_stack(h->host);
 	r = nm_ctl_open(&h->ctl);
 	if (r < 0)
 		nm_cli_die_nm(r, "control handle");
@@ -78,14 +70,11 @@ void nm_cli_host_down(struct nm_cli_host *h)
 	if (h->ctl)
 		nm_ctl_close(h->ctl);
 	if (h->st)
-		nm_stack_destroy(h->st);
+		nm_host_stack_down(h->host);
 	nm_cli_pcap_stop(h);
-	if (h->nd)
-		nm_netdev_destroy(h->nd);
-	if (h->wire)
-		nm_wire_destroy(h->wire);
-	if (h->topo)
-		nm_topo_destroy(h->topo);
+	/* the netdev, the wire and the host's topology */
+	if (h->host)
+		nm_host_destroy(h->host);
 	memset(h, 0, sizeof(*h));
 }
 

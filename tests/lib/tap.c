@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A TAP with the kernel on the other side (t_kernel.h): opened in the
+ * test's namespace, frames waited for and sent by hand, and a netmem host
+ * on it (an nm_host, as the command's `--wire tap`).
+ */
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+
+#include "nic/rtnl.h"
+#include "t_kernel.h"
+
+const uint8_t t_our_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+const uint8_t t_host_ip[4] = { 198, 18, 0, 1 };
+const uint8_t t_our_ip[4] = { 198, 18, 0, 2 };
+const uint8_t t_host_ip6[16] = { 0x20, 0x01, 0, 2, [15] = 1 };
+const uint8_t t_our_ip6[16] = { 0x20, 0x01, 0, 2, [15] = 2 };
+
+struct nm_wire *t_tap_open(bool offloads, const char *addr6)
+{
+	struct nm_wire_tap_params p = {
+		.ifname = "nmtap0",
+		.offloads = offloads,
+		.host_addr = "198.18.0.1/24",
+		.host_addr6 = addr6,
+		.up = true,
+	};
+	struct nm_wire *w = NULL;
+
+	T_OK(nm_wire_tap_open(&p, &w));
+	T_ASSERT(w != NULL);
+	return w;
+}
+
+int t_tap_plain(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		T_FAIL("/dev/net/tun: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	T_OK(ioctl(fd, TUNSETIFF, &ifr));
+	return fd;
+}
+
+void t_tap_kernel_mac(struct nm_wire *w, uint8_t mac[6])
+{
+	struct nm_rtnl_link l;
+	struct nm_rtnl nl;
+
+	T_OK(nm_rtnl_open(&nl));
+	T_OK(nm_rtnl_link_get(&nl, nm_wire_tap_ifindex(w), &l));
+	T_ASSERT(l.has_mac);
+	memcpy(mac, l.mac, 6);
+	nm_rtnl_close(&nl);
+}
+
+void t_tap_neigh(struct nm_wire *w, int family, const uint8_t *ip)
+{
+	struct nm_rtnl nl;
+
+	T_OK(nm_rtnl_open(&nl));
+	T_OK(nm_rtnl_neigh_add(&nl, nm_wire_tap_ifindex(w), family, ip, t_our_mac));
+	nm_rtnl_close(&nl);
+}
+
+bool t_sysctl(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fputs(val, f) >= 0;
+	ok = (fclose(f) == 0) && ok;
+	return ok;
+}
+
+void t_no_ipv6(void)
+{
+	t_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+}
+
+bool t_pred_arp(const uint8_t *f, size_t len, void *arg)
+{
+	const struct t_arp_match *m = arg;
+
+	return len >= 42 && t_get16(f + 12) == T_ETH_ARP && t_get16(f + 14 + 6) == m->op &&
+	       !memcmp(f + 14 + 24, m->tpa, 4);
+}
+
+size_t t_tap_wait(struct nm_wire *w, uint8_t *buf, size_t cap, struct nm_wire_meta *meta,
+		  t_frame_pred pred, void *arg, int timeout_ms, const char *what)
+{
+	uint64_t end = t_now_ms() + (uint64_t)timeout_ms;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct pollfd pfd = { .fd = nm_wire_get_fd(w), .events = POLLIN };
+	unsigned skipped = 0;
+
+	T_ASSERT(pfd.fd >= 0);
+	for (;;) {
+		int r = nm_wire_recv(w, &iov, 1, meta);
+		uint64_t now;
+
+		if (r >= 0) {
+			T_ASSERT((size_t)r <= cap);
+			if (pred(buf, (size_t)r, arg))
+				return (size_t)r;
+			skipped++;
+			continue;
+		}
+		if (r != -EAGAIN)
+			T_FAIL("waiting for %s: recv = %d: %s", what, r, nm_last_error());
+		now = t_now_ms();
+		if (now >= end)
+			T_FAIL("no %s within %d ms (%u other frames skipped)", what, timeout_ms,
+			       skipped);
+		poll(&pfd, 1, (int)(end - now));
+	}
+}
+
+void t_tap_send(struct nm_wire *w, const uint8_t *f, size_t len, const struct nm_wire_meta *meta)
+{
+	T_OK(t_wire_send(w, f, (uint32_t)len, meta));
+}
+
+/* ---- a netmem host on the TAP ------------------------------------------------------ */
+
+int t_tap_net_create_here(struct t_tap_net *t, const struct t_tap_params *p)
+{
+	struct nm_wire_tap_params tp = {
+		.ifname = p->ifname ? p->ifname : "nmtap0",
+		.offloads = p->offloads,
+		.host_addr = "198.18.0.1/24",
+		.host_addr6 = p->ipv6 ? "2001:2::1/64" : NULL,
+		.up = true,
+	};
+	struct nm_host_params hp = {
+		.netdev = { .name = "nm0", .rx_queues = p->rx_queues ? p->rx_queues : 1,
+			    .tx_queues = 1 },
+		.iface = { .addr4 = "198.18.0.2/24", .addr6 = p->ipv6 ? "2001:2::2/64" : NULL },
+	};
+
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	r = nm_wire_tap_open(&tp, &t->w);
+	if (r < 0)
+		return r;
+	t_tap_kernel_mac(t->w, t->kmac);
+	t->ifindex = nm_wire_tap_ifindex(t->w);
+	T_OK(nm_topo_create_default(&t->topo));
+	T_OK(nm_topo_device(t->topo, "nic0", &t->nic));
+	memcpy(hp.netdev.mac, t_our_mac, 6);
+	hp.netdev.dev = t->nic;
+	hp.netdev.wire = t->w;
+	T_OK(nm_host_create(&hp, &t->h));
+	t->nd = nm_host_netdev(t->h);
+	t->st = nm_host_stack(t->h);
+	return 0;
+}
+
+int t_tap_net_create(struct t_tap_net *t, const struct t_tap_params *p)
+{
+	int r = t_enter_netns();
+
+	if (r)
+		return r;
+	T_OK(t_tap_net_create_here(t, p));
+	return 0;
+}
+
+int t_tap_net_up(struct t_tap_net *t)
+{
+	int r = t_enter_netns();
+
+	if (r)
+		return r;
+	t_no_ipv6();
+	T_OK(t_tap_net_create_here(t, &(struct t_tap_params){ .offloads = false }));
+	return 0;
+}
+
+void t_tap_net_down(struct t_tap_net *t)
+{
+	if (nm_host_stack(t->h))
+		T_OK(nm_host_stack_down(t->h));
+	T_OK(nm_host_destroy(t->h));	/* the netdev and the TAP */
+	T_OK(nm_topo_destroy(t->topo));
+	memset(t, 0, sizeof(*t));
+}
