@@ -198,16 +198,20 @@ static bool rx_steer(struct nm_netdev *nd, struct rx_frame *f)
 	return true;
 }
 
-/* Split when on, for TCP/UDP payloads above the threshold. */
-static bool rx_want_split(const struct nm_netdev *nd, struct nm_rxq *q, const struct rx_frame *f)
+/* A TCP/UDP payload that header split would take, but the threshold
+ * keeps with the headers (counted as hds_small where it is placed). */
+static bool rx_small(const struct nm_netdev *nd, const struct rx_frame *f)
 {
-	if (nd->split != NM_TCP_DATA_SPLIT_ENABLED || !f->l4 || !f->info.payload_len)
-		return false;
-	if (f->info.payload_len <= nd->hds_thresh) {
-		q->st.hds_small++;
-		return false;
-	}
-	return true;
+	return nd->split == NM_TCP_DATA_SPLIT_ENABLED && f->l4 && f->info.payload_len &&
+	       f->info.payload_len <= nd->hds_thresh;
+}
+
+/* Split when on, for TCP/UDP payloads above the threshold.  A question
+ * only: the TAP path asks it before placing and placing asks again. */
+static bool rx_want_split(const struct nm_netdev *nd, const struct rx_frame *f)
+{
+	return nd->split == NM_TCP_DATA_SPLIT_ENABLED && f->l4 &&
+	       f->info.payload_len > nd->hds_thresh;
 }
 
 static struct nm_rx_pkt *cq_slot(struct nm_rxq_mem *m)
@@ -447,7 +451,9 @@ static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 	}
 	/* headers stay in one host buffer (the stack needs them linear and a
 	 * packet never mixes host and device payload frags) */
-	split = rx_want_split(nd, q, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
+	if (rx_small(nd, f))
+		q->st.hds_small++;
+	split = rx_want_split(nd, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
 	if (split && lend && lend_ok(nd, m, f)) {
 		int lent = place_lent(nd, q, buf, f, pkt);
 
@@ -684,7 +690,6 @@ static void rx_split_in_place(struct nm_netdev *nd, struct rx_offer *o, struct r
 /* The frame landed in the buffers offered from queue o->pq. */
 static void rx_landed(struct nm_netdev *nd, struct rx_offer *o, struct rx_frame *f)
 {
-	struct nm_rxq *q = &nd->rxq[o->pq];
 	uint32_t avail = f->len < NM_RX_MAX_HDR ? f->len : NM_RX_MAX_HDR;
 	uint8_t head[NM_RX_MAX_HDR];
 	bool split;
@@ -693,7 +698,7 @@ static void rx_landed(struct nm_netdev *nd, struct rx_offer *o, struct rx_frame 
 	iov_gather(o->iov, o->n, 0, head, avail);
 	if (!rx_classify(nd, head, avail, f) || !rx_steer(nd, f))
 		return;
-	split = f->queue == o->pq && rx_want_split(nd, q, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
+	split = f->queue == o->pq && rx_want_split(nd, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
 	if (split && (f->meta.flags & (NM_WIRE_F_DATA_VALID | NM_WIRE_F_NEEDS_CSUM))) {
 		rx_split_in_place(nd, o, f, head);
 		return;
