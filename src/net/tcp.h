@@ -35,6 +35,7 @@ struct nm_memobj;
 struct nm_dma_mapping;
 struct nm_dma_vec;
 struct nm_tcp_zc;
+struct nm_socket;
 
 #define nm_container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
@@ -158,9 +159,9 @@ struct nm_tcp_sock {
 	struct nm_tcp_list enode;	/* 4-tuple bucket (when connected) */
 	bool in_bhash, in_ehash;
 	int state;
-	int sd;				/* socket descriptor, -1 when none */
+	struct nm_socket *sock;		/* the socket holding it (sock/), NULL when none */
 	int family;			/* AF_INET or AF_INET6 */
-	bool v6only, reuseaddr, nodelay, keepalive, nonblock;
+	bool v6only, reuseaddr, nodelay, keepalive;
 	bool linger_on;
 	int linger_s;
 	int err;			/* pending SO_ERROR (positive errno) */
@@ -168,7 +169,6 @@ struct nm_tcp_sock {
 	bool fin_rcvd;			/* the peer's FIN is in order */
 	bool orphan;			/* closed by the app; freed when done */
 	bool reset;			/* ended by RST: reads return ECONNRESET */
-	bool zerocopy;			/* SO_ZEROCOPY */
 	struct nm_tcp_zc *zc;		/* devmem TX state (tcp_zc.c), NULL until used */
 
 	struct nm_addr laddr, raddr;
@@ -346,9 +346,9 @@ static inline void nm_tcp_list_del(struct nm_tcp_list *n)
 
 /* ---- tcp_table.c ---- */
 struct nm_tcp_sock *nm_tcp_sock_new(struct nm_stack *st, int family);
-/* Free now (unhash, cancel timers, drop buffers).  The sd must be gone. */
+/* Free now (unhash, cancel timers, drop buffers).  The socket must be gone. */
 void nm_tcp_sock_destroy(struct nm_tcp_sock *tp);
-/* The connection reached CLOSED: free it if no descriptor holds it. */
+/* The connection reached CLOSED: free it if no socket holds it. */
 void nm_tcp_done(struct nm_tcp_sock *tp);
 void nm_tcp_hash_bind(struct nm_tcp_sock *tp);
 void nm_tcp_unhash_bind(struct nm_tcp_sock *tp);
@@ -471,7 +471,7 @@ void nm_tcp_send_dupack(struct nm_tcp_sock *tp, bool occupies, bool syn, uint64_
 void nm_tcp_send_challenge_ack(struct nm_tcp_sock *tp);
 
 /* ---- tcp_input.c ---- */
-/* Remove the sd-less child of a listener that closes. */
+/* Remove the socket-less child of a listener that closes. */
 void nm_tcp_abort(struct nm_tcp_sock *tp, int err);
 
 /* ---- tcp_rxspace.c ---- */
@@ -505,13 +505,13 @@ void nm_tcp_rx_space_changed(struct nm_tcp_sock *tp);
 int nm_tcp_send_check(struct nm_tcp_sock *tp);
 ssize_t nm_tcp_send(struct nm_tcp_sock *tp, const struct iovec *iov, int iovcnt, bool more);
 int nm_tcp_shutdown(struct nm_tcp_sock *tp, bool rd, bool wr);
-/* The descriptor is gone: finish the connection on its own. */
+/* The socket is gone: finish the connection on its own. */
 void nm_tcp_close(struct nm_tcp_sock *tp);
 /* Readiness bits (POLLIN...) */
 short nm_tcp_poll_events(struct nm_tcp_sock *tp);
 bool nm_tcp_readable(struct nm_tcp_sock *tp);
 
-/* A tcb whose stack was destroyed while a descriptor held it has st ==
+/* A tcb whose stack was destroyed while a socket held it has st ==
  * NULL and state CLOSED; only nm_tcp_sock_destroy() is valid on it. */
 
 #endif

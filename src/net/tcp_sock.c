@@ -343,7 +343,7 @@ int nm_tcp_shutdown(struct nm_tcp_sock *tp, bool rd, bool wr)
 
 void nm_tcp_close(struct nm_tcp_sock *tp)
 {
-	tp->sd = -1;
+	tp->sock = NULL;
 	tp->orphan = true;
 	if (!tp->st) {
 		nm_tcp_sock_destroy(tp);

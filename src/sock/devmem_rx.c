@@ -27,7 +27,6 @@
  * Runs on the socket's stack thread.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -39,22 +38,6 @@
 #include "sock/devmem_tokens.h"
 #include "sock/sock_internal.h"
 #include "util/err.h"
-
-static struct nm_token_table *sd_tokens[NM_SOCK_MAX];
-
-static struct nm_token_table *tokens_of(int sd)
-{
-	struct nm_token_table *t = sd_tokens[sd];
-
-	if (!t) {
-		t = calloc(1, sizeof(*t));
-		if (!t)
-			return NULL;
-		nm_tokens_init(t);
-		sd_tokens[sd] = t;
-	}
-	return t;
-}
 
 /* ---- one call's output: the iov for linear bytes, the control buffer ----- */
 
@@ -265,10 +248,11 @@ static ssize_t recv_once(struct nm_tcp_sock *tp, struct nm_token_table *t, struc
 	return recv_unreadable(tp, t, o);
 }
 
-ssize_t nm_sock_recvmsg_devmem(int sd, struct nm_tcp_sock *tp, struct msghdr *msg, int flags)
+ssize_t nm_sock_recvmsg_devmem(struct nm_socket *so, struct msghdr *msg, int flags)
 {
+	struct nm_tcp_sock *tp = so->tcp;
+	struct nm_token_table *t = &so->tokens;
 	struct iovec iov[64];
-	struct nm_token_table *t;
 	struct dm_out o = { 0 };
 	size_t n = msg->msg_iovlen;
 	uint64_t dl;
@@ -288,16 +272,13 @@ ssize_t nm_sock_recvmsg_devmem(int sd, struct nm_tcp_sock *tp, struct msghdr *ms
 		o.left += iov[i].iov_len;
 	if (!o.left)
 		return 0;
-	t = tokens_of(sd);
-	if (!t)
-		return nm_err(ENOMEM, "recvmsg: no memory for the token table");
 	o.st = tp->st;
 	o.ctl = msg->msg_control;
 	o.ctl_len = msg->msg_controllen;
 	o.iov = iov;
 	o.iovcnt = n;
-	nb = tp->nonblock || (flags & MSG_DONTWAIT);
-	dl = nm_sock_rcv_deadline(sd);
+	nb = so->nonblock || (flags & MSG_DONTWAIT);
+	dl = nm_sock_rcv_deadline(so);
 	for (;;) {
 		ssize_t r = recv_once(tp, t, &o, iov, n);
 
@@ -318,31 +299,13 @@ ssize_t nm_sock_recvmsg_devmem(int sd, struct nm_tcp_sock *tp, struct msghdr *ms
 	}
 }
 
-/* ---- token return and close ---------------------------------------------- */
+/* ---- token return ---------------------------------------------------------- */
 
-int nm_sock_devmem_dontneed(int sd, struct nm_tcp_sock *tp, const void *val, socklen_t len)
+int nm_sock_devmem_dontneed(struct nm_socket *so, const void *val, socklen_t len)
 {
-	struct nm_token_table *t = sd_tokens[sd];
-	struct nm_token_table empty;
-	int r;
+	int r = nm_tokens_dontneed(&so->tokens, val, len);
 
-	if (!t) {
-		nm_tokens_init(&empty);
-		t = &empty;	/* same argument checks, nothing to free */
-	}
-	r = nm_tokens_dontneed(t, val, len);
-	if (r > 0 && tp->st)
-		nm_tcp_rx_space_changed(tp);
+	if (r > 0 && so->tcp->st)
+		nm_tcp_rx_space_changed(so->tcp);
 	return r;
-}
-
-void nm_sock_devmem_close(int sd)
-{
-	struct nm_token_table *t = sd_tokens[sd];
-
-	if (!t)
-		return;
-	sd_tokens[sd] = NULL;
-	nm_tokens_fini(t);
-	free(t);
 }

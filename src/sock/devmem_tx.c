@@ -219,12 +219,13 @@ static void cursor_advance(struct iov_cursor *c, size_t r)
  * for room unless non-blocking.  notify: a zerocopy call, completed on the
  * error queue.  Returns bytes queued or -errno.
  */
-static ssize_t send_loop(int sd, struct nm_tcp_sock *tp, const struct msghdr *msg, int flags,
+static ssize_t send_loop(struct nm_socket *so, const struct msghdr *msg, int flags,
 			 struct nm_dmabuf_binding *b, size_t total, bool notify)
 {
 	struct iov_cursor c = { msg->msg_iov, msg->msg_iovlen, 0, 0 };
-	bool nb = tp->nonblock || (flags & MSG_DONTWAIT);
-	uint64_t dl = nm_sock_snd_deadline(sd);
+	struct nm_tcp_sock *tp = so->tcp;
+	bool nb = so->nonblock || (flags & MSG_DONTWAIT);
+	uint64_t dl = nm_sock_snd_deadline(so);
 	size_t sent = 0;
 	ssize_t r;
 
@@ -281,8 +282,9 @@ static ssize_t send_loop(int sd, struct nm_tcp_sock *tp, const struct msghdr *ms
 	return (ssize_t)sent;
 }
 
-ssize_t nm_sock_sendmsg_zc(int sd, struct nm_tcp_sock *tp, const struct msghdr *msg, int flags)
+ssize_t nm_sock_sendmsg_zc(struct nm_socket *so, const struct msghdr *msg, int flags)
 {
+	struct nm_tcp_sock *tp = so->tcp;
 	struct nm_dmabuf_binding *b = NULL;
 	bool has_id, zerocopy;
 	uint32_t id = 0;
@@ -300,9 +302,9 @@ ssize_t nm_sock_sendmsg_zc(int sd, struct nm_tcp_sock *tp, const struct msghdr *
 	r = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, has_id, &total, "sendmsg");
 	if (r)
 		return r;
-	zerocopy = (flags & MSG_ZEROCOPY) && tp->zerocopy;
+	zerocopy = (flags & MSG_ZEROCOPY) && so->zerocopy;
 	if (!has_id)	/* host memory: copied, with a completion if zerocopy */
-		return send_loop(sd, tp, msg, flags, NULL, total, zerocopy);
+		return send_loop(so, msg, flags, NULL, total, zerocopy);
 	if (!zerocopy)
 		return nm_err(EINVAL, "sendmsg: SCM_DEVMEM_DMABUF needs %s",
 			      !(flags & MSG_ZEROCOPY) ? "the MSG_ZEROCOPY flag"
@@ -310,7 +312,7 @@ ssize_t nm_sock_sendmsg_zc(int sd, struct nm_tcp_sock *tp, const struct msghdr *
 	r = binding_for(tp, id, msg, &b);
 	if (r)
 		return r;
-	r = send_loop(sd, tp, msg, flags, b, total, true);
+	r = send_loop(so, msg, flags, b, total, true);
 	nm_dmabuf_binding_put(b);
 	return r;
 }
@@ -342,8 +344,9 @@ static void put_cmsg(struct msghdr *msg, int level, int type, const void *data, 
 	*used = CMSG_SPACE(n) < room ? CMSG_SPACE(n) : room;
 }
 
-ssize_t nm_sock_recv_errqueue(int sd, struct nm_tcp_sock *tp, struct msghdr *msg, int flags)
+ssize_t nm_sock_recv_errqueue(struct nm_socket *so, struct msghdr *msg, int flags)
 {
+	struct nm_tcp_sock *tp = so->tcp;
 	struct nm_tcp_zc_note note;
 	struct {
 		struct sock_extended_err ee;
@@ -351,7 +354,6 @@ ssize_t nm_sock_recv_errqueue(int sd, struct nm_tcp_sock *tp, struct msghdr *msg
 	} e;
 	size_t used;
 
-	(void)sd;
 	if (flags & ~ERRQ_FLAGS)
 		return nm_err(EOPNOTSUPP, "recvmsg: flags 0x%x not supported with MSG_ERRQUEUE",
 			      flags & ~ERRQ_FLAGS);

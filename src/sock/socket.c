@@ -2,11 +2,9 @@
 /*
  * The BSD socket API over netmem TCP (include/netmem/socket.h).
  *
- * Descriptors: a process-wide table of tcb pointers indexed by the int
- * descriptor, lowest free first (like kernel fds).  Allocation and release
- * take a mutex (sockets of different stacks live on different threads);
- * lookups read one pointer.  Everything else runs on the owning stack's
- * thread without locks (invariant 6).
+ * Each call finds its socket object (struct nm_socket) through the
+ * descriptor table (sock_table.c) and runs on the owning stack's thread
+ * without locks (invariant 6).
  *
  * Blocking calls loop: try the TCP operation, and while it would block run
  * nm_stack_poll() in slices of at most 10 ms until it can proceed, the
@@ -15,7 +13,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -28,58 +25,11 @@
 #include "sock/sock_internal.h"
 #include "util/err.h"
 
-
-static struct nm_tcp_sock *sd_tab[NM_SOCK_MAX];
-static uint64_t sd_rcvtimeo[NM_SOCK_MAX], sd_sndtimeo[NM_SOCK_MAX];	/* us, 0: none */
-static int sd_lowest;
-static pthread_mutex_t sd_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int sd_alloc(struct nm_tcp_sock *tp)
-{
-	int sd = -1;
-
-	pthread_mutex_lock(&sd_lock);
-	for (int i = sd_lowest; i < NM_SOCK_MAX; i++)
-		if (!sd_tab[i]) {
-			sd = i;
-			break;
-		}
-	if (sd >= 0) {
-		sd_tab[sd] = tp;
-		sd_rcvtimeo[sd] = sd_sndtimeo[sd] = 0;
-		tp->sd = sd;
-		sd_lowest = sd + 1;
-	}
-	pthread_mutex_unlock(&sd_lock);
-	if (sd < 0)
-		return nm_err(EMFILE, "socket: all %d descriptors in use", NM_SOCK_MAX);
-	return sd;
-}
-
-static void sd_free(int sd)
-{
-	pthread_mutex_lock(&sd_lock);
-	sd_tab[sd] = NULL;
-	if (sd < sd_lowest)
-		sd_lowest = sd;
-	pthread_mutex_unlock(&sd_lock);
-}
-
-static struct nm_tcp_sock *sd_get(int sd, const char *fn, int *ret)
-{
-	struct nm_tcp_sock *tp;
-
-	if (sd < 0 || sd >= NM_SOCK_MAX || !(tp = __atomic_load_n(&sd_tab[sd], __ATOMIC_ACQUIRE))) {
-		*ret = nm_err(EBADF, "%s: bad socket descriptor %d", fn, sd);
-		return NULL;
-	}
-	return tp;
-}
-
-#define GET_TP(fn)                                              \
+/* The socket of descriptor sd (so), or return -EBADF. */
+#define GET_SOCK(fn)                                            \
 	int _ret;                                               \
-	struct nm_tcp_sock *tp = sd_get(sd, fn, &_ret);         \
-	if (!tp)                                                \
+	struct nm_socket *so = nm_sock_get(sd, fn, &_ret);      \
+	if (!so)                                                \
 		return _ret
 
 /* ---- addresses ----------------------------------------------------------------- */
@@ -174,9 +124,9 @@ static uint64_t deadline_of(uint64_t timeo_us)
 	return timeo_us ? nm_now_us() + timeo_us : 0;
 }
 
-uint64_t nm_sock_rcv_deadline(int sd)
+uint64_t nm_sock_rcv_deadline(const struct nm_socket *so)
 {
-	return deadline_of(sd_rcvtimeo[sd]);
+	return deadline_of(so->rcvtimeo_us);
 }
 
 void nm_sock_keep_err(struct nm_tcp_sock *tp, int pending, ssize_t r)
@@ -185,9 +135,9 @@ void nm_sock_keep_err(struct nm_tcp_sock *tp, int pending, ssize_t r)
 		tp->err = pending;
 }
 
-uint64_t nm_sock_snd_deadline(int sd)
+uint64_t nm_sock_snd_deadline(const struct nm_socket *so)
 {
-	return deadline_of(sd_sndtimeo[sd]);
+	return deadline_of(so->sndtimeo_us);
 }
 
 /* ---- calls --------------------------------------------------------------------- */
@@ -210,10 +160,9 @@ int nm_socket(struct nm_stack *st, int domain, int type, int protocol)
 	tp = nm_tcp_sock_new(st, domain);
 	if (!tp)
 		return nm_err(ENOMEM, "socket: out of memory");
-	tp->nonblock = type & SOCK_NONBLOCK;
 	if (domain == AF_INET)
 		tp->laddr.b[10] = tp->laddr.b[11] = 0xff;
-	sd = sd_alloc(tp);
+	sd = nm_sock_alloc(tp, type & SOCK_NONBLOCK, "socket");
 	if (sd < 0)
 		nm_tcp_sock_destroy(tp);
 	return sd;
@@ -224,7 +173,8 @@ int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 	struct nm_addr a;
 	uint16_t port = 0;
 	int ret;
-	GET_TP("bind");
+	GET_SOCK("bind");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	ret = sa_to_addr(tp, addr, len, &a, &port, "bind");
 	if (ret)
@@ -259,7 +209,8 @@ int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 
 int nm_listen(int sd, int backlog)
 {
-	GET_TP("listen");
+	GET_SOCK("listen");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	if (!tp->st)
 		return nm_err(EINVAL, "listen: the stack is gone");
@@ -269,7 +220,8 @@ int nm_listen(int sd, int backlog)
 int nm_accept4(int sd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	uint64_t dl;
-	GET_TP("accept");
+	GET_SOCK("accept");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return nm_err(EINVAL, "accept4: flags 0x%x", flags);
@@ -277,24 +229,23 @@ int nm_accept4(int sd, struct sockaddr *addr, socklen_t *len, int flags)
 		return nm_err(EFAULT, "accept: address without a length");
 	if (tp->state != NM_TCP_LISTEN)
 		return nm_err(EINVAL, "accept: socket is not listening");
-	dl = deadline_of(sd_rcvtimeo[sd]);
+	dl = nm_sock_rcv_deadline(so);
 	for (;;) {
 		struct nm_tcp_sock *c = nm_tcp_accept_one(tp);
 		int r, csd;
 
 		if (c) {
-			csd = sd_alloc(c);
+			csd = nm_sock_alloc(c, flags & SOCK_NONBLOCK, "accept");
 			if (csd < 0) {
 				nm_tcp_send_rst_conn(c);
 				nm_tcp_abort(c, ECONNRESET);
 				return csd;
 			}
-			c->nonblock = flags & SOCK_NONBLOCK;
 			if (addr)
 				addr_to_sa(c, &c->raddr, c->rport, addr, len, "accept");
 			return csd;
 		}
-		if (tp->nonblock)
+		if (so->nonblock)
 			return -EAGAIN;
 		r = nm_sock_wait(tp, dl);
 		if (r)
@@ -315,7 +266,8 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 	uint16_t port = 0;
 	uint64_t dl;
 	int ret;
-	GET_TP("connect");
+	GET_SOCK("connect");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	ret = sa_to_addr(tp, addr, len, &a, &port, "connect");
 	if (ret)
@@ -329,9 +281,9 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 	ret = nm_tcp_connect(tp, &a, port);
 	if (ret != -EINPROGRESS)
 		return ret;
-	if (tp->nonblock)
+	if (so->nonblock)
 		return nm_err(EINPROGRESS, "connect: in progress");
-	dl = deadline_of(sd_sndtimeo[sd]);
+	dl = nm_sock_snd_deadline(so);
 	while (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED) {
 		ret = nm_sock_wait(tp, dl);
 		if (ret == -EAGAIN)
@@ -438,9 +390,9 @@ static size_t iov_cur_bytes(const struct iov_cur *c)
 	return b;
 }
 
-static ssize_t do_send(int sd, struct nm_tcp_sock *tp, const struct iovec *iov0, size_t n,
-		       int flags)
+static ssize_t do_send(struct nm_socket *so, const struct iovec *iov0, size_t n, int flags)
 {
+	struct nm_tcp_sock *tp = so->tcp;
 	struct iov_cur c;
 	size_t total = 0, sent = 0;
 	uint64_t dl;
@@ -451,8 +403,8 @@ static ssize_t do_send(int sd, struct nm_tcp_sock *tp, const struct iovec *iov0,
 	for (size_t i = 0; i < n; i++)
 		total += iov0[i].iov_len;
 	iov_cur_init(&c, iov0, n);
-	nb = tp->nonblock || (flags & MSG_DONTWAIT);
-	dl = deadline_of(sd_sndtimeo[sd]);
+	nb = so->nonblock || (flags & MSG_DONTWAIT);
+	dl = nm_sock_snd_deadline(so);
 	for (;;) {
 		size_t room = iov_cur_bytes(&c);
 		int pending = tp->err;
@@ -485,8 +437,9 @@ static ssize_t do_send(int sd, struct nm_tcp_sock *tp, const struct iovec *iov0,
 	}
 }
 
-static ssize_t do_recv(int sd, struct nm_tcp_sock *tp, struct iovec *iov0, size_t n, int flags)
+static ssize_t do_recv(struct nm_socket *so, struct iovec *iov0, size_t n, int flags)
 {
+	struct nm_tcp_sock *tp = so->tcp;
 	struct iov_cur c;
 	size_t total = 0, got = 0;
 	uint64_t dl;
@@ -499,9 +452,9 @@ static ssize_t do_recv(int sd, struct nm_tcp_sock *tp, struct iovec *iov0, size_
 	if (total == 0)
 		return 0;
 	iov_cur_init(&c, iov0, n);
-	nb = tp->nonblock || (flags & MSG_DONTWAIT);
+	nb = so->nonblock || (flags & MSG_DONTWAIT);
 	all = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && !nb;
-	dl = deadline_of(sd_rcvtimeo[sd]);
+	dl = nm_sock_rcv_deadline(so);
 	for (;;) {
 		size_t room = iov_cur_bytes(&c);
 		ssize_t r = nm_tcp_recv(tp, c.v, (int)c.n, flags & MSG_PEEK, false);
@@ -532,45 +485,46 @@ static ssize_t do_recv(int sd, struct nm_tcp_sock *tp, struct iovec *iov0, size_
 ssize_t nm_send(int sd, const void *buf, size_t len, int flags)
 {
 	struct iovec iov = { (void *)buf, len };
-	GET_TP("send");
+	GET_SOCK("send");
 
 	if (len && !buf)
 		return nm_err(EFAULT, "send: NULL buffer");
-	return do_send(sd, tp, &iov, 1, flags);
+	return do_send(so, &iov, 1, flags);
 }
 
 ssize_t nm_recv(int sd, void *buf, size_t len, int flags)
 {
 	struct iovec iov = { buf, len };
-	GET_TP("recv");
+	GET_SOCK("recv");
 
 	if (len && !buf)
 		return nm_err(EFAULT, "recv: NULL buffer");
-	return do_recv(sd, tp, &iov, 1, flags);
+	return do_recv(so, &iov, 1, flags);
 }
 
 ssize_t nm_sendmsg(int sd, const struct msghdr *msg, int flags)
 {
 	int ret;
-	GET_TP("sendmsg");
+	GET_SOCK("sendmsg");
 
 	if (!msg)
 		return nm_err(EFAULT, "sendmsg: NULL msghdr");
 	/* devmem_tx.c checks its own iovecs: there iov_base may be a dma-buf
 	 * offset, and 0 is a good one */
 	if (msg->msg_controllen || (flags & MSG_ZEROCOPY))
-		return nm_sock_sendmsg_zc(sd, tp, msg, flags);
+		return nm_sock_sendmsg_zc(so, msg, flags);
 	ret = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, false, NULL, "sendmsg");
 	if (ret)
 		return ret;
-	return do_send(sd, tp, msg->msg_iov, msg->msg_iovlen, flags);
+	return do_send(so, msg->msg_iov, msg->msg_iovlen, flags);
 }
 
 ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 {
 	ssize_t r;
 	int ret;
-	GET_TP("recvmsg");
+	GET_SOCK("recvmsg");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	if (!msg)
 		return nm_err(EFAULT, "recvmsg: NULL msghdr");
@@ -578,10 +532,10 @@ ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 	if (ret)
 		return ret;
 	if (flags & MSG_ERRQUEUE)
-		return nm_sock_recv_errqueue(sd, tp, msg, flags);
+		return nm_sock_recv_errqueue(so, msg, flags);
 	if (flags & MSG_SOCK_DEVMEM)
-		return nm_sock_recvmsg_devmem(sd, tp, msg, flags);
-	r = do_recv(sd, tp, msg->msg_iov, msg->msg_iovlen, flags);
+		return nm_sock_recvmsg_devmem(so, msg, flags);
+	r = do_recv(so, msg->msg_iov, msg->msg_iovlen, flags);
 	if (r >= 0) {
 		msg->msg_flags = 0;
 		msg->msg_controllen = 0;
@@ -597,7 +551,8 @@ ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 
 int nm_shutdown(int sd, int how)
 {
-	GET_TP("shutdown");
+	GET_SOCK("shutdown");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return nm_err(EINVAL, "shutdown: how %d", how);
@@ -608,9 +563,10 @@ int nm_shutdown(int sd, int how)
 
 int nm_close(int sd)
 {
-	GET_TP("close");
+	GET_SOCK("close");
+	struct nm_tcp_sock *tp = so->tcp;
 
-	if (tp->st && tp->linger_on && tp->linger_s > 0 && !tp->nonblock &&
+	if (tp->st && tp->linger_on && tp->linger_s > 0 && !so->nonblock &&
 	    (tp->state == NM_TCP_ESTABLISHED || tp->state == NM_TCP_CLOSE_WAIT) &&
 	    !tp->rcvq_bytes) {
 		/* SO_LINGER: wait for the FIN to be acknowledged */
@@ -621,8 +577,7 @@ int nm_close(int sd)
 		       tp->state != NM_TCP_CLOSED && nm_sock_wait(tp, dl) == 0)
 			;
 	}
-	nm_sock_devmem_close(sd);
-	sd_free(sd);
+	nm_sock_free(so);
 	nm_tcp_close(tp);
 	return 0;
 }
@@ -669,7 +624,8 @@ static uint32_t clamp_buf(int v)
 int nm_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
 {
 	int v = 0, ret;
-	GET_TP("setsockopt");
+	GET_SOCK("setsockopt");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	if (level == SOL_SOCKET) {
 		switch (name) {
@@ -705,19 +661,19 @@ int nm_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
 			return 0;
 		}
 		case SO_DEVMEM_DONTNEED:
-			return nm_sock_devmem_dontneed(sd, tp, val, len);
+			return nm_sock_devmem_dontneed(so, val, len);
 		case SO_ZEROCOPY:
 			ret = get_int(val, len, &v, "SO_ZEROCOPY");
 			if (ret)
 				return ret;
 			if (v != 0 && v != 1)
 				return nm_err(EINVAL, "setsockopt SO_ZEROCOPY: value %d (0 or 1)", v);
-			tp->zerocopy = v;
+			so->zerocopy = v;
 			return 0;
 		case SO_RCVTIMEO:
-			return get_tv(val, len, &sd_rcvtimeo[sd], "SO_RCVTIMEO");
+			return get_tv(val, len, &so->rcvtimeo_us, "SO_RCVTIMEO");
 		case SO_SNDTIMEO:
-			return get_tv(val, len, &sd_sndtimeo[sd], "SO_SNDTIMEO");
+			return get_tv(val, len, &so->sndtimeo_us, "SO_SNDTIMEO");
 		default:
 			return nm_err(ENOPROTOOPT, "setsockopt: SOL_SOCKET option %d", name);
 		}
@@ -813,7 +769,8 @@ static const uint8_t linux_state[] = {
 int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 {
 	int v;
-	GET_TP("getsockopt");
+	GET_SOCK("getsockopt");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	if (!val || !len)
 		return nm_err(EFAULT, "getsockopt: NULL value or length");
@@ -821,7 +778,7 @@ int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 		switch (name) {
 		case SO_REUSEADDR: v = tp->reuseaddr; break;
 		case SO_KEEPALIVE: v = tp->keepalive; break;
-		case SO_ZEROCOPY: v = tp->zerocopy; break;
+		case SO_ZEROCOPY: v = so->zerocopy; break;
 		case SO_RCVBUF: v = (int)tp->rcvbuf; break;
 		case SO_SNDBUF: v = (int)tp->sndbuf; break;
 		case SO_TYPE: v = SOCK_STREAM; break;
@@ -836,7 +793,7 @@ int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 		}
 		case SO_RCVTIMEO:
 		case SO_SNDTIMEO: {
-			uint64_t us = name == SO_RCVTIMEO ? sd_rcvtimeo[sd] : sd_sndtimeo[sd];
+			uint64_t us = name == SO_RCVTIMEO ? so->rcvtimeo_us : so->sndtimeo_us;
 			struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
 
 			return put_out(val, len, &tv, sizeof(tv), "SO_*TIMEO");
@@ -899,14 +856,16 @@ int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 
 int nm_getsockname(int sd, struct sockaddr *addr, socklen_t *len)
 {
-	GET_TP("getsockname");
+	GET_SOCK("getsockname");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	return addr_to_sa(tp, &tp->laddr, tp->lport, addr, len, "getsockname");
 }
 
 int nm_getpeername(int sd, struct sockaddr *addr, socklen_t *len)
 {
-	GET_TP("getpeername");
+	GET_SOCK("getpeername");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	if (tp->state < NM_TCP_SYN_RECEIVED || tp->state == NM_TCP_LISTEN || !tp->rport)
 		return nm_err(ENOTCONN, "getpeername: not connected");
@@ -915,13 +874,13 @@ int nm_getpeername(int sd, struct sockaddr *addr, socklen_t *len)
 
 int nm_fcntl(int sd, int cmd, int arg)
 {
-	GET_TP("fcntl");
+	GET_SOCK("fcntl");
 
 	switch (cmd) {
 	case F_GETFL:
-		return O_RDWR | (tp->nonblock ? O_NONBLOCK : 0);
+		return O_RDWR | (so->nonblock ? O_NONBLOCK : 0);
 	case F_SETFL:
-		tp->nonblock = (arg & O_NONBLOCK) != 0;
+		so->nonblock = (arg & O_NONBLOCK) != 0;
 		return 0;
 	default:
 		return nm_err(EINVAL, "fcntl: command %d (F_GETFL, F_SETFL only)", cmd);
@@ -950,17 +909,17 @@ int nm_poll(struct nm_stack *st, struct pollfd *fds, nfds_t n, int timeout_ms)
 				return r;
 		}
 		for (nfds_t i = 0; i < n; i++) {
-			struct nm_tcp_sock *tp;
+			struct nm_socket *so;
 
 			fds[i].revents = 0;
 			if (fds[i].fd < 0)
 				continue;
-			if (fds[i].fd >= NM_SOCK_MAX || !(tp = sd_tab[fds[i].fd])) {
+			if (!(so = nm_sock_lookup(fds[i].fd))) {
 				fds[i].revents = POLLNVAL;
 				cnt++;
 				continue;
 			}
-			fds[i].revents = (short)(nm_tcp_poll_events(tp) &
+			fds[i].revents = (short)(nm_tcp_poll_events(so->tcp) &
 						 (fds[i].events | POLLERR | POLLHUP));
 			if (fds[i].revents)
 				cnt++;
