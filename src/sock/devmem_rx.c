@@ -248,15 +248,31 @@ static ssize_t recv_once(struct nm_tcp_sock *tp, struct nm_token_table *t, struc
 	return recv_unreadable(tp, t, o);
 }
 
+struct dm_op {
+	struct nm_sock_op op;
+	struct dm_out o;
+	struct iovec iov[64];
+	size_t n;
+};
+
+static const struct nm_sock_call dm_call = NM_SOCK_CALL("recvmsg");
+
+static ssize_t dm_try(struct nm_sock_op *op)
+{
+	struct dm_op *d = nm_container_of(op, struct dm_op, op);
+
+	return recv_once(op->so->tcp, &op->so->tokens, &d->o, d->iov, d->n);
+}
+
 ssize_t nm_sock_recvmsg_devmem(struct nm_socket *so, struct msghdr *msg, int flags)
 {
-	struct nm_tcp_sock *tp = so->tcp;
-	struct nm_token_table *t = &so->tokens;
-	struct iovec iov[64];
-	struct dm_out o = { 0 };
-	size_t n = msg->msg_iovlen;
-	uint64_t dl;
-	bool nb;
+	struct dm_op d = {
+		.op = { .so = so, .try_once = dm_try, .call = &dm_call,
+			.timeo_us = so->rcvtimeo_us,
+			.nonblock = so->nonblock || (flags & MSG_DONTWAIT) },
+		.n = msg->msg_iovlen,
+	};
+	ssize_t r;
 
 	if (flags & ~(MSG_SOCK_DEVMEM | MSG_DONTWAIT | MSG_NOSIGNAL))
 		return nm_err(EOPNOTSUPP, "recvmsg: flags 0x%x not supported with MSG_SOCK_DEVMEM",
@@ -264,39 +280,25 @@ ssize_t nm_sock_recvmsg_devmem(struct nm_socket *so, struct msghdr *msg, int fla
 	if (msg->msg_controllen && !msg->msg_control)
 		return nm_err(EFAULT, "recvmsg: NULL msg_control with msg_controllen %zu",
 			      (size_t)msg->msg_controllen);
-	if (n > NM_ARRAY_SIZE(iov))
-		n = NM_ARRAY_SIZE(iov);
-	if (n)
-		memcpy(iov, msg->msg_iov, n * sizeof(*iov));
-	for (size_t i = 0; i < n; i++)
-		o.left += iov[i].iov_len;
-	if (!o.left)
+	if (d.n > NM_ARRAY_SIZE(d.iov))
+		d.n = NM_ARRAY_SIZE(d.iov);
+	if (d.n)
+		memcpy(d.iov, msg->msg_iov, d.n * sizeof(*d.iov));
+	for (size_t i = 0; i < d.n; i++)
+		d.o.left += d.iov[i].iov_len;
+	if (!d.o.left)
 		return 0;
-	o.st = tp->st;
-	o.ctl = msg->msg_control;
-	o.ctl_len = msg->msg_controllen;
-	o.iov = iov;
-	o.iovcnt = n;
-	nb = so->nonblock || (flags & MSG_DONTWAIT);
-	dl = nm_sock_rcv_deadline(so);
-	for (;;) {
-		ssize_t r = recv_once(tp, t, &o, iov, n);
-
-		if (r != -EAGAIN) {
-			if (r >= 0) {
-				msg->msg_controllen = o.ctl_used;
-				msg->msg_flags = 0;
-			}
-			return r;
-		}
-		if (nb)
-			return nm_err(EAGAIN, "recvmsg: would block");
-		r = nm_sock_wait(tp, dl);
-		if (r == -EAGAIN)
-			return nm_err(EAGAIN, "recvmsg: timed out");
-		if (r)
-			return r;
+	d.o.st = so->tcp->st;
+	d.o.ctl = msg->msg_control;
+	d.o.ctl_len = msg->msg_controllen;
+	d.o.iov = d.iov;
+	d.o.iovcnt = d.n;
+	r = nm_sock_block(&d.op);
+	if (r >= 0) {
+		msg->msg_controllen = d.o.ctl_used;
+		msg->msg_flags = 0;
 	}
+	return r;
 }
 
 /* ---- token return ---------------------------------------------------------- */

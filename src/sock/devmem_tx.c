@@ -214,6 +214,50 @@ static void cursor_advance(struct iov_cursor *c, size_t r)
 	}
 }
 
+struct zc_op {
+	struct nm_sock_op op;
+	struct iov_cursor c;
+	struct nm_dmabuf_binding *b;	/* device bytes from it, or NULL: copied */
+	size_t total;
+	int flags;
+};
+
+static const struct nm_sock_call zc_call = NM_SOCK_CALL("sendmsg");
+
+/* Queue what the send ring takes: all the bytes, or as many as a
+ * non-blocking call found room for; -EAGAIN to wait for room; -errno. */
+static ssize_t zc_try(struct nm_sock_op *op)
+{
+	struct zc_op *z = nm_container_of(op, struct zc_op, op);
+	struct nm_tcp_sock *tp = op->so->tcp;
+
+	while (op->done < z->total) {
+		struct iovec win[64];
+		int k = cursor_window(&z->c, win, (int)NM_ARRAY_SIZE(win));
+		int pending = tp->err;
+		ssize_t r = z->b ? nm_tcp_zc_send(tp, z->b, win, k, z->flags & MSG_MORE)
+				 : nm_tcp_send(tp, win, k, z->flags & MSG_MORE);
+
+		if (r > 0) {
+			op->done += (size_t)r;
+			cursor_advance(&z->c, (size_t)r);
+			if (op->nonblock)
+				break;
+			continue;
+		}
+		if (r != -EAGAIN && r < 0) {
+			if (!op->done)
+				return r;
+			nm_sock_keep_err(tp, pending, r);
+			break;
+		}
+		if (r == 0)
+			break;
+		return -EAGAIN;
+	}
+	return (ssize_t)op->done;
+}
+
 /*
  * Queue total bytes: from binding b (offsets) or copied (b NULL), waiting
  * for room unless non-blocking.  notify: a zerocopy call, completed on the
@@ -222,11 +266,14 @@ static void cursor_advance(struct iov_cursor *c, size_t r)
 static ssize_t send_loop(struct nm_socket *so, const struct msghdr *msg, int flags,
 			 struct nm_dmabuf_binding *b, size_t total, bool notify)
 {
-	struct iov_cursor c = { msg->msg_iov, msg->msg_iovlen, 0, 0 };
 	struct nm_tcp_sock *tp = so->tcp;
-	bool nb = so->nonblock || (flags & MSG_DONTWAIT);
-	uint64_t dl = nm_sock_snd_deadline(so);
-	size_t sent = 0;
+	struct zc_op z = {
+		.op = { .so = so, .try_once = zc_try, .call = &zc_call,
+			.timeo_us = so->sndtimeo_us,
+			.nonblock = so->nonblock || (flags & MSG_DONTWAIT) },
+		.c = { msg->msg_iov, msg->msg_iovlen, 0, 0 },
+		.b = b, .total = total, .flags = flags,
+	};
 	ssize_t r;
 
 	if (total == 0) {
@@ -240,46 +287,14 @@ static ssize_t send_loop(struct nm_socket *so, const struct msghdr *msg, int fla
 		if (r)
 			return r;
 	}
-	while (sent < total) {
-		struct iovec win[64];
-		int k = cursor_window(&c, win, (int)NM_ARRAY_SIZE(win));
-		int pending = tp->err;
+	r = nm_sock_block(&z.op);
+	if (notify && r > 0) {
+		int ret = nm_tcp_zc_commit(tp, (uint32_t)r, b == NULL, NULL);
 
-		r = b ? nm_tcp_zc_send(tp, b, win, k, flags & MSG_MORE)
-		      : nm_tcp_send(tp, win, k, flags & MSG_MORE);
-		if (r > 0) {
-			sent += (size_t)r;
-			cursor_advance(&c, (size_t)r);
-			if (nb)
-				break;
-			continue;
-		}
-		if (r != -EAGAIN && r < 0) {
-			if (!sent)
-				return r;
-			nm_sock_keep_err(tp, pending, r);
-			break;
-		}
-		if (r == 0)
-			break;
-		if (nb) {
-			if (!sent)
-				return nm_err(EAGAIN, "sendmsg: would block");
-			break;
-		}
-		r = nm_sock_wait(tp, dl);
-		if (r) {
-			if (!sent)
-				return r == -EAGAIN ? nm_err(EAGAIN, "sendmsg: timed out") : r;
-			break;
-		}
+		if (ret)
+			return ret;
 	}
-	if (notify && sent) {
-		r = nm_tcp_zc_commit(tp, (uint32_t)sent, b == NULL, NULL);
-		if (r)
-			return r;
-	}
-	return (ssize_t)sent;
+	return r;
 }
 
 ssize_t nm_sock_sendmsg_zc(struct nm_socket *so, const struct msghdr *msg, int flags)

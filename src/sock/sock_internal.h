@@ -4,7 +4,7 @@
 
 /*
  * What the sock/ files share: the socket object and its descriptor table
- * (sock_table.c), waiting on a socket (socket.c) and the devmem calls
+ * (sock_table.c), the wait loop (sock_wait.c) and the devmem calls
  * socket.c dispatches to (devmem_rx.c: MSG_SOCK_DEVMEM receive and the
  * token table; devmem_tx.c: sends from a TX dma-buf binding and the
  * MSG_ZEROCOPY error queue).  Every function but the table's runs on the
@@ -56,24 +56,44 @@ struct nm_socket *nm_sock_get(int sd, const char *fn, int *ret);
 /* White-box tests: the tcb behind sd, NULL if none. */
 struct nm_tcp_sock *nm_sock_tcb(int sd);
 
+/* ---- sock_wait.c: the one wait loop of every blocking call ---- */
+/* How a call names itself in its -EAGAIN messages (literals, kept by
+ * pointer: a polling loop meets them on every empty pass). */
+struct nm_sock_call {
+	const char *would_block;	/* "send: would block" */
+	const char *timed_out;		/* "send: timed out" */
+};
+#define NM_SOCK_CALL(name) { name ": would block", name ": timed out" }
+
+/* A blocking call; embed it to carry the call's own arguments. */
+struct nm_sock_op {
+	struct nm_socket *so;
+	/* One attempt that never blocks: >= 0 the call's result; -EAGAIN:
+	 * nothing (more) can happen now, wait and try again; another -errno:
+	 * the call's error.  It adds the bytes it moved to done. */
+	ssize_t (*try_once)(struct nm_sock_op *op);
+	const struct nm_sock_call *call;
+	uint64_t timeo_us;		/* the wait's bound from the first attempt
+					 * (SO_RCVTIMEO, SO_SNDTIMEO...), 0: none */
+	bool nonblock;			/* O_NONBLOCK or MSG_DONTWAIT: never wait */
+	size_t done;			/* bytes moved by the attempts so far */
+};
+/* Try op, waiting while it would block (sock_wait.c says how each end is
+ * reported): the attempt's result, op->done, or -errno. */
+ssize_t nm_sock_block(struct nm_sock_op *op);
+/* A send that queued bytes and then met error r returns the bytes; when r
+ * was the socket's pending error (pending: tp->err read just before the
+ * call that returned r: a reset), it stays pending for the next call, as
+ * Linux leaves sk_err for it, so the caller still learns why. */
+void nm_sock_keep_err(struct nm_tcp_sock *tp, int pending, ssize_t r);
+
 /* ---- socket.c ---- */
-/* Run the stack loop a while: 0, -EAGAIN once deadline (us, 0: none)
- * passed, -ENOTCONN when the stack is gone. */
-int nm_sock_wait(struct nm_tcp_sock *tp, uint64_t deadline);
 /* The shape of an iovec array: at most IOV_MAX entries, lengths summing to
  * at most SSIZE_MAX (-EINVAL past it, as Linux), no NULL buffer unless the
  * bases are offsets (devmem TX: offset 0 is a good one).  *total (if not
  * NULL): the bytes they hold.  fn names the call in messages. */
 int nm_sock_check_iov(const struct iovec *iov, size_t n, bool offsets, size_t *total,
 		      const char *fn);
-/* A send that queued bytes and then met error r returns the bytes; when r
- * was the socket's pending error (pending: tp->err read just before the
- * call that returned r: a reset), it stays pending for the next call, as
- * Linux leaves sk_err for it, so the caller still learns why. */
-void nm_sock_keep_err(struct nm_tcp_sock *tp, int pending, ssize_t r);
-/* Deadline of the socket's SO_RCVTIMEO / SO_SNDTIMEO from now (0: none). */
-uint64_t nm_sock_rcv_deadline(const struct nm_socket *so);
-uint64_t nm_sock_snd_deadline(const struct nm_socket *so);
 
 /* ---- devmem_rx.c ---- */
 /* recvmsg with MSG_SOCK_DEVMEM (flags include it). */

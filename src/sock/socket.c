@@ -6,9 +6,8 @@
  * descriptor table (sock_table.c) and runs on the owning stack's thread
  * without locks (invariant 6).
  *
- * Blocking calls loop: try the TCP operation, and while it would block run
- * nm_stack_poll() in slices of at most 10 ms until it can proceed, the
- * socket's timeout (SO_RCVTIMEO / SO_SNDTIMEO) passes or an error arrives.
+ * Blocking calls describe one non-blocking attempt of theirs to the wait
+ * loop (sock_wait.c), which retries it while running the stack.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -100,46 +99,6 @@ static int addr_to_sa(const struct nm_tcp_sock *tp, const struct nm_addr *a, uin
 	return 0;
 }
 
-/* ---- waiting ------------------------------------------------------------------- */
-
-/* Run the loop for a while.  Returns -EAGAIN once deadline (us, 0: none)
- * passed, -ENOTCONN if the stack is gone, 0 otherwise. */
-int nm_sock_wait(struct nm_tcp_sock *tp, uint64_t deadline)
-{
-	uint64_t now = nm_now_us();
-	int ms = 10, r;
-
-	if (!tp->st)
-		return nm_err(ENOTCONN, "socket: the stack is gone");
-	if (deadline && now >= deadline)
-		return -EAGAIN;
-	if (deadline && deadline - now < 10000)
-		ms = (int)((deadline - now + 999) / 1000);
-	r = nm_stack_poll(tp->st, ms);
-	return r < 0 ? r : 0;
-}
-
-static uint64_t deadline_of(uint64_t timeo_us)
-{
-	return timeo_us ? nm_now_us() + timeo_us : 0;
-}
-
-uint64_t nm_sock_rcv_deadline(const struct nm_socket *so)
-{
-	return deadline_of(so->rcvtimeo_us);
-}
-
-void nm_sock_keep_err(struct nm_tcp_sock *tp, int pending, ssize_t r)
-{
-	if (pending && r == -pending && !tp->err)
-		tp->err = pending;
-}
-
-uint64_t nm_sock_snd_deadline(const struct nm_socket *so)
-{
-	return deadline_of(so->sndtimeo_us);
-}
-
 /* ---- calls --------------------------------------------------------------------- */
 
 int nm_socket(struct nm_stack *st, int domain, int type, int protocol)
@@ -217,42 +176,54 @@ int nm_listen(int sd, int backlog)
 	return nm_tcp_listen(tp, backlog);
 }
 
+struct accept_op {
+	struct nm_sock_op op;
+	struct sockaddr *addr;
+	socklen_t *len;
+	int flags;
+};
+
+static const struct nm_sock_call accept_call = NM_SOCK_CALL("accept");
+
+/* A child ready on the listener: its descriptor. */
+static ssize_t accept_try(struct nm_sock_op *op)
+{
+	struct accept_op *a = nm_container_of(op, struct accept_op, op);
+	struct nm_tcp_sock *tp = op->so->tcp, *c;
+	int csd;
+
+	if (tp->state != NM_TCP_LISTEN)
+		return nm_err(EINVAL, "accept: listener went away");
+	c = nm_tcp_accept_one(tp);
+	if (!c)
+		return -EAGAIN;
+	csd = nm_sock_alloc(c, a->flags & SOCK_NONBLOCK, "accept");
+	if (csd < 0) {
+		nm_tcp_send_rst_conn(c);
+		nm_tcp_abort(c, ECONNRESET);
+		return csd;
+	}
+	if (a->addr)
+		addr_to_sa(c, &c->raddr, c->rport, a->addr, a->len, "accept");
+	return csd;
+}
+
 int nm_accept4(int sd, struct sockaddr *addr, socklen_t *len, int flags)
 {
-	uint64_t dl;
 	GET_SOCK("accept");
-	struct nm_tcp_sock *tp = so->tcp;
+	struct accept_op a = {
+		.op = { .so = so, .try_once = accept_try, .call = &accept_call,
+			.timeo_us = so->rcvtimeo_us, .nonblock = so->nonblock },
+		.addr = addr, .len = len, .flags = flags,
+	};
 
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return nm_err(EINVAL, "accept4: flags 0x%x", flags);
 	if (addr && !len)
 		return nm_err(EFAULT, "accept: address without a length");
-	if (tp->state != NM_TCP_LISTEN)
+	if (so->tcp->state != NM_TCP_LISTEN)
 		return nm_err(EINVAL, "accept: socket is not listening");
-	dl = nm_sock_rcv_deadline(so);
-	for (;;) {
-		struct nm_tcp_sock *c = nm_tcp_accept_one(tp);
-		int r, csd;
-
-		if (c) {
-			csd = nm_sock_alloc(c, flags & SOCK_NONBLOCK, "accept");
-			if (csd < 0) {
-				nm_tcp_send_rst_conn(c);
-				nm_tcp_abort(c, ECONNRESET);
-				return csd;
-			}
-			if (addr)
-				addr_to_sa(c, &c->raddr, c->rport, addr, len, "accept");
-			return csd;
-		}
-		if (so->nonblock)
-			return -EAGAIN;
-		r = nm_sock_wait(tp, dl);
-		if (r)
-			return r == -EAGAIN ? nm_err(EAGAIN, "accept: timed out") : r;
-		if (tp->state != NM_TCP_LISTEN)
-			return nm_err(EINVAL, "accept: listener went away");
-	}
+	return (int)nm_sock_block(&a.op);
 }
 
 int nm_accept(int sd, struct sockaddr *addr, socklen_t *len)
@@ -260,14 +231,25 @@ int nm_accept(int sd, struct sockaddr *addr, socklen_t *len)
 	return nm_accept4(sd, addr, len, 0);
 }
 
+static const struct nm_sock_call connect_call = NM_SOCK_CALL("connect");
+
+/* Done once the handshake is over, either way. */
+static ssize_t connect_try(struct nm_sock_op *op)
+{
+	const struct nm_tcp_sock *tp = op->so->tcp;
+
+	return tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED ? -EAGAIN : 0;
+}
+
 int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 {
 	struct nm_addr a;
 	uint16_t port = 0;
-	uint64_t dl;
 	int ret;
 	GET_SOCK("connect");
 	struct nm_tcp_sock *tp = so->tcp;
+	struct nm_sock_op op = { .so = so, .try_once = connect_try, .call = &connect_call,
+				 .timeo_us = so->sndtimeo_us };
 
 	ret = sa_to_addr(tp, addr, len, &a, &port, "connect");
 	if (ret)
@@ -283,14 +265,11 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 		return ret;
 	if (so->nonblock)
 		return nm_err(EINPROGRESS, "connect: in progress");
-	dl = nm_sock_snd_deadline(so);
-	while (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED) {
-		ret = nm_sock_wait(tp, dl);
-		if (ret == -EAGAIN)
-			return nm_err(EINPROGRESS, "connect: timed out (still connecting)");
-		if (ret)
-			return ret;
-	}
+	ret = (int)nm_sock_block(&op);
+	if (ret == -EAGAIN)
+		return nm_err(EINPROGRESS, "connect: timed out (still connecting)");
+	if (ret)
+		return ret;
 	if (tp->state == NM_TCP_CLOSED) {
 		int e = tp->err ? tp->err : ECONNREFUSED;
 
@@ -390,96 +369,113 @@ static size_t iov_cur_bytes(const struct iov_cur *c)
 	return b;
 }
 
+struct xfer_op {
+	struct nm_sock_op op;
+	struct iov_cur c;
+	size_t total;		/* bytes the iovecs hold */
+	int flags;
+	bool waitall;		/* recv: MSG_WAITALL, blocking, not peeking */
+};
+
+static const struct nm_sock_call send_call = NM_SOCK_CALL("send");
+static const struct nm_sock_call recv_call = NM_SOCK_CALL("recv");
+
+/* Queue what the send ring takes: the bytes (all of them, or as many as a
+ * non-blocking call found room for), -EAGAIN to wait for room, -errno. */
+static ssize_t send_try(struct nm_sock_op *op)
+{
+	struct xfer_op *x = nm_container_of(op, struct xfer_op, op);
+	struct nm_tcp_sock *tp = op->so->tcp;
+
+	for (;;) {
+		size_t room = iov_cur_bytes(&x->c);
+		int pending = tp->err;
+		ssize_t r = nm_tcp_send(tp, x->c.v, (int)x->c.n, x->flags & MSG_MORE);
+
+		if (r > 0) {
+			op->done += (size_t)r;
+			if (!iov_cur_advance(&x->c, (size_t)r) || op->done == x->total)
+				return (ssize_t)op->done;
+			/* the window was the limit: the send ring may take more */
+			if (!op->nonblock || (size_t)r == room)
+				continue;
+			return (ssize_t)op->done;
+		}
+		if (r == 0 && op->done == x->total)
+			return (ssize_t)op->done;	/* nothing (left) to send */
+		if (r != -EAGAIN && r < 0) {
+			if (!op->done)
+				return r;
+			nm_sock_keep_err(tp, pending, r);
+			return (ssize_t)op->done;
+		}
+		return -EAGAIN;
+	}
+}
+
 static ssize_t do_send(struct nm_socket *so, const struct iovec *iov0, size_t n, int flags)
 {
-	struct nm_tcp_sock *tp = so->tcp;
-	struct iov_cur c;
-	size_t total = 0, sent = 0;
-	uint64_t dl;
-	bool nb;
+	struct xfer_op x = {
+		.op = { .so = so, .try_once = send_try, .call = &send_call,
+			.timeo_us = so->sndtimeo_us,
+			.nonblock = so->nonblock || (flags & MSG_DONTWAIT) },
+		.flags = flags,
+	};
 
 	if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR))
 		return nm_err(EOPNOTSUPP, "send: flags 0x%x not supported", flags);
 	for (size_t i = 0; i < n; i++)
-		total += iov0[i].iov_len;
-	iov_cur_init(&c, iov0, n);
-	nb = so->nonblock || (flags & MSG_DONTWAIT);
-	dl = nm_sock_snd_deadline(so);
+		x.total += iov0[i].iov_len;
+	iov_cur_init(&x.c, iov0, n);
+	return nm_sock_block(&x.op);
+}
+
+/* Copy out what is queued: the bytes (with MSG_WAITALL once all are
+ * there), 0 at EOF, -EAGAIN to wait for more, -errno. */
+static ssize_t recv_try(struct nm_sock_op *op)
+{
+	struct xfer_op *x = nm_container_of(op, struct xfer_op, op);
+	bool peek = x->flags & MSG_PEEK;
+
 	for (;;) {
-		size_t room = iov_cur_bytes(&c);
-		int pending = tp->err;
-		ssize_t r = nm_tcp_send(tp, c.v, (int)c.n, flags & MSG_MORE);
+		size_t room = iov_cur_bytes(&x->c);
+		ssize_t r = nm_tcp_recv(op->so->tcp, x->c.v, (int)x->c.n, peek, false);
 
 		if (r > 0) {
-			sent += (size_t)r;
-			if (!iov_cur_advance(&c, (size_t)r) || sent == total)
-				return (ssize_t)sent;
-			/* the window was the limit: the send ring may take more */
-			if (!nb || (size_t)r == room)
+			op->done += (size_t)r;
+			if (!iov_cur_advance(&x->c, (size_t)r) || op->done == x->total || peek)
+				return (ssize_t)op->done;
+			/* the window was the limit: more may be queued */
+			if (x->waitall || (size_t)r == room)
 				continue;
-			return (ssize_t)sent;
+			return (ssize_t)op->done;
 		}
-		if (r == 0 && sent == total)
-			return (ssize_t)sent;	/* nothing (left) to send */
-		if (r != -EAGAIN && r < 0) {
-			if (!sent)
-				return r;
-			nm_sock_keep_err(tp, pending, r);
-			return (ssize_t)sent;
-		}
-		if (nb)
-			return sent ? (ssize_t)sent : nm_err(EAGAIN, "send: would block");
-		r = nm_sock_wait(tp, dl);
-		if (r == -EAGAIN)
-			return sent ? (ssize_t)sent : nm_err(EAGAIN, "send: timed out");
-		if (r)
-			return sent ? (ssize_t)sent : r;
+		if (r == 0 || (r == -EAGAIN && op->done && !x->waitall))
+			return (ssize_t)op->done;
+		if (r != -EAGAIN)
+			return op->done ? (ssize_t)op->done : r;
+		return -EAGAIN;
 	}
 }
 
 static ssize_t do_recv(struct nm_socket *so, struct iovec *iov0, size_t n, int flags)
 {
-	struct nm_tcp_sock *tp = so->tcp;
-	struct iov_cur c;
-	size_t total = 0, got = 0;
-	uint64_t dl;
-	bool nb, all;
+	struct xfer_op x = {
+		.op = { .so = so, .try_once = recv_try, .call = &recv_call,
+			.timeo_us = so->rcvtimeo_us,
+			.nonblock = so->nonblock || (flags & MSG_DONTWAIT) },
+		.flags = flags,
+	};
 
 	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_NOSIGNAL | MSG_TRUNC))
 		return nm_err(EOPNOTSUPP, "recv: flags 0x%x not supported", flags);
 	for (size_t i = 0; i < n; i++)
-		total += iov0[i].iov_len;
-	if (total == 0)
+		x.total += iov0[i].iov_len;
+	if (x.total == 0)
 		return 0;
-	iov_cur_init(&c, iov0, n);
-	nb = so->nonblock || (flags & MSG_DONTWAIT);
-	all = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && !nb;
-	dl = nm_sock_rcv_deadline(so);
-	for (;;) {
-		size_t room = iov_cur_bytes(&c);
-		ssize_t r = nm_tcp_recv(tp, c.v, (int)c.n, flags & MSG_PEEK, false);
-
-		if (r > 0) {
-			got += (size_t)r;
-			if (!iov_cur_advance(&c, (size_t)r) || got == total || (flags & MSG_PEEK))
-				return (ssize_t)got;
-			/* the window was the limit: more may be queued */
-			if (all || (size_t)r == room)
-				continue;
-			return (ssize_t)got;
-		}
-		if (r == 0 || (r == -EAGAIN && got && !all))
-			return (ssize_t)got;
-		if (r != -EAGAIN)
-			return got ? (ssize_t)got : r;
-		if (nb)
-			return nm_err(EAGAIN, "recv: would block");
-		r = nm_sock_wait(tp, dl);
-		if (r == -EAGAIN)
-			return got ? (ssize_t)got : nm_err(EAGAIN, "recv: timed out");
-		if (r)
-			return got ? (ssize_t)got : r;
-	}
+	iov_cur_init(&x.c, iov0, n);
+	x.waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && !x.op.nonblock;
+	return nm_sock_block(&x.op);
 }
 
 ssize_t nm_send(int sd, const void *buf, size_t len, int flags)
@@ -561,6 +557,18 @@ int nm_shutdown(int sd, int how)
 	return nm_tcp_shutdown(tp, how != SHUT_WR, how != SHUT_RD);
 }
 
+static const struct nm_sock_call linger_call = NM_SOCK_CALL("close");
+
+/* SO_LINGER: done once the FIN is acknowledged or the connection ended. */
+static ssize_t linger_try(struct nm_sock_op *op)
+{
+	const struct nm_tcp_sock *tp = op->so->tcp;
+
+	if (!tp->st || !seq_lt(tp->snd_una, tp->write_seq + 1) || tp->state == NM_TCP_CLOSED)
+		return 0;
+	return -EAGAIN;
+}
+
 int nm_close(int sd)
 {
 	GET_SOCK("close");
@@ -569,13 +577,11 @@ int nm_close(int sd)
 	if (tp->st && tp->linger_on && tp->linger_s > 0 && !so->nonblock &&
 	    (tp->state == NM_TCP_ESTABLISHED || tp->state == NM_TCP_CLOSE_WAIT) &&
 	    !tp->rcvq_bytes) {
-		/* SO_LINGER: wait for the FIN to be acknowledged */
-		uint64_t dl = nm_now_us() + (uint64_t)tp->linger_s * 1000000u;
+		struct nm_sock_op op = { .so = so, .try_once = linger_try, .call = &linger_call,
+					 .timeo_us = (uint64_t)tp->linger_s * 1000000u };
 
 		nm_tcp_shutdown(tp, false, true);
-		while (tp->st && seq_lt(tp->snd_una, tp->write_seq + 1) &&
-		       tp->state != NM_TCP_CLOSED && nm_sock_wait(tp, dl) == 0)
-			;
+		(void)nm_sock_block(&op);	/* close succeeds whatever the wait says */
 	}
 	nm_sock_free(so);
 	nm_tcp_close(tp);
