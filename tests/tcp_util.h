@@ -29,6 +29,8 @@
 #include <netmem/stack.h>
 #include <netmem/wire.h>
 
+#include "net/tcp.h"	/* white-box access below, nm_tcp_check_stack() in t_pump() */
+
 struct t_net {
 	struct nm_topo *topo;
 	struct nm_device *nic0, *nic1;
@@ -135,6 +137,9 @@ static inline void t_pump(struct t_net *n)
 	}
 	T_OK(nm_stack_poll(n->sa, 0));
 	T_OK(nm_stack_poll(n->sb, 0));
+	/* every TCP invariant (tcp_input.c) holds after every pass */
+	T_OK(nm_tcp_check_stack(n->sa));
+	T_OK(nm_tcp_check_stack(n->sb));
 }
 
 /* Pump until cond(arg) or timeout_ms; returns whether cond held. */
@@ -308,7 +313,6 @@ static inline void t_assert_backoff(const uint64_t *at, int n)
 }
 
 /* ---- white-box access (tests include the internals) ---- */
-#include "net/tcp.h"
 
 /* The tcb behind a connected socket (IPv4 or IPv6) of stack st; NULL if
  * it has none (closed, or not connected). */

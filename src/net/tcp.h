@@ -474,6 +474,13 @@ void nm_tcp_send_challenge_ack(struct nm_tcp_sock *tp);
 /* Remove the socket-less child of a listener that closes. */
 void nm_tcp_abort(struct nm_tcp_sock *tp, int err);
 
+/* ---- tcp_check.c ---- */
+/* Debug checker of the invariants numbered in tcp_input.c: 0, or -EUCLEAN
+ * with a message naming the first one broken. */
+int nm_tcp_check(struct nm_tcp_sock *tp);
+/* nm_tcp_check() of every tcb of st. */
+int nm_tcp_check_stack(struct nm_stack *st);
+
 /* ---- tcp_rxspace.c ---- */
 /* Bytes the device-memory RX queues of tp's interface can still take
  * (UINT32_MAX when its payload is in host memory). */

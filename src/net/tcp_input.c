@@ -22,9 +22,50 @@
  * 40 ms or two full segments; two full segments are ACKed once at the end
  * of the loop pass that received them (ack_end_of_pass()).
  *
- * Invariant 4: a byte is acknowledged only once it sits in the receive
- * queue; the advertised window never exceeds what the receive buffer (and
- * the receive pool hook) can hold.
+ * ARCHITECTURE.md's invariant 4: a byte is acknowledged only once it sits
+ * in the receive queue; the advertised window never exceeds what the
+ * receive buffer (and the receive pool hook) can hold.
+ *
+ * ---- Invariants of a tcb (nm_tcp_check(), tcp_check.c) ------------------------
+ *
+ * They hold between any two calls into TCP (a segment, a timer, a socket
+ * call), for every tcb of a stack; sequence numbers compare mod 2^32.
+ *  1. state is one of the eleven.  A tcb whose stack is gone (st NULL, its
+ *     socket still holds it) is CLOSED, its queues empty, its send ring
+ *     released, in no hash; nothing below holds for it.
+ *  2. It is in the 4-tuple hash exactly while neither CLOSED nor LISTEN; a
+ *     listener is in the port hash, and only with a port.
+ *  3. Send sequence space: snd_una <= snd_nxt <= snd_max <= write_seq, plus
+ *     one for a queued FIN; snd_wnd <= 65535 << snd_wscale, snd_wscale <=
+ *     14; mss >= 64 (negotiate()'s floor: segments divide by it).
+ *  4. Receive sequence space: copied_seq <= rcv_nxt, rcv_wup <= rcv_nxt <=
+ *     rcv_adv, but the peer's FIN may sit one past the edge we advertised
+ *     (rcv_nxt <= rcv_adv + 1 once fin_rcvd); the window advertised,
+ *     rcv_adv - rcv_nxt, is at most 65535 << rcv_wscale, rcv_wscale <= 14.
+ *  5. Receive queue: its segments are non-empty ([start, end_seq), start at
+ *     or past the payload's seq), each starts where the one before ended,
+ *     the first holds copied_seq and the last ends at rcv_nxt (less the
+ *     FIN); rcvq_bytes == rcv_nxt - copied_seq (less the FIN).
+ *  6. OOO queue: non-empty segments sorted by sequence and disjoint, all
+ *     above rcv_nxt until the peer's FIN is in (what lay past it is never
+ *     drained); ooo_bytes is the sum of their lengths.
+ *  7. SACK scoreboard: at most NM_TCP_SCORE_MAX ranges, non-empty, sorted,
+ *     apart (touching ranges merge), within [snd_una, snd_max];
+ *     sacked_bytes is their sum and high_sacked the last one's end.
+ *  8. The send ring holds every byte not yet acknowledged (the SYN takes a
+ *     sequence number, no byte): write_seq - min(snd_una, write_seq) <=
+ *     sbuf_size, a power of two (0: no ring, nothing unacknowledged).
+ *  9. A loss episode's end lies ahead: in_recovery => snd_una < recover <=
+ *     snd_max; in_loss => snd_una < loss_recover <= snd_max.
+ * 10. Timers by state: CLOSED and LISTEN arm none; TIME_WAIT arms tw_timer
+ *     and no retransmission, persist or keepalive timer; any other state
+ *     with bytes (or SYN, FIN) in flight arms the retransmission timer
+ *     (the RTO, a loss probe or the reordering window); keepalive is armed
+ *     only with SO_KEEPALIVE on.
+ * 11. A listener's children: acq holds the accepted-to-be (in_acq), synq
+ *     the embryonic ones (SYN_RECEIVED), each naming the listener as its
+ *     parent; acq_len and syn_len count them; only a listener has any.
+ * 12. Devmem TX state (tp->zc): tcp_zc.c's own invariants.
  */
 #include <string.h>
 #include <sys/socket.h>
