@@ -346,6 +346,139 @@ static void ack_refused(struct nm_tcp_sock *tp)
 	nm_tcp_send_challenge_ack(tp);
 }
 
+/* The SACK blocks of an ACK (RFC 2018, 2883): DSACKs to tcp_loss.c, the
+ * rest into the scoreboard.  True if any SACKed new data. */
+static bool sack_rcvd(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t ack)
+{
+	bool new_sack = false;
+
+	for (int i = 0; i < sg->o.nsack; i++) {
+		uint32_t s = sg->o.sack[i].start, e = sg->o.sack[i].end;
+
+		if (!seq_lt(s, e) || seq_gt(e, tp->snd_max) || e - s > 0x40000000u)
+			continue;
+		if (i == 0 && is_dsack(sg, ack)) {
+			nm_tcp_dsack_rcvd(tp, s, e);
+			continue;
+		}
+		if (seq_le(e, seq_max(ack, tp->snd_una)))
+			continue;
+		if (seq_lt(s, ack))
+			s = ack;
+		new_sack |= score_add(tp, s, e);
+	}
+	return new_sack;
+}
+
+/* An RTT sample from the ACK that advanced snd_una: its timestamp echo,
+ * else the one segment being timed (RFC 6298, Karn's rule in sent_data). */
+static void rtt_from_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t ack)
+{
+	if (tp->ts_ok && sg->o.ts_p && sg->o.tsecr) {
+		uint32_t d = nm_tcp_ts_now(tp) - sg->o.tsecr;
+
+		if (d < 60000)
+			nm_tcp_rtt_sample(tp, d ? d * 1000 : 500);
+	} else if (tp->rtt_timing && seq_gt(ack, tp->rtt_seq)) {
+		nm_tcp_rtt_sample(tp, (uint32_t)(nm_now_us() - tp->rtt_start));
+		tp->rtt_timing = false;
+	}
+}
+
+/* Recovery, the loss state and congestion control learn that acked
+ * bytes were newly acknowledged. */
+static void recovery_on_ack(struct nm_tcp_sock *tp, uint32_t ack, uint32_t acked)
+{
+	if (tp->in_loss && seq_ge(ack, tp->loss_recover)) {
+		tp->in_loss = false;
+		nm_tcp_rack_reset(tp);
+	}
+	if (!tp->in_recovery) {
+		tp->cc->cong_avoid(tp, acked);
+		return;
+	}
+	if (seq_ge(ack, tp->recover)) {
+		tp->in_recovery = false;
+		nm_tcp_rack_reset(tp);
+		tp->cwnd = tp->ssthresh;
+		if (tp->cc->recovered)
+			tp->cc->recovered(tp);
+	} else if (!tp->sack_ok) {
+		/* NewReno partial ACK: the next hole is at snd_una (with SACK,
+		 * RACK decides what the ACK left is) */
+		tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked + tp->mss : tp->mss;
+		tp->high_rxt = tp->snd_una;
+		nm_tcp_rexmit_head(tp);
+	}
+}
+
+/* The ACK moved snd_una forward to ack. */
+static void ack_advanced(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t ack)
+{
+	uint32_t acked = ack - tp->snd_una;
+
+	rtt_from_ack(tp, sg, ack);
+	tp->snd_una = ack;
+	if (seq_lt(tp->snd_nxt, ack))
+		tp->snd_nxt = ack;
+	if (tp->zc)
+		nm_tcp_zc_acked(tp);
+	tp->backoff = 0;
+	tp->retries = 0;
+	tp->persist_backoff = 0;
+	tp->bytes_acked += acked;
+	if (tp->nr_score || tp->hole_us) {
+		/* a hole SACKs showed, filled with no retransmission: the path
+		 * reorders */
+		if (tp->hole_us && !tp->in_recovery && !tp->in_loss)
+			tp->reord_seen = true;
+		score_trim(tp);
+		tp->hole_us = tp->nr_score ? nm_now_us() : 0;
+	}
+	recovery_on_ack(tp, ack, acked);
+	tp->dupacks = 0;
+	nm_tcp_rearm_rtx(tp);
+}
+
+/*
+ * An ACK that did not advance: a duplicate ACK (RFC 5681 2) when it is
+ * pure, of snd_una with data outstanding, and, with SACK, brings new SACK
+ * information (RFC 6675 2: a frame the wire duplicated draws an ACK, a
+ * DSACK, that says nothing about loss), without SACK moves no window.
+ */
+static void count_dupack(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t wnd,
+			 bool new_sack)
+{
+	if (sg->ack != tp->snd_una || sg->len || (sg->flags & (TH_SYN | TH_FIN)) ||
+	    tp->snd_una == tp->snd_max || !(tp->sack_ok ? new_sack : wnd == tp->snd_wnd))
+		return;
+	tp->dupacks++;
+	if (tp->in_recovery && !tp->sack_ok)
+		tp->cwnd += tp->mss;
+}
+
+/* The send window from a segment no older than the last update (RFC 9293
+ * 3.10.7.4); a window that opens ends the persist probes. */
+static void update_window(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t wnd)
+{
+	bool opened;
+
+	if (!(seq_lt(tp->snd_wl1, sg->seq) ||
+	      (tp->snd_wl1 == sg->seq && seq_le(tp->snd_wl2, sg->ack))))
+		return;
+	opened = wnd > tp->snd_wnd;
+	tp->snd_wnd = wnd;
+	tp->snd_wl1 = sg->seq;
+	tp->snd_wl2 = sg->ack;
+	if (wnd > tp->max_window)
+		tp->max_window = wnd;
+	if (opened && wnd && nm_timer_pending(&tp->persist_timer)) {
+		nm_timer_del(tp->st->wheel, &tp->persist_timer);
+		tp->persist_backoff = 0;
+		tp->snd_nxt = tp->snd_una;
+	}
+}
+
 /* Returns false when the segment must be dropped. */
 static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 {
@@ -360,85 +493,12 @@ static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 		return false;
 	}
 	advanced = seq_gt(ack, tp->snd_una);
-	if (tp->sack_ok && sg->o.nsack) {
-		for (int i = 0; i < sg->o.nsack; i++) {
-			uint32_t s = sg->o.sack[i].start, e = sg->o.sack[i].end;
-
-			if (!seq_lt(s, e) || seq_gt(e, tp->snd_max) || e - s > 0x40000000u)
-				continue;
-			if (i == 0 && is_dsack(sg, ack)) {
-				nm_tcp_dsack_rcvd(tp, s, e);
-				continue;
-			}
-			if (seq_le(e, seq_max(ack, tp->snd_una)))
-				continue;
-			if (seq_lt(s, ack))
-				s = ack;
-			new_sack |= score_add(tp, s, e);
-		}
-	}
-	if (advanced) {
-		uint32_t acked = ack - tp->snd_una;
-
-		if (tp->ts_ok && sg->o.ts_p && sg->o.tsecr) {
-			uint32_t d = nm_tcp_ts_now(tp) - sg->o.tsecr;
-
-			if (d < 60000)
-				nm_tcp_rtt_sample(tp, d ? d * 1000 : 500);
-		} else if (tp->rtt_timing && seq_gt(ack, tp->rtt_seq)) {
-			nm_tcp_rtt_sample(tp, (uint32_t)(nm_now_us() - tp->rtt_start));
-			tp->rtt_timing = false;
-		}
-		tp->snd_una = ack;
-		if (seq_lt(tp->snd_nxt, ack))
-			tp->snd_nxt = ack;
-		if (tp->zc)
-			nm_tcp_zc_acked(tp);
-		tp->backoff = 0;
-		tp->retries = 0;
-		tp->persist_backoff = 0;
-		tp->bytes_acked += acked;
-		if (tp->nr_score || tp->hole_us) {
-			/* a hole SACKs showed, filled with no retransmission:
-			 * the path reorders */
-			if (tp->hole_us && !tp->in_recovery && !tp->in_loss)
-				tp->reord_seen = true;
-			score_trim(tp);
-			tp->hole_us = tp->nr_score ? nm_now_us() : 0;
-		}
-		if (tp->in_loss && seq_ge(ack, tp->loss_recover)) {
-			tp->in_loss = false;
-			nm_tcp_rack_reset(tp);
-		}
-		if (tp->in_recovery) {
-			if (seq_ge(ack, tp->recover)) {
-				tp->in_recovery = false;
-				nm_tcp_rack_reset(tp);
-				tp->cwnd = tp->ssthresh;
-				if (tp->cc->recovered)
-					tp->cc->recovered(tp);
-			} else if (!tp->sack_ok) {
-				/* NewReno partial ACK: the next hole is at snd_una
-				 * (with SACK, RACK decides what the ACK left is) */
-				tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked + tp->mss : tp->mss;
-				tp->high_rxt = tp->snd_una;
-				nm_tcp_rexmit_head(tp);
-			}
-		} else {
-			tp->cc->cong_avoid(tp, acked);
-		}
-		tp->dupacks = 0;
-		nm_tcp_rearm_rtx(tp);
-	} else if (ack == tp->snd_una && sg->len == 0 && !(sg->flags & (TH_SYN | TH_FIN)) &&
-		   tp->snd_una != tp->snd_max &&
-		   (tp->sack_ok ? new_sack : wnd == tp->snd_wnd)) {
-		/* with SACK only an ACK with new SACK information is a
-		 * duplicate (RFC 6675 2): a frame the wire duplicated draws an
-		 * ACK (a DSACK) that says nothing about loss */
-		tp->dupacks++;
-		if (tp->in_recovery && !tp->sack_ok)
-			tp->cwnd += tp->mss;
-	}
+	if (tp->sack_ok && sg->o.nsack)
+		new_sack = sack_rcvd(tp, sg, ack);
+	if (advanced)
+		ack_advanced(tp, sg, ack);
+	else
+		count_dupack(tp, sg, wnd, new_sack);
 	if (tp->tlp_out)
 		nm_tcp_tlp_ack(tp, ack, advanced, new_sack || sg->len);
 	if (new_sack && !tp->hole_us && tp->nr_score)
@@ -448,22 +508,7 @@ static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 		nm_tcp_rack_detect(tp);
 	if ((tp->dupacks || tp->nr_score) && nm_tcp_hole_lost(tp))
 		nm_tcp_enter_recovery(tp);
-	/* window update (RFC 9293 3.10.7.4) */
-	if (seq_lt(tp->snd_wl1, sg->seq) ||
-	    (tp->snd_wl1 == sg->seq && seq_le(tp->snd_wl2, ack))) {
-		bool opened = wnd > tp->snd_wnd;
-
-		tp->snd_wnd = wnd;
-		tp->snd_wl1 = sg->seq;
-		tp->snd_wl2 = ack;
-		if (wnd > tp->max_window)
-			tp->max_window = wnd;
-		if (opened && wnd && nm_timer_pending(&tp->persist_timer)) {
-			nm_timer_del(tp->st->wheel, &tp->persist_timer);
-			tp->persist_backoff = 0;
-			tp->snd_nxt = tp->snd_una;
-		}
-	}
+	update_window(tp, sg, wnd);
 	return true;
 }
 
@@ -624,50 +669,101 @@ static void handle_fin(struct nm_tcp_sock *tp)
 	}
 }
 
+/*
+ * Data the connection does not take: bytes past the peer's FIN (the FIN
+ * was forged, or the peer is broken, and the two ends no longer agree on
+ * the stream: reset, as Linux does (TCPAbortOnData), which ends a
+ * connection a spoofed FIN desynchronized), any after the FIN or in a
+ * state that reads no more (dropped), data for a closed socket (nobody
+ * reads it: reset, as Linux).  0: taken; else skb is freed and 1 says the
+ * tcb lives, -1 that it was reset (and may be gone).
+ */
+static int data_refused(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
+{
+	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
+
+	if (tp->fin_rcvd && sg->len && seq_lt(cb->seq, tp->rcv_nxt) &&
+	    seq_gt(cb->end_seq, tp->rcv_nxt)) {
+		nm_skb_free(skb);
+		nm_tcp_send_rst_reply(tp->st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
+				      sg->ack, sg->flags, sg->len);
+		nm_tcp_abort(tp, tp->state == NM_TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
+		return -1;
+	}
+	if (tp->fin_rcvd || (tp->state != NM_TCP_ESTABLISHED && tp->state != NM_TCP_FIN_WAIT_1 &&
+			     tp->state != NM_TCP_FIN_WAIT_2 && tp->state != NM_TCP_SYN_RECEIVED)) {
+		nm_skb_free(skb);
+		return 1;
+	}
+	if (sg->len && tp->orphan) {
+		nm_skb_free(skb);
+		nm_tcp_send_rst_conn(tp);
+		nm_tcp_abort(tp, ECONNRESET);
+		return -1;
+	}
+	return 0;
+}
+
+/* Bytes past the right edge we advertised go, and the FIN with them.
+ * False when the skb could not be cut (it is freed). */
+static bool trim_to_window(struct nm_tcp_sock *tp, struct nm_skb *skb, bool *fin)
+{
+	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
+	uint32_t wnd_end = tp->rcv_adv, keep;
+
+	if (!seq_gt(cb->end_seq, wnd_end) || !seq_gt(cb->end_seq, tp->rcv_nxt))
+		return true;
+	keep = seq_gt(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
+	if (nm_skb_trim(skb, keep + cb->doff)) {
+		nm_skb_free(skb);
+		return false;
+	}
+	cb->end_seq = cb->seq + keep;
+	*fin = false;
+	tp->ack_now = true;
+	return true;
+}
+
+/* The segment continues the stream at rcv_nxt: queue it, take in what it
+ * made in order, and decide when to ACK. */
+static void data_in_order(struct nm_tcp_sock *tp, struct nm_skb *skb, bool fin)
+{
+	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
+	bool had_ooo = tp->ooo.head != NULL;
+	uint32_t n = cb->end_seq - cb->start;
+
+	queue_inorder(tp, skb);
+	if (fin)
+		handle_fin(tp);
+	if (had_ooo) {
+		ooo_drain(tp);
+		tp->ack_now = true;	/* a hole filled: tell at once */
+	}
+	/* a coalesced super-frame (GSO/GRO from the NIC, up to 64 KiB) counts
+	 * the full segments it carries: two of them draw an ACK by the end of
+	 * this loop pass, like two wire frames would */
+	if (n >= tp->mss)
+		tp->unacked_segs += n / tp->mss;
+	if (tp->quick_acks > 0)
+		tp->ack_now = true;
+	else if (tp->unacked_segs >= 2)
+		ack_end_of_pass(tp);
+	else
+		nm_tcp_arm_delack(tp);
+}
+
 /* Payload and FIN of an acceptable segment.  Consumes skb.  Returns
  * false when the tcb is gone (freed). */
 static bool process_data(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
 {
 	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
-	uint32_t wnd_end = tp->rcv_adv;
 	bool fin = sg->flags & TH_FIN;
+	int refused = data_refused(tp, skb, sg);
 
-	if (tp->fin_rcvd && sg->len && seq_lt(cb->seq, tp->rcv_nxt) &&
-	    seq_gt(cb->end_seq, tp->rcv_nxt)) {
-		/* bytes past the peer's FIN: the FIN was forged (or the peer is
-		 * broken), and the two ends no longer agree on the stream.
-		 * Reset, as Linux does (TCPAbortOnData): it ends a connection
-		 * that a spoofed FIN desynchronized, which otherwise lingers. */
-		nm_skb_free(skb);
-		nm_tcp_send_rst_reply(tp->st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
-				      sg->ack, sg->flags, sg->len);
-		nm_tcp_abort(tp, tp->state == NM_TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
-		return false;
-	}
-	if (tp->fin_rcvd || (tp->state != NM_TCP_ESTABLISHED && tp->state != NM_TCP_FIN_WAIT_1 &&
-			     tp->state != NM_TCP_FIN_WAIT_2 && tp->state != NM_TCP_SYN_RECEIVED)) {
-		nm_skb_free(skb);
+	if (refused)
+		return refused > 0;
+	if (!trim_to_window(tp, skb, &fin))
 		return true;
-	}
-	if (sg->len && tp->orphan) {
-		/* data for a closed socket: nobody reads it (Linux resets) */
-		nm_skb_free(skb);
-		nm_tcp_send_rst_conn(tp);
-		nm_tcp_abort(tp, ECONNRESET);
-		return false;
-	}
-	/* trim to the window: bytes past the right edge go, and the FIN */
-	if (seq_gt(cb->end_seq, wnd_end) && seq_gt(cb->end_seq, tp->rcv_nxt)) {
-		uint32_t keep = seq_gt(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
-
-		if (nm_skb_trim(skb, keep + cb->doff)) {
-			nm_skb_free(skb);
-			return true;
-		}
-		cb->end_seq = cb->seq + keep;
-		fin = false;
-		tp->ack_now = true;
-	}
 	if (seq_lt(cb->start, tp->rcv_nxt)) {
 		/* some of it arrived before: report the duplicate */
 		nm_tcp_dsack_set(tp, cb->start, seq_min(cb->end_seq, tp->rcv_nxt));
@@ -685,27 +781,7 @@ static bool process_data(struct nm_tcp_sock *tp, struct nm_skb *skb, const struc
 		return true;
 	}
 	if (cb->start == tp->rcv_nxt) {
-		bool had_ooo = tp->ooo.head != NULL;
-		uint32_t n = cb->end_seq - cb->start;
-
-		queue_inorder(tp, skb);
-		if (fin)
-			handle_fin(tp);
-		if (had_ooo) {
-			ooo_drain(tp);
-			tp->ack_now = true;	/* a hole filled: tell at once */
-		}
-		/* a coalesced super-frame (GSO/GRO from the NIC, up to 64 KiB)
-		 * counts the full segments it carries: two of them draw an ACK
-		 * by the end of this loop pass, like two wire frames would */
-		if (n >= tp->mss)
-			tp->unacked_segs += n / tp->mss;
-		if (tp->quick_acks > 0)
-			tp->ack_now = true;
-		else if (tp->unacked_segs >= 2)
-			ack_end_of_pass(tp);
-		else
-			nm_tcp_arm_delack(tp);
+		data_in_order(tp, skb, fin);
 		return true;
 	}
 	/* out of order */
@@ -955,13 +1031,35 @@ static void seq_rejected(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 	dupack(tp, sg, &st->stats.tcp_ack_skipped_seq);
 }
 
-static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
+/* A RST in window (RFC 5961 3.2): only one exactly at rcv_nxt resets, any
+ * other draws a challenge ACK. */
+static void rst_rcvd(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
+	if (sg->seq != tp->rcv_nxt) {
+		nm_tcp_send_challenge_ack(tp);
+		return;
+	}
+	if (tp->state == NM_TCP_SYN_RECEIVED)
+		nm_tcp_abort(tp, ECONNREFUSED);	/* a listener's child goes, it stays in LISTEN */
+	else if (tp->state >= NM_TCP_CLOSING)
+		nm_tcp_abort(tp, 0);
+	else
+		nm_tcp_abort(tp, ECONNRESET);
+}
+
+/*
+ * RFC 9293 3.10.7.4's first checks, in order: PAWS, the peer's SYN again
+ * in SYN_RECEIVED, sequence acceptability, RST, SYN, the ACK bit.  True
+ * when the segment goes on to its ACK and data; false when it was answered
+ * or dropped (the tcb may be gone: a RST).
+ */
+static bool segment_passes(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 {
 	struct nm_stack *st = tp->st;
 
 	if (!(sg->flags & TH_RST) && paws_reject(tp, sg)) {
 		paws_rejected(tp, sg);
-		goto drop;
+		return false;
 	}
 	if (tp->state == NM_TCP_SYN_RECEIVED && sg->seq == tp->irs &&
 	    (sg->flags & (TH_SYN | TH_RST | TH_ACK)) == TH_SYN) {
@@ -969,85 +1067,99 @@ static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const st
 		 * once, rate-limited like Linux's request sock does. */
 		if (!nm_tcp_oow_rate_limited(tp, &st->stats.tcp_ack_skipped_synrecv))
 			nm_tcp_send_syn(tp, true);
-		goto drop;
+		return false;
 	}
 	if (!seq_acceptable(tp, sg)) {
 		seq_rejected(tp, sg);
 		nm_tcp_push(tp);
-		goto drop;
+		return false;
 	}
 	if (sg->flags & TH_RST) {
-		if (sg->seq != tp->rcv_nxt) {
-			nm_tcp_send_challenge_ack(tp);
-			goto drop;
-		}
-		if (tp->state == NM_TCP_SYN_RECEIVED && tp->parent)
-			nm_tcp_abort(tp, ECONNREFUSED);	/* back to LISTEN: the child goes */
-		else if (tp->state == NM_TCP_SYN_RECEIVED)
-			nm_tcp_abort(tp, ECONNREFUSED);
-		else if (tp->state >= NM_TCP_CLOSING)
-			nm_tcp_abort(tp, 0);
-		else
-			nm_tcp_abort(tp, ECONNRESET);
-		goto drop;
+		rst_rcvd(tp, sg);
+		return false;
 	}
 	if (sg->flags & TH_SYN) {
 		nm_tcp_send_challenge_ack(tp);
-		goto drop;
+		return false;
 	}
-	if (!(sg->flags & TH_ACK))
-		goto drop;
-	tp->last_rcv_us = nm_now_us();
-	tp->ka_probes = 0;
-	if (tp->state == NM_TCP_SYN_RECEIVED) {
-		if (!seq_gt(sg->ack, tp->snd_una) || seq_gt(sg->ack, tp->snd_max)) {
-			nm_tcp_send_rst_reply(st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
-					      sg->ack, sg->flags, sg->len);
-			goto drop;
-		}
-		nm_tcp_set_state(tp, NM_TCP_ESTABLISHED);
-		tp->snd_wnd = (uint32_t)sg->win << tp->snd_wscale;
-		tp->max_window = tp->snd_wnd;
-		tp->snd_wl1 = sg->seq;
-		tp->snd_wl2 = sg->ack;
-		nm_tcp_arm_keepalive(tp);
-		if (tp->parent) {
-			struct nm_tcp_sock *lp = tp->parent;
+	return sg->flags & TH_ACK;
+}
 
-			nm_tcp_list_del(&tp->acq_node);
-			lp->syn_len--;
-			nm_tcp_list_add_tail(&lp->acq, &tp->acq_node);
-			lp->acq_len++;
-			tp->in_acq = true;
-		}
+/* SYN_RECEIVED: the ACK of our SYN-ACK completes the handshake, and a
+ * listener's child moves to its accept queue.  False (answered with a
+ * RST) when it acknowledges something else. */
+static bool synrecv_acked(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
+	if (!seq_gt(sg->ack, tp->snd_una) || seq_gt(sg->ack, tp->snd_max)) {
+		nm_tcp_send_rst_reply(tp->st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
+				      sg->ack, sg->flags, sg->len);
+		return false;
 	}
-	if (!process_ack(tp, sg))
-		goto drop;
-	/* record the timestamp to echo (RFC 7323 4.3), only from a segment
-	 * whose ACK proved it belongs (a forged one must not poison PAWS) */
+	nm_tcp_set_state(tp, NM_TCP_ESTABLISHED);
+	tp->snd_wnd = (uint32_t)sg->win << tp->snd_wscale;
+	tp->max_window = tp->snd_wnd;
+	tp->snd_wl1 = sg->seq;
+	tp->snd_wl2 = sg->ack;
+	nm_tcp_arm_keepalive(tp);
+	if (tp->parent) {
+		struct nm_tcp_sock *lp = tp->parent;
+
+		nm_tcp_list_del(&tp->acq_node);
+		lp->syn_len--;
+		nm_tcp_list_add_tail(&lp->acq, &tp->acq_node);
+		lp->acq_len++;
+		tp->in_acq = true;
+	}
+	return true;
+}
+
+/* Record the timestamp to echo (RFC 7323 4.3), only from a segment whose
+ * ACK proved it belongs (a forged one must not poison PAWS). */
+static void ts_recent_update(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
 	if (tp->ts_ok && sg->o.ts_p && seq_le(sg->seq, tp->rcv_wup) &&
 	    seq_ge(sg->o.tsval, tp->ts_recent)) {
 		tp->ts_recent = sg->o.tsval;
 		tp->ts_recent_stamp_s = (uint32_t)(nm_now_us() / 1000000);
 	}
-	/* our FIN acknowledged? */
-	if (tp->fin_queued && seq_gt(tp->snd_una, tp->write_seq)) {
-		switch (tp->state) {
-		case NM_TCP_FIN_WAIT_1:
-			nm_tcp_set_state(tp, NM_TCP_FIN_WAIT_2);
-			if (tp->orphan)	/* Linux's tcp_fin_timeout */
-				nm_timer_mod(st->wheel, &tp->tw_timer, nm_now_us() + 60000000ull);
-			break;
-		case NM_TCP_CLOSING:
-			nm_tcp_enter_time_wait(tp);
-			goto drop;
-		case NM_TCP_LAST_ACK:
-			nm_tcp_done(tp);
-			goto drop;
-		default:
-			break;
-		}
+}
+
+/* The peer acknowledged our FIN.  False when that ended the connection
+ * (TIME_WAIT, or CLOSED and maybe freed): the segment has nothing more to
+ * say. */
+static bool fin_acked(struct nm_tcp_sock *tp)
+{
+	switch (tp->state) {
+	case NM_TCP_FIN_WAIT_1:
+		nm_tcp_set_state(tp, NM_TCP_FIN_WAIT_2);
+		if (tp->orphan)	/* Linux's tcp_fin_timeout */
+			nm_timer_mod(tp->st->wheel, &tp->tw_timer, nm_now_us() + 60000000ull);
+		return true;
+	case NM_TCP_CLOSING:
+		nm_tcp_enter_time_wait(tp);
+		return false;
+	case NM_TCP_LAST_ACK:
+		nm_tcp_done(tp);
+		return false;
+	default:
+		return true;
 	}
+}
+
+/* A segment for a synchronized connection (SYN_RECEIVED to LAST_ACK). */
+static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
+{
+	if (!segment_passes(tp, sg))
+		goto drop;
+	tp->last_rcv_us = nm_now_us();
+	tp->ka_probes = 0;
+	if (tp->state == NM_TCP_SYN_RECEIVED && !synrecv_acked(tp, sg))
+		goto drop;
+	if (!process_ack(tp, sg))
+		goto drop;
+	ts_recent_update(tp, sg);
+	if (tp->fin_queued && seq_gt(tp->snd_una, tp->write_seq) && !fin_acked(tp))
+		goto drop;
 	if (sg->len || (sg->flags & TH_FIN)) {
 		bool alive = process_data(tp, skb, sg);
 
