@@ -26,6 +26,98 @@
  * in the receive queue; the advertised window never exceeds what the
  * receive buffer (and the receive pool hook) can hold.
  *
+ * ---- The state machine (RFC 9293 3.3.2, as implemented) ------------------------
+ *
+ * Each arrow: what arrives or what the application calls / what TCP sends.
+ *
+ *                       +--------+
+ *                       | CLOSED |<--------------------------------------------+
+ *                       +--------+                                             |
+ *          listen()      |      |  connect() / SYN                             |
+ *                        v      v                                              |
+ *               +--------+      +----------+                                   |
+ *               | LISTEN |      | SYN_SENT |-------------------+               |
+ *               +--------+      +----------+   SYN-ACK / ACK   |               |
+ *   SYN / a child   |                | SYN / SYN-ACK           |               |
+ *   sends SYN-ACK   v                v (simultaneous open)     |               |
+ *               +------------------------+                     |               |
+ *               |      SYN_RECEIVED      |                     |               |
+ *               +------------------------+                     |               |
+ *   close() / FIN    |            | ACK of SYN                 |               |
+ *         +----------+            +-------------------+        |               |
+ *         |                                           v        v               |
+ *         |                                        +-------------+             |
+ *         |                                        | ESTABLISHED |             |
+ *         |                                        +-------------+             |
+ *         |   close(), SHUT_WR / FIN                 |         | FIN / ACK     |
+ *         |   +--------------------------------------+         v               |
+ *         v   v                                           +------------+       |
+ *   +------------+                                        | CLOSE_WAIT |       |
+ *   | FIN_WAIT_1 |                                        +------------+       |
+ *   +------------+                                              | close(),     |
+ *     |        | FIN / ACK                                      | SHUT_WR      |
+ *     |        | (simultaneous close)                           v / FIN        |
+ *     |        v                                          +----------+         |
+ *     |   +---------+                                     | LAST_ACK |         |
+ *     |   | CLOSING |                                     +----------+         |
+ *     |   +---------+                                           | ACK of FIN   |
+ *     | ACK of FIN  | ACK of FIN                                +--------------+
+ *     v             |                                                          |
+ *   +------------+  |                                                          |
+ *   | FIN_WAIT_2 |  |                                                          |
+ *   +------------+  |                                                          |
+ *     | FIN / ACK   v                                                          |
+ *     |      +-----------+   2 MSL, a RST, a SYN that reuses the 4-tuple       |
+ *     +----->| TIME_WAIT |-----------------------------------------------------+
+ *            +-----------+
+ *
+ * Not drawn: every state but LISTEN goes to CLOSED on an acceptable RST,
+ * when retransmissions or keepalive probes run out, on an abort, and when
+ * the stack is destroyed; close() frees a CLOSED, LISTEN or SYN_SENT tcb
+ * at once; an embryonic child that reaches CLOSED is freed, its listener
+ * staying in LISTEN (RFC 9293's "return to LISTEN"); an orphan's
+ * FIN_WAIT_2 gives up after 60 s.  A tcb reaches CLOSED through
+ * nm_tcp_done() (nm_tcp_abort() records the error first), which frees it
+ * unless a socket still holds it.
+ *
+ * Who makes each transition:
+ *
+ *	from		to		on				function
+ *	CLOSED		LISTEN		listen()			nm_tcp_listen
+ *	CLOSED		SYN_SENT	connect()			nm_tcp_connect
+ *	LISTEN		SYN_RECEIVED	SYN (a new child tcb)		listen_rcv
+ *	SYN_SENT	ESTABLISHED	SYN-ACK of our SYN		syn_sent_rcv
+ *	SYN_SENT	SYN_RECEIVED	SYN without ACK			syn_sent_rcv
+ *	SYN_SENT	CLOSED		RST acking our SYN		syn_sent_rcv
+ *	SYN_SENT	CLOSED		ICMP unreachable		nm_tcp_err
+ *	SYN_RECEIVED	ESTABLISHED	ACK of our SYN			synrecv_acked
+ *	SYN_RECEIVED	FIN_WAIT_1	close(), SHUT_WR		nm_tcp_close, nm_tcp_shutdown
+ *	ESTABLISHED	FIN_WAIT_1	close(), SHUT_WR		nm_tcp_close, nm_tcp_shutdown
+ *	ESTABLISHED	CLOSE_WAIT	FIN				handle_fin
+ *	FIN_WAIT_1	FIN_WAIT_2	ACK of our FIN			fin_acked
+ *	FIN_WAIT_1	CLOSING		FIN				handle_fin
+ *	FIN_WAIT_2	TIME_WAIT	FIN				handle_fin
+ *	CLOSE_WAIT	LAST_ACK	close(), SHUT_WR		nm_tcp_close, nm_tcp_shutdown
+ *	CLOSING		TIME_WAIT	ACK of our FIN			fin_acked
+ *	LAST_ACK	CLOSED		ACK of our FIN			fin_acked
+ *	TIME_WAIT	CLOSED		2 MSL				tw_fire (tcp_timer.c)
+ *	TIME_WAIT	CLOSED		RST at rcv_nxt			timewait_rcv
+ *	TIME_WAIT	CLOSED		SYN above the old incarnation	nm_tcp_rcv (tw_reusable)
+ *	FIN_WAIT_2	CLOSED		60 s as an orphan		tw_fire (tcp_timer.c)
+ *	synchronized	CLOSED		RST at rcv_nxt			rst_rcvd
+ *	synchronized	CLOSED		retries or probes run out	rtx_fire, ka_fire
+ *	synchronized	CLOSED		data past the FIN, to an orphan	data_refused
+ *	synchronized	CLOSED		close() with unread data,	nm_tcp_close
+ *					SO_LINGER 0
+ *	any		CLOSED		nm_stack_destroy()		nm_tcp_fini (tcp_table.c)
+ *
+ * States change only through nm_tcp_set_state() (tcp_table.c), but for
+ * nm_tcp_fini()'s tcbs whose stack is gone.  TIME_WAIT is entered through
+ * nm_tcp_enter_time_wait() (tcp_timer.c), which stops every other timer.
+ * handle_fin() in SYN_RECEIVED (to CLOSE_WAIT) is kept for RFC 9293 but
+ * not reached: an acceptable segment there completes the handshake before
+ * its FIN is read.
+ *
  * ---- Invariants of a tcb (nm_tcp_check(), tcp_check.c) ------------------------
  *
  * They hold between any two calls into TCP (a segment, a timer, a socket
