@@ -133,7 +133,10 @@ static int check_ooo(const struct nm_tcp_sock *tp)
 			return BROKEN(tp, 6, "OOO segments are sorted and disjoint",
 				      "[%u, %u) after one ending at %u", cb->start, cb->end_seq,
 				      prev_end);
-		if (!tp->fin_rcvd && !seq_gt(cb->start, tp->rcv_nxt))
+		if (tp->fin_rcvd)
+			return BROKEN(tp, 6, "no OOO segment once the FIN is in", "[%u, %u)",
+				      cb->start, cb->end_seq);
+		if (!seq_gt(cb->start, tp->rcv_nxt))
 			return BROKEN(tp, 6, "OOO segments lie above rcv_nxt",
 				      "[%u, %u), rcv_nxt %u", cb->start, cb->end_seq, tp->rcv_nxt);
 		bytes += cb->end_seq - cb->start;

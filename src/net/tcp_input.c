@@ -139,8 +139,8 @@
  *     the first holds copied_seq and the last ends at rcv_nxt (less the
  *     FIN); rcvq_bytes == rcv_nxt - copied_seq (less the FIN).
  *  6. OOO queue: non-empty segments sorted by sequence and disjoint, all
- *     above rcv_nxt until the peer's FIN is in (what lay past it is never
- *     drained); ooo_bytes is the sum of their lengths.
+ *     above rcv_nxt; empty once the peer's FIN is in (handle_fin());
+ *     ooo_bytes is the sum of their lengths.
  *  7. SACK scoreboard: at most NM_TCP_SCORE_MAX ranges, non-empty, sorted,
  *     apart (touching ranges merge), within [snd_una, snd_max];
  *     sacked_bytes is their sum and high_sacked the last one's end.
@@ -736,6 +736,9 @@ static void ack_end_of_pass(struct nm_tcp_sock *tp)
 	nm_timer_mod(tp->st->wheel, &tp->delack_timer, 0);
 }
 
+/* The peer's FIN is in order: the stream ends at it.  What waits in the
+ * OOO queue lies past it (an honest peer sends nothing there) and goes,
+ * as in Linux's tcp_fin(); drained, it would be read as stream data. */
 static void handle_fin(struct nm_tcp_sock *tp)
 {
 	if (tp->fin_rcvd)
@@ -743,6 +746,8 @@ static void handle_fin(struct nm_tcp_sock *tp)
 	tp->fin_rcvd = true;
 	tp->rcv_nxt++;
 	tp->ack_now = true;
+	nm_skb_queue_purge(&tp->ooo);
+	tp->ooo_bytes = 0;
 	switch (tp->state) {
 	case NM_TCP_SYN_RECEIVED:
 	case NM_TCP_ESTABLISHED:
