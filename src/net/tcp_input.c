@@ -656,10 +656,22 @@ static void ooo_drain(struct nm_tcp_sock *tp)
 	}
 }
 
+/* All of skb, [start, end), is queued already: a DSACK, with the block
+ * that holds it second (RFC 2883 4), and skb goes. */
+static void ooo_dup(struct nm_tcp_sock *tp, struct nm_skb *skb, uint32_t start, uint32_t end)
+{
+	tp->st->stats.tcp_dup_dropped++;
+	nm_tcp_dsack_set(tp, start, end);
+	tp->last_ooo_start = start;
+	tp->last_ooo_end = end;
+	nm_skb_free(skb);
+}
+
 static void ooo_insert(struct nm_tcp_sock *tp, struct nm_skb *skb)
 {
 	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
 	struct nm_skb *pos = NULL, *s, *next;
+	uint32_t start = cb->start;
 
 	tp->st->stats.tcp_ooo_queued++;
 	for (s = tp->ooo.head; s; s = s->next) {
@@ -673,13 +685,7 @@ static void ooo_insert(struct nm_tcp_sock *tp, struct nm_skb *skb)
 		struct nm_tcp_cb *p = nm_tcp_cb(pos);
 
 		if (seq_ge(p->end_seq, cb->end_seq)) {
-			tp->st->stats.tcp_dup_dropped++;
-			/* all of it is already here: a DSACK, with the block that
-			 * holds it second (RFC 2883 4) */
-			nm_tcp_dsack_set(tp, cb->start, cb->end_seq);
-			tp->last_ooo_start = cb->start;
-			tp->last_ooo_end = cb->end_seq;
-			nm_skb_free(skb);
+			ooo_dup(tp, skb, cb->start, cb->end_seq);
 			return;
 		}
 		if (seq_gt(p->end_seq, cb->start)) {
@@ -699,6 +705,12 @@ static void ooo_insert(struct nm_tcp_sock *tp, struct nm_skb *skb)
 			tp->ooo_bytes -= c->end_seq - c->start;
 			nm_skb_free(s);
 			continue;
+		}
+		/* what the one before left of ours lies inside this one: all
+		 * of it is here (cut short, it would be an empty segment) */
+		if (!seq_gt(c->start, cb->start)) {
+			ooo_dup(tp, skb, start, cb->end_seq);
+			return;
 		}
 		/* partial overlap at the end: cut ours short */
 		if (nm_skb_trim(skb, c->start - cb->seq + cb->doff)) {
