@@ -667,10 +667,52 @@ static void ooo_dup(struct nm_tcp_sock *tp, struct nm_skb *skb, uint32_t start, 
 	nm_skb_free(skb);
 }
 
+/* Segments from s on that skb covers go; the one it overlaps at its end
+ * cuts it short.  False when skb went instead (it was all here already,
+ * or could not be cut).  start: where skb began before the segment in
+ * front cut it. */
+static bool ooo_trim_after(struct nm_tcp_sock *tp, struct nm_skb *skb, struct nm_skb *s,
+			   uint32_t start)
+{
+	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
+	struct nm_skb *next;
+
+	for (; s; s = next) {
+		struct nm_tcp_cb *c = nm_tcp_cb(s);
+
+		next = s->next;
+		if (seq_ge(c->start, cb->end_seq))
+			break;
+		if (seq_le(c->end_seq, cb->end_seq)) {
+			nm_skb_unlink(&tp->ooo, s);
+			tp->ooo_bytes -= c->end_seq - c->start;
+			nm_skb_free(s);
+			continue;
+		}
+		/* what the one before left of ours lies inside this one: all
+		 * of it is here (cut short, it would be an empty segment) */
+		if (!seq_gt(c->start, cb->start)) {
+			ooo_dup(tp, skb, start, cb->end_seq);
+			return false;
+		}
+		/* partial overlap at the end: cut ours short */
+		if (nm_skb_trim(skb, c->start - cb->seq + cb->doff)) {
+			nm_skb_free(skb);
+			return false;
+		}
+		cb->end_seq = c->start;
+		cb->flags &= (uint8_t)~TH_FIN;
+		break;
+	}
+	return true;
+}
+
+/* Queue a segment that lies past rcv_nxt, sorted, trimmed against its
+ * neighbours so the queue stays disjoint (invariant 6). */
 static void ooo_insert(struct nm_tcp_sock *tp, struct nm_skb *skb)
 {
 	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
-	struct nm_skb *pos = NULL, *s, *next;
+	struct nm_skb *pos = NULL, *s;
 	uint32_t start = cb->start;
 
 	tp->st->stats.tcp_ooo_queued++;
@@ -693,34 +735,8 @@ static void ooo_insert(struct nm_tcp_sock *tp, struct nm_skb *skb)
 			cb->start = p->end_seq;
 		}
 	}
-	/* later segments the new one covers go */
-	for (s = pos ? pos->next : tp->ooo.head; s; s = next) {
-		struct nm_tcp_cb *c = nm_tcp_cb(s);
-
-		next = s->next;
-		if (seq_ge(c->start, cb->end_seq))
-			break;
-		if (seq_le(c->end_seq, cb->end_seq)) {
-			nm_skb_unlink(&tp->ooo, s);
-			tp->ooo_bytes -= c->end_seq - c->start;
-			nm_skb_free(s);
-			continue;
-		}
-		/* what the one before left of ours lies inside this one: all
-		 * of it is here (cut short, it would be an empty segment) */
-		if (!seq_gt(c->start, cb->start)) {
-			ooo_dup(tp, skb, start, cb->end_seq);
-			return;
-		}
-		/* partial overlap at the end: cut ours short */
-		if (nm_skb_trim(skb, c->start - cb->seq + cb->doff)) {
-			nm_skb_free(skb);
-			return;
-		}
-		cb->end_seq = c->start;
-		cb->flags &= (uint8_t)~TH_FIN;
-		break;
-	}
+	if (!ooo_trim_after(tp, skb, pos ? pos->next : tp->ooo.head, start))
+		return;
 	tp->last_ooo_start = cb->start;
 	tp->last_ooo_end = cb->end_seq;
 	tp->ooo_bytes += cb->end_seq - cb->start;
