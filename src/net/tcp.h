@@ -524,6 +524,10 @@ void nm_tcp_abort(struct nm_tcp_sock *tp, int err);
 int nm_tcp_check(struct nm_tcp_sock *tp);
 /* nm_tcp_check() of every tcb of st. */
 int nm_tcp_check_stack(struct nm_stack *st);
+/* The same, and on a broken invariant print it and abort(): the sanitizer
+ * (test) build runs it after every loop pass (stack.c), as SQLite's debug
+ * build asserts assert_pager_state(). */
+void nm_tcp_check_stack_or_abort(struct nm_stack *st);
 
 /* ---- tcp_rxspace.c ---- */
 /* Bytes the device-memory RX queues of tp's interface can still take

@@ -2,13 +2,18 @@
 /*
  * The debug checker of a tcb: nm_tcp_check() tests the invariants numbered
  * at the top of tcp_input.c and names the first one broken, as SQLite's
- * assert_pager_state() does for the pager.  Tests call it after every pass
- * of the loop (tests/tcp_util.h t_pump()); t_tcp_check breaks each
- * invariant on purpose and sees it caught.
+ * assert_pager_state() does for the pager.  It runs after every pass of
+ * the loop: in the tests' pump (tests/tcp_util.h t_pump()), and in the
+ * sanitizer build at the end of every pass whoever runs it (stack.c: a
+ * thread of its own, a blocking call, a kernel peer's test).  t_tcp_check
+ * breaks each invariant on purpose and sees it caught.
  *
  * It reads the tcb only, walking its queues, scoreboard and listener lists:
  * O(segments queued).  Caller must own the tcb (its stack thread).
  */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "net/tcp.h"
 #include "net/tcp_zc.h"
 #include "util/err.h"
@@ -291,4 +296,12 @@ int nm_tcp_check_stack(struct nm_stack *st)
 			return ret;
 	}
 	return 0;
+}
+
+void nm_tcp_check_stack_or_abort(struct nm_stack *st)
+{
+	if (nm_tcp_check_stack(st) < 0) {
+		fprintf(stderr, "netmem: %s\n", nm_last_error());
+		abort();
+	}
 }
