@@ -439,9 +439,12 @@ static void ack_refused(struct nm_tcp_sock *tp)
 }
 
 /* The SACK blocks of an ACK (RFC 2018, 2883): DSACKs to tcp_loss.c, the
- * rest into the scoreboard.  True if any SACKed new data. */
+ * rest into the scoreboard, cut at what is acknowledged (this ACK, or an
+ * earlier one when this one arrived late: invariant 7).  True if any
+ * SACKed new data. */
 static bool sack_rcvd(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t ack)
 {
+	uint32_t acked = seq_max(ack, tp->snd_una);
 	bool new_sack = false;
 
 	for (int i = 0; i < sg->o.nsack; i++) {
@@ -453,10 +456,10 @@ static bool sack_rcvd(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t
 			nm_tcp_dsack_rcvd(tp, s, e);
 			continue;
 		}
-		if (seq_le(e, seq_max(ack, tp->snd_una)))
+		if (seq_le(e, acked))
 			continue;
-		if (seq_lt(s, ack))
-			s = ack;
+		if (seq_lt(s, acked))
+			s = acked;
 		new_sack |= score_add(tp, s, e);
 	}
 	return new_sack;
