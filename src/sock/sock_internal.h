@@ -31,6 +31,13 @@ struct nm_tcp_sock;
  * behind it.  The tcb may outlive the socket (a closed connection still
  * sending its FIN, TIME_WAIT) and the socket may outlive the tcb's stack
  * (tcp->st NULL after nm_stack_destroy()); tcp is never NULL.
+ *
+ * Stays in the tcb: the options TCP reads on its own (SO_REUSEADDR in
+ * bind conflicts, SO_KEEPALIVE, SO_LINGER in close's RST, the buffers,
+ * TCP_*, IPV6_V6ONLY; a listener's children inherit them), SO_ERROR,
+ * which TCP sets, and the MSG_ZEROCOPY state with its error queue
+ * (tcp_zc.c): ACKs complete it on the stack thread, and it outlives the
+ * tcb while the NIC still holds segments that name device memory.
  */
 struct nm_socket {
 	int sd;				/* the descriptor */
