@@ -8,7 +8,7 @@
  * invariant; undone, the tcb checks clean again.  The healthy tcbs of
  * every TCP test are checked after every loop pass (tcp_util.h t_pump()).
  */
-#include "tcp_util.h"
+#include "unit/t_tcp_inject_util.h"
 #include "sock/sock_internal.h"
 
 static int caught;
@@ -38,22 +38,15 @@ static void want_broken(struct nm_tcp_sock *tp, int n, const char *what)
 		T_OK(nm_tcp_check(tp));                                 \
 	} while (0)
 
-static bool quiet(void *p)
-{
-	struct t_net *n = p;
-
-	return nm_stack_poll(n->sa, 0) == 0 && nm_stack_poll(n->sb, 0) == 0;
-}
-
 /* Let everything arrive, then read all sd holds. */
 static void drain(struct t_net *n, int sd)
 {
 	static uint8_t buf[65536];
 
-	T_ASSERT(t_pump_until(n, quiet, n, 5000));
+	T_ASSERT(t_pump_until(n, t_quiet, n, 5000));
 	while (nm_recv(sd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
-	T_ASSERT(t_pump_until(n, quiet, n, 5000));
+	T_ASSERT(t_pump_until(n, t_quiet, n, 5000));
 }
 
 static struct nm_skb *fake_seg(uint32_t seq, uint32_t start, uint32_t end)
@@ -95,7 +88,7 @@ static void idle_and_unread(struct t_net *n, struct nm_tcp_sock *ca, struct nm_t
 
 	/* unread bytes on B */
 	T_ASSERT(nm_send(csd, buf, sizeof(buf), 0) == (ssize_t)sizeof(buf));
-	T_ASSERT(t_pump_until(n, quiet, n, 5000));
+	T_ASSERT(t_pump_until(n, t_quiet, n, 5000));
 	T_ASSERT(sb->rcvq.head && sb->rcvq_bytes == sizeof(buf));
 	T_OK(nm_tcp_check(sb));
 	BREAK(sb, sb->rcvq_bytes, sizeof(buf) - 1, 5);
@@ -195,7 +188,7 @@ int main(void)
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 7100, 8);
 	csd = t_connect_pair(&n, lsd, "198.18.0.2", 7100, &ssd);
-	T_ASSERT(t_pump_until(&n, quiet, &n, 5000));
+	T_ASSERT(t_pump_until(&n, t_quiet, &n, 5000));
 	ca = nm_sock_tcb(csd);
 	sb = nm_sock_tcb(ssd);
 	lp = nm_sock_tcb(lsd);
@@ -209,7 +202,7 @@ int main(void)
 
 	/* TIME_WAIT on A, the active closer */
 	T_OK(nm_shutdown(csd, SHUT_WR));
-	T_ASSERT(t_pump_until(&n, quiet, &n, 5000));
+	T_ASSERT(t_pump_until(&n, t_quiet, &n, 5000));
 	T_OK(nm_close(ssd));
 	T_ASSERT(t_pump_until(&n, in_time_wait, ca, 5000));
 	T_OK(nm_tcp_check(ca));

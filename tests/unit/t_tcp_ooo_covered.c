@@ -7,53 +7,8 @@
  * an empty segment.  It is a duplicate: now it is counted, reported
  * (DSACK) and dropped as one, like a segment that one OOO segment covers.
  */
-#include "tcp_util.h"
+#include "unit/t_tcp_inject_util.h"
 #include "sock/sock_internal.h"
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* A segment from tp's peer: len bytes of c at seq, acknowledging what tp
- * sent. */
-static void inject(struct nm_stack *st, struct nm_tcp_sock *tp, uint32_t seq, uint8_t flags,
-		   char c, uint32_t len)
-{
-	struct nm_skb *skb = nm_skb_alloc(NM_SKB_HEADROOM + 20 + len);
-	uint8_t *th;
-
-	T_ASSERT(skb);
-	th = nm_skb_put(skb, 20 + len);
-	T_ASSERT(th);
-	memset(th, 0, 20);
-	put16(th, tp->rport);
-	put16(th + 2, tp->lport);
-	put32(th + 4, seq);
-	put32(th + 8, tp->snd_nxt);
-	th[12] = 5 << 4;
-	th[13] = flags;
-	put16(th + 14, 0xffff);
-	memset(th + 20, c, len);
-	skb->csum_ok = true;	/* as if the NIC checked it */
-	nm_tcp_rcv(st, skb, &tp->raddr, &tp->laddr);
-}
-
-static bool quiet(void *p)
-{
-	struct t_net *n = p;
-
-	return nm_stack_poll(n->sa, 0) == 0 && nm_stack_poll(n->sb, 0) == 0;
-}
 
 int main(void)
 {
@@ -67,18 +22,21 @@ int main(void)
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 7201, 4);
 	csd = t_connect_pair(&n, lsd, "198.18.0.2", 7201, &ssd);
-	T_ASSERT(t_pump_until(&n, quiet, &n, 5000));
+	T_ASSERT(t_pump_until(&n, t_quiet, &n, 5000));
 	tp = nm_sock_tcb(ssd);
 	T_ASSERT(tp && tp->state == NM_TCP_ESTABLISHED && tp->sack_ok);
 	nxt = tp->rcv_nxt;
 
 	/* [10, 20) and [20, 30) out of order ... */
-	inject(n.sb, tp, nxt + 10, TH_ACK, 'b', 10);
-	inject(n.sb, tp, nxt + 20, TH_ACK, 'c', 10);
+	t_inject(n.sb, tp, &(struct t_seg){ .flags = TH_ACK, .seq = nxt + 10,
+					    .ack = tp->snd_nxt, .c = 'b', .len = 10 });
+	t_inject(n.sb, tp, &(struct t_seg){ .flags = TH_ACK, .seq = nxt + 20,
+					    .ack = tp->snd_nxt, .c = 'c', .len = 10 });
 	T_EQ(tp->ooo_bytes, 20);
 	T_OK(nm_stack_get_stats(n.sb, &s0));
 	/* ... then [15, 25), all of it here already */
-	inject(n.sb, tp, nxt + 15, TH_ACK, 'x', 10);
+	t_inject(n.sb, tp, &(struct t_seg){ .flags = TH_ACK, .seq = nxt + 15,
+					    .ack = tp->snd_nxt, .c = 'x', .len = 10 });
 	T_OK(nm_stack_get_stats(n.sb, &s1));
 	for (struct nm_skb *s = tp->ooo.head; s; s = s->next)
 		queued++;
@@ -88,7 +46,8 @@ int main(void)
 	T_OK(nm_tcp_check(tp));
 
 	/* the hole fills: the 30 bytes read back as sent the first time */
-	inject(n.sb, tp, nxt, TH_ACK | TH_PSH, 'a', 10);
+	t_inject(n.sb, tp, &(struct t_seg){ .flags = TH_ACK | TH_PSH, .seq = nxt,
+					    .ack = tp->snd_nxt, .c = 'a', .len = 10 });
 	T_ASSERT(!tp->ooo.head);
 	T_OK(nm_tcp_check(tp));
 	T_EQ(nm_recv(ssd, buf, sizeof(buf), MSG_DONTWAIT), 30);
