@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "net/ip.h"
+#include "net/tcp.h"
 #include "nic/pkt.h"
 #include "util/err.h"
 
@@ -345,6 +346,11 @@ static int stack_run_once(struct nm_stack *st)
 	r = nm_timer_run(st->wheel, st->now_us);
 	if (r > 0)
 		work += r;
+#if defined(__SANITIZE_ADDRESS__)
+	/* the sanitizer build is the test build: every pass ends with every
+	 * TCP invariant checked (tcp_input.c), whoever runs the loop */
+	nm_tcp_check_stack_or_abort(st);
+#endif
 	nm_clock_hold(held);
 	return work;
 }

@@ -35,6 +35,7 @@ struct nm_memobj;
 struct nm_dma_mapping;
 struct nm_dma_vec;
 struct nm_tcp_zc;
+struct nm_socket;
 
 #define nm_container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
@@ -151,29 +152,120 @@ struct nm_tcp_rack {
 	struct nm_tcp_rack_ent e[NM_TCP_RACK_MAX];
 };
 
+/*
+ * The TCP control block, in two groups.
+ *
+ * Hot: what every segment of an established connection reads or writes,
+ * in and out: the demux's 4-tuple, the sequence spaces and windows, the
+ * flags the fast path tests, the ACK state, the queues, the send ring's
+ * mapping, RTT/RTO, congestion control with its private state, and the
+ * two timers a segment touches (retransmission: re-armed per ACK; delayed
+ * ACK: armed or cancelled per segment).  Kept together from offset 0 of a
+ * 64-byte aligned tcb (nm_tcp_sock_new()), it fills about nine cache lines
+ * instead of being spread over the whole 1.5 KiB block.
+ *
+ * Cold: what setup, options, the listener, loss recovery and its undo,
+ * the other timers and statistics use: read per connection, per option
+ * call or per loss episode, not per segment on a clean path.  The SACK
+ * scoreboard (256 bytes) is cold: a clean path never fills it, and the
+ * fast path only tests nr_score.
+ */
 struct nm_tcp_sock {
-	struct nm_stack *st;
-	struct nm_tcp_list all;		/* every tcb of the stack */
-	struct nm_tcp_list bnode;	/* port bucket (when lport != 0) */
+	/* ---- hot ------------------------------------------------------------------ */
 	struct nm_tcp_list enode;	/* 4-tuple bucket (when connected) */
-	bool in_bhash, in_ehash;
-	int state;
-	int sd;				/* socket descriptor, -1 when none */
-	int family;			/* AF_INET or AF_INET6 */
-	bool v6only, reuseaddr, nodelay, keepalive, nonblock;
-	bool linger_on;
-	int linger_s;
-	int err;			/* pending SO_ERROR (positive errno) */
-	bool rd_shut, wr_shut;		/* shutdown() of each side by the app */
-	bool fin_rcvd;			/* the peer's FIN is in order */
-	bool orphan;			/* closed by the app; freed when done */
-	bool reset;			/* ended by RST: reads return ECONNRESET */
-	bool zerocopy;			/* SO_ZEROCOPY */
-	struct nm_tcp_zc *zc;		/* devmem TX state (tcp_zc.c), NULL until used */
-
 	struct nm_addr laddr, raddr;
 	uint16_t lport, rport;		/* host order */
+	int state;
+	struct nm_stack *st;
 	struct nm_iface *ifc;		/* route's interface */
+
+	/* send sequence space */
+	uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t write_seq;		/* next byte the app's send will take */
+	uint32_t max_window;
+	/* receive sequence space */
+	uint32_t rcv_nxt, rcv_wup, rcv_adv;	/* rcv_adv: right edge advertised */
+	uint32_t copied_seq;		/* next byte nm_recv returns */
+	/* windows and segments */
+	uint32_t cwnd, ssthresh;	/* bytes */
+	uint32_t sndbuf, rcvbuf;
+	uint16_t mss;			/* effective send MSS (payload per segment) */
+	uint16_t adv_mss;
+	uint8_t snd_wscale, rcv_wscale;
+	uint8_t rtx_mode;		/* what rtx_timer is armed for: NM_TCP_RTX_* */
+	/* timestamps (RFC 7323) */
+	uint32_t ts_recent, ts_recent_stamp_s;
+	uint32_t ts_offset;		/* our TSval = now_ms + ts_offset */
+
+	/* flags the fast path tests */
+	bool ts_ok, sack_ok, nodelay;
+	bool sw_csum;			/* the NIC cannot fill checksums */
+	bool tso;
+	bool fin_queued;		/* FIN at write_seq once the data is sent */
+	bool fin_rcvd;			/* the peer's FIN is in order */
+	bool rd_shut, wr_shut;		/* shutdown() of each side by the app */
+	bool orphan;			/* closed by the app; freed when done */
+	bool reset;			/* ended by RST: reads return ECONNRESET */
+	bool in_recovery;
+	/* after an RTO: go back N (skipping SACKed ranges) until loss_recover
+	 * is acknowledged; no fast recovery meanwhile (Linux's Loss state) */
+	bool in_loss;
+	bool tlp_out;			/* a loss probe is unanswered (RFC 8985 7) */
+	bool rtt_timing;
+	bool ack_now;
+	/* receiver: a duplicate to report first in the next SACK option (RFC 2883) */
+	bool dsack;
+	int err;			/* pending SO_ERROR (positive errno) */
+
+	/* ACK state */
+	int quick_acks;
+	int dupacks;
+	int nr_score;			/* SACKed ranges in score[] */
+	uint32_t unacked_segs;		/* full segments received since our last ACK */
+	uint32_t ka_probes;
+	uint64_t last_rcv_us;
+	uint64_t hole_us;		/* when a SACK first showed the hole at snd_una (0: none) */
+
+	/* queues */
+	struct nm_skb_queue rcvq;	/* in order, unread */
+	uint64_t rcvq_bytes;
+	struct nm_skb_queue ooo;	/* out of order, sorted by seq */
+	uint64_t ooo_bytes;
+
+	/* the send ring as the segments see it */
+	uint8_t *sbuf;
+	const struct nm_dma_vec *sbuf_vecs;
+	uint32_t sbuf_nvecs;
+	uint32_t sbuf_size;		/* power of two */
+	uint32_t sbuf_base;		/* seq that sits at offset 0 of the ring (mod size) */
+	struct nm_tcp_zc *zc;		/* devmem TX state (tcp_zc.c), NULL until used */
+
+	/* RTT / RTO (RFC 6298), microseconds */
+	uint32_t srtt, rttvar, rto;
+	uint32_t min_rtt;
+	uint32_t rtt_seq;		/* timing this seq (no timestamps) */
+	int backoff;
+	int retries;
+	uint64_t rtt_start;
+
+	/* statistics the ACK path counts with */
+	uint64_t bytes_acked, bytes_received;
+
+	/* congestion control */
+	const struct nm_tcp_cc_ops *cc;
+	struct nm_tcp_rack *rack;	/* sends of the loss episode; allocated at the first */
+	struct nm_timer rtx_timer, delack_timer;
+	_Alignas(8) uint8_t cc_priv[NM_TCP_CC_PRIV];
+
+	/* ---- cold ----------------------------------------------------------------- */
+	struct nm_socket *sock;		/* the socket holding it (sock/), NULL when none */
+	struct nm_tcp_list all;		/* every tcb of the stack */
+	struct nm_tcp_list bnode;	/* port bucket (when lport != 0) */
+	bool in_bhash, in_ehash;
+	int family;			/* AF_INET or AF_INET6 */
+	bool v6only, reuseaddr, keepalive;
+	bool linger_on;
+	int linger_s;
 	struct nm_addr nexthop;
 	/* where the peer's segments arrive: the interface and RX queue of
 	 * the last one (the kernel's sk_rx_queue_mapping); the receive
@@ -189,73 +281,39 @@ struct nm_tcp_sock {
 	int acq_len, syn_len, backlog;
 	bool in_acq;			/* child: on acq (else synq) */
 
-	/* send sequence space */
-	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
-	uint32_t write_seq;		/* next byte the app's send will take */
-	uint32_t max_window;
-	bool fin_queued;		/* FIN at write_seq once the data is sent */
-	/* receive sequence space */
-	uint32_t irs, rcv_nxt, rcv_wup, rcv_adv;	/* rcv_adv: right edge advertised */
-	uint32_t copied_seq;		/* next byte nm_recv returns */
-
-	/* options */
+	/* handshake and options */
+	uint32_t iss, irs;
 	uint16_t mss_clamp;		/* TCP_MAXSEG (0: none) */
 	uint16_t peer_mss;		/* the peer's MSS option */
-	uint16_t mss;			/* effective send MSS (payload per segment) */
-	uint16_t adv_mss;
-	uint8_t snd_wscale, rcv_wscale;
-	bool ws_ok, ts_ok, sack_ok;
-	uint32_t ts_recent, ts_recent_stamp_s;
-	uint32_t ts_offset;		/* our TSval = now_ms + ts_offset */
+	bool ws_ok;
 
-	/* buffers */
-	uint32_t sndbuf, rcvbuf;
+	/* the send ring's memory */
 	struct nm_memobj *sbuf_obj;
-	uint8_t *sbuf;
 	struct nm_dma_mapping *sbuf_map;
-	const struct nm_dma_vec *sbuf_vecs;
-	uint32_t sbuf_nvecs;
-	uint32_t sbuf_size;		/* power of two */
-	uint32_t sbuf_base;		/* seq that sits at offset 0 of the ring (mod size) */
 	struct nm_device *sbuf_dev;
-	bool sw_csum;			/* the NIC cannot fill checksums */
-	bool tso;
-	struct nm_skb_queue rcvq;	/* in order, unread */
-	uint64_t rcvq_bytes;
-	struct nm_skb_queue ooo;	/* out of order, sorted by seq */
-	uint64_t ooo_bytes;
-	uint32_t last_ooo_start, last_ooo_end;	/* for the first SACK block */
+
+	/* receiver: the latest OOO arrival, for the first SACK block; the
+	 * duplicate to report (dsack, above) */
+	uint32_t last_ooo_start, last_ooo_end;
+	uint32_t dsack_start, dsack_end;
 
 	/* SACK scoreboard (sender) */
 	struct nm_tcp_sack_range score[NM_TCP_SCORE_MAX];
-	int nr_score;
 	uint32_t sacked_bytes;
 	uint32_t high_sacked;		/* highest SACKed seq end */
 
-	/* congestion control and recovery */
-	const struct nm_tcp_cc_ops *cc;
-	_Alignas(8) uint8_t cc_priv[NM_TCP_CC_PRIV];
-	uint32_t cwnd, ssthresh;	/* bytes */
-	bool in_recovery;
+	/* recovery */
 	uint32_t recover;		/* snd_max when recovery began */
 	uint32_t high_rxt;		/* holes below it were retransmitted */
 	uint32_t lost_end;		/* RACK: unSACKed bytes below it are lost too */
-	uint64_t rec_us;		/* when recovery began */
-	int dupacks;
-	uint64_t cwnd_stamp_us;
-	/* after an RTO: go back N (skipping SACKed ranges) until loss_recover
-	 * is acknowledged; no fast recovery meanwhile (Linux's Loss state) */
-	bool in_loss;
 	uint32_t loss_recover;
+	uint64_t rec_us;		/* when recovery began */
+	uint64_t cwnd_stamp_us;
 
 	/* loss detection beyond the SACK count (tcp_loss.c) */
-	uint8_t rtx_mode;		/* what rtx_timer is armed for: NM_TCP_RTX_* */
 	bool reord_seen;		/* the path reordered: holes get reo_wnd of grace */
 	uint8_t reo_mult;		/* reo_wnd = reo_mult * min_rtt / 4 (RFC 8985 6.2) */
-	uint64_t hole_us;		/* when a SACK first showed the hole at snd_una (0: none) */
-	struct nm_tcp_rack *rack;	/* sends of the loss episode; allocated at the first */
-	bool tlp_out;			/* a loss probe is unanswered (RFC 8985 7) */
-	bool tlp_rexmit;		/* ... and it resent old data */
+	bool tlp_rexmit;		/* the probe out resent old data */
 	uint32_t tlp_high;		/* snd_max when it went */
 	/* undo of a loss response that proved spurious (DSACKs, RFC 2883 / 3708) */
 	bool undo_ok;
@@ -265,37 +323,23 @@ struct nm_tcp_sock {
 	uint32_t undo_cwnd, undo_ssthresh;
 	_Alignas(8) uint8_t undo_cc_priv[NM_TCP_CC_PRIV];
 
-	/* receiver: a duplicate to report first in the next SACK option (RFC 2883) */
-	bool dsack;
-	uint32_t dsack_start, dsack_end;
-
-	/* RTT / RTO (RFC 6298), microseconds */
-	uint32_t srtt, rttvar, rto;
-	uint32_t rtt_seq;		/* timing this seq (no timestamps) */
-	uint64_t rtt_start;
-	bool rtt_timing;
-	int backoff;
-	int retries;
-	uint32_t min_rtt;
-
-	/* ACK state */
-	int quick_acks;
-	uint32_t unacked_segs;		/* full segments received since our last ACK */
-	bool ack_now;
 	/* when the last reply to a segment it could not accept went, in ms
 	 * (tcp_oow.c; 0: never): the tcp_invalid_ratelimit clock */
 	uint32_t last_oow_ack_ms;
 
-	/* timers */
-	struct nm_timer rtx_timer, delack_timer, persist_timer, tw_timer, ka_timer;
+	/* the other timers: persist, TIME_WAIT (and the orphan's FIN_WAIT_2),
+	 * keepalive */
+	struct nm_timer persist_timer, tw_timer, ka_timer;
 	int persist_backoff;
-	uint32_t ka_idle_s, ka_intvl_s, ka_cnt, ka_probes;
-	uint64_t last_rcv_us;
+	uint32_t ka_idle_s, ka_intvl_s, ka_cnt;
 
 	/* statistics for TCP_INFO */
-	uint64_t bytes_acked, bytes_received;
 	uint32_t total_retrans;
 };
+/* The hot group's size, a budget: a field added there should be one the
+ * fast path needs (see above). */
+#define NM_TCP_HOT_BYTES	(offsetof(struct nm_tcp_sock, sock))
+_Static_assert(NM_TCP_HOT_BYTES <= 10 * 64, "struct nm_tcp_sock's hot group grew past 10 lines");
 
 /* States in which data (and FIN) may still be sent: the send side is open
  * or its FIN is not yet acknowledged. */
@@ -352,9 +396,9 @@ static inline void nm_tcp_list_del(struct nm_tcp_list *n)
 
 /* ---- tcp_table.c ---- */
 struct nm_tcp_sock *nm_tcp_sock_new(struct nm_stack *st, int family);
-/* Free now (unhash, cancel timers, drop buffers).  The sd must be gone. */
+/* Free now (unhash, cancel timers, drop buffers).  The socket must be gone. */
 void nm_tcp_sock_destroy(struct nm_tcp_sock *tp);
-/* The connection reached CLOSED: free it if no descriptor holds it. */
+/* The connection reached CLOSED: free it if no socket holds it. */
 void nm_tcp_done(struct nm_tcp_sock *tp);
 void nm_tcp_hash_bind(struct nm_tcp_sock *tp);
 void nm_tcp_unhash_bind(struct nm_tcp_sock *tp);
@@ -477,8 +521,19 @@ void nm_tcp_send_dupack(struct nm_tcp_sock *tp, bool occupies, bool syn, uint64_
 void nm_tcp_send_challenge_ack(struct nm_tcp_sock *tp);
 
 /* ---- tcp_input.c ---- */
-/* Remove the sd-less child of a listener that closes. */
+/* Remove the socket-less child of a listener that closes. */
 void nm_tcp_abort(struct nm_tcp_sock *tp, int err);
+
+/* ---- tcp_check.c ---- */
+/* Debug checker of the invariants numbered in tcp_input.c: 0, or -EUCLEAN
+ * with a message naming the first one broken. */
+int nm_tcp_check(struct nm_tcp_sock *tp);
+/* nm_tcp_check() of every tcb of st. */
+int nm_tcp_check_stack(struct nm_stack *st);
+/* The same, and on a broken invariant print it and abort(): the sanitizer
+ * (test) build runs it after every loop pass (stack.c), as SQLite's debug
+ * build asserts assert_pager_state(). */
+void nm_tcp_check_stack_or_abort(struct nm_stack *st);
 
 /* ---- tcp_rxspace.c ---- */
 /* Bytes the RX queue tp's segments arrive on can still take (UINT32_MAX
@@ -521,13 +576,13 @@ void nm_tcp_rx_space_changed(struct nm_tcp_sock *tp);
 int nm_tcp_send_check(struct nm_tcp_sock *tp);
 ssize_t nm_tcp_send(struct nm_tcp_sock *tp, const struct iovec *iov, int iovcnt, bool more);
 int nm_tcp_shutdown(struct nm_tcp_sock *tp, bool rd, bool wr);
-/* The descriptor is gone: finish the connection on its own. */
+/* The socket is gone: finish the connection on its own. */
 void nm_tcp_close(struct nm_tcp_sock *tp);
 /* Readiness bits (POLLIN...) */
 short nm_tcp_poll_events(struct nm_tcp_sock *tp);
 bool nm_tcp_readable(struct nm_tcp_sock *tp);
 
-/* A tcb whose stack was destroyed while a descriptor held it has st ==
+/* A tcb whose stack was destroyed while a socket held it has st ==
  * NULL and state CLOSED; only nm_tcp_sock_destroy() is valid on it. */
 
 #endif

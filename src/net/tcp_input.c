@@ -22,9 +22,142 @@
  * 40 ms or two full segments; two full segments are ACKed once at the end
  * of the loop pass that received them (ack_end_of_pass()).
  *
- * Invariant 4: a byte is acknowledged only once it sits in the receive
- * queue; the advertised window never exceeds what the receive buffer (and
- * the receive pool hook) can hold.
+ * ARCHITECTURE.md's invariant 4: a byte is acknowledged only once it sits
+ * in the receive queue; the advertised window never exceeds what the
+ * receive buffer (and the receive pool hook) can hold.
+ *
+ * ---- The state machine (RFC 9293 3.3.2, as implemented) ------------------------
+ *
+ * Each arrow: what arrives or what the application calls / what TCP sends.
+ *
+ *                       +--------+
+ *                       | CLOSED |<--------------------------------------------+
+ *                       +--------+                                             |
+ *          listen()      |      |  connect() / SYN                             |
+ *                        v      v                                              |
+ *               +--------+      +----------+                                   |
+ *               | LISTEN |      | SYN_SENT |-------------------+               |
+ *               +--------+      +----------+   SYN-ACK / ACK   |               |
+ *   SYN / a child   |                | SYN / SYN-ACK           |               |
+ *   sends SYN-ACK   v                v (simultaneous open)     |               |
+ *               +------------------------+                     |               |
+ *               |      SYN_RECEIVED      |                     |               |
+ *               +------------------------+                     |               |
+ *   close() / FIN    |            | ACK of SYN                 |               |
+ *         +----------+            +-------------------+        |               |
+ *         |                                           v        v               |
+ *         |                                        +-------------+             |
+ *         |                                        | ESTABLISHED |             |
+ *         |                                        +-------------+             |
+ *         |   close(), SHUT_WR / FIN                 |         | FIN / ACK     |
+ *         |   +--------------------------------------+         v               |
+ *         v   v                                           +------------+       |
+ *   +------------+                                        | CLOSE_WAIT |       |
+ *   | FIN_WAIT_1 |                                        +------------+       |
+ *   +------------+                                              | close(),     |
+ *     |        | FIN / ACK                                      | SHUT_WR      |
+ *     |        | (simultaneous close)                           v / FIN        |
+ *     |        v                                          +----------+         |
+ *     |   +---------+                                     | LAST_ACK |         |
+ *     |   | CLOSING |                                     +----------+         |
+ *     |   +---------+                                           | ACK of FIN   |
+ *     | ACK of FIN  | ACK of FIN                                +--------------+
+ *     v             |                                                          |
+ *   +------------+  |                                                          |
+ *   | FIN_WAIT_2 |  |                                                          |
+ *   +------------+  |                                                          |
+ *     | FIN / ACK   v                                                          |
+ *     |      +-----------+   2 MSL, a RST, a SYN that reuses the 4-tuple       |
+ *     +----->| TIME_WAIT |-----------------------------------------------------+
+ *            +-----------+
+ *
+ * Not drawn: every state but LISTEN goes to CLOSED on an acceptable RST,
+ * when retransmissions or keepalive probes run out, on an abort, and when
+ * the stack is destroyed; close() frees a CLOSED, LISTEN or SYN_SENT tcb
+ * at once; an embryonic child that reaches CLOSED is freed, its listener
+ * staying in LISTEN (RFC 9293's "return to LISTEN"); an orphan's
+ * FIN_WAIT_2 gives up after 60 s.  A tcb reaches CLOSED through
+ * nm_tcp_done() (nm_tcp_abort() records the error first), which frees it
+ * unless a socket still holds it.
+ *
+ * Who makes each transition:
+ *
+ *	from		to		on				function
+ *	CLOSED		LISTEN		listen()			nm_tcp_listen
+ *	CLOSED		SYN_SENT	connect()			nm_tcp_connect
+ *	LISTEN		SYN_RECEIVED	SYN (a new child tcb)		listen_rcv
+ *	SYN_SENT	ESTABLISHED	SYN-ACK of our SYN		syn_sent_rcv
+ *	SYN_SENT	SYN_RECEIVED	SYN without ACK			syn_sent_rcv
+ *	SYN_SENT	CLOSED		RST acking our SYN		syn_sent_rcv
+ *	SYN_SENT	CLOSED		ICMP unreachable		nm_tcp_err
+ *	SYN_RECEIVED	ESTABLISHED	ACK of our SYN			synrecv_acked
+ *	SYN_RECEIVED	FIN_WAIT_1	close(), SHUT_WR		nm_tcp_close, nm_tcp_shutdown
+ *	ESTABLISHED	FIN_WAIT_1	close(), SHUT_WR		nm_tcp_close, nm_tcp_shutdown
+ *	ESTABLISHED	CLOSE_WAIT	FIN				handle_fin
+ *	FIN_WAIT_1	FIN_WAIT_2	ACK of our FIN			fin_acked
+ *	FIN_WAIT_1	CLOSING		FIN				handle_fin
+ *	FIN_WAIT_2	TIME_WAIT	FIN				handle_fin
+ *	CLOSE_WAIT	LAST_ACK	close(), SHUT_WR		nm_tcp_close, nm_tcp_shutdown
+ *	CLOSING		TIME_WAIT	ACK of our FIN			fin_acked
+ *	LAST_ACK	CLOSED		ACK of our FIN			fin_acked
+ *	TIME_WAIT	CLOSED		2 MSL				tw_fire (tcp_timer.c)
+ *	TIME_WAIT	CLOSED		RST at rcv_nxt			timewait_rcv
+ *	TIME_WAIT	CLOSED		SYN above the old incarnation	nm_tcp_rcv (tw_reusable)
+ *	FIN_WAIT_2	CLOSED		60 s as an orphan		tw_fire (tcp_timer.c)
+ *	synchronized	CLOSED		RST at rcv_nxt			rst_rcvd
+ *	synchronized	CLOSED		retries or probes run out	rtx_fire, ka_fire
+ *	synchronized	CLOSED		data past the FIN, to an orphan	data_refused
+ *	synchronized	CLOSED		close() with unread data,	nm_tcp_close
+ *					SO_LINGER 0
+ *	any		CLOSED		nm_stack_destroy()		nm_tcp_fini (tcp_table.c)
+ *
+ * States change only through nm_tcp_set_state() (tcp_table.c), but for
+ * nm_tcp_fini()'s tcbs whose stack is gone.  TIME_WAIT is entered through
+ * nm_tcp_enter_time_wait() (tcp_timer.c), which stops every other timer.
+ * handle_fin() in SYN_RECEIVED (to CLOSE_WAIT) is kept for RFC 9293 but
+ * not reached: an acceptable segment there completes the handshake before
+ * its FIN is read.
+ *
+ * ---- Invariants of a tcb (nm_tcp_check(), tcp_check.c) ------------------------
+ *
+ * They hold between any two calls into TCP (a segment, a timer, a socket
+ * call), for every tcb of a stack; sequence numbers compare mod 2^32.
+ *  1. state is one of the eleven.  A tcb whose stack is gone (st NULL, its
+ *     socket still holds it) is CLOSED, its queues empty, its send ring
+ *     released, in no hash; nothing below holds for it.
+ *  2. It is in the 4-tuple hash exactly while neither CLOSED nor LISTEN; a
+ *     listener is in the port hash, and only with a port.
+ *  3. Send sequence space: snd_una <= snd_nxt <= snd_max <= write_seq, plus
+ *     one for a queued FIN; snd_wnd <= 65535 << snd_wscale, snd_wscale <=
+ *     14; mss >= 64 (negotiate()'s floor: segments divide by it).
+ *  4. Receive sequence space: copied_seq <= rcv_nxt, rcv_wup <= rcv_nxt <=
+ *     rcv_adv, but the peer's FIN may sit one past the edge we advertised
+ *     (rcv_nxt <= rcv_adv + 1 once fin_rcvd); the window advertised,
+ *     rcv_adv - rcv_nxt, is at most 65535 << rcv_wscale, rcv_wscale <= 14.
+ *  5. Receive queue: its segments are non-empty ([start, end_seq), start at
+ *     or past the payload's seq), each starts where the one before ended,
+ *     the first holds copied_seq and the last ends at rcv_nxt (less the
+ *     FIN); rcvq_bytes == rcv_nxt - copied_seq (less the FIN).
+ *  6. OOO queue: non-empty segments sorted by sequence and disjoint, all
+ *     above rcv_nxt; empty once the peer's FIN is in (handle_fin());
+ *     ooo_bytes is the sum of their lengths.
+ *  7. SACK scoreboard: at most NM_TCP_SCORE_MAX ranges, non-empty, sorted,
+ *     apart (touching ranges merge), within [snd_una, snd_max];
+ *     sacked_bytes is their sum and high_sacked the last one's end.
+ *  8. The send ring holds every byte not yet acknowledged (the SYN takes a
+ *     sequence number, no byte): write_seq - min(snd_una, write_seq) <=
+ *     sbuf_size, a power of two (0: no ring, nothing unacknowledged).
+ *  9. A loss episode's end lies ahead: in_recovery => snd_una < recover <=
+ *     snd_max; in_loss => snd_una < loss_recover <= snd_max.
+ * 10. Timers by state: CLOSED and LISTEN arm none; TIME_WAIT arms tw_timer
+ *     and no retransmission, persist or keepalive timer; any other state
+ *     with bytes (or SYN, FIN) in flight arms the retransmission timer
+ *     (the RTO, a loss probe or the reordering window); keepalive is armed
+ *     only with SO_KEEPALIVE on.
+ * 11. A listener's children: acq holds the accepted-to-be (in_acq), synq
+ *     the embryonic ones (SYN_RECEIVED), each naming the listener as its
+ *     parent; acq_len and syn_len count them; only a listener has any.
+ * 12. Devmem TX state (tp->zc): tcp_zc.c's own invariants.
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -376,6 +509,142 @@ static void ack_refused(struct nm_tcp_sock *tp)
 	nm_tcp_send_challenge_ack(tp);
 }
 
+/* The SACK blocks of an ACK (RFC 2018, 2883): DSACKs to tcp_loss.c, the
+ * rest into the scoreboard, cut at what is acknowledged (this ACK, or an
+ * earlier one when this one arrived late: invariant 7).  True if any
+ * SACKed new data. */
+static bool sack_rcvd(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t ack)
+{
+	uint32_t acked = seq_max(ack, tp->snd_una);
+	bool new_sack = false;
+
+	for (int i = 0; i < sg->o.nsack; i++) {
+		uint32_t s = sg->o.sack[i].start, e = sg->o.sack[i].end;
+
+		if (!seq_lt(s, e) || seq_gt(e, tp->snd_max) || e - s > 0x40000000u)
+			continue;
+		if (i == 0 && is_dsack(sg, ack)) {
+			nm_tcp_dsack_rcvd(tp, s, e);
+			continue;
+		}
+		if (seq_le(e, acked))
+			continue;
+		if (seq_lt(s, acked))
+			s = acked;
+		new_sack |= score_add(tp, s, e);
+	}
+	return new_sack;
+}
+
+/* An RTT sample from the ACK that advanced snd_una: its timestamp echo,
+ * else the one segment being timed (RFC 6298, Karn's rule in sent_data). */
+static void rtt_from_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t ack)
+{
+	if (tp->ts_ok && sg->o.ts_p && sg->o.tsecr) {
+		uint32_t d = nm_tcp_ts_now(tp) - sg->o.tsecr;
+
+		if (d < 60000)
+			nm_tcp_rtt_sample(tp, d ? d * 1000 : 500);
+	} else if (tp->rtt_timing && seq_gt(ack, tp->rtt_seq)) {
+		nm_tcp_rtt_sample(tp, (uint32_t)(nm_now_us() - tp->rtt_start));
+		tp->rtt_timing = false;
+	}
+}
+
+/* Recovery, the loss state and congestion control learn that acked
+ * bytes were newly acknowledged. */
+static void recovery_on_ack(struct nm_tcp_sock *tp, uint32_t ack, uint32_t acked)
+{
+	if (tp->in_loss && seq_ge(ack, tp->loss_recover)) {
+		tp->in_loss = false;
+		nm_tcp_rack_reset(tp);
+	}
+	if (!tp->in_recovery) {
+		tp->cc->cong_avoid(tp, acked);
+		return;
+	}
+	if (seq_ge(ack, tp->recover)) {
+		tp->in_recovery = false;
+		nm_tcp_rack_reset(tp);
+		tp->cwnd = tp->ssthresh;
+		if (tp->cc->recovered)
+			tp->cc->recovered(tp);
+	} else if (!tp->sack_ok) {
+		/* NewReno partial ACK: the next hole is at snd_una (with SACK,
+		 * RACK decides what the ACK left is) */
+		tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked + tp->mss : tp->mss;
+		tp->high_rxt = tp->snd_una;
+		nm_tcp_rexmit_head(tp);
+	}
+}
+
+/* The ACK moved snd_una forward to ack. */
+static void ack_advanced(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t ack)
+{
+	uint32_t acked = ack - tp->snd_una;
+
+	rtt_from_ack(tp, sg, ack);
+	tp->snd_una = ack;
+	if (seq_lt(tp->snd_nxt, ack))
+		tp->snd_nxt = ack;
+	if (tp->zc)
+		nm_tcp_zc_acked(tp);
+	tp->backoff = 0;
+	tp->retries = 0;
+	tp->persist_backoff = 0;
+	tp->bytes_acked += acked;
+	if (tp->nr_score || tp->hole_us) {
+		/* a hole SACKs showed, filled with no retransmission: the path
+		 * reorders */
+		if (tp->hole_us && !tp->in_recovery && !tp->in_loss)
+			tp->reord_seen = true;
+		score_trim(tp);
+		tp->hole_us = tp->nr_score ? nm_now_us() : 0;
+	}
+	recovery_on_ack(tp, ack, acked);
+	tp->dupacks = 0;
+	nm_tcp_rearm_rtx(tp);
+}
+
+/*
+ * An ACK that did not advance: a duplicate ACK (RFC 5681 2) when it is
+ * pure, of snd_una with data outstanding, and, with SACK, brings new SACK
+ * information (RFC 6675 2: a frame the wire duplicated draws an ACK, a
+ * DSACK, that says nothing about loss), without SACK moves no window.
+ */
+static void count_dupack(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t wnd,
+			 bool new_sack)
+{
+	if (sg->ack != tp->snd_una || sg->len || (sg->flags & (TH_SYN | TH_FIN)) ||
+	    tp->snd_una == tp->snd_max || !(tp->sack_ok ? new_sack : wnd == tp->snd_wnd))
+		return;
+	tp->dupacks++;
+	if (tp->in_recovery && !tp->sack_ok)
+		tp->cwnd += tp->mss;
+}
+
+/* The send window from a segment no older than the last update (RFC 9293
+ * 3.10.7.4); a window that opens ends the persist probes. */
+static void update_window(struct nm_tcp_sock *tp, const struct tcp_seg *sg, uint32_t wnd)
+{
+	bool opened;
+
+	if (!(seq_lt(tp->snd_wl1, sg->seq) ||
+	      (tp->snd_wl1 == sg->seq && seq_le(tp->snd_wl2, sg->ack))))
+		return;
+	opened = wnd > tp->snd_wnd;
+	tp->snd_wnd = wnd;
+	tp->snd_wl1 = sg->seq;
+	tp->snd_wl2 = sg->ack;
+	if (wnd > tp->max_window)
+		tp->max_window = wnd;
+	if (opened && wnd && nm_timer_pending(&tp->persist_timer)) {
+		nm_timer_del(tp->st->wheel, &tp->persist_timer);
+		tp->persist_backoff = 0;
+		tp->snd_nxt = tp->snd_una;
+	}
+}
+
 /* Returns false when the segment must be dropped. */
 static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 {
@@ -390,85 +659,12 @@ static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 		return false;
 	}
 	advanced = seq_gt(ack, tp->snd_una);
-	if (tp->sack_ok && sg->o.nsack) {
-		for (int i = 0; i < sg->o.nsack; i++) {
-			uint32_t s = sg->o.sack[i].start, e = sg->o.sack[i].end;
-
-			if (!seq_lt(s, e) || seq_gt(e, tp->snd_max) || e - s > 0x40000000u)
-				continue;
-			if (i == 0 && is_dsack(sg, ack)) {
-				nm_tcp_dsack_rcvd(tp, s, e);
-				continue;
-			}
-			if (seq_le(e, seq_max(ack, tp->snd_una)))
-				continue;
-			if (seq_lt(s, ack))
-				s = ack;
-			new_sack |= score_add(tp, s, e);
-		}
-	}
-	if (advanced) {
-		uint32_t acked = ack - tp->snd_una;
-
-		if (tp->ts_ok && sg->o.ts_p && sg->o.tsecr) {
-			uint32_t d = nm_tcp_ts_now(tp) - sg->o.tsecr;
-
-			if (d < 60000)
-				nm_tcp_rtt_sample(tp, d ? d * 1000 : 500);
-		} else if (tp->rtt_timing && seq_gt(ack, tp->rtt_seq)) {
-			nm_tcp_rtt_sample(tp, (uint32_t)(nm_now_us() - tp->rtt_start));
-			tp->rtt_timing = false;
-		}
-		tp->snd_una = ack;
-		if (seq_lt(tp->snd_nxt, ack))
-			tp->snd_nxt = ack;
-		if (tp->zc)
-			nm_tcp_zc_acked(tp);
-		tp->backoff = 0;
-		tp->retries = 0;
-		tp->persist_backoff = 0;
-		tp->bytes_acked += acked;
-		if (tp->nr_score || tp->hole_us) {
-			/* a hole SACKs showed, filled with no retransmission:
-			 * the path reorders */
-			if (tp->hole_us && !tp->in_recovery && !tp->in_loss)
-				tp->reord_seen = true;
-			score_trim(tp);
-			tp->hole_us = tp->nr_score ? nm_now_us() : 0;
-		}
-		if (tp->in_loss && seq_ge(ack, tp->loss_recover)) {
-			tp->in_loss = false;
-			nm_tcp_rack_reset(tp);
-		}
-		if (tp->in_recovery) {
-			if (seq_ge(ack, tp->recover)) {
-				tp->in_recovery = false;
-				nm_tcp_rack_reset(tp);
-				tp->cwnd = tp->ssthresh;
-				if (tp->cc->recovered)
-					tp->cc->recovered(tp);
-			} else if (!tp->sack_ok) {
-				/* NewReno partial ACK: the next hole is at snd_una
-				 * (with SACK, RACK decides what the ACK left is) */
-				tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked + tp->mss : tp->mss;
-				tp->high_rxt = tp->snd_una;
-				nm_tcp_rexmit_head(tp);
-			}
-		} else {
-			tp->cc->cong_avoid(tp, acked);
-		}
-		tp->dupacks = 0;
-		nm_tcp_rearm_rtx(tp);
-	} else if (ack == tp->snd_una && sg->len == 0 && !(sg->flags & (TH_SYN | TH_FIN)) &&
-		   tp->snd_una != tp->snd_max &&
-		   (tp->sack_ok ? new_sack : wnd == tp->snd_wnd)) {
-		/* with SACK only an ACK with new SACK information is a
-		 * duplicate (RFC 6675 2): a frame the wire duplicated draws an
-		 * ACK (a DSACK) that says nothing about loss */
-		tp->dupacks++;
-		if (tp->in_recovery && !tp->sack_ok)
-			tp->cwnd += tp->mss;
-	}
+	if (tp->sack_ok && sg->o.nsack)
+		new_sack = sack_rcvd(tp, sg, ack);
+	if (advanced)
+		ack_advanced(tp, sg, ack);
+	else
+		count_dupack(tp, sg, wnd, new_sack);
 	if (tp->tlp_out)
 		nm_tcp_tlp_ack(tp, ack, advanced, new_sack || sg->len);
 	if (new_sack && !tp->hole_us && tp->nr_score)
@@ -478,22 +674,7 @@ static bool process_ack(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 		nm_tcp_rack_detect(tp);
 	if ((tp->dupacks || tp->nr_score) && nm_tcp_hole_lost(tp))
 		nm_tcp_enter_recovery(tp);
-	/* window update (RFC 9293 3.10.7.4) */
-	if (seq_lt(tp->snd_wl1, sg->seq) ||
-	    (tp->snd_wl1 == sg->seq && seq_le(tp->snd_wl2, ack))) {
-		bool opened = wnd > tp->snd_wnd;
-
-		tp->snd_wnd = wnd;
-		tp->snd_wl1 = sg->seq;
-		tp->snd_wl2 = ack;
-		if (wnd > tp->max_window)
-			tp->max_window = wnd;
-		if (opened && wnd && nm_timer_pending(&tp->persist_timer)) {
-			nm_timer_del(tp->st->wheel, &tp->persist_timer);
-			tp->persist_backoff = 0;
-			tp->snd_nxt = tp->snd_una;
-		}
-	}
+	update_window(tp, sg, wnd);
 	return true;
 }
 
@@ -549,10 +730,64 @@ static void ooo_drain(struct nm_tcp_sock *tp)
 	}
 }
 
+/* All of skb, [start, end), is queued already: a DSACK, with the block
+ * that holds it second (RFC 2883 4), and skb goes. */
+static void ooo_dup(struct nm_tcp_sock *tp, struct nm_skb *skb, uint32_t start, uint32_t end)
+{
+	tp->st->stats.tcp_dup_dropped++;
+	nm_tcp_dsack_set(tp, start, end);
+	tp->last_ooo_start = start;
+	tp->last_ooo_end = end;
+	nm_skb_free(skb);
+}
+
+/* Segments from s on that skb covers go; the one it overlaps at its end
+ * cuts it short.  False when skb went instead (it was all here already,
+ * or could not be cut).  start: where skb began before the segment in
+ * front cut it. */
+static bool ooo_trim_after(struct nm_tcp_sock *tp, struct nm_skb *skb, struct nm_skb *s,
+			   uint32_t start)
+{
+	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
+	struct nm_skb *next;
+
+	for (; s; s = next) {
+		struct nm_tcp_cb *c = nm_tcp_cb(s);
+
+		next = s->next;
+		if (seq_ge(c->start, cb->end_seq))
+			break;
+		if (seq_le(c->end_seq, cb->end_seq)) {
+			nm_skb_unlink(&tp->ooo, s);
+			tp->ooo_bytes -= c->end_seq - c->start;
+			nm_skb_free(s);
+			continue;
+		}
+		/* what the one before left of ours lies inside this one: all
+		 * of it is here (cut short, it would be an empty segment) */
+		if (!seq_gt(c->start, cb->start)) {
+			ooo_dup(tp, skb, start, cb->end_seq);
+			return false;
+		}
+		/* partial overlap at the end: cut ours short */
+		if (nm_skb_trim(skb, c->start - cb->seq + cb->doff)) {
+			nm_skb_free(skb);
+			return false;
+		}
+		cb->end_seq = c->start;
+		cb->flags &= (uint8_t)~TH_FIN;
+		break;
+	}
+	return true;
+}
+
+/* Queue a segment that lies past rcv_nxt, sorted, trimmed against its
+ * neighbours so the queue stays disjoint (invariant 6). */
 static void ooo_insert(struct nm_tcp_sock *tp, struct nm_skb *skb)
 {
 	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
-	struct nm_skb *pos = NULL, *s, *next;
+	struct nm_skb *pos = NULL, *s;
+	uint32_t start = cb->start;
 
 	tp->st->stats.tcp_ooo_queued++;
 	for (s = tp->ooo.head; s; s = s->next) {
@@ -566,13 +801,7 @@ static void ooo_insert(struct nm_tcp_sock *tp, struct nm_skb *skb)
 		struct nm_tcp_cb *p = nm_tcp_cb(pos);
 
 		if (seq_ge(p->end_seq, cb->end_seq)) {
-			tp->st->stats.tcp_dup_dropped++;
-			/* all of it is already here: a DSACK, with the block that
-			 * holds it second (RFC 2883 4) */
-			nm_tcp_dsack_set(tp, cb->start, cb->end_seq);
-			tp->last_ooo_start = cb->start;
-			tp->last_ooo_end = cb->end_seq;
-			nm_skb_free(skb);
+			ooo_dup(tp, skb, cb->start, cb->end_seq);
 			return;
 		}
 		if (seq_gt(p->end_seq, cb->start)) {
@@ -580,28 +809,8 @@ static void ooo_insert(struct nm_tcp_sock *tp, struct nm_skb *skb)
 			cb->start = p->end_seq;
 		}
 	}
-	/* later segments the new one covers go */
-	for (s = pos ? pos->next : tp->ooo.head; s; s = next) {
-		struct nm_tcp_cb *c = nm_tcp_cb(s);
-
-		next = s->next;
-		if (seq_ge(c->start, cb->end_seq))
-			break;
-		if (seq_le(c->end_seq, cb->end_seq)) {
-			nm_skb_unlink(&tp->ooo, s);
-			tp->ooo_bytes -= c->end_seq - c->start;
-			nm_skb_free(s);
-			continue;
-		}
-		/* partial overlap at the end: cut ours short */
-		if (nm_skb_trim(skb, c->start - cb->seq + cb->doff)) {
-			nm_skb_free(skb);
-			return;
-		}
-		cb->end_seq = c->start;
-		cb->flags &= (uint8_t)~TH_FIN;
-		break;
-	}
+	if (!ooo_trim_after(tp, skb, pos ? pos->next : tp->ooo.head, start))
+		return;
 	tp->last_ooo_start = cb->start;
 	tp->last_ooo_end = cb->end_seq;
 	tp->ooo_bytes += cb->end_seq - cb->start;
@@ -629,6 +838,9 @@ static void ack_end_of_pass(struct nm_tcp_sock *tp)
 	nm_timer_mod(tp->st->wheel, &tp->delack_timer, 0);
 }
 
+/* The peer's FIN is in order: the stream ends at it.  What waits in the
+ * OOO queue lies past it (an honest peer sends nothing there) and goes,
+ * as in Linux's tcp_fin(); drained, it would be read as stream data. */
 static void handle_fin(struct nm_tcp_sock *tp)
 {
 	if (tp->fin_rcvd)
@@ -636,6 +848,8 @@ static void handle_fin(struct nm_tcp_sock *tp)
 	tp->fin_rcvd = true;
 	tp->rcv_nxt++;
 	tp->ack_now = true;
+	nm_skb_queue_purge(&tp->ooo);
+	tp->ooo_bytes = 0;
 	switch (tp->state) {
 	case NM_TCP_SYN_RECEIVED:
 	case NM_TCP_ESTABLISHED:
@@ -654,50 +868,101 @@ static void handle_fin(struct nm_tcp_sock *tp)
 	}
 }
 
+/*
+ * Data the connection does not take: bytes past the peer's FIN (the FIN
+ * was forged, or the peer is broken, and the two ends no longer agree on
+ * the stream: reset, as Linux does (TCPAbortOnData), which ends a
+ * connection a spoofed FIN desynchronized), any after the FIN or in a
+ * state that reads no more (dropped), data for a closed socket (nobody
+ * reads it: reset, as Linux).  0: taken; else skb is freed and 1 says the
+ * tcb lives, -1 that it was reset (and may be gone).
+ */
+static int data_refused(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
+{
+	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
+
+	if (tp->fin_rcvd && sg->len && seq_lt(cb->seq, tp->rcv_nxt) &&
+	    seq_gt(cb->end_seq, tp->rcv_nxt)) {
+		nm_skb_free(skb);
+		nm_tcp_send_rst_reply(tp->st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
+				      sg->ack, sg->flags, sg->len);
+		nm_tcp_abort(tp, tp->state == NM_TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
+		return -1;
+	}
+	if (tp->fin_rcvd || (tp->state != NM_TCP_ESTABLISHED && tp->state != NM_TCP_FIN_WAIT_1 &&
+			     tp->state != NM_TCP_FIN_WAIT_2 && tp->state != NM_TCP_SYN_RECEIVED)) {
+		nm_skb_free(skb);
+		return 1;
+	}
+	if (sg->len && tp->orphan) {
+		nm_skb_free(skb);
+		nm_tcp_send_rst_conn(tp);
+		nm_tcp_abort(tp, ECONNRESET);
+		return -1;
+	}
+	return 0;
+}
+
+/* Bytes past the right edge we advertised go, and the FIN with them.
+ * False when the skb could not be cut (it is freed). */
+static bool trim_to_window(struct nm_tcp_sock *tp, struct nm_skb *skb, bool *fin)
+{
+	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
+	uint32_t wnd_end = tp->rcv_adv, keep;
+
+	if (!seq_gt(cb->end_seq, wnd_end) || !seq_gt(cb->end_seq, tp->rcv_nxt))
+		return true;
+	keep = seq_gt(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
+	if (nm_skb_trim(skb, keep + cb->doff)) {
+		nm_skb_free(skb);
+		return false;
+	}
+	cb->end_seq = cb->seq + keep;
+	*fin = false;
+	tp->ack_now = true;
+	return true;
+}
+
+/* The segment continues the stream at rcv_nxt: queue it, take in what it
+ * made in order, and decide when to ACK. */
+static void data_in_order(struct nm_tcp_sock *tp, struct nm_skb *skb, bool fin)
+{
+	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
+	bool had_ooo = tp->ooo.head != NULL;
+	uint32_t n = cb->end_seq - cb->start;
+
+	queue_inorder(tp, skb);
+	if (fin)
+		handle_fin(tp);
+	if (had_ooo) {
+		ooo_drain(tp);
+		tp->ack_now = true;	/* a hole filled: tell at once */
+	}
+	/* a coalesced super-frame (GSO/GRO from the NIC, up to 64 KiB) counts
+	 * the full segments it carries: two of them draw an ACK by the end of
+	 * this loop pass, like two wire frames would */
+	if (n >= tp->mss)
+		tp->unacked_segs += n / tp->mss;
+	if (tp->quick_acks > 0)
+		tp->ack_now = true;
+	else if (tp->unacked_segs >= 2)
+		ack_end_of_pass(tp);
+	else
+		nm_tcp_arm_delack(tp);
+}
+
 /* Payload and FIN of an acceptable segment.  Consumes skb.  Returns
  * false when the tcb is gone (freed). */
 static bool process_data(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
 {
 	struct nm_tcp_cb *cb = nm_tcp_cb(skb);
-	uint32_t wnd_end = tp->rcv_adv;
 	bool fin = sg->flags & TH_FIN;
+	int refused = data_refused(tp, skb, sg);
 
-	if (tp->fin_rcvd && sg->len && seq_lt(cb->seq, tp->rcv_nxt) &&
-	    seq_gt(cb->end_seq, tp->rcv_nxt)) {
-		/* bytes past the peer's FIN: the FIN was forged (or the peer is
-		 * broken), and the two ends no longer agree on the stream.
-		 * Reset, as Linux does (TCPAbortOnData): it ends a connection
-		 * that a spoofed FIN desynchronized, which otherwise lingers. */
-		nm_skb_free(skb);
-		nm_tcp_send_rst_reply(tp->st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
-				      sg->ack, sg->flags, sg->len);
-		nm_tcp_abort(tp, tp->state == NM_TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
-		return false;
-	}
-	if (tp->fin_rcvd || (tp->state != NM_TCP_ESTABLISHED && tp->state != NM_TCP_FIN_WAIT_1 &&
-			     tp->state != NM_TCP_FIN_WAIT_2 && tp->state != NM_TCP_SYN_RECEIVED)) {
-		nm_skb_free(skb);
+	if (refused)
+		return refused > 0;
+	if (!trim_to_window(tp, skb, &fin))
 		return true;
-	}
-	if (sg->len && tp->orphan) {
-		/* data for a closed socket: nobody reads it (Linux resets) */
-		nm_skb_free(skb);
-		nm_tcp_send_rst_conn(tp);
-		nm_tcp_abort(tp, ECONNRESET);
-		return false;
-	}
-	/* trim to the window: bytes past the right edge go, and the FIN */
-	if (seq_gt(cb->end_seq, wnd_end) && seq_gt(cb->end_seq, tp->rcv_nxt)) {
-		uint32_t keep = seq_gt(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
-
-		if (nm_skb_trim(skb, keep + cb->doff)) {
-			nm_skb_free(skb);
-			return true;
-		}
-		cb->end_seq = cb->seq + keep;
-		fin = false;
-		tp->ack_now = true;
-	}
 	if (seq_lt(cb->start, tp->rcv_nxt)) {
 		/* some of it arrived before: report the duplicate */
 		nm_tcp_dsack_set(tp, cb->start, seq_min(cb->end_seq, tp->rcv_nxt));
@@ -715,27 +980,7 @@ static bool process_data(struct nm_tcp_sock *tp, struct nm_skb *skb, const struc
 		return true;
 	}
 	if (cb->start == tp->rcv_nxt) {
-		bool had_ooo = tp->ooo.head != NULL;
-		uint32_t n = cb->end_seq - cb->start;
-
-		queue_inorder(tp, skb);
-		if (fin)
-			handle_fin(tp);
-		if (had_ooo) {
-			ooo_drain(tp);
-			tp->ack_now = true;	/* a hole filled: tell at once */
-		}
-		/* a coalesced super-frame (GSO/GRO from the NIC, up to 64 KiB)
-		 * counts the full segments it carries: two of them draw an ACK
-		 * by the end of this loop pass, like two wire frames would */
-		if (n >= tp->mss)
-			tp->unacked_segs += n / tp->mss;
-		if (tp->quick_acks > 0)
-			tp->ack_now = true;
-		else if (tp->unacked_segs >= 2)
-			ack_end_of_pass(tp);
-		else
-			nm_tcp_arm_delack(tp);
+		data_in_order(tp, skb, fin);
 		return true;
 	}
 	/* out of order */
@@ -986,13 +1231,35 @@ static void seq_rejected(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 	dupack(tp, sg, &st->stats.tcp_ack_skipped_seq);
 }
 
-static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
+/* A RST in window (RFC 5961 3.2): only one exactly at rcv_nxt resets, any
+ * other draws a challenge ACK. */
+static void rst_rcvd(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
+	if (sg->seq != tp->rcv_nxt) {
+		nm_tcp_send_challenge_ack(tp);
+		return;
+	}
+	if (tp->state == NM_TCP_SYN_RECEIVED)
+		nm_tcp_abort(tp, ECONNREFUSED);	/* a listener's child goes, it stays in LISTEN */
+	else if (tp->state >= NM_TCP_CLOSING)
+		nm_tcp_abort(tp, 0);
+	else
+		nm_tcp_abort(tp, ECONNRESET);
+}
+
+/*
+ * RFC 9293 3.10.7.4's first checks, in order: PAWS, the peer's SYN again
+ * in SYN_RECEIVED, sequence acceptability, RST, SYN, the ACK bit.  True
+ * when the segment goes on to its ACK and data; false when it was answered
+ * or dropped (the tcb may be gone: a RST).
+ */
+static bool segment_passes(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 {
 	struct nm_stack *st = tp->st;
 
 	if (!(sg->flags & TH_RST) && paws_reject(tp, sg)) {
 		paws_rejected(tp, sg);
-		goto drop;
+		return false;
 	}
 	if (tp->state == NM_TCP_SYN_RECEIVED && sg->seq == tp->irs &&
 	    (sg->flags & (TH_SYN | TH_RST | TH_ACK)) == TH_SYN) {
@@ -1000,85 +1267,99 @@ static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const st
 		 * once, rate-limited like Linux's request sock does. */
 		if (!nm_tcp_oow_rate_limited(tp, &st->stats.tcp_ack_skipped_synrecv))
 			nm_tcp_send_syn(tp, true);
-		goto drop;
+		return false;
 	}
 	if (!seq_acceptable(tp, sg)) {
 		seq_rejected(tp, sg);
 		nm_tcp_push(tp);
-		goto drop;
+		return false;
 	}
 	if (sg->flags & TH_RST) {
-		if (sg->seq != tp->rcv_nxt) {
-			nm_tcp_send_challenge_ack(tp);
-			goto drop;
-		}
-		if (tp->state == NM_TCP_SYN_RECEIVED && tp->parent)
-			nm_tcp_abort(tp, ECONNREFUSED);	/* back to LISTEN: the child goes */
-		else if (tp->state == NM_TCP_SYN_RECEIVED)
-			nm_tcp_abort(tp, ECONNREFUSED);
-		else if (tp->state >= NM_TCP_CLOSING)
-			nm_tcp_abort(tp, 0);
-		else
-			nm_tcp_abort(tp, ECONNRESET);
-		goto drop;
+		rst_rcvd(tp, sg);
+		return false;
 	}
 	if (sg->flags & TH_SYN) {
 		nm_tcp_send_challenge_ack(tp);
-		goto drop;
+		return false;
 	}
-	if (!(sg->flags & TH_ACK))
-		goto drop;
-	tp->last_rcv_us = nm_now_us();
-	tp->ka_probes = 0;
-	if (tp->state == NM_TCP_SYN_RECEIVED) {
-		if (!seq_gt(sg->ack, tp->snd_una) || seq_gt(sg->ack, tp->snd_max)) {
-			nm_tcp_send_rst_reply(st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
-					      sg->ack, sg->flags, sg->len);
-			goto drop;
-		}
-		nm_tcp_set_state(tp, NM_TCP_ESTABLISHED);
-		tp->snd_wnd = (uint32_t)sg->win << tp->snd_wscale;
-		tp->max_window = tp->snd_wnd;
-		tp->snd_wl1 = sg->seq;
-		tp->snd_wl2 = sg->ack;
-		nm_tcp_arm_keepalive(tp);
-		if (tp->parent) {
-			struct nm_tcp_sock *lp = tp->parent;
+	return sg->flags & TH_ACK;
+}
 
-			nm_tcp_list_del(&tp->acq_node);
-			lp->syn_len--;
-			nm_tcp_list_add_tail(&lp->acq, &tp->acq_node);
-			lp->acq_len++;
-			tp->in_acq = true;
-		}
+/* SYN_RECEIVED: the ACK of our SYN-ACK completes the handshake, and a
+ * listener's child moves to its accept queue.  False (answered with a
+ * RST) when it acknowledges something else. */
+static bool synrecv_acked(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
+	if (!seq_gt(sg->ack, tp->snd_una) || seq_gt(sg->ack, tp->snd_max)) {
+		nm_tcp_send_rst_reply(tp->st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
+				      sg->ack, sg->flags, sg->len);
+		return false;
 	}
-	if (!process_ack(tp, sg))
-		goto drop;
-	/* record the timestamp to echo (RFC 7323 4.3), only from a segment
-	 * whose ACK proved it belongs (a forged one must not poison PAWS) */
+	nm_tcp_set_state(tp, NM_TCP_ESTABLISHED);
+	tp->snd_wnd = (uint32_t)sg->win << tp->snd_wscale;
+	tp->max_window = tp->snd_wnd;
+	tp->snd_wl1 = sg->seq;
+	tp->snd_wl2 = sg->ack;
+	nm_tcp_arm_keepalive(tp);
+	if (tp->parent) {
+		struct nm_tcp_sock *lp = tp->parent;
+
+		nm_tcp_list_del(&tp->acq_node);
+		lp->syn_len--;
+		nm_tcp_list_add_tail(&lp->acq, &tp->acq_node);
+		lp->acq_len++;
+		tp->in_acq = true;
+	}
+	return true;
+}
+
+/* Record the timestamp to echo (RFC 7323 4.3), only from a segment whose
+ * ACK proved it belongs (a forged one must not poison PAWS). */
+static void ts_recent_update(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
 	if (tp->ts_ok && sg->o.ts_p && seq_le(sg->seq, tp->rcv_wup) &&
 	    seq_ge(sg->o.tsval, tp->ts_recent)) {
 		tp->ts_recent = sg->o.tsval;
 		tp->ts_recent_stamp_s = (uint32_t)(nm_now_us() / 1000000);
 	}
-	/* our FIN acknowledged? */
-	if (tp->fin_queued && seq_gt(tp->snd_una, tp->write_seq)) {
-		switch (tp->state) {
-		case NM_TCP_FIN_WAIT_1:
-			nm_tcp_set_state(tp, NM_TCP_FIN_WAIT_2);
-			if (tp->orphan)	/* Linux's tcp_fin_timeout */
-				nm_timer_mod(st->wheel, &tp->tw_timer, nm_now_us() + 60000000ull);
-			break;
-		case NM_TCP_CLOSING:
-			nm_tcp_enter_time_wait(tp);
-			goto drop;
-		case NM_TCP_LAST_ACK:
-			nm_tcp_done(tp);
-			goto drop;
-		default:
-			break;
-		}
+}
+
+/* The peer acknowledged our FIN.  False when that ended the connection
+ * (TIME_WAIT, or CLOSED and maybe freed): the segment has nothing more to
+ * say. */
+static bool fin_acked(struct nm_tcp_sock *tp)
+{
+	switch (tp->state) {
+	case NM_TCP_FIN_WAIT_1:
+		nm_tcp_set_state(tp, NM_TCP_FIN_WAIT_2);
+		if (tp->orphan)	/* Linux's tcp_fin_timeout */
+			nm_timer_mod(tp->st->wheel, &tp->tw_timer, nm_now_us() + 60000000ull);
+		return true;
+	case NM_TCP_CLOSING:
+		nm_tcp_enter_time_wait(tp);
+		return false;
+	case NM_TCP_LAST_ACK:
+		nm_tcp_done(tp);
+		return false;
+	default:
+		return true;
 	}
+}
+
+/* A segment for a synchronized connection (SYN_RECEIVED to LAST_ACK). */
+static void established_rcv(struct nm_tcp_sock *tp, struct nm_skb *skb, const struct tcp_seg *sg)
+{
+	if (!segment_passes(tp, sg))
+		goto drop;
+	tp->last_rcv_us = nm_now_us();
+	tp->ka_probes = 0;
+	if (tp->state == NM_TCP_SYN_RECEIVED && !synrecv_acked(tp, sg))
+		goto drop;
+	if (!process_ack(tp, sg))
+		goto drop;
+	ts_recent_update(tp, sg);
+	if (tp->fin_queued && seq_gt(tp->snd_una, tp->write_seq) && !fin_acked(tp))
+		goto drop;
 	if (sg->len || (sg->flags & TH_FIN)) {
 		bool alive = process_data(tp, skb, sg);
 

@@ -295,6 +295,168 @@ static int sack_blocks(struct nm_tcp_sock *tp, struct nm_tcp_sack_range *out, in
 	return k;
 }
 
+/* The options of a SYN or SYN-ACK: MSS, SACK permitted, timestamps and
+ * window scale.  A SYN offers them all; a SYN-ACK answers only what the
+ * peer's SYN offered (NOPs keep the layout).  Returns their length. */
+static uint32_t syn_options(struct nm_tcp_sock *tp, uint8_t flags, uint8_t *opt)
+{
+	bool ack = flags & TH_ACK;
+	uint32_t olen = 0;
+
+	opt[olen++] = 2;	/* MSS */
+	opt[olen++] = 4;
+	put16(opt + olen, tp->adv_mss);
+	olen += 2;
+	if (tp->sack_ok || !ack) {
+		opt[olen++] = 4;	/* SACK permitted */
+		opt[olen++] = 2;
+	} else {
+		opt[olen++] = 1;
+		opt[olen++] = 1;
+	}
+	if (tp->ts_ok || !ack) {
+		opt[olen++] = 8;
+		opt[olen++] = 10;
+		put32(opt + olen, nm_tcp_ts_now(tp));
+		put32(opt + olen + 4, ack ? tp->ts_recent : 0);
+		olen += 8;
+	} else {
+		memset(opt + olen, 1, 10);
+		olen += 10;
+	}
+	if (tp->ws_ok || !ack) {
+		opt[olen++] = 1;
+		opt[olen++] = 3;
+		opt[olen++] = 3;
+		opt[olen++] = tp->rcv_wscale;
+	}
+	return olen;
+}
+
+/* The SACK option of an ACK, room for max blocks: a duplicate first, once
+ * (RFC 2883 4), then the OOO queue's ranges.  Returns its length. */
+static uint32_t sack_option(struct nm_tcp_sock *tp, uint8_t *opt, int max)
+{
+	struct nm_tcp_sack_range b[NM_TCP_MAX_SACK];
+	uint32_t olen = 0;
+	int n = 0;
+
+	if (tp->dsack) {
+		b[n].start = tp->dsack_start;
+		b[n++].end = tp->dsack_end;
+		tp->dsack = false;
+	}
+	n += sack_blocks(tp, b + n, max - n);
+	if (!n)
+		return 0;
+	opt[olen++] = 1;
+	opt[olen++] = 1;
+	opt[olen++] = 5;
+	opt[olen++] = (uint8_t)(2 + 8 * n);
+	for (int i = 0; i < n; i++) {
+		put32(opt + olen, b[i].start);
+		put32(opt + olen + 4, b[i].end);
+		olen += 8;
+	}
+	return olen;
+}
+
+/* The options of any other segment: timestamps, and SACK blocks on an ACK
+ * while the OOO queue holds data or a duplicate is to be reported.
+ * Returns their length. */
+static uint32_t seg_options(struct nm_tcp_sock *tp, uint8_t flags, uint8_t *opt)
+{
+	uint32_t olen = 0;
+
+	if (tp->ts_ok) {
+		opt[olen++] = 1;
+		opt[olen++] = 1;
+		opt[olen++] = 8;
+		opt[olen++] = 10;
+		put32(opt + olen, nm_tcp_ts_now(tp));
+		put32(opt + olen + 4, tp->ts_recent);
+		olen += 8;
+	}
+	if (tp->sack_ok && (tp->ooo.head || tp->dsack) && (flags & TH_ACK) && !(flags & TH_RST))
+		olen += sack_option(tp, opt + olen, tp->ts_ok ? 3 : 4);
+	return olen;
+}
+
+/* The window field: 0 in a RST, never scaled in a SYN (RFC 7323 2.2),
+ * else the receive window (nm_tcp_rcv_window() moves rcv_adv). */
+static uint16_t window_field(struct nm_tcp_sock *tp, uint8_t flags)
+{
+	uint32_t wnd;
+
+	if (flags & TH_RST)
+		return 0;
+	if (flags & TH_SYN) {
+		wnd = nm_tcp_rcv_window(tp);
+		if (wnd > 65535)
+			wnd = 65535;
+		tp->rcv_adv = tp->rcv_nxt + wnd;
+		return (uint16_t)wnd;
+	}
+	wnd = nm_tcp_rcv_window(tp) >> tp->rcv_wscale;
+	return wnd > 65535 ? 65535 : (uint16_t)wnd;
+}
+
+/* Payload [seq, seq + len) as TX frags: device bytes (devmem TX) name
+ * their dma-buf, host bytes the ring (twice when they wrap); a segment
+ * longer than the MSS goes as TSO. */
+static int add_payload(struct nm_tcp_sock *tp, struct nm_skb *skb, uint32_t seq, uint32_t len)
+{
+	uint32_t off = (seq - tp->sbuf_base) & (tp->sbuf_size - 1);
+	uint32_t first = tp->sbuf_size - off < len ? tp->sbuf_size - off : len;
+	int ret = tp->zc ? nm_tcp_zc_frags(tp, skb, seq, len) : 0;
+
+	if (ret == 0) {
+		ret = ring_frags(tp, skb, off, first);
+		if (!ret && first < len)
+			ret = ring_frags(tp, skb, 0, len - first);
+	} else if (ret > 0) {
+		ret = 0;
+	}
+	if (ret)
+		return ret;
+	if (len > tp->mss) {
+		skb->gso_size = tp->mss;
+		skb->gso_type = nm_addr_is_v4(&tp->raddr) ? NM_WIRE_GSO_TCPV4 : NM_WIRE_GSO_TCPV6;
+	}
+	return 0;
+}
+
+/* The checksum: computed here from the ring when the NIC cannot, else the
+ * pseudo-header sum for the NIC to complete (checksum offload). */
+static void fill_csum(struct nm_tcp_sock *tp, struct nm_skb *skb, uint8_t *th, uint32_t hlen,
+		      uint32_t seq, uint32_t len)
+{
+	uint32_t sum = pseudo_sum(&tp->laddr, &tp->raddr, hlen + len);
+
+	if (tp->sw_csum) {
+		sum = nm_csum_add(sum, nm_csum_partial(th, hlen, 0));
+		if (len)
+			sum = ring_sum(tp, seq, len, sum, hlen);
+		nm_csum_st16(th + 16, nm_csum_fold(sum));
+		return;
+	}
+	nm_csum_st16(th + 16, (uint16_t)~nm_csum_fold(sum));
+	skb->csum_partial = true;
+	skb->csum_start = 0;
+	skb->csum_offset = 16;
+}
+
+/* Any segment with an ACK is the ACK we owed. */
+static void ack_sent(struct nm_tcp_sock *tp)
+{
+	tp->unacked_segs = 0;
+	tp->ack_now = false;
+	if (tp->quick_acks > 0)
+		tp->quick_acks--;
+	if (tp->st && nm_timer_pending(&tp->delack_timer))
+		nm_timer_del(tp->st->wheel, &tp->delack_timer);
+}
+
 /*
  * Build and send one segment: [seq, seq + len) of the send ring with
  * flags.  SYN segments carry the handshake options.  Returns 0 or -errno
@@ -304,76 +466,12 @@ static int tcp_transmit(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len, uint
 {
 	struct nm_skb *skb;
 	uint8_t opt[40], *th;
-	uint32_t olen = 0, hlen, wnd;
-	bool syn = flags & TH_SYN;
+	uint32_t olen, hlen;
 	int ret;
 
 	if (!tp->st || !tp->ifc)
 		return -ENETUNREACH;
-	if (syn) {
-		opt[olen++] = 2;	/* MSS */
-		opt[olen++] = 4;
-		put16(opt + olen, tp->adv_mss);
-		olen += 2;
-		if (tp->sack_ok || !(flags & TH_ACK)) {
-			opt[olen++] = 4;	/* SACK permitted */
-			opt[olen++] = 2;
-		} else {
-			opt[olen++] = 1;
-			opt[olen++] = 1;
-		}
-		if (tp->ts_ok || !(flags & TH_ACK)) {
-			opt[olen++] = 8;
-			opt[olen++] = 10;
-			put32(opt + olen, nm_tcp_ts_now(tp));
-			put32(opt + olen + 4, (flags & TH_ACK) ? tp->ts_recent : 0);
-			olen += 8;
-		} else {
-			memset(opt + olen, 1, 10);
-			olen += 10;
-		}
-		if (tp->ws_ok || !(flags & TH_ACK)) {
-			opt[olen++] = 1;
-			opt[olen++] = 3;
-			opt[olen++] = 3;
-			opt[olen++] = tp->rcv_wscale;
-		}
-	} else {
-		if (tp->ts_ok) {
-			opt[olen++] = 1;
-			opt[olen++] = 1;
-			opt[olen++] = 8;
-			opt[olen++] = 10;
-			put32(opt + olen, nm_tcp_ts_now(tp));
-			put32(opt + olen + 4, tp->ts_recent);
-			olen += 8;
-		}
-		if (tp->sack_ok && (tp->ooo.head || tp->dsack) && (flags & TH_ACK) &&
-		    !(flags & TH_RST)) {
-			struct nm_tcp_sack_range b[NM_TCP_MAX_SACK];
-			int max = tp->ts_ok ? 3 : 4, n = 0;
-
-			/* a duplicate goes first, once (RFC 2883 4) */
-			if (tp->dsack) {
-				b[n].start = tp->dsack_start;
-				b[n++].end = tp->dsack_end;
-				tp->dsack = false;
-			}
-			n += sack_blocks(tp, b + n, max - n);
-
-			if (n) {
-				opt[olen++] = 1;
-				opt[olen++] = 1;
-				opt[olen++] = 5;
-				opt[olen++] = (uint8_t)(2 + 8 * n);
-				for (int i = 0; i < n; i++) {
-					put32(opt + olen, b[i].start);
-					put32(opt + olen + 4, b[i].end);
-					olen += 8;
-				}
-			}
-		}
-	}
+	olen = flags & TH_SYN ? syn_options(tp, flags, opt) : seg_options(tp, flags, opt);
 	hlen = 20 + olen;
 	skb = nm_skb_alloc(NM_SKB_HEADROOM + TCP_HDR_MAX + 64);
 	if (!skb)
@@ -389,66 +487,17 @@ static int tcp_transmit(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len, uint
 	put32(th + 8, (flags & TH_ACK) ? tp->rcv_nxt : 0);
 	th[12] = (uint8_t)((hlen / 4) << 4);
 	th[13] = flags;
-	if (flags & TH_RST) {
-		wnd = 0;
-	} else if (syn) {
-		/* never scaled in a SYN (RFC 7323 2.2) */
-		wnd = nm_tcp_rcv_window(tp);
-		if (wnd > 65535)
-			wnd = 65535;
-		tp->rcv_adv = tp->rcv_nxt + wnd;
-	} else {
-		wnd = nm_tcp_rcv_window(tp) >> tp->rcv_wscale;
-	}
-	put16(th + 14, wnd > 65535 ? 65535 : wnd);
+	put16(th + 14, window_field(tp, flags));
 	th[16] = th[17] = th[18] = th[19] = 0;
 	memcpy(th + 20, opt, olen);
-	if (len) {
-		uint32_t off = (seq - tp->sbuf_base) & (tp->sbuf_size - 1);
-		uint32_t first = tp->sbuf_size - off < len ? tp->sbuf_size - off : len;
-
-		/* device bytes (devmem TX) name their dma-buf, not the ring */
-		ret = tp->zc ? nm_tcp_zc_frags(tp, skb, seq, len) : 0;
-		if (ret == 0) {
-			ret = ring_frags(tp, skb, off, first);
-			if (!ret && first < len)
-				ret = ring_frags(tp, skb, 0, len - first);
-		} else if (ret > 0) {
-			ret = 0;
-		}
-		if (ret) {
-			nm_skb_free(skb);
-			return ret;
-		}
-		if (len > tp->mss) {
-			skb->gso_size = tp->mss;
-			skb->gso_type = nm_addr_is_v4(&tp->raddr) ? NM_WIRE_GSO_TCPV4
-								  : NM_WIRE_GSO_TCPV6;
-		}
+	ret = len ? add_payload(tp, skb, seq, len) : 0;
+	if (ret) {
+		nm_skb_free(skb);
+		return ret;
 	}
-	if (tp->sw_csum) {
-		uint32_t sum = pseudo_sum(&tp->laddr, &tp->raddr, hlen + len);
-
-		sum = nm_csum_add(sum, nm_csum_partial(th, hlen, 0));
-		if (len)
-			sum = ring_sum(tp, seq, len, sum, hlen);
-		nm_csum_st16(th + 16, nm_csum_fold(sum));
-	} else {
-		nm_csum_st16(th + 16,
-			     (uint16_t)~nm_csum_fold(pseudo_sum(&tp->laddr, &tp->raddr, hlen + len)));
-		skb->csum_partial = true;
-		skb->csum_start = 0;
-		skb->csum_offset = 16;
-	}
-	if (flags & TH_ACK) {
-		/* Any segment with an ACK is the ACK we owed. */
-		tp->unacked_segs = 0;
-		tp->ack_now = false;
-		if (tp->quick_acks > 0)
-			tp->quick_acks--;
-		if (tp->st && nm_timer_pending(&tp->delack_timer))
-			nm_timer_del(tp->st->wheel, &tp->delack_timer);
-	}
+	fill_csum(tp, skb, th, hlen, seq, len);
+	if (flags & TH_ACK)
+		ack_sent(tp);
 	tp->st->stats.tcp_out++;
 	return nm_ip_output(tp->st, skb, &tp->laddr, &tp->raddr, IPPROTO_TCP);
 }
@@ -650,12 +699,84 @@ static bool push_holes(struct nm_tcp_sock *tp)
 	return true;
 }
 
+/* What the next new segment at seq may carry. */
+struct next_seg {
+	uint32_t avail;		/* bytes queued from seq on */
+	uint32_t room;		/* the peer's window from seq on */
+	uint32_t len;		/* bytes the segment may carry */
+	bool fin;		/* and the FIN after them */
+};
+
+/* As much as is queued, the peer's window takes and one (TSO) segment
+ * holds, while cwnd exceeds the pipe; whole segments only while more is
+ * coming; cut where the next SACKed range starts.  The FIN goes with the
+ * last byte queued. */
+static void next_seg(const struct nm_tcp_sock *tp, uint32_t seq, struct next_seg *g)
+{
+	uint32_t wnd_end = tp->snd_una + tp->snd_wnd, pipe = pipe_bytes(tp), len;
+
+	g->avail = seq_lt(seq, tp->write_seq) ? tp->write_seq - seq : 0;
+	g->fin = tp->fin_queued && seq_le(seq, tp->write_seq) &&
+		 !(seq_gt(tp->snd_una, tp->write_seq));
+	g->room = seq_gt(wnd_end, seq) ? wnd_end - seq : 0;
+	len = g->avail;
+	if (len > g->room)
+		len = g->room;
+	if (len > max_seg(tp))
+		len = max_seg(tp);
+	if (pipe >= tp->cwnd) {
+		len = 0;
+		g->fin = false;
+	} else if (len > tp->cwnd - pipe) {
+		uint32_t c = tp->cwnd - pipe;
+
+		len = c >= tp->mss ? (c / tp->mss) * tp->mss : (g->avail < tp->mss ? len : 0);
+	}
+	g->len = next_sacked(tp, seq, seq + len) - seq;
+	if (g->len < g->avail)
+		g->fin = false;
+}
+
+/* Does a small new segment wait?  Nagle (RFC 896): while data is in
+ * flight.  Sender SWS avoidance: a window-limited sliver waits while an
+ * ACK is due to open the window further. */
+static bool hold_small(const struct nm_tcp_sock *tp, const struct next_seg *g)
+{
+	if (tp->snd_una == tp->snd_max)
+		return false;
+	return !tp->nodelay || (g->len < g->avail && g->len < tp->max_window / 2);
+}
+
+/* Send [seq, seq + len) and the FIN; false when the transmission failed
+ * (a timer tries again). */
+static bool send_seg(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len, bool fin, bool rexmit)
+{
+	uint8_t flags = TH_ACK | (fin ? TH_FIN : 0);
+
+	if (len && seq + len == tp->write_seq)
+		flags |= TH_PSH;
+	if (tcp_transmit(tp, seq, len, flags) < 0) {
+		if (tp->snd_una == tp->snd_max)
+			nm_tcp_arm_retry(tp);
+		else if (!nm_timer_pending(&tp->rtx_timer))
+			nm_tcp_rearm_rtx(tp);
+		return false;
+	}
+	tp->snd_nxt = seq + len + (fin ? 1 : 0);
+	if (seq_lt(tp->snd_max, tp->snd_nxt))
+		tp->snd_max = tp->snd_nxt;
+	if (len || fin)
+		sent_data(tp, seq, seq + len, rexmit);
+	return true;
+}
+
+/* Send from snd_nxt (skipping SACKed ranges) while next_seg() allows. */
 static void push_data(struct nm_tcp_sock *tp)
 {
 	for (;;) {
-		uint32_t seq = tp->snd_nxt, end, avail, wnd_end, room, pipe, len;
-		bool fin, rexmit;
-		uint8_t flags = TH_ACK;
+		uint32_t seq = tp->snd_nxt, end;
+		struct next_seg g;
+		bool rexmit;
 
 		if (seq_in_sacked(tp, seq, &end)) {
 			tp->snd_nxt = end;
@@ -663,69 +784,22 @@ static void push_data(struct nm_tcp_sock *tp)
 				tp->snd_max = end;
 			continue;
 		}
-		avail = seq_lt(seq, tp->write_seq) ? tp->write_seq - seq : 0;
-		fin = tp->fin_queued && seq_le(seq, tp->write_seq) &&
-		      !(seq_gt(tp->snd_una, tp->write_seq));
-		wnd_end = tp->snd_una + tp->snd_wnd;
-		room = seq_gt(wnd_end, seq) ? wnd_end - seq : 0;
-		pipe = pipe_bytes(tp);
-		len = avail;
-		if (len > room)
-			len = room;
-		if (len > max_seg(tp))
-			len = max_seg(tp);
-		if (pipe >= tp->cwnd) {
-			len = 0;
-			fin = false;
-		} else if (len > tp->cwnd - pipe) {
-			/* whole segments only while more is coming */
-			uint32_t c = tp->cwnd - pipe;
-
-			len = c >= tp->mss ? (c / tp->mss) * tp->mss : (avail < tp->mss ? len : 0);
-		}
-		end = next_sacked(tp, seq, seq + len);
-		len = end - seq;
-		if (len < avail)
-			fin = false;
-		if (len == 0 && !fin) {
+		next_seg(tp, seq, &g);
+		if (g.len == 0 && !g.fin) {
 			/* The peer's window is shut with data waiting: probe. */
-			if (avail && room == 0 && tp->snd_una == tp->snd_max &&
+			if (g.avail && g.room == 0 && tp->snd_una == tp->snd_max &&
 			    !nm_timer_pending(&tp->persist_timer))
 				nm_tcp_arm_persist(tp);
 			return;
 		}
 		rexmit = seq_lt(seq, tp->snd_max);
-		if (!rexmit && len < tp->mss && !fin) {
-			/* Nagle: a small segment waits while data is in flight. */
-			if (!tp->nodelay && tp->snd_una != tp->snd_max)
-				return;
-			/* sender SWS: a window-limited sliver waits while an ACK
-			 * is due to open the window further */
-			if (len < avail && len < tp->max_window / 2 && tp->snd_una != tp->snd_max)
-				return;
-		}
+		if (!rexmit && g.len < tp->mss && !g.fin && hold_small(tp, &g))
+			return;
 		/* host and device bytes go in separate segments (after Nagle
 		 * and SWS, which judge what is queued, not where it lies) */
-		len = nm_tcp_zc_seg_len(tp, seq, len);
-		if (fin && len == avail && seq + len == tp->write_seq)
-			flags |= TH_FIN;
-		else
-			fin = false;
-		if (len && seq + len == tp->write_seq)
-			flags |= TH_PSH;
-		if (tcp_transmit(tp, seq, len, flags) < 0) {
-			if (tp->snd_una == tp->snd_max)
-				nm_tcp_arm_retry(tp);
-			else if (!nm_timer_pending(&tp->rtx_timer))
-				nm_tcp_rearm_rtx(tp);
-			return;
-		}
-		tp->snd_nxt = seq + len + (fin ? 1 : 0);
-		if (seq_lt(tp->snd_max, tp->snd_nxt))
-			tp->snd_max = tp->snd_nxt;
-		if (len || fin)
-			sent_data(tp, seq, seq + len, rexmit);
-		if (fin)
+		g.len = nm_tcp_zc_seg_len(tp, seq, g.len);
+		g.fin = g.fin && g.len == g.avail && seq + g.len == tp->write_seq;
+		if (!send_seg(tp, seq, g.len, g.fin, rexmit) || g.fin)
 			return;
 	}
 }

@@ -234,6 +234,48 @@ void nm_tcp_recv_consume(struct nm_tcp_sock *tp, uint32_t n)
 	maybe_window_update(tp);
 }
 
+/* What a recv finds with nothing queued: EOF (0), the pending error
+ * (consumed), ECONNRESET, ENOTCONN, or -EAGAIN while data may come. */
+static ssize_t recv_empty(struct nm_tcp_sock *tp)
+{
+	if (tp->fin_rcvd || tp->rd_shut)
+		return 0;
+	if (tp->err) {
+		int e = tp->err;
+
+		tp->err = 0;
+		return nm_err(e, "recv: %s", strerror(e));
+	}
+	if (tp->reset)
+		return nm_err(ECONNRESET, "recv: connection reset");
+	if (tp->state == NM_TCP_CLOSED || tp->state == NM_TCP_LISTEN || !tp->st) {
+		if (tp->iss && tp->state == NM_TCP_CLOSED)
+			return 0;
+		return nm_err(ENOTCONN, "recv: not connected");
+	}
+	return -EAGAIN;
+}
+
+/* A recv copied bytes up to seq: count them and, unless it peeked,
+ * consume them (the skbs are already freed) and open the window. */
+static void recv_copied(struct nm_tcp_sock *tp, uint32_t seq, uint32_t copied, bool peek)
+{
+	if (tp->st) {
+		tp->st->stats.payload_copies++;
+		tp->st->stats.payload_copy_bytes += copied;
+	}
+	if (peek)
+		return;
+	tp->copied_seq = seq;
+	tp->rcvq_bytes -= copied;
+	maybe_window_update(tp);
+	/* payload the wire lent is free now: give it back before the sender's
+	 * next frame, which then finds the wire's buffer where it left it,
+	 * still in the cache */
+	if (tp->ifc && tp->ifc->nd)
+		nm_netdev_rx_reclaim(tp->ifc->nd);
+}
+
 ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool peek,
 		    bool waitall_partial)
 {
@@ -243,24 +285,8 @@ ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool 
 	size_t voff = 0;
 
 	(void)waitall_partial;
-	if (tp->rcvq_bytes == 0) {
-		if (tp->fin_rcvd || tp->rd_shut)
-			return 0;
-		if (tp->err) {
-			int e = tp->err;
-
-			tp->err = 0;
-			return nm_err(e, "recv: %s", strerror(e));
-		}
-		if (tp->reset)
-			return nm_err(ECONNRESET, "recv: connection reset");
-		if (tp->state == NM_TCP_CLOSED || tp->state == NM_TCP_LISTEN || !tp->st) {
-			if (tp->iss && tp->state == NM_TCP_CLOSED)
-				return 0;
-			return nm_err(ENOTCONN, "recv: not connected");
-		}
-		return -EAGAIN;
-	}
+	if (tp->rcvq_bytes == 0)
+		return recv_empty(tp);
 	while (skb && vi < iovcnt) {
 		struct nm_tcp_cb *cb = nm_tcp_cb(skb);
 		struct nm_skb *next = skb->next;
@@ -299,20 +325,8 @@ ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool 
 			skb = next;
 		}
 	}
-	if (copied && tp->st) {
-		tp->st->stats.payload_copies++;
-		tp->st->stats.payload_copy_bytes += copied;
-	}
-	if (!peek && copied) {
-		tp->copied_seq = seq;
-		tp->rcvq_bytes -= copied;
-		maybe_window_update(tp);
-		/* payload the wire lent is free now: give it back before the
-		 * sender's next frame, which then finds the wire's buffer
-		 * where it left it, still in the cache */
-		if (tp->ifc && tp->ifc->nd)
-			nm_netdev_rx_reclaim(tp->ifc->nd);
-	}
+	if (copied)
+		recv_copied(tp, seq, copied, peek);
 	return copied;
 }
 
@@ -343,7 +357,7 @@ int nm_tcp_shutdown(struct nm_tcp_sock *tp, bool rd, bool wr)
 
 void nm_tcp_close(struct nm_tcp_sock *tp)
 {
-	tp->sd = -1;
+	tp->sock = NULL;
 	tp->orphan = true;
 	if (!tp->st) {
 		nm_tcp_sock_destroy(tp);

@@ -7,7 +7,7 @@
  * that port, which is what bind() conflicts, listener lookup and
  * ephemeral port choice scan.  Buckets are short lists: one port's users.
  *
- * Lifetime: a tcb lives while a descriptor holds it (sd >= 0) or while it
+ * Lifetime: a tcb lives while a socket holds it (sock != NULL) or while it
  * still has protocol work (closing, TIME_WAIT, an unaccepted child).
  * nm_tcp_done() frees a CLOSED tcb nobody holds.
  */
@@ -64,7 +64,7 @@ void nm_tcp_fini(struct nm_stack *st)
 
 		if (tp->state >= NM_TCP_SYN_RECEIVED && tp->state != NM_TCP_TIME_WAIT)
 			nm_tcp_send_rst_conn(tp);
-		if (tp->sd >= 0) {
+		if (tp->sock) {
 			/* The descriptor outlives the stack: keep the tcb, empty. */
 			nm_tcp_timers_stop(tp);
 			nm_tcp_unhash_conn(tp);
@@ -91,12 +91,13 @@ void nm_tcp_fini(struct nm_stack *st)
 
 struct nm_tcp_sock *nm_tcp_sock_new(struct nm_stack *st, int family)
 {
-	struct nm_tcp_sock *tp = calloc(1, sizeof(*tp));
+	/* cache-line aligned: the hot group (tcp.h) starts a line */
+	struct nm_tcp_sock *tp = aligned_alloc(64, (sizeof(*tp) + 63) & ~(size_t)63);
 
 	if (!tp)
 		return NULL;
+	memset(tp, 0, sizeof(*tp));
 	tp->st = st;
-	tp->sd = -1;
 	tp->family = family;
 	nm_tcp_list_init(&tp->bnode);
 	nm_tcp_list_init(&tp->enode);
@@ -181,7 +182,7 @@ void nm_tcp_done(struct nm_tcp_sock *tp)
 		nm_tcp_sock_destroy(tp);
 		return;
 	}
-	if (tp->sd < 0)
+	if (!tp->sock)
 		nm_tcp_sock_destroy(tp);
 	else
 		nm_tcp_unhash_bind(tp);

@@ -27,7 +27,6 @@
  * Runs on the socket's stack thread.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -39,22 +38,6 @@
 #include "sock/devmem_tokens.h"
 #include "sock/sock_internal.h"
 #include "util/err.h"
-
-static struct nm_token_table *sd_tokens[NM_SOCK_MAX];
-
-static struct nm_token_table *tokens_of(int sd)
-{
-	struct nm_token_table *t = sd_tokens[sd];
-
-	if (!t) {
-		t = calloc(1, sizeof(*t));
-		if (!t)
-			return NULL;
-		nm_tokens_init(t);
-		sd_tokens[sd] = t;
-	}
-	return t;
-}
 
 /* ---- one call's output: the iov for linear bytes, the control buffer ----- */
 
@@ -265,14 +248,31 @@ static ssize_t recv_once(struct nm_tcp_sock *tp, struct nm_token_table *t, struc
 	return recv_unreadable(tp, t, o);
 }
 
-ssize_t nm_sock_recvmsg_devmem(int sd, struct nm_tcp_sock *tp, struct msghdr *msg, int flags)
-{
+struct dm_op {
+	struct nm_sock_op op;
+	struct dm_out o;
 	struct iovec iov[64];
-	struct nm_token_table *t;
-	struct dm_out o = { 0 };
-	size_t n = msg->msg_iovlen;
-	uint64_t dl;
-	bool nb;
+	size_t n;
+};
+
+static const struct nm_sock_call dm_call = NM_SOCK_CALL("recvmsg");
+
+static ssize_t dm_try(struct nm_sock_op *op)
+{
+	struct dm_op *d = nm_container_of(op, struct dm_op, op);
+
+	return recv_once(op->so->tcp, &op->so->tokens, &d->o, d->iov, d->n);
+}
+
+ssize_t nm_sock_recvmsg_devmem(struct nm_socket *so, struct msghdr *msg, int flags)
+{
+	struct dm_op d = {
+		.op = { .so = so, .try_once = dm_try, .call = &dm_call,
+			.timeo_us = so->rcvtimeo_us,
+			.nonblock = so->nonblock || (flags & MSG_DONTWAIT) },
+		.n = msg->msg_iovlen,
+	};
+	ssize_t r;
 
 	if (flags & ~(MSG_SOCK_DEVMEM | MSG_DONTWAIT | MSG_NOSIGNAL))
 		return nm_err(EOPNOTSUPP, "recvmsg: flags 0x%x not supported with MSG_SOCK_DEVMEM",
@@ -280,69 +280,34 @@ ssize_t nm_sock_recvmsg_devmem(int sd, struct nm_tcp_sock *tp, struct msghdr *ms
 	if (msg->msg_controllen && !msg->msg_control)
 		return nm_err(EFAULT, "recvmsg: NULL msg_control with msg_controllen %zu",
 			      (size_t)msg->msg_controllen);
-	if (n > NM_ARRAY_SIZE(iov))
-		n = NM_ARRAY_SIZE(iov);
-	if (n)
-		memcpy(iov, msg->msg_iov, n * sizeof(*iov));
-	for (size_t i = 0; i < n; i++)
-		o.left += iov[i].iov_len;
-	if (!o.left)
+	if (d.n > NM_ARRAY_SIZE(d.iov))
+		d.n = NM_ARRAY_SIZE(d.iov);
+	if (d.n)
+		memcpy(d.iov, msg->msg_iov, d.n * sizeof(*d.iov));
+	for (size_t i = 0; i < d.n; i++)
+		d.o.left += d.iov[i].iov_len;
+	if (!d.o.left)
 		return 0;
-	t = tokens_of(sd);
-	if (!t)
-		return nm_err(ENOMEM, "recvmsg: no memory for the token table");
-	o.st = tp->st;
-	o.ctl = msg->msg_control;
-	o.ctl_len = msg->msg_controllen;
-	o.iov = iov;
-	o.iovcnt = n;
-	nb = tp->nonblock || (flags & MSG_DONTWAIT);
-	dl = nm_sock_rcv_deadline(sd);
-	for (;;) {
-		ssize_t r = recv_once(tp, t, &o, iov, n);
-
-		if (r != -EAGAIN) {
-			if (r >= 0) {
-				msg->msg_controllen = o.ctl_used;
-				msg->msg_flags = 0;
-			}
-			return r;
-		}
-		if (nb)
-			return nm_err(EAGAIN, "recvmsg: would block");
-		r = nm_sock_wait(tp, dl);
-		if (r == -EAGAIN)
-			return nm_err(EAGAIN, "recvmsg: timed out");
-		if (r)
-			return r;
+	d.o.st = so->tcp->st;
+	d.o.ctl = msg->msg_control;
+	d.o.ctl_len = msg->msg_controllen;
+	d.o.iov = d.iov;
+	d.o.iovcnt = d.n;
+	r = nm_sock_block(&d.op);
+	if (r >= 0) {
+		msg->msg_controllen = d.o.ctl_used;
+		msg->msg_flags = 0;
 	}
-}
-
-/* ---- token return and close ---------------------------------------------- */
-
-int nm_sock_devmem_dontneed(int sd, struct nm_tcp_sock *tp, const void *val, socklen_t len)
-{
-	struct nm_token_table *t = sd_tokens[sd];
-	struct nm_token_table empty;
-	int r;
-
-	if (!t) {
-		nm_tokens_init(&empty);
-		t = &empty;	/* same argument checks, nothing to free */
-	}
-	r = nm_tokens_dontneed(t, val, len);
-	if (r > 0 && tp->st)
-		nm_tcp_rx_space_changed(tp);
 	return r;
 }
 
-void nm_sock_devmem_close(int sd)
-{
-	struct nm_token_table *t = sd_tokens[sd];
+/* ---- token return ---------------------------------------------------------- */
 
-	if (!t)
-		return;
-	sd_tokens[sd] = NULL;
-	nm_tokens_fini(t);
-	free(t);
+int nm_sock_devmem_dontneed(struct nm_socket *so, const void *val, socklen_t len)
+{
+	int r = nm_tokens_dontneed(&so->tokens, val, len);
+
+	if (r > 0 && so->tcp->st)
+		nm_tcp_rx_space_changed(so->tcp);
+	return r;
 }

@@ -214,18 +214,66 @@ static void cursor_advance(struct iov_cursor *c, size_t r)
 	}
 }
 
+struct zc_op {
+	struct nm_sock_op op;
+	struct iov_cursor c;
+	struct nm_dmabuf_binding *b;	/* device bytes from it, or NULL: copied */
+	size_t total;
+	int flags;
+};
+
+static const struct nm_sock_call zc_call = NM_SOCK_CALL("sendmsg");
+
+/* Queue what the send ring takes: all the bytes, or as many as a
+ * non-blocking call found room for; -EAGAIN to wait for room; -errno. */
+static ssize_t zc_try(struct nm_sock_op *op)
+{
+	struct zc_op *z = nm_container_of(op, struct zc_op, op);
+	struct nm_tcp_sock *tp = op->so->tcp;
+
+	while (op->done < z->total) {
+		struct iovec win[64];
+		int k = cursor_window(&z->c, win, (int)NM_ARRAY_SIZE(win));
+		int pending = tp->err;
+		ssize_t r = z->b ? nm_tcp_zc_send(tp, z->b, win, k, z->flags & MSG_MORE)
+				 : nm_tcp_send(tp, win, k, z->flags & MSG_MORE);
+
+		if (r > 0) {
+			op->done += (size_t)r;
+			cursor_advance(&z->c, (size_t)r);
+			if (op->nonblock)
+				break;
+			continue;
+		}
+		if (r != -EAGAIN && r < 0) {
+			if (!op->done)
+				return r;
+			nm_sock_keep_err(tp, pending, r);
+			break;
+		}
+		if (r == 0)
+			break;
+		return -EAGAIN;
+	}
+	return (ssize_t)op->done;
+}
+
 /*
  * Queue total bytes: from binding b (offsets) or copied (b NULL), waiting
  * for room unless non-blocking.  notify: a zerocopy call, completed on the
  * error queue.  Returns bytes queued or -errno.
  */
-static ssize_t send_loop(int sd, struct nm_tcp_sock *tp, const struct msghdr *msg, int flags,
+static ssize_t send_loop(struct nm_socket *so, const struct msghdr *msg, int flags,
 			 struct nm_dmabuf_binding *b, size_t total, bool notify)
 {
-	struct iov_cursor c = { msg->msg_iov, msg->msg_iovlen, 0, 0 };
-	bool nb = tp->nonblock || (flags & MSG_DONTWAIT);
-	uint64_t dl = nm_sock_snd_deadline(sd);
-	size_t sent = 0;
+	struct nm_tcp_sock *tp = so->tcp;
+	struct zc_op z = {
+		.op = { .so = so, .try_once = zc_try, .call = &zc_call,
+			.timeo_us = so->sndtimeo_us,
+			.nonblock = so->nonblock || (flags & MSG_DONTWAIT) },
+		.c = { msg->msg_iov, msg->msg_iovlen, 0, 0 },
+		.b = b, .total = total, .flags = flags,
+	};
 	ssize_t r;
 
 	if (total == 0) {
@@ -239,50 +287,19 @@ static ssize_t send_loop(int sd, struct nm_tcp_sock *tp, const struct msghdr *ms
 		if (r)
 			return r;
 	}
-	while (sent < total) {
-		struct iovec win[64];
-		int k = cursor_window(&c, win, (int)NM_ARRAY_SIZE(win));
-		int pending = tp->err;
+	r = nm_sock_block(&z.op);
+	if (notify && r > 0) {
+		int ret = nm_tcp_zc_commit(tp, (uint32_t)r, b == NULL, NULL);
 
-		r = b ? nm_tcp_zc_send(tp, b, win, k, flags & MSG_MORE)
-		      : nm_tcp_send(tp, win, k, flags & MSG_MORE);
-		if (r > 0) {
-			sent += (size_t)r;
-			cursor_advance(&c, (size_t)r);
-			if (nb)
-				break;
-			continue;
-		}
-		if (r != -EAGAIN && r < 0) {
-			if (!sent)
-				return r;
-			nm_sock_keep_err(tp, pending, r);
-			break;
-		}
-		if (r == 0)
-			break;
-		if (nb) {
-			if (!sent)
-				return nm_err(EAGAIN, "sendmsg: would block");
-			break;
-		}
-		r = nm_sock_wait(tp, dl);
-		if (r) {
-			if (!sent)
-				return r == -EAGAIN ? nm_err(EAGAIN, "sendmsg: timed out") : r;
-			break;
-		}
+		if (ret)
+			return ret;
 	}
-	if (notify && sent) {
-		r = nm_tcp_zc_commit(tp, (uint32_t)sent, b == NULL, NULL);
-		if (r)
-			return r;
-	}
-	return (ssize_t)sent;
+	return r;
 }
 
-ssize_t nm_sock_sendmsg_zc(int sd, struct nm_tcp_sock *tp, const struct msghdr *msg, int flags)
+ssize_t nm_sock_sendmsg_zc(struct nm_socket *so, const struct msghdr *msg, int flags)
 {
+	struct nm_tcp_sock *tp = so->tcp;
 	struct nm_dmabuf_binding *b = NULL;
 	bool has_id, zerocopy;
 	uint32_t id = 0;
@@ -300,9 +317,9 @@ ssize_t nm_sock_sendmsg_zc(int sd, struct nm_tcp_sock *tp, const struct msghdr *
 	r = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, has_id, &total, "sendmsg");
 	if (r)
 		return r;
-	zerocopy = (flags & MSG_ZEROCOPY) && tp->zerocopy;
+	zerocopy = (flags & MSG_ZEROCOPY) && so->zerocopy;
 	if (!has_id)	/* host memory: copied, with a completion if zerocopy */
-		return send_loop(sd, tp, msg, flags, NULL, total, zerocopy);
+		return send_loop(so, msg, flags, NULL, total, zerocopy);
 	if (!zerocopy)
 		return nm_err(EINVAL, "sendmsg: SCM_DEVMEM_DMABUF needs %s",
 			      !(flags & MSG_ZEROCOPY) ? "the MSG_ZEROCOPY flag"
@@ -310,7 +327,7 @@ ssize_t nm_sock_sendmsg_zc(int sd, struct nm_tcp_sock *tp, const struct msghdr *
 	r = binding_for(tp, id, msg, &b);
 	if (r)
 		return r;
-	r = send_loop(sd, tp, msg, flags, b, total, true);
+	r = send_loop(so, msg, flags, b, total, true);
 	nm_dmabuf_binding_put(b);
 	return r;
 }
@@ -342,8 +359,9 @@ static void put_cmsg(struct msghdr *msg, int level, int type, const void *data, 
 	*used = CMSG_SPACE(n) < room ? CMSG_SPACE(n) : room;
 }
 
-ssize_t nm_sock_recv_errqueue(int sd, struct nm_tcp_sock *tp, struct msghdr *msg, int flags)
+ssize_t nm_sock_recv_errqueue(struct nm_socket *so, struct msghdr *msg, int flags)
 {
+	struct nm_tcp_sock *tp = so->tcp;
 	struct nm_tcp_zc_note note;
 	struct {
 		struct sock_extended_err ee;
@@ -351,7 +369,6 @@ ssize_t nm_sock_recv_errqueue(int sd, struct nm_tcp_sock *tp, struct msghdr *msg
 	} e;
 	size_t used;
 
-	(void)sd;
 	if (flags & ~ERRQ_FLAGS)
 		return nm_err(EOPNOTSUPP, "recvmsg: flags 0x%x not supported with MSG_ERRQUEUE",
 			      flags & ~ERRQ_FLAGS);

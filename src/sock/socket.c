@@ -2,22 +2,16 @@
 /*
  * The BSD socket API over netmem TCP (include/netmem/socket.h).
  *
- * Descriptors: a process-wide table of tcb pointers indexed by the int
- * descriptor, lowest free first (like kernel fds).  Allocation and release
- * take a mutex (sockets of different stacks live on different threads);
- * lookups read one pointer.  Everything else runs on the owning stack's
- * thread without locks (invariant 6).
+ * Each call finds its socket object (struct nm_socket) through the
+ * descriptor table (sock_table.c) and runs on the owning stack's thread
+ * without locks (invariant 6).
  *
- * Blocking calls loop: try the TCP operation, and while it would block run
- * nm_stack_poll() in slices of at most 10 ms until it can proceed, the
- * socket's timeout (SO_RCVTIMEO / SO_SNDTIMEO) passes or an error arrives.
+ * Blocking calls describe one non-blocking attempt of theirs to the wait
+ * loop (sock_wait.c), which retries it while running the stack.
  */
 #include <fcntl.h>
 #include <limits.h>
-#include <netinet/tcp.h>
-#include <pthread.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <netmem/socket.h>
 #include <netmem/stack.h>
@@ -28,58 +22,11 @@
 #include "sock/sock_internal.h"
 #include "util/err.h"
 
-
-static struct nm_tcp_sock *sd_tab[NM_SOCK_MAX];
-static uint64_t sd_rcvtimeo[NM_SOCK_MAX], sd_sndtimeo[NM_SOCK_MAX];	/* us, 0: none */
-static int sd_lowest;
-static pthread_mutex_t sd_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int sd_alloc(struct nm_tcp_sock *tp)
-{
-	int sd = -1;
-
-	pthread_mutex_lock(&sd_lock);
-	for (int i = sd_lowest; i < NM_SOCK_MAX; i++)
-		if (!sd_tab[i]) {
-			sd = i;
-			break;
-		}
-	if (sd >= 0) {
-		sd_tab[sd] = tp;
-		sd_rcvtimeo[sd] = sd_sndtimeo[sd] = 0;
-		tp->sd = sd;
-		sd_lowest = sd + 1;
-	}
-	pthread_mutex_unlock(&sd_lock);
-	if (sd < 0)
-		return nm_err(EMFILE, "socket: all %d descriptors in use", NM_SOCK_MAX);
-	return sd;
-}
-
-static void sd_free(int sd)
-{
-	pthread_mutex_lock(&sd_lock);
-	sd_tab[sd] = NULL;
-	if (sd < sd_lowest)
-		sd_lowest = sd;
-	pthread_mutex_unlock(&sd_lock);
-}
-
-static struct nm_tcp_sock *sd_get(int sd, const char *fn, int *ret)
-{
-	struct nm_tcp_sock *tp;
-
-	if (sd < 0 || sd >= NM_SOCK_MAX || !(tp = __atomic_load_n(&sd_tab[sd], __ATOMIC_ACQUIRE))) {
-		*ret = nm_err(EBADF, "%s: bad socket descriptor %d", fn, sd);
-		return NULL;
-	}
-	return tp;
-}
-
-#define GET_TP(fn)                                              \
+/* The socket of descriptor sd (so), or return -EBADF. */
+#define GET_SOCK(fn)                                            \
 	int _ret;                                               \
-	struct nm_tcp_sock *tp = sd_get(sd, fn, &_ret);         \
-	if (!tp)                                                \
+	struct nm_socket *so = nm_sock_get(sd, fn, &_ret);      \
+	if (!so)                                                \
 		return _ret
 
 /* ---- addresses ----------------------------------------------------------------- */
@@ -150,46 +97,6 @@ static int addr_to_sa(const struct nm_tcp_sock *tp, const struct nm_addr *a, uin
 	return 0;
 }
 
-/* ---- waiting ------------------------------------------------------------------- */
-
-/* Run the loop for a while.  Returns -EAGAIN once deadline (us, 0: none)
- * passed, -ENOTCONN if the stack is gone, 0 otherwise. */
-int nm_sock_wait(struct nm_tcp_sock *tp, uint64_t deadline)
-{
-	uint64_t now = nm_now_us();
-	int ms = 10, r;
-
-	if (!tp->st)
-		return nm_err(ENOTCONN, "socket: the stack is gone");
-	if (deadline && now >= deadline)
-		return -EAGAIN;
-	if (deadline && deadline - now < 10000)
-		ms = (int)((deadline - now + 999) / 1000);
-	r = nm_stack_poll(tp->st, ms);
-	return r < 0 ? r : 0;
-}
-
-static uint64_t deadline_of(uint64_t timeo_us)
-{
-	return timeo_us ? nm_now_us() + timeo_us : 0;
-}
-
-uint64_t nm_sock_rcv_deadline(int sd)
-{
-	return deadline_of(sd_rcvtimeo[sd]);
-}
-
-void nm_sock_keep_err(struct nm_tcp_sock *tp, int pending, ssize_t r)
-{
-	if (pending && r == -pending && !tp->err)
-		tp->err = pending;
-}
-
-uint64_t nm_sock_snd_deadline(int sd)
-{
-	return deadline_of(sd_sndtimeo[sd]);
-}
-
 /* ---- calls --------------------------------------------------------------------- */
 
 int nm_socket(struct nm_stack *st, int domain, int type, int protocol)
@@ -210,10 +117,9 @@ int nm_socket(struct nm_stack *st, int domain, int type, int protocol)
 	tp = nm_tcp_sock_new(st, domain);
 	if (!tp)
 		return nm_err(ENOMEM, "socket: out of memory");
-	tp->nonblock = type & SOCK_NONBLOCK;
 	if (domain == AF_INET)
 		tp->laddr.b[10] = tp->laddr.b[11] = 0xff;
-	sd = sd_alloc(tp);
+	sd = nm_sock_alloc(tp, type & SOCK_NONBLOCK, "socket");
 	if (sd < 0)
 		nm_tcp_sock_destroy(tp);
 	return sd;
@@ -224,7 +130,8 @@ int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 	struct nm_addr a;
 	uint16_t port = 0;
 	int ret;
-	GET_TP("bind");
+	GET_SOCK("bind");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	ret = sa_to_addr(tp, addr, len, &a, &port, "bind");
 	if (ret)
@@ -259,49 +166,62 @@ int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 
 int nm_listen(int sd, int backlog)
 {
-	GET_TP("listen");
+	GET_SOCK("listen");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	if (!tp->st)
 		return nm_err(EINVAL, "listen: the stack is gone");
 	return nm_tcp_listen(tp, backlog);
 }
 
+struct accept_op {
+	struct nm_sock_op op;
+	struct sockaddr *addr;
+	socklen_t *len;
+	int flags;
+};
+
+static const struct nm_sock_call accept_call = NM_SOCK_CALL("accept");
+
+/* A child ready on the listener: its descriptor. */
+static ssize_t accept_try(struct nm_sock_op *op)
+{
+	struct accept_op *a = nm_container_of(op, struct accept_op, op);
+	struct nm_tcp_sock *tp = op->so->tcp, *c;
+	int csd;
+
+	if (tp->state != NM_TCP_LISTEN)
+		return nm_err(EINVAL, "accept: listener went away");
+	c = nm_tcp_accept_one(tp);
+	if (!c)
+		return -EAGAIN;
+	csd = nm_sock_alloc(c, a->flags & SOCK_NONBLOCK, "accept");
+	if (csd < 0) {
+		nm_tcp_send_rst_conn(c);
+		nm_tcp_abort(c, ECONNRESET);
+		return csd;
+	}
+	if (a->addr)
+		addr_to_sa(c, &c->raddr, c->rport, a->addr, a->len, "accept");
+	return csd;
+}
+
 int nm_accept4(int sd, struct sockaddr *addr, socklen_t *len, int flags)
 {
-	uint64_t dl;
-	GET_TP("accept");
+	GET_SOCK("accept");
+	struct accept_op a = {
+		.op = { .so = so, .try_once = accept_try, .call = &accept_call,
+			.timeo_us = so->rcvtimeo_us, .nonblock = so->nonblock },
+		.addr = addr, .len = len, .flags = flags,
+	};
 
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return nm_err(EINVAL, "accept4: flags 0x%x", flags);
 	if (addr && !len)
 		return nm_err(EFAULT, "accept: address without a length");
-	if (tp->state != NM_TCP_LISTEN)
+	if (so->tcp->state != NM_TCP_LISTEN)
 		return nm_err(EINVAL, "accept: socket is not listening");
-	dl = deadline_of(sd_rcvtimeo[sd]);
-	for (;;) {
-		struct nm_tcp_sock *c = nm_tcp_accept_one(tp);
-		int r, csd;
-
-		if (c) {
-			csd = sd_alloc(c);
-			if (csd < 0) {
-				nm_tcp_send_rst_conn(c);
-				nm_tcp_abort(c, ECONNRESET);
-				return csd;
-			}
-			c->nonblock = flags & SOCK_NONBLOCK;
-			if (addr)
-				addr_to_sa(c, &c->raddr, c->rport, addr, len, "accept");
-			return csd;
-		}
-		if (tp->nonblock)
-			return -EAGAIN;
-		r = nm_sock_wait(tp, dl);
-		if (r)
-			return r == -EAGAIN ? nm_err(EAGAIN, "accept: timed out") : r;
-		if (tp->state != NM_TCP_LISTEN)
-			return nm_err(EINVAL, "accept: listener went away");
-	}
+	return (int)nm_sock_block(&a.op);
 }
 
 int nm_accept(int sd, struct sockaddr *addr, socklen_t *len)
@@ -309,13 +229,25 @@ int nm_accept(int sd, struct sockaddr *addr, socklen_t *len)
 	return nm_accept4(sd, addr, len, 0);
 }
 
+static const struct nm_sock_call connect_call = NM_SOCK_CALL("connect");
+
+/* Done once the handshake is over, either way. */
+static ssize_t connect_try(struct nm_sock_op *op)
+{
+	const struct nm_tcp_sock *tp = op->so->tcp;
+
+	return tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED ? -EAGAIN : 0;
+}
+
 int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 {
 	struct nm_addr a;
 	uint16_t port = 0;
-	uint64_t dl;
 	int ret;
-	GET_TP("connect");
+	GET_SOCK("connect");
+	struct nm_tcp_sock *tp = so->tcp;
+	struct nm_sock_op op = { .so = so, .try_once = connect_try, .call = &connect_call,
+				 .timeo_us = so->sndtimeo_us };
 
 	ret = sa_to_addr(tp, addr, len, &a, &port, "connect");
 	if (ret)
@@ -329,16 +261,13 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 	ret = nm_tcp_connect(tp, &a, port);
 	if (ret != -EINPROGRESS)
 		return ret;
-	if (tp->nonblock)
+	if (so->nonblock)
 		return nm_err(EINPROGRESS, "connect: in progress");
-	dl = deadline_of(sd_sndtimeo[sd]);
-	while (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED) {
-		ret = nm_sock_wait(tp, dl);
-		if (ret == -EAGAIN)
-			return nm_err(EINPROGRESS, "connect: timed out (still connecting)");
-		if (ret)
-			return ret;
-	}
+	ret = (int)nm_sock_block(&op);
+	if (ret == -EAGAIN)
+		return nm_err(EINPROGRESS, "connect: timed out (still connecting)");
+	if (ret)
+		return ret;
 	if (tp->state == NM_TCP_CLOSED) {
 		int e = tp->err ? tp->err : ECONNREFUSED;
 
@@ -438,139 +367,158 @@ static size_t iov_cur_bytes(const struct iov_cur *c)
 	return b;
 }
 
-static ssize_t do_send(int sd, struct nm_tcp_sock *tp, const struct iovec *iov0, size_t n,
-		       int flags)
-{
+struct xfer_op {
+	struct nm_sock_op op;
 	struct iov_cur c;
-	size_t total = 0, sent = 0;
-	uint64_t dl;
-	bool nb;
+	size_t total;		/* bytes the iovecs hold */
+	int flags;
+	bool waitall;		/* recv: MSG_WAITALL, blocking, not peeking */
+};
+
+static const struct nm_sock_call send_call = NM_SOCK_CALL("send");
+static const struct nm_sock_call recv_call = NM_SOCK_CALL("recv");
+
+/* Queue what the send ring takes: the bytes (all of them, or as many as a
+ * non-blocking call found room for), -EAGAIN to wait for room, -errno. */
+static ssize_t send_try(struct nm_sock_op *op)
+{
+	struct xfer_op *x = nm_container_of(op, struct xfer_op, op);
+	struct nm_tcp_sock *tp = op->so->tcp;
+
+	for (;;) {
+		size_t room = iov_cur_bytes(&x->c);
+		int pending = tp->err;
+		ssize_t r = nm_tcp_send(tp, x->c.v, (int)x->c.n, x->flags & MSG_MORE);
+
+		if (r > 0) {
+			op->done += (size_t)r;
+			if (!iov_cur_advance(&x->c, (size_t)r) || op->done == x->total)
+				return (ssize_t)op->done;
+			/* the window was the limit: the send ring may take more */
+			if (!op->nonblock || (size_t)r == room)
+				continue;
+			return (ssize_t)op->done;
+		}
+		if (r == 0 && op->done == x->total)
+			return (ssize_t)op->done;	/* nothing (left) to send */
+		if (r != -EAGAIN && r < 0) {
+			if (!op->done)
+				return r;
+			nm_sock_keep_err(tp, pending, r);
+			return (ssize_t)op->done;
+		}
+		return -EAGAIN;
+	}
+}
+
+static ssize_t do_send(struct nm_socket *so, const struct iovec *iov0, size_t n, int flags)
+{
+	struct xfer_op x = {
+		.op = { .so = so, .try_once = send_try, .call = &send_call,
+			.timeo_us = so->sndtimeo_us,
+			.nonblock = so->nonblock || (flags & MSG_DONTWAIT) },
+		.flags = flags,
+	};
 
 	if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR))
 		return nm_err(EOPNOTSUPP, "send: flags 0x%x not supported", flags);
 	for (size_t i = 0; i < n; i++)
-		total += iov0[i].iov_len;
-	iov_cur_init(&c, iov0, n);
-	nb = tp->nonblock || (flags & MSG_DONTWAIT);
-	dl = deadline_of(sd_sndtimeo[sd]);
+		x.total += iov0[i].iov_len;
+	iov_cur_init(&x.c, iov0, n);
+	return nm_sock_block(&x.op);
+}
+
+/* Copy out what is queued: the bytes (with MSG_WAITALL once all are
+ * there), 0 at EOF, -EAGAIN to wait for more, -errno. */
+static ssize_t recv_try(struct nm_sock_op *op)
+{
+	struct xfer_op *x = nm_container_of(op, struct xfer_op, op);
+	bool peek = x->flags & MSG_PEEK;
+
 	for (;;) {
-		size_t room = iov_cur_bytes(&c);
-		int pending = tp->err;
-		ssize_t r = nm_tcp_send(tp, c.v, (int)c.n, flags & MSG_MORE);
+		size_t room = iov_cur_bytes(&x->c);
+		ssize_t r = nm_tcp_recv(op->so->tcp, x->c.v, (int)x->c.n, peek, false);
 
 		if (r > 0) {
-			sent += (size_t)r;
-			if (!iov_cur_advance(&c, (size_t)r) || sent == total)
-				return (ssize_t)sent;
-			/* the window was the limit: the send ring may take more */
-			if (!nb || (size_t)r == room)
+			op->done += (size_t)r;
+			if (!iov_cur_advance(&x->c, (size_t)r) || op->done == x->total || peek)
+				return (ssize_t)op->done;
+			/* the window was the limit: more may be queued */
+			if (x->waitall || (size_t)r == room)
 				continue;
-			return (ssize_t)sent;
+			return (ssize_t)op->done;
 		}
-		if (r == 0 && sent == total)
-			return (ssize_t)sent;	/* nothing (left) to send */
-		if (r != -EAGAIN && r < 0) {
-			if (!sent)
-				return r;
-			nm_sock_keep_err(tp, pending, r);
-			return (ssize_t)sent;
-		}
-		if (nb)
-			return sent ? (ssize_t)sent : nm_err(EAGAIN, "send: would block");
-		r = nm_sock_wait(tp, dl);
-		if (r == -EAGAIN)
-			return sent ? (ssize_t)sent : nm_err(EAGAIN, "send: timed out");
-		if (r)
-			return sent ? (ssize_t)sent : r;
+		if (r == 0 || (r == -EAGAIN && op->done && !x->waitall))
+			return (ssize_t)op->done;
+		if (r != -EAGAIN)
+			return op->done ? (ssize_t)op->done : r;
+		return -EAGAIN;
 	}
 }
 
-static ssize_t do_recv(int sd, struct nm_tcp_sock *tp, struct iovec *iov0, size_t n, int flags)
+static ssize_t do_recv(struct nm_socket *so, struct iovec *iov0, size_t n, int flags)
 {
-	struct iov_cur c;
-	size_t total = 0, got = 0;
-	uint64_t dl;
-	bool nb, all;
+	struct xfer_op x = {
+		.op = { .so = so, .try_once = recv_try, .call = &recv_call,
+			.timeo_us = so->rcvtimeo_us,
+			.nonblock = so->nonblock || (flags & MSG_DONTWAIT) },
+		.flags = flags,
+	};
 
 	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_NOSIGNAL | MSG_TRUNC))
 		return nm_err(EOPNOTSUPP, "recv: flags 0x%x not supported", flags);
 	for (size_t i = 0; i < n; i++)
-		total += iov0[i].iov_len;
-	if (total == 0)
+		x.total += iov0[i].iov_len;
+	if (x.total == 0)
 		return 0;
-	iov_cur_init(&c, iov0, n);
-	nb = tp->nonblock || (flags & MSG_DONTWAIT);
-	all = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && !nb;
-	dl = deadline_of(sd_rcvtimeo[sd]);
-	for (;;) {
-		size_t room = iov_cur_bytes(&c);
-		ssize_t r = nm_tcp_recv(tp, c.v, (int)c.n, flags & MSG_PEEK, false);
-
-		if (r > 0) {
-			got += (size_t)r;
-			if (!iov_cur_advance(&c, (size_t)r) || got == total || (flags & MSG_PEEK))
-				return (ssize_t)got;
-			/* the window was the limit: more may be queued */
-			if (all || (size_t)r == room)
-				continue;
-			return (ssize_t)got;
-		}
-		if (r == 0 || (r == -EAGAIN && got && !all))
-			return (ssize_t)got;
-		if (r != -EAGAIN)
-			return got ? (ssize_t)got : r;
-		if (nb)
-			return nm_err(EAGAIN, "recv: would block");
-		r = nm_sock_wait(tp, dl);
-		if (r == -EAGAIN)
-			return got ? (ssize_t)got : nm_err(EAGAIN, "recv: timed out");
-		if (r)
-			return got ? (ssize_t)got : r;
-	}
+	iov_cur_init(&x.c, iov0, n);
+	x.waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && !x.op.nonblock;
+	return nm_sock_block(&x.op);
 }
 
 ssize_t nm_send(int sd, const void *buf, size_t len, int flags)
 {
 	struct iovec iov = { (void *)buf, len };
-	GET_TP("send");
+	GET_SOCK("send");
 
 	if (len && !buf)
 		return nm_err(EFAULT, "send: NULL buffer");
-	return do_send(sd, tp, &iov, 1, flags);
+	return do_send(so, &iov, 1, flags);
 }
 
 ssize_t nm_recv(int sd, void *buf, size_t len, int flags)
 {
 	struct iovec iov = { buf, len };
-	GET_TP("recv");
+	GET_SOCK("recv");
 
 	if (len && !buf)
 		return nm_err(EFAULT, "recv: NULL buffer");
-	return do_recv(sd, tp, &iov, 1, flags);
+	return do_recv(so, &iov, 1, flags);
 }
 
 ssize_t nm_sendmsg(int sd, const struct msghdr *msg, int flags)
 {
 	int ret;
-	GET_TP("sendmsg");
+	GET_SOCK("sendmsg");
 
 	if (!msg)
 		return nm_err(EFAULT, "sendmsg: NULL msghdr");
 	/* devmem_tx.c checks its own iovecs: there iov_base may be a dma-buf
 	 * offset, and 0 is a good one */
 	if (msg->msg_controllen || (flags & MSG_ZEROCOPY))
-		return nm_sock_sendmsg_zc(sd, tp, msg, flags);
+		return nm_sock_sendmsg_zc(so, msg, flags);
 	ret = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, false, NULL, "sendmsg");
 	if (ret)
 		return ret;
-	return do_send(sd, tp, msg->msg_iov, msg->msg_iovlen, flags);
+	return do_send(so, msg->msg_iov, msg->msg_iovlen, flags);
 }
 
 ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 {
 	ssize_t r;
 	int ret;
-	GET_TP("recvmsg");
+	GET_SOCK("recvmsg");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	if (!msg)
 		return nm_err(EFAULT, "recvmsg: NULL msghdr");
@@ -578,10 +526,10 @@ ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 	if (ret)
 		return ret;
 	if (flags & MSG_ERRQUEUE)
-		return nm_sock_recv_errqueue(sd, tp, msg, flags);
+		return nm_sock_recv_errqueue(so, msg, flags);
 	if (flags & MSG_SOCK_DEVMEM)
-		return nm_sock_recvmsg_devmem(sd, tp, msg, flags);
-	r = do_recv(sd, tp, msg->msg_iov, msg->msg_iovlen, flags);
+		return nm_sock_recvmsg_devmem(so, msg, flags);
+	r = do_recv(so, msg->msg_iov, msg->msg_iovlen, flags);
 	if (r >= 0) {
 		msg->msg_flags = 0;
 		msg->msg_controllen = 0;
@@ -597,7 +545,8 @@ ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 
 int nm_shutdown(int sd, int how)
 {
-	GET_TP("shutdown");
+	GET_SOCK("shutdown");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return nm_err(EINVAL, "shutdown: how %d", how);
@@ -606,307 +555,51 @@ int nm_shutdown(int sd, int how)
 	return nm_tcp_shutdown(tp, how != SHUT_WR, how != SHUT_RD);
 }
 
+static const struct nm_sock_call linger_call = NM_SOCK_CALL("close");
+
+/* SO_LINGER: done once the FIN is acknowledged or the connection ended. */
+static ssize_t linger_try(struct nm_sock_op *op)
+{
+	const struct nm_tcp_sock *tp = op->so->tcp;
+
+	if (!tp->st || !seq_lt(tp->snd_una, tp->write_seq + 1) || tp->state == NM_TCP_CLOSED)
+		return 0;
+	return -EAGAIN;
+}
+
 int nm_close(int sd)
 {
-	GET_TP("close");
+	GET_SOCK("close");
+	struct nm_tcp_sock *tp = so->tcp;
 
-	if (tp->st && tp->linger_on && tp->linger_s > 0 && !tp->nonblock &&
+	if (tp->st && tp->linger_on && tp->linger_s > 0 && !so->nonblock &&
 	    (tp->state == NM_TCP_ESTABLISHED || tp->state == NM_TCP_CLOSE_WAIT) &&
 	    !tp->rcvq_bytes) {
-		/* SO_LINGER: wait for the FIN to be acknowledged */
-		uint64_t dl = nm_now_us() + (uint64_t)tp->linger_s * 1000000u;
+		struct nm_sock_op op = { .so = so, .try_once = linger_try, .call = &linger_call,
+					 .timeo_us = (uint64_t)tp->linger_s * 1000000u };
 
 		nm_tcp_shutdown(tp, false, true);
-		while (tp->st && seq_lt(tp->snd_una, tp->write_seq + 1) &&
-		       tp->state != NM_TCP_CLOSED && nm_sock_wait(tp, dl) == 0)
-			;
+		(void)nm_sock_block(&op);	/* close succeeds whatever the wait says */
 	}
-	nm_sock_devmem_close(sd);
-	sd_free(sd);
+	nm_sock_free(so);
 	nm_tcp_close(tp);
 	return 0;
 }
 
-/* ---- options ---------------------------------------------------------------------- */
-
-static int get_int(const void *val, socklen_t len, int *out, const char *name)
-{
-	if (!val)
-		return nm_err(EFAULT, "setsockopt %s: NULL value", name);
-	if (len < (socklen_t)sizeof(int))
-		return nm_err(EINVAL, "setsockopt %s: length %u < sizeof(int)", name,
-			      (unsigned)len);
-	memcpy(out, val, sizeof(int));
-	return 0;
-}
-
-static int get_tv(const void *val, socklen_t len, uint64_t *us, const char *name)
-{
-	struct timeval tv;
-
-	if (!val)
-		return nm_err(EFAULT, "setsockopt %s: NULL value", name);
-	if (len < (socklen_t)sizeof(tv))
-		return nm_err(EINVAL, "setsockopt %s: length %u", name, (unsigned)len);
-	memcpy(&tv, val, sizeof(tv));
-	if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
-		return nm_err(EDOM, "setsockopt %s: bad timeval", name);
-	*us = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-	return 0;
-}
-
-static uint32_t clamp_buf(int v)
-{
-	uint64_t d = v < 0 ? 0 : (uint64_t)v * 2;	/* Linux doubles the request */
-
-	if (d < NM_TCP_MIN_BUF)
-		d = NM_TCP_MIN_BUF;
-	if (d > NM_TCP_MAX_BUF)
-		d = NM_TCP_MAX_BUF;
-	return (uint32_t)d;
-}
-
-int nm_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
-{
-	int v = 0, ret;
-	GET_TP("setsockopt");
-
-	if (level == SOL_SOCKET) {
-		switch (name) {
-		case SO_REUSEADDR:
-		case SO_KEEPALIVE:
-		case SO_RCVBUF:
-		case SO_SNDBUF:
-			ret = get_int(val, len, &v, "SOL_SOCKET");
-			if (ret)
-				return ret;
-			if (name == SO_REUSEADDR)
-				tp->reuseaddr = v != 0;
-			else if (name == SO_KEEPALIVE) {
-				tp->keepalive = v != 0;
-				nm_tcp_arm_keepalive(tp);
-			} else if (name == SO_RCVBUF) {
-				tp->rcvbuf = clamp_buf(v);
-			} else {
-				tp->sndbuf = clamp_buf(v);
-			}
-			return 0;
-		case SO_LINGER: {
-			struct linger l;
-
-			if (!val)
-				return nm_err(EFAULT, "setsockopt SO_LINGER: NULL value");
-			if (len < (socklen_t)sizeof(l))
-				return nm_err(EINVAL, "setsockopt SO_LINGER: length %u",
-					      (unsigned)len);
-			memcpy(&l, val, sizeof(l));
-			tp->linger_on = l.l_onoff != 0;
-			tp->linger_s = l.l_linger < 0 ? 0 : l.l_linger;
-			return 0;
-		}
-		case SO_DEVMEM_DONTNEED:
-			return nm_sock_devmem_dontneed(sd, tp, val, len);
-		case SO_ZEROCOPY:
-			ret = get_int(val, len, &v, "SO_ZEROCOPY");
-			if (ret)
-				return ret;
-			if (v != 0 && v != 1)
-				return nm_err(EINVAL, "setsockopt SO_ZEROCOPY: value %d (0 or 1)", v);
-			tp->zerocopy = v;
-			return 0;
-		case SO_RCVTIMEO:
-			return get_tv(val, len, &sd_rcvtimeo[sd], "SO_RCVTIMEO");
-		case SO_SNDTIMEO:
-			return get_tv(val, len, &sd_sndtimeo[sd], "SO_SNDTIMEO");
-		default:
-			return nm_err(ENOPROTOOPT, "setsockopt: SOL_SOCKET option %d", name);
-		}
-	}
-	if (level == IPPROTO_TCP) {
-		if (name == TCP_CONGESTION) {
-			char buf[16];
-			const struct nm_tcp_cc_ops *cc;
-
-			if (!val)
-				return nm_err(EFAULT, "setsockopt TCP_CONGESTION: NULL value");
-			if (len == 0)
-				return nm_err(EINVAL, "setsockopt TCP_CONGESTION: empty name");
-			memset(buf, 0, sizeof(buf));
-			memcpy(buf, val, len < sizeof(buf) - 1 ? len : sizeof(buf) - 1);
-			cc = nm_tcp_cc_find(buf);
-			if (!cc)
-				return nm_err(ENOENT, "setsockopt TCP_CONGESTION: no algorithm \"%s\"",
-					      buf);
-			if (cc != tp->cc) {
-				tp->cc = cc;
-				if (cc->init && tp->state >= NM_TCP_SYN_SENT)
-					cc->init(tp);
-			}
-			return 0;
-		}
-		ret = get_int(val, len, &v, "IPPROTO_TCP");
-		if (ret)
-			return ret;
-		switch (name) {
-		case TCP_NODELAY:
-			tp->nodelay = v != 0;
-			if (tp->nodelay && tp->st)
-				nm_tcp_push(tp);
-			return 0;
-		case TCP_MAXSEG:
-			if (v != 0 && (v < 88 || v > 32767))
-				return nm_err(EINVAL, "setsockopt TCP_MAXSEG: %d outside [88, 32767]",
-					      v);
-			tp->mss_clamp = (uint16_t)v;
-			return 0;
-		case TCP_KEEPIDLE:
-		case TCP_KEEPINTVL:
-			if (v < 1 || v > 32767)
-				return nm_err(EINVAL, "setsockopt keepalive time %d", v);
-			if (name == TCP_KEEPIDLE) {
-				tp->ka_idle_s = (uint32_t)v;
-				nm_tcp_arm_keepalive(tp);
-			} else {
-				tp->ka_intvl_s = (uint32_t)v;
-			}
-			return 0;
-		case TCP_KEEPCNT:
-			if (v < 1 || v > 127)
-				return nm_err(EINVAL, "setsockopt TCP_KEEPCNT %d", v);
-			tp->ka_cnt = (uint32_t)v;
-			return 0;
-		default:
-			return nm_err(ENOPROTOOPT, "setsockopt: IPPROTO_TCP option %d", name);
-		}
-	}
-	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY) {
-		ret = get_int(val, len, &v, "IPV6_V6ONLY");
-		if (ret)
-			return ret;
-		if (tp->family != AF_INET6)
-			return nm_err(ENOPROTOOPT, "setsockopt IPV6_V6ONLY: not an AF_INET6 socket");
-		if (tp->lport || tp->state != NM_TCP_CLOSED)
-			return nm_err(EINVAL, "setsockopt IPV6_V6ONLY: socket already bound");
-		tp->v6only = v != 0;
-		return 0;
-	}
-	return nm_err(ENOPROTOOPT, "setsockopt: level %d option %d", level, name);
-}
-
-static int put_out(void *val, socklen_t *len, const void *src, size_t n, const char *name)
-{
-	if (!val || !len)
-		return nm_err(EFAULT, "getsockopt %s: NULL value or length", name);
-	if (*len > n)
-		*len = (socklen_t)n;
-	memcpy(val, src, *len);
-	return 0;
-}
-
-static const uint8_t linux_state[] = {
-	[NM_TCP_CLOSED] = 7,      [NM_TCP_LISTEN] = 10,     [NM_TCP_SYN_SENT] = 2,
-	[NM_TCP_SYN_RECEIVED] = 3, [NM_TCP_ESTABLISHED] = 1, [NM_TCP_FIN_WAIT_1] = 4,
-	[NM_TCP_FIN_WAIT_2] = 5,  [NM_TCP_CLOSE_WAIT] = 8,  [NM_TCP_CLOSING] = 11,
-	[NM_TCP_LAST_ACK] = 9,    [NM_TCP_TIME_WAIT] = 6,
-};
-
-int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
-{
-	int v;
-	GET_TP("getsockopt");
-
-	if (!val || !len)
-		return nm_err(EFAULT, "getsockopt: NULL value or length");
-	if (level == SOL_SOCKET) {
-		switch (name) {
-		case SO_REUSEADDR: v = tp->reuseaddr; break;
-		case SO_KEEPALIVE: v = tp->keepalive; break;
-		case SO_ZEROCOPY: v = tp->zerocopy; break;
-		case SO_RCVBUF: v = (int)tp->rcvbuf; break;
-		case SO_SNDBUF: v = (int)tp->sndbuf; break;
-		case SO_TYPE: v = SOCK_STREAM; break;
-		case SO_ERROR:
-			v = tp->err;
-			tp->err = 0;
-			break;
-		case SO_LINGER: {
-			struct linger l = { tp->linger_on, tp->linger_s };
-
-			return put_out(val, len, &l, sizeof(l), "SO_LINGER");
-		}
-		case SO_RCVTIMEO:
-		case SO_SNDTIMEO: {
-			uint64_t us = name == SO_RCVTIMEO ? sd_rcvtimeo[sd] : sd_sndtimeo[sd];
-			struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
-
-			return put_out(val, len, &tv, sizeof(tv), "SO_*TIMEO");
-		}
-		default:
-			return nm_err(ENOPROTOOPT, "getsockopt: SOL_SOCKET option %d", name);
-		}
-		return put_out(val, len, &v, sizeof(v), "SOL_SOCKET");
-	}
-	if (level == IPPROTO_TCP) {
-		switch (name) {
-		case TCP_NODELAY: v = tp->nodelay; break;
-		case TCP_MAXSEG:
-			v = tp->state >= NM_TCP_SYN_SENT ? tp->mss
-							 : (tp->mss_clamp ? tp->mss_clamp : 536);
-			break;
-		case TCP_KEEPIDLE: v = (int)tp->ka_idle_s; break;
-		case TCP_KEEPINTVL: v = (int)tp->ka_intvl_s; break;
-		case TCP_KEEPCNT: v = (int)tp->ka_cnt; break;
-		case TCP_CONGESTION: {
-			char buf[16] = { 0 };
-
-			strncpy(buf, tp->cc->name, sizeof(buf) - 1);
-			return put_out(val, len, buf, sizeof(buf), "TCP_CONGESTION");
-		}
-		case TCP_INFO: {
-			struct tcp_info ti;
-
-			memset(&ti, 0, sizeof(ti));
-			ti.tcpi_state = linux_state[tp->state];
-			ti.tcpi_options = (uint8_t)((tp->ts_ok ? 1 : 0) | (tp->sack_ok ? 2 : 0) |
-						    (tp->ws_ok ? 4 : 0));
-			ti.tcpi_snd_wscale = tp->snd_wscale & 15;
-			ti.tcpi_rcv_wscale = tp->rcv_wscale & 15;
-			ti.tcpi_rto = tp->rto;
-			ti.tcpi_snd_mss = tp->mss;
-			ti.tcpi_rcv_mss = tp->adv_mss;
-			ti.tcpi_unacked = tp->mss ? nm_tcp_flight(tp) / tp->mss : 0;
-			ti.tcpi_rtt = tp->srtt;
-			ti.tcpi_rttvar = tp->rttvar;
-			ti.tcpi_snd_ssthresh = tp->mss ? tp->ssthresh / tp->mss : 0;
-			ti.tcpi_snd_cwnd = tp->mss ? tp->cwnd / tp->mss : 0;
-			ti.tcpi_advmss = tp->adv_mss;
-			ti.tcpi_total_retrans = tp->total_retrans;
-			ti.tcpi_retransmits = (uint8_t)tp->retries;
-			ti.tcpi_backoff = (uint8_t)tp->backoff;
-			return put_out(val, len, &ti, sizeof(ti), "TCP_INFO");
-		}
-		default:
-			return nm_err(ENOPROTOOPT, "getsockopt: IPPROTO_TCP option %d", name);
-		}
-		return put_out(val, len, &v, sizeof(v), "IPPROTO_TCP");
-	}
-	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && tp->family == AF_INET6) {
-		v = tp->v6only;
-		return put_out(val, len, &v, sizeof(v), "IPV6_V6ONLY");
-	}
-	return nm_err(ENOPROTOOPT, "getsockopt: level %d option %d", level, name);
-}
+/* ---- names and flags ------------------------------------------------------------ */
 
 int nm_getsockname(int sd, struct sockaddr *addr, socklen_t *len)
 {
-	GET_TP("getsockname");
+	GET_SOCK("getsockname");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	return addr_to_sa(tp, &tp->laddr, tp->lport, addr, len, "getsockname");
 }
 
 int nm_getpeername(int sd, struct sockaddr *addr, socklen_t *len)
 {
-	GET_TP("getpeername");
+	GET_SOCK("getpeername");
+	struct nm_tcp_sock *tp = so->tcp;
 
 	if (tp->state < NM_TCP_SYN_RECEIVED || tp->state == NM_TCP_LISTEN || !tp->rport)
 		return nm_err(ENOTCONN, "getpeername: not connected");
@@ -915,13 +608,13 @@ int nm_getpeername(int sd, struct sockaddr *addr, socklen_t *len)
 
 int nm_fcntl(int sd, int cmd, int arg)
 {
-	GET_TP("fcntl");
+	GET_SOCK("fcntl");
 
 	switch (cmd) {
 	case F_GETFL:
-		return O_RDWR | (tp->nonblock ? O_NONBLOCK : 0);
+		return O_RDWR | (so->nonblock ? O_NONBLOCK : 0);
 	case F_SETFL:
-		tp->nonblock = (arg & O_NONBLOCK) != 0;
+		so->nonblock = (arg & O_NONBLOCK) != 0;
 		return 0;
 	default:
 		return nm_err(EINVAL, "fcntl: command %d (F_GETFL, F_SETFL only)", cmd);
@@ -950,17 +643,17 @@ int nm_poll(struct nm_stack *st, struct pollfd *fds, nfds_t n, int timeout_ms)
 				return r;
 		}
 		for (nfds_t i = 0; i < n; i++) {
-			struct nm_tcp_sock *tp;
+			struct nm_socket *so;
 
 			fds[i].revents = 0;
 			if (fds[i].fd < 0)
 				continue;
-			if (fds[i].fd >= NM_SOCK_MAX || !(tp = sd_tab[fds[i].fd])) {
+			if (!(so = nm_sock_lookup(fds[i].fd))) {
 				fds[i].revents = POLLNVAL;
 				cnt++;
 				continue;
 			}
-			fds[i].revents = (short)(nm_tcp_poll_events(tp) &
+			fds[i].revents = (short)(nm_tcp_poll_events(so->tcp) &
 						 (fds[i].events | POLLERR | POLLHUP));
 			if (fds[i].revents)
 				cnt++;

@@ -5,13 +5,14 @@
  * unresolved neighbour: they are dropped and retransmitted. */
 #include "t_tcp.h"
 #include "net/ip.h"
+#include "sock/sock_internal.h"
 
 static struct nm_tcp_sock *find(struct nm_stack *st, int sd)
 {
 	for (struct nm_tcp_list *l = st->tcp->all.next; l != &st->tcp->all; l = l->next) {
 		struct nm_tcp_sock *t = nm_container_of(l, struct nm_tcp_sock, all);
 
-		if (t->sd == sd)
+		if (t == nm_sock_tcb(sd))
 			return t;
 	}
 	return NULL;

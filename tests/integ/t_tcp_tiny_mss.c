@@ -4,6 +4,7 @@
 #include "t_tcp.h"
 #include "nic/csum.h"
 #include "net/ip.h"
+#include "sock/sock_internal.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -21,7 +22,7 @@ static struct nm_tcp_sock *connect_syn_sent(struct t_net *n, int *csd)
 	for (struct nm_tcp_list *l = n->sa->tcp->all.next; l != &n->sa->tcp->all; l = l->next) {
 		struct nm_tcp_sock *t = nm_container_of(l, struct nm_tcp_sock, all);
 
-		if (t->sd == *csd)
+		if (t == nm_sock_tcb(*csd))
 			return t;
 	}
 	T_FAIL("no tcb");

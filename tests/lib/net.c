@@ -5,6 +5,7 @@
  * nm_host on the caller's topology (nic0 for A, nic1 for B); the stacks
  * can come and go while the links stay (t_net_stacks_up/down).
  */
+#include "net/tcp.h"	/* nm_tcp_check_stack() in t_pump() */
 #include "t_net.h"
 
 #define T_NET_TOPO "rc0(p2p) { sw0 { nic0 nic1 } }"
@@ -102,6 +103,9 @@ void t_pump(struct t_net *n)
 	}
 	T_OK(nm_stack_poll(n->sa, 0));
 	T_OK(nm_stack_poll(n->sb, 0));
+	/* every TCP invariant (tcp_input.c) holds after every pass */
+	T_OK(nm_tcp_check_stack(n->sa));
+	T_OK(nm_tcp_check_stack(n->sb));
 }
 
 bool t_pump_until(struct t_net *n, bool (*cond)(void *), void *arg, int timeout_ms)

@@ -16,6 +16,24 @@
  * it has none (closed, or not connected). */
 struct nm_tcp_sock *t_tcb(struct nm_stack *st, int sd);
 
+/* A segment handed to TCP directly, as the IP layer would, as if from a
+ * connection's peer (t_inject): flags, seq, ack, len bytes of c, one SACK
+ * block [sack_start, sack_end) when they differ; the window is 65535
+ * (scaled).  It is processed before the call returns, so the test sees the
+ * tcb right after it. */
+struct t_inj {
+	uint8_t flags;
+	uint32_t seq, ack;
+	char c;
+	uint32_t len;
+	uint32_t sack_start, sack_end;
+};
+/* The segment s to tp (of stack st), from tp's peer. */
+void t_inject(struct nm_stack *st, struct nm_tcp_sock *tp, const struct t_inj *s);
+/* t_pump_until() condition (arg: the struct t_net): a pass of both stacks
+ * did nothing. */
+bool t_quiet(void *arg);
+
 /* The persist timer's exponential backoff, as Linux's: at least three
  * probes sent at times at[0..n) (microseconds), each interval 1.5 to 2.6
  * times the one before (doubling, give or take the loop's latency). */
