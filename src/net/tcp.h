@@ -215,6 +215,9 @@ struct nm_tcp_sock {
 	bool ack_now;
 	/* receiver: a duplicate to report first in the next SACK option (RFC 2883) */
 	bool dsack;
+	/* a runtime above the socket layer hears of this connection's events
+	 * (nm_tcp_notify(); set and cleared by sock/ with the socket) */
+	bool notify;
 	int err;			/* pending SO_ERROR (positive errno) */
 
 	/* ACK state */
@@ -392,6 +395,22 @@ static inline void nm_tcp_list_del(struct nm_tcp_list *n)
 	n->prev->next = n->next;
 	n->next->prev = n->prev;
 	n->next = n->prev = n;
+}
+
+/*
+ * Events for a runtime above the socket layer (src/rt/, through sock/):
+ * something happened on a connection whose socket asked to hear of it
+ * (tp->notify): a segment was processed (data, an ACK that freed send
+ * space, a FIN, a state change), a child became ready on a listener, or
+ * the connection ended (RST, timeout, ICMP).  Called from inside a stack
+ * pass, once per such segment or end; the hook coalesces.  The hook is
+ * process-wide and set once by sock/ (nm_sock_set_hooks()).
+ */
+extern void (*nm_tcp_notify_hook)(struct nm_tcp_sock *tp);
+static inline void nm_tcp_notify(struct nm_tcp_sock *tp)
+{
+	if (__builtin_expect(tp->notify, 0) && nm_tcp_notify_hook)
+		nm_tcp_notify_hook(tp);
 }
 
 /* ---- tcp_table.c ---- */

@@ -23,6 +23,8 @@ static const char *const state_names[] = {
 	"FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT",
 };
 
+void (*nm_tcp_notify_hook)(struct nm_tcp_sock *tp);
+
 const char *nm_tcp_state_name(int s)
 {
 	if (s < 0 || s >= (int)NM_ARRAY_SIZE(state_names))
