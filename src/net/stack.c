@@ -362,6 +362,7 @@ static void stack_arm_timer(struct nm_stack *st)
 	uint64_t next = nm_timer_next(st->wheel, st->now_us), at;
 	struct itimerspec its = { 0 };
 
+	nm_timer_armed_take(st->wheel);	/* next covers whatever was armed */
 	if (next == UINT64_MAX) {
 		if (!st->timer_armed_us)
 			return;
@@ -421,6 +422,17 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 	if (st->flags & STACK_F_EXT_WAIT)
 		stack_arm_timer(st);
 	return work;
+}
+
+void nm_stack_timer_sync(struct nm_stack *st)
+{
+	uint64_t m;
+
+	if (!st || !(st->flags & STACK_F_EXT_WAIT))
+		return;
+	m = nm_timer_armed_take(st->wheel);
+	if (m != UINT64_MAX && (!st->timer_armed_us || m < st->timer_armed_us))
+		stack_arm_timer(st);
 }
 
 int nm_stack_get_fd(struct nm_stack *st)
