@@ -633,6 +633,71 @@ err_free_tap:
 	return err;
 }
 
+/*
+ * A tun fd that another process opened and attached (netmem run hands its
+ * TAP down to the program it starts): the device and its kernel side stay
+ * as that process made them; here only what belongs to this end of the
+ * file (the vnet header and the offloads, asked again: the same answers).
+ */
+int nm_wire_tap_adopt(int fd, const struct nm_wire_tap_params *p, struct nm_wire **out)
+{
+	struct nm_wire_tap *t;
+	struct ifreq ifr;
+	bool vnet;
+	int err, fl;
+
+	if (!out)
+		return nm_err(EINVAL, "tap_adopt: out is NULL");
+	*out = NULL;
+	if (!p || fd < 0)
+		return nm_err(EINVAL, "tap_adopt: %s", !p ? "params is NULL" : "negative fd");
+	if (p->mtu && (p->mtu < NM_TAP_MTU_MIN || p->mtu > NM_TAP_MTU_MAX))
+		return nm_err(EINVAL, "tap_adopt: mtu %u outside [%d, %d]", p->mtu, NM_TAP_MTU_MIN,
+			      NM_TAP_MTU_MAX);
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return nm_err(errno == EBADFD || errno == ENOTTY || errno == EINVAL ? EINVAL : errno,
+			      "tap_adopt: fd %d is not an attached tun device: %s", fd,
+			      strerror(errno));
+	if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN)) != IFF_TAP || !(ifr.ifr_flags & IFF_NO_PI))
+		return nm_err(EINVAL, "tap_adopt: fd %d: %.*s is not a TAP opened with IFF_NO_PI",
+			      fd, IFNAMSIZ, ifr.ifr_name);
+	vnet = ifr.ifr_flags & IFF_VNET_HDR;
+	if (vnet != p->offloads)
+		return nm_err(EINVAL, "tap_adopt: %.*s was opened %s a vnet header; offloads %s",
+			      IFNAMSIZ, ifr.ifr_name, vnet ? "with" : "without",
+			      p->offloads ? "need one" : "are off");
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0))
+		return nm_err(errno, "tap_adopt: fd %d: O_NONBLOCK: %s", fd, strerror(errno));
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return nm_err(ENOMEM, "tap_adopt: no memory");
+	t->fd = -1;
+	t->spill = malloc(NM_TAP_RX_ROOM);
+	if (!t->spill) {
+		err = nm_err(ENOMEM, "tap_adopt: no memory for buffers");
+		goto err_free_tap;
+	}
+	t->w.ops = &nm_wire_tap_ops;
+	t->w.mtu = p->mtu ? p->mtu : 1500;
+	t->max_plain = t->w.mtu + NM_TAP_ETH_HLEN + NM_TAP_VLAN_ROOM;
+	snprintf(t->w.name, sizeof(t->w.name), "%.*s", IFNAMSIZ - 1, ifr.ifr_name);
+	t->ifindex = (int)if_nametoindex(t->w.name);
+	t->fd = fd;
+	err = nm_tap_set_offloads(t, p->offloads);
+	if (err) {
+		t->fd = -1;	/* the caller's fd stays open: it still owns it */
+		goto err_free_tap;
+	}
+	*out = &t->w;
+	return 0;
+
+err_free_tap:
+	nm_tap_free(t);
+	return err;
+}
+
 static int nm_tap_check(struct nm_wire *w, const char *fn)
 {
 	if (!w)
