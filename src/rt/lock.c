@@ -285,14 +285,25 @@ void rt_self_clear(void)
 	rt_tls.woken = false;
 }
 
-void rt_waiter_add(struct rt_sock *rs, struct rt_waiter *w)
+void rt_waiter_add_list(struct rt_waiter **head, struct rt_waiter *w)
 {
 	w->t = rt_self();
-	w->next = rs->waiters;
+	w->next = *head;
 	if (w->next)
 		w->next->pprev = &w->next;
-	w->pprev = &rs->waiters;
-	rs->waiters = w;
+	w->pprev = head;
+	*head = w;
+}
+
+void rt_waiter_add(struct rt_sock *rs, struct rt_waiter *w)
+{
+	rt_waiter_add_list(&rs->waiters, w);
+}
+
+void rt_waiters_wake(struct rt_waiter *head)
+{
+	for (struct rt_waiter *w = head; w; w = w->next)
+		thread_wake(w->t);
 }
 
 void rt_waiter_del(struct rt_waiter *w)

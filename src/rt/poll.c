@@ -26,8 +26,10 @@ short rt_sock_revents(struct rt_sock *rs, short events)
 {
 	short ev;
 
+	if (rs->state == RS_PENDING && !rt.failed)
+		return 0;			/* the stack is coming */
 	if (rs->state != RS_NM || rt.orphan || rt.dead || !rs->so)
-		return POLLERR | POLLHUP;	/* the parent's (fork), or exiting */
+		return POLLERR | POLLHUP;	/* the parent's (fork), failed, or exiting */
 	ev = nm_sock_poll_events(rs->so);
 	if (ev & POLLIN)
 		ev |= POLLRDNORM;

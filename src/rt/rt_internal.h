@@ -173,7 +173,16 @@ bool rt_fd_priv(int fd);
 enum rt_sock_state {
 	RS_CAND = 0,		/* a kernel socket whose bind/connect will decide */
 	RS_NM,			/* netmem's: sd on the stack, fd a placeholder */
+	RS_PENDING,		/* netmem's, the stack not up yet (an shm wire waiting
+				 * for its other end): bind/listen/connect recorded */
 	RS_ORPHAN,		/* inherited through fork: unusable here */
+};
+
+/* What a pending socket was asked to do, replayed when the stack is up. */
+struct rt_pend {
+	struct sockaddr_storage addr, peer;
+	socklen_t alen, plen;		/* 0: not bound / not connecting */
+	int backlog;			/* listen(), -1: not listening */
 };
 
 /* An option set while the socket was a candidate, replayed on netmem. */
@@ -203,6 +212,7 @@ struct rt_sock {
 	struct rt_waiter *waiters;	/* threads blocked on it */
 	struct rt_epi *watchers;	/* epoll interest items on it */
 	struct rt_kreg *kregs;		/* RS_CAND: kernel epoll registrations */
+	struct rt_pend *pend;		/* RS_PENDING */
 };
 
 /* A candidate's kernel epoll registration, moved over when it turns netmem. */
@@ -239,7 +249,11 @@ struct rt_waiter {
 };
 struct rt_thread *rt_self(void);
 void rt_waiter_add(struct rt_sock *rs, struct rt_waiter *w);
+/* On a list of its own (the threads that wait for the stack to come). */
+void rt_waiter_add_list(struct rt_waiter **head, struct rt_waiter *w);
 void rt_waiter_del(struct rt_waiter *w);
+/* Wake every thread on a waiter list. */
+void rt_waiters_wake(struct rt_waiter *head);
 /* An event woke this thread during its own pass (cleared by rt_sleep). */
 bool rt_self_woken(void);
 void rt_self_clear(void);
@@ -274,6 +288,8 @@ struct rt_state {
 	bool refused;			/* another live process owns the NIC */
 	bool orphan;			/* a fork child: inherited sockets are dead */
 	bool dead;			/* exiting: calls on netmem sockets fail */
+	bool coming;			/* an shm rendezvous runs in the background */
+	bool failed;			/* bring-up failed: netmem sockets are ENETDOWN */
 	pid_t pid;			/* whose runtime this is (fork changes it) */
 	struct nm_host *host;
 	struct nm_stack *st;
@@ -290,6 +306,12 @@ extern struct rt_state rt;
 int rt_up(void);
 /* Whether this process may own the NIC (no live other owner). */
 bool rt_may_own(void);
+/* The stack is coming (an shm wire waits for its other end in the
+ * background: rt_up() said -EINPROGRESS). */
+bool rt_coming(void);
+/* Lock held: wait until rs is no longer pending (rs NULL: until the stack
+ * is up or failed).  0, -EINTR, or -ENETDOWN when the bring-up failed. */
+int rt_wait_up(struct rt_sock *rs);
 /* Totals for netmem run's summary. */
 void rt_stat_add(_Atomic uint64_t *c, uint64_t n);
 void rt_stats_publish(void);
@@ -297,6 +319,10 @@ void rt_stats_publish(void);
 void rt_exit_close_all(void);
 
 /* ---- sock.c ----------------------------------------------------------------------- */
+
+/* Lock held: candidate or pending rs (fd one of its fds) becomes netmem's:
+ * 0, -EINPROGRESS (the stack is coming: nothing changed), -errno. */
+int rt_sock_migrate(int fd, struct rt_sock *rs);
 
 /* The netmem socket behind fd, referenced, lock held: the call is netmem's.
  * NULL: not netmem's, the lock not held; *err then 0 (pass the call to the

@@ -79,6 +79,7 @@ static void sock_destroy(struct rt_sock *rs)
 		free(k);
 	}
 	free(rs->opts);
+	free(rs->pend);
 	free(rs);
 }
 
@@ -141,6 +142,22 @@ struct rt_sock *rt_enter(int fd, int *err)
 		return NULL;
 	}
 	rs = (struct rt_sock *)o;
+	if (rs->state == RS_PENDING && !rt.dead) {
+		/* the stack is coming: a blocking call waits for it */
+		int r = 0;
+
+		if (REAL(fcntl)(fd, F_GETFL) & O_NONBLOCK)
+			r = -EAGAIN;
+		rs->refs++;
+		if (!r)
+			r = rt_wait_up(rs);
+		if (!r && rs->state == RS_NM)
+			return rs;
+		rt_sock_put(rs);
+		rt_unlock();
+		*err = r ? -r : ENETDOWN;
+		return NULL;
+	}
 	if (rs->state == RS_NM && rs->sd >= 0 && !rt.dead) {
 		rs->refs++;
 		return rs;
@@ -159,9 +176,9 @@ void rt_leave(struct rt_sock *rs)
 	rt_unlock();
 }
 
-/* The candidate behind fd, lock held; NULL (lock released) if fd is not a
- * candidate of ours. */
-static struct rt_sock *cand_enter(int fd)
+/* The socket behind fd if its state is one of mask's (1 << state), lock
+ * held; NULL (lock released) otherwise. */
+static struct rt_sock *state_enter(int fd, unsigned mask)
 {
 	struct rt_obj *o = rt_fd_get(fd);
 
@@ -169,10 +186,33 @@ static struct rt_sock *cand_enter(int fd)
 		return NULL;
 	rt_lock();
 	o = rt_fd_get(fd);
-	if (o && o->kind == RT_SOCK && ((struct rt_sock *)o)->state == RS_CAND)
+	if (o && o->kind == RT_SOCK && (mask & (1u << ((struct rt_sock *)o)->state)))
 		return (struct rt_sock *)o;
 	rt_unlock();
 	return NULL;
+}
+
+#define S_CAND		(1u << RS_CAND)
+#define S_PENDING	(1u << RS_PENDING)
+
+/* Lock held: a pending socket's record, made on first use. */
+static struct rt_pend *pend_of(struct rt_sock *rs)
+{
+	if (!rs->pend) {
+		rs->pend = calloc(1, sizeof(*rs->pend));
+		if (rs->pend)
+			rs->pend->backlog = -1;
+	}
+	return rs->pend;
+}
+
+/* Lock held: the candidate becomes pending (the stack is coming). */
+static int cand_pend(struct rt_sock *rs)
+{
+	if (!pend_of(rs))
+		return -ENOMEM;
+	rs->state = RS_PENDING;
+	return 0;
 }
 
 /* Lock held: the candidate goes to the kernel; the runtime forgets it. */
@@ -190,8 +230,7 @@ static void cand_forget(struct rt_sock *rs)
 		sock_destroy(rs);
 }
 
-/* Lock held: the candidate (fd one of its fds) becomes netmem's. */
-static int cand_migrate(int fd, struct rt_sock *rs)
+int rt_sock_migrate(int fd, struct rt_sock *rs)
 {
 	int fl, sd, r;
 
@@ -273,25 +312,36 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
 	struct rt_sock *rs;
 	int r, err;
 
-	rs = rt_enter(fd, &err);
-	if (rs) {
+	rs = state_enter(fd, S_CAND | S_PENDING);
+	if (!rs) {
+		rs = rt_enter(fd, &err);
+		if (!rs)
+			return err ? (int)rt_ret(-err) : REAL(bind)(fd, sa, len);
 		r = nm_bind(rs->sd, sa, len);
 		rt_leave(rs);
 		return (int)rt_ret(r);
 	}
-	if (err)
-		return (int)rt_ret(-err);
-	rs = cand_enter(fd);
-	if (!rs)
-		return REAL(bind)(fd, sa, len);
+	if (rs->state == RS_PENDING) {
+		rt_unlock();
+		return (int)rt_ret(-EINVAL);	/* bound already */
+	}
 	if (!sa || len < (socklen_t)sizeof(sa_family_t) ||
 	    rt_rule_bind(sa, len, rs->dev, rt_may_own()) == RT_SIDE_KERNEL) {
 		cand_forget(rs);
 		rt_unlock();
 		return REAL(bind)(fd, sa, len);
 	}
-	r = cand_migrate(fd, rs);
-	if (r == 0) {
+	r = rt_sock_migrate(fd, rs);
+	if (r == -EINPROGRESS) {
+		/* the kernel checks the address's form; netmem the rest, later */
+		r = REAL(bind)(fd, sa, len) < 0 && errno != EADDRNOTAVAIL ? -errno : 0;
+		if (r == 0 && len <= sizeof(rs->pend->addr))
+			r = cand_pend(rs);
+		if (r == 0) {
+			memcpy(&rs->pend->addr, sa, len);
+			rs->pend->alen = len;
+		}
+	} else if (r == 0) {
 		r = nm_bind(rs->sd, sa, len);
 		if (r < 0)
 			cand_unmigrate(rs);
@@ -307,25 +357,32 @@ int listen(int fd, int backlog)
 	struct rt_sock *rs;
 	int r, err;
 
-	rs = rt_enter(fd, &err);
-	if (rs) {
+	rs = state_enter(fd, S_CAND | S_PENDING);
+	if (!rs) {
+		rs = rt_enter(fd, &err);
+		if (!rs)
+			return err ? (int)rt_ret(-err) : REAL(listen)(fd, backlog);
 		r = nm_listen(rs->sd, backlog);
 		rt_leave(rs);
 		return (int)rt_ret(r);
 	}
-	if (err)
-		return (int)rt_ret(-err);
-	rs = cand_enter(fd);
-	if (!rs)
-		return REAL(listen)(fd, backlog);
+	if (rs->state == RS_PENDING) {
+		rs->pend->backlog = backlog < 0 ? 0 : backlog;
+		rt_unlock();
+		return 0;
+	}
 	/* never bound: Linux binds a wildcard address first */
 	if (rt_rule_listen(rs->dev, rt_may_own()) == RT_SIDE_KERNEL) {
 		cand_forget(rs);
 		rt_unlock();
 		return REAL(listen)(fd, backlog);
 	}
-	r = cand_migrate(fd, rs);
-	if (r == 0) {
+	r = rt_sock_migrate(fd, rs);
+	if (r == -EINPROGRESS) {
+		r = cand_pend(rs);
+		if (r == 0)
+			rs->pend->backlog = backlog < 0 ? 0 : backlog;
+	} else if (r == 0) {
 		r = nm_listen(rs->sd, backlog);
 		if (r < 0)
 			cand_unmigrate(rs);
@@ -352,35 +409,58 @@ static int nm_connect_counted(struct rt_sock *rs, const struct sockaddr *sa, soc
 int connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct rt_sock *rs;
+	bool migrated;
 	int r, err;
 
-	rs = rt_enter(fd, &err);
-	if (rs) {
+	rs = state_enter(fd, S_CAND | S_PENDING);
+	if (!rs) {
+		rs = rt_enter(fd, &err);
+		if (!rs)
+			return err ? (int)rt_ret(-err) : REAL(connect)(fd, sa, len);
 		r = nm_connect_counted(rs, sa, len);
 		rt_leave(rs);
 		return (int)rt_ret(r);
 	}
-	if (err)
-		return (int)rt_ret(-err);
-	rs = cand_enter(fd);
-	if (!rs)
-		return REAL(connect)(fd, sa, len);
-	if (!sa || len < (socklen_t)sizeof(sa_family_t) ||
-	    rt_rule_connect(sa, len, rs->dev) == RT_SIDE_KERNEL) {
+	if (rs->state == RS_CAND && (!sa || len < (socklen_t)sizeof(sa_family_t) ||
+				     rt_rule_connect(sa, len, rs->dev) == RT_SIDE_KERNEL)) {
 		cand_forget(rs);
 		rt_unlock();
 		return REAL(connect)(fd, sa, len);
 	}
-	r = cand_migrate(fd, rs);
+	rs->refs++;	/* a blocking connect releases the lock while it waits */
+	migrated = rs->state == RS_CAND;
+	r = migrated ? rt_sock_migrate(fd, rs) : -EINPROGRESS;
+	if (r == -EINPROGRESS) {
+		/* the stack is coming: a non-blocking connect goes on when it
+		 * is up, a blocking one waits for it here */
+		if (REAL(fcntl)(fd, F_GETFL) & O_NONBLOCK) {
+			r = sa && len <= sizeof(struct sockaddr_storage) ? 0 : -EINVAL;
+			if (r == 0 && rs->state == RS_CAND)
+				r = cand_pend(rs);
+			if (r == 0) {
+				memcpy(&rs->pend->peer, sa, len);
+				rs->pend->plen = len;
+				r = -EINPROGRESS;
+			}
+			goto out_put;
+		}
+		r = rt_wait_up(rs->state == RS_PENDING ? rs : NULL);
+		if (r == 0 && rs->state == RS_CAND)
+			r = rt_sock_migrate(fd, rs);
+		if (r < 0 || rs->state != RS_NM) {
+			r = r < 0 ? r : -ENETDOWN;
+			goto out_put;
+		}
+	}
 	if (r == 0) {
-		rs->refs++;	/* a blocking connect releases the lock while it waits */
 		r = nm_connect_counted(rs, sa, len);
-		if (r < 0 && r != -EINPROGRESS && r != -EINTR && rs->fds)
+		if (migrated && r < 0 && r != -EINPROGRESS && r != -EINTR && rs->fds)
 			cand_unmigrate(rs);	/* unconnected: a later connect decides again */
 		else
 			cand_settled(rs);
-		rt_sock_put(rs);
 	}
+out_put:
+	rt_sock_put(rs);
 	rt_unlock();
 	return (int)rt_ret(r);
 }
@@ -458,6 +538,10 @@ int shutdown(int fd, int how)
 	struct rt_sock *rs;
 	int r, err;
 
+	if ((rs = state_enter(fd, S_PENDING))) {
+		rt_unlock();
+		return (int)rt_ret(how < SHUT_RD || how > SHUT_RDWR ? -EINVAL : -ENOTCONN);
+	}
 	rs = rt_enter(fd, &err);
 	if (!rs)
 		return err ? (int)rt_ret(-err) : REAL(shutdown)(fd, how);
@@ -571,6 +655,11 @@ static int do_fcntl(int fd, int cmd, void *arg)
 		}
 		return r;
 	case F_SETFL:
+		if ((rs = state_enter(fd, S_PENDING))) {	/* read again at the replay */
+			r = REAL(fcntl)(fd, cmd, arg);
+			rt_unlock();
+			return r;
+		}
 		rs = rt_enter(fd, &err);
 		if (!rs)
 			return err ? (int)rt_ret(-err) : REAL(fcntl)(fd, cmd, arg);
@@ -621,6 +710,13 @@ int ioctl(int fd, unsigned long req, ...)
 	if (req != FIONBIO && req != SIOCINQ && req != SIOCOUTQ && req != SIOCOUTQNSD &&
 	    req != SIOCATMARK)
 		return REAL(ioctl)(fd, req, arg);
+	if ((rs = state_enter(fd, S_PENDING))) {	/* nothing queued yet */
+		r = req == FIONBIO ? REAL(ioctl)(fd, req, arg) : arg ? 0 : -EFAULT;
+		if (req != FIONBIO && arg)
+			memcpy(arg, &v, sizeof(v));
+		rt_unlock();
+		return req == FIONBIO ? r : (int)rt_ret(r);
+	}
 	rs = rt_enter(fd, &err);
 	if (!rs)
 		return err ? (int)rt_ret(-err) : REAL(ioctl)(fd, req, arg);
@@ -649,6 +745,21 @@ int getsockname(int fd, struct sockaddr *sa, socklen_t *len)
 	struct rt_sock *rs;
 	int r, err;
 
+	if ((rs = state_enter(fd, S_PENDING))) {
+		/* the address it was bound to (a listener never bound: the kernel's
+		 * unbound answer) */
+		if (!sa || !len) {
+			r = -EFAULT;
+		} else if (rs->pend->alen) {
+			memcpy(sa, &rs->pend->addr, *len < rs->pend->alen ? *len : rs->pend->alen);
+			*len = rs->pend->alen;
+			r = 0;
+		} else {
+			r = REAL(getsockname)(fd, sa, len) < 0 ? -errno : 0;
+		}
+		rt_unlock();
+		return (int)rt_ret(r);
+	}
 	rs = rt_enter(fd, &err);
 	if (!rs)
 		return err ? (int)rt_ret(-err) : REAL(getsockname)(fd, sa, len);
@@ -662,6 +773,10 @@ int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 	struct rt_sock *rs;
 	int r, err;
 
+	if ((rs = state_enter(fd, S_PENDING))) {
+		rt_unlock();
+		return (int)rt_ret(-ENOTCONN);
+	}
 	rs = rt_enter(fd, &err);
 	if (!rs)
 		return err ? (int)rt_ret(-err) : REAL(getpeername)(fd, sa, len);
@@ -710,35 +825,34 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	struct rt_sock *rs;
 	int r, err;
 
-	rs = rt_enter(fd, &err);
+	/* not netmem's yet: the kernel socket takes it, netmem gets it later */
+	rs = state_enter(fd, S_CAND | S_PENDING);
 	if (rs) {
-		if (level == SOL_SOCKET && name == SO_BINDTODEVICE)
-			r = !len || names_ours(val, len) || (val && !*(const char *)val)
-			    ? 0 : -ENODEV;	/* a netmem socket stays on netmem's NIC */
-		else
-			r = nm_setsockopt(rs->sd, level, name, val, len);
-		rt_leave(rs);
-		return (int)rt_ret(r);
-	}
-	if (err)
-		return (int)rt_ret(-err);
-	rs = cand_enter(fd);
-	if (!rs)
-		return REAL(setsockopt)(fd, level, name, val, len);
-	if (level == SOL_SOCKET && name == SO_BINDTODEVICE && names_ours(val, len)) {
-		rs->dev = true;		/* the kernel has no such device: netmem's */
+		if (level == SOL_SOCKET && name == SO_BINDTODEVICE && names_ours(val, len)) {
+			rs->dev = true;	/* the kernel has no such device: netmem's */
+			rt_unlock();
+			return 0;
+		}
+		r = REAL(setsockopt)(fd, level, name, val, len);
+		if (r == 0) {
+			if (level == SOL_SOCKET && name == SO_BINDTODEVICE)
+				rs->dev = false;
+			else
+				cand_record(rs, level, name, val, len);
+		}
 		rt_unlock();
-		return 0;
+		return r;
 	}
-	r = REAL(setsockopt)(fd, level, name, val, len);
-	if (r == 0) {
-		if (level == SOL_SOCKET && name == SO_BINDTODEVICE)
-			rs->dev = false;
-		else
-			cand_record(rs, level, name, val, len);
-	}
-	rt_unlock();
-	return r;
+	rs = rt_enter(fd, &err);
+	if (!rs)
+		return err ? (int)rt_ret(-err) : REAL(setsockopt)(fd, level, name, val, len);
+	if (level == SOL_SOCKET && name == SO_BINDTODEVICE)
+		r = !len || names_ours(val, len) || (val && !*(const char *)val)
+		    ? 0 : -ENODEV;	/* a netmem socket stays on netmem's NIC */
+	else
+		r = nm_setsockopt(rs->sd, level, name, val, len);
+	rt_leave(rs);
+	return (int)rt_ret(r);
 }
 
 int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
@@ -758,6 +872,10 @@ int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 			*len = (socklen_t)n;
 			return 0;
 		}
+	}
+	if ((rs = state_enter(fd, S_PENDING))) {	/* the kernel socket has them all */
+		rt_unlock();
+		return REAL(getsockopt)(fd, level, name, val, len);
 	}
 	rs = rt_enter(fd, &err);
 	if (!rs)

@@ -163,30 +163,24 @@ static int wire_tap(struct nm_wire **w)
 	return r < 0 ? fail(r, "NETMEM_WIRE") : 0;
 }
 
-/* Connect to the name's creator if one waits; else create it and wait
- * for the other end (another netmem process). */
-static int wire_shm(struct nm_wire **w)
+/* The creator side of the rendezvous: create the name and wait for the
+ * other end; a name taken meanwhile (the other end came first) is
+ * connected to instead.  Blocking, without the lock. */
+static int shm_rendezvous(struct nm_wire **w)
 {
 	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32u << 20,
 					 .mtu = rt_cfg.mtu, .gso = true };
-	bool told = false;
 	int r;
 
 	for (;;) {
-		r = nm_wire_shm_connect(rt_cfg.wire_name, 1000, w);
-		if (r != -ECONNREFUSED && r != -ENOENT)
-			break;
-		if (!told && !rt_cfg.quiet) {
-			rt_note("shm:%s: waiting for the wire's other end (a netmem process "
-				"on the same name)", rt_cfg.wire_name);
-			told = true;
-		}
 		r = nm_wire_shm_create(rt_cfg.wire_name, &wp, -1, w);
-		if (r == 0 || (r != -EADDRINUSE && r != -ECONNRESET && r != -EPIPE))
-			break;
-		usleep(20000);	/* the name is busy or the peer went: again */
+		if (r == -EADDRINUSE)
+			r = nm_wire_shm_connect(rt_cfg.wire_name, 1000, w);
+		if (r == 0 || (r != -EADDRINUSE && r != -ECONNREFUSED && r != -ENOENT &&
+			       r != -ECONNRESET && r != -EPIPE))
+			return r;
+		usleep(20000);	/* the name is busy, or the peer went: again */
 	}
-	return r < 0 ? fail(r, "NETMEM_WIRE") : 0;
 }
 
 /* ---- the host ------------------------------------------------------------------------- */
@@ -245,28 +239,101 @@ static int host_up(struct nm_wire *w)
 	return 0;
 }
 
-int rt_up(void)
+/* ---- the stack comes up ------------------------------------------------------------- */
+
+static struct rt_waiter *up_waiters;	/* threads waiting for the stack to come */
+
+bool rt_coming(void)
 {
-	struct nm_wire *w = NULL;
+	return rt.coming;
+}
+
+int rt_wait_up(struct rt_sock *rs)
+{
+	struct rt_waiter w = { 0 };
 	int r;
 
-	if (rt.up)
-		return 0;
-	if (!rt.enabled || rt.orphan)
-		return -EBUSY;
-	if (!claim()) {
-		if (!rt.refused)
-			rt_note("the netmem NIC %s belongs to pid %d of this run; this process's "
-				"netmem sockets are refused (EBUSY)", rt_cfg.ifname,
-				(int)atomic_load(&rt.page->owner_pid));
-		rt.refused = true;
-		return -EBUSY;
+	while (rs ? rs->state == RS_PENDING : !rt.up) {
+		if (rt.failed)
+			return nm_err(ENETDOWN, "netmem's NIC failed to come up");
+		if (rs)
+			rt_waiter_add(rs, &w);
+		else
+			rt_waiter_add_list(&up_waiters, &w);
+		r = rt_sleep(-1, NULL, 0, NULL);
+		rt_waiter_del(&w);
+		if (r == -EINTR && !rt_sig_restart())
+			return r;
+		if (r < 0 && r != -EINTR)
+			return r;
 	}
-	rt.refused = false;
-	r = rt_cfg.wire == RT_WIRE_TAP ? wire_tap(&w) : wire_shm(&w);
-	if (r < 0)
-		return r;
-	r = host_up(w);
+	return 0;
+}
+
+/* Lock held, the stack up: what a pending socket was asked, done now.  A
+ * failure is the socket's pending error (SO_ERROR, POLLERR). */
+static void pend_replay(int fd, struct rt_sock *rs)
+{
+	struct rt_pend *pd = rs->pend;
+	int r;
+
+	rs->pend = NULL;
+	r = rt_sock_migrate(fd, rs);
+	if (r == 0 && pd->alen)
+		r = nm_bind(rs->sd, (struct sockaddr *)&pd->addr, pd->alen);
+	if (r == 0 && pd->backlog >= 0)
+		r = nm_listen(rs->sd, pd->backlog);
+	if (r == 0 && pd->plen) {
+		int fl = nm_fcntl(rs->sd, F_GETFL, 0);
+
+		nm_fcntl(rs->sd, F_SETFL, fl | O_NONBLOCK);	/* the program does not wait here */
+		r = nm_connect(rs->sd, (struct sockaddr *)&pd->peer, pd->plen);
+		nm_fcntl(rs->sd, F_SETFL, fl);
+		if (r == -EINPROGRESS) {
+			rs->connecting = true;
+			r = 0;
+		}
+	}
+	if (r < 0) {
+		rt_note("fd %d: %s (deferred until the shm wire's other end came)", fd,
+			nm_last_error());
+		if (rs->so)
+			nm_sock_set_error(rs->so, -r);
+	}
+	free(pd);
+	rt_event(rs);
+}
+
+static void pend_replay_all(void)
+{
+	int n = rt_fd_end();
+
+	for (int fd = 0; fd < n; fd++) {
+		struct rt_obj *o = rt_fd_get(fd);
+
+		if (o && o->kind == RT_SOCK && ((struct rt_sock *)o)->state == RS_PENDING)
+			pend_replay(fd, (struct rt_sock *)o);
+	}
+}
+
+/* Pending sockets of a bring-up that failed: their threads learn it. */
+static void pend_fail_all(void)
+{
+	int n = rt_fd_end();
+
+	for (int fd = 0; fd < n; fd++) {
+		struct rt_obj *o = rt_fd_get(fd);
+
+		if (o && o->kind == RT_SOCK && ((struct rt_sock *)o)->state == RS_PENDING)
+			rt_waiters_wake(((struct rt_sock *)o)->waiters);
+	}
+}
+
+/* Lock held: host, hooks, poller; the pending sockets replayed. */
+static int stack_start(struct nm_wire *w)
+{
+	int r = host_up(w);
+
 	if (r < 0)
 		return r;
 	rt_hooks_install();
@@ -278,7 +345,95 @@ int rt_up(void)
 			strerror(-r));
 	rt_debug("%s up on %s:%s, %s", rt_cfg.ifname, rt_cfg.wire == RT_WIRE_TAP ? "tap" : "shm",
 		 rt_cfg.wire_name, rt_cfg.addr);
+	pend_replay_all();
+	rt_waiters_wake(up_waiters);
 	return 0;
+}
+
+/* The background half of an shm bring-up: this end creates the name and
+ * waits for the other; the program goes on meanwhile (pending sockets). */
+static void *rendezvous_main(void *arg)
+{
+	struct nm_wire *w = NULL;
+	sigset_t all;
+	int r;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	r = shm_rendezvous(&w);
+	if (r < 0)
+		fail(r, "NETMEM_WIRE");
+	rt_lock();
+	rt.coming = false;
+	if (r == 0)
+		r = stack_start(w);
+	if (r < 0) {
+		rt.failed = true;
+		pend_fail_all();
+		rt_waiters_wake(up_waiters);
+	}
+	rt_unlock();
+	return NULL;
+}
+
+/* shm: the other end waits already (connect now), or this end creates the
+ * name in the background (-EINPROGRESS). */
+static int up_shm(void)
+{
+	struct nm_wire *w = NULL;
+	pthread_t t;
+	pthread_attr_t a;
+	int r;
+
+	r = nm_wire_shm_connect(rt_cfg.wire_name, 1000, &w);
+	if (r == 0)
+		return stack_start(w);
+	if (r != -ECONNREFUSED && r != -ENOENT)
+		return fail(r, "NETMEM_WIRE");
+	rt_note("shm:%s: waiting for the wire's other end (a netmem process on the same "
+		"name); sockets wait for it", rt_cfg.wire_name);
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&t, &a, rendezvous_main, NULL);
+	pthread_attr_destroy(&a);
+	if (r)
+		return fail(-r, "a thread for the shm rendezvous");
+	rt.coming = true;
+	return -EINPROGRESS;
+}
+
+int rt_up(void)
+{
+	struct nm_wire *w = NULL;
+	int r;
+
+	if (rt.up)
+		return 0;
+	if (rt.coming)
+		return -EINPROGRESS;
+	if (rt.failed)
+		return nm_err(ENETDOWN, "netmem's NIC failed to come up");
+	if (!rt.enabled || rt.orphan)
+		return -EBUSY;
+	if (!claim()) {
+		if (!rt.refused)
+			rt_note("the netmem NIC %s belongs to pid %d of this run; this process's "
+				"netmem sockets are refused (EBUSY)", rt_cfg.ifname,
+				(int)atomic_load(&rt.page->owner_pid));
+		rt.refused = true;
+		return -EBUSY;
+	}
+	rt.refused = false;
+	if (rt_cfg.wire == RT_WIRE_SHM)
+		return up_shm();
+	r = wire_tap(&w);
+	if (r < 0)
+		return r;
+	r = stack_start(w);
+	if (r < 0)
+		rt.failed = true;
+	return r;
 }
 
 /* ---- exit ------------------------------------------------------------------------------ */

@@ -78,6 +78,11 @@ int nm_sock_ioctl(struct nm_socket *so, unsigned long req, int *val)
 	}
 }
 
+void nm_sock_set_error(struct nm_socket *so, int err)
+{
+	so->tcp->err = err;
+}
+
 int nm_sock_stack_unacked(struct nm_stack *st)
 {
 	struct nm_tcp_list *h, *n;

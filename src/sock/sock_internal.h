@@ -106,6 +106,10 @@ short nm_sock_poll_events(struct nm_socket *so);
  * (no urgent data).  Others: -ENOTTY.
  */
 int nm_sock_ioctl(struct nm_socket *so, unsigned long req, int *val);
+/* A call the runtime made for the program later than the program asked
+ * (a bind deferred until the NIC was up) failed: err (positive) becomes
+ * the socket's pending error, as SO_ERROR and POLLERR report it. */
+void nm_sock_set_error(struct nm_socket *so, int err);
 /* Connections of st whose data or FIN is not yet acknowledged (closed by
  * the application or not): what a process that exits waits for. */
 int nm_sock_stack_unacked(struct nm_stack *st);
