@@ -61,8 +61,11 @@ static int sa_to_addr(const struct nm_tcp_sock *tp, const struct sockaddr *sa, s
 			return nm_err(EAFNOSUPPORT, "%s: AF_INET6 address on an AF_INET socket",
 				      fn);
 		memcpy(a->b, &s6->sin6_addr, 16);
+		/* Linux: an IPV6_V6ONLY socket has no IPv4 route to connect
+		 * over (ENETUNREACH) and no IPv4 address to bind (EINVAL) */
 		if (tp->v6only && nm_addr_is_v4(a))
-			return nm_err(EAFNOSUPPORT, "%s: v4-mapped address with IPV6_V6ONLY", fn);
+			return nm_err(!strcmp(fn, "connect") ? ENETUNREACH : EINVAL,
+				      "%s: v4-mapped address with IPV6_V6ONLY", fn);
 		*port = ntohs(s6->sin6_port);
 		return 0;
 	}
