@@ -327,6 +327,91 @@ static int bind_form(int domain, const struct sockaddr *sa, socklen_t len)
 	return sa->sa_family == AF_INET6 ? 0 : -EAFNOSUPPORT;
 }
 
+/* ---- binds while the stack is coming ----------------------------------------------- */
+
+/* A bind as the port check sees it: the families it takes (1 IPv4, 2
+ * IPv6), whether it is a wildcard, the address (IPv4 as v4-mapped). */
+struct pbind {
+	unsigned fams;
+	bool any;
+	uint8_t a[16];
+	uint16_t port;
+};
+
+/* Lock held: an int option the candidate recorded (0: not set). */
+static int opt_int(const struct rt_sock *rs, int level, int name)
+{
+	int v = 0;
+
+	for (int i = 0; i < rs->nr_opts; i++)
+		if (rs->opts[i].level == level && rs->opts[i].name == name &&
+		    rs->opts[i].len >= sizeof(v))
+			memcpy(&v, rs->opts[i].val, sizeof(v));
+	return v;
+}
+
+static void pbind_of(const struct rt_sock *rs, const struct sockaddr *sa, struct pbind *b)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	memset(b, 0, sizeof(*b));
+	if (sa->sa_family != AF_INET6) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		b->fams = 1;
+		b->any = s4->sin_addr.s_addr == htonl(INADDR_ANY);
+		memcpy(b->a, mapped, sizeof(mapped));
+		memcpy(b->a + 12, &s4->sin_addr, 4);
+		b->port = ntohs(s4->sin_port);
+		return;
+	}
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+	memcpy(b->a, &s6->sin6_addr, 16);
+	b->port = ntohs(s6->sin6_port);
+	b->any = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		b->fams = 1;
+	else if (b->any && !opt_int(rs, IPPROTO_IPV6, IPV6_V6ONLY))
+		b->fams = 3;	/* dual stack */
+	else
+		b->fams = 2;
+}
+
+/*
+ * Lock held: the bind of a pending socket against the other pending
+ * sockets' binds, with the rules the stack applies when it is up (Linux's):
+ * an overlap on one port is EADDRINUSE unless both set SO_REUSEADDR and
+ * neither listens (listening: rs is about to).  (The placeholder cannot check: binding it
+ * would take the port from the kernel's programs.)
+ */
+static int pend_bind_check(int fd, struct rt_sock *rs, const struct sockaddr *sa, bool listening)
+{
+	struct pbind me, o;
+	int n = rt_fd_end();
+
+	pbind_of(rs, sa, &me);
+	if (!me.port)
+		return 0;	/* an ephemeral port: the stack picks a free one */
+	for (int i = 0; i < n; i++) {
+		struct rt_obj *ob = rt_fd_get(i);
+		struct rt_sock *x = (struct rt_sock *)ob;
+
+		if (i == fd || !ob || ob->kind != RT_SOCK || x == rs || x->state != RS_PENDING ||
+		    !x->pend->alen)
+			continue;
+		pbind_of(x, (const struct sockaddr *)&x->pend->addr, &o);
+		if (o.port != me.port || !(o.fams & me.fams) ||
+		    (!o.any && !me.any && memcmp(o.a, me.a, 16)))
+			continue;
+		if (opt_int(rs, SOL_SOCKET, SO_REUSEADDR) && opt_int(x, SOL_SOCKET, SO_REUSEADDR) &&
+		    x->pend->backlog < 0 && !listening)
+			continue;
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
 int bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct rt_sock *rs;
@@ -363,6 +448,8 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
 		 * is up (the placeholder never binds: it would hold the port
 		 * in the kernel) */
 		r = bind_form(rs->domain, sa, len);
+		if (r == 0)
+			r = pend_bind_check(fd, rs, sa, false);
 		if (r == 0 && len <= sizeof(rs->pend->addr))
 			r = cand_pend(rs);
 		if (r == 0) {
@@ -395,9 +482,13 @@ int listen(int fd, int backlog)
 		return (int)rt_ret(r);
 	}
 	if (rs->state == RS_PENDING) {
-		rs->pend->backlog = backlog < 0 ? 0 : backlog;
+		r = 0;
+		if (rs->pend->alen && rs->pend->backlog < 0)
+			r = pend_bind_check(fd, rs, (struct sockaddr *)&rs->pend->addr, true);
+		if (r == 0)
+			rs->pend->backlog = backlog < 0 ? 0 : backlog;
 		rt_unlock();
-		return 0;
+		return (int)rt_ret(r);
 	}
 	/* never bound: Linux binds a wildcard address first */
 	if (rt_rule_listen(rs->dev, rt_may_own()) == RT_SIDE_KERNEL) {
@@ -880,6 +971,12 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 			rs->dev = true;	/* the kernel has no such device: netmem's */
 			rt_unlock();
 			return 0;
+		}
+		if (rs->state == RS_PENDING && rs->pend->alen && level == IPPROTO_IPV6 &&
+		    name == IPV6_V6ONLY) {
+			/* bound (the placeholder is not: bind()): too late */
+			rt_unlock();
+			return (int)rt_ret(-EINVAL);
 		}
 		r = REAL(setsockopt)(fd, level, name, val, len);
 		if (r == 0) {
