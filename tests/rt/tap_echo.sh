@@ -11,6 +11,7 @@ B=131072			# bytes per connection, each way
 echo_both() {
 	_m=$1 _n=$2 _b=$3 _cm=${4:-$1}
 	rt_bg "$T/srv" rt_tap "$P/nmp_server" "$_m" 0.0.0.0 5000 "$_n"
+	rt_until_tap
 	"$P/nmp_client" "$_cm" 198.18.0.2 5000 "$_n" "$_b" >"$T/cli" 2>&1 ||
 		fail "kernel client $_cm -> netmem server $_m: $(cat "$T/cli")"
 	rt_ok "netmem server $_m ($_n connections of $_b bytes)" "$T/srv"
@@ -31,6 +32,7 @@ for m in epoll-lt epoll-et poll select; do
 done
 # a dual-stack socket (::) takes IPv4 as ::ffff:198.18.0.2
 rt_bg "$T/srv" rt_tap "$P/nmp_server" epoll-lt :: 5002 2
+rt_until_tap
 "$P/nmp_client" block 198.18.0.2 5002 2 65536 >"$T/cli" 2>&1 ||
 	fail "kernel client -> netmem server on [::]: $(cat "$T/cli")"
 rt_ok "netmem server on [::]" "$T/srv"
