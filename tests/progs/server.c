@@ -15,7 +15,7 @@
  * MODE:
  *	block     one connection after the other, blocking calls
  *	thread    a thread per connection, blocking calls
- *	epoll-lt, epoll-et, poll, select
+ *	epoll-lt, epoll-et, epoll-oneshot, poll, select
  *	          all connections at once in one thread, non-blocking sockets
  *	          (accept4(SOCK_NONBLOCK) with epoll-et, accept + fcntl else)
  * Everything is bounded: a wait of 30 s without progress is a failure.
@@ -181,8 +181,10 @@ static void accept_ready(struct pp_mux *m, int lfd, struct conn **by_fd, unsigne
 					: accept(lfd, NULL, NULL);
 		struct conn *c;
 
-		if (fd < 0 && (errno == EAGAIN || errno == EINTR))
+		if (fd < 0 && (errno == EAGAIN || errno == EINTR)) {
+			pp_mux_set(m, lfd, true, false);	/* (EPOLLONESHOT: again) */
 			return;
+		}
 		if (fd < 0)
 			pp_die("accept: %s", strerror(errno));
 		if (fd >= PP_MUX_MAX)
@@ -245,7 +247,8 @@ int main(int argc, char **argv)
 	int lfd;
 
 	if (argc < 5 || argc > 6)
-		pp_die("usage: nmp_server block|thread|epoll-lt|epoll-et|poll|select ADDR PORT "
+		pp_die("usage: nmp_server block|thread|epoll-lt|epoll-et|epoll-oneshot|poll|select "
+		       "ADDR PORT "
 		       "COUNT [sink:PERIOD]");
 	count = (unsigned)pp_num("COUNT", argv[4]);
 	if (argc == 6) {

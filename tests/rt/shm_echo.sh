@@ -1,9 +1,9 @@
 # The unmodified C server and client (tests/progs/) both under `netmem run`
 # on one shm wire, each the other's netmem peer: blocking; a thread per
 # connection; two threads on one socket; non-blocking with epoll (level-
-# and edge-triggered), poll and select, 64 connections at once; a dual-
-# stack server.  Every byte is checked (the client compares the echo with
-# what it sent); both exit statuses are their programs'.
+# and edge-triggered, EPOLLONESHOT), poll and select, 64 connections at
+# once; a dual-stack server.  Every byte is checked (the client compares
+# the echo with what it sent); both exit statuses are their programs'.
 rt_netns=1
 . "$(dirname "$0")/lib.inc"
 B=131072			# bytes per connection, each way
@@ -22,7 +22,7 @@ echo_shm() {
 echo_shm block 2 1048576
 echo_shm thread 64 $B
 echo_shm thread 4 1048576 duplex
-for m in epoll-lt epoll-et poll select; do
+for m in epoll-lt epoll-et epoll-oneshot poll select; do
 	echo_shm $m 64 $B
 done
 # a dual-stack socket (::) takes IPv4 as ::ffff:198.18.0.1
