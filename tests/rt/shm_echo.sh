@@ -1,7 +1,8 @@
 # The unmodified C server and client (tests/progs/) both under `netmem run`
 # on one shm wire, each the other's netmem peer: blocking; a thread per
 # connection; two threads on one socket; non-blocking with epoll (level-
-# and edge-triggered, EPOLLONESHOT), poll and select, 64 connections at
+# and edge-triggered, EPOLLONESHOT; two threads whose epolls share the
+# listener with EPOLLEXCLUSIVE), poll and select, 64 connections at
 # once; a dual-stack server.  Every byte is checked (the client compares
 # the echo with what it sent); both exit statuses are their programs'.
 rt_netns=1
@@ -25,6 +26,8 @@ echo_shm thread 4 1048576 duplex
 for m in epoll-lt epoll-et epoll-oneshot poll select; do
 	echo_shm $m 64 $B
 done
+# two server threads, an epoll each, the listener EPOLLEXCLUSIVE in both
+echo_shm epoll-excl 64 $B epoll-lt
 # a dual-stack socket (::) takes IPv4 as ::ffff:198.18.0.1
 echo_shm epoll-lt 2 65536 block ::
 exit 0

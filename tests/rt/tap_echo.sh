@@ -1,7 +1,8 @@
 # Unmodified C servers and clients (tests/progs/) under `netmem run` on a
 # TAP, the kernel's TCP the peer, in both roles: blocking; a thread per
 # connection; two threads on one socket; non-blocking with epoll (level-
-# and edge-triggered, EPOLLONESHOT), poll and select, 64 connections at
+# and edge-triggered, EPOLLONESHOT; two threads whose epolls share the
+# listener with EPOLLEXCLUSIVE), poll and select, 64 connections at
 # once.  Every byte is checked (an echo: the client compares what comes
 # back with what it sent); the netmem side's exit status is its
 # program's.  Each pair runs kernel to kernel first (the programs' own
@@ -37,6 +38,8 @@ echo_both thread 4 1048576 duplex
 for m in epoll-lt epoll-et epoll-oneshot poll select; do
 	echo_both $m 64 $B
 done
+# two server threads, an epoll each, the listener EPOLLEXCLUSIVE in both
+echo_both epoll-excl 64 $B epoll-lt
 # a dual-stack socket (::) takes IPv4 as ::ffff:198.18.0.2
 rt_bg "$T/srv" rt_tap "$P/nmp_server" epoll-lt :: 5002 2
 rt_until_tap
