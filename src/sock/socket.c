@@ -271,7 +271,11 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 		return nm_err(EINPROGRESS, "connect: timed out (still connecting)");
 	if (ret)
 		return ret;
-	if (tp->state == NM_TCP_CLOSED) {
+	/* Closed before this thread looked: refused or timed out if our SYN
+	 * was never acknowledged; else it was connected, and what ended it
+	 * (a reset right after the data) is the next call's to report, as
+	 * on Linux when the connecting thread runs before the RST comes. */
+	if (tp->state == NM_TCP_CLOSED && !seq_gt(tp->snd_una, tp->iss)) {
 		int e = tp->err ? tp->err : ECONNREFUSED;
 
 		tp->err = 0;
