@@ -48,8 +48,14 @@ rt_ok "nmp_api v6-server on the kernel" "$T/v6s"
 WIRE=shm
 # (one shm wire per pair of processes: a wire's end is one process)
 rt_shm_bg "$T/nsrv" c$UNIQ 198.18.0.1 "$P/nmp_server" thread 0.0.0.0 6000 2
-rt_shm c$UNIQ 198.18.0.2 "$P/nmp_api" calls 198.18.0.1 6000 198.18.0.2 6100 >"$T/out" 2>&1
+# (without --quiet: netmem run's summary counts the two connections and
+# what the program moved, a MSG_PEEK once, when it is read: 1000 + 8 + 3
+# + 100 + 100 + 5000)
+timeout 60 "$NETMEM" run --wire shm:c$UNIQ --addr 198.18.0.2/24 -- \
+	"$P/nmp_api" calls 198.18.0.1 6000 198.18.0.2 6100 >"$T/out" 2>"$T/err"
 ok "nmp_api calls" "$T/out"
+grep -q '^netmem run: 2 connections, 6211 bytes in, 6211 bytes out, 0 drops$' "$T/err" ||
+	fail "netmem run's summary: $(cat "$T/err")"
 rt_ok "the netmem echo server (shm)" "$T/nsrv"
 rt_shm_bg "$T/nsrv" w$UNIQ 198.18.0.1 "$P/nmp_server" thread 0.0.0.0 6000 2
 rt_shm w$UNIQ 198.18.0.2 "$P/nmp_wait" 198.18.0.1 6000 >"$T/out" 2>&1
