@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "rt/rt_internal.h"
+#include "util/fd.h"
 
 /* Tags of the runtime's two fds in a program's kernel epoll. */
 #define TAG_WAKE	0x6e6d727477616b65ull	/* "nmrtwake" */
@@ -250,7 +251,7 @@ static struct rt_epoll *ep_get(int epfd, int *err)
 	}
 	ep->obj.kind = RT_EPOLL;
 	ep->rtail = &ep->rhead;
-	ep->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ep->wakefd = nm_fd_lift(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	if (ep->wakefd < 0 || REAL(epoll_ctl)(epfd, EPOLL_CTL_ADD, ep->wakefd, &ev) < 0 ||
 	    rt_fd_set(epfd, &ep->obj) < 0) {
 		*err = errno ? errno : ENOMEM;
