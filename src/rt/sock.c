@@ -307,111 +307,6 @@ int socket(int domain, int type, int protocol)
 
 /* ---- bind, listen, connect ---------------------------------------------------------------- */
 
-/* What Linux checks of a bind's address before anything else: its length
- * (EINVAL) and family (EAFNOSUPPORT; AF_UNSPEC passes with INADDR_ANY on
- * an AF_INET socket). */
-static int bind_form(int domain, const struct sockaddr *sa, socklen_t len)
-{
-	if (domain == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-
-		if (len < sizeof(*s4))
-			return -EINVAL;
-		if (s4->sin_family == AF_INET ||
-		    (s4->sin_family == AF_UNSPEC && s4->sin_addr.s_addr == htonl(INADDR_ANY)))
-			return 0;
-		return -EAFNOSUPPORT;
-	}
-	if (len < 24)		/* SIN6_LEN_RFC2133: without sin6_scope_id */
-		return -EINVAL;
-	return sa->sa_family == AF_INET6 ? 0 : -EAFNOSUPPORT;
-}
-
-/* ---- binds while the stack is coming ----------------------------------------------- */
-
-/* A bind as the port check sees it: the families it takes (1 IPv4, 2
- * IPv6), whether it is a wildcard, the address (IPv4 as v4-mapped). */
-struct pbind {
-	unsigned fams;
-	bool any;
-	uint8_t a[16];
-	uint16_t port;
-};
-
-/* Lock held: an int option the candidate recorded (0: not set). */
-static int opt_int(const struct rt_sock *rs, int level, int name)
-{
-	int v = 0;
-
-	for (int i = 0; i < rs->nr_opts; i++)
-		if (rs->opts[i].level == level && rs->opts[i].name == name &&
-		    rs->opts[i].len >= sizeof(v))
-			memcpy(&v, rs->opts[i].val, sizeof(v));
-	return v;
-}
-
-static void pbind_of(const struct rt_sock *rs, const struct sockaddr *sa, struct pbind *b)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	memset(b, 0, sizeof(*b));
-	if (sa->sa_family != AF_INET6) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-
-		b->fams = 1;
-		b->any = s4->sin_addr.s_addr == htonl(INADDR_ANY);
-		memcpy(b->a, mapped, sizeof(mapped));
-		memcpy(b->a + 12, &s4->sin_addr, 4);
-		b->port = ntohs(s4->sin_port);
-		return;
-	}
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-	memcpy(b->a, &s6->sin6_addr, 16);
-	b->port = ntohs(s6->sin6_port);
-	b->any = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
-	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-		b->fams = 1;
-	else if (b->any && !opt_int(rs, IPPROTO_IPV6, IPV6_V6ONLY))
-		b->fams = 3;	/* dual stack */
-	else
-		b->fams = 2;
-}
-
-/*
- * Lock held: the bind of a pending socket against the other pending
- * sockets' binds, with the rules the stack applies when it is up (Linux's):
- * an overlap on one port is EADDRINUSE unless both set SO_REUSEADDR and
- * neither listens (listening: rs is about to).  (The placeholder cannot check: binding it
- * would take the port from the kernel's programs.)
- */
-static int pend_bind_check(int fd, struct rt_sock *rs, const struct sockaddr *sa, bool listening)
-{
-	struct pbind me, o;
-	int n = rt_fd_end();
-
-	pbind_of(rs, sa, &me);
-	if (!me.port)
-		return 0;	/* an ephemeral port: the stack picks a free one */
-	for (int i = 0; i < n; i++) {
-		struct rt_obj *ob = rt_fd_get(i);
-		struct rt_sock *x = (struct rt_sock *)ob;
-
-		if (i == fd || !ob || ob->kind != RT_SOCK || x == rs || x->state != RS_PENDING ||
-		    !x->pend->alen)
-			continue;
-		pbind_of(x, (const struct sockaddr *)&x->pend->addr, &o);
-		if (o.port != me.port || !(o.fams & me.fams) ||
-		    (!o.any && !me.any && memcmp(o.a, me.a, 16)))
-			continue;
-		if (opt_int(rs, SOL_SOCKET, SO_REUSEADDR) && opt_int(x, SOL_SOCKET, SO_REUSEADDR) &&
-		    x->pend->backlog < 0 && !listening)
-			continue;
-		return -EADDRINUSE;
-	}
-	return 0;
-}
-
 int bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct rt_sock *rs;
@@ -447,9 +342,9 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
 		/* the address's form is checked now, the rest when the stack
 		 * is up (the placeholder never binds: it would hold the port
 		 * in the kernel) */
-		r = bind_form(rs->domain, sa, len);
+		r = rt_pend_bind_form(rs->domain, sa, len);
 		if (r == 0)
-			r = pend_bind_check(fd, rs, sa, false);
+			r = rt_pend_bind_check(fd, rs, sa, false);
 		if (r == 0 && len <= sizeof(rs->pend->addr))
 			r = cand_pend(rs);
 		if (r == 0) {
@@ -484,7 +379,7 @@ int listen(int fd, int backlog)
 	if (rs->state == RS_PENDING) {
 		r = 0;
 		if (rs->pend->alen && rs->pend->backlog < 0)
-			r = pend_bind_check(fd, rs, (struct sockaddr *)&rs->pend->addr, true);
+			r = rt_pend_bind_check(fd, rs, (struct sockaddr *)&rs->pend->addr, true);
 		if (r == 0)
 			rs->pend->backlog = backlog < 0 ? 0 : backlog;
 		rt_unlock();
