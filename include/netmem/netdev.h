@@ -205,6 +205,20 @@ uint64_t nm_netdev_rxq_mem_avail(const struct nm_netdev *nd, uint32_t q);
 /* RX queues of the netdev (0 on NULL). */
 uint32_t nm_netdev_num_rx_queues(const struct nm_netdev *nd);
 
+/* What RX queue q runs on now: its two page pools, by the ids
+ * page-pool-get reports (nm_ctl_page_pool_get(); 0 while the queue is
+ * stopped), and the payload buffers posted to its ring for the NIC to
+ * fill.  Buffers a pool counts in flight are posted or held by the stack
+ * and the application.  The netdev's thread.  -EINVAL for a NULL
+ * argument, -ERANGE for q past the RX queues. */
+struct nm_rxq_info {
+	uint32_t header_pp_id;		/* host pages for the headers */
+	uint32_t payload_pp_id;		/* the queue's memory provider's pool */
+	uint64_t payload_room;		/* bytes the posted payload buffers can still take */
+	uint32_t payload_posted;	/* posted payload buffers with room left */
+};
+int nm_netdev_get_rxq_info(const struct nm_netdev *nd, uint32_t q, struct nm_rxq_info *info);
+
 /* ---- Data path ------------------------------------------------------------ */
 
 #define NM_RX_F_SPLIT		(1u << 0)	/* headers and payload apart */

@@ -598,6 +598,28 @@ const struct nm_memory_provider_ops *nm_netdev_rxq_provider(const struct nm_netd
 	return rxq ? rxq->mp_ops : NULL;
 }
 
+int nm_netdev_get_rxq_info(const struct nm_netdev *nd, uint32_t q, struct nm_rxq_info *info)
+{
+	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_get_rxq_info");
+	uint32_t buf_size;
+
+	if (!rxq)
+		return nd ? -ERANGE : -EINVAL;
+	if (!info)
+		return nm_err(EINVAL, "netdev_get_rxq_info: NULL output");
+	memset(info, 0, sizeof(*info));
+	if (!rxq->mem)
+		return 0;
+	info->header_pp_id = nm_page_pool_id(rxq->mem->hdr_pool);
+	info->payload_pp_id = nm_page_pool_id(rxq->mem->pp);
+	info->payload_room = nm_netdev_rxq_payload_room(nd, q);
+	/* only the buffer at the ring's head can be partly used */
+	buf_size = rxq->mem->pay_ring.buf_size;
+	if (buf_size)
+		info->payload_posted = (uint32_t)((info->payload_room + buf_size - 1) / buf_size);
+	return 0;
+}
+
 /* ---- counters ------------------------------------------------------------ */
 
 int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st)
