@@ -163,6 +163,9 @@ int nm_wire_get_fd(struct nm_wire *w);
  * wakeups); without it, get_fd arms the wire for good. */
 int nm_wire_arm(struct nm_wire *w);
 int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st);
+/* The largest frame payload (L3) the wire carries: its own MTU, or for the
+ * connecting end of a cross-process shm wire the creator's.  0 on NULL. */
+uint32_t nm_wire_mtu(const struct nm_wire *w);
 void nm_wire_destroy(struct nm_wire *w);
 
 /* Lending (shm): keep the peeked frame where it lies instead of consuming

@@ -182,6 +182,11 @@ int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st)
 	return w->ops->get_stats(w, st);
 }
 
+uint32_t nm_wire_mtu(const struct nm_wire *w)
+{
+	return w ? w->mtu : 0;
+}
+
 /* NULL is a no-op, like free(). */
 void nm_wire_destroy(struct nm_wire *w)
 {
