@@ -5,11 +5,11 @@
  * one 128-token run), over net_iovs of a dma-buf binding.
  */
 #include "bench.h"
+#include "pool/memory_provider.h"
+#include "pool/page_pool.h"
 #include "sock/devmem_tokens.h"
 #include <netmem/dmabuf.h>
 #include <netmem/error.h>
-#include <netmem/memory_provider.h>
-#include <netmem/page_pool.h>
 #include <netmem/pci.h>
 
 #define BATCH 128

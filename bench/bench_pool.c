@@ -26,11 +26,11 @@
 
 #include <netmem/dmabuf.h>
 #include <netmem/error.h>
-#include <netmem/memory_provider.h>
-#include <netmem/page_pool.h>
 #include <netmem/pci.h>
 
 #include "bench.h"
+#include "pool/memory_provider.h"
+#include "pool/page_pool.h"
 
 #define RUNS 5
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "nic/wire_drv.h"
 #include <netmem/error.h>
 #include <netmem/wire.h>
 

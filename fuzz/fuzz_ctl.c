@@ -26,6 +26,7 @@
 #include "fuzz.h"
 #include "t_net.h"
 #include "ctl/ctl_internal.h"
+#include "nic/netdev_drv.h"
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
 

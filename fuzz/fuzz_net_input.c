@@ -25,6 +25,7 @@
 #include "fuzz.h"
 #include "t_net.h"
 #include "net/tcp.h"
+#include "nic/netdev_drv.h"
 #include <netmem/socket.h>
 
 #define MAX_OPS		128

@@ -24,10 +24,12 @@
 
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 #include <netmem/netdev.h>
 
 #include "ctl/ctl_internal.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
+#include "pool/page_pool.h"
 #include "util/err.h"
 
 struct ctl_binding {

@@ -28,6 +28,7 @@
 #include <netmem/mem.h>
 
 #include "net/ip.h"
+#include "nic/netdev_drv.h"
 #include "nic/pkt.h"
 #include "util/err.h"
 

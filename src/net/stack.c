@@ -33,6 +33,7 @@
 
 #include "net/ip.h"
 #include "net/tcp.h"
+#include "nic/netdev_drv.h"
 #include "nic/pkt.h"
 #include "util/err.h"
 

@@ -164,6 +164,7 @@
 
 #include "net/tcp.h"
 #include "nic/csum.h"
+#include "nic/netdev_drv.h"
 #include "util/err.h"
 
 struct tcp_opts {

@@ -29,6 +29,7 @@
 #include "net/tcp.h"
 #include "net/tcp_zc.h"
 #include "nic/csum.h"
+#include "nic/wire_drv.h"
 #include "util/err.h"
 
 #define TCP_HDR_MAX	60

@@ -13,6 +13,7 @@
 
 #include "net/tcp.h"
 #include "net/tcp_zc.h"
+#include "nic/netdev_drv.h"
 #include "util/err.h"
 
 static bool addr_any(const struct nm_addr *a)

@@ -40,10 +40,10 @@
 #include <string.h>
 
 #include <netmem/dma.h>
-#include <netmem/memory_provider.h>
 
 #include "net/skb.h"
 #include "net/tcp_zc.h"
+#include "pool/memory_provider.h"
 #include "util/err.h"
 
 /* Bindings kept mapped with nothing queued before idle ones are dropped. */

@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "nic/nic_internal.h"
+#include "nic/wire_drv.h"
 #include "util/err.h"
 
 /* Big stdio buffer: a 64 KiB GSO record or ~700 MTU-sized ones per write(). */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "nic/netdev_drv.h"
 #include "nic/nic_internal.h"
 #include "nic/ntuple.h"
 #include "util/err.h"

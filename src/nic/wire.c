@@ -26,6 +26,7 @@
 
 #include <netmem/wire.h>
 
+#include "nic/wire_drv.h"
 #include "util/err.h"
 
 static int nm_wire_check(const struct nm_wire *w, const char *fn)

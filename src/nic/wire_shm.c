@@ -75,6 +75,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nic/wire_drv.h"
 #include "nic/wire_shm.h"
 #include "util/err.h"
 

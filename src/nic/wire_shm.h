@@ -40,6 +40,8 @@
 
 #include <netmem/wire.h>
 
+#include "nic/wire_drv.h"
+
 #define NM_SHM_MAGIC		0x4e4d5357u	/* "NMSW" */
 #define NM_SHM_VERSION		1u
 #define NM_SHM_CACHELINE	64

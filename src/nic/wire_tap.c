@@ -67,6 +67,7 @@
 #include <netmem/wire.h>
 
 #include "nic/rtnl.h"
+#include "nic/wire_drv.h"
 #include "util/err.h"
 
 /* Older uapi headers (before Linux 6.2) lack these. */

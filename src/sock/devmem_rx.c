@@ -31,10 +31,10 @@
 #include <sys/uio.h>
 
 #include <netmem/devmem.h>
-#include <netmem/memory_provider.h>
-#include <netmem/page_pool.h>
 
 #include "net/tcp.h"
+#include "pool/memory_provider.h"
+#include "pool/page_pool.h"
 #include "sock/devmem_tokens.h"
 #include "sock/sock_internal.h"
 #include "util/err.h"

@@ -54,12 +54,12 @@
 
 #include <netmem/devmem.h>
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 #include <netmem/netdev.h>
 
 #include "ctl/ctl_internal.h"
 #include "net/tcp.h"
 #include "net/tcp_zc.h"
+#include "pool/memory_provider.h"
 #include "sock/sock_internal.h"
 #include "util/err.h"
 

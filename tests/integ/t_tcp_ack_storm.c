@@ -16,6 +16,7 @@
  * resets (Linux's TCPAbortOnData), A reads ECONNRESET, both CLOSED.
  */
 #include "t_tcp.h"
+#include "nic/wire_drv.h"
 
 static bool both_closed(void *arg)
 {

@@ -15,9 +15,9 @@
  *     frag) is handed to B's TCP, and the application reads each payload
  *     exactly, none of the header bytes in it.
  */
-#include <netmem/page_pool.h>
 
 #include "t_tcp.h"
+#include "pool/page_pool.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {

@@ -11,6 +11,7 @@
 
 #include "t_kernel.h"
 #include "t_net.h"
+#include "nic/netdev_drv.h"
 
 static struct nm_netdev *nd;
 static uint8_t kmac[6];

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 #define ECHO_ID		0x4e4e
 #define DATA_LEN	200

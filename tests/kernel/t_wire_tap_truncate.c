@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 #define DPORT		9999
 #define DATA_LEN	1000

@@ -8,6 +8,7 @@
  * (mtu + 18) and a GSO-typed frame that fits the MTU on a plain TAP pass.
  */
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 static uint8_t big[NM_WIRE_MAX_FRAME + 16];
 

@@ -16,6 +16,7 @@
 
 #include <netmem/wire.h>
 
+#include "nic/wire_drv.h"
 #include "nic/wire_shm.h"
 
 #include "t_util.h"

@@ -8,8 +8,9 @@
 #include <linux/if_tun.h>
 #include <poll.h>
 
-#include "nic/rtnl.h"
 #include "t_kernel.h"
+#include "nic/rtnl.h"
+#include "nic/wire_drv.h"
 
 const uint8_t t_our_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 const uint8_t t_host_ip[4] = { 198, 18, 0, 1 };

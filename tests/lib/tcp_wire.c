@@ -6,6 +6,7 @@
  * where a test wants it.
  */
 #include "t_tcp.h"
+#include "nic/wire_drv.h"
 
 void t_take(struct t_net *n, bool from_a, struct t_frames *f)
 {

@@ -6,8 +6,9 @@
  */
 #include <stdlib.h>
 
-#include "nic/wire_shm.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 int t_wire_send(struct nm_wire *w, const uint8_t *f, uint32_t len, const struct nm_wire_meta *meta)
 {

@@ -3,6 +3,8 @@
  * close unbinding while memory stays valid for packets still held. */
 #include "t_net.h"
 #include "ctl/ctl_internal.h"
+#include "nic/netdev_drv.h"
+#include "pool/page_pool.h"
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
 

@@ -1,6 +1,7 @@
 /* bind-rx of device memory the NIC cannot reach (a root complex that does
  * not forward peer-to-peer) is -EREMOTEIO and installs nothing. */
 #include "t_util.h"
+#include "nic/netdev_drv.h"
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
 #include <netmem/netdev.h>

@@ -2,8 +2,8 @@
  * tokens from 1, reuse, unknown tokens skipped, optlen rules, the 1024-frag
  * cap per call, a random model run, and zero in flight at the end. */
 #include "t_util.h"
+#include "pool/page_pool.h"
 #include "sock/devmem_tokens.h"
-#include <netmem/page_pool.h>
 #include <netmem/pci.h>
 
 #define N 4096

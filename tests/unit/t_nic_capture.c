@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "t_net.h"
+#include "nic/netdev_drv.h"
 #include <netmem/dma.h>
 
 static uint8_t frame[70000], got[70000];

@@ -2,6 +2,7 @@
  * features (-K), MTU; every bad value refused with its errno and a message,
  * and the device keeps working after each refusal. */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
 
 int main(void)
 {

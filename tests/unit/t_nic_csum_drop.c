@@ -3,6 +3,7 @@
  * oversized frames are dropped and counted; nothing leaks. */
 #include "t_net.h"
 #include "t_devmem.h"
+#include "nic/netdev_drv.h"
 
 static int deliver(struct t_nic *t, const uint8_t *frame, uint32_t len, struct nm_rx_pkt *p)
 {

@@ -8,8 +8,9 @@
  * checksum (IPv4 header or TCP/UDP), verified good, received. */
 #include "t_net.h"
 #include "t_devmem.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 #define FRAMES 1000000
 

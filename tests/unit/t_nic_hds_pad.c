@@ -9,8 +9,9 @@
  * (Found by fuzz/fuzz_nic_rx.c: split packets claimed the padded length.)
  */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 #define PAD 30
 

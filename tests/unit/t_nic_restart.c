@@ -6,8 +6,9 @@
 
 #include "t_net.h"
 #include "t_devmem.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 #define FRAMES	20000
 #define PAYLOAD	1448

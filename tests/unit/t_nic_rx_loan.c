@@ -12,9 +12,10 @@
  * the copy path.
  */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
 #include "nic/wire_shm.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 #define PAY	8000u
 #define NPKT	64

@@ -8,8 +8,9 @@
  * application returns buffers receives again.
  */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 #define FRAMES	48
 #define PAY	8900		/* > two 4 KiB buffers a frame */

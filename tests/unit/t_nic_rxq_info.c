@@ -6,8 +6,9 @@
 #include "t_net.h"
 #include "t_frame.h"
 #include "t_wire.h"
+#include "nic/netdev_drv.h"
+#include "pool/page_pool.h"
 #include <netmem/ctl.h>
-#include <netmem/page_pool.h>
 
 
 static void check_queue(struct t_nic *t, struct nm_ctl *c, uint32_t q)

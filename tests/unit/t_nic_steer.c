@@ -1,6 +1,7 @@
 /* RSS spreads 1000 flows over 4 queues within 10%; ntuple rules win over
  * RSS; drop rules drop; -X equal / start; the rule API's errors. */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
 
 static uint32_t queue_of(struct t_nic *t, const uint8_t *frame, uint32_t len)
 {

@@ -3,9 +3,10 @@
  * checksums (NEEDS_CSUM) and segments TSO frames into MTU-sized ones on a
  * wire that carries no GSO. */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dma.h>
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 static uint8_t frame[70000], got[70000];
 

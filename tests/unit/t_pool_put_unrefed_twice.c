@@ -2,7 +2,7 @@
  * buffer already back in the pool was accepted, so the pool later handed
  * the same buffer out twice.  Now it is refused. */
 #include "t_util.h"
-#include <netmem/page_pool.h>
+#include "pool/page_pool.h"
 #include <netmem/pci.h>
 
 int main(void)

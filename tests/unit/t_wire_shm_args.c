@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "nic/wire_shm.h"
 #include "t_util.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 /* A wire with nothing but recv: what a TAP-like wire looks like to the
  * dispatcher. */

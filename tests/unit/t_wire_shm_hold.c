@@ -8,9 +8,10 @@
  * ring (pressure); bad calls are refused with a
  * message and change nothing.  The invariants hold after every step.
  */
-#include "nic/wire_shm.h"
 #include "t_util.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 #define FRAME	3000u
 #define ARENA	(64u << 10)	/* 21 frames of 3008 arena bytes */

@@ -6,9 +6,10 @@
  * and keeps working once the scribbling stops. */
 #include <stdlib.h>
 
-#include "nic/wire_shm.h"
 #include "t_util.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 static uint8_t buf[NM_WIRE_MAX_FRAME], in[NM_WIRE_MAX_FRAME];
 

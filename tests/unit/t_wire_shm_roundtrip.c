@@ -4,9 +4,10 @@
  * ring and a full arena say -EAGAIN and drain; truncation is reported. */
 #include <stdlib.h>
 
-#include "nic/wire_shm.h"
 #include "t_util.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 static uint8_t tx[NM_WIRE_MAX_FRAME], rx[NM_WIRE_MAX_FRAME + 16];
 

@@ -7,6 +7,7 @@
  * without the rx op is -EOPNOTSUPP, and a netdev refuses to run on it.
  */
 #include "t_net.h"
+#include "nic/wire_drv.h"
 
 struct t_bufs {
 	struct nm_wire_rxbufs b;	/* first */

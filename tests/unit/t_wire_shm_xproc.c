@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "t_wire.h"
+#include "nic/wire_drv.h"
 
 #define N 10000
 

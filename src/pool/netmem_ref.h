@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef NETMEM_NETMEM_REF_H
-#define NETMEM_NETMEM_REF_H
+#ifndef NM_POOL_NETMEM_REF_H
+#define NM_POOL_NETMEM_REF_H
 
 /*
  * nm_netmem_t: one word that names a network buffer of either kind.
@@ -212,4 +212,4 @@ static inline uint64_t nm_net_iov_dma_addr(const struct nm_net_iov *niov)
 #ifdef __cplusplus
 }
 #endif
-#endif /* NETMEM_NETMEM_REF_H */
+#endif /* NM_POOL_NETMEM_REF_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef NETMEM_MEMORY_PROVIDER_H
-#define NETMEM_MEMORY_PROVIDER_H
+#ifndef NM_POOL_MEMORY_PROVIDER_H
+#define NM_POOL_MEMORY_PROVIDER_H
 
 /*
  * Memory providers: where a page pool's buffers come from.
@@ -36,7 +36,9 @@
 #include <stdint.h>
 
 #include <netmem/dma.h>
-#include <netmem/netmem_ref.h>
+
+#include "pool/netmem_ref.h"
+
 
 #ifdef __cplusplus
 extern "C" {
@@ -222,4 +224,4 @@ int nm_page_pool_params_set_dmabuf(struct nm_page_pool_params *params,
 #ifdef __cplusplus
 }
 #endif
-#endif /* NETMEM_MEMORY_PROVIDER_H */
+#endif /* NM_POOL_MEMORY_PROVIDER_H */
