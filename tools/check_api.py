@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Check the public API against src/libnetmem.map, the list chosen on purpose.
+
+The map is the source of truth: a function is public because it is listed
+there (and declared in include/netmem/), not because some header happens to
+declare it.  This script checks, and writes nothing:
+
+  1. every name in the map is declared in include/netmem/*.h;
+  2. every function include/netmem/*.h declares (not static inline) is in
+     the map;
+  3. with --lib PATH: the shared library exports exactly the map's names;
+  4. every name in the map has its man page docs/man/man3/NAME.3, and no
+     page is left for a name that is not in the map;
+  5. no private name (nm__, NM__) in include/netmem.
+
+Usage: tools/check_api.py [--lib build/libnetmem.so]   (ctest t_symbol_map)
+"""
+import pathlib
+import re
+import subprocess
+import sys
+
+root = pathlib.Path(__file__).resolve().parent.parent
+INC = root / 'include' / 'netmem'
+MAP = root / 'src' / 'libnetmem.map'
+MAN = root / 'docs' / 'man' / 'man3'
+
+# A prototype at the start of a line (not static inline, not a typedef).
+DECL = re.compile(r'^(?!static|typedef|#|\s)[^;(){}#]*?\b(nm_[a-z0-9_]+)\s*\(', re.M)
+# Exported data: "extern const struct ... nm_x;"
+DATA = re.compile(r'^extern\s+const\s+struct\s+\w+\s+(nm_[a-z0-9_]+)\s*;', re.M)
+
+
+def strip_comments(text):
+    return re.sub(r'/\*.*?\*/', '', text, flags=re.S)
+
+
+def header_decls():
+    """{name: header} for every function and datum include/netmem declares,
+    and the set of those that are functions."""
+    decls, funcs = {}, set()
+    for h in sorted(INC.glob('*.h')):
+        text = strip_comments(h.read_text())
+        for name in DECL.findall(text):
+            decls[name] = h.name
+            funcs.add(name)
+        for name in DATA.findall(text):
+            decls[name] = h.name
+    return decls, funcs
+
+
+def map_names():
+    text = strip_comments(MAP.read_text())
+    m = re.search(r'global:(.*?)local:', text, re.S)
+    if not m:
+        raise SystemExit('src/libnetmem.map: no global: ... local: section')
+    names = re.findall(r'\b([A-Za-z_]\w*)\s*;', m.group(1))
+    return names
+
+
+def lib_exports(lib):
+    out = subprocess.run(['nm', '-D', '--defined-only', lib], check=True,
+                         capture_output=True, text=True).stdout
+    syms = set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in 'TDRBVW':
+            syms.add(parts[2].split('@')[0])
+    return syms
+
+
+def main(argv):
+    errors = []
+    decls, funcs = header_decls()
+    names = map_names()
+    mapped = set(names)
+
+    dup = sorted({n for n in names if names.count(n) > 1})
+    errors += [f'map: {n} listed twice' for n in dup]
+    errors += [f'map: {n} is not declared in include/netmem/*.h'
+               for n in sorted(mapped - decls.keys())]
+    errors += [f'include/netmem/{decls[n]}: {n} is not in src/libnetmem.map '
+               '(public on purpose? list it; internal? move it to a header under src/)'
+               for n in sorted(decls.keys() - mapped)]
+
+    if '--lib' in argv:
+        lib = argv[argv.index('--lib') + 1]
+        exported = lib_exports(lib)
+        errors += [f'{lib}: exports {n}, which the map does not list'
+                   for n in sorted(exported - mapped)]
+        errors += [f'{lib}: does not export {n}' for n in sorted(mapped - exported)]
+
+    pages = {p.stem for p in MAN.glob('*.3')}
+    errors += [f'docs/man/man3: no page for {n} (docs/man/gen_man3.py)'
+               for n in sorted((funcs & mapped) - pages)]
+    errors += [f'docs/man/man3/{n}.3: {n} is not in the map (remove the page)'
+               for n in sorted(pages - mapped)]
+
+    for h in sorted(INC.glob('*.h')):
+        for n in sorted(set(re.findall(r'\b(nm__\w+|NM__\w+)', h.read_text()))):
+            errors.append(f'include/netmem/{h.name}: private name {n} in a public header')
+
+    for e in errors:
+        print('FAIL', e)
+    if errors:
+        return 1
+    print(f'PASS public API: {len(mapped)} names in the map, declared, '
+          f'{"exported, " if "--lib" in argv else ""}documented')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
