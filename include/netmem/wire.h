@@ -102,11 +102,6 @@ int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
 int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p,
 		       int timeout_ms, struct nm_wire **out);
 int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out);
-/* Publish every frame the fault injector holds back (reorder, delay) on
- * this endpoint's direction now.  Held frames are otherwise released only
- * by later xmits; the stack's timer calls this so none waits forever.
- * 0 when none is left held, -EAGAIN if the ring filled first. */
-int nm_wire_shm_flush(struct nm_wire *w);
 /* Whether the other endpoint is still there: 1 while it is attached, 0
  * once it destroyed its endpoint or (across processes) its process ended,
  * SIGKILL included.  The data path sees a dead peer only when its ring

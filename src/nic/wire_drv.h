@@ -159,6 +159,16 @@ int nm_wire_release(struct nm_wire *w, uint32_t n);
 /* Whether w can lend frames (hold/release). */
 bool nm_wire_can_lend(const struct nm_wire *w);
 
+/* ---- shm ----------------------------------------------------------------- */
+
+/* Publish every frame the fault injector holds back (reorder, delay) on
+ * this endpoint's direction now.  Held frames are otherwise released by
+ * later xmits and by the endpoint's own polling (a receive that finds
+ * nothing, a sleep), so none waits forever; a test that drives a wire by
+ * hand calls this to see them at once.  0 when none is left held, -EAGAIN
+ * if the ring filled first, -EINVAL if w is not an shm wire. */
+int nm_wire_shm_flush(struct nm_wire *w);
+
 #ifdef __cplusplus
 }
 #endif
