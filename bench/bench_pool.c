@@ -239,8 +239,8 @@ int main(void)
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 
 	CHECK(nm_topo_create_default(&topo));
-	CHECK(nm_topo_device(topo, "nic0", &nic));
-	CHECK(nm_topo_device(topo, "gpu0", &gpu));
+	CHECK(nm_topo_get_device(topo, "nic0", &nic));
+	CHECK(nm_topo_get_device(topo, "gpu0", &gpu));
 	pp.dev = nic;
 	CHECK(nm_page_pool_create(&pp, &p4k));
 	pp.order = 4;

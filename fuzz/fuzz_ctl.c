@@ -76,9 +76,9 @@ static void bed_up(void)
 
 	T_OK(nm_topo_create("rc0(p2p) { sw0 { nic0 gpu0(mem=64M) } } rc1 { gpu1(mem=64M) }",
 			    &bed.topo));
-	T_OK(nm_topo_device(bed.topo, "nic0", &bed.nic));
-	T_OK(nm_topo_device(bed.topo, "gpu0", &gpu0));
-	T_OK(nm_topo_device(bed.topo, "gpu1", &gpu1));
+	T_OK(nm_topo_get_device(bed.topo, "nic0", &bed.nic));
+	T_OK(nm_topo_get_device(bed.topo, "gpu0", &gpu0));
+	T_OK(nm_topo_get_device(bed.topo, "gpu1", &gpu1));
 	T_OK(nm_wire_shm_pair(&wp, &bed.w[0], &bed.w[1]));
 	bed.memfd = memfd_create("fuzz_ctl", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	T_ASSERT(bed.memfd >= 0);

@@ -11,7 +11,11 @@ declare it.  This script checks, and writes nothing:
   3. with --lib PATH: the shared library exports exactly the map's names;
   4. every name in the map has its man page docs/man/man3/NAME.3, and no
      page is left for a name that is not in the map;
-  5. no private name (nm__, NM__) in include/netmem.
+  5. no private name (nm__, NM__) in include/netmem;
+  6. the getter rule: a public nm_<object>_get_<thing>() returns int and
+     fills caller memory through a pointer after its first argument (its
+     object; or its only argument, for a getter of no object) (a value accessor is nm_<object>_<attr>(), without get_), except
+     nm_<object>_get_fd(), which returns a descriptor to poll.
 
 Usage: tools/check_api.py [--lib build/libnetmem.so]   (ctest t_symbol_map)
 """
@@ -47,6 +51,43 @@ def header_decls():
         for name in DATA.findall(text):
             decls[name] = h.name
     return decls, funcs
+
+
+PROTO = re.compile(r'^(?!static|typedef|#|\s)([^;(){}#]*?)\b(nm_[a-z0-9_]+)\s*\(([^;{]*?)\)\s*;',
+                   re.M | re.S)
+
+
+def prototypes():
+    """[(header, return type, name, [parameters])] of include/netmem."""
+    out = []
+    for h in sorted(INC.glob('*.h')):
+        for ret, name, params in PROTO.findall(strip_comments(h.read_text())):
+            plist = [' '.join(p.split()) for p in params.split(',')] if params.strip() else []
+            out.append((h.name, ' '.join(ret.split()), name, plist))
+    return out
+
+
+def is_out_param(p):
+    """A parameter the callee writes through: a pointer or an array, not const."""
+    if p.startswith('const ') and p.count('*') <= 1:
+        return False
+    return '*' in p or '[' in p
+
+
+def getter_errors():
+    errors = []
+    for h, ret, name, params in prototypes():
+        if '_get_' not in name or name.endswith('_get_fd'):
+            continue
+        if ret != 'int':
+            errors.append(f'include/netmem/{h}: {name} returns {ret}: a getter returns int '
+                          '(0 or -errno); a value accessor is named without get_')
+        # the first argument is the object, unless it is the only one
+        outs = params[1:] if len(params) > 1 else params
+        if not any(is_out_param(p) for p in outs):
+            errors.append(f'include/netmem/{h}: {name} fills nothing: a getter fills caller '
+                          'memory; a value accessor is named without get_')
+    return errors
 
 
 def map_names():
@@ -99,6 +140,8 @@ def main(argv):
     for h in sorted(INC.glob('*.h')):
         for n in sorted(set(re.findall(r'\b(nm__\w+|NM__\w+)', h.read_text()))):
             errors.append(f'include/netmem/{h.name}: private name {n} in a public header')
+
+    errors += getter_errors()
 
     for e in errors:
         print('FAIL', e)

@@ -50,7 +50,7 @@ int nm_fence_signal(struct nm_fence *fence, int error);
 
 bool nm_fence_is_signaled(const struct nm_fence *fence);
 /* 0 not yet signaled, 1 signaled without error, < 0 the signaled error. */
-int nm_fence_get_status(const struct nm_fence *fence);
+int nm_fence_status(const struct nm_fence *fence);
 /* The CLOCK_MONOTONIC time (ns) at which the fence was signaled; -EBUSY if
  * it is not signaled yet. */
 int nm_fence_get_timestamp(const struct nm_fence *fence, int64_t *ns);
@@ -63,7 +63,7 @@ int nm_fence_add_callback(struct nm_fence *fence, struct nm_fence_cb *cb,
 bool nm_fence_remove_callback(struct nm_fence *fence, struct nm_fence_cb *cb);
 
 /* Wait until signaled or timeout_ns pass (< 0: forever).  0 once signaled
- * (the fence's own error is in nm_fence_get_status()), -ETIME on timeout. */
+ * (the fence's own error is in nm_fence_status()), -ETIME on timeout. */
 int nm_fence_wait(struct nm_fence *fence, int64_t timeout_ns);
 
 /* 1 if a is later than b, 0 if not; -EINVAL if their contexts differ

@@ -76,7 +76,7 @@ struct nm_wire *nm_netdev_wire(const struct nm_netdev *nd);
 
 /* ---- Configuration (ethtool) ------------------------------------------------ */
 
-int nm_netdev_get_mtu(const struct nm_netdev *nd);
+int nm_netdev_mtu(const struct nm_netdev *nd);
 int nm_netdev_set_mtu(struct nm_netdev *nd, uint32_t mtu);	/* 68 .. wire's */
 
 /* -L */
@@ -123,7 +123,7 @@ int nm_netdev_set_ringparam(struct nm_netdev *nd, const struct nm_ringparam *rp)
  * feature: it is what veth does with an skb) */
 #define NM_NETIF_F_RX_LOAN	(1u << 7)
 #define NM_NETIF_F_ALL		0xffu
-uint32_t nm_netdev_get_features(const struct nm_netdev *nd);
+uint32_t nm_netdev_features(const struct nm_netdev *nd);
 /* Changes the features in mask to the values in val.  TSO needs HW_CSUM. */
 int nm_netdev_set_features(struct nm_netdev *nd, uint32_t mask, uint32_t val);
 
@@ -158,7 +158,7 @@ struct nm_flow_rule {
  * take precedence over RSS while NM_NETIF_F_NTUPLE is on. */
 int nm_netdev_flow_add(struct nm_netdev *nd, const struct nm_flow_rule *r);
 int nm_netdev_flow_del(struct nm_netdev *nd, uint32_t id);
-int nm_netdev_flow_get(const struct nm_netdev *nd, uint32_t id, struct nm_flow_rule *r);
+int nm_netdev_get_flow(const struct nm_netdev *nd, uint32_t id, struct nm_flow_rule *r);
 /* Ids in order; returns the count (all of them, even past max). */
 int nm_netdev_flow_list(const struct nm_netdev *nd, uint32_t *ids, uint32_t max);
 
@@ -268,7 +268,7 @@ struct nm_capture_stats {
 	int32_t error;			/* 0, or -errno of the first write that failed */
 };
 /* -EINVAL for a NULL argument, -ENOENT if the netdev does not capture. */
-int nm_netdev_capture_get_stats(const struct nm_netdev *nd, struct nm_capture_stats *st);
+int nm_netdev_get_capture_stats(const struct nm_netdev *nd, struct nm_capture_stats *st);
 
 #ifdef __cplusplus
 }

@@ -257,7 +257,7 @@ int nm_ctl_bind_tx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf, uint32_
 	ret = nm_netdev_get_by_index(ifindex, &nd);
 	if (ret)
 		return ret;
-	if (!(nm_netdev_get_features(nd) & NM_NETIF_F_NETMEM_TX))
+	if (!(nm_netdev_features(nd) & NM_NETIF_F_NETMEM_TX))
 		return nm_err(EOPNOTSUPP, "bind-tx: %s does not support netmem TX",
 			      nm_netdev_name(nd));
 	cb = binding_new(ifindex, true, 0);
@@ -353,7 +353,7 @@ int nm_ctl_dev_get(struct nm_ctl *c, int ifindex, struct nm_dev_info *info)
 	snprintf(info->name, sizeof(info->name), "%s", nm_netdev_name(nd));
 	info->rx_queues = ch.rx;
 	info->tx_queues = ch.tx;
-	info->features = nm_netdev_get_features(nd);
+	info->features = nm_netdev_features(nd);
 	info->netmem_tx = info->features & NM_NETIF_F_NETMEM_TX;
 	return 0;
 }

@@ -172,10 +172,10 @@ bool nm_fence_is_signaled(const struct nm_fence *fence)
 	return atomic_load_explicit(&fence->signaled, memory_order_acquire);
 }
 
-int nm_fence_get_status(const struct nm_fence *fence)
+int nm_fence_status(const struct nm_fence *fence)
 {
 	if (!fence)
-		return nm_err(EINVAL, "fence_get_status: NULL fence");
+		return nm_err(EINVAL, "fence_status: NULL fence");
 	if (!atomic_load_explicit(&fence->signaled, memory_order_acquire))
 		return 0;
 	return fence->error ? fence->error : 1;

@@ -292,18 +292,18 @@ static int memobj_check_range(const char *fn, const struct nm_memobj *obj, uint6
 	return 0;
 }
 
-int nm_memobj_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t len,
+int nm_memobj_get_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t len,
 		    struct nm_phyr *out, size_t max)
 {
 	uint64_t end = offset + len, last_end = 0;
 	size_t n = 0;
 	int ret;
 
-	ret = memobj_check_range("memobj_phyrs", obj, offset, len);
+	ret = memobj_check_range("memobj_get_phyrs", obj, offset, len);
 	if (ret)
 		return ret;
 	if (max && !out)
-		return nm_err(EINVAL, "memobj_phyrs: NULL array with max %zu", max);
+		return nm_err(EINVAL, "memobj_get_phyrs: NULL array with max %zu", max);
 	nm_physmap_rdlock();
 	/* extents are sorted by offset; find the first one touching offset */
 	uint32_t lo = 0, hi = obj->nr_ext;
@@ -335,7 +335,7 @@ int nm_memobj_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t len,
 	}
 	nm_physmap_unlock();
 	if (n > (size_t)INT32_MAX)
-		return nm_err(E2BIG, "memobj_phyrs: too many ranges");
+		return nm_err(E2BIG, "memobj_get_phyrs: too many ranges");
 	return (int)n;
 }
 

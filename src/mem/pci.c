@@ -582,22 +582,22 @@ int nm_topo_destroy(struct nm_topo *topo)
 
 /* ---- Queries ------------------------------------------------------------ */
 
-int nm_topo_device(struct nm_topo *topo, const char *name, struct nm_device **out)
+int nm_topo_get_device(struct nm_topo *topo, const char *name, struct nm_device **out)
 {
 	int i;
 
 	if (!out)
-		return nm_err(EINVAL, "topo_device: out is NULL");
+		return nm_err(EINVAL, "topo_get_device: out is NULL");
 	*out = NULL;
 	if (!topo || !name)
-		return nm_err(EINVAL, "topo_device: %s is NULL", topo ? "name" : "topo");
+		return nm_err(EINVAL, "topo_get_device: %s is NULL", topo ? "name" : "topo");
 	for (i = 0; i < topo->nr_devs; i++) {
 		if (strcmp(topo->devs[i]->name, name) == 0) {
 			*out = topo->devs[i];
 			return 0;
 		}
 	}
-	return nm_err(ENOENT, "topo_device: no endpoint named '%.*s'", NM_NAME_MAX, name);
+	return nm_err(ENOENT, "topo_get_device: no endpoint named '%.*s'", NM_NAME_MAX, name);
 }
 
 int nm_topo_num_devices(const struct nm_topo *topo)
@@ -607,15 +607,15 @@ int nm_topo_num_devices(const struct nm_topo *topo)
 	return topo->nr_devs;
 }
 
-int nm_topo_device_at(struct nm_topo *topo, int i, struct nm_device **out)
+int nm_topo_get_device_at(struct nm_topo *topo, int i, struct nm_device **out)
 {
 	if (!out)
-		return nm_err(EINVAL, "topo_device_at: out is NULL");
+		return nm_err(EINVAL, "topo_get_device_at: out is NULL");
 	*out = NULL;
 	if (!topo)
-		return nm_err(EINVAL, "topo_device_at: topo is NULL");
+		return nm_err(EINVAL, "topo_get_device_at: topo is NULL");
 	if (i < 0 || i >= topo->nr_devs)
-		return nm_err(EINVAL, "topo_device_at: index %d out of range [0, %d)", i,
+		return nm_err(EINVAL, "topo_get_device_at: index %d out of range [0, %d)", i,
 			      topo->nr_devs);
 	*out = topo->devs[i];
 	return 0;

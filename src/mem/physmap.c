@@ -363,10 +363,10 @@ int nm_phys_lookup(uint64_t phys, struct nm_memobj **objp, uint64_t *offset)
 	return 0;
 }
 
-int nm_physmap_stats(struct nm_physmap_stats *st)
+int nm_physmap_get_stats(struct nm_physmap_stats *st)
 {
 	if (!st)
-		return nm_err(EINVAL, "physmap_stats: NULL output");
+		return nm_err(EINVAL, "physmap_get_stats: NULL output");
 	memset(st, 0, sizeof(*st));
 	pthread_rwlock_rdlock(&pm.lock);
 	st->ram_base = NM_PHYS_RAM_BASE;

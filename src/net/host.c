@@ -74,7 +74,7 @@ static int host_device(struct nm_host *h, const struct nm_host_params *p)
 	r = nm_topo_create(desc, &h->own_topo);
 	if (r < 0)
 		return nm_err_wrap(r, "host_create: topology");
-	r = nm_topo_device_at(h->own_topo, 0, &h->dev);
+	r = nm_topo_get_device_at(h->own_topo, 0, &h->dev);
 	if (r < 0)
 		return nm_err_wrap(r, "host_create: topology '%s' has no endpoint", desc);
 	return 0;

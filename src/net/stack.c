@@ -256,7 +256,7 @@ int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
 	r = nm_netdev_get_mac(p->nd, ifc->mac);
 	if (r < 0)
 		goto err_free;
-	mtu = nm_netdev_get_mtu(p->nd);
+	mtu = nm_netdev_mtu(p->nd);
 	if (mtu < 0) {
 		r = mtu;
 		goto err_free;

@@ -182,12 +182,12 @@ int nm_netdev_capture_stop(struct nm_netdev *nd)
 	return err;
 }
 
-int nm_netdev_capture_get_stats(const struct nm_netdev *nd, struct nm_capture_stats *st)
+int nm_netdev_get_capture_stats(const struct nm_netdev *nd, struct nm_capture_stats *st)
 {
 	if (!nd || !st)
-		return nm_err(EINVAL, "netdev_capture_get_stats: NULL argument");
+		return nm_err(EINVAL, "netdev_get_capture_stats: NULL argument");
 	if (!nd->cap)
-		return nm_err(ENOENT, "netdev_capture_get_stats: %s does not capture", nd->name);
+		return nm_err(ENOENT, "netdev_get_capture_stats: %s does not capture", nd->name);
 	*st = nd->cap->st;
 	return 0;
 }

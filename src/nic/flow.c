@@ -98,13 +98,13 @@ int nm_netdev_flow_del(struct nm_netdev *nd, uint32_t id)
 	return nm_ntuple_del(nd->ntuple, id);
 }
 
-int nm_netdev_flow_get(const struct nm_netdev *nd, uint32_t id, struct nm_flow_rule *f)
+int nm_netdev_get_flow(const struct nm_netdev *nd, uint32_t id, struct nm_flow_rule *f)
 {
 	struct nm_ntuple_rule r;
 	int ret;
 
 	if (!nd || !f)
-		return nm_err(EINVAL, "netdev_flow_get: NULL argument");
+		return nm_err(EINVAL, "netdev_get_flow: NULL argument");
 	ret = nm_ntuple_get(nd->ntuple, id, &r);
 	if (!ret)
 		from_ntuple(&r, f);

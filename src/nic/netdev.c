@@ -294,9 +294,9 @@ struct nm_wire *nm_netdev_wire(const struct nm_netdev *nd)
 	return nd ? nd->wire : NULL;
 }
 
-int nm_netdev_get_mtu(const struct nm_netdev *nd)
+int nm_netdev_mtu(const struct nm_netdev *nd)
 {
-	return nd ? (int)nd->mtu : nm_err(EINVAL, "netdev_get_mtu: NULL netdev");
+	return nd ? (int)nd->mtu : nm_err(EINVAL, "netdev_mtu: NULL netdev");
 }
 
 int nm_netdev_set_mtu(struct nm_netdev *nd, uint32_t mtu)
@@ -446,7 +446,7 @@ int nm_netdev_set_ringparam(struct nm_netdev *nd, const struct nm_ringparam *rp)
 
 /* ---- features ------------------------------------------------------------ */
 
-uint32_t nm_netdev_get_features(const struct nm_netdev *nd)
+uint32_t nm_netdev_features(const struct nm_netdev *nd)
 {
 	return nd ? nd->features : 0;
 }

@@ -134,7 +134,7 @@ static int binding_for(struct nm_tcp_sock *tp, uint32_t id, const struct msghdr 
 	}
 	if (tp->ifc) {
 		struct nm_netdev *nd = tp->ifc->nd;
-		uint32_t feat = nm_netdev_get_features(nd);
+		uint32_t feat = nm_netdev_features(nd);
 
 		if (ifindex != nm_netdev_ifindex(nd)) {
 			ret = nm_err(ENODEV, "sendmsg: binding %u is on ifindex %d, the connection "

@@ -80,7 +80,7 @@ int main(void)
 	if (r)
 		return r;
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	w = t_tap_open(true, NULL);
 	struct nm_netdev_params np = { .dev = nic, .wire = w, .rx_ring = 256 };
 	memcpy(np.mac, t_our_mac, 6);

@@ -155,7 +155,7 @@ int t_tap_net_create_here(struct t_tap_net *t, const struct t_tap_params *p)
 	t_tap_kernel_mac(t->w, t->kmac);
 	t->ifindex = nm_wire_tap_ifindex(t->w);
 	T_OK(nm_topo_create_default(&t->topo));
-	T_OK(nm_topo_device(t->topo, "nic0", &t->nic));
+	T_OK(nm_topo_get_device(t->topo, "nic0", &t->nic));
 	memcpy(hp.netdev.mac, t_our_mac, 6);
 	hp.netdev.dev = t->nic;
 	hp.netdev.wire = t->w;

@@ -26,7 +26,7 @@ int main(void)
 	uint32_t tok, toks[N];
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	pr.dev = nic;
 	T_OK(nm_page_pool_create(&pr, &pp));
 	nm_tokens_init(&t);

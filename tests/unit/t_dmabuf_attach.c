@@ -24,8 +24,8 @@ int main(void)
 	char got[8];
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_host(16 * NM_PAGE_SIZE, &b));
 
 	/* static */

@@ -16,12 +16,12 @@ int main(void)
 	uint64_t a, b;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	T_OK(nm_memobj_create_anon(4 * NM_PAGE_SIZE, 0, &obj));
 	char *host = nm_memobj_host_addr(obj);
 	memset(host, 0x11, 4 * NM_PAGE_SIZE);
-	T_EQ(nm_memobj_phyrs(obj, 0, NM_PAGE_SIZE, &p[0], 1), 1);
-	T_EQ(nm_memobj_phyrs(obj, 2 * NM_PAGE_SIZE, NM_PAGE_SIZE, &p[1], 1), 1);
+	T_EQ(nm_memobj_get_phyrs(obj, 0, NM_PAGE_SIZE, &p[0], 1), 1);
+	T_EQ(nm_memobj_get_phyrs(obj, 2 * NM_PAGE_SIZE, NM_PAGE_SIZE, &p[1], 1), 1);
 	T_OK(nm_dma_map(nic, &p[0], 1, NM_DMA_FROM_DEVICE, 0, &rx));	/* device writes */
 	T_OK(nm_dma_map(nic, &p[1], 1, NM_DMA_TO_DEVICE, 0, &tx));	/* device reads */
 	a = nm_dma_mapping_vecs(rx, NULL)[0].addr;

@@ -28,17 +28,17 @@ int main(void)
 	uint8_t *host;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	T_OK(nm_memobj_create_anon((PAGES + 1) * NM_PAGE_SIZE, 0, &obj));
 	host = nm_memobj_host_addr(obj);
 	memset(host, 0x11, (PAGES + 1) * NM_PAGE_SIZE);
 	/* one mapping per page, mapped in reverse so IOVAs and memory run in
 	 * opposite directions; the last page is TO_DEVICE only */
 	for (int i = PAGES - 1; i >= 0; i--) {
-		T_EQ(nm_memobj_phyrs(obj, (uint64_t)i * NM_PAGE_SIZE, NM_PAGE_SIZE, &p, 1), 1);
+		T_EQ(nm_memobj_get_phyrs(obj, (uint64_t)i * NM_PAGE_SIZE, NM_PAGE_SIZE, &p, 1), 1);
 		T_OK(nm_dma_map(nic, &p, 1, NM_DMA_FROM_DEVICE, 0, &rx[i]));
 	}
-	T_EQ(nm_memobj_phyrs(obj, (uint64_t)PAGES * NM_PAGE_SIZE, NM_PAGE_SIZE, &p, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(obj, (uint64_t)PAGES * NM_PAGE_SIZE, NM_PAGE_SIZE, &p, 1), 1);
 	T_OK(nm_dma_map(nic, &p, 1, NM_DMA_TO_DEVICE, 0, &tx));
 	ta = nm_dma_mapping_vecs(tx, NULL)[0].addr;
 	for (size_t i = 0; i < sizeof(src); i++)

@@ -142,7 +142,7 @@ int main(void)
 	close(fd);
 	t_nic_up(&t, 1, 1500, false);	/* no GSO on the wire: the NIC segments */
 	T_OK(nm_memobj_create_anon(1 << 20, 0, &host));
-	T_EQ(nm_memobj_phyrs(host, 0, 1 << 20, &ph, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(host, 0, 1 << 20, &ph, 1), 1);
 	T_OK(nm_dma_map(t.nic, &ph, 1, NM_DMA_TO_DEVICE, 0, &map));
 	uint64_t base = nm_dma_mapping_vecs(map, NULL)[0].addr;
 	uint8_t *hp = nm_memobj_host_addr(host);
@@ -157,8 +157,8 @@ int main(void)
 	T_ASSERT(strstr(nm_last_error(), "/nonexistent-dir/x.pcap"));
 	T_ERR(nm_netdev_capture_stop(t.nd), -EINVAL);
 	T_ERR(nm_netdev_capture_stop(NULL), -EINVAL);
-	T_ERR(nm_netdev_capture_get_stats(t.nd, &st), -ENOENT);
-	T_ERR(nm_netdev_capture_get_stats(t.nd, NULL), -EINVAL);
+	T_ERR(nm_netdev_get_capture_stats(t.nd, &st), -ENOENT);
+	T_ERR(nm_netdev_get_capture_stats(t.nd, NULL), -EINVAL);
 
 	/* 1. everything that crosses, microsecond stamps, full frames */
 	t0 = now_ns();
@@ -209,7 +209,7 @@ int main(void)
 		T_ASSERT(n <= 1514);
 		done += n - info.hdr_len;
 	}
-	T_OK(nm_netdev_capture_get_stats(t.nd, &st));
+	T_OK(nm_netdev_get_capture_stats(t.nd, &st));
 	T_EQ(st.frames, nwant);
 	T_EQ(st.truncated, 0);
 	T_EQ(st.error, 0);
@@ -226,7 +226,7 @@ int main(void)
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 5201, 40000);
 	len = t_flow_frame(frame, &f, 1000, 0);
 	peer_send(&t, frame, len);
-	T_OK(nm_netdev_capture_get_stats(t.nd, &st));
+	T_OK(nm_netdev_get_capture_stats(t.nd, &st));
 	T_EQ(st.truncated, 1);
 	T_EQ(st.bytes, len);
 	T_OK(nm_netdev_capture_stop(t.nd));

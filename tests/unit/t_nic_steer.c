@@ -100,7 +100,7 @@ int main(void)
 	T_EQ(nm_netdev_flow_list(t.nd, ids, 8), 2);
 	T_EQ(ids[0], 0);
 	struct nm_flow_rule g;
-	T_OK(nm_netdev_flow_get(t.nd, (uint32_t)id, &g));
+	T_OK(nm_netdev_get_flow(t.nd, (uint32_t)id, &g));
 	T_EQ(g.action, (int)want);
 	T_EQ(g.dst_port, 8080);
 	T_ERR(nm_netdev_flow_add(t.nd, &d), -EEXIST);
@@ -112,7 +112,7 @@ int main(void)
 	T_ERR(nm_netdev_flow_add(t.nd, &r), -EINVAL);
 	T_ERR(nm_netdev_flow_del(t.nd, 999), -ENOENT);
 	T_ERR(nm_netdev_flow_add(NULL, &r), -EINVAL);
-	T_ERR(nm_netdev_flow_get(t.nd, 77, &g), -ENOENT);
+	T_ERR(nm_netdev_get_flow(t.nd, 77, &g), -ENOENT);
 	/* shrinking below a rule's queue is refused */
 	struct nm_channels ch = { .rx = 1, .tx = 1 };
 	T_ERR(nm_netdev_set_channels(t.nd, &ch), -EBUSY);

@@ -45,7 +45,7 @@ int main(void)
 
 	t_nic_up(&t, 1, 1500, false);
 	T_OK(nm_memobj_create_anon(1 << 20, 0, &host));
-	T_EQ(nm_memobj_phyrs(host, 0, 1 << 20, &p, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(host, 0, 1 << 20, &p, 1), 1);
 	T_OK(nm_dma_map(t.nic, &p, 1, NM_DMA_TO_DEVICE, 0, &map));
 	uint64_t base = nm_dma_mapping_vecs(map, NULL)[0].addr;
 	uint8_t *hp = nm_memobj_host_addr(host);

@@ -14,7 +14,7 @@ int main(void)
 	nm_netmem_t a, x, y;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	pr.dev = nic;
 	T_OK(nm_page_pool_create(&pr, &pp));
 	T_OK(nm_page_pool_alloc_netmem(pp, &a));
