@@ -296,7 +296,7 @@ static void drain_out(struct run *r)
 	struct nm_wire_meta meta;
 	int n;
 
-	while ((n = nm_wire_recv(bed.r.peer, &iov, 1, &meta)) > 0) {
+	while ((n = nm_wire_rx_copy(bed.r.peer, &iov, 1, &meta)) > 0) {
 		struct nm_pkt_info info;
 		uint32_t len = (uint32_t)n;
 		int c;

@@ -126,7 +126,7 @@ static void fzw_destroy(struct nm_wire *w)
 static const struct nm_wire_ops fzw_ops = {
 	.kind = "fuzz",
 	.xmit = fzw_xmit,
-	.recv = fzw_recv,
+	.rx_copy = fzw_recv,
 	.rx = fzw_rx,
 	.get_fd = fzw_get_fd,
 	.get_stats = fzw_get_stats,

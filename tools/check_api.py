@@ -15,7 +15,10 @@ declare it.  This script checks, and writes nothing:
   6. the getter rule: a public nm_<object>_get_<thing>() returns int and
      fills caller memory through a pointer after its first argument (its
      object; or its only argument, for a getter of no object) (a value accessor is nm_<object>_<attr>(), without get_), except
-     nm_<object>_get_fd(), which returns a descriptor to poll.
+     nm_<object>_get_fd(), which returns a descriptor to poll;
+  7. one word for receive: no public name says rcv (TCP's and the
+     protocols' input paths, inside), and recv only in socket.h (the socket
+     calls); rx is the NIC's, its queues' and the wires' word.
 
 Usage: tools/check_api.py [--lib build/libnetmem.so]   (ctest t_symbol_map)
 """
@@ -142,6 +145,10 @@ def main(argv):
             errors.append(f'include/netmem/{h.name}: private name {n} in a public header')
 
     errors += getter_errors()
+    for h, _, name, _ in prototypes():
+        if 'rcv' in name or ('recv' in name and h != 'socket.h'):
+            errors.append(f'include/netmem/{h}: {name}: receive is recv for socket calls, '
+                          'rx for the NIC, its queues and wires (docs/api.md)')
 
     for e in errors:
         print('FAIL', e)

@@ -214,7 +214,7 @@ static void maybe_window_update(struct nm_tcp_sock *tp)
 		nm_tcp_send_ack(tp);
 }
 
-void nm_tcp_rx_space_changed(struct nm_tcp_sock *tp)
+void nm_tcp_rcv_space_changed(struct nm_tcp_sock *tp)
 {
 	maybe_window_update(tp);
 }

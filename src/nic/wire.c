@@ -13,10 +13,10 @@
  *  - iov may be NULL only when iovcnt is 0; an entry with a NULL base must
  *    have length 0.
  *  - meta is optional everywhere (NULL: no offload on xmit, not wanted on
- *    recv/peek).
+ *    rx_copy/peek).
  *  - peek/consume on a wire without zero-copy receive: -EOPNOTSUPP, and
  *    rx (the NIC's way in) on a wire without it.
- *  - get_fd on a wire without an fd returns -1 (poll by calling recv), as
+ *  - get_fd on a wire without an fd returns -1 (poll by calling rx_copy), as
  *    wire.h documents; a NULL wire is -EINVAL.
  *
  * Workload: called once per frame; the checks are a few compares and a
@@ -66,19 +66,19 @@ int nm_wire_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 	return w->ops->xmit(w, iov, iovcnt, meta);
 }
 
-int nm_wire_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+int nm_wire_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		 struct nm_wire_meta *meta)
 {
-	int r = nm_wire_check(w, "wire_recv");
+	int r = nm_wire_check(w, "wire_rx_copy");
 
 	if (r)
 		return r;
-	r = nm_wire_check_iov(iov, iovcnt, "wire_recv");
+	r = nm_wire_check_iov(iov, iovcnt, "wire_rx_copy");
 	if (r)
 		return r;
-	if (nm_unlikely(!w->ops->recv))
-		return nm_err(EOPNOTSUPP, "wire_recv: %s wire cannot receive", w->ops->kind);
-	return w->ops->recv(w, iov, iovcnt, meta);
+	if (nm_unlikely(!w->ops->rx_copy))
+		return nm_err(EOPNOTSUPP, "wire_rx_copy: %s wire cannot receive", w->ops->kind);
+	return w->ops->rx_copy(w, iov, iovcnt, meta);
 }
 
 int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
@@ -91,7 +91,7 @@ int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 	if (nm_unlikely(!frame || !len))
 		return nm_err(EINVAL, "wire_peek: frame or len pointer is NULL");
 	if (!w->ops->peek)
-		return nm_err(EOPNOTSUPP, "wire_peek: %s wire has no zero-copy receive; use recv",
+		return nm_err(EOPNOTSUPP, "wire_peek: %s wire has no zero-copy receive; use rx_copy",
 			      w->ops->kind);
 	return w->ops->peek(w, frame, len, meta);
 }
@@ -157,7 +157,7 @@ int nm_wire_get_fd(struct nm_wire *w)
 	if (r)
 		return r;
 	if (!w->ops->get_fd)
-		return -1;	/* wire.h: no fd, poll by calling recv/peek */
+		return -1;	/* wire_drv.h: no fd, poll by calling rx_copy/peek */
 	return w->ops->get_fd(w);
 }
 

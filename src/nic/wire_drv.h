@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define NM_WIRE_MAX_FRAME	65550	/* 64 KiB GSO frame + Ethernet/VLAN header */
-#define NM_WIRE_MAX_IOV		64	/* most iovec entries one xmit/recv takes */
+#define NM_WIRE_MAX_IOV		64	/* most iovec entries one xmit/rx_copy takes */
 
 /* Offload metadata, the virtio_net_hdr fields we use. */
 #define NM_WIRE_F_NEEDS_CSUM	0x01	/* checksum at csum_start+csum_offset still to fill */
@@ -93,17 +93,17 @@ struct nm_wire_ops {
 	/* Copy the next frame into iov (scatter), consuming it.  Returns the
 	 * frame's length, which is more than the iov holds if it was
 	 * truncated (counted); -EAGAIN if there is none. */
-	int (*recv)(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+	int (*rx_copy)(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		    struct nm_wire_meta *meta);
 	/* An fd that polls readable when frames may be waiting (-1: poll
-	 * by calling recv/peek). */
+	 * by calling rx_copy/peek). */
 	int (*get_fd)(struct nm_wire *w);
 	int (*get_stats)(struct nm_wire *w, struct nm_wire_stats *st);
 	void (*destroy)(struct nm_wire *w);
 	/* Optional: the caller is about to sleep on get_fd()'s fd.  Arm the
 	 * wakeup for the next frame; > 0 if frames already wait (do not
 	 * sleep), 0 if armed.  Once called, the wire may stop signalling the
-	 * fd for sleeps not prepared this way (shm: an empty recv/peek no
+	 * fd for sleeps not prepared this way (shm: an empty rx_copy/peek no
 	 * longer arms it).  NULL: the fd needs no arming (TAP). */
 	int (*arm)(struct nm_wire *w);
 	/* Optional (shm), with peek: lend the peeked frame.  Its bytes stay
@@ -135,7 +135,7 @@ struct nm_wire {
 /* Dispatch helpers, validating arguments. */
 int nm_wire_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		 const struct nm_wire_meta *meta);
-int nm_wire_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+int nm_wire_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		 struct nm_wire_meta *meta);
 int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 		 struct nm_wire_meta *meta);

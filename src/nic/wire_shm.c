@@ -3,7 +3,7 @@
  * Shared-memory wire: two endpoints joined by one memfd-backed region that
  * holds, per direction, a single-producer single-consumer descriptor ring
  * and a frame arena (a byte ring).  This file holds the region (layout,
- * checks), the data path (xmit, peek/consume, recv) and the endpoint's
+ * checks), the data path (xmit, peek/consume, rx_copy) and the endpoint's
  * lifetime; fault injection is in wire_shm_fault.c and rendezvous (pair,
  * create/connect by name) in wire_shm_rdv.c.  Layout: wire_shm.h.
  *
@@ -11,7 +11,7 @@
  * copy is the wire), writes a descriptor {off, len, meta} into slot
  * head & mask and publishes head with a release store.  The consumer
  * acquires head, bounds-checks the descriptor and hands out a read-only
- * pointer into the arena (peek, zero copy) or copies it out (recv); consume
+ * pointer into the arena (peek, zero copy) or copies it out (rx_copy); consume
  * publishes tail with a release store, which frees the slot and its arena
  * bytes.  Each side re-reads the other side's index only when its cached
  * copy says full (producer) or empty (consumer), so in a stream the only
@@ -39,7 +39,7 @@
  * would lag the write and leave the consumer spinning through poll() in
  * that window (measured: 5 spurious wakeups per frame against < 0.1).
  *
- * An empty ring is a bare -EAGAIN from recv/peek, without an
+ * An empty ring is a bare -EAGAIN from rx_copy/peek, without an
  * nm_last_error() message (like the TAP wire): it is the answer to most
  * polls, and formatting a message would cost ten times the poll itself.
  *
@@ -666,7 +666,7 @@ static int nm_shm_release(struct nm_wire *w, uint32_t n)
 	return nm_shm_rx_pressure(ep);
 }
 
-static int nm_shm_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+static int nm_shm_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		       struct nm_wire_meta *meta)
 {
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
@@ -768,7 +768,7 @@ static const struct nm_wire_ops nm_shm_ops = {
 	.xmit = nm_shm_xmit,
 	.peek = nm_shm_peek,
 	.consume = nm_shm_consume,
-	.recv = nm_shm_recv,
+	.rx_copy = nm_shm_rx_copy,
 	.get_fd = nm_shm_get_fd,
 	.get_stats = nm_shm_get_stats,
 	.destroy = nm_shm_destroy,

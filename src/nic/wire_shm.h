@@ -118,7 +118,7 @@ struct nm_shm_tx {
 	int efd;			/* signalled empty -> non-empty */
 };
 
-/* Consumer state of the incoming direction.  Hot: touched every recv.
+/* Consumer state of the incoming direction.  Hot: touched every rx_copy.
  * Slots [rtail, tail) are lent out (hold) or consumed behind a lent one;
  * ctrl->tail is rtail, so the producer reuses none of their bytes. */
 struct nm_shm_rx {

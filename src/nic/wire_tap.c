@@ -17,7 +17,7 @@
  * Invariants:
  *  1. vnet_sz is 0 (opened without offloads) or 12; the header is
  *     little-endian, which is also native on the hosts we run on.
- *  2. recv offers the kernel at least NM_TAP_RX_ROOM bytes (the caller's
+ *  2. rx_copy offers the kernel at least NM_TAP_RX_ROOM bytes (the caller's
  *     iov, then the spill buffer), more than any frame tun can deliver, so
  *     the kernel never cuts a frame: its true length is always known.  A
  *     frame longer than the caller's iov is returned with its true length
@@ -300,7 +300,7 @@ static int nm_tap_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 }
 
 /* Cold: turn a failed readv into -errno with a message. */
-static int nm_tap_recv_error(struct nm_wire_tap *t, int e)
+static int nm_tap_rx_error(struct nm_wire_tap *t, int e)
 {
 	switch (e) {
 	case EAGAIN:
@@ -313,7 +313,7 @@ static int nm_tap_recv_error(struct nm_wire_tap *t, int e)
 }
 
 /* Caller must own the wire (its stack thread). */
-static int nm_tap_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+static int nm_tap_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		       struct nm_wire_meta *meta)
 {
 	struct nm_wire_tap *t = nm_tap_of(w);
@@ -324,7 +324,7 @@ static int nm_tap_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 	ssize_t r;
 
 	if (nm_unlikely(iovcnt > NM_TAP_IOV_MAX || (!iov && iovcnt)))
-		return nm_err(EINVAL, "tap recv: %u iovecs (at most %d)", iovcnt, NM_TAP_IOV_MAX);
+		return nm_err(EINVAL, "tap rx_copy: %u iovecs (at most %d)", iovcnt, NM_TAP_IOV_MAX);
 	if (t->vnet_sz)
 		v[n++] = (struct iovec){ .iov_base = &vh, .iov_len = t->vnet_sz };
 	for (i = 0; i < iovcnt; i++) {
@@ -337,7 +337,7 @@ static int nm_tap_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 
 	r = readv(t->fd, v, (int)n);
 	if (nm_unlikely(r < 0))
-		return nm_tap_recv_error(t, errno);
+		return nm_tap_rx_error(t, errno);
 	if (nm_unlikely((size_t)r < t->vnet_sz))
 		return nm_err(EIO, "tap %s: %zd-byte read lacks the vnet header", w->name, r);
 	len = (size_t)r - t->vnet_sz;
@@ -364,7 +364,7 @@ static int nm_tap_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_w
 
 	if (n < 0)
 		return n;
-	r = nm_tap_recv(w, iov, (unsigned)n, &f->meta);
+	r = nm_tap_rx_copy(w, iov, (unsigned)n, &f->meta);
 	if (r < 0)
 		return r;
 	f->data = NULL;
@@ -401,7 +401,7 @@ static const struct nm_wire_ops nm_wire_tap_ops = {
 	.xmit = nm_tap_xmit,
 	.peek = NULL,		/* a read copies anyway: nothing to lend */
 	.consume = NULL,
-	.recv = nm_tap_recv,
+	.rx_copy = nm_tap_rx_copy,
 	.rx = nm_tap_rx,
 	.get_fd = nm_tap_get_fd,
 	.get_stats = nm_tap_get_stats,

@@ -308,6 +308,6 @@ int nm_sock_devmem_dontneed(struct nm_socket *so, const void *val, socklen_t len
 	int r = nm_tokens_dontneed(&so->tokens, val, len);
 
 	if (r > 0 && so->tcp->st)
-		nm_tcp_rx_space_changed(so->tcp);
+		nm_tcp_rcv_space_changed(so->tcp);
 	return r;
 }

@@ -37,7 +37,7 @@ static int recv_udp(struct nm_wire *w, struct iovec *iov, unsigned cnt)
 	uint8_t h[42];
 
 	for (;;) {
-		int r = nm_wire_recv(w, iov, cnt, NULL);
+		int r = nm_wire_rx_copy(w, iov, cnt, NULL);
 
 		if (r == -EAGAIN) {
 			T_ASSERT(t_now_ms() < end);

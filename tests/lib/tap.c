@@ -104,7 +104,7 @@ size_t t_tap_wait(struct nm_wire *w, uint8_t *buf, size_t cap, struct nm_wire_me
 
 	T_ASSERT(pfd.fd >= 0);
 	for (;;) {
-		int r = nm_wire_recv(w, &iov, 1, meta);
+		int r = nm_wire_rx_copy(w, &iov, 1, meta);
 		uint64_t now;
 
 		if (r >= 0) {

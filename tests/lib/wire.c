@@ -21,7 +21,7 @@ int t_wire_recv(struct nm_wire *w, uint8_t *buf, uint32_t cap, struct nm_wire_me
 {
 	struct iovec iov = { buf, cap };
 
-	return nm_wire_recv(w, &iov, 1, meta);
+	return nm_wire_rx_copy(w, &iov, 1, meta);
 }
 
 /* Bytes 0..7: seq; the rest a function of (seq, index). */

@@ -55,7 +55,7 @@ static void peer_send(struct t_nic *t, const uint8_t *b, uint32_t len)
 static uint32_t peer_recv(struct t_nic *t)
 {
 	struct iovec iov = { got, sizeof(got) };
-	int r = nm_wire_recv(t->b, &iov, 1, NULL);
+	int r = nm_wire_rx_copy(t->b, &iov, 1, NULL);
 
 	T_ASSERT(r > 0);
 	expect(got, (uint32_t)r);

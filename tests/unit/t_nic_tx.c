@@ -15,7 +15,7 @@ static uint32_t peer_recv(struct t_nic *t)
 {
 	struct iovec iov = { got, sizeof(got) };
 	struct nm_wire_meta meta;
-	int r = nm_wire_recv(t->b, &iov, 1, &meta);
+	int r = nm_wire_rx_copy(t->b, &iov, 1, &meta);
 
 	T_ASSERT(r > 0);
 	return (uint32_t)r;

@@ -22,7 +22,7 @@ static int t_nop_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcn
 	return -EAGAIN;
 }
 
-static const struct nm_wire_ops t_bare_ops = { .kind = "bare", .recv = t_nop_recv };
+static const struct nm_wire_ops t_bare_ops = { .kind = "bare", .rx_copy = t_nop_recv };
 
 static void t_dispatch(struct nm_wire *a)
 {
@@ -46,11 +46,11 @@ static void t_dispatch(struct nm_wire *a)
 	T_OK(nm_wire_xmit(a, many, NM_WIRE_MAX_IOV, NULL));	/* 64 pieces is fine */
 	T_ERR(nm_wire_xmit(&bare, &iov, 1, NULL), -EOPNOTSUPP);
 
-	T_ERR(nm_wire_recv(NULL, &iov, 1, NULL), -EINVAL);
-	T_ERR(nm_wire_recv(a, NULL, 1, NULL), -EINVAL);
-	T_ERR(nm_wire_recv(a, many, NM_WIRE_MAX_IOV + 1, NULL), -EINVAL);
-	T_ERR(nm_wire_recv(a, &nullbase, 1, NULL), -EINVAL);
-	T_EQ(nm_wire_recv(&bare, &iov, 1, NULL), -EAGAIN);
+	T_ERR(nm_wire_rx_copy(NULL, &iov, 1, NULL), -EINVAL);
+	T_ERR(nm_wire_rx_copy(a, NULL, 1, NULL), -EINVAL);
+	T_ERR(nm_wire_rx_copy(a, many, NM_WIRE_MAX_IOV + 1, NULL), -EINVAL);
+	T_ERR(nm_wire_rx_copy(a, &nullbase, 1, NULL), -EINVAL);
+	T_EQ(nm_wire_rx_copy(&bare, &iov, 1, NULL), -EAGAIN);
 
 	T_ERR(nm_wire_peek(NULL, &f, &len, NULL), -EINVAL);
 	T_ERR(nm_wire_peek(a, NULL, &len, NULL), -EINVAL);

@@ -41,7 +41,7 @@ static void t_sizes(struct nm_wire *from, struct nm_wire *to)
 		t_wfill(tx, len, len);
 		T_OK(nm_wire_xmit(from, in, 2, &m));
 		memset(&got, 0xff, sizeof(got));
-		T_EQ(nm_wire_recv(to, out, 3, &got), len);
+		T_EQ(nm_wire_rx_copy(to, out, 3, &got), len);
 		T_EQ(t_wbitdiff(rx, len, len), 0);
 		t_meta_eq(&got, &m);
 	}
@@ -180,8 +180,8 @@ static void t_truncate(struct nm_wire *from, struct nm_wire *to)
 	T_EQ(st1.rx_frames, st0.rx_frames + 1);
 	/* no buffers at all: the frame is consumed and counted truncated */
 	T_OK(t_wire_send(from, tx, 60, NULL));
-	T_EQ(nm_wire_recv(to, NULL, 0, NULL), 60);
-	T_EQ(nm_wire_recv(to, NULL, 0, NULL), -EAGAIN);
+	T_EQ(nm_wire_rx_copy(to, NULL, 0, NULL), 60);
+	T_EQ(nm_wire_rx_copy(to, NULL, 0, NULL), -EAGAIN);
 }
 
 int main(void)
