@@ -155,7 +155,7 @@ static void check_pools(struct run *r, struct nm_ctl *c)
 			FZ_ASSERT(ids[k] != ids[i], "pool id %u listed twice", ids[i]);
 		T_OK(nm_ctl_page_pool_get(c, ids[i], &info, &ifx));
 		FZ_ASSERT(dev_of(r, ifx) >= 0, "pool %u on ifindex %d", ids[i], ifx);
-		T_OK(nm_ctl_page_pool_stats_get(c, ids[i], &st));
+		T_OK(nm_ctl_page_pool_stats_get(c, ids[i], &st, sizeof(st)));
 	}
 }
 
@@ -301,7 +301,7 @@ static void op_queries(struct run *r, int op)
 		ret = nm_ctl_page_pool_dump(c, a & 0x80 ? NULL : ids, v % 9);
 		break;
 	default:
-		ret = nm_ctl_page_pool_stats_get(c, v, a & 0x80 ? NULL : &ps);
+		ret = nm_ctl_page_pool_stats_get(c, v, a & 0x80 ? NULL : &ps, sizeof(ps));
 		break;
 	}
 	FZ_ERRNO_OK(ret, "query");

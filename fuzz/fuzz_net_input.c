@@ -461,7 +461,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run_ops(&r);
 	poll_stack(&r);
 
-	T_OK(nm_stack_get_stats(r.st, &s));
+	T_OK(nm_stack_get_stats(r.st, &s, sizeof(s)));
 	t_stats_add_up(&s, r.direct);
 	if (fz_verbose())
 		fprintf(stderr, "net_input: %llu frames in (%llu direct): arp %llu (bad %llu), "

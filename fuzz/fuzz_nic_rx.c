@@ -208,7 +208,7 @@ static uint64_t stats_total(const struct run *r)
 	struct nm_queue_stats st;
 	uint64_t n;
 
-	T_OK(nm_netdev_get_stats(r->nd, &st));
+	T_OK(nm_netdev_get_stats(r->nd, &st, sizeof(st)));
 	n = st.packets;
 	for (int i = 0; i < NM_RX_DROP_MAX; i++)
 		n += st.drops[i];
@@ -553,7 +553,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fz_verbose()) {
 		struct nm_queue_stats st;
 
-		T_OK(nm_netdev_get_stats(r.nd, &st));
+		T_OK(nm_netdev_get_stats(r.nd, &st, sizeof(st)));
 		fprintf(stderr, "nic_rx: %s wire, %llu frames taken, %llu received (%llu split, "
 			"%llu device memory, %llu lent), %llu dropped\n", r.tap ? "tap" : "shm",
 			(unsigned long long)r.accepted, (unsigned long long)r.polled,

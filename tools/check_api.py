@@ -13,12 +13,13 @@ declare it.  This script checks, and writes nothing:
      page is left for a name that is not in the map;
   5. no private name (nm__, NM__) in include/netmem;
   6. the getter rule: a public nm_<object>_get_<thing>() returns int and
-     fills caller memory through a pointer after its first argument (its
-     object; or its only argument, for a getter of no object) (a value accessor is nm_<object>_<attr>(), without get_), except
+     fills caller memory through a pointer other than its object (a value accessor is nm_<object>_<attr>(), without get_), except
      nm_<object>_get_fd(), which returns a descriptor to poll;
   7. one word for receive: no public name says rcv (TCP's and the
      protocols' input paths, inside), and recv only in socket.h (the socket
-     calls); rx is the NIC's, its queues' and the wires' word.
+     calls); rx is the NIC's, its queues' and the wires' word;
+  8. the counters convention (include/netmem/error.h): every public call
+     that fills a struct nm_*_stats takes its size (size_t) right after it.
 
 Usage: tools/check_api.py [--lib build/libnetmem.so]   (ctest t_symbol_map)
 """
@@ -85,8 +86,9 @@ def getter_errors():
         if ret != 'int':
             errors.append(f'include/netmem/{h}: {name} returns {ret}: a getter returns int '
                           '(0 or -errno); a value accessor is named without get_')
-        # the first argument is the object, unless it is the only one
-        outs = params[1:] if len(params) > 1 else params
+        # the first argument is the object (struct nm_<object> *), if any
+        obj = re.match(r'(const )?struct (nm_\w+) \*', params[0]) if params else None
+        outs = params[1:] if obj and name.startswith(obj.group(2) + '_get_') else params
         if not any(is_out_param(p) for p in outs):
             errors.append(f'include/netmem/{h}: {name} fills nothing: a getter fills caller '
                           'memory; a value accessor is named without get_')
@@ -145,6 +147,12 @@ def main(argv):
             errors.append(f'include/netmem/{h.name}: private name {n} in a public header')
 
     errors += getter_errors()
+    for h, _, name, params in prototypes():
+        for i, p in enumerate(params):
+            if re.match(r'struct nm_\w+_stats \*', p) and (
+                    i + 1 == len(params) or not params[i + 1].startswith('size_t ')):
+                errors.append(f'include/netmem/{h}: {name}: a stats struct is followed by '
+                              'its size_t size (error.h)')
     for h, _, name, _ in prototypes():
         if 'rcv' in name or ('recv' in name and h != 'socket.h'):
             errors.append(f'include/netmem/{h}: {name}: receive is recv for socket calls, '

@@ -102,7 +102,9 @@ int nm_ctl_page_pool_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_i
 			 int *ifindex);
 /* Ids of every pool of every netdev; returns the count, writing at most max. */
 int nm_ctl_page_pool_dump(struct nm_ctl *c, uint32_t *ids, size_t max);
-int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_stats *st);
+/* page-pool-stats-get (size: sizeof(*st), the convention of error.h). */
+int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_stats *st,
+			       size_t size);
 
 #ifdef __cplusplus
 }

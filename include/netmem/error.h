@@ -3,7 +3,8 @@
 #define NETMEM_ERROR_H
 
 /*
- * Errors, kernel style.
+ * Errors, kernel style, and the convention of the calls that report
+ * counters (below).
  *
  * Every public netmem function that can fail returns an int: >= 0 on
  * success, -errno on failure.  Functions that produce an object return it
@@ -22,6 +23,27 @@ const char *nm_last_error(void);
 
 /* Forget the last error of this thread. */
 void nm_clear_error(void);
+
+/*
+ * Counters.  Every call that reports counters (nm_stack_get_stats(),
+ * nm_netdev_get_stats(), nm_netdev_get_rxq_stats(), nm_wire_get_stats(),
+ * nm_dma_get_stats(), ..., and the control plane's
+ * nm_ctl_page_pool_stats_get()) takes the size of the caller's struct
+ * after the struct itself:
+ *
+ *	struct nm_stack_stats s;
+ *
+ *	nm_stack_get_stats(st, &s, sizeof(s));
+ *
+ * A stats struct only grows, by fields added at its end.  The library
+ * fills the first min(size, its own size) bytes and zeroes the rest of the
+ * caller's struct: a program built against older headers (a smaller
+ * struct) gets the fields it knows and nothing is written past them; one
+ * built against newer headers than the library it runs with reads 0 in the
+ * fields this library does not have.  A size of 0 or above
+ * NM_STATS_SIZE_MAX is -EINVAL.
+ */
+#define NM_STATS_SIZE_MAX	65536
 
 #ifdef __cplusplus
 }

@@ -125,7 +125,8 @@ struct nm_physmap_stats {
 	uint64_t device_regions, device_used;
 	uint64_t objects;
 };
-int nm_physmap_get_stats(struct nm_physmap_stats *st);
+/* The physical map's use (size: sizeof(*st), the convention of error.h). */
+int nm_physmap_get_stats(struct nm_physmap_stats *st, size_t size);
 
 #ifdef __cplusplus
 }

@@ -209,10 +209,13 @@ struct nm_queue_stats {
 	uint64_t tx_packets, tx_bytes, tx_frames;	/* frames: after TSO */
 	uint64_t tx_busy, tx_errors;
 };
-int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st);
-int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st);
+/* Counters of one queue (size: sizeof(*st), the convention of error.h). */
+int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
+			    size_t size);
+int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
+			    size_t size);
 /* Sum over queues plus the device's own (frames dropped before a queue). */
-int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st);
+int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st, size_t size);
 const char *nm_rx_drop_name(enum nm_rx_drop r);
 
 /* ---- Capture (pcap) -------------------------------------------------------- */
@@ -268,7 +271,8 @@ struct nm_capture_stats {
 	int32_t error;			/* 0, or -errno of the first write that failed */
 };
 /* -EINVAL for a NULL argument, -ENOENT if the netdev does not capture. */
-int nm_netdev_get_capture_stats(const struct nm_netdev *nd, struct nm_capture_stats *st);
+int nm_netdev_get_capture_stats(const struct nm_netdev *nd, struct nm_capture_stats *st,
+				size_t size);
 
 #ifdef __cplusplus
 }

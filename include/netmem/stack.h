@@ -109,7 +109,8 @@ struct nm_stack_stats {
 	uint64_t tcp_ack_skipped_synrecv, tcp_ack_skipped_paws, tcp_ack_skipped_seq;
 	uint64_t tcp_ack_skipped_finwait2, tcp_ack_skipped_timewait, tcp_ack_skipped_challenge;
 };
-int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s);
+/* The stack's counters (size: sizeof(*s), the convention of error.h). */
+int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s, size_t size);
 
 /* ---- TCP settings (Linux's net.ipv4.tcp_* sysctls of the same names) ---- */
 

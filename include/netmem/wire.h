@@ -18,6 +18,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -38,8 +39,8 @@ struct nm_wire_stats {
 
 struct nm_wire;
 
-/* The wire's counters. */
-int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st);
+/* The wire's counters (size: sizeof(*st), the convention of error.h). */
+int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st, size_t size);
 /* The largest frame payload (L3) the wire carries: its own MTU, or for the
  * connecting end of a cross-process shm wire the creator's.  0 on NULL. */
 uint32_t nm_wire_mtu(const struct nm_wire *w);

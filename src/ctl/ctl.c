@@ -31,6 +31,7 @@
 #include "pool/memory_provider.h"
 #include "pool/page_pool.h"
 #include "util/err.h"
+#include "util/stats.h"
 
 struct ctl_binding {
 	struct ctl_binding *next;	/* the handle's list */
@@ -452,8 +453,10 @@ int nm_ctl_page_pool_dump(struct nm_ctl *c, uint32_t *ids, size_t max)
 	return (int)l.n;
 }
 
-int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_stats *st)
+int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_stats *st,
+			       size_t size)
 {
+	struct nm_page_pool_stats mine;
 	struct pp_find f;
 	int ret = pp_find(c, pp_id, &f, "page-pool-stats-get");
 
@@ -461,5 +464,8 @@ int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_
 		return ret;
 	if (!st)
 		return nm_err(EINVAL, "page-pool-stats-get: NULL output");
-	return nm_page_pool_get_stats(f.pp, st);
+	ret = nm_page_pool_get_stats(f.pp, &mine);
+	if (ret < 0)
+		return ret;
+	return nm_stats_copy("page-pool-stats-get", st, size, &mine, sizeof(mine));
 }

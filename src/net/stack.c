@@ -36,6 +36,7 @@
 #include "nic/netdev_drv.h"
 #include "nic/pkt.h"
 #include "util/err.h"
+#include "util/stats.h"
 
 #define STACK_RX_BUDGET	64	/* frames per interface per iteration (NAPI's) */
 #define STACK_RX_BATCH	16
@@ -432,10 +433,9 @@ int nm_stack_get_fd(struct nm_stack *st)
 	return st->epfd;
 }
 
-int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s)
+int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s, size_t size)
 {
 	if (!st || !s)
 		return nm_err(EINVAL, "stack_get_stats: NULL argument");
-	*s = st->stats;
-	return 0;
+	return nm_stats_copy("stack_get_stats", s, size, &st->stats, sizeof(st->stats));
 }

@@ -38,6 +38,7 @@
 #include "nic/nic_internal.h"
 #include "nic/wire_drv.h"
 #include "util/err.h"
+#include "util/stats.h"
 
 /* Big stdio buffer: a 64 KiB GSO record or ~700 MTU-sized ones per write(). */
 #define NM_CAPTURE_STDIO_BUF	(1u << 20)
@@ -182,14 +183,15 @@ int nm_netdev_capture_stop(struct nm_netdev *nd)
 	return err;
 }
 
-int nm_netdev_get_capture_stats(const struct nm_netdev *nd, struct nm_capture_stats *st)
+int nm_netdev_get_capture_stats(const struct nm_netdev *nd, struct nm_capture_stats *st,
+				size_t size)
 {
 	if (!nd || !st)
 		return nm_err(EINVAL, "netdev_get_capture_stats: NULL argument");
 	if (!nd->cap)
 		return nm_err(ENOENT, "netdev_get_capture_stats: %s does not capture", nd->name);
-	*st = nd->cap->st;
-	return 0;
+	return nm_stats_copy("netdev_get_capture_stats", st, size, &nd->cap->st,
+			     sizeof(nd->cap->st));
 }
 
 /* The first *caplen bytes of the frame, contiguous: in place when the

@@ -23,6 +23,7 @@
 #include "nic/nic_internal.h"
 #include "nic/ntuple.h"
 #include "util/err.h"
+#include "util/stats.h"
 
 /* RX: 512 buffers of 4 KiB posted, 2 MiB.  A deeper ring means the NIC
  * writes into buffers posted longer ago, no longer in the cache: with 1024
@@ -623,7 +624,8 @@ int nm_netdev_get_rxq_info(const struct nm_netdev *nd, uint32_t q, struct nm_rxq
 
 /* ---- counters ------------------------------------------------------------ */
 
-int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st)
+int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
+			    size_t size)
 {
 	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_get_rxq_stats");
 
@@ -631,19 +633,23 @@ int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_qu
 		return nd ? -ERANGE : -EINVAL;
 	if (!st)
 		return nm_err(EINVAL, "netdev_get_rxq_stats: NULL output");
-	*st = rxq->st;
-	return 0;
+	return nm_stats_copy("netdev_get_rxq_stats", st, size, &rxq->st, sizeof(rxq->st));
 }
 
-int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st)
+int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
+			    size_t size)
 {
 	if (!nd || !st)
 		return nm_err(EINVAL, "netdev_get_txq_stats: NULL argument");
 	if (q >= nd->ntx)
 		return nm_err(ERANGE, "netdev_get_txq_stats: tx queue %u out of range", q);
-	*st = nd->txq[q].st;
-	return 0;
+	return nm_stats_copy("netdev_get_txq_stats", st, size, &nd->txq[q].st,
+			     sizeof(nd->txq[q].st));
 }
+
+/* Stats structs grow only at their end (error.h): a new drop reason would
+ * move every field after drops[]. */
+_Static_assert(NM_RX_DROP_MAX == 7, "struct nm_queue_stats: add new drop counters at its end");
 
 static void stats_add(struct nm_queue_stats *a, const struct nm_queue_stats *b)
 {
@@ -655,16 +661,18 @@ static void stats_add(struct nm_queue_stats *a, const struct nm_queue_stats *b)
 		x[i] += y[i];
 }
 
-int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st)
+int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st, size_t size)
 {
+	struct nm_queue_stats sum;
+
 	if (!nd || !st)
 		return nm_err(EINVAL, "netdev_get_stats: NULL argument");
-	*st = nd->dev_st;
+	sum = nd->dev_st;
 	for (uint32_t i = 0; i < nd->nrx; i++)
-		stats_add(st, &nd->rxq[i].st);
+		stats_add(&sum, &nd->rxq[i].st);
 	for (uint32_t i = 0; i < nd->ntx; i++)
-		stats_add(st, &nd->txq[i].st);
-	return 0;
+		stats_add(&sum, &nd->txq[i].st);
+	return nm_stats_copy("netdev_get_stats", st, size, &sum, sizeof(sum));
 }
 
 const char *nm_rx_drop_name(enum nm_rx_drop r)

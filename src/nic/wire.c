@@ -28,6 +28,7 @@
 
 #include "nic/wire_drv.h"
 #include "util/err.h"
+#include "util/stats.h"
 
 static int nm_wire_check(const struct nm_wire *w, const char *fn)
 {
@@ -170,8 +171,9 @@ int nm_wire_arm(struct nm_wire *w)
 	return w->ops->arm ? w->ops->arm(w) : 0;
 }
 
-int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st)
+int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st, size_t size)
 {
+	struct nm_wire_stats mine;
 	int r = nm_wire_check(w, "wire_get_stats");
 
 	if (r)
@@ -180,7 +182,10 @@ int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st)
 		return nm_err(EINVAL, "wire_get_stats: stats pointer is NULL");
 	if (!w->ops->get_stats)
 		return nm_err(EOPNOTSUPP, "wire_get_stats: %s wire keeps no stats", w->ops->kind);
-	return w->ops->get_stats(w, st);
+	r = w->ops->get_stats(w, &mine);
+	if (r < 0)
+		return r;
+	return nm_stats_copy("wire_get_stats", st, size, &mine, sizeof(mine));
 }
 
 uint32_t nm_wire_mtu(const struct nm_wire *w)

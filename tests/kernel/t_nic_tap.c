@@ -228,7 +228,7 @@ int main(void)
 	nm_rx_pkt_release(&p);
 
 	struct nm_queue_stats st;
-	T_OK(nm_netdev_get_stats(nd, &st));
+	T_OK(nm_netdev_get_stats(nd, &st, sizeof(st)));
 	T_EQ(st.drops[NM_RX_DROP_MALFORMED] + st.drops[NM_RX_DROP_BAD_CSUM] +
 		     st.drops[NM_RX_DROP_NO_BUFFER], 0);
 	T_ASSERT(st.hds_packets >= 21);

@@ -104,7 +104,7 @@ void t_wfault_run(const struct nm_wire_faults *f, uint64_t n, struct t_wrun *run
 		T_EQ(r, -EAGAIN);
 	}
 	T_OK(nm__wire_shm_assert_ok(a));
-	T_OK(nm_wire_get_stats(a, &run->tx));
+	T_OK(nm_wire_get_stats(a, &run->tx, sizeof(run->tx)));
 	T_EQ(run->tx.tx_frames, n);
 	nm_wire_destroy(a);
 	nm_wire_destroy(b);

@@ -42,7 +42,7 @@ int main(void)
 	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_device(gpu, size, &b));
-	T_OK(nm_physmap_get_stats(&ps0));
+	T_OK(nm_physmap_get_stats(&ps0, sizeof(ps0)));
 
 	T_OK(nm_dmabuf_dynamic_attach(b, nic, &ops, &lazy, &a_lazy));
 	T_OK(nm_dmabuf_dynamic_attach(b, gpu, &ops, &eager, &a_eager));
@@ -90,7 +90,7 @@ int main(void)
 	T_OK(nm_dmabuf_move(b, 0));
 	T_OK(nm_dmabuf_assert_ok(b));
 	nm_dmabuf_put(b);
-	T_OK(nm_physmap_get_stats(&ps1));
+	T_OK(nm_physmap_get_stats(&ps1, sizeof(ps1)));
 	T_EQ(ps1.objects, ps0.objects - 1);
 	T_OK(nm_topo_destroy(topo));
 	T_PASS();

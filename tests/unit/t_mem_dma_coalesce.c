@@ -135,11 +135,11 @@ int main(void)
 	T_OK(nm_dma_unmap(m));
 
 	struct nm_dma_stats st;
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.live_mappings, 0);
 	T_EQ(st.mapped_bytes, 0);
 	T_EQ(st.maps, st.unmaps);
-	T_ERR(nm_dma_get_stats(NULL, &st), -EINVAL);
+	T_ERR(nm_dma_get_stats(NULL, &st, sizeof(st)), -EINVAL);
 	nm_memobj_put(g1);
 	nm_memobj_put(g);
 	nm_memobj_put(s);

@@ -46,7 +46,7 @@ int main(void)
 	T_ERR(nm_dma_write(nic, a + 10, buf, NM_PAGE_SIZE), -EFAULT);
 	T_EQ(host[10], 0x22);
 	T_ERR(nm_dma_write(nic, UINT64_MAX - 2, buf, 8), -EFAULT);
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.faults_direction, 3);
 	T_EQ(st.faults_unmapped, 3);
 	T_EQ(st.writes, 1);
@@ -62,7 +62,7 @@ int main(void)
 	T_ERR(nm_dma_read(nic, b, NULL, 1), -EINVAL);
 	T_EQ(nm_dma_read(nic, 0, NULL, 0), 0);	/* zero-length is a no-op */
 	T_OK(nm_dma_unmap(tx));
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.faults_unmapped, 4);
 	T_EQ(st.live_mappings, 0);
 	nm_memobj_put(obj);

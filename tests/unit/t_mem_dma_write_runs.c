@@ -52,9 +52,9 @@ int main(void)
 		runs[i].len = len;
 		total += len;
 	}
-	T_OK(nm_dma_get_stats(nic, &st0));
+	T_OK(nm_dma_get_stats(nic, &st0, sizeof(st0)));
 	T_OK(nm_dma_write_runs(nic, runs, PAGES, src));
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.writes - st0.writes, 1);
 	T_EQ(st.write_bytes - st0.write_bytes, total);
 	{
@@ -83,7 +83,7 @@ int main(void)
 	for (uint64_t i = 0; i < (uint64_t)PAGES * NM_PAGE_SIZE; i++)
 		if (host[i] != 0x11)
 			T_FAIL("byte %llu written by a failed call", (unsigned long long)i);
-	T_OK(nm_dma_get_stats(nic, &st0));
+	T_OK(nm_dma_get_stats(nic, &st0, sizeof(st0)));
 	T_EQ(st0.writes, st.writes);
 	T_EQ(st0.faults_direction - st.faults_direction, 1);
 	T_EQ(st0.faults_unmapped - st.faults_unmapped, 2);

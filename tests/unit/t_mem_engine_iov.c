@@ -50,7 +50,7 @@ int main(void)
 	T_ERR(nm_dma_engine_iov(nic, base + 8 * NM_PAGE_SIZE, 1, true, iov, 8), -EFAULT);
 	T_ERR(nm_dma_engine_iov(NULL, base, 1, true, iov, 8), -EINVAL);
 	T_EQ(nm_dma_engine_iov(nic, base, 0, true, iov, 8), 0);
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.writes, 2);
 	T_EQ(st.write_bytes, 9 * NM_PAGE_SIZE + 200);
 	T_EQ(st.faults_direction, 1);

@@ -40,7 +40,7 @@ int main(void)
 	struct nm_physmap_stats st0, st;
 	struct nm_phyr p[4];
 
-	T_OK(nm_physmap_get_stats(&st0));
+	T_OK(nm_physmap_get_stats(&st0, sizeof(st0)));
 	/* anonymous: contiguous, one phyr, CPU-writable by its owner */
 	T_OK(nm_memobj_create_anon(64 * NM_PAGE_SIZE, 0, &a));
 	T_EQ(nm_memobj_kind(a), NM_MEM_HOST_ANON);
@@ -81,7 +81,7 @@ int main(void)
 	T_OK(nm_memobj_create_device(gpu, 1 << 20, 0, &d));
 	T_ASSERT(nm_memobj_device(d) == gpu);
 	T_EQ(nm_memobj_get_phyrs(d, 0, 1 << 20, p, 4), 1);
-	T_OK(nm_physmap_get_stats(&st));
+	T_OK(nm_physmap_get_stats(&st, sizeof(st)));
 	T_EQ(st.device_used, 1 << 20);
 	T_ASSERT(p[0].addr != 0);
 	check_lookup(d);
@@ -103,14 +103,14 @@ int main(void)
 	uint64_t oo;
 	T_ERR(nm_phys_lookup(12345, &o, &oo), -ENOENT);
 	T_ERR(nm_phys_lookup(12345, NULL, &oo), -EINVAL);
-	T_ERR(nm_physmap_get_stats(NULL), -EINVAL);
+	T_ERR(nm_physmap_get_stats(NULL, sizeof(*NULL)), -EINVAL);
 
 	nm_memobj_put(d);
 	T_OK(nm_topo_destroy(topo));
 	nm_memobj_put(m);
 	nm_memobj_put(s);
 	nm_memobj_put(a);
-	T_OK(nm_physmap_get_stats(&st));
+	T_OK(nm_physmap_get_stats(&st, sizeof(st)));
 	T_EQ(st.ram_used, st0.ram_used);
 	T_EQ(st.objects, st0.objects);
 	T_PASS();

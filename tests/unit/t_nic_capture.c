@@ -157,8 +157,8 @@ int main(void)
 	T_ASSERT(strstr(nm_last_error(), "/nonexistent-dir/x.pcap"));
 	T_ERR(nm_netdev_capture_stop(t.nd), -EINVAL);
 	T_ERR(nm_netdev_capture_stop(NULL), -EINVAL);
-	T_ERR(nm_netdev_get_capture_stats(t.nd, &st), -ENOENT);
-	T_ERR(nm_netdev_get_capture_stats(t.nd, NULL), -EINVAL);
+	T_ERR(nm_netdev_get_capture_stats(t.nd, &st, sizeof(st)), -ENOENT);
+	T_ERR(nm_netdev_get_capture_stats(t.nd, NULL, sizeof(*NULL)), -EINVAL);
 
 	/* 1. everything that crosses, microsecond stamps, full frames */
 	t0 = now_ns();
@@ -175,7 +175,7 @@ int main(void)
 	frame[len - 1] ^= 0xff;
 	peer_send(&t, frame, len);
 	struct nm_queue_stats qs;
-	T_OK(nm_netdev_get_stats(t.nd, &qs));
+	T_OK(nm_netdev_get_stats(t.nd, &qs, sizeof(qs)));
 	T_EQ(qs.drops[NM_RX_DROP_BAD_CSUM], 1);
 
 	/* TX: one frame in two pieces (gathered), then a TSO frame: the
@@ -209,7 +209,7 @@ int main(void)
 		T_ASSERT(n <= 1514);
 		done += n - info.hdr_len;
 	}
-	T_OK(nm_netdev_get_capture_stats(t.nd, &st));
+	T_OK(nm_netdev_get_capture_stats(t.nd, &st, sizeof(st)));
 	T_EQ(st.frames, nwant);
 	T_EQ(st.truncated, 0);
 	T_EQ(st.error, 0);
@@ -226,7 +226,7 @@ int main(void)
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 5201, 40000);
 	len = t_flow_frame(frame, &f, 1000, 0);
 	peer_send(&t, frame, len);
-	T_OK(nm_netdev_get_capture_stats(t.nd, &st));
+	T_OK(nm_netdev_get_capture_stats(t.nd, &st, sizeof(st)));
 	T_EQ(st.truncated, 1);
 	T_EQ(st.bytes, len);
 	T_OK(nm_netdev_capture_stop(t.nd));

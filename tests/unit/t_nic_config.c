@@ -122,9 +122,9 @@ int main(void)
 
 	/* queries with bad arguments */
 	struct nm_queue_stats st;
-	T_ERR(nm_netdev_get_rxq_stats(t.nd, 9, &st), -ERANGE);
-	T_ERR(nm_netdev_get_txq_stats(t.nd, 9, &st), -ERANGE);
-	T_ERR(nm_netdev_get_stats(t.nd, NULL), -EINVAL);
+	T_ERR(nm_netdev_get_rxq_stats(t.nd, 9, &st, sizeof(st)), -ERANGE);
+	T_ERR(nm_netdev_get_txq_stats(t.nd, 9, &st, sizeof(st)), -ERANGE);
+	T_ERR(nm_netdev_get_stats(t.nd, NULL, sizeof(*NULL)), -EINVAL);
 	T_ERR(nm_netdev_rx_poll(t.nd, 9, &p, 1), -ERANGE);
 	T_ERR(nm_netdev_poll(NULL, 1), -EINVAL);
 	T_ERR(nm_netdev_get_channels(NULL, &ch), -EINVAL);

@@ -122,7 +122,7 @@ int main(void)
 	}
 	struct nm_queue_stats st;
 	uint64_t drops = 0;
-	T_OK(nm_netdev_get_stats(t.nd, &st));
+	T_OK(nm_netdev_get_stats(t.nd, &st, sizeof(st)));
 	for (int i = 0; i < NM_RX_DROP_MAX; i++) {
 		printf("%-12s %llu\n", nm_rx_drop_name(i), (unsigned long long)st.drops[i]);
 		drops += st.drops[i];

@@ -87,7 +87,7 @@ int main(void)
 	{
 		struct nm_queue_stats st;
 
-		T_OK(nm_netdev_get_rxq_stats(t.nd, 0, &st));
+		T_OK(nm_netdev_get_rxq_stats(t.nd, 0, &st, sizeof(st)));
 		T_EQ(st.rx_loaned, 1);
 	}
 

@@ -46,7 +46,7 @@ static struct nm_queue_stats stats(struct env *e)
 {
 	struct nm_queue_stats st;
 
-	T_OK(nm_netdev_get_stats(e->nd, &st));
+	T_OK(nm_netdev_get_stats(e->nd, &st, sizeof(st)));
 	return st;
 }
 

@@ -19,7 +19,7 @@ static uint64_t drops_no_buffer(struct t_nic *t)
 {
 	struct nm_queue_stats st;
 
-	T_OK(nm_netdev_get_rxq_stats(t->nd, 0, &st));
+	T_OK(nm_netdev_get_rxq_stats(t->nd, 0, &st, sizeof(st)));
 	return st.drops[NM_RX_DROP_NO_BUFFER];
 }
 

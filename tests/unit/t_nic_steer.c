@@ -73,9 +73,9 @@ int main(void)
 	}
 	T_OK(nm_netdev_flow_add(t.nd, &d));
 	struct nm_queue_stats st0, st1;
-	T_OK(nm_netdev_get_stats(t.nd, &st0));
+	T_OK(nm_netdev_get_stats(t.nd, &st0, sizeof(st0)));
 	T_EQ(queue_of(&t, frame, len), UINT32_MAX);
-	T_OK(nm_netdev_get_stats(t.nd, &st1));
+	T_OK(nm_netdev_get_stats(t.nd, &st1, sizeof(st1)));
 	T_EQ(st1.drops[NM_RX_DROP_NTUPLE], st0.drops[NM_RX_DROP_NTUPLE] + 1);
 	/* other source: the drop rule does not match, the steering one does */
 	f.src[3] = 9;

@@ -99,7 +99,7 @@ int main(void)
 	}
 	T_EQ(total, plen);
 	struct nm_queue_stats st;
-	T_OK(nm_netdev_get_txq_stats(t.nd, 0, &st));
+	T_OK(nm_netdev_get_txq_stats(t.nd, 0, &st, sizeof(st)));
 	T_EQ(st.tx_packets, 2);
 	T_EQ(st.tx_frames, 1 + segs);
 

@@ -62,9 +62,9 @@ static void t_dispatch(struct nm_wire *a)
 
 	T_ERR(nm_wire_get_fd(NULL), -EINVAL);
 	T_EQ(nm_wire_get_fd(&bare), -1);	/* no fd: poll by calling recv */
-	T_ERR(nm_wire_get_stats(NULL, &st), -EINVAL);
-	T_ERR(nm_wire_get_stats(a, NULL), -EINVAL);
-	T_ERR(nm_wire_get_stats(&bare, &st), -EOPNOTSUPP);
+	T_ERR(nm_wire_get_stats(NULL, &st, sizeof(st)), -EINVAL);
+	T_ERR(nm_wire_get_stats(a, NULL, sizeof(*NULL)), -EINVAL);
+	T_ERR(nm_wire_get_stats(&bare, &st, sizeof(st)), -EOPNOTSUPP);
 
 	nm_wire_destroy(NULL);
 	nm_wire_destroy(&noops);

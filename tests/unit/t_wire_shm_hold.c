@@ -161,7 +161,7 @@ int main(void)
 		}
 	}
 	T_OK(nm__wire_shm_assert_ok(b));
-	T_OK(nm_wire_get_stats(b, &st));
+	T_OK(nm_wire_get_stats(b, &st, sizeof(st)));
 	T_EQ(st.rx_frames, seq);
 	T_EQ(st.rx_invalid, 0);
 	nm_wire_destroy(a);

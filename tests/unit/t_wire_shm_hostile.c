@@ -41,7 +41,7 @@ static uint64_t t_stat_invalid(struct nm_wire *w)
 {
 	struct nm_wire_stats st;
 
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	return st.rx_invalid;
 }
 

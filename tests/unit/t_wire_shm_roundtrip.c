@@ -101,7 +101,7 @@ static void t_ring_full(void)
 	T_EQ(t_wire_recv(b, rx, sizeof(rx), NULL), 100);
 	T_EQ(t_wseq(rx), 64);
 	T_EQ(t_wire_recv(b, rx, sizeof(rx), NULL), -EAGAIN);
-	T_OK(nm_wire_get_stats(a, &st));
+	T_OK(nm_wire_get_stats(a, &st, sizeof(st)));
 	T_EQ(st.tx_frames, 65);
 	T_EQ(st.tx_dropped, 0);		/* backpressure is not a drop */
 	nm_wire_destroy(a);
@@ -168,14 +168,14 @@ static void t_truncate(struct nm_wire *from, struct nm_wire *to)
 	struct nm_wire_stats st0, st1;
 	struct nm_wire_meta m;
 
-	T_OK(nm_wire_get_stats(to, &st0));
+	T_OK(nm_wire_get_stats(to, &st0, sizeof(st0)));
 	t_wfill(tx, 1000, 42);
 	T_OK(t_wire_send(from, tx, 1000, NULL));
 	memset(rx, 0, sizeof(rx));
 	T_EQ(t_wire_recv(to, rx, 100, &m), 1000);	/* length of the whole frame */
 	T_EQ(t_wbitdiff(rx, 100, 42), 0);
 	T_EQ(rx[100], 0);
-	T_OK(nm_wire_get_stats(to, &st1));
+	T_OK(nm_wire_get_stats(to, &st1, sizeof(st1)));
 	T_EQ(st1.rx_truncated, st0.rx_truncated + 1);
 	T_EQ(st1.rx_frames, st0.rx_frames + 1);
 	/* no buffers at all: the frame is consumed and counted truncated */
@@ -199,8 +199,8 @@ int main(void)
 	t_gso(a, b);
 	t_gso(b, a);
 	t_truncate(a, b);
-	T_OK(nm_wire_get_stats(a, &sa));
-	T_OK(nm_wire_get_stats(b, &sb));
+	T_OK(nm_wire_get_stats(a, &sa, sizeof(sa)));
+	T_OK(nm_wire_get_stats(b, &sb, sizeof(sb)));
 	T_EQ(sa.tx_frames, sb.rx_frames);
 	T_EQ(sb.tx_frames, sa.rx_frames);
 	T_EQ(sa.tx_bytes, sb.rx_bytes);

@@ -125,13 +125,13 @@ int main(void)
 	T_ASSERT(waitpid(pid, &status, 0) == pid);
 	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	T_EQ(st.tx_frames, N);
 	T_EQ(st.rx_frames, N);
 	T_EQ(st.rx_invalid, 0);
 	/* the child destroyed its end: the wire is cut */
 	T_ERR(t_wire_send(w, out, 100, NULL), -ENOTCONN);
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	T_EQ(st.tx_dropped, 1);
 	nm_wire_destroy(w);
 	/* the name is free again */

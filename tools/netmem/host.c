@@ -102,9 +102,9 @@ void nm_cli_host_counters(struct nm_cli_host *h, struct nm_cli_counters *c)
 	int n;
 
 	memset(c, 0, sizeof(*c));
-	nm_stack_get_stats(h->st, &c->stack);
-	nm_netdev_get_stats(h->nd, &c->nic);
-	nm_wire_get_stats(h->wire, &c->wire);
+	nm_stack_get_stats(h->st, &c->stack, sizeof(c->stack));
+	nm_netdev_get_stats(h->nd, &c->nic, sizeof(c->nic));
+	nm_wire_get_stats(h->wire, &c->wire, sizeof(c->wire));
 	/* page-pool-get / page-pool-stats-get over this netdev's payload pools */
 	n = nm_ctl_page_pool_dump(h->ctl, ids, sizeof(ids) / sizeof(ids[0]));
 	for (int i = 0; i < n && i < (int)(sizeof(ids) / sizeof(ids[0])); i++) {
@@ -119,7 +119,7 @@ void nm_cli_host_counters(struct nm_cli_host *h, struct nm_cli_counters *c)
 		if (nm_netdev_get_rxq_info(h->nd, info.queue_idx, &qi) < 0 ||
 		    qi.payload_pp_id != ids[i])
 			continue;
-		if (nm_ctl_page_pool_stats_get(h->ctl, ids[i], &st) < 0)
+		if (nm_ctl_page_pool_stats_get(h->ctl, ids[i], &st, sizeof(st)) < 0)
 			continue;
 		pool_add(&c->pool, &st);
 		c->pool_inflight += info.inflight;
