@@ -11,7 +11,9 @@ declare it.  This script checks, and writes nothing:
   3. with --lib PATH: the shared library exports exactly the map's names;
   4. every name in the map has its man page docs/man/man3/NAME.3, and no
      page is left for a name that is not in the map;
-  5. no private name (nm__, NM__) in include/netmem;
+  5. one private prefix: no private name (nm__, NM__) in include/netmem, no
+     __nm_ name in src/, and each nm__ function used by the files of one
+     folder of src/ (its module) only;
   6. the getter rule: a public nm_<object>_get_<thing>() returns int and
      fills caller memory through a pointer other than its object (a value accessor is nm_<object>_<attr>(), without get_), except
      nm_<object>_get_fd(), which returns a descriptor to poll;
@@ -95,6 +97,27 @@ def getter_errors():
     return errors
 
 
+def private_errors():
+    errors = []
+    for h in sorted(INC.glob('*.h')):
+        for n in sorted(set(re.findall(r'\b(nm__\w+|NM__\w+)', h.read_text()))):
+            errors.append(f'include/netmem/{h.name}: private name {n} in a public header')
+    users = {}
+    for src in sorted((root / 'src').rglob('*.[ch]')):
+        text = src.read_text()
+        rel = src.relative_to(root)
+        for n in sorted(set(re.findall(r'\b(__nm_\w+)', text))):
+            errors.append(f'{rel}: {n}: the private prefix is nm__')
+        for n in set(re.findall(r'\b(nm__[a-z]\w*)', text)):
+            users.setdefault(n, set()).add(rel.parent.as_posix())
+    for n, dirs in sorted(users.items()):
+        if len(dirs) > 1:
+            errors.append(f'{n} is used in {", ".join(sorted(dirs))}: an nm__ name is private '
+                          'to one module; a function other layers call is nm_<object>_<verb>, '
+                          'declared in an internal header')
+    return errors
+
+
 def map_names():
     text = strip_comments(MAP.read_text())
     m = re.search(r'global:(.*?)local:', text, re.S)
@@ -142,10 +165,7 @@ def main(argv):
     errors += [f'docs/man/man3/{n}.3: {n} is not in the map (remove the page)'
                for n in sorted(pages - mapped)]
 
-    for h in sorted(INC.glob('*.h')):
-        for n in sorted(set(re.findall(r'\b(nm__\w+|NM__\w+)', h.read_text()))):
-            errors.append(f'include/netmem/{h.name}: private name {n} in a public header')
-
+    errors += private_errors()
     errors += getter_errors()
     for h, _, name, params in prototypes():
         for i, p in enumerate(params):

@@ -254,7 +254,7 @@ int nm_fence_signal(struct nm_fence *fence, int error)
 
 /* Caller holds fence->lock.  A short list walk: fences carry few callbacks,
  * and catching a double add is worth it (it would make the list a cycle). */
-static bool __nm_fence_cb_pending(const struct nm_fence *f, const struct nm_fence_cb *cb)
+static bool nm__fence_cb_pending(const struct nm_fence *f, const struct nm_fence_cb *cb)
 {
 	const struct nm_fence_cb *it;
 
@@ -278,7 +278,7 @@ int nm_fence_add_callback(struct nm_fence *fence, struct nm_fence_cb *cb,
 			      (unsigned long long)fence->context,
 			      (unsigned long long)fence->seqno);
 	}
-	if (__nm_fence_cb_pending(fence, cb)) {
+	if (nm__fence_cb_pending(fence, cb)) {
 		pthread_mutex_unlock(&fence->lock);
 		return nm_err(EBUSY, "fence_add_callback: cb %p already registered", (void *)cb);
 	}

@@ -77,7 +77,7 @@ void nm_resv_destroy(struct nm_resv *resv)
 }
 
 /* Caller holds resv->lock.  Room for one more entry. */
-static int __nm_resv_reserve_one(struct nm_resv *resv)
+static int nm__resv_reserve_one(struct nm_resv *resv)
 {
 	struct nm_resv_entry *v;
 	size_t cap;
@@ -130,7 +130,7 @@ int nm_resv_add_fence(struct nm_resv *resv, struct nm_fence *fence,
 	} else {
 		/* Reserve before changing anything: failure leaves the set
 		 * as it was. */
-		r = __nm_resv_reserve_one(resv);
+		r = nm__resv_reserve_one(resv);
 		if (r)
 			goto out_unlock;
 	}

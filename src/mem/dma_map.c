@@ -64,7 +64,7 @@ static int classify(struct nm_device *dev, const struct nm_phyr *p, size_t i,
 		return nm_err(EINVAL, "dma_map: phyr %zu has zero length", i);
 	if (p->addr + p->len < p->addr)
 		return nm_err(EINVAL, "dma_map: phyr %zu wraps the address space", i);
-	obj = __nm_phys_find(p->addr, &off, &run);
+	obj = nm__phys_find(p->addr, &off, &run);
 	if (!obj)
 		return nm_err(EINVAL, "dma_map: phyr %zu at %#llx is not memory", i,
 			      (unsigned long long)p->addr);
@@ -131,7 +131,7 @@ static int push_segs(struct seg_array *sa, const struct nm_phyr *p, uint64_t dma
 
 	while (rem) {
 		uint64_t off, run, n;
-		struct nm_memobj *obj = __nm_phys_find(phys, &off, &run);
+		struct nm_memobj *obj = nm__phys_find(phys, &off, &run);
 		struct nm_map_seg *prev = sa->nr ? &sa->v[sa->nr - 1] : NULL;
 
 		n = run < rem ? run : rem;

@@ -67,7 +67,7 @@ static int nm_p2p_check_dev(const struct nm_device *dev, const char *what)
 }
 
 /* Arguments already checked: two endpoints of one topology. */
-static int __nm_p2p_distance(const struct nm_pci_node *provider,
+static int nm__p2p_distance(const struct nm_pci_node *provider,
 			     const struct nm_pci_node *client, enum nm_p2p_map_type *type)
 {
 	const struct nm_pci_node *a, *bb;
@@ -117,7 +117,7 @@ int nm_p2p_distance(const struct nm_device *provider, const struct nm_device *cl
 	if (provider->topo != client->topo)
 		return nm_err(EINVAL, "p2p_distance: '%s' and '%s' are in different topologies",
 			      provider->name, client->name);
-	r = __nm_p2p_distance(provider->node, client->node, &t);
+	r = nm__p2p_distance(provider->node, client->node, &t);
 	*type = t;
 	return r;
 }

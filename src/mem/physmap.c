@@ -316,7 +316,7 @@ out:
 	return ret;
 }
 
-struct nm_memobj *__nm_phys_find(uint64_t phys, uint64_t *off, uint64_t *run)
+struct nm_memobj *nm__phys_find(uint64_t phys, uint64_t *off, uint64_t *run)
 {
 	uint32_t i = pm_upper(phys);
 	struct nm_memobj *obj;
@@ -352,7 +352,7 @@ int nm_phys_lookup(uint64_t phys, struct nm_memobj **objp, uint64_t *offset)
 	if (!objp || !offset)
 		return nm_err(EINVAL, "phys_lookup: NULL output pointer");
 	pthread_rwlock_rdlock(&pm.lock);
-	obj = __nm_phys_find(phys, &off, &run);
+	obj = nm__phys_find(phys, &off, &run);
 	if (obj)
 		nm_memobj_get(obj);
 	pthread_rwlock_unlock(&pm.lock);

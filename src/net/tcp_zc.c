@@ -626,7 +626,7 @@ int nm_tcp_zc_errqueue_pop(struct nm_tcp_sock *tp, struct nm_tcp_zc_note *out)
 
 /* ---- segment building -------------------------------------------------------------- */
 
-uint32_t __nm_tcp_zc_seg_len(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len)
+uint32_t nm__tcp_zc_seg_len(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len)
 {
 	struct nm_tcp_zc *zc = tp->zc;
 	uint32_t done = 0, frags = 0;
