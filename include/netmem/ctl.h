@@ -22,6 +22,17 @@
  *
  * Threads: operations that change a netdev's queues (bind-rx, close) must
  * run on the thread that drives the netdev (its stack's).
+ *
+ * Calling order: bind-rx before the connections whose payload should land
+ * in the dma-buf (and the flow steered to the bound queues: socket.h);
+ * bind-tx before a devmem send names the binding.  At teardown close the
+ * handle before the netdevs whose queues it bound (from their stack's
+ * thread while it runs, or once it is destroyed: stack.h), and before the
+ * PCI topology: a binding maps the dma-buf for the device, and
+ * nm_topo_destroy() is -EBUSY until the binding and the tokens sockets
+ * hold of it are gone.
+ * The dma-buf may be put (nm_dmabuf_put()) once bound: a binding holds its
+ * own reference.
  */
 
 #include <stdbool.h>

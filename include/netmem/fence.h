@@ -12,6 +12,11 @@
  * block with a timeout, or turn the fence into an fd that polls readable once
  * it is signaled, for an event loop.  Fences are reference counted and safe
  * to use from any thread.
+ *
+ * Calling order: create, publish (nm_resv_add_fence() on the buffers the
+ * work touches, before the work starts), signal once when the work ends,
+ * put.  A callback added after the signal is refused (-ENOENT) rather than
+ * run: the caller that gets -ENOENT goes on as its callback would have.
  */
 
 #include <stdbool.h>

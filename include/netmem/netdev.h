@@ -60,7 +60,9 @@ int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out);
  * and -ENOMEM says how many packets still point into the wire (they must
  * be released, not read, once the wire is destroyed).  A capture still
  * running is stopped (flushed and closed) first; a write it could not do
- * is returned as nm_netdev_capture_stop() would, once the netdev is gone. */
+ * is returned as nm_netdev_capture_stop() would, once the netdev is gone.
+ * Teardown order: the stack that drives the netdev first, then the
+ * netdev, then its wire (stack.h). */
 int nm_netdev_destroy(struct nm_netdev *nd);
 
 int nm_netdev_ifindex(const struct nm_netdev *nd);	/* >= 1, unique in the process */

@@ -58,7 +58,8 @@ int nm_topo_create(const char *desc, struct nm_topo **out);
 /* The default topology shown above. */
 int nm_topo_create_default(struct nm_topo **out);
 /* Destroy.  -EBUSY (and nothing freed) while any device still has DMA
- * mappings, device-memory objects or attachments. */
+ * mappings, device-memory objects or attachments: last, after the netdevs
+ * on its devices and the dma-bufs of their memory (stack.h's teardown). */
 int nm_topo_destroy(struct nm_topo *topo);
 
 /* Look up an endpoint by name (-ENOENT if none). */
