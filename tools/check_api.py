@@ -21,7 +21,10 @@ declare it.  This script checks, and writes nothing:
      protocols' input paths, inside), and recv only in socket.h (the socket
      calls); rx is the NIC's, its queues' and the wires' word;
   8. the counters convention (include/netmem/error.h): every public call
-     that fills a struct nm_*_stats takes its size (size_t) right after it.
+     that fills a struct nm_*_stats takes its size (size_t) right after it;
+  9. every public call that returns 0 or -errno (int, ssize_t) opens with
+     NM_API_CALL() (src/util/err.h), so its errors name it without the
+     code below typing its name.
 
 Usage: tools/check_api.py [--lib build/libnetmem.so]   (ctest t_symbol_map)
 """
@@ -118,6 +121,24 @@ def private_errors():
     return errors
 
 
+# A definition in src/: return type, name, parameters, then the body.
+DEFN = re.compile(r'^(?!static)([a-z][\w *]*?[\s*])\(?(nm_\w+)\)?\([^;{]*?\)\s*\n\{\n(.*)$',
+                  re.M)
+
+
+def api_call_errors(mapped):
+    errors, seen = [], set()
+    for src in sorted((root / 'src').rglob('*.c')):
+        for ret, name, first in DEFN.findall(src.read_text()):
+            if name not in mapped:
+                continue
+            seen.add(name)
+            if ret.strip() in ('int', 'ssize_t') and first.strip() != 'NM_API_CALL();':
+                errors.append(f'{src.relative_to(root)}: {name} returns {ret.strip()} '
+                              'and does not open with NM_API_CALL() (src/util/err.h)')
+    return errors, seen
+
+
 def map_names():
     text = strip_comments(MAP.read_text())
     m = re.search(r'global:(.*?)local:', text, re.S)
@@ -177,6 +198,11 @@ def main(argv):
         if 'rcv' in name or ('recv' in name and h != 'socket.h'):
             errors.append(f'include/netmem/{h}: {name}: receive is recv for socket calls, '
                           'rx for the NIC, its queues and wires (docs/api.md)')
+    call_errors, defined = api_call_errors(mapped)
+    errors += call_errors
+    errors += [f'src/: no definition of {n} found (check_api.py reads '
+               '"type\\nname(args)\\n{" at the start of a line)'
+               for n in sorted((funcs & mapped) - defined)]
 
     for e in errors:
         print('FAIL', e)

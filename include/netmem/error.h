@@ -10,6 +10,9 @@
  * success, -errno on failure.  Functions that produce an object return it
  * through an out-parameter.  On failure the calling thread's last-error
  * message says what was wrong in words ("udmabuf: memfd lacks F_SEAL_SHRINK").
+ * A failed system call reads "<public call>: <system call and object>:
+ * <strerror>" ("nm_stack_create: epoll_create1: Too many open files"),
+ * the public call being the one the application made.
  */
 
 #ifdef __cplusplus

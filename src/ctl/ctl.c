@@ -54,6 +54,7 @@ static uint32_t next_id = 1;
 
 int nm_ctl_open(struct nm_ctl **out)
 {
+	NM_API_CALL();
 	if (!out)
 		return nm_err(EINVAL, "ctl_open: NULL output");
 	*out = calloc(1, sizeof(**out));
@@ -133,6 +134,7 @@ static void binding_drop(struct ctl_binding *cb)
 
 int nm_ctl_close(struct nm_ctl *c)
 {
+	NM_API_CALL();
 	if (!c)
 		return nm_err(EINVAL, "ctl_close: NULL handle");
 	while (c->bindings) {
@@ -203,6 +205,7 @@ static void binding_publish(struct nm_ctl *c, struct ctl_binding *cb, uint32_t *
 int nm_ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
 		   const struct nm_queue_id *queues, size_t nr_queues, uint32_t *id)
 {
+	NM_API_CALL();
 	struct ctl_binding *cb;
 	struct nm_netdev *nd;
 	size_t i;
@@ -249,6 +252,7 @@ int nm_ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
 
 int nm_ctl_bind_tx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf, uint32_t *id)
 {
+	NM_API_CALL();
 	struct ctl_binding *cb;
 	struct nm_netdev *nd;
 	int ret;
@@ -300,6 +304,7 @@ static void queue_fill(struct nm_netdev *nd, uint32_t id, uint32_t type, struct 
 int nm_ctl_queue_get(struct nm_ctl *c, int ifindex, uint32_t id, uint32_t type,
 		     struct nm_queue_info *info)
 {
+	NM_API_CALL();
 	struct nm_netdev *nd;
 	struct nm_channels ch;
 	int ret = get_netdev(c, ifindex, &nd, "queue-get");
@@ -319,6 +324,7 @@ int nm_ctl_queue_get(struct nm_ctl *c, int ifindex, uint32_t id, uint32_t type,
 
 int nm_ctl_queue_dump(struct nm_ctl *c, int ifindex, struct nm_queue_info *infos, size_t max)
 {
+	NM_API_CALL();
 	struct nm_netdev *nd;
 	struct nm_channels ch;
 	size_t n = 0;
@@ -340,6 +346,7 @@ int nm_ctl_queue_dump(struct nm_ctl *c, int ifindex, struct nm_queue_info *infos
 
 int nm_ctl_dev_get(struct nm_ctl *c, int ifindex, struct nm_dev_info *info)
 {
+	NM_API_CALL();
 	struct nm_netdev *nd;
 	struct nm_channels ch;
 	int ret = get_netdev(c, ifindex, &nd, "dev-get");
@@ -415,6 +422,7 @@ static int pp_find(struct nm_ctl *c, uint32_t id, struct pp_find *f, const char 
 int nm_ctl_page_pool_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_info *info,
 			 int *ifindex)
 {
+	NM_API_CALL();
 	struct pp_find f;
 	int ret = pp_find(c, pp_id, &f, "page-pool-get");
 
@@ -445,6 +453,7 @@ static int pp_collect(struct nm_page_pool *pp, int ifindex, void *arg)
 
 int nm_ctl_page_pool_dump(struct nm_ctl *c, uint32_t *ids, size_t max)
 {
+	NM_API_CALL();
 	struct pp_list l = { ids, max, 0 };
 
 	if (!c || (!ids && max))
@@ -456,6 +465,7 @@ int nm_ctl_page_pool_dump(struct nm_ctl *c, uint32_t *ids, size_t max)
 int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_stats *st,
 			       size_t size)
 {
+	NM_API_CALL();
 	struct nm_page_pool_stats mine;
 	struct pp_find f;
 	int ret = pp_find(c, pp_id, &f, "page-pool-stats-get");

@@ -155,6 +155,7 @@ err_free_buf:
 
 int nm_dmabuf_export(const struct nm_dmabuf_export_info *info, struct nm_dmabuf **out)
 {
+	NM_API_CALL();
 	return nm_dmabuf_export_memobj(info, NULL, out);
 }
 
@@ -229,6 +230,7 @@ uint64_t nm_dmabuf_ino(const struct nm_dmabuf *buf)
 
 int nm_dmabuf_set_name(struct nm_dmabuf *buf, const char *name)
 {
+	NM_API_CALL();
 	size_t n;
 
 	if (!buf)
@@ -358,6 +360,7 @@ err_free_att:
 int nm_dmabuf_attach(struct nm_dmabuf *buf, struct nm_device *dev,
 		     struct nm_dmabuf_attachment **out)
 {
+	NM_API_CALL();
 	if (!buf)
 		return nm_err(EINVAL, "dmabuf_attach: buf is NULL");
 	if (!dev)
@@ -371,6 +374,7 @@ int nm_dmabuf_dynamic_attach(struct nm_dmabuf *buf, struct nm_device *dev,
 			     const struct nm_dmabuf_attach_ops *ops, void *importer_priv,
 			     struct nm_dmabuf_attachment **out)
 {
+	NM_API_CALL();
 	if (!buf)
 		return nm_err(EINVAL, "dmabuf_dynamic_attach: buf is NULL");
 	if (!dev)
@@ -395,6 +399,7 @@ static void nm_dmabuf_exp_unmap_locked(struct nm_dmabuf_attachment *att,
 
 int nm_dmabuf_detach(struct nm_dmabuf_attachment *att)
 {
+	NM_API_CALL();
 	struct nm_dmabuf *buf;
 	uint32_t i;
 
@@ -496,6 +501,7 @@ static void nm_dmabuf_drop_map_locked(struct nm_dmabuf_attachment *att, int i)
 int nm_dmabuf_map_attachment(struct nm_dmabuf_attachment *att, enum nm_dma_dir dir,
 			     struct nm_dma_mapping **out)
 {
+	NM_API_CALL();
 	struct nm_dma_mapping *map = NULL;
 	struct nm_dmabuf *buf;
 	uint64_t len;
@@ -543,6 +549,7 @@ out_unlock:
 
 int nm_dmabuf_unmap_attachment(struct nm_dmabuf_attachment *att, struct nm_dma_mapping *map)
 {
+	NM_API_CALL();
 	struct nm_dmabuf *buf;
 	int i;
 
@@ -620,6 +627,7 @@ static int nm_dmabuf_move_blocked_locked(const struct nm_dmabuf *buf)
 
 int nm_dmabuf_move(struct nm_dmabuf *buf, int64_t timeout_ns)
 {
+	NM_API_CALL();
 	uint64_t seq;
 	int r;
 
@@ -691,6 +699,7 @@ out_end_move:
 int nm_dmabuf_begin_cpu_access(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
 			       enum nm_dma_dir dir, void **addr)
 {
+	NM_API_CALL();
 	enum nm_resv_usage usage;
 	int r;
 
@@ -747,6 +756,7 @@ err_uncount:
 int nm_dmabuf_end_cpu_access(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
 			     enum nm_dma_dir dir)
 {
+	NM_API_CALL();
 	int r;
 
 	if (!buf)
@@ -789,6 +799,7 @@ int nm_dmabuf_end_cpu_access(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
 int nm_dmabuf_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
 		   void **addr)
 {
+	NM_API_CALL();
 	struct nm_dmabuf_mmap_rec *n;
 	void *p = NULL;
 	int r;
@@ -844,6 +855,7 @@ out_unlock:
 
 int nm_dmabuf_munmap(struct nm_dmabuf *buf, void *addr, uint64_t len)
 {
+	NM_API_CALL();
 	uint32_t i;
 
 	if (!buf)

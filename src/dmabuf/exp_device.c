@@ -66,6 +66,7 @@ static const struct nm_dmabuf_ops nm_devmem_ops = {
 
 int nm_dmabuf_create_device(struct nm_device *dev, uint64_t size, struct nm_dmabuf **out)
 {
+	NM_API_CALL();
 	struct nm_dmabuf_export_info info = {
 		.exp_name = "netmem-device",
 		.ops = &nm_devmem_ops,

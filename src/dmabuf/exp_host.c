@@ -19,6 +19,7 @@
 
 int nm_dmabuf_create_host(uint64_t size, struct nm_dmabuf **out)
 {
+	NM_API_CALL();
 	struct nm_dmabuf_export_info info = {
 		.exp_name = "netmem-host",
 		.ops = &nm_memobj_mmap_ops,

@@ -64,8 +64,8 @@ static int nm_kdmabuf_sync(const struct nm_dmabuf *buf, uint64_t flags)
 
 		if (e == EINTR || e == EAGAIN)
 			continue;
-		return nm_err(e, "DMA_BUF_IOCTL_SYNC(%s): %s",
-			      (flags & DMA_BUF_SYNC_END) ? "end" : "start", strerror(e));
+		return nm_err_sys(e, "DMA_BUF_IOCTL_SYNC(%s)",
+				  (flags & DMA_BUF_SYNC_END) ? "end" : "start");
 	}
 	return 0;
 }
@@ -146,6 +146,7 @@ static void nm_kdmabuf_exp_name(int fd, char *name, size_t size)
 
 int nm_dmabuf_import_fd(int fd, struct nm_dmabuf **out)
 {
+	NM_API_CALL();
 	char exp_name[NM_DMABUF_EXP_NAME_LEN];
 	struct nm_dmabuf_export_info info = {
 		.exp_name = exp_name,
@@ -165,7 +166,7 @@ int nm_dmabuf_import_fd(int fd, struct nm_dmabuf **out)
 
 		if (e == EBADF)
 			return nm_err(EBADF, "dmabuf_import_fd: fd %d is not open", fd);
-		return nm_err(e, "dmabuf_import_fd: fstatfs(%d): %s", fd, strerror(e));
+		return nm_err_sys(e, "fstatfs(%d)", fd);
 	}
 	if (sfs.f_type != DMA_BUF_MAGIC)
 		return nm_err(EINVAL, "dmabuf_import_fd: fd %d is not a dma-buf (file system "
@@ -174,9 +175,7 @@ int nm_dmabuf_import_fd(int fd, struct nm_dmabuf **out)
 	/* A dma-buf's size is where SEEK_END lands. */
 	end = lseek(fd, 0, SEEK_END);
 	if (end < 0) {
-		int e = errno;
-
-		return nm_err(e, "dmabuf_import_fd: lseek(SEEK_END): %s", strerror(e));
+		return nm_err_sys(errno, "lseek(%d, SEEK_END)", fd);
 	}
 	if (end == 0)
 		return nm_err(EINVAL, "dmabuf_import_fd: dma-buf fd %d has size 0", fd);
@@ -204,16 +203,14 @@ static int nm_kernel_open_node(const char *path, int flags, const char *fn, cons
 	case ENXIO:
 		return nm_err(ENODEV, "%s: %s does not exist: this kernel offers no %s, "
 			      "or the container hides it", fn, path, what);
-	default: {
-		int e = errno;
-
-		return nm_err(e, "%s: open %s: %s", fn, path, strerror(e));
-	}
+	default:
+		return nm_err_sys(errno, "open %s", path);
 	}
 }
 
 int nm_kernel_udmabuf_create(int memfd, uint64_t offset, uint64_t size, int *fd)
 {
+	NM_API_CALL();
 	struct udmabuf_create create;
 	int dev, r;
 
@@ -237,10 +234,9 @@ int nm_kernel_udmabuf_create(int memfd, uint64_t offset, uint64_t size, int *fd)
 	};
 	r = ioctl(dev, UDMABUF_CREATE, &create);
 	if (r < 0) {
-		int e = errno;
-
+		r = nm_err_sys(errno, "UDMABUF_CREATE");
 		close(dev);
-		return nm_err(e, "kernel_udmabuf_create: UDMABUF_CREATE: %s", strerror(e));
+		return r;
 	}
 	close(dev);
 	*fd = r;
@@ -275,6 +271,7 @@ static int nm_dma_heap_check_name(const char *heap)
 
 int nm_kernel_dma_heap_alloc(const char *heap, uint64_t size, int *fd)
 {
+	NM_API_CALL();
 	struct dma_heap_allocation_data data;
 	char path[sizeof(NM_DMA_HEAP_DIR) + NM_DMA_HEAP_NAME_MAX + 1];
 	struct stat st;
@@ -301,11 +298,10 @@ int nm_kernel_dma_heap_alloc(const char *heap, uint64_t size, int *fd)
 	};
 	r = ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &data);
 	if (r < 0) {
-		int e = errno;
-
+		r = nm_err_sys(errno, "DMA_HEAP_IOCTL_ALLOC of %llu bytes from '%s'",
+			       (unsigned long long)size, heap);
 		close(dev);
-		return nm_err(e, "kernel_dma_heap_alloc: DMA_HEAP_IOCTL_ALLOC of %llu bytes "
-			      "from '%s': %s", (unsigned long long)size, heap, strerror(e));
+		return r;
 	}
 	close(dev);
 	*fd = (int)data.fd;

@@ -95,10 +95,8 @@ int nm_memobj_exp_mmap_fd(int fd, uint64_t fd_off, uint64_t off, uint64_t len,
 
 	p = mmap(NULL, maplen, prot, MAP_SHARED, fd, (off_t)(fd_off + off));
 	if (p == MAP_FAILED) {
-		int e = errno;
-
-		return nm_err(e, "mmap of %llu bytes at %llu: %s", (unsigned long long)maplen,
-			      (unsigned long long)(fd_off + off), strerror(e));
+		return nm_err_sys(errno, "mmap of %llu bytes at %llu", (unsigned long long)maplen,
+				  (unsigned long long)(fd_off + off));
 	}
 	*addr = p;
 	return 0;

@@ -89,6 +89,7 @@ uint64_t nm_fence_context_alloc(unsigned num)
 
 int nm_fence_create(uint64_t context, uint64_t seqno, struct nm_fence **out)
 {
+	NM_API_CALL();
 	struct nm_fence *f;
 
 	if (!out)
@@ -174,6 +175,7 @@ bool nm_fence_is_signaled(const struct nm_fence *fence)
 
 int nm_fence_status(const struct nm_fence *fence)
 {
+	NM_API_CALL();
 	if (!fence)
 		return nm_err(EINVAL, "fence_status: NULL fence");
 	if (!atomic_load_explicit(&fence->signaled, memory_order_acquire))
@@ -183,6 +185,7 @@ int nm_fence_status(const struct nm_fence *fence)
 
 int nm_fence_get_timestamp(const struct nm_fence *fence, int64_t *ns)
 {
+	NM_API_CALL();
 	if (!fence || !ns)
 		return nm_err(EINVAL, "fence_get_timestamp: NULL %s", fence ? "ns" : "fence");
 	if (!atomic_load_explicit(&fence->signaled, memory_order_acquire))
@@ -227,6 +230,7 @@ static void nm_fence_run_callbacks(struct nm_fence *f)
 
 int nm_fence_signal(struct nm_fence *fence, int error)
 {
+	NM_API_CALL();
 	if (!fence)
 		return nm_err(EINVAL, "fence_signal: NULL fence");
 	if (error > 0 || error < -NM_FENCE_MAX_ERRNO)
@@ -267,6 +271,7 @@ static bool nm__fence_cb_pending(const struct nm_fence *f, const struct nm_fence
 int nm_fence_add_callback(struct nm_fence *fence, struct nm_fence_cb *cb,
 			  nm_fence_func_t func)
 {
+	NM_API_CALL();
 	if (!fence || !cb || !func)
 		return nm_err(EINVAL, "fence_add_callback: NULL %s",
 			      !fence ? "fence" : !cb ? "cb" : "func");
@@ -364,6 +369,7 @@ static int nm_fence_wait_slow(struct nm_fence *f, int64_t timeout_ns)
 
 int nm_fence_wait(struct nm_fence *fence, int64_t timeout_ns)
 {
+	NM_API_CALL();
 	if (!fence)
 		return nm_err(EINVAL, "fence_wait: NULL fence");
 	if (atomic_load_explicit(&fence->signaled, memory_order_acquire))
@@ -377,6 +383,7 @@ int nm_fence_wait(struct nm_fence *fence, int64_t timeout_ns)
 
 int nm_fence_is_later(const struct nm_fence *a, const struct nm_fence *b)
 {
+	NM_API_CALL();
 	if (!a || !b)
 		return nm_err(EINVAL, "fence_is_later: NULL fence %s", a ? "b" : "a");
 	if (a->context != b->context)

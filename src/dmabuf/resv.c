@@ -47,6 +47,7 @@ static bool nm_resv_usage_valid(enum nm_resv_usage usage)
 
 int nm_resv_create(struct nm_resv **out)
 {
+	NM_API_CALL();
 	struct nm_resv *resv;
 
 	if (!out)
@@ -106,6 +107,7 @@ static bool nm_resv_supersedes(const struct nm_fence *fence, enum nm_resv_usage 
 int nm_resv_add_fence(struct nm_resv *resv, struct nm_fence *fence,
 		      enum nm_resv_usage usage)
 {
+	NM_API_CALL();
 	size_t i, j, self = SIZE_MAX;
 	bool placed;
 	int r = 0;
@@ -165,6 +167,7 @@ out_unlock:
 
 int nm_resv_test_signaled(struct nm_resv *resv, enum nm_resv_usage usage)
 {
+	NM_API_CALL();
 	int signaled = 1;
 	size_t i;
 
@@ -209,6 +212,7 @@ static int64_t nm_resv_now_ns(void)
 
 int nm_resv_wait(struct nm_resv *resv, enum nm_resv_usage usage, int64_t timeout_ns)
 {
+	NM_API_CALL();
 	struct nm_fence *busy;
 	int64_t deadline = 0, left = timeout_ns;
 	int r = 0;
@@ -240,6 +244,7 @@ int nm_resv_get_fences(struct nm_resv *resv, enum nm_resv_usage usage,
 		       struct nm_fence **fences, enum nm_resv_usage *usages,
 		       size_t max)
 {
+	NM_API_CALL();
 	size_t i, count = 0;
 
 	if (!resv)
@@ -267,6 +272,7 @@ int nm_resv_get_fences(struct nm_resv *resv, enum nm_resv_usage usage,
 
 int nm_resv_fence_usage(struct nm_resv *resv, const struct nm_fence *fence)
 {
+	NM_API_CALL();
 	int usage = -1;
 	size_t i;
 

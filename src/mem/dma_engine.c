@@ -176,11 +176,13 @@ int nm_dma_write_runs(struct nm_device *dev, const struct nm_dma_run *runs, unsi
 
 int nm_dma_write(struct nm_device *dev, uint64_t addr, const void *src, size_t len)
 {
+	NM_API_CALL();
 	return engine_xfer("dma_write", dev, addr, (void *)src, len, true);
 }
 
 int nm_dma_read(struct nm_device *dev, uint64_t addr, void *dst, size_t len)
 {
+	NM_API_CALL();
 	return engine_xfer("dma_read", dev, addr, dst, len, false);
 }
 
@@ -226,6 +228,7 @@ out:
 
 int nm_dma_get_stats(const struct nm_device *dev, struct nm_dma_stats *st, size_t size)
 {
+	NM_API_CALL();
 	struct nm_dma_stats s = { 0 };
 
 	if (!dev || !st)

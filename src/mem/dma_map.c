@@ -259,6 +259,7 @@ static bool dir_valid(enum nm_dma_dir dir)
 int nm_dma_map(struct nm_device *dev, const struct nm_phyr *phyrs, size_t n,
 	       enum nm_dma_dir dir, uint32_t attrs, struct nm_dma_mapping **out)
 {
+	NM_API_CALL();
 	struct map_build b = { .dev = dev };
 	struct nm_dma_mapping *m;
 	int ret;
@@ -353,6 +354,7 @@ void nm_dma_invalidate(struct nm_dma_mapping *m)
 
 int nm_dma_unmap(struct nm_dma_mapping *m)
 {
+	NM_API_CALL();
 	if (!m)
 		return nm_err(EINVAL, "dma_unmap: NULL mapping");
 	if (!m->dead)
@@ -394,6 +396,7 @@ static int sync_check(const char *fn, const struct nm_dma_mapping *m, uint64_t o
  * barrier: what one side wrote is visible to the other afterwards. */
 int nm_dma_sync_for_cpu(struct nm_dma_mapping *m, uint64_t off, uint64_t len)
 {
+	NM_API_CALL();
 	int ret = sync_check("dma_sync_for_cpu", m, off, len);
 
 	if (!ret)
@@ -403,6 +406,7 @@ int nm_dma_sync_for_cpu(struct nm_dma_mapping *m, uint64_t off, uint64_t len)
 
 int nm_dma_sync_for_device(struct nm_dma_mapping *m, uint64_t off, uint64_t len)
 {
+	NM_API_CALL();
 	int ret = sync_check("dma_sync_for_device", m, off, len);
 
 	if (!ret)

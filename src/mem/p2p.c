@@ -102,6 +102,7 @@ through_host:
 int nm_p2p_distance(const struct nm_device *provider, const struct nm_device *client,
 		    enum nm_p2p_map_type *type)
 {
+	NM_API_CALL();
 	enum nm_p2p_map_type t;
 	int r;
 
@@ -125,6 +126,7 @@ int nm_p2p_distance(const struct nm_device *provider, const struct nm_device *cl
 int nm_p2p_distance_many(const struct nm_device *provider,
 			 struct nm_device *const *clients, size_t n)
 {
+	NM_API_CALL();
 	enum nm_p2p_map_type t;
 	int total = 0;
 	size_t i;

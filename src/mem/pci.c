@@ -487,6 +487,7 @@ static int nm_topo_add_device(struct nm_topo *topo, struct nm_pci_node *n, uint6
 
 int nm_topo_create(const char *desc, struct nm_topo **out)
 {
+	NM_API_CALL();
 	struct nm_topo_parser *p;
 	struct nm_topo *topo;
 	int i, r;
@@ -556,11 +557,13 @@ err_free_parser:
 
 int nm_topo_create_default(struct nm_topo **out)
 {
+	NM_API_CALL();
 	return nm_topo_create(nm_topo_default_desc, out);
 }
 
 int nm_topo_destroy(struct nm_topo *topo)
 {
+	NM_API_CALL();
 	int i;
 
 	if (!topo)
@@ -584,6 +587,7 @@ int nm_topo_destroy(struct nm_topo *topo)
 
 int nm_topo_get_device(struct nm_topo *topo, const char *name, struct nm_device **out)
 {
+	NM_API_CALL();
 	int i;
 
 	if (!out)
@@ -602,6 +606,7 @@ int nm_topo_get_device(struct nm_topo *topo, const char *name, struct nm_device 
 
 int nm_topo_num_devices(const struct nm_topo *topo)
 {
+	NM_API_CALL();
 	if (!topo)
 		return nm_err(EINVAL, "topo_num_devices: topo is NULL");
 	return topo->nr_devs;
@@ -609,6 +614,7 @@ int nm_topo_num_devices(const struct nm_topo *topo)
 
 int nm_topo_get_device_at(struct nm_topo *topo, int i, struct nm_device **out)
 {
+	NM_API_CALL();
 	if (!out)
 		return nm_err(EINVAL, "topo_get_device_at: out is NULL");
 	*out = NULL;

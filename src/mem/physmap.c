@@ -346,6 +346,7 @@ struct nm_memobj *nm__phys_find(uint64_t phys, uint64_t *off, uint64_t *run)
 
 int nm_phys_lookup(uint64_t phys, struct nm_memobj **objp, uint64_t *offset)
 {
+	NM_API_CALL();
 	struct nm_memobj *obj;
 	uint64_t off, run;
 
@@ -366,6 +367,7 @@ int nm_phys_lookup(uint64_t phys, struct nm_memobj **objp, uint64_t *offset)
 
 int nm_physmap_get_stats(struct nm_physmap_stats *st, size_t size)
 {
+	NM_API_CALL();
 	struct nm_physmap_stats s = { 0 };
 
 	if (!st)

@@ -97,6 +97,7 @@ static int host_err_restore(const struct host_err *e, int r)
 
 int nm_host_stack_up(struct nm_host *h)
 {
+	NM_API_CALL();
 	struct host_err e;
 	int r;
 
@@ -123,6 +124,7 @@ err_destroy_stack:
 
 int nm_host_stack_down(struct nm_host *h)
 {
+	NM_API_CALL();
 	int r;
 
 	if (!h)
@@ -153,6 +155,7 @@ static int host_link_free(struct nm_host *h, int r)
 
 int nm_host_create(const struct nm_host_params *p, struct nm_host **out)
 {
+	NM_API_CALL();
 	struct nm_netdev_params np;
 	struct host_err e;
 	struct nm_host *h;
@@ -207,6 +210,7 @@ err_free_host:
 
 int nm_host_destroy(struct nm_host *h)
 {
+	NM_API_CALL();
 	if (!h)
 		return nm_err(EINVAL, "host_destroy: host is NULL");
 	return host_link_free(h, h->st ? nm_stack_destroy(h->st) : 0);

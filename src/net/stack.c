@@ -59,6 +59,7 @@ static struct nm_iface_priv *iface_priv(struct nm_iface *ifc)
 
 int nm_stack_create(const struct nm_stack_params *p, struct nm_stack **out)
 {
+	NM_API_CALL();
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct nm_stack *st;
 	int r;
@@ -78,17 +79,17 @@ int nm_stack_create(const struct nm_stack_params *p, struct nm_stack **out)
 		goto err_free;
 	st->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (st->epfd < 0) {
-		r = nm_err(errno, "stack_create: epoll_create1: %s", strerror(errno));
+		r = nm_err_sys(errno, "epoll_create1");
 		goto err_wheel;
 	}
 	st->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (st->timerfd < 0) {
-		r = nm_err(errno, "stack_create: timerfd_create: %s", strerror(errno));
+		r = nm_err_sys(errno, "timerfd_create");
 		goto err_epoll;
 	}
 	ev.data.fd = st->timerfd;
 	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->timerfd, &ev) < 0) {
-		r = nm_err(errno, "stack_create: epoll_ctl: %s", strerror(errno));
+		r = nm_err_sys(errno, "epoll_ctl ADD timerfd");
 		goto err_timerfd;
 	}
 	r = nm_tcp_init(st);
@@ -117,6 +118,7 @@ static void iface_free(struct nm_iface_priv *ip)
 
 int nm_stack_destroy(struct nm_stack *st)
 {
+	NM_API_CALL();
 	if (!st)
 		return nm_err(EINVAL, "stack_destroy: NULL stack");
 	st->now_us = nm_now_us();
@@ -229,6 +231,7 @@ static int iface_parse(struct nm_iface *ifc, const struct nm_iface_params *p)
 
 int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
 {
+	NM_API_CALL();
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct nm_channels ch;
 	struct nm_iface_priv *ip;
@@ -284,7 +287,7 @@ int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
 			ev.data.fd = ip->wire_fd;
 			if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, ip->wire_fd, &ev) < 0 &&
 			    errno != EEXIST) {
-				r = nm_err(errno, "add_iface: epoll_ctl: %s", strerror(errno));
+				r = nm_err_sys(errno, "epoll_ctl ADD wire fd %d", ip->wire_fd);
 				goto err_free;
 			}
 		}
@@ -398,6 +401,7 @@ static int stack_arm_wires(struct nm_stack *st)
 
 int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 {
+	NM_API_CALL();
 	struct epoll_event evs[NM_STACK_MAX_IFACES + 1];
 	int work;
 
@@ -416,7 +420,7 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 		stack_arm_timer(st);
 		if (epoll_wait(st->epfd, evs, (int)NM_ARRAY_SIZE(evs), timeout_ms) < 0 &&
 		    errno != EINTR)
-			return nm_err(errno, "stack_poll: epoll_wait: %s", strerror(errno));
+			return nm_err_sys(errno, "epoll_wait");
 		work = stack_run_once(st);
 	}
 	/* an application may sleep on epfd: the timerfd must be right then */
@@ -427,6 +431,7 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 
 int nm_stack_get_fd(struct nm_stack *st)
 {
+	NM_API_CALL();
 	if (!st)
 		return nm_err(EINVAL, "stack_get_fd: NULL stack");
 	st->flags |= STACK_F_EXT_WAIT;
@@ -435,6 +440,7 @@ int nm_stack_get_fd(struct nm_stack *st)
 
 int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s, size_t size)
 {
+	NM_API_CALL();
 	if (!st || !s)
 		return nm_err(EINVAL, "stack_get_stats: NULL argument");
 	return nm_stats_copy("stack_get_stats", s, size, &st->stats, sizeof(st->stats));

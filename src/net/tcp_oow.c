@@ -103,6 +103,7 @@ void nm_tcp_send_challenge_ack(struct nm_tcp_sock *tp)
 
 int nm_stack_get_tcp_sysctl(const struct nm_stack *st, struct nm_stack_tcp_sysctl *s)
 {
+	NM_API_CALL();
 	if (!st || !s)
 		return nm_err(EINVAL, "stack_get_tcp_sysctl: NULL argument");
 	if (!st->tcp)
@@ -114,6 +115,7 @@ int nm_stack_get_tcp_sysctl(const struct nm_stack *st, struct nm_stack_tcp_sysct
 
 int nm_stack_set_tcp_sysctl(struct nm_stack *st, const struct nm_stack_tcp_sysctl *s)
 {
+	NM_API_CALL();
 	if (!st || !s)
 		return nm_err(EINVAL, "stack_set_tcp_sysctl: NULL argument");
 	if (!st->tcp)

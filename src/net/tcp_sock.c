@@ -144,7 +144,7 @@ int nm_tcp_send_check(struct nm_tcp_sock *tp)
 		int e = tp->err;
 
 		tp->err = 0;
-		return nm_err(e, "send: %s", strerror(e));
+		return nm_err_sys(e, "the connection's error (SO_ERROR)");
 	}
 	if (!tp->st)
 		return nm_err(ENOTCONN, "send: the stack is gone");
@@ -245,7 +245,7 @@ static ssize_t recv_empty(struct nm_tcp_sock *tp)
 		int e = tp->err;
 
 		tp->err = 0;
-		return nm_err(e, "recv: %s", strerror(e));
+		return nm_err_sys(e, "the connection's error (SO_ERROR)");
 	}
 	if (tp->reset)
 		return nm_err(ECONNRESET, "recv: connection reset");

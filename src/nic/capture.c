@@ -76,9 +76,7 @@ static int capture_open_new(struct nm_capture *c, const char *path)
 {
 	c->fp = fopen(path, "wbe");
 	if (!c->fp) {
-		int e = errno;
-
-		return nm_err(e, "netdev_capture_start: %s: %s", path, strerror(e));
+		return nm_err_sys(errno, "fopen %s", path);
 	}
 	c->stdio_buf = malloc(NM_CAPTURE_STDIO_BUF);
 	if (c->stdio_buf)
@@ -130,6 +128,7 @@ static int capture_check(const struct nm_netdev *nd, const char *path, uint32_t 
 int nm_netdev_capture_start(struct nm_netdev *nd, const char *path, uint32_t snaplen,
 			    uint32_t flags)
 {
+	NM_API_CALL();
 	struct nm_capture *c;
 	int err = capture_check(nd, path, snaplen, flags);
 
@@ -164,6 +163,7 @@ err_free_capture:
 
 int nm_netdev_capture_stop(struct nm_netdev *nd)
 {
+	NM_API_CALL();
 	struct nm_capture *c;
 	int err;
 
@@ -177,8 +177,8 @@ int nm_netdev_capture_stop(struct nm_netdev *nd)
 	if (!err && pcap_dump_flush(c->dump) < 0)
 		err = -(errno ? errno : EIO);
 	if (err)
-		nm_err(-err, "capture to %s: a write failed after %llu frames: %s", c->path,
-		       (unsigned long long)c->st.frames, strerror(-err));
+		nm_err_sys(err, "capture to %s: a write failed after %llu frames", c->path,
+			   (unsigned long long)c->st.frames);
 	capture_free(c);
 	return err;
 }
@@ -186,6 +186,7 @@ int nm_netdev_capture_stop(struct nm_netdev *nd)
 int nm_netdev_get_capture_stats(const struct nm_netdev *nd, struct nm_capture_stats *st,
 				size_t size)
 {
+	NM_API_CALL();
 	if (!nd || !st)
 		return nm_err(EINVAL, "netdev_get_capture_stats: NULL argument");
 	if (!nd->cap)

@@ -83,6 +83,7 @@ static void from_ntuple(const struct nm_ntuple_rule *r, struct nm_flow_rule *f)
 
 int nm_netdev_flow_add(struct nm_netdev *nd, const struct nm_flow_rule *f)
 {
+	NM_API_CALL();
 	struct nm_ntuple_rule r;
 
 	if (!nd || !f)
@@ -93,6 +94,7 @@ int nm_netdev_flow_add(struct nm_netdev *nd, const struct nm_flow_rule *f)
 
 int nm_netdev_flow_del(struct nm_netdev *nd, uint32_t id)
 {
+	NM_API_CALL();
 	if (!nd)
 		return nm_err(EINVAL, "netdev_flow_del: NULL netdev");
 	return nm_ntuple_del(nd->ntuple, id);
@@ -100,6 +102,7 @@ int nm_netdev_flow_del(struct nm_netdev *nd, uint32_t id)
 
 int nm_netdev_get_flow(const struct nm_netdev *nd, uint32_t id, struct nm_flow_rule *f)
 {
+	NM_API_CALL();
 	struct nm_ntuple_rule r;
 	int ret;
 
@@ -113,6 +116,7 @@ int nm_netdev_get_flow(const struct nm_netdev *nd, uint32_t id, struct nm_flow_r
 
 int nm_netdev_flow_list(const struct nm_netdev *nd, uint32_t *ids, uint32_t max)
 {
+	NM_API_CALL();
 	int n;
 
 	if (!nd || (!ids && max))

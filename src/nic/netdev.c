@@ -67,6 +67,7 @@ static void registry_del(struct nm_netdev *nd)
 
 int nm_netdev_list(int *ifindexes, size_t max)
 {
+	NM_API_CALL();
 	int all[NM_ARRAY_SIZE(nm_netdevs)];
 	size_t n = 0;
 
@@ -91,6 +92,7 @@ int nm_netdev_list(int *ifindexes, size_t max)
 
 int nm_netdev_get_by_index(int ifindex, struct nm_netdev **out)
 {
+	NM_API_CALL();
 	if (!out)
 		return nm_err(EINVAL, "netdev_get_by_index: NULL output");
 	*out = NULL;
@@ -157,6 +159,7 @@ static int indir_equal(struct nm_netdev *nd, uint32_t start, uint32_t n)
 
 int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out)
 {
+	NM_API_CALL();
 	struct nm_netdev *nd;
 	uint32_t i;
 	int ret;
@@ -246,6 +249,7 @@ err_free:
 
 int nm_netdev_destroy(struct nm_netdev *nd)
 {
+	NM_API_CALL();
 	uint32_t lost;
 	int cap_err = 0;
 
@@ -269,6 +273,7 @@ int nm_netdev_destroy(struct nm_netdev *nd)
 
 int nm_netdev_ifindex(const struct nm_netdev *nd)
 {
+	NM_API_CALL();
 	return nd ? nd->ifindex : nm_err(EINVAL, "netdev_ifindex: NULL netdev");
 }
 
@@ -279,6 +284,7 @@ const char *nm_netdev_name(const struct nm_netdev *nd)
 
 int nm_netdev_get_mac(const struct nm_netdev *nd, uint8_t mac[6])
 {
+	NM_API_CALL();
 	if (!nd || !mac)
 		return nm_err(EINVAL, "netdev_get_mac: NULL argument");
 	memcpy(mac, nd->mac, 6);
@@ -297,11 +303,13 @@ struct nm_wire *nm_netdev_wire(const struct nm_netdev *nd)
 
 int nm_netdev_mtu(const struct nm_netdev *nd)
 {
+	NM_API_CALL();
 	return nd ? (int)nd->mtu : nm_err(EINVAL, "netdev_mtu: NULL netdev");
 }
 
 int nm_netdev_set_mtu(struct nm_netdev *nd, uint32_t mtu)
 {
+	NM_API_CALL();
 	if (!nd)
 		return nm_err(EINVAL, "netdev_set_mtu: NULL netdev");
 	if (mtu < NM_MIN_MTU || mtu > wire_max_mtu(nd))
@@ -315,6 +323,7 @@ int nm_netdev_set_mtu(struct nm_netdev *nd, uint32_t mtu)
 
 int nm_netdev_get_channels(const struct nm_netdev *nd, struct nm_channels *ch)
 {
+	NM_API_CALL();
 	if (!nd || !ch)
 		return nm_err(EINVAL, "netdev_get_channels: NULL argument");
 	ch->rx = nd->nrx;
@@ -337,6 +346,7 @@ static int check_shrink(struct nm_netdev *nd, uint32_t n)
 
 int nm_netdev_set_channels(struct nm_netdev *nd, const struct nm_channels *ch)
 {
+	NM_API_CALL();
 	uint32_t old, i;
 	int ret;
 
@@ -377,6 +387,7 @@ int nm_netdev_set_channels(struct nm_netdev *nd, const struct nm_channels *ch)
 
 int nm_netdev_get_ringparam(const struct nm_netdev *nd, struct nm_ringparam *rp)
 {
+	NM_API_CALL();
 	if (!nd || !rp)
 		return nm_err(EINVAL, "netdev_get_ringparam: NULL argument");
 	rp->rx = nd->rx_ring;
@@ -398,6 +409,7 @@ static bool has_unreadable_provider(const struct nm_netdev *nd)
 
 int nm_netdev_set_ringparam(struct nm_netdev *nd, const struct nm_ringparam *rp)
 {
+	NM_API_CALL();
 	enum nm_tcp_data_split split;
 	uint32_t old_rx;
 	int ret;
@@ -454,6 +466,7 @@ uint32_t nm_netdev_features(const struct nm_netdev *nd)
 
 int nm_netdev_set_features(struct nm_netdev *nd, uint32_t mask, uint32_t val)
 {
+	NM_API_CALL();
 	uint32_t f;
 
 	if (!nd)
@@ -473,6 +486,7 @@ int nm_netdev_set_features(struct nm_netdev *nd, uint32_t mask, uint32_t val)
 int nm_netdev_get_rss(const struct nm_netdev *nd, uint8_t *key, uint32_t *indir,
 		      uint32_t *indir_size)
 {
+	NM_API_CALL();
 	if (!nd || !indir_size)
 		return nm_err(EINVAL, "netdev_get_rss: NULL argument");
 	if (key)
@@ -491,6 +505,7 @@ int nm_netdev_get_rss(const struct nm_netdev *nd, uint8_t *key, uint32_t *indir,
 int nm_netdev_set_rss(struct nm_netdev *nd, const uint8_t *key, const uint32_t *indir,
 		      uint32_t indir_size)
 {
+	NM_API_CALL();
 	uint16_t tbl[NM_RSS_INDIR_MAX];
 	int ret;
 
@@ -518,6 +533,7 @@ int nm_netdev_set_rss(struct nm_netdev *nd, const uint8_t *key, const uint32_t *
 
 int nm_netdev_set_rss_equal(struct nm_netdev *nd, uint32_t start, uint32_t n)
 {
+	NM_API_CALL();
 	if (!nd)
 		return nm_err(EINVAL, "netdev_set_rss_equal: NULL netdev");
 	if (!n || start >= nd->nrx || n > nd->nrx - start)
@@ -602,6 +618,7 @@ const struct nm_memory_provider_ops *nm_netdev_rxq_provider(const struct nm_netd
 
 int nm_netdev_get_rxq_info(const struct nm_netdev *nd, uint32_t q, struct nm_rxq_info *info)
 {
+	NM_API_CALL();
 	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_get_rxq_info");
 	uint32_t buf_size;
 
@@ -627,6 +644,7 @@ int nm_netdev_get_rxq_info(const struct nm_netdev *nd, uint32_t q, struct nm_rxq
 int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
 			    size_t size)
 {
+	NM_API_CALL();
 	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_get_rxq_stats");
 
 	if (!rxq)
@@ -639,6 +657,7 @@ int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_qu
 int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
 			    size_t size)
 {
+	NM_API_CALL();
 	if (!nd || !st)
 		return nm_err(EINVAL, "netdev_get_txq_stats: NULL argument");
 	if (q >= nd->ntx)
@@ -663,6 +682,7 @@ static void stats_add(struct nm_queue_stats *a, const struct nm_queue_stats *b)
 
 int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st, size_t size)
 {
+	NM_API_CALL();
 	struct nm_queue_stats sum;
 
 	if (!nd || !st)

@@ -173,6 +173,7 @@ int nm_wire_arm(struct nm_wire *w)
 
 int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st, size_t size)
 {
+	NM_API_CALL();
 	struct nm_wire_stats mine;
 	int r = nm_wire_check(w, "wire_get_stats");
 

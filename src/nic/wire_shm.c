@@ -193,10 +193,9 @@ int nm__shm_region_create(const struct nm_wire_shm_params *p, int *memfd)
 		return r;
 	fd = memfd_create("netmem-shm-wire", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
-		return nm_err(errno, "shm: memfd_create: %s", strerror(errno));
+		return nm_err_sys(errno, "shm: memfd_create");
 	if (ftruncate(fd, (off_t)h.total_size)) {
-		r = nm_err(errno, "shm: ftruncate %llu: %s", (unsigned long long)h.total_size,
-			   strerror(errno));
+		r = nm_err_sys(errno, "shm: ftruncate %llu", (unsigned long long)h.total_size);
 		goto err_close;
 	}
 	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
@@ -205,7 +204,7 @@ int nm__shm_region_create(const struct nm_wire_shm_params *p, int *memfd)
 	}
 	/* A peer that shrank the file would make our loads fault (SIGBUS). */
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
-		r = nm_err(errno, "shm: sealing the memfd: %s", strerror(errno));
+		r = nm_err_sys(errno, "shm: fcntl F_ADD_SEALS on the memfd");
 		goto err_close;
 	}
 	*memfd = fd;
@@ -812,7 +811,7 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	if (!out || (side != 0 && side != 1) || memfd < 0 || efd_tx < 0 || efd_rx < 0)
 		return nm_err(EINVAL, "shm attach: bad arguments");
 	if (fstat(memfd, &sb))
-		return nm_err(errno, "shm attach: fstat: %s", strerror(errno));
+		return nm_err_sys(errno, "shm attach: fstat");
 	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < sizeof(h))
 		return nm_err(EPROTO, "shm attach: the region fd is not a memfd of a region");
 	seals = fcntl(memfd, F_GET_SEALS);
@@ -828,8 +827,8 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	 * frame (like a NIC's pinned DMA memory, the wire is resident). */
 	map = mmap(NULL, h.total_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, memfd, 0);
 	if (map == MAP_FAILED)
-		return nm_err(errno, "shm attach: mmap %llu bytes: %s",
-			      (unsigned long long)h.total_size, strerror(errno));
+		return nm_err_sys(errno, "shm attach: mmap %llu bytes",
+				  (unsigned long long)h.total_size);
 	ep = calloc(1, sizeof(*ep));
 	if (!ep) {
 		r = nm_err(ENOMEM, "shm attach: no memory for the endpoint");

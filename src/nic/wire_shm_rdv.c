@@ -123,7 +123,7 @@ static int nm_shm_wait(int fd, short events, int timeout_ms, uint64_t start, con
 		if (n == 0)
 			return nm_err(ETIMEDOUT, "%s: timed out after %d ms", what, timeout_ms);
 		if (errno != EINTR)
-			return nm_err(errno, "%s: poll: %s", what, strerror(errno));
+			return nm_err_sys(errno, "%s: poll", what);
 	}
 }
 
@@ -139,10 +139,10 @@ static int nm_shm_eventfds(int efd[2])
 	efd[0] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	efd[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (efd[0] < 0 || efd[1] < 0) {
-		int e = errno;
+		int r = nm_err_sys(errno, "shm: eventfd");
 
 		nm_shm_close_fds(efd, 2);
-		return nm_err(e, "shm: eventfd: %s", strerror(e));
+		return r;
 	}
 	return 0;
 }
@@ -156,7 +156,7 @@ static int nm_shm_attach_dup(int memfd, int side, const int efd[2], int sock, in
 	int r;
 
 	if (tx < 0 || rx < 0) {
-		r = nm_err(errno, "shm: dup eventfd: %s", strerror(errno));
+		r = nm_err_sys(errno, "shm: fcntl F_DUPFD_CLOEXEC of an eventfd");
 		goto err_close;
 	}
 	r = nm__shm_attach(memfd, side, tx, rx, sock, lsock, name, out);
@@ -173,6 +173,7 @@ err_close:
 int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
 		     struct nm_wire **b)
 {
+	NM_API_CALL();
 	int memfd, efd[2], r;
 
 	if (!p || !a || !b)
@@ -222,8 +223,7 @@ static int nm_shm_send_hello(int sock, int memfd, const int efd[2])
 	c->cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(c), fds, sizeof(fds));
 	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
-		return nm_err(errno ? errno : EIO, "wire_shm_create: sending the region: %s",
-			      strerror(errno));
+		return nm_err_sys(errno ? errno : EIO, "shm: sendmsg of the region");
 	return 0;
 }
 
@@ -235,7 +235,7 @@ static int nm_shm_accept(int lsock, int timeout_ms, uint64_t start, int *sock)
 		return r;
 	*sock = accept4(lsock, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (*sock < 0)
-		return nm_err(errno, "wire_shm_create: accept: %s", strerror(errno));
+		return nm_err_sys(errno, "shm: accept");
 	return 0;
 }
 
@@ -293,6 +293,7 @@ static int nm_shm_wait_ack(int sock, int timeout_ms, uint64_t start)
 int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int timeout_ms,
 		       struct nm_wire **out)
 {
+	NM_API_CALL();
 	uint64_t start = nm_shm_now_ms();
 	struct sockaddr_un sa;
 	socklen_t salen;
@@ -315,18 +316,18 @@ int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int
 		goto err_close_memfd;
 	lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (lsock < 0) {
-		r = nm_err(errno, "wire_shm_create: socket: %s", strerror(errno));
+		r = nm_err_sys(errno, "shm: socket(AF_UNIX)");
 		goto err_close_efd;
 	}
 	salen = nm_shm_addr(name, &sa);
 	if (bind(lsock, (struct sockaddr *)&sa, salen)) {
 		r = errno == EADDRINUSE
 			    ? nm_err(EADDRINUSE, "wire_shm_create: name \"%s\" is taken", name)
-			    : nm_err(errno, "wire_shm_create: bind: %s", strerror(errno));
+			    : nm_err_sys(errno, "shm: bind \"%s\"", name);
 		goto err_close_lsock;
 	}
 	if (listen(lsock, 1)) {
-		r = nm_err(errno, "wire_shm_create: listen: %s", strerror(errno));
+		r = nm_err_sys(errno, "shm: listen");
 		goto err_close_lsock;
 	}
 	r = nm_shm_accept_admitted(lsock, p, timeout_ms, start, &sock);
@@ -409,7 +410,7 @@ static int nm_shm_recv_hello(int sock, const char *name, int fds[NM_SHM_HELLO_FD
 
 	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	if (n < 0)
-		return nm_err(errno, "wire_shm_connect: recvmsg: %s", strerror(errno));
+		return nm_err_sys(errno, "shm: recvmsg of the region");
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -450,7 +451,7 @@ static int nm_shm_dial(const char *name, int timeout_ms, uint64_t start, int *ou
 	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (sock < 0)
-		return nm_err(errno, "wire_shm_connect: socket: %s", strerror(errno));
+		return nm_err_sys(errno, "shm: socket(AF_UNIX)");
 	/* A non-blocking unix connect fails with EAGAIN while the listener's
 	 * backlog is full; retry until the deadline. */
 	while (connect(sock, (struct sockaddr *)&sa, salen)) {
@@ -469,7 +470,7 @@ static int nm_shm_dial(const char *name, int timeout_ms, uint64_t start, int *ou
 		if (e == EAGAIN)
 			return nm_err(ETIMEDOUT, "wire_shm_connect: \"%s\" busy for %d ms", name,
 				      timeout_ms);
-		return nm_err(e, "wire_shm_connect: connect: %s", strerror(e));
+		return nm_err_sys(e, "shm: connect \"%s\"", name);
 	}
 	*out = sock;
 	return 0;
@@ -477,6 +478,7 @@ static int nm_shm_dial(const char *name, int timeout_ms, uint64_t start, int *ou
 
 int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out)
 {
+	NM_API_CALL();
 	uint64_t start = nm_shm_now_ms();
 	int sock = -1, fds[NM_SHM_HELLO_FDS], r;
 	struct nm_wire *w;
@@ -530,6 +532,7 @@ static bool nm_shm_sock_hung_up(int sock)
 
 int nm_wire_shm_peer_alive(struct nm_wire *w)
 {
+	NM_API_CALL();
 	struct nm_shm_wire *ep;
 	void *base;
 	size_t size;

@@ -101,6 +101,7 @@ static int addr_to_sa(const struct nm_tcp_sock *tp, const struct nm_addr *a, uin
 
 int nm_socket(struct nm_stack *st, int domain, int type, int protocol)
 {
+	NM_API_CALL();
 	struct nm_tcp_sock *tp;
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), sd;
 
@@ -127,6 +128,7 @@ int nm_socket(struct nm_stack *st, int domain, int type, int protocol)
 
 int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 {
+	NM_API_CALL();
 	struct nm_addr a;
 	uint16_t port = 0;
 	int ret;
@@ -166,6 +168,7 @@ int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 
 int nm_listen(int sd, int backlog)
 {
+	NM_API_CALL();
 	GET_SOCK("listen");
 	struct nm_tcp_sock *tp = so->tcp;
 
@@ -208,6 +211,7 @@ static ssize_t accept_try(struct nm_sock_op *op)
 
 int nm_accept4(int sd, struct sockaddr *addr, socklen_t *len, int flags)
 {
+	NM_API_CALL();
 	GET_SOCK("accept");
 	struct accept_op a = {
 		.op = { .so = so, .try_once = accept_try, .call = &accept_call,
@@ -226,6 +230,7 @@ int nm_accept4(int sd, struct sockaddr *addr, socklen_t *len, int flags)
 
 int nm_accept(int sd, struct sockaddr *addr, socklen_t *len)
 {
+	NM_API_CALL();
 	return nm_accept4(sd, addr, len, 0);
 }
 
@@ -241,6 +246,7 @@ static ssize_t connect_try(struct nm_sock_op *op)
 
 int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 {
+	NM_API_CALL();
 	struct nm_addr a;
 	uint16_t port = 0;
 	int ret;
@@ -272,7 +278,7 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 		int e = tp->err ? tp->err : ECONNREFUSED;
 
 		tp->err = 0;
-		return nm_err(e, "connect: %s", strerror(e));
+		return nm_err_sys(e, "the connection failed");
 	}
 	return 0;
 }
@@ -478,6 +484,7 @@ static ssize_t do_recv(struct nm_socket *so, struct iovec *iov0, size_t n, int f
 
 ssize_t nm_send(int sd, const void *buf, size_t len, int flags)
 {
+	NM_API_CALL();
 	struct iovec iov = { (void *)buf, len };
 	GET_SOCK("send");
 
@@ -488,6 +495,7 @@ ssize_t nm_send(int sd, const void *buf, size_t len, int flags)
 
 ssize_t nm_recv(int sd, void *buf, size_t len, int flags)
 {
+	NM_API_CALL();
 	struct iovec iov = { buf, len };
 	GET_SOCK("recv");
 
@@ -498,6 +506,7 @@ ssize_t nm_recv(int sd, void *buf, size_t len, int flags)
 
 ssize_t nm_sendmsg(int sd, const struct msghdr *msg, int flags)
 {
+	NM_API_CALL();
 	int ret;
 	GET_SOCK("sendmsg");
 
@@ -515,6 +524,7 @@ ssize_t nm_sendmsg(int sd, const struct msghdr *msg, int flags)
 
 ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 {
+	NM_API_CALL();
 	ssize_t r;
 	int ret;
 	GET_SOCK("recvmsg");
@@ -545,6 +555,7 @@ ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 
 int nm_shutdown(int sd, int how)
 {
+	NM_API_CALL();
 	GET_SOCK("shutdown");
 	struct nm_tcp_sock *tp = so->tcp;
 
@@ -569,6 +580,7 @@ static ssize_t linger_try(struct nm_sock_op *op)
 
 int nm_close(int sd)
 {
+	NM_API_CALL();
 	GET_SOCK("close");
 	struct nm_tcp_sock *tp = so->tcp;
 
@@ -590,6 +602,7 @@ int nm_close(int sd)
 
 int nm_getsockname(int sd, struct sockaddr *addr, socklen_t *len)
 {
+	NM_API_CALL();
 	GET_SOCK("getsockname");
 	struct nm_tcp_sock *tp = so->tcp;
 
@@ -598,6 +611,7 @@ int nm_getsockname(int sd, struct sockaddr *addr, socklen_t *len)
 
 int nm_getpeername(int sd, struct sockaddr *addr, socklen_t *len)
 {
+	NM_API_CALL();
 	GET_SOCK("getpeername");
 	struct nm_tcp_sock *tp = so->tcp;
 
@@ -608,6 +622,7 @@ int nm_getpeername(int sd, struct sockaddr *addr, socklen_t *len)
 
 int nm_fcntl(int sd, int cmd, int arg)
 {
+	NM_API_CALL();
 	GET_SOCK("fcntl");
 
 	switch (cmd) {
@@ -623,6 +638,7 @@ int nm_fcntl(int sd, int cmd, int arg)
 
 int nm_poll(struct nm_stack *st, struct pollfd *fds, nfds_t n, int timeout_ms)
 {
+	NM_API_CALL();
 	uint64_t dl = timeout_ms > 0 ? nm_now_us() + (uint64_t)timeout_ms * 1000u : 0;
 
 	if (!st)

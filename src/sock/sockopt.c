@@ -442,6 +442,7 @@ static int opt_unknown(const char *call, int level, int name)
 
 int nm_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
 {
+	NM_API_CALL();
 	const struct sockopt *o = opt_find(level, name);
 	struct nm_socket *so;
 	int v = 0, ret;
@@ -468,6 +469,7 @@ int nm_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
 
 int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 {
+	NM_API_CALL();
 	const struct sockopt *o = opt_find(level, name);
 	struct nm_socket *so;
 	int v, ret;
