@@ -9,10 +9,11 @@
  * Every public netmem function that can fail returns an int: >= 0 on
  * success, -errno on failure.  Functions that produce an object return it
  * through an out-parameter.  On failure the calling thread's last-error
- * message says what was wrong in words ("udmabuf: memfd lacks F_SEAL_SHRINK").
- * A failed system call reads "<public call>: <system call and object>:
- * <strerror>" ("nm_stack_create: epoll_create1: Too many open files"),
- * the public call being the one the application made.
+ * message says what was wrong in words, after the name of the call the
+ * application made ("nm_udmabuf_create: udmabuf: memfd lacks
+ * F_SEAL_SHRINK").  A failed system call reads "<call>: <system call and
+ * object>: <strerror>" ("nm_stack_create: epoll_create1: Too many open
+ * files").
  */
 
 #ifdef __cplusplus

@@ -56,9 +56,9 @@ int nm_ctl_open(struct nm_ctl **out)
 {
 	NM_API_CALL();
 	if (!out)
-		return nm_err(EINVAL, "ctl_open: NULL output");
+		return nm_err(EINVAL, "NULL output");
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : nm_err(ENOMEM, "ctl_open: out of memory");
+	return *out ? 0 : nm_err(ENOMEM, "out of memory");
 }
 
 static void reg_add(struct ctl_binding *cb)
@@ -136,7 +136,7 @@ int nm_ctl_close(struct nm_ctl *c)
 {
 	NM_API_CALL();
 	if (!c)
-		return nm_err(EINVAL, "ctl_close: NULL handle");
+		return nm_err(EINVAL, "NULL handle");
 	while (c->bindings) {
 		struct ctl_binding *cb = c->bindings;
 

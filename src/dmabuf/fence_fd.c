@@ -66,7 +66,7 @@ int nm_fence_get_fd(struct nm_fence *fence)
 	int fd, r;
 
 	if (!fence)
-		return nm_err(EINVAL, "fence_get_fd: NULL fence");
+		return nm_err(EINVAL, "NULL fence");
 	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0) {
 		return nm_err_sys(errno, "eventfd");
@@ -76,7 +76,7 @@ int nm_fence_get_fd(struct nm_fence *fence)
 
 	fcb = malloc(sizeof(*fcb));
 	if (!fcb) {
-		r = nm_err(ENOMEM, "fence_get_fd: out of memory");
+		r = nm_err(ENOMEM, "out of memory");
 		goto err_close_fd;
 	}
 	fcb->efd = fcntl(fd, F_DUPFD_CLOEXEC, 0);

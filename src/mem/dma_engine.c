@@ -232,7 +232,7 @@ int nm_dma_get_stats(const struct nm_device *dev, struct nm_dma_stats *st, size_
 	struct nm_dma_stats s = { 0 };
 
 	if (!dev || !st)
-		return nm_err(EINVAL, "dma_get_stats: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	s.maps = atomic_load_explicit(&dev->st_maps, memory_order_relaxed);
 	s.unmaps = atomic_load_explicit(&dev->st_unmaps, memory_order_relaxed);
 	s.mapped_bytes = atomic_load_explicit(&dev->st_mapped_bytes, memory_order_relaxed);

@@ -123,13 +123,13 @@ int nm_memobj_create_anon(uint64_t size, uint32_t flags, struct nm_memobj **out)
 	int ret;
 
 	if (!out)
-		return nm_err(EINVAL, "memobj_create_anon: NULL output pointer");
+		return nm_err(EINVAL, "NULL output pointer");
 	ret = memobj_check_size("memobj_create_anon", size, flags);
 	if (ret)
 		return ret;
 	obj = memobj_alloc(NM_MEM_HOST_ANON, size, flags);
 	if (!obj)
-		return nm_err(ENOMEM, "memobj_create_anon: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	obj->region = 0;
 	ret = memobj_new_memfd(obj, "nm-anon");
 	if (!ret)
@@ -150,19 +150,19 @@ int nm_memobj_create_device(struct nm_device *dev, uint64_t size, uint32_t flags
 	int ret;
 
 	if (!dev || !out)
-		return nm_err(EINVAL, "memobj_create_device: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (!dev->mem_size || dev->region <= 0)
-		return nm_err(ENODEV, "memobj_create_device: %s has no device memory", dev->name);
+		return nm_err(ENODEV, "%s has no device memory", dev->name);
 	ret = memobj_check_size("memobj_create_device", size, flags);
 	if (ret)
 		return ret;
 	if (size > dev->mem_size)
-		return nm_err(ENOMEM, "memobj_create_device: %llu bytes exceed %s's %llu",
+		return nm_err(ENOMEM, "%llu bytes exceed %s's %llu",
 			      (unsigned long long)size, dev->name,
 			      (unsigned long long)dev->mem_size);
 	obj = memobj_alloc(NM_MEM_DEVICE, size, flags);
 	if (!obj)
-		return nm_err(ENOMEM, "memobj_create_device: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	obj->region = dev->region;
 	obj->dev = dev;
 	nm_device_ref(dev);
@@ -305,7 +305,7 @@ int nm_memobj_get_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t l
 	if (ret)
 		return ret;
 	if (max && !out)
-		return nm_err(EINVAL, "memobj_get_phyrs: NULL array with max %zu", max);
+		return nm_err(EINVAL, "NULL array with max %zu", max);
 	nm_physmap_rdlock();
 	/* extents are sorted by offset; find the first one touching offset */
 	uint32_t lo = 0, hi = obj->nr_ext;
@@ -337,7 +337,7 @@ int nm_memobj_get_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t l
 	}
 	nm_physmap_unlock();
 	if (n > (size_t)INT32_MAX)
-		return nm_err(E2BIG, "memobj_get_phyrs: too many ranges");
+		return nm_err(E2BIG, "too many ranges");
 	return (int)n;
 }
 
@@ -447,9 +447,9 @@ int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
 	if (ret)
 		return ret;
 	if (!addr)
-		return nm_err(EINVAL, "memobj_cpu_begin: NULL address pointer");
+		return nm_err(EINVAL, "NULL address pointer");
 	if (!access || (access & ~(NM_CPU_READ | NM_CPU_WRITE)))
-		return nm_err(EINVAL, "memobj_cpu_begin: access %#x invalid", access);
+		return nm_err(EINVAL, "access %#x invalid", access);
 	pthread_mutex_lock(&obj->win_lock);
 	if (obj->nr_win == obj->cap_win) {
 		uint32_t cap = obj->cap_win ? obj->cap_win * 2 : 4;
@@ -457,7 +457,7 @@ int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
 
 		if (!p) {
 			pthread_mutex_unlock(&obj->win_lock);
-			return nm_err(ENOMEM, "memobj_cpu_begin: too many open windows");
+			return nm_err(ENOMEM, "too many open windows");
 		}
 		obj->win = p;
 		obj->cap_win = cap;
@@ -487,14 +487,14 @@ int nm_memobj_cpu_end(struct nm_memobj *obj, uint64_t offset, uint64_t len)
 	uint32_t i;
 
 	if (!obj)
-		return nm_err(EINVAL, "memobj_cpu_end: NULL object");
+		return nm_err(EINVAL, "NULL object");
 	pthread_mutex_lock(&obj->win_lock);
 	for (i = obj->nr_win; i > 0; i--)
 		if (obj->win[i - 1].off == offset && obj->win[i - 1].len == len)
 			break;
 	if (!i) {
 		pthread_mutex_unlock(&obj->win_lock);
-		return nm_err(EINVAL, "memobj_cpu_end: no open window at [%llu, +%llu)",
+		return nm_err(EINVAL, "no open window at [%llu, +%llu)",
 			      (unsigned long long)offset, (unsigned long long)len);
 	}
 	struct nm_cpu_window closing = obj->win[i - 1];

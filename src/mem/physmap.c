@@ -351,14 +351,14 @@ int nm_phys_lookup(uint64_t phys, struct nm_memobj **objp, uint64_t *offset)
 	uint64_t off, run;
 
 	if (!objp || !offset)
-		return nm_err(EINVAL, "phys_lookup: NULL output pointer");
+		return nm_err(EINVAL, "NULL output pointer");
 	pthread_rwlock_rdlock(&pm.lock);
 	obj = nm__phys_find(phys, &off, &run);
 	if (obj)
 		nm_memobj_get(obj);
 	pthread_rwlock_unlock(&pm.lock);
 	if (!obj)
-		return nm_err(ENOENT, "phys_lookup: no memory object at %#llx",
+		return nm_err(ENOENT, "no memory object at %#llx",
 			      (unsigned long long)phys);
 	*objp = obj;
 	*offset = off;
@@ -371,7 +371,7 @@ int nm_physmap_get_stats(struct nm_physmap_stats *st, size_t size)
 	struct nm_physmap_stats s = { 0 };
 
 	if (!st)
-		return nm_err(EINVAL, "physmap_get_stats: NULL output");
+		return nm_err(EINVAL, "NULL output");
 	pthread_rwlock_rdlock(&pm.lock);
 	s.ram_base = NM_PHYS_RAM_BASE;
 	s.ram_size = NM_PHYS_RAM_SIZE;

@@ -65,12 +65,12 @@ int nm_stack_create(const struct nm_stack_params *p, struct nm_stack **out)
 	int r;
 
 	if (!out)
-		return nm_err(EINVAL, "stack_create: NULL out");
+		return nm_err(EINVAL, "NULL out");
 	if (p && (p->flags & ~NM_STACK_BUSY_POLL))
-		return nm_err(EINVAL, "stack_create: unknown flags 0x%x", p->flags);
+		return nm_err(EINVAL, "unknown flags 0x%x", p->flags);
 	st = calloc(1, sizeof(*st));
 	if (!st)
-		return nm_err(ENOMEM, "stack_create: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	st->flags = p ? p->flags : 0;
 	st->now_us = nm_now_us();
 	st->ip4_id = (uint32_t)st->now_us;
@@ -120,7 +120,7 @@ int nm_stack_destroy(struct nm_stack *st)
 {
 	NM_API_CALL();
 	if (!st)
-		return nm_err(EINVAL, "stack_destroy: NULL stack");
+		return nm_err(EINVAL, "NULL stack");
 	st->now_us = nm_now_us();
 	nm_tcp_fini(st);	/* may still send RSTs: interfaces stay until after */
 	for (int i = 0; i < st->nr_ifaces; i++)
@@ -406,7 +406,7 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 	int work;
 
 	if (!st)
-		return nm_err(EINVAL, "stack_poll: NULL stack");
+		return nm_err(EINVAL, "NULL stack");
 	work = stack_run_once(st);
 	if (st->flags & NM_STACK_BUSY_POLL)
 		return work;
@@ -433,7 +433,7 @@ int nm_stack_get_fd(struct nm_stack *st)
 {
 	NM_API_CALL();
 	if (!st)
-		return nm_err(EINVAL, "stack_get_fd: NULL stack");
+		return nm_err(EINVAL, "NULL stack");
 	st->flags |= STACK_F_EXT_WAIT;
 	return st->epfd;
 }
@@ -442,6 +442,6 @@ int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s, size
 {
 	NM_API_CALL();
 	if (!st || !s)
-		return nm_err(EINVAL, "stack_get_stats: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	return nm_stats_copy("stack_get_stats", s, size, &st->stats, sizeof(st->stats));
 }

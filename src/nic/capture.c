@@ -86,7 +86,7 @@ static int capture_open_new(struct nm_capture *c, const char *path)
 	if (!c->dump) {
 		int e = errno ? errno : EIO;
 
-		return nm_err(e, "netdev_capture_start: %s: %s", path, pcap_geterr(c->pcap));
+		return nm_err(e, "%s: %s", path, pcap_geterr(c->pcap));
 	}
 	return 0;
 }
@@ -101,7 +101,7 @@ static int capture_open_append(struct nm_capture *c, const char *path)
 		/* errno from the open, else the file was not what we append to */
 		int e = errno ? errno : EINVAL;
 
-		return nm_err(e, "netdev_capture_start: %s: %s", path, pcap_geterr(c->pcap));
+		return nm_err(e, "%s: %s", path, pcap_geterr(c->pcap));
 	}
 	c->fp = pcap_dump_file(c->dump);
 	return 0;
@@ -111,16 +111,16 @@ static int capture_check(const struct nm_netdev *nd, const char *path, uint32_t 
 			 uint32_t flags)
 {
 	if (!nd)
-		return nm_err(EINVAL, "netdev_capture_start: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	if (!path || !*path)
-		return nm_err(EINVAL, "netdev_capture_start: %s: no file name", nd->name);
+		return nm_err(EINVAL, "%s: no file name", nd->name);
 	if (snaplen > NM_CAPTURE_SNAPLEN_MAX)
-		return nm_err(EINVAL, "netdev_capture_start: snaplen %u above %u", snaplen,
+		return nm_err(EINVAL, "snaplen %u above %u", snaplen,
 			      NM_CAPTURE_SNAPLEN_MAX);
 	if (flags & ~(NM_CAPTURE_F_NSEC | NM_CAPTURE_F_APPEND))
-		return nm_err(EINVAL, "netdev_capture_start: unknown flags 0x%x", flags);
+		return nm_err(EINVAL, "unknown flags 0x%x", flags);
 	if (nd->cap)
-		return nm_err(EBUSY, "netdev_capture_start: %s already captures to %s", nd->name,
+		return nm_err(EBUSY, "%s already captures to %s", nd->name,
 			      nd->cap->path);
 	return 0;
 }
@@ -136,7 +136,7 @@ int nm_netdev_capture_start(struct nm_netdev *nd, const char *path, uint32_t sna
 		return err;
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return nm_err(ENOMEM, "netdev_capture_start: no memory");
+		return nm_err(ENOMEM, "no memory");
 	c->snaplen = snaplen ? snaplen : NM_CAPTURE_SNAPLEN_MAX;
 	c->nsec = flags & NM_CAPTURE_F_NSEC;
 	c->buf_len = c->snaplen < NM_WIRE_MAX_FRAME ? c->snaplen : NM_WIRE_MAX_FRAME;
@@ -146,7 +146,7 @@ int nm_netdev_capture_start(struct nm_netdev *nd, const char *path, uint32_t sna
 						       c->nsec ? PCAP_TSTAMP_PRECISION_NANO
 							       : PCAP_TSTAMP_PRECISION_MICRO);
 	if (!c->path || !c->buf || !c->pcap) {
-		err = nm_err(ENOMEM, "netdev_capture_start: no memory");
+		err = nm_err(ENOMEM, "no memory");
 		goto err_free_capture;
 	}
 	err = flags & NM_CAPTURE_F_APPEND ? capture_open_append(c, path)
@@ -168,10 +168,10 @@ int nm_netdev_capture_stop(struct nm_netdev *nd)
 	int err;
 
 	if (!nd)
-		return nm_err(EINVAL, "netdev_capture_stop: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	c = nd->cap;
 	if (!c)
-		return nm_err(EINVAL, "netdev_capture_stop: %s does not capture", nd->name);
+		return nm_err(EINVAL, "%s does not capture", nd->name);
 	nd->cap = NULL;
 	err = c->st.error;
 	if (!err && pcap_dump_flush(c->dump) < 0)
@@ -188,9 +188,9 @@ int nm_netdev_get_capture_stats(const struct nm_netdev *nd, struct nm_capture_st
 {
 	NM_API_CALL();
 	if (!nd || !st)
-		return nm_err(EINVAL, "netdev_get_capture_stats: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (!nd->cap)
-		return nm_err(ENOENT, "netdev_get_capture_stats: %s does not capture", nd->name);
+		return nm_err(ENOENT, "%s does not capture", nd->name);
 	return nm_stats_copy("netdev_get_capture_stats", st, size, &nd->cap->st,
 			     sizeof(nd->cap->st));
 }

@@ -180,9 +180,9 @@ int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st, size_t size)
 	if (r)
 		return r;
 	if (!st)
-		return nm_err(EINVAL, "wire_get_stats: stats pointer is NULL");
+		return nm_err(EINVAL, "stats pointer is NULL");
 	if (!w->ops->get_stats)
-		return nm_err(EOPNOTSUPP, "wire_get_stats: %s wire keeps no stats", w->ops->kind);
+		return nm_err(EOPNOTSUPP, "%s wire keeps no stats", w->ops->kind);
 	r = w->ops->get_stats(w, &mine);
 	if (r < 0)
 		return r;

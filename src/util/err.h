@@ -10,7 +10,10 @@
  * Use at the point where the error is detected:
  *
  *	if (len == 0)
- *		return nm_err(EINVAL, "dma_map: empty range");
+ *		return nm_err(EINVAL, "empty range");
+ *
+ * The message says what is wrong, not who says it: the public call's name
+ * goes in front by itself (NM_API_CALL() below; "nm_dma_map: empty range").
  *
  * err is a positive errno value.  fmt must be a string literal: one
  * without conversions is kept by pointer, not copied (err.c).

@@ -12,12 +12,20 @@
  *    nm_host_create, the call the application made.
  *  - once the public call has returned, an error made outside any public
  *    call carries no name (the name does not stick to the thread).
+ *
+ * And every other message starts with the public call's name, typed
+ * nowhere: a literal (nm_stack_create(NULL, NULL)), a formatted one
+ * (nm_bind() on a descriptor that is not a socket), and one a helper still
+ * writes with the call's short name in front ("memobj_create_anon: ..."),
+ * which is not doubled.
  */
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <netmem/host.h>
+#include <netmem/mem.h>
+#include <netmem/socket.h>
 #include <netmem/stack.h>
 #include <netmem/wire.h>
 
@@ -81,6 +89,15 @@ int main(void)
 	T_OK(nm_host_create(&hp, &h));
 	T_OK(nm_host_destroy(h));	/* and the wire a with it */
 	nm_wire_destroy(wb);
+
+	/* every message names the call */
+	T_EQ(nm_stack_create(NULL, NULL), -EINVAL);
+	T_ASSERT(!strcmp(nm_last_error(), "nm_stack_create: NULL out"));
+	T_EQ(nm_bind(12345, NULL, 0), -EBADF);
+	T_ASSERT(!strcmp(nm_last_error(), "nm_bind: bad socket descriptor 12345"));
+	T_EQ(nm_memobj_create_anon(1, 0, &(struct nm_memobj *){ NULL }), -EINVAL);
+	T_ASSERT(!strcmp(nm_last_error(), "nm_memobj_create_anon: size 1 is not a nonzero "
+					   "multiple of 4096"));
 
 	/* outside any public call: no name */
 	T_EQ(nm_err_sys(EPERM, "x"), -EPERM);
