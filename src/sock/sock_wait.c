@@ -40,7 +40,7 @@ static int sock_wait(struct nm_tcp_sock *tp, uint64_t deadline)
 	int ms = WAIT_SLICE_US / 1000, r;
 
 	if (!tp->st)
-		return nm_err(ENOTCONN, "socket: the stack is gone");
+		return nm_err(ENOTCONN, "the stack is gone");
 	if (deadline && now >= deadline)
 		return -EAGAIN;
 	if (deadline && deadline - now < WAIT_SLICE_US)
