@@ -417,6 +417,9 @@ static inline void nm_tcp_notify(struct nm_tcp_sock *tp)
 struct nm_tcp_sock *nm_tcp_sock_new(struct nm_stack *st, int family);
 /* Free now (unhash, cancel timers, drop buffers).  The socket must be gone. */
 void nm_tcp_sock_destroy(struct nm_tcp_sock *tp);
+/* A listener's children go (its own end, or shutdown(SHUT_RD)): a RST to
+ * each, accepted by TCP or not yet, like Linux. */
+void nm_tcp_drop_children(struct nm_tcp_sock *tp);
 /* The connection reached CLOSED: free it if no socket holds it. */
 void nm_tcp_done(struct nm_tcp_sock *tp);
 void nm_tcp_hash_bind(struct nm_tcp_sock *tp);

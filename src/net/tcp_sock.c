@@ -336,10 +336,14 @@ int nm_tcp_shutdown(struct nm_tcp_sock *tp, bool rd, bool wr)
 {
 	switch (tp->state) {
 	case NM_TCP_LISTEN:
-		/* Linux: shutting a listener's sending side changes nothing */
-		if (!rd)
-			return 0;
-		return nm_err(ENOTCONN, "not connected");
+		/* Linux: a listener's sending side changes nothing; shutting
+		 * its receiving side stops it listening (still bound: it may
+		 * listen again) */
+		if (rd) {
+			nm_tcp_drop_children(tp);
+			nm_tcp_set_state(tp, NM_TCP_CLOSED);
+		}
+		return 0;
 	case NM_TCP_CLOSED:
 	case NM_TCP_SYN_SENT:
 		return nm_err(ENOTCONN, "not connected");

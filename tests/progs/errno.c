@@ -132,6 +132,12 @@ static void listening(int l)
 	printf("%-40s %d\n", "SO_PROTOCOL", v);
 	pp_nonblock(l);
 	T("listening accept (nobody came)", accept(l, NULL, NULL));
+	T("listening shutdown SHUT_RD", shutdown(l, SHUT_RD));
+	T("shut listener accept", accept(l, NULL, NULL));
+	T("shut listener getsockopt SO_ACCEPTCONN", getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &ol));
+	printf("%-40s %d\n", "SO_ACCEPTCONN", v);
+	T("shut listener listen again", listen(l, 8));
+	T("listening again accept (nobody came)", accept(l, NULL, NULL));
 }
 
 static void print_int_opt(int fd, int level, int name, const char *what)
