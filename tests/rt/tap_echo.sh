@@ -6,7 +6,7 @@
 # once.  Every byte is checked (an echo: the client compares what comes
 # back with what it sent); the netmem side's exit status is its
 # program's.  Each pair runs kernel to kernel first (the programs' own
-# check).
+# check).  Then IPv6 (2001:2::/64), both roles.
 rt_netns=1
 . "$(dirname "$0")/lib.inc"
 B=131072			# bytes per connection, each way
@@ -46,4 +46,23 @@ rt_until_tap
 "$P/nmp_client" block 198.18.0.2 5002 2 65536 >"$T/cli" 2>&1 ||
 	fail "kernel client -> netmem server on [::]: $(cat "$T/cli")"
 rt_ok "netmem server on [::]" "$T/srv"
+# IPv6 (2001:2::/64), both roles
+tap6() {
+	timeout 60 "$NETMEM" run --wire "tap:$TAP" --addr 2001:2::2/64 --host-addr 2001:2::1/64 \
+		--quiet -- "$@"
+}
+rt_bg "$T/srv" tap6 "$P/nmp_server" epoll-lt :: 5004 4
+_i=0
+until [ -n "$(ip -6 route show 2001:2::/64 dev "$TAP" 2>/dev/null)" ]; do
+	_i=$((_i + 1)); [ $_i -lt 200 ] || fail "no IPv6 route on $TAP after 10 s"
+	sleep 0.05
+done
+"$P/nmp_client" epoll-lt 2001:2::2 5004 4 $B >"$T/cli" 2>&1 ||
+	fail "kernel client -> netmem server over IPv6: $(cat "$T/cli")"
+rt_ok "netmem server over IPv6" "$T/srv"
+rt_bg "$T/srv" "$P/nmp_server" thread :: 5005 4
+rt_until_listening 5005
+tap6 "$P/nmp_client" thread 2001:2::1 5005 4 $B >"$T/cli" 2>&1 ||
+	fail "netmem client -> kernel server over IPv6: $(cat "$T/cli")"
+rt_ok "kernel server over IPv6" "$T/srv"
 exit 0
