@@ -241,10 +241,14 @@ ssize_t sendfile64(int out_fd, int in_fd, off_t *offset, size_t count)
 
 /* ---- recv ------------------------------------------------------------------------------- */
 
-static ssize_t recv_iov(int fd, struct iovec *iov, size_t n, int flags, bool *ours)
+/* rw: read or readv, where Linux's socket read returns 0 for no bytes
+ * asked without asking TCP (recv asks: EAGAIN, or 0 once data is there).
+ * A NULL buffer is the library's to find, when it copies. */
+static ssize_t recv_iov(int fd, struct iovec *iov, size_t n, int flags, bool rw, bool *ours)
 {
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = n };
 	struct rt_sock *rs;
+	size_t total = 0;
 	ssize_t r;
 	int err;
 
@@ -252,7 +256,9 @@ static ssize_t recv_iov(int fd, struct iovec *iov, size_t n, int flags, bool *ou
 	*ours = rs || err;
 	if (!rs)
 		return err ? rt_ret(-err) : 0;
-	r = nm_recv_counted(rs, &m, flags);
+	for (size_t i = 0; rw && iov && i < n; i++)
+		total += iov[i].iov_len;
+	r = rw && !total ? 0 : nm_recv_counted(rs, &m, flags);
 	rt_leave(rs);
 	return rt_ret(r);
 }
@@ -265,9 +271,7 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 
 	if (!rt_fd_get(fd))
 		return REAL(recv)(fd, buf, len, flags);
-	if (len && !buf)
-		return rt_ret(-EFAULT);
-	r = recv_iov(fd, &iov, 1, flags, &ours);
+	r = recv_iov(fd, &iov, 1, flags, false, &ours);
 	return ours ? r : REAL(recv)(fd, buf, len, flags);
 }
 
@@ -279,9 +283,7 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa, 
 
 	if (!rt_fd_get(fd))
 		return REAL(recvfrom)(fd, buf, len, flags, sa, salen);
-	if (len && !buf)
-		return rt_ret(-EFAULT);
-	r = recv_iov(fd, &iov, 1, flags, &ours);
+	r = recv_iov(fd, &iov, 1, flags, false, &ours);
 	if (!ours)
 		return REAL(recvfrom)(fd, buf, len, flags, sa, salen);
 	if (r >= 0 && sa && salen)
@@ -297,9 +299,7 @@ ssize_t read(int fd, void *buf, size_t len)
 
 	if (!rt_fd_get(fd))
 		return REAL(read)(fd, buf, len);
-	if (len && !buf)
-		return rt_ret(-EFAULT);
-	r = recv_iov(fd, &iov, 1, 0, &ours);
+	r = recv_iov(fd, &iov, 1, 0, true, &ours);
 	return ours ? r : REAL(read)(fd, buf, len);
 }
 
@@ -312,7 +312,7 @@ ssize_t readv(int fd, const struct iovec *iov, int n)
 		return REAL(readv)(fd, iov, n);
 	if (n < 0 || n > IOV_MAX)
 		return rt_ret(-EINVAL);
-	r = recv_iov(fd, (struct iovec *)iov, (size_t)n, 0, &ours);
+	r = recv_iov(fd, (struct iovec *)iov, (size_t)n, 0, true, &ours);
 	return ours ? r : REAL(readv)(fd, iov, n);
 }
 

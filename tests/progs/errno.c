@@ -18,11 +18,13 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 
 #include "prog.h"
 
 /* a NULL the compiler cannot see (read(fd, NULL, n) is a build error) */
 static void *volatile nullp;
+static volatile int minus_one = -1;	/* likewise */
 static const char *peer;
 static int peer_port, local_port;
 static int ep;				/* made before any fd is closed: it cannot take a closed one's number */
@@ -320,6 +322,61 @@ static void addresses(int l)
 	close(b);
 }
 
+/* Calls real programs make, with their uncommon arguments. */
+static void more(void)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct timeval tv = { 2, 0 };
+	struct linger lg;
+	struct iovec iov = { NULL, 10 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	socklen_t len = sizeof(ss), ol;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), c, v = 0;
+	char b[16];
+
+	printf("-- more\n");
+	T("fresh getsockname", getsockname(fd, (struct sockaddr *)&ss, &len));
+	printf("%-40s %d %d %u\n", "  family, port, len", ss.ss_family, ntohs(s4->sin_port), len);
+	T("fresh fcntl F_GETFL", fcntl(fd, F_GETFL));
+	v = 1;
+	T("fresh ioctl FIONBIO 1", ioctl(fd, FIONBIO, &v));
+	T("fresh fcntl F_GETFL after FIONBIO", fcntl(fd, F_GETFL));
+	T("fresh fcntl F_GETFD", fcntl(fd, F_GETFD));
+	T("fresh fcntl F_SETFD FD_CLOEXEC", fcntl(fd, F_SETFD, FD_CLOEXEC));
+	T("fresh fcntl F_GETFD again", fcntl(fd, F_GETFD));
+	close(fd);
+	c = connected_socket();
+	T("setsockopt SO_SNDTIMEO 2 s", setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	memset(&tv, 0, sizeof(tv));
+	ol = sizeof(tv);
+	T("getsockopt SO_SNDTIMEO", getsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, &ol));
+	printf("%-40s %ld %ld (len %u)\n", "  value", (long)tv.tv_sec, (long)tv.tv_usec, ol);
+	ol = 4;
+	T("getsockopt SO_LINGER optlen 4", getsockopt(c, SOL_SOCKET, SO_LINGER, &lg, &ol));
+	printf("%-40s %u\n", "  len", ol);
+	ol = sizeof(v);
+	T("getsockopt TCP_MAXSEG", getsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &v, &ol));
+	T("sendmsg NULL iov_base", sendmsg(c, &m, MSG_NOSIGNAL));
+	T("recvmsg NULL iov_base", recvmsg(c, &m, MSG_DONTWAIT));
+	m.msg_iov = NULL;
+	T("sendmsg NULL msg_iov", sendmsg(c, &m, MSG_NOSIGNAL));
+	m.msg_iovlen = 0;
+	T("sendmsg no iov", sendmsg(c, &m, MSG_NOSIGNAL));
+	T("readv iovcnt -1", readv(c, &iov, minus_one));
+	T("readv iovcnt 0", readv(c, &iov, 0));
+	T("writev iovcnt 0", writev(c, &iov, 0));
+	T("recv MSG_OOB", recv(c, b, sizeof(b), MSG_OOB | MSG_DONTWAIT));
+	T("recv 0 bytes", recv(c, b, 0, MSG_DONTWAIT));
+	T("send 0 bytes", send(c, b, 0, MSG_NOSIGNAL));
+	T("shutdown SHUT_RD", shutdown(c, SHUT_RD));
+	T("recv after SHUT_RD", recv(c, b, sizeof(b), MSG_DONTWAIT));
+	T("send after SHUT_RD", send(c, "x", 1, MSG_NOSIGNAL));
+	T("shutdown SHUT_RDWR", shutdown(c, SHUT_RDWR));
+	T("shutdown SHUT_RDWR again", shutdown(c, SHUT_RDWR));
+	T("close", close(c));
+}
+
 static void epoll_misuse(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -380,6 +437,7 @@ int main(int argc, char **argv)
 	addresses(l);
 	close(l);
 	epoll_misuse();
+	more();
 	printf("-- end\n");
 	return 0;
 }
