@@ -477,5 +477,5 @@ int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_
 	ret = nm_page_pool_get_stats(f.pp, &mine);
 	if (ret < 0)
 		return ret;
-	return nm_stats_copy("page-pool-stats-get", st, size, &mine, sizeof(mine));
+	return nm_stats_copy(st, size, &mine, sizeof(mine));
 }

@@ -243,5 +243,5 @@ int nm_dma_get_stats(const struct nm_device *dev, struct nm_dma_stats *st, size_
 	s.read_bytes = atomic_load_explicit(&dev->st_read_bytes, memory_order_relaxed);
 	s.faults_unmapped = atomic_load_explicit(&dev->st_fault_unmapped, memory_order_relaxed);
 	s.faults_direction = atomic_load_explicit(&dev->st_fault_dir, memory_order_relaxed);
-	return nm_stats_copy("dma_get_stats", st, size, &s, sizeof(s));
+	return nm_stats_copy(st, size, &s, sizeof(s));
 }

@@ -384,5 +384,5 @@ int nm_physmap_get_stats(struct nm_physmap_stats *st, size_t size)
 	}
 	s.objects = pm.nr_objs;
 	pthread_rwlock_unlock(&pm.lock);
-	return nm_stats_copy("physmap_get_stats", st, size, &s, sizeof(s));
+	return nm_stats_copy(st, size, &s, sizeof(s));
 }

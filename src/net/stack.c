@@ -443,5 +443,5 @@ int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s, size
 	NM_API_CALL();
 	if (!st || !s)
 		return nm_err(EINVAL, "NULL argument");
-	return nm_stats_copy("stack_get_stats", s, size, &st->stats, sizeof(st->stats));
+	return nm_stats_copy(s, size, &st->stats, sizeof(st->stats));
 }

@@ -651,7 +651,7 @@ int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_qu
 		return nd ? -ERANGE : -EINVAL;
 	if (!st)
 		return nm_err(EINVAL, "NULL output");
-	return nm_stats_copy("netdev_get_rxq_stats", st, size, &rxq->st, sizeof(rxq->st));
+	return nm_stats_copy(st, size, &rxq->st, sizeof(rxq->st));
 }
 
 int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
@@ -662,7 +662,7 @@ int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_qu
 		return nm_err(EINVAL, "NULL argument");
 	if (q >= nd->ntx)
 		return nm_err(ERANGE, "tx queue %u out of range", q);
-	return nm_stats_copy("netdev_get_txq_stats", st, size, &nd->txq[q].st,
+	return nm_stats_copy(st, size, &nd->txq[q].st,
 			     sizeof(nd->txq[q].st));
 }
 
@@ -692,7 +692,7 @@ int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st, s
 		stats_add(&sum, &nd->rxq[i].st);
 	for (uint32_t i = 0; i < nd->ntx; i++)
 		stats_add(&sum, &nd->txq[i].st);
-	return nm_stats_copy("netdev_get_stats", st, size, &sum, sizeof(sum));
+	return nm_stats_copy(st, size, &sum, sizeof(sum));
 }
 
 const char *nm_rx_drop_name(enum nm_rx_drop r)

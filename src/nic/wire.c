@@ -186,7 +186,7 @@ int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st, size_t size)
 	r = w->ops->get_stats(w, &mine);
 	if (r < 0)
 		return r;
-	return nm_stats_copy("wire_get_stats", st, size, &mine, sizeof(mine));
+	return nm_stats_copy(st, size, &mine, sizeof(mine));
 }
 
 uint32_t nm_wire_mtu(const struct nm_wire *w)
