@@ -24,7 +24,12 @@ declare it.  This script checks, and writes nothing:
      that fills a struct nm_*_stats takes its size (size_t) right after it;
   9. every public call that returns 0 or -errno (int, ssize_t) opens with
      NM_API_CALL() (src/util/err.h), so its errors name it without the
-     code below typing its name.
+     code below typing its name;
+ 10. and no code types a function name in a message instead: no helper in
+     src/ takes its caller's name as a `const char *fn` parameter, and no
+     nm_err(), nm_err_wrap(), nm_err_sys() or nm_err_lit() format starts
+     with a lowercase C identifier and ": " ("page_pool_create: ...",
+     "shm: ...").  src/rt/ is another branch's and not read.
 
 Usage: tools/check_api.py [--lib build/libnetmem.so]   (ctest t_symbol_map)
 """
@@ -139,6 +144,36 @@ def api_call_errors(mapped):
     return errors, seen
 
 
+# The format of an error call: the literal(s) after its first argument.
+ERR_CALL = re.compile(r'\bnm_err(?:_wrap|_sys|_lit)?\s*\(\s*[^,;]+?,\s*((?:"(?:[^"\\]|\\.)*"\s*)+)',
+                      re.S)
+FN_PARAM = re.compile(r'\bconst\s+char\s*\*\s*fn\s*[,)]')
+NAMED = re.compile(r'[a-z_][a-z0-9_]*: ')
+
+
+def typed_name_errors():
+    """Messages that type a function's (or a layer's) name by hand."""
+    errors = []
+    for src in sorted((root / 'src').rglob('*.[ch]')):
+        rel = src.relative_to(root)
+        if rel.parts[1] == 'rt':
+            continue
+        # comments out, their lines kept, so the line numbers stay right
+        text = re.sub(r'/\*.*?\*/', lambda c: '\n' * c.group(0).count('\n'), src.read_text(),
+                      flags=re.S)
+        for m in FN_PARAM.finditer(text):
+            line = text.count('\n', 0, m.start()) + 1
+            errors.append(f'{rel}:{line}: a `const char *fn` parameter: the public call names '
+                          'itself (NM_API_CALL(), src/util/err.h)')
+        for m in ERR_CALL.finditer(text):
+            fmt = ''.join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
+            if NAMED.match(fmt):
+                line = text.count('\n', 0, m.start()) + 1
+                errors.append(f'{rel}:{line}: message "{fmt}" starts with a name: the public '
+                              'call goes in front by itself; say what went wrong in words')
+    return errors
+
+
 def map_names():
     text = strip_comments(MAP.read_text())
     m = re.search(r'global:(.*?)local:', text, re.S)
@@ -200,6 +235,7 @@ def main(argv):
                           'rx for the NIC, its queues and wires (docs/api.md)')
     call_errors, defined = api_call_errors(mapped)
     errors += call_errors
+    errors += typed_name_errors()
     errors += [f'src/: no definition of {n} found (check_api.py reads '
                '"type\\nname(args)\\n{" at the start of a line)'
                for n in sorted((funcs & mapped) - defined)]

@@ -158,20 +158,20 @@ static int check_rx_queue(struct nm_netdev *nd, const struct nm_queue_id *q, siz
 	nm_netdev_get_channels(nd, &ch);
 	nm_netdev_get_ringparam(nd, &rp);
 	if (q->type != NETDEV_QUEUE_TYPE_RX)
-		return nm_err(EINVAL, "bind-rx: queue %zu: type %u is not RX", i, q->type);
+		return nm_err(EINVAL, "queue %zu: type %u is not RX", i, q->type);
 	if (q->id >= ch.rx)
-		return nm_err(ERANGE, "bind-rx: rx queue index %u out of range (%u queues)",
+		return nm_err(ERANGE, "rx queue index %u out of range (%u queues)",
 			      q->id, ch.rx);
 	if (rp.tcp_data_split != NM_TCP_DATA_SPLIT_ENABLED)
-		return nm_err(EINVAL, "bind-rx: tcp-data-split is disabled");
+		return nm_err(EINVAL, "tcp-data-split is disabled");
 	if (rp.hds_thresh)
-		return nm_err(EINVAL, "bind-rx: hds-thresh is not zero");
+		return nm_err(EINVAL, "hds-thresh is not zero");
 	if (nm_netdev_rxq_provider(nd, q->id, NULL))
-		return nm_err(EEXIST, "bind-rx: designated queue %u already memory provider bound",
+		return nm_err(EEXIST, "designated queue %u already memory provider bound",
 			      q->id);
 	for (size_t k = 0; k < i; k++)
 		if (all[k].id == q->id)
-			return nm_err(EEXIST, "bind-rx: queue %u listed twice", q->id);
+			return nm_err(EEXIST, "queue %u listed twice", q->id);
 	return 0;
 }
 
@@ -212,11 +212,11 @@ int nm_ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
 	int ret;
 
 	if (!c || !buf || !id)
-		return nm_err(EINVAL, "bind-rx: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (!queues || !nr_queues)
-		return nm_err(EINVAL, "bind-rx: no queues given");
+		return nm_err(EINVAL, "no queues given");
 	if (nr_queues > NM_NETDEV_MAX_QUEUES)
-		return nm_err(ERANGE, "bind-rx: %zu queues, a netdev has at most %d", nr_queues,
+		return nm_err(ERANGE, "%zu queues, a netdev has at most %d", nr_queues,
 			      NM_NETDEV_MAX_QUEUES);
 	ret = nm_netdev_get_by_index(ifindex, &nd);
 	if (ret)
@@ -228,7 +228,7 @@ int nm_ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
 	}
 	cb = binding_new(ifindex, false, nr_queues);
 	if (!cb)
-		return nm_err(ENOMEM, "bind-rx: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	ret = nm_dmabuf_binding_create(buf, nm_netdev_device(nd), NM_DMA_FROM_DEVICE, 0, &cb->b);
 	if (ret) {
 		free(cb->queues);
@@ -239,7 +239,7 @@ int nm_ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
 		cb->queues[i] = queues[i].id;
 		ret = nm_netdev_rxq_bind_dmabuf(nd, queues[i].id, cb->b);
 		if (ret) {
-			ret = nm_err_wrap(ret, "bind-rx: queue %u", queues[i].id);
+			ret = nm_err_wrap(ret, "queue %u", queues[i].id);
 			uninstall_rx(cb, i);
 			binding_drop(cb);
 			return ret;
@@ -258,16 +258,16 @@ int nm_ctl_bind_tx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf, uint32_
 	int ret;
 
 	if (!c || !buf || !id)
-		return nm_err(EINVAL, "bind-tx: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	ret = nm_netdev_get_by_index(ifindex, &nd);
 	if (ret)
 		return ret;
 	if (!(nm_netdev_features(nd) & NM_NETIF_F_NETMEM_TX))
-		return nm_err(EOPNOTSUPP, "bind-tx: %s does not support netmem TX",
+		return nm_err(EOPNOTSUPP, "%s does not support netmem TX",
 			      nm_netdev_name(nd));
 	cb = binding_new(ifindex, true, 0);
 	if (!cb)
-		return nm_err(ENOMEM, "bind-tx: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	ret = nm_dmabuf_binding_create(buf, nm_netdev_device(nd), NM_DMA_TO_DEVICE, 0, &cb->b);
 	if (ret) {
 		free(cb);
@@ -279,10 +279,10 @@ int nm_ctl_bind_tx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf, uint32_
 
 /* ---- queries ------------------------------------------------------------- */
 
-static int get_netdev(struct nm_ctl *c, int ifindex, struct nm_netdev **nd, const char *op)
+static int get_netdev(struct nm_ctl *c, int ifindex, struct nm_netdev **nd)
 {
 	if (!c)
-		return nm_err(EINVAL, "%s: NULL handle", op);
+		return nm_err(EINVAL, "NULL handle");
 	return nm_netdev_get_by_index(ifindex, nd);
 }
 
@@ -307,17 +307,17 @@ int nm_ctl_queue_get(struct nm_ctl *c, int ifindex, uint32_t id, uint32_t type,
 	NM_API_CALL();
 	struct nm_netdev *nd;
 	struct nm_channels ch;
-	int ret = get_netdev(c, ifindex, &nd, "queue-get");
+	int ret = get_netdev(c, ifindex, &nd);
 
 	if (ret)
 		return ret;
 	if (!info)
-		return nm_err(EINVAL, "queue-get: NULL output");
+		return nm_err(EINVAL, "NULL output");
 	if (type != NETDEV_QUEUE_TYPE_RX && type != NETDEV_QUEUE_TYPE_TX)
-		return nm_err(EINVAL, "queue-get: type %u unknown", type);
+		return nm_err(EINVAL, "type %u unknown", type);
 	nm_netdev_get_channels(nd, &ch);
 	if (id >= (type == NETDEV_QUEUE_TYPE_RX ? ch.rx : ch.tx))
-		return nm_err(EINVAL, "queue-get: no %s queue %u", type ? "tx" : "rx", id);
+		return nm_err(EINVAL, "no %s queue %u", type ? "tx" : "rx", id);
 	queue_fill(nd, id, type, info);
 	return 0;
 }
@@ -328,12 +328,12 @@ int nm_ctl_queue_dump(struct nm_ctl *c, int ifindex, struct nm_queue_info *infos
 	struct nm_netdev *nd;
 	struct nm_channels ch;
 	size_t n = 0;
-	int ret = get_netdev(c, ifindex, &nd, "queue-get");
+	int ret = get_netdev(c, ifindex, &nd);
 
 	if (ret)
 		return ret;
 	if (!infos && max)
-		return nm_err(EINVAL, "queue-get: NULL array");
+		return nm_err(EINVAL, "NULL array");
 	nm_netdev_get_channels(nd, &ch);
 	for (uint32_t i = 0; i < ch.rx; i++, n++)
 		if (n < max)
@@ -349,12 +349,12 @@ int nm_ctl_dev_get(struct nm_ctl *c, int ifindex, struct nm_dev_info *info)
 	NM_API_CALL();
 	struct nm_netdev *nd;
 	struct nm_channels ch;
-	int ret = get_netdev(c, ifindex, &nd, "dev-get");
+	int ret = get_netdev(c, ifindex, &nd);
 
 	if (ret)
 		return ret;
 	if (!info)
-		return nm_err(EINVAL, "dev-get: NULL output");
+		return nm_err(EINVAL, "NULL output");
 	memset(info, 0, sizeof(*info));
 	nm_netdev_get_channels(nd, &ch);
 	info->ifindex = ifindex;
@@ -409,14 +409,14 @@ static int pp_match(struct nm_page_pool *pp, int ifindex, void *arg)
 	return 1;
 }
 
-static int pp_find(struct nm_ctl *c, uint32_t id, struct pp_find *f, const char *op)
+static int pp_find(struct nm_ctl *c, uint32_t id, struct pp_find *f)
 {
 	if (!c)
-		return nm_err(EINVAL, "%s: NULL handle", op);
+		return nm_err(EINVAL, "NULL handle");
 	f->id = id;
 	f->pp = NULL;
 	for_each_pool(pp_match, f);
-	return f->pp ? 0 : nm_err(ENOENT, "%s: no page pool %u", op, id);
+	return f->pp ? 0 : nm_err(ENOENT, "no page pool %u", id);
 }
 
 int nm_ctl_page_pool_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_info *info,
@@ -424,12 +424,12 @@ int nm_ctl_page_pool_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_i
 {
 	NM_API_CALL();
 	struct pp_find f;
-	int ret = pp_find(c, pp_id, &f, "page-pool-get");
+	int ret = pp_find(c, pp_id, &f);
 
 	if (ret)
 		return ret;
 	if (!info)
-		return nm_err(EINVAL, "page-pool-get: NULL output");
+		return nm_err(EINVAL, "NULL output");
 	if (ifindex)
 		*ifindex = f.ifindex;
 	return nm_page_pool_get_info(f.pp, info);
@@ -457,7 +457,7 @@ int nm_ctl_page_pool_dump(struct nm_ctl *c, uint32_t *ids, size_t max)
 	struct pp_list l = { ids, max, 0 };
 
 	if (!c || (!ids && max))
-		return nm_err(EINVAL, "page-pool-get: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	for_each_pool(pp_collect, &l);
 	return (int)l.n;
 }
@@ -468,14 +468,14 @@ int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_
 	NM_API_CALL();
 	struct nm_page_pool_stats mine;
 	struct pp_find f;
-	int ret = pp_find(c, pp_id, &f, "page-pool-stats-get");
+	int ret = pp_find(c, pp_id, &f);
 
 	if (ret)
 		return ret;
 	if (!st)
-		return nm_err(EINVAL, "page-pool-stats-get: NULL output");
+		return nm_err(EINVAL, "NULL output");
 	ret = nm_page_pool_get_stats(f.pp, &mine);
 	if (ret < 0)
 		return ret;
-	return nm_stats_copy("page-pool-stats-get", st, size, &mine, sizeof(mine));
+	return nm_stats_copy(st, size, &mine, sizeof(mine));
 }

@@ -58,14 +58,13 @@ static uint64_t nm_page_round_up(uint64_t len)
 }
 
 /* [off, off + len) must be a nonempty range inside the buffer. */
-static int nm_dmabuf_check_range(const struct nm_dmabuf *buf, uint64_t off, uint64_t len,
-				 const char *fn)
+static int nm_dmabuf_check_range(const struct nm_dmabuf *buf, uint64_t off, uint64_t len)
 {
 	if (len == 0)
-		return nm_err(EINVAL, "%s: len is 0", fn);
+		return nm_err(EINVAL, "len is 0");
 	if (off >= buf->size || len > buf->size - off)
-		return nm_err(EINVAL, "%s: range [%llu, +%llu) is outside the %llu-byte buffer",
-			      fn, (unsigned long long)off, (unsigned long long)len,
+		return nm_err(EINVAL, "range [%llu, +%llu) is outside the %llu-byte buffer",
+			      (unsigned long long)off, (unsigned long long)len,
 			      (unsigned long long)buf->size);
 	return 0;
 }
@@ -306,14 +305,14 @@ static void nm_dmabuf_unlink_locked(struct nm_dmabuf *buf, struct nm_dmabuf_atta
 
 static int nm_dmabuf_attach_common(struct nm_dmabuf *buf, struct nm_device *dev,
 				   const struct nm_dmabuf_attach_ops *ops, void *importer_priv,
-				   struct nm_dmabuf_attachment **out, const char *fn)
+				   struct nm_dmabuf_attachment **out)
 {
 	struct nm_dmabuf_attachment *att;
 	int r;
 
 	att = calloc(1, sizeof(*att));
 	if (!att)
-		return nm_err(ENOMEM, "%s: no memory for the attachment", fn);
+		return nm_err(ENOMEM, "no memory for the attachment");
 	att->buf = buf;
 	att->dev = dev;
 	att->importer_priv = importer_priv;
@@ -327,7 +326,7 @@ static int nm_dmabuf_attach_common(struct nm_dmabuf *buf, struct nm_device *dev,
 		nm_clear_error();
 		r = buf->ops->attach(buf, att);
 		if (r < 0) {
-			r = nm_err_wrap(r, "%s: %s refused %s", fn, buf->exp_name,
+			r = nm_err_wrap(r, "%s refused %s", buf->exp_name,
 					nm_device_name(dev));
 			goto err_free_att;
 		}
@@ -338,7 +337,7 @@ static int nm_dmabuf_attach_common(struct nm_dmabuf *buf, struct nm_device *dev,
 	if (buf->moving && !att->dynamic) {
 		/* Only the mover's own thread gets here (from move_notify). */
 		pthread_mutex_unlock(&buf->lock);
-		r = nm_err(EBUSY, "%s: static attach while the buffer is moving", fn);
+		r = nm_err(EBUSY, "static attach while the buffer is moving");
 		goto err_detach;
 	}
 	nm_dmabuf_link_locked(buf, att);
@@ -367,7 +366,7 @@ int nm_dmabuf_attach(struct nm_dmabuf *buf, struct nm_device *dev,
 		return nm_err(EINVAL, "dev is NULL");
 	if (!out)
 		return nm_err(EINVAL, "out is NULL");
-	return nm_dmabuf_attach_common(buf, dev, NULL, NULL, out, "dmabuf_attach");
+	return nm_dmabuf_attach_common(buf, dev, NULL, NULL, out);
 }
 
 int nm_dmabuf_dynamic_attach(struct nm_dmabuf *buf, struct nm_device *dev,
@@ -386,8 +385,7 @@ int nm_dmabuf_dynamic_attach(struct nm_dmabuf *buf, struct nm_device *dev,
 			      "(required for a dynamic importer)");
 	if (!out)
 		return nm_err(EINVAL, "out is NULL");
-	return nm_dmabuf_attach_common(buf, dev, ops, importer_priv, out,
-				       "dmabuf_dynamic_attach");
+	return nm_dmabuf_attach_common(buf, dev, ops, importer_priv, out);
 }
 
 /* Caller holds buf->lock.  Tear down the exporter's mapping. */
@@ -709,7 +707,7 @@ int nm_dmabuf_begin_cpu_access(struct nm_dmabuf *buf, uint64_t off, uint64_t len
 		return nm_err(EINVAL, "addr is NULL");
 	if (!nm_dma_dir_valid(dir))
 		return nm_err(EINVAL, "bad direction %d", (int)dir);
-	r = nm_dmabuf_check_range(buf, off, len, "dmabuf_begin_cpu_access");
+	r = nm_dmabuf_check_range(buf, off, len);
 	if (r < 0)
 		return r;
 	if (!buf->ops->begin_cpu_access || !buf->ops->end_cpu_access)
@@ -763,7 +761,7 @@ int nm_dmabuf_end_cpu_access(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
 		return nm_err(EINVAL, "buf is NULL");
 	if (!nm_dma_dir_valid(dir))
 		return nm_err(EINVAL, "bad direction %d", (int)dir);
-	r = nm_dmabuf_check_range(buf, off, len, "dmabuf_end_cpu_access");
+	r = nm_dmabuf_check_range(buf, off, len);
 	if (r < 0)
 		return r;
 	if (!buf->ops->end_cpu_access)
@@ -811,7 +809,7 @@ int nm_dmabuf_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
 	if (prot == 0 || (prot & ~(PROT_READ | PROT_WRITE)))
 		return nm_err(EINVAL, "prot 0x%x (want PROT_READ and/or PROT_WRITE)",
 			      (unsigned)prot);
-	r = nm_dmabuf_check_range(buf, off, len, "dmabuf_mmap");
+	r = nm_dmabuf_check_range(buf, off, len);
 	if (r < 0)
 		return r;
 	if (off & (NM_PAGE_SIZE - 1))
@@ -916,7 +914,7 @@ int nm_dmabuf_assert_ok(struct nm_dmabuf *buf)
 	int r;
 
 	if (!buf)
-		return nm_err(EINVAL, "dmabuf_assert_ok: buf is NULL");
+		return nm_err(EINVAL, "buf is NULL");
 	pthread_mutex_lock(&buf->lock);
 	refs = atomic_load(&buf->refs);
 	r = nm_dmabuf_check_atts_locked(buf);

@@ -191,7 +191,7 @@ int nm_dmabuf_import_fd(int fd, struct nm_dmabuf **out)
 /* ---- Asking the kernel for a dma-buf ------------------------------------- */
 
 /* open(2) a device node; a missing one means the kernel lacks the feature. */
-static int nm_kernel_open_node(const char *path, int flags, const char *fn, const char *what)
+static int nm_kernel_open_node(const char *path, int flags, const char *what)
 {
 	int fd = open(path, flags | O_CLOEXEC);
 
@@ -201,8 +201,8 @@ static int nm_kernel_open_node(const char *path, int flags, const char *fn, cons
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
-		return nm_err(ENODEV, "%s: %s does not exist: this kernel offers no %s, "
-			      "or the container hides it", fn, path, what);
+		return nm_err(ENODEV, "%s does not exist: this kernel offers no %s, "
+			      "or the container hides it", path, what);
 	default:
 		return nm_err_sys(errno, "open %s", path);
 	}
@@ -222,8 +222,7 @@ int nm_kernel_udmabuf_create(int memfd, uint64_t offset, uint64_t size, int *fd)
 		return nm_err(EINVAL, "offset %llu and size %llu must be "
 			      "page-aligned, size nonzero", (unsigned long long)offset,
 			      (unsigned long long)size);
-	dev = nm_kernel_open_node("/dev/udmabuf", O_RDWR, "kernel_udmabuf_create",
-				  "udmabuf (CONFIG_UDMABUF)");
+	dev = nm_kernel_open_node("/dev/udmabuf", O_RDWR, "udmabuf (CONFIG_UDMABUF)");
 	if (dev < 0)
 		return dev;
 	create = (struct udmabuf_create){
@@ -289,7 +288,7 @@ int nm_kernel_dma_heap_alloc(const char *heap, uint64_t size, int *fd)
 			      "offers no DMA heaps (CONFIG_DMABUF_HEAPS), or the container "
 			      "hides them", NM_DMA_HEAP_DIR);
 	snprintf(path, sizeof(path), "%s/%s", NM_DMA_HEAP_DIR, heap);
-	dev = nm_kernel_open_node(path, O_RDONLY, "kernel_dma_heap_alloc", "such DMA heap");
+	dev = nm_kernel_open_node(path, O_RDONLY, "such DMA heap");
 	if (dev < 0)
 		return dev;
 	data = (struct dma_heap_allocation_data){

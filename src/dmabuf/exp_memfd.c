@@ -37,17 +37,17 @@
 static int nm_udmabuf_check_args(uint64_t offset, uint64_t size, uint32_t flags)
 {
 	if (flags & ~(uint32_t)NM_UDMABUF_FLAGS_CLOEXEC)
-		return nm_err(EINVAL, "udmabuf: unknown flags 0x%x (only "
+		return nm_err(EINVAL, "unknown flags 0x%x (only "
 			      "NM_UDMABUF_FLAGS_CLOEXEC is defined)",
 			      flags & ~(uint32_t)NM_UDMABUF_FLAGS_CLOEXEC);
 	if (offset & (NM_PAGE_SIZE - 1))
-		return nm_err(EINVAL, "udmabuf: offset %llu is not page-aligned",
+		return nm_err(EINVAL, "offset %llu is not page-aligned",
 			      (unsigned long long)offset);
 	if (size & (NM_PAGE_SIZE - 1))
-		return nm_err(EINVAL, "udmabuf: size %llu is not a multiple of the page size",
+		return nm_err(EINVAL, "size %llu is not a multiple of the page size",
 			      (unsigned long long)size);
 	if (size == 0)
-		return nm_err(EINVAL, "udmabuf: size is 0");
+		return nm_err(EINVAL, "size is 0");
 	return 0;
 }
 
@@ -59,27 +59,27 @@ static int nm_udmabuf_check_memfd(int memfd, uint64_t offset, uint64_t size)
 	int seals;
 
 	if (memfd < 0 || fstat(memfd, &st) < 0)
-		return nm_err(EBADFD, "udmabuf: fd %d is not open", memfd);
+		return nm_err(EBADFD, "fd %d is not open", memfd);
 	if (fstatfs(memfd, &sfs) < 0)
-		return nm_err(EBADFD, "udmabuf: fd %d: fstatfs failed", memfd);
+		return nm_err(EBADFD, "fd %d: fstatfs failed", memfd);
 	if (!S_ISREG(st.st_mode) ||
 	    (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC))
-		return nm_err(EBADFD, "udmabuf: fd %d is not a memfd or other shmem file",
+		return nm_err(EBADFD, "fd %d is not a memfd or other shmem file",
 			      memfd);
 	seals = fcntl(memfd, F_GET_SEALS);
 	if (seals < 0)
-		return nm_err(EBADFD, "udmabuf: fd %d does not support seals", memfd);
+		return nm_err(EBADFD, "fd %d does not support seals", memfd);
 	if ((seals & NM_UDMABUF_SEALS_WANTED) != NM_UDMABUF_SEALS_WANTED)
-		return nm_err(EINVAL, "udmabuf: memfd lacks F_SEAL_SHRINK (the file could "
+		return nm_err(EINVAL, "memfd lacks F_SEAL_SHRINK (the file could "
 			      "shrink under the buffer)");
 	if (seals & F_SEAL_WRITE)
-		return nm_err(EINVAL, "udmabuf: memfd is sealed with F_SEAL_WRITE (its pages "
+		return nm_err(EINVAL, "memfd is sealed with F_SEAL_WRITE (its pages "
 			      "must stay writable)");
 	if (seals & F_SEAL_FUTURE_WRITE)
-		return nm_err(EINVAL, "udmabuf: memfd is sealed with F_SEAL_FUTURE_WRITE (its "
+		return nm_err(EINVAL, "memfd is sealed with F_SEAL_FUTURE_WRITE (its "
 			      "pages must stay writable)");
 	if (offset > (uint64_t)st.st_size || size > (uint64_t)st.st_size - offset)
-		return nm_err(EINVAL, "udmabuf: range [%llu, +%llu) ends past the end of the "
+		return nm_err(EINVAL, "range [%llu, +%llu) ends past the end of the "
 			      "file (%lld bytes)", (unsigned long long)offset,
 			      (unsigned long long)size, (long long)st.st_size);
 	return 0;
@@ -98,7 +98,7 @@ int nm_udmabuf_create(int memfd, uint64_t offset, uint64_t size, uint32_t flags,
 	int r;
 
 	if (!out)
-		return nm_err(EINVAL, "udmabuf: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	r = nm_udmabuf_check_args(offset, size, flags);
 	if (r < 0)
 		return r;

@@ -406,29 +406,29 @@ int nm__fence_check(struct nm_fence *fence)
 	int r = 0;
 
 	if (!fence)
-		return nm_err(EINVAL, "fence_check: NULL fence");
+		return nm_err(EINVAL, "NULL fence");
 	pthread_mutex_lock(&fence->lock);
 	if (atomic_load(&fence->refcount) == 0) {
-		r = nm_err(EUCLEAN, "fence_check: refcount 0 on a live fence");
+		r = nm_err(EUCLEAN, "refcount 0 on a live fence");
 		goto out_unlock;
 	}
 	for (it = fence->head; it; last = it, it = it->next) {
 		if (++n > (1u << 24)) {
-			r = nm_err(EUCLEAN, "fence_check: callback list does not end");
+			r = nm_err(EUCLEAN, "callback list does not end");
 			goto out_unlock;
 		}
 	}
 	if (last != fence->tail) {
-		r = nm_err(EUCLEAN, "fence_check: tail is not the last callback");
+		r = nm_err(EUCLEAN, "tail is not the last callback");
 		goto out_unlock;
 	}
 	if (atomic_load(&fence->signaled)) {
 		if (fence->error > 0 || fence->error < -NM_FENCE_MAX_ERRNO)
-			r = nm_err(EUCLEAN, "fence_check: bad error %d", fence->error);
+			r = nm_err(EUCLEAN, "bad error %d", fence->error);
 		else if (!fence->running && fence->head)
-			r = nm_err(EUCLEAN, "fence_check: signaled with callbacks left");
+			r = nm_err(EUCLEAN, "signaled with callbacks left");
 	} else if (fence->running) {
-		r = nm_err(EUCLEAN, "fence_check: callback running before signal");
+		r = nm_err(EUCLEAN, "callback running before signal");
 	}
 out_unlock:
 	pthread_mutex_unlock(&fence->lock);

@@ -300,21 +300,21 @@ int nm__resv_check(struct nm_resv *resv)
 	int r = 0;
 
 	if (!resv)
-		return nm_err(EINVAL, "resv_check: NULL resv");
+		return nm_err(EINVAL, "NULL resv");
 	pthread_mutex_lock(&resv->lock);
 	if (resv->n > resv->cap) {
-		r = nm_err(EUCLEAN, "resv_check: %zu entries, capacity %zu", resv->n, resv->cap);
+		r = nm_err(EUCLEAN, "%zu entries, capacity %zu", resv->n, resv->cap);
 		goto out_unlock;
 	}
 	for (i = 0; i < resv->n; i++) {
 		if (!resv->v[i].fence || !nm_resv_usage_valid(resv->v[i].usage) ||
 		    nm__fence_refcount(resv->v[i].fence) == 0) {
-			r = nm_err(EUCLEAN, "resv_check: entry %zu is bad", i);
+			r = nm_err(EUCLEAN, "entry %zu is bad", i);
 			goto out_unlock;
 		}
 		for (j = 0; j < i; j++) {
 			if (resv->v[j].fence == resv->v[i].fence) {
-				r = nm_err(EUCLEAN, "resv_check: entries %zu and %zu hold one fence",
+				r = nm_err(EUCLEAN, "entries %zu and %zu hold one fence",
 					   j, i);
 				goto out_unlock;
 			}

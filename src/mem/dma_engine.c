@@ -35,17 +35,17 @@ struct piece {
 	uint64_t addr, len;
 };
 
-static int engine_fault(struct nm_device *dev, const char *fn, uint64_t addr, bool dir_fault,
+static int engine_fault(struct nm_device *dev, uint64_t addr, bool dir_fault,
 			bool dev_writes)
 {
 	if (dir_fault) {
 		atomic_fetch_add_explicit(&dev->st_fault_dir, 1, memory_order_relaxed);
-		return nm_err(EFAULT, "%s: %s: %#llx is mapped only for the device to %s it",
-			      fn, dev->name, (unsigned long long)addr,
+		return nm_err(EFAULT, "%s: %#llx is mapped only for the device to %s it",
+			      dev->name, (unsigned long long)addr,
 			      dev_writes ? "read" : "write");
 	}
 	atomic_fetch_add_explicit(&dev->st_fault_unmapped, 1, memory_order_relaxed);
-	return nm_err(EFAULT, "%s: %s: %#llx is not mapped", fn, dev->name,
+	return nm_err(EFAULT, "%s: %#llx is not mapped", dev->name,
 		      (unsigned long long)addr);
 }
 
@@ -88,7 +88,7 @@ static inline uint8_t *engine_addr(const struct nm_map_seg *s, uint64_t a)
  * moves, under one read lock, and counted as one transfer: a NIC writing a
  * frame into a dozen posted buffers pays for the lock once, not per buffer.
  */
-static int engine_xfer_v(const char *fn, struct nm_device *dev, const struct nm_dma_run *runs,
+static int engine_xfer_v(struct nm_device *dev, const struct nm_dma_run *runs,
 			 unsigned nr, void *buf, bool dev_writes)
 {
 	struct piece pc[ENGINE_PIECES];
@@ -98,18 +98,18 @@ static int engine_xfer_v(const char *fn, struct nm_device *dev, const struct nm_
 	int ret = 0;
 
 	if (!dev)
-		return nm_err(EINVAL, "%s: NULL device", fn);
+		return nm_err(EINVAL, "NULL device");
 	if (nr && !runs)
-		return nm_err(EINVAL, "%s: NULL runs", fn);
+		return nm_err(EINVAL, "NULL runs");
 	for (unsigned r = 0; r < nr; r++) {
 		if (runs[r].addr + runs[r].len < runs[r].addr)
-			return engine_fault(dev, fn, runs[r].addr, false, dev_writes);
+			return engine_fault(dev, runs[r].addr, false, dev_writes);
 		total += runs[r].len;
 	}
 	if (!total)
 		return 0;
 	if (!buf)
-		return nm_err(EINVAL, "%s: NULL buffer", fn);
+		return nm_err(EINVAL, "NULL buffer");
 
 	pthread_rwlock_rdlock(&dev->dom.lock);
 	/* pass 1: every byte must be mapped the right way */
@@ -119,7 +119,7 @@ static int engine_xfer_v(const char *fn, struct nm_device *dev, const struct nm_
 								  &dir_fault, &n);
 
 			if (nm_unlikely(!s)) {
-				ret = engine_fault(dev, fn, a, dir_fault, dev_writes);
+				ret = engine_fault(dev, a, dir_fault, dev_writes);
 				goto out;
 			}
 			if (np < ENGINE_PIECES)
@@ -160,58 +160,57 @@ out:
 	return ret;
 }
 
-static int engine_xfer(const char *fn, struct nm_device *dev, uint64_t addr, void *buf,
+static int engine_xfer(struct nm_device *dev, uint64_t addr, void *buf,
 		       size_t len, bool dev_writes)
 {
 	struct nm_dma_run run = { addr, len };
 
-	return engine_xfer_v(fn, dev, &run, 1, buf, dev_writes);
+	return engine_xfer_v(dev, &run, 1, buf, dev_writes);
 }
 
 int nm_dma_write_runs(struct nm_device *dev, const struct nm_dma_run *runs, unsigned nr,
 		      const void *src)
 {
-	return engine_xfer_v("dma_write", dev, runs, nr, (void *)src, true);
+	return engine_xfer_v(dev, runs, nr, (void *)src, true);
 }
 
 int nm_dma_write(struct nm_device *dev, uint64_t addr, const void *src, size_t len)
 {
 	NM_API_CALL();
-	return engine_xfer("dma_write", dev, addr, (void *)src, len, true);
+	return engine_xfer(dev, addr, (void *)src, len, true);
 }
 
 int nm_dma_read(struct nm_device *dev, uint64_t addr, void *dst, size_t len)
 {
 	NM_API_CALL();
-	return engine_xfer("dma_read", dev, addr, dst, len, false);
+	return engine_xfer(dev, addr, dst, len, false);
 }
 
 int nm_dma_engine_iov(struct nm_device *dev, uint64_t addr, size_t len, bool dev_writes,
 		      struct iovec *iov, unsigned max)
 {
-	const char *fn = dev_writes ? "dma_engine_iov(write)" : "dma_engine_iov(read)";
 	unsigned n = 0;
 	uint64_t a, rem;
 	bool dir_fault;
 	int ret;
 
 	if (!dev || (!iov && max))
-		return nm_err(EINVAL, "%s: NULL argument", fn);
+		return nm_err(EINVAL, "NULL argument");
 	if (!len)
 		return 0;
 	if (addr + len < addr)
-		return engine_fault(dev, fn, addr, false, dev_writes);
+		return engine_fault(dev, addr, false, dev_writes);
 	pthread_rwlock_rdlock(&dev->dom.lock);
 	for (a = addr, rem = len; rem; n++) {
 		uint64_t k;
 		const struct nm_map_seg *s = engine_piece(dev, a, rem, dev_writes, &dir_fault, &k);
 
 		if (nm_unlikely(!s)) {
-			ret = engine_fault(dev, fn, a, dir_fault, dev_writes);
+			ret = engine_fault(dev, a, dir_fault, dev_writes);
 			goto out;
 		}
 		if (n == max) {
-			ret = nm_err(ENOBUFS, "%s: more than %u pieces", fn, max);
+			ret = nm_err(ENOBUFS, "more than %u pieces", max);
 			goto out;
 		}
 		iov[n].iov_base = engine_addr(s, a);
@@ -243,5 +242,5 @@ int nm_dma_get_stats(const struct nm_device *dev, struct nm_dma_stats *st, size_
 	s.read_bytes = atomic_load_explicit(&dev->st_read_bytes, memory_order_relaxed);
 	s.faults_unmapped = atomic_load_explicit(&dev->st_fault_unmapped, memory_order_relaxed);
 	s.faults_direction = atomic_load_explicit(&dev->st_fault_dir, memory_order_relaxed);
-	return nm_stats_copy("dma_get_stats", st, size, &s, sizeof(s));
+	return nm_stats_copy(st, size, &s, sizeof(s));
 }

@@ -380,14 +380,14 @@ enum nm_dma_dir nm_dma_mapping_dir(const struct nm_dma_mapping *m)
 	return m ? m->dir : NM_DMA_BIDIRECTIONAL;
 }
 
-static int sync_check(const char *fn, const struct nm_dma_mapping *m, uint64_t off,
+static int sync_check(const struct nm_dma_mapping *m, uint64_t off,
 		      uint64_t len)
 {
 	if (!m)
-		return nm_err(EINVAL, "%s: NULL mapping", fn);
+		return nm_err(EINVAL, "NULL mapping");
 	if (!len || off >= m->len || len > m->len - off)
-		return nm_err(EINVAL, "%s: range [%llu, +%llu) outside the %llu-byte mapping",
-			      fn, (unsigned long long)off, (unsigned long long)len,
+		return nm_err(EINVAL, "range [%llu, +%llu) outside the %llu-byte mapping",
+			      (unsigned long long)off, (unsigned long long)len,
 			      (unsigned long long)m->len);
 	return 0;
 }
@@ -397,7 +397,7 @@ static int sync_check(const char *fn, const struct nm_dma_mapping *m, uint64_t o
 int nm_dma_sync_for_cpu(struct nm_dma_mapping *m, uint64_t off, uint64_t len)
 {
 	NM_API_CALL();
-	int ret = sync_check("dma_sync_for_cpu", m, off, len);
+	int ret = sync_check(m, off, len);
 
 	if (!ret)
 		atomic_thread_fence(memory_order_seq_cst);
@@ -407,7 +407,7 @@ int nm_dma_sync_for_cpu(struct nm_dma_mapping *m, uint64_t off, uint64_t len)
 int nm_dma_sync_for_device(struct nm_dma_mapping *m, uint64_t off, uint64_t len)
 {
 	NM_API_CALL();
-	int ret = sync_check("dma_sync_for_device", m, off, len);
+	int ret = sync_check(m, off, len);
 
 	if (!ret)
 		atomic_thread_fence(memory_order_seq_cst);

@@ -36,16 +36,16 @@
  * 32-bit-page-count extent arrays. */
 #define NM_MEMOBJ_MAX (1ULL << 42)
 
-static int memobj_check_size(const char *fn, uint64_t size, uint32_t flags)
+static int memobj_check_size(uint64_t size, uint32_t flags)
 {
 	if (!size || (size & (NM_PAGE_SIZE - 1)))
-		return nm_err(EINVAL, "%s: size %llu is not a nonzero multiple of %llu",
-			      fn, (unsigned long long)size, (unsigned long long)NM_PAGE_SIZE);
+		return nm_err(EINVAL, "size %llu is not a nonzero multiple of %llu",
+			      (unsigned long long)size, (unsigned long long)NM_PAGE_SIZE);
 	if (size > NM_MEMOBJ_MAX)
-		return nm_err(E2BIG, "%s: size %llu exceeds %llu", fn,
+		return nm_err(E2BIG, "size %llu exceeds %llu",
 			      (unsigned long long)size, (unsigned long long)NM_MEMOBJ_MAX);
 	if (flags & ~NM_MEM_FLAGS_ALL)
-		return nm_err(EINVAL, "%s: unknown flags %#x", fn, flags & ~NM_MEM_FLAGS_ALL);
+		return nm_err(EINVAL, "unknown flags %#x", flags & ~NM_MEM_FLAGS_ALL);
 	return 0;
 }
 
@@ -124,7 +124,7 @@ int nm_memobj_create_anon(uint64_t size, uint32_t flags, struct nm_memobj **out)
 
 	if (!out)
 		return nm_err(EINVAL, "NULL output pointer");
-	ret = memobj_check_size("memobj_create_anon", size, flags);
+	ret = memobj_check_size(size, flags);
 	if (ret)
 		return ret;
 	obj = memobj_alloc(NM_MEM_HOST_ANON, size, flags);
@@ -153,7 +153,7 @@ int nm_memobj_create_device(struct nm_device *dev, uint64_t size, uint32_t flags
 		return nm_err(EINVAL, "NULL argument");
 	if (!dev->mem_size || dev->region <= 0)
 		return nm_err(ENODEV, "%s has no device memory", dev->name);
-	ret = memobj_check_size("memobj_create_device", size, flags);
+	ret = memobj_check_size(size, flags);
 	if (ret)
 		return ret;
 	if (size > dev->mem_size)
@@ -178,27 +178,27 @@ int nm_memobj_create_device(struct nm_device *dev, uint64_t size, uint32_t flags
 }
 
 /* Validate an fd range for the fd-backed kinds. */
-static int memobj_check_fd(const char *fn, int fd, uint64_t off, uint64_t size, bool regular)
+static int memobj_check_fd(int fd, uint64_t off, uint64_t size, bool regular)
 {
 	struct stat st;
 
 	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
-		return nm_err(EBADF, "%s: fd %d is not open", fn, fd);
+		return nm_err(EBADF, "fd %d is not open", fd);
 	if (off & (NM_PAGE_SIZE - 1))
-		return nm_err(EINVAL, "%s: offset %llu is not page-aligned", fn,
+		return nm_err(EINVAL, "offset %llu is not page-aligned",
 			      (unsigned long long)off);
 	if (fstat(fd, &st))
 		return nm_err_sys(errno, "fstat(%d)", fd);
 	if (regular && !S_ISREG(st.st_mode))
-		return nm_err(EINVAL, "%s: fd %d is not a regular file", fn, fd);
+		return nm_err(EINVAL, "fd %d is not a regular file", fd);
 	if (regular && (off > (uint64_t)st.st_size || size > (uint64_t)st.st_size - off))
-		return nm_err(EINVAL, "%s: range [%llu, +%llu) is past the file's end (%lld)",
-			      fn, (unsigned long long)off, (unsigned long long)size,
+		return nm_err(EINVAL, "range [%llu, +%llu) is past the file's end (%lld)",
+			      (unsigned long long)off, (unsigned long long)size,
 			      (long long)st.st_size);
 	return 0;
 }
 
-static int memobj_create_from_fd(const char *fn, int fd, uint64_t off, uint64_t size,
+static int memobj_create_from_fd(int fd, uint64_t off, uint64_t size,
 				 enum nm_mem_kind kind, uint32_t flags, bool regular,
 				 struct nm_memobj **out)
 {
@@ -206,15 +206,15 @@ static int memobj_create_from_fd(const char *fn, int fd, uint64_t off, uint64_t 
 	int ret;
 
 	if (!out)
-		return nm_err(EINVAL, "%s: NULL output pointer", fn);
-	ret = memobj_check_size(fn, size, flags);
+		return nm_err(EINVAL, "NULL output pointer");
+	ret = memobj_check_size(size, flags);
 	if (!ret)
-		ret = memobj_check_fd(fn, fd, off, size, regular);
+		ret = memobj_check_fd(fd, off, size, regular);
 	if (ret)
 		return ret;
 	obj = memobj_alloc(kind, size, flags);
 	if (!obj)
-		return nm_err(ENOMEM, "%s: out of memory", fn);
+		return nm_err(ENOMEM, "out of memory");
 	obj->region = 0;
 	obj->fd_off = off;
 	obj->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -234,7 +234,7 @@ int nm_memobj_create_memfd(int memfd, uint64_t offset, uint64_t size, uint32_t f
 			   struct nm_memobj **out)
 {
 	NM_API_CALL();
-	return memobj_create_from_fd("memobj_create_memfd", memfd, offset, size,
+	return memobj_create_from_fd(memfd, offset, size,
 				     NM_MEM_MEMFD, flags, true, out);
 }
 
@@ -242,8 +242,8 @@ int nm_memobj_create_fd(int fd, uint64_t off, uint64_t size, enum nm_mem_kind ki
 			uint32_t flags, struct nm_memobj **out)
 {
 	if (kind != NM_MEM_MEMFD && kind != NM_MEM_KERNEL_DMABUF)
-		return nm_err(EINVAL, "memobj_create_fd: kind %d cannot be fd-backed", kind);
-	return memobj_create_from_fd("memobj_create_fd", fd, off, size, kind, flags,
+		return nm_err(EINVAL, "kind %d cannot be fd-backed", kind);
+	return memobj_create_from_fd(fd, off, size, kind, flags,
 				     kind == NM_MEM_MEMFD, out);
 }
 
@@ -279,16 +279,16 @@ void *nm_memobj_host_addr(const struct nm_memobj *obj)
 	return obj && obj->kind == NM_MEM_HOST_ANON ? obj->cpu : NULL;
 }
 
-static int memobj_check_range(const char *fn, const struct nm_memobj *obj, uint64_t off,
+static int memobj_check_range(const struct nm_memobj *obj, uint64_t off,
 			      uint64_t len)
 {
 	if (!obj)
-		return nm_err(EINVAL, "%s: NULL object", fn);
+		return nm_err(EINVAL, "NULL object");
 	if (!len)
-		return nm_err(EINVAL, "%s: empty range", fn);
+		return nm_err(EINVAL, "empty range");
 	if (off >= obj->size || len > obj->size - off)
-		return nm_err(EINVAL, "%s: range [%llu, +%llu) outside the %llu-byte object",
-			      fn, (unsigned long long)off, (unsigned long long)len,
+		return nm_err(EINVAL, "range [%llu, +%llu) outside the %llu-byte object",
+			      (unsigned long long)off, (unsigned long long)len,
 			      (unsigned long long)obj->size);
 	return 0;
 }
@@ -301,7 +301,7 @@ int nm_memobj_get_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t l
 	size_t n = 0;
 	int ret;
 
-	ret = memobj_check_range("memobj_get_phyrs", obj, offset, len);
+	ret = memobj_check_range(obj, offset, len);
 	if (ret)
 		return ret;
 	if (max && !out)
@@ -443,7 +443,7 @@ int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
 	uint64_t ps, pl;
 	int ret;
 
-	ret = memobj_check_range("memobj_cpu_begin", obj, offset, len);
+	ret = memobj_check_range(obj, offset, len);
 	if (ret)
 		return ret;
 	if (!addr)

@@ -108,7 +108,7 @@ static const char *nm_topo_what(const struct nm_topo_parser *p, size_t pos, char
 
 /* Every parse error: -EINVAL, message led by the byte position. */
 #define nm_topo_fail(p, at, fmt, ...) \
-	((void)(p), nm_err(EINVAL, "topology: byte %zu: " fmt, (size_t)(at), ##__VA_ARGS__))
+	((void)(p), nm_err(EINVAL, "byte %zu: " fmt, (size_t)(at), ##__VA_ARGS__))
 
 static int nm_topo_expected(struct nm_topo_parser *p, const char *what)
 {
@@ -467,7 +467,7 @@ static int nm_topo_add_device(struct nm_topo *topo, struct nm_pci_node *n, uint6
 
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
-		return nm_err(ENOMEM, "topology: out of memory for device '%s'", n->name);
+		return nm_err(ENOMEM, "out of memory for device '%s'", n->name);
 	memcpy(dev->name, n->name, NM_NAME_MAX);
 	dev->topo = topo;
 	dev->node = n;
@@ -479,7 +479,7 @@ static int nm_topo_add_device(struct nm_topo *topo, struct nm_pci_node *n, uint6
 	if (r < 0) {
 		n->dev = NULL;
 		free(dev);
-		return nm_err_wrap(r, "topology: device '%s'", n->name);
+		return nm_err_wrap(r, "device '%s'", n->name);
 	}
 	topo->devs[topo->nr_devs++] = dev;
 	return 0;

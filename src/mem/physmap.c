@@ -51,7 +51,7 @@ static int pm_ready(void)
 	if (pm.ready)
 		return 0;
 	if (nm_range_init(&pm.region[0].ra, NM_PHYS_RAM_BASE, NM_PHYS_RAM_SIZE))
-		return nm_err(ENOMEM, "physmap: cannot set up the RAM region");
+		return nm_err(ENOMEM, "cannot set up the RAM region");
 	pm.ready = true;
 	return 0;
 }
@@ -71,7 +71,7 @@ int nm_physmap_add_device(struct nm_device *dev, uint64_t size, uint64_t *phys)
 	int ret = 0;
 
 	if (!size || size > NM_PHYS_DEV_STRIDE || (size & (NM_PAGE_SIZE - 1)))
-		return nm_err(EINVAL, "physmap: device memory size %#llx invalid",
+		return nm_err(EINVAL, "device memory size %#llx invalid",
 			      (unsigned long long)size);
 	pthread_rwlock_wrlock(&pm.lock);
 	ret = pm_ready();
@@ -83,7 +83,7 @@ int nm_physmap_add_device(struct nm_device *dev, uint64_t size, uint64_t *phys)
 		if (pm.region[i].dev)
 			continue;
 		if (nm_range_init(&pm.region[i].ra, base, size)) {
-			ret = nm_err(ENOMEM, "physmap: out of memory");
+			ret = nm_err(ENOMEM, "out of memory");
 			goto out;
 		}
 		pm.region[i].dev = dev;
@@ -91,7 +91,7 @@ int nm_physmap_add_device(struct nm_device *dev, uint64_t size, uint64_t *phys)
 		*phys = base;
 		goto out;
 	}
-	ret = nm_err(ENOSPC, "physmap: all %d device regions in use", NM_PHYS_MAX_DEV);
+	ret = nm_err(ENOSPC, "all %d device regions in use", NM_PHYS_MAX_DEV);
 out:
 	pthread_rwlock_unlock(&pm.lock);
 	return ret;
@@ -104,9 +104,9 @@ int nm_physmap_remove_device(struct nm_device *dev)
 	pthread_rwlock_wrlock(&pm.lock);
 	if (dev->region <= 0 || dev->region > NM_PHYS_MAX_DEV ||
 	    pm.region[dev->region].dev != dev) {
-		ret = nm_err(EINVAL, "physmap: %s has no device region", dev->name);
+		ret = nm_err(EINVAL, "%s has no device region", dev->name);
 	} else if (pm.region[dev->region].ra.used) {
-		ret = nm_err(EBUSY, "physmap: memory of %s still allocated", dev->name);
+		ret = nm_err(EBUSY, "memory of %s still allocated", dev->name);
 	} else {
 		nm_range_fini(&pm.region[dev->region].ra);
 		pm.region[dev->region].dev = NULL;
@@ -222,13 +222,13 @@ int nm_physmap_alloc(struct nm_memobj *obj)
 		goto out;
 	r = pm_region_of(obj->region);
 	if (!r) {
-		ret = nm_err(EINVAL, "physmap: no region %d", obj->region);
+		ret = nm_err(EINVAL, "no region %d", obj->region);
 		goto out;
 	}
 	ret = nm_range_alloc(&r->ra, obj->size, NM_PAGE_SIZE, &base);
 	if (ret) {
 		ret = nm_err(ret == -ENOSPC ? ENOMEM : -ret,
-			     "physmap: no room for %llu bytes in %s",
+			     "no room for %llu bytes in %s",
 			     (unsigned long long)obj->size,
 			     obj->region ? "device memory" : "RAM");
 		goto out;
@@ -245,7 +245,7 @@ int nm_physmap_alloc(struct nm_memobj *obj)
 		obj->ext = NULL;
 		obj->ext_by_phys = NULL;
 		obj->nr_ext = 0;
-		ret = nm_err(ENOMEM, "physmap: out of memory");
+		ret = nm_err(ENOMEM, "out of memory");
 	}
 out:
 	pthread_rwlock_unlock(&pm.lock);
@@ -278,21 +278,21 @@ int nm_memobj_relocate(struct nm_memobj *obj)
 	int ret;
 
 	if (!obj)
-		return nm_err(EINVAL, "memobj_relocate: NULL object");
+		return nm_err(EINVAL, "NULL object");
 	pthread_rwlock_wrlock(&pm.lock);
 	/* dma_map counts segments under the read lock, so this is stable */
 	if (atomic_load(&obj->maps)) {
-		ret = nm_err(EBUSY, "memobj_relocate: object still has DMA mappings");
+		ret = nm_err(EBUSY, "object still has DMA mappings");
 		goto out;
 	}
 	r = pm_region_of(obj->region);
 	if (!r) {
-		ret = nm_err(EINVAL, "memobj_relocate: object has no region");
+		ret = nm_err(EINVAL, "object has no region");
 		goto out;
 	}
 	ret = nm_range_alloc(&r->ra, obj->size, NM_PAGE_SIZE, &base);
 	if (ret) {
-		ret = nm_err(ENOMEM, "memobj_relocate: no room to move %llu bytes",
+		ret = nm_err(ENOMEM, "no room to move %llu bytes",
 			     (unsigned long long)obj->size);
 		goto out;
 	}
@@ -303,12 +303,12 @@ int nm_memobj_relocate(struct nm_memobj *obj)
 		/* extents of the old placement are intact: put them back */
 		nm_range_free(&r->ra, base, obj->size);
 		pm_index_insert(obj);
-		ret = nm_err(ENOMEM, "memobj_relocate: out of memory");
+		ret = nm_err(ENOMEM, "out of memory");
 		goto out;
 	}
 	if (pm_index_insert(obj)) {
 		/* cannot fail: the entry we removed left room */
-		ret = nm_err(ENOMEM, "memobj_relocate: out of memory");
+		ret = nm_err(ENOMEM, "out of memory");
 	}
 	nm_range_free(&r->ra, old, obj->size);
 out:
@@ -384,5 +384,5 @@ int nm_physmap_get_stats(struct nm_physmap_stats *st, size_t size)
 	}
 	s.objects = pm.nr_objs;
 	pthread_rwlock_unlock(&pm.lock);
-	return nm_stats_copy("physmap_get_stats", st, size, &s, sizeof(s));
+	return nm_stats_copy(st, size, &s, sizeof(s));
 }

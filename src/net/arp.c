@@ -209,10 +209,10 @@ int nm_neigh_table_create(struct nm_iface *ifc, struct nm_neigh_table **out)
 	struct nm_neigh_table *t;
 
 	if (!ifc || !out)
-		return nm_err(EINVAL, "neigh_table_create: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	t = calloc(1, sizeof(*t));
 	if (!t)
-		return nm_err(ENOMEM, "neigh_table_create: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	t->ifc = ifc;
 	t->p = (struct nm_neigh_params){ .reachable_us = 30000000, .retrans_us = 1000000,
 					 .gc_us = 60000000, .delay_us = 5000000, .probes = 3,
@@ -236,9 +236,9 @@ int nm_neigh_set_params(struct nm_iface *ifc, const struct nm_neigh_params *p)
 	struct nm_neigh_params *c;
 
 	if (!ifc || !ifc->neigh || !p)
-		return nm_err(EINVAL, "neigh_set_params: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (p->probes > 100 || p->queue_max > 4096)
-		return nm_err(EINVAL, "neigh_set_params: probes %u / queue %u out of range",
+		return nm_err(EINVAL, "probes %u / queue %u out of range",
 			      p->probes, p->queue_max);
 	c = &ifc->neigh->p;
 	if (p->reachable_us)
@@ -289,7 +289,7 @@ int nm_neigh_output(struct nm_iface *ifc, const struct nm_addr *nexthop, struct 
 
 	if (!ifc || !nexthop || !skb) {
 		nm_skb_free(skb);
-		return nm_err(EINVAL, "neigh_output: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	}
 	t = ifc->neigh;
 	type = nm_addr_is_v4(nexthop) ? NM_ETH_P_IPV4 : NM_ETH_P_IPV6;
@@ -305,7 +305,7 @@ int nm_neigh_output(struct nm_iface *ifc, const struct nm_addr *nexthop, struct 
 		if (!n) {
 			ifc->st->stats.neigh_queue_overflow++;
 			nm_skb_free(skb);
-			return nm_err(ENOBUFS, "neigh_output: neighbour table full");
+			return nm_err(ENOBUFS, "neighbour table full");
 		}
 		n->state = NM_NEIGH_FAILED;	/* resolved below */
 	}
@@ -329,7 +329,7 @@ int nm_neigh_output(struct nm_iface *ifc, const struct nm_addr *nexthop, struct 
 			ifc->st->stats.neigh_queue_overflow++;
 			nm_skb_free(skb);
 			neigh_resolve(n);
-			return nm_err(EHOSTUNREACH, "neigh_output: resolving; payload segment dropped");
+			return nm_err(EHOSTUNREACH, "resolving; payload segment dropped");
 		}
 		nm_skb_queue_tail(&n->pending, skb);
 		ifc->st->stats.neigh_queued++;
@@ -347,19 +347,19 @@ int nm_neigh_output(struct nm_iface *ifc, const struct nm_addr *nexthop, struct 
 		if (skb->tx && skb->nr_frags) {
 			ifc->st->stats.neigh_queue_overflow++;
 			nm_skb_free(skb);
-			return nm_err(EHOSTUNREACH, "neigh_output: resolving; payload segment dropped");
+			return nm_err(EHOSTUNREACH, "resolving; payload segment dropped");
 		}
 		if (n->pending.qlen >= t->p.queue_max) {
 			ifc->st->stats.neigh_queue_overflow++;
 			nm_skb_free(skb);
-			return nm_err(ENOBUFS, "neigh_output: %u packets already wait", t->p.queue_max);
+			return nm_err(ENOBUFS, "%u packets already wait", t->p.queue_max);
 		}
 		nm_skb_queue_tail(&n->pending, skb);
 		ifc->st->stats.neigh_queued++;
 		return 0;
 	}
 	nm_skb_free(skb);
-	return nm_err(EINVAL, "neigh_output: bad state");
+	return nm_err(EINVAL, "bad state");
 }
 
 void nm_neigh_update(struct nm_iface *ifc, const struct nm_addr *ip, const uint8_t mac[6],

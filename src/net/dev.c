@@ -65,20 +65,20 @@ int nm_dev_init(struct nm_iface *ifc)
 
 	tx = calloc(1, sizeof(*tx));
 	if (!tx)
-		return nm_err(ENOMEM, "add_iface: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	ifc->tx = tx;
 	r = nm_memobj_create_anon(BOUNCE_SIZE, 0, &tx->bounce);
 	if (r < 0)
-		return nm_err_wrap(r, "add_iface: bounce buffer");
+		return nm_err_wrap(r, "allocating the bounce buffer");
 	n = nm_memobj_get_phyrs(tx->bounce, 0, BOUNCE_SIZE, phyrs, NM_ARRAY_SIZE(phyrs));
 	if (n < 0 || n > (int)NM_ARRAY_SIZE(phyrs))
-		return nm_err(ENOMEM, "add_iface: bounce buffer in %d pieces", n);
+		return nm_err(ENOMEM, "bounce buffer in %d pieces", n);
 	r = nm_dma_map(nm_netdev_device(ifc->nd), phyrs, (size_t)n, NM_DMA_TO_DEVICE, 0,
 		       &tx->bounce_map);
 	if (r < 0)
-		return nm_err_wrap(r, "add_iface: mapping the bounce buffer");
+		return nm_err_wrap(r, "mapping the bounce buffer");
 	tx->bounce_va = nm_memobj_host_addr(tx->bounce);
-	return tx->bounce_va ? 0 : nm_err(EINVAL, "add_iface: bounce buffer not CPU-mapped");
+	return tx->bounce_va ? 0 : nm_err(EINVAL, "bounce buffer not CPU-mapped");
 }
 
 /* ---- transmit ---------------------------------------------------------------- */
@@ -92,7 +92,7 @@ static int bounce_add(struct nm_dev_tx *tx, struct nm_tx_pkt *pkt, uint32_t *bof
 	uint32_t nv, off;
 
 	if (*boff + len > BOUNCE_SIZE)
-		return nm_err(EMSGSIZE, "dev_queue_xmit: %u linear bytes exceed the bounce buffer",
+		return nm_err(EMSGSIZE, "%u linear bytes exceed the bounce buffer",
 			      *boff + len);
 	memcpy(tx->bounce_va + *boff, src, len);
 	v = nm_dma_mapping_vecs(tx->bounce_map, &nv);
@@ -106,7 +106,7 @@ static int bounce_add(struct nm_dev_tx *tx, struct nm_tx_pkt *pkt, uint32_t *bof
 			continue;
 		}
 		if (pkt->nr_frags >= NM_TX_MAX_FRAGS)
-			return nm_err(ENOSPC, "dev_queue_xmit: too many frags");
+			return nm_err(ENOSPC, "too many frags");
 		k = v[i].len - off < len ? v[i].len - off : len;
 		pkt->frags[pkt->nr_frags++] = (struct nm_tx_frag){ v[i].addr + off, k };
 		len -= k;
@@ -133,12 +133,12 @@ static int xmit_build(struct nm_dev_tx *tx, struct nm_skb *skb, struct nm_tx_pkt
 
 		if (skb->tx) {
 			if (pkt->nr_frags >= NM_TX_MAX_FRAGS)
-				return nm_err(ENOSPC, "dev_queue_xmit: too many frags");
+				return nm_err(ENOSPC, "too many frags");
 			pkt->frags[pkt->nr_frags++] = (struct nm_tx_frag){ f->dma_addr, f->len };
 			continue;
 		}
 		if (skb->unreadable || !nm_netmem_is_readable(f->netmem))
-			return nm_err(EINVAL, "dev_queue_xmit: RX device-memory frags cannot be sent");
+			return nm_err(EINVAL, "RX device-memory frags cannot be sent");
 		r = bounce_add(tx, pkt, &boff,
 			       (const uint8_t *)nm_netmem_address(f->netmem) + f->off, f->len);
 		if (r < 0)
@@ -168,7 +168,7 @@ int nm_dev_queue_xmit(struct nm_iface *ifc, struct nm_skb *skb)
 
 	if (!ifc || !skb || !ifc->tx) {
 		nm_skb_free(skb);
-		return nm_err(EINVAL, "dev_queue_xmit: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	}
 	r = xmit_build(ifc->tx, skb, &pkt);
 	if (r == 0)

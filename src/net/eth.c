@@ -86,12 +86,12 @@ int nm_eth_output(struct nm_iface *ifc, struct nm_skb *skb, const uint8_t dst[6]
 
 	if (!ifc || !skb || !dst) {
 		nm_skb_free(skb);
-		return nm_err(EINVAL, "eth_output: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	}
 	h = nm_skb_push(skb, NM_ETH_HLEN);
 	if (!h) {
 		nm_skb_free(skb);
-		return nm_err(ENOSPC, "eth_output: no headroom for the Ethernet header");
+		return nm_err(ENOSPC, "no headroom for the Ethernet header");
 	}
 	memcpy(h, dst, 6);
 	memcpy(h + 6, ifc->mac, 6);

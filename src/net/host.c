@@ -108,14 +108,14 @@ int nm_host_stack_up(struct nm_host *h)
 			      nm_netdev_name(h->nd));
 	r = nm_stack_create(&h->stack, &h->st);
 	if (r < 0)
-		return nm_err_wrap(r, "host: stack");
+		return nm_err_wrap(r, "creating the stack");
 	r = nm_stack_add_iface(h->st, &h->iface);
 	if (r < 0)
 		goto err_destroy_stack;
 	return 0;
 
 err_destroy_stack:
-	nm_err_wrap(r, "host: interface %s", nm_netdev_name(h->nd));
+	nm_err_wrap(r, "adding interface %s", nm_netdev_name(h->nd));
 	host_err_save(&e);
 	nm_stack_destroy(h->st);
 	h->st = NULL;

@@ -317,15 +317,15 @@ int nm_icmp_echo_send(struct nm_stack *st, const struct nm_addr *dst, uint16_t i
 	int r;
 
 	if (!st || !dst || (len && !payload))
-		return nm_err(EINVAL, "icmp_echo_send: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (len > 65535 - 8 - 40)
-		return nm_err(EMSGSIZE, "icmp_echo_send: %u bytes of payload", len);
+		return nm_err(EMSGSIZE, "%u bytes of payload", len);
 	r = nm_route_lookup(st, dst, &rt);
 	if (r < 0)
 		return r;
 	v4 = nm_addr_is_v4(dst);
 	if ((v4 ? 20u : 40u) + 8 + len > rt.ifc->mtu)
-		return nm_err(EMSGSIZE, "icmp_echo_send: %u bytes of payload exceed the MTU %u", len,
+		return nm_err(EMSGSIZE, "%u bytes of payload exceed the MTU %u", len,
 			      rt.ifc->mtu);
 	skb = nm_skb_alloc(8 + len);
 	if (!skb)

@@ -109,7 +109,7 @@ int nm_ip4_output_ifc(struct nm_iface *ifc, struct nm_skb *skb, const struct nm_
 
 	if (tot > 0xffff || (tot > ifc->mtu && !skb->gso_size)) {
 		nm_skb_free(skb);
-		return nm_err(EMSGSIZE, "ip_output: %u bytes above the MTU %u", tot, ifc->mtu);
+		return nm_err(EMSGSIZE, "%u bytes above the MTU %u", tot, ifc->mtu);
 	}
 	if (skb->csum_partial) {
 		/* the NIC fills the L4 checksum from the pseudo-header sum */
@@ -117,7 +117,7 @@ int nm_ip4_output_ifc(struct nm_iface *ifc, struct nm_skb *skb, const struct nm_
 
 		if (off + 2u > skb->linear) {
 			nm_skb_free(skb);
-			return nm_err(EINVAL, "ip_output: checksum field at %u outside the header",
+			return nm_err(EINVAL, "checksum field at %u outside the header",
 				      off);
 		}
 		skb->csum_start = (uint16_t)(skb->data - skb->head);
@@ -128,7 +128,7 @@ int nm_ip4_output_ifc(struct nm_iface *ifc, struct nm_skb *skb, const struct nm_
 	h = nm_skb_push(skb, 20);
 	if (!h) {
 		nm_skb_free(skb);
-		return nm_err(ENOSPC, "ip_output: no headroom");
+		return nm_err(ENOSPC, "no headroom");
 	}
 	h[0] = 0x45;
 	h[1] = 0;
@@ -154,11 +154,11 @@ int nm_ip_output(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *
 
 	if (!st || !skb || !dst) {
 		nm_skb_free(skb);
-		return nm_err(EINVAL, "ip_output: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	}
 	if (src && !nm_addr_unspec(src) && nm_addr_is_v4(src) != nm_addr_is_v4(dst)) {
 		nm_skb_free(skb);
-		return nm_err(EINVAL, "ip_output: source and destination of different families");
+		return nm_err(EINVAL, "source and destination of different families");
 	}
 	r = nm_route_lookup(st, dst, &rt);
 	if (r < 0) {

@@ -164,7 +164,7 @@ int nm_ip6_output_ifc(struct nm_iface *ifc, struct nm_skb *skb, const struct nm_
 
 	if (plen > 0xffff || (plen + 40 > ifc->mtu && !skb->gso_size)) {
 		nm_skb_free(skb);
-		return nm_err(EMSGSIZE, "ip6_output: %u bytes above the MTU %u", plen + 40,
+		return nm_err(EMSGSIZE, "%u bytes above the MTU %u", plen + 40,
 			      ifc->mtu);
 	}
 	if (skb->csum_partial) {
@@ -172,7 +172,7 @@ int nm_ip6_output_ifc(struct nm_iface *ifc, struct nm_skb *skb, const struct nm_
 
 		if (off + 2u > skb->linear) {
 			nm_skb_free(skb);
-			return nm_err(EINVAL, "ip6_output: checksum field at %u outside the header",
+			return nm_err(EINVAL, "checksum field at %u outside the header",
 				      off);
 		}
 		skb->csum_start = (uint16_t)(skb->data - skb->head);
@@ -182,7 +182,7 @@ int nm_ip6_output_ifc(struct nm_iface *ifc, struct nm_skb *skb, const struct nm_
 	h = nm_skb_push(skb, 40);
 	if (!h) {
 		nm_skb_free(skb);
-		return nm_err(ENOSPC, "ip6_output: no headroom");
+		return nm_err(ENOSPC, "no headroom");
 	}
 	nm_ip6_fill_hdr(h, src, dst, proto, hlim, plen);
 	ifc->st->stats.ip6_out++;

@@ -30,7 +30,7 @@ int nm_iface_src_for(const struct nm_iface *ifc, const struct nm_addr *dst, stru
 {
 	if (nm_addr_is_v4(dst)) {
 		if (!ifc->has4)
-			return nm_err(EADDRNOTAVAIL, "route: interface %d has no IPv4 address",
+			return nm_err(EADDRNOTAVAIL, "interface %d has no IPv4 address",
 				      ifc->idx);
 		*src = ifc->addr4;
 		return 0;
@@ -87,7 +87,7 @@ static int route_v4(struct nm_stack *st, const struct nm_addr *dst, struct nm_ro
 	}
 unreach:
 	st->stats.ip4_no_route++;
-	return nm_err(ENETUNREACH, "route: no route to an IPv4 destination");
+	return nm_err(ENETUNREACH, "no route to an IPv4 destination");
 }
 
 static int route_v6(struct nm_stack *st, const struct nm_addr *dst, struct nm_route *rt)
@@ -128,13 +128,13 @@ static int route_v6(struct nm_stack *st, const struct nm_addr *dst, struct nm_ro
 	}
 unreach:
 	st->stats.ip6_no_route++;
-	return nm_err(ENETUNREACH, "route: no route to an IPv6 destination");
+	return nm_err(ENETUNREACH, "no route to an IPv6 destination");
 }
 
 int nm_route_lookup(struct nm_stack *st, const struct nm_addr *dst, struct nm_route *rt)
 {
 	if (!st || !dst || !rt)
-		return nm_err(EINVAL, "route_lookup: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (nm_addr_is_v4(dst))
 		return route_v4(st, dst, rt);
 	return route_v6(st, dst, rt);

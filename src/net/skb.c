@@ -124,13 +124,13 @@ struct nm_skb *nm_skb_alloc(uint32_t size)
 	size_t total;
 
 	if (size > (1u << 24)) {
-		nm_err(EINVAL, "skb_alloc: size %u too large", size);
+		nm_err(EINVAL, "size %u too large", size);
 		return NULL;
 	}
 	total = sizeof(*skb) + NM_SKB_HEADROOM + (size_t)size;
 	skb = malloc(total);
 	if (!skb) {
-		nm_err(ENOMEM, "skb_alloc: out of memory for %zu bytes", total);
+		nm_err(ENOMEM, "out of memory for %zu bytes", total);
 		return NULL;
 	}
 	memset(skb, 0, sizeof(*skb));
@@ -146,17 +146,17 @@ struct nm_skb *nm_skb_from_rx(struct nm_iface *iface, struct nm_rx_pkt *pkt)
 	uint8_t *base;
 
 	if (!pkt) {
-		nm_err(EINVAL, "skb_from_rx: NULL packet");
+		nm_err(EINVAL, "NULL packet");
 		return NULL;
 	}
 	if (!pkt->hdr || pkt->nr_frags > NM_SKB_MAX_FRAGS ||
 	    !(base = nm_netmem_address(pkt->hdr))) {
-		nm_err(EINVAL, "skb_from_rx: packet without a host header buffer");
+		nm_err(EINVAL, "packet without a host header buffer");
 		goto err_release;
 	}
 	skb = skb_cache_get();
 	if (!skb) {
-		nm_err(ENOMEM, "skb_from_rx: out of memory");
+		nm_err(ENOMEM, "out of memory");
 		goto err_release;
 	}
 	/* everything but the frag array (filled below) */
@@ -266,9 +266,9 @@ int nm_skb_trim(struct nm_skb *skb, uint32_t len)
 	uint16_t i;
 
 	if (!skb)
-		return nm_err(EINVAL, "skb_trim: NULL skb");
+		return nm_err(EINVAL, "NULL skb");
 	if (len > skb->len)
-		return nm_err(EINVAL, "skb_trim: %u bytes, packet has %u", len, skb->len);
+		return nm_err(EINVAL, "%u bytes, packet has %u", len, skb->len);
 	if (len <= skb->linear) {
 		skb->linear = len;
 		skb_drop_frags(skb, 0);
@@ -294,14 +294,14 @@ int nm_skb_add_rx_frag(struct nm_skb *skb, nm_netmem_t nm, uint32_t off, uint32_
 	bool unreadable;
 
 	if (!skb || !nm || !len)
-		return nm_err(EINVAL, "skb_add_rx_frag: NULL skb, netmem or empty frag");
+		return nm_err(EINVAL, "NULL skb, netmem or empty frag");
 	unreadable = !nm_netmem_is_readable(nm);
 	if (skb->nr_frags && skb->tx)
-		return nm_err(EINVAL, "skb_add_rx_frag: skb holds TX frags");
+		return nm_err(EINVAL, "skb holds TX frags");
 	if (skb->nr_frags && skb->unreadable != unreadable)
-		return nm_err(EINVAL, "skb_add_rx_frag: would mix readable and unreadable frags");
+		return nm_err(EINVAL, "would mix readable and unreadable frags");
 	if (skb->nr_frags >= NM_SKB_MAX_FRAGS)
-		return nm_err(ENOSPC, "skb_add_rx_frag: %d frags already", NM_SKB_MAX_FRAGS);
+		return nm_err(ENOSPC, "%d frags already", NM_SKB_MAX_FRAGS);
 	skb->tx = false;
 	skb->unreadable = unreadable;
 	skb->frags[skb->nr_frags++] = (struct nm_skb_frag){
@@ -313,11 +313,11 @@ int nm_skb_add_rx_frag(struct nm_skb *skb, nm_netmem_t nm, uint32_t off, uint32_
 int nm_skb_add_tx_frag(struct nm_skb *skb, uint64_t dma_addr, uint32_t len)
 {
 	if (!skb || !len)
-		return nm_err(EINVAL, "skb_add_tx_frag: NULL skb or empty frag");
+		return nm_err(EINVAL, "NULL skb or empty frag");
 	if (skb->nr_frags && !skb->tx)
-		return nm_err(EINVAL, "skb_add_tx_frag: skb holds RX frags");
+		return nm_err(EINVAL, "skb holds RX frags");
 	if (skb->nr_frags >= NM_SKB_MAX_FRAGS)
-		return nm_err(ENOSPC, "skb_add_tx_frag: %d frags already", NM_SKB_MAX_FRAGS);
+		return nm_err(ENOSPC, "%d frags already", NM_SKB_MAX_FRAGS);
 	skb->tx = true;
 	skb->frags[skb->nr_frags++] = (struct nm_skb_frag){ .dma_addr = dma_addr, .len = len };
 	skb->len += len;
@@ -329,9 +329,9 @@ int nm_skb_copy_bits(const struct nm_skb *skb, uint32_t off, void *dst, uint32_t
 	uint8_t *out = dst;
 
 	if (!skb || (!dst && len))
-		return nm_err(EINVAL, "skb_copy_bits: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if ((uint64_t)off + len > skb->len)
-		return nm_err(EINVAL, "skb_copy_bits: [%u, +%u) outside a %u-byte packet", off, len,
+		return nm_err(EINVAL, "[%u, +%u) outside a %u-byte packet", off, len,
 			      skb->len);
 	if (off < skb->linear) {
 		uint32_t k = skb->linear - off < len ? skb->linear - off : len;
@@ -354,7 +354,7 @@ int nm_skb_copy_bits(const struct nm_skb *skb, uint32_t off, void *dst, uint32_t
 		}
 		/* invariant 1: device memory and TX addresses are never read */
 		if (skb->tx || skb->unreadable || !nm_netmem_is_readable(f->netmem))
-			return nm_err(EFAULT, "skb_copy_bits: frag %u is not readable by the stack",
+			return nm_err(EFAULT, "frag %u is not readable by the stack",
 				      i);
 		src = (const uint8_t *)nm_netmem_address(f->netmem) + f->off + off;
 		k = f->len - off < len ? f->len - off : len;
@@ -398,9 +398,9 @@ bool nm_skb_can_coalesce(const struct nm_skb *a, const struct nm_skb *b)
 int nm_skb_coalesce(struct nm_skb *a, struct nm_skb *b)
 {
 	if (!a || !b)
-		return nm_err(EINVAL, "skb_coalesce: NULL skb");
+		return nm_err(EINVAL, "NULL skb");
 	if (!nm_skb_can_coalesce(a, b))
-		return nm_err(EINVAL, "skb_coalesce: cannot append (mixed readability, TX, "
+		return nm_err(EINVAL, "cannot append (mixed readability, TX, "
 				      "or no room for the frags)");
 	if (b->linear) {
 		/* hand b's header-buffer reference over as a readable frag */

@@ -147,28 +147,28 @@ static int parse_addr(const char *what, const char *s, bool v6, bool with_prefix
 	unsigned max = v6 ? 128 : 32, val = 0;
 
 	if (alen == 0 || alen >= INET6_ADDRSTRLEN)
-		return nm_err(EINVAL, "add_iface: %s \"%s\" is not an address", what, s);
+		return nm_err(EINVAL, "%s \"%s\" is not an address", what, s);
 	if (with_prefix != (slash != NULL))
-		return nm_err(EINVAL, "add_iface: %s \"%s\": %s", what, s,
+		return nm_err(EINVAL, "%s \"%s\": %s", what, s,
 			      with_prefix ? "needs a /prefix" : "takes no /prefix");
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, raw) != 1)
-		return nm_err(EINVAL, "add_iface: %s \"%s\" is not an IPv%d address", what, s,
+		return nm_err(EINVAL, "%s \"%s\" is not an IPv%d address", what, s,
 			      v6 ? 6 : 4);
 	if (slash) {
 		const char *d = slash + 1;
 
 		if (!*d || strlen(d) > 3)
-			return nm_err(EINVAL, "add_iface: %s \"%s\": bad prefix length", what, s);
+			return nm_err(EINVAL, "%s \"%s\": bad prefix length", what, s);
 		for (; *d; d++) {
 			if (*d < '0' || *d > '9')
-				return nm_err(EINVAL, "add_iface: %s \"%s\": bad prefix length", what,
+				return nm_err(EINVAL, "%s \"%s\": bad prefix length", what,
 					      s);
 			val = val * 10 + (unsigned)(*d - '0');
 		}
 		if (val > max || (val == 0 && !v6) || (v6 && val == 0))
-			return nm_err(EINVAL, "add_iface: %s \"%s\": prefix length %u outside 1..%u",
+			return nm_err(EINVAL, "%s \"%s\": prefix length %u outside 1..%u",
 				      what, s, val, max);
 		*plen = (uint8_t)val;
 	}
@@ -178,7 +178,7 @@ static int parse_addr(const char *what, const char *s, bool v6, bool with_prefix
 		nm_addr_set_v4(a, raw);
 	if (nm_addr_unspec(a) || (v6 ? (nm_addr6_mcast(a) || nm_addr_is_v4(a))
 				     : nm_addr4_mcast_or_bcast(raw)))
-		return nm_err(EINVAL, "add_iface: %s \"%s\" is not a unicast address", what, s);
+		return nm_err(EINVAL, "%s \"%s\" is not a unicast address", what, s);
 	return 0;
 }
 
@@ -209,7 +209,7 @@ static int iface_parse(struct nm_iface *ifc, const struct nm_iface_params *p)
 	}
 	if (p->gw4) {
 		if (!ifc->has4)
-			return nm_err(EINVAL, "add_iface: gw4 without addr4");
+			return nm_err(EINVAL, "gw4 without addr4");
 		r = parse_addr("gw4", p->gw4, false, false, &ifc->gw4, NULL);
 		if (r < 0)
 			return r;
@@ -240,16 +240,16 @@ int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
 	int r, mtu;
 
 	if (!st || !p || !p->nd)
-		return nm_err(EINVAL, "add_iface: NULL stack, params or netdev");
+		return nm_err(EINVAL, "NULL stack, params or netdev");
 	if (st->nr_ifaces >= NM_STACK_MAX_IFACES)
-		return nm_err(ENOSPC, "add_iface: %d interfaces already", NM_STACK_MAX_IFACES);
+		return nm_err(ENOSPC, "%d interfaces already", NM_STACK_MAX_IFACES);
 	for (int i = 0; i < st->nr_ifaces; i++)
 		if (st->ifaces[i]->nd == p->nd)
-			return nm_err(EEXIST, "add_iface: netdev %s already added",
+			return nm_err(EEXIST, "netdev %s already added",
 				      nm_netdev_name(p->nd));
 	ip = calloc(1, sizeof(*ip));
 	if (!ip)
-		return nm_err(ENOMEM, "add_iface: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	ifc = &ip->ifc;
 	ifc->st = st;
 	ifc->idx = st->nr_ifaces;
@@ -456,5 +456,5 @@ int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s, size
 	NM_API_CALL();
 	if (!st || !s)
 		return nm_err(EINVAL, "NULL argument");
-	return nm_stats_copy("stack_get_stats", s, size, &st->stats, sizeof(st->stats));
+	return nm_stats_copy(s, size, &st->stats, sizeof(st->stats));
 }

@@ -19,7 +19,7 @@
 #include "util/err.h"
 
 #define BROKEN(tp, n, what, fmt, ...)                                                   \
-	nm_err(EUCLEAN, "tcp_check: %s :%u -> :%u: invariant %d (" what ") broken: " fmt, \
+	nm_err(EUCLEAN, "%s :%u -> :%u: invariant %d (" what ") broken: " fmt, \
 	       nm_tcp_state_name((tp)->state), (tp)->lport, (tp)->rport, n, __VA_ARGS__)
 
 static bool synchronizing_or_later(const struct nm_tcp_sock *tp)
@@ -275,7 +275,7 @@ int nm_tcp_check(struct nm_tcp_sock *tp)
 	};
 
 	if (!tp)
-		return nm_err(EINVAL, "tcp_check: NULL tcb");
+		return nm_err(EINVAL, "NULL tcb");
 	for (size_t i = 0; i < NM_ARRAY_SIZE(checks); i++) {
 		int ret = checks[i](tp);
 

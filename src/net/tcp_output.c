@@ -83,7 +83,7 @@ static int sbuf_alloc(struct nm_tcp_sock *tp, uint32_t size, struct nm_memobj **
 		return ret;
 	n = nm_memobj_get_phyrs(*obj, 0, size, NULL, 0);
 	if (n <= 0 || n > (int)NM_ARRAY_SIZE(phyrs)) {
-		ret = nm_err(ENOMEM, "tcp: send buffer of %u bytes in %d pieces", size, n);
+		ret = nm_err(ENOMEM, "send buffer of %u bytes in %d pieces", size, n);
 		goto put_obj;
 	}
 	nm_memobj_get_phyrs(*obj, 0, size, pv, (size_t)n);
@@ -109,7 +109,7 @@ int nm_tcp_sbuf_reserve(struct nm_tcp_sock *tp, uint32_t want)
 	if (tp->sbuf_size && used + want <= tp->sbuf_size)
 		return 0;
 	if (!tp->sbuf_dev)
-		return nm_err(ENOTCONN, "tcp: no route for the send buffer");
+		return nm_err(ENOTCONN, "no route for the send buffer");
 	size = tp->sbuf_size ? tp->sbuf_size : 65536;
 	while (size < used + want && size < (1u << 30))
 		size <<= 1;

@@ -37,7 +37,7 @@ int nm_tcp_init(struct nm_stack *st)
 	struct nm_tcp_table *t = calloc(1, sizeof(*t));
 
 	if (!t)
-		return nm_err(ENOMEM, "tcp_init: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	t->st = st;
 	nm_tcp_list_init(&t->all);
 	for (int i = 0; i < NM_TCP_EHASH; i++)

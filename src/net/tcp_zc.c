@@ -110,7 +110,7 @@ static int fifo_grow(struct zc_fifo *f, size_t esz, uint32_t want)
 		cap *= 2;
 	v = malloc((size_t)cap * esz);
 	if (!v)
-		return nm_err(ENOMEM, "tcp zerocopy: out of memory for %u entries", cap);
+		return nm_err(ENOMEM, "out of memory for %u entries", cap);
 	for (uint32_t i = 0; i < f->n; i++)
 		memcpy(v + (size_t)i * esz, fifo_at(f, i, esz), esz);
 	free(f->v);
@@ -218,14 +218,14 @@ static int map_get(struct nm_tcp_zc *zc, struct nm_dmabuf_binding *b, struct zc_
 		maps_trim(zc, true);
 	mapping = nm_dmabuf_binding_mapping(b);
 	if (!mapping)
-		return nm_err(EINVAL, "tcp zerocopy: binding has no mapping");
+		return nm_err(EINVAL, "binding has no mapping");
 	m = calloc(1, sizeof(*m));
 	if (!m)
-		return nm_err(ENOMEM, "tcp zerocopy: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	m->vecs = nm_dma_mapping_vecs(mapping, &m->nvecs);
 	m->start = malloc(((size_t)m->nvecs + 1) * sizeof(*m->start));
 	if (!m->start) {
-		ret = nm_err(ENOMEM, "tcp zerocopy: out of memory for %u dma_vecs", m->nvecs);
+		ret = nm_err(ENOMEM, "out of memory for %u dma_vecs", m->nvecs);
 		goto err_free_map;
 	}
 	for (uint32_t i = 0; i < m->nvecs; i++) {
@@ -294,7 +294,7 @@ static int map_frags(const struct zc_map *m, struct nm_skb *skb, uint64_t off, u
 		int ret;
 
 		if (i >= m->nvecs)
-			return nm_err(EFAULT, "tcp zerocopy: offset %llu past the binding",
+			return nm_err(EFAULT, "offset %llu past the binding",
 				      (unsigned long long)off);
 		in = off - m->start[i];
 		avail = m->start[i + 1] - off;
@@ -495,7 +495,7 @@ ssize_t nm_tcp_zc_send(struct nm_tcp_sock *tp, struct nm_dmabuf_binding *b,
 	if (ret)
 		return ret;
 	if (!b || iovcnt < 0 || (iovcnt && !iov))
-		return nm_err(EINVAL, "tcp zerocopy send: NULL binding or iovec");
+		return nm_err(EINVAL, "NULL binding or iovec");
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	if (total == 0)
@@ -674,12 +674,12 @@ int nm_tcp_zc_frags(struct nm_tcp_sock *tp, struct nm_skb *skb, uint32_t seq, ui
 		uint32_t nx = (uint32_t)(i + 1);
 
 		if (nx < zc->ext.n && seq_lt(ext_at(zc, nx)->seq, seq + len))
-			return nm_err(EINVAL, "tcp: segment [%u, +%u) mixes host and device bytes",
+			return nm_err(EINVAL, "segment [%u, +%u) mixes host and device bytes",
 				      seq, len);
 		return 0;
 	}
 	if (tp->sw_csum)
-		return nm_err(EOPNOTSUPP, "tcp: device memory cannot be sent without TX checksum "
+		return nm_err(EOPNOTSUPP, "device memory cannot be sent without TX checksum "
 					  "offload");
 	for (; done < len; i++) {
 		const struct zc_ext *e;
@@ -687,7 +687,7 @@ int nm_tcp_zc_frags(struct nm_tcp_sock *tp, struct nm_skb *skb, uint32_t seq, ui
 		int ret;
 
 		if ((uint32_t)i >= zc->ext.n || seq_lt(at, (e = ext_at(zc, (uint32_t)i))->seq))
-			return nm_err(EINVAL, "tcp: segment [%u, +%u) mixes host and device bytes",
+			return nm_err(EINVAL, "segment [%u, +%u) mixes host and device bytes",
 				      seq, len);
 		k = e->end - at < len - done ? e->end - at : len - done;
 		ret = map_frags(e->map, skb, e->off + (at - e->seq), k);
@@ -711,10 +711,10 @@ int nm_tcp_zc_get_stats(struct nm_tcp_sock *tp, struct nm_tcp_zc_stats *st)
 	const struct nm_tcp_zc *zc;
 
 	if (!tp || !st)
-		return nm_err(EINVAL, "tcp_zc_get_stats: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	zc = tp->zc;
 	if (!zc)
-		return nm_err(ENOENT, "tcp_zc_get_stats: the socket never sent zerocopy");
+		return nm_err(ENOENT, "the socket never sent zerocopy");
 	*st = (struct nm_tcp_zc_stats){
 		.extents = zc->ext.n, .records = zc->rec.n, .notes = zc->note.n,
 		.maps = zc->nmaps, .inflight = zc->inflight, .next_id = zc->next_id,
@@ -729,24 +729,24 @@ int nm_tcp_zc_check(struct nm_tcp_sock *tp)
 	uint32_t nmaps = 0;
 
 	if (!tp)
-		return nm_err(EINVAL, "tcp_zc_check: NULL socket");
+		return nm_err(EINVAL, "NULL socket");
 	zc = tp->zc;
 	if (!zc)
 		return 0;
 	if (zc->tp != tp)
-		return nm_err(EUCLEAN, "tcp_zc_check: state points at another tcb");
+		return nm_err(EUCLEAN, "state points at another tcb");
 	for (const struct zc_map *m = zc->maps; m; m = m->next) {
 		uint32_t cnt = 0;
 
 		for (uint32_t i = 0; i < zc->ext.n; i++)
 			cnt += ext_at(zc, i)->map == m;
 		if (cnt != m->extents)
-			return nm_err(EUCLEAN, "tcp_zc_check: map counts %u extents, %u name it",
+			return nm_err(EUCLEAN, "map counts %u extents, %u name it",
 				      m->extents, cnt);
 		nmaps++;
 	}
 	if (nmaps != zc->nmaps)
-		return nm_err(EUCLEAN, "tcp_zc_check: %u maps listed, %u counted", nmaps, zc->nmaps);
+		return nm_err(EUCLEAN, "%u maps listed, %u counted", nmaps, zc->nmaps);
 	for (uint32_t i = 0; i < zc->ext.n; i++) {
 		const struct zc_ext *e = ext_at(zc, i);
 		bool known = false;
@@ -755,12 +755,12 @@ int nm_tcp_zc_check(struct nm_tcp_sock *tp)
 			known |= m == e->map;
 		if (!known || !seq_lt(e->seq, e->end) || seq_gt(e->end, tp->write_seq) ||
 		    e->off + (e->end - e->seq) > e->map->start[e->map->nvecs])
-			return nm_err(EUCLEAN, "tcp_zc_check: extent %u [%u, %u) is bad", i, e->seq,
+			return nm_err(EUCLEAN, "extent %u [%u, %u) is bad", i, e->seq,
 				      e->end);
 		if (i && seq_lt(e->seq, ext_at(zc, i - 1)->end))
-			return nm_err(EUCLEAN, "tcp_zc_check: extent %u overlaps the one before", i);
+			return nm_err(EUCLEAN, "extent %u overlaps the one before", i);
 		if (!conn_dead(tp) && seq_le(e->end, tp->snd_una) && !zc->inflight)
-			return nm_err(EUCLEAN, "tcp_zc_check: extent %u acknowledged but kept", i);
+			return nm_err(EUCLEAN, "extent %u acknowledged but kept", i);
 	}
 	for (uint32_t i = 0; i < zc->rec.n; i++) {
 		const struct zc_rec *r = rec_at(zc, i);
@@ -770,11 +770,11 @@ int nm_tcp_zc_check(struct nm_tcp_sock *tp)
 		    seq_gt(r->start_seq, r->end_seq) ||
 		    (i + 1 < zc->rec.n && rec_at(zc, i + 1)->start_seq != r->end_seq &&
 		     seq_gt(r->end_seq, rec_at(zc, i + 1)->start_seq)))
-			return nm_err(EUCLEAN, "tcp_zc_check: record %u ids [%u, %u] seq [%u, %u) "
+			return nm_err(EUCLEAN, "record %u ids [%u, %u] seq [%u, %u) "
 					       "out of order", i, r->lo, r->hi, r->start_seq, r->end_seq);
 	}
 	if (zc->note.n && zc->rec.n &&
 	    (int32_t)(note_at(zc, zc->note.n - 1)->hi - rec_at(zc, 0)->lo) >= 0)
-		return nm_err(EUCLEAN, "tcp_zc_check: a note is newer than a pending record");
+		return nm_err(EUCLEAN, "a note is newer than a pending record");
 	return 0;
 }

@@ -176,10 +176,10 @@ int nm_timer_wheel_create(uint64_t now_us, struct nm_timer_wheel **out)
 	struct nm_timer_wheel *w;
 
 	if (!out)
-		return nm_err(EINVAL, "timer_wheel_create: NULL out");
+		return nm_err(EINVAL, "NULL out");
 	w = calloc(1, sizeof(*w));
 	if (!w)
-		return nm_err(ENOMEM, "timer_wheel_create: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	w->now = now_us;
 	w->armed_min = UINT64_MAX;
 	w->clk = now_us / NM_TIMER_TICK_US + 1;	/* ticks <= now are done */
@@ -357,7 +357,7 @@ int nm_timer_run(struct nm_timer_wheel *w, uint64_t now_us)
 	int n = 0;
 
 	if (!w)
-		return nm_err(EINVAL, "timer_run: NULL wheel");
+		return nm_err(EINVAL, "NULL wheel");
 	if (now_us < w->now)
 		now_us = w->now;	/* time never goes back */
 	w->now = now_us;

@@ -191,7 +191,7 @@ int nm_netdev_get_capture_stats(const struct nm_netdev *nd, struct nm_capture_st
 		return nm_err(EINVAL, "NULL argument");
 	if (!nd->cap)
 		return nm_err(ENOENT, "%s does not capture", nd->name);
-	return nm_stats_copy("netdev_get_capture_stats", st, size, &nd->cap->st,
+	return nm_stats_copy(st, size, &nd->cap->st,
 			     sizeof(nd->cap->st));
 }
 

@@ -61,7 +61,7 @@ uint32_t nm_csum_partial(const void *buf, size_t len, uint32_t sum)
 	uint64_t s;
 
 	if (nm_unlikely(!p && len)) {
-		nm_err(EINVAL, "csum_partial: NULL buffer of %zu bytes", len);
+		nm_err(EINVAL, "NULL buffer of %zu bytes", len);
 		return sum;
 	}
 	while (len >= 32) {
@@ -139,9 +139,9 @@ uint16_t nm_csum_replace32(uint16_t check, uint32_t old, uint32_t new_)
 int nm_csum_l4_field(const struct nm_pkt_info *info)
 {
 	if (!info)
-		return nm_err(EINVAL, "csum: NULL info");
+		return nm_err(EINVAL, "NULL info");
 	if (info->l4_hdr_len == 0)
-		return nm_err(EOPNOTSUPP, "csum: no L4 header parsed (%s, protocol %u)",
+		return nm_err(EOPNOTSUPP, "no L4 header parsed (%s, protocol %u)",
 			      nm_pkt_reason_name(info->drop_reason), info->l4_proto);
 	switch (info->l4_proto) {
 	case NM_IPPROTO_TCP:
@@ -152,7 +152,7 @@ int nm_csum_l4_field(const struct nm_pkt_info *info)
 	case NM_IPPROTO_ICMPV6:
 		return 2;
 	}
-	return nm_err(EOPNOTSUPP, "csum: protocol %u has no checksum here", info->l4_proto);
+	return nm_err(EOPNOTSUPP, "protocol %u has no checksum here", info->l4_proto);
 }
 
 /*
@@ -160,22 +160,22 @@ int nm_csum_l4_field(const struct nm_pkt_info *info)
  * first avail bytes are readable here and whose L4 header lies among them.
  * Returns the checksum field's offset from l4_off.
  */
-static int check_l4(const struct nm_pkt_info *info, uint32_t avail, const char *who)
+static int check_l4(const struct nm_pkt_info *info, uint32_t avail)
 {
 	int field;
 
 	if (info->l3_proto != 4 && info->l3_proto != 6)
-		return nm_err(EOPNOTSUPP, "%s: not an IP frame", who);
+		return nm_err(EOPNOTSUPP, "not an IP frame");
 	field = nm_csum_l4_field(info);
 	if (field < 0)
 		return field;
 	if (info->l3_end > info->len || info->l4_off > info->l3_end ||
 	    info->l3_end - info->l4_off < info->l4_hdr_len ||
 	    info->l4_off + info->l4_hdr_len > avail || (uint32_t)field + 2 > info->l4_hdr_len)
-		return nm_err(EINVAL, "%s: info offsets (l4 %u+%u, end %u) do not fit %u bytes",
-			      who, info->l4_off, info->l4_hdr_len, info->l3_end, info->len);
+		return nm_err(EINVAL, "info offsets (l4 %u+%u, end %u) do not fit %u bytes",
+			      info->l4_off, info->l4_hdr_len, info->l3_end, info->len);
 	if (info->l3_proto == 6 && info->ipv6_rh_segs_left)
-		return nm_err(EOPNOTSUPP, "%s: routing header with %u segments left", who,
+		return nm_err(EOPNOTSUPP, "routing header with %u segments left",
 			      info->ipv6_rh_segs_left);
 	return field;
 }
@@ -206,7 +206,7 @@ static uint32_t l4_sum(const uint8_t *hdr, uint32_t hdr_len, const struct nm_pkt
 __attribute__((cold, noinline))
 static int bad_csum(const struct nm_pkt_info *info, uint16_t field, uint16_t residue)
 {
-	return nm_err(EBADMSG, "csum: bad %s checksum 0x%04x (residue 0x%04x)",
+	return nm_err(EBADMSG, "bad %s checksum 0x%04x (residue 0x%04x)",
 		      info->l4_proto == NM_IPPROTO_TCP   ? "TCP"
 		      : info->l4_proto == NM_IPPROTO_UDP ? "UDP"
 							 : "ICMP",
@@ -222,7 +222,7 @@ static int verify(const uint8_t *hdr, uint32_t hdr_len, const struct nm_pkt_info
 	if (info->l4_proto == NM_IPPROTO_UDP && have == 0) {
 		if (info->l3_proto == 4)
 			return NM_CSUM_NONE;
-		return nm_err(EBADMSG, "csum: UDP over IPv6 with checksum 0");
+		return nm_err(EBADMSG, "UDP over IPv6 with checksum 0");
 	}
 	r = nm_csum_fold(l4_sum(hdr, hdr_len, info, payload_sum));
 	if (nm_unlikely(r != 0))
@@ -235,28 +235,27 @@ int nm_csum_l4_verify(const uint8_t *frame, uint32_t len, const struct nm_pkt_in
 	int field;
 
 	if (!frame || !info)
-		return nm_err(EINVAL, "csum_l4_verify: NULL %s", frame ? "info" : "frame");
+		return nm_err(EINVAL, "NULL %s", frame ? "info" : "frame");
 	if (info->len != len)
-		return nm_err(EINVAL, "csum_l4_verify: info is for %u bytes, frame has %u",
+		return nm_err(EINVAL, "info is for %u bytes, frame has %u",
 			      info->len, len);
-	field = check_l4(info, len, "csum_l4_verify");
+	field = check_l4(info, len);
 	if (field < 0)
 		return field;
 	return verify(frame, info->l3_end, info, 0, field);
 }
 
-static int check_split(const uint8_t *hdr, uint32_t hdr_len, const struct nm_pkt_info *info,
-		       const char *who)
+static int check_split(const uint8_t *hdr, uint32_t hdr_len, const struct nm_pkt_info *info)
 {
 	int field;
 
 	if (!hdr || !info)
-		return nm_err(EINVAL, "%s: NULL %s", who, hdr ? "info" : "hdr");
-	field = check_l4(info, hdr_len, who);
+		return nm_err(EINVAL, "NULL %s", hdr ? "info" : "hdr");
+	field = check_l4(info, hdr_len);
 	if (field < 0)
 		return field;
 	if (hdr_len < info->l4_off + info->l4_hdr_len || hdr_len > info->l3_end)
-		return nm_err(EINVAL, "%s: header length %u outside [%u, %u]", who, hdr_len,
+		return nm_err(EINVAL, "header length %u outside [%u, %u]", hdr_len,
 			      info->l4_off + info->l4_hdr_len, info->l3_end);
 	return field;
 }
@@ -264,7 +263,7 @@ static int check_split(const uint8_t *hdr, uint32_t hdr_len, const struct nm_pkt
 int nm_csum_l4_verify_split(const uint8_t *hdr, uint32_t hdr_len,
 			    const struct nm_pkt_info *info, uint32_t payload_sum)
 {
-	int field = check_split(hdr, hdr_len, info, "csum_l4_verify_split");
+	int field = check_split(hdr, hdr_len, info);
 
 	if (field < 0)
 		return field;
@@ -289,11 +288,11 @@ int nm_csum_l4_fill(uint8_t *frame, uint32_t len, const struct nm_pkt_info *info
 	int field;
 
 	if (!frame || !info)
-		return nm_err(EINVAL, "csum_l4_fill: NULL %s", frame ? "info" : "frame");
+		return nm_err(EINVAL, "NULL %s", frame ? "info" : "frame");
 	if (info->len != len)
-		return nm_err(EINVAL, "csum_l4_fill: info is for %u bytes, frame has %u",
+		return nm_err(EINVAL, "info is for %u bytes, frame has %u",
 			      info->len, len);
-	field = check_l4(info, len, "csum_l4_fill");
+	field = check_l4(info, len);
 	if (field < 0)
 		return field;
 	fill(frame, info->l3_end, info, 0, field);
@@ -303,7 +302,7 @@ int nm_csum_l4_fill(uint8_t *frame, uint32_t len, const struct nm_pkt_info *info
 int nm_csum_l4_fill_split(uint8_t *hdr, uint32_t hdr_len, const struct nm_pkt_info *info,
 			  uint32_t payload_sum)
 {
-	int field = check_split(hdr, hdr_len, info, "csum_l4_fill_split");
+	int field = check_split(hdr, hdr_len, info);
 
 	if (field < 0)
 		return field;
@@ -311,37 +310,36 @@ int nm_csum_l4_fill_split(uint8_t *hdr, uint32_t hdr_len, const struct nm_pkt_in
 	return 0;
 }
 
-static int check_ipv4(const uint8_t *frame, uint32_t len, const struct nm_pkt_info *info,
-		      const char *who)
+static int check_ipv4(const uint8_t *frame, uint32_t len, const struct nm_pkt_info *info)
 {
 	if (!frame || !info)
-		return nm_err(EINVAL, "%s: NULL %s", who, frame ? "info" : "frame");
+		return nm_err(EINVAL, "NULL %s", frame ? "info" : "frame");
 	if (info->l3_proto != 4)
-		return nm_err(EINVAL, "%s: not an IPv4 frame", who);
+		return nm_err(EINVAL, "not an IPv4 frame");
 	if (info->l3_len < 20 || info->l3_len > 60 || info->l3_off > len ||
 	    info->l3_len > len - info->l3_off)
-		return nm_err(EINVAL, "%s: IPv4 header %u+%u outside %u bytes", who,
+		return nm_err(EINVAL, "IPv4 header %u+%u outside %u bytes",
 			      info->l3_off, info->l3_len, len);
 	return 0;
 }
 
 int nm_csum_ipv4_verify(const uint8_t *frame, uint32_t len, const struct nm_pkt_info *info)
 {
-	int r = check_ipv4(frame, len, info, "csum_ipv4_verify");
+	int r = check_ipv4(frame, len, info);
 	uint16_t res;
 
 	if (r)
 		return r;
 	res = nm_csum(frame + info->l3_off, info->l3_len);
 	if (nm_unlikely(res != 0))
-		return nm_err(EBADMSG, "csum: bad IPv4 header checksum 0x%04x (residue 0x%04x)",
+		return nm_err(EBADMSG, "bad IPv4 header checksum 0x%04x (residue 0x%04x)",
 			      nm_csum_ld16(frame + info->l3_off + 10), res);
 	return 0;
 }
 
 int nm_csum_ipv4_fill(uint8_t *frame, uint32_t len, const struct nm_pkt_info *info)
 {
-	int r = check_ipv4(frame, len, info, "csum_ipv4_fill");
+	int r = check_ipv4(frame, len, info);
 	uint8_t *iph;
 
 	if (r)
@@ -354,20 +352,19 @@ int nm_csum_ipv4_fill(uint8_t *frame, uint32_t len, const struct nm_pkt_info *in
 
 /* ---- partial completion (NEEDS_CSUM) -------------------------------------- */
 
-static int check_partial(const uint8_t *buf, uint32_t len, uint32_t start, uint32_t off,
-			 const char *who)
+static int check_partial(const uint8_t *buf, uint32_t len, uint32_t start, uint32_t off)
 {
 	if (!buf)
-		return nm_err(EINVAL, "%s: NULL frame", who);
+		return nm_err(EINVAL, "NULL frame");
 	if (start > len || off > len - start || len - start - off < 2)
-		return nm_err(EINVAL, "%s: field at %u+%u outside %u bytes", who, start, off, len);
+		return nm_err(EINVAL, "field at %u+%u outside %u bytes", start, off, len);
 	return 0;
 }
 
 int nm_csum_partial_complete(uint8_t *frame, uint32_t len, uint32_t csum_start,
 			     uint32_t csum_offset)
 {
-	int r = check_partial(frame, len, csum_start, csum_offset, "csum_partial_complete");
+	int r = check_partial(frame, len, csum_start, csum_offset);
 	uint16_t c;
 
 	if (r)
@@ -380,8 +377,7 @@ int nm_csum_partial_complete(uint8_t *frame, uint32_t len, uint32_t csum_start,
 int nm_csum_partial_complete_split(uint8_t *hdr, uint32_t hdr_len, uint32_t csum_start,
 				   uint32_t csum_offset, uint32_t payload_sum)
 {
-	int r = check_partial(hdr, hdr_len, csum_start, csum_offset,
-			      "csum_partial_complete_split");
+	int r = check_partial(hdr, hdr_len, csum_start, csum_offset);
 	uint32_t s;
 	uint16_t c;
 

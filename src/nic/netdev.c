@@ -112,7 +112,7 @@ static bool is_pow2(uint32_t x)
 static int check_ring(const char *what, uint32_t n)
 {
 	if (!is_pow2(n) || n < NM_NETDEV_MIN_RING || n > NM_NETDEV_MAX_RING)
-		return nm_err(EINVAL, "netdev: %s ring of %u: want a power of two in [%u, %u]",
+		return nm_err(EINVAL, "%s ring of %u: want a power of two in [%u, %u]",
 			      what, n, NM_NETDEV_MIN_RING, NM_NETDEV_MAX_RING);
 	return 0;
 }
@@ -544,14 +544,14 @@ int nm_netdev_set_rss_equal(struct nm_netdev *nd, uint32_t start, uint32_t n)
 
 /* ---- queues ------------------------------------------------------------- */
 
-static struct nm_rxq *get_rxq(const struct nm_netdev *nd, uint32_t q, const char *fn)
+static struct nm_rxq *get_rxq(const struct nm_netdev *nd, uint32_t q)
 {
 	if (!nd) {
-		nm_err(EINVAL, "%s: NULL netdev", fn);
+		nm_err(EINVAL, "NULL netdev");
 		return NULL;
 	}
 	if (q >= nd->nrx) {
-		nm_err(ERANGE, "%s: rx queue %u out of range (%u queues)", fn, q, nd->nrx);
+		nm_err(ERANGE, "rx queue %u out of range (%u queues)", q, nd->nrx);
 		return NULL;
 	}
 	return (struct nm_rxq *)&nd->rxq[q];
@@ -560,7 +560,7 @@ static struct nm_rxq *get_rxq(const struct nm_netdev *nd, uint32_t q, const char
 int nm_netdev_rxq_set_provider(struct nm_netdev *nd, uint32_t q,
 			       const struct nm_memory_provider_ops *ops, void *priv)
 {
-	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_rxq_set_provider");
+	struct nm_rxq *rxq = get_rxq(nd, q);
 
 	if (!rxq)
 		return nd ? -ERANGE : -EINVAL;
@@ -578,14 +578,14 @@ int nm_netdev_rxq_bind_dmabuf(struct nm_netdev *nd, uint32_t q, struct nm_dmabuf
 	struct nm_page_pool_params pp = { 0 };
 
 	if (!b)
-		return nm_err(EINVAL, "netdev_rxq_bind_dmabuf: NULL binding");
+		return nm_err(EINVAL, "NULL binding");
 	nm_page_pool_params_set_dmabuf(&pp, b);
 	return nm_netdev_rxq_set_provider(nd, q, pp.mp_ops, pp.mp_priv);
 }
 
 int nm_netdev_rxq_restart(struct nm_netdev *nd, uint32_t q)
 {
-	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_rxq_restart");
+	struct nm_rxq *rxq = get_rxq(nd, q);
 
 	if (!rxq)
 		return nd ? -ERANGE : -EINVAL;
@@ -594,14 +594,14 @@ int nm_netdev_rxq_restart(struct nm_netdev *nd, uint32_t q)
 
 struct nm_page_pool *nm_netdev_rxq_payload_pool(const struct nm_netdev *nd, uint32_t q)
 {
-	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_rxq_payload_pool");
+	struct nm_rxq *rxq = get_rxq(nd, q);
 
 	return rxq && rxq->mem ? rxq->mem->pp : NULL;
 }
 
 struct nm_page_pool *nm_netdev_rxq_header_pool(const struct nm_netdev *nd, uint32_t q)
 {
-	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_rxq_header_pool");
+	struct nm_rxq *rxq = get_rxq(nd, q);
 
 	return rxq && rxq->mem ? rxq->mem->hdr_pool : NULL;
 }
@@ -609,7 +609,7 @@ struct nm_page_pool *nm_netdev_rxq_header_pool(const struct nm_netdev *nd, uint3
 const struct nm_memory_provider_ops *nm_netdev_rxq_provider(const struct nm_netdev *nd,
 							    uint32_t q, void **priv)
 {
-	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_rxq_provider");
+	struct nm_rxq *rxq = get_rxq(nd, q);
 
 	if (priv)
 		*priv = rxq ? rxq->mp_priv : NULL;
@@ -619,7 +619,7 @@ const struct nm_memory_provider_ops *nm_netdev_rxq_provider(const struct nm_netd
 int nm_netdev_get_rxq_info(const struct nm_netdev *nd, uint32_t q, struct nm_rxq_info *info)
 {
 	NM_API_CALL();
-	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_get_rxq_info");
+	struct nm_rxq *rxq = get_rxq(nd, q);
 	uint32_t buf_size;
 
 	if (!rxq)
@@ -645,13 +645,13 @@ int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_qu
 			    size_t size)
 {
 	NM_API_CALL();
-	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_get_rxq_stats");
+	struct nm_rxq *rxq = get_rxq(nd, q);
 
 	if (!rxq)
 		return nd ? -ERANGE : -EINVAL;
 	if (!st)
 		return nm_err(EINVAL, "NULL output");
-	return nm_stats_copy("netdev_get_rxq_stats", st, size, &rxq->st, sizeof(rxq->st));
+	return nm_stats_copy(st, size, &rxq->st, sizeof(rxq->st));
 }
 
 int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
@@ -662,7 +662,7 @@ int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_qu
 		return nm_err(EINVAL, "NULL argument");
 	if (q >= nd->ntx)
 		return nm_err(ERANGE, "tx queue %u out of range", q);
-	return nm_stats_copy("netdev_get_txq_stats", st, size, &nd->txq[q].st,
+	return nm_stats_copy(st, size, &nd->txq[q].st,
 			     sizeof(nd->txq[q].st));
 }
 
@@ -692,7 +692,7 @@ int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st, s
 		stats_add(&sum, &nd->rxq[i].st);
 	for (uint32_t i = 0; i < nd->ntx; i++)
 		stats_add(&sum, &nd->txq[i].st);
-	return nm_stats_copy("netdev_get_stats", st, size, &sum, sizeof(sum));
+	return nm_stats_copy(st, size, &sum, sizeof(sum));
 }
 
 const char *nm_rx_drop_name(enum nm_rx_drop r)

@@ -58,11 +58,11 @@ static bool flow_is_v4(uint32_t flow)
 int nm_ntuple_rule_init(struct nm_ntuple_rule *r, enum nm_ntuple_flow flow, int32_t action)
 {
 	if (!r)
-		return nm_err(EINVAL, "ntuple_rule_init: NULL rule");
+		return nm_err(EINVAL, "NULL rule");
 	if (!flow_valid(flow))
-		return nm_err(EINVAL, "ntuple_rule_init: flow type %d", (int)flow);
+		return nm_err(EINVAL, "flow type %d", (int)flow);
 	if (action < NM_NTUPLE_DROP)
-		return nm_err(EINVAL, "ntuple_rule_init: action %d", action);
+		return nm_err(EINVAL, "action %d", action);
 	memset(r, 0, sizeof(*r));
 	r->id = NM_NTUPLE_ID_ANY;
 	r->flow_type = (uint8_t)flow;
@@ -71,15 +71,15 @@ int nm_ntuple_rule_init(struct nm_ntuple_rule *r, enum nm_ntuple_flow flow, int3
 }
 
 static int rule_addr(struct nm_ntuple_rule *r, enum nm_ntuple_dir dir, uint8_t **a,
-		     uint8_t **m, uint32_t *alen, const char *who)
+		     uint8_t **m, uint32_t *alen)
 {
 	if (!r)
-		return nm_err(EINVAL, "%s: NULL rule", who);
+		return nm_err(EINVAL, "NULL rule");
 	if (!flow_valid(r->flow_type))
-		return nm_err(EINVAL, "%s: rule has flow type %u (init it first)", who,
+		return nm_err(EINVAL, "rule has flow type %u (init it first)",
 			      r->flow_type);
 	if (dir != NM_NTUPLE_SRC && dir != NM_NTUPLE_DST)
-		return nm_err(EINVAL, "%s: direction %d", who, (int)dir);
+		return nm_err(EINVAL, "direction %d", (int)dir);
 	*a = dir == NM_NTUPLE_SRC ? r->src_addr : r->dst_addr;
 	*m = dir == NM_NTUPLE_SRC ? r->src_mask : r->dst_mask;
 	*alen = flow_is_v4(r->flow_type) ? 4 : 16;
@@ -91,12 +91,12 @@ int nm_ntuple_rule_set_addr_mask(struct nm_ntuple_rule *r, enum nm_ntuple_dir di
 {
 	uint8_t *a = NULL, *m = NULL;
 	uint32_t alen = 0;
-	int ret = rule_addr(r, dir, &a, &m, &alen, "ntuple_rule_set_addr");
+	int ret = rule_addr(r, dir, &a, &m, &alen);
 
 	if (ret)
 		return ret;
 	if (!addr || !mask)
-		return nm_err(EINVAL, "ntuple_rule_set_addr: NULL %s", addr ? "mask" : "address");
+		return nm_err(EINVAL, "NULL %s", addr ? "mask" : "address");
 	memset(a, 0, 16);
 	memset(m, 0, 16);
 	for (uint32_t i = 0; i < alen; i++) {
@@ -112,12 +112,12 @@ int nm_ntuple_rule_set_addr(struct nm_ntuple_rule *r, enum nm_ntuple_dir dir,
 	uint8_t mask[16] = { 0 };
 	uint8_t *a = NULL, *m = NULL;
 	uint32_t alen = 0;
-	int ret = rule_addr(r, dir, &a, &m, &alen, "ntuple_rule_set_addr");
+	int ret = rule_addr(r, dir, &a, &m, &alen);
 
 	if (ret)
 		return ret;
 	if (prefix_len > alen * 8)
-		return nm_err(EINVAL, "ntuple_rule_set_addr: prefix /%u for a %u-bit address",
+		return nm_err(EINVAL, "prefix /%u for a %u-bit address",
 			      prefix_len, alen * 8);
 	for (uint32_t i = 0; i < prefix_len; i++)
 		mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
@@ -128,7 +128,7 @@ int nm_ntuple_rule_set_port(struct nm_ntuple_rule *r, enum nm_ntuple_dir dir, ui
 			    uint16_t mask)
 {
 	if (!r)
-		return nm_err(EINVAL, "ntuple_rule_set_port: NULL rule");
+		return nm_err(EINVAL, "NULL rule");
 	if (dir == NM_NTUPLE_SRC) {
 		r->src_port = port & mask;
 		r->src_port_mask = mask;
@@ -136,7 +136,7 @@ int nm_ntuple_rule_set_port(struct nm_ntuple_rule *r, enum nm_ntuple_dir dir, ui
 		r->dst_port = port & mask;
 		r->dst_port_mask = mask;
 	} else {
-		return nm_err(EINVAL, "ntuple_rule_set_port: direction %d", (int)dir);
+		return nm_err(EINVAL, "direction %d", (int)dir);
 	}
 	return 0;
 }
@@ -148,17 +148,17 @@ int nm_ntuple_create(uint32_t capacity, uint32_t nr_queues, struct nm_ntuple_tab
 	struct nm_ntuple_table *t;
 
 	if (!out)
-		return nm_err(EINVAL, "ntuple_create: NULL out");
+		return nm_err(EINVAL, "NULL out");
 	if (capacity == 0)
 		capacity = NM_NTUPLE_CAPACITY;
 	if (capacity > NM_NTUPLE_MAX_CAPACITY)
-		return nm_err(EINVAL, "ntuple_create: capacity %u > %u", capacity,
+		return nm_err(EINVAL, "capacity %u > %u", capacity,
 			      NM_NTUPLE_MAX_CAPACITY);
 	if (nr_queues == 0 || nr_queues > 65535)
-		return nm_err(EINVAL, "ntuple_create: %u queues", nr_queues);
+		return nm_err(EINVAL, "%u queues", nr_queues);
 	t = calloc(1, sizeof(*t));
 	if (!t)
-		return nm_err(ENOMEM, "ntuple_create: table");
+		return nm_err(ENOMEM, "table");
 	t->hot = calloc(capacity, sizeof(*t->hot));
 	if (!t->hot)
 		goto err_free_table;
@@ -174,7 +174,7 @@ err_free_hot:
 	free(t->hot);
 err_free_table:
 	free(t);
-	return nm_err(ENOMEM, "ntuple_create: %u rules", capacity);
+	return nm_err(ENOMEM, "%u rules", capacity);
 }
 
 void nm_ntuple_destroy(struct nm_ntuple_table *t)
@@ -189,12 +189,12 @@ void nm_ntuple_destroy(struct nm_ntuple_table *t)
 int nm_ntuple_set_nr_queues(struct nm_ntuple_table *t, uint32_t nr_queues)
 {
 	if (!t)
-		return nm_err(EINVAL, "ntuple_set_nr_queues: NULL table");
+		return nm_err(EINVAL, "NULL table");
 	if (nr_queues == 0 || nr_queues > 65535)
-		return nm_err(EINVAL, "ntuple_set_nr_queues: %u queues", nr_queues);
+		return nm_err(EINVAL, "%u queues", nr_queues);
 	for (uint32_t i = 0; i < t->nr; i++)
 		if (t->hot[i].action >= (int32_t)nr_queues)
-			return nm_err(EBUSY, "ntuple_set_nr_queues: rule %u sends to queue %d",
+			return nm_err(EBUSY, "rule %u sends to queue %d",
 				      t->hot[i].id, t->hot[i].action);
 	t->nr_queues = nr_queues;
 	return 0;
@@ -227,7 +227,7 @@ static int pick_id(const struct nm_ntuple_table *t, uint32_t *id)
 	uint32_t next = 0;
 
 	if (t->nr == t->capacity)
-		return nm_err(ENOSPC, "ntuple_add: table full (%u rules)", t->capacity);
+		return nm_err(ENOSPC, "table full (%u rules)", t->capacity);
 	if (t->nr == 0 || t->rules[t->nr - 1].id + 1 < t->capacity) {
 		*id = t->nr ? t->rules[t->nr - 1].id + 1 : 0;
 		return 0;
@@ -253,17 +253,17 @@ static int normalize(const struct nm_ntuple_table *t, const struct nm_ntuple_rul
 {
 	*r = *in;
 	if (!flow_valid(r->flow_type))
-		return nm_err(EINVAL, "ntuple_add: flow type %u", r->flow_type);
+		return nm_err(EINVAL, "flow type %u", r->flow_type);
 	if (r->action < NM_NTUPLE_DROP || r->action >= (int32_t)t->nr_queues)
-		return nm_err(EINVAL, "ntuple_add: action %d, queues 0..%u or drop (-1)",
+		return nm_err(EINVAL, "action %d, queues 0..%u or drop (-1)",
 			      r->action, t->nr_queues - 1);
 	if (r->id != NM_NTUPLE_ID_ANY && r->id >= t->capacity)
-		return nm_err(EINVAL, "ntuple_add: id %u >= capacity %u", r->id, t->capacity);
+		return nm_err(EINVAL, "id %u >= capacity %u", r->id, t->capacity);
 	if (flow_is_v4(r->flow_type))
 		for (int i = 0; i < 12; i++)
 			if (r->src_mask[i] || r->dst_mask[i])
 				return nm_err(EINVAL,
-					      "ntuple_add: IPv4 rule masks byte %d of an address "
+					      "IPv4 rule masks byte %d of an address "
 					      "(IPv4 goes to bytes 12..15)", i);
 	for (int i = 0; i < 16; i++) {
 		r->src_addr[i] &= r->src_mask[i];
@@ -282,7 +282,7 @@ int nm_ntuple_add(struct nm_ntuple_table *t, const struct nm_ntuple_rule *rule)
 	int ret;
 
 	if (!t || !rule)
-		return nm_err(EINVAL, "ntuple_add: NULL %s", t ? "rule" : "table");
+		return nm_err(EINVAL, "NULL %s", t ? "rule" : "table");
 	ret = normalize(t, rule, &r);
 	if (ret)
 		return ret;
@@ -291,9 +291,9 @@ int nm_ntuple_add(struct nm_ntuple_table *t, const struct nm_ntuple_rule *rule)
 		if (ret)
 			return ret;
 	} else if (find(t, r.id, &pos)) {
-		return nm_err(EEXIST, "ntuple_add: rule %u exists", r.id);
+		return nm_err(EEXIST, "rule %u exists", r.id);
 	} else if (t->nr == t->capacity) {
-		return nm_err(ENOSPC, "ntuple_add: table full (%u rules)", t->capacity);
+		return nm_err(ENOSPC, "table full (%u rules)", t->capacity);
 	}
 
 	memset(&h, 0, sizeof(h));
@@ -326,9 +326,9 @@ int nm_ntuple_del(struct nm_ntuple_table *t, uint32_t id)
 	uint32_t pos;
 
 	if (!t)
-		return nm_err(EINVAL, "ntuple_del: NULL table");
+		return nm_err(EINVAL, "NULL table");
 	if (!find(t, id, &pos))
-		return nm_err(ENOENT, "ntuple_del: no rule %u", id);
+		return nm_err(ENOENT, "no rule %u", id);
 	t->nr_flow[t->rules[pos].flow_type]--;
 	memmove(&t->hot[pos], &t->hot[pos + 1], (t->nr - pos - 1) * sizeof(*t->hot));
 	memmove(&t->rules[pos], &t->rules[pos + 1], (t->nr - pos - 1) * sizeof(*t->rules));
@@ -341,9 +341,9 @@ int nm_ntuple_get(const struct nm_ntuple_table *t, uint32_t id, struct nm_ntuple
 	uint32_t pos;
 
 	if (!t || !out)
-		return nm_err(EINVAL, "ntuple_get: NULL %s", t ? "out" : "table");
+		return nm_err(EINVAL, "NULL %s", t ? "out" : "table");
 	if (!find(t, id, &pos))
-		return nm_err(ENOENT, "ntuple_get: no rule %u", id);
+		return nm_err(ENOENT, "no rule %u", id);
 	*out = t->rules[pos];
 	return 0;
 }
@@ -351,9 +351,9 @@ int nm_ntuple_get(const struct nm_ntuple_table *t, uint32_t id, struct nm_ntuple
 int nm_ntuple_list(const struct nm_ntuple_table *t, uint32_t *ids, uint32_t cap)
 {
 	if (!t || (!ids && cap))
-		return nm_err(EINVAL, "ntuple_list: NULL %s", t ? "ids" : "table");
+		return nm_err(EINVAL, "NULL %s", t ? "ids" : "table");
 	if (cap < t->nr)
-		return nm_err(ENOSPC, "ntuple_list: %u rules, room for %u", t->nr, cap);
+		return nm_err(ENOSPC, "%u rules, room for %u", t->nr, cap);
 	for (uint32_t i = 0; i < t->nr; i++)
 		ids[i] = t->rules[i].id;
 	return (int)t->nr;
@@ -362,7 +362,7 @@ int nm_ntuple_list(const struct nm_ntuple_table *t, uint32_t *ids, uint32_t cap)
 int nm_ntuple_count(const struct nm_ntuple_table *t)
 {
 	if (!t)
-		return nm_err(EINVAL, "ntuple_count: NULL table");
+		return nm_err(EINVAL, "NULL table");
 	return (int)t->nr;
 }
 
@@ -371,33 +371,33 @@ int nm_ntuple_check(const struct nm_ntuple_table *t)
 	uint32_t per_flow[NM_NTUPLE_UDP6 + 1] = { 0 };
 
 	if (!t)
-		return nm_err(EINVAL, "ntuple_check: NULL table");
+		return nm_err(EINVAL, "NULL table");
 	if (t->nr > t->capacity)
-		return nm_err(EFAULT, "ntuple_check: %u rules, capacity %u", t->nr, t->capacity);
+		return nm_err(EFAULT, "%u rules, capacity %u", t->nr, t->capacity);
 	for (uint32_t i = 0; i < t->nr; i++) {
 		const struct ntuple_hot *h = &t->hot[i];
 		const struct nm_ntuple_rule *r = &t->rules[i];
 
 		if (r->id >= t->capacity || (i > 0 && t->rules[i - 1].id >= r->id))
-			return nm_err(EFAULT, "ntuple_check: rule %u: id %u out of order", i, r->id);
+			return nm_err(EFAULT, "rule %u: id %u out of order", i, r->id);
 		if (h->id != r->id || h->flow != r->flow_type || h->action != r->action ||
 		    !flow_valid(h->flow))
-			return nm_err(EFAULT, "ntuple_check: rule %u: hot copy differs", r->id);
+			return nm_err(EFAULT, "rule %u: hot copy differs", r->id);
 		if ((h->src[0] & ~h->src_mask[0]) || (h->src[1] & ~h->src_mask[1]) ||
 		    (h->dst[0] & ~h->dst_mask[0]) || (h->dst[1] & ~h->dst_mask[1]) ||
 		    (h->ports & ~h->ports_mask))
-			return nm_err(EFAULT, "ntuple_check: rule %u: bits outside a mask", r->id);
+			return nm_err(EFAULT, "rule %u: bits outside a mask", r->id);
 		if (h->ports != ((uint32_t)r->src_port << 16 | r->dst_port) ||
 		    h->src[0] != ld64(r->src_addr) || h->dst[1] != ld64(r->dst_addr + 8))
-			return nm_err(EFAULT, "ntuple_check: rule %u: hot match words differ", r->id);
+			return nm_err(EFAULT, "rule %u: hot match words differ", r->id);
 		if (h->action < NM_NTUPLE_DROP || h->action >= (int32_t)t->nr_queues)
-			return nm_err(EFAULT, "ntuple_check: rule %u: action %d, %u queues", r->id,
+			return nm_err(EFAULT, "rule %u: action %d, %u queues", r->id,
 				      h->action, t->nr_queues);
 		per_flow[h->flow]++;
 	}
 	for (uint32_t f = NM_NTUPLE_TCP4; f <= NM_NTUPLE_UDP6; f++)
 		if (per_flow[f] != t->nr_flow[f])
-			return nm_err(EFAULT, "ntuple_check: flow %u counts %u, has %u", f,
+			return nm_err(EFAULT, "flow %u counts %u, has %u", f,
 				      t->nr_flow[f], per_flow[f]);
 	return 0;
 }
@@ -425,7 +425,7 @@ int nm_ntuple_lookup(const struct nm_ntuple_table *t, const struct nm_pkt_info *
 	enum nm_ntuple_flow flow;
 
 	if (nm_unlikely(!t || !info || !action))
-		return nm_err(EINVAL, "ntuple_lookup: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	flow = nm_ntuple_flow_of(info);
 	if (flow == 0 || t->nr_flow[flow] == 0)
 		return 0;

@@ -78,7 +78,7 @@ static int drop(struct nm_pkt_info *info, enum nm_pkt_reason r, uint32_t off)
 {
 	info->drop_reason = (uint8_t)r;
 	info->drop_off = off;
-	return nm_err(EBADMSG, "pkt: %s at byte %u of a %u-byte frame", reason_names[r], off,
+	return nm_err(EBADMSG, "%s at byte %u of a %u-byte frame", reason_names[r], off,
 		      info->len);
 }
 
@@ -417,7 +417,7 @@ int nm_pkt_parse(const uint8_t *frame, uint32_t len, struct nm_pkt_info *info)
 	struct pctx c = { .f = frame, .avail = len, .len = len };
 
 	if (nm_unlikely(!frame || !info))
-		return nm_err(EINVAL, "pkt_parse: NULL %s", frame ? "info" : "frame");
+		return nm_err(EINVAL, "NULL %s", frame ? "info" : "frame");
 	return parse(&c, info);
 }
 
@@ -427,9 +427,9 @@ int nm_pkt_parse_hdr(const uint8_t *hdr, uint32_t hdr_avail, uint32_t frame_len,
 	struct pctx c = { .f = hdr, .avail = hdr_avail, .len = frame_len };
 
 	if (!hdr || !info)
-		return nm_err(EINVAL, "pkt_parse_hdr: NULL %s", hdr ? "info" : "hdr");
+		return nm_err(EINVAL, "NULL %s", hdr ? "info" : "hdr");
 	if (hdr_avail > frame_len)
-		return nm_err(EINVAL, "pkt_parse_hdr: %u readable bytes in a %u-byte frame",
+		return nm_err(EINVAL, "%u readable bytes in a %u-byte frame",
 			      hdr_avail, frame_len);
 	return parse(&c, info);
 }

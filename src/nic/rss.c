@@ -66,9 +66,9 @@ static bool pow2_in_range(uint32_t size)
 int nm_rss_set_key(struct nm_rss *r, const uint8_t *key, uint32_t key_len)
 {
 	if (!r || !key)
-		return nm_err(EINVAL, "rss_set_key: NULL %s", r ? "key" : "rss");
+		return nm_err(EINVAL, "NULL %s", r ? "key" : "rss");
 	if (key_len < NM_RSS_KEY_LEN || key_len > NM_RSS_KEY_MAX)
-		return nm_err(EINVAL, "rss_set_key: key of %u bytes, want %u..%u", key_len,
+		return nm_err(EINVAL, "key of %u bytes, want %u..%u", key_len,
 			      NM_RSS_KEY_LEN, NM_RSS_KEY_MAX);
 	memset(r->key, 0, sizeof(r->key));
 	memcpy(r->key, key, key_len);
@@ -80,9 +80,9 @@ int nm_rss_set_key(struct nm_rss *r, const uint8_t *key, uint32_t key_len)
 int nm_rss_get_key(const struct nm_rss *r, uint8_t *key, uint32_t cap)
 {
 	if (!r || !key)
-		return nm_err(EINVAL, "rss_get_key: NULL %s", r ? "key" : "rss");
+		return nm_err(EINVAL, "NULL %s", r ? "key" : "rss");
 	if (cap < r->key_len)
-		return nm_err(ENOSPC, "rss_get_key: key is %u bytes, buffer %u", r->key_len, cap);
+		return nm_err(ENOSPC, "key is %u bytes, buffer %u", r->key_len, cap);
 	memcpy(key, r->key, r->key_len);
 	return (int)r->key_len;
 }
@@ -90,9 +90,9 @@ int nm_rss_get_key(const struct nm_rss *r, uint8_t *key, uint32_t cap)
 int nm_rss_set_l4_types(struct nm_rss *r, uint32_t l4_types)
 {
 	if (!r)
-		return nm_err(EINVAL, "rss_set_l4_types: NULL rss");
+		return nm_err(EINVAL, "NULL rss");
 	if (l4_types & ~(uint32_t)NM_RSS_L4_ALL)
-		return nm_err(EINVAL, "rss_set_l4_types: unknown bits 0x%x", l4_types);
+		return nm_err(EINVAL, "unknown bits 0x%x", l4_types);
 	r->l4_types = l4_types;
 	return 0;
 }
@@ -100,12 +100,12 @@ int nm_rss_set_l4_types(struct nm_rss *r, uint32_t l4_types)
 int nm_rss_indir_fill_start_equal(uint16_t *indir, uint32_t size, uint32_t start, uint32_t n)
 {
 	if (!indir)
-		return nm_err(EINVAL, "rss_indir_fill: NULL table");
+		return nm_err(EINVAL, "NULL table");
 	if (!pow2_in_range(size))
-		return nm_err(EINVAL, "rss_indir_fill: size %u is not a power of two in 1..%u",
+		return nm_err(EINVAL, "size %u is not a power of two in 1..%u",
 			      size, NM_RSS_INDIR_MAX);
 	if (n == 0 || start >= NM_RSS_MAX_QUEUES || n > NM_RSS_MAX_QUEUES - start)
-		return nm_err(EINVAL, "rss_indir_fill: queues %u..%u+%u out of range", start,
+		return nm_err(EINVAL, "queues %u..%u+%u out of range", start,
 			      start, n);
 	for (uint32_t i = 0; i < size; i++)
 		indir[i] = (uint16_t)(start + i % n);
@@ -120,15 +120,15 @@ int nm_rss_indir_fill_equal(uint16_t *indir, uint32_t size, uint32_t n)
 int nm_rss_indir_validate(const uint16_t *indir, uint32_t size, uint32_t nr_queues)
 {
 	if (!indir)
-		return nm_err(EINVAL, "rss_indir: NULL table");
+		return nm_err(EINVAL, "NULL table");
 	if (!pow2_in_range(size))
-		return nm_err(EINVAL, "rss_indir: size %u is not a power of two in 1..%u", size,
+		return nm_err(EINVAL, "size %u is not a power of two in 1..%u", size,
 			      NM_RSS_INDIR_MAX);
 	if (nr_queues == 0 || nr_queues > NM_RSS_MAX_QUEUES)
-		return nm_err(EINVAL, "rss_indir: %u queues", nr_queues);
+		return nm_err(EINVAL, "%u queues", nr_queues);
 	for (uint32_t i = 0; i < size; i++)
 		if (indir[i] >= nr_queues)
-			return nm_err(EINVAL, "rss_indir: entry %u is queue %u of %u", i, indir[i],
+			return nm_err(EINVAL, "entry %u is queue %u of %u", i, indir[i],
 				      nr_queues);
 	return 0;
 }
@@ -138,7 +138,7 @@ int nm_rss_set_indir(struct nm_rss *r, const uint16_t *indir, uint32_t size, uin
 	int ret;
 
 	if (!r)
-		return nm_err(EINVAL, "rss_set_indir: NULL rss");
+		return nm_err(EINVAL, "NULL rss");
 	ret = nm_rss_indir_validate(indir, size, nr_queues);
 	if (ret)
 		return ret;
@@ -152,9 +152,9 @@ int nm_rss_set_indir(struct nm_rss *r, const uint16_t *indir, uint32_t size, uin
 int nm_rss_get_indir(const struct nm_rss *r, uint16_t *indir, uint32_t cap)
 {
 	if (!r || !indir)
-		return nm_err(EINVAL, "rss_get_indir: NULL %s", r ? "table" : "rss");
+		return nm_err(EINVAL, "NULL %s", r ? "table" : "rss");
 	if (cap < r->indir_size)
-		return nm_err(ENOSPC, "rss_get_indir: table has %u entries, buffer %u",
+		return nm_err(ENOSPC, "table has %u entries, buffer %u",
 			      r->indir_size, cap);
 	memcpy(indir, r->indir, r->indir_size * sizeof(*indir));
 	return (int)r->indir_size;
@@ -166,9 +166,9 @@ int nm_rss_init(struct nm_rss *r, uint32_t nr_queues)
 	int ret;
 
 	if (!r)
-		return nm_err(EINVAL, "rss_init: NULL rss");
+		return nm_err(EINVAL, "NULL rss");
 	if (nr_queues == 0 || nr_queues > NM_RSS_MAX_QUEUES)
-		return nm_err(EINVAL, "rss_init: %u queues, want 1..%u", nr_queues,
+		return nm_err(EINVAL, "%u queues, want 1..%u", nr_queues,
 			      NM_RSS_MAX_QUEUES);
 	memset(r, 0, sizeof(*r));
 	r->l4_types = NM_RSS_L4_ALL;
@@ -184,18 +184,18 @@ int nm_rss_init(struct nm_rss *r, uint32_t nr_queues)
 int nm_rss_check(const struct nm_rss *r)
 {
 	if (!r)
-		return nm_err(EINVAL, "rss_check: NULL rss");
+		return nm_err(EINVAL, "NULL rss");
 	if (r->key_len < NM_RSS_KEY_LEN || r->key_len > NM_RSS_KEY_MAX)
-		return nm_err(EFAULT, "rss_check: key length %u", r->key_len);
+		return nm_err(EFAULT, "key length %u", r->key_len);
 	for (uint32_t pos = 0; pos < NM_RSS_INPUT_MAX; pos++)
 		for (uint32_t t = 0; t < 8; t++)
 			if (r->tbl[pos][1u << t] != key_window(r->key, r->key_len, pos * 8 + 7 - t))
-				return nm_err(EFAULT, "rss_check: table byte %u bit %u stale", pos, t);
+				return nm_err(EFAULT, "table byte %u bit %u stale", pos, t);
 	if (!pow2_in_range(r->indir_size) || r->indir_mask != r->indir_size - 1)
-		return nm_err(EFAULT, "rss_check: table size %u mask 0x%x", r->indir_size,
+		return nm_err(EFAULT, "table size %u mask 0x%x", r->indir_size,
 			      r->indir_mask);
 	if (r->l4_types & ~(uint32_t)NM_RSS_L4_ALL)
-		return nm_err(EFAULT, "rss_check: l4 types 0x%x", r->l4_types);
+		return nm_err(EFAULT, "l4 types 0x%x", r->l4_types);
 	return nm_rss_indir_validate(r->indir, r->indir_size, r->nr_queues) ? -EFAULT : 0;
 }
 
@@ -207,7 +207,7 @@ uint32_t nm_rss_toeplitz_ref(const uint8_t *key, uint32_t key_len, const uint8_t
 	uint32_t h = 0;
 
 	if (!key || !input || key_len < 4 || len > key_len - 4) {
-		nm_err(EINVAL, "rss_toeplitz_ref: bad arguments");
+		nm_err(EINVAL, "bad arguments");
 		return 0;
 	}
 	for (uint32_t k = 0; k < len * 8; k++)
@@ -229,7 +229,7 @@ static inline uint32_t toeplitz(const struct nm_rss *r, const uint8_t *in, uint3
 uint32_t nm_rss_toeplitz(const struct nm_rss *r, const uint8_t *input, uint32_t len)
 {
 	if (!r || (!input && len)) {
-		nm_err(EINVAL, "rss_toeplitz: NULL %s", r ? "input" : "rss");
+		nm_err(EINVAL, "NULL %s", r ? "input" : "rss");
 		return 0;
 	}
 	return toeplitz(r, input, len < NM_RSS_INPUT_MAX ? len : NM_RSS_INPUT_MAX);
@@ -265,7 +265,7 @@ uint32_t nm_rss_hash_v4(const struct nm_rss *r, const uint8_t saddr[4], const ui
 			uint16_t sport, uint16_t dport, bool l4)
 {
 	if (!r || !saddr || !daddr) {
-		nm_err(EINVAL, "rss_hash_v4: NULL argument");
+		nm_err(EINVAL, "NULL argument");
 		return 0;
 	}
 	return hash_v4(r, saddr, daddr, sport, dport, l4);
@@ -275,7 +275,7 @@ uint32_t nm_rss_hash_v6(const struct nm_rss *r, const uint8_t saddr[16],
 			const uint8_t daddr[16], uint16_t sport, uint16_t dport, bool l4)
 {
 	if (!r || !saddr || !daddr) {
-		nm_err(EINVAL, "rss_hash_v6: NULL argument");
+		nm_err(EINVAL, "NULL argument");
 		return 0;
 	}
 	return hash_v6(r, saddr, daddr, sport, dport, l4);
@@ -289,7 +289,7 @@ int nm_rss_hash_pkt(const struct nm_rss *r, const struct nm_pkt_info *info, uint
 	bool l4;
 
 	if (nm_unlikely(!r || !info || !hash || !queue))
-		return nm_err(EINVAL, "rss_hash_pkt: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (info->l3_proto == 4 || info->l3_proto == 6) {
 		/* Ports only from a parsed TCP/UDP header (never a fragment). */
 		if (info->l4_hdr_len && info->l4_proto == NM_IPPROTO_TCP)

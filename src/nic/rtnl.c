@@ -88,7 +88,7 @@ int nm_rtnl_prefix_parse(const char *s, struct nm_rtnl_prefix *out)
 	int maxlen;
 
 	if (!s || !out)
-		return nm_err(EINVAL, "prefix_parse: %s is NULL", !s ? "string" : "out");
+		return nm_err(EINVAL, "%s is NULL", !s ? "string" : "out");
 	slash = strchr(s, '/');
 	if (!slash)
 		return nm_err(EINVAL, "address '%s' lacks a /prefix-length", s);
@@ -194,7 +194,7 @@ static int nm_rtnl_transact(struct nm_rtnl *nl, struct nm_rtnl_req *r, uint16_t 
 	ssize_t n;
 
 	if (r->overflow)
-		return nm_err(EMSGSIZE, "rtnl: %s: request too large", what);
+		return nm_err(EMSGSIZE, "%s: request too large", what);
 	r->u.h.nlmsg_seq = ++nl->seq;
 	r->u.h.nlmsg_pid = 0;
 	do {
@@ -202,7 +202,7 @@ static int nm_rtnl_transact(struct nm_rtnl *nl, struct nm_rtnl_req *r, uint16_t 
 			   sizeof(kernel));
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return nm_err_sys(errno, "rtnl: %s: sendto", what);
+		return nm_err_sys(errno, "%s: sendto", what);
 
 	for (;;) {
 		struct nlmsghdr *h;
@@ -213,12 +213,12 @@ static int nm_rtnl_transact(struct nm_rtnl *nl, struct nm_rtnl_req *r, uint16_t 
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return nm_err(ETIMEDOUT, "rtnl: %s: no answer in %d s", what,
+				return nm_err(ETIMEDOUT, "%s: no answer in %d s", what,
 					      NM_RTNL_TIMEOUT_S);
-			return nm_err_sys(errno, "rtnl: %s: recv", what);
+			return nm_err_sys(errno, "%s: recv", what);
 		}
 		if (n > NM_RTNL_BUF_SIZE)
-			return nm_err(EMSGSIZE, "rtnl: %s: reply of %zd bytes truncated", what, n);
+			return nm_err(EMSGSIZE, "%s: reply of %zd bytes truncated", what, n);
 
 		left = (int)n;
 		for (h = (struct nlmsghdr *)nl->buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
@@ -229,17 +229,17 @@ static int nm_rtnl_transact(struct nm_rtnl *nl, struct nm_rtnl_req *r, uint16_t 
 				const char *ext;
 
 				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-					return nm_err(EPROTO, "rtnl: %s: short error message", what);
+					return nm_err(EPROTO, "%s: short error message", what);
 				if (e->error == 0) {
 					if (want && !got_reply)
-						return nm_err(EPROTO, "rtnl: %s: ACK without reply",
+						return nm_err(EPROTO, "%s: ACK without reply",
 							      what);
 					return 0;
 				}
 				ext = nm_rtnl_extack_msg(h);
 				/* the kernel's errno, with its extack text if any */
-				return ext ? nm_err_sys(-e->error, "rtnl: %s: %s", what, ext)
-					   : nm_err_sys(-e->error, "rtnl: %s", what);
+				return ext ? nm_err_sys(-e->error, "%s: %s", what, ext)
+					   : nm_err_sys(-e->error, "%s", what);
 			}
 			if (want && h->nlmsg_type == want && !got_reply) {
 				int err = parse(h, arg);
@@ -262,16 +262,16 @@ int nm_rtnl_open(struct nm_rtnl *nl)
 	int one = 1, err;
 
 	if (!nl)
-		return nm_err(EINVAL, "rtnl_open: handle is NULL");
+		return nm_err(EINVAL, "handle is NULL");
 	memset(nl, 0, sizeof(*nl));
 	nl->fd = -1;
 	nl->buf = malloc(NM_RTNL_BUF_SIZE);
 	if (!nl->buf)
-		return nm_err(ENOMEM, "rtnl_open: no memory for the receive buffer");
+		return nm_err(ENOMEM, "no memory for the receive buffer");
 
 	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (nl->fd < 0) {
-		err = nm_err_sys(errno, "rtnl: socket(NETLINK_ROUTE)");
+		err = nm_err_sys(errno, "socket(NETLINK_ROUTE)");
 		goto err_free_buf;
 	}
 	/* Best effort: older kernels lack them and still work. */
@@ -279,12 +279,12 @@ int nm_rtnl_open(struct nm_rtnl *nl)
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	if (setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		err = nm_err_sys(errno, "rtnl: setsockopt SO_RCVTIMEO");
+		err = nm_err_sys(errno, "SO_RCVTIMEO");
 		goto err_close_fd;
 	}
 	if (bind(nl->fd, (struct sockaddr *)&local, sizeof(local)) < 0 ||
 	    getsockname(nl->fd, (struct sockaddr *)&local, &alen) < 0) {
-		err = nm_err_sys(errno, "rtnl: bind");
+		err = nm_err_sys(errno, "bind");
 		goto err_close_fd;
 	}
 	nl->portid = local.nl_pid;
@@ -310,12 +310,12 @@ void nm_rtnl_close(struct nm_rtnl *nl)
 	nl->buf = NULL;
 }
 
-static int nm_rtnl_check(const struct nm_rtnl *nl, int ifindex, const char *fn)
+static int nm_rtnl_check(const struct nm_rtnl *nl, int ifindex)
 {
 	if (!nl || !nl->buf || nl->fd < 0)
-		return nm_err(EINVAL, "%s: rtnl handle is %s", fn, !nl ? "NULL" : "not open");
+		return nm_err(EINVAL, "rtnl handle is %s", !nl ? "NULL" : "not open");
 	if (ifindex <= 0)
-		return nm_err(EINVAL, "%s: ifindex %d is not valid", fn, ifindex);
+		return nm_err(EINVAL, "ifindex %d is not valid", ifindex);
 	return 0;
 }
 
@@ -329,7 +329,7 @@ static int nm_rtnl_parse_link(const struct nlmsghdr *h, void *arg)
 	int left;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
-		return nm_err(EPROTO, "rtnl: short link message");
+		return nm_err(EPROTO, "short link message");
 	memset(l, 0, sizeof(*l));
 	l->ifindex = ifi->ifi_index;
 	l->flags = ifi->ifi_flags;
@@ -362,11 +362,11 @@ int nm_rtnl_link_get(struct nm_rtnl *nl, int ifindex, struct nm_rtnl_link *out)
 	struct ifinfomsg *ifi;
 	int err;
 
-	err = nm_rtnl_check(nl, ifindex, "rtnl_link_get");
+	err = nm_rtnl_check(nl, ifindex);
 	if (err)
 		return err;
 	if (!out)
-		return nm_err(EINVAL, "rtnl_link_get: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	ifi = nm_rtnl_req_init(&r, RTM_GETLINK, 0, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
@@ -382,7 +382,7 @@ int nm_rtnl_link_index(struct nm_rtnl *nl, const char *name)
 	char what[48];
 	int err;
 
-	err = nm_rtnl_check(nl, 1, "rtnl_link_index");
+	err = nm_rtnl_check(nl, 1);
 	if (err)
 		return err;
 	err = nm_rtnl_ifname_check(name);
@@ -397,7 +397,7 @@ int nm_rtnl_link_index(struct nm_rtnl *nl, const char *name)
 	if (err)
 		return err;
 	if (l.ifindex <= 0)
-		return nm_err(EPROTO, "rtnl: %s: kernel returned ifindex %d", what, l.ifindex);
+		return nm_err(EPROTO, "%s: kernel returned ifindex %d", what, l.ifindex);
 	return l.ifindex;
 }
 
@@ -423,11 +423,11 @@ int nm_rtnl_link_set_mtu(struct nm_rtnl *nl, int ifindex, uint32_t mtu)
 	char what[48];
 	int err;
 
-	err = nm_rtnl_check(nl, ifindex, "rtnl_link_set_mtu");
+	err = nm_rtnl_check(nl, ifindex);
 	if (err)
 		return err;
 	if (mtu == 0)
-		return nm_err(EINVAL, "rtnl_link_set_mtu: mtu 0");
+		return nm_err(EINVAL, "mtu 0");
 	snprintf(what, sizeof(what), "set mtu %u on ifindex %d", mtu, ifindex);
 	return nm_rtnl_link_set(nl, ifindex, 0, 0, IFLA_MTU, &mtu, sizeof(mtu), what);
 }
@@ -437,7 +437,7 @@ int nm_rtnl_link_set_up(struct nm_rtnl *nl, int ifindex, bool up)
 	char what[48];
 	int err;
 
-	err = nm_rtnl_check(nl, ifindex, "rtnl_link_set_up");
+	err = nm_rtnl_check(nl, ifindex);
 	if (err)
 		return err;
 	snprintf(what, sizeof(what), "set ifindex %d %s", ifindex, up ? "up" : "down");
@@ -449,13 +449,13 @@ int nm_rtnl_link_set_mac(struct nm_rtnl *nl, int ifindex, const uint8_t mac[6])
 	char what[48];
 	int err;
 
-	err = nm_rtnl_check(nl, ifindex, "rtnl_link_set_mac");
+	err = nm_rtnl_check(nl, ifindex);
 	if (err)
 		return err;
 	if (!mac)
-		return nm_err(EINVAL, "rtnl_link_set_mac: mac is NULL");
+		return nm_err(EINVAL, "mac is NULL");
 	if (mac[0] & 1)
-		return nm_err(EINVAL, "rtnl_link_set_mac: %02x:..: is a multicast address", mac[0]);
+		return nm_err(EINVAL, "%02x:..: is a multicast address", mac[0]);
 	snprintf(what, sizeof(what), "set mac on ifindex %d", ifindex);
 	return nm_rtnl_link_set(nl, ifindex, 0, 0, IFLA_ADDRESS, mac, 6, what);
 }
@@ -471,16 +471,16 @@ int nm_rtnl_addr_add(struct nm_rtnl *nl, int ifindex, const struct nm_rtnl_prefi
 	size_t alen = 0;
 	int err;
 
-	err = nm_rtnl_check(nl, ifindex, "rtnl_addr_add");
+	err = nm_rtnl_check(nl, ifindex);
 	if (err)
 		return err;
 	if (!p)
-		return nm_err(EINVAL, "rtnl_addr_add: prefix is NULL");
+		return nm_err(EINVAL, "prefix is NULL");
 	if (p->family != AF_INET && p->family != AF_INET6)
-		return nm_err(EINVAL, "rtnl_addr_add: family %d is not AF_INET/AF_INET6", p->family);
+		return nm_err(EINVAL, "family %d is not AF_INET/AF_INET6", p->family);
 	alen = p->family == AF_INET ? 4 : 16;
 	if (p->plen > alen * 8)
-		return nm_err(EINVAL, "rtnl_addr_add: prefix length %u > %zu", p->plen, alen * 8);
+		return nm_err(EINVAL, "prefix length %u > %zu", p->plen, alen * 8);
 
 	ifa = nm_rtnl_req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)p->family;
@@ -513,7 +513,7 @@ static int nm_rtnl_parse_route(const struct nlmsghdr *h, void *arg)
 	const struct rtmsg *rtm = NLMSG_DATA(h);
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
-		return nm_err(EPROTO, "rtnl: short route message");
+		return nm_err(EPROTO, "short route message");
 	*(int *)arg = rtm->rtm_type;
 	return 0;
 }
@@ -526,13 +526,13 @@ int nm_rtnl_route_type(struct nm_rtnl *nl, int family, const void *addr)
 	size_t alen;
 	int err, type = -1;
 
-	err = nm_rtnl_check(nl, 1, "rtnl_route_type");
+	err = nm_rtnl_check(nl, 1);
 	if (err)
 		return err;
 	if (family != AF_INET && family != AF_INET6)
-		return nm_err(EINVAL, "rtnl_route_type: family %d is not AF_INET/AF_INET6", family);
+		return nm_err(EINVAL, "family %d is not AF_INET/AF_INET6", family);
 	if (!addr)
-		return nm_err(EINVAL, "rtnl_route_type: addr is NULL");
+		return nm_err(EINVAL, "addr is NULL");
 	alen = family == AF_INET ? 4 : 16;
 	rtm = nm_rtnl_req_init(&r, RTM_GETROUTE, 0, sizeof(*rtm));
 	rtm->rtm_family = (uint8_t)family;
@@ -547,16 +547,16 @@ int nm_rtnl_route_type(struct nm_rtnl *nl, int family, const void *addr)
 /* ---- neighbours ---------------------------------------------------------- */
 
 static int nm_rtnl_neigh_args(struct nm_rtnl *nl, int ifindex, int family, const void *addr,
-			      const char *fn, size_t *alen)
+			      size_t *alen)
 {
-	int err = nm_rtnl_check(nl, ifindex, fn);
+	int err = nm_rtnl_check(nl, ifindex);
 
 	if (err)
 		return err;
 	if (family != AF_INET && family != AF_INET6)
-		return nm_err(EINVAL, "%s: family %d is not AF_INET/AF_INET6", fn, family);
+		return nm_err(EINVAL, "family %d is not AF_INET/AF_INET6", family);
 	if (!addr)
-		return nm_err(EINVAL, "%s: addr is NULL", fn);
+		return nm_err(EINVAL, "addr is NULL");
 	*alen = family == AF_INET ? 4 : 16;
 	return 0;
 }
@@ -570,11 +570,11 @@ int nm_rtnl_neigh_add(struct nm_rtnl *nl, int ifindex, int family, const void *a
 	size_t alen = 0;
 	int err;
 
-	err = nm_rtnl_neigh_args(nl, ifindex, family, addr, "rtnl_neigh_add", &alen);
+	err = nm_rtnl_neigh_args(nl, ifindex, family, addr, &alen);
 	if (err)
 		return err;
 	if (!mac)
-		return nm_err(EINVAL, "rtnl_neigh_add: mac is NULL");
+		return nm_err(EINVAL, "mac is NULL");
 	nd = nm_rtnl_req_init(&r, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, sizeof(*nd));
 	nd->ndm_family = (uint8_t)family;
 	nd->ndm_ifindex = ifindex;
@@ -599,7 +599,7 @@ static int nm_rtnl_parse_neigh(const struct nlmsghdr *h, void *arg)
 	int left;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*nd)))
-		return nm_err(EPROTO, "rtnl: short neighbour message");
+		return nm_err(EPROTO, "short neighbour message");
 	if (o->state)
 		*o->state = nd->ndm_state;
 	left = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd)));
@@ -621,7 +621,7 @@ int nm_rtnl_neigh_get(struct nm_rtnl *nl, int ifindex, int family, const void *a
 	size_t alen = 0;
 	int err;
 
-	err = nm_rtnl_neigh_args(nl, ifindex, family, addr, "rtnl_neigh_get", &alen);
+	err = nm_rtnl_neigh_args(nl, ifindex, family, addr, &alen);
 	if (err)
 		return err;
 	nd = nm_rtnl_req_init(&r, RTM_GETNEIGH, 0, sizeof(*nd));

@@ -780,7 +780,7 @@ int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget)
 	int ret = 0;
 
 	if (!nd)
-		return nm_err(EINVAL, "netdev_poll: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	/* Refill before taking frames, not after: buffers come back between
 	 * polls (a devmem application returning tokens), and posting them
 	 * first keeps frames from meeting an empty ring.  One refill per
@@ -805,9 +805,9 @@ int nm_netdev_rx_poll(struct nm_netdev *nd, uint32_t qi, struct nm_rx_pkt *out, 
 	uint32_t k = 0;
 
 	if (!nd || (!out && n))
-		return nm_err(EINVAL, "netdev_rx_poll: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (qi >= nd->nrx)
-		return nm_err(ERANGE, "netdev_rx_poll: rx queue %u out of range", qi);
+		return nm_err(ERANGE, "rx queue %u out of range", qi);
 	m = nd->rxq[qi].mem;
 	while (m && k < n && m->cq_head != m->cq_tail)
 		out[k++] = m->cq[m->cq_head++ & m->cq_mask];
@@ -817,7 +817,7 @@ int nm_netdev_rx_poll(struct nm_netdev *nd, uint32_t qi, struct nm_rx_pkt *out, 
 int nm_netdev_rx_reclaim(struct nm_netdev *nd)
 {
 	if (!nd)
-		return nm_err(EINVAL, "netdev_rx_reclaim: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	if (nd->loan)
 		nm_rx_loan_reclaim(nd);
 	return 0;

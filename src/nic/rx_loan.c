@@ -96,7 +96,7 @@ static int loan_mp_alloc(struct nm_page_pool *pool, nm_netmem_t *out, unsigned i
 		atomic_init(&lh->pg.desc.pp_ref_count, 0);
 		out[i] = nm_page_to_netmem(&lh->pg);
 	}
-	return i ? (int)i : nm_err(ENOMEM, "rx loan: no memory for frame handles");
+	return i ? (int)i : nm_err(ENOMEM, "no memory for frame handles");
 }
 
 static bool loan_mp_release(struct nm_page_pool *pool, nm_netmem_t nm)
@@ -132,18 +132,18 @@ int nm_rx_loan_init(struct nm_netdev *nd, uint32_t max_frames)
 		size <<= 1;
 	l = calloc(1, sizeof(*l));
 	if (!l)
-		return nm_err(ENOMEM, "rx loan: no memory");
+		return nm_err(ENOMEM, "no memory");
 	l->fifo = calloc(size, sizeof(*l->fifo));
 	if (!l->fifo) {
 		free(l);
-		return nm_err(ENOMEM, "rx loan: no memory for %u entries", size);
+		return nm_err(ENOMEM, "no memory for %u entries", size);
 	}
 	l->mask = size - 1;
 	r = nm_page_pool_create(&pp, &l->pool);
 	if (r < 0) {
 		free(l->fifo);
 		free(l);
-		return nm_err_wrap(r, "rx loan: handle pool");
+		return nm_err_wrap(r, "the RX loan's handle pool");
 	}
 	nd->loan = l;
 	return 0;

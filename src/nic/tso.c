@@ -43,20 +43,20 @@ static int check_type(const struct nm_pkt_info *in, uint8_t gso_type)
 	switch (gso_type) {
 	case NM_WIRE_GSO_TCPV4:
 		if (in->l3_proto != 4 || in->l4_proto != NM_IPPROTO_TCP)
-			return nm_err(EINVAL, "tso: GSO_TCPV4 on a frame that is not TCP/IPv4");
+			return nm_err(EINVAL, "GSO_TCPV4 on a frame that is not TCP/IPv4");
 		break;
 	case NM_WIRE_GSO_TCPV6:
 		if (in->l3_proto != 6 || in->l4_proto != NM_IPPROTO_TCP)
-			return nm_err(EINVAL, "tso: GSO_TCPV6 on a frame that is not TCP/IPv6");
+			return nm_err(EINVAL, "GSO_TCPV6 on a frame that is not TCP/IPv6");
 		break;
 	case NM_WIRE_GSO_UDP_L4:
 		if (in->l4_proto != NM_IPPROTO_UDP)
-			return nm_err(EINVAL, "tso: GSO_UDP_L4 on a frame that is not UDP");
+			return nm_err(EINVAL, "GSO_UDP_L4 on a frame that is not UDP");
 		break;
 	case NM_WIRE_GSO_UDP:
-		return nm_err(EOPNOTSUPP, "tso: UFO (IP fragmentation offload) is not supported");
+		return nm_err(EOPNOTSUPP, "UFO (IP fragmentation offload) is not supported");
 	default:
-		return nm_err(EINVAL, "tso: GSO type %u", gso_type);
+		return nm_err(EINVAL, "GSO type %u", gso_type);
 	}
 	return 0;
 }
@@ -68,9 +68,9 @@ int nm_tso_prepare(struct nm_tso *t, const uint8_t *hdr, uint32_t hdr_avail, uin
 	int ret;
 
 	if (!t || !hdr)
-		return nm_err(EINVAL, "tso_prepare: NULL %s", t ? "header" : "tso");
+		return nm_err(EINVAL, "NULL %s", t ? "header" : "tso");
 	if (gso_size == 0)
-		return nm_err(EINVAL, "tso_prepare: gso_size 0");
+		return nm_err(EINVAL, "gso_size 0");
 	memset(t, 0, sizeof(*t));
 	in = &t->info;
 	ret = nm_pkt_parse_hdr(hdr, hdr_avail, frame_len, in);
@@ -79,20 +79,20 @@ int nm_tso_prepare(struct nm_tso *t, const uint8_t *hdr, uint32_t hdr_avail, uin
 	if (ret)
 		return ret;
 	if (in->drop_reason != NM_PKT_OK || in->l4_hdr_len == 0)
-		return nm_err(EINVAL, "tso_prepare: not a TCP/UDP frame (%s)",
+		return nm_err(EINVAL, "not a TCP/UDP frame (%s)",
 			      nm_pkt_reason_name(in->drop_reason));
 	ret = check_type(in, gso_type);
 	if (ret)
 		return ret;
 	if (in->l4_proto == NM_IPPROTO_TCP && (in->tcp_flags & (NM_TCP_SYN | NM_TCP_RST)))
-		return nm_err(EINVAL, "tso_prepare: SYN/RST super-frame (flags 0x%02x)",
+		return nm_err(EINVAL, "SYN/RST super-frame (flags 0x%02x)",
 			      in->tcp_flags);
 	if (in->payload_len == 0)
-		return nm_err(EINVAL, "tso_prepare: no payload to segment");
+		return nm_err(EINVAL, "no payload to segment");
 	if (in->pad_len != 0)
-		return nm_err(EINVAL, "tso_prepare: %u bytes after the IP packet", in->pad_len);
+		return nm_err(EINVAL, "%u bytes after the IP packet", in->pad_len);
 	if (in->l3_proto == 6 && in->ipv6_rh_segs_left)
-		return nm_err(EOPNOTSUPP, "tso_prepare: IPv6 routing header with segments left");
+		return nm_err(EOPNOTSUPP, "IPv6 routing header with segments left");
 
 	t->hdr = hdr;
 	t->hdr_len = in->payload_off;
@@ -118,9 +118,9 @@ int nm_tso_seg_range(const struct nm_tso *t, uint32_t i, uint32_t *payload_off,
 	uint32_t done;
 
 	if (!t || !payload_off || !payload_len)
-		return nm_err(EINVAL, "tso_seg_range: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (i >= t->nr_segs)
-		return nm_err(EINVAL, "tso_seg_range: segment %u of %u", i, t->nr_segs);
+		return nm_err(EINVAL, "segment %u of %u", i, t->nr_segs);
 	done = i * t->gso_size;
 	*payload_off = t->hdr_len + done;
 	*payload_len = t->payload_len - done < t->gso_size ? t->payload_len - done : t->gso_size;
@@ -158,14 +158,14 @@ int nm_tso_segment(const struct nm_tso *t, uint32_t i, uint32_t payload_sum, uns
 	int ret;
 
 	if (!t || !out || !seg)
-		return nm_err(EINVAL, "tso_segment: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (flags & ~(unsigned)NM_TSO_CSUM_PARTIAL)
-		return nm_err(EINVAL, "tso_segment: flags 0x%x", flags);
+		return nm_err(EINVAL, "flags 0x%x", flags);
 	ret = nm_tso_seg_range(t, i, &off, &len);
 	if (ret)
 		return ret;
 	if (out_cap < t->hdr_len)
-		return nm_err(EINVAL, "tso_segment: %u-byte buffer for a %u-byte header", out_cap,
+		return nm_err(EINVAL, "%u-byte buffer for a %u-byte header", out_cap,
 			      t->hdr_len);
 	in = &t->info;
 	memcpy(out, t->hdr, t->hdr_len);

@@ -39,16 +39,16 @@ static int tx_gather(struct nm_netdev *nd, const struct nm_tx_pkt *pkt, struct i
 		int k;
 
 		if (!pkt->frags[i].len)
-			return nm_err(EINVAL, "netdev_xmit: frag %u is empty", i);
+			return nm_err(EINVAL, "frag %u is empty", i);
 		/* add up in 64 bits before anything is mapped: a sum that
 		 * wrapped 32 bits would pass every later check */
 		sum += pkt->frags[i].len;
 		if (sum > NM_WIRE_MAX_FRAME)
-			return nm_err(EMSGSIZE, "netdev_xmit: more than %d bytes", NM_WIRE_MAX_FRAME);
+			return nm_err(EMSGSIZE, "more than %d bytes", NM_WIRE_MAX_FRAME);
 		k = nm_dma_engine_iov(nd->dev, pkt->frags[i].dma_addr, pkt->frags[i].len, false,
 				      iov + n, NM_TX_MAX_IOV - n);
 		if (k < 0)
-			return nm_err_wrap(k, "netdev_xmit: frag %u", i);
+			return nm_err_wrap(k, "frag %u", i);
 		n += (unsigned)k;
 		*len += pkt->frags[i].len;
 	}
@@ -134,7 +134,7 @@ static int tx_tso(struct nm_netdev *nd, struct nm_txq *q, const struct nm_tx_pkt
 	ret = nm_tso_prepare(&t, pkt->hdr, pkt->hdr_len, total, pkt->meta.gso_type,
 			     pkt->meta.gso_size);
 	if (ret)
-		return nm_err_wrap(ret, "netdev_xmit: TSO");
+		return nm_err_wrap(ret, "TSO");
 	for (uint32_t i = 0; i < t.nr_segs; i++) {
 		struct nm_tso_seg seg;
 		uint32_t off, len, sum;
@@ -144,7 +144,7 @@ static int tx_tso(struct nm_netdev *nd, struct nm_txq *q, const struct nm_tx_pkt
 		sum = iov_csum(piov, np, off - pkt->hdr_len, len);
 		ret = nm_tso_segment(&t, i, sum, 0, nd->scratch, NM_TX_MAX_HDR, &seg);
 		if (ret)
-			return nm_err_wrap(ret, "netdev_xmit: TSO segment %u", i);
+			return nm_err_wrap(ret, "TSO segment %u", i);
 		iov[0].iov_base = nd->scratch;
 		iov[0].iov_len = seg.hdr_len;
 		unsigned k = iov_slice(piov, np, off - pkt->hdr_len, len, iov + 1);
@@ -170,14 +170,14 @@ int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pk
 	int np, ret;
 
 	if (!nd || !pkt || !pkt->hdr)
-		return nm_err(EINVAL, "netdev_xmit: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (qi >= nd->ntx)
-		return nm_err(ERANGE, "netdev_xmit: tx queue %u out of range", qi);
+		return nm_err(ERANGE, "tx queue %u out of range", qi);
 	if (pkt->hdr_len < NM_ETH_HLEN || pkt->hdr_len > NM_TX_MAX_HDR)
-		return nm_err(EINVAL, "netdev_xmit: header length %u outside [%d, %d]",
+		return nm_err(EINVAL, "header length %u outside [%d, %d]",
 			      pkt->hdr_len, NM_ETH_HLEN, NM_TX_MAX_HDR);
 	if (pkt->nr_frags > NM_TX_MAX_FRAGS)
-		return nm_err(EINVAL, "netdev_xmit: %u frags, at most %d", pkt->nr_frags,
+		return nm_err(EINVAL, "%u frags, at most %d", pkt->nr_frags,
 			      NM_TX_MAX_FRAGS);
 	q = &nd->txq[qi];
 	np = tx_gather(nd, pkt, iov + 1, &plen);
@@ -188,11 +188,11 @@ int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pk
 	total = pkt->hdr_len + plen;
 	if (total > NM_WIRE_MAX_FRAME) {
 		q->st.tx_errors++;
-		return nm_err(EMSGSIZE, "netdev_xmit: %u bytes exceed %d", total, NM_WIRE_MAX_FRAME);
+		return nm_err(EMSGSIZE, "%u bytes exceed %d", total, NM_WIRE_MAX_FRAME);
 	}
 	if (nm_pkt_parse_hdr(pkt->hdr, pkt->hdr_len, total, &info)) {
 		q->st.tx_errors++;
-		return nm_err_wrap(-EINVAL, "netdev_xmit: headers");
+		return nm_err_wrap(-EINVAL, "headers");
 	}
 	meta = pkt->meta;
 	if (total > nd->mtu + info.l2_len) {
@@ -201,7 +201,7 @@ int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pk
 		if (meta.gso_type != (v6 ? NM_WIRE_GSO_TCPV6 : NM_WIRE_GSO_TCPV4) ||
 		    !meta.gso_size || !(nd->features & (v6 ? NM_NETIF_F_TSO6 : NM_NETIF_F_TSO))) {
 			q->st.tx_errors++;
-			return nm_err(EMSGSIZE, "netdev_xmit: %u bytes above the MTU without TSO",
+			return nm_err(EMSGSIZE, "%u bytes above the MTU without TSO",
 				      total);
 		}
 		if (!nd->wire->gso) {
@@ -221,7 +221,7 @@ int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pk
 		if (!(nd->features & NM_NETIF_F_HW_CSUM) ||
 		    meta.csum_start + meta.csum_offset + 2u > pkt->hdr_len) {
 			q->st.tx_errors++;
-			return nm_err(EINVAL, "netdev_xmit: checksum offload at %u+%u not possible",
+			return nm_err(EINVAL, "checksum offload at %u+%u not possible",
 				      meta.csum_start, meta.csum_offset);
 		}
 		memcpy(nd->scratch, pkt->hdr, pkt->hdr_len);
@@ -230,7 +230,7 @@ int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pk
 						     iov_csum(iov + 1, (unsigned)np, 0, plen));
 		if (ret) {
 			q->st.tx_errors++;
-			return nm_err_wrap(ret, "netdev_xmit: checksum");
+			return nm_err_wrap(ret, "checksum");
 		}
 		iov[0].iov_base = nd->scratch;
 		meta.flags = (uint8_t)(meta.flags & ~NM_WIRE_F_NEEDS_CSUM);

@@ -30,24 +30,24 @@
 #include "util/err.h"
 #include "util/stats.h"
 
-static int nm_wire_check(const struct nm_wire *w, const char *fn)
+static int nm_wire_check(const struct nm_wire *w)
 {
 	if (nm_unlikely(!w))
-		return nm_err(EINVAL, "%s: wire is NULL", fn);
+		return nm_err(EINVAL, "wire is NULL");
 	if (nm_unlikely(!w->ops))
-		return nm_err(EINVAL, "%s: wire %p has no ops (destroyed?)", fn, (const void *)w);
+		return nm_err(EINVAL, "wire %p has no ops (destroyed?)", (const void *)w);
 	return 0;
 }
 
-static int nm_wire_check_iov(const struct iovec *iov, unsigned iovcnt, const char *fn)
+static int nm_wire_check_iov(const struct iovec *iov, unsigned iovcnt)
 {
 	if (nm_unlikely(iovcnt > NM_WIRE_MAX_IOV))
-		return nm_err(EINVAL, "%s: iovcnt %u > %u", fn, iovcnt, NM_WIRE_MAX_IOV);
+		return nm_err(EINVAL, "iovcnt %u > %u", iovcnt, NM_WIRE_MAX_IOV);
 	if (nm_unlikely(!iov && iovcnt))
-		return nm_err(EINVAL, "%s: iov is NULL with iovcnt %u", fn, iovcnt);
+		return nm_err(EINVAL, "iov is NULL with iovcnt %u", iovcnt);
 	for (unsigned i = 0; i < iovcnt; i++)
 		if (nm_unlikely(!iov[i].iov_base && iov[i].iov_len))
-			return nm_err(EINVAL, "%s: iov[%u] has a NULL base and length %zu", fn, i,
+			return nm_err(EINVAL, "iov[%u] has a NULL base and length %zu", i,
 				      iov[i].iov_len);
 	return 0;
 }
@@ -55,93 +55,93 @@ static int nm_wire_check_iov(const struct iovec *iov, unsigned iovcnt, const cha
 int nm_wire_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		 const struct nm_wire_meta *meta)
 {
-	int r = nm_wire_check(w, "wire_xmit");
+	int r = nm_wire_check(w);
 
 	if (r)
 		return r;
-	r = nm_wire_check_iov(iov, iovcnt, "wire_xmit");
+	r = nm_wire_check_iov(iov, iovcnt);
 	if (r)
 		return r;
 	if (nm_unlikely(!w->ops->xmit))
-		return nm_err(EOPNOTSUPP, "wire_xmit: %s wire cannot transmit", w->ops->kind);
+		return nm_err(EOPNOTSUPP, "%s wire cannot transmit", w->ops->kind);
 	return w->ops->xmit(w, iov, iovcnt, meta);
 }
 
 int nm_wire_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		 struct nm_wire_meta *meta)
 {
-	int r = nm_wire_check(w, "wire_rx_copy");
+	int r = nm_wire_check(w);
 
 	if (r)
 		return r;
-	r = nm_wire_check_iov(iov, iovcnt, "wire_rx_copy");
+	r = nm_wire_check_iov(iov, iovcnt);
 	if (r)
 		return r;
 	if (nm_unlikely(!w->ops->rx_copy))
-		return nm_err(EOPNOTSUPP, "wire_rx_copy: %s wire cannot receive", w->ops->kind);
+		return nm_err(EOPNOTSUPP, "%s wire cannot receive", w->ops->kind);
 	return w->ops->rx_copy(w, iov, iovcnt, meta);
 }
 
 int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 		 struct nm_wire_meta *meta)
 {
-	int r = nm_wire_check(w, "wire_peek");
+	int r = nm_wire_check(w);
 
 	if (r)
 		return r;
 	if (nm_unlikely(!frame || !len))
-		return nm_err(EINVAL, "wire_peek: frame or len pointer is NULL");
+		return nm_err(EINVAL, "frame or len pointer is NULL");
 	if (!w->ops->peek)
-		return nm_err(EOPNOTSUPP, "wire_peek: %s wire has no zero-copy receive; use rx_copy",
+		return nm_err(EOPNOTSUPP, "%s wire has no zero-copy receive; use rx_copy",
 			      w->ops->kind);
 	return w->ops->peek(w, frame, len, meta);
 }
 
 int nm_wire_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f)
 {
-	int r = nm_wire_check(w, "wire_rx");
+	int r = nm_wire_check(w);
 
 	if (r)
 		return r;
 	if (nm_unlikely(!bufs || !bufs->get || !f))
-		return nm_err(EINVAL, "wire_rx: buffers, their get or the frame pointer is NULL");
+		return nm_err(EINVAL, "buffers, their get or the frame pointer is NULL");
 	if (nm_unlikely(!w->ops->rx))
-		return nm_err(EOPNOTSUPP, "wire_rx: %s wire cannot receive for a NIC",
+		return nm_err(EOPNOTSUPP, "%s wire cannot receive for a NIC",
 			      w->ops->kind);
 	return w->ops->rx(w, bufs, f);
 }
 
 int nm_wire_consume(struct nm_wire *w)
 {
-	int r = nm_wire_check(w, "wire_consume");
+	int r = nm_wire_check(w);
 
 	if (r)
 		return r;
 	if (!w->ops->consume)
-		return nm_err(EOPNOTSUPP, "wire_consume: %s wire has no zero-copy receive",
+		return nm_err(EOPNOTSUPP, "%s wire has no zero-copy receive",
 			      w->ops->kind);
 	return w->ops->consume(w);
 }
 
 int nm_wire_hold(struct nm_wire *w)
 {
-	int r = nm_wire_check(w, "wire_hold");
+	int r = nm_wire_check(w);
 
 	if (r)
 		return r;
 	if (!w->ops->hold)
-		return nm_err(EOPNOTSUPP, "wire_hold: %s wire cannot lend frames", w->ops->kind);
+		return nm_err(EOPNOTSUPP, "%s wire cannot lend frames", w->ops->kind);
 	return w->ops->hold(w);
 }
 
 int nm_wire_release(struct nm_wire *w, uint32_t n)
 {
-	int r = nm_wire_check(w, "wire_release");
+	int r = nm_wire_check(w);
 
 	if (r)
 		return r;
 	if (!w->ops->release)
-		return nm_err(EOPNOTSUPP, "wire_release: %s wire cannot lend frames",
+		return nm_err(EOPNOTSUPP, "%s wire cannot lend frames",
 			      w->ops->kind);
 	return w->ops->release(w, n);
 }
@@ -153,7 +153,7 @@ bool nm_wire_can_lend(const struct nm_wire *w)
 
 int nm_wire_get_fd(struct nm_wire *w)
 {
-	int r = nm_wire_check(w, "wire_get_fd");
+	int r = nm_wire_check(w);
 
 	if (r)
 		return r;
@@ -164,7 +164,7 @@ int nm_wire_get_fd(struct nm_wire *w)
 
 int nm_wire_arm(struct nm_wire *w)
 {
-	int r = nm_wire_check(w, "wire_arm");
+	int r = nm_wire_check(w);
 
 	if (r)
 		return r;
@@ -175,7 +175,7 @@ int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st, size_t size)
 {
 	NM_API_CALL();
 	struct nm_wire_stats mine;
-	int r = nm_wire_check(w, "wire_get_stats");
+	int r = nm_wire_check(w);
 
 	if (r)
 		return r;
@@ -186,7 +186,7 @@ int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st, size_t size)
 	r = w->ops->get_stats(w, &mine);
 	if (r < 0)
 		return r;
-	return nm_stats_copy("wire_get_stats", st, size, &mine, sizeof(mine));
+	return nm_stats_copy(st, size, &mine, sizeof(mine));
 }
 
 uint32_t nm_wire_mtu(const struct nm_wire *w)

@@ -102,17 +102,17 @@ static int nm_shm_check_faults(const struct nm_wire_faults *f, int d, bool gso)
 
 	for (size_t i = 0; i < NM_ARRAY_SIZE(rates); i++)
 		if (!(rates[i] >= 0.0 && rates[i] <= 1.0))	/* also NaN */
-			return nm_err(EINVAL, "shm: faults[%d].%s = %g, not in [0, 1]", d,
+			return nm_err(EINVAL, "faults[%d].%s = %g, not in [0, 1]", d,
 				      names[i], rates[i]);
 	if (f->delay_frames > NM_SHM_DELAY_MAX)
-		return nm_err(EINVAL, "shm: faults[%d].delay_frames %u > %u", d, f->delay_frames,
+		return nm_err(EINVAL, "faults[%d].delay_frames %u > %u", d, f->delay_frames,
 			      NM_SHM_DELAY_MAX);
 	/* A GSO wire carries frames whose checksum is left to the receiver
 	 * (NEEDS_CSUM, as virtio does), and the receiver trusts them: a
 	 * flipped bit would reach the application unseen.  Corruption models
 	 * a physical wire, whose frames carry complete checksums. */
 	if (gso && f->corrupt > 0)
-		return nm_err(EINVAL, "shm: faults[%d].corrupt needs gso off: GSO frames carry "
+		return nm_err(EINVAL, "faults[%d].corrupt needs gso off: GSO frames carry "
 			      "checksums nobody verifies, so corruption would go unseen", d);
 	return 0;
 }
@@ -135,22 +135,22 @@ int nm__shm_layout(const struct nm_wire_shm_params *p, struct nm_shm_hdr *h)
 	uint64_t off;
 
 	if (!p || !h)
-		return nm_err(EINVAL, "shm: params or header is NULL");
+		return nm_err(EINVAL, "params or header is NULL");
 	entries = p->ring_entries ? p->ring_entries : NM_SHM_RING_DEFAULT;
 	if (entries < NM_SHM_RING_MIN || entries > NM_SHM_RING_MAX || (entries & (entries - 1)))
-		return nm_err(EINVAL, "shm: ring_entries %u is not a power of two in [%u, %u]",
+		return nm_err(EINVAL, "ring_entries %u is not a power of two in [%u, %u]",
 			      entries, NM_SHM_RING_MIN, NM_SHM_RING_MAX);
 	mtu = p->mtu ? p->mtu : 1500;
 	if (mtu < NM_SHM_MTU_MIN || mtu > NM_SHM_MTU_MAX)
-		return nm_err(EINVAL, "shm: mtu %u not in [%u, %u]", mtu, NM_SHM_MTU_MIN,
+		return nm_err(EINVAL, "mtu %u not in [%u, %u]", mtu, NM_SHM_MTU_MIN,
 			      NM_SHM_MTU_MAX);
 	if (p->arena_bytes > NM_SHM_ARENA_MAX)
-		return nm_err(EINVAL, "shm: arena_bytes %u > %u", p->arena_bytes, NM_SHM_ARENA_MAX);
+		return nm_err(EINVAL, "arena_bytes %u > %u", p->arena_bytes, NM_SHM_ARENA_MAX);
 	arena = p->arena_bytes ? (uint32_t)nm_shm_round(p->arena_bytes, NM_SHM_PAGE)
 			       : NM_SHM_ARENA_DEFAULT;
 	fmax = nm_shm_frame_max(mtu, p->gso);
 	if (nm_shm_round(fmax, NM_SHM_FRAME_ALIGN) > arena)
-		return nm_err(EINVAL, "shm: arena_bytes %u cannot hold one %u-byte frame", arena,
+		return nm_err(EINVAL, "arena_bytes %u cannot hold one %u-byte frame", arena,
 			      fmax);
 	for (int d = 0; d < 2; d++) {
 		int r = nm_shm_check_faults(&p->faults[d], d, p->gso);
@@ -188,24 +188,24 @@ int nm__shm_region_create(const struct nm_wire_shm_params *p, int *memfd)
 	int fd, r;
 
 	if (!memfd)
-		return nm_err(EINVAL, "shm: memfd pointer is NULL");
+		return nm_err(EINVAL, "memfd pointer is NULL");
 	r = nm__shm_layout(p, &h);
 	if (r)
 		return r;
 	fd = nm_fd_lift(memfd_create("netmem-shm-wire", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (fd < 0)
-		return nm_err_sys(errno, "shm: memfd_create");
+		return nm_err_sys(errno, "memfd_create");
 	if (ftruncate(fd, (off_t)h.total_size)) {
-		r = nm_err_sys(errno, "shm: ftruncate %llu", (unsigned long long)h.total_size);
+		r = nm_err_sys(errno, "ftruncate %llu", (unsigned long long)h.total_size);
 		goto err_close;
 	}
 	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
-		r = nm_err(EIO, "shm: writing the region header failed");
+		r = nm_err(EIO, "writing the region header failed");
 		goto err_close;
 	}
 	/* A peer that shrank the file would make our loads fault (SIGBUS). */
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
-		r = nm_err_sys(errno, "shm: fcntl F_ADD_SEALS on the memfd");
+		r = nm_err_sys(errno, "fcntl F_ADD_SEALS on the memfd");
 		goto err_close;
 	}
 	*memfd = fd;
@@ -225,17 +225,17 @@ static int nm_shm_check_hdr(const struct nm_shm_hdr *h, uint64_t file_size)
 	int r;
 
 	if (h->magic != NM_SHM_MAGIC)
-		return nm_err(EPROTO, "shm attach: bad magic %#x", h->magic);
+		return nm_err(EPROTO, "bad magic %#x", h->magic);
 	if (h->version != NM_SHM_VERSION)
-		return nm_err(EPROTO, "shm attach: version %u, we speak %u", h->version,
+		return nm_err(EPROTO, "version %u, we speak %u", h->version,
 			      NM_SHM_VERSION);
 	if (h->hdr_size != sizeof(*h) || h->desc_size != sizeof(struct nm_shm_desc))
-		return nm_err(EPROTO, "shm attach: header/descriptor size %u/%u, want %zu/%zu",
+		return nm_err(EPROTO, "header/descriptor size %u/%u, want %zu/%zu",
 			      h->hdr_size, h->desc_size, sizeof(*h), sizeof(struct nm_shm_desc));
 	if (h->flags & ~NM_SHM_F_GSO)
-		return nm_err(EPROTO, "shm attach: unknown flags %#x", h->flags);
+		return nm_err(EPROTO, "unknown flags %#x", h->flags);
 	if (!h->ring_entries || !h->arena_bytes || !h->mtu)	/* 0 is no default here */
-		return nm_err(EPROTO, "shm attach: zero size in header (ring %u, arena %u, mtu %u)",
+		return nm_err(EPROTO, "zero size in header (ring %u, arena %u, mtu %u)",
 			      h->ring_entries, h->arena_bytes, h->mtu);
 	p.ring_entries = h->ring_entries;
 	p.arena_bytes = h->arena_bytes;
@@ -245,12 +245,12 @@ static int nm_shm_check_hdr(const struct nm_shm_hdr *h, uint64_t file_size)
 	p.faults[1] = h->faults[1];
 	r = nm__shm_layout(&p, &exp);
 	if (r)
-		return nm_err_wrap(-EPROTO, "shm attach: bad header");
+		return nm_err_wrap(-EPROTO, "bad region header");
 	if (exp.arena_bytes != h->arena_bytes || exp.total_size != h->total_size ||
 	    memcmp(exp.dir, h->dir, sizeof(exp.dir)))
-		return nm_err(EPROTO, "shm attach: header offsets/sizes do not match its layout");
+		return nm_err(EPROTO, "header offsets/sizes do not match its layout");
 	if (h->total_size > file_size)
-		return nm_err(EPROTO, "shm attach: region of %llu bytes in a %llu-byte memfd",
+		return nm_err(EPROTO, "region of %llu bytes in a %llu-byte memfd",
 			      (unsigned long long)h->total_size, (unsigned long long)file_size);
 	return 0;
 }
@@ -389,7 +389,7 @@ static __attribute__((cold)) int nm_shm_tx_notconn(struct nm_shm_wire *ep)
 {
 	ep->peer_dead = true;
 	ep->st.tx_dropped++;
-	return nm_err(ENOTCONN, "shm xmit: %s: the peer endpoint is gone", ep->wire.name);
+	return nm_err(ENOTCONN, "%s: the peer endpoint is gone", ep->wire.name);
 }
 
 int nm__shm_tx_full(struct nm_shm_wire *ep)
@@ -397,20 +397,20 @@ int nm__shm_tx_full(struct nm_shm_wire *ep)
 	if (ep->sock >= 0 && ++ep->tx.eagain_streak % NM_SHM_PEER_CHECK_EVERY == 0 &&
 	    nm_shm_peer_hung_up(ep))
 		return nm_shm_tx_notconn(ep);
-	return nm_err(EAGAIN, "shm xmit: ring or arena full (backpressure: retry later)");
+	return nm_err(EAGAIN, "ring or arena full (backpressure: retry later)");
 }
 
 static __attribute__((cold)) int nm_shm_xmit_bad_len(const struct nm_shm_wire *ep, uint64_t len,
 						     const struct nm_wire_meta *meta)
 {
 	if (len < NM_SHM_MIN_FRAME)
-		return nm_err(EINVAL, "shm xmit: %llu-byte frame is shorter than an Ethernet header",
+		return nm_err(EINVAL, "%llu-byte frame is shorter than an Ethernet header",
 			      (unsigned long long)len);
 	if (len <= ep->frame_max)
-		return nm_err(EMSGSIZE, "shm xmit: %llu-byte frame exceeds mtu %u + %u without a "
+		return nm_err(EMSGSIZE, "%llu-byte frame exceeds mtu %u + %u without a "
 			      "GSO type (meta %s)", (unsigned long long)len, ep->wire.mtu,
 			      NM_SHM_VLAN_OVERHEAD, meta ? "gso_type NONE" : "NULL");
-	return nm_err(EMSGSIZE, "shm xmit: %llu-byte frame exceeds the wire's %u-byte maximum%s",
+	return nm_err(EMSGSIZE, "%llu-byte frame exceeds the wire's %u-byte maximum%s",
 		      (unsigned long long)len, ep->frame_max,
 		      ep->wire.gso ? "" : " (gso is off)");
 }
@@ -595,7 +595,7 @@ static int nm_shm_consume(struct nm_wire *w)
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
 
 	if (!ep->rx.peeked)
-		return nm_err(EINVAL, "shm consume: no frame is peeked");
+		return nm_err(EINVAL, "no frame is peeked");
 	nm_shm_rx_advance(ep, ep->rx.peek_len);
 	return 0;
 }
@@ -629,7 +629,7 @@ static int nm_shm_hold(struct nm_wire *w)
 	uint32_t asz;
 
 	if (!rx->peeked)
-		return nm_err(EINVAL, "shm hold: no frame is peeked");
+		return nm_err(EINVAL, "no frame is peeked");
 	asz = (uint32_t)nm_shm_round(rx->peek_len, NM_SHM_FRAME_ALIGN);
 	rx->hlen[rx->tail & rx->mask] = asz;
 	rx->blocked_bytes += asz;
@@ -647,7 +647,7 @@ static int nm_shm_release(struct nm_wire *w, uint32_t n)
 	struct nm_shm_rx *rx = &ep->rx;
 
 	if (n > rx->nheld)
-		return nm_err(EINVAL, "shm release: %u frames, %u are held", n, rx->nheld);
+		return nm_err(EINVAL, "%u frames, %u are held", n, rx->nheld);
 	if (!n)
 		return nm_shm_rx_pressure(ep);
 	while (rx->rtail != rx->tail) {
@@ -778,22 +778,22 @@ static const struct nm_wire_ops nm_shm_ops = {
 	.rx = nm_shm_rx,
 };
 
-static struct nm_shm_wire *nm_shm_cast(struct nm_wire *w, const char *fn, int *r)
+static struct nm_shm_wire *nm_shm_cast(struct nm_wire *w, int *r)
 {
 	struct nm_shm_wire *ep;
 
 	if (!w) {
-		*r = nm_err(EINVAL, "%s: wire is NULL", fn);
+		*r = nm_err(EINVAL, "wire is NULL");
 		return NULL;
 	}
 	if (w->ops != &nm_shm_ops) {
-		*r = nm_err(EINVAL, "%s: %s is not an shm wire", fn,
+		*r = nm_err(EINVAL, "%s is not an shm wire",
 			    w->ops ? w->ops->kind : "(destroyed)");
 		return NULL;
 	}
 	ep = nm_shm_wire_of(w);
 	if (ep->magic != NM_SHM_MAGIC) {
-		*r = nm_err(EINVAL, "%s: shm wire %p is corrupt", fn, (void *)w);
+		*r = nm_err(EINVAL, "shm wire %p is corrupt", (void *)w);
 		return NULL;
 	}
 	return ep;
@@ -810,16 +810,16 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	uint32_t expect = 0;
 
 	if (!out || (side != 0 && side != 1) || memfd < 0 || efd_tx < 0 || efd_rx < 0)
-		return nm_err(EINVAL, "shm attach: bad arguments");
+		return nm_err(EINVAL, "bad arguments");
 	if (fstat(memfd, &sb))
-		return nm_err_sys(errno, "shm attach: fstat");
+		return nm_err_sys(errno, "fstat");
 	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < sizeof(h))
-		return nm_err(EPROTO, "shm attach: the region fd is not a memfd of a region");
+		return nm_err(EPROTO, "the region fd is not a memfd of a region");
 	seals = fcntl(memfd, F_GET_SEALS);
 	if (seals < 0 || !(seals & F_SEAL_SHRINK))
-		return nm_err(EPROTO, "shm attach: the region memfd is not sealed against shrinking");
+		return nm_err(EPROTO, "the region memfd is not sealed against shrinking");
 	if (pread(memfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
-		return nm_err(EPROTO, "shm attach: cannot read the region header");
+		return nm_err(EPROTO, "cannot read the region header");
 	r = nm_shm_check_hdr(&h, (uint64_t)sb.st_size);
 	if (r)
 		return r;
@@ -828,17 +828,17 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	 * frame (like a NIC's pinned DMA memory, the wire is resident). */
 	map = mmap(NULL, h.total_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, memfd, 0);
 	if (map == MAP_FAILED)
-		return nm_err_sys(errno, "shm attach: mmap %llu bytes",
+		return nm_err_sys(errno, "mmap %llu bytes",
 				  (unsigned long long)h.total_size);
 	ep = calloc(1, sizeof(*ep));
 	if (!ep) {
-		r = nm_err(ENOMEM, "shm attach: no memory for the endpoint");
+		r = nm_err(ENOMEM, "no memory for the endpoint");
 		goto err_unmap;
 	}
 	ep->tx.astart = calloc(h.ring_entries, sizeof(*ep->tx.astart));
 	ep->rx.hlen = calloc(h.ring_entries, sizeof(*ep->rx.hlen));
 	if (!ep->tx.astart || !ep->rx.hlen) {
-		r = nm_err(ENOMEM, "shm attach: no memory for %u ring slots", h.ring_entries);
+		r = nm_err(ENOMEM, "no memory for %u ring slots", h.ring_entries);
 		goto err_free_ep;
 	}
 	ep->frame_plain = nm_shm_frame_plain(h.mtu);
@@ -850,7 +850,7 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	ep->self_alive = &((struct nm_shm_hdr *)map)->alive[side];
 	ep->peer_alive = &((struct nm_shm_hdr *)map)->alive[!side];
 	if (!atomic_compare_exchange_strong(ep->self_alive, &expect, 1)) {
-		r = nm_err(EBUSY, "shm attach: side %c of the region is already attached",
+		r = nm_err(EBUSY, "side %c of the region is already attached",
 			   side ? 'B' : 'A');
 		goto err_free_inj;
 	}
@@ -901,7 +901,7 @@ err_unmap:
 int nm_wire_shm_flush(struct nm_wire *w)
 {
 	int r = 0;
-	struct nm_shm_wire *ep = nm_shm_cast(w, "wire_shm_flush", &r);
+	struct nm_shm_wire *ep = nm_shm_cast(w, &r);
 
 	if (!ep)
 		return r;
@@ -917,12 +917,12 @@ int nm_wire_shm_flush(struct nm_wire *w)
 int nm__wire_shm_region(struct nm_wire *w, void **base, size_t *size)
 {
 	int r = 0;
-	struct nm_shm_wire *ep = nm_shm_cast(w, "wire_shm_region", &r);
+	struct nm_shm_wire *ep = nm_shm_cast(w, &r);
 
 	if (!ep)
 		return r;
 	if (!base || !size)
-		return nm_err(EINVAL, "wire_shm_region: NULL out pointer");
+		return nm_err(EINVAL, "NULL out pointer");
 	*base = ep->map;
 	*size = ep->map_size;
 	return 0;
@@ -931,7 +931,7 @@ int nm__wire_shm_region(struct nm_wire *w, void **base, size_t *size)
 int nm__wire_shm_assert_ok(struct nm_wire *w)
 {
 	int r = 0;
-	struct nm_shm_wire *ep = nm_shm_cast(w, "wire_shm_assert_ok", &r);
+	struct nm_shm_wire *ep = nm_shm_cast(w, &r);
 	const struct nm_shm_tx *tx;
 	const struct nm_shm_rx *rx;
 
@@ -940,22 +940,22 @@ int nm__wire_shm_assert_ok(struct nm_wire *w)
 	tx = &ep->tx;
 	rx = &ep->rx;
 	if (tx->head - tx->tail > ep->ring_entries)
-		return nm_err(EUCLEAN, "shm: tx head %llu tail %llu", (unsigned long long)tx->head,
+		return nm_err(EUCLEAN, "tx head %llu tail %llu", (unsigned long long)tx->head,
 			      (unsigned long long)tx->tail);
 	if (tx->atail > tx->apos || tx->apos - tx->atail > tx->arena_bytes ||
 	    tx->aoff != tx->apos % tx->arena_bytes)
-		return nm_err(EUCLEAN, "shm: arena apos %llu atail %llu aoff %u",
+		return nm_err(EUCLEAN, "arena apos %llu atail %llu aoff %u",
 			      (unsigned long long)tx->apos, (unsigned long long)tx->atail, tx->aoff);
 	if (rx->head - rx->tail > ep->ring_entries)
-		return nm_err(EUCLEAN, "shm: rx head %llu tail %llu", (unsigned long long)rx->head,
+		return nm_err(EUCLEAN, "rx head %llu tail %llu", (unsigned long long)rx->head,
 			      (unsigned long long)rx->tail);
 	if (rx->tail - rx->rtail > ep->ring_entries || rx->tail - rx->rtail < rx->nheld ||
 	    (rx->nheld == 0) != (rx->rtail == rx->tail) || (!rx->nheld && rx->blocked_bytes) ||
 	    rx->blocked_bytes > rx->arena_bytes)
-		return nm_err(EUCLEAN, "shm: rx tail %llu rtail %llu with %u lent (%llu bytes)",
+		return nm_err(EUCLEAN, "rx tail %llu rtail %llu with %u lent (%llu bytes)",
 			      (unsigned long long)rx->tail, (unsigned long long)rx->rtail,
 			      rx->nheld, (unsigned long long)rx->blocked_bytes);
 	if (ep->inj && nm__shm_inj_held(ep->inj) > NM_SHM_HOLD_MAX)
-		return nm_err(EUCLEAN, "shm: %u frames held", nm__shm_inj_held(ep->inj));
+		return nm_err(EUCLEAN, "%u frames held", nm__shm_inj_held(ep->inj));
 	return 0;
 }

@@ -53,7 +53,7 @@ int nm__shm_peer_cred(int sock, struct ucred *cred)
 	socklen_t len = sizeof(*cred);
 
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, cred, &len) || len != sizeof(*cred))
-		return nm_err_sys(errno ? errno : EPROTO, "shm: getsockopt SO_PEERCRED");
+		return nm_err_sys(errno ? errno : EPROTO, "getsockopt SO_PEERCRED");
 	return 0;
 }
 

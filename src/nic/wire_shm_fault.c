@@ -125,7 +125,7 @@ int nm__shm_inj_create(const struct nm_wire_faults *f, uint32_t frame_max,
 		return 0;
 	inj = calloc(1, sizeof(*inj));
 	if (!inj)
-		return nm_err(ENOMEM, "shm: no memory for the fault injector");
+		return nm_err(ENOMEM, "no memory for the fault injector");
 	inj->f = *f;
 	inj->frame_max = frame_max;
 	seed = f->seed;
@@ -316,7 +316,7 @@ int nm__shm_inj_flush(struct nm_shm_wire *ep)
 	if (!ep->inj->nheld)
 		return 0;
 	if (nm_inj_release(ep, true, 0))
-		return nm_err(EAGAIN, "shm flush: ring full, %u frames still held",
+		return nm_err(EAGAIN, "ring full, %u frames still held",
 			      ep->inj->nheld);
 	return 0;
 }

@@ -61,22 +61,22 @@ struct nm_shm_hello {
 	uint32_t status;
 };
 
-static int nm_shm_check_name(const char *name, const char *fn)
+static int nm_shm_check_name(const char *name)
 {
 	size_t n;
 
 	if (!name)
-		return nm_err(EINVAL, "%s: name is NULL", fn);
+		return nm_err(EINVAL, "name is NULL");
 	n = strnlen(name, NM_SHM_NAME_MAX + 1);
 	if (n == 0 || n > NM_SHM_NAME_MAX)
-		return nm_err(EINVAL, "%s: name must be 1..%d characters", fn, NM_SHM_NAME_MAX);
+		return nm_err(EINVAL, "name must be 1..%d characters", NM_SHM_NAME_MAX);
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '_' || c == '.' || c == '-'))
-			return nm_err(EINVAL, "%s: name character %#x is not one of [A-Za-z0-9_.-]",
-				      fn, (unsigned char)c);
+			return nm_err(EINVAL, "name character %#x is not one of [A-Za-z0-9_.-]",
+				      (unsigned char)c);
 	}
 	return 0;
 }
@@ -140,7 +140,7 @@ static int nm_shm_eventfds(int efd[2])
 	efd[0] = nm_fd_lift(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	efd[1] = nm_fd_lift(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	if (efd[0] < 0 || efd[1] < 0) {
-		int r = nm_err_sys(errno, "shm: eventfd");
+		int r = nm_err_sys(errno, "eventfd");
 
 		nm_shm_close_fds(efd, 2);
 		return r;
@@ -158,7 +158,7 @@ static int nm_shm_attach_dup(int memfd, int side, const int efd[2], int sock, in
 	int r;
 
 	if (tx < 0 || rx < 0) {
-		r = nm_err_sys(errno, "shm: fcntl F_DUPFD_CLOEXEC of an eventfd");
+		r = nm_err_sys(errno, "fcntl F_DUPFD_CLOEXEC of an eventfd");
 		goto err_close;
 	}
 	r = nm__shm_attach(memfd, side, tx, rx, sock, lsock, name, out);
@@ -225,19 +225,19 @@ static int nm_shm_send_hello(int sock, int memfd, const int efd[2])
 	c->cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(c), fds, sizeof(fds));
 	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
-		return nm_err_sys(errno ? errno : EIO, "shm: sendmsg of the region");
+		return nm_err_sys(errno ? errno : EIO, "sendmsg of the region");
 	return 0;
 }
 
 static int nm_shm_accept(int lsock, int timeout_ms, uint64_t start, int *sock)
 {
-	int r = nm_shm_wait(lsock, POLLIN, timeout_ms, start, "wire_shm_create: waiting for a peer");
+	int r = nm_shm_wait(lsock, POLLIN, timeout_ms, start, "waiting for a peer");
 
 	if (r)
 		return r;
 	*sock = nm_fd_lift(accept4(lsock, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK));
 	if (*sock < 0)
-		return nm_err_sys(errno, "shm: accept");
+		return nm_err_sys(errno, "accept");
 	return 0;
 }
 
@@ -280,7 +280,7 @@ static int nm_shm_wait_ack(int sock, int timeout_ms, uint64_t start)
 {
 	char ack = 0;
 	ssize_t n;
-	int r = nm_shm_wait(sock, POLLIN, timeout_ms, start, "wire_shm_create: waiting for the "
+	int r = nm_shm_wait(sock, POLLIN, timeout_ms, start, "waiting for the "
 			    "peer to attach");
 
 	if (r)
@@ -302,7 +302,7 @@ int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int
 	int lsock, sock = -1, memfd, efd[2], r;
 	struct nm_wire *w;
 
-	r = nm_shm_check_name(name, "wire_shm_create");
+	r = nm_shm_check_name(name);
 	if (r)
 		return r;
 	if (!p || !out)
@@ -318,18 +318,18 @@ int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int
 		goto err_close_memfd;
 	lsock = nm_fd_lift(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
 	if (lsock < 0) {
-		r = nm_err_sys(errno, "shm: socket(AF_UNIX)");
+		r = nm_err_sys(errno, "socket(AF_UNIX)");
 		goto err_close_efd;
 	}
 	salen = nm_shm_addr(name, &sa);
 	if (bind(lsock, (struct sockaddr *)&sa, salen)) {
 		r = errno == EADDRINUSE
 			    ? nm_err(EADDRINUSE, "name \"%s\" is taken", name)
-			    : nm_err_sys(errno, "shm: bind \"%s\"", name);
+			    : nm_err_sys(errno, "bind \"%s\"", name);
 		goto err_close_lsock;
 	}
 	if (listen(lsock, 1)) {
-		r = nm_err_sys(errno, "shm: listen");
+		r = nm_err_sys(errno, "listen");
 		goto err_close_lsock;
 	}
 	r = nm_shm_accept_admitted(lsock, p, timeout_ms, start, &sock);
@@ -412,7 +412,7 @@ static int nm_shm_recv_hello(int sock, const char *name, int fds[NM_SHM_HELLO_FD
 
 	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	if (n < 0)
-		return nm_err_sys(errno, "shm: recvmsg of the region");
+		return nm_err_sys(errno, "recvmsg of the region");
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -454,7 +454,7 @@ static int nm_shm_dial(const char *name, int timeout_ms, uint64_t start, int *ou
 	int sock = nm_fd_lift(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
 
 	if (sock < 0)
-		return nm_err_sys(errno, "shm: socket(AF_UNIX)");
+		return nm_err_sys(errno, "socket(AF_UNIX)");
 	/* A non-blocking unix connect fails with EAGAIN while the listener's
 	 * backlog is full; retry until the deadline. */
 	while (connect(sock, (struct sockaddr *)&sa, salen)) {
@@ -473,7 +473,7 @@ static int nm_shm_dial(const char *name, int timeout_ms, uint64_t start, int *ou
 		if (e == EAGAIN)
 			return nm_err(ETIMEDOUT, "\"%s\" busy for %d ms", name,
 				      timeout_ms);
-		return nm_err_sys(e, "shm: connect \"%s\"", name);
+		return nm_err_sys(e, "connect \"%s\"", name);
 	}
 	*out = sock;
 	return 0;
@@ -487,7 +487,7 @@ int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out)
 	struct nm_wire *w;
 	char ack = NM_SHM_ACK;
 
-	r = nm_shm_check_name(name, "wire_shm_connect");
+	r = nm_shm_check_name(name);
 	if (r)
 		return r;
 	if (!out)
@@ -495,7 +495,7 @@ int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out)
 	r = nm_shm_dial(name, timeout_ms, start, &sock);
 	if (r)
 		return r;
-	r = nm_shm_wait(sock, POLLIN, timeout_ms, start, "wire_shm_connect: waiting for the region");
+	r = nm_shm_wait(sock, POLLIN, timeout_ms, start, "waiting for the region");
 	if (r)
 		goto err_close_sock;
 	r = nm_shm_recv_hello(sock, name, fds);

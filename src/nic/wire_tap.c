@@ -150,7 +150,7 @@ static inline void nm_tap_meta_from_vnet(const struct nm_tap_vnet_hdr *h,
 static int nm_tap_meta_check(const struct nm_wire_meta *m, size_t len)
 {
 	if (m->flags & ~NM_VNET_F_MASK)
-		return nm_err(EINVAL, "tap xmit: unknown meta flags 0x%x", m->flags);
+		return nm_err(EINVAL, "unknown meta flags 0x%x", m->flags);
 	switch (m->gso_type) {
 	case NM_WIRE_GSO_NONE:
 		break;
@@ -158,22 +158,22 @@ static int nm_tap_meta_check(const struct nm_wire_meta *m, size_t len)
 	case NM_WIRE_GSO_TCPV6:
 	case NM_WIRE_GSO_UDP_L4:
 		if (m->gso_size == 0)
-			return nm_err(EINVAL, "tap xmit: GSO type %u with gso_size 0", m->gso_type);
+			return nm_err(EINVAL, "GSO type %u with gso_size 0", m->gso_type);
 		if (!(m->flags & NM_WIRE_F_NEEDS_CSUM))
-			return nm_err(EINVAL, "tap xmit: GSO type %u without NEEDS_CSUM",
+			return nm_err(EINVAL, "GSO type %u without NEEDS_CSUM",
 				      m->gso_type);
 		break;
 	case NM_WIRE_GSO_UDP:
-		return nm_err(EOPNOTSUPP, "tap xmit: UFO (GSO type 3) is not supported");
+		return nm_err(EOPNOTSUPP, "UFO (GSO type 3) is not supported");
 	default:
-		return nm_err(EINVAL, "tap xmit: unknown GSO type %u", m->gso_type);
+		return nm_err(EINVAL, "unknown GSO type %u", m->gso_type);
 	}
 	if ((m->flags & NM_WIRE_F_NEEDS_CSUM) &&
 	    (size_t)m->csum_start + m->csum_offset + 2 > len)
-		return nm_err(EINVAL, "tap xmit: checksum at %u+%u lies beyond the %zu-byte frame",
+		return nm_err(EINVAL, "checksum at %u+%u lies beyond the %zu-byte frame",
 			      m->csum_start, m->csum_offset, len);
 	if (m->hdr_len > len)
-		return nm_err(EINVAL, "tap xmit: hdr_len %u > frame length %zu", m->hdr_len, len);
+		return nm_err(EINVAL, "hdr_len %u > frame length %zu", m->hdr_len, len);
 	return 0;
 }
 
@@ -255,7 +255,7 @@ static int nm_tap_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 	int err;
 
 	if (nm_unlikely(iovcnt > NM_TAP_IOV_MAX || (!iov && iovcnt)))
-		return nm_err(EINVAL, "tap xmit: %u iovecs (at most %d)", iovcnt, NM_TAP_IOV_MAX);
+		return nm_err(EINVAL, "%u iovecs (at most %d)", iovcnt, NM_TAP_IOV_MAX);
 	if (t->vnet_sz)
 		v[n++] = (struct iovec){ .iov_base = &vh, .iov_len = t->vnet_sz };
 	for (i = 0; i < iovcnt; i++) {
@@ -325,7 +325,7 @@ static int nm_tap_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned i
 	ssize_t r;
 
 	if (nm_unlikely(iovcnt > NM_TAP_IOV_MAX || (!iov && iovcnt)))
-		return nm_err(EINVAL, "tap rx_copy: %u iovecs (at most %d)", iovcnt, NM_TAP_IOV_MAX);
+		return nm_err(EINVAL, "%u iovecs (at most %d)", iovcnt, NM_TAP_IOV_MAX);
 	if (t->vnet_sz)
 		v[n++] = (struct iovec){ .iov_base = &vh, .iov_len = t->vnet_sz };
 	for (i = 0; i < iovcnt; i++) {
@@ -420,12 +420,12 @@ static int nm_tap_open_dev(struct nm_wire_tap *t, const char *ifname, bool offlo
 	if (t->fd < 0) {
 		e = errno;
 		if (e == ENOENT || e == ENXIO || e == ENODEV)
-			return nm_err(ENODEV, "tap: %s missing (load the tun module); a TAP needs "
+			return nm_err(ENODEV, "%s missing (load the tun module); a TAP needs "
 				      "root or CAP_NET_ADMIN", NM_TAP_DEV);
 		if (e == EACCES || e == EPERM)
-			return nm_err_sys(EPERM, "tap: open %s (a TAP needs root or CAP_NET_ADMIN)",
+			return nm_err_sys(EPERM, "open %s (a TAP needs root or CAP_NET_ADMIN)",
 					  NM_TAP_DEV);
-		return nm_err_sys(e, "tap: open %s", NM_TAP_DEV);
+		return nm_err_sys(e, "open %s", NM_TAP_DEV);
 	}
 
 	memset(&ifr, 0, sizeof(ifr));
@@ -572,19 +572,19 @@ static int nm_tap_check_params(const struct nm_wire_tap_params *p, struct nm_rtn
 	if (err)
 		return nm_err_wrap(err, "tap_open");
 	if (p->mtu && (p->mtu < NM_TAP_MTU_MIN || p->mtu > NM_TAP_MTU_MAX))
-		return nm_err(EINVAL, "tap_open: mtu %u outside [%d, %d]", p->mtu, NM_TAP_MTU_MIN,
+		return nm_err(EINVAL, "mtu %u outside [%d, %d]", p->mtu, NM_TAP_MTU_MIN,
 			      NM_TAP_MTU_MAX);
 	if (p->host_addr) {
 		err = nm_rtnl_prefix_parse(p->host_addr, ha);
 		if (err)
-			return nm_err_wrap(err, "tap_open: host_addr");
+			return nm_err_wrap(err, "host_addr");
 	}
 	if (p->host_addr6) {
 		err = nm_rtnl_prefix_parse(p->host_addr6, ha6);
 		if (err)
-			return nm_err_wrap(err, "tap_open: host_addr6");
+			return nm_err_wrap(err, "host_addr6");
 		if (ha6->family != AF_INET6)
-			return nm_err(EINVAL, "tap_open: host_addr6 '%s' is not IPv6", p->host_addr6);
+			return nm_err(EINVAL, "host_addr6 '%s' is not IPv6", p->host_addr6);
 	}
 	return 0;
 }
@@ -597,21 +597,21 @@ int nm_wire_tap_open(const struct nm_wire_tap_params *p, struct nm_wire **out)
 	int err;
 
 	if (!out)
-		return nm_err(EINVAL, "tap_open: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	*out = NULL;
 	if (!p)
-		return nm_err(EINVAL, "tap_open: params is NULL");
+		return nm_err(EINVAL, "params is NULL");
 	err = nm_tap_check_params(p, &ha, &ha6);
 	if (err)
 		return err;
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
-		return nm_err(ENOMEM, "tap_open: no memory");
+		return nm_err(ENOMEM, "no memory");
 	t->fd = -1;
 	t->spill = malloc(NM_TAP_RX_ROOM);
 	if (!t->spill) {
-		err = nm_err(ENOMEM, "tap_open: no memory for buffers");
+		err = nm_err(ENOMEM, "no memory for buffers");
 		goto err_free_tap;
 	}
 	t->w.ops = &nm_wire_tap_ops;
@@ -650,36 +650,36 @@ int nm_wire_tap_adopt(int fd, const struct nm_wire_tap_params *p, struct nm_wire
 	int err, fl;
 
 	if (!out)
-		return nm_err(EINVAL, "tap_adopt: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	*out = NULL;
 	if (!p || fd < 0)
-		return nm_err(EINVAL, "tap_adopt: %s", !p ? "params is NULL" : "negative fd");
+		return nm_err(EINVAL, "%s", !p ? "params is NULL" : "negative fd");
 	if (p->mtu && (p->mtu < NM_TAP_MTU_MIN || p->mtu > NM_TAP_MTU_MAX))
-		return nm_err(EINVAL, "tap_adopt: mtu %u outside [%d, %d]", p->mtu, NM_TAP_MTU_MIN,
+		return nm_err(EINVAL, "mtu %u outside [%d, %d]", p->mtu, NM_TAP_MTU_MIN,
 			      NM_TAP_MTU_MAX);
 	memset(&ifr, 0, sizeof(ifr));
 	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
 		return nm_err(errno == EBADFD || errno == ENOTTY || errno == EINVAL ? EINVAL : errno,
-			      "tap_adopt: fd %d is not an attached tun device: %s", fd,
+			      "fd %d is not an attached tun device: %s", fd,
 			      strerror(errno));
 	if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN)) != IFF_TAP || !(ifr.ifr_flags & IFF_NO_PI))
-		return nm_err(EINVAL, "tap_adopt: fd %d: %.*s is not a TAP opened with IFF_NO_PI",
+		return nm_err(EINVAL, "fd %d: %.*s is not a TAP opened with IFF_NO_PI",
 			      fd, IFNAMSIZ, ifr.ifr_name);
 	vnet = ifr.ifr_flags & IFF_VNET_HDR;
 	if (vnet != p->offloads)
-		return nm_err(EINVAL, "tap_adopt: %.*s was opened %s a vnet header; offloads %s",
+		return nm_err(EINVAL, "%.*s was opened %s a vnet header; offloads %s",
 			      IFNAMSIZ, ifr.ifr_name, vnet ? "with" : "without",
 			      p->offloads ? "need one" : "are off");
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0))
-		return nm_err(errno, "tap_adopt: fd %d: O_NONBLOCK: %s", fd, strerror(errno));
+		return nm_err(errno, "fd %d: O_NONBLOCK: %s", fd, strerror(errno));
 	t = calloc(1, sizeof(*t));
 	if (!t)
-		return nm_err(ENOMEM, "tap_adopt: no memory");
+		return nm_err(ENOMEM, "no memory");
 	t->fd = -1;
 	t->spill = malloc(NM_TAP_RX_ROOM);
 	if (!t->spill) {
-		err = nm_err(ENOMEM, "tap_adopt: no memory for buffers");
+		err = nm_err(ENOMEM, "no memory for buffers");
 		goto err_free_tap;
 	}
 	t->w.ops = &nm_wire_tap_ops;
@@ -701,12 +701,12 @@ err_free_tap:
 	return err;
 }
 
-static int nm_tap_check(struct nm_wire *w, const char *fn)
+static int nm_tap_check(struct nm_wire *w)
 {
 	if (!w)
-		return nm_err(EINVAL, "%s: wire is NULL", fn);
+		return nm_err(EINVAL, "wire is NULL");
 	if (w->ops != &nm_wire_tap_ops)
-		return nm_err(EINVAL, "%s: wire '%s' is a %s wire, not tap", fn, w->name,
+		return nm_err(EINVAL, "wire '%s' is a %s wire, not tap", w->name,
 			      w->ops && w->ops->kind ? w->ops->kind : "unknown");
 	return 0;
 }
@@ -714,7 +714,7 @@ static int nm_tap_check(struct nm_wire *w, const char *fn)
 int nm_wire_tap_ifindex(struct nm_wire *w)
 {
 	NM_API_CALL();
-	int err = nm_tap_check(w, "tap_ifindex");
+	int err = nm_tap_check(w);
 
 	return err ? err : nm_tap_of(w)->ifindex;
 }
@@ -722,7 +722,7 @@ int nm_wire_tap_ifindex(struct nm_wire *w)
 int nm_wire_tap_fd(struct nm_wire *w)
 {
 	NM_API_CALL();
-	int err = nm_tap_check(w, "tap_fd");
+	int err = nm_tap_check(w);
 
 	return err ? err : nm_tap_of(w)->fd;
 }
@@ -730,7 +730,7 @@ int nm_wire_tap_fd(struct nm_wire *w)
 int nm_wire_tap_offloads(struct nm_wire *w)
 {
 	NM_API_CALL();
-	int err = nm_tap_check(w, "tap_offloads");
+	int err = nm_tap_check(w);
 
 	return err ? err : nm_tap_of(w)->offloads;
 }

@@ -23,12 +23,12 @@
 #include "pool/dmabuf_binding.h"
 #include "util/err.h"
 
-static int nm_binding_check_arg(const struct nm_dmabuf_binding *b, const char *fn)
+static int nm_binding_check_arg(const struct nm_dmabuf_binding *b)
 {
 	if (!b)
-		return nm_err(EINVAL, "%s: binding is NULL", fn);
+		return nm_err(EINVAL, "binding is NULL");
 	if (b->magic != NM_BINDING_MAGIC)
-		return nm_err(EINVAL, "%s: %p is not a dma-buf binding", fn, (const void *)b);
+		return nm_err(EINVAL, "%p is not a dma-buf binding", (const void *)b);
 	return 0;
 }
 
@@ -37,16 +37,15 @@ static int nm_binding_check_arg(const struct nm_dmabuf_binding *b, const char *f
 static int nm_binding_check_create(const struct nm_dmabuf *buf, const struct nm_device *nic,
 				   enum nm_dma_dir dir, uint32_t niov_size, const void *out)
 {
-	const char *fn = "dmabuf_binding_create";
 
 	if (!buf || !nic || !out)
-		return nm_err(EINVAL, "%s: %s is NULL", fn, !buf ? "dmabuf" : !nic ? "nic" : "out");
+		return nm_err(EINVAL, "%s is NULL", !buf ? "dmabuf" : !nic ? "nic" : "out");
 	if ((unsigned int)dir > NM_DMA_FROM_DEVICE)
-		return nm_err(EINVAL, "%s: bad DMA direction %d", fn, (int)dir);
+		return nm_err(EINVAL, "bad DMA direction %d", (int)dir);
 	if (niov_size < NM_NIOV_SIZE_MIN || niov_size > NM_NIOV_SIZE_MAX ||
 	    (niov_size & (niov_size - 1)))
-		return nm_err(EINVAL, "%s: net_iov size %u is not a power of two in [%u, %u]",
-			      fn, niov_size, NM_NIOV_SIZE_MIN, NM_NIOV_SIZE_MAX);
+		return nm_err(EINVAL, "net_iov size %u is not a power of two in [%u, %u]",
+			      niov_size, NM_NIOV_SIZE_MIN, NM_NIOV_SIZE_MAX);
 	return 0;
 }
 
@@ -59,12 +58,12 @@ static int nm_binding_build_areas(struct nm_dmabuf_binding *b)
 
 	vecs = nm_dma_mapping_vecs(b->map, &nr_vecs);
 	if (!vecs || nr_vecs == 0)
-		return nm_err(EINVAL, "dmabuf_binding_create: mapping has no dma_vecs");
+		return nm_err(EINVAL, "mapping has no dma_vecs");
 	b->areas = calloc(nr_vecs, sizeof(*b->areas));
 	b->area_len = calloc(nr_vecs, sizeof(*b->area_len));
 	b->area_first = calloc(nr_vecs, sizeof(*b->area_first));
 	if (!b->areas || !b->area_len || !b->area_first)
-		return nm_err(ENOMEM, "dmabuf_binding_create: no memory for %u areas", nr_vecs);
+		return nm_err(ENOMEM, "no memory for %u areas", nr_vecs);
 	b->nr_areas = nr_vecs;
 
 	for (uint32_t i = 0; i < nr_vecs; i++) {
@@ -84,7 +83,7 @@ static int nm_binding_build_areas(struct nm_dmabuf_binding *b)
 		if (n) {
 			a->niovs = calloc(n, sizeof(*a->niovs));
 			if (!a->niovs)
-				return nm_err(ENOMEM, "dmabuf_binding_create: no memory for %u "
+				return nm_err(ENOMEM, "no memory for %u "
 					      "net_iovs", n);
 		}
 		for (uint32_t j = 0; j < n; j++) {
@@ -99,7 +98,7 @@ static int nm_binding_build_areas(struct nm_dmabuf_binding *b)
 		total += n;
 	}
 	if (total == 0)
-		return nm_err(EINVAL, "dmabuf_binding_create: no dma_vec of the %llu-byte "
+		return nm_err(EINVAL, "no dma_vec of the %llu-byte "
 			      "dma-buf holds a %u-byte net_iov", (unsigned long long)off,
 			      b->niov_size);
 	b->nr_niovs = total;
@@ -115,7 +114,7 @@ static int nm_binding_build_allocator(struct nm_dmabuf_binding *b)
 	b->free_stack = malloc(b->nr_niovs * sizeof(*b->free_stack));
 	b->is_free = malloc(b->nr_niovs);
 	if (!b->free_stack || !b->is_free)
-		return nm_err(ENOMEM, "dmabuf_binding_create: no memory for %llu chunks",
+		return nm_err(ENOMEM, "no memory for %llu chunks",
 			      (unsigned long long)b->nr_niovs);
 	for (uint32_t i = 0; i < b->nr_areas; i++)
 		for (uint32_t j = 0; j < b->areas[i].num_niovs; j++)
@@ -150,10 +149,10 @@ int nm_dmabuf_binding_create(struct nm_dmabuf *buf, struct nm_device *nic, enum 
 		return r;
 	b = calloc(1, sizeof(*b));
 	if (!b)
-		return nm_err(ENOMEM, "dmabuf_binding_create: no memory");
+		return nm_err(ENOMEM, "no memory for the binding");
 	b->buf = nm_dmabuf_get(buf);
 	if (!b->buf) {
-		r = nm_err_wrap(-EINVAL, "dmabuf_binding_create: dmabuf_get");
+		r = nm_err_wrap(-EINVAL, "taking a reference on the dma-buf");
 		goto err_free_binding;
 	}
 	b->dev = nic;
@@ -162,12 +161,12 @@ int nm_dmabuf_binding_create(struct nm_dmabuf *buf, struct nm_device *nic, enum 
 	b->niov_shift = (uint32_t)__builtin_ctz(niov_size);
 	r = nm_dmabuf_attach(buf, nic, &b->att);
 	if (r < 0) {
-		r = nm_err_wrap(r, "dmabuf_binding_create: attach");
+		r = nm_err_wrap(r, "attach of the dma-buf");
 		goto err_put_buf;
 	}
 	r = nm_dmabuf_map_attachment(b->att, dir, &b->map);
 	if (r < 0) {
-		r = nm_err_wrap(r, "dmabuf_binding_create: map");
+		r = nm_err_wrap(r, "mapping the attachment");
 		goto err_detach;
 	}
 	r = nm_binding_build_areas(b);
@@ -178,7 +177,7 @@ int nm_dmabuf_binding_create(struct nm_dmabuf *buf, struct nm_device *nic, enum 
 		goto err_free_areas;
 	r = pthread_mutex_init(&b->lock, NULL);
 	if (r) {
-		r = nm_err(r, "dmabuf_binding_create: mutex init");
+		r = nm_err(r, "mutex init");
 		goto err_free_areas;
 	}
 	atomic_init(&b->refs, 1);
@@ -213,7 +212,7 @@ static void nm_binding_free(struct nm_dmabuf_binding *b)
 
 int nm_dmabuf_binding_get(struct nm_dmabuf_binding *b)
 {
-	int r = nm_binding_check_arg(b, "dmabuf_binding_get");
+	int r = nm_binding_check_arg(b);
 
 	if (r)
 		return r;
@@ -223,7 +222,7 @@ int nm_dmabuf_binding_get(struct nm_dmabuf_binding *b)
 
 void nm_dmabuf_binding_put(struct nm_dmabuf_binding *b)
 {
-	if (nm_binding_check_arg(b, "dmabuf_binding_put"))
+	if (nm_binding_check_arg(b))
 		return;
 	if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1)
 		nm_binding_free(b);
@@ -231,12 +230,12 @@ void nm_dmabuf_binding_put(struct nm_dmabuf_binding *b)
 
 int nm_dmabuf_binding_unbind(struct nm_dmabuf_binding *b)
 {
-	int r = nm_binding_check_arg(b, "dmabuf_binding_unbind");
+	int r = nm_binding_check_arg(b);
 
 	if (r)
 		return r;
 	if (atomic_exchange_explicit(&b->unbound, true, memory_order_acq_rel))
-		return nm_err(EINVAL, "dmabuf_binding_unbind: binding %u already unbound",
+		return nm_err(EINVAL, "binding %u already unbound",
 			      atomic_load_explicit(&b->id, memory_order_relaxed));
 	nm_dmabuf_binding_put(b);
 	return 0;
@@ -246,7 +245,7 @@ int nm_dmabuf_binding_unbind(struct nm_dmabuf_binding *b)
 
 int nm_dmabuf_binding_set_id(struct nm_dmabuf_binding *b, uint32_t id)
 {
-	int r = nm_binding_check_arg(b, "dmabuf_binding_set_id");
+	int r = nm_binding_check_arg(b);
 
 	if (r)
 		return r;
@@ -256,73 +255,73 @@ int nm_dmabuf_binding_set_id(struct nm_dmabuf_binding *b, uint32_t id)
 
 uint32_t nm_dmabuf_binding_id(const struct nm_dmabuf_binding *b)
 {
-	if (nm_binding_check_arg(b, "dmabuf_binding_id"))
+	if (nm_binding_check_arg(b))
 		return 0;
 	return atomic_load_explicit(&b->id, memory_order_relaxed);
 }
 
 struct nm_dmabuf *nm_dmabuf_binding_dmabuf(const struct nm_dmabuf_binding *b)
 {
-	return nm_binding_check_arg(b, "dmabuf_binding_dmabuf") ? NULL : b->buf;
+	return nm_binding_check_arg(b) ? NULL : b->buf;
 }
 
 struct nm_device *nm_dmabuf_binding_device(const struct nm_dmabuf_binding *b)
 {
-	return nm_binding_check_arg(b, "dmabuf_binding_device") ? NULL : b->dev;
+	return nm_binding_check_arg(b) ? NULL : b->dev;
 }
 
 enum nm_dma_dir nm_dmabuf_binding_dir(const struct nm_dmabuf_binding *b)
 {
-	return nm_binding_check_arg(b, "dmabuf_binding_dir") ? NM_DMA_BIDIRECTIONAL : b->dir;
+	return nm_binding_check_arg(b) ? NM_DMA_BIDIRECTIONAL : b->dir;
 }
 
 struct nm_dma_mapping *nm_dmabuf_binding_mapping(const struct nm_dmabuf_binding *b)
 {
-	return nm_binding_check_arg(b, "dmabuf_binding_mapping") ? NULL : b->map;
+	return nm_binding_check_arg(b) ? NULL : b->map;
 }
 
 uint32_t nm_dmabuf_binding_niov_size(const struct nm_dmabuf_binding *b)
 {
-	return nm_binding_check_arg(b, "dmabuf_binding_niov_size") ? 0 : b->niov_size;
+	return nm_binding_check_arg(b) ? 0 : b->niov_size;
 }
 
 bool nm_dmabuf_binding_is_unbound(const struct nm_dmabuf_binding *b)
 {
-	if (nm_binding_check_arg(b, "dmabuf_binding_is_unbound"))
+	if (nm_binding_check_arg(b))
 		return true;
 	return atomic_load_explicit(&b->unbound, memory_order_acquire);
 }
 
 long nm_dmabuf_binding_refs(const struct nm_dmabuf_binding *b)
 {
-	int r = nm_binding_check_arg(b, "dmabuf_binding_refs");
+	int r = nm_binding_check_arg(b);
 
 	return r ? r : atomic_load_explicit(&b->refs, memory_order_relaxed);
 }
 
 uint32_t nm_dmabuf_binding_num_areas(const struct nm_dmabuf_binding *b)
 {
-	return nm_binding_check_arg(b, "dmabuf_binding_num_areas") ? 0 : b->nr_areas;
+	return nm_binding_check_arg(b) ? 0 : b->nr_areas;
 }
 
 int nm_dmabuf_binding_area(struct nm_dmabuf_binding *b, uint32_t i,
 			   struct nm_net_iov_area **out)
 {
-	int r = nm_binding_check_arg(b, "dmabuf_binding_area");
+	int r = nm_binding_check_arg(b);
 
 	if (r)
 		return r;
 	if (!out)
-		return nm_err(EINVAL, "dmabuf_binding_area: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	if (i >= b->nr_areas)
-		return nm_err(EINVAL, "dmabuf_binding_area: area %u of %u", i, b->nr_areas);
+		return nm_err(EINVAL, "area %u of %u", i, b->nr_areas);
 	*out = &b->areas[i];
 	return 0;
 }
 
 uint64_t nm_dmabuf_binding_num_niovs(const struct nm_dmabuf_binding *b)
 {
-	return nm_binding_check_arg(b, "dmabuf_binding_num_niovs") ? 0 : b->nr_niovs;
+	return nm_binding_check_arg(b) ? 0 : b->nr_niovs;
 }
 
 uint64_t nm_dmabuf_binding_avail(const struct nm_dmabuf_binding *b)
@@ -330,7 +329,7 @@ uint64_t nm_dmabuf_binding_avail(const struct nm_dmabuf_binding *b)
 	struct nm_dmabuf_binding *mb = (struct nm_dmabuf_binding *)b;
 	uint64_t n;
 
-	if (nm_binding_check_arg(b, "dmabuf_binding_avail"))
+	if (nm_binding_check_arg(b))
 		return 0;
 	pthread_mutex_lock(&mb->lock);
 	n = mb->nr_free;
@@ -344,12 +343,12 @@ int nm_dmabuf_binding_niov_at(struct nm_dmabuf_binding *b, uint64_t offset,
 	uint32_t lo = 0, hi;
 	const struct nm_net_iov_area *a;
 	uint64_t j;
-	int r = nm_binding_check_arg(b, "dmabuf_binding_niov_at");
+	int r = nm_binding_check_arg(b);
 
 	if (r)
 		return r;
 	if (!out)
-		return nm_err(EINVAL, "dmabuf_binding_niov_at: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	hi = b->nr_areas;
 	/* last area with base_virtual <= offset */
 	while (hi - lo > 1) {
@@ -362,12 +361,12 @@ int nm_dmabuf_binding_niov_at(struct nm_dmabuf_binding *b, uint64_t offset,
 	}
 	a = &b->areas[lo];
 	if (offset >= a->base_virtual + b->area_len[lo])
-		return nm_err(EINVAL, "dmabuf_binding_niov_at: offset %llu beyond the %llu-byte "
+		return nm_err(EINVAL, "offset %llu beyond the %llu-byte "
 			      "dma-buf", (unsigned long long)offset,
 			      (unsigned long long)(a->base_virtual + b->area_len[lo]));
 	j = (offset - a->base_virtual) >> b->niov_shift;
 	if (j >= a->num_niovs)
-		return nm_err(ENOENT, "dmabuf_binding_niov_at: offset %llu is in the unused tail "
+		return nm_err(ENOENT, "offset %llu is in the unused tail "
 			      "of area %u", (unsigned long long)offset, lo);
 	*out = &a->niovs[j];
 	return 0;
@@ -387,14 +386,14 @@ int nm_dmabuf_binding_alloc_niovs(struct nm_dmabuf_binding *b, struct nm_net_iov
 				  unsigned int n)
 {
 	unsigned int i;
-	int r = nm_binding_check_arg(b, "dmabuf_binding_alloc_niovs");
+	int r = nm_binding_check_arg(b);
 
 	if (r)
 		return r;
 	if (!out || n == 0 || n > INT32_MAX)
-		return nm_err(EINVAL, "dmabuf_binding_alloc_niovs: %s", out ? "bad n" : "out is NULL");
+		return nm_err(EINVAL, "%s", out ? "bad n" : "out is NULL");
 	if (atomic_load_explicit(&b->unbound, memory_order_acquire))
-		return nm_err(ENODEV, "dmabuf_binding_alloc_niovs: binding %u is unbound",
+		return nm_err(ENODEV, "binding %u is unbound",
 			      atomic_load_explicit(&b->id, memory_order_relaxed));
 	pthread_mutex_lock(&b->lock);
 	for (i = 0; i < n && b->nr_free; i++) {
@@ -409,23 +408,22 @@ int nm_dmabuf_binding_alloc_niovs(struct nm_dmabuf_binding *b, struct nm_net_iov
 
 int nm_dmabuf_binding_free_niov(struct nm_dmabuf_binding *b, struct nm_net_iov *niov)
 {
-	const char *fn = "dmabuf_binding_free_niov";
 	uint64_t g;
-	int r = nm_binding_check_arg(b, fn);
+	int r = nm_binding_check_arg(b);
 
 	if (r)
 		return r;
 	if (!niov)
-		return nm_err(EINVAL, "%s: net_iov is NULL", fn);
+		return nm_err(EINVAL, "net_iov is NULL");
 	if (niov->desc.magic != NM_NETMEM_MAGIC_NIOV || !niov->owner ||
 	    niov->owner->owner != b || niov->owner->type != NM_NET_IOV_DMABUF)
-		return nm_err(EINVAL, "%s: net_iov %p is not one of binding %p's", fn,
+		return nm_err(EINVAL, "net_iov %p is not one of binding %p's",
 			      (void *)niov, (void *)b);
 	g = nm_binding_global_idx(b, niov);
 	pthread_mutex_lock(&b->lock);
 	if (b->is_free[g]) {
 		pthread_mutex_unlock(&b->lock);
-		return nm_err(EINVAL, "%s: net_iov at offset %llu is already free", fn,
+		return nm_err(EINVAL, "net_iov at offset %llu is already free",
 			      (unsigned long long)nm_net_iov_offset(niov));
 	}
 	b->is_free[g] = 1;
@@ -437,7 +435,7 @@ int nm_dmabuf_binding_free_niov(struct nm_dmabuf_binding *b, struct nm_net_iov *
 int nm_dmabuf_binding_check(struct nm_dmabuf_binding *b)
 {
 	uint64_t set = 0, off = 0;
-	int r = nm_binding_check_arg(b, "dmabuf_binding_check");
+	int r = nm_binding_check_arg(b);
 
 	if (r)
 		return r;
@@ -445,7 +443,7 @@ int nm_dmabuf_binding_check(struct nm_dmabuf_binding *b)
 		const struct nm_net_iov_area *a = &b->areas[i];
 
 		if (a->base_virtual != off || a->owner != b)
-			return nm_err(EUCLEAN, "binding: area %u starts at %llu, expected %llu", i,
+			return nm_err(EUCLEAN, "area %u starts at %llu, expected %llu", i,
 				      (unsigned long long)a->base_virtual,
 				      (unsigned long long)off);
 		for (uint32_t j = 0; j < a->num_niovs; j++) {
@@ -453,7 +451,7 @@ int nm_dmabuf_binding_check(struct nm_dmabuf_binding *b)
 
 			if (niov->owner != a ||
 			    niov->desc.dma_addr != a->base_dma + ((uint64_t)j << a->niov_shift))
-				return nm_err(EUCLEAN, "binding: area %u niov %u: bad owner or "
+				return nm_err(EUCLEAN, "area %u niov %u: bad owner or "
 					      "dma address", i, j);
 		}
 		off += b->area_len[i];
@@ -462,17 +460,17 @@ int nm_dmabuf_binding_check(struct nm_dmabuf_binding *b)
 	for (uint64_t g = 0; g < b->nr_niovs; g++)
 		set += b->is_free[g];
 	if (set != b->nr_free)
-		r = nm_err(EUCLEAN, "binding: %llu net_iovs marked free, %llu on the stack",
+		r = nm_err(EUCLEAN, "%llu net_iovs marked free, %llu on the stack",
 			   (unsigned long long)set, (unsigned long long)b->nr_free);
 	for (uint64_t k = 0; !r && k < b->nr_free; k++) {
 		const struct nm_net_iov *niov = b->free_stack[k];
 
 		if (!b->is_free[nm_binding_global_idx(b, niov)])
-			r = nm_err(EUCLEAN, "binding: stack entry %llu is not marked free",
+			r = nm_err(EUCLEAN, "stack entry %llu is not marked free",
 				   (unsigned long long)k);
 		else if (niov->desc.pp ||
 			 atomic_load_explicit(&niov->desc.pp_ref_count, memory_order_relaxed))
-			r = nm_err(EUCLEAN, "binding: free net_iov %llu still has a pool or "
+			r = nm_err(EUCLEAN, "free net_iov %llu still has a pool or "
 				   "references", (unsigned long long)k);
 	}
 	pthread_mutex_unlock(&b->lock);

@@ -30,17 +30,17 @@ static int nm_mpd_init(struct nm_page_pool *pool)
 	int r;
 
 	if (!b || b->magic != NM_BINDING_MAGIC)
-		return nm_err(EINVAL, "mp_dmabuf: mp_priv %p is not a dma-buf binding", (void *)b);
+		return nm_err(EINVAL, "mp_priv %p is not a dma-buf binding", (void *)b);
 	if (atomic_load_explicit(&b->unbound, memory_order_acquire))
-		return nm_err(ENODEV, "mp_dmabuf: binding %u is unbound",
+		return nm_err(ENODEV, "binding %u is unbound",
 			      atomic_load_explicit(&b->id, memory_order_relaxed));
 	if (p->dev && p->dev != b->dev)
-		return nm_err(EINVAL, "mp_dmabuf: pool device differs from the binding's");
+		return nm_err(EINVAL, "pool device differs from the binding's");
 	if (p->dir != b->dir)
-		return nm_err(EINVAL, "mp_dmabuf: pool direction %d differs from the binding's %d",
+		return nm_err(EINVAL, "pool direction %d differs from the binding's %d",
 			      (int)p->dir, (int)b->dir);
 	if (p->order && (NM_PAGE_SIZE << p->order) != b->niov_size)
-		return nm_err(EINVAL, "mp_dmabuf: order %u (%llu bytes) differs from the "
+		return nm_err(EINVAL, "order %u (%llu bytes) differs from the "
 			      "binding's %u-byte net_iovs", p->order,
 			      (unsigned long long)(NM_PAGE_SIZE << p->order), b->niov_size);
 	r = nm_page_pool_set_buf_size(pool, b->niov_size);
@@ -118,7 +118,7 @@ int nm_page_pool_params_set_dmabuf(struct nm_page_pool_params *params,
 				   struct nm_dmabuf_binding *b)
 {
 	if (!params)
-		return nm_err(EINVAL, "page_pool_params_set_dmabuf: NULL params");
+		return nm_err(EINVAL, "NULL params");
 	params->mp_ops = &nm_mp_dmabuf_ops;
 	params->mp_priv = b;
 	return 0;

@@ -126,11 +126,11 @@ static int nm_hp_block_new(struct nm_hp_state *s)
 
 	blk = calloc(1, sizeof(*blk) + s->block_bufs * sizeof(struct nm_page));
 	if (!blk)
-		return nm_err(ENOMEM, "mp_host: no memory for a block descriptor");
+		return nm_err(ENOMEM, "no memory for a block descriptor");
 	r = nm_memobj_create_anon((uint64_t)s->block_bufs * s->buf_size, s->mem_flags, &blk->obj);
 	if (r < 0) {
 		free(blk);
-		return nm_err_wrap(r, "mp_host: block of %u x %u bytes", s->block_bufs,
+		return nm_err_wrap(r, "block of %u x %u bytes", s->block_bufs,
 				   s->buf_size);
 	}
 	blk->vaddr = nm_memobj_host_addr(blk->obj);
@@ -183,18 +183,18 @@ static int nm_hp_map(struct nm_hp_state *s, struct nm_page *pg)
 	}
 	n = nm_memobj_get_phyrs(blk->obj, off, s->buf_size, phyrs, NM_ARRAY_SIZE(phyrs));
 	if (n < 0)
-		return nm_err_wrap(n, "mp_host: phyrs");
+		return nm_err_wrap(n, "physical ranges of the block");
 	if ((size_t)n > NM_ARRAY_SIZE(phyrs))
-		return nm_err(ENOMEM, "mp_host: a %u-byte buffer spans %d physical ranges",
+		return nm_err(ENOMEM, "a %u-byte buffer spans %d physical ranges",
 			      s->buf_size, n);
 	r = nm_dma_map(s->dev, phyrs, (size_t)n, s->dir, 0, &pg->map);
 	if (r < 0)
-		return nm_err_wrap(r, "mp_host: dma_map");
+		return nm_err_wrap(r, "mapping the block for DMA");
 	v = nm_dma_mapping_vecs(pg->map, &nr_vecs);
 	if (nr_vecs != 1) {
 		nm_dma_unmap(pg->map);
 		pg->map = NULL;
-		return nm_err(ENOMEM, "mp_host: buffer maps to %u DMA ranges, need 1", nr_vecs);
+		return nm_err(ENOMEM, "buffer maps to %u DMA ranges, need 1", nr_vecs);
 	}
 	pg->desc.dma_addr = v[0].addr;
 	pg->map_off = 0;
@@ -222,11 +222,11 @@ static int nm_hp_init(struct nm_page_pool *pool)
 	int r;
 
 	if (!p->dev)
-		return nm_err(EINVAL, "mp_host: params.dev is NULL (host buffers are mapped "
+		return nm_err(EINVAL, "params.dev is NULL (host buffers are mapped "
 			      "for it)");
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return nm_err(ENOMEM, "mp_host: no memory");
+		return nm_err(ENOMEM, "no memory for the host provider");
 	s->dev = p->dev;
 	s->dir = p->dir;
 	s->buf_size = nm_page_pool_buf_size(pool);
@@ -234,14 +234,14 @@ static int nm_hp_init(struct nm_page_pool *pool)
 	s->max_buffers = hp ? hp->max_buffers : 0;
 	s->mem_flags = hp ? hp->mem_flags : 0;
 	if (s->block_bufs > 65536) {
-		r = nm_err(EINVAL, "mp_host: block_bufs %u > 65536", s->block_bufs);
+		r = nm_err(EINVAL, "block_bufs %u > 65536", s->block_bufs);
 		free(s);
 		return r;
 	}
 	r = pthread_mutex_init(&s->lock, NULL);
 	if (r) {
 		free(s);
-		return nm_err(r, "mp_host: mutex init");
+		return nm_err(r, "mutex init");
 	}
 	return nm_page_pool_set_mp_state(pool, s);
 }
@@ -340,11 +340,11 @@ int nm_mp_host_get_stats(struct nm_page_pool *pool, struct nm_mp_host_stats *st)
 	struct nm_hp_state *s;
 
 	if (!pool || !st)
-		return nm_err(EINVAL, "mp_host_get_stats: %s is NULL", pool ? "st" : "pool");
+		return nm_err(EINVAL, "%s is NULL", pool ? "st" : "pool");
 	if (!nm_page_pool_buf_size(pool))
-		return nm_err(EINVAL, "mp_host_get_stats: %p is not a page pool", (void *)pool);
+		return nm_err(EINVAL, "%p is not a page pool", (void *)pool);
 	if (pool->mp_ops != &nm_mp_host_ops)
-		return nm_err(EINVAL, "mp_host_get_stats: pool %u does not use host pages",
+		return nm_err(EINVAL, "pool %u does not use host pages",
 			      nm_page_pool_id(pool));
 	s = nm_page_pool_mp_state(pool);
 	pthread_mutex_lock(&s->lock);

@@ -35,36 +35,36 @@ static uint64_t nm_pp_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int nm__pp_check_alive(const struct nm_page_pool *pool, const char *fn)
+int nm__pp_check_alive(const struct nm_page_pool *pool)
 {
 	unsigned int m;
 
 	if (!pool)
-		return nm_err(EINVAL, "%s: pool is NULL", fn);
+		return nm_err(EINVAL, "pool is NULL");
 	if (!nm_pp_ptr_ok(pool))
-		return nm_err(EINVAL, "%s: %p is not a page pool (misaligned)", fn,
+		return nm_err(EINVAL, "%p is not a page pool (misaligned)",
 			      (const void *)pool);
 	m = atomic_load_explicit(&pool->magic, memory_order_relaxed);
 	if (m == NM_PP_MAGIC_DEAD)
-		return nm_err(EINVAL, "%s: page_pool %u is destroyed", fn, pool->id);
+		return nm_err(EINVAL, "page_pool %u is destroyed", pool->id);
 	if (m != NM_PP_MAGIC)
-		return nm_err(EINVAL, "%s: %p is not a page pool", fn, (const void *)pool);
+		return nm_err(EINVAL, "%p is not a page pool", (const void *)pool);
 	return 0;
 }
 
 /* Alive or destroyed-with-buffers-out: queries accept both. */
-static int nm_pp_check_any(const struct nm_page_pool *pool, const char *fn)
+static int nm_pp_check_any(const struct nm_page_pool *pool)
 {
 	unsigned int m;
 
 	if (!pool)
-		return nm_err(EINVAL, "%s: pool is NULL", fn);
+		return nm_err(EINVAL, "pool is NULL");
 	if (!nm_pp_ptr_ok(pool))
-		return nm_err(EINVAL, "%s: %p is not a page pool (misaligned)", fn,
+		return nm_err(EINVAL, "%p is not a page pool (misaligned)",
 			      (const void *)pool);
 	m = atomic_load_explicit(&pool->magic, memory_order_relaxed);
 	if (m != NM_PP_MAGIC && m != NM_PP_MAGIC_DEAD && m != NM_PP_MAGIC_INIT)
-		return nm_err(EINVAL, "%s: %p is not a page pool", fn, (const void *)pool);
+		return nm_err(EINVAL, "%p is not a page pool", (const void *)pool);
 	return 0;
 }
 
@@ -75,18 +75,18 @@ static int nm_pp_check_params(const struct nm_page_pool_params *p)
 	const struct nm_memory_provider_ops *ops = p->mp_ops;
 
 	if (p->order > NM_PP_MAX_ORDER)
-		return nm_err(EINVAL, "page_pool_create: order %u > %u", p->order,
+		return nm_err(EINVAL, "order %u > %u", p->order,
 			      NM_PP_MAX_ORDER);
 	if (p->pool_size > NM_PP_MAX_POOL_SIZE)
-		return nm_err(E2BIG, "page_pool_create: pool_size %u > %u", p->pool_size,
+		return nm_err(E2BIG, "pool_size %u > %u", p->pool_size,
 			      NM_PP_MAX_POOL_SIZE);
 	if ((unsigned int)p->dir > NM_DMA_FROM_DEVICE)
-		return nm_err(EINVAL, "page_pool_create: bad DMA direction %d", (int)p->dir);
+		return nm_err(EINVAL, "bad DMA direction %d", (int)p->dir);
 	if (p->flags)
-		return nm_err(EINVAL, "page_pool_create: unknown flags 0x%x", p->flags);
+		return nm_err(EINVAL, "unknown flags 0x%x", p->flags);
 	if (ops && (!ops->init || !ops->destroy || !ops->alloc_netmems ||
 		    !ops->release_netmem))
-		return nm_err(EINVAL, "page_pool_create: provider %s lacks a required op",
+		return nm_err(EINVAL, "provider %s lacks a required op",
 			      ops->name ? ops->name : "(unnamed)");
 	return 0;
 }
@@ -107,14 +107,14 @@ int nm_page_pool_create(const struct nm_page_pool_params *params, struct nm_page
 	int r;
 
 	if (!params || !out)
-		return nm_err(EINVAL, "page_pool_create: %s is NULL", params ? "out" : "params");
+		return nm_err(EINVAL, "%s is NULL", params ? "out" : "params");
 	r = nm_pp_check_params(params);
 	if (r)
 		return r;
 
 	pool = aligned_alloc(NM_CACHELINE, sizeof(*pool));
 	if (!pool)
-		return nm_err(ENOMEM, "page_pool_create: no memory for the pool");
+		return nm_err(ENOMEM, "no memory for the pool");
 	memset(pool, 0, sizeof(*pool));
 	pool->params = *params;
 	if (!pool->params.mp_ops)
@@ -132,7 +132,7 @@ int nm_page_pool_create(const struct nm_page_pool_params *params, struct nm_page
 	pool->ring = aligned_alloc(NM_CACHELINE, (sizeof(*pool->ring) * pool->ring_size +
 						  NM_CACHELINE - 1) & ~(size_t)(NM_CACHELINE - 1));
 	if (!pool->ring) {
-		r = nm_err(ENOMEM, "page_pool_create: no memory for a %u-entry ring",
+		r = nm_err(ENOMEM, "no memory for a %u-entry ring",
 			   pool->ring_size);
 		goto err_free_pool;
 	}
@@ -147,7 +147,7 @@ int nm_page_pool_create(const struct nm_page_pool_params *params, struct nm_page
 	pool->in_init = false;
 	if (r < 0) {
 		atomic_store_explicit(&pool->magic, 0, memory_order_relaxed);
-		r = nm_err_wrap(r, "page_pool_create: provider %s", pool->mp_ops->name);
+		r = nm_err_wrap(r, "provider %s", pool->mp_ops->name);
 		goto err_free_ring;
 	}
 	atomic_store_explicit(&pool->magic, NM_PP_MAGIC, memory_order_release);
@@ -216,7 +216,7 @@ static void nm_pp_drain_ring(struct nm_page_pool *pool)
 
 int nm_page_pool_destroy(struct nm_page_pool *pool)
 {
-	int r = nm__pp_check_alive(pool, "page_pool_destroy");
+	int r = nm__pp_check_alive(pool);
 
 	if (r)
 		return r;
@@ -234,12 +234,12 @@ int nm_page_pool_destroy(struct nm_page_pool *pool)
 
 int nm_page_pool_get_stats(const struct nm_page_pool *pool, struct nm_page_pool_stats *st)
 {
-	int r = nm_pp_check_any(pool, "page_pool_get_stats");
+	int r = nm_pp_check_any(pool);
 
 	if (r)
 		return r;
 	if (!st)
-		return nm_err(EINVAL, "page_pool_get_stats: st is NULL");
+		return nm_err(EINVAL, "st is NULL");
 	memset(st, 0, sizeof(*st));
 	st->alloc_fast = nm_pp_load(&pool->st_alloc_fast);
 	st->alloc_slow = nm_pp_load(&pool->st_alloc_slow);
@@ -284,7 +284,7 @@ static int64_t nm_pp_inflight(const struct nm_page_pool *pool)
 
 int64_t nm_page_pool_inflight(const struct nm_page_pool *pool)
 {
-	int r = nm_pp_check_any(pool, "page_pool_inflight");
+	int r = nm_pp_check_any(pool);
 
 	if (r)
 		return r;
@@ -293,7 +293,7 @@ int64_t nm_page_pool_inflight(const struct nm_page_pool *pool)
 
 int64_t nm_page_pool_idle(const struct nm_page_pool *pool)
 {
-	int r = nm_pp_check_any(pool, "page_pool_idle");
+	int r = nm_pp_check_any(pool);
 
 	if (r)
 		return r;
@@ -304,7 +304,7 @@ uint64_t nm_page_pool_mem_avail(struct nm_page_pool *pool)
 {
 	uint64_t idle;
 
-	if (nm_pp_check_any(pool, "page_pool_mem_avail"))
+	if (nm_pp_check_any(pool))
 		return 0;
 	if (!pool->mp_ops->mem_avail)
 		return UINT64_MAX;
@@ -314,29 +314,29 @@ uint64_t nm_page_pool_mem_avail(struct nm_page_pool *pool)
 
 uint32_t nm_page_pool_buf_size(const struct nm_page_pool *pool)
 {
-	return nm_pp_check_any(pool, "page_pool_buf_size") ? 0 : pool->buf_size;
+	return nm_pp_check_any(pool) ? 0 : pool->buf_size;
 }
 
 uint32_t nm_page_pool_id(const struct nm_page_pool *pool)
 {
-	return nm_pp_check_any(pool, "page_pool_id") ? 0 : pool->id;
+	return nm_pp_check_any(pool) ? 0 : pool->id;
 }
 
 int nm_page_pool_mp_info(struct nm_page_pool *pool, struct nm_mp_info *info)
 {
-	int r = nm_pp_check_any(pool, "page_pool_mp_info");
+	int r = nm_pp_check_any(pool);
 
 	if (r)
 		return r;
 	if (!info)
-		return nm_err(EINVAL, "page_pool_mp_info: info is NULL");
+		return nm_err(EINVAL, "info is NULL");
 	memset(info, 0, sizeof(*info));
 	info->name = pool->mp_ops->name;
 	info->unreadable = pool->mp_ops->unreadable;
 	if (pool->mp_ops->fill_info) {
 		r = pool->mp_ops->fill_info(pool, info);
 		if (r < 0)
-			return nm_err_wrap(r, "page_pool_mp_info: provider %s",
+			return nm_err_wrap(r, "provider %s",
 					   pool->mp_ops->name);
 	}
 	return 0;
@@ -345,12 +345,12 @@ int nm_page_pool_mp_info(struct nm_page_pool *pool, struct nm_mp_info *info)
 int nm_page_pool_get_info(const struct nm_page_pool *pool, struct nm_page_pool_info *info)
 {
 	struct nm_mp_info mi;
-	int r = nm_pp_check_any(pool, "page_pool_get_info");
+	int r = nm_pp_check_any(pool);
 
 	if (r)
 		return r;
 	if (!info)
-		return nm_err(EINVAL, "page_pool_get_info: info is NULL");
+		return nm_err(EINVAL, "info is NULL");
 	r = nm_page_pool_mp_info((struct nm_page_pool *)pool, &mi);
 	if (r)
 		return r;
@@ -390,9 +390,9 @@ void *nm_page_pool_mp_state(const struct nm_page_pool *pool)
 int nm_page_pool_set_mp_state(struct nm_page_pool *pool, void *state)
 {
 	if (!nm_pp_ptr_ok(pool))
-		return nm_err(EINVAL, "page_pool_set_mp_state: pool %p is not a page pool", (void *)pool);
+		return nm_err(EINVAL, "pool %p is not a page pool", (void *)pool);
 	if (!pool->in_init)
-		return nm_err(EBUSY, "page_pool_set_mp_state: only from the provider's init");
+		return nm_err(EBUSY, "only from the provider's init");
 	pool->mp_state = state;
 	return 0;
 }
@@ -400,11 +400,11 @@ int nm_page_pool_set_mp_state(struct nm_page_pool *pool, void *state)
 int nm_page_pool_set_buf_size(struct nm_page_pool *pool, uint32_t buf_size)
 {
 	if (!nm_pp_ptr_ok(pool))
-		return nm_err(EINVAL, "page_pool_set_buf_size: pool %p is not a page pool", (void *)pool);
+		return nm_err(EINVAL, "pool %p is not a page pool", (void *)pool);
 	if (!pool->in_init)
-		return nm_err(EBUSY, "page_pool_set_buf_size: only from the provider's init");
+		return nm_err(EBUSY, "only from the provider's init");
 	if (buf_size < 64 || (buf_size & (buf_size - 1)) || buf_size > (1u << 30))
-		return nm_err(EINVAL, "page_pool_set_buf_size: %u is not a power of two in "
+		return nm_err(EINVAL, "%u is not a power of two in "
 			      "[64, 1 GiB]", buf_size);
 	pool->buf_size = buf_size;
 	return 0;
@@ -483,7 +483,7 @@ int nm_page_pool_check(const struct nm_page_pool *pool)
 {
 	uint64_t tail, n_ring, i, n = 0;
 	nm_netmem_t *all;
-	int r = nm_pp_check_any(pool, "page_pool_check");
+	int r = nm_pp_check_any(pool);
 
 	if (r)
 		return r;
@@ -497,7 +497,7 @@ int nm_page_pool_check(const struct nm_page_pool *pool)
 	n_ring = tail - pool->ring_head;
 	all = malloc((pool->cache_count + n_ring + 1) * sizeof(*all));
 	if (!all)
-		return nm_err(ENOMEM, "page_pool_check: no memory");
+		return nm_err(ENOMEM, "no memory");
 
 	for (i = 0; i < pool->cache_count; i++) {
 		r = nm_pp_check_idle(pool, pool->cache[i], "cache", i);

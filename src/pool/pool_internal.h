@@ -204,14 +204,13 @@ void nm__pp_release_netmem(struct nm_page_pool *pool, nm_netmem_t nm);
  * provider). */
 int nm__pp_recycle(struct nm_page_pool *pool, nm_netmem_t nm, bool allow_direct);
 
-/* pp_recycle.c: drop nr references; returns the remaining count or -errno
- * (fn names the public entry for the message). */
-long nm__pp_unref(nm_netmem_t nm, long nr, const char *fn);
+/* pp_recycle.c: drop nr references; returns the remaining count or -errno. */
+long nm__pp_unref(nm_netmem_t nm, long nr);
 
 /* pp_alloc.c: give the fragment buffer's bias back (owner thread). */
 void nm__pp_frag_drain(struct nm_page_pool *pool);
 
 /* Validate a pool argument of an owner-thread entry point. */
-int nm__pp_check_alive(const struct nm_page_pool *pool, const char *fn);
+int nm__pp_check_alive(const struct nm_page_pool *pool);
 
 #endif /* NM_POOL_INTERNAL_H */

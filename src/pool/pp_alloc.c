@@ -93,13 +93,13 @@ static int nm_pp_refill(struct nm_page_pool *pool)
 	return r;
 }
 
-static int nm_pp_bad_alloc(const struct nm_page_pool *pool, const char *fn)
+static int nm_pp_bad_alloc(const struct nm_page_pool *pool)
 {
-	int r = nm__pp_check_alive(pool, fn);
+	int r = nm__pp_check_alive(pool);
 
 	if (r)
 		return r;
-	return nm_err(EINVAL, "%s: out is NULL", fn);
+	return nm_err(EINVAL, "out is NULL");
 }
 
 /* One buffer with count 1: the cache, else a refill. */
@@ -131,7 +131,7 @@ int nm_page_pool_alloc_netmem(struct nm_page_pool *pool, nm_netmem_t *out)
 {
 	if (nm_unlikely(!nm_pp_ptr_ok(pool) || !out ||
 			atomic_load_explicit(&pool->magic, memory_order_relaxed) != NM_PP_MAGIC))
-		return nm_pp_bad_alloc(pool, "page_pool_alloc_netmem");
+		return nm_pp_bad_alloc(pool);
 	return nm_pp_get_one(pool, out);
 }
 
@@ -141,9 +141,9 @@ int nm_page_pool_alloc_netmems(struct nm_page_pool *pool, nm_netmem_t *out, unsi
 
 	if (!nm_pp_ptr_ok(pool) || !out ||
 	    atomic_load_explicit(&pool->magic, memory_order_relaxed) != NM_PP_MAGIC)
-		return nm_pp_bad_alloc(pool, "page_pool_alloc_netmems");
+		return nm_pp_bad_alloc(pool);
 	if (n == 0)
-		return nm_err(EINVAL, "page_pool_alloc_netmems: n is 0");
+		return nm_err(EINVAL, "n is 0");
 	while (got < n) {
 		unsigned int take, slow = 0;
 
@@ -176,7 +176,7 @@ void nm__pp_frag_drain(struct nm_page_pool *pool)
 	if (!nm)
 		return;
 	pool->frag_nm = 0;
-	left = nm__pp_unref(nm, NM_PP_FRAG_BIAS - pool->frag_users, "page_pool_frag_drain");
+	left = nm__pp_unref(nm, NM_PP_FRAG_BIAS - pool->frag_users);
 	if (left == 0)
 		nm__pp_recycle(pool, nm, true);
 }
@@ -204,14 +204,13 @@ static int nm_pp_alloc_frag_slow(struct nm_page_pool *pool, uint32_t size,
 static int nm_pp_bad_frag(const struct nm_page_pool *pool, uint32_t size,
 			  const nm_netmem_t *out, const uint32_t *offset)
 {
-	const char *fn = "page_pool_alloc_frag";
-	int r = nm__pp_check_alive(pool, fn);
+	int r = nm__pp_check_alive(pool);
 
 	if (r)
 		return r;
 	if (!out || !offset)
-		return nm_err(EINVAL, "%s: %s is NULL", fn, out ? "offset" : "out");
-	return nm_err(EINVAL, "%s: size %u not in [1, %u]", fn, size, pool->buf_size);
+		return nm_err(EINVAL, "%s is NULL", out ? "offset" : "out");
+	return nm_err(EINVAL, "size %u not in [1, %u]", size, pool->buf_size);
 }
 
 int nm_page_pool_alloc_frag(struct nm_page_pool *pool, uint32_t size, nm_netmem_t *out,

@@ -23,7 +23,7 @@ static inline long nm_pp_count_load(const struct nm_netmem_desc *d)
 	return atomic_load_explicit(&d->pp_ref_count, memory_order_acquire);
 }
 
-long nm__pp_unref(nm_netmem_t nm, long nr, const char *fn)
+long nm__pp_unref(nm_netmem_t nm, long nr)
 {
 	struct nm_netmem_desc *d = nm_netmem_to_desc(nm);
 	long c = nm_pp_count_load(d), old;
@@ -33,14 +33,14 @@ long nm__pp_unref(nm_netmem_t nm, long nr, const char *fn)
 		return 0;
 	}
 	if (nm_unlikely(c < nr))
-		return nm_err(EINVAL, "%s: netmem %#lx holds %ld references, dropping %ld",
-			      fn, (unsigned long)nm, c, nr);
+		return nm_err(EINVAL, "netmem %#lx holds %ld references, dropping %ld",
+			      (unsigned long)nm, c, nr);
 	old = atomic_fetch_sub_explicit(&d->pp_ref_count, nr, memory_order_acq_rel);
 	if (nm_unlikely(old < nr)) {
 		/* another thread dropped references we thought held: undo */
 		atomic_fetch_add_explicit(&d->pp_ref_count, nr, memory_order_relaxed);
-		return nm_err(EINVAL, "%s: netmem %#lx: concurrent double put (count %ld, "
-			      "dropping %ld)", fn, (unsigned long)nm, old, nr);
+		return nm_err(EINVAL, "netmem %#lx: concurrent double put (count %ld, "
+			      "dropping %ld)", (unsigned long)nm, old, nr);
 	}
 	return old - nr;
 }
@@ -84,23 +84,23 @@ int nm__pp_recycle(struct nm_page_pool *pool, nm_netmem_t nm, bool allow_direct)
 /* A netmem argument: non-zero, a descriptor of the kind its tag says, and
  * (when pool is given) one of pool's. */
 static int nm_pp_check_netmem(const struct nm_page_pool *pool, nm_netmem_t nm,
-			      const char *fn, bool need_pool)
+			      bool need_pool)
 {
 	if (need_pool && !pool)
-		return nm_err(EINVAL, "%s: pool is NULL", fn);
+		return nm_err(EINVAL, "pool is NULL");
 	if (!nm)
-		return nm_err(EINVAL, "%s: netmem is 0", fn);
+		return nm_err(EINVAL, "netmem is 0");
 	if (nm & NM_NETMEM_BAD_BITS)
-		return nm_err(EINVAL, "%s: %#lx is not a netmem (misaligned)", fn,
+		return nm_err(EINVAL, "%#lx is not a netmem (misaligned)",
 			      (unsigned long)nm);
 	if (!nm_netmem_magic_ok(nm))
-		return nm_err(EINVAL, "%s: %#lx is not a netmem (bad magic)", fn,
+		return nm_err(EINVAL, "%#lx is not a netmem (bad magic)",
 			      (unsigned long)nm);
 	if (need_pool && nm_netmem_pool(nm) != pool)
-		return nm_err(EINVAL, "%s: netmem %#lx belongs to pool %p, not %p", fn,
+		return nm_err(EINVAL, "netmem %#lx belongs to pool %p, not %p",
 			      (unsigned long)nm, (void *)nm_netmem_pool(nm), (const void *)pool);
 	if (!need_pool && !nm_netmem_pool(nm))
-		return nm_err(EINVAL, "%s: netmem %#lx is not in a pool", fn, (unsigned long)nm);
+		return nm_err(EINVAL, "netmem %#lx is not in a pool", (unsigned long)nm);
 	return 0;
 }
 
@@ -109,11 +109,11 @@ int nm_page_pool_put_netmem(struct nm_page_pool *pool, nm_netmem_t nm, bool allo
 	struct nm_netmem_desc *d = nm_netmem_to_desc(nm);
 
 	if (nm_unlikely(!pool || !nm_netmem_magic_ok(nm) || d->pp != pool))
-		return nm_pp_check_netmem(pool, nm, "page_pool_put_netmem", true);
+		return nm_pp_check_netmem(pool, nm, true);
 	if (nm_likely(nm_pp_count_load(d) == 1))
 		atomic_store_explicit(&d->pp_ref_count, 0, memory_order_relaxed);
 	else {
-		long left = nm__pp_unref(nm, 1, "page_pool_put_netmem");
+		long left = nm__pp_unref(nm, 1);
 
 		if (left != 0)
 			return left < 0 ? (int)left : 0;
@@ -125,46 +125,46 @@ long nm_page_pool_ref_netmem(nm_netmem_t nm)
 {
 	struct nm_netmem_desc *d;
 	long c;
-	int r = nm_pp_check_netmem(NULL, nm, "page_pool_ref_netmem", false);
+	int r = nm_pp_check_netmem(NULL, nm, false);
 
 	if (r)
 		return r;
 	d = nm_netmem_to_desc(nm);
 	c = nm_pp_count_load(d);
 	if (c <= 0)
-		return nm_err(EINVAL, "page_pool_ref_netmem: netmem %#lx holds no reference",
+		return nm_err(EINVAL, "netmem %#lx holds no reference",
 			      (unsigned long)nm);
 	if (c >= LONG_MAX - 1)
-		return nm_err(EOVERFLOW, "page_pool_ref_netmem: netmem %#lx count overflow",
+		return nm_err(EOVERFLOW, "netmem %#lx count overflow",
 			      (unsigned long)nm);
 	return atomic_fetch_add_explicit(&d->pp_ref_count, 1, memory_order_relaxed) + 1;
 }
 
 long nm_page_pool_unref_netmem(nm_netmem_t nm, long nr)
 {
-	int r = nm_pp_check_netmem(NULL, nm, "page_pool_unref_netmem", false);
+	int r = nm_pp_check_netmem(NULL, nm, false);
 
 	if (r)
 		return r;
 	if (nr < 1)
-		return nm_err(EINVAL, "page_pool_unref_netmem: nr %ld < 1", nr);
-	return nm__pp_unref(nm, nr, "page_pool_unref_netmem");
+		return nm_err(EINVAL, "nr %ld < 1", nr);
+	return nm__pp_unref(nm, nr);
 }
 
 int nm_page_pool_put_unrefed_netmem(struct nm_page_pool *pool, nm_netmem_t nm,
 				    bool allow_direct)
 {
 	long c;
-	int r = nm_pp_check_netmem(pool, nm, "page_pool_put_unrefed_netmem", true);
+	int r = nm_pp_check_netmem(pool, nm, true);
 
 	if (r)
 		return r;
 	c = nm_pp_count_load(nm_netmem_to_desc(nm));
 	if (c != 0)
-		return nm_err(EINVAL, "page_pool_put_unrefed_netmem: netmem %#lx still holds "
+		return nm_err(EINVAL, "netmem %#lx still holds "
 			      "%ld references", (unsigned long)nm, c);
 	if (nm_netmem_to_desc(nm)->pp_flags & NM_PP_F_IDLE)
-		return nm_err(EINVAL, "page_pool_put_unrefed_netmem: netmem %#lx is already "
+		return nm_err(EINVAL, "netmem %#lx is already "
 			      "back in the pool (double put)", (unsigned long)nm);
 	return nm__pp_recycle(pool, nm, allow_direct);
 }
@@ -172,15 +172,14 @@ int nm_page_pool_put_unrefed_netmem(struct nm_page_pool *pool, nm_netmem_t nm,
 int nm_page_pool_dma_sync_for_cpu(struct nm_page_pool *pool, nm_netmem_t nm, uint32_t off,
 				  uint32_t len)
 {
-	const char *fn = "page_pool_dma_sync_for_cpu";
 	struct nm_dma_mapping *map;
 	uint64_t base;
-	int r = nm_pp_check_netmem(pool, nm, fn, true);
+	int r = nm_pp_check_netmem(pool, nm, true);
 
 	if (r)
 		return r;
 	if (len == 0 || off > pool->buf_size || len > pool->buf_size - off)
-		return nm_err(EINVAL, "%s: [%u, +%u) outside a %u-byte buffer", fn, off, len,
+		return nm_err(EINVAL, "[%u, +%u) outside a %u-byte buffer", off, len,
 			      pool->buf_size);
 	if (nm_netmem_is_net_iov(nm)) {
 		const struct nm_net_iov *niov = nm_netmem_to_net_iov(nm);
@@ -193,7 +192,7 @@ int nm_page_pool_dma_sync_for_cpu(struct nm_page_pool *pool, nm_netmem_t nm, uin
 		base = nm_netmem_to_page(nm)->map_off;
 	}
 	if (!map)
-		return nm_err(EINVAL, "%s: netmem %#lx has no DMA mapping", fn, (unsigned long)nm);
+		return nm_err(EINVAL, "netmem %#lx has no DMA mapping", (unsigned long)nm);
 	r = nm_dma_sync_for_cpu(map, base + off, len);
-	return r < 0 ? nm_err_wrap(r, "%s", fn) : 0;
+	return r < 0 ? r : 0;
 }

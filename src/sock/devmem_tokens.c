@@ -84,7 +84,7 @@ int nm_tokens_add(struct nm_token_table *t, nm_netmem_t nm, uint32_t *token)
 		t->free_head = slot_next(t->slot[tok]);
 	} else {
 		if (t->hwm + 1 >= t->cap && tokens_grow(t))
-			return nm_err(ENOMEM, "devmem: token table full (%u tokens)", t->used);
+			return nm_err(ENOMEM, "token table full (%u tokens)", t->used);
 		tok = ++t->hwm;
 	}
 	t->slot[tok] = (uintptr_t)nm;
@@ -114,7 +114,7 @@ int nm_tokens_put(struct nm_token_table *t, uint32_t token)
 	uintptr_t s = tokens_take(t, token);
 
 	if (!s)
-		return nm_err(ENOENT, "devmem: token %u is not outstanding", token);
+		return nm_err(ENOENT, "token %u is not outstanding", token);
 	token_release(s);
 	return 0;
 }

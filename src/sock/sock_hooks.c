@@ -74,7 +74,7 @@ int nm_sock_ioctl(struct nm_socket *so, unsigned long req, int *val)
 		*val = 0;
 		return 0;
 	default:
-		return nm_err(ENOTTY, "ioctl: request 0x%lx is not a socket ioctl netmem knows", req);
+		return nm_err(ENOTTY, "request 0x%lx is not a socket ioctl netmem knows", req);
 	}
 }
 

@@ -48,9 +48,9 @@ struct sockopt {
 static int val_int(const void *val, socklen_t len, int *out, const char *label)
 {
 	if (!val)
-		return nm_err(EFAULT, "setsockopt %s: NULL value", label);
+		return nm_err(EFAULT, "%s: NULL value", label);
 	if (len < (socklen_t)sizeof(int))
-		return nm_err(EINVAL, "setsockopt %s: length %u < sizeof(int)", label,
+		return nm_err(EINVAL, "%s: length %u < sizeof(int)", label,
 			      (unsigned)len);
 	memcpy(out, val, sizeof(int));
 	return 0;
@@ -61,12 +61,12 @@ static int val_timeval(const void *val, socklen_t len, uint64_t *us, const char 
 	struct timeval tv;
 
 	if (!val)
-		return nm_err(EFAULT, "setsockopt %s: NULL value", label);
+		return nm_err(EFAULT, "%s: NULL value", label);
 	if (len < (socklen_t)sizeof(tv))
-		return nm_err(EINVAL, "setsockopt %s: length %u", label, (unsigned)len);
+		return nm_err(EINVAL, "%s: length %u", label, (unsigned)len);
 	memcpy(&tv, val, sizeof(tv));
 	if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
-		return nm_err(EDOM, "setsockopt %s: bad timeval", label);
+		return nm_err(EDOM, "%s: bad timeval", label);
 	*us = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 	return 0;
 }
@@ -154,7 +154,7 @@ static int get_sndbuf(struct nm_socket *so, int *v)
 static int set_zerocopy(struct nm_socket *so, int v)
 {
 	if (v != 0 && v != 1)
-		return nm_err(EINVAL, "setsockopt SO_ZEROCOPY: value %d (0 or 1)", v);
+		return nm_err(EINVAL, "SO_ZEROCOPY: value %d (0 or 1)", v);
 	so->zerocopy = v;
 	return 0;
 }
@@ -218,9 +218,9 @@ static int set_linger(struct nm_socket *so, const void *val, socklen_t len)
 	struct linger l;
 
 	if (!val)
-		return nm_err(EFAULT, "setsockopt SO_LINGER: NULL value");
+		return nm_err(EFAULT, "SO_LINGER: NULL value");
 	if (len < (socklen_t)sizeof(l))
-		return nm_err(EINVAL, "setsockopt SO_LINGER: length %u", (unsigned)len);
+		return nm_err(EINVAL, "SO_LINGER: length %u", (unsigned)len);
 	memcpy(&l, val, sizeof(l));
 	so->tcp->linger_on = l.l_onoff != 0;
 	so->tcp->linger_s = l.l_linger < 0 ? 0 : l.l_linger;
@@ -275,7 +275,7 @@ static int get_nodelay(struct nm_socket *so, int *v)
 static int set_maxseg(struct nm_socket *so, int v)
 {
 	if (v != 0 && (v < 88 || v > 32767))
-		return nm_err(EINVAL, "setsockopt TCP_MAXSEG: %d outside [88, 32767]", v);
+		return nm_err(EINVAL, "TCP_MAXSEG: %d outside [88, 32767]", v);
 	so->tcp->mss_clamp = (uint16_t)v;
 	return 0;
 }
@@ -321,7 +321,7 @@ static int get_keepintvl(struct nm_socket *so, int *v)
 static int set_keepcnt(struct nm_socket *so, int v)
 {
 	if (v < 1 || v > 127)
-		return nm_err(EINVAL, "setsockopt TCP_KEEPCNT %d", v);
+		return nm_err(EINVAL, "TCP_KEEPCNT %d", v);
 	so->tcp->ka_cnt = (uint32_t)v;
 	return 0;
 }
@@ -340,14 +340,14 @@ static int set_congestion(struct nm_socket *so, const void *val, socklen_t len)
 	char buf[16];
 
 	if (!val)
-		return nm_err(EFAULT, "setsockopt TCP_CONGESTION: NULL value");
+		return nm_err(EFAULT, "TCP_CONGESTION: NULL value");
 	if (len == 0)
-		return nm_err(EINVAL, "setsockopt TCP_CONGESTION: empty name");
+		return nm_err(EINVAL, "TCP_CONGESTION: empty name");
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf, val, len < sizeof(buf) - 1 ? len : sizeof(buf) - 1);
 	cc = nm_tcp_cc_find(buf);
 	if (!cc)
-		return nm_err(ENOENT, "setsockopt TCP_CONGESTION: no algorithm \"%s\"", buf);
+		return nm_err(ENOENT, "TCP_CONGESTION: no algorithm \"%s\"", buf);
 	if (cc != tp->cc) {
 		tp->cc = cc;
 		if (cc->init && tp->state >= NM_TCP_SYN_SENT)
@@ -372,9 +372,9 @@ static int set_v6only(struct nm_socket *so, int v)
 	struct nm_tcp_sock *tp = so->tcp;
 
 	if (tp->family != AF_INET6)
-		return nm_err(ENOPROTOOPT, "setsockopt IPV6_V6ONLY: not an AF_INET6 socket");
+		return nm_err(ENOPROTOOPT, "IPV6_V6ONLY: not an AF_INET6 socket");
 	if (tp->lport || tp->state != NM_TCP_CLOSED)
-		return nm_err(EINVAL, "setsockopt IPV6_V6ONLY: socket already bound");
+		return nm_err(EINVAL, "IPV6_V6ONLY: socket already bound");
 	tp->v6only = v != 0;
 	return 0;
 }
@@ -434,13 +434,13 @@ static const char *level_name(int level)
 	return level == SOL_SOCKET ? "SOL_SOCKET" : level == IPPROTO_TCP ? "IPPROTO_TCP" : NULL;
 }
 
-static int opt_unknown(const char *call, int level, int name)
+static int opt_unknown(int level, int name)
 {
 	const char *ln = level_name(level);
 
 	if (ln)
-		return nm_err(ENOPROTOOPT, "%s: %s option %d", call, ln, name);
-	return nm_err(ENOPROTOOPT, "%s: level %d option %d", call, level, name);
+		return nm_err(ENOPROTOOPT, "%s option %d", ln, name);
+	return nm_err(ENOPROTOOPT, "level %d option %d", level, name);
 }
 
 int nm_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
@@ -461,7 +461,7 @@ int nm_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
 			return ret;
 	}
 	if (!o || !o->set_int)
-		return opt_unknown("setsockopt", level, name);
+		return opt_unknown(level, name);
 	if (level != IPPROTO_TCP) {
 		ret = val_int(val, len, &v, o->label);
 		if (ret)
@@ -487,7 +487,7 @@ int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 	if (o && o->get)
 		return o->get(so, val, len);
 	if (!o || !o->get_int)
-		return opt_unknown("getsockopt", level, name);
+		return opt_unknown(level, name);
 	ret = o->get_int(so, &v);
 	if (ret)
 		return ret;

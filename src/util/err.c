@@ -19,9 +19,8 @@
  * not a local address".  A formatted message gets it when it is written;
  * a literal keeps its pointer and the call's, and the two are put together
  * when nm_last_error() reads them, so the -EAGAIN path stays two stores.
- * A message that still starts with the call's own short name ("dma_map:
- * ...", from a helper handed it as an fn argument) is not doubled: the
- * short name gives way to the full one.  nm_err_wrap() keeps the call
+ * No message types a function name, ours or the call's (tools/check_api.py
+ * checks the formats).  nm_err_wrap() keeps the call
  * first when a layer above adds its words; a failed system call is
  * converted here, once (nm_err_sys()).  Outside any public call (a test
  * driving an internal function) messages are as written.
@@ -43,24 +42,11 @@ static __thread const char *nm_errconst;	/* a literal set last, or NULL */
 static __thread const char *nm_errcall;		/* the call nm_errconst was set in */
 static __thread char nm_errread[NM_ERR_MSG_MAX];	/* the two, put together */
 
-/* msg without the call's short name in front, if it starts with it. */
-static const char *skip_short_name(const char *call, const char *msg)
-{
-	size_t n;
-
-	if (strncmp(call, "nm_", 3))
-		return msg;
-	n = strlen(call + 3);
-	if (!strncmp(msg, call + 3, n) && msg[n] == ':' && msg[n + 1] == ' ')
-		return msg + n + 2;
-	return msg;
-}
-
 /* Write "<call>: <msg>" (or msg outside a call) as the last error. */
 static void put_msg(char *dst, const char *call, const char *msg)
 {
 	if (call)
-		snprintf(dst, NM_ERR_MSG_MAX, "%s: %s", call, skip_short_name(call, msg));
+		snprintf(dst, NM_ERR_MSG_MAX, "%s: %s", call, msg);
 	else if (dst != msg)
 		snprintf(dst, NM_ERR_MSG_MAX, "%s", msg);
 }

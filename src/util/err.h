@@ -67,12 +67,12 @@ int nm_err_sys(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3
 extern __thread const char *nm__api_call
 	__attribute__((tls_model("initial-exec"), visibility("hidden")));
 
-static inline const char *nm__api_enter(const char *fn)
+static inline const char *nm__api_enter(const char *call)
 {
 	const char *outer = nm__api_call;
 
 	if (!outer)
-		nm__api_call = fn;
+		nm__api_call = call;
 	return outer;
 }
 

@@ -1,6 +1,6 @@
 /* The topology parser survives garbage: random strings and mutations of
  * valid topologies either build a well-formed topology or fail with -EINVAL
- * and a "topology: byte N" message where N lies inside the text.  Every
+ * and a "nm_topo_create: byte N" message where N lies inside the text.  Every
  * topology that builds satisfies the tree invariants, and P2P distances in
  * it are symmetric. */
 #include <netmem/pci.h>
@@ -88,7 +88,7 @@ static void try_text(const char *s, size_t len)
 		T_FAIL("'%s': %d (%s)", s, r, nm_last_error());
 	T_ASSERT(t == NULL);
 	msg = nm_last_error();
-	if (sscanf(msg, "nm_topo_create: topology: byte %lu:", &pos) != 1)
+	if (sscanf(msg, "nm_topo_create: byte %lu:", &pos) != 1)
 		T_FAIL("'%s': message without position: '%s'", s, msg);
 	if (pos > len)
 		T_FAIL("'%s': position %lu past the end %zu", s, pos, len);
