@@ -1,6 +1,6 @@
 # Bad use of sockets gets the kernel's errno under `netmem run`, never a
 # crash: nmp_errno (closed fds: EBADF; a listening socket: ENOTCONN; bad
-# optlen: EINVAL; unknown options: ENOPROTOOPT; and ~150 more calls) runs
+# optlen: EINVAL; unknown options: ENOPROTOOPT; and ~180 more calls) runs
 # first on the kernel alone -- the oracle -- and then under `netmem run`
 # on a TAP (the kernel's TCP the peer) and on shm (a netmem peer); each
 # output must be the oracle's, line for line.
