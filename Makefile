@@ -48,7 +48,7 @@ bench: build
 # the last install listed in $(BUILD)/install_manifest.txt (under the same
 # DESTDIR: give it again).
 install: deps $(BUILD)/CMakeCache.txt
-	cmake --build $(BUILD) -j $(JOBS) --target netmem netmem_static netmem_cli
+	cmake --build $(BUILD) -j $(JOBS) --target netmem netmem_static netmem_cli netmem_preload
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
 	@# the dynamic linker's cache learns libnetmem.so.0 (a real install as root)
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi

@@ -11,9 +11,12 @@
  *
  * Supported now: AF_INET / AF_INET6, SOCK_STREAM (TCP), with SOCK_NONBLOCK
  * and SOCK_CLOEXEC (ignored) in type.  Options: SOL_SOCKET SO_REUSEADDR,
- * SO_RCVBUF, SO_SNDBUF, SO_ERROR, SO_LINGER, SO_KEEPALIVE; IPPROTO_TCP
+ * SO_REUSEPORT (kept; binds conflict as SO_REUSEADDR says), SO_RCVBUF,
+ * SO_SNDBUF, SO_ERROR, SO_LINGER, SO_KEEPALIVE, SO_RCVTIMEO, SO_SNDTIMEO,
+ * SO_ZEROCOPY, SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN; IPPROTO_TCP
  * TCP_NODELAY, TCP_MAXSEG, TCP_CONGESTION ("cubic", "reno"), TCP_INFO
- * (a subset), TCP_KEEPIDLE/INTVL/CNT; IPPROTO_IPV6 IPV6_V6ONLY.
+ * (the kernel's <linux/tcp.h> layout; what the stack does not keep reads
+ * 0), TCP_KEEPIDLE/INTVL/CNT; IPPROTO_IPV6 IPV6_V6ONLY.
  *
  * Blocking calls run the stack's loop while they wait; every call must come
  * from the stack's thread.

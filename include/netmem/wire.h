@@ -129,8 +129,20 @@ struct nm_wire_tap_params {
  * accepts packets for them (IPv6 without DAD).  Destroy removes a TAP the
  * wire created; a persistent one it attached to stays. */
 int nm_wire_tap_open(const struct nm_wire_tap_params *p, struct nm_wire **out);
+/* A TAP another process opened (TUNSETIFF done, kernel side configured)
+ * and handed down as fd, as `netmem run` does to the program it starts:
+ * the wire sends and receives on fd and closes it when destroyed (on
+ * failure it stays the caller's).  p->offloads must match how the TAP was
+ * opened (with or without a vnet header), p->mtu be its MTU (0: 1500);
+ * ifname, host_addr, host_addr6 and up are ignored: the device is as its
+ * opener left it.  -EINVAL if fd is not an attached TAP of that kind. */
+int nm_wire_tap_adopt(int fd, const struct nm_wire_tap_params *p, struct nm_wire **out);
 /* The kernel's ifindex of the TAP device. */
 int nm_wire_tap_ifindex(struct nm_wire *w);
+/* The TAP's file descriptor, still the wire's (destroy closes it): for a
+ * process that hands the TAP to another, which adopts a copy of it
+ * (nm_wire_tap_adopt), as `netmem run` hands it to its program. */
+int nm_wire_tap_fd(struct nm_wire *w);
 
 /* The offloads the kernel accepted (TUNSETOFFLOAD) for a TAP opened with
  * offloads, as NM_WIRE_TAP_OFF_* bits; 0 when opened without.  USO needs

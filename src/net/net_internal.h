@@ -178,6 +178,16 @@ int nm_neigh_set_params(struct nm_iface *ifc, const struct nm_neigh_params *p);
 enum nm_neigh_state nm_neigh_state(struct nm_iface *ifc, const struct nm_addr *ip,
 				   uint8_t mac[6]);
 
+/* ---- the loop (stack.c) ------------------------------------------------------- */
+
+/* For a caller that sleeps on nm_stack_get_fd() while other threads call
+ * into the stack between passes (src/rt/'s poller): a call outside a pass
+ * may arm a timer (a send's retransmission timer) earlier than the one
+ * the timerfd waits for; this re-arms the timerfd then.  O(1) when no
+ * earlier timer was armed since the last pass or sync.  Caller must own
+ * the stack (its thread or lock). */
+void nm_stack_timer_sync(struct nm_stack *st);
+
 /* ---- TCP (tcp_*.c), what the IP layer calls ------------------------------------ */
 
 int nm_tcp_init(struct nm_stack *st);

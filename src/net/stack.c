@@ -36,6 +36,7 @@
 #include "nic/netdev_drv.h"
 #include "nic/pkt.h"
 #include "util/err.h"
+#include "util/fd.h"
 #include "util/stats.h"
 
 #define STACK_RX_BUDGET	64	/* frames per interface per iteration (NAPI's) */
@@ -77,12 +78,12 @@ int nm_stack_create(const struct nm_stack_params *p, struct nm_stack **out)
 	r = nm_timer_wheel_create(st->now_us, &st->wheel);
 	if (r < 0)
 		goto err_free;
-	st->epfd = epoll_create1(EPOLL_CLOEXEC);
+	st->epfd = nm_fd_lift(epoll_create1(EPOLL_CLOEXEC));
 	if (st->epfd < 0) {
 		r = nm_err_sys(errno, "epoll_create1");
 		goto err_wheel;
 	}
-	st->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	st->timerfd = nm_fd_lift(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
 	if (st->timerfd < 0) {
 		r = nm_err_sys(errno, "timerfd_create");
 		goto err_epoll;
@@ -367,6 +368,7 @@ static void stack_arm_timer(struct nm_stack *st)
 	uint64_t next = nm_timer_next(st->wheel, st->now_us), at;
 	struct itimerspec its = { 0 };
 
+	nm_timer_armed_take(st->wheel);	/* next covers whatever was armed */
 	if (next == UINT64_MAX) {
 		if (!st->timer_armed_us)
 			return;
@@ -427,6 +429,17 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 	if (st->flags & STACK_F_EXT_WAIT)
 		stack_arm_timer(st);
 	return work;
+}
+
+void nm_stack_timer_sync(struct nm_stack *st)
+{
+	uint64_t m;
+
+	if (!st || !(st->flags & STACK_F_EXT_WAIT))
+		return;
+	m = nm_timer_armed_take(st->wheel);
+	if (m != UINT64_MAX && (!st->timer_armed_us || m < st->timer_armed_us))
+		stack_arm_timer(st);
 }
 
 int nm_stack_get_fd(struct nm_stack *st)

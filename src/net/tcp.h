@@ -205,7 +205,7 @@ struct nm_tcp_sock {
 	bool fin_rcvd;			/* the peer's FIN is in order */
 	bool rd_shut, wr_shut;		/* shutdown() of each side by the app */
 	bool orphan;			/* closed by the app; freed when done */
-	bool reset;			/* ended by RST: reads return ECONNRESET */
+	bool reset;			/* ended by RST: ECONNRESET once, then EOF */
 	bool in_recovery;
 	/* after an RTO: go back N (skipping SACKed ranges) until loss_recover
 	 * is acknowledged; no fast recovery meanwhile (Linux's Loss state) */
@@ -215,6 +215,9 @@ struct nm_tcp_sock {
 	bool ack_now;
 	/* receiver: a duplicate to report first in the next SACK option (RFC 2883) */
 	bool dsack;
+	/* a runtime above the socket layer hears of this connection's events
+	 * (nm_tcp_notify(); set and cleared by sock/ with the socket) */
+	bool notify;
 	int err;			/* pending SO_ERROR (positive errno) */
 
 	/* ACK state */
@@ -394,10 +397,29 @@ static inline void nm_tcp_list_del(struct nm_tcp_list *n)
 	n->next = n->prev = n;
 }
 
+/*
+ * Events for a runtime above the socket layer (src/rt/, through sock/):
+ * something happened on a connection whose socket asked to hear of it
+ * (tp->notify): a segment was processed (data, an ACK that freed send
+ * space, a FIN, a state change), a child became ready on a listener, or
+ * the connection ended (RST, timeout, ICMP).  Called from inside a stack
+ * pass, once per such segment or end; the hook coalesces.  The hook is
+ * process-wide and set once by sock/ (nm_sock_set_hooks()).
+ */
+extern void (*nm_tcp_notify_hook)(struct nm_tcp_sock *tp);
+static inline void nm_tcp_notify(struct nm_tcp_sock *tp)
+{
+	if (__builtin_expect(tp->notify, 0) && nm_tcp_notify_hook)
+		nm_tcp_notify_hook(tp);
+}
+
 /* ---- tcp_table.c ---- */
 struct nm_tcp_sock *nm_tcp_sock_new(struct nm_stack *st, int family);
 /* Free now (unhash, cancel timers, drop buffers).  The socket must be gone. */
 void nm_tcp_sock_destroy(struct nm_tcp_sock *tp);
+/* A listener's children go (its own end, or shutdown(SHUT_RD)): a RST to
+ * each, accepted by TCP or not yet, like Linux. */
+void nm_tcp_drop_children(struct nm_tcp_sock *tp);
 /* The connection reached CLOSED: free it if no socket holds it. */
 void nm_tcp_done(struct nm_tcp_sock *tp);
 void nm_tcp_hash_bind(struct nm_tcp_sock *tp);

@@ -363,9 +363,13 @@ static bool csum_ok(struct nm_skb *skb, const struct nm_addr *src, const struct 
 
 void nm_tcp_abort(struct nm_tcp_sock *tp, int err)
 {
+	bool notify = tp->notify;	/* read first: done may free a socketless tcb */
+
 	tp->err = err;
 	tp->reset = err == ECONNRESET;
 	nm_tcp_done(tp);
+	if (notify)		/* a tcb that notifies has a socket: not freed */
+		nm_tcp_notify(tp);
 }
 
 /* ---- options ----------------------------------------------------------------- */
@@ -1311,6 +1315,7 @@ static bool synrecv_acked(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 		nm_tcp_list_add_tail(&lp->acq, &tp->acq_node);
 		lp->acq_len++;
 		tp->in_acq = true;
+		nm_tcp_notify(lp);	/* a child to accept */
 	}
 	return true;
 }
@@ -1476,6 +1481,9 @@ static void seg_demux(struct nm_stack *st, struct nm_skb *skb, const struct tcp_
 		tp = NULL;
 	}
 	if (tp) {
+		/* a tcb that notifies is held by its socket: alive after */
+		bool notify = tp->notify;
+
 		nm_tcp_rx_queue_set(tp, skb);
 		if (tp->state == NM_TCP_SYN_SENT)
 			syn_sent_rcv(tp, skb, sg);
@@ -1483,6 +1491,8 @@ static void seg_demux(struct nm_stack *st, struct nm_skb *skb, const struct tcp_
 			timewait_rcv(tp, skb, sg);
 		else
 			established_rcv(tp, skb, sg);
+		if (notify)
+			nm_tcp_notify(tp);
 		return;
 	}
 	tp = nm_tcp_lookup_listener(st->tcp, sg->dst, sg->dport);

@@ -23,6 +23,8 @@ static const char *const state_names[] = {
 	"FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT",
 };
 
+void (*nm_tcp_notify_hook)(struct nm_tcp_sock *tp);
+
 const char *nm_tcp_state_name(int s)
 {
 	if (s < 0 || s >= (int)NM_ARRAY_SIZE(state_names))
@@ -121,22 +123,25 @@ struct nm_tcp_sock *nm_tcp_sock_new(struct nm_stack *st, int family)
 	return tp;
 }
 
+void nm_tcp_drop_children(struct nm_tcp_sock *tp)
+{
+	while (!nm_tcp_list_empty(&tp->acq) || !nm_tcp_list_empty(&tp->synq)) {
+		struct nm_tcp_list *n = !nm_tcp_list_empty(&tp->acq) ? tp->acq.next
+								     : tp->synq.next;
+		struct nm_tcp_sock *c = nm_container_of(n, struct nm_tcp_sock, acq_node);
+
+		nm_tcp_send_rst_conn(c);
+		nm_tcp_list_del(&c->acq_node);
+		c->parent = NULL;
+		nm_tcp_sock_destroy(c);
+	}
+	tp->acq_len = tp->syn_len = 0;
+}
+
 void nm_tcp_sock_destroy(struct nm_tcp_sock *tp)
 {
 	if (tp->st) {
-		/* A listener takes its children with it (RST to the accepted
-		 * but unaccepted, like Linux). */
-		while (!nm_tcp_list_empty(&tp->acq) || !nm_tcp_list_empty(&tp->synq)) {
-			struct nm_tcp_list *n = !nm_tcp_list_empty(&tp->acq) ? tp->acq.next
-									     : tp->synq.next;
-			struct nm_tcp_sock *c = nm_container_of(n, struct nm_tcp_sock, acq_node);
-
-			nm_tcp_send_rst_conn(c);
-			nm_tcp_list_del(&c->acq_node);
-			c->parent = NULL;
-			nm_tcp_sock_destroy(c);
-		}
-		tp->acq_len = tp->syn_len = 0;
+		nm_tcp_drop_children(tp);
 		if (tp->parent) {
 			if (tp->in_acq)
 				tp->parent->acq_len--;

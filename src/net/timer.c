@@ -43,6 +43,8 @@ struct nm_timer_wheel {
 	uint64_t now;			/* the last now_us seen */
 	uint64_t bits[WHEEL_LEVELS][WHEEL_SLOTS / 64];
 	struct nm_timer due;		/* list head: armed in the past */
+	uint64_t armed_min;		/* earliest expiry armed since the last
+					 * nm_timer_armed_take() (UINT64_MAX: none) */
 	struct nm_timer slots[WHEEL_LEVELS][WHEEL_SLOTS];	/* list heads */
 };
 
@@ -179,6 +181,7 @@ int nm_timer_wheel_create(uint64_t now_us, struct nm_timer_wheel **out)
 	if (!w)
 		return nm_err(ENOMEM, "out of memory");
 	w->now = now_us;
+	w->armed_min = UINT64_MAX;
 	w->clk = now_us / NM_TIMER_TICK_US + 1;	/* ticks <= now are done */
 	list_init(&w->due);
 	for (unsigned l = 0; l < WHEEL_LEVELS; l++)
@@ -227,6 +230,8 @@ void nm_timer_mod(struct nm_timer_wheel *w, struct nm_timer *t, uint64_t expires
 		timer_unlink(w, t);
 	t->expires = expires_us;
 	t->pending = true;
+	if (expires_us < w->armed_min)
+		w->armed_min = expires_us;
 	if (expires_us <= w->now)
 		list_add_tail(&w->due, t);
 	else
@@ -387,6 +392,17 @@ int nm_timer_run(struct nm_timer_wheel *w, uint64_t now_us)
 	}
 	n += run_list(w, &due);
 	return n;
+}
+
+uint64_t nm_timer_armed_take(struct nm_timer_wheel *w)
+{
+	uint64_t m;
+
+	if (!w)
+		return UINT64_MAX;
+	m = w->armed_min;
+	w->armed_min = UINT64_MAX;
+	return m;
 }
 
 uint64_t nm_timer_next(const struct nm_timer_wheel *w, uint64_t now_us)

@@ -45,6 +45,11 @@ static inline bool nm_timer_pending(const struct nm_timer *t)
 /* Run every timer due at now_us (callbacks may arm and cancel timers).
  * Returns how many ran. */
 int nm_timer_run(struct nm_timer_wheel *w, uint64_t now_us);
+/* The earliest expiry (absolute) armed by nm_timer_mod() since the last
+ * call, UINT64_MAX if none; starts over.  O(1): whoever sleeps on a
+ * timerfd learns whether a call armed a timer before the one it waits
+ * for (stack.c's nm_stack_timer_sync()). */
+uint64_t nm_timer_armed_take(struct nm_timer_wheel *w);
 /* Microseconds until the earliest pending timer (UINT64_MAX if none);
  * may be early (a tick bound), never late. */
 uint64_t nm_timer_next(const struct nm_timer_wheel *w, uint64_t now_us);

@@ -69,6 +69,7 @@
 #include "nic/rtnl.h"
 #include "nic/wire_drv.h"
 #include "util/err.h"
+#include "util/fd.h"
 
 /* Older uapi headers (before Linux 6.2) lack these. */
 #ifndef TUN_F_USO4
@@ -415,7 +416,7 @@ static int nm_tap_open_dev(struct nm_wire_tap *t, const char *ifname, bool offlo
 	struct ifreq ifr;
 	int e;
 
-	t->fd = open(NM_TAP_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	t->fd = nm_fd_lift(open(NM_TAP_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC));
 	if (t->fd < 0) {
 		e = errno;
 		if (e == ENOENT || e == ENXIO || e == ENODEV)
@@ -634,6 +635,72 @@ err_free_tap:
 	return err;
 }
 
+/*
+ * A tun fd that another process opened and attached (netmem run hands its
+ * TAP down to the program it starts): the device and its kernel side stay
+ * as that process made them; here only what belongs to this end of the
+ * file (the vnet header and the offloads, asked again: the same answers).
+ */
+int nm_wire_tap_adopt(int fd, const struct nm_wire_tap_params *p, struct nm_wire **out)
+{
+	NM_API_CALL();
+	struct nm_wire_tap *t;
+	struct ifreq ifr;
+	bool vnet;
+	int err, fl;
+
+	if (!out)
+		return nm_err(EINVAL, "out is NULL");
+	*out = NULL;
+	if (!p || fd < 0)
+		return nm_err(EINVAL, "%s", !p ? "params is NULL" : "negative fd");
+	if (p->mtu && (p->mtu < NM_TAP_MTU_MIN || p->mtu > NM_TAP_MTU_MAX))
+		return nm_err(EINVAL, "mtu %u outside [%d, %d]", p->mtu, NM_TAP_MTU_MIN,
+			      NM_TAP_MTU_MAX);
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return nm_err(errno == EBADFD || errno == ENOTTY || errno == EINVAL ? EINVAL : errno,
+			      "fd %d is not an attached tun device: %s", fd,
+			      strerror(errno));
+	if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN)) != IFF_TAP || !(ifr.ifr_flags & IFF_NO_PI))
+		return nm_err(EINVAL, "fd %d: %.*s is not a TAP opened with IFF_NO_PI",
+			      fd, IFNAMSIZ, ifr.ifr_name);
+	vnet = ifr.ifr_flags & IFF_VNET_HDR;
+	if (vnet != p->offloads)
+		return nm_err(EINVAL, "%.*s was opened %s a vnet header; offloads %s",
+			      IFNAMSIZ, ifr.ifr_name, vnet ? "with" : "without",
+			      p->offloads ? "need one" : "are off");
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0))
+		return nm_err(errno, "fd %d: O_NONBLOCK: %s", fd, strerror(errno));
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return nm_err(ENOMEM, "no memory");
+	t->fd = -1;
+	t->spill = malloc(NM_TAP_RX_ROOM);
+	if (!t->spill) {
+		err = nm_err(ENOMEM, "no memory for buffers");
+		goto err_free_tap;
+	}
+	t->w.ops = &nm_wire_tap_ops;
+	t->w.mtu = p->mtu ? p->mtu : 1500;
+	t->max_plain = t->w.mtu + NM_TAP_ETH_HLEN + NM_TAP_VLAN_ROOM;
+	snprintf(t->w.name, sizeof(t->w.name), "%.*s", IFNAMSIZ - 1, ifr.ifr_name);
+	t->ifindex = (int)if_nametoindex(t->w.name);
+	t->fd = fd;
+	err = nm_tap_set_offloads(t, p->offloads);
+	if (err) {
+		t->fd = -1;	/* the caller's fd stays open: it still owns it */
+		goto err_free_tap;
+	}
+	*out = &t->w;
+	return 0;
+
+err_free_tap:
+	nm_tap_free(t);
+	return err;
+}
+
 static int nm_tap_check(struct nm_wire *w)
 {
 	if (!w)
@@ -650,6 +717,14 @@ int nm_wire_tap_ifindex(struct nm_wire *w)
 	int err = nm_tap_check(w);
 
 	return err ? err : nm_tap_of(w)->ifindex;
+}
+
+int nm_wire_tap_fd(struct nm_wire *w)
+{
+	NM_API_CALL();
+	int err = nm_tap_check(w);
+
+	return err ? err : nm_tap_of(w)->fd;
 }
 
 int nm_wire_tap_offloads(struct nm_wire *w)

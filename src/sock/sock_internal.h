@@ -20,6 +20,7 @@
 #include "sock/devmem_tokens.h"
 
 struct nm_tcp_sock;
+struct nm_stack;
 
 /* Descriptors: 0 .. NM_SOCK_MAX - 1. */
 #define NM_SOCK_MAX	65536
@@ -44,9 +45,13 @@ struct nm_socket {
 	struct nm_tcp_sock *tcp;	/* its connection; tcp->sock == this */
 	bool nonblock;			/* O_NONBLOCK (SOCK_NONBLOCK, fcntl) */
 	bool zerocopy;			/* SO_ZEROCOPY: MSG_ZEROCOPY sends take effect */
+	bool reuseport;			/* SO_REUSEPORT: kept and reported, binds as
+					 * SO_REUSEADDR says (no port sharing) */
 	uint64_t rcvtimeo_us;		/* SO_RCVTIMEO, 0: none */
 	uint64_t sndtimeo_us;		/* SO_SNDTIMEO, 0: none */
 	struct nm_token_table tokens;	/* devmem RX frags the application holds */
+	void *owner;			/* the runtime's object for it (sock_hooks.c),
+					 * NULL for an nm_* application's socket */
 };
 
 /* ---- sock_table.c ---- */
@@ -62,6 +67,52 @@ struct nm_socket *nm_sock_lookup(int sd);
 struct nm_socket *nm_sock_get(int sd, int *ret);
 /* White-box tests: the tcb behind sd, NULL if none. */
 struct nm_tcp_sock *nm_sock_tcb(int sd);
+
+/* ---- sock_hooks.c: what a runtime above plugs in (src/rt/) ---- */
+/*
+ * A runtime that runs unmodified programs on the stack (netmem run) drives
+ * the stack from many threads under one lock whose holder polls.  It plugs
+ * two things into the socket layer, process-wide:
+ *  - wait: how a blocked call waits.  Instead of running the stack for a
+ *    slice (sock_wait.c), the wait loop calls it with the call's deadline
+ *    (us, 0: none; not passed yet).  It returns 0 to have the call try
+ *    again, or -errno to end it (-EINTR: a signal; the bytes moved so far
+ *    are returned instead when there are some, as Linux does).  It may
+ *    release the lock while it sleeps: the call's socket stays (the
+ *    runtime holds it), other sockets may change.
+ *  - event: something happened on the connection of a socket with an
+ *    owner (nm_sock_set_owner()): a segment, a child to accept, its end.
+ *    Called inside a stack pass; readiness (nm_sock_poll_events()) may
+ *    have changed.
+ */
+struct nm_sock_hooks {
+	int (*wait)(struct nm_socket *so, uint64_t deadline_us);
+	void (*event)(struct nm_socket *so);
+};
+/* Install h (copied); NULL removes them.  Before any socket exists. */
+void nm_sock_set_hooks(const struct nm_sock_hooks *h);
+/* The runtime's object for so (NULL: none, and no events). */
+void nm_sock_set_owner(struct nm_socket *so, void *owner);
+static inline void *nm_sock_owner(const struct nm_socket *so)
+{
+	return so->owner;
+}
+/* POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP as nm_poll() reports them. */
+short nm_sock_poll_events(struct nm_socket *so);
+/*
+ * The socket ioctls of a TCP socket (Linux's tcp_ioctl()): SIOCINQ
+ * (FIONREAD): bytes ready to read, -EINVAL on a listener; SIOCOUTQ: bytes
+ * not yet acknowledged; SIOCOUTQNSD: bytes not yet sent; SIOCATMARK: 0
+ * (no urgent data).  Others: -ENOTTY.
+ */
+int nm_sock_ioctl(struct nm_socket *so, unsigned long req, int *val);
+/* A call the runtime made for the program later than the program asked
+ * (a bind deferred until the NIC was up) failed: err (positive) becomes
+ * the socket's pending error, as SO_ERROR and POLLERR report it. */
+void nm_sock_set_error(struct nm_socket *so, int err);
+/* Connections of st whose data or FIN is not yet acknowledged (closed by
+ * the application or not): what a process that exits waits for. */
+int nm_sock_stack_unacked(struct nm_stack *st);
 
 /* ---- sock_wait.c: the one wait loop of every blocking call ---- */
 /* A call's -EAGAIN messages (literals, kept by pointer: a polling loop
@@ -101,6 +152,14 @@ void nm_sock_keep_err(struct nm_tcp_sock *tp, int pending, ssize_t r);
  * bases are offsets (devmem TX: offset 0 is a good one).  *total (if not
  * NULL): the bytes they hold. */
 int nm_sock_check_iov(const struct iovec *iov, size_t n, bool offsets, size_t *total);
+
+/* The hooks in use (sock_hooks.c); NULL members: none. */
+extern struct nm_sock_hooks nm_sock_hooks;
+
+/* ---- tcp_info.c ---- */
+/* getsockopt(IPPROTO_TCP, TCP_INFO): Linux's struct tcp_info as the
+ * kernel's uAPI header has it (longer than glibc's). */
+int nm_sock_get_tcp_info(struct nm_socket *so, void *val, socklen_t *len);
 
 /* ---- devmem_rx.c ---- */
 /* recvmsg with MSG_SOCK_DEVMEM (flags include it). */

@@ -62,6 +62,7 @@ int nm_sock_alloc(struct nm_tcp_sock *tp, bool nonblock)
 
 void nm_sock_free(struct nm_socket *so)
 {
+	so->tcp->notify = false;	/* no socket to hear of it any more */
 	pthread_mutex_lock(&sock_lock);
 	sock_tab[so->sd] = NULL;
 	if (so->sd < sock_lowest)

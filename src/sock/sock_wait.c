@@ -31,11 +31,13 @@
 
 #define WAIT_SLICE_US	10000u	/* a blocked call rechecks its timeout this often */
 
-/* Run the socket's stack once, for at most a slice: 0, -EAGAIN once the
- * deadline (us, 0: none) passed, -ENOTCONN when the stack is gone, or the
- * loop's -errno. */
-static int sock_wait(struct nm_tcp_sock *tp, uint64_t deadline)
+/* Run the socket's stack once, for at most a slice (or let the runtime's
+ * wait hook wait, sock_hooks.c): 0, -EAGAIN once the deadline (us, 0:
+ * none) passed, -ENOTCONN when the stack is gone, or the loop's (the
+ * hook's) -errno. */
+static int sock_wait(struct nm_socket *so, uint64_t deadline)
 {
+	struct nm_tcp_sock *tp = so->tcp;
 	uint64_t now = nm_now_us();
 	int ms = WAIT_SLICE_US / 1000, r;
 
@@ -43,6 +45,8 @@ static int sock_wait(struct nm_tcp_sock *tp, uint64_t deadline)
 		return nm_err(ENOTCONN, "the stack is gone");
 	if (deadline && now >= deadline)
 		return -EAGAIN;
+	if (nm_sock_hooks.wait)
+		return nm_sock_hooks.wait(so, deadline);
 	if (deadline && deadline - now < WAIT_SLICE_US)
 		ms = (int)((deadline - now + 999) / 1000);
 	r = nm_stack_poll(tp->st, ms);
@@ -65,7 +69,7 @@ static ssize_t stopped(const struct nm_sock_op *op, ssize_t r, const char *msg)
 
 ssize_t nm_sock_block(struct nm_sock_op *op)
 {
-	const struct nm_socket *so = op->so;
+	struct nm_socket *so = op->so;
 	uint64_t dl = deadline_of(op->timeo_us);
 
 	for (;;) {
@@ -75,7 +79,7 @@ ssize_t nm_sock_block(struct nm_sock_op *op)
 			return r;
 		if (op->nonblock)
 			return stopped(op, -EAGAIN, op->call->would_block);
-		r = sock_wait(so->tcp, dl);
+		r = sock_wait(so, dl);
 		if (r == -EAGAIN)
 			return stopped(op, r, op->call->timed_out);
 		if (r)

@@ -31,8 +31,11 @@
 
 /* ---- addresses ----------------------------------------------------------------- */
 
+/* v6only_err: what a v4-mapped address on an IPV6_V6ONLY socket gets
+ * (Linux: EINVAL from bind, which has no IPv4 address to take, ENETUNREACH
+ * from connect, which has no IPv4 route). */
 static int sa_to_addr(const struct nm_tcp_sock *tp, const struct sockaddr *sa, socklen_t len,
-		      struct nm_addr *a, uint16_t *port)
+		      struct nm_addr *a, uint16_t *port, int v6only_err)
 {
 	if (!sa)
 		return nm_err(EFAULT, "NULL address");
@@ -61,7 +64,7 @@ static int sa_to_addr(const struct nm_tcp_sock *tp, const struct sockaddr *sa, s
 			return nm_err(EAFNOSUPPORT, "AF_INET6 address on an AF_INET socket");
 		memcpy(a->b, &s6->sin6_addr, 16);
 		if (tp->v6only && nm_addr_is_v4(a))
-			return nm_err(EAFNOSUPPORT, "v4-mapped address with IPV6_V6ONLY");
+			return nm_err(v6only_err, "v4-mapped address with IPV6_V6ONLY");
 		*port = ntohs(s6->sin6_port);
 		return 0;
 	}
@@ -134,7 +137,7 @@ int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 	GET_SOCK();
 	struct nm_tcp_sock *tp = so->tcp;
 
-	ret = sa_to_addr(tp, addr, len, &a, &port);
+	ret = sa_to_addr(tp, addr, len, &a, &port, EINVAL);
 	if (ret)
 		return ret;
 	if (!tp->st)
@@ -254,7 +257,7 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 	struct nm_sock_op op = { .so = so, .try_once = connect_try, .call = &connect_call,
 				 .timeo_us = so->sndtimeo_us };
 
-	ret = sa_to_addr(tp, addr, len, &a, &port);
+	ret = sa_to_addr(tp, addr, len, &a, &port, ENETUNREACH);
 	if (ret)
 		return ret;
 	if (!tp->st)
@@ -273,7 +276,11 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 		return nm_err(EINPROGRESS, "timed out (still connecting)");
 	if (ret)
 		return ret;
-	if (tp->state == NM_TCP_CLOSED) {
+	/* Closed before this thread looked: refused or timed out if our SYN
+	 * was never acknowledged; else it was connected, and what ended it
+	 * (a reset right after the data) is the next call's to report, as
+	 * on Linux when the connecting thread runs before the RST comes. */
+	if (tp->state == NM_TCP_CLOSED && !seq_gt(tp->snd_una, tp->iss)) {
 		int e = tp->err ? tp->err : ECONNREFUSED;
 
 		tp->err = 0;
@@ -377,6 +384,7 @@ struct xfer_op {
 	size_t total;		/* bytes the iovecs hold */
 	int flags;
 	bool waitall;		/* recv: MSG_WAITALL, blocking, not peeking */
+	bool null_buf;		/* recv: an iovec of bytes at NULL */
 };
 
 static const struct nm_sock_call send_call = NM_SOCK_CALL();
@@ -439,6 +447,12 @@ static ssize_t recv_try(struct nm_sock_op *op)
 	struct xfer_op *x = nm_container_of(op, struct xfer_op, op);
 	bool peek = x->flags & MSG_PEEK;
 
+	/* Linux finds a bad buffer only when it copies into it: with
+	 * nothing queued the call waits, ends or says EAGAIN as any other */
+	if (x->null_buf)
+		return op->so->tcp->rcvq_bytes ? nm_err(EFAULT, "NULL buffer")
+					       : nm_tcp_recv(op->so->tcp, NULL, 0, peek, false);
+
 	for (;;) {
 		size_t room = iov_cur_bytes(&x->c);
 		ssize_t r = nm_tcp_recv(op->so->tcp, x->c.v, (int)x->c.n, peek, false);
@@ -469,12 +483,17 @@ static ssize_t do_recv(struct nm_socket *so, struct iovec *iov0, size_t n, int f
 		.flags = flags,
 	};
 
+	/* Linux: EINVAL without urgent data, which this TCP never keeps */
+	if (flags & MSG_OOB)
+		return nm_err(EINVAL, "no urgent data (MSG_OOB)");
 	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_NOSIGNAL | MSG_TRUNC))
 		return nm_err(EOPNOTSUPP, "flags 0x%x not supported", flags);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		x.total += iov0[i].iov_len;
-	if (x.total == 0)
-		return 0;
+		x.null_buf |= iov0[i].iov_len && !iov0[i].iov_base;
+	}
+	/* an empty buffer too: 0 once something is queued (or the end),
+	 * EAGAIN or a wait before, as Linux's recv loop runs once */
 	iov_cur_init(&x.c, iov0, n);
 	x.waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && !x.op.nonblock;
 	return nm_sock_block(&x.op);
@@ -497,9 +516,7 @@ ssize_t nm_recv(int sd, void *buf, size_t len, int flags)
 	struct iovec iov = { buf, len };
 	GET_SOCK();
 
-	if (len && !buf)
-		return nm_err(EFAULT, "NULL buffer");
-	return do_recv(so, &iov, 1, flags);
+	return do_recv(so, &iov, 1, flags);	/* a NULL buf: EFAULT when it copies */
 }
 
 ssize_t nm_sendmsg(int sd, const struct msghdr *msg, int flags)
@@ -530,7 +547,9 @@ ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 
 	if (!msg)
 		return nm_err(EFAULT, "NULL msghdr");
-	ret = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, false, NULL);
+	/* a plain recv finds a NULL buffer when it copies (do_recv) */
+	ret = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen,
+				!(flags & (MSG_ERRQUEUE | MSG_SOCK_DEVMEM)), NULL);
 	if (ret)
 		return ret;
 	if (flags & MSG_ERRQUEUE)

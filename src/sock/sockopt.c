@@ -172,6 +172,39 @@ static int get_type(struct nm_socket *so, int *v)
 	return 0;
 }
 
+static int get_domain(struct nm_socket *so, int *v)
+{
+	*v = so->tcp->family;
+	return 0;
+}
+
+static int get_protocol(struct nm_socket *so, int *v)
+{
+	(void)so;
+	*v = IPPROTO_TCP;
+	return 0;
+}
+
+static int get_acceptconn(struct nm_socket *so, int *v)
+{
+	*v = so->tcp->state == NM_TCP_LISTEN;
+	return 0;
+}
+
+/* Kept and reported; a bind still conflicts as SO_REUSEADDR decides (the
+ * stack does not spread a port's connections over listeners). */
+static int set_reuseport(struct nm_socket *so, int v)
+{
+	so->reuseport = v != 0;
+	return 0;
+}
+
+static int get_reuseport(struct nm_socket *so, int *v)
+{
+	*v = so->reuseport;
+	return 0;
+}
+
 /* Reading the pending error clears it. */
 static int get_error(struct nm_socket *so, int *v)
 {
@@ -331,40 +364,6 @@ static int get_congestion(struct nm_socket *so, void *val, socklen_t *len)
 	return put_out(val, len, buf, sizeof(buf));
 }
 
-static const uint8_t linux_state[] = {
-	[NM_TCP_CLOSED] = 7,      [NM_TCP_LISTEN] = 10,     [NM_TCP_SYN_SENT] = 2,
-	[NM_TCP_SYN_RECEIVED] = 3, [NM_TCP_ESTABLISHED] = 1, [NM_TCP_FIN_WAIT_1] = 4,
-	[NM_TCP_FIN_WAIT_2] = 5,  [NM_TCP_CLOSE_WAIT] = 8,  [NM_TCP_CLOSING] = 11,
-	[NM_TCP_LAST_ACK] = 9,    [NM_TCP_TIME_WAIT] = 6,
-};
-
-/* A subset of Linux's struct tcp_info; the rest reads 0. */
-static int get_info(struct nm_socket *so, void *val, socklen_t *len)
-{
-	const struct nm_tcp_sock *tp = so->tcp;
-	struct tcp_info ti;
-
-	memset(&ti, 0, sizeof(ti));
-	ti.tcpi_state = linux_state[tp->state];
-	ti.tcpi_options = (uint8_t)((tp->ts_ok ? 1 : 0) | (tp->sack_ok ? 2 : 0) |
-				    (tp->ws_ok ? 4 : 0));
-	ti.tcpi_snd_wscale = tp->snd_wscale & 15;
-	ti.tcpi_rcv_wscale = tp->rcv_wscale & 15;
-	ti.tcpi_rto = tp->rto;
-	ti.tcpi_snd_mss = tp->mss;
-	ti.tcpi_rcv_mss = tp->adv_mss;
-	ti.tcpi_unacked = tp->mss ? nm_tcp_flight(tp) / tp->mss : 0;
-	ti.tcpi_rtt = tp->srtt;
-	ti.tcpi_rttvar = tp->rttvar;
-	ti.tcpi_snd_ssthresh = tp->mss ? tp->ssthresh / tp->mss : 0;
-	ti.tcpi_snd_cwnd = tp->mss ? tp->cwnd / tp->mss : 0;
-	ti.tcpi_advmss = tp->adv_mss;
-	ti.tcpi_total_retrans = tp->total_retrans;
-	ti.tcpi_retransmits = (uint8_t)tp->retries;
-	ti.tcpi_backoff = (uint8_t)tp->backoff;
-	return put_out(val, len, &ti, sizeof(ti));
-}
-
 /* ---- IPPROTO_IPV6 ---------------------------------------------------------------- */
 
 /* Only before bind or connect, only on an AF_INET6 socket. */
@@ -400,7 +399,11 @@ static const struct sockopt sockopts[] = {
 	OPT_INT(SOL_SOCKET, SO_RCVBUF, "SOL_SOCKET", set_rcvbuf, get_rcvbuf),
 	OPT_INT(SOL_SOCKET, SO_SNDBUF, "SOL_SOCKET", set_sndbuf, get_sndbuf),
 	OPT_INT(SOL_SOCKET, SO_ZEROCOPY, "SO_ZEROCOPY", set_zerocopy, get_zerocopy),
+	OPT_INT(SOL_SOCKET, SO_REUSEPORT, "SOL_SOCKET", set_reuseport, get_reuseport),
 	OPT_INT(SOL_SOCKET, SO_TYPE, NULL, NULL, get_type),
+	OPT_INT(SOL_SOCKET, SO_DOMAIN, NULL, NULL, get_domain),
+	OPT_INT(SOL_SOCKET, SO_PROTOCOL, NULL, NULL, get_protocol),
+	OPT_INT(SOL_SOCKET, SO_ACCEPTCONN, NULL, NULL, get_acceptconn),
 	OPT_INT(SOL_SOCKET, SO_ERROR, NULL, NULL, get_error),
 	OPT_RAW(SOL_SOCKET, SO_LINGER, set_linger, get_linger),
 	OPT_RAW(SOL_SOCKET, SO_RCVTIMEO, set_rcvtimeo, get_rcvtimeo),
@@ -412,7 +415,7 @@ static const struct sockopt sockopts[] = {
 	OPT_INT(IPPROTO_TCP, TCP_KEEPINTVL, NULL, set_keepintvl, get_keepintvl),
 	OPT_INT(IPPROTO_TCP, TCP_KEEPCNT, NULL, set_keepcnt, get_keepcnt),
 	OPT_RAW(IPPROTO_TCP, TCP_CONGESTION, set_congestion, get_congestion),
-	OPT_RAW(IPPROTO_TCP, TCP_INFO, NULL, get_info),
+	OPT_RAW(IPPROTO_TCP, TCP_INFO, NULL, nm_sock_get_tcp_info),
 	OPT_INT(IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY", set_v6only, get_v6only),
 };
 
@@ -479,6 +482,8 @@ int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 		return ret;
 	if (!val || !len)
 		return nm_err(EFAULT, "NULL value or length");
+	if ((int)*len < 0)	/* Linux reads optlen as an int */
+		return nm_err(EINVAL, "negative length %d", (int)*len);
 	if (o && o->get)
 		return o->get(so, val, len);
 	if (!o || !o->get_int)

@@ -18,7 +18,7 @@
  *	netns.c		a private network namespace (demo --wire tap)
  *	rx.c		the devmem receiver (bind-rx, steering, recvmsg loop)
  *	tx.c		the devmem sender (bind-tx, MSG_ZEROCOPY sends)
- *	cmd_*.c		demo, server, client, bench
+ *	cmd_*.c		demo, server, client, bench, run
  *	svg.c		the benchmark plot
  *
  * The CLI uses only the public API (include/netmem/), like any
@@ -74,6 +74,10 @@ void nm_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* From now on nm_cli_die*() also print the error as one JSON object on
  * stdout (the command runs with --json). */
 void nm_cli_json_errors(bool on);
+/* From now on a failure (NM_CLI_EXIT_FAIL) exits with code instead: netmem
+ * run exits 2 for every failure of its own, keeping the program's exit
+ * statuses for the program. */
+void nm_cli_fail_code(int code);
 /* First thing in main: fds 0-2 that are closed get /dev/null (so no file
  * we open takes their number); a closed stdout is an error at exit. */
 void nm_cli_stdio_init(void);
@@ -392,6 +396,7 @@ int nm_cli_demo(int argc, char **argv);
 int nm_cli_server(int argc, char **argv);
 int nm_cli_client(int argc, char **argv);
 int nm_cli_bench(int argc, char **argv);
+int nm_cli_run(int argc, char **argv);
 
 /* svg.c: a grouped bar chart of metrics against their baselines. */
 struct nm_cli_bar {

@@ -422,7 +422,7 @@ static int create_shm(struct nm_cli_ep *e, struct nm_wire **w)
 /* 0, -ETIMEDOUT: a server's --wait passed with no client on its shm wire,
  * or -EINTR: a signal said stop while waiting for the other side.  Every
  * other failure dies with one line. */
-static int open_wire(struct nm_cli_ep *e, struct nm_wire **w)
+int nm_cli_ep_open_wire(struct nm_cli_ep *e, struct nm_wire **w)
 {
 	char self[64], host[64];
 	int r;
@@ -471,7 +471,7 @@ int nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h)
 		hp.addr4 = a;
 	else
 		hp.addr6 = a;
-	r = open_wire(e, &hp.wire);
+	r = nm_cli_ep_open_wire(e, &hp.wire);
 	if (r < 0)
 		return r;
 	/* a client on shm runs at its server's MTU unless told less */

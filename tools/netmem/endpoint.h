@@ -45,5 +45,8 @@ void nm_cli_ep_resolve(struct nm_cli_ep *e);
  * and -EINTR: SIGINT/SIGTERM came while it waited for the other side of an
  * shm wire (nothing is left to release). */
 int nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h);
+/* The wire alone (netmem run: the program's runtime brings the host up);
+ * the same returns and one-line deaths as nm_cli_ep_up(). */
+int nm_cli_ep_open_wire(struct nm_cli_ep *e, struct nm_wire **w);
 
 #endif

@@ -19,6 +19,7 @@ static void usage(FILE *f)
 "  server   ncdevmem-style devmem receiver on a TAP or a cross-process shm wire\n"
 "  client   ncdevmem-style devmem sender\n"
 "  bench    run the benchmark suite; JSON lines and an SVG plot\n"
+"  run      run an unmodified program with its TCP sockets on netmem's stack\n"
 "  version  print the version\n");
 }
 
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 		{ "server", nm_cli_server, true },
 		{ "client", nm_cli_client, true },
 		{ "bench", nm_cli_bench, false },
+		{ "run", nm_cli_run, false },
 	};
 
 	/* A closed stdout pipe is a write error (EPIPE) that nm_cli_finish()
@@ -82,6 +84,6 @@ int main(int argc, char **argv)
 			/* a capture asked for and not all written fails the run */
 			return nm_cli_finish(!rc && nm_cli_pcap_failed() ? NM_CLI_EXIT_FAIL : rc);
 		}
-	nm_cli_die(NM_CLI_EXIT_USAGE, "unknown command '%s' (demo, server, client, bench)",
+	nm_cli_die(NM_CLI_EXIT_USAGE, "unknown command '%s' (demo, server, client, bench, run)",
 		   argv[1]);
 }

@@ -26,6 +26,7 @@ const char *nm_cli_cmd = "";
 static int nm_cli_out_errno;		/* first failed write to stdout */
 static bool nm_cli_exiting;		/* a die or the finish runs: no early exit */
 static bool nm_cli_json_err;		/* --json: failures as a JSON object too */
+static int nm_cli_fail_exit = NM_CLI_EXIT_FAIL;	/* what NM_CLI_EXIT_FAIL means */
 
 static void vmsg(const char *fmt, va_list ap, const char *tail)
 {
@@ -40,6 +41,11 @@ static void vmsg(const char *fmt, va_list ap, const char *tail)
 void nm_cli_json_errors(bool on)
 {
 	nm_cli_json_err = on;
+}
+
+void nm_cli_fail_code(int code)
+{
+	nm_cli_fail_exit = code;
 }
 
 /*
@@ -59,6 +65,8 @@ static void __attribute__((noreturn)) die_v(int code, const char *tail, const ch
 	if (atomic_flag_test_and_set(&dying))
 		for (;;)
 			pause();
+	if (code == NM_CLI_EXIT_FAIL)
+		code = nm_cli_fail_exit;
 	nm_cli_exiting = true;
 	nm_cli_flush();
 	va_copy(ap2, ap);

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NM_RT_INTERNAL_H
+#define NM_RT_INTERNAL_H
+
+/*
+ * rt/: the drop-in runtime (libnetmem-preload.so).  An unmodified program
+ * runs with this library in LD_PRELOAD; its socket calls land here
+ * (interposition, one file per group of calls) and its TCP sockets whose
+ * bind or connect the interception rule gives to netmem run on a netmem
+ * stack living in the program's own process.  docs/run.md is the design;
+ * the files:
+ *
+ *	real.c		the libc functions underneath (dlsym(RTLD_NEXT), once)
+ *	cfg.c		the NETMEM_* environment
+ *	rule.c		which sockets are netmem's
+ *	fdtab.c		fd -> runtime object (struct rt_sock, struct rt_epoll)
+ *	lock.c		the stack lock (a ticket lock whose holder polls), the
+ *			stack pass, readiness events, sleeping, the poller thread
+ *	up.c		bringing the NIC and stack up, ownership, the run page
+ *	sock.c		socket, bind, listen, accept, connect, shutdown, close,
+ *			dup*, fcntl, ioctl, names, options
+ *	pend.c		what a pending socket's bind and listen are refused at once
+ *	io.c		send*, recv*, read, write, readv, writev, sendfile, *mmsg
+ *	poll.c		poll, ppoll, select, pselect
+ *	epoll.c		epoll_create*, epoll_ctl, epoll_wait, epoll_pwait*
+ *	sig.c		sigaction/signal (SA_RESTART), SIGPIPE
+ *	fork.c		fork, exit
+ *	ctl.c		the devmem control-plane hook (netmem_rt_bind_rx/tx)
+ *	chk.c		the __*_chk fortify variants
+ *
+ * Locking: one lock (rt_lock) covers the stack, every runtime object and
+ * the fd table's writes; the table is read without it (a pointer per fd).
+ * A call on a kernel fd never takes it.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <netmem/host.h>
+
+#include "rt/run_page.h"
+#include "sock/sock_internal.h"
+#include "util/err.h"
+
+/* ---- real.c: the functions underneath ------------------------------------------- */
+
+struct rt_real {
+	int (*socket)(int, int, int);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*shutdown)(int, int);
+	int (*close)(int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	int (*ioctl)(int, unsigned long, ...);
+	int (*getsockname)(int, struct sockaddr *, socklen_t *);
+	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	int (*sendmmsg)(int, struct mmsghdr *, unsigned, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned, int, struct timespec *);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *,
+		       const sigset_t *);
+	int (*epoll_create)(int);
+	int (*epoll_create1)(int);
+	int (*epoll_ctl)(int, int, int, struct epoll_event *);
+	int (*epoll_wait)(int, struct epoll_event *, int, int);
+	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *,
+			    const sigset_t *);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	int (*close_range)(unsigned, unsigned, int);
+};
+extern struct rt_real rt_real;
+/* Resolve every one (idempotent; the constructor runs it, and so does the
+ * first interposed call that comes before the constructor). */
+void rt_real_init(void);
+#define REAL(f) (__builtin_expect(rt_real.f != NULL, 1) ? rt_real.f : (rt_real_init(), rt_real.f))
+
+/* ---- cfg.c: the environment ----------------------------------------------------- */
+
+enum rt_wire { RT_WIRE_NONE = 0, RT_WIRE_TAP, RT_WIRE_SHM };
+
+struct rt_cfg {
+	enum rt_wire wire;		/* NETMEM_WIRE; NONE: the runtime stays out */
+	char wire_name[64];
+	char ifname[16];		/* NETMEM_IFNAME (nm0) */
+	char addr[64];			/* NETMEM_ADDR "A/PLEN" (198.18.0.2/24) */
+	char host_addr[64];		/* NETMEM_HOST_ADDR (TAP opened here) */
+	int family;			/* of addr */
+	uint8_t ip[16];			/* addr's bytes (4 or 16) */
+	unsigned plen;
+	uint32_t queues, mtu;		/* NETMEM_QUEUES (2), NETMEM_MTU (1500) */
+	char pcap[256];			/* NETMEM_PCAP, "" none */
+	bool wildcard_kernel;		/* NETMEM_WILDCARD=kernel */
+	bool quiet;			/* NETMEM_QUIET=1 */
+	bool verbose;			/* NETMEM_VERBOSE=1: decisions on stderr */
+	int tap_fd;			/* NETMEM_TAP_FD (netmem run), -1 */
+	int run_fd;			/* NETMEM_RUN_FD (netmem run), -1 */
+	int exit_wait_ms;		/* NETMEM_EXIT_WAIT_MS (5000) */
+};
+extern struct rt_cfg rt_cfg;
+/* Read the environment once; on a bad value print one line and set
+ * rt_cfg.wire = NONE (-EINVAL). */
+int rt_cfg_load(void);
+/* "netmem run: ..." on stderr (not with NETMEM_QUIET). */
+void rt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* With NETMEM_VERBOSE only. */
+void rt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- rule.c: which sockets are netmem's ------------------------------------------ */
+
+enum rt_side { RT_SIDE_KERNEL = 0, RT_SIDE_NETMEM };
+/* bind(sa): netmem's address, a wildcard (netmem unless NETMEM_WILDCARD=
+ * kernel or this process cannot own the NIC), or another (the kernel).
+ * dev: SO_BINDTODEVICE named netmem's interface. */
+enum rt_side rt_rule_bind(const struct sockaddr *sa, socklen_t len, bool dev, bool wild_ok);
+/* connect(sa) of a socket not bound yet: a peer on netmem's subnet (not
+ * netmem's own address) is netmem's. */
+enum rt_side rt_rule_connect(const struct sockaddr *sa, socklen_t len, bool dev);
+/* listen() of a socket never bound: a wildcard bind. */
+enum rt_side rt_rule_listen(bool dev, bool wild_ok);
+
+/* ---- fdtab.c: the fd table -------------------------------------------------------- */
+
+enum rt_kind { RT_SOCK = 1, RT_EPOLL };
+struct rt_obj {
+	uint8_t kind;
+};
+/* The object behind fd, NULL if the runtime does not know fd (a kernel fd:
+ * pass the call through).  Without the lock: a hint to take it. */
+struct rt_obj *rt_fd_get(int fd);
+/* Under the lock.  -ENOMEM, -EBADF (fd out of range). */
+int rt_fd_set(int fd, struct rt_obj *o);
+void rt_fd_clear(int fd);
+/* One past the highest fd ever set (for scans). */
+int rt_fd_end(void);
+/* The runtime's own fds (the TAP, the stack's, the wires', eventfds): a
+ * program's close() of one is a silent no-op, dup2() over one EBUSY. */
+void rt_fd_priv_set(int fd, bool on);
+bool rt_fd_priv(int fd);
+
+/* ---- the socket object ------------------------------------------------------------ */
+
+enum rt_sock_state {
+	RS_CAND = 0,		/* a kernel socket whose bind/connect will decide */
+	RS_NM,			/* netmem's: sd on the stack, fd a placeholder */
+	RS_PENDING,		/* netmem's, the stack not up yet (an shm wire waiting
+				 * for its other end): bind/listen/connect recorded */
+	RS_ORPHAN,		/* inherited through fork: unusable here */
+};
+
+/* What a pending socket was asked to do, replayed when the stack is up. */
+struct rt_pend {
+	struct sockaddr_storage addr, peer;
+	socklen_t alen, plen;		/* 0: not bound / not connecting */
+	int backlog;			/* listen(), -1: not listening */
+};
+
+/* An option set while the socket was a candidate, replayed on netmem. */
+struct rt_opt {
+	int level, name;
+	socklen_t len;
+	uint8_t val[64];
+};
+
+struct rt_waiter;
+struct rt_epi;
+
+struct rt_sock {
+	struct rt_obj obj;		/* RT_SOCK */
+	enum rt_sock_state state;
+	int fds;			/* fd numbers pointing here */
+	int refs;			/* fds + calls in flight */
+	int domain;
+	int sd;				/* netmem descriptor (RS_NM), else -1 */
+	struct nm_socket *so;		/* its socket object (RS_NM) */
+	bool dev;			/* SO_BINDTODEVICE netmem's interface */
+	bool connecting;		/* a non-blocking connect not yet counted */
+	bool ev_pending;		/* on the event list */
+	struct rt_sock *ev_next;
+	struct rt_opt *opts;		/* RS_CAND: options to replay */
+	int nr_opts;
+	struct rt_waiter *waiters;	/* threads blocked on it */
+	struct rt_epi *watchers;	/* epoll interest items on it */
+	struct rt_kreg *kregs;		/* RS_CAND: kernel epoll registrations */
+	struct rt_pend *pend;		/* RS_PENDING */
+};
+
+/* A candidate's kernel epoll registration, moved over when it turns netmem. */
+struct rt_kreg {
+	struct rt_kreg *next;
+	int epfd, fd;
+	struct epoll_event ev;
+};
+
+/* ---- lock.c: the stack lock, passes, events, sleeping ---------------------------- */
+
+void rt_lock(void);
+void rt_unlock(void);
+/* This thread holds the lock (a signal handler calling in must not wait). */
+bool rt_locked_here(void);
+/* After fork in the child: a fresh, free lock. */
+void rt_lock_reset(void);
+
+/* One pass of the stack (nm_stack_poll(0)) and the readiness events it
+ * raised.  Lock held; 0 without a stack.  Returns the work done. */
+int rt_pass(void);
+/* Readiness of rs may have changed (an application call, not a segment). */
+void rt_event(struct rt_sock *rs);
+/* Deliver the events queued (lock held). */
+void rt_events_flush(void);
+/* rs goes away: off the event list. */
+void rt_event_forget(struct rt_sock *rs);
+
+/* A thread blocked on a socket (poll, epoll and blocking calls). */
+struct rt_thread;
+struct rt_waiter {
+	struct rt_waiter *next, **pprev;
+	struct rt_thread *t;
+};
+struct rt_thread *rt_self(void);
+void rt_waiter_add(struct rt_sock *rs, struct rt_waiter *w);
+/* On a list of its own (the threads that wait for the stack to come). */
+void rt_waiter_add_list(struct rt_waiter **head, struct rt_waiter *w);
+void rt_waiter_del(struct rt_waiter *w);
+/* Wake every thread on a waiter list. */
+void rt_waiters_wake(struct rt_waiter *head);
+/* An event woke this thread during its own pass (cleared by rt_sleep). */
+bool rt_self_woken(void);
+void rt_self_clear(void);
+/* Sleep without the lock until the stack has work, a waiter of this
+ * thread is woken, or timeout_ms passes (-1: no limit); with extra fds
+ * polled too (NULL, 0: none) and mask (ppoll's, NULL: none).  The lock is
+ * held again on return.  0, or -errno (-EINTR: a signal handler ran; see
+ * rt_sig_restart()). */
+int rt_sleep(int timeout_ms, struct pollfd *extra, nfds_t n, const sigset_t *mask);
+/* An application thread sleeps with the stack fd in its set (an epoll
+ * wait): the poller leaves the stack to it meanwhile.  Lock held. */
+void rt_watch_enter(void);
+void rt_watch_leave(void);
+/* After fork in the child: no poller, nobody asleep, no events. */
+void rt_poller_forget(void);
+/* The library's hooks: wait and event (up.c, once the stack is up). */
+void rt_hooks_install(void);
+/* The library's wait hook (a blocked nm_* call): sock_internal.h. */
+int rt_sock_wait(struct nm_socket *so, uint64_t deadline_us);
+/* The background poller: started once the stack is up, stopped at exit. */
+int rt_poller_start(void);
+void rt_poller_stop(void);
+/* Milliseconds until deadline_us (0 when passed; -1 for deadline 0). */
+int rt_ms_left(uint64_t deadline_us);
+uint64_t rt_now_us(void);
+
+/* ---- up.c: the NIC, the stack, ownership --------------------------------------- */
+
+struct rt_state {
+	bool enabled;			/* configured (NETMEM_WIRE) */
+	bool up;			/* the stack runs in this process */
+	bool refused;			/* another live process owns the NIC */
+	bool orphan;			/* a fork child: inherited sockets are dead */
+	bool dead;			/* exiting: calls on netmem sockets fail */
+	bool coming;			/* an shm rendezvous runs in the background */
+	bool failed;			/* bring-up failed: netmem sockets are ENETDOWN */
+	pid_t pid;			/* whose runtime this is (fork changes it) */
+	struct nm_host *host;
+	struct nm_stack *st;
+	struct nm_netdev *nd;
+	struct nm_ctl *ctl;		/* the devmem hook's control handle */
+	int stack_fd;			/* nm_stack_get_fd() */
+	int ifindex;
+	struct nm_run_page *page;	/* shared with netmem run, or a private one */
+};
+extern struct rt_state rt;
+/* Bring the NIC and stack up in this process if not yet (lock held): 0,
+ * -EBUSY when another process owns the NIC, or another -errno (a message
+ * went to stderr). */
+int rt_up(void);
+/* Whether this process may own the NIC (no live other owner). */
+bool rt_may_own(void);
+/* The stack is coming (an shm wire waits for its other end in the
+ * background: rt_up() said -EINPROGRESS). */
+bool rt_coming(void);
+/* Lock held: wait until rs is no longer pending (rs NULL: until the stack
+ * is up or failed).  0, -EINTR, or -ENETDOWN when the bring-up failed. */
+int rt_wait_up(struct rt_sock *rs);
+/* Totals for netmem run's summary. */
+void rt_stat_add(_Atomic uint64_t *c, uint64_t n);
+void rt_stats_publish(void);
+/* At exit: close every connection, let the FINs and data out. */
+void rt_exit_close_all(void);
+
+/* ---- sock.c ----------------------------------------------------------------------- */
+
+/* ---- pend.c: what a pending socket's bind and listen are refused at once ---------- */
+
+/* The address's length (EINVAL) and family (EAFNOSUPPORT), as Linux
+ * checks them first. */
+int rt_pend_bind_form(int domain, const struct sockaddr *sa, socklen_t len);
+/* Lock held: sa, the address rs (one of whose fds is fd) binds or (with
+ * listening) listens on, against the other pending sockets' binds:
+ * -EADDRINUSE or 0. */
+int rt_pend_bind_check(int fd, struct rt_sock *rs, const struct sockaddr *sa, bool listening);
+
+/* Lock held: candidate or pending rs (fd one of its fds) becomes netmem's:
+ * 0, -EINPROGRESS (the stack is coming: nothing changed), -errno. */
+int rt_sock_migrate(int fd, struct rt_sock *rs);
+
+/* The netmem socket behind fd, referenced, lock held: the call is netmem's.
+ * NULL: not netmem's, the lock not held; *err then 0 (pass the call to the
+ * kernel) or an errno to fail with (an orphan: EBADFD; the runtime exiting). */
+struct rt_sock *rt_enter(int fd, int *err);
+/* Drop the reference rt_enter took, unlock. */
+void rt_leave(struct rt_sock *rs);
+void rt_sock_put(struct rt_sock *rs);
+/* errno = -r, -1; or r. */
+static inline long rt_ret(long r)
+{
+	extern int *__errno_location(void);
+
+	if (r < 0) {
+		*__errno_location() = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+/* ---- epoll.c ----------------------------------------------------------------------- */
+
+struct rt_epoll;
+/* An event on rs for its epoll items (events: its readiness now). */
+void rt_epoll_sock_event(struct rt_sock *rs, short events);
+/* rs goes away or leaves netmem: drop its items. */
+void rt_epoll_sock_gone(struct rt_sock *rs);
+/* A candidate turned netmem: its kernel registrations become items. */
+void rt_epoll_adopt(struct rt_sock *rs);
+void rt_epoll_put(struct rt_epoll *ep);
+/* One more fd names ep (dup family); one fewer (close, dup2 over it). */
+void rt_epoll_attach(int fd, struct rt_epoll *ep);
+void rt_epoll_fd_gone(struct rt_epoll *ep);
+/* A fork child: the wake eventfd is the parent's. */
+void rt_epoll_forget_wake(struct rt_obj *o);
+
+/* ---- poll.c ------------------------------------------------------------------------- */
+
+/* The readiness poll() reports for a netmem fd (events asked + ERR/HUP),
+ * lock held. */
+short rt_sock_revents(struct rt_sock *rs, short events);
+
+/* ---- sig.c ---------------------------------------------------------------------------- */
+
+/* Before a sleep that a signal may interrupt. */
+void rt_sig_arm(void);
+/* After -EINTR: whether the handler that ran asked for SA_RESTART (and a
+ * blocked socket call without a timeout is to go on). */
+bool rt_sig_restart(void);
+/* EPIPE from a send without MSG_NOSIGNAL: SIGPIPE to this thread. */
+void rt_sigpipe(void);
+
+/* ---- fork.c ---------------------------------------------------------------------------- */
+
+void rt_fork_init(void);
+/* This process is not the runtime's (a vfork child before its exec):
+ * fd-table writes pass to the kernel untouched. */
+bool rt_foreign(void);
+
+#endif
