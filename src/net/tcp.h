@@ -205,7 +205,7 @@ struct nm_tcp_sock {
 	bool fin_rcvd;			/* the peer's FIN is in order */
 	bool rd_shut, wr_shut;		/* shutdown() of each side by the app */
 	bool orphan;			/* closed by the app; freed when done */
-	bool reset;			/* ended by RST: reads return ECONNRESET */
+	bool reset;			/* ended by RST: ECONNRESET once, then EOF */
 	bool in_recovery;
 	/* after an RTO: go back N (skipping SACKed ranges) until loss_recover
 	 * is acknowledged; no fast recovery meanwhile (Linux's Loss state) */

@@ -44,8 +44,8 @@ int nm_tcp_connect(struct nm_tcp_sock *tp, const struct nm_addr *dst, uint16_t d
 	case NM_TCP_SYN_SENT:
 	case NM_TCP_SYN_RECEIVED:
 		return nm_err(EALREADY, "connect: already connecting");
-	case NM_TCP_LISTEN:
-		return nm_err(EINVAL, "connect: socket is listening");
+	case NM_TCP_LISTEN:	/* Linux: a listener counts as connected here */
+		return nm_err(EISCONN, "connect: socket is listening");
 	default:
 		return nm_err(EISCONN, "connect: already connected");
 	}
@@ -235,7 +235,8 @@ void nm_tcp_recv_consume(struct nm_tcp_sock *tp, uint32_t n)
 }
 
 /* What a recv finds with nothing queued: EOF (0), the pending error
- * (consumed), ECONNRESET, ENOTCONN, or -EAGAIN while data may come. */
+ * (consumed: a reset's ECONNRESET once, then EOF), ENOTCONN, or -EAGAIN
+ * while data may come. */
 static ssize_t recv_empty(struct nm_tcp_sock *tp)
 {
 	if (tp->fin_rcvd || tp->rd_shut)
@@ -246,8 +247,8 @@ static ssize_t recv_empty(struct nm_tcp_sock *tp)
 		tp->err = 0;
 		return nm_err(e, "recv: %s", strerror(e));
 	}
-	if (tp->reset)
-		return nm_err(ECONNRESET, "recv: connection reset");
+	if (tp->reset)		/* reported once (tp->err); then the end, as Linux */
+		return 0;
 	if (tp->state == NM_TCP_CLOSED || tp->state == NM_TCP_LISTEN || !tp->st) {
 		if (tp->iss && tp->state == NM_TCP_CLOSED)
 			return 0;
@@ -333,8 +334,12 @@ ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool 
 int nm_tcp_shutdown(struct nm_tcp_sock *tp, bool rd, bool wr)
 {
 	switch (tp->state) {
-	case NM_TCP_CLOSED:
 	case NM_TCP_LISTEN:
+		/* Linux: shutting a listener's sending side changes nothing */
+		if (!rd)
+			return 0;
+		return nm_err(ENOTCONN, "shutdown: not connected");
+	case NM_TCP_CLOSED:
 	case NM_TCP_SYN_SENT:
 		return nm_err(ENOTCONN, "shutdown: not connected");
 	default:

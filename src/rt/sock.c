@@ -307,6 +307,26 @@ int socket(int domain, int type, int protocol)
 
 /* ---- bind, listen, connect ---------------------------------------------------------------- */
 
+/* What Linux checks of a bind's address before anything else: its length
+ * (EINVAL) and family (EAFNOSUPPORT; AF_UNSPEC passes with INADDR_ANY on
+ * an AF_INET socket). */
+static int bind_form(int domain, const struct sockaddr *sa, socklen_t len)
+{
+	if (domain == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		if (len < sizeof(*s4))
+			return -EINVAL;
+		if (s4->sin_family == AF_INET ||
+		    (s4->sin_family == AF_UNSPEC && s4->sin_addr.s_addr == htonl(INADDR_ANY)))
+			return 0;
+		return -EAFNOSUPPORT;
+	}
+	if (len < 24)		/* SIN6_LEN_RFC2133: without sin6_scope_id */
+		return -EINVAL;
+	return sa->sa_family == AF_INET6 ? 0 : -EAFNOSUPPORT;
+}
+
 int bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct rt_sock *rs;
@@ -327,14 +347,22 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
 	}
 	if (!sa || len < (socklen_t)sizeof(sa_family_t) ||
 	    rt_rule_bind(sa, len, rs->dev, rt_may_own()) == RT_SIDE_KERNEL) {
-		cand_forget(rs);
+		/* the kernel's; a bind it refuses leaves the socket unbound,
+		 * and the next bind or connect decides again */
+		r = REAL(bind)(fd, sa, len);
+		err = errno;
+		if (r == 0)
+			cand_forget(rs);
 		rt_unlock();
-		return REAL(bind)(fd, sa, len);
+		errno = err;
+		return r;
 	}
 	r = rt_sock_migrate(fd, rs);
 	if (r == -EINPROGRESS) {
-		/* the kernel checks the address's form; netmem the rest, later */
-		r = REAL(bind)(fd, sa, len) < 0 && errno != EADDRNOTAVAIL ? -errno : 0;
+		/* the address's form is checked now, the rest when the stack
+		 * is up (the placeholder never binds: it would hold the port
+		 * in the kernel) */
+		r = bind_form(rs->domain, sa, len);
 		if (r == 0 && len <= sizeof(rs->pend->addr))
 			r = cand_pend(rs);
 		if (r == 0) {
@@ -406,6 +434,29 @@ static int nm_connect_counted(struct rt_sock *rs, const struct sockaddr *sa, soc
 	return r;
 }
 
+/* Lock held, released: the candidate connects through the kernel.  A
+ * connect the kernel refuses at once (a bad address, a refused peer)
+ * leaves the socket unconnected and a candidate still, as Linux lets it
+ * bind or connect again; one that went through or goes on is the
+ * kernel's for good. */
+static int connect_kernel(int fd, struct rt_sock *rs, const struct sockaddr *sa, socklen_t len)
+{
+	int r, err;
+
+	rs->refs++;
+	rt_unlock();		/* a blocking connect takes its time */
+	r = REAL(connect)(fd, sa, len);
+	err = errno;
+	rt_lock();
+	if ((r == 0 || err == EINPROGRESS || err == EALREADY || err == EINTR ||
+	     err == EISCONN) && rs->state == RS_CAND)
+		cand_forget(rs);
+	rt_sock_put(rs);
+	rt_unlock();
+	errno = err;
+	return r;
+}
+
 int connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct rt_sock *rs;
@@ -422,11 +473,8 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return (int)rt_ret(r);
 	}
 	if (rs->state == RS_CAND && (!sa || len < (socklen_t)sizeof(sa_family_t) ||
-				     rt_rule_connect(sa, len, rs->dev) == RT_SIDE_KERNEL)) {
-		cand_forget(rs);
-		rt_unlock();
-		return REAL(connect)(fd, sa, len);
-	}
+				     rt_rule_connect(sa, len, rs->dev) == RT_SIDE_KERNEL))
+		return connect_kernel(fd, rs, sa, len);
 	rs->refs++;	/* a blocking connect releases the lock while it waits */
 	migrated = rs->state == RS_CAND;
 	r = migrated ? rt_sock_migrate(fd, rs) : -EINPROGRESS;

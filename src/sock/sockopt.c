@@ -480,6 +480,8 @@ int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 		return ret;
 	if (!val || !len)
 		return nm_err(EFAULT, "getsockopt: NULL value or length");
+	if ((int)*len < 0)	/* Linux reads optlen as an int */
+		return nm_err(EINVAL, "getsockopt: negative length %d", (int)*len);
 	if (o && o->get)
 		return o->get(so, val, len);
 	if (!o || !o->get_int)
