@@ -78,6 +78,15 @@ rt_tap "$L" exit 198.18.0.1 5003 4096 rst >"$T/out" 2>&1 || fail "exit (rst): $(
 rt_ok "kernel peer (rst)" "$T/kp"
 grep -q '^rst ' "$T/kp" || fail "exit with unread data: the peer saw '$(cat "$T/kp")', wanted an RST"
 
+# kill_hold HOST PORT: SIGKILL to the nmp_life process (not netmem run,
+# not timeout) holding a connection to HOST:PORT; its pid in $hpid
+kill_hold() {
+	hpid=$(pgrep -f -- "nmp_life hold $1 $2" | while read -r p; do
+		[ "$(readlink /proc/$p/exe)" = "$(readlink -f "$L")" ] && echo $p; done | head -1)
+	[ -n "$hpid" ] || fail "no nmp_life hold process for $1:$2"
+	kill -KILL "$hpid"
+}
+
 # SIGKILL: TAP
 shm_before=$(ls /dev/shm | sort)
 rt_bg "$T/kp" $PY "$T/peer.py" 5004 0
@@ -85,10 +94,7 @@ rt_until_listening 5004
 rt_bg "$T/hold" "$NETMEM" run --quiet --wire "tap:$TAP" --addr 198.18.0.2/24 --host-addr 198.18.0.1/24 \
 	-- "$L" hold 198.18.0.1 5004
 wait_line_re "$T/hold" "^connected"
-hpid=$(pgrep -f -- "nmp_life hold 198.18.0.1 5004" | while read -r p; do
-	[ "$(readlink /proc/$p/exe)" = "$(readlink -f "$L")" ] && echo $p; done | head -1)
-[ -n "$hpid" ] || fail "no nmp_life hold process"
-kill -KILL "$hpid"
+kill_hold 198.18.0.1 5004
 rt_wait "$T/hold"
 [ "$RC" = 137 ] || fail "SIGKILL of the program: netmem run exit $RC, wanted 137 (the same signal)"
 ! kill -0 "$hpid" 2>/dev/null || fail "the killed program is still there"
@@ -102,10 +108,7 @@ rt_bg "$T/hold" "$NETMEM" run --quiet --wire "shm:k$UNIQ" --addr 198.18.0.1/24 \
 rt_bg "$T/ks" rt_shm k$UNIQ 198.18.0.2 "$P/nmp_server" block 0.0.0.0 5005 1
 wait_line_re "$T/hold" "^connected"
 grep -q "@netmem-shm-k$UNIQ\$" /proc/net/unix || fail "no shm name while connected"
-hpid=$(pgrep -f -- "nmp_life hold 198.18.0.2 5005" | while read -r p; do
-	[ "$(readlink /proc/$p/exe)" = "$(readlink -f "$L")" ] && echo $p; done | head -1)
-[ -n "$hpid" ] || fail "no nmp_life hold process (shm)"
-kill -KILL "$hpid"
+kill_hold 198.18.0.2 5005
 rt_wait "$T/hold"
 [ "$RC" = 137 ] || fail "shm: SIGKILL of the program: netmem run exit $RC, wanted 137"
 # the peer process still holds its end; the name was the killed one's
