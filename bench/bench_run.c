@@ -53,12 +53,12 @@
 #define SRV_ADDR	"198.18.0.2"
 #define RUNS		5
 
-static const char *const metric_bench = "run";
+static const char *const BENCH = "run";
 
 static void skipped(const char *why)
 {
 	printf("{\"bench\":\"%s\",\"metric\":\"throughput_vs_nm\",\"skipped\":\"%s\"}\n",
-	       metric_bench, why);
+	       BENCH, why);
 }
 
 /* ---- the nm_* server: tests/progs/sink.c, call for call ------------------------------ */
@@ -204,11 +204,17 @@ static int spawn(struct server *s, const char *netmem, const char *sink, const c
 		return -errno;
 	fflush(stdout);
 	s->pid = fork();
-	if (s->pid < 0)
-		return -errno;
+	if (s->pid < 0) {
+		int e = errno;
+
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
 	if (s->pid == 0) {
 		char w[96], rs[32];
 
+		setpgid(0, 0);		/* server_kill() reaches netmem run's program too */
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);
@@ -220,6 +226,7 @@ static int spawn(struct server *s, const char *netmem, const char *sink, const c
 		      sink, SRV_ADDR, "5201", rs, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(s->pid, s->pid);	/* both sides, whichever runs first */
 	close(p[1]);
 	s->out = p[0];
 	return 0;
@@ -284,12 +291,11 @@ static int acked(struct nm_stack *st, int sd)
 	}
 }
 
-/* Both connections of one run; then the stack goes on until the server
- * has read everything and exited. */
-static int sender(struct nm_stack *st, uint64_t size, long rounds, struct server *s)
+/* Both connections of one run. */
+static int sender(struct nm_stack *st, uint64_t size, long rounds)
 {
 	static uint8_t buf[K64];
-	int sd, r, status;
+	int sd, r;
 
 	memset(buf, 0x5a, sizeof(buf));
 	if ((sd = connect_srv(st)) < 0)
@@ -308,16 +314,34 @@ static int sender(struct nm_stack *st, uint64_t size, long rounds, struct server
 			nm_stack_poll(st, 0);
 	}
 	nm_close(sd);
-	for (uint64_t end = t_now_ns() + 20000000000ull; t_now_ns() < end;) {
-		pid_t p = waitpid(s->pid, &status, WNOHANG);
+	return 0;
+}
 
-		if (p == s->pid)
+/* The stack goes on (the last data, the FINs) until the server has read
+ * everything and exited 0 (20 s). */
+static int server_wait(struct nm_stack *st, struct server *s)
+{
+	int status;
+
+	for (uint64_t end = t_now_ns() + 20000000000ull; t_now_ns() < end;) {
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			s->pid = -1;
 			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+		}
 		nm_stack_poll(st, 1);
 	}
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, &status, 0);
 	return -ETIMEDOUT;
+}
+
+/* A server that failed or hangs: its process group (netmem run and its
+ * program) killed and reaped. */
+static void server_kill(struct server *s)
+{
+	if (s->pid > 0) {
+		kill(-s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		s->pid = -1;
+	}
 }
 
 struct result {
@@ -355,12 +379,14 @@ static int run_one(const char *netmem, const char *sink, uint64_t size, long rou
 		nm_wire_destroy(w);
 		goto err_kill;
 	}
-	r = sender(nm_host_stack(h), size, rounds, &s);
+	r = sender(nm_host_stack(h), size, rounds);
+	if (r == 0)
+		r = server_wait(nm_host_stack(h), &s);
 	nm_host_destroy(h);
+	if (r < 0)
+		goto err_kill;
 	n = read(s.out, line, sizeof(line) - 1);
 	close(s.out);
-	if (r < 0)
-		return r;
 	if (n <= 0 || sscanf(line, "bytes %llu ns %llu recv64k_ns %llu", &bytes, &ns, &rns) != 3 ||
 	    bytes != size || ns == 0)
 		return -EPROTO;
@@ -368,8 +394,7 @@ static int run_one(const char *netmem, const char *sink, uint64_t size, long rou
 	res->recv_ns = (double)rns;
 	return 0;
 err_kill:
-	kill(s.pid, SIGKILL);
-	waitpid(s.pid, NULL, 0);
+	server_kill(&s);
 	close(s.out);
 	return r;
 }
@@ -436,8 +461,8 @@ int main(void)
 	double g = median(rt_gbps), gb = median(nm_gbps);
 	double ns = median(rt_ns), nsb = median(nm_ns);
 
-	nm_bench_emit(metric_bench, "throughput_vs_nm", g, "Gbit/s", gb, g / gb);
-	nm_bench_emit(metric_bench, "recv64k_queued_vs_nm", ns, "ns", nsb, ns / nsb);
-	nm_bench_emit(metric_bench, "recv64k_added", ns - nsb, "ns", -1, 0);
+	nm_bench_emit(BENCH, "throughput_vs_nm", g, "Gbit/s", gb, g / gb);
+	nm_bench_emit(BENCH, "recv64k_queued_vs_nm", ns, "ns", nsb, ns / nsb);
+	nm_bench_emit(BENCH, "recv64k_added", ns - nsb, "ns", -1, 0);
 	return 0;
 }
