@@ -35,6 +35,7 @@
 #include "net/tcp.h"
 #include "nic/pkt.h"
 #include "util/err.h"
+#include "util/fd.h"
 
 #define STACK_RX_BUDGET	64	/* frames per interface per iteration (NAPI's) */
 #define STACK_RX_BATCH	16
@@ -74,12 +75,12 @@ int nm_stack_create(const struct nm_stack_params *p, struct nm_stack **out)
 	r = nm_timer_wheel_create(st->now_us, &st->wheel);
 	if (r < 0)
 		goto err_free;
-	st->epfd = epoll_create1(EPOLL_CLOEXEC);
+	st->epfd = nm_fd_lift(epoll_create1(EPOLL_CLOEXEC));
 	if (st->epfd < 0) {
 		r = nm_err(errno, "stack_create: epoll_create1: %s", strerror(errno));
 		goto err_wheel;
 	}
-	st->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	st->timerfd = nm_fd_lift(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
 	if (st->timerfd < 0) {
 		r = nm_err(errno, "stack_create: timerfd_create: %s", strerror(errno));
 		goto err_epoll;

@@ -77,6 +77,7 @@
 
 #include "nic/wire_shm.h"
 #include "util/err.h"
+#include "util/fd.h"
 
 static const struct nm_wire_ops nm_shm_ops;
 
@@ -190,7 +191,7 @@ int nm__shm_region_create(const struct nm_wire_shm_params *p, int *memfd)
 	r = nm__shm_layout(p, &h);
 	if (r)
 		return r;
-	fd = memfd_create("netmem-shm-wire", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = nm_fd_lift(memfd_create("netmem-shm-wire", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (fd < 0)
 		return nm_err(errno, "shm: memfd_create: %s", strerror(errno));
 	if (ftruncate(fd, (off_t)h.total_size)) {

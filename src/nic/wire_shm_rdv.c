@@ -44,6 +44,7 @@
 
 #include "nic/wire_shm.h"
 #include "util/err.h"
+#include "util/fd.h"
 
 #define NM_SHM_NAME_MAX		64
 #define NM_SHM_SOCK_PREFIX	"netmem-shm-"
@@ -136,8 +137,8 @@ static void nm_shm_close_fds(const int *fds, int n)
 
 static int nm_shm_eventfds(int efd[2])
 {
-	efd[0] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	efd[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	efd[0] = nm_fd_lift(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+	efd[1] = nm_fd_lift(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	if (efd[0] < 0 || efd[1] < 0) {
 		int e = errno;
 
@@ -152,7 +153,8 @@ static int nm_shm_eventfds(int efd[2])
 static int nm_shm_attach_dup(int memfd, int side, const int efd[2], int sock, int lsock,
 			     const char *name, struct nm_wire **out)
 {
-	int tx = fcntl(efd[side], F_DUPFD_CLOEXEC, 0), rx = fcntl(efd[!side], F_DUPFD_CLOEXEC, 0);
+	int tx = nm_fd_lift(fcntl(efd[side], F_DUPFD_CLOEXEC, 0));
+	int rx = nm_fd_lift(fcntl(efd[!side], F_DUPFD_CLOEXEC, 0));
 	int r;
 
 	if (tx < 0 || rx < 0) {
@@ -233,7 +235,7 @@ static int nm_shm_accept(int lsock, int timeout_ms, uint64_t start, int *sock)
 
 	if (r)
 		return r;
-	*sock = accept4(lsock, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	*sock = nm_fd_lift(accept4(lsock, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK));
 	if (*sock < 0)
 		return nm_err(errno, "wire_shm_create: accept: %s", strerror(errno));
 	return 0;
@@ -313,7 +315,7 @@ int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int
 	r = nm_shm_eventfds(efd);
 	if (r)
 		goto err_close_memfd;
-	lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	lsock = nm_fd_lift(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
 	if (lsock < 0) {
 		r = nm_err(errno, "wire_shm_create: socket: %s", strerror(errno));
 		goto err_close_efd;
@@ -439,7 +441,8 @@ static int nm_shm_recv_hello(int sock, const char *name, int fds[NM_SHM_HELLO_FD
 		nm_shm_close_fds(got, ngot);
 		return r;
 	}
-	memcpy(fds, got, sizeof(int) * NM_SHM_HELLO_FDS);
+	for (int i = 0; i < NM_SHM_HELLO_FDS; i++)
+		fds[i] = nm_fd_lift(got[i]);	/* they came in with the lowest numbers */
 	return 0;
 }
 
@@ -447,7 +450,7 @@ static int nm_shm_dial(const char *name, int timeout_ms, uint64_t start, int *ou
 {
 	struct sockaddr_un sa;
 	socklen_t salen = nm_shm_addr(name, &sa);
-	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int sock = nm_fd_lift(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
 
 	if (sock < 0)
 		return nm_err(errno, "wire_shm_connect: socket: %s", strerror(errno));

@@ -68,6 +68,7 @@
 
 #include "nic/rtnl.h"
 #include "util/err.h"
+#include "util/fd.h"
 
 /* Older uapi headers (before Linux 6.2) lack these. */
 #ifndef TUN_F_USO4
@@ -414,7 +415,7 @@ static int nm_tap_open_dev(struct nm_wire_tap *t, const char *ifname, bool offlo
 	struct ifreq ifr;
 	int e;
 
-	t->fd = open(NM_TAP_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	t->fd = nm_fd_lift(open(NM_TAP_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC));
 	if (t->fd < 0) {
 		e = errno;
 		if (e == ENOENT || e == ENXIO || e == ENODEV)

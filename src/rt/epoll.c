@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "rt/rt_internal.h"
+#include "util/fd.h"
 
 /* Tags of the runtime's two fds in a program's kernel epoll. */
 #define TAG_WAKE	0x6e6d727477616b65ull	/* "nmrtwake" */
@@ -66,6 +67,7 @@ struct rt_epoll {
 	int fds, refs;			/* fds naming it; + waits in flight */
 	int wakefd;
 	bool stack_in;			/* the stack fd is in the kernel epoll */
+	bool kernel_first;		/* the next wait reports kernel fds first */
 	struct rt_epi *items;
 	struct rt_epi *rhead, **rtail;	/* the ready list */
 };
@@ -249,7 +251,7 @@ static struct rt_epoll *ep_get(int epfd, int *err)
 	}
 	ep->obj.kind = RT_EPOLL;
 	ep->rtail = &ep->rhead;
-	ep->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ep->wakefd = nm_fd_lift(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	if (ep->wakefd < 0 || REAL(epoll_ctl)(epfd, EPOLL_CTL_ADD, ep->wakefd, &ev) < 0 ||
 	    rt_fd_set(epfd, &ep->obj) < 0) {
 		*err = errno ? errno : ENOMEM;
@@ -467,6 +469,26 @@ static int filter(struct epoll_event *ev, int n)
 	return k;
 }
 
+/* Lock held (released meanwhile): what the kernel epoll has ready now,
+ * then the netmem items in the room left.  The waits take turns at who
+ * goes first, so that neither side starves the other when maxevents is
+ * smaller than what is ready (the kernel's own list rotates the same
+ * way).  The count, or -errno. */
+static int kernel_then_items(struct rt_epoll *ep, int epfd, struct epoll_event *evs, int max,
+			     const sigset_t *mask)
+{
+	int k, e;
+
+	rt_unlock();
+	k = REAL(epoll_pwait)(epfd, evs, max, 0, mask);
+	e = errno;
+	rt_lock();
+	if (k < 0)
+		return -e;
+	k = filter(evs, k);
+	return k + harvest(ep, evs + k, max - k);
+}
+
 static int ep_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 		   const sigset_t *mask)
 {
@@ -495,6 +517,15 @@ static int ep_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 		rt_self_clear();
 		n = rt.up ? rt_pass() : 0;
 		sleep = n == 0 && left != 0;
+		if (ep->kernel_first) {
+			k = kernel_then_items(ep, epfd, evs, max, mask);
+			if (k != 0) {
+				ep->kernel_first = k < 0;
+				rt_epoll_put(ep);
+				rt_unlock();
+				return (int)rt_ret(k);
+			}
+		}
 		n = harvest(ep, evs, max);
 		sleep = sleep && n == 0;
 		if (!sleep) {
@@ -510,6 +541,7 @@ static int ep_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 			k = k < 0 ? 0 : filter(evs + n, k);
 			if (n + k > 0 || left == 0) {
 				rt_lock();
+				ep->kernel_first = n + k > 0;
 				rt_epoll_put(ep);
 				rt_unlock();
 				return n + k;
@@ -534,6 +566,7 @@ static int ep_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 		k = filter(evs, k);
 		if (k > 0) {
 			k += harvest(ep, evs + k, max - k);
+			ep->kernel_first = false;	/* the kernel's went first */
 			rt_epoll_put(ep);
 			rt_unlock();
 			return k;

@@ -47,7 +47,7 @@ static ssize_t nm_recv_counted(struct rt_sock *rs, struct msghdr *msg, int flags
 
 	flags &= ~MSG_CMSG_CLOEXEC;	/* no fds travel in TCP's cmsgs */
 	r = nm_recvmsg(rs->sd, msg, flags);
-	if (r > 0 && !(flags & MSG_ERRQUEUE))
+	if (r > 0 && !(flags & (MSG_ERRQUEUE | MSG_PEEK)))	/* a peek is read again */
 		rt_stat_add(&rt.page->bytes_in, (uint64_t)r);
 	if (r >= 0 && !(flags & MSG_ERRQUEUE))
 		msg->msg_namelen = 0;

@@ -55,6 +55,7 @@
 
 #include "net/net_internal.h"
 #include "rt/rt_internal.h"
+#include "util/fd.h"
 
 #define POLLER_NAP_MS		10	/* an application thread watches: look again */
 #define POLLER_STATS_MS		250	/* the run page's drops this often */
@@ -265,7 +266,7 @@ struct rt_thread *rt_self(void)
 	struct rt_thread *t = &rt_tls;
 
 	if (t->wakefd < 0) {
-		t->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		t->wakefd = nm_fd_lift(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 		if (t->wakefd >= 0) {
 			rt_fd_priv_set(t->wakefd, true);
 			pthread_once(&thread_once, thread_key_init);
@@ -480,7 +481,7 @@ int rt_poller_start(void)
 
 	if (poller_on)
 		return 0;
-	poller_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	poller_fd = nm_fd_lift(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	if (poller_fd < 0)
 		return -errno;
 	rt_fd_priv_set(poller_fd, true);

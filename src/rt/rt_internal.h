@@ -19,6 +19,7 @@
  *	up.c		bringing the NIC and stack up, ownership, the run page
  *	sock.c		socket, bind, listen, accept, connect, shutdown, close,
  *			dup*, fcntl, ioctl, names, options
+ *	pend.c		what a pending socket's bind and listen are refused at once
  *	io.c		send*, recv*, read, write, readv, writev, sendfile, *mmsg
  *	poll.c		poll, ppoll, select, pselect
  *	epoll.c		epoll_create*, epoll_ctl, epoll_wait, epoll_pwait*
@@ -319,6 +320,16 @@ void rt_stats_publish(void);
 void rt_exit_close_all(void);
 
 /* ---- sock.c ----------------------------------------------------------------------- */
+
+/* ---- pend.c: what a pending socket's bind and listen are refused at once ---------- */
+
+/* The address's length (EINVAL) and family (EAFNOSUPPORT), as Linux
+ * checks them first. */
+int rt_pend_bind_form(int domain, const struct sockaddr *sa, socklen_t len);
+/* Lock held: sa, the address rs (one of whose fds is fd) binds or (with
+ * listening) listens on, against the other pending sockets' binds:
+ * -EADDRINUSE or 0. */
+int rt_pend_bind_check(int fd, struct rt_sock *rs, const struct sockaddr *sa, bool listening);
 
 /* Lock held: candidate or pending rs (fd one of its fds) becomes netmem's:
  * 0, -EINPROGRESS (the stack is coming: nothing changed), -errno. */

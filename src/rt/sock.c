@@ -307,26 +307,6 @@ int socket(int domain, int type, int protocol)
 
 /* ---- bind, listen, connect ---------------------------------------------------------------- */
 
-/* What Linux checks of a bind's address before anything else: its length
- * (EINVAL) and family (EAFNOSUPPORT; AF_UNSPEC passes with INADDR_ANY on
- * an AF_INET socket). */
-static int bind_form(int domain, const struct sockaddr *sa, socklen_t len)
-{
-	if (domain == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-
-		if (len < sizeof(*s4))
-			return -EINVAL;
-		if (s4->sin_family == AF_INET ||
-		    (s4->sin_family == AF_UNSPEC && s4->sin_addr.s_addr == htonl(INADDR_ANY)))
-			return 0;
-		return -EAFNOSUPPORT;
-	}
-	if (len < 24)		/* SIN6_LEN_RFC2133: without sin6_scope_id */
-		return -EINVAL;
-	return sa->sa_family == AF_INET6 ? 0 : -EAFNOSUPPORT;
-}
-
 int bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct rt_sock *rs;
@@ -362,7 +342,9 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
 		/* the address's form is checked now, the rest when the stack
 		 * is up (the placeholder never binds: it would hold the port
 		 * in the kernel) */
-		r = bind_form(rs->domain, sa, len);
+		r = rt_pend_bind_form(rs->domain, sa, len);
+		if (r == 0)
+			r = rt_pend_bind_check(fd, rs, sa, false);
 		if (r == 0 && len <= sizeof(rs->pend->addr))
 			r = cand_pend(rs);
 		if (r == 0) {
@@ -395,9 +377,13 @@ int listen(int fd, int backlog)
 		return (int)rt_ret(r);
 	}
 	if (rs->state == RS_PENDING) {
-		rs->pend->backlog = backlog < 0 ? 0 : backlog;
+		r = 0;
+		if (rs->pend->alen && rs->pend->backlog < 0)
+			r = rt_pend_bind_check(fd, rs, (struct sockaddr *)&rs->pend->addr, true);
+		if (r == 0)
+			rs->pend->backlog = backlog < 0 ? 0 : backlog;
 		rt_unlock();
-		return 0;
+		return (int)rt_ret(r);
 	}
 	/* never bound: Linux binds a wildcard address first */
 	if (rt_rule_listen(rs->dev, rt_may_own()) == RT_SIDE_KERNEL) {
@@ -880,6 +866,12 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 			rs->dev = true;	/* the kernel has no such device: netmem's */
 			rt_unlock();
 			return 0;
+		}
+		if (rs->state == RS_PENDING && rs->pend->alen && level == IPPROTO_IPV6 &&
+		    name == IPV6_V6ONLY) {
+			/* bound (the placeholder is not: bind()): too late */
+			rt_unlock();
+			return (int)rt_ret(-EINVAL);
 		}
 		r = REAL(setsockopt)(fd, level, name, val, len);
 		if (r == 0) {

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <netmem/ctl.h>
@@ -43,6 +44,7 @@
 #include <netmem/wire.h>
 
 #include "rt/rt_internal.h"
+#include "util/fd.h"
 
 struct rt_state rt = { .stack_fd = -1 };
 
@@ -476,6 +478,19 @@ void rt_exit_close_all(void)
 
 /* ---- the constructor -------------------------------------------------------------------- */
 
+/* The runtime's and the library's own fds go above the numbers the program
+ * uses (util/fd.h): half the fd limit, at most 4096. */
+static void fd_floor_set(void)
+{
+	struct rlimit rl;
+	int floor = 4096;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 2 < (rlim_t)floor)
+		floor = (int)(rl.rlim_cur / 2);
+	nm_fd_set_floor(floor);
+}
+
 __attribute__((constructor(101))) static void rt_init(void)
 {
 	rt_real_init();
@@ -485,6 +500,7 @@ __attribute__((constructor(101))) static void rt_init(void)
 		return;
 	}
 	page_map();
+	fd_floor_set();
 	if (rt_cfg.tap_fd >= 0)
 		rt_fd_priv_set(rt_cfg.tap_fd, true);
 	rt.enabled = true;

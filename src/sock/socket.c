@@ -61,8 +61,11 @@ static int sa_to_addr(const struct nm_tcp_sock *tp, const struct sockaddr *sa, s
 			return nm_err(EAFNOSUPPORT, "%s: AF_INET6 address on an AF_INET socket",
 				      fn);
 		memcpy(a->b, &s6->sin6_addr, 16);
+		/* Linux: an IPV6_V6ONLY socket has no IPv4 route to connect
+		 * over (ENETUNREACH) and no IPv4 address to bind (EINVAL) */
 		if (tp->v6only && nm_addr_is_v4(a))
-			return nm_err(EAFNOSUPPORT, "%s: v4-mapped address with IPV6_V6ONLY", fn);
+			return nm_err(!strcmp(fn, "connect") ? ENETUNREACH : EINVAL,
+				      "%s: v4-mapped address with IPV6_V6ONLY", fn);
 		*port = ntohs(s6->sin6_port);
 		return 0;
 	}
@@ -268,7 +271,11 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 		return nm_err(EINPROGRESS, "connect: timed out (still connecting)");
 	if (ret)
 		return ret;
-	if (tp->state == NM_TCP_CLOSED) {
+	/* Closed before this thread looked: refused or timed out if our SYN
+	 * was never acknowledged; else it was connected, and what ended it
+	 * (a reset right after the data) is the next call's to report, as
+	 * on Linux when the connecting thread runs before the RST comes. */
+	if (tp->state == NM_TCP_CLOSED && !seq_gt(tp->snd_una, tp->iss)) {
 		int e = tp->err ? tp->err : ECONNREFUSED;
 
 		tp->err = 0;

@@ -17,7 +17,7 @@
  *	thread    a thread per connection, each as block
  *	duplex    a thread per connection that receives while a second
  *	          thread sends on the same socket
- *	epoll-lt, epoll-et, poll, select
+ *	epoll-lt, epoll-et, epoll-oneshot, poll, select
  *	          all connections at once in one thread, non-blocking sockets
  *	          and a non-blocking connect
  * A wait of 30 s without progress is a failure.
@@ -308,8 +308,10 @@ static void run_mux(struct pp_mux *m, struct conn *conns, unsigned count)
 			if (c->connecting) {
 				int old = c->fd;
 
-				if (!ev[i].wr && !ev[i].rd)
+				if (!ev[i].wr && !ev[i].rd) {
+					pp_mux_set(m, c->fd, false, true);	/* ONESHOT */
 					continue;
+				}
 				if (!connected(m, c, deadline)) {
 					by_fd[old] = NULL;
 					by_fd[c->fd] = c;
@@ -336,7 +338,8 @@ int main(int argc, char **argv)
 	unsigned count;
 
 	if (argc < 6 || argc > 7)
-		pp_die("usage: nmp_client block|thread|duplex|epoll-lt|epoll-et|poll|select ADDR "
+		pp_die("usage: nmp_client block|thread|duplex|epoll-lt|epoll-et|epoll-oneshot|poll|"
+		       "select ADDR "
 		       "PORT COUNT BYTES [ncdevmem:PERIOD]");
 	host = argv[2];
 	port = (int)pp_num("PORT", argv[3]);

@@ -2,7 +2,7 @@
 /*
  * nmp_life: a connection's life around fork, exec and exit, written
  * against glibc and the kernel's headers only (the `netmem run` lifecycle
- * tests, tests/cli/run_life.sh).
+ * tests, tests/rt/life.sh).
  *
  *	nmp_life echo HOST PORT BYTES
  *		an echo client (the server echoes every byte: nmp_server) that

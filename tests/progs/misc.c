@@ -11,6 +11,8 @@
  *	nmp_misc reset-client PEER PORT PEER:PORT sends, then resets
  *	nmp_misc reset-server ADDR PORT a client that sends the ncdevmem
  *	                                pattern (period 255), then resets
+ *	nmp_misc resetter-client PEER PORT  that client
+ *	nmp_misc resetter-server ADDR PORT  that server (for reset-client)
  *	nmp_misc fork PEER PORT         PEER:PORT an echo server
  *	nmp_misc exec-child FD PEER PORT  (run by fork: an exec'd helper)
  *	nmp_misc victim PEER PORT PIDFILE  connect, write the pid, block in recv
@@ -189,6 +191,35 @@ static void read_to_reset(int fd)
 	T("close", close(fd));
 }
 
+/* The other end: 64 KiB of the pattern, and once the peer has acknowledged
+ * every byte (TCP_INFO's unacknowledged count, 5 s at most; a reset drops
+ * what is not acknowledged) a close with SO_LINGER 0, which is a reset. */
+static void resetter(int fd)
+{
+	struct linger lg = { 1, 0 };
+	uint8_t b[65536];
+	uint64_t end = pp_now_ms() + 5000;
+
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = pp_ncdevmem(255, i);
+	pp_send_all(fd, b, sizeof(b));
+	for (;;) {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+			pp_die("TCP_INFO: %s", strerror(errno));
+		if (!ti.tcpi_unacked)
+			break;
+		if (pp_now_ms() > end)
+			pp_die("64 KiB not acknowledged after 5 s");
+		usleep(1000);
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
+		pp_die("SO_LINGER: %s", strerror(errno));
+	T("resetter: close with SO_LINGER 0", close(fd));
+}
+
 /* ---- fork and exec ----------------------------------------------------- */
 
 static bool echo_ok(int fd, const char *word)
@@ -307,6 +338,12 @@ int main(int argc, char **argv)
 		fd = pp_listen(argv[2], (int)pp_num("PORT", argv[3]));
 		read_to_reset(accept(fd, NULL, NULL));
 		close(fd);
+	} else if (!strcmp(cmd, "resetter-client") && argc == 4) {
+		resetter(pp_connect(argv[2], (int)pp_num("PORT", argv[3])));
+	} else if (!strcmp(cmd, "resetter-server") && argc == 4) {
+		fd = pp_listen(argv[2], (int)pp_num("PORT", argv[3]));
+		resetter(accept(fd, NULL, NULL));
+		close(fd);
 	} else if (!strcmp(cmd, "fork") && argc == 4) {
 		forks("/proc/self/exe", argv[2], (int)pp_num("PORT", argv[3]));
 	} else if (!strcmp(cmd, "exec-child") && argc == 5) {
@@ -314,7 +351,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "victim") && argc == 5) {
 		victim(argv[2], (int)pp_num("PORT", argv[3]), argv[4]);
 	} else {
-		pp_die("usage: nmp_misc signals|reset-client|reset-server|fork|exec-child|victim ...");
+		pp_die("usage: nmp_misc signals|reset-client|reset-server|resetter-client|"
+		       "resetter-server|fork|exec-child|victim ...");
 	}
 	printf("-- end\n");
 	return 0;

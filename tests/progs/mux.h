@@ -12,6 +12,10 @@
  * EPOLLET and pp_mux_set() changes nothing; the caller's handler must then
  * go on until recv/send/accept says EAGAIN (or it has no reason to go on),
  * which the programs' handlers do in every mode.
+ *
+ * EPOLLONESHOT (level-triggered): a report disarms the fd; pp_mux_set()
+ * after handling it (which the programs do for every fd they go on with)
+ * arms it again with EPOLL_CTL_MOD.
  */
 #include <poll.h>
 #include <sys/epoll.h>
@@ -19,7 +23,7 @@
 
 #include "prog.h"
 
-enum pp_mux_kind { PP_EPOLL_LT, PP_EPOLL_ET, PP_POLL, PP_SELECT };
+enum pp_mux_kind { PP_EPOLL_LT, PP_EPOLL_ET, PP_EPOLL_ONESHOT, PP_POLL, PP_SELECT };
 
 #define PP_MUX_MAX	1024		/* fds below this (select's FD_SETSIZE) */
 
@@ -34,7 +38,8 @@ struct pp_mux {
 	uint8_t want[PP_MUX_MAX];	/* poll, select: 1 read, 2 write; 4 registered */
 };
 
-/* MODE: epoll-lt, epoll-et, poll or select; false for another word. */
+/* MODE: epoll-lt, epoll-et, epoll-oneshot, poll or select; false for
+ * another word. */
 static inline bool pp_mux_init(struct pp_mux *m, const char *mode)
 {
 	memset(m, 0, sizeof(*m));
@@ -43,13 +48,15 @@ static inline bool pp_mux_init(struct pp_mux *m, const char *mode)
 		m->kind = PP_EPOLL_LT;
 	else if (!strcmp(mode, "epoll-et"))
 		m->kind = PP_EPOLL_ET;
+	else if (!strcmp(mode, "epoll-oneshot"))
+		m->kind = PP_EPOLL_ONESHOT;
 	else if (!strcmp(mode, "poll"))
 		m->kind = PP_POLL;
 	else if (!strcmp(mode, "select"))
 		m->kind = PP_SELECT;
 	else
 		return false;
-	if (m->kind == PP_EPOLL_LT || m->kind == PP_EPOLL_ET) {
+	if (m->kind != PP_POLL && m->kind != PP_SELECT) {
 		m->epfd = epoll_create1(EPOLL_CLOEXEC);
 		if (m->epfd < 0)
 			pp_die("epoll_create1: %s", strerror(errno));
@@ -79,7 +86,8 @@ static inline void pp_mux_set(struct pp_mux *m, int fd, bool rd, bool wr)
 	if (m->kind == PP_EPOLL_ET)
 		ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 	else
-		ev.events = (rd ? EPOLLIN | EPOLLRDHUP : 0) | (wr ? EPOLLOUT : 0);
+		ev.events = (rd ? EPOLLIN | EPOLLRDHUP : 0) | (wr ? EPOLLOUT : 0) |
+			    (m->kind == PP_EPOLL_ONESHOT ? EPOLLONESHOT : 0);
 	if (epoll_ctl(m->epfd, op, fd, &ev) < 0)
 		pp_die("epoll_ctl(%d, fd %d): %s", op, fd, strerror(errno));
 }

@@ -68,6 +68,29 @@ static inline void __attribute__((noreturn, format(printf, 1, 2))) pp_die(const 
 	exit(1);
 }
 
+/* A program that asserts (nmp_api, nmp_wait): a check that fails prints
+ * "FAIL file:line: what (errno)" and exits 1.  What they assert is what
+ * Linux does: the tests run them on the kernel alone first. */
+#define PP_CHECK(c, ...)                                                               \
+	do {                                                                           \
+		if (!(c)) {                                                            \
+			int e_ = errno;                                                \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);           \
+			fprintf(stderr, __VA_ARGS__);                                  \
+			fprintf(stderr, " (errno %d: %s)\n", e_, strerror(e_));        \
+			exit(1);                                                       \
+		}                                                                      \
+	} while (0)
+
+/* The call failed with errno e. */
+#define PP_CHECK_ERR(call, e)                                                          \
+	do {                                                                           \
+		errno = 0;                                                             \
+		long r_ = (long)(call);                                                \
+		PP_CHECK(r_ == -1 && errno == (e), "%s: %ld, wanted -1 with errno %d (%s)", \
+			 #call, r_, (e), strerror(e));                                 \
+	} while (0)
+
 static inline uint64_t pp_now_ms(void)
 {
 	struct timespec ts;

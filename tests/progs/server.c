@@ -15,9 +15,12 @@
  * MODE:
  *	block     one connection after the other, blocking calls
  *	thread    a thread per connection, blocking calls
- *	epoll-lt, epoll-et, poll, select
+ *	epoll-lt, epoll-et, epoll-oneshot, poll, select
  *	          all connections at once in one thread, non-blocking sockets
  *	          (accept4(SOCK_NONBLOCK) with epoll-et, accept + fcntl else)
+ *	epoll-excl
+ *	          two threads with an epoll each, the listener in both with
+ *	          EPOLLEXCLUSIVE; each serves the connections it accepted
  * Everything is bounded: a wait of 30 s without progress is a failure.
  */
 #include <pthread.h>
@@ -181,8 +184,10 @@ static void accept_ready(struct pp_mux *m, int lfd, struct conn **by_fd, unsigne
 					: accept(lfd, NULL, NULL);
 		struct conn *c;
 
-		if (fd < 0 && (errno == EAGAIN || errno == EINTR))
+		if (fd < 0 && (errno == EAGAIN || errno == EINTR)) {
+			pp_mux_set(m, lfd, true, false);	/* (EPOLLONESHOT: again) */
 			return;
+		}
 		if (fd < 0)
 			pp_die("accept: %s", strerror(errno));
 		if (fd >= PP_MUX_MAX)
@@ -238,6 +243,97 @@ static void run_mux(struct pp_mux *m, int lfd, unsigned count)
 	}
 }
 
+/* ---- epoll-excl: threads with an epoll each, one listener ---------------- */
+
+#define EXCL_THREADS	2
+
+static struct {
+	int lfd;
+	unsigned count;
+	atomic_uint accepted, ended;
+} excl;
+
+/* Accept what is queued into this thread's epoll (its share: the
+ * listener is EPOLLEXCLUSIVE in every thread's epoll, so a connection
+ * wakes one of them, as nginx's workers use it). */
+static void excl_accept(int ep)
+{
+	for (;;) {
+		int fd = accept4(excl.lfd, NULL, NULL, SOCK_NONBLOCK);
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+		struct conn *c;
+
+		if (fd < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (fd < 0)
+			pp_die("accept4: %s", strerror(errno));
+		c = calloc(1, sizeof(*c));
+		c->fd = fd;
+		c->id = atomic_fetch_add(&excl.accepted, 1) + 1;
+		ev.data.ptr = c;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+			pp_die("epoll_ctl ADD: %s", strerror(errno));
+	}
+}
+
+static void *excl_thread(void *arg)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE }, evs[64];
+	uint64_t idle_since = pp_now_ms();
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	(void)arg;
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, excl.lfd, &ev) < 0)
+		pp_die("epoll with EPOLLEXCLUSIVE: %s", strerror(errno));
+	while (atomic_load(&excl.ended) < excl.count) {
+		int n = epoll_wait(ep, evs, 64, 200);
+
+		if (n < 0 && errno != EINTR)
+			pp_die("epoll_wait: %s", strerror(errno));
+		if (n > 0)
+			idle_since = pp_now_ms();
+		else if (pp_now_ms() - idle_since > 30000)
+			pp_die("30 s without progress (%u of %u connections ended)",
+			       atomic_load(&excl.ended), excl.count);
+		for (int i = 0; i < n; i++) {
+			struct conn *c = evs[i].data.ptr;
+			struct epoll_event mod = { .data.ptr = c };
+
+			if (!c) {
+				excl_accept(ep);
+				continue;
+			}
+			if (conn_progress(c)) {
+				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+				conn_end(c);
+				free(c);
+				atomic_fetch_add(&excl.ended, 1);
+				continue;
+			}
+			mod.events = (!c->rd_eof && c->len < BUF ? EPOLLIN | EPOLLRDHUP : 0) |
+				     (c->len ? EPOLLOUT : 0);
+			if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &mod) < 0)
+				pp_die("epoll_ctl MOD: %s", strerror(errno));
+		}
+	}
+	close(ep);
+	return NULL;
+}
+
+static void run_excl(int lfd, unsigned count)
+{
+	pthread_t t[EXCL_THREADS];
+
+	excl.lfd = lfd;
+	excl.count = count;
+	pp_nonblock(lfd);
+	for (int i = 0; i < EXCL_THREADS; i++)
+		if (pthread_create(&t[i], NULL, excl_thread, NULL))
+			pp_die("pthread_create failed");
+	for (int i = 0; i < EXCL_THREADS; i++)
+		pthread_join(t[i], NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct pp_mux m;
@@ -245,7 +341,9 @@ int main(int argc, char **argv)
 	int lfd;
 
 	if (argc < 5 || argc > 6)
-		pp_die("usage: nmp_server block|thread|epoll-lt|epoll-et|poll|select ADDR PORT "
+		pp_die("usage: nmp_server block|thread|epoll-lt|epoll-et|epoll-oneshot|epoll-excl|"
+		       "poll|select "
+		       "ADDR PORT "
 		       "COUNT [sink:PERIOD]");
 	count = (unsigned)pp_num("COUNT", argv[4]);
 	if (argc == 6) {
@@ -258,6 +356,8 @@ int main(int argc, char **argv)
 	lfd = pp_listen(argv[2], (int)pp_num("PORT", argv[3]));
 	if (!strcmp(argv[1], "block") || !strcmp(argv[1], "thread"))
 		run_threads(lfd, count, !strcmp(argv[1], "thread"));
+	else if (!strcmp(argv[1], "epoll-excl"))
+		run_excl(lfd, count);
 	else if (pp_mux_init(&m, argv[1]))
 		run_mux(&m, lfd, count);
 	else

@@ -11,11 +11,11 @@
 # kernel's own address is also reachable over loopback, and a program
 # whose sockets the runtime missed would pass the byte checks that way.
 rt_netns=1
-. "$(dirname "$0")/../rt/lib.inc"
+. "$(dirname "$0")/lib.inc"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3) || skip "no python3 (tools/deps.sh test installs it)"
 command -v curl >/dev/null 2>&1 || skip "no curl (tools/deps.sh test installs it)"
-PEER=$(dirname "$0")/../rt/py_peer.py
+PEER=$(dirname "$0")/py_peer.py
 N=8 B=262144
 
 # tap PROG...: PROG under netmem run on the TAP, with the summary line

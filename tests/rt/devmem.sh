@@ -9,7 +9,7 @@
 #  - TAP: the kernel's TCP sending to the devmem receiver, and the devmem
 #    sender sending to a kernel receiver.
 rt_netns=1
-. "$(dirname "$0")/../rt/lib.inc"
+. "$(dirname "$0")/lib.inc"
 D=$P/nmp_devmem
 [ -x "$D" ] || fail "no $D: build the nmp_* targets (tests/progs/)"
 B=16777216

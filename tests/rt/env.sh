@@ -6,7 +6,7 @@
 # client reaches the server on 127.0.0.1); a bad value is one line and the
 # program runs on the kernel's sockets.
 rt_netns=1
-. "$(dirname "$0")/../rt/lib.inc"
+. "$(dirname "$0")/lib.inc"
 LIB=$(dirname "$NETMEM")/libnetmem-preload.so
 [ -r "$LIB" ] || fail "no $LIB next to $NETMEM"
 

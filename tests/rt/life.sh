@@ -13,7 +13,7 @@
 #    same signal and leaves nothing: no TAP, no /dev/shm object, no
 #    process, no shm name.
 rt_netns=1
-. "$(dirname "$0")/../rt/lib.inc"
+. "$(dirname "$0")/lib.inc"
 L=$P/nmp_life
 [ -x "$L" ] || fail "no $L: build the nmp_* targets (tests/progs/)"
 PY=$(command -v python3) || skip "no python3 (tools/deps.sh test installs it)"
