@@ -5,11 +5,11 @@
  * one 128-token run), over net_iovs of a dma-buf binding.
  */
 #include "bench.h"
+#include "pool/memory_provider.h"
+#include "pool/page_pool.h"
 #include "sock/devmem_tokens.h"
 #include <netmem/dmabuf.h>
 #include <netmem/error.h>
-#include <netmem/memory_provider.h>
-#include <netmem/page_pool.h>
 #include <netmem/pci.h>
 
 #define BATCH 128
@@ -66,8 +66,8 @@ int main(void)
 	struct nm_token_table t;
 	uint64_t rounds = nm_bench_quick() ? 20000 : 200000;
 
-	if (nm_topo_create_default(&topo) || nm_topo_device(topo, "nic0", &nic) ||
-	    nm_topo_device(topo, "gpu0", &gpu))
+	if (nm_topo_create_default(&topo) || nm_topo_get_device(topo, "nic0", &nic) ||
+	    nm_topo_get_device(topo, "gpu0", &gpu))
 		die("topology");
 	if (nm_dmabuf_create_device(gpu, 16 << 20, &buf) ||
 	    nm_dmabuf_binding_create(buf, nic, NM_DMA_FROM_DEVICE, 4096, &b))

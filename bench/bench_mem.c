@@ -53,7 +53,7 @@ static void bench_map(struct nm_device *nic)
 	if (nm_memobj_create_memfd(fd, 0, GIB, 0, &obj))
 		die("memobj");
 	close(fd);
-	nm_memobj_phyrs(obj, 0, GIB, &one, 1);
+	nm_memobj_get_phyrs(obj, 0, GIB, &one, 1);
 	for (size_t i = 0; i < np; i++)
 		p[i] = (struct nm_phyr){ one.addr + i * NM_PAGE_SIZE, NM_PAGE_SIZE };
 
@@ -70,7 +70,7 @@ static void bench_map(struct nm_device *nic)
 	struct nm_memobj *sc;
 	if (nm_memobj_create_anon(GIB, NM_MEM_SCATTER, &sc))
 		die("scatter memobj");
-	nm_memobj_phyrs(sc, 0, GIB, p, np);
+	nm_memobj_get_phyrs(sc, 0, GIB, p, np);
 	double ms_sc = map_unmap_ms(nic, p, np, reps, &meta);
 	nm_bench_emit("mem", "map_unmap_1g_scattered_4k_phyrs", ms_sc, "ms/op", -1, 0);
 	nm_memobj_put(sc);
@@ -99,7 +99,7 @@ static void bench_engine(struct nm_device *nic)
 	memset(src, 0x5a, chunk);
 	if (nm_memobj_create_anon(buf_size, 0, &obj))
 		die("memobj");
-	nm_memobj_phyrs(obj, 0, buf_size, &p, 1);
+	nm_memobj_get_phyrs(obj, 0, buf_size, &p, 1);
 	if (nm_dma_map(nic, &p, 1, NM_DMA_FROM_DEVICE, 0, &m) < 0)
 		die("map");
 	uint64_t base = nm_dma_mapping_vecs(m, NULL)[0].addr;
@@ -152,7 +152,7 @@ int main(void)
 	struct nm_topo *topo;
 	struct nm_device *nic;
 
-	if (nm_topo_create_default(&topo) || nm_topo_device(topo, "nic0", &nic))
+	if (nm_topo_create_default(&topo) || nm_topo_get_device(topo, "nic0", &nic))
 		die("topology");
 	bench_map(nic);
 	bench_engine(nic);

@@ -9,8 +9,9 @@
 
 #include "bench.h"
 #include "t_net.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 static void die(const char *what)
 {

@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include "bench.h"
+#include "t_frame.h"
 #include "nic/csum.h"
 #include "nic/ntuple.h"
 #include "nic/pkt.h"
 #include "nic/rss.h"
 #include "nic/tso.h"
-#include "t_frame.h"
+#include "nic/wire_drv.h"
 
 static uint8_t f4[2048], f6[2048], big[70000], seg[4096];
 

@@ -26,11 +26,11 @@
 
 #include <netmem/dmabuf.h>
 #include <netmem/error.h>
-#include <netmem/memory_provider.h>
-#include <netmem/page_pool.h>
 #include <netmem/pci.h>
 
 #include "bench.h"
+#include "pool/memory_provider.h"
+#include "pool/page_pool.h"
 
 #define RUNS 5
 
@@ -239,8 +239,8 @@ int main(void)
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 
 	CHECK(nm_topo_create_default(&topo));
-	CHECK(nm_topo_device(topo, "nic0", &nic));
-	CHECK(nm_topo_device(topo, "gpu0", &gpu));
+	CHECK(nm_topo_get_device(topo, "nic0", &nic));
+	CHECK(nm_topo_get_device(topo, "gpu0", &gpu));
 	pp.dev = nic;
 	CHECK(nm_page_pool_create(&pp, &p4k));
 	pp.order = 4;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "nic/wire_drv.h"
 #include <netmem/error.h>
 #include <netmem/wire.h>
 
@@ -130,7 +131,7 @@ static void *rx_thread(void *arg)
 		bool ok;
 
 		if (c->copy) {
-			ok = nm_wire_recv(c->w, &iov, 1, NULL) > 0;
+			ok = nm_wire_rx_copy(c->w, &iov, 1, NULL) > 0;
 			sum += buf[0];
 		} else {
 			ok = rx_one(c->w, &sum);

@@ -297,7 +297,7 @@ static int setup(const struct opts *o, stack_t_ **st, uint32_t *dmabuf_id)
 	printf("waiting up to %d s for examples/devmem_sender on shm wire devmem-example\n",
 	       o->timeout_s);
 	fflush(stdout);
-	if (nm_topo_create("rc0 { nic0 }", &topo) < 0 || nm_topo_device(topo, "nic0", &np.dev) < 0)
+	if (nm_topo_create("rc0 { nic0 }", &topo) < 0 || nm_topo_get_device(topo, "nic0", &np.dev) < 0)
 		return fail("topology");
 	r = nm_wire_shm_create("devmem-example", &wp, o->timeout_s * 1000, &w);
 	if (r == -ETIMEDOUT) {

@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	if (timeout_s <= 0)
 		return timeout_s ? 2 : 0;
 	/* our NIC on the receiver's wire, and a stack */
-	if (nm_topo_create("rc0 { nic0 }", &topo) < 0 || nm_topo_device(topo, "nic0", &np.dev) < 0)
+	if (nm_topo_create("rc0 { nic0 }", &topo) < 0 || nm_topo_get_device(topo, "nic0", &np.dev) < 0)
 		return fail("topology");
 	if (connect_wire(timeout_s, &w) < 0)
 		return 1;

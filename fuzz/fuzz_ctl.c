@@ -26,6 +26,7 @@
 #include "fuzz.h"
 #include "t_net.h"
 #include "ctl/ctl_internal.h"
+#include "nic/netdev_drv.h"
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
 
@@ -75,9 +76,9 @@ static void bed_up(void)
 
 	T_OK(nm_topo_create("rc0(p2p) { sw0 { nic0 gpu0(mem=64M) } } rc1 { gpu1(mem=64M) }",
 			    &bed.topo));
-	T_OK(nm_topo_device(bed.topo, "nic0", &bed.nic));
-	T_OK(nm_topo_device(bed.topo, "gpu0", &gpu0));
-	T_OK(nm_topo_device(bed.topo, "gpu1", &gpu1));
+	T_OK(nm_topo_get_device(bed.topo, "nic0", &bed.nic));
+	T_OK(nm_topo_get_device(bed.topo, "gpu0", &gpu0));
+	T_OK(nm_topo_get_device(bed.topo, "gpu1", &gpu1));
 	T_OK(nm_wire_shm_pair(&wp, &bed.w[0], &bed.w[1]));
 	bed.memfd = memfd_create("fuzz_ctl", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	T_ASSERT(bed.memfd >= 0);
@@ -154,7 +155,7 @@ static void check_pools(struct run *r, struct nm_ctl *c)
 			FZ_ASSERT(ids[k] != ids[i], "pool id %u listed twice", ids[i]);
 		T_OK(nm_ctl_page_pool_get(c, ids[i], &info, &ifx));
 		FZ_ASSERT(dev_of(r, ifx) >= 0, "pool %u on ifindex %d", ids[i], ifx);
-		T_OK(nm_ctl_page_pool_stats_get(c, ids[i], &st));
+		T_OK(nm_ctl_page_pool_stats_get(c, ids[i], &st, sizeof(st)));
 	}
 }
 
@@ -300,7 +301,7 @@ static void op_queries(struct run *r, int op)
 		ret = nm_ctl_page_pool_dump(c, a & 0x80 ? NULL : ids, v % 9);
 		break;
 	default:
-		ret = nm_ctl_page_pool_stats_get(c, v, a & 0x80 ? NULL : &ps);
+		ret = nm_ctl_page_pool_stats_get(c, v, a & 0x80 ? NULL : &ps, sizeof(ps));
 		break;
 	}
 	FZ_ERRNO_OK(ret, "query");

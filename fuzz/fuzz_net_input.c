@@ -25,6 +25,7 @@
 #include "fuzz.h"
 #include "t_net.h"
 #include "net/tcp.h"
+#include "nic/netdev_drv.h"
 #include <netmem/socket.h>
 
 #define MAX_OPS		128
@@ -295,7 +296,7 @@ static void drain_out(struct run *r)
 	struct nm_wire_meta meta;
 	int n;
 
-	while ((n = nm_wire_recv(bed.r.peer, &iov, 1, &meta)) > 0) {
+	while ((n = nm_wire_rx_copy(bed.r.peer, &iov, 1, &meta)) > 0) {
 		struct nm_pkt_info info;
 		uint32_t len = (uint32_t)n;
 		int c;
@@ -460,7 +461,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run_ops(&r);
 	poll_stack(&r);
 
-	T_OK(nm_stack_get_stats(r.st, &s));
+	T_OK(nm_stack_get_stats(r.st, &s, sizeof(s)));
 	t_stats_add_up(&s, r.direct);
 	if (fz_verbose())
 		fprintf(stderr, "net_input: %llu frames in (%llu direct): arp %llu (bad %llu), "

@@ -29,6 +29,7 @@
 #include "fuzz.h"
 #include "t_net.h"
 #include "ctl/ctl_internal.h"
+#include "nic/netdev_drv.h"
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
 
@@ -125,7 +126,7 @@ static void fzw_destroy(struct nm_wire *w)
 static const struct nm_wire_ops fzw_ops = {
 	.kind = "fuzz",
 	.xmit = fzw_xmit,
-	.recv = fzw_recv,
+	.rx_copy = fzw_recv,
 	.rx = fzw_rx,
 	.get_fd = fzw_get_fd,
 	.get_stats = fzw_get_stats,
@@ -207,7 +208,7 @@ static uint64_t stats_total(const struct run *r)
 	struct nm_queue_stats st;
 	uint64_t n;
 
-	T_OK(nm_netdev_get_stats(r->nd, &st));
+	T_OK(nm_netdev_get_stats(r->nd, &st, sizeof(st)));
 	n = st.packets;
 	for (int i = 0; i < NM_RX_DROP_MAX; i++)
 		n += st.drops[i];
@@ -552,7 +553,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fz_verbose()) {
 		struct nm_queue_stats st;
 
-		T_OK(nm_netdev_get_stats(r.nd, &st));
+		T_OK(nm_netdev_get_stats(r.nd, &st, sizeof(st)));
 		fprintf(stderr, "nic_rx: %s wire, %llu frames taken, %llu received (%llu split, "
 			"%llu device memory, %llu lent), %llu dropped\n", r.tap ? "tap" : "shm",
 			(unsigned long long)r.accepted, (unsigned long long)r.polled,

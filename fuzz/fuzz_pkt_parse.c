@@ -12,6 +12,7 @@
  */
 #include "fuzz.h"
 #include "t_pkt_check.h"
+#include "nic/wire_drv.h"
 
 static struct t_pkt_tables tables;
 static bool tables_up;

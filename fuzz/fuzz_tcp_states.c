@@ -34,6 +34,7 @@
 #include "t_tcp.h"
 #include "t_frame.h"
 #include "net/ip.h"
+#include "nic/wire_drv.h"
 
 #define MAX_OPS		64
 #define PORT		7300

@@ -16,6 +16,7 @@
  */
 #include "fuzz.h"
 #include "t_devmem.h"
+#include "nic/netdev_drv.h"
 
 #define FZ_TCP_RING	128
 

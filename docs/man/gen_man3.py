@@ -97,6 +97,7 @@ def page(name, header, proto, comment, intro):
 def main():
     os.makedirs(OUT, exist_ok=True)
     n = 0
+    wrote = set()
     for h in sorted(os.listdir(INC)):
         if not h.endswith(".h"):
             continue
@@ -104,8 +105,13 @@ def main():
         for name, proto, comment in funcs:
             with open(os.path.join(OUT, name + ".3"), "w") as f:
                 f.write(page(name, h, proto, comment, intro))
+            wrote.add(name + ".3")
             n += 1
-    print(f"wrote {n} pages to {OUT}")
+    # a page whose function left the public headers (renamed, made internal)
+    stale = [p for p in os.listdir(OUT) if p.endswith(".3") and p not in wrote]
+    for p in stale:
+        os.remove(os.path.join(OUT, p))
+    print(f"wrote {n} pages to {OUT}" + (f", removed {len(stale)} stale" if stale else ""))
     return 0 if n else 1
 
 

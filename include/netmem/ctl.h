@@ -22,6 +22,17 @@
  *
  * Threads: operations that change a netdev's queues (bind-rx, close) must
  * run on the thread that drives the netdev (its stack's).
+ *
+ * Calling order: bind-rx before the connections whose payload should land
+ * in the dma-buf (and the flow steered to the bound queues: socket.h);
+ * bind-tx before a devmem send names the binding.  At teardown close the
+ * handle before the netdevs whose queues it bound (from their stack's
+ * thread while it runs, or once it is destroyed: stack.h), and before the
+ * PCI topology: a binding maps the dma-buf for the device, and
+ * nm_topo_destroy() is -EBUSY until the binding and the tokens sockets
+ * hold of it are gone.
+ * The dma-buf may be put (nm_dmabuf_put()) once bound: a binding holds its
+ * own reference.
  */
 
 #include <stdbool.h>
@@ -102,7 +113,9 @@ int nm_ctl_page_pool_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_i
 			 int *ifindex);
 /* Ids of every pool of every netdev; returns the count, writing at most max. */
 int nm_ctl_page_pool_dump(struct nm_ctl *c, uint32_t *ids, size_t max);
-int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_stats *st);
+/* page-pool-stats-get (size: sizeof(*st), the convention of error.h). */
+int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_stats *st,
+			       size_t size);
 
 #ifdef __cplusplus
 }

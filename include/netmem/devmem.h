@@ -7,6 +7,16 @@
  * values and layouts as the kernel's, defined here only where the system
  * headers lack them, so application code ports to kernel devmem hardware
  * and back unchanged but for the nm_ prefix of the socket calls.
+ *
+ * In the kernel's order (socket.h has the rest of the calling order):
+ *   RX: header split on and hds-thresh 0 (nm_netdev_set_ringparam()),
+ *       bind-rx of the dma-buf to RX queues (nm_ctl_bind_rx()), the flow
+ *       steered to those queues, then the connection; nm_recvmsg() with
+ *       MSG_SOCK_DEVMEM returns the payload as SCM_DEVMEM_DMABUF frags whose
+ *       tokens go back with setsockopt(SO_DEVMEM_DONTNEED) (or on close).
+ *   TX: bind-tx (nm_ctl_bind_tx()), setsockopt(SO_ZEROCOPY, 1), then
+ *       nm_sendmsg() with SCM_DEVMEM_DMABUF and MSG_ZEROCOPY; completions
+ *       come on the error queue (MSG_ERRQUEUE).
  */
 
 #include <stdint.h>

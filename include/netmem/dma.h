@@ -78,7 +78,8 @@ struct nm_dma_stats {
 	uint64_t faults_unmapped;	/* engine access to an unmapped address */
 	uint64_t faults_direction;	/* engine access against the mapping's direction */
 };
-int nm_dma_get_stats(const struct nm_device *dev, struct nm_dma_stats *st);
+/* dev's DMA counters (size: sizeof(*st), the convention of error.h). */
+int nm_dma_get_stats(const struct nm_device *dev, struct nm_dma_stats *st, size_t size);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,19 @@
  *
  * Exporters here: a memfd with the udmabuf rules, host anonymous memory,
  * device memory of a DMA device, and import of a real kernel dma-buf fd.
+ *
+ * Calling order:
+ *  - Device work on a buffer: add its fence to the buffer's resv
+ *    (nm_resv_add_fence(nm_dmabuf_resv(buf), ...)) before the work starts,
+ *    WRITE for a writer, READ for a reader; signal it when the work ends.
+ *    A fence added later is one a CPU window or a move does not wait for.
+ *  - CPU access: nm_dmabuf_begin_cpu_access() before the CPU touches the
+ *    bytes (it waits for the fences of the work before it),
+ *    nm_dmabuf_end_cpu_access() with the same off, len and dir before a
+ *    device works on them again.  Outside a window the CPU view of device
+ *    memory is PROT_NONE.  An open window pins the buffer (a move is
+ *    -EBUSY).
+ *  - Importers: attach, map, (use), unmap, detach; nm_dmabuf_put() last.
  */
 
 #include <stdbool.h>

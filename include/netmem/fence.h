@@ -12,6 +12,11 @@
  * block with a timeout, or turn the fence into an fd that polls readable once
  * it is signaled, for an event loop.  Fences are reference counted and safe
  * to use from any thread.
+ *
+ * Calling order: create, publish (nm_resv_add_fence() on the buffers the
+ * work touches, before the work starts), signal once when the work ends,
+ * put.  A callback added after the signal is refused (-ENOENT) rather than
+ * run: the caller that gets -ENOENT goes on as its callback would have.
  */
 
 #include <stdbool.h>
@@ -50,7 +55,7 @@ int nm_fence_signal(struct nm_fence *fence, int error);
 
 bool nm_fence_is_signaled(const struct nm_fence *fence);
 /* 0 not yet signaled, 1 signaled without error, < 0 the signaled error. */
-int nm_fence_get_status(const struct nm_fence *fence);
+int nm_fence_status(const struct nm_fence *fence);
 /* The CLOCK_MONOTONIC time (ns) at which the fence was signaled; -EBUSY if
  * it is not signaled yet. */
 int nm_fence_get_timestamp(const struct nm_fence *fence, int64_t *ns);
@@ -63,7 +68,7 @@ int nm_fence_add_callback(struct nm_fence *fence, struct nm_fence_cb *cb,
 bool nm_fence_remove_callback(struct nm_fence *fence, struct nm_fence_cb *cb);
 
 /* Wait until signaled or timeout_ns pass (< 0: forever).  0 once signaled
- * (the fence's own error is in nm_fence_get_status()), -ETIME on timeout. */
+ * (the fence's own error is in nm_fence_status()), -ETIME on timeout. */
 int nm_fence_wait(struct nm_fence *fence, int64_t timeout_ns);
 
 /* 1 if a is later than b, 0 if not; -EINVAL if their contexts differ

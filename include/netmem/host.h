@@ -27,6 +27,10 @@
  * host does not configure: rings, header split, bindings, captures.
  *
  * Threads: a host is driven by one thread, its stack's (stack.h).
+ *
+ * Calling order: sockets after nm_host_create() (or nm_host_stack_up()); at
+ * the end close them, close a control handle that bound queues of the
+ * host's netdev (nm_ctl_close()), then nm_host_destroy().
  */
 
 #include <stdint.h>

@@ -94,7 +94,7 @@ void *nm_memobj_host_addr(const struct nm_memobj *obj);
  * Writes at most max entries to out (out may be NULL when max is 0) and
  * returns how many entries the whole range needs, so a caller can size its
  * array with a first call. */
-int nm_memobj_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t len,
+int nm_memobj_get_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t len,
 		    struct nm_phyr *out, size_t max);
 
 /* phys -> (object, offset).  On success *obj holds a new reference. */
@@ -125,7 +125,8 @@ struct nm_physmap_stats {
 	uint64_t device_regions, device_used;
 	uint64_t objects;
 };
-int nm_physmap_stats(struct nm_physmap_stats *st);
+/* The physical map's use (size: sizeof(*st), the convention of error.h). */
+int nm_physmap_get_stats(struct nm_physmap_stats *st, size_t size);
 
 #ifdef __cplusplus
 }

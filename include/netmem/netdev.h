@@ -9,13 +9,12 @@
  * RX.  Each RX queue has a descriptor ring of buffers posted from its two
  * page pools: a host pool for headers (and for frames that are not split),
  * and a payload pool whose memory provider is host pages by default and a
- * dma-buf binding's device memory once one is installed
- * (nm_netdev_rxq_set_provider()).  A frame picks its queue by ntuple rule,
- * else by RSS; its headers land in a host buffer, its payload is written by
- * the DMA engine into payload buffers, packed one after another (so
- * 1448-byte payloads share a buffer) and spanning buffers when larger.  The
- * result, an RX packet with netmem references, waits in the queue until
- * nm_netdev_rx_poll() takes it.
+ * dma-buf binding's device memory once bind-rx installs one (ctl.h).  A
+ * frame picks its queue by ntuple rule, else by RSS; its headers land in a
+ * host buffer, its payload is written by the DMA engine into payload
+ * buffers, packed one after another (so 1448-byte payloads share a buffer)
+ * and spanning buffers when larger.  The stack that drives the netdev
+ * (stack.h) takes the packets from there.
  *
  * Configuration mirrors ethtool: -L channels, -G rings and header split
  * (tcp-data-split, hds-thresh), -K features, -X RSS, -N ntuple rules.
@@ -29,8 +28,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <netmem/memory_provider.h>
-#include <netmem/netmem_ref.h>
 #include <netmem/wire.h>
 
 #ifdef __cplusplus
@@ -39,12 +36,10 @@ extern "C" {
 
 struct nm_netdev;
 struct nm_device;
-struct nm_page_pool;
 
 #define NM_NETDEV_MAX_QUEUES	64
 #define NM_NETDEV_MAX_RING	16384
 #define NM_NETDEV_MIN_RING	64
-#define NM_RX_MAX_FRAGS		18	/* 64 KiB + headroom in 4 KiB buffers */
 #define NM_HDS_THRESH_MAX	1024
 
 struct nm_netdev_params {
@@ -65,7 +60,9 @@ int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out);
  * and -ENOMEM says how many packets still point into the wire (they must
  * be released, not read, once the wire is destroyed).  A capture still
  * running is stopped (flushed and closed) first; a write it could not do
- * is returned as nm_netdev_capture_stop() would, once the netdev is gone. */
+ * is returned as nm_netdev_capture_stop() would, once the netdev is gone.
+ * Teardown order: the stack that drives the netdev first, then the
+ * netdev, then its wire (stack.h). */
 int nm_netdev_destroy(struct nm_netdev *nd);
 
 int nm_netdev_ifindex(const struct nm_netdev *nd);	/* >= 1, unique in the process */
@@ -81,7 +78,7 @@ struct nm_wire *nm_netdev_wire(const struct nm_netdev *nd);
 
 /* ---- Configuration (ethtool) ------------------------------------------------ */
 
-int nm_netdev_get_mtu(const struct nm_netdev *nd);
+int nm_netdev_mtu(const struct nm_netdev *nd);
 int nm_netdev_set_mtu(struct nm_netdev *nd, uint32_t mtu);	/* 68 .. wire's */
 
 /* -L */
@@ -128,7 +125,7 @@ int nm_netdev_set_ringparam(struct nm_netdev *nd, const struct nm_ringparam *rp)
  * feature: it is what veth does with an skb) */
 #define NM_NETIF_F_RX_LOAN	(1u << 7)
 #define NM_NETIF_F_ALL		0xffu
-uint32_t nm_netdev_get_features(const struct nm_netdev *nd);
+uint32_t nm_netdev_features(const struct nm_netdev *nd);
 /* Changes the features in mask to the values in val.  TSO needs HW_CSUM. */
 int nm_netdev_set_features(struct nm_netdev *nd, uint32_t mask, uint32_t val);
 
@@ -163,152 +160,28 @@ struct nm_flow_rule {
  * take precedence over RSS while NM_NETIF_F_NTUPLE is on. */
 int nm_netdev_flow_add(struct nm_netdev *nd, const struct nm_flow_rule *r);
 int nm_netdev_flow_del(struct nm_netdev *nd, uint32_t id);
-int nm_netdev_flow_get(const struct nm_netdev *nd, uint32_t id, struct nm_flow_rule *r);
+int nm_netdev_get_flow(const struct nm_netdev *nd, uint32_t id, struct nm_flow_rule *r);
 /* Ids in order; returns the count (all of them, even past max). */
 int nm_netdev_flow_list(const struct nm_netdev *nd, uint32_t *ids, uint32_t max);
 
 /* ---- Queues ----------------------------------------------------------------- */
 
-/*
- * Install (ops != NULL) or remove (ops == NULL) the payload memory provider
- * of RX queue q, restarting the queue: new memory is allocated, the queue
- * stopped, the new memory started and the old freed; on failure the old
- * memory is restarted and nothing changes.  Packets not yet polled keep
- * their buffers; nothing is lost.  -EEXIST if the queue already has a
- * provider and ops is not NULL.
- */
-int nm_netdev_rxq_set_provider(struct nm_netdev *nd, uint32_t q,
-			       const struct nm_memory_provider_ops *ops, void *priv);
-/* Install the dmabuf provider over binding b on RX queue q (bind-rx's step
- * for one queue): nm_netdev_rxq_set_provider() with that provider, whose
- * ops table only pool/ names.  The queue's provider argument is then b
- * (nm_netdev_rxq_provider()'s priv).  -EINVAL for a NULL binding. */
-int nm_netdev_rxq_bind_dmabuf(struct nm_netdev *nd, uint32_t q, struct nm_dmabuf_binding *b);
-/* Restart RX queue q with its current configuration (the restart
- * transaction above). */
-int nm_netdev_rxq_restart(struct nm_netdev *nd, uint32_t q);
-/* The queue's pools (for page-pool-get), NULL if q is out of range. */
-struct nm_page_pool *nm_netdev_rxq_payload_pool(const struct nm_netdev *nd, uint32_t q);
-struct nm_page_pool *nm_netdev_rxq_header_pool(const struct nm_netdev *nd, uint32_t q);
-const struct nm_memory_provider_ops *nm_netdev_rxq_provider(const struct nm_netdev *nd,
-							    uint32_t q, void **priv);
-/* Payload bytes the queue's posted buffers can still take before it needs
- * more from its pool (0 if q is out of range or stopped).  Owner thread. */
-uint64_t nm_netdev_rxq_payload_room(const struct nm_netdev *nd, uint32_t q);
-/* Receive memory RX queue q has left for the flows steered to it, in
- * bytes: the posted buffers' room (above), the buffers idle in its payload
- * pool and what the pool's provider can still give it (a dma-buf
- * binding's free net_iovs, which queues sharing the binding all count).
- * UINT64_MAX when the provider sets no limit (host pages); 0 if q is out
- * of range or stopped.  Owner thread, O(1). */
-uint64_t nm_netdev_rxq_mem_avail(const struct nm_netdev *nd, uint32_t q);
 /* RX queues of the netdev (0 on NULL). */
 uint32_t nm_netdev_num_rx_queues(const struct nm_netdev *nd);
 
-/* ---- Data path ------------------------------------------------------------ */
-
-#define NM_RX_F_SPLIT		(1u << 0)	/* headers and payload apart */
-#define NM_RX_F_CSUM_OK		(1u << 1)	/* L4 checksum verified (or trusted) */
-#define NM_RX_F_UNREADABLE	(1u << 2)	/* payload frags are device memory */
-#define NM_RX_F_HASH		(1u << 3)	/* rss_hash valid */
-#define NM_RX_F_GSO		(1u << 4)	/* a coalesced super-frame (gso_size) */
-#define NM_RX_F_PARSED		(1u << 5)	/* parse holds the NIC's parse */
-
-/* TCP options the NIC saw (nm_rx_parse.tcp_opts). */
-#define NM_RX_TCPOPT_MSS	0x01
-#define NM_RX_TCPOPT_WS		0x02
-#define NM_RX_TCPOPT_SACK_PERM	0x04
-#define NM_RX_TCPOPT_SACK	0x08
-#define NM_RX_TCPOPT_TS		0x10
-
-/*
- * What the NIC's parser learned about a received frame (NM_RX_F_PARSED),
- * so that the stack does not parse the same headers again: offsets from
- * the frame's first byte, and the TCP options as flags and values (host
- * order).  Every header up to payload_off lies in the packet's header
- * buffer.  The NIC drops a frame its parser finds malformed (bad lengths,
- * a TCP data offset past the IP payload, a malformed TCP option), so what
- * is here was checked; what the NIC does not check (checksums when RX
- * checksumming is off, addresses, IPv6 option policy) the stack still does.
- */
-struct nm_rx_parse {
-	uint32_t l3_end;		/* end of the IP packet (Ethernet padding after) */
-	uint16_t l3_off;		/* IP header */
-	uint16_t l4_off;		/* L4 header */
-	uint16_t payload_off;		/* after the L4 header (the split point) */
-	uint8_t l3_proto;		/* 4, 6; 0: not IP */
-	uint8_t l4_proto;		/* IPPROTO_* when its header was parsed, else 0
-					 * (a fragment, an unknown protocol) */
-	uint16_t tcp_mss;		/* with NM_RX_TCPOPT_MSS */
-	uint8_t tcp_opts;		/* NM_RX_TCPOPT_* */
-	uint8_t tcp_wscale;		/* with NM_RX_TCPOPT_WS, as sent */
-	uint8_t tcp_sack_off;		/* the first SACK option, from l4_off (0: none) */
-	uint8_t tcp_sack_blocks;	/* blocks in all SACK options together */
-	uint32_t tcp_tsval, tcp_tsecr;	/* with NM_RX_TCPOPT_TS */
+/* What RX queue q runs on now: its two page pools, by the ids
+ * page-pool-get reports (nm_ctl_page_pool_get(); 0 while the queue is
+ * stopped), and the payload buffers posted to its ring for the NIC to
+ * fill.  Buffers a pool counts in flight are posted or held by the stack
+ * and the application.  The netdev's thread.  -EINVAL for a NULL
+ * argument, -ERANGE for q past the RX queues. */
+struct nm_rxq_info {
+	uint32_t header_pp_id;		/* host pages for the headers */
+	uint32_t payload_pp_id;		/* the queue's memory provider's pool */
+	uint64_t payload_room;		/* bytes the posted payload buffers can still take */
+	uint32_t payload_posted;	/* posted payload buffers with room left */
 };
-
-struct nm_rx_frag {
-	nm_netmem_t netmem;		/* holds one page-pool reference */
-	uint32_t off, len;
-};
-
-/*
- * A received packet.  hdr holds the first hdr_len bytes of the frame (all
- * of it when not split) in host memory at hdr_off; frags hold the rest, in
- * order.  Every netmem holds one reference, which the receiver drops with
- * nm_page_pool_put_netmem(nm_netmem_pool(n), n, ...) when done.
- */
-struct nm_rx_pkt {
-	uint32_t len;			/* bytes held: hdr_len + the frags' lengths (the
-					 * frame's length; a split one without the
-					 * Ethernet padding after the IP packet) */
-	uint32_t flags;			/* NM_RX_F_* */
-	uint32_t rss_hash;
-	uint16_t queue;
-	uint16_t nr_frags;
-	uint16_t gso_size;		/* with NM_RX_F_GSO */
-	uint8_t gso_type;
-	nm_netmem_t hdr;
-	uint32_t hdr_off, hdr_len;
-	struct nm_rx_parse parse;	/* with NM_RX_F_PARSED */
-	struct nm_rx_frag frags[NM_RX_MAX_FRAGS];
-};
-
-/* Pull up to budget frames from the wire through steering and header split
- * into the RX queues.  Returns frames taken (dropped ones included). */
-int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget);
-/* Take up to n received packets of queue q (the caller then owns their
- * references).  Returns how many. */
-int nm_netdev_rx_poll(struct nm_netdev *nd, uint32_t q, struct nm_rx_pkt *out, uint32_t n);
-/* Return every reference of pkt (for callers that drop a packet). */
-void nm_rx_pkt_release(struct nm_rx_pkt *pkt);
-/* On a wire that lends frames (NM_NETIF_F_RX_LOAN): give back now the
- * frames whose packets were released.  nm_netdev_poll() does it first
- * thing; the stack also calls it after a recv, so the sender reuses the
- * wire's buffer while it is still in the cache.  The netdev's thread
- * only.  0, or -EINVAL for a NULL netdev. */
-int nm_netdev_rx_reclaim(struct nm_netdev *nd);
-
-/* A TX payload piece: device addresses in the netdev device's view (a host
- * buffer mapped for it, or a dma-buf bound for TX). */
-struct nm_tx_frag {
-	uint64_t dma_addr;
-	uint32_t len;
-};
-#define NM_TX_MAX_FRAGS		18
-struct nm_tx_pkt {
-	const void *hdr;		/* Ethernet + IP + L4 headers, host memory */
-	uint32_t hdr_len;
-	uint16_t nr_frags;
-	struct nm_tx_frag frags[NM_TX_MAX_FRAGS];
-	/* offloads: csum_start/offset as in NM_WIRE_F_NEEDS_CSUM; gso for
-	 * frames above the MTU (TSO) */
-	struct nm_wire_meta meta;
-};
-/* Send one packet on TX queue q: the NIC gathers the headers and reads the
- * payload by DMA, fills the checksum, segments TSO frames (or hands them
- * whole to a wire that carries GSO).  -EAGAIN when the wire is full. */
-int nm_netdev_xmit(struct nm_netdev *nd, uint32_t q, const struct nm_tx_pkt *pkt);
+int nm_netdev_get_rxq_info(const struct nm_netdev *nd, uint32_t q, struct nm_rxq_info *info);
 
 /* ---- Counters ------------------------------------------------------------ */
 
@@ -331,17 +204,20 @@ struct nm_queue_stats {
 	uint64_t alloc_fail;		/* ring refill could not get a buffer */
 	uint64_t rx_loaned;		/* payloads handed up in place (RX_LOAN) */
 	/* device: lent frames copied out because what they blocked was half
-	 * the wire's buffer or ring (see nm_wire_ops.hold) */
+	 * the wire's buffer or ring, which would stall the sender */
 	uint64_t loan_migrated;
 	uint64_t drops[NM_RX_DROP_MAX];
 	/* TX */
 	uint64_t tx_packets, tx_bytes, tx_frames;	/* frames: after TSO */
 	uint64_t tx_busy, tx_errors;
 };
-int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st);
-int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st);
+/* Counters of one queue (size: sizeof(*st), the convention of error.h). */
+int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
+			    size_t size);
+int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
+			    size_t size);
 /* Sum over queues plus the device's own (frames dropped before a queue). */
-int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st);
+int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st, size_t size);
 const char *nm_rx_drop_name(enum nm_rx_drop r);
 
 /* ---- Capture (pcap) -------------------------------------------------------- */
@@ -397,7 +273,8 @@ struct nm_capture_stats {
 	int32_t error;			/* 0, or -errno of the first write that failed */
 };
 /* -EINVAL for a NULL argument, -ENOENT if the netdev does not capture. */
-int nm_netdev_capture_get_stats(const struct nm_netdev *nd, struct nm_capture_stats *st);
+int nm_netdev_get_capture_stats(const struct nm_netdev *nd, struct nm_capture_stats *st,
+				size_t size);
 
 #ifdef __cplusplus
 }

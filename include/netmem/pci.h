@@ -58,14 +58,15 @@ int nm_topo_create(const char *desc, struct nm_topo **out);
 /* The default topology shown above. */
 int nm_topo_create_default(struct nm_topo **out);
 /* Destroy.  -EBUSY (and nothing freed) while any device still has DMA
- * mappings, device-memory objects or attachments. */
+ * mappings, device-memory objects or attachments: last, after the netdevs
+ * on its devices and the dma-bufs of their memory (stack.h's teardown). */
 int nm_topo_destroy(struct nm_topo *topo);
 
 /* Look up an endpoint by name (-ENOENT if none). */
-int nm_topo_device(struct nm_topo *topo, const char *name, struct nm_device **out);
+int nm_topo_get_device(struct nm_topo *topo, const char *name, struct nm_device **out);
 /* Number of endpoints, and the i-th one in text order. */
 int nm_topo_num_devices(const struct nm_topo *topo);
-int nm_topo_device_at(struct nm_topo *topo, int i, struct nm_device **out);
+int nm_topo_get_device_at(struct nm_topo *topo, int i, struct nm_device **out);
 
 const char *nm_device_name(const struct nm_device *dev);
 /* Size of the device's memory (its BAR), 0 if none. */

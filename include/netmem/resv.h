@@ -11,6 +11,11 @@
  * (stronger) usage promotes it; adding it with a higher one never demotes
  * it.  A newer fence of the same context replaces an older one of the same
  * or a weaker class.  Signaled fences are pruned as new ones are added.
+ *
+ * Calling order: a job adds its fence before it starts and signals it when
+ * it ends; a reader waits for (or tests) WRITE, a writer for READ, which
+ * includes WRITE and KERNEL.  nm_resv_wait() also waits for fences added
+ * while it waits; a fence added after it returned is the next wait's.
  */
 
 #include <stdbool.h>

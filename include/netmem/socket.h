@@ -20,6 +20,26 @@
  *
  * Blocking calls run the stack's loop while they wait; every call must come
  * from the stack's thread.
+ *
+ * Calling order:
+ *  - The interface before the sockets that use it: nm_stack_add_iface()
+ *    (or nm_host_create(), which adds it) first.  nm_bind() to an address
+ *    checks the stack's interfaces (-EADDRNOTAVAIL) and nm_connect()
+ *    routes at once (-ENETUNREACH without one).
+ *  - devmem RX (nm_recvmsg() with MSG_SOCK_DEVMEM, devmem.h): bind-rx
+ *    (nm_ctl_bind_rx()) on RX queues, and the steering that sends the flow
+ *    to them (an ntuple rule, nm_netdev_flow_add(), or an RSS table of only
+ *    those queues, nm_netdev_set_rss_equal()), before the connection's data
+ *    arrives.  Payload that arrived earlier, or on another queue, lies in
+ *    host memory: MSG_SOCK_DEVMEM then copies it into the iov, as a plain
+ *    recvmsg, with no cmsg.
+ *  - MSG_ZEROCOPY after setsockopt(SO_ZEROCOPY, 1): without it the flag is
+ *    ignored (a plain copying send, no completion, as in Linux), and a
+ *    devmem send (SCM_DEVMEM_DMABUF, after bind-tx, nm_ctl_bind_tx()) is
+ *    -EINVAL.
+ *  - Teardown: the sockets (nm_close()) before their stack
+ *    (nm_stack_destroy() closes the ones left, RST to connected peers); a
+ *    socket's close returns the devmem tokens it holds.
  */
 
 #include <poll.h>

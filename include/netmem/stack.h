@@ -16,6 +16,17 @@
  * Threads: every call on a stack and on its sockets comes from the thread
  * that runs it.  Blocking socket calls run the loop themselves while they
  * wait.
+ *
+ * Calling order: create the stack, add its interfaces (a netdev each, made
+ * first), then open sockets.  Tear down in the reverse order of what
+ * depends on what: sockets, then the stack (it drives its netdevs: destroy
+ * it before any of them), then each netdev, its wire, and last the PCI
+ * topology (nm_topo_destroy() is -EBUSY while a device still has
+ * mappings, device memory or attachments: the netdev's rings, the
+ * dma-bufs, the bindings).  Bindings (nm_ctl_close(), which restarts the
+ * queues on host pages) go before their netdev: from the stack's thread
+ * while it runs, or once it is destroyed.  nm_host_destroy() does stack,
+ * netdev, wire and the topology it made, in that order.
  */
 
 #include <stdint.h>
@@ -36,7 +47,7 @@ struct nm_stack_params {
 
 int nm_stack_create(const struct nm_stack_params *p, struct nm_stack **out);
 /* Closes every socket (RST to peers of connected ones), drops interfaces.
- * The netdevs are the caller's and stay. */
+ * The netdevs are the caller's and stay; destroy them after the stack. */
 int nm_stack_destroy(struct nm_stack *st);
 
 struct nm_iface_params {
@@ -47,7 +58,8 @@ struct nm_iface_params {
 					 * address from the MAC is always added) */
 	const char *gw6;		/* default IPv6 gateway, or NULL */
 };
-/* Returns the interface's index in the stack (>= 0). */
+/* Returns the interface's index in the stack (>= 0).  Before the sockets
+ * that use its addresses (socket.h). */
 int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p);
 
 /* Run the loop once; wait up to timeout_ms (0: do not wait, < 0: until
@@ -109,7 +121,8 @@ struct nm_stack_stats {
 	uint64_t tcp_ack_skipped_synrecv, tcp_ack_skipped_paws, tcp_ack_skipped_seq;
 	uint64_t tcp_ack_skipped_finwait2, tcp_ack_skipped_timewait, tcp_ack_skipped_challenge;
 };
-int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s);
+/* The stack's counters (size: sizeof(*s), the convention of error.h). */
+int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s, size_t size);
 
 /* ---- TCP settings (Linux's net.ipv4.tcp_* sysctls of the same names) ---- */
 

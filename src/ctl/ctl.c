@@ -24,11 +24,14 @@
 
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 #include <netmem/netdev.h>
 
 #include "ctl/ctl_internal.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
+#include "pool/page_pool.h"
 #include "util/err.h"
+#include "util/stats.h"
 
 struct ctl_binding {
 	struct ctl_binding *next;	/* the handle's list */
@@ -51,10 +54,11 @@ static uint32_t next_id = 1;
 
 int nm_ctl_open(struct nm_ctl **out)
 {
+	NM_API_CALL();
 	if (!out)
-		return nm_err(EINVAL, "ctl_open: NULL output");
+		return nm_err(EINVAL, "NULL output");
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : nm_err(ENOMEM, "ctl_open: out of memory");
+	return *out ? 0 : nm_err(ENOMEM, "out of memory");
 }
 
 static void reg_add(struct ctl_binding *cb)
@@ -130,8 +134,9 @@ static void binding_drop(struct ctl_binding *cb)
 
 int nm_ctl_close(struct nm_ctl *c)
 {
+	NM_API_CALL();
 	if (!c)
-		return nm_err(EINVAL, "ctl_close: NULL handle");
+		return nm_err(EINVAL, "NULL handle");
 	while (c->bindings) {
 		struct ctl_binding *cb = c->bindings;
 
@@ -200,6 +205,7 @@ static void binding_publish(struct nm_ctl *c, struct ctl_binding *cb, uint32_t *
 int nm_ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
 		   const struct nm_queue_id *queues, size_t nr_queues, uint32_t *id)
 {
+	NM_API_CALL();
 	struct ctl_binding *cb;
 	struct nm_netdev *nd;
 	size_t i;
@@ -246,6 +252,7 @@ int nm_ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
 
 int nm_ctl_bind_tx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf, uint32_t *id)
 {
+	NM_API_CALL();
 	struct ctl_binding *cb;
 	struct nm_netdev *nd;
 	int ret;
@@ -255,7 +262,7 @@ int nm_ctl_bind_tx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf, uint32_
 	ret = nm_netdev_get_by_index(ifindex, &nd);
 	if (ret)
 		return ret;
-	if (!(nm_netdev_get_features(nd) & NM_NETIF_F_NETMEM_TX))
+	if (!(nm_netdev_features(nd) & NM_NETIF_F_NETMEM_TX))
 		return nm_err(EOPNOTSUPP, "bind-tx: %s does not support netmem TX",
 			      nm_netdev_name(nd));
 	cb = binding_new(ifindex, true, 0);
@@ -297,6 +304,7 @@ static void queue_fill(struct nm_netdev *nd, uint32_t id, uint32_t type, struct 
 int nm_ctl_queue_get(struct nm_ctl *c, int ifindex, uint32_t id, uint32_t type,
 		     struct nm_queue_info *info)
 {
+	NM_API_CALL();
 	struct nm_netdev *nd;
 	struct nm_channels ch;
 	int ret = get_netdev(c, ifindex, &nd, "queue-get");
@@ -316,6 +324,7 @@ int nm_ctl_queue_get(struct nm_ctl *c, int ifindex, uint32_t id, uint32_t type,
 
 int nm_ctl_queue_dump(struct nm_ctl *c, int ifindex, struct nm_queue_info *infos, size_t max)
 {
+	NM_API_CALL();
 	struct nm_netdev *nd;
 	struct nm_channels ch;
 	size_t n = 0;
@@ -337,6 +346,7 @@ int nm_ctl_queue_dump(struct nm_ctl *c, int ifindex, struct nm_queue_info *infos
 
 int nm_ctl_dev_get(struct nm_ctl *c, int ifindex, struct nm_dev_info *info)
 {
+	NM_API_CALL();
 	struct nm_netdev *nd;
 	struct nm_channels ch;
 	int ret = get_netdev(c, ifindex, &nd, "dev-get");
@@ -351,7 +361,7 @@ int nm_ctl_dev_get(struct nm_ctl *c, int ifindex, struct nm_dev_info *info)
 	snprintf(info->name, sizeof(info->name), "%s", nm_netdev_name(nd));
 	info->rx_queues = ch.rx;
 	info->tx_queues = ch.tx;
-	info->features = nm_netdev_get_features(nd);
+	info->features = nm_netdev_features(nd);
 	info->netmem_tx = info->features & NM_NETIF_F_NETMEM_TX;
 	return 0;
 }
@@ -412,6 +422,7 @@ static int pp_find(struct nm_ctl *c, uint32_t id, struct pp_find *f, const char 
 int nm_ctl_page_pool_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_info *info,
 			 int *ifindex)
 {
+	NM_API_CALL();
 	struct pp_find f;
 	int ret = pp_find(c, pp_id, &f, "page-pool-get");
 
@@ -442,6 +453,7 @@ static int pp_collect(struct nm_page_pool *pp, int ifindex, void *arg)
 
 int nm_ctl_page_pool_dump(struct nm_ctl *c, uint32_t *ids, size_t max)
 {
+	NM_API_CALL();
 	struct pp_list l = { ids, max, 0 };
 
 	if (!c || (!ids && max))
@@ -450,8 +462,11 @@ int nm_ctl_page_pool_dump(struct nm_ctl *c, uint32_t *ids, size_t max)
 	return (int)l.n;
 }
 
-int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_stats *st)
+int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_pool_stats *st,
+			       size_t size)
 {
+	NM_API_CALL();
+	struct nm_page_pool_stats mine;
 	struct pp_find f;
 	int ret = pp_find(c, pp_id, &f, "page-pool-stats-get");
 
@@ -459,5 +474,8 @@ int nm_ctl_page_pool_stats_get(struct nm_ctl *c, uint32_t pp_id, struct nm_page_
 		return ret;
 	if (!st)
 		return nm_err(EINVAL, "page-pool-stats-get: NULL output");
-	return nm_page_pool_get_stats(f.pp, st);
+	ret = nm_page_pool_get_stats(f.pp, &mine);
+	if (ret < 0)
+		return ret;
+	return nm_stats_copy("page-pool-stats-get", st, size, &mine, sizeof(mine));
 }

@@ -5,7 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <netmem/memory_provider.h>
+#include "pool/memory_provider.h"
+
 
 /* The binding with this id, with a new reference the caller puts with
  * nm_dmabuf_binding_put(); NULL (and a message) if none.  *tx says whether

@@ -88,21 +88,21 @@ static void nm_dmabuf_wait_move_locked(struct nm_dmabuf *buf)
 static int nm_dmabuf_check_info(const struct nm_dmabuf_export_info *info)
 {
 	if (!info)
-		return nm_err(EINVAL, "dmabuf_export: info is NULL");
+		return nm_err(EINVAL, "info is NULL");
 	if (!info->ops)
-		return nm_err(EINVAL, "dmabuf_export: info->ops is NULL");
+		return nm_err(EINVAL, "info->ops is NULL");
 	if (!info->ops->map || !info->ops->unmap)
-		return nm_err(EINVAL, "dmabuf_export: ops lack map or unmap (both required)");
+		return nm_err(EINVAL, "ops lack map or unmap (both required)");
 	if (!info->ops->release)
-		return nm_err(EINVAL, "dmabuf_export: ops lack release (required)");
+		return nm_err(EINVAL, "ops lack release (required)");
 	if (!info->exp_name)
-		return nm_err(EINVAL, "dmabuf_export: exp_name is NULL");
+		return nm_err(EINVAL, "exp_name is NULL");
 	if (info->exp_name[0] == '\0' ||
 	    strnlen(info->exp_name, NM_DMABUF_EXP_NAME_LEN) >= NM_DMABUF_EXP_NAME_LEN)
-		return nm_err(EINVAL, "dmabuf_export: exp_name must be 1 to %d bytes",
+		return nm_err(EINVAL, "exp_name must be 1 to %d bytes",
 			      NM_DMABUF_EXP_NAME_LEN - 1);
 	if (info->size == 0)
-		return nm_err(EINVAL, "dmabuf_export: size is 0");
+		return nm_err(EINVAL, "size is 0");
 	return 0;
 }
 
@@ -113,25 +113,25 @@ int nm_dmabuf_export_memobj(const struct nm_dmabuf_export_info *info,
 	int r;
 
 	if (!out)
-		return nm_err(EINVAL, "dmabuf_export: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	r = nm_dmabuf_check_info(info);
 	if (r < 0)
 		return r;
 
 	buf = calloc(1, sizeof(*buf));
 	if (!buf)
-		return nm_err(ENOMEM, "dmabuf_export: no memory for the buffer");
+		return nm_err(ENOMEM, "no memory for the buffer");
 	r = nm_resv_create(&buf->resv);
 	if (r < 0) {
-		r = nm_err_wrap(r, "dmabuf_export: resv");
+		r = nm_err_wrap(r, "resv");
 		goto err_free_buf;
 	}
 	if (pthread_mutex_init(&buf->lock, NULL) != 0) {
-		r = nm_err(ENOMEM, "dmabuf_export: mutex init failed");
+		r = nm_err(ENOMEM, "mutex init failed");
 		goto err_destroy_resv;
 	}
 	if (pthread_cond_init(&buf->move_done, NULL) != 0) {
-		r = nm_err(ENOMEM, "dmabuf_export: condvar init failed");
+		r = nm_err(ENOMEM, "condvar init failed");
 		goto err_destroy_lock;
 	}
 	atomic_init(&buf->refs, 1);
@@ -155,6 +155,7 @@ err_free_buf:
 
 int nm_dmabuf_export(const struct nm_dmabuf_export_info *info, struct nm_dmabuf **out)
 {
+	NM_API_CALL();
 	return nm_dmabuf_export_memobj(info, NULL, out);
 }
 
@@ -172,7 +173,7 @@ static void nm_dmabuf_release(struct nm_dmabuf *buf)
 struct nm_dmabuf *nm_dmabuf_get(struct nm_dmabuf *buf)
 {
 	if (!buf) {
-		nm_err(EINVAL, "dmabuf_get: buf is NULL");
+		nm_err(EINVAL, "buf is NULL");
 		return NULL;
 	}
 	atomic_fetch_add_explicit(&buf->refs, 1, memory_order_relaxed);
@@ -192,7 +193,7 @@ void nm_dmabuf_put(struct nm_dmabuf *buf)
 void *nm_dmabuf_priv(const struct nm_dmabuf *buf)
 {
 	if (!buf) {
-		nm_err(EINVAL, "dmabuf_priv: buf is NULL");
+		nm_err(EINVAL, "buf is NULL");
 		return NULL;
 	}
 	return buf->priv;
@@ -203,7 +204,7 @@ void *nm_dmabuf_priv(const struct nm_dmabuf *buf)
 uint64_t nm_dmabuf_size(const struct nm_dmabuf *buf)
 {
 	if (!buf) {
-		nm_err(EINVAL, "dmabuf_size: buf is NULL");
+		nm_err(EINVAL, "buf is NULL");
 		return 0;
 	}
 	return buf->size;
@@ -212,7 +213,7 @@ uint64_t nm_dmabuf_size(const struct nm_dmabuf *buf)
 const char *nm_dmabuf_exp_name(const struct nm_dmabuf *buf)
 {
 	if (!buf) {
-		nm_err(EINVAL, "dmabuf_exp_name: buf is NULL");
+		nm_err(EINVAL, "buf is NULL");
 		return NULL;
 	}
 	return buf->exp_name;
@@ -221,7 +222,7 @@ const char *nm_dmabuf_exp_name(const struct nm_dmabuf *buf)
 uint64_t nm_dmabuf_ino(const struct nm_dmabuf *buf)
 {
 	if (!buf) {
-		nm_err(EINVAL, "dmabuf_ino: buf is NULL");
+		nm_err(EINVAL, "buf is NULL");
 		return 0;
 	}
 	return buf->ino;
@@ -229,15 +230,16 @@ uint64_t nm_dmabuf_ino(const struct nm_dmabuf *buf)
 
 int nm_dmabuf_set_name(struct nm_dmabuf *buf, const char *name)
 {
+	NM_API_CALL();
 	size_t n;
 
 	if (!buf)
-		return nm_err(EINVAL, "dmabuf_set_name: buf is NULL");
+		return nm_err(EINVAL, "buf is NULL");
 	if (!name)
-		return nm_err(EINVAL, "dmabuf_set_name: name is NULL");
+		return nm_err(EINVAL, "name is NULL");
 	n = strnlen(name, NM_DMABUF_NAME_LEN);
 	if (n >= NM_DMABUF_NAME_LEN)
-		return nm_err(EINVAL, "dmabuf_set_name: name longer than %d bytes",
+		return nm_err(EINVAL, "name longer than %d bytes",
 			      NM_DMABUF_NAME_LEN - 1);
 	pthread_mutex_lock(&buf->lock);
 	memcpy(buf->name, name, n + 1);
@@ -250,7 +252,7 @@ int nm_dmabuf_set_name(struct nm_dmabuf *buf, const char *name)
 const char *nm_dmabuf_name(const struct nm_dmabuf *buf)
 {
 	if (!buf) {
-		nm_err(EINVAL, "dmabuf_name: buf is NULL");
+		nm_err(EINVAL, "buf is NULL");
 		return NULL;
 	}
 	return buf->name;
@@ -259,7 +261,7 @@ const char *nm_dmabuf_name(const struct nm_dmabuf *buf)
 struct nm_resv *nm_dmabuf_resv(struct nm_dmabuf *buf)
 {
 	if (!buf) {
-		nm_err(EINVAL, "dmabuf_resv: buf is NULL");
+		nm_err(EINVAL, "buf is NULL");
 		return NULL;
 	}
 	return buf->resv;
@@ -268,7 +270,7 @@ struct nm_resv *nm_dmabuf_resv(struct nm_dmabuf *buf)
 struct nm_memobj *nm_dmabuf_memobj(const struct nm_dmabuf *buf)
 {
 	if (!buf) {
-		nm_err(EINVAL, "dmabuf_memobj: buf is NULL");
+		nm_err(EINVAL, "buf is NULL");
 		return NULL;
 	}
 	return buf->memobj;
@@ -358,12 +360,13 @@ err_free_att:
 int nm_dmabuf_attach(struct nm_dmabuf *buf, struct nm_device *dev,
 		     struct nm_dmabuf_attachment **out)
 {
+	NM_API_CALL();
 	if (!buf)
-		return nm_err(EINVAL, "dmabuf_attach: buf is NULL");
+		return nm_err(EINVAL, "buf is NULL");
 	if (!dev)
-		return nm_err(EINVAL, "dmabuf_attach: dev is NULL");
+		return nm_err(EINVAL, "dev is NULL");
 	if (!out)
-		return nm_err(EINVAL, "dmabuf_attach: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	return nm_dmabuf_attach_common(buf, dev, NULL, NULL, out, "dmabuf_attach");
 }
 
@@ -371,17 +374,18 @@ int nm_dmabuf_dynamic_attach(struct nm_dmabuf *buf, struct nm_device *dev,
 			     const struct nm_dmabuf_attach_ops *ops, void *importer_priv,
 			     struct nm_dmabuf_attachment **out)
 {
+	NM_API_CALL();
 	if (!buf)
-		return nm_err(EINVAL, "dmabuf_dynamic_attach: buf is NULL");
+		return nm_err(EINVAL, "buf is NULL");
 	if (!dev)
-		return nm_err(EINVAL, "dmabuf_dynamic_attach: dev is NULL");
+		return nm_err(EINVAL, "dev is NULL");
 	if (!ops)
-		return nm_err(EINVAL, "dmabuf_dynamic_attach: ops is NULL");
+		return nm_err(EINVAL, "ops is NULL");
 	if (!ops->move_notify)
-		return nm_err(EINVAL, "dmabuf_dynamic_attach: ops->move_notify is NULL "
+		return nm_err(EINVAL, "ops->move_notify is NULL "
 			      "(required for a dynamic importer)");
 	if (!out)
-		return nm_err(EINVAL, "dmabuf_dynamic_attach: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	return nm_dmabuf_attach_common(buf, dev, ops, importer_priv, out,
 				       "dmabuf_dynamic_attach");
 }
@@ -395,11 +399,12 @@ static void nm_dmabuf_exp_unmap_locked(struct nm_dmabuf_attachment *att,
 
 int nm_dmabuf_detach(struct nm_dmabuf_attachment *att)
 {
+	NM_API_CALL();
 	struct nm_dmabuf *buf;
 	uint32_t i;
 
 	if (!att)
-		return nm_err(EINVAL, "dmabuf_detach: att is NULL");
+		return nm_err(EINVAL, "att is NULL");
 	buf = att->buf;
 
 	pthread_mutex_lock(&buf->lock);
@@ -424,7 +429,7 @@ int nm_dmabuf_detach(struct nm_dmabuf_attachment *att)
 struct nm_dmabuf *nm_dmabuf_attachment_buf(const struct nm_dmabuf_attachment *att)
 {
 	if (!att) {
-		nm_err(EINVAL, "dmabuf_attachment_buf: att is NULL");
+		nm_err(EINVAL, "att is NULL");
 		return NULL;
 	}
 	return att->buf;
@@ -433,7 +438,7 @@ struct nm_dmabuf *nm_dmabuf_attachment_buf(const struct nm_dmabuf_attachment *at
 struct nm_device *nm_dmabuf_attachment_dev(const struct nm_dmabuf_attachment *att)
 {
 	if (!att) {
-		nm_err(EINVAL, "dmabuf_attachment_dev: att is NULL");
+		nm_err(EINVAL, "att is NULL");
 		return NULL;
 	}
 	return att->dev;
@@ -442,7 +447,7 @@ struct nm_device *nm_dmabuf_attachment_dev(const struct nm_dmabuf_attachment *at
 void *nm_dmabuf_attachment_priv(const struct nm_dmabuf_attachment *att)
 {
 	if (!att) {
-		nm_err(EINVAL, "dmabuf_attachment_priv: att is NULL");
+		nm_err(EINVAL, "att is NULL");
 		return NULL;
 	}
 	return att->importer_priv;
@@ -451,7 +456,7 @@ void *nm_dmabuf_attachment_priv(const struct nm_dmabuf_attachment *att)
 bool nm_dmabuf_attachment_is_dynamic(const struct nm_dmabuf_attachment *att)
 {
 	if (!att) {
-		nm_err(EINVAL, "dmabuf_attachment_is_dynamic: att is NULL");
+		nm_err(EINVAL, "att is NULL");
 		return false;
 	}
 	return att->dynamic;
@@ -470,7 +475,7 @@ static int nm_dmabuf_reserve_map_locked(struct nm_dmabuf_attachment *att)
 	cap = att->cap_maps ? 2 * att->cap_maps : 4;
 	n = realloc(att->maps, cap * sizeof(*n));
 	if (!n)
-		return nm_err(ENOMEM, "dmabuf_map_attachment: no memory for the record");
+		return nm_err(ENOMEM, "no memory for the record");
 	att->maps = n;
 	att->cap_maps = cap;
 	return 0;
@@ -496,23 +501,24 @@ static void nm_dmabuf_drop_map_locked(struct nm_dmabuf_attachment *att, int i)
 int nm_dmabuf_map_attachment(struct nm_dmabuf_attachment *att, enum nm_dma_dir dir,
 			     struct nm_dma_mapping **out)
 {
+	NM_API_CALL();
 	struct nm_dma_mapping *map = NULL;
 	struct nm_dmabuf *buf;
 	uint64_t len;
 	int r;
 
 	if (!att)
-		return nm_err(EINVAL, "dmabuf_map_attachment: att is NULL");
+		return nm_err(EINVAL, "att is NULL");
 	if (!out)
-		return nm_err(EINVAL, "dmabuf_map_attachment: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	if (!nm_dma_dir_valid(dir))
-		return nm_err(EINVAL, "dmabuf_map_attachment: bad direction %d", (int)dir);
+		return nm_err(EINVAL, "bad direction %d", (int)dir);
 	buf = att->buf;
 
 	pthread_mutex_lock(&buf->lock);
 	nm_dmabuf_wait_move_locked(buf);
 	if (buf->moving) {
-		r = nm_err(EBUSY, "dmabuf_map_attachment: buffer is moving "
+		r = nm_err(EBUSY, "buffer is moving "
 			   "(remap after move_notify returns)");
 		goto out_unlock;
 	}
@@ -522,13 +528,13 @@ int nm_dmabuf_map_attachment(struct nm_dmabuf_attachment *att, enum nm_dma_dir d
 	nm_clear_error();
 	r = buf->ops->map(att, dir, &map);
 	if (r < 0) {
-		r = nm_err_wrap(r, "dmabuf_map_attachment: %s", buf->exp_name);
+		r = nm_err_wrap(r, "%s", buf->exp_name);
 		goto out_unlock;
 	}
 	len = nm_dma_mapping_len(map);
 	if (len != buf->size) {
 		nm_dmabuf_exp_unmap_locked(att, map);
-		r = nm_err(EIO, "dmabuf_map_attachment: %s mapped %llu bytes of a %llu-byte buffer",
+		r = nm_err(EIO, "%s mapped %llu bytes of a %llu-byte buffer",
 			   buf->exp_name, (unsigned long long)len,
 			   (unsigned long long)buf->size);
 		goto out_unlock;
@@ -543,13 +549,14 @@ out_unlock:
 
 int nm_dmabuf_unmap_attachment(struct nm_dmabuf_attachment *att, struct nm_dma_mapping *map)
 {
+	NM_API_CALL();
 	struct nm_dmabuf *buf;
 	int i;
 
 	if (!att)
-		return nm_err(EINVAL, "dmabuf_unmap_attachment: att is NULL");
+		return nm_err(EINVAL, "att is NULL");
 	if (!map)
-		return nm_err(EINVAL, "dmabuf_unmap_attachment: map is NULL");
+		return nm_err(EINVAL, "map is NULL");
 	buf = att->buf;
 
 	pthread_mutex_lock(&buf->lock);
@@ -557,7 +564,7 @@ int nm_dmabuf_unmap_attachment(struct nm_dmabuf_attachment *att, struct nm_dma_m
 	i = nm_dmabuf_find_map_locked(att, map);
 	if (i < 0) {
 		pthread_mutex_unlock(&buf->lock);
-		return nm_err(EINVAL, "dmabuf_unmap_attachment: not a mapping of this attachment");
+		return nm_err(EINVAL, "not a mapping of this attachment");
 	}
 	/* a stale one was invalidated by a move; the exporter frees it now */
 	nm_dmabuf_exp_unmap_locked(att, map);
@@ -608,31 +615,32 @@ static void nm_dmabuf_invalidate_locked(struct nm_dmabuf *buf)
 static int nm_dmabuf_move_blocked_locked(const struct nm_dmabuf *buf)
 {
 	if (buf->nr_static)
-		return nm_err(EBUSY, "dmabuf_move: %u static attachment(s) pin the buffer",
+		return nm_err(EBUSY, "%u static attachment(s) pin the buffer",
 			      buf->nr_static);
 	if (buf->nr_cpu_windows)
-		return nm_err(EBUSY, "dmabuf_move: %u CPU-access window(s) open",
+		return nm_err(EBUSY, "%u CPU-access window(s) open",
 			      buf->nr_cpu_windows);
 	if (buf->nr_mmaps)
-		return nm_err(EBUSY, "dmabuf_move: %u lasting mmap(s) exist", buf->nr_mmaps);
+		return nm_err(EBUSY, "%u lasting mmap(s) exist", buf->nr_mmaps);
 	return 0;
 }
 
 int nm_dmabuf_move(struct nm_dmabuf *buf, int64_t timeout_ns)
 {
+	NM_API_CALL();
 	uint64_t seq;
 	int r;
 
 	if (!buf)
-		return nm_err(EINVAL, "dmabuf_move: buf is NULL");
+		return nm_err(EINVAL, "buf is NULL");
 	if (!buf->ops->move)
-		return nm_err(EOPNOTSUPP, "dmabuf_move: exporter %s cannot move its buffers",
+		return nm_err(EOPNOTSUPP, "exporter %s cannot move its buffers",
 			      buf->exp_name);
 
 	pthread_mutex_lock(&buf->lock);
 	if (buf->moving && pthread_equal(buf->mover, pthread_self())) {
 		pthread_mutex_unlock(&buf->lock);
-		return nm_err(EBUSY, "dmabuf_move: called from inside a move");
+		return nm_err(EBUSY, "called from inside a move");
 	}
 	nm_dmabuf_wait_move_locked(buf);
 	r = nm_dmabuf_move_blocked_locked(buf);
@@ -650,11 +658,11 @@ int nm_dmabuf_move(struct nm_dmabuf *buf, int64_t timeout_ns)
 	/* Work still using the old placement must finish first. */
 	r = nm_resv_wait(buf->resv, NM_RESV_USAGE_BOOKKEEP, timeout_ns);
 	if (r == -ETIME) {
-		r = nm_err(ETIME, "dmabuf_move: fences did not signal within %lld ns",
+		r = nm_err(ETIME, "fences did not signal within %lld ns",
 			   (long long)timeout_ns);
 		goto out_end_move;
 	} else if (r < 0) {
-		r = nm_err_wrap(r, "dmabuf_move: waiting for fences");
+		r = nm_err_wrap(r, "waiting for fences");
 		goto out_end_move;
 	}
 
@@ -663,9 +671,9 @@ int nm_dmabuf_move(struct nm_dmabuf *buf, int64_t timeout_ns)
 	 * kernel's exporters wait after notifying, and so do we */
 	r = nm_resv_wait(buf->resv, NM_RESV_USAGE_BOOKKEEP, timeout_ns);
 	if (r < 0) {
-		r = r == -ETIME ? nm_err(ETIME, "dmabuf_move: importers' fences did not signal "
+		r = r == -ETIME ? nm_err(ETIME, "importers' fences did not signal "
 					 "within %lld ns", (long long)timeout_ns)
-				: nm_err_wrap(r, "dmabuf_move: waiting for fences");
+				: nm_err_wrap(r, "waiting for fences");
 		goto out_end_move;
 	}
 
@@ -674,7 +682,7 @@ int nm_dmabuf_move(struct nm_dmabuf *buf, int64_t timeout_ns)
 	nm_clear_error();
 	r = buf->ops->move(buf);
 	if (r < 0)
-		r = nm_err_wrap(r, "dmabuf_move: %s", buf->exp_name);
+		r = nm_err_wrap(r, "%s", buf->exp_name);
 	pthread_mutex_unlock(&buf->lock);
 
 out_end_move:
@@ -691,27 +699,28 @@ out_end_move:
 int nm_dmabuf_begin_cpu_access(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
 			       enum nm_dma_dir dir, void **addr)
 {
+	NM_API_CALL();
 	enum nm_resv_usage usage;
 	int r;
 
 	if (!buf)
-		return nm_err(EINVAL, "dmabuf_begin_cpu_access: buf is NULL");
+		return nm_err(EINVAL, "buf is NULL");
 	if (!addr)
-		return nm_err(EINVAL, "dmabuf_begin_cpu_access: addr is NULL");
+		return nm_err(EINVAL, "addr is NULL");
 	if (!nm_dma_dir_valid(dir))
-		return nm_err(EINVAL, "dmabuf_begin_cpu_access: bad direction %d", (int)dir);
+		return nm_err(EINVAL, "bad direction %d", (int)dir);
 	r = nm_dmabuf_check_range(buf, off, len, "dmabuf_begin_cpu_access");
 	if (r < 0)
 		return r;
 	if (!buf->ops->begin_cpu_access || !buf->ops->end_cpu_access)
-		return nm_err(EOPNOTSUPP, "dmabuf_begin_cpu_access: exporter %s offers no "
+		return nm_err(EOPNOTSUPP, "exporter %s offers no "
 			      "CPU access", buf->exp_name);
 
 	pthread_mutex_lock(&buf->lock);
 	nm_dmabuf_wait_move_locked(buf);
 	if (buf->moving) {
 		pthread_mutex_unlock(&buf->lock);
-		return nm_err(EBUSY, "dmabuf_begin_cpu_access: buffer is moving");
+		return nm_err(EBUSY, "buffer is moving");
 	}
 	buf->nr_cpu_windows++;
 	pthread_mutex_unlock(&buf->lock);
@@ -721,18 +730,18 @@ int nm_dmabuf_begin_cpu_access(struct nm_dmabuf *buf, uint64_t off, uint64_t len
 	usage = dir == NM_DMA_FROM_DEVICE ? NM_RESV_USAGE_WRITE : NM_RESV_USAGE_READ;
 	r = nm_resv_wait(buf->resv, usage, nm_dmabuf_cpu_wait_ns);
 	if (r == -ETIME) {
-		r = nm_err(ETIME, "dmabuf_begin_cpu_access: %s fences still unsignaled after "
+		r = nm_err(ETIME, "%s fences still unsignaled after "
 			   "%lld ms", usage == NM_RESV_USAGE_WRITE ? "write" : "read/write",
 			   (long long)(nm_dmabuf_cpu_wait_ns / 1000000));
 		goto err_uncount;
 	} else if (r < 0) {
-		r = nm_err_wrap(r, "dmabuf_begin_cpu_access: waiting for fences");
+		r = nm_err_wrap(r, "waiting for fences");
 		goto err_uncount;
 	}
 	nm_clear_error();
 	r = buf->ops->begin_cpu_access(buf, off, len, dir, addr);
 	if (r < 0) {
-		r = nm_err_wrap(r, "dmabuf_begin_cpu_access: %s", buf->exp_name);
+		r = nm_err_wrap(r, "%s", buf->exp_name);
 		goto err_uncount;
 	}
 	return 0;
@@ -747,30 +756,31 @@ err_uncount:
 int nm_dmabuf_end_cpu_access(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
 			     enum nm_dma_dir dir)
 {
+	NM_API_CALL();
 	int r;
 
 	if (!buf)
-		return nm_err(EINVAL, "dmabuf_end_cpu_access: buf is NULL");
+		return nm_err(EINVAL, "buf is NULL");
 	if (!nm_dma_dir_valid(dir))
-		return nm_err(EINVAL, "dmabuf_end_cpu_access: bad direction %d", (int)dir);
+		return nm_err(EINVAL, "bad direction %d", (int)dir);
 	r = nm_dmabuf_check_range(buf, off, len, "dmabuf_end_cpu_access");
 	if (r < 0)
 		return r;
 	if (!buf->ops->end_cpu_access)
-		return nm_err(EOPNOTSUPP, "dmabuf_end_cpu_access: exporter %s offers no "
+		return nm_err(EOPNOTSUPP, "exporter %s offers no "
 			      "CPU access", buf->exp_name);
 
 	pthread_mutex_lock(&buf->lock);
 	if (buf->nr_cpu_windows == 0) {
 		pthread_mutex_unlock(&buf->lock);
-		return nm_err(EINVAL, "dmabuf_end_cpu_access: no CPU-access window is open");
+		return nm_err(EINVAL, "no CPU-access window is open");
 	}
 	pthread_mutex_unlock(&buf->lock);
 
 	nm_clear_error();
 	r = buf->ops->end_cpu_access(buf, off, len, dir);
 	if (r < 0)
-		return nm_err_wrap(r, "dmabuf_end_cpu_access: %s", buf->exp_name);
+		return nm_err_wrap(r, "%s", buf->exp_name);
 
 	pthread_mutex_lock(&buf->lock);
 	buf->nr_cpu_windows--;
@@ -789,31 +799,32 @@ int nm_dmabuf_end_cpu_access(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
 int nm_dmabuf_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
 		   void **addr)
 {
+	NM_API_CALL();
 	struct nm_dmabuf_mmap_rec *n;
 	void *p = NULL;
 	int r;
 
 	if (!buf)
-		return nm_err(EINVAL, "dmabuf_mmap: buf is NULL");
+		return nm_err(EINVAL, "buf is NULL");
 	if (!addr)
-		return nm_err(EINVAL, "dmabuf_mmap: addr is NULL");
+		return nm_err(EINVAL, "addr is NULL");
 	if (prot == 0 || (prot & ~(PROT_READ | PROT_WRITE)))
-		return nm_err(EINVAL, "dmabuf_mmap: prot 0x%x (want PROT_READ and/or PROT_WRITE)",
+		return nm_err(EINVAL, "prot 0x%x (want PROT_READ and/or PROT_WRITE)",
 			      (unsigned)prot);
 	r = nm_dmabuf_check_range(buf, off, len, "dmabuf_mmap");
 	if (r < 0)
 		return r;
 	if (off & (NM_PAGE_SIZE - 1))
-		return nm_err(EINVAL, "dmabuf_mmap: offset %llu is not page-aligned",
+		return nm_err(EINVAL, "offset %llu is not page-aligned",
 			      (unsigned long long)off);
 	if (!buf->ops->mmap)
-		return nm_err(EACCES, "dmabuf_mmap: exporter %s allows no mmap "
+		return nm_err(EACCES, "exporter %s allows no mmap "
 			      "(use begin/end CPU access)", buf->exp_name);
 
 	pthread_mutex_lock(&buf->lock);
 	nm_dmabuf_wait_move_locked(buf);
 	if (buf->moving) {
-		r = nm_err(EBUSY, "dmabuf_mmap: buffer is moving");
+		r = nm_err(EBUSY, "buffer is moving");
 		goto out_unlock;
 	}
 	if (buf->nr_mmaps == buf->cap_mmaps) {
@@ -821,7 +832,7 @@ int nm_dmabuf_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
 
 		n = realloc(buf->mmaps, cap * sizeof(*n));
 		if (!n) {
-			r = nm_err(ENOMEM, "dmabuf_mmap: no memory for the record");
+			r = nm_err(ENOMEM, "no memory for the record");
 			goto out_unlock;
 		}
 		buf->mmaps = n;
@@ -830,7 +841,7 @@ int nm_dmabuf_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
 	nm_clear_error();
 	r = buf->ops->mmap(buf, off, len, prot, &p);
 	if (r < 0) {
-		r = nm_err_wrap(r, "dmabuf_mmap: %s", buf->exp_name);
+		r = nm_err_wrap(r, "%s", buf->exp_name);
 		goto out_unlock;
 	}
 	buf->mmaps[buf->nr_mmaps++] = (struct nm_dmabuf_mmap_rec){ .addr = p, .len = len };
@@ -844,12 +855,13 @@ out_unlock:
 
 int nm_dmabuf_munmap(struct nm_dmabuf *buf, void *addr, uint64_t len)
 {
+	NM_API_CALL();
 	uint32_t i;
 
 	if (!buf)
-		return nm_err(EINVAL, "dmabuf_munmap: buf is NULL");
+		return nm_err(EINVAL, "buf is NULL");
 	if (!addr)
-		return nm_err(EINVAL, "dmabuf_munmap: addr is NULL");
+		return nm_err(EINVAL, "addr is NULL");
 
 	pthread_mutex_lock(&buf->lock);
 	for (i = 0; i < buf->nr_mmaps; i++)
@@ -857,13 +869,13 @@ int nm_dmabuf_munmap(struct nm_dmabuf *buf, void *addr, uint64_t len)
 			break;
 	if (i == buf->nr_mmaps) {
 		pthread_mutex_unlock(&buf->lock);
-		return nm_err(EINVAL, "dmabuf_munmap: %p is not an mmap of this buffer", addr);
+		return nm_err(EINVAL, "%p is not an mmap of this buffer", addr);
 	}
 	if (buf->mmaps[i].len != len) {
 		uint64_t want = buf->mmaps[i].len;
 
 		pthread_mutex_unlock(&buf->lock);
-		return nm_err(EINVAL, "dmabuf_munmap: len %llu, but the mmap is %llu bytes",
+		return nm_err(EINVAL, "len %llu, but the mmap is %llu bytes",
 			      (unsigned long long)len, (unsigned long long)want);
 	}
 	munmap(addr, nm_page_round_up(len));

@@ -66,6 +66,7 @@ static const struct nm_dmabuf_ops nm_devmem_ops = {
 
 int nm_dmabuf_create_device(struct nm_device *dev, uint64_t size, struct nm_dmabuf **out)
 {
+	NM_API_CALL();
 	struct nm_dmabuf_export_info info = {
 		.exp_name = "netmem-device",
 		.ops = &nm_devmem_ops,
@@ -75,14 +76,14 @@ int nm_dmabuf_create_device(struct nm_device *dev, uint64_t size, struct nm_dmab
 	int r;
 
 	if (!dev)
-		return nm_err(EINVAL, "dmabuf_create_device: dev is NULL");
+		return nm_err(EINVAL, "dev is NULL");
 	if (!out)
-		return nm_err(EINVAL, "dmabuf_create_device: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	if (size == 0 || (size & (NM_PAGE_SIZE - 1)))
-		return nm_err(EINVAL, "dmabuf_create_device: size %llu is not a nonzero "
+		return nm_err(EINVAL, "size %llu is not a nonzero "
 			      "multiple of the page size", (unsigned long long)size);
 	r = nm_memobj_create_device(dev, size, 0, &obj);
 	if (r < 0)
-		return nm_err_wrap(r, "dmabuf_create_device");
+		return r;
 	return nm_memobj_exp_export(&info, obj, out);
 }

@@ -19,6 +19,7 @@
 
 int nm_dmabuf_create_host(uint64_t size, struct nm_dmabuf **out)
 {
+	NM_API_CALL();
 	struct nm_dmabuf_export_info info = {
 		.exp_name = "netmem-host",
 		.ops = &nm_memobj_mmap_ops,
@@ -28,12 +29,12 @@ int nm_dmabuf_create_host(uint64_t size, struct nm_dmabuf **out)
 	int r;
 
 	if (!out)
-		return nm_err(EINVAL, "dmabuf_create_host: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	if (size == 0 || (size & (NM_PAGE_SIZE - 1)))
-		return nm_err(EINVAL, "dmabuf_create_host: size %llu is not a nonzero multiple "
+		return nm_err(EINVAL, "size %llu is not a nonzero multiple "
 			      "of the page size", (unsigned long long)size);
 	r = nm_memobj_create_anon(size, NM_MEM_SCATTER, &obj);
 	if (r < 0)
-		return nm_err_wrap(r, "dmabuf_create_host");
+		return r;
 	return nm_memobj_exp_export(&info, obj, out);
 }

@@ -64,8 +64,8 @@ static int nm_kdmabuf_sync(const struct nm_dmabuf *buf, uint64_t flags)
 
 		if (e == EINTR || e == EAGAIN)
 			continue;
-		return nm_err(e, "DMA_BUF_IOCTL_SYNC(%s): %s",
-			      (flags & DMA_BUF_SYNC_END) ? "end" : "start", strerror(e));
+		return nm_err_sys(e, "DMA_BUF_IOCTL_SYNC(%s)",
+				  (flags & DMA_BUF_SYNC_END) ? "end" : "start");
 	}
 	return 0;
 }
@@ -146,6 +146,7 @@ static void nm_kdmabuf_exp_name(int fd, char *name, size_t size)
 
 int nm_dmabuf_import_fd(int fd, struct nm_dmabuf **out)
 {
+	NM_API_CALL();
 	char exp_name[NM_DMABUF_EXP_NAME_LEN];
 	struct nm_dmabuf_export_info info = {
 		.exp_name = exp_name,
@@ -157,35 +158,33 @@ int nm_dmabuf_import_fd(int fd, struct nm_dmabuf **out)
 	int r;
 
 	if (!out)
-		return nm_err(EINVAL, "dmabuf_import_fd: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	if (fd < 0)
-		return nm_err(EBADF, "dmabuf_import_fd: fd %d is not open", fd);
+		return nm_err(EBADF, "fd %d is not open", fd);
 	if (fstatfs(fd, &sfs) < 0) {
 		int e = errno;
 
 		if (e == EBADF)
-			return nm_err(EBADF, "dmabuf_import_fd: fd %d is not open", fd);
-		return nm_err(e, "dmabuf_import_fd: fstatfs(%d): %s", fd, strerror(e));
+			return nm_err(EBADF, "fd %d is not open", fd);
+		return nm_err_sys(e, "fstatfs(%d)", fd);
 	}
 	if (sfs.f_type != DMA_BUF_MAGIC)
-		return nm_err(EINVAL, "dmabuf_import_fd: fd %d is not a dma-buf (file system "
+		return nm_err(EINVAL, "fd %d is not a dma-buf (file system "
 			      "magic 0x%llx, want 0x%x)", fd, (unsigned long long)sfs.f_type,
 			      DMA_BUF_MAGIC);
 	/* A dma-buf's size is where SEEK_END lands. */
 	end = lseek(fd, 0, SEEK_END);
 	if (end < 0) {
-		int e = errno;
-
-		return nm_err(e, "dmabuf_import_fd: lseek(SEEK_END): %s", strerror(e));
+		return nm_err_sys(errno, "lseek(%d, SEEK_END)", fd);
 	}
 	if (end == 0)
-		return nm_err(EINVAL, "dmabuf_import_fd: dma-buf fd %d has size 0", fd);
+		return nm_err(EINVAL, "dma-buf fd %d has size 0", fd);
 	info.size = (uint64_t)end;
 	nm_kdmabuf_exp_name(fd, exp_name, sizeof(exp_name));
 
 	r = nm_memobj_create_fd(fd, 0, info.size, NM_MEM_KERNEL_DMABUF, 0, &obj);
 	if (r < 0)
-		return nm_err_wrap(r, "dmabuf_import_fd");
+		return r;
 	return nm_memobj_exp_export(&info, obj, out);
 }
 
@@ -204,25 +203,23 @@ static int nm_kernel_open_node(const char *path, int flags, const char *fn, cons
 	case ENXIO:
 		return nm_err(ENODEV, "%s: %s does not exist: this kernel offers no %s, "
 			      "or the container hides it", fn, path, what);
-	default: {
-		int e = errno;
-
-		return nm_err(e, "%s: open %s: %s", fn, path, strerror(e));
-	}
+	default:
+		return nm_err_sys(errno, "open %s", path);
 	}
 }
 
 int nm_kernel_udmabuf_create(int memfd, uint64_t offset, uint64_t size, int *fd)
 {
+	NM_API_CALL();
 	struct udmabuf_create create;
 	int dev, r;
 
 	if (!fd)
-		return nm_err(EINVAL, "kernel_udmabuf_create: fd is NULL");
+		return nm_err(EINVAL, "fd is NULL");
 	if (memfd < 0)
-		return nm_err(EBADF, "kernel_udmabuf_create: memfd %d is not open", memfd);
+		return nm_err(EBADF, "memfd %d is not open", memfd);
 	if (size == 0 || (size & (NM_PAGE_SIZE - 1)) || (offset & (NM_PAGE_SIZE - 1)))
-		return nm_err(EINVAL, "kernel_udmabuf_create: offset %llu and size %llu must be "
+		return nm_err(EINVAL, "offset %llu and size %llu must be "
 			      "page-aligned, size nonzero", (unsigned long long)offset,
 			      (unsigned long long)size);
 	dev = nm_kernel_open_node("/dev/udmabuf", O_RDWR, "kernel_udmabuf_create",
@@ -237,10 +234,9 @@ int nm_kernel_udmabuf_create(int memfd, uint64_t offset, uint64_t size, int *fd)
 	};
 	r = ioctl(dev, UDMABUF_CREATE, &create);
 	if (r < 0) {
-		int e = errno;
-
+		r = nm_err_sys(errno, "UDMABUF_CREATE");
 		close(dev);
-		return nm_err(e, "kernel_udmabuf_create: UDMABUF_CREATE: %s", strerror(e));
+		return r;
 	}
 	close(dev);
 	*fd = r;
@@ -253,21 +249,21 @@ static int nm_dma_heap_check_name(const char *heap)
 	size_t n, i;
 
 	if (!heap)
-		return nm_err(EINVAL, "kernel_dma_heap_alloc: heap is NULL");
+		return nm_err(EINVAL, "heap is NULL");
 	n = strnlen(heap, NM_DMA_HEAP_NAME_MAX);
 	if (n == 0 || n >= NM_DMA_HEAP_NAME_MAX)
-		return nm_err(EINVAL, "kernel_dma_heap_alloc: heap name must be 1 to %d bytes",
+		return nm_err(EINVAL, "heap name must be 1 to %d bytes",
 			      NM_DMA_HEAP_NAME_MAX - 1);
 	if (strstr(heap, "..") || strcmp(heap, ".") == 0)
-		return nm_err(EINVAL, "kernel_dma_heap_alloc: heap name '%s' contains '..' "
+		return nm_err(EINVAL, "heap name '%s' contains '..' "
 			      "or is '.'", heap);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)heap[i];
 
 		if (c == '/')
-			return nm_err(EINVAL, "kernel_dma_heap_alloc: heap name contains '/'");
+			return nm_err(EINVAL, "heap name contains '/'");
 		if (c <= 0x20 || c >= 0x7f)
-			return nm_err(EINVAL, "kernel_dma_heap_alloc: heap name has byte 0x%02x "
+			return nm_err(EINVAL, "heap name has byte 0x%02x "
 				      "at %zu (printable ASCII only)", c, i);
 	}
 	return 0;
@@ -275,6 +271,7 @@ static int nm_dma_heap_check_name(const char *heap)
 
 int nm_kernel_dma_heap_alloc(const char *heap, uint64_t size, int *fd)
 {
+	NM_API_CALL();
 	struct dma_heap_allocation_data data;
 	char path[sizeof(NM_DMA_HEAP_DIR) + NM_DMA_HEAP_NAME_MAX + 1];
 	struct stat st;
@@ -284,11 +281,11 @@ int nm_kernel_dma_heap_alloc(const char *heap, uint64_t size, int *fd)
 	if (r < 0)
 		return r;
 	if (!fd)
-		return nm_err(EINVAL, "kernel_dma_heap_alloc: fd is NULL");
+		return nm_err(EINVAL, "fd is NULL");
 	if (size == 0)
-		return nm_err(EINVAL, "kernel_dma_heap_alloc: size is 0");
+		return nm_err(EINVAL, "size is 0");
 	if (stat(NM_DMA_HEAP_DIR, &st) < 0)
-		return nm_err(ENODEV, "kernel_dma_heap_alloc: %s does not exist: this kernel "
+		return nm_err(ENODEV, "%s does not exist: this kernel "
 			      "offers no DMA heaps (CONFIG_DMABUF_HEAPS), or the container "
 			      "hides them", NM_DMA_HEAP_DIR);
 	snprintf(path, sizeof(path), "%s/%s", NM_DMA_HEAP_DIR, heap);
@@ -301,11 +298,10 @@ int nm_kernel_dma_heap_alloc(const char *heap, uint64_t size, int *fd)
 	};
 	r = ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &data);
 	if (r < 0) {
-		int e = errno;
-
+		r = nm_err_sys(errno, "DMA_HEAP_IOCTL_ALLOC of %llu bytes from '%s'",
+			       (unsigned long long)size, heap);
 		close(dev);
-		return nm_err(e, "kernel_dma_heap_alloc: DMA_HEAP_IOCTL_ALLOC of %llu bytes "
-			      "from '%s': %s", (unsigned long long)size, heap, strerror(e));
+		return r;
 	}
 	close(dev);
 	*fd = (int)data.fd;

@@ -88,6 +88,7 @@ static int nm_udmabuf_check_memfd(int memfd, uint64_t offset, uint64_t size)
 int nm_udmabuf_create(int memfd, uint64_t offset, uint64_t size, uint32_t flags,
 		      struct nm_dmabuf **out)
 {
+	NM_API_CALL();
 	struct nm_dmabuf_export_info info = {
 		.exp_name = "udmabuf",
 		.ops = &nm_memobj_mmap_ops,

@@ -41,7 +41,7 @@ int nm_memobj_exp_map(struct nm_dmabuf_attachment *att, enum nm_dma_dir dir,
 	struct nm_dmabuf *buf = att->buf;
 	int n, m, r;
 
-	n = nm_memobj_phyrs(buf->memobj, 0, buf->size, NULL, 0);
+	n = nm_memobj_get_phyrs(buf->memobj, 0, buf->size, NULL, 0);
 	if (n < 0)
 		return nm_err_wrap(n, "%s: physical ranges", buf->exp_name);
 	if (n > NM_EXP_PHYRS_ONSTACK) {
@@ -51,7 +51,7 @@ int nm_memobj_exp_map(struct nm_dmabuf_attachment *att, enum nm_dma_dir dir,
 				      buf->exp_name, n);
 	}
 	/* Moves are excluded while we map (buf->lock), so n cannot change. */
-	m = nm_memobj_phyrs(buf->memobj, 0, buf->size, phyrs, (size_t)n);
+	m = nm_memobj_get_phyrs(buf->memobj, 0, buf->size, phyrs, (size_t)n);
 	if (m != n) {
 		r = m < 0 ? nm_err_wrap(m, "%s: physical ranges", buf->exp_name)
 			  : nm_err(EIO, "%s: object changed while mapping", buf->exp_name);
@@ -95,10 +95,8 @@ int nm_memobj_exp_mmap_fd(int fd, uint64_t fd_off, uint64_t off, uint64_t len,
 
 	p = mmap(NULL, maplen, prot, MAP_SHARED, fd, (off_t)(fd_off + off));
 	if (p == MAP_FAILED) {
-		int e = errno;
-
-		return nm_err(e, "mmap of %llu bytes at %llu: %s", (unsigned long long)maplen,
-			      (unsigned long long)(fd_off + off), strerror(e));
+		return nm_err_sys(errno, "mmap of %llu bytes at %llu", (unsigned long long)maplen,
+				  (unsigned long long)(fd_off + off));
 	}
 	*addr = p;
 	return 0;

@@ -80,7 +80,7 @@ static int64_t nm_fence_now_ns(void)
 uint64_t nm_fence_context_alloc(unsigned num)
 {
 	if (num == 0) {
-		nm_err(EINVAL, "fence_context_alloc: num is 0");
+		nm_err(EINVAL, "num is 0");
 		return 0;	/* never a valid allocation */
 	}
 	/* 2^64 contexts: wrapping back to 0 is out of reach in practice. */
@@ -89,14 +89,15 @@ uint64_t nm_fence_context_alloc(unsigned num)
 
 int nm_fence_create(uint64_t context, uint64_t seqno, struct nm_fence **out)
 {
+	NM_API_CALL();
 	struct nm_fence *f;
 
 	if (!out)
-		return nm_err(EINVAL, "fence_create: NULL out");
+		return nm_err(EINVAL, "NULL out");
 	*out = NULL;
 	f = calloc(1, sizeof(*f));
 	if (!f)
-		return nm_err(ENOMEM, "fence_create: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 
 	pthread_once(&nm_fence_condattr_once, nm_fence_condattr_init);
 	if (pthread_mutex_init(&f->lock, NULL))
@@ -114,7 +115,7 @@ err_destroy_lock:
 	pthread_mutex_destroy(&f->lock);
 err_free:
 	free(f);
-	return nm_err(ENOMEM, "fence_create: cannot initialize lock");
+	return nm_err(ENOMEM, "cannot initialize lock");
 }
 
 struct nm_fence *nm_fence_get(struct nm_fence *fence)
@@ -172,10 +173,11 @@ bool nm_fence_is_signaled(const struct nm_fence *fence)
 	return atomic_load_explicit(&fence->signaled, memory_order_acquire);
 }
 
-int nm_fence_get_status(const struct nm_fence *fence)
+int nm_fence_status(const struct nm_fence *fence)
 {
+	NM_API_CALL();
 	if (!fence)
-		return nm_err(EINVAL, "fence_get_status: NULL fence");
+		return nm_err(EINVAL, "NULL fence");
 	if (!atomic_load_explicit(&fence->signaled, memory_order_acquire))
 		return 0;
 	return fence->error ? fence->error : 1;
@@ -183,10 +185,11 @@ int nm_fence_get_status(const struct nm_fence *fence)
 
 int nm_fence_get_timestamp(const struct nm_fence *fence, int64_t *ns)
 {
+	NM_API_CALL();
 	if (!fence || !ns)
-		return nm_err(EINVAL, "fence_get_timestamp: NULL %s", fence ? "ns" : "fence");
+		return nm_err(EINVAL, "NULL %s", fence ? "ns" : "fence");
 	if (!atomic_load_explicit(&fence->signaled, memory_order_acquire))
-		return nm_err(EBUSY, "fence_get_timestamp: fence %llu:%llu not signaled yet",
+		return nm_err(EBUSY, "fence %llu:%llu not signaled yet",
 			      (unsigned long long)fence->context,
 			      (unsigned long long)fence->seqno);
 	*ns = fence->timestamp_ns;
@@ -227,10 +230,11 @@ static void nm_fence_run_callbacks(struct nm_fence *f)
 
 int nm_fence_signal(struct nm_fence *fence, int error)
 {
+	NM_API_CALL();
 	if (!fence)
-		return nm_err(EINVAL, "fence_signal: NULL fence");
+		return nm_err(EINVAL, "NULL fence");
 	if (error > 0 || error < -NM_FENCE_MAX_ERRNO)
-		return nm_err(EINVAL, "fence_signal: error %d is not 0 or a negative errno", error);
+		return nm_err(EINVAL, "error %d is not 0 or a negative errno", error);
 
 	/* Our own reference: callbacks may drop every other one. */
 	nm_fence_get(fence);
@@ -238,7 +242,7 @@ int nm_fence_signal(struct nm_fence *fence, int error)
 	if (atomic_load_explicit(&fence->signaled, memory_order_relaxed)) {
 		pthread_mutex_unlock(&fence->lock);
 		nm_fence_put(fence);
-		return nm_err(EINVAL, "fence_signal: fence %llu:%llu already signaled",
+		return nm_err(EINVAL, "fence %llu:%llu already signaled",
 			      (unsigned long long)fence->context,
 			      (unsigned long long)fence->seqno);
 	}
@@ -254,7 +258,7 @@ int nm_fence_signal(struct nm_fence *fence, int error)
 
 /* Caller holds fence->lock.  A short list walk: fences carry few callbacks,
  * and catching a double add is worth it (it would make the list a cycle). */
-static bool __nm_fence_cb_pending(const struct nm_fence *f, const struct nm_fence_cb *cb)
+static bool nm__fence_cb_pending(const struct nm_fence *f, const struct nm_fence_cb *cb)
 {
 	const struct nm_fence_cb *it;
 
@@ -267,20 +271,21 @@ static bool __nm_fence_cb_pending(const struct nm_fence *f, const struct nm_fenc
 int nm_fence_add_callback(struct nm_fence *fence, struct nm_fence_cb *cb,
 			  nm_fence_func_t func)
 {
+	NM_API_CALL();
 	if (!fence || !cb || !func)
-		return nm_err(EINVAL, "fence_add_callback: NULL %s",
+		return nm_err(EINVAL, "NULL %s",
 			      !fence ? "fence" : !cb ? "cb" : "func");
 
 	pthread_mutex_lock(&fence->lock);
 	if (atomic_load_explicit(&fence->signaled, memory_order_relaxed)) {
 		pthread_mutex_unlock(&fence->lock);
-		return nm_err(ENOENT, "fence_add_callback: fence %llu:%llu already signaled",
+		return nm_err(ENOENT, "fence %llu:%llu already signaled",
 			      (unsigned long long)fence->context,
 			      (unsigned long long)fence->seqno);
 	}
-	if (__nm_fence_cb_pending(fence, cb)) {
+	if (nm__fence_cb_pending(fence, cb)) {
 		pthread_mutex_unlock(&fence->lock);
-		return nm_err(EBUSY, "fence_add_callback: cb %p already registered", (void *)cb);
+		return nm_err(EBUSY, "cb %p already registered", (void *)cb);
 	}
 	cb->func = func;
 	cb->next = NULL;
@@ -299,7 +304,7 @@ bool nm_fence_remove_callback(struct nm_fence *fence, struct nm_fence_cb *cb)
 	bool pending = false;
 
 	if (!fence || !cb) {
-		nm_err(EINVAL, "fence_remove_callback: NULL %s", fence ? "cb" : "fence");
+		nm_err(EINVAL, "NULL %s", fence ? "cb" : "fence");
 		return false;
 	}
 
@@ -356,7 +361,7 @@ static int nm_fence_wait_slow(struct nm_fence *f, int64_t timeout_ns)
 	r = atomic_load_explicit(&f->signaled, memory_order_relaxed);
 	pthread_mutex_unlock(&f->lock);
 	if (!r)
-		return nm_err(ETIME, "fence_wait: fence %llu:%llu not signaled within %lld ns",
+		return nm_err(ETIME, "fence %llu:%llu not signaled within %lld ns",
 			      (unsigned long long)f->context, (unsigned long long)f->seqno,
 			      (long long)timeout_ns);
 	return 0;
@@ -364,12 +369,13 @@ static int nm_fence_wait_slow(struct nm_fence *f, int64_t timeout_ns)
 
 int nm_fence_wait(struct nm_fence *fence, int64_t timeout_ns)
 {
+	NM_API_CALL();
 	if (!fence)
-		return nm_err(EINVAL, "fence_wait: NULL fence");
+		return nm_err(EINVAL, "NULL fence");
 	if (atomic_load_explicit(&fence->signaled, memory_order_acquire))
 		return 0;
 	if (timeout_ns == 0)
-		return nm_err(ETIME, "fence_wait: fence %llu:%llu not signaled",
+		return nm_err(ETIME, "fence %llu:%llu not signaled",
 			      (unsigned long long)fence->context,
 			      (unsigned long long)fence->seqno);
 	return nm_fence_wait_slow(fence, timeout_ns);
@@ -377,10 +383,11 @@ int nm_fence_wait(struct nm_fence *fence, int64_t timeout_ns)
 
 int nm_fence_is_later(const struct nm_fence *a, const struct nm_fence *b)
 {
+	NM_API_CALL();
 	if (!a || !b)
-		return nm_err(EINVAL, "fence_is_later: NULL fence %s", a ? "b" : "a");
+		return nm_err(EINVAL, "NULL fence %s", a ? "b" : "a");
 	if (a->context != b->context)
-		return nm_err(EINVAL, "fence_is_later: contexts %llu and %llu differ: no order",
+		return nm_err(EINVAL, "contexts %llu and %llu differ: no order",
 			      (unsigned long long)a->context, (unsigned long long)b->context);
 	/* Serial-number arithmetic: a later seqno is at most 2^63 - 1 ahead,
 	 * so a timeline may wrap past UINT64_MAX. */

@@ -61,28 +61,27 @@ void nm__fence_fd_abandon(struct nm_fence_cb *cb)
 
 int nm_fence_get_fd(struct nm_fence *fence)
 {
+	NM_API_CALL();
 	struct nm_fence_fd_cb *fcb;
-	int fd, err, r;
+	int fd, r;
 
 	if (!fence)
-		return nm_err(EINVAL, "fence_get_fd: NULL fence");
+		return nm_err(EINVAL, "NULL fence");
 	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0) {
-		err = errno;
-		return nm_err(err, "fence_get_fd: eventfd: %s", strerror(err));
+		return nm_err_sys(errno, "eventfd");
 	}
 	if (nm_fence_is_signaled(fence))
 		goto signaled;
 
 	fcb = malloc(sizeof(*fcb));
 	if (!fcb) {
-		r = nm_err(ENOMEM, "fence_get_fd: out of memory");
+		r = nm_err(ENOMEM, "out of memory");
 		goto err_close_fd;
 	}
 	fcb->efd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (fcb->efd < 0) {
-		err = errno;
-		r = nm_err(err, "fence_get_fd: dup eventfd: %s", strerror(err));
+		r = nm_err_sys(errno, "fcntl F_DUPFD_CLOEXEC of the eventfd");
 		goto err_free_cb;
 	}
 	r = nm_fence_add_callback(fence, &fcb->cb, nm__fence_fd_signaled);

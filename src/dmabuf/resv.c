@@ -47,17 +47,18 @@ static bool nm_resv_usage_valid(enum nm_resv_usage usage)
 
 int nm_resv_create(struct nm_resv **out)
 {
+	NM_API_CALL();
 	struct nm_resv *resv;
 
 	if (!out)
-		return nm_err(EINVAL, "resv_create: NULL out");
+		return nm_err(EINVAL, "NULL out");
 	*out = NULL;
 	resv = calloc(1, sizeof(*resv));
 	if (!resv)
-		return nm_err(ENOMEM, "resv_create: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	if (pthread_mutex_init(&resv->lock, NULL)) {
 		free(resv);
-		return nm_err(ENOMEM, "resv_create: cannot initialize lock");
+		return nm_err(ENOMEM, "cannot initialize lock");
 	}
 	*out = resv;
 	return 0;
@@ -77,7 +78,7 @@ void nm_resv_destroy(struct nm_resv *resv)
 }
 
 /* Caller holds resv->lock.  Room for one more entry. */
-static int __nm_resv_reserve_one(struct nm_resv *resv)
+static int nm__resv_reserve_one(struct nm_resv *resv)
 {
 	struct nm_resv_entry *v;
 	size_t cap;
@@ -87,7 +88,7 @@ static int __nm_resv_reserve_one(struct nm_resv *resv)
 	cap = resv->cap ? resv->cap * 2 : NM_RESV_INITIAL_CAP;
 	v = realloc(resv->v, cap * sizeof(*v));
 	if (!v)
-		return nm_err(ENOMEM, "resv_add_fence: out of memory for %zu fences", cap);
+		return nm_err(ENOMEM, "out of memory for %zu fences", cap);
 	resv->v = v;
 	resv->cap = cap;
 	return 0;
@@ -106,14 +107,15 @@ static bool nm_resv_supersedes(const struct nm_fence *fence, enum nm_resv_usage 
 int nm_resv_add_fence(struct nm_resv *resv, struct nm_fence *fence,
 		      enum nm_resv_usage usage)
 {
+	NM_API_CALL();
 	size_t i, j, self = SIZE_MAX;
 	bool placed;
 	int r = 0;
 
 	if (!resv || !fence)
-		return nm_err(EINVAL, "resv_add_fence: NULL %s", resv ? "fence" : "resv");
+		return nm_err(EINVAL, "NULL %s", resv ? "fence" : "resv");
 	if (!nm_resv_usage_valid(usage))
-		return nm_err(EINVAL, "resv_add_fence: bad usage %d", (int)usage);
+		return nm_err(EINVAL, "bad usage %d", (int)usage);
 
 	pthread_mutex_lock(&resv->lock);
 	for (i = 0; i < resv->n; i++) {
@@ -130,7 +132,7 @@ int nm_resv_add_fence(struct nm_resv *resv, struct nm_fence *fence,
 	} else {
 		/* Reserve before changing anything: failure leaves the set
 		 * as it was. */
-		r = __nm_resv_reserve_one(resv);
+		r = nm__resv_reserve_one(resv);
 		if (r)
 			goto out_unlock;
 	}
@@ -165,13 +167,14 @@ out_unlock:
 
 int nm_resv_test_signaled(struct nm_resv *resv, enum nm_resv_usage usage)
 {
+	NM_API_CALL();
 	int signaled = 1;
 	size_t i;
 
 	if (!resv)
-		return nm_err(EINVAL, "resv_test_signaled: NULL resv");
+		return nm_err(EINVAL, "NULL resv");
 	if (!nm_resv_usage_valid(usage))
-		return nm_err(EINVAL, "resv_test_signaled: bad usage %d", (int)usage);
+		return nm_err(EINVAL, "bad usage %d", (int)usage);
 
 	pthread_mutex_lock(&resv->lock);
 	for (i = 0; i < resv->n && signaled; i++)
@@ -209,14 +212,15 @@ static int64_t nm_resv_now_ns(void)
 
 int nm_resv_wait(struct nm_resv *resv, enum nm_resv_usage usage, int64_t timeout_ns)
 {
+	NM_API_CALL();
 	struct nm_fence *busy;
 	int64_t deadline = 0, left = timeout_ns;
 	int r = 0;
 
 	if (!resv)
-		return nm_err(EINVAL, "resv_wait: NULL resv");
+		return nm_err(EINVAL, "NULL resv");
 	if (!nm_resv_usage_valid(usage))
-		return nm_err(EINVAL, "resv_wait: bad usage %d", (int)usage);
+		return nm_err(EINVAL, "bad usage %d", (int)usage);
 	if (timeout_ns > 0)
 		deadline = nm_resv_now_ns() + (timeout_ns > INT64_MAX / 2 ? INT64_MAX / 2 : timeout_ns);
 
@@ -231,7 +235,7 @@ int nm_resv_wait(struct nm_resv *resv, enum nm_resv_usage usage, int64_t timeout
 		r = nm_fence_wait(busy, left);
 		nm_fence_put(busy);
 		if (r)
-			return nm_err_wrap(r, "resv_wait");
+			return r;
 	}
 	return 0;
 }
@@ -240,14 +244,15 @@ int nm_resv_get_fences(struct nm_resv *resv, enum nm_resv_usage usage,
 		       struct nm_fence **fences, enum nm_resv_usage *usages,
 		       size_t max)
 {
+	NM_API_CALL();
 	size_t i, count = 0;
 
 	if (!resv)
-		return nm_err(EINVAL, "resv_get_fences: NULL resv");
+		return nm_err(EINVAL, "NULL resv");
 	if (!nm_resv_usage_valid(usage))
-		return nm_err(EINVAL, "resv_get_fences: bad usage %d", (int)usage);
+		return nm_err(EINVAL, "bad usage %d", (int)usage);
 	if (max && !fences)
-		return nm_err(EINVAL, "resv_get_fences: NULL fences with max %zu", max);
+		return nm_err(EINVAL, "NULL fences with max %zu", max);
 
 	pthread_mutex_lock(&resv->lock);
 	for (i = 0; i < resv->n; i++) {
@@ -267,11 +272,12 @@ int nm_resv_get_fences(struct nm_resv *resv, enum nm_resv_usage usage,
 
 int nm_resv_fence_usage(struct nm_resv *resv, const struct nm_fence *fence)
 {
+	NM_API_CALL();
 	int usage = -1;
 	size_t i;
 
 	if (!resv || !fence)
-		return nm_err(EINVAL, "resv_fence_usage: NULL %s", resv ? "fence" : "resv");
+		return nm_err(EINVAL, "NULL %s", resv ? "fence" : "resv");
 
 	pthread_mutex_lock(&resv->lock);
 	for (i = 0; i < resv->n; i++) {
@@ -282,7 +288,7 @@ int nm_resv_fence_usage(struct nm_resv *resv, const struct nm_fence *fence)
 	}
 	pthread_mutex_unlock(&resv->lock);
 	if (usage < 0)
-		return nm_err(ENOENT, "resv_fence_usage: fence %llu:%llu not in resv",
+		return nm_err(ENOENT, "fence %llu:%llu not in resv",
 			      (unsigned long long)nm_fence_context(fence),
 			      (unsigned long long)nm_fence_seqno(fence));
 	return usage;

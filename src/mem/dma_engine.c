@@ -23,6 +23,7 @@
 
 #include "mem/mem_internal.h"
 #include "util/err.h"
+#include "util/stats.h"
 
 /* Pieces remembered from the checking pass; longer transfers look the
  * later pieces up again.  32 covers a NIC's whole frame (at most
@@ -175,11 +176,13 @@ int nm_dma_write_runs(struct nm_device *dev, const struct nm_dma_run *runs, unsi
 
 int nm_dma_write(struct nm_device *dev, uint64_t addr, const void *src, size_t len)
 {
+	NM_API_CALL();
 	return engine_xfer("dma_write", dev, addr, (void *)src, len, true);
 }
 
 int nm_dma_read(struct nm_device *dev, uint64_t addr, void *dst, size_t len)
 {
+	NM_API_CALL();
 	return engine_xfer("dma_read", dev, addr, dst, len, false);
 }
 
@@ -223,19 +226,22 @@ out:
 	return ret;
 }
 
-int nm_dma_get_stats(const struct nm_device *dev, struct nm_dma_stats *st)
+int nm_dma_get_stats(const struct nm_device *dev, struct nm_dma_stats *st, size_t size)
 {
+	NM_API_CALL();
+	struct nm_dma_stats s = { 0 };
+
 	if (!dev || !st)
-		return nm_err(EINVAL, "dma_get_stats: NULL argument");
-	st->maps = atomic_load_explicit(&dev->st_maps, memory_order_relaxed);
-	st->unmaps = atomic_load_explicit(&dev->st_unmaps, memory_order_relaxed);
-	st->mapped_bytes = atomic_load_explicit(&dev->st_mapped_bytes, memory_order_relaxed);
-	st->live_mappings = atomic_load_explicit(&dev->st_live, memory_order_relaxed);
-	st->writes = atomic_load_explicit(&dev->st_writes, memory_order_relaxed);
-	st->write_bytes = atomic_load_explicit(&dev->st_write_bytes, memory_order_relaxed);
-	st->reads = atomic_load_explicit(&dev->st_reads, memory_order_relaxed);
-	st->read_bytes = atomic_load_explicit(&dev->st_read_bytes, memory_order_relaxed);
-	st->faults_unmapped = atomic_load_explicit(&dev->st_fault_unmapped, memory_order_relaxed);
-	st->faults_direction = atomic_load_explicit(&dev->st_fault_dir, memory_order_relaxed);
-	return 0;
+		return nm_err(EINVAL, "NULL argument");
+	s.maps = atomic_load_explicit(&dev->st_maps, memory_order_relaxed);
+	s.unmaps = atomic_load_explicit(&dev->st_unmaps, memory_order_relaxed);
+	s.mapped_bytes = atomic_load_explicit(&dev->st_mapped_bytes, memory_order_relaxed);
+	s.live_mappings = atomic_load_explicit(&dev->st_live, memory_order_relaxed);
+	s.writes = atomic_load_explicit(&dev->st_writes, memory_order_relaxed);
+	s.write_bytes = atomic_load_explicit(&dev->st_write_bytes, memory_order_relaxed);
+	s.reads = atomic_load_explicit(&dev->st_reads, memory_order_relaxed);
+	s.read_bytes = atomic_load_explicit(&dev->st_read_bytes, memory_order_relaxed);
+	s.faults_unmapped = atomic_load_explicit(&dev->st_fault_unmapped, memory_order_relaxed);
+	s.faults_direction = atomic_load_explicit(&dev->st_fault_dir, memory_order_relaxed);
+	return nm_stats_copy("dma_get_stats", st, size, &s, sizeof(s));
 }

@@ -61,24 +61,24 @@ static int classify(struct nm_device *dev, const struct nm_phyr *p, size_t i,
 	uint64_t off, run;
 
 	if (!p->len)
-		return nm_err(EINVAL, "dma_map: phyr %zu has zero length", i);
+		return nm_err(EINVAL, "phyr %zu has zero length", i);
 	if (p->addr + p->len < p->addr)
-		return nm_err(EINVAL, "dma_map: phyr %zu wraps the address space", i);
-	obj = __nm_phys_find(p->addr, &off, &run);
+		return nm_err(EINVAL, "phyr %zu wraps the address space", i);
+	obj = nm__phys_find(p->addr, &off, &run);
 	if (!obj)
-		return nm_err(EINVAL, "dma_map: phyr %zu at %#llx is not memory", i,
+		return nm_err(EINVAL, "phyr %zu at %#llx is not memory", i,
 			      (unsigned long long)p->addr);
 	if (p->addr - obj->phys_base + p->len > obj->size)
-		return nm_err(EINVAL, "dma_map: phyr %zu crosses the end of its memory object", i);
+		return nm_err(EINVAL, "phyr %zu crosses the end of its memory object", i);
 	*cls = dev->dom.translated ? MAP_IOVA : MAP_DIRECT;
 	*bus_off = nm_device_bus_offset(dev);
 	if (!obj->dev)
 		return 0;
 	if (obj->dev->topo != dev->topo)
-		return nm_err(EREMOTEIO, "dma_map: phyr %zu is memory of %s, outside %s's topology",
+		return nm_err(EREMOTEIO, "phyr %zu is memory of %s, outside %s's topology",
 			      i, obj->dev->name, dev->name);
 	if (nm_p2p_distance(obj->dev, dev, &t) < 0)
-		return nm_err_wrap(-EREMOTEIO, "dma_map: phyr %zu", i);
+		return nm_err_wrap(-EREMOTEIO, "phyr %zu", i);
 	switch (t) {
 	case NM_P2P_MAP_BUS_ADDR:
 		*cls = MAP_P2P;
@@ -87,7 +87,7 @@ static int classify(struct nm_device *dev, const struct nm_phyr *p, size_t i,
 	case NM_P2P_MAP_THRU_HOST_BRIDGE:
 		return 0;
 	default:
-		return nm_err(EREMOTEIO, "dma_map: %s cannot reach memory of %s (p2p %s)",
+		return nm_err(EREMOTEIO, "%s cannot reach memory of %s (p2p %s)",
 			      dev->name, obj->dev->name, nm_p2p_map_type_name(t));
 	}
 }
@@ -131,7 +131,7 @@ static int push_segs(struct seg_array *sa, const struct nm_phyr *p, uint64_t dma
 
 	while (rem) {
 		uint64_t off, run, n;
-		struct nm_memobj *obj = __nm_phys_find(phys, &off, &run);
+		struct nm_memobj *obj = nm__phys_find(phys, &off, &run);
 		struct nm_map_seg *prev = sa->nr ? &sa->v[sa->nr - 1] : NULL;
 
 		n = run < rem ? run : rem;
@@ -213,7 +213,7 @@ static int map_build(struct map_build *b, const struct nm_phyr *phyrs, size_t n)
 		ret = nm_range_alloc(&dom->iova, iova_len, NM_PAGE_SIZE, &m->iova);
 		pthread_rwlock_unlock(&dom->lock);
 		if (ret)
-			return nm_err(ENOMEM, "dma_map: %s: no IOVA space for %llu bytes",
+			return nm_err(ENOMEM, "%s: no IOVA space for %llu bytes",
 				      b->dev->name, (unsigned long long)iova_len);
 		m->iova_len = iova_len;
 	}
@@ -233,7 +233,7 @@ static int map_build(struct map_build *b, const struct nm_phyr *phyrs, size_t n)
 			      push_segs(&b->bus, p, dma);
 		}
 		if (ret)
-			return nm_err(ENOMEM, "dma_map: out of memory");
+			return nm_err(ENOMEM, "out of memory");
 	}
 	/* engine runs: IOVA ones (ascending by construction), then bus ones */
 	if (b->bus.nr)
@@ -242,7 +242,7 @@ static int map_build(struct map_build *b, const struct nm_phyr *phyrs, size_t n)
 	m->nr_segs = b->iova.nr + b->bus.nr;
 	m->segs = malloc((m->nr_segs ? m->nr_segs : 1) * sizeof(*m->segs));
 	if (!m->segs)
-		return nm_err(ENOMEM, "dma_map: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	if (b->iova.nr)
 		memcpy(m->segs, b->iova.v, b->iova.nr * sizeof(*m->segs));
 	if (b->bus.nr)
@@ -259,28 +259,29 @@ static bool dir_valid(enum nm_dma_dir dir)
 int nm_dma_map(struct nm_device *dev, const struct nm_phyr *phyrs, size_t n,
 	       enum nm_dma_dir dir, uint32_t attrs, struct nm_dma_mapping **out)
 {
+	NM_API_CALL();
 	struct map_build b = { .dev = dev };
 	struct nm_dma_mapping *m;
 	int ret;
 
 	if (!dev || !out)
-		return nm_err(EINVAL, "dma_map: NULL %s", dev ? "output pointer" : "device");
+		return nm_err(EINVAL, "NULL %s", dev ? "output pointer" : "device");
 	if (!phyrs || !n)
-		return nm_err(EINVAL, "dma_map: no ranges to map");
+		return nm_err(EINVAL, "no ranges to map");
 	if (n > NM_DMA_MAX_PHYRS)
-		return nm_err(E2BIG, "dma_map: %zu ranges exceed the limit of %llu", n,
+		return nm_err(E2BIG, "%zu ranges exceed the limit of %llu", n,
 			      (unsigned long long)NM_DMA_MAX_PHYRS);
 	if (!dir_valid(dir))
-		return nm_err(EINVAL, "dma_map: direction %d invalid", (int)dir);
+		return nm_err(EINVAL, "direction %d invalid", (int)dir);
 	if (attrs)
-		return nm_err(EINVAL, "dma_map: unknown attrs %#x", attrs);
+		return nm_err(EINVAL, "unknown attrs %#x", attrs);
 	m = calloc(1, sizeof(*m));
 	b.cap_vecs = 8;
 	if (m)
 		m->vecs = malloc(b.cap_vecs * sizeof(*m->vecs));
 	if (!m || !m->vecs) {
 		free(m);
-		return nm_err(ENOMEM, "dma_map: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	}
 	m->dev = dev;
 	m->dir = dir;
@@ -301,7 +302,7 @@ int nm_dma_map(struct nm_device *dev, const struct nm_phyr *phyrs, size_t n,
 	nm_physmap_unlock();
 	if (ret) {
 		mapping_release_objs(m);
-		ret = nm_err(ENOMEM, "dma_map: out of memory");
+		ret = nm_err(ENOMEM, "out of memory");
 		nm_physmap_rdlock();
 		goto err_iova;
 	}
@@ -353,8 +354,9 @@ void nm_dma_invalidate(struct nm_dma_mapping *m)
 
 int nm_dma_unmap(struct nm_dma_mapping *m)
 {
+	NM_API_CALL();
 	if (!m)
-		return nm_err(EINVAL, "dma_unmap: NULL mapping");
+		return nm_err(EINVAL, "NULL mapping");
 	if (!m->dead)
 		mapping_teardown(m);
 	mapping_free(m);
@@ -394,6 +396,7 @@ static int sync_check(const char *fn, const struct nm_dma_mapping *m, uint64_t o
  * barrier: what one side wrote is visible to the other afterwards. */
 int nm_dma_sync_for_cpu(struct nm_dma_mapping *m, uint64_t off, uint64_t len)
 {
+	NM_API_CALL();
 	int ret = sync_check("dma_sync_for_cpu", m, off, len);
 
 	if (!ret)
@@ -403,6 +406,7 @@ int nm_dma_sync_for_cpu(struct nm_dma_mapping *m, uint64_t off, uint64_t len)
 
 int nm_dma_sync_for_device(struct nm_dma_mapping *m, uint64_t off, uint64_t len)
 {
+	NM_API_CALL();
 	int ret = sync_check("dma_sync_for_device", m, off, len);
 
 	if (!ret)

@@ -206,7 +206,7 @@ void nm_physmap_unlock(void);
 /* With the read lock held: the object owning phys (no reference taken),
  * the object offset of phys, and how many bytes from phys on are
  * contiguous both physically and in the object (to the extent's end). */
-struct nm_memobj *__nm_phys_find(uint64_t phys, uint64_t *off, uint64_t *run);
+struct nm_memobj *nm__phys_find(uint64_t phys, uint64_t *off, uint64_t *run);
 /* The bus offset of the root complex above a device region's device, or of
  * the device itself. */
 uint64_t nm_device_bus_offset(const struct nm_device *dev);

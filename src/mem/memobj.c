@@ -85,7 +85,7 @@ static void memobj_free(struct nm_memobj *obj)
 
 /* Map the backing fd twice (engine RW, CPU view with cpu_prot) and place
  * the object in the physical map. */
-static int memobj_setup(struct nm_memobj *obj, const char *fn, int cpu_prot)
+static int memobj_setup(struct nm_memobj *obj, int cpu_prot)
 {
 	/* Host memory (page-pool blocks, send rings) is populated now, so its
 	 * page faults land at creation instead of in the data path.  Device
@@ -96,45 +96,44 @@ static int memobj_setup(struct nm_memobj *obj, const char *fn, int cpu_prot)
 	obj->engine = mmap(NULL, obj->size, PROT_READ | PROT_WRITE, MAP_SHARED | populate,
 			   obj->fd, (off_t)obj->fd_off);
 	if (obj->engine == MAP_FAILED)
-		return nm_err(errno == EACCES ? EACCES : ENOMEM,
-			      "%s: cannot map the memory for the DMA engine: %s", fn,
-			      strerror(errno));
+		return nm_err_sys(errno == EACCES ? EACCES : ENOMEM,
+				  "mmap of the memory for the DMA engine");
 	obj->cpu = mmap(NULL, obj->size, cpu_prot, MAP_SHARED | (cpu_prot != PROT_NONE ? populate : 0),
 			obj->fd, (off_t)obj->fd_off);
 	if (obj->cpu == MAP_FAILED)
-		return nm_err(ENOMEM, "%s: cannot reserve the CPU view: %s", fn,
-			      strerror(errno));
+		return nm_err_sys(ENOMEM, "mmap of the CPU view");
 	return nm_physmap_alloc(obj);
 }
 
-static int memobj_new_memfd(struct nm_memobj *obj, const char *name, const char *fn)
+static int memobj_new_memfd(struct nm_memobj *obj, const char *name)
 {
 	obj->fd = memfd_create(name, MFD_CLOEXEC);
 	if (obj->fd < 0)
-		return nm_err(errno, "%s: memfd_create: %s", fn, strerror(errno));
+		return nm_err_sys(errno, "memfd_create");
 	if (ftruncate(obj->fd, (off_t)obj->size))
-		return nm_err(errno == EFBIG ? E2BIG : ENOMEM, "%s: ftruncate: %s", fn,
-			      strerror(errno));
+		return nm_err_sys(errno == EFBIG ? E2BIG : ENOMEM, "ftruncate %llu",
+				  (unsigned long long)obj->size);
 	return 0;
 }
 
 int nm_memobj_create_anon(uint64_t size, uint32_t flags, struct nm_memobj **out)
 {
+	NM_API_CALL();
 	struct nm_memobj *obj;
 	int ret;
 
 	if (!out)
-		return nm_err(EINVAL, "memobj_create_anon: NULL output pointer");
+		return nm_err(EINVAL, "NULL output pointer");
 	ret = memobj_check_size("memobj_create_anon", size, flags);
 	if (ret)
 		return ret;
 	obj = memobj_alloc(NM_MEM_HOST_ANON, size, flags);
 	if (!obj)
-		return nm_err(ENOMEM, "memobj_create_anon: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	obj->region = 0;
-	ret = memobj_new_memfd(obj, "nm-anon", "memobj_create_anon");
+	ret = memobj_new_memfd(obj, "nm-anon");
 	if (!ret)
-		ret = memobj_setup(obj, "memobj_create_anon", PROT_READ | PROT_WRITE);
+		ret = memobj_setup(obj, PROT_READ | PROT_WRITE);
 	if (ret) {
 		memobj_free(obj);
 		return ret;
@@ -146,29 +145,30 @@ int nm_memobj_create_anon(uint64_t size, uint32_t flags, struct nm_memobj **out)
 int nm_memobj_create_device(struct nm_device *dev, uint64_t size, uint32_t flags,
 			    struct nm_memobj **out)
 {
+	NM_API_CALL();
 	struct nm_memobj *obj;
 	int ret;
 
 	if (!dev || !out)
-		return nm_err(EINVAL, "memobj_create_device: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (!dev->mem_size || dev->region <= 0)
-		return nm_err(ENODEV, "memobj_create_device: %s has no device memory", dev->name);
+		return nm_err(ENODEV, "%s has no device memory", dev->name);
 	ret = memobj_check_size("memobj_create_device", size, flags);
 	if (ret)
 		return ret;
 	if (size > dev->mem_size)
-		return nm_err(ENOMEM, "memobj_create_device: %llu bytes exceed %s's %llu",
+		return nm_err(ENOMEM, "%llu bytes exceed %s's %llu",
 			      (unsigned long long)size, dev->name,
 			      (unsigned long long)dev->mem_size);
 	obj = memobj_alloc(NM_MEM_DEVICE, size, flags);
 	if (!obj)
-		return nm_err(ENOMEM, "memobj_create_device: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	obj->region = dev->region;
 	obj->dev = dev;
 	nm_device_ref(dev);
-	ret = memobj_new_memfd(obj, "nm-devmem", "memobj_create_device");
+	ret = memobj_new_memfd(obj, "nm-devmem");
 	if (!ret)
-		ret = memobj_setup(obj, "memobj_create_device", PROT_NONE);
+		ret = memobj_setup(obj, PROT_NONE);
 	if (ret) {
 		memobj_free(obj);
 		return ret;
@@ -188,7 +188,7 @@ static int memobj_check_fd(const char *fn, int fd, uint64_t off, uint64_t size, 
 		return nm_err(EINVAL, "%s: offset %llu is not page-aligned", fn,
 			      (unsigned long long)off);
 	if (fstat(fd, &st))
-		return nm_err(errno, "%s: fstat: %s", fn, strerror(errno));
+		return nm_err_sys(errno, "fstat(%d)", fd);
 	if (regular && !S_ISREG(st.st_mode))
 		return nm_err(EINVAL, "%s: fd %d is not a regular file", fn, fd);
 	if (regular && (off > (uint64_t)st.st_size || size > (uint64_t)st.st_size - off))
@@ -219,9 +219,9 @@ static int memobj_create_from_fd(const char *fn, int fd, uint64_t off, uint64_t 
 	obj->fd_off = off;
 	obj->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (obj->fd < 0)
-		ret = nm_err(errno, "%s: dup: %s", fn, strerror(errno));
+		ret = nm_err_sys(errno, "fcntl F_DUPFD_CLOEXEC of fd %d", fd);
 	else
-		ret = memobj_setup(obj, fn, PROT_NONE);
+		ret = memobj_setup(obj, PROT_NONE);
 	if (ret) {
 		memobj_free(obj);
 		return ret;
@@ -233,6 +233,7 @@ static int memobj_create_from_fd(const char *fn, int fd, uint64_t off, uint64_t 
 int nm_memobj_create_memfd(int memfd, uint64_t offset, uint64_t size, uint32_t flags,
 			   struct nm_memobj **out)
 {
+	NM_API_CALL();
 	return memobj_create_from_fd("memobj_create_memfd", memfd, offset, size,
 				     NM_MEM_MEMFD, flags, true, out);
 }
@@ -292,18 +293,19 @@ static int memobj_check_range(const char *fn, const struct nm_memobj *obj, uint6
 	return 0;
 }
 
-int nm_memobj_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t len,
+int nm_memobj_get_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t len,
 		    struct nm_phyr *out, size_t max)
 {
+	NM_API_CALL();
 	uint64_t end = offset + len, last_end = 0;
 	size_t n = 0;
 	int ret;
 
-	ret = memobj_check_range("memobj_phyrs", obj, offset, len);
+	ret = memobj_check_range("memobj_get_phyrs", obj, offset, len);
 	if (ret)
 		return ret;
 	if (max && !out)
-		return nm_err(EINVAL, "memobj_phyrs: NULL array with max %zu", max);
+		return nm_err(EINVAL, "NULL array with max %zu", max);
 	nm_physmap_rdlock();
 	/* extents are sorted by offset; find the first one touching offset */
 	uint32_t lo = 0, hi = obj->nr_ext;
@@ -335,7 +337,7 @@ int nm_memobj_phyrs(const struct nm_memobj *obj, uint64_t offset, uint64_t len,
 	}
 	nm_physmap_unlock();
 	if (n > (size_t)INT32_MAX)
-		return nm_err(E2BIG, "memobj_phyrs: too many ranges");
+		return nm_err(E2BIG, "too many ranges");
 	return (int)n;
 }
 
@@ -437,6 +439,7 @@ out:
 int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
 			unsigned access, void **addr)
 {
+	NM_API_CALL();
 	uint64_t ps, pl;
 	int ret;
 
@@ -444,9 +447,9 @@ int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
 	if (ret)
 		return ret;
 	if (!addr)
-		return nm_err(EINVAL, "memobj_cpu_begin: NULL address pointer");
+		return nm_err(EINVAL, "NULL address pointer");
 	if (!access || (access & ~(NM_CPU_READ | NM_CPU_WRITE)))
-		return nm_err(EINVAL, "memobj_cpu_begin: access %#x invalid", access);
+		return nm_err(EINVAL, "access %#x invalid", access);
 	pthread_mutex_lock(&obj->win_lock);
 	if (obj->nr_win == obj->cap_win) {
 		uint32_t cap = obj->cap_win ? obj->cap_win * 2 : 4;
@@ -454,7 +457,7 @@ int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
 
 		if (!p) {
 			pthread_mutex_unlock(&obj->win_lock);
-			return nm_err(ENOMEM, "memobj_cpu_begin: too many open windows");
+			return nm_err(ENOMEM, "too many open windows");
 		}
 		obj->win = p;
 		obj->cap_win = cap;
@@ -463,12 +466,13 @@ int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
 	if (obj->kind != NM_MEM_HOST_ANON) {
 		win_pages(offset, len, &ps, &pl);
 		if (win_apply(obj, ps, pl)) {
+			int r = nm_err_sys(ENOMEM, "mprotect of the window");
+
 			/* undo: the pages get back what the other windows need */
 			obj->nr_win--;
 			win_apply(obj, ps, pl);
 			pthread_mutex_unlock(&obj->win_lock);
-			return nm_err(ENOMEM, "memobj_cpu_begin: cannot map the window: %s",
-				      strerror(errno));
+			return r;
 		}
 	}
 	pthread_mutex_unlock(&obj->win_lock);
@@ -478,18 +482,19 @@ int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
 
 int nm_memobj_cpu_end(struct nm_memobj *obj, uint64_t offset, uint64_t len)
 {
+	NM_API_CALL();
 	uint64_t ps, pl;
 	uint32_t i;
 
 	if (!obj)
-		return nm_err(EINVAL, "memobj_cpu_end: NULL object");
+		return nm_err(EINVAL, "NULL object");
 	pthread_mutex_lock(&obj->win_lock);
 	for (i = obj->nr_win; i > 0; i--)
 		if (obj->win[i - 1].off == offset && obj->win[i - 1].len == len)
 			break;
 	if (!i) {
 		pthread_mutex_unlock(&obj->win_lock);
-		return nm_err(EINVAL, "memobj_cpu_end: no open window at [%llu, +%llu)",
+		return nm_err(EINVAL, "no open window at [%llu, +%llu)",
 			      (unsigned long long)offset, (unsigned long long)len);
 	}
 	struct nm_cpu_window closing = obj->win[i - 1];
@@ -498,12 +503,13 @@ int nm_memobj_cpu_end(struct nm_memobj *obj, uint64_t offset, uint64_t len)
 	if (obj->kind != NM_MEM_HOST_ANON) {
 		win_pages(offset, len, &ps, &pl);
 		if (win_apply(obj, ps, pl)) {
+			int r = nm_err_sys(ENOMEM, "mprotect of the window");
+
 			/* keep the window open rather than lie about its pages */
 			obj->win[obj->nr_win++] = closing;
 			win_apply(obj, ps, pl);
 			pthread_mutex_unlock(&obj->win_lock);
-			return nm_err(ENOMEM, "memobj_cpu_end: cannot close the window: %s",
-				      strerror(errno));
+			return r;
 		}
 	}
 	pthread_mutex_unlock(&obj->win_lock);

@@ -60,14 +60,14 @@ static bool nm_p2p_host_bridge_ok(const struct nm_pci_node *a, const struct nm_p
 static int nm_p2p_check_dev(const struct nm_device *dev, const char *what)
 {
 	if (!dev)
-		return nm_err(EINVAL, "p2p_distance: %s is NULL", what);
+		return nm_err(EINVAL, "%s is NULL", what);
 	if (!dev->topo || !dev->node || dev->node->kind != NM_PCI_EP)
-		return nm_err(EINVAL, "p2p_distance: %s is not a topology endpoint", what);
+		return nm_err(EINVAL, "%s is not a topology endpoint", what);
 	return 0;
 }
 
 /* Arguments already checked: two endpoints of one topology. */
-static int __nm_p2p_distance(const struct nm_pci_node *provider,
+static int nm__p2p_distance(const struct nm_pci_node *provider,
 			     const struct nm_pci_node *client, enum nm_p2p_map_type *type)
 {
 	const struct nm_pci_node *a, *bb;
@@ -102,11 +102,12 @@ through_host:
 int nm_p2p_distance(const struct nm_device *provider, const struct nm_device *client,
 		    enum nm_p2p_map_type *type)
 {
+	NM_API_CALL();
 	enum nm_p2p_map_type t;
 	int r;
 
 	if (!type)
-		return nm_err(EINVAL, "p2p_distance: type is NULL");
+		return nm_err(EINVAL, "type is NULL");
 	*type = NM_P2P_MAP_UNKNOWN;
 	r = nm_p2p_check_dev(provider, "provider");
 	if (r < 0)
@@ -115,9 +116,9 @@ int nm_p2p_distance(const struct nm_device *provider, const struct nm_device *cl
 	if (r < 0)
 		return r;
 	if (provider->topo != client->topo)
-		return nm_err(EINVAL, "p2p_distance: '%s' and '%s' are in different topologies",
+		return nm_err(EINVAL, "'%s' and '%s' are in different topologies",
 			      provider->name, client->name);
-	r = __nm_p2p_distance(provider->node, client->node, &t);
+	r = nm__p2p_distance(provider->node, client->node, &t);
 	*type = t;
 	return r;
 }
@@ -125,25 +126,26 @@ int nm_p2p_distance(const struct nm_device *provider, const struct nm_device *cl
 int nm_p2p_distance_many(const struct nm_device *provider,
 			 struct nm_device *const *clients, size_t n)
 {
+	NM_API_CALL();
 	enum nm_p2p_map_type t;
 	int total = 0;
 	size_t i;
 	int d;
 
 	if (!clients || n == 0)
-		return nm_err(EINVAL, "p2p_distance_many: no clients");
+		return nm_err(EINVAL, "no clients");
 	for (i = 0; i < n; i++) {
 		if (!clients[i])
-			return nm_err(EINVAL, "p2p_distance_many: client %zu is NULL", i);
+			return nm_err(EINVAL, "client %zu is NULL", i);
 		d = nm_p2p_distance(provider, clients[i], &t);
 		if (d < 0)
-			return nm_err_wrap(d, "p2p_distance_many: client %zu", i);
+			return nm_err_wrap(d, "client %zu", i);
 		if (t == NM_P2P_MAP_NOT_SUPPORTED)
 			return nm_err(EREMOTEIO,
-				      "p2p_distance_many: client '%s' cannot reach provider '%s' peer-to-peer",
+				      "client '%s' cannot reach provider '%s' peer-to-peer",
 				      clients[i]->name, provider->name);
 		if (total > INT_MAX - d)
-			return nm_err(EOVERFLOW, "p2p_distance_many: distance sum overflows");
+			return nm_err(EOVERFLOW, "distance sum overflows");
 		total += d;
 	}
 	return total;

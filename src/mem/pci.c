@@ -487,19 +487,20 @@ static int nm_topo_add_device(struct nm_topo *topo, struct nm_pci_node *n, uint6
 
 int nm_topo_create(const char *desc, struct nm_topo **out)
 {
+	NM_API_CALL();
 	struct nm_topo_parser *p;
 	struct nm_topo *topo;
 	int i, r;
 
 	if (!out)
-		return nm_err(EINVAL, "topo_create: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	*out = NULL;
 	if (!desc)
-		return nm_err(EINVAL, "topo_create: desc is NULL");
+		return nm_err(EINVAL, "desc is NULL");
 
 	p = malloc(sizeof(*p));
 	if (!p)
-		return nm_err(ENOMEM, "topo_create: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	p->s = desc;
 	p->pos = 0;
 	p->nr_nodes = 0;
@@ -510,17 +511,17 @@ int nm_topo_create(const char *desc, struct nm_topo **out)
 
 	topo = calloc(1, sizeof(*topo));
 	if (!topo) {
-		r = nm_err(ENOMEM, "topo_create: out of memory");
+		r = nm_err(ENOMEM, "out of memory");
 		goto err_free_parser;
 	}
 	topo->nodes = calloc((size_t)p->nr_nodes, sizeof(*topo->nodes));
 	if (!topo->nodes) {
-		r = nm_err(ENOMEM, "topo_create: out of memory for %d nodes", p->nr_nodes);
+		r = nm_err(ENOMEM, "out of memory for %d nodes", p->nr_nodes);
 		goto err_free_topo;
 	}
 	topo->devs = calloc((size_t)p->nr_eps, sizeof(*topo->devs));
 	if (!topo->devs) {
-		r = nm_err(ENOMEM, "topo_create: out of memory for %d devices", p->nr_eps);
+		r = nm_err(ENOMEM, "out of memory for %d devices", p->nr_eps);
 		goto err_free_nodes;
 	}
 
@@ -556,21 +557,23 @@ err_free_parser:
 
 int nm_topo_create_default(struct nm_topo **out)
 {
+	NM_API_CALL();
 	return nm_topo_create(nm_topo_default_desc, out);
 }
 
 int nm_topo_destroy(struct nm_topo *topo)
 {
+	NM_API_CALL();
 	int i;
 
 	if (!topo)
-		return nm_err(EINVAL, "topo_destroy: topo is NULL");
+		return nm_err(EINVAL, "topo is NULL");
 	/* All or nothing: check every device before tearing any down. */
 	for (i = 0; i < topo->nr_devs; i++) {
 		long refs = atomic_load_explicit(&topo->devs[i]->refs, memory_order_acquire);
 
 		if (refs != 0)
-			return nm_err(EBUSY, "topo_destroy: device '%s' still has %ld users",
+			return nm_err(EBUSY, "device '%s' still has %ld users",
 				      topo->devs[i]->name, refs);
 	}
 	nm_topo_free_devices(topo);
@@ -582,40 +585,43 @@ int nm_topo_destroy(struct nm_topo *topo)
 
 /* ---- Queries ------------------------------------------------------------ */
 
-int nm_topo_device(struct nm_topo *topo, const char *name, struct nm_device **out)
+int nm_topo_get_device(struct nm_topo *topo, const char *name, struct nm_device **out)
 {
+	NM_API_CALL();
 	int i;
 
 	if (!out)
-		return nm_err(EINVAL, "topo_device: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	*out = NULL;
 	if (!topo || !name)
-		return nm_err(EINVAL, "topo_device: %s is NULL", topo ? "name" : "topo");
+		return nm_err(EINVAL, "%s is NULL", topo ? "name" : "topo");
 	for (i = 0; i < topo->nr_devs; i++) {
 		if (strcmp(topo->devs[i]->name, name) == 0) {
 			*out = topo->devs[i];
 			return 0;
 		}
 	}
-	return nm_err(ENOENT, "topo_device: no endpoint named '%.*s'", NM_NAME_MAX, name);
+	return nm_err(ENOENT, "no endpoint named '%.*s'", NM_NAME_MAX, name);
 }
 
 int nm_topo_num_devices(const struct nm_topo *topo)
 {
+	NM_API_CALL();
 	if (!topo)
-		return nm_err(EINVAL, "topo_num_devices: topo is NULL");
+		return nm_err(EINVAL, "topo is NULL");
 	return topo->nr_devs;
 }
 
-int nm_topo_device_at(struct nm_topo *topo, int i, struct nm_device **out)
+int nm_topo_get_device_at(struct nm_topo *topo, int i, struct nm_device **out)
 {
+	NM_API_CALL();
 	if (!out)
-		return nm_err(EINVAL, "topo_device_at: out is NULL");
+		return nm_err(EINVAL, "out is NULL");
 	*out = NULL;
 	if (!topo)
-		return nm_err(EINVAL, "topo_device_at: topo is NULL");
+		return nm_err(EINVAL, "topo is NULL");
 	if (i < 0 || i >= topo->nr_devs)
-		return nm_err(EINVAL, "topo_device_at: index %d out of range [0, %d)", i,
+		return nm_err(EINVAL, "index %d out of range [0, %d)", i,
 			      topo->nr_devs);
 	*out = topo->devs[i];
 	return 0;
@@ -627,7 +633,7 @@ int nm_topo_device_at(struct nm_topo *topo, int i, struct nm_device **out)
 const char *nm_device_name(const struct nm_device *dev)
 {
 	if (!dev) {
-		nm_err(EINVAL, "device_name: dev is NULL");
+		nm_err(EINVAL, "dev is NULL");
 		return NULL;
 	}
 	return dev->name;
@@ -636,7 +642,7 @@ const char *nm_device_name(const struct nm_device *dev)
 uint64_t nm_device_mem_size(const struct nm_device *dev)
 {
 	if (!dev) {
-		nm_err(EINVAL, "device_mem_size: dev is NULL");
+		nm_err(EINVAL, "dev is NULL");
 		return 0;
 	}
 	return dev->mem_size;
@@ -645,7 +651,7 @@ uint64_t nm_device_mem_size(const struct nm_device *dev)
 bool nm_device_has_iommu(const struct nm_device *dev)
 {
 	if (!dev || !dev->node) {
-		nm_err(EINVAL, "device_has_iommu: dev is NULL");
+		nm_err(EINVAL, "dev is NULL");
 		return false;
 	}
 	return !(dev->node->flags & NM_PCI_F_NOIOMMU);

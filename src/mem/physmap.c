@@ -24,6 +24,7 @@
 
 #include "mem/mem_internal.h"
 #include "util/err.h"
+#include "util/stats.h"
 #include "util/range.h"
 
 struct pm_region {
@@ -315,7 +316,7 @@ out:
 	return ret;
 }
 
-struct nm_memobj *__nm_phys_find(uint64_t phys, uint64_t *off, uint64_t *run)
+struct nm_memobj *nm__phys_find(uint64_t phys, uint64_t *off, uint64_t *run)
 {
 	uint32_t i = pm_upper(phys);
 	struct nm_memobj *obj;
@@ -345,40 +346,43 @@ struct nm_memobj *__nm_phys_find(uint64_t phys, uint64_t *off, uint64_t *run)
 
 int nm_phys_lookup(uint64_t phys, struct nm_memobj **objp, uint64_t *offset)
 {
+	NM_API_CALL();
 	struct nm_memobj *obj;
 	uint64_t off, run;
 
 	if (!objp || !offset)
-		return nm_err(EINVAL, "phys_lookup: NULL output pointer");
+		return nm_err(EINVAL, "NULL output pointer");
 	pthread_rwlock_rdlock(&pm.lock);
-	obj = __nm_phys_find(phys, &off, &run);
+	obj = nm__phys_find(phys, &off, &run);
 	if (obj)
 		nm_memobj_get(obj);
 	pthread_rwlock_unlock(&pm.lock);
 	if (!obj)
-		return nm_err(ENOENT, "phys_lookup: no memory object at %#llx",
+		return nm_err(ENOENT, "no memory object at %#llx",
 			      (unsigned long long)phys);
 	*objp = obj;
 	*offset = off;
 	return 0;
 }
 
-int nm_physmap_stats(struct nm_physmap_stats *st)
+int nm_physmap_get_stats(struct nm_physmap_stats *st, size_t size)
 {
+	NM_API_CALL();
+	struct nm_physmap_stats s = { 0 };
+
 	if (!st)
-		return nm_err(EINVAL, "physmap_stats: NULL output");
-	memset(st, 0, sizeof(*st));
+		return nm_err(EINVAL, "NULL output");
 	pthread_rwlock_rdlock(&pm.lock);
-	st->ram_base = NM_PHYS_RAM_BASE;
-	st->ram_size = NM_PHYS_RAM_SIZE;
-	st->ram_used = pm.ready ? pm.region[0].ra.used : 0;
+	s.ram_base = NM_PHYS_RAM_BASE;
+	s.ram_size = NM_PHYS_RAM_SIZE;
+	s.ram_used = pm.ready ? pm.region[0].ra.used : 0;
 	for (int i = 1; i <= NM_PHYS_MAX_DEV; i++) {
 		if (!pm.region[i].dev)
 			continue;
-		st->device_regions++;
-		st->device_used += pm.region[i].ra.used;
+		s.device_regions++;
+		s.device_used += pm.region[i].ra.used;
 	}
-	st->objects = pm.nr_objs;
+	s.objects = pm.nr_objs;
 	pthread_rwlock_unlock(&pm.lock);
-	return 0;
+	return nm_stats_copy("physmap_get_stats", st, size, &s, sizeof(s));
 }

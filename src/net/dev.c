@@ -28,6 +28,7 @@
 #include <netmem/mem.h>
 
 #include "net/ip.h"
+#include "nic/netdev_drv.h"
 #include "nic/pkt.h"
 #include "util/err.h"
 
@@ -69,7 +70,7 @@ int nm_dev_init(struct nm_iface *ifc)
 	r = nm_memobj_create_anon(BOUNCE_SIZE, 0, &tx->bounce);
 	if (r < 0)
 		return nm_err_wrap(r, "add_iface: bounce buffer");
-	n = nm_memobj_phyrs(tx->bounce, 0, BOUNCE_SIZE, phyrs, NM_ARRAY_SIZE(phyrs));
+	n = nm_memobj_get_phyrs(tx->bounce, 0, BOUNCE_SIZE, phyrs, NM_ARRAY_SIZE(phyrs));
 	if (n < 0 || n > (int)NM_ARRAY_SIZE(phyrs))
 		return nm_err(ENOMEM, "add_iface: bounce buffer in %d pieces", n);
 	r = nm_dma_map(nm_netdev_device(ifc->nd), phyrs, (size_t)n, NM_DMA_TO_DEVICE, 0,

@@ -56,7 +56,7 @@ static int iface_copy(struct nm_iface_params *dst, const struct nm_iface_params 
 	if (!dup_opt(&dst->addr4, src->addr4) || !dup_opt(&dst->gw4, src->gw4) ||
 	    !dup_opt(&dst->addr6, src->addr6) || !dup_opt(&dst->gw6, src->gw6)) {
 		iface_strings_free(dst);
-		return nm_err(ENOMEM, "host_create: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -73,10 +73,10 @@ static int host_device(struct nm_host *h, const struct nm_host_params *p)
 	}
 	r = nm_topo_create(desc, &h->own_topo);
 	if (r < 0)
-		return nm_err_wrap(r, "host_create: topology");
-	r = nm_topo_device_at(h->own_topo, 0, &h->dev);
+		return nm_err_wrap(r, "topology");
+	r = nm_topo_get_device_at(h->own_topo, 0, &h->dev);
 	if (r < 0)
-		return nm_err_wrap(r, "host_create: topology '%s' has no endpoint", desc);
+		return nm_err_wrap(r, "topology '%s' has no endpoint", desc);
 	return 0;
 }
 
@@ -97,13 +97,14 @@ static int host_err_restore(const struct host_err *e, int r)
 
 int nm_host_stack_up(struct nm_host *h)
 {
+	NM_API_CALL();
 	struct host_err e;
 	int r;
 
 	if (!h)
-		return nm_err(EINVAL, "host_stack_up: host is NULL");
+		return nm_err(EINVAL, "host is NULL");
 	if (h->st)
-		return nm_err(EEXIST, "host_stack_up: %s has a stack already",
+		return nm_err(EEXIST, "%s has a stack already",
 			      nm_netdev_name(h->nd));
 	r = nm_stack_create(&h->stack, &h->st);
 	if (r < 0)
@@ -123,12 +124,13 @@ err_destroy_stack:
 
 int nm_host_stack_down(struct nm_host *h)
 {
+	NM_API_CALL();
 	int r;
 
 	if (!h)
-		return nm_err(EINVAL, "host_stack_down: host is NULL");
+		return nm_err(EINVAL, "host is NULL");
 	if (!h->st)
-		return nm_err(ENOENT, "host_stack_down: %s has no stack", nm_netdev_name(h->nd));
+		return nm_err(ENOENT, "%s has no stack", nm_netdev_name(h->nd));
 	r = nm_stack_destroy(h->st);
 	h->st = NULL;
 	return r;
@@ -153,20 +155,21 @@ static int host_link_free(struct nm_host *h, int r)
 
 int nm_host_create(const struct nm_host_params *p, struct nm_host **out)
 {
+	NM_API_CALL();
 	struct nm_netdev_params np;
 	struct host_err e;
 	struct nm_host *h;
 	int r;
 
 	if (!p || !out)
-		return nm_err(EINVAL, "host_create: NULL params or out");
+		return nm_err(EINVAL, "NULL params or out");
 	if (!p->netdev.wire)
-		return nm_err(EINVAL, "host_create: no wire (netdev.wire is NULL)");
+		return nm_err(EINVAL, "no wire (netdev.wire is NULL)");
 	if (p->flags & ~NM_HOST_LINK_ONLY)
-		return nm_err(EINVAL, "host_create: unknown flags %#x", p->flags);
+		return nm_err(EINVAL, "unknown flags %#x", p->flags);
 	h = calloc(1, sizeof(*h));
 	if (!h)
-		return nm_err(ENOMEM, "host_create: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	r = iface_copy(&h->iface, &p->iface);
 	if (r < 0)
 		goto err_free_host;
@@ -178,7 +181,7 @@ int nm_host_create(const struct nm_host_params *p, struct nm_host **out)
 	np.dev = h->dev;
 	r = nm_netdev_create(&np, &h->nd);
 	if (r < 0) {
-		r = nm_err_wrap(r, "host_create: netdev");
+		r = nm_err_wrap(r, "netdev");
 		goto err_destroy_topo;
 	}
 	h->wire = p->netdev.wire;
@@ -207,8 +210,9 @@ err_free_host:
 
 int nm_host_destroy(struct nm_host *h)
 {
+	NM_API_CALL();
 	if (!h)
-		return nm_err(EINVAL, "host_destroy: host is NULL");
+		return nm_err(EINVAL, "host is NULL");
 	return host_link_free(h, h->st ? nm_stack_destroy(h->st) : 0);
 }
 

@@ -24,6 +24,7 @@
 
 #include "net/ip.h"
 #include "nic/csum.h"
+#include "nic/netdev_drv.h"
 #include "nic/pkt.h"
 #include "util/err.h"
 

@@ -30,9 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <netmem/page_pool.h>
 
 #include "net/skb.h"
+#include "nic/netdev_drv.h"
+#include "pool/page_pool.h"
 #include "util/err.h"
 
 /* Drop one page-pool reference; the stack thread owns the RX pools. */

@@ -21,7 +21,9 @@
 #include <stdint.h>
 
 #include <netmem/netdev.h>
-#include <netmem/netmem_ref.h>
+
+#include "nic/netdev_drv.h"
+#include "pool/netmem_ref.h"
 
 #define NM_SKB_MAX_FRAGS	NM_RX_MAX_FRAGS
 #define NM_SKB_HEADROOM		128	/* room to push Ethernet + IPv6 + TCP headers */

@@ -33,9 +33,11 @@
 
 #include "net/ip.h"
 #include "net/tcp.h"
+#include "nic/netdev_drv.h"
 #include "nic/pkt.h"
 #include "util/err.h"
 #include "util/fd.h"
+#include "util/stats.h"
 
 #define STACK_RX_BUDGET	64	/* frames per interface per iteration (NAPI's) */
 #define STACK_RX_BATCH	16
@@ -58,17 +60,18 @@ static struct nm_iface_priv *iface_priv(struct nm_iface *ifc)
 
 int nm_stack_create(const struct nm_stack_params *p, struct nm_stack **out)
 {
+	NM_API_CALL();
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct nm_stack *st;
 	int r;
 
 	if (!out)
-		return nm_err(EINVAL, "stack_create: NULL out");
+		return nm_err(EINVAL, "NULL out");
 	if (p && (p->flags & ~NM_STACK_BUSY_POLL))
-		return nm_err(EINVAL, "stack_create: unknown flags 0x%x", p->flags);
+		return nm_err(EINVAL, "unknown flags 0x%x", p->flags);
 	st = calloc(1, sizeof(*st));
 	if (!st)
-		return nm_err(ENOMEM, "stack_create: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	st->flags = p ? p->flags : 0;
 	st->now_us = nm_now_us();
 	st->ip4_id = (uint32_t)st->now_us;
@@ -77,17 +80,17 @@ int nm_stack_create(const struct nm_stack_params *p, struct nm_stack **out)
 		goto err_free;
 	st->epfd = nm_fd_lift(epoll_create1(EPOLL_CLOEXEC));
 	if (st->epfd < 0) {
-		r = nm_err(errno, "stack_create: epoll_create1: %s", strerror(errno));
+		r = nm_err_sys(errno, "epoll_create1");
 		goto err_wheel;
 	}
 	st->timerfd = nm_fd_lift(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
 	if (st->timerfd < 0) {
-		r = nm_err(errno, "stack_create: timerfd_create: %s", strerror(errno));
+		r = nm_err_sys(errno, "timerfd_create");
 		goto err_epoll;
 	}
 	ev.data.fd = st->timerfd;
 	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->timerfd, &ev) < 0) {
-		r = nm_err(errno, "stack_create: epoll_ctl: %s", strerror(errno));
+		r = nm_err_sys(errno, "epoll_ctl ADD timerfd");
 		goto err_timerfd;
 	}
 	r = nm_tcp_init(st);
@@ -116,8 +119,9 @@ static void iface_free(struct nm_iface_priv *ip)
 
 int nm_stack_destroy(struct nm_stack *st)
 {
+	NM_API_CALL();
 	if (!st)
-		return nm_err(EINVAL, "stack_destroy: NULL stack");
+		return nm_err(EINVAL, "NULL stack");
 	st->now_us = nm_now_us();
 	nm_tcp_fini(st);	/* may still send RSTs: interfaces stay until after */
 	for (int i = 0; i < st->nr_ifaces; i++)
@@ -228,6 +232,7 @@ static int iface_parse(struct nm_iface *ifc, const struct nm_iface_params *p)
 
 int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
 {
+	NM_API_CALL();
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct nm_channels ch;
 	struct nm_iface_priv *ip;
@@ -256,7 +261,7 @@ int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
 	r = nm_netdev_get_mac(p->nd, ifc->mac);
 	if (r < 0)
 		goto err_free;
-	mtu = nm_netdev_get_mtu(p->nd);
+	mtu = nm_netdev_mtu(p->nd);
 	if (mtu < 0) {
 		r = mtu;
 		goto err_free;
@@ -283,7 +288,7 @@ int nm_stack_add_iface(struct nm_stack *st, const struct nm_iface_params *p)
 			ev.data.fd = ip->wire_fd;
 			if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, ip->wire_fd, &ev) < 0 &&
 			    errno != EEXIST) {
-				r = nm_err(errno, "add_iface: epoll_ctl: %s", strerror(errno));
+				r = nm_err_sys(errno, "epoll_ctl ADD wire fd %d", ip->wire_fd);
 				goto err_free;
 			}
 		}
@@ -398,11 +403,12 @@ static int stack_arm_wires(struct nm_stack *st)
 
 int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 {
+	NM_API_CALL();
 	struct epoll_event evs[NM_STACK_MAX_IFACES + 1];
 	int work;
 
 	if (!st)
-		return nm_err(EINVAL, "stack_poll: NULL stack");
+		return nm_err(EINVAL, "NULL stack");
 	work = stack_run_once(st);
 	if (st->flags & NM_STACK_BUSY_POLL)
 		return work;
@@ -416,7 +422,7 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 		stack_arm_timer(st);
 		if (epoll_wait(st->epfd, evs, (int)NM_ARRAY_SIZE(evs), timeout_ms) < 0 &&
 		    errno != EINTR)
-			return nm_err(errno, "stack_poll: epoll_wait: %s", strerror(errno));
+			return nm_err_sys(errno, "epoll_wait");
 		work = stack_run_once(st);
 	}
 	/* an application may sleep on epfd: the timerfd must be right then */
@@ -438,16 +444,17 @@ void nm_stack_timer_sync(struct nm_stack *st)
 
 int nm_stack_get_fd(struct nm_stack *st)
 {
+	NM_API_CALL();
 	if (!st)
-		return nm_err(EINVAL, "stack_get_fd: NULL stack");
+		return nm_err(EINVAL, "NULL stack");
 	st->flags |= STACK_F_EXT_WAIT;
 	return st->epfd;
 }
 
-int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s)
+int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s, size_t size)
 {
+	NM_API_CALL();
 	if (!st || !s)
-		return nm_err(EINVAL, "stack_get_stats: NULL argument");
-	*s = st->stats;
-	return 0;
+		return nm_err(EINVAL, "NULL argument");
+	return nm_stats_copy("stack_get_stats", s, size, &st->stats, sizeof(st->stats));
 }

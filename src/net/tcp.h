@@ -588,7 +588,7 @@ ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool 
 void nm_tcp_recv_consume(struct nm_tcp_sock *tp, uint32_t n);
 /* Receive memory came back (tokens returned): open the window if it grew
  * by enough to matter. */
-void nm_tcp_rx_space_changed(struct nm_tcp_sock *tp);
+void nm_tcp_rcv_space_changed(struct nm_tcp_sock *tp);
 /* May data be queued now?  0; -EAGAIN while the handshake runs; else the
  * pending socket error (consumed), -ENOTCONN or -EPIPE, with a message.
  * Copy sends and devmem (zerocopy) sends check the same. */

@@ -2,7 +2,8 @@
 /*
  * TCP input: every segment the IP layer hands up.
  *
- *	nm_tcp_rcv	header checks, checksum, demux (4-tuple, then listener,
+ *	nm_tcp_rcv	header checks, checksum, seg_parse() (fields, options,
+ *			sequence range), seg_demux() (4-tuple, then listener,
  *			else RST), then by state:
  *	LISTEN		SYN -> an embryonic child in SYN_RECEIVED (backlog-bounded)
  *	SYN_SENT	SYN-ACK -> ESTABLISHED; bare SYN -> simultaneous open
@@ -164,6 +165,7 @@
 
 #include "net/tcp.h"
 #include "nic/csum.h"
+#include "nic/netdev_drv.h"
 #include "util/err.h"
 
 struct tcp_opts {
@@ -1429,55 +1431,52 @@ static bool tw_reusable(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 	return seq_gt(sg->seq, tp->rcv_nxt);
 }
 
-void nm_tcp_rcv(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *src,
-		const struct nm_addr *dst)
+/* The header's fields and options into sg, the header pulled off the skb
+ * and the segment's sequence range into its control block.  False: the
+ * segment is malformed (port 0, header not there). */
+static bool seg_parse(struct nm_skb *skb, const struct nm_rx_parse *p, const uint8_t *h,
+		      uint32_t hlen, struct tcp_seg *sg)
 {
-	const struct nm_rx_parse *p = nm_skb_parse_l4(skb, IPPROTO_TCP);
-	uint8_t buf[60];
-	const uint8_t *h;
-	struct tcp_seg sg;
-	struct nm_tcp_sock *tp;
 	struct nm_tcp_cb *cb;
-	uint32_t hlen, doff;
+	uint32_t doff;
 
-	st->stats.tcp_in++;
-	if (!st->tcp || !(h = tcp_header(skb, &p, buf, &hlen)))
-		goto drop;
-	if (!csum_ok(skb, src, dst)) {
-		st->stats.tcp_bad_csum++;
-		goto drop;
-	}
-	memset(&sg, 0, sizeof(sg));
-	sg.src = src;
-	sg.dst = dst;
-	sg.sport = get16(h);
-	sg.dport = get16(h + 2);
-	sg.seq = get32(h + 4);
-	sg.ack = get32(h + 8);
-	sg.flags = h[13];
-	sg.win = get16(h + 14);
-	if (sg.sport == 0 || sg.dport == 0)
-		goto drop;
-	if (!p || !nic_opts(p, h, hlen, sg.flags & TH_SYN, &sg.o))
-		parse_opts(h + 20, hlen - 20, sg.flags & TH_SYN, &sg.o);
+	sg->sport = get16(h);
+	sg->dport = get16(h + 2);
+	sg->seq = get32(h + 4);
+	sg->ack = get32(h + 8);
+	sg->flags = h[13];
+	sg->win = get16(h + 14);
+	if (sg->sport == 0 || sg->dport == 0)
+		return false;
+	if (!p || !nic_opts(p, h, hlen, sg->flags & TH_SYN, &sg->o))
+		parse_opts(h + 20, hlen - 20, sg->flags & TH_SYN, &sg->o);
 	/* Normally the whole header is linear; a NIC may split it, then the
 	 * rest stays in front of the payload (doff) and the skb is never
 	 * coalesced. */
 	doff = hlen > skb->linear ? hlen - skb->linear : 0;
 	if (!nm_skb_pull(skb, hlen - doff))
-		goto drop;
-	sg.len = skb->len - doff;
-	sg.end = sg.seq + sg.len + !!(sg.flags & TH_SYN) + !!(sg.flags & TH_FIN);
+		return false;
+	sg->len = skb->len - doff;
+	sg->end = sg->seq + sg->len + !!(sg->flags & TH_SYN) + !!(sg->flags & TH_FIN);
 	cb = nm_tcp_cb(skb);
 	/* the SYN occupies the first sequence number; payload starts after */
-	cb->seq = sg.seq + !!(sg.flags & TH_SYN);
+	cb->seq = sg->seq + !!(sg->flags & TH_SYN);
 	cb->start = cb->seq;
-	cb->end_seq = cb->seq + sg.len;
+	cb->end_seq = cb->seq + sg->len;
 	cb->doff = (uint16_t)doff;
-	cb->flags = sg.flags;
+	cb->flags = sg->flags;
+	return true;
+}
 
-	tp = nm_tcp_lookup_conn(st->tcp, dst, sg.dport, src, sg.sport);
-	if (tp && tp->state == NM_TCP_TIME_WAIT && tw_reusable(tp, &sg)) {
+/* The segment to its socket: the connection of its 4-tuple (a TIME_WAIT
+ * one a new incarnation may reuse steps aside), by state; else a listener
+ * of its port; else a RST. */
+static void seg_demux(struct nm_stack *st, struct nm_skb *skb, const struct tcp_seg *sg)
+{
+	struct nm_tcp_sock *tp;
+
+	tp = nm_tcp_lookup_conn(st->tcp, sg->dst, sg->dport, sg->src, sg->sport);
+	if (tp && tp->state == NM_TCP_TIME_WAIT && tw_reusable(tp, sg)) {
 		nm_tcp_done(tp);
 		tp = NULL;
 	}
@@ -1487,22 +1486,47 @@ void nm_tcp_rcv(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *s
 
 		nm_tcp_rx_queue_set(tp, skb);
 		if (tp->state == NM_TCP_SYN_SENT)
-			syn_sent_rcv(tp, skb, &sg);
+			syn_sent_rcv(tp, skb, sg);
 		else if (tp->state == NM_TCP_TIME_WAIT)
-			timewait_rcv(tp, skb, &sg);
+			timewait_rcv(tp, skb, sg);
 		else
-			established_rcv(tp, skb, &sg);
+			established_rcv(tp, skb, sg);
 		if (notify)
 			nm_tcp_notify(tp);
 		return;
 	}
-	tp = nm_tcp_lookup_listener(st->tcp, dst, sg.dport);
+	tp = nm_tcp_lookup_listener(st->tcp, sg->dst, sg->dport);
 	if (tp) {
-		listen_rcv(tp, skb, &sg);
+		listen_rcv(tp, skb, sg);
 		return;
 	}
 	st->stats.tcp_no_socket++;
-	nm_tcp_send_rst_reply(st, src, dst, sg.sport, sg.dport, sg.seq, sg.ack, sg.flags, sg.len);
+	nm_tcp_send_rst_reply(st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq, sg->ack,
+			      sg->flags, sg->len);
+	nm_skb_free(skb);
+}
+
+/* Header checks and checksum, then parse and demux. */
+void nm_tcp_rcv(struct nm_stack *st, struct nm_skb *skb, const struct nm_addr *src,
+		const struct nm_addr *dst)
+{
+	const struct nm_rx_parse *p = nm_skb_parse_l4(skb, IPPROTO_TCP);
+	struct tcp_seg sg = { .src = src, .dst = dst };
+	uint8_t buf[60];
+	const uint8_t *h;
+	uint32_t hlen;
+
+	st->stats.tcp_in++;
+	if (!st->tcp || !(h = tcp_header(skb, &p, buf, &hlen)))
+		goto drop;
+	if (!csum_ok(skb, src, dst)) {
+		st->stats.tcp_bad_csum++;
+		goto drop;
+	}
+	if (!seg_parse(skb, p, h, hlen, &sg))
+		goto drop;
+	seg_demux(st, skb, &sg);
+	return;
 drop:
 	nm_skb_free(skb);
 }

@@ -103,10 +103,11 @@ void nm_tcp_send_challenge_ack(struct nm_tcp_sock *tp)
 
 int nm_stack_get_tcp_sysctl(const struct nm_stack *st, struct nm_stack_tcp_sysctl *s)
 {
+	NM_API_CALL();
 	if (!st || !s)
-		return nm_err(EINVAL, "stack_get_tcp_sysctl: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (!st->tcp)
-		return nm_err(EINVAL, "stack_get_tcp_sysctl: the stack has no TCP");
+		return nm_err(EINVAL, "the stack has no TCP");
 	s->invalid_ratelimit_ms = st->tcp->invalid_ratelimit_ms;
 	s->challenge_ack_limit = st->tcp->challenge_ack_limit;
 	return 0;
@@ -114,15 +115,16 @@ int nm_stack_get_tcp_sysctl(const struct nm_stack *st, struct nm_stack_tcp_sysct
 
 int nm_stack_set_tcp_sysctl(struct nm_stack *st, const struct nm_stack_tcp_sysctl *s)
 {
+	NM_API_CALL();
 	if (!st || !s)
-		return nm_err(EINVAL, "stack_set_tcp_sysctl: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (!st->tcp)
-		return nm_err(EINVAL, "stack_set_tcp_sysctl: the stack has no TCP");
+		return nm_err(EINVAL, "the stack has no TCP");
 	if (s->invalid_ratelimit_ms > INT32_MAX)
-		return nm_err(EINVAL, "stack_set_tcp_sysctl: invalid_ratelimit_ms %u above %d",
+		return nm_err(EINVAL, "invalid_ratelimit_ms %u above %d",
 			      s->invalid_ratelimit_ms, INT32_MAX);
 	if (s->challenge_ack_limit > INT32_MAX)
-		return nm_err(EINVAL, "stack_set_tcp_sysctl: challenge_ack_limit %u above %d",
+		return nm_err(EINVAL, "challenge_ack_limit %u above %d",
 			      s->challenge_ack_limit, INT32_MAX);
 	st->tcp->invalid_ratelimit_ms = s->invalid_ratelimit_ms;
 	if (s->challenge_ack_limit != st->tcp->challenge_ack_limit) {

@@ -29,6 +29,7 @@
 #include "net/tcp.h"
 #include "net/tcp_zc.h"
 #include "nic/csum.h"
+#include "nic/wire_drv.h"
 #include "util/err.h"
 
 #define TCP_HDR_MAX	60
@@ -80,12 +81,12 @@ static int sbuf_alloc(struct nm_tcp_sock *tp, uint32_t size, struct nm_memobj **
 	ret = nm_memobj_create_anon(size, 0, obj);
 	if (ret)
 		return ret;
-	n = nm_memobj_phyrs(*obj, 0, size, NULL, 0);
+	n = nm_memobj_get_phyrs(*obj, 0, size, NULL, 0);
 	if (n <= 0 || n > (int)NM_ARRAY_SIZE(phyrs)) {
 		ret = nm_err(ENOMEM, "tcp: send buffer of %u bytes in %d pieces", size, n);
 		goto put_obj;
 	}
-	nm_memobj_phyrs(*obj, 0, size, pv, (size_t)n);
+	nm_memobj_get_phyrs(*obj, 0, size, pv, (size_t)n);
 	ret = nm_dma_map(tp->sbuf_dev, pv, (size_t)n, NM_DMA_TO_DEVICE, 0, map);
 	if (ret < 0)
 		goto put_obj;
@@ -194,7 +195,7 @@ int nm_tcp_route(struct nm_tcp_sock *tp)
 	if (tp->mss_clamp && tp->mss_clamp < tp->adv_mss)
 		tp->adv_mss = tp->mss_clamp;
 	tp->sbuf_dev = nm_netdev_device(rt.ifc->nd);
-	feat = nm_netdev_get_features(rt.ifc->nd);
+	feat = nm_netdev_features(rt.ifc->nd);
 	tp->sw_csum = !(feat & NM_NETIF_F_HW_CSUM);
 	tp->tso = !tp->sw_csum &&
 		  (feat & (nm_addr_is_v4(&tp->raddr) ? NM_NETIF_F_TSO : NM_NETIF_F_TSO6));

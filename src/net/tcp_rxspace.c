@@ -28,6 +28,7 @@
 #include <netmem/netdev.h>
 
 #include "net/tcp.h"
+#include "nic/netdev_drv.h"
 
 /* Packing wastes a little at buffer ends; keep 1/8 back so an advertised
  * window is one the memory can really back. */

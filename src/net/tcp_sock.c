@@ -13,6 +13,7 @@
 
 #include "net/tcp.h"
 #include "net/tcp_zc.h"
+#include "nic/netdev_drv.h"
 #include "util/err.h"
 
 static bool addr_any(const struct nm_addr *a)
@@ -43,17 +44,17 @@ int nm_tcp_connect(struct nm_tcp_sock *tp, const struct nm_addr *dst, uint16_t d
 		break;
 	case NM_TCP_SYN_SENT:
 	case NM_TCP_SYN_RECEIVED:
-		return nm_err(EALREADY, "connect: already connecting");
+		return nm_err(EALREADY, "already connecting");
 	case NM_TCP_LISTEN:	/* Linux: a listener counts as connected here */
-		return nm_err(EISCONN, "connect: socket is listening");
+		return nm_err(EISCONN, "socket is listening");
 	default:
-		return nm_err(EISCONN, "connect: already connected");
+		return nm_err(EISCONN, "already connected");
 	}
 	if (tp->iss)
-		return nm_err(EISCONN, "connect: socket was connected before");
+		return nm_err(EISCONN, "socket was connected before");
 	ret = nm_route_lookup(st, dst, &rt);
 	if (ret)
-		return nm_err_wrap(ret, "connect");
+		return ret;
 	tp->raddr = *dst;
 	tp->rport = dport;
 	if (!tp->in_bhash || addr_any(&tp->laddr))
@@ -64,10 +65,10 @@ int nm_tcp_connect(struct nm_tcp_sock *tp, const struct nm_addr *dst, uint16_t d
 			return ret;
 	}
 	if (nm_tcp_lookup_conn(st->tcp, &tp->laddr, tp->lport, dst, dport))
-		return nm_err(EADDRNOTAVAIL, "connect: 4-tuple in use");
+		return nm_err(EADDRNOTAVAIL, "4-tuple in use");
 	ret = nm_tcp_route(tp);
 	if (ret)
-		return nm_err_wrap(ret, "connect");
+		return ret;
 	tp->rcv_wscale = wscale_for(tp->rcvbuf);
 	tp->iss = nm_tcp_isn(st->tcp->isn_key, &tp->laddr, tp->lport, &tp->raddr, tp->rport,
 			     nm_now_us());
@@ -102,7 +103,7 @@ int nm_tcp_listen(struct nm_tcp_sock *tp, int backlog)
 		return 0;
 	}
 	if (tp->state != NM_TCP_CLOSED || tp->iss)
-		return nm_err(EINVAL, "listen: socket is not unconnected (%s)",
+		return nm_err(EINVAL, "socket is not unconnected (%s)",
 			      nm_tcp_state_name(tp->state));
 	if (!tp->lport) {
 		ret = nm_tcp_pick_ephemeral(tp->st->tcp, tp);
@@ -143,16 +144,16 @@ int nm_tcp_send_check(struct nm_tcp_sock *tp)
 		int e = tp->err;
 
 		tp->err = 0;
-		return nm_err(e, "send: %s", strerror(e));
+		return nm_err_sys(e, "the connection's error (SO_ERROR)");
 	}
 	if (!tp->st)
-		return nm_err(ENOTCONN, "send: the stack is gone");
+		return nm_err(ENOTCONN, "the stack is gone");
 	if (tp->wr_shut)
-		return nm_err(EPIPE, "send: shut down for writing");
+		return nm_err(EPIPE, "shut down for writing");
 	if (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED)
 		return -EAGAIN;
 	if (!sendable_state(tp->state))	/* Linux: EPIPE, connected or not */
-		return nm_err(EPIPE, "send: not connected (%s)", nm_tcp_state_name(tp->state));
+		return nm_err(EPIPE, "not connected (%s)", nm_tcp_state_name(tp->state));
 	return 0;
 }
 
@@ -213,7 +214,7 @@ static void maybe_window_update(struct nm_tcp_sock *tp)
 		nm_tcp_send_ack(tp);
 }
 
-void nm_tcp_rx_space_changed(struct nm_tcp_sock *tp)
+void nm_tcp_rcv_space_changed(struct nm_tcp_sock *tp)
 {
 	maybe_window_update(tp);
 }
@@ -245,14 +246,14 @@ static ssize_t recv_empty(struct nm_tcp_sock *tp)
 		int e = tp->err;
 
 		tp->err = 0;
-		return nm_err(e, "recv: %s", strerror(e));
+		return nm_err_sys(e, "the connection's error (SO_ERROR)");
 	}
 	if (tp->reset)		/* reported once (tp->err); then the end, as Linux */
 		return 0;
 	if (tp->state == NM_TCP_CLOSED || tp->state == NM_TCP_LISTEN || !tp->st) {
 		if (tp->iss && tp->state == NM_TCP_CLOSED)
 			return 0;
-		return nm_err(ENOTCONN, "recv: not connected");
+		return nm_err(ENOTCONN, "not connected");
 	}
 	return -EAGAIN;
 }
@@ -300,7 +301,7 @@ ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool 
 		if (skb->unreadable) {
 			if (copied)
 				break;
-			return nm_err(EFAULT, "recv: payload is in device memory "
+			return nm_err(EFAULT, "payload is in device memory "
 					      "(needs MSG_SOCK_DEVMEM)");
 		}
 		off = seq - cb->seq + cb->doff;
@@ -309,7 +310,7 @@ ssize_t nm_tcp_recv(struct nm_tcp_sock *tp, struct iovec *iov, int iovcnt, bool 
 		if (n && nm_skb_copy_bits(skb, off, (uint8_t *)iov[vi].iov_base + voff, n)) {
 			if (copied)
 				break;
-			return nm_err(EFAULT, "recv: payload not readable");
+			return nm_err(EFAULT, "payload not readable");
 		}
 		seq += n;
 		copied += n;
@@ -338,10 +339,10 @@ int nm_tcp_shutdown(struct nm_tcp_sock *tp, bool rd, bool wr)
 		/* Linux: shutting a listener's sending side changes nothing */
 		if (!rd)
 			return 0;
-		return nm_err(ENOTCONN, "shutdown: not connected");
+		return nm_err(ENOTCONN, "not connected");
 	case NM_TCP_CLOSED:
 	case NM_TCP_SYN_SENT:
-		return nm_err(ENOTCONN, "shutdown: not connected");
+		return nm_err(ENOTCONN, "not connected");
 	default:
 		break;
 	}

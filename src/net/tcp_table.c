@@ -324,7 +324,7 @@ int nm_tcp_bind_check(struct nm_tcp_table *t, struct nm_tcp_sock *tp, const stru
 		if (tp->reuseaddr && o->state != NM_TCP_LISTEN &&
 		    (o->reuseaddr || o->state == NM_TCP_TIME_WAIT))
 			continue;
-		return nm_err(EADDRINUSE, "bind: port %u is in use (%s)", port,
+		return nm_err(EADDRINUSE, "port %u is in use (%s)", port,
 			      nm_tcp_state_name(o->state));
 	}
 	return 0;
@@ -351,5 +351,5 @@ int nm_tcp_pick_ephemeral(struct nm_tcp_table *t, struct nm_tcp_sock *tp)
 			return 0;
 		}
 	}
-	return nm_err(EADDRNOTAVAIL, "connect: no free ephemeral port");
+	return nm_err(EADDRNOTAVAIL, "no free ephemeral port");
 }

@@ -40,10 +40,10 @@
 #include <string.h>
 
 #include <netmem/dma.h>
-#include <netmem/memory_provider.h>
 
 #include "net/skb.h"
 #include "net/tcp_zc.h"
+#include "pool/memory_provider.h"
 #include "util/err.h"
 
 /* Bindings kept mapped with nothing queued before idle ones are dropped. */
@@ -502,7 +502,7 @@ ssize_t nm_tcp_zc_send(struct nm_tcp_sock *tp, struct nm_dmabuf_binding *b,
 		return 0;
 	zc = zc_get(tp);
 	if (!zc)
-		return nm_err(ENOMEM, "send: out of memory for zerocopy state");
+		return nm_err(ENOMEM, "out of memory for zerocopy state");
 	ret = map_get(zc, b, &m);
 	if (ret)
 		return ret;
@@ -510,7 +510,7 @@ ssize_t nm_tcp_zc_send(struct nm_tcp_sock *tp, struct nm_dmabuf_binding *b,
 		uint64_t off = (uintptr_t)iov[i].iov_base, len = iov[i].iov_len;
 
 		if (len > m->start[m->nvecs] || off > m->start[m->nvecs] - len)
-			return nm_err(EFAULT, "send: [%llu, +%llu) outside the %llu mapped bytes",
+			return nm_err(EFAULT, "[%llu, +%llu) outside the %llu mapped bytes",
 				      (unsigned long long)off, (unsigned long long)len,
 				      (unsigned long long)m->start[m->nvecs]);
 	}
@@ -534,7 +534,7 @@ ssize_t nm_tcp_zc_send(struct nm_tcp_sock *tp, struct nm_dmabuf_binding *b,
 		ret = ext_append(zc, m, tp->write_seq, (uintptr_t)iov[i].iov_base, take);
 		if (ret) {
 			if (!done)
-				return nm_err(ENOMEM, "send: out of memory for device extents");
+				return nm_err(ENOMEM, "out of memory for device extents");
 			break;
 		}
 		tp->write_seq += take;
@@ -561,10 +561,10 @@ int nm_tcp_zc_may_send(struct nm_tcp_sock *tp, bool copied)
 	struct nm_tcp_zc *zc = zc_get(tp);
 
 	if (!zc)
-		return nm_err(ENOMEM, "sendmsg: out of memory for zerocopy state");
+		return nm_err(ENOMEM, "out of memory for zerocopy state");
 	if (zc->rec.n + zc->note.n >= NM_TCP_ZC_MAX_PENDING &&
 	    !rec_mergeable(zc, tp, copied, tp->write_seq))
-		return nm_err(ENOBUFS, "sendmsg: %u zerocopy completions outstanding (read the "
+		return nm_err(ENOBUFS, "%u zerocopy completions outstanding (read the "
 				       "error queue)", zc->rec.n + zc->note.n);
 	/* the record, and a note for every record, cannot fail to find room
 	 * later (commit and completion do not fail) */
@@ -581,7 +581,7 @@ int nm_tcp_zc_commit(struct nm_tcp_sock *tp, uint32_t bytes, bool copied, uint32
 	struct zc_rec *r;
 
 	if (!zc)
-		return nm_err(ENOMEM, "sendmsg: out of memory for zerocopy state");
+		return nm_err(ENOMEM, "out of memory for zerocopy state");
 	if (rec_mergeable(zc, tp, copied, end)) {
 		r = rec_at(zc, zc->rec.n - 1);
 		r->hi++;
@@ -626,7 +626,7 @@ int nm_tcp_zc_errqueue_pop(struct nm_tcp_sock *tp, struct nm_tcp_zc_note *out)
 
 /* ---- segment building -------------------------------------------------------------- */
 
-uint32_t __nm_tcp_zc_seg_len(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len)
+uint32_t nm__tcp_zc_seg_len(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len)
 {
 	struct nm_tcp_zc *zc = tp->zc;
 	uint32_t done = 0, frags = 0;

@@ -77,13 +77,13 @@ int nm_tcp_zc_errqueue_pop(struct nm_tcp_sock *tp, struct nm_tcp_zc_note *out);
 
 /* ---- segment building (tcp_output.c) ---- */
 
-uint32_t __nm_tcp_zc_seg_len(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len);
+uint32_t nm__tcp_zc_seg_len(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len);
 
 /* How much of [seq, seq + len) one segment may carry: cut where host bytes
  * meet device bytes, and where the device frags would exceed an skb's. */
 static inline uint32_t nm_tcp_zc_seg_len(struct nm_tcp_sock *tp, uint32_t seq, uint32_t len)
 {
-	return tp->zc && len ? __nm_tcp_zc_seg_len(tp, seq, len) : len;
+	return tp->zc && len ? nm__tcp_zc_seg_len(tp, seq, len) : len;
 }
 
 /*

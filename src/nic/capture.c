@@ -36,7 +36,9 @@
 #include <time.h>
 
 #include "nic/nic_internal.h"
+#include "nic/wire_drv.h"
 #include "util/err.h"
+#include "util/stats.h"
 
 /* Big stdio buffer: a 64 KiB GSO record or ~700 MTU-sized ones per write(). */
 #define NM_CAPTURE_STDIO_BUF	(1u << 20)
@@ -74,9 +76,7 @@ static int capture_open_new(struct nm_capture *c, const char *path)
 {
 	c->fp = fopen(path, "wbe");
 	if (!c->fp) {
-		int e = errno;
-
-		return nm_err(e, "netdev_capture_start: %s: %s", path, strerror(e));
+		return nm_err_sys(errno, "fopen %s", path);
 	}
 	c->stdio_buf = malloc(NM_CAPTURE_STDIO_BUF);
 	if (c->stdio_buf)
@@ -86,7 +86,7 @@ static int capture_open_new(struct nm_capture *c, const char *path)
 	if (!c->dump) {
 		int e = errno ? errno : EIO;
 
-		return nm_err(e, "netdev_capture_start: %s: %s", path, pcap_geterr(c->pcap));
+		return nm_err(e, "%s: %s", path, pcap_geterr(c->pcap));
 	}
 	return 0;
 }
@@ -101,7 +101,7 @@ static int capture_open_append(struct nm_capture *c, const char *path)
 		/* errno from the open, else the file was not what we append to */
 		int e = errno ? errno : EINVAL;
 
-		return nm_err(e, "netdev_capture_start: %s: %s", path, pcap_geterr(c->pcap));
+		return nm_err(e, "%s: %s", path, pcap_geterr(c->pcap));
 	}
 	c->fp = pcap_dump_file(c->dump);
 	return 0;
@@ -111,16 +111,16 @@ static int capture_check(const struct nm_netdev *nd, const char *path, uint32_t 
 			 uint32_t flags)
 {
 	if (!nd)
-		return nm_err(EINVAL, "netdev_capture_start: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	if (!path || !*path)
-		return nm_err(EINVAL, "netdev_capture_start: %s: no file name", nd->name);
+		return nm_err(EINVAL, "%s: no file name", nd->name);
 	if (snaplen > NM_CAPTURE_SNAPLEN_MAX)
-		return nm_err(EINVAL, "netdev_capture_start: snaplen %u above %u", snaplen,
+		return nm_err(EINVAL, "snaplen %u above %u", snaplen,
 			      NM_CAPTURE_SNAPLEN_MAX);
 	if (flags & ~(NM_CAPTURE_F_NSEC | NM_CAPTURE_F_APPEND))
-		return nm_err(EINVAL, "netdev_capture_start: unknown flags 0x%x", flags);
+		return nm_err(EINVAL, "unknown flags 0x%x", flags);
 	if (nd->cap)
-		return nm_err(EBUSY, "netdev_capture_start: %s already captures to %s", nd->name,
+		return nm_err(EBUSY, "%s already captures to %s", nd->name,
 			      nd->cap->path);
 	return 0;
 }
@@ -128,6 +128,7 @@ static int capture_check(const struct nm_netdev *nd, const char *path, uint32_t 
 int nm_netdev_capture_start(struct nm_netdev *nd, const char *path, uint32_t snaplen,
 			    uint32_t flags)
 {
+	NM_API_CALL();
 	struct nm_capture *c;
 	int err = capture_check(nd, path, snaplen, flags);
 
@@ -135,7 +136,7 @@ int nm_netdev_capture_start(struct nm_netdev *nd, const char *path, uint32_t sna
 		return err;
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return nm_err(ENOMEM, "netdev_capture_start: no memory");
+		return nm_err(ENOMEM, "no memory");
 	c->snaplen = snaplen ? snaplen : NM_CAPTURE_SNAPLEN_MAX;
 	c->nsec = flags & NM_CAPTURE_F_NSEC;
 	c->buf_len = c->snaplen < NM_WIRE_MAX_FRAME ? c->snaplen : NM_WIRE_MAX_FRAME;
@@ -145,7 +146,7 @@ int nm_netdev_capture_start(struct nm_netdev *nd, const char *path, uint32_t sna
 						       c->nsec ? PCAP_TSTAMP_PRECISION_NANO
 							       : PCAP_TSTAMP_PRECISION_MICRO);
 	if (!c->path || !c->buf || !c->pcap) {
-		err = nm_err(ENOMEM, "netdev_capture_start: no memory");
+		err = nm_err(ENOMEM, "no memory");
 		goto err_free_capture;
 	}
 	err = flags & NM_CAPTURE_F_APPEND ? capture_open_append(c, path)
@@ -162,33 +163,36 @@ err_free_capture:
 
 int nm_netdev_capture_stop(struct nm_netdev *nd)
 {
+	NM_API_CALL();
 	struct nm_capture *c;
 	int err;
 
 	if (!nd)
-		return nm_err(EINVAL, "netdev_capture_stop: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	c = nd->cap;
 	if (!c)
-		return nm_err(EINVAL, "netdev_capture_stop: %s does not capture", nd->name);
+		return nm_err(EINVAL, "%s does not capture", nd->name);
 	nd->cap = NULL;
 	err = c->st.error;
 	if (!err && pcap_dump_flush(c->dump) < 0)
 		err = -(errno ? errno : EIO);
 	if (err)
-		nm_err(-err, "capture to %s: a write failed after %llu frames: %s", c->path,
-		       (unsigned long long)c->st.frames, strerror(-err));
+		nm_err_sys(err, "capture to %s: a write failed after %llu frames", c->path,
+			   (unsigned long long)c->st.frames);
 	capture_free(c);
 	return err;
 }
 
-int nm_netdev_capture_get_stats(const struct nm_netdev *nd, struct nm_capture_stats *st)
+int nm_netdev_get_capture_stats(const struct nm_netdev *nd, struct nm_capture_stats *st,
+				size_t size)
 {
+	NM_API_CALL();
 	if (!nd || !st)
-		return nm_err(EINVAL, "netdev_capture_get_stats: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (!nd->cap)
-		return nm_err(ENOENT, "netdev_capture_get_stats: %s does not capture", nd->name);
-	*st = nd->cap->st;
-	return 0;
+		return nm_err(ENOENT, "%s does not capture", nd->name);
+	return nm_stats_copy("netdev_get_capture_stats", st, size, &nd->cap->st,
+			     sizeof(nd->cap->st));
 }
 
 /* The first *caplen bytes of the frame, contiguous: in place when the

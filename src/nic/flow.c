@@ -83,28 +83,31 @@ static void from_ntuple(const struct nm_ntuple_rule *r, struct nm_flow_rule *f)
 
 int nm_netdev_flow_add(struct nm_netdev *nd, const struct nm_flow_rule *f)
 {
+	NM_API_CALL();
 	struct nm_ntuple_rule r;
 
 	if (!nd || !f)
-		return nm_err(EINVAL, "netdev_flow_add: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	to_ntuple(f, &r);
 	return nm_ntuple_add(nd->ntuple, &r);
 }
 
 int nm_netdev_flow_del(struct nm_netdev *nd, uint32_t id)
 {
+	NM_API_CALL();
 	if (!nd)
-		return nm_err(EINVAL, "netdev_flow_del: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	return nm_ntuple_del(nd->ntuple, id);
 }
 
-int nm_netdev_flow_get(const struct nm_netdev *nd, uint32_t id, struct nm_flow_rule *f)
+int nm_netdev_get_flow(const struct nm_netdev *nd, uint32_t id, struct nm_flow_rule *f)
 {
+	NM_API_CALL();
 	struct nm_ntuple_rule r;
 	int ret;
 
 	if (!nd || !f)
-		return nm_err(EINVAL, "netdev_flow_get: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	ret = nm_ntuple_get(nd->ntuple, id, &r);
 	if (!ret)
 		from_ntuple(&r, f);
@@ -113,10 +116,11 @@ int nm_netdev_flow_get(const struct nm_netdev *nd, uint32_t id, struct nm_flow_r
 
 int nm_netdev_flow_list(const struct nm_netdev *nd, uint32_t *ids, uint32_t max)
 {
+	NM_API_CALL();
 	int n;
 
 	if (!nd || (!ids && max))
-		return nm_err(EINVAL, "netdev_flow_list: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	n = nm_ntuple_count(nd->ntuple);
 	if (n < 0 || !max)
 		return n;

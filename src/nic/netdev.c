@@ -19,9 +19,11 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "nic/netdev_drv.h"
 #include "nic/nic_internal.h"
 #include "nic/ntuple.h"
 #include "util/err.h"
+#include "util/stats.h"
 
 /* RX: 512 buffers of 4 KiB posted, 2 MiB.  A deeper ring means the NIC
  * writes into buffers posted longer ago, no longer in the cache: with 1024
@@ -65,11 +67,12 @@ static void registry_del(struct nm_netdev *nd)
 
 int nm_netdev_list(int *ifindexes, size_t max)
 {
+	NM_API_CALL();
 	int all[NM_ARRAY_SIZE(nm_netdevs)];
 	size_t n = 0;
 
 	if (!ifindexes && max)
-		return nm_err(EINVAL, "netdev_list: NULL array");
+		return nm_err(EINVAL, "NULL array");
 	pthread_mutex_lock(&nm_netdevs_lock);
 	for (size_t i = 0; i < NM_ARRAY_SIZE(nm_netdevs); i++)
 		if (nm_netdevs[i])
@@ -89,8 +92,9 @@ int nm_netdev_list(int *ifindexes, size_t max)
 
 int nm_netdev_get_by_index(int ifindex, struct nm_netdev **out)
 {
+	NM_API_CALL();
 	if (!out)
-		return nm_err(EINVAL, "netdev_get_by_index: NULL output");
+		return nm_err(EINVAL, "NULL output");
 	*out = NULL;
 	pthread_mutex_lock(&nm_netdevs_lock);
 	for (size_t i = 0; i < NM_ARRAY_SIZE(nm_netdevs); i++)
@@ -155,35 +159,36 @@ static int indir_equal(struct nm_netdev *nd, uint32_t start, uint32_t n)
 
 int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out)
 {
+	NM_API_CALL();
 	struct nm_netdev *nd;
 	uint32_t i;
 	int ret;
 
 	if (!p || !out)
-		return nm_err(EINVAL, "netdev_create: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (!p->dev || !p->wire || !p->wire->ops)
-		return nm_err(EINVAL, "netdev_create: a device and a wire are required");
+		return nm_err(EINVAL, "a device and a wire are required");
 	if (!p->wire->ops->rx)
-		return nm_err(EINVAL, "netdev_create: %s wire '%s' has no rx op to receive with",
+		return nm_err(EINVAL, "%s wire '%s' has no rx op to receive with",
 			      p->wire->ops->kind, p->wire->name);
 	if (p->name && (!p->name[0] || strlen(p->name) > 15))
-		return nm_err(EINVAL, "netdev_create: name must be 1..15 characters");
+		return nm_err(EINVAL, "name must be 1..15 characters");
 	if (p->rx_queues > NM_NETDEV_MAX_QUEUES || p->tx_queues > NM_NETDEV_MAX_QUEUES)
-		return nm_err(EINVAL, "netdev_create: at most %d queues", NM_NETDEV_MAX_QUEUES);
+		return nm_err(EINVAL, "at most %d queues", NM_NETDEV_MAX_QUEUES);
 	if ((p->rx_ring && check_ring("rx", p->rx_ring)) ||
 	    (p->tx_ring && check_ring("tx", p->tx_ring)))
 		return -EINVAL;
 	if (p->mac[0] & 1)
-		return nm_err(EINVAL, "netdev_create: MAC is multicast");
+		return nm_err(EINVAL, "MAC is multicast");
 	nd = calloc(1, sizeof(*nd));
 	if (!nd)
-		return nm_err(ENOMEM, "netdev_create: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	snprintf(nd->name, sizeof(nd->name), "%s", p->name ? p->name : "nm0");
 	nd->dev = p->dev;
 	nd->wire = p->wire;
 	nd->mtu = p->mtu ? p->mtu : 1500;
 	if (nd->mtu < NM_MIN_MTU || nd->mtu > wire_max_mtu(nd)) {
-		ret = nm_err(EINVAL, "netdev_create: MTU %u outside [%u, %u]", nd->mtu,
+		ret = nm_err(EINVAL, "MTU %u outside [%u, %u]", nd->mtu,
 			     NM_MIN_MTU, wire_max_mtu(nd));
 		goto err_free;
 	}
@@ -206,7 +211,7 @@ int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out)
 	nd->scratch = malloc(NM_WIRE_MAX_FRAME + 256);
 	ret = nm_ntuple_create(NM_NTUPLE_CAPACITY, nd->nrx, &nd->ntuple);
 	if (!nd->scratch || ret) {
-		ret = nm_err(ENOMEM, "netdev_create: out of memory");
+		ret = nm_err(ENOMEM, "out of memory");
 		goto err_free;
 	}
 	for (i = 0; i < nd->ntx; i++)
@@ -223,7 +228,7 @@ int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out)
 	}
 	nd->ifindex = atomic_fetch_add(&nm_next_ifindex, 1);
 	if (registry_add(nd)) {
-		ret = nm_err(ENOSPC, "netdev_create: too many netdevs (%zu)",
+		ret = nm_err(ENOSPC, "too many netdevs (%zu)",
 			     NM_ARRAY_SIZE(nm_netdevs));
 		i = nd->nrx;
 		goto err_queues;
@@ -244,11 +249,12 @@ err_free:
 
 int nm_netdev_destroy(struct nm_netdev *nd)
 {
+	NM_API_CALL();
 	uint32_t lost;
 	int cap_err = 0;
 
 	if (!nd)
-		return nm_err(EINVAL, "netdev_destroy: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	/* flushed first: its last records are the frames up to this call */
 	if (nd->cap)
 		cap_err = nm_netdev_capture_stop(nd);
@@ -260,14 +266,15 @@ int nm_netdev_destroy(struct nm_netdev *nd)
 	free(nd->scratch);
 	free(nd);
 	if (lost)
-		return nm_err(ENOMEM, "netdev_destroy: no memory to copy out %u lent frames; "
+		return nm_err(ENOMEM, "no memory to copy out %u lent frames; "
 			      "their packets point into the wire", lost);
 	return cap_err;		/* its message is still the last error */
 }
 
 int nm_netdev_ifindex(const struct nm_netdev *nd)
 {
-	return nd ? nd->ifindex : nm_err(EINVAL, "netdev_ifindex: NULL netdev");
+	NM_API_CALL();
+	return nd ? nd->ifindex : nm_err(EINVAL, "NULL netdev");
 }
 
 const char *nm_netdev_name(const struct nm_netdev *nd)
@@ -277,8 +284,9 @@ const char *nm_netdev_name(const struct nm_netdev *nd)
 
 int nm_netdev_get_mac(const struct nm_netdev *nd, uint8_t mac[6])
 {
+	NM_API_CALL();
 	if (!nd || !mac)
-		return nm_err(EINVAL, "netdev_get_mac: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	memcpy(mac, nd->mac, 6);
 	return 0;
 }
@@ -293,17 +301,19 @@ struct nm_wire *nm_netdev_wire(const struct nm_netdev *nd)
 	return nd ? nd->wire : NULL;
 }
 
-int nm_netdev_get_mtu(const struct nm_netdev *nd)
+int nm_netdev_mtu(const struct nm_netdev *nd)
 {
-	return nd ? (int)nd->mtu : nm_err(EINVAL, "netdev_get_mtu: NULL netdev");
+	NM_API_CALL();
+	return nd ? (int)nd->mtu : nm_err(EINVAL, "NULL netdev");
 }
 
 int nm_netdev_set_mtu(struct nm_netdev *nd, uint32_t mtu)
 {
+	NM_API_CALL();
 	if (!nd)
-		return nm_err(EINVAL, "netdev_set_mtu: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	if (mtu < NM_MIN_MTU || mtu > wire_max_mtu(nd))
-		return nm_err(EINVAL, "netdev_set_mtu: %u outside [%u, %u]", mtu, NM_MIN_MTU,
+		return nm_err(EINVAL, "%u outside [%u, %u]", mtu, NM_MIN_MTU,
 			      wire_max_mtu(nd));
 	nd->mtu = mtu;
 	return 0;
@@ -313,8 +323,9 @@ int nm_netdev_set_mtu(struct nm_netdev *nd, uint32_t mtu)
 
 int nm_netdev_get_channels(const struct nm_netdev *nd, struct nm_channels *ch)
 {
+	NM_API_CALL();
 	if (!nd || !ch)
-		return nm_err(EINVAL, "netdev_get_channels: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	ch->rx = nd->nrx;
 	ch->tx = nd->ntx;
 	ch->max_rx = ch->max_tx = NM_NETDEV_MAX_QUEUES;
@@ -326,22 +337,23 @@ static int check_shrink(struct nm_netdev *nd, uint32_t n)
 {
 	for (uint32_t i = n; i < nd->nrx; i++)
 		if (nd->rxq[i].mp_ops)
-			return nm_err(EBUSY, "netdev_set_channels: rx queue %u has a memory provider", i);
+			return nm_err(EBUSY, "rx queue %u has a memory provider", i);
 	if (nm_ntuple_set_nr_queues(nd->ntuple, n))
-		return nm_err(EBUSY, "netdev_set_channels: an ntuple rule steers to a queue >= %u",
+		return nm_err(EBUSY, "an ntuple rule steers to a queue >= %u",
 			      n);
 	return 0;
 }
 
 int nm_netdev_set_channels(struct nm_netdev *nd, const struct nm_channels *ch)
 {
+	NM_API_CALL();
 	uint32_t old, i;
 	int ret;
 
 	if (!nd || !ch)
-		return nm_err(EINVAL, "netdev_set_channels: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (!ch->rx || !ch->tx || ch->rx > NM_NETDEV_MAX_QUEUES || ch->tx > NM_NETDEV_MAX_QUEUES)
-		return nm_err(EINVAL, "netdev_set_channels: rx %u tx %u: want 1..%d", ch->rx,
+		return nm_err(EINVAL, "rx %u tx %u: want 1..%d", ch->rx,
 			      ch->tx, NM_NETDEV_MAX_QUEUES);
 	old = nd->nrx;
 	if (ch->rx < old) {
@@ -375,8 +387,9 @@ int nm_netdev_set_channels(struct nm_netdev *nd, const struct nm_channels *ch)
 
 int nm_netdev_get_ringparam(const struct nm_netdev *nd, struct nm_ringparam *rp)
 {
+	NM_API_CALL();
 	if (!nd || !rp)
-		return nm_err(EINVAL, "netdev_get_ringparam: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	rp->rx = nd->rx_ring;
 	rp->tx = nd->tx_ring;
 	rp->rx_max = rp->tx_max = NM_NETDEV_MAX_RING;
@@ -396,27 +409,28 @@ static bool has_unreadable_provider(const struct nm_netdev *nd)
 
 int nm_netdev_set_ringparam(struct nm_netdev *nd, const struct nm_ringparam *rp)
 {
+	NM_API_CALL();
 	enum nm_tcp_data_split split;
 	uint32_t old_rx;
 	int ret;
 
 	if (!nd || !rp)
-		return nm_err(EINVAL, "netdev_set_ringparam: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (check_ring("rx", rp->rx) || check_ring("tx", rp->tx))
 		return -EINVAL;
 	if (rp->tcp_data_split > NM_TCP_DATA_SPLIT_ENABLED)
-		return nm_err(EINVAL, "netdev_set_ringparam: tcp-data-split %d invalid",
+		return nm_err(EINVAL, "tcp-data-split %d invalid",
 			      rp->tcp_data_split);
 	if (rp->hds_thresh > NM_HDS_THRESH_MAX)
-		return nm_err(EINVAL, "netdev_set_ringparam: hds-thresh %u above %u",
+		return nm_err(EINVAL, "hds-thresh %u above %u",
 			      rp->hds_thresh, NM_HDS_THRESH_MAX);
 	split = rp->tcp_data_split == NM_TCP_DATA_SPLIT_UNKNOWN ? nd->split : rp->tcp_data_split;
 	if (has_unreadable_provider(nd)) {
 		if (split != NM_TCP_DATA_SPLIT_ENABLED)
-			return nm_err(EINVAL, "netdev_set_ringparam: can't disable tcp-data-split "
+			return nm_err(EINVAL, "can't disable tcp-data-split "
 				      "while a memory provider is installed");
 		if (rp->hds_thresh)
-			return nm_err(EINVAL, "netdev_set_ringparam: can't set a nonzero "
+			return nm_err(EINVAL, "can't set a nonzero "
 				      "hds-thresh while a memory provider is installed");
 	}
 	if (rp->rx != nd->rx_ring) {
@@ -445,23 +459,24 @@ int nm_netdev_set_ringparam(struct nm_netdev *nd, const struct nm_ringparam *rp)
 
 /* ---- features ------------------------------------------------------------ */
 
-uint32_t nm_netdev_get_features(const struct nm_netdev *nd)
+uint32_t nm_netdev_features(const struct nm_netdev *nd)
 {
 	return nd ? nd->features : 0;
 }
 
 int nm_netdev_set_features(struct nm_netdev *nd, uint32_t mask, uint32_t val)
 {
+	NM_API_CALL();
 	uint32_t f;
 
 	if (!nd)
-		return nm_err(EINVAL, "netdev_set_features: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	if ((mask | val) & ~NM_NETIF_F_ALL)
-		return nm_err(EINVAL, "netdev_set_features: unknown feature bits %#x",
+		return nm_err(EINVAL, "unknown feature bits %#x",
 			      (mask | val) & ~NM_NETIF_F_ALL);
 	f = (nd->features & ~mask) | (val & mask);
 	if ((f & (NM_NETIF_F_TSO | NM_NETIF_F_TSO6)) && !(f & NM_NETIF_F_HW_CSUM))
-		return nm_err(EINVAL, "netdev_set_features: TSO needs TX checksum offload");
+		return nm_err(EINVAL, "TSO needs TX checksum offload");
 	nd->features = f;
 	return 0;
 }
@@ -471,13 +486,14 @@ int nm_netdev_set_features(struct nm_netdev *nd, uint32_t mask, uint32_t val)
 int nm_netdev_get_rss(const struct nm_netdev *nd, uint8_t *key, uint32_t *indir,
 		      uint32_t *indir_size)
 {
+	NM_API_CALL();
 	if (!nd || !indir_size)
-		return nm_err(EINVAL, "netdev_get_rss: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (key)
 		memcpy(key, nd->rss.key, NM_RSS_KEY_LEN);
 	if (indir) {
 		if (*indir_size < nd->rss.indir_size)
-			return nm_err(ENOSPC, "netdev_get_rss: table has %u entries",
+			return nm_err(ENOSPC, "table has %u entries",
 				      nd->rss.indir_size);
 		for (uint32_t i = 0; i < nd->rss.indir_size; i++)
 			indir[i] = nd->rss.indir[i];
@@ -489,18 +505,19 @@ int nm_netdev_get_rss(const struct nm_netdev *nd, uint8_t *key, uint32_t *indir,
 int nm_netdev_set_rss(struct nm_netdev *nd, const uint8_t *key, const uint32_t *indir,
 		      uint32_t indir_size)
 {
+	NM_API_CALL();
 	uint16_t tbl[NM_RSS_INDIR_MAX];
 	int ret;
 
 	if (!nd)
-		return nm_err(EINVAL, "netdev_set_rss: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	if (indir) {
 		if (!is_pow2(indir_size) || indir_size > NM_RSS_MAX_INDIR)
-			return nm_err(EINVAL, "netdev_set_rss: table size %u: want a power of two "
+			return nm_err(EINVAL, "table size %u: want a power of two "
 				      "up to %d", indir_size, NM_RSS_MAX_INDIR);
 		for (uint32_t i = 0; i < indir_size; i++) {
 			if (indir[i] >= nd->nrx)
-				return nm_err(EINVAL, "netdev_set_rss: entry %u names queue %u of %u",
+				return nm_err(EINVAL, "entry %u names queue %u of %u",
 					      i, indir[i], nd->nrx);
 			tbl[i] = (uint16_t)indir[i];
 		}
@@ -516,10 +533,11 @@ int nm_netdev_set_rss(struct nm_netdev *nd, const uint8_t *key, const uint32_t *
 
 int nm_netdev_set_rss_equal(struct nm_netdev *nd, uint32_t start, uint32_t n)
 {
+	NM_API_CALL();
 	if (!nd)
-		return nm_err(EINVAL, "netdev_set_rss_equal: NULL netdev");
+		return nm_err(EINVAL, "NULL netdev");
 	if (!n || start >= nd->nrx || n > nd->nrx - start)
-		return nm_err(EINVAL, "netdev_set_rss_equal: start %u equal %u with %u queues",
+		return nm_err(EINVAL, "start %u equal %u with %u queues",
 			      start, n, nd->nrx);
 	return indir_equal(nd, start, n);
 }
@@ -598,29 +616,59 @@ const struct nm_memory_provider_ops *nm_netdev_rxq_provider(const struct nm_netd
 	return rxq ? rxq->mp_ops : NULL;
 }
 
+int nm_netdev_get_rxq_info(const struct nm_netdev *nd, uint32_t q, struct nm_rxq_info *info)
+{
+	NM_API_CALL();
+	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_get_rxq_info");
+	uint32_t buf_size;
+
+	if (!rxq)
+		return nd ? -ERANGE : -EINVAL;
+	if (!info)
+		return nm_err(EINVAL, "NULL output");
+	memset(info, 0, sizeof(*info));
+	if (!rxq->mem)
+		return 0;
+	info->header_pp_id = nm_page_pool_id(rxq->mem->hdr_pool);
+	info->payload_pp_id = nm_page_pool_id(rxq->mem->pp);
+	info->payload_room = nm_netdev_rxq_payload_room(nd, q);
+	/* only the buffer at the ring's head can be partly used */
+	buf_size = rxq->mem->pay_ring.buf_size;
+	if (buf_size)
+		info->payload_posted = (uint32_t)((info->payload_room + buf_size - 1) / buf_size);
+	return 0;
+}
+
 /* ---- counters ------------------------------------------------------------ */
 
-int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st)
+int nm_netdev_get_rxq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
+			    size_t size)
 {
+	NM_API_CALL();
 	struct nm_rxq *rxq = get_rxq(nd, q, "netdev_get_rxq_stats");
 
 	if (!rxq)
 		return nd ? -ERANGE : -EINVAL;
 	if (!st)
-		return nm_err(EINVAL, "netdev_get_rxq_stats: NULL output");
-	*st = rxq->st;
-	return 0;
+		return nm_err(EINVAL, "NULL output");
+	return nm_stats_copy("netdev_get_rxq_stats", st, size, &rxq->st, sizeof(rxq->st));
 }
 
-int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st)
+int nm_netdev_get_txq_stats(const struct nm_netdev *nd, uint32_t q, struct nm_queue_stats *st,
+			    size_t size)
 {
+	NM_API_CALL();
 	if (!nd || !st)
-		return nm_err(EINVAL, "netdev_get_txq_stats: NULL argument");
+		return nm_err(EINVAL, "NULL argument");
 	if (q >= nd->ntx)
-		return nm_err(ERANGE, "netdev_get_txq_stats: tx queue %u out of range", q);
-	*st = nd->txq[q].st;
-	return 0;
+		return nm_err(ERANGE, "tx queue %u out of range", q);
+	return nm_stats_copy("netdev_get_txq_stats", st, size, &nd->txq[q].st,
+			     sizeof(nd->txq[q].st));
 }
+
+/* Stats structs grow only at their end (error.h): a new drop reason would
+ * move every field after drops[]. */
+_Static_assert(NM_RX_DROP_MAX == 7, "struct nm_queue_stats: add new drop counters at its end");
 
 static void stats_add(struct nm_queue_stats *a, const struct nm_queue_stats *b)
 {
@@ -632,16 +680,19 @@ static void stats_add(struct nm_queue_stats *a, const struct nm_queue_stats *b)
 		x[i] += y[i];
 }
 
-int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st)
+int nm_netdev_get_stats(const struct nm_netdev *nd, struct nm_queue_stats *st, size_t size)
 {
+	NM_API_CALL();
+	struct nm_queue_stats sum;
+
 	if (!nd || !st)
-		return nm_err(EINVAL, "netdev_get_stats: NULL argument");
-	*st = nd->dev_st;
+		return nm_err(EINVAL, "NULL argument");
+	sum = nd->dev_st;
 	for (uint32_t i = 0; i < nd->nrx; i++)
-		stats_add(st, &nd->rxq[i].st);
+		stats_add(&sum, &nd->rxq[i].st);
 	for (uint32_t i = 0; i < nd->ntx; i++)
-		stats_add(st, &nd->txq[i].st);
-	return 0;
+		stats_add(&sum, &nd->txq[i].st);
+	return nm_stats_copy("netdev_get_stats", st, size, &sum, sizeof(sum));
 }
 
 const char *nm_rx_drop_name(enum nm_rx_drop r)

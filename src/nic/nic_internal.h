@@ -10,9 +10,10 @@
 #include <stdint.h>
 
 #include <netmem/netdev.h>
-#include <netmem/page_pool.h>
 
+#include "nic/netdev_drv.h"
 #include "nic/rss.h"
+#include "pool/page_pool.h"
 
 /* Payload chunks start on this boundary inside a buffer: a DMA-friendly
  * alignment that wastes at most 63 bytes a packet (1.04 at MTU 1500). */

@@ -202,7 +202,7 @@ static int nm_rtnl_transact(struct nm_rtnl *nl, struct nm_rtnl_req *r, uint16_t 
 			   sizeof(kernel));
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return nm_err(errno, "rtnl: %s: send: %s", what, strerror(errno));
+		return nm_err_sys(errno, "rtnl: %s: sendto", what);
 
 	for (;;) {
 		struct nlmsghdr *h;
@@ -215,7 +215,7 @@ static int nm_rtnl_transact(struct nm_rtnl *nl, struct nm_rtnl_req *r, uint16_t 
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return nm_err(ETIMEDOUT, "rtnl: %s: no answer in %d s", what,
 					      NM_RTNL_TIMEOUT_S);
-			return nm_err(errno, "rtnl: %s: recv: %s", what, strerror(errno));
+			return nm_err_sys(errno, "rtnl: %s: recv", what);
 		}
 		if (n > NM_RTNL_BUF_SIZE)
 			return nm_err(EMSGSIZE, "rtnl: %s: reply of %zd bytes truncated", what, n);
@@ -237,8 +237,9 @@ static int nm_rtnl_transact(struct nm_rtnl *nl, struct nm_rtnl_req *r, uint16_t 
 					return 0;
 				}
 				ext = nm_rtnl_extack_msg(h);
-				return nm_err(-e->error, "rtnl: %s: %s", what,
-					      ext ? ext : strerror(-e->error));
+				/* the kernel's errno, with its extack text if any */
+				return ext ? nm_err_sys(-e->error, "rtnl: %s: %s", what, ext)
+					   : nm_err_sys(-e->error, "rtnl: %s", what);
 			}
 			if (want && h->nlmsg_type == want && !got_reply) {
 				int err = parse(h, arg);
@@ -270,7 +271,7 @@ int nm_rtnl_open(struct nm_rtnl *nl)
 
 	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (nl->fd < 0) {
-		err = nm_err(errno, "rtnl_open: socket(NETLINK_ROUTE): %s", strerror(errno));
+		err = nm_err_sys(errno, "rtnl: socket(NETLINK_ROUTE)");
 		goto err_free_buf;
 	}
 	/* Best effort: older kernels lack them and still work. */
@@ -278,12 +279,12 @@ int nm_rtnl_open(struct nm_rtnl *nl)
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	if (setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		err = nm_err(errno, "rtnl_open: SO_RCVTIMEO: %s", strerror(errno));
+		err = nm_err_sys(errno, "rtnl: setsockopt SO_RCVTIMEO");
 		goto err_close_fd;
 	}
 	if (bind(nl->fd, (struct sockaddr *)&local, sizeof(local)) < 0 ||
 	    getsockname(nl->fd, (struct sockaddr *)&local, &alen) < 0) {
-		err = nm_err(errno, "rtnl_open: bind: %s", strerror(errno));
+		err = nm_err_sys(errno, "rtnl: bind");
 		goto err_close_fd;
 	}
 	nl->portid = local.nl_pid;

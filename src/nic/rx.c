@@ -39,6 +39,7 @@
 
 #include "mem/mem_internal.h"
 #include "nic/csum.h"
+#include "nic/netdev_drv.h"
 #include "nic/nic_internal.h"
 #include "nic/ntuple.h"
 #include "nic/pkt.h"

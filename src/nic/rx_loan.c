@@ -40,9 +40,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <netmem/memory_provider.h>
 
 #include "nic/nic_internal.h"
+#include "nic/wire_drv.h"
+#include "pool/memory_provider.h"
 #include "util/err.h"
 
 /* Handles: no memory of their own.  buf_size only bounds frag offsets. */

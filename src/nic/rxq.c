@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nic/netdev_drv.h"
 #include "nic/nic_internal.h"
 #include "util/err.h"
 

@@ -8,6 +8,7 @@
  * drop).  Both are answered from counters the ring, the pool and the
  * provider keep anyway: owner thread, O(1), no walk.
  */
+#include "nic/netdev_drv.h"
 #include "nic/nic_internal.h"
 #include "util/err.h"
 

@@ -21,6 +21,7 @@
 
 #include "nic/csum.h"
 #include "nic/tso.h"
+#include "nic/wire_drv.h"
 #include "util/err.h"
 
 static inline void wr16(uint8_t *p, uint16_t v)

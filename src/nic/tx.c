@@ -18,6 +18,7 @@
 
 #include "mem/mem_internal.h"
 #include "nic/csum.h"
+#include "nic/netdev_drv.h"
 #include "nic/nic_internal.h"
 #include "nic/pkt.h"
 #include "nic/tso.h"

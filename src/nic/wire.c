@@ -13,10 +13,10 @@
  *  - iov may be NULL only when iovcnt is 0; an entry with a NULL base must
  *    have length 0.
  *  - meta is optional everywhere (NULL: no offload on xmit, not wanted on
- *    recv/peek).
+ *    rx_copy/peek).
  *  - peek/consume on a wire without zero-copy receive: -EOPNOTSUPP, and
  *    rx (the NIC's way in) on a wire without it.
- *  - get_fd on a wire without an fd returns -1 (poll by calling recv), as
+ *  - get_fd on a wire without an fd returns -1 (poll by calling rx_copy), as
  *    wire.h documents; a NULL wire is -EINVAL.
  *
  * Workload: called once per frame; the checks are a few compares and a
@@ -26,7 +26,9 @@
 
 #include <netmem/wire.h>
 
+#include "nic/wire_drv.h"
 #include "util/err.h"
+#include "util/stats.h"
 
 static int nm_wire_check(const struct nm_wire *w, const char *fn)
 {
@@ -65,19 +67,19 @@ int nm_wire_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 	return w->ops->xmit(w, iov, iovcnt, meta);
 }
 
-int nm_wire_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+int nm_wire_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		 struct nm_wire_meta *meta)
 {
-	int r = nm_wire_check(w, "wire_recv");
+	int r = nm_wire_check(w, "wire_rx_copy");
 
 	if (r)
 		return r;
-	r = nm_wire_check_iov(iov, iovcnt, "wire_recv");
+	r = nm_wire_check_iov(iov, iovcnt, "wire_rx_copy");
 	if (r)
 		return r;
-	if (nm_unlikely(!w->ops->recv))
-		return nm_err(EOPNOTSUPP, "wire_recv: %s wire cannot receive", w->ops->kind);
-	return w->ops->recv(w, iov, iovcnt, meta);
+	if (nm_unlikely(!w->ops->rx_copy))
+		return nm_err(EOPNOTSUPP, "wire_rx_copy: %s wire cannot receive", w->ops->kind);
+	return w->ops->rx_copy(w, iov, iovcnt, meta);
 }
 
 int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
@@ -90,7 +92,7 @@ int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 	if (nm_unlikely(!frame || !len))
 		return nm_err(EINVAL, "wire_peek: frame or len pointer is NULL");
 	if (!w->ops->peek)
-		return nm_err(EOPNOTSUPP, "wire_peek: %s wire has no zero-copy receive; use recv",
+		return nm_err(EOPNOTSUPP, "wire_peek: %s wire has no zero-copy receive; use rx_copy",
 			      w->ops->kind);
 	return w->ops->peek(w, frame, len, meta);
 }
@@ -156,7 +158,7 @@ int nm_wire_get_fd(struct nm_wire *w)
 	if (r)
 		return r;
 	if (!w->ops->get_fd)
-		return -1;	/* wire.h: no fd, poll by calling recv/peek */
+		return -1;	/* wire_drv.h: no fd, poll by calling rx_copy/peek */
 	return w->ops->get_fd(w);
 }
 
@@ -169,17 +171,27 @@ int nm_wire_arm(struct nm_wire *w)
 	return w->ops->arm ? w->ops->arm(w) : 0;
 }
 
-int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st)
+int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st, size_t size)
 {
+	NM_API_CALL();
+	struct nm_wire_stats mine;
 	int r = nm_wire_check(w, "wire_get_stats");
 
 	if (r)
 		return r;
 	if (!st)
-		return nm_err(EINVAL, "wire_get_stats: stats pointer is NULL");
+		return nm_err(EINVAL, "stats pointer is NULL");
 	if (!w->ops->get_stats)
-		return nm_err(EOPNOTSUPP, "wire_get_stats: %s wire keeps no stats", w->ops->kind);
-	return w->ops->get_stats(w, st);
+		return nm_err(EOPNOTSUPP, "%s wire keeps no stats", w->ops->kind);
+	r = w->ops->get_stats(w, &mine);
+	if (r < 0)
+		return r;
+	return nm_stats_copy("wire_get_stats", st, size, &mine, sizeof(mine));
+}
+
+uint32_t nm_wire_mtu(const struct nm_wire *w)
+{
+	return w ? w->mtu : 0;
 }
 
 /* NULL is a no-op, like free(). */

@@ -3,7 +3,7 @@
  * Shared-memory wire: two endpoints joined by one memfd-backed region that
  * holds, per direction, a single-producer single-consumer descriptor ring
  * and a frame arena (a byte ring).  This file holds the region (layout,
- * checks), the data path (xmit, peek/consume, recv) and the endpoint's
+ * checks), the data path (xmit, peek/consume, rx_copy) and the endpoint's
  * lifetime; fault injection is in wire_shm_fault.c and rendezvous (pair,
  * create/connect by name) in wire_shm_rdv.c.  Layout: wire_shm.h.
  *
@@ -11,7 +11,7 @@
  * copy is the wire), writes a descriptor {off, len, meta} into slot
  * head & mask and publishes head with a release store.  The consumer
  * acquires head, bounds-checks the descriptor and hands out a read-only
- * pointer into the arena (peek, zero copy) or copies it out (recv); consume
+ * pointer into the arena (peek, zero copy) or copies it out (rx_copy); consume
  * publishes tail with a release store, which frees the slot and its arena
  * bytes.  Each side re-reads the other side's index only when its cached
  * copy says full (producer) or empty (consumer), so in a stream the only
@@ -39,7 +39,7 @@
  * would lag the write and leave the consumer spinning through poll() in
  * that window (measured: 5 spurious wakeups per frame against < 0.1).
  *
- * An empty ring is a bare -EAGAIN from recv/peek, without an
+ * An empty ring is a bare -EAGAIN from rx_copy/peek, without an
  * nm_last_error() message (like the TAP wire): it is the answer to most
  * polls, and formatting a message would cost ten times the poll itself.
  *
@@ -75,6 +75,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nic/wire_drv.h"
 #include "nic/wire_shm.h"
 #include "util/err.h"
 #include "util/fd.h"
@@ -193,10 +194,9 @@ int nm__shm_region_create(const struct nm_wire_shm_params *p, int *memfd)
 		return r;
 	fd = nm_fd_lift(memfd_create("netmem-shm-wire", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (fd < 0)
-		return nm_err(errno, "shm: memfd_create: %s", strerror(errno));
+		return nm_err_sys(errno, "shm: memfd_create");
 	if (ftruncate(fd, (off_t)h.total_size)) {
-		r = nm_err(errno, "shm: ftruncate %llu: %s", (unsigned long long)h.total_size,
-			   strerror(errno));
+		r = nm_err_sys(errno, "shm: ftruncate %llu", (unsigned long long)h.total_size);
 		goto err_close;
 	}
 	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
@@ -205,7 +205,7 @@ int nm__shm_region_create(const struct nm_wire_shm_params *p, int *memfd)
 	}
 	/* A peer that shrank the file would make our loads fault (SIGBUS). */
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
-		r = nm_err(errno, "shm: sealing the memfd: %s", strerror(errno));
+		r = nm_err_sys(errno, "shm: fcntl F_ADD_SEALS on the memfd");
 		goto err_close;
 	}
 	*memfd = fd;
@@ -666,7 +666,7 @@ static int nm_shm_release(struct nm_wire *w, uint32_t n)
 	return nm_shm_rx_pressure(ep);
 }
 
-static int nm_shm_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+static int nm_shm_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		       struct nm_wire_meta *meta)
 {
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
@@ -768,7 +768,7 @@ static const struct nm_wire_ops nm_shm_ops = {
 	.xmit = nm_shm_xmit,
 	.peek = nm_shm_peek,
 	.consume = nm_shm_consume,
-	.recv = nm_shm_recv,
+	.rx_copy = nm_shm_rx_copy,
 	.get_fd = nm_shm_get_fd,
 	.get_stats = nm_shm_get_stats,
 	.destroy = nm_shm_destroy,
@@ -812,7 +812,7 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	if (!out || (side != 0 && side != 1) || memfd < 0 || efd_tx < 0 || efd_rx < 0)
 		return nm_err(EINVAL, "shm attach: bad arguments");
 	if (fstat(memfd, &sb))
-		return nm_err(errno, "shm attach: fstat: %s", strerror(errno));
+		return nm_err_sys(errno, "shm attach: fstat");
 	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < sizeof(h))
 		return nm_err(EPROTO, "shm attach: the region fd is not a memfd of a region");
 	seals = fcntl(memfd, F_GET_SEALS);
@@ -828,8 +828,8 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	 * frame (like a NIC's pinned DMA memory, the wire is resident). */
 	map = mmap(NULL, h.total_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, memfd, 0);
 	if (map == MAP_FAILED)
-		return nm_err(errno, "shm attach: mmap %llu bytes: %s",
-			      (unsigned long long)h.total_size, strerror(errno));
+		return nm_err_sys(errno, "shm attach: mmap %llu bytes",
+				  (unsigned long long)h.total_size);
 	ep = calloc(1, sizeof(*ep));
 	if (!ep) {
 		r = nm_err(ENOMEM, "shm attach: no memory for the endpoint");

@@ -40,6 +40,8 @@
 
 #include <netmem/wire.h>
 
+#include "nic/wire_drv.h"
+
 #define NM_SHM_MAGIC		0x4e4d5357u	/* "NMSW" */
 #define NM_SHM_VERSION		1u
 #define NM_SHM_CACHELINE	64
@@ -116,7 +118,7 @@ struct nm_shm_tx {
 	int efd;			/* signalled empty -> non-empty */
 };
 
-/* Consumer state of the incoming direction.  Hot: touched every recv.
+/* Consumer state of the incoming direction.  Hot: touched every rx_copy.
  * Slots [rtail, tail) are lent out (hold) or consumed behind a lent one;
  * ctrl->tail is rtail, so the producer reuses none of their bytes. */
 struct nm_shm_rx {

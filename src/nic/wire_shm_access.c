@@ -30,10 +30,10 @@
 int nm__shm_access_check_params(const struct nm_wire_shm_params *p)
 {
 	if (p->nr_allow_uids > NM_WIRE_SHM_ALLOW_MAX)
-		return nm_err(EINVAL, "wire_shm_create: nr_allow_uids %u > %d", p->nr_allow_uids,
+		return nm_err(EINVAL, "nr_allow_uids %u > %d", p->nr_allow_uids,
 			      NM_WIRE_SHM_ALLOW_MAX);
 	if (p->nr_allow_uids && !p->allow_uids)
-		return nm_err(EINVAL, "wire_shm_create: allow_uids is NULL with nr_allow_uids %u",
+		return nm_err(EINVAL, "allow_uids is NULL with nr_allow_uids %u",
 			      p->nr_allow_uids);
 	return 0;
 }
@@ -53,7 +53,7 @@ int nm__shm_peer_cred(int sock, struct ucred *cred)
 	socklen_t len = sizeof(*cred);
 
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, cred, &len) || len != sizeof(*cred))
-		return nm_err(errno ? errno : EPROTO, "shm: SO_PEERCRED: %s", strerror(errno));
+		return nm_err_sys(errno ? errno : EPROTO, "shm: getsockopt SO_PEERCRED");
 	return 0;
 }
 

@@ -46,6 +46,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "nic/wire_drv.h"
 #include "nic/wire_shm.h"
 #include "util/err.h"
 

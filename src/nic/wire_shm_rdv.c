@@ -124,7 +124,7 @@ static int nm_shm_wait(int fd, short events, int timeout_ms, uint64_t start, con
 		if (n == 0)
 			return nm_err(ETIMEDOUT, "%s: timed out after %d ms", what, timeout_ms);
 		if (errno != EINTR)
-			return nm_err(errno, "%s: poll: %s", what, strerror(errno));
+			return nm_err_sys(errno, "%s: poll", what);
 	}
 }
 
@@ -140,10 +140,10 @@ static int nm_shm_eventfds(int efd[2])
 	efd[0] = nm_fd_lift(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	efd[1] = nm_fd_lift(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	if (efd[0] < 0 || efd[1] < 0) {
-		int e = errno;
+		int r = nm_err_sys(errno, "shm: eventfd");
 
 		nm_shm_close_fds(efd, 2);
-		return nm_err(e, "shm: eventfd: %s", strerror(e));
+		return r;
 	}
 	return 0;
 }
@@ -158,7 +158,7 @@ static int nm_shm_attach_dup(int memfd, int side, const int efd[2], int sock, in
 	int r;
 
 	if (tx < 0 || rx < 0) {
-		r = nm_err(errno, "shm: dup eventfd: %s", strerror(errno));
+		r = nm_err_sys(errno, "shm: fcntl F_DUPFD_CLOEXEC of an eventfd");
 		goto err_close;
 	}
 	r = nm__shm_attach(memfd, side, tx, rx, sock, lsock, name, out);
@@ -175,10 +175,11 @@ err_close:
 int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
 		     struct nm_wire **b)
 {
+	NM_API_CALL();
 	int memfd, efd[2], r;
 
 	if (!p || !a || !b)
-		return nm_err(EINVAL, "wire_shm_pair: params or out pointer is NULL");
+		return nm_err(EINVAL, "params or out pointer is NULL");
 	r = nm__shm_region_create(p, &memfd);
 	if (r)
 		return r;
@@ -224,8 +225,7 @@ static int nm_shm_send_hello(int sock, int memfd, const int efd[2])
 	c->cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(c), fds, sizeof(fds));
 	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
-		return nm_err(errno ? errno : EIO, "wire_shm_create: sending the region: %s",
-			      strerror(errno));
+		return nm_err_sys(errno ? errno : EIO, "shm: sendmsg of the region");
 	return 0;
 }
 
@@ -237,7 +237,7 @@ static int nm_shm_accept(int lsock, int timeout_ms, uint64_t start, int *sock)
 		return r;
 	*sock = nm_fd_lift(accept4(lsock, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK));
 	if (*sock < 0)
-		return nm_err(errno, "wire_shm_create: accept: %s", strerror(errno));
+		return nm_err_sys(errno, "shm: accept");
 	return 0;
 }
 
@@ -270,7 +270,7 @@ static int nm_shm_accept_admitted(int lsock, const struct nm_wire_shm_params *p,
 		close(*sock);
 		*sock = -1;
 		if (r < 0)
-			return nm_err_wrap(r, "wire_shm_create");
+			return r;
 		if (p->on_refused)
 			p->on_refused(p->on_refused_arg, cred.pid, cred.uid, cred.gid);
 	}
@@ -287,7 +287,7 @@ static int nm_shm_wait_ack(int sock, int timeout_ms, uint64_t start)
 		return r;
 	n = recv(sock, &ack, 1, 0);
 	if (n != 1 || ack != NM_SHM_ACK)
-		return nm_err(ECONNRESET, "wire_shm_create: the peer left without attaching "
+		return nm_err(ECONNRESET, "the peer left without attaching "
 			      "(did it reject the region?)");
 	return 0;
 }
@@ -295,6 +295,7 @@ static int nm_shm_wait_ack(int sock, int timeout_ms, uint64_t start)
 int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int timeout_ms,
 		       struct nm_wire **out)
 {
+	NM_API_CALL();
 	uint64_t start = nm_shm_now_ms();
 	struct sockaddr_un sa;
 	socklen_t salen;
@@ -305,7 +306,7 @@ int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int
 	if (r)
 		return r;
 	if (!p || !out)
-		return nm_err(EINVAL, "wire_shm_create: params or out pointer is NULL");
+		return nm_err(EINVAL, "params or out pointer is NULL");
 	r = nm__shm_access_check_params(p);
 	if (r)
 		return r;
@@ -317,18 +318,18 @@ int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int
 		goto err_close_memfd;
 	lsock = nm_fd_lift(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
 	if (lsock < 0) {
-		r = nm_err(errno, "wire_shm_create: socket: %s", strerror(errno));
+		r = nm_err_sys(errno, "shm: socket(AF_UNIX)");
 		goto err_close_efd;
 	}
 	salen = nm_shm_addr(name, &sa);
 	if (bind(lsock, (struct sockaddr *)&sa, salen)) {
 		r = errno == EADDRINUSE
-			    ? nm_err(EADDRINUSE, "wire_shm_create: name \"%s\" is taken", name)
-			    : nm_err(errno, "wire_shm_create: bind: %s", strerror(errno));
+			    ? nm_err(EADDRINUSE, "name \"%s\" is taken", name)
+			    : nm_err_sys(errno, "shm: bind \"%s\"", name);
 		goto err_close_lsock;
 	}
 	if (listen(lsock, 1)) {
-		r = nm_err(errno, "wire_shm_create: listen: %s", strerror(errno));
+		r = nm_err_sys(errno, "shm: listen");
 		goto err_close_lsock;
 	}
 	r = nm_shm_accept_admitted(lsock, p, timeout_ms, start, &sock);
@@ -387,9 +388,9 @@ static int nm_shm_refused(int sock, const char *name)
 	struct ucred c;
 
 	if (nm__shm_peer_cred(sock, &c))
-		return nm_err(EACCES, "wire_shm_connect: the creator of \"%s\" refused this process "
+		return nm_err(EACCES, "the creator of \"%s\" refused this process "
 			      "(uid %u) by its credentials", name, (unsigned)geteuid());
-	return nm_err(EACCES, "wire_shm_connect: the creator of \"%s\" (pid %d, uid %u) refused "
+	return nm_err(EACCES, "the creator of \"%s\" (pid %d, uid %u) refused "
 		      "this process by its credentials: uid %u may not attach (a creator admits "
 		      "its own uid, root and the uids it allows)", name, (int)c.pid,
 		      (unsigned)c.uid, (unsigned)geteuid());
@@ -411,7 +412,7 @@ static int nm_shm_recv_hello(int sock, const char *name, int fds[NM_SHM_HELLO_FD
 
 	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	if (n < 0)
-		return nm_err(errno, "wire_shm_connect: recvmsg: %s", strerror(errno));
+		return nm_err_sys(errno, "shm: recvmsg of the region");
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -421,22 +422,22 @@ static int nm_shm_recv_hello(int sock, const char *name, int fds[NM_SHM_HELLO_FD
 			memcpy(&got[ngot++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 	}
 	if (n == 0)
-		r = nm_err(ECONNRESET, "wire_shm_connect: the creator closed the connection");
+		r = nm_err(ECONNRESET, "the creator closed the connection");
 	else if (n != (ssize_t)sizeof(hello) || hello.magic != NM_SHM_MAGIC)
-		r = nm_err(EPROTO, "wire_shm_connect: not a netmem shm hello");
+		r = nm_err(EPROTO, "not a netmem shm hello");
 	else if (hello.version != NM_SHM_VERSION)
-		r = nm_err(EPROTO, "wire_shm_connect: creator speaks version %u, we %u",
+		r = nm_err(EPROTO, "creator speaks version %u, we %u",
 			   hello.version, NM_SHM_VERSION);
 	else if (hello.status == NM_SHM_REFUSED_UID && !ngot)
 		r = nm_shm_refused(sock, name);
 	else if (hello.status)
-		r = nm_err(EPROTO, "wire_shm_connect: hello status %u", hello.status);
+		r = nm_err(EPROTO, "hello status %u", hello.status);
 	else if ((msg.msg_flags & MSG_CTRUNC) || ngot != NM_SHM_HELLO_FDS ||
 		 hello.nfds != NM_SHM_HELLO_FDS)
-		r = nm_err(EPROTO, "wire_shm_connect: hello carries %d fds, want %d", ngot,
+		r = nm_err(EPROTO, "hello carries %d fds, want %d", ngot,
 			   NM_SHM_HELLO_FDS);
 	else if (!nm_shm_is_eventfd(got[1]) || !nm_shm_is_eventfd(got[2]))
-		r = nm_err(EPROTO, "wire_shm_connect: hello fds 1 and 2 are not eventfds");
+		r = nm_err(EPROTO, "hello fds 1 and 2 are not eventfds");
 	if (r) {
 		nm_shm_close_fds(got, ngot);
 		return r;
@@ -453,7 +454,7 @@ static int nm_shm_dial(const char *name, int timeout_ms, uint64_t start, int *ou
 	int sock = nm_fd_lift(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
 
 	if (sock < 0)
-		return nm_err(errno, "wire_shm_connect: socket: %s", strerror(errno));
+		return nm_err_sys(errno, "shm: socket(AF_UNIX)");
 	/* A non-blocking unix connect fails with EAGAIN while the listener's
 	 * backlog is full; retry until the deadline. */
 	while (connect(sock, (struct sockaddr *)&sa, salen)) {
@@ -467,12 +468,12 @@ static int nm_shm_dial(const char *name, int timeout_ms, uint64_t start, int *ou
 		}
 		close(sock);
 		if (e == ECONNREFUSED || e == ENOENT)
-			return nm_err(ECONNREFUSED, "wire_shm_connect: no wire named \"%s\" is "
+			return nm_err(ECONNREFUSED, "no wire named \"%s\" is "
 				      "waiting for a peer", name);
 		if (e == EAGAIN)
-			return nm_err(ETIMEDOUT, "wire_shm_connect: \"%s\" busy for %d ms", name,
+			return nm_err(ETIMEDOUT, "\"%s\" busy for %d ms", name,
 				      timeout_ms);
-		return nm_err(e, "wire_shm_connect: connect: %s", strerror(e));
+		return nm_err_sys(e, "shm: connect \"%s\"", name);
 	}
 	*out = sock;
 	return 0;
@@ -480,6 +481,7 @@ static int nm_shm_dial(const char *name, int timeout_ms, uint64_t start, int *ou
 
 int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out)
 {
+	NM_API_CALL();
 	uint64_t start = nm_shm_now_ms();
 	int sock = -1, fds[NM_SHM_HELLO_FDS], r;
 	struct nm_wire *w;
@@ -489,7 +491,7 @@ int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out)
 	if (r)
 		return r;
 	if (!out)
-		return nm_err(EINVAL, "wire_shm_connect: out pointer is NULL");
+		return nm_err(EINVAL, "out pointer is NULL");
 	r = nm_shm_dial(name, timeout_ms, start, &sock);
 	if (r)
 		return r;
@@ -506,7 +508,7 @@ int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out)
 	close(fds[0]);
 	/* From here the endpoint owns sock and the eventfds. */
 	if (send(sock, &ack, 1, MSG_NOSIGNAL) != 1) {
-		r = nm_err(ECONNRESET, "wire_shm_connect: the creator left during the handshake");
+		r = nm_err(ECONNRESET, "the creator left during the handshake");
 		nm_wire_destroy(w);
 		return r;
 	}
@@ -533,6 +535,7 @@ static bool nm_shm_sock_hung_up(int sock)
 
 int nm_wire_shm_peer_alive(struct nm_wire *w)
 {
+	NM_API_CALL();
 	struct nm_shm_wire *ep;
 	void *base;
 	size_t size;
@@ -540,10 +543,10 @@ int nm_wire_shm_peer_alive(struct nm_wire *w)
 
 	/* the region call validates w (an shm wire, alive) */
 	if (!w)
-		return nm_err(EINVAL, "wire_shm_peer_alive: wire is NULL");
+		return nm_err(EINVAL, "wire is NULL");
 	r = nm__wire_shm_region(w, &base, &size);
 	if (r)
-		return nm_err_wrap(r, "wire_shm_peer_alive");
+		return r;
 	ep = nm_shm_wire_of(w);
 	if (ep->peer_dead || !atomic_load_explicit(ep->peer_alive, memory_order_acquire))
 		return 0;

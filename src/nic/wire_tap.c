@@ -17,7 +17,7 @@
  * Invariants:
  *  1. vnet_sz is 0 (opened without offloads) or 12; the header is
  *     little-endian, which is also native on the hosts we run on.
- *  2. recv offers the kernel at least NM_TAP_RX_ROOM bytes (the caller's
+ *  2. rx_copy offers the kernel at least NM_TAP_RX_ROOM bytes (the caller's
  *     iov, then the spill buffer), more than any frame tun can deliver, so
  *     the kernel never cuts a frame: its true length is always known.  A
  *     frame longer than the caller's iov is returned with its true length
@@ -67,6 +67,7 @@
 #include <netmem/wire.h>
 
 #include "nic/rtnl.h"
+#include "nic/wire_drv.h"
 #include "util/err.h"
 #include "util/fd.h"
 
@@ -236,7 +237,7 @@ static int nm_tap_xmit_error(struct nm_wire_tap *t, int e)
 		return nm_err(ENOTCONN, "tap %s: device is gone", t->w.name);
 	default:
 		t->st.tx_dropped++;
-		return nm_err(e, "tap %s: write: %s", t->w.name, strerror(e));
+		return nm_err_sys(e, "tap %s: write", t->w.name);
 	}
 }
 
@@ -300,7 +301,7 @@ static int nm_tap_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 }
 
 /* Cold: turn a failed readv into -errno with a message. */
-static int nm_tap_recv_error(struct nm_wire_tap *t, int e)
+static int nm_tap_rx_error(struct nm_wire_tap *t, int e)
 {
 	switch (e) {
 	case EAGAIN:
@@ -308,12 +309,12 @@ static int nm_tap_recv_error(struct nm_wire_tap *t, int e)
 	case EBADFD:
 		return nm_err(ENOTCONN, "tap %s: device is gone", t->w.name);
 	default:
-		return nm_err(e, "tap %s: read: %s", t->w.name, strerror(e));
+		return nm_err_sys(e, "tap %s: read", t->w.name);
 	}
 }
 
 /* Caller must own the wire (its stack thread). */
-static int nm_tap_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+static int nm_tap_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		       struct nm_wire_meta *meta)
 {
 	struct nm_wire_tap *t = nm_tap_of(w);
@@ -324,7 +325,7 @@ static int nm_tap_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 	ssize_t r;
 
 	if (nm_unlikely(iovcnt > NM_TAP_IOV_MAX || (!iov && iovcnt)))
-		return nm_err(EINVAL, "tap recv: %u iovecs (at most %d)", iovcnt, NM_TAP_IOV_MAX);
+		return nm_err(EINVAL, "tap rx_copy: %u iovecs (at most %d)", iovcnt, NM_TAP_IOV_MAX);
 	if (t->vnet_sz)
 		v[n++] = (struct iovec){ .iov_base = &vh, .iov_len = t->vnet_sz };
 	for (i = 0; i < iovcnt; i++) {
@@ -337,7 +338,7 @@ static int nm_tap_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 
 	r = readv(t->fd, v, (int)n);
 	if (nm_unlikely(r < 0))
-		return nm_tap_recv_error(t, errno);
+		return nm_tap_rx_error(t, errno);
 	if (nm_unlikely((size_t)r < t->vnet_sz))
 		return nm_err(EIO, "tap %s: %zd-byte read lacks the vnet header", w->name, r);
 	len = (size_t)r - t->vnet_sz;
@@ -364,7 +365,7 @@ static int nm_tap_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_w
 
 	if (n < 0)
 		return n;
-	r = nm_tap_recv(w, iov, (unsigned)n, &f->meta);
+	r = nm_tap_rx_copy(w, iov, (unsigned)n, &f->meta);
 	if (r < 0)
 		return r;
 	f->data = NULL;
@@ -401,7 +402,7 @@ static const struct nm_wire_ops nm_wire_tap_ops = {
 	.xmit = nm_tap_xmit,
 	.peek = NULL,		/* a read copies anyway: nothing to lend */
 	.consume = NULL,
-	.recv = nm_tap_recv,
+	.rx_copy = nm_tap_rx_copy,
 	.rx = nm_tap_rx,
 	.get_fd = nm_tap_get_fd,
 	.get_stats = nm_tap_get_stats,
@@ -422,9 +423,9 @@ static int nm_tap_open_dev(struct nm_wire_tap *t, const char *ifname, bool offlo
 			return nm_err(ENODEV, "tap: %s missing (load the tun module); a TAP needs "
 				      "root or CAP_NET_ADMIN", NM_TAP_DEV);
 		if (e == EACCES || e == EPERM)
-			return nm_err(EPERM, "tap: cannot open %s: %s; a TAP needs root or "
-				      "CAP_NET_ADMIN", NM_TAP_DEV, strerror(e));
-		return nm_err(e, "tap: open %s: %s", NM_TAP_DEV, strerror(e));
+			return nm_err_sys(EPERM, "tap: open %s (a TAP needs root or CAP_NET_ADMIN)",
+					  NM_TAP_DEV);
+		return nm_err_sys(e, "tap: open %s", NM_TAP_DEV);
 	}
 
 	memset(&ifr, 0, sizeof(ifr));
@@ -433,15 +434,15 @@ static int nm_tap_open_dev(struct nm_wire_tap *t, const char *ifname, bool offlo
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
 		e = errno;
 		if (e == EPERM || e == EACCES)
-			return nm_err(EPERM, "tap %s: TUNSETIFF: %s; creating or attaching a TAP "
-				      "needs root or CAP_NET_ADMIN", ifname, strerror(e));
+			return nm_err_sys(EPERM, "tap %s: TUNSETIFF (creating or attaching a TAP "
+					  "needs root or CAP_NET_ADMIN)", ifname);
 		if (e == EBUSY)
 			return nm_err(EBUSY, "tap %s: already attached to another file", ifname);
 		if (e == EINVAL)
 			return nm_err(EINVAL, "tap %s: an interface of that name exists and is "
 				      "not a TAP (or is one made with other flags than IFF_TAP|"
 				      "IFF_NO_PI%s)", ifname, offloads ? "|IFF_VNET_HDR" : "");
-		return nm_err(e, "tap %s: TUNSETIFF: %s", ifname, strerror(e));
+		return nm_err_sys(e, "tap %s: TUNSETIFF", ifname);
 	}
 	/* The kernel's name: differs from ours for patterns like "tap%d". */
 	snprintf(t->w.name, sizeof(t->w.name), "%.*s", IFNAMSIZ - 1, ifr.ifr_name);
@@ -458,15 +459,14 @@ static int nm_tap_set_offloads(struct nm_wire_tap *t, bool want)
 		/* An existing device may carry offloads from an earlier
 		 * owner; without a vnet header we could not see them. */
 		if (ioctl(t->fd, TUNSETOFFLOAD, 0UL) < 0)
-			return nm_err(errno, "tap %s: TUNSETOFFLOAD 0: %s", t->w.name,
-				      strerror(errno));
+			return nm_err_sys(errno, "tap %s: TUNSETOFFLOAD 0", t->w.name);
 		return 0;
 	}
 	if (ioctl(t->fd, TUNSETVNETHDRSZ, &sz) < 0)
-		return nm_err(errno, "tap %s: TUNSETVNETHDRSZ %d: %s", t->w.name, sz,
-			      strerror(errno));
+		return nm_err_sys(errno, "tap %s: TUNSETVNETHDRSZ %d", t->w.name, sz);
 	if (ioctl(t->fd, TUNSETVNETLE, &le) < 0 && __BYTE_ORDER != __LITTLE_ENDIAN)
-		return nm_err(EOPNOTSUPP, "tap %s: TUNSETVNETLE: %s", t->w.name, strerror(errno));
+		return nm_err_sys(EOPNOTSUPP, "tap %s: TUNSETVNETLE (a big-endian host needs "
+				  "little-endian vnet headers)", t->w.name);
 	t->vnet_sz = NM_TAP_VNET_SZ;
 
 	if (ioctl(t->fd, TUNSETOFFLOAD, (unsigned long)(base | TUN_F_USO4 | TUN_F_USO6)) == 0) {
@@ -476,7 +476,7 @@ static int nm_tap_set_offloads(struct nm_wire_tap *t, bool want)
 		t->offloads = NM_WIRE_TAP_OFF_CSUM | NM_WIRE_TAP_OFF_TSO4 | NM_WIRE_TAP_OFF_TSO6;
 	} else {
 		e = errno;
-		return nm_err(e, "tap %s: TUNSETOFFLOAD: %s", t->w.name, strerror(e));
+		return nm_err_sys(e, "tap %s: TUNSETOFFLOAD", t->w.name);
 	}
 	t->w.gso = true;
 	return 0;
@@ -591,6 +591,7 @@ static int nm_tap_check_params(const struct nm_wire_tap_params *p, struct nm_rtn
 
 int nm_wire_tap_open(const struct nm_wire_tap_params *p, struct nm_wire **out)
 {
+	NM_API_CALL();
 	struct nm_rtnl_prefix ha, ha6;
 	struct nm_wire_tap *t;
 	int err;
@@ -642,6 +643,7 @@ err_free_tap:
  */
 int nm_wire_tap_adopt(int fd, const struct nm_wire_tap_params *p, struct nm_wire **out)
 {
+	NM_API_CALL();
 	struct nm_wire_tap *t;
 	struct ifreq ifr;
 	bool vnet;
@@ -711,13 +713,23 @@ static int nm_tap_check(struct nm_wire *w, const char *fn)
 
 int nm_wire_tap_ifindex(struct nm_wire *w)
 {
+	NM_API_CALL();
 	int err = nm_tap_check(w, "tap_ifindex");
 
 	return err ? err : nm_tap_of(w)->ifindex;
 }
 
+int nm_wire_tap_fd(struct nm_wire *w)
+{
+	NM_API_CALL();
+	int err = nm_tap_check(w, "tap_fd");
+
+	return err ? err : nm_tap_of(w)->fd;
+}
+
 int nm_wire_tap_offloads(struct nm_wire *w)
 {
+	NM_API_CALL();
 	int err = nm_tap_check(w, "tap_offloads");
 
 	return err ? err : nm_tap_of(w)->offloads;

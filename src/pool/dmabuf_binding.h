@@ -4,7 +4,7 @@
 
 /*
  * The dma-buf binding's internals, shared by dmabuf_binding.c and the dmabuf
- * provider (mp_dmabuf.c).  See memory_provider.h for the public side.
+ * provider (mp_dmabuf.c).  Its functions are declared in memory_provider.h.
  */
 
 #include <pthread.h>
@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
+
+#include "pool/memory_provider.h"
 
 #define NM_BINDING_MAGIC	0x6e6d6462u	/* "nmdb" */
 

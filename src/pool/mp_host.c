@@ -89,13 +89,13 @@ static void nm_hp_block_map(struct nm_hp_state *s, struct nm_hp_block *blk)
 	uint32_t nr_vecs, j = 0;
 	int n;
 
-	n = nm_memobj_phyrs(blk->obj, 0, size, NULL, 0);
+	n = nm_memobj_get_phyrs(blk->obj, 0, size, NULL, 0);
 	if (n <= 0)
 		return;
 	phyrs = malloc((size_t)n * sizeof(*phyrs));
 	if (!phyrs)
 		return;
-	if (nm_memobj_phyrs(blk->obj, 0, size, phyrs, (size_t)n) != n ||
+	if (nm_memobj_get_phyrs(blk->obj, 0, size, phyrs, (size_t)n) != n ||
 	    nm_dma_map(s->dev, phyrs, (size_t)n, s->dir, 0, &blk->map) < 0) {
 		free(phyrs);
 		blk->map = NULL;
@@ -181,7 +181,7 @@ static int nm_hp_map(struct nm_hp_state *s, struct nm_page *pg)
 		pg->map = blk->map;
 		return 0;
 	}
-	n = nm_memobj_phyrs(blk->obj, off, s->buf_size, phyrs, NM_ARRAY_SIZE(phyrs));
+	n = nm_memobj_get_phyrs(blk->obj, off, s->buf_size, phyrs, NM_ARRAY_SIZE(phyrs));
 	if (n < 0)
 		return nm_err_wrap(n, "mp_host: phyrs");
 	if ((size_t)n > NM_ARRAY_SIZE(phyrs))

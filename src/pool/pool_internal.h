@@ -24,9 +24,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <netmem/memory_provider.h>
-#include <netmem/page_pool.h>
 
+#include "pool/memory_provider.h"
+#include "pool/page_pool.h"
 #include "util/err.h"
 
 #define NM_CACHELINE 64

@@ -117,7 +117,7 @@ void rt_stats_publish(void)
 	struct nm_queue_stats qs;
 	uint64_t d = 0;
 
-	if (!rt.nd || nm_netdev_get_stats(rt.nd, &qs) < 0)
+	if (!rt.nd || nm_netdev_get_stats(rt.nd, &qs, sizeof(qs)) < 0)
 		return;
 	for (int i = 0; i < NM_RX_DROP_MAX; i++)
 		d += qs.drops[i];
@@ -199,7 +199,7 @@ static int host_up(struct nm_wire *w)
 	hp.netdev.mac[0] = 0x02;
 	hp.netdev.mac[4] = 0x4e;
 	hp.netdev.mac[5] = rt_cfg.ip[rt_cfg.family == AF_INET ? 3 : 15];
-	hp.netdev.mtu = w->mtu < rt_cfg.mtu ? w->mtu : rt_cfg.mtu;
+	hp.netdev.mtu = nm_wire_mtu(w) < rt_cfg.mtu ? nm_wire_mtu(w) : rt_cfg.mtu;
 	hp.netdev.rx_queues = hp.netdev.tx_queues = rt_cfg.queues;
 	snprintf(a, sizeof(a), "%s", rt_cfg.addr);
 	if (rt_cfg.family == AF_INET)

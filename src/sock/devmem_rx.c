@@ -31,10 +31,10 @@
 #include <sys/uio.h>
 
 #include <netmem/devmem.h>
-#include <netmem/memory_provider.h>
-#include <netmem/page_pool.h>
 
 #include "net/tcp.h"
+#include "pool/memory_provider.h"
+#include "pool/page_pool.h"
 #include "sock/devmem_tokens.h"
 #include "sock/sock_internal.h"
 #include "util/err.h"
@@ -126,13 +126,13 @@ static ssize_t report_frag(struct dm_out *o, struct nm_token_table *t,
 	int ret;
 
 	if (!niov || !id)
-		return nm_err(ENODEV, "recvmsg: an unreadable frag is not a dma-buf net_iov");
+		return nm_err(ENODEV, "an unreadable frag is not a dma-buf net_iov");
 	if (!ctl_fits(o, sizeof(c))) {
 		o->ctl_full = true;
 		return 0;
 	}
 	if (nm_page_pool_ref_netmem(f->netmem) < 0)
-		return nm_err(EFAULT, "recvmsg: frag holds no reference");
+		return nm_err(EFAULT, "frag holds no reference");
 	ret = nm_tokens_add(t, f->netmem, &c.frag_token);
 	if (ret) {
 		nm_page_pool_put_netmem(nm_netmem_pool(f->netmem), f->netmem, true);
@@ -221,7 +221,7 @@ static ssize_t recv_unreadable(struct nm_tcp_sock *tp, struct nm_token_table *t,
 	if (err)
 		return err;
 	if (o->ctl_full)
-		return nm_err(ETOOSMALL, "recvmsg: control buffer (%zu bytes) too small for a "
+		return nm_err(ETOOSMALL, "control buffer (%zu bytes) too small for a "
 					 "devmem cmsg (%zu)", o->ctl_len, (size_t)CMSG_LEN(
 						 sizeof(struct dmabuf_cmsg)));
 	return 0;
@@ -255,7 +255,7 @@ struct dm_op {
 	size_t n;
 };
 
-static const struct nm_sock_call dm_call = NM_SOCK_CALL("recvmsg");
+static const struct nm_sock_call dm_call = NM_SOCK_CALL();
 
 static ssize_t dm_try(struct nm_sock_op *op)
 {
@@ -275,10 +275,10 @@ ssize_t nm_sock_recvmsg_devmem(struct nm_socket *so, struct msghdr *msg, int fla
 	ssize_t r;
 
 	if (flags & ~(MSG_SOCK_DEVMEM | MSG_DONTWAIT | MSG_NOSIGNAL))
-		return nm_err(EOPNOTSUPP, "recvmsg: flags 0x%x not supported with MSG_SOCK_DEVMEM",
+		return nm_err(EOPNOTSUPP, "flags 0x%x not supported with MSG_SOCK_DEVMEM",
 			      flags & ~(MSG_SOCK_DEVMEM | MSG_DONTWAIT | MSG_NOSIGNAL));
 	if (msg->msg_controllen && !msg->msg_control)
-		return nm_err(EFAULT, "recvmsg: NULL msg_control with msg_controllen %zu",
+		return nm_err(EFAULT, "NULL msg_control with msg_controllen %zu",
 			      (size_t)msg->msg_controllen);
 	if (d.n > NM_ARRAY_SIZE(d.iov))
 		d.n = NM_ARRAY_SIZE(d.iov);
@@ -308,6 +308,6 @@ int nm_sock_devmem_dontneed(struct nm_socket *so, const void *val, socklen_t len
 	int r = nm_tokens_dontneed(&so->tokens, val, len);
 
 	if (r > 0 && so->tcp->st)
-		nm_tcp_rx_space_changed(so->tcp);
+		nm_tcp_rcv_space_changed(so->tcp);
 	return r;
 }

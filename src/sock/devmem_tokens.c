@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <netmem/page_pool.h>
 
+#include "pool/page_pool.h"
 #include "sock/devmem_tokens.h"
 #include "util/err.h"
 

@@ -16,7 +16,8 @@
 #include <stdint.h>
 
 #include <netmem/devmem.h>
-#include <netmem/netmem_ref.h>
+
+#include "pool/netmem_ref.h"
 
 struct nm_token_table {
 	/* slot i holds token i: a netmem, or (free) the next free index << 1 | 1 */

@@ -54,12 +54,12 @@
 
 #include <netmem/devmem.h>
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 #include <netmem/netdev.h>
 
 #include "ctl/ctl_internal.h"
 #include "net/tcp.h"
 #include "net/tcp_zc.h"
+#include "pool/memory_provider.h"
 #include "sock/sock_internal.h"
 #include "util/err.h"
 
@@ -85,23 +85,23 @@ static int parse_cmsgs(const struct msghdr *msg, bool *has_id, uint32_t *id)
 	if (!len)
 		return 0;
 	if (!ctl)
-		return nm_err(EFAULT, "sendmsg: NULL msg_control with msg_controllen %zu", len);
+		return nm_err(EFAULT, "NULL msg_control with msg_controllen %zu", len);
 	if (len > INT_MAX)
-		return nm_err(ENOBUFS, "sendmsg: msg_controllen %zu", len);
+		return nm_err(ENOBUFS, "msg_controllen %zu", len);
 	while (len - off >= sizeof(struct cmsghdr)) {
 		struct cmsghdr h;
 
 		memcpy(&h, ctl + off, sizeof(h));	/* the buffer may be unaligned */
 		if (h.cmsg_len < sizeof(h) || h.cmsg_len > len - off)
-			return nm_err(EINVAL, "sendmsg: control message at %zu has cmsg_len %zu "
+			return nm_err(EINVAL, "control message at %zu has cmsg_len %zu "
 					      "(%zu bytes left)", off, (size_t)h.cmsg_len, len - off);
 		if (h.cmsg_level == SOL_SOCKET) {
 			if (h.cmsg_type != SCM_DEVMEM_DMABUF)
-				return nm_err(EINVAL, "sendmsg: SOL_SOCKET control message type %d "
+				return nm_err(EINVAL, "SOL_SOCKET control message type %d "
 						      "not supported (SCM_DEVMEM_DMABUF only)",
 					      h.cmsg_type);
 			if (h.cmsg_len != CMSG_LEN(sizeof(uint32_t)))
-				return nm_err(EINVAL, "sendmsg: SCM_DEVMEM_DMABUF cmsg_len %zu, "
+				return nm_err(EINVAL, "SCM_DEVMEM_DMABUF cmsg_len %zu, "
 						      "want CMSG_LEN(4) = %zu", (size_t)h.cmsg_len,
 					      (size_t)CMSG_LEN(sizeof(uint32_t)));
 			memcpy(id, ctl + off + CMSG_LEN(0), sizeof(*id));
@@ -127,28 +127,28 @@ static int binding_for(struct nm_tcp_sock *tp, uint32_t id, const struct msghdr 
 
 	b = nm_ctl_binding_get(id, &tx, &ifindex);
 	if (!b)
-		return nm_err(EINVAL, "sendmsg: no dma-buf binding with id %u", id);
+		return nm_err(EINVAL, "no dma-buf binding with id %u", id);
 	if (!tx) {
-		ret = nm_err(EINVAL, "sendmsg: binding %u was made by bind-rx, not bind-tx", id);
+		ret = nm_err(EINVAL, "binding %u was made by bind-rx, not bind-tx", id);
 		goto err_put;
 	}
 	if (tp->ifc) {
 		struct nm_netdev *nd = tp->ifc->nd;
-		uint32_t feat = nm_netdev_get_features(nd);
+		uint32_t feat = nm_netdev_features(nd);
 
 		if (ifindex != nm_netdev_ifindex(nd)) {
-			ret = nm_err(ENODEV, "sendmsg: binding %u is on ifindex %d, the connection "
+			ret = nm_err(ENODEV, "binding %u is on ifindex %d, the connection "
 					     "routes through %s (ifindex %d)", id, ifindex,
 				     nm_netdev_name(nd), nm_netdev_ifindex(nd));
 			goto err_put;
 		}
 		if (!(feat & NM_NETIF_F_NETMEM_TX)) {
-			ret = nm_err(EOPNOTSUPP, "sendmsg: %s has netmem TX off",
+			ret = nm_err(EOPNOTSUPP, "%s has netmem TX off",
 				     nm_netdev_name(nd));
 			goto err_put;
 		}
 		if (tp->sw_csum || !(feat & NM_NETIF_F_HW_CSUM)) {
-			ret = nm_err(EOPNOTSUPP, "sendmsg: %s has no TX checksum offload; the stack "
+			ret = nm_err(EOPNOTSUPP, "%s has no TX checksum offload; the stack "
 						 "cannot read device memory to checksum it",
 				     nm_netdev_name(nd));
 			goto err_put;
@@ -159,7 +159,7 @@ static int binding_for(struct nm_tcp_sock *tp, uint32_t id, const struct msghdr 
 		uint64_t off = (uintptr_t)msg->msg_iov[i].iov_base, len = msg->msg_iov[i].iov_len;
 
 		if (len > size || off > size - len) {
-			ret = nm_err(EFAULT, "sendmsg: iovec %zu [%llu, +%llu) outside the %llu-byte "
+			ret = nm_err(EFAULT, "iovec %zu [%llu, +%llu) outside the %llu-byte "
 					     "dma-buf of binding %u", i, (unsigned long long)off,
 				     (unsigned long long)len, (unsigned long long)size, id);
 			goto err_put;
@@ -222,7 +222,7 @@ struct zc_op {
 	int flags;
 };
 
-static const struct nm_sock_call zc_call = NM_SOCK_CALL("sendmsg");
+static const struct nm_sock_call zc_call = NM_SOCK_CALL();
 
 /* Queue what the send ring takes: all the bytes, or as many as a
  * non-blocking call found room for; -EAGAIN to wait for room; -errno. */
@@ -307,21 +307,21 @@ ssize_t nm_sock_sendmsg_zc(struct nm_socket *so, const struct msghdr *msg, int f
 	ssize_t r;
 
 	if (flags & ~ZC_SEND_FLAGS)
-		return nm_err(EOPNOTSUPP, "sendmsg: flags 0x%x not supported",
+		return nm_err(EOPNOTSUPP, "flags 0x%x not supported",
 			      flags & ~ZC_SEND_FLAGS);
 	if (!tp->st)
-		return nm_err(ENOTCONN, "sendmsg: the stack is gone");
+		return nm_err(ENOTCONN, "the stack is gone");
 	r = parse_cmsgs(msg, &has_id, &id);
 	if (r)
 		return r;
-	r = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, has_id, &total, "sendmsg");
+	r = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, has_id, &total);
 	if (r)
 		return r;
 	zerocopy = (flags & MSG_ZEROCOPY) && so->zerocopy;
 	if (!has_id)	/* host memory: copied, with a completion if zerocopy */
 		return send_loop(so, msg, flags, NULL, total, zerocopy);
 	if (!zerocopy)
-		return nm_err(EINVAL, "sendmsg: SCM_DEVMEM_DMABUF needs %s",
+		return nm_err(EINVAL, "SCM_DEVMEM_DMABUF needs %s",
 			      !(flags & MSG_ZEROCOPY) ? "the MSG_ZEROCOPY flag"
 						      : "SO_ZEROCOPY set on the socket");
 	r = binding_for(tp, id, msg, &b);
@@ -370,10 +370,10 @@ ssize_t nm_sock_recv_errqueue(struct nm_socket *so, struct msghdr *msg, int flag
 	size_t used;
 
 	if (flags & ~ERRQ_FLAGS)
-		return nm_err(EOPNOTSUPP, "recvmsg: flags 0x%x not supported with MSG_ERRQUEUE",
+		return nm_err(EOPNOTSUPP, "flags 0x%x not supported with MSG_ERRQUEUE",
 			      flags & ~ERRQ_FLAGS);
 	if (nm_tcp_zc_errqueue_pop(tp, &note))
-		return nm_err(EAGAIN, "recvmsg: error queue empty");
+		return nm_err(EAGAIN, "error queue empty");
 	memset(&e, 0, sizeof(e));
 	e.ee.ee_errno = 0;
 	e.ee.ee_origin = SO_EE_ORIGIN_ZEROCOPY;

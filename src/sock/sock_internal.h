@@ -56,15 +56,15 @@ struct nm_socket {
 
 /* ---- sock_table.c ---- */
 /* A socket for tp (which it then owns) in the lowest free descriptor:
- * the descriptor, or -EMFILE / -ENOMEM (fn names the call). */
-int nm_sock_alloc(struct nm_tcp_sock *tp, bool nonblock, const char *fn);
+ * the descriptor, or -EMFILE / -ENOMEM. */
+int nm_sock_alloc(struct nm_tcp_sock *tp, bool nonblock);
 /* Take the descriptor out of the table, give back every devmem token, free
  * the socket.  The tcb is the caller's (nm_tcp_close() next). */
 void nm_sock_free(struct nm_socket *so);
 /* The socket of sd, NULL if none. */
 struct nm_socket *nm_sock_lookup(int sd);
-/* The same, or NULL with *ret = -EBADF and a message naming fn. */
-struct nm_socket *nm_sock_get(int sd, const char *fn, int *ret);
+/* The same, or NULL with *ret = -EBADF and its message. */
+struct nm_socket *nm_sock_get(int sd, int *ret);
 /* White-box tests: the tcb behind sd, NULL if none. */
 struct nm_tcp_sock *nm_sock_tcb(int sd);
 
@@ -115,13 +115,14 @@ void nm_sock_set_error(struct nm_socket *so, int err);
 int nm_sock_stack_unacked(struct nm_stack *st);
 
 /* ---- sock_wait.c: the one wait loop of every blocking call ---- */
-/* How a call names itself in its -EAGAIN messages (literals, kept by
- * pointer: a polling loop meets them on every empty pass). */
+/* A call's -EAGAIN messages (literals, kept by pointer: a polling loop
+ * meets them on every empty pass; the public call's name goes in front,
+ * util/err.c). */
 struct nm_sock_call {
-	const char *would_block;	/* "send: would block" */
-	const char *timed_out;		/* "send: timed out" */
+	const char *would_block;	/* "would block" */
+	const char *timed_out;		/* "timed out" */
 };
-#define NM_SOCK_CALL(name) { name ": would block", name ": timed out" }
+#define NM_SOCK_CALL() { "would block", "timed out" }
 
 /* A blocking call; embed it to carry the call's own arguments. */
 struct nm_sock_op {
@@ -149,9 +150,8 @@ void nm_sock_keep_err(struct nm_tcp_sock *tp, int pending, ssize_t r);
 /* The shape of an iovec array: at most IOV_MAX entries, lengths summing to
  * at most SSIZE_MAX (-EINVAL past it, as Linux), no NULL buffer unless the
  * bases are offsets (devmem TX: offset 0 is a good one).  *total (if not
- * NULL): the bytes they hold.  fn names the call in messages. */
-int nm_sock_check_iov(const struct iovec *iov, size_t n, bool offsets, size_t *total,
-		      const char *fn);
+ * NULL): the bytes they hold. */
+int nm_sock_check_iov(const struct iovec *iov, size_t n, bool offsets, size_t *total);
 
 /* The hooks in use (sock_hooks.c); NULL members: none. */
 extern struct nm_sock_hooks nm_sock_hooks;

@@ -30,13 +30,13 @@ static struct nm_socket *sock_tab[NM_SOCK_MAX];
 static int sock_lowest;
 static pthread_mutex_t sock_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int nm_sock_alloc(struct nm_tcp_sock *tp, bool nonblock, const char *fn)
+int nm_sock_alloc(struct nm_tcp_sock *tp, bool nonblock)
 {
 	struct nm_socket *so = calloc(1, sizeof(*so));
 	int sd = -1;
 
 	if (!so)
-		return nm_err(ENOMEM, "%s: out of memory", fn);
+		return nm_err(ENOMEM, "out of memory for a socket");
 	so->tcp = tp;
 	so->nonblock = nonblock;
 	nm_tokens_init(&so->tokens);
@@ -55,7 +55,7 @@ int nm_sock_alloc(struct nm_tcp_sock *tp, bool nonblock, const char *fn)
 	pthread_mutex_unlock(&sock_lock);
 	if (sd < 0) {
 		free(so);
-		return nm_err(EMFILE, "socket: all %d descriptors in use", NM_SOCK_MAX);
+		return nm_err(EMFILE, "all %d descriptors in use", NM_SOCK_MAX);
 	}
 	return sd;
 }
@@ -79,12 +79,12 @@ struct nm_socket *nm_sock_lookup(int sd)
 	return __atomic_load_n(&sock_tab[sd], __ATOMIC_ACQUIRE);
 }
 
-struct nm_socket *nm_sock_get(int sd, const char *fn, int *ret)
+struct nm_socket *nm_sock_get(int sd, int *ret)
 {
 	struct nm_socket *so = nm_sock_lookup(sd);
 
 	if (!so)
-		*ret = nm_err(EBADF, "%s: bad socket descriptor %d", fn, sd);
+		*ret = nm_err(EBADF, "bad socket descriptor %d", sd);
 	return so;
 }
 

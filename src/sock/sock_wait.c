@@ -42,7 +42,7 @@ static int sock_wait(struct nm_socket *so, uint64_t deadline)
 	int ms = WAIT_SLICE_US / 1000, r;
 
 	if (!tp->st)
-		return nm_err(ENOTCONN, "socket: the stack is gone");
+		return nm_err(ENOTCONN, "the stack is gone");
 	if (deadline && now >= deadline)
 		return -EAGAIN;
 	if (nm_sock_hooks.wait)

@@ -23,30 +23,33 @@
 #include "util/err.h"
 
 /* The socket of descriptor sd (so), or return -EBADF. */
-#define GET_SOCK(fn)                                            \
+#define GET_SOCK()                                              \
 	int _ret;                                               \
-	struct nm_socket *so = nm_sock_get(sd, fn, &_ret);      \
+	struct nm_socket *so = nm_sock_get(sd, &_ret);          \
 	if (!so)                                                \
 		return _ret
 
 /* ---- addresses ----------------------------------------------------------------- */
 
+/* v6only_err: what a v4-mapped address on an IPV6_V6ONLY socket gets
+ * (Linux: EINVAL from bind, which has no IPv4 address to take, ENETUNREACH
+ * from connect, which has no IPv4 route). */
 static int sa_to_addr(const struct nm_tcp_sock *tp, const struct sockaddr *sa, socklen_t len,
-		      struct nm_addr *a, uint16_t *port, const char *fn)
+		      struct nm_addr *a, uint16_t *port, int v6only_err)
 {
 	if (!sa)
-		return nm_err(EFAULT, "%s: NULL address", fn);
+		return nm_err(EFAULT, "NULL address");
 	if (len < (socklen_t)sizeof(sa_family_t))
-		return nm_err(EINVAL, "%s: address length %u too short", fn, (unsigned)len);
+		return nm_err(EINVAL, "address length %u too short", (unsigned)len);
 	memset(a, 0, sizeof(*a));
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
 
 		if (len < (socklen_t)sizeof(*s4))
-			return nm_err(EINVAL, "%s: sockaddr_in length %u", fn, (unsigned)len);
+			return nm_err(EINVAL, "sockaddr_in length %u", (unsigned)len);
 		if (tp->family == AF_INET6)
-			return nm_err(EAFNOSUPPORT, "%s: AF_INET address on an AF_INET6 socket "
-						    "(use a v4-mapped address)", fn);
+			return nm_err(EAFNOSUPPORT, "AF_INET address on an AF_INET6 socket "
+						    "(use a v4-mapped address)");
 		a->b[10] = a->b[11] = 0xff;
 		memcpy(a->b + 12, &s4->sin_addr, 4);
 		*port = ntohs(s4->sin_port);
@@ -56,24 +59,20 @@ static int sa_to_addr(const struct nm_tcp_sock *tp, const struct sockaddr *sa, s
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 
 		if (len < (socklen_t)sizeof(*s6))
-			return nm_err(EINVAL, "%s: sockaddr_in6 length %u", fn, (unsigned)len);
+			return nm_err(EINVAL, "sockaddr_in6 length %u", (unsigned)len);
 		if (tp->family == AF_INET)
-			return nm_err(EAFNOSUPPORT, "%s: AF_INET6 address on an AF_INET socket",
-				      fn);
+			return nm_err(EAFNOSUPPORT, "AF_INET6 address on an AF_INET socket");
 		memcpy(a->b, &s6->sin6_addr, 16);
-		/* Linux: an IPV6_V6ONLY socket has no IPv4 route to connect
-		 * over (ENETUNREACH) and no IPv4 address to bind (EINVAL) */
 		if (tp->v6only && nm_addr_is_v4(a))
-			return nm_err(!strcmp(fn, "connect") ? ENETUNREACH : EINVAL,
-				      "%s: v4-mapped address with IPV6_V6ONLY", fn);
+			return nm_err(v6only_err, "v4-mapped address with IPV6_V6ONLY");
 		*port = ntohs(s6->sin6_port);
 		return 0;
 	}
-	return nm_err(EAFNOSUPPORT, "%s: address family %d", fn, sa->sa_family);
+	return nm_err(EAFNOSUPPORT, "address family %d", sa->sa_family);
 }
 
 static int addr_to_sa(const struct nm_tcp_sock *tp, const struct nm_addr *a, uint16_t port,
-		      struct sockaddr *sa, socklen_t *len, const char *fn)
+		      struct sockaddr *sa, socklen_t *len)
 {
 	union {
 		struct sockaddr_in s4;
@@ -82,7 +81,7 @@ static int addr_to_sa(const struct nm_tcp_sock *tp, const struct nm_addr *a, uin
 	socklen_t n;
 
 	if (!sa || !len)
-		return nm_err(EFAULT, "%s: NULL address or length", fn);
+		return nm_err(EFAULT, "NULL address or length");
 	memset(&u, 0, sizeof(u));
 	if (tp->family == AF_INET) {
 		u.s4.sin_family = AF_INET;
@@ -104,25 +103,26 @@ static int addr_to_sa(const struct nm_tcp_sock *tp, const struct nm_addr *a, uin
 
 int nm_socket(struct nm_stack *st, int domain, int type, int protocol)
 {
+	NM_API_CALL();
 	struct nm_tcp_sock *tp;
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), sd;
 
 	if (!st)
-		return nm_err(EINVAL, "socket: NULL stack");
+		return nm_err(EINVAL, "NULL stack");
 	if (domain != AF_INET && domain != AF_INET6)
-		return nm_err(EAFNOSUPPORT, "socket: domain %d (AF_INET, AF_INET6 only)", domain);
+		return nm_err(EAFNOSUPPORT, "domain %d (AF_INET, AF_INET6 only)", domain);
 	if (base != SOCK_STREAM)
-		return nm_err(EPROTONOSUPPORT, "socket: type %d (SOCK_STREAM only)", type);
+		return nm_err(EPROTONOSUPPORT, "type %d (SOCK_STREAM only)", type);
 	if (protocol != 0 && protocol != IPPROTO_TCP)
-		return nm_err(EPROTONOSUPPORT, "socket: protocol %d", protocol);
+		return nm_err(EPROTONOSUPPORT, "protocol %d", protocol);
 	if (!st->tcp)
-		return nm_err(EINVAL, "socket: stack has no TCP");
+		return nm_err(EINVAL, "stack has no TCP");
 	tp = nm_tcp_sock_new(st, domain);
 	if (!tp)
-		return nm_err(ENOMEM, "socket: out of memory");
+		return nm_err(ENOMEM, "out of memory");
 	if (domain == AF_INET)
 		tp->laddr.b[10] = tp->laddr.b[11] = 0xff;
-	sd = nm_sock_alloc(tp, type & SOCK_NONBLOCK, "socket");
+	sd = nm_sock_alloc(tp, type & SOCK_NONBLOCK);
 	if (sd < 0)
 		nm_tcp_sock_destroy(tp);
 	return sd;
@@ -130,25 +130,26 @@ int nm_socket(struct nm_stack *st, int domain, int type, int protocol)
 
 int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 {
+	NM_API_CALL();
 	struct nm_addr a;
 	uint16_t port = 0;
 	int ret;
-	GET_SOCK("bind");
+	GET_SOCK();
 	struct nm_tcp_sock *tp = so->tcp;
 
-	ret = sa_to_addr(tp, addr, len, &a, &port, "bind");
+	ret = sa_to_addr(tp, addr, len, &a, &port, EINVAL);
 	if (ret)
 		return ret;
 	if (!tp->st)
-		return nm_err(EINVAL, "bind: the stack is gone");
+		return nm_err(EINVAL, "the stack is gone");
 	if (tp->lport || tp->state != NM_TCP_CLOSED)
-		return nm_err(EINVAL, "bind: socket is already bound");
+		return nm_err(EINVAL, "socket is already bound");
 	{
 		static const uint8_t z[16];
 		static const uint8_t z4[16] = { [10] = 0xff, [11] = 0xff };
 
 		if (memcmp(a.b, z, 16) && memcmp(a.b, z4, 16) && !nm_addr_is_local(tp->st, &a))
-			return nm_err(EADDRNOTAVAIL, "bind: not a local address");
+			return nm_err(EADDRNOTAVAIL, "not a local address");
 	}
 	if (port == 0) {
 		tp->laddr = a;
@@ -169,11 +170,12 @@ int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 
 int nm_listen(int sd, int backlog)
 {
-	GET_SOCK("listen");
+	NM_API_CALL();
+	GET_SOCK();
 	struct nm_tcp_sock *tp = so->tcp;
 
 	if (!tp->st)
-		return nm_err(EINVAL, "listen: the stack is gone");
+		return nm_err(EINVAL, "the stack is gone");
 	return nm_tcp_listen(tp, backlog);
 }
 
@@ -184,7 +186,7 @@ struct accept_op {
 	int flags;
 };
 
-static const struct nm_sock_call accept_call = NM_SOCK_CALL("accept");
+static const struct nm_sock_call accept_call = NM_SOCK_CALL();
 
 /* A child ready on the listener: its descriptor. */
 static ssize_t accept_try(struct nm_sock_op *op)
@@ -194,24 +196,25 @@ static ssize_t accept_try(struct nm_sock_op *op)
 	int csd;
 
 	if (tp->state != NM_TCP_LISTEN)
-		return nm_err(EINVAL, "accept: listener went away");
+		return nm_err(EINVAL, "listener went away");
 	c = nm_tcp_accept_one(tp);
 	if (!c)
 		return -EAGAIN;
-	csd = nm_sock_alloc(c, a->flags & SOCK_NONBLOCK, "accept");
+	csd = nm_sock_alloc(c, a->flags & SOCK_NONBLOCK);
 	if (csd < 0) {
 		nm_tcp_send_rst_conn(c);
 		nm_tcp_abort(c, ECONNRESET);
 		return csd;
 	}
 	if (a->addr)
-		addr_to_sa(c, &c->raddr, c->rport, a->addr, a->len, "accept");
+		addr_to_sa(c, &c->raddr, c->rport, a->addr, a->len);
 	return csd;
 }
 
 int nm_accept4(int sd, struct sockaddr *addr, socklen_t *len, int flags)
 {
-	GET_SOCK("accept");
+	NM_API_CALL();
+	GET_SOCK();
 	struct accept_op a = {
 		.op = { .so = so, .try_once = accept_try, .call = &accept_call,
 			.timeo_us = so->rcvtimeo_us, .nonblock = so->nonblock },
@@ -219,20 +222,21 @@ int nm_accept4(int sd, struct sockaddr *addr, socklen_t *len, int flags)
 	};
 
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
-		return nm_err(EINVAL, "accept4: flags 0x%x", flags);
+		return nm_err(EINVAL, "flags 0x%x", flags);
 	if (addr && !len)
-		return nm_err(EFAULT, "accept: address without a length");
+		return nm_err(EFAULT, "address without a length");
 	if (so->tcp->state != NM_TCP_LISTEN)
-		return nm_err(EINVAL, "accept: socket is not listening");
+		return nm_err(EINVAL, "socket is not listening");
 	return (int)nm_sock_block(&a.op);
 }
 
 int nm_accept(int sd, struct sockaddr *addr, socklen_t *len)
 {
+	NM_API_CALL();
 	return nm_accept4(sd, addr, len, 0);
 }
 
-static const struct nm_sock_call connect_call = NM_SOCK_CALL("connect");
+static const struct nm_sock_call connect_call = NM_SOCK_CALL();
 
 /* Done once the handshake is over, either way. */
 static ssize_t connect_try(struct nm_sock_op *op)
@@ -244,31 +248,32 @@ static ssize_t connect_try(struct nm_sock_op *op)
 
 int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 {
+	NM_API_CALL();
 	struct nm_addr a;
 	uint16_t port = 0;
 	int ret;
-	GET_SOCK("connect");
+	GET_SOCK();
 	struct nm_tcp_sock *tp = so->tcp;
 	struct nm_sock_op op = { .so = so, .try_once = connect_try, .call = &connect_call,
 				 .timeo_us = so->sndtimeo_us };
 
-	ret = sa_to_addr(tp, addr, len, &a, &port, "connect");
+	ret = sa_to_addr(tp, addr, len, &a, &port, ENETUNREACH);
 	if (ret)
 		return ret;
 	if (!tp->st)
-		return nm_err(ENOTCONN, "connect: the stack is gone");
+		return nm_err(ENOTCONN, "the stack is gone");
 	if (port == 0)
-		return nm_err(ECONNREFUSED, "connect: port 0");
+		return nm_err(ECONNREFUSED, "port 0");
 	if (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED)
-		return nm_err(EALREADY, "connect: in progress");
+		return nm_err(EALREADY, "in progress");
 	ret = nm_tcp_connect(tp, &a, port);
 	if (ret != -EINPROGRESS)
 		return ret;
 	if (so->nonblock)
-		return nm_err(EINPROGRESS, "connect: in progress");
+		return nm_err(EINPROGRESS, "in progress");
 	ret = (int)nm_sock_block(&op);
 	if (ret == -EAGAIN)
-		return nm_err(EINPROGRESS, "connect: timed out (still connecting)");
+		return nm_err(EINPROGRESS, "timed out (still connecting)");
 	if (ret)
 		return ret;
 	/* Closed before this thread looked: refused or timed out if our SYN
@@ -279,27 +284,26 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 		int e = tp->err ? tp->err : ECONNREFUSED;
 
 		tp->err = 0;
-		return nm_err(e, "connect: %s", strerror(e));
+		return nm_err_sys(e, "the connection failed");
 	}
 	return 0;
 }
 
-int nm_sock_check_iov(const struct iovec *iov, size_t n, bool offsets, size_t *total,
-		      const char *fn)
+int nm_sock_check_iov(const struct iovec *iov, size_t n, bool offsets, size_t *total)
 {
 	size_t sum = 0;
 
 	if (n > IOV_MAX)
-		return nm_err(EMSGSIZE, "%s: %zu iovecs (max %d)", fn, n, IOV_MAX);
+		return nm_err(EMSGSIZE, "%zu iovecs (max %d)", n, IOV_MAX);
 	if (n && !iov)
-		return nm_err(EFAULT, "%s: NULL iovec", fn);
+		return nm_err(EFAULT, "NULL iovec");
 	for (size_t i = 0; i < n; i++) {
 		/* Linux (import_iovec): a length or a sum past SSIZE_MAX is
 		 * EINVAL; a wrapped sum would read as an empty buffer */
 		if (iov[i].iov_len > SSIZE_MAX || (sum += iov[i].iov_len) > SSIZE_MAX)
-			return nm_err(EINVAL, "%s: iovec lengths add up past SSIZE_MAX", fn);
+			return nm_err(EINVAL, "iovec lengths add up past SSIZE_MAX");
 		if (!offsets && iov[i].iov_len && !iov[i].iov_base)
-			return nm_err(EFAULT, "%s: NULL buffer in iovec %zu", fn, i);
+			return nm_err(EFAULT, "NULL buffer in iovec %zu", i);
 	}
 	if (total)
 		*total = sum;
@@ -382,8 +386,8 @@ struct xfer_op {
 	bool waitall;		/* recv: MSG_WAITALL, blocking, not peeking */
 };
 
-static const struct nm_sock_call send_call = NM_SOCK_CALL("send");
-static const struct nm_sock_call recv_call = NM_SOCK_CALL("recv");
+static const struct nm_sock_call send_call = NM_SOCK_CALL();
+static const struct nm_sock_call recv_call = NM_SOCK_CALL();
 
 /* Queue what the send ring takes: the bytes (all of them, or as many as a
  * non-blocking call found room for), -EAGAIN to wait for room, -errno. */
@@ -428,7 +432,7 @@ static ssize_t do_send(struct nm_socket *so, const struct iovec *iov0, size_t n,
 	};
 
 	if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR))
-		return nm_err(EOPNOTSUPP, "send: flags 0x%x not supported", flags);
+		return nm_err(EOPNOTSUPP, "flags 0x%x not supported", flags);
 	for (size_t i = 0; i < n; i++)
 		x.total += iov0[i].iov_len;
 	iov_cur_init(&x.c, iov0, n);
@@ -473,7 +477,7 @@ static ssize_t do_recv(struct nm_socket *so, struct iovec *iov0, size_t n, int f
 	};
 
 	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_NOSIGNAL | MSG_TRUNC))
-		return nm_err(EOPNOTSUPP, "recv: flags 0x%x not supported", flags);
+		return nm_err(EOPNOTSUPP, "flags 0x%x not supported", flags);
 	for (size_t i = 0; i < n; i++)
 		x.total += iov0[i].iov_len;
 	if (x.total == 0)
@@ -485,36 +489,39 @@ static ssize_t do_recv(struct nm_socket *so, struct iovec *iov0, size_t n, int f
 
 ssize_t nm_send(int sd, const void *buf, size_t len, int flags)
 {
+	NM_API_CALL();
 	struct iovec iov = { (void *)buf, len };
-	GET_SOCK("send");
+	GET_SOCK();
 
 	if (len && !buf)
-		return nm_err(EFAULT, "send: NULL buffer");
+		return nm_err(EFAULT, "NULL buffer");
 	return do_send(so, &iov, 1, flags);
 }
 
 ssize_t nm_recv(int sd, void *buf, size_t len, int flags)
 {
+	NM_API_CALL();
 	struct iovec iov = { buf, len };
-	GET_SOCK("recv");
+	GET_SOCK();
 
 	if (len && !buf)
-		return nm_err(EFAULT, "recv: NULL buffer");
+		return nm_err(EFAULT, "NULL buffer");
 	return do_recv(so, &iov, 1, flags);
 }
 
 ssize_t nm_sendmsg(int sd, const struct msghdr *msg, int flags)
 {
+	NM_API_CALL();
 	int ret;
-	GET_SOCK("sendmsg");
+	GET_SOCK();
 
 	if (!msg)
-		return nm_err(EFAULT, "sendmsg: NULL msghdr");
+		return nm_err(EFAULT, "NULL msghdr");
 	/* devmem_tx.c checks its own iovecs: there iov_base may be a dma-buf
 	 * offset, and 0 is a good one */
 	if (msg->msg_controllen || (flags & MSG_ZEROCOPY))
 		return nm_sock_sendmsg_zc(so, msg, flags);
-	ret = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, false, NULL, "sendmsg");
+	ret = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, false, NULL);
 	if (ret)
 		return ret;
 	return do_send(so, msg->msg_iov, msg->msg_iovlen, flags);
@@ -522,14 +529,15 @@ ssize_t nm_sendmsg(int sd, const struct msghdr *msg, int flags)
 
 ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 {
+	NM_API_CALL();
 	ssize_t r;
 	int ret;
-	GET_SOCK("recvmsg");
+	GET_SOCK();
 	struct nm_tcp_sock *tp = so->tcp;
 
 	if (!msg)
-		return nm_err(EFAULT, "recvmsg: NULL msghdr");
-	ret = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, false, NULL, "recvmsg");
+		return nm_err(EFAULT, "NULL msghdr");
+	ret = nm_sock_check_iov(msg->msg_iov, msg->msg_iovlen, false, NULL);
 	if (ret)
 		return ret;
 	if (flags & MSG_ERRQUEUE)
@@ -543,7 +551,7 @@ ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 		if (msg->msg_name && msg->msg_namelen) {
 			socklen_t l = msg->msg_namelen;
 
-			addr_to_sa(tp, &tp->raddr, tp->rport, msg->msg_name, &l, "recvmsg");
+			addr_to_sa(tp, &tp->raddr, tp->rport, msg->msg_name, &l);
 			msg->msg_namelen = l;
 		}
 	}
@@ -552,17 +560,18 @@ ssize_t nm_recvmsg(int sd, struct msghdr *msg, int flags)
 
 int nm_shutdown(int sd, int how)
 {
-	GET_SOCK("shutdown");
+	NM_API_CALL();
+	GET_SOCK();
 	struct nm_tcp_sock *tp = so->tcp;
 
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
-		return nm_err(EINVAL, "shutdown: how %d", how);
+		return nm_err(EINVAL, "how %d", how);
 	if (!tp->st)
-		return nm_err(ENOTCONN, "shutdown: the stack is gone");
+		return nm_err(ENOTCONN, "the stack is gone");
 	return nm_tcp_shutdown(tp, how != SHUT_WR, how != SHUT_RD);
 }
 
-static const struct nm_sock_call linger_call = NM_SOCK_CALL("close");
+static const struct nm_sock_call linger_call = NM_SOCK_CALL();
 
 /* SO_LINGER: done once the FIN is acknowledged or the connection ended. */
 static ssize_t linger_try(struct nm_sock_op *op)
@@ -576,7 +585,8 @@ static ssize_t linger_try(struct nm_sock_op *op)
 
 int nm_close(int sd)
 {
-	GET_SOCK("close");
+	NM_API_CALL();
+	GET_SOCK();
 	struct nm_tcp_sock *tp = so->tcp;
 
 	if (tp->st && tp->linger_on && tp->linger_s > 0 && !so->nonblock &&
@@ -597,25 +607,28 @@ int nm_close(int sd)
 
 int nm_getsockname(int sd, struct sockaddr *addr, socklen_t *len)
 {
-	GET_SOCK("getsockname");
+	NM_API_CALL();
+	GET_SOCK();
 	struct nm_tcp_sock *tp = so->tcp;
 
-	return addr_to_sa(tp, &tp->laddr, tp->lport, addr, len, "getsockname");
+	return addr_to_sa(tp, &tp->laddr, tp->lport, addr, len);
 }
 
 int nm_getpeername(int sd, struct sockaddr *addr, socklen_t *len)
 {
-	GET_SOCK("getpeername");
+	NM_API_CALL();
+	GET_SOCK();
 	struct nm_tcp_sock *tp = so->tcp;
 
 	if (tp->state < NM_TCP_SYN_RECEIVED || tp->state == NM_TCP_LISTEN || !tp->rport)
-		return nm_err(ENOTCONN, "getpeername: not connected");
-	return addr_to_sa(tp, &tp->raddr, tp->rport, addr, len, "getpeername");
+		return nm_err(ENOTCONN, "not connected");
+	return addr_to_sa(tp, &tp->raddr, tp->rport, addr, len);
 }
 
 int nm_fcntl(int sd, int cmd, int arg)
 {
-	GET_SOCK("fcntl");
+	NM_API_CALL();
+	GET_SOCK();
 
 	switch (cmd) {
 	case F_GETFL:
@@ -624,20 +637,21 @@ int nm_fcntl(int sd, int cmd, int arg)
 		so->nonblock = (arg & O_NONBLOCK) != 0;
 		return 0;
 	default:
-		return nm_err(EINVAL, "fcntl: command %d (F_GETFL, F_SETFL only)", cmd);
+		return nm_err(EINVAL, "command %d (F_GETFL, F_SETFL only)", cmd);
 	}
 }
 
 int nm_poll(struct nm_stack *st, struct pollfd *fds, nfds_t n, int timeout_ms)
 {
+	NM_API_CALL();
 	uint64_t dl = timeout_ms > 0 ? nm_now_us() + (uint64_t)timeout_ms * 1000u : 0;
 
 	if (!st)
-		return nm_err(EINVAL, "poll: NULL stack");
+		return nm_err(EINVAL, "NULL stack");
 	if (n && !fds)
-		return nm_err(EFAULT, "poll: NULL pollfd array");
+		return nm_err(EFAULT, "NULL pollfd array");
 	if (n > NM_SOCK_MAX)
-		return nm_err(EINVAL, "poll: %lu entries", (unsigned long)n);
+		return nm_err(EINVAL, "%lu entries", (unsigned long)n);
 	for (bool first = true;; first = false) {
 		int cnt = 0, r, ms = 10;
 		uint64_t now;

@@ -382,7 +382,7 @@ static int set_v6only(struct nm_socket *so, int v)
 static int get_v6only(struct nm_socket *so, int *v)
 {
 	if (so->tcp->family != AF_INET6)
-		return nm_err(ENOPROTOOPT, "getsockopt: level %d option %d", IPPROTO_IPV6,
+		return nm_err(ENOPROTOOPT, "level %d option %d", IPPROTO_IPV6,
 			      IPV6_V6ONLY);
 	*v = so->tcp->v6only;
 	return 0;
@@ -445,11 +445,12 @@ static int opt_unknown(const char *call, int level, int name)
 
 int nm_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
 {
+	NM_API_CALL();
 	const struct sockopt *o = opt_find(level, name);
 	struct nm_socket *so;
 	int v = 0, ret;
 
-	so = nm_sock_get(sd, "setsockopt", &ret);
+	so = nm_sock_get(sd, &ret);
 	if (!so)
 		return ret;
 	if (o && o->set)
@@ -471,17 +472,18 @@ int nm_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
 
 int nm_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 {
+	NM_API_CALL();
 	const struct sockopt *o = opt_find(level, name);
 	struct nm_socket *so;
 	int v, ret;
 
-	so = nm_sock_get(sd, "getsockopt", &ret);
+	so = nm_sock_get(sd, &ret);
 	if (!so)
 		return ret;
 	if (!val || !len)
-		return nm_err(EFAULT, "getsockopt: NULL value or length");
+		return nm_err(EFAULT, "NULL value or length");
 	if ((int)*len < 0)	/* Linux reads optlen as an int */
-		return nm_err(EINVAL, "getsockopt: negative length %d", (int)*len);
+		return nm_err(EINVAL, "negative length %d", (int)*len);
 	if (o && o->get)
 		return o->get(so, val, len);
 	if (!o || !o->get_int)

@@ -41,6 +41,6 @@ run $NETMEM server --wire tap:nma$UNIQ --addr 198.18.0.2/24 --host-addr 198.18.0
 [ "$RC" = 1 ] && grep -q 'no connection within 1 s' "$T/err" || fail "one subnet: $RC $(cat "$T/err")"
 # a name that is not a TAP: one line that names it once
 expect_error 1 server -f lo --wait 30
-grep -q '^netmem server: tap lo: .*not a TAP' "$T/err" || fail "-f lo: $(cat "$T/err")"
+grep -q '^netmem server: nm_wire_tap_open: tap lo: .*not a TAP' "$T/err" || fail "-f lo: $(cat "$T/err")"
 [ "$(grep -o 'lo:' "$T/err" | wc -l)" = 1 ] || fail "-f lo names lo more than once: $(cat "$T/err")"
 exit 0

@@ -98,7 +98,7 @@ static void fuzz_ctl(struct nm_ctl *c, int ifx, struct nm_dmabuf *buf)
 		break;
 	case 7:
 		ok_or_errno(nm_ctl_page_pool_stats_get(c, (uint32_t)(rnd() % 16),
-						       rnd() % 8 ? &ps : NULL),
+						       rnd() % 8 ? &ps : NULL, sizeof(ps)),
 			    "page_pool_stats_get");
 		break;
 	default:

@@ -93,7 +93,7 @@ int main(void)
 	}
 	T_EQ(rxpos, total);
 	T_ASSERT(stalls >= 8);
-	T_OK(nm_netdev_get_rxq_stats(n.ndb, 0, &qs));
+	T_OK(nm_netdev_get_rxq_stats(n.ndb, 0, &qs, sizeof(qs)));
 	printf("backpressure: %llu stalls, %llu no-buffer drops, %llu packets\n",
 	       (unsigned long long)stalls, (unsigned long long)qs.drops[NM_RX_DROP_NO_BUFFER],
 	       (unsigned long long)qs.packets);

@@ -9,6 +9,7 @@
  * closed the host flow's window too and it stalled.)
  */
 #include "t_devmem.h"
+#include "nic/netdev_drv.h"
 
 #define DM_SIZE	(256u << 10)
 

@@ -14,7 +14,7 @@
 static void net_up_gpu(struct t_net *n, struct nm_device **gpu)
 {
 	t_net_up_topo(n, NULL, "rc0(p2p) { sw0 { nic0 nic1 gpu0(mem=256M) } }");
-	T_OK(nm_topo_device(n->topo, "gpu0", gpu));
+	T_OK(nm_topo_get_device(n->topo, "gpu0", gpu));
 }
 
 int main(void)

@@ -35,7 +35,7 @@ int main(void)
 	csd = t_connect_pair(&n, lsd, "198.18.0.2", 7400, &ssd);
 	T_OK(nm_setsockopt(csd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)));
 	t_dtx_run(&n, &d, csd, ssd, &r);
-	T_OK(nm_stack_get_stats(n.sa, &sa));
+	T_OK(nm_stack_get_stats(n.sa, &sa, sizeof(sa)));
 	zs = t_dtx_stats(n.sa, csd);
 	printf("%llu MiB with faults in %.2f s: retrans %llu sack-rec %llu rto %llu, "
 	       "device bytes built %llu for %llu queued, %u ids in %u notifications\n",

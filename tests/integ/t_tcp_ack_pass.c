@@ -39,9 +39,9 @@ int main(void)
 	T_EQ(ts->rcv_nxt, nxt);
 
 	/* one pass of B takes them all and sends exactly one ACK */
-	T_OK(nm_stack_get_stats(n.sb, &s0));
+	T_OK(nm_stack_get_stats(n.sb, &s0, sizeof(s0)));
 	nm_stack_poll(n.sb, 0);
-	T_OK(nm_stack_get_stats(n.sb, &s1));
+	T_OK(nm_stack_get_stats(n.sb, &s1, sizeof(s1)));
 	T_EQ(ts->rcv_nxt, nxt + SEGS * tc->mss);
 	printf("%d segments in one pass drew %llu ACK(s)\n", SEGS,
 	       (unsigned long long)(s1.tcp_out - s0.tcp_out));

@@ -16,6 +16,7 @@
  * resets (Linux's TCPAbortOnData), A reads ECONNRESET, both CLOSED.
  */
 #include "t_tcp.h"
+#include "nic/wire_drv.h"
 
 static bool both_closed(void *arg)
 {
@@ -59,15 +60,15 @@ int main(void)
 	s.flags = TH_FIN | TH_ACK;
 	s.win = (uint16_t)((ta->rcv_adv - ta->rcv_nxt) >> ta->rcv_wscale);
 	iov.iov_len = t_tcp4_seg(frame, &s);
-	T_OK(nm_stack_get_stats(n.sa, &a0));
-	T_OK(nm_stack_get_stats(n.sb, &b0));
+	T_OK(nm_stack_get_stats(n.sa, &a0, sizeof(a0)));
+	T_OK(nm_stack_get_stats(n.sb, &b0, sizeof(b0)));
 	T_OK(nm_wire_xmit(n.wa, &iov, 1, NULL));
 
 	t0 = t_now_us();
 	segs = T_OK(t_storm_segments(n.sa, n.sb, UINT32_MAX, 2000));
 	us = t_now_us() - t0;
-	T_OK(nm_stack_get_stats(n.sa, &a1));
-	T_OK(nm_stack_get_stats(n.sb, &b1));
+	T_OK(nm_stack_get_stats(n.sa, &a1, sizeof(a1)));
+	T_OK(nm_stack_get_stats(n.sb, &b1, sizeof(b1)));
 	printf("after one spoofed FIN|ACK: %lld segments in %.2f s (%.0f/s): A sent %llu, "
 	       "B sent %llu; A: challenge ACKs %llu, skipped %llu; B: dupACKs skipped %llu\n",
 	       (long long)segs, (double)us / 1e6, (double)segs * 1e6 / (double)us,
@@ -90,7 +91,7 @@ int main(void)
 	sds[1] = ssd;
 	T_ASSERT(t_pump_until(&n, both_closed, sds, 2000));
 	T_EQ(nm_recv(csd, buf, sizeof(buf), 0), -ECONNRESET);
-	T_OK(nm_stack_get_stats(n.sb, &b1));
+	T_OK(nm_stack_get_stats(n.sb, &b1, sizeof(b1)));
 	T_ASSERT(b1.tcp_rst_sent > b0.tcp_rst_sent);
 	/* and nothing keeps talking afterwards */
 	T_EQ(t_storm_segments(n.sa, n.sb, 100000, 200), 0);

@@ -159,7 +159,7 @@ int main(void)
 		}
 		T_ASSERT(r == -EAGAIN);
 	}
-	T_OK(nm_stack_get_stats(n.sb, &sb));
+	T_OK(nm_stack_get_stats(n.sb, &sb, sizeof(sb)));
 	printf("%llu segments injected in %.1f s while %llu MiB streamed intact; "
 	       "B: bad csum %llu, challenge ACKs %llu, no socket %llu\n",
 	       (unsigned long long)injected, (double)(t_now_us() - t0) / 1e6,

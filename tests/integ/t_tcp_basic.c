@@ -96,7 +96,7 @@ int main(void)
 		T_EQ(e, -ECONNREFUSED);
 	}
 	T_OK(nm_close(sd));
-	T_OK(nm_stack_get_stats(n.sb, &st));
+	T_OK(nm_stack_get_stats(n.sb, &st, sizeof(st)));
 	T_ASSERT(st.tcp_rst_sent >= 1);
 	T_ASSERT(st.tcp_no_socket >= 1);
 	T_OK(nm_close(lsd));

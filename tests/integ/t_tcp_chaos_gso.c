@@ -32,10 +32,10 @@ int main(void)
 	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6817, &ssd);
 	t_stream_flushed(&n, csd, ssd, 8u << 20, 30000);
 	t_stream_flushed(&n, ssd, csd, 8u << 20, 30000);
-	T_OK(nm_stack_get_stats(n.sa, &sa));
-	T_OK(nm_stack_get_stats(n.sb, &sb));
-	T_OK(nm_wire_get_stats(n.wa, &wa));
-	T_OK(nm_wire_get_stats(n.wb, &wb));
+	T_OK(nm_stack_get_stats(n.sa, &sa, sizeof(sa)));
+	T_OK(nm_stack_get_stats(n.sb, &sb, sizeof(sb)));
+	T_OK(nm_wire_get_stats(n.wa, &wa, sizeof(wa)));
+	T_OK(nm_wire_get_stats(n.wb, &wb, sizeof(wb)));
 	printf("lost %llu + %llu frames; RTOs %llu + %llu, probes %llu + %llu, "
 	       "recoveries %llu + %llu\n",
 	       (unsigned long long)wa.inj_lost, (unsigned long long)wb.inj_lost,

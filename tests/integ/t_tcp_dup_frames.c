@@ -30,9 +30,9 @@ int main(void)
 	lsd = t_listen(n.sb, AF_INET, 6813, 16);
 	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6813, &ssd);
 	t_stream(&n, csd, ssd, 32u << 20, 20000);
-	T_OK(nm_stack_get_stats(n.sa, &sa));
-	T_OK(nm_stack_get_stats(n.sb, &sb));
-	T_OK(nm_wire_get_stats(n.wa, &wa));
+	T_OK(nm_stack_get_stats(n.sa, &sa, sizeof(sa)));
+	T_OK(nm_stack_get_stats(n.sb, &sb, sizeof(sb)));
+	T_OK(nm_wire_get_stats(n.wa, &wa, sizeof(wa)));
 	printf("duplicated %llu frames; A: retransmits %llu fast %llu rto %llu probes %llu; "
 	       "B dropped %llu\n", (unsigned long long)wa.inj_dup,
 	       (unsigned long long)sa.tcp_retransmits, (unsigned long long)sa.tcp_fast_retransmits,

@@ -49,7 +49,7 @@ int main(void)
 	t_stream(&n, csd, ssd, 16u << 20, 20000);
 
 	/* the payload crossed as super-frames, handed up whole */
-	T_OK(nm_netdev_get_rxq_stats(n.ndb, 0, &qs));
+	T_OK(nm_netdev_get_rxq_stats(n.ndb, 0, &qs, sizeof(qs)));
 	printf("%llu frames, %llu bytes: %llu bytes per frame\n",
 	       (unsigned long long)qs.packets, (unsigned long long)qs.bytes,
 	       (unsigned long long)(qs.bytes / qs.packets));

@@ -15,9 +15,9 @@
  *     frag) is handed to B's TCP, and the application reads each payload
  *     exactly, none of the header bytes in it.
  */
-#include <netmem/page_pool.h>
 
 #include "t_tcp.h"
+#include "pool/page_pool.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -77,7 +77,7 @@ int main(void)
 
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 6901, 64);
-	T_OK(nm_netdev_get_rxq_stats(n.ndb, 0, &q0));
+	T_OK(nm_netdev_get_rxq_stats(n.ndb, 0, &q0, sizeof(q0)));
 	for (int i = 0; i < 200; i++) {
 		uint64_t t0 = t_now_us();
 		char b[8];
@@ -100,7 +100,7 @@ int main(void)
 		T_OK(nm_close(ssd));
 		t_pump(&n);
 	}
-	T_OK(nm_netdev_get_rxq_stats(n.ndb, 0, &q1));
+	T_OK(nm_netdev_get_rxq_stats(n.ndb, 0, &q1, sizeof(q1)));
 	printf("B's queue: %llu packets, %llu header-split\n",
 	       (unsigned long long)(q1.packets - q0.packets),
 	       (unsigned long long)(q1.hds_packets - q0.hds_packets));

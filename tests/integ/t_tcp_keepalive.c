@@ -26,9 +26,9 @@ int main(void)
 	v = 2;
 	T_OK(nm_setsockopt(csd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v)));
 	T_OK(nm_setsockopt(csd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
-	T_OK(nm_stack_get_stats(n.sb, &b0));
+	T_OK(nm_stack_get_stats(n.sb, &b0, sizeof(b0)));
 	t_pump_for(&n, 1500);
-	T_OK(nm_stack_get_stats(n.sb, &b1));
+	T_OK(nm_stack_get_stats(n.sb, &b1, sizeof(b1)));
 	T_ASSERT(b1.tcp_in - b0.tcp_in >= 1);	/* the probe */
 	T_EQ(tc->ka_probes, 0);			/* answered */
 	T_EQ(t_tcp_state(csd), TCP_ESTABLISHED);

@@ -37,8 +37,8 @@ int main(void)
 	us = t_stream(&n, ssd, csd, mb << 20, 60000);
 	printf("B->A %llu MiB with faults: %.1f MB/s\n", (unsigned long long)mb,
 	       (double)(mb << 20) / (double)us);
-	T_OK(nm_stack_get_stats(n.sa, &sa));
-	T_OK(nm_stack_get_stats(n.sb, &sb));
+	T_OK(nm_stack_get_stats(n.sa, &sa, sizeof(sa)));
+	T_OK(nm_stack_get_stats(n.sb, &sb, sizeof(sb)));
 	printf("A: retrans %llu fast %llu sack-rec %llu rto %llu ooo %llu dup %llu\n",
 	       (unsigned long long)sa.tcp_retransmits, (unsigned long long)sa.tcp_fast_retransmits,
 	       (unsigned long long)sa.tcp_sack_recoveries, (unsigned long long)sa.tcp_rto,
@@ -47,8 +47,8 @@ int main(void)
 	       (unsigned long long)sb.tcp_retransmits, (unsigned long long)sb.tcp_fast_retransmits,
 	       (unsigned long long)sb.tcp_sack_recoveries, (unsigned long long)sb.tcp_rto,
 	       (unsigned long long)sb.tcp_ooo_queued, (unsigned long long)sb.tcp_dup_dropped);
-	T_OK(nm_wire_get_stats(n.wa, &wa));
-	T_OK(nm_wire_get_stats(n.wb, &wb));
+	T_OK(nm_wire_get_stats(n.wa, &wa, sizeof(wa)));
+	T_OK(nm_wire_get_stats(n.wb, &wb, sizeof(wb)));
 	printf("wire: duplicated A->B %llu, B->A %llu\n", (unsigned long long)wa.inj_dup,
 	       (unsigned long long)wb.inj_dup);
 	T_ASSERT(sa.tcp_retransmits > 0 && sb.tcp_retransmits > 0);

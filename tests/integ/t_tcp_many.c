@@ -99,12 +99,12 @@ int main(void)
 	{
 		struct nm_stack_stats a, b;
 
-		T_OK(nm_stack_get_stats(n.sa, &a));
-		T_OK(nm_stack_get_stats(n.sb, &b));
+		T_OK(nm_stack_get_stats(n.sa, &a, sizeof(a)));
+		T_OK(nm_stack_get_stats(n.sb, &b, sizeof(b)));
 		struct nm_queue_stats qa, qb;
 
-		T_OK(nm_netdev_get_stats(n.nda, &qa));
-		T_OK(nm_netdev_get_stats(n.ndb, &qb));
+		T_OK(nm_netdev_get_stats(n.nda, &qa, sizeof(qa)));
+		T_OK(nm_netdev_get_stats(n.ndb, &qb, sizeof(qb)));
 		printf("rto %llu/%llu; nic drops a %llu b %llu, tx busy %llu %llu\n",
 		       (unsigned long long)a.tcp_rto, (unsigned long long)b.tcp_rto,
 		       (unsigned long long)(qa.drops[0] + qa.drops[5]),

@@ -14,6 +14,7 @@
  *     a parse whose SACK option lies past the header is not trusted.
  */
 #include "t_tcp.h"
+#include "nic/netdev_drv.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {

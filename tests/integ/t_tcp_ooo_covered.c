@@ -33,11 +33,11 @@ int main(void)
 	t_inject(n.sb, tp, &(struct t_inj){ .flags = TH_ACK, .seq = nxt + 20,
 					    .ack = tp->snd_nxt, .c = 'c', .len = 10 });
 	T_EQ(tp->ooo_bytes, 20);
-	T_OK(nm_stack_get_stats(n.sb, &s0));
+	T_OK(nm_stack_get_stats(n.sb, &s0, sizeof(s0)));
 	/* ... then [15, 25), all of it here already */
 	t_inject(n.sb, tp, &(struct t_inj){ .flags = TH_ACK, .seq = nxt + 15,
 					    .ack = tp->snd_nxt, .c = 'x', .len = 10 });
-	T_OK(nm_stack_get_stats(n.sb, &s1));
+	T_OK(nm_stack_get_stats(n.sb, &s1, sizeof(s1)));
 	for (struct nm_skb *s = tp->ooo.head; s; s = s->next)
 		queued++;
 	T_EQ(queued, 2);

@@ -66,7 +66,7 @@ static struct nm_stack_stats before;
 
 static void mark(struct nm_stack *st)
 {
-	T_OK(nm_stack_get_stats(st, &before));
+	T_OK(nm_stack_get_stats(st, &before, sizeof(before)));
 }
 
 /* Counter deltas since mark(). */
@@ -74,7 +74,7 @@ static struct nm_stack_stats delta(struct nm_stack *st)
 {
 	struct nm_stack_stats s, d;
 
-	T_OK(nm_stack_get_stats(st, &s));
+	T_OK(nm_stack_get_stats(st, &s, sizeof(s)));
 	d.tcp_out = s.tcp_out - before.tcp_out;
 	d.tcp_challenge_acks = s.tcp_challenge_acks - before.tcp_challenge_acks;
 	d.tcp_ack_skipped_seq = s.tcp_ack_skipped_seq - before.tcp_ack_skipped_seq;

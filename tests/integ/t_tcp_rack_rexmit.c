@@ -45,7 +45,7 @@ int main(void)
 	tc = t_tcb(n.sa, csd);
 	t_stream(&n, csd, ssd, sent, 10000);
 	mss = tc->mss;
-	T_OK(nm_stack_get_stats(n.sa, &s0));
+	T_OK(nm_stack_get_stats(n.sa, &s0, sizeof(s0)));
 
 	/* 30 segments; the third is lost */
 	d = (struct drop_seq){ .seq = tc->write_seq + 2 * mss, .left = 2 };
@@ -68,7 +68,7 @@ int main(void)
 	T_EQ(nm_send(csd, buf, 10 * mss, 0), 10 * mss);
 	len += 10 * mss;
 	t_recv_pattern(&n, ssd, sent, len, 5000);
-	T_OK(nm_stack_get_stats(n.sa, &s1));
+	T_OK(nm_stack_get_stats(n.sa, &s1, sizeof(s1)));
 	printf("retransmits %llu, recoveries %llu, RTOs %llu\n",
 	       (unsigned long long)(s1.tcp_retransmits - s0.tcp_retransmits),
 	       (unsigned long long)(s1.tcp_fast_retransmits - s0.tcp_fast_retransmits),

@@ -30,7 +30,7 @@ static void report(const char *what, struct t_net *n, const struct nm_stack_stat
 {
 	struct nm_wire_stats wa;
 
-	T_OK(nm_wire_get_stats(n->wa, &wa));
+	T_OK(nm_wire_get_stats(n->wa, &wa, sizeof(wa)));
 	printf("%s: reordered %llu frames so far; recoveries %llu undone %llu probes %llu "
 	       "retransmits %llu RTOs %llu\n", what, (unsigned long long)wa.inj_reordered,
 	       (unsigned long long)(a1->tcp_fast_retransmits - a0->tcp_fast_retransmits),
@@ -74,11 +74,11 @@ int main(void)
 	lsd = t_listen(n.sb, AF_INET, 6814, 16);
 	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6814, &ssd);
 
-	T_OK(nm_stack_get_stats(n.sa, &a0));
+	T_OK(nm_stack_get_stats(n.sa, &a0, sizeof(a0)));
 	t_stream_flushed(&n, csd, ssd, 16u << 20, 20000);
-	T_OK(nm_stack_get_stats(n.sa, &a1));
+	T_OK(nm_stack_get_stats(n.sa, &a1, sizeof(a1)));
 	report("released at every poll", &n, &a0, &a1);
-	T_OK(nm_wire_get_stats(n.wa, &wa));
+	T_OK(nm_wire_get_stats(n.wa, &wa, sizeof(wa)));
 	T_ASSERT(wa.inj_reordered >= 5);
 	T_EQ(a1.tcp_rto, a0.tcp_rto);
 	T_ASSERT(a1.tcp_fast_retransmits - a0.tcp_fast_retransmits <= 3);
@@ -87,7 +87,7 @@ int main(void)
 
 	a0 = a1;
 	t_stream(&n, csd, ssd, 16u << 20, 20000);
-	T_OK(nm_stack_get_stats(n.sa, &a1));
+	T_OK(nm_stack_get_stats(n.sa, &a1, sizeof(a1)));
 	report("held until the next frame", &n, &a0, &a1);
 	T_ASSERT(a1.tcp_rto - a0.tcp_rto <= 8);
 	T_ASSERT(a1.tcp_fast_retransmits - a0.tcp_fast_retransmits <= 8);

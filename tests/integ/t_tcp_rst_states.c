@@ -98,12 +98,12 @@ int main(void)
 		struct nm_stack_tcp_sysctl sc, nolimit;
 
 		T_ASSERT(tp);
-		T_OK(nm_stack_get_stats(n.sb, &s0));
+		T_OK(nm_stack_get_stats(n.sb, &s0, sizeof(s0)));
 		inject(n.sb, tp, tp->rcv_nxt + 100, 0, TH_RST);
 		inject(n.sb, tp, tp->rcv_nxt + 1, tp->snd_nxt, TH_RST | TH_ACK);
 		inject(n.sb, tp, tp->rcv_nxt, tp->snd_nxt, TH_SYN | TH_ACK);	/* SYN: challenge */
 		inject(n.sb, tp, tp->rcv_nxt - 100000, 0, TH_RST);	/* outside: ignored */
-		T_OK(nm_stack_get_stats(n.sb, &s1));
+		T_OK(nm_stack_get_stats(n.sb, &s1, sizeof(s1)));
 		/* one challenge ACK; the other two fall within the connection's
 		 * tcp_invalid_ratelimit (500 ms) and are counted as skipped */
 		T_EQ(s1.tcp_challenge_acks - s0.tcp_challenge_acks, 1);
@@ -117,7 +117,7 @@ int main(void)
 		inject(n.sb, tp, tp->rcv_nxt + 100, 0, TH_RST);
 		inject(n.sb, tp, tp->rcv_nxt + 1, tp->snd_nxt, TH_RST | TH_ACK);
 		inject(n.sb, tp, tp->rcv_nxt, tp->snd_nxt, TH_SYN | TH_ACK);
-		T_OK(nm_stack_get_stats(n.sb, &s0));
+		T_OK(nm_stack_get_stats(n.sb, &s0, sizeof(s0)));
 		T_EQ(s0.tcp_challenge_acks - s1.tcp_challenge_acks, 3);
 		T_OK(nm_stack_set_tcp_sysctl(n.sb, &sc));
 		T_EQ(t_tcp_state(ssd), TCP_ESTABLISHED);
@@ -150,9 +150,9 @@ int main(void)
 		T_EQ(nm_connect(sd, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
 		t_pump_for(&n, 50);
 		T_EQ(t_tcp_state(sd), TCP_ESTABLISHED);
-		T_OK(nm_stack_get_stats(n.sb, &sb0));
+		T_OK(nm_stack_get_stats(n.sb, &sb0, sizeof(sb0)));
 		T_OK(nm_close(lsd));
-		T_OK(nm_stack_get_stats(n.sb, &sb1));
+		T_OK(nm_stack_get_stats(n.sb, &sb1, sizeof(sb1)));
 		T_ASSERT(sb1.tcp_rst_sent > sb0.tcp_rst_sent);
 		g_sd = sd;
 		T_ASSERT(t_pump_until(&n, recv_fails, NULL, 2000));

@@ -13,6 +13,7 @@
  */
 #include "t_tcp.h"
 #include "t_tcp.h"
+#include "nic/netdev_drv.h"
 
 static void drop_rx(struct nm_netdev *nd)
 {

@@ -40,7 +40,7 @@ int main(void)
 	csd = t_connect_pair(&n, lsd, "198.18.0.2", 5201, &ssd);
 	for (uint32_t i = 0; i < LEN; i++)
 		tx[i] = (uint8_t)(i * 7 + (i >> 9));
-	T_OK(nm_netdev_get_stats(n.ndb, &st0));
+	T_OK(nm_netdev_get_stats(n.ndb, &st0, sizeof(st0)));
 
 	/* all of it into b's socket, none read yet: the frames stay lent */
 	for (int i = 0; i < 2000 && sent < LEN; i++) {
@@ -53,7 +53,7 @@ int main(void)
 	T_EQ(sent, LEN);
 	for (int i = 0; i < 100; i++)
 		t_pump(&n);
-	T_OK(nm_netdev_get_stats(n.ndb, &st1));
+	T_OK(nm_netdev_get_stats(n.ndb, &st1, sizeof(st1)));
 	T_ASSERT(st1.rx_loaned - st0.rx_loaned >= LEN / (64u << 10));
 	T_ASSERT(outstanding(n.wa) > 0);
 

@@ -9,6 +9,7 @@
  * segment per loop pass each, and t_storm_segments() counts them.
  */
 #include "t_tcp.h"
+#include "nic/wire_drv.h"
 
 #define PASSES	20000
 

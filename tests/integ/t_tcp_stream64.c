@@ -25,12 +25,12 @@ int main(void)
 	printf("A->B 64 MiB: %.1f MB/s\n", (double)(64u << 20) / (double)us);
 	us = t_stream(&n, ssd, csd, 64u << 20, 60000);
 	printf("B->A 64 MiB: %.1f MB/s\n", (double)(64u << 20) / (double)us);
-	T_OK(nm_netdev_get_txq_stats(n.nda, 0, &qa));
-	T_OK(nm_netdev_get_txq_stats(n.ndb, 0, &qb));
-	T_OK(nm_wire_get_stats(n.wa, &wa));
-	T_OK(nm_wire_get_stats(n.wb, &wb));
-	T_OK(nm_stack_get_stats(n.sa, &sa));
-	T_OK(nm_stack_get_stats(n.sb, &sb));
+	T_OK(nm_netdev_get_txq_stats(n.nda, 0, &qa, sizeof(qa)));
+	T_OK(nm_netdev_get_txq_stats(n.ndb, 0, &qb, sizeof(qb)));
+	T_OK(nm_wire_get_stats(n.wa, &wa, sizeof(wa)));
+	T_OK(nm_wire_get_stats(n.wb, &wb, sizeof(wb)));
+	T_OK(nm_stack_get_stats(n.sa, &sa, sizeof(sa)));
+	T_OK(nm_stack_get_stats(n.sb, &sb, sizeof(sb)));
 	printf("A: TCP segments %llu, NIC packets %llu -> frames %llu, wire frames %llu (%llu bytes)\n",
 	       (unsigned long long)sa.tcp_out, (unsigned long long)qa.tx_packets,
 	       (unsigned long long)qa.tx_frames, (unsigned long long)wa.tx_frames,

@@ -57,10 +57,10 @@ int main(void)
 	T_ASSERT(tc->sack_ok && tc->srtt > 0);
 
 	/* the last 3 of 8 segments lost */
-	T_OK(nm_stack_get_stats(n.sa, &s0));
+	T_OK(nm_stack_get_stats(n.sa, &s0, sizeof(s0)));
 	send_lose_tail(&n, csd, tc, 8, 5);
 	t_recv_pattern(&n, ssd, sent - 8 * tc->mss, 8 * tc->mss, 5000);
-	T_OK(nm_stack_get_stats(n.sa, &s1));
+	T_OK(nm_stack_get_stats(n.sa, &s1, sizeof(s1)));
 	printf("tail of 3 lost: probes %llu, fast retransmits %llu, RTOs %llu\n",
 	       (unsigned long long)(s1.tcp_loss_probes - s0.tcp_loss_probes),
 	       (unsigned long long)(s1.tcp_fast_retransmits - s0.tcp_fast_retransmits),
@@ -70,10 +70,10 @@ int main(void)
 	T_EQ(s1.tcp_fast_retransmits, s0.tcp_fast_retransmits + 1);
 
 	/* the whole flight lost */
-	T_OK(nm_stack_get_stats(n.sa, &s0));
+	T_OK(nm_stack_get_stats(n.sa, &s0, sizeof(s0)));
 	send_lose_tail(&n, csd, tc, 6, 0);
 	t_recv_pattern(&n, ssd, sent - 6 * tc->mss, 6 * tc->mss, 5000);
-	T_OK(nm_stack_get_stats(n.sa, &s1));
+	T_OK(nm_stack_get_stats(n.sa, &s1, sizeof(s1)));
 	T_EQ(s1.tcp_rto, s0.tcp_rto);
 	T_EQ(s1.tcp_loss_probes, s0.tcp_loss_probes + 1);
 

@@ -65,9 +65,9 @@ int main(void)
 	T_ASSERT(tp->mss >= 64 && tp->mss <= 1460);
 	static char buf[20000];
 	struct nm_stack_stats s0, s1;
-	T_OK(nm_stack_get_stats(n.sa, &s0));
+	T_OK(nm_stack_get_stats(n.sa, &s0, sizeof(s0)));
 	T_ASSERT(nm_send(csd, buf, sizeof(buf), 0) > 0);
-	T_OK(nm_stack_get_stats(n.sa, &s1));
+	T_OK(nm_stack_get_stats(n.sa, &s1, sizeof(s1)));
 	T_ASSERT(s1.tcp_out > s0.tcp_out);	/* data leaves (65525 never did) */
 
 	/* an ICMP error quoting a sequence outside the flight is ignored; one

@@ -46,14 +46,14 @@ int main(void)
 	T_ASSERT(ts->rcvq_bytes > 0 && ts->rcvq_bytes <= 16384);
 	/* stalled: probes keep coming, ever less often; each reaches B as one
 	 * segment (A has nothing else to send) */
-	T_OK(nm_stack_get_stats(n.sb, &s0));
+	T_OK(nm_stack_get_stats(n.sb, &s0, sizeof(s0)));
 	{
 		uint64_t at[16], end = t_now_us() + 3500000, seen = s0.tcp_in;
 		int np = 0;
 
 		while (t_now_us() < end) {
 			t_pump(&n);
-			T_OK(nm_stack_get_stats(n.sb, &s1));
+			T_OK(nm_stack_get_stats(n.sb, &s1, sizeof(s1)));
 			if (s1.tcp_in != seen) {
 				T_EQ(s1.tcp_in, seen + 1);
 				T_ASSERT(np < 16);

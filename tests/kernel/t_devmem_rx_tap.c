@@ -103,7 +103,7 @@ int main(void)
 	{
 		struct nm_queue_stats qs;
 
-		T_OK(nm_netdev_get_stats(t.nd, &qs));
+		T_OK(nm_netdev_get_stats(t.nd, &qs, sizeof(qs)));
 		printf("rx packets %llu, no-buffer drops %llu, queue-full drops %llu\n",
 		       (unsigned long long)qs.packets,
 		       (unsigned long long)qs.drops[NM_RX_DROP_NO_BUFFER],

@@ -61,7 +61,7 @@ int main(void)
 	sd = t_tap_connect(&t, lfd, PORT, &kfd);
 	T_OK(setsockopt(kfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
 	memset(msg, 0x5a, sizeof(msg));
-	T_OK(nm_netdev_get_rxq_stats(t.nd, 0, &qs));
+	T_OK(nm_netdev_get_rxq_stats(t.nd, 0, &qs, sizeof(qs)));
 	T_EQ(qs.hds_small, 0);
 	for (int i = 0; i < N; i++) {
 		T_EQ(send(kfd, msg, SMALL, 0), SMALL);
@@ -69,8 +69,8 @@ int main(void)
 	}
 	T_EQ(send(kfd, msg, BIG, 0), BIG);
 	read_all(&t, sd, BIG);
-	T_OK(nm_netdev_get_rxq_stats(t.nd, 0, &qs));
-	T_OK(nm_stack_get_stats(t.st, &ss));
+	T_OK(nm_netdev_get_rxq_stats(t.nd, 0, &qs, sizeof(qs)));
+	T_OK(nm_stack_get_stats(t.st, &ss, sizeof(ss)));
 	printf("hds_small %llu, hds_packets %llu, duplicates dropped %llu\n",
 	       (unsigned long long)qs.hds_small, (unsigned long long)qs.hds_packets,
 	       (unsigned long long)ss.tcp_dup_dropped);

@@ -11,6 +11,7 @@
 
 #include "t_kernel.h"
 #include "t_net.h"
+#include "nic/netdev_drv.h"
 
 static struct nm_netdev *nd;
 static uint8_t kmac[6];
@@ -79,7 +80,7 @@ int main(void)
 	if (r)
 		return r;
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	w = t_tap_open(true, NULL);
 	struct nm_netdev_params np = { .dev = nic, .wire = w, .rx_ring = 256 };
 	memcpy(np.mac, t_our_mac, 6);
@@ -227,7 +228,7 @@ int main(void)
 	nm_rx_pkt_release(&p);
 
 	struct nm_queue_stats st;
-	T_OK(nm_netdev_get_stats(nd, &st));
+	T_OK(nm_netdev_get_stats(nd, &st, sizeof(st)));
 	T_EQ(st.drops[NM_RX_DROP_MALFORMED] + st.drops[NM_RX_DROP_BAD_CSUM] +
 		     st.drops[NM_RX_DROP_NO_BUFFER], 0);
 	T_ASSERT(st.hds_packets >= 21);

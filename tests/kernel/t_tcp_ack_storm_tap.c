@@ -139,10 +139,10 @@ static void spoofed_fin(int lfd, const uint8_t kmac[6])
 	T_EQ(cap.from_nm + cap.from_kernel, 0);	/* idle */
 	tp = t_tcb(tn.st, sd);
 	T_ASSERT(tp);
-	T_OK(nm_stack_get_stats(tn.st, &s0));
+	T_OK(nm_stack_get_stats(tn.st, &s0, sizeof(s0)));
 	inject(f, forge(f, tp, kmac, tp->rcv_nxt, tp->snd_una, TH_FIN | TH_ACK));
 	run_for(2000);
-	T_OK(nm_stack_get_stats(tn.st, &s1));
+	T_OK(nm_stack_get_stats(tn.st, &s1, sizeof(s1)));
 	segs = cap.from_nm + cap.from_kernel;
 	printf("kernel peer, one spoofed FIN|ACK: %llu segments in 2 s (%.1f/s): netmem sent "
 	       "%llu, the kernel %llu; netmem challenge ACKs %llu, skipped: seq %llu, "
@@ -189,7 +189,7 @@ static void flood(int lfd, const uint8_t kmac[6])
 	run_for(300);
 	tp = t_tcb(tn.st, sd);
 	T_ASSERT(tp);
-	T_OK(nm_stack_get_stats(tn.st, &s0));
+	T_OK(nm_stack_get_stats(tn.st, &s0, sizeof(s0)));
 	cap.from_nm = cap.from_kernel = 0;
 	t0 = t_now_us();
 	for (int i = 0; i < 200; i++) {	/* past the window */
@@ -202,7 +202,7 @@ static void flood(int lfd, const uint8_t kmac[6])
 	}
 	us = t_now_us() - t0;
 	run_for(50);
-	T_OK(nm_stack_get_stats(tn.st, &s1));
+	T_OK(nm_stack_get_stats(tn.st, &s1, sizeof(s1)));
 	printf("kernel peer, 400 forged segments in %.2f s: netmem answered %llu (%.1f/s), "
 	       "skipped: seq %llu, challenge %llu; the kernel sent %llu\n",
 	       (double)us / 1e6, (unsigned long long)cap.from_nm,

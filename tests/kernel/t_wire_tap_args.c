@@ -9,6 +9,7 @@
 #include <net/if.h>
 
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 static int open_with(const char *ifname, uint32_t mtu, const char *a4, const char *a6)
 {

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 #define DPORT 9
 
@@ -113,7 +114,7 @@ int main(void)
 	T_ASSERT(!memcmp(nmac, t_our_mac, 6));
 	nm_rtnl_close(&nl);
 
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	T_EQ(st.tx_frames, 1);
 	T_EQ(st.tx_bytes, sizeof(reply));
 	T_ASSERT(st.rx_frames >= 2);

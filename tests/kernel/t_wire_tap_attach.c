@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 static bool has_addr(const char *ifname, int family, const char *want)
 {

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 struct feat {
 	const char *name;

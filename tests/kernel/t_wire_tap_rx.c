@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 #define ECHO_ID		0x4e4e
 #define DATA_LEN	200
@@ -103,7 +104,7 @@ int main(void)
 	len = next_echo(w, &tb, frame);
 	T_EQ(len, 14 + 20 + sizeof(req));
 	T_ASSERT(!memcmp(frame + 34, req, 120 - 34));
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	T_ASSERT(st.rx_truncated >= 1);
 
 	close(s);

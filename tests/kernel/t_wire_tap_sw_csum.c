@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 #define PORT		6000
 #define HDRS		42

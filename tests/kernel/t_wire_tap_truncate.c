@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 #define DPORT		9999
 #define DATA_LEN	1000
@@ -36,7 +37,7 @@ static int recv_udp(struct nm_wire *w, struct iovec *iov, unsigned cnt)
 	uint8_t h[42];
 
 	for (;;) {
-		int r = nm_wire_recv(w, iov, cnt, NULL);
+		int r = nm_wire_rx_copy(w, iov, cnt, NULL);
 
 		if (r == -EAGAIN) {
 			T_ASSERT(t_now_ms() < end);
@@ -78,7 +79,7 @@ int main(void)
 	}
 
 	/* 1. 100 bytes of room for a 1042-byte frame. */
-	T_OK(nm_wire_get_stats(w, &st0));
+	T_OK(nm_wire_get_stats(w, &st0, sizeof(st0)));
 	iov[0] = (struct iovec){ a, sizeof(a) };
 	iov[1] = (struct iovec){ b, sizeof(b) };
 	r = recv_udp(w, iov, 2);
@@ -87,7 +88,7 @@ int main(void)
 	T_EQ(t_get16(a + 16), 20 + 8 + DATA_LEN);
 	T_EQ(b[42 - 40], 0);				/* payload byte 0: datagram 0 */
 	T_ASSERT(!memcmp(b + 3, data + 1, sizeof(b) - 3));
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	T_EQ(st.rx_truncated - st0.rx_truncated, 1);
 
 	/* 2. The next datagram whole, in one buffer. */
@@ -109,7 +110,7 @@ int main(void)
 	T_ASSERT(!memcmp(c, data + sizeof(p2) - 35, FRAME_LEN - sizeof(p1) - sizeof(p2)));
 	T_EQ(c[FRAME_LEN - sizeof(p1) - sizeof(p2)], 0xee);	/* nothing beyond */
 
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	T_EQ(st.rx_truncated - st0.rx_truncated, 1);
 	T_ASSERT(st.rx_bytes - st0.rx_bytes >= 3 * FRAME_LEN);
 

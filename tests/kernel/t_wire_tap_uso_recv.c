@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 #define DPORT		7000
 #define GSO_SIZE	1000

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 #define PORT		5000
 #define GSO_SIZE	1000
@@ -89,7 +90,7 @@ int main(void)
 	}
 	T_EQ(nseg, 6);
 
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	T_EQ(st.tx_frames, 1);
 	T_EQ(st.tx_bytes, sizeof(frame));
 	printf("offloads 0x%x: 1 USO frame of %zu bytes -> %u datagrams\n", nm_wire_tap_offloads(w),

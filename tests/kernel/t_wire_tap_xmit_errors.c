@@ -8,6 +8,7 @@
  * (mtu + 18) and a GSO-typed frame that fits the MTU on a plain TAP pass.
  */
 #include "t_kernel.h"
+#include "nic/wire_drv.h"
 
 static uint8_t big[NM_WIRE_MAX_FRAME + 16];
 
@@ -69,7 +70,7 @@ int main(void)
 				   .csum_offset = 6 };
 	T_ERR(xmit(w, 107, &m), -EINVAL);
 
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	T_EQ(st.tx_frames, 1);
 	T_EQ(st.tx_bytes, 1518);
 	T_EQ(st.tx_dropped, 0);
@@ -80,7 +81,7 @@ int main(void)
 				   .csum_offset = 16 };
 	if (nm_wire_tap_offloads(w) & NM_WIRE_TAP_OFF_USO4) {
 		T_ERR(xmit(w, 3042, &m), -EINVAL);
-		T_OK(nm_wire_get_stats(w, &st));
+		T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 		T_EQ(st.tx_dropped, 1);
 		T_EQ(st.tx_frames, 1);
 	}
@@ -93,7 +94,7 @@ int main(void)
 	T_OK(xmit(plain, 2018, NULL));
 	m = ok, m.csum_offset = 2;
 	T_OK(xmit(plain, 1000, &m));
-	T_OK(nm_wire_get_stats(plain, &st));
+	T_OK(nm_wire_get_stats(plain, &st, sizeof(st)));
 	T_EQ(st.tx_frames, 2);
 	T_EQ(st.tx_bytes, 3018);
 

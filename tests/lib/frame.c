@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "t_frame.h"
+#include "nic/wire_drv.h"
 
 const uint8_t t_mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
 const uint8_t t_mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };

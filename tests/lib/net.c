@@ -36,8 +36,8 @@ void t_net_create(struct t_net *n, const struct t_net_params *p)
 {
 	memset(n, 0, sizeof(*n));
 	T_OK(nm_topo_create(p->topo ? p->topo : T_NET_TOPO, &n->topo));
-	T_OK(nm_topo_device(n->topo, "nic0", &n->nic0));
-	T_OK(nm_topo_device(n->topo, "nic1", &n->nic1));
+	T_OK(nm_topo_get_device(n->topo, "nic0", &n->nic0));
+	T_OK(nm_topo_get_device(n->topo, "nic1", &n->nic1));
 	T_OK(nm_wire_shm_pair(p->wire ? p->wire : &wire_default, &n->wa, &n->wb));
 	n->ha = net_host(p, n->nic0, n->wa, "nma", t_mac_a, "198.18.0.1/24", "2001:2::1/64");
 	n->hb = net_host(p, n->nic1, n->wb, "nmb", t_mac_b, "198.18.0.2/24", "2001:2::2/64");
@@ -164,8 +164,8 @@ bool t_net_until(struct t_net *n, t_net_pred pred, void *arg, uint64_t timeout_m
 void t_env_init(struct t_env *e)
 {
 	T_OK(nm_topo_create_default(&e->topo));
-	T_OK(nm_topo_device(e->topo, "nic0", &e->nic));
-	T_OK(nm_topo_device(e->topo, "gpu0", &e->gpu));
+	T_OK(nm_topo_get_device(e->topo, "nic0", &e->nic));
+	T_OK(nm_topo_get_device(e->topo, "gpu0", &e->gpu));
 }
 
 void t_env_fini(struct t_env *e)

@@ -3,6 +3,7 @@
  * One frame through the NIC's packet code with its oracles (t_pkt_check.h).
  */
 #include "t_pkt_check.h"
+#include "nic/wire_drv.h"
 
 void t_pkt_tables_init(struct t_pkt_tables *t)
 {

@@ -47,6 +47,6 @@ uint64_t t_live_mappings(struct nm_device *dev)
 {
 	struct nm_dma_stats st;
 
-	T_OK(nm_dma_get_stats(dev, &st));
+	T_OK(nm_dma_get_stats(dev, &st, sizeof(st)));
 	return st.live_mappings;
 }

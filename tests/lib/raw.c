@@ -24,7 +24,7 @@ void t_raw_link(struct t_raw *r, uint32_t flags)
 
 	memset(r, 0, sizeof(*r));
 	T_OK(nm_topo_create_default(&r->topo));
-	T_OK(nm_topo_device(r->topo, "nic0", &r->nic));
+	T_OK(nm_topo_get_device(r->topo, "nic0", &r->nic));
 	T_OK(nm_wire_shm_pair(&raw_wire, &r->w, &r->peer));
 	hp.netdev.dev = r->nic;
 	hp.netdev.wire = r->w;
@@ -114,8 +114,8 @@ bool t_raw_ping_answered(struct t_raw *r, uint64_t timeout_ms)
 void t_nic_topo(struct t_nic *t)
 {
 	T_OK(nm_topo_create_default(&t->topo));
-	T_OK(nm_topo_device(t->topo, "nic0", &t->nic));
-	T_OK(nm_topo_device(t->topo, "gpu0", &t->gpu));
+	T_OK(nm_topo_get_device(t->topo, "nic0", &t->nic));
+	T_OK(nm_topo_get_device(t->topo, "gpu0", &t->gpu));
 }
 
 void t_nic_up_wire(struct t_nic *t, uint32_t rxq, uint32_t mtu, bool gso, uint32_t arena_bytes,

@@ -27,7 +27,7 @@ struct nm_stack_stats t_stats(struct nm_stack *st)
 {
 	struct nm_stack_stats s;
 
-	T_OK(nm_stack_get_stats(st, &s));
+	T_OK(nm_stack_get_stats(st, &s, sizeof(s)));
 	return s;
 }
 

@@ -14,7 +14,7 @@ static int tcp_out(struct nm_stack *st, uint64_t *out)
 	*out = 0;
 	if (!st)
 		return 0;
-	r = nm_stack_get_stats(st, &s);
+	r = nm_stack_get_stats(st, &s, sizeof(s));
 	if (r < 0)
 		return r;
 	*out = s.tcp_out;
@@ -46,9 +46,9 @@ int64_t t_storm_segments(struct nm_stack *a, struct nm_stack *b, uint32_t passes
 void t_end_stats_get(struct t_end_stats *s, struct nm_wire *w, struct nm_netdev *nd,
 		     struct nm_stack *st)
 {
-	T_OK(nm_wire_get_stats(w, &s->wire));
-	T_OK(nm_netdev_get_stats(nd, &s->nic));
-	T_OK(nm_stack_get_stats(st, &s->st));
+	T_OK(nm_wire_get_stats(w, &s->wire, sizeof(s->wire)));
+	T_OK(nm_netdev_get_stats(nd, &s->nic, sizeof(s->nic)));
+	T_OK(nm_stack_get_stats(st, &s->st, sizeof(s->st)));
 }
 
 uint64_t t_eth_drops(const struct nm_stack_stats *s)

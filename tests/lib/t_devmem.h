@@ -42,13 +42,13 @@
 #include <netmem/ctl.h>
 #include <netmem/devmem.h>
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
+#include "t_tcp.h"
 #include "ctl/ctl_internal.h"
 #include "net/tcp_zc.h"
 #include "nic/nic_internal.h"
 #include "pool/dmabuf_binding.h"
-#include "t_tcp.h"
+#include "pool/memory_provider.h"
 
 /* ---- RX ------------------------------------------------------------------------ */
 

@@ -36,9 +36,10 @@
 #include <netmem/host.h>
 #include <netmem/wire.h>
 
-#include "nic/rtnl.h"
 #include "t_frame.h"
 #include "t_net.h"
+#include "nic/rtnl.h"
+#include "nic/wire_drv.h"
 
 /* ---- a network namespace of the test's own (netns.c) ------------------------------ */
 

@@ -11,10 +11,10 @@
 
 #include "t_net.h"
 #include "t_util.h"
+#include "pool/memory_provider.h"
+#include "pool/page_pool.h"
 #include <netmem/dma.h>
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
-#include <netmem/page_pool.h>
 #include <netmem/pci.h>
 
 /* A pool of host pages of 4096 << order bytes for nic. */

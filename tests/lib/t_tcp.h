@@ -8,9 +8,10 @@
  * struct t_net, the idle-storm oracle, and the accounting of a stream
  * through a corrupting wire.
  */
-#include "net/tcp.h"
 #include "t_frame.h"
 #include "t_net.h"
+#include "net/tcp.h"
+#include "nic/wire_drv.h"
 
 /* The tcb behind a connected socket (IPv4 or IPv6) of stack st; NULL if
  * it has none (closed, or not connected). */

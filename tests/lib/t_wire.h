@@ -16,6 +16,7 @@
 
 #include <netmem/wire.h>
 
+#include "nic/wire_drv.h"
 #include "nic/wire_shm.h"
 
 #include "t_util.h"
@@ -23,7 +24,7 @@
 /* Send one linear frame (meta NULL: none); nm_wire_xmit()'s result
  * (-EAGAIN when the ring is full). */
 int t_wire_send(struct nm_wire *w, const uint8_t *f, uint32_t len, const struct nm_wire_meta *meta);
-/* Receive one frame; nm_wire_recv()'s result (-EAGAIN when none). */
+/* Receive one frame; nm_wire_rx_copy()'s result (-EAGAIN when none). */
 int t_wire_recv(struct nm_wire *w, uint8_t *buf, uint32_t cap, struct nm_wire_meta *meta);
 
 /* Bytes 0..7: seq; the rest a function of (seq, index). */

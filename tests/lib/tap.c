@@ -8,8 +8,9 @@
 #include <linux/if_tun.h>
 #include <poll.h>
 
-#include "nic/rtnl.h"
 #include "t_kernel.h"
+#include "nic/rtnl.h"
+#include "nic/wire_drv.h"
 
 const uint8_t t_our_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 const uint8_t t_host_ip[4] = { 198, 18, 0, 1 };
@@ -103,7 +104,7 @@ size_t t_tap_wait(struct nm_wire *w, uint8_t *buf, size_t cap, struct nm_wire_me
 
 	T_ASSERT(pfd.fd >= 0);
 	for (;;) {
-		int r = nm_wire_recv(w, &iov, 1, meta);
+		int r = nm_wire_rx_copy(w, &iov, 1, meta);
 		uint64_t now;
 
 		if (r >= 0) {
@@ -154,7 +155,7 @@ int t_tap_net_create_here(struct t_tap_net *t, const struct t_tap_params *p)
 	t_tap_kernel_mac(t->w, t->kmac);
 	t->ifindex = nm_wire_tap_ifindex(t->w);
 	T_OK(nm_topo_create_default(&t->topo));
-	T_OK(nm_topo_device(t->topo, "nic0", &t->nic));
+	T_OK(nm_topo_get_device(t->topo, "nic0", &t->nic));
 	memcpy(hp.netdev.mac, t_our_mac, 6);
 	hp.netdev.dev = t->nic;
 	hp.netdev.wire = t->w;

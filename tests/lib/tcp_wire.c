@@ -6,6 +6,7 @@
  * where a test wants it.
  */
 #include "t_tcp.h"
+#include "nic/wire_drv.h"
 
 void t_take(struct t_net *n, bool from_a, struct t_frames *f)
 {
@@ -134,7 +135,7 @@ void t_spurious_recovery(struct t_net *n, int csd, int ssd, uint64_t *sent, uint
 
 	T_ASSERT(tc && tc->sack_ok && !tc->reord_seen && !tc->in_recovery && !tc->in_loss);
 	T_ASSERT(len <= sizeof(buf) && tc->cwnd >= len && tc->snd_una == tc->snd_max);
-	T_OK(nm_stack_get_stats(n->sa, &s0));
+	T_OK(nm_stack_get_stats(n->sa, &s0, sizeof(s0)));
 	cwnd0 = tc->cwnd;
 	ssthresh0 = tc->ssthresh;
 	first = tc->write_seq;
@@ -154,7 +155,7 @@ void t_spurious_recovery(struct t_net *n, int csd, int ssd, uint64_t *sent, uint
 	/* B SACKs them; A recovers and resends the first bytes */
 	T_OK(nm_stack_poll(n->sb, 0));
 	take_big(n, &f);
-	T_OK(nm_stack_get_stats(n->sa, &s1));
+	T_OK(nm_stack_get_stats(n->sa, &s1, sizeof(s1)));
 	T_EQ(s1.tcp_fast_retransmits - s0.tcp_fast_retransmits, 1);
 	T_ASSERT(tc->in_recovery);
 	T_ASSERT(tc->ssthresh < ssthresh0 && tc->ssthresh < cwnd0);
@@ -167,7 +168,7 @@ void t_spurious_recovery(struct t_net *n, int csd, int ssd, uint64_t *sent, uint
 		T_OK(nm_stack_poll(n->sb, 0));
 		T_OK(nm_stack_poll(n->sa, 0));
 	}
-	T_OK(nm_stack_get_stats(n->sa, &s1));
+	T_OK(nm_stack_get_stats(n->sa, &s1, sizeof(s1)));
 	printf("spurious recovery: cwnd %u -> %u, ssthresh %u -> %u, undone %llu\n", cwnd0,
 	       tc->cwnd, ssthresh0, tc->ssthresh,
 	       (unsigned long long)(s1.tcp_spurious_undos - s0.tcp_spurious_undos));

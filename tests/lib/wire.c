@@ -6,8 +6,9 @@
  */
 #include <stdlib.h>
 
-#include "nic/wire_shm.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 int t_wire_send(struct nm_wire *w, const uint8_t *f, uint32_t len, const struct nm_wire_meta *meta)
 {
@@ -20,7 +21,7 @@ int t_wire_recv(struct nm_wire *w, uint8_t *buf, uint32_t cap, struct nm_wire_me
 {
 	struct iovec iov = { buf, cap };
 
-	return nm_wire_recv(w, &iov, 1, meta);
+	return nm_wire_rx_copy(w, &iov, 1, meta);
 }
 
 /* Bytes 0..7: seq; the rest a function of (seq, index). */
@@ -103,7 +104,7 @@ void t_wfault_run(const struct nm_wire_faults *f, uint64_t n, struct t_wrun *run
 		T_EQ(r, -EAGAIN);
 	}
 	T_OK(nm__wire_shm_assert_ok(a));
-	T_OK(nm_wire_get_stats(a, &run->tx));
+	T_OK(nm_wire_get_stats(a, &run->tx, sizeof(run->tx)));
 	T_EQ(run->tx.tx_frames, n);
 	nm_wire_destroy(a);
 	nm_wire_destroy(b);

@@ -3,6 +3,8 @@
  * close unbinding while memory stays valid for packets still held. */
 #include "t_net.h"
 #include "ctl/ctl_internal.h"
+#include "nic/netdev_drv.h"
+#include "pool/page_pool.h"
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
 
@@ -93,7 +95,7 @@ int main(void)
 	T_EQ(pi.dmabuf_id, id);
 	T_ASSERT(pi.unreadable);
 	struct nm_page_pool_stats ps;
-	T_OK(nm_ctl_page_pool_stats_get(c, nm_page_pool_id(pp0), &ps));
+	T_OK(nm_ctl_page_pool_stats_get(c, nm_page_pool_id(pp0), &ps, sizeof(ps)));
 	T_ASSERT(ps.alloc_fast + ps.alloc_slow > 0);
 	T_ERR(nm_ctl_page_pool_get(c, 0xfffffff, &pi, &pifx), -ENOENT);
 

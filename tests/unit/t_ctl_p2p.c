@@ -1,6 +1,7 @@
 /* bind-rx of device memory the NIC cannot reach (a root complex that does
  * not forward peer-to-peer) is -EREMOTEIO and installs nothing. */
 #include "t_util.h"
+#include "nic/netdev_drv.h"
 #include <netmem/ctl.h>
 #include <netmem/dmabuf.h>
 #include <netmem/netdev.h>
@@ -18,8 +19,8 @@ int main(void)
 	uint32_t id;
 
 	T_OK(nm_topo_create("rc0 { nic0 } rc1 { gpu0(mem=64M) }", &topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_wire_shm_pair(&wp, &a, &b));
 	struct nm_netdev_params np = { .dev = nic, .wire = a, .rx_ring = 64 };
 	T_OK(nm_netdev_create(&np, &nd));

@@ -2,8 +2,8 @@
  * tokens from 1, reuse, unknown tokens skipped, optlen rules, the 1024-frag
  * cap per call, a random model run, and zero in flight at the end. */
 #include "t_util.h"
+#include "pool/page_pool.h"
 #include "sock/devmem_tokens.h"
-#include <netmem/page_pool.h>
 #include <netmem/pci.h>
 
 #define N 4096
@@ -26,7 +26,7 @@ int main(void)
 	uint32_t tok, toks[N];
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	pr.dev = nic;
 	T_OK(nm_page_pool_create(&pr, &pp));
 	nm_tokens_init(&t);

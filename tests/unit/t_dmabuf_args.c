@@ -30,7 +30,7 @@ int main(void)
 	void *p;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	T_OK(nm_dmabuf_create_host(4 * NM_PAGE_SIZE, &b));
 	T_OK(nm_dmabuf_attach(b, nic, &att));
 

@@ -24,8 +24,8 @@ int main(void)
 	char got[8];
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_host(16 * NM_PAGE_SIZE, &b));
 
 	/* static */
@@ -57,7 +57,7 @@ int main(void)
 	T_OK(nm_dmabuf_map_attachment(s, NM_DMA_TO_DEVICE, &m2));
 	T_OK(nm_dmabuf_map_attachment(d, NM_DMA_BIDIRECTIONAL, &md));
 	T_EQ(nm_dma_mapping_dir(m1), NM_DMA_FROM_DEVICE);
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.live_mappings, 2);
 	/* a mapping of another attachment is not ours to unmap */
 	T_ERR(nm_dmabuf_unmap_attachment(s, md), -EINVAL);
@@ -69,7 +69,7 @@ int main(void)
 	uint64_t a1 = t_vec_addr(m1, 0);
 	T_OK(nm_dma_write(nic, a1, "x", 1));
 	T_OK(nm_dmabuf_detach(s));
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.live_mappings, 0);
 	T_ERR(nm_dma_write(nic, a1, "x", 1), -EFAULT);
 

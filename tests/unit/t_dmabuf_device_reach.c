@@ -22,8 +22,8 @@ int main(void)
 
 	/* two root complexes, no P2P between them */
 	T_OK(nm_topo_create("rc0 { nic0 } rc1 { gpu0(mem=1G) }", &topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_device(gpu, 16 * NM_PAGE_SIZE, &b));
 	T_ASSERT(!strcmp(nm_dmabuf_exp_name(b), "netmem-device"));
 	T_ERR(nm_dmabuf_attach(b, nic, &att), -EREMOTEIO);
@@ -40,8 +40,8 @@ int main(void)
 
 	/* the default topology: NIC and GPU behind one switch (BUS_ADDR) */
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_device(gpu, 16 * NM_PAGE_SIZE, &b));
 	T_ERR(nm_dmabuf_dynamic_attach(b, nic, &nop2p, NULL, &att), -EREMOTEIO);
 	T_ASSERT(strstr(nm_last_error(), "allow_peer2peer"));
@@ -58,8 +58,8 @@ int main(void)
 	/* through the host bridge (ACS redirect on the switch): still P2P for
 	 * the importer, mapped with IOVAs */
 	T_OK(nm_topo_create("rc0(p2p) { sw0(acs) { nic0 gpu0(mem=1G) } }", &topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_device(gpu, 16 * NM_PAGE_SIZE, &b));
 	T_ERR(nm_dmabuf_dynamic_attach(b, nic, &nop2p, NULL, &att), -EREMOTEIO);
 	T_OK(nm_dmabuf_attach(b, nic, &att));

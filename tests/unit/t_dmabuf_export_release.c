@@ -26,7 +26,7 @@ static int c_map(struct nm_dmabuf_attachment *att, enum nm_dma_dir dir,
 		 struct nm_dma_mapping **out)
 {
 	struct nm_phyr p[64];
-	int n = nm_memobj_phyrs(backing, 0, nm_memobj_size(backing), p, 64);
+	int n = nm_memobj_get_phyrs(backing, 0, nm_memobj_size(backing), p, 64);
 
 	T_ASSERT(n > 0 && n <= 64);
 	maps++;
@@ -64,7 +64,7 @@ int main(void)
 	void *p;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	T_OK(nm_memobj_create_anon(8 * NM_PAGE_SIZE, 0, &backing));
 
 	/* accessors */

@@ -26,7 +26,7 @@ static void record(struct nm_fence *f, struct nm_fence_cb *cb)
 	struct rec *r = (struct rec *)((char *)cb - offsetof(struct rec, cb));
 
 	order[nrun] = r->id;
-	status_seen[nrun] = nm_fence_get_status(f);
+	status_seen[nrun] = nm_fence_status(f);
 	ran_on[nrun] = pthread_self();
 	nrun++;
 	if (r->id == 1)
@@ -46,7 +46,7 @@ static void drop_ref(struct nm_fence *f, struct nm_fence_cb *cb)
 static void after_drop(struct nm_fence *f, struct nm_fence_cb *cb)
 {
 	(void)cb;
-	dropped_status = nm_fence_get_status(f);	/* still alive: ASan checks */
+	dropped_status = nm_fence_status(f);	/* still alive: ASan checks */
 }
 
 int main(void)

@@ -31,7 +31,7 @@ static void on_signal(struct nm_fence *f, struct nm_fence_cb *cb)
 {
 	struct slot *s = (struct slot *)((char *)cb - offsetof(struct slot, cb));
 
-	T_EQ(nm_fence_get_status(f), 1);
+	T_EQ(nm_fence_status(f), 1);
 	for (volatile int i = 0; i < 64; i++)	/* widen the remove window */
 		;
 	atomic_fetch_add(&s->ran, 1);

@@ -33,7 +33,7 @@ int main(void)
 	 * returns 0, the error is the fence's status). */
 	T_EQ(pthread_create(&t, NULL, late_signal, f), 0);
 	T_EQ(nm_fence_wait(f, -1), 0);
-	T_EQ(nm_fence_get_status(f), -EIO);
+	T_EQ(nm_fence_status(f), -EIO);
 	T_EQ(pthread_join(t, NULL), 0);
 	T_EQ(nm_fence_wait(f, 0), 0);
 	nm_fence_put(f);

@@ -16,8 +16,8 @@ int main(void)
 	void *x;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_physmap_stats(&ps0));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_physmap_get_stats(&ps0, sizeof(ps0)));
 	T_OK(nm_dmabuf_create_host(8 * NM_PAGE_SIZE, &b));
 	T_ASSERT(!strcmp(nm_dmabuf_exp_name(b), "netmem-host"));
 
@@ -53,12 +53,12 @@ int main(void)
 
 	/* mmaps keep the buffer alive after the creator's put */
 	nm_dmabuf_put(b);
-	T_OK(nm_physmap_stats(&ps1));
+	T_OK(nm_physmap_get_stats(&ps1, sizeof(ps1)));
 	T_EQ(ps1.objects, ps0.objects + 1);
 	T_ASSERT(!memcmp(p + 10, "host mmap", 9));
 	T_OK(nm_dmabuf_munmap(b, p, 100));
 	T_OK(nm_dmabuf_munmap(b, q, 8 * NM_PAGE_SIZE));	/* the last reference */
-	T_OK(nm_physmap_stats(&ps1));
+	T_OK(nm_physmap_get_stats(&ps1, sizeof(ps1)));
 	T_EQ(ps1.objects, ps0.objects);
 	T_OK(nm_topo_destroy(topo));
 	T_PASS();

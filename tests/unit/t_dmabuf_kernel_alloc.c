@@ -32,7 +32,7 @@ int main(void)
 	}
 	T_OK(r);
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	t_kernel_dmabuf_round_trip(fd, SIZE, nic, "udmabuf");
 	T_OK(nm_topo_destroy(topo));
 	T_PASS();

@@ -80,7 +80,7 @@ int main(void)
 	uint32_t nvec;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 
 	T_OK(nm_dmabuf_create_host(NPAGES * NM_PAGE_SIZE, &h));
 	check_buffer(h, nic);
@@ -104,7 +104,7 @@ int main(void)
 	struct nm_dmabuf *g;
 	struct nm_dmabuf_attachment *att;
 	struct nm_dma_mapping *m;
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_device(gpu, 8 * NM_PAGE_SIZE, &g));
 	T_OK(nm_dmabuf_attach(g, nic, &att));
 	T_OK(nm_dmabuf_map_attachment(att, NM_DMA_BIDIRECTIONAL, &m));

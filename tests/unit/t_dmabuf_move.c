@@ -39,10 +39,10 @@ int main(void)
 	char got[32], *cpu;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_device(gpu, size, &b));
-	T_OK(nm_physmap_stats(&ps0));
+	T_OK(nm_physmap_get_stats(&ps0, sizeof(ps0)));
 
 	T_OK(nm_dmabuf_dynamic_attach(b, nic, &ops, &lazy, &a_lazy));
 	T_OK(nm_dmabuf_dynamic_attach(b, gpu, &ops, &eager, &a_eager));
@@ -51,7 +51,7 @@ int main(void)
 	old_lazy = t_vec_addr(lazy.map, 1000);
 	old_eager = t_vec_addr(eager.map, 0);
 	T_OK(nm_dma_write(nic, old_lazy, "before the move", 15));
-	T_EQ(nm_memobj_phyrs(nm_dmabuf_memobj(b), 0, size, &before, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(nm_dmabuf_memobj(b), 0, size, &before, 1), 1);
 
 	T_OK(nm_dmabuf_move(b, 1000000000));
 	T_EQ(lazy.notified, 1);
@@ -60,7 +60,7 @@ int main(void)
 	T_OK(nm_dmabuf_assert_ok(b));
 
 	/* new physical placement */
-	T_EQ(nm_memobj_phyrs(nm_dmabuf_memobj(b), 0, size, &after, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(nm_dmabuf_memobj(b), 0, size, &after, 1), 1);
 	T_ASSERT(after.addr != before.addr);
 	T_EQ(after.len, size);
 
@@ -90,7 +90,7 @@ int main(void)
 	T_OK(nm_dmabuf_move(b, 0));
 	T_OK(nm_dmabuf_assert_ok(b));
 	nm_dmabuf_put(b);
-	T_OK(nm_physmap_stats(&ps1));
+	T_OK(nm_physmap_get_stats(&ps1, sizeof(ps1)));
 	T_EQ(ps1.objects, ps0.objects - 1);
 	T_OK(nm_topo_destroy(topo));
 	T_PASS();

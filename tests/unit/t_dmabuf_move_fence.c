@@ -34,12 +34,12 @@ int main(void)
 	int64_t t0;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_device(gpu, 4 * NM_PAGE_SIZE, &b));
 	T_OK(nm_dmabuf_dynamic_attach(b, nic, &ops, NULL, &dy));
 	T_OK(nm_dmabuf_map_attachment(dy, NM_DMA_BIDIRECTIONAL, &m));
-	T_EQ(nm_memobj_phyrs(nm_dmabuf_memobj(b), 0, 4 * NM_PAGE_SIZE, &before, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(nm_dmabuf_memobj(b), 0, 4 * NM_PAGE_SIZE, &before, 1), 1);
 
 	/* even a BOOKKEEP fence holds a move back */
 	T_OK(nm_fence_create(nm_fence_context_alloc(1), 1, &f));
@@ -49,7 +49,7 @@ int main(void)
 	T_ASSERT(t_now_ns() - t0 >= 45 * 1000000);
 	T_EQ(notified, 0);
 	T_OK(nm_dma_write(nic, t_vec_addr(m, 0), "still", 5));
-	T_EQ(nm_memobj_phyrs(nm_dmabuf_memobj(b), 0, 4 * NM_PAGE_SIZE, &after, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(nm_dmabuf_memobj(b), 0, 4 * NM_PAGE_SIZE, &after, 1), 1);
 	T_EQ(after.addr, before.addr);
 	T_ERR(nm_dmabuf_move(b, 0), -ETIME);	/* a zero timeout only polls */
 
@@ -59,7 +59,7 @@ int main(void)
 	T_ASSERT(nm_fence_is_signaled(f));
 	T_EQ(notified, 1);
 	T_ASSERT(pthread_join(th, NULL) == 0);
-	T_EQ(nm_memobj_phyrs(nm_dmabuf_memobj(b), 0, 4 * NM_PAGE_SIZE, &after, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(nm_dmabuf_memobj(b), 0, 4 * NM_PAGE_SIZE, &after, 1), 1);
 	T_ASSERT(after.addr != before.addr);
 
 	nm_fence_put(f);

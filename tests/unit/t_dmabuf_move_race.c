@@ -148,8 +148,8 @@ int main(void)
 	uint8_t *cpu;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_device(gpu, 2 * SLOTS * SLOT + NM_PAGE_SIZE, &buf));
 	imp[0].dev = nic;
 	imp[1].dev = gpu;

@@ -23,8 +23,8 @@ int main(void)
 	void *cpu;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_device(gpu, 4 * NM_PAGE_SIZE, &b));
 
 	T_OK(nm_dmabuf_dynamic_attach(b, nic, &ops, NULL, &dy));

@@ -33,8 +33,8 @@ int main(void)
 	struct nm_dmabuf_attach_ops ops = { .allow_peer2peer = true, .move_notify = mark };
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_dmabuf_create_device(gpu, 1 << 20, &buf));
 	T_OK(nm_dmabuf_dynamic_attach(buf, nic, &ops, NULL, &att));
 

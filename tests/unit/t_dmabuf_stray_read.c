@@ -45,8 +45,8 @@ int main(void)
 	struct nm_dmabuf *d, *u;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 
 	T_OK(nm_dmabuf_create_device(gpu, 8 * NM_PAGE_SIZE, &d));
 	prove(d, nic, true);

@@ -39,13 +39,13 @@ int main(void)
 
 	T_ASSERT(p);
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	/* memfd-backed (CPU view PROT_NONE): pages are not touched by mapping */
 	int fd = memfd_create("g", MFD_CLOEXEC);
 	T_ASSERT(fd >= 0 && ftruncate(fd, (off_t)GIB) == 0);
 	T_OK(nm_memobj_create_memfd(fd, 0, GIB, 0, &obj));
 	close(fd);
-	T_EQ(nm_memobj_phyrs(obj, 0, GIB, &one, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(obj, 0, GIB, &one, 1), 1);
 	for (size_t i = 0; i < np; i++)
 		p[i] = (struct nm_phyr){ one.addr + i * NM_PAGE_SIZE, NM_PAGE_SIZE };
 
@@ -68,7 +68,7 @@ int main(void)
 	 * still come out as one IOVA-contiguous vec */
 	struct nm_memobj *sc;
 	T_OK(nm_memobj_create_anon(GIB, NM_MEM_SCATTER, &sc));
-	T_EQ(nm_memobj_phyrs(sc, 0, GIB, p, np), (int)np);
+	T_EQ(nm_memobj_get_phyrs(sc, 0, GIB, p, np), (int)np);
 	T_EQ(nm_dma_map(nic, p, np, NM_DMA_BIDIRECTIONAL, 0, &m), 1);
 	v = nm_dma_mapping_vecs(m, &n);
 	T_EQ(v[0].len, GIB);

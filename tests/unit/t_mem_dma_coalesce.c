@@ -22,15 +22,15 @@ int main(void)
 
 	T_OK(nm_topo_create("rc0(p2p,busoff=0x1000000) { sw0 { nic0 gpu0(mem=1G) } "
 			    "sw1(acs) { nic1 gpu1(mem=1G) } } rc1 { nic3 }", &topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
-	T_OK(nm_topo_device(topo, "nic1", &nic1));
-	T_OK(nm_topo_device(topo, "gpu1", &gpu1));
-	T_OK(nm_topo_device(topo, "nic3", &nic3));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic1", &nic1));
+	T_OK(nm_topo_get_device(topo, "gpu1", &gpu1));
+	T_OK(nm_topo_get_device(topo, "nic3", &nic3));
 
 	/* 32 scattered pages: 32 phyrs, one contiguous IOVA run -> one vec */
 	T_OK(nm_memobj_create_anon(32 * NM_PAGE_SIZE, NM_MEM_SCATTER, &s));
-	T_EQ(nm_memobj_phyrs(s, 0, 32 * NM_PAGE_SIZE, p, 64), 32);
+	T_EQ(nm_memobj_get_phyrs(s, 0, 32 * NM_PAGE_SIZE, p, 64), 32);
 	T_EQ(nm_dma_map(nic, p, 32, NM_DMA_BIDIRECTIONAL, 0, &m), 1);
 	T_EQ(nvecs(m, &v), 1);
 	T_EQ(v[0].len, 32 * NM_PAGE_SIZE);
@@ -77,7 +77,7 @@ int main(void)
 	/* P2P: gpu0 memory for nic0 under sw0: bus address = phys + busoff */
 	T_OK(nm_memobj_create_device(gpu, 1 << 20, 0, &g));
 	struct nm_phyr gp;
-	T_EQ(nm_memobj_phyrs(g, 0, 1 << 20, &gp, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(g, 0, 1 << 20, &gp, 1), 1);
 	T_EQ(nm_dma_map(nic, &gp, 1, NM_DMA_FROM_DEVICE, 0, &m), 1);
 	T_EQ(nvecs(m, &v), 1);
 	T_EQ(v[0].flags, NM_DMA_VEC_P2P);
@@ -100,7 +100,7 @@ int main(void)
 
 	/* through an ACS-redirecting switch: via the host bridge, so an IOVA */
 	T_OK(nm_memobj_create_device(gpu1, 1 << 20, 0, &g1));
-	T_EQ(nm_memobj_phyrs(g1, 0, 1 << 20, &gp, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(g1, 0, 1 << 20, &gp, 1), 1);
 	T_EQ(nm_dma_map(nic1, &gp, 1, NM_DMA_BIDIRECTIONAL, 0, &m), 1);
 	T_EQ(nm_dma_mapping_vecs(m, NULL)[0].flags, 0);
 	T_OK(nm_dma_unmap(m));
@@ -135,11 +135,11 @@ int main(void)
 	T_OK(nm_dma_unmap(m));
 
 	struct nm_dma_stats st;
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.live_mappings, 0);
 	T_EQ(st.mapped_bytes, 0);
 	T_EQ(st.maps, st.unmaps);
-	T_ERR(nm_dma_get_stats(NULL, &st), -EINVAL);
+	T_ERR(nm_dma_get_stats(NULL, &st, sizeof(st)), -EINVAL);
 	nm_memobj_put(g1);
 	nm_memobj_put(g);
 	nm_memobj_put(s);

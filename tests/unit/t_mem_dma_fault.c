@@ -16,12 +16,12 @@ int main(void)
 	uint64_t a, b;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	T_OK(nm_memobj_create_anon(4 * NM_PAGE_SIZE, 0, &obj));
 	char *host = nm_memobj_host_addr(obj);
 	memset(host, 0x11, 4 * NM_PAGE_SIZE);
-	T_EQ(nm_memobj_phyrs(obj, 0, NM_PAGE_SIZE, &p[0], 1), 1);
-	T_EQ(nm_memobj_phyrs(obj, 2 * NM_PAGE_SIZE, NM_PAGE_SIZE, &p[1], 1), 1);
+	T_EQ(nm_memobj_get_phyrs(obj, 0, NM_PAGE_SIZE, &p[0], 1), 1);
+	T_EQ(nm_memobj_get_phyrs(obj, 2 * NM_PAGE_SIZE, NM_PAGE_SIZE, &p[1], 1), 1);
 	T_OK(nm_dma_map(nic, &p[0], 1, NM_DMA_FROM_DEVICE, 0, &rx));	/* device writes */
 	T_OK(nm_dma_map(nic, &p[1], 1, NM_DMA_TO_DEVICE, 0, &tx));	/* device reads */
 	a = nm_dma_mapping_vecs(rx, NULL)[0].addr;
@@ -46,7 +46,7 @@ int main(void)
 	T_ERR(nm_dma_write(nic, a + 10, buf, NM_PAGE_SIZE), -EFAULT);
 	T_EQ(host[10], 0x22);
 	T_ERR(nm_dma_write(nic, UINT64_MAX - 2, buf, 8), -EFAULT);
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.faults_direction, 3);
 	T_EQ(st.faults_unmapped, 3);
 	T_EQ(st.writes, 1);
@@ -62,7 +62,7 @@ int main(void)
 	T_ERR(nm_dma_read(nic, b, NULL, 1), -EINVAL);
 	T_EQ(nm_dma_read(nic, 0, NULL, 0), 0);	/* zero-length is a no-op */
 	T_OK(nm_dma_unmap(tx));
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.faults_unmapped, 4);
 	T_EQ(st.live_mappings, 0);
 	nm_memobj_put(obj);

@@ -28,17 +28,17 @@ int main(void)
 	uint8_t *host;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	T_OK(nm_memobj_create_anon((PAGES + 1) * NM_PAGE_SIZE, 0, &obj));
 	host = nm_memobj_host_addr(obj);
 	memset(host, 0x11, (PAGES + 1) * NM_PAGE_SIZE);
 	/* one mapping per page, mapped in reverse so IOVAs and memory run in
 	 * opposite directions; the last page is TO_DEVICE only */
 	for (int i = PAGES - 1; i >= 0; i--) {
-		T_EQ(nm_memobj_phyrs(obj, (uint64_t)i * NM_PAGE_SIZE, NM_PAGE_SIZE, &p, 1), 1);
+		T_EQ(nm_memobj_get_phyrs(obj, (uint64_t)i * NM_PAGE_SIZE, NM_PAGE_SIZE, &p, 1), 1);
 		T_OK(nm_dma_map(nic, &p, 1, NM_DMA_FROM_DEVICE, 0, &rx[i]));
 	}
-	T_EQ(nm_memobj_phyrs(obj, (uint64_t)PAGES * NM_PAGE_SIZE, NM_PAGE_SIZE, &p, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(obj, (uint64_t)PAGES * NM_PAGE_SIZE, NM_PAGE_SIZE, &p, 1), 1);
 	T_OK(nm_dma_map(nic, &p, 1, NM_DMA_TO_DEVICE, 0, &tx));
 	ta = nm_dma_mapping_vecs(tx, NULL)[0].addr;
 	for (size_t i = 0; i < sizeof(src); i++)
@@ -52,9 +52,9 @@ int main(void)
 		runs[i].len = len;
 		total += len;
 	}
-	T_OK(nm_dma_get_stats(nic, &st0));
+	T_OK(nm_dma_get_stats(nic, &st0, sizeof(st0)));
 	T_OK(nm_dma_write_runs(nic, runs, PAGES, src));
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.writes - st0.writes, 1);
 	T_EQ(st.write_bytes - st0.write_bytes, total);
 	{
@@ -83,7 +83,7 @@ int main(void)
 	for (uint64_t i = 0; i < (uint64_t)PAGES * NM_PAGE_SIZE; i++)
 		if (host[i] != 0x11)
 			T_FAIL("byte %llu written by a failed call", (unsigned long long)i);
-	T_OK(nm_dma_get_stats(nic, &st0));
+	T_OK(nm_dma_get_stats(nic, &st0, sizeof(st0)));
 	T_EQ(st0.writes, st.writes);
 	T_EQ(st0.faults_direction - st.faults_direction, 1);
 	T_EQ(st0.faults_unmapped - st.faults_unmapped, 2);

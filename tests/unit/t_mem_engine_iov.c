@@ -16,9 +16,9 @@ int main(void)
 	struct iovec iov[8];
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	T_OK(nm_memobj_create_anon(8 * NM_PAGE_SIZE, NM_MEM_SCATTER, &s));
-	T_EQ(nm_memobj_phyrs(s, 0, 8 * NM_PAGE_SIZE, p, 8), 8);
+	T_EQ(nm_memobj_get_phyrs(s, 0, 8 * NM_PAGE_SIZE, p, 8), 8);
 	/* in object order the engine sees one run however scattered the
 	 * pages are physically */
 	T_OK(nm_dma_map(nic, p, 8, NM_DMA_FROM_DEVICE, 0, &m));
@@ -50,7 +50,7 @@ int main(void)
 	T_ERR(nm_dma_engine_iov(nic, base + 8 * NM_PAGE_SIZE, 1, true, iov, 8), -EFAULT);
 	T_ERR(nm_dma_engine_iov(NULL, base, 1, true, iov, 8), -EINVAL);
 	T_EQ(nm_dma_engine_iov(nic, base, 0, true, iov, 8), 0);
-	T_OK(nm_dma_get_stats(nic, &st));
+	T_OK(nm_dma_get_stats(nic, &st, sizeof(st)));
 	T_EQ(st.writes, 2);
 	T_EQ(st.write_bytes, 9 * NM_PAGE_SIZE + 200);
 	T_EQ(st.faults_direction, 1);

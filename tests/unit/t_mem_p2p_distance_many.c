@@ -10,7 +10,7 @@ static struct nm_device *dev(struct nm_topo *t, const char *name)
 {
 	struct nm_device *d;
 
-	T_OK(nm_topo_device(t, name, &d));
+	T_OK(nm_topo_get_device(t, name, &d));
 	return d;
 }
 

@@ -49,8 +49,8 @@ static void expect(struct nm_topo *t, const char *p, const char *c, int dist,
 	enum nm_p2p_map_type got = NM_P2P_MAP_UNKNOWN;
 	int d;
 
-	T_OK(nm_topo_device(t, p, &dp));
-	T_OK(nm_topo_device(t, c, &dc));
+	T_OK(nm_topo_get_device(t, p, &dp));
+	T_OK(nm_topo_get_device(t, c, &dc));
 	d = nm_p2p_distance(dp, dc, &got);
 	if (d != dist || got != type)
 		T_FAIL("%s -> %s: distance %d type %s, want %d %s", p, c, d,
@@ -118,14 +118,14 @@ int main(void)
 			expect(t, names[i], names[j], want_dist[i][j], want_type[i][j]);
 
 	/* Bad arguments. */
-	T_OK(nm_topo_device(t, "nic0", &a));
-	T_OK(nm_topo_device(t, "gpu0", &b));
+	T_OK(nm_topo_get_device(t, "nic0", &a));
+	T_OK(nm_topo_get_device(t, "gpu0", &b));
 	T_ERR(nm_p2p_distance(NULL, b, &type), -EINVAL);
 	T_ERR(nm_p2p_distance(a, NULL, &type), -EINVAL);
 	T_ERR(nm_p2p_distance(a, b, NULL), -EINVAL);
 	/* Devices of two topologies (same text, different instances). */
 	T_OK(nm_topo_create_default(&t2));
-	T_OK(nm_topo_device(t2, "gpu0", &other));
+	T_OK(nm_topo_get_device(t2, "gpu0", &other));
 	T_ERR(nm_p2p_distance(a, other, &type), -EINVAL);
 	T_ERR(nm_p2p_distance(other, a, &type), -EINVAL);
 	T_OK(nm_topo_destroy(t2));

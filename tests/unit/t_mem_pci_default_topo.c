@@ -11,8 +11,8 @@ static void check(struct nm_topo *t)
 	enum nm_p2p_map_type type;
 
 	T_EQ(nm_topo_num_devices(t), 2);
-	T_OK(nm_topo_device_at(t, 0, &nic));
-	T_OK(nm_topo_device_at(t, 1, &gpu));
+	T_OK(nm_topo_get_device_at(t, 0, &nic));
+	T_OK(nm_topo_get_device_at(t, 1, &gpu));
 	T_ASSERT(strcmp(nm_device_name(nic), "nic0") == 0);
 	T_ASSERT(strcmp(nm_device_name(gpu), "gpu0") == 0);
 	T_EQ(nm_device_mem_size(nic), 0);

@@ -12,8 +12,8 @@ int main(void)
 	enum nm_p2p_map_type type;
 
 	T_OK(nm_topo_create("rc0(p2p) { sw0 { nic0 gpu0(mem=64K) } gpu1(mem=1M) }", &t));
-	T_OK(nm_topo_device(t, "nic0", &nic0));
-	T_OK(nm_topo_device(t, "gpu1", &gpu1));
+	T_OK(nm_topo_get_device(t, "nic0", &nic0));
+	T_OK(nm_topo_get_device(t, "gpu1", &gpu1));
 
 	/* The last device busy: every device is checked before any is freed
 	 * (ASan would catch a use of a freed first device below). */
@@ -21,7 +21,7 @@ int main(void)
 	T_ERR(nm_topo_destroy(t), -EBUSY);
 	T_ASSERT(strstr(nm_last_error(), "gpu1"));
 	T_EQ(nm_topo_num_devices(t), 3);
-	T_OK(nm_topo_device(t, "nic0", &d));
+	T_OK(nm_topo_get_device(t, "nic0", &d));
 	T_ASSERT(d == nic0);
 	T_EQ(nm_p2p_distance(nic0, gpu1, &type), 3);
 	T_EQ(type, NM_P2P_MAP_THRU_HOST_BRIDGE);

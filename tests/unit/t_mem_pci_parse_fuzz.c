@@ -88,7 +88,7 @@ static void try_text(const char *s, size_t len)
 		T_FAIL("'%s': %d (%s)", s, r, nm_last_error());
 	T_ASSERT(t == NULL);
 	msg = nm_last_error();
-	if (sscanf(msg, "topology: byte %lu:", &pos) != 1)
+	if (sscanf(msg, "nm_topo_create: topology: byte %lu:", &pos) != 1)
 		T_FAIL("'%s': message without position: '%s'", s, msg);
 	if (pos > len)
 		T_FAIL("'%s': position %lu past the end %zu", s, pos, len);

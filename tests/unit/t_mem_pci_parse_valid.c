@@ -53,22 +53,22 @@ static void check_tree(const char *desc)
 
 	T_EQ(nm_topo_num_devices(t), 3);
 	T_EQ(t->nr_devs, 3);
-	T_OK(nm_topo_device_at(t, 0, &d));
+	T_OK(nm_topo_get_device_at(t, 0, &d));
 	T_ASSERT(strcmp(nm_device_name(d), "nic0") == 0);
 	T_EQ(nm_device_mem_size(d), 0);
 	T_ASSERT(nm_device_has_iommu(d));
 	T_ASSERT(d->node == nic0 && nic0->dev == d && d->topo == t);
-	T_OK(nm_topo_device_at(t, 1, &d));
+	T_OK(nm_topo_get_device_at(t, 1, &d));
 	T_ASSERT(strcmp(nm_device_name(d), "gpu0") == 0);
 	T_EQ(nm_device_mem_size(d), 16ULL << 30);
 	T_ASSERT(!nm_device_has_iommu(d));
 	T_ASSERT(d->node == gpu0 && gpu0->dev == d && d->topo == t);
-	T_OK(nm_topo_device_at(t, 2, &d));
+	T_OK(nm_topo_get_device_at(t, 2, &d));
 	T_ASSERT(strcmp(nm_device_name(d), "ep1") == 0);
 	T_EQ(nm_device_mem_size(d), 8192);
 	T_ASSERT(nm_device_has_iommu(d));
 
-	T_OK(nm_topo_device(t, "gpu0", &d));
+	T_OK(nm_topo_get_device(t, "gpu0", &d));
 	T_ASSERT(d == gpu0->dev);
 	T_OK(nm_topo_destroy(t));
 }
@@ -82,7 +82,7 @@ static uint64_t mem_of(const char *size)
 
 	snprintf(buf, sizeof(buf), "r { e(mem=%s) }", size);
 	T_OK(nm_topo_create(buf, &t));
-	T_OK(nm_topo_device(t, "e", &d));
+	T_OK(nm_topo_get_device(t, "e", &d));
 	m = nm_device_mem_size(d);
 	T_OK(nm_topo_destroy(t));
 	return m;
@@ -143,21 +143,21 @@ int main(void)
 	T_OK(nm_topo_create("a b {} c { x } d { sw { } }", &t));
 	T_EQ(nm_topo_num_devices(t), 1);
 	T_EQ(t->nr_nodes, 6);
-	T_OK(nm_topo_device(t, "x", &d));
+	T_OK(nm_topo_get_device(t, "x", &d));
 	T_EQ(d->node->parent->kind, NM_PCI_RC);
 	T_ASSERT(strcmp(d->node->parent->name, "c") == 0);
 	/* Look-ups: only endpoints have devices; arguments are validated. */
-	T_ERR(nm_topo_device(t, "sw", &d), -ENOENT);
+	T_ERR(nm_topo_get_device(t, "sw", &d), -ENOENT);
 	T_ASSERT(d == NULL);
-	T_ERR(nm_topo_device(t, "c", &d), -ENOENT);
-	T_ERR(nm_topo_device(t, "nope", &d), -ENOENT);
-	T_ERR(nm_topo_device(t, NULL, &d), -EINVAL);
-	T_ERR(nm_topo_device(NULL, "x", &d), -EINVAL);
-	T_ERR(nm_topo_device(t, "x", NULL), -EINVAL);
-	T_ERR(nm_topo_device_at(t, -1, &d), -EINVAL);
-	T_ERR(nm_topo_device_at(t, 1, &d), -EINVAL);
-	T_ERR(nm_topo_device_at(NULL, 0, &d), -EINVAL);
-	T_ERR(nm_topo_device_at(t, 0, NULL), -EINVAL);
+	T_ERR(nm_topo_get_device(t, "c", &d), -ENOENT);
+	T_ERR(nm_topo_get_device(t, "nope", &d), -ENOENT);
+	T_ERR(nm_topo_get_device(t, NULL, &d), -EINVAL);
+	T_ERR(nm_topo_get_device(NULL, "x", &d), -EINVAL);
+	T_ERR(nm_topo_get_device(t, "x", NULL), -EINVAL);
+	T_ERR(nm_topo_get_device_at(t, -1, &d), -EINVAL);
+	T_ERR(nm_topo_get_device_at(t, 1, &d), -EINVAL);
+	T_ERR(nm_topo_get_device_at(NULL, 0, &d), -EINVAL);
+	T_ERR(nm_topo_get_device_at(t, 0, NULL), -EINVAL);
 	T_ERR(nm_topo_num_devices(NULL), -EINVAL);
 	T_OK(nm_topo_destroy(t));
 
@@ -172,16 +172,16 @@ int main(void)
 
 	/* Names: every allowed character, the longest allowed length. */
 	T_OK(nm_topo_create("R.0-x_Y { AZaz09_.-- }", &t));
-	T_OK(nm_topo_device(t, "AZaz09_.--", &d));
+	T_OK(nm_topo_get_device(t, "AZaz09_.--", &d));
 	T_OK(nm_topo_destroy(t));
 	T_OK(nm_topo_create("r { abcdefghijklmnopqrstuvwxyz01234 }", &t));	/* 31 */
-	T_OK(nm_topo_device(t, "abcdefghijklmnopqrstuvwxyz01234", &d));
+	T_OK(nm_topo_get_device(t, "abcdefghijklmnopqrstuvwxyz01234", &d));
 	T_OK(nm_topo_destroy(t));
 
 	/* Exactly 16 brace levels. */
 	make_chain(buf, sizeof(buf), 16);
 	T_OK(nm_topo_create(buf, &t));
-	T_OK(nm_topo_device(t, "e", &d));
+	T_OK(nm_topo_get_device(t, "e", &d));
 	T_EQ(d->node->parent->kind, NM_PCI_SWITCH);
 	T_ASSERT(strcmp(d->node->parent->name, "s15") == 0);
 	T_EQ(t->nr_nodes, 17);
@@ -197,7 +197,7 @@ int main(void)
 	}
 	T_OK(nm_topo_create(buf, &t));
 	T_EQ(nm_topo_num_devices(t), 255);
-	T_OK(nm_topo_device_at(t, 254, &d));
+	T_OK(nm_topo_get_device_at(t, 254, &d));
 	T_ASSERT(strcmp(nm_device_name(d), "e254") == 0);
 	T_OK(nm_topo_destroy(t));
 

@@ -17,8 +17,8 @@ int main(void)
 	char *w, *w2;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_memobj_create_device(gpu, 16 * NM_PAGE_SIZE, 0, &d));
 
 	/* the application writes through a window */
@@ -30,7 +30,7 @@ int main(void)
 	T_EQ(t_stray_read(w + 4900), SIGSEGV);
 
 	/* the engine still reaches it */
-	T_EQ(nm_memobj_phyrs(d, 0, 16 * NM_PAGE_SIZE, &p, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(d, 0, 16 * NM_PAGE_SIZE, &p, 1), 1);
 	T_OK(nm_dma_map(nic, &p, 1, NM_DMA_BIDIRECTIONAL, 0, &m));
 	uint64_t base = nm_dma_mapping_vecs(m, NULL)[0].addr;
 	char got[16];

@@ -58,7 +58,7 @@ int main(void)
 	snprintf(desc, sizeof(desc), "rc0 { gpu0(mem=%lluM) }",
 		 (unsigned long long)(bytes >> 20) + 1);
 	T_OK(nm_topo_create(desc, &topo));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_memobj_create_device(gpu, bytes, 0, &d));
 	/* windows on every other page: each is its own memory map area */
 	for (uint32_t i = 0; i < windows; i++) {

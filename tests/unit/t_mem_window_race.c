@@ -30,7 +30,7 @@ int main(void)
 	void *w;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "gpu0", &gpu));
+	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
 	T_OK(nm_memobj_create_device(gpu, 4 * NM_PAGE_SIZE, 0, &d));
 	T_OK(nm_memobj_cpu_begin(d, 0, NM_PAGE_SIZE, NM_CPU_READ | NM_CPU_WRITE, &w));
 	w0 = w;

@@ -84,7 +84,7 @@ int main(void)
 	T_EQ(exchange(&r, f, n), 0);
 	struct nm_stack_stats s = t_stats(r.st);
 	struct nm_queue_stats q;
-	T_OK(nm_netdev_get_stats(r.nd, &q));
+	T_OK(nm_netdev_get_stats(r.nd, &q, sizeof(q)));
 	/* the NIC's parser already refuses some */
 	T_EQ(s.arp_bad + q.drops[NM_RX_DROP_MALFORMED], 3);
 	T_ASSERT(s.arp_bad >= 2);

@@ -147,7 +147,7 @@ static void callers_device(void)
 	struct nm_host *h;
 
 	T_OK(nm_topo_create("rc0 { sw0 { nic7 } }", &topo));
-	T_OK(nm_topo_device(topo, "nic7", &nic));
+	T_OK(nm_topo_get_device(topo, "nic7", &nic));
 	T_OK(nm_wire_shm_pair(&wp, &wa, &wb));
 	hp = params(wa, "nm7", 0x07, "198.18.0.7/24");
 	hp.netdev.dev = nic;

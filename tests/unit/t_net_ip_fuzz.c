@@ -296,7 +296,7 @@ int main(void)
 
 	struct nm_stack_stats s = t_stats(r.st);
 	struct nm_queue_stats q;
-	T_OK(nm_netdev_get_stats(r.nd, &q));
+	T_OK(nm_netdev_get_stats(r.nd, &q, sizeof(q)));
 	printf("%" PRIu64 " direct, %" PRIu64 " wired (%" PRIu64 " reached the stack)\n", direct,
 	       wired, s.rx_frames);
 	printf("eth: bad %" PRIu64 " not_ours %" PRIu64 " vlan %" PRIu64 " unknown %" PRIu64

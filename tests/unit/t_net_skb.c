@@ -4,6 +4,7 @@
  * every page-pool reference dropped by nm_skb_free. */
 #include "t_pool.h"
 #include "net/skb.h"
+#include "nic/netdev_drv.h"
 
 static struct nm_page_pool *hpool, *dpool;
 

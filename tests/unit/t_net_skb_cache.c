@@ -11,6 +11,7 @@
 
 #include "t_pool.h"
 #include "net/skb.h"
+#include "nic/netdev_drv.h"
 
 #define MANY 20000
 #define THREADS 200

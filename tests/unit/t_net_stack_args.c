@@ -98,8 +98,8 @@ int main(void)
 
 	T_ERR(nm_stack_poll(NULL, 0), -EINVAL);
 	T_ERR(nm_stack_get_fd(NULL), -EINVAL);
-	T_ERR(nm_stack_get_stats(NULL, &s), -EINVAL);
-	T_ERR(nm_stack_get_stats(st, NULL), -EINVAL);
+	T_ERR(nm_stack_get_stats(NULL, &s, sizeof(s)), -EINVAL);
+	T_ERR(nm_stack_get_stats(st, NULL, sizeof(*NULL)), -EINVAL);
 	T_ERR(nm_stack_destroy(NULL), -EINVAL);
 	T_ERR(nm_icmp_echo_send(NULL, &d, 0, 0, NULL, 0), -EINVAL);
 	T_ERR(nm_neigh_set_params(st->ifaces[0], NULL), -EINVAL);

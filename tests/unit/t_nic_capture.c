@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "t_net.h"
+#include "nic/netdev_drv.h"
 #include <netmem/dma.h>
 
 static uint8_t frame[70000], got[70000];
@@ -54,7 +55,7 @@ static void peer_send(struct t_nic *t, const uint8_t *b, uint32_t len)
 static uint32_t peer_recv(struct t_nic *t)
 {
 	struct iovec iov = { got, sizeof(got) };
-	int r = nm_wire_recv(t->b, &iov, 1, NULL);
+	int r = nm_wire_rx_copy(t->b, &iov, 1, NULL);
 
 	T_ASSERT(r > 0);
 	expect(got, (uint32_t)r);
@@ -141,7 +142,7 @@ int main(void)
 	close(fd);
 	t_nic_up(&t, 1, 1500, false);	/* no GSO on the wire: the NIC segments */
 	T_OK(nm_memobj_create_anon(1 << 20, 0, &host));
-	T_EQ(nm_memobj_phyrs(host, 0, 1 << 20, &ph, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(host, 0, 1 << 20, &ph, 1), 1);
 	T_OK(nm_dma_map(t.nic, &ph, 1, NM_DMA_TO_DEVICE, 0, &map));
 	uint64_t base = nm_dma_mapping_vecs(map, NULL)[0].addr;
 	uint8_t *hp = nm_memobj_host_addr(host);
@@ -156,8 +157,8 @@ int main(void)
 	T_ASSERT(strstr(nm_last_error(), "/nonexistent-dir/x.pcap"));
 	T_ERR(nm_netdev_capture_stop(t.nd), -EINVAL);
 	T_ERR(nm_netdev_capture_stop(NULL), -EINVAL);
-	T_ERR(nm_netdev_capture_get_stats(t.nd, &st), -ENOENT);
-	T_ERR(nm_netdev_capture_get_stats(t.nd, NULL), -EINVAL);
+	T_ERR(nm_netdev_get_capture_stats(t.nd, &st, sizeof(st)), -ENOENT);
+	T_ERR(nm_netdev_get_capture_stats(t.nd, NULL, sizeof(*NULL)), -EINVAL);
 
 	/* 1. everything that crosses, microsecond stamps, full frames */
 	t0 = now_ns();
@@ -174,7 +175,7 @@ int main(void)
 	frame[len - 1] ^= 0xff;
 	peer_send(&t, frame, len);
 	struct nm_queue_stats qs;
-	T_OK(nm_netdev_get_stats(t.nd, &qs));
+	T_OK(nm_netdev_get_stats(t.nd, &qs, sizeof(qs)));
 	T_EQ(qs.drops[NM_RX_DROP_BAD_CSUM], 1);
 
 	/* TX: one frame in two pieces (gathered), then a TSO frame: the
@@ -208,7 +209,7 @@ int main(void)
 		T_ASSERT(n <= 1514);
 		done += n - info.hdr_len;
 	}
-	T_OK(nm_netdev_capture_get_stats(t.nd, &st));
+	T_OK(nm_netdev_get_capture_stats(t.nd, &st, sizeof(st)));
 	T_EQ(st.frames, nwant);
 	T_EQ(st.truncated, 0);
 	T_EQ(st.error, 0);
@@ -225,7 +226,7 @@ int main(void)
 	t_flow_v4(&f, 0xc6120001, 0xc6120002, 5201, 40000);
 	len = t_flow_frame(frame, &f, 1000, 0);
 	peer_send(&t, frame, len);
-	T_OK(nm_netdev_capture_get_stats(t.nd, &st));
+	T_OK(nm_netdev_get_capture_stats(t.nd, &st, sizeof(st)));
 	T_EQ(st.truncated, 1);
 	T_EQ(st.bytes, len);
 	T_OK(nm_netdev_capture_stop(t.nd));

@@ -2,6 +2,7 @@
  * features (-K), MTU; every bad value refused with its errno and a message,
  * and the device keeps working after each refusal. */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
 
 int main(void)
 {
@@ -55,7 +56,7 @@ int main(void)
 	T_ERR(nm_netdev_set_mtu(t.nd, 67), -EINVAL);
 	T_ERR(nm_netdev_set_mtu(t.nd, 1501), -EINVAL);
 	T_OK(nm_netdev_set_mtu(t.nd, 1280));
-	T_EQ(nm_netdev_get_mtu(t.nd), 1280);
+	T_EQ(nm_netdev_mtu(t.nd), 1280);
 
 	/* channels */
 	T_OK(nm_netdev_get_channels(t.nd, &ch));
@@ -99,7 +100,7 @@ int main(void)
 	T_ERR(nm_netdev_set_features(t.nd, 1u << 20, 0), -EINVAL);
 	T_ERR(nm_netdev_set_features(t.nd, NM_NETIF_F_HW_CSUM, 0), -EINVAL);	/* TSO needs it */
 	T_OK(nm_netdev_set_features(t.nd, NM_NETIF_F_TSO | NM_NETIF_F_TSO6 | NM_NETIF_F_HW_CSUM, 0));
-	T_EQ(nm_netdev_get_features(t.nd) & NM_NETIF_F_HW_CSUM, 0);
+	T_EQ(nm_netdev_features(t.nd) & NM_NETIF_F_HW_CSUM, 0);
 
 	/* still receives */
 	struct t_flow f;
@@ -121,9 +122,9 @@ int main(void)
 
 	/* queries with bad arguments */
 	struct nm_queue_stats st;
-	T_ERR(nm_netdev_get_rxq_stats(t.nd, 9, &st), -ERANGE);
-	T_ERR(nm_netdev_get_txq_stats(t.nd, 9, &st), -ERANGE);
-	T_ERR(nm_netdev_get_stats(t.nd, NULL), -EINVAL);
+	T_ERR(nm_netdev_get_rxq_stats(t.nd, 9, &st, sizeof(st)), -ERANGE);
+	T_ERR(nm_netdev_get_txq_stats(t.nd, 9, &st, sizeof(st)), -ERANGE);
+	T_ERR(nm_netdev_get_stats(t.nd, NULL, sizeof(*NULL)), -EINVAL);
 	T_ERR(nm_netdev_rx_poll(t.nd, 9, &p, 1), -ERANGE);
 	T_ERR(nm_netdev_poll(NULL, 1), -EINVAL);
 	T_ERR(nm_netdev_get_channels(NULL, &ch), -EINVAL);

@@ -3,6 +3,7 @@
  * oversized frames are dropped and counted; nothing leaks. */
 #include "t_net.h"
 #include "t_devmem.h"
+#include "nic/netdev_drv.h"
 
 static int deliver(struct t_nic *t, const uint8_t *frame, uint32_t len, struct nm_rx_pkt *p)
 {
@@ -37,7 +38,7 @@ int main(void)
 	len = t_flow_frame(frame, &f, 500, 0);
 	frame[len - 1] ^= 0xff;
 	T_EQ(deliver(&t, frame, len, &p), 0);
-	T_OK(nm_netdev_get_rxq_stats(t.nd, 0, &st));
+	T_OK(nm_netdev_get_rxq_stats(t.nd, 0, &st, sizeof(st)));
 	T_EQ(st.csum_bad, 3);
 	T_EQ(st.drops[NM_RX_DROP_BAD_CSUM], 3);
 	T_EQ(st.packets, 1);
@@ -62,7 +63,7 @@ int main(void)
 	T_OK(nm_netdev_set_mtu(t.nd, 1400));
 	len = t_flow_frame(frame, &f, 1400, 0);
 	T_EQ(deliver(&t, frame, len, &p), 0);
-	T_OK(nm_netdev_get_stats(t.nd, &st));
+	T_OK(nm_netdev_get_stats(t.nd, &st, sizeof(st)));
 	T_EQ(st.drops[NM_RX_DROP_MALFORMED], 2);
 	T_EQ(st.drops[NM_RX_DROP_TOO_LONG], 1);
 	t_rx_idle(t.nd);	/* no dropped frame kept a buffer */

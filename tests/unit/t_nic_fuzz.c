@@ -8,8 +8,9 @@
  * checksum (IPv4 header or TCP/UDP), verified good, received. */
 #include "t_net.h"
 #include "t_devmem.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 #define FRAMES 1000000
 
@@ -121,7 +122,7 @@ int main(void)
 	}
 	struct nm_queue_stats st;
 	uint64_t drops = 0;
-	T_OK(nm_netdev_get_stats(t.nd, &st));
+	T_OK(nm_netdev_get_stats(t.nd, &st, sizeof(st)));
 	for (int i = 0; i < NM_RX_DROP_MAX; i++) {
 		printf("%-12s %llu\n", nm_rx_drop_name(i), (unsigned long long)st.drops[i]);
 		drops += st.drops[i];

@@ -3,9 +3,10 @@
  * through the exporter's CPU window); hds-thresh keeps small payloads with
  * the headers; frames that are not TCP/UDP go whole into host memory. */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
+#include "pool/page_pool.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
-#include <netmem/page_pool.h>
 
 static struct nm_rx_pkt pkts[64];
 

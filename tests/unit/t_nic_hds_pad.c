@@ -9,8 +9,9 @@
  * (Found by fuzz/fuzz_nic_rx.c: split packets claimed the padded length.)
  */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 #define PAD 30
 
@@ -86,7 +87,7 @@ int main(void)
 	{
 		struct nm_queue_stats st;
 
-		T_OK(nm_netdev_get_rxq_stats(t.nd, 0, &st));
+		T_OK(nm_netdev_get_rxq_stats(t.nd, 0, &st, sizeof(st)));
 		T_EQ(st.rx_loaned, 1);
 	}
 

@@ -4,8 +4,9 @@
  * mixing host and device payload; the stack dropped it).  Headers now stay
  * whole in one buffer. */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 int main(void)
 {

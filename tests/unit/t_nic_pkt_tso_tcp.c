@@ -9,11 +9,12 @@
  * bad super-frames and arguments are refused. */
 #include <errno.h>
 
-#include "nic/csum.h"
-#include "nic/tso.h"
-#include "util/err.h"
 #include "t_util.h"
 #include "t_frame.h"
+#include "nic/csum.h"
+#include "nic/tso.h"
+#include "nic/wire_drv.h"
+#include "util/err.h"
 
 #define MSS 1448
 

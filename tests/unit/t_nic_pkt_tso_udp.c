@@ -4,11 +4,12 @@
  * and the payloads concatenate to the original. */
 #include <errno.h>
 
-#include "nic/csum.h"
-#include "nic/tso.h"
-#include "util/err.h"
 #include "t_util.h"
 #include "t_frame.h"
+#include "nic/csum.h"
+#include "nic/tso.h"
+#include "nic/wire_drv.h"
+#include "util/err.h"
 
 static uint8_t super[70000], seg[70000], joined[70000];
 

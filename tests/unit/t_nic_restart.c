@@ -6,8 +6,9 @@
 
 #include "t_net.h"
 #include "t_devmem.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 #define FRAMES	20000
 #define PAYLOAD	1448
@@ -106,7 +107,7 @@ int main(void)
 	printf("%u frames, %u restarts\n", got, restarts);
 	T_ASSERT(restarts >= 10);
 	struct nm_queue_stats st;
-	T_OK(nm_netdev_get_stats(t.nd, &st));
+	T_OK(nm_netdev_get_stats(t.nd, &st, sizeof(st)));
 	for (int i = 0; i < NM_RX_DROP_MAX; i++)
 		T_EQ(st.drops[i], 0);
 

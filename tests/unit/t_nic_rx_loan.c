@@ -12,9 +12,10 @@
  * the copy path.
  */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
 #include "nic/wire_shm.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 #define PAY	8000u
 #define NPKT	64
@@ -45,7 +46,7 @@ static struct nm_queue_stats stats(struct env *e)
 {
 	struct nm_queue_stats st;
 
-	T_OK(nm_netdev_get_stats(e->nd, &st));
+	T_OK(nm_netdev_get_stats(e->nd, &st, sizeof(st)));
 	return st;
 }
 

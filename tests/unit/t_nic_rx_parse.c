@@ -9,6 +9,7 @@
  * VLAN-tagged frame; split (payload above hds-thresh) and not.
  */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
 #include "nic/pkt.h"
 
 static void check(const struct nm_rx_pkt *p, const uint8_t *frame, uint32_t len)

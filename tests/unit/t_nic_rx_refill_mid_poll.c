@@ -8,8 +8,9 @@
  * application returns buffers receives again.
  */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 #define FRAMES	48
 #define PAY	8900		/* > two 4 KiB buffers a frame */
@@ -18,7 +19,7 @@ static uint64_t drops_no_buffer(struct t_nic *t)
 {
 	struct nm_queue_stats st;
 
-	T_OK(nm_netdev_get_rxq_stats(t->nd, 0, &st));
+	T_OK(nm_netdev_get_rxq_stats(t->nd, 0, &st, sizeof(st)));
 	return st.drops[NM_RX_DROP_NO_BUFFER];
 }
 

@@ -1,6 +1,7 @@
 /* RSS spreads 1000 flows over 4 queues within 10%; ntuple rules win over
  * RSS; drop rules drop; -X equal / start; the rule API's errors. */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
 
 static uint32_t queue_of(struct t_nic *t, const uint8_t *frame, uint32_t len)
 {
@@ -72,9 +73,9 @@ int main(void)
 	}
 	T_OK(nm_netdev_flow_add(t.nd, &d));
 	struct nm_queue_stats st0, st1;
-	T_OK(nm_netdev_get_stats(t.nd, &st0));
+	T_OK(nm_netdev_get_stats(t.nd, &st0, sizeof(st0)));
 	T_EQ(queue_of(&t, frame, len), UINT32_MAX);
-	T_OK(nm_netdev_get_stats(t.nd, &st1));
+	T_OK(nm_netdev_get_stats(t.nd, &st1, sizeof(st1)));
 	T_EQ(st1.drops[NM_RX_DROP_NTUPLE], st0.drops[NM_RX_DROP_NTUPLE] + 1);
 	/* other source: the drop rule does not match, the steering one does */
 	f.src[3] = 9;
@@ -99,7 +100,7 @@ int main(void)
 	T_EQ(nm_netdev_flow_list(t.nd, ids, 8), 2);
 	T_EQ(ids[0], 0);
 	struct nm_flow_rule g;
-	T_OK(nm_netdev_flow_get(t.nd, (uint32_t)id, &g));
+	T_OK(nm_netdev_get_flow(t.nd, (uint32_t)id, &g));
 	T_EQ(g.action, (int)want);
 	T_EQ(g.dst_port, 8080);
 	T_ERR(nm_netdev_flow_add(t.nd, &d), -EEXIST);
@@ -111,7 +112,7 @@ int main(void)
 	T_ERR(nm_netdev_flow_add(t.nd, &r), -EINVAL);
 	T_ERR(nm_netdev_flow_del(t.nd, 999), -ENOENT);
 	T_ERR(nm_netdev_flow_add(NULL, &r), -EINVAL);
-	T_ERR(nm_netdev_flow_get(t.nd, 77, &g), -ENOENT);
+	T_ERR(nm_netdev_get_flow(t.nd, 77, &g), -ENOENT);
 	/* shrinking below a rule's queue is refused */
 	struct nm_channels ch = { .rx = 1, .tx = 1 };
 	T_ERR(nm_netdev_set_channels(t.nd, &ch), -EBUSY);

@@ -3,9 +3,10 @@
  * checksums (NEEDS_CSUM) and segments TSO frames into MTU-sized ones on a
  * wire that carries no GSO. */
 #include "t_net.h"
+#include "nic/netdev_drv.h"
+#include "pool/memory_provider.h"
 #include <netmem/dma.h>
 #include <netmem/dmabuf.h>
-#include <netmem/memory_provider.h>
 
 static uint8_t frame[70000], got[70000];
 
@@ -14,7 +15,7 @@ static uint32_t peer_recv(struct t_nic *t)
 {
 	struct iovec iov = { got, sizeof(got) };
 	struct nm_wire_meta meta;
-	int r = nm_wire_recv(t->b, &iov, 1, &meta);
+	int r = nm_wire_rx_copy(t->b, &iov, 1, &meta);
 
 	T_ASSERT(r > 0);
 	return (uint32_t)r;
@@ -44,7 +45,7 @@ int main(void)
 
 	t_nic_up(&t, 1, 1500, false);
 	T_OK(nm_memobj_create_anon(1 << 20, 0, &host));
-	T_EQ(nm_memobj_phyrs(host, 0, 1 << 20, &p, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(host, 0, 1 << 20, &p, 1), 1);
 	T_OK(nm_dma_map(t.nic, &p, 1, NM_DMA_TO_DEVICE, 0, &map));
 	uint64_t base = nm_dma_mapping_vecs(map, NULL)[0].addr;
 	uint8_t *hp = nm_memobj_host_addr(host);
@@ -98,7 +99,7 @@ int main(void)
 	}
 	T_EQ(total, plen);
 	struct nm_queue_stats st;
-	T_OK(nm_netdev_get_txq_stats(t.nd, 0, &st));
+	T_OK(nm_netdev_get_txq_stats(t.nd, 0, &st, sizeof(st)));
 	T_EQ(st.tx_packets, 2);
 	T_EQ(st.tx_frames, 1 + segs);
 

@@ -17,7 +17,7 @@ static int ex_map(struct nm_dmabuf_attachment *att, enum nm_dma_dir dir,
 	struct nm_phyr p[3];
 
 	for (int i = 0; i < 3; i++)
-		if (nm_memobj_phyrs(obj, (uint64_t)piece[i].obj_pg * PG,
+		if (nm_memobj_get_phyrs(obj, (uint64_t)piece[i].obj_pg * PG,
 				    (uint64_t)piece[i].npg * PG, &p[i], 1) != 1)
 			return -EIO;
 	return nm_dma_map(nm_dmabuf_attachment_dev(att), p, 3, dir, 0, out);
@@ -67,7 +67,7 @@ int main(void)
 	static const uint64_t expect[6] = { 0, 12 << 10, 20 << 10, 32 << 10, 40 << 10, 48 << 10 };
 
 	T_OK(nm_topo_create("rc0 { sw0 { nic0(noiommu) } }", &topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	T_OK(nm_memobj_create_anon(20 * PG, 0, &obj));
 	T_OK(nm_dmabuf_export(&info, &buf));
 

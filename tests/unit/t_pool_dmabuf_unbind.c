@@ -45,7 +45,7 @@ int main(void)
 
 	/* memory still valid: the device writes, the application reads */
 	struct nm_dmabuf *buf = nm_dmabuf_binding_dmabuf(via);
-	T_OK(nm_dma_get_stats(e.nic, &ds0));
+	T_OK(nm_dma_get_stats(e.nic, &ds0, sizeof(ds0)));
 	for (int i = 0; i < N; i++) {
 		char *cpu;
 		uint64_t off = nm_net_iov_offset(nm_netmem_to_net_iov(nm[i]));
@@ -56,7 +56,7 @@ int main(void)
 		T_ASSERT(!memcmp(cpu, "still here", 10));
 		T_OK(nm_dmabuf_end_cpu_access(buf, off + 1000, 10, NM_DMA_FROM_DEVICE));
 	}
-	T_OK(nm_dma_get_stats(e.nic, &ds));
+	T_OK(nm_dma_get_stats(e.nic, &ds, sizeof(ds)));
 	T_EQ(ds.faults_unmapped, ds0.faults_unmapped);
 
 	/* return all but the last: still mapped */
@@ -68,7 +68,7 @@ int main(void)
 	T_OK(nm_page_pool_put_netmem(pool, nm[N - 1], false));
 	T_EQ(t_live_mappings(e.nic), maps0);
 	T_EQ(nm_dma_write(e.nic, dma[0], "gone", 4), -EFAULT);
-	T_OK(nm_dma_get_stats(e.nic, &ds));
+	T_OK(nm_dma_get_stats(e.nic, &ds, sizeof(ds)));
 	T_EQ(ds.faults_unmapped, ds0.faults_unmapped + 1);
 	/* the attachment is gone too: the topology can be destroyed */
 	t_env_fini(&e);

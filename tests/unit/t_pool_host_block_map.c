@@ -63,8 +63,8 @@ int main(void)
 	struct nm_device *nic, *bare;
 
 	T_OK(nm_topo_create("rc0 { nic0 nic1(noiommu) }", &topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
-	T_OK(nm_topo_device(topo, "nic1", &bare));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic1", &bare));
 	T_ASSERT(nm_device_has_iommu(nic) && !nm_device_has_iommu(bare));
 	run(nic, 0, 0);
 	run(nic, 1, NM_MEM_SCATTER);	/* the IOMMU makes it contiguous */

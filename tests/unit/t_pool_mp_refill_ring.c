@@ -165,7 +165,7 @@ int main(void)
 	/* the user's memory, mapped once for the NIC */
 	T_OK(nm_memobj_create_anon(NIOV * 4096, 0, &reg.obj));
 	reg.user_va = nm_memobj_host_addr(reg.obj);
-	T_EQ(nm_memobj_phyrs(reg.obj, 0, NIOV * 4096, &ph, 1), 1);
+	T_EQ(nm_memobj_get_phyrs(reg.obj, 0, NIOV * 4096, &ph, 1), 1);
 	T_OK(nm_dma_map(e.nic, &ph, 1, NM_DMA_FROM_DEVICE, 0, &reg.map));
 	v = nm_dma_mapping_vecs(reg.map, &nv);
 	T_EQ(nv, 1);

@@ -2,7 +2,7 @@
  * buffer already back in the pool was accepted, so the pool later handed
  * the same buffer out twice.  Now it is refused. */
 #include "t_util.h"
-#include <netmem/page_pool.h>
+#include "pool/page_pool.h"
 #include <netmem/pci.h>
 
 int main(void)
@@ -14,7 +14,7 @@ int main(void)
 	nm_netmem_t a, x, y;
 
 	T_OK(nm_topo_create_default(&topo));
-	T_OK(nm_topo_device(topo, "nic0", &nic));
+	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	pr.dev = nic;
 	T_OK(nm_page_pool_create(&pr, &pp));
 	T_OK(nm_page_pool_alloc_netmem(pp, &a));

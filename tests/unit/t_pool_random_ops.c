@@ -501,7 +501,7 @@ int main(void)
 	pthread_t th;
 
 	t_env_init(&env);
-	T_OK(nm_physmap_stats(&pm0));
+	T_OK(nm_physmap_get_stats(&pm0, sizeof(pm0)));
 	maps0 = t_live_mappings(env.nic);
 	bind4k = t_gpu_binding(&env, 256 * 4096, 4096);
 	bind64k = t_gpu_binding(&env, 64 * 65536, 65536);
@@ -564,7 +564,7 @@ int main(void)
 	T_OK(nm_dmabuf_binding_unbind(bind4k));
 	T_OK(nm_dmabuf_binding_unbind(bind64k));
 	T_EQ(t_live_mappings(env.nic), maps0);
-	T_OK(nm_physmap_stats(&pm));
+	T_OK(nm_physmap_get_stats(&pm, sizeof(pm)));
 	T_EQ(pm.objects, pm0.objects);
 	T_EQ(pm.ram_used, pm0.ram_used);
 	for (int i = 0; i < HASH_CAP; i++)

@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "nic/wire_shm.h"
 #include "t_util.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 /* A wire with nothing but recv: what a TAP-like wire looks like to the
  * dispatcher. */
@@ -21,7 +22,7 @@ static int t_nop_recv(struct nm_wire *w, const struct iovec *iov, unsigned iovcn
 	return -EAGAIN;
 }
 
-static const struct nm_wire_ops t_bare_ops = { .kind = "bare", .recv = t_nop_recv };
+static const struct nm_wire_ops t_bare_ops = { .kind = "bare", .rx_copy = t_nop_recv };
 
 static void t_dispatch(struct nm_wire *a)
 {
@@ -45,11 +46,11 @@ static void t_dispatch(struct nm_wire *a)
 	T_OK(nm_wire_xmit(a, many, NM_WIRE_MAX_IOV, NULL));	/* 64 pieces is fine */
 	T_ERR(nm_wire_xmit(&bare, &iov, 1, NULL), -EOPNOTSUPP);
 
-	T_ERR(nm_wire_recv(NULL, &iov, 1, NULL), -EINVAL);
-	T_ERR(nm_wire_recv(a, NULL, 1, NULL), -EINVAL);
-	T_ERR(nm_wire_recv(a, many, NM_WIRE_MAX_IOV + 1, NULL), -EINVAL);
-	T_ERR(nm_wire_recv(a, &nullbase, 1, NULL), -EINVAL);
-	T_EQ(nm_wire_recv(&bare, &iov, 1, NULL), -EAGAIN);
+	T_ERR(nm_wire_rx_copy(NULL, &iov, 1, NULL), -EINVAL);
+	T_ERR(nm_wire_rx_copy(a, NULL, 1, NULL), -EINVAL);
+	T_ERR(nm_wire_rx_copy(a, many, NM_WIRE_MAX_IOV + 1, NULL), -EINVAL);
+	T_ERR(nm_wire_rx_copy(a, &nullbase, 1, NULL), -EINVAL);
+	T_EQ(nm_wire_rx_copy(&bare, &iov, 1, NULL), -EAGAIN);
 
 	T_ERR(nm_wire_peek(NULL, &f, &len, NULL), -EINVAL);
 	T_ERR(nm_wire_peek(a, NULL, &len, NULL), -EINVAL);
@@ -61,9 +62,9 @@ static void t_dispatch(struct nm_wire *a)
 
 	T_ERR(nm_wire_get_fd(NULL), -EINVAL);
 	T_EQ(nm_wire_get_fd(&bare), -1);	/* no fd: poll by calling recv */
-	T_ERR(nm_wire_get_stats(NULL, &st), -EINVAL);
-	T_ERR(nm_wire_get_stats(a, NULL), -EINVAL);
-	T_ERR(nm_wire_get_stats(&bare, &st), -EOPNOTSUPP);
+	T_ERR(nm_wire_get_stats(NULL, &st, sizeof(st)), -EINVAL);
+	T_ERR(nm_wire_get_stats(a, NULL, sizeof(*NULL)), -EINVAL);
+	T_ERR(nm_wire_get_stats(&bare, &st, sizeof(st)), -EOPNOTSUPP);
 
 	nm_wire_destroy(NULL);
 	nm_wire_destroy(&noops);

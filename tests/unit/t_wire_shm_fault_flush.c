@@ -39,7 +39,7 @@ static void t_next_releases(void)
 		t_wfill(buf, 80, seq);
 		T_OK(t_wire_send(a, buf, 80, NULL));
 		seq++;
-		T_OK(nm_wire_get_stats(a, &st));
+		T_OK(nm_wire_get_stats(a, &st, sizeof(st)));
 	} while (seq < 64 && st.inj_reordered == 0);
 	T_ASSERT(st.inj_reordered > 0);
 	T_OK(nm_wire_shm_flush(a));

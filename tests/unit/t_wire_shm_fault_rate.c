@@ -37,7 +37,7 @@ int main(void)
 	} while (t1 - t0 < 600000000ull);
 
 	double rate = (double)bytes / ((double)(t1 - tm) / 1e9);
-	T_OK(nm_wire_get_stats(a, &st));
+	T_OK(nm_wire_get_stats(a, &st, sizeof(st)));
 	printf("rate: %.0f bytes/s delivered (limit %llu), %llu of %llu frames dropped\n", rate,
 	       (unsigned long long)RATE, (unsigned long long)st.inj_rate_dropped,
 	       (unsigned long long)seq);

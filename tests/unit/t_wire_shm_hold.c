@@ -8,9 +8,10 @@
  * ring (pressure); bad calls are refused with a
  * message and change nothing.  The invariants hold after every step.
  */
-#include "nic/wire_shm.h"
 #include "t_util.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 #define FRAME	3000u
 #define ARENA	(64u << 10)	/* 21 frames of 3008 arena bytes */
@@ -160,7 +161,7 @@ int main(void)
 		}
 	}
 	T_OK(nm__wire_shm_assert_ok(b));
-	T_OK(nm_wire_get_stats(b, &st));
+	T_OK(nm_wire_get_stats(b, &st, sizeof(st)));
 	T_EQ(st.rx_frames, seq);
 	T_EQ(st.rx_invalid, 0);
 	nm_wire_destroy(a);

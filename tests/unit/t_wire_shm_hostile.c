@@ -6,9 +6,10 @@
  * and keeps working once the scribbling stops. */
 #include <stdlib.h>
 
-#include "nic/wire_shm.h"
 #include "t_util.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 static uint8_t buf[NM_WIRE_MAX_FRAME], in[NM_WIRE_MAX_FRAME];
 
@@ -40,7 +41,7 @@ static uint64_t t_stat_invalid(struct nm_wire *w)
 {
 	struct nm_wire_stats st;
 
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	return st.rx_invalid;
 }
 

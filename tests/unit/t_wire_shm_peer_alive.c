@@ -11,6 +11,7 @@
 
 #include "t_util.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
 
 static uint8_t buf[200];
 

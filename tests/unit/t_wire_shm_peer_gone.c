@@ -28,7 +28,7 @@ static void t_in_process(void)
 	T_EQ(t_wire_recv(a, in, sizeof(in), NULL), 100);	/* still on the wire */
 	T_EQ(t_wbitdiff(in, 100, 1), 0);
 	T_EQ(t_wire_recv(a, in, sizeof(in), NULL), -EAGAIN);
-	T_OK(nm_wire_get_stats(a, &st));
+	T_OK(nm_wire_get_stats(a, &st, sizeof(st)));
 	T_EQ(st.tx_dropped, 2);
 	T_EQ(st.tx_frames, 0);
 	nm_wire_destroy(a);

@@ -3,9 +3,10 @@
  * next frame starts at offset 0 again.  While frames are still held
  * (peeked, not consumed) it goes on forward and never overwrites them; the
  * invariants hold throughout (nm__wire_shm_assert_ok). */
-#include "nic/wire_shm.h"
 #include "t_util.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 #define FRAME 60000u
 

@@ -4,9 +4,10 @@
  * ring and a full arena say -EAGAIN and drain; truncation is reported. */
 #include <stdlib.h>
 
-#include "nic/wire_shm.h"
 #include "t_util.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 static uint8_t tx[NM_WIRE_MAX_FRAME], rx[NM_WIRE_MAX_FRAME + 16];
 
@@ -40,7 +41,7 @@ static void t_sizes(struct nm_wire *from, struct nm_wire *to)
 		t_wfill(tx, len, len);
 		T_OK(nm_wire_xmit(from, in, 2, &m));
 		memset(&got, 0xff, sizeof(got));
-		T_EQ(nm_wire_recv(to, out, 3, &got), len);
+		T_EQ(nm_wire_rx_copy(to, out, 3, &got), len);
 		T_EQ(t_wbitdiff(rx, len, len), 0);
 		t_meta_eq(&got, &m);
 	}
@@ -100,7 +101,7 @@ static void t_ring_full(void)
 	T_EQ(t_wire_recv(b, rx, sizeof(rx), NULL), 100);
 	T_EQ(t_wseq(rx), 64);
 	T_EQ(t_wire_recv(b, rx, sizeof(rx), NULL), -EAGAIN);
-	T_OK(nm_wire_get_stats(a, &st));
+	T_OK(nm_wire_get_stats(a, &st, sizeof(st)));
 	T_EQ(st.tx_frames, 65);
 	T_EQ(st.tx_dropped, 0);		/* backpressure is not a drop */
 	nm_wire_destroy(a);
@@ -167,20 +168,20 @@ static void t_truncate(struct nm_wire *from, struct nm_wire *to)
 	struct nm_wire_stats st0, st1;
 	struct nm_wire_meta m;
 
-	T_OK(nm_wire_get_stats(to, &st0));
+	T_OK(nm_wire_get_stats(to, &st0, sizeof(st0)));
 	t_wfill(tx, 1000, 42);
 	T_OK(t_wire_send(from, tx, 1000, NULL));
 	memset(rx, 0, sizeof(rx));
 	T_EQ(t_wire_recv(to, rx, 100, &m), 1000);	/* length of the whole frame */
 	T_EQ(t_wbitdiff(rx, 100, 42), 0);
 	T_EQ(rx[100], 0);
-	T_OK(nm_wire_get_stats(to, &st1));
+	T_OK(nm_wire_get_stats(to, &st1, sizeof(st1)));
 	T_EQ(st1.rx_truncated, st0.rx_truncated + 1);
 	T_EQ(st1.rx_frames, st0.rx_frames + 1);
 	/* no buffers at all: the frame is consumed and counted truncated */
 	T_OK(t_wire_send(from, tx, 60, NULL));
-	T_EQ(nm_wire_recv(to, NULL, 0, NULL), 60);
-	T_EQ(nm_wire_recv(to, NULL, 0, NULL), -EAGAIN);
+	T_EQ(nm_wire_rx_copy(to, NULL, 0, NULL), 60);
+	T_EQ(nm_wire_rx_copy(to, NULL, 0, NULL), -EAGAIN);
 }
 
 int main(void)
@@ -198,8 +199,8 @@ int main(void)
 	t_gso(a, b);
 	t_gso(b, a);
 	t_truncate(a, b);
-	T_OK(nm_wire_get_stats(a, &sa));
-	T_OK(nm_wire_get_stats(b, &sb));
+	T_OK(nm_wire_get_stats(a, &sa, sizeof(sa)));
+	T_OK(nm_wire_get_stats(b, &sb, sizeof(sb)));
 	T_EQ(sa.tx_frames, sb.rx_frames);
 	T_EQ(sb.tx_frames, sa.rx_frames);
 	T_EQ(sa.tx_bytes, sb.rx_bytes);

@@ -7,6 +7,7 @@
  * without the rx op is -EOPNOTSUPP, and a netdev refuses to run on it.
  */
 #include "t_net.h"
+#include "nic/wire_drv.h"
 
 struct t_bufs {
 	struct nm_wire_rxbufs b;	/* first */
@@ -32,7 +33,7 @@ static int t_recv_only(struct nm_wire *w, const struct iovec *iov, unsigned n,
 
 int main(void)
 {
-	static const struct nm_wire_ops recv_only = { .kind = "recv-only", .recv = t_recv_only };
+	static const struct nm_wire_ops recv_only = { .kind = "recv-only", .rx_copy = t_recv_only };
 	struct nm_wire other = { .ops = &recv_only, .name = "other0" };
 	struct t_bufs tb = { .b.get = t_get };
 	struct nm_wire_rxbufs noget = { 0 };

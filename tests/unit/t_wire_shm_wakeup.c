@@ -8,9 +8,10 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "nic/wire_shm.h"
 #include "t_util.h"
 #include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
 
 #define N 200000
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "t_wire.h"
+#include "nic/wire_drv.h"
 
 #define N 10000
 
@@ -92,6 +93,7 @@ static int t_child(const char *name)
 		usleep(1000);
 	T_OK(r);
 	T_ASSERT(w->mtu == 9000 && !w->gso);
+	T_EQ(nm_wire_mtu(w), 9000);	/* the creator's, as the netmem client reads it */
 	T_ERR(nm_wire_shm_create(name, &p, 100, &w2), -EADDRINUSE);
 	T_ERR(nm_wire_shm_connect(name, 100, &w2), -ECONNREFUSED);	/* already paired */
 	t_exchange(w, 1);
@@ -117,17 +119,19 @@ int main(void)
 
 	T_OK(nm_wire_shm_create(name, &p, 10000, &w));
 	T_ASSERT(w->mtu == 9000);
+	T_EQ(nm_wire_mtu(w), 9000);
+	T_EQ(nm_wire_mtu(NULL), 0);
 	t_exchange(w, 0);
 	T_ASSERT(waitpid(pid, &status, 0) == pid);
 	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	T_EQ(st.tx_frames, N);
 	T_EQ(st.rx_frames, N);
 	T_EQ(st.rx_invalid, 0);
 	/* the child destroyed its end: the wire is cut */
 	T_ERR(t_wire_send(w, out, 100, NULL), -ENOTCONN);
-	T_OK(nm_wire_get_stats(w, &st));
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
 	T_EQ(st.tx_dropped, 1);
 	nm_wire_destroy(w);
 	/* the name is free again */

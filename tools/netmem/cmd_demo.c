@@ -392,7 +392,7 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 	       (unsigned long long)c.wire.inj_lost, (unsigned long long)c.wire.inj_dup,
 	       (unsigned long long)c.wire.inj_reordered,
 	       (unsigned long long)c.stack.tcp_retransmits);
-	if (d->pcap.path && nm_netdev_capture_get_stats(b->nd, &cap) == 0)
+	if (d->pcap.path && nm_netdev_get_capture_stats(b->nd, &cap, sizeof(cap)) == 0)
 		fprintf(out, "  capture:     %llu frames of %s (both directions) in %s%s\n",
 			(unsigned long long)cap.frames, nm_netdev_name(b->nd), d->pcap.path,
 			cap.truncated ? ", cut to --snaplen" : "");

@@ -171,7 +171,7 @@ static int tap_up(struct nm_cli_ep *e, struct nm_wire **w)
 	r = nm_cli_ep_open_wire(e, w);
 	if (r < 0)
 		nm_cli_die_nm(r, "--wire tap:%s", e->wire.name);
-	fd = fcntl(nm_wire_get_fd(*w), F_DUPFD, 3);
+	fd = fcntl(nm_wire_tap_fd(*w), F_DUPFD, 3);
 	if (fd < 0)
 		nm_cli_die(NM_CLI_EXIT_FAIL, "the TAP's fd: %s", strerror(errno));
 	return fd;
@@ -364,11 +364,8 @@ int nm_cli_run(int argc, char **argv)
 		close(tap_fd);	/* the program's copy; the wire keeps ours */
 	st = wait_program();
 	if (w) {
-		char name[sizeof(w->name)];
-
-		memcpy(name, w->name, sizeof(name));
 		nm_wire_destroy(w);
-		tap_delete(name);
+		tap_delete(e.wire.name);
 	}
 	if (atomic_load(&page->failed)) {
 		/* the runtime said why on stderr already */

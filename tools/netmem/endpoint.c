@@ -476,11 +476,13 @@ int nm_cli_ep_up(struct nm_cli_ep *e, struct nm_cli_host *h)
 		return r;
 	/* a client on shm runs at its server's MTU unless told less */
 	if (!e->server && e->wire.kind == NM_CLI_WIRE_SHM) {
-		if (e->mtu_set && e->mtu > hp.wire->mtu)
+		uint32_t wire_mtu = nm_wire_mtu(hp.wire);
+
+		if (e->mtu_set && e->mtu > wire_mtu)
 			nm_cli_die(NM_CLI_EXIT_USAGE, "--mtu %u: the server's wire shm:%s carries "
-				   "at most %u (its --mtu)", e->mtu, e->wire.name, hp.wire->mtu);
+				   "at most %u (its --mtu)", e->mtu, e->wire.name, wire_mtu);
 		if (!e->mtu_set)
-			e->mtu = hp.mtu = hp.wire->mtu;
+			e->mtu = hp.mtu = wire_mtu;
 	}
 	nm_cli_host_up(h, &hp);
 	return 0;

@@ -96,40 +96,34 @@ static void pool_add(struct nm_page_pool_stats *sum, const struct nm_page_pool_s
 	sum->release_kept += s->release_kept;
 }
 
-/* Buffers posted to RX queue q's payload ring: the ring's free payload
- * bytes, of which only the buffer at its head can be partly used. */
-static int64_t rxq_posted(const struct nm_netdev *nd, uint32_t q, uint32_t buf_size)
-{
-	uint64_t room = nm_netdev_rxq_payload_room(nd, q);
-
-	return buf_size ? (int64_t)((room + buf_size - 1) / buf_size) : 0;
-}
-
 void nm_cli_host_counters(struct nm_cli_host *h, struct nm_cli_counters *c)
 {
 	uint32_t ids[2 * NM_NETDEV_MAX_QUEUES * 4];
 	int n;
 
 	memset(c, 0, sizeof(*c));
-	nm_stack_get_stats(h->st, &c->stack);
-	nm_netdev_get_stats(h->nd, &c->nic);
-	nm_wire_get_stats(h->wire, &c->wire);
+	nm_stack_get_stats(h->st, &c->stack, sizeof(c->stack));
+	nm_netdev_get_stats(h->nd, &c->nic, sizeof(c->nic));
+	nm_wire_get_stats(h->wire, &c->wire, sizeof(c->wire));
 	/* page-pool-get / page-pool-stats-get over this netdev's payload pools */
 	n = nm_ctl_page_pool_dump(h->ctl, ids, sizeof(ids) / sizeof(ids[0]));
 	for (int i = 0; i < n && i < (int)(sizeof(ids) / sizeof(ids[0])); i++) {
 		struct nm_page_pool_info info;
 		struct nm_page_pool_stats st;
+		struct nm_rxq_info qi;
 		int ifx;
 
 		if (nm_ctl_page_pool_get(h->ctl, ids[i], &info, &ifx) < 0 || ifx != h->ifindex)
 			continue;
-		if (nm_page_pool_id(nm_netdev_rxq_payload_pool(h->nd, info.queue_idx)) != ids[i])
+		/* the queue's payload pool, not its header pool */
+		if (nm_netdev_get_rxq_info(h->nd, info.queue_idx, &qi) < 0 ||
+		    qi.payload_pp_id != ids[i])
 			continue;
-		if (nm_ctl_page_pool_stats_get(h->ctl, ids[i], &st) < 0)
+		if (nm_ctl_page_pool_stats_get(h->ctl, ids[i], &st, sizeof(st)) < 0)
 			continue;
 		pool_add(&c->pool, &st);
 		c->pool_inflight += info.inflight;
-		c->pool_posted += rxq_posted(h->nd, info.queue_idx, info.buf_size);
+		c->pool_posted += qi.payload_posted;
 		c->pools++;
 	}
 }

@@ -66,7 +66,7 @@ void nm_cli_pcap_stop(struct nm_cli_host *h)
 
 	if (!c)
 		return;
-	nm_netdev_capture_get_stats(h->nd, &st);
+	nm_netdev_get_capture_stats(h->nd, &st, sizeof(st));
 	r = nm_netdev_capture_stop(h->nd);
 	h->pcap = NULL;
 	if (r < 0) {
