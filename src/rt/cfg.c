@@ -161,6 +161,7 @@ int rt_cfg_load(void)
 
 	rt_cfg.quiet = (v = getenv("NETMEM_QUIET")) && *v && strcmp(v, "0");
 	rt_cfg.verbose = (v = getenv("NETMEM_VERBOSE")) && *v && strcmp(v, "0");
+	rt_cfg.pcap_nano = (v = getenv("NETMEM_PCAP_NANO")) && *v && strcmp(v, "0");
 	if (!w || !*w)
 		return 0;
 	if ((r = parse_wire(w)) ||
@@ -173,6 +174,8 @@ int rt_cfg_load(void)
 	    (r = get_uint("NETMEM_QUEUES", 1, 64, 2, &rt_cfg.queues)) ||
 	    (r = get_uint("NETMEM_MTU", 576, 9000, 1500, &rt_cfg.mtu)) ||
 	    (r = get_str("NETMEM_PCAP", "", rt_cfg.pcap, sizeof(rt_cfg.pcap))) ||
+	    (r = get_uint("NETMEM_PCAP_SNAPLEN", 0, NM_CAPTURE_SNAPLEN_MAX, 0,
+			  &rt_cfg.pcap_snaplen)) ||
 	    (r = get_fd("NETMEM_TAP_FD", &rt_cfg.tap_fd)) ||
 	    (r = get_fd("NETMEM_RUN_FD", &rt_cfg.run_fd)) ||
 	    (r = get_uint("NETMEM_EXIT_WAIT_MS", 0, 600000, 5000, &u)))

@@ -40,7 +40,10 @@ int netmem_rt_bind_rx(int memfd, unsigned first, unsigned n, uint32_t *id);
 int netmem_rt_steer(uint16_t dst_port, unsigned queue);
 int netmem_rt_bind_tx(int memfd, uint32_t *id);
 
-/* Lock held on success: the NIC is up in this process. */
+/* Lock held on success: the NIC is up in this process.  An shm wire whose
+ * other end has not come yet is waited for, as a socket call would (the
+ * hooks run before the program's first socket, which is what brings a
+ * deferred stack up otherwise). */
 static int enter(void)
 {
 	int r;
@@ -49,6 +52,8 @@ static int enter(void)
 		return -ENODEV;
 	rt_lock();
 	r = rt_up();
+	if (r == -EINPROGRESS)
+		r = rt_wait_up(NULL);
 	if (r < 0)
 		rt_unlock();
 	return r;

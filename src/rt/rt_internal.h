@@ -121,6 +121,8 @@ struct rt_cfg {
 	unsigned plen;
 	uint32_t queues, mtu;		/* NETMEM_QUEUES (2), NETMEM_MTU (1500) */
 	char pcap[256];			/* NETMEM_PCAP, "" none */
+	uint32_t pcap_snaplen;		/* NETMEM_PCAP_SNAPLEN, 0: whole frames */
+	bool pcap_nano;			/* NETMEM_PCAP_NANO=1: nanosecond stamps */
 	bool wildcard_kernel;		/* NETMEM_WILDCARD=kernel */
 	bool quiet;			/* NETMEM_QUIET=1 */
 	bool verbose;			/* NETMEM_VERBOSE=1: decisions on stderr */

@@ -158,7 +158,7 @@ struct rt_sock *rt_enter(int fd, int *err)
 		*err = r ? -r : ENETDOWN;
 		return NULL;
 	}
-	if (rs->state == RS_NM && rs->sd >= 0 && !rt.dead) {
+	if (rs->state == RS_NM && rs->sd >= 0 && !rt.dead && !rt.orphan) {
 		rs->refs++;
 		return rs;
 	}

@@ -221,7 +221,9 @@ static int host_up(struct nm_wire *w)
 		r = nm_netdev_set_ringparam(rt.nd, &rp);
 	}
 	if (r >= 0 && rt_cfg.pcap[0])
-		r = nm_netdev_capture_start(rt.nd, rt_cfg.pcap, 0, NM_CAPTURE_F_APPEND);
+		r = nm_netdev_capture_start(rt.nd, rt_cfg.pcap, rt_cfg.pcap_snaplen,
+					    NM_CAPTURE_F_APPEND |
+					    (rt_cfg.pcap_nano ? NM_CAPTURE_F_NSEC : 0));
 	if (r >= 0)
 		r = nm_host_stack_up(rt.host);
 	if (r >= 0)

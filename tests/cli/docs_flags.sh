@@ -1,12 +1,13 @@
 # The man page and --help list the same flags for every subcommand, and
-# the command accepts each of them; SIZE suffixes are what both say.
+# the command accepts each of them (netmem run's also in netmem-run.1's
+# OPTIONS); SIZE suffixes are what both say.
 . "$(dirname "$0")/lib.inc"
 MAN=$(dirname "$0")/../../docs/man/netmem.1
 [ -f "$MAN" ] || skip "no man page at $MAN"
 # flag-like words: -x or --xyz after a space, comma, bracket or line start
 flags() { grep -oE '(^|[ ,(\[])--?[a-zA-Z][a-zA-Z0-9-]*' | sed 's/^[ ,(\[]//' |
 	grep -vxE -- '-h|--help' | sort -u; }
-for cmd in demo server client bench; do
+for cmd in demo server client bench run; do
 	run "$NETMEM" $cmd --help
 	[ "$RC" = 0 ] || fail "$cmd --help: exit $RC"
 	flags <"$T/out" >"$T/help.$cmd"
@@ -25,6 +26,12 @@ for cmd in demo server client bench; do
 		grep -q "unknown option" "$T/err" && fail "$cmd does not take $f: $(cat "$T/err")"
 	done
 done
+# netmem-run.1's OPTIONS: the same flags as netmem.1's run section
+RUNMAN=$(dirname "$0")/../../docs/man/netmem-run.1
+sed -n '/^\.SH OPTIONS$/,/^\.SH /p' "$RUNMAN" | sed '1d;$d' | sed 's/\\f[BIRP]//g; s/\\-/-/g' |
+	flags >"$T/man1.run"
+[ -s "$T/man1.run" ] || fail "no flags in netmem-run.1's OPTIONS"
+cmp -s "$T/man1.run" "$T/man.run" || fail "netmem-run.1 and netmem.1 list other flags for run: $(diff "$T/man1.run" "$T/man.run" | tr '\n' ' ')"
 # demo --port/--validate and bench --no-demo were once missing
 grep -q 'no\\-demo' "$MAN" && grep -q '\\-\\-port' "$MAN" && grep -q '\\-\\-validate' "$MAN" ||
 	fail "man page lacks --no-demo, --port or --validate"

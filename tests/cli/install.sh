@@ -1,6 +1,7 @@
 # make install into a staging DESTDIR (default PREFIX /usr/local): the
-# library (versioned shared, and static), headers, netmem.pc, man pages and
-# the command land there; both examples build out of tree with
+# library (versioned shared, and static), the preload library of netmem run
+# next to it, headers, netmem.pc, man pages and the command land there (the
+# installed netmem run preloads the installed library); both examples build out of tree with
 # `pkg-config --cflags --libs netmem`, once against libnetmem.so and once
 # statically (pkg-config --static, libnetmem.a), and the receiver and the
 # sender of each build move their stream over the shm wire; make uninstall
@@ -28,8 +29,9 @@ make -s -C "$SRC" install BUILD="$BUILD" DESTDIR="$DEST" >"$T/install.out" 2>&1 
 	fail "make install: $(tail -5 "$T/install.out")"
 L=$DEST$PFX/lib
 # what is there
-for f in lib/libnetmem.a lib/libnetmem.so.0.1.0 lib/pkgconfig/netmem.pc bin/netmem \
-	share/man/man1/netmem.1 share/man/man3/nm_netdev_capture_start.3; do
+for f in lib/libnetmem.a lib/libnetmem.so.0.1.0 lib/libnetmem-preload.so lib/pkgconfig/netmem.pc \
+	bin/netmem share/man/man1/netmem.1 share/man/man1/netmem-run.1 \
+	share/man/man3/nm_netdev_capture_start.3; do
 	[ -f "$DEST$PFX/$f" ] || fail "not installed: $PFX/$f"
 done
 [ "$(readlink "$L/libnetmem.so.0")" = libnetmem.so.0.1.0 ] &&
@@ -42,6 +44,18 @@ done
 	fail "man3 pages: $(ls "$DEST$PFX/share/man/man3" | wc -l) installed"
 "$DEST$PFX/bin/netmem" version | grep -q '^netmem 0\.1\.0$' || fail "installed netmem version"
 grep -qx "prefix=$PFX" "$L/pkgconfig/netmem.pc" || fail "netmem.pc prefix: $(cat "$L/pkgconfig/netmem.pc")"
+# the preload library: the interposed calls and the devmem hooks exported,
+# no dependency on libnetmem.so (the library is inside); the installed
+# netmem run finds it next to libnetmem (../lib from bin/)
+P_SYMS=$(nm -D --defined-only "$L/libnetmem-preload.so" | awk '{ print $3 }')
+for s in socket recvmsg epoll_wait netmem_rt_bind_rx; do
+	echo "$P_SYMS" | grep -qx "$s" || fail "libnetmem-preload.so does not export $s"
+done
+echo "$P_SYMS" | grep -q '^nm_' && fail "libnetmem-preload.so exports the library: $(echo "$P_SYMS" | grep '^nm_' | head -3)"
+readelf -d "$L/libnetmem-preload.so" | grep -q 'NEEDED.*libnetmem\.so' && fail "libnetmem-preload.so needs libnetmem.so"
+pre=$(NETMEM_PRELOAD= "$DEST$PFX/bin/netmem" run --quiet --wire shm:inst$UNIQ -- sh -c 'echo "$LD_PRELOAD"')
+[ "$pre" = "$DEST$PFX/bin/../lib/libnetmem-preload.so" ] || [ "$pre" = "$L/libnetmem-preload.so" ] ||
+	fail "the installed netmem run preloads '$pre', not $L/libnetmem-preload.so"
 
 # out of tree, as a user: only the staged netmem.pc, its paths under DESTDIR
 export PKG_CONFIG_LIBDIR="$L/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$DEST"

@@ -8,6 +8,8 @@
  * `netmem run`.
  *
  *	nmp_misc signals PEER PORT      PEER:PORT an echo server
+ *	nmp_misc sigpipe-dies PEER PORT a send after SHUT_WR, SIGPIPE's
+ *	                                default action (killed: 128 + 13)
  *	nmp_misc reset-client PEER PORT PEER:PORT sends, then resets
  *	nmp_misc reset-server ADDR PORT a client that sends the ncdevmem
  *	                                pattern (period 255), then resets
@@ -98,6 +100,8 @@ static void timeout(int fd, int ms)
 		pp_die("SO_RCVTIMEO: %s", strerror(errno));
 }
 
+static void sigpipes(int fd);
+
 static void signals(const char *peer, int port)
 {
 	struct later l = { 200, -1 };
@@ -163,7 +167,52 @@ static void signals(const char *peer, int port)
 	pp_send_all(fd, "pong", 4);
 	T("recv after the signals", pp_recv_all(fd, b, 4));
 	printf("%-44s %.4s\n", "  got", b);
+	sigpipes(fd);
 	close(fd);
+}
+
+/* A send on a connection that can no longer send: EPIPE, and SIGPIPE to
+ * the sending thread unless MSG_NOSIGNAL (handled, or left pending while
+ * blocked). */
+static void sigpipes(int fd)
+{
+	struct sigaction sa = { .sa_handler = on_sigint };
+	struct iovec iov = { "x", 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct timespec zero = { 0, 0 };
+	sigset_t s, pend;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPIPE, &sa, NULL) < 0)
+		pp_die("sigaction: %s", strerror(errno));
+	handled = 0;
+	T("shutdown SHUT_WR", shutdown(fd, SHUT_WR));
+	T("send after SHUT_WR, a SIGPIPE handler", send(fd, "x", 1, 0));
+	printf("%-44s %d\n", "  handled", handled);
+	T("send MSG_NOSIGNAL", send(fd, "x", 1, MSG_NOSIGNAL));
+	printf("%-44s %d\n", "  handled", handled);
+	T("write", write(fd, "x", 1));
+	printf("%-44s %d\n", "  handled", handled);
+	sigemptyset(&s);
+	sigaddset(&s, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
+	T("sendmsg, SIGPIPE blocked", sendmsg(fd, &m, 0));
+	sigpending(&pend);
+	printf("%-44s %s\n", "  SIGPIPE pending", sigismember(&pend, SIGPIPE) ? "yes" : "no");
+	T("sigtimedwait", sigtimedwait(&s, NULL, &zero));
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	T("send, SIGPIPE ignored", send(fd, "x", 1, 0));
+	printf("%-44s %d\n", "  handled", handled);
+}
+
+/* SIGPIPE's default action ends the program: the caller sees 128 + 13. */
+static void sigpipe_dies(int fd)
+{
+	shutdown(fd, SHUT_WR);
+	signal(SIGPIPE, SIG_DFL);
+	send(fd, "x", 1, 0);
+	pp_die("a send after SHUT_WR with SIGPIPE's default action returned");
 }
 
 /* ---- a peer's reset ---------------------------------------------------- */
@@ -332,6 +381,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(cmd, "signals") && argc == 4) {
 		signals(argv[2], (int)pp_num("PORT", argv[3]));
+	} else if (!strcmp(cmd, "sigpipe-dies") && argc == 4) {
+		sigpipe_dies(pp_connect(argv[2], (int)pp_num("PORT", argv[3])));
 	} else if (!strcmp(cmd, "reset-client") && argc == 4) {
 		read_to_reset(pp_connect(argv[2], (int)pp_num("PORT", argv[3])));
 	} else if (!strcmp(cmd, "reset-server") && argc == 4) {
@@ -351,7 +402,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "victim") && argc == 5) {
 		victim(argv[2], (int)pp_num("PORT", argv[3]), argv[4]);
 	} else {
-		pp_die("usage: nmp_misc signals|reset-client|reset-server|resetter-client|"
+		pp_die("usage: nmp_misc signals|sigpipe-dies|reset-client|reset-server|resetter-client|"
 		       "resetter-server|fork|exec-child|victim ...");
 	}
 	printf("-- end\n");

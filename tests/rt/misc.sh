@@ -6,7 +6,9 @@
 #  signals: SIGINT during a blocking recv without SA_RESTART (EINTR), with
 #    it (restarted, the data arrives), with it and SO_RCVTIMEO set (EINTR);
 #    SO_RCVTIMEO alone (EAGAIN after the time); poll, epoll_wait and
-#    accept interrupted (EINTR); the connection still good afterwards
+#    accept interrupted (EINTR); the connection still good afterwards;
+#    then SIGPIPE: a send after SHUT_WR with a handler, MSG_NOSIGNAL, write,
+#    SIGPIPE blocked (left pending), ignored; and its default action
 #  reset: a peer sends 64 KiB and resets: every byte arrives (checked),
 #    then ECONNRESET, then 0, and EPIPE for a send; in both roles
 rt_netns=1
@@ -27,7 +29,7 @@ oracle() {
 
 # ---- signals
 oracle signals 127.0.0.1 6000
-grep -q 'SA_RESTART and SO_RCVTIMEO *-1 EINTR' "$T/oracle.signals" ||
+grep -q 'SA_RESTART and SO_RCVTIMEO *-1 EINTR' "$T/oracle.signals" && grep -q 'SIGPIPE pending *yes' "$T/oracle.signals" ||
 	fail "the oracle is not what this test expects: $(cat "$T/oracle.signals")"
 rt_tap "$P/nmp_misc" signals 198.18.0.1 6000 >"$T/tap.signals" 2>&1 ||
 	fail "signals under netmem run (TAP): $(tail -5 "$T/tap.signals")"
@@ -38,6 +40,17 @@ rt_shm_bg "$T/nsrv" s$UNIQ 198.18.0.1 "$P/nmp_server" thread 0.0.0.0 6000 1000
 rt_shm s$UNIQ 198.18.0.2 "$P/nmp_misc" signals 198.18.0.1 6000 >"$T/shm.signals" 2>&1 ||
 	fail "signals under netmem run (shm): $(tail -5 "$T/shm.signals")"
 same signals "$T/shm.signals"
+# SIGPIPE's default action: the program dies of it, and so does netmem run
+# (a shell sees 128 + 13), on both wires
+sigpipe_dies() {
+	_rc=0
+	"$@" >"$T/out" 2>&1 || _rc=$?
+	[ "$_rc" = 141 ] || fail "sigpipe-dies ($1 $2): exit $_rc, not 141 (SIGPIPE): $(tail -3 "$T/out")"
+}
+sigpipe_dies timeout 60 "$P/nmp_misc" sigpipe-dies 127.0.0.1 6000
+sigpipe_dies rt_tap "$P/nmp_misc" sigpipe-dies 198.18.0.1 6000
+rt_shm_bg "$T/nsrv2" p$UNIQ 198.18.0.1 "$P/nmp_server" thread 0.0.0.0 6000 1000
+sigpipe_dies rt_shm p$UNIQ 198.18.0.2 "$P/nmp_misc" sigpipe-dies 198.18.0.1 6000
 
 # ---- a peer's reset, both roles: the receiver's output, then the resetter's
 # the oracle: kernel to kernel

@@ -4,7 +4,7 @@
  *
  *	netmem run [--wire tap:IFNAME | --wire shm:NAME] [--addr A/PLEN]
  *		   [--host-addr A/PLEN] [--ifname NAME] [--queues N] [--mtu N]
- *		   [--pcap FILE] [--quiet] -- PROGRAM [ARGS...]
+ *		   [--pcap FILE [--snaplen N] [--pcap-nano]] [--quiet] -- PROGRAM [ARGS...]
  *
  * The command prepares what the program's runtime (libnetmem-preload.so,
  * src/rt/) needs and starts PROGRAM with the library in LD_PRELOAD and the
@@ -71,7 +71,10 @@ static void usage(FILE *f)
 "  --ifname NAME       netmem's interface name (default nm0; SO_BINDTODEVICE)\n"
 "  --queues N          RX/TX queues of the NIC (default 2)\n"
 "  --mtu N             MTU (default 1500)\n"
-"  --pcap FILE         write the frames crossing the NIC's wire to FILE\n"
+"  --pcap FILE         write the frames crossing the NIC's wire to FILE (a pcap\n"
+"                      file for tcpdump); --snaplen N keeps N bytes of each\n"
+"                      (default and 0: 262144, whole frames); --pcap-nano:\n"
+"                      nanosecond timestamps (default microsecond)\n"
 "  --quiet             no summary line at the end, no notes from the runtime\n"
 "  The program's exit status is netmem run's; netmem run's own errors and the\n"
 "  runtime's exit 2.  NETMEM_WILDCARD=kernel sends wildcard binds to the kernel.\n");
@@ -234,11 +237,17 @@ static void env_prepare(const struct nm_cli_ep *e, const char *ifname, const cha
 	unsetenv("NETMEM_TAP_FD");
 	unsetenv("NETMEM_HOST_ADDR");	/* the TAP is configured here */
 	unsetenv("NETMEM_PCAP");
+	unsetenv("NETMEM_PCAP_SNAPLEN");
+	unsetenv("NETMEM_PCAP_NANO");
 	if (tap_fd >= 0)
 		env_setu("NETMEM_TAP_FD", (unsigned long)tap_fd);
 	env_setu("NETMEM_RUN_FD", (unsigned long)page_fd);
-	if (e->pcap.path)
+	if (e->pcap.path) {
 		env_set("NETMEM_PCAP", e->pcap.path);
+		env_setu("NETMEM_PCAP_SNAPLEN", e->pcap.snaplen);
+		if (e->pcap.nano)
+			env_set("NETMEM_PCAP_NANO", "1");
+	}
 	if (e->quiet)
 		env_set("NETMEM_QUIET", "1");
 	if (old && *old)
@@ -306,6 +315,7 @@ int nm_cli_run(int argc, char **argv)
 		{ "wire", 1, 0, O_WIRE }, { "addr", 1, 0, O_ADDR },
 		{ "host-addr", 1, 0, O_HOST_ADDR }, { "ifname", 1, 0, O_IFNAME },
 		{ "queues", 1, 0, O_QUEUES }, { "mtu", 1, 0, O_MTU }, { "pcap", 1, 0, O_PCAP },
+		{ "snaplen", 1, 0, O_SNAPLEN }, { "pcap-nano", 0, 0, O_PCAP_NANO },
 		{ "quiet", 0, 0, O_QUIET }, { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 },
 	};
 	const char *ifname = "nm0";
@@ -342,6 +352,7 @@ int nm_cli_run(int argc, char **argv)
 			   "characters", ifname);
 	nm_cli_ep_resolve(&e);
 	find_preload(preload, sizeof(preload));
+	nm_cli_pcap_check(&e.pcap);	/* --snaplen, --pcap-nano need --pcap */
 	if (e.pcap.path) {	/* a fresh file: the runtime appends to it */
 		int fd = open(e.pcap.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
