@@ -52,6 +52,7 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/if_addr.h>
 #include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
@@ -589,11 +590,31 @@ static int nm_tap_check_params(const struct nm_wire_tap_params *p, struct nm_rtn
 	return 0;
 }
 
+/* A TAP wire's state with no device yet (fd -1), its MTU p_mtu or 1500. */
+static int nm_tap_alloc(uint32_t p_mtu, struct nm_wire_tap **out)
+{
+	struct nm_wire_tap *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return nm_err(ENOMEM, "no memory");
+	t->fd = -1;
+	t->spill = malloc(NM_TAP_RX_ROOM);
+	if (!t->spill) {
+		free(t);
+		return nm_err(ENOMEM, "no memory for buffers");
+	}
+	t->w.ops = &nm_wire_tap_ops;
+	t->w.mtu = p_mtu ? p_mtu : 1500;
+	t->max_plain = t->w.mtu + NM_TAP_ETH_HLEN + NM_TAP_VLAN_ROOM;
+	*out = t;
+	return 0;
+}
+
 int nm_wire_tap_open(const struct nm_wire_tap_params *p, struct nm_wire **out)
 {
 	NM_API_CALL();
 	struct nm_rtnl_prefix ha, ha6;
-	struct nm_wire_tap *t;
+	struct nm_wire_tap *t = NULL;
 	int err;
 
 	if (!out)
@@ -605,18 +626,9 @@ int nm_wire_tap_open(const struct nm_wire_tap_params *p, struct nm_wire **out)
 	if (err)
 		return err;
 
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return nm_err(ENOMEM, "no memory");
-	t->fd = -1;
-	t->spill = malloc(NM_TAP_RX_ROOM);
-	if (!t->spill) {
-		err = nm_err(ENOMEM, "no memory for buffers");
-		goto err_free_tap;
-	}
-	t->w.ops = &nm_wire_tap_ops;
-	t->w.mtu = p->mtu ? p->mtu : 1500;
-	t->max_plain = t->w.mtu + NM_TAP_ETH_HLEN + NM_TAP_VLAN_ROOM;
+	err = nm_tap_alloc(p->mtu, &t);
+	if (err)
+		return err;
 
 	err = nm_tap_open_dev(t, p->ifname, p->offloads);
 	if (err)
@@ -636,6 +648,36 @@ err_free_tap:
 }
 
 /*
+ * Whether an attached TAP fd was opened with IFF_NO_PI.  TUNGETIFF reports
+ * IFF_NOFILTER in the same bit (0x1000) for a file without a socket
+ * filter, so when the bit is set it says nothing: look again with a
+ * pass-all filter attached for the moment.  (Set with no filter means no
+ * filter on the device at all, so detaching restores what was there.)
+ */
+static int nm_tap_no_pi(int fd, short flags, bool *no_pi)
+{
+	struct sock_filter all = BPF_STMT(BPF_RET | BPF_K, 0xffffffff);
+	struct sock_fprog prog = { .len = 1, .filter = &all };
+	struct ifreq ifr;
+	int r, err;
+
+	*no_pi = false;
+	if (!(flags & IFF_NO_PI))
+		return 0;
+	if (ioctl(fd, TUNATTACHFILTER, &prog) < 0)
+		return nm_err_sys(errno, "TUNATTACHFILTER on fd %d", fd);
+	memset(&ifr, 0, sizeof(ifr));
+	r = ioctl(fd, TUNGETIFF, &ifr);
+	err = errno;
+	if (ioctl(fd, TUNDETACHFILTER, &prog) < 0)
+		return nm_err_sys(errno, "TUNDETACHFILTER on fd %d", fd);
+	if (r < 0)
+		return nm_err_sys(err, "TUNGETIFF on fd %d", fd);
+	*no_pi = ifr.ifr_flags & IFF_NO_PI;
+	return 0;
+}
+
+/*
  * A tun fd that another process opened and attached (netmem run hands its
  * TAP down to the program it starts): the device and its kernel side stay
  * as that process made them; here only what belongs to this end of the
@@ -644,9 +686,9 @@ err_free_tap:
 int nm_wire_tap_adopt(int fd, const struct nm_wire_tap_params *p, struct nm_wire **out)
 {
 	NM_API_CALL();
-	struct nm_wire_tap *t;
+	struct nm_wire_tap *t = NULL;
 	struct ifreq ifr;
-	bool vnet;
+	bool vnet, no_pi = false;
 	int err, fl;
 
 	if (!out)
@@ -658,11 +700,17 @@ int nm_wire_tap_adopt(int fd, const struct nm_wire_tap_params *p, struct nm_wire
 		return nm_err(EINVAL, "mtu %u outside [%d, %d]", p->mtu, NM_TAP_MTU_MIN,
 			      NM_TAP_MTU_MAX);
 	memset(&ifr, 0, sizeof(ifr));
-	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
-		return nm_err(errno == EBADFD || errno == ENOTTY || errno == EINVAL ? EINVAL : errno,
-			      "fd %d is not an attached tun device: %s", fd,
-			      strerror(errno));
-	if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN)) != IFF_TAP || !(ifr.ifr_flags & IFF_NO_PI))
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
+		if (errno == EBADFD || errno == ENOTTY || errno == EINVAL)
+			return nm_err(EINVAL, "fd %d is not an attached tun device", fd);
+		return nm_err_sys(errno, "TUNGETIFF on fd %d", fd);
+	}
+	if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN)) == IFF_TAP) {
+		err = nm_tap_no_pi(fd, ifr.ifr_flags, &no_pi);
+		if (err)
+			return err;
+	}
+	if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN)) != IFF_TAP || !no_pi)
 		return nm_err(EINVAL, "fd %d: %.*s is not a TAP opened with IFF_NO_PI",
 			      fd, IFNAMSIZ, ifr.ifr_name);
 	vnet = ifr.ifr_flags & IFF_VNET_HDR;
@@ -672,19 +720,10 @@ int nm_wire_tap_adopt(int fd, const struct nm_wire_tap_params *p, struct nm_wire
 			      p->offloads ? "need one" : "are off");
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0))
-		return nm_err(errno, "fd %d: O_NONBLOCK: %s", fd, strerror(errno));
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return nm_err(ENOMEM, "no memory");
-	t->fd = -1;
-	t->spill = malloc(NM_TAP_RX_ROOM);
-	if (!t->spill) {
-		err = nm_err(ENOMEM, "no memory for buffers");
-		goto err_free_tap;
-	}
-	t->w.ops = &nm_wire_tap_ops;
-	t->w.mtu = p->mtu ? p->mtu : 1500;
-	t->max_plain = t->w.mtu + NM_TAP_ETH_HLEN + NM_TAP_VLAN_ROOM;
+		return nm_err_sys(errno, "fcntl O_NONBLOCK on fd %d", fd);
+	err = nm_tap_alloc(p->mtu, &t);
+	if (err)
+		return err;
 	snprintf(t->w.name, sizeof(t->w.name), "%.*s", IFNAMSIZ - 1, ifr.ifr_name);
 	t->ifindex = (int)if_nametoindex(t->w.name);
 	t->fd = fd;
