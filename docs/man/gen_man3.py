@@ -6,8 +6,10 @@ comment right above it (or above the group of prototypes it belongs to), plus
 the header's opening comment as context.  Errors named in those comments
 (-EINVAL, -ENOMEM, ...) are listed under ERRORS.  Run from anywhere:
     python3 docs/man/gen_man3.py        # writes docs/man/man3/*.3
+    python3 docs/man/gen_man3.py --check   # the pages in the tree are what
+                                           # the headers make (ctest t_man3)
 """
-import os, re, sys
+import os, re, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INC = os.path.join(ROOT, "include", "netmem")
@@ -49,6 +51,9 @@ def parse(path):
         # the comment just above, skipping other prototypes of the same group
         j = start
         while True:
+            # a blank line ends the group: a comment above it is another's
+            if re.search(r"\n[ \t]*\n[ \t]*$", text[:j]):
+                break
             seg = text[:j].rstrip()
             if seg.endswith("*/"):
                 k = seg.rfind("/*")
@@ -94,26 +99,77 @@ def page(name, header, proto, comment, intro):
     return "\n".join(s) + "\n"
 
 
-def main():
-    os.makedirs(OUT, exist_ok=True)
-    n = 0
+def write_pages(out):
+    """Every page into out; returns the names written."""
     wrote = set()
     for h in sorted(os.listdir(INC)):
         if not h.endswith(".h"):
             continue
         intro, funcs = parse(os.path.join(INC, h))
         for name, proto, comment in funcs:
-            with open(os.path.join(OUT, name + ".3"), "w") as f:
+            with open(os.path.join(out, name + ".3"), "w") as f:
                 f.write(page(name, h, proto, comment, intro))
             wrote.add(name + ".3")
-            n += 1
+    return wrote
+
+
+# Which comment describes which prototype: a group shares the comment above
+# it; a blank line or a section rule ends a group; a trailing comment adds.
+SELFTEST = """#define X 1
+/* Overview. */
+
+/* Makes one. */
+int nm_a_make(int x);
+int nm_a_make_more(int x);
+
+int nm_b_alone(int x);	/* >= 1 */
+/* ---- A section ---- */
+
+int nm_c_after_rule(void);
+"""
+
+
+def selftest():
+    path = os.path.join(tempfile.mkdtemp(), "t.h")
+    with open(path, "w") as f:
+        f.write(SELFTEST)
+    got = {name: comment for name, _, comment in parse(path)[1]}
+    want = {"nm_a_make": "Makes one.", "nm_a_make_more": "Makes one.",
+            "nm_b_alone": ">= 1", "nm_c_after_rule": ""}
+    bad = [f"{k}: {got.get(k)!r}, want {v!r}" for k, v in want.items() if got.get(k) != v]
+    for b in bad:
+        print("gen_man3 self-test: " + b)
+    return not bad
+
+
+def check():
+    """The pages in the tree are what the headers make now."""
+    if not selftest():
+        return 1
+    tmp = tempfile.mkdtemp()
+    wrote = write_pages(tmp)
+    have = {p for p in os.listdir(OUT) if p.endswith(".3")}
+    bad = sorted(p for p in wrote | have if p not in wrote or p not in have or
+                 open(os.path.join(tmp, p)).read() != open(os.path.join(OUT, p)).read())
+    for p in bad:
+        print(f"docs/man/man3/{p}: not what the headers make "
+              f"(python3 docs/man/gen_man3.py writes it)")
+    print(f"{len(wrote)} pages, {len(bad)} out of date")
+    return 1 if bad or not wrote else 0
+
+
+def main(argv):
+    if argv[1:] == ["--check"]:
+        return check()
+    os.makedirs(OUT, exist_ok=True)
+    wrote = write_pages(OUT)
     # a page whose function left the public headers (renamed, made internal)
     stale = [p for p in os.listdir(OUT) if p.endswith(".3") and p not in wrote]
     for p in stale:
         os.remove(os.path.join(OUT, p))
-    print(f"wrote {n} pages to {OUT}" + (f", removed {len(stale)} stale" if stale else ""))
-    return 0 if n else 1
+    print(f"wrote {len(wrote)} pages to {OUT}" + (f", removed {len(stale)} stale" if stale else ""))
+    return 0 if wrote else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv))

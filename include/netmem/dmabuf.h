@@ -89,9 +89,12 @@ void *nm_dmabuf_priv(const struct nm_dmabuf *buf);
 
 /* ---- The buffer ------------------------------------------------------------ */
 
+/* References: get takes one and returns buf (NULL, with a message, for a
+ * NULL buf); the exporter releases the buffer when the last is put. */
 struct nm_dmabuf *nm_dmabuf_get(struct nm_dmabuf *buf);
 void nm_dmabuf_put(struct nm_dmabuf *buf);
 
+/* Size in bytes; 0 (with a message) for a NULL buf. */
 uint64_t nm_dmabuf_size(const struct nm_dmabuf *buf);
 const char *nm_dmabuf_exp_name(const struct nm_dmabuf *buf);
 /* A unique inode-like number for the buffer's life (like the kernel's
@@ -125,6 +128,8 @@ int nm_dmabuf_dynamic_attach(struct nm_dmabuf *buf, struct nm_device *dev,
 /* Unmaps whatever the attachment still has mapped. */
 int nm_dmabuf_detach(struct nm_dmabuf_attachment *att);
 
+/* What an attachment joins: its buffer, its device, the importer's
+ * private pointer, whether it is dynamic (NULL or false for a NULL att). */
 struct nm_dmabuf *nm_dmabuf_attachment_buf(const struct nm_dmabuf_attachment *att);
 struct nm_device *nm_dmabuf_attachment_dev(const struct nm_dmabuf_attachment *att);
 void *nm_dmabuf_attachment_priv(const struct nm_dmabuf_attachment *att);

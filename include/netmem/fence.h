@@ -46,6 +46,7 @@ int nm_fence_create(uint64_t context, uint64_t seqno, struct nm_fence **out);
 struct nm_fence *nm_fence_get(struct nm_fence *fence);
 void nm_fence_put(struct nm_fence *fence);
 
+/* The context and sequence number it was created with (0 for NULL). */
 uint64_t nm_fence_context(const struct nm_fence *fence);
 uint64_t nm_fence_seqno(const struct nm_fence *fence);
 
@@ -53,6 +54,7 @@ uint64_t nm_fence_seqno(const struct nm_fence *fence);
  * waiters.  -EINVAL if already signaled or error is positive. */
 int nm_fence_signal(struct nm_fence *fence, int error);
 
+/* Whether it has been signaled, with or without an error (false for NULL). */
 bool nm_fence_is_signaled(const struct nm_fence *fence);
 /* 0 not yet signaled, 1 signaled without error, < 0 the signaled error. */
 int nm_fence_status(const struct nm_fence *fence);

@@ -80,6 +80,7 @@ void nm_memobj_put(struct nm_memobj *obj);
 
 /* ---- Queries ---------------------------------------------------------- */
 
+/* Size in bytes and kind of memory (0 for NULL). */
 uint64_t nm_memobj_size(const struct nm_memobj *obj);
 enum nm_mem_kind nm_memobj_kind(const struct nm_memobj *obj);
 /* The device whose memory this is, or NULL for host memory. */

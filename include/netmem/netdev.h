@@ -78,6 +78,7 @@ struct nm_wire *nm_netdev_wire(const struct nm_netdev *nd);
 
 /* ---- Configuration (ethtool) ------------------------------------------------ */
 
+/* The MTU (bytes above the Ethernet header), and setting it. */
 int nm_netdev_mtu(const struct nm_netdev *nd);
 int nm_netdev_set_mtu(struct nm_netdev *nd, uint32_t mtu);	/* 68 .. wire's */
 

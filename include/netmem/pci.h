@@ -68,6 +68,8 @@ int nm_topo_get_device(struct nm_topo *topo, const char *name, struct nm_device 
 int nm_topo_num_devices(const struct nm_topo *topo);
 int nm_topo_get_device_at(struct nm_topo *topo, int i, struct nm_device **out);
 
+/* The endpoint's name, as the topology text gives it; NULL (with a
+ * message) for a NULL dev. */
 const char *nm_device_name(const struct nm_device *dev);
 /* Size of the device's memory (its BAR), 0 if none. */
 uint64_t nm_device_mem_size(const struct nm_device *dev);
@@ -87,6 +89,8 @@ int nm_p2p_distance(const struct nm_device *provider, const struct nm_device *cl
 int nm_p2p_distance_many(const struct nm_device *provider,
 			 struct nm_device *const *clients, size_t n);
 
+/* The map type's name ("unknown", "not_supported", "bus_addr",
+ * "thru_host_bridge"), "invalid" for another value. */
 const char *nm_p2p_map_type_name(enum nm_p2p_map_type t);
 
 #ifdef __cplusplus
