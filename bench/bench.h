@@ -43,6 +43,54 @@ static inline void nm_bench_emit(const char *bench, const char *metric, double v
 	fflush(stdout);
 }
 
+/*
+ * A figure measured over repeated runs: the median is the figure, the
+ * slowest and fastest runs its spread (a single sample hides a bimodal
+ * result: one run in five collapsing, say).
+ */
+#define NM_BENCH_MAX_RUNS 32
+
+struct nm_bench_runs {
+	double v[NM_BENCH_MAX_RUNS];
+	int n;
+};
+
+static inline void nm_bench_runs_add(struct nm_bench_runs *r, double v)
+{
+	int i = r->n < NM_BENCH_MAX_RUNS ? r->n++ : NM_BENCH_MAX_RUNS - 1;
+
+	/* kept sorted: insertion from the end */
+	for (; i > 0 && r->v[i - 1] > v; i--)
+		r->v[i] = r->v[i - 1];
+	r->v[i] = v;
+}
+
+static inline double nm_bench_median(const struct nm_bench_runs *r)
+{
+	if (!r->n)
+		return 0;
+	return r->n % 2 ? r->v[r->n / 2] : (r->v[r->n / 2 - 1] + r->v[r->n / 2]) / 2;
+}
+
+/* One JSON line for repeated runs: "value" is the median, "min", "max" and
+ * "runs" the spread; with a baseline (NULL: none) of repeated runs too,
+ * "baseline" is its median and "ratio" median / median. */
+static inline void nm_bench_emit_runs(const char *bench, const char *metric,
+				      const struct nm_bench_runs *r, const char *unit,
+				      const struct nm_bench_runs *base)
+{
+	double m = nm_bench_median(r);
+
+	printf("{\"bench\":\"%s\",\"metric\":\"%s\",\"value\":%.4g,\"unit\":\"%s\","
+	       "\"min\":%.4g,\"max\":%.4g,\"runs\":%d",
+	       bench, metric, m, unit, r->n ? r->v[0] : 0, r->n ? r->v[r->n - 1] : 0, r->n);
+	if (base && nm_bench_median(base) > 0)
+		printf(",\"baseline\":%.4g,\"ratio\":%.4g", nm_bench_median(base),
+		       m / nm_bench_median(base));
+	printf("}\n");
+	fflush(stdout);
+}
+
 /* Keep the optimizer from dropping a computed value. */
 #define nm_bench_keep(x) __asm__ volatile("" : : "g"(x) : "memory")
 
