@@ -27,6 +27,7 @@
  * Runs on the socket's stack thread.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -251,7 +252,7 @@ static ssize_t recv_once(struct nm_tcp_sock *tp, struct nm_token_table *t, struc
 struct dm_op {
 	struct nm_sock_op op;
 	struct dm_out o;
-	struct iovec iov[64];
+	struct iovec iov_small[64], *iov;
 	size_t n;
 };
 
@@ -280,24 +281,31 @@ ssize_t nm_sock_recvmsg_devmem(struct nm_socket *so, struct msghdr *msg, int fla
 	if (msg->msg_controllen && !msg->msg_control)
 		return nm_err(EFAULT, "NULL msg_control with msg_controllen %zu",
 			      (size_t)msg->msg_controllen);
-	if (d.n > NM_ARRAY_SIZE(d.iov))
-		d.n = NM_ARRAY_SIZE(d.iov);
+	/* the receive consumes the iovecs as it fills them: a copy of the
+	 * caller's, on the stack up to 64 (the common case), else allocated
+	 * (nm_recvmsg checked iovlen <= IOV_MAX) */
+	d.iov = d.n <= NM_ARRAY_SIZE(d.iov_small) ? d.iov_small : malloc(d.n * sizeof(*d.iov));
+	if (!d.iov)
+		return nm_err(ENOMEM, "no memory for %zu iovecs", d.n);
 	if (d.n)
 		memcpy(d.iov, msg->msg_iov, d.n * sizeof(*d.iov));
 	for (size_t i = 0; i < d.n; i++)
 		d.o.left += d.iov[i].iov_len;
-	if (!d.o.left)
-		return 0;
-	d.o.st = so->tcp->st;
-	d.o.ctl = msg->msg_control;
-	d.o.ctl_len = msg->msg_controllen;
-	d.o.iov = d.iov;
-	d.o.iovcnt = d.n;
-	r = nm_sock_block(&d.op);
-	if (r >= 0) {
-		msg->msg_controllen = d.o.ctl_used;
-		msg->msg_flags = 0;
+	r = 0;
+	if (d.o.left) {
+		d.o.st = so->tcp->st;
+		d.o.ctl = msg->msg_control;
+		d.o.ctl_len = msg->msg_controllen;
+		d.o.iov = d.iov;
+		d.o.iovcnt = d.n;
+		r = nm_sock_block(&d.op);
+		if (r >= 0) {
+			msg->msg_controllen = d.o.ctl_used;
+			msg->msg_flags = 0;
+		}
 	}
+	if (d.iov != d.iov_small)
+		free(d.iov);
 	return r;
 }
 

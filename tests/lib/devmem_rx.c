@@ -116,14 +116,31 @@ static void check_frags(struct t_dm *d, const struct frag *fr, int nfr)
 
 ssize_t t_dm_recv(struct t_dm *d, int sd, size_t len, int ctl_n, uint64_t *pos, struct t_dm_rx *r)
 {
+	return t_dm_recv_iov(d, sd, len, 1, ctl_n, pos, r);
+}
+
+ssize_t t_dm_recv_iov(struct t_dm *d, int sd, size_t len, int niov, int ctl_n, uint64_t *pos,
+		      struct t_dm_rx *r)
+{
 	static uint8_t lin[1 << 20];
-	struct iovec iov = { lin, len < sizeof(lin) ? len : sizeof(lin) };
+	static struct iovec iov[1024];
 	size_t clen = (size_t)ctl_n * CMSG_SPACE(sizeof(struct dmabuf_cmsg));
 	uint8_t *cbuf = calloc(1, clen ? clen : 1);
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)niov, .msg_control = cbuf,
 			    .msg_controllen = clen };
 	uint64_t lin_off = 0;
-	ssize_t n = nm_recvmsg(sd, &m, MSG_SOCK_DEVMEM | MSG_DONTWAIT);
+	ssize_t n;
+
+	if (len > sizeof(lin))
+		len = sizeof(lin);
+	T_ASSERT(niov >= 1 && niov <= 1024);
+	/* consecutive slices of lin: linear bytes pack from its start either way */
+	for (int i = 0; i < niov; i++) {
+		size_t a = len * (size_t)i / (size_t)niov, b = len * (size_t)(i + 1) / (size_t)niov;
+
+		iov[i] = (struct iovec){ lin + a, b - a };
+	}
+	n = nm_recvmsg(sd, &m, MSG_SOCK_DEVMEM | MSG_DONTWAIT);
 
 	if (n > 0) {
 		struct frag fr[512];

@@ -102,6 +102,9 @@ struct t_dm_rx {
  * Fails the test on a wrong byte, a bad cmsg or a foreign dmabuf_id.
  */
 ssize_t t_dm_recv(struct t_dm *d, int sd, size_t len, int ctl_n, uint64_t *pos, struct t_dm_rx *r);
+/* The same with the len bytes cut into niov iovecs (1 .. 1024). */
+ssize_t t_dm_recv_iov(struct t_dm *d, int sd, size_t len, int niov, int ctl_n, uint64_t *pos,
+		      struct t_dm_rx *r);
 /* Move src's tokens to the end of dst. */
 void t_dm_keep(struct t_dm_rx *dst, struct t_dm_rx *src);
 /* Give back every token in r (batches of 128 runs of 1). */
