@@ -106,9 +106,13 @@ void rt_lock(void)
 			cpu_relax();
 			continue;
 		}
+		/* sleepers up before serving is read, and serving up before
+		 * sleepers is read in lock_release: both seq_cst, so one of the
+		 * two sees the other (a release-only increment could let both
+		 * miss on a weakly ordered CPU: a waiter asleep for good) */
 		atomic_fetch_add(&tl.sleepers, 1);
 		for (;;) {
-			uint32_t s = atomic_load_explicit(&tl.serving, memory_order_acquire);
+			uint32_t s = atomic_load(&tl.serving);
 
 			if (s == t)
 				break;
@@ -123,7 +127,7 @@ void rt_lock(void)
 static void lock_release(void)
 {
 	rt_tls.holding = false;
-	atomic_fetch_add_explicit(&tl.serving, 1, memory_order_release);
+	atomic_fetch_add(&tl.serving, 1);
 	if (atomic_load(&tl.sleepers))
 		futex(&tl.serving, FUTEX_WAKE, INT32_MAX);
 }
