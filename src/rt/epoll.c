@@ -244,12 +244,11 @@ static struct rt_epoll *ep_get(int epfd, int *err)
 		*err = REAL(fcntl)(epfd, F_GETFD) < 0 ? EBADF : EINVAL;
 		return NULL;
 	}
-	ep = calloc(1, sizeof(*ep));
+	ep = rt_obj_new(RT_EPOLL, sizeof(*ep));
 	if (!ep) {
 		*err = ENOMEM;
 		return NULL;
 	}
-	ep->obj.kind = RT_EPOLL;
 	ep->rtail = &ep->rhead;
 	ep->wakefd = nm_fd_lift(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	if (ep->wakefd < 0 || REAL(epoll_ctl)(epfd, EPOLL_CTL_ADD, ep->wakefd, &ev) < 0 ||
@@ -257,7 +256,7 @@ static struct rt_epoll *ep_get(int epfd, int *err)
 		*err = errno ? errno : ENOMEM;
 		if (ep->wakefd >= 0)
 			REAL(close)(ep->wakefd);
-		free(ep);
+		rt_obj_free(&ep->obj, sizeof(*ep));
 		return NULL;
 	}
 	rt_fd_priv_set(ep->wakefd, true);
@@ -275,7 +274,7 @@ void rt_epoll_put(struct rt_epoll *ep)
 		rt_fd_priv_set(ep->wakefd, false);
 		REAL(close)(ep->wakefd);
 	}
-	free(ep);
+	rt_obj_free(&ep->obj, sizeof(*ep));
 }
 
 void rt_epoll_fd_gone(struct rt_epoll *ep)

@@ -16,9 +16,11 @@
  * not know (closefrom() loops) must not take them away.
  *
  * Invariants: 1. writes happen under rt_lock; 2. an object is freed only
- * under rt_lock after every entry pointing to it was cleared.
+ * under rt_lock after every entry pointing to it was cleared, and only to
+ * its kind's free list (type-stable: rt_internal.h).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "rt/rt_internal.h"
 
@@ -111,4 +113,32 @@ bool rt_fd_priv(int fd)
 	unsigned i = (unsigned)fd & (FD_CHUNK - 1);
 
 	return c && (__atomic_load_n(&c->priv[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
+}
+
+/* ---- type-stable objects ------------------------------------------------------------ */
+
+static struct rt_obj *free_list[RT_KINDS];
+
+void *rt_obj_new(enum rt_kind kind, size_t size)
+{
+	struct rt_obj *o = free_list[kind];
+
+	if (o) {
+		free_list[kind] = o->free_next;
+		/* kind stays what a racing reader may still load */
+		memset((char *)o + sizeof(*o), 0, size - sizeof(*o));
+		o->free_next = NULL;
+		return o;
+	}
+	o = calloc(1, size);
+	if (o)
+		o->kind = (uint8_t)kind;
+	return o;
+}
+
+void rt_obj_free(struct rt_obj *o, size_t size)
+{
+	(void)size;
+	o->free_next = free_list[o->kind];
+	free_list[o->kind] = o;
 }

@@ -167,6 +167,12 @@ static bool any_netmem(const struct pollfd *fds, nfds_t n)
 	return false;
 }
 
+/* glibc's <sys/poll.h> declares poll's and ppoll's fds write-only
+ * (__access__ (__write_only__)), though they are read as well: GCC's -O1
+ * flow analysis (the sanitized build) then takes our reads of fds[].fd
+ * for reads of uninitialized memory. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	if (!any_netmem(fds, n))
@@ -198,6 +204,7 @@ int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_
 		return (int)rt_ret(ms);
 	return poll_mixed(fds, n, ms, mask);
 }
+#pragma GCC diagnostic pop
 
 /* ---- select ------------------------------------------------------------------------- */
 

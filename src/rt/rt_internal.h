@@ -154,10 +154,20 @@ enum rt_side rt_rule_listen(bool dev, bool wild_ok);
 
 /* ---- fdtab.c: the fd table -------------------------------------------------------- */
 
-enum rt_kind { RT_SOCK = 1, RT_EPOLL };
+enum rt_kind { RT_SOCK = 1, RT_EPOLL, RT_KINDS };
 struct rt_obj {
 	uint8_t kind;
+	struct rt_obj *free_next;	/* on its kind's free list */
 };
+/* Lock held: a zeroed object of kind (size bytes, struct rt_obj first),
+ * NULL without memory; rt_obj_free keeps it for the next of its kind.
+ * Objects are type-stable: never given back to malloc, so a thread that
+ * read a table entry without the lock (a hint) and then loads the
+ * object's kind or state reads an object of the same kind, perhaps stale
+ * or reused, never freed memory; it re-reads the entry under the lock
+ * before it acts (as the kernel's SLAB_TYPESAFE_BY_RCU sockets). */
+void *rt_obj_new(enum rt_kind kind, size_t size);
+void rt_obj_free(struct rt_obj *o, size_t size);
 /* The object behind fd, NULL if the runtime does not know fd (a kernel fd:
  * pass the call through).  Without the lock: a hint to take it. */
 struct rt_obj *rt_fd_get(int fd);

@@ -37,16 +37,22 @@
 
 /* ---- the object ---------------------------------------------------------------------- */
 
+/* Lock held. */
 static struct rt_sock *sock_new(int domain)
 {
-	struct rt_sock *rs = calloc(1, sizeof(*rs));
+	struct rt_sock *rs = rt_obj_new(RT_SOCK, sizeof(*rs));
 
 	if (rs) {
-		rs->obj.kind = RT_SOCK;
 		rs->domain = domain;
 		rs->sd = -1;
 	}
 	return rs;
+}
+
+/* Lock held: an object no fd ever named. */
+static void sock_free(struct rt_sock *rs)
+{
+	rt_obj_free(&rs->obj, sizeof(*rs));
 }
 
 /* Lock held: fd now names rs. */
@@ -80,7 +86,7 @@ static void sock_destroy(struct rt_sock *rs)
 	}
 	free(rs->opts);
 	free(rs->pend);
-	free(rs);
+	sock_free(rs);
 }
 
 void rt_sock_put(struct rt_sock *rs)
@@ -295,12 +301,11 @@ int socket(int domain, int type, int protocol)
 
 	if (fd < 0 || !rt.enabled || !is_tcp(domain, type, protocol) || rt_locked_here())
 		return fd;
-	rs = sock_new(domain);
-	if (!rs)
-		return fd;	/* a kernel socket the runtime does not follow */
 	rt_lock();
-	if (sock_attach(fd, rs) < 0)
-		free(rs);
+	rs = sock_new(domain);
+	/* without memory: a kernel socket the runtime does not follow */
+	if (rs && sock_attach(fd, rs) < 0)
+		sock_free(rs);
 	rt_unlock();
 	return fd;
 }
@@ -548,7 +553,7 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, b
 	return pfd;
 
 err_free_sock:
-	free(c);
+	sock_free(c);
 err_close_placeholder:
 	REAL(close)(pfd);
 	rt_leave(rs);

@@ -16,9 +16,17 @@
  *		an AF_INET6 socket to ::ffff:PEER4 (the echo), an IPv4 connect
  *		to PORT+1 (refused: IPV6_V6ONLY), and an IPV6_V6ONLY socket to
  *		a mapped address (ENETUNREACH)
+ *	nmp_api close-race
+ *		one thread makes and closes TCP sockets on one fd number while
+ *		two others call recv, getsockopt, fcntl and poll on that number
+ *		(a second, bounded): every call gets an answer Linux gives (the
+ *		socket's, or EBADF), never a crash
  * Prints "nmp_api MODE: ok" and exits 0 when every check held.
  */
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -321,6 +329,72 @@ static void v6_client(const char *peer4, int port)
 	close(fd);
 }
 
+/* ---- close-race ------------------------------------------------------------------ */
+
+static _Atomic int race_fd = -1;
+static _Atomic bool race_stop;
+static _Atomic unsigned long race_calls;
+
+/* An answer Linux gives for an unconnected TCP socket or a closed fd. */
+static void race_expect(const char *what, long r, int err, bool ok_zero)
+{
+	if (r < 0 && err != EBADF && err != ENOTCONN && err != EAGAIN && err != ENOTSOCK)
+		pp_die("close-race: %s: %s", what, strerror(err));
+	if (r >= 0 && !ok_zero)
+		pp_die("close-race: %s returned %ld", what, r);
+}
+
+/* call's result and errno, in that order (arguments have none) */
+#define RACE(what, call, ok_zero) do {						\
+		long r_;							\
+		errno = 0;							\
+		r_ = (long)(call);						\
+		race_expect(what, r_, errno, ok_zero);				\
+	} while (0)
+
+static void *race_user(void *arg)
+{
+	char b[16];
+
+	(void)arg;
+	while (!race_stop) {
+		int fd = race_fd, v;
+		socklen_t l = sizeof(v);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (fd < 0)
+			continue;
+		RACE("recv", recv(fd, b, sizeof(b), MSG_DONTWAIT), false);
+		RACE("getsockopt", getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &l), true);
+		RACE("fcntl", fcntl(fd, F_GETFL), true);
+		RACE("poll", poll(&p, 1, 0), true);
+		race_calls += 4;
+	}
+	return NULL;
+}
+
+static void close_race(void)
+{
+	pthread_t t[2];
+	uint64_t end = pp_now_ms() + 1000;
+	unsigned long made = 0;
+
+	for (int i = 0; i < 2; i++)
+		PP_CHECK(pthread_create(&t[i], NULL, race_user, NULL) == 0, "pthread_create");
+	while (pp_now_ms() < end && made < 2000000) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		PP_CHECK(fd >= 0, "socket");
+		race_fd = fd;
+		PP_CHECK(close(fd) == 0, "close");
+		made++;
+	}
+	race_stop = true;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	PP_CHECK(made > 1000 && race_calls > 1000, "close-race: too few rounds");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -331,9 +405,11 @@ int main(int argc, char **argv)
 		v6_server((int)pp_num("PORT", argv[2]));
 	else if (!strcmp(mode, "v6-client") && argc == 4)
 		v6_client(argv[2], (int)pp_num("PORT", argv[3]));
+	else if (!strcmp(mode, "close-race") && argc == 2)
+		close_race();
 	else
 		pp_die("usage: nmp_api calls PEER PORT LOCAL LPORT | v6-server PORT | "
-		       "v6-client PEER4 PORT");
+		       "v6-client PEER4 PORT | close-race");
 	printf("nmp_api %s: ok\n", mode);
 	return 0;
 }

@@ -5,7 +5,8 @@
 # ENOTCONN/EINVAL/EAGAIN; a dual-stack [::] listener that takes IPv4 as
 # ::ffff:a.b.c.d next to an IPV6_V6ONLY one that does not) and nmp_wait
 # (epoll level/edge/oneshot/exclusive, poll, ppoll, select over sockets
-# and a pipe) assert Linux's answers.  Each runs on the kernel alone first
+# and a pipe) assert Linux's answers; nmp_api close-race (sockets closed
+# under other threads' calls).  Each runs on the kernel alone first
 # (so the assertions are the kernel's), then under `netmem run` on a TAP
 # with the kernel's TCP as the peer and on shm with a netmem peer.
 rt_netns=1
@@ -65,4 +66,14 @@ rt_shm_bg "$T/v6s" v$UNIQ 198.18.0.1 "$P/nmp_api" v6-server 6206
 rt_shm v$UNIQ 198.18.0.2 "$P/nmp_api" v6-client 198.18.0.1 6206 >"$T/out" 2>&1
 ok "nmp_api v6-client" "$T/out"
 rt_ok "nmp_api v6-server under netmem run (shm)" "$T/v6s"
+
+# ---- close-race: sockets made and closed on one fd number while other
+# threads call on it: Linux's answers (EBADF or the socket's), no crash
+# (rt_calls.asan runs it on the sanitized runtime)
+WIRE=kernel
+timeout 60 "$P/nmp_api" close-race >"$T/out" 2>&1
+ok "nmp_api close-race" "$T/out"
+WIRE=shm
+rt_shm r$UNIQ 198.18.0.2 "$P/nmp_api" close-race >"$T/out" 2>&1
+ok "nmp_api close-race" "$T/out"
 exit 0

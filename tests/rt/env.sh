@@ -7,7 +7,8 @@
 # program runs on the kernel's sockets.
 rt_netns=1
 . "$(dirname "$0")/lib.inc"
-LIB=$(dirname "$NETMEM")/libnetmem-preload.so
+# the library netmem run preloads (NETMEM_PRELOAD: the rt_*.asan variant)
+LIB=${NETMEM_PRELOAD:-$(dirname "$NETMEM")/libnetmem-preload.so}
 [ -r "$LIB" ] || fail "no $LIB next to $NETMEM"
 
 # by hand: the server preloaded, the client under netmem run
