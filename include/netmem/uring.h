@@ -21,7 +21,9 @@
  * meaning: work runs when the submitter waits).  Registration calls
  * (nm_uring_register_ifq(), nm_uring_register_zcrx_ctrl()) run on the
  * stack's thread too: from another thread they wait for the stack's
- * next pass, so a stack thread must be running.
+ * next pass, so a stack thread must be running (before any thread has
+ * run the stack, they run on the caller's thread: set-up before the
+ * stack's thread starts).
  *
  * Calling order: nm_uring_queue_init() after the stack exists and before
  * its thread starts or while it runs; register an ifq before RECV_ZC

@@ -155,7 +155,9 @@ int nm__ur_call(struct nm_uring_ctx *ctx, int (*fn)(struct nm_uring_ctx *, void 
 {
 	struct ur_call c = { .fn = fn, .arg = arg };
 
-	if (nm_stack_is_poller(ctx->st))
+	/* the caller runs the stack, or nobody has run it yet (set-up before
+	 * the stack's thread starts): the stack's state is the caller's */
+	if (nm_stack_is_poller(ctx->st) || !nm_stack_has_poller(ctx->st))
 		return fn(ctx, arg);
 	pthread_mutex_lock(&ctx->mbox_lock);
 	c.next = ctx->mbox;
