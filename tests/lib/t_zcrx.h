@@ -14,7 +14,8 @@
  *	struct t_stk th;  t_stk_start(&th, &n, csd, 1ull << 30);
  *	t_zc_recv(&z, ssd, &rx, ...);
  *	t_stk_stop(&th);
- *	t_zc_close(&z);
+ *	t_pump(&n);		// this thread runs the stacks again: the
+ *	t_zc_close(&z);		// ring's calls run here from now on
  */
 #include <pthread.h>
 #include <stdatomic.h>
