@@ -18,7 +18,11 @@
  * application reads without any lock.  The application thread may be the
  * stack's own (the last thread to call nm_stack_poll()): waiting for a
  * CQE then runs the stack loop itself (IORING_SETUP_DEFER_TASKRUN's
- * meaning: work runs when the submitter waits).  Registration calls
+ * meaning: work runs when the submitter waits).  Handing the stack to
+ * another thread is the application's to order, as for every stack call:
+ * once that thread has polled, this one's waits no longer run the loop;
+ * until then they would, so let it poll once before waiting (the test
+ * bed's t_stk_start() does).  Registration calls
  * (nm_uring_register_ifq(), nm_uring_register_zcrx_ctrl()) run on the
  * stack's thread too: from another thread they wait for the stack's
  * next pass, so a stack thread must be running (before any thread has

@@ -90,6 +90,7 @@ struct t_stk {
 	pthread_t th;
 	struct t_net *n;
 	atomic_bool stop;
+	atomic_bool started;		/* the thread has polled both stacks */
 	int csd;			/* A's socket to send the pattern on, -1: none */
 	uint64_t total;			/* bytes to send */
 	_Atomic uint64_t sent;

@@ -190,6 +190,11 @@ static void *stk_main(void *arg)
 	struct t_stk *s = arg;
 	uint64_t pos = 0;
 
+	/* take the stacks over before the caller waits on a ring: from now on
+	 * this thread is their poller (the caller's waits no longer run them) */
+	nm_stack_poll(s->n->sa, 0);
+	nm_stack_poll(s->n->sb, 0);
+	atomic_store(&s->started, true);
 	while (!atomic_load(&s->stop)) {
 		int work = nm_stack_poll(s->n->sa, 0) + nm_stack_poll(s->n->sb, 0);
 
@@ -218,6 +223,8 @@ void t_stk_start(struct t_stk *s, struct t_net *n, int csd, uint64_t total, bool
 	s->total = total;
 	s->close_after = close_after;
 	T_ASSERT(pthread_create(&s->th, NULL, stk_main, s) == 0);
+	while (!atomic_load(&s->started))
+		usleep(100);
 }
 
 void t_stk_stop(struct t_stk *s)
