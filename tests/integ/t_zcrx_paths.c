@@ -121,6 +121,7 @@ static void backpressure(void)
 	       (unsigned long long)s.alloc_fail, (unsigned long long)rx.pos);
 	t_stk_stop(&th);
 	t_pump(&n);		/* this thread runs the stacks again */
+	t_zc_rx_free(&rx);
 	nm_close(csd);
 	nm_close(ssd);
 	nm_close(lsd);
@@ -181,6 +182,7 @@ static void teardown_held(void)
 	T_EQ(s.held, all - all / 2);
 	t_stk_stop(&th);
 	t_pump(&n);		/* this thread runs the stacks again */
+	t_zc_rx_free(&rx);
 	nm_close(csd);
 	nm_close(ssd);
 	nm_close(lsd);

@@ -75,6 +75,8 @@ struct t_zc_rx {
 unsigned t_zc_drain(struct t_zc *z, uint64_t ud, struct t_zc_rx *rx);
 /* Wait up to ms for a CQE (0 or -ETIME). */
 int t_zc_wait(struct t_zc *z, int ms);
+/* Free rx's record of kept buffers. */
+void t_zc_rx_free(struct t_zc_rx *rx);
 /* Give back the kept buffers. */
 void t_zc_release(struct t_zc *z, struct t_zc_rx *rx);
 /* Receive until rx->pos reaches total (or the request ends); fails on a

@@ -154,6 +154,15 @@ int t_zc_wait(struct t_zc *z, int ms)
 	return nm_uring_wait_cqe_timeout(&z->ring, &c, &ts);
 }
 
+void t_zc_rx_free(struct t_zc_rx *rx)
+{
+	free(rx->held_off);
+	free(rx->held_len);
+	rx->held_off = NULL;
+	rx->held_len = NULL;
+	rx->held_cap = rx->held = 0;
+}
+
 void t_zc_release(struct t_zc *z, struct t_zc_rx *rx)
 {
 	for (uint64_t i = 0; i < rx->held; i++)
