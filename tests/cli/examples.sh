@@ -49,6 +49,30 @@ grep -q "^received $sent bytes, byte sum " "$T/out" || fail "received vs sent $s
 if [ $((sent % 1044480)) = 0 ] && [ $((sent / 1044480)) = "$calls" ]; then
 	grep -q "byte sum $((calls * 133171200))\$" "$T/out" || fail "byte sum: $(cat "$T/out")"
 fi
+# examples/zcrx_receiver: the same stream through io_uring zcrx (RECV_ZC into
+# an area of its memory, buffers back through the refill ring), same sums
+Z=$EX/zcrx_receiver
+if [ -x "$Z" ]; then
+	run "$Z" --help
+	[ "$RC" = 0 ] && grep -q '^usage: zcrx_receiver \[--timeout SEC\]' "$T/out" ||
+		fail "zcrx_receiver --help: $RC $(cat "$T/out" "$T/err")"
+	for bad in --bogus extra "--timeout 0"; do
+		run "$Z" $bad
+		[ "$RC" = 2 ] && grep -q '^usage: zcrx_receiver' "$T/err" || fail "zcrx_receiver $bad: $RC"
+	done
+	timeout 60 "$S" --timeout 20 >"$T/snd" 2>"$T/snd.err" &
+	cpid=$!
+	run "$Z" --timeout 20
+	wait $cpid; src=$?
+	[ "$RC" = 0 ] || fail "zcrx_receiver: exit $RC: $(cat "$T/err")"
+	[ "$src" = 0 ] || fail "sender to zcrx_receiver: exit $src: $(cat "$T/snd.err")"
+	sent=$(sed -n 's/^sent \([0-9]*\) bytes from device memory in \([0-9]*\) sendmsg.*/\1/p' "$T/snd")
+	calls=$(sed -n 's/^sent [0-9]* bytes from device memory in \([0-9]*\) sendmsg.*/\1/p' "$T/snd")
+	grep -q "^received $sent bytes, byte sum " "$T/out" || fail "zcrx received vs sent $sent: $(cat "$T/out")"
+	if [ $((sent % 1044480)) = 0 ] && [ $((sent / 1044480)) = "$calls" ]; then
+		grep -q "byte sum $((calls * 133171200))\$" "$T/out" || fail "zcrx byte sum: $(cat "$T/out")"
+	fi
+fi
 # the kernel build
 [ -x "$K" ] || { echo "no $K (kernel headers lack udmabuf): its half did not run"; exit 0; }
 run "$K" --help
