@@ -36,6 +36,15 @@ struct ur_opdef {
 	int (*issue)(struct nm_uring_ctx *ctx, struct ur_req *req);
 };
 
+struct nm_socket *nm__ur_sock(const struct ur_req *req)
+{
+	struct nm_socket *so = nm_sock_lookup(req->fd);
+
+	if (!so || (req->serial && so->serial != req->serial))
+		return NULL;
+	return so;
+}
+
 /* Final result: post it, or keep it for a later pass. */
 static int finish(struct nm_uring_ctx *ctx, struct ur_req *req, int32_t res, uint32_t flags)
 {
@@ -83,7 +92,7 @@ static int accept_prep(struct nm_uring_ctx *ctx, struct ur_req *req,
 
 static int accept_issue(struct nm_uring_ctx *ctx, struct ur_req *req)
 {
-	struct nm_socket *so = nm_sock_lookup(req->fd);
+	struct nm_socket *so = nm__ur_sock(req);
 	bool multi = req->ioprio & IORING_ACCEPT_MULTISHOT;
 	int sd;
 
@@ -124,7 +133,7 @@ static int recv_prep(struct nm_uring_ctx *ctx, struct ur_req *req, const struct 
 
 static int recv_issue(struct nm_uring_ctx *ctx, struct ur_req *req)
 {
-	struct nm_socket *so = nm_sock_lookup(req->fd);
+	struct nm_socket *so = nm__ur_sock(req);
 	ssize_t r;
 
 	if (!so)
@@ -165,7 +174,7 @@ static int send_zc_prep(struct nm_uring_ctx *ctx, struct ur_req *req,
  * holds bytes or -errno), 0 to wait for room. */
 static int send_some(struct nm_uring_ctx *ctx, struct ur_req *req)
 {
-	struct nm_socket *so = nm_sock_lookup(req->fd);
+	struct nm_socket *so = nm__ur_sock(req);
 	ssize_t r;
 
 	(void)ctx;
@@ -313,6 +322,11 @@ static void take_sqe(struct nm_uring_ctx *ctx, const struct io_uring_sqe *sqe_sh
 	req->len = sqe.len;
 	req->msg_flags = sqe.msg_flags;
 	req->ioprio = sqe.ioprio;
+	{
+		struct nm_socket *so = nm_sock_lookup(sqe.fd);
+
+		req->serial = so ? so->serial : 0;
+	}
 	r = check_common(&sqe);
 	if (!r)
 		r = ur_ops[sqe.opcode].prep(ctx, req, &sqe);

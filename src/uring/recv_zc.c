@@ -156,7 +156,7 @@ static const struct nm_sock_zc_ops zc_ops = { .frag = zc_frag, .copy = zc_copy }
 int nm__ur_recv_zc_issue(struct nm_uring_ctx *ctx, struct ur_req *req)
 {
 	struct zc_ctx z = { ctx, req, req->ifq };
-	struct nm_socket *so = nm_sock_lookup(req->fd);
+	struct nm_socket *so = nm__ur_sock(req);
 	ssize_t r;
 
 	if (!so) {
@@ -199,7 +199,7 @@ void nm__ur_recv_zc_space(struct nm_uring_ctx *ctx, const struct ur_ifq *ifq)
 
 		if (req->opcode != IORING_OP_RECV_ZC || req->ifq != ifq)
 			continue;
-		so = nm_sock_lookup(req->fd);
+		so = nm__ur_sock(req);
 		if (so)
 			nm_sock_rcv_space_changed(so);
 	}

@@ -46,6 +46,7 @@ struct ur_req {
 	uint64_t user_data;
 	uint64_t addr, addr2;
 	int fd;
+	uint64_t serial;		/* of fd's socket when taken (0: none) */
 	uint32_t len, msg_flags;
 	uint16_t ioprio;
 	uint8_t opcode;
@@ -109,6 +110,10 @@ unsigned nm__ur_cq_space(const struct nm_uring_ctx *ctx);
 int nm__ur_call(struct nm_uring_ctx *ctx, int (*fn)(struct nm_uring_ctx *, void *), void *arg);
 
 /* ---- ops.c ---- */
+struct nm_socket;
+/* The socket req names: NULL when fd has none, or a later socket than
+ * the one the request was taken for (its socket was closed). */
+struct nm_socket *nm__ur_sock(const struct ur_req *req);
 /* Take the SQEs published so far; run and retry pending requests.
  * Returns the work done. */
 int nm__ur_process(struct nm_uring_ctx *ctx);

@@ -202,6 +202,39 @@ static void inline_part(void)
 	T_EQ(nm_recv(c2, buf, sizeof(buf), MSG_DONTWAIT), 7);
 	T_ASSERT(!memcmp(buf, "ringzc!", 7));
 
+	/* a request on a socket the application closes does not move to the
+	 * next socket that gets the same descriptor */
+	{
+		int x = t_listen(n.sb, AF_INET, 5002, 4), y, c3, a3;
+		struct sockaddr_in to3 = t_sin("198.18.0.2", 5003);
+
+		s = nm_uring_get_sqe(&r);
+		nm_uring_prep_accept(s, x, NULL, NULL, 0);
+		s->user_data = 250;
+		T_EQ(nm_uring_submit(&r), 1);
+		t_pump(&n);
+		T_EQ(nm_uring_cq_ready(&r), 0u);	/* pending: no connection */
+		T_OK(nm_close(x));
+		y = t_listen(n.sb, AF_INET, 5003, 4);
+		T_EQ(y, x);
+		c3 = (int)T_OK(nm_socket(n.sa, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+		T_EQ(nm_connect(c3, (struct sockaddr *)&to3, sizeof(to3)), -EINPROGRESS);
+		c = wait1(&r);
+		T_EQ(c->user_data, 250u);
+		T_EQ(c->res, -EBADF);
+		nm_uring_cqe_seen(&r, c);
+		/* y's connection is still y's */
+		a3 = -EAGAIN;
+		for (int i = 0; i < 1000 && a3 == -EAGAIN; i++) {
+			t_pump(&n);
+			a3 = nm_accept4(y, NULL, NULL, SOCK_NONBLOCK);
+		}
+		T_ASSERT(a3 >= 0);
+		nm_close(a3);
+		nm_close(c3);
+		nm_close(y);
+	}
+
 	/* CLOSE ends the multishot accept on it, then the descriptor is gone */
 	s = nm_uring_get_sqe(&r);
 	nm_uring_prep_close(s, lsd);
