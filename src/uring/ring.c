@@ -420,6 +420,20 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Entries in a refill ring the stack has not taken yet.  The ifq table
+ * changes only in registration calls, which this thread waits for. */
+static bool refills_waiting(const struct nm_uring_ctx *ctx)
+{
+	for (unsigned i = 0; i < UR_MAX_IFQS; i++) {
+		const struct ur_ifq *q = ctx->ifqs[i];
+
+		if (q && __atomic_load_n(q->rq_tail, __ATOMIC_ACQUIRE) !=
+			 __atomic_load_n(q->rq_head, __ATOMIC_ACQUIRE))
+			return true;
+	}
+	return false;
+}
+
 /* Wait until wait_nr CQEs are ready or deadline (ns, 0: none) passes. */
 static int wait_ready(struct nm_uring *ring, unsigned wait_nr, uint64_t deadline)
 {
@@ -445,8 +459,10 @@ static int wait_ready(struct nm_uring *ring, unsigned wait_nr, uint64_t deadline
 				return r;
 			continue;
 		}
-		/* refills wake the stack (its window may be closed on them) */
-		kick(ctx);
+		/* refills not taken yet wake the stack (its window may be
+		 * closed on them) */
+		if (refills_waiting(ctx))
+			kick(ctx);
 		atomic_store(&ctx->cq_waiting, 1);
 		if (nm_uring_cq_ready(ring) < wait_nr &&
 		    poll(&p, 1, ms) < 0 && errno != EINTR) {

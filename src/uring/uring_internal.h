@@ -151,7 +151,12 @@ struct ur_ifq {
 	uint64_t nr_slots;		/* area bytes >> niov_shift */
 	uint32_t *user_refs;		/* per slot: buffers the application holds */
 	uint8_t *copy_buf;		/* per slot: 1 = a copy buffer (not a pool's) */
-	struct nm_net_iov **slot_niov;	/* per slot, NULL for unused tails */
+	struct nm_net_iov **slot_niov;	/* per slot */
+	/* the binding's areas (an array): slot of net_iov k of area i is
+	 * first_slot[i] + k, O(1) for every CQE and refill entry */
+	struct nm_net_iov_area *area0;
+	uint64_t *first_slot;
+	uint32_t nr_areas;
 	/* the copy fallback's current buffer */
 	struct nm_net_iov *copy_niov;
 	uint32_t copy_off;

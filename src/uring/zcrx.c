@@ -64,17 +64,11 @@ struct ur_ifq *nm__ur_ifq(struct nm_uring_ctx *ctx, uint32_t id)
 
 static int64_t slot_of(const struct ur_ifq *ifq, const struct nm_net_iov *niov)
 {
-	uint64_t first = 0;
+	ptrdiff_t i = niov->owner - ifq->area0;
 
-	for (uint32_t i = 0; i < nm_dmabuf_binding_num_areas(ifq->b); i++) {
-		struct nm_net_iov_area *a;
-
-		nm_dmabuf_binding_area(ifq->b, i, &a);
-		if (a == niov->owner)
-			return (int64_t)(first + nm_net_iov_idx(niov));
-		first += a->num_niovs;
-	}
-	return -1;
+	if (i < 0 || i >= (ptrdiff_t)ifq->nr_areas)
+		return -1;
+	return (int64_t)(ifq->first_slot[i] + nm_net_iov_idx(niov));
 }
 
 static int slots_init(struct ur_ifq *ifq)
@@ -82,26 +76,37 @@ static int slots_init(struct ur_ifq *ifq)
 	uint64_t n = nm_dmabuf_binding_num_niovs(ifq->b), s = 0;
 
 	ifq->nr_slots = n;
+	ifq->nr_areas = nm_dmabuf_binding_num_areas(ifq->b);
 	ifq->user_refs = calloc(n, sizeof(*ifq->user_refs));
 	ifq->copy_buf = calloc(n, 1);
 	ifq->slot_niov = calloc(n, sizeof(*ifq->slot_niov));
-	if (!ifq->user_refs || !ifq->copy_buf || !ifq->slot_niov)
+	ifq->first_slot = calloc(ifq->nr_areas, sizeof(*ifq->first_slot));
+	if (!ifq->user_refs || !ifq->copy_buf || !ifq->slot_niov || !ifq->first_slot)
 		return nm_err(ENOMEM, "out of memory");
-	for (uint32_t i = 0; i < nm_dmabuf_binding_num_areas(ifq->b); i++) {
+	for (uint32_t i = 0; i < ifq->nr_areas; i++) {
 		struct nm_net_iov_area *a;
 
 		nm_dmabuf_binding_area(ifq->b, i, &a);
+		if (!i)
+			ifq->area0 = a;
+		ifq->first_slot[i] = s;
 		for (uint32_t k = 0; k < a->num_niovs; k++)
 			ifq->slot_niov[s++] = &a->niovs[k];
 	}
 	return 0;
 }
 
-/* Slot s of a CQE or RQE offset (token bits already checked), -1 if none. */
+/* Slot s of a CQE or RQE offset (token bits already checked), -1 if none.
+ * One area at offset 0 (a memfd's pages, mapped whole): a shift. */
 static int64_t slot_at(const struct ur_ifq *ifq, uint64_t off)
 {
 	struct nm_net_iov *niov;
 
+	if (ifq->nr_areas == 1 && !ifq->area0->base_virtual) {
+		uint64_t s = off >> ifq->niov_shift;
+
+		return s < ifq->nr_slots ? (int64_t)s : -1;
+	}
 	if (nm_dmabuf_binding_niov_at(ifq->b, off, &niov))
 		return -1;
 	return slot_of(ifq, niov);
@@ -413,6 +418,7 @@ static void ifq_free(struct ur_ifq *ifq)
 	free(ifq->user_refs);
 	free(ifq->copy_buf);
 	free(ifq->slot_niov);
+	free(ifq->first_slot);
 	free(ifq);
 }
 
