@@ -34,20 +34,13 @@
 #include <netmem/stack.h>
 
 #include "uring/uring_internal.h"
+#include "util/bits.h"
 #include "util/err.h"
 
 #define UR_SETUP_OK	(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |	\
 			 IORING_SETUP_CQE32 | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL |	\
 			 IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG)
 
-static unsigned roundup_pow2(unsigned v)
-{
-	unsigned p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p;
-}
 
 /* ---- the stack's side -------------------------------------------------------- */
 
@@ -239,7 +232,7 @@ static int check_setup(unsigned *entries, unsigned flags)
 				      "IORING_SETUP_CLAMP", *entries, UR_MAX_ENTRIES);
 		*entries = UR_MAX_ENTRIES;
 	}
-	*entries = roundup_pow2(*entries);
+	*entries = nm_roundup_pow2(*entries);
 	return 0;
 }
 

@@ -44,6 +44,7 @@
 #include "pool/memory_provider.h"
 #include "pool/page_pool.h"
 #include "uring/uring_internal.h"
+#include "util/bits.h"
 #include "util/err.h"
 
 #define UR_PAGE		4096ull
@@ -404,14 +405,6 @@ static int check_queue(struct nm_netdev *nd, uint32_t q)
 	return 0;
 }
 
-static uint32_t roundup_pow2(uint32_t v)
-{
-	uint32_t p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p;
-}
 
 static void ifq_free(struct ur_ifq *ifq)
 {
@@ -445,7 +438,7 @@ static int register_on_stack(struct nm_uring_ctx *ctx, void *arg)
 	r = check_reg(ctx, reg);
 	if (r)
 		return r;
-	entries = roundup_pow2(reg->rq_entries);
+	entries = nm_roundup_pow2(reg->rq_entries);
 	rd = (struct io_uring_region_desc *)(uintptr_t)reg->region_ptr;
 	area = (struct io_uring_zcrx_area_reg *)(uintptr_t)reg->area_ptr;
 	if (!rd)

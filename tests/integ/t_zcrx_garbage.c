@@ -68,21 +68,13 @@ int main(void)
 {
 	struct t_zc_opts o = { .area = 4 << 20 };
 	struct nm_uring_zcrx_stats s;
-	struct t_stk th;
-	struct t_net n;
-	struct t_zc z;
+	struct t_zc_flow f = { 0 };
+	struct t_zc *z = &f.z;
 	uint64_t pos = 0, bad = 0, t0;
 	unsigned sqes = 0, gcqes = 0;
-	int lsd, csd, ssd;
 	bool ended = false;
 
-	t_net_up(&n, NULL);
-	t_zc_hds(n.ndb);
-	lsd = t_listen(n.sb, AF_INET, 6100, 8);
-	csd = t_connect_pair(&n, lsd, "198.18.0.2", 6100, &ssd);
-	t_zc_open(&z, n.sb, n.ndb, 0, &o);
-	t_zc_submit_recv(&z, ssd, 7, 0);
-	t_stk_start(&th, &n, csd, TOTAL, false);
+	t_zc_flow_up(&f, 6100, &o, 7, TOTAL, false);
 	t0 = t_now_ms();
 	while (pos < TOTAL) {
 		struct io_uring_cqe *cq[64];
@@ -91,10 +83,10 @@ int main(void)
 		if (t_now_ms() - t0 > 60000)
 			T_FAIL("%llu of %u bytes after 60 s", (unsigned long long)pos, TOTAL);
 		if (sqes < 2000)
-			sqes += garbage_sqes(&z, 8);
-		got = nm_uring_peek_batch_cqe(&z.ring, cq, 64);
+			sqes += garbage_sqes(z, 8);
+		got = nm_uring_peek_batch_cqe(&z->ring, cq, 64);
 		if (!got) {
-			t_zc_wait(&z, 20);
+			t_zc_wait(z, 20);
 			continue;
 		}
 		for (unsigned i = 0; i < got; i++) {
@@ -110,46 +102,38 @@ int main(void)
 				continue;
 			}
 			off = nm_uring_zcrx_cqe(cq[i])->off & ~IORING_ZCRX_AREA_MASK;
-			if (!t_pat_ok(z.area + off, (uint64_t)cq[i]->res, pos))
+			if (!t_pat_ok(z->area + off, (uint64_t)cq[i]->res, pos))
 				T_FAIL("fragment at %llu does not hold the stream from %llu",
 				       (unsigned long long)off, (unsigned long long)pos);
 			pos += (uint64_t)cq[i]->res;
-			while (!nm_uring_zcrx_rq_put(&z.rq, off, (uint32_t)cq[i]->res)) {
-				nm_uring_zcrx_rq_commit(&z.rq);
+			while (!nm_uring_zcrx_rq_put(&z->rq, off, (uint32_t)cq[i]->res)) {
+				nm_uring_zcrx_rq_commit(&z->rq);
 				usleep(100);
 			}
-			nm_uring_zcrx_rq_commit(&z.rq);
-			garbage_rqes(&z, off, 2, &bad);
+			nm_uring_zcrx_rq_commit(&z->rq);
+			garbage_rqes(z, off, 2, &bad);
 		}
-		nm_uring_cq_advance(&z.ring, got);
+		nm_uring_cq_advance(&z->ring, got);
 	}
 	T_ASSERT(!ended);
 	/* the rest of the garbage SQEs' CQEs */
 	for (int i = 0; i < 500 && gcqes < sqes; i++) {
 		struct io_uring_cqe *c;
 
-		if (nm_uring_peek_cqe(&z.ring, &c)) {
-			t_zc_wait(&z, 10);
+		if (nm_uring_peek_cqe(&z->ring, &c)) {
+			t_zc_wait(z, 10);
 			continue;
 		}
 		if (c->user_data >= 1000)
 			gcqes++;
-		nm_uring_cqe_seen(&z.ring, c);
+		nm_uring_cqe_seen(&z->ring, c);
 	}
 	T_EQ(gcqes, sqes);
-	s = t_zc_stats(&z);
+	s = t_zc_stats(z);
 	T_EQ(s.rqe_bad, bad);
 	T_EQ(s.held, 0);
 	printf("%llu bytes intact; %llu bad refill entries dropped, %u garbage SQEs answered\n",
 	       (unsigned long long)pos, (unsigned long long)s.rqe_bad, sqes);
-	t_stk_stop(&th);
-	t_pump(&n);
-	nm_close(csd);
-	nm_close(ssd);
-	nm_close(lsd);
-	t_zc_close(&z);
-	t_pump_for(&n, 50);
-	t_rx_idle(n.ndb);
-	t_net_down(&n);
+	t_zc_flow_down(&f);
 	T_PASS();
 }

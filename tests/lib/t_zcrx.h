@@ -101,4 +101,27 @@ struct t_stk {
 void t_stk_start(struct t_stk *s, struct t_net *n, int csd, uint64_t total, bool close_after);
 void t_stk_stop(struct t_stk *s);
 
+/* ---- a whole flow: the set-up most zcrx tests share ------------------------------------ */
+
+/*
+ * A connection from A to B (port), an ifq on B's queue 0 with options o, a
+ * RECV_ZC (user_data ud) armed on B's socket, and the stacks on their own
+ * thread sending total bytes of the pattern (closing after them if
+ * close_after).  The hosts come up unless the caller set have_net (after
+ * making f->n itself, e.g. with more queues).
+ */
+struct t_zc_flow {
+	struct t_net n;
+	bool have_net;
+	struct t_zc z;
+	struct t_stk th;
+	int lsd, csd, ssd;
+};
+void t_zc_flow_up(struct t_zc_flow *f, uint16_t port, const struct t_zc_opts *o, uint64_t ud,
+		  uint64_t total, bool close_after);
+/* Stop the stacks' thread, close the sockets and the ring, check that the
+ * NIC holds nothing (t_rx_idle) and take the hosts down (the topology
+ * refuses while a buffer is still out). */
+void t_zc_flow_down(struct t_zc_flow *f);
+
 #endif

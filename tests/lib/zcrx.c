@@ -241,3 +241,33 @@ void t_stk_stop(struct t_stk *s)
 	atomic_store(&s->stop, true);
 	pthread_join(s->th, NULL);
 }
+
+/* ---- a whole flow ---------------------------------------------------------------------------- */
+
+void t_zc_flow_up(struct t_zc_flow *f, uint16_t port, const struct t_zc_opts *o, uint64_t ud,
+		  uint64_t total, bool close_after)
+{
+	if (!f->have_net)
+		t_net_up(&f->n, NULL);
+	t_zc_hds(f->n.ndb);
+	f->lsd = t_listen(f->n.sb, AF_INET, port, 8);
+	f->csd = t_connect_pair(&f->n, f->lsd, "198.18.0.2", port, &f->ssd);
+	t_zc_open(&f->z, f->n.sb, f->n.ndb, 0, o);
+	t_zc_submit_recv(&f->z, f->ssd, ud, 0);
+	t_stk_start(&f->th, &f->n, f->csd, total, close_after);
+}
+
+void t_zc_flow_down(struct t_zc_flow *f)
+{
+	t_stk_stop(&f->th);
+	t_pump(&f->n);		/* this thread runs the stacks again */
+	if (f->th.csd >= 0)	/* not closed by the thread */
+		nm_close(f->csd);
+	nm_close(f->ssd);
+	nm_close(f->lsd);
+	t_pump_for(&f->n, 50);
+	t_zc_close(&f->z);
+	t_pump_for(&f->n, 50);
+	t_rx_idle(f->n.ndb);
+	t_net_down(&f->n);
+}
