@@ -16,7 +16,9 @@ declare it.  This script checks, and writes nothing:
      folder of src/ (its module) only;
   6. the getter rule: a public nm_<object>_get_<thing>() returns int and
      fills caller memory through a pointer other than its object (a value accessor is nm_<object>_<attr>(), without get_), except
-     nm_<object>_get_fd(), which returns a descriptor to poll;
+     nm_<object>_get_fd(), which returns a descriptor to poll, and
+     nm_uring_get_sqe(), liburing's io_uring_get_sqe() renamed (code written
+     for liburing ports by renaming calls);
   7. one word for receive: no public name says rcv (TCP's and the
      protocols' input paths, inside), and recv only in socket.h (the socket
      calls); rx is the NIC's, its queues' and the wires' word;
@@ -88,10 +90,14 @@ def is_out_param(p):
     return '*' in p or '[' in p
 
 
+# liburing's names, kept as liburing spells them (io_uring_get_sqe())
+LIBURING_GETTERS = {'nm_uring_get_sqe'}
+
+
 def getter_errors():
     errors = []
     for h, ret, name, params in prototypes():
-        if '_get_' not in name or name.endswith('_get_fd'):
+        if '_get_' not in name or name.endswith('_get_fd') or name in LIBURING_GETTERS:
             continue
         if ret != 'int':
             errors.append(f'include/netmem/{h}: {name} returns {ret}: a getter returns int '

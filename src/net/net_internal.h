@@ -22,6 +22,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include <netmem/netdev.h>
@@ -74,6 +75,12 @@ struct nm_tcp_table;	/* tcp_*.c */
 
 struct nm_stack {
 	uint32_t flags;
+	/* hooks (stack_hook.c): rings of other threads served in each pass */
+	_Atomic(unsigned) nr_hooks;	/* read every pass without the lock */
+	pthread_mutex_t hooks_lock;	/* held while hooks run and change */
+	struct nm_stack_hook *hooks;
+	bool in_hooks;			/* a hook called back into the loop */
+	_Atomic(unsigned long) owner;	/* pthread_self() of the last poller, 0: none */
 	struct nm_iface *ifaces[NM_STACK_MAX_IFACES];
 	int nr_ifaces;
 	struct nm_timer_wheel *wheel;
@@ -179,6 +186,12 @@ enum nm_neigh_state nm_neigh_state(struct nm_iface *ifc, const struct nm_addr *i
 				   uint8_t mac[6]);
 
 /* ---- the loop (stack.c) ------------------------------------------------------- */
+
+/* Run the hooks once (stack_hook.c; stack.c calls it each pass).  Returns
+ * the work they did. */
+int nm_stack_run_hooks(struct nm_stack *st);
+void nm_stack_hooks_fini(struct nm_stack *st);
+int nm_stack_hooks_init(struct nm_stack *st);
 
 /* For a caller that sleeps on nm_stack_get_fd() while other threads call
  * into the stack between passes (src/rt/'s poller): a call outside a pass

@@ -25,6 +25,7 @@
  * Threads: everything here runs on the stack's thread.
  */
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -93,9 +94,14 @@ int nm_stack_create(const struct nm_stack_params *p, struct nm_stack **out)
 		r = nm_err_sys(errno, "epoll_ctl ADD timerfd");
 		goto err_timerfd;
 	}
-	r = nm_tcp_init(st);
+	r = nm_stack_hooks_init(st);
 	if (r < 0)
 		goto err_timerfd;
+	r = nm_tcp_init(st);
+	if (r < 0) {
+		nm_stack_hooks_fini(st);
+		goto err_timerfd;
+	}
 	*out = st;
 	return 0;
 
@@ -130,6 +136,7 @@ int nm_stack_destroy(struct nm_stack *st)
 	nm_timer_wheel_destroy(st->wheel);
 	close(st->timerfd);
 	close(st->epfd);
+	nm_stack_hooks_fini(st);
 	free(st);
 	return 0;
 }
@@ -352,6 +359,8 @@ static int stack_run_once(struct nm_stack *st)
 	r = nm_timer_run(st->wheel, st->now_us);
 	if (r > 0)
 		work += r;
+	/* rings of other threads (stack_hook.c), after the frames they wait for */
+	work += nm_stack_run_hooks(st);
 #if defined(__SANITIZE_ADDRESS__)
 	/* the sanitizer build is the test build: every pass ends with every
 	 * TCP invariant checked (tcp_input.c), whoever runs the loop */
@@ -409,6 +418,8 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 
 	if (!st)
 		return nm_err(EINVAL, "NULL stack");
+	/* who runs the loop: a ring's waiter on this thread runs it itself */
+	atomic_store_explicit(&st->owner, (unsigned long)pthread_self(), memory_order_relaxed);
 	work = stack_run_once(st);
 	if (st->flags & NM_STACK_BUSY_POLL)
 		return work;

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "pool/pool_internal.h"
+#include "util/bits.h"
 
 static atomic_uint nm_pp_next_id = 1;
 
@@ -91,14 +92,6 @@ static int nm_pp_check_params(const struct nm_page_pool_params *p)
 	return 0;
 }
 
-static uint32_t nm_pp_roundup_pow2(uint32_t v)
-{
-	uint32_t r = 1;
-
-	while (r < v)
-		r <<= 1;
-	return r;
-}
 
 int nm_page_pool_create(const struct nm_page_pool_params *params, struct nm_page_pool **out)
 {
@@ -122,7 +115,7 @@ int nm_page_pool_create(const struct nm_page_pool_params *params, struct nm_page
 	pool->mp_ops = pool->params.mp_ops;
 	pool->mp_priv = pool->params.mp_priv;
 	pool->buf_size = (uint32_t)(NM_PAGE_SIZE << params->order);
-	pool->ring_size = nm_pp_roundup_pow2(params->pool_size ? params->pool_size
+	pool->ring_size = nm_roundup_pow2(params->pool_size ? params->pool_size
 							     : NM_PP_DEFAULT_POOL_SIZE);
 	pool->ring_mask = pool->ring_size - 1;
 	pool->id = atomic_fetch_add_explicit(&nm_pp_next_id, 1, memory_order_relaxed);

@@ -42,6 +42,9 @@ struct nm_stack;
  */
 struct nm_socket {
 	int sd;				/* the descriptor */
+	uint64_t serial;		/* never reused (the descriptor is): a
+					 * request queued on sd (uring/) tells
+					 * its socket from a later one's */
 	struct nm_tcp_sock *tcp;	/* its connection; tcp->sock == this */
 	bool nonblock;			/* O_NONBLOCK (SOCK_NONBLOCK, fcntl) */
 	bool zerocopy;			/* SO_ZEROCOPY: MSG_ZEROCOPY sends take effect */

@@ -29,6 +29,7 @@
 static struct nm_socket *sock_tab[NM_SOCK_MAX];
 static int sock_lowest;
 static pthread_mutex_t sock_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t sock_serial;		/* under sock_lock */
 
 int nm_sock_alloc(struct nm_tcp_sock *tp, bool nonblock)
 {
@@ -48,6 +49,7 @@ int nm_sock_alloc(struct nm_tcp_sock *tp, bool nonblock)
 		}
 	if (sd >= 0) {
 		so->sd = sd;
+		so->serial = ++sock_serial;
 		tp->sock = so;
 		__atomic_store_n(&sock_tab[sd], so, __ATOMIC_RELEASE);
 		sock_lowest = sd + 1;

@@ -34,20 +34,39 @@ run "$S" --timeout 1
 [ "$(wc -l <"$T/err")" = 1 ] && grep -q 'no devmem_receiver waits on shm wire devmem-example' "$T/err" ||
 	fail "sender alone: $(cat "$T/err")"
 [ $(($(date +%s) - t0)) -le 10 ] || fail "two 1 s timeouts took $(($(date +%s) - t0)) s"
-# together (the sender may start first): what arrives is what was sent
-timeout 60 "$S" --timeout 20 >"$T/snd" 2>"$T/snd.err" &
-cpid=$!
-run "$R" --timeout 20
-wait $cpid; src=$?
-[ "$RC" = 0 ] || fail "receiver: exit $RC: $(cat "$T/err")"
-[ "$src" = 0 ] || fail "sender: exit $src: $(cat "$T/snd.err")"
-sent=$(sed -n 's/^sent \([0-9]*\) bytes from device memory in \([0-9]*\) sendmsg.*/\1/p' "$T/snd")
-calls=$(sed -n 's/^sent [0-9]* bytes from device memory in \([0-9]*\) sendmsg.*/\1/p' "$T/snd")
-[ -n "$sent" ] && [ "$sent" -ge 67108864 ] || fail "sender: $(cat "$T/snd")"
-grep -q "^received $sent bytes, byte sum " "$T/out" || fail "received vs sent $sent: $(cat "$T/out")"
-# each full send carries dma-buf bytes 4096..1 MiB-1, the byte at i being i % 256
-if [ $((sent % 1044480)) = 0 ] && [ $((sent / 1044480)) = "$calls" ]; then
-	grep -q "byte sum $((calls * 133171200))\$" "$T/out" || fail "byte sum: $(cat "$T/out")"
+# together (the sender may start first): what arrives is what was sent.
+# with_sender RECEIVER: run RECEIVER against the sender and check the
+# stream: length and byte sum against what the sender says it sent
+with_sender() {
+	n=$(basename "$1")
+	timeout 60 "$S" --timeout 20 >"$T/snd" 2>"$T/snd.err" &
+	cpid=$!
+	run "$1" --timeout 20
+	wait $cpid; src=$?
+	[ "$RC" = 0 ] || fail "$n: exit $RC: $(cat "$T/err")"
+	[ "$src" = 0 ] || fail "sender to $n: exit $src: $(cat "$T/snd.err")"
+	sent=$(sed -n 's/^sent \([0-9]*\) bytes from device memory in \([0-9]*\) sendmsg.*/\1/p' "$T/snd")
+	calls=$(sed -n 's/^sent [0-9]* bytes from device memory in \([0-9]*\) sendmsg.*/\1/p' "$T/snd")
+	[ -n "$sent" ] && [ "$sent" -ge 67108864 ] || fail "sender: $(cat "$T/snd")"
+	grep -q "^received $sent bytes, byte sum " "$T/out" || fail "$n received vs sent $sent: $(cat "$T/out")"
+	# each full send carries dma-buf bytes 4096..1 MiB-1, the byte at i being i % 256
+	if [ $((sent % 1044480)) = 0 ] && [ $((sent / 1044480)) = "$calls" ]; then
+		grep -q "byte sum $((calls * 133171200))\$" "$T/out" || fail "$n byte sum: $(cat "$T/out")"
+	fi
+}
+with_sender "$R"
+# examples/zcrx_receiver: the same stream through io_uring zcrx (RECV_ZC into
+# an area of its memory, buffers back through the refill ring), same sums
+Z=$EX/zcrx_receiver
+if [ -x "$Z" ]; then
+	run "$Z" --help
+	[ "$RC" = 0 ] && grep -q '^usage: zcrx_receiver \[--timeout SEC\]' "$T/out" ||
+		fail "zcrx_receiver --help: $RC $(cat "$T/out" "$T/err")"
+	for bad in --bogus extra "--timeout 0"; do
+		run "$Z" $bad
+		[ "$RC" = 2 ] && grep -q '^usage: zcrx_receiver' "$T/err" || fail "zcrx_receiver $bad: $RC"
+	done
+	with_sender "$Z"
 fi
 # the kernel build
 [ -x "$K" ] || { echo "no $K (kernel headers lack udmabuf): its half did not run"; exit 0; }

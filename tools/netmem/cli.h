@@ -17,6 +17,7 @@
  *	pcap.c		--pcap: the capture of a host's NIC
  *	netns.c		a private network namespace (demo --wire tap)
  *	rx.c		the devmem receiver (bind-rx, steering, recvmsg loop)
+ *	rx_zcrx.c	the zcrx receiver's ring (--rx zcrx: ifq, RECV_ZC, refill)
  *	tx.c		the devmem sender (bind-tx, MSG_ZEROCOPY sends)
  *	cmd_*.c		demo, server, client, bench, run
  *	svg.c		the benchmark plot
@@ -294,7 +295,9 @@ struct rx_frag {
 	uint32_t len;
 };
 
-enum nm_cli_path { NM_CLI_PATH_DEVMEM = 0, NM_CLI_PATH_COPY };
+enum nm_cli_path { NM_CLI_PATH_DEVMEM = 0, NM_CLI_PATH_COPY, NM_CLI_PATH_ZCRX };
+/* "devmem", "copy", "zcrx" */
+const char *nm_cli_path_name(enum nm_cli_path p);
 
 struct nm_cli_rx_cfg {
 	enum nm_cli_path path;
@@ -319,6 +322,8 @@ struct nm_cli_rx {
 	uint8_t *ctrl;
 	size_t ctrl_len;
 	struct rx_frag *frags;			/* one recvmsg's device frags */
+	struct nm_cli_zcrx *zc;			/* --rx zcrx: the ring and its ifq */
+	uint64_t zc_copied;			/* its copy-fallback bytes so far */
 };
 
 /* How one connection went. */
@@ -355,6 +360,27 @@ void nm_cli_rx_teardown(struct nm_cli_rx *rx);
 /* Receive one connection to its end (expect: bytes, 0 = until EOF). */
 void nm_cli_rx_conn(struct nm_cli_rx *rx, int sd, uint64_t expect, struct nm_cli_progress *pg,
 		    struct nm_cli_rx_result *res);
+
+/* ---- rx_zcrx.c: the zcrx receiver's ring ---- */
+
+struct nm_cli_zcrx;
+/* An nm_uring on the host's stack with an ifq on queue q (header split is
+ * on): an area of dmabuf_size bytes of our memory, 64 KiB buffers.  Dies
+ * on failure. */
+struct nm_cli_zcrx *nm_cli_zcrx_setup(struct nm_cli_host *h, uint32_t q, uint64_t area_size);
+void nm_cli_zcrx_teardown(struct nm_cli_zcrx *z);
+/* One fragment: len bytes at p (in the area), in stream order. */
+typedef void (*nm_cli_zcrx_frag_fn)(void *arg, const uint8_t *p, uint32_t len);
+/* Receive on sd (a RECV_ZC multishot armed on the first call) for at most
+ * slice_ms: the bytes of the fragments handed to fn (their buffers then
+ * refilled), 0 at EOF, -EAGAIN when nothing came, -errno (the final
+ * CQE's) on an error. */
+ssize_t nm_cli_zcrx_recv(struct nm_cli_zcrx *z, int sd, int slice_ms, nm_cli_zcrx_frag_fn fn,
+			 void *arg);
+/* A new connection: the next recv arms a RECV_ZC for it. */
+void nm_cli_zcrx_conn_start(struct nm_cli_zcrx *z);
+/* Bytes of the copy fallback so far; the ifq's CQEs. */
+void nm_cli_zcrx_counts(struct nm_cli_zcrx *z, uint64_t *copy_bytes, uint64_t *cqes);
 
 /* ---- tx.c: the devmem sender ---- */
 

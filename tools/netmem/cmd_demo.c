@@ -78,7 +78,8 @@ static void usage(FILE *f)
 "  --no-gso            shm: no 64 KiB GSO frames on the wire\n"
 "  --queues N          RX/TX queues per NIC (default 2; the last is bound)\n"
 "  -v, --validate V    ncdevmem pattern period (default 255; 0: off)\n"
-"  --rx devmem|copy    receive path (default devmem)\n"
+"  --rx devmem|zcrx|copy  receive path (default devmem; zcrx: io_uring zero-copy\n"
+"                      receive into an area of the receiver's memory)\n"
 "  --tx devmem|copy    send path (default devmem; tap: always the kernel)\n"
 "  --dmabuf-size SIZE  RX dma-buf size (default 64M)\n"
 "  --chunk SIZE        bytes per send (default 1M)\n"
@@ -100,6 +101,10 @@ static enum nm_cli_path parse_path(const char *opt, const char *s)
 		return NM_CLI_PATH_DEVMEM;
 	if (!strcmp(s, "copy"))
 		return NM_CLI_PATH_COPY;
+	if (!strcmp(s, "zcrx") && !strcmp(opt, "--rx"))
+		return NM_CLI_PATH_ZCRX;
+	if (!strcmp(opt, "--rx"))
+		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s': devmem, zcrx or copy", opt, s);
 	nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s': devmem or copy", opt, s);
 }
 
@@ -333,7 +338,8 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 	FILE *out = d->json ? stderr : stdout;
 	const char *txp = d->tap ? "kernel TCP" : d->tx_path == NM_CLI_PATH_DEVMEM ? "devmem TX"
 										       : "copy TX";
-	const char *rxp = d->rx_path == NM_CLI_PATH_DEVMEM ? "devmem RX" : "copy RX";
+	const char *rxp = d->rx_path == NM_CLI_PATH_DEVMEM ? "devmem RX" :
+			  d->rx_path == NM_CLI_PATH_ZCRX ? "io_uring zcrx RX" : "copy RX";
 
 	nm_cli_host_counters(b, &c);
 	/* injected faults are counted by the endpoint that sends */
@@ -363,13 +369,22 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 		       res->validated && ok ? "yes, every byte" : "NO", rx->pat.period);
 	else
 		fprintf(out, "  validated:   no (-v 0)\n");
-	fprintf(out, "  payload:     %llu bytes in device memory (dma-buf id %u), %llu bytes linear\n",
-	       (unsigned long long)res->devmem_bytes, rx->dmabuf_id,
-	       (unsigned long long)res->linear_bytes);
-	fprintf(out, "  tokens:      %llu of %llu frags returned with SO_DEVMEM_DONTNEED "
-		"in %llu calls\n",
-	       (unsigned long long)res->tokens, (unsigned long long)res->frags,
-	       (unsigned long long)res->dontneed_calls);
+	if (d->rx_path == NM_CLI_PATH_ZCRX) {
+		fprintf(out, "  payload:     %llu bytes zero-copy in the zcrx area, %llu bytes by "
+			"the copy fallback\n", (unsigned long long)res->devmem_bytes,
+			(unsigned long long)res->linear_bytes);
+		fprintf(out, "  buffers:     %llu RECV_ZC fragments, %llu returned through the "
+			"refill ring\n", (unsigned long long)res->frags,
+			(unsigned long long)res->tokens);
+	} else {
+		fprintf(out, "  payload:     %llu bytes in device memory (dma-buf id %u), %llu "
+			"bytes linear\n", (unsigned long long)res->devmem_bytes, rx->dmabuf_id,
+			(unsigned long long)res->linear_bytes);
+		fprintf(out, "  tokens:      %llu of %llu frags returned with SO_DEVMEM_DONTNEED "
+			"in %llu calls\n",
+		       (unsigned long long)res->tokens, (unsigned long long)res->frags,
+		       (unsigned long long)res->dontneed_calls);
+	}
 	if (res->windows)
 		fprintf(out, "  CPU windows: %llu opened on the dma-buf, %.1f KiB each on average\n",
 		       (unsigned long long)res->windows,
@@ -403,7 +418,7 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 		nm_cli_json_str(&j, "cmd", "demo");
 		nm_cli_json_str(&j, "wire", d->tap ? "tap" : "shm");
 		nm_cli_json_str(&j, "tx_path", d->tap ? "kernel" : d->tx_path ? "copy" : "devmem");
-		nm_cli_json_str(&j, "rx_path", d->rx_path ? "copy" : "devmem");
+		nm_cli_json_str(&j, "rx_path", nm_cli_path_name(d->rx_path));
 		nm_cli_json_str(&j, "result", ok ? "ok" : sig ? "interrupted" : nm_cli_end_name(res->end));
 		if (sig)
 			nm_cli_json_str(&j, "signal", nm_cli_sig_name(sig));

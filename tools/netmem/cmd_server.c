@@ -65,7 +65,8 @@ static void usage(FILE *f)
 "  --mtu N             MTU (default 1500)\n"
 "  --count N           connections to serve (default 1)\n"
 "  --bytes SIZE        expected bytes per connection (fewer: reported as short)\n"
-"  --rx devmem|copy    receive path (default devmem)\n"
+"  --rx devmem|zcrx|copy  receive path (default devmem; zcrx: io_uring zero-copy\n"
+"                      receive into an area of the server's memory, one queue)\n"
 "  --dmabuf-size SIZE  RX dma-buf size (default 64M)\n"
 "  --timeout SEC       a connection idle this long is reported stalled, and a\n"
 "                      shm client that opens no connection for this long is\n"
@@ -190,7 +191,8 @@ static int srv_up(struct srv *s)
 			snprintf(qs, sizeof(qs), "queue %d", e->start_queue);
 		fprintf(stderr, "netmem server: listening on %s port %u, %s on %s of %s (dmabuf id "
 			"%u), validation %s\n", nm_cli_ip_str(&e->srv, ip, sizeof(ip)), e->port,
-			s->rc.path == NM_CLI_PATH_DEVMEM ? "devmem RX" : "copy RX", qs,
+			s->rc.path == NM_CLI_PATH_DEVMEM ? "devmem RX" :
+			s->rc.path == NM_CLI_PATH_ZCRX ? "io_uring zcrx RX" : "copy RX", qs,
 			nm_netdev_name(s->h.nd), s->rx.dmabuf_id,
 			s->rc.validate ? "on (ncdevmem -v)" : "off");
 	}
@@ -434,10 +436,15 @@ int nm_cli_server(int argc, char **argv)
 		case O_COUNT: count = nm_cli_parse_uint("--count", optarg, 1, 1000000); break;
 		case O_BYTES: expect = nm_cli_parse_size("--bytes", optarg, 1, 1ull << 44); break;
 		case O_PATH:
-			if (!strcmp(optarg, "devmem") || !strcmp(optarg, "copy"))
-				s->rc.path = optarg[0] == 'c' ? NM_CLI_PATH_COPY : NM_CLI_PATH_DEVMEM;
+			if (!strcmp(optarg, "devmem"))
+				s->rc.path = NM_CLI_PATH_DEVMEM;
+			else if (!strcmp(optarg, "copy"))
+				s->rc.path = NM_CLI_PATH_COPY;
+			else if (!strcmp(optarg, "zcrx"))
+				s->rc.path = NM_CLI_PATH_ZCRX;
 			else
-				nm_cli_die(NM_CLI_EXIT_USAGE, "--rx: '%s': devmem or copy", optarg);
+				nm_cli_die(NM_CLI_EXIT_USAGE, "--rx: '%s': devmem, zcrx or copy",
+					   optarg);
 			break;
 		case O_DMABUF:
 			s->rc.dmabuf_size = nm_cli_parse_size("--dmabuf-size", optarg, 1u << 20,

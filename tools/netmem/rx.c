@@ -143,6 +143,13 @@ void nm_cli_rx_setup(struct nm_cli_rx *rx, struct nm_cli_host *h, const struct n
 	steer(rx, server, port, client);
 	if (cfg->path == NM_CLI_PATH_COPY)
 		return;
+	if (cfg->path == NM_CLI_PATH_ZCRX) {
+		if (cfg->nr_queues != 1)
+			nm_cli_die(NM_CLI_EXIT_USAGE, "--rx zcrx takes one queue (an ifq is one "
+				   "RX queue)");
+		rx->zc = nm_cli_zcrx_setup(h, cfg->start_queue, cfg->dmabuf_size);
+		return;
+	}
 	make_dmabuf(rx);
 	for (uint32_t i = 0; i < cfg->nr_queues; i++)
 		qs[i] = (struct nm_queue_id){ cfg->start_queue + i, NETDEV_QUEUE_TYPE_RX };
@@ -151,8 +158,14 @@ void nm_cli_rx_setup(struct nm_cli_rx *rx, struct nm_cli_host *h, const struct n
 		nm_cli_die_nm(r, "bind-rx");
 }
 
+const char *nm_cli_path_name(enum nm_cli_path p)
+{
+	return p == NM_CLI_PATH_DEVMEM ? "devmem" : p == NM_CLI_PATH_COPY ? "copy" : "zcrx";
+}
+
 void nm_cli_rx_teardown(struct nm_cli_rx *rx)
 {
+	nm_cli_zcrx_teardown(rx->zc);
 	if (rx->rule_id >= 0)
 		nm_netdev_flow_del(rx->h->nd, (uint32_t)rx->rule_id);
 	if (rx->buf)
@@ -177,6 +190,7 @@ struct rx_state {
 	/* tokens not yet handed back */
 	struct dmabuf_token tok[NM_DEVMEM_MAX_DONTNEED_TOKENS];
 	unsigned ntok, tok_frags;
+	uint64_t zc_got;		/* zcrx: bytes of this call's fragments so far */
 };
 
 static void fail(struct rx_state *s, enum nm_cli_conn_end e, const char *fmt, ...)
@@ -383,6 +397,28 @@ static ssize_t recv_copy(struct rx_state *s)
 	return r;
 }
 
+/* zcrx: one fragment, read where it landed in the area */
+static void zcrx_frag(void *arg, const uint8_t *p, uint32_t len)
+{
+	struct rx_state *s = arg;
+
+	check(s, s->res->bytes + s->zc_got, p, len);
+	s->zc_got += len;
+	s->res->frags++;
+	s->res->tokens++;		/* its buffer went back through the refill ring */
+}
+
+static ssize_t recv_zcrx(struct rx_state *s, int slice_ms)
+{
+	ssize_t r;
+
+	s->zc_got = 0;
+	r = nm_cli_zcrx_recv(s->rx->zc, s->sd, slice_ms, zcrx_frag, s);
+	if (r > 0)
+		s->res->devmem_bytes += (uint64_t)r;
+	return r;
+}
+
 /* A signal asked the command to stop: the connection ends here. */
 static bool rx_interrupted(struct rx_state *s)
 {
@@ -434,11 +470,14 @@ void nm_cli_rx_conn(struct nm_cli_rx *rx, int sd, uint64_t expect, struct nm_cli
 	if (slice_ms <= 0 || slice_ms > RX_PEER_SLICE_MS)
 		slice_ms = RX_PEER_SLICE_MS;
 	memset(res, 0, sizeof(*res));
+	if (rx->zc)
+		nm_cli_zcrx_conn_start(rx->zc);
 	res->t0_ns = res->t1_ns = last_ns = nm_cli_now_ns();
 	tv = (struct timeval){ slice_ms / 1000, (slice_ms % 1000) * 1000 };
 	nm_setsockopt(sd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (;;) {
-		ssize_t r = rx->cfg.path == NM_CLI_PATH_DEVMEM ? recv_devmem(&s) : recv_copy(&s);
+		ssize_t r = rx->cfg.path == NM_CLI_PATH_DEVMEM ? recv_devmem(&s) :
+			    rx->cfg.path == NM_CLI_PATH_ZCRX ? recv_zcrx(&s, slice_ms) : recv_copy(&s);
 
 		if (r > 0) {
 			/* t0 stays the accept: a connection whose bytes came in
@@ -472,6 +511,15 @@ void nm_cli_rx_conn(struct nm_cli_rx *rx, int sd, uint64_t expect, struct nm_cli
 			fail(&s, NM_CLI_END_ERROR, "recv: %s", nm_last_error());
 		}
 		break;
+	}
+	if (rx->zc) {
+		uint64_t copied, cqes;
+
+		/* bytes the copy fallback put in the area are not zero-copy */
+		nm_cli_zcrx_counts(rx->zc, &copied, &cqes);
+		res->linear_bytes = copied - rx->zc_copied;
+		res->devmem_bytes -= res->linear_bytes;
+		rx->zc_copied = copied;
 	}
 	/* a connection that carried nothing validated nothing */
 	res->validated = rx->cfg.validate && res->end == NM_CLI_END_EOF && res->bytes > 0;
