@@ -122,6 +122,12 @@ struct nm_wire_ops {
 	 * (f->data NULL).  0, or -EAGAIN if none waits; -errno on failure.
 	 * Required of a wire a netdev runs on. */
 	int (*rx)(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f);
+	/* Optional (TAP on io_uring): on, the caller promises to call it
+	 * again with off before it yields (the stack's loop pass), and the
+	 * wire may queue what xmit is given until then, copying what it must
+	 * keep; off sends what is queued.  Errors of queued frames are
+	 * counted (tx_dropped), not returned.  NULL: xmit sends at once. */
+	void (*tx_batch)(struct nm_wire *w, bool on);
 };
 
 /* Every wire starts with this. */
@@ -150,7 +156,12 @@ int nm_wire_get_fd(struct nm_wire *w);
  * wakeups); without it, get_fd arms the wire for good. */
 int nm_wire_arm(struct nm_wire *w);
 
-/* Lending (shm): keep the peeked frame where it lies instead of consuming
+/* Bracket a run of transmits (the stack's loop pass): between on and off
+ * the wire may queue frames and send them together at off.  No-op on a
+ * wire that sends each frame at once. */
+void nm_wire_tx_batch(struct nm_wire *w, bool on);
+
+/* Lending (shm, TAP on io_uring): keep the peeked frame where it lies instead of consuming
  * it, and give it back later (see nm_wire_ops.hold and .release).
  * -EOPNOTSUPP on a wire that cannot lend.  Both return 1 under pressure
  * (give frames back, or the producer stalls), else 0. */
