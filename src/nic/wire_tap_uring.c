@@ -36,10 +36,12 @@
  *  2. A taken slot goes back to free only once it and every slot taken
  *     before it are consumed or released (frames go back oldest first).
  *  3. nheld counts the held slots in the taken FIFO.
- *  4. The ring belongs to the thread that made it (SINGLE_ISSUER); a wire
- *     used from another thread moves to a new ring made by that thread
- *     (ring_move): posted reads are cancelled there, ready and taken
- *     frames are kept.
+ *  4. The ring belongs to the first thread that does I/O on the wire
+ *     (SINGLE_ISSUER, DEFER_TASKRUN: only it may enter the ring).  Another
+ *     thread (the drop-in runtime lets whichever thread holds the stack
+ *     run it) reads into a free slot and writes with plain system calls;
+ *     frames still enter the ready FIFO in tun's order, since a posted
+ *     read takes its frame only when the owner enters the ring.
  *
  * Workload: a stack thread polling a stream: per loop pass one enter that
  * completes a batch of reads and submits the pass's ACKs.  Set-up and
@@ -66,6 +68,8 @@
 #define NM_TAPU_SQ		128	/* >= SLOTS + TXQ */
 #define NM_TAPU_CQ		256	/* never overflows: at most SLOTS + TXQ in flight */
 #define NM_TAPU_WRITE		(1ull << 32)	/* user_data: a write slot, else a read slot */
+#define NM_TAPU_CANCEL		(1ull << 33)	/* user_data: the cancel at teardown */
+#define NM_TAPU_DRAIN_MS	1000	/* at most, for the posted reads to end */
 
 enum { NM_TAPU_FREE, NM_TAPU_POSTED, NM_TAPU_READY, NM_TAPU_TAKEN };
 
@@ -162,57 +166,40 @@ int nm_tap_uring_init(struct nm_wire_tap *t)
 	return 0;
 }
 
+static void ring_drain(struct nm_wire_tap *t);
+
 void nm_tap_uring_fini(struct nm_wire_tap *t)
 {
 	struct nm_tap_uring *u = t->u;
 
 	if (!u)
 		return;
-	if (u->ring_up)
-		io_uring_queue_exit(&u->ring);	/* cancels the posted reads */
+	if (u->ring_up) {
+		ring_drain(t);
+		io_uring_queue_exit(&u->ring);
+	}
 	munmap(u->rxmem, (size_t)NM_TAPU_SLOTS * NM_TAPU_SLOT_SZ);
 	free(u->txmem);
 	free(u);
 	t->u = NULL;
 }
 
-/* The calling thread is not the ring's (or there is none yet): make it a
- * ring of its own (invariant 4).  Cold. */
-static int ring_move(struct nm_wire_tap *t)
+/* The first thread that does I/O makes the ring and owns it (invariant 4).
+ * 1: the caller owns it; 0: another thread does (the caller reads and
+ * writes with plain system calls instead); -errno: no ring could be made. */
+static int ring_mine(struct nm_wire_tap *t)
 {
 	struct nm_tap_uring *u = t->u;
 	int r;
 
-	if (u->ring_up) {
-		io_uring_queue_exit(&u->ring);
-		u->ring_up = false;
-		u->sq_pending = 0;
-		u->tx_queued = 0;
-		u->nposted = 0;
-		for (uint32_t s = 0; s < NM_TAPU_SLOTS; s++)
-			if (u->state[s] == NM_TAPU_POSTED) {
-				u->state[s] = NM_TAPU_FREE;
-				u->freeq[u->nfree++] = (uint8_t)s;
-			}
-		u->ntxfree = 0;
-		for (uint32_t s = 0; s < NM_TAPU_TXQ; s++)
-			u->txfree[u->ntxfree++] = (uint8_t)s;
-	}
+	if (nm_likely(u->ring_up))
+		return pthread_equal(u->owner, pthread_self()) ? 1 : 0;
 	r = ring_make(&u->ring);
 	if (r < 0)
 		return nm_err_sys(-r, "tap %s: io_uring set-up", t->w.name);
 	u->ring_up = true;
 	u->owner = pthread_self();
-	return 0;
-}
-
-static inline int ring_own(struct nm_wire_tap *t)
-{
-	struct nm_tap_uring *u = t->u;
-
-	if (nm_likely(u->ring_up && pthread_equal(u->owner, pthread_self())))
-		return 0;
-	return ring_move(t);
+	return 1;
 }
 
 /* ---- completions --------------------------------------------------------------- */
@@ -246,6 +233,8 @@ static void cqe_one(struct nm_wire_tap *t, const struct io_uring_cqe *cqe)
 	uint64_t ud = cqe->user_data;
 	uint32_t s = (uint32_t)ud;
 
+	if (nm_unlikely(ud & NM_TAPU_CANCEL))
+		return;
 	if (ud & NM_TAPU_WRITE) {
 		if (nm_unlikely(cqe->res < 0 || (uint32_t)cqe->res != u->txlen[s]))
 			t->st.tx_dropped++;
@@ -303,15 +292,47 @@ static void post_free(struct nm_wire_tap *t)
 	}
 }
 
+/* Cold: a thread other than the ring's receives (invariant 4): one read
+ * into a free slot, now, as the plain engine does.  Its frame follows
+ * every frame read before it, ring or not: the ring's reads take theirs
+ * only when its owner enters it. */
+static int read_now(struct nm_wire_tap *t)
+{
+	struct nm_tap_uring *u = t->u;
+	uint32_t s;
+	ssize_t r;
+
+	if (!u->nfree)
+		return 0;
+	s = u->freeq[u->nfree - 1];
+	r = read(t->fd, slot_buf(u, s), NM_TAP_VNET_SZ + NM_TAP_RX_ROOM);
+	if (r < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		read_failed(t, -errno);
+		return 0;
+	}
+	u->nfree--;
+	if ((size_t)r < t->vnet_sz || r == 0) {
+		slot_free(u, s);
+		t->st.rx_truncated++;
+		return 0;
+	}
+	u->len[s] = (uint32_t)r;
+	u->state[s] = NM_TAPU_READY;
+	u->ready[u->rtail++ & NM_TAPU_MASK] = (uint8_t)s;
+	return 0;
+}
+
 /* Submit what waits and complete what can be: one io_uring_enter, and
  * none when there is nothing to submit and nothing to complete. */
 static int ring_kick(struct nm_wire_tap *t)
 {
 	struct nm_tap_uring *u = t->u;
-	int r = ring_own(t);
+	int r = ring_mine(t);
 
-	if (nm_unlikely(r < 0))
-		return r;
+	if (nm_unlikely(r <= 0))
+		return r < 0 ? r : read_now(t);
 	post_free(t);
 	if (u->sq_pending || (IO_URING_READ_ONCE(*u->ring.sq.kflags) & IORING_SQ_TASKRUN)) {
 		r = io_uring_submit_and_get_events(&u->ring);
@@ -325,6 +346,48 @@ static int ring_kick(struct nm_wire_tap *t)
 	if (cq_reap(t))
 		t->st.rx_batches++;
 	return 0;
+}
+
+/*
+ * Teardown: the posted reads hold the tun file, so the device would stay
+ * attached after close until the kernel has torn the ring down (it does
+ * that in a worker, a little later): a TAP opened again at once would
+ * find it busy.  So cancel them and see them end first.  The owner cancels
+ * through the ring and waits for the completions; another thread asks the
+ * kernel to cancel synchronously (accepted where the kernel lets a thread
+ * other than the ring's do it).
+ */
+static void ring_drain(struct nm_wire_tap *t)
+{
+	struct nm_tap_uring *u = t->u;
+	struct __kernel_timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+
+	if (!pthread_equal(u->owner, pthread_self())) {
+		struct io_uring_sync_cancel_reg reg = {
+			.fd = t->fd,
+			.flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL,
+			.timeout = { .tv_sec = 1 },
+		};
+
+		io_uring_register_sync_cancel(&u->ring, &reg);
+		return;
+	}
+	sqe = io_uring_get_sqe(&u->ring);
+	if (!sqe) {
+		io_uring_submit(&u->ring);
+		sqe = io_uring_get_sqe(&u->ring);
+	}
+	if (sqe) {
+		io_uring_prep_cancel_fd(sqe, t->fd, IORING_ASYNC_CANCEL_ALL);
+		io_uring_sqe_set_data64(sqe, NM_TAPU_CANCEL);
+	}
+	io_uring_submit(&u->ring);
+	for (int i = 0; i < NM_TAPU_DRAIN_MS / 10 && (u->nposted || u->ntxfree < NM_TAPU_TXQ); i++) {
+		io_uring_wait_cqe_timeout(&u->ring, &cqe, &ts);
+		cq_reap(t);
+	}
 }
 
 /* ---- receive ------------------------------------------------------------------- */
@@ -499,11 +562,9 @@ static bool tx_queue(struct nm_wire_tap *t, const struct iovec *iov, unsigned io
 	uint8_t *p;
 	uint32_t s;
 
-	if (!u->ntxfree) {
-		if (ring_kick(t) < 0 || !u->ntxfree)
-			return false;
-	}
-	if (ring_own(t) < 0)
+	if (!u->ntxfree && (ring_kick(t) < 0 || !u->ntxfree))
+		return false;
+	if (ring_mine(t) <= 0)
 		return false;
 	sqe = io_uring_get_sqe(&u->ring);
 	if (!sqe)
@@ -545,7 +606,7 @@ int nm_tap_uring_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcn
 			return 0;
 	}
 	/* now, after whatever is queued */
-	if (u->sq_pending && (r = ring_kick(t)) < 0)
+	if (u->sq_pending && ring_mine(t) == 1 && (r = ring_kick(t)) < 0)
 		return r;
 	return nm_tap_xmit(w, iov, iovcnt, meta);
 }
@@ -556,6 +617,6 @@ void nm_tap_uring_tx_batch(struct nm_wire *w, bool on)
 	struct nm_tap_uring *u = t->u;
 
 	u->batching = on;
-	if (!on && u->sq_pending)
+	if (!on && u->sq_pending && ring_mine(t) == 1)
 		ring_kick(t);	/* a failure here is the next receive's to report */
 }

@@ -11,13 +11,19 @@
  *  2. inside a transmit batch, small frames wait until the batch ends and
  *     then reach the kernel in order in one submission; a large frame in
  *     the middle goes at once, after the small ones queued before it;
- *  3. NM_TAP_IO=readv gives the plain engine: no lending, no batches.
+ *  3. a thread other than the ring's (the first to do I/O) receives too,
+ *     with plain reads, the frames in order;
+ *  4. destroy ends the posted reads before it closes the fd: the same TAP
+ *     opens again at once, 20 times over (the kernel tears a ring down in
+ *     a worker; reads left posted kept the device attached: EBUSY);
+ *  5. NM_TAP_IO=readv gives the plain engine: no lending, no batches.
  * Root only (77 without); 77 too where io_uring is unavailable (the plain
  * engine is then all there is, and the other TAP tests cover it).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include "t_kernel.h"
@@ -227,6 +233,64 @@ static void check_tx(struct nm_wire *w)
 	close(us);
 }
 
+/* The echo request seq, received by whoever calls (peek, consume). */
+static void recv_echo(struct nm_wire *w, uint16_t seq)
+{
+	uint64_t end = t_now_ms() + 3000;
+	const uint8_t *f;
+	uint32_t len;
+
+	for (;;) {
+		int r = nm_wire_peek(w, &f, &len, NULL);
+
+		if (r >= 0) {
+			bool hit = is_echo(f, len, seq);
+
+			T_OK(nm_wire_consume(w));
+			if (hit)
+				return;
+			continue;
+		}
+		T_EQ(r, -EAGAIN);
+		T_ASSERT(t_now_ms() < end);
+		usleep(1000);
+	}
+}
+
+static void *other_thread(void *arg)
+{
+	struct nm_wire *w = arg;
+
+	for (uint16_t i = 0; i < 10; i++) {
+		send_echo((uint16_t)(2000 + i));
+		recv_echo(w, (uint16_t)(2000 + i));
+	}
+	return NULL;
+}
+
+static void check_other_thread(struct nm_wire *w)
+{
+	pthread_t th;
+
+	T_ASSERT(pthread_create(&th, NULL, other_thread, w) == 0);
+	T_ASSERT(pthread_join(th, NULL) == 0);
+	send_echo(3000);			/* and the owner again */
+	recv_echo(w, 3000);
+}
+
+static void check_reopen(void)
+{
+	for (int i = 0; i < 20; i++) {
+		struct nm_wire *w = t_tap_open(true, NULL);
+		const uint8_t *f;
+		uint32_t len;
+
+		/* the first receive posts the reads */
+		T_ASSERT(nm_wire_peek(w, &f, &len, NULL) == -EAGAIN || len > 0);
+		nm_wire_destroy(w);
+	}
+}
+
 int main(void)
 {
 	struct nm_wire_stats st;
@@ -249,7 +313,9 @@ int main(void)
 	T_ASSERT(ping_sock >= 0);
 	check_rx(w);
 	check_tx(w);
+	check_other_thread(w);
 	nm_wire_destroy(w);
+	check_reopen();
 
 	/* the switch to the plain engine */
 	setenv("NM_TAP_IO", "readv", 1);
