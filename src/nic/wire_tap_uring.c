@@ -76,6 +76,7 @@ enum { NM_TAPU_FREE, NM_TAPU_POSTED, NM_TAPU_READY, NM_TAPU_TAKEN };
 struct nm_tap_uring {
 	struct io_uring ring;
 	bool ring_up;
+	bool no_ring;			/* set-up failed at first I/O: plain calls only */
 	bool batching;			/* inside nm_wire_tx_batch(on) */
 	bool peeked;			/* ready[rhead] was peeked */
 	pthread_t owner;		/* the thread that made the ring (invariant 4) */
@@ -185,18 +186,19 @@ void nm_tap_uring_fini(struct nm_wire_tap *t)
 }
 
 /* The first thread that does I/O makes the ring and owns it (invariant 4).
- * 1: the caller owns it; 0: another thread does (the caller reads and
- * writes with plain system calls instead); -errno: no ring could be made. */
+ * 1: the caller owns it; 0: another thread does, or no ring could be made
+ * (open's probe passed, but memory or limits may differ now): the caller
+ * reads and writes with plain system calls instead. */
 static int ring_mine(struct nm_wire_tap *t)
 {
 	struct nm_tap_uring *u = t->u;
-	int r;
 
 	if (nm_likely(u->ring_up))
 		return pthread_equal(u->owner, pthread_self()) ? 1 : 0;
-	r = ring_make(&u->ring);
-	if (r < 0)
-		return nm_err_sys(-r, "tap %s: io_uring set-up", t->w.name);
+	if (u->no_ring || ring_make(&u->ring) < 0) {
+		u->no_ring = true;
+		return 0;
+	}
 	u->ring_up = true;
 	u->owner = pthread_self();
 	return 1;
