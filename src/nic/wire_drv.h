@@ -65,6 +65,11 @@ struct nm_wire_rxbufs {
 	 * NM_WIRE_MAX_FRAME bytes.  Returns the entries used (>= 1) or
 	 * -errno, which the wire returns as its own.  At most once per rx. */
 	int (*get)(struct nm_wire_rxbufs *bufs, struct iovec *iov, unsigned max);
+	/* The NIC would copy a lent frame's payload anyway (the queue it
+	 * predicts is device memory, or lending is off): a wire that can
+	 * both lend and copy (TAP on io_uring) should copy into get()'s
+	 * buffers, which saves that copy. */
+	bool prefer_copy;
 };
 
 struct nm_wire_frame {

@@ -329,7 +329,7 @@ static int nm_tap_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned i
 /* The NIC's way in: the kernel's read lands in the buffers the NIC offers
  * (its RX queue's own, so the one copy is the kernel's, as a NIC's DMA);
  * nothing is lent. */
-static int nm_tap_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f)
+int nm_tap_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f)
 {
 	struct iovec iov[NM_TAP_IOV_MAX];
 	int n = bufs->get(bufs, iov, NM_TAP_IOV_MAX), r;

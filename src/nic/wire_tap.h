@@ -79,6 +79,10 @@ int nm_tap_xmit_vnet(struct nm_wire_tap *t, size_t len, const struct nm_wire_met
 int nm_tap_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		const struct nm_wire_meta *meta);
 
+/* The plain engine's receive for the NIC: one readv into the buffers the
+ * NIC offers.  The batched engine uses it where the NIC prefers a copy. */
+int nm_tap_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f);
+
 /* ---- the batched engine (wire_tap_uring.c) ------------------------------- */
 
 /* Whether the batched engine may run: io_uring with the setup it needs

@@ -77,6 +77,7 @@ struct nm_tap_uring {
 	struct io_uring ring;
 	bool ring_up;
 	bool no_ring;			/* set-up failed at first I/O: plain calls only */
+	bool prefer_copy;		/* the NIC's last wish: no reads posted */
 	bool batching;			/* inside nm_wire_tx_batch(on) */
 	bool peeked;			/* ready[rhead] was peeked */
 	pthread_t owner;		/* the thread that made the ring (invariant 4) */
@@ -279,7 +280,7 @@ static void post_free(struct nm_wire_tap *t)
 {
 	struct nm_tap_uring *u = t->u;
 
-	while (u->nfree && u->nposted < NM_TAPU_POST) {
+	while (u->nfree && u->nposted < NM_TAPU_POST && !u->prefer_copy) {
 		uint32_t s = u->freeq[u->nfree - 1];
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
 
@@ -527,13 +528,44 @@ int nm_tap_uring_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned io
 	return (int)len;
 }
 
-/* The NIC's way in: the frame lent where it lies (the NIC then consumes
- * or holds it); the NIC's buffers are never asked for. */
+/* Cold: the NIC's wish changed.  Wanting copies, the posted reads are
+ * cancelled (submitted with the next enter): a read the ring completes
+ * would land in a slot and be copied once more. */
+static void prefer_set(struct nm_wire_tap *t, bool copy)
+{
+	struct nm_tap_uring *u = t->u;
+	struct io_uring_sqe *sqe;
+
+	u->prefer_copy = copy;
+	if (!copy || !u->nposted || ring_mine(t) != 1)
+		return;
+	sqe = io_uring_get_sqe(&u->ring);
+	if (!sqe)
+		return;
+	io_uring_prep_cancel_fd(sqe, t->fd, IORING_ASYNC_CANCEL_ALL);
+	io_uring_sqe_set_data64(sqe, NM_TAPU_CANCEL);
+	u->sq_pending++;
+}
+
+/*
+ * The NIC's way in: the frame lent where it lies (the NIC then consumes
+ * or holds it).  Where the NIC would copy a lent frame anyway (device
+ * memory), the frames already read go first, then one readv lands each
+ * next frame in the NIC's own buffers, as on the plain engine: no reads
+ * stay posted then, and tun's order holds, since a posted read takes a
+ * frame only when it runs.
+ */
 int nm_tap_uring_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f)
 {
-	int r = nm_tap_uring_peek(w, &f->data, &f->len, &f->meta);
+	struct nm_wire_tap *t = nm_tap_of(w);
+	struct nm_tap_uring *u = t->u;
+	int r;
 
-	(void)bufs;
+	if (nm_unlikely(bufs->prefer_copy != u->prefer_copy))
+		prefer_set(t, bufs->prefer_copy);
+	if (u->prefer_copy && u->rhead == u->rtail)
+		return nm_tap_rx(w, bufs, f);
+	r = nm_tap_uring_peek(w, &f->data, &f->len, &f->meta);
 	return r < 0 ? r : 0;
 }
 
