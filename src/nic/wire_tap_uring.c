@@ -4,9 +4,12 @@
  * io_uring (Debian's liburing) instead of one readv per frame and one
  * writev per ACK.
  *
- * Receive.  NM_TAPU_SLOTS reads are posted ahead, each into a buffer of
- * its own (a slot: the vnet header, then room for the largest frame tun
- * delivers), like a NIC's RX descriptors.  The ring is set up with
+ * Receive.  Up to NM_TAPU_POST reads are posted ahead, each into one of
+ * NM_TAPU_SLOTS buffers of the wire's own (a slot: the vnet header, then
+ * room for the largest frame tun delivers), like a NIC's RX descriptors;
+ * free slots are reused last-freed first, so a stream cycles through a
+ * few cache-warm slots (all 64 posted, the kernel's copy wrote cold
+ * memory and saved nothing).  The ring is set up with
  * DEFER_TASKRUN: a read whose frame has arrived completes only when the
  * owning thread enters the ring, so every read that found a frame
  * completes in one io_uring_enter, which also submits the reads posted
@@ -16,8 +19,10 @@
  * deferred work flagged (IORING_SQ_TASKRUN), an empty poll costs no
  * system call at all.  Frames are handed to the NIC where they lie (peek,
  * then consume or hold, as the shm wire lends its arena): for a host-memory
- * queue the payload stays in the slot, the kernel's copy is its one copy;
- * device-memory queues get theirs from the NIC's DMA engine.
+ * queue the payload stays in the slot, the kernel's copy is its one copy.
+ * Where the NIC would copy a lent payload anyway (device memory: the
+ * receive call's prefer_copy), no reads stay posted and each frame is
+ * read into the NIC's buffers with the plain engine's readv.
  *
  * Transmit.  Outside a batch (nm_wire_tx_batch) a frame goes out at once
  * with the plain engine's writev.  Inside one (the stack's loop pass) a
@@ -44,8 +49,8 @@
  *     read takes its frame only when the owner enters the ring.
  *
  * Workload: a stack thread polling a stream: per loop pass one enter that
- * completes a batch of reads and submits the pass's ACKs.  Set-up and
- * ring moves are rare.
+ * completes a batch of reads and submits the pass's ACKs.  Set-up,
+ * teardown and other threads' I/O are rare.
  */
 #include <pthread.h>
 #include <stdlib.h>
