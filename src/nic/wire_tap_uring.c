@@ -74,6 +74,7 @@
 #define NM_TAPU_CQ		256	/* never overflows: at most SLOTS + TXQ in flight */
 #define NM_TAPU_WRITE		(1ull << 32)	/* user_data: a write slot, else a read slot */
 #define NM_TAPU_CANCEL		(1ull << 33)	/* user_data: the cancel at teardown */
+#define NM_TAPU_IDLE_ENTER	64	/* empty kicks between enters that need none */
 #define NM_TAPU_DRAIN_MS	1000	/* at most, for the posted reads to end */
 
 enum { NM_TAPU_FREE, NM_TAPU_POSTED, NM_TAPU_READY, NM_TAPU_TAKEN };
@@ -83,6 +84,7 @@ struct nm_tap_uring {
 	bool ring_up;
 	bool no_ring;			/* set-up failed at first I/O: plain calls only */
 	bool prefer_copy;		/* the NIC's last wish: no reads posted */
+	uint32_t idle_calls;		/* kicks since the last enter */
 	bool batching;			/* inside nm_wire_tx_batch(on) */
 	bool peeked;			/* ready[rhead] was peeked */
 	pthread_t owner;		/* the thread that made the ring (invariant 4) */
@@ -332,9 +334,15 @@ static int read_now(struct nm_wire_tap *t)
 	return 0;
 }
 
-/* Submit what waits and complete what can be: one io_uring_enter, and
- * none when there is nothing to submit and nothing to complete. */
-static int ring_kick(struct nm_wire_tap *t)
+/*
+ * Submit what waits and complete what can be: one io_uring_enter, and
+ * none when there is nothing to submit and the kernel flags no deferred
+ * work (IORING_SQ_TASKRUN).  Not trusting the flag alone (a kernel that
+ * did not set it for deferred work would leave frames unread for good),
+ * every NM_TAPU_IDLE_ENTER-th empty call and every call before a sleep
+ * (force) enters all the same.
+ */
+static int ring_kick(struct nm_wire_tap *t, bool force)
 {
 	struct nm_tap_uring *u = t->u;
 	int r = ring_mine(t);
@@ -342,7 +350,9 @@ static int ring_kick(struct nm_wire_tap *t)
 	if (nm_unlikely(r <= 0))
 		return r < 0 ? r : read_now(t);
 	post_free(t);
-	if (u->sq_pending || (IO_URING_READ_ONCE(*u->ring.sq.kflags) & IORING_SQ_TASKRUN)) {
+	if (u->sq_pending || (IO_URING_READ_ONCE(*u->ring.sq.kflags) & IORING_SQ_TASKRUN) ||
+	    force || ++u->idle_calls >= NM_TAPU_IDLE_ENTER) {
+		u->idle_calls = 0;
 		r = io_uring_submit_and_get_events(&u->ring);
 		if (nm_unlikely(r < 0 && r != -EAGAIN && r != -EINTR && r != -EBUSY))
 			return nm_err_sys(-r, "tap %s: io_uring_enter", t->w.name);
@@ -408,7 +418,7 @@ static int next_ready(struct nm_wire_tap *t)
 
 	if (nm_likely(u->rhead != u->rtail))
 		return u->ready[u->rhead & NM_TAPU_MASK];
-	r = ring_kick(t);
+	r = ring_kick(t, false);
 	if (r < 0)
 		return r;
 	if (u->rhead != u->rtail)
@@ -582,7 +592,7 @@ int nm_tap_uring_arm(struct nm_wire *w)
 {
 	struct nm_wire_tap *t = nm_tap_of(w);
 	struct nm_tap_uring *u = t->u;
-	int r = ring_kick(t);
+	int r = ring_kick(t, true);
 
 	if (r < 0)
 		return r;
@@ -601,7 +611,7 @@ static bool tx_queue(struct nm_wire_tap *t, const struct iovec *iov, unsigned io
 	uint8_t *p;
 	uint32_t s;
 
-	if (!u->ntxfree && (ring_kick(t) < 0 || !u->ntxfree))
+	if (!u->ntxfree && (ring_kick(t, false) < 0 || !u->ntxfree))
 		return false;
 	if (ring_mine(t) <= 0)
 		return false;
@@ -645,7 +655,7 @@ int nm_tap_uring_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcn
 			return 0;
 	}
 	/* now, after whatever is queued */
-	if (u->sq_pending && ring_mine(t) == 1 && (r = ring_kick(t)) < 0)
+	if (u->sq_pending && ring_mine(t) == 1 && (r = ring_kick(t, false)) < 0)
 		return r;
 	return nm_tap_xmit(w, iov, iovcnt, meta);
 }
@@ -657,5 +667,5 @@ void nm_tap_uring_tx_batch(struct nm_wire *w, bool on)
 
 	u->batching = on;
 	if (!on && u->sq_pending && ring_mine(t) == 1)
-		ring_kick(t);	/* a failure here is the next receive's to report */
+		ring_kick(t, false);	/* a failure here is the next receive's to report */
 }
