@@ -90,9 +90,11 @@
  * runs the loop): over the TAP it almost never sleeps (a few dozen
  * epoll_waits per GiB, measured), so busy-polling would only burn the
  * core the kernel sender needs on a small machine.  Its cost per byte is
- * the syscalls: one readv per 64 KiB GSO frame (the kernel's copy) and
- * one writev per ACK, in which the kernel runs its ACK path and often
- * its next transmit; netmem ACKs once per loop pass (tcp_input.c).
+ * mostly the kernel's copy out of each 64 KiB GSO frame and the ACK path
+ * the kernel runs for netmem's ACKs (once per loop pass, tcp_input.c):
+ * the TAP's batched engine completes a pass's reads and submits its ACKs
+ * in one io_uring_enter; NM_TAP_IO=readv measures the plain engine (one
+ * readv per frame, one writev per ACK).  docs/nic.md has the figures.
  * Both kernel senders use cubic (Linux's default; "sender_cc" in the two
  * lines says what they really ran), whatever the machine's default: with
  * BBR, pacing made the sender the bottleneck of both runs (veth fell from

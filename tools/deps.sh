@@ -17,7 +17,7 @@ set -u
 # The packages each target needs; a new target is one more line.
 packages_for() {
 	case $1 in
-	build) echo libpcap-dev ;;		# the library captures through libpcap
+	build) echo libpcap-dev liburing-dev pkg-config ;;	# captures (libpcap), the TAP's io_uring
 	test) echo libpcap-dev tcpdump python3 pkg-config curl ;;	# readers and peers of the tests
 	# make fuzz: libFuzzer, which Debian ships for clang N in
 	# libclang-rt-N-dev (N: the clang on PATH; bookworm's is 14)

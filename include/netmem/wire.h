@@ -35,6 +35,10 @@ struct nm_wire_stats {
 	/* shm: indices or descriptors written by the peer that failed bounds
 	 * checks; each was skipped (a buggy or hostile peer) */
 	uint64_t rx_invalid;
+	/* TAP on io_uring (docs/nic.md): ring entries that completed at least
+	 * one read, and submissions that carried queued writes; 0 on the
+	 * plain readv/writev engine (NM_TAP_IO=readv, or no io_uring) */
+	uint64_t rx_batches, tx_batches;
 };
 
 struct nm_wire;

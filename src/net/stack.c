@@ -350,6 +350,9 @@ static int stack_run_once(struct nm_stack *st)
 		}
 		st->timer_armed_us = 0;
 	}
+	/* what the pass transmits (its ACKs) may go out together at its end */
+	for (int i = 0; i < st->nr_ifaces; i++)
+		nm_netdev_tx_batch(st->ifaces[i]->nd, true);
 	for (int i = 0; i < st->nr_ifaces; i++)
 		work += iface_rx(iface_priv(st->ifaces[i]));
 	if (work) {	/* frames took time; an idle pass did not (one clock read) */
@@ -361,6 +364,9 @@ static int stack_run_once(struct nm_stack *st)
 		work += r;
 	/* rings of other threads (stack_hook.c), after the frames they wait for */
 	work += nm_stack_run_hooks(st);
+	/* the pass's queued writes (ACKs, the hooks' sends) go out together */
+	for (int i = 0; i < st->nr_ifaces; i++)
+		nm_netdev_tx_batch(st->ifaces[i]->nd, false);
 #if defined(__SANITIZE_ADDRESS__)
 	/* the sanitizer build is the test build: every pass ends with every
 	 * TCP invariant checked (tcp_input.c), whoever runs the loop */

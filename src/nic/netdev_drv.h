@@ -158,6 +158,11 @@ void nm_rx_pkt_release(struct nm_rx_pkt *pkt);
  * only.  0, or -EINVAL for a NULL netdev. */
 int nm_netdev_rx_reclaim(struct nm_netdev *nd);
 
+/* Bracket the transmits of one loop pass (on at its start, off at its
+ * end): the wire may queue frames in between and send them together at
+ * off (nm_wire_tx_batch).  The netdev's thread only. */
+void nm_netdev_tx_batch(struct nm_netdev *nd, bool on);
+
 /* A TX payload piece: device addresses in the netdev device's view (a host
  * buffer mapped for it, or a dma-buf bound for TX). */
 struct nm_tx_frag {

@@ -726,6 +726,15 @@ static void rx_capture(struct nm_netdev *nd, const struct nm_wire_frame *wf,
 		nm_capture_frame(nd->cap, o->iov, o->n, wf->len);
 }
 
+/* Would a lent frame be copied anyway?  The queue a wire that copies would
+ * fill (the predicted one, offer_get) is device memory, or lending is off. */
+static bool rx_prefer_copy(const struct nm_netdev *nd)
+{
+	const struct nm_rxq_mem *m = nd->rxq[nd->tap_predict < nd->nrx ? nd->tap_predict : 0].mem;
+
+	return !(nd->features & NM_NETIF_F_RX_LOAN) || (m && m->unreadable);
+}
+
 int nm_nic_rx_frame(struct nm_netdev *nd)
 {
 	struct rx_frame f = { 0 };
@@ -736,6 +745,7 @@ int nm_nic_rx_frame(struct nm_netdev *nd)
 	int ret;
 
 	o.bufs.get = offer_get;
+	o.bufs.prefer_copy = rx_prefer_copy(nd);
 	o.nd = nd;
 	o.asked = false;
 	o.in_queue = false;

@@ -243,3 +243,8 @@ out:
 	}
 	return ret;
 }
+
+void nm_netdev_tx_batch(struct nm_netdev *nd, bool on)
+{
+	nm_wire_tx_batch(nd->wire, on);
+}

@@ -171,6 +171,12 @@ int nm_wire_arm(struct nm_wire *w)
 	return w->ops->arm ? w->ops->arm(w) : 0;
 }
 
+void nm_wire_tx_batch(struct nm_wire *w, bool on)
+{
+	if (w && w->ops && w->ops->tx_batch)
+		w->ops->tx_batch(w, on);
+}
+
 int nm_wire_get_stats(struct nm_wire *w, struct nm_wire_stats *st, size_t size)
 {
 	NM_API_CALL();

@@ -65,6 +65,11 @@ struct nm_wire_rxbufs {
 	 * NM_WIRE_MAX_FRAME bytes.  Returns the entries used (>= 1) or
 	 * -errno, which the wire returns as its own.  At most once per rx. */
 	int (*get)(struct nm_wire_rxbufs *bufs, struct iovec *iov, unsigned max);
+	/* The NIC would copy a lent frame's payload anyway (the queue it
+	 * predicts is device memory, or lending is off): a wire that can
+	 * both lend and copy (TAP on io_uring) should copy into get()'s
+	 * buffers, which saves that copy. */
+	bool prefer_copy;
 };
 
 struct nm_wire_frame {
@@ -122,6 +127,12 @@ struct nm_wire_ops {
 	 * (f->data NULL).  0, or -EAGAIN if none waits; -errno on failure.
 	 * Required of a wire a netdev runs on. */
 	int (*rx)(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f);
+	/* Optional (TAP on io_uring): on, the caller promises to call it
+	 * again with off before it yields (the stack's loop pass), and the
+	 * wire may queue what xmit is given until then, copying what it must
+	 * keep; off sends what is queued.  Errors of queued frames are
+	 * counted (tx_dropped), not returned.  NULL: xmit sends at once. */
+	void (*tx_batch)(struct nm_wire *w, bool on);
 };
 
 /* Every wire starts with this. */
@@ -150,7 +161,12 @@ int nm_wire_get_fd(struct nm_wire *w);
  * wakeups); without it, get_fd arms the wire for good. */
 int nm_wire_arm(struct nm_wire *w);
 
-/* Lending (shm): keep the peeked frame where it lies instead of consuming
+/* Bracket a run of transmits (the stack's loop pass): between on and off
+ * the wire may queue frames and send them together at off.  No-op on a
+ * wire that sends each frame at once. */
+void nm_wire_tx_batch(struct nm_wire *w, bool on);
+
+/* Lending (shm, TAP on io_uring): keep the peeked frame where it lies instead of consuming
  * it, and give it back later (see nm_wire_ops.hold and .release).
  * -EOPNOTSUPP on a wire that cannot lend.  Both return 1 under pressure
  * (give frames back, or the producer stalls), else 0. */

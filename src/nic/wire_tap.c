@@ -3,7 +3,14 @@
  * The TAP wire: a Linux TAP device as the PHY under the virtual NIC, with
  * the kernel's own network stack as the peer on the other end.
  *
- * Frames cross with readv/writev on the tun fd (IFF_TAP | IFF_NO_PI).
+ * Frames cross the tun fd (IFF_TAP | IFF_NO_PI) through one of two
+ * engines, fixed at open by the wire's ops table: batched through io_uring
+ * (wire_tap_uring.c: reads posted ahead and lent to the NIC, small writes
+ * queued per loop pass), or the plain one here, one readv or writev per
+ * frame.  The plain engine is the fallback: where io_uring cannot be set
+ * up as the batched engine needs (Linux < 6.1, io_uring disabled) or
+ * NM_TAP_IO=readv asks for it.  Everything else (open, offloads, checks,
+ * the kernel side) is shared.
  * With offloads, every frame is preceded by a 12-byte virtio-net header in
  * the virtio 1.0 layout (struct virtio_net_hdr_v1: the legacy 10 bytes plus
  * num_buffers), little-endian (TUNSETVNETLE).  12 rather than 10 because it
@@ -42,11 +49,13 @@
  * over rtnetlink (rtnl.c).  Reading the vnet header in little-endian is
  * what TUNSETVNETLE asks for; on x86 and arm64 it is native anyway.
  *
- * The NIC receives through rx: it offers the buffers of the RX queue the
- * frame will likely go to and the readv lands there (nm_tap_rx).
+ * On the plain engine the NIC receives through rx: it offers the buffers
+ * of the RX queue the frame will likely go to and the readv lands there
+ * (nm_tap_rx).  Invariants 2 and 4 are the plain engine's; the batched
+ * engine keeps its own (wire_tap_uring.c).
  *
- * Workload: one readv or writev per frame on the stack thread; open is
- * rare and may be slow (rtnetlink round trips, the address wait).  Needs
+ * Workload (plain engine): one readv or writev per frame on the stack
+ * thread; open is rare and may be slow (rtnetlink round trips, the address wait).  Needs
  * root or CAP_NET_ADMIN.
  */
 #include <arpa/inet.h>
@@ -68,7 +77,7 @@
 #include <netmem/wire.h>
 
 #include "nic/rtnl.h"
-#include "nic/wire_drv.h"
+#include "nic/wire_tap.h"
 #include "util/err.h"
 #include "util/fd.h"
 
@@ -84,10 +93,7 @@
 #endif
 
 #define NM_TAP_DEV		"/dev/net/tun"
-#define NM_TAP_VNET_SZ		12
 #define NM_TAP_VLAN_ROOM	4
-/* > 64 KiB of IP + Ethernet + VLAN: the largest frame tun delivers. */
-#define NM_TAP_RX_ROOM		(NM_WIRE_MAX_FRAME + 64)
 /* One readv/writev: the vnet header, the caller's iov, the spill. */
 #define NM_TAP_IOV_MAX		NM_WIRE_MAX_IOV
 #define NM_TAP_MTU_MIN		68
@@ -96,56 +102,9 @@
 #define NM_TAP_UDP_CSUM_OFF	6	/* offsetof(struct udphdr, check) */
 #define NM_TAP_ADDR_WAIT_MS	3000	/* usually < 1 ms; seconds on a loaded host */
 
-#define NM_VNET_F_MASK		(NM_WIRE_F_NEEDS_CSUM | NM_WIRE_F_DATA_VALID)
-#define NM_VNET_GSO_ECN		0x80
-
-/* struct virtio_net_hdr_v1, little-endian.  The flag bits and GSO types
- * of struct nm_wire_meta have the virtio values on purpose. */
-struct nm_tap_vnet_hdr {
-	uint8_t flags;
-	uint8_t gso_type;
-	uint16_t hdr_len;
-	uint16_t gso_size;
-	uint16_t csum_start;
-	uint16_t csum_offset;
-	uint16_t num_buffers;
-};
-_Static_assert(sizeof(struct nm_tap_vnet_hdr) == NM_TAP_VNET_SZ, "virtio_net_hdr_v1 layout");
-
-struct nm_wire_tap {
-	struct nm_wire w;		/* first: the NIC sees only this */
-
-	/* hot: touched for every frame */
-	int fd;
-	uint32_t vnet_sz;		/* 0 or NM_TAP_VNET_SZ (invariant 1) */
-	uint32_t max_plain;		/* largest frame without GSO */
-	uint8_t *spill;			/* NM_TAP_RX_ROOM: rx tail, tx csum bounce */
-	struct nm_wire_stats st;
-
-	/* cold */
-	int ifindex;
-	int offloads;			/* NM_WIRE_TAP_OFF_* the kernel accepted */
-};
-
-static const struct nm_wire_ops nm_wire_tap_ops;
-
-static inline struct nm_wire_tap *nm_tap_of(struct nm_wire *w)
-{
-	return (struct nm_wire_tap *)w;
-}
+static const struct nm_wire_ops nm_wire_tap_ops, nm_wire_tap_uring_ops;
 
 /* ---- offload metadata ------------------------------------------------- */
-
-static inline void nm_tap_meta_from_vnet(const struct nm_tap_vnet_hdr *h,
-					 struct nm_wire_meta *m)
-{
-	m->flags = h->flags & NM_VNET_F_MASK;
-	m->gso_type = h->gso_type & (uint8_t)~NM_VNET_GSO_ECN;
-	m->hdr_len = le16toh(h->hdr_len);
-	m->gso_size = le16toh(h->gso_size);
-	m->csum_start = le16toh(h->csum_start);
-	m->csum_offset = le16toh(h->csum_offset);
-}
 
 /* Is meta well-formed for a frame of len bytes?  Cold: errors only. */
 static int nm_tap_meta_check(const struct nm_wire_meta *m, size_t len)
@@ -242,15 +201,43 @@ static int nm_tap_xmit_error(struct nm_wire_tap *t, int e)
 	}
 }
 
+int nm_tap_xmit_vnet(struct nm_wire_tap *t, size_t len, const struct nm_wire_meta *meta,
+		     struct nm_tap_vnet_hdr *vh)
+{
+	bool gso = meta && meta->gso_type != NM_WIRE_GSO_NONE;
+	size_t limit = gso && t->vnet_sz ? NM_WIRE_MAX_FRAME : t->max_plain;
+	int err;
+
+	if (nm_unlikely(len > limit))
+		return nm_err(EMSGSIZE, "tap %s xmit: %zu-byte frame exceeds %zu%s", t->w.name,
+			      len, limit, gso && !t->vnet_sz ? " (GSO needs offloads)" : "");
+	if (nm_unlikely(len < NM_TAP_ETH_HLEN))
+		return nm_err(EINVAL, "tap %s xmit: %zu-byte frame is shorter than Ethernet",
+			      t->w.name, len);
+	if (meta && nm_unlikely((err = nm_tap_meta_check(meta, len)) < 0))
+		return err;
+	if (!t->vnet_sz)
+		return 0;
+	memset(vh, 0, sizeof(*vh));
+	if (meta) {
+		vh->flags = meta->flags;
+		vh->gso_type = meta->gso_type;
+		vh->hdr_len = htole16(meta->hdr_len);
+		vh->gso_size = htole16(meta->gso_size);
+		vh->csum_start = htole16(meta->csum_start);
+		vh->csum_offset = htole16(meta->csum_offset);
+	}
+	return 0;
+}
+
 /* Caller must own the wire (its stack thread). */
-static int nm_tap_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
-		       const struct nm_wire_meta *meta)
+int nm_tap_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		const struct nm_wire_meta *meta)
 {
 	struct nm_wire_tap *t = nm_tap_of(w);
 	struct iovec v[NM_TAP_IOV_MAX + 1];
 	struct nm_tap_vnet_hdr vh;
-	bool gso = meta && meta->gso_type != NM_WIRE_GSO_NONE;
-	size_t len = 0, limit;
+	size_t len = 0;
 	unsigned i, n = 0;
 	ssize_t r;
 	int err;
@@ -263,27 +250,10 @@ static int nm_tap_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 		v[n++] = iov[i];
 		len += iov[i].iov_len;
 	}
-	limit = gso && t->vnet_sz ? NM_WIRE_MAX_FRAME : t->max_plain;
-	if (nm_unlikely(len > limit))
-		return nm_err(EMSGSIZE, "tap %s xmit: %zu-byte frame exceeds %zu%s", w->name, len,
-			      limit, gso && !t->vnet_sz ? " (GSO needs offloads)" : "");
-	if (nm_unlikely(len < NM_TAP_ETH_HLEN))
-		return nm_err(EINVAL, "tap %s xmit: %zu-byte frame is shorter than Ethernet",
-			      w->name, len);
-	if (meta && nm_unlikely((err = nm_tap_meta_check(meta, len)) < 0))
+	err = nm_tap_xmit_vnet(t, len, meta, &vh);
+	if (err)
 		return err;
-
-	if (t->vnet_sz) {
-		memset(&vh, 0, sizeof(vh));
-		if (meta) {
-			vh.flags = meta->flags;
-			vh.gso_type = meta->gso_type;
-			vh.hdr_len = htole16(meta->hdr_len);
-			vh.gso_size = htole16(meta->gso_size);
-			vh.csum_start = htole16(meta->csum_start);
-			vh.csum_offset = htole16(meta->csum_offset);
-		}
-	} else if (meta && (meta->flags & NM_WIRE_F_NEEDS_CSUM)) {
+	if (!t->vnet_sz && meta && (meta->flags & NM_WIRE_F_NEEDS_CSUM)) {
 		nm_tap_sw_csum(t, iov, iovcnt, len, meta);	/* invariant 5 */
 		v[0] = (struct iovec){ .iov_base = t->spill, .iov_len = len };
 		n = 1;
@@ -359,7 +329,7 @@ static int nm_tap_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned i
 /* The NIC's way in: the kernel's read lands in the buffers the NIC offers
  * (its RX queue's own, so the one copy is the kernel's, as a NIC's DMA);
  * nothing is lent. */
-static int nm_tap_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f)
+int nm_tap_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f)
 {
 	struct iovec iov[NM_TAP_IOV_MAX];
 	int n = bufs->get(bufs, iov, NM_TAP_IOV_MAX), r;
@@ -387,6 +357,7 @@ static int nm_tap_get_stats(struct nm_wire *w, struct nm_wire_stats *st)
 
 static void nm_tap_free(struct nm_wire_tap *t)
 {
+	nm_tap_uring_fini(t);	/* before the fd: its reads are posted on it */
 	if (t->fd >= 0)
 		close(t->fd);	/* a TAP we created (not persistent) goes away */
 	free(t->spill);
@@ -408,6 +379,24 @@ static const struct nm_wire_ops nm_wire_tap_ops = {
 	.get_fd = nm_tap_get_fd,
 	.get_stats = nm_tap_get_stats,
 	.destroy = nm_tap_destroy,
+};
+
+/* The batched engine (wire_tap_uring.c): reads posted ahead into slots of
+ * its own and lent to the NIC from there, small writes queued per batch. */
+static const struct nm_wire_ops nm_wire_tap_uring_ops = {
+	.kind = "tap",
+	.xmit = nm_tap_uring_xmit,
+	.peek = nm_tap_uring_peek,
+	.consume = nm_tap_uring_consume,
+	.rx_copy = nm_tap_uring_rx_copy,
+	.rx = nm_tap_uring_rx,
+	.get_fd = nm_tap_get_fd,
+	.get_stats = nm_tap_get_stats,
+	.destroy = nm_tap_destroy,
+	.arm = nm_tap_uring_arm,
+	.hold = nm_tap_uring_hold,
+	.release = nm_tap_uring_release,
+	.tx_batch = nm_tap_uring_tx_batch,
 };
 
 /* ---- open: the slow path ------------------------------------------------ */
@@ -604,6 +593,16 @@ static int nm_tap_alloc(uint32_t p_mtu, struct nm_wire_tap **out)
 		return nm_err(ENOMEM, "no memory for buffers");
 	}
 	t->w.ops = &nm_wire_tap_ops;
+	if (nm_tap_uring_wanted()) {
+		int err = nm_tap_uring_init(t);
+
+		if (err) {
+			free(t->spill);
+			free(t);
+			return err;
+		}
+		t->w.ops = &nm_wire_tap_uring_ops;
+	}
 	t->w.mtu = p_mtu ? p_mtu : 1500;
 	t->max_plain = t->w.mtu + NM_TAP_ETH_HLEN + NM_TAP_VLAN_ROOM;
 	*out = t;
@@ -744,7 +743,7 @@ static int nm_tap_check(struct nm_wire *w)
 {
 	if (!w)
 		return nm_err(EINVAL, "wire is NULL");
-	if (w->ops != &nm_wire_tap_ops)
+	if (w->ops != &nm_wire_tap_ops && w->ops != &nm_wire_tap_uring_ops)
 		return nm_err(EINVAL, "wire '%s' is a %s wire, not tap", w->name,
 			      w->ops && w->ops->kind ? w->ops->kind : "unknown");
 	return 0;

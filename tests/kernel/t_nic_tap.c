@@ -1,5 +1,5 @@
 /* The NIC on a TAP wire, in a network namespace of its own, with the
- * Linux kernel as the peer: frames the kernel sends (an ARP request, an
+ * Linux kernel as the peer, on either of the TAP's engines (NM_TAP_IO): frames the kernel sends (an ARP request, an
  * ICMP echo, UDP datagrams) arrive parsed and header-split; frames the NIC
  * transmits are seen by the kernel (it learns our MAC from our ARP reply,
  * answers our echo replies' requests, answers our ARP request).  Root
@@ -171,7 +171,12 @@ int main(void)
 		T_EQ(p.gso_size, 1400);
 		T_EQ(p.gso_type, NM_WIRE_GSO_UDP_L4);
 		T_EQ(p.len, 42 + sizeof(big));
-		T_ASSERT(p.nr_frags >= 14);
+		/* read into the RX queue's buffers (readv engine), or lent
+		 * where the batched engine's read put it: one frag */
+		if (nm_wire_can_lend(w))
+			T_EQ(p.nr_frags, 1);
+		else
+			T_ASSERT(p.nr_frags >= 14);
 		got = 0;
 		for (uint32_t k = 0; k < p.nr_frags; k++) {
 			T_ASSERT(!memcmp((uint8_t *)nm_netmem_address(p.frags[k].netmem) +

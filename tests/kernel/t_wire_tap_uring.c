@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The TAP wire's batched engine (io_uring, src/nic/wire_tap_uring.c), with
+ * the kernel as the peer in the test's own network namespace:
+ *  1. frames the kernel sends (ICMP echo requests from a raw socket) are
+ *     read by reads posted ahead, completed in batches (fewer batches than
+ *     frames), and lent in order: a held frame's bytes stay as they were
+ *     while later frames are read, hold says "pressure" past half the
+ *     slots, release gives frames back oldest first (-EINVAL past what is
+ *     held), and every request arrives once;
+ *  2. inside a transmit batch, small frames wait until the batch ends and
+ *     then reach the kernel in order in one submission; a large frame in
+ *     the middle goes at once, after the small ones queued before it;
+ *  2b. the NIC's way in (nm_wire_rx): lent (data set, no buffers asked)
+ *     unless the NIC prefers a copy (its queue is device memory): then
+ *     each frame lands in the buffers get() offers, in order;
+ *  3. a thread other than the ring's (the first to do I/O) receives too,
+ *     with plain reads, the frames in order;
+ *  4. destroy ends the posted reads before it closes the fd: the same TAP
+ *     opens again at once, 20 times over (the kernel tears a ring down in
+ *     a worker; reads left posted kept the device attached: EBUSY);
+ *  5. NM_TAP_IO=readv gives the plain engine: no lending, no batches.
+ * Root only (77 without); 77 too where io_uring is unavailable (the plain
+ * engine is then all there is, and the other TAP tests cover it).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include "t_kernel.h"
+#include "nic/wire_drv.h"
+
+#define ECHO_ID		0x4e55
+#define NREQ		40	/* more than the reads in flight, fewer than the slots */
+#define UDP_PORT	9100
+
+static int ping_sock;
+
+static void send_echo(uint16_t seq)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t req[8 + 64];
+
+	memset(req, 0, sizeof(req));
+	req[0] = 8;
+	t_put16(req + 4, ECHO_ID);
+	t_put16(req + 6, seq);
+	for (int i = 0; i < 64; i++)
+		req[8 + i] = (uint8_t)(seq + i);
+	t_put16(req + 2, t_csum(t_sum(req, sizeof(req), 0)));
+	memcpy(&to.sin_addr, t_our_ip, 4);
+	T_EQ(sendto(ping_sock, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)),
+	     sizeof(req));
+}
+
+/* Is f our echo request with sequence number seq and its payload? */
+static bool is_echo(const uint8_t *f, uint32_t len, uint16_t seq)
+{
+	if (!t_is_ipv4(f, len, T_IPPROTO_ICMP) || len != 14 + 20 + 8 + 64 ||
+	    t_get16(f + 38) != ECHO_ID || t_get16(f + 40) != seq)
+		return false;
+	for (int i = 0; i < 64; i++)
+		if (f[42 + i] != (uint8_t)(seq + i))
+			return false;
+	return true;
+}
+
+/* Hold every echo request as it comes (anything else is consumed) until
+ * NREQ are held; their frames in frames[]. */
+static void hold_all(struct nm_wire *w, const uint8_t **frames, bool *pressured)
+{
+	struct pollfd pfd = { .fd = nm_wire_get_fd(w), .events = POLLIN };
+	uint64_t end = t_now_ms() + 5000;
+	uint32_t n = 0;
+
+	while (n < NREQ) {
+		const uint8_t *f;
+		uint32_t len;
+		int r = nm_wire_peek(w, &f, &len, NULL);
+
+		if (r == -EAGAIN) {
+			T_ASSERT(t_now_ms() < end);
+			T_ASSERT(nm_wire_arm(w) >= 0);
+			poll(&pfd, 1, 100);
+			continue;
+		}
+		T_ASSERT(r >= 0);
+		if (t_is_ipv4(f, len, T_IPPROTO_ICMP) && t_get16(f + 38) == ECHO_ID) {
+			T_ASSERT(is_echo(f, len, (uint16_t)n));	/* in order, each once */
+			frames[n++] = f;
+			r = nm_wire_hold(w);
+			T_ASSERT(r == 0 || r == 1);
+			/* pressure: what the oldest held frame blocks is past
+			 * half of the 64 slots */
+			T_EQ(r, n > 32);
+			*pressured |= r;
+		} else {
+			T_OK(nm_wire_consume(w));
+		}
+	}
+}
+
+static void check_rx(struct nm_wire *w)
+{
+	const uint8_t *frames[NREQ];
+	struct nm_wire_stats st;
+	bool pressured = false;
+
+	for (uint16_t i = 0; i < NREQ; i++)
+		send_echo(i);
+	hold_all(w, frames, &pressured);
+	T_ASSERT(pressured);
+	/* held frames are untouched by the reads that came after them */
+	for (uint16_t i = 0; i < NREQ; i++)
+		T_ASSERT(is_echo(frames[i], 14 + 20 + 8 + 64, i));
+	T_EQ(nm_wire_release(w, NREQ + 1), -EINVAL);
+	T_EQ(nm_wire_release(w, 20), 0);	/* 20 held: no pressure */
+	T_OK(nm_wire_release(w, NREQ - 20));
+	T_EQ(nm_wire_release(w, 1), -EINVAL);
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
+	T_ASSERT(st.rx_frames >= NREQ);
+	T_ASSERT(st.rx_batches >= 1);
+	T_ASSERT(st.rx_batches < st.rx_frames);	/* reads completed together */
+	printf("rx: %llu frames in %llu batches\n", (unsigned long long)st.rx_frames,
+	       (unsigned long long)st.rx_batches);
+
+	/* released slots read again */
+	send_echo(1000);
+	const uint8_t *f;
+	uint32_t len;
+	uint64_t end = t_now_ms() + 3000;
+	int r;
+
+	for (;;) {
+		r = nm_wire_peek(w, &f, &len, NULL);
+		if (r >= 0 && is_echo(f, len, 1000))
+			break;
+		if (r >= 0)
+			T_OK(nm_wire_consume(w));
+		else
+			T_EQ(r, -EAGAIN);
+		T_ASSERT(t_now_ms() < end);
+	}
+	T_OK(nm_wire_consume(w));
+}
+
+/* An Ethernet/IPv4/UDP frame to the kernel's UDP_PORT, payload of len
+ * bytes that all read tag. */
+static uint32_t udp_frame(uint8_t *f, const uint8_t *kmac, uint32_t len, uint8_t tag)
+{
+	size_t o = t_eth(f, kmac, t_our_mac, 0x0800);
+
+	o += t_ipv4(f + o, T_IPPROTO_UDP, t_our_ip, t_host_ip, 8 + len);
+	t_put16(f + o, 4000);
+	t_put16(f + o + 2, UDP_PORT);
+	t_put16(f + o + 4, (uint16_t)(8 + len));
+	t_put16(f + o + 6, 0);		/* no checksum (IPv4) */
+	memset(f + o + 8, tag, len);
+	return (uint32_t)(o + 8 + len);
+}
+
+static void send_udp(struct nm_wire *w, const uint8_t *kmac, uint32_t len, uint8_t tag)
+{
+	static uint8_t f[2048];
+	struct iovec v = { f, udp_frame(f, kmac, len, tag) };
+
+	T_OK(nm_wire_xmit(w, &v, 1, NULL));
+}
+
+/* The next datagram's tag, or -1 if none waits. */
+static int recv_tag(int us, uint32_t *len)
+{
+	uint8_t buf[2048];
+	ssize_t r = recv(us, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (r < 0) {
+		T_EQ(errno, EAGAIN);
+		return -1;
+	}
+	*len = (uint32_t)r;
+	return buf[0];
+}
+
+static int wait_tag(int us, uint32_t *len)
+{
+	struct pollfd pfd = { .fd = us, .events = POLLIN };
+
+	T_ASSERT(poll(&pfd, 1, 2000) == 1);
+	return recv_tag(us, len);
+}
+
+static void check_tx(struct nm_wire *w)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(UDP_PORT) };
+	struct nm_wire_stats st0, st;
+	uint8_t kmac[6];
+	uint32_t len;
+	int us;
+
+	t_tap_kernel_mac(w, kmac);
+	memcpy(&a.sin_addr, t_host_ip, 4);
+	us = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	T_ASSERT(us >= 0);
+	T_OK(bind(us, (struct sockaddr *)&a, sizeof(a)));
+	T_OK(nm_wire_get_stats(w, &st0, sizeof(st0)));
+
+	nm_wire_tx_batch(w, true);
+	send_udp(w, kmac, 50, 'a');
+	send_udp(w, kmac, 60, 'b');
+	usleep(20000);
+	T_EQ(recv_tag(us, &len), -1);		/* queued, not sent */
+	send_udp(w, kmac, 1000, 'C');		/* too large to queue: now, after a and b */
+	T_EQ(wait_tag(us, &len), 'a');
+	T_EQ(len, 50);
+	T_EQ(wait_tag(us, &len), 'b');
+	T_EQ(wait_tag(us, &len), 'C');
+	T_EQ(len, 1000);
+	send_udp(w, kmac, 70, 'd');
+	send_udp(w, kmac, 80, 'e');
+	usleep(20000);
+	T_EQ(recv_tag(us, &len), -1);
+	nm_wire_tx_batch(w, false);		/* both, in one submission */
+	T_EQ(wait_tag(us, &len), 'd');
+	T_EQ(wait_tag(us, &len), 'e');
+	T_EQ(len, 80);
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
+	T_EQ(st.tx_batches - st0.tx_batches, 2);	/* a+b before C, then d+e */
+	T_EQ(st.tx_frames - st0.tx_frames, 5);
+	T_EQ(st.tx_dropped, st0.tx_dropped);
+
+	/* outside a batch a small frame goes at once */
+	send_udp(w, kmac, 40, 'f');
+	T_EQ(wait_tag(us, &len), 'f');
+	close(us);
+}
+
+/* The echo request seq, received by whoever calls (peek, consume). */
+static void recv_echo(struct nm_wire *w, uint16_t seq)
+{
+	uint64_t end = t_now_ms() + 3000;
+	const uint8_t *f;
+	uint32_t len;
+
+	for (;;) {
+		int r = nm_wire_peek(w, &f, &len, NULL);
+
+		if (r >= 0) {
+			bool hit = is_echo(f, len, seq);
+
+			T_OK(nm_wire_consume(w));
+			if (hit)
+				return;
+			continue;
+		}
+		T_EQ(r, -EAGAIN);
+		T_ASSERT(t_now_ms() < end);
+		usleep(1000);
+	}
+}
+
+struct t_bufs {
+	struct nm_wire_rxbufs b;	/* first */
+	int gets;
+	uint8_t buf[NM_WIRE_MAX_FRAME + 64];
+};
+
+static int t_get(struct nm_wire_rxbufs *b, struct iovec *iov, unsigned max)
+{
+	struct t_bufs *tb = (struct t_bufs *)b;
+
+	T_ASSERT(max >= 1);
+	tb->gets++;
+	iov[0] = (struct iovec){ tb->buf, sizeof(tb->buf) };
+	return 1;
+}
+
+/* The echo request seq through nm_wire_rx; whether it came lent. */
+static bool rx_echo(struct nm_wire *w, struct t_bufs *tb, uint16_t seq)
+{
+	uint64_t end = t_now_ms() + 3000;
+	struct nm_wire_frame f;
+
+	for (;;) {
+		int gets = tb->gets, r = nm_wire_rx(w, &tb->b, &f);
+
+		if (r == 0) {
+			const uint8_t *p = f.data ? f.data : tb->buf;
+			bool hit = is_echo(p, f.len, seq);
+
+			T_EQ(tb->gets, gets + (f.data ? 0 : 1));
+			if (f.data)
+				T_OK(nm_wire_consume(w));
+			if (hit)
+				return f.data != NULL;
+			continue;
+		}
+		T_EQ(r, -EAGAIN);
+		T_ASSERT(t_now_ms() < end);
+		usleep(1000);
+	}
+}
+
+static void check_nic_rx(struct nm_wire *w)
+{
+	static struct t_bufs tb = { .b.get = t_get };
+
+	tb.b.prefer_copy = false;
+	send_echo(4000);
+	T_ASSERT(rx_echo(w, &tb, 4000));	/* lent */
+	tb.b.prefer_copy = true;
+	for (uint16_t i = 0; i < 20; i++)
+		send_echo((uint16_t)(4100 + i));
+	/* the first may have been read into a slot already (lent); the
+	 * rest come through the NIC's buffers, in order */
+	rx_echo(w, &tb, 4100);
+	for (uint16_t i = 1; i < 20; i++)
+		T_ASSERT(!rx_echo(w, &tb, (uint16_t)(4100 + i)) || i < 8);
+	send_echo(4200);
+	T_ASSERT(!rx_echo(w, &tb, 4200));	/* no read was left posted */
+	tb.b.prefer_copy = false;
+	send_echo(4300);
+	T_ASSERT(rx_echo(w, &tb, 4300));	/* lent again */
+}
+
+static void *other_thread(void *arg)
+{
+	struct nm_wire *w = arg;
+
+	for (uint16_t i = 0; i < 10; i++) {
+		send_echo((uint16_t)(2000 + i));
+		recv_echo(w, (uint16_t)(2000 + i));
+	}
+	return NULL;
+}
+
+static void check_other_thread(struct nm_wire *w)
+{
+	pthread_t th;
+
+	T_ASSERT(pthread_create(&th, NULL, other_thread, w) == 0);
+	T_ASSERT(pthread_join(th, NULL) == 0);
+	send_echo(3000);			/* and the owner again */
+	recv_echo(w, 3000);
+}
+
+static void check_reopen(void)
+{
+	for (int i = 0; i < 20; i++) {
+		struct nm_wire *w = t_tap_open(true, NULL);
+		const uint8_t *f;
+		uint32_t len;
+
+		/* the first receive posts the reads */
+		T_ASSERT(nm_wire_peek(w, &f, &len, NULL) == -EAGAIN || len > 0);
+		nm_wire_destroy(w);
+	}
+}
+
+int main(void)
+{
+	struct nm_wire_stats st;
+	struct nm_wire *w;
+	int r;
+
+	unsetenv("NM_TAP_IO");
+	r = t_enter_netns();
+	if (r)
+		return r;
+	t_no_ipv6();
+	w = t_tap_open(true, NULL);
+	if (!nm_wire_can_lend(w)) {
+		nm_wire_destroy(w);
+		printf("SKIP: no io_uring here (the TAP runs on readv/writev)\n");
+		return 77;
+	}
+	t_tap_neigh(w, AF_INET, t_our_ip);
+	ping_sock = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	T_ASSERT(ping_sock >= 0);
+	check_rx(w);
+	check_tx(w);
+	check_nic_rx(w);
+	check_other_thread(w);
+	nm_wire_destroy(w);
+	check_reopen();
+
+	/* the switch to the plain engine */
+	setenv("NM_TAP_IO", "readv", 1);
+	w = t_tap_open(true, NULL);
+	T_ASSERT(!nm_wire_can_lend(w));
+	t_tap_neigh(w, AF_INET, t_our_ip);
+	send_echo(7);
+	{
+		uint8_t buf[2048];
+		uint64_t end = t_now_ms() + 3000;
+
+		for (;;) {
+			int n = nm_wire_rx_copy(w, &(struct iovec){ buf, sizeof(buf) }, 1, NULL);
+
+			if (n > 0 && is_echo(buf, (uint32_t)n, 7))
+				break;
+			T_ASSERT(n > 0 || n == -EAGAIN);
+			T_ASSERT(t_now_ms() < end);
+		}
+	}
+	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
+	T_EQ(st.rx_batches, 0);
+	T_EQ(st.tx_batches, 0);
+	nm_wire_destroy(w);
+	close(ping_sock);
+	T_PASS();
+}
