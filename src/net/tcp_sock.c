@@ -347,6 +347,9 @@ int nm_tcp_shutdown(struct nm_tcp_sock *tp, bool rd, bool wr)
 	case NM_TCP_CLOSED:
 	case NM_TCP_SYN_SENT:
 		return nm_err(ENOTCONN, "not connected");
+	case NM_TCP_TIME_WAIT:
+		/* Linux's socket is CLOSE once its timewait twin took over */
+		return nm_err(ENOTCONN, "not connected (TIME_WAIT)");
 	default:
 		break;
 	}

@@ -22,7 +22,7 @@ static const uint8_t linux_state[] = {
 	[NM_TCP_CLOSED] = 7,       [NM_TCP_LISTEN] = 10,      [NM_TCP_SYN_SENT] = 2,
 	[NM_TCP_SYN_RECEIVED] = 3, [NM_TCP_ESTABLISHED] = 1,  [NM_TCP_FIN_WAIT_1] = 4,
 	[NM_TCP_FIN_WAIT_2] = 5,   [NM_TCP_CLOSE_WAIT] = 8,   [NM_TCP_CLOSING] = 11,
-	[NM_TCP_LAST_ACK] = 9,     [NM_TCP_TIME_WAIT] = 6,
+	[NM_TCP_LAST_ACK] = 9,     [NM_TCP_TIME_WAIT] = 7,
 };
 
 static uint32_t ms_since(uint64_t us)

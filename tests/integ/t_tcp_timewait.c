@@ -3,7 +3,9 @@
  * TIME_WAIT: the active closer holds the 4-tuple for 2 MSL; binding its
  * port again fails without SO_REUSEADDR and works with it; a new SYN for
  * a 4-tuple whose server side is in TIME_WAIT, with a higher timestamp,
- * opens a new incarnation at once (RFC 6191), and data flows on it.
+ * opens a new incarnation at once (RFC 6191), and data flows on it.  The
+ * socket in TIME_WAIT says TCP_CLOSE in TCP_INFO and its shutdown is
+ * -ENOTCONN, as a Linux socket whose timewait twin took over.
  */
 #include "t_tcp.h"
 
@@ -55,6 +57,15 @@ int main(void)
 	T_ASSERT(t_pump_until(&n, eof, NULL, 2000));
 	T_OK(nm_close(csd));
 	T_ASSERT(t_pump_until(&n, is_tw, &ssd, 2000));
+	{
+		/* the socket's own view, as Linux's: CLOSE, and shutdown ENOTCONN */
+		struct tcp_info ti;
+		socklen_t l = sizeof(ti);
+
+		T_OK(nm_getsockopt(ssd, IPPROTO_TCP, TCP_INFO, &ti, &l));
+		T_EQ(ti.tcpi_state, TCP_CLOSE);
+		T_ERR(nm_shutdown(ssd, SHUT_RDWR), -ENOTCONN);
+	}
 	T_OK(nm_close(ssd));	/* the TIME_WAIT tcb lives on in B */
 	t_pump_for(&n, 20);
 	/* reconnect from the same client port: B reuses the TIME_WAIT tuple */

@@ -7,6 +7,8 @@
 #include <netinet/tcp.h>
 
 #include "t_net.h"
+#include "net/tcp.h"
+#include "sock/sock_internal.h"
 
 struct nm_addr t_addr(const char *s)
 {
@@ -89,11 +91,15 @@ int t_listen(struct nm_stack *st, int family, uint16_t port, int backlog)
 
 int t_tcp_state(int sd)
 {
+	struct nm_socket *so = nm_sock_lookup(sd);
 	struct tcp_info ti;
 	socklen_t l = sizeof(ti);
 
 	if (nm_getsockopt(sd, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0)
 		return -1;
+	/* TCP_INFO says CLOSE for a socket in TIME_WAIT, as Linux's does */
+	if (ti.tcpi_state == TCP_CLOSE && so && so->tcp && so->tcp->state == NM_TCP_TIME_WAIT)
+		return TCP_TIME_WAIT;
 	return ti.tcpi_state;
 }
 

@@ -186,7 +186,9 @@ struct sockaddr_in t_sin(const char *ip, uint16_t port);
 struct sockaddr_in6 t_sin6(const char *ip, uint16_t port);
 /* A non-blocking listener (SO_REUSEADDR) on the wildcard address. */
 int t_listen(struct nm_stack *st, int family, uint16_t port, int backlog);
-/* TCP_INFO's tcpi_state, or -1. */
+/* The connection's state in the kernel's numbering (TCP_INFO's
+ * tcpi_state, but TCP_TIME_WAIT where TCP_INFO says TCP_CLOSE as Linux's
+ * socket does in TIME_WAIT), or -1. */
 int t_tcp_state(int sd);
 /* A connection in the making, for t_pump_until(t_conn_ready, ...): true
  * once lsd accepted it (ssd) and the client csd is established. */

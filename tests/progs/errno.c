@@ -373,6 +373,16 @@ static void more(void)
 	T("recv after SHUT_RD", recv(c, b, sizeof(b), MSG_DONTWAIT));
 	T("send after SHUT_RD", send(c, "x", 1, MSG_NOSIGNAL));
 	T("shutdown SHUT_RDWR", shutdown(c, SHUT_RDWR));
+	/* the second answer depends on whether the echo's FIN came back (the
+	 * socket then is CLOSE: ENOTCONN); wait for it, on every peer alike */
+	for (uint64_t end = pp_now_ms() + 5000; pp_now_ms() < end;) {
+		struct tcp_info ti;
+		socklen_t tl = sizeof(ti);
+
+		if (getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 && ti.tcpi_state == TCP_CLOSE)
+			break;
+		usleep(1000);
+	}
 	T("shutdown SHUT_RDWR again", shutdown(c, SHUT_RDWR));
 	T("close", close(c));
 }
