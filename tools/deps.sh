@@ -18,7 +18,7 @@ set -u
 packages_for() {
 	case $1 in
 	build) echo libpcap-dev ;;		# the library captures through libpcap
-	test) echo libpcap-dev tcpdump python3 pkg-config curl ;;	# readers and peers of the tests
+	test) echo libpcap-dev tcpdump python3 pkg-config curl ethtool sudo ;;	# readers and peers of the tests
 	# make fuzz: libFuzzer, which Debian ships for clang N in
 	# libclang-rt-N-dev (N: the clang on PATH; bookworm's is 14)
 	fuzz) v=$(${FUZZ_CC:-clang} -dumpversion 2>/dev/null | cut -d. -f1)

@@ -46,17 +46,7 @@ int netmem_rt_bind_tx(int memfd, uint32_t *id);
  * deferred stack up otherwise). */
 static int enter(void)
 {
-	int r;
-
-	if (!rt.enabled)
-		return -ENODEV;
-	rt_lock();
-	r = rt_up();
-	if (r == -EINPROGRESS)
-		r = rt_wait_up(NULL);
-	if (r < 0)
-		rt_unlock();
-	return r;
+	return rt_nic_enter();
 }
 
 static int dmabuf_of(int memfd, struct nm_dmabuf **buf)

@@ -26,6 +26,11 @@
  *	sig.c		sigaction/signal (SA_RESTART), SIGPIPE
  *	fork.c		fork, exit
  *	ctl.c		the devmem control-plane hook (netmem_rt_bind_rx/tx)
+ *	ioctl.c		SIOCETHTOOL and SIOCGIF* on netmem's interface
+ *	ethtool.c	the ETHTOOL_* commands, answered from the NIC
+ *	endpoint.c	the control endpoint: helper processes reach the owner
+ *	devfs.c		/dev/udmabuf and /dev/dma_heap/system
+ *	dmabuf.c	the dma-buf fds they make: mmap, DMA_BUF_IOCTL_SYNC, SET_NAME
  *	chk.c		the __*_chk fortify variants
  *
  * Locking: one lock (rt_lock) covers the stack, every runtime object and
@@ -387,6 +392,36 @@ void rt_sig_arm(void);
 bool rt_sig_restart(void);
 /* EPIPE from a send without MSG_NOSIGNAL: SIGPIPE to this thread. */
 void rt_sigpipe(void);
+
+/* ---- ioctl.c, ethtool.c: the interface ioctls on netmem's interface ------------- */
+
+/* The most bytes one ethtool request or answer carries. */
+#define RT_ETH_MAX	65536
+/* ioctl(fd, req, arg) names netmem's interface: answered (*ret: the
+ * ioctl's return, errno set), true; else false (the kernel's call). */
+bool rt_nic_ioctl(int fd, unsigned long req, void *arg, int *ret);
+/* Lock held, the NIC up: answer req (SIOCETHTOOL or SIOCGIF*) on buf, which
+ * holds in bytes of request and room for cap; *out: the bytes to copy back. */
+int rt_nic_serve(unsigned long req, void *buf, size_t in, size_t cap, size_t *out);
+/* Take the lock with the NIC up in this process (brought up if need be):
+ * 0, or -errno with the lock released. */
+int rt_nic_enter(void);
+/* The ifindex netmem's interface gets: one the kernel does not use. */
+int rt_if_pick(void);
+/* What of the caller's buffer an ETHTOOL_* command reads (*in) and at most
+ * writes (*out); -EOPNOTSUPP for a command not answered. */
+int rt_eth_size(const void *user, size_t *in, size_t *out);
+/* Lock held, the NIC up: run the command in buf (see rt_nic_serve). */
+int rt_eth_do(void *buf, size_t in, size_t cap, size_t *out);
+
+/* ---- endpoint.c: the control endpoint ------------------------------------------- */
+
+/* Whether this process answers control requests itself (it owns the NIC,
+ * or may bring it up and is the run's first process); else they go over
+ * the endpoint. */
+bool rt_nic_here(void);
+/* A request answered by the process that owns the NIC (as rt_nic_serve). */
+int rt_endpoint_call(unsigned long req, void *buf, size_t in, size_t cap, size_t *out);
 
 /* ---- fork.c ---------------------------------------------------------------------------- */
 

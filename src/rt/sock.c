@@ -741,6 +741,8 @@ int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
+	if (rt_nic_ioctl(fd, req, arg, &r))	/* netmem's interface (ioctl.c) */
+		return r;
 	if (req != FIONBIO && req != SIOCINQ && req != SIOCOUTQ && req != SIOCOUTQNSD &&
 	    req != SIOCATMARK)
 		return REAL(ioctl)(fd, req, arg);

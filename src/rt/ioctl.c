@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The interface ioctls on netmem's interface: SIOCETHTOOL (ethtool.c
+ * answers the command) and SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFFLAGS,
+ * SIOCGIFMTU, SIOCGIFHWADDR.  A request names netmem's interface by
+ * NETMEM_IFNAME (ifr_name) or, for SIOCGIFNAME, by its ifindex; every
+ * other request goes to the kernel unchanged, on whichever socket the
+ * program used (ethtool uses an AF_INET datagram socket).
+ *
+ * Where it is answered: in this process when it owns the NIC or may
+ * bring it up (a program that configures the NIC before its first socket,
+ * as ncdevmem does, brings it up here); otherwise (a helper the program
+ * started: the ethtool command) the request goes over the control endpoint
+ * to the process that owns the NIC (endpoint.c).
+ *
+ * netmem's ifindex: the netdev is created with one the kernel does not use
+ * (the first free one from 1000 up, rt_if_pick), so that the program sees
+ * netmem's interface next to the kernel's (lo is 1) and a number it learns
+ * here names the same interface in the netlink families.
+ *
+ * Workload: control path.
+ */
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <dlfcn.h>
+#include <linux/sockios.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <netmem/netdev.h>
+
+#include "rt/rt_internal.h"
+
+#define RT_IFINDEX_BASE	1000
+
+int rt_if_pick(void)
+{
+	struct ifreq ifr;
+	int s = REAL(socket)(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), i = RT_IFINDEX_BASE;
+
+	for (; s >= 0 && i < RT_IFINDEX_BASE + 100000; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_ifindex = i;
+		if (REAL(ioctl)(s, SIOCGIFNAME, &ifr) < 0)
+			break;	/* the kernel has no interface i */
+	}
+	if (s >= 0)
+		REAL(close)(s);
+	return i;
+}
+
+int rt_nic_enter(void)
+{
+	int r;
+
+	if (!rt.enabled)
+		return -ENODEV;
+	rt_lock();
+	r = rt_up();
+	if (r == -EINPROGRESS)
+		r = rt_wait_up(NULL);
+	if (r < 0)
+		rt_unlock();
+	return r;
+}
+
+/* ---- the requests, answered where the NIC is ------------------------------------------ */
+
+/* SIOCGIF*: lock held, the NIC up; ifr in and out. */
+static int gif(unsigned long req, struct ifreq *ifr)
+{
+	int mtu;
+
+	switch (req) {
+	case SIOCGIFINDEX:
+		ifr->ifr_ifindex = rt.ifindex;
+		return 0;
+	case SIOCGIFNAME:
+		if (ifr->ifr_ifindex != rt.ifindex)
+			return nm_err(ENODEV, "no interface with ifindex %d", ifr->ifr_ifindex);
+		memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
+		memcpy(ifr->ifr_name, rt_cfg.ifname, strnlen(rt_cfg.ifname, IFNAMSIZ - 1));
+		return 0;
+	case SIOCGIFFLAGS:
+		ifr->ifr_flags = IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST;
+		return 0;
+	case SIOCGIFMTU:
+		mtu = nm_netdev_mtu(rt.nd);
+		if (mtu < 0)
+			return mtu;
+		ifr->ifr_mtu = mtu;
+		return 0;
+	case SIOCGIFHWADDR:
+		memset(&ifr->ifr_hwaddr, 0, sizeof(ifr->ifr_hwaddr));
+		ifr->ifr_hwaddr.sa_family = ARPHRD_ETHER;
+		return nm_netdev_get_mac(rt.nd, (uint8_t *)ifr->ifr_hwaddr.sa_data);
+	}
+	return nm_err(EOPNOTSUPP, "ioctl 0x%lx on netmem's interface %s: only SIOCETHTOOL and "
+		      "SIOCGIF{INDEX,NAME,FLAGS,MTU,HWADDR} are answered", req, rt_cfg.ifname);
+}
+
+int rt_nic_serve(unsigned long req, void *buf, size_t in, size_t cap, size_t *out)
+{
+	int r;
+
+	if (req == SIOCETHTOOL)
+		return rt_eth_do(buf, in, cap, out);
+	if (in != sizeof(struct ifreq) || cap < sizeof(struct ifreq))
+		return nm_err(EINVAL, "interface request of %zu bytes", in);
+	r = gif(req, buf);
+	*out = r < 0 ? 0 : sizeof(struct ifreq);
+	return r;
+}
+
+/* ---- the program's call ------------------------------------------------------------------ */
+
+static bool is_gif(unsigned long req)
+{
+	return req == SIOCGIFINDEX || req == SIOCGIFNAME || req == SIOCGIFFLAGS ||
+	       req == SIOCGIFMTU || req == SIOCGIFHWADDR;
+}
+
+/* The interface-changing requests: netmem's interface is configured
+ * through netmem run's options and ethtool, not these. */
+static bool is_sif(unsigned long req)
+{
+	return req == SIOCSIFFLAGS || req == SIOCSIFMTU || req == SIOCSIFHWADDR ||
+	       req == SIOCSIFNAME || req == SIOCSIFADDR || req == SIOCSIFNETMASK ||
+	       req == SIOCSIFBRDADDR || req == SIOCSIFTXQLEN;
+}
+
+static bool names_ours(const struct ifreq *ifr)
+{
+	return !strncmp(ifr->ifr_name, rt_cfg.ifname, IFNAMSIZ);
+}
+
+/* Here, or over the endpoint: in is what the request reads of buf, cap
+ * what it may write; *out what it wrote. */
+static int nic_call(unsigned long req, void *buf, size_t in, size_t cap, size_t *out)
+{
+	int r;
+
+	*out = 0;
+	if (!rt_nic_here())
+		return rt_endpoint_call(req, buf, in, cap, out);
+	r = rt_nic_enter();
+	if (r < 0)
+		return r == -EBUSY ? rt_endpoint_call(req, buf, in, cap, out) : r;
+	r = rt_nic_serve(req, buf, in, cap, out);
+	rt_unlock();
+	return r;
+}
+
+static int ethtool_call(struct ifreq *ifr)
+{
+	void *u = ifr->ifr_data;
+	size_t in, out, n = 0, cap;
+	void *buf;
+	int r;
+
+	if (!u)
+		return nm_err(EFAULT, "SIOCETHTOOL: ifr_data is NULL");
+	r = rt_eth_size(u, &in, &out);
+	if (r < 0)
+		return r;
+	cap = in > out ? in : out;
+	buf = calloc(1, cap);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, u, in);
+	r = nic_call(SIOCETHTOOL, buf, in, cap, &n);
+	memcpy(u, buf, n < cap ? n : cap);
+	free(buf);
+	return r;
+}
+
+bool rt_nic_ioctl(int fd, unsigned long req, void *arg, int *ret)
+{
+	struct ifreq *ifr = arg, tmp;
+	struct stat st;
+	size_t n;
+	int r;
+
+	if (!rt.enabled || rt_foreign() ||
+	    (req != SIOCETHTOOL && !is_gif(req) && !is_sif(req)) || !arg)
+		return false;
+	if (req == SIOCGIFNAME) {
+		/* the kernel's interfaces first: netmem's number is one it has not */
+		if (ifr->ifr_ifindex < RT_IFINDEX_BASE || REAL(ioctl)(fd, req, arg) == 0 ||
+		    errno != ENODEV)
+			return false;
+	} else if (!names_ours(ifr)) {
+		return false;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;	/* the kernel's ENOTTY, EBADF */
+	if (is_sif(req)) {
+		r = nm_err(EOPNOTSUPP, "netmem's interface %s is configured by netmem run's "
+			   "options and ethtool", rt_cfg.ifname);
+	} else if (req == SIOCETHTOOL) {
+		r = ethtool_call(ifr);
+	} else {
+		tmp = *ifr;
+		r = nic_call(req, &tmp, sizeof(tmp), sizeof(tmp), &n);
+		if (n == sizeof(tmp))
+			*ifr = tmp;
+	}
+	*ret = (int)rt_ret(r);
+	return true;
+}
+
+/* ---- if_nametoindex, if_indextoname -------------------------------------------------- */
+
+/* glibc answers these with its own internal ioctl, which the interposed
+ * ioctl() never sees: netmem's name and number are answered here. */
+unsigned int if_nametoindex(const char *name)
+{
+	static unsigned int (*real)(const char *);
+	struct ifreq ifr;
+	size_t n;
+	int r;
+
+	if (rt.enabled && !rt_foreign() && name && !strncmp(name, rt_cfg.ifname, IFNAMSIZ)) {
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, rt_cfg.ifname, strnlen(rt_cfg.ifname, IFNAMSIZ - 1));
+		r = nic_call(SIOCGIFINDEX, &ifr, sizeof(ifr), sizeof(ifr), &n);
+		if (r < 0) {
+			errno = ENODEV;	/* glibc's errno for an unknown name */
+			return 0;
+		}
+		return (unsigned int)ifr.ifr_ifindex;
+	}
+	if (!real)
+		real = (unsigned int (*)(const char *))dlsym(RTLD_NEXT, "if_nametoindex");
+	return real ? real(name) : 0;
+}
+
+char *if_indextoname(unsigned int index, char name[IF_NAMESIZE])
+{
+	static char *(*real)(unsigned int, char *);
+	struct ifreq ifr;
+	char *p;
+	size_t n;
+	int r;
+
+	if (!real)
+		real = (char *(*)(unsigned int, char *))dlsym(RTLD_NEXT, "if_indextoname");
+	p = real ? real(index, name) : NULL;
+	if (p || !rt.enabled || rt_foreign() || index < RT_IFINDEX_BASE || index > INT32_MAX ||
+	    !name)
+		return p;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_ifindex = (int)index;
+	r = nic_call(SIOCGIFNAME, &ifr, sizeof(ifr), sizeof(ifr), &n);
+	if (r < 0) {
+		errno = ENXIO;	/* glibc's errno for an unknown index */
+		return NULL;
+	}
+	memcpy(name, ifr.ifr_name, IFNAMSIZ);
+	name[IFNAMSIZ - 1] = 0;
+	return name;
+}
