@@ -49,10 +49,14 @@ static int enter(void)
 	return rt_nic_enter();
 }
 
+/* A dma-buf fd of /dev/udmabuf or /dev/dma_heap/system (devfs.c), or a
+ * memfd taken whole with the udmabuf rules. */
 static int dmabuf_of(int memfd, struct nm_dmabuf **buf)
 {
 	struct stat sb;
 
+	if (rt_dmabuf_get(memfd, buf) == 0)
+		return 0;
 	if (fstat(memfd, &sb) < 0)
 		return -errno;
 	return nm_udmabuf_create(memfd, 0, (uint64_t)sb.st_size, 0, buf);

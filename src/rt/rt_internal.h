@@ -159,7 +159,7 @@ enum rt_side rt_rule_listen(bool dev, bool wild_ok);
 
 /* ---- fdtab.c: the fd table -------------------------------------------------------- */
 
-enum rt_kind { RT_SOCK = 1, RT_EPOLL };
+enum rt_kind { RT_SOCK = 1, RT_EPOLL, RT_FILE };
 struct rt_obj {
 	uint8_t kind;
 };
@@ -413,6 +413,42 @@ int rt_if_pick(void);
 int rt_eth_size(const void *user, size_t *in, size_t *out);
 /* Lock held, the NIC up: run the command in buf (see rt_nic_serve). */
 int rt_eth_do(void *buf, size_t in, size_t cap, size_t *out);
+
+/* ---- devfs.c, dmabuf.c: device and dma-buf fds ---------------------------------- */
+
+struct rt_file;
+struct nm_dmabuf;
+struct rt_file_ops {
+	/* An ioctl on the fd: >= 0 its return, or -errno. */
+	int (*ioctl)(struct rt_file *f, unsigned long req, void *arg);
+	/* mmap of the fd (NULL: libc's); 0 and *out, or -errno. */
+	int (*mmap)(struct rt_file *f, void *addr, size_t len, int prot, int flags, off_t off,
+		    void **out);
+	/* The last fd naming it went. */
+	void (*release)(struct rt_file *f);
+};
+/* An fd the runtime answers that is neither a socket nor an epoll. */
+struct rt_file {
+	struct rt_obj obj;		/* RT_FILE */
+	const struct rt_file_ops *ops;
+	int fds;			/* fd numbers naming it */
+};
+/* Lock held: fd names f (one more); an fd naming f went. */
+void rt_file_attach(int fd, struct rt_file *f);
+void rt_file_fd_gone(struct rt_file *f);
+/* The file behind fd if it has these ops, else NULL. */
+struct rt_file *rt_file_get(int fd, const struct rt_file_ops *ops);
+/* An ioctl on a file fd: answered (*ret, errno set), true. */
+bool rt_file_ioctl(int fd, unsigned long req, void *arg, int *ret);
+/* libc's mmap, under the interposed one. */
+void *rt_mmap_real(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+/* A dma-buf fd over [off, off + size) of memfd (the udmabuf rules): the new
+ * fd, or -errno.  own: memfd is the runtime's (a heap allocation) and
+ * becomes the program's fd. */
+int rt_dmabuf_create(int memfd, uint64_t off, uint64_t size, int cloexec, bool own);
+/* The library's dma-buf behind a dma-buf fd of this process (a new
+ * reference): 0, or -EBADF.  What bind-rx and bind-tx take. */
+int rt_dmabuf_get(int fd, struct nm_dmabuf **out);
 
 /* ---- endpoint.c: the control endpoint ------------------------------------------- */
 

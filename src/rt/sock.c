@@ -102,6 +102,8 @@ static void fd_detach(int fd)
 
 		rs->fds--;
 		rt_sock_put(rs);
+	} else if (o->kind == RT_FILE) {
+		rt_file_fd_gone((struct rt_file *)o);
 	} else {
 		rt_epoll_fd_gone((struct rt_epoll *)o);
 	}
@@ -118,6 +120,8 @@ static void fd_share(int oldfd, int newfd)
 	if (o->kind == RT_SOCK) {
 		if (sock_attach(newfd, (struct rt_sock *)o) < 0)
 			rt_note("fd %d: no memory to follow a dup of fd %d", newfd, oldfd);
+	} else if (o->kind == RT_FILE) {
+		rt_file_attach(newfd, (struct rt_file *)o);
 	} else {
 		rt_epoll_attach(newfd, (struct rt_epoll *)o);
 	}
@@ -741,7 +745,8 @@ int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (rt_nic_ioctl(fd, req, arg, &r))	/* netmem's interface (ioctl.c) */
+	if (rt_file_ioctl(fd, req, arg, &r) ||	/* devices and dma-bufs (devfs.c) */
+	    rt_nic_ioctl(fd, req, arg, &r))	/* netmem's interface (ioctl.c) */
 		return r;
 	if (req != FIONBIO && req != SIOCINQ && req != SIOCOUTQ && req != SIOCOUTQNSD &&
 	    req != SIOCATMARK)
