@@ -3,8 +3,6 @@
 # headers only): UDMABUF_CREATE and _LIST on sealed memfds, the heap's
 # ALLOC, the dma-buf fds mmapped (the memfd's own pages), DMA_BUF_IOCTL_SYNC
 # and DMA_BUF_SET_NAME, and each of the kernel's refusals with its errno.
-# Then a devmem receiver whose buffer comes from /dev/udmabuf receives
-# from the kernel's TCP over a TAP (the dma-buf fd is what bind-rx takes).
 rt_netns=1
 . "$(dirname "$0")/lib.inc"
 U=$P/nmp_udmabuf
