@@ -298,6 +298,7 @@ struct rt_state {
 	bool dead;			/* exiting: calls on netmem sockets fail */
 	bool coming;			/* an shm rendezvous runs in the background */
 	bool failed;			/* bring-up failed: netmem sockets are ENETDOWN */
+	bool detached;			/* NETMEM_RUN_FD closed (sudo): never the owner */
 	pid_t pid;			/* whose runtime this is (fork changes it) */
 	struct nm_host *host;
 	struct nm_stack *st;
@@ -456,6 +457,8 @@ int rt_dmabuf_get(int fd, struct nm_dmabuf **out);
  * or may bring it up and is the run's first process); else they go over
  * the endpoint. */
 bool rt_nic_here(void);
+/* This process owns the NIC now: it listens on the owner's name. */
+void rt_endpoint_owner(void);
 /* A request answered by the process that owns the NIC (as rt_nic_serve). */
 int rt_endpoint_call(unsigned long req, void *buf, size_t in, size_t cap, size_t *out);
 

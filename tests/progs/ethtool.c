@@ -9,6 +9,10 @@
  *
  * nmp_ethtool IFNAME show: channels, rings, rules and the table, one line
  * each (what a test compares with the ethtool command's output).
+ *
+ * nmp_ethtool IFNAME system CMD...: each CMD through system() (a shell
+ * running the ethtool command, as ncdevmem does), then show: what the
+ * helpers changed, read by the program itself.
  */
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
@@ -507,7 +511,9 @@ static void show(void)
 		n.fs.location = all.locs[i];
 		OK(eth(&n));
 		printf("rule %u flow 0x%x dst-port %u action %llu\n", n.fs.location,
-		       n.fs.flow_type, ntohs(n.fs.h_u.tcp_ip4_spec.pdst),
+		       n.fs.flow_type, ntohs(n.fs.flow_type == TCP_V6_FLOW ?
+					     n.fs.h_u.tcp_ip6_spec.pdst :
+					     n.fs.h_u.tcp_ip4_spec.pdst),
 		       (unsigned long long)n.fs.ring_cookie);
 	}
 	get_indir(t, size);
@@ -527,6 +533,19 @@ int main(int argc, char **argv)
 	sock = socket(AF_INET, SOCK_DGRAM, 0);
 	if (sock < 0)
 		pp_die("socket: %s", strerror(errno));
+	if (argc > 2 && !strcmp(argv[2], "system")) {
+		for (int i = 3; i < argc; i++) {
+			int st = system(argv[i]);
+
+			if (st != 0) {
+				fprintf(stderr, "nmp_ethtool: '%s': status %d\n", argv[i], st);
+				return 1;
+			}
+		}
+		fflush(stdout);
+		show();
+		return 0;
+	}
 	if (argc > 2 && !strcmp(argv[2], "show")) {
 		show();
 		return 0;
