@@ -26,6 +26,8 @@
  *	sig.c		sigaction/signal (SA_RESTART), SIGPIPE
  *	fork.c		fork, exit
  *	ctl.c		the devmem control-plane hook (netmem_rt_bind_rx/tx)
+ *	nl.c		AF_NETLINK sockets answered by the emulated families
+ *			(src/ctl/nl_sock.h, docs/netlink.md)
  *	chk.c		the __*_chk fortify variants
  *
  * Locking: one lock (rt_lock) covers the stack, every runtime object and
@@ -154,7 +156,7 @@ enum rt_side rt_rule_listen(bool dev, bool wild_ok);
 
 /* ---- fdtab.c: the fd table -------------------------------------------------------- */
 
-enum rt_kind { RT_SOCK = 1, RT_EPOLL };
+enum rt_kind { RT_SOCK = 1, RT_EPOLL, RT_NL };
 struct rt_obj {
 	uint8_t kind;
 };
@@ -387,6 +389,28 @@ void rt_sig_arm(void);
 bool rt_sig_restart(void);
 /* EPIPE from a send without MSG_NOSIGNAL: SIGPIPE to this thread. */
 void rt_sigpipe(void);
+
+/* ---- nl.c: netlink sockets ------------------------------------------------------------ */
+
+/* fd is a netlink socket the runtime answers (the call is nl.c's). */
+bool rt_nl_is(int fd);
+/* socket() made a netlink socket of protocol: follow it. */
+void rt_nl_track(int fd, int protocol);
+/* Lock held: one more fd names o (dup family); one fewer (close). */
+void rt_nl_attach(int fd, struct rt_obj *o);
+void rt_nl_fd_gone(struct rt_obj *o);
+ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t rt_nl_send_buf(int fd, const void *buf, size_t len, int flags,
+		       const struct sockaddr *sa, socklen_t salen);
+ssize_t rt_nl_recvmsg(int fd, struct msghdr *msg, int flags);
+ssize_t rt_nl_recv_buf(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
+		       socklen_t *salen);
+/* poll/ppoll: -1 when no netlink socket of the set has replies queued;
+ * else the set polled at once with those reported readable. */
+int rt_nl_poll(struct pollfd *fds, nfds_t n);
+/* Lock held, the NIC up: netmem's interface in the netlink view; its
+ * ifindex as the program sees it (if_nametoindex, SIOCGIFINDEX), -errno. */
+int rt_nl_view(void);
 
 /* ---- fork.c ---------------------------------------------------------------------------- */
 
