@@ -17,7 +17,9 @@ set -u
 # The packages each target needs; a new target is one more line.
 packages_for() {
 	case $1 in
-	build) echo libpcap-dev ;;		# the library captures through libpcap
+	# the library captures through libpcap and speaks netlink through
+	# libmnl, found with pkg-config
+	build) echo libpcap-dev libmnl-dev pkg-config ;;
 	test) echo libpcap-dev tcpdump python3 pkg-config curl ethtool sudo ;;	# readers and peers of the tests
 	# make fuzz: libFuzzer, which Debian ships for clang N in
 	# libclang-rt-N-dev (N: the clang on PATH; bookworm's is 14)

@@ -50,10 +50,6 @@ struct nm_netdev_params {
 	uint32_t mtu;			/* 0: 1500 (at most the wire's) */
 	uint32_t rx_queues, tx_queues;	/* 0: 1 */
 	uint32_t rx_ring, tx_ring;	/* descriptors; 0: rx 512, tx 1024 */
-	/* 0: the next number unused in the process; else this one (-EEXIST
-	 * when a live netdev has it): a runtime that shows the netdev next to
-	 * the kernel's interfaces picks one the kernel does not use */
-	int ifindex;
 };
 
 int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out);

@@ -40,30 +40,11 @@ static atomic_int nm_next_ifindex = 1;
 static pthread_mutex_t nm_netdevs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct nm_netdev *nm_netdevs[256];
 
-static bool registry_has(int ifindex)
-{
-	for (size_t i = 0; i < NM_ARRAY_SIZE(nm_netdevs); i++)
-		if (nm_netdevs[i] && nm_netdevs[i]->ifindex == ifindex)
-			return true;
-	return false;
-}
-
-/* nd->ifindex 0: the next free number is given; else it must be free. */
 static int registry_add(struct nm_netdev *nd)
 {
 	int ret = -ENOSPC;
 
 	pthread_mutex_lock(&nm_netdevs_lock);
-	if (nd->ifindex && registry_has(nd->ifindex)) {
-		pthread_mutex_unlock(&nm_netdevs_lock);
-		return nm_err(EEXIST, "ifindex %d is taken", nd->ifindex);
-	}
-	while (!nd->ifindex) {
-		int n = atomic_fetch_add(&nm_next_ifindex, 1);
-
-		if (n > 0 && !registry_has(n))
-			nd->ifindex = n;
-	}
 	for (size_t i = 0; i < NM_ARRAY_SIZE(nm_netdevs); i++) {
 		if (!nm_netdevs[i]) {
 			nm_netdevs[i] = nd;
@@ -72,8 +53,7 @@ static int registry_add(struct nm_netdev *nd)
 		}
 	}
 	pthread_mutex_unlock(&nm_netdevs_lock);
-	return ret == -ENOSPC ? nm_err(ENOSPC, "too many netdevs (%zu)", NM_ARRAY_SIZE(nm_netdevs))
-			      : ret;
+	return ret;
 }
 
 static void registry_del(struct nm_netdev *nd)
@@ -246,14 +226,10 @@ int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out)
 		if (ret)
 			goto err_queues;
 	}
-	if (p->ifindex < 0) {
-		ret = nm_err(EINVAL, "ifindex %d is negative", p->ifindex);
-		i = nd->nrx;
-		goto err_queues;
-	}
-	nd->ifindex = p->ifindex;
-	ret = registry_add(nd);
-	if (ret) {
+	nd->ifindex = atomic_fetch_add(&nm_next_ifindex, 1);
+	if (registry_add(nd)) {
+		ret = nm_err(ENOSPC, "too many netdevs (%zu)",
+			     NM_ARRAY_SIZE(nm_netdevs));
 		i = nd->nrx;
 		goto err_queues;
 	}

@@ -13,16 +13,15 @@
  * started: the ethtool command) the request goes over the control endpoint
  * to the process that owns the NIC (endpoint.c).
  *
- * netmem's ifindex: the netdev is created with one the kernel does not use
- * (the first free one from 1000 up, rt_if_pick), so that the program sees
- * netmem's interface next to the kernel's (lo is 1) and a number it learns
- * here names the same interface in the netlink families.
+ * netmem's ifindex is the netlink view's (nl.c, rt_nl_view): one the kernel
+ * does not use, so that the program sees netmem's interface next to the
+ * kernel's (lo is 1) and a number it learns here names the same interface
+ * in the netlink families.
  *
  * Workload: control path.
  */
 #include <net/if.h>
 #include <net/if_arp.h>
-#include <dlfcn.h>
 #include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,25 +29,8 @@
 
 #include <netmem/netdev.h>
 
+#include "ctl/nl_sock.h"
 #include "rt/rt_internal.h"
-
-#define RT_IFINDEX_BASE	1000
-
-int rt_if_pick(void)
-{
-	struct ifreq ifr;
-	int s = REAL(socket)(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), i = RT_IFINDEX_BASE;
-
-	for (; s >= 0 && i < RT_IFINDEX_BASE + 100000; i++) {
-		memset(&ifr, 0, sizeof(ifr));
-		ifr.ifr_ifindex = i;
-		if (REAL(ioctl)(s, SIOCGIFNAME, &ifr) < 0)
-			break;	/* the kernel has no interface i */
-	}
-	if (s >= 0)
-		REAL(close)(s);
-	return i;
-}
 
 int rt_nic_enter(void)
 {
@@ -72,12 +54,16 @@ static int gif(unsigned long req, struct ifreq *ifr)
 {
 	int mtu;
 
+	int u = rt_nl_view();	/* the ifindex the program sees (nl.c) */
+
+	if (u < 0)
+		return u;
 	switch (req) {
 	case SIOCGIFINDEX:
-		ifr->ifr_ifindex = rt.ifindex;
+		ifr->ifr_ifindex = u;
 		return 0;
 	case SIOCGIFNAME:
-		if (ifr->ifr_ifindex != rt.ifindex)
+		if (ifr->ifr_ifindex != u)
 			return nm_err(ENODEV, "no interface with ifindex %d", ifr->ifr_ifindex);
 		memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
 		memcpy(ifr->ifr_name, rt_cfg.ifname, strnlen(rt_cfg.ifname, IFNAMSIZ - 1));
@@ -187,7 +173,7 @@ bool rt_nic_ioctl(int fd, unsigned long req, void *arg, int *ret)
 		return false;
 	if (req == SIOCGIFNAME) {
 		/* the kernel's interfaces first: netmem's number is one it has not */
-		if (ifr->ifr_ifindex < RT_IFINDEX_BASE || REAL(ioctl)(fd, req, arg) == 0 ||
+		if (ifr->ifr_ifindex < NM__NL_IFINDEX_BASE || REAL(ioctl)(fd, req, arg) == 0 ||
 		    errno != ENODEV)
 			return false;
 	} else if (!names_ours(ifr)) {
@@ -208,56 +194,4 @@ bool rt_nic_ioctl(int fd, unsigned long req, void *arg, int *ret)
 	}
 	*ret = (int)rt_ret(r);
 	return true;
-}
-
-/* ---- if_nametoindex, if_indextoname -------------------------------------------------- */
-
-/* glibc answers these with its own internal ioctl, which the interposed
- * ioctl() never sees: netmem's name and number are answered here. */
-unsigned int if_nametoindex(const char *name)
-{
-	static unsigned int (*real)(const char *);
-	struct ifreq ifr;
-	size_t n;
-	int r;
-
-	if (rt.enabled && !rt_foreign() && name && !strncmp(name, rt_cfg.ifname, IFNAMSIZ)) {
-		memset(&ifr, 0, sizeof(ifr));
-		memcpy(ifr.ifr_name, rt_cfg.ifname, strnlen(rt_cfg.ifname, IFNAMSIZ - 1));
-		r = nic_call(SIOCGIFINDEX, &ifr, sizeof(ifr), sizeof(ifr), &n);
-		if (r < 0) {
-			errno = ENODEV;	/* glibc's errno for an unknown name */
-			return 0;
-		}
-		return (unsigned int)ifr.ifr_ifindex;
-	}
-	if (!real)
-		real = (unsigned int (*)(const char *))dlsym(RTLD_NEXT, "if_nametoindex");
-	return real ? real(name) : 0;
-}
-
-char *if_indextoname(unsigned int index, char name[IF_NAMESIZE])
-{
-	static char *(*real)(unsigned int, char *);
-	struct ifreq ifr;
-	char *p;
-	size_t n;
-	int r;
-
-	if (!real)
-		real = (char *(*)(unsigned int, char *))dlsym(RTLD_NEXT, "if_indextoname");
-	p = real ? real(index, name) : NULL;
-	if (p || !rt.enabled || rt_foreign() || index < RT_IFINDEX_BASE || index > INT32_MAX ||
-	    !name)
-		return p;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_ifindex = (int)index;
-	r = nic_call(SIOCGIFNAME, &ifr, sizeof(ifr), sizeof(ifr), &n);
-	if (r < 0) {
-		errno = ENXIO;	/* glibc's errno for an unknown index */
-		return NULL;
-	}
-	memcpy(name, ifr.ifr_name, IFNAMSIZ);
-	name[IFNAMSIZ - 1] = 0;
-	return name;
 }

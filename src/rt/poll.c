@@ -169,6 +169,10 @@ static bool any_netmem(const struct pollfd *fds, nfds_t n)
 
 int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
+	int r = rt_nl_poll(fds, n);
+
+	if (r >= 0)
+		return r;
 	if (!any_netmem(fds, n))
 		return REAL(poll)(fds, n, timeout);
 	return poll_mixed(fds, n, timeout < 0 ? -1 : timeout, NULL);
@@ -189,8 +193,10 @@ static int ts_ms(const struct timespec *ts)
 
 int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
 {
-	int ms;
+	int ms = rt_nl_poll(fds, n);
 
+	if (ms >= 0)
+		return ms;
 	if (!any_netmem(fds, n))
 		return REAL(ppoll)(fds, n, ts, mask);
 	ms = ts_ms(ts);

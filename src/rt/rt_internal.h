@@ -31,6 +31,8 @@
  *	endpoint.c	the control endpoint: helper processes reach the owner
  *	devfs.c		/dev/udmabuf and /dev/dma_heap/system
  *	dmabuf.c	the dma-buf fds they make: mmap, DMA_BUF_IOCTL_SYNC, SET_NAME
+ *	nl.c		AF_NETLINK sockets answered by the emulated families
+ *			(src/ctl/nl_sock.h, docs/netlink.md)
  *	chk.c		the __*_chk fortify variants
  *
  * Locking: one lock (rt_lock) covers the stack, every runtime object and
@@ -159,7 +161,7 @@ enum rt_side rt_rule_listen(bool dev, bool wild_ok);
 
 /* ---- fdtab.c: the fd table -------------------------------------------------------- */
 
-enum rt_kind { RT_SOCK = 1, RT_EPOLL, RT_FILE };
+enum rt_kind { RT_SOCK = 1, RT_EPOLL, RT_FILE, RT_NL };
 struct rt_obj {
 	uint8_t kind;
 };
@@ -407,8 +409,6 @@ int rt_nic_serve(unsigned long req, void *buf, size_t in, size_t cap, size_t *ou
 /* Take the lock with the NIC up in this process (brought up if need be):
  * 0, or -errno with the lock released. */
 int rt_nic_enter(void);
-/* The ifindex netmem's interface gets: one the kernel does not use. */
-int rt_if_pick(void);
 /* What of the caller's buffer an ETHTOOL_* command reads (*in) and at most
  * writes (*out); -EOPNOTSUPP for a command not answered. */
 int rt_eth_size(const void *user, size_t *in, size_t *out);
@@ -461,6 +461,27 @@ bool rt_nic_here(void);
 void rt_endpoint_owner(void);
 /* A request answered by the process that owns the NIC (as rt_nic_serve). */
 int rt_endpoint_call(unsigned long req, void *buf, size_t in, size_t cap, size_t *out);
+/* ---- nl.c: netlink sockets ------------------------------------------------------------ */
+
+/* fd is a netlink socket the runtime answers (the call is nl.c's). */
+bool rt_nl_is(int fd);
+/* socket() made a netlink socket of protocol: follow it. */
+void rt_nl_track(int fd, int protocol);
+/* Lock held: one more fd names o (dup family); one fewer (close). */
+void rt_nl_attach(int fd, struct rt_obj *o);
+void rt_nl_fd_gone(struct rt_obj *o);
+ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t rt_nl_send_buf(int fd, const void *buf, size_t len, int flags,
+		       const struct sockaddr *sa, socklen_t salen);
+ssize_t rt_nl_recvmsg(int fd, struct msghdr *msg, int flags);
+ssize_t rt_nl_recv_buf(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
+		       socklen_t *salen);
+/* poll/ppoll: -1 when no netlink socket of the set has replies queued;
+ * else the set polled at once with those reported readable. */
+int rt_nl_poll(struct pollfd *fds, nfds_t n);
+/* Lock held, the NIC up: netmem's interface in the netlink view; its
+ * ifindex as the program sees it (if_nametoindex, SIOCGIFINDEX), -errno. */
+int rt_nl_view(void);
 
 /* ---- fork.c ---------------------------------------------------------------------------- */
 

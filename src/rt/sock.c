@@ -104,6 +104,8 @@ static void fd_detach(int fd)
 		rt_sock_put(rs);
 	} else if (o->kind == RT_FILE) {
 		rt_file_fd_gone((struct rt_file *)o);
+	} else if (o->kind == RT_NL) {
+		rt_nl_fd_gone(o);
 	} else {
 		rt_epoll_fd_gone((struct rt_epoll *)o);
 	}
@@ -122,6 +124,8 @@ static void fd_share(int oldfd, int newfd)
 			rt_note("fd %d: no memory to follow a dup of fd %d", newfd, oldfd);
 	} else if (o->kind == RT_FILE) {
 		rt_file_attach(newfd, (struct rt_file *)o);
+	} else if (o->kind == RT_NL) {
+		rt_nl_attach(newfd, o);
 	} else {
 		rt_epoll_attach(newfd, (struct rt_epoll *)o);
 	}
@@ -297,6 +301,10 @@ int socket(int domain, int type, int protocol)
 	int fd = REAL(socket)(domain, type, protocol);
 	struct rt_sock *rs;
 
+	if (fd >= 0 && domain == AF_NETLINK && rt.enabled && !rt_locked_here()) {
+		rt_nl_track(fd, protocol);
+		return fd;
+	}
 	if (fd < 0 || !rt.enabled || !is_tcp(domain, type, protocol) || rt_locked_here())
 		return fd;
 	rs = sock_new(domain);

@@ -207,7 +207,6 @@ static int host_up(struct nm_wire *w)
 	hp.netdev.mac[5] = rt_cfg.ip[rt_cfg.family == AF_INET ? 3 : 15];
 	hp.netdev.mtu = nm_wire_mtu(w) < rt_cfg.mtu ? nm_wire_mtu(w) : rt_cfg.mtu;
 	hp.netdev.rx_queues = hp.netdev.tx_queues = rt_cfg.queues;
-	hp.netdev.ifindex = rt_if_pick();
 	snprintf(a, sizeof(a), "%s", rt_cfg.addr);
 	if (rt_cfg.family == AF_INET)
 		hp.iface.addr4 = a;

@@ -49,17 +49,6 @@ int main(void)
 	T_OK(nm_netdev_get_mac(nd2, mac));
 	T_EQ(mac[0] & 3, 2);
 	T_ASSERT(nm_netdev_ifindex(nd2) != nm_netdev_ifindex(t.nd));
-	/* a chosen ifindex: taken is EEXIST, negative EINVAL, free is kept */
-	np.ifindex = nm_netdev_ifindex(nd2);
-	T_ERR(nm_netdev_create(&np, &nd2), -EEXIST);
-	T_OK(nm_netdev_destroy(nd2));
-	np.ifindex = -1;
-	T_ERR(nm_netdev_create(&np, &nd2), -EINVAL);
-	np.ifindex = 1000;
-	T_OK(nm_netdev_create(&np, &nd2));
-	T_EQ(nm_netdev_ifindex(nd2), 1000);
-	T_OK(nm_netdev_get_by_index(1000, &nd2));
-	np.ifindex = 0;
 	T_OK(nm_netdev_destroy(nd2));
 	T_ERR(nm_netdev_destroy(NULL), -EINVAL);
 

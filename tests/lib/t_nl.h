@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NM_T_NL_H
+#define NM_T_NL_H
+
+/*
+ * Netlink requests for the tests of the emulated families (nl_sock.h) and
+ * of the kernel's, with one helper for both: a struct t_nl is either an
+ * emulated socket (t_nl_open) or a real kernel netlink socket
+ * (t_nl_open_kernel), so one test sends the same bytes to each and
+ * compares the answers (the kernel as the oracle).
+ *
+ *	struct nlmsghdr *m = t_nl_genl(&n, family, CMD, NLM_F_REQUEST | NLM_F_ACK);
+ *	mnl_attr_put_u32(m, ATTR, v);
+ *	int err = t_nl_do(&n, m);	// 0, or the ack's -errno; n.msg, n.offs,
+ *					// n.miss_type: the extack; n.reply: the answer
+ *	int count = t_nl_dump(&n, m, fn, arg);
+ */
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nm__nl_sock;
+
+struct t_nl {
+	struct nm__nl_sock *s;		/* emulated, or NULL */
+	int fd;				/* kernel socket, or -1 */
+	uint32_t seq;
+	uint8_t req[8192];
+	uint8_t rx[65536];
+	/* the last answer */
+	const struct nlmsghdr *reply;	/* the last non-ack message, or NULL */
+	uint8_t reply_buf[8192];
+	char msg[256];			/* NLMSGERR_ATTR_MSG */
+	uint32_t offs;			/* NLMSGERR_ATTR_OFFS (0: none) */
+	uint32_t miss_type, miss_nest;
+	uint16_t ack_flags;		/* the NLMSG_ERROR's nlmsg_flags */
+	uint32_t ack_len;		/* its nlmsg_len */
+};
+
+void t_nl_open(struct t_nl *n, int protocol);	/* NETLINK_EXT_ACK on */
+/* A kernel netlink socket (false when the kernel refuses one). */
+bool t_nl_open_kernel(struct t_nl *n, int protocol);
+void t_nl_close(struct t_nl *n);
+/* Send len raw bytes. */
+void t_nl_send(struct t_nl *n, const void *p, size_t len);
+/* The next datagram (-EAGAIN: none within 2 s for a kernel socket). */
+ssize_t t_nl_recv(struct t_nl *n, void *buf, size_t len);
+/* A generic netlink request in n->req. */
+struct nlmsghdr *t_nl_genl(struct t_nl *n, uint16_t family, uint8_t cmd, uint16_t flags);
+/* A request of another protocol (its fixed header of hdrlen bytes zeroed). */
+struct nlmsghdr *t_nl_msg(struct t_nl *n, uint16_t type, uint16_t flags, size_t hdrlen);
+/* Send m, read until its ack (or, without NLM_F_ACK, its answer or error).
+ * 0 or the ack's error. */
+int t_nl_do(struct t_nl *n, struct nlmsghdr *m);
+/* Send m (a dump), call fn on every message until NLMSG_DONE; returns the
+ * count, or the error of an NLMSG_ERROR. */
+int t_nl_dump(struct t_nl *n, struct nlmsghdr *m,
+	      void (*fn)(const struct nlmsghdr *m, void *arg), void *arg);
+/* The id of a generic netlink family through n (0: none). */
+uint16_t t_nl_family(struct t_nl *n, const char *name);
+/* The u32 attribute type of m's attributes after hdrlen bytes (-1: absent). */
+int64_t t_nl_attr_u32(const struct nlmsghdr *m, size_t hdrlen, uint16_t type);
+
+#endif
