@@ -49,10 +49,24 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/netlink.h>
+
+#include "ctl/nl_sock.h"
 #include "rt/rt_internal.h"
 #include "util/fd.h"
 
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
 #define EP_OP_NIC	1		/* rt_nic_serve(req, ...) */
+/* RT_EP_NL_OPEN (2): the connection becomes a netlink socket of the owner;
+ * RT_EP_NL_SEND (3): one send on it, answered by RT_EP_NL_DGRAM messages,
+ * then the return (nl_fwd.c) */
+#define EP_OP_NL_DGRAM	4
 #define EP_MAX_CONN	32
 #define EP_TIMEOUT_S	30		/* a client waits this long for an answer */
 
@@ -128,8 +142,8 @@ static pid_t parent_of(pid_t pid)
 	return pp;
 }
 
-/* The peer is netmem run or one of its descendants. */
-static bool peer_of_run(int fd)
+/* The peer (*pid) is netmem run or one of its descendants. */
+static bool peer_of_run(int fd, pid_t *pid)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
@@ -137,6 +151,7 @@ static bool peer_of_run(int fd)
 
 	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || cr.pid <= 0)
 		return false;
+	*pid = cr.pid;
 	for (p = cr.pid; p > 1; p = parent_of(p))
 		if (p == ep.run_pid)
 			return true;
@@ -148,11 +163,120 @@ static bool peer_of_run(int fd)
 struct ep_conn {
 	int fd;
 	bool allowed;
+	pid_t pid;			/* the peer's */
+	struct nm__nl_sock *nl;		/* a forwarded netlink socket */
 };
+
+static void conn_close(struct ep_conn *c)
+{
+	if (c->nl) {
+		rt_lock();
+		nm__nl_sock_close(c->nl);	/* its bindings go, as the kernel's */
+		rt_unlock();
+		c->nl = NULL;
+	}
+	REAL(close)(c->fd);
+	c->fd = -1;
+}
+
+/* A dma-buf fd a forwarded bind-rx names is the helper's number: a copy
+ * of the helper's fd is looked up here. */
+static int fwd_dmabuf(void *arg, int fd, struct nm_dmabuf **out)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)(intptr_t)arg, 0), mine, r;
+
+	if (pidfd < 0)
+		return -EBADF;
+	mine = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	REAL(close)(pidfd);
+	if (mine < 0)
+		return -EBADF;
+	r = rt_nl_dmabuf(NULL, mine, out);
+	REAL(close)(mine);
+	return r;
+}
+
+/* Lock held: the helper's socket state onto the owner's socket. */
+static void nl_state_apply(struct nm__nl_sock *s, const struct rt_ep_nl_state *st)
+{
+	static const int opts[] = { NETLINK_EXT_ACK, NETLINK_CAP_ACK, NETLINK_GET_STRICT_CHK };
+	int v[3] = { st->ext_ack, st->cap_ack, st->strict };
+
+	nm__nl_sock_bind(s, st->portid, st->groups);
+	for (int i = 0; i < 3; i++)
+		nm__nl_sock_setsockopt(s, opts[i], &v[i], sizeof(v[i]));
+	for (uint32_t g = 1; g <= 32 * 32; g++)
+		if (st->members[(g - 1) / 32] & (1u << ((g - 1) % 32)))
+			nm__nl_sock_add_membership(s, g);
+}
+
+static int nl_open(struct ep_conn *c, const struct rt_ep_nl_open *o)
+{
+	int r;
+
+	if (c->nl)
+		return nm_err(EINVAL, "control endpoint: the netlink socket is open");
+	r = rt_nic_enter();
+	if (r < 0)
+		return r;
+	r = rt_nl_view();
+	if (r >= 0)
+		r = nm__nl_sock_open(o->protocol, &c->nl);
+	if (r >= 0)
+		nm__nl_sock_set_dmabuf_lookup(c->nl, fwd_dmabuf, (void *)(intptr_t)c->pid);
+	rt_unlock();
+	return r < 0 ? r : 0;
+}
+
+/* One forwarded send: every datagram the socket then holds goes back, then
+ * the send's return.  The datagrams are taken under the lock and sent
+ * after it. */
+static int nl_send(struct ep_conn *c, const struct rt_ep_nl_state *st, const void *buf,
+		   size_t len)
+{
+	static uint8_t dg[1u << 17];
+	struct ep_msg m = { .op = EP_OP_NL_DGRAM };
+	struct iovec iov[2] = { { &m, sizeof(m) }, { NULL, 0 } };
+	uint8_t *all = NULL, *p;
+	size_t total = 0;
+	ssize_t r, n;
+	bool trunc;
+	int e;
+
+	if (!c->nl)
+		return nm_err(EINVAL, "control endpoint: no netlink socket open");
+	e = rt_nic_enter();
+	if (e < 0)
+		return e;
+	nl_state_apply(c->nl, st);
+	r = nm__nl_sock_send(c->nl, buf, len);
+	while ((n = nm__nl_sock_recv(c->nl, dg, sizeof(dg), 0, &trunc)) >= 0) {
+		p = realloc(all, total + sizeof(uint32_t) + (size_t)n);
+		if (!p)
+			break;
+		all = p;
+		memcpy(all + total, &(uint32_t){ (uint32_t)n }, sizeof(uint32_t));
+		memcpy(all + total + sizeof(uint32_t), dg, (size_t)n);
+		total += sizeof(uint32_t) + (size_t)n;
+	}
+	rt_unlock();
+	for (size_t off = 0; off < total;) {
+		uint32_t l;
+
+		memcpy(&l, all + off, sizeof(l));
+		iov[1] = (struct iovec){ all + off + sizeof(l), l };
+		m.out = l;
+		REAL(sendmsg)(c->fd, &(struct msghdr){ .msg_iov = iov, .msg_iovlen = 2 },
+			      MSG_NOSIGNAL);
+		off += sizeof(l) + l;
+	}
+	free(all);
+	return (int)r;
+}
 
 static void serve_one(struct ep_conn *c)
 {
-	static uint8_t in[sizeof(struct ep_msg) + RT_ETH_MAX];
+	static uint8_t in[sizeof(struct ep_msg) + sizeof(struct rt_ep_nl_state) + RT_ETH_MAX];
 	struct ep_msg *m = (struct ep_msg *)in;
 	struct iovec iov[2];
 	size_t out = 0;
@@ -161,16 +285,21 @@ static void serve_one(struct ep_conn *c)
 
 	n = REAL(recv)(c->fd, in, sizeof(in), 0);
 	if (n <= 0) {
-		REAL(close)(c->fd);
-		c->fd = -1;
+		conn_close(c);
 		return;
 	}
-	if ((size_t)n < sizeof(*m) || m->in != (size_t)n - sizeof(*m) || m->cap > RT_ETH_MAX ||
-	    m->in > m->cap) {
+	if ((size_t)n < sizeof(*m) || m->in != (size_t)n - sizeof(*m) ||
+	    m->cap > RT_ETH_MAX || (m->op == EP_OP_NIC && m->in > m->cap)) {
 		r = nm_err(EINVAL, "control endpoint: a malformed request");
 	} else if (!c->allowed) {
 		r = nm_err(EPERM, "control endpoint: the peer is not a process of this netmem "
 			   "run");
+	} else if (m->op == RT_EP_NL_OPEN && m->in == sizeof(struct rt_ep_nl_open)) {
+		r = nl_open(c, (const struct rt_ep_nl_open *)(m + 1));
+	} else if (m->op == RT_EP_NL_SEND && m->in >= sizeof(struct rt_ep_nl_state)) {
+		r = nl_send(c, (const struct rt_ep_nl_state *)(m + 1),
+			    (const uint8_t *)(m + 1) + sizeof(struct rt_ep_nl_state),
+			    m->in - sizeof(struct rt_ep_nl_state));
 	} else if (m->op != EP_OP_NIC) {
 		r = nm_err(EOPNOTSUPP, "control endpoint: request %u unknown", m->op);
 	} else if ((r = rt_nic_enter()) == 0) {
@@ -181,6 +310,7 @@ static void serve_one(struct ep_conn *c)
 	m->out = (uint32_t)(r < 0 && out > m->cap ? 0 : out);
 	iov[0] = (struct iovec){ m, sizeof(*m) };
 	iov[1] = (struct iovec){ m + 1, m->out };
+	m->op = EP_OP_NIC;
 	REAL(sendmsg)(c->fd, &(struct msghdr){ .msg_iov = iov, .msg_iovlen = 2 }, MSG_NOSIGNAL);
 }
 
@@ -193,7 +323,8 @@ static void accept_one(int lfd, struct ep_conn *conns)
 	fd = nm_fd_lift(fd);
 	for (int i = 0; i < EP_MAX_CONN; i++) {
 		if (conns[i].fd < 0) {
-			conns[i] = (struct ep_conn){ .fd = fd, .allowed = peer_of_run(fd) };
+			conns[i] = (struct ep_conn){ .fd = fd };
+			conns[i].allowed = peer_of_run(fd, &conns[i].pid);
 			return;
 		}
 	}
@@ -329,22 +460,84 @@ static int ep_ask(int fd, unsigned long req, void *buf, size_t in, size_t cap, s
 	return m.ret;
 }
 
-int rt_endpoint_call(unsigned long req, void *buf, size_t in, size_t cap, size_t *out)
+/* The owner's connection: its name, else the first process's. */
+static int ep_reach(void)
 {
-	int fd, r;
+	int fd;
 
-	*out = 0;
 	if (!ep.name[0])
 		return nm_err(ENODEV, "netmem's NIC is in another process and there is no "
 			      "control endpoint (NETMEM_CTL: start the program with netmem run)");
-	if (in > RT_ETH_MAX || cap > RT_ETH_MAX)
-		return nm_err(EINVAL, "a request of %zu bytes", in);
 	fd = ep_connect(false);
 	if (fd == -ECONNREFUSED || fd == -ENOENT)
 		fd = ep_connect(true);
 	if (fd < 0)
 		return nm_err(ENODEV, "no process of this netmem run serves netmem's NIC (%s)",
 			      strerror(-fd));
+	return fd;
+}
+
+/* Send one message, read the answer (op EP_OP_NIC) after the datagrams
+ * (each to dgram()). */
+static int ep_exchange(int fd, uint32_t op, const void *a, size_t alen, const void *b,
+		       size_t blen, int (*dgram)(void *, const void *, size_t), void *arg)
+{
+	static __thread uint8_t in[sizeof(struct ep_msg) + (1u << 17)];
+	struct ep_msg m = { .op = op, .in = (uint32_t)(alen + blen) };
+	struct iovec iov[3] = { { &m, sizeof(m) }, { (void *)a, alen }, { (void *)b, blen } };
+	struct ep_msg *rm = (struct ep_msg *)in;
+	ssize_t n;
+
+	if (REAL(sendmsg)(fd, &(struct msghdr){ .msg_iov = iov, .msg_iovlen = 3 },
+			  MSG_NOSIGNAL) < 0)
+		return -errno;
+	for (;;) {
+		n = REAL(recv)(fd, in, sizeof(in), 0);
+		if (n < 0)
+			return errno == EAGAIN ? nm_err(ETIMEDOUT, "the control endpoint did not "
+							"answer in %d s", EP_TIMEOUT_S) : -errno;
+		if ((size_t)n < sizeof(*rm) || (size_t)n != sizeof(*rm) + rm->out)
+			return nm_err(EPROTO, "the control endpoint's answer is malformed");
+		if (rm->op != EP_OP_NL_DGRAM)
+			return rm->ret;
+		if (dgram)
+			dgram(arg, rm + 1, rm->out);
+	}
+}
+
+int rt_endpoint_open(uint32_t op, const void *req, size_t len, int *out)
+{
+	int fd = ep_reach(), r;
+
+	if (fd < 0)
+		return fd;
+	r = ep_exchange(fd, op, req, len, NULL, 0, NULL, NULL);
+	if (r < 0) {
+		REAL(close)(fd);
+		return r;
+	}
+	*out = fd;
+	return 0;
+}
+
+ssize_t rt_endpoint_nl_send(int fd, const struct rt_ep_nl_state *st, const void *buf,
+			    size_t len, int (*dgram)(void *, const void *, size_t), void *arg)
+{
+	if (len > RT_ETH_MAX)
+		return nm_err(EMSGSIZE, "a netlink send of %zu bytes", len);
+	return ep_exchange(fd, RT_EP_NL_SEND, st, sizeof(*st), buf, len, dgram, arg);
+}
+
+int rt_endpoint_call(unsigned long req, void *buf, size_t in, size_t cap, size_t *out)
+{
+	int fd, r;
+
+	*out = 0;
+	if (in > RT_ETH_MAX || cap > RT_ETH_MAX)
+		return nm_err(EINVAL, "a request of %zu bytes", in);
+	fd = ep_reach();
+	if (fd < 0)
+		return fd;
 	r = ep_ask(fd, req, buf, in, cap, out);
 	REAL(close)(fd);
 	return r;

@@ -19,8 +19,10 @@
  * socket before each send, so the program's bind() and setsockopt() go to
  * the kernel unchanged.
  *
- * The first send brings the NIC up (as a netmem socket does); where this
- * process cannot own it, the socket stays the kernel's alone.
+ * The first send brings the NIC up (as a netmem socket does); in a helper
+ * process of the run (rt_nic_here() false) the socket is forwarded to the
+ * owner instead (nl_fwd.c); where neither works, the socket stays the
+ * kernel's alone.
  *
  * Readiness: poll() and ppoll() see the queued replies (rt_nl_poll()); a
  * netlink socket in select() or epoll is the kernel fd's readiness only
@@ -53,6 +55,7 @@ struct rt_nl {
 	int fds;			/* fd numbers pointing here */
 	int protocol;
 	struct nm__nl_sock *s;		/* NULL until the first send */
+	struct rt_nlfwd *fwd;		/* or: forwarded to the owner (a helper) */
 	bool kernel_only;		/* this process cannot own the NIC */
 };
 
@@ -103,6 +106,8 @@ void rt_nl_fd_gone(struct rt_obj *o)
 		return;
 	if (nl->s && !rt.orphan)
 		nm__nl_sock_close(nl->s);
+	if (nl->fwd)
+		rt_nlfwd_close(nl->fwd);
 	free(nl);
 }
 
@@ -141,7 +146,7 @@ int rt_nl_view(void)
  * taken as the kernel's udmabuf takes one (sealed against shrinking, a page
  * multiple), for programs that make their buffer with memfd_create() where
  * /dev/udmabuf is not there. */
-static int view_dmabuf(void *arg, int fd, struct nm_dmabuf **out)
+int rt_nl_dmabuf(void *arg, int fd, struct nm_dmabuf **out)
 {
 	int seals;
 	off_t size;
@@ -172,15 +177,14 @@ static int opt_get(int fd, int opt)
 	return REAL(getsockopt)(fd, SOL_NETLINK, opt, &v, &l) == 0 ? v : 0;
 }
 
-/* Lock held: the portid (autobinding as the kernel does on send), the ack
- * options and the groups the program set on its kernel socket. */
-static int sync_from_kernel(int fd, struct rt_nl *nl)
+/* The portid (autobinding as the kernel does on send), the ack options and
+ * the groups the program set on its kernel socket. */
+static int state_of_kernel(int fd, struct rt_ep_nl_state *st)
 {
 	struct sockaddr_nl sa = { 0 };
 	socklen_t l = sizeof(sa);
-	static const int opts[] = { NETLINK_EXT_ACK, NETLINK_CAP_ACK, NETLINK_GET_STRICT_CHK };
-	uint32_t groups[32] = { 0 };
 
+	memset(st, 0, sizeof(*st));
 	if (REAL(getsockname)(fd, (struct sockaddr *)&sa, &l) < 0)
 		return -errno;
 	if (sa.nl_pid == 0) {
@@ -192,17 +196,35 @@ static int sync_from_kernel(int fd, struct rt_nl *nl)
 		if (REAL(getsockname)(fd, (struct sockaddr *)&sa, &l) < 0)
 			return -errno;
 	}
-	nm__nl_sock_bind(nl->s, sa.nl_pid, sa.nl_groups);
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		int v = opt_get(fd, opts[i]);
+	st->portid = sa.nl_pid;
+	st->groups = sa.nl_groups;
+	st->ext_ack = opt_get(fd, NETLINK_EXT_ACK);
+	st->cap_ack = opt_get(fd, NETLINK_CAP_ACK);
+	st->strict = opt_get(fd, NETLINK_GET_STRICT_CHK);
+	l = sizeof(st->members);
+	if (REAL(getsockopt)(fd, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, st->members, &l) < 0)
+		memset(st->members, 0, sizeof(st->members));
+	return 0;
+}
 
-		nm__nl_sock_setsockopt(nl->s, opts[i], &v, sizeof(v));
-	}
-	l = sizeof(groups);
-	if (REAL(getsockopt)(fd, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, groups, &l) == 0)
-		for (uint32_t g = 1; g <= 32 * 32 && g <= l * 8; g++)
-			if (groups[(g - 1) / 32] & (1u << ((g - 1) % 32)))
-				nm__nl_sock_add_membership(nl->s, g);
+/* Lock held: that state onto the emulated socket. */
+static int sync_from_kernel(int fd, struct rt_nl *nl)
+{
+	static const int opts[] = { NETLINK_EXT_ACK, NETLINK_CAP_ACK, NETLINK_GET_STRICT_CHK };
+	struct rt_ep_nl_state st;
+	int r = state_of_kernel(fd, &st), v[3];
+
+	if (r < 0)
+		return r;
+	v[0] = st.ext_ack;
+	v[1] = st.cap_ack;
+	v[2] = st.strict;
+	nm__nl_sock_bind(nl->s, st.portid, st.groups);
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		nm__nl_sock_setsockopt(nl->s, opts[i], &v[i], sizeof(v[i]));
+	for (uint32_t g = 1; g <= 32 * 32; g++)
+		if (st.members[(g - 1) / 32] & (1u << ((g - 1) % 32)))
+			nm__nl_sock_add_membership(nl->s, g);
 	return 0;
 }
 
@@ -210,13 +232,21 @@ static int sync_from_kernel(int fd, struct rt_nl *nl)
  * socket is the kernel's alone (this process cannot own the NIC). */
 static struct nm__nl_sock *nl_sock(struct rt_nl *nl)
 {
-	if (!nl->s && !nl->kernel_only) {
+	if (!nl->s && !nl->fwd && !nl->kernel_only && !rt_nic_here()) {
+		/* a helper: the owner answers, over the control endpoint */
+		if (rt_nlfwd_open(nl->protocol, &nl->fwd) < 0) {
+			nl->kernel_only = true;
+			rt_debug("a netlink socket stays the kernel's: %s", nm_last_error());
+		}
+		return NULL;
+	}
+	if (!nl->s && !nl->fwd && !nl->kernel_only) {
 		if (rt_nl_view() < 0 || nm__nl_sock_open(nl->protocol, &nl->s) < 0) {
 			nl->kernel_only = true;
 			rt_debug("a netlink socket stays the kernel's: %s", nm_last_error());
 			return NULL;
 		}
-		nm__nl_sock_set_dmabuf_lookup(nl->s, view_dmabuf, NULL);
+		nm__nl_sock_set_dmabuf_lookup(nl->s, rt_nl_dmabuf, NULL);
 	}
 	return nl->s;
 }
@@ -256,7 +286,7 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 	rt_lock();
 	nl = nl_of(fd);
 	s = nl ? nl_sock(nl) : NULL;
-	if (!s) {
+	if (!s && !(nl && nl->fwd)) {
 		rt_unlock();
 		return REAL(sendmsg)(fd, msg, flags);
 	}
@@ -274,9 +304,17 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 		memcpy(buf + off, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len);
 		off += msg->msg_iov[i].iov_len;
 	}
-	r = sync_from_kernel(fd, nl);
-	if (r == 0)
-		r = nm__nl_sock_send(s, buf, len);
+	if (nl->fwd) {
+		struct rt_ep_nl_state st;
+
+		r = state_of_kernel(fd, &st);
+		if (r == 0)
+			r = rt_nlfwd_send(nl->fwd, &st, buf, len);
+	} else {
+		r = sync_from_kernel(fd, nl);
+		if (r == 0)
+			r = nm__nl_sock_send(s, buf, len);
+	}
 	rt_unlock();
 	free(buf);
 	return rt_ret(r);
@@ -294,8 +332,14 @@ ssize_t rt_nl_send_buf(int fd, const void *buf, size_t len, int flags,
 
 /* ---- receive ----------------------------------------------------------------------------- */
 
+/* Lock held: replies queued for the program. */
+static bool nl_readable(const struct rt_nl *nl)
+{
+	return nl->fwd ? rt_nlfwd_readable(nl->fwd) : nl->s && nm__nl_sock_readable(nl->s);
+}
+
 /* Lock held: a datagram of the emulated socket into msg; -EAGAIN: none. */
-static ssize_t recv_ours(struct nm__nl_sock *s, struct msghdr *msg, int flags)
+static ssize_t recv_ours(struct rt_nl *nl, struct msghdr *msg, int flags)
 {
 	size_t len = iov_total(msg), off = 0;
 	uint8_t *tmp = malloc(len ? len : 1);
@@ -304,7 +348,8 @@ static ssize_t recv_ours(struct nm__nl_sock *s, struct msghdr *msg, int flags)
 
 	if (!tmp)
 		return -ENOMEM;
-	r = nm__nl_sock_recv(s, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc);
+	r = nl->fwd ? rt_nlfwd_recv(nl->fwd, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc)
+		    : nm__nl_sock_recv(nl->s, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc);
 	if (r < 0) {
 		free(tmp);
 		return r;
@@ -345,8 +390,8 @@ ssize_t rt_nl_recvmsg(int fd, struct msghdr *msg, int flags)
 
 		rt_lock();
 		nl = nl_of(fd);
-		if (nl && nl->s && nm__nl_sock_readable(nl->s))
-			r = recv_ours(nl->s, msg, flags);
+		if (nl && nl_readable(nl))
+			r = recv_ours(nl, msg, flags);
 		rt_unlock();
 		if (r != -EAGAIN)
 			return rt_ret(r);
@@ -392,7 +437,7 @@ int rt_nl_poll(struct pollfd *fds, nfds_t n)
 	for (nfds_t i = 0; i < n; i++) {
 		struct rt_nl *nl = fds[i].fd >= 0 ? nl_of(fds[i].fd) : NULL;
 
-		if (nl && nl->s && nm__nl_sock_readable(nl->s) && (fds[i].events & POLLIN))
+		if (nl && nl_readable(nl) && (fds[i].events & POLLIN))
 			any = true;
 	}
 	rt_unlock();
@@ -406,7 +451,7 @@ int rt_nl_poll(struct pollfd *fds, nfds_t n)
 	for (nfds_t i = 0; i < n; i++) {
 		struct rt_nl *nl = fds[i].fd >= 0 ? nl_of(fds[i].fd) : NULL;
 
-		if (nl && nl->s && nm__nl_sock_readable(nl->s) && (fds[i].events & POLLIN)) {
+		if (nl && nl_readable(nl) && (fds[i].events & POLLIN)) {
 			if (!fds[i].revents)
 				ready++;
 			fds[i].revents |= (short)(POLLIN | (fds[i].events & POLLRDNORM));

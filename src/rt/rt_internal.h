@@ -459,6 +459,37 @@ int rt_dmabuf_get(int fd, struct nm_dmabuf **out);
 bool rt_nic_here(void);
 /* This process owns the NIC now: it listens on the owner's name. */
 void rt_endpoint_owner(void);
+/* A helper's netlink socket in the owner (nl_fwd.c): opened with
+ * RT_EP_NL_OPEN on a connection of its own, sent to with RT_EP_NL_SEND. */
+#define RT_EP_NL_OPEN	2
+#define RT_EP_NL_SEND	3
+struct rt_ep_nl_open {
+	int32_t protocol;
+};
+/* The helper's kernel socket's state, sent with each send. */
+struct rt_ep_nl_state {
+	uint32_t portid, groups;
+	int32_t ext_ack, cap_ack, strict;
+	uint32_t members[32];		/* joined groups 1..1024, bit g-1 */
+};
+/* A connection to the owner that op (with req) opened: *fd, or -errno. */
+int rt_endpoint_open(uint32_t op, const void *req, size_t len, int *fd);
+/* One forwarded send on it: each datagram the owner's socket then holds to
+ * dgram(arg, ...); the send's return. */
+ssize_t rt_endpoint_nl_send(int fd, const struct rt_ep_nl_state *st, const void *buf,
+			    size_t len, int (*dgram)(void *, const void *, size_t), void *arg);
+
+/* ---- nl_fwd.c: a helper's netlink socket, forwarded ------------------------------ */
+
+struct rt_nlfwd;
+int rt_nlfwd_open(int protocol, struct rt_nlfwd **out);
+void rt_nlfwd_close(struct rt_nlfwd *f);
+ssize_t rt_nlfwd_send(struct rt_nlfwd *f, const struct rt_ep_nl_state *st, const void *buf,
+		      size_t len);
+bool rt_nlfwd_readable(const struct rt_nlfwd *f);
+/* As nm__nl_sock_recv(). */
+ssize_t rt_nlfwd_recv(struct rt_nlfwd *f, void *buf, size_t len, int flags, bool *trunc);
+
 /* A request answered by the process that owns the NIC (as rt_nic_serve). */
 int rt_endpoint_call(unsigned long req, void *buf, size_t in, size_t cap, size_t *out);
 /* ---- nl.c: netlink sockets ------------------------------------------------------------ */
@@ -479,6 +510,9 @@ ssize_t rt_nl_recv_buf(int fd, void *buf, size_t len, int flags, struct sockaddr
 /* poll/ppoll: -1 when no netlink socket of the set has replies queued;
  * else the set polled at once with those reported readable. */
 int rt_nl_poll(struct pollfd *fds, nfds_t n);
+/* The dma-buf a netlink bind-rx/bind-tx names by fd (nm__nl_dmabuf_fn). */
+struct nm_dmabuf;
+int rt_nl_dmabuf(void *arg, int fd, struct nm_dmabuf **out);
 /* Lock held, the NIC up: netmem's interface in the netlink view; its
  * ifindex as the program sees it (if_nametoindex, SIOCGIFINDEX), -errno. */
 int rt_nl_view(void);
