@@ -105,6 +105,9 @@ bool nl_member(const struct nm__nl_sock *s, uint32_t group);
 /* The extack: a message (printf-style: copied), the attribute at fault. */
 int nl_fail(struct nl_req *r, int err, const void *bad, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* A refusal of the library below: its message (nm_last_error(), without
+ * the public call's name in front) as the extack. */
+int nl_fail_lib(struct nl_req *r, int err, const void *bad);
 /* A required attribute missing (NLMSGERR_ATTR_MISS_TYPE/_NEST): -EINVAL. */
 int nl_missing(struct nl_req *r, const void *nest, uint16_t type);
 

@@ -631,16 +631,6 @@ static int put_id(struct nl_req *r, uint8_t cmd, uint32_t id)
 	return 0;
 }
 
-/* A failure of the library below, its message as the extack. */
-static int lib_fail(struct nl_req *r, int err)
-{
-	const char *m = nm_last_error();
-	const char *colon = m ? strstr(m, ": ") : NULL;
-
-	/* drop the public call's name the library put in front */
-	return nl_fail(r, -err, NULL, "%s", colon ? colon + 2 : m ? m : "");
-}
-
 static int bind_rx(struct nl_req *r, const void *attrs, size_t len)
 {
 	const struct nlattr *tb[NETDEV_A_DMABUF_MAX + 1];
@@ -686,7 +676,7 @@ static int bind_rx(struct nl_req *r, const void *attrs, size_t len)
 	if (!err) {
 		err = nm__ctl_bind_rx(c, nm_netdev_ifindex(nd), buf, qs, n, page, &id);
 		if (err)
-			err = lib_fail(r, err);
+			err = nl_fail_lib(r, err, NULL);
 	}
 	nm_dmabuf_put(buf);	/* the binding holds its own reference */
 	return err ? err : put_id(r, NETDEV_CMD_BIND_RX, id);
@@ -720,7 +710,7 @@ static int bind_tx(struct nl_req *r, const void *attrs, size_t len)
 	if (!err) {
 		err = nm_ctl_bind_tx(c, nm_netdev_ifindex(nd), buf, &id);
 		if (err)
-			err = lib_fail(r, err);
+			err = nl_fail_lib(r, err, NULL);
 	}
 	nm_dmabuf_put(buf);
 	return err ? err : put_id(r, NETDEV_CMD_BIND_TX, id);

@@ -341,6 +341,14 @@ int nl_fail(struct nl_req *r, int err, const void *bad, const char *fmt, ...)
 	return -err;
 }
 
+int nl_fail_lib(struct nl_req *r, int err, const void *bad)
+{
+	const char *m = nm_last_error();
+	const char *colon = m ? strstr(m, ": ") : NULL;
+
+	return nl_fail(r, -err, bad, "%s", colon ? colon + 2 : m ? m : "");
+}
+
 int nl_missing(struct nl_req *r, const void *nest, uint16_t type)
 {
 	r->miss_type = type;
