@@ -17,6 +17,12 @@
  *		iov), return the tokens one by one (each SO_DEVMEM_DONTNEED
  *		must say 1), and delete the rule at the end.  The stream is
  *		connection 1's of prog.h (what `nmp_devmem send` sends).
+ *	nmp_ncdevmem client IFNAME PEER PORT BYTES
+ *		ncdevmem's TX side: a buffer from /dev/udmabuf written through
+ *		its mapping (between DMA_BUF_IOCTL_SYNC START and END), bind-tx
+ *		(hand-written generic netlink), connect, sendmsg with
+ *		SCM_DEVMEM_DMABUF and MSG_ZEROCOPY (iov_base: the offset in the
+ *		dma-buf), every send's completion read from MSG_ERRQUEUE.
  *	nmp_ncdevmem selftest IFNAME
  *		ncdevmem's no-address mode: binding no queues fails, binding
  *		with header split off fails, binding with it on succeeds, a
@@ -36,6 +42,9 @@
 #include <sys/uio.h>
 
 #include "prog.h"
+/* after <time.h> (prog.h): it uses struct timespec */
+#include <linux/errqueue.h>
+#include <poll.h>
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -69,6 +78,7 @@ enum { NETDEV_A_QUEUE_ID_ = 1, NETDEV_A_QUEUE_IFINDEX_, NETDEV_A_QUEUE_TYPE_ };
 enum { NETDEV_A_DMABUF_IFINDEX_ = 1, NETDEV_A_DMABUF_QUEUES_, NETDEV_A_DMABUF_FD_,
        NETDEV_A_DMABUF_ID_ };
 #define NETDEV_CMD_BIND_RX_	13
+#define NETDEV_CMD_BIND_TX_	15
 #define NETDEV_QUEUE_TYPE_RX_	0
 #define ETHTOOL_A_RINGS_HDS_THRESH_	17
 
@@ -498,6 +508,121 @@ static void do_server(const char *addr, int port, uint64_t want)
 	       (unsigned long long)linear, tokens);
 }
 
+/* ---- transmit ---------------------------------------------------------------------------- */
+
+/* The stream repeats every 251 bytes: a buffer of a multiple of 251 pages
+ * holds it at any offset modulo its size. */
+#define TX_SIZE		(251u * 4096u * 4u)
+#define TX_CHUNK	(256u << 10)
+
+static int bind_tx(int dmabuf, int *sock, uint32_t *id)
+{
+	struct msg m;
+	uint8_t r[4096];
+	int rl = 0, e, fd = nl_socket();
+
+	msg_init(&m, netdev_id, NETDEV_CMD_BIND_TX_);
+	attr_u32(&m, NETDEV_A_DMABUF_IFINDEX_, (uint32_t)ifindex);
+	attr_u32(&m, NETDEV_A_DMABUF_FD_, (uint32_t)dmabuf);
+	e = talk(fd, &m, r, &rl);
+	if (e) {
+		close(fd);
+		return e;
+	}
+	*id = get_u32(r, rl, NETDEV_A_DMABUF_ID_, 0);
+	*sock = fd;
+	return 0;
+}
+
+/* Completions queued now: ids in order; *done the next expected. */
+static void reap(int fd, uint32_t *done, uint32_t calls)
+{
+	for (;;) {
+		uint8_t ctl[CMSG_SPACE(sizeof(struct sock_extended_err)) + 64];
+		struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+		struct sock_extended_err ee;
+		struct cmsghdr *c;
+
+		if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			pp_die("recvmsg(MSG_ERRQUEUE): %s", strerror(errno));
+		}
+		c = CMSG_FIRSTHDR(&m);
+		if (!c || c->cmsg_len < CMSG_LEN(sizeof(ee)))
+			pp_die("MSG_ERRQUEUE without a sock_extended_err");
+		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+		if (ee.ee_origin != SO_EE_ORIGIN_ZEROCOPY || ee.ee_errno ||
+		    ee.ee_info != *done || ee.ee_data < ee.ee_info || ee.ee_data >= calls)
+			pp_die("completion %u..%u (origin %u errno %u), expected from %u of %u",
+			       ee.ee_info, ee.ee_data, ee.ee_origin, ee.ee_errno, *done, calls);
+		*done = ee.ee_data + 1;
+	}
+}
+
+static void do_client(const char *peer, int port, uint64_t bytes)
+{
+	uint32_t id, calls = 0, done = 0;
+	uint64_t sent = 0, end;
+	int buf, bsock, fd, one = 1;
+	uint8_t *mem, b;
+
+	buf = udmabuf(TX_SIZE, &mem);
+	sync_buf(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	pp_fill(1, 0, mem, TX_SIZE);
+	sync_buf(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	if (bind_tx(buf, &bsock, &id))
+		pp_die("bind-tx: %s", ack_msg);
+	printf("bound dma-buf %u for TX\n", id);
+	fd = pp_connect(peer, port);
+	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) < 0)
+		pp_die("SO_ZEROCOPY: %s", strerror(errno));
+	while (sent < bytes) {
+		uint64_t off = sent % TX_SIZE;
+		size_t len = TX_CHUNK;
+		uint8_t ctl[CMSG_SPACE(sizeof(uint32_t))] = { 0 };
+		struct iovec iov;
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		ssize_t k;
+
+		if (len > TX_SIZE - off)
+			len = (size_t)(TX_SIZE - off);
+		if (len > bytes - sent)
+			len = (size_t)(bytes - sent);
+		iov = (struct iovec){ (void *)(uintptr_t)off, len };
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_DEVMEM_DMABUF;
+		c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+		memcpy(CMSG_DATA(c), &id, sizeof(id));
+		k = sendmsg(fd, &m, MSG_ZEROCOPY | MSG_NOSIGNAL);
+		if (k < 0 && errno != EINTR && errno != ENOBUFS)
+			pp_die("sendmsg(SCM_DEVMEM_DMABUF, MSG_ZEROCOPY): %s", strerror(errno));
+		if (k > 0) {
+			sent += (uint64_t)k;
+			calls++;
+		}
+		reap(fd, &done, calls);
+	}
+	if (shutdown(fd, SHUT_WR) < 0)
+		pp_die("shutdown: %s", strerror(errno));
+	for (end = pp_now_ms() + 10000; done < calls && pp_now_ms() < end;) {
+		struct pollfd p = { .fd = fd, .events = 0 };
+
+		poll(&p, 1, 10);
+		reap(fd, &done, calls);
+	}
+	if (done != calls)
+		pp_die("%u of %u sends completed within 10 s", done, calls);
+	if (recv(fd, &b, 1, 0) != 0)
+		pp_die("the receiver did not end the stream cleanly");
+	close(fd);
+	close(bsock);
+	printf("nmp_ncdevmem client: %llu bytes from the dma-buf in %u sends, %u completions\n",
+	       (unsigned long long)sent, calls, done);
+}
+
 /* ---- ncdevmem's no-address self-test ----------------------------------------------------- */
 
 static void do_selftest(void)
@@ -542,9 +667,10 @@ static void do_selftest(void)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 3 || (strcmp(argv[1], "server") && strcmp(argv[1], "selftest")) ||
-	    (!strcmp(argv[1], "server") && argc < 6))
-		pp_die("usage: nmp_ncdevmem server IFNAME ADDR PORT BYTES | selftest IFNAME");
+	if (argc < 3 || (strcmp(argv[1], "server") && strcmp(argv[1], "client") &&
+			 strcmp(argv[1], "selftest")) || (strcmp(argv[1], "selftest") && argc < 6))
+		pp_die("usage: nmp_ncdevmem server IFNAME ADDR PORT BYTES | client IFNAME PEER "
+		       "PORT BYTES | selftest IFNAME");
 	ifname = argv[2];
 	ifindex = (int)if_nametoindex(ifname);
 	if (!ifindex)
@@ -556,6 +682,8 @@ int main(int argc, char **argv)
 	       netdev_id);
 	if (!strcmp(argv[1], "selftest"))
 		do_selftest();
+	else if (!strcmp(argv[1], "client"))
+		do_client(argv[3], atoi(argv[4]), strtoull(argv[5], NULL, 0));
 	else
 		do_server(argv[3], atoi(argv[4]), strtoull(argv[5], NULL, 0));
 	return 0;

@@ -10,7 +10,10 @@
 # and END, each token returned alone (SO_DEVMEM_DONTNEED says 1).  1 GiB
 # over IPv4 and 1 GiB over IPv6.  Then ncdevmem's no-address self-test:
 # binding no queues fails, binding with header split off fails, with it on
-# succeeds, a channels-set that drops a bound queue fails.
+# succeeds, a channels-set that drops a bound queue fails.  And the TX
+# side: bind-tx of a /dev/udmabuf buffer, sendmsg(SCM_DEVMEM_DMABUF,
+# MSG_ZEROCOPY) with every completion read, to the kernel's TCP (which
+# checks every byte), over IPv4 and IPv6.
 rt_netns=1
 . "$(dirname "$0")/lib.inc"
 N=$P/nmp_ncdevmem
@@ -41,6 +44,21 @@ serve() {
 }
 serve 198.18.0.2 24 198.18.0.1 5201 tcp4 "::ffff:198.18.0.1"
 serve 2001:2::2 64 2001:2::1 5202 tcp6 "2001:2::1"
+
+# TX: PEER PLEN SELF LISTEN PORT
+send_tx() {
+	rt_bg "$T/kr" "$D" recv "$4" "$5" $((B / 4))
+	rt_until_listening "$5"
+	timeout 60 "$NETMEM" run --wire "tap:$TAP" --addr "$3/$2" --host-addr "$1/$2" --quiet -- \
+		"$N" client nm0 "$1" "$5" $((B / 4)) >"$T/tx" 2>&1 || fail "client to $1: $(cat "$T/tx")"
+	grep -q "^nmp_ncdevmem client: $((B / 4)) bytes from the dma-buf in \([0-9]*\) sends, \1 completions" \
+		"$T/tx" || fail "client to $1: $(cat "$T/tx")"
+	rt_ok "kernel receiver on $1" "$T/kr"
+	grep -q "^nmp_devmem recv: $((B / 4)) bytes, every byte checked" "$T/kr" ||
+		fail "kernel receiver: $(cat "$T/kr")"
+}
+send_tx 198.18.0.1 24 198.18.0.2 0.0.0.0 6001
+send_tx 2001:2::1 64 2001:2::2 :: 6003
 
 rt_tap "$N" selftest nm0 >"$T/st" 2>&1 || fail "selftest: $(cat "$T/st")"
 for w in "^bind-rx of no queues: Invalid argument" \
