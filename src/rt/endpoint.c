@@ -412,6 +412,8 @@ void rt_endpoint_owner(void)
 
 bool rt_nic_here(void)
 {
+	if (rt.orphan)		/* a fork child: the NIC is the parent's */
+		return false;
 	if (rt.up || !ep.name[0])
 		return true;
 	return ep.first_fd >= 0 && rt_may_own();

@@ -38,6 +38,8 @@ int rt_nic_enter(void)
 
 	if (!rt.enabled)
 		return -ENODEV;
+	if (rt.orphan)		/* a fork child's copy of the NIC is not the NIC */
+		return -EBUSY;
 	rt_lock();
 	r = rt_up();
 	if (r == -EINPROGRESS)

@@ -10,6 +10,10 @@
  * nmp_ethtool IFNAME show: channels, rings, rules and the table, one line
  * each (what a test compares with the ethtool command's output).
  *
+ * nmp_ethtool IFNAME fork: the NIC comes up here (-L rx 3), a fork child
+ * reads it (channels: 3) and sets -G rx 2048, which this process reads
+ * back: the child reaches its parent's NIC, not its copy of it.
+ *
  * nmp_ethtool IFNAME system CMD...: each CMD through system() (a shell
  * running the ethtool command, as ncdevmem does), then show: what the
  * helpers changed, read by the program itself.
@@ -19,6 +23,7 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include "prog.h"
 
@@ -533,6 +538,31 @@ int main(int argc, char **argv)
 	sock = socket(AF_INET, SOCK_DGRAM, 0);
 	if (sock < 0)
 		pp_die("socket: %s", strerror(errno));
+	if (argc > 2 && !strcmp(argv[2], "fork")) {
+		struct ethtool_ringparam g = { .cmd = ETHTOOL_GRINGPARAM };
+		struct ethtool_channels c;
+		pid_t pid;
+		int st;
+
+		OK(set_channels(3, 2, 0));
+		pid = fork();
+		if (pid == 0) {
+			channels(&c);
+			CHECK(c.rx_count == 3, "the child reads rx %u, the parent set 3", c.rx_count);
+			OK(eth(&g));
+			g.cmd = ETHTOOL_SRINGPARAM;
+			g.rx_pending = 2048;
+			OK(eth(&g));
+			_exit(0);
+		}
+		CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && st == 0, "the child failed");
+		g.cmd = ETHTOOL_GRINGPARAM;
+		OK(eth(&g));
+		CHECK(g.rx_pending == 2048, "the parent reads rx ring %u, the child set 2048",
+		      g.rx_pending);
+		printf("fork: the child read and set the parent's NIC\n");
+		return 0;
+	}
 	if (argc > 2 && !strcmp(argv[2], "system")) {
 		for (int i = 3; i < argc; i++) {
 			int st = system(argv[i]);

@@ -48,6 +48,10 @@ rt_tap "$E" nm0 system "ethtool -N nm0 flow-type tcp4 dst-port 1 action 7 2>$T/b
 	>"$T/show" 2>&1 || fail "$(cat "$T/show")"
 grep -q "Invalid argument" "$T/bad" || fail "ethtool -N action 7: $(cat "$T/bad")"
 
+# a fork child (no exec) reaches its parent's NIC, not its copy of it
+rt_tap "$E" nm0 fork >"$T/fork" 2>&1 || fail "fork: $(cat "$T/fork")"
+grep -q "^fork: the child read and set the parent's NIC" "$T/fork" || fail "fork: $(cat "$T/fork")"
+
 # outside the run: a process that is no descendant of netmem run gets EPERM
 rt_bg "$T/run" rt_tap sh -c "echo \$NETMEM_CTL >$T/ctl; $E nm0 show >/dev/null; sleep 3"
 i=0
