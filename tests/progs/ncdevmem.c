@@ -49,27 +49,7 @@
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
-#ifndef MSG_SOCK_DEVMEM
-#define MSG_SOCK_DEVMEM 0x2000000
-#endif
-#ifndef SO_DEVMEM_DMABUF
-#define SO_DEVMEM_LINEAR	78
-#define SCM_DEVMEM_LINEAR	SO_DEVMEM_LINEAR
-#define SO_DEVMEM_DMABUF	79
-#define SCM_DEVMEM_DMABUF	SO_DEVMEM_DMABUF
-#define SO_DEVMEM_DONTNEED	80
-struct dmabuf_cmsg {
-	uint64_t frag_offset;
-	uint32_t frag_size;
-	uint32_t frag_token;
-	uint32_t dmabuf_id;
-	uint32_t flags;
-};
-struct dmabuf_token {
-	uint32_t token_start;
-	uint32_t token_count;
-};
-#endif
+#include "devmem_uapi.h"
 
 /* The netdev family (Documentation/netlink/specs/netdev.yaml) and the
  * ethtool attributes newer than these headers, as ncdevmem's generated
