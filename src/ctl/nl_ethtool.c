@@ -49,6 +49,8 @@ struct et_req {
 	struct nl_req *r;
 	const struct nl_view_dev *v;	/* NULL: a dump over every interface */
 	uint32_t flags;			/* ETHTOOL_FLAG_* */
+	uint8_t ntf;			/* building this notification, not a reply */
+	bool changed;			/* a set changed something: notify */
 };
 
 static const struct nl_view_dev *view_of(int user)
@@ -108,7 +110,8 @@ static int parse_header(struct et_req *e, const struct nlattr *hdr, bool need)
 static struct nlmsghdr *reply_start(struct et_req *e, uint8_t cmd, uint16_t hdr_type,
 				    const struct nl_view_dev *v)
 {
-	struct nlmsghdr *nlh = nl_genl_put(e->r, fam(), cmd, ETHTOOL_GENL_VERSION, 4096);
+	struct nlmsghdr *nlh = nl_genl_put(e->r, fam(), e->ntf ? e->ntf : cmd, ETHTOOL_GENL_VERSION,
+					   4096);
 	struct nlattr *h;
 
 	if (!nlh)
@@ -249,7 +252,10 @@ static int rings_set(struct et_req *e, const struct nlattr **tb)
 	if (rp.hds_thresh > rp.hds_thresh_max)
 		return nl_fail(e->r, ERANGE, tb[NM_ETHTOOL_A_RINGS_HDS_THRESH], NULL);
 	err = nm_netdev_set_ringparam(nd, &rp);
-	return err ? nl_fail_lib(e->r, err, NULL) : 0;
+	if (err)
+		return nl_fail_lib(e->r, err, NULL);
+	e->changed = true;
+	return 0;
 }
 
 /* ---- channels ----------------------------------------------------------------------------- */
@@ -394,6 +400,7 @@ static int channels_set(struct et_req *e, const struct nlattr **tb)
 	}
 	if (dflt && ch.rx > old.rx)
 		nm_netdev_set_rss_equal(nd, 0, ch.rx);	/* and grows with them */
+	e->changed = true;
 	return 0;
 }
 
@@ -583,7 +590,10 @@ static int features_set(struct et_req *e, const struct nlattr **tb)
 	 * the kernel leaves a NOCHANGE bit */
 	err = fmask ? nm_netdev_set_features(e->v->nd, fmask, fval) : 0;
 	(void)fixed;
-	return err ? nl_fail_lib(e->r, err, NULL) : 0;
+	if (err)
+		return nl_fail_lib(e->r, err, NULL);
+	e->changed = fmask != 0;
+	return 0;
 }
 
 static const struct nl_pol strset_pol[ETHTOOL_A_STRSET_MAX + 1] = {
@@ -723,6 +733,21 @@ static const struct nl_pol rss_pol[RSS_HKEY + 1] = {
 	[RSS_CONTEXT] = { NLK_U32 },
 };
 
+/* ---- notifications to the "monitor" group ------------------------------------------------ */
+
+static void et_notify(const struct nl_view_dev *v,
+		      int (*fill)(struct et_req *e, const struct nl_view_dev *v), uint8_t ntf)
+{
+	struct nl_buf out;
+	struct nl_req r;
+	struct et_req e = { .r = &r, .ntf = ntf };
+
+	nl_ntf_init(&r, &out);
+	if (fill(&e, v) == 0)
+		nl_notify(nl_families()->ethtool_monitor, &out);
+	nl_buf_free(&out);
+}
+
 /* ---- dispatch --------------------------------------------------------------------------------- */
 
 static const struct nl_pol hdr_only_pol[2] = {
@@ -779,11 +804,15 @@ int nl_ethtool_rcv(struct nl_req *r, uint8_t cmd)
 			err = parse_header(&e, tb[1], true);
 		if (err)
 			return err;
-		if (cmd == ETHTOOL_MSG_RINGS_SET)
-			return rings_set(&e, tb);
-		if (cmd == ETHTOOL_MSG_CHANNELS_SET)
-			return channels_set(&e, tb);
-		return features_set(&e, tb);
+		err = cmd == ETHTOOL_MSG_RINGS_SET ? rings_set(&e, tb) :
+		      cmd == ETHTOOL_MSG_CHANNELS_SET ? channels_set(&e, tb) : features_set(&e, tb);
+		if (!err && e.changed)
+			et_notify(e.v, cmd == ETHTOOL_MSG_RINGS_SET ? rings_fill :
+				       cmd == ETHTOOL_MSG_CHANNELS_SET ? channels_fill : features_fill,
+				  cmd == ETHTOOL_MSG_RINGS_SET ? ETHTOOL_MSG_RINGS_NTF :
+				  cmd == ETHTOOL_MSG_CHANNELS_SET ? ETHTOOL_MSG_CHANNELS_NTF :
+								    ETHTOOL_MSG_FEATURES_NTF);
+		return err;
 	}
 	/* another message: about netmem's interface, not supported; else the
 	 * kernel's */

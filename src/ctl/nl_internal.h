@@ -34,6 +34,7 @@
 #include "ctl/nl_uapi.h"
 
 struct nm_ctl;
+struct nm_netdev;
 
 /* One datagram queued for the socket. */
 struct nl_dgram {
@@ -174,9 +175,24 @@ struct nlmsghdr *nl_genl_put(struct nl_req *r, uint16_t family, uint8_t cmd, uin
 
 /* ---- nl_notify.c ----------------------------------------------------------------------- */
 
-/* A netdev family notification (cmd, about an object the fill function
- * writes) to every socket member of group. */
-void nl_notify_netdev(uint32_t group, uint8_t cmd,
-		      int (*fill)(struct nlmsghdr *nlh, size_t room, void *arg), void *arg);
+/* A notification being built: an nl_req without a request or a socket
+ * (portid 0, sequence 0, as the kernel's multicasts). */
+void nl_ntf_init(struct nl_req *r, struct nl_buf *out);
+/* Each message of msgs, as its own datagram, to every NETLINK_GENERIC
+ * socket that is a member of group. */
+void nl_notify(uint32_t group, const struct nl_buf *msgs);
+
+/* The page pools of the view's netdevs, to tell what a queue restart
+ * changed (page-pool-add/del-ntf to the "page-pool" group). */
+#define NL_PP_SNAP_MAX	(8 * 2 * 64)
+struct nl_pp_snap {
+	int n;
+	struct { uint32_t id, napi; int user; } pp[NL_PP_SNAP_MAX];
+};
+void nl_pp_snapshot(struct nl_pp_snap *snap);
+/* Notify the pools gone since before and the pools new. */
+void nl_pp_notify(const struct nl_pp_snap *before);
+/* dev-add-ntf / dev-del-ntf to the "mgmt" group. */
+void nl_dev_notify(const struct nm_netdev *nd, int user, uint8_t cmd);
 
 #endif

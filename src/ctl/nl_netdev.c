@@ -24,6 +24,7 @@
  * binding (nm__ctl_bind_rx).  The binding belongs to the socket.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <netmem/ctl.h>
@@ -761,4 +762,96 @@ int nl_netdev_rcv(struct nl_req *r, uint8_t cmd)
 		return r->dump ? -EOPNOTSUPP : not_here(r, attrs, len, NETDEV_A_QUEUE_IFINDEX);
 	}
 	return -EOPNOTSUPP;
+}
+
+/* ---- notifications ---------------------------------------------------------------------- */
+
+static int snap_one(struct nl_req *r, const struct nl_view_dev *v, uint32_t q,
+		    struct nm_page_pool *pp, void *arg)
+{
+	struct nl_pp_snap *snap = arg;
+
+	(void)r;
+	if (snap->n < NL_PP_SNAP_MAX) {
+		snap->pp[snap->n].id = NL_ID_BASE + nm_page_pool_id(pp);
+		snap->pp[snap->n].napi = napi_id(v, q);
+		snap->pp[snap->n].user = v->user;
+		snap->n++;
+	}
+	return 0;
+}
+
+void nl_pp_snapshot(struct nl_pp_snap *snap)
+{
+	snap->n = 0;
+	each_pool(snap_one, NULL, snap);
+}
+
+static bool in_snap(const struct nl_pp_snap *s, uint32_t id)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->pp[i].id == id)
+			return true;
+	return false;
+}
+
+/* page_pool_nl_fill() of a new pool, for page-pool-add-ntf. */
+static int pp_add_fill(struct nl_req *r, const struct nl_view_dev *v, uint32_t q,
+		       struct nm_page_pool *pp, void *arg)
+{
+	const struct nl_pp_snap *before = arg;
+	uint32_t id = NL_ID_BASE + nm_page_pool_id(pp);
+	size_t at = r->out->len;
+
+	if (in_snap(before, id))
+		return 0;
+	if (pp_fill(r, v, q, pp, &id) < 0)
+		return 0;
+	((struct genlmsghdr *)mnl_nlmsg_get_payload((struct nlmsghdr *)(r->out->p + at)))->cmd =
+		NETDEV_CMD_PAGE_POOL_ADD_NTF;
+	return 0;
+}
+
+void nl_pp_notify(const struct nl_pp_snap *before)
+{
+	struct nl_pp_snap *now = malloc(sizeof(*now));
+	struct nl_buf out;
+	struct nl_req r;
+
+	if (!now)
+		return;
+	nl_pp_snapshot(now);
+	nl_ntf_init(&r, &out);
+	/* the pools gone: their id, interface and NAPI */
+	for (int i = 0; i < before->n; i++) {
+		struct nlmsghdr *nlh;
+
+		if (in_snap(now, before->pp[i].id))
+			continue;
+		nlh = nl_genl_put(&r, fam(), NETDEV_CMD_PAGE_POOL_DEL_NTF, NETDEV_FAMILY_VERSION, 128);
+		if (!nlh)
+			break;
+		put_uint(nlh, NETDEV_A_PAGE_POOL_ID, before->pp[i].id);
+		mnl_attr_put_u32(nlh, NETDEV_A_PAGE_POOL_IFINDEX, (uint32_t)before->pp[i].user);
+		mnl_attr_put_u32(nlh, NETDEV_A_PAGE_POOL_NAPI_ID, before->pp[i].napi);
+		nl_end(&r, nlh);
+	}
+	each_pool(pp_add_fill, &r, (void *)before);
+	nl_notify(nl_families()->netdev_pp, &out);
+	nl_buf_free(&out);
+	free(now);
+}
+
+void nl_dev_notify(const struct nm_netdev *nd, int user, uint8_t cmd)
+{
+	struct nl_view_dev v = { .nd = (struct nm_netdev *)nd, .user = user };
+	struct nl_buf out;
+	struct nl_req r;
+
+	if (!nl_socks())
+		return;
+	nl_ntf_init(&r, &out);
+	if (dev_fill(&r, &v, cmd) == 0)
+		nl_notify(nl_families()->netdev_mgmt, &out);
+	nl_buf_free(&out);
 }

@@ -100,8 +100,8 @@ struct nlmsghdr *nl_put(struct nl_req *r, uint16_t type, uint16_t flags, size_t 
 	nlh->nlmsg_len = NLMSG_HDRLEN;
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = flags | (r->multi ? NLM_F_MULTI : 0);
-	nlh->nlmsg_seq = r->nlh->nlmsg_seq;
-	nlh->nlmsg_pid = r->s->portid;
+	nlh->nlmsg_seq = r->nlh ? r->nlh->nlmsg_seq : 0;
+	nlh->nlmsg_pid = r->s ? r->s->portid : 0;
 	return nlh;
 }
 
@@ -205,8 +205,16 @@ int nm__nl_sock_close(struct nm__nl_sock *s)
 			break;
 		}
 	/* the kernel's netdev_nl_sock_priv_destroy(): the bindings go */
-	if (s->ctl)
+	if (s->ctl) {
+		struct nl_pp_snap *before = malloc(sizeof(*before));
+
+		if (before)
+			nl_pp_snapshot(before);
 		nm_ctl_close(s->ctl);
+		if (before)
+			nl_pp_notify(before);
+		free(before);
+	}
 	while (s->head)
 		queue_drop_head(s);
 	nl_buf_free(&s->dump);
@@ -451,7 +459,23 @@ static int start_dump(struct nl_req *r, struct nl_buf *out)
 	return dump_next(s);
 }
 
+static void rcv_msg_one(struct nm__nl_sock *s, const struct nlmsghdr *nlh);
+
+/* A request that restarts queues (bind-rx, rings-set, channels-set) makes
+ * page pools go and come: the "page-pool" group hears of it. */
 static void rcv_msg(struct nm__nl_sock *s, const struct nlmsghdr *nlh)
+{
+	struct nl_pp_snap *before = malloc(sizeof(*before));
+
+	if (before)
+		nl_pp_snapshot(before);
+	rcv_msg_one(s, nlh);
+	if (before)
+		nl_pp_notify(before);
+	free(before);
+}
+
+static void rcv_msg_one(struct nm__nl_sock *s, const struct nlmsghdr *nlh)
 {
 	struct nl_buf out = { 0 };
 	struct nl_req r = { .s = s, .nlh = nlh, .out = &out };

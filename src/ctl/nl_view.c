@@ -86,6 +86,7 @@ int nm__nl_view_add(struct nm_netdev *nd, int user_ifindex)
 	memset(v, 0, sizeof(*v));
 	v->nd = nd;
 	v->user = user_ifindex;
+	nl_dev_notify(nd, user_ifindex, NETDEV_CMD_DEV_ADD_NTF);
 	return user_ifindex;
 }
 
@@ -93,8 +94,10 @@ void nm__nl_view_del(struct nm_netdev *nd)
 {
 	struct nl_view_dev *v = find_nd(nd);
 
-	if (v)
+	if (v) {
+		nl_dev_notify(nd, v->user, NETDEV_CMD_DEV_DEL_NTF);
 		memset(v, 0, sizeof(*v));
+	}
 }
 
 int nm__nl_view_addr_add(int user_ifindex, int family, const void *addr, unsigned prefixlen)

@@ -251,6 +251,32 @@ static struct nm__nl_sock *nl_sock(struct rt_nl *nl)
 	return nl->s;
 }
 
+/* ---- options ---------------------------------------------------------------------------- */
+
+int rt_nl_setsockopt(int fd, int name, const void *val, socklen_t len)
+{
+	int r = REAL(setsockopt)(fd, SOL_NETLINK, name, val, len);
+	struct rt_nl *nl;
+
+	if (r < 0 || (name != NETLINK_ADD_MEMBERSHIP && name != NETLINK_DROP_MEMBERSHIP))
+		return r;
+	/* a group joined: the emulated socket (made now, the NIC brought
+	 * up) hears netmem's events from here on */
+	rt_lock();
+	nl = nl_of(fd);
+	if (nl && nl->protocol == NETLINK_GENERIC && nl_sock(nl)) {
+		uint32_t g = 0;
+
+		memcpy(&g, val, sizeof(g) <= len ? sizeof(g) : len);
+		if (name == NETLINK_ADD_MEMBERSHIP)
+			nm__nl_sock_add_membership(nl->s, g);
+		else
+			nm__nl_sock_drop_membership(nl->s, g);
+	}
+	rt_unlock();
+	return 0;
+}
+
 /* ---- send ---------------------------------------------------------------------------------- */
 
 static size_t iov_total(const struct msghdr *msg)

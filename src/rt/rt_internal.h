@@ -501,6 +501,9 @@ void rt_nl_track(int fd, int protocol);
 /* Lock held: one more fd names o (dup family); one fewer (close). */
 void rt_nl_attach(int fd, struct rt_obj *o);
 void rt_nl_fd_gone(struct rt_obj *o);
+/* SOL_NETLINK options: the kernel socket's, and the emulated socket's
+ * (its groups: netmem's notifications). */
+int rt_nl_setsockopt(int fd, int name, const void *val, socklen_t len);
 ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags);
 ssize_t rt_nl_send_buf(int fd, const void *buf, size_t len, int flags,
 		       const struct sockaddr *sa, socklen_t salen);

@@ -874,6 +874,8 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	struct rt_sock *rs;
 	int r, err;
 
+	if (level == SOL_NETLINK && rt_nl_is(fd))
+		return rt_nl_setsockopt(fd, name, val, len);
 	/* not netmem's yet: the kernel socket takes it, netmem gets it later */
 	rs = state_enter(fd, S_CAND | S_PENDING);
 	if (rs) {

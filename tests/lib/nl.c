@@ -232,3 +232,32 @@ int64_t t_nl_attr_u32(const struct nlmsghdr *m, size_t hdrlen, uint16_t type)
 			return mnl_attr_get_u32(a);
 	return -1;
 }
+
+uint32_t t_nl_mcgrp(struct t_nl *n, const char *family, const char *group)
+{
+	struct nlmsghdr *m = t_nl_genl(n, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_REQUEST);
+	const struct nlattr *a, *g, *x;
+	uint32_t id = 0;
+
+	mnl_attr_put_strz(m, CTRL_ATTR_FAMILY_NAME, family);
+	if (t_nl_do(n, m) != 0 || !n->reply)
+		return 0;
+	mnl_attr_for_each(a, n->reply, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		mnl_attr_for_each_nested(g, a) {
+			const char *name = NULL;
+			uint32_t gid = 0;
+
+			mnl_attr_for_each_nested(x, g) {
+				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_NAME)
+					name = mnl_attr_get_str(x);
+				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_ID)
+					gid = mnl_attr_get_u32(x);
+			}
+			if (name && !strcmp(name, group))
+				id = gid;
+		}
+	}
+	return id;
+}

@@ -59,6 +59,8 @@ int t_nl_dump(struct t_nl *n, struct nlmsghdr *m,
 	      void (*fn)(const struct nlmsghdr *m, void *arg), void *arg);
 /* The id of a generic netlink family through n (0: none). */
 uint16_t t_nl_family(struct t_nl *n, const char *name);
+/* The id of a generic netlink family's multicast group (0: none). */
+uint32_t t_nl_mcgrp(struct t_nl *n, const char *family, const char *group);
 /* The u32 attribute type of m's attributes after hdrlen bytes (-1: absent). */
 int64_t t_nl_attr_u32(const struct nlmsghdr *m, size_t hdrlen, uint16_t type);
 
