@@ -7,12 +7,12 @@
 [ "$(id -u)" = 0 ] || skip "needs root (the script installs only as root)"
 AS=
 . "$(dirname "$0")/deps.inc"
-printf '%s\n' libpcap-dev libmnl-dev tcpdump python3 pkg-config curl >"$FAKE/installed"
+printf '%s\n' libpcap-dev libmnl-dev tcpdump python3 pkg-config curl ethtool sudo >"$FAKE/installed"
 deps build test
 [ "$RC" = 0 ] && [ ! -s "$T/err" ] && [ ! -s "$FAKE/apt.log" ] ||
 	fail "all present: exit $RC, apt: $(cat "$FAKE/apt.log"), $(cat "$T/err")"
 # two missing: one apt-get install of both, one line
-printf '%s\n' libpcap-dev libmnl-dev python3 curl >"$FAKE/installed"
+printf '%s\n' libpcap-dev libmnl-dev python3 curl ethtool sudo >"$FAKE/installed"
 deps build test
 [ "$RC" = 0 ] || fail "install: exit $RC: $(cat "$T/err")"
 [ "$(cat "$T/err")" = "deps: installing pkg-config tcpdump (apt-get)" ] || fail "$(cat "$T/err")"
