@@ -484,27 +484,39 @@ static int ep_reach(void)
 static int ep_exchange(int fd, uint32_t op, const void *a, size_t alen, const void *b,
 		       size_t blen, int (*dgram)(void *, const void *, size_t), void *arg)
 {
-	static __thread uint8_t in[sizeof(struct ep_msg) + (1u << 17)];
+	size_t cap = sizeof(struct ep_msg) + (1u << 17);
 	struct ep_msg m = { .op = op, .in = (uint32_t)(alen + blen) };
 	struct iovec iov[3] = { { &m, sizeof(m) }, { (void *)a, alen }, { (void *)b, blen } };
-	struct ep_msg *rm = (struct ep_msg *)in;
+	struct ep_msg *rm;
 	ssize_t n;
+	int r;
 
 	if (REAL(sendmsg)(fd, &(struct msghdr){ .msg_iov = iov, .msg_iovlen = 3 },
 			  MSG_NOSIGNAL) < 0)
 		return -errno;
+	rm = malloc(cap);
+	if (!rm)
+		return -ENOMEM;
 	for (;;) {
-		n = REAL(recv)(fd, in, sizeof(in), 0);
-		if (n < 0)
-			return errno == EAGAIN ? nm_err(ETIMEDOUT, "the control endpoint did not "
-							"answer in %d s", EP_TIMEOUT_S) : -errno;
-		if ((size_t)n < sizeof(*rm) || (size_t)n != sizeof(*rm) + rm->out)
-			return nm_err(EPROTO, "the control endpoint's answer is malformed");
-		if (rm->op != EP_OP_NL_DGRAM)
-			return rm->ret;
+		n = REAL(recv)(fd, rm, cap, 0);
+		if (n < 0) {
+			r = errno == EAGAIN ? nm_err(ETIMEDOUT, "the control endpoint did not "
+						     "answer in %d s", EP_TIMEOUT_S) : -errno;
+			break;
+		}
+		if ((size_t)n < sizeof(*rm) || (size_t)n != sizeof(*rm) + rm->out) {
+			r = nm_err(EPROTO, "the control endpoint's answer is malformed");
+			break;
+		}
+		if (rm->op != EP_OP_NL_DGRAM) {
+			r = rm->ret;
+			break;
+		}
 		if (dgram)
 			dgram(arg, rm + 1, rm->out);
 	}
+	free(rm);
+	return r;
 }
 
 int rt_endpoint_open(uint32_t op, const void *req, size_t len, int *out)

@@ -82,11 +82,15 @@ static int queue(struct rt_nlfwd *f, const void *buf, size_t len)
 	return 0;
 }
 
+static int queue_cb(void *f, const void *buf, size_t len)
+{
+	return queue(f, buf, len);
+}
+
 ssize_t rt_nlfwd_send(struct rt_nlfwd *f, const struct rt_ep_nl_state *st, const void *buf,
 		      size_t len)
 {
-	return rt_endpoint_nl_send(f->fd, st, buf, len, (int (*)(void *, const void *,
-								   size_t))queue, f);
+	return rt_endpoint_nl_send(f->fd, st, buf, len, queue_cb, f);
 }
 
 bool rt_nlfwd_readable(const struct rt_nlfwd *f)
