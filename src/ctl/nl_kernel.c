@@ -36,6 +36,18 @@
  * one that never ends, must not hang the program's call). */
 #define KDUMP_MAX_DGRAMS	4096
 
+static bool kernel_on = true;
+
+void nm__nl_set_kernel(bool on)
+{
+	kernel_on = on;
+}
+
+bool nl_kernel_on(void)
+{
+	return kernel_on;
+}
+
 static int set_opt(int fd, int opt, bool on)
 {
 	int v = on;
@@ -61,6 +73,8 @@ static int kchan_open(int protocol)
 
 static int kchan(struct nm__nl_sock *s)
 {
+	if (!kernel_on)
+		return -ENOENT;
 	if (s->kfd < 0) {
 		int fd = kchan_open(s->protocol);
 
@@ -266,7 +280,7 @@ uint16_t nl_kernel_family(const char *name, uint32_t *mcgrp_ids, const char *con
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct genlmsghdr *g;
 	struct fam_q q = { .ids = mcgrp_ids, .names = mcgrps, .n = n_mcgrps };
-	int fd = kchan_open(NETLINK_GENERIC);
+	int fd = kernel_on ? kchan_open(NETLINK_GENERIC) : -ENOENT;
 	ssize_t n;
 
 	if (fd < 0)
