@@ -139,13 +139,7 @@ void fz_write_seeds(struct fz_seeds *s)
 	mnl_attr_put_u32(m, ETHTOOL_A_CHANNELS_RX_COUNT, 1);
 	one(s, "ethtool-channels-set", 0, m);
 	m = et_req(ETHTOOL_MSG_FEATURES_SET, NLM_F_ACK, 12);
-	struct nlattr *w = mnl_attr_nest_start(m, ETHTOOL_A_FEATURES_WANTED);
-	struct nlattr *bits = mnl_attr_nest_start(m, ETHTOOL_A_BITSET_BITS);
-	struct nlattr *bit = mnl_attr_nest_start(m, ETHTOOL_A_BITSET_BITS_BIT);
-	mnl_attr_put_strz(m, ETHTOOL_A_BITSET_BIT_NAME, "rx-ntuple-filter");
-	mnl_attr_nest_end(m, bit);
-	mnl_attr_nest_end(m, bits);
-	mnl_attr_nest_end(m, w);
+	t_nl_put_feature(m, "rx-ntuple-filter", false);
 	one(s, "ethtool-features-set", 0, m);
 	m = et_req(ETHTOOL_MSG_STRSET_GET, NLM_F_ACK, 13);
 	one(s, "ethtool-strset-get", 0, m);

@@ -59,6 +59,10 @@ int t_nl_dump(struct t_nl *n, struct nlmsghdr *m,
 	      void (*fn)(const struct nlmsghdr *m, void *arg), void *arg);
 /* The id of a generic netlink family through n (0: none). */
 uint16_t t_nl_family(struct t_nl *n, const char *name);
+/* ETHTOOL_A_FEATURES_WANTED naming one feature, on or off. */
+void t_nl_put_feature(struct nlmsghdr *m, const char *name, bool on);
+/* A bind-rx of RX queue q of ifindex to dma-buf fd, asking for an ack. */
+struct nlmsghdr *t_nl_bind_rx(struct t_nl *n, uint16_t family, int ifindex, int fd, uint32_t q);
 /* The id of a generic netlink family's multicast group (0: none). */
 uint32_t t_nl_mcgrp(struct t_nl *n, const char *family, const char *group);
 /* The u32 attribute type of m's attributes after hdrlen bytes (-1: absent). */
