@@ -53,17 +53,6 @@ struct et_req {
 	bool changed;			/* a set changed something: notify */
 };
 
-static const struct nl_view_dev *view_of(int user)
-{
-	for (int i = 0; i < nl_view_count(); i++) {
-		const struct nl_view_dev *v = nl_view_get(i);
-
-		if (v && v->user == user)
-			return v;
-	}
-	return NULL;
-}
-
 /* The interface the header names.  0 (e->v set, or NULL for a dump when
  * !need), 1 (the kernel's), -errno. */
 static int parse_header(struct et_req *e, const struct nlattr *hdr, bool need)
@@ -88,7 +77,7 @@ static int parse_header(struct et_req *e, const struct nlattr *hdr, bool need)
 	if (tb[ETHTOOL_A_HEADER_FLAGS])
 		e->flags = mnl_attr_get_u32(tb[ETHTOOL_A_HEADER_FLAGS]);
 	if (ia) {
-		e->v = view_of((int)mnl_attr_get_u32(ia));
+		e->v = nl_view_by_user((int)mnl_attr_get_u32(ia));
 		if (!e->v)
 			return 1;
 		if (na && strncmp(nm_netdev_name(e->v->nd), mnl_attr_get_str(na), 16))
@@ -99,7 +88,7 @@ static int parse_header(struct et_req *e, const struct nlattr *hdr, bool need)
 		nd = nm__nl_netdev_by_name(mnl_attr_get_str(na));
 		if (!nd)
 			return 1;
-		e->v = view_of(nm__nl_user_ifindex(nd));
+		e->v = nl_view_by_user(nm__nl_user_ifindex(nd));
 		return 0;
 	}
 	if (!need)

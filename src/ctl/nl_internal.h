@@ -147,6 +147,8 @@ int nl_kernel_pass(struct nm__nl_sock *s, const struct nlmsghdr *nlh);
 int nl_kernel_dump(struct nm__nl_sock *s, const struct nlmsghdr *nlh, struct nl_buf *out,
 		   int *done_err);
 void nl_kernel_close(struct nm__nl_sock *s);
+/* The kernel channel is on (nm__nl_set_kernel()). */
+bool nl_kernel_on(void);
 /* The kernel's id of a generic netlink family (0: the kernel has none). */
 uint16_t nl_kernel_family(const char *name, uint32_t *mcgrp_ids, const char *const *mcgrps,
 			  int n_mcgrps);

@@ -36,6 +36,18 @@
  * one that never ends, must not hang the program's call). */
 #define KDUMP_MAX_DGRAMS	4096
 
+static bool kernel_on = true;
+
+void nm__nl_set_kernel(bool on)
+{
+	kernel_on = on;
+}
+
+bool nl_kernel_on(void)
+{
+	return kernel_on;
+}
+
 static int set_opt(int fd, int opt, bool on)
 {
 	int v = on;
@@ -61,6 +73,8 @@ static int kchan_open(int protocol)
 
 static int kchan(struct nm__nl_sock *s)
 {
+	if (!kernel_on)
+		return -ENOENT;
 	if (s->kfd < 0) {
 		int fd = kchan_open(s->protocol);
 
@@ -122,20 +136,28 @@ static ssize_t krecv(int fd, uint8_t *buf, bool wait)
 	return n < 0 ? -errno : n;
 }
 
-int nl_kernel_pass(struct nm__nl_sock *s, const struct nlmsghdr *nlh)
+/* Send nlh to the kernel: the channel's fd and a receive buffer (*buf,
+ * freed by the caller), or -errno. */
+static int kernel_send(struct nm__nl_sock *s, const struct nlmsghdr *nlh, uint8_t **buf)
 {
-	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	int fd = kchan(s);
-	uint8_t *buf;
-	int r = 0;
 
 	if (fd < 0)
 		return fd;
 	if (send(fd, nlh, nlh->nlmsg_len, 0) < 0)
 		return -errno;
-	buf = malloc(KBUF);
-	if (!buf)
-		return -ENOMEM;
+	*buf = malloc(KBUF);
+	return *buf ? fd : -ENOMEM;
+}
+
+int nl_kernel_pass(struct nm__nl_sock *s, const struct nlmsghdr *nlh)
+{
+	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	uint8_t *buf = NULL;
+	int fd = kernel_send(s, nlh, &buf), r = 0;
+
+	if (fd < 0)
+		return fd;
 	for (int i = 0; i < KDUMP_MAX_DGRAMS; i++) {
 		ssize_t n = krecv(fd, buf, dump);
 
@@ -190,17 +212,12 @@ static int take(struct nm__nl_sock *s, const uint8_t *p, size_t len, struct nl_b
 int nl_kernel_dump(struct nm__nl_sock *s, const struct nlmsghdr *nlh, struct nl_buf *out,
 		   int *done_err)
 {
-	int fd = kchan(s), r = 0;
-	uint8_t *buf;
+	uint8_t *buf = NULL;
+	int fd = kernel_send(s, nlh, &buf), r = 0;
 
 	*done_err = 0;
 	if (fd < 0)
 		return fd;
-	if (send(fd, nlh, nlh->nlmsg_len, 0) < 0)
-		return -errno;
-	buf = malloc(KBUF);
-	if (!buf)
-		return -ENOMEM;
 	for (int i = 0; i < KDUMP_MAX_DGRAMS && r == 0; i++) {
 		ssize_t n = krecv(fd, buf, true);
 
@@ -266,7 +283,7 @@ uint16_t nl_kernel_family(const char *name, uint32_t *mcgrp_ids, const char *con
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct genlmsghdr *g;
 	struct fam_q q = { .ids = mcgrp_ids, .names = mcgrps, .n = n_mcgrps };
-	int fd = kchan_open(NETLINK_GENERIC);
+	int fd = kernel_on ? kchan_open(NETLINK_GENERIC) : -ENOENT;
 	ssize_t n;
 
 	if (fd < 0)

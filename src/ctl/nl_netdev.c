@@ -82,17 +82,6 @@ static uint64_t get_uint(const struct nlattr *a)
 	return mnl_attr_get_payload_len(a) == 8 ? mnl_attr_get_u64(a) : mnl_attr_get_u32(a);
 }
 
-static const struct nl_view_dev *view_of_user(uint32_t user)
-{
-	for (int i = 0; i < nl_view_count(); i++) {
-		const struct nl_view_dev *v = nl_view_get(i);
-
-		if (v && (uint32_t)v->user == user)
-			return v;
-	}
-	return NULL;
-}
-
 /* Netmem's part of a dump, after the kernel's (if it answers the family). */
 static void kernel_part(struct nl_req *r)
 {
@@ -141,7 +130,7 @@ static int dev_get(struct nl_req *r, const void *attrs, size_t len)
 		return err;
 	if (!tb[NETDEV_A_DEV_IFINDEX])
 		return nl_missing(r, NULL, NETDEV_A_DEV_IFINDEX);
-	v = view_of_user(mnl_attr_get_u32(tb[NETDEV_A_DEV_IFINDEX]));
+	v = nl_view_by_user(mnl_attr_get_u32(tb[NETDEV_A_DEV_IFINDEX]));
 	return v ? dev_fill(r, v, NETDEV_CMD_DEV_GET) : 1;
 }
 
@@ -198,7 +187,7 @@ static int queue_get(struct nl_req *r, const void *attrs, size_t len)
 	if (err)
 		return err;
 	if (tb[NETDEV_A_QUEUE_IFINDEX]) {
-		v = view_of_user(mnl_attr_get_u32(tb[NETDEV_A_QUEUE_IFINDEX]));
+		v = nl_view_by_user(mnl_attr_get_u32(tb[NETDEV_A_QUEUE_IFINDEX]));
 		if (!v)
 			return 1;
 	}
@@ -277,7 +266,7 @@ static int napi_get(struct nl_req *r, const void *attrs, size_t len)
 		return err;
 	if (r->dump) {
 		if (tb[NETDEV_A_NAPI_IFINDEX]) {
-			v = view_of_user(mnl_attr_get_u32(tb[NETDEV_A_NAPI_IFINDEX]));
+			v = nl_view_by_user(mnl_attr_get_u32(tb[NETDEV_A_NAPI_IFINDEX]));
 			return v ? napi_dump_dev(r, v) : 1;
 		}
 		kernel_part(r);
@@ -355,27 +344,41 @@ static const struct nl_pol pp_pol[NETDEV_A_PAGE_POOL_MAX + 1] = {
 	[NETDEV_A_PAGE_POOL_IFINDEX] = { NLK_U32, 1, INT32_MAX },
 };
 
-static int pp_get(struct nl_req *r, const void *attrs, size_t len)
+typedef int (*pool_fn)(struct nl_req *r, const struct nl_view_dev *v, uint32_t q,
+		       struct nm_page_pool *pp, void *arg);
+
+/* A page pool request: a dump of every pool (after the kernel's), or the
+ * pool id names (the kernel's below NL_ID_BASE; -ENOENT: no such pool). */
+static int pool_answer(struct nl_req *r, pool_fn fill, const struct nlattr *id_attr)
 {
-	const struct nlattr *tb[NETDEV_A_PAGE_POOL_MAX + 1];
 	uint32_t id;
 	int err;
 
 	if (r->dump) {
 		kernel_part(r);
-		err = each_pool(pp_fill, r, NULL);
+		err = each_pool(fill, r, NULL);
 		return err < 0 ? err : 0;
 	}
+	id = (uint32_t)get_uint(id_attr);
+	if (id < NL_ID_BASE)
+		return 1;
+	err = each_pool(fill, r, &id);
+	return err == 1 ? 0 : err < 0 ? err : -ENOENT;
+}
+
+static int pp_get(struct nl_req *r, const void *attrs, size_t len)
+{
+	const struct nlattr *tb[NETDEV_A_PAGE_POOL_MAX + 1];
+	int err;
+
+	if (r->dump)
+		return pool_answer(r, pp_fill, NULL);
 	err = nl_parse(r, attrs, len, pp_pol, NETDEV_A_PAGE_POOL_MAX, true, tb);
 	if (err)
 		return err;
 	if (!tb[NETDEV_A_PAGE_POOL_ID])
 		return nl_missing(r, NULL, NETDEV_A_PAGE_POOL_ID);
-	id = (uint32_t)get_uint(tb[NETDEV_A_PAGE_POOL_ID]);
-	if (id < NL_ID_BASE)
-		return 1;
-	err = each_pool(pp_fill, r, &id);
-	return err == 1 ? 0 : err < 0 ? err : -ENOENT;
+	return pool_answer(r, pp_fill, tb[NETDEV_A_PAGE_POOL_ID]);
 }
 
 static int pps_fill(struct nl_req *r, const struct nl_view_dev *v, uint32_t q,
@@ -420,14 +423,10 @@ static int pp_stats_get(struct nl_req *r, const void *attrs, size_t len)
 {
 	const struct nlattr *tb[NETDEV_A_PAGE_POOL_STATS_MAX + 1];
 	const struct nlattr *info[NETDEV_A_PAGE_POOL_MAX + 1];
-	uint32_t id;
 	int err;
 
-	if (r->dump) {
-		kernel_part(r);
-		err = each_pool(pps_fill, r, NULL);
-		return err < 0 ? err : 0;
-	}
+	if (r->dump)
+		return pool_answer(r, pps_fill, NULL);
 	err = nl_parse(r, attrs, len, pps_pol, NETDEV_A_PAGE_POOL_STATS_MAX, true, tb);
 	if (err)
 		return err;
@@ -437,15 +436,12 @@ static int pp_stats_get(struct nl_req *r, const void *attrs, size_t len)
 			      NETDEV_A_PAGE_POOL_MAX, true, info);
 	if (err)
 		return err;
+	/* the kernel selects stats by pool id only */
 	if (info[NETDEV_A_PAGE_POOL_IFINDEX])
 		return nl_fail(r, EOPNOTSUPP, info[NETDEV_A_PAGE_POOL_IFINDEX], NULL);
 	if (!info[NETDEV_A_PAGE_POOL_ID])
 		return nl_missing(r, tb[NETDEV_A_PAGE_POOL_STATS_INFO], NETDEV_A_PAGE_POOL_ID);
-	id = (uint32_t)get_uint(info[NETDEV_A_PAGE_POOL_ID]);
-	if (id < NL_ID_BASE)
-		return 1;
-	err = each_pool(pps_fill, r, &id);
-	return err == 1 ? 0 : err < 0 ? err : -ENOENT;
+	return pool_answer(r, pps_fill, info[NETDEV_A_PAGE_POOL_ID]);
 }
 
 /* ---- qstats-get ------------------------------------------------------------------------------ */
@@ -522,7 +518,7 @@ static int qstats_get(struct nl_req *r, const void *attrs, size_t len)
 		return err;
 	per_queue = tb[NETDEV_A_QSTATS_SCOPE] && get_uint(tb[NETDEV_A_QSTATS_SCOPE]);
 	if (tb[NETDEV_A_QSTATS_IFINDEX]) {
-		v = view_of_user(mnl_attr_get_u32(tb[NETDEV_A_QSTATS_IFINDEX]));
+		v = nl_view_by_user(mnl_attr_get_u32(tb[NETDEV_A_QSTATS_IFINDEX]));
 		return v ? qstats_dev(r, v, per_queue) : 1;
 	}
 	kernel_part(r);
@@ -632,6 +628,24 @@ static int put_id(struct nl_req *r, uint8_t cmd, uint32_t id)
 	return 0;
 }
 
+/* bind-rx/bind-tx's attributes, parsed, the required ones there (the
+ * queues for RX), as GENL_REQ_ATTR_CHECK() asks for them. */
+static int dmabuf_attrs(struct nl_req *r, const void *attrs, size_t len, bool rx,
+			const struct nlattr **tb)
+{
+	int err = nl_parse(r, attrs, len, dmabuf_pol, NETDEV_A_DMABUF_MAX, true, tb);
+
+	if (err)
+		return err;
+	if (!tb[NETDEV_A_DMABUF_IFINDEX])
+		return nl_missing(r, NULL, NETDEV_A_DMABUF_IFINDEX);
+	if (!tb[NETDEV_A_DMABUF_FD])
+		return nl_missing(r, NULL, NETDEV_A_DMABUF_FD);
+	if (rx && !tb[NETDEV_A_DMABUF_QUEUES])
+		return nl_missing(r, NULL, NETDEV_A_DMABUF_QUEUES);
+	return 0;
+}
+
 static int bind_rx(struct nl_req *r, const void *attrs, size_t len)
 {
 	const struct nlattr *tb[NETDEV_A_DMABUF_MAX + 1];
@@ -643,15 +657,9 @@ static int bind_rx(struct nl_req *r, const void *attrs, size_t len)
 	size_t n;
 	int err;
 
-	err = nl_parse(r, attrs, len, dmabuf_pol, NETDEV_A_DMABUF_MAX, true, tb);
+	err = dmabuf_attrs(r, attrs, len, true, tb);
 	if (err)
 		return err;
-	if (!tb[NETDEV_A_DMABUF_IFINDEX])
-		return nl_missing(r, NULL, NETDEV_A_DMABUF_IFINDEX);
-	if (!tb[NETDEV_A_DMABUF_FD])
-		return nl_missing(r, NULL, NETDEV_A_DMABUF_FD);
-	if (!tb[NETDEV_A_DMABUF_QUEUES])
-		return nl_missing(r, NULL, NETDEV_A_DMABUF_QUEUES);
 	if (tb[NETDEV_A_DMABUF_RX_PAGE_SIZE]) {
 		page = mnl_attr_get_u32(tb[NETDEV_A_DMABUF_RX_PAGE_SIZE]);
 		if (page & (page - 1))
@@ -692,13 +700,9 @@ static int bind_tx(struct nl_req *r, const void *attrs, size_t len)
 	uint32_t id;
 	int err;
 
-	err = nl_parse(r, attrs, len, dmabuf_pol, NETDEV_A_DMABUF_MAX, true, tb);
+	err = dmabuf_attrs(r, attrs, len, false, tb);
 	if (err)
 		return err;
-	if (!tb[NETDEV_A_DMABUF_IFINDEX])
-		return nl_missing(r, NULL, NETDEV_A_DMABUF_IFINDEX);
-	if (!tb[NETDEV_A_DMABUF_FD])
-		return nl_missing(r, NULL, NETDEV_A_DMABUF_FD);
 	nd = nm__nl_netdev_by_user((int)mnl_attr_get_u32(tb[NETDEV_A_DMABUF_IFINDEX]));
 	if (!nd)
 		return 1;
@@ -727,7 +731,7 @@ static int not_here(struct nl_req *r, const void *attrs, size_t len, uint16_t if
 		const struct nlattr *a = attr;
 
 		if (mnl_attr_get_type(a) == ifindex_attr &&
-		    mnl_attr_get_payload_len(a) == 4 && view_of_user(mnl_attr_get_u32(a)))
+		    mnl_attr_get_payload_len(a) == 4 && nl_view_by_user(mnl_attr_get_u32(a)))
 			return nl_fail(r, EOPNOTSUPP, a, NULL);
 	}
 	return 1;

@@ -23,22 +23,11 @@
 #include "ctl/nl_internal.h"
 #include "ctl/nl_view.h"
 
-static const struct nl_view_dev *view_of(int user)
-{
-	for (int i = 0; i < nl_view_count(); i++) {
-		const struct nl_view_dev *v = nl_view_get(i);
-
-		if (v && v->user == user)
-			return v;
-	}
-	return NULL;
-}
-
 static const struct nl_view_dev *view_by_name(const char *name)
 {
 	struct nm_netdev *nd = nm__nl_netdev_by_name(name);
 
-	return nd ? view_of(nm__nl_user_ifindex(nd)) : NULL;
+	return nd ? nl_view_by_user(nm__nl_user_ifindex(nd)) : NULL;
 }
 
 /* ---- links ------------------------------------------------------------------------------ */
@@ -111,7 +100,7 @@ static int getlink(struct nl_req *r)
 	if (err)
 		return 1;	/* what netmem cannot read, the kernel refuses */
 	if (ifi->ifi_index > 0)
-		v = view_of(ifi->ifi_index);
+		v = nl_view_by_user(ifi->ifi_index);
 	else if (tb[IFLA_IFNAME])
 		v = view_by_name(mnl_attr_get_str(tb[IFLA_IFNAME]));
 	else if (tb[IFLA_ALT_IFNAME])
@@ -164,7 +153,7 @@ static int getaddr(struct nl_req *r)
 
 	if (!r->dump)
 		return 1;	/* the kernel's (IPv6 answers a get by address) */
-	if (only && !view_of((int)only))
+	if (only && !nl_view_by_user((int)only))
 		return 1;
 	if (!only)
 		nl_kernel_dump(r->s, r->nlh, r->out, &st);
@@ -206,7 +195,7 @@ static int change(struct nl_req *r)
 		return 1;
 	}
 	if (idx > 0)
-		return view_of(idx) ? -EOPNOTSUPP : 1;
+		return nl_view_by_user(idx) ? -EOPNOTSUPP : 1;
 	if (pl < hl)
 		return 1;
 	mnl_attr_for_each(a, r->nlh, hl) {
@@ -217,7 +206,7 @@ static int change(struct nl_req *r)
 		    view_by_name(mnl_attr_get_str(a)))
 			return -EOPNOTSUPP;
 		if ((t == RTM_NEWROUTE || t == RTM_DELROUTE) && at == RTA_OIF &&
-		    mnl_attr_get_payload_len(a) == 4 && view_of((int)mnl_attr_get_u32(a)))
+		    mnl_attr_get_payload_len(a) == 4 && nl_view_by_user((int)mnl_attr_get_u32(a)))
 			return -EOPNOTSUPP;
 	}
 	return 1;

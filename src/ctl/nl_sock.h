@@ -113,6 +113,13 @@ ssize_t nm__nl_sock_recv(struct nm__nl_sock *s, void *buf, size_t len, int flags
 /* Something to receive (poll/epoll readiness). */
 bool nm__nl_sock_readable(const struct nm__nl_sock *s);
 
+/* The kernel channel on (the default) or off: off, requests that are not
+ * netmem's are refused (NLMSG_ERROR -ENOENT), dumps list netmem's objects
+ * alone, and the two families take netmem's own ids (1008 "netdev", 1009
+ * "ethtool").  For fuzzing and tests that must not reach the kernel; set
+ * before the first request. */
+void nm__nl_set_kernel(bool on);
+
 /* A checker for tests: the socket's invariants (queue accounting, the dump
  * state).  0, or -EFAULT with a message. */
 int nm__nl_sock_check(const struct nm__nl_sock *s);

@@ -127,6 +127,11 @@ enum {
 };
 #endif /* NETDEV_FAMILY_NAME */
 
+#ifndef NETDEV_QUEUE_TYPE_RX	/* also in <netmem/ctl.h> */
+#define NETDEV_QUEUE_TYPE_RX 0
+#define NETDEV_QUEUE_TYPE_TX 1
+#endif
+
 /* ethtool netlink attributes past Linux 6.1's header */
 #define NM_ETHTOOL_A_RINGS_RX_PUSH		14
 #define NM_ETHTOOL_A_RINGS_TX_PUSH_BUF_LEN	15

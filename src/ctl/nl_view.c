@@ -149,3 +149,8 @@ int nl_user_of(int nm_ifindex)
 			return view[i].user;
 	return 0;
 }
+
+const struct nl_view_dev *nl_view_by_user(int user)
+{
+	return find_user(user);
+}

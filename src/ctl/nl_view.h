@@ -26,6 +26,8 @@ struct nl_view_dev {
 /* Slot i (0 .. nl_view_count() - 1), NULL when free. */
 const struct nl_view_dev *nl_view_get(int i);
 int nl_view_count(void);
+/* The entry shown as user ifindex user, NULL if none. */
+const struct nl_view_dev *nl_view_by_user(int user);
 /* netmem's ifindex -> the user's (0: not shown). */
 int nl_user_of(int nm_ifindex);
 

@@ -4,7 +4,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/ethtool_netlink.h>
+
 #include "ctl/nl_sock.h"
+#include "ctl/nl_uapi.h"
 #include "t_nl.h"
 #include "t_util.h"
 
@@ -260,4 +263,32 @@ uint32_t t_nl_mcgrp(struct t_nl *n, const char *family, const char *group)
 		}
 	}
 	return id;
+}
+
+void t_nl_put_feature(struct nlmsghdr *m, const char *name, bool on)
+{
+	struct nlattr *w = mnl_attr_nest_start(m, ETHTOOL_A_FEATURES_WANTED);
+	struct nlattr *bits = mnl_attr_nest_start(m, ETHTOOL_A_BITSET_BITS);
+	struct nlattr *bit = mnl_attr_nest_start(m, ETHTOOL_A_BITSET_BITS_BIT);
+
+	mnl_attr_put_strz(m, ETHTOOL_A_BITSET_BIT_NAME, name);
+	if (on)
+		mnl_attr_put(m, ETHTOOL_A_BITSET_BIT_VALUE, 0, NULL);
+	mnl_attr_nest_end(m, bit);
+	mnl_attr_nest_end(m, bits);
+	mnl_attr_nest_end(m, w);
+}
+
+struct nlmsghdr *t_nl_bind_rx(struct t_nl *n, uint16_t family, int ifindex, int fd, uint32_t q)
+{
+	struct nlmsghdr *m = t_nl_genl(n, family, NETDEV_CMD_BIND_RX, NLM_F_REQUEST | NLM_F_ACK);
+	struct nlattr *nest;
+
+	mnl_attr_put_u32(m, NETDEV_A_DMABUF_IFINDEX, (uint32_t)ifindex);
+	mnl_attr_put_u32(m, NETDEV_A_DMABUF_FD, (uint32_t)fd);
+	nest = mnl_attr_nest_start(m, NETDEV_A_DMABUF_QUEUES);
+	mnl_attr_put_u32(m, NETDEV_A_QUEUE_ID, q);
+	mnl_attr_put_u32(m, NETDEV_A_QUEUE_TYPE, NETDEV_QUEUE_TYPE_RX);
+	mnl_attr_nest_end(m, nest);
+	return m;
 }

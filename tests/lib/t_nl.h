@@ -59,9 +59,46 @@ int t_nl_dump(struct t_nl *n, struct nlmsghdr *m,
 	      void (*fn)(const struct nlmsghdr *m, void *arg), void *arg);
 /* The id of a generic netlink family through n (0: none). */
 uint16_t t_nl_family(struct t_nl *n, const char *name);
+/* ETHTOOL_A_FEATURES_WANTED naming one feature, on or off. */
+void t_nl_put_feature(struct nlmsghdr *m, const char *name, bool on);
+/* A bind-rx of RX queue q of ifindex to dma-buf fd, asking for an ack. */
+struct nlmsghdr *t_nl_bind_rx(struct t_nl *n, uint16_t family, int ifindex, int fd, uint32_t q);
 /* The id of a generic netlink family's multicast group (0: none). */
 uint32_t t_nl_mcgrp(struct t_nl *n, const char *family, const char *group);
 /* The u32 attribute type of m's attributes after hdrlen bytes (-1: absent). */
 int64_t t_nl_attr_u32(const struct nlmsghdr *m, size_t hdrlen, uint16_t type);
+
+/*
+ * Bytes against emulated netlink sockets, for the fuzz harness
+ * (fuzz/fuzz_nl.c) and the randomized test (t_ctl_nl_random): the input
+ * is a configuration byte, then operations: send a run of bytes (one
+ * sendmsg), receive (length, MSG_PEEK/MSG_TRUNC), drain, set an option,
+ * close and reopen a socket (in the middle of a dump), switch sockets.
+ * Oracles, after every operation: the socket's invariants
+ * (nm__nl_sock_check()); every datagram is whole messages; every
+ * NLMSG_ERROR an errno; and, at each drain, every message that asked for
+ * an ack (or started a dump) was answered by an NLMSG_ERROR or
+ * NLMSG_DONE.  The kernel channel is off (nothing reaches the kernel:
+ * requests that are not netmem's are refused), the interface is shown
+ * as T_NLF_IFINDEX, families "netdev" and "ethtool" are 1008 and 1009.
+ */
+#define T_NLF_IFINDEX	1000000
+#define T_NLF_NETDEV	1008
+#define T_NLF_ETHTOOL	1009
+enum { T_NLF_SEND, T_NLF_RECV, T_NLF_DRAIN, T_NLF_OPT, T_NLF_REOPEN, T_NLF_SWITCH, T_NLF_MAX };
+void t_nlf_run(const uint8_t *data, size_t size);
+/* What the runs so far saw: datagrams, NLMSG_ERRORs with an errno,
+ * NLMSG_DONEs, other messages (answers). */
+struct t_nlf_stats {
+	long dgrams, errors, dones, answers;
+};
+extern struct t_nlf_stats t_nlf_stats;
+/* Seed-writing helpers: an operation of the format. */
+struct t_nlf_out {
+	size_t n;
+	uint8_t b[16384];
+};
+void t_nlf_op_send(struct t_nlf_out *o, const void *msg, size_t len);
+void t_nlf_op(struct t_nlf_out *o, uint8_t op, uint16_t a, uint8_t b);
 
 #endif

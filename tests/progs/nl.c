@@ -21,6 +21,7 @@
 #include <linux/netlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,11 @@ enum { QUEUE_ID = 1, QUEUE_IFINDEX, QUEUE_TYPE, QUEUE_NAPI_ID, QUEUE_DMABUF };
 enum { NAPI_IFINDEX = 1 };
 enum { DMABUF_IFINDEX = 1, DMABUF_QUEUES, DMABUF_FD, DMABUF_ID, DMABUF_RX_PAGE_SIZE };
 enum { CMD_DEV_GET = 1, CMD_QUEUE_GET = 10, CMD_NAPI_GET = 11, CMD_BIND_RX = 13 };
+/* ethtool netlink (linux/ethtool_netlink.h has these since 5.6) */
+enum { ET_HEADER = 1, ET_HDR_INDEX = 1 };
+enum { ET_RINGS_GET = 15, ET_RINGS_SET = 16, ET_CHANNELS_SET = 18 };
+enum { ET_RINGS_TCP_DATA_SPLIT = 11 };
+enum { ET_CHANNELS_RX_COUNT = 6 };
 
 static int fails;
 
@@ -262,6 +268,28 @@ static int64_t queue_dmabuf(int fd, uint16_t fam, int ifx, int q)
 	return d < 0 ? 0 : d;
 }
 
+static void et_init(struct req *r, uint16_t fam, uint8_t cmd, int ifx)
+{
+	struct nlattr *h;
+
+	genl_init(r, fam, cmd, NLM_F_ACK);
+	h = nest(r, ET_HEADER);
+	put_u32(r, ET_HDR_INDEX, (uint32_t)ifx);
+	nest_end(r, h);
+}
+
+/* ethtool -G IFNAME tcp-data-split on|off, over netlink: the ack's error. */
+static int data_split(int fd, uint16_t et, int ifx, bool on, struct answer *a)
+{
+	struct req r;
+	uint8_t v = on ? 2 : 1;
+
+	et_init(&r, et, ET_RINGS_SET, ifx);
+	put(&r, ET_RINGS_TCP_DATA_SPLIT, &v, 1);
+	talk(fd, &r, a);
+	return a->error;
+}
+
 static void refused(int fd, struct req *r, int err, const char *msg, const char *what)
 {
 	struct answer a = { 0 };
@@ -332,6 +360,15 @@ static int run_netdev(const char *ifname)
 	      "memfd");
 
 	int q1 = 1, q99 = 99;
+	/* header split, as ncdevmem's self-test turns it: off, bind-rx is
+	 * refused; on again */
+	uint16_t et = family(fd, "ethtool");
+	CHECK(et != 0, "no ethtool family");
+	CHECK(data_split(fd, et, ifx, false, &a) == 0, "tcp-data-split off: %d \"%s\"", a.error, a.msg);
+	bind_req(&r, fam, ifx, mfd, &q1, 1, 0);
+	refused(fd, &r, EINVAL, "tcp-data-split is disabled", "header split off");
+	CHECK(data_split(fd, et, ifx, true, &a) == 0, "tcp-data-split on: %d \"%s\"", a.error, a.msg);
+	printf("ok header split\n");
 	bind_req(&r, fam, ifx, mfd, NULL, 0, 0);
 	refused(fd, &r, EINVAL, "", "bind-rx without queues");
 	bind_req(&r, fam, ifx, mfd, &q1, 1, 12288);
@@ -351,6 +388,15 @@ static int run_netdev(const char *ifname)
 	CHECK(queue_dmabuf(fd, fam, ifx, 1) == id, "queue 1 does not show the binding");
 	CHECK(queue_dmabuf(fd, fam, ifx, 0) == 0, "queue 0 shows a binding");
 	printf("ok bind-rx\n");
+	/* what the kernel refuses while a queue has a memory provider */
+	CHECK(data_split(fd, et, ifx, false, &a) == -EINVAL &&
+	      !strcmp(a.msg, "can't disable tcp-data-split while device has memory provider enabled"),
+	      "tcp-data-split off while bound: %d \"%s\"", a.error, a.msg);
+	et_init(&r, et, ET_CHANNELS_SET, ifx);
+	put_u32(&r, ET_CHANNELS_RX_COUNT, 1);
+	refused(fd, &r, EINVAL,
+		"requested channel counts are too low for existing memory provider setting (1)",
+		"a channel count dropping a bound queue");
 	fd2 = nl_open();
 	bind_req(&r, fam, ifx, mfd, &q1, 1, 0);
 	refused(fd2, &r, EEXIST, "designated queue already memory provider bound",

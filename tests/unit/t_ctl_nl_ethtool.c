@@ -184,14 +184,7 @@ int main(void)
 	       "requested channel counts would result in no RX or TX channel being configured");
 
 	/* bind queue 1: then header split stays on, and queue 1 stays */
-	m = t_nl_genl(&n, nd_fam, NETDEV_CMD_BIND_RX, NLM_F_REQUEST | NLM_F_ACK);
-	mnl_attr_put_u32(m, NETDEV_A_DMABUF_IFINDEX, (uint32_t)u);
-	mnl_attr_put_u32(m, NETDEV_A_DMABUF_FD, 3);
-	struct nlattr *q = mnl_attr_nest_start(m, NETDEV_A_DMABUF_QUEUES);
-	mnl_attr_put_u32(m, NETDEV_A_QUEUE_ID, 1);
-	mnl_attr_put_u32(m, NETDEV_A_QUEUE_TYPE, NETDEV_QUEUE_TYPE_RX);
-	mnl_attr_nest_end(m, q);
-	T_EQ(t_nl_do(&n, m), 0);
+	T_EQ(t_nl_do(&n, t_nl_bind_rx(&n, nd_fam, u, 3, 1)), 0);
 	m = req(&n, ETHTOOL_MSG_RINGS_SET, NLM_F_ACK, u, NULL);
 	mnl_attr_put_u8(m, ETHTOOL_A_RINGS_TCP_DATA_SPLIT, ETHTOOL_TCP_DATA_SPLIT_DISABLED);
 	expect(&n, m, -EINVAL, "can't disable tcp-data-split while device has memory provider enabled");
@@ -215,36 +208,17 @@ int main(void)
 	T_EQ(feature(n.reply, ETHTOOL_A_FEATURES_ACTIVE, "rx-ntuple-filter"),
 	     !!(nm_netdev_features(t.nd) & NM_NETIF_F_NTUPLE));
 	m = req(&n, ETHTOOL_MSG_FEATURES_SET, NLM_F_ACK, u, NULL);
-	struct nlattr *w = mnl_attr_nest_start(m, ETHTOOL_A_FEATURES_WANTED);
-	struct nlattr *bits = mnl_attr_nest_start(m, ETHTOOL_A_BITSET_BITS);
-	struct nlattr *bit = mnl_attr_nest_start(m, ETHTOOL_A_BITSET_BITS_BIT);
-	mnl_attr_put_strz(m, ETHTOOL_A_BITSET_BIT_NAME, "rx-ntuple-filter");
-	mnl_attr_nest_end(m, bit);
-	mnl_attr_nest_end(m, bits);
-	mnl_attr_nest_end(m, w);
+	t_nl_put_feature(m, "rx-ntuple-filter", false);
 	T_EQ(t_nl_do(&n, m), 0);
 	T_ASSERT(!(nm_netdev_features(t.nd) & NM_NETIF_F_NTUPLE));
 	T_EQ(t_nl_do(&n, req(&n, ETHTOOL_MSG_FEATURES_GET, 0, u, NULL)), 0);
 	T_EQ(feature(n.reply, ETHTOOL_A_FEATURES_ACTIVE, "rx-ntuple-filter"), 0);
 	m = req(&n, ETHTOOL_MSG_FEATURES_SET, NLM_F_ACK, u, NULL);
-	w = mnl_attr_nest_start(m, ETHTOOL_A_FEATURES_WANTED);
-	bits = mnl_attr_nest_start(m, ETHTOOL_A_BITSET_BITS);
-	bit = mnl_attr_nest_start(m, ETHTOOL_A_BITSET_BITS_BIT);
-	mnl_attr_put_strz(m, ETHTOOL_A_BITSET_BIT_NAME, "rx-ntuple-filter");
-	mnl_attr_put(m, ETHTOOL_A_BITSET_BIT_VALUE, 0, NULL);
-	mnl_attr_nest_end(m, bit);
-	mnl_attr_nest_end(m, bits);
-	mnl_attr_nest_end(m, w);
+	t_nl_put_feature(m, "rx-ntuple-filter", true);
 	T_EQ(t_nl_do(&n, m), 0);
 	T_ASSERT(nm_netdev_features(t.nd) & NM_NETIF_F_NTUPLE);
 	m = req(&n, ETHTOOL_MSG_FEATURES_SET, NLM_F_ACK, u, NULL);
-	w = mnl_attr_nest_start(m, ETHTOOL_A_FEATURES_WANTED);
-	bits = mnl_attr_nest_start(m, ETHTOOL_A_BITSET_BITS);
-	bit = mnl_attr_nest_start(m, ETHTOOL_A_BITSET_BITS_BIT);
-	mnl_attr_put_strz(m, ETHTOOL_A_BITSET_BIT_NAME, "no-such-feature");
-	mnl_attr_nest_end(m, bit);
-	mnl_attr_nest_end(m, bits);
-	mnl_attr_nest_end(m, w);
+	t_nl_put_feature(m, "no-such-feature", false);
 	expect(&n, m, -EINVAL, "bit name not found");
 	/* the names, as ethtool reads them first */
 	m = req(&n, ETHTOOL_MSG_STRSET_GET, 0, u, NULL);

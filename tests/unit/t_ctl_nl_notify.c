@@ -90,14 +90,8 @@ int main(void)
 	/* bind-rx of queue 0 on another socket: queue 0's pools go and come */
 	t_nl_open(&b, NETLINK_GENERIC);
 	nm__nl_sock_set_dmabuf_lookup(b.s, lookup, NULL);
-	struct nlmsghdr *m = t_nl_genl(&b, nd, NETDEV_CMD_BIND_RX, NLM_F_REQUEST | NLM_F_ACK);
-	mnl_attr_put_u32(m, NETDEV_A_DMABUF_IFINDEX, (uint32_t)u);
-	mnl_attr_put_u32(m, NETDEV_A_DMABUF_FD, 3);
-	struct nlattr *q = mnl_attr_nest_start(m, NETDEV_A_DMABUF_QUEUES);
-	mnl_attr_put_u32(m, NETDEV_A_QUEUE_ID, 0);
-	mnl_attr_put_u32(m, NETDEV_A_QUEUE_TYPE, NETDEV_QUEUE_TYPE_RX);
-	mnl_attr_nest_end(m, q);
-	T_EQ(t_nl_do(&b, m), 0);
+	struct nlmsghdr *m;
+	T_EQ(t_nl_do(&b, t_nl_bind_rx(&b, nd, u, 3, 0)), 0);
 	drain(a.s, nd, et, &c);
 	T_ASSERT(c.pp_del >= 1 && c.pp_add >= 1);
 	T_EQ(c.pp_add_dmabuf, 1);
