@@ -8,9 +8,9 @@
  *   "\0NETMEM_CTL"        listened on by the process that owns the NIC
  *                         (from its bring-up, and by a later owner after
  *                         a takeover);
- *   "\0NETMEM_CTL.first"  listened on by the run's first process (the one
- *                         whose constructor bound it first: the program
- *                         netmem run started, again after its exec), so
+ *   "\0NETMEM_CTL.first"  listened on by the run's first process (the
+ *                         program netmem run started, its child; again
+ *                         after its exec), so
  *                         that a helper it starts before any process owns
  *                         the NIC (ncdevmem runs ethtool first) finds
  *                         someone to bring the NIC up and keep it: the
@@ -647,6 +647,8 @@ __attribute__((constructor(102))) static void ep_init(void)
 	ep.run_pid = pid;
 	env_save();
 	pthread_atfork(NULL, NULL, ep_child);
+	if (getppid() != ep.run_pid)
+		return;		/* not the program netmem run started */
 	fd = ep_listen(true);
 	if (fd < 0)
 		return;		/* another process of the run is the first */

@@ -52,6 +52,15 @@ grep -q "Invalid argument" "$T/bad" || fail "ethtool -N action 7: $(cat "$T/bad"
 rt_tap "$E" nm0 fork >"$T/fork" 2>&1 || fail "fork: $(cat "$T/fork")"
 grep -q "^fork: the child read and set the parent's NIC" "$T/fork" || fail "fork: $(cat "$T/fork")"
 
+# a helper left behind after the run's processes ended: nobody serves the
+# NIC any more, ENODEV (ethtool: "No such device")
+rt_tap sh -c "(sleep 0.5; ethtool -i nm0 >$T/late 2>&1; echo \$? >$T/late.rc) & exit 0" ||
+	fail "the run that leaves a helper behind"
+i=0
+until [ -s "$T/late.rc" ]; do i=$((i + 1)); [ $i -lt 100 ] || fail "the late helper never ended"; sleep 0.05; done
+[ "$(cat "$T/late.rc")" != 0 ] && grep -q "No such device" "$T/late" ||
+	fail "a helper with nobody serving: exit $(cat "$T/late.rc"): $(cat "$T/late")"
+
 # outside the run: a process that is no descendant of netmem run gets EPERM
 rt_bg "$T/run" rt_tap sh -c "echo \$NETMEM_CTL >$T/ctl; $E nm0 show >/dev/null; sleep 3"
 i=0
