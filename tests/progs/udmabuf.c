@@ -139,6 +139,7 @@ static void check_udmabuf(void)
 	ERR(create(dev, mfd, 0, 0, 0), EINVAL);			/* no pages */
 	ERR(create(dev, mfd, 0, 65 * MB, 0), EINVAL);		/* above size_limit_mb */
 	ERR(create(dev, mfd, 0, MB, 2), EINVAL);		/* unknown flag */
+	ERR(create(dev, mfd, 2 * MB, 4 * MB, 0), EINVAL);	/* past the file's end */
 	ERR(create(dev, 999, 0, MB, 0), EBADF);			/* not an open fd */
 	nf = open("/dev/null", O_RDWR);
 	ERR(create(dev, nf, 0, MB, 0), EBADFD);			/* not a memfd */
@@ -161,6 +162,13 @@ static void check_udmabuf(void)
 	close(nf);
 	l.it[1].offset = 4096 + 1;
 	ERR(ioctl(dev, UDMABUF_CREATE_LIST, &l), EINVAL);
+	/* ranges that are not one contiguous range of one memfd: the kernel
+	 * takes them, netmem's exporter (one memfd) says EOPNOTSUPP */
+	l.it[1].offset = 2 * MB;
+	nf = ioctl(dev, UDMABUF_CREATE_LIST, &l);
+	CHECK(nf >= 0 || errno == EOPNOTSUPP, "a list of two ranges: %s", strerror(errno));
+	if (nf >= 0)
+		close(nf);
 	l.h.count = 0;
 	ERR(ioctl(dev, UDMABUF_CREATE_LIST, &l), EINVAL);
 	l.h.count = 1025;
