@@ -3,7 +3,8 @@
 # the process that owns it over the control endpoint, and what it changes
 # is what that process reads back (nmp_ethtool show).  The commands that
 # ethtool 6.1 sends as SIOCETHTOOL: -i, -S, -n/-N (flow-type tcp4 and tcp6,
-# RX_CLS_LOC_ANY, delete), -x/-X (equal N).  A process outside the run that
+# RX_CLS_LOC_ANY, delete), -x/-X (equal N); and those it sends over the
+# ethtool netlink family (-g/-G, -l/-L, -K), its netlink socket forwarded.  A process outside the run that
 # names the run's endpoint gets EPERM.
 rt_netns=1
 . "$(dirname "$0")/lib.inc"
@@ -42,6 +43,20 @@ rt_tap "$E" nm0 system \
 grep -q "^Total 0 rules" "$T/n" || fail "ethtool -n after delete: $(cat "$T/n")"
 grep -q "^indir 0 1 0 1 " "$T/show" || fail "show: $(cat "$T/show")"
 grep -q "^rule " "$T/show" && fail "a rule left: $(cat "$T/show")"
+
+# the commands ethtool 6.1 sends over the ethtool netlink family (the
+# helper's netlink socket forwarded to the owner): -g/-G, -l/-L, -K
+rt_tap "$E" nm0 system \
+	"ethtool -G nm0 rx 1024 tx 2048" \
+	"ethtool -L nm0 rx 3 tx 3" \
+	"ethtool -K nm0 ntuple off" \
+	"ethtool -g nm0 >$T/g" "ethtool -l nm0 >$T/l" >"$T/show" 2>&1 || fail "$(cat "$T/show")"
+grep -q "^channels rx 3 tx 3$" "$T/show" && grep -q "^rings rx 1024 tx 2048$" "$T/show" &&
+	grep -q "^ntuple 0$" "$T/show" || fail "after -G/-L/-K: $(cat "$T/show")"
+[ "$(sed -n '/^Current/,$p' "$T/g" | grep -E '^(RX|TX):' | tr -s '\t ' ' ' | tr '\n' ' ')" = \
+	"RX: 1024 TX: 2048 " ] || fail "ethtool -g: $(cat "$T/g")"
+[ "$(sed -n '/^Current/,$p' "$T/l" | grep -E '^(RX|TX):' | tr -s '\t ' ' ' | tr '\n' ' ')" = \
+	"RX: 3 TX: 3 " ] || fail "ethtool -l: $(cat "$T/l")"
 
 # a helper's refusal is the kernel's: an action past the queues
 rt_tap "$E" nm0 system "ethtool -N nm0 flow-type tcp4 dst-port 1 action 7 2>$T/bad; true" \
