@@ -25,8 +25,6 @@
 #include <sys/mman.h>
 
 #include "prog.h"
-/* after <time.h> (prog.h): it uses struct timespec */
-#include <linux/errqueue.h>
 
 #include "devmem_uapi.h"
 
@@ -227,31 +225,9 @@ struct tx {
 	uint32_t done;			/* completions seen: ids 0..done-1 */
 };
 
-/* Every completion queued now; each must be the next ids in order. */
 static void tx_reap(struct tx *t)
 {
-	for (;;) {
-		uint8_t ctl[CMSG_SPACE(sizeof(struct sock_extended_err)) + 64];
-		struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
-		struct sock_extended_err ee;
-		struct cmsghdr *c;
-
-		if (recvmsg(t->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			pp_die("recvmsg(MSG_ERRQUEUE): %s", strerror(errno));
-		}
-		c = CMSG_FIRSTHDR(&m);
-		if (!c || c->cmsg_len < CMSG_LEN(sizeof(ee)))
-			pp_die("MSG_ERRQUEUE without a sock_extended_err");
-		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-		if (ee.ee_origin != SO_EE_ORIGIN_ZEROCOPY || ee.ee_errno != 0)
-			pp_die("completion origin %u errno %u", ee.ee_origin, ee.ee_errno);
-		if (ee.ee_info != t->done || ee.ee_data < ee.ee_info || ee.ee_data >= t->calls)
-			pp_die("completion of ids %u..%u; expected from %u, %u sent", ee.ee_info,
-			       ee.ee_data, t->done, t->calls);
-		t->done = ee.ee_data + 1;
-	}
+	pp_zc_reap(t->fd, &t->done, t->calls);
 }
 
 /* sendmsg of [off, off + len) of the bound dma-buf, MSG_ZEROCOPY. */

@@ -8,7 +8,12 @@
  * include/uapi/asm-generic/socket.h, include/linux/socket.h): what
  * ncdevmem's sources carry too.
  */
+#include <errno.h>
+#include <time.h>	/* before linux/errqueue.h: it uses struct timespec */
+#include <linux/errqueue.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #ifndef SO_DEVMEM_DMABUF
 #define SO_DEVMEM_LINEAR	78
@@ -31,5 +36,34 @@ struct dmabuf_token {
 #ifndef MSG_SOCK_DEVMEM
 #define MSG_SOCK_DEVMEM		0x2000000
 #endif
+
+/* MSG_ZEROCOPY completions queued on fd now: each must cover the next ids
+ * in order (*done: the next expected; calls: the sends made).  Needs
+ * prog.h's pp_die. */
+static inline void pp_zc_reap(int fd, uint32_t *done, uint32_t calls)
+{
+	for (;;) {
+		uint8_t ctl[CMSG_SPACE(sizeof(struct sock_extended_err)) + 64];
+		struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+		struct sock_extended_err ee;
+		struct cmsghdr *c;
+
+		if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			pp_die("recvmsg(MSG_ERRQUEUE): %s", strerror(errno));
+		}
+		c = CMSG_FIRSTHDR(&m);
+		if (!c || c->cmsg_len < CMSG_LEN(sizeof(ee)))
+			pp_die("MSG_ERRQUEUE without a sock_extended_err");
+		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+		if (ee.ee_origin != SO_EE_ORIGIN_ZEROCOPY || ee.ee_errno)
+			pp_die("completion origin %u errno %u", ee.ee_origin, ee.ee_errno);
+		if (ee.ee_info != *done || ee.ee_data < ee.ee_info || ee.ee_data >= calls)
+			pp_die("completion of ids %u..%u; expected from %u, %u sent", ee.ee_info,
+			       ee.ee_data, *done, calls);
+		*done = ee.ee_data + 1;
+	}
+}
 
 #endif

@@ -31,15 +31,8 @@ static int sock = -1;
 static const char *ifname;
 static int steps;
 
-#define CHECK(cond, ...) do {							\
-		if (!(cond)) {							\
-			fprintf(stderr, "nmp_ethtool: line %d: ", __LINE__);	\
-			fprintf(stderr, __VA_ARGS__);				\
-			fprintf(stderr, "\n");					\
-			exit(1);						\
-		}								\
-		steps++;							\
-	} while (0)
+/* prog.h's check, counted */
+#define CHECK(cond, ...) do { PP_CHECK(cond, __VA_ARGS__); steps++; } while (0)
 
 /* SIOCETHTOOL: 0 or -errno. */
 static int eth(void *data)

@@ -42,8 +42,6 @@
 #include <sys/uio.h>
 
 #include "prog.h"
-/* after <time.h> (prog.h): it uses struct timespec */
-#include <linux/errqueue.h>
 #include <poll.h>
 
 #ifndef SOL_NETLINK
@@ -514,32 +512,6 @@ static int bind_tx(int dmabuf, int *sock, uint32_t *id)
 	return 0;
 }
 
-/* Completions queued now: ids in order; *done the next expected. */
-static void reap(int fd, uint32_t *done, uint32_t calls)
-{
-	for (;;) {
-		uint8_t ctl[CMSG_SPACE(sizeof(struct sock_extended_err)) + 64];
-		struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
-		struct sock_extended_err ee;
-		struct cmsghdr *c;
-
-		if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			pp_die("recvmsg(MSG_ERRQUEUE): %s", strerror(errno));
-		}
-		c = CMSG_FIRSTHDR(&m);
-		if (!c || c->cmsg_len < CMSG_LEN(sizeof(ee)))
-			pp_die("MSG_ERRQUEUE without a sock_extended_err");
-		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-		if (ee.ee_origin != SO_EE_ORIGIN_ZEROCOPY || ee.ee_errno ||
-		    ee.ee_info != *done || ee.ee_data < ee.ee_info || ee.ee_data >= calls)
-			pp_die("completion %u..%u (origin %u errno %u), expected from %u of %u",
-			       ee.ee_info, ee.ee_data, ee.ee_origin, ee.ee_errno, *done, calls);
-		*done = ee.ee_data + 1;
-	}
-}
-
 static void do_client(const char *peer, int port, uint64_t bytes)
 {
 	uint32_t id, calls = 0, done = 0;
@@ -583,7 +555,7 @@ static void do_client(const char *peer, int port, uint64_t bytes)
 			sent += (uint64_t)k;
 			calls++;
 		}
-		reap(fd, &done, calls);
+		pp_zc_reap(fd, &done, calls);
 	}
 	if (shutdown(fd, SHUT_WR) < 0)
 		pp_die("shutdown: %s", strerror(errno));
@@ -591,7 +563,7 @@ static void do_client(const char *peer, int port, uint64_t bytes)
 		struct pollfd p = { .fd = fd, .events = 0 };
 
 		poll(&p, 1, 10);
-		reap(fd, &done, calls);
+		pp_zc_reap(fd, &done, calls);
 	}
 	if (done != calls)
 		pp_die("%u of %u sends completed within 10 s", done, calls);

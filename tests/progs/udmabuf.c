@@ -22,15 +22,8 @@
 
 static int steps;
 
-#define CHECK(cond, ...) do {							\
-		if (!(cond)) {							\
-			fprintf(stderr, "nmp_udmabuf: line %d: ", __LINE__);	\
-			fprintf(stderr, __VA_ARGS__);				\
-			fprintf(stderr, "\n");					\
-			exit(1);						\
-		}								\
-		steps++;							\
-	} while (0)
+/* prog.h's check, counted */
+#define CHECK(cond, ...) do { PP_CHECK(cond, __VA_ARGS__); steps++; } while (0)
 static long ret_of(long r)
 {
 	return r < 0 ? -errno : r;
