@@ -6,7 +6,8 @@
  * The devmem uAPI a program carries where Debian's headers lack it, as the
  * kernel defines it (include/uapi/linux/uio.h,
  * include/uapi/asm-generic/socket.h, include/linux/socket.h): what
- * ncdevmem's sources carry too.
+ * ncdevmem's sources carry too; and the reader of MSG_ZEROCOPY completions
+ * both devmem senders use.
  */
 #include <errno.h>
 #include <time.h>	/* before linux/errqueue.h: it uses struct timespec */
