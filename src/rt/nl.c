@@ -12,7 +12,7 @@
  * the groups the program joined.  The runtime follows the fd (struct
  * rt_nl, kind RT_NL) and answers what the program sends to the kernel
  * (destination portid 0) through the object: its bytes go to
- * nm__nl_sock_send(), its receives read the object's queue first, then
+ * nm_nl_sock_send(), its receives read the object's queue first, then
  * the kernel fd.  The socket's portid (bound on first use, as the kernel
  * autobinds on send), NETLINK_EXT_ACK, NETLINK_CAP_ACK,
  * NETLINK_GET_STRICT_CHK and the joined groups are read from the kernel
@@ -52,7 +52,7 @@ struct rt_nl {
 	struct rt_obj obj;		/* RT_NL */
 	int fds;			/* fd numbers pointing here */
 	int protocol;
-	struct nm__nl_sock *s;		/* NULL until the first send */
+	struct nm_nl_sock *s;		/* NULL until the first send */
 	bool kernel_only;		/* this process cannot own the NIC */
 };
 
@@ -102,7 +102,7 @@ void rt_nl_fd_gone(struct rt_obj *o)
 	if (--nl->fds > 0)
 		return;
 	if (nl->s && !rt.orphan)
-		nm__nl_sock_close(nl->s);
+		nm_nl_sock_close(nl->s);
 	free(nl);
 }
 
@@ -111,24 +111,24 @@ void rt_nl_fd_gone(struct rt_obj *o)
 /* Lock held: netmem's netdev in the view, its user ifindex. */
 static int view_add(void)
 {
-	int u = nm__nl_user_ifindex(rt.nd);
+	int u = nm_nl_user_ifindex(rt.nd);
 
 	if (u > 0)
 		return u;
-	u = nm__nl_view_add(rt.nd, 0);
+	u = nm_nl_view_add(rt.nd, 0);
 	if (u > 0 && rt_cfg.family)
-		nm__nl_view_addr_add(u, rt_cfg.family, rt_cfg.ip, rt_cfg.plen);
+		nm_nl_view_addr_add(u, rt_cfg.family, rt_cfg.ip, rt_cfg.plen);
 	return u;
 }
 
-int rt_nl_view(void)
+int rt_nl_view(bool wait)
 {
 	int r;
 
 	if (!rt.enabled)
 		return -ENODEV;
 	r = rt_up();
-	if (r == -EINPROGRESS)
+	if (r == -EINPROGRESS && wait)
 		r = rt_wait_up(NULL);
 	if (r == 0 && !rt.nd)
 		r = -ENODEV;
@@ -190,31 +190,31 @@ static int sync_from_kernel(int fd, struct rt_nl *nl)
 		if (REAL(getsockname)(fd, (struct sockaddr *)&sa, &l) < 0)
 			return -errno;
 	}
-	nm__nl_sock_bind(nl->s, sa.nl_pid, sa.nl_groups);
+	nm_nl_sock_bind(nl->s, sa.nl_pid, sa.nl_groups);
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 		int v = opt_get(fd, opts[i]);
 
-		nm__nl_sock_setsockopt(nl->s, opts[i], &v, sizeof(v));
+		nm_nl_sock_setsockopt(nl->s, opts[i], &v, sizeof(v));
 	}
 	l = sizeof(groups);
 	if (REAL(getsockopt)(fd, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, groups, &l) == 0)
 		for (uint32_t g = 1; g <= 32 * 32 && g <= l * 8; g++)
 			if (groups[(g - 1) / 32] & (1u << ((g - 1) % 32)))
-				nm__nl_sock_add_membership(nl->s, g);
+				nm_nl_sock_add_membership(nl->s, g);
 	return 0;
 }
 
 /* Lock held: nl's emulated socket, made on first use; NULL when the
  * socket is the kernel's alone (this process cannot own the NIC). */
-static struct nm__nl_sock *nl_sock(struct rt_nl *nl)
+static struct nm_nl_sock *nl_sock(struct rt_nl *nl)
 {
 	if (!nl->s && !nl->kernel_only) {
-		if (rt_nl_view() < 0 || nm__nl_sock_open(nl->protocol, &nl->s) < 0) {
+		if (rt_nl_view(true) < 0 || nm_nl_sock_open(nl->protocol, &nl->s) < 0) {
 			nl->kernel_only = true;
 			rt_debug("a netlink socket stays the kernel's: %s", nm_last_error());
 			return NULL;
 		}
-		nm__nl_sock_set_dmabuf_lookup(nl->s, view_dmabuf, NULL);
+		nm_nl_sock_set_dmabuf_lookup(nl->s, view_dmabuf, NULL);
 	}
 	return nl->s;
 }
@@ -237,9 +237,9 @@ int rt_nl_setsockopt(int fd, int name, const void *val, socklen_t len)
 
 		memcpy(&g, val, sizeof(g) <= len ? sizeof(g) : len);
 		if (name == NETLINK_ADD_MEMBERSHIP)
-			nm__nl_sock_add_membership(nl->s, g);
+			nm_nl_sock_add_membership(nl->s, g);
 		else
-			nm__nl_sock_drop_membership(nl->s, g);
+			nm_nl_sock_drop_membership(nl->s, g);
 	}
 	rt_unlock();
 	return 0;
@@ -259,7 +259,7 @@ static size_t iov_total(const struct msghdr *msg)
 ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	const struct sockaddr_nl *to = msg ? msg->msg_name : NULL;
-	struct nm__nl_sock *s;
+	struct nm_nl_sock *s;
 	struct rt_nl *nl;
 	size_t len, off = 0;
 	uint8_t *buf;
@@ -300,7 +300,7 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 	}
 	r = sync_from_kernel(fd, nl);
 	if (r == 0)
-		r = nm__nl_sock_send(s, buf, len);
+		r = nm_nl_sock_send(s, buf, len);
 	rt_unlock();
 	free(buf);
 	return rt_ret(r);
@@ -319,7 +319,7 @@ ssize_t rt_nl_send_buf(int fd, const void *buf, size_t len, int flags,
 /* ---- receive ----------------------------------------------------------------------------- */
 
 /* Lock held: a datagram of the emulated socket into msg; -EAGAIN: none. */
-static ssize_t recv_ours(struct nm__nl_sock *s, struct msghdr *msg, int flags)
+static ssize_t recv_ours(struct nm_nl_sock *s, struct msghdr *msg, int flags)
 {
 	size_t len = iov_total(msg), off = 0;
 	uint8_t *tmp = malloc(len ? len : 1);
@@ -328,7 +328,7 @@ static ssize_t recv_ours(struct nm__nl_sock *s, struct msghdr *msg, int flags)
 
 	if (!tmp)
 		return -ENOMEM;
-	r = nm__nl_sock_recv(s, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc);
+	r = nm_nl_sock_recv(s, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc);
 	if (r < 0) {
 		free(tmp);
 		return r;
@@ -369,7 +369,7 @@ ssize_t rt_nl_recvmsg(int fd, struct msghdr *msg, int flags)
 
 		rt_lock();
 		nl = nl_of(fd);
-		if (nl && nl->s && nm__nl_sock_readable(nl->s))
+		if (nl && nl->s && nm_nl_sock_readable(nl->s))
 			r = recv_ours(nl->s, msg, flags);
 		rt_unlock();
 		if (r != -EAGAIN)
@@ -416,7 +416,7 @@ int rt_nl_poll(struct pollfd *fds, nfds_t n)
 	for (nfds_t i = 0; i < n; i++) {
 		struct rt_nl *nl = fds[i].fd >= 0 ? nl_of(fds[i].fd) : NULL;
 
-		if (nl && nl->s && nm__nl_sock_readable(nl->s) && (fds[i].events & POLLIN))
+		if (nl && nl->s && nm_nl_sock_readable(nl->s) && (fds[i].events & POLLIN))
 			any = true;
 	}
 	rt_unlock();
@@ -430,7 +430,7 @@ int rt_nl_poll(struct pollfd *fds, nfds_t n)
 	for (nfds_t i = 0; i < n; i++) {
 		struct rt_nl *nl = fds[i].fd >= 0 ? nl_of(fds[i].fd) : NULL;
 
-		if (nl && nl->s && nm__nl_sock_readable(nl->s) && (fds[i].events & POLLIN)) {
+		if (nl && nl->s && nm_nl_sock_readable(nl->s) && (fds[i].events & POLLIN)) {
 			if (!fds[i].revents)
 				ready++;
 			fds[i].revents |= (short)(POLLIN | (fds[i].events & POLLRDNORM));
