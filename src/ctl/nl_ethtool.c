@@ -19,10 +19,11 @@
  * channels.c): turning tcp-data-split off or hds-thresh on while a queue
  * has a memory provider, dropping a queue that has one.
  *
- * Feature bits: netmem's interface answers ETH_SS_FEATURES with the names
- * of its own features only, indexed as listed in feats[] (a string set
- * is the device's to define: ethtool and ynl read it before the bitsets).
+ * Feature bits: ETH_SS_FEATURES is global (ethtool reads it without a
+ * device), so netmem's features stand at the kernel's indices of their
+ * names (fset_load()); a feature of the set netmem lacks is off and fixed.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <netmem/netdev.h>
@@ -85,10 +86,10 @@ static int parse_header(struct et_req *e, const struct nlattr *hdr, bool need)
 		return 0;
 	}
 	if (na) {
-		nd = nm__nl_netdev_by_name(mnl_attr_get_str(na));
+		nd = nm_nl_netdev_by_name(mnl_attr_get_str(na));
 		if (!nd)
 			return 1;
-		e->v = nl_view_by_user(nm__nl_user_ifindex(nd));
+		e->v = nl_view_by_user(nm_nl_user_ifindex(nd));
 		return 0;
 	}
 	if (!need)
@@ -398,44 +399,133 @@ static int channels_set(struct et_req *e, const struct nlattr **tb)
 static const struct {
 	const char *name;
 	uint32_t bit;			/* NM_NETIF_F_* */
-	bool fixed;			/* shown, not changeable */
 } feats[] = {
-	{ "rx-checksum", NM_NETIF_F_RXCSUM, false },
-	{ "tx-checksum-ip-generic", NM_NETIF_F_HW_CSUM, false },
-	{ "tx-tcp-segmentation", NM_NETIF_F_TSO, false },
-	{ "tx-tcp6-segmentation", NM_NETIF_F_TSO6, false },
-	{ "rx-ntuple-filter", NM_NETIF_F_NTUPLE, false },
-	{ "rx-hashing", NM_NETIF_F_RXHASH, false },
-	{ "netmem-tx", NM_NETIF_F_NETMEM_TX, true },
+	{ "rx-checksum", NM_NETIF_F_RXCSUM },
+	{ "tx-checksum-ip-generic", NM_NETIF_F_HW_CSUM },
+	{ "tx-tcp-segmentation", NM_NETIF_F_TSO },
+	{ "tx-tcp6-segmentation", NM_NETIF_F_TSO6 },
+	{ "rx-ntuple-filter", NM_NETIF_F_NTUPLE },
+	{ "rx-hashing", NM_NETIF_F_RXHASH },
 };
 #define NFEATS ((uint32_t)(sizeof(feats) / sizeof(feats[0])))
+#define FSET_MAX	128		/* the kernel's NETDEV_FEATURE_COUNT is ~70 */
+#define FSET_WORDS	(FSET_MAX / 32)
 
-/* A bitset of NFEATS bits: compact (value, mask) or verbose (named bits). */
-static void put_bitset(struct nlmsghdr *nlh, uint16_t type, uint32_t value, uint32_t mask,
-		       bool compact, bool nomask)
+/* The feature string set, ETH_SS_FEATURES: global, not a device's.
+ * ethtool reads it once (without a device) and decodes every device's
+ * feature bitsets with it, so netmem's bits stand at the kernel's indices
+ * of their names; without the kernel, at feats[]'s. */
+static struct {
+	bool known;
+	uint32_t count;
+	char names[FSET_MAX][ETH_GSTRING_LEN];
+	int idx[NFEATS];		/* feats[i] in the set, -1: not there */
+} fset;
+
+static void fset_add(const char *name)
+{
+	if (fset.count < FSET_MAX)
+		snprintf(fset.names[fset.count++], ETH_GSTRING_LEN, "%s", name);
+}
+
+/* The kernel's set from its strset-get reply messages in b. */
+static void fset_parse(const struct nl_buf *b)
+{
+	const struct nlmsghdr *m = (const void *)b->p;
+	int rem = (int)b->len;
+
+	for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
+		const struct nlattr *sets, *set, *x, *strs, *str, *y;
+
+		mnl_attr_for_each(sets, m, GENL_HDRLEN) {
+			if (mnl_attr_get_type(sets) != ETHTOOL_A_STRSET_STRINGSETS)
+				continue;
+			mnl_attr_for_each_nested(set, sets) {
+				bool features = false;
+
+				mnl_attr_for_each_nested(x, set)
+					if (mnl_attr_get_type(x) == ETHTOOL_A_STRINGSET_ID &&
+					    mnl_attr_get_payload_len(x) == 4 &&
+					    mnl_attr_get_u32(x) == ETH_SS_FEATURES)
+						features = true;
+				if (!features)
+					continue;
+				mnl_attr_for_each_nested(strs, set) {
+					if (mnl_attr_get_type(strs) != ETHTOOL_A_STRINGSET_STRINGS)
+						continue;
+					mnl_attr_for_each_nested(str, strs)
+						mnl_attr_for_each_nested(y, str)
+							if (mnl_attr_get_type(y) == ETHTOOL_A_STRING_VALUE &&
+							    mnl_attr_validate(y, MNL_TYPE_NUL_STRING) == 0)
+								fset_add(mnl_attr_get_str(y));
+				}
+			}
+		}
+	}
+}
+
+static void fset_load(struct nm_nl_sock *s)
+{
+	if (fset.known)
+		return;
+	fset.count = 0;
+	if (s && nl_kernel_on() && nl_families()->ethtool < 1008) {
+		uint8_t req[128];
+		struct nlmsghdr *m = mnl_nlmsg_put_header(req);
+		struct genlmsghdr *g;
+		struct nlattr *sets, *set;
+		struct nl_buf out = { 0 };
+		int st;
+
+		m->nlmsg_type = nl_families()->ethtool;
+		m->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		g = mnl_nlmsg_put_extra_header(m, sizeof(*g));
+		g->cmd = ETHTOOL_MSG_STRSET_GET;
+		g->version = ETHTOOL_GENL_VERSION;
+		/* no device: an empty header (the kernel wants the nest) */
+		mnl_attr_nest_end(m, mnl_attr_nest_start(m, ETHTOOL_A_STRSET_HEADER));
+		sets = mnl_attr_nest_start(m, ETHTOOL_A_STRSET_STRINGSETS);
+		set = mnl_attr_nest_start(m, ETHTOOL_A_STRINGSETS_STRINGSET);
+		mnl_attr_put_u32(m, ETHTOOL_A_STRINGSET_ID, ETH_SS_FEATURES);
+		mnl_attr_nest_end(m, set);
+		mnl_attr_nest_end(m, sets);
+		if (nl_kernel_dump(s, m, &out, &st) == 0 && st == 0)
+			fset_parse(&out);
+		nl_buf_free(&out);
+	}
+	if (!fset.count)
+		for (uint32_t i = 0; i < NFEATS; i++)
+			fset_add(feats[i].name);
+	for (uint32_t i = 0; i < NFEATS; i++) {
+		fset.idx[i] = -1;
+		for (uint32_t k = 0; k < fset.count; k++)
+			if (!strcmp(fset.names[k], feats[i].name))
+				fset.idx[i] = (int)k;
+	}
+	fset.known = true;
+}
+
+/* A bitset over the set, without a mask (ethnl_put_bitset32() with a NULL
+ * mask): compact, the words; verbose, the set bits by index and name. */
+static void put_bitset(struct nlmsghdr *nlh, uint16_t type, const uint32_t *w, bool compact)
 {
 	struct nlattr *set = mnl_attr_nest_start(nlh, type);
 
-	if (nomask)
-		mnl_attr_put(nlh, ETHTOOL_A_BITSET_NOMASK, 0, NULL);
-	mnl_attr_put_u32(nlh, ETHTOOL_A_BITSET_SIZE, NFEATS);
+	mnl_attr_put(nlh, ETHTOOL_A_BITSET_NOMASK, 0, NULL);
+	mnl_attr_put_u32(nlh, ETHTOOL_A_BITSET_SIZE, fset.count);
 	if (compact) {
-		mnl_attr_put_u32(nlh, ETHTOOL_A_BITSET_VALUE, value);
-		if (!nomask)
-			mnl_attr_put_u32(nlh, ETHTOOL_A_BITSET_MASK, mask);
+		mnl_attr_put(nlh, ETHTOOL_A_BITSET_VALUE, (fset.count + 31) / 32 * 4, w);
 	} else {
 		struct nlattr *bits = mnl_attr_nest_start(nlh, ETHTOOL_A_BITSET_BITS);
 
-		for (uint32_t i = 0; i < NFEATS; i++) {
+		for (uint32_t i = 0; i < fset.count; i++) {
 			struct nlattr *b;
 
-			if (!(mask & (1u << i)))
+			if (!(w[i / 32] & (1u << (i % 32))))
 				continue;
 			b = mnl_attr_nest_start(nlh, ETHTOOL_A_BITSET_BITS_BIT);
 			mnl_attr_put_u32(nlh, ETHTOOL_A_BITSET_BIT_INDEX, i);
-			mnl_attr_put_strz(nlh, ETHTOOL_A_BITSET_BIT_NAME, feats[i].name);
-			if (value & (1u << i))
-				mnl_attr_put(nlh, ETHTOOL_A_BITSET_BIT_VALUE, 0, NULL);
+			mnl_attr_put_strz(nlh, ETHTOOL_A_BITSET_BIT_NAME, fset.names[i]);
 			mnl_attr_nest_end(nlh, b);
 		}
 		mnl_attr_nest_end(nlh, bits);
@@ -443,33 +533,38 @@ static void put_bitset(struct nlmsghdr *nlh, uint16_t type, uint32_t value, uint
 	mnl_attr_nest_end(nlh, set);
 }
 
-/* netmem's feature word -> bits of feats[]. */
-static uint32_t to_bits(uint32_t f)
+/* netmem's feature word -> bits of the set. */
+static void to_set(uint32_t f, uint32_t *w)
 {
-	uint32_t b = 0;
-
+	memset(w, 0, FSET_WORDS * sizeof(*w));
 	for (uint32_t i = 0; i < NFEATS; i++)
-		if (f & feats[i].bit)
-			b |= 1u << i;
-	return b;
+		if ((f & feats[i].bit) && fset.idx[i] >= 0)
+			w[fset.idx[i] / 32] |= 1u << (fset.idx[i] % 32);
 }
 
 static int features_fill(struct et_req *e, const struct nl_view_dev *v)
 {
 	bool compact = e->flags & ETHTOOL_FLAG_COMPACT_BITSETS;
-	uint32_t all = (1u << NFEATS) - 1, active = to_bits(nm_netdev_features(v->nd)), fixed = 0;
+	uint32_t hw[FSET_WORDS], active[FSET_WORDS], fixed[FSET_WORDS];
 	struct nlmsghdr *nlh;
 
-	for (uint32_t i = 0; i < NFEATS; i++)
-		if (feats[i].fixed)
-			fixed |= 1u << i;
+	fset_load(e->r->s);
+	to_set(~0u, hw);
+	to_set(nm_netdev_features(v->nd), active);
+	/* every other feature of the set is off and stays off */
+	for (uint32_t k = 0; k < FSET_WORDS; k++)
+		fixed[k] = ~hw[k];
+	if (fset.count % 32)
+		fixed[fset.count / 32] &= (1u << (fset.count % 32)) - 1;
+	for (uint32_t k = (fset.count + 31) / 32; k < FSET_WORDS; k++)
+		fixed[k] = 0;
 	nlh = reply_start(e, ETHTOOL_MSG_FEATURES_GET_REPLY, ETHTOOL_A_FEATURES_HEADER, v);
 	if (!nlh)
 		return -ENOMEM;
-	put_bitset(nlh, ETHTOOL_A_FEATURES_HW, all & ~fixed, all, compact, true);
-	put_bitset(nlh, ETHTOOL_A_FEATURES_WANTED, active, all, compact, true);
-	put_bitset(nlh, ETHTOOL_A_FEATURES_ACTIVE, active, all, compact, true);
-	put_bitset(nlh, ETHTOOL_A_FEATURES_NOCHANGE, fixed, all, compact, true);
+	put_bitset(nlh, ETHTOOL_A_FEATURES_HW, hw, compact);
+	put_bitset(nlh, ETHTOOL_A_FEATURES_WANTED, active, compact);
+	put_bitset(nlh, ETHTOOL_A_FEATURES_ACTIVE, active, compact);
+	put_bitset(nlh, ETHTOOL_A_FEATURES_NOCHANGE, fixed, compact);
 	nl_end(e->r, nlh);
 	return 0;
 }
@@ -487,64 +582,79 @@ static const struct nl_pol bit_pol[ETHTOOL_A_BITSET_BIT_MAX + 1] = {
 	[ETHTOOL_A_BITSET_BIT_VALUE] = { NLK_FLAG },
 };
 
-static uint32_t word0(const struct nlattr *a)
+/* The words of a compact VALUE or MASK (zeros past its end). */
+static void words(const struct nlattr *a, uint32_t *w)
 {
-	uint32_t w = 0;
+	size_t n = mnl_attr_get_payload_len(a);
 
-	memcpy(&w, mnl_attr_get_payload(a),
-	       mnl_attr_get_payload_len(a) < 4 ? mnl_attr_get_payload_len(a) : 4);
-	return w;
+	memset(w, 0, FSET_WORDS * sizeof(*w));
+	memcpy(w, mnl_attr_get_payload(a), n < FSET_WORDS * 4 ? n : FSET_WORDS * 4);
 }
 
-/* A requested bitset: the bits it sets (*val) among those it names (*mask). */
+/* One named or indexed bit of a verbose bitset: its index, or -errno. */
+static int read_bit(struct nl_req *r, const struct nlattr *b, bool *on)
+{
+	const struct nlattr *bt[ETHTOOL_A_BITSET_BIT_MAX + 1];
+	int err;
+
+	if (mnl_attr_get_type(b) != ETHTOOL_A_BITSET_BITS_BIT)
+		return nl_fail(r, EINVAL, b, "only ETHTOOL_A_BITSET_BITS_BIT allowed in ETHTOOL_A_BITSET_BITS");
+	err = nl_parse_nested(r, b, bit_pol, ETHTOOL_A_BITSET_BIT_MAX, true, bt);
+	if (err)
+		return err;
+	*on = bt[ETHTOOL_A_BITSET_BIT_VALUE] != NULL;
+	if (bt[ETHTOOL_A_BITSET_BIT_INDEX]) {
+		uint32_t i = mnl_attr_get_u32(bt[ETHTOOL_A_BITSET_BIT_INDEX]);
+
+		if (i >= fset.count)
+			return nl_fail(r, EINVAL, bt[ETHTOOL_A_BITSET_BIT_INDEX], "bit index too high");
+		return (int)i;
+	}
+	if (bt[ETHTOOL_A_BITSET_BIT_NAME]) {
+		for (uint32_t k = 0; k < fset.count; k++)
+			if (!strcmp(fset.names[k], mnl_attr_get_str(bt[ETHTOOL_A_BITSET_BIT_NAME])))
+				return (int)k;
+		return nl_fail(r, EINVAL, bt[ETHTOOL_A_BITSET_BIT_NAME], "bit name not found");
+	}
+	return nl_fail(r, EINVAL, b, "neither bit index nor name specified");
+}
+
+/* A requested bitset: the bits it sets (val) among those it names (mask). */
 static int read_bitset(struct nl_req *r, const struct nlattr *set, uint32_t *val, uint32_t *mask)
 {
 	const struct nlattr *tb[ETHTOOL_A_BITSET_MAX + 1], *b;
 	int err = nl_parse_nested(r, set, bitset_pol, ETHTOOL_A_BITSET_MAX, true, tb);
 
-	*val = *mask = 0;
+	memset(val, 0, FSET_WORDS * sizeof(*val));
+	memset(mask, 0, FSET_WORDS * sizeof(*mask));
 	if (err)
 		return err;
 	if (!tb[ETHTOOL_A_BITSET_BITS]) {
 		uint32_t size = tb[ETHTOOL_A_BITSET_SIZE] ? mnl_attr_get_u32(tb[ETHTOOL_A_BITSET_SIZE]) : 0;
-		uint32_t lim = size >= 32 ? ~0u : (1u << size) - 1;
 
 		if (!tb[ETHTOOL_A_BITSET_VALUE])
 			return nl_missing(r, set, ETHTOOL_A_BITSET_VALUE);
-		if (size > NFEATS && (word0(tb[ETHTOOL_A_BITSET_VALUE]) & ~((1u << NFEATS) - 1)))
-			return nl_fail(r, EINVAL, tb[ETHTOOL_A_BITSET_VALUE],
+		if (size > fset.count)
+			return nl_fail(r, EINVAL, tb[ETHTOOL_A_BITSET_SIZE],
 				       "cannot modify bits past kernel bitset size");
-		*val = word0(tb[ETHTOOL_A_BITSET_VALUE]) & lim;
-		*mask = tb[ETHTOOL_A_BITSET_MASK] ? word0(tb[ETHTOOL_A_BITSET_MASK]) & lim : lim;
+		words(tb[ETHTOOL_A_BITSET_VALUE], val);
+		if (tb[ETHTOOL_A_BITSET_MASK])
+			words(tb[ETHTOOL_A_BITSET_MASK], mask);
+		else
+			memset(mask, 0xff, FSET_WORDS * sizeof(*mask));
+		for (uint32_t i = size; i < FSET_MAX; i++)
+			mask[i / 32] &= ~(1u << (i % 32));
 		return 0;
 	}
 	mnl_attr_for_each_nested(b, tb[ETHTOOL_A_BITSET_BITS]) {
-		const struct nlattr *bt[ETHTOOL_A_BITSET_BIT_MAX + 1];
-		uint32_t i = NFEATS;
+		bool on = false;
+		int i = read_bit(r, b, &on);
 
-		if (mnl_attr_get_type(b) != ETHTOOL_A_BITSET_BITS_BIT)
-			return nl_fail(r, EINVAL, b, "only ETHTOOL_A_BITSET_BITS_BIT allowed in ETHTOOL_A_BITSET_BITS");
-		err = nl_parse_nested(r, b, bit_pol, ETHTOOL_A_BITSET_BIT_MAX, true, bt);
-		if (err)
-			return err;
-		if (bt[ETHTOOL_A_BITSET_BIT_INDEX]) {
-			i = mnl_attr_get_u32(bt[ETHTOOL_A_BITSET_BIT_INDEX]);
-			if (i >= NFEATS)
-				return nl_fail(r, EINVAL, bt[ETHTOOL_A_BITSET_BIT_INDEX],
-					       "bit index too high");
-		} else if (bt[ETHTOOL_A_BITSET_BIT_NAME]) {
-			for (uint32_t k = 0; k < NFEATS; k++)
-				if (!strcmp(feats[k].name, mnl_attr_get_str(bt[ETHTOOL_A_BITSET_BIT_NAME])))
-					i = k;
-			if (i >= NFEATS)
-				return nl_fail(r, EINVAL, bt[ETHTOOL_A_BITSET_BIT_NAME],
-					       "bit name not found");
-		} else {
-			return nl_fail(r, EINVAL, b, "neither bit index nor name specified");
-		}
-		*mask |= 1u << i;
-		if (bt[ETHTOOL_A_BITSET_BIT_VALUE])
-			*val |= 1u << i;
+		if (i < 0)
+			return i;
+		mask[i / 32] |= 1u << (i % 32);
+		if (on)
+			val[i / 32] |= 1u << (i % 32);
 	}
 	return 0;
 }
@@ -556,29 +666,28 @@ static const struct nl_pol features_pol[ETHTOOL_A_FEATURES_MAX + 1] = {
 
 static int features_set(struct et_req *e, const struct nlattr **tb)
 {
-	uint32_t val, mask, fmask = 0, fval = 0, fixed = 0;
+	uint32_t val[FSET_WORDS], mask[FSET_WORDS], fmask = 0, fval = 0;
 	int err;
 
+	fset_load(e->r->s);
 	if (!tb[ETHTOOL_A_FEATURES_WANTED])
 		return nl_missing(e->r, NULL, ETHTOOL_A_FEATURES_WANTED);
-	err = read_bitset(e->r, tb[ETHTOOL_A_FEATURES_WANTED], &val, &mask);
+	err = read_bitset(e->r, tb[ETHTOOL_A_FEATURES_WANTED], val, mask);
 	if (err)
 		return err;
+	/* bits of features netmem does not have stay off, as a driver's
+	 * fixed features do (the reply's NOCHANGE says which) */
 	for (uint32_t i = 0; i < NFEATS; i++) {
-		if (feats[i].fixed) {
-			fixed |= 1u << i;
+		int k = fset.idx[i];
+
+		if (k < 0 || !(mask[k / 32] & (1u << (k % 32))))
 			continue;
-		}
-		if (mask & (1u << i)) {
-			fmask |= feats[i].bit;
-			if (val & (1u << i))
-				fval |= feats[i].bit;
-		}
+		fmask |= feats[i].bit;
+		if (val[k / 32] & (1u << (k % 32)))
+			fval |= feats[i].bit;
 	}
-	/* a fixed feature asked for another value is simply not changed, as
-	 * the kernel leaves a NOCHANGE bit */
+	fmask &= fval ^ nm_netdev_features(e->v->nd);	/* what changes */
 	err = fmask ? nm_netdev_set_features(e->v->nd, fmask, fval) : 0;
-	(void)fixed;
 	if (err)
 		return nl_fail_lib(e->r, err, NULL);
 	e->changed = fmask != 0;
@@ -608,15 +717,15 @@ static int strset_fill_one(struct et_req *e, const struct nl_view_dev *v,
 		sets = mnl_attr_nest_start(nlh, ETHTOOL_A_STRSET_STRINGSETS);
 		set = mnl_attr_nest_start(nlh, ETHTOOL_A_STRINGSETS_STRINGSET);
 		mnl_attr_put_u32(nlh, ETHTOOL_A_STRINGSET_ID, ETH_SS_FEATURES);
-		mnl_attr_put_u32(nlh, ETHTOOL_A_STRINGSET_COUNT, NFEATS);
+		mnl_attr_put_u32(nlh, ETHTOOL_A_STRINGSET_COUNT, fset.count);
 		if (!q->counts_only) {
 			strs = mnl_attr_nest_start(nlh, ETHTOOL_A_STRINGSET_STRINGS);
-			for (uint32_t i = 0; i < NFEATS; i++) {
-				struct nlattr *s = mnl_attr_nest_start(nlh, ETHTOOL_A_STRINGS_STRING);
+			for (uint32_t i = 0; i < fset.count; i++) {
+				struct nlattr *str = mnl_attr_nest_start(nlh, ETHTOOL_A_STRINGS_STRING);
 
 				mnl_attr_put_u32(nlh, ETHTOOL_A_STRING_INDEX, i);
-				mnl_attr_put_strz(nlh, ETHTOOL_A_STRING_VALUE, feats[i].name);
-				mnl_attr_nest_end(nlh, s);
+				mnl_attr_put_strz(nlh, ETHTOOL_A_STRING_VALUE, fset.names[i]);
+				mnl_attr_nest_end(nlh, str);
 			}
 			mnl_attr_nest_end(nlh, strs);
 		}
@@ -643,6 +752,7 @@ static int strset_get(struct et_req *e, const struct nlattr **tb)
 	 * request without a device are the kernel's */
 	if (!e->v)
 		return 1;
+	fset_load(e->r->s);
 	q.counts_only = tb[ETHTOOL_A_STRSET_COUNTS_ONLY] != NULL;
 	if (tb[ETHTOOL_A_STRSET_STRINGSETS]) {
 		q.features = false;

@@ -49,12 +49,13 @@ struct nl_buf {
 	size_t len, cap;
 };
 
-struct nm__nl_sock {
+struct nm_nl_sock {
 	int protocol;
 	uint32_t portid;
 	uint32_t groups;		/* bind()'s legacy mask */
 	uint64_t mcast[16];		/* member groups (ids < 1024) */
 	bool ext_ack, cap_ack, strict, no_enobufs;
+	bool overrun;			/* a datagram dropped: -ENOBUFS once */
 	struct nl_dgram *head, **tail;	/* the receive queue */
 	size_t queued;			/* bytes in it */
 	struct nl_buf dump;		/* a dump's messages not yet received */
@@ -62,15 +63,15 @@ struct nm__nl_sock {
 	bool dumping;
 	size_t max_recvmsg_len;		/* the kernel sizes dump datagrams by it */
 	struct nm_ctl *ctl;		/* the bindings it made (first bind) */
-	nm__nl_dmabuf_fn dmabuf_fn;
+	nm_nl_dmabuf_fn dmabuf_fn;
 	void *dmabuf_arg;
 	int kfd;			/* the kernel channel, -1 until needed */
-	struct nm__nl_sock *next;	/* every open socket (notifications) */
+	struct nm_nl_sock *next;	/* every open socket (notifications) */
 };
 
 /* One request being answered. */
 struct nl_req {
-	struct nm__nl_sock *s;
+	struct nm_nl_sock *s;
 	const struct nlmsghdr *nlh;	/* the request, whole and checked */
 	bool dump;			/* NLM_F_DUMP */
 	bool multi;			/* a dump's messages say NLM_F_MULTI (the
@@ -98,10 +99,10 @@ void nl_cancel(struct nl_req *r, struct nlmsghdr *nlh);
 int nl_buf_add(struct nl_buf *b, const void *p, size_t len);
 void nl_buf_free(struct nl_buf *b);
 /* Queue a datagram for s as is (its messages already addressed). */
-int nl_queue(struct nm__nl_sock *s, const void *p, size_t len);
+int nl_queue(struct nm_nl_sock *s, const void *p, size_t len);
 /* Every open socket, for notifications. */
-struct nm__nl_sock *nl_socks(void);
-bool nl_member(const struct nm__nl_sock *s, uint32_t group);
+struct nm_nl_sock *nl_socks(void);
+bool nl_member(const struct nm_nl_sock *s, uint32_t group);
 
 /* The extack: a message (printf-style: copied), the attribute at fault. */
 int nl_fail(struct nl_req *r, int err, const void *bad, const char *fmt, ...)
@@ -141,13 +142,13 @@ static inline const void *nl_genl_attrs(const struct nlmsghdr *nlh, size_t *len)
 /* Send the request to the kernel and queue its replies for s (portid
  * rewritten), as if the kernel had answered s itself.  0 or -errno (no
  * channel: the caller answers with an error). */
-int nl_kernel_pass(struct nm__nl_sock *s, const struct nlmsghdr *nlh);
+int nl_kernel_pass(struct nm_nl_sock *s, const struct nlmsghdr *nlh);
 /* A dump: the kernel's messages (without its NLMSG_DONE) into out, its
  * final error in *done_err.  0 or -errno. */
-int nl_kernel_dump(struct nm__nl_sock *s, const struct nlmsghdr *nlh, struct nl_buf *out,
+int nl_kernel_dump(struct nm_nl_sock *s, const struct nlmsghdr *nlh, struct nl_buf *out,
 		   int *done_err);
-void nl_kernel_close(struct nm__nl_sock *s);
-/* The kernel channel is on (nm__nl_set_kernel()). */
+void nl_kernel_close(struct nm_nl_sock *s);
+/* The kernel channel is on (nm_nl_set_kernel()). */
 bool nl_kernel_on(void);
 /* The kernel's id of a generic netlink family (0: the kernel has none). */
 uint16_t nl_kernel_family(const char *name, uint32_t *mcgrp_ids, const char *const *mcgrps,

@@ -38,7 +38,7 @@
 
 static bool kernel_on = true;
 
-void nm__nl_set_kernel(bool on)
+void nm_nl_set_kernel(bool on)
 {
 	kernel_on = on;
 }
@@ -71,7 +71,7 @@ static int kchan_open(int protocol)
 	return nm_fd_lift(fd);
 }
 
-static int kchan(struct nm__nl_sock *s)
+static int kchan(struct nm_nl_sock *s)
 {
 	if (!kernel_on)
 		return -ENOENT;
@@ -89,14 +89,14 @@ static int kchan(struct nm__nl_sock *s)
 	return s->kfd;
 }
 
-void nl_kernel_close(struct nm__nl_sock *s)
+void nl_kernel_close(struct nm_nl_sock *s)
 {
 	if (s->kfd >= 0)
 		close(s->kfd);
 	s->kfd = -1;
 }
 
-static void readdress(struct nm__nl_sock *s, uint8_t *p, size_t len)
+static void readdress(struct nm_nl_sock *s, uint8_t *p, size_t len)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)p;
 	int rem = (int)len;
@@ -138,7 +138,7 @@ static ssize_t krecv(int fd, uint8_t *buf, bool wait)
 
 /* Send nlh to the kernel: the channel's fd and a receive buffer (*buf,
  * freed by the caller), or -errno. */
-static int kernel_send(struct nm__nl_sock *s, const struct nlmsghdr *nlh, uint8_t **buf)
+static int kernel_send(struct nm_nl_sock *s, const struct nlmsghdr *nlh, uint8_t **buf)
 {
 	int fd = kchan(s);
 
@@ -150,7 +150,7 @@ static int kernel_send(struct nm__nl_sock *s, const struct nlmsghdr *nlh, uint8_
 	return *buf ? fd : -ENOMEM;
 }
 
-int nl_kernel_pass(struct nm__nl_sock *s, const struct nlmsghdr *nlh)
+int nl_kernel_pass(struct nm_nl_sock *s, const struct nlmsghdr *nlh)
 {
 	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	uint8_t *buf = NULL;
@@ -179,7 +179,7 @@ int nl_kernel_pass(struct nm__nl_sock *s, const struct nlmsghdr *nlh)
 /* Append the messages of one datagram to out, up to a NLMSG_DONE (whose
  * status goes to *done_err) or an NLMSG_ERROR (its error).  1 when the
  * dump ended. */
-static int take(struct nm__nl_sock *s, const uint8_t *p, size_t len, struct nl_buf *out,
+static int take(struct nm_nl_sock *s, const uint8_t *p, size_t len, struct nl_buf *out,
 		int *done_err)
 {
 	const struct nlmsghdr *nlh = (const void *)p;
@@ -209,7 +209,7 @@ static int take(struct nm__nl_sock *s, const uint8_t *p, size_t len, struct nl_b
 	return 0;
 }
 
-int nl_kernel_dump(struct nm__nl_sock *s, const struct nlmsghdr *nlh, struct nl_buf *out,
+int nl_kernel_dump(struct nm_nl_sock *s, const struct nlmsghdr *nlh, struct nl_buf *out,
 		   int *done_err)
 {
 	uint8_t *buf = NULL;

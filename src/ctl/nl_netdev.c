@@ -543,7 +543,7 @@ static const struct nl_pol qid_pol[NETDEV_A_QUEUE_MAX + 1] = {
 	[NETDEV_A_QUEUE_TYPE] = { NLK_U32, 0, 1 },
 };
 
-static int dmabuf_lookup(struct nm__nl_sock *s, int fd, struct nm_dmabuf **out)
+static int dmabuf_lookup(struct nm_nl_sock *s, int fd, struct nm_dmabuf **out)
 {
 	if (s->dmabuf_fn)
 		return s->dmabuf_fn(s->dmabuf_arg, fd, out);
@@ -605,7 +605,7 @@ static int check_queues(struct nl_req *r, struct nm_netdev *nd, const struct nm_
 	return 0;
 }
 
-static int sock_ctl(struct nm__nl_sock *s, struct nm_ctl **c)
+static int sock_ctl(struct nm_nl_sock *s, struct nm_ctl **c)
 {
 	if (!s->ctl) {
 		int err = nm_ctl_open(&s->ctl);
@@ -666,7 +666,7 @@ static int bind_rx(struct nl_req *r, const void *attrs, size_t len)
 			return nl_fail(r, EINVAL, tb[NETDEV_A_DMABUF_RX_PAGE_SIZE],
 				       "rx-page-size must be a power of 2");
 	}
-	nd = nm__nl_netdev_by_user((int)mnl_attr_get_u32(tb[NETDEV_A_DMABUF_IFINDEX]));
+	nd = nm_nl_netdev_by_user((int)mnl_attr_get_u32(tb[NETDEV_A_DMABUF_IFINDEX]));
 	if (!nd)
 		return 1;
 	err = read_queues(r, attrs, len, nm_netdev_num_rx_queues(nd), qs, &n);
@@ -703,7 +703,7 @@ static int bind_tx(struct nl_req *r, const void *attrs, size_t len)
 	err = dmabuf_attrs(r, attrs, len, false, tb);
 	if (err)
 		return err;
-	nd = nm__nl_netdev_by_user((int)mnl_attr_get_u32(tb[NETDEV_A_DMABUF_IFINDEX]));
+	nd = nm_nl_netdev_by_user((int)mnl_attr_get_u32(tb[NETDEV_A_DMABUF_IFINDEX]));
 	if (!nd)
 		return 1;
 	if (!(nm_netdev_features(nd) & NM_NETIF_F_NETMEM_TX))

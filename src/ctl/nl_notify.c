@@ -28,7 +28,7 @@ void nl_notify(uint32_t group, const struct nl_buf *msgs)
 {
 	if (!group || !msgs->len)
 		return;
-	for (struct nm__nl_sock *s = nl_socks(); s; s = s->next) {
+	for (struct nm_nl_sock *s = nl_socks(); s; s = s->next) {
 		size_t off = 0;
 
 		if (s->protocol != NETLINK_GENERIC || !nl_member(s, group))

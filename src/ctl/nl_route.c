@@ -25,9 +25,9 @@
 
 static const struct nl_view_dev *view_by_name(const char *name)
 {
-	struct nm_netdev *nd = nm__nl_netdev_by_name(name);
+	struct nm_netdev *nd = nm_nl_netdev_by_name(name);
 
-	return nd ? nl_view_by_user(nm__nl_user_ifindex(nd)) : NULL;
+	return nd ? nl_view_by_user(nm_nl_user_ifindex(nd)) : NULL;
 }
 
 /* ---- links ------------------------------------------------------------------------------ */

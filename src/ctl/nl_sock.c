@@ -13,7 +13,7 @@
  * NLMSG_GOODSIZE, at most 32 KiB); a dump requested while one runs is
  * -EBUSY, as netlink_dump_start() says.
  *
- * Invariants (nm__nl_sock_check()):
+ * Invariants (nm_nl_sock_check()):
  *  1. queued is the sum of the queued datagrams' lengths; tail points at
  *     the last one's next (or at head).
  *  2. dumping <=> the dump buffer holds messages not handed out
@@ -45,10 +45,15 @@
 #define NL_DUMP_MAX	32768
 /* A sendmsg larger than the kernel's default socket send buffer allows. */
 #define NL_SEND_MAX	(64u << 10)
+/* The receive queue's bound: past it a datagram is dropped and the next
+ * receive fails with ENOBUFS, as the kernel's full socket does (its
+ * default buffer holds about 200 KiB; this is the same order, in bytes of
+ * messages rather than of skbs). */
+#define NL_RCVBUF	(1u << 20)
 
-static struct nm__nl_sock *socks;
+static struct nm_nl_sock *socks;
 
-struct nm__nl_sock *nl_socks(void)
+struct nm_nl_sock *nl_socks(void)
 {
 	return socks;
 }
@@ -118,12 +123,19 @@ void nl_cancel(struct nl_req *r, struct nlmsghdr *nlh)
 
 /* ---- the receive queue --------------------------------------------------------------- */
 
-int nl_queue(struct nm__nl_sock *s, const void *p, size_t len)
+int nl_queue(struct nm_nl_sock *s, const void *p, size_t len)
 {
-	struct nl_dgram *d = malloc(sizeof(*d) + len);
+	struct nl_dgram *d;
 
-	if (!d)
+	if (s->queued + len > NL_RCVBUF) {
+		s->overrun = true;
+		return -ENOBUFS;
+	}
+	d = malloc(sizeof(*d) + len);
+	if (!d) {
+		s->overrun = true;
 		return -ENOMEM;
+	}
 	d->next = NULL;
 	d->len = len;
 	memcpy(d->data, p, len);
@@ -133,7 +145,7 @@ int nl_queue(struct nm__nl_sock *s, const void *p, size_t len)
 	return 0;
 }
 
-static void queue_drop_head(struct nm__nl_sock *s)
+static void queue_drop_head(struct nm_nl_sock *s)
 {
 	struct nl_dgram *d = s->head;
 
@@ -145,7 +157,7 @@ static void queue_drop_head(struct nm__nl_sock *s)
 }
 
 /* The dump's next datagram: whole messages up to the kernel's size. */
-static int dump_next(struct nm__nl_sock *s)
+static int dump_next(struct nm_nl_sock *s)
 {
 	size_t size = s->max_recvmsg_len > NL_GOODSIZE ? s->max_recvmsg_len : NL_GOODSIZE;
 	size_t off = s->dump_off, end = off;
@@ -175,9 +187,9 @@ static int dump_next(struct nm__nl_sock *s)
 
 /* ---- the socket ------------------------------------------------------------------------ */
 
-int nm__nl_sock_open(int protocol, struct nm__nl_sock **out)
+int nm_nl_sock_open(int protocol, struct nm_nl_sock **out)
 {
-	struct nm__nl_sock *s;
+	struct nm_nl_sock *s;
 
 	if (!out)
 		return nm_err(EINVAL, "NULL output");
@@ -195,11 +207,11 @@ int nm__nl_sock_open(int protocol, struct nm__nl_sock **out)
 	return 0;
 }
 
-int nm__nl_sock_close(struct nm__nl_sock *s)
+int nm_nl_sock_close(struct nm_nl_sock *s)
 {
 	if (!s)
 		return 0;
-	for (struct nm__nl_sock **p = &socks; *p; p = &(*p)->next)
+	for (struct nm_nl_sock **p = &socks; *p; p = &(*p)->next)
 		if (*p == s) {
 			*p = s->next;
 			break;
@@ -223,7 +235,7 @@ int nm__nl_sock_close(struct nm__nl_sock *s)
 	return 0;
 }
 
-int nm__nl_sock_bind(struct nm__nl_sock *s, uint32_t portid, uint32_t groups)
+int nm_nl_sock_bind(struct nm_nl_sock *s, uint32_t portid, uint32_t groups)
 {
 	if (!s)
 		return nm_err(EINVAL, "NULL socket");
@@ -232,12 +244,12 @@ int nm__nl_sock_bind(struct nm__nl_sock *s, uint32_t portid, uint32_t groups)
 	return 0;
 }
 
-uint32_t nm__nl_sock_portid(const struct nm__nl_sock *s)
+uint32_t nm_nl_sock_portid(const struct nm_nl_sock *s)
 {
 	return s ? s->portid : 0;
 }
 
-bool nl_member(const struct nm__nl_sock *s, uint32_t group)
+bool nl_member(const struct nm_nl_sock *s, uint32_t group)
 {
 	if (group == 0 || group > 1024)
 		return false;
@@ -246,7 +258,7 @@ bool nl_member(const struct nm__nl_sock *s, uint32_t group)
 	return s->mcast[(group - 1) / 64] & (1ull << ((group - 1) % 64));
 }
 
-static int membership(struct nm__nl_sock *s, uint32_t group, bool on)
+static int membership(struct nm_nl_sock *s, uint32_t group, bool on)
 {
 	if (!s)
 		return nm_err(EINVAL, "NULL socket");
@@ -259,17 +271,17 @@ static int membership(struct nm__nl_sock *s, uint32_t group, bool on)
 	return 0;
 }
 
-int nm__nl_sock_add_membership(struct nm__nl_sock *s, uint32_t group)
+int nm_nl_sock_add_membership(struct nm_nl_sock *s, uint32_t group)
 {
 	return membership(s, group, true);
 }
 
-int nm__nl_sock_drop_membership(struct nm__nl_sock *s, uint32_t group)
+int nm_nl_sock_drop_membership(struct nm_nl_sock *s, uint32_t group)
 {
 	return membership(s, group, false);
 }
 
-static bool *flag_opt(struct nm__nl_sock *s, int opt)
+static bool *flag_opt(struct nm_nl_sock *s, int opt)
 {
 	switch (opt) {
 	case NETLINK_EXT_ACK:
@@ -284,7 +296,7 @@ static bool *flag_opt(struct nm__nl_sock *s, int opt)
 	return NULL;
 }
 
-int nm__nl_sock_setsockopt(struct nm__nl_sock *s, int opt, const void *val, size_t len)
+int nm_nl_sock_setsockopt(struct nm_nl_sock *s, int opt, const void *val, size_t len)
 {
 	unsigned int v = 0;
 	bool *f;
@@ -296,9 +308,9 @@ int nm__nl_sock_setsockopt(struct nm__nl_sock *s, int opt, const void *val, size
 	else if (opt != NETLINK_PKTINFO)
 		return nm_err(EINVAL, "option %d: %zu bytes", opt, len);
 	if (opt == NETLINK_ADD_MEMBERSHIP)
-		return nm__nl_sock_add_membership(s, v);
+		return nm_nl_sock_add_membership(s, v);
 	if (opt == NETLINK_DROP_MEMBERSHIP)
-		return nm__nl_sock_drop_membership(s, v);
+		return nm_nl_sock_drop_membership(s, v);
 	f = flag_opt(s, opt);
 	if (!f)
 		return -ENOPROTOOPT;
@@ -306,14 +318,14 @@ int nm__nl_sock_setsockopt(struct nm__nl_sock *s, int opt, const void *val, size
 	return 0;
 }
 
-int nm__nl_sock_getsockopt(const struct nm__nl_sock *s, int opt, void *val, size_t *len)
+int nm_nl_sock_getsockopt(const struct nm_nl_sock *s, int opt, void *val, size_t *len)
 {
 	int v;
 	bool *f;
 
 	if (!s || !len)
 		return nm_err(EINVAL, "NULL argument");
-	f = flag_opt((struct nm__nl_sock *)s, opt);
+	f = flag_opt((struct nm_nl_sock *)s, opt);
 	if (!f)
 		return -ENOPROTOOPT;
 	if (*len < sizeof(int))
@@ -324,7 +336,7 @@ int nm__nl_sock_getsockopt(const struct nm__nl_sock *s, int opt, void *val, size
 	return 0;
 }
 
-void nm__nl_sock_set_dmabuf_lookup(struct nm__nl_sock *s, nm__nl_dmabuf_fn fn, void *arg)
+void nm_nl_sock_set_dmabuf_lookup(struct nm_nl_sock *s, nm_nl_dmabuf_fn fn, void *arg)
 {
 	if (s) {
 		s->dmabuf_fn = fn;
@@ -376,7 +388,7 @@ static uint32_t offset_in(const struct nlmsghdr *nlh, const void *p)
 static void ack(struct nl_req *r, int err)
 {
 	const struct nlmsghdr *req = r->nlh;
-	struct nm__nl_sock *s = r->s;
+	struct nm_nl_sock *s = r->s;
 	bool capped = !err || s->cap_ack;
 	size_t echo = capped ? NLMSG_HDRLEN : req->nlmsg_len;
 	size_t room = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int) + echo) + 256 + sizeof(r->msgbuf);
@@ -448,7 +460,7 @@ static void finish_do(struct nl_req *r, struct nl_buf *out, int err)
 
 static int start_dump(struct nl_req *r, struct nl_buf *out)
 {
-	struct nm__nl_sock *s = r->s;
+	struct nm_nl_sock *s = r->s;
 
 	if (put_done(r, 0))
 		return -ENOMEM;
@@ -459,11 +471,11 @@ static int start_dump(struct nl_req *r, struct nl_buf *out)
 	return dump_next(s);
 }
 
-static void rcv_msg_one(struct nm__nl_sock *s, const struct nlmsghdr *nlh);
+static void rcv_msg_one(struct nm_nl_sock *s, const struct nlmsghdr *nlh);
 
 /* A request that restarts queues (bind-rx, rings-set, channels-set) makes
  * page pools go and come: the "page-pool" group hears of it. */
-static void rcv_msg(struct nm__nl_sock *s, const struct nlmsghdr *nlh)
+static void rcv_msg(struct nm_nl_sock *s, const struct nlmsghdr *nlh)
 {
 	struct nl_pp_snap *before = malloc(sizeof(*before));
 
@@ -475,7 +487,7 @@ static void rcv_msg(struct nm__nl_sock *s, const struct nlmsghdr *nlh)
 	free(before);
 }
 
-static void rcv_msg_one(struct nm__nl_sock *s, const struct nlmsghdr *nlh)
+static void rcv_msg_one(struct nm_nl_sock *s, const struct nlmsghdr *nlh)
 {
 	struct nl_buf out = { 0 };
 	struct nl_req r = { .s = s, .nlh = nlh, .out = &out };
@@ -513,7 +525,7 @@ static void rcv_msg_one(struct nm__nl_sock *s, const struct nlmsghdr *nlh)
 	nl_buf_free(&out);
 }
 
-ssize_t nm__nl_sock_send(struct nm__nl_sock *s, const void *buf, size_t len)
+ssize_t nm_nl_sock_send(struct nm_nl_sock *s, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	size_t left = len;
@@ -553,7 +565,7 @@ ssize_t nm__nl_sock_send(struct nm__nl_sock *s, const void *buf, size_t len)
 	return (ssize_t)len;
 }
 
-ssize_t nm__nl_sock_recv(struct nm__nl_sock *s, void *buf, size_t len, int flags, bool *trunc)
+ssize_t nm_nl_sock_recv(struct nm_nl_sock *s, void *buf, size_t len, int flags, bool *trunc)
 {
 	struct nl_dgram *d;
 	size_t n, real;
@@ -565,6 +577,11 @@ ssize_t nm__nl_sock_recv(struct nm__nl_sock *s, void *buf, size_t len, int flags
 	s->max_recvmsg_len = s->max_recvmsg_len > len ? s->max_recvmsg_len : len;
 	if (s->max_recvmsg_len > NL_DUMP_MAX)
 		s->max_recvmsg_len = NL_DUMP_MAX;
+	if (s->overrun) {
+		s->overrun = false;
+		if (!s->no_enobufs)
+			return nm_err(ENOBUFS, "replies were dropped: the receive queue was full");
+	}
 	if (!s->head && s->dumping && dump_next(s))
 		return nm_err(ENOMEM, "out of memory");
 	d = s->head;
@@ -585,12 +602,12 @@ ssize_t nm__nl_sock_recv(struct nm__nl_sock *s, void *buf, size_t len, int flags
 	return (ssize_t)((flags & MSG_TRUNC) ? real : n);
 }
 
-bool nm__nl_sock_readable(const struct nm__nl_sock *s)
+bool nm_nl_sock_readable(const struct nm_nl_sock *s)
 {
-	return s && (s->head || s->dumping);
+	return s && (s->head || s->dumping || (s->overrun && !s->no_enobufs));
 }
 
-int nm__nl_sock_check(const struct nm__nl_sock *s)
+int nm_nl_sock_check(const struct nm_nl_sock *s)
 {
 	size_t sum = 0;
 	struct nl_dgram *const *tail = &s->head;
@@ -607,7 +624,7 @@ int nm__nl_sock_check(const struct nm__nl_sock *s)
 	if (s->dumping != (s->dump_off < s->dump.len))
 		return nm_err(EFAULT, "dumping %d with %zu of %zu bytes handed out", s->dumping,
 			      s->dump_off, s->dump.len);
-	for (const struct nm__nl_sock *o = socks; o; o = o->next)
+	for (const struct nm_nl_sock *o = socks; o; o = o->next)
 		on += o == s;
 	if (on != 1)
 		return nm_err(EFAULT, "on the socket list %d times", on);

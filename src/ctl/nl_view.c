@@ -5,7 +5,7 @@
  * process (nm_netdev_ifindex()), which are the kernel's lo and first NIC;
  * a program that sees both must not meet one number twice.  Each netdev
  * shown gets a "user" ifindex the kernel does not have (from
- * NM__NL_IFINDEX_BASE up: the kernel hands ifindexes out one after the
+ * NM_NL_IFINDEX_BASE up: the kernel hands ifindexes out one after the
  * other from 1, so it does not come near), and its addresses for
  * RTM_GETADDR.
  *
@@ -61,7 +61,7 @@ static bool kernel_free(int ifindex)
 	return if_indextoname((unsigned)ifindex, name) == NULL;
 }
 
-int nm__nl_view_add(struct nm_netdev *nd, int user_ifindex)
+int nm_nl_view_add(struct nm_netdev *nd, int user_ifindex)
 {
 	struct nl_view_dev *v = NULL;
 
@@ -79,7 +79,7 @@ int nm__nl_view_add(struct nm_netdev *nd, int user_ifindex)
 	if (!v)
 		return nm_err(ENOSPC, "at most %d interfaces are shown", VIEW_MAX);
 	if (!user_ifindex) {
-		user_ifindex = NM__NL_IFINDEX_BASE + nm_netdev_ifindex(nd);
+		user_ifindex = NM_NL_IFINDEX_BASE + nm_netdev_ifindex(nd);
 		while (find_user(user_ifindex) || !kernel_free(user_ifindex))
 			user_ifindex++;
 	}
@@ -90,7 +90,7 @@ int nm__nl_view_add(struct nm_netdev *nd, int user_ifindex)
 	return user_ifindex;
 }
 
-void nm__nl_view_del(struct nm_netdev *nd)
+void nm_nl_view_del(struct nm_netdev *nd)
 {
 	struct nl_view_dev *v = find_nd(nd);
 
@@ -100,7 +100,7 @@ void nm__nl_view_del(struct nm_netdev *nd)
 	}
 }
 
-int nm__nl_view_addr_add(int user_ifindex, int family, const void *addr, unsigned prefixlen)
+int nm_nl_view_addr_add(int user_ifindex, int family, const void *addr, unsigned prefixlen)
 {
 	struct nl_view_dev *v = find_user(user_ifindex);
 	size_t alen = family == AF_INET ? 4 : 16;
@@ -120,21 +120,21 @@ int nm__nl_view_addr_add(int user_ifindex, int family, const void *addr, unsigne
 	return 0;
 }
 
-int nm__nl_user_ifindex(const struct nm_netdev *nd)
+int nm_nl_user_ifindex(const struct nm_netdev *nd)
 {
 	struct nl_view_dev *v = find_nd(nd);
 
 	return v ? v->user : 0;
 }
 
-struct nm_netdev *nm__nl_netdev_by_user(int user_ifindex)
+struct nm_netdev *nm_nl_netdev_by_user(int user_ifindex)
 {
 	struct nl_view_dev *v = find_user(user_ifindex);
 
 	return v ? v->nd : NULL;
 }
 
-struct nm_netdev *nm__nl_netdev_by_name(const char *name)
+struct nm_netdev *nm_nl_netdev_by_name(const char *name)
 {
 	for (int i = 0; name && i < VIEW_MAX; i++)
 		if (view[i].nd && !strcmp(nm_netdev_name(view[i].nd), name))

@@ -64,8 +64,9 @@
 
 #define EP_OP_NIC	1		/* rt_nic_serve(req, ...) */
 /* RT_EP_NL_OPEN (2): the connection becomes a netlink socket of the owner;
- * RT_EP_NL_SEND (3): one send on it, answered by RT_EP_NL_DGRAM messages,
- * then the return (nl_fwd.c) */
+ * RT_EP_NL_SEND (3): one send on it, answered by EP_OP_NL_DGRAM messages,
+ * then the return; RT_EP_NL_CLOSE (5): the socket closed, then the answer
+ * (nl_fwd.c) */
 #define EP_OP_NL_DGRAM	4
 #define EP_MAX_CONN	32
 #define EP_TIMEOUT_S	30		/* a client waits this long for an answer */
@@ -164,14 +165,14 @@ struct ep_conn {
 	int fd;
 	bool allowed;
 	pid_t pid;			/* the peer's */
-	struct nm__nl_sock *nl;		/* a forwarded netlink socket */
+	struct nm_nl_sock *nl;		/* a forwarded netlink socket */
 };
 
 static void conn_close(struct ep_conn *c)
 {
 	if (c->nl) {
 		rt_lock();
-		nm__nl_sock_close(c->nl);	/* its bindings go, as the kernel's */
+		nm_nl_sock_close(c->nl);	/* its bindings go, as the kernel's */
 		rt_unlock();
 		c->nl = NULL;
 	}
@@ -197,17 +198,17 @@ static int fwd_dmabuf(void *arg, int fd, struct nm_dmabuf **out)
 }
 
 /* Lock held: the helper's socket state onto the owner's socket. */
-static void nl_state_apply(struct nm__nl_sock *s, const struct rt_ep_nl_state *st)
+static void nl_state_apply(struct nm_nl_sock *s, const struct rt_ep_nl_state *st)
 {
 	static const int opts[] = { NETLINK_EXT_ACK, NETLINK_CAP_ACK, NETLINK_GET_STRICT_CHK };
 	int v[3] = { st->ext_ack, st->cap_ack, st->strict };
 
-	nm__nl_sock_bind(s, st->portid, st->groups);
+	nm_nl_sock_bind(s, st->portid, st->groups);
 	for (int i = 0; i < 3; i++)
-		nm__nl_sock_setsockopt(s, opts[i], &v[i], sizeof(v[i]));
+		nm_nl_sock_setsockopt(s, opts[i], &v[i], sizeof(v[i]));
 	for (uint32_t g = 1; g <= 32 * 32; g++)
 		if (st->members[(g - 1) / 32] & (1u << ((g - 1) % 32)))
-			nm__nl_sock_add_membership(s, g);
+			nm_nl_sock_add_membership(s, g);
 }
 
 static int nl_open(struct ep_conn *c, const struct rt_ep_nl_open *o)
@@ -219,11 +220,11 @@ static int nl_open(struct ep_conn *c, const struct rt_ep_nl_open *o)
 	r = rt_nic_enter();
 	if (r < 0)
 		return r;
-	r = rt_nl_view();
+	r = rt_nl_view(true);
 	if (r >= 0)
-		r = nm__nl_sock_open(o->protocol, &c->nl);
+		r = nm_nl_sock_open(o->protocol, &c->nl);
 	if (r >= 0)
-		nm__nl_sock_set_dmabuf_lookup(c->nl, fwd_dmabuf, (void *)(intptr_t)c->pid);
+		nm_nl_sock_set_dmabuf_lookup(c->nl, fwd_dmabuf, (void *)(intptr_t)c->pid);
 	rt_unlock();
 	return r < 0 ? r : 0;
 }
@@ -249,8 +250,8 @@ static int nl_send(struct ep_conn *c, const struct rt_ep_nl_state *st, const voi
 	if (e < 0)
 		return e;
 	nl_state_apply(c->nl, st);
-	r = nm__nl_sock_send(c->nl, buf, len);
-	while ((n = nm__nl_sock_recv(c->nl, dg, sizeof(dg), 0, &trunc)) >= 0) {
+	r = nm_nl_sock_send(c->nl, buf, len);
+	while ((n = nm_nl_sock_recv(c->nl, dg, sizeof(dg), 0, &trunc)) >= 0) {
 		p = realloc(all, total + sizeof(uint32_t) + (size_t)n);
 		if (!p)
 			break;
@@ -300,6 +301,16 @@ static void serve_one(struct ep_conn *c)
 		r = nl_send(c, (const struct rt_ep_nl_state *)(m + 1),
 			    (const uint8_t *)(m + 1) + sizeof(struct rt_ep_nl_state),
 			    m->in - sizeof(struct rt_ep_nl_state));
+	} else if (m->op == RT_EP_NL_CLOSE) {
+		/* the helper's close() waits for this: its bindings are gone
+		 * before its next call, as the kernel's close is synchronous */
+		if (c->nl) {
+			rt_lock();
+			nm_nl_sock_close(c->nl);
+			rt_unlock();
+			c->nl = NULL;
+		}
+		r = 0;
 	} else if (m->op != EP_OP_NIC) {
 		r = nm_err(EOPNOTSUPP, "control endpoint: request %u unknown", m->op);
 	} else if ((r = rt_nic_enter()) == 0) {
@@ -540,6 +551,11 @@ ssize_t rt_endpoint_nl_send(int fd, const struct rt_ep_nl_state *st, const void 
 	if (len > RT_ETH_MAX)
 		return nm_err(EMSGSIZE, "a netlink send of %zu bytes", len);
 	return ep_exchange(fd, RT_EP_NL_SEND, st, sizeof(*st), buf, len, dgram, arg);
+}
+
+int rt_endpoint_nl_close(int fd)
+{
+	return ep_exchange(fd, RT_EP_NL_CLOSE, NULL, 0, NULL, 0, NULL, NULL);
 }
 
 int rt_endpoint_call(unsigned long req, void *buf, size_t in, size_t cap, size_t *out)

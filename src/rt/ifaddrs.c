@@ -15,6 +15,7 @@
  */
 #include <dlfcn.h>
 #include <ifaddrs.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netpacket/packet.h>
@@ -40,15 +41,26 @@ static void *next(const char *sym)
 	return dlsym(RTLD_NEXT, sym);
 }
 
-/* netmem's interface, up, as the program sees it: its ifindex, or 0. */
-static int ours(void)
+/* netmem's interface, up, as the program sees it: its ifindex, or 0.
+ * wait: a look-up by its name or index waits for an shm wire's other end;
+ * a listing of every interface does not (until the stack is up the
+ * interface does not exist yet, as a kernel interface being made). */
+static int ours(bool wait)
 {
 	int u;
 
 	if (!rt.enabled || rt_locked_here() || rt_foreign())
 		return 0;
+	if (!rt_nic_here()) {	/* a helper: the owner says (endpoint.c) */
+		struct ifreq ifr = { 0 };
+		size_t n;
+
+		memcpy(ifr.ifr_name, rt_cfg.ifname, strnlen(rt_cfg.ifname, IF_NAMESIZE - 1));
+		return rt_endpoint_call(SIOCGIFINDEX, &ifr, sizeof(ifr), sizeof(ifr), &n) == 0 ?
+		       ifr.ifr_ifindex : 0;
+	}
 	rt_lock();
-	u = rt_nl_view();
+	u = rt_nl_view(wait);
 	rt_unlock();
 	return u > 0 ? u : 0;
 }
@@ -63,7 +75,7 @@ unsigned int if_nametoindex(const char *name)
 	unsigned int (*real)(const char *) = next("if_nametoindex");
 	int u;
 
-	if (is_ours(name) && (u = ours()) > 0)
+	if (is_ours(name) && (u = ours(true)) > 0)
 		return (unsigned)u;
 	return real ? real(name) : 0;
 }
@@ -72,7 +84,7 @@ char *if_indextoname(unsigned int ifindex, char name[IF_NAMESIZE])
 {
 	char *(*real)(unsigned int, char *) = next("if_indextoname");
 
-	if (rt.enabled && ifindex >= NM__NL_IFINDEX_BASE && (int)ifindex == ours() && name) {
+	if (rt.enabled && ifindex >= NM_NL_IFINDEX_BASE && (int)ifindex == ours(true) && name) {
 		strncpy(name, rt_cfg.ifname, IF_NAMESIZE - 1);
 		name[IF_NAMESIZE - 1] = 0;
 		return name;
@@ -87,7 +99,7 @@ struct if_nameindex *if_nameindex(void)
 	void (*real_free)(struct if_nameindex *) = next("if_freenameindex");
 	struct if_nameindex *k = real ? real() : NULL, *out;
 	size_t n = 0, names = 0;
-	int u = ours();
+	int u = ours(false);
 	char *p;
 
 	if (!k)
@@ -231,7 +243,7 @@ int getifaddrs(struct ifaddrs **ifap)
 		return (int)rt_ret(-ENOSYS);
 	if (real(&k) < 0)
 		return -1;
-	u = ours();
+	u = ours(false);
 	for (struct ifaddrs *x = k; x; x = x->ifa_next)
 		n++;
 	e = calloc(n + 2, sizeof(*e));

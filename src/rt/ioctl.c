@@ -56,7 +56,7 @@ static int gif(unsigned long req, struct ifreq *ifr)
 {
 	int mtu;
 
-	int u = rt_nl_view();	/* the ifindex the program sees (nl.c) */
+	int u = rt_nl_view(true);	/* the ifindex the program sees (nl.c) */
 
 	if (u < 0)
 		return u;
@@ -175,7 +175,7 @@ bool rt_nic_ioctl(int fd, unsigned long req, void *arg, int *ret)
 		return false;
 	if (req == SIOCGIFNAME) {
 		/* the kernel's interfaces first: netmem's number is one it has not */
-		if (ifr->ifr_ifindex < NM__NL_IFINDEX_BASE || REAL(ioctl)(fd, req, arg) == 0 ||
+		if (ifr->ifr_ifindex < NM_NL_IFINDEX_BASE || REAL(ioctl)(fd, req, arg) == 0 ||
 		    errno != ENODEV)
 			return false;
 	} else if (!names_ours(ifr)) {

@@ -12,7 +12,7 @@
  * the groups the program joined.  The runtime follows the fd (struct
  * rt_nl, kind RT_NL) and answers what the program sends to the kernel
  * (destination portid 0) through the object: its bytes go to
- * nm__nl_sock_send(), its receives read the object's queue first, then
+ * nm_nl_sock_send(), its receives read the object's queue first, then
  * the kernel fd.  The socket's portid (bound on first use, as the kernel
  * autobinds on send), NETLINK_EXT_ACK, NETLINK_CAP_ACK,
  * NETLINK_GET_STRICT_CHK and the joined groups are read from the kernel
@@ -54,7 +54,7 @@ struct rt_nl {
 	struct rt_obj obj;		/* RT_NL */
 	int fds;			/* fd numbers pointing here */
 	int protocol;
-	struct nm__nl_sock *s;		/* NULL until the first send */
+	struct nm_nl_sock *s;		/* NULL until the first send */
 	struct rt_nlfwd *fwd;		/* or: forwarded to the owner (a helper) */
 	bool kernel_only;		/* this process cannot own the NIC */
 };
@@ -105,7 +105,7 @@ void rt_nl_fd_gone(struct rt_obj *o)
 	if (--nl->fds > 0)
 		return;
 	if (nl->s && !rt.orphan)
-		nm__nl_sock_close(nl->s);
+		nm_nl_sock_close(nl->s);
 	if (nl->fwd)
 		rt_nlfwd_close(nl->fwd);
 	free(nl);
@@ -116,24 +116,24 @@ void rt_nl_fd_gone(struct rt_obj *o)
 /* Lock held: netmem's netdev in the view, its user ifindex. */
 static int view_add(void)
 {
-	int u = nm__nl_user_ifindex(rt.nd);
+	int u = nm_nl_user_ifindex(rt.nd);
 
 	if (u > 0)
 		return u;
-	u = nm__nl_view_add(rt.nd, 0);
+	u = nm_nl_view_add(rt.nd, 0);
 	if (u > 0 && rt_cfg.family)
-		nm__nl_view_addr_add(u, rt_cfg.family, rt_cfg.ip, rt_cfg.plen);
+		nm_nl_view_addr_add(u, rt_cfg.family, rt_cfg.ip, rt_cfg.plen);
 	return u;
 }
 
-int rt_nl_view(void)
+int rt_nl_view(bool wait)
 {
 	int r;
 
 	if (!rt.enabled)
 		return -ENODEV;
 	r = rt_up();
-	if (r == -EINPROGRESS)
+	if (r == -EINPROGRESS && wait)
 		r = rt_wait_up(NULL);
 	if (r == 0 && !rt.nd)
 		r = -ENODEV;
@@ -219,18 +219,18 @@ static int sync_from_kernel(int fd, struct rt_nl *nl)
 	v[0] = st.ext_ack;
 	v[1] = st.cap_ack;
 	v[2] = st.strict;
-	nm__nl_sock_bind(nl->s, st.portid, st.groups);
+	nm_nl_sock_bind(nl->s, st.portid, st.groups);
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		nm__nl_sock_setsockopt(nl->s, opts[i], &v[i], sizeof(v[i]));
+		nm_nl_sock_setsockopt(nl->s, opts[i], &v[i], sizeof(v[i]));
 	for (uint32_t g = 1; g <= 32 * 32; g++)
 		if (st.members[(g - 1) / 32] & (1u << ((g - 1) % 32)))
-			nm__nl_sock_add_membership(nl->s, g);
+			nm_nl_sock_add_membership(nl->s, g);
 	return 0;
 }
 
 /* Lock held: nl's emulated socket, made on first use; NULL when the
  * socket is the kernel's alone (this process cannot own the NIC). */
-static struct nm__nl_sock *nl_sock(struct rt_nl *nl)
+static struct nm_nl_sock *nl_sock(struct rt_nl *nl)
 {
 	if (!nl->s && !nl->fwd && !nl->kernel_only && !rt_nic_here()) {
 		/* a helper: the owner answers, over the control endpoint */
@@ -241,12 +241,12 @@ static struct nm__nl_sock *nl_sock(struct rt_nl *nl)
 		return NULL;
 	}
 	if (!nl->s && !nl->fwd && !nl->kernel_only) {
-		if (rt_nl_view() < 0 || nm__nl_sock_open(nl->protocol, &nl->s) < 0) {
+		if (rt_nl_view(true) < 0 || nm_nl_sock_open(nl->protocol, &nl->s) < 0) {
 			nl->kernel_only = true;
 			rt_debug("a netlink socket stays the kernel's: %s", nm_last_error());
 			return NULL;
 		}
-		nm__nl_sock_set_dmabuf_lookup(nl->s, rt_nl_dmabuf, NULL);
+		nm_nl_sock_set_dmabuf_lookup(nl->s, rt_nl_dmabuf, NULL);
 	}
 	return nl->s;
 }
@@ -269,9 +269,9 @@ int rt_nl_setsockopt(int fd, int name, const void *val, socklen_t len)
 
 		memcpy(&g, val, sizeof(g) <= len ? sizeof(g) : len);
 		if (name == NETLINK_ADD_MEMBERSHIP)
-			nm__nl_sock_add_membership(nl->s, g);
+			nm_nl_sock_add_membership(nl->s, g);
 		else
-			nm__nl_sock_drop_membership(nl->s, g);
+			nm_nl_sock_drop_membership(nl->s, g);
 	}
 	rt_unlock();
 	return 0;
@@ -291,7 +291,7 @@ static size_t iov_total(const struct msghdr *msg)
 ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	const struct sockaddr_nl *to = msg ? msg->msg_name : NULL;
-	struct nm__nl_sock *s;
+	struct nm_nl_sock *s;
 	struct rt_nl *nl;
 	size_t len, off = 0;
 	uint8_t *buf;
@@ -339,7 +339,7 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 	} else {
 		r = sync_from_kernel(fd, nl);
 		if (r == 0)
-			r = nm__nl_sock_send(s, buf, len);
+			r = nm_nl_sock_send(s, buf, len);
 	}
 	rt_unlock();
 	free(buf);
@@ -361,7 +361,7 @@ ssize_t rt_nl_send_buf(int fd, const void *buf, size_t len, int flags,
 /* Lock held: replies queued for the program. */
 static bool nl_readable(const struct rt_nl *nl)
 {
-	return nl->fwd ? rt_nlfwd_readable(nl->fwd) : nl->s && nm__nl_sock_readable(nl->s);
+	return nl->fwd ? rt_nlfwd_readable(nl->fwd) : nl->s && nm_nl_sock_readable(nl->s);
 }
 
 /* Lock held: a datagram of the emulated socket into msg; -EAGAIN: none. */
@@ -375,7 +375,7 @@ static ssize_t recv_ours(struct rt_nl *nl, struct msghdr *msg, int flags)
 	if (!tmp)
 		return -ENOMEM;
 	r = nl->fwd ? rt_nlfwd_recv(nl->fwd, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc)
-		    : nm__nl_sock_recv(nl->s, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc);
+		    : nm_nl_sock_recv(nl->s, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc);
 	if (r < 0) {
 		free(tmp);
 		return r;

@@ -7,9 +7,9 @@
  * netlink for netmem's interface: the NIC, its bindings and dma-bufs live
  * in the owner.  So each of its netlink sockets that addresses the
  * emulated families gets a connection of its own to the owner, where an
- * emulated socket (nm__nl_sock) serves it; closing the helper's socket (or
- * the helper dying) closes the connection, and the owner closes that
- * socket, undoing its bindings as the kernel does.
+ * emulated socket (nm_nl_sock) serves it; closing the helper's socket
+ * closes that socket, undoing its bindings as the kernel does, before the
+ * close returns (the helper dying: when the owner sees the connection go).
  *
  * One send: the socket's state read from the helper's kernel socket (the
  * portid, the ack options, the joined groups) and the bytes go over; the
@@ -64,6 +64,7 @@ void rt_nlfwd_close(struct rt_nlfwd *f)
 		f->head = d->next;
 		free(d);
 	}
+	rt_endpoint_nl_close(f->fd);	/* synchronous, as the kernel's close */
 	REAL(close)(f->fd);
 	free(f);
 }

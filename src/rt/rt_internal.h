@@ -463,6 +463,7 @@ void rt_endpoint_owner(void);
  * RT_EP_NL_OPEN on a connection of its own, sent to with RT_EP_NL_SEND. */
 #define RT_EP_NL_OPEN	2
 #define RT_EP_NL_SEND	3
+#define RT_EP_NL_CLOSE	5	/* answered once the owner's socket is closed */
 struct rt_ep_nl_open {
 	int32_t protocol;
 };
@@ -479,6 +480,9 @@ int rt_endpoint_open(uint32_t op, const void *req, size_t len, int *fd);
 ssize_t rt_endpoint_nl_send(int fd, const struct rt_ep_nl_state *st, const void *buf,
 			    size_t len, int (*dgram)(void *, const void *, size_t), void *arg);
 
+/* Close the owner's socket of that connection, and wait for it. */
+int rt_endpoint_nl_close(int fd);
+
 /* ---- nl_fwd.c: a helper's netlink socket, forwarded ------------------------------ */
 
 struct rt_nlfwd;
@@ -487,7 +491,7 @@ void rt_nlfwd_close(struct rt_nlfwd *f);
 ssize_t rt_nlfwd_send(struct rt_nlfwd *f, const struct rt_ep_nl_state *st, const void *buf,
 		      size_t len);
 bool rt_nlfwd_readable(const struct rt_nlfwd *f);
-/* As nm__nl_sock_recv(). */
+/* As nm_nl_sock_recv(). */
 ssize_t rt_nlfwd_recv(struct rt_nlfwd *f, void *buf, size_t len, int flags, bool *trunc);
 
 /* A request answered by the process that owns the NIC (as rt_nic_serve). */
@@ -513,12 +517,14 @@ ssize_t rt_nl_recv_buf(int fd, void *buf, size_t len, int flags, struct sockaddr
 /* poll/ppoll: -1 when no netlink socket of the set has replies queued;
  * else the set polled at once with those reported readable. */
 int rt_nl_poll(struct pollfd *fds, nfds_t n);
-/* The dma-buf a netlink bind-rx/bind-tx names by fd (nm__nl_dmabuf_fn). */
+/* The dma-buf a netlink bind-rx/bind-tx names by fd (nm_nl_dmabuf_fn). */
 struct nm_dmabuf;
 int rt_nl_dmabuf(void *arg, int fd, struct nm_dmabuf **out);
-/* Lock held, the NIC up: netmem's interface in the netlink view; its
- * ifindex as the program sees it (if_nametoindex, SIOCGIFINDEX), -errno. */
-int rt_nl_view(void);
+/* Lock held: the NIC up (wait: an shm wire's other end waited for; else
+ * -EINPROGRESS while it has not come), netmem's interface in the netlink
+ * view; its ifindex as the program sees it (if_nametoindex,
+ * SIOCGIFINDEX), or -errno. */
+int rt_nl_view(bool wait);
 
 /* ---- fork.c ---------------------------------------------------------------------------- */
 

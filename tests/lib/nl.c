@@ -21,9 +21,9 @@ void t_nl_open(struct t_nl *n, int protocol)
 
 	memset(n, 0, sizeof(*n));
 	n->fd = -1;
-	T_OK(nm__nl_sock_open(protocol, &n->s));
-	T_OK(nm__nl_sock_bind(n->s, 4242, 0));
-	T_OK(nm__nl_sock_setsockopt(n->s, NETLINK_EXT_ACK, &one, sizeof(one)));
+	T_OK(nm_nl_sock_open(protocol, &n->s));
+	T_OK(nm_nl_sock_bind(n->s, 4242, 0));
+	T_OK(nm_nl_sock_setsockopt(n->s, NETLINK_EXT_ACK, &one, sizeof(one)));
 }
 
 bool t_nl_open_kernel(struct t_nl *n, int protocol)
@@ -41,7 +41,7 @@ bool t_nl_open_kernel(struct t_nl *n, int protocol)
 void t_nl_close(struct t_nl *n)
 {
 	if (n->s)
-		T_OK(nm__nl_sock_close(n->s));
+		T_OK(nm_nl_sock_close(n->s));
 	if (n->fd >= 0)
 		close(n->fd);
 	n->s = NULL;
@@ -51,8 +51,8 @@ void t_nl_close(struct t_nl *n)
 void t_nl_send(struct t_nl *n, const void *p, size_t len)
 {
 	if (n->s) {
-		T_EQ(nm__nl_sock_send(n->s, p, len), len);
-		T_OK(nm__nl_sock_check(n->s));
+		T_EQ(nm_nl_sock_send(n->s, p, len), len);
+		T_OK(nm_nl_sock_check(n->s));
 	} else {
 		T_EQ(send(n->fd, p, len, 0), len);
 	}
@@ -62,9 +62,9 @@ ssize_t t_nl_recv(struct t_nl *n, void *buf, size_t len)
 {
 	if (n->s) {
 		bool trunc;
-		ssize_t r = nm__nl_sock_recv(n->s, buf, len, 0, &trunc);
+		ssize_t r = nm_nl_sock_recv(n->s, buf, len, 0, &trunc);
 
-		T_OK(nm__nl_sock_check(n->s));
+		T_OK(nm_nl_sock_check(n->s));
 		return r;
 	}
 	struct pollfd p = { .fd = n->fd, .events = POLLIN };

@@ -38,10 +38,10 @@ static int lookup(void *arg, int fd, struct nm_dmabuf **out)
 
 static void bed_up(void)
 {
-	nm__nl_set_kernel(false);
+	nm_nl_set_kernel(false);
 	t_nic_up(&bed.t, 2, 1500, false);
 	T_OK(nm_dmabuf_create_device(bed.t.gpu, 1 << 20, &bed.buf));
-	T_EQ(nm__nl_view_add(bed.t.nd, T_NLF_IFINDEX), T_NLF_IFINDEX);
+	T_EQ(nm_nl_view_add(bed.t.nd, T_NLF_IFINDEX), T_NLF_IFINDEX);
 	T_OK(nm_netdev_get_ringparam(bed.t.nd, &bed.rp));
 	T_OK(nm_netdev_get_channels(bed.t.nd, &bed.ch));
 	bed.features = nm_netdev_features(bed.t.nd);
@@ -62,10 +62,11 @@ static void bed_reset(void)
 
 struct nlf {
 	struct fz_in { const uint8_t *p; size_t n; } in;
-	struct nm__nl_sock *s[2];
+	struct nm_nl_sock *s[2];
 	int cur;
 	int want_answers, answers;	/* since the last drain */
-	uint8_t rx[33000];
+	bool lost;			/* answers dropped (ENOBUFS) since then */
+	uint8_t rx[33000] __attribute__((aligned(8)));	/* read as messages */
 };
 
 static uint8_t in8(struct nlf *f)
@@ -85,9 +86,9 @@ static uint16_t in16(struct nlf *f)
 
 static void sock_open(struct nlf *f, int i, int proto)
 {
-	T_OK(nm__nl_sock_open(proto, &f->s[i]));
-	T_OK(nm__nl_sock_bind(f->s[i], 100 + (uint32_t)i, 0));
-	nm__nl_sock_set_dmabuf_lookup(f->s[i], lookup, NULL);
+	T_OK(nm_nl_sock_open(proto, &f->s[i]));
+	T_OK(nm_nl_sock_bind(f->s[i], 100 + (uint32_t)i, 0));
+	nm_nl_sock_set_dmabuf_lookup(f->s[i], lookup, NULL);
 }
 
 /* The messages netlink_rcv_skb() takes from buf that must be answered. */
@@ -142,11 +143,15 @@ static void check_dgram(struct nlf *f, const uint8_t *p, size_t len)
 static void do_recv(struct nlf *f, size_t len, int flags)
 {
 	bool trunc;
-	ssize_t r = nm__nl_sock_recv(f->s[f->cur], f->rx, len, flags, &trunc);
+	ssize_t r = nm_nl_sock_recv(f->s[f->cur], f->rx, len, flags, &trunc);
 
-	T_OK(nm__nl_sock_check(f->s[f->cur]));
+	T_OK(nm_nl_sock_check(f->s[f->cur]));
 	if (r == -EAGAIN)
 		return;
+	if (r == -ENOBUFS) {
+		f->lost = true;		/* answers were dropped */
+		return;
+	}
 	T_ASSERT(r >= 0);
 	if (!(flags & MSG_TRUNC))
 		T_ASSERT((size_t)r <= len);
@@ -170,18 +175,23 @@ static void drain(struct nlf *f)
 		ssize_t r;
 
 		for (int i = 0; i < 100000; i++) {
-			r = nm__nl_sock_recv(f->s[k], f->rx, sizeof(f->rx), 0, &trunc);
+			r = nm_nl_sock_recv(f->s[k], f->rx, sizeof(f->rx), 0, &trunc);
 			if (r == -EAGAIN)
 				break;
+			if (r == -ENOBUFS) {
+				f->lost = true;
+				continue;
+			}
 			T_ASSERT(r > 0 && !trunc);
 			check_dgram(f, f->rx, (size_t)r);
 		}
-		T_ASSERT(!nm__nl_sock_readable(f->s[k]));
-		T_OK(nm__nl_sock_check(f->s[k]));
+		T_ASSERT(!nm_nl_sock_readable(f->s[k]));
+		T_OK(nm_nl_sock_check(f->s[k]));
 	}
-	if (f->answers < f->want_answers)
+	if (!f->lost && f->answers < f->want_answers)
 		T_FAIL("%d requests asked for an answer, %d answered", f->want_answers, f->answers);
 	f->want_answers = f->answers = 0;
+	f->lost = false;
 }
 
 void t_nlf_run(const uint8_t *data, size_t size)
@@ -211,8 +221,8 @@ void t_nlf_run(const uint8_t *data, size_t size)
 			f.in.p += k;
 			f.in.n -= k;
 			f.want_answers += answers_due(copy, k);
-			T_EQ(nm__nl_sock_send(f.s[f.cur], copy, k), k);
-			T_OK(nm__nl_sock_check(f.s[f.cur]));
+			T_EQ(nm_nl_sock_send(f.s[f.cur], copy, k), k);
+			T_OK(nm_nl_sock_check(f.s[f.cur]));
 			free(copy);
 			break;
 		}
@@ -233,13 +243,13 @@ void t_nlf_run(const uint8_t *data, size_t size)
 			int opt = opts[in8(&f) % 7];
 			uint32_t v = in16(&f);
 
-			(void)nm__nl_sock_setsockopt(f.s[f.cur], opt, &v, sizeof(v));
+			(void)nm_nl_sock_setsockopt(f.s[f.cur], opt, &v, sizeof(v));
 			break;
 		}
 		case T_NLF_REOPEN:
 			/* close in the middle of whatever runs (a dump): the
 			 * bindings go, nothing leaks */
-			T_OK(nm__nl_sock_close(f.s[f.cur]));
+			T_OK(nm_nl_sock_close(f.s[f.cur]));
 			sock_open(&f, f.cur, in8(&f) & 1 ? NETLINK_ROUTE : NETLINK_GENERIC);
 			/* the answers queued there went with it, as the kernel's */
 			f.want_answers = f.answers = 0;
@@ -250,8 +260,8 @@ void t_nlf_run(const uint8_t *data, size_t size)
 		}
 	}
 	drain(&f);
-	T_OK(nm__nl_sock_close(f.s[0]));
-	T_OK(nm__nl_sock_close(f.s[1]));
+	T_OK(nm_nl_sock_close(f.s[0]));
+	T_OK(nm_nl_sock_close(f.s[1]));
 	for (uint32_t q = 0; q < nm_netdev_num_rx_queues(bed.t.nd); q++)
 		T_ASSERT(!nm_netdev_rxq_provider(bed.t.nd, q, NULL));
 }

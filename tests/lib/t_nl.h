@@ -20,10 +20,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct nm__nl_sock;
+struct nm_nl_sock;
 
 struct t_nl {
-	struct nm__nl_sock *s;		/* emulated, or NULL */
+	struct nm_nl_sock *s;		/* emulated, or NULL */
 	int fd;				/* kernel socket, or -1 */
 	uint32_t seq;
 	uint8_t req[8192];
@@ -75,7 +75,7 @@ int64_t t_nl_attr_u32(const struct nlmsghdr *m, size_t hdrlen, uint16_t type);
  * sendmsg), receive (length, MSG_PEEK/MSG_TRUNC), drain, set an option,
  * close and reopen a socket (in the middle of a dump), switch sockets.
  * Oracles, after every operation: the socket's invariants
- * (nm__nl_sock_check()); every datagram is whole messages; every
+ * (nm_nl_sock_check()); every datagram is whole messages; every
  * NLMSG_ERROR an errno; and, at each drain, every message that asked for
  * an ack (or started a dump) was answered by an NLMSG_ERROR or
  * NLMSG_DONE.  The kernel channel is off (nothing reaches the kernel:

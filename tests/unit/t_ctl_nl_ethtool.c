@@ -79,7 +79,9 @@ static void dump_cb(const struct nlmsghdr *m, void *arg)
 				}
 }
 
-/* The bit named name of a verbose bitset attribute of m: 1 on, 0 off, -1 absent. */
+/* The bit named name of a verbose bitset attribute of m, as the kernel
+ * writes one without a mask (only the bits that are on are listed): 1 on,
+ * 0 off, -1 no such bitset. */
 static int feature(const struct nlmsghdr *m, uint16_t set, const char *name)
 {
 	const struct nlattr *a, *b, *bit, *x;
@@ -90,20 +92,13 @@ static int feature(const struct nlmsghdr *m, uint16_t set, const char *name)
 		mnl_attr_for_each_nested(b, a) {
 			if (mnl_attr_get_type(b) != ETHTOOL_A_BITSET_BITS)
 				continue;
-			mnl_attr_for_each_nested(bit, b) {
-				bool match = false, on = false;
-
-				mnl_attr_for_each_nested(x, bit) {
+			mnl_attr_for_each_nested(bit, b)
+				mnl_attr_for_each_nested(x, bit)
 					if (mnl_attr_get_type(x) == ETHTOOL_A_BITSET_BIT_NAME &&
 					    !strcmp(mnl_attr_get_str(x), name))
-						match = true;
-					if (mnl_attr_get_type(x) == ETHTOOL_A_BITSET_BIT_VALUE)
-						on = true;
-				}
-				if (match)
-					return on;
-			}
+						return 1;
 		}
+		return 0;
 	}
 	return -1;
 }
@@ -118,9 +113,9 @@ int main(void)
 
 	t_nic_up(&t, 2, 1500, false);
 	T_OK(nm_dmabuf_create_device(t.gpu, 1 << 20, &gbuf));
-	u = T_OK(nm__nl_view_add(t.nd, 0));
+	u = T_OK(nm_nl_view_add(t.nd, 0));
 	t_nl_open(&n, NETLINK_GENERIC);
-	nm__nl_sock_set_dmabuf_lookup(n.s, lookup, NULL);
+	nm_nl_sock_set_dmabuf_lookup(n.s, lookup, NULL);
 	et = t_nl_family(&n, "ethtool");
 	nd_fam = t_nl_family(&n, "netdev");
 	T_ASSERT(et && nd_fam);
@@ -242,7 +237,7 @@ int main(void)
 
 	t_nl_close(&n);
 	T_ASSERT(nm_netdev_rxq_provider(t.nd, 1, NULL) == NULL);
-	nm__nl_view_del(t.nd);
+	nm_nl_view_del(t.nd);
 	nm_dmabuf_put(gbuf);
 	t_nic_down(&t);
 	T_PASS();

@@ -131,14 +131,14 @@ int main(void)
 	T_OK(nm_netdev_get_channels(t.nd, &ch));
 	T_EQ(ch.rx, 2);
 	T_OK(nm_dmabuf_create_device(t.gpu, 1 << 20, &gbuf));
-	u = T_OK(nm__nl_view_add(t.nd, 0));
-	T_ASSERT(u >= NM__NL_IFINDEX_BASE);
-	T_EQ(nm__nl_user_ifindex(t.nd), u);
-	T_ASSERT(nm__nl_netdev_by_user(u) == t.nd);
-	T_ERR(nm__nl_view_add(t.nd, 0), -EEXIST);
+	u = T_OK(nm_nl_view_add(t.nd, 0));
+	T_ASSERT(u >= NM_NL_IFINDEX_BASE);
+	T_EQ(nm_nl_user_ifindex(t.nd), u);
+	T_ASSERT(nm_nl_netdev_by_user(u) == t.nd);
+	T_ERR(nm_nl_view_add(t.nd, 0), -EEXIST);
 
 	t_nl_open(&n, NETLINK_GENERIC);
-	nm__nl_sock_set_dmabuf_lookup(n.s, lookup, NULL);
+	nm_nl_sock_set_dmabuf_lookup(n.s, lookup, NULL);
 
 	/* getfamily: the kernel's answer, the kernel's id */
 	struct t_nl k;
@@ -196,6 +196,36 @@ int main(void)
 	expect(&n, m, -EOPNOTSUPP, "");
 	/* the error ack echoes the request, whole, without NETLINK_CAP_ACK */
 	T_EQ(n.ack_len & ~3u, (NLMSG_HDRLEN + sizeof(int) + m->nlmsg_len) & ~3u);
+
+	/* a queue never read fills up: replies are dropped and the next
+	 * receive fails with ENOBUFS, once (not with NETLINK_NO_ENOBUFS), as
+	 * the kernel's full socket */
+	for (int no_enobufs = 0; no_enobufs < 2; no_enobufs++) {
+		struct t_nl f;
+		uint8_t b[8192];
+		bool trunc;
+		ssize_t r;
+		int enobufs = 0, got = 0;
+
+		t_nl_open(&f, NETLINK_GENERIC);
+		T_OK(nm_nl_sock_setsockopt(f.s, NETLINK_NO_ENOBUFS, &no_enobufs, sizeof(int)));
+		for (int i = 0; i < 20000; i++) {
+			m = t_nl_genl(&f, nd_fam, NETDEV_CMD_DEV_GET, NLM_F_REQUEST | NLM_F_ACK);
+			mnl_attr_put_u32(m, NETDEV_A_DEV_IFINDEX, (uint32_t)u);
+			T_EQ(nm_nl_sock_send(f.s, m, m->nlmsg_len), m->nlmsg_len);
+		}
+		T_ASSERT(nm_nl_sock_readable(f.s));
+		while ((r = nm_nl_sock_recv(f.s, b, sizeof(b), 0, &trunc)) != -EAGAIN) {
+			if (r == -ENOBUFS)
+				enobufs++;
+			else
+				got += r > 0;
+		}
+		T_EQ(enobufs, !no_enobufs);
+		T_ASSERT(got > 1000 && got < 40000);	/* some, not all, kept */
+		T_OK(nm_nl_sock_check(f.s));
+		t_nl_close(&f);
+	}
 
 	/* dev-get dump: the kernel's lo and netmem's interface together */
 	memset(&sn, 0, sizeof(sn));
@@ -314,7 +344,7 @@ int main(void)
 	T_EQ(sn.pp_dmabuf, id);
 	/* a queue bound already, even among others */
 	t_nl_open(&n2, NETLINK_GENERIC);
-	nm__nl_sock_set_dmabuf_lookup(n2.s, lookup, NULL);
+	nm_nl_sock_set_dmabuf_lookup(n2.s, lookup, NULL);
 	expect(&n2, bind_req(&n2, u, FAKE_FD, both, 2, 0), -EEXIST,
 	       "designated queue already memory provider bound");
 	T_ASSERT(nm_netdev_rxq_provider(t.nd, 1, NULL) == NULL);
@@ -358,8 +388,8 @@ int main(void)
 	t_nl_close(&n);
 	T_ASSERT(nm_netdev_rxq_provider(t.nd, 0, NULL) == NULL);
 
-	nm__nl_view_del(t.nd);
-	T_ASSERT(nm__nl_netdev_by_user(u) == NULL);
+	nm_nl_view_del(t.nd);
+	T_ASSERT(nm_nl_netdev_by_user(u) == NULL);
 	nm_dmabuf_put(gbuf);
 	t_nic_down(&t);
 	T_PASS();

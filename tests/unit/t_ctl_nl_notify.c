@@ -30,14 +30,14 @@ struct counts {
 };
 
 /* Every queued datagram of s: one notification each. */
-static void drain(struct nm__nl_sock *s, uint16_t nd, uint16_t et, struct counts *c)
+static void drain(struct nm_nl_sock *s, uint16_t nd, uint16_t et, struct counts *c)
 {
 	uint8_t buf[8192];
 	bool trunc;
 	ssize_t r;
 
 	memset(c, 0, sizeof(*c));
-	while ((r = nm__nl_sock_recv(s, buf, sizeof(buf), 0, &trunc)) > 0) {
+	while ((r = nm_nl_sock_recv(s, buf, sizeof(buf), 0, &trunc)) > 0) {
 		const struct nlmsghdr *m = (const void *)buf;
 		const struct genlmsghdr *g = mnl_nlmsg_get_payload(m);
 
@@ -78,18 +78,18 @@ int main(void)
 	pp = t_nl_mcgrp(&a, "netdev", "page-pool");
 	mon = t_nl_mcgrp(&a, "ethtool", "monitor");
 	T_ASSERT(nd && et && mgmt && pp && mon);
-	T_OK(nm__nl_sock_add_membership(a.s, mgmt));
-	T_OK(nm__nl_sock_add_membership(a.s, pp));
-	T_OK(nm__nl_sock_add_membership(a.s, mon));
-	T_ERR(nm__nl_sock_add_membership(a.s, 0), -EINVAL);
+	T_OK(nm_nl_sock_add_membership(a.s, mgmt));
+	T_OK(nm_nl_sock_add_membership(a.s, pp));
+	T_OK(nm_nl_sock_add_membership(a.s, mon));
+	T_ERR(nm_nl_sock_add_membership(a.s, 0), -EINVAL);
 
-	u = T_OK(nm__nl_view_add(t.nd, 0));
+	u = T_OK(nm_nl_view_add(t.nd, 0));
 	drain(a.s, nd, et, &c);
 	T_EQ(c.dev_add, 1);
 
 	/* bind-rx of queue 0 on another socket: queue 0's pools go and come */
 	t_nl_open(&b, NETLINK_GENERIC);
-	nm__nl_sock_set_dmabuf_lookup(b.s, lookup, NULL);
+	nm_nl_sock_set_dmabuf_lookup(b.s, lookup, NULL);
 	struct nlmsghdr *m;
 	T_EQ(t_nl_do(&b, t_nl_bind_rx(&b, nd, u, 3, 0)), 0);
 	drain(a.s, nd, et, &c);
@@ -120,7 +120,7 @@ int main(void)
 	T_ASSERT(c.pp_del >= 1 && c.pp_add >= 1);
 	T_EQ(c.pp_add_dmabuf, 0);
 
-	nm__nl_view_del(t.nd);
+	nm_nl_view_del(t.nd);
 	drain(a.s, nd, et, &c);
 	T_EQ(c.dev_del, 1);
 	/* the socket that joined nothing heard nothing */

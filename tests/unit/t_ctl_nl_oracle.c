@@ -123,7 +123,7 @@ int main(void)
 	int u;
 
 	t_nic_up(&t, 2, 1500, false);
-	u = T_OK(nm__nl_view_add(t.nd, 0));
+	u = T_OK(nm_nl_view_add(t.nd, 0));
 	t_nl_open(&em, NETLINK_GENERIC);
 	if (!t_nl_open_kernel(&k, NETLINK_GENERIC)) {
 		printf("SKIP: no kernel generic netlink socket\n");
@@ -199,7 +199,7 @@ int main(void)
 	t_nl_close(&k);
 	t_nl_close(&rem);
 	t_nl_close(&rk);
-	nm__nl_view_del(t.nd);
+	nm_nl_view_del(t.nd);
 	t_nic_down(&t);
 	T_PASS();
 }

@@ -185,12 +185,12 @@ static size_t mutate(uint8_t *buf, size_t len, size_t room)
 static void malformed_gets_error(void)
 {
 	uint8_t buf[512], rx[8192];
-	struct nm__nl_sock *s;
+	struct nm_nl_sock *s;
 	bool route, trunc;
 	int one = 1;
 
-	T_OK(nm__nl_sock_open(NETLINK_GENERIC, &s));
-	T_OK(nm__nl_sock_setsockopt(s, NETLINK_EXT_ACK, &one, sizeof(one)));
+	T_OK(nm_nl_sock_open(NETLINK_GENERIC, &s));
+	T_OK(nm_nl_sock_setsockopt(s, NETLINK_EXT_ACK, &one, sizeof(one)));
 	for (int i = 0; i < 200; i++) {
 		/* not kind 4: page-pool-stats-get's dump has no request
 		 * policy, and the kernel reads no attribute of it either */
@@ -206,8 +206,8 @@ static void malformed_gets_error(void)
 		memcpy(buf + len, &a, 4);
 		memset(buf + len + 4, 0, 4);
 		m->nlmsg_len += 8;
-		T_EQ(nm__nl_sock_send(s, buf, m->nlmsg_len), m->nlmsg_len);
-		while ((r = nm__nl_sock_recv(s, rx, sizeof(rx), 0, &trunc)) > 0) {
+		T_EQ(nm_nl_sock_send(s, buf, m->nlmsg_len), m->nlmsg_len);
+		while ((r = nm_nl_sock_recv(s, rx, sizeof(rx), 0, &trunc)) > 0) {
 			const struct nlmsghdr *x = (const void *)rx;
 			int rem = (int)r;
 
@@ -219,7 +219,7 @@ static void malformed_gets_error(void)
 		if (!errored)
 			T_FAIL("request kind %d with a 2-byte u32 attribute: no NLMSG_ERROR", k);
 	}
-	T_OK(nm__nl_sock_close(s));
+	T_OK(nm_nl_sock_close(s));
 }
 
 int main(void)

@@ -62,11 +62,11 @@ int main(void)
 	uint8_t a4[4];
 
 	t_nic_up(&t, 2, 1500, false);
-	u = T_OK(nm__nl_view_add(t.nd, 0));
+	u = T_OK(nm_nl_view_add(t.nd, 0));
 	inet_pton(AF_INET, "198.18.0.2", a4);
-	T_OK(nm__nl_view_addr_add(u, AF_INET, a4, 24));
-	T_ERR(nm__nl_view_addr_add(u, AF_INET, a4, 33), -EINVAL);
-	T_ERR(nm__nl_view_addr_add(u + 1, AF_INET, a4, 24), -ENODEV);
+	T_OK(nm_nl_view_addr_add(u, AF_INET, a4, 24));
+	T_ERR(nm_nl_view_addr_add(u, AF_INET, a4, 33), -EINVAL);
+	T_ERR(nm_nl_view_addr_add(u + 1, AF_INET, a4, 24), -ENODEV);
 	t_nl_open(&n, NETLINK_ROUTE);
 
 	/* get by index, by name; lo is the kernel's */
@@ -110,7 +110,7 @@ int main(void)
 	mnl_attr_put_u32(m, IFLA_MTU, 1400);
 	T_EQ(t_nl_do(&n, m), -ENODEV);	/* the kernel's answer */
 	/* and not the view's: after it goes, nm0 is the kernel's to not know */
-	nm__nl_view_del(t.nd);
+	nm_nl_view_del(t.nd);
 	T_EQ(t_nl_do(&n, link_req(&n, RTM_GETLINK, NLM_F_ACK, u, NULL)), -ENODEV);
 
 	t_nl_close(&n);
