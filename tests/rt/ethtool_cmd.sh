@@ -4,7 +4,7 @@
 # is what that process reads back (nmp_ethtool show).  The commands that
 # ethtool 6.1 sends as SIOCETHTOOL: -i, -S, -n/-N (flow-type tcp4 and tcp6,
 # RX_CLS_LOC_ANY, delete), -x/-X (equal N); and those it sends over the
-# ethtool netlink family (-g/-G, -l/-L, -K), its netlink socket forwarded.  A process outside the run that
+# ethtool netlink family (-g/-G, -l/-L, -k/-K), its netlink socket forwarded.  A process outside the run that
 # names the run's endpoint gets EPERM.
 rt_netns=1
 . "$(dirname "$0")/lib.inc"
@@ -45,12 +45,16 @@ grep -q "^indir 0 1 0 1 " "$T/show" || fail "show: $(cat "$T/show")"
 grep -q "^rule " "$T/show" && fail "a rule left: $(cat "$T/show")"
 
 # the commands ethtool 6.1 sends over the ethtool netlink family (the
-# helper's netlink socket forwarded to the owner): -g/-G, -l/-L, -K
+# helper's netlink socket forwarded to the owner): -g/-G, -l/-L, -k/-K
 rt_tap "$E" nm0 system \
 	"ethtool -G nm0 rx 1024 tx 2048" \
 	"ethtool -L nm0 rx 3 tx 3" \
+	"ethtool -k nm0 >$T/k0" \
 	"ethtool -K nm0 ntuple off" \
+	"ethtool -k nm0 >$T/k1" \
 	"ethtool -g nm0 >$T/g" "ethtool -l nm0 >$T/l" >"$T/show" 2>&1 || fail "$(cat "$T/show")"
+grep -q "^ntuple-filters: on" "$T/k0" && grep -q "^ntuple-filters: off" "$T/k1" &&
+	grep -q "^rx-checksumming: on" "$T/k1" || fail "ethtool -k: $(cat "$T/k0" "$T/k1")"
 grep -q "^channels rx 3 tx 3$" "$T/show" && grep -q "^rings rx 1024 tx 2048$" "$T/show" &&
 	grep -q "^ntuple 0$" "$T/show" || fail "after -G/-L/-K: $(cat "$T/show")"
 [ "$(sed -n '/^Current/,$p' "$T/g" | grep -E '^(RX|TX):' | tr -s '\t ' ' ' | tr '\n' ' ')" = \
