@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <netmem/netdev.h>
 
@@ -140,39 +142,72 @@ static int nic_call(unsigned long req, void *buf, size_t in, size_t cap, size_t 
 	return r;
 }
 
-static int ethtool_call(struct ifreq *ifr)
+/* The program's memory, read and written as the kernel's copy_from_user
+ * and copy_to_user do: a bad pointer is -EFAULT, not a fault in the
+ * program (process_vm_readv/writev on this process; where they are not
+ * allowed, a plain copy). */
+static int user_copy(void *dst, const void *src, size_t n, bool to_user)
 {
-	void *u = ifr->ifr_data;
+	struct iovec l = { to_user ? (void *)src : dst, n }, u = { to_user ? dst : (void *)src, n };
+	ssize_t r;
+
+	if (!n)
+		return 0;
+	r = to_user ? process_vm_writev(getpid(), &l, 1, &u, 1, 0)
+		    : process_vm_readv(getpid(), &l, 1, &u, 1, 0);
+	if (r == (ssize_t)n)
+		return 0;
+	if (r < 0 && (errno == ENOSYS || errno == EPERM)) {
+		memcpy(dst, src, n);
+		return 0;
+	}
+	return nm_err(EFAULT, "a bad address in the request");
+}
+
+static int ethtool_call(void *u)
+{
+	uint8_t hdr[256];	/* the longest header a size depends on: an rxnfc, 192 */
 	size_t in, out, n = 0, cap;
 	void *buf;
 	int r;
 
 	if (!u)
 		return nm_err(EFAULT, "SIOCETHTOOL: ifr_data is NULL");
-	r = rt_eth_size(u, &in, &out);
+	/* the command, then the header its size depends on (at most an rxnfc) */
+	memset(hdr, 0, sizeof(hdr));
+	r = user_copy(hdr, u, 4, false);
+	if (r == 0)
+		r = rt_eth_size(hdr, &in, &out);
+	if (r == 0)
+		r = user_copy(hdr, u, in < sizeof(hdr) ? in : sizeof(hdr), false);
+	if (r == 0)
+		r = rt_eth_size(hdr, &in, &out);
 	if (r < 0)
 		return r;
 	cap = in > out ? in : out;
 	buf = calloc(1, cap);
 	if (!buf)
 		return -ENOMEM;
-	memcpy(buf, u, in);
-	r = nic_call(SIOCETHTOOL, buf, in, cap, &n);
-	memcpy(u, buf, n < cap ? n : cap);
+	r = user_copy(buf, u, in, false);
+	if (r == 0)
+		r = nic_call(SIOCETHTOOL, buf, in, cap, &n);
+	if (n && user_copy(u, buf, n < cap ? n : cap, true) < 0 && r >= 0)
+		r = -EFAULT;
 	free(buf);
 	return r;
 }
 
 bool rt_nic_ioctl(int fd, unsigned long req, void *arg, int *ret)
 {
-	struct ifreq *ifr = arg, tmp;
+	struct ifreq tmp, *ifr = &tmp;
 	struct stat st;
 	size_t n;
 	int r;
 
 	if (!rt.enabled || rt_foreign() ||
-	    (req != SIOCETHTOOL && !is_gif(req) && !is_sif(req)) || !arg)
-		return false;
+	    (req != SIOCETHTOOL && !is_gif(req) && !is_sif(req)) || !arg ||
+	    user_copy(&tmp, arg, sizeof(tmp), false) < 0)
+		return false;	/* a bad ifreq: the kernel's EFAULT */
 	if (req == SIOCGIFNAME) {
 		/* the kernel's interfaces first: netmem's number is one it has not */
 		if (ifr->ifr_ifindex < NM_NL_IFINDEX_BASE || REAL(ioctl)(fd, req, arg) == 0 ||
@@ -187,12 +222,11 @@ bool rt_nic_ioctl(int fd, unsigned long req, void *arg, int *ret)
 		r = nm_err(EOPNOTSUPP, "netmem's interface %s is configured by netmem run's "
 			   "options and ethtool", rt_cfg.ifname);
 	} else if (req == SIOCETHTOOL) {
-		r = ethtool_call(ifr);
+		r = ethtool_call(tmp.ifr_data);
 	} else {
-		tmp = *ifr;
 		r = nic_call(req, &tmp, sizeof(tmp), sizeof(tmp), &n);
-		if (n == sizeof(tmp))
-			*ifr = tmp;
+		if (n == sizeof(tmp) && user_copy(arg, &tmp, sizeof(tmp), true) < 0 && r >= 0)
+			r = -EFAULT;
 	}
 	*ret = (int)rt_ret(r);
 	return true;

@@ -483,6 +483,9 @@ static void check_stats(void)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = NULL;
 	CHECK(ioctl(sock, SIOCETHTOOL, &ifr) < 0 && errno == EFAULT, "NULL ifr_data: EFAULT");
+	ifr.ifr_data = (void *)16;	/* an address nothing maps */
+	CHECK(ioctl(sock, SIOCETHTOOL, &ifr) < 0 && errno == EFAULT, "a bad ifr_data: EFAULT");
+	CHECK(ioctl(sock, SIOCGIFMTU, (void *)16) < 0 && errno == EFAULT, "a bad ifreq: EFAULT");
 	free(g);
 	free(s);
 	printf("stats: %d counters named and read\n", n);
