@@ -178,23 +178,26 @@ static int udmabuf_create(const struct udmabuf_create_list *head,
 
 static int udmabuf_ioctl(struct rt_file *f, unsigned long req, void *arg)
 {
-	struct udmabuf_create_list head, *ul = arg;
+	struct udmabuf_create_list head;
 	struct udmabuf_create_item item, *list;
-	struct udmabuf_create *c = arg;
+	struct udmabuf_create c;
 	int r;
 
 	(void)f;
 	if (req != UDMABUF_CREATE && req != UDMABUF_CREATE_LIST)
 		return nm_err(ENOTTY, "/dev/udmabuf: ioctl 0x%lx unknown", req);
-	if (!arg)
-		return nm_err(EFAULT, "/dev/udmabuf: NULL argument");
 	if (req == UDMABUF_CREATE) {
-		head = (struct udmabuf_create_list){ .flags = c->flags, .count = 1 };
-		item = (struct udmabuf_create_item){ .memfd = c->memfd, .offset = c->offset,
-						     .size = c->size };
+		r = rt_user_copy(&c, arg, sizeof(c), false);
+		if (r < 0)
+			return r;
+		head = (struct udmabuf_create_list){ .flags = c.flags, .count = 1 };
+		item = (struct udmabuf_create_item){ .memfd = c.memfd, .offset = c.offset,
+						     .size = c.size };
 		return udmabuf_create(&head, &item);
 	}
-	head = *ul;
+	r = rt_user_copy(&head, arg, sizeof(head), false);
+	if (r < 0)
+		return r;
 	if (head.count > UDMABUF_LIST_LIMIT)
 		return nm_err(EINVAL, "udmabuf: %u items, at most %d (the module's list_limit)",
 			      head.count, UDMABUF_LIST_LIMIT);
@@ -203,8 +206,9 @@ static int udmabuf_ioctl(struct rt_file *f, unsigned long req, void *arg)
 	list = malloc(head.count * sizeof(*list));
 	if (!list)
 		return -ENOMEM;
-	memcpy(list, ul->list, head.count * sizeof(*list));
-	r = udmabuf_create(&head, list);
+	r = rt_user_copy(list, (uint8_t *)arg + sizeof(head), head.count * sizeof(*list), false);
+	if (r == 0)
+		r = udmabuf_create(&head, list);
 	free(list);
 	return r;
 }
@@ -246,12 +250,20 @@ static int heap_alloc(struct dma_heap_allocation_data *d)
 
 static int heap_ioctl(struct rt_file *f, unsigned long req, void *arg)
 {
+	struct dma_heap_allocation_data d;
+	int r;
+
 	(void)f;
 	if (req != DMA_HEAP_IOCTL_ALLOC)
 		return nm_err(ENOTTY, "/dev/dma_heap/system: ioctl 0x%lx unknown", req);
-	if (!arg)
-		return nm_err(EFAULT, "/dev/dma_heap/system: NULL argument");
-	return heap_alloc(arg);
+	r = rt_user_copy(&d, arg, sizeof(d), false);
+	if (r == 0)
+		r = heap_alloc(&d);
+	if (r == 0 && rt_user_copy(arg, &d, sizeof(d), true) < 0) {
+		REAL(close)((int)d.fd);	/* the kernel's fd_install comes after the copy */
+		r = -EFAULT;
+	}
+	return r;
 }
 
 static const struct rt_file_ops udmabuf_dev_ops = {

@@ -121,16 +121,20 @@ static int dmabuf_sync(struct rt_dmabuf *d, const struct dma_buf_sync *s)
 	return r;
 }
 
-static int dmabuf_set_name(struct rt_dmabuf *d, const char *name)
+/* strndup_user(): the name byte by byte up to its NUL, at most 31 bytes. */
+static int dmabuf_set_name(struct rt_dmabuf *d, const char *user)
 {
-	size_t n;
+	char name[DMA_BUF_NAME_LEN];
 
-	if (!name)
-		return nm_err(EFAULT, "DMA_BUF_SET_NAME: NULL name");
-	n = strnlen(name, DMA_BUF_NAME_LEN);
-	if (n >= DMA_BUF_NAME_LEN)
-		return nm_err(EINVAL, "DMA_BUF_SET_NAME: at most %d bytes", DMA_BUF_NAME_LEN - 1);
-	return nm_dmabuf_set_name(d->buf, name);
+	for (size_t i = 0; i < sizeof(name); i++) {
+		int r = rt_user_copy(&name[i], user + i, 1, false);
+
+		if (r < 0)
+			return r;
+		if (!name[i])
+			return nm_dmabuf_set_name(d->buf, name);
+	}
+	return nm_err(EINVAL, "DMA_BUF_SET_NAME: at most %d bytes", DMA_BUF_NAME_LEN - 1);
 }
 
 static int dmabuf_ioctl(struct rt_file *f, unsigned long req, void *arg)
@@ -138,8 +142,12 @@ static int dmabuf_ioctl(struct rt_file *f, unsigned long req, void *arg)
 	struct rt_dmabuf *d = (struct rt_dmabuf *)f;
 
 	switch (req) {
-	case DMA_BUF_IOCTL_SYNC:
-		return arg ? dmabuf_sync(d, arg) : nm_err(EFAULT, "DMA_BUF_IOCTL_SYNC: NULL");
+	case DMA_BUF_IOCTL_SYNC: {
+		struct dma_buf_sync s;
+		int r = rt_user_copy(&s, arg, sizeof(s), false);
+
+		return r < 0 ? r : dmabuf_sync(d, &s);
+	}
 	case DMA_BUF_SET_NAME_A:
 	case DMA_BUF_SET_NAME_B:
 		return dmabuf_set_name(d, arg);

@@ -146,7 +146,7 @@ static int nic_call(unsigned long req, void *buf, size_t in, size_t cap, size_t 
  * and copy_to_user do: a bad pointer is -EFAULT, not a fault in the
  * program (process_vm_readv/writev on this process; where they are not
  * allowed, a plain copy). */
-static int user_copy(void *dst, const void *src, size_t n, bool to_user)
+int rt_user_copy(void *dst, const void *src, size_t n, bool to_user)
 {
 	struct iovec l = { to_user ? (void *)src : dst, n }, u = { to_user ? dst : (void *)src, n };
 	ssize_t r;
@@ -175,11 +175,11 @@ static int ethtool_call(void *u)
 		return nm_err(EFAULT, "SIOCETHTOOL: ifr_data is NULL");
 	/* the command, then the header its size depends on (at most an rxnfc) */
 	memset(hdr, 0, sizeof(hdr));
-	r = user_copy(hdr, u, 4, false);
+	r = rt_user_copy(hdr, u, 4, false);
 	if (r == 0)
 		r = rt_eth_size(hdr, &in, &out);
 	if (r == 0)
-		r = user_copy(hdr, u, in < sizeof(hdr) ? in : sizeof(hdr), false);
+		r = rt_user_copy(hdr, u, in < sizeof(hdr) ? in : sizeof(hdr), false);
 	if (r == 0)
 		r = rt_eth_size(hdr, &in, &out);
 	if (r < 0)
@@ -188,10 +188,10 @@ static int ethtool_call(void *u)
 	buf = calloc(1, cap);
 	if (!buf)
 		return -ENOMEM;
-	r = user_copy(buf, u, in, false);
+	r = rt_user_copy(buf, u, in, false);
 	if (r == 0)
 		r = nic_call(SIOCETHTOOL, buf, in, cap, &n);
-	if (n && user_copy(u, buf, n < cap ? n : cap, true) < 0 && r >= 0)
+	if (n && rt_user_copy(u, buf, n < cap ? n : cap, true) < 0 && r >= 0)
 		r = -EFAULT;
 	free(buf);
 	return r;
@@ -206,7 +206,7 @@ bool rt_nic_ioctl(int fd, unsigned long req, void *arg, int *ret)
 
 	if (!rt.enabled || rt_foreign() ||
 	    (req != SIOCETHTOOL && !is_gif(req) && !is_sif(req)) || !arg ||
-	    user_copy(&tmp, arg, sizeof(tmp), false) < 0)
+	    rt_user_copy(&tmp, arg, sizeof(tmp), false) < 0)
 		return false;	/* a bad ifreq: the kernel's EFAULT */
 	if (req == SIOCGIFNAME) {
 		/* the kernel's interfaces first: netmem's number is one it has not */
@@ -225,7 +225,7 @@ bool rt_nic_ioctl(int fd, unsigned long req, void *arg, int *ret)
 		r = ethtool_call(tmp.ifr_data);
 	} else {
 		r = nic_call(req, &tmp, sizeof(tmp), sizeof(tmp), &n);
-		if (n == sizeof(tmp) && user_copy(arg, &tmp, sizeof(tmp), true) < 0 && r >= 0)
+		if (n == sizeof(tmp) && rt_user_copy(arg, &tmp, sizeof(tmp), true) < 0 && r >= 0)
 			r = -EFAULT;
 	}
 	*ret = (int)rt_ret(r);

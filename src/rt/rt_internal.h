@@ -406,6 +406,10 @@ bool rt_nic_ioctl(int fd, unsigned long req, void *arg, int *ret);
 /* Lock held, the NIC up: answer req (SIOCETHTOOL or SIOCGIF*) on buf, which
  * holds in bytes of request and room for cap; *out: the bytes to copy back. */
 int rt_nic_serve(unsigned long req, void *buf, size_t in, size_t cap, size_t *out);
+/* n bytes of the program's memory copied as the kernel's copy_from_user
+ * (to_user false: src is the program's) or copy_to_user: 0, or -EFAULT for a
+ * bad address. */
+int rt_user_copy(void *dst, const void *src, size_t n, bool to_user);
 /* Take the lock with the NIC up in this process (brought up if need be):
  * 0, or -errno with the lock released. */
 int rt_nic_enter(void);

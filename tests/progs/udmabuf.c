@@ -119,6 +119,8 @@ static void check_udmabuf(void)
 	name[DMA_BUF_NAME_LEN - 1] = 0;
 	OK(ioctl(buf, DMA_BUF_SET_NAME_B, name));
 	ERR(ioctl(buf, _IO('b', 0x77)), ENOTTY);
+	ERR(ioctl(buf, DMA_BUF_IOCTL_SYNC, (void *)16), EFAULT);	/* bad addresses */
+	ERR(ioctl(buf, DMA_BUF_SET_NAME_B, (void *)16), EFAULT);
 	/* a dup outlives the first number */
 	nf = dup(buf2);
 	OK(close(buf2));
@@ -144,6 +146,8 @@ static void check_udmabuf(void)
 	ERR(create(dev, nf, 0, MB, 0), EINVAL);			/* F_SEAL_WRITE */
 	close(nf);
 	ERR(ioctl(dev, _IO('u', 0x77)), ENOTTY);
+	ERR(ioctl(dev, UDMABUF_CREATE, (void *)16), EFAULT);
+	ERR(ioctl(dev, UDMABUF_CREATE_LIST, (void *)16), EFAULT);
 	/* CREATE_LIST */
 	memset(&l, 0, sizeof(l));
 	l.h.count = 2;
@@ -199,6 +203,7 @@ static void check_heap(void)
 	d = (struct dma_heap_allocation_data){ .len = 0 };
 	ERR(ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d), EINVAL);
 	ERR(ioctl(heap, _IO('H', 0x77)), ENOTTY);
+	ERR(ioctl(heap, DMA_HEAP_IOCTL_ALLOC, (void *)16), EFAULT);
 	close(heap);
 	printf("dma_heap: alloc, mmap, sync; refusals ok\n");
 }
