@@ -22,8 +22,9 @@
  * The first send brings the NIC up (as a netmem socket does); where this
  * process cannot own it, the socket stays the kernel's alone.
  *
- * Readiness: poll() and ppoll() see the queued replies (rt_nl_poll()); a
- * netlink socket in select() or epoll is the kernel fd's readiness only
+ * Readiness: poll(), ppoll(), select() and pselect() see the queued
+ * replies (rt_nl_poll(), rt_nl_select()); a netlink socket in epoll is the
+ * kernel fd's readiness only
  * (the replies to a request are queued inside the program's own send, so
  * a program that sends, then waits, finds them at once with poll or a
  * blocking recv).
@@ -63,9 +64,17 @@ static struct rt_nl *nl_of(int fd)
 	return o && o->kind == RT_NL ? (struct rt_nl *)o : NULL;
 }
 
+/* The runtime answers netlink here: not inside its own calls, not in a
+ * fork child (its copy of the emulated sockets is the parent's: there the
+ * socket is the kernel's alone). */
+static bool active(void)
+{
+	return rt.enabled && !rt.orphan && !rt_locked_here();
+}
+
 bool rt_nl_is(int fd)
 {
-	return rt.enabled && !rt_locked_here() && nl_of(fd) != NULL;
+	return active() && nl_of(fd) != NULL;
 }
 
 void rt_nl_track(int fd, int protocol)
@@ -405,7 +414,7 @@ int rt_nl_poll(struct pollfd *fds, nfds_t n)
 	bool any = false;
 	int ready;
 
-	if (!rt.enabled || rt_locked_here())
+	if (!active())
 		return -1;
 	for (nfds_t i = 0; i < n && !any; i++)
 		any = fds[i].fd >= 0 && nl_of(fds[i].fd);
@@ -438,4 +447,38 @@ int rt_nl_poll(struct pollfd *fds, nfds_t n)
 	}
 	rt_unlock();
 	return ready;
+}
+
+int rt_nl_select(int nfds, fd_set *r, fd_set *w, fd_set *e)
+{
+	struct timeval zero = { 0, 0 };
+	fd_set ours;
+	bool any = false;
+	int n, end = nfds < FD_SETSIZE ? nfds : FD_SETSIZE;
+
+	if (!active() || !r || nfds <= 0)
+		return -1;
+	FD_ZERO(&ours);
+	rt_lock();
+	for (int fd = 0; fd < end; fd++) {
+		struct rt_nl *nl = FD_ISSET(fd, r) ? nl_of(fd) : NULL;
+
+		if (nl && nl->s && nm_nl_sock_readable(nl->s)) {
+			FD_SET(fd, &ours);
+			any = true;
+		}
+	}
+	rt_unlock();
+	if (!any)
+		return -1;
+	/* replies are queued: report them with whatever else is ready now */
+	n = REAL(select)(nfds, r, w, e, &zero);
+	if (n < 0)
+		return n;
+	for (int fd = 0; fd < end; fd++)
+		if (FD_ISSET(fd, &ours) && !FD_ISSET(fd, r)) {
+			FD_SET(fd, r);
+			n++;
+		}
+	return n;
 }

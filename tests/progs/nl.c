@@ -26,8 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef SOL_NETLINK
@@ -325,6 +328,39 @@ static int run_netdev(const char *ifname)
 	fam = family(fd, "netdev");
 	CHECK(fam != 0, "no netdev family");
 	printf("ok family\n");
+
+	/* the answer is there when the request returns: poll and select see it */
+	for (int how = 0; how < 2; how++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		fd_set rs;
+		struct timeval tv = { 1, 0 };
+		char buf[4096];
+		int n;
+
+		genl_init(&r, fam, CMD_DEV_GET, 0);
+		put_u32(&r, DEV_IFINDEX, (uint32_t)ifx);
+		CHECK(send(fd, &r, r.n.nlmsg_len, 0) == (ssize_t)r.n.nlmsg_len, "send");
+		FD_ZERO(&rs);
+		FD_SET(fd, &rs);
+		n = how ? select(fd + 1, &rs, NULL, NULL, &tv) : poll(&p, 1, 1000);
+		CHECK(n == 1 && (how ? FD_ISSET(fd, &rs) : (p.revents & POLLIN)), "%s: %d",
+		      how ? "select" : "poll", n);
+		CHECK(recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0, "recv after %s", how ? "select" : "poll");
+	}
+	printf("ok poll select\n");
+	/* a fork child's inherited socket is the kernel's alone: the kernel
+	 * knows no such interface */
+	pid_t pid = fork();
+	if (pid == 0) {
+		genl_init(&r, fam, CMD_DEV_GET, NLM_F_ACK);
+		put_u32(&r, DEV_IFINDEX, (uint32_t)ifx);
+		talk(fd, &r, &a);
+		_exit(a.error == -ENODEV ? 0 : 1);
+	}
+	int st = 0;
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "the fork child's netlink: status %d", st);
+	printf("ok fork child\n");
 
 	/* dev-get dump: the kernel's lo and ours */
 	genl_init(&r, fam, CMD_DEV_GET, NLM_F_DUMP);
