@@ -331,10 +331,14 @@ ssize_t rt_nl_send_buf(int fd, const void *buf, size_t len, int flags,
 static ssize_t recv_ours(struct nm_nl_sock *s, struct msghdr *msg, int flags)
 {
 	size_t len = iov_total(msg), off = 0;
-	uint8_t *tmp = malloc(len ? len : 1);
 	bool trunc = false;
 	ssize_t r, got;
+	uint8_t *tmp;
 
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
+			return -EFAULT;
+	tmp = malloc(len ? len : 1);
 	if (!tmp)
 		return -ENOMEM;
 	r = nm_nl_sock_recv(s, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc);
