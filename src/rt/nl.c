@@ -36,18 +36,22 @@
 #include <linux/netlink.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <netmem/dmabuf.h>
 #include <netmem/netdev.h>
 
 #include "ctl/nl_sock.h"
 #include "rt/rt_internal.h"
+#include "util/fd.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
 
 #define NL_MAX_SEND	(64u << 10)
+#define NL_MAX_EPOLLS	8
 
 struct rt_nl {
 	struct rt_obj obj;		/* RT_NL */
@@ -55,7 +59,16 @@ struct rt_nl {
 	int protocol;
 	struct nm_nl_sock *s;		/* NULL until the first send */
 	bool kernel_only;		/* this process cannot own the NIC */
+	/* epoll: an eventfd of the runtime, readable exactly while the
+	 * emulated socket is, registered beside the socket in each epoll
+	 * that watches it, with the program's event data */
+	int evfd;			/* -1 until an epoll watches */
+	bool ev_on;
+	int epfds[NL_MAX_EPOLLS], nep;
+	struct rt_nl *next;		/* every followed socket */
 };
+
+static struct rt_nl *nls;
 
 static struct rt_nl *nl_of(int fd)
 {
@@ -88,11 +101,15 @@ void rt_nl_track(int fd, int protocol)
 		return;		/* the kernel's alone */
 	nl->obj.kind = RT_NL;
 	nl->protocol = protocol;
+	nl->evfd = -1;
 	rt_lock();
-	if (rt_fd_set(fd, &nl->obj) == 0)
+	if (rt_fd_set(fd, &nl->obj) == 0) {
 		nl->fds = 1;
-	else
+		nl->next = nls;
+		nls = nl;
+	} else {
 		free(nl);
+	}
 	rt_unlock();
 }
 
@@ -104,15 +121,90 @@ void rt_nl_attach(int fd, struct rt_obj *o)
 
 /* Lock held: one fd fewer; the last one closes the emulated socket (its
  * bindings go, as the kernel's netdev_nl_sock_priv_destroy()). */
+static void ev_sync_all(void);
+
 void rt_nl_fd_gone(struct rt_obj *o)
 {
 	struct rt_nl *nl = (struct rt_nl *)o;
 
 	if (--nl->fds > 0)
 		return;
-	if (nl->s && !rt.orphan)
+	for (struct rt_nl **p = &nls; *p; p = &(*p)->next)
+		if (*p == nl) {
+			*p = nl->next;
+			break;
+		}
+	if (nl->evfd >= 0) {
+		for (int i = 0; i < nl->nep; i++)
+			REAL(epoll_ctl)(nl->epfds[i], EPOLL_CTL_DEL, nl->evfd, NULL);
+		rt_fd_priv_set(nl->evfd, false);
+		REAL(close)(nl->evfd);
+	}
+	if (nl->s && !rt.orphan) {
 		nm_nl_sock_close(nl->s);
+		ev_sync_all();	/* its unbinding notified the others */
+	}
 	free(nl);
+}
+
+/* ---- epoll: the eventfd mirror --------------------------------------------------------- */
+
+/* Lock held: nl's eventfd readable iff its emulated socket is. */
+static void ev_sync(struct rt_nl *nl)
+{
+	bool on = nl->s && nm_nl_sock_readable(nl->s);
+	uint64_t v = 1;
+
+	if (nl->evfd < 0 || on == nl->ev_on)
+		return;
+	if (on ? REAL(write)(nl->evfd, &v, sizeof(v)) < 0 :
+		 REAL(read)(nl->evfd, &v, sizeof(v)) < 0) {
+		/* saturated, or drained already: the state is right either way */
+	}
+	nl->ev_on = on;
+}
+
+/* A request or a close can queue notifications on any socket. */
+static void ev_sync_all(void)
+{
+	for (struct rt_nl *nl = nls; nl; nl = nl->next)
+		ev_sync(nl);
+}
+
+int rt_nl_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r = REAL(epoll_ctl)(epfd, op, fd, ev);
+	struct epoll_event mirror;
+	struct rt_nl *nl;
+
+	if (r < 0)
+		return r;
+	rt_lock();
+	nl = nl_of(fd);
+	if (nl && op == EPOLL_CTL_ADD && nl->evfd < 0) {
+		nl->evfd = nm_fd_lift(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+		if (nl->evfd >= 0)
+			rt_fd_priv_set(nl->evfd, true);
+		nl->ev_on = false;
+		ev_sync(nl);
+	}
+	if (nl && nl->evfd >= 0) {
+		if (ev) {
+			/* readable, with the program's flags and data */
+			mirror = *ev;
+			mirror.events &= EPOLLIN | EPOLLRDNORM | EPOLLET | EPOLLONESHOT |
+					 EPOLLWAKEUP | EPOLLEXCLUSIVE;
+		}
+		if (REAL(epoll_ctl)(epfd, op, nl->evfd, ev ? &mirror : NULL) == 0) {
+			if (op == EPOLL_CTL_ADD && nl->nep < NL_MAX_EPOLLS)
+				nl->epfds[nl->nep++] = epfd;
+			for (int i = 0; op == EPOLL_CTL_DEL && i < nl->nep; i++)
+				if (nl->epfds[i] == epfd)
+					nl->epfds[i--] = nl->epfds[--nl->nep];
+		}
+	}
+	rt_unlock();
+	return 0;
 }
 
 /* ---- the view: netmem's interface as the program sees it ----------------------------- */
@@ -310,6 +402,7 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 	r = sync_from_kernel(fd, nl);
 	if (r == 0)
 		r = nm_nl_sock_send(s, buf, len);
+	ev_sync_all();
 	rt_unlock();
 	free(buf);
 	return rt_ret(r);
@@ -382,8 +475,10 @@ ssize_t rt_nl_recvmsg(int fd, struct msghdr *msg, int flags)
 
 		rt_lock();
 		nl = nl_of(fd);
-		if (nl && nl->s && nm_nl_sock_readable(nl->s))
+		if (nl && nl->s && nm_nl_sock_readable(nl->s)) {
 			r = recv_ours(nl->s, msg, flags);
+			ev_sync(nl);
+		}
 		rt_unlock();
 		if (r != -EAGAIN)
 			return rt_ret(r);

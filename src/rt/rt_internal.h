@@ -411,6 +411,9 @@ ssize_t rt_nl_recv_buf(int fd, void *buf, size_t len, int flags, struct sockaddr
 /* poll/ppoll: -1 when no netlink socket of the set has replies queued;
  * else the set polled at once with those reported readable. */
 int rt_nl_poll(struct pollfd *fds, nfds_t n);
+/* epoll_ctl of a followed netlink socket: the kernel's, and the eventfd
+ * that mirrors its queued replies beside it. */
+int rt_nl_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 /* select/pselect: the same (-1: none; else the sets polled at once). */
 int rt_nl_select(int nfds, fd_set *r, fd_set *w, fd_set *e);
 /* Lock held: the NIC up (wait: an shm wire's other end waited for; else
