@@ -135,7 +135,9 @@ void rt_nl_fd_gone(struct rt_obj *o)
 			break;
 		}
 	if (nl->evfd >= 0) {
-		for (int i = 0; i < nl->nep; i++)
+		/* a fork child shares the parent's epolls: its registrations
+		 * are the parent's to keep */
+		for (int i = 0; i < nl->nep && !rt.orphan; i++)
 			REAL(epoll_ctl)(nl->epfds[i], EPOLL_CTL_DEL, nl->evfd, NULL);
 		rt_fd_priv_set(nl->evfd, false);
 		REAL(close)(nl->evfd);
