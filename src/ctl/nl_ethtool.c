@@ -68,7 +68,9 @@ static int parse_header(struct et_req *e, const struct nlattr *hdr, bool need)
 	if (!hdr) {
 		if (!need)
 			return 0;
-		return nl_fail(r, EINVAL, NULL, "request header missing");
+		/* GENL_REQ_ATTR_CHECK() of ethnl_default_doit(): the header is
+		 * every message's attribute 1 */
+		return nl_missing(r, NULL, 1);
 	}
 	err = nl_parse_nested(r, hdr, hdr_pol, NM_ETHTOOL_A_HEADER_PHY_INDEX, true, tb);
 	if (err)
@@ -82,7 +84,7 @@ static int parse_header(struct et_req *e, const struct nlattr *hdr, bool need)
 		if (!e->v)
 			return 1;
 		if (na && strncmp(nm_netdev_name(e->v->nd), mnl_attr_get_str(na), 16))
-			return nl_fail(r, ENODEV, na, "ifindex and name do not match");
+			return nl_fail(r, ENODEV, hdr, "ifindex and name do not match");
 		return 0;
 	}
 	if (na) {

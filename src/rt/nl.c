@@ -24,8 +24,9 @@
  * owner instead (nl_fwd.c); where neither works, the socket stays the
  * kernel's alone.
  *
- * Readiness: poll() and ppoll() see the queued replies (rt_nl_poll()); a
- * netlink socket in select() or epoll is the kernel fd's readiness only
+ * Readiness: poll(), ppoll(), select() and pselect() see the queued
+ * replies (rt_nl_poll(), rt_nl_select()); a netlink socket in epoll is the
+ * kernel fd's readiness only
  * (the replies to a request are queued inside the program's own send, so
  * a program that sends, then waits, finds them at once with poll or a
  * blocking recv).
@@ -37,18 +38,22 @@
 #include <linux/netlink.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <netmem/dmabuf.h>
 #include <netmem/netdev.h>
 
 #include "ctl/nl_sock.h"
 #include "rt/rt_internal.h"
+#include "util/fd.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
 
 #define NL_MAX_SEND	(64u << 10)
+#define NL_MAX_EPOLLS	8
 
 struct rt_nl {
 	struct rt_obj obj;		/* RT_NL */
@@ -57,7 +62,16 @@ struct rt_nl {
 	struct nm_nl_sock *s;		/* NULL until the first send */
 	struct rt_nlfwd *fwd;		/* or: forwarded to the owner (a helper) */
 	bool kernel_only;		/* this process cannot own the NIC */
+	/* epoll: an eventfd of the runtime, readable exactly while the
+	 * emulated socket is, registered beside the socket in each epoll
+	 * that watches it, with the program's event data */
+	int evfd;			/* -1 until an epoll watches */
+	bool ev_on;
+	int epfds[NL_MAX_EPOLLS], nep;
+	struct rt_nl *next;		/* every followed socket */
 };
+
+static struct rt_nl *nls;
 
 static struct rt_nl *nl_of(int fd)
 {
@@ -66,9 +80,17 @@ static struct rt_nl *nl_of(int fd)
 	return o && o->kind == RT_NL ? (struct rt_nl *)o : NULL;
 }
 
+/* The runtime answers netlink here: not inside its own calls, not in a
+ * fork child (its copy of the emulated sockets is the parent's: there the
+ * socket is the kernel's alone). */
+static bool active(void)
+{
+	return rt.enabled && !rt.orphan && !rt_locked_here();
+}
+
 bool rt_nl_is(int fd)
 {
-	return rt.enabled && !rt_locked_here() && nl_of(fd) != NULL;
+	return active() && nl_of(fd) != NULL;
 }
 
 void rt_nl_track(int fd, int protocol)
@@ -82,11 +104,15 @@ void rt_nl_track(int fd, int protocol)
 		return;		/* the kernel's alone */
 	nl->obj.kind = RT_NL;
 	nl->protocol = protocol;
+	nl->evfd = -1;
 	rt_lock();
-	if (rt_fd_set(fd, &nl->obj) == 0)
+	if (rt_fd_set(fd, &nl->obj) == 0) {
 		nl->fds = 1;
-	else
+		nl->next = nls;
+		nls = nl;
+	} else {
 		free(nl);
+	}
 	rt_unlock();
 }
 
@@ -98,17 +124,100 @@ void rt_nl_attach(int fd, struct rt_obj *o)
 
 /* Lock held: one fd fewer; the last one closes the emulated socket (its
  * bindings go, as the kernel's netdev_nl_sock_priv_destroy()). */
+static void ev_sync_all(void);
+
 void rt_nl_fd_gone(struct rt_obj *o)
 {
 	struct rt_nl *nl = (struct rt_nl *)o;
 
 	if (--nl->fds > 0)
 		return;
-	if (nl->s && !rt.orphan)
+	for (struct rt_nl **p = &nls; *p; p = &(*p)->next)
+		if (*p == nl) {
+			*p = nl->next;
+			break;
+		}
+	if (nl->evfd >= 0) {
+		/* a fork child shares the parent's epolls: its registrations
+		 * are the parent's to keep */
+		for (int i = 0; i < nl->nep && !rt.orphan; i++)
+			REAL(epoll_ctl)(nl->epfds[i], EPOLL_CTL_DEL, nl->evfd, NULL);
+		rt_fd_priv_set(nl->evfd, false);
+		REAL(close)(nl->evfd);
+	}
+	if (nl->s && !rt.orphan) {
 		nm_nl_sock_close(nl->s);
+		ev_sync_all();	/* its unbinding notified the others */
+	}
 	if (nl->fwd)
 		rt_nlfwd_close(nl->fwd);
 	free(nl);
+}
+
+/* ---- epoll: the eventfd mirror --------------------------------------------------------- */
+
+/* Lock held: nl's eventfd readable iff its emulated socket is. */
+/* Lock held: replies queued for the program. */
+static bool nl_readable(const struct rt_nl *nl)
+{
+	return nl->fwd ? rt_nlfwd_readable(nl->fwd) : nl->s && nm_nl_sock_readable(nl->s);
+}
+
+static void ev_sync(struct rt_nl *nl)
+{
+	bool on = nl_readable(nl);
+	uint64_t v = 1;
+
+	if (nl->evfd < 0 || on == nl->ev_on)
+		return;
+	if (on ? REAL(write)(nl->evfd, &v, sizeof(v)) < 0 :
+		 REAL(read)(nl->evfd, &v, sizeof(v)) < 0) {
+		/* saturated, or drained already: the state is right either way */
+	}
+	nl->ev_on = on;
+}
+
+/* A request or a close can queue notifications on any socket. */
+static void ev_sync_all(void)
+{
+	for (struct rt_nl *nl = nls; nl; nl = nl->next)
+		ev_sync(nl);
+}
+
+int rt_nl_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r = REAL(epoll_ctl)(epfd, op, fd, ev);
+	struct epoll_event mirror;
+	struct rt_nl *nl;
+
+	if (r < 0)
+		return r;
+	rt_lock();
+	nl = nl_of(fd);
+	if (nl && op == EPOLL_CTL_ADD && nl->evfd < 0) {
+		nl->evfd = nm_fd_lift(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+		if (nl->evfd >= 0)
+			rt_fd_priv_set(nl->evfd, true);
+		nl->ev_on = false;
+		ev_sync(nl);
+	}
+	if (nl && nl->evfd >= 0) {
+		if (ev) {
+			/* readable, with the program's flags and data */
+			mirror = *ev;
+			mirror.events &= EPOLLIN | EPOLLRDNORM | EPOLLET | EPOLLONESHOT |
+					 EPOLLWAKEUP | EPOLLEXCLUSIVE;
+		}
+		if (REAL(epoll_ctl)(epfd, op, nl->evfd, ev ? &mirror : NULL) == 0) {
+			if (op == EPOLL_CTL_ADD && nl->nep < NL_MAX_EPOLLS)
+				nl->epfds[nl->nep++] = epfd;
+			for (int i = 0; op == EPOLL_CTL_DEL && i < nl->nep; i++)
+				if (nl->epfds[i] == epfd)
+					nl->epfds[i--] = nl->epfds[--nl->nep];
+		}
+	}
+	rt_unlock();
+	return 0;
 }
 
 /* ---- the view: netmem's interface as the program sees it ----------------------------- */
@@ -341,6 +450,7 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 		if (r == 0)
 			r = nm_nl_sock_send(s, buf, len);
 	}
+	ev_sync_all();
 	rt_unlock();
 	free(buf);
 	return rt_ret(r);
@@ -358,20 +468,18 @@ ssize_t rt_nl_send_buf(int fd, const void *buf, size_t len, int flags,
 
 /* ---- receive ----------------------------------------------------------------------------- */
 
-/* Lock held: replies queued for the program. */
-static bool nl_readable(const struct rt_nl *nl)
-{
-	return nl->fwd ? rt_nlfwd_readable(nl->fwd) : nl->s && nm_nl_sock_readable(nl->s);
-}
-
 /* Lock held: a datagram of the emulated socket into msg; -EAGAIN: none. */
 static ssize_t recv_ours(struct rt_nl *nl, struct msghdr *msg, int flags)
 {
 	size_t len = iov_total(msg), off = 0;
-	uint8_t *tmp = malloc(len ? len : 1);
 	bool trunc = false;
 	ssize_t r, got;
+	uint8_t *tmp;
 
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
+			return -EFAULT;
+	tmp = malloc(len ? len : 1);
 	if (!tmp)
 		return -ENOMEM;
 	r = nl->fwd ? rt_nlfwd_recv(nl->fwd, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc)
@@ -416,8 +524,10 @@ ssize_t rt_nl_recvmsg(int fd, struct msghdr *msg, int flags)
 
 		rt_lock();
 		nl = nl_of(fd);
-		if (nl && nl_readable(nl))
+		if (nl && nl_readable(nl)) {
 			r = recv_ours(nl, msg, flags);
+			ev_sync(nl);
+		}
 		rt_unlock();
 		if (r != -EAGAIN)
 			return rt_ret(r);
@@ -452,7 +562,7 @@ int rt_nl_poll(struct pollfd *fds, nfds_t n)
 	bool any = false;
 	int ready;
 
-	if (!rt.enabled || rt_locked_here())
+	if (!active())
 		return -1;
 	for (nfds_t i = 0; i < n && !any; i++)
 		any = fds[i].fd >= 0 && nl_of(fds[i].fd);
@@ -485,4 +595,38 @@ int rt_nl_poll(struct pollfd *fds, nfds_t n)
 	}
 	rt_unlock();
 	return ready;
+}
+
+int rt_nl_select(int nfds, fd_set *r, fd_set *w, fd_set *e)
+{
+	struct timeval zero = { 0, 0 };
+	fd_set ours;
+	bool any = false;
+	int n, end = nfds < FD_SETSIZE ? nfds : FD_SETSIZE;
+
+	if (!active() || !r || nfds <= 0)
+		return -1;
+	FD_ZERO(&ours);
+	rt_lock();
+	for (int fd = 0; fd < end; fd++) {
+		struct rt_nl *nl = FD_ISSET(fd, r) ? nl_of(fd) : NULL;
+
+		if (nl && nl_readable(nl)) {
+			FD_SET(fd, &ours);
+			any = true;
+		}
+	}
+	rt_unlock();
+	if (!any)
+		return -1;
+	/* replies are queued: report them with whatever else is ready now */
+	n = REAL(select)(nfds, r, w, e, &zero);
+	if (n < 0)
+		return n;
+	for (int fd = 0; fd < end; fd++)
+		if (FD_ISSET(fd, &ours) && !FD_ISSET(fd, r)) {
+			FD_SET(fd, r);
+			n++;
+		}
+	return n;
 }

@@ -285,8 +285,10 @@ static int select_mixed(int nfds, fd_set *r, fd_set *wr, fd_set *e, int ms, cons
 int select(int nfds, fd_set *r, fd_set *wr, fd_set *e, struct timeval *tv)
 {
 	uint64_t t0;
-	int ms, ret;
+	int ms, ret = rt_nl_select(nfds, r, wr, e);
 
+	if (ret >= 0)
+		return ret;
 	if (!sets_netmem(nfds, r, wr, e))
 		return REAL(select)(nfds, r, wr, e, tv);
 	if (tv && (tv->tv_sec < 0 || tv->tv_usec < 0))
@@ -308,8 +310,10 @@ int select(int nfds, fd_set *r, fd_set *wr, fd_set *e, struct timeval *tv)
 int pselect(int nfds, fd_set *r, fd_set *wr, fd_set *e, const struct timespec *ts,
 	    const sigset_t *mask)
 {
-	int ms;
+	int ms = rt_nl_select(nfds, r, wr, e);
 
+	if (ms >= 0)
+		return ms;
 	if (!sets_netmem(nfds, r, wr, e))
 		return REAL(pselect)(nfds, r, wr, e, ts, mask);
 	ms = ts_ms(ts);

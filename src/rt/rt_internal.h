@@ -524,6 +524,11 @@ int rt_nl_poll(struct pollfd *fds, nfds_t n);
 /* The dma-buf a netlink bind-rx/bind-tx names by fd (nm_nl_dmabuf_fn). */
 struct nm_dmabuf;
 int rt_nl_dmabuf(void *arg, int fd, struct nm_dmabuf **out);
+/* epoll_ctl of a followed netlink socket: the kernel's, and the eventfd
+ * that mirrors its queued replies beside it. */
+int rt_nl_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+/* select/pselect: the same (-1: none; else the sets polled at once). */
+int rt_nl_select(int nfds, fd_set *r, fd_set *w, fd_set *e);
 /* Lock held: the NIC up (wait: an shm wire's other end waited for; else
  * -EINPROGRESS while it has not come), netmem's interface in the netlink
  * view; its ifindex as the program sees it (if_nametoindex,

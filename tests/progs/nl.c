@@ -26,8 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef SOL_NETLINK
@@ -325,6 +329,54 @@ static int run_netdev(const char *ifname)
 	fam = family(fd, "netdev");
 	CHECK(fam != 0, "no netdev family");
 	printf("ok family\n");
+
+	/* the answer is there when the request returns: poll, select and
+	 * epoll see it (and epoll no longer once it is read) */
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ee = { .events = EPOLLIN, .data.u64 = 0x6e6c };
+	CHECK(ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ee) == 0, "epoll_ctl");
+	for (int how = 0; how < 3; how++) {
+		static const char *const names[] = { "poll", "select", "epoll" };
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct epoll_event got[4];
+		fd_set rs;
+		struct timeval tv = { 1, 0 };
+		char buf[4096];
+		int n;
+
+		genl_init(&r, fam, CMD_DEV_GET, 0);
+		put_u32(&r, DEV_IFINDEX, (uint32_t)ifx);
+		CHECK(send(fd, &r, r.n.nlmsg_len, 0) == (ssize_t)r.n.nlmsg_len, "send");
+		FD_ZERO(&rs);
+		FD_SET(fd, &rs);
+		if (how == 0)
+			n = poll(&p, 1, 1000) == 1 && (p.revents & POLLIN);
+		else if (how == 1)
+			n = select(fd + 1, &rs, NULL, NULL, &tv) == 1 && FD_ISSET(fd, &rs);
+		else
+			n = epoll_wait(ep, got, 4, 1000) >= 1 && got[0].data.u64 == 0x6e6c &&
+			    (got[0].events & EPOLLIN);
+		CHECK(n, "%s: not readable", names[how]);
+		CHECK(recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0, "recv after %s", names[how]);
+		CHECK(epoll_wait(ep, got, 4, 0) == 0, "epoll still readable after the recv (%s)",
+		      names[how]);
+	}
+	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL) == 0, "EPOLL_CTL_DEL");
+	close(ep);
+	printf("ok poll select epoll\n");
+	/* a fork child's inherited socket is the kernel's alone: the kernel
+	 * knows no such interface */
+	pid_t pid = fork();
+	if (pid == 0) {
+		genl_init(&r, fam, CMD_DEV_GET, NLM_F_ACK);
+		put_u32(&r, DEV_IFINDEX, (uint32_t)ifx);
+		talk(fd, &r, &a);
+		_exit(a.error == -ENODEV ? 0 : 1);
+	}
+	int st = 0;
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "the fork child's netlink: status %d", st);
+	printf("ok fork child\n");
 
 	/* dev-get dump: the kernel's lo and ours */
 	genl_init(&r, fam, CMD_DEV_GET, NLM_F_DUMP);

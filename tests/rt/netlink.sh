@@ -1,8 +1,9 @@
 # Netlink under `netmem run` (docs/netlink.md): an unmodified program
 # (tests/progs/nl.c, glibc and kernel headers only) finds netmem's
 # interface by name (if_nametoindex, getifaddrs), the generic netlink
-# "netdev" family by name, lists devices, queues and NAPIs (the kernel's
-# and netmem's in one dump), gets bind-rx refused with the kernel's errno
+# "netdev" family by name (a reply is readable for poll, select and
+# epoll at once; a fork child's inherited socket is the kernel's), lists
+# devices, queues and NAPIs (the kernel's and netmem's in one dump), gets bind-rx refused with the kernel's errno
 # and extack text (header split turned off through ethtool netlink first,
 # as ncdevmem's self-test does), binds a queue, sees it in queue-get, is
 # refused turning header split off and dropping the bound queue's channel,
@@ -13,7 +14,8 @@ rt_netns=1
 [ -x "$P/nmp_nl" ] || fail "no $P/nmp_nl"
 
 rt_tap "$P/nmp_nl" netdev nm0 >"$T/out" 2>"$T/err" || fail "nmp_nl netdev: $(cat "$T/out" "$T/err")"
-for step in if_nametoindex getifaddrs family "dev-get dump" "queue-get dump" "napi-get dump" \
+for step in if_nametoindex getifaddrs family "poll select epoll" "fork child" "dev-get dump" \
+	"queue-get dump" "napi-get dump" \
 	"header split" bind-rx "close unbinds"; do
 	grep -qx "ok $step" "$T/out" || fail "no 'ok $step': $(cat "$T/out")"
 done

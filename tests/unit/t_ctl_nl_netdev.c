@@ -13,6 +13,7 @@
 #include "t_nl.h"
 #include "ctl/nl_sock.h"
 #include "ctl/nl_uapi.h"
+#include "ctl/ctl_internal.h"
 #include "nic/netdev_drv.h"
 #include "pool/page_pool.h"
 #include <netmem/ctl.h>
@@ -330,6 +331,11 @@ int main(void)
 	T_ASSERT(n.reply);
 	int64_t id = t_nl_attr_u32(n.reply, GENL_HDRLEN, NETDEV_A_DMABUF_ID);
 	T_ASSERT(id >= 1);
+	/* rx-page-size made the binding's net_iovs 8 KiB */
+	struct nm_dmabuf_binding *b = nm_ctl_binding_get((uint32_t)id, NULL, NULL);
+	T_ASSERT(b);
+	T_EQ(nm_dmabuf_binding_niov_size(b), 8192);
+	nm_dmabuf_binding_put(b);
 	T_ASSERT(nm_netdev_rxq_provider(t.nd, 0, NULL) != NULL);
 	memset(&sn, 0, sizeof(sn));
 	sn.user = u;

@@ -7,7 +7,9 @@
  *     attribute offset and missing-attribute type from netmem (about its
  *     interface) as from the kernel (about lo, refused before the device
  *     matters): unknown attribute, wrong length, integer out of range,
- *     NLA_F_NESTED missing, required attribute missing.  bind-rx needs
+ *     NLA_F_NESTED missing, required attribute missing; and the ethtool
+ *     request header's refusals (none, empty, index and name that
+ *     disagree).  bind-rx needs
  *     CAP_NET_ADMIN from the kernel: without it that part is skipped. */
 #include <linux/ethtool_netlink.h>
 #include <linux/rtnetlink.h>
@@ -110,6 +112,23 @@ static void bind_flat_queues(struct nlmsghdr *m, int ifx)
 	mnl_attr_nest_end(m, q);
 	q->nla_type &= (uint16_t)~NLA_F_NESTED;
 }
+static void queue_far(struct nlmsghdr *m, int ifx)
+{
+	mnl_attr_put_u32(m, NETDEV_A_QUEUE_IFINDEX, (uint32_t)ifx);
+	mnl_attr_put_u32(m, NETDEV_A_QUEUE_ID, 99);
+	mnl_attr_put_u32(m, NETDEV_A_QUEUE_TYPE, NETDEV_QUEUE_TYPE_RX);
+}
+static void queue_no_type(struct nlmsghdr *m, int ifx)
+{
+	mnl_attr_put_u32(m, NETDEV_A_QUEUE_IFINDEX, (uint32_t)ifx);
+	mnl_attr_put_u32(m, NETDEV_A_QUEUE_ID, 0);
+}
+static void queue_bad_type(struct nlmsghdr *m, int ifx)
+{
+	mnl_attr_put_u32(m, NETDEV_A_QUEUE_IFINDEX, (uint32_t)ifx);
+	mnl_attr_put_u32(m, NETDEV_A_QUEUE_ID, 0);
+	mnl_attr_put_u32(m, NETDEV_A_QUEUE_TYPE, 7);
+}
 static void bind_no_fd(struct nlmsghdr *m, int ifx)
 {
 	mnl_attr_put_u32(m, NETDEV_A_DMABUF_IFINDEX, (uint32_t)ifx);
@@ -169,6 +188,9 @@ int main(void)
 		{ NETDEV_CMD_DEV_GET, zero_ifindex, "ifindex 0", false },
 		{ NETDEV_CMD_DEV_GET, missing, "no ifindex", false },
 		{ NETDEV_CMD_DEV_GET, trailing, "bytes after the attributes", false },
+		{ NETDEV_CMD_QUEUE_GET, queue_far, "queue-get of queue 99", false },
+		{ NETDEV_CMD_QUEUE_GET, queue_no_type, "queue-get without type", false },
+		{ NETDEV_CMD_QUEUE_GET, queue_bad_type, "queue-get of type 7", false },
 		{ NETDEV_CMD_BIND_RX, bind_flat_queues, "queues without NLA_F_NESTED", true },
 		{ NETDEV_CMD_BIND_RX, bind_no_fd, "bind-rx without fd", true },
 	};
@@ -189,6 +211,41 @@ int main(void)
 			T_FAIL("%s: netmem %d \"%s\" offs %u miss %u, the kernel %d \"%s\" offs %u miss %u",
 			       cases[i].what, a.err, a.msg, a.offs, a.miss, b.err, b.msg, b.offs,
 			       b.miss);
+		T_ASSERT(a.err < 0);
+		checked++;
+	}
+	/* the ethtool header's refusals: netmem's for its interface, the
+	 * kernel's for lo */
+	struct { const char *what; bool hdr; int idx; const char *name; } ec[] = {
+		{ "no header", false, 0, NULL },
+		{ "an empty header", true, 0, NULL },
+		{ "index and name that disagree", true, -1, "nmnosuchdev0" },
+	};
+	for (size_t i = 0; i < sizeof(ec) / sizeof(ec[0]); i++) {
+		struct verdict a, b;
+
+		for (int side = 0; side < 2; side++) {
+			struct t_nl *n = side ? &k : &em;
+
+			m = t_nl_genl(n, et, ETHTOOL_MSG_RINGS_GET, NLM_F_REQUEST | NLM_F_ACK);
+			if (ec[i].hdr) {
+				struct nlattr *hh = mnl_attr_nest_start(m, ETHTOOL_A_RINGS_HEADER);
+
+				if (ec[i].idx)
+					mnl_attr_put_u32(m, ETHTOOL_A_HEADER_DEV_INDEX,
+							 side ? 1u : (uint32_t)u);
+				if (ec[i].name)
+					mnl_attr_put_strz(m, ETHTOOL_A_HEADER_DEV_NAME, ec[i].name);
+				mnl_attr_nest_end(m, hh);
+			}
+			if (side)
+				b = ask(n, m);
+			else
+				a = ask(n, m);
+		}
+		if (a.err != b.err || strcmp(a.msg, b.msg) || a.offs != b.offs || a.miss != b.miss)
+			T_FAIL("ethtool %s: netmem %d \"%s\" offs %u, the kernel %d \"%s\" offs %u",
+			       ec[i].what, a.err, a.msg, a.offs, b.err, b.msg, b.offs);
 		T_ASSERT(a.err < 0);
 		checked++;
 	}
