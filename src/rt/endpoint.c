@@ -297,10 +297,12 @@ static void serve_one(struct ep_conn *c)
 			   "run");
 	} else if (m->op == RT_EP_NL_OPEN && m->in == sizeof(struct rt_ep_nl_open)) {
 		r = nl_open(c, (const struct rt_ep_nl_open *)(m + 1));
-	} else if (m->op == RT_EP_NL_SEND && m->in >= sizeof(struct rt_ep_nl_state)) {
-		r = nl_send(c, (const struct rt_ep_nl_state *)(m + 1),
-			    (const uint8_t *)(m + 1) + sizeof(struct rt_ep_nl_state),
-			    m->in - sizeof(struct rt_ep_nl_state));
+	} else if (m->op == RT_EP_NL_OPEN || m->op == RT_EP_NL_SEND) {
+		r = m->op == RT_EP_NL_OPEN || m->in < sizeof(struct rt_ep_nl_state)
+		    ? nm_err(EINVAL, "control endpoint: a malformed netlink request")
+		    : nl_send(c, (const struct rt_ep_nl_state *)(m + 1),
+			      (const uint8_t *)(m + 1) + sizeof(struct rt_ep_nl_state),
+			      m->in - sizeof(struct rt_ep_nl_state));
 	} else if (m->op == RT_EP_NL_CLOSE) {
 		/* the helper's close() waits for this: its bindings are gone
 		 * before its next call, as the kernel's close is synchronous */

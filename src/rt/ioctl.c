@@ -94,8 +94,18 @@ int rt_nic_serve(unsigned long req, void *buf, size_t in, size_t cap, size_t *ou
 {
 	int r;
 
-	if (req == SIOCETHTOOL)
-		return rt_eth_do(buf, in, cap, out);
+	if (req == SIOCETHTOOL) {
+		size_t need_in, need_out;
+
+		/* what a helper sent must hold the command's struct, and room for
+		 * its answer (the runtime's own calls always do) */
+		r = in >= 4 ? rt_eth_size(buf, &need_in, &need_out) : -EINVAL;
+		if (r == 0 && (in < need_in || cap < need_out))
+			r = nm_err(EINVAL, "ethtool request of %zu bytes, room %zu: the command "
+				   "needs %zu and %zu", in, cap, need_in, need_out);
+		*out = 0;
+		return r < 0 ? r : rt_eth_do(buf, in, cap, out);
+	}
 	if (in != sizeof(struct ifreq) || cap < sizeof(struct ifreq))
 		return nm_err(EINVAL, "interface request of %zu bytes", in);
 	r = gif(req, buf);
