@@ -17,8 +17,10 @@ set -u
 # The packages each target needs; a new target is one more line.
 packages_for() {
 	case $1 in
-	build) echo libpcap-dev liburing-dev pkg-config ;;	# captures (libpcap), the TAP's io_uring
-	test) echo libpcap-dev tcpdump python3 pkg-config curl ;;	# readers and peers of the tests
+	# the library captures through libpcap, speaks netlink through libmnl
+	# and batches the TAP's I/O through liburing, found with pkg-config
+	build) echo libpcap-dev libmnl-dev liburing-dev pkg-config ;;
+	test) echo libpcap-dev tcpdump python3 pkg-config curl ethtool sudo ;;	# readers and peers of the tests
 	# make fuzz: libFuzzer, which Debian ships for clang N in
 	# libclang-rt-N-dev (N: the clang on PATH; bookworm's is 14)
 	fuzz) v=$(${FUZZ_CC:-clang} -dumpversion 2>/dev/null | cut -d. -f1)

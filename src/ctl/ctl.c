@@ -206,6 +206,13 @@ int nm_ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
 		   const struct nm_queue_id *queues, size_t nr_queues, uint32_t *id)
 {
 	NM_API_CALL();
+	return nm__ctl_bind_rx(c, ifindex, buf, queues, nr_queues, 0, id);
+}
+
+int nm__ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
+		    const struct nm_queue_id *queues, size_t nr_queues, uint32_t niov_size,
+		    uint32_t *id)
+{
 	struct ctl_binding *cb;
 	struct nm_netdev *nd;
 	size_t i;
@@ -229,7 +236,8 @@ int nm_ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
 	cb = binding_new(ifindex, false, nr_queues);
 	if (!cb)
 		return nm_err(ENOMEM, "out of memory");
-	ret = nm_dmabuf_binding_create(buf, nm_netdev_device(nd), NM_DMA_FROM_DEVICE, 0, &cb->b);
+	ret = nm_dmabuf_binding_create(buf, nm_netdev_device(nd), NM_DMA_FROM_DEVICE, niov_size,
+				       &cb->b);
 	if (ret) {
 		free(cb->queues);
 		free(cb);

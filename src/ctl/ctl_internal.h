@@ -3,6 +3,7 @@
 #define NM_CTL_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pool/memory_provider.h"
@@ -12,5 +13,14 @@
  * nm_dmabuf_binding_put(); NULL (and a message) if none.  *tx says whether
  * it was made by bind-tx.  Any thread. */
 struct nm_dmabuf_binding *nm_ctl_binding_get(uint32_t id, bool *tx, int *ifindex);
+
+/* nm_ctl_bind_rx() with the binding's net_iov size (rx-page-size: a power
+ * of two in [NM_NIOV_SIZE_MIN, NM_NIOV_SIZE_MAX]; 0: 4096). */
+struct nm_ctl;
+struct nm_dmabuf;
+struct nm_queue_id;
+int nm__ctl_bind_rx(struct nm_ctl *c, int ifindex, struct nm_dmabuf *buf,
+		    const struct nm_queue_id *queues, size_t nr_queues, uint32_t niov_size,
+		    uint32_t *id);
 
 #endif

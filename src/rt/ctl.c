@@ -46,23 +46,17 @@ int netmem_rt_bind_tx(int memfd, uint32_t *id);
  * deferred stack up otherwise). */
 static int enter(void)
 {
-	int r;
-
-	if (!rt.enabled)
-		return -ENODEV;
-	rt_lock();
-	r = rt_up();
-	if (r == -EINPROGRESS)
-		r = rt_wait_up(NULL);
-	if (r < 0)
-		rt_unlock();
-	return r;
+	return rt_nic_enter();
 }
 
+/* A dma-buf fd of /dev/udmabuf or /dev/dma_heap/system (devfs.c), or a
+ * memfd taken whole with the udmabuf rules. */
 static int dmabuf_of(int memfd, struct nm_dmabuf **buf)
 {
 	struct stat sb;
 
+	if (rt_dmabuf_get(memfd, buf) == 0)
+		return 0;
 	if (fstat(memfd, &sb) < 0)
 		return -errno;
 	return nm_udmabuf_create(memfd, 0, (uint64_t)sb.st_size, 0, buf);

@@ -405,6 +405,8 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	struct rt_sock *rs;
 	int r;
 
+	if (o && o->kind == RT_NL && rt_nl_is(fd))
+		return rt_nl_epoll_ctl(epfd, op, fd, ev);
 	if (!o || o->kind != RT_SOCK || rt_locked_here())
 		return REAL(epoll_ctl)(epfd, op, fd, ev);
 	rt_lock();

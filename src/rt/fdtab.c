@@ -118,27 +118,37 @@ bool rt_fd_priv(int fd)
 /* ---- type-stable objects ------------------------------------------------------------ */
 
 static struct rt_obj *free_list[RT_KINDS];
+static pthread_mutex_t free_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void *rt_obj_new(enum rt_kind kind, size_t size)
 {
-	struct rt_obj *o = free_list[kind];
+	struct rt_obj *o, **p;
 
+	pthread_mutex_lock(&free_lock);
+	for (p = &free_list[kind]; (o = *p) && o->size != size; p = &o->free_next)
+		;
+	if (o)
+		*p = o->free_next;
+	pthread_mutex_unlock(&free_lock);
 	if (o) {
-		free_list[kind] = o->free_next;
-		/* kind stays what a racing reader may still load */
+		/* kind and size stay what a racing reader may still load */
 		memset((char *)o + sizeof(*o), 0, size - sizeof(*o));
 		o->free_next = NULL;
 		return o;
 	}
 	o = calloc(1, size);
-	if (o)
+	if (o) {
 		o->kind = (uint8_t)kind;
+		o->size = (uint32_t)size;
+	}
 	return o;
 }
 
 void rt_obj_free(struct rt_obj *o, size_t size)
 {
 	(void)size;
+	pthread_mutex_lock(&free_lock);
 	o->free_next = free_list[o->kind];
 	free_list[o->kind] = o;
+	pthread_mutex_unlock(&free_lock);
 }

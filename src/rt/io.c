@@ -80,6 +80,8 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
 
 	if (!rt_fd_get(fd))
 		return REAL(send)(fd, buf, len, flags);
+	if (rt_nl_is(fd))
+		return rt_nl_send_buf(fd, buf, len, flags, NULL, 0);
 	if (len && !buf)
 		return rt_ret(-EFAULT);
 	r = send_iov(fd, &iov, 1, flags, &ours);
@@ -95,6 +97,8 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sock
 
 	if (!rt_fd_get(fd))
 		return REAL(sendto)(fd, buf, len, flags, sa, salen);
+	if (rt_nl_is(fd))
+		return rt_nl_send_buf(fd, buf, len, flags, sa, salen);
 	if (len && !buf)
 		return rt_ret(-EFAULT);
 	/* a connected TCP socket ignores the address, as Linux's does */
@@ -110,6 +114,8 @@ ssize_t write(int fd, const void *buf, size_t len)
 
 	if (!rt_fd_get(fd))
 		return REAL(write)(fd, buf, len);
+	if (rt_nl_is(fd))
+		return rt_nl_send_buf(fd, buf, len, 0, NULL, 0);
 	if (len && !buf)
 		return rt_ret(-EFAULT);
 	r = send_iov(fd, &iov, 1, 0, &ours);
@@ -125,6 +131,11 @@ ssize_t writev(int fd, const struct iovec *iov, int n)
 		return REAL(writev)(fd, iov, n);
 	if (n < 0 || n > IOV_MAX)
 		return rt_ret(-EINVAL);
+	if (rt_nl_is(fd)) {
+		struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+
+		return rt_nl_sendmsg(fd, &m, 0);
+	}
 	r = send_iov(fd, iov, (size_t)n, 0, &ours);
 	return ours ? r : REAL(writev)(fd, iov, n);
 }
@@ -135,6 +146,8 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	ssize_t r;
 	int err;
 
+	if (rt_nl_is(fd))
+		return rt_nl_sendmsg(fd, msg, flags);
 	rs = rt_enter(fd, &err);
 	if (!rs)
 		return err ? rt_ret(-err) : REAL(sendmsg)(fd, msg, flags);
@@ -271,6 +284,8 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 
 	if (!rt_fd_get(fd))
 		return REAL(recv)(fd, buf, len, flags);
+	if (rt_nl_is(fd))
+		return rt_nl_recv_buf(fd, buf, len, flags, NULL, NULL);
 	r = recv_iov(fd, &iov, 1, flags, false, &ours);
 	return ours ? r : REAL(recv)(fd, buf, len, flags);
 }
@@ -283,6 +298,8 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa, 
 
 	if (!rt_fd_get(fd))
 		return REAL(recvfrom)(fd, buf, len, flags, sa, salen);
+	if (rt_nl_is(fd))
+		return rt_nl_recv_buf(fd, buf, len, flags, sa, salen);
 	r = recv_iov(fd, &iov, 1, flags, false, &ours);
 	if (!ours)
 		return REAL(recvfrom)(fd, buf, len, flags, sa, salen);
@@ -299,6 +316,8 @@ ssize_t read(int fd, void *buf, size_t len)
 
 	if (!rt_fd_get(fd))
 		return REAL(read)(fd, buf, len);
+	if (rt_nl_is(fd))
+		return rt_nl_recv_buf(fd, buf, len, 0, NULL, NULL);
 	r = recv_iov(fd, &iov, 1, 0, true, &ours);
 	return ours ? r : REAL(read)(fd, buf, len);
 }
@@ -312,6 +331,11 @@ ssize_t readv(int fd, const struct iovec *iov, int n)
 		return REAL(readv)(fd, iov, n);
 	if (n < 0 || n > IOV_MAX)
 		return rt_ret(-EINVAL);
+	if (rt_nl_is(fd)) {
+		struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+
+		return rt_nl_recvmsg(fd, &m, 0);
+	}
 	r = recv_iov(fd, (struct iovec *)iov, (size_t)n, 0, true, &ours);
 	return ours ? r : REAL(readv)(fd, iov, n);
 }
@@ -322,6 +346,8 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t r;
 	int err;
 
+	if (rt_nl_is(fd))
+		return rt_nl_recvmsg(fd, msg, flags);
 	rs = rt_enter(fd, &err);
 	if (!rs)
 		return err ? rt_ret(-err) : REAL(recvmsg)(fd, msg, flags);

@@ -175,6 +175,10 @@ static bool any_netmem(const struct pollfd *fds, nfds_t n)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
+	int r = rt_nl_poll(fds, n);
+
+	if (r >= 0)
+		return r;
 	if (!any_netmem(fds, n))
 		return REAL(poll)(fds, n, timeout);
 	return poll_mixed(fds, n, timeout < 0 ? -1 : timeout, NULL);
@@ -195,8 +199,10 @@ static int ts_ms(const struct timespec *ts)
 
 int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
 {
-	int ms;
+	int ms = rt_nl_poll(fds, n);
 
+	if (ms >= 0)
+		return ms;
 	if (!any_netmem(fds, n))
 		return REAL(ppoll)(fds, n, ts, mask);
 	ms = ts_ms(ts);
@@ -286,8 +292,10 @@ static int select_mixed(int nfds, fd_set *r, fd_set *wr, fd_set *e, int ms, cons
 int select(int nfds, fd_set *r, fd_set *wr, fd_set *e, struct timeval *tv)
 {
 	uint64_t t0;
-	int ms, ret;
+	int ms, ret = rt_nl_select(nfds, r, wr, e);
 
+	if (ret >= 0)
+		return ret;
 	if (!sets_netmem(nfds, r, wr, e))
 		return REAL(select)(nfds, r, wr, e, tv);
 	if (tv && (tv->tv_sec < 0 || tv->tv_usec < 0))
@@ -309,8 +317,10 @@ int select(int nfds, fd_set *r, fd_set *wr, fd_set *e, struct timeval *tv)
 int pselect(int nfds, fd_set *r, fd_set *wr, fd_set *e, const struct timespec *ts,
 	    const sigset_t *mask)
 {
-	int ms;
+	int ms = rt_nl_select(nfds, r, wr, e);
 
+	if (ms >= 0)
+		return ms;
 	if (!sets_netmem(nfds, r, wr, e))
 		return REAL(pselect)(nfds, r, wr, e, ts, mask);
 	ms = ts_ms(ts);

@@ -26,6 +26,13 @@
  *	sig.c		sigaction/signal (SA_RESTART), SIGPIPE
  *	fork.c		fork, exit
  *	ctl.c		the devmem control-plane hook (netmem_rt_bind_rx/tx)
+ *	ioctl.c		SIOCETHTOOL and SIOCGIF* on netmem's interface
+ *	ethtool.c	the ETHTOOL_* commands, answered from the NIC
+ *	endpoint.c	the control endpoint: helper processes reach the owner
+ *	devfs.c		/dev/udmabuf and /dev/dma_heap/system
+ *	dmabuf.c	the dma-buf fds they make: mmap, DMA_BUF_IOCTL_SYNC, SET_NAME
+ *	nl.c		AF_NETLINK sockets answered by the emulated families
+ *			(src/ctl/nl_sock.h, docs/netlink.md)
  *	chk.c		the __*_chk fortify variants
  *
  * Locking: one lock (rt_lock) covers the stack, every runtime object and
@@ -154,13 +161,15 @@ enum rt_side rt_rule_listen(bool dev, bool wild_ok);
 
 /* ---- fdtab.c: the fd table -------------------------------------------------------- */
 
-enum rt_kind { RT_SOCK = 1, RT_EPOLL, RT_KINDS };
+enum rt_kind { RT_SOCK = 1, RT_EPOLL, RT_FILE, RT_NL, RT_KINDS };
 struct rt_obj {
 	uint8_t kind;
+	uint32_t size;			/* of the whole object */
 	struct rt_obj *free_next;	/* on its kind's free list */
 };
-/* Lock held: a zeroed object of kind (size bytes, struct rt_obj first),
- * NULL without memory; rt_obj_free keeps it for the next of its kind.
+/* A zeroed object of kind (size bytes, struct rt_obj first), NULL without
+ * memory; rt_obj_free keeps it for the next of its kind and size.  Either
+ * may be called with or without rt_lock (the free lists have their own).
  * Objects are type-stable: never given back to malloc, so a thread that
  * read a table entry without the lock (a hint) and then loads the
  * object's kind or state reads an object of the same kind, perhaps stale
@@ -303,6 +312,7 @@ struct rt_state {
 	bool dead;			/* exiting: calls on netmem sockets fail */
 	bool coming;			/* an shm rendezvous runs in the background */
 	bool failed;			/* bring-up failed: netmem sockets are ENETDOWN */
+	bool detached;			/* NETMEM_RUN_FD closed (sudo): never the owner */
 	pid_t pid;			/* whose runtime this is (fork changes it) */
 	struct nm_host *host;
 	struct nm_stack *st;
@@ -397,6 +407,145 @@ void rt_sig_arm(void);
 bool rt_sig_restart(void);
 /* EPIPE from a send without MSG_NOSIGNAL: SIGPIPE to this thread. */
 void rt_sigpipe(void);
+
+/* ---- ioctl.c, ethtool.c: the interface ioctls on netmem's interface ------------- */
+
+/* The most bytes one ethtool request or answer carries. */
+#define RT_ETH_MAX	65536
+/* ioctl(fd, req, arg) names netmem's interface: answered (*ret: the
+ * ioctl's return, errno set), true; else false (the kernel's call). */
+bool rt_nic_ioctl(int fd, unsigned long req, void *arg, int *ret);
+/* Lock held, the NIC up: answer req (SIOCETHTOOL or SIOCGIF*) on buf, which
+ * holds in bytes of request and room for cap; *out: the bytes to copy back. */
+int rt_nic_serve(unsigned long req, void *buf, size_t in, size_t cap, size_t *out);
+/* n bytes of the program's memory copied as the kernel's copy_from_user
+ * (to_user false: src is the program's) or copy_to_user: 0, or -EFAULT for a
+ * bad address. */
+int rt_user_copy(void *dst, const void *src, size_t n, bool to_user);
+/* Take the lock with the NIC up in this process (brought up if need be):
+ * 0, or -errno with the lock released. */
+int rt_nic_enter(void);
+/* What of the caller's buffer an ETHTOOL_* command reads (*in) and at most
+ * writes (*out); -EOPNOTSUPP for a command not answered. */
+int rt_eth_size(const void *user, size_t *in, size_t *out);
+/* Lock held, the NIC up: run the command in buf (see rt_nic_serve). */
+int rt_eth_do(void *buf, size_t in, size_t cap, size_t *out);
+
+/* ---- devfs.c, dmabuf.c: device and dma-buf fds ---------------------------------- */
+
+struct rt_file;
+struct nm_dmabuf;
+struct rt_file_ops {
+	/* An ioctl on the fd: >= 0 its return, or -errno. */
+	int (*ioctl)(struct rt_file *f, unsigned long req, void *arg);
+	/* mmap of the fd (NULL: libc's); 0 and *out, or -errno. */
+	int (*mmap)(struct rt_file *f, void *addr, size_t len, int prot, int flags, off_t off,
+		    void **out);
+	/* The last fd naming it went. */
+	void (*release)(struct rt_file *f);
+};
+/* An fd the runtime answers that is neither a socket nor an epoll. */
+struct rt_file {
+	struct rt_obj obj;		/* RT_FILE */
+	const struct rt_file_ops *ops;
+	int fds;			/* fd numbers naming it */
+};
+/* Lock held: fd names f (one more); an fd naming f went. */
+void rt_file_attach(int fd, struct rt_file *f);
+void rt_file_fd_gone(struct rt_file *f);
+/* The file behind fd if it has these ops, else NULL. */
+struct rt_file *rt_file_get(int fd, const struct rt_file_ops *ops);
+/* An ioctl on a file fd: answered (*ret, errno set), true. */
+bool rt_file_ioctl(int fd, unsigned long req, void *arg, int *ret);
+/* libc's mmap, under the interposed one. */
+void *rt_mmap_real(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+/* A dma-buf fd over [off, off + size) of memfd (the udmabuf rules): the new
+ * fd, or -errno.  own: memfd is the runtime's (a heap allocation) and
+ * becomes the program's fd. */
+int rt_dmabuf_create(int memfd, uint64_t off, uint64_t size, int cloexec, bool own);
+/* The library's dma-buf behind a dma-buf fd of this process (a new
+ * reference): 0, or -EBADF.  What bind-rx and bind-tx take. */
+int rt_dmabuf_get(int fd, struct nm_dmabuf **out);
+
+/* ---- endpoint.c: the control endpoint ------------------------------------------- */
+
+/* Whether this process answers control requests itself (it owns the NIC,
+ * or may bring it up and is the run's first process); else they go over
+ * the endpoint. */
+bool rt_nic_here(void);
+/* This process owns the NIC now: it listens on the owner's name. */
+void rt_endpoint_owner(void);
+/* A helper's netlink socket in the owner (nl_fwd.c): opened with
+ * RT_EP_NL_OPEN on a connection of its own, sent to with RT_EP_NL_SEND. */
+#define RT_EP_NL_OPEN	2
+#define RT_EP_NL_SEND	3
+#define RT_EP_NL_CLOSE	5	/* answered once the owner's socket is closed */
+struct rt_ep_nl_open {
+	int32_t protocol;
+};
+/* The helper's kernel socket's state, sent with each send. */
+struct rt_ep_nl_state {
+	uint32_t portid, groups;
+	int32_t ext_ack, cap_ack, strict;
+	uint32_t members[32];		/* joined groups 1..1024, bit g-1 */
+};
+/* A connection to the owner that op (with req) opened: *fd, or -errno. */
+int rt_endpoint_open(uint32_t op, const void *req, size_t len, int *fd);
+/* One forwarded send on it: each datagram the owner's socket then holds to
+ * dgram(arg, ...); the send's return. */
+ssize_t rt_endpoint_nl_send(int fd, const struct rt_ep_nl_state *st, const void *buf,
+			    size_t len, int (*dgram)(void *, const void *, size_t), void *arg);
+
+/* Close the owner's socket of that connection, and wait for it. */
+int rt_endpoint_nl_close(int fd);
+
+/* ---- nl_fwd.c: a helper's netlink socket, forwarded ------------------------------ */
+
+struct rt_nlfwd;
+int rt_nlfwd_open(int protocol, struct rt_nlfwd **out);
+void rt_nlfwd_close(struct rt_nlfwd *f);
+ssize_t rt_nlfwd_send(struct rt_nlfwd *f, const struct rt_ep_nl_state *st, const void *buf,
+		      size_t len);
+bool rt_nlfwd_readable(const struct rt_nlfwd *f);
+/* As nm_nl_sock_recv(). */
+ssize_t rt_nlfwd_recv(struct rt_nlfwd *f, void *buf, size_t len, int flags, bool *trunc);
+
+/* A request answered by the process that owns the NIC (as rt_nic_serve). */
+int rt_endpoint_call(unsigned long req, void *buf, size_t in, size_t cap, size_t *out);
+/* ---- nl.c: netlink sockets ------------------------------------------------------------ */
+
+/* fd is a netlink socket the runtime answers (the call is nl.c's). */
+bool rt_nl_is(int fd);
+/* socket() made a netlink socket of protocol: follow it. */
+void rt_nl_track(int fd, int protocol);
+/* Lock held: one more fd names o (dup family); one fewer (close). */
+void rt_nl_attach(int fd, struct rt_obj *o);
+void rt_nl_fd_gone(struct rt_obj *o);
+/* SOL_NETLINK options: the kernel socket's, and the emulated socket's
+ * (its groups: netmem's notifications). */
+int rt_nl_setsockopt(int fd, int name, const void *val, socklen_t len);
+ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t rt_nl_send_buf(int fd, const void *buf, size_t len, int flags,
+		       const struct sockaddr *sa, socklen_t salen);
+ssize_t rt_nl_recvmsg(int fd, struct msghdr *msg, int flags);
+ssize_t rt_nl_recv_buf(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
+		       socklen_t *salen);
+/* poll/ppoll: -1 when no netlink socket of the set has replies queued;
+ * else the set polled at once with those reported readable. */
+int rt_nl_poll(struct pollfd *fds, nfds_t n);
+/* The dma-buf a netlink bind-rx/bind-tx names by fd (nm_nl_dmabuf_fn). */
+struct nm_dmabuf;
+int rt_nl_dmabuf(void *arg, int fd, struct nm_dmabuf **out);
+/* epoll_ctl of a followed netlink socket: the kernel's, and the eventfd
+ * that mirrors its queued replies beside it. */
+int rt_nl_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+/* select/pselect: the same (-1: none; else the sets polled at once). */
+int rt_nl_select(int nfds, fd_set *r, fd_set *w, fd_set *e);
+/* Lock held: the NIC up (wait: an shm wire's other end waited for; else
+ * -EINPROGRESS while it has not come), netmem's interface in the netlink
+ * view; its ifindex as the program sees it (if_nametoindex,
+ * SIOCGIFINDEX), or -errno. */
+int rt_nl_view(bool wait);
 
 /* ---- fork.c ---------------------------------------------------------------------------- */
 

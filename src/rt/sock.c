@@ -108,6 +108,10 @@ static void fd_detach(int fd)
 
 		rs->fds--;
 		rt_sock_put(rs);
+	} else if (o->kind == RT_FILE) {
+		rt_file_fd_gone((struct rt_file *)o);
+	} else if (o->kind == RT_NL) {
+		rt_nl_fd_gone(o);
 	} else {
 		rt_epoll_fd_gone((struct rt_epoll *)o);
 	}
@@ -124,6 +128,10 @@ static void fd_share(int oldfd, int newfd)
 	if (o->kind == RT_SOCK) {
 		if (sock_attach(newfd, (struct rt_sock *)o) < 0)
 			rt_note("fd %d: no memory to follow a dup of fd %d", newfd, oldfd);
+	} else if (o->kind == RT_FILE) {
+		rt_file_attach(newfd, (struct rt_file *)o);
+	} else if (o->kind == RT_NL) {
+		rt_nl_attach(newfd, o);
 	} else {
 		rt_epoll_attach(newfd, (struct rt_epoll *)o);
 	}
@@ -299,6 +307,10 @@ int socket(int domain, int type, int protocol)
 	int fd = REAL(socket)(domain, type, protocol);
 	struct rt_sock *rs;
 
+	if (fd >= 0 && domain == AF_NETLINK && rt.enabled && !rt_locked_here()) {
+		rt_nl_track(fd, protocol);
+		return fd;
+	}
 	if (fd < 0 || !rt.enabled || !is_tcp(domain, type, protocol) || rt_locked_here())
 		return fd;
 	rt_lock();
@@ -746,6 +758,9 @@ int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
+	if (rt_file_ioctl(fd, req, arg, &r) ||	/* devices and dma-bufs (devfs.c) */
+	    rt_nic_ioctl(fd, req, arg, &r))	/* netmem's interface (ioctl.c) */
+		return r;
 	if (req != FIONBIO && req != SIOCINQ && req != SIOCOUTQ && req != SIOCOUTQNSD &&
 	    req != SIOCATMARK)
 		return REAL(ioctl)(fd, req, arg);
@@ -864,6 +879,8 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	struct rt_sock *rs;
 	int r, err;
 
+	if (level == SOL_NETLINK && rt_nl_is(fd))
+		return rt_nl_setsockopt(fd, name, val, len);
 	/* not netmem's yet: the kernel socket takes it, netmem gets it later */
 	rs = state_enter(fd, S_CAND | S_PENDING);
 	if (rs) {

@@ -60,6 +60,12 @@ static void page_map(void)
 	rt.page = &own_page;
 	if (rt_cfg.run_fd < 0)
 		return;
+	if (fcntl(rt_cfg.run_fd, F_GETFD) < 0) {
+		/* closed by a launcher (sudo closes every fd above 2): a helper
+		 * that reaches the owner over the control endpoint */
+		rt.detached = true;
+		return;
+	}
 	p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED, rt_cfg.run_fd, 0);
 	if (p == MAP_FAILED || p->magic != NM_RUN_PAGE_MAGIC || p->version != NM_RUN_PAGE_VERSION) {
 		rt_note("NETMEM_RUN_FD=%d is not netmem run's page; its summary misses this "
@@ -81,7 +87,7 @@ bool rt_may_own(void)
 {
 	int32_t o;
 
-	if (!rt.enabled || rt.orphan)
+	if (!rt.enabled || rt.orphan || rt.detached)
 		return false;
 	if (rt.up)
 		return true;
@@ -347,6 +353,7 @@ static int stack_start(struct nm_wire *w)
 	if (r < 0)
 		rt_note("no poller thread (%s): timers run only inside socket calls",
 			strerror(-r));
+	rt_endpoint_owner();
 	rt_debug("%s up on %s:%s, %s", rt_cfg.ifname, rt_cfg.wire == RT_WIRE_TAP ? "tap" : "shm",
 		 rt_cfg.wire_name, rt_cfg.addr);
 	pend_replay_all();
@@ -418,7 +425,7 @@ int rt_up(void)
 		return -EINPROGRESS;
 	if (rt.failed)
 		return nm_err(ENETDOWN, "netmem's NIC failed to come up");
-	if (!rt.enabled || rt.orphan)
+	if (!rt.enabled || rt.orphan || rt.detached)
 		return -EBUSY;
 	if (!claim()) {
 		if (!rt.refused)

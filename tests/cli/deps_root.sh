@@ -7,12 +7,12 @@
 [ "$(id -u)" = 0 ] || skip "needs root (the script installs only as root)"
 AS=
 . "$(dirname "$0")/deps.inc"
-printf '%s\n' libpcap-dev liburing-dev tcpdump python3 pkg-config curl >"$FAKE/installed"
+printf '%s\n' libpcap-dev libmnl-dev liburing-dev tcpdump python3 pkg-config curl ethtool sudo >"$FAKE/installed"
 deps build test
 [ "$RC" = 0 ] && [ ! -s "$T/err" ] && [ ! -s "$FAKE/apt.log" ] ||
 	fail "all present: exit $RC, apt: $(cat "$FAKE/apt.log"), $(cat "$T/err")"
 # two missing: one apt-get install of both, one line
-printf '%s\n' libpcap-dev liburing-dev python3 curl >"$FAKE/installed"
+printf '%s\n' libpcap-dev libmnl-dev liburing-dev python3 curl ethtool sudo >"$FAKE/installed"
 deps build test
 [ "$RC" = 0 ] || fail "install: exit $RC: $(cat "$T/err")"
 [ "$(cat "$T/err")" = "deps: installing pkg-config tcpdump (apt-get)" ] || fail "$(cat "$T/err")"
@@ -23,8 +23,8 @@ printf '%s\n' python3 >"$FAKE/installed"
 : >"$FAKE/apt.log"
 echo nolists >"$FAKE/apt.mode"
 deps build
-[ "$RC" = 0 ] && grep -qx libpcap-dev "$FAKE/installed" || fail "no lists: $RC $(cat "$T/err")"
-b="libpcap-dev liburing-dev pkg-config"
+[ "$RC" = 0 ] && grep -qx libpcap-dev "$FAKE/installed" && grep -qx libmnl-dev "$FAKE/installed" || fail "no lists: $RC $(cat "$T/err")"
+b="libmnl-dev libpcap-dev liburing-dev pkg-config"
 [ "$(tr '\n' '|' <"$FAKE/apt.log")" = "install -y -q --no-install-recommends $b|update -q|install -y -q --no-install-recommends $b|" ] ||
 	fail "no lists: apt calls $(cat "$FAKE/apt.log")"
 # apt cannot: fails, says so with apt's output

@@ -11,21 +11,21 @@ else
 	AS=
 fi
 . "$(dirname "$0")/deps.inc"
-printf '%s\n' libpcap-dev liburing-dev >"$FAKE/installed"
+printf '%s\n' libpcap-dev libmnl-dev liburing-dev >"$FAKE/installed"
 deps build test
 [ "$RC" = 1 ] || fail "missing packages: exit $RC: $(cat "$T/err")"
 [ "$(wc -l <"$T/err")" = 1 ] || fail "wanted one line: $(cat "$T/err")"
-grep -q 'missing Debian packages: curl pkg-config python3 tcpdump;' "$T/err" &&
-	grep -q 'apt-get install -y curl pkg-config python3 tcpdump' "$T/err" || fail "$(cat "$T/err")"
+grep -q 'missing Debian packages: curl ethtool pkg-config python3 sudo tcpdump;' "$T/err" &&
+	grep -q 'apt-get install -y curl ethtool pkg-config python3 sudo tcpdump' "$T/err" || fail "$(cat "$T/err")"
 [ ! -s "$FAKE/apt.log" ] || fail "apt-get ran without root: $(cat "$FAKE/apt.log")"
-# build alone: libpcap-dev, liburing-dev and pkg-config
+# build alone: libpcap-dev, libmnl-dev, liburing-dev and pkg-config
 deps build
 [ "$RC" = 1 ] && grep -q 'missing Debian packages: pkg-config;' "$T/err" ||
 	fail "build deps: exit $RC: $(cat "$T/err")"
-printf '%s\n' libpcap-dev liburing-dev pkg-config >"$FAKE/installed"
+printf '%s\n' libpcap-dev libmnl-dev liburing-dev pkg-config >"$FAKE/installed"
 deps build
 [ "$RC" = 0 ] && [ ! -s "$T/err" ] || fail "build deps present: exit $RC: $(cat "$T/err")"
-printf '%s\n' libpcap-dev liburing-dev tcpdump python3 pkg-config curl >"$FAKE/installed"
+printf '%s\n' libpcap-dev libmnl-dev liburing-dev tcpdump python3 pkg-config curl ethtool sudo >"$FAKE/installed"
 deps build test
 [ "$RC" = 0 ] && [ ! -s "$T/err" ] || fail "all present: exit $RC: $(cat "$T/err")"
 NM_DEPS_EXTRA=netmem-extra-pkg deps build

@@ -25,33 +25,8 @@
 #include <sys/mman.h>
 
 #include "prog.h"
-/* after <time.h> (prog.h): it uses struct timespec */
-#include <linux/errqueue.h>
 
-/* What Debian's headers may lack, as the kernel's define it
- * (include/uapi/linux/uio.h, include/uapi/asm-generic/socket.h,
- * include/linux/socket.h). */
-#ifndef SO_DEVMEM_DMABUF
-#define SO_DEVMEM_LINEAR	78
-#define SCM_DEVMEM_LINEAR	SO_DEVMEM_LINEAR
-#define SO_DEVMEM_DMABUF	79
-#define SCM_DEVMEM_DMABUF	SO_DEVMEM_DMABUF
-#define SO_DEVMEM_DONTNEED	80
-struct dmabuf_cmsg {
-	uint64_t frag_offset;
-	uint32_t frag_size;
-	uint32_t frag_token;
-	uint32_t dmabuf_id;
-	uint32_t flags;
-};
-struct dmabuf_token {
-	uint32_t token_start;
-	uint32_t token_count;
-};
-#endif
-#ifndef MSG_SOCK_DEVMEM
-#define MSG_SOCK_DEVMEM		0x2000000
-#endif
+#include "devmem_uapi.h"
 
 #define CHUNK		(256u << 10)
 #define MAX_CMSGS	256
@@ -250,31 +225,9 @@ struct tx {
 	uint32_t done;			/* completions seen: ids 0..done-1 */
 };
 
-/* Every completion queued now; each must be the next ids in order. */
 static void tx_reap(struct tx *t)
 {
-	for (;;) {
-		uint8_t ctl[CMSG_SPACE(sizeof(struct sock_extended_err)) + 64];
-		struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
-		struct sock_extended_err ee;
-		struct cmsghdr *c;
-
-		if (recvmsg(t->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			pp_die("recvmsg(MSG_ERRQUEUE): %s", strerror(errno));
-		}
-		c = CMSG_FIRSTHDR(&m);
-		if (!c || c->cmsg_len < CMSG_LEN(sizeof(ee)))
-			pp_die("MSG_ERRQUEUE without a sock_extended_err");
-		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-		if (ee.ee_origin != SO_EE_ORIGIN_ZEROCOPY || ee.ee_errno != 0)
-			pp_die("completion origin %u errno %u", ee.ee_origin, ee.ee_errno);
-		if (ee.ee_info != t->done || ee.ee_data < ee.ee_info || ee.ee_data >= t->calls)
-			pp_die("completion of ids %u..%u; expected from %u, %u sent", ee.ee_info,
-			       ee.ee_data, t->done, t->calls);
-		t->done = ee.ee_data + 1;
-	}
+	pp_zc_reap(t->fd, &t->done, t->calls);
 }
 
 /* sendmsg of [off, off + len) of the bound dma-buf, MSG_ZEROCOPY. */

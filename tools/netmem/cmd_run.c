@@ -242,6 +242,11 @@ static void env_prepare(const struct nm_cli_ep *e, const char *ifname, const cha
 	if (tap_fd >= 0)
 		env_setu("NETMEM_TAP_FD", (unsigned long)tap_fd);
 	env_setu("NETMEM_RUN_FD", (unsigned long)page_fd);
+	/* the control endpoint's name: this run's pid (who may use it: its
+	 * descendants) and a nonce (src/rt/endpoint.c) */
+	snprintf(buf, sizeof(buf), "netmem-%d-%08x", (int)getpid(),
+		 (unsigned)(nm_cli_now_ns() ^ ((uint64_t)getpid() << 20)));
+	env_set("NETMEM_CTL", buf);
 	if (e->pcap.path) {
 		env_set("NETMEM_PCAP", e->pcap.path);
 		env_setu("NETMEM_PCAP_SNAPLEN", e->pcap.snaplen);
