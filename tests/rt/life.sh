@@ -78,13 +78,21 @@ rt_tap "$L" exit 198.18.0.1 5003 4096 rst >"$T/out" 2>&1 || fail "exit (rst): $(
 rt_ok "kernel peer (rst)" "$T/kp"
 grep -q '^rst ' "$T/kp" || fail "exit with unread data: the peer saw '$(cat "$T/kp")', wanted an RST"
 
-# kill_hold HOST PORT: SIGKILL to the nmp_life process (not netmem run,
-# not timeout) holding a connection to HOST:PORT; its pid in $hpid
+# kill_hold WIRE: SIGKILL to the nmp_life process (not netmem run) that
+# this test's `netmem run --wire WIRE` started (rt_life.asan may run the
+# same programs beside it: its netmem run names another wire); its pid
+# in $hpid
 kill_hold() {
-	hpid=$(pgrep -f -- "nmp_life hold $1 $2" | while read -r p; do
-		[ "$(readlink /proc/$p/exe)" = "$(readlink -f "$L")" ] && echo $p; done | head -1)
-	[ -n "$hpid" ] || fail "no nmp_life hold process for $1:$2"
+	hpid=$(run_child "$1" "$L" | head -1)
+	[ -n "$hpid" ] || fail "no nmp_life hold process under netmem run on $1"
 	kill -KILL "$hpid"
+}
+# run_child WIRE EXE: the pids of EXE started by a netmem run on WIRE
+run_child() {
+	pgrep -f -- "--wire $1 " | while read -r r; do
+		pgrep -P "$r" | while read -r p; do
+			[ "$(readlink /proc/$p/exe)" = "$(readlink -f "$2")" ] && echo $p; done
+	done
 }
 
 # SIGKILL: TAP
@@ -94,12 +102,13 @@ rt_until_listening 5004
 rt_bg "$T/hold" "$NETMEM" run --quiet --wire "tap:$TAP" --addr 198.18.0.2/24 --host-addr 198.18.0.1/24 \
 	-- "$L" hold 198.18.0.1 5004
 wait_line_re "$T/hold" "^connected"
-kill_hold 198.18.0.1 5004
+kill_hold "tap:$TAP"
 rt_wait "$T/hold"
 [ "$RC" = 137 ] || fail "SIGKILL of the program: netmem run exit $RC, wanted 137 (the same signal)"
 ! kill -0 "$hpid" 2>/dev/null || fail "the killed program is still there"
 ! ip link show "$TAP" >/dev/null 2>&1 || fail "TAP $TAP left after SIGKILL"
-[ -z "$(pgrep -f -- "nmp_life hold")" ] || fail "processes left: $(pgrep -af -- "nmp_life hold")"
+# (this run's processes only: rt_life.asan may run beside it)
+[ -z "$(pgrep -f -- "tap:$TAP ")" ] || fail "processes left: $(pgrep -af -- "tap:$TAP ")"
 kill $(pgrep -f -- "$T/peer.py 5004") 2>/dev/null
 
 # SIGKILL: shm, the killed program the wire's creator
@@ -108,17 +117,18 @@ rt_bg "$T/hold" "$NETMEM" run --quiet --wire "shm:k$UNIQ" --addr 198.18.0.1/24 \
 rt_bg "$T/ks" rt_shm k$UNIQ 198.18.0.2 "$P/nmp_server" block 0.0.0.0 5005 1
 wait_line_re "$T/hold" "^connected"
 grep -q "@netmem-shm-k$UNIQ\$" /proc/net/unix || fail "no shm name while connected"
-kill_hold 198.18.0.2 5005
+kill_hold "shm:k$UNIQ"
 rt_wait "$T/hold"
 [ "$RC" = 137 ] || fail "shm: SIGKILL of the program: netmem run exit $RC, wanted 137"
 # the peer process still holds its end; the name was the killed one's
-kill $(pgrep -f -- "nmp_server block 0.0.0.0 5005") 2>/dev/null
+kill $(run_child "shm:k$UNIQ" "$P/nmp_server") 2>/dev/null
 rt_wait "$T/ks"
 i=0
 while grep -q "@netmem-shm-k$UNIQ\$" /proc/net/unix; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "shm name left after SIGKILL"
 	sleep 0.05
 done
-[ -z "$(pgrep -f -- "nmp_life hold")" ] || fail "processes left: $(pgrep -af -- "nmp_life hold")"
+! kill -0 "$hpid" 2>/dev/null || fail "the killed program is still there (shm)"
+[ -z "$(pgrep -f -- "shm:k$UNIQ ")" ] || fail "processes left: $(pgrep -af -- "shm:k$UNIQ ")"
 [ "$(ls /dev/shm | sort)" = "$shm_before" ] || fail "/dev/shm objects left: $(ls /dev/shm)"
 exit 0
