@@ -73,21 +73,21 @@ static inline double nm_bench_median(const struct nm_bench_runs *r)
 }
 
 /* One JSON line for repeated runs: "value" is the median, "min", "max" and
- * "runs" the spread; with a baseline (NULL: none) of repeated runs too,
- * "baseline" is its median and "ratio" median / median. */
+ * "runs" the spread; baseline < 0 means none, else "ratio" is median /
+ * baseline; extra (NULL: none) is appended to the object as it is, e.g.
+ * ",\"sender_cc\":\"cubic\"". */
 static inline void nm_bench_emit_runs(const char *bench, const char *metric,
 				      const struct nm_bench_runs *r, const char *unit,
-				      const struct nm_bench_runs *base)
+				      double baseline, const char *extra)
 {
 	double m = nm_bench_median(r);
 
 	printf("{\"bench\":\"%s\",\"metric\":\"%s\",\"value\":%.4g,\"unit\":\"%s\","
 	       "\"min\":%.4g,\"max\":%.4g,\"runs\":%d",
 	       bench, metric, m, unit, r->n ? r->v[0] : 0, r->n ? r->v[r->n - 1] : 0, r->n);
-	if (base && nm_bench_median(base) > 0)
-		printf(",\"baseline\":%.4g,\"ratio\":%.4g", nm_bench_median(base),
-		       m / nm_bench_median(base));
-	printf("}\n");
+	if (baseline > 0)
+		printf(",\"baseline\":%.4g,\"ratio\":%.4g", baseline, m / baseline);
+	printf("%s}\n", extra ? extra : "");
 	fflush(stdout);
 }
 

@@ -44,7 +44,8 @@
  *   kernel_loopback_1conn_2threads_vs_memcpy
  *                  for scale: the Linux kernel's own TCP, one flow over
  *                  127.0.0.1 between two threads (cubic), against the same
- *                  memcpy baseline; the median of RUNS runs, with the spread.  It copies each byte twice (send and
+ *                  memcpy baseline; the median of RUNS runs, with the
+ *                  spread.  It copies each byte twice (send and
  *                  recv); netmem over the shm wire copies it three times
  *                  (send, the wire's TX DMA, recv)
  *   connect_close  connect + accept + close cycles per second
@@ -396,18 +397,6 @@ static void emit_cc(const char *metric, double value, const char *unit, double b
 	fflush(stdout);
 }
 
-/* The same for repeated runs: the median, the spread (bench.h). */
-static void emit_cc_runs(const char *metric, const struct nm_bench_runs *r, double baseline)
-{
-	double m = nm_bench_median(r);
-
-	printf("{\"bench\":\"tcp\",\"metric\":\"%s\",\"value\":%.4g,\"unit\":\"MB/s\","
-	       "\"min\":%.4g,\"max\":%.4g,\"runs\":%d,\"baseline\":%.4g,\"ratio\":%.4g,"
-	       "\"sender_cc\":\"%s\"}\n", metric, m, r->v[0], r->v[r->n - 1], r->n, baseline,
-	       m / baseline, sender_cc_used);
-	fflush(stdout);
-}
-
 static bool want(const char *part)
 {
 	const char *only = getenv("NM_BENCH_TCP");
@@ -748,7 +737,7 @@ static double kernel_loopback_mbps(uint64_t total)
 int main(void)
 {
 	uint64_t total = (nm_bench_quick() ? 64ull : 512ull) << 20, t0;
-	struct nm_bench_runs nm2 = { .n = 0 }, kl = { .n = 0 }, memcpy_runs = { .n = 0 };
+	struct nm_bench_runs nm2 = { .n = 0 }, kl = { .n = 0 };
 	int runs = nm_bench_quick() ? 3 : RUNS;
 	double base = 0, mbps;
 	int csd, ssd, cycles = nm_bench_quick() ? 100 : 500;
@@ -783,13 +772,16 @@ int main(void)
 		if (mbps > 0)
 			nm_bench_runs_add(&kl, mbps);
 	}
-	nm_bench_runs_add(&memcpy_runs, base);
-	nm_bench_emit_runs("tcp", "stream_1conn_2stacks_2threads_vs_memcpy", &nm2, "MB/s",
-			   &memcpy_runs);
+	nm_bench_emit_runs("tcp", "stream_1conn_2stacks_2threads_vs_memcpy", &nm2, "MB/s", base,
+			   NULL);
 	if (kl.n == runs) {
+		char cc[48];
+
+		snprintf(cc, sizeof(cc), ",\"sender_cc\":\"%s\"", sender_cc_used);
 		nm_bench_emit_runs("tcp", "stream_1conn_2stacks_2threads_vs_kernel_loopback", &nm2,
-				   "MB/s", &kl);
-		emit_cc_runs("kernel_loopback_1conn_2threads_vs_memcpy", &kl, base);
+				   "MB/s", nm_bench_median(&kl), NULL);
+		nm_bench_emit_runs("tcp", "kernel_loopback_1conn_2threads_vs_memcpy", &kl, "MB/s",
+				   base, cc);
 	}
 	nm_bench_emit("tcp", "stream_1conn_2stacks_2threads_slowest_vs_median", nm2.v[0], "MB/s",
 		      nm_bench_median(&nm2), nm2.v[0] / nm_bench_median(&nm2));
