@@ -128,7 +128,7 @@ struct dev_file {
 
 static void dev_release(struct rt_file *f)
 {
-	rt_obj_free(&f->obj, sizeof(struct dev_file));
+	rt_obj_free(&f->obj);
 }
 
 /* One range of a list: the kernel's per-item checks, in its order. */
@@ -300,7 +300,7 @@ static int dev_open(const struct rt_file_ops *ops, int flags)
 	fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null",
 			  (flags & (O_CLOEXEC | O_ACCMODE | O_NONBLOCK)));
 	if (fd < 0) {
-		rt_obj_free(&d->file.obj, sizeof(*d));
+		rt_obj_free(&d->file.obj);
 		return -1;
 	}
 	d->file.ops = ops;
@@ -309,7 +309,7 @@ static int dev_open(const struct rt_file_ops *ops, int flags)
 	rt_unlock();
 	if (!d->file.fds) {
 		REAL(close)(fd);
-		rt_obj_free(&d->file.obj, sizeof(*d));
+		rt_obj_free(&d->file.obj);
 		return (int)rt_ret(-ENOMEM);
 	}
 	return fd;

@@ -59,7 +59,7 @@ static void dmabuf_release(struct rt_file *f)
 		nm_dmabuf_end_cpu_access(d->buf, 0, d->size, (enum nm_dma_dir)d->window);
 	nm_dmabuf_put(d->buf);
 	REAL(close)(d->memfd);
-	rt_obj_free(&d->file.obj, sizeof(*d));
+	rt_obj_free(&d->file.obj);
 }
 
 static int dmabuf_mmap(struct rt_file *f, void *addr, size_t len, int prot, int flags,
@@ -208,7 +208,7 @@ err_close:
 err_put:
 	nm_dmabuf_put(d->buf);
 err_free:
-	rt_obj_free(&d->file.obj, sizeof(*d));
+	rt_obj_free(&d->file.obj);
 	return r;
 }
 

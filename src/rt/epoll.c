@@ -256,7 +256,7 @@ static struct rt_epoll *ep_get(int epfd, int *err)
 		*err = errno ? errno : ENOMEM;
 		if (ep->wakefd >= 0)
 			REAL(close)(ep->wakefd);
-		rt_obj_free(&ep->obj, sizeof(*ep));
+		rt_obj_free(&ep->obj);
 		return NULL;
 	}
 	rt_fd_priv_set(ep->wakefd, true);
@@ -274,7 +274,7 @@ void rt_epoll_put(struct rt_epoll *ep)
 		rt_fd_priv_set(ep->wakefd, false);
 		REAL(close)(ep->wakefd);
 	}
-	rt_obj_free(&ep->obj, sizeof(*ep));
+	rt_obj_free(&ep->obj);
 }
 
 void rt_epoll_fd_gone(struct rt_epoll *ep)

@@ -144,9 +144,8 @@ void *rt_obj_new(enum rt_kind kind, size_t size)
 	return o;
 }
 
-void rt_obj_free(struct rt_obj *o, size_t size)
+void rt_obj_free(struct rt_obj *o)
 {
-	(void)size;
 	pthread_mutex_lock(&free_lock);
 	o->free_next = free_list[o->kind];
 	free_list[o->kind] = o;

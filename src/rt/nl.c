@@ -110,7 +110,7 @@ void rt_nl_track(int fd, int protocol)
 		nl->next = nls;
 		nls = nl;
 	} else {
-		rt_obj_free(&nl->obj, sizeof(*nl));
+		rt_obj_free(&nl->obj);
 	}
 	rt_unlock();
 }
@@ -150,7 +150,7 @@ void rt_nl_fd_gone(struct rt_obj *o)
 	}
 	if (nl->fwd)
 		rt_nlfwd_close(nl->fwd);
-	rt_obj_free(&nl->obj, sizeof(*nl));
+	rt_obj_free(&nl->obj);
 }
 
 /* ---- epoll: the eventfd mirror --------------------------------------------------------- */

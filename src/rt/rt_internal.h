@@ -176,7 +176,7 @@ struct rt_obj {
  * or reused, never freed memory; it re-reads the entry under the lock
  * before it acts (as the kernel's SLAB_TYPESAFE_BY_RCU sockets). */
 void *rt_obj_new(enum rt_kind kind, size_t size);
-void rt_obj_free(struct rt_obj *o, size_t size);
+void rt_obj_free(struct rt_obj *o);
 /* The object behind fd, NULL if the runtime does not know fd (a kernel fd:
  * pass the call through).  Without the lock: a hint to take it. */
 struct rt_obj *rt_fd_get(int fd);

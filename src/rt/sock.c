@@ -52,7 +52,7 @@ static struct rt_sock *sock_new(int domain)
 /* Lock held: an object no fd ever named. */
 static void sock_free(struct rt_sock *rs)
 {
-	rt_obj_free(&rs->obj, sizeof(*rs));
+	rt_obj_free(&rs->obj);
 }
 
 /* Lock held: fd now names rs. */
