@@ -388,6 +388,25 @@ static int run_netdev(const char *ifname)
 		      "the truncated datagram is gone");
 		printf("ok short recv\n");
 	}
+
+	/* an iovec that points nowhere: EFAULT, as the kernel's import_iovec(),
+	 * and the reply stays for the next recv */
+	{
+		struct msghdr bad = { .msg_iov = NULL, .msg_iovlen = 1 };
+		char buf[4096];
+
+		errno = 0;
+		CHECK(sendmsg(fd, &bad, 0) < 0 && errno == EFAULT, "sendmsg, NULL iovec: %s",
+		      strerror(errno));
+		genl_init(&r, fam, CMD_DEV_GET, 0);
+		put_u32(&r, DEV_IFINDEX, (uint32_t)ifx);
+		CHECK(send(fd, &r, r.n.nlmsg_len, 0) == (ssize_t)r.n.nlmsg_len, "send");
+		errno = 0;
+		CHECK(recvmsg(fd, &bad, MSG_DONTWAIT) < 0 && errno == EFAULT,
+		      "recvmsg, NULL iovec: %s", strerror(errno));
+		CHECK(recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0, "the reply after the EFAULT");
+		printf("ok bad iovec\n");
+	}
 	printf("ok poll select epoll\n");
 	/* a fork child's inherited socket is the kernel's alone: the kernel
 	 * knows no such interface */

@@ -14,7 +14,7 @@ N=$P/nmp_nl
 
 rt_tap "$E" nm0 system "$N netdev nm0 >$T/nl 2>&1" >"$T/show" 2>&1 ||
 	fail "$(cat "$T/show") $(cat "$T/nl")"
-for w in "ok family" "ok short recv" "ok dev-get dump" "ok queue-get dump" "ok bind-rx" "ok close unbinds" \
+for w in "ok family" "ok short recv" "ok bad iovec" "ok dev-get dump" "ok queue-get dump" "ok bind-rx" "ok close unbinds" \
 	 'refused rx-page-size 12288: Invalid argument "rx-page-size must be a power of 2"' \
 	 'refused a bound queue: File exists "designated queue already memory provider bound"'; do
 	grep -qF "$w" "$T/nl" || fail "helper's netlink: no '$w': $(cat "$T/nl")"
