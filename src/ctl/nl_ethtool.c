@@ -179,12 +179,16 @@ static const struct nl_pol rings_pol[NM_ETHTOOL_A_RINGS_MAX + 1] = {
 	[NM_ETHTOOL_A_RINGS_HDS_THRESH] = { NLK_U32 },
 };
 
-static bool has_provider(struct nm_netdev *nd)
+/* The highest RX queue with a memory provider, -1 if none
+ * (dev_get_max_mp_channel()). */
+static int max_mp_queue(struct nm_netdev *nd)
 {
+	int max = -1;
+
 	for (uint32_t q = 0; q < nm_netdev_num_rx_queues(nd); q++)
 		if (nm_netdev_rxq_provider(nd, q, NULL))
-			return true;
-	return false;
+			max = (int)q;
+	return max;
 }
 
 static int rings_set(struct et_req *e, const struct nlattr **tb)
@@ -227,7 +231,7 @@ static int rings_set(struct et_req *e, const struct nlattr **tb)
 	      rp.hds_thresh != old.hds_thresh;
 	if (!mod)
 		return 0;
-	if (has_provider(nd)) {
+	if (max_mp_queue(nd) >= 0) {
 		if (rp.tcp_data_split != NM_TCP_DATA_SPLIT_ENABLED)
 			return nl_fail(e->r, EINVAL, NULL,
 				       "can't disable tcp-data-split while device has memory provider enabled");
@@ -276,18 +280,6 @@ static const struct nl_pol channels_pol[ETHTOOL_A_CHANNELS_MAX + 1] = {
 	[ETHTOOL_A_CHANNELS_OTHER_COUNT] = { NLK_U32 },
 	[ETHTOOL_A_CHANNELS_COMBINED_COUNT] = { NLK_U32 },
 };
-
-/* The highest RX queue with a memory provider, -1 if none
- * (dev_get_max_mp_channel()). */
-static int max_mp_queue(struct nm_netdev *nd)
-{
-	int max = -1;
-
-	for (uint32_t q = 0; q < nm_netdev_num_rx_queues(nd); q++)
-		if (nm_netdev_rxq_provider(nd, q, NULL))
-			max = (int)q;
-	return max;
-}
 
 /* The indirection table was set (ethtool -X), not the default spread
  * over every RX queue (netif_is_rxfh_configured()). */

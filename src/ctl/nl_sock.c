@@ -610,9 +610,12 @@ bool nm_nl_sock_readable(const struct nm_nl_sock *s)
 int nm_nl_sock_check(const struct nm_nl_sock *s)
 {
 	size_t sum = 0;
-	struct nl_dgram *const *tail = &s->head;
+	struct nl_dgram *const *tail;
 	int on = 0;
 
+	if (!s)
+		return nm_err(EINVAL, "NULL socket");
+	tail = &s->head;
 	for (const struct nl_dgram *d = s->head; d; d = d->next) {
 		sum += d->len;
 		tail = &d->next;

@@ -107,8 +107,10 @@ int nm_nl_view_addr_add(int user_ifindex, int family, const void *addr, unsigned
 
 	if (!v)
 		return nm_err(ENODEV, "no interface with ifindex %d is shown", user_ifindex);
-	if ((family != AF_INET && family != AF_INET6) || !addr)
+	if (family != AF_INET && family != AF_INET6)
 		return nm_err(EAFNOSUPPORT, "address family %d", family);
+	if (!addr)
+		return nm_err(EINVAL, "NULL address");
 	if (prefixlen > alen * 8)
 		return nm_err(EINVAL, "prefix length %u", prefixlen);
 	if (v->nr_addrs >= NL_VIEW_ADDRS)

@@ -387,13 +387,20 @@ int rt_nl_setsockopt(int fd, int name, const void *val, socklen_t len)
 
 /* ---- send ---------------------------------------------------------------------------------- */
 
-static size_t iov_total(const struct msghdr *msg)
+/* The bytes msg's iovec holds, or -EFAULT for an iovec (or an entry of
+ * it) that points nowhere, as the kernel's import_iovec() says. */
+static ssize_t iov_total(const struct msghdr *msg)
 {
 	size_t t = 0;
 
-	for (size_t i = 0; msg->msg_iov && i < msg->msg_iovlen; i++)
+	if (msg->msg_iovlen && !msg->msg_iov)
+		return -EFAULT;
+	for (size_t i = 0; i < msg->msg_iovlen; i++) {
+		if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
+			return -EFAULT;
 		t += msg->msg_iov[i].iov_len;
-	return t;
+	}
+	return (ssize_t)t;
 }
 
 ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -414,7 +421,10 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (to && msg->msg_namelen && (msg->msg_namelen < sizeof(*to) ||
 				       to->nl_family != AF_NETLINK))
 		return rt_ret(-EINVAL);
-	len = iov_total(msg);
+	r = iov_total(msg);
+	if (r < 0)
+		return rt_ret(r);
+	len = (size_t)r;
 	if (len > NL_MAX_SEND)
 		return rt_ret(-EMSGSIZE);
 	rt_lock();
@@ -430,11 +440,6 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 		return rt_ret(-ENOMEM);
 	}
 	for (size_t i = 0; i < msg->msg_iovlen; i++) {
-		if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base) {
-			free(buf);
-			rt_unlock();
-			return rt_ret(-EFAULT);
-		}
 		memcpy(buf + off, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len);
 		off += msg->msg_iov[i].iov_len;
 	}
@@ -470,14 +475,14 @@ ssize_t rt_nl_send_buf(int fd, const void *buf, size_t len, int flags,
 /* Lock held: a datagram of the emulated socket into msg; -EAGAIN: none. */
 static ssize_t recv_ours(struct rt_nl *nl, struct msghdr *msg, int flags)
 {
-	size_t len = iov_total(msg), off = 0;
+	ssize_t r = iov_total(msg), got;
+	size_t len, off = 0;
 	bool trunc = false;
-	ssize_t r, got;
 	uint8_t *tmp;
 
-	for (size_t i = 0; i < msg->msg_iovlen; i++)
-		if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
-			return -EFAULT;
+	if (r < 0)
+		return r;
+	len = (size_t)r;
 	tmp = malloc(len ? len : 1);
 	if (!tmp)
 		return -ENOMEM;
@@ -487,7 +492,7 @@ static ssize_t recv_ours(struct rt_nl *nl, struct msghdr *msg, int flags)
 		free(tmp);
 		return r;
 	}
-	got = trunc || (flags & MSG_TRUNC) ? (ssize_t)(len < (size_t)r ? len : (size_t)r) : r;
+	got = (size_t)r < len ? r : (ssize_t)len;	/* r is the whole length with MSG_TRUNC */
 	for (size_t i = 0; i < msg->msg_iovlen && off < (size_t)got; i++) {
 		size_t n = msg->msg_iov[i].iov_len;
 

@@ -102,20 +102,21 @@ bool rt_nlfwd_readable(const struct rt_nlfwd *f)
 ssize_t rt_nlfwd_recv(struct rt_nlfwd *f, void *buf, size_t len, int flags, bool *trunc)
 {
 	struct fwd_dgram *d = f->head;
-	size_t n;
+	size_t n, real;
 
 	if (!d)
 		return -EAGAIN;
-	n = d->len < len ? d->len : len;
+	real = d->len;
+	n = real < len ? real : len;
 	memcpy(buf, d->data, n);
-	*trunc = d->len > len;
+	*trunc = real > len;
 	if (!(flags & MSG_PEEK)) {
 		f->head = d->next;
 		if (!f->head)
 			f->tail = &f->head;
-		len = d->len;
 		free(d);
-		return (ssize_t)len;
 	}
-	return (ssize_t)d->len;
+	/* the bytes copied, the whole datagram only with MSG_TRUNC: the
+	 * kernel's netlink_recvmsg(), as nm_nl_sock_recv() answers */
+	return (ssize_t)((flags & MSG_TRUNC) ? real : n);
 }

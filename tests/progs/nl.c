@@ -363,6 +363,50 @@ static int run_netdev(const char *ifname)
 	}
 	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL) == 0, "EPOLL_CTL_DEL");
 	close(ep);
+
+	/* a reply longer than the buffer: recv says the bytes it copied and
+	 * MSG_TRUNC, its whole length only when asked with MSG_TRUNC */
+	{
+		char small[16];
+		struct iovec iv = { small, sizeof(small) };
+		struct msghdr mh = { .msg_iov = &iv, .msg_iovlen = 1 };
+		ssize_t whole, got;
+
+		genl_init(&r, fam, CMD_DEV_GET, 0);
+		put_u32(&r, DEV_IFINDEX, (uint32_t)ifx);
+		CHECK(send(fd, &r, r.n.nlmsg_len, 0) == (ssize_t)r.n.nlmsg_len, "send");
+		whole = recvmsg(fd, &mh, MSG_PEEK | MSG_TRUNC);
+		CHECK(whole > (ssize_t)sizeof(small) && (mh.msg_flags & MSG_TRUNC),
+		      "peek with MSG_TRUNC: %zd flags %#x", whole, mh.msg_flags);
+		got = recvmsg(fd, &mh, MSG_PEEK);
+		CHECK(got == (ssize_t)sizeof(small) && (mh.msg_flags & MSG_TRUNC),
+		      "peek: %zd of %zd flags %#x", got, whole, mh.msg_flags);
+		got = recvmsg(fd, &mh, 0);
+		CHECK(got == (ssize_t)sizeof(small) && (mh.msg_flags & MSG_TRUNC),
+		      "short recv: %zd of %zd flags %#x", got, whole, mh.msg_flags);
+		CHECK(recv(fd, small, sizeof(small), MSG_DONTWAIT) < 0 && errno == EAGAIN,
+		      "the truncated datagram is gone");
+		printf("ok short recv\n");
+	}
+
+	/* an iovec that points nowhere: EFAULT, as the kernel's import_iovec(),
+	 * and the reply stays for the next recv */
+	{
+		struct msghdr bad = { .msg_iov = NULL, .msg_iovlen = 1 };
+		char buf[4096];
+
+		errno = 0;
+		CHECK(sendmsg(fd, &bad, 0) < 0 && errno == EFAULT, "sendmsg, NULL iovec: %s",
+		      strerror(errno));
+		genl_init(&r, fam, CMD_DEV_GET, 0);
+		put_u32(&r, DEV_IFINDEX, (uint32_t)ifx);
+		CHECK(send(fd, &r, r.n.nlmsg_len, 0) == (ssize_t)r.n.nlmsg_len, "send");
+		errno = 0;
+		CHECK(recvmsg(fd, &bad, MSG_DONTWAIT) < 0 && errno == EFAULT,
+		      "recvmsg, NULL iovec: %s", strerror(errno));
+		CHECK(recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0, "the reply after the EFAULT");
+		printf("ok bad iovec\n");
+	}
 	printf("ok poll select epoll\n");
 	/* a fork child's inherited socket is the kernel's alone: the kernel
 	 * knows no such interface */

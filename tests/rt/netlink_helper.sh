@@ -1,6 +1,7 @@
 # A helper process's netlink sockets forwarded to the process that owns
 # the NIC (the control endpoint): nmp_nl (tests/progs/nl.c) run by a
-# program through system() does its look-ups, dumps, the bind-rx refusals
+# program through system() does its look-ups, a recv shorter than the
+# reply (the length it returns), dumps, the bind-rx refusals
 # with their extack, a binding (its memfd, the helper's fd, taken over by
 # the owner) and its undoing when the helper's socket closes; the owner
 # reads back afterwards that the helper's binding went with it.  iproute2
@@ -13,7 +14,7 @@ N=$P/nmp_nl
 
 rt_tap "$E" nm0 system "$N netdev nm0 >$T/nl 2>&1" >"$T/show" 2>&1 ||
 	fail "$(cat "$T/show") $(cat "$T/nl")"
-for w in "ok family" "ok dev-get dump" "ok queue-get dump" "ok bind-rx" "ok close unbinds" \
+for w in "ok family" "ok short recv" "ok bad iovec" "ok dev-get dump" "ok queue-get dump" "ok bind-rx" "ok close unbinds" \
 	 'refused rx-page-size 12288: Invalid argument "rx-page-size must be a power of 2"' \
 	 'refused a bound queue: File exists "designated queue already memory provider bound"'; do
 	grep -qF "$w" "$T/nl" || fail "helper's netlink: no '$w': $(cat "$T/nl")"

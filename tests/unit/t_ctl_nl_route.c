@@ -67,6 +67,10 @@ int main(void)
 	T_OK(nm_nl_view_addr_add(u, AF_INET, a4, 24));
 	T_ERR(nm_nl_view_addr_add(u, AF_INET, a4, 33), -EINVAL);
 	T_ERR(nm_nl_view_addr_add(u + 1, AF_INET, a4, 24), -ENODEV);
+	/* bad input to the entry points: an error, not a crash */
+	T_ERR(nm_nl_view_addr_add(u, AF_INET, NULL, 24), -EINVAL);
+	T_ERR(nm_nl_view_addr_add(u, AF_PACKET, a4, 24), -EAFNOSUPPORT);
+	T_ERR(nm_nl_sock_check(NULL), -EINVAL);
 	t_nl_open(&n, NETLINK_ROUTE);
 
 	/* get by index, by name; lo is the kernel's */
