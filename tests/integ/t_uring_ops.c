@@ -66,6 +66,25 @@ static void setup_refusals(struct nm_stack *st)
 		T_ASSERT(nm_uring_get_sqe(&r));
 	T_ASSERT(!nm_uring_get_sqe(&r));		/* SQ full */
 	nm_uring_queue_exit(&r);
+	/* a NULL, closed or never opened ring: refused, no crash */
+	T_ASSERT(!nm_uring_get_sqe(&r));
+	T_ASSERT(!nm_uring_get_sqe(NULL));
+	T_EQ(nm_uring_cq_ready(&r), 0u);
+	T_EQ(nm_uring_cq_ready(NULL), 0u);
+	nm_uring_cq_advance(NULL, 3);
+	nm_uring_cq_advance(&r, 3);
+	memset(&r, 0, sizeof(r));
+	T_ASSERT(!nm_uring_get_sqe(&r));
+	T_ERR(nm_uring_submit(&r), -EINVAL);
+	/* advancing past the CQEs ready moves the head only to the tail */
+	T_OK(nm_uring_queue_init(st, 8, &r, 0));
+	T_OK(nm_stack_poll(st, 0));		/* this thread runs the loop */
+	nm_uring_cq_advance(&r, 5);
+	T_EQ(nm_uring_cq_ready(&r), 0u);
+	sqe_of(&r, 77);
+	T_EQ(one(&r, 77, NULL), 0);		/* the next CQE is still seen */
+	T_EQ(nm_uring_cq_ready(&r), 0u);
+	nm_uring_queue_exit(&r);
 }
 
 static void sqe_refusals(struct nm_uring *r, int ssd)
