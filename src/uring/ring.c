@@ -505,12 +505,18 @@ int nm_uring_wait_cqe_timeout(struct nm_uring *ring, struct io_uring_cqe **cqe,
 	if (!ring || !ring->ctx || !cqe)
 		return nm_err(EINVAL, "NULL argument");
 	if (ts) {
+		uint64_t now = now_ns();
+
 		if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
 			return nm_err(EINVAL, "bad timeout");
-		deadline = now_ns() + (uint64_t)ts->tv_sec * 1000000000ull +
-			   (uint64_t)ts->tv_nsec;
-		if (!deadline)
-			deadline = 1;
+		/* a timeout past what 64-bit nanoseconds hold (centuries) is
+		 * no limit, not a wrapped-around deadline already passed */
+		if ((uint64_t)ts->tv_sec < (UINT64_MAX - now) / 1000000000ull - 1) {
+			deadline = now + (uint64_t)ts->tv_sec * 1000000000ull +
+				   (uint64_t)ts->tv_nsec;
+			if (!deadline)
+				deadline = 1;
+		}
 	}
 	r = wait_ready(ring, 1, deadline);
 	if (r)
