@@ -103,7 +103,7 @@ void nm_uring_queue_exit(struct nm_uring *ring);
 /* ---- Submission ------------------------------------------------------------------ */
 
 /* The next free SQE (zeroed by the caller's prep helper), NULL if the SQ is
- * full. */
+ * full, or with an EINVAL message for a NULL or closed ring. */
 struct io_uring_sqe *nm_uring_get_sqe(struct nm_uring *ring);
 /* Publish the SQEs got so far and wake the stack.  Returns how many, or
  * -EEXIST when called from another thread than the first submitter
@@ -124,7 +124,7 @@ int nm_uring_wait_cqe_timeout(struct nm_uring *ring, struct io_uring_cqe **cqe,
 /* Up to count ready CQEs into cqes; returns how many. */
 unsigned nm_uring_peek_batch_cqe(struct nm_uring *ring, struct io_uring_cqe **cqes,
 				 unsigned count);
-/* Hand nr CQEs back to the ring. */
+/* Hand nr CQEs back to the ring (at most those ready). */
 void nm_uring_cq_advance(struct nm_uring *ring, unsigned nr);
 /* Hand one CQE back. */
 void nm_uring_cqe_seen(struct nm_uring *ring, struct io_uring_cqe *cqe);

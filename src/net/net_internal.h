@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <netmem/netdev.h>
@@ -188,8 +189,15 @@ enum nm_neigh_state nm_neigh_state(struct nm_iface *ifc, const struct nm_addr *i
 /* ---- the loop (stack.c) ------------------------------------------------------- */
 
 /* Run the hooks once (stack_hook.c; stack.c calls it each pass).  Returns
- * the work they did. */
-int nm_stack_run_hooks(struct nm_stack *st);
+ * the work they did.  Inline, so that a pass without hooks (a program
+ * without rings) pays one load and no call. */
+int nm__stack_run_hooks(struct nm_stack *st);
+static inline int nm_stack_run_hooks(struct nm_stack *st)
+{
+	if (!atomic_load_explicit(&st->nr_hooks, memory_order_acquire))
+		return 0;
+	return nm__stack_run_hooks(st);
+}
 void nm_stack_hooks_fini(struct nm_stack *st);
 int nm_stack_hooks_init(struct nm_stack *st);
 

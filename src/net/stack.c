@@ -420,12 +420,15 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 {
 	NM_API_CALL();
 	struct epoll_event evs[NM_STACK_MAX_IFACES + 1];
+	unsigned long self = (unsigned long)pthread_self();
 	int work;
 
 	if (!st)
 		return nm_err(EINVAL, "NULL stack");
-	/* who runs the loop: a ring's waiter on this thread runs it itself */
-	atomic_store_explicit(&st->owner, (unsigned long)pthread_self(), memory_order_relaxed);
+	/* who runs the loop: a ring's waiter on this thread runs it itself
+	 * (written only when it changes: ring threads read the line) */
+	if (atomic_load_explicit(&st->owner, memory_order_relaxed) != self)
+		atomic_store_explicit(&st->owner, self, memory_order_relaxed);
 	work = stack_run_once(st);
 	if (st->flags & NM_STACK_BUSY_POLL)
 		return work;

@@ -72,12 +72,10 @@ void nm_stack_hook_del(struct nm_stack *st, struct nm_stack_hook *h)
 		epoll_ctl(st->epfd, EPOLL_CTL_DEL, h->wake_fd, NULL);
 }
 
-int nm_stack_run_hooks(struct nm_stack *st)
+int nm__stack_run_hooks(struct nm_stack *st)
 {
 	int work = 0;
 
-	if (!atomic_load_explicit(&st->nr_hooks, memory_order_acquire))
-		return 0;
 	pthread_mutex_lock(&st->hooks_lock);
 	if (!st->in_hooks) {
 		st->in_hooks = true;

@@ -44,6 +44,7 @@
 #include "nic/nic_internal.h"
 #include "nic/wire_drv.h"
 #include "pool/memory_provider.h"
+#include "util/bits.h"
 #include "util/err.h"
 
 /* Handles: no memory of their own.  buf_size only bounds frag offsets. */
@@ -125,11 +126,9 @@ int nm_rx_loan_init(struct nm_netdev *nd, uint32_t max_frames)
 	struct nm_page_pool_params pp = { .dev = nd->dev, .dir = NM_DMA_FROM_DEVICE,
 					  .mp_ops = &nm_mp_loan_ops };
 	struct nm_rx_loan *l;
-	uint32_t size = 1;
+	uint32_t size = nm_roundup_pow2(max_frames);
 	int r;
 
-	while (size < max_frames)
-		size <<= 1;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return nm_err(ENOMEM, "no memory");

@@ -20,6 +20,7 @@
 
 #include "nic/netdev_drv.h"
 #include "nic/nic_internal.h"
+#include "util/bits.h"
 #include "util/err.h"
 
 static int ring_init(struct nm_rx_ring *r, uint32_t size, uint32_t buf_size)
@@ -68,15 +69,6 @@ void nm_rxq_refill(struct nm_rxq *q)
 		q->st.alloc_fail++;
 	if (!ring_fill(&m->pay_ring, m->pp))
 		q->st.alloc_fail++;
-}
-
-static uint32_t pow2_at_least(uint32_t n)
-{
-	uint32_t p = 1;
-
-	while (p < n)
-		p <<= 1;
-	return p;
 }
 
 int nm_rxq_mem_alloc(struct nm_rxq *q, struct nm_rxq_mem **out)
@@ -174,7 +166,7 @@ static int carry_completions(struct nm_rxq_mem *old, struct nm_rxq_mem *m)
 	if (!pending)
 		return 0;
 	if (pending > m->cq_mask + 1) {
-		uint32_t size = pow2_at_least(pending);
+		uint32_t size = nm_roundup_pow2(pending);
 		struct nm_rx_pkt *cq = calloc(size, sizeof(*cq));
 
 		if (!cq)

@@ -92,7 +92,6 @@ static int nm_pp_check_params(const struct nm_page_pool_params *p)
 	return 0;
 }
 
-
 int nm_page_pool_create(const struct nm_page_pool_params *params, struct nm_page_pool **out)
 {
 	struct nm_page_pool *pool;

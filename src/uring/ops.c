@@ -29,8 +29,6 @@
 #define UR_SQE_FLAGS_OK		IOSQE_ASYNC
 #define UR_PROCESS_BUDGET	256	/* SQEs per pass, then the frames again */
 
-enum { UR_PENDING = 0, UR_DONE = 1 };
-
 struct ur_opdef {
 	int (*prep)(struct nm_uring_ctx *ctx, struct ur_req *req, const struct io_uring_sqe *sqe);
 	int (*issue)(struct nm_uring_ctx *ctx, struct ur_req *req);
@@ -45,8 +43,7 @@ struct nm_socket *nm__ur_sock(const struct ur_req *req)
 	return so;
 }
 
-/* Final result: post it, or keep it for a later pass. */
-static int finish(struct nm_uring_ctx *ctx, struct ur_req *req, int32_t res, uint32_t flags)
+int nm__ur_finish(struct nm_uring_ctx *ctx, struct ur_req *req, int32_t res, uint32_t flags)
 {
 	req->res = res;
 	req->cqe_flags = flags;
@@ -70,7 +67,7 @@ static int nop_prep(struct nm_uring_ctx *ctx, struct ur_req *req, const struct i
 
 static int nop_issue(struct nm_uring_ctx *ctx, struct ur_req *req)
 {
-	return finish(ctx, req, req->res, 0);
+	return nm__ur_finish(ctx, req, req->res, 0);
 }
 
 /* ---- ACCEPT ------------------------------------------------------------------------- */
@@ -97,11 +94,11 @@ static int accept_issue(struct nm_uring_ctx *ctx, struct ur_req *req)
 	int sd;
 
 	if (!so)
-		return finish(ctx, req, -EBADF, 0);
+		return nm__ur_finish(ctx, req, -EBADF, 0);
 	while (nm__ur_cq_space(ctx) >= 1) {
 		if (!(nm_sock_poll_events(so) & (POLLIN | POLLERR | POLLHUP))) {
 			if (req->ioprio & IORING_ACCEPT_DONTWAIT)
-				return finish(ctx, req, -EAGAIN, 0);
+				return nm__ur_finish(ctx, req, -EAGAIN, 0);
 			return UR_PENDING;
 		}
 		sd = nm_accept4(req->fd, (struct sockaddr *)(uintptr_t)req->addr,
@@ -109,7 +106,7 @@ static int accept_issue(struct nm_uring_ctx *ctx, struct ur_req *req)
 		if (sd == -EAGAIN)
 			return UR_PENDING;
 		if (sd < 0 || !multi)
-			return finish(ctx, req, sd, 0);
+			return nm__ur_finish(ctx, req, sd, 0);
 		nm__ur_post(ctx, req->user_data, sd, IORING_CQE_F_MORE, 0);
 	}
 	return UR_PENDING;
@@ -137,14 +134,14 @@ static int recv_issue(struct nm_uring_ctx *ctx, struct ur_req *req)
 	ssize_t r;
 
 	if (!so)
-		return finish(ctx, req, -EBADF, 0);
+		return nm__ur_finish(ctx, req, -EBADF, 0);
 	if (!(nm_sock_poll_events(so) & (POLLIN | POLLERR | POLLHUP | POLLRDHUP)))
 		return UR_PENDING;
 	r = nm_recv(req->fd, (void *)(uintptr_t)req->addr, req->len,
 		    (int)req->msg_flags | MSG_DONTWAIT);
 	if (r == -EAGAIN)
 		return UR_PENDING;
-	return finish(ctx, req, (int32_t)r, 0);
+	return nm__ur_finish(ctx, req, (int32_t)r, 0);
 }
 
 static int send_prep(struct nm_uring_ctx *ctx, struct ur_req *req, const struct io_uring_sqe *sqe)
@@ -208,7 +205,7 @@ static int send_issue(struct nm_uring_ctx *ctx, struct ur_req *req)
 {
 	if (!send_some(ctx, req))
 		return UR_PENDING;
-	return finish(ctx, req, req->res, 0);
+	return nm__ur_finish(ctx, req, req->res, 0);
 }
 
 /*
@@ -257,19 +254,14 @@ static int close_issue(struct nm_uring_ctx *ctx, struct ur_req *req)
 	int r;
 
 	if (!nm_sock_lookup(req->fd))
-		return finish(ctx, req, -EBADF, 0);
+		return nm__ur_finish(ctx, req, -EBADF, 0);
 	/* requests on the descriptor end first: the number may be reused */
 	nm__ur_cancel(ctx, req->fd, NULL);
 	r = nm_close(req->fd);
-	return finish(ctx, req, r, 0);
+	return nm__ur_finish(ctx, req, r, 0);
 }
 
 /* ---- dispatch ---------------------------------------------------------------------------- */
-
-static int recv_zc_issue(struct nm_uring_ctx *ctx, struct ur_req *req)
-{
-	return nm__ur_recv_zc_issue(ctx, req);
-}
 
 static const struct ur_opdef ur_ops[IORING_OP_LAST] = {
 	[IORING_OP_NOP]		= { nop_prep, nop_issue },
@@ -278,7 +270,7 @@ static const struct ur_opdef ur_ops[IORING_OP_LAST] = {
 	[IORING_OP_SEND]	= { send_prep, send_issue },
 	[IORING_OP_SEND_ZC]	= { send_zc_prep, send_zc_issue },
 	[IORING_OP_CLOSE]	= { close_prep, close_issue },
-	[IORING_OP_RECV_ZC]	= { nm__ur_recv_zc_prep, recv_zc_issue },
+	[IORING_OP_RECV_ZC]	= { nm__ur_recv_zc_prep, nm__ur_recv_zc_issue },
 };
 
 static void req_free(struct nm_uring_ctx *ctx, struct ur_req *req)
@@ -331,7 +323,7 @@ static void take_sqe(struct nm_uring_ctx *ctx, const struct io_uring_sqe *sqe_sh
 	if (!r)
 		r = ur_ops[sqe.opcode].prep(ctx, req, &sqe);
 	if (r) {
-		if (finish(ctx, req, r, 0) == UR_DONE)
+		if (nm__ur_finish(ctx, req, r, 0) == UR_DONE)
 			req_free(ctx, req);
 		else {
 			req->opcode = IORING_OP_NOP;	/* only the CQE is left */
@@ -359,7 +351,7 @@ static int run_pending(struct nm_uring_ctx *ctx)
 		int r;
 
 		if (req->final_pending && req->opcode != IORING_OP_SEND_ZC)
-			r = finish(ctx, req, req->res, req->cqe_flags);
+			r = nm__ur_finish(ctx, req, req->res, req->cqe_flags);
 		else
 			r = ur_ops[req->opcode].issue(ctx, req);
 		if (r == UR_DONE) {
@@ -413,7 +405,7 @@ void nm__ur_cancel(struct nm_uring_ctx *ctx, int fd, const struct ur_ifq *ifq)
 		bool match = (fd >= 0 && req->fd == fd && !req->final_pending) ||
 			     (ifq && req->ifq == ifq && !req->final_pending);
 
-		if (match && finish(ctx, req, -ECANCELED, 0) == UR_DONE) {
+		if (match && nm__ur_finish(ctx, req, -ECANCELED, 0) == UR_DONE) {
 			*p = req->next;
 			req_free(ctx, req);
 			continue;
@@ -432,7 +424,7 @@ void nm__ur_cancel_all(struct nm_uring_ctx *ctx)
 		/* the ring goes: a CQE without room is dropped, as at the
 		 * kernel's ring exit */
 		if (!req->final_pending)
-			finish(ctx, req, -ECANCELED, 0);
+			nm__ur_finish(ctx, req, -ECANCELED, 0);
 		ctx->pending = req->next;
 		req_free(ctx, req);
 	}

@@ -159,36 +159,24 @@ int nm__ur_recv_zc_issue(struct nm_uring_ctx *ctx, struct ur_req *req)
 	struct nm_socket *so = nm__ur_sock(req);
 	ssize_t r;
 
-	if (!so) {
-		req->final_pending = true;
-		req->res = -EBADF;
-		return nm__ur_post(ctx, req->user_data, -EBADF, 0, 0) ? 1 : 0;
-	}
+	if (!so)
+		return nm__ur_finish(ctx, req, -EBADF, 0);
 	for (;;) {
 		/* keep one CQE for the end */
 		if (nm__ur_cq_space(ctx) < 2)
-			return 0;
+			return UR_PENDING;
 		r = nm_sock_recv_zc(so, &zc_ops, &z, req->limited ? req->len : 0);
 		if (r == -EAGAIN)
-			return 0;
+			return UR_PENDING;
 		if (r > 0) {
-			if (req->limited) {
-				req->len -= (uint32_t)r;
-				if (!req->len)
-					r = 0;	/* len reached: complete with 0 */
-				else
-					continue;
-			} else {
+			if (!req->limited)
 				continue;
-			}
+			req->len -= (uint32_t)r;
+			if (req->len)
+				continue;
+			r = 0;		/* len reached: complete with 0 */
 		}
-		req->final_pending = true;
-		req->res = (int32_t)r;
-		req->cqe_flags = 0;
-		if (!nm__ur_post(ctx, req->user_data, (int32_t)r, 0, 0))
-			return 0;
-		req->final_pending = false;
-		return 1;
+		return nm__ur_finish(ctx, req, (int32_t)r, 0);
 	}
 }
 

@@ -320,9 +320,15 @@ void nm_uring_queue_exit(struct nm_uring *ring)
 
 struct io_uring_sqe *nm_uring_get_sqe(struct nm_uring *ring)
 {
-	struct nm_uring_sq *sq = &ring->sq;
-	unsigned head = __atomic_load_n(sq->khead, __ATOMIC_ACQUIRE);
+	struct nm_uring_sq *sq;
+	unsigned head;
 
+	if (!ring || !ring->ctx) {
+		nm_err(EINVAL, "NULL or closed ring");
+		return NULL;
+	}
+	sq = &ring->sq;
+	head = __atomic_load_n(sq->khead, __ATOMIC_ACQUIRE);
 	if (sq->sqe_tail - head >= sq->ring_entries)
 		return NULL;
 	return &sq->sqes[sq->sqe_tail++ & sq->ring_mask];
@@ -355,6 +361,8 @@ int nm_uring_submit(struct nm_uring *ring)
 
 unsigned nm_uring_cq_ready(const struct nm_uring *ring)
 {
+	if (!ring || !ring->ctx)
+		return 0;
 	return __atomic_load_n(ring->cq.ktail, __ATOMIC_ACQUIRE) - *ring->cq.khead;
 }
 
@@ -395,7 +403,13 @@ unsigned nm_uring_peek_batch_cqe(struct nm_uring *ring, struct io_uring_cqe **cq
 
 void nm_uring_cq_advance(struct nm_uring *ring, unsigned nr)
 {
-	if (ring && ring->ctx && nr)
+	unsigned ready = nm_uring_cq_ready(ring);
+
+	/* never past the tail: a head ahead of it would make the ring read
+	 * as 4 billion CQEs ready and as room for the stack to overwrite */
+	if (nr > ready)
+		nr = ready;
+	if (nr)
 		__atomic_store_n(ring->cq.khead, *ring->cq.khead + nr, __ATOMIC_RELEASE);
 }
 
@@ -491,12 +505,18 @@ int nm_uring_wait_cqe_timeout(struct nm_uring *ring, struct io_uring_cqe **cqe,
 	if (!ring || !ring->ctx || !cqe)
 		return nm_err(EINVAL, "NULL argument");
 	if (ts) {
+		uint64_t now = now_ns();
+
 		if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
 			return nm_err(EINVAL, "bad timeout");
-		deadline = now_ns() + (uint64_t)ts->tv_sec * 1000000000ull +
-			   (uint64_t)ts->tv_nsec;
-		if (!deadline)
-			deadline = 1;
+		/* a timeout past what 64-bit nanoseconds hold (centuries) is
+		 * no limit, not a wrapped-around deadline already passed */
+		if ((uint64_t)ts->tv_sec < (UINT64_MAX - now) / 1000000000ull - 1) {
+			deadline = now + (uint64_t)ts->tv_sec * 1000000000ull +
+				   (uint64_t)ts->tv_nsec;
+			if (!deadline)
+				deadline = 1;
+		}
 	}
 	r = wait_ready(ring, 1, deadline);
 	if (r)

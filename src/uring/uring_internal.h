@@ -110,6 +110,10 @@ unsigned nm__ur_cq_space(const struct nm_uring_ctx *ctx);
 int nm__ur_call(struct nm_uring_ctx *ctx, int (*fn)(struct nm_uring_ctx *, void *), void *arg);
 
 /* ---- ops.c ---- */
+enum { UR_PENDING = 0, UR_DONE = 1 };	/* what an issue returns */
+/* A request's final CQE: posted (UR_DONE), or kept on the request for a
+ * later pass when the CQ is full (final_pending, UR_PENDING). */
+int nm__ur_finish(struct nm_uring_ctx *ctx, struct ur_req *req, int32_t res, uint32_t flags);
 struct nm_socket;
 /* The socket req names: NULL when fd has none, or a later socket than
  * the one the request was taken for (its socket was closed). */
@@ -132,7 +136,7 @@ void nm__ur_zcrx_free_all(struct nm_uring_ctx *ctx);
 /* ---- recv_zc.c ---- */
 int nm__ur_recv_zc_prep(struct nm_uring_ctx *ctx, struct ur_req *req,
 			const struct io_uring_sqe *sqe);
-/* 1: done (final CQE posted), 0: stays pending. */
+/* UR_DONE (final CQE posted) or UR_PENDING. */
 int nm__ur_recv_zc_issue(struct nm_uring_ctx *ctx, struct ur_req *req);
 /* What the refill needs from an ifq's receive side: sockets to tell when
  * buffers came back. */

@@ -66,6 +66,25 @@ static void setup_refusals(struct nm_stack *st)
 		T_ASSERT(nm_uring_get_sqe(&r));
 	T_ASSERT(!nm_uring_get_sqe(&r));		/* SQ full */
 	nm_uring_queue_exit(&r);
+	/* a NULL, closed or never opened ring: refused, no crash */
+	T_ASSERT(!nm_uring_get_sqe(&r));
+	T_ASSERT(!nm_uring_get_sqe(NULL));
+	T_EQ(nm_uring_cq_ready(&r), 0u);
+	T_EQ(nm_uring_cq_ready(NULL), 0u);
+	nm_uring_cq_advance(NULL, 3);
+	nm_uring_cq_advance(&r, 3);
+	memset(&r, 0, sizeof(r));
+	T_ASSERT(!nm_uring_get_sqe(&r));
+	T_ERR(nm_uring_submit(&r), -EINVAL);
+	/* advancing past the CQEs ready moves the head only to the tail */
+	T_OK(nm_uring_queue_init(st, 8, &r, 0));
+	T_OK(nm_stack_poll(st, 0));		/* this thread runs the loop */
+	nm_uring_cq_advance(&r, 5);
+	T_EQ(nm_uring_cq_ready(&r), 0u);
+	sqe_of(&r, 77);
+	T_EQ(one(&r, 77, NULL), 0);		/* the next CQE is still seen */
+	T_EQ(nm_uring_cq_ready(&r), 0u);
+	nm_uring_queue_exit(&r);
 }
 
 static void sqe_refusals(struct nm_uring *r, int ssd)
@@ -278,6 +297,37 @@ static void *submit_other(void *arg)
 	return NULL;
 }
 
+/* A NOP submitted from another thread a little later. */
+static void *nop_later(void *arg)
+{
+	struct io_uring_sqe *s;
+
+	usleep(50000);
+	s = nm_uring_get_sqe(arg);
+	nm_uring_prep_nop(s);
+	s->user_data = 7;
+	nm_uring_submit(arg);
+	return NULL;
+}
+
+/* A timeout too long for 64-bit nanoseconds waits (it wrapped into a
+ * deadline already passed: -ETIME at once). */
+static void huge_timeout(struct nm_stack *st)
+{
+	struct __kernel_timespec ts = { (int64_t)1 << 62, 0 };	/* * 1e9 wraps to 0 */
+	struct io_uring_cqe *c = NULL;
+	struct nm_uring r;
+	pthread_t t;
+
+	T_OK(nm_uring_queue_init(st, 8, &r, 0));
+	T_ASSERT(pthread_create(&t, NULL, nop_later, &r) == 0);
+	T_OK(nm_uring_wait_cqe_timeout(&r, &c, &ts));
+	T_EQ(c->user_data, 7u);
+	nm_uring_cqe_seen(&r, c);
+	pthread_join(t, NULL);
+	nm_uring_queue_exit(&r);
+}
+
 /* The stacks on their own thread, the ring on this one. */
 static void threaded_part(void)
 {
@@ -310,6 +360,7 @@ static void threaded_part(void)
 	pthread_join(t, NULL);
 	T_EQ(o.ret, -EEXIST);
 	nm_uring_queue_exit(&r);
+	huge_timeout(n.sb);
 	t_stk_stop(&th);
 	t_net_down(&n);
 }

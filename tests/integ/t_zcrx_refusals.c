@@ -22,6 +22,16 @@ static void refuse(int err)
 	t_zc_close(&z);
 }
 
+/* A fresh good registration with one change, refused with err (a macro:
+ * the change is a statement, and a failure names its line). */
+#define REFUSE(opts, change, err)                                                \
+	do {                                                                     \
+		fresh(opts);                                                     \
+		change;                                                          \
+		T_ERR(nm_uring_register_ifq(&z.ring, &z.reg), -(err));           \
+		t_zc_close(&z);                                                  \
+	} while (0)
+
 int main(void)
 {
 	const struct t_zc_opts o = { .area = 1 << 20 };
@@ -58,86 +68,36 @@ int main(void)
 	nm_uring_queue_exit(&plain);
 	t_zc_close(&z);
 	/* queue out of range, no such netdev */
-	fresh(&o);
-	z.reg.if_rxq = 64;
-	refuse(ERANGE);
-	fresh(&o);
-	z.reg.if_rxq = (uint32_t)-1;
-	refuse(EINVAL);
-	fresh(&o);
-	z.reg.if_idx = 9999;
-	refuse(ENODEV);
+	REFUSE(&o, z.reg.if_rxq = 64, ERANGE);
+	REFUSE(&o, z.reg.if_rxq = (uint32_t)-1, EINVAL);
+	REFUSE(&o, z.reg.if_idx = 9999, ENODEV);
 	/* flags, reserved and output fields */
-	fresh(&o);
-	z.reg.flags = 4;
-	refuse(EINVAL);
-	fresh(&o);
-	z.reg.flags = ZCRX_REG_IMPORT;
-	refuse(EOPNOTSUPP);
-	fresh(&o);
-	z.reg.__resv[1] = 1;
-	refuse(EINVAL);
-	fresh(&o);
-	z.reg.zcrx_id = 3;
-	refuse(EINVAL);
+	REFUSE(&o, z.reg.flags = 4, EINVAL);
+	REFUSE(&o, z.reg.flags = ZCRX_REG_IMPORT, EOPNOTSUPP);
+	REFUSE(&o, z.reg.__resv[1] = 1, EINVAL);
+	REFUSE(&o, z.reg.zcrx_id = 3, EINVAL);
 	/* refill ring entries */
-	fresh(&o);
-	z.reg.rq_entries = 0;
-	refuse(EINVAL);
-	fresh(&o);
-	z.reg.rq_entries = 40000;	/* above 32768 without CLAMP */
-	refuse(EINVAL);
+	REFUSE(&o, z.reg.rq_entries = 0, EINVAL);
+	REFUSE(&o, z.reg.rq_entries = 40000, EINVAL);	/* above 32768 without CLAMP */
 	/* rx_buf_len: a power of two from a page to 64 KiB */
-	fresh(&o);
-	z.reg.rx_buf_len = 12288;
-	refuse(EINVAL);
-	fresh(&o);
-	z.reg.rx_buf_len = 2048;
-	refuse(EINVAL);
-	fresh(&o);
-	z.reg.rx_buf_len = 128 << 10;
-	refuse(ERANGE);
+	REFUSE(&o, z.reg.rx_buf_len = 12288, EINVAL);
+	REFUSE(&o, z.reg.rx_buf_len = 2048, EINVAL);
+	REFUSE(&o, z.reg.rx_buf_len = 128 << 10, ERANGE);
 	/* the region */
-	fresh(&o);
-	z.reg.region_ptr = 0;
-	refuse(EFAULT);
-	fresh(&o);
-	z.rd.size = 4096;		/* too small for 4096 entries */
-	refuse(EINVAL);
-	fresh(&o);
-	z.rd.flags = 0;			/* user_addr without TYPE_USER */
-	refuse(EFAULT);
-	fresh(&o);
-	z.rd.user_addr += 8;		/* misaligned */
-	refuse(EINVAL);
-	fresh(&o);
-	z.rd.__resv[0] = 1;
-	refuse(EINVAL);
+	REFUSE(&o, z.reg.region_ptr = 0, EFAULT);
+	REFUSE(&o, z.rd.size = 4096, EINVAL);	/* too small for 4096 entries */
+	REFUSE(&o, z.rd.flags = 0, EFAULT);	/* user_addr without TYPE_USER */
+	REFUSE(&o, z.rd.user_addr += 8, EINVAL);	/* misaligned */
+	REFUSE(&o, z.rd.__resv[0] = 1, EINVAL);
 	/* the area */
-	fresh(&o);
-	z.reg.area_ptr = 0;
-	refuse(EFAULT);
-	fresh(&o);
-	z.area_reg.addr += 100;		/* misaligned */
-	refuse(EINVAL);
-	fresh(&o);
-	z.area_reg.len = 0;
-	refuse(EFAULT);
-	fresh(&o);
-	z.area_reg.len = (1ull << 30) + 4096;	/* the kernel's 1 GiB limit */
-	refuse(EFAULT);
-	fresh(&o);
-	z.area_reg.addr = 0;
-	refuse(EFAULT);
-	fresh(&o);
-	z.area_reg.flags = 2;
-	refuse(EINVAL);
-	fresh(&o);
-	z.area_reg.rq_area_token = 1;
-	refuse(EINVAL);
-	fresh(&o);
-	z.area_reg.dmabuf_fd = 5;	/* without IORING_ZCRX_AREA_DMABUF */
-	refuse(EINVAL);
+	REFUSE(&o, z.reg.area_ptr = 0, EFAULT);
+	REFUSE(&o, z.area_reg.addr += 100, EINVAL);	/* misaligned */
+	REFUSE(&o, z.area_reg.len = 0, EFAULT);
+	REFUSE(&o, z.area_reg.len = (1ull << 30) + 4096, EFAULT);	/* the kernel's 1 GiB limit */
+	REFUSE(&o, z.area_reg.addr = 0, EFAULT);
+	REFUSE(&o, z.area_reg.flags = 2, EINVAL);
+	REFUSE(&o, z.area_reg.rq_area_token = 1, EINVAL);
+	REFUSE(&o, z.area_reg.dmabuf_fd = 5, EINVAL);	/* without IORING_ZCRX_AREA_DMABUF */
 	fresh(&o);		/* a page of the range not writable */
 	munmap(z.area, z.area_len);
 	z.area_len = 2 << 20;
@@ -151,12 +111,8 @@ int main(void)
 	{
 		struct t_zc_opts od = { .area = 1 << 20, .dmabuf = true };
 
-		fresh(&od);
-		z.area_reg.addr = 4096;
-		refuse(EINVAL);
-		fresh(&od);
-		z.area_reg.dmabuf_fd = 9999;
-		refuse(EBADF);
+		REFUSE(&od, z.area_reg.addr = 4096, EINVAL);
+		REFUSE(&od, z.area_reg.dmabuf_fd = 9999, EBADF);
 	}
 	/* nothing changed: a good registration, rounded entries */
 	fresh(&o);
