@@ -126,8 +126,14 @@ int nm_netdev_set_ringparam(struct nm_netdev *nd, const struct nm_ringparam *rp)
  * feature: it is what veth does with an skb) */
 #define NM_NETIF_F_RX_LOAN	(1u << 7)
 #define NM_NETIF_F_ALL		0xffu
+/* The active features, and the wanted ones (what was asked for: ethtool's
+ * WANTED).  Active is wanted less what the rest forbids, as the kernel's
+ * netdev_update_features(): TSO and TSO6 need HW_CSUM, so turning HW_CSUM
+ * off turns them off too, and on again brings back the ones still wanted. */
 uint32_t nm_netdev_features(const struct nm_netdev *nd);
-/* Changes the features in mask to the values in val.  TSO needs HW_CSUM. */
+uint32_t nm_netdev_wanted_features(const struct nm_netdev *nd);
+/* Changes the wanted features in mask to the values in val (-EINVAL only
+ * for unknown bits). */
 int nm_netdev_set_features(struct nm_netdev *nd, uint32_t mask, uint32_t val);
 
 /* -X: key of NM_RSS_KEY_LEN bytes, indirection table of a power-of-two

@@ -539,11 +539,12 @@ static void to_set(uint32_t f, uint32_t *w)
 static int features_fill(struct et_req *e, const struct nl_view_dev *v)
 {
 	bool compact = e->flags & ETHTOOL_FLAG_COMPACT_BITSETS;
-	uint32_t hw[FSET_WORDS], active[FSET_WORDS], fixed[FSET_WORDS];
+	uint32_t hw[FSET_WORDS], wanted[FSET_WORDS], active[FSET_WORDS], fixed[FSET_WORDS];
 	struct nlmsghdr *nlh;
 
 	fset_load(e->r->s);
 	to_set(~0u, hw);
+	to_set(nm_netdev_wanted_features(v->nd), wanted);
 	to_set(nm_netdev_features(v->nd), active);
 	/* every other feature of the set is off and stays off */
 	for (uint32_t k = 0; k < FSET_WORDS; k++)
@@ -556,7 +557,7 @@ static int features_fill(struct et_req *e, const struct nl_view_dev *v)
 	if (!nlh)
 		return -ENOMEM;
 	put_bitset(nlh, ETHTOOL_A_FEATURES_HW, hw, compact);
-	put_bitset(nlh, ETHTOOL_A_FEATURES_WANTED, active, compact);
+	put_bitset(nlh, ETHTOOL_A_FEATURES_WANTED, wanted, compact);
 	put_bitset(nlh, ETHTOOL_A_FEATURES_ACTIVE, active, compact);
 	put_bitset(nlh, ETHTOOL_A_FEATURES_NOCHANGE, fixed, compact);
 	nl_end(e->r, nlh);
@@ -680,7 +681,7 @@ static int features_set(struct et_req *e, const struct nlattr **tb)
 		if (val[k / 32] & (1u << (k % 32)))
 			fval |= feats[i].bit;
 	}
-	fmask &= fval ^ nm_netdev_features(e->v->nd);	/* what changes */
+	fmask &= fval ^ nm_netdev_wanted_features(e->v->nd);	/* what changes */
 	err = fmask ? nm_netdev_set_features(e->v->nd, fmask, fval) : 0;
 	if (err)
 		return nl_fail_lib(e->r, err, NULL);

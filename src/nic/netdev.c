@@ -204,7 +204,7 @@ int nm_netdev_create(const struct nm_netdev_params *p, struct nm_netdev **out)
 	nd->tx_ring = p->tx_ring ? p->tx_ring : NM_NETDEV_DEFAULT_TX_RING;
 	nd->split = NM_TCP_DATA_SPLIT_ENABLED;
 	nd->hds_thresh = 0;
-	nd->features = NM_NETIF_F_ALL;
+	nd->features = nd->wanted = NM_NETIF_F_ALL;
 	ret = nm_rss_init(&nd->rss, nd->nrx);
 	if (ret)
 		goto err_free;
@@ -464,20 +464,30 @@ uint32_t nm_netdev_features(const struct nm_netdev *nd)
 	return nd ? nd->features : 0;
 }
 
+uint32_t nm_netdev_wanted_features(const struct nm_netdev *nd)
+{
+	return nd ? nd->wanted : 0;
+}
+
+/* What becomes active of what is wanted (the kernel's netdev_fix_features):
+ * segmentation needs the checksum it fills in each segment. */
+static uint32_t fix_features(uint32_t wanted)
+{
+	if (!(wanted & NM_NETIF_F_HW_CSUM))
+		wanted &= ~(NM_NETIF_F_TSO | NM_NETIF_F_TSO6);
+	return wanted;
+}
+
 int nm_netdev_set_features(struct nm_netdev *nd, uint32_t mask, uint32_t val)
 {
 	NM_API_CALL();
-	uint32_t f;
-
 	if (!nd)
 		return nm_err(EINVAL, "NULL netdev");
 	if ((mask | val) & ~NM_NETIF_F_ALL)
 		return nm_err(EINVAL, "unknown feature bits %#x",
 			      (mask | val) & ~NM_NETIF_F_ALL);
-	f = (nd->features & ~mask) | (val & mask);
-	if ((f & (NM_NETIF_F_TSO | NM_NETIF_F_TSO6)) && !(f & NM_NETIF_F_HW_CSUM))
-		return nm_err(EINVAL, "TSO needs TX checksum offload");
-	nd->features = f;
+	nd->wanted = (nd->wanted & ~mask) | (val & mask);
+	nd->features = fix_features(nd->wanted);
 	return 0;
 }
 

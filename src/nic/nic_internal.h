@@ -78,7 +78,8 @@ struct nm_netdev {
 	uint32_t rx_ring, tx_ring;
 	enum nm_tcp_data_split split;
 	uint32_t hds_thresh;
-	uint32_t features;
+	uint32_t features;		/* active: fix(wanted) */
+	uint32_t wanted;		/* what the user asked for (ethtool's WANTED) */
 	struct nm_ntuple_table *ntuple;
 	struct nm_rss rss;		/* key (precomputed table) and indirection */
 	struct nm_rxq rxq[NM_NETDEV_MAX_QUEUES];

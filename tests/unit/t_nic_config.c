@@ -98,9 +98,18 @@ int main(void)
 
 	/* features */
 	T_ERR(nm_netdev_set_features(t.nd, 1u << 20, 0), -EINVAL);
-	T_ERR(nm_netdev_set_features(t.nd, NM_NETIF_F_HW_CSUM, 0), -EINVAL);	/* TSO needs it */
+	/* TSO needs HW_CSUM: without it, wanted TSO is not active (the kernel's
+	 * netdev_fix_features), and comes back with it */
+	T_OK(nm_netdev_set_features(t.nd, NM_NETIF_F_HW_CSUM, 0));
+	T_EQ(nm_netdev_features(t.nd) & (NM_NETIF_F_HW_CSUM | NM_NETIF_F_TSO | NM_NETIF_F_TSO6), 0);
+	T_EQ(nm_netdev_wanted_features(t.nd) & (NM_NETIF_F_TSO | NM_NETIF_F_TSO6),
+	     NM_NETIF_F_TSO | NM_NETIF_F_TSO6);
+	T_OK(nm_netdev_set_features(t.nd, NM_NETIF_F_HW_CSUM, NM_NETIF_F_HW_CSUM));
+	T_EQ(nm_netdev_features(t.nd) & (NM_NETIF_F_HW_CSUM | NM_NETIF_F_TSO | NM_NETIF_F_TSO6),
+	     NM_NETIF_F_HW_CSUM | NM_NETIF_F_TSO | NM_NETIF_F_TSO6);
 	T_OK(nm_netdev_set_features(t.nd, NM_NETIF_F_TSO | NM_NETIF_F_TSO6 | NM_NETIF_F_HW_CSUM, 0));
 	T_EQ(nm_netdev_features(t.nd) & NM_NETIF_F_HW_CSUM, 0);
+	T_EQ(nm_netdev_wanted_features(t.nd) & NM_NETIF_F_TSO, 0);
 
 	/* still receives */
 	struct t_flow f;
