@@ -106,6 +106,12 @@ struct rt_real {
 			    const sigset_t *);
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	int (*close_range)(unsigned, unsigned, int);
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*open)(const char *, int, ...);
+	int (*open64)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	int (*openat64)(int, const char *, int, ...);
+	int (*execve)(const char *, char *const[], char *const[]);
 };
 extern struct rt_real rt_real;
 /* Resolve every one (idempotent; the constructor runs it, and so does the
@@ -458,7 +464,6 @@ struct rt_file *rt_file_get(int fd, const struct rt_file_ops *ops);
 /* An ioctl on a file fd: answered (*ret, errno set), true. */
 bool rt_file_ioctl(int fd, unsigned long req, void *arg, int *ret);
 /* libc's mmap, under the interposed one. */
-void *rt_mmap_real(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 /* A dma-buf fd over [off, off + size) of memfd (the udmabuf rules): the new
  * fd, or -errno.  own: memfd is the runtime's (a heap allocation) and
  * becomes the program's fd. */
