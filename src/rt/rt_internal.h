@@ -428,8 +428,9 @@ int rt_nic_serve(unsigned long req, void *buf, size_t in, size_t cap, size_t *ou
  * (to_user false: src is the program's) or copy_to_user: 0, or -EFAULT for a
  * bad address. */
 int rt_user_copy(void *dst, const void *src, size_t n, bool to_user);
-/* Take the lock with the NIC up in this process (brought up if need be):
- * 0, or -errno with the lock released. */
+/* Take the lock with the NIC up in this process (brought up if need be;
+ * an shm wire whose other end has not come yet is waited for, as a socket
+ * call would): 0, or -errno with the lock released. */
 int rt_nic_enter(void);
 /* What of the caller's buffer an ETHTOOL_* command reads (*in) and at most
  * writes (*out); -EOPNOTSUPP for a command not answered. */
