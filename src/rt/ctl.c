@@ -40,15 +40,6 @@ int netmem_rt_bind_rx(int memfd, unsigned first, unsigned n, uint32_t *id);
 int netmem_rt_steer(uint16_t dst_port, unsigned queue);
 int netmem_rt_bind_tx(int memfd, uint32_t *id);
 
-/* Lock held on success: the NIC is up in this process.  An shm wire whose
- * other end has not come yet is waited for, as a socket call would (the
- * hooks run before the program's first socket, which is what brings a
- * deferred stack up otherwise). */
-static int enter(void)
-{
-	return rt_nic_enter();
-}
-
 /* A dma-buf fd of /dev/udmabuf or /dev/dma_heap/system (devfs.c), or a
  * memfd taken whole with the udmabuf rules. */
 static int dmabuf_of(int memfd, struct nm_dmabuf **buf)
@@ -65,7 +56,7 @@ static int dmabuf_of(int memfd, struct nm_dmabuf **buf)
 int netmem_rt_queues(void)
 {
 	struct nm_channels ch;
-	int r = enter();
+	int r = rt_nic_enter();
 
 	if (r < 0)
 		return (int)rt_ret(r);
@@ -83,7 +74,7 @@ int netmem_rt_bind_rx(int memfd, unsigned first, unsigned n, uint32_t *id)
 
 	if (!id || n == 0 || n > NM_NETDEV_MAX_QUEUES)
 		return (int)rt_ret(!id ? -EFAULT : -EINVAL);
-	r = enter();
+	r = rt_nic_enter();
 	if (r < 0)
 		return (int)rt_ret(r);
 	r = nm_netdev_get_channels(rt.nd, &ch);
@@ -110,7 +101,7 @@ int netmem_rt_steer(uint16_t dst_port, unsigned queue)
 {
 	struct nm_flow_rule fr = { .id = NM_FLOW_ID_ANY };
 	size_t alen = rt_cfg.family == AF_INET ? 4 : 16;
-	int r = enter();
+	int r = rt_nic_enter();
 
 	if (r < 0)
 		return (int)rt_ret(r);
@@ -132,7 +123,7 @@ int netmem_rt_bind_tx(int memfd, uint32_t *id)
 
 	if (!id)
 		return (int)rt_ret(-EFAULT);
-	r = enter();
+	r = rt_nic_enter();
 	if (r < 0)
 		return (int)rt_ret(r);
 	r = dmabuf_of(memfd, &buf);

@@ -26,7 +26,6 @@
  *
  * Workload: control path, a few calls per program.
  */
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
@@ -87,21 +86,6 @@ bool rt_file_ioctl(int fd, unsigned long req, void *arg, int *ret)
 
 /* ---- mmap ----------------------------------------------------------------------------- */
 
-static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
-
-static void *mmap_real(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	if (!real_mmap)
-		real_mmap = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT,
-										    "mmap");
-	return real_mmap(addr, len, prot, flags, fd, off);
-}
-
-void *rt_mmap_real(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	return mmap_real(addr, len, prot, flags, fd, off);
-}
-
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	struct rt_file *f = (flags & MAP_ANONYMOUS) ? NULL : file_of(fd);
@@ -109,7 +93,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	int r;
 
 	if (!f || !f->ops->mmap || rt_foreign())
-		return mmap_real(addr, len, prot, flags, fd, off);
+		return REAL(mmap)(addr, len, prot, flags, fd, off);
 	r = f->ops->mmap(f, addr, len, prot, flags, off, &p);
 	return r < 0 ? (rt_ret(r), MAP_FAILED) : p;
 }
@@ -315,55 +299,48 @@ static int dev_open(const struct rt_file_ops *ops, int flags)
 	return fd;
 }
 
-typedef int (*open_fn)(const char *, int, ...);
-typedef int (*openat_fn)(int, const char *, int, ...);
-
-static mode_t mode_arg(int flags, va_list ap)
-{
-	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
-}
-
-#define OPEN_WRAP(name)								\
-	int name(const char *path, int flags, ...)				\
-	{									\
-		static open_fn real;						\
+/* The device's fd, or what libc's open answers.  mode is read only where
+ * open reads it (O_CREAT, O_TMPFILE): reading an argument not passed is
+ * undefined. */
+#define DEV_OR_REAL(path, flags, real_call)					\
+	do {									\
 		const struct rt_file_ops *ops = dev_named(path);		\
-		va_list ap;							\
-		mode_t m;							\
+		mode_t m = 0;							\
 										\
-		va_start(ap, flags);						\
-		m = mode_arg(flags, ap);					\
-		va_end(ap);							\
 		if (ops)							\
 			return dev_open(ops, flags);				\
-		if (!real)							\
-			real = (open_fn)dlsym(RTLD_NEXT, #name);		\
-		return real(path, flags, m);					\
-	}
-#define OPENAT_WRAP(name)							\
-	int name(int dirfd, const char *path, int flags, ...)			\
-	{									\
-		static openat_fn real;						\
-		const struct rt_file_ops *ops = dev_named(path);		\
-		va_list ap;							\
-		mode_t m;							\
+		if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {	\
+			va_list ap;						\
 										\
-		va_start(ap, flags);						\
-		m = mode_arg(flags, ap);					\
-		va_end(ap);							\
-		if (ops)							\
-			return dev_open(ops, flags);				\
-		if (!real)							\
-			real = (openat_fn)dlsym(RTLD_NEXT, #name);		\
-		return real(dirfd, path, flags, m);				\
-	}
+			va_start(ap, flags);					\
+			m = va_arg(ap, mode_t);					\
+			va_end(ap);						\
+		}								\
+		return real_call;						\
+	} while (0)
 
 int open64(const char *path, int flags, ...);
 int openat64(int dirfd, const char *path, int flags, ...);
-OPEN_WRAP(open)
-OPEN_WRAP(open64)
-OPENAT_WRAP(openat)
-OPENAT_WRAP(openat64)
+
+int open(const char *path, int flags, ...)
+{
+	DEV_OR_REAL(path, flags, REAL(open)(path, flags, m));
+}
+
+int open64(const char *path, int flags, ...)
+{
+	DEV_OR_REAL(path, flags, REAL(open64)(path, flags, m));
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	DEV_OR_REAL(path, flags, REAL(openat)(dirfd, path, flags, m));
+}
+
+int openat64(int dirfd, const char *path, int flags, ...)
+{
+	DEV_OR_REAL(path, flags, REAL(openat64)(dirfd, path, flags, m));
+}
 
 /* the fortified variants (_FORTIFY_SOURCE: open without O_CREAT) */
 int __open_2(const char *path, int flags);

@@ -75,7 +75,7 @@ static int dmabuf_mmap(struct rt_file *f, void *addr, size_t len, int prot, int 
 	if (!len || (uint64_t)off > d->size || len > d->size - (uint64_t)off)
 		return nm_err(EINVAL, "dma-buf mmap: [%lld, +%zu) outside the buffer's %llu "
 			      "bytes", (long long)off, len, (unsigned long long)d->size);
-	p = rt_mmap_real(addr, len, prot, flags, d->memfd, (off_t)(d->off + (uint64_t)off));
+	p = REAL(mmap)(addr, len, prot, flags, d->memfd, (off_t)(d->off + (uint64_t)off));
 	if (p == MAP_FAILED)
 		return -errno;
 	*out = p;

@@ -39,7 +39,6 @@
  * Workload: control path: a few requests per ethtool command.
  */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -606,20 +605,16 @@ static bool env_has(char *const *envp, const char *kv)
  * memory): the new environment is built on the stack. */
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	static int (*real)(const char *, char *const[], char *const[]);
 	int n = 0, k = 0;
 
-	if (!real)
-		real = (int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT,
-										 "execve");
 	if (!ep.name[0] || !saved_env || env_has(envp, "NETMEM_CTL="))
-		return real(path, argv, envp);
+		return REAL(execve)(path, argv, envp);
 	for (char *const *e = envp; e && *e; e++)
 		n++;
 	for (char **s = saved_env; *s; s++)
 		n++;
 	if (n > 65536)
-		return real(path, argv, envp);
+		return REAL(execve)(path, argv, envp);
 	{
 		char *env[n + 1];
 
@@ -631,7 +626,7 @@ int execve(const char *path, char *const argv[], char *const envp[])
 				env[k++] = *s;
 				env[k] = NULL;
 			}
-		return real(path, argv, env);
+		return REAL(execve)(path, argv, env);
 	}
 }
 

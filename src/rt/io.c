@@ -74,13 +74,14 @@ static ssize_t send_iov(int fd, const struct iovec *iov, size_t n, int flags, bo
 
 ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
+	struct rt_obj *o = rt_fd_get(fd);
 	struct iovec iov = { (void *)buf, len };
 	bool ours;
 	ssize_t r;
 
-	if (!rt_fd_get(fd))
+	if (!o)
 		return REAL(send)(fd, buf, len, flags);
-	if (rt_nl_is(fd))
+	if (o->kind == RT_NL && rt_nl_is(fd))
 		return rt_nl_send_buf(fd, buf, len, flags, NULL, 0);
 	if (len && !buf)
 		return rt_ret(-EFAULT);
@@ -91,13 +92,14 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
 ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *sa,
 	       socklen_t salen)
 {
+	struct rt_obj *o = rt_fd_get(fd);
 	struct iovec iov = { (void *)buf, len };
 	bool ours;
 	ssize_t r;
 
-	if (!rt_fd_get(fd))
+	if (!o)
 		return REAL(sendto)(fd, buf, len, flags, sa, salen);
-	if (rt_nl_is(fd))
+	if (o->kind == RT_NL && rt_nl_is(fd))
 		return rt_nl_send_buf(fd, buf, len, flags, sa, salen);
 	if (len && !buf)
 		return rt_ret(-EFAULT);
@@ -108,13 +110,14 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sock
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
+	struct rt_obj *o = rt_fd_get(fd);
 	struct iovec iov = { (void *)buf, len };
 	bool ours;
 	ssize_t r;
 
-	if (!rt_fd_get(fd))
+	if (!o)
 		return REAL(write)(fd, buf, len);
-	if (rt_nl_is(fd))
+	if (o->kind == RT_NL && rt_nl_is(fd))
 		return rt_nl_send_buf(fd, buf, len, 0, NULL, 0);
 	if (len && !buf)
 		return rt_ret(-EFAULT);
@@ -124,14 +127,15 @@ ssize_t write(int fd, const void *buf, size_t len)
 
 ssize_t writev(int fd, const struct iovec *iov, int n)
 {
+	struct rt_obj *o = rt_fd_get(fd);
 	bool ours;
 	ssize_t r;
 
-	if (!rt_fd_get(fd))
+	if (!o)
 		return REAL(writev)(fd, iov, n);
 	if (n < 0 || n > IOV_MAX)
 		return rt_ret(-EINVAL);
-	if (rt_nl_is(fd)) {
+	if (o->kind == RT_NL && rt_nl_is(fd)) {
 		struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
 
 		return rt_nl_sendmsg(fd, &m, 0);
@@ -146,9 +150,9 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	ssize_t r;
 	int err;
 
-	if (rt_nl_is(fd))
-		return rt_nl_sendmsg(fd, msg, flags);
 	rs = rt_enter(fd, &err);
+	if (!rs && !err && rt_nl_is(fd))	/* not a socket of ours: one of netlink? */
+		return rt_nl_sendmsg(fd, msg, flags);
 	if (!rs)
 		return err ? rt_ret(-err) : REAL(sendmsg)(fd, msg, flags);
 	r = msg ? nm_send_counted(rs, msg, flags) : -EFAULT;
@@ -278,13 +282,14 @@ static ssize_t recv_iov(int fd, struct iovec *iov, size_t n, int flags, bool rw,
 
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
+	struct rt_obj *o = rt_fd_get(fd);
 	struct iovec iov = { buf, len };
 	bool ours;
 	ssize_t r;
 
-	if (!rt_fd_get(fd))
+	if (!o)
 		return REAL(recv)(fd, buf, len, flags);
-	if (rt_nl_is(fd))
+	if (o->kind == RT_NL && rt_nl_is(fd))
 		return rt_nl_recv_buf(fd, buf, len, flags, NULL, NULL);
 	r = recv_iov(fd, &iov, 1, flags, false, &ours);
 	return ours ? r : REAL(recv)(fd, buf, len, flags);
@@ -292,13 +297,14 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa, socklen_t *salen)
 {
+	struct rt_obj *o = rt_fd_get(fd);
 	struct iovec iov = { buf, len };
 	bool ours;
 	ssize_t r;
 
-	if (!rt_fd_get(fd))
+	if (!o)
 		return REAL(recvfrom)(fd, buf, len, flags, sa, salen);
-	if (rt_nl_is(fd))
+	if (o->kind == RT_NL && rt_nl_is(fd))
 		return rt_nl_recv_buf(fd, buf, len, flags, sa, salen);
 	r = recv_iov(fd, &iov, 1, flags, false, &ours);
 	if (!ours)
@@ -310,13 +316,14 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa, 
 
 ssize_t read(int fd, void *buf, size_t len)
 {
+	struct rt_obj *o = rt_fd_get(fd);
 	struct iovec iov = { buf, len };
 	bool ours;
 	ssize_t r;
 
-	if (!rt_fd_get(fd))
+	if (!o)
 		return REAL(read)(fd, buf, len);
-	if (rt_nl_is(fd))
+	if (o->kind == RT_NL && rt_nl_is(fd))
 		return rt_nl_recv_buf(fd, buf, len, 0, NULL, NULL);
 	r = recv_iov(fd, &iov, 1, 0, true, &ours);
 	return ours ? r : REAL(read)(fd, buf, len);
@@ -324,14 +331,15 @@ ssize_t read(int fd, void *buf, size_t len)
 
 ssize_t readv(int fd, const struct iovec *iov, int n)
 {
+	struct rt_obj *o = rt_fd_get(fd);
 	bool ours;
 	ssize_t r;
 
-	if (!rt_fd_get(fd))
+	if (!o)
 		return REAL(readv)(fd, iov, n);
 	if (n < 0 || n > IOV_MAX)
 		return rt_ret(-EINVAL);
-	if (rt_nl_is(fd)) {
+	if (o->kind == RT_NL && rt_nl_is(fd)) {
 		struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
 
 		return rt_nl_recvmsg(fd, &m, 0);
@@ -346,9 +354,9 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t r;
 	int err;
 
-	if (rt_nl_is(fd))
-		return rt_nl_recvmsg(fd, msg, flags);
 	rs = rt_enter(fd, &err);
+	if (!rs && !err && rt_nl_is(fd))	/* not a socket of ours: one of netlink? */
+		return rt_nl_recvmsg(fd, msg, flags);
 	if (!rs)
 		return err ? rt_ret(-err) : REAL(recvmsg)(fd, msg, flags);
 	r = msg ? nm_recv_counted(rs, msg, flags) : -EFAULT;

@@ -61,4 +61,10 @@ void rt_real_init(void)
 	RESOLVE(epoll_pwait2);
 	RESOLVE(sigaction);
 	RESOLVE(close_range);
+	RESOLVE(mmap);
+	RESOLVE(open);
+	RESOLVE(open64);
+	RESOLVE(openat);
+	RESOLVE(openat64);
+	RESOLVE(execve);
 }

@@ -106,6 +106,12 @@ struct rt_real {
 			    const sigset_t *);
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	int (*close_range)(unsigned, unsigned, int);
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*open)(const char *, int, ...);
+	int (*open64)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	int (*openat64)(int, const char *, int, ...);
+	int (*execve)(const char *, char *const[], char *const[]);
 };
 extern struct rt_real rt_real;
 /* Resolve every one (idempotent; the constructor runs it, and so does the
@@ -422,8 +428,9 @@ int rt_nic_serve(unsigned long req, void *buf, size_t in, size_t cap, size_t *ou
  * (to_user false: src is the program's) or copy_to_user: 0, or -EFAULT for a
  * bad address. */
 int rt_user_copy(void *dst, const void *src, size_t n, bool to_user);
-/* Take the lock with the NIC up in this process (brought up if need be):
- * 0, or -errno with the lock released. */
+/* Take the lock with the NIC up in this process (brought up if need be;
+ * an shm wire whose other end has not come yet is waited for, as a socket
+ * call would): 0, or -errno with the lock released. */
 int rt_nic_enter(void);
 /* What of the caller's buffer an ETHTOOL_* command reads (*in) and at most
  * writes (*out); -EOPNOTSUPP for a command not answered. */
@@ -458,7 +465,6 @@ struct rt_file *rt_file_get(int fd, const struct rt_file_ops *ops);
 /* An ioctl on a file fd: answered (*ret, errno set), true. */
 bool rt_file_ioctl(int fd, unsigned long req, void *arg, int *ret);
 /* libc's mmap, under the interposed one. */
-void *rt_mmap_real(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 /* A dma-buf fd over [off, off + size) of memfd (the udmabuf rules): the new
  * fd, or -errno.  own: memfd is the runtime's (a heap allocation) and
  * becomes the program's fd. */

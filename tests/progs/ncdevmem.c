@@ -231,17 +231,25 @@ static int nl, ifindex;
 static uint16_t eth_id, netdev_id;
 static const char *ifname;
 
-static void channels(uint32_t *rx, uint32_t *combined)
+/* An ethtool GET for the interface, its answer in r (what dies on a refusal). */
+static void eth_get(uint8_t cmd, uint16_t header, uint8_t *r, int *rl, const char *what)
 {
 	struct msg m;
-	uint8_t r[4096];
-	int rl = 0, e;
+	int e;
 
-	msg_init(&m, eth_id, ETHTOOL_MSG_CHANNELS_GET);
-	eth_header(&m, ETHTOOL_A_CHANNELS_HEADER, ifindex);
-	e = talk(nl, &m, r, &rl);
+	msg_init(&m, eth_id, cmd);
+	eth_header(&m, header, ifindex);
+	e = talk(nl, &m, r, rl);
 	if (e)
-		pp_die("channels-get: %s %s", strerror(-e), ack_msg);
+		pp_die("%s: %s %s", what, strerror(-e), ack_msg);
+}
+
+static void channels(uint32_t *rx, uint32_t *combined)
+{
+	uint8_t r[4096];
+	int rl = 0;
+
+	eth_get(ETHTOOL_MSG_CHANNELS_GET, ETHTOOL_A_CHANNELS_HEADER, r, &rl, "channels-get");
 	*rx = get_u32(r, rl, ETHTOOL_A_CHANNELS_RX_COUNT, 0);
 	*combined = get_u32(r, rl, ETHTOOL_A_CHANNELS_COMBINED_COUNT, 0);
 }
@@ -258,15 +266,10 @@ static int channels_set_rx(uint32_t rx)
 
 static uint32_t rings_split(uint32_t *rx)
 {
-	struct msg m;
 	uint8_t r[4096];
-	int rl = 0, e;
+	int rl = 0;
 
-	msg_init(&m, eth_id, ETHTOOL_MSG_RINGS_GET);
-	eth_header(&m, ETHTOOL_A_RINGS_HEADER, ifindex);
-	e = talk(nl, &m, r, &rl);
-	if (e)
-		pp_die("rings-get: %s %s", strerror(-e), ack_msg);
+	eth_get(ETHTOOL_MSG_RINGS_GET, ETHTOOL_A_RINGS_HEADER, r, &rl, "rings-get");
 	*rx = get_u32(r, rl, ETHTOOL_A_RINGS_RX, 0);
 	return get_u32(r, rl, ETHTOOL_A_RINGS_TCP_DATA_SPLIT, 0);
 }
