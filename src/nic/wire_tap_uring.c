@@ -220,21 +220,38 @@ static void slot_free(struct nm_tap_uring *u, uint32_t s)
 	u->freeq[u->nfree++] = (uint8_t)s;
 }
 
-/* Cold: a read that failed.  Cancelled reads (a ring move) just free the
- * slot; anything else is kept for the next receive to return. */
+/* Cold: a read that failed.  Cancelled or interrupted reads (a ring move)
+ * just free the slot; anything else is kept, as the plain engine words it
+ * (nm_tap_rx_error), for the next receive to return. */
 static void read_failed(struct nm_wire_tap *t, int res)
 {
-	switch (-res) {
-	case ECANCELED:
-	case EAGAIN:
-	case EINTR:
+	int e;
+
+	if (res == -ECANCELED || res == -EINTR)
 		return;
-	case EBADFD:
-		t->u->rx_err = nm_err(ENOTCONN, "tap %s: device is gone", t->w.name);
+	e = nm_tap_rx_error(t, -res);
+	if (e != -EAGAIN)
+		t->u->rx_err = e;
+}
+
+/* A read into slot s (taken off the free stack) ended with res bytes or
+ * -errno: its frame joins the ready FIFO (invariant 1), or, failed or
+ * without a whole vnet header, the slot is free again. */
+static void slot_read(struct nm_wire_tap *t, uint32_t s, ssize_t res)
+{
+	struct nm_tap_uring *u = t->u;
+
+	if (nm_unlikely(res <= 0 || (size_t)res < t->vnet_sz)) {
+		slot_free(u, s);
+		if (res < 0)
+			read_failed(t, (int)res);
+		else
+			t->st.rx_truncated++;	/* a frame without its header: dropped */
 		return;
-	default:
-		t->u->rx_err = nm_err_sys(-res, "tap %s: read", t->w.name);
 	}
+	u->len[s] = (uint32_t)res;
+	u->state[s] = NM_TAPU_READY;
+	u->ready[u->rtail++ & NM_TAPU_MASK] = (uint8_t)s;
 }
 
 static void cqe_one(struct nm_wire_tap *t, const struct io_uring_cqe *cqe)
@@ -252,17 +269,7 @@ static void cqe_one(struct nm_wire_tap *t, const struct io_uring_cqe *cqe)
 		return;
 	}
 	u->nposted--;
-	if (nm_unlikely(cqe->res < (int)t->vnet_sz || (cqe->res == 0 && !t->vnet_sz))) {
-		slot_free(u, s);
-		if (cqe->res < 0)
-			read_failed(t, cqe->res);
-		else
-			t->st.rx_truncated++;	/* a frame without its header: dropped */
-		return;
-	}
-	u->len[s] = (uint32_t)cqe->res;
-	u->state[s] = NM_TAPU_READY;
-	u->ready[u->rtail++ & NM_TAPU_MASK] = (uint8_t)s;
+	slot_read(t, s, cqe->res);
 }
 
 /* Take every completion there is; the number of reads among them. */
@@ -314,23 +321,9 @@ static int read_now(struct nm_wire_tap *t)
 
 	if (!u->nfree)
 		return 0;
-	s = u->freeq[u->nfree - 1];
+	s = u->freeq[--u->nfree];
 	r = read(t->fd, slot_buf(u, s), NM_TAP_VNET_SZ + NM_TAP_RX_ROOM);
-	if (r < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return 0;
-		read_failed(t, -errno);
-		return 0;
-	}
-	u->nfree--;
-	if ((size_t)r < t->vnet_sz || r == 0) {
-		slot_free(u, s);
-		t->st.rx_truncated++;
-		return 0;
-	}
-	u->len[s] = (uint32_t)r;
-	u->state[s] = NM_TAPU_READY;
-	u->ready[u->rtail++ & NM_TAPU_MASK] = (uint8_t)s;
+	slot_read(t, s, r < 0 ? -errno : r);
 	return 0;
 }
 
