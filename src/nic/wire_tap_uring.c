@@ -519,18 +519,12 @@ int nm_tap_uring_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned io
 {
 	struct nm_wire_tap *t = nm_tap_of(w);
 	const uint8_t *f;
-	uint32_t len, off = 0;
+	uint32_t len;
 	int r = nm_tap_uring_peek(w, &f, &len, meta);
 
 	if (r < 0)
 		return r;
-	for (unsigned i = 0; i < iovcnt && off < len; i++) {
-		size_t k = len - off < iov[i].iov_len ? len - off : iov[i].iov_len;
-
-		memcpy(iov[i].iov_base, f + off, k);
-		off += (uint32_t)k;
-	}
-	if (off < len)
+	if (nm_wire_copy_out(iov, iovcnt, f, len) < len)
 		t->st.rx_truncated++;
 	take(t, false);
 	return (int)len;
