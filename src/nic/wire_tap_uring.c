@@ -77,8 +77,6 @@
 #define NM_TAPU_IDLE_ENTER	64	/* empty kicks between enters that need none */
 #define NM_TAPU_DRAIN_MS	1000	/* at most, for the posted reads to end */
 
-enum { NM_TAPU_FREE, NM_TAPU_POSTED, NM_TAPU_READY, NM_TAPU_TAKEN };
-
 struct nm_tap_uring {
 	struct io_uring ring;
 	bool ring_up;
@@ -95,7 +93,6 @@ struct nm_tap_uring {
 	/* receive slots (invariant 1) */
 	uint8_t *rxmem;			/* NM_TAPU_SLOTS * NM_TAPU_SLOT_SZ */
 	uint32_t len[NM_TAPU_SLOTS];	/* ready/taken: bytes read, vnet header included */
-	uint8_t state[NM_TAPU_SLOTS];
 	uint8_t held[NM_TAPU_SLOTS];
 	uint8_t freeq[NM_TAPU_SLOTS];
 	uint32_t nfree, nposted;
@@ -216,7 +213,6 @@ static int ring_mine(struct nm_wire_tap *t)
 
 static void slot_free(struct nm_tap_uring *u, uint32_t s)
 {
-	u->state[s] = NM_TAPU_FREE;
 	u->freeq[u->nfree++] = (uint8_t)s;
 }
 
@@ -250,7 +246,6 @@ static void slot_read(struct nm_wire_tap *t, uint32_t s, ssize_t res)
 		return;
 	}
 	u->len[s] = (uint32_t)res;
-	u->state[s] = NM_TAPU_READY;
 	u->ready[u->rtail++ & NM_TAPU_MASK] = (uint8_t)s;
 }
 
@@ -302,7 +297,6 @@ static void post_free(struct nm_wire_tap *t)
 			break;
 		io_uring_prep_read(sqe, t->fd, slot_buf(u, s), NM_TAP_VNET_SZ + NM_TAP_RX_ROOM, 0);
 		io_uring_sqe_set_data64(sqe, s);
-		u->state[s] = NM_TAPU_POSTED;
 		u->nposted++;
 		u->nfree--;
 		u->sq_pending++;
@@ -464,7 +458,6 @@ static int take(struct nm_wire_tap *t, bool hold)
 		slot_free(u, s);
 		return 0;
 	}
-	u->state[s] = NM_TAPU_TAKEN;
 	u->held[s] = hold;
 	u->nheld += hold;
 	u->taken[u->ttail++ & NM_TAPU_MASK] = (uint8_t)s;
