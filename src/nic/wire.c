@@ -23,6 +23,7 @@
  * loop over (usually one to three) iovec entries.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include <netmem/wire.h>
 
@@ -80,6 +81,20 @@ int nm_wire_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 	if (nm_unlikely(!w->ops->rx_copy))
 		return nm_err(EOPNOTSUPP, "%s wire cannot receive", w->ops->kind);
 	return w->ops->rx_copy(w, iov, iovcnt, meta);
+}
+
+uint32_t nm_wire_copy_out(const struct iovec *iov, unsigned iovcnt, const uint8_t *src,
+			  uint32_t len)
+{
+	uint32_t done = 0;
+
+	for (unsigned i = 0; i < iovcnt && done < len; i++) {
+		size_t n = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
+
+		memcpy(iov[i].iov_base, src + done, n);
+		done += (uint32_t)n;
+	}
+	return done;
 }
 
 int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,

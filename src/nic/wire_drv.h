@@ -154,6 +154,10 @@ int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
  * without rx. */
 int nm_wire_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f);
 int nm_wire_consume(struct nm_wire *w);
+/* For a wire's rx_copy: a frame of len bytes at src copied into iov (what
+ * does not fit is cut off); the bytes copied. */
+uint32_t nm_wire_copy_out(const struct iovec *iov, unsigned iovcnt, const uint8_t *src,
+			  uint32_t len);
 int nm_wire_get_fd(struct nm_wire *w);
 /* Before sleeping on nm_wire_get_fd()'s fd: > 0 if frames already wait,
  * 0 if the fd will poll readable for the next one.  After the first call

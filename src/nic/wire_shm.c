@@ -670,22 +670,14 @@ static int nm_shm_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned i
 		       struct nm_wire_meta *meta)
 {
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
-	uint32_t off, len, done = 0;
-	const uint8_t *src;
+	uint32_t off, len;
 
 	if (!nm_shm_rx_next(ep, &off, &len, meta)) {
 		if (nm_unlikely(ep->inj != NULL))
 			nm__shm_inj_tick(ep, false);
 		return -EAGAIN;		/* flow control, no message: polled constantly */
 	}
-	src = ep->rx.arena + off;
-	for (unsigned i = 0; i < iovcnt && done < len; i++) {
-		size_t n = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
-
-		memcpy(iov[i].iov_base, src + done, n);
-		done += (uint32_t)n;
-	}
-	if (done < len)
+	if (nm_wire_copy_out(iov, iovcnt, ep->rx.arena + off, len) < len)
 		ep->st.rx_truncated++;
 	nm_shm_rx_advance(ep, len);
 	return (int)len;

@@ -272,7 +272,7 @@ int nm_tap_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 }
 
 /* Cold: turn a failed readv into -errno with a message. */
-static int nm_tap_rx_error(struct nm_wire_tap *t, int e)
+int nm_tap_rx_error(struct nm_wire_tap *t, int e)
 {
 	switch (e) {
 	case EAGAIN:

@@ -77,8 +77,6 @@
 #define NM_TAPU_IDLE_ENTER	64	/* empty kicks between enters that need none */
 #define NM_TAPU_DRAIN_MS	1000	/* at most, for the posted reads to end */
 
-enum { NM_TAPU_FREE, NM_TAPU_POSTED, NM_TAPU_READY, NM_TAPU_TAKEN };
-
 struct nm_tap_uring {
 	struct io_uring ring;
 	bool ring_up;
@@ -95,7 +93,6 @@ struct nm_tap_uring {
 	/* receive slots (invariant 1) */
 	uint8_t *rxmem;			/* NM_TAPU_SLOTS * NM_TAPU_SLOT_SZ */
 	uint32_t len[NM_TAPU_SLOTS];	/* ready/taken: bytes read, vnet header included */
-	uint8_t state[NM_TAPU_SLOTS];
 	uint8_t held[NM_TAPU_SLOTS];
 	uint8_t freeq[NM_TAPU_SLOTS];
 	uint32_t nfree, nposted;
@@ -216,25 +213,40 @@ static int ring_mine(struct nm_wire_tap *t)
 
 static void slot_free(struct nm_tap_uring *u, uint32_t s)
 {
-	u->state[s] = NM_TAPU_FREE;
 	u->freeq[u->nfree++] = (uint8_t)s;
 }
 
-/* Cold: a read that failed.  Cancelled reads (a ring move) just free the
- * slot; anything else is kept for the next receive to return. */
+/* Cold: a read that failed.  Cancelled or interrupted reads (a ring move)
+ * just free the slot; anything else is kept, as the plain engine words it
+ * (nm_tap_rx_error), for the next receive to return. */
 static void read_failed(struct nm_wire_tap *t, int res)
 {
-	switch (-res) {
-	case ECANCELED:
-	case EAGAIN:
-	case EINTR:
+	int e;
+
+	if (res == -ECANCELED || res == -EINTR)
 		return;
-	case EBADFD:
-		t->u->rx_err = nm_err(ENOTCONN, "tap %s: device is gone", t->w.name);
+	e = nm_tap_rx_error(t, -res);
+	if (e != -EAGAIN)
+		t->u->rx_err = e;
+}
+
+/* A read into slot s (taken off the free stack) ended with res bytes or
+ * -errno: its frame joins the ready FIFO (invariant 1), or, failed or
+ * without a whole vnet header, the slot is free again. */
+static void slot_read(struct nm_wire_tap *t, uint32_t s, ssize_t res)
+{
+	struct nm_tap_uring *u = t->u;
+
+	if (nm_unlikely(res <= 0 || (size_t)res < t->vnet_sz)) {
+		slot_free(u, s);
+		if (res < 0)
+			read_failed(t, (int)res);
+		else
+			t->st.rx_truncated++;	/* a frame without its header: dropped */
 		return;
-	default:
-		t->u->rx_err = nm_err_sys(-res, "tap %s: read", t->w.name);
 	}
+	u->len[s] = (uint32_t)res;
+	u->ready[u->rtail++ & NM_TAPU_MASK] = (uint8_t)s;
 }
 
 static void cqe_one(struct nm_wire_tap *t, const struct io_uring_cqe *cqe)
@@ -252,17 +264,7 @@ static void cqe_one(struct nm_wire_tap *t, const struct io_uring_cqe *cqe)
 		return;
 	}
 	u->nposted--;
-	if (nm_unlikely(cqe->res < (int)t->vnet_sz || (cqe->res == 0 && !t->vnet_sz))) {
-		slot_free(u, s);
-		if (cqe->res < 0)
-			read_failed(t, cqe->res);
-		else
-			t->st.rx_truncated++;	/* a frame without its header: dropped */
-		return;
-	}
-	u->len[s] = (uint32_t)cqe->res;
-	u->state[s] = NM_TAPU_READY;
-	u->ready[u->rtail++ & NM_TAPU_MASK] = (uint8_t)s;
+	slot_read(t, s, cqe->res);
 }
 
 /* Take every completion there is; the number of reads among them. */
@@ -295,7 +297,6 @@ static void post_free(struct nm_wire_tap *t)
 			break;
 		io_uring_prep_read(sqe, t->fd, slot_buf(u, s), NM_TAP_VNET_SZ + NM_TAP_RX_ROOM, 0);
 		io_uring_sqe_set_data64(sqe, s);
-		u->state[s] = NM_TAPU_POSTED;
 		u->nposted++;
 		u->nfree--;
 		u->sq_pending++;
@@ -314,23 +315,9 @@ static int read_now(struct nm_wire_tap *t)
 
 	if (!u->nfree)
 		return 0;
-	s = u->freeq[u->nfree - 1];
+	s = u->freeq[--u->nfree];
 	r = read(t->fd, slot_buf(u, s), NM_TAP_VNET_SZ + NM_TAP_RX_ROOM);
-	if (r < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return 0;
-		read_failed(t, -errno);
-		return 0;
-	}
-	u->nfree--;
-	if ((size_t)r < t->vnet_sz || r == 0) {
-		slot_free(u, s);
-		t->st.rx_truncated++;
-		return 0;
-	}
-	u->len[s] = (uint32_t)r;
-	u->state[s] = NM_TAPU_READY;
-	u->ready[u->rtail++ & NM_TAPU_MASK] = (uint8_t)s;
+	slot_read(t, s, r < 0 ? -errno : r);
 	return 0;
 }
 
@@ -471,7 +458,6 @@ static int take(struct nm_wire_tap *t, bool hold)
 		slot_free(u, s);
 		return 0;
 	}
-	u->state[s] = NM_TAPU_TAKEN;
 	u->held[s] = hold;
 	u->nheld += hold;
 	u->taken[u->ttail++ & NM_TAPU_MASK] = (uint8_t)s;
@@ -526,18 +512,12 @@ int nm_tap_uring_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned io
 {
 	struct nm_wire_tap *t = nm_tap_of(w);
 	const uint8_t *f;
-	uint32_t len, off = 0;
+	uint32_t len;
 	int r = nm_tap_uring_peek(w, &f, &len, meta);
 
 	if (r < 0)
 		return r;
-	for (unsigned i = 0; i < iovcnt && off < len; i++) {
-		size_t k = len - off < iov[i].iov_len ? len - off : iov[i].iov_len;
-
-		memcpy(iov[i].iov_base, f + off, k);
-		off += (uint32_t)k;
-	}
-	if (off < len)
+	if (nm_wire_copy_out(iov, iovcnt, f, len) < len)
 		t->st.rx_truncated++;
 	take(t, false);
 	return (int)len;
