@@ -16,9 +16,7 @@
  * the same code answers the owner's own ioctl and one a helper process
  * sends over the control endpoint (endpoint.c).
  *
- * State kept here beyond the NIC's: the features the user asked for
- * (ethtool's "requested", which may differ from what is active: TSO
- * without checksum offload), and whether the user set the indirection
+ * State kept here beyond the NIC's: whether the user set the indirection
  * table (the kernel's IFF_RXFH_CONFIGURED: then a channel change must keep
  * it, and may not drop a queue it names).
  *
@@ -67,34 +65,20 @@ static const struct eth_feature eth_features[] = {
 static const char *const rss_hash_funcs[] = { "toeplitz", "xor", "crc32" };
 
 static struct {
-	bool wanted_set;
-	uint32_t wanted;	/* NM_NETIF_F_* the user asked for */
 	bool rxfh_user;		/* the user set the indirection table */
 } eth;
 
+/* The NIC keeps what the user asked for and derives what is active
+ * (nm_netdev_wanted_features(): TSO without checksum offload is wanted,
+ * not active), so the ioctls and the ethtool netlink family agree. */
 static uint32_t wanted(void)
 {
-	if (!eth.wanted_set) {
-		eth.wanted = nm_netdev_features(rt.nd) & NM_ETH_FEATURES;
-		eth.wanted_set = true;
-	}
-	return eth.wanted;
-}
-
-/* What becomes active of the wanted set: the kernel's fix_features drops
- * TSO without checksum offload rather than refusing. */
-static uint32_t fix_features(uint32_t w)
-{
-	if (!(w & NM_NETIF_F_HW_CSUM))
-		w &= ~(NM_NETIF_F_TSO | NM_NETIF_F_TSO6);
-	return w;
+	return nm_netdev_wanted_features(rt.nd) & NM_ETH_FEATURES;
 }
 
 static int features_apply(uint32_t w)
 {
-	eth.wanted = w;
-	eth.wanted_set = true;
-	return nm_netdev_set_features(rt.nd, NM_ETH_FEATURES, fix_features(w));
+	return nm_netdev_set_features(rt.nd, NM_ETH_FEATURES, w);
 }
 
 /* ---- statistics: names and values, in one walk -------------------------------- */
@@ -455,7 +439,7 @@ static int features_set(const struct ethtool_sfeatures *s)
 	r = features_apply(w);
 	if (r < 0)
 		return r;
-	if ((fix_features(w) & NM_ETH_FEATURES) != w)
+	if ((nm_netdev_features(rt.nd) & NM_ETH_FEATURES) != w)
 		ret |= ETHTOOL_F_WISH;
 	return (int)ret;
 }

@@ -2,7 +2,8 @@
 # Debian's ethtool, as the process that owns the NIC: `-g` (rings, with
 # TCP data split), `-l` (channels), `-k` (features by the kernel's names:
 # netmem's bits at the kernel's indices of the global feature string set),
-# and `-K ntuple`, `-G rx` (ring size), `-L rx` accepted (Debian 12's ethtool
+# and `-K ntuple`, `-K tx off` (TSO then off, still requested), `-G rx`
+# (ring size), `-L rx` accepted (Debian 12's ethtool
 # 6.1 has no `-G tcp-data-split`: tests/progs/nl.c sets it over netlink).  Each ethtool is
 # a process of its own (its own NIC: a change does not outlive it); the
 # ioctl-based options (-x, -i, -n) are the ioctl half's (SIOCETHTOOL).
@@ -28,6 +29,14 @@ for f in 'rx-checksumming: on' 'tcp-segmentation-offload: on' 'ntuple-filters: o
 	'receive-hashing: on' 'scatter-gather: off' 'tx-scatter-gather: off \[fixed\]'; do
 	grep -Eq "^[[:space:]]*$f" "$T/out" || fail "-k lacks '$f': $(cat "$T/out")"
 done
+# -K tx off with TSO on: accepted, TSO goes off with it and stays wanted,
+# as the kernel's netdev_fix_features does (it once failed: "TSO needs TX
+# checksum offload")
+rt_tap sh -c 'ethtool -K nm0 tx off; echo "tx rc=$?"; ethtool -k nm0' >"$T/tx" 2>&1 ||
+	fail "ethtool -K tx off: $(cat "$T/tx")"
+grep -qx 'tx rc=0' "$T/tx" && grep -Eq '^tx-checksumming: off$' "$T/tx" &&
+	grep -Eq '^[[:space:]]*tx-tcp-segmentation: off \[requested on\]$' "$T/tx" ||
+	fail "-K tx off: $(cat "$T/tx")"
 # the kernel's lo answers through the same program: the kernel's own
 grep -qx 'lo rc=0' "$T/out" || grep -q 'Operation not supported' "$T/out" || fail "lo: $(cat "$T/out")"
 exit 0
