@@ -649,19 +649,26 @@ err_free_tap:
 /*
  * Whether an attached TAP fd was opened with IFF_NO_PI.  TUNGETIFF reports
  * IFF_NOFILTER in the same bit (0x1000) for a file without a socket
- * filter, so when the bit is set it says nothing: look again with a
- * pass-all filter attached for the moment.  (Set with no filter means no
- * filter on the device at all, so detaching restores what was there.)
+ * filter, so the bit is exact only while a filter is attached.  Where no
+ * filter was ever attached (TUNGETFILTER: length 0) look again with a
+ * pass-all filter attached for the moment: detaching it leaves the device
+ * as it was.  Where one was (the opener's, perhaps still attached), trust
+ * the bit rather than replace that filter: wrong only for a TAP opened
+ * without IFF_NO_PI whose filter was detached again.
  */
 static int nm_tap_no_pi(int fd, short flags, bool *no_pi)
 {
 	struct sock_filter all = BPF_STMT(BPF_RET | BPF_K, 0xffffffff);
-	struct sock_fprog prog = { .len = 1, .filter = &all };
+	struct sock_fprog prog = { .len = 1, .filter = &all }, cur = { 0 };
 	struct ifreq ifr;
 	int r, err;
 
-	*no_pi = false;
-	if (!(flags & IFF_NO_PI))
+	*no_pi = flags & IFF_NO_PI;
+	if (!*no_pi)
+		return 0;
+	if (ioctl(fd, TUNGETFILTER, &cur) < 0)
+		return nm_err_sys(errno, "TUNGETFILTER on fd %d", fd);
+	if (cur.len > 0)
 		return 0;
 	if (ioctl(fd, TUNATTACHFILTER, &prog) < 0)
 		return nm_err_sys(errno, "TUNATTACHFILTER on fd %d", fd);

@@ -8,9 +8,12 @@
  * tun fd never attached, a TUN (not TAP) device, a TAP without IFF_NO_PI
  * (once taken: TUNGETIFF reports IFF_NOFILTER in IFF_NO_PI's bit), a vnet
  * header the offloads disagree with; NULL arguments and an MTU out of
- * range likewise.
+ * range likewise.  A socket filter the opener attached stays attached
+ * (the IFF_NO_PI probe once replaced it and left none).
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -44,6 +47,28 @@ static void link_up(const char *name)
 	ifr.ifr_flags |= IFF_UP;
 	T_OK(ioctl(s, SIOCSIFFLAGS, &ifr));
 	close(s);
+}
+
+/* Whether the kernel's frames reach fd: the kernel side gets an address
+ * and a UDP send to an unknown neighbour makes it send ARP into the TAP. */
+static bool frames_reach(int fd, const char *ifname, const char *addr, const char *peer)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	char cmd[128], buf[2048];
+	int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(cmd, sizeof(cmd), "ip addr add %s dev %s", addr, ifname);
+	T_ASSERT(system(cmd) == 0);
+	T_ASSERT(u >= 0);
+	inet_pton(AF_INET, peer, &to.sin_addr);
+	T_ASSERT(sendto(u, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)) == 1);
+	close(u);
+	for (int i = 0; i < 50; i++) {
+		if (read(fd, buf, sizeof(buf)) > 0)
+			return true;
+		usleep(10000);
+	}
+	return false;
 }
 
 static void refused(int fd, bool offloads, const char *words)
@@ -95,6 +120,26 @@ int main(void)
 	fd = tun_fd("nmad0", IFF_TAP | IFF_NO_PI);
 	refused(fd, true, "without a vnet header");
 	close(fd);
+
+	/* the opener's socket filter survives the adoption: a drop-all filter
+	 * keeps the kernel's frames away; without one they come (the check
+	 * can see them) */
+	fd = tun_fd("nmad2", IFF_TAP | IFF_NO_PI | IFF_VNET_HDR);
+	link_up("nmad2");
+	T_OK(nm_wire_tap_adopt(fd, &p, &w));
+	T_ASSERT(frames_reach(fd, "nmad2", "198.18.2.1/24", "198.18.2.9"));
+	nm_wire_destroy(w);
+	{
+		struct sock_filter none = BPF_STMT(BPF_RET | BPF_K, 0);
+		struct sock_fprog drop = { .len = 1, .filter = &none };
+
+		fd = tun_fd("nmad3", IFF_TAP | IFF_NO_PI | IFF_VNET_HDR);
+		link_up("nmad3");
+		T_OK(ioctl(fd, TUNATTACHFILTER, &drop));
+		T_OK(nm_wire_tap_adopt(fd, &p, &w));
+		T_ASSERT(!frames_reach(fd, "nmad3", "198.18.3.1/24", "198.18.3.9"));
+		nm_wire_destroy(w);
+	}
 
 	/* the real thing: frames go out on the adopted fd; the device stays */
 	fd = tun_fd("nmad1", IFF_TAP | IFF_NO_PI | IFF_VNET_HDR);
