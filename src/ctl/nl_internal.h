@@ -62,10 +62,13 @@ struct nm_nl_sock {
 	size_t dump_off;		/* ... from here */
 	bool dumping;
 	size_t max_recvmsg_len;		/* the kernel sizes dump datagrams by it */
+	bool recv_size_set;		/* ... set by the program's helper only */
 	struct nm_ctl *ctl;		/* the bindings it made (first bind) */
 	nm_nl_dmabuf_fn dmabuf_fn;
 	void *dmabuf_arg;
 	int kfd;			/* the kernel channel, -1 until needed */
+	bool kdumping;			/* a kernel dump goes on in kfd: its
+					 * datagrams feed dump as it drains */
 	struct nm_nl_sock *next;	/* every open socket (notifications) */
 };
 
@@ -140,9 +143,15 @@ static inline const void *nl_genl_attrs(const struct nlmsghdr *nlh, size_t *len)
 /* ---- nl_kernel.c: the kernel channel ---------------------------------------------- */
 
 /* Send the request to the kernel and queue its replies for s (portid
- * rewritten), as if the kernel had answered s itself.  0 or -errno (no
- * channel: the caller answers with an error). */
+ * rewritten), as if the kernel had answered s itself: a do's at once; a
+ * dump is started (s->kdumping) and read by nl_kernel_dump_read().  0 or
+ * -errno (no channel: the caller answers with an error). */
 int nl_kernel_pass(struct nm_nl_sock *s, const struct nlmsghdr *nlh);
+/* The running kernel dump's next datagram's messages (portid rewritten)
+ * appended to into: 1 when they end the dump, 0 when more follow, or
+ * -errno when the dump is lost (the channel is closed with what it held;
+ * kdumping is false after 1 or an error). */
+int nl_kernel_dump_read(struct nm_nl_sock *s, struct nl_buf *into);
 /* A dump: the kernel's messages (without its NLMSG_DONE) into out, its
  * final error in *done_err.  0 or -errno. */
 int nl_kernel_dump(struct nm_nl_sock *s, const struct nlmsghdr *nlh, struct nl_buf *out,

@@ -7,8 +7,9 @@
  * the program as the kernel would have queued them, the portid rewritten
  * to the program's socket's.  A request is answered by the kernel inside
  * its sendmsg (netlink_unicast_kernel() runs the family at once), so a do's
- * replies are all there when send returns; a dump goes on at each recv,
- * read here until its NLMSG_DONE.
+ * replies are all there when send returns; a dump goes on at each recv:
+ * the program's receives pull it a kernel datagram at a time, into the
+ * emulated socket's dump buffer (nl_sock.c cuts it to the program's size).
  *
  * Merged dumps: nl_kernel_dump() returns the kernel's messages without its
  * NLMSG_DONE, for netmem's to follow them in one dump.
@@ -32,8 +33,8 @@
 #endif
 
 #define KBUF	32768
-/* A kernel dump is bounded in datagrams read (a runaway kernel dump, or
- * one that never ends, must not hang the program's call). */
+/* The kernel's part of a merged dump is read whole, bounded in datagrams
+ * (one that never ends must not hang the program's call). */
 #define KDUMP_MAX_DGRAMS	4096
 
 static bool kernel_on = true;
@@ -71,22 +72,37 @@ static int kchan_open(int protocol)
 	return nm_fd_lift(fd);
 }
 
-static int kchan(struct nm_nl_sock *s)
+/* The program's ack options on a channel, so that the kernel's acks read
+ * as its own. */
+static void kchan_opts(const struct nm_nl_sock *s, int fd)
 {
+	set_opt(fd, NETLINK_EXT_ACK, s->ext_ack);
+	set_opt(fd, NETLINK_CAP_ACK, s->cap_ack);
+	set_opt(fd, NETLINK_GET_STRICT_CHK, s->strict);
+}
+
+/* The channel for one request: the socket's own, or, while a kernel dump
+ * still runs in it, one for this request alone (*temp), so that the
+ * request's replies are not read as the dump's next datagram, nor the
+ * dump's as its replies. */
+static int kchan(struct nm_nl_sock *s, bool *temp)
+{
+	int fd;
+
+	*temp = false;
 	if (!kernel_on)
 		return -ENOENT;
-	if (s->kfd < 0) {
-		int fd = kchan_open(s->protocol);
-
-		if (fd < 0)
-			return fd;
-		s->kfd = fd;
+	if (s->kdumping) {
+		fd = kchan_open(s->protocol);
+		*temp = fd >= 0;
+	} else {
+		if (s->kfd < 0)
+			s->kfd = kchan_open(s->protocol);
+		fd = s->kfd;
 	}
-	/* the program's ack options, so that the kernel's acks read as its own */
-	set_opt(s->kfd, NETLINK_EXT_ACK, s->ext_ack);
-	set_opt(s->kfd, NETLINK_CAP_ACK, s->cap_ack);
-	set_opt(s->kfd, NETLINK_GET_STRICT_CHK, s->strict);
-	return s->kfd;
+	if (fd >= 0)
+		kchan_opts(s, fd);
+	return fd;
 }
 
 void nl_kernel_close(struct nm_nl_sock *s)
@@ -94,6 +110,18 @@ void nl_kernel_close(struct nm_nl_sock *s)
 	if (s->kfd >= 0)
 		close(s->kfd);
 	s->kfd = -1;
+	s->kdumping = false;
+}
+
+/* Done with fd: a temporary channel goes; the socket's own, if it may
+ * still hold datagrams of an unfinished answer, goes too (the next request
+ * opens a fresh one rather than read them as its answer). */
+static void kchan_done(struct nm_nl_sock *s, int fd, bool temp, bool unfinished)
+{
+	if (temp)
+		close(fd);
+	else if (unfinished)
+		nl_kernel_close(s);
 }
 
 static void readdress(struct nm_nl_sock *s, uint8_t *p, size_t len)
@@ -136,32 +164,67 @@ static ssize_t krecv(int fd, uint8_t *buf, bool wait)
 	return n < 0 ? -errno : n;
 }
 
-/* Send nlh to the kernel: the channel's fd and a receive buffer (*buf,
- * freed by the caller), or -errno. */
-static int kernel_send(struct nm_nl_sock *s, const struct nlmsghdr *nlh, uint8_t **buf)
+int nl_kernel_dump_read(struct nm_nl_sock *s, struct nl_buf *into)
 {
-	int fd = kchan(s);
+	uint8_t *buf = malloc(KBUF);
+	ssize_t n;
+	int r;
 
-	if (fd < 0)
-		return fd;
-	if (send(fd, nlh, nlh->nlmsg_len, 0) < 0)
-		return -errno;
-	*buf = malloc(KBUF);
-	return *buf ? fd : -ENOMEM;
+	if (!buf) {
+		nl_kernel_close(s);	/* the dump is lost, and what it held */
+		return -ENOMEM;
+	}
+	n = krecv(s->kfd, buf, true);
+	if (n <= 0) {
+		free(buf);
+		nl_kernel_close(s);
+		return n < 0 ? (int)n : -EIO;
+	}
+	readdress(s, buf, (size_t)n);
+	r = ends(buf, (size_t)n);
+	if (nl_buf_add(into, buf, (size_t)n)) {
+		nl_kernel_close(s);
+		r = -ENOMEM;
+	}
+	if (r == 1)
+		s->kdumping = false;
+	free(buf);
+	return r;
 }
 
+/*
+ * A do's replies are all there when send returns, and are queued as they
+ * came.  A dump is only started here (s->kdumping): its datagrams are read
+ * one at a time as the program's queue drains (nl_kernel_dump_read), as
+ * the kernel itself runs a dump at each recv, so a dump of any length
+ * passes without filling the queue.
+ */
 int nl_kernel_pass(struct nm_nl_sock *s, const struct nlmsghdr *nlh)
 {
-	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-	uint8_t *buf = NULL;
-	int fd = kernel_send(s, nlh, &buf), r = 0;
+	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP, temp;
+	uint8_t *buf;
+	int fd = kchan(s, &temp), r = 0;
 
 	if (fd < 0)
 		return fd;
-	for (int i = 0; i < KDUMP_MAX_DGRAMS; i++) {
-		ssize_t n = krecv(fd, buf, dump);
+	if (send(fd, nlh, nlh->nlmsg_len, 0) < 0) {
+		r = -errno;
+		kchan_done(s, fd, temp, false);
+		return r;
+	}
+	if (dump) {			/* never temp: a second dump is EBUSY */
+		s->kdumping = true;
+		return 0;
+	}
+	buf = malloc(KBUF);
+	if (!buf) {
+		kchan_done(s, fd, temp, true);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t n = krecv(fd, buf, false);
 
-		if (n == -EAGAIN || n == -ETIMEDOUT || n == 0)
+		if (n == -EAGAIN || n == 0)
 			break;
 		if (n < 0) {
 			r = (int)n;
@@ -169,10 +232,9 @@ int nl_kernel_pass(struct nm_nl_sock *s, const struct nlmsghdr *nlh)
 		}
 		readdress(s, buf, (size_t)n);
 		nl_queue(s, buf, (size_t)n);
-		if (dump && ends(buf, (size_t)n))
-			break;
 	}
 	free(buf);
+	kchan_done(s, fd, temp, r < 0);
 	return r;
 }
 
@@ -209,16 +271,24 @@ static int take(struct nm_nl_sock *s, const uint8_t *p, size_t len, struct nl_bu
 	return 0;
 }
 
+/* The kernel's part of a merged dump, read whole (it is netmem's families'
+ * and interfaces' dumps: a few datagrams), bounded all the same; one that
+ * does not end within the bound is -ENOBUFS and leaves nothing behind. */
 int nl_kernel_dump(struct nm_nl_sock *s, const struct nlmsghdr *nlh, struct nl_buf *out,
 		   int *done_err)
 {
 	uint8_t *buf = NULL;
-	int fd = kernel_send(s, nlh, &buf), r = 0;
+	bool temp;
+	int fd = kchan(s, &temp), r = 0;
 
 	*done_err = 0;
 	if (fd < 0)
 		return fd;
-	for (int i = 0; i < KDUMP_MAX_DGRAMS && r == 0; i++) {
+	if (send(fd, nlh, nlh->nlmsg_len, 0) < 0)
+		r = -errno;
+	else if (!(buf = malloc(KBUF)))
+		r = -ENOMEM;
+	for (int i = 0; buf && i < KDUMP_MAX_DGRAMS && r == 0; i++) {
 		ssize_t n = krecv(fd, buf, true);
 
 		if (n <= 0) {
@@ -227,7 +297,10 @@ int nl_kernel_dump(struct nm_nl_sock *s, const struct nlmsghdr *nlh, struct nl_b
 		}
 		r = take(s, buf, (size_t)n, out, done_err);
 	}
+	if (r == 0)
+		r = -ENOBUFS;		/* no end within the bound */
 	free(buf);
+	kchan_done(s, fd, temp, r < 0);
 	return r < 0 ? r : 0;
 }
 

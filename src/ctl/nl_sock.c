@@ -18,8 +18,10 @@
  *     the last one's next (or at head).
  *  2. dumping <=> the dump buffer holds messages not handed out
  *     (dump_off < dump.len); those are whole messages, the last a
- *     NLMSG_DONE.
+ *     NLMSG_DONE unless a kernel dump goes on (kdumping).
  *  3. Every open socket is on the registry list exactly once.
+ *  4. kdumping (a kernel dump passed through, read into the dump buffer
+ *     as it drains: nl_kernel.c) => the kernel channel is open.
  *
  * Workload: the control path (configuration at start-up, a few dumps).
  */
@@ -156,12 +158,28 @@ static void queue_drop_head(struct nm_nl_sock *s)
 	free(d);
 }
 
-/* The dump's next datagram: whole messages up to the kernel's size. */
+/* The dump's next datagram: whole messages up to the kernel's size.  A
+ * kernel dump's messages come in one kernel datagram at a time, as the
+ * buffer runs out, and go out in datagrams of the program's size like
+ * netmem's own (the kernel sizes its dump skbs by the program's receive
+ * buffer; the channel's are always 32 KiB). */
 static int dump_next(struct nm_nl_sock *s)
 {
 	size_t size = s->max_recvmsg_len > NL_GOODSIZE ? s->max_recvmsg_len : NL_GOODSIZE;
-	size_t off = s->dump_off, end = off;
+	size_t off, end;
 	int r;
+
+	if (!s->dumping && s->kdumping) {
+		r = nl_kernel_dump_read(s, &s->dump);
+		if (r < 0)
+			return r;
+		s->dump_off = 0;
+		s->dumping = s->dump.len > 0;
+		if (!s->dumping)
+			return 0;
+	}
+	off = s->dump_off;
+	end = off;
 
 	if (size > NL_DUMP_MAX)
 		size = NL_DUMP_MAX;
@@ -500,7 +518,7 @@ static void rcv_msg_one(struct nm_nl_sock *s, const struct nlmsghdr *nlh)
 	}
 	r.dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	r.multi = r.dump;
-	if (r.dump && s->dumping) {
+	if (r.dump && (s->dumping || s->kdumping)) {
 		ack(&r, -EBUSY);	/* netlink_dump_start(): one dump at a time */
 		return;
 	}
@@ -511,6 +529,10 @@ static void rcv_msg_one(struct nm_nl_sock *s, const struct nlmsghdr *nlh)
 		if (nl_kernel_pass(s, nlh) < 0) {
 			r.msg = NULL;
 			ack(&r, -ENOENT);
+		} else if (s->kdumping) {
+			err = dump_next(s);	/* its first datagram, as start_dump */
+			if (err < 0)
+				ack(&r, err);
 		}
 		return;
 	}
@@ -565,6 +587,22 @@ ssize_t nm_nl_sock_send(struct nm_nl_sock *s, const void *buf, size_t len)
 	return (ssize_t)len;
 }
 
+/* netlink_recvmsg(): the largest receive so far, at most 32 KiB */
+static void recv_size_seen(struct nm_nl_sock *s, size_t len)
+{
+	s->max_recvmsg_len = s->max_recvmsg_len > len ? s->max_recvmsg_len : len;
+	if (s->max_recvmsg_len > NL_DUMP_MAX)
+		s->max_recvmsg_len = NL_DUMP_MAX;
+}
+
+void nm_nl_sock_set_recv_size(struct nm_nl_sock *s, size_t len)
+{
+	if (!s)
+		return;
+	s->recv_size_set = true;
+	recv_size_seen(s, len);
+}
+
 ssize_t nm_nl_sock_recv(struct nm_nl_sock *s, void *buf, size_t len, int flags, bool *trunc)
 {
 	struct nl_dgram *d;
@@ -574,16 +612,19 @@ ssize_t nm_nl_sock_recv(struct nm_nl_sock *s, void *buf, size_t len, int flags, 
 		return nm_err(EINVAL, "NULL socket");
 	if (trunc)
 		*trunc = false;
-	s->max_recvmsg_len = s->max_recvmsg_len > len ? s->max_recvmsg_len : len;
-	if (s->max_recvmsg_len > NL_DUMP_MAX)
-		s->max_recvmsg_len = NL_DUMP_MAX;
+	if (!s->recv_size_set)
+		recv_size_seen(s, len);
 	if (s->overrun) {
 		s->overrun = false;
 		if (!s->no_enobufs)
 			return nm_err(ENOBUFS, "replies were dropped: the receive queue was full");
 	}
-	if (!s->head && s->dumping && dump_next(s))
-		return nm_err(ENOMEM, "out of memory");
+	if (!s->head && (s->dumping || s->kdumping)) {
+		int r = dump_next(s);
+
+		if (r < 0)
+			return nm_err(-r, "the dump ended early: %s", strerror(-r));
+	}
 	d = s->head;
 	if (!d)
 		return -EAGAIN;
@@ -604,7 +645,7 @@ ssize_t nm_nl_sock_recv(struct nm_nl_sock *s, void *buf, size_t len, int flags, 
 
 bool nm_nl_sock_readable(const struct nm_nl_sock *s)
 {
-	return s && (s->head || s->dumping || (s->overrun && !s->no_enobufs));
+	return s && (s->head || s->dumping || s->kdumping || (s->overrun && !s->no_enobufs));
 }
 
 int nm_nl_sock_check(const struct nm_nl_sock *s)
@@ -627,6 +668,8 @@ int nm_nl_sock_check(const struct nm_nl_sock *s)
 	if (s->dumping != (s->dump_off < s->dump.len))
 		return nm_err(EFAULT, "dumping %d with %zu of %zu bytes handed out", s->dumping,
 			      s->dump_off, s->dump.len);
+	if (s->kdumping && s->kfd < 0)
+		return nm_err(EFAULT, "a kernel dump without its channel");
 	for (const struct nm_nl_sock *o = socks; o; o = o->next)
 		on += o == s;
 	if (on != 1)

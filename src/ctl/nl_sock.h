@@ -112,6 +112,12 @@ ssize_t nm_nl_sock_send(struct nm_nl_sock *s, const void *buf, size_t len);
  * as the kernel's full socket reports it.
  */
 ssize_t nm_nl_sock_recv(struct nm_nl_sock *s, void *buf, size_t len, int flags, bool *trunc);
+/* The largest receive buffer the socket's program used, for a socket whose
+ * program does not receive through nm_nl_sock_recv() itself (a helper's,
+ * forwarded: its receives reach the owner only as this number).  Dump
+ * datagrams are cut to it from then on, and nm_nl_sock_recv()'s own
+ * lengths no longer count. */
+void nm_nl_sock_set_recv_size(struct nm_nl_sock *s, size_t len);
 /* Something to receive (poll/epoll readiness). */
 bool nm_nl_sock_readable(const struct nm_nl_sock *s);
 

@@ -203,6 +203,7 @@ static void nl_state_apply(struct nm_nl_sock *s, const struct rt_ep_nl_state *st
 	int v[3] = { st->ext_ack, st->cap_ack, st->strict };
 
 	nm_nl_sock_bind(s, st->portid, st->groups);
+	nm_nl_sock_set_recv_size(s, st->rcvlen);
 	for (int i = 0; i < 3; i++)
 		nm_nl_sock_setsockopt(s, opts[i], &v[i], sizeof(v[i]));
 	for (uint32_t g = 1; g <= 32 * 32; g++)

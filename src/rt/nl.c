@@ -62,6 +62,8 @@ struct rt_nl {
 	struct nm_nl_sock *s;		/* NULL until the first send */
 	struct rt_nlfwd *fwd;		/* or: forwarded to the owner (a helper) */
 	bool kernel_only;		/* this process cannot own the NIC */
+	uint32_t max_rcv;		/* largest receive (forwarded: the owner
+					 * cuts dump datagrams to it) */
 	/* epoll: an eventfd of the runtime, readable exactly while the
 	 * emulated socket is, registered beside the socket in each epoll
 	 * that watches it, with the program's event data */
@@ -447,6 +449,7 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 		struct rt_ep_nl_state st;
 
 		r = state_of_kernel(fd, &st);
+		st.rcvlen = nl->max_rcv;
 		if (r == 0)
 			r = rt_nlfwd_send(nl->fwd, &st, buf, len);
 	} else {
@@ -483,6 +486,8 @@ static ssize_t recv_ours(struct rt_nl *nl, struct msghdr *msg, int flags)
 	if (r < 0)
 		return r;
 	len = (size_t)r;
+	if (len > nl->max_rcv)
+		nl->max_rcv = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
 	tmp = malloc(len ? len : 1);
 	if (!tmp)
 		return -ENOMEM;

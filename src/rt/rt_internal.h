@@ -494,6 +494,8 @@ struct rt_ep_nl_state {
 	uint32_t portid, groups;
 	int32_t ext_ack, cap_ack, strict;
 	uint32_t members[32];		/* joined groups 1..1024, bit g-1 */
+	uint32_t rcvlen;		/* the largest receive so far: dump
+					 * datagrams are cut to it */
 };
 /* A connection to the owner that op (with req) opened: *fd, or -errno. */
 int rt_endpoint_open(uint32_t op, const void *req, size_t len, int *fd);
