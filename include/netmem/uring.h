@@ -109,7 +109,8 @@ struct io_uring_sqe *nm_uring_get_sqe(struct nm_uring *ring);
  * -EEXIST when called from another thread than the first submitter
  * (SINGLE_ISSUER). */
 int nm_uring_submit(struct nm_uring *ring);
-/* Submit, then wait until at least wait_nr CQEs are ready. */
+/* Submit, then wait until at least wait_nr CQEs are ready (at most the CQ's
+ * size: a full CQ ends the wait, as io_uring_enter's min_complete). */
 int nm_uring_submit_and_wait(struct nm_uring *ring, unsigned wait_nr);
 
 /* ---- Completion ---------------------------------------------------------------- */

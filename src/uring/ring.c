@@ -441,10 +441,15 @@ static bool refills_waiting(const struct nm_uring_ctx *ctx)
 	return false;
 }
 
-/* Wait until wait_nr CQEs are ready or deadline (ns, 0: none) passes. */
+/* Wait until wait_nr CQEs are ready or deadline (ns, 0: none) passes.  No
+ * more than the CQ holds are waited for, as io_uring_enter() caps
+ * min_complete at cq_entries: a full CQ ends the wait. */
 static int wait_ready(struct nm_uring *ring, unsigned wait_nr, uint64_t deadline)
 {
 	struct nm_uring_ctx *ctx = ring->ctx;
+
+	if (wait_nr > ctx->cq_entries)
+		wait_nr = ctx->cq_entries;
 
 	while (nm_uring_cq_ready(ring) < wait_nr) {
 		uint64_t now = now_ns();

@@ -354,6 +354,19 @@ static void threaded_part(void)
 		T_EQ(cq[i]->res, 0);
 	nm_uring_cq_advance(&r, 4);
 	T_EQ(nm_uring_cq_ready(&r), 0u);
+	/* waiting for more CQEs than the CQ holds: the kernel's io_uring_enter
+	 * waits for a full CQ (min_complete is capped at cq_entries); this
+	 * once waited forever (the alarm ends the test if it does) */
+	for (int i = 0; i < 8; i++)
+		nm_uring_prep_nop(nm_uring_get_sqe(&r));
+	T_EQ(nm_uring_submit_and_wait(&r, 8), 8);
+	for (int i = 0; i < 8; i++)
+		nm_uring_prep_nop(nm_uring_get_sqe(&r));
+	alarm(20);
+	T_EQ(nm_uring_submit_and_wait(&r, 100), 8);
+	alarm(0);
+	T_EQ(nm_uring_cq_ready(&r), 16u);
+	nm_uring_cq_advance(&r, 16);
 	/* SINGLE_ISSUER: this thread submitted first */
 	o.r = &r;
 	T_ASSERT(pthread_create(&t, NULL, submit_other, &o) == 0);
