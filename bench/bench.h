@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "t_util.h"
 
@@ -93,5 +94,42 @@ static inline void nm_bench_emit_runs(const char *bench, const char *metric,
 
 /* Keep the optimizer from dropping a computed value. */
 #define nm_bench_keep(x) __asm__ volatile("" : : "g"(x) : "memory")
+
+/* Single-core memcpy of total bytes between two 64 MiB buffers, MB/s. */
+static inline double nm_bench_memcpy_once(uint64_t total)
+{
+	size_t sz = 64u << 20;
+	uint8_t *a = malloc(sz), *b = malloc(sz);
+	uint64_t t0, done = 0;
+
+	if (!a || !b) {
+		fprintf(stderr, "bench: out of memory for the memcpy baseline\n");
+		exit(1);
+	}
+	memset(a, 1, sz);
+	memset(b, 2, sz);
+	t0 = t_now_ns();
+	while (done < total) {
+		size_t n = total - done < sz ? (size_t)(total - done) : sz;
+
+		memcpy(b, a, n);
+		nm_bench_keep(b[n - 1]);
+		done += n;
+	}
+	t0 = t_now_ns() - t0;
+	free(a);
+	free(b);
+	return (double)total * 1e3 / (double)t0;
+}
+
+/* The memcpy baseline of a ratio: the median of three runs. */
+static inline double nm_bench_memcpy_mbps(uint64_t total)
+{
+	struct nm_bench_runs r = { .n = 0 };
+
+	for (int i = 0; i < 3; i++)
+		nm_bench_runs_add(&r, nm_bench_memcpy_once(total));
+	return nm_bench_median(&r);
+}
 
 #endif

@@ -11,6 +11,15 @@
  *                           stacks on an in-process shm wire (MTU 9000),
  *                           the sender on its own thread, the receiver on
  *                           this one.  ratio = devmem / copy.
+ *   shm_devmem_tx_rx_vs_memcpy
+ *                           MB/s of the devmem receiver above fed by a
+ *                           devmem sender (sendmsg(SCM_DEVMEM_DMABUF,
+ *                           MSG_ZEROCOPY) from a TX-bound memfd dma-buf,
+ *                           completions read as they come): every payload
+ *                           byte placed from one dma-buf into another;
+ *                           baseline: single-core memcpy of the same total
+ *                           (the median of three), the least a byte moved
+ *                           from one memory to another can cost.
  *   tap_devmem_rx_vs_copy   the same with a kernel TCP sender (cubic) over
  *                           a TAP in a private network namespace
  *                           (198.18.0.0/15); root only, else one "skipped"
@@ -100,33 +109,56 @@ static uint64_t rx_copy(int sd, struct nm_dmabuf *buf)
 
 static uint8_t txbuf[CHUNK];
 
-/* A sender thread: a netmem socket on st, or a kernel socket (st NULL). */
+/* A sender thread: a netmem socket on st (devmem TX from dtx, else plain
+ * sends), or a kernel socket (st NULL). */
 struct sender {
 	struct nm_stack *st;
+	struct t_dtx *dtx;
 	uint16_t port;
 	uint64_t total;
 	int err;
 };
+
+/* One send of n bytes: from the TX-bound dma-buf at *off (cycling through
+ * it; the completions read as they come, in order), else from txbuf. */
+static ssize_t send_some(struct sender *s, int sd, size_t n, uint64_t *off, uint32_t *next)
+{
+	ssize_t r;
+
+	if (!s->dtx)
+		return nm_send(sd, txbuf, n, 0);
+	if (*off + n > s->dtx->size)
+		*off = 0;
+	r = t_dtx_send(sd, s->dtx->id, *off, n, 0);
+	if (r > 0) {
+		*off += (uint64_t)r;
+		t_dtx_drain(sd, next);
+	}
+	return r;
+}
 
 static void *nsend_fn(void *p)
 {
 	struct sender *s = p;
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(s->port) };
 	struct timeval tv = { 20, 0 };
-	uint64_t sent = 0;
+	uint64_t sent = 0, off = 0;
+	uint32_t next = 0;
 	int sd = nm_socket(s->st, AF_INET, SOCK_STREAM, 0);
 
 	inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
 	if (sd < 0 || nm_setsockopt(sd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	    (s->dtx && nm_setsockopt(sd, SOL_SOCKET, SO_ZEROCOPY, &(int){ 1 }, sizeof(int))) ||
 	    nm_connect(sd, (struct sockaddr *)&a, sizeof(a))) {
 		s->err = 1;
 		goto out;
 	}
 	while (sent < s->total) {
 		size_t n = s->total - sent < CHUNK ? (size_t)(s->total - sent) : CHUNK;
-		ssize_t r = nm_send(sd, txbuf, n, 0);
+		ssize_t r = send_some(s, sd, n, &off, &next);
 
 		if (r <= 0) {
+			fprintf(stderr, "bench_devmem_rx: send: %zd (%s)\n", r, nm_last_error());
 			s->err = 2;
 			goto out;
 		}
@@ -197,7 +229,8 @@ static void bench_shm(uint64_t total)
 					 .mtu = 9000 };
 	struct t_net n;
 	struct t_dm d;
-	double copy, dev;
+	struct t_dtx tx;
+	double copy, dev, base;
 
 	/* the test bed's two hosts (t_net.h), IPv4 only */
 	t_net_create(&n, &(struct t_net_params){ .wire = &wp, .rx_ring = 1024,
@@ -207,7 +240,13 @@ static void bench_shm(uint64_t total)
 	t_dm_bind_rx(&d, n.ndb);
 	dev = run(n.sb, &(struct sender){ .st = n.sa, .port = 5402, .total = total }, NULL);
 	nm_bench_emit("devmem_rx", "shm_devmem_rx_vs_copy", dev, "MB/s", copy, dev / copy);
+	t_dtx_bind(&tx, n.nda, DMABUF_BYTES);
+	dev = run(n.sb, &(struct sender){ .st = n.sa, .dtx = &tx, .port = 5403, .total = total },
+		  NULL);
+	base = nm_bench_memcpy_mbps(total);
+	nm_bench_emit("devmem_rx", "shm_devmem_tx_rx_vs_memcpy", dev, "MB/s", base, dev / base);
 	t_net_stacks_down(&n);
+	t_dtx_unbind(&tx);
 	t_dm_destroy(&d);
 	t_net_down(&n);
 }

@@ -469,48 +469,6 @@ static void tap_vs_veth(void)
 		skip("TAP/veth child failed");
 }
 
-/* Single-core memcpy of total bytes between two 64 MiB buffers, MB/s. */
-static double memcpy_once(uint64_t total)
-{
-	size_t sz = 64u << 20;
-	uint8_t *a = malloc(sz), *b = malloc(sz);
-	uint64_t t0, done = 0;
-
-	if (!a || !b)
-		die("malloc", -ENOMEM);
-	memset(a, 1, sz);
-	memset(b, 2, sz);
-	t0 = t_now_ns();
-	while (done < total) {
-		size_t n = total - done < sz ? (size_t)(total - done) : sz;
-
-		memcpy(b, a, n);
-		nm_bench_keep(b[n - 1]);
-		done += n;
-	}
-	t0 = t_now_ns() - t0;
-	free(a);
-	free(b);
-	return (double)total * 1e3 / (double)t0;
-}
-
-/* The median of three: the baseline of every shm ratio. */
-static double memcpy_mbps(uint64_t total)
-{
-	double m[3];
-
-	for (int i = 0; i < 3; i++) {
-		m[i] = memcpy_once(total);
-		for (int j = i; j > 0 && m[j] < m[j - 1]; j--) {
-			double t = m[j];
-
-			m[j] = m[j - 1];
-			m[j - 1] = t;
-		}
-	}
-	return m[1];
-}
-
 /* ---- two stacks over an shm wire ---- */
 
 struct pair {
@@ -745,7 +703,7 @@ int main(void)
 
 	if (!want("shm"))
 		goto tap;
-	base = memcpy_mbps(total);
+	base = nm_bench_memcpy_mbps(total);
 
 	pair_up(&pr, true);
 	csd = connect_pair(pr.lsd, &ssd);
