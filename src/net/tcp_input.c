@@ -9,7 +9,9 @@
  *	SYN_SENT	SYN-ACK -> ESTABLISHED; bare SYN -> simultaneous open
  *	synchronized	RFC 9293 3.10.7.4 in order: PAWS (RFC 7323), sequence
  *			acceptability, RST (RFC 5961 exact-match, else challenge
- *			ACK), SYN (challenge ACK; TIME_WAIT reuse), ACK (RFC 5961
+ *			ACK), SYN (challenge ACK; a RST, the tcb gone, for an
+ *			embryonic child and an orphaned FIN_WAIT_2, as Linux's
+ *			request and timewait socks; TIME_WAIT reuse), ACK (RFC 5961
  *			bounds, RTT, congestion control, SACK scoreboard and
  *			DSACKs, loss detection (tcp_loss.c) / recovery, window
  *			update), data, FIN.
@@ -1254,6 +1256,28 @@ static void rst_rcvd(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 }
 
 /*
+ * A SYN in window where Linux keeps no full socket to defend answers with
+ * a RST, and the tcb goes: a listener's embryonic child (Linux's request
+ * sock: tcp_check_req()'s embryonic reset; the listener stays) and an
+ * orphaned FIN_WAIT_2 (Linux's timewait sock in its FIN_WAIT2 substate,
+ * for a SYN at or past rcv_nxt).  True when it did.  Everywhere else a
+ * SYN draws a challenge ACK (RFC 5961 4.2).
+ */
+static bool syn_resets(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
+{
+	bool embryonic = tp->state == NM_TCP_SYN_RECEIVED && tp->parent;
+	bool fw2_orphan = tp->state == NM_TCP_FIN_WAIT_2 && tp->orphan &&
+			  !seq_lt(sg->seq, tp->rcv_nxt);
+
+	if (!embryonic && !fw2_orphan)
+		return false;
+	nm_tcp_send_rst_reply(tp->st, sg->src, sg->dst, sg->sport, sg->dport, sg->seq,
+			      sg->ack, sg->flags, sg->len);
+	nm_tcp_abort(tp, embryonic ? ECONNREFUSED : ECONNRESET);
+	return true;
+}
+
+/*
  * RFC 9293 3.10.7.4's first checks, in order: PAWS, the peer's SYN again
  * in SYN_RECEIVED, sequence acceptability, RST, SYN, the ACK bit.  True
  * when the segment goes on to its ACK and data; false when it was answered
@@ -1285,7 +1309,8 @@ static bool segment_passes(struct nm_tcp_sock *tp, const struct tcp_seg *sg)
 		return false;
 	}
 	if (sg->flags & TH_SYN) {
-		nm_tcp_send_challenge_ack(tp);
+		if (!syn_resets(tp, sg))
+			nm_tcp_send_challenge_ack(tp);
 		return false;
 	}
 	return sg->flags & TH_ACK;

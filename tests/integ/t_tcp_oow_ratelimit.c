@@ -9,6 +9,10 @@
  *    limit (tcp_ack_skipped_challenge);
  *  - PAWS failures: tcp_ack_skipped_paws; an old pure ACK gets no answer;
  *  - a repeated SYN in SYN_RECEIVED: one SYN-ACK (tcp_ack_skipped_synrecv);
+ *    a new SYN in its window: a RST, the embryonic child gone, the
+ *    listener kept (Linux's request sock);
+ *  - a SYN in an orphaned FIN_WAIT_2's window: a RST and the tcb gone
+ *    (Linux's timewait sock in FIN_WAIT2);
  *  - an orphan's FIN_WAIT_2: tcp_ack_skipped_finwait2, ACKs of unsent data
  *    ignored;
  *  - TIME_WAIT: tcp_ack_skipped_timewait; retransmitted FINs always
@@ -180,6 +184,20 @@ static void syn_received(struct t_net *n, struct nm_tcp_sock *conn)
 	/* A answers the SYN-ACKs with RSTs: the child goes */
 	t_pump_for(n, 50);
 	T_ASSERT(!nm_tcp_lookup_conn(n->sb->tcp, &fake.laddr, fake.lport, &fake.raddr, 40001));
+
+	/* a SYN with another sequence, inside the child's window: Linux's
+	 * request sock resets and drops it at once (a challenge ACK here once) */
+	fake.rport = 40002;
+	inject(n->sb, &fake, 0x2000, 0, TH_SYN, 0, 8192);
+	child = nm_tcp_lookup_conn(n->sb->tcp, &fake.laddr, fake.lport, &fake.raddr, 40002);
+	T_ASSERT(child && child->state == NM_TCP_SYN_RECEIVED);
+	mark(n->sb);
+	inject(n->sb, &fake, 0x2000 + 100, 0, TH_SYN, 0, 8192);
+	d = delta(n->sb);
+	T_EQ(d.tcp_out, 1);
+	T_EQ(d.tcp_challenge_acks, 0);
+	T_ASSERT(!nm_tcp_lookup_conn(n->sb->tcp, &fake.laddr, fake.lport, &fake.raddr, 40002));
+	T_ASSERT(nm_tcp_lookup_listener(n->sb->tcp, &fake.laddr, fake.lport));
 }
 
 static bool state_is(void *arg)
@@ -271,6 +289,37 @@ int main(void)
 	T_EQ(d.tcp_ack_skipped_finwait2, 2);
 	T_EQ(d.tcp_challenge_acks, 0);
 	T_EQ(d.tcp_ack_skipped_challenge, 0);
+
+	/* a SYN at rcv_nxt into another orphan's FIN_WAIT_2: a RST, and it
+	 * goes (a challenge ACK here once) */
+	{
+		int c3, s3;
+		struct nm_tcp_sock *t3;
+		uint16_t l3, r3;
+
+		c3 = t_connect_pair(&n, lsd, "198.18.0.2", 7201, &s3);
+		t3 = t_tcb(n.sb, s3);
+		T_ASSERT(t3);
+		l3 = t3->lport;
+		r3 = t3->rport;
+		T_OK(nm_close(s3));
+		wait[0] = c3;
+		wait[1] = TCP_CLOSE_WAIT;
+		T_ASSERT(t_pump_until(&n, state_is, wait, 2000));
+		t_pump_for(&n, 50);
+		T_EQ(t3->state, NM_TCP_FIN_WAIT_2);
+		T_ASSERT(t3->orphan);
+		t_pump_for(&n, 550);
+		mark(n.sb);
+		inject(n.sb, t3, t3->rcv_nxt, 0, TH_SYN, 0, win);
+		d = delta(n.sb);
+		T_EQ(d.tcp_out, 1);
+		T_EQ(d.tcp_challenge_acks, 0);
+		T_ASSERT(!nm_tcp_lookup_conn(n.sb->tcp, &tp->laddr, l3, &tp->raddr, r3));
+		/* the RST answers the SYN (seq 0, ACK of the SYN): A's own
+		 * CLOSE_WAIT socket, which did not send it, is not its target */
+		T_OK(nm_close(c3));
+	}
 
 	/* TIME_WAIT (A closes too) */
 	T_OK(nm_close(csd));
