@@ -207,13 +207,26 @@ static bool state_is(void *arg)
 	return t_tcp_state(a[0]) == a[1];
 }
 
+/* B closes ssd (tp its tcb), A does not close csd: tp an orphan in
+ * FIN_WAIT_2. */
+static void orphan_fin_wait_2(struct t_net *n, int ssd, int csd, struct nm_tcp_sock *tp)
+{
+	int wait[2] = { csd, TCP_CLOSE_WAIT };
+
+	T_OK(nm_close(ssd));
+	T_ASSERT(t_pump_until(n, state_is, wait, 2000));
+	t_pump_for(n, 50);
+	T_EQ(tp->state, NM_TCP_FIN_WAIT_2);
+	T_ASSERT(tp->orphan);
+}
+
 int main(void)
 {
 	struct nm_stack_tcp_sysctl sc, bad;
 	struct nm_stack_stats d;
 	struct t_net n;
 	struct nm_tcp_sock *tp, *tp2;
-	int lsd, csd, ssd, csd2, ssd2, wait[2];
+	int lsd, csd, ssd, csd2, ssd2;
 	uint16_t win;
 
 	t_net_up(&n, NULL);
@@ -271,13 +284,7 @@ int main(void)
 	t_pump_for(&n, 100);
 
 	/* an orphan's FIN_WAIT_2 (B closes, A does not) */
-	T_OK(nm_close(ssd));
-	wait[0] = csd;
-	wait[1] = TCP_CLOSE_WAIT;
-	T_ASSERT(t_pump_until(&n, state_is, wait, 2000));
-	t_pump_for(&n, 50);
-	T_EQ(tp->state, NM_TCP_FIN_WAIT_2);
-	T_ASSERT(tp->orphan);
+	orphan_fin_wait_2(&n, ssd, csd, tp);
 	win = (uint16_t)(tp->snd_wnd >> tp->snd_wscale);
 	t_pump_for(&n, 550);
 	mark(n.sb);
@@ -302,13 +309,7 @@ int main(void)
 		T_ASSERT(t3);
 		l3 = t3->lport;
 		r3 = t3->rport;
-		T_OK(nm_close(s3));
-		wait[0] = c3;
-		wait[1] = TCP_CLOSE_WAIT;
-		T_ASSERT(t_pump_until(&n, state_is, wait, 2000));
-		t_pump_for(&n, 50);
-		T_EQ(t3->state, NM_TCP_FIN_WAIT_2);
-		T_ASSERT(t3->orphan);
+		orphan_fin_wait_2(&n, s3, c3, t3);
 		t_pump_for(&n, 550);
 		mark(n.sb);
 		inject(n.sb, t3, t3->rcv_nxt, 0, TH_SYN, 0, win);
