@@ -148,7 +148,8 @@ static uint64_t rx_zcrx(struct t_zc *z, int sd, uint64_t total)
 }
 
 /* Read the frags of one devmem recvmsg through one CPU-access window
- * over them (each window changes page protections). */
+ * over them (on this udmabuf a window is bookkeeping; with NM_MEM_CHECK=1
+ * it changes page protections). */
 static void touch_frags(const struct dmabuf_cmsg *f, int nf)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;

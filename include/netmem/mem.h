@@ -109,8 +109,11 @@ int nm_phys_lookup(uint64_t phys, struct nm_memobj **obj, uint64_t *offset);
 
 /*
  * Open a CPU-access window on [offset, offset + len) of obj; on success *addr
- * points at offset.  Outside open windows the object's CPU view is mapped
- * PROT_NONE, so a stray pointer into it faults.  offset and len need no
+ * points at offset.  Outside open windows the CPU view of device memory is
+ * mapped PROT_NONE, so a stray pointer into it faults; so is that of memfd
+ * and kernel dma-buf pages when the environment has NM_MEM_CHECK=1 (the
+ * checking mode the tests use), else those are always readable and
+ * writable, as on Linux, and a window only counts.  offset and len need no
  * alignment; the window covers the whole pages around them.  Windows may
  * overlap; each must be closed by nm_memobj_cpu_end() with the same offset
  * and len.

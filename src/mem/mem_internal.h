@@ -168,7 +168,9 @@ struct nm_memobj {
 	int fd;				/* backing memfd (ours or a dup) */
 	uint64_t fd_off;		/* offset of the object in fd */
 	uint8_t *engine;		/* the DMA engine's private RW mapping */
-	uint8_t *cpu;			/* CPU view: RW for host anon, else PROT_NONE */
+	uint8_t *cpu;			/* CPU view: PROT_NONE outside windows if
+					 * guarded, else read-write */
+	bool guarded;			/* memobj_guarded() at creation */
 	/* physical placement (physmap.c): the object owns the whole span
 	 * [phys_base, phys_base + size) of its region; extents say which
 	 * object offset each physical run holds (several with NM_MEM_SCATTER) */
@@ -182,11 +184,22 @@ struct nm_memobj {
 	struct nm_cpu_window *win;
 	uint32_t nr_win, cap_win;
 	atomic_long maps;		/* DMA mapping segments referencing it */
+	uint64_t win_mprotects;		/* mprotect calls windows made (win_lock) */
 };
 
+/*
+ * The checking mode (mem_check.c): true when NM_MEM_CHECK is set to
+ * anything but "" or "0" at the first call (read once per process).  Then
+ * memfd and kernel dma-buf objects created afterwards keep their CPU view
+ * PROT_NONE outside windows, as device memory always does; otherwise the
+ * view is read-write from creation and windows only count.
+ */
+bool nm_mem_checking(void);
+
 /* Any mmap-able fd (a kernel dma-buf, say) as an object of the given kind:
- * the engine maps [off, off + size) of fd read-write, the CPU view is
- * PROT_NONE.  fd is dup'ed. */
+ * the engine maps [off, off + size) of fd read-write, the CPU view as for
+ * any memfd (read-write, or PROT_NONE in the checking mode).  fd is
+ * dup'ed. */
 int nm_memobj_create_fd(int fd, uint64_t off, uint64_t size, enum nm_mem_kind kind,
 			uint32_t flags, struct nm_memobj **out);
 

@@ -6,17 +6,22 @@
  * Every object is backed by an fd (our own memfd for anonymous and device
  * memory) and has two mappings of it:
  *  - the engine mapping, read-write, private to the DMA engine;
- *  - the CPU view: read-write for host anonymous memory (its owner uses it),
- *    PROT_NONE for everything else.  CPU-access windows open pages of the
- *    view for the duration of the window; outside windows a stray pointer
- *    into device memory faults (invariant 1 of ARCHITECTURE.md).
+ *  - the CPU view.  Guarded (memobj_guarded()) for device memory, which
+ *    the CPU cannot reach, and in the checking mode (mem_check.c) for
+ *    memfd and kernel dma-buf pages too: PROT_NONE, with CPU-access windows
+ *    opening pages of the view for the duration of the window, so a stray
+ *    pointer faults (invariant 1 of ARCHITECTURE.md).  Otherwise
+ *    read-write from creation: host anonymous memory is its owner's, and
+ *    Linux lets the CPU reach a udmabuf's or a dma-buf's pages through its
+ *    mmap at any time, so windows there are bookkeeping only.
  *
  * Invariants:
  *  1. refs counts holders (creator, DMA mapping segments via their
  *     mapping, importers); the object is freed at zero.
- *  2. Outside windows every page of a non-anonymous CPU view is PROT_NONE;
+ *  2. Outside windows every page of a guarded CPU view is PROT_NONE;
  *     inside, a page is readable if any window covers it and writable if
- *     any covering window asked for write.
+ *     any covering window asked for write.  An unguarded view is
+ *     read-write throughout and windows never mprotect it.
  *
  * Workload: creation and windows are control path; nothing here is on the
  * data path (the engine uses obj->engine directly).
@@ -49,6 +54,22 @@ static int memobj_check_size(uint64_t size, uint32_t flags)
 	return 0;
 }
 
+/* Whether a new object of kind keeps its CPU view PROT_NONE outside
+ * windows: device memory always (the CPU cannot reach it but through a
+ * window), memfd and kernel dma-buf pages in the checking mode only. */
+static bool memobj_guarded(enum nm_mem_kind kind)
+{
+	switch (kind) {
+	case NM_MEM_DEVICE:
+		return true;
+	case NM_MEM_MEMFD:
+	case NM_MEM_KERNEL_DMABUF:
+		return nm_mem_checking();
+	default:
+		return false;
+	}
+}
+
 static struct nm_memobj *memobj_alloc(enum nm_mem_kind kind, uint64_t size, uint32_t flags)
 {
 	struct nm_memobj *obj = calloc(1, sizeof(*obj));
@@ -58,6 +79,7 @@ static struct nm_memobj *memobj_alloc(enum nm_mem_kind kind, uint64_t size, uint
 	atomic_init(&obj->refs, 1);
 	atomic_init(&obj->maps, 0);
 	obj->kind = kind;
+	obj->guarded = memobj_guarded(kind);
 	obj->size = size;
 	obj->flags = flags;
 	obj->fd = -1;
@@ -83,10 +105,11 @@ static void memobj_free(struct nm_memobj *obj)
 	free(obj);
 }
 
-/* Map the backing fd twice (engine RW, CPU view with cpu_prot) and place
- * the object in the physical map. */
-static int memobj_setup(struct nm_memobj *obj, int cpu_prot)
+/* Map the backing fd twice (engine RW, CPU view PROT_NONE if guarded,
+ * else RW) and place the object in the physical map. */
+static int memobj_setup(struct nm_memobj *obj)
 {
+	int cpu_prot = obj->guarded ? PROT_NONE : PROT_READ | PROT_WRITE;
 	/* Host memory (page-pool blocks, send rings) is populated now, so its
 	 * page faults land at creation instead of in the data path.  Device
 	 * and imported memory stay lazy: they can be large and are the
@@ -133,7 +156,7 @@ int nm_memobj_create_anon(uint64_t size, uint32_t flags, struct nm_memobj **out)
 	obj->region = 0;
 	ret = memobj_new_memfd(obj, "nm-anon");
 	if (!ret)
-		ret = memobj_setup(obj, PROT_READ | PROT_WRITE);
+		ret = memobj_setup(obj);
 	if (ret) {
 		memobj_free(obj);
 		return ret;
@@ -168,7 +191,7 @@ int nm_memobj_create_device(struct nm_device *dev, uint64_t size, uint32_t flags
 	nm_device_ref(dev);
 	ret = memobj_new_memfd(obj, "nm-devmem");
 	if (!ret)
-		ret = memobj_setup(obj, PROT_NONE);
+		ret = memobj_setup(obj);
 	if (ret) {
 		memobj_free(obj);
 		return ret;
@@ -221,7 +244,7 @@ static int memobj_create_from_fd(int fd, uint64_t off, uint64_t size,
 	if (obj->fd < 0)
 		ret = nm_err_sys(errno, "fcntl F_DUPFD_CLOEXEC of fd %d", fd);
 	else
-		ret = memobj_setup(obj, PROT_NONE);
+		ret = memobj_setup(obj);
 	if (ret) {
 		memobj_free(obj);
 		return ret;
@@ -427,6 +450,7 @@ static int win_apply(struct nm_memobj *obj, uint64_t ps, uint64_t pl)
 		/* extend the run while the next segment wants the same */
 		while (j + 2 < n && win_prot_over(ov, k, b, pts[j + 2]) == prot)
 			b = pts[++j + 1];
+		obj->win_mprotects++;
 		if (mprotect(obj->cpu + a, b - a, prot))
 			ret = -ENOMEM;
 	}
@@ -463,7 +487,7 @@ int nm_memobj_cpu_begin(struct nm_memobj *obj, uint64_t offset, uint64_t len,
 		obj->cap_win = cap;
 	}
 	obj->win[obj->nr_win++] = (struct nm_cpu_window){ offset, len, access };
-	if (obj->kind != NM_MEM_HOST_ANON) {
+	if (obj->guarded) {
 		win_pages(offset, len, &ps, &pl);
 		if (win_apply(obj, ps, pl)) {
 			int r = nm_err_sys(ENOMEM, "mprotect of the window");
@@ -500,7 +524,7 @@ int nm_memobj_cpu_end(struct nm_memobj *obj, uint64_t offset, uint64_t len)
 	struct nm_cpu_window closing = obj->win[i - 1];
 
 	obj->win[i - 1] = obj->win[--obj->nr_win];
-	if (obj->kind != NM_MEM_HOST_ANON) {
+	if (obj->guarded) {
 		win_pages(offset, len, &ps, &pl);
 		if (win_apply(obj, ps, pl)) {
 			int r = nm_err_sys(ENOMEM, "mprotect of the window");

@@ -35,7 +35,8 @@ uint64_t t_vec_addr(const struct nm_dma_mapping *m, uint64_t off);
 /*
  * A dma-buf fd the running kernel made (udmabuf, a DMA heap), imported and
  * used every way netmem uses one: a CPU window write and read (bracketed
- * by DMA_BUF_IOCTL_SYNC; closed, the window faults), a DMA engine read
+ * by DMA_BUF_IOCTL_SYNC; closed, the window faults in mem/'s checking
+ * mode and reads as through the kernel's mmap otherwise), a DMA engine read
  * through an attachment of nic, mmap.  fd is size bytes; consumed.
  */
 void t_kernel_dmabuf_round_trip(int fd, uint64_t size, struct nm_device *nic, const char *what);

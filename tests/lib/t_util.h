@@ -116,4 +116,15 @@ bool t_pat_ok(const uint8_t *p, uint64_t n, uint64_t pos);
 /* Write len bytes of the pattern from pos. */
 void t_pat_fill(uint8_t *p, size_t len, uint64_t pos);
 
+/* ---- CPU views of memory (memview.c) -------------------------------------- */
+
+/* The permissions /proc/self/maps shows for the mapping holding p ("rw-s",
+ * "---s", ...) into perms[5]; fails the test if p is in no mapping. */
+void t_map_perms(const void *p, char perms[5]);
+/* For a test whose point is a fault in memfd or kernel dma-buf memory:
+ * put mem/ in its checking mode (NM_MEM_CHECK=1, docs/memory.md), as ctest
+ * does, so the test proves the same run by hand.  Call it before any
+ * memory object exists; fails the test if the mode was already read off. */
+void t_mem_check_mode(void);
+
 #endif

@@ -1,6 +1,6 @@
-/* Invariant 1 through the dma-buf API: the CPU reaches device memory (and
- * a udmabuf's pages through the buffer's view) only inside begin/end
- * windows.  A stale pointer read after the window closed kills a forked
+/* Invariant 1 through the dma-buf API: the CPU reaches device memory (and,
+ * in mem/'s checking mode that the tests run in, a udmabuf's pages through
+ * the buffer's view) only inside begin/end windows.  A stale pointer read after the window closed kills a forked
  * child with SIGSEGV, as does a pointer into a region never opened; the
  * DMA engine still writes the memory through an attachment mapping, and a
  * new window sees those bytes. */
@@ -44,6 +44,7 @@ int main(void)
 	struct nm_device *nic, *gpu;
 	struct nm_dmabuf *d, *u;
 
+	t_mem_check_mode();
 	T_OK(nm_topo_create_default(&topo));
 	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));

@@ -1,7 +1,10 @@
 /* Device memory is PROT_NONE outside CPU-access windows: a stray read by
  * code holding a stale pointer faults, while the DMA engine and an open
- * window see the bytes. */
+ * window see the bytes.  In mem/'s checking mode (NM_MEM_CHECK=1, the
+ * tests' mode) so are a memfd's pages, through the object's CPU view. */
 #include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "t_util.h"
 #include <netmem/dma.h>
@@ -16,6 +19,7 @@ int main(void)
 	struct nm_phyr p;
 	char *w, *w2;
 
+	t_mem_check_mode();
 	T_OK(nm_topo_create_default(&topo));
 	T_OK(nm_topo_get_device(topo, "nic0", &nic));
 	T_OK(nm_topo_get_device(topo, "gpu0", &gpu));
@@ -62,6 +66,32 @@ int main(void)
 
 	T_OK(nm_dma_unmap(m));
 	nm_memobj_put(d);
+
+	/* memfd pages in the checking mode: the same discipline */
+	struct nm_memobj *mf;
+	char perms[5];
+	int fd = memfd_create("t_mem_stray_read", MFD_CLOEXEC);
+
+	T_ASSERT(fd >= 0 && ftruncate(fd, 16 * NM_PAGE_SIZE) == 0);
+	T_OK(nm_memobj_create_memfd(fd, 0, 16 * NM_PAGE_SIZE, NM_MEM_SCATTER, &mf));
+	T_OK(nm_memobj_cpu_begin(mf, 100, 5000, NM_CPU_READ | NM_CPU_WRITE, (void **)&w));
+	memset(w, 0x5a, 5000);
+	T_EQ(t_stray_read(w), 1003);
+	t_map_perms(w, perms);
+	T_ASSERT(!strcmp(perms, "rw-s"));
+	T_OK(nm_memobj_cpu_end(mf, 100, 5000));
+	T_EQ(t_stray_read(w), SIGSEGV);
+	T_EQ(t_stray_read(w + 4999), SIGSEGV);
+	T_EQ(t_stray_read(w + 10 * NM_PAGE_SIZE), SIGSEGV);	/* never opened */
+	t_map_perms(w, perms);
+	T_ASSERT(!strcmp(perms, "---s"));
+	/* a read window opens its pages read-only */
+	T_OK(nm_memobj_cpu_begin(mf, 0, 10, NM_CPU_READ, (void **)&w));
+	t_map_perms(w, perms);
+	T_ASSERT(!strcmp(perms, "r--s"));
+	T_OK(nm_memobj_cpu_end(mf, 0, 10));
+	nm_memobj_put(mf);
+	close(fd);
 	T_OK(nm_topo_destroy(topo));
 	T_PASS();
 }

@@ -21,8 +21,9 @@
  * foreign dmabuf_id is a steering error, not data.
  *
  * Workload: every received byte.  Windows are opened per recvmsg over the
- * frags it returned (frags_read()), not per frag, since each window is a
- * pair of mprotect() calls and TLB shootdowns.
+ * frags it returned (frags_read()), not per frag: on a udmabuf a window is
+ * bookkeeping, but in mem/'s checking mode (NM_MEM_CHECK=1) and on device
+ * memory it is a pair of mprotect() calls and TLB shootdowns.
  * The copy path (--rx copy) is the baseline: plain recv() into a host
  * buffer, nothing bound.
  *
@@ -239,9 +240,10 @@ static int frag_cmp(const void *a, const void *b)
 }
 
 /*
- * Read the frags of one recvmsg through CPU-access windows.  Opening a
- * window is mprotect() work and a TLB shootdown on every CPU running this
- * process, so frags are sorted by offset and grouped into windows of up to
+ * Read the frags of one recvmsg through CPU-access windows.  Where the
+ * memory is guarded (NM_MEM_CHECK=1, device memory) opening a window is
+ * mprotect() work and a TLB shootdown on every CPU running this process,
+ * so frags are sorted by offset and grouped into windows of up to
  * RX_WINDOW_MAX bytes: one or a few windows per recvmsg instead of one
  * per frag (measured: 0.08 -> several Gbit/s at MTU 1500).
  */
