@@ -15,6 +15,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
+#include <dirent.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -82,6 +83,19 @@ static void same_pages(int buf, int mfd, uint64_t off, size_t size)
 	munmap(b, size);
 }
 
+/* Open fds of this process. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	CHECK(d != NULL, "opendir /proc/self/fd: %s", strerror(errno));
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
 /* The byte at file offset x of memfd k. */
 static uint8_t lpat(int k, uint64_t x)
 {
@@ -101,7 +115,7 @@ static void check_list(int dev, int mfd)
 		struct udmabuf_create_list h;
 		struct udmabuf_create_item it[3];
 	} l = { .h = { .flags = UDMABUF_FLAGS_CLOEXEC, .count = 3 } };
-	int other = memfd(2 * MB, F_SEAL_SHRINK), k[3] = { 0, 1, 0 }, buf, nf;
+	int other = memfd(2 * MB, F_SEAL_SHRINK), k[3] = { 0, 1, 0 }, buf, nf, fds;
 	uint64_t foff[3] = { MB, 0, 3 * MB };
 	uint8_t *f[2], *b;
 
@@ -145,8 +159,10 @@ static void check_list(int dev, int mfd)
 	OK(sync_buf(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
 	munmap(b, 2 * MB);
 	ERR(mmap(NULL, 2 * MB, PROT_READ, MAP_SHARED, buf, 2 * MB) == MAP_FAILED ? -1 : 0, EINVAL);
+	OK(ioctl(buf, DMA_BUF_SET_NAME_B, "nmp_udmabuf list"));
 	close(buf);
-	/* each item's refusals, any item */
+	/* each item's refusals, any item; none leaves an fd behind */
+	fds = count_fds();
 	nf = memfd(MB, 0);
 	l.it[1].memfd = (uint32_t)nf;
 	ERR(ioctl(dev, UDMABUF_CREATE_LIST, &l), EINVAL);	/* item 1: no F_SEAL_SHRINK */
@@ -166,6 +182,7 @@ static void check_list(int dev, int mfd)
 	l.it[2].size = MB;
 	l.it[2].memfd = 999;
 	ERR(ioctl(dev, UDMABUF_CREATE_LIST, &l), EBADF);	/* item 2: not an open fd */
+	CHECK(count_fds() == fds, "%d fds after the refused lists, %d before", count_fds(), fds);
 	munmap(f[0], 4 * MB);
 	munmap(f[1], 2 * MB);
 	close(other);
