@@ -17,6 +17,7 @@
 #include <linux/udmabuf.h>
 #include <dirent.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 
 #include "prog.h"
@@ -161,6 +162,24 @@ static void check_list(int dev, int mfd)
 	ERR(mmap(NULL, 2 * MB, PROT_READ, MAP_SHARED, buf, 2 * MB) == MAP_FAILED ? -1 : 0, EINVAL);
 	OK(ioctl(buf, DMA_BUF_SET_NAME_B, "nmp_udmabuf list"));
 	close(buf);
+	/* an fd of the list inherited across exec maps its pages or nothing */
+	l.h.flags = 0;
+	buf = ioctl(dev, UDMABUF_CREATE_LIST, &l);
+	CHECK(buf >= 0, "UDMABUF_CREATE_LIST without CLOEXEC: %s", strerror(errno));
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "%d", buf);
+		execl("/proc/self/exe", "nmp_udmabuf", "mmap-inherited", a, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "the exec'd child's mmap of the inherited list fd (status 0x%x)", st);
+	close(buf);
+	l.h.flags = UDMABUF_FLAGS_CLOEXEC;
 	/* each item's refusals, any item; none leaves an fd behind */
 	fds = count_fds();
 	nf = memfd(MB, 0);
@@ -311,8 +330,34 @@ static void check_heap(void)
 	printf("dma_heap: alloc, mmap, sync; refusals ok\n");
 }
 
-int main(void)
+/* The child of check_list's exec: the list's dma-buf fd, inherited, mapped
+ * where nothing interposed made it (a fresh process image): either the
+ * list's bytes (the kernel's dma-buf) or a refusal with ENODEV (netmem's
+ * placeholder), never other pages. */
+static int mmap_inherited(int fd)
 {
+	uint8_t *b = mmap(NULL, 3 * MB, PROT_READ, MAP_SHARED, fd, 0);
+	int k[3] = { 0, 1, 0 };
+	uint64_t foff[3] = { MB, 0, 3 * MB };
+
+	if (b == MAP_FAILED) {
+		printf("inherited list fd: mmap: %s\n", strerror(errno));
+		return errno == ENODEV ? 0 : 1;
+	}
+	for (int i = 0; i < 3; i++)
+		for (uint64_t x = 4096; x < MB; x += 4096)	/* past the bytes written over */
+			if (b[(uint64_t)i * MB + x] != lpat(k[i], foff[i] + x)) {
+				printf("inherited list fd maps other pages (item %d)\n", i);
+				return 1;
+			}
+	printf("inherited list fd: the list's pages\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "mmap-inherited"))
+		return mmap_inherited(atoi(argv[2]));
 	check_udmabuf();
 	check_heap();
 	printf("nmp_udmabuf: all checks passed (%d)\n", steps);
