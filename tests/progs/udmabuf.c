@@ -200,7 +200,10 @@ static void check_list(int dev, int mfd)
 	ERR(ioctl(dev, UDMABUF_CREATE_LIST, &l), EINVAL);	/* 65 MiB in all: size_limit_mb */
 	l.it[2].size = MB;
 	l.it[2].memfd = 999;
-	ERR(ioctl(dev, UDMABUF_CREATE_LIST, &l), EBADF);	/* item 2: not an open fd */
+	ERR(ioctl(dev, UDMABUF_CREATE_LIST, &l), EBADFD);	/* item 2: not an open fd */
+	l.it[0].memfd = (uint32_t)other;
+	l.it[0].offset = 3 * MB;
+	ERR(ioctl(dev, UDMABUF_CREATE_LIST, &l), EINVAL);	/* item 0 (past B's end) first */
 	CHECK(count_fds() == fds, "%d fds after the refused lists, %d before", count_fds(), fds);
 	munmap(f[0], 4 * MB);
 	munmap(f[1], 2 * MB);
@@ -263,7 +266,7 @@ static void check_udmabuf(void)
 	ERR(create(dev, mfd, 0, 65 * MB, 0), EINVAL);		/* above size_limit_mb */
 	ERR(create(dev, mfd, 0, MB, 2), EINVAL);		/* unknown flag */
 	ERR(create(dev, mfd, 2 * MB, 4 * MB, 0), EINVAL);	/* past the file's end */
-	ERR(create(dev, 999, 0, MB, 0), EBADF);			/* not an open fd */
+	ERR(create(dev, 999, 0, MB, 0), EBADFD);		/* not an open fd (fget fails) */
 	nf = open("/dev/null", O_RDWR);
 	ERR(create(dev, nf, 0, MB, 0), EBADFD);			/* not a memfd */
 	close(nf);
