@@ -42,6 +42,8 @@
 #include "rt/rt_internal.h"
 
 #define UDMABUF_SIZE_LIMIT	(64ull << 20)	/* size_limit_mb's default */
+/* the ioctl's flags go to the exporter as they are */
+_Static_assert(UDMABUF_FLAGS_CLOEXEC == NM_UDMABUF_FLAGS_CLOEXEC, "udmabuf flags differ");
 #define PAGE_SZ			4096ull
 
 /* ---- file objects ------------------------------------------------------------------ */
@@ -115,19 +117,20 @@ static void dev_release(struct rt_file *f)
 	rt_obj_free(&f->obj);
 }
 
-/* One range of a list: the kernel's per-item checks, in its order. */
-static int udmabuf_item(const struct udmabuf_create_item *it, uint64_t *pages)
+/* The module's size_limit_mb over all the items' pages.  The rest of the
+ * kernel's checks (flags, each item's alignment, no pages, each item's
+ * file) are the exporter's, nm_udmabuf_create_list. */
+static int udmabuf_size_limit(const struct udmabuf_create_list *head,
+			      const struct udmabuf_create_item *list)
 {
-	if (it->offset & (PAGE_SZ - 1))
-		return nm_err(EINVAL, "udmabuf: offset %llu is not page-aligned",
-			      (unsigned long long)it->offset);
-	if (it->size & (PAGE_SZ - 1))
-		return nm_err(EINVAL, "udmabuf: size %llu is not a multiple of the page size",
-			      (unsigned long long)it->size);
-	*pages += it->size / PAGE_SZ;
-	if (*pages > UDMABUF_SIZE_LIMIT / PAGE_SZ)
-		return nm_err(EINVAL, "udmabuf: more than %llu MiB (the module's size_limit_mb)",
-			      UDMABUF_SIZE_LIMIT >> 20);
+	uint64_t pages = 0;
+
+	for (uint32_t i = 0; i < head->count; i++) {
+		pages += list[i].size / PAGE_SZ;
+		if (pages > UDMABUF_SIZE_LIMIT / PAGE_SZ)
+			return nm_err(EINVAL, "udmabuf: more than %llu MiB (the module's "
+				      "size_limit_mb)", UDMABUF_SIZE_LIMIT >> 20);
+	}
 	return 0;
 }
 
@@ -135,28 +138,19 @@ static int udmabuf_create(const struct udmabuf_create_list *head,
 			  const struct udmabuf_create_item *list)
 {
 	struct nm_memfd_range *items;
-	uint64_t pages = 0;
 	int r;
 
-	if (head->flags & ~(uint32_t)UDMABUF_FLAGS_CLOEXEC)
-		return nm_err(EINVAL, "udmabuf: unknown flags 0x%x", head->flags);
-	for (uint32_t i = 0; i < head->count; i++) {
-		r = udmabuf_item(&list[i], &pages);
-		if (r < 0)
-			return r;
-	}
-	if (!pages)
-		return nm_err(EINVAL, "udmabuf: no pages");
-	/* each item's file, in order (a memfd not open is EBADFD, as the
-	 * kernel's failed fget() says): the exporter's checks */
+	r = udmabuf_size_limit(head, list);
+	if (r < 0)
+		return r;
 	items = malloc(head->count * sizeof(*items));
 	if (!items)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < head->count; i++)
 		items[i] = (struct nm_memfd_range){ .memfd = (int)list[i].memfd,
 						    .offset = list[i].offset, .size = list[i].size };
-	r = rt_dmabuf_create(items, head->count,
-			     head->flags & UDMABUF_FLAGS_CLOEXEC ? O_CLOEXEC : 0, false);
+	/* the exporter refuses flags other than CLOEXEC */
+	r = rt_dmabuf_create(items, head->count, head->flags, false);
 	free(items);
 	return r;
 }
@@ -225,7 +219,7 @@ static int heap_alloc(struct dma_heap_allocation_data *d)
 			      strerror(-r));
 	}
 	r = rt_dmabuf_create(&(struct nm_memfd_range){ .memfd = memfd, .size = len }, 1,
-			     d->fd_flags & O_CLOEXEC, true);
+			     d->fd_flags & O_CLOEXEC ? NM_UDMABUF_FLAGS_CLOEXEC : 0, true);
 	if (r < 0) {
 		REAL(close)(memfd);
 		return r;

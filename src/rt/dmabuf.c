@@ -238,8 +238,9 @@ static int dmabuf_prog_fd(const struct rt_dmabuf *d, bool one_range, int cloexec
 	return fd < 0 ? -errno : fd;
 }
 
-int rt_dmabuf_create(const struct nm_memfd_range *items, uint32_t n, int cloexec, bool own)
+int rt_dmabuf_create(const struct nm_memfd_range *items, uint32_t n, uint32_t flags, bool own)
 {
+	int cloexec = flags & NM_UDMABUF_FLAGS_CLOEXEC ? O_CLOEXEC : 0;
 	struct rt_dmabuf *d = rt_obj_new(RT_FILE, sizeof(*d) + n * sizeof(d->parts[0]));
 	uint64_t off = 0;
 	int fd, r;
@@ -250,7 +251,7 @@ int rt_dmabuf_create(const struct nm_memfd_range *items, uint32_t n, int cloexec
 	d->nr_parts = n;
 	for (uint32_t i = 0; i < n; i++)
 		d->parts[i].memfd = -1;
-	r = nm_udmabuf_create_list(items, n, 0, &d->buf);
+	r = nm_udmabuf_create_list(items, n, flags, &d->buf);
 	if (r < 0)
 		goto err_free;
 	for (uint32_t i = 0; i < n; i++) {

@@ -466,11 +466,12 @@ struct rt_file *rt_file_get(int fd, const struct rt_file_ops *ops);
 bool rt_file_ioctl(int fd, unsigned long req, void *arg, int *ret);
 /* libc's mmap, under the interposed one. */
 /* A dma-buf fd over the n memfd ranges one after the other (the udmabuf
- * rules; UDMABUF_CREATE is a list of one): the new fd, or -errno.  own:
- * the one item's memfd is the runtime's (a heap allocation) and becomes
- * the program's fd. */
+ * rules; UDMABUF_CREATE is a list of one); flags are NM_UDMABUF_FLAGS_*
+ * (CLOEXEC: the fd's close-on-exec): the new fd, or -errno.  own: the one
+ * item's memfd is the runtime's (a heap allocation) and becomes the
+ * program's fd. */
 struct nm_memfd_range;
-int rt_dmabuf_create(const struct nm_memfd_range *items, uint32_t n, int cloexec, bool own);
+int rt_dmabuf_create(const struct nm_memfd_range *items, uint32_t n, uint32_t flags, bool own);
 /* The library's dma-buf behind a dma-buf fd of this process (a new
  * reference): 0, or -EBADF.  What bind-rx and bind-tx take. */
 int rt_dmabuf_get(int fd, struct nm_dmabuf **out);
