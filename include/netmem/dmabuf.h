@@ -169,6 +169,7 @@ int nm_dmabuf_munmap(struct nm_dmabuf *buf, void *addr, uint64_t len);
 
 /* ---- Exporters -------------------------------------------------------------- */
 
+#define NM_UDMABUF_FLAGS_CLOEXEC 0x01
 /*
  * udmabuf rules (drivers/dma-buf/udmabuf.c): memfd must be a memfd (or other
  * shmem file), sealed with F_SEAL_SHRINK and not with F_SEAL_WRITE (or
@@ -177,9 +178,25 @@ int nm_dmabuf_munmap(struct nm_dmabuf *buf, void *addr, uint64_t len);
  * effect: there is no fd).  Each violation has its errno and message (see
  * docs/dmabuf.md).  mmap is allowed.
  */
-#define NM_UDMABUF_FLAGS_CLOEXEC 0x01
 int nm_udmabuf_create(int memfd, uint64_t offset, uint64_t size, uint32_t flags,
 		      struct nm_dmabuf **out);
+
+/* Most items a list may have (the kernel's list_limit). */
+#define NM_UDMABUF_LIST_LIMIT 1024
+/*
+ * UDMABUF_CREATE_LIST: one buffer whose bytes are the count items' ranges
+ * one after the other (several memfds, or separate ranges of one; byte 0
+ * of items[1] follows the last byte of items[0]).  nm_udmabuf_create()'s
+ * rules apply to every item, in the kernel's order: first each item's
+ * offset and size alignment, then -EINVAL if no item has a page, then
+ * each item's file (and an item of size 0 is -EINVAL there, as the
+ * kernel's pin refuses it).  A refusal names the item ("item 2: memfd
+ * lacks F_SEAL_SHRINK").  count is at most NM_UDMABUF_LIST_LIMIT (the
+ * kernel's list_limit; -EINVAL beyond).  mmap, CPU windows and importers
+ * see the items in order, across their boundaries.
+ */
+int nm_udmabuf_create_list(const struct nm_memfd_range *items, uint32_t count,
+			   uint32_t flags, struct nm_dmabuf **out);
 
 /* Host anonymous memory of size bytes (page multiple).  mmap allowed. */
 int nm_dmabuf_create_host(uint64_t size, struct nm_dmabuf **out);

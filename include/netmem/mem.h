@@ -69,6 +69,22 @@ int nm_memobj_create_anon(uint64_t size, uint32_t flags, struct nm_memobj **out)
 int nm_memobj_create_memfd(int memfd, uint64_t offset, uint64_t size,
 			   uint32_t flags, struct nm_memobj **out);
 
+/* One range of a memfd: the pages [offset, offset + size). */
+struct nm_memfd_range {
+	int memfd;
+	uint64_t offset;
+	uint64_t size;
+};
+
+/* An object whose bytes are the count ranges one after the other (several
+ * memfds, or separate ranges of one): byte 0 of ranges[1] follows the last
+ * byte of ranges[0], and so on.  Each range is checked as
+ * nm_memobj_create_memfd() checks its one (a refusal names the range:
+ * "range 2: offset 100 is not page-aligned"); at most 1024 ranges (-E2BIG).
+ * The object keeps its own reference to every file. */
+int nm_memobj_create_memfd_list(const struct nm_memfd_range *ranges, unsigned count,
+				uint32_t flags, struct nm_memobj **out);
+
 /* size bytes of dev's memory (its BAR).  dev must have device memory. */
 int nm_memobj_create_device(struct nm_device *dev, uint64_t size,
 			    uint32_t flags, struct nm_memobj **out);

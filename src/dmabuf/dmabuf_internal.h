@@ -114,12 +114,9 @@ int nm_memobj_exp_begin_cpu(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
 int nm_memobj_exp_end_cpu(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
 			  enum nm_dma_dir dir);
 
-/* mmap(2) [fd_off + off, + len) of fd, MAP_SHARED.  off page-aligned (the
- * core checked it). */
-int nm_memobj_exp_mmap_fd(int fd, uint64_t fd_off, uint64_t off, uint64_t len,
-			  int prot, void **addr);
 /* The ops of exporters whose buffer is one memory object (buf->memobj):
- * mmap of its backing fd, and release of the object. */
+ * mmap of its bytes (nm_memobj_mmap(): every part of the object in order,
+ * MAP_SHARED), and release of the object. */
 int nm_memobj_exp_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
 		       void **addr);
 void nm_memobj_exp_release(struct nm_dmabuf *buf);

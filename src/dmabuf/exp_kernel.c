@@ -40,7 +40,7 @@
 /* The fd the memory object keeps (its own dup of the caller's). */
 static int nm_kdmabuf_fd(const struct nm_dmabuf *buf)
 {
-	return buf->memobj->fd;
+	return buf->memobj->parts[0].fd;
 }
 
 static uint64_t nm_kdmabuf_sync_flags(enum nm_dma_dir dir)
@@ -100,13 +100,6 @@ static int nm_kdmabuf_end_cpu(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
 	return nm_kdmabuf_sync(buf, DMA_BUF_SYNC_END | nm_kdmabuf_sync_flags(dir));
 }
 
-static int nm_kdmabuf_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
-			   void **addr)
-{
-	return nm_memobj_exp_mmap_fd(nm_kdmabuf_fd(buf), buf->memobj->fd_off, off, len, prot,
-				     addr);
-}
-
 static void nm_kdmabuf_release(struct nm_dmabuf *buf)
 {
 	nm_memobj_put(buf->memobj);
@@ -117,7 +110,7 @@ static const struct nm_dmabuf_ops nm_kdmabuf_ops = {
 	.unmap = nm_memobj_exp_unmap,
 	.begin_cpu_access = nm_kdmabuf_begin_cpu,
 	.end_cpu_access = nm_kdmabuf_end_cpu,
-	.mmap = nm_kdmabuf_mmap,
+	.mmap = nm_memobj_exp_mmap,
 	.release = nm_kdmabuf_release,
 };
 

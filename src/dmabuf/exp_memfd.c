@@ -5,11 +5,15 @@
  *
  * The application keeps writing its memfd through its own mapping; the
  * buffer is one NM_MEM_MEMFD memory object over the same pages, so devices
- * see those bytes.  The rules make that safe: the file must be shmem (a
+ * see those bytes.  A list (UDMABUF_CREATE_LIST's items: several memfds,
+ * or separate ranges of one) is one buffer whose bytes are the items'
+ * ranges one after the other: one object made of one part per item.  The rules make that safe: the file must be shmem (a
  * memfd), must not shrink under the buffer (F_SEAL_SHRINK), and its pages
  * must stay writable (no F_SEAL_WRITE / F_SEAL_FUTURE_WRITE, which promise
  * readers the bytes never change again).  Checks run in the kernel's order
- * and each refusal has its own message; docs/dmabuf.md has the table.
+ * (every item's alignment, then every item's file) and each refusal has
+ * its own message, naming the item in a list; docs/dmabuf.md has the
+ * table.
  *
  * Like the kernel's, the buffer cannot move (its pages are pinned) and
  * allows mmap (of the memfd range).
@@ -33,21 +37,51 @@
 
 #define NM_UDMABUF_SEALS_WANTED F_SEAL_SHRINK
 
-/* The arguments that need no file (checked first, as the kernel does). */
-static int nm_udmabuf_check_args(uint64_t offset, uint64_t size, uint32_t flags)
+/* A refusal of item i: a list's names the item, a single range's does not. */
+static int nm_udmabuf_item_err(int r, uint32_t count, uint32_t i)
 {
+	return count > 1 ? nm_err_wrap(r, "item %u", i) : r;
+}
+
+/* One item's alignment (the kernel's first loop). */
+static int nm_udmabuf_check_align(const struct nm_memfd_range *it)
+{
+	if (it->offset & (NM_PAGE_SIZE - 1))
+		return nm_err(EINVAL, "offset %llu is not page-aligned",
+			      (unsigned long long)it->offset);
+	if (it->size & (NM_PAGE_SIZE - 1))
+		return nm_err(EINVAL, "size %llu is not a multiple of the page size",
+			      (unsigned long long)it->size);
+	return 0;
+}
+
+/* The arguments that need no file (checked first, as the kernel does). */
+static int nm_udmabuf_check_args(const struct nm_memfd_range *items, uint32_t count,
+				 uint32_t flags)
+{
+	uint64_t pages = 0;
+	int r;
+
 	if (flags & ~(uint32_t)NM_UDMABUF_FLAGS_CLOEXEC)
 		return nm_err(EINVAL, "unknown flags 0x%x (only "
 			      "NM_UDMABUF_FLAGS_CLOEXEC is defined)",
 			      flags & ~(uint32_t)NM_UDMABUF_FLAGS_CLOEXEC);
-	if (offset & (NM_PAGE_SIZE - 1))
-		return nm_err(EINVAL, "offset %llu is not page-aligned",
-			      (unsigned long long)offset);
-	if (size & (NM_PAGE_SIZE - 1))
-		return nm_err(EINVAL, "size %llu is not a multiple of the page size",
-			      (unsigned long long)size);
-	if (size == 0)
-		return nm_err(EINVAL, "size is 0");
+	if (count > NM_UDMABUF_LIST_LIMIT)
+		return nm_err(EINVAL, "%u items, at most %d (the kernel's list_limit)",
+			      count, NM_UDMABUF_LIST_LIMIT);
+	if (count && !items)
+		return nm_err(EINVAL, "items is NULL");
+	for (uint32_t i = 0; i < count; i++) {
+		r = nm_udmabuf_check_align(&items[i]);
+		if (r < 0)
+			return nm_udmabuf_item_err(r, count, i);
+		/* each size is at most 2^64 - 4096 and there are at most
+		 * 1024: count pages, which cannot wrap */
+		pages += items[i].size / NM_PAGE_SIZE;
+	}
+	if (pages == 0)
+		return nm_err(EINVAL, count > 1 ? "no pages in any item" :
+			      count ? "size is 0" : "no items");
 	return 0;
 }
 
@@ -85,28 +119,43 @@ static int nm_udmabuf_check_memfd(int memfd, uint64_t offset, uint64_t size)
 	return 0;
 }
 
-int nm_udmabuf_create(int memfd, uint64_t offset, uint64_t size, uint32_t flags,
-		      struct nm_dmabuf **out)
+int nm_udmabuf_create_list(const struct nm_memfd_range *items, uint32_t count,
+			   uint32_t flags, struct nm_dmabuf **out)
 {
 	NM_API_CALL();
 	struct nm_dmabuf_export_info info = {
 		.exp_name = "udmabuf",
 		.ops = &nm_memobj_mmap_ops,
-		.size = size,
 	};
 	struct nm_memobj *obj;
 	int r;
 
 	if (!out)
 		return nm_err(EINVAL, "out is NULL");
-	r = nm_udmabuf_check_args(offset, size, flags);
+	r = nm_udmabuf_check_args(items, count, flags);
 	if (r < 0)
 		return r;
-	r = nm_udmabuf_check_memfd(memfd, offset, size);
-	if (r < 0)
-		return r;
-	r = nm_memobj_create_memfd(memfd, offset, size, NM_MEM_SCATTER, &obj);
+	for (uint32_t i = 0; i < count; i++) {
+		r = nm_udmabuf_check_memfd(items[i].memfd, items[i].offset, items[i].size);
+		/* the kernel pins each item's pages: an item of none is
+		 * refused there, after its file's checks */
+		if (r == 0 && items[i].size == 0)
+			r = nm_err(EINVAL, "size is 0 (an item with no pages)");
+		if (r < 0)
+			return nm_udmabuf_item_err(r, count, i);
+		info.size += items[i].size;
+	}
+	r = nm_memobj_create_memfd_list(items, count, NM_MEM_SCATTER, &obj);
 	if (r < 0)
 		return nm_err_wrap(r, "udmabuf");
 	return nm_memobj_exp_export(&info, obj, out);
+}
+
+int nm_udmabuf_create(int memfd, uint64_t offset, uint64_t size, uint32_t flags,
+		      struct nm_dmabuf **out)
+{
+	NM_API_CALL();
+	const struct nm_memfd_range item = { .memfd = memfd, .offset = offset, .size = size };
+
+	return nm_udmabuf_create_list(&item, 1, flags, out);
 }

@@ -3,7 +3,7 @@
  * What every exporter whose buffer is exactly one memory object shares:
  * mapping the object for an importer (its physical ranges through
  * nm_dma_map(), so the dma_vecs come out in buffer order), CPU windows on
- * the object, and lasting mmaps of the fd that backs it.
+ * the object, and lasting mmaps of its bytes (every part, in order).
  *
  * The exporters (exp_host.c, exp_memfd.c, exp_device.c, exp_kernel.c) put
  * these helpers into their own ops tables and add what differs: who may
@@ -87,27 +87,10 @@ int nm_memobj_exp_end_cpu(struct nm_dmabuf *buf, uint64_t off, uint64_t len,
 	return nm_memobj_cpu_end(buf->memobj, off, len);
 }
 
-int nm_memobj_exp_mmap_fd(int fd, uint64_t fd_off, uint64_t off, uint64_t len,
-			  int prot, void **addr)
-{
-	uint64_t maplen = (len + NM_PAGE_SIZE - 1) & ~(NM_PAGE_SIZE - 1);
-	void *p;
-
-	p = mmap(NULL, maplen, prot, MAP_SHARED, fd, (off_t)(fd_off + off));
-	if (p == MAP_FAILED) {
-		return nm_err_sys(errno, "mmap of %llu bytes at %llu", (unsigned long long)maplen,
-				  (unsigned long long)(fd_off + off));
-	}
-	*addr = p;
-	return 0;
-}
-
 int nm_memobj_exp_mmap(struct nm_dmabuf *buf, uint64_t off, uint64_t len, int prot,
 		       void **addr)
 {
-	const struct nm_memobj *obj = buf->memobj;
-
-	return nm_memobj_exp_mmap_fd(obj->fd, obj->fd_off, off, len, prot, addr);
+	return nm_memobj_mmap(buf->memobj, off, len, prot, addr);
 }
 
 void nm_memobj_exp_release(struct nm_dmabuf *buf)

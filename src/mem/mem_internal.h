@@ -160,13 +160,28 @@ struct nm_cpu_window {
 	unsigned access;
 };
 
+/* One run of an object's bytes backed by one file range.  Most objects
+ * have one part covering them; a udmabuf list has one per item. */
+struct nm_memobj_part {
+	int fd;				/* ours: a memfd we made, or a dup */
+	uint64_t fd_off;		/* where the run starts in fd */
+	uint64_t off, len;		/* where it lies in the object */
+};
+
+/* Most ranges one object may be made of (each is two mappings). */
+#define NM_MEMOBJ_MAX_PARTS 1024
+
 struct nm_memobj {
 	atomic_long refs;
 	enum nm_mem_kind kind;
 	uint64_t size;
 	struct nm_device *dev;		/* device memory: its device */
-	int fd;				/* backing memfd (ours or a dup) */
-	uint64_t fd_off;		/* offset of the object in fd */
+	/* the backing: parts[0, nr_parts) sorted by off, covering [0, size)
+	 * back to back; parts is &part0 for a one-part object */
+	struct nm_memobj_part *parts;
+	uint32_t nr_parts;
+	struct nm_memobj_part part0;
+	/* each mapping is one address range holding the parts in order */
 	uint8_t *engine;		/* the DMA engine's private RW mapping */
 	uint8_t *cpu;			/* CPU view: PROT_NONE outside windows if
 					 * guarded, else read-write */
@@ -202,6 +217,12 @@ bool nm_mem_checking(void);
  * dup'ed. */
 int nm_memobj_create_fd(int fd, uint64_t off, uint64_t size, enum nm_mem_kind kind,
 			uint32_t flags, struct nm_memobj **out);
+
+/* A new shared mapping of obj's bytes [off, off + len) with prot, the parts
+ * in order (a lasting mmap for an exporter).  off page-aligned; len is
+ * rounded up to pages, and munmap() of that length undoes it. */
+int nm_memobj_mmap(const struct nm_memobj *obj, uint64_t off, uint64_t len, int prot,
+		   void **addr);
 
 /* Move obj to new physical extents (same region); contents are kept.
  * -EBUSY while any DMA mapping still references obj. */

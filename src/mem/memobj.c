@@ -4,7 +4,8 @@
  * device memory, or any mmap-able fd (a kernel dma-buf).
  *
  * Every object is backed by an fd (our own memfd for anonymous and device
- * memory) and has two mappings of it:
+ * memory), or by several fd ranges one after the other (the parts of a
+ * udmabuf list), and has two mappings of its bytes:
  *  - the engine mapping, read-write, private to the DMA engine;
  *  - the CPU view.  Guarded (memobj_guarded()) for device memory, which
  *    the CPU cannot reach, and in the checking mode (mem_check.c) for
@@ -14,6 +15,9 @@
  *    read-write from creation: host anonymous memory is its owner's, and
  *    Linux lets the CPU reach a udmabuf's or a dma-buf's pages through its
  *    mmap at any time, so windows there are bookkeeping only.
+ * Each mapping is one reserved address range with every part mapped over
+ * its slice (MAP_FIXED), so obj->engine + off and obj->cpu + off hold for
+ * any offset, across part boundaries too.
  *
  * Invariants:
  *  1. refs counts holders (creator, DMA mapping segments via their
@@ -22,6 +26,8 @@
  *     inside, a page is readable if any window covers it and writable if
  *     any covering window asked for write.  An unguarded view is
  *     read-write throughout and windows never mprotect it.
+ *  3. parts[] cover [0, size) in order, back to back; each part holds its
+ *     own fd until the object is freed.
  *
  * Workload: creation and windows are control path; nothing here is on the
  * data path (the engine uses obj->engine directly).
@@ -82,7 +88,9 @@ static struct nm_memobj *memobj_alloc(enum nm_mem_kind kind, uint64_t size, uint
 	obj->guarded = memobj_guarded(kind);
 	obj->size = size;
 	obj->flags = flags;
-	obj->fd = -1;
+	obj->part0 = (struct nm_memobj_part){ .fd = -1, .len = size };
+	obj->parts = &obj->part0;
+	obj->nr_parts = 1;
 	obj->engine = MAP_FAILED;
 	obj->cpu = MAP_FAILED;
 	pthread_mutex_init(&obj->win_lock, NULL);
@@ -96,8 +104,11 @@ static void memobj_free(struct nm_memobj *obj)
 		munmap(obj->engine, obj->size);
 	if (obj->cpu != MAP_FAILED)
 		munmap(obj->cpu, obj->size);
-	if (obj->fd >= 0)
-		close(obj->fd);
+	for (uint32_t i = 0; i < obj->nr_parts; i++)
+		if (obj->parts[i].fd >= 0)
+			close(obj->parts[i].fd);
+	if (obj->parts != &obj->part0)
+		free(obj->parts);
 	if (obj->dev)
 		nm_device_unref(obj->dev);
 	pthread_mutex_destroy(&obj->win_lock);
@@ -105,8 +116,62 @@ static void memobj_free(struct nm_memobj *obj)
 	free(obj);
 }
 
-/* Map the backing fd twice (engine RW, CPU view PROT_NONE if guarded,
- * else RW) and place the object in the physical map. */
+/*
+ * A shared mapping of the object's bytes [off, off + len) (page-aligned):
+ * an address range reserved whole, then the slice of each part that falls
+ * in it mapped over its place (MAP_FIXED), so the parts lie in order.  On
+ * failure nothing stays mapped and errno is mmap's.
+ */
+static uint8_t *memobj_map_parts(const struct nm_memobj *obj, uint64_t off, uint64_t len,
+				 int prot, int flags)
+{
+	uint8_t *base = mmap(NULL, len, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint64_t end = off + len;
+
+	if (base == MAP_FAILED)
+		return MAP_FAILED;
+	for (uint32_t i = 0; i < obj->nr_parts; i++) {
+		const struct nm_memobj_part *pt = &obj->parts[i];
+		uint64_t s = off > pt->off ? off : pt->off;
+		uint64_t e = end < pt->off + pt->len ? end : pt->off + pt->len;
+
+		if (s >= e)
+			continue;
+		if (mmap(base + (s - off), e - s, prot, MAP_SHARED | MAP_FIXED | flags, pt->fd,
+			 (off_t)(pt->fd_off + (s - pt->off))) == MAP_FAILED) {
+			int err = errno;
+
+			munmap(base, len);
+			errno = err;
+			return MAP_FAILED;
+		}
+	}
+	return base;
+}
+
+int nm_memobj_mmap(const struct nm_memobj *obj, uint64_t off, uint64_t len, int prot,
+		   void **addr)
+{
+	uint64_t maplen = (len + NM_PAGE_SIZE - 1) & ~(NM_PAGE_SIZE - 1);
+	uint8_t *p;
+
+	if (off & (NM_PAGE_SIZE - 1))
+		return nm_err(EINVAL, "offset %llu is not page-aligned", (unsigned long long)off);
+	if (!len || off > obj->size || maplen > obj->size - off)
+		return nm_err(EINVAL, "[%llu, +%llu) is outside the %llu-byte object",
+			      (unsigned long long)off, (unsigned long long)len,
+			      (unsigned long long)obj->size);
+	p = memobj_map_parts(obj, off, maplen, prot, 0);
+	if (p == MAP_FAILED)
+		return nm_err_sys(errno, "mmap of %llu bytes at %llu", (unsigned long long)maplen,
+				  (unsigned long long)off);
+	*addr = p;
+	return 0;
+}
+
+/* Map the backing twice (engine RW, CPU view PROT_NONE if guarded, else
+ * RW) and place the object in the physical map. */
 static int memobj_setup(struct nm_memobj *obj)
 {
 	int cpu_prot = obj->guarded ? PROT_NONE : PROT_READ | PROT_WRITE;
@@ -116,13 +181,12 @@ static int memobj_setup(struct nm_memobj *obj)
 	 * exporter's to fill. */
 	int populate = obj->kind == NM_MEM_HOST_ANON ? MAP_POPULATE : 0;
 
-	obj->engine = mmap(NULL, obj->size, PROT_READ | PROT_WRITE, MAP_SHARED | populate,
-			   obj->fd, (off_t)obj->fd_off);
+	obj->engine = memobj_map_parts(obj, 0, obj->size, PROT_READ | PROT_WRITE, populate);
 	if (obj->engine == MAP_FAILED)
 		return nm_err_sys(errno == EACCES ? EACCES : ENOMEM,
 				  "mmap of the memory for the DMA engine");
-	obj->cpu = mmap(NULL, obj->size, cpu_prot, MAP_SHARED | (cpu_prot != PROT_NONE ? populate : 0),
-			obj->fd, (off_t)obj->fd_off);
+	obj->cpu = memobj_map_parts(obj, 0, obj->size, cpu_prot,
+				    cpu_prot != PROT_NONE ? populate : 0);
 	if (obj->cpu == MAP_FAILED)
 		return nm_err_sys(ENOMEM, "mmap of the CPU view");
 	return nm_physmap_alloc(obj);
@@ -130,10 +194,10 @@ static int memobj_setup(struct nm_memobj *obj)
 
 static int memobj_new_memfd(struct nm_memobj *obj, const char *name)
 {
-	obj->fd = memfd_create(name, MFD_CLOEXEC);
-	if (obj->fd < 0)
+	obj->part0.fd = memfd_create(name, MFD_CLOEXEC);
+	if (obj->part0.fd < 0)
 		return nm_err_sys(errno, "memfd_create");
-	if (ftruncate(obj->fd, (off_t)obj->size))
+	if (ftruncate(obj->part0.fd, (off_t)obj->size))
 		return nm_err_sys(errno == EFBIG ? E2BIG : ENOMEM, "ftruncate %llu",
 				  (unsigned long long)obj->size);
 	return 0;
@@ -221,29 +285,82 @@ static int memobj_check_fd(int fd, uint64_t off, uint64_t size, bool regular)
 	return 0;
 }
 
-static int memobj_create_from_fd(int fd, uint64_t off, uint64_t size,
-				 enum nm_mem_kind kind, uint32_t flags, bool regular,
-				 struct nm_memobj **out)
+/* Validate the ranges an object is made of; *total is their sum.  A
+ * refusal of one range of several names the range. */
+static int memobj_check_ranges(const struct nm_memfd_range *r, unsigned n, uint32_t flags,
+			       bool regular, uint64_t *total)
+{
+	uint64_t sum = 0;
+	int ret;
+
+	if (!r || !n)
+		return nm_err(EINVAL, "no ranges");
+	if (n > NM_MEMOBJ_MAX_PARTS)
+		return nm_err(E2BIG, "%u ranges, at most %d", n, NM_MEMOBJ_MAX_PARTS);
+	for (unsigned i = 0; i < n; i++) {
+		ret = memobj_check_size(r[i].size, flags);
+		if (!ret)
+			ret = memobj_check_fd(r[i].memfd, r[i].offset, r[i].size, regular);
+		if (ret)
+			return n > 1 ? nm_err_wrap(ret, "range %u", i) : ret;
+		sum += r[i].size;	/* at most 1024 * 2^42: no overflow */
+	}
+	if (sum > NM_MEMOBJ_MAX)
+		return nm_err(E2BIG, "the ranges' %llu bytes exceed %llu",
+			      (unsigned long long)sum, (unsigned long long)NM_MEMOBJ_MAX);
+	*total = sum;
+	return 0;
+}
+
+/* The object's parts: one per range, back to back, each with its own dup
+ * of the range's fd (memobj_free closes what was taken). */
+static int memobj_take_parts(struct nm_memobj *obj, const struct nm_memfd_range *r, unsigned n)
+{
+	uint64_t off = 0;
+
+	if (n > 1) {
+		obj->parts = calloc(n, sizeof(*obj->parts));
+		if (!obj->parts) {
+			obj->parts = &obj->part0;
+			return nm_err(ENOMEM, "out of memory for %u ranges", n);
+		}
+		for (unsigned i = 0; i < n; i++)
+			obj->parts[i].fd = -1;
+		obj->nr_parts = n;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct nm_memobj_part *pt = &obj->parts[i];
+
+		pt->fd = fcntl(r[i].memfd, F_DUPFD_CLOEXEC, 0);
+		if (pt->fd < 0)
+			return nm_err_sys(errno, "fcntl F_DUPFD_CLOEXEC of fd %d", r[i].memfd);
+		pt->fd_off = r[i].offset;
+		pt->off = off;
+		pt->len = r[i].size;
+		off += r[i].size;
+	}
+	return 0;
+}
+
+static int memobj_create_from_fds(const struct nm_memfd_range *r, unsigned n,
+				  enum nm_mem_kind kind, uint32_t flags, bool regular,
+				  struct nm_memobj **out)
 {
 	struct nm_memobj *obj;
+	uint64_t size = 0;
 	int ret;
 
 	if (!out)
 		return nm_err(EINVAL, "NULL output pointer");
-	ret = memobj_check_size(size, flags);
-	if (!ret)
-		ret = memobj_check_fd(fd, off, size, regular);
+	ret = memobj_check_ranges(r, n, flags, regular, &size);
 	if (ret)
 		return ret;
 	obj = memobj_alloc(kind, size, flags);
 	if (!obj)
 		return nm_err(ENOMEM, "out of memory");
 	obj->region = 0;
-	obj->fd_off = off;
-	obj->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (obj->fd < 0)
-		ret = nm_err_sys(errno, "fcntl F_DUPFD_CLOEXEC of fd %d", fd);
-	else
+	ret = memobj_take_parts(obj, r, n);
+	if (!ret)
 		ret = memobj_setup(obj);
 	if (ret) {
 		memobj_free(obj);
@@ -257,17 +374,26 @@ int nm_memobj_create_memfd(int memfd, uint64_t offset, uint64_t size, uint32_t f
 			   struct nm_memobj **out)
 {
 	NM_API_CALL();
-	return memobj_create_from_fd(memfd, offset, size,
-				     NM_MEM_MEMFD, flags, true, out);
+	const struct nm_memfd_range r = { .memfd = memfd, .offset = offset, .size = size };
+
+	return memobj_create_from_fds(&r, 1, NM_MEM_MEMFD, flags, true, out);
+}
+
+int nm_memobj_create_memfd_list(const struct nm_memfd_range *ranges, unsigned count,
+				uint32_t flags, struct nm_memobj **out)
+{
+	NM_API_CALL();
+	return memobj_create_from_fds(ranges, count, NM_MEM_MEMFD, flags, true, out);
 }
 
 int nm_memobj_create_fd(int fd, uint64_t off, uint64_t size, enum nm_mem_kind kind,
 			uint32_t flags, struct nm_memobj **out)
 {
+	const struct nm_memfd_range r = { .memfd = fd, .offset = off, .size = size };
+
 	if (kind != NM_MEM_MEMFD && kind != NM_MEM_KERNEL_DMABUF)
 		return nm_err(EINVAL, "kind %d cannot be fd-backed", kind);
-	return memobj_create_from_fd(fd, off, size, kind, flags,
-				     kind == NM_MEM_MEMFD, out);
+	return memobj_create_from_fds(&r, 1, kind, flags, kind == NM_MEM_MEMFD, out);
 }
 
 void nm_memobj_get(struct nm_memobj *obj)

@@ -11,10 +11,11 @@
  *   UDMABUF_CREATE, UDMABUF_CREATE_LIST: memfd ranges, page aligned, at
  *	most 64 MiB in all (the module's size_limit_mb) and 1024 items
  *	(list_limit), each memfd sealed F_SEAL_SHRINK and not F_SEAL_WRITE
- *	(the existing exporter, nm_udmabuf_create, checks the memfd);
- *	UDMABUF_FLAGS_CLOEXEC.  A list is one dma-buf only when its ranges
- *	are one contiguous range of one memfd (netmem's udmabuf exporter
- *	takes one memfd): others are EOPNOTSUPP.
+ *	(the exporter, nm_udmabuf_create_list, checks each item's memfd);
+ *	UDMABUF_FLAGS_CLOEXEC.  A list is one dma-buf whose bytes are the
+ *	items' ranges one after the other, whatever memfds they come from
+ *	(several, or separate ranges of one), as the kernel's; CREATE is a
+ *	list of one.
  *   DMA_HEAP_IOCTL_ALLOC: a fresh sealed memfd of the page-aligned
  *	length behind the same exporter.
  * Each returns a dma-buf fd (dmabuf.c) that bind-rx and bind-tx accept.
@@ -41,7 +42,8 @@
 #include "rt/rt_internal.h"
 
 #define UDMABUF_SIZE_LIMIT	(64ull << 20)	/* size_limit_mb's default */
-#define UDMABUF_LIST_LIMIT	1024		/* list_limit's default */
+/* the ioctl's flags go to the exporter as they are */
+_Static_assert(UDMABUF_FLAGS_CLOEXEC == NM_UDMABUF_FLAGS_CLOEXEC, "udmabuf flags differ");
 #define PAGE_SZ			4096ull
 
 /* ---- file objects ------------------------------------------------------------------ */
@@ -115,49 +117,42 @@ static void dev_release(struct rt_file *f)
 	rt_obj_free(&f->obj);
 }
 
-/* One range of a list: the kernel's per-item checks, in its order. */
-static int udmabuf_item(const struct udmabuf_create_item *it, uint64_t *pages)
+/* The module's size_limit_mb over all the items' pages.  The rest of the
+ * kernel's checks (flags, each item's alignment, no pages, each item's
+ * file) are the exporter's, nm_udmabuf_create_list. */
+static int udmabuf_size_limit(const struct udmabuf_create_list *head,
+			      const struct udmabuf_create_item *list)
 {
-	if (it->offset & (PAGE_SZ - 1))
-		return nm_err(EINVAL, "udmabuf: offset %llu is not page-aligned",
-			      (unsigned long long)it->offset);
-	if (it->size & (PAGE_SZ - 1))
-		return nm_err(EINVAL, "udmabuf: size %llu is not a multiple of the page size",
-			      (unsigned long long)it->size);
-	*pages += it->size / PAGE_SZ;
-	if (*pages > UDMABUF_SIZE_LIMIT / PAGE_SZ)
-		return nm_err(EINVAL, "udmabuf: more than %llu MiB (the module's size_limit_mb)",
-			      UDMABUF_SIZE_LIMIT >> 20);
+	uint64_t pages = 0;
+
+	for (uint32_t i = 0; i < head->count; i++) {
+		pages += list[i].size / PAGE_SZ;
+		if (pages > UDMABUF_SIZE_LIMIT / PAGE_SZ)
+			return nm_err(EINVAL, "udmabuf: more than %llu MiB (the module's "
+				      "size_limit_mb)", UDMABUF_SIZE_LIMIT >> 20);
+	}
 	return 0;
 }
 
 static int udmabuf_create(const struct udmabuf_create_list *head,
 			  const struct udmabuf_create_item *list)
 {
-	uint64_t pages = 0, off, size;
+	struct nm_memfd_range *items;
 	int r;
 
-	if (head->flags & ~(uint32_t)UDMABUF_FLAGS_CLOEXEC)
-		return nm_err(EINVAL, "udmabuf: unknown flags 0x%x", head->flags);
-	for (uint32_t i = 0; i < head->count; i++) {
-		r = udmabuf_item(&list[i], &pages);
-		if (r < 0)
-			return r;
-	}
-	if (!pages)
-		return nm_err(EINVAL, "udmabuf: no pages");
-	off = list[0].offset;
-	size = 0;
-	for (uint32_t i = 0; i < head->count; i++) {
-		if (REAL(fcntl)((int)list[i].memfd, F_GETFD) < 0)
-			return nm_err(EBADF, "udmabuf: memfd %u is not open", list[i].memfd);
-		if (list[i].memfd != list[0].memfd || list[i].offset != off + size)
-			return nm_err(EOPNOTSUPP, "udmabuf: a list is one contiguous range of one "
-				      "memfd on netmem (item %u is not)", i);
-		size += list[i].size;
-	}
-	return rt_dmabuf_create((int)list[0].memfd, off, size,
-				head->flags & UDMABUF_FLAGS_CLOEXEC ? O_CLOEXEC : 0, false);
+	r = udmabuf_size_limit(head, list);
+	if (r < 0)
+		return r;
+	items = malloc(head->count * sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < head->count; i++)
+		items[i] = (struct nm_memfd_range){ .memfd = (int)list[i].memfd,
+						    .offset = list[i].offset, .size = list[i].size };
+	/* the exporter refuses flags other than CLOEXEC */
+	r = rt_dmabuf_create(items, head->count, head->flags, false);
+	free(items);
+	return r;
 }
 
 static int udmabuf_ioctl(struct rt_file *f, unsigned long req, void *arg)
@@ -182,9 +177,9 @@ static int udmabuf_ioctl(struct rt_file *f, unsigned long req, void *arg)
 	r = rt_user_copy(&head, arg, sizeof(head), false);
 	if (r < 0)
 		return r;
-	if (head.count > UDMABUF_LIST_LIMIT)
+	if (head.count > NM_UDMABUF_LIST_LIMIT)
 		return nm_err(EINVAL, "udmabuf: %u items, at most %d (the module's list_limit)",
-			      head.count, UDMABUF_LIST_LIMIT);
+			      head.count, NM_UDMABUF_LIST_LIMIT);
 	if (!head.count)
 		return nm_err(EINVAL, "udmabuf: an empty list");
 	list = malloc(head.count * sizeof(*list));
@@ -223,7 +218,8 @@ static int heap_alloc(struct dma_heap_allocation_data *d)
 		return nm_err(-r, "dma_heap: %llu bytes: %s", (unsigned long long)len,
 			      strerror(-r));
 	}
-	r = rt_dmabuf_create(memfd, 0, len, d->fd_flags & O_CLOEXEC, true);
+	r = rt_dmabuf_create(&(struct nm_memfd_range){ .memfd = memfd, .size = len }, 1,
+			     d->fd_flags & O_CLOEXEC ? NM_UDMABUF_FLAGS_CLOEXEC : 0, true);
 	if (r < 0) {
 		REAL(close)(memfd);
 		return r;

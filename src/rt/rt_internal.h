@@ -465,10 +465,13 @@ struct rt_file *rt_file_get(int fd, const struct rt_file_ops *ops);
 /* An ioctl on a file fd: answered (*ret, errno set), true. */
 bool rt_file_ioctl(int fd, unsigned long req, void *arg, int *ret);
 /* libc's mmap, under the interposed one. */
-/* A dma-buf fd over [off, off + size) of memfd (the udmabuf rules): the new
- * fd, or -errno.  own: memfd is the runtime's (a heap allocation) and
- * becomes the program's fd. */
-int rt_dmabuf_create(int memfd, uint64_t off, uint64_t size, int cloexec, bool own);
+/* A dma-buf fd over the n memfd ranges one after the other (the udmabuf
+ * rules; UDMABUF_CREATE is a list of one); flags are NM_UDMABUF_FLAGS_*
+ * (CLOEXEC: the fd's close-on-exec): the new fd, or -errno.  own: the one
+ * item's memfd is the runtime's (a heap allocation) and becomes the
+ * program's fd. */
+struct nm_memfd_range;
+int rt_dmabuf_create(const struct nm_memfd_range *items, uint32_t n, uint32_t flags, bool own);
 /* The library's dma-buf behind a dma-buf fd of this process (a new
  * reference): 0, or -EBADF.  What bind-rx and bind-tx take. */
 int rt_dmabuf_get(int fd, struct nm_dmabuf **out);

@@ -5,7 +5,7 @@
  * netmem header, no library): the program issue 16 says runs unchanged
  * under `netmem run`.
  *
- *	nmp_ncdevmem server IFNAME ADDR PORT BYTES
+ *	nmp_ncdevmem server IFNAME ADDR PORT BYTES [list]
  *		read channels and rings (ethtool netlink), turn tcp-data-split
  *		on (rings-set), `ethtool -X IFNAME equal S` and `ethtool -N
  *		IFNAME flow-type tcp4|tcp6 dst-ip ADDR dst-port PORT action S`
@@ -17,6 +17,11 @@
  *		iov), return the tokens one by one (each SO_DEVMEM_DONTNEED
  *		must say 1), and delete the rule at the end.  The stream is
  *		connection 1's of prog.h (what `nmp_devmem send` sends).
+ *		With `list` the buffer is one UDMABUF_CREATE_LIST of two
+ *		memfds and separate ranges of one (A[0,q) B[q,3q) A[2q,...),
+ *		holes in both files), and every dma-buf frag is validated a
+ *		second time through the memfds' own mappings at the file
+ *		offsets its buffer offset stands for.
  *	nmp_ncdevmem client IFNAME PEER PORT BYTES
  *		ncdevmem's TX side: a buffer from /dev/udmabuf written through
  *		its mapping (between DMA_BUF_IOCTL_SYNC START and END), bind-tx
@@ -317,6 +322,17 @@ static int bind_rx(int dmabuf, uint32_t first, uint32_t n, int *sock, uint32_t *
 
 /* ---- the buffer: /dev/udmabuf -------------------------------------------------------- */
 
+/* The list buffer's items: memfd k's range [foff, foff + len) is the
+ * buffer's [boff, boff + len); map is the memfd's own mapping, whole. */
+#define LIST_ITEMS 3
+static struct list_item {
+	int k;
+	uint64_t foff, boff, len;
+	uint8_t *map;
+	uint32_t frags;
+} list_items[LIST_ITEMS];
+static bool list_mode;
+
 static int udmabuf(size_t size, uint8_t **map)
 {
 	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };
@@ -338,6 +354,74 @@ static int udmabuf(size_t size, uint8_t **map)
 	close(dev);
 	close(memfd);
 	return buf;
+}
+
+/* UDMABUF_CREATE_LIST of two memfds, q = 128 KiB: A[0,q) B[q,3q)
+ * A[2q,2q+r), r = size - 3q, so A has a hole at [q,2q) and B at [0,q).
+ * The first items are small: the page pool, its tokens returned at once,
+ * keeps reusing the buffer's first pages, and every item must get some. */
+static int udmabuf_list(size_t size, uint8_t **map)
+{
+	struct {
+		struct udmabuf_create_list h;
+		struct udmabuf_create_item it[LIST_ITEMS];
+	} l = { .h = { .flags = UDMABUF_FLAGS_CLOEXEC, .count = LIST_ITEMS } };
+	uint64_t q = 128 << 10, boff = 0;
+	const struct { int k; uint64_t foff, len; } want[LIST_ITEMS] = {
+		{ 0, 0, q }, { 1, q, 2 * q }, { 0, 2 * q, size - 3 * q } };
+	const uint64_t fsize[2] = { size - q, 3 * q };
+	int dev = open("/dev/udmabuf", O_RDWR), memfd[2], buf;
+	uint8_t *fmap[2];
+
+	if (dev < 0)
+		pp_die("open /dev/udmabuf: %s", strerror(errno));
+	for (int k = 0; k < 2; k++) {
+		memfd[k] = memfd_create(k ? "nmp_ncdevmem B" : "nmp_ncdevmem A", MFD_ALLOW_SEALING);
+		if (memfd[k] < 0 || ftruncate(memfd[k], (off_t)fsize[k]) < 0 ||
+		    fcntl(memfd[k], F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+			pp_die("memfd: %s", strerror(errno));
+		fmap[k] = mmap(NULL, fsize[k], PROT_READ | PROT_WRITE, MAP_SHARED, memfd[k], 0);
+		if (fmap[k] == MAP_FAILED)
+			pp_die("mmap memfd %d: %s", k, strerror(errno));
+	}
+	for (int i = 0; i < LIST_ITEMS; i++) {
+		l.it[i] = (struct udmabuf_create_item){ .memfd = (uint32_t)memfd[want[i].k],
+							.offset = want[i].foff, .size = want[i].len };
+		list_items[i] = (struct list_item){ want[i].k, want[i].foff, boff, want[i].len,
+						    fmap[want[i].k], 0 };
+		boff += want[i].len;
+	}
+	buf = ioctl(dev, UDMABUF_CREATE_LIST, &l);
+	if (buf < 0)
+		pp_die("UDMABUF_CREATE_LIST: %s", strerror(errno));
+	*map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+	if (*map == MAP_FAILED)
+		pp_die("mmap the dma-buf: %s", strerror(errno));
+	close(dev);
+	close(memfd[0]);
+	close(memfd[1]);
+	printf("udmabuf: a list of %d items over 2 memfds, %zu bytes\n", LIST_ITEMS, size);
+	return buf;
+}
+
+/* The bytes [off, off + len) of the list buffer, through the memfds' own
+ * mappings: the first that differs from the stream at pos, or -1. */
+static int64_t list_check(uint64_t off, uint64_t len, uint64_t pos)
+{
+	for (int i = 0; i < LIST_ITEMS; i++) {
+		struct list_item *it = &list_items[i];
+		uint64_t s = off > it->boff ? off : it->boff;
+		uint64_t e = off + len < it->boff + it->len ? off + len : it->boff + it->len;
+		int64_t bad;
+
+		if (s >= e)
+			continue;
+		it->frags++;
+		bad = pp_check(1, pos + (s - off), it->map + it->foff + (s - it->boff), e - s);
+		if (bad >= 0)
+			return (int64_t)(s - off) + bad;
+	}
+	return -1;
 }
 
 static void sync_buf(int buf, uint64_t flags)
@@ -414,7 +498,7 @@ static void do_server(const char *addr, int port, uint64_t want)
 	start = nq / 2;
 	run("ethtool -X %s equal %u", ifname, start);
 	rule = add_rule(addr, port, start);
-	buf = udmabuf(BUF_SIZE, &mem);
+	buf = list_mode ? udmabuf_list(BUF_SIZE, &mem) : udmabuf(BUF_SIZE, &mem);
 	if (bind_rx(buf, start, nq - start, &bsock, &id))
 		pp_die("bind-rx: %s", ack_msg);
 	printf("bound queues %u..%u to dma-buf %u\n", start, nq - 1, id);
@@ -465,6 +549,8 @@ static void do_server(const char *addr, int port, uint64_t want)
 					pp_die("a frag of dma-buf %u at %llu", d.dmabuf_id,
 					       (unsigned long long)d.frag_offset);
 				bad = pp_check(1, got, mem + d.frag_offset, d.frag_size);
+				if (bad < 0 && list_mode)
+					bad = list_check(d.frag_offset, d.frag_size, got);
 				t = (struct dmabuf_token){ d.frag_token, 1 };
 				if (setsockopt(s, SOL_SOCKET, SO_DEVMEM_DONTNEED, &t, sizeof(t)) != 1)
 					pp_die("SO_DEVMEM_DONTNEED of token %u did not return 1",
@@ -484,6 +570,9 @@ static void do_server(const char *addr, int port, uint64_t want)
 	close(bsock);
 	if (got != want)
 		pp_die("%llu bytes, want %llu", (unsigned long long)got, (unsigned long long)want);
+	if (list_mode)
+		printf("list: dma-buf frags per item %u %u %u, each byte also validated through "
+		       "its memfd\n", list_items[0].frags, list_items[1].frags, list_items[2].frags);
 	printf("nmp_ncdevmem: %llu bytes, %u dma-buf frags, %llu linear, every byte validated, "
 	       "%u tokens returned one by one\n", (unsigned long long)got, frags,
 	       (unsigned long long)linear, tokens);
@@ -624,8 +713,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3 || (strcmp(argv[1], "server") && strcmp(argv[1], "client") &&
 			 strcmp(argv[1], "selftest")) || (strcmp(argv[1], "selftest") && argc < 6))
-		pp_die("usage: nmp_ncdevmem server IFNAME ADDR PORT BYTES | client IFNAME PEER "
-		       "PORT BYTES | selftest IFNAME");
+		pp_die("usage: nmp_ncdevmem server IFNAME ADDR PORT BYTES [list] | client IFNAME "
+		       "PEER PORT BYTES | selftest IFNAME");
+	list_mode = argc > 6 && !strcmp(argv[6], "list");
 	ifname = argv[2];
 	ifindex = (int)if_nametoindex(ifname);
 	if (!ifindex)

@@ -8,7 +8,10 @@
 # AF_INET6 listener that accepts an IPv4 peer v4-mapped, recvmsg
 # (MSG_SOCK_DEVMEM), every byte validated between DMA_BUF_IOCTL_SYNC START
 # and END, each token returned alone (SO_DEVMEM_DONTNEED says 1).  1 GiB
-# over IPv4 and 1 GiB over IPv6.  Then ncdevmem's no-address self-test:
+# over IPv4 and 1 GiB over IPv6; and 1 GiB more into a buffer made by
+# UDMABUF_CREATE_LIST of two memfds and separate ranges of one (holes in
+# both files; `list`), each byte validated through the dma-buf's mmap and
+# again through its memfd's own mapping, every item receiving frags.  Then ncdevmem's no-address self-test:
 # binding no queues fails, binding with header split off fails, with it on
 # succeeds, a channels-set that drops a bound queue fails.  And the TX
 # side: bind-tx of a /dev/udmabuf buffer, sendmsg(SCM_DEVMEM_DMABUF,
@@ -22,10 +25,10 @@ D=$P/nmp_devmem
 command -v ethtool >/dev/null || fail "no ethtool: make deps-test installs it"
 B=1073741824
 
-# ADDR PLEN HOSTADDR PORT
+# ADDR PLEN HOSTADDR PORT FLOW PEER [list]
 serve() {
 	rt_bg "$T/srv" timeout 120 "$NETMEM" run --wire "tap:$TAP" --addr "$1/$2" \
-		--host-addr "$3/$2" --quiet -- "$N" server nm0 "$1" "$4" $B
+		--host-addr "$3/$2" --quiet -- "$N" server nm0 "$1" "$4" $B $7
 	i=0
 	until grep -q "^listening" "$T/srv" 2>/dev/null; do
 		i=$((i + 1))
@@ -41,9 +44,15 @@ serve() {
 		 "^nmp_ncdevmem: $B bytes, [1-9][0-9]* dma-buf frags, 0 linear, every byte validated"; do
 		grep -q "$w" "$T/srv" || fail "$1: no '$w': $(cat "$T/srv" "$T/srv.err")"
 	done
+	[ "$7" = list ] || return 0
+	for w in "^udmabuf: a list of 3 items over 2 memfds, 16777216 bytes" \
+		 "^list: dma-buf frags per item [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*, each byte also"; do
+		grep -q "$w" "$T/srv" || fail "$1 (list): no '$w': $(cat "$T/srv" "$T/srv.err")"
+	done
 }
 serve 198.18.0.2 24 198.18.0.1 5201 tcp4 "::ffff:198.18.0.1"
 serve 2001:2::2 64 2001:2::1 5202 tcp6 "2001:2::1"
+serve 198.18.0.2 24 198.18.0.1 5203 tcp4 "::ffff:198.18.0.1" list
 
 # TX: PEER PLEN SELF LISTEN PORT
 send_tx() {
