@@ -18,6 +18,7 @@
  * running the ethtool command, as ncdevmem does), then show: what the
  * helpers changed, read by the program itself.
  */
+#include <stddef.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <net/if.h>
@@ -26,6 +27,11 @@
 #include <sys/wait.h>
 
 #include "prog.h"
+
+/* GRXCLSRLALL's locations: rule_locs[] is a flexible array that starts
+ * inside struct ethtool_rxnfc's tail padding, 4 bytes before a member
+ * declared after the struct. */
+#define RULE_LOCS(nfc) ((uint32_t *)((char *)(nfc) + offsetof(struct ethtool_rxnfc, rule_locs)))
 
 static int sock = -1;
 static const char *ifname;
@@ -361,8 +367,8 @@ static void check_rules(void)
 	ERR(rule_add(TCP_V4_FLOW | FLOW_EXT, 5203, 1, RX_CLS_LOC_ANY, NULL), EINVAL);
 	ERR(rule_add(TCP_V4_FLOW, 5203, 1, RX_CLS_LOC_FIRST, NULL), EINVAL);
 	OK(eth(&all));
-	CHECK(all.h.rule_cnt == 2 && ((all.locs[0] == a && all.locs[1] == b) ||
-				      (all.locs[0] == b && all.locs[1] == a)),
+	CHECK(all.h.rule_cnt == 2 && ((RULE_LOCS(&all.h)[0] == a && RULE_LOCS(&all.h)[1] == b) ||
+				      (RULE_LOCS(&all.h)[0] == b && RULE_LOCS(&all.h)[1] == a)),
 	      "GRXCLSRLALL %u rules", all.h.rule_cnt);
 	all.h.rule_cnt = 1;
 	ERR(eth(&all), EMSGSIZE);
@@ -500,6 +506,7 @@ static void show(void)
 		uint32_t locs[64];
 	} all = { .h = { .cmd = ETHTOOL_GRXCLSRLALL, .rule_cnt = 64 } };
 	uint32_t size = indir_size(), t[512];
+	const uint32_t *locs = RULE_LOCS(&all.h);
 
 	channels(&c);
 	printf("channels rx %u tx %u\n", c.rx_count, c.tx_count);
@@ -509,7 +516,7 @@ static void show(void)
 	for (uint32_t i = 0; i < all.h.rule_cnt; i++) {
 		struct ethtool_rxnfc n = { .cmd = ETHTOOL_GRXCLSRULE };
 
-		n.fs.location = all.locs[i];
+		n.fs.location = locs[i];
 		OK(eth(&n));
 		printf("rule %u flow 0x%x dst-port %u action %llu\n", n.fs.location,
 		       n.fs.flow_type, ntohs(n.fs.flow_type == TCP_V6_FLOW ?
