@@ -228,9 +228,15 @@ static int view_add(void)
 
 	if (u > 0)
 		return u;
-	u = nm_nl_view_add(rt.nd, 0);
+	/* the number the run's programs saw before (a NIC replaced, or
+	 * handed over: nic_conf.c), else a fresh one */
+	u = nm_nl_view_add(rt.nd, rt.user_ifindex);
+	if (u == -EEXIST)
+		u = nm_nl_view_add(rt.nd, 0);
 	if (u > 0 && rt_cfg.family)
 		nm_nl_view_addr_add(u, rt_cfg.family, rt_cfg.ip, rt_cfg.plen);
+	if (u > 0)
+		rt.user_ifindex = u;
 	return u;
 }
 
