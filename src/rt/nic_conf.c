@@ -34,8 +34,10 @@
 #include <netmem/netdev.h>
 
 #include "rt/rt_internal.h"
+#include "util/fd.h"
 
 #define CONF_MAGIC	0x6e6d6366u	/* "nmcf" */
+#define CONF_MEMFD	"netmem-nic-conf"
 
 struct rt_nic_conf rt_conf_pending;
 bool rt_conf_has_pending;
@@ -126,7 +128,7 @@ bool rt_conf_valid(const struct rt_nic_conf *c, size_t len)
 
 int rt_conf_to_memfd(const struct rt_nic_conf *c)
 {
-	int fd = memfd_create("netmem-nic-conf", 0);	/* no CLOEXEC: for the new image */
+	int fd = memfd_create(CONF_MEMFD, 0);	/* no CLOEXEC: for the new image */
 
 	if (fd < 0)
 		return -errno;
@@ -135,21 +137,6 @@ int rt_conf_to_memfd(const struct rt_nic_conf *c)
 		return -EIO;
 	}
 	return fd;
-}
-
-/* fd is the memfd rt_conf_to_memfd made (a stale or forged number names
- * some other file of the program: left alone). */
-static bool conf_fd_is_ours(int fd)
-{
-	char path[64], target[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = 0;
-	return !strncmp(target, "/memfd:netmem-nic-conf", 22);
 }
 
 /* The constructor: a configuration the image before exec left, taken once
@@ -165,7 +152,8 @@ void rt_conf_from_env(void)
 		return;
 	fd = strtol(v, &end, 10);
 	unsetenv("NETMEM_NIC_CONF");
-	if (*end || fd < 0 || fd > 1 << 20 || !conf_fd_is_ours((int)fd))
+	/* a stale or forged number names some other file: left alone */
+	if (*end || fd < 0 || fd > 1 << 20 || !nm_fd_is((int)fd, "/memfd:" CONF_MEMFD, true))
 		return;
 	if (pread((int)fd, &rt_conf_pending, sizeof(rt_conf_pending), 0) ==
 		    (ssize_t)sizeof(rt_conf_pending) &&
