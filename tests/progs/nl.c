@@ -126,30 +126,34 @@ static int nl_open(void)
 	return fd;
 }
 
+/* The payload of attribute type among a message's attributes, if it holds
+ * at least len bytes; NULL: none. */
+static const void *attr_data(const struct nlmsghdr *m, size_t hdr, uint16_t type, int len)
+{
+	const struct nlattr *a = (const void *)((const char *)m + NLMSG_HDRLEN + NLMSG_ALIGN(hdr));
+	int rem = (int)m->nlmsg_len - NLMSG_HDRLEN - (int)NLMSG_ALIGN(hdr);
+
+	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
+	     rem -= NLA_ALIGN(a->nla_len), a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len)))
+		if ((a->nla_type & NLA_TYPE_MASK) == type && a->nla_len >= NLA_HDRLEN + len)
+			return (const char *)a + NLA_HDRLEN;
+	return NULL;
+}
+
 /* The u32 attribute type of a message's attributes (-1: none). */
 static int64_t attr_u32(const struct nlmsghdr *m, size_t hdr, uint16_t type)
 {
-	const struct nlattr *a = (const void *)((const char *)m + NLMSG_HDRLEN + NLMSG_ALIGN(hdr));
-	int rem = (int)m->nlmsg_len - NLMSG_HDRLEN - (int)NLMSG_ALIGN(hdr);
+	const uint32_t *p = attr_data(m, hdr, type, 4);
 
-	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
-	     rem -= NLA_ALIGN(a->nla_len), a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len)))
-		if ((a->nla_type & NLA_TYPE_MASK) == type && a->nla_len >= NLA_HDRLEN + 4)
-			return *(const uint32_t *)((const char *)a + NLA_HDRLEN);
-	return -1;
+	return p ? (int64_t)*p : -1;
 }
 
-/* The first byte of a u8 attribute type (-1: none). */
+/* The u8 attribute type (-1: none). */
 static int attr_u8(const struct nlmsghdr *m, size_t hdr, uint16_t type)
 {
-	const struct nlattr *a = (const void *)((const char *)m + NLMSG_HDRLEN + NLMSG_ALIGN(hdr));
-	int rem = (int)m->nlmsg_len - NLMSG_HDRLEN - (int)NLMSG_ALIGN(hdr);
+	const uint8_t *p = attr_data(m, hdr, type, 1);
 
-	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
-	     rem -= NLA_ALIGN(a->nla_len), a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len)))
-		if ((a->nla_type & NLA_TYPE_MASK) == type && a->nla_len >= NLA_HDRLEN + 1)
-			return *((const uint8_t *)a + NLA_HDRLEN);
-	return -1;
+	return p ? *p : -1;
 }
 
 struct answer {
