@@ -252,12 +252,19 @@ static int nl_send(struct ep_conn *c, const struct rt_ep_nl_state *st, const voi
 	uint8_t *all = NULL, *p;
 	size_t total = 0;
 	ssize_t r, n;
-	bool trunc;
+	bool trunc, binds;
 	int e;
 
 	if (!c->nl)
 		return nm_err(EINVAL, "control endpoint: no netlink socket open");
+	/* a binding is more than control: the NIC that takes it must be the
+	 * one on the wire (up.c; a control-only NIC cannot hand it over) */
+	binds = nm_nl_sock_binds(c->nl, buf, len);
+	if (binds)
+		rt_serving_set(false);
 	e = rt_nic_enter();
+	if (binds)
+		rt_serving_set(true);
 	if (e < 0)
 		return e;
 	nl_state_apply(c->nl, st);

@@ -221,8 +221,8 @@ int rt_nl_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 
 /* ---- the view: netmem's interface as the program sees it ----------------------------- */
 
-/* Lock held: netmem's netdev in the view, its user ifindex. */
-static int view_add(void)
+/* rt_internal.h: the view, under the number the run saw before */
+int rt_nl_show(void)
 {
 	int u = nm_nl_user_ifindex(rt.nd);
 
@@ -251,7 +251,7 @@ int rt_nl_view(bool wait)
 		r = rt_wait_up(NULL);
 	if (r == 0 && !rt.nd)
 		r = -ENODEV;
-	return r < 0 ? r : view_add();
+	return r < 0 ? r : rt_nl_show();
 }
 
 /* ---- dma-bufs named by bind-rx/bind-tx ------------------------------------------------- */

@@ -576,6 +576,9 @@ int rt_nl_select(int nfds, fd_set *r, fd_set *w, fd_set *e);
  * view; its ifindex as the program sees it (if_nametoindex,
  * SIOCGIFINDEX), or -errno. */
 int rt_nl_view(bool wait);
+/* Lock held, rt.nd there: netmem's interface in the view (under
+ * rt.user_ifindex where the run saw one before); its user ifindex. */
+int rt_nl_show(void);
 
 /* ---- nic_conf.c: the NIC's configuration, handed on ---------------------------- */
 

@@ -22,11 +22,12 @@
  *     endpoint to hand over (rt_handover_give): its configuration
  *     (nic_conf.c) comes back, the owner's NIC goes, the run page names
  *     the asker, which brings the NIC up on the wire with that
- *     configuration.  A process with a binding on its control-only NIC (a
- *     helper's bind-rx) keeps it: the asker gets EBUSY, as from any owner;
+ *     configuration;
  *   - the process itself, the moment it needs the NIC for more than
  *     control (a netmem socket, its own ioctl or netlink socket, the
- *     devmem hook), replaces it with the real one, the configuration kept;
+ *     devmem hook, a helper's bind-rx/bind-tx: endpoint.c), replaces it
+ *     with the real one, the configuration kept (a binding cannot move,
+ *     so a control-only NIC never holds one; ctl_down checks);
  *   - exec: the configuration crosses in a memfd (endpoint.c's execve),
  *     the new image holds nothing until it brings the NIC up, and may be
  *     asked for it meanwhile.
@@ -283,6 +284,10 @@ static int nic_make(struct nm_wire *w)
 		rt_conf_apply(&rt_conf_pending);
 		rt_conf_has_pending = false;
 	}
+	/* a NIC the run's programs saw (this one replaced, or handed over) is
+	 * in the view at once: their netlink sockets name it by that number */
+	if (r >= 0 && rt.user_ifindex)
+		rt_nl_show();
 	if (r < 0)
 		nic_drop();
 	return r < 0 ? fail(r, "the NIC") : 0;
