@@ -79,6 +79,8 @@
 #define EP_OP_NL_DGRAM	4
 #define EP_OP_HANDOVER	6		/* give the NIC to the asker (up.c), answered
 					 * with its configuration (nic_conf.c) */
+#define EP_OP_HANDBACK	7		/* the exiting owner's configuration, to the
+					 * first process (up.c) */
 #define EP_MAX_CONN	32
 #define EP_TIMEOUT_S	30		/* a client waits this long for an answer */
 
@@ -353,6 +355,15 @@ static void serve_one(struct ep_conn *c)
 	} else if (m->op == EP_OP_HANDOVER) {
 		serve_handover(c);
 		return;
+	} else if (m->op == EP_OP_HANDBACK) {
+		r = m->in == sizeof(struct rt_nic_conf) &&
+		    rt_conf_valid((const struct rt_nic_conf *)(m + 1), m->in)
+		    ? 0 : nm_err(EINVAL, "control endpoint: a malformed configuration");
+		if (r == 0) {
+			rt_lock();
+			r = rt_handback_take(c->pid, (const struct rt_nic_conf *)(m + 1));
+			rt_unlock();
+		}
 	} else if (m->op == RT_EP_NL_CLOSE) {
 		/* the helper's close() waits for this: its bindings are gone
 		 * before its next call, as the kernel's close is synchronous */
@@ -618,6 +629,25 @@ int rt_endpoint_handover(struct rt_nic_conf *conf)
 out_close:
 	REAL(close)(fd);
 	return (int)n;
+}
+
+void rt_endpoint_handback(const struct rt_nic_conf *conf)
+{
+	int fd, r;
+
+	if (!ep.name[0] || ep.first_fd >= 0)
+		return;		/* no run, or this is the first process */
+	fd = ep_connect(true);
+	if (fd < 0)
+		return;
+	/* an exit waits for it a little only: the first process's server is
+	 * one thread, which may be busy */
+	REAL(setsockopt)(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ .tv_sec = 2 },
+			 sizeof(struct timeval));
+	r = ep_exchange(fd, EP_OP_HANDBACK, conf, sizeof(*conf), NULL, 0, NULL, NULL);
+	if (r < 0)
+		rt_debug("the NIC's configuration stays with this process: %s", strerror(-r));
+	REAL(close)(fd);
 }
 
 int rt_endpoint_open(uint32_t op, const void *req, size_t len, int *out)

@@ -16,8 +16,9 @@
  * it), counters.
  *
  * Where it travels (one flat struct, the same bytes both ways):
- *   - over the control endpoint, in the answer to a handover request
- *     (endpoint.c, up.c);
+ *   - over the control endpoint, in the answer to a handover request, and
+ *     from an exiting owner back to the run's first process (endpoint.c,
+ *     up.c);
  *   - across exec(): a memfd written before the execve, its number in
  *     NETMEM_NIC_CONF, read and closed by the new image's constructor.
  * Either way it waits in rt_conf_pending until this process brings its NIC
@@ -38,6 +39,9 @@
 
 #define CONF_MAGIC	0x6e6d6366u	/* "nmcf" */
 #define CONF_MEMFD	"netmem-nic-conf"
+
+/* one endpoint message (endpoint.c) carries it */
+_Static_assert(sizeof(struct rt_nic_conf) <= RT_ETH_MAX, "the configuration outgrew a message");
 
 struct rt_nic_conf rt_conf_pending;
 bool rt_conf_has_pending;

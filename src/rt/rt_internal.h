@@ -354,6 +354,10 @@ void rt_serving_set(bool on);
  * the NIC.  This process's NIC, if it is control-only (no binding), goes:
  * *c its configuration, the run page's owner pid, 0; else -EBUSY. */
 int rt_handover_give(pid_t pid, struct rt_nic_conf *c);
+/* Lock held, on the server thread: the owner (pid) exits and hands the
+ * NIC's configuration back; this process owns the NIC, holding nothing,
+ * with *c pending.  0, or -EBUSY. */
+int rt_handback_take(pid_t pid, const struct rt_nic_conf *c);
 /* Whether this process may own the NIC (no live other owner). */
 bool rt_may_own(void);
 /* The stack is coming (an shm wire waits for its other end in the
@@ -540,6 +544,9 @@ ssize_t rt_nlfwd_recv(struct rt_nlfwd *f, void *buf, size_t len, int flags, bool
 /* Ask the owner for the NIC (up.c's handover): 0 and *conf (perhaps not
  * rt_conf_valid: nothing set), or -errno (-EBUSY: it keeps the NIC). */
 int rt_endpoint_handover(struct rt_nic_conf *conf);
+/* The owner exits: its NIC's configuration to the run's first process
+ * (nothing where this is the first process, or it is gone). */
+void rt_endpoint_handback(const struct rt_nic_conf *conf);
 /* A request answered by the process that owns the NIC (as rt_nic_serve). */
 int rt_endpoint_call(unsigned long req, void *buf, size_t in, size_t cap, size_t *out);
 /* ---- nl.c: netlink sockets ------------------------------------------------------------ */

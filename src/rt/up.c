@@ -30,13 +30,20 @@
  *     so a control-only NIC never holds one; ctl_down checks);
  *   - exec: the configuration crosses in a memfd (endpoint.c's execve),
  *     the new image holds nothing until it brings the NIC up, and may be
- *     asked for it meanwhile.
+ *     asked for it meanwhile;
+ *   - an owner's exit: the configuration goes back to the run's first
+ *     process (`sh -c 'ethtool ...; ./a; ./b'`: b runs on what ethtool
+ *     set, as a did), which holds it the same way.
  * Transitions (lock held in each):
  *	none      -> ctl_only   ctl_up()        (serving a helper)
  *	none      -> up         rt_up()         (a socket, the process's own
  *						 control call)
  *	ctl_only  -> up         rt_up()         (ctl_down, then as above)
  *	ctl_only  -> none       rt_handover_give() (another process asked)
+ *	up        -> (exit)     rt_fini(): the configuration back to the first
+ *				process, which owns the NIC holding nothing
+ *				(rt_handback_take) until it or another brings
+ *				it up
  *
  * The wire, as NETMEM_WIRE says:
  *   tap:IFNAME  netmem run opened the TAP and configured its kernel side;
@@ -699,12 +706,36 @@ __attribute__((constructor(101))) static void rt_init(void)
 	rt_fork_init();
 }
 
+/* Exit: the connections closed, then the NIC's configuration back to the
+ * run's first process (a shell that runs more programs after this one),
+ * which keeps it for the next owner as an exec'd image would. */
 __attribute__((destructor)) static void rt_fini(void)
 {
+	static struct rt_nic_conf c;
+	bool back;
+
 	if (!rt.up || rt.orphan || getpid() != rt.pid)
 		return;
 	rt_lock();
 	rt_poller_stop();
 	rt_exit_close_all();
+	back = rt_conf_save(&c) == 0;
 	rt_unlock();
+	if (back)
+		rt_endpoint_handback(&c);
+}
+
+int rt_handback_take(pid_t pid, const struct rt_nic_conf *c)
+{
+	int32_t o = pid;
+
+	if (rt.up || rt.ctl_only || rt.coming)
+		return nm_err(EBUSY, "process %d holds netmem's NIC", (int)getpid());
+	if (!atomic_compare_exchange_strong(&rt.page->owner_pid, &o, getpid()))
+		return nm_err(EBUSY, "process %d does not own netmem's NIC", (int)pid);
+	rt_conf_pending = *c;
+	rt_conf_has_pending = true;
+	ctl_only_mark(true);	/* it holds nothing: another process may ask */
+	rt_debug("%s handed back by process %d", rt_cfg.ifname, (int)pid);
+	return 0;
 }

@@ -2,16 +2,19 @@
 # runs the program that receives (issue 16, "helper processes"):
 #   sh -c 'ethtool -L ...; ethtool -N ...; ./prog; echo done'
 #   sh -c 'ethtool ...; exec ./prog'
+#   sh -c 'ethtool ...; ./prog; ./prog'
 # The shell answered ethtool's requests with a NIC for control only (no
 # wire); ./prog's first netmem socket takes the NIC over with what ethtool
-# set (src/rt/up.c, nic_conf.c), and exec carries it to the new image.
+# set (src/rt/up.c, nic_conf.c), exec carries it to the new image, and
+# ./prog's exit hands it back to the shell for the next program.
 # nmp_ethtool sink reads the configuration back (SIOCETHTOOL) and checks
 # every byte of a stream from the kernel's TCP (TAP) or from another netmem
 # process (shm); its helpers then read its NIC: ethtool -S shows the ntuple
 # rule steering the stream to its queue, nmp_nl the tcp-data-split and
-# hds-thresh that nmp_nl set through the shell (ethtool netlink).  A process that runs the NIC with sockets still
-# refuses another (EBUSY).  On main the shell kept the NIC: ./prog's bind
-# got EBUSY, and an exec lost what ethtool had set.
+# hds-thresh that nmp_nl set through the shell (ethtool netlink).  A
+# process that runs the NIC with sockets still refuses another (EBUSY).
+# On main the shell kept the NIC: ./prog's bind got EBUSY, and an exec lost
+# what ethtool had set.
 rt_netns=1
 . "$(dirname "$0")/lib.inc"
 E=$P/nmp_ethtool
@@ -132,7 +135,22 @@ grep -q "^done 0$" "$T/run4" || fail "shm: sh; prog: $(cat "$T/run4" "$T/show4.e
 rt_ok "netmem client over shm" "$T/cli"
 check_show "$T/show4" "shm: sh; prog" 5304
 
-# 5. a process that runs the NIC with its sockets is never asked to hand
+# 5. two programs one after the other: the first one's exit hands the
+# configuration back to the shell, the second runs on it too
+rt_bg "$T/run6" rt_tap sh -c "$(ethtool_cmds 5307) || exit 9
+$E nm0 sink 198.18.0.2 5307 $BYTES 251 'ethtool -S nm0 >$T/show6.S' '$NL rings nm0 >$T/show6.rings' >$T/show6 2>$T/show6.err || exit 7
+$E nm0 sink 198.18.0.2 5307 $BYTES 251 'ethtool -S nm0 >$T/show7.S' '$NL rings nm0 >$T/show7.rings' >$T/show7 2>$T/show7.err
+echo done \$?"
+until_shown "$T/show6" "sh; prog; prog (the first)"
+kernel_send 5307
+until_shown "$T/show7" "sh; prog; prog (the second)"
+kernel_send 5307
+rt_ok "sh -c 'ethtool ...; prog; prog'" "$T/run6"
+grep -q "^done 0$" "$T/run6" || fail "sh; prog; prog: $(cat "$T/run6" "$T/show7.err")"
+check_show "$T/show6" "sh; prog; prog (the first)" 5307
+check_show "$T/show7" "sh; prog; prog (the second)" 5307
+
+# 6. a process that runs the NIC with its sockets is never asked to hand
 # over: a second program's bind to netmem's address is refused (EBUSY)
 rt_bg "$T/run5" rt_tap sh -c "ethtool -L nm0 rx 3 tx 3 || exit 9
 $E nm0 sink 198.18.0.2 5305 $BYTES 251 >$T/show5 2>$T/show5.err &
