@@ -103,6 +103,17 @@ struct nm_dmabuf_binding *nm_ctl_binding_get(uint32_t id, bool *tx, int *ifindex
 	return b;
 }
 
+bool nm__ctl_netdev_bound(int ifindex)
+{
+	bool bound = false;
+
+	pthread_mutex_lock(&reg_lock);
+	for (struct ctl_binding *cb = reg_head; cb && !bound; cb = cb->rnext)
+		bound = cb->ifindex == ifindex;
+	pthread_mutex_unlock(&reg_lock);
+	return bound;
+}
+
 /* Restart the queues of an RX binding without it (if its netdev still
  * exists and the queue still has it). */
 static void uninstall_rx(struct ctl_binding *cb, size_t n)

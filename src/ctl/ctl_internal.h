@@ -14,6 +14,10 @@
  * it was made by bind-tx.  Any thread. */
 struct nm_dmabuf_binding *nm_ctl_binding_get(uint32_t id, bool *tx, int *ifindex);
 
+/* Whether a binding (RX or TX) names the netdev of this ifindex.  Any
+ * thread. */
+bool nm__ctl_netdev_bound(int ifindex);
+
 /* nm_ctl_bind_rx() with the binding's net_iov size (rx-page-size: a power
  * of two in [NM_NIOV_SIZE_MIN, NM_NIOV_SIZE_MAX]; 0: 4096). */
 struct nm_ctl;

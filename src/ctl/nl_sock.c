@@ -547,6 +547,33 @@ static void rcv_msg_one(struct nm_nl_sock *s, const struct nlmsghdr *nlh)
 	nl_buf_free(&out);
 }
 
+bool nm_nl_sock_binds(const struct nm_nl_sock *s, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint16_t netdev;
+
+	if (!s || !buf || s->protocol != NETLINK_GENERIC)
+		return false;
+	netdev = nl_families()->netdev;
+	while (len >= NLMSG_HDRLEN + GENL_HDRLEN) {
+		struct nlmsghdr h;
+		struct genlmsghdr g;
+
+		memcpy(&h, p, sizeof(h));
+		if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len)
+			break;
+		memcpy(&g, p + NLMSG_HDRLEN, sizeof(g));
+		if (h.nlmsg_type == netdev && h.nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN &&
+		    (g.cmd == NETDEV_CMD_BIND_RX || g.cmd == NETDEV_CMD_BIND_TX))
+			return true;
+		if (NLMSG_ALIGN(h.nlmsg_len) >= len)
+			break;
+		p += NLMSG_ALIGN(h.nlmsg_len);
+		len -= NLMSG_ALIGN(h.nlmsg_len);
+	}
+	return false;
+}
+
 ssize_t nm_nl_sock_send(struct nm_nl_sock *s, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;

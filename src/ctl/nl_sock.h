@@ -93,6 +93,11 @@ int nm_nl_sock_getsockopt(const struct nm_nl_sock *s, int opt, void *val, size_t
 typedef int (*nm_nl_dmabuf_fn)(void *arg, int fd, struct nm_dmabuf **out);
 void nm_nl_sock_set_dmabuf_lookup(struct nm_nl_sock *s, nm_nl_dmabuf_fn fn, void *arg);
 
+/* Whether buf (what a send would carry) asks the netdev family for a
+ * dma-buf binding (bind-rx or bind-tx): the caller's NIC must then be the
+ * one that runs the queues (the runtime's control-only NIC is not). */
+bool nm_nl_sock_binds(const struct nm_nl_sock *s, const void *buf, size_t len);
+
 /*
  * One sendmsg()'s bytes (one or more netlink messages), processed now; the
  * replies (answers, acks, NLMSG_ERROR, the first part of a dump) are

@@ -371,15 +371,7 @@ err_close_memfd:
 /* An fd the peer handed us must be what it claims to be. */
 static bool nm_shm_is_eventfd(int fd)
 {
-	char path[64], link[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return false;
-	link[n] = '\0';
-	return strcmp(link, "anon_inode:[eventfd]") == 0;
+	return nm_fd_is(fd, "anon_inode:[eventfd]", false);
 }
 
 /* The creator refused us by our credentials: say who refused whom. */

@@ -12,13 +12,21 @@
  *                         program netmem run started, its child; again
  *                         after its exec), so
  *                         that a helper it starts before any process owns
- *                         the NIC (ncdevmem runs ethtool first) finds
- *                         someone to bring the NIC up and keep it: the
- *                         first process, which is where it lives from then.
+ *                         the NIC (ncdevmem runs ethtool first, a shell
+ *                         runs ethtool before the program) finds someone
+ *                         to bring the NIC up: the first process, with a
+ *                         control-only NIC (up.c) that it hands over to the
+ *                         first other process that wants the NIC.
  * A helper (a child, a program it execs, `sudo ethtool`) sends its request
  * to the owner's name, else to the first process's; one connection per
  * request.  A process answers its own requests when it owns the NIC or
  * may bring it up and is the first process (rt_nic_here).
+ *
+ * The server thread answers with a control-only NIC where this process has
+ * none yet (rt_serving_set), and serves EP_OP_HANDOVER: another process of
+ * the run asks for the NIC (up.c, rt_handover_give), and gets the NIC's
+ * configuration (nic_conf.c) once this process no longer listens on the
+ * owner's name.
  *
  * Who gets in: the server reads its peer's SO_PEERCRED and walks the
  * peer's parents (/proc/PID/stat) up to netmem run (RUNPID): only
@@ -31,7 +39,9 @@
  *
  * exec: sudo and env -i clear the environment of the program they start;
  * execve() puts LD_PRELOAD and the NETMEM_* variables back where they are
- * missing, so `sudo ethtool` under netmem run is a helper of the run.
+ * missing, so `sudo ethtool` under netmem run is a helper of the run.  The
+ * owner's execve() also hands the NIC's configuration to its new image
+ * (NETMEM_NIC_CONF, a memfd).
  *
  * Messages: a request is struct ep_msg followed by in bytes; the answer is
  * struct ep_msg (ret, out) followed by out bytes.
@@ -67,6 +77,10 @@
  * then the return; RT_EP_NL_CLOSE (5): the socket closed, then the answer
  * (nl_fwd.c) */
 #define EP_OP_NL_DGRAM	4
+#define EP_OP_HANDOVER	6		/* give the NIC to the asker (up.c), answered
+					 * with its configuration (nic_conf.c) */
+#define EP_OP_HANDBACK	7		/* the exiting owner's configuration, to the
+					 * first process (up.c) */
 #define EP_MAX_CONN	32
 #define EP_TIMEOUT_S	30		/* a client waits this long for an answer */
 
@@ -241,12 +255,19 @@ static int nl_send(struct ep_conn *c, const struct rt_ep_nl_state *st, const voi
 	uint8_t *all = NULL, *p;
 	size_t total = 0;
 	ssize_t r, n;
-	bool trunc;
+	bool trunc, binds;
 	int e;
 
 	if (!c->nl)
 		return nm_err(EINVAL, "control endpoint: no netlink socket open");
+	/* a binding is more than control: the NIC that takes it must be the
+	 * one on the wire (up.c; a control-only NIC cannot hand it over) */
+	binds = nm_nl_sock_binds(c->nl, buf, len);
+	if (binds)
+		rt_serving_set(false);
 	e = rt_nic_enter();
+	if (binds)
+		rt_serving_set(true);
 	if (e < 0)
 		return e;
 	nl_state_apply(c->nl, st);
@@ -273,6 +294,35 @@ static int nl_send(struct ep_conn *c, const struct rt_ep_nl_state *st, const voi
 	}
 	free(all);
 	return (int)r;
+}
+
+/* Ours is the owner's name no longer: helpers find the new owner. */
+static void ep_unown(void)
+{
+	pthread_mutex_lock(&ep.mu);
+	if (ep.owner_fd >= 0)
+		REAL(close)(ep.owner_fd);
+	ep.owner_fd = -1;
+	pthread_mutex_unlock(&ep.mu);
+}
+
+/* Another process of the run asks for the NIC: the listener goes before
+ * the answer, so the new owner's bind of the name finds it free. */
+static void serve_handover(struct ep_conn *c)
+{
+	static struct {
+		struct ep_msg m;
+		struct rt_nic_conf conf;
+	} a;
+	int r;
+
+	rt_lock();
+	r = rt_handover_give(c->pid, &a.conf);
+	rt_unlock();
+	if (r == 0)
+		ep_unown();
+	a.m = (struct ep_msg){ .op = EP_OP_NIC, .ret = r, .out = r < 0 ? 0 : sizeof(a.conf) };
+	REAL(send)(c->fd, &a, sizeof(a.m) + a.m.out, MSG_NOSIGNAL);
 }
 
 static void serve_one(struct ep_conn *c)
@@ -303,6 +353,18 @@ static void serve_one(struct ep_conn *c)
 		    : nl_send(c, (const struct rt_ep_nl_state *)(m + 1),
 			      (const uint8_t *)(m + 1) + sizeof(struct rt_ep_nl_state),
 			      m->in - sizeof(struct rt_ep_nl_state));
+	} else if (m->op == EP_OP_HANDOVER) {
+		serve_handover(c);
+		return;
+	} else if (m->op == EP_OP_HANDBACK) {
+		r = m->in == sizeof(struct rt_nic_conf) &&
+		    rt_conf_valid((const struct rt_nic_conf *)(m + 1), m->in)
+		    ? 0 : nm_err(EINVAL, "control endpoint: a malformed configuration");
+		if (r == 0) {
+			rt_lock();
+			r = rt_handback_take(c->pid, (const struct rt_nic_conf *)(m + 1));
+			rt_unlock();
+		}
 	} else if (m->op == RT_EP_NL_CLOSE) {
 		/* the helper's close() waits for this: its bindings are gone
 		 * before its next call, as the kernel's close is synchronous */
@@ -354,6 +416,7 @@ static void *server_main(void *arg)
 	(void)arg;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	rt_serving_set(true);	/* a control-only NIC is enough here (up.c) */
 	for (int i = 0; i < EP_MAX_CONN; i++)
 		conns[i].fd = -1;
 	for (;;) {
@@ -427,9 +490,12 @@ bool rt_nic_here(void)
 {
 	if (rt.orphan)		/* a fork child: the NIC is the parent's */
 		return false;
-	if (rt.up || !ep.name[0])
+	if (rt.up || rt.ctl_only || !ep.name[0])
 		return true;
-	return ep.first_fd >= 0 && rt_may_own();
+	/* the first process, or one that owns the NIC without having
+	 * brought it up (an owner's image after exec) */
+	return (ep.first_fd >= 0 || atomic_load(&rt.page->owner_pid) == getpid()) &&
+	       rt_may_own();
 }
 
 /* ---- the client ------------------------------------------------------------------------- */
@@ -532,6 +598,59 @@ static int ep_exchange(int fd, uint32_t op, const void *a, size_t alen, const vo
 	return r;
 }
 
+int rt_endpoint_handover(struct rt_nic_conf *conf)
+{
+	static struct {
+		struct ep_msg m;
+		struct rt_nic_conf conf;
+	} a;
+	struct ep_msg m = { .op = EP_OP_HANDOVER };
+	int fd = ep_reach();
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	if (REAL(send)(fd, &m, sizeof(m), MSG_NOSIGNAL) < 0) {
+		n = -errno;
+		goto out_close;
+	}
+	n = REAL(recv)(fd, &a, sizeof(a), 0);
+	if (n < 0)
+		n = errno == EAGAIN ? nm_err(ETIMEDOUT, "the owner did not answer in %d s",
+					     EP_TIMEOUT_S) : -errno;
+	else if ((size_t)n < sizeof(a.m) || (size_t)n != sizeof(a.m) + a.m.out ||
+		 (a.m.out && a.m.out != sizeof(a.conf)))
+		n = nm_err(EPROTO, "the control endpoint's answer is malformed");
+	else if (a.m.ret < 0)
+		n = a.m.ret;
+	else
+		n = 0;
+	if (n == 0)
+		memcpy(conf, &a.conf, sizeof(*conf));
+out_close:
+	REAL(close)(fd);
+	return (int)n;
+}
+
+void rt_endpoint_handback(const struct rt_nic_conf *conf)
+{
+	int fd, r;
+
+	if (!ep.name[0] || ep.first_fd >= 0)
+		return;		/* no run, or this is the first process */
+	fd = ep_connect(true);
+	if (fd < 0)
+		return;
+	/* an exit waits for it a little only: the first process's server is
+	 * one thread, which may be busy */
+	REAL(setsockopt)(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ .tv_sec = 2 },
+			 sizeof(struct timeval));
+	r = ep_exchange(fd, EP_OP_HANDBACK, conf, sizeof(*conf), NULL, 0, NULL, NULL);
+	if (r < 0)
+		rt_debug("the NIC's configuration stays with this process: %s", strerror(-r));
+	REAL(close)(fd);
+}
+
 int rt_endpoint_open(uint32_t op, const void *req, size_t len, int *out)
 {
 	int fd = ep_reach(), r;
@@ -602,33 +721,91 @@ static bool env_has(char *const *envp, const char *kv)
 	return false;
 }
 
-/* vfork-safe (posix_spawn runs this in a child sharing the parent's
- * memory): the new environment is built on the stack. */
+/* The owner execs (bash and dash run a script's last command so, and
+ * `exec ./prog`): the NIC's configuration goes to the new image in a memfd
+ * (nic_conf.c), and the run page says the image holds nothing yet, so
+ * another process may ask it for the NIC.  Only in the runtime's own
+ * process (never a vfork child's: rt_foreign()), so the statics are its. */
+static struct {
+	int fd;				/* the memfd, -1: nothing to hand on */
+	bool was_ctl_only;		/* the run page said so before */
+	char env[32];			/* NETMEM_NIC_CONF=fd */
+} ex = { .fd = -1 };
+
+static void exec_conf_save(void)
+{
+	static struct rt_nic_conf c;
+
+	ex.fd = -1;
+	if (!rt.enabled || rt_foreign() || rt.orphan ||
+	    atomic_load(&rt.page->owner_pid) != getpid())
+		return;
+	rt_lock();
+	if (rt.nd && rt_conf_save(&c) == 0)
+		ex.fd = rt_conf_to_memfd(&c);
+	else if (!rt.nd && rt_conf_has_pending)
+		ex.fd = rt_conf_to_memfd(&rt_conf_pending);
+	ex.was_ctl_only = atomic_load(&rt.page->ctl_only_pid) == getpid();
+	atomic_store(&rt.page->ctl_only_pid, getpid());
+	rt_unlock();
+	snprintf(ex.env, sizeof(ex.env), "NETMEM_NIC_CONF=%d", ex.fd);
+}
+
+/* The exec failed: the process goes on as it was. */
+static void exec_conf_undo(void)
+{
+	int32_t me = getpid();
+
+	if (ex.fd < 0)
+		return;
+	REAL(close)(ex.fd);
+	ex.fd = -1;
+	if (!ex.was_ctl_only)
+		atomic_compare_exchange_strong(&rt.page->ctl_only_pid, &me, 0);
+}
+
+/* vfork-safe (posix_spawn and dash run this in a child sharing the
+ * parent's memory and stack): the new environment is built on the stack,
+ * and the frame is not instrumented: a sanitizer's redzones poisoned
+ * here by a child that never returns would stay in the parent's stack. */
+__attribute__((no_sanitize_address))
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	int n = 0, k = 0;
+	bool restore = ep.name[0] && saved_env && !env_has(envp, "NETMEM_CTL=");
+	int n = 0, k = 0, r, err;
 
-	if (!ep.name[0] || !saved_env || env_has(envp, "NETMEM_CTL="))
+	exec_conf_save();
+	if (!restore && ex.fd < 0)
 		return REAL(execve)(path, argv, envp);
 	for (char *const *e = envp; e && *e; e++)
 		n++;
-	for (char **s = saved_env; *s; s++)
+	for (char **s = saved_env; restore && *s; s++)
 		n++;
-	if (n > 65536)
+	if (n > 65536) {
+		exec_conf_undo();
 		return REAL(execve)(path, argv, envp);
+	}
 	{
-		char *env[n + 1];
+		char *env[n + 2];
 
 		for (char *const *e = envp; e && *e; e++)
-			env[k++] = *e;
+			if (strncmp(*e, "NETMEM_NIC_CONF=", 16))
+				env[k++] = *e;
 		env[k] = NULL;
-		for (char **s = saved_env; *s; s++)
+		for (char **s = saved_env; restore && *s; s++)
 			if (!env_has(env, *s)) {
 				env[k++] = *s;
 				env[k] = NULL;
 			}
-		return REAL(execve)(path, argv, env);
+		if (ex.fd >= 0)
+			env[k++] = ex.env;
+		env[k] = NULL;
+		r = REAL(execve)(path, argv, env);
 	}
+	err = errno;
+	exec_conf_undo();
+	errno = err;
+	return r;
 }
 
 /* ---- start -------------------------------------------------------------------------------- */

@@ -208,15 +208,7 @@ void rt_epoll_sock_gone(struct rt_sock *rs)
 
 static bool is_epoll_fd(int fd)
 {
-	char path[64], link[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return false;
-	link[n] = '\0';
-	return !strcmp(link, "anon_inode:[eventpoll]");
+	return nm_fd_is(fd, "anon_inode:[eventpoll]", false);
 }
 
 /* Lock held: the stack fd joins the kernel epoll once the stack runs. */

@@ -68,6 +68,16 @@ static struct {
 	bool rxfh_user;		/* the user set the indirection table */
 } eth;
 
+bool rt_eth_rxfh_user(void)
+{
+	return eth.rxfh_user;
+}
+
+void rt_eth_rxfh_user_set(bool on)
+{
+	eth.rxfh_user = on;
+}
+
 /* The NIC keeps what the user asked for and derives what is active
  * (nm_netdev_wanted_features(): TSO without checksum offload is wanted,
  * not active), so the ioctls and the ethtool netlink family agree. */

@@ -64,6 +64,7 @@ static void fork_child(void)
 	rt_poller_forget();
 	rt.pid = getpid();
 	rt.orphan = true;
+	rt.ctl_only = false;	/* a control-only NIC is the parent's too */
 	rt.st = NULL;		/* the parent's: never polled here (it would steal its frames) */
 	rt.stack_fd = -1;
 	child_epolls();

@@ -223,16 +223,22 @@ int rt_nl_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 
 /* ---- the view: netmem's interface as the program sees it ----------------------------- */
 
-/* Lock held: netmem's netdev in the view, its user ifindex. */
-static int view_add(void)
+/* rt_internal.h: the view, under the number the run saw before */
+int rt_nl_show(void)
 {
 	int u = nm_nl_user_ifindex(rt.nd);
 
 	if (u > 0)
 		return u;
-	u = nm_nl_view_add(rt.nd, 0);
+	/* the number the run's programs saw before (a NIC replaced, or
+	 * handed over: nic_conf.c), else a fresh one */
+	u = nm_nl_view_add(rt.nd, rt.user_ifindex);
+	if (u == -EEXIST)
+		u = nm_nl_view_add(rt.nd, 0);
 	if (u > 0 && rt_cfg.family)
 		nm_nl_view_addr_add(u, rt_cfg.family, rt_cfg.ip, rt_cfg.plen);
+	if (u > 0)
+		rt.user_ifindex = u;
 	return u;
 }
 
@@ -247,7 +253,7 @@ int rt_nl_view(bool wait)
 		r = rt_wait_up(NULL);
 	if (r == 0 && !rt.nd)
 		r = -ENODEV;
-	return r < 0 ? r : view_add();
+	return r < 0 ? r : rt_nl_show();
 }
 
 /* ---- dma-bufs named by bind-rx/bind-tx ------------------------------------------------- */

@@ -16,7 +16,9 @@
  *	fdtab.c		fd -> runtime object (struct rt_sock, struct rt_epoll)
  *	lock.c		the stack lock (a ticket lock whose holder polls), the
  *			stack pass, readiness events, sleeping, the poller thread
- *	up.c		bringing the NIC and stack up, ownership, the run page
+ *	up.c		bringing the NIC and stack up, ownership, the run page,
+ *			the control-only NIC and its handover
+ *	nic_conf.c	the NIC's ethtool configuration, handed to the next owner
  *	sock.c		socket, bind, listen, accept, connect, shutdown, close,
  *			dup*, fcntl, ioctl, names, options
  *	pend.c		what a pending socket's bind and listen are refused at once
@@ -54,6 +56,7 @@
 #include <sys/uio.h>
 
 #include <netmem/host.h>
+#include <netmem/netdev.h>
 
 #include "rt/run_page.h"
 #include "sock/sock_internal.h"
@@ -310,6 +313,8 @@ uint64_t rt_now_us(void);
 
 /* ---- up.c: the NIC, the stack, ownership --------------------------------------- */
 
+struct rt_nic_conf;
+struct nm_wire;
 struct rt_state {
 	bool enabled;			/* configured (NETMEM_WIRE) */
 	bool up;			/* the stack runs in this process */
@@ -319,6 +324,8 @@ struct rt_state {
 	bool coming;			/* an shm rendezvous runs in the background */
 	bool failed;			/* bring-up failed: netmem sockets are ENETDOWN */
 	bool detached;			/* NETMEM_RUN_FD closed (sudo): never the owner */
+	bool ctl_only;			/* the NIC is here for control requests only: no
+					 * wire, no stack (up.c); up stays false */
 	pid_t pid;			/* whose runtime this is (fork changes it) */
 	struct nm_host *host;
 	struct nm_stack *st;
@@ -326,13 +333,31 @@ struct rt_state {
 	struct nm_ctl *ctl;		/* the devmem hook's control handle */
 	int stack_fd;			/* nm_stack_get_fd() */
 	int ifindex;
+	int user_ifindex;		/* the netlink view's, 0: not shown yet (nl.c) */
+	uint32_t feat_default;		/* wanted features as the NIC came */
+	uint32_t feat_set;		/* features a configuration handed on set */
+	struct nm_wire *ctl_peer;	/* ctl_only: the placeholder wire's other end */
 	struct nm_run_page *page;	/* shared with netmem run, or a private one */
 };
 extern struct rt_state rt;
 /* Bring the NIC and stack up in this process if not yet (lock held): 0,
  * -EBUSY when another process owns the NIC, or another -errno (a message
- * went to stderr). */
+ * went to stderr).  A control-only NIC here is replaced by the real one
+ * (the wire taken, its configuration kept); another process's control-only
+ * NIC is asked over the endpoint to hand over.  On the endpoint's server
+ * thread (rt_serving_set) a control-only NIC is enough: 0 with rt.nd there
+ * and perhaps no stack. */
 int rt_up(void);
+/* This thread serves helpers' requests (endpoint.c's server). */
+void rt_serving_set(bool on);
+/* Lock held, on the server thread: another process of the run (pid) wants
+ * the NIC.  This process's NIC, if it is control-only (no binding), goes:
+ * *c its configuration, the run page's owner pid, 0; else -EBUSY. */
+int rt_handover_give(pid_t pid, struct rt_nic_conf *c);
+/* Lock held, on the server thread: the owner (pid) exits and hands the
+ * NIC's configuration back; this process owns the NIC, holding nothing,
+ * with *c pending.  0, or -EBUSY. */
+int rt_handback_take(pid_t pid, const struct rt_nic_conf *c);
 /* Whether this process may own the NIC (no live other owner). */
 bool rt_may_own(void);
 /* The stack is coming (an shm wire waits for its other end in the
@@ -521,6 +546,12 @@ bool rt_nlfwd_readable(const struct rt_nlfwd *f);
 /* As nm_nl_sock_recv(). */
 ssize_t rt_nlfwd_recv(struct rt_nlfwd *f, void *buf, size_t len, int flags, bool *trunc);
 
+/* Ask the owner for the NIC (up.c's handover): 0 and *conf (perhaps not
+ * rt_conf_valid: nothing set), or -errno (-EBUSY: it keeps the NIC). */
+int rt_endpoint_handover(struct rt_nic_conf *conf);
+/* The owner exits: its NIC's configuration to the run's first process
+ * (nothing where this is the first process, or it is gone). */
+void rt_endpoint_handback(const struct rt_nic_conf *conf);
 /* A request answered by the process that owns the NIC (as rt_nic_serve). */
 int rt_endpoint_call(unsigned long req, void *buf, size_t in, size_t cap, size_t *out);
 /* ---- nl.c: netlink sockets ------------------------------------------------------------ */
@@ -557,6 +588,38 @@ int rt_nl_select(int nfds, fd_set *r, fd_set *w, fd_set *e);
  * view; its ifindex as the program sees it (if_nametoindex,
  * SIOCGIFINDEX), or -errno. */
 int rt_nl_view(bool wait);
+/* Lock held, rt.nd there: netmem's interface in the view (under
+ * rt.user_ifindex where the run saw one before); its user ifindex. */
+int rt_nl_show(void);
+
+/* ---- nic_conf.c: the NIC's configuration, handed on ---------------------------- */
+
+#define RT_CONF_RULES	512
+struct rt_nic_conf {
+	uint32_t magic, size;
+	uint32_t rx_channels, tx_channels;
+	uint32_t rx_ring, tx_ring, tcp_data_split, hds_thresh;
+	uint32_t feat_mask, feat_val;	/* wanted features that differ from the defaults */
+	uint32_t indir_size, rxfh_user;
+	uint32_t user_ifindex, nr_rules;
+	uint8_t key[NM_RSS_KEY_LEN];
+	uint32_t indir[NM_RSS_MAX_INDIR];
+	struct nm_flow_rule rules[RT_CONF_RULES];
+};
+/* What a handover or the image before exec left, applied at bring-up. */
+extern struct rt_nic_conf rt_conf_pending;
+extern bool rt_conf_has_pending;
+/* Lock held, rt.nd there. */
+int rt_conf_save(struct rt_nic_conf *c);
+void rt_conf_apply(const struct rt_nic_conf *c);
+bool rt_conf_valid(const struct rt_nic_conf *c, size_t len);
+/* A memfd (no close-on-exec) holding *c: its fd, or -errno. */
+int rt_conf_to_memfd(const struct rt_nic_conf *c);
+/* The constructor: NETMEM_NIC_CONF's memfd read into rt_conf_pending. */
+void rt_conf_from_env(void);
+/* ethtool.c: whether the user set the indirection table. */
+bool rt_eth_rxfh_user(void);
+void rt_eth_rxfh_user_set(bool on);
 
 /* ---- fork.c ---------------------------------------------------------------------------- */
 

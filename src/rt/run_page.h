@@ -14,6 +14,9 @@
  *  - the totals netmem run reports at the end (connections, payload bytes
  *    each way, drops), added to as they happen, so that a program killed
  *    with SIGKILL still has its figures;
+ *  - whether the owner holds the NIC for control requests only (a shell
+ *    that served `ethtool` before the program it runs made a socket): then
+ *    another process may ask it for the NIC instead of being refused;
  *  - a runtime error: a process whose runtime failed writes its one line
  *    there, and netmem run exits 2 after it.
  * Every field is read and written with atomics (or once, before the
@@ -36,6 +39,11 @@ struct nm_run_page {
 	_Atomic uint64_t bytes_out;	/* payload it handed to send */
 	_Atomic uint64_t drops;		/* frames the NIC dropped, wire losses */
 	char error[256];
+	/* owner_pid when the owner holds the NIC for control requests only
+	 * (no wire, socket or binding: src/rt/up.c), or holds nothing yet
+	 * after an exec: another process of the run may ask it to hand the
+	 * NIC over; 0 otherwise */
+	_Atomic int32_t ctl_only_pid;
 };
 
 #endif

@@ -9,7 +9,41 @@
  * (the run page's owner_pid, claimed with a compare-and-swap; a later
  * process takes over once the owner is gone, a process after exec() keeps
  * its pid and claims again).  Another live process's netmem sockets are
- * refused (EBUSY), and its wildcard binds go to the kernel.
+ * refused (EBUSY), and its wildcard binds go to the kernel, unless that
+ * process holds the NIC for control requests only (below).
+ *
+ * The control-only NIC: a process that brings the NIC up only to answer
+ * its helpers' control requests (the shell of `sh -c 'ethtool -L nm0 ...;
+ * ./prog'`: the endpoint's server thread, rt_serving_set) gets a NIC
+ * without the wire: a netdev on a private placeholder shm pair, no stack,
+ * no poller (rt.ctl_only; rt.up stays false).  The run page says so
+ * (ctl_only_pid), and then:
+ *   - another process that wants the NIC (rt_up) asks it over the
+ *     endpoint to hand over (rt_handover_give): its configuration
+ *     (nic_conf.c) comes back, the owner's NIC goes, the run page names
+ *     the asker, which brings the NIC up on the wire with that
+ *     configuration;
+ *   - the process itself, the moment it needs the NIC for more than
+ *     control (a netmem socket, its own ioctl or netlink socket, the
+ *     devmem hook, a helper's bind-rx/bind-tx: endpoint.c), replaces it
+ *     with the real one, the configuration kept (a binding cannot move,
+ *     so a control-only NIC never holds one; ctl_down checks);
+ *   - exec: the configuration crosses in a memfd (endpoint.c's execve),
+ *     the new image holds nothing until it brings the NIC up, and may be
+ *     asked for it meanwhile;
+ *   - an owner's exit: the configuration goes back to the run's first
+ *     process (`sh -c 'ethtool ...; ./a; ./b'`: b runs on what ethtool
+ *     set, as a did), which holds it the same way.
+ * Transitions (lock held in each):
+ *	none      -> ctl_only   ctl_up()        (serving a helper)
+ *	none      -> up         rt_up()         (a socket, the process's own
+ *						 control call)
+ *	ctl_only  -> up         rt_up()         (ctl_down, then as above)
+ *	ctl_only  -> none       rt_handover_give() (another process asked)
+ *	up        -> (exit)     rt_fini(): the configuration back to the first
+ *				process, which owns the NIC holding nothing
+ *				(rt_handback_take) until it or another brings
+ *				it up
  *
  * The wire, as NETMEM_WIRE says:
  *   tap:IFNAME  netmem run opened the TAP and configured its kernel side;
@@ -43,6 +77,8 @@
 #include <netmem/stack.h>
 #include <netmem/wire.h>
 
+#include "ctl/ctl_internal.h"
+#include "ctl/nl_sock.h"
 #include "rt/rt_internal.h"
 #include "util/fd.h"
 
@@ -50,6 +86,12 @@ struct rt_state rt = { .stack_fd = -1 };
 
 static struct nm_run_page own_page;	/* without netmem run: counted, not shown */
 static uint64_t drops_published;
+static __thread bool serving;		/* the endpoint's server thread */
+
+void rt_serving_set(bool on)
+{
+	serving = on;
+}
 
 /* ---- the run page and ownership ------------------------------------------------------ */
 
@@ -89,10 +131,11 @@ bool rt_may_own(void)
 
 	if (!rt.enabled || rt.orphan || rt.detached)
 		return false;
-	if (rt.up)
+	if (rt.up || rt.ctl_only)
 		return true;
 	o = atomic_load(&rt.page->owner_pid);
-	return o == 0 || o == getpid() || !pid_alive(o);
+	return o == 0 || o == getpid() || !pid_alive(o) ||
+	       atomic_load(&rt.page->ctl_only_pid) == o;	/* it hands over */
 }
 
 /* Claim the NIC for this process: true if it is ours now. */
@@ -193,7 +236,23 @@ static int shm_rendezvous(struct nm_wire **w)
 
 /* ---- the host ------------------------------------------------------------------------- */
 
-static int host_up(struct nm_wire *w)
+/* The netdev goes (out of the netlink view first: the view keeps its
+ * ifindex in rt.user_ifindex for the next). */
+static void nic_drop(void)
+{
+	if (rt.nd)
+		nm_nl_view_del(rt.nd);
+	if (rt.host)
+		nm_host_destroy(rt.host);
+	rt.host = NULL;
+	rt.nd = NULL;
+}
+
+/* The netdev on w (the host, no stack yet), as the runtime configures it:
+ * header split with threshold 0 (ncdevmem's ask: bind-rx needs it), then
+ * the configuration a previous owner handed on.  On failure w is
+ * destroyed. */
+static int nic_make(struct nm_wire *w)
 {
 	struct nm_host_params hp = { .flags = NM_HOST_LINK_ONLY };
 	struct nm_ringparam rp;
@@ -219,14 +278,35 @@ static int host_up(struct nm_wire *w)
 	}
 	rt.nd = nm_host_netdev(rt.host);
 	rt.ifindex = nm_netdev_ifindex(rt.nd);
-	/* header split with threshold 0, as ncdevmem asks: bind-rx needs it */
+	rt.feat_default = nm_netdev_wanted_features(rt.nd);
+	rt.feat_set = 0;		/* what the user set is the configuration's */
+	rt_eth_rxfh_user_set(false);
 	r = nm_netdev_get_ringparam(rt.nd, &rp);
 	if (r >= 0) {
 		rp.tcp_data_split = NM_TCP_DATA_SPLIT_ENABLED;
 		rp.hds_thresh = 0;
 		r = nm_netdev_set_ringparam(rt.nd, &rp);
 	}
-	if (r >= 0 && rt_cfg.pcap[0])
+	if (r >= 0 && rt_conf_has_pending) {
+		rt_conf_apply(&rt_conf_pending);
+		rt_conf_has_pending = false;
+	}
+	/* a NIC the run's programs saw (this one replaced, or handed over) is
+	 * in the view at once: their netlink sockets name it by that number */
+	if (r >= 0 && rt.user_ifindex)
+		rt_nl_show();
+	if (r < 0)
+		nic_drop();
+	return r < 0 ? fail(r, "the NIC") : 0;
+}
+
+static int host_up(struct nm_wire *w)
+{
+	int r = nic_make(w);
+
+	if (r < 0)
+		return r;
+	if (rt_cfg.pcap[0])
 		r = nm_netdev_capture_start(rt.nd, rt_cfg.pcap, rt_cfg.pcap_snaplen,
 					    NM_CAPTURE_F_APPEND |
 					    (rt_cfg.pcap_nano ? NM_CAPTURE_F_NSEC : 0));
@@ -236,9 +316,7 @@ static int host_up(struct nm_wire *w)
 		r = nm_ctl_open(&rt.ctl);
 	if (r < 0) {
 		fail(r, "the NIC");
-		nm_host_destroy(rt.host);
-		rt.host = NULL;
-		rt.nd = NULL;
+		nic_drop();
 		return r;
 	}
 	rt.st = nm_host_stack(rt.host);
@@ -247,6 +325,106 @@ static int host_up(struct nm_wire *w)
 	if (rt_cfg.tap_fd >= 0)
 		rt_fd_priv_set(rt_cfg.tap_fd, true);
 	return 0;
+}
+
+/* ---- the control-only NIC ------------------------------------------------------------ */
+
+/* The run page says whether this owner hands over (see the top). */
+static void ctl_only_mark(bool on)
+{
+	int32_t me = getpid(), o = on ? 0 : me;
+
+	if (on)
+		atomic_store(&rt.page->ctl_only_pid, me);
+	else
+		atomic_compare_exchange_strong(&rt.page->ctl_only_pid, &o, 0);
+}
+
+/* Lock held, ownership claimed: a NIC for control requests, on a private
+ * placeholder wire (the run's wire stays free for the process that will
+ * run the stack). */
+static int ctl_up(void)
+{
+	struct nm_wire_shm_params wp = { .ring_entries = 64, .arena_bytes = 1u << 20,
+					 .mtu = rt_cfg.mtu, .gso = true };
+	struct nm_wire *w, *peer;
+	int r = nm_wire_shm_pair(&wp, &w, &peer);
+
+	if (r < 0)
+		return fail(r, "the control-only NIC's placeholder wire");
+	r = nic_make(w);
+	if (r < 0) {
+		nm_wire_destroy(peer);
+		return r;
+	}
+	rt.ctl_peer = peer;
+	rt.ctl_only = true;
+	ctl_only_mark(true);
+	rt_endpoint_owner();
+	rt_debug("%s up for control requests only (no wire)", rt_cfg.ifname);
+	return 0;
+}
+
+/* Lock held, rt.ctl_only: the NIC's configuration into *c and the NIC
+ * gone; -EBUSY (nothing changed) while a binding holds it. */
+static int ctl_down(struct rt_nic_conf *c)
+{
+	int r;
+
+	if (nm__ctl_netdev_bound(rt.ifindex))
+		return nm_err(EBUSY, "netmem's NIC %s holds a dma-buf binding a helper made: it "
+			      "stays in process %d", rt_cfg.ifname, (int)getpid());
+	r = rt_conf_save(c);
+	if (r < 0)
+		return r;
+	nic_drop();
+	nm_wire_destroy(rt.ctl_peer);
+	rt.ctl_peer = NULL;
+	rt.ctl_only = false;
+	return 0;
+}
+
+int rt_handover_give(pid_t pid, struct rt_nic_conf *c)
+{
+	int32_t me = getpid();
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if (rt.up || rt.coming || atomic_load(&rt.page->owner_pid) != me)
+		return nm_err(EBUSY, "process %d runs netmem's NIC %s", (int)me, rt_cfg.ifname);
+	if (rt.ctl_only) {
+		r = ctl_down(c);
+		if (r < 0)
+			return r;
+	} else if (rt_conf_has_pending) {	/* an exec's, not applied yet */
+		*c = rt_conf_pending;
+		rt_conf_has_pending = false;
+	}
+	ctl_only_mark(false);
+	atomic_compare_exchange_strong(&rt.page->owner_pid, &me, pid);
+	rt_debug("%s handed over to process %d", rt_cfg.ifname, (int)pid);
+	return 0;
+}
+
+/* rt_up: the owner is another live process; if it says it hands over,
+ * ask it.  True when this process owns the NIC now (its configuration
+ * pending). */
+static bool handover_take(void)
+{
+	static struct rt_nic_conf c;
+	int32_t o = atomic_load(&rt.page->owner_pid);
+
+	if (serving || !o || atomic_load(&rt.page->ctl_only_pid) != o)
+		return false;
+	if (rt_endpoint_handover(&c) < 0) {
+		rt_debug("process %d kept the NIC: %s", (int)o, nm_last_error());
+		return false;
+	}
+	if (rt_conf_valid(&c, sizeof(c))) {
+		rt_conf_pending = c;
+		rt_conf_has_pending = true;
+	}
+	return claim();
 }
 
 /* ---- the stack comes up ------------------------------------------------------------- */
@@ -349,6 +527,7 @@ static int stack_start(struct nm_wire *w)
 	rt_hooks_install();
 	rt.up = true;
 	rt.pid = getpid();
+	ctl_only_mark(false);
 	r = rt_poller_start();
 	if (r < 0)
 		rt_note("no poller thread (%s): timers run only inside socket calls",
@@ -425,9 +604,17 @@ int rt_up(void)
 		return -EINPROGRESS;
 	if (rt.failed)
 		return nm_err(ENETDOWN, "netmem's NIC failed to come up");
+	if (rt.ctl_only) {
+		if (serving)
+			return 0;
+		r = ctl_down(&rt_conf_pending);		/* the real NIC takes over */
+		if (r < 0)
+			return r;
+		rt_conf_has_pending = true;
+	}
 	if (!rt.enabled || rt.orphan || rt.detached)
 		return -EBUSY;
-	if (!claim()) {
+	if (!claim() && !handover_take()) {
 		if (!rt.refused)
 			rt_note("the netmem NIC %s belongs to pid %d of this run; this process's "
 				"netmem sockets are refused (EBUSY)", rt_cfg.ifname,
@@ -436,6 +623,8 @@ int rt_up(void)
 		return -EBUSY;
 	}
 	rt.refused = false;
+	if (serving)
+		return ctl_up();
 	if (rt_cfg.wire == RT_WIRE_SHM)
 		return up_shm();
 	r = wire_tap(&w);
@@ -509,6 +698,7 @@ __attribute__((constructor(101))) static void rt_init(void)
 		return;
 	}
 	page_map();
+	rt_conf_from_env();
 	fd_floor_set();
 	if (rt_cfg.tap_fd >= 0)
 		rt_fd_priv_set(rt_cfg.tap_fd, true);
@@ -516,12 +706,36 @@ __attribute__((constructor(101))) static void rt_init(void)
 	rt_fork_init();
 }
 
+/* Exit: the connections closed, then the NIC's configuration back to the
+ * run's first process (a shell that runs more programs after this one),
+ * which keeps it for the next owner as an exec'd image would. */
 __attribute__((destructor)) static void rt_fini(void)
 {
+	static struct rt_nic_conf c;
+	bool back;
+
 	if (!rt.up || rt.orphan || getpid() != rt.pid)
 		return;
 	rt_lock();
 	rt_poller_stop();
 	rt_exit_close_all();
+	back = rt_conf_save(&c) == 0;
 	rt_unlock();
+	if (back)
+		rt_endpoint_handback(&c);
+}
+
+int rt_handback_take(pid_t pid, const struct rt_nic_conf *c)
+{
+	int32_t o = pid;
+
+	if (rt.up || rt.ctl_only || rt.coming)
+		return nm_err(EBUSY, "process %d holds netmem's NIC", (int)getpid());
+	if (!atomic_compare_exchange_strong(&rt.page->owner_pid, &o, getpid()))
+		return nm_err(EBUSY, "process %d does not own netmem's NIC", (int)pid);
+	rt_conf_pending = *c;
+	rt_conf_has_pending = true;
+	ctl_only_mark(true);	/* it holds nothing: another process may ask */
+	rt_debug("%s handed back by process %d", rt_cfg.ifname, (int)pid);
+	return 0;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "util/fd.h"
@@ -23,4 +25,17 @@ int nm_fd_lift(int fd)
 		return fd;	/* out of fds up there: a low one still works */
 	close(fd);
 	return hi;
+}
+
+bool nm_fd_is(int fd, const char *link, bool prefix)
+{
+	char path[64], target[128];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return prefix ? !strncmp(target, link, strlen(link)) : !strcmp(target, link);
 }

@@ -2,6 +2,8 @@
 #ifndef NM_UTIL_FD_H
 #define NM_UTIL_FD_H
 
+#include <stdbool.h>
+
 /*
  * The library's own fds (wires, the stack's epoll and timer, the runtime's
  * eventfds) out of the numbers a program uses.  The kernel gives every new
@@ -21,5 +23,10 @@ void nm_fd_set_floor(int floor);
 /* fd itself, or its copy at or above the floor (close-on-exec; fd
  * closed).  A negative fd, no floor or a failed copy: fd unchanged. */
 int nm_fd_lift(int fd);
+/* What fd is, by its /proc/self/fd link: true when the link is link (or,
+ * with prefix, starts with it), false otherwise or without /proc.  For an
+ * fd handed over by someone else (a peer, the environment), checked before
+ * it is used. */
+bool nm_fd_is(int fd, const char *link, bool prefix);
 
 #endif

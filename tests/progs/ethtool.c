@@ -17,7 +17,20 @@
  * nmp_ethtool IFNAME system CMD...: each CMD through system() (a shell
  * running the ethtool command, as ncdevmem does), then show: what the
  * helpers changed, read by the program itself.
+ *
+ * nmp_ethtool IFNAME sink ADDR PORT BYTES PERIOD [CMD...]: listens on
+ * ADDR:PORT first (the NIC is this process's from then), then show and
+ * the RSS key and rx-hashing, then accepts one connection and checks each
+ * of its BYTES bytes against the ncdevmem pattern of PERIOD ("sink: N
+ * bytes ok"), then runs each CMD through system().  What a program run
+ * after its shell's ethtool commands reads and receives.
+ *
+ * nmp_ethtool IFNAME bind ADDR PORT: a TCP socket bound to ADDR:PORT;
+ * prints "bind: ok" or "bind: " and the errno's name (EBUSY: another
+ * process runs the NIC).
  */
+#include <poll.h>
+#include <stddef.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <net/if.h>
@@ -26,6 +39,11 @@
 #include <sys/wait.h>
 
 #include "prog.h"
+
+/* GRXCLSRLALL's locations: rule_locs[] is a flexible array that starts
+ * inside struct ethtool_rxnfc's tail padding, 4 bytes before a member
+ * declared after the struct. */
+#define RULE_LOCS(nfc) ((uint32_t *)((char *)(nfc) + offsetof(struct ethtool_rxnfc, rule_locs)))
 
 static int sock = -1;
 static const char *ifname;
@@ -361,8 +379,8 @@ static void check_rules(void)
 	ERR(rule_add(TCP_V4_FLOW | FLOW_EXT, 5203, 1, RX_CLS_LOC_ANY, NULL), EINVAL);
 	ERR(rule_add(TCP_V4_FLOW, 5203, 1, RX_CLS_LOC_FIRST, NULL), EINVAL);
 	OK(eth(&all));
-	CHECK(all.h.rule_cnt == 2 && ((all.locs[0] == a && all.locs[1] == b) ||
-				      (all.locs[0] == b && all.locs[1] == a)),
+	CHECK(all.h.rule_cnt == 2 && ((RULE_LOCS(&all.h)[0] == a && RULE_LOCS(&all.h)[1] == b) ||
+				      (RULE_LOCS(&all.h)[0] == b && RULE_LOCS(&all.h)[1] == a)),
 	      "GRXCLSRLALL %u rules", all.h.rule_cnt);
 	all.h.rule_cnt = 1;
 	ERR(eth(&all), EMSGSIZE);
@@ -500,6 +518,7 @@ static void show(void)
 		uint32_t locs[64];
 	} all = { .h = { .cmd = ETHTOOL_GRXCLSRLALL, .rule_cnt = 64 } };
 	uint32_t size = indir_size(), t[512];
+	const uint32_t *locs = RULE_LOCS(&all.h);
 
 	channels(&c);
 	printf("channels rx %u tx %u\n", c.rx_count, c.tx_count);
@@ -509,7 +528,7 @@ static void show(void)
 	for (uint32_t i = 0; i < all.h.rule_cnt; i++) {
 		struct ethtool_rxnfc n = { .cmd = ETHTOOL_GRXCLSRULE };
 
-		n.fs.location = all.locs[i];
+		n.fs.location = locs[i];
 		OK(eth(&n));
 		printf("rule %u flow 0x%x dst-port %u action %llu\n", n.fs.location,
 		       n.fs.flow_type, ntohs(n.fs.flow_type == TCP_V6_FLOW ?
@@ -522,6 +541,89 @@ static void show(void)
 	for (uint32_t i = 0; i < size; i++)
 		printf(" %u", t[i]);
 	printf("\nntuple %d\n", feature(feature_index("rx-ntuple-filter"), NULL));
+}
+
+/* The RSS key (ETHTOOL_GRSSH: the sizes first, then the table and key). */
+static void show_key(void)
+{
+	struct {
+		struct ethtool_rxfh h;
+		uint8_t data[512 * 4 + 256];
+	} x = { .h = { .cmd = ETHTOOL_GRSSH } };
+	uint32_t isz;
+
+	OK(eth(&x));
+	isz = x.h.indir_size;
+	CHECK(isz <= 512 && x.h.key_size <= 256, "rxfh sizes %u %u", isz, x.h.key_size);
+	x.h.cmd = ETHTOOL_GRSSH;
+	OK(eth(&x));
+	printf("key");
+	for (uint32_t i = 0; i < x.h.key_size; i++)
+		printf("%c%02x", i ? ':' : ' ', x.data[isz * 4 + i]);
+	printf("\nrxhash %d\n", feature(feature_index("rx-hashing"), NULL));
+}
+
+static int tcp_bound(const char *addr, unsigned port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || inet_pton(AF_INET, addr, &a.sin_addr) != 1)
+		pp_die("socket or address %s: %s", addr, strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static int sink(const char *addr, unsigned port, uint64_t bytes, unsigned period,
+		char **cmds, int ncmds)
+{
+	static uint8_t buf[1 << 16];
+	struct pollfd p;
+	uint64_t off = 0;
+	int l = tcp_bound(addr, port), c;
+	ssize_t n;
+
+	CHECK(l >= 0, "bind %s:%u: %s", addr, port, strerror(-l));
+	CHECK(listen(l, 1) == 0, "listen: %s", strerror(errno));
+	show();
+	show_key();
+	fflush(stdout);
+	p = (struct pollfd){ .fd = l, .events = POLLIN };
+	CHECK(poll(&p, 1, 30000) == 1, "no connection in 30 s");
+	c = accept(l, NULL, NULL);
+	CHECK(c >= 0, "accept: %s", strerror(errno));
+	for (;;) {
+		p = (struct pollfd){ .fd = c, .events = POLLIN };
+		CHECK(poll(&p, 1, 30000) == 1, "nothing for 30 s after %llu bytes",
+		      (unsigned long long)off);
+		n = read(c, buf, sizeof(buf));
+		CHECK(n >= 0, "read: %s", strerror(errno));
+		if (n == 0)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			CHECK(buf[i] == pp_ncdevmem(period, off + (uint64_t)i),
+			      "byte %llu is 0x%02x, the pattern's 0x%02x",
+			      (unsigned long long)(off + (uint64_t)i), buf[i],
+			      pp_ncdevmem(period, off + (uint64_t)i));
+		off += (uint64_t)n;
+		CHECK(off <= bytes, "%llu bytes, more than %llu", (unsigned long long)off,
+		      (unsigned long long)bytes);
+	}
+	CHECK(off == bytes, "%llu bytes, wanted %llu", (unsigned long long)off,
+	      (unsigned long long)bytes);
+	printf("sink: %llu bytes ok\n", (unsigned long long)off);
+	fflush(stdout);
+	close(c);
+	close(l);
+	for (int i = 0; i < ncmds; i++)
+		CHECK(system(cmds[i]) == 0, "'%s' failed", cmds[i]);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -570,6 +672,15 @@ int main(int argc, char **argv)
 		}
 		fflush(stdout);
 		show();
+		return 0;
+	}
+	if (argc > 6 && !strcmp(argv[2], "sink"))
+		return sink(argv[3], (unsigned)atoi(argv[4]), strtoull(argv[5], NULL, 0),
+			    (unsigned)atoi(argv[6]), argv + 7, argc - 7);
+	if (argc > 4 && !strcmp(argv[2], "bind")) {
+		int fd = tcp_bound(argv[3], (unsigned)atoi(argv[4]));
+
+		printf("bind: %s\n", fd >= 0 ? "ok" : strerrorname_np(-fd));
 		return 0;
 	}
 	if (argc > 2 && !strcmp(argv[2], "show")) {

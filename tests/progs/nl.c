@@ -9,6 +9,11 @@
  *
  *	nmp_nl netdev IFNAME	the steps above; "ok STEP" per step, exit 0
  *	nmp_nl family NAME	prints the family's id ("id N")
+ *	nmp_nl rings IFNAME [on|off HDS]
+ *				ethtool netlink rings-set of tcp-data-split
+ *				and hds-thresh (given), then rings-get:
+ *				"tcp-data-split N hds-thresh M" (the uAPI's
+ *				values: 1 off, 2 on)
  *
  * Every refusal printed is checked here against the kernel's answer
  * (errno + extack text), so the program fails where netmem answers
@@ -48,7 +53,7 @@ enum { CMD_DEV_GET = 1, CMD_QUEUE_GET = 10, CMD_NAPI_GET = 11, CMD_BIND_RX = 13 
 /* ethtool netlink (linux/ethtool_netlink.h has these since 5.6) */
 enum { ET_HEADER = 1, ET_HDR_INDEX = 1 };
 enum { ET_RINGS_GET = 15, ET_RINGS_SET = 16, ET_CHANNELS_SET = 18 };
-enum { ET_RINGS_TCP_DATA_SPLIT = 11 };
+enum { ET_RINGS_TCP_DATA_SPLIT = 11, ET_RINGS_HDS_THRESH = 17 };
 enum { ET_CHANNELS_RX_COUNT = 6 };
 
 static int fails;
@@ -121,17 +126,34 @@ static int nl_open(void)
 	return fd;
 }
 
-/* The u32 attribute type of a message's attributes (-1: none). */
-static int64_t attr_u32(const struct nlmsghdr *m, size_t hdr, uint16_t type)
+/* The payload of attribute type among a message's attributes, if it holds
+ * at least len bytes; NULL: none. */
+static const void *attr_data(const struct nlmsghdr *m, size_t hdr, uint16_t type, int len)
 {
 	const struct nlattr *a = (const void *)((const char *)m + NLMSG_HDRLEN + NLMSG_ALIGN(hdr));
 	int rem = (int)m->nlmsg_len - NLMSG_HDRLEN - (int)NLMSG_ALIGN(hdr);
 
 	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
 	     rem -= NLA_ALIGN(a->nla_len), a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len)))
-		if ((a->nla_type & NLA_TYPE_MASK) == type && a->nla_len >= NLA_HDRLEN + 4)
-			return *(const uint32_t *)((const char *)a + NLA_HDRLEN);
-	return -1;
+		if ((a->nla_type & NLA_TYPE_MASK) == type && a->nla_len >= NLA_HDRLEN + len)
+			return (const char *)a + NLA_HDRLEN;
+	return NULL;
+}
+
+/* The u32 attribute type of a message's attributes (-1: none). */
+static int64_t attr_u32(const struct nlmsghdr *m, size_t hdr, uint16_t type)
+{
+	const uint32_t *p = attr_data(m, hdr, type, 4);
+
+	return p ? (int64_t)*p : -1;
+}
+
+/* The u8 attribute type (-1: none). */
+static int attr_u8(const struct nlmsghdr *m, size_t hdr, uint16_t type)
+{
+	const uint8_t *p = attr_data(m, hdr, type, 1);
+
+	return p ? *p : -1;
 }
 
 struct answer {
@@ -509,6 +531,38 @@ static int run_netdev(const char *ifname)
 	return fails ? 1 : 0;
 }
 
+/* rings-set of tcp-data-split and hds-thresh (set), then rings-get. */
+static int run_rings(const char *ifname, bool set, bool on, uint32_t hds)
+{
+	int ifx = (int)if_nametoindex(ifname), fd = nl_open();
+	uint16_t et = family(fd, "ethtool");
+	struct answer a = { 0 };
+	struct req r;
+
+	CHECK(ifx > 0 && et, "%s: ifindex %d, ethtool family %u", ifname, ifx, et);
+	if (fails)
+		return 1;
+	if (set) {
+		uint8_t v = on ? 2 : 1;
+
+		et_init(&r, et, ET_RINGS_SET, ifx);
+		put(&r, ET_RINGS_TCP_DATA_SPLIT, &v, 1);
+		put_u32(&r, ET_RINGS_HDS_THRESH, hds);
+		talk(fd, &r, &a);
+		CHECK(a.error == 0, "rings-set: %d \"%s\"", a.error, a.msg);
+	}
+	et_init(&r, et, ET_RINGS_GET, ifx);
+	r.n.nlmsg_flags = NLM_F_REQUEST;
+	talk(fd, &r, &a);
+	CHECK(a.error == 0 && a.replies == 1, "rings-get: %d \"%s\"", a.error, a.msg);
+	if (!fails)
+		printf("tcp-data-split %d hds-thresh %lld\n",
+		       attr_u8((void *)a.reply, GENL_HDRLEN, ET_RINGS_TCP_DATA_SPLIT),
+		       (long long)attr_u32((void *)a.reply, GENL_HDRLEN, ET_RINGS_HDS_THRESH));
+	close(fd);
+	return fails ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -521,6 +575,11 @@ int main(int argc, char **argv)
 		printf("id %u\n", id);
 		return id ? 0 : 1;
 	}
-	fprintf(stderr, "usage: nmp_nl netdev IFNAME | family NAME\n");
+	if (argc == 3 && !strcmp(argv[1], "rings"))
+		return run_rings(argv[2], false, false, 0);
+	if (argc == 5 && !strcmp(argv[1], "rings"))
+		return run_rings(argv[2], true, !strcmp(argv[3], "on"),
+				 (uint32_t)strtoul(argv[4], NULL, 0));
+	fprintf(stderr, "usage: nmp_nl netdev IFNAME | family NAME | rings IFNAME [on|off HDS]\n");
 	return 2;
 }
