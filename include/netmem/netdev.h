@@ -137,7 +137,12 @@ uint32_t nm_netdev_wanted_features(const struct nm_netdev *nd);
 int nm_netdev_set_features(struct nm_netdev *nd, uint32_t mask, uint32_t val);
 
 /* -X: key of NM_RSS_KEY_LEN bytes, indirection table of a power-of-two
- * size (<= NM_RSS_MAX_INDIR) whose entries are RX queues. */
+ * size (<= NM_RSS_MAX_INDIR) whose entries are RX queues.  Until a table
+ * is set, the default table spreads over every RX queue and follows the
+ * queue count (channels).  Setting a table (nm_netdev_set_rss() with one,
+ * nm_netdev_set_rss_equal()) makes it configured, as the kernel's
+ * IFF_RXFH_CONFIGURED: it stays as set when queues come, and
+ * nm_netdev_set_channels() refuses (-EBUSY) to drop a queue it names. */
 #define NM_RSS_KEY_LEN		40
 #define NM_RSS_MAX_INDIR	512
 int nm_netdev_get_rss(const struct nm_netdev *nd, uint8_t *key, uint32_t *indir,
@@ -146,6 +151,11 @@ int nm_netdev_set_rss(struct nm_netdev *nd, const uint8_t *key, const uint32_t *
 		      uint32_t indir_size);
 /* "ethtool -X equal N" and "-X start S equal N". */
 int nm_netdev_set_rss_equal(struct nm_netdev *nd, uint32_t start, uint32_t n);
+/* "ethtool -X default": the default spread again, following the queue
+ * count. */
+int nm_netdev_reset_rss(struct nm_netdev *nd);
+/* Whether the table was set (and not reset since). */
+bool nm_netdev_rss_configured(const struct nm_netdev *nd);
 
 /* -N: flow-type tcp4|tcp6|udp4|udp6 with optional fields: a field whose mask
  * is all zero is not matched; mask bits set to 1 must match (an exact

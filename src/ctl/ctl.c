@@ -103,7 +103,7 @@ struct nm_dmabuf_binding *nm_ctl_binding_get(uint32_t id, bool *tx, int *ifindex
 	return b;
 }
 
-bool nm__ctl_netdev_bound(int ifindex)
+bool nm_ctl_netdev_bound(int ifindex)
 {
 	bool bound = false;
 

@@ -28,6 +28,7 @@
 
 #include <netmem/netdev.h>
 
+#include "ctl/ctl_internal.h"
 #include "ctl/nl_internal.h"
 #include "ctl/nl_view.h"
 #include "nic/netdev_drv.h"
@@ -179,18 +180,6 @@ static const struct nl_pol rings_pol[NM_ETHTOOL_A_RINGS_MAX + 1] = {
 	[NM_ETHTOOL_A_RINGS_HDS_THRESH] = { NLK_U32 },
 };
 
-/* The highest RX queue with a memory provider, -1 if none
- * (dev_get_max_mp_channel()). */
-static int max_mp_queue(struct nm_netdev *nd)
-{
-	int max = -1;
-
-	for (uint32_t q = 0; q < nm_netdev_num_rx_queues(nd); q++)
-		if (nm_netdev_rxq_provider(nd, q, NULL))
-			max = (int)q;
-	return max;
-}
-
 static int rings_set(struct et_req *e, const struct nlattr **tb)
 {
 	static const uint16_t unsupported[] = {
@@ -231,7 +220,7 @@ static int rings_set(struct et_req *e, const struct nlattr **tb)
 	      rp.hds_thresh != old.hds_thresh;
 	if (!mod)
 		return 0;
-	if (max_mp_queue(nd) >= 0) {
+	if (nm_ctl_max_mp_queue(nd) >= 0) {
 		if (rp.tcp_data_split != NM_TCP_DATA_SPLIT_ENABLED)
 			return nl_fail(e->r, EINVAL, NULL,
 				       "can't disable tcp-data-split while device has memory provider enabled");
@@ -281,53 +270,12 @@ static const struct nl_pol channels_pol[ETHTOOL_A_CHANNELS_MAX + 1] = {
 	[ETHTOOL_A_CHANNELS_COMBINED_COUNT] = { NLK_U32 },
 };
 
-/* The indirection table was set (ethtool -X), not the default spread
- * over every RX queue (netif_is_rxfh_configured()). */
-static bool rss_configured(struct nm_netdev *nd)
-{
-	uint32_t indir[NM_RSS_MAX_INDIR], n = NM_RSS_MAX_INDIR;
-	uint32_t nrx = nm_netdev_num_rx_queues(nd);
-
-	if (nm_netdev_get_rss(nd, NULL, indir, &n) || !nrx)
-		return false;
-	for (uint32_t i = 0; i < n; i++)
-		if (indir[i] != i % nrx)
-			return true;
-	return false;
-}
-
-/* The highest RX queue the indirection table or an ntuple rule names. */
-static int max_steer_queue(struct nm_netdev *nd, bool rules)
-{
-	uint32_t indir[NM_RSS_MAX_INDIR], n = NM_RSS_MAX_INDIR, ids[256];
-	int max = -1;
-
-	if (!rules) {
-		if (!rss_configured(nd))
-			return -1;	/* the default spread follows the count */
-		if (nm_netdev_get_rss(nd, NULL, indir, &n) == 0)
-			for (uint32_t i = 0; i < n; i++)
-				max = (int)indir[i] > max ? (int)indir[i] : max;
-		return max;
-	}
-	int nr = nm_netdev_flow_list(nd, ids, 256);
-
-	for (int i = 0; i < nr && i < 256; i++) {
-		struct nm_flow_rule fr;
-
-		if (nm_netdev_get_flow(nd, ids[i], &fr) == 0 && fr.action > max)
-			max = fr.action;
-	}
-	return max;
-}
-
 static int channels_set(struct et_req *e, const struct nlattr **tb)
 {
 	struct nm_netdev *nd = e->v->nd;
 	struct nm_channels ch, old;
 	const struct nlattr *bad = NULL;
-	bool dflt;
-	int max, err;
+	int err;
 
 	nm_netdev_get_channels(nd, &old);
 	ch = old;
@@ -354,36 +302,13 @@ static int channels_set(struct et_req *e, const struct nlattr **tb)
 		return nl_fail(e->r, EINVAL, tb[ch.rx ? ETHTOOL_A_CHANNELS_TX_COUNT :
 						    ETHTOOL_A_CHANNELS_RX_COUNT],
 			       "requested channel counts would result in no RX or TX channel being configured");
-	max = max_steer_queue(nd, false);
-	if ((int)ch.rx <= max)
-		return nl_fail(e->r, EINVAL, NULL,
-			       "requested channel counts are too low for existing indirection table (%d)",
-			       max);
-	max = max_steer_queue(nd, true);
-	if ((int)ch.rx <= max)
-		return nl_fail(e->r, EINVAL, NULL,
-			       "requested channel counts are too low for existing ntuple filter settings");
-	max = max_mp_queue(nd);
-	if ((int)ch.rx <= max)
-		return nl_fail(e->r, EINVAL, NULL,
-			       "requested channel counts are too low for existing memory provider setting (%d)",
-			       max);
-	/* a default table spreads over the new count, as drivers respread it */
-	dflt = !rss_configured(nd);
-	if (dflt && ch.rx < old.rx) {
-		err = nm_netdev_set_rss_equal(nd, 0, ch.rx);
-		if (err)
-			return nl_fail_lib(e->r, err, NULL);
-	}
-	err = nm_netdev_set_channels(nd, &ch);
-	if (err) {
-		err = nl_fail_lib(e->r, err, NULL);
-		if (dflt)
-			nm_netdev_set_rss_equal(nd, 0, old.rx);
-		return err;
-	}
-	if (dflt && ch.rx > old.rx)
-		nm_netdev_set_rss_equal(nd, 0, ch.rx);	/* and grows with them */
+	/* ethtool_check_max_channel() (ctl/channels.c); the NIC respreads a
+	 * default RSS table over the new count and keeps a set one */
+	err = nm_ctl_channels_check(nd, ch.rx);
+	if (!err)
+		err = nm_netdev_set_channels(nd, &ch);
+	if (err)
+		return nl_fail_lib(e->r, err, NULL);
 	e->changed = true;
 	return 0;
 }

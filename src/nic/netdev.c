@@ -335,6 +335,10 @@ int nm_netdev_get_channels(const struct nm_netdev *nd, struct nm_channels *ch)
 /* Can RX queues [n, nrx) go away? */
 static int check_shrink(struct nm_netdev *nd, uint32_t n)
 {
+	for (uint32_t i = 0; nd->rss_user && i < nd->rss.indir_size; i++)
+		if (nd->rss.indir[i] >= n)
+			return nm_err(EBUSY, "the RSS indirection table set names rx queue %u",
+				      nd->rss.indir[i]);
 	for (uint32_t i = n; i < nd->nrx; i++)
 		if (nd->rxq[i].mp_ops)
 			return nm_err(EBUSY, "rx queue %u has a memory provider", i);
@@ -372,8 +376,12 @@ int nm_netdev_set_channels(struct nm_netdev *nd, const struct nm_channels *ch)
 	for (i = ch->rx; i < old; i++)
 		rxq_fini(&nd->rxq[i]);
 	nd->nrx = ch->rx;
-	/* like the kernel: the table follows the queue count */
-	indir_equal(nd, 0, nd->nrx);
+	/* as drivers do: a default table follows the queue count, a table
+	 * that was set stays (check_shrink saw it names no queue that went) */
+	if (!nd->rss_user)
+		indir_equal(nd, 0, nd->nrx);
+	else
+		nd->rss.nr_queues = nd->nrx;
 	nm_ntuple_set_nr_queues(nd->ntuple, nd->nrx);
 	for (i = nd->ntx; i < ch->tx; i++) {
 		memset(&nd->txq[i], 0, sizeof(nd->txq[i]));
@@ -538,7 +546,12 @@ int nm_netdev_set_rss(struct nm_netdev *nd, const uint8_t *key, const uint32_t *
 		if (ret)
 			return ret;
 	}
-	return indir ? nm_rss_set_indir(&nd->rss, tbl, indir_size, nd->nrx) : 0;
+	if (!indir)
+		return 0;
+	ret = nm_rss_set_indir(&nd->rss, tbl, indir_size, nd->nrx);
+	if (ret == 0)
+		nd->rss_user = true;
+	return ret;
 }
 
 int nm_netdev_set_rss_equal(struct nm_netdev *nd, uint32_t start, uint32_t n)
@@ -546,10 +559,33 @@ int nm_netdev_set_rss_equal(struct nm_netdev *nd, uint32_t start, uint32_t n)
 	NM_API_CALL();
 	if (!nd)
 		return nm_err(EINVAL, "NULL netdev");
+	int ret;
+
 	if (!n || start >= nd->nrx || n > nd->nrx - start)
 		return nm_err(EINVAL, "start %u equal %u with %u queues",
 			      start, n, nd->nrx);
-	return indir_equal(nd, start, n);
+	ret = indir_equal(nd, start, n);
+	if (ret == 0)
+		nd->rss_user = true;
+	return ret;
+}
+
+int nm_netdev_reset_rss(struct nm_netdev *nd)
+{
+	NM_API_CALL();
+	int ret;
+
+	if (!nd)
+		return nm_err(EINVAL, "NULL netdev");
+	ret = indir_equal(nd, 0, nd->nrx);
+	if (ret == 0)
+		nd->rss_user = false;
+	return ret;
+}
+
+bool nm_netdev_rss_configured(const struct nm_netdev *nd)
+{
+	return nd && nd->rss_user;
 }
 
 /* ---- queues ------------------------------------------------------------- */

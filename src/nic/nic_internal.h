@@ -82,6 +82,9 @@ struct nm_netdev {
 	uint32_t wanted;		/* what the user asked for (ethtool's WANTED) */
 	struct nm_ntuple_table *ntuple;
 	struct nm_rss rss;		/* key (precomputed table) and indirection */
+	bool rss_user;			/* the table was set (the kernel's
+					 * IFF_RXFH_CONFIGURED): it no longer
+					 * follows the RX queue count */
 	struct nm_rxq rxq[NM_NETDEV_MAX_QUEUES];
 	struct nm_txq txq[NM_NETDEV_MAX_QUEUES];
 	struct nm_queue_stats dev_st;	/* drops before a queue was chosen */

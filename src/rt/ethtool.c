@@ -31,6 +31,7 @@
 #include <netmem/netdev.h>
 
 #include "nic/ntuple.h"
+#include "ctl/ctl_internal.h"
 #include "rt/rt_internal.h"
 
 /* Offsets in struct ethtool_rxfh that the system's older header names
@@ -64,19 +65,6 @@ static const struct eth_feature eth_features[] = {
 
 static const char *const rss_hash_funcs[] = { "toeplitz", "xor", "crc32" };
 
-static struct {
-	bool rxfh_user;		/* the user set the indirection table */
-} eth;
-
-bool rt_eth_rxfh_user(void)
-{
-	return eth.rxfh_user;
-}
-
-void rt_eth_rxfh_user_set(bool on)
-{
-	eth.rxfh_user = on;
-}
 
 /* The NIC keeps what the user asked for and derives what is active
  * (nm_netdev_wanted_features(): TSO without checksum offload is wanted,
@@ -306,27 +294,14 @@ static int channels_get(struct ethtool_channels *c)
 	return 0;
 }
 
-/* The highest queue the user's indirection table names (0 when the
- * table is the default one, which follows the queue count). */
-static uint32_t rxfh_in_use(void)
-{
-	uint32_t indir[NM_RSS_MAX_INDIR], n = NM_RSS_MAX_INDIR, max = 0;
-
-	if (!eth.rxfh_user || nm_netdev_get_rss(rt.nd, NULL, indir, &n) < 0)
-		return 0;
-	for (uint32_t i = 0; i < n; i++)
-		if (indir[i] > max)
-			max = indir[i];
-	return max;
-}
-
-/* ethtool_set_channels() and ethtool_check_max_channel(). */
+/* ethtool_set_channels(): the ioctl's own checks, then
+ * ethtool_check_max_channel() as netlink's channels-set has it
+ * (ctl/channels.c); the NIC respreads a default RSS table and keeps a set
+ * one. */
 static int channels_set(const struct ethtool_channels *c)
 {
-	uint32_t indir[NM_RSS_MAX_INDIR], n = NM_RSS_MAX_INDIR;
 	struct ethtool_channels cur;
 	struct nm_channels ch;
-	uint32_t in_use;
 	int r;
 
 	r = channels_get(&cur);
@@ -343,21 +318,11 @@ static int channels_set(const struct ethtool_channels *c)
 			      cur.max_tx);
 	if (!c->combined_count && (!c->rx_count || !c->tx_count))
 		return nm_err(EINVAL, "channels: at least one RX and one TX channel");
-	in_use = rxfh_in_use();
-	if (c->rx_count + c->combined_count <= in_use)
-		return nm_err(EINVAL, "requested channel counts are too low for existing "
-			      "indirection table (%u)", in_use);
-	if (eth.rxfh_user)
-		nm_netdev_get_rss(rt.nd, NULL, indir, &n);
+	r = nm_ctl_channels_check(rt.nd, c->rx_count + c->combined_count);
+	if (r < 0)
+		return r;
 	ch = (struct nm_channels){ .rx = c->rx_count, .tx = c->tx_count };
-	r = nm_netdev_set_channels(rt.nd, &ch);
-	if (r == -EBUSY)	/* a bound queue or a rule's: the kernel says EINVAL */
-		r = nm_err(EINVAL, "requested channel counts are too low for existing %s",
-			   strstr(nm_last_error(), "memory provider") ? "memory provider setting"
-								     : "ntuple filter settings");
-	if (r == 0 && eth.rxfh_user)	/* a table the user set stays */
-		nm_netdev_set_rss(rt.nd, NULL, indir, n);
-	return r;
+	return nm_netdev_set_channels(rt.nd, &ch);
 }
 
 static int rings_get(struct ethtool_ringparam *g)
@@ -705,18 +670,10 @@ static int indir_set(const uint32_t *indir, uint32_t n)
 {
 	int r;
 
-	if (n == 0) {		/* back to the default spread */
-		r = nm_netdev_set_rss_equal(rt.nd, 0, nm_netdev_num_rx_queues(rt.nd));
-		if (r == 0)
-			eth.rxfh_user = false;
-		return r;
-	}
+	if (n == 0)		/* back to the default spread */
+		return nm_netdev_reset_rss(rt.nd);
 	r = indir_check(indir, n);
-	if (r == 0)
-		r = nm_netdev_set_rss(rt.nd, NULL, indir, n);
-	if (r == 0)
-		eth.rxfh_user = true;
-	return r;
+	return r ? r : nm_netdev_set_rss(rt.nd, NULL, indir, n);
 }
 
 static int fhindir(struct ethtool_rxfh_indir *x, size_t in, size_t *out)

@@ -74,7 +74,7 @@ int rt_conf_save(struct rt_nic_conf *c)
 	r = nm_netdev_get_rss(rt.nd, c->key, c->indir, &c->indir_size);
 	if (r < 0)
 		return r;
-	c->rxfh_user = rt_eth_rxfh_user();
+	c->rxfh_user = nm_netdev_rss_configured(rt.nd);
 	c->user_ifindex = (uint32_t)rt.user_ifindex;
 	n = nm_netdev_flow_list(rt.nd, ids, RT_CONF_RULES);
 	if (n > RT_CONF_RULES) {
@@ -111,10 +111,11 @@ void rt_conf_apply(const struct rt_nic_conf *c)
 	}
 	if (r == 0)
 		r = nm_netdev_set_features(rt.nd, c->feat_mask, c->feat_val);
+	/* the key, then a table that was set; a default one already spreads
+	 * over the channels just set */
 	if (r == 0)
-		r = nm_netdev_set_rss(rt.nd, c->key, c->indir, c->indir_size);
-	if (r == 0)
-		rt_eth_rxfh_user_set(c->rxfh_user);
+		r = nm_netdev_set_rss(rt.nd, c->key, c->rxfh_user ? c->indir : NULL,
+				      c->indir_size);
 	for (uint32_t i = 0; r == 0 && i < c->nr_rules; i++)
 		r = nm_netdev_flow_add(rt.nd, &c->rules[i]) < 0 ? -1 : 0;
 	if (r < 0)

@@ -617,9 +617,6 @@ bool rt_conf_valid(const struct rt_nic_conf *c, size_t len);
 int rt_conf_to_memfd(const struct rt_nic_conf *c);
 /* The constructor: NETMEM_NIC_CONF's memfd read into rt_conf_pending. */
 void rt_conf_from_env(void);
-/* ethtool.c: whether the user set the indirection table. */
-bool rt_eth_rxfh_user(void);
-void rt_eth_rxfh_user_set(bool on);
 
 /* ---- fork.c ---------------------------------------------------------------------------- */
 

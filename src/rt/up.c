@@ -280,7 +280,6 @@ static int nic_make(struct nm_wire *w)
 	rt.ifindex = nm_netdev_ifindex(rt.nd);
 	rt.feat_default = nm_netdev_wanted_features(rt.nd);
 	rt.feat_set = 0;		/* what the user set is the configuration's */
-	rt_eth_rxfh_user_set(false);
 	r = nm_netdev_get_ringparam(rt.nd, &rp);
 	if (r >= 0) {
 		rp.tcp_data_split = NM_TCP_DATA_SPLIT_ENABLED;
@@ -371,7 +370,7 @@ static int ctl_down(struct rt_nic_conf *c)
 {
 	int r;
 
-	if (nm__ctl_netdev_bound(rt.ifindex))
+	if (nm_ctl_netdev_bound(rt.ifindex))
 		return nm_err(EBUSY, "netmem's NIC %s holds a dma-buf binding a helper made: it "
 			      "stays in process %d", rt_cfg.ifname, (int)getpid());
 	r = rt_conf_save(c);

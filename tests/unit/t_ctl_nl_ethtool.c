@@ -197,7 +197,15 @@ int main(void)
 	T_OK(nm_netdev_set_rss_equal(t.nd, 1, 1));
 	expect(&n, m, -EINVAL,
 	       "requested channel counts are too low for existing indirection table (1)");
+	/* "-X equal 2" is a configured table even though it is the default
+	 * spread (IFF_RXFH_CONFIGURED, not a comparison; the ioctl path and
+	 * this one once decided it differently) */
 	T_OK(nm_netdev_set_rss_equal(t.nd, 0, 2));
+	expect(&n, m, -EINVAL,
+	       "requested channel counts are too low for existing indirection table (1)");
+	T_OK(nm_netdev_reset_rss(t.nd));
+	expect(&n, m, -EINVAL,
+	       "requested channel counts are too low for existing memory provider setting (1)");
 
 	/* features: named bits (verbose), then compact */
 	T_EQ(t_nl_do(&n, req(&n, ETHTOOL_MSG_FEATURES_GET, 0, u, NULL)), 0);

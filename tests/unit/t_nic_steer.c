@@ -136,10 +136,29 @@ int main(void)
 	indir[5] = 4;
 	T_ERR(nm_netdev_set_rss(t.nd, NULL, indir, 128), -EINVAL);
 	T_ERR(nm_netdev_set_rss(t.nd, NULL, indir, 100), -EINVAL);
-	/* fewer queues: the table follows */
+	/* a table that was set is configured (IFF_RXFH_CONFIGURED): queues
+	 * it names cannot go, and it stays as set when queues come */
+	T_ASSERT(nm_netdev_rss_configured(t.nd));
+	T_ERR(nm_netdev_set_channels(t.nd, &ch), -EBUSY);
+	ch = (struct nm_channels){ .rx = 6, .tx = 1 };
+	T_OK(nm_netdev_set_channels(t.nd, &ch));
+	T_OK(nm_netdev_get_rss(t.nd, NULL, indir, &n));
+	T_EQ(indir[0], 2);
+	T_EQ(indir[1], 3);
+	T_EQ(indir[2], 2);
+	/* back to the default: it spreads over every queue and follows the
+	 * count again */
+	T_OK(nm_netdev_reset_rss(t.nd));
+	T_ASSERT(!nm_netdev_rss_configured(t.nd));
+	T_OK(nm_netdev_get_rss(t.nd, NULL, indir, &n));
+	T_EQ(indir[5], 5);
+	T_EQ(indir[6], 0);
+	ch = (struct nm_channels){ .rx = 1, .tx = 1 };
 	T_OK(nm_netdev_set_channels(t.nd, &ch));
 	T_OK(nm_netdev_get_rss(t.nd, NULL, indir, &n));
 	T_EQ(indir[1], 0);
+	T_ERR(nm_netdev_reset_rss(NULL), -EINVAL);
+	T_ASSERT(!nm_netdev_rss_configured(NULL));
 	t_nic_down(&t);
 	T_PASS();
 }
