@@ -36,13 +36,6 @@
 struct nm_ctl;
 struct nm_netdev;
 
-/* One datagram queued for the socket. */
-struct nl_dgram {
-	struct nl_dgram *next;
-	size_t len;
-	uint8_t data[];
-};
-
 /* A growing run of whole netlink messages (a dump's, or a reply's). */
 struct nl_buf {
 	uint8_t *p;
@@ -56,8 +49,7 @@ struct nm_nl_sock {
 	uint64_t mcast[16];		/* member groups (ids < 1024) */
 	bool ext_ack, cap_ack, strict, no_enobufs;
 	bool overrun;			/* a datagram dropped: -ENOBUFS once */
-	struct nl_dgram *head, **tail;	/* the receive queue */
-	size_t queued;			/* bytes in it */
+	struct nm_nl_dgq q;		/* the receive queue */
 	struct nl_buf dump;		/* a dump's messages not yet received */
 	size_t dump_off;		/* ... from here */
 	bool dumping;

@@ -14,8 +14,7 @@
  * -EBUSY, as netlink_dump_start() says.
  *
  * Invariants (nm_nl_sock_check()):
- *  1. queued is the sum of the queued datagrams' lengths; tail points at
- *     the last one's next (or at head).
+ *  1. The receive queue's own (nl_dgq.c).
  *  2. dumping <=> the dump buffer holds messages not handed out
  *     (dump_off < dump.len); those are whole messages, the last a
  *     NLMSG_DONE unless a kernel dump goes on (kdumping).
@@ -127,35 +126,11 @@ void nl_cancel(struct nl_req *r, struct nlmsghdr *nlh)
 
 int nl_queue(struct nm_nl_sock *s, const void *p, size_t len)
 {
-	struct nl_dgram *d;
-
-	if (s->queued + len > NL_RCVBUF) {
+	if (s->q.bytes + len > NL_RCVBUF || nm_nl_dgq_push(&s->q, p, len)) {
 		s->overrun = true;
 		return -ENOBUFS;
 	}
-	d = malloc(sizeof(*d) + len);
-	if (!d) {
-		s->overrun = true;
-		return -ENOMEM;
-	}
-	d->next = NULL;
-	d->len = len;
-	memcpy(d->data, p, len);
-	*s->tail = d;
-	s->tail = &d->next;
-	s->queued += len;
 	return 0;
-}
-
-static void queue_drop_head(struct nm_nl_sock *s)
-{
-	struct nl_dgram *d = s->head;
-
-	s->head = d->next;
-	if (!s->head)
-		s->tail = &s->head;
-	s->queued -= d->len;
-	free(d);
 }
 
 /* The dump's next datagram: whole messages up to the kernel's size.  A
@@ -217,7 +192,7 @@ int nm_nl_sock_open(int protocol, struct nm_nl_sock **out)
 	if (!s)
 		return nm_err(ENOMEM, "out of memory");
 	s->protocol = protocol;
-	s->tail = &s->head;
+	nm_nl_dgq_init(&s->q);
 	s->kfd = -1;
 	s->next = socks;
 	socks = s;
@@ -245,8 +220,7 @@ int nm_nl_sock_close(struct nm_nl_sock *s)
 			nl_pp_notify(before);
 		free(before);
 	}
-	while (s->head)
-		queue_drop_head(s);
+	nm_nl_dgq_clear(&s->q);
 	nl_buf_free(&s->dump);
 	nl_kernel_close(s);
 	free(s);
@@ -632,8 +606,7 @@ void nm_nl_sock_set_recv_size(struct nm_nl_sock *s, size_t len)
 
 ssize_t nm_nl_sock_recv(struct nm_nl_sock *s, void *buf, size_t len, int flags, bool *trunc)
 {
-	struct nl_dgram *d;
-	size_t n, real;
+	ssize_t n;
 
 	if (!s)
 		return nm_err(EINVAL, "NULL socket");
@@ -646,52 +619,33 @@ ssize_t nm_nl_sock_recv(struct nm_nl_sock *s, void *buf, size_t len, int flags, 
 		if (!s->no_enobufs)
 			return nm_err(ENOBUFS, "replies were dropped: the receive queue was full");
 	}
-	if (!s->head && (s->dumping || s->kdumping)) {
+	if (!s->q.head && (s->dumping || s->kdumping)) {
 		int r = dump_next(s);
 
 		if (r < 0)
 			return nm_err(-r, "the dump ended early: %s", strerror(-r));
 	}
-	d = s->head;
-	if (!d)
-		return -EAGAIN;
-	real = d->len;
-	n = real < len ? real : len;
-	if (n && buf)
-		memcpy(buf, d->data, n);
-	if (trunc && n < real)
-		*trunc = true;
-	if (!(flags & MSG_PEEK)) {
-		queue_drop_head(s);
-		/* the kernel runs the dump's next step as the queue drains */
-		if (!s->head && s->dumping && dump_next(s))
-			return nm_err(ENOMEM, "out of memory");
-	}
-	return (ssize_t)((flags & MSG_TRUNC) ? real : n);
+	n = nm_nl_dgq_pop(&s->q, buf, len, flags, trunc);
+	/* the kernel runs the dump's next step as the queue drains */
+	if (n >= 0 && !(flags & MSG_PEEK) && !s->q.head && s->dumping && dump_next(s))
+		return nm_err(ENOMEM, "out of memory");
+	return n;
 }
 
 bool nm_nl_sock_readable(const struct nm_nl_sock *s)
 {
-	return s && (s->head || s->dumping || s->kdumping || (s->overrun && !s->no_enobufs));
+	return s && (s->q.head || s->dumping || s->kdumping || (s->overrun && !s->no_enobufs));
 }
 
 int nm_nl_sock_check(const struct nm_nl_sock *s)
 {
-	size_t sum = 0;
-	struct nl_dgram *const *tail;
-	int on = 0;
+	int on = 0, r;
 
 	if (!s)
 		return nm_err(EINVAL, "NULL socket");
-	tail = &s->head;
-	for (const struct nl_dgram *d = s->head; d; d = d->next) {
-		sum += d->len;
-		tail = &d->next;
-	}
-	if (sum != s->queued)
-		return nm_err(EFAULT, "queued %zu bytes, the datagrams hold %zu", s->queued, sum);
-	if (tail != s->tail)
-		return nm_err(EFAULT, "the queue's tail is stale");
+	r = nm_nl_dgq_check(&s->q);
+	if (r)
+		return r;
 	if (s->dumping != (s->dump_off < s->dump.len))
 		return nm_err(EFAULT, "dumping %d with %zu of %zu bytes handed out", s->dumping,
 			      s->dump_off, s->dump.len);

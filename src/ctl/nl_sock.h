@@ -40,6 +40,24 @@ struct nm_nl_sock;
 struct nm_netdev;
 struct nm_dmabuf;
 
+/* A queue of datagrams received one at a time as the kernel's
+ * netlink_recvmsg() hands them out (nl_dgq.c). */
+struct nm_nl_dgram;
+struct nm_nl_dgq {
+	struct nm_nl_dgram *head, **tail;
+	size_t bytes;			/* in the queued datagrams */
+};
+void nm_nl_dgq_init(struct nm_nl_dgq *q);
+/* A copy of p queued at the end: 0 or -ENOMEM. */
+int nm_nl_dgq_push(struct nm_nl_dgq *q, const void *p, size_t len);
+/* The first datagram into buf: the bytes copied (its whole length with
+ * MSG_TRUNC), *trunc when it was cut; MSG_PEEK leaves it queued.  -EAGAIN
+ * when empty (no message: the usual answer). */
+ssize_t nm_nl_dgq_pop(struct nm_nl_dgq *q, void *buf, size_t len, int flags, bool *trunc);
+void nm_nl_dgq_clear(struct nm_nl_dgq *q);
+/* Its invariant: 0 or -EFAULT with a message. */
+int nm_nl_dgq_check(const struct nm_nl_dgq *q);
+
 /* ---- the view: which netmem interfaces the program sees -------------------- */
 
 /* Show nd as user_ifindex (0: pick one the kernel does not use, from

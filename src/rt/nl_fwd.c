@@ -25,17 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl/nl_sock.h"
 #include "rt/rt_internal.h"
-
-struct fwd_dgram {
-	struct fwd_dgram *next;
-	size_t len;
-	uint8_t data[];
-};
 
 struct rt_nlfwd {
 	int fd;				/* the connection to the owner */
-	struct fwd_dgram *head, **tail;
+	struct nm_nl_dgq q;		/* the owner's answers, not yet received */
 };
 
 int rt_nlfwd_open(int protocol, struct rt_nlfwd **out)
@@ -51,41 +46,22 @@ int rt_nlfwd_open(int protocol, struct rt_nlfwd **out)
 		free(f);
 		return r;
 	}
-	f->tail = &f->head;
+	nm_nl_dgq_init(&f->q);
 	*out = f;
 	return 0;
 }
 
 void rt_nlfwd_close(struct rt_nlfwd *f)
 {
-	while (f->head) {
-		struct fwd_dgram *d = f->head;
-
-		f->head = d->next;
-		free(d);
-	}
+	nm_nl_dgq_clear(&f->q);
 	rt_endpoint_nl_close(f->fd);	/* synchronous, as the kernel's close */
 	REAL(close)(f->fd);
 	free(f);
 }
 
-static int queue(struct rt_nlfwd *f, const void *buf, size_t len)
-{
-	struct fwd_dgram *d = malloc(sizeof(*d) + len);
-
-	if (!d)
-		return -ENOMEM;
-	d->next = NULL;
-	d->len = len;
-	memcpy(d->data, buf, len);
-	*f->tail = d;
-	f->tail = &d->next;
-	return 0;
-}
-
 static int queue_cb(void *f, const void *buf, size_t len)
 {
-	return queue(f, buf, len);
+	return nm_nl_dgq_push(&((struct rt_nlfwd *)f)->q, buf, len);
 }
 
 ssize_t rt_nlfwd_send(struct rt_nlfwd *f, const struct rt_ep_nl_state *st, const void *buf,
@@ -96,27 +72,11 @@ ssize_t rt_nlfwd_send(struct rt_nlfwd *f, const struct rt_ep_nl_state *st, const
 
 bool rt_nlfwd_readable(const struct rt_nlfwd *f)
 {
-	return f->head != NULL;
+	return f->q.head != NULL;
 }
 
 ssize_t rt_nlfwd_recv(struct rt_nlfwd *f, void *buf, size_t len, int flags, bool *trunc)
 {
-	struct fwd_dgram *d = f->head;
-	size_t n, real;
-
-	if (!d)
-		return -EAGAIN;
-	real = d->len;
-	n = real < len ? real : len;
-	memcpy(buf, d->data, n);
-	*trunc = real > len;
-	if (!(flags & MSG_PEEK)) {
-		f->head = d->next;
-		if (!f->head)
-			f->tail = &f->head;
-		free(d);
-	}
-	/* the bytes copied, the whole datagram only with MSG_TRUNC: the
-	 * kernel's netlink_recvmsg(), as nm_nl_sock_recv() answers */
-	return (ssize_t)((flags & MSG_TRUNC) ? real : n);
+	/* as nm_nl_sock_recv() answers: the kernel's netlink_recvmsg() */
+	return nm_nl_dgq_pop(&f->q, buf, len, flags, trunc);
 }
