@@ -71,6 +71,7 @@
 #define SYS_pidfd_open 434
 #endif
 
+#define EP_SEND_WAIT_S	2		/* at most, for a peer to take an answer */
 #define EP_OP_NIC	1		/* rt_nic_serve(req, ...) */
 /* RT_EP_NL_OPEN (2): the connection becomes a netlink socket of the owner;
  * RT_EP_NL_SEND (3): one send on it, answered by EP_OP_NL_DGRAM messages,
@@ -193,6 +194,23 @@ static void conn_close(struct ep_conn *c)
 	c->fd = -1;
 }
 
+/*
+ * An answer to c.  A peer that does not read its answers must not stall
+ * the server (and every other helper of the run with it): the connection's
+ * sends wait EP_SEND_WAIT_S at most (SO_SNDTIMEO, set at accept), and a
+ * send that fails closes the connection.  False when it did.
+ */
+static bool conn_send(struct ep_conn *c, struct iovec *iov, size_t n)
+{
+	if (c->fd >= 0 && REAL(sendmsg)(c->fd, &(struct msghdr){ .msg_iov = iov,
+							       .msg_iovlen = n },
+				     MSG_NOSIGNAL) >= 0)
+		return true;
+	if (c->fd >= 0)
+		conn_close(c);
+	return false;
+}
+
 /* A dma-buf fd a forwarded bind-rx names is the helper's number: a copy
  * of the helper's fd is looked up here. */
 static int fwd_dmabuf(void *arg, int fd, struct nm_dmabuf **out)
@@ -288,8 +306,8 @@ static int nl_send(struct ep_conn *c, const struct rt_ep_nl_state *st, const voi
 		memcpy(&l, all + off, sizeof(l));
 		iov[1] = (struct iovec){ all + off + sizeof(l), l };
 		m.out = l;
-		REAL(sendmsg)(c->fd, &(struct msghdr){ .msg_iov = iov, .msg_iovlen = 2 },
-			      MSG_NOSIGNAL);
+		if (!conn_send(c, iov, 2))
+			break;
 		off += sizeof(l) + l;
 	}
 	free(all);
@@ -322,7 +340,7 @@ static void serve_handover(struct ep_conn *c)
 	if (r == 0)
 		ep_unown();
 	a.m = (struct ep_msg){ .op = EP_OP_NIC, .ret = r, .out = r < 0 ? 0 : sizeof(a.conf) };
-	REAL(send)(c->fd, &a, sizeof(a.m) + a.m.out, MSG_NOSIGNAL);
+	conn_send(c, &(struct iovec){ &a, sizeof(a.m) + a.m.out }, 1);
 }
 
 static void serve_one(struct ep_conn *c)
@@ -386,7 +404,7 @@ static void serve_one(struct ep_conn *c)
 	iov[0] = (struct iovec){ m, sizeof(*m) };
 	iov[1] = (struct iovec){ m + 1, m->out };
 	m->op = EP_OP_NIC;
-	REAL(sendmsg)(c->fd, &(struct msghdr){ .msg_iov = iov, .msg_iovlen = 2 }, MSG_NOSIGNAL);
+	conn_send(c, iov, 2);
 }
 
 static void accept_one(int lfd, struct ep_conn *conns)
@@ -398,6 +416,9 @@ static void accept_one(int lfd, struct ep_conn *conns)
 	fd = nm_fd_lift(fd);
 	for (int i = 0; i < EP_MAX_CONN; i++) {
 		if (conns[i].fd < 0) {
+			REAL(setsockopt)(fd, SOL_SOCKET, SO_SNDTIMEO,
+					 &(struct timeval){ .tv_sec = EP_SEND_WAIT_S },
+					 sizeof(struct timeval));
 			conns[i] = (struct ep_conn){ .fd = fd };
 			conns[i].allowed = peer_of_run(fd, &conns[i].pid);
 			return;

@@ -1,7 +1,7 @@
 # Malformed requests to the run's control endpoint (src/rt/endpoint.c),
 # sent by a process of the run: each gets an answer with the kernel-style
 # errno, none stops the server.  Randomized, bounded, seeded.
-import os, random, socket, struct, sys
+import os, random, socket, struct, sys, time
 
 name = os.environ["NETMEM_CTL"]
 HDR = struct.Struct("=IIIIQiI")     # op, in, cap, out, req, ret, pad
@@ -40,6 +40,40 @@ want("an unknown request", HDR.pack(99, 0, 0, 0, 0, 0, 0), 95)
 want("a netlink send with no socket open", HDR.pack(3, 140, 0, 0, 0, 0, 0) + b"\0" * 140, 22)
 want("an ethtool command netmem has not", HDR.pack(1, 4, 4, 0, 0x8946, 0, 0) +
      struct.pack("=I", 0x7fff), 95)
+# A process of the run that sends requests and never reads the answers:
+# the server gives up on it (a bounded send), and answers the next process
+# (it once blocked in that send for good, and every ethtool command of the
+# run with it).
+def connect():
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    for n in ("\0" + name, "\0" + name + ".first"):
+        try:
+            c.connect(n)
+            return c
+        except OSError:
+            continue
+    sys.exit("no endpoint")
+
+
+DRV = HDR.pack(1, 196, 196, 0, 0x8946, 0, 0) + struct.pack("=I", 3) + b"\0" * 192
+stuck = connect()
+# a send buffer far larger than the server's, so that its answers fill
+# its own buffer while requests still wait
+stuck.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+stuck.setblocking(False)
+sent = 0
+for i in range(20000):
+    try:
+        stuck.send(DRV)
+        sent += 1
+    except BlockingIOError:
+        break
+t0 = time.time()
+if ask(DRV) != 0:
+    sys.exit("GDRVINFO after a stuck reader failed")
+stuck.close()
+print("ok answered next to a process that never reads (%d requests sent, %.1f s)" %
+      (sent, time.time() - t0))
 rng = random.Random(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
 for i in range(300):
     op = rng.choice([1, 2, 3, 5, rng.randrange(1 << 32)])
