@@ -39,6 +39,11 @@ struct nm_wire_stats {
 	 * one read, and submissions that carried queued writes; 0 on the
 	 * plain readv/writev engine (NM_TAP_IO=readv, or no io_uring) */
 	uint64_t rx_batches, tx_batches;
+	/* shm with references (docs/nic.md, "One copy on the shm wire"):
+	 * frames sent with their payload referenced, frames received so,
+	 * and referenced frames skipped because their sender took the
+	 * reference back (its NIC went away first) */
+	uint64_t tx_refs, rx_refs, ref_revoked;
 };
 
 struct nm_wire;
@@ -85,6 +90,15 @@ struct nm_wire_shm_params {
 	 * credentials, before the creator goes on waiting. */
 	void (*on_refused)(void *arg, pid_t pid, uid_t uid, gid_t gid);
 	void *on_refused_arg;
+	/* nm_wire_shm_pair only (last, so the fields above keep their
+	 * offsets): frames carry just their headers and
+	 * reference the payload where the sender keeps it, so the receiving
+	 * NIC copies each payload byte once, straight into its RX buffer
+	 * (docs/nic.md, "One copy on the shm wire").  Both ends are in this
+	 * process, so they agree at once; on unless no_refs is set or the
+	 * environment says NM_SHM_REFS=0.  Across processes the payload is
+	 * copied into the shared arena as always. */
+	bool no_refs;
 };
 #define NM_WIRE_SHM_ALLOW_MAX	1024
 

@@ -161,9 +161,26 @@ static int xmit_build(struct nm_dev_tx *tx, struct nm_skb *skb, struct nm_tx_pkt
 	return 0;
 }
 
+static void xmit_skb_done(void *arg)
+{
+	nm_skb_free(arg);
+}
+
+/* Device segments (devmem TX) may stay referenced on the wire after the
+ * call: the skb, and with it the segment's hold on its binding and its
+ * zerocopy completion (tcp_zc.c, the skb's destructor), lives until the
+ * NIC says done.  The send ring's segments are still read during the call
+ * (docs/nic.md, "One copy on the shm wire": referencing them measured
+ * slower), and the bounce buffer is rewritten by the next call. */
+static bool xmit_may_ref(const struct nm_skb *skb)
+{
+	return skb->tx && skb->unreadable && skb->destructor;
+}
+
 int nm_dev_queue_xmit(struct nm_iface *ifc, struct nm_skb *skb)
 {
 	struct nm_tx_pkt pkt;
+	bool owned = false;
 	int r;
 
 	if (!ifc || !skb || !ifc->tx) {
@@ -171,12 +188,17 @@ int nm_dev_queue_xmit(struct nm_iface *ifc, struct nm_skb *skb)
 		return nm_err(EINVAL, "NULL argument");
 	}
 	r = xmit_build(ifc->tx, skb, &pkt);
-	if (r == 0)
+	if (r == 0) {
+		owned = xmit_may_ref(skb);
+		pkt.done = owned ? xmit_skb_done : NULL;
+		pkt.done_arg = skb;
 		r = nm_netdev_xmit(ifc->nd, 0, &pkt);
+	}
 	if (r == 0)
 		ifc->st->stats.tx_frames++;
 	else
 		ifc->st->stats.tx_errors++;
-	nm_skb_free(skb);
+	if (!owned)	/* else the NIC frees it through done */
+		nm_skb_free(skb);
 	return r;
 }

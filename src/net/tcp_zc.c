@@ -26,9 +26,18 @@
  *  4. A map, and with it a binding reference, is freed only while inflight
  *     is 0, so no segment still held below TCP names an address of a
  *     binding that could be unmapped.
- *  5. A record completes only with inflight 0 and all its bytes
- *     acknowledged (or the connection dead): the device no longer needs
- *     the memory once the completion is seen.
+ *  5. A record completes only with all its bytes acknowledged (or the
+ *     connection dead) and no segment in flight that may name them: every
+ *     live segment starts at or after the record's end (the low mark of
+ *     gen[], below), so the device no longer needs the memory once the
+ *     completion is seen.  A wire that references payload keeps segments
+ *     until the peer consumed them (docs/nic.md, "One copy on the shm
+ *     wire"), so in a stream inflight is seldom 0 and waiting for 0
+ *     would starve completions.
+ *  7. gen[0].n + gen[1].n == inflight; gen[g].low is at or below the start
+ *     of every live segment counted in gen[g].  New segments go into
+ *     gen[cur]; once the other generation drained, the next one flips cur,
+ *     so the low mark moves up about once per round of the wire.
  *  6. Once the tcb is gone (tp NULL) nothing is queued or completed any
  *     more; the state frees itself when inflight drops to 0.
  *
@@ -86,6 +95,10 @@ struct nm_tcp_zc {
 	struct zc_map *maps;
 	uint32_t nmaps;
 	uint32_t inflight;
+	/* segments in flight by generation (invariant 7): how many, and the
+	 * lowest sequence number any of them started at */
+	struct { uint32_t n, low; } gen[2];
+	uint8_t cur;
 	bool trim_deferred;		/* maps_trim() waits for inflight 0 */
 	uint32_t next_id;
 	uint64_t dev_segs, dev_bytes;
@@ -395,19 +408,29 @@ static void zc_pop_extents(struct nm_tcp_zc *zc)
 		zc_trim(zc);
 }
 
-/* Records whose bytes are all acknowledged become notes (invariant 5). */
+/* Whether a segment still in flight may name bytes below end. */
+static bool zc_inflight_below(const struct nm_tcp_zc *zc, uint32_t end)
+{
+	for (int g = 0; g < 2; g++)
+		if (zc->gen[g].n && seq_lt(zc->gen[g].low, end))
+			return true;
+	return false;
+}
+
+/* Records whose bytes are all acknowledged, and named by no segment in
+ * flight, become notes (invariant 5). */
 static void zc_complete_records(struct nm_tcp_zc *zc)
 {
 	struct nm_tcp_sock *tp = zc->tp;
 	bool dead = conn_dead(tp);
 
-	if (zc->inflight)
-		return;		/* zc_skb_done() comes back */
 	while (zc->rec.n) {
 		struct zc_rec *r = rec_at(zc, 0);
 
 		if (!dead && !seq_le(r->end_seq, tp->snd_una))
 			break;
+		if (zc->inflight && zc_inflight_below(zc, r->end_seq))
+			break;		/* zc_skb_done() comes back */
 		note_add(zc, r->lo, r->hi, r->copied);
 		fifo_pop(&zc->rec);
 	}
@@ -427,15 +450,28 @@ static void zc_free(struct nm_tcp_zc *zc)
 	free(zc);
 }
 
+/* A segment's owner: the state, with the segment's generation in the low
+ * bit (the state is malloc'ed, so that bit is free), which spares the skb
+ * a field only this file reads. */
+static void *zc_owner(struct nm_tcp_zc *zc, unsigned g)
+{
+	return (void *)((uintptr_t)zc | g);
+}
+
 /* The destructor of a device segment: the NIC is done with its frags. */
 static void zc_skb_done(struct nm_skb *skb)
 {
-	struct nm_tcp_zc *zc = skb->owner;
+	uintptr_t o = (uintptr_t)skb->owner;
+	struct nm_tcp_zc *zc = (struct nm_tcp_zc *)(o & ~(uintptr_t)1);
 
 	skb->destructor = NULL;
 	skb->owner = NULL;
-	if (--zc->inflight)
+	zc->gen[o & 1].n--;
+	if (--zc->inflight) {
+		if (zc->tp && zc->rec.n)
+			zc_complete_records(zc);
 		return;
+	}
 	if (!zc->tp) {
 		zc_free(zc);	/* invariant 6 */
 		return;
@@ -443,6 +479,20 @@ static void zc_skb_done(struct nm_skb *skb)
 	zc_complete_records(zc);
 	if (zc->trim_deferred)
 		zc_trim(zc);
+}
+
+/* Count a new segment starting at seq into a generation (invariant 7). */
+static unsigned zc_gen_add(struct nm_tcp_zc *zc, uint32_t seq)
+{
+	unsigned g;
+
+	if (!zc->gen[!zc->cur].n && zc->gen[zc->cur].n)
+		zc->cur = (uint8_t)!zc->cur;	/* the other one drained */
+	g = zc->cur;
+	if (!zc->gen[g].n || seq_lt(seq, zc->gen[g].low))
+		zc->gen[g].low = seq;
+	zc->gen[g].n++;
+	return g;
 }
 
 void nm_tcp_zc_acked(struct nm_tcp_sock *tp)
@@ -697,7 +747,7 @@ int nm_tcp_zc_frags(struct nm_tcp_sock *tp, struct nm_skb *skb, uint32_t seq, ui
 	}
 	skb->unreadable = true;
 	skb->destructor = zc_skb_done;
-	skb->owner = zc;
+	skb->owner = zc_owner(zc, zc_gen_add(zc, seq));
 	zc->inflight++;
 	zc->dev_segs++;
 	zc->dev_bytes += len;
@@ -735,6 +785,9 @@ int nm_tcp_zc_check(struct nm_tcp_sock *tp)
 		return 0;
 	if (zc->tp != tp)
 		return nm_err(EUCLEAN, "state points at another tcb");
+	if (zc->gen[0].n + zc->gen[1].n != zc->inflight)
+		return nm_err(EUCLEAN, "generations count %u + %u segments, %u in flight",
+			      zc->gen[0].n, zc->gen[1].n, zc->inflight);
 	for (const struct zc_map *m = zc->maps; m; m = m->next) {
 		uint32_t cnt = 0;
 

@@ -89,6 +89,44 @@ uint32_t nm_csum_partial(const void *buf, size_t len, uint32_t sum)
 	return nm_csum_add(fold64(s), fold64(fold128(a1)));
 }
 
+/* 4 KiB: a chunk and its source stay in a 32 KiB L1 while it is summed. */
+#define NM_CSUM_COPY_CHUNK	4096u
+
+uint32_t nm_csum_copy_iov(const struct iovec *dst, unsigned dn, const struct iovec *src,
+			  unsigned sn, size_t len, bool sum)
+{
+	size_t doff = 0, soff = 0, done = 0;
+	unsigned di = 0, si = 0;
+	uint32_t s = 0;
+
+	while (done < len && di < dn && si < sn) {
+		size_t k = dst[di].iov_len - doff;
+		uint8_t *d = (uint8_t *)dst[di].iov_base + doff;
+
+		if (src[si].iov_len - soff < k)
+			k = src[si].iov_len - soff;
+		if (len - done < k)
+			k = len - done;
+		if (k > NM_CSUM_COPY_CHUNK)
+			k = NM_CSUM_COPY_CHUNK;
+		memcpy(d, (const uint8_t *)src[si].iov_base + soff, k);
+		if (sum)
+			s = nm_csum_block_add(s, nm_csum_partial(d, k, 0), done);
+		done += k;
+		doff += k;
+		soff += k;
+		if (doff == dst[di].iov_len) {
+			di++;
+			doff = 0;
+		}
+		if (soff == src[si].iov_len) {
+			si++;
+			soff = 0;
+		}
+	}
+	return s;
+}
+
 uint16_t nm_csum(const void *buf, size_t len)
 {
 	return nm_csum_fold(nm_csum_partial(buf, len, 0));

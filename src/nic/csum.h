@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "nic/pkt.h"
 
@@ -36,6 +37,17 @@ extern "C" {
 /* Ones-complement sum of len bytes at buf (any alignment, any length),
  * added to sum.  A NULL buf with len > 0 records an error and returns sum. */
 uint32_t nm_csum_partial(const void *buf, size_t len, uint32_t sum);
+
+/*
+ * Copy len bytes from the src pieces to the dst pieces (scatter-gather on
+ * both sides) and, with sum, return the ones-complement sum of the bytes
+ * copied (seed 0, from the first byte).  One pass over memory: the copy
+ * goes in chunks that stay in the L1 cache and each chunk is summed right
+ * after it landed, so the payload is streamed once, not twice (copy, then
+ * a second read to verify).  The pieces must hold len bytes each side.
+ */
+uint32_t nm_csum_copy_iov(const struct iovec *dst, unsigned dn, const struct iovec *src,
+			  unsigned sn, size_t len, bool sum);
 
 /* Fold to 16 bits and complement: the value for a checksum field. */
 static inline uint16_t nm_csum_fold(uint32_t sum)

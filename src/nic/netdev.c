@@ -259,6 +259,10 @@ int nm_netdev_destroy(struct nm_netdev *nd)
 	if (nd->cap)
 		cap_err = nm_netdev_capture_stop(nd);
 	registry_del(nd);
+	/* nothing of ours may be read by reference once we are gone: the
+	 * owners of the payloads hear done now */
+	nm_wire_rx_want_ref(nd->wire, false);
+	nm_wire_ref_revoke(nd->wire);
 	lost = nm_rx_loan_fini(nd);	/* while the wire is still there to copy from */
 	for (uint32_t i = 0; i < nd->nrx; i++)
 		rxq_fini(&nd->rxq[i]);

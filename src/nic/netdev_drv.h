@@ -178,6 +178,15 @@ struct nm_tx_pkt {
 	/* offloads: csum_start/offset as in NM_WIRE_F_NEEDS_CSUM; gso for
 	 * frames above the MTU (TSO) */
 	struct nm_wire_meta meta;
+	/* Optional: the payload may stay referenced after the call (a wire
+	 * with references, docs/nic.md "One copy on the shm wire"), and the
+	 * NIC calls done(done_arg) exactly once, on this thread, when
+	 * nothing refers to it any more: at the end of the call, or later
+	 * from nm_netdev_poll() / nm_netdev_destroy().  The frags' memory
+	 * must stay mapped and unchanged until then.  NULL: the payload is
+	 * read during the call, as always. */
+	void (*done)(void *arg);
+	void *done_arg;
 };
 /* Send one packet on TX queue q: the NIC gathers the headers and reads the
  * payload by DMA, fills the checksum, segments TSO frames (or hands them

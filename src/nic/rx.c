@@ -47,6 +47,9 @@
 
 /* Headers a frame may have and still be split. */
 #define NM_RX_MAX_HDR 256
+/* Engine pieces of one referenced payload's destination (64 KiB over
+ * at most NM_RX_MAX_FRAGS buffers, each a few pieces at most). */
+#define NM_TX_REF_DST_IOV 64
 
 struct chunk {
 	nm_netmem_t nm;
@@ -569,6 +572,104 @@ static void plan_fix_end(const struct nm_rx_ring *r, struct plan *p)
 	p->end_slot = slot;
 }
 
+/* ---- a frame that references its payload (shm with references) ------------ */
+
+/*
+ * The wire carried only the headers (wf->data, head_len bytes); the payload
+ * lies in the sender's memory (wf->ref).  The common case, a split frame
+ * whose headers are exactly what was carried, costs one copy per payload
+ * byte: the engine writes the payload straight from the sender's memory
+ * into the queue's payload buffers (host pages or device memory), and the
+ * L4 checksum is summed in the same pass (nm_csum_copy_iov).  A bad sum
+ * drops the frame before anything is committed.  Never lent: the payload
+ * is the sender's, and it wants it back once this copy is done.
+ */
+static void place_ref(struct nm_netdev *nd, const struct nm_wire_frame *wf, struct rx_frame *f)
+{
+	struct nm_rxq *q = &nd->rxq[f->queue];
+	struct nm_rxq_mem *m = q->mem;
+	struct iovec dst[NM_TX_REF_DST_IOV];
+	const struct nm_wire_ref *ref = wf->ref;
+	bool verify = false;
+	uint32_t flags = 0, sum;
+	struct nm_rx_pkt *pkt;
+	struct plan hp, pp;
+	int csum = 0, n;
+
+	if ((nd->features & NM_NETIF_F_RXCSUM) && f->parsed) {
+		if (f->info.l3_proto == 4 && nm_csum_ipv4_verify(wf->data, f->len, &f->info) < 0)
+			csum = -1;
+		else if (f->l4 && (f->meta.flags & (NM_WIRE_F_DATA_VALID | NM_WIRE_F_NEEDS_CSUM)))
+			csum = 1;
+		else
+			verify = f->l4;
+	}
+	if (csum < 0)
+		goto bad_csum;
+	pkt = cq_slot(m);
+	if (!pkt) {
+		drop_q(q, NM_RX_DROP_QUEUE_FULL);
+		return;
+	}
+	if (!plan_split(q, f->info.hdr_len, f->info.payload_len, 0, &hp, &pp)) {
+		drop_q(q, NM_RX_DROP_NO_BUFFER);
+		return;
+	}
+	n = plan_iov(nd, &pp, dst, NM_TX_REF_DST_IOV);
+	if (n < 0 || plan_write(nd, &hp, wf->data)) {
+		drop_q(q, NM_RX_DROP_DMA);
+		return;
+	}
+	sum = nm_csum_copy_iov(dst, (unsigned)n, ref->iov, ref->n, ref->len, verify);
+	if (verify)
+		csum = nm_csum_l4_verify_split(wf->data, wf->head_len, &f->info, sum) < 0 ? -1 : 1;
+	if (csum < 0)
+		goto bad_csum;	/* nothing committed: the buffers are used again */
+	if (csum > 0) {
+		q->st.csum_ok++;
+		flags |= NM_RX_F_CSUM_OK;
+	}
+	ring_commit(&m->hdr_ring, &hp);
+	ring_commit(&m->pay_ring, &pp);
+	pkt_fill(pkt, &hp, &pp);
+	rx_complete(q, pkt, f, flags | NM_RX_F_SPLIT | (m->unreadable ? NM_RX_F_UNREADABLE : 0));
+	return;
+
+bad_csum:
+	q->st.csum_bad++;
+	drop_q(q, NM_RX_DROP_BAD_CSUM);
+}
+
+/* Headers and payload of a referenced frame, one after the other in the
+ * scratch buffer: for what place_ref() does not take (no split, headers
+ * longer than carried, padding), as any frame a wire delivered. */
+static __attribute__((cold)) void rx_ref_gathered(struct nm_netdev *nd,
+						  const struct nm_wire_frame *wf,
+						  struct rx_frame *f)
+{
+	struct iovec d = { nd->scratch + wf->head_len, wf->ref->len };
+
+	memcpy(nd->scratch, wf->data, wf->head_len);
+	nm_csum_copy_iov(&d, 1, wf->ref->iov, wf->ref->n, wf->ref->len, false);
+	if (rx_classify(nd, nd->scratch, f->len, f) && rx_steer(nd, f))
+		rx_place_buf(nd, nd->scratch, f, rx_csum_buf(nd, nd->scratch, f), false);
+}
+
+static void rx_ref_frame(struct nm_netdev *nd, const struct nm_wire_frame *wf, struct rx_frame *f)
+{
+	if (f->len > NM_WIRE_MAX_FRAME) {
+		drop_dev(nd, NM_RX_DROP_TOO_LONG);
+		return;
+	}
+	if (!rx_classify(nd, wf->data, wf->head_len, f) || !rx_steer(nd, f))
+		return;
+	if (rx_want_split(nd, f) && f->info.hdr_len <= NM_RX_MAX_HDR &&
+	    f->info.payload_off == wf->head_len && f->info.payload_len == wf->ref->len)
+		place_ref(nd, wf, f);
+	else
+		rx_ref_gathered(nd, wf, f);
+}
+
 /* ---- the NIC's buffers, offered to a wire that copies frames in ------------ */
 
 /*
@@ -718,10 +819,14 @@ static void rx_landed(struct nm_netdev *nd, struct rx_offer *o, struct rx_frame 
 static void rx_capture(struct nm_netdev *nd, const struct nm_wire_frame *wf,
 		       const struct rx_offer *o)
 {
-	struct iovec v = { (void *)wf->data, wf->len };
+	struct iovec v[1 + NM_WIRE_REF_IOV] = { { (void *)wf->data, wf->len } };
 
-	if (wf->data)
-		nm_capture_frame(nd->cap, &v, 1, wf->len);
+	if (wf->ref) {
+		v[0].iov_len = wf->head_len;
+		memcpy(v + 1, wf->ref->iov, wf->ref->n * sizeof(*v));
+		nm_capture_frame(nd->cap, v, 1 + wf->ref->n, wf->len);
+	} else if (wf->data)
+		nm_capture_frame(nd->cap, v, 1, wf->len);
 	else
 		nm_capture_frame(nd->cap, o->iov, o->n, wf->len);
 }
@@ -749,6 +854,7 @@ int nm_nic_rx_frame(struct nm_netdev *nd)
 	o.nd = nd;
 	o.asked = false;
 	o.in_queue = false;
+	wf.ref = NULL;
 	ret = nm_wire_rx(nd->wire, &o.bufs, &wf);
 	if (ret == -EAGAIN)
 		return 0;
@@ -761,6 +867,11 @@ int nm_nic_rx_frame(struct nm_netdev *nd)
 		rx_capture(nd, &wf, &o);
 	f.len = wf.len;
 	f.meta = wf.meta;
+	if (nm_unlikely(wf.ref != NULL)) {
+		rx_ref_frame(nd, &wf, &f);
+		nm_wire_consume(nd->wire);	/* the sender may have it back */
+		return 1;
+	}
 	/* where it lies: lent by the wire, in the scratch buffer, or (NULL)
 	 * in the queue buffers offered */
 	buf = wf.data ? wf.data : o.in_queue ? NULL : nd->scratch;
@@ -784,6 +895,21 @@ int nm_nic_rx_frame(struct nm_netdev *nd)
 
 /* ---- API ------------------------------------------------------------------ */
 
+/* Payload referenced in the sender's memory is copied once into our
+ * buffers; a lent arena frame is not copied at all.  So ask for references
+ * only where we would copy anyway: a queue of device memory, or lending
+ * off.  (Host queues beside a device one then copy too: still one copy,
+ * but not the zero of a loan.) */
+static bool rx_want_ref(const struct nm_netdev *nd)
+{
+	if (!(nd->features & NM_NETIF_F_RX_LOAN))
+		return true;
+	for (uint32_t i = 0; i < nd->nrx; i++)
+		if (nd->rxq[i].mem && nd->rxq[i].mem->unreadable)
+			return true;
+	return false;
+}
+
 int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget)
 {
 	uint32_t n = 0;
@@ -800,6 +926,10 @@ int nm_netdev_poll(struct nm_netdev *nd, uint32_t budget)
 	/* frames the stack finished with since the last poll go back to
 	 * the wire first: the producer may be waiting for their room */
 	nm_netdev_rx_reclaim(nd);
+	/* our own frames the peer consumed give their payload back; and the
+	 * peer hears whether we want payloads referenced */
+	nm_wire_tx_complete(nd->wire);
+	nm_wire_rx_want_ref(nd->wire, rx_want_ref(nd));
 	while (n < budget) {
 		ret = nm_nic_rx_frame(nd);
 		if (ret <= 0)

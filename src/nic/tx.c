@@ -9,10 +9,15 @@
  * whole (a TAP: the kernel segments them).
  *
  * The payload is never copied into host memory: each frame goes to the
- * wire as [headers][payload iovecs], and the wire's copy is the DMA.
+ * wire as [headers][payload iovecs], and the wire's copy is the DMA.  On
+ * a wire with references (shm pairs, docs/nic.md "One copy on the shm
+ * wire") a packet whose owner can wait (pkt->done) goes as [headers] plus
+ * a reference to its payload, and the receiving NIC's copy is the only
+ * one; the owner hears done once every frame cut from it is consumed.
  *
  * Caller must own the netdev (its stack thread).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -26,6 +31,28 @@
 
 #define NM_TX_MAX_IOV 64
 #define NM_TX_MAX_HDR 512
+/* Smaller payloads are copied into the wire: a reference costs a table
+ * entry and a release on the sender, more than copying a few hundred
+ * bytes, and keeps the owner's memory for the wire's round trip. */
+#define NM_TX_REF_MIN 1024
+
+/* A packet sent by reference: one count per frame the wire took, plus
+ * the sender's own until nm_netdev_xmit() returns.  Sender's thread only. */
+struct nm_tx_ref {
+	uint32_t count;
+	void (*done)(void *arg);
+	void *arg;
+};
+
+static void tx_ref_put(void *arg)
+{
+	struct nm_tx_ref *tr = arg;
+
+	if (--tr->count)
+		return;
+	tr->done(tr->arg);
+	free(tr);
+}
 
 /* The payload as engine iovecs (the NIC's DMA read). */
 static int tx_gather(struct nm_netdev *nd, const struct nm_tx_pkt *pkt, struct iovec *iov,
@@ -101,10 +128,32 @@ static unsigned iov_slice(const struct iovec *iov, unsigned n, uint32_t off, uin
 	return k;
 }
 
-static int tx_send(struct nm_netdev *nd, struct nm_txq *q, struct iovec *iov, unsigned n,
-		   const struct nm_wire_meta *meta, uint32_t len)
+/* iov[0] is the frame's headers, the rest its payload: referenced when tr
+ * is given and the payload is worth it, else gathered by the wire. */
+static int tx_wire(struct nm_netdev *nd, struct iovec *iov, unsigned n,
+		   const struct nm_wire_meta *meta, uint32_t len, struct nm_tx_ref *tr)
 {
-	int ret = nm_wire_xmit(nd->wire, iov, n, meta);
+	struct nm_wire_ref ref;
+	int ret;
+
+	if (!tr || n < 2 || n - 1 > NM_WIRE_REF_IOV || len - iov[0].iov_len < NM_TX_REF_MIN)
+		return nm_wire_xmit(nd->wire, iov, n, meta);
+	ref.n = n - 1;
+	ref.len = len - (uint32_t)iov[0].iov_len;
+	memcpy(ref.iov, iov + 1, ref.n * sizeof(*iov));
+	ref.release = tx_ref_put;
+	ref.arg = tr;
+	tr->count++;
+	ret = nm_wire_xmit_ref(nd->wire, iov, 1, &ref, meta);
+	if (ret < 0)
+		tr->count--;	/* not taken: release is never called */
+	return ret;
+}
+
+static int tx_send(struct nm_netdev *nd, struct nm_txq *q, struct iovec *iov, unsigned n,
+		   const struct nm_wire_meta *meta, uint32_t len, struct nm_tx_ref *tr)
+{
+	int ret = tx_wire(nd, iov, n, meta, len, tr);
 
 	if (ret == -EAGAIN) {
 		q->st.tx_busy++;
@@ -124,7 +173,7 @@ static int tx_send(struct nm_netdev *nd, struct nm_txq *q, struct iovec *iov, un
 /* Software TSO: each segment's headers are rewritten into scratch and sent
  * with a slice of the payload iovecs. */
 static int tx_tso(struct nm_netdev *nd, struct nm_txq *q, const struct nm_tx_pkt *pkt,
-		  const struct iovec *piov, unsigned np, uint32_t total)
+		  const struct iovec *piov, unsigned np, uint32_t total, struct nm_tx_ref *tr)
 {
 	struct iovec iov[NM_TX_MAX_IOV + 1];
 	struct nm_wire_meta meta = { 0 };
@@ -149,7 +198,7 @@ static int tx_tso(struct nm_netdev *nd, struct nm_txq *q, const struct nm_tx_pkt
 		iov[0].iov_len = seg.hdr_len;
 		unsigned k = iov_slice(piov, np, off - pkt->hdr_len, len, iov + 1);
 
-		ret = tx_send(nd, q, iov, k + 1, &meta, seg.frame_len);
+		ret = tx_send(nd, q, iov, k + 1, &meta, seg.frame_len, tr);
 		/* a full wire after the first segment loses the rest, like a
 		 * congested link: TCP retransmits them */
 		if (ret == -EAGAIN && i)
@@ -160,7 +209,8 @@ static int tx_tso(struct nm_netdev *nd, struct nm_txq *q, const struct nm_tx_pkt
 	return 0;
 }
 
-int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pkt)
+static int tx_pkt(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pkt,
+		  struct nm_tx_ref *tr)
 {
 	struct iovec iov[NM_TX_MAX_IOV + 1];
 	struct nm_pkt_info info;
@@ -205,7 +255,7 @@ int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pk
 				      total);
 		}
 		if (!nd->wire->gso) {
-			ret = tx_tso(nd, q, pkt, iov + 1, (unsigned)np, total);
+			ret = tx_tso(nd, q, pkt, iov + 1, (unsigned)np, total, tr);
 			goto out;
 		}
 		/* the wire takes it whole; the peer segments it */
@@ -235,12 +285,32 @@ int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pk
 		iov[0].iov_base = nd->scratch;
 		meta.flags = (uint8_t)(meta.flags & ~NM_WIRE_F_NEEDS_CSUM);
 	}
-	ret = tx_send(nd, q, iov, (unsigned)np + 1, &meta, total);
+	ret = tx_send(nd, q, iov, (unsigned)np + 1, &meta, total, tr);
 out:
 	if (!ret) {
 		q->st.tx_packets++;
 		q->st.tx_bytes += total;
 	}
+	return ret;
+}
+
+int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pkt)
+{
+	struct nm_tx_ref *tr;
+	int ret;
+
+	if (!pkt || !pkt->done)
+		return tx_pkt(nd, qi, pkt, NULL);
+	/* done is owed exactly once, whatever happens below */
+	tr = nd && nm_wire_ref_ok(nd->wire) ? malloc(sizeof(*tr)) : NULL;
+	if (!tr) {
+		ret = tx_pkt(nd, qi, pkt, NULL);
+		pkt->done(pkt->done_arg);
+		return ret;
+	}
+	*tr = (struct nm_tx_ref){ .count = 1, .done = pkt->done, .arg = pkt->done_arg };
+	ret = tx_pkt(nd, qi, pkt, tr);
+	tx_ref_put(tr);		/* the frames the wire took hold it from here */
 	return ret;
 }
 

@@ -166,6 +166,46 @@ bool nm_wire_can_lend(const struct nm_wire *w)
 	return w && w->ops && w->ops->peek && w->ops->hold && w->ops->release;
 }
 
+bool nm_wire_ref_ok(struct nm_wire *w)
+{
+	return w && w->ops && w->ops->ref_ok && w->ops->ref_ok(w);
+}
+
+int nm_wire_xmit_ref(struct nm_wire *w, const struct iovec *hdr, unsigned n,
+		     const struct nm_wire_ref *ref, const struct nm_wire_meta *meta)
+{
+	int r = nm_wire_check(w);
+
+	if (r)
+		return r;
+	r = nm_wire_check_iov(hdr, n);
+	if (r)
+		return r;
+	if (nm_unlikely(!ref || !ref->n || ref->n > NM_WIRE_REF_IOV || !ref->release))
+		return nm_err(EINVAL, "reference NULL, without pieces or release");
+	if (nm_unlikely(!w->ops->xmit_ref))
+		return nm_err(EOPNOTSUPP, "%s wire takes no references", w->ops->kind);
+	return w->ops->xmit_ref(w, hdr, n, ref, meta);
+}
+
+void nm_wire_tx_complete(struct nm_wire *w)
+{
+	if (w && w->ops && w->ops->tx_complete)
+		w->ops->tx_complete(w);
+}
+
+void nm_wire_ref_revoke(struct nm_wire *w)
+{
+	if (w && w->ops && w->ops->ref_revoke)
+		w->ops->ref_revoke(w);
+}
+
+void nm_wire_rx_want_ref(struct nm_wire *w, bool want)
+{
+	if (w && w->ops && w->ops->rx_want_ref)
+		w->ops->rx_want_ref(w, want);
+}
+
 int nm_wire_get_fd(struct nm_wire *w)
 {
 	int r = nm_wire_check(w);

@@ -72,6 +72,27 @@ struct nm_wire_rxbufs {
 	bool prefer_copy;
 };
 
+/*
+ * A payload that a frame references where it already lies (the sender's
+ * memory) instead of carrying it: a wire that agreed to references at
+ * set-up (shm; docs/nic.md, "One copy on the shm wire") carries only the
+ * frame's headers and this, and the receiving NIC copies the payload once,
+ * straight into its RX buffer.  The sender keeps the memory unchanged and
+ * mapped until release(arg) is called.
+ */
+#define NM_WIRE_REF_IOV		4	/* pieces of one referenced payload */
+struct nm_wire_ref {
+	struct iovec iov[NM_WIRE_REF_IOV];	/* the payload, in order */
+	unsigned n;
+	uint32_t len;			/* sum of iov[0..n) */
+	/* Called exactly once, on the sender's thread (nm_wire_tx_complete(),
+	 * nm_wire_ref_revoke()), once no frame referencing the payload can
+	 * be read any more: the peer consumed every copy of it, the wire
+	 * dropped it, or the peer or the sender's NIC is gone. */
+	void (*release)(void *arg);
+	void *arg;
+};
+
 struct nm_wire_frame {
 	/* The frame, read-only where the wire lends it: valid until the NIC
 	 * calls consume() (done with it) or hold() (keeps it on loan).  NULL:
@@ -81,6 +102,12 @@ struct nm_wire_frame {
 	uint32_t len;			/* the frame's length; more than get()'s
 					 * buffers held when it was cut (counted) */
 	struct nm_wire_meta meta;	/* offloads (the virtio-net header's) */
+	/* A referenced frame (the NIC zeroes both before rx): data holds its
+	 * first head_len bytes (the headers), ref the other len - head_len
+	 * (the payload, in the sender's memory, read-only), valid until
+	 * consume().  Never held.  ref NULL: data holds all len bytes. */
+	const struct nm_wire_ref *ref;
+	uint32_t head_len;
 };
 
 struct nm_wire_ops {
@@ -133,6 +160,28 @@ struct nm_wire_ops {
 	 * keep; off sends what is queued.  Errors of queued frames are
 	 * counted (tx_dropped), not returned.  NULL: xmit sends at once. */
 	void (*tx_batch)(struct nm_wire *w, bool on);
+
+	/* References (shm with refs agreed at set-up), all optional. */
+	/* Whether xmit_ref may be used now: agreed, the peer is there and
+	 * its NIC asked for references (rx_want_ref). */
+	bool (*ref_ok)(struct nm_wire *w);
+	/* Send a frame of the headers in hdr followed by ref's payload,
+	 * which stays where it lies.  0: taken, ref->release will be called
+	 * exactly once (maybe during the call: a dropped frame); -EAGAIN
+	 * (full), -ENOTCONN, -EMSGSIZE: not taken, release is not called. */
+	int (*xmit_ref)(struct nm_wire *w, const struct iovec *hdr, unsigned n,
+			const struct nm_wire_ref *ref, const struct nm_wire_meta *meta);
+	/* Sender's thread: release the references of frames the peer has
+	 * consumed since the last call (all of them once the peer is gone). */
+	void (*tx_complete)(struct nm_wire *w);
+	/* Sender's thread, its NIC going away: no frame of this side may be
+	 * read by reference any more; release every reference (waiting out
+	 * a copy the peer is making).  Frames not yet read are dropped. */
+	void (*ref_revoke)(struct nm_wire *w);
+	/* Receiver's NIC: whether it wants references (it would copy the
+	 * payload anyway: device memory, or lending off).  Cheap when
+	 * unchanged. */
+	void (*rx_want_ref)(struct nm_wire *w, bool want);
 };
 
 /* Every wire starts with this. */
@@ -178,6 +227,15 @@ int nm_wire_hold(struct nm_wire *w);
 int nm_wire_release(struct nm_wire *w, uint32_t n);
 /* Whether w can lend frames (hold/release). */
 bool nm_wire_can_lend(const struct nm_wire *w);
+
+/* References (nm_wire_ops.ref_ok .. rx_want_ref); each is false or a
+ * no-op on a wire without them, so the NIC never asks which wire it has. */
+bool nm_wire_ref_ok(struct nm_wire *w);
+int nm_wire_xmit_ref(struct nm_wire *w, const struct iovec *hdr, unsigned n,
+		     const struct nm_wire_ref *ref, const struct nm_wire_meta *meta);
+void nm_wire_tx_complete(struct nm_wire *w);
+void nm_wire_ref_revoke(struct nm_wire *w);
+void nm_wire_rx_want_ref(struct nm_wire *w, bool want);
 
 /* ---- shm ----------------------------------------------------------------- */
 

@@ -17,6 +17,12 @@
  * copy says full (producer) or empty (consumer), so in a stream the only
  * shared lines that move are the descriptors and the frame data.
  *
+ * References (in-process pairs, docs/nic.md "One copy on the shm wire"):
+ * xmit_ref puts only the headers into the arena and the payload's iovecs
+ * into the pair's reference table (wire_shm.h, struct nm_shm_refs); the
+ * consumer hands the NIC both, and the producer calls the reference's
+ * release once the consumer's tail passed every slot that carried it.
+ *
  * Arena.  Frames are contiguous (peek needs that) and start on a cache
  * line; one that does not fit before the end of the arena starts at 0 and
  * the bytes skipped are free again when that frame is.  Past the first
@@ -68,6 +74,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +262,66 @@ static int nm_shm_check_hdr(const struct nm_shm_hdr *h, uint64_t file_size)
 	return 0;
 }
 
+/* ---- references (the sender's side) ------------------------------------- */
+
+static void nm_shm_ref_drop(struct nm_shm_tref *tr)
+{
+	if (tr->owner)
+		tr->ref.release(tr->ref.arg);
+	tr->owner = false;
+}
+
+/* The consumer's tail passed slots [ref_tail, t): it is done reading them
+ * (it stores tail after its copy), so their references go back.  A slot
+ * reused before this ran is impossible: the producer reuses a slot only
+ * after reading a tail past it, which runs this first. */
+static void nm_shm_ref_release_upto(struct nm_shm_wire *ep, uint64_t t)
+{
+	struct nm_shm_tx *tx = &ep->tx;
+
+	for (; tx->ref_tail != t; tx->ref_tail++) {
+		struct nm_shm_tref *tr = &tx->trefs[tx->ref_tail & tx->mask];
+
+		uint32_t st = atomic_load_explicit(&tr->state, memory_order_relaxed);
+
+		if (st == NM_SHM_REF_FREE || st == NM_SHM_REF_DEAD)
+			continue;	/* no reference, or revoked already */
+		atomic_store_explicit(&tr->state, NM_SHM_REF_FREE, memory_order_relaxed);
+		tx->refs_out--;
+		nm_shm_ref_drop(tr);
+	}
+}
+
+/* Every reference of this side goes back now; slots not read yet turn
+ * DEAD (the consumer skips them), one being copied is waited out. */
+static void nm_shm_ref_revoke_all(struct nm_shm_wire *ep)
+{
+	struct nm_shm_tx *tx = &ep->tx;
+
+	if (!tx->trefs)
+		return;
+	tx->revoked = true;
+	nm__shm_inj_drop_refs(ep);
+	for (; tx->ref_tail != tx->head; tx->ref_tail++) {
+		struct nm_shm_tref *tr = &tx->trefs[tx->ref_tail & tx->mask];
+		for (;;) {
+			uint32_t st = NM_SHM_REF_LIVE;
+
+			if (atomic_compare_exchange_strong_explicit(&tr->state, &st,
+								    NM_SHM_REF_DEAD,
+								    memory_order_acq_rel,
+								    memory_order_acquire)) {
+				tx->refs_out--;
+				nm_shm_ref_drop(tr);
+				break;
+			}
+			if (st != NM_SHM_REF_BUSY)	/* FREE: no reference */
+				break;
+			sched_yield();	/* the consumer is copying it */
+		}
+	}
+}
+
 /* ---- producer (tx) ---------------------------------------------------- */
 
 /* Read the consumer's tail; accept it only if it moved forward and not
@@ -272,6 +339,8 @@ static void nm_shm_tx_reclaim(struct nm_shm_wire *ep)
 	}
 	tx->tail = t;
 	tx->atail = t == tx->head ? tx->apos : tx->astart[t & tx->mask];
+	if (tx->trefs)
+		nm_shm_ref_release_upto(ep, t);
 }
 
 static inline bool nm_shm_tx_room(const struct nm_shm_wire *ep, uint32_t asz, uint32_t nslots)
@@ -346,6 +415,20 @@ static __attribute__((noinline, cold)) void nm_shm_tx_signal(struct nm_shm_tx *t
 void nm__shm_tx_commit(struct nm_shm_wire *ep, uint32_t len, const struct nm_wire_meta *meta,
 		       uint32_t nslots)
 {
+	nm__shm_tx_commit_ref(ep, len, meta, nslots, NULL);
+}
+
+/* A slot's reference, before the slot is published. */
+static void nm_shm_tref_set(struct nm_shm_tref *tr, const struct nm_wire_ref *ref, bool owner)
+{
+	tr->ref = *ref;
+	tr->owner = owner;
+	atomic_store_explicit(&tr->state, NM_SHM_REF_LIVE, memory_order_relaxed);
+}
+
+void nm__shm_tx_commit_ref(struct nm_shm_wire *ep, uint32_t len, const struct nm_wire_meta *meta,
+			   uint32_t nslots, const struct nm_wire_ref *ref)
+{
 	static const struct nm_wire_meta none;
 	struct nm_shm_tx *tx = &ep->tx;
 	uint32_t asz = (uint32_t)nm_shm_round(len, NM_SHM_FRAME_ALIGN);
@@ -359,6 +442,15 @@ void nm__shm_tx_commit(struct nm_shm_wire *ep, uint32_t len, const struct nm_wir
 		d->off = tx->aoff;
 		d->len = len;
 		d->meta = *meta;
+		d->ref_len = ref ? ref->len : 0;
+		if (ref) {	/* published by the head store below */
+			nm_shm_tref_set(&tx->trefs[slot], ref, i + 1 == nslots);
+			tx->refs_out++;
+		} else if (nm_unlikely(tx->trefs != NULL)) {
+			/* a slot revoked once (DEAD) carries no reference now */
+			atomic_store_explicit(&tx->trefs[slot].state, NM_SHM_REF_FREE,
+					      memory_order_relaxed);
+		}
 		tx->astart[slot] = tx->apos;
 	}
 	tx->apos += asz;
@@ -423,20 +515,9 @@ static void nm_shm_gather(uint8_t *dst, const struct iovec *iov, unsigned iovcnt
 	}
 }
 
-/* Caller owns this endpoint (its thread).  The dispatcher checked iov. */
-static int nm_shm_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
-		       const struct nm_wire_meta *meta)
+/* The frame's length and the peer: 0 if it may go.  Caller owns the tx side. */
+static int nm_shm_xmit_check(struct nm_shm_wire *ep, uint64_t len, const struct nm_wire_meta *meta)
 {
-	struct nm_shm_wire *ep = nm_shm_wire_of(w);
-	uint64_t len = 0;
-	uint8_t *dst;
-	int r;
-
-	for (unsigned i = 0; i < iovcnt; i++) {
-		if (nm_unlikely(iov[i].iov_len > NM_WIRE_MAX_FRAME))
-			return nm_shm_xmit_bad_len(ep, iov[i].iov_len, meta);
-		len += iov[i].iov_len;
-	}
 	/* Longer than mtu + 18 only as a GSO super-frame on a gso wire. */
 	if (nm_unlikely(len < NM_SHM_MIN_FRAME || len > ep->frame_plain) &&
 	    (len < NM_SHM_MIN_FRAME || len > ep->frame_max || !meta ||
@@ -445,22 +526,113 @@ static int nm_shm_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 	if (nm_unlikely(ep->peer_dead ||
 			!atomic_load_explicit(ep->peer_alive, memory_order_relaxed)))
 		return nm_shm_tx_notconn(ep);
+	return 0;
+}
 
+/* Send a frame of len bytes: the hlen bytes of iov go into the arena, and
+ * with ref (len - hlen bytes) the payload stays where it lies.  Caller
+ * owns the tx side. */
+static int nm_shm_send(struct nm_shm_wire *ep, const struct iovec *iov, unsigned iovcnt,
+		       uint64_t hlen, uint64_t len, const struct nm_wire_meta *meta,
+		       const struct nm_wire_ref *ref)
+{
+	uint8_t *dst;
+	int r = nm_shm_xmit_check(ep, len, meta);
+
+	if (r)
+		return r;
 	if (nm_unlikely(ep->inj != NULL)) {
-		r = nm__shm_inj_xmit(ep, iov, iovcnt, (uint32_t)len, meta);
+		r = nm__shm_inj_xmit(ep, iov, iovcnt, (uint32_t)len, meta, ref);
 		if (r)
 			return r;
 	} else {
-		dst = nm__shm_tx_reserve(ep, (uint32_t)len, 1);
+		dst = nm__shm_tx_reserve(ep, (uint32_t)hlen, 1);
 		if (nm_unlikely(!dst))
 			return nm__shm_tx_full(ep);
 		nm_shm_gather(dst, iov, iovcnt);
-		nm__shm_tx_commit(ep, (uint32_t)len, meta, 1);
+		nm__shm_tx_commit_ref(ep, (uint32_t)hlen, meta, 1, ref);
 	}
 	ep->tx.eagain_streak = 0;
 	ep->st.tx_frames++;
 	ep->st.tx_bytes += len;
 	return 0;
+}
+
+/* Caller owns this endpoint (its thread).  The dispatcher checked iov. */
+static int nm_shm_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		       const struct nm_wire_meta *meta)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+	uint64_t len = 0;
+
+	for (unsigned i = 0; i < iovcnt; i++) {
+		if (nm_unlikely(iov[i].iov_len > NM_WIRE_MAX_FRAME))
+			return nm_shm_xmit_bad_len(ep, iov[i].iov_len, meta);
+		len += iov[i].iov_len;
+	}
+	return nm_shm_send(ep, iov, iovcnt, len, len, meta, NULL);
+}
+
+/* ---- references: one copy on the wire ----------------------------------- */
+
+static bool nm_shm_ref_ok(struct nm_wire *w)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+
+	return ep->tx.trefs && !ep->tx.revoked &&
+	       atomic_load_explicit(&ep->refs->want[ep->side], memory_order_relaxed);
+}
+
+/* Only the headers go into the arena; the payload stays in the sender's
+ * memory until the consumer's tail passes the slot (or the frame is
+ * dropped: released at once). */
+static int nm_shm_xmit_ref(struct nm_wire *w, const struct iovec *hdr, unsigned n,
+			   const struct nm_wire_ref *ref, const struct nm_wire_meta *meta)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+	uint64_t hlen = 0;
+	int r;
+
+	if (nm_unlikely(!ep->tx.trefs || ep->tx.revoked))
+		return nm_err(EOPNOTSUPP, "%s: references were %s", w->name,
+			      ep->tx.trefs ? "revoked" : "not agreed at set-up");
+	for (unsigned i = 0; i < n; i++)
+		hlen += hdr[i].iov_len;
+	if (nm_unlikely(hlen < NM_SHM_MIN_FRAME || hlen > NM_WIRE_MAX_FRAME))
+		return nm_shm_xmit_bad_len(ep, hlen, meta);
+	r = nm_shm_send(ep, hdr, n, hlen, hlen + ref->len, meta, ref);
+	if (!r)
+		ep->st.tx_refs++;
+	return r;
+}
+
+static void nm_shm_tx_complete(struct nm_wire *w)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+
+	if (!ep->tx.refs_out && nm_likely(!nm__shm_inj_held(ep->inj)))
+		return;		/* nothing referenced is out (the injector may hold some) */
+	/* a consumer that is gone reads nothing more */
+	if (nm_unlikely(!atomic_load_explicit(ep->peer_alive, memory_order_acquire))) {
+		nm_shm_ref_revoke_all(ep);
+		return;
+	}
+	nm_shm_tx_reclaim(ep);
+}
+
+static void nm_shm_ref_revoke(struct nm_wire *w)
+{
+	nm_shm_ref_revoke_all(nm_shm_wire_of(w));
+}
+
+static void nm_shm_rx_want_ref(struct nm_wire *w, bool want)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+
+	if (nm_likely(want == ep->rx.want_ref) || !ep->refs)
+		return;
+	ep->rx.want_ref = want;
+	atomic_store_explicit(&ep->refs->want[!ep->side], want, memory_order_relaxed);
 }
 
 /* ---- consumer (rx) ---------------------------------------------------- */
@@ -532,8 +704,37 @@ static __attribute__((cold)) void nm_shm_rx_skip_bad(struct nm_shm_wire *ep)
 	nm_shm_rx_done(rx, 0);
 }
 
+/* A referenced frame at slot tail: claim its reference (LIVE -> BUSY), or
+ * false if its sender revoked it (counted, passed over) or it breaks the
+ * bounds (the caller skips it as invalid). */
+static __attribute__((noinline)) bool nm_shm_rx_claim(struct nm_shm_wire *ep, uint32_t o,
+						       uint32_t l, uint32_t rlen)
+{
+	struct nm_shm_rx *rx = &ep->rx;
+	struct nm_shm_tref *tr;
+	uint32_t st = NM_SHM_REF_LIVE;
+
+	if (!rx->rrefs)
+		return false;	/* not agreed: a peer that breaks the protocol */
+	tr = &rx->rrefs[rx->tail & rx->mask];
+	if (!atomic_compare_exchange_strong_explicit(&tr->state, &st, NM_SHM_REF_BUSY,
+						     memory_order_acquire, memory_order_relaxed)) {
+		ep->st.ref_revoked++;
+		ep->st.rx_invalid--;	/* a frame its sender took back: no fault */
+		return false;
+	}
+	if (tr->ref.len != rlen || (uint64_t)l + rlen > ep->frame_max) {
+		atomic_store_explicit(&tr->state, NM_SHM_REF_LIVE, memory_order_release);
+		return false;
+	}
+	rx->peek_ref = tr;
+	rx->peek_off = o;
+	return true;
+}
+
 /* The next valid frame: its descriptor is loaded once, checked, and only
- * the checked copy is used.  false: none. */
+ * the checked copy is used.  false: none.  *len is the bytes in the arena;
+ * a referenced frame has rx->peek_ref set (BUSY) for its payload. */
 static inline bool nm_shm_rx_next(struct nm_shm_wire *ep, uint32_t *off, uint32_t *len,
 				  struct nm_wire_meta *meta)
 {
@@ -541,15 +742,17 @@ static inline bool nm_shm_rx_next(struct nm_shm_wire *ep, uint32_t *off, uint32_
 
 	for (uint32_t skipped = 0; skipped <= ep->ring_entries; skipped++) {
 		const struct nm_shm_desc *d;
-		uint32_t o, l;
+		uint32_t o, l, rl;
 
 		if (rx->tail == rx->head && !nm_shm_rx_refill(ep))
 			return false;
 		d = &rx->descs[rx->tail & rx->mask];
 		o = __atomic_load_n(&d->off, __ATOMIC_RELAXED);
 		l = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
+		rl = __atomic_load_n(&d->ref_len, __ATOMIC_RELAXED);
 		if (nm_likely(l >= NM_SHM_MIN_FRAME && l <= ep->frame_max &&
-			      o <= rx->arena_bytes - l)) {
+			      o <= rx->arena_bytes - l) &&
+		    (nm_likely(!rl) || nm_shm_rx_claim(ep, o, l, rl))) {
 			if (meta)
 				memcpy(meta, &d->meta, sizeof(*meta));
 			*off = o;
@@ -561,14 +764,75 @@ static inline bool nm_shm_rx_next(struct nm_shm_wire *ep, uint32_t *off, uint32_
 	return false;	/* a whole ring of garbage: give the caller back control */
 }
 
+/* We consumed a frame, and referenced ones since the last check: a sender
+ * sleeping with references out wants to hear it once we have taken every
+ * frame it published (Dekker
+ * with nm_shm_arm: our tail store is ordered before the flag's load, its
+ * flag store before its tail load).  Not before: while frames keep coming
+ * the sender is awake, or woken by its peer's ACKs, and a wakeup per
+ * frame cost a two-thread stream more than the copy it saved; once we
+ * drained the ring, nothing else would wake it for its releases. */
+static void nm_shm_ref_wake(struct nm_shm_wire *ep)
+{
+	_Atomic uint32_t *f = &ep->refs->ref_wake[!ep->side];
+
+	if (ep->rx.tail != ep->rx.head)
+		return;		/* more to read: the last one wakes it */
+	ep->rx.ref_seen = false;
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(f, memory_order_relaxed) &&
+	    atomic_exchange_explicit(f, 0, memory_order_relaxed))
+		nm_shm_tx_signal(&ep->tx);	/* the peer sleeps on this eventfd */
+}
+
 static inline void nm_shm_rx_advance(struct nm_shm_wire *ep, uint32_t len)
 {
 	struct nm_shm_rx *rx = &ep->rx;
+	uint32_t total = len;
 
 	rx->peeked = false;
-	nm_shm_rx_done(rx, len);
+	if (nm_unlikely(rx->peek_ref != NULL)) {
+		/* our copy is over; the sender takes the reference back once
+		 * tail (stored after this) passes the slot */
+		atomic_store_explicit(&rx->peek_ref->state, NM_SHM_REF_LIVE,
+				      memory_order_release);
+		total += rx->peek_ref->ref.len;
+		rx->peek_ref = NULL;
+		rx->ref_seen = true;
+		ep->st.rx_refs++;
+	}
+	nm_shm_rx_done(rx, len);	/* arena bytes: the headers only */
+	/* not for every drained ring: that fence cost a stream without
+	 * references about 10 % (netmem demo --tx copy --rx devmem) */
+	if (nm_unlikely(rx->ref_seen))
+		nm_shm_ref_wake(ep);
 	ep->st.rx_frames++;
-	ep->st.rx_bytes += len;
+	ep->st.rx_bytes += total;
+}
+
+/* A referenced frame, headers and payload, gathered into one buffer of
+ * ours: for callers that want it contiguous (peek, rx_copy), not the NIC. */
+static __attribute__((cold)) int nm_shm_rx_flatten(struct nm_shm_wire *ep, uint32_t off,
+						   uint32_t l, const uint8_t **frame,
+						   uint32_t *len)
+{
+	struct nm_shm_rx *rx = &ep->rx;
+	const struct nm_wire_ref *ref = &rx->peek_ref->ref;
+	uint8_t *p;
+
+	if (!rx->bounce && !(rx->bounce = malloc(ep->frame_max))) {
+		nm_shm_rx_advance(ep, l);	/* lost, like a frame without a buffer */
+		return nm_err(ENOMEM, "no memory to gather a referenced frame");
+	}
+	memcpy(rx->bounce, rx->arena + off, l);
+	p = rx->bounce + l;
+	for (unsigned i = 0; i < ref->n; i++) {
+		memcpy(p, ref->iov[i].iov_base, ref->iov[i].iov_len);
+		p += ref->iov[i].iov_len;
+	}
+	*frame = rx->bounce;
+	*len = l + ref->len;
+	return (int)*len;
 }
 
 /* Caller owns this endpoint.  Returns the frame's length. */
@@ -587,6 +851,8 @@ static int nm_shm_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 	ep->rx.peek_len = l;
 	*frame = ep->rx.arena + off;
 	*len = l;
+	if (nm_unlikely(ep->rx.peek_ref != NULL))
+		return nm_shm_rx_flatten(ep, off, l, frame, len);
 	return (int)l;
 }
 
@@ -630,6 +896,8 @@ static int nm_shm_hold(struct nm_wire *w)
 
 	if (!rx->peeked)
 		return nm_err(EINVAL, "no frame is peeked");
+	if (rx->peek_ref)	/* its payload is the sender's, not the arena's */
+		return nm_err(EINVAL, "a frame that references its payload cannot be lent");
 	asz = (uint32_t)nm_shm_round(rx->peek_len, NM_SHM_FRAME_ALIGN);
 	rx->hlen[rx->tail & rx->mask] = asz;
 	rx->blocked_bytes += asz;
@@ -677,6 +945,18 @@ static int nm_shm_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned i
 			nm__shm_inj_tick(ep, false);
 		return -EAGAIN;		/* flow control, no message: polled constantly */
 	}
+	if (nm_unlikely(ep->rx.peek_ref != NULL)) {
+		const uint8_t *frame;
+		uint32_t total;
+		int r = nm_shm_rx_flatten(ep, off, len, &frame, &total);
+
+		if (r < 0)
+			return r;
+		if (nm_wire_copy_out(iov, iovcnt, frame, total) < total)
+			ep->st.rx_truncated++;
+		nm_shm_rx_advance(ep, len);
+		return (int)total;
+	}
 	if (nm_wire_copy_out(iov, iovcnt, ep->rx.arena + off, len) < len)
 		ep->st.rx_truncated++;
 	nm_shm_rx_advance(ep, len);
@@ -708,6 +988,15 @@ static int nm_shm_arm(struct nm_wire *w)
 		nm__shm_inj_tick(ep, true);	/* nothing stays held across a sleep */
 	if (rx->tail != rx->head)
 		return 1;
+	if (nm_unlikely(ep->tx.refs_out != 0)) {
+		/* references out: be woken when the peer consumes one, or
+		 * do not sleep if it already did (releases are due) */
+		atomic_store_explicit(&ep->refs->ref_wake[ep->side], 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&ep->tx.ctrl->tail, memory_order_acquire) !=
+		    ep->tx.ref_tail)
+			return 1;
+	}
 	h = nm_shm_rx_arm(rx);
 	/* an index the peer broke is refill's to count, not a reason to spin */
 	return h != rx->tail && h - rx->tail <= ep->ring_entries;
@@ -725,12 +1014,27 @@ static void nm_shm_close(int fd)
 		close(fd);
 }
 
+static void nm_shm_refs_put(struct nm_shm_refs *refs)
+{
+	if (!refs || atomic_fetch_sub(&refs->users, 1) != 1)
+		return;
+	free(refs->dir[0]);
+	free(refs->dir[1]);
+	free(refs);
+}
+
 static void nm_shm_destroy(struct nm_wire *w)
 {
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
 
-	/* Held frames die with the endpoint, like frames on a cut cable. */
+	/* Held frames die with the endpoint, like frames on a cut cable; a
+	 * frame read by reference stays readable until its sender revokes
+	 * it (its NIC did so already when it went first). */
+	nm_shm_ref_revoke_all(ep);
 	atomic_store_explicit(ep->self_alive, 0, memory_order_release);
+	if (ep->rx.peek_ref)
+		atomic_store_explicit(&ep->rx.peek_ref->state, NM_SHM_REF_LIVE,
+				      memory_order_release);
 	nm__shm_inj_destroy(ep->inj);
 	munmap(ep->map, ep->map_size);
 	nm_shm_close(ep->tx.efd);
@@ -739,6 +1043,8 @@ static void nm_shm_destroy(struct nm_wire *w)
 	nm_shm_close(ep->lsock);
 	free(ep->tx.astart);
 	free(ep->rx.hlen);
+	free(ep->rx.bounce);
+	nm_shm_refs_put(ep->refs);
 	ep->magic = 0;
 	ep->wire.ops = NULL;
 	free(ep);
@@ -749,10 +1055,25 @@ static void nm_shm_destroy(struct nm_wire *w)
  * asked for. */
 static int nm_shm_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f)
 {
-	int r = nm_shm_peek(w, &f->data, &f->len, &f->meta);
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+	uint32_t off, l;
 
 	(void)bufs;
-	return r < 0 ? r : 0;
+	if (!nm_shm_rx_next(ep, &off, &l, &f->meta)) {
+		if (nm_unlikely(ep->inj != NULL))
+			nm__shm_inj_tick(ep, false);
+		return -EAGAIN;
+	}
+	ep->rx.peeked = true;
+	ep->rx.peek_len = l;
+	f->data = ep->rx.arena + off;
+	f->head_len = l;
+	f->len = l;
+	if (nm_unlikely(ep->rx.peek_ref != NULL)) {
+		f->ref = &ep->rx.peek_ref->ref;
+		f->len += f->ref->len;
+	}
+	return 0;
 }
 
 static const struct nm_wire_ops nm_shm_ops = {
@@ -768,6 +1089,11 @@ static const struct nm_wire_ops nm_shm_ops = {
 	.hold = nm_shm_hold,
 	.release = nm_shm_release,
 	.rx = nm_shm_rx,
+	.ref_ok = nm_shm_ref_ok,
+	.xmit_ref = nm_shm_xmit_ref,
+	.tx_complete = nm_shm_tx_complete,
+	.ref_revoke = nm_shm_ref_revoke,
+	.rx_want_ref = nm_shm_rx_want_ref,
 };
 
 static struct nm_shm_wire *nm_shm_cast(struct nm_wire *w, int *r)
@@ -789,6 +1115,29 @@ static struct nm_shm_wire *nm_shm_cast(struct nm_wire *w, int *r)
 		return NULL;
 	}
 	return ep;
+}
+
+int nm__shm_refs_link(struct nm_wire *a, struct nm_wire *b)
+{
+	struct nm_shm_wire *ea = nm_shm_wire_of(a), *eb = nm_shm_wire_of(b);
+	struct nm_shm_refs *refs = calloc(1, sizeof(*refs));
+
+	if (!refs)
+		return nm_err(ENOMEM, "no memory for the reference table");
+	for (int d = 0; d < 2; d++) {
+		refs->dir[d] = calloc(ea->ring_entries, sizeof(*refs->dir[d]));
+		if (!refs->dir[d]) {
+			free(refs->dir[0]);
+			free(refs);
+			return nm_err(ENOMEM, "no memory for %u reference slots",
+				      ea->ring_entries);
+		}
+	}
+	atomic_store(&refs->users, 2);
+	ea->refs = eb->refs = refs;
+	ea->tx.trefs = eb->rx.rrefs = refs->dir[0];	/* direction 0: a -> b */
+	eb->tx.trefs = ea->rx.rrefs = refs->dir[1];
+	return 0;
 }
 
 int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int lsock,
@@ -947,6 +1296,11 @@ int nm__wire_shm_assert_ok(struct nm_wire *w)
 		return nm_err(EUCLEAN, "rx tail %llu rtail %llu with %u lent (%llu bytes)",
 			      (unsigned long long)rx->tail, (unsigned long long)rx->rtail,
 			      rx->nheld, (unsigned long long)rx->blocked_bytes);
+	if (tx->trefs && ((!tx->revoked && tx->ref_tail > tx->tail) ||
+			  tx->refs_out > tx->head - tx->ref_tail))
+		return nm_err(EUCLEAN, "%u references out in slots [%llu, %llu) (tail %llu)",
+			      tx->refs_out, (unsigned long long)tx->ref_tail,
+			      (unsigned long long)tx->head, (unsigned long long)tx->tail);
 	if (ep->inj && nm__shm_inj_held(ep->inj) > NM_SHM_HOLD_MAX)
 		return nm_err(EUCLEAN, "%u frames held", nm__shm_inj_held(ep->inj));
 	return 0;

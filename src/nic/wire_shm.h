@@ -62,12 +62,47 @@
 #define NM_SHM_F_GSO		0x1u
 #define NM_SHM_HLEN_DONE	(1u << 31)
 
-/* One frame in flight.  32 bytes: two per cache line. */
+/* One frame in flight.  32 bytes: two per cache line.  ref_len != 0: the
+ * arena holds only the frame's first len bytes (its headers) and the
+ * payload, ref_len bytes, is referenced through the sender's slot in the
+ * pair's reference table (struct nm_shm_refs); only an endpoint that agreed
+ * to references at set-up accepts such a descriptor. */
 struct nm_shm_desc {
 	uint32_t off;			/* into the direction's arena */
 	uint32_t len;
 	struct nm_wire_meta meta;
-	uint32_t rsvd[3];
+	uint32_t ref_len;
+	uint32_t rsvd[2];
+};
+
+/*
+ * References (in-process pairs that agreed at set-up): per direction, one
+ * entry per ring slot, written by the sender before it publishes the slot
+ * and read by the receiver after it acquired head.  state arbitrates the
+ * one race, a sender revoking (its NIC is going) while the receiver copies:
+ *
+ *	FREE --commit--> LIVE --rx peek--> BUSY --rx consume--> LIVE
+ *	LIVE --revoke--> DEAD  (the receiver skips it; revoke waits out BUSY)
+ *
+ * Releases run on the sender's thread for slots the consumer's tail passed
+ * (its copy is over before it stores tail), oldest first; a duplicated
+ * frame's reference is released by its last slot (owner).
+ */
+enum { NM_SHM_REF_FREE, NM_SHM_REF_LIVE, NM_SHM_REF_BUSY, NM_SHM_REF_DEAD };
+struct nm_shm_tref {
+	struct nm_wire_ref ref;
+	_Atomic uint32_t state;
+	bool owner;			/* releasing this slot releases ref */
+};
+struct nm_shm_refs {
+	_Atomic int users;		/* endpoints attached; the last frees it */
+	struct nm_shm_tref *dir[2];	/* [d]: direction d's slots */
+	_Atomic bool want[2];		/* [d]: direction d's receiver asks for refs */
+	/* [d]: direction d's sender sleeps with references out: its
+	 * receiver wakes it after the next referenced frame it consumes,
+	 * so the releases (and zerocopy completions) do not wait for
+	 * unrelated traffic */
+	_Atomic uint32_t ref_wake[2];
 };
 
 /* Per direction.  Producer and consumer fields on separate lines. */
@@ -116,6 +151,12 @@ struct nm_shm_tx {
 	uint32_t rewind_at;		/* aoff at which to look for an idle ring */
 	uint64_t *astart;		/* [slot]: arena position where its frame begins */
 	int efd;			/* signalled empty -> non-empty */
+	/* references (NULL without): our direction's slots, and the oldest
+	 * slot whose reference is not released yet (<= tail) */
+	struct nm_shm_tref *trefs;
+	uint64_t ref_tail;
+	uint32_t refs_out;		/* slots in [ref_tail, head) holding a reference */
+	bool revoked;			/* ref_revoke ran: no more references */
 };
 
 /* Consumer state of the incoming direction.  Hot: touched every rx_copy.
@@ -140,6 +181,13 @@ struct nm_shm_rx {
 	bool armed;			/* get_fd was called: ask for wakeups */
 	bool lazy;			/* arm() was called: only it asks for them */
 	int efd;
+	struct nm_shm_tref *rrefs;	/* the peer's slots (NULL: no references) */
+	struct nm_shm_tref *peek_ref;	/* the peeked frame's reference, BUSY */
+	uint32_t peek_off;		/* its arena offset */
+	uint8_t *bounce;		/* peek/rx_copy of a referenced frame */
+	bool want_ref;			/* what we last told the sender */
+	bool ref_seen;			/* consumed a referenced frame since the
+					 * last wake check (nm_shm_ref_wake) */
 };
 
 struct nm_shm_inj;
@@ -160,6 +208,7 @@ struct nm_shm_wire {
 	void *map;
 	size_t map_size;
 	uint32_t ring_entries;
+	struct nm_shm_refs *refs;	/* NULL: no references */
 	int sock;			/* connection to the peer process, -1 in-process */
 	int lsock;			/* creator: the listener that keeps the name, else -1 */
 };
@@ -188,6 +237,12 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 uint8_t *nm__shm_tx_reserve(struct nm_shm_wire *ep, uint32_t len, uint32_t nslots);
 void nm__shm_tx_commit(struct nm_shm_wire *ep, uint32_t len, const struct nm_wire_meta *meta,
 		       uint32_t nslots);
+/* Same for a frame of len bytes of headers in the arena followed by ref
+ * (NULL: none), which the slots take over. */
+void nm__shm_tx_commit_ref(struct nm_shm_wire *ep, uint32_t len, const struct nm_wire_meta *meta,
+			   uint32_t nslots, const struct nm_wire_ref *ref);
+/* In-process pair: share one reference table between a and b. */
+int nm__shm_refs_link(struct nm_wire *a, struct nm_wire *b);
 /* The -EAGAIN slow path: sets the message, and every so often checks
  * whether the peer process is gone (-ENOTCONN). */
 int nm__shm_tx_full(struct nm_shm_wire *ep);
@@ -206,7 +261,10 @@ void nm__shm_inj_destroy(struct nm_shm_inj *inj);
 /* xmit through the injector: 0 accepted (maybe dropped, held, duplicated),
  * -EAGAIN full (the injector's state is as before the call). */
 int nm__shm_inj_xmit(struct nm_shm_wire *ep, const struct iovec *iov, unsigned iovcnt,
-		     uint32_t len, const struct nm_wire_meta *meta);
+		     uint32_t len, const struct nm_wire_meta *meta,
+		     const struct nm_wire_ref *ref);
+/* Drop every held frame that references memory, releasing it (revoke). */
+void nm__shm_inj_drop_refs(struct nm_shm_wire *ep);
 int nm__shm_inj_flush(struct nm_shm_wire *ep);
 unsigned nm__shm_inj_held(const struct nm_shm_inj *inj);
 /* The endpoint's owner polls it (idle: it is about to sleep): release the

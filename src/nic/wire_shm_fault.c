@@ -52,7 +52,9 @@
 
 struct nm_shm_held {
 	uint8_t *data;			/* private copy, corruption applied */
-	uint32_t len;
+	uint32_t len;			/* bytes in data (the headers when ref) */
+	bool has_ref;			/* the payload is ref, still the sender's */
+	struct nm_wire_ref ref;
 	uint32_t copies;		/* 2 when also duplicated */
 	uint64_t release_at;		/* inj->passed value that makes it due */
 	uint64_t held_ns;		/* when it was held (the tick's bound) */
@@ -195,7 +197,8 @@ static int nm_inj_release(struct nm_shm_wire *ep, bool all, uint64_t old_ns)
 
 			if (dst) {
 				memcpy(dst, h->data, h->len);
-				nm__shm_tx_commit(ep, h->len, &h->meta, h->copies);
+				nm__shm_tx_commit_ref(ep, h->len, &h->meta, h->copies,
+						      h->has_ref ? &h->ref : NULL);
 				free(h->data);
 				continue;
 			}
@@ -209,10 +212,12 @@ static int nm_inj_release(struct nm_shm_wire *ep, bool all, uint64_t old_ns)
 	return r;
 }
 
-/* Copy the frame aside; false without memory (the caller sends it now). */
+/* Copy the frame aside (only its headers when its payload is referenced:
+ * the reference is held with it); false without memory (the caller sends
+ * it now). */
 static bool nm_inj_hold(struct nm_shm_inj *inj, const struct iovec *iov, unsigned iovcnt,
 			uint32_t len, const struct nm_wire_meta *meta, uint32_t copies,
-			uint64_t after, int64_t flip)
+			uint64_t after, int64_t flip, const struct nm_wire_ref *ref)
 {
 	struct nm_shm_held *h = &inj->held[inj->nheld];
 	uint8_t *data = malloc(len);
@@ -224,14 +229,42 @@ static bool nm_inj_hold(struct nm_shm_inj *inj, const struct iovec *iov, unsigne
 		data[flip >> 3] ^= (uint8_t)(1u << (flip & 7));
 	*h = (struct nm_shm_held){ .data = data, .len = len, .copies = copies,
 				   .release_at = inj->passed + after, .held_ns = nm_inj_now_ns(),
-				   .meta = *meta };
+				   .meta = *meta, .has_ref = ref != NULL };
+	if (ref)
+		h->ref = *ref;
 	inj->nheld++;
 	return true;
 }
 
-/* Caller owns the tx side; the frame is already checked (length, peer). */
+/* A referenced frame that draws a corruption is sent as a copy (the bit
+ * flips in the wire's copy, never in the sender's memory): gather headers
+ * and payload into the arena, and the reference goes back at once. */
+static int nm_inj_flatten(struct nm_shm_wire *ep, const struct iovec *iov, unsigned iovcnt,
+			  uint32_t len, const struct nm_wire_meta *m, uint32_t copies,
+			  int64_t flip, const struct nm_wire_ref *ref)
+{
+	uint8_t *dst = nm__shm_tx_reserve(ep, len, copies), *p;
+
+	if (!dst)
+		return -EAGAIN;
+	nm_inj_gather(dst, iov, iovcnt);
+	p = dst + (len - ref->len);
+	for (unsigned i = 0; i < ref->n; i++) {
+		memcpy(p, ref->iov[i].iov_base, ref->iov[i].iov_len);
+		p += ref->iov[i].iov_len;
+	}
+	dst[flip >> 3] ^= (uint8_t)(1u << (flip & 7));
+	nm__shm_tx_commit(ep, len, m, copies);
+	ref->release(ref->arg);
+	return 0;
+}
+
+/* Caller owns the tx side; the frame is already checked (length, peer).
+ * With ref, iov holds the headers and len counts the payload too; a frame
+ * dropped here releases ref at once. */
 int nm__shm_inj_xmit(struct nm_shm_wire *ep, const struct iovec *iov, unsigned iovcnt,
-		     uint32_t len, const struct nm_wire_meta *meta)
+		     uint32_t len, const struct nm_wire_meta *meta,
+		     const struct nm_wire_ref *ref)
 {
 	struct nm_shm_inj *inj = ep->inj;
 	struct nm_wire_stats *st = &ep->st;
@@ -245,13 +278,15 @@ int nm__shm_inj_xmit(struct nm_shm_wire *ep, const struct iovec *iov, unsigned i
 	uint8_t *dst;
 
 	memcpy(saved_rng, inj->rng, sizeof(saved_rng));
+	uint32_t hlen = ref ? len - ref->len : len;	/* bytes that go into the arena */
+
 	if (f->rate_bps && !nm_inj_take_tokens(inj, len)) {
 		st->inj_rate_dropped++;
-		return 0;
+		goto dropped;
 	}
 	if (nm_inj_hit(inj, f->loss)) {
 		st->inj_lost++;
-		return 0;
+		goto dropped;
 	}
 	if (nm_inj_hit(inj, f->corrupt)) {
 		uint64_t x = nm_inj_next(inj);
@@ -267,8 +302,14 @@ int nm__shm_inj_xmit(struct nm_shm_wire *ep, const struct iovec *iov, unsigned i
 		after = f->delay_frames ? f->delay_frames : 1;
 	}
 
+	if (nm_unlikely(ref && flip >= 0)) {
+		if (nm_inj_flatten(ep, iov, iovcnt, len, &m, copies, flip, ref))
+			goto full;
+		inj->passed++;
+		goto count;
+	}
 	if (after && inj->nheld < NM_SHM_HOLD_MAX &&
-	    nm_inj_hold(inj, iov, iovcnt, len, &m, copies, after, flip)) {
+	    nm_inj_hold(inj, iov, iovcnt, hlen, &m, copies, after, flip, ref)) {
 		if (reorder)
 			st->inj_reordered++;
 		else
@@ -276,17 +317,13 @@ int nm__shm_inj_xmit(struct nm_shm_wire *ep, const struct iovec *iov, unsigned i
 		goto count;
 	}
 
-	dst = nm__shm_tx_reserve(ep, len, copies);
-	if (!dst) {
-		memcpy(inj->rng, saved_rng, sizeof(saved_rng));
-		inj->tokens = saved_tokens;
-		inj->last_ns = saved_last;
-		return nm__shm_tx_full(ep);
-	}
+	dst = nm__shm_tx_reserve(ep, hlen, copies);
+	if (!dst)
+		goto full;
 	nm_inj_gather(dst, iov, iovcnt);
 	if (flip >= 0)
 		dst[flip >> 3] ^= (uint8_t)(1u << (flip & 7));
-	nm__shm_tx_commit(ep, len, &m, copies);
+	nm__shm_tx_commit_ref(ep, hlen, &m, copies, ref);
 	inj->passed++;
 	if (inj->nheld)
 		nm_inj_release(ep, false, 0);	/* -EAGAIN: retried next time */
@@ -296,6 +333,38 @@ count:
 	if (copies == 2)
 		st->inj_dup++;
 	return 0;
+
+dropped:
+	if (ref)
+		ref->release(ref->arg);
+	return 0;
+full:
+	memcpy(inj->rng, saved_rng, sizeof(saved_rng));
+	inj->tokens = saved_tokens;
+	inj->last_ns = saved_last;
+	return nm__shm_tx_full(ep);
+}
+
+void nm__shm_inj_drop_refs(struct nm_shm_wire *ep)
+{
+	struct nm_shm_inj *inj = ep->inj;
+	unsigned keep = 0;
+
+	if (!inj)
+		return;
+	for (unsigned i = 0; i < inj->nheld; i++) {
+		struct nm_shm_held *h = &inj->held[i];
+
+		if (h->has_ref) {
+			h->ref.release(h->ref.arg);
+			free(h->data);
+			continue;
+		}
+		if (keep != i)
+			inj->held[keep] = *h;
+		keep++;
+	}
+	inj->nheld = keep;
 }
 
 int nm__shm_inj_tick(struct nm_shm_wire *ep, bool idle)

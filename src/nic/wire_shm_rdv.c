@@ -172,6 +172,14 @@ err_close:
 	return r;
 }
 
+/* Whether a pair references payload (struct nm_wire_shm_params.no_refs). */
+static bool nm_shm_pair_refs(const struct nm_wire_shm_params *p)
+{
+	const char *env = getenv("NM_SHM_REFS");
+
+	return !p->no_refs && !(env && !strcmp(env, "0"));
+}
+
 int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
 		     struct nm_wire **b)
 {
@@ -192,10 +200,18 @@ int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
 	r = nm_shm_attach_dup(memfd, 1, efd, -1, -1, "pair", b);
 	if (r)
 		goto err_destroy_a;
+	if (nm_shm_pair_refs(p)) {
+		r = nm__shm_refs_link(*a, *b);
+		if (r)
+			goto err_destroy_b;
+	}
 	nm_shm_close_fds(efd, 2);
 	close(memfd);
 	return 0;
 
+err_destroy_b:
+	nm_wire_destroy(*b);
+	*b = NULL;
 err_destroy_a:
 	nm_wire_destroy(*a);
 	*a = NULL;

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * References on the shm wire (docs/nic.md, "One copy on the shm wire"), the
+ * wire's side of the contract: an in-process pair agrees to them, but a
+ * sender may reference payload only once the receiver asked; a referenced
+ * frame carries its headers in the arena and hands the receiver the
+ * sender's own bytes (no copy on the way); its release runs exactly once,
+ * on the sender's side, only after the receiver consumed it (after both
+ * copies of a duplicate), at once for a frame the wire dropped, and for
+ * everything still out when the sender revokes (the unread frame is then
+ * skipped and counted) or the receiver is gone; a sender asleep with
+ * references out is woken once they were consumed.  A referenced frame is
+ * never lent (hold refused); peek and rx_copy gather it.  Without the
+ * agreement (no_refs, NM_SHM_REFS=0) nothing is referenced.
+ */
+#include <poll.h>
+
+#include "t_util.h"
+#include "t_wire.h"
+#include "nic/wire_drv.h"
+#include "nic/wire_shm.h"
+
+#define HDR	54u
+#define PAY	1400u
+
+static uint8_t hdr[HDR], pay[PAY];
+static int released;
+
+static void on_release(void *arg)
+{
+	(void)arg;
+	released++;
+}
+
+static int send_ref(struct nm_wire *a)
+{
+	struct iovec h = { hdr, HDR };
+	struct nm_wire_ref ref = { .n = 2, .len = PAY, .release = on_release };
+
+	ref.iov[0] = (struct iovec){ pay, 600 };
+	ref.iov[1] = (struct iovec){ pay + 600, PAY - 600 };
+	return nm_wire_xmit_ref(a, &h, 1, &ref, NULL);
+}
+
+static int no_bufs(struct nm_wire_rxbufs *b, struct iovec *iov, unsigned max)
+{
+	(void)b;
+	(void)iov;
+	(void)max;
+	return -ENOBUFS;
+}
+
+/* The next frame as the NIC sees it: referenced, the sender's bytes. */
+static void rx_ref(struct nm_wire *b)
+{
+	struct nm_wire_rxbufs bufs = { .get = no_bufs };
+	struct nm_wire_frame f = { 0 };
+
+	T_OK(nm_wire_rx(b, &bufs, &f));
+	T_ASSERT(f.ref != NULL);
+	T_EQ(f.head_len, HDR);
+	T_EQ(f.len, HDR + PAY);
+	T_EQ(memcmp(f.data, hdr, HDR), 0);
+	T_EQ(f.ref->n, 2);
+	T_ASSERT(f.ref->iov[0].iov_base == pay);	/* where it lies: not copied */
+	T_ERR(nm_wire_hold(b), -EINVAL);
+}
+
+static void pair(struct nm_wire_shm_params *p, struct nm_wire **a, struct nm_wire **b)
+{
+	T_OK(nm_wire_shm_pair(p, a, b));
+	T_ASSERT(!nm_wire_ref_ok(*a));		/* agreed, but not asked for */
+	nm_wire_rx_want_ref(*b, true);
+	released = 0;
+}
+
+int main(void)
+{
+	struct nm_wire_shm_params p = { 0 };
+	struct nm_wire *a, *b;
+	struct nm_wire_stats st;
+	uint8_t got[HDR + PAY];
+	const uint8_t *f;
+	uint32_t len;
+	int fd;
+
+	unsetenv("NM_SHM_REFS");
+	for (uint32_t i = 0; i < HDR; i++)
+		hdr[i] = (uint8_t)(i + 1);
+	for (uint32_t i = 0; i < PAY; i++)
+		pay[i] = T_PAT(i);
+
+	/* consumed, then released; never before */
+	pair(&p, &a, &b);
+	T_ASSERT(nm_wire_ref_ok(a));
+	T_OK(send_ref(a));
+	rx_ref(b);
+	nm_wire_tx_complete(a);
+	T_EQ(released, 0);			/* the receiver is still reading */
+	T_OK(nm_wire_consume(b));
+	T_EQ(released, 0);			/* runs on the sender's side only */
+	nm_wire_tx_complete(a);
+	T_EQ(released, 1);
+	nm_wire_tx_complete(a);
+	T_EQ(released, 1);
+	/* peek and rx_copy gather a referenced frame */
+	T_OK(send_ref(a));
+	T_EQ(nm_wire_peek(b, &f, &len, NULL), (int)(HDR + PAY));
+	T_EQ(len, HDR + PAY);
+	T_EQ(memcmp(f, hdr, HDR), 0);
+	T_EQ(memcmp(f + HDR, pay, PAY), 0);
+	T_OK(nm_wire_consume(b));
+	T_OK(send_ref(a));
+	T_EQ(nm_wire_rx_copy(b, &(struct iovec){ got, sizeof(got) }, 1, NULL), (int)(HDR + PAY));
+	T_EQ(memcmp(got + HDR, pay, PAY), 0);
+	nm_wire_tx_complete(a);
+	T_EQ(released, 3);
+	T_OK(nm_wire_get_stats(a, &st, sizeof(st)));
+	T_EQ(st.tx_refs, 3);
+	T_EQ(st.tx_bytes, 3 * (HDR + PAY));
+	T_OK(nm_wire_get_stats(b, &st, sizeof(st)));
+	T_EQ(st.rx_refs, 3);
+	T_EQ(st.rx_bytes, 3 * (HDR + PAY));
+	/* the receiver no longer asks */
+	nm_wire_rx_want_ref(b, false);
+	T_ASSERT(!nm_wire_ref_ok(a));
+	nm_wire_rx_want_ref(b, true);
+
+	/* revoke: the consumed one and the unread one go back, the unread
+	 * one is skipped, and no reference is taken afterwards */
+	T_OK(send_ref(a));
+	T_OK(send_ref(a));
+	rx_ref(b);
+	T_OK(nm_wire_consume(b));
+	nm_wire_ref_revoke(a);
+	T_EQ(released, 5);
+	T_EQ(t_wire_recv(b, got, sizeof(got), NULL), -EAGAIN);
+	T_OK(nm_wire_get_stats(b, &st, sizeof(st)));
+	T_EQ(st.ref_revoked, 1);
+	T_EQ(st.rx_invalid, 0);
+	T_ASSERT(!nm_wire_ref_ok(a));
+	T_ERR(send_ref(a), -EOPNOTSUPP);
+	T_OK(nm__wire_shm_assert_ok(a));
+	T_OK(nm__wire_shm_assert_ok(b));
+	nm_wire_destroy(a);
+	nm_wire_destroy(b);
+
+	/* a sender asleep with references out is woken once the receiver
+	 * consumed them and drained the ring, not per frame */
+	pair(&p, &a, &b);
+	fd = nm_wire_get_fd(a);
+	T_ASSERT(fd >= 0);
+	T_OK(send_ref(a));
+	T_OK(send_ref(a));
+	T_EQ(nm_wire_arm(a), 0);		/* nothing consumed yet: it may sleep */
+	rx_ref(b);
+	T_OK(nm_wire_consume(b));
+	T_EQ(poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 0), 0);
+	rx_ref(b);
+	T_OK(nm_wire_consume(b));
+	T_EQ(poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 0), 1);
+	nm_wire_tx_complete(a);
+	T_EQ(released, 2);
+	T_EQ(nm_wire_arm(a), 0);		/* nothing out: sleeps as ever */
+	nm_wire_destroy(a);
+	nm_wire_destroy(b);
+
+	/* the receiver is gone: the sender takes its references back */
+	pair(&p, &a, &b);
+	T_OK(send_ref(a));
+	nm_wire_destroy(b);
+	nm_wire_tx_complete(a);
+	T_EQ(released, 1);
+	nm_wire_destroy(a);
+
+	/* duplicated: released after the second copy; lost: at once */
+	p.faults[0] = (struct nm_wire_faults){ .seed = 1, .dup = 1.0 };
+	pair(&p, &a, &b);
+	T_OK(send_ref(a));
+	rx_ref(b);
+	T_OK(nm_wire_consume(b));
+	nm_wire_tx_complete(a);
+	T_EQ(released, 0);
+	rx_ref(b);
+	T_OK(nm_wire_consume(b));
+	nm_wire_tx_complete(a);
+	T_EQ(released, 1);
+	nm_wire_destroy(a);
+	nm_wire_destroy(b);
+	p.faults[0] = (struct nm_wire_faults){ .seed = 1, .loss = 1.0 };
+	pair(&p, &a, &b);
+	T_OK(send_ref(a));
+	T_EQ(released, 1);
+	T_EQ(t_wire_recv(b, got, sizeof(got), NULL), -EAGAIN);
+	nm_wire_destroy(a);
+	nm_wire_destroy(b);
+	/* held back (reordered) with its reference, then delivered */
+	p.faults[0] = (struct nm_wire_faults){ .seed = 1, .reorder = 1.0 };
+	pair(&p, &a, &b);
+	T_OK(send_ref(a));
+	T_EQ(t_wire_recv(b, got, sizeof(got), NULL), -EAGAIN);
+	T_OK(nm_wire_shm_flush(a));
+	rx_ref(b);
+	T_OK(nm_wire_consume(b));
+	nm_wire_tx_complete(a);
+	T_EQ(released, 1);
+	/* a reference still held back by the injector goes with a revoke */
+	T_OK(send_ref(a));
+	nm_wire_ref_revoke(a);
+	T_EQ(released, 2);
+	nm_wire_destroy(a);
+	nm_wire_destroy(b);
+	p.faults[0] = (struct nm_wire_faults){ 0 };
+
+	/* not agreed */
+	p.no_refs = true;
+	T_OK(nm_wire_shm_pair(&p, &a, &b));
+	nm_wire_rx_want_ref(b, true);
+	T_ASSERT(!nm_wire_ref_ok(a));
+	T_ERR(send_ref(a), -EOPNOTSUPP);
+	nm_wire_destroy(a);
+	nm_wire_destroy(b);
+	p.no_refs = false;
+	setenv("NM_SHM_REFS", "0", 1);
+	T_OK(nm_wire_shm_pair(&p, &a, &b));
+	nm_wire_rx_want_ref(b, true);
+	T_ASSERT(!nm_wire_ref_ok(a));
+	nm_wire_destroy(a);
+	nm_wire_destroy(b);
+	T_PASS();
+}
