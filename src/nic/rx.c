@@ -322,13 +322,7 @@ static int plan_write(struct nm_netdev *nd, const struct plan *p, const uint8_t 
 
 /* ---- checksums on the wire side ------------------------------------------ */
 
-/* rx_csum_buf(): the L4 sum is still to take, in the payload's copy where
- * rx_place_buf() makes one (one pass over the payload instead of two),
- * else before it places the frame. */
-#define RX_CSUM_LATER	2
-
-/* 1 ok / trusted, 0 not applicable, -1 bad, RX_CSUM_LATER: the L4 sum is
- * to verify (the IPv4 header's was). */
+/* 1 ok / trusted, 0 not applicable, -1 bad. */
 static int rx_csum_buf(const struct nm_netdev *nd, const uint8_t *frame, const struct rx_frame *f)
 {
 	if (!(nd->features & NM_NETIF_F_RXCSUM) || !f->parsed)
@@ -339,11 +333,6 @@ static int rx_csum_buf(const struct nm_netdev *nd, const uint8_t *frame, const s
 		return 0;
 	if (f->meta.flags & (NM_WIRE_F_DATA_VALID | NM_WIRE_F_NEEDS_CSUM))
 		return 1;
-	return RX_CSUM_LATER;
-}
-
-static int rx_csum_l4(const uint8_t *frame, const struct rx_frame *f)
-{
 	return nm_csum_l4_verify(frame, f->len, &f->info) < 0 ? -1 : 1;
 }
 
@@ -434,33 +423,6 @@ static int place_lent(struct nm_netdev *nd, struct nm_rxq *q, const uint8_t *buf
 	return 1;
 }
 
-static int plan_iov(struct nm_netdev *nd, const struct plan *p, struct iovec *iov, unsigned max);
-
-/*
- * The payload of the frame in buf into the planned payload buffers pp.
- * With *csum RX_CSUM_LATER the L4 sum is taken in the same pass
- * (nm_csum_copy_iov: each chunk summed right after it landed, while in
- * L1) and *csum says what it was; else the engine copies, checked whole
- * before a byte moves.  -errno when the engine refused the buffers.
- */
-static int split_copy(struct nm_netdev *nd, const struct plan *pp, const uint8_t *buf,
-		      const struct rx_frame *f, int *csum)
-{
-	struct iovec dst[NM_TX_REF_DST_IOV];
-	struct iovec src = { (void *)(buf + f->info.payload_off), f->info.payload_len };
-	uint32_t sum;
-	int n;
-
-	if (*csum != RX_CSUM_LATER)
-		return plan_write(nd, pp, buf + f->info.payload_off);
-	n = plan_iov(nd, pp, dst, NM_TX_REF_DST_IOV);
-	if (n < 0)
-		return n;
-	sum = nm_csum_copy_iov(dst, (unsigned)n, &src, 1, f->info.payload_len, true);
-	*csum = nm_csum_l4_verify_split(buf, f->info.payload_off, &f->info, sum) < 0 ? -1 : 1;
-	return 0;
-}
-
 /*
  * The frame lies readable in buf (the wire's arena, or the scratch buffer
  * of a fallback): place it in queue f->queue.  With lend (buf is a frame a
@@ -477,16 +439,12 @@ static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 	uint32_t flags = 0;
 	bool split;
 
-	/* headers stay in one host buffer (the stack needs them linear and a
-	 * packet never mixes host and device payload frags) */
-	split = rx_want_split(nd, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
-	lend = lend && split && lend_ok(nd, m, f);
-	/* the L4 sum is taken in the payload's copy, where there is one */
-	if (csum == RX_CSUM_LATER && (!split || lend))
-		csum = rx_csum_l4(buf, f);
-	if (csum < 0)
-		goto bad_csum;
-	if (csum == 1) {
+	if (csum < 0) {
+		q->st.csum_bad++;
+		drop_q(q, NM_RX_DROP_BAD_CSUM);
+		return false;
+	}
+	if (csum > 0) {
 		q->st.csum_ok++;
 		flags |= NM_RX_F_CSUM_OK;
 	}
@@ -495,9 +453,12 @@ static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 		drop_q(q, NM_RX_DROP_QUEUE_FULL);
 		return false;
 	}
+	/* headers stay in one host buffer (the stack needs them linear and a
+	 * packet never mixes host and device payload frags) */
 	if (rx_small(nd, f))
 		q->st.hds_small++;
-	if (lend) {
+	split = rx_want_split(nd, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
+	if (split && lend && lend_ok(nd, m, f)) {
 		int lent = place_lent(nd, q, buf, f, pkt);
 
 		if (lent > 0)
@@ -511,15 +472,9 @@ static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 			drop_q(q, NM_RX_DROP_NO_BUFFER);
 			return false;
 		}
-		if (plan_write(nd, &hp, buf) || split_copy(nd, &pp, buf, f, &csum)) {
+		if (plan_write(nd, &hp, buf) || plan_write(nd, &pp, buf + f->info.payload_off)) {
 			drop_q(q, NM_RX_DROP_DMA);
 			return false;
-		}
-		if (csum < 0)
-			goto bad_csum;	/* nothing committed: the buffers are used again */
-		if (csum == 1 && !(flags & NM_RX_F_CSUM_OK)) {
-			q->st.csum_ok++;
-			flags |= NM_RX_F_CSUM_OK;
 		}
 		ring_commit(&m->hdr_ring, &hp);
 		ring_commit(&m->pay_ring, &pp);
@@ -539,11 +494,6 @@ static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 		pkt_fill(pkt, &hp, NULL);
 	}
 	rx_complete(q, pkt, f, flags);
-	return false;
-
-bad_csum:
-	q->st.csum_bad++;
-	drop_q(q, NM_RX_DROP_BAD_CSUM);
 	return false;
 }
 
