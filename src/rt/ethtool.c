@@ -221,9 +221,11 @@ int rt_eth_size(const void *user, size_t *in, size_t *out)
 		return 0;
 	}
 	case ETHTOOL_GRXFHINDIR:
+		/* a size above the NIC's table is answered with the table
+		 * (ethtool_get_rxfh_indir()): room for the largest one */
 		memcpy(w, user, 8);
 		*in = 8;
-		*out = 8 + tail(w[1], 4);
+		*out = 8 + tail(w[1] < NM_RSS_MAX_INDIR ? w[1] : NM_RSS_MAX_INDIR, 4);
 		return 0;
 	case ETHTOOL_SRXFHINDIR:
 		memcpy(w, user, 8);
@@ -676,7 +678,7 @@ static int indir_set(const uint32_t *indir, uint32_t n)
 	return r ? r : nm_netdev_set_rss(rt.nd, NULL, indir, n);
 }
 
-static int fhindir(struct ethtool_rxfh_indir *x, size_t in, size_t *out)
+static int fhindir(struct ethtool_rxfh_indir *x, size_t in, size_t cap, size_t *out)
 {
 	uint32_t dev = 0, user = x->size;
 	int r = nm_netdev_get_rss(rt.nd, NULL, NULL, &dev);
@@ -686,7 +688,7 @@ static int fhindir(struct ethtool_rxfh_indir *x, size_t in, size_t *out)
 	if (x->cmd == ETHTOOL_GRXFHINDIR) {
 		x->size = dev;
 		*out = 8;
-		if (user < dev)
+		if (user < dev || 8 + (size_t)dev * 4 > cap)
 			return user == 0 ? 0 : nm_err(EINVAL, "indirection table: room for %u of "
 						      "%u entries", user, dev);
 		r = nm_netdev_get_rss(rt.nd, NULL, x->ring_index, &dev);
@@ -885,7 +887,7 @@ int rt_eth_do(void *buf, size_t in, size_t cap, size_t *out)
 		return rxnfc(buf, cap, out);
 	case ETHTOOL_GRXFHINDIR:
 	case ETHTOOL_SRXFHINDIR:
-		return fhindir(buf, in, out);
+		return fhindir(buf, in, cap, out);
 	case ETHTOOL_GRSSH:
 	case ETHTOOL_SRSSH:
 		return rssh(buf, in, out);

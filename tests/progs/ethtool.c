@@ -435,6 +435,20 @@ static void check_rss(void)
 	OK(set_indir(NULL, 0));			/* back to the default spread */
 	get_indir(u, size);
 	CHECK(u[3] == 3, "default table spreads over 4 queues: entry 3 is %u", u[3]);
+	/* a size above the table's is room enough: the kernel answers the
+	 * table, whatever the size says (a size past any bound too) */
+	for (uint32_t big = size + 1; big; big = big < (1u << 20) ? 1u << 20 : 0) {
+		struct ethtool_rxfh_indir *h = calloc(1, sizeof(*h) + size * 4);
+
+		h->cmd = ETHTOOL_GRXFHINDIR;
+		h->size = big;
+		memset(h->ring_index, 0xff, size * 4);
+		OK(eth(h));
+		CHECK(h->size == size && !memcmp(h->ring_index, u, size * 4),
+		      "GRXFHINDIR with size %u: size %u, entry 3 %u", big, h->size,
+		      h->ring_index[3]);
+		free(h);
+	}
 	/* GRSSH / SRSSH */
 	memset(&x, 0, sizeof(x));
 	x.h.cmd = ETHTOOL_GRSSH;
