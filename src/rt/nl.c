@@ -621,6 +621,12 @@ int rt_nl_select(int nfds, fd_set *r, fd_set *w, fd_set *e)
 
 	if (!active() || !r || nfds <= 0)
 		return -1;
+	/* as rt_nl_poll(): the stack lock only where the sets hold netlink */
+	for (int fd = 0; fd < end && !any; fd++)
+		any = FD_ISSET(fd, r) && nl_of(fd);
+	if (!any)
+		return -1;
+	any = false;
 	FD_ZERO(&ours);
 	rt_lock();
 	for (int fd = 0; fd < end; fd++) {
