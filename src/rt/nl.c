@@ -418,6 +418,7 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 	struct rt_nl *nl;
 	size_t len, off = 0;
 	uint8_t *buf;
+	bool direct;
 	ssize_t r;
 
 	if (!msg)
@@ -442,12 +443,14 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 		rt_unlock();
 		return REAL(sendmsg)(fd, msg, flags);
 	}
-	buf = malloc(len ? len : 1);
+	/* one iovec (send, write: the usual case) is sent in place */
+	direct = msg->msg_iovlen == 1 && len;
+	buf = direct ? msg->msg_iov[0].iov_base : malloc(len ? len : 1);
 	if (!buf) {
 		rt_unlock();
 		return rt_ret(-ENOMEM);
 	}
-	for (size_t i = 0; i < msg->msg_iovlen; i++) {
+	for (size_t i = 0; !direct && i < msg->msg_iovlen; i++) {
 		memcpy(buf + off, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len);
 		off += msg->msg_iov[i].iov_len;
 	}
@@ -465,7 +468,8 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 	}
 	ev_sync_all();
 	rt_unlock();
-	free(buf);
+	if (!direct)
+		free(buf);
 	return rt_ret(r);
 }
 
@@ -486,7 +490,7 @@ static ssize_t recv_ours(struct rt_nl *nl, struct msghdr *msg, int flags)
 {
 	ssize_t r = iov_total(msg), got;
 	size_t len, off = 0;
-	bool trunc = false;
+	bool trunc = false, direct;
 	uint8_t *tmp;
 
 	if (r < 0)
@@ -494,17 +498,15 @@ static ssize_t recv_ours(struct rt_nl *nl, struct msghdr *msg, int flags)
 	len = (size_t)r;
 	if (len > nl->max_rcv)
 		nl->max_rcv = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
-	tmp = malloc(len ? len : 1);
+	/* one iovec (recv, read: the usual case) takes the datagram in place */
+	direct = msg->msg_iovlen == 1 && len;
+	tmp = direct ? msg->msg_iov[0].iov_base : malloc(len ? len : 1);
 	if (!tmp)
 		return -ENOMEM;
 	r = nl->fwd ? rt_nlfwd_recv(nl->fwd, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc)
 		    : nm_nl_sock_recv(nl->s, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc);
-	if (r < 0) {
-		free(tmp);
-		return r;
-	}
 	got = (size_t)r < len ? r : (ssize_t)len;	/* r is the whole length with MSG_TRUNC */
-	for (size_t i = 0; i < msg->msg_iovlen && off < (size_t)got; i++) {
+	for (size_t i = 0; !direct && r >= 0 && i < msg->msg_iovlen && off < (size_t)got; i++) {
 		size_t n = msg->msg_iov[i].iov_len;
 
 		if (n > (size_t)got - off)
@@ -512,7 +514,10 @@ static ssize_t recv_ours(struct rt_nl *nl, struct msghdr *msg, int flags)
 		memcpy(msg->msg_iov[i].iov_base, tmp + off, n);
 		off += n;
 	}
-	free(tmp);
+	if (!direct)
+		free(tmp);
+	if (r < 0)
+		return r;
 	if (msg->msg_name && msg->msg_namelen >= sizeof(struct sockaddr_nl)) {
 		struct sockaddr_nl from = { .nl_family = AF_NETLINK };	/* the kernel */
 

@@ -36,6 +36,7 @@
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -409,6 +410,34 @@ static int run_netdev(const char *ifname)
 		CHECK(recv(fd, small, sizeof(small), MSG_DONTWAIT) < 0 && errno == EAGAIN,
 		      "the truncated datagram is gone");
 		printf("ok short recv\n");
+	}
+
+	/* a request and its reply over several iovecs (writev, readv): the
+	 * bytes one buffer sends and receives, the reply's sequence apart */
+	{
+		char one[4096], many[4096];
+		struct iovec out[2], in[3];
+		ssize_t n1, n2;
+
+		genl_init(&r, fam, CMD_DEV_GET, 0);
+		put_u32(&r, DEV_IFINDEX, (uint32_t)ifx);
+		CHECK(send(fd, &r, r.n.nlmsg_len, 0) == (ssize_t)r.n.nlmsg_len, "send");
+		n1 = recv(fd, one, sizeof(one), MSG_DONTWAIT);
+		CHECK(n1 > 24, "recv: %zd", n1);
+		genl_init(&r, fam, CMD_DEV_GET, 0);
+		put_u32(&r, DEV_IFINDEX, (uint32_t)ifx);
+		out[0] = (struct iovec){ &r, 7 };
+		out[1] = (struct iovec){ (char *)&r + 7, r.n.nlmsg_len - 7 };
+		CHECK(writev(fd, out, 2) == (ssize_t)r.n.nlmsg_len, "writev: %s", strerror(errno));
+		memset(many, 0, sizeof(many));
+		in[0] = (struct iovec){ many, 5 };
+		in[1] = (struct iovec){ many + 5, 11 };
+		in[2] = (struct iovec){ many + 16, sizeof(many) - 16 };
+		n2 = readv(fd, in, 3);
+		CHECK(n2 == n1, "readv: %zd bytes, recv %zd", n2, n1);
+		memcpy(many + 8, one + 8, 4);		/* nlmsg_seq */
+		CHECK(!memcmp(one, many, (size_t)n1), "readv's bytes differ from recv's");
+		printf("ok writev readv\n");
 	}
 
 	/* an iovec that points nowhere: EFAULT, as the kernel's import_iovec(),

@@ -14,7 +14,7 @@ rt_netns=1
 [ -x "$P/nmp_nl" ] || fail "no $P/nmp_nl"
 
 rt_tap "$P/nmp_nl" netdev nm0 >"$T/out" 2>"$T/err" || fail "nmp_nl netdev: $(cat "$T/out" "$T/err")"
-for step in if_nametoindex getifaddrs family "poll select epoll" "short recv" "bad iovec" \
+for step in if_nametoindex getifaddrs family "poll select epoll" "short recv" "writev readv" "bad iovec" \
 	"fork child" "dev-get dump" \
 	"queue-get dump" "napi-get dump" \
 	"header split" bind-rx "close unbinds"; do
