@@ -435,7 +435,8 @@ static uint32_t legacy_mask(uint32_t cmd, bool *sg)
 	}
 }
 
-static int legacy(struct ethtool_value *v)
+/* *out: the value goes back for the get commands only */
+static int legacy(struct ethtool_value *v, size_t *out)
 {
 	uint32_t active = nm_netdev_features(rt.nd), w = wanted(), fl = 0;
 	bool sg, set = v->cmd == ETHTOOL_SRXCSUM || v->cmd == ETHTOOL_STXCSUM ||
@@ -447,6 +448,7 @@ static int legacy(struct ethtool_value *v)
 		fl |= active & NM_NETIF_F_NTUPLE ? ETH_FLAG_NTUPLE : 0;
 		fl |= active & NM_NETIF_F_RXHASH ? ETH_FLAG_RXHASH : 0;
 		v->data = fl;
+		*out = sizeof(*v);
 		return 0;
 	}
 	if (v->cmd == ETHTOOL_SFLAGS) {
@@ -469,6 +471,7 @@ static int legacy(struct ethtool_value *v)
 	m = legacy_mask(v->cmd, &sg);
 	if (!set) {
 		v->data = sg || (active & m) ? 1 : 0;
+		*out = sizeof(*v);
 		return 0;
 	}
 	if (!m)
@@ -872,12 +875,7 @@ int rt_eth_do(void *buf, size_t in, size_t cap, size_t *out)
 	case ETHTOOL_GGSO: case ETHTOOL_SGSO:
 	case ETHTOOL_GGRO: case ETHTOOL_SGRO:
 	case ETHTOOL_GFLAGS: case ETHTOOL_SFLAGS:
-		r = legacy(buf);
-		if (cmd == ETHTOOL_GRXCSUM || cmd == ETHTOOL_GTXCSUM || cmd == ETHTOOL_GSG ||
-		    cmd == ETHTOOL_GTSO || cmd == ETHTOOL_GUFO || cmd == ETHTOOL_GGSO ||
-		    cmd == ETHTOOL_GGRO || cmd == ETHTOOL_GFLAGS)
-			*out = sizeof(struct ethtool_value);
-		return r;
+		return legacy(buf, out);
 	case ETHTOOL_GRXRINGS:
 	case ETHTOOL_GRXCLSRLCNT:
 	case ETHTOOL_GRXCLSRULE:
