@@ -143,11 +143,11 @@ int nm_udmabuf_create_list(const struct nm_memfd_range *items, uint32_t count,
 			r = nm_err(EINVAL, "size is 0 (an item with no pages)");
 		if (r < 0)
 			return nm_udmabuf_item_err(r, count, i);
-		info.size += items[i].size;
 	}
 	r = nm_memobj_create_memfd_list(items, count, NM_MEM_SCATTER, &obj);
 	if (r < 0)
 		return nm_err_wrap(r, "udmabuf");
+	info.size = obj->size;		/* the items' sum, as the object checked it */
 	return nm_memobj_exp_export(&info, obj, out);
 }
 
