@@ -7,9 +7,10 @@
  * buffer is one NM_MEM_MEMFD memory object over the same pages, so devices
  * see those bytes.  A list (UDMABUF_CREATE_LIST's items: several memfds,
  * or separate ranges of one) is one buffer whose bytes are the items'
- * ranges one after the other: one object made of one part per item.  The rules make that safe: the file must be shmem (a
- * memfd), must not shrink under the buffer (F_SEAL_SHRINK), and its pages
- * must stay writable (no F_SEAL_WRITE / F_SEAL_FUTURE_WRITE, which promise
+ * ranges one after the other: one object made of one part per item.
+ * The rules make that safe: the file must be shmem (a memfd), must not
+ * shrink under the buffer (F_SEAL_SHRINK), and its pages must stay
+ * writable (no F_SEAL_WRITE / F_SEAL_FUTURE_WRITE, which promise
  * readers the bytes never change again).  Checks run in the kernel's order
  * (every item's alignment, then every item's file) and each refusal has
  * its own message, naming the item in a list; docs/dmabuf.md has the
