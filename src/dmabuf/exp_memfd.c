@@ -7,9 +7,10 @@
  * buffer is one NM_MEM_MEMFD memory object over the same pages, so devices
  * see those bytes.  A list (UDMABUF_CREATE_LIST's items: several memfds,
  * or separate ranges of one) is one buffer whose bytes are the items'
- * ranges one after the other: one object made of one part per item.  The rules make that safe: the file must be shmem (a
- * memfd), must not shrink under the buffer (F_SEAL_SHRINK), and its pages
- * must stay writable (no F_SEAL_WRITE / F_SEAL_FUTURE_WRITE, which promise
+ * ranges one after the other: one object made of one part per item.
+ * The rules make that safe: the file must be shmem (a memfd), must not
+ * shrink under the buffer (F_SEAL_SHRINK), and its pages must stay
+ * writable (no F_SEAL_WRITE / F_SEAL_FUTURE_WRITE, which promise
  * readers the bytes never change again).  Checks run in the kernel's order
  * (every item's alignment, then every item's file) and each refusal has
  * its own message, naming the item in a list; docs/dmabuf.md has the
@@ -143,11 +144,11 @@ int nm_udmabuf_create_list(const struct nm_memfd_range *items, uint32_t count,
 			r = nm_err(EINVAL, "size is 0 (an item with no pages)");
 		if (r < 0)
 			return nm_udmabuf_item_err(r, count, i);
-		info.size += items[i].size;
 	}
 	r = nm_memobj_create_memfd_list(items, count, NM_MEM_SCATTER, &obj);
 	if (r < 0)
 		return nm_err_wrap(r, "udmabuf");
+	info.size = obj->size;		/* the items' sum, as the object checked it */
 	return nm_memobj_exp_export(&info, obj, out);
 }
 

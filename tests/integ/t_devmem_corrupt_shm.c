@@ -94,10 +94,7 @@ int main(void)
 	       "in %.1f s\n", (unsigned long long)rxpos, (unsigned long long)dev,
 	       (unsigned long long)lin, (double)(t_now_us() - t0) / 1e6);
 
-	T_OK(nm_close(csd));
-	T_OK(nm_close(ssd));
-	T_OK(nm_close(lsd));
-	t_pump_for(&n, 50);
+	T_CLOSE_ALL(&n, 50, csd, ssd, lsd);
 	t_end_stats_get(&a, n.wa, n.nda, n.sa);
 	t_end_stats_get(&b, n.wb, n.ndb, n.sb);
 	account("A->B (data)", &a, &b);

@@ -63,10 +63,7 @@ int main(void)
 		T_ERR(nm_sendmsg(csd, &m, MSG_ZEROCOPY), -EPIPE);
 	}
 
-	T_OK(nm_close(csd));
-	T_OK(nm_close(ssd));
-	T_OK(nm_close(lsd));
-	t_pump_for(&n, 20);
+	T_CLOSE_ALL(&n, 20, csd, ssd, lsd);
 	t_dm_unbind(&d);
 	t_net_down(&n);
 	T_PASS();

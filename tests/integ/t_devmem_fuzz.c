@@ -291,12 +291,7 @@ int main(void)
 	}
 	T_EQ(rxpos, total);
 
-	T_OK(nm_close(xc));
-	T_OK(nm_close(xs));
-	T_OK(nm_close(csd));
-	T_OK(nm_close(ssd));
-	T_OK(nm_close(lsd));
-	t_pump_for(&n, 20);
+	T_CLOSE_ALL(&n, 20, xc, xs, csd, ssd, lsd);
 	t_rx_idle(n.nda);
 	t_dm_unbind(&d);	/* and every net_iov of the binding came back */
 	T_OK(nm_ctl_close(c));

@@ -100,10 +100,7 @@ int main(void)
 	/* the window, not the NIC, stopped the sender */
 	T_ASSERT(qs.drops[NM_RX_DROP_NO_BUFFER] * 100 < qs.packets);
 	free(h.tok);
-	T_OK(nm_close(csd));
-	T_OK(nm_close(ssd));
-	T_OK(nm_close(lsd));
-	t_pump_for(&n, 20);
+	T_CLOSE_ALL(&n, 20, csd, ssd, lsd);
 	t_dm_unbind(&d);
 	t_net_down(&n);
 	T_PASS();

@@ -127,10 +127,7 @@ int main(void)
 	nm_dmabuf_binding_put(b);
 	(void)k1;
 
-	T_OK(nm_close(s2));
-	T_OK(nm_close(c2));
-	T_OK(nm_close(lsd));
-	t_pump_for(&n, 20);
+	T_CLOSE_ALL(&n, 20, s2, c2, lsd);
 	t_dm_unbind(&d);
 	t_net_down(&n);
 	T_PASS();

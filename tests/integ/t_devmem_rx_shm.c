@@ -105,10 +105,7 @@ int main(void)
 	printf("devmem rx: %llu device bytes, %llu linear\n", (unsigned long long)dev,
 	       (unsigned long long)lin);
 
-	T_OK(nm_close(csd));
-	T_OK(nm_close(ssd));
-	T_OK(nm_close(lsd));
-	t_pump_for(&n, 20);
+	T_CLOSE_ALL(&n, 20, csd, ssd, lsd);
 	/* every buffer both NICs received came back to its pool, and (in
 	 * t_dm_unbind) every net_iov of the binding */
 	t_rx_idle(n.nda);

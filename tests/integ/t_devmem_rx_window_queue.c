@@ -85,13 +85,7 @@ int main(void)
 	T_EQ(nm_tcp_rx_pool_space(host_tp), UINT32_MAX);
 	t_stream(&n, c2, s2, 4u << 20, 20000);
 
-	T_OK(nm_close(c1));
-	T_OK(nm_close(s1));
-	T_OK(nm_close(c2));
-	T_OK(nm_close(s2));
-	T_OK(nm_close(lsd1));
-	T_OK(nm_close(lsd2));
-	t_pump_for(&n, 20);
+	T_CLOSE_ALL(&n, 20, c1, s1, c2, s2, lsd1, lsd2);
 	t_dm_unbind(&d);
 	t_net_down(&n);
 	T_PASS();

@@ -152,10 +152,7 @@ int main(void)
 	}
 	printf("devmem session over shm: %llu MiB, %.1f MB/s, %u zerocopy sends\n",
 	       (unsigned long long)mb, (double)total / (double)(t_now_us() - t0), t.next_zc);
-	T_OK(nm_close(csd));
-	T_OK(nm_close(ssd));
-	T_OK(nm_close(lsd));
-	t_pump_for(&n, 20);
+	T_CLOSE_ALL(&n, 20, csd, ssd, lsd);
 	/* every buffer both NICs received came back to its pool, and (in
 	 * t_dm_unbind) every net_iov of the binding */
 	t_rx_idle(n.nda);

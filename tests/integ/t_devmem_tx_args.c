@@ -204,9 +204,7 @@ int main(void)
 	T_OK(nm_close(csd));
 	T_ERR(t_dtx_send(csd, d.id, 4096, 100, 0), -EBADF);
 	T_EQ(t_dtx_wait_refs(&n, &d, 5000), 0);	/* the closed connection let go of the binding */
-	T_OK(nm_close(ssd));
-	T_OK(nm_close(lsd));
-	t_pump_for(&n, 20);
+	T_CLOSE_ALL(&n, 20, ssd, lsd);
 	t_dtx_unbind(&d);
 	t_dtx_unbind(&db);
 	nm_dmabuf_put(rxbuf);

@@ -57,10 +57,7 @@ int main(void)
 		T_ERR(nm_sendmsg(csd, &m, MSG_ZEROCOPY), -EFAULT);
 		T_ERR(nm_sendmsg(csd, &m, 0), -EFAULT);
 	}
-	T_OK(nm_close(csd));
-	T_OK(nm_close(ssd));
-	T_OK(nm_close(lsd));
-	t_pump_for(&n, 50);
+	T_CLOSE_ALL(&n, 50, csd, ssd, lsd);
 	t_dtx_unbind(&d);
 	t_net_down(&n);
 	T_PASS();

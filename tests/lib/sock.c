@@ -89,6 +89,18 @@ int t_listen(struct nm_stack *st, int family, uint16_t port, int backlog)
 	return sd;
 }
 
+void t_close_all(const char *file, int line, struct t_net *n, int ms, const int *sds, size_t nsd)
+{
+	for (size_t i = 0; i < nsd; i++) {
+		int r = nm_close(sds[i]);
+
+		if (r < 0)
+			t_fail(file, line, "nm_close of socket %zu of %zu (sd %d) = %d: %s", i + 1,
+			       nsd, sds[i], r, nm_last_error());
+	}
+	t_pump_for(n, ms);
+}
+
 int t_tcp_state(int sd)
 {
 	struct nm_socket *so = nm_sock_lookup(sd);

@@ -186,6 +186,13 @@ struct sockaddr_in t_sin(const char *ip, uint16_t port);
 struct sockaddr_in6 t_sin6(const char *ip, uint16_t port);
 /* A non-blocking listener (SO_REUSEADDR) on the wildcard address. */
 int t_listen(struct nm_stack *st, int family, uint16_t port, int backlog);
+/* A test's end: close each socket of the list (a failure fails the test
+ * at the caller's line, naming the socket) and run both stacks for ms so
+ * the FINs settle before what the sockets used is unbound. */
+void t_close_all(const char *file, int line, struct t_net *n, int ms, const int *sds, size_t nsd);
+#define T_CLOSE_ALL(n, ms, ...)                                              \
+	t_close_all(__FILE__, __LINE__, (n), (ms), (const int[]){ __VA_ARGS__ }, \
+		    sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
 /* The connection's state in the kernel's numbering (TCP_INFO's
  * tcpi_state, but TCP_TIME_WAIT where TCP_INFO says TCP_CLOSE as Linux's
  * socket does in TIME_WAIT), or -1. */

@@ -99,9 +99,14 @@ static void keep(struct t_zc_rx *rx, uint64_t off, uint32_t len)
 
 static void refill(struct t_zc *z, uint64_t off, uint32_t len)
 {
+	uint64_t end = t_now_ns() + 10000000000ull;
+
 	while (!nm_uring_zcrx_rq_put(&z->rq, off, len)) {
-		/* full: publish and let the stack take them */
+		/* full: publish and let the stack take them (bounded: a ring
+		 * nobody takes from fails the test instead of hanging it) */
 		nm_uring_zcrx_rq_commit(&z->rq);
+		if (t_now_ns() > end)
+			T_FAIL("the refill ring stayed full for 10 s: nothing takes its entries");
 		usleep(100);
 	}
 }

@@ -298,6 +298,11 @@ struct rx_frag {
 enum nm_cli_path { NM_CLI_PATH_DEVMEM = 0, NM_CLI_PATH_COPY, NM_CLI_PATH_ZCRX };
 /* "devmem", "copy", "zcrx" */
 const char *nm_cli_path_name(enum nm_cli_path p);
+/* How a summary says it: "devmem RX", "copy RX", "io_uring zcrx RX" */
+const char *nm_cli_rx_path_desc(enum nm_cli_path p);
+/* --rx's argument (one of the names above); dies with a usage error on
+ * anything else. */
+enum nm_cli_path nm_cli_parse_rx_path(const char *s);
 
 struct nm_cli_rx_cfg {
 	enum nm_cli_path path;

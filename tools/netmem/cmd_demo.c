@@ -95,17 +95,14 @@ static void usage(FILE *f)
 "  SIZE: bytes, or a number with K, M, G or T (powers of 1024; 1G = 1GiB = 1GB)\n");
 }
 
-static enum nm_cli_path parse_path(const char *opt, const char *s)
+/* --tx: zcrx is a receive path only */
+static enum nm_cli_path parse_tx_path(const char *s)
 {
 	if (!strcmp(s, "devmem"))
 		return NM_CLI_PATH_DEVMEM;
 	if (!strcmp(s, "copy"))
 		return NM_CLI_PATH_COPY;
-	if (!strcmp(s, "zcrx") && !strcmp(opt, "--rx"))
-		return NM_CLI_PATH_ZCRX;
-	if (!strcmp(opt, "--rx"))
-		nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s': devmem, zcrx or copy", opt, s);
-	nm_cli_die(NM_CLI_EXIT_USAGE, "%s: '%s': devmem or copy", opt, s);
+	nm_cli_die(NM_CLI_EXIT_USAGE, "--tx: '%s': devmem or copy", s);
 }
 
 /* Returns true when it printed --help (nothing to run). */
@@ -156,8 +153,8 @@ static bool parse(struct demo *d, int argc, char **argv)
 			d->queues = (uint32_t)nm_cli_parse_uint("--queues", optarg, 1, NM_NETDEV_MAX_QUEUES);
 			break;
 		case 'v': d->validate = nm_cli_parse_uint("-v", optarg, 0, UINT32_MAX); break;
-		case O_RX: d->rx_path = parse_path("--rx", optarg); break;
-		case O_TX: d->tx_path = parse_path("--tx", optarg); tx_set = true; break;
+		case O_RX: d->rx_path = nm_cli_parse_rx_path(optarg); break;
+		case O_TX: d->tx_path = parse_tx_path(optarg); tx_set = true; break;
 		case O_DMABUF:
 			d->dmabuf_size = nm_cli_parse_size("--dmabuf-size", optarg, 1u << 20, 1ull << 34);
 			if (d->dmabuf_size & 4095)
@@ -338,8 +335,7 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 	FILE *out = d->json ? stderr : stdout;
 	const char *txp = d->tap ? "kernel TCP" : d->tx_path == NM_CLI_PATH_DEVMEM ? "devmem TX"
 										       : "copy TX";
-	const char *rxp = d->rx_path == NM_CLI_PATH_DEVMEM ? "devmem RX" :
-			  d->rx_path == NM_CLI_PATH_ZCRX ? "io_uring zcrx RX" : "copy RX";
+	const char *rxp = nm_cli_rx_path_desc(d->rx_path);
 
 	nm_cli_host_counters(b, &c);
 	/* injected faults are counted by the endpoint that sends */
@@ -417,7 +413,7 @@ static void summary(struct demo *d, struct nm_cli_host *b, struct nm_cli_rx *rx,
 		nm_cli_json_begin(&j);
 		nm_cli_json_str(&j, "cmd", "demo");
 		nm_cli_json_str(&j, "wire", d->tap ? "tap" : "shm");
-		nm_cli_json_str(&j, "tx_path", d->tap ? "kernel" : d->tx_path ? "copy" : "devmem");
+		nm_cli_json_str(&j, "tx_path", d->tap ? "kernel" : nm_cli_path_name(d->tx_path));
 		nm_cli_json_str(&j, "rx_path", nm_cli_path_name(d->rx_path));
 		nm_cli_json_str(&j, "result", ok ? "ok" : sig ? "interrupted" : nm_cli_end_name(res->end));
 		if (sig)

@@ -191,8 +191,7 @@ static int srv_up(struct srv *s)
 			snprintf(qs, sizeof(qs), "queue %d", e->start_queue);
 		fprintf(stderr, "netmem server: listening on %s port %u, %s on %s of %s (dmabuf id "
 			"%u), validation %s\n", nm_cli_ip_str(&e->srv, ip, sizeof(ip)), e->port,
-			s->rc.path == NM_CLI_PATH_DEVMEM ? "devmem RX" :
-			s->rc.path == NM_CLI_PATH_ZCRX ? "io_uring zcrx RX" : "copy RX", qs,
+			nm_cli_rx_path_desc(s->rc.path), qs,
 			nm_netdev_name(s->h.nd), s->rx.dmabuf_id,
 			s->rc.validate ? "on (ncdevmem -v)" : "off");
 	}
@@ -436,15 +435,7 @@ int nm_cli_server(int argc, char **argv)
 		case O_COUNT: count = nm_cli_parse_uint("--count", optarg, 1, 1000000); break;
 		case O_BYTES: expect = nm_cli_parse_size("--bytes", optarg, 1, 1ull << 44); break;
 		case O_PATH:
-			if (!strcmp(optarg, "devmem"))
-				s->rc.path = NM_CLI_PATH_DEVMEM;
-			else if (!strcmp(optarg, "copy"))
-				s->rc.path = NM_CLI_PATH_COPY;
-			else if (!strcmp(optarg, "zcrx"))
-				s->rc.path = NM_CLI_PATH_ZCRX;
-			else
-				nm_cli_die(NM_CLI_EXIT_USAGE, "--rx: '%s': devmem, zcrx or copy",
-					   optarg);
+			s->rc.path = nm_cli_parse_rx_path(optarg);
 			break;
 		case O_DMABUF:
 			s->rc.dmabuf_size = nm_cli_parse_size("--dmabuf-size", optarg, 1u << 20,

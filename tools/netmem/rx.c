@@ -159,9 +159,34 @@ void nm_cli_rx_setup(struct nm_cli_rx *rx, struct nm_cli_host *h, const struct n
 		nm_cli_die_nm(r, "bind-rx");
 }
 
+static const char *const path_names[] = {
+	[NM_CLI_PATH_DEVMEM] = "devmem",
+	[NM_CLI_PATH_COPY] = "copy",
+	[NM_CLI_PATH_ZCRX] = "zcrx",
+};
+
 const char *nm_cli_path_name(enum nm_cli_path p)
 {
-	return p == NM_CLI_PATH_DEVMEM ? "devmem" : p == NM_CLI_PATH_COPY ? "copy" : "zcrx";
+	return path_names[p];
+}
+
+const char *nm_cli_rx_path_desc(enum nm_cli_path p)
+{
+	static const char *const desc[] = {
+		[NM_CLI_PATH_DEVMEM] = "devmem RX",
+		[NM_CLI_PATH_COPY] = "copy RX",
+		[NM_CLI_PATH_ZCRX] = "io_uring zcrx RX",
+	};
+
+	return desc[p];
+}
+
+enum nm_cli_path nm_cli_parse_rx_path(const char *s)
+{
+	for (size_t p = 0; p < sizeof(path_names) / sizeof(path_names[0]); p++)
+		if (!strcmp(s, path_names[p]))
+			return (enum nm_cli_path)p;
+	nm_cli_die(NM_CLI_EXIT_USAGE, "--rx: '%s': devmem, zcrx or copy", s);
 }
 
 void nm_cli_rx_teardown(struct nm_cli_rx *rx)

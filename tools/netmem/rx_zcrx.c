@@ -106,10 +106,15 @@ static void arm(struct nm_cli_zcrx *z, int sd)
 static void refill(struct nm_cli_zcrx *z, uint64_t off, uint32_t len)
 {
 	while (!nm_uring_zcrx_rq_put(&z->rq, off, len)) {
-		/* full: publish, and let the stack take them (we run it) */
+		/* full: publish, and let the stack take them (we run it); a
+		 * flush that fails would leave it full for ever */
+		int r;
+
 		nm_uring_zcrx_rq_commit(&z->rq);
-		nm_uring_register_zcrx_ctrl(&z->ring, &(struct zcrx_ctrl){
+		r = nm_uring_register_zcrx_ctrl(&z->ring, &(struct zcrx_ctrl){
 			.zcrx_id = z->id, .op = ZCRX_CTRL_FLUSH_RQ });
+		if (r < 0)
+			nm_cli_die_nm(r, "flush of the zcrx refill ring");
 	}
 }
 
