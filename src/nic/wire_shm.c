@@ -818,18 +818,13 @@ static __attribute__((cold)) int nm_shm_rx_flatten(struct nm_shm_wire *ep, uint3
 {
 	struct nm_shm_rx *rx = &ep->rx;
 	const struct nm_wire_ref *ref = &rx->peek_ref->ref;
-	uint8_t *p;
 
 	if (!rx->bounce && !(rx->bounce = malloc(ep->frame_max))) {
 		nm_shm_rx_advance(ep, l);	/* lost, like a frame without a buffer */
 		return nm_err(ENOMEM, "no memory to gather a referenced frame");
 	}
 	memcpy(rx->bounce, rx->arena + off, l);
-	p = rx->bounce + l;
-	for (unsigned i = 0; i < ref->n; i++) {
-		memcpy(p, ref->iov[i].iov_base, ref->iov[i].iov_len);
-		p += ref->iov[i].iov_len;
-	}
+	nm_shm_gather(rx->bounce + l, ref->iov, ref->n);
 	*frame = rx->bounce;
 	*len = l + ref->len;
 	return (int)*len;
