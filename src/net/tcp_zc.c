@@ -34,12 +34,12 @@
  *     until the peer consumed them (docs/nic.md, "One copy on the shm
  *     wire"), so in a stream inflight is seldom 0 and waiting for 0
  *     would starve completions.
+ *  6. Once the tcb is gone (tp NULL) nothing is queued or completed any
+ *     more; the state frees itself when inflight drops to 0.
  *  7. gen[0].n + gen[1].n == inflight; gen[g].low is at or below the start
  *     of every live segment counted in gen[g].  New segments go into
  *     gen[cur]; once the other generation drained, the next one flips cur,
  *     so the low mark moves up about once per round of the wire.
- *  6. Once the tcb is gone (tp NULL) nothing is queued or completed any
- *     more; the state frees itself when inflight drops to 0.
  *
  * Workload: one extent per iovec of a sendmsg (adjacent ones merge), one
  * binary search per segment built, O(1) per completion.  Caller must own

@@ -49,7 +49,7 @@
 #define NM_RX_MAX_HDR 256
 /* Engine pieces of one referenced payload's destination (64 KiB over
  * at most NM_RX_MAX_FRAGS buffers, each a few pieces at most). */
-#define NM_TX_REF_DST_IOV 64
+#define NM_RX_REF_DST_IOV 64
 
 struct chunk {
 	nm_netmem_t nm;
@@ -588,7 +588,7 @@ static void place_ref(struct nm_netdev *nd, const struct nm_wire_frame *wf, stru
 {
 	struct nm_rxq *q = &nd->rxq[f->queue];
 	struct nm_rxq_mem *m = q->mem;
-	struct iovec dst[NM_TX_REF_DST_IOV];
+	struct iovec dst[NM_RX_REF_DST_IOV];
 	const struct nm_wire_ref *ref = wf->ref;
 	bool verify = false;
 	uint32_t flags = 0, sum;
@@ -615,7 +615,7 @@ static void place_ref(struct nm_netdev *nd, const struct nm_wire_frame *wf, stru
 		drop_q(q, NM_RX_DROP_NO_BUFFER);
 		return;
 	}
-	n = plan_iov(nd, &pp, dst, NM_TX_REF_DST_IOV);
+	n = plan_iov(nd, &pp, dst, NM_RX_REF_DST_IOV);
 	if (n < 0 || plan_write(nd, &hp, wf->data)) {
 		drop_q(q, NM_RX_DROP_DMA);
 		return;

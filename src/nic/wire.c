@@ -53,6 +53,24 @@ static int nm_wire_check_iov(const struct iovec *iov, unsigned iovcnt)
 	return 0;
 }
 
+/* A reference's pieces must hold exactly its len bytes: the receiver sizes
+ * its buffers by len (a frame of at most the wire's maximum) and copies the
+ * pieces, so a longer sum would overrun them. */
+static int nm_wire_check_ref(const struct nm_wire_ref *ref)
+{
+	uint64_t sum = 0;
+	int r = nm_wire_check_iov(ref->iov, ref->n);
+
+	if (r)
+		return r;
+	for (unsigned i = 0; i < ref->n; i++)
+		sum += ref->iov[i].iov_len;
+	if (nm_unlikely(sum != ref->len))
+		return nm_err(EINVAL, "reference of %u bytes in pieces of %llu", ref->len,
+			      (unsigned long long)sum);
+	return 0;
+}
+
 int nm_wire_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		 const struct nm_wire_meta *meta)
 {
@@ -183,6 +201,9 @@ int nm_wire_xmit_ref(struct nm_wire *w, const struct iovec *hdr, unsigned n,
 		return r;
 	if (nm_unlikely(!ref || !ref->n || ref->n > NM_WIRE_REF_IOV || !ref->release))
 		return nm_err(EINVAL, "reference NULL, without pieces or release");
+	r = nm_wire_check_ref(ref);
+	if (r)
+		return r;
 	if (nm_unlikely(!w->ops->xmit_ref))
 		return nm_err(EOPNOTSUPP, "%s wire takes no references", w->ops->kind);
 	return w->ops->xmit_ref(w, hdr, n, ref, meta);

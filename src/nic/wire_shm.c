@@ -818,21 +818,31 @@ static __attribute__((cold)) int nm_shm_rx_flatten(struct nm_shm_wire *ep, uint3
 {
 	struct nm_shm_rx *rx = &ep->rx;
 	const struct nm_wire_ref *ref = &rx->peek_ref->ref;
-	uint8_t *p;
 
 	if (!rx->bounce && !(rx->bounce = malloc(ep->frame_max))) {
 		nm_shm_rx_advance(ep, l);	/* lost, like a frame without a buffer */
 		return nm_err(ENOMEM, "no memory to gather a referenced frame");
 	}
 	memcpy(rx->bounce, rx->arena + off, l);
-	p = rx->bounce + l;
-	for (unsigned i = 0; i < ref->n; i++) {
-		memcpy(p, ref->iov[i].iov_base, ref->iov[i].iov_len);
-		p += ref->iov[i].iov_len;
-	}
+	nm_shm_gather(rx->bounce + l, ref->iov, ref->n);
 	*frame = rx->bounce;
 	*len = l + ref->len;
 	return (int)*len;
+}
+
+/* The next valid frame, peeked (consume, hold or release it next): its
+ * arena offset and arena bytes.  false: none. */
+static inline bool nm_shm_rx_peek_next(struct nm_shm_wire *ep, uint32_t *off, uint32_t *len,
+				       struct nm_wire_meta *meta)
+{
+	if (!nm_shm_rx_next(ep, off, len, meta)) {
+		if (nm_unlikely(ep->inj != NULL))
+			nm__shm_inj_tick(ep, false);
+		return false;
+	}
+	ep->rx.peeked = true;
+	ep->rx.peek_len = *len;
+	return true;
 }
 
 /* Caller owns this endpoint.  Returns the frame's length. */
@@ -842,13 +852,8 @@ static int nm_shm_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
 	uint32_t off, l;
 
-	if (!nm_shm_rx_next(ep, &off, &l, meta)) {
-		if (nm_unlikely(ep->inj != NULL))
-			nm__shm_inj_tick(ep, false);
+	if (!nm_shm_rx_peek_next(ep, &off, &l, meta))
 		return -EAGAIN;
-	}
-	ep->rx.peeked = true;
-	ep->rx.peek_len = l;
 	*frame = ep->rx.arena + off;
 	*len = l;
 	if (nm_unlikely(ep->rx.peek_ref != NULL))
@@ -1059,13 +1064,8 @@ static int nm_shm_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_w
 	uint32_t off, l;
 
 	(void)bufs;
-	if (!nm_shm_rx_next(ep, &off, &l, &f->meta)) {
-		if (nm_unlikely(ep->inj != NULL))
-			nm__shm_inj_tick(ep, false);
+	if (!nm_shm_rx_peek_next(ep, &off, &l, &f->meta))
 		return -EAGAIN;
-	}
-	ep->rx.peeked = true;
-	ep->rx.peek_len = l;
 	f->data = ep->rx.arena + off;
 	f->head_len = l;
 	f->len = l;

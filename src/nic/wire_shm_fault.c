@@ -243,16 +243,12 @@ static int nm_inj_flatten(struct nm_shm_wire *ep, const struct iovec *iov, unsig
 			  uint32_t len, const struct nm_wire_meta *m, uint32_t copies,
 			  int64_t flip, const struct nm_wire_ref *ref)
 {
-	uint8_t *dst = nm__shm_tx_reserve(ep, len, copies), *p;
+	uint8_t *dst = nm__shm_tx_reserve(ep, len, copies);
 
 	if (!dst)
 		return -EAGAIN;
 	nm_inj_gather(dst, iov, iovcnt);
-	p = dst + (len - ref->len);
-	for (unsigned i = 0; i < ref->n; i++) {
-		memcpy(p, ref->iov[i].iov_base, ref->iov[i].iov_len);
-		p += ref->iov[i].iov_len;
-	}
+	nm_inj_gather(dst + (len - ref->len), ref->iov, ref->n);
 	dst[flip >> 3] ^= (uint8_t)(1u << (flip & 7));
 	nm__shm_tx_commit(ep, len, m, copies);
 	ref->release(ref->arg);

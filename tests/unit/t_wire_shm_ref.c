@@ -11,7 +11,8 @@
  * skipped and counted) or the receiver is gone; a sender asleep with
  * references out is woken once they were consumed.  A referenced frame is
  * never lent (hold refused); peek and rx_copy gather it.  Without the
- * agreement (no_refs, NM_SHM_REFS=0) nothing is referenced.
+ * agreement (no_refs, NM_SHM_REFS=0) nothing is referenced.  A reference
+ * whose pieces do not add up to its length is refused.
  */
 #include <poll.h>
 
@@ -121,6 +122,20 @@ int main(void)
 	T_OK(nm_wire_get_stats(b, &st, sizeof(st)));
 	T_EQ(st.rx_refs, 3);
 	T_EQ(st.rx_bytes, 3 * (HDR + PAY));
+	/* a reference whose pieces do not hold its len bytes, or name NULL,
+	 * is refused: the receiver sizes its gather by len */
+	{
+		struct iovec h = { hdr, HDR };
+		struct nm_wire_ref bad = { .n = 1, .len = 100, .release = on_release };
+
+		bad.iov[0] = (struct iovec){ pay, PAY };
+		T_ERR(nm_wire_xmit_ref(a, &h, 1, &bad, NULL), -EINVAL);
+		bad.len = PAY;
+		bad.iov[0].iov_base = NULL;
+		T_ERR(nm_wire_xmit_ref(a, &h, 1, &bad, NULL), -EINVAL);
+		T_EQ(released, 3);
+		T_EQ(t_wire_recv(b, got, sizeof(got), NULL), -EAGAIN);
+	}
 	/* the receiver no longer asks */
 	nm_wire_rx_want_ref(b, false);
 	T_ASSERT(!nm_wire_ref_ok(a));
