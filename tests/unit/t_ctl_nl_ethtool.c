@@ -206,6 +206,21 @@ int main(void)
 	T_OK(nm_netdev_reset_rss(t.nd));
 	expect(&n, m, -EINVAL,
 	       "requested channel counts are too low for existing memory provider setting (1)");
+	/* an ntuple rule steering to queue 1 is refused next, however many
+	 * rules come before it (the check once read only the first 256) */
+	struct nm_flow_rule fr = { .flow_type = NM_FLOW_TCP4, .dst_port_mask = 0xffff };
+	for (uint32_t i = 0; i < 300; i++) {
+		fr.id = i;
+		fr.dst_port = (uint16_t)(1000 + i);
+		fr.action = i == 299;
+		T_EQ(nm_netdev_flow_add(t.nd, &fr), (int)i);
+	}
+	expect(&n, m, -EINVAL,
+	       "requested channel counts are too low for existing ntuple filter settings");
+	for (uint32_t i = 0; i < 300; i++)
+		T_OK(nm_netdev_flow_del(t.nd, i));
+	expect(&n, m, -EINVAL,
+	       "requested channel counts are too low for existing memory provider setting (1)");
 
 	/* features: named bits (verbose), then compact */
 	T_EQ(t_nl_do(&n, req(&n, ETHTOOL_MSG_FEATURES_GET, 0, u, NULL)), 0);
