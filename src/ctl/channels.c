@@ -13,6 +13,9 @@
  *
  * Workload: control path, once per channels change.
  */
+#include <errno.h>
+#include <stdlib.h>
+
 #include <netmem/netdev.h>
 
 #include "ctl/ctl_internal.h"
@@ -32,19 +35,28 @@ static int max_rxfh_queue(struct nm_netdev *nd)
 	return max;
 }
 
-/* The highest RX queue an ntuple rule steers to, -1: none. */
-static int max_rule_queue(struct nm_netdev *nd)
+/* The highest RX queue an ntuple rule steers to, -1: none; every rule, as
+ * the kernel reads them all (ETHTOOL_GRXCLSRLCNT sizes its list). */
+static int max_rule_queue(struct nm_netdev *nd, int *max)
 {
-	uint32_t ids[256];
-	int nr = nm_netdev_flow_list(nd, ids, 256), max = -1;
+	int nr = nm_netdev_flow_list(nd, NULL, 0), got;
+	uint32_t *ids;
 
-	for (int i = 0; i < nr && i < 256; i++) {
+	*max = -1;
+	if (nr <= 0)
+		return nr;
+	ids = calloc((size_t)nr, sizeof(*ids));
+	if (!ids)
+		return nm_err(ENOMEM, "out of memory");
+	got = nm_netdev_flow_list(nd, ids, (uint32_t)nr);
+	for (int i = 0; i < got && i < nr; i++) {
 		struct nm_flow_rule fr;
 
-		if (nm_netdev_get_flow(nd, ids[i], &fr) == 0 && fr.action > max)
-			max = fr.action;
+		if (nm_netdev_get_flow(nd, ids[i], &fr) == 0 && fr.action > *max)
+			*max = fr.action;
 	}
-	return max;
+	free(ids);
+	return got < 0 ? got : 0;
 }
 
 int nm_ctl_max_mp_queue(struct nm_netdev *nd)
@@ -59,12 +71,15 @@ int nm_ctl_max_mp_queue(struct nm_netdev *nd)
 
 int nm_ctl_channels_check(struct nm_netdev *nd, uint32_t rx)
 {
-	int max = max_rxfh_queue(nd);
+	int max = max_rxfh_queue(nd), err;
 
 	if ((int64_t)rx <= max)
 		return nm_err(EINVAL, "requested channel counts are too low for existing "
 			      "indirection table (%d)", max);
-	if ((int64_t)rx <= max_rule_queue(nd))
+	err = max_rule_queue(nd, &max);
+	if (err)
+		return err;
+	if ((int64_t)rx <= max)
 		return nm_err(EINVAL, "requested channel counts are too low for existing "
 			      "ntuple filter settings");
 	max = nm_ctl_max_mp_queue(nd);

@@ -11,6 +11,7 @@
  *	nest shorter than a header	EINVAL	"Attribute failed policy validation"
  *	nest without NLA_F_NESTED	EINVAL	"NLA_F_NESTED is missing"
  *	NLA_F_NESTED on a non-nest	EINVAL	"NLA_F_NESTED not expected"
+ *	string without a NUL (NUL_STR)	EINVAL	"Attribute failed policy validation"
  *	integer outside the range	ERANGE	"integer out of range"
  *	bytes after the last attribute	EINVAL	"bytes leftover after parsing attributes"
  *
@@ -44,6 +45,13 @@ static int check_len(struct nl_req *r, const struct nlattr *a, const struct nl_p
 	case NLK_NEST:
 		return len && len < NLA_HDRLEN ?
 		       nl_fail(r, EINVAL, a, "Attribute failed policy validation") : 0;
+	case NLK_NUL_STR:
+		/* a NUL within the first max + 1 bytes, or the string runs
+		 * past the policy (and, at the end, past the message) */
+		if (!memchr(mnl_attr_get_payload(a), '\0',
+			    p->max && p->max + 1u < len ? p->max + 1u : len))
+			return nl_fail(r, EINVAL, a, "Attribute failed policy validation");
+		/* fall through */
 	case NLK_STR: {
 		const char *str = mnl_attr_get_payload(a);
 		size_t n = len;
@@ -123,4 +131,24 @@ int nl_parse_nested(struct nl_req *r, const struct nlattr *nest, const struct nl
 {
 	return nl_parse(r, mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest), pol,
 			maxtype, strict, tb);
+}
+
+int nl_strscpy(char *dst, const struct nlattr *a, size_t size)
+{
+	const char *src = mnl_attr_get_payload(a);
+	size_t len = mnl_attr_get_payload_len(a);
+	const char *nul = memchr(src, '\0', len);
+
+	if (nul)
+		len = (size_t)(nul - src);
+	if (!size)
+		return -E2BIG;
+	if (len >= size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return -E2BIG;
+	}
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return 0;
 }

@@ -42,7 +42,7 @@ static uint16_t fam(void)
 
 static const struct nl_pol hdr_pol[NM_ETHTOOL_A_HEADER_PHY_INDEX + 1] = {
 	[ETHTOOL_A_HEADER_DEV_INDEX] = { NLK_U32 },
-	[ETHTOOL_A_HEADER_DEV_NAME] = { NLK_STR, 0, 127 },
+	[ETHTOOL_A_HEADER_DEV_NAME] = { NLK_NUL_STR, 0, 127 },
 	[ETHTOOL_A_HEADER_FLAGS] = { NLK_U32 },
 	[NM_ETHTOOL_A_HEADER_PHY_INDEX] = { NLK_U32 },
 };
@@ -498,7 +498,7 @@ static const struct nl_pol bitset_pol[ETHTOOL_A_BITSET_MAX + 1] = {
 };
 static const struct nl_pol bit_pol[ETHTOOL_A_BITSET_BIT_MAX + 1] = {
 	[ETHTOOL_A_BITSET_BIT_INDEX] = { NLK_U32 },
-	[ETHTOOL_A_BITSET_BIT_NAME] = { NLK_STR },
+	[ETHTOOL_A_BITSET_BIT_NAME] = { NLK_NUL_STR },
 	[ETHTOOL_A_BITSET_BIT_VALUE] = { NLK_FLAG },
 };
 

@@ -148,7 +148,7 @@ static bool family_desc(const char *name, uint16_t id, struct fam_desc *d)
 
 static const struct nl_pol ctrl_pol[CTRL_ATTR_MAX + 1] = {
 	[CTRL_ATTR_FAMILY_ID] = { NLK_U16 },
-	[CTRL_ATTR_FAMILY_NAME] = { NLK_STR, 0, GENL_NAMSIZ - 1 },
+	[CTRL_ATTR_FAMILY_NAME] = { NLK_NUL_STR, 0, GENL_NAMSIZ - 1 },
 	[CTRL_ATTR_VERSION] = { NLK_U32 },
 	[CTRL_ATTR_HDRSIZE] = { NLK_U32 },
 	[CTRL_ATTR_MAXATTR] = { NLK_U32 },
@@ -182,8 +182,6 @@ static int ctrl_rcv(struct nl_req *r, uint8_t cmd)
 		name = mnl_attr_get_str(tb[CTRL_ATTR_FAMILY_NAME]);
 	else if (tb[CTRL_ATTR_FAMILY_ID])
 		id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
-	if (name && memchr(name, 0, mnl_attr_get_payload_len(tb[CTRL_ATTR_FAMILY_NAME])) == NULL)
-		return 1;
 	if (!family_desc(name, id, &d))
 		return 1;
 	return put_family(r, &d);

@@ -111,7 +111,10 @@ int nl_missing(struct nl_req *r, const void *nest, uint16_t type);
 /* ---- nl_attr.c: policies ---------------------------------------------------------- */
 
 enum nl_kind { NLK_NONE = 0, NLK_U8, NLK_U16, NLK_U32, NLK_U64, NLK_UINT, NLK_S32,
-	       NLK_STR, NLK_NEST, NLK_FLAG, NLK_BINARY, NLK_BITFIELD32 };
+	       NLK_STR, NLK_NEST, NLK_FLAG, NLK_BINARY, NLK_BITFIELD32, NLK_NUL_STR };
+/* NLK_STR is the kernel's NLA_STRING: its NUL may be missing, so read it
+ * with nl_strscpy(), never as a C string.  NLK_NUL_STR (NLA_NUL_STRING)
+ * holds a NUL within max + 1 bytes: mnl_attr_get_str() is safe on it. */
 struct nl_pol {
 	uint8_t kind;
 	uint32_t min, max;		/* NLK_U32 range (max 0: none); STR max length */
@@ -123,6 +126,9 @@ int nl_parse(struct nl_req *r, const void *p, size_t len, const struct nl_pol *p
 	     uint16_t maxtype, bool strict, const struct nlattr **tb);
 int nl_parse_nested(struct nl_req *r, const struct nlattr *nest, const struct nl_pol *pol,
 		    uint16_t maxtype, bool strict, const struct nlattr **tb);
+/* A string attribute into dst (size bytes, always terminated), up to its
+ * first NUL or its end, as nla_strscpy(): -E2BIG when cut. */
+int nl_strscpy(char *dst, const struct nlattr *a, size_t size);
 /* The attributes of a generic netlink request (after its genlmsghdr). */
 static inline const void *nl_genl_attrs(const struct nlmsghdr *nlh, size_t *len)
 {

@@ -23,10 +23,15 @@
 #include "ctl/nl_internal.h"
 #include "ctl/nl_view.h"
 
-static const struct nl_view_dev *view_by_name(const char *name)
+/* IFLA_IFNAME and IFLA_ALT_IFNAME are NLA_STRING: their NUL may be missing */
+static const struct nl_view_dev *view_by_name(const struct nlattr *a)
 {
-	struct nm_netdev *nd = nm_nl_netdev_by_name(name);
+	char name[ALTIFNAMSIZ];
+	struct nm_netdev *nd;
 
+	if (nl_strscpy(name, a, sizeof(name)))
+		return NULL;
+	nd = nm_nl_netdev_by_name(name);
 	return nd ? nl_view_by_user(nm_nl_user_ifindex(nd)) : NULL;
 }
 
@@ -102,9 +107,9 @@ static int getlink(struct nl_req *r)
 	if (ifi->ifi_index > 0)
 		v = nl_view_by_user(ifi->ifi_index);
 	else if (tb[IFLA_IFNAME])
-		v = view_by_name(mnl_attr_get_str(tb[IFLA_IFNAME]));
+		v = view_by_name(tb[IFLA_IFNAME]);
 	else if (tb[IFLA_ALT_IFNAME])
-		v = view_by_name(mnl_attr_get_str(tb[IFLA_ALT_IFNAME]));
+		v = view_by_name(tb[IFLA_ALT_IFNAME]);
 	return v ? link_fill(r, v) : 1;
 }
 
@@ -202,8 +207,7 @@ static int change(struct nl_req *r)
 		uint16_t at = mnl_attr_get_type(a);
 
 		if ((t == RTM_NEWLINK || t == RTM_SETLINK || t == RTM_DELLINK) && at == IFLA_IFNAME &&
-		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
-		    view_by_name(mnl_attr_get_str(a)))
+		    view_by_name(a))
 			return -EOPNOTSUPP;
 		if ((t == RTM_NEWROUTE || t == RTM_DELROUTE) && at == RTA_OIF &&
 		    mnl_attr_get_payload_len(a) == 4 && nl_view_by_user((int)mnl_attr_get_u32(a)))

@@ -139,6 +139,17 @@ int main(void)
 	/* a name only the kernel could know: the kernel's refusal */
 	expect(&n, req(&n, ETHTOOL_MSG_RINGS_GET, 0, 0, "nmnosuchdev0"), -ENODEV,
 	       "no device matches name");
+	/* a name without its NUL (NLA_NUL_STRING): the kernel's refusal,
+	 * not a read past the attribute ("nm0" then the pad byte, 'X',
+	 * compared with our name) */
+	m = t_nl_genl(&n, et, ETHTOOL_MSG_RINGS_GET, NLM_F_REQUEST);
+	struct nlattr *hn = mnl_attr_nest_start(m, ETHTOOL_A_RINGS_HEADER);
+	mnl_attr_put_u32(m, ETHTOOL_A_HEADER_DEV_INDEX, (uint32_t)u);
+	struct nlattr *na = mnl_nlmsg_get_payload_tail(m);
+	mnl_attr_put(m, ETHTOOL_A_HEADER_DEV_NAME, 3, "nm0");
+	((char *)mnl_attr_get_payload(na))[3] = 'X';
+	mnl_attr_nest_end(m, hn);
+	expect(&n, m, -EINVAL, "Attribute failed policy validation");
 	/* a dump: the kernel's interfaces and ours */
 	struct seen sn = { 0 };
 	m = t_nl_genl(&n, et, ETHTOOL_MSG_LINKINFO_GET, NLM_F_REQUEST | NLM_F_DUMP);
@@ -204,6 +215,21 @@ int main(void)
 	expect(&n, m, -EINVAL,
 	       "requested channel counts are too low for existing indirection table (1)");
 	T_OK(nm_netdev_reset_rss(t.nd));
+	expect(&n, m, -EINVAL,
+	       "requested channel counts are too low for existing memory provider setting (1)");
+	/* an ntuple rule steering to queue 1 is refused next, however many
+	 * rules come before it (the check once read only the first 256) */
+	struct nm_flow_rule fr = { .flow_type = NM_FLOW_TCP4, .dst_port_mask = 0xffff };
+	for (uint32_t i = 0; i < 300; i++) {
+		fr.id = i;
+		fr.dst_port = (uint16_t)(1000 + i);
+		fr.action = i == 299;
+		T_EQ(nm_netdev_flow_add(t.nd, &fr), (int)i);
+	}
+	expect(&n, m, -EINVAL,
+	       "requested channel counts are too low for existing ntuple filter settings");
+	for (uint32_t i = 0; i < 300; i++)
+		T_OK(nm_netdev_flow_del(t.nd, i));
 	expect(&n, m, -EINVAL,
 	       "requested channel counts are too low for existing memory provider setting (1)");
 

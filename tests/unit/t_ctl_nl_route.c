@@ -82,6 +82,15 @@ int main(void)
 	T_EQ(t_nl_do(&n, link_req(&n, RTM_GETLINK, 0, 1, NULL)), 0);
 	T_EQ(((struct ifinfomsg *)mnl_nlmsg_get_payload(n.reply))->ifi_index, 1);
 	T_EQ(t_nl_do(&n, link_req(&n, RTM_GETLINK, NLM_F_ACK, 0, "nmnosuchdev0")), -ENODEV);
+	/* IFLA_IFNAME is NLA_STRING: "nm0" without its NUL at the message's
+	 * end names nm0, whatever byte follows the message ('X') */
+	m = link_req(&n, RTM_GETLINK, 0, 0, NULL);
+	struct nlattr *na = mnl_nlmsg_get_payload_tail(m);
+	mnl_attr_put(m, IFLA_IFNAME, 3, "nm0");
+	((char *)mnl_attr_get_payload(na))[3] = 'X';
+	m->nlmsg_len--;
+	T_EQ(t_nl_do(&n, m), 0);
+	T_EQ(((struct ifinfomsg *)mnl_nlmsg_get_payload(n.reply))->ifi_index, u);
 
 	/* dumps */
 	m = t_nl_msg(&n, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, sizeof(struct ifinfomsg));
