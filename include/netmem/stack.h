@@ -40,6 +40,14 @@ extern "C" {
 struct nm_stack;
 
 #define NM_STACK_BUSY_POLL	(1u << 0)	/* never sleep in nm_stack_poll() */
+/* Never spin before a sleep (below).  Without it, nm_stack_poll() with a
+ * timeout polls for up to NM_SPIN_US microseconds (environment, read at
+ * creation: 0 to 100000, default 200) before it sleeps, but only while
+ * traffic flows (its last sleep ended within a millisecond, or its last
+ * spin found work) and only where this thread may run on two or more
+ * CPUs: a peer on another core is then heard without a wakeup on either
+ * side.  An idle stack sleeps at once. */
+#define NM_STACK_NO_SPIN	(1u << 1)
 
 struct nm_stack_params {
 	uint32_t flags;			/* NM_STACK_* */
@@ -120,6 +128,9 @@ struct nm_stack_stats {
 	 * sent (RFC 5961) are tcp_challenge_acks, Linux's TCPChallengeACK. */
 	uint64_t tcp_ack_skipped_synrecv, tcp_ack_skipped_paws, tcp_ack_skipped_seq;
 	uint64_t tcp_ack_skipped_finwait2, tcp_ack_skipped_timewait, tcp_ack_skipped_challenge;
+	/* nm_stack_poll(): sleeps (epoll_wait) it took, spins before a sleep
+	 * (NM_STACK_NO_SPIN), and spins that found work, so did not sleep */
+	uint64_t poll_sleeps, poll_spins, poll_spin_hits;
 };
 /* The stack's counters (size: sizeof(*s), the convention of error.h). */
 int nm_stack_get_stats(const struct nm_stack *st, struct nm_stack_stats *s, size_t size);

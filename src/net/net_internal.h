@@ -86,6 +86,8 @@ struct nm_stack {
 	int nr_ifaces;
 	struct nm_timer_wheel *wheel;
 	uint64_t now_us;		/* of the current loop iteration */
+	uint32_t spin_us;		/* before a sleep; 0: never (stack.c) */
+	bool spin_hot;			/* traffic flows: spin before the next sleep */
 	int epfd, timerfd;
 	struct nm_tcp_table *tcp;
 	struct nm_stack_stats stats;

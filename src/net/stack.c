@@ -25,6 +25,8 @@
  * Threads: everything here runs on the stack's thread.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +38,20 @@
 #include "net/tcp.h"
 #include "nic/netdev_drv.h"
 #include "nic/pkt.h"
+#include "util/cpu.h"
 #include "util/err.h"
 #include "util/fd.h"
 #include "util/stats.h"
 
 #define STACK_RX_BUDGET	64	/* frames per interface per iteration (NAPI's) */
+/* Spinning before a sleep (NM_STACK_NO_SPIN in stack.h): the default
+ * budget, its ceiling, and the sleep after which traffic counts as
+ * stopped.  Measured on the 2-core development VM (netmem demo, devmem,
+ * 5 runs each): 200 us gave a median of 45.1 Gbit/s against 37.8 without
+ * spinning; 50 us gave no gain (the peer's next frame is further away). */
+#define STACK_SPIN_DEFAULT_US	200u
+#define STACK_SPIN_MAX_US	100000u
+#define STACK_SPIN_HOT_US	1000u
 #define STACK_RX_BATCH	16
 /* Private st->flags bit (nm_stack_create refuses all but the public ones):
  * nm_stack_get_fd() was called, an application may sleep on epfd. */
@@ -59,21 +70,52 @@ static struct nm_iface_priv *iface_priv(struct nm_iface *ifc)
 
 /* ---- creation ------------------------------------------------------------- */
 
+/* The spin budget for a new stack: NM_SPIN_US, else the default; none
+ * with NM_STACK_NO_SPIN or fewer than two CPUs to run on (the peer this
+ * spin waits for could not run meanwhile). */
+static int stack_spin_budget(uint32_t flags, uint32_t *us)
+{
+	const char *e = getenv("NM_SPIN_US");
+	cpu_set_t cpus;
+
+	*us = STACK_SPIN_DEFAULT_US;
+	if (e) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(e, &end, 10);
+		if (!*e || *end || errno || e[0] == '-' || v > STACK_SPIN_MAX_US)
+			return nm_err(EINVAL, "NM_SPIN_US=\"%s\": microseconds from 0 to %u "
+				      "expected", e, STACK_SPIN_MAX_US);
+		*us = (uint32_t)v;
+	}
+	if ((flags & (NM_STACK_NO_SPIN | NM_STACK_BUSY_POLL)) ||
+	    (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2))
+		*us = 0;
+	return 0;
+}
+
 int nm_stack_create(const struct nm_stack_params *p, struct nm_stack **out)
 {
 	NM_API_CALL();
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct nm_stack *st;
 	int r;
+	uint32_t spin_us;
 
 	if (!out)
 		return nm_err(EINVAL, "NULL out");
-	if (p && (p->flags & ~NM_STACK_BUSY_POLL))
+	if (p && (p->flags & ~(NM_STACK_BUSY_POLL | NM_STACK_NO_SPIN)))
 		return nm_err(EINVAL, "unknown flags 0x%x", p->flags);
+	r = stack_spin_budget(p ? p->flags : 0, &spin_us);
+	if (r < 0)
+		return r;
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return nm_err(ENOMEM, "out of memory");
 	st->flags = p ? p->flags : 0;
+	st->spin_us = spin_us;
 	st->now_us = nm_now_us();
 	st->ip4_id = (uint32_t)st->now_us;
 	r = nm_timer_wheel_create(st->now_us, &st->wheel);
@@ -416,10 +458,44 @@ static int stack_arm_wires(struct nm_stack *st)
 	return ready;
 }
 
+/* Traffic flows and a sleep is next: poll for up to spin_us instead, so a
+ * peer on another core is heard without a wakeup (its eventfd write costs
+ * it a syscall and an IPI; ours a sleep and a reschedule).  A spin that
+ * finds nothing ends the streak: the sleep after it decides the next. */
+static int stack_spin(struct nm_stack *st)
+{
+	uint64_t end = st->now_us + st->spin_us;
+	int work = 0;
+
+	st->stats.poll_spins++;
+	while (!work && st->now_us < end) {
+		nm_cpu_relax();
+		work = stack_run_once(st);
+	}
+	if (work)
+		st->stats.poll_spin_hits++;
+	else
+		st->spin_hot = false;
+	return work;
+}
+
+/* Sleep on epfd for up to timeout_ms; a short sleep means traffic flows. */
+static int stack_sleep(struct nm_stack *st, int timeout_ms)
+{
+	struct epoll_event evs[NM_STACK_MAX_IFACES + 1];
+	uint64_t t0 = st->now_us;
+
+	stack_arm_timer(st);
+	st->stats.poll_sleeps++;
+	if (epoll_wait(st->epfd, evs, (int)NM_ARRAY_SIZE(evs), timeout_ms) < 0 && errno != EINTR)
+		return nm_err_sys(errno, "epoll_wait");
+	st->spin_hot = st->spin_us && nm_clock_read() - t0 < STACK_SPIN_HOT_US;
+	return 0;
+}
+
 int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 {
 	NM_API_CALL();
-	struct epoll_event evs[NM_STACK_MAX_IFACES + 1];
 	unsigned long self = (unsigned long)pthread_self();
 	int work;
 
@@ -432,6 +508,8 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 	work = stack_run_once(st);
 	if (st->flags & NM_STACK_BUSY_POLL)
 		return work;
+	if (work == 0 && timeout_ms != 0 && st->spin_hot)
+		work = stack_spin(st);
 	/* Wakeups are armed only when someone may sleep: here, or an
 	 * application waiting on nm_stack_get_fd() between polls.  A loop that
 	 * polls with timeout 0 and never asked for the fd spins for free. */
@@ -439,10 +517,10 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 	    stack_arm_wires(st) > 0)
 		work = stack_run_once(st);
 	if (work == 0 && timeout_ms != 0) {
-		stack_arm_timer(st);
-		if (epoll_wait(st->epfd, evs, (int)NM_ARRAY_SIZE(evs), timeout_ms) < 0 &&
-		    errno != EINTR)
-			return nm_err_sys(errno, "epoll_wait");
+		int r = stack_sleep(st, timeout_ms);
+
+		if (r < 0)
+			return r;
 		work = stack_run_once(st);
 	}
 	/* an application may sleep on epfd: the timerfd must be right then */

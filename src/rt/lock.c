@@ -54,6 +54,7 @@
 #include <netmem/stack.h>
 
 #include "net/net_internal.h"
+#include "util/cpu.h"
 #include "rt/rt_internal.h"
 #include "util/fd.h"
 
@@ -79,19 +80,6 @@ static __thread struct rt_thread rt_tls __attribute__((tls_model("initial-exec")
 	.wakefd = -1,
 };
 
-/* A spinning waiter's hint to the CPU (the other hyperthread runs, the
- * memory order machinery calms down); only a compiler barrier elsewhere. */
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
-
 static void futex(_Atomic uint32_t *a, int op, uint32_t val)
 {
 	syscall(SYS_futex, a, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
@@ -103,7 +91,7 @@ void rt_lock(void)
 
 	for (int i = 0; atomic_load_explicit(&tl.serving, memory_order_acquire) != t; i++) {
 		if (i < SPIN_TRIES) {
-			cpu_relax();
+			nm_cpu_relax();
 			continue;
 		}
 		/* sleepers up before serving is read, and serving up before
