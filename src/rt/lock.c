@@ -54,8 +54,8 @@
 #include <netmem/stack.h>
 
 #include "net/net_internal.h"
-#include "util/cpu.h"
 #include "rt/rt_internal.h"
+#include "util/cpu.h"
 #include "util/fd.h"
 
 #define POLLER_NAP_MS		10	/* an application thread watches: look again */
