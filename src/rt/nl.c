@@ -418,7 +418,6 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 	struct rt_nl *nl;
 	size_t len, off = 0;
 	uint8_t *buf;
-	bool direct;
 	ssize_t r;
 
 	if (!msg)
@@ -443,15 +442,20 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 		rt_unlock();
 		return REAL(sendmsg)(fd, msg, flags);
 	}
-	/* one iovec (send, write: the usual case) is sent in place */
-	direct = msg->msg_iovlen == 1 && len;
-	buf = direct ? msg->msg_iov[0].iov_base : malloc(len ? len : 1);
+	/* gathered with the kernel's copy_from_user: an iovec that points
+	 * at no memory is EFAULT, not a crash of the program */
+	buf = malloc(len ? len : 1);
 	if (!buf) {
 		rt_unlock();
 		return rt_ret(-ENOMEM);
 	}
-	for (size_t i = 0; !direct && i < msg->msg_iovlen; i++) {
-		memcpy(buf + off, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len);
+	for (size_t i = 0; i < msg->msg_iovlen; i++) {
+		if (rt_user_copy(buf + off, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len,
+				 false) < 0) {
+			rt_unlock();
+			free(buf);
+			return rt_ret(-EFAULT);
+		}
 		off += msg->msg_iov[i].iov_len;
 	}
 	if (nl->fwd) {
@@ -468,8 +472,7 @@ ssize_t rt_nl_sendmsg(int fd, const struct msghdr *msg, int flags)
 	}
 	ev_sync_all();
 	rt_unlock();
-	if (!direct)
-		free(buf);
+	free(buf);
 	return rt_ret(r);
 }
 
@@ -490,7 +493,7 @@ static ssize_t recv_ours(struct rt_nl *nl, struct msghdr *msg, int flags)
 {
 	ssize_t r = iov_total(msg), got;
 	size_t len, off = 0;
-	bool trunc = false, direct;
+	bool trunc = false;
 	uint8_t *tmp;
 
 	if (r < 0)
@@ -498,24 +501,25 @@ static ssize_t recv_ours(struct rt_nl *nl, struct msghdr *msg, int flags)
 	len = (size_t)r;
 	if (len > nl->max_rcv)
 		nl->max_rcv = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
-	/* one iovec (recv, read: the usual case) takes the datagram in place */
-	direct = msg->msg_iovlen == 1 && len;
-	tmp = direct ? msg->msg_iov[0].iov_base : malloc(len ? len : 1);
+	/* taken whole, then scattered with the kernel's copy_to_user: an
+	 * iovec that points at no memory is EFAULT and, as in the kernel's
+	 * netlink_recvmsg(), the datagram is gone (unless peeked) */
+	tmp = malloc(len ? len : 1);
 	if (!tmp)
 		return -ENOMEM;
 	r = nl->fwd ? rt_nlfwd_recv(nl->fwd, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc)
 		    : nm_nl_sock_recv(nl->s, tmp, len, flags & (MSG_PEEK | MSG_TRUNC), &trunc);
 	got = (size_t)r < len ? r : (ssize_t)len;	/* r is the whole length with MSG_TRUNC */
-	for (size_t i = 0; !direct && r >= 0 && i < msg->msg_iovlen && off < (size_t)got; i++) {
+	for (size_t i = 0; r >= 0 && i < msg->msg_iovlen && off < (size_t)got; i++) {
 		size_t n = msg->msg_iov[i].iov_len;
 
 		if (n > (size_t)got - off)
 			n = (size_t)got - off;
-		memcpy(msg->msg_iov[i].iov_base, tmp + off, n);
+		if (rt_user_copy(msg->msg_iov[i].iov_base, tmp + off, n, true) < 0)
+			r = -EFAULT;
 		off += n;
 	}
-	if (!direct)
-		free(tmp);
+	free(tmp);
 	if (r < 0)
 		return r;
 	if (msg->msg_name && msg->msg_namelen >= sizeof(struct sockaddr_nl)) {

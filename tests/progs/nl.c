@@ -456,6 +456,39 @@ static int run_netdev(const char *ifname)
 		CHECK(recvmsg(fd, &bad, MSG_DONTWAIT) < 0 && errno == EFAULT,
 		      "recvmsg, NULL iovec: %s", strerror(errno));
 		CHECK(recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0, "the reply after the EFAULT");
+		/* an address that is not NULL but maps nothing: the kernel's
+		 * copy_from_user / copy_to_user fail with EFAULT; a received
+		 * datagram is gone (netlink_recvmsg frees it either way) */
+		void *nowhere = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct iovec biov[2] = { { buf, 8 }, { nowhere, 64 } };
+		struct msghdr bad2 = { .msg_iov = biov, .msg_iovlen = 2 };
+
+		CHECK(nowhere != MAP_FAILED, "mmap");
+		errno = 0;
+		CHECK(send(fd, nowhere, 64, 0) < 0 && errno == EFAULT, "send from PROT_NONE: %s",
+		      strerror(errno));
+		errno = 0;
+		CHECK(sendmsg(fd, &bad2, 0) < 0 && errno == EFAULT,
+		      "sendmsg, an iovec on PROT_NONE: %s", strerror(errno));
+		genl_init(&r, fam, CMD_DEV_GET, 0);
+		put_u32(&r, DEV_IFINDEX, (uint32_t)ifx);
+		CHECK(send(fd, &r, r.n.nlmsg_len, 0) == (ssize_t)r.n.nlmsg_len, "send");
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		CHECK(poll(&pf, 1, 2000) == 1, "the reply is due");
+		errno = 0;
+		CHECK(recv(fd, nowhere, 4096, MSG_DONTWAIT) < 0 && errno == EFAULT,
+		      "recv into PROT_NONE: %s", strerror(errno));
+		errno = 0;
+		CHECK(recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno == EAGAIN,
+		      "the reply is gone after recv's EFAULT: %s", strerror(errno));
+		CHECK(send(fd, &r, r.n.nlmsg_len, 0) == (ssize_t)r.n.nlmsg_len, "send");
+		CHECK(poll(&pf, 1, 2000) == 1, "the reply is due");
+		errno = 0;
+		CHECK(recvmsg(fd, &bad2, MSG_DONTWAIT) < 0 && errno == EFAULT,
+		      "recvmsg, an iovec on PROT_NONE: %s", strerror(errno));
+		CHECK(send(fd, &r, r.n.nlmsg_len, 0) == (ssize_t)r.n.nlmsg_len, "send");
+		CHECK(recv(fd, buf, sizeof(buf), 0) > 0, "a reply after the EFAULTs");
+		munmap(nowhere, 4096);
 		printf("ok bad iovec\n");
 	}
 	printf("ok poll select epoll\n");
