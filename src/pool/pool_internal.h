@@ -31,15 +31,19 @@
 
 #define NM_CACHELINE 64
 
-/* The alloc cache holds two NAPI budgets (64 packets each): one refill from
- * the ring or the provider (NM_PP_REFILL) plus room to take a budget's worth
- * of direct recycles without spilling into the ring. */
+/* The alloc cache takes a refill from the ring or the provider
+ * (NM_PP_REFILL) and, above all, a burst of direct recycles: a devmem
+ * application returns a whole recvmsg's tokens at once (hundreds of
+ * buffers).  Spilled into the FIFO ring, they made every buffer of the
+ * pool cycle, a working set past L2 that the NIC then wrote cold; kept
+ * LIFO here, the same few MiB are reused hot (docs/pool.md has the
+ * figures). */
 /* desc.pp_flags: the buffer sits in the pool (cache, ring) or went back to
  * the provider; cleared when it is handed out.  Catches a second
  * nm_page_pool_put_unrefed_netmem() of the same buffer. */
 #define NM_PP_F_IDLE		1u
 
-#define NM_PP_CACHE_SIZE	128
+#define NM_PP_CACHE_SIZE	1024
 #define NM_PP_REFILL		64
 
 #define NM_PP_MAGIC		0x6e6d7070u	/* "nmpp": alive */
