@@ -88,6 +88,8 @@ struct nm_stack {
 	uint64_t now_us;		/* of the current loop iteration */
 	uint32_t spin_us;		/* before a sleep; 0: never (stack.c) */
 	bool spin_hot;			/* traffic flows: spin before the next sleep */
+	uint8_t spin_misses;		/* spins in a row that found nothing (capped) */
+	uint32_t spin_skip;		/* short sleeps left before the next spin */
 	int epfd, timerfd;
 	struct nm_tcp_table *tcp;
 	struct nm_stack_stats stats;

@@ -53,6 +53,7 @@
 #define STACK_SPIN_DEFAULT_US	200u
 #define STACK_SPIN_MAX_US	100000u
 #define STACK_SPIN_HOT_US	1000u
+#define STACK_SPIN_BACKOFF_MAX	6u	/* after misses: skip up to 2^6 spins */
 #define STACK_RX_BATCH	16
 /* Private st->flags bit (nm_stack_create refuses all but the public ones):
  * nm_stack_get_fd() was called, an application may sleep on epfd. */
@@ -462,22 +463,34 @@ static int stack_arm_wires(struct nm_stack *st)
 /* Traffic flows and a sleep is next: poll for up to spin_us instead, so a
  * peer on another core is heard without a wakeup (its eventfd write costs
  * it a syscall and an IPI; ours a sleep and a reschedule).  A spin that
- * finds nothing ends the streak: the sleep after it decides the next. */
+ * finds nothing ends the streak (the sleep after it decides the next) and
+ * backs off: after k misses in a row the next 2^k short sleeps go without
+ * a spin, so a machine whose CPUs are all busy (the peer cannot run while
+ * we spin) loses at most one spin in 2^6 sleeps; a hit starts over. */
 static int stack_spin(struct nm_stack *st)
 {
 	uint64_t end = st->now_us + st->spin_us;
 	int work = 0;
 
+	if (st->spin_skip) {
+		st->spin_skip--;
+		return 0;
+	}
 	st->stats.poll_spins++;
 	while (!work && st->now_us < end) {
 		nm_cpu_relax();
 		work = stack_run_once(st);
 	}
-	if (work)
+	if (work) {
 		st->stats.poll_spin_hits++;
-	else
-		st->spin_hot = false;
-	return work;
+		st->spin_misses = 0;
+		return work;
+	}
+	st->spin_hot = false;
+	if (st->spin_misses < STACK_SPIN_BACKOFF_MAX)
+		st->spin_misses++;
+	st->spin_skip = (1u << st->spin_misses) - 1;
+	return 0;
 }
 
 /* Sleep on epfd for up to timeout_ms; a short sleep means traffic flows. */
