@@ -301,7 +301,9 @@ static int xobj_map(struct nm_shm_wire *ep, const struct nm_shm_xobj_msg *m, int
 	    (uint64_t)sb.st_size < m->fd_off || (uint64_t)sb.st_size - m->fd_off < m->size)
 		return nm_err(EPROTO, "%s: object %u is not a sealed memfd of %llu bytes",
 			      ep->wire.name, m->id, (unsigned long long)m->size);
-	map = mmap(NULL, m->size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, (off_t)m->fd_off);
+	/* not populated: the peer's object may be large and sparse, and only
+	 * what its frames name is ever read */
+	map = mmap(NULL, m->size, PROT_READ, MAP_SHARED, fd, (off_t)m->fd_off);
 	if (map == MAP_FAILED)
 		return nm_err_sys(errno, "%s: mmap of object %u", ep->wire.name, m->id);
 	o->map = map;
