@@ -50,6 +50,13 @@ void t_xp_poll(struct t_xp *x);
 pid_t t_xp_fork(int (*child)(void *arg, int to_a, int from_a), void *arg, int *from_b,
 		int *to_b, char name[64]);
 
+/* Connect to wire name, retrying while its creator does not listen yet. */
+struct nm_wire *t_xp_connect(const char *name);
+/* One byte from fd (a pipe), which must be want, within 10 s. */
+void t_xp_expect(int fd, char want);
+/* A reference's release for tests: counts calls in *(int *)arg. */
+void t_xp_count(void *arg);
+
 struct t_xp_run {
 	/* in */
 	uint64_t total;			/* bytes A sends B */

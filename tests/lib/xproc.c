@@ -16,6 +16,33 @@
 static const struct nm_wire_shm_params t_xp_wire = { .ring_entries = 4096,
 						     .arena_bytes = 32 << 20, .mtu = 9000 };
 
+struct nm_wire *t_xp_connect(const char *name)
+{
+	struct nm_wire *w = NULL;
+	int r = -ECONNREFUSED;
+
+	for (int i = 0; i < 5000 && r == -ECONNREFUSED; i++)
+		if ((r = nm_wire_shm_connect(name, 5000, &w)) == -ECONNREFUSED)
+			usleep(1000);
+	T_OK(r);
+	return w;
+}
+
+void t_xp_expect(int fd, char want)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	T_EQ(poll(&p, 1, 10000), 1);
+	T_EQ(read(fd, &c, 1), 1);
+	T_EQ(c, want);
+}
+
+void t_xp_count(void *arg)
+{
+	(*(int *)arg)++;
+}
+
 void t_xp_up(struct t_xp *x, const char *name, bool creator, const struct nm_wire_shm_params *wp)
 {
 	struct nm_host_params hp = {
@@ -23,20 +50,14 @@ void t_xp_up(struct t_xp *x, const char *name, bool creator, const struct nm_wir
 			    .rx_ring = 1024 },
 		.iface = { .addr4 = creator ? "198.18.0.1/24" : "198.18.0.2/24" },
 	};
-	int r = -ECONNREFUSED;
 
 	memset(x, 0, sizeof(*x));
 	T_OK(nm_topo_create("rc0(p2p) { sw0 { nic0 } }", &x->topo));
 	T_OK(nm_topo_get_device(x->topo, "nic0", &x->nic));
-	if (creator) {
+	if (creator)
 		T_OK(nm_wire_shm_create(name, wp ? wp : &t_xp_wire, 20000, &x->w));
-	} else {
-		/* the creator may not listen yet */
-		for (int i = 0; i < 5000 && r == -ECONNREFUSED; i++)
-			if ((r = nm_wire_shm_connect(name, 5000, &x->w)) == -ECONNREFUSED)
-				usleep(1000);
-		T_OK(r);
-	}
+	else
+		x->w = t_xp_connect(name);
 	hp.netdev.dev = x->nic;
 	hp.netdev.wire = x->w;
 	hp.netdev.mtu = nm_wire_mtu(x->w);

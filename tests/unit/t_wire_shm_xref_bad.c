@@ -12,7 +12,6 @@
  * shared object.
  */
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
@@ -42,16 +41,6 @@ static uint64_t t_off(int k)
 	return (uint64_t)k * 5000 + 7;
 }
 
-static void t_wait(int fd, char want)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char c;
-
-	T_EQ(poll(&p, 1, 10000), 1);
-	T_EQ(read(fd, &c, 1), 1);
-	T_EQ(c, want);
-}
-
 /* The shm wire lends every frame: it never asks for buffers. */
 static int t_no_bufs(struct nm_wire_rxbufs *bufs, struct iovec *iov, unsigned max)
 {
@@ -67,13 +56,9 @@ static int t_child(void *arg, int to_a, int from_a)
 	const char *name = arg;
 	static uint8_t got[HDR_LEN + PAY_LEN];
 	struct nm_wire_stats st;
-	struct nm_wire *w = NULL;
-	int r = -ECONNREFUSED, good = 0;
+	struct nm_wire *w = t_xp_connect(name);
+	int r, good = 0;
 
-	for (int i = 0; i < 5000 && r == -ECONNREFUSED; i++)
-		if ((r = nm_wire_shm_connect(name, 5000, &w)) == -ECONNREFUSED)
-			usleep(1000);
-	T_OK(r);
 	nm_wire_rx_want_ref(w, true);
 	T_EQ(write(to_a, "R", 1), 1);
 	for (int k = 0; k < 2 * NCASES; k++) {
@@ -81,7 +66,7 @@ static int t_child(void *arg, int to_a, int from_a)
 		struct nm_wire_rxbufs bufs = { .get = t_no_bufs };
 		bool bad = k % 2 == 1 && k / 2 != GOOD;
 
-		t_wait(from_a, 'F');
+		t_xp_expect(from_a, 'F');
 		r = nm_wire_rx(w, &bufs, &f);
 		if (bad) {
 			T_EQ(r, -EAGAIN);	/* dropped: nothing else waits */
@@ -161,18 +146,10 @@ static void t_tamper(struct nm_shm_wire *ep, enum bad b)
 	}
 }
 
-static int t_released;
-
-static void t_release(void *arg)
-{
-	(void)arg;
-	t_released++;
-}
-
 int main(void)
 {
 	struct nm_wire_shm_params p = { .ring_entries = 64, .arena_bytes = 1 << 20, .mtu = 9000 };
-	int memfd, from_b, to_b, status;
+	int memfd, from_b, to_b, status, released = 0;
 	struct nm_memobj *obj;
 	struct nm_wire *w;
 	struct nm_shm_wire *ep;
@@ -196,7 +173,7 @@ int main(void)
 	T_OK(nm_wire_shm_create(name, &p, 10000, &w));
 	ep = nm_shm_wire_of(w);
 	T_ASSERT(ep->xr != NULL);	/* both sides agreed */
-	t_wait(from_b, 'R');
+	t_xp_expect(from_b, 'R');
 
 	/* even frames good, odd ones tampered with as case k / 2 */
 	for (int k = 0; k < 2 * NCASES; k++) {
@@ -204,7 +181,8 @@ int main(void)
 		struct iovec h = { hdr, HDR_LEN };
 		uint8_t *src = nm_memobj_engine_addr(obj, t_off(k));
 		struct nm_wire_ref ref = { .iov = { { src, 1000 }, { src + 1000, PAY_LEN - 1000 } },
-					   .n = 2, .len = PAY_LEN, .release = t_release };
+					   .n = 2, .len = PAY_LEN, .release = t_xp_count,
+					   .arg = &released };
 
 		memset(hdr, 0, sizeof(hdr));
 		hdr[0] = (uint8_t)k;
@@ -212,14 +190,14 @@ int main(void)
 		if (k % 2)
 			t_tamper(ep, (enum bad)(k / 2));
 		T_EQ(write(to_b, "F", 1), 1);
-		t_wait(from_b, 'D');
+		t_xp_expect(from_b, 'D');
 		nm_wire_tx_complete(w);
 	}
 	T_ASSERT(waitpid(pid, &status, 0) == pid);
 	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	nm_wire_tx_complete(w);
 	/* every reference went back: read, dropped or skipped alike */
-	T_EQ(t_released, 2 * NCASES);
+	T_EQ(released, 2 * NCASES);
 	T_EQ(nm__wire_shm_refs_out(w), 0);
 	nm_wire_destroy(w);
 	nm_memobj_put(obj);
