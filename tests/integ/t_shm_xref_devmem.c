@@ -18,10 +18,7 @@ int main(void)
 	const char *env = getenv("NM_SHM_XREF_MB");
 	struct t_xp_run r = { .total = (env ? strtoull(env, NULL, 10) : 256) << 20 };
 
-	if (!nm__shm_refs_env()) {
-		printf("SKIP: NM_SHM_REFS=0 turns references off\n");
-		return 77;
-	}
+	T_XP_NEED_REFS();
 	t_xp_devmem(&r);
 	printf("%llu MiB in %.2f s (%.0f MB/s); A: %llu frames, %llu referenced (%llu bytes), "
 	       "%llu copied, %llu objects; B: %llu referenced frames read, %llu objects\n",

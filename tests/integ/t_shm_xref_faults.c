@@ -17,10 +17,7 @@ int main(void)
 	struct t_xp_run r = { .total = (env ? strtoull(env, NULL, 10) : 256) << 20, .wp = &wp,
 			      .timeout_s = 240 };
 
-	if (!nm__shm_refs_env()) {
-		printf("SKIP: NM_SHM_REFS=0 turns references off\n");
-		return 77;
-	}
+	T_XP_NEED_REFS();
 	t_wfaults_lossy(&wp, 1818);
 	t_xp_devmem(&r);
 	printf("%llu MiB in %.2f s; A: %llu referenced, %llu copied, lost %llu dup %llu "

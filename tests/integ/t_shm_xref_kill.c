@@ -15,10 +15,7 @@ int main(void)
 {
 	struct t_xp_run r = { .total = 256u << 20, .kill_at = 8u << 20, .timeout_s = 60 };
 
-	if (!nm__shm_refs_env()) {
-		printf("SKIP: NM_SHM_REFS=0 turns references off\n");
-		return 77;
-	}
+	T_XP_NEED_REFS();
 	t_xp_devmem(&r);
 	printf("%d slots held references when B died; A sent %llu referenced frames\n",
 	       r.refs_at_kill, (unsigned long long)r.wa.tx_refs);

@@ -21,6 +21,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <netmem/wire.h>
 
@@ -56,6 +57,20 @@ struct nm_wire *t_xp_connect(const char *name);
 void t_xp_expect(int fd, char want);
 /* A reference's release for tests: counts calls in *(int *)arg. */
 void t_xp_count(void *arg);
+
+/* For tests of references: skip (77) where NM_SHM_REFS=0 turns them off. */
+#define T_XP_NEED_REFS()                                                     \
+	do {                                                                 \
+		if (!nm__shm_refs_env()) {                                   \
+			printf("SKIP: NM_SHM_REFS=0 turns references off\n"); \
+			return 77;                                           \
+		}                                                            \
+	} while (0)
+
+/* A memory object over a memfd of size bytes, byte i being byte(tag, i),
+ * sealed against shrinking or not (the object keeps its own fd). */
+struct nm_memobj *t_xp_memfd_obj(uint64_t size, bool sealed, uint8_t (*byte)(uint32_t, uint64_t),
+				 uint32_t tag);
 
 struct t_xp_run {
 	/* in */

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Two hosts in two processes over one shm wire (t_xproc.h). */
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
+#include "mem/mem_internal.h"
 #include "nic/wire_shm.h"
 #include "t_xproc.h"
 
@@ -41,6 +44,26 @@ void t_xp_expect(int fd, char want)
 void t_xp_count(void *arg)
 {
 	(*(int *)arg)++;
+}
+
+struct nm_memobj *t_xp_memfd_obj(uint64_t size, bool sealed, uint8_t (*byte)(uint32_t, uint64_t),
+				 uint32_t tag)
+{
+	int fd = memfd_create("t_xp_obj", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	struct nm_memobj *obj;
+	uint8_t *va;
+
+	T_ASSERT(fd >= 0 && ftruncate(fd, (off_t)size) == 0);
+	if (sealed)
+		T_ASSERT(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0);
+	va = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	T_ASSERT(va != MAP_FAILED);
+	for (uint64_t i = 0; i < size; i++)
+		va[i] = byte(tag, i);
+	munmap(va, size);
+	T_OK(nm_memobj_create_memfd(fd, 0, size, 0, &obj));
+	close(fd);
+	return obj;
 }
 
 void t_xp_up(struct t_xp *x, const char *name, bool creator, const struct nm_wire_shm_params *wp)

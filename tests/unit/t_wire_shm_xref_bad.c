@@ -31,8 +31,9 @@
 
 enum bad { GOOD, BAD_ID, BAD_ID0, BAD_RANGE, BAD_N0, BAD_N5, BAD_SUM, BAD_OBJ, NCASES };
 
-static uint8_t t_byte(uint64_t i)
+static uint8_t t_byte(uint32_t tag, uint64_t i)
 {
+	(void)tag;
 	return (uint8_t)(i * 13 + (i >> 8));
 }
 
@@ -83,7 +84,7 @@ static int t_child(void *arg, int to_a, int from_a)
 			T_EQ(n, HDR_LEN + PAY_LEN);
 			T_EQ(got[0], (uint8_t)k);
 			for (uint32_t i = 0; i < PAY_LEN; i++)
-				if (got[HDR_LEN + i] != t_byte(t_off(k) + i))
+				if (got[HDR_LEN + i] != t_byte(0, t_off(k) + i))
 					T_FAIL("frame %d byte %u", k, i);
 			T_OK(nm_wire_consume(w));
 			good++;
@@ -149,27 +150,16 @@ static void t_tamper(struct nm_shm_wire *ep, enum bad b)
 int main(void)
 {
 	struct nm_wire_shm_params p = { .ring_entries = 64, .arena_bytes = 1 << 20, .mtu = 9000 };
-	int memfd, from_b, to_b, status, released = 0;
+	int from_b, to_b, status, released = 0;
 	struct nm_memobj *obj;
 	struct nm_wire *w;
 	struct nm_shm_wire *ep;
 	char name[64];
-	uint8_t *va;
 	pid_t pid;
 
-	if (!nm__shm_refs_env()) {
-		printf("SKIP: NM_SHM_REFS=0 turns references off\n");
-		return 77;
-	}
+	T_XP_NEED_REFS();
 	pid = t_xp_fork(t_child, name, &from_b, &to_b, name);
-	memfd = memfd_create("t_xref_bad", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	T_ASSERT(memfd >= 0 && ftruncate(memfd, OBJ_SIZE) == 0);
-	T_ASSERT(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) == 0);
-	va = mmap(NULL, OBJ_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-	T_ASSERT(va != MAP_FAILED);
-	for (uint64_t i = 0; i < OBJ_SIZE; i++)
-		va[i] = t_byte(i);
-	T_OK(nm_memobj_create_memfd(memfd, 0, OBJ_SIZE, 0, &obj));
+	obj = t_xp_memfd_obj(OBJ_SIZE, true, t_byte, 0);
 	T_OK(nm_wire_shm_create(name, &p, 10000, &w));
 	ep = nm_shm_wire_of(w);
 	T_ASSERT(ep->xr != NULL);	/* both sides agreed */
@@ -201,8 +191,6 @@ int main(void)
 	T_EQ(nm__wire_shm_refs_out(w), 0);
 	nm_wire_destroy(w);
 	nm_memobj_put(obj);
-	munmap(va, OBJ_SIZE);
-	close(memfd);
 	close(from_b);
 	close(to_b);
 	T_PASS();

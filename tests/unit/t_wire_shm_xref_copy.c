@@ -68,26 +68,6 @@ static int t_child(void *arg, int to_a, int from_a)
 	return 0;
 }
 
-/* A memfd object of OBJ_SIZE bytes holding t_byte(j, .), sealed or not. */
-static struct nm_memobj *t_memfd_obj(uint32_t j, bool sealed)
-{
-	int fd = memfd_create("t_xref_copy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	struct nm_memobj *obj;
-	uint8_t *va;
-
-	T_ASSERT(fd >= 0 && ftruncate(fd, OBJ_SIZE) == 0);
-	if (sealed)
-		T_ASSERT(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0);
-	va = mmap(NULL, OBJ_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	T_ASSERT(va != MAP_FAILED);
-	for (uint64_t i = 0; i < OBJ_SIZE; i++)
-		va[i] = t_byte(j, i);
-	munmap(va, OBJ_SIZE);
-	T_OK(nm_memobj_create_memfd(fd, 0, OBJ_SIZE, 0, &obj));
-	close(fd);	/* the object keeps its own */
-	return obj;
-}
-
 int main(void)
 {
 	struct nm_wire_shm_params p = { .ring_entries = 256, .arena_bytes = 1 << 20, .mtu = 9000 };
@@ -98,17 +78,14 @@ int main(void)
 	char name[64];
 	pid_t pid;
 
-	if (!nm__shm_refs_env()) {
-		printf("SKIP: NM_SHM_REFS=0 turns references off\n");
-		return 77;
-	}
+	T_XP_NEED_REFS();
 	pid = t_xp_fork(t_child, name, &from_b, &to_b, name);
 	T_OK(nm_memobj_create_anon(OBJ_SIZE, 0, &objs[0]));
 	for (uint64_t i = 0; i < OBJ_SIZE; i++)	/* through the engine: no CPU view */
 		nm_memobj_engine_addr(objs[0], 0)[i] = t_byte(0, i);
-	objs[1] = t_memfd_obj(1, false);
+	objs[1] = t_xp_memfd_obj(OBJ_SIZE, false, t_byte, 1);
 	for (uint32_t j = 2; j < NOBJ; j++)
-		objs[j] = t_memfd_obj(j, true);
+		objs[j] = t_xp_memfd_obj(OBJ_SIZE, true, t_byte, j);
 	T_OK(nm_wire_shm_create(name, &p, 10000, &w));
 	t_xp_expect(from_b, 'R');
 	for (int k = 0; k < NFRAMES; k++) {

@@ -23,8 +23,9 @@
 #define PAY_LEN		4000u
 #define NFRAMES		10
 
-static uint8_t t_byte(uint64_t i)
+static uint8_t t_byte(uint32_t tag, uint64_t i)
 {
+	(void)tag;
 	return (uint8_t)(i * 11 + (i >> 9));
 }
 
@@ -33,20 +34,11 @@ static int t_child(void *arg, int to_a, int from_a)
 {
 	const char *name = arg;
 	struct nm_wire *w = t_xp_connect(name);
-	int fd = memfd_create("t_xref_gone", MFD_CLOEXEC | MFD_ALLOW_SEALING), released = 0;
-	struct nm_memobj *obj;
-	uint8_t *va;
+	/* its fds are the object's alone: they die with us */
+	struct nm_memobj *obj = t_xp_memfd_obj(OBJ_SIZE, true, t_byte, 0);
+	int released = 0;
 
 	(void)from_a;
-	T_ASSERT(fd >= 0 && ftruncate(fd, OBJ_SIZE) == 0);
-	T_ASSERT(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0);
-	va = mmap(NULL, OBJ_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	T_ASSERT(va != MAP_FAILED);
-	for (uint64_t i = 0; i < OBJ_SIZE; i++)
-		va[i] = t_byte(i);
-	munmap(va, OBJ_SIZE);
-	T_OK(nm_memobj_create_memfd(fd, 0, OBJ_SIZE, 0, &obj));
-	close(fd);
 	for (int k = 0; k < NFRAMES; k++) {
 		uint8_t hdr[HDR_LEN] = { (uint8_t)k };
 		struct iovec h = { hdr, HDR_LEN };
@@ -71,10 +63,7 @@ int main(void)
 	char name[64];
 	pid_t pid;
 
-	if (!nm__shm_refs_env()) {
-		printf("SKIP: NM_SHM_REFS=0 turns references off\n");
-		return 77;
-	}
+	T_XP_NEED_REFS();
 	pid = t_xp_fork(t_child, name, &from_b, &to_b, name);
 	T_OK(nm_wire_shm_create(name, &p, 10000, &w));
 	T_ASSERT(nm_shm_wire_of(w)->xr != NULL);	/* both sides agreed */
@@ -87,7 +76,7 @@ int main(void)
 		T_EQ(t_wire_recv(w, got, sizeof(got), NULL), (int)(HDR_LEN + PAY_LEN));
 		T_EQ(got[0], (uint8_t)k);
 		for (uint32_t i = 0; i < PAY_LEN; i++)
-			if (got[HDR_LEN + i] != t_byte((uint64_t)k * 5000 + i))
+			if (got[HDR_LEN + i] != t_byte(0, (uint64_t)k * 5000 + i))
 				T_FAIL("frame %d byte %u", k, i);
 	}
 	T_EQ(t_wire_recv(w, got, sizeof(got), NULL), -EAGAIN);
