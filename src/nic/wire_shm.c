@@ -1396,5 +1396,5 @@ int nm__wire_shm_assert_ok(struct nm_wire *w)
 			      (unsigned long long)tx->head, (unsigned long long)tx->tail);
 	if (ep->inj && nm__shm_inj_held(ep->inj) > NM_SHM_HOLD_MAX)
 		return nm_err(EUCLEAN, "%u frames held", nm__shm_inj_held(ep->inj));
-	return 0;
+	return nm__shm_xref_assert_ok(ep);
 }

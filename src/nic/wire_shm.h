@@ -320,6 +320,8 @@ bool nm__shm_refs_env(void);
  * from now on.  The region must have the xref area. */
 int nm__shm_xref_enable(struct nm_shm_wire *ep);
 void nm__shm_xref_destroy(struct nm_shm_wire *ep);
+/* Debug: the table of shared objects is sane (0 or -EUCLEAN). */
+int nm__shm_xref_assert_ok(const struct nm_shm_wire *ep);
 /* Sender: 0 if every piece of ref lies in a memory object shared with the
  * peer (sharing it now, its fd sent before this returns), else -errno
  * (send a copy).  Caller owns the tx side. */

@@ -126,6 +126,24 @@ void nm__shm_xref_destroy(struct nm_shm_wire *ep)
 	ep->xr = NULL;
 }
 
+int nm__shm_xref_assert_ok(const struct nm_shm_wire *ep)
+{
+	const struct nm_shm_xref *xr = ep->xr;
+
+	if (!xr)
+		return 0;
+	if (!ep->tx.xdescs || !ep->rx.xdescs || !ep->tx.trefs || !ep->sync)
+		return nm_err(EUCLEAN, "references across processes half set up");
+	if (xr->ntx > NM_SHM_XOBJ_MAX || (xr->ntx && xr->last >= xr->ntx))
+		return nm_err(EUCLEAN, "%u objects shared (last hit %u)", xr->ntx, xr->last);
+	for (uint32_t i = 0; i < xr->ntx; i++)
+		if (!xr->tx[i].obj ||
+		    xr->tx[i].base != (uintptr_t)nm_memobj_engine_addr(xr->tx[i].obj, 0) ||
+		    xr->tx[i].size != nm_memobj_size(xr->tx[i].obj))
+			return nm_err(EUCLEAN, "shared object %u does not match its memory", i + 1);
+	return 0;
+}
+
 /* ---- sender --------------------------------------------------------------- */
 
 /* The table index of the shared object holding [p, p + len), or -1. */

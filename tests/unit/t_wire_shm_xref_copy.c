@@ -106,6 +106,7 @@ int main(void)
 	T_EQ(released, 3);
 	T_EQ(st.tx_refs, NFRAMES - 3);
 	T_EQ(st.ref_objs, NM_SHM_XOBJ_MAX);
+	T_OK(nm__wire_shm_assert_ok(w));	/* the full table included */
 	T_EQ(write(to_b, "F", 1), 1);
 	t_xp_expect(from_b, 'D');
 	nm_wire_tx_complete(w);
