@@ -44,6 +44,13 @@ struct nm_wire_stats {
 	 * and referenced frames skipped because their sender took the
 	 * reference back (its NIC went away first) */
 	uint64_t tx_refs, rx_refs, ref_revoked;
+	/* payload bytes sent by reference; across processes (shm
+	 * create/connect) also frames offered by reference that went into the
+	 * arena instead (their memory cannot be shared with the peer: not one
+	 * memfd sealed against shrinking, or the table of shared objects is
+	 * full), and memory objects shared with the peer (sender) or mapped
+	 * from it (receiver) */
+	uint64_t tx_ref_bytes, tx_ref_copied, ref_objs;
 };
 
 struct nm_wire;
@@ -90,14 +97,19 @@ struct nm_wire_shm_params {
 	 * credentials, before the creator goes on waiting. */
 	void (*on_refused)(void *arg, pid_t pid, uid_t uid, gid_t gid);
 	void *on_refused_arg;
-	/* nm_wire_shm_pair only (last, so the fields above keep their
-	 * offsets): frames carry just their headers and
-	 * reference the payload where the sender keeps it, so the receiving
-	 * NIC copies each payload byte once, straight into its RX buffer
-	 * (docs/nic.md, "One copy on the shm wire").  Both ends are in this
-	 * process, so they agree at once; on unless no_refs is set or the
-	 * environment says NM_SHM_REFS=0.  Across processes the payload is
-	 * copied into the shared arena as always. */
+	/* (Last, so the fields above keep their offsets.)  References: frames
+	 * carry just their headers and reference the payload where the
+	 * sender keeps it, so the receiving NIC copies each payload byte
+	 * once, straight into its RX buffer (docs/nic.md, "One copy on the
+	 * shm wire").  On unless no_refs is set or the environment says
+	 * NM_SHM_REFS=0.  nm_wire_shm_pair: both ends are in this process, so
+	 * they agree at once.  nm_wire_shm_create: offered to the peer in the
+	 * hello, and used only if the connecting side takes them (its
+	 * NM_SHM_REFS is not 0; a peer from before references never does);
+	 * then payload in a memory object backed by one memfd sealed against
+	 * shrinking (a memfd dma-buf, a udmabuf) is referenced, its memfd
+	 * passed to the peer once, and any other payload is copied into the
+	 * shared arena as without references. */
 	bool no_refs;
 };
 #define NM_WIRE_SHM_ALLOW_MAX	1024

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <netmem/dma.h>
@@ -244,6 +245,20 @@ struct nm_memobj *nm__phys_find(uint64_t phys, uint64_t *off, uint64_t *run);
 /* The bus offset of the root complex above a device region's device, or of
  * the device itself. */
 uint64_t nm_device_bus_offset(const struct nm_device *dev);
+
+/* ---- Engine index (engine_index.c) ------------------------------------- */
+
+/* Enter / leave the index of engine mappings (memobj_setup, memobj_free;
+ * removing an object never entered is a no-op). */
+int nm__engine_index_add(struct nm_memobj *obj);
+void nm__engine_index_remove(struct nm_memobj *obj);
+/* The object whose engine mapping holds [p, p + len), with a reference the
+ * caller puts, and p's offset in it; -ENOENT (no message) if none does. */
+int nm_memobj_find_engine(const void *p, size_t len, struct nm_memobj **obj, uint64_t *off);
+/* The one fd range backing all of obj: *fd (obj's own, valid while obj
+ * is; dup it to keep it) and where obj starts in it.  -EOPNOTSUPP for an
+ * object made of several ranges (a udmabuf list). */
+int nm_memobj_backing(const struct nm_memobj *obj, int *fd, uint64_t *fd_off);
 
 /* ---- Engine hooks ------------------------------------------------------- */
 

@@ -99,6 +99,7 @@ static struct nm_memobj *memobj_alloc(enum nm_mem_kind kind, uint64_t size, uint
 
 static void memobj_free(struct nm_memobj *obj)
 {
+	nm__engine_index_remove(obj);
 	nm_physmap_free(obj);
 	if (obj->engine != MAP_FAILED)
 		munmap(obj->engine, obj->size);
@@ -189,7 +190,9 @@ static int memobj_setup(struct nm_memobj *obj)
 				    cpu_prot != PROT_NONE ? populate : 0);
 	if (obj->cpu == MAP_FAILED)
 		return nm_err_sys(ENOMEM, "mmap of the CPU view");
-	return nm_physmap_alloc(obj);
+	int r = nm_physmap_alloc(obj);
+
+	return r ? r : nm__engine_index_add(obj);
 }
 
 static int memobj_new_memfd(struct nm_memobj *obj, const char *name)

@@ -17,11 +17,13 @@
  * copy says full (producer) or empty (consumer), so in a stream the only
  * shared lines that move are the descriptors and the frame data.
  *
- * References (in-process pairs, docs/nic.md "One copy on the shm wire"):
- * xmit_ref puts only the headers into the arena and the payload's iovecs
- * into the pair's reference table (wire_shm.h, struct nm_shm_refs); the
- * consumer hands the NIC both, and the producer calls the reference's
- * release once the consumer's tail passed every slot that carried it.
+ * References (docs/nic.md "One copy on the shm wire"): xmit_ref puts only
+ * the headers into the arena and the payload's iovecs into the pair's
+ * reference table (in process: wire_shm.h, struct nm_shm_refs), or across
+ * processes (object id, offset) pieces into the slot's shared descriptor
+ * (wire_shm_xref.c); the consumer hands the NIC both, and the producer
+ * calls the reference's release once the consumer's tail passed every
+ * slot that carried it.
  *
  * Arena.  Frames are contiguous (peek needs that) and start on a cache
  * line; one that does not fit before the end of the arena starts at 0 and
@@ -189,9 +191,19 @@ int nm__shm_layout(const struct nm_wire_shm_params *p, struct nm_shm_hdr *h)
 	return 0;
 }
 
-int nm__shm_region_create(const struct nm_wire_shm_params *p, int *memfd)
+void nm__shm_xref_layout(const struct nm_shm_hdr *h, uint64_t *off, uint64_t *end)
+{
+	uint64_t dir = nm_shm_round((uint64_t)h->ring_entries * sizeof(struct nm_shm_xdesc),
+				    NM_SHM_PAGE);
+
+	*off = nm_shm_round(h->total_size, NM_SHM_PAGE);
+	*end = *off + nm_shm_round(sizeof(struct nm_shm_refsync), NM_SHM_PAGE) + 2 * dir;
+}
+
+int nm__shm_region_create(const struct nm_wire_shm_params *p, bool xref, int *memfd)
 {
 	struct nm_shm_hdr h;
+	uint64_t size, xoff;
 	int fd, r;
 
 	if (!memfd)
@@ -199,11 +211,14 @@ int nm__shm_region_create(const struct nm_wire_shm_params *p, int *memfd)
 	r = nm__shm_layout(p, &h);
 	if (r)
 		return r;
+	size = h.total_size;
+	if (xref)	/* past total_size: a peer that knows nothing of it is fine */
+		nm__shm_xref_layout(&h, &xoff, &size);
 	fd = nm_fd_lift(memfd_create("netmem-shm-wire", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (fd < 0)
 		return nm_err_sys(errno, "memfd_create");
-	if (ftruncate(fd, (off_t)h.total_size)) {
-		r = nm_err_sys(errno, "ftruncate %llu", (unsigned long long)h.total_size);
+	if (ftruncate(fd, (off_t)size)) {
+		r = nm_err_sys(errno, "ftruncate %llu", (unsigned long long)size);
 		goto err_close;
 	}
 	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
@@ -311,6 +326,8 @@ static void nm_shm_ref_revoke_all(struct nm_shm_wire *ep)
 								    NM_SHM_REF_DEAD,
 								    memory_order_acq_rel,
 								    memory_order_acquire)) {
+				if (tx->xdescs)	/* the peer's claim is in its copy */
+					nm__shm_xref_kill(ep, (uint32_t)tx->ref_tail & tx->mask);
 				tx->refs_out--;
 				nm_shm_ref_drop(tr);
 				break;
@@ -445,6 +462,8 @@ void nm__shm_tx_commit_ref(struct nm_shm_wire *ep, uint32_t len, const struct nm
 		d->ref_len = ref ? ref->len : 0;
 		if (ref) {	/* published by the head store below */
 			nm_shm_tref_set(&tx->trefs[slot], ref, i + 1 == nslots);
+			if (nm_unlikely(tx->xdescs != NULL))
+				nm__shm_xref_write(ep, slot, ref);
 			tx->refs_out++;
 		} else if (nm_unlikely(tx->trefs != NULL)) {
 			/* a slot revoked once (DEAD) carries no reference now */
@@ -470,7 +489,7 @@ void nm__shm_tx_commit_ref(struct nm_shm_wire *ep, uint32_t len, const struct nm
 		nm_shm_tx_signal(tx);
 }
 
-static bool nm_shm_peer_hung_up(const struct nm_shm_wire *ep)
+bool nm__shm_peer_hung_up(const struct nm_shm_wire *ep)
 {
 	struct pollfd pfd = { .fd = ep->sock, .events = POLLRDHUP };
 
@@ -487,7 +506,7 @@ static __attribute__((cold)) int nm_shm_tx_notconn(struct nm_shm_wire *ep)
 int nm__shm_tx_full(struct nm_shm_wire *ep)
 {
 	if (ep->sock >= 0 && ++ep->tx.eagain_streak % NM_SHM_PEER_CHECK_EVERY == 0 &&
-	    nm_shm_peer_hung_up(ep))
+	    nm__shm_peer_hung_up(ep))
 		return nm_shm_tx_notconn(ep);
 	return nm_err(EAGAIN, "ring or arena full (backpressure: retry later)");
 }
@@ -580,7 +599,30 @@ static bool nm_shm_ref_ok(struct nm_wire *w)
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
 
 	return ep->tx.trefs && !ep->tx.revoked &&
-	       atomic_load_explicit(&ep->refs->want[ep->side], memory_order_relaxed);
+	       atomic_load_explicit(&ep->sync->want[ep->side], memory_order_relaxed);
+}
+
+/* Across processes, a payload the peer cannot map (not in a shareable
+ * memory object, or the table of shared objects is full) goes into the
+ * arena with its headers, and its reference goes back at once. */
+static __attribute__((noinline)) int nm_shm_xmit_copy(struct nm_shm_wire *ep,
+						       const struct iovec *hdr, unsigned n,
+						       uint64_t hlen, const struct nm_wire_ref *ref,
+						       const struct nm_wire_meta *meta)
+{
+	struct iovec iov[NM_WIRE_MAX_IOV];
+	int r;
+
+	if (n + ref->n > NM_WIRE_MAX_IOV)
+		return nm_err(EMSGSIZE, "%u header and %u payload pieces", n, ref->n);
+	memcpy(iov, hdr, n * sizeof(*iov));
+	memcpy(iov + n, ref->iov, ref->n * sizeof(*iov));
+	r = nm_shm_send(ep, iov, n + ref->n, hlen + ref->len, hlen + ref->len, meta, NULL);
+	if (r)
+		return r;	/* not taken: release is not ours to call */
+	ep->st.tx_ref_copied++;
+	ref->release(ref->arg);
+	return 0;
 }
 
 /* Only the headers go into the arena; the payload stays in the sender's
@@ -600,24 +642,43 @@ static int nm_shm_xmit_ref(struct nm_wire *w, const struct iovec *hdr, unsigned 
 		hlen += hdr[i].iov_len;
 	if (nm_unlikely(hlen < NM_SHM_MIN_FRAME || hlen > NM_WIRE_MAX_FRAME))
 		return nm_shm_xmit_bad_len(ep, hlen, meta);
+	if (nm_unlikely(ep->xr != NULL) && nm__shm_xref_prepare(ep, ref))
+		return nm_shm_xmit_copy(ep, hdr, n, hlen, ref, meta);
 	r = nm_shm_send(ep, hdr, n, hlen, hlen + ref->len, meta, ref);
-	if (!r)
+	if (!r) {
 		ep->st.tx_refs++;
+		ep->st.tx_ref_bytes += ref->len;
+	}
 	return r;
 }
 
 static void nm_shm_tx_complete(struct nm_wire *w)
 {
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+	uint64_t before;
 
 	if (!ep->tx.refs_out && nm_likely(!nm__shm_inj_held(ep->inj)))
 		return;		/* nothing referenced is out (the injector may hold some) */
 	/* a consumer that is gone reads nothing more */
-	if (nm_unlikely(!atomic_load_explicit(ep->peer_alive, memory_order_acquire))) {
+	if (nm_unlikely(ep->peer_dead ||
+			!atomic_load_explicit(ep->peer_alive, memory_order_acquire))) {
 		nm_shm_ref_revoke_all(ep);
 		return;
 	}
+	before = ep->tx.ref_tail;
 	nm_shm_tx_reclaim(ep);
+	if (nm_likely(ep->tx.ref_tail != before || ep->tx.ref_tail == ep->tx.head ||
+		      ep->sock < 0)) {
+		ep->tx.stalls = 0;
+		return;
+	}
+	/* A peer process killed outright leaves its alive flag set: every so
+	 * often while our references stay out and none comes back, ask its
+	 * connection. */
+	if (++ep->tx.stalls % NM_SHM_PEER_CHECK_EVERY == 0 && nm__shm_peer_hung_up(ep)) {
+		ep->peer_dead = true;
+		nm_shm_ref_revoke_all(ep);
+	}
 }
 
 static void nm_shm_ref_revoke(struct nm_wire *w)
@@ -629,10 +690,10 @@ static void nm_shm_rx_want_ref(struct nm_wire *w, bool want)
 {
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
 
-	if (nm_likely(want == ep->rx.want_ref) || !ep->refs)
+	if (nm_likely(want == ep->rx.want_ref) || !ep->sync)
 		return;
 	ep->rx.want_ref = want;
-	atomic_store_explicit(&ep->refs->want[!ep->side], want, memory_order_relaxed);
+	atomic_store_explicit(&ep->sync->want[!ep->side], want, memory_order_relaxed);
 }
 
 /* ---- consumer (rx) ---------------------------------------------------- */
@@ -714,6 +775,18 @@ static __attribute__((noinline)) bool nm_shm_rx_claim(struct nm_shm_wire *ep, ui
 	struct nm_shm_tref *tr;
 	uint32_t st = NM_SHM_REF_LIVE;
 
+	if (rx->xdescs) {
+		int r = (uint64_t)l + rlen > ep->frame_max
+				? -1 : nm__shm_xref_claim(ep, (uint32_t)rx->tail & rx->mask, rlen);
+
+		if (r == 0) {
+			ep->st.ref_revoked++;
+			ep->st.rx_invalid--;	/* its sender took it back: no fault */
+		}
+		if (r == 1)
+			rx->peek_off = o;
+		return r == 1;
+	}
 	if (!rx->rrefs)
 		return false;	/* not agreed: a peer that breaks the protocol */
 	tr = &rx->rrefs[rx->tail & rx->mask];
@@ -727,7 +800,8 @@ static __attribute__((noinline)) bool nm_shm_rx_claim(struct nm_shm_wire *ep, ui
 		atomic_store_explicit(&tr->state, NM_SHM_REF_LIVE, memory_order_release);
 		return false;
 	}
-	rx->peek_ref = tr;
+	rx->peek_ref = &tr->ref;
+	rx->peek_state = &tr->state;
 	rx->peek_off = o;
 	return true;
 }
@@ -774,7 +848,7 @@ static inline bool nm_shm_rx_next(struct nm_shm_wire *ep, uint32_t *off, uint32_
  * drained the ring, nothing else would wake it for its releases. */
 static void nm_shm_ref_wake(struct nm_shm_wire *ep)
 {
-	_Atomic uint32_t *f = &ep->refs->ref_wake[!ep->side];
+	_Atomic uint32_t *f = &ep->sync->ref_wake[!ep->side];
 
 	if (ep->rx.tail != ep->rx.head)
 		return;		/* more to read: the last one wakes it */
@@ -794,9 +868,8 @@ static inline void nm_shm_rx_advance(struct nm_shm_wire *ep, uint32_t len)
 	if (nm_unlikely(rx->peek_ref != NULL)) {
 		/* our copy is over; the sender takes the reference back once
 		 * tail (stored after this) passes the slot */
-		atomic_store_explicit(&rx->peek_ref->state, NM_SHM_REF_LIVE,
-				      memory_order_release);
-		total += rx->peek_ref->ref.len;
+		atomic_store_explicit(rx->peek_state, NM_SHM_REF_LIVE, memory_order_release);
+		total += rx->peek_ref->len;
 		rx->peek_ref = NULL;
 		rx->ref_seen = true;
 		ep->st.rx_refs++;
@@ -817,7 +890,7 @@ static __attribute__((cold)) int nm_shm_rx_flatten(struct nm_shm_wire *ep, uint3
 						   uint32_t *len)
 {
 	struct nm_shm_rx *rx = &ep->rx;
-	const struct nm_wire_ref *ref = &rx->peek_ref->ref;
+	const struct nm_wire_ref *ref = rx->peek_ref;
 
 	if (!rx->bounce && !(rx->bounce = malloc(ep->frame_max))) {
 		nm_shm_rx_advance(ep, l);	/* lost, like a frame without a buffer */
@@ -996,11 +1069,17 @@ static int nm_shm_arm(struct nm_wire *w)
 	if (nm_unlikely(ep->tx.refs_out != 0)) {
 		/* references out: be woken when the peer consumes one, or
 		 * do not sleep if it already did (releases are due) */
-		atomic_store_explicit(&ep->refs->ref_wake[ep->side], 1, memory_order_relaxed);
+		atomic_store_explicit(&ep->sync->ref_wake[ep->side], 1, memory_order_relaxed);
 		atomic_thread_fence(memory_order_seq_cst);
 		if (atomic_load_explicit(&ep->tx.ctrl->tail, memory_order_acquire) !=
 		    ep->tx.ref_tail)
 			return 1;
+		/* a peer process killed outright wakes nobody: look before a
+		 * sleep that only its releases would end */
+		if (ep->xr && !ep->peer_dead && nm__shm_peer_hung_up(ep)) {
+			ep->peer_dead = true;
+			return 1;	/* tx_complete takes the references back */
+		}
 	}
 	h = nm_shm_rx_arm(rx);
 	/* an index the peer broke is refill's to count, not a reason to spin */
@@ -1038,9 +1117,9 @@ static void nm_shm_destroy(struct nm_wire *w)
 	nm_shm_ref_revoke_all(ep);
 	atomic_store_explicit(ep->self_alive, 0, memory_order_release);
 	if (ep->rx.peek_ref)
-		atomic_store_explicit(&ep->rx.peek_ref->state, NM_SHM_REF_LIVE,
-				      memory_order_release);
+		atomic_store_explicit(ep->rx.peek_state, NM_SHM_REF_LIVE, memory_order_release);
 	nm__shm_inj_destroy(ep->inj);
+	nm__shm_xref_destroy(ep);
 	munmap(ep->map, ep->map_size);
 	nm_shm_close(ep->tx.efd);
 	nm_shm_close(ep->rx.efd);
@@ -1070,7 +1149,7 @@ static int nm_shm_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_w
 	f->head_len = l;
 	f->len = l;
 	if (nm_unlikely(ep->rx.peek_ref != NULL)) {
-		f->ref = &ep->rx.peek_ref->ref;
+		f->ref = ep->rx.peek_ref;
 		f->len += f->ref->len;
 	}
 	return 0;
@@ -1135,6 +1214,7 @@ int nm__shm_refs_link(struct nm_wire *a, struct nm_wire *b)
 	}
 	atomic_store(&refs->users, 2);
 	ea->refs = eb->refs = refs;
+	ea->sync = eb->sync = &refs->sync;
 	ea->tx.trefs = eb->rx.rrefs = refs->dir[0];	/* direction 0: a -> b */
 	eb->tx.trefs = ea->rx.rrefs = refs->dir[1];
 	return 0;
@@ -1147,6 +1227,7 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	struct nm_shm_hdr h;
 	struct stat sb;
 	uint8_t *map;
+	uint64_t xoff, xend, size;
 	int r, seals;
 	uint32_t expect = 0;
 
@@ -1164,13 +1245,16 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	r = nm_shm_check_hdr(&h, (uint64_t)sb.st_size);
 	if (r)
 		return r;
+	/* The creator made room for references across processes (they are
+	 * agreed later, in the hello/ack). */
+	nm__shm_xref_layout(&h, &xoff, &xend);
+	size = (uint64_t)sb.st_size >= xend ? xend : h.total_size;
 
 	/* Populate now: a page fault in the data path costs more than the
 	 * frame (like a NIC's pinned DMA memory, the wire is resident). */
-	map = mmap(NULL, h.total_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, memfd, 0);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, memfd, 0);
 	if (map == MAP_FAILED)
-		return nm_err_sys(errno, "mmap %llu bytes",
-				  (unsigned long long)h.total_size);
+		return nm_err_sys(errno, "mmap %llu bytes", (unsigned long long)size);
 	ep = calloc(1, sizeof(*ep));
 	if (!ep) {
 		r = nm_err(ENOMEM, "no memory for the endpoint");
@@ -1205,7 +1289,8 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	ep->side = side;
 	ep->ring_entries = h.ring_entries;
 	ep->map = map;
-	ep->map_size = h.total_size;
+	ep->map_size = size;
+	ep->xref_off = size == xend ? xoff : 0;
 	ep->sock = sock;
 	ep->lsock = lsock;
 
@@ -1235,7 +1320,7 @@ err_free_slots:
 err_free_ep:
 	free(ep);
 err_unmap:
-	munmap(map, h.total_size);
+	munmap(map, size);
 	return r;
 }
 
@@ -1267,6 +1352,14 @@ int nm__wire_shm_region(struct nm_wire *w, void **base, size_t *size)
 	*base = ep->map;
 	*size = ep->map_size;
 	return 0;
+}
+
+int nm__wire_shm_refs_out(struct nm_wire *w)
+{
+	int r = 0;
+	struct nm_shm_wire *ep = nm_shm_cast(w, &r);
+
+	return ep ? (int)ep->tx.refs_out : r;
 }
 
 int nm__wire_shm_assert_ok(struct nm_wire *w)
@@ -1303,5 +1396,5 @@ int nm__wire_shm_assert_ok(struct nm_wire *w)
 			      (unsigned long long)tx->head, (unsigned long long)tx->tail);
 	if (ep->inj && nm__shm_inj_held(ep->inj) > NM_SHM_HOLD_MAX)
 		return nm_err(EUCLEAN, "%u frames held", nm__shm_inj_held(ep->inj));
-	return 0;
+	return nm__shm_xref_assert_ok(ep);
 }

@@ -11,6 +11,7 @@
  *	wire_shm_fault.c  the per-direction fault injector (sender side)
  *	wire_shm_rdv.c    rendezvous: in-process pair, create/connect by name
  *	wire_shm_access.c who may attach: the connecting process's credentials
+ *	wire_shm_xref.c   references across processes: shared memory objects
  *
  * Region layout (offsets are multiples of 4096, all computed from the
  * sizes in the header, so the header's offsets are checked, never used
@@ -20,6 +21,11 @@
  *	dir[d].ctrl_off     struct nm_shm_ctrl     (head, tail, wakeup flag)
  *	dir[d].desc_off     struct nm_shm_desc[ring_entries]
  *	dir[d].arena_off    arena_bytes of frame data (a byte ring)
+ *	xref_off            (a creator that allows references across
+ *	                    processes, past total_size so that peers that
+ *	                    know nothing of it accept the region)
+ *	                    struct nm_shm_refsync, then per direction
+ *	                    struct nm_shm_xdesc[ring_entries]
  *
  * Direction 0 carries frames from endpoint A (side 0, the creator) to B,
  * direction 1 from B to A.  Each direction is single producer, single
@@ -65,8 +71,9 @@
 /* One frame in flight.  32 bytes: two per cache line.  ref_len != 0: the
  * arena holds only the frame's first len bytes (its headers) and the
  * payload, ref_len bytes, is referenced through the sender's slot in the
- * pair's reference table (struct nm_shm_refs); only an endpoint that agreed
- * to references at set-up accepts such a descriptor. */
+ * pair's reference table (struct nm_shm_refs), or across processes in the
+ * slot's struct nm_shm_xdesc; only an endpoint that agreed to references
+ * at set-up accepts such a descriptor. */
 struct nm_shm_desc {
 	uint32_t off;			/* into the direction's arena */
 	uint32_t len;
@@ -94,16 +101,53 @@ struct nm_shm_tref {
 	_Atomic uint32_t state;
 	bool owner;			/* releasing this slot releases ref */
 };
-struct nm_shm_refs {
-	_Atomic int users;		/* endpoints attached; the last frees it */
-	struct nm_shm_tref *dir[2];	/* [d]: direction d's slots */
-	_Atomic bool want[2];		/* [d]: direction d's receiver asks for refs */
+/* The flags both ends of a wire with references read and write: in the
+ * pair's heap table in process, in the shared region across processes. */
+struct nm_shm_refsync {
+	_Atomic uint32_t want[2];	/* [d]: direction d's receiver asks for refs */
 	/* [d]: direction d's sender sleeps with references out: its
 	 * receiver wakes it after the next referenced frame it consumes,
 	 * so the releases (and zerocopy completions) do not wait for
 	 * unrelated traffic */
 	_Atomic uint32_t ref_wake[2];
 };
+struct nm_shm_refs {
+	_Atomic int users;		/* endpoints attached; the last frees it */
+	struct nm_shm_tref *dir[2];	/* [d]: direction d's slots */
+	struct nm_shm_refsync sync;
+};
+
+/*
+ * References across processes (wire_shm_xref.c): the payload lies in a
+ * memory object whose memfd the sender passed over the rendezvous
+ * connection (struct nm_shm_xobj_msg + SCM_RIGHTS) before the first frame
+ * naming it; the slot's descriptor names it by id.  Written by the sender
+ * before it publishes the slot, read by the receiver after its acquire of
+ * head; state arbitrates as in struct nm_shm_tref (the receiver claims
+ * LIVE -> BUSY, the sender revokes LIVE -> DEAD).  Everything in it is the
+ * peer's to write: each field is loaded once and checked.
+ */
+#define NM_SHM_XOBJ_MAX		64	/* objects one endpoint shares */
+#define NM_SHM_XOBJ_MAGIC	0x4e4d584fu	/* "NMXO" */
+struct nm_shm_xpiece {
+	uint64_t off;			/* in the object */
+	uint32_t id;			/* 1 .. NM_SHM_XOBJ_MAX */
+	uint32_t len;
+};
+struct nm_shm_xdesc {
+	_Atomic uint32_t state;
+	uint32_t n;			/* pieces, at most NM_WIRE_REF_IOV */
+	struct nm_shm_xpiece p[NM_WIRE_REF_IOV];
+};
+/* Sent once per object, with its memfd: [fd_off, fd_off + size) of the fd
+ * holds the object. */
+struct nm_shm_xobj_msg {
+	uint32_t magic;
+	uint32_t id;
+	uint64_t size;
+	uint64_t fd_off;
+};
+struct nm_shm_xref;
 
 /* Per direction.  Producer and consumer fields on separate lines. */
 struct nm_shm_ctrl {
@@ -157,6 +201,9 @@ struct nm_shm_tx {
 	uint64_t ref_tail;
 	uint32_t refs_out;		/* slots in [ref_tail, head) holding a reference */
 	bool revoked;			/* ref_revoke ran: no more references */
+	struct nm_shm_xdesc *xdescs;	/* across processes: our direction's, shared */
+	uint32_t stalls;		/* tx_complete calls in a row that released
+					 * nothing, to pace peer checks */
 };
 
 /* Consumer state of the incoming direction.  Hot: touched every rx_copy.
@@ -182,7 +229,10 @@ struct nm_shm_rx {
 	bool lazy;			/* arm() was called: only it asks for them */
 	int efd;
 	struct nm_shm_tref *rrefs;	/* the peer's slots (NULL: no references) */
-	struct nm_shm_tref *peek_ref;	/* the peeked frame's reference, BUSY */
+	struct nm_shm_xdesc *xdescs;	/* across processes: the peer's, shared */
+	/* the peeked frame's reference, and its state word (BUSY now) */
+	const struct nm_wire_ref *peek_ref;
+	_Atomic uint32_t *peek_state;
 	uint32_t peek_off;		/* its arena offset */
 	uint8_t *bounce;		/* peek/rx_copy of a referenced frame */
 	bool want_ref;			/* what we last told the sender */
@@ -208,7 +258,10 @@ struct nm_shm_wire {
 	void *map;
 	size_t map_size;
 	uint32_t ring_entries;
-	struct nm_shm_refs *refs;	/* NULL: no references */
+	struct nm_shm_refs *refs;	/* in-process references, or NULL */
+	struct nm_shm_refsync *sync;	/* references agreed (either kind), or NULL */
+	struct nm_shm_xref *xr;		/* references across processes, or NULL */
+	size_t xref_off;		/* where the region's xref area starts; 0: none */
 	int sock;			/* connection to the peer process, -1 in-process */
 	int lsock;			/* creator: the listener that keeps the name, else -1 */
 };
@@ -222,8 +275,11 @@ static inline struct nm_shm_wire *nm_shm_wire_of(struct nm_wire *w)
 
 /* Check params (0 fields take defaults) and fill a header for them. */
 int nm__shm_layout(const struct nm_wire_shm_params *p, struct nm_shm_hdr *h);
-/* A sealed memfd holding an initialized region for params p. */
-int nm__shm_region_create(const struct nm_wire_shm_params *p, int *memfd);
+/* A sealed memfd holding an initialized region for params p, with the
+ * xref area (references across processes) when xref. */
+int nm__shm_region_create(const struct nm_wire_shm_params *p, bool xref, int *memfd);
+/* Where the xref area of a region with header h starts and ends. */
+void nm__shm_xref_layout(const struct nm_shm_hdr *h, uint64_t *off, uint64_t *end);
 /* Map the region in memfd and become side `side` of it.  On success the
  * endpoint owns efd_tx, efd_rx, sock and lsock (the caller keeps memfd);
  * on failure the caller still owns all of them.  -EPROTO for a region
@@ -243,6 +299,8 @@ void nm__shm_tx_commit_ref(struct nm_shm_wire *ep, uint32_t len, const struct nm
 			   uint32_t nslots, const struct nm_wire_ref *ref);
 /* In-process pair: share one reference table between a and b. */
 int nm__shm_refs_link(struct nm_wire *a, struct nm_wire *b);
+/* The peer process closed the rendezvous connection (one poll()). */
+bool nm__shm_peer_hung_up(const struct nm_shm_wire *ep);
 /* The -EAGAIN slow path: sets the message, and every so often checks
  * whether the peer process is gone (-ENOTCONN). */
 int nm__shm_tx_full(struct nm_shm_wire *ep);
@@ -251,6 +309,32 @@ int nm__shm_tx_full(struct nm_shm_wire *ep);
 int nm__wire_shm_assert_ok(struct nm_wire *w);
 /* Debug: the shared region as mapped by this endpoint (tests scribble it). */
 int nm__wire_shm_region(struct nm_wire *w, void **base, size_t *size);
+/* Debug: slots of this endpoint's direction still holding a reference. */
+int nm__wire_shm_refs_out(struct nm_wire *w);
+
+/* ---- wire_shm_xref.c -------------------------------------------------- */
+
+/* Whether NM_SHM_REFS (the environment) leaves references on. */
+bool nm__shm_refs_env(void);
+/* Both sides agreed (after the hello/ack): references across processes
+ * from now on.  The region must have the xref area. */
+int nm__shm_xref_enable(struct nm_shm_wire *ep);
+void nm__shm_xref_destroy(struct nm_shm_wire *ep);
+/* Debug: the table of shared objects is sane (0 or -EUCLEAN). */
+int nm__shm_xref_assert_ok(const struct nm_shm_wire *ep);
+/* Sender: 0 if every piece of ref lies in a memory object shared with the
+ * peer (sharing it now, its fd sent before this returns), else -errno
+ * (send a copy).  Caller owns the tx side. */
+int nm__shm_xref_prepare(struct nm_shm_wire *ep, const struct nm_wire_ref *ref);
+/* Sender: slot's descriptor for ref, prepared before (state LIVE). */
+void nm__shm_xref_write(struct nm_shm_wire *ep, uint32_t slot, const struct nm_wire_ref *ref);
+/* Sender: slot's frame may no longer be read (revoke): 0 once it is DEAD
+ * or the peer is done with it (waits out a copy, within bounds). */
+void nm__shm_xref_kill(struct nm_shm_wire *ep, uint32_t slot);
+/* Receiver: claim the referenced frame at slot, of rlen payload bytes:
+ * 1 (BUSY; rx->peek_ref and peek_state set), 0 its sender revoked it,
+ * -1 it does not check out (unknown object, range, pieces). */
+int nm__shm_xref_claim(struct nm_shm_wire *ep, uint32_t slot, uint32_t rlen);
 
 /* ---- wire_shm_fault.c ------------------------------------------------- */
 

@@ -18,6 +18,17 @@
  *    already has its peer): -ECONNREFUSED; refused by its credentials:
  *    -EACCES.  The region and its header are checked like any
  *    peer-supplied data (-EPROTO).
+ *
+ * References across processes (wire_shm_xref.c) are agreed in the same
+ * exchange: a creator that allows them (no_refs clear, NM_SHM_REFS not 0)
+ * makes the region with room for them and sends an offer right behind the
+ * hello, in the same message; a connecting side that takes them (its
+ * NM_SHM_REFS not 0, the region has the room) acknowledges with
+ * NM_SHM_ACK_REFS instead of NM_SHM_ACK.  Peers from before references
+ * stay compatible and get none: an old connecting side reads the hello
+ * alone and acknowledges plainly (the offer stays unread), an old creator
+ * sends no offer.
+ *
  * The accepted connection stays open between the two endpoints; the
  * producer polls it when its ring stays full, so a dead peer process shows
  * up as -ENOTCONN.  A side that sends little (a receiver that only ACKs)
@@ -50,6 +61,9 @@
 #define NM_SHM_SOCK_PREFIX	"netmem-shm-"
 #define NM_SHM_HELLO_FDS	3	/* memfd, eventfd dir 0, eventfd dir 1 */
 #define NM_SHM_ACK		'A'
+#define NM_SHM_ACK_REFS		'R'	/* attached, and takes references */
+#define NM_SHM_OFFER_MAGIC	0x4e4d5246u	/* "NMRF" */
+#define NM_SHM_OFFER_REFS	0x1u
 /* hello.status: 0 admitted, the fds come with it; else why not (no fds).
  * Creators before the access check sent 0 there (the field was reserved). */
 #define NM_SHM_REFUSED_UID	1u
@@ -59,6 +73,13 @@ struct nm_shm_hello {
 	uint32_t version;
 	uint32_t nfds;
 	uint32_t status;
+};
+
+/* Right behind an admitting hello, in the same message (so a peer that
+ * reads one reads both), from creators that know references. */
+struct nm_shm_offer {
+	uint32_t magic;
+	uint32_t flags;			/* NM_SHM_OFFER_* */
 };
 
 static int nm_shm_check_name(const char *name)
@@ -172,12 +193,10 @@ err_close:
 	return r;
 }
 
-/* Whether a pair references payload (struct nm_wire_shm_params.no_refs). */
+/* Whether this side references payload (struct nm_wire_shm_params.no_refs). */
 static bool nm_shm_pair_refs(const struct nm_wire_shm_params *p)
 {
-	const char *env = getenv("NM_SHM_REFS");
-
-	return !p->no_refs && !(env && !strcmp(env, "0"));
+	return !p->no_refs && nm__shm_refs_env();
 }
 
 int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
@@ -188,7 +207,7 @@ int nm_wire_shm_pair(const struct nm_wire_shm_params *p, struct nm_wire **a,
 
 	if (!p || !a || !b)
 		return nm_err(EINVAL, "params or out pointer is NULL");
-	r = nm__shm_region_create(p, &memfd);
+	r = nm__shm_region_create(p, false, &memfd);
 	if (r)
 		return r;
 	r = nm_shm_eventfds(efd);
@@ -222,17 +241,19 @@ err_close_memfd:
 	return r;
 }
 
-static int nm_shm_send_hello(int sock, int memfd, const int efd[2])
+static int nm_shm_send_hello(int sock, int memfd, const int efd[2], bool offer)
 {
 	struct nm_shm_hello hello = { NM_SHM_MAGIC, NM_SHM_VERSION, NM_SHM_HELLO_FDS, 0 };
+	struct nm_shm_offer of = { NM_SHM_OFFER_MAGIC, NM_SHM_OFFER_REFS };
 	int fds[NM_SHM_HELLO_FDS] = { memfd, efd[0], efd[1] };
 	union {
 		char buf[CMSG_SPACE(sizeof(fds))];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { &hello, sizeof(hello) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct iovec iov[2] = { { &hello, sizeof(hello) }, { &of, sizeof(of) } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = offer ? 2 : 1, .msg_control = u.buf,
 			      .msg_controllen = sizeof(u.buf) };
+	ssize_t want = (ssize_t)(sizeof(hello) + (offer ? sizeof(of) : 0));
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
 	memset(u.buf, 0, sizeof(u.buf));
@@ -240,7 +261,7 @@ static int nm_shm_send_hello(int sock, int memfd, const int efd[2])
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != want)
 		return nm_err_sys(errno ? errno : EIO, "sendmsg of the region");
 	return 0;
 }
@@ -292,7 +313,9 @@ static int nm_shm_accept_admitted(int lsock, const struct nm_wire_shm_params *p,
 	}
 }
 
-static int nm_shm_wait_ack(int sock, int timeout_ms, uint64_t start)
+/* The peer's acknowledgement: 0 attached, 1 attached and takes the
+ * references we offered. */
+static int nm_shm_wait_ack(int sock, int timeout_ms, uint64_t start, bool offered)
 {
 	char ack = 0;
 	ssize_t n;
@@ -302,6 +325,8 @@ static int nm_shm_wait_ack(int sock, int timeout_ms, uint64_t start)
 	if (r)
 		return r;
 	n = recv(sock, &ack, 1, 0);
+	if (n == 1 && ack == NM_SHM_ACK_REFS && offered)
+		return 1;
 	if (n != 1 || ack != NM_SHM_ACK)
 		return nm_err(ECONNRESET, "the peer left without attaching "
 			      "(did it reject the region?)");
@@ -317,6 +342,7 @@ int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int
 	socklen_t salen;
 	int lsock, sock = -1, memfd, efd[2], r;
 	struct nm_wire *w;
+	bool offer;
 
 	r = nm_shm_check_name(name);
 	if (r)
@@ -326,7 +352,8 @@ int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int
 	r = nm__shm_access_check_params(p);
 	if (r)
 		return r;
-	r = nm__shm_region_create(p, &memfd);
+	offer = nm_shm_pair_refs(p);
+	r = nm__shm_region_create(p, offer, &memfd);
 	if (r)
 		return r;
 	r = nm_shm_eventfds(efd);
@@ -358,9 +385,11 @@ int nm_wire_shm_create(const char *name, const struct nm_wire_shm_params *p, int
 	if (r)
 		goto err_close_sock;
 	/* From here the endpoint owns sock and lsock. */
-	r = nm_shm_send_hello(sock, memfd, efd);
+	r = nm_shm_send_hello(sock, memfd, efd, offer);
 	if (r == 0)
-		r = nm_shm_wait_ack(sock, timeout_ms, start);
+		r = nm_shm_wait_ack(sock, timeout_ms, start, offer);
+	if (r == 1)	/* both agreed to references */
+		r = nm__shm_xref_enable(nm_shm_wire_of(w));
 	if (r)
 		goto err_destroy;
 	nm_shm_close_fds(efd, 2);
@@ -404,16 +433,19 @@ static int nm_shm_refused(int sock, const char *name)
 		      (unsigned)c.uid, (unsigned)geteuid());
 }
 
-/* Receive the hello; fds[] are ours afterwards, on error all closed. */
-static int nm_shm_recv_hello(int sock, const char *name, int fds[NM_SHM_HELLO_FDS])
+/* Receive the hello (and the offer of references behind it, *offered);
+ * fds[] are ours afterwards, on error all closed. */
+static int nm_shm_recv_hello(int sock, const char *name, int fds[NM_SHM_HELLO_FDS],
+			     bool *offered)
 {
 	struct nm_shm_hello hello;
+	struct nm_shm_offer of = { 0 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 8)];	/* room to see extra fds */
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { &hello, sizeof(hello) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct iovec iov[2] = { { &hello, sizeof(hello) }, { &of, sizeof(of) } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = u.buf,
 			      .msg_controllen = sizeof(u.buf) };
 	int got[8], ngot = 0, r = 0;
 	ssize_t n;
@@ -429,9 +461,11 @@ static int nm_shm_recv_hello(int sock, const char *name, int fds[NM_SHM_HELLO_FD
 		for (int i = 0; i < k && ngot < 8; i++)
 			memcpy(&got[ngot++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 	}
+	*offered = n == (ssize_t)(sizeof(hello) + sizeof(of)) &&
+		   of.magic == NM_SHM_OFFER_MAGIC && (of.flags & NM_SHM_OFFER_REFS);
 	if (n == 0)
 		r = nm_err(ECONNRESET, "the creator closed the connection");
-	else if (n != (ssize_t)sizeof(hello) || hello.magic != NM_SHM_MAGIC)
+	else if ((n != (ssize_t)sizeof(hello) && !*offered) || hello.magic != NM_SHM_MAGIC)
 		r = nm_err(EPROTO, "not a netmem shm hello");
 	else if (hello.version != NM_SHM_VERSION)
 		r = nm_err(EPROTO, "creator speaks version %u, we %u",
@@ -494,6 +528,7 @@ int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out)
 	int sock = -1, fds[NM_SHM_HELLO_FDS], r;
 	struct nm_wire *w;
 	char ack = NM_SHM_ACK;
+	bool offered = false;
 
 	r = nm_shm_check_name(name);
 	if (r)
@@ -506,7 +541,7 @@ int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out)
 	r = nm_shm_wait(sock, POLLIN, timeout_ms, start, "waiting for the region");
 	if (r)
 		goto err_close_sock;
-	r = nm_shm_recv_hello(sock, name, fds);
+	r = nm_shm_recv_hello(sock, name, fds, &offered);
 	if (r)
 		goto err_close_sock;
 	/* B transmits on direction 1 and receives on direction 0. */
@@ -514,6 +549,11 @@ int nm_wire_shm_connect(const char *name, int timeout_ms, struct nm_wire **out)
 	if (r)
 		goto err_close_fds;
 	close(fds[0]);
+	/* the creator offered references and made room for them: take them
+	 * unless this side says no (without memory for the table, say no) */
+	if (offered && nm__shm_refs_env() && nm_shm_wire_of(w)->xref_off &&
+	    !nm__shm_xref_enable(nm_shm_wire_of(w)))
+		ack = NM_SHM_ACK_REFS;
 	/* From here the endpoint owns sock and the eventfds. */
 	if (send(sock, &ack, 1, MSG_NOSIGNAL) != 1) {
 		r = nm_err(ECONNRESET, "the creator left during the handshake");

@@ -52,12 +52,7 @@ int main(void)
 		printf("SKIP: NM_SHM_REFS=0 turns references off\n");
 		return 77;
 	}
-	for (int dir = 0; dir < 2; dir++) {
-		wp.faults[dir].seed = 1800 + (uint64_t)dir;
-		wp.faults[dir].loss = 0.01;
-		wp.faults[dir].reorder = 0.01;
-		wp.faults[dir].dup = 0.005;
-	}
+	t_wfaults_lossy(&wp, 1800);
 	t_net_up(&n, &wp);
 	/* both receivers copy payloads anyway: they ask for references */
 	T_OK(nm_netdev_set_features(n.nda, NM_NETIF_F_RX_LOAN, 0));

@@ -228,51 +228,55 @@ ssize_t t_dm_send(int sd, uint64_t *pos, size_t n)
 	return r;
 }
 
-int64_t t_dm_rx_drain(int sd)
+ssize_t t_dm_rx_take(int sd, int flags)
 {
 	static uint8_t lin[256u << 10];	/* linear (non-devmem) bytes per call */
 	uint8_t cbuf[CMSG_SPACE(sizeof(struct dmabuf_cmsg)) * 256];
-	int64_t got = 0;
-	int r;
+	struct iovec iov = { lin, sizeof(lin) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct dmabuf_token tk[128];
+	int ntk = 0, r;
+	ssize_t n = nm_recvmsg(sd, &m, MSG_SOCK_DEVMEM | flags);
 
-	for (;;) {
-		struct iovec iov = { lin, sizeof(lin) };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-				    .msg_controllen = sizeof(cbuf) };
-		struct dmabuf_token tk[128];
-		int ntk = 0;
-		ssize_t n = nm_recvmsg(sd, &m, MSG_SOCK_DEVMEM);
+	if (n <= 0)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		struct dmabuf_cmsg dc;
 
-		if (n == 0)
-			return got;
-		if (n < 0)
-			return n;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-			struct dmabuf_cmsg dc;
-
-			if (c->cmsg_type != SCM_DEVMEM_DMABUF)
-				continue;
-			memcpy(&dc, CMSG_DATA(c), sizeof(dc));
-			if (ntk && tk[ntk - 1].token_start + tk[ntk - 1].token_count ==
-					   dc.frag_token) {
-				tk[ntk - 1].token_count++;
-				continue;
-			}
-			if (ntk == 128) {
-				r = nm_setsockopt(sd, SOL_SOCKET, SO_DEVMEM_DONTNEED, tk,
-						  sizeof(tk));
-				if (r < 0)
-					return r;
-				ntk = 0;
-			}
-			tk[ntk++] = (struct dmabuf_token){ dc.frag_token, 1 };
+		if (c->cmsg_type != SCM_DEVMEM_DMABUF)
+			continue;
+		memcpy(&dc, CMSG_DATA(c), sizeof(dc));
+		if (ntk && tk[ntk - 1].token_start + tk[ntk - 1].token_count == dc.frag_token) {
+			tk[ntk - 1].token_count++;
+			continue;
 		}
-		if (ntk) {
-			r = nm_setsockopt(sd, SOL_SOCKET, SO_DEVMEM_DONTNEED, tk,
-					  (socklen_t)(ntk * sizeof(tk[0])));
+		if (ntk == 128) {
+			r = nm_setsockopt(sd, SOL_SOCKET, SO_DEVMEM_DONTNEED, tk, sizeof(tk));
 			if (r < 0)
 				return r;
+			ntk = 0;
 		}
+		tk[ntk++] = (struct dmabuf_token){ dc.frag_token, 1 };
+	}
+	if (ntk) {
+		r = nm_setsockopt(sd, SOL_SOCKET, SO_DEVMEM_DONTNEED, tk,
+				  (socklen_t)(ntk * sizeof(tk[0])));
+		if (r < 0)
+			return r;
+	}
+	return n;
+}
+
+int64_t t_dm_rx_drain(int sd)
+{
+	int64_t got = 0;
+
+	for (;;) {
+		ssize_t n = t_dm_rx_take(sd, 0);
+
+		if (n <= 0)
+			return n ? n : got;
 		got += n;
 	}
 }

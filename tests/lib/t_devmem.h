@@ -116,6 +116,9 @@ ssize_t t_dm_send(int sd, uint64_t *pos, size_t n);
  * frags (SCM_DEVMEM_DMABUF) it never touches, the tokens handed back with
  * SO_DEVMEM_DONTNEED after each call.  The bytes received, or -errno. */
 int64_t t_dm_rx_drain(int sd);
+/* One recvmsg(MSG_SOCK_DEVMEM | flags) of that receiver, its tokens handed
+ * back: the bytes received, 0 at EOF, or -errno (-EAGAIN: none yet). */
+ssize_t t_dm_rx_take(int sd, int flags);
 
 /* A stream's progress: t_progress_check() fails the test when no byte came
  * for 10 s (a stall, such as a pool run dry of buffers nobody gave back:

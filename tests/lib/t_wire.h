@@ -37,6 +37,10 @@ unsigned t_wbitdiff(const uint8_t *buf, uint32_t len, uint64_t seq);
 
 uint64_t t_wstat_total_inj(const struct nm_wire_stats *s);
 
+/* Both directions of wp: 1 % loss, 1 % reordering, 0.5 % duplication,
+ * seeded seed (a -> b) and seed + 1 (b -> a). */
+void t_wfaults_lossy(struct nm_wire_shm_params *wp, uint64_t seed);
+
 /* ---- fault runs ------------------------------------------------------ */
 
 /* One delivered frame: its sequence number (from bytes 0..7, which a

@@ -70,6 +70,16 @@ uint32_t t_wlen(uint64_t seq)
 
 /* Send n frames a->b through a pair with faults[0] = *f, receiving after
  * every send; flush and drain at the end. */
+void t_wfaults_lossy(struct nm_wire_shm_params *wp, uint64_t seed)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		wp->faults[dir].seed = seed + (uint64_t)dir;
+		wp->faults[dir].loss = 0.01;
+		wp->faults[dir].reorder = 0.01;
+		wp->faults[dir].dup = 0.005;
+	}
+}
+
 void t_wfault_run(const struct nm_wire_faults *f, uint64_t n, struct t_wrun *run)
 {
 	struct nm_wire_shm_params p = { .ring_entries = 4096, .faults[0] = *f };

@@ -102,7 +102,7 @@ static int t_region(size_t field_off, const void *val, size_t len)
 	struct nm_wire_shm_params p = { .ring_entries = 64, .arena_bytes = 1 << 16 };
 	int fd;
 
-	T_OK(nm__shm_region_create(&p, &fd));
+	T_OK(nm__shm_region_create(&p, false, &fd));
 	if (len)
 		T_EQ(pwrite(fd, val, len, (off_t)field_off), (ssize_t)len);
 	return fd;
