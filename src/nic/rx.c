@@ -322,17 +322,30 @@ static int plan_write(struct nm_netdev *nd, const struct plan *p, const uint8_t 
 
 /* ---- checksums on the wire side ------------------------------------------ */
 
-/* 1 ok / trusted, 0 not applicable, -1 bad. */
-static int rx_csum_buf(const struct nm_netdev *nd, const uint8_t *frame, const struct rx_frame *f)
+#define RX_CSUM_VERIFY	2	/* rx_csum_head(): the L4 sum is still to check */
+
+/* What the headers alone decide (they start at hdr): 1 ok / trusted, 0 not
+ * applicable, -1 bad, RX_CSUM_VERIFY: the L4 checksum needs the payload. */
+static int rx_csum_head(const struct nm_netdev *nd, const uint8_t *hdr, const struct rx_frame *f)
 {
 	if (!(nd->features & NM_NETIF_F_RXCSUM) || !f->parsed)
 		return 0;
-	if (f->info.l3_proto == 4 && nm_csum_ipv4_verify(frame, f->len, &f->info) < 0)
+	if (f->info.l3_proto == 4 && nm_csum_ipv4_verify(hdr, f->len, &f->info) < 0)
 		return -1;
 	if (!f->l4)
 		return 0;
 	if (f->meta.flags & (NM_WIRE_F_DATA_VALID | NM_WIRE_F_NEEDS_CSUM))
 		return 1;
+	return RX_CSUM_VERIFY;
+}
+
+/* 1 ok / trusted, 0 not applicable, -1 bad: the whole frame at frame. */
+static int rx_csum_buf(const struct nm_netdev *nd, const uint8_t *frame, const struct rx_frame *f)
+{
+	int c = rx_csum_head(nd, frame, f);
+
+	if (c != RX_CSUM_VERIFY)
+		return c;
 	return nm_csum_l4_verify(frame, f->len, &f->info) < 0 ? -1 : 1;
 }
 
@@ -590,20 +603,12 @@ static void place_ref(struct nm_netdev *nd, const struct nm_wire_frame *wf, stru
 	struct nm_rxq_mem *m = q->mem;
 	struct iovec dst[NM_RX_REF_DST_IOV];
 	const struct nm_wire_ref *ref = wf->ref;
-	bool verify = false;
 	uint32_t flags = 0, sum;
 	struct nm_rx_pkt *pkt;
 	struct plan hp, pp;
-	int csum = 0, n;
+	int csum = rx_csum_head(nd, wf->data, f), n;
+	bool verify = csum == RX_CSUM_VERIFY;
 
-	if ((nd->features & NM_NETIF_F_RXCSUM) && f->parsed) {
-		if (f->info.l3_proto == 4 && nm_csum_ipv4_verify(wf->data, f->len, &f->info) < 0)
-			csum = -1;
-		else if (f->l4 && (f->meta.flags & (NM_WIRE_F_DATA_VALID | NM_WIRE_F_NEEDS_CSUM)))
-			csum = 1;
-		else
-			verify = f->l4;
-	}
 	if (csum < 0)
 		goto bad_csum;
 	pkt = cq_slot(m);
