@@ -756,54 +756,55 @@ static inline void nm_shm_rx_done(struct nm_shm_rx *rx, uint32_t len)
 	rx->blocked_bytes += asz;
 }
 
-static __attribute__((cold)) void nm_shm_rx_skip_bad(struct nm_shm_wire *ep)
+/* The frame at tail is passed over: one that breaks the protocol counts
+ * as invalid, one its sender took back (revoked) does not. */
+static __attribute__((cold)) void nm_shm_rx_skip(struct nm_shm_wire *ep, bool bad)
 {
 	struct nm_shm_rx *rx = &ep->rx;
 
-	ep->st.rx_invalid++;
+	if (bad)
+		ep->st.rx_invalid++;
+	else
+		ep->st.ref_revoked++;
 	rx->peeked = false;
 	nm_shm_rx_done(rx, 0);
 }
 
-/* A referenced frame at slot tail: claim its reference (LIVE -> BUSY), or
- * false if its sender revoked it (counted, passed over) or it breaks the
- * bounds (the caller skips it as invalid). */
-static __attribute__((noinline)) bool nm_shm_rx_claim(struct nm_shm_wire *ep, uint32_t o,
-						       uint32_t l, uint32_t rlen)
+/* nm_shm_rx_claim(): the reference is ours (BUSY), its sender took it
+ * back, or the frame breaks the protocol. */
+enum { NM_SHM_CLAIM_OK, NM_SHM_CLAIM_REVOKED, NM_SHM_CLAIM_BAD };
+
+/* A referenced frame at slot tail: claim its reference (LIVE -> BUSY). */
+static __attribute__((noinline)) int nm_shm_rx_claim(struct nm_shm_wire *ep, uint32_t o,
+						      uint32_t l, uint32_t rlen)
 {
 	struct nm_shm_rx *rx = &ep->rx;
 	struct nm_shm_tref *tr;
 	uint32_t st = NM_SHM_REF_LIVE;
 
+	if ((uint64_t)l + rlen > ep->frame_max)
+		return NM_SHM_CLAIM_BAD;
 	if (rx->xdescs) {
-		int r = (uint64_t)l + rlen > ep->frame_max
-				? -1 : nm__shm_xref_claim(ep, (uint32_t)rx->tail & rx->mask, rlen);
+		int r = nm__shm_xref_claim(ep, (uint32_t)rx->tail & rx->mask, rlen);
 
-		if (r == 0) {
-			ep->st.ref_revoked++;
-			ep->st.rx_invalid--;	/* its sender took it back: no fault */
-		}
 		if (r == 1)
 			rx->peek_off = o;
-		return r == 1;
+		return r == 1 ? NM_SHM_CLAIM_OK : r == 0 ? NM_SHM_CLAIM_REVOKED : NM_SHM_CLAIM_BAD;
 	}
 	if (!rx->rrefs)
-		return false;	/* not agreed: a peer that breaks the protocol */
+		return NM_SHM_CLAIM_BAD;	/* not agreed: a peer that breaks the protocol */
 	tr = &rx->rrefs[rx->tail & rx->mask];
 	if (!atomic_compare_exchange_strong_explicit(&tr->state, &st, NM_SHM_REF_BUSY,
-						     memory_order_acquire, memory_order_relaxed)) {
-		ep->st.ref_revoked++;
-		ep->st.rx_invalid--;	/* a frame its sender took back: no fault */
-		return false;
-	}
-	if (tr->ref.len != rlen || (uint64_t)l + rlen > ep->frame_max) {
+						     memory_order_acquire, memory_order_relaxed))
+		return NM_SHM_CLAIM_REVOKED;
+	if (tr->ref.len != rlen) {
 		atomic_store_explicit(&tr->state, NM_SHM_REF_LIVE, memory_order_release);
-		return false;
+		return NM_SHM_CLAIM_BAD;
 	}
 	rx->peek_ref = &tr->ref;
 	rx->peek_state = &tr->state;
 	rx->peek_off = o;
-	return true;
+	return NM_SHM_CLAIM_OK;
 }
 
 /* The next valid frame: its descriptor is loaded once, checked, and only
@@ -817,6 +818,7 @@ static inline bool nm_shm_rx_next(struct nm_shm_wire *ep, uint32_t *off, uint32_
 	for (uint32_t skipped = 0; skipped <= ep->ring_entries; skipped++) {
 		const struct nm_shm_desc *d;
 		uint32_t o, l, rl;
+		int c = NM_SHM_CLAIM_BAD;
 
 		if (rx->tail == rx->head && !nm_shm_rx_refill(ep))
 			return false;
@@ -826,14 +828,14 @@ static inline bool nm_shm_rx_next(struct nm_shm_wire *ep, uint32_t *off, uint32_
 		rl = __atomic_load_n(&d->ref_len, __ATOMIC_RELAXED);
 		if (nm_likely(l >= NM_SHM_MIN_FRAME && l <= ep->frame_max &&
 			      o <= rx->arena_bytes - l) &&
-		    (nm_likely(!rl) || nm_shm_rx_claim(ep, o, l, rl))) {
+		    (nm_likely(!rl) || (c = nm_shm_rx_claim(ep, o, l, rl)) == NM_SHM_CLAIM_OK)) {
 			if (meta)
 				memcpy(meta, &d->meta, sizeof(*meta));
 			*off = o;
 			*len = l;
 			return true;
 		}
-		nm_shm_rx_skip_bad(ep);
+		nm_shm_rx_skip(ep, c == NM_SHM_CLAIM_BAD);
 	}
 	return false;	/* a whole ring of garbage: give the caller back control */
 }
