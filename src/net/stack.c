@@ -468,19 +468,14 @@ static int stack_arm_wires(struct nm_stack *st)
  * backs off: after k misses in a row the next 2^k short sleeps go without
  * a spin, so a machine whose CPUs are all busy (the peer cannot run while
  * we spin) loses at most one spin in 2^6 sleeps; a hit starts over. */
-static uint64_t spin_clock_us(void)
+static int stack_spin(struct nm_stack *st, int timeout_ms)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static int stack_spin(struct nm_stack *st)
-{
+	/* never longer than the caller would have slept */
+	uint64_t budget = timeout_ms > 0 && (uint64_t)timeout_ms * 1000u < st->spin_us
+				  ? (uint64_t)timeout_ms * 1000u : st->spin_us;
 	/* the machine's clock, not the stack's: a test's faked clock
 	 * (nm_clock_fake) stands still and would never end the spin */
-	uint64_t end = spin_clock_us() + st->spin_us;
+	uint64_t end = nm_clock_mono_us() + budget;
 	int work = 0;
 
 	if (st->spin_skip) {
@@ -488,7 +483,7 @@ static int stack_spin(struct nm_stack *st)
 		return 0;
 	}
 	st->stats.poll_spins++;
-	while (!work && spin_clock_us() < end) {
+	while (!work && nm_clock_mono_us() < end) {
 		nm_cpu_relax();
 		work = stack_run_once(st);
 	}
@@ -508,13 +503,13 @@ static int stack_spin(struct nm_stack *st)
 static int stack_sleep(struct nm_stack *st, int timeout_ms)
 {
 	struct epoll_event evs[NM_STACK_MAX_IFACES + 1];
-	uint64_t t0 = spin_clock_us();
+	uint64_t t0 = nm_clock_mono_us();
 
 	stack_arm_timer(st);
 	st->stats.poll_sleeps++;
 	if (epoll_wait(st->epfd, evs, (int)NM_ARRAY_SIZE(evs), timeout_ms) < 0 && errno != EINTR)
 		return nm_err_sys(errno, "epoll_wait");
-	st->spin_hot = st->spin_us && spin_clock_us() - t0 < STACK_SPIN_HOT_US;
+	st->spin_hot = st->spin_us && nm_clock_mono_us() - t0 < STACK_SPIN_HOT_US;
 	return 0;
 }
 
@@ -534,7 +529,7 @@ int nm_stack_poll(struct nm_stack *st, int timeout_ms)
 	if (st->flags & NM_STACK_BUSY_POLL)
 		return work;
 	if (work == 0 && timeout_ms != 0 && st->spin_hot)
-		work = stack_spin(st);
+		work = stack_spin(st, timeout_ms);
 	/* Wakeups are armed only when someone may sleep: here, or an
 	 * application waiting on nm_stack_get_fd() between polls.  A loop that
 	 * polls with timeout 0 and never asked for the fd spins for free. */

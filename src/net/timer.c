@@ -65,15 +65,21 @@ void nm_clock_fake(uint64_t now_us)
 	__atomic_store_n(&nm_clock_faked, now_us, __ATOMIC_RELAXED);
 }
 
-uint64_t nm_clock_read(void)
+uint64_t nm_clock_mono_us(void)
 {
 	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t nm_clock_read(void)
+{
 	uint64_t fake = __atomic_load_n(&nm_clock_faked, __ATOMIC_RELAXED);
 
 	if (nm_unlikely(fake))
 		return fake;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return nm_clock_mono_us();
 }
 
 uint64_t nm_clock_hold(uint64_t now_us)

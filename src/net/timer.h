@@ -59,6 +59,9 @@ uint64_t nm_timer_next(const struct nm_timer_wheel *w, uint64_t now_us);
 uint64_t nm_now_us(void);
 /* Read the clock, never the held value. */
 uint64_t nm_clock_read(void);
+/* The machine's CLOCK_MONOTONIC in microseconds, never faked or held: for
+ * what must end in real time whatever a test did to the stack's clock. */
+uint64_t nm_clock_mono_us(void);
 /* Make this thread's nm_now_us() return now_us (0: read the clock again)
  * until the next call; returns the value held before, to restore. */
 uint64_t nm_clock_hold(uint64_t now_us);

@@ -324,10 +324,7 @@ void rt_waiter_del(struct rt_waiter *w)
 
 uint64_t rt_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return nm_clock_mono_us();
 }
 
 int rt_ms_left(uint64_t deadline_us)

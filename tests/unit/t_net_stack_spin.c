@@ -2,7 +2,8 @@
  * never spins; while frames keep coming from another thread it spins
  * before its sleeps and some spins find the next frame; spins that keep
  * missing back off; a spin ends by the machine's clock when the stack's
- * clock is faked and stands still; NM_STACK_NO_SPIN,
+ * clock is faked and stands still; a spin never outlasts the poll's
+ * timeout; NM_STACK_NO_SPIN,
  * NM_SPIN_US=0 and a thread allowed one CPU only never spin; NM_SPIN_US
  * that is not a number of microseconds up to 100000 is refused at creation. */
 #include <pthread.h>
@@ -20,6 +21,7 @@ static uint8_t frame[42];
 static atomic_int sent;
 
 static int frames = FRAMES, gap_us = 50;
+static uint64_t last_poll_us;	/* traffic()'s last, empty poll (timeout 5 ms) */
 
 static void *sender(void *arg)
 {
@@ -58,8 +60,11 @@ static struct nm_stack_stats traffic(uint32_t flags)
 	}
 	pthread_join(th, NULL);
 	/* one poll more with nothing to come: a spin (traffic flowed) that
-	 * finds nothing, then a sleep */
+	 * finds nothing, then a sleep; both within the poll's timeout */
+	uint64_t p0 = t_now_us();
+
 	T_OK(nm_stack_poll(r.st, 5));
+	last_poll_us = t_now_us() - p0;
 	struct nm_stack_stats s = t_stats(r.st);
 
 	T_EQ(s.arp_replies, (uint64_t)frames);	/* every frame answered, spinning or not */
@@ -148,6 +153,14 @@ int main(void)
 	nm_clock_fake(0);
 	alarm(0);
 	frames = FRAMES;
+
+	/* a spin never outlasts the poll's timeout: 100 ms allowed, 5 ms asked */
+	T_ASSERT(setenv("NM_SPIN_US", "100000", 1) == 0);
+	frames = 300;
+	s = traffic(0);
+	T_ASSERT(last_poll_us < 60000);
+	frames = FRAMES;
+	unsetenv("NM_SPIN_US");
 
 	/* switched off three ways */
 	s = traffic(NM_STACK_NO_SPIN);
