@@ -652,10 +652,8 @@ static __attribute__((cold)) void rx_ref_gathered(struct nm_netdev *nd,
 						  const struct nm_wire_frame *wf,
 						  struct rx_frame *f)
 {
-	struct iovec d = { nd->scratch + wf->head_len, wf->ref->len };
-
 	memcpy(nd->scratch, wf->data, wf->head_len);
-	nm_csum_copy_iov(&d, 1, wf->ref->iov, wf->ref->n, wf->ref->len, false);
+	iov_gather(wf->ref->iov, wf->ref->n, 0, nd->scratch + wf->head_len, wf->ref->len);
 	if (rx_classify(nd, nd->scratch, f->len, f) && rx_steer(nd, f))
 		rx_place_buf(nd, nd->scratch, f, rx_csum_buf(nd, nd->scratch, f), false);
 }

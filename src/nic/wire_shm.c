@@ -191,19 +191,22 @@ int nm__shm_layout(const struct nm_wire_shm_params *p, struct nm_shm_hdr *h)
 	return 0;
 }
 
-void nm__shm_xref_layout(const struct nm_shm_hdr *h, uint64_t *off, uint64_t *end)
+void nm__shm_xref_layout(uint32_t ring_entries, uint64_t total_size, struct nm_shm_xlayout *x)
 {
-	uint64_t dir = nm_shm_round((uint64_t)h->ring_entries * sizeof(struct nm_shm_xdesc),
+	uint64_t dir = nm_shm_round((uint64_t)ring_entries * sizeof(struct nm_shm_xdesc),
 				    NM_SHM_PAGE);
 
-	*off = nm_shm_round(h->total_size, NM_SHM_PAGE);
-	*end = *off + nm_shm_round(sizeof(struct nm_shm_refsync), NM_SHM_PAGE) + 2 * dir;
+	x->off = nm_shm_round(total_size, NM_SHM_PAGE);
+	x->desc[0] = nm_shm_round(sizeof(struct nm_shm_refsync), NM_SHM_PAGE);
+	x->desc[1] = x->desc[0] + dir;
+	x->end = x->off + x->desc[1] + dir;
 }
 
 int nm__shm_region_create(const struct nm_wire_shm_params *p, bool xref, int *memfd)
 {
 	struct nm_shm_hdr h;
-	uint64_t size, xoff;
+	struct nm_shm_xlayout x;
+	uint64_t size;
 	int fd, r;
 
 	if (!memfd)
@@ -212,8 +215,10 @@ int nm__shm_region_create(const struct nm_wire_shm_params *p, bool xref, int *me
 	if (r)
 		return r;
 	size = h.total_size;
-	if (xref)	/* past total_size: a peer that knows nothing of it is fine */
-		nm__shm_xref_layout(&h, &xoff, &size);
+	if (xref) {	/* past total_size: a peer that knows nothing of it is fine */
+		nm__shm_xref_layout(h.ring_entries, h.total_size, &x);
+		size = x.end;
+	}
 	fd = nm_fd_lift(memfd_create("netmem-shm-wire", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (fd < 0)
 		return nm_err_sys(errno, "memfd_create");
@@ -1229,7 +1234,8 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	struct nm_shm_hdr h;
 	struct stat sb;
 	uint8_t *map;
-	uint64_t xoff, xend, size;
+	struct nm_shm_xlayout x;
+	uint64_t size;
 	int r, seals;
 	uint32_t expect = 0;
 
@@ -1249,8 +1255,8 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 		return r;
 	/* The creator made room for references across processes (they are
 	 * agreed later, in the hello/ack). */
-	nm__shm_xref_layout(&h, &xoff, &xend);
-	size = (uint64_t)sb.st_size >= xend ? xend : h.total_size;
+	nm__shm_xref_layout(h.ring_entries, h.total_size, &x);
+	size = (uint64_t)sb.st_size >= x.end ? x.end : h.total_size;
 
 	/* Populate now: a page fault in the data path costs more than the
 	 * frame (like a NIC's pinned DMA memory, the wire is resident). */
@@ -1292,7 +1298,7 @@ int nm__shm_attach(int memfd, int side, int efd_tx, int efd_rx, int sock, int ls
 	ep->ring_entries = h.ring_entries;
 	ep->map = map;
 	ep->map_size = size;
-	ep->xref_off = size == xend ? xoff : 0;
+	ep->xref_off = size == x.end ? x.off : 0;
 	ep->sock = sock;
 	ep->lsock = lsock;
 

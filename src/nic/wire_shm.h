@@ -279,7 +279,14 @@ int nm__shm_layout(const struct nm_wire_shm_params *p, struct nm_shm_hdr *h);
  * xref area (references across processes) when xref. */
 int nm__shm_region_create(const struct nm_wire_shm_params *p, bool xref, int *memfd);
 /* Where the xref area of a region with header h starts and ends. */
-void nm__shm_xref_layout(const struct nm_shm_hdr *h, uint64_t *off, uint64_t *end);
+/* The xref area of a region of total_size bytes and ring_entries slots:
+ * it starts at off and ends at end (from the region's start); the flags
+ * (struct nm_shm_refsync) open it, direction d's descriptors start desc[d]
+ * bytes into it.  Creator, attach and enable all place it from here. */
+struct nm_shm_xlayout {
+	uint64_t off, desc[2], end;
+};
+void nm__shm_xref_layout(uint32_t ring_entries, uint64_t total_size, struct nm_shm_xlayout *x);
 /* Map the region in memfd and become side `side` of it.  On success the
  * endpoint owns efd_tx, efd_rx, sock and lsock (the caller keeps memfd);
  * on failure the caller still owns all of them.  -EPROTO for a region

@@ -84,11 +84,8 @@ bool nm__shm_refs_env(void)
 int nm__shm_xref_enable(struct nm_shm_wire *ep)
 {
 	uint8_t *x = (uint8_t *)ep->map + ep->xref_off;
-	uint64_t dir = ((uint64_t)ep->ring_entries * sizeof(struct nm_shm_xdesc) + NM_SHM_PAGE - 1) &
-		       ~(uint64_t)(NM_SHM_PAGE - 1);
-	uint64_t sync = (sizeof(struct nm_shm_refsync) + NM_SHM_PAGE - 1) &
-			~(uint64_t)(NM_SHM_PAGE - 1);
 	struct nm_shm_xdesc *xd[2];
+	struct nm_shm_xlayout l;
 
 	if (!ep->xref_off)
 		return nm_err(EPROTO, "the region has no room for references");
@@ -101,8 +98,9 @@ int nm__shm_xref_enable(struct nm_shm_wire *ep)
 		ep->tx.trefs = NULL;
 		return nm_err(ENOMEM, "no memory for %u reference slots", ep->ring_entries);
 	}
-	xd[0] = (struct nm_shm_xdesc *)(x + sync);
-	xd[1] = (struct nm_shm_xdesc *)(x + sync + dir);
+	nm__shm_xref_layout(ep->ring_entries, 0, &l);	/* desc[] is relative */
+	xd[0] = (struct nm_shm_xdesc *)(x + l.desc[0]);
+	xd[1] = (struct nm_shm_xdesc *)(x + l.desc[1]);
 	ep->sync = (struct nm_shm_refsync *)x;
 	ep->tx.xdescs = xd[ep->side];
 	ep->rx.xdescs = xd[!ep->side];

@@ -31,6 +31,11 @@
 
 #define NM_CACHELINE 64
 
+/* desc.pp_flags: the buffer sits in the pool (cache, ring) or went back to
+ * the provider; cleared when it is handed out.  Catches a second
+ * nm_page_pool_put_unrefed_netmem() of the same buffer. */
+#define NM_PP_F_IDLE		1u
+
 /* The alloc cache takes a refill from the ring or the provider
  * (NM_PP_REFILL) and, above all, a burst of direct recycles: a devmem
  * application returns a whole recvmsg's tokens at once (hundreds of
@@ -38,11 +43,6 @@
  * pool cycle, a working set past L2 that the NIC then wrote cold; kept
  * LIFO here, the same few MiB are reused hot (docs/pool.md has the
  * figures). */
-/* desc.pp_flags: the buffer sits in the pool (cache, ring) or went back to
- * the provider; cleared when it is handed out.  Catches a second
- * nm_page_pool_put_unrefed_netmem() of the same buffer. */
-#define NM_PP_F_IDLE		1u
-
 #define NM_PP_CACHE_SIZE	1024
 #define NM_PP_REFILL		64
 
