@@ -342,6 +342,9 @@ void nm__shm_xref_kill(struct nm_shm_wire *ep, uint32_t slot);
  * 1 (BUSY; rx->peek_ref and peek_state set), 0 its sender revoked it,
  * -1 it does not check out (unknown object, range, pieces). */
 int nm__shm_xref_claim(struct nm_shm_wire *ep, uint32_t slot, uint32_t rlen);
+/* Sender: how often a payload's memory object was looked up in the engine
+ * index (at most once per object, shared or refused; tests). */
+uint64_t nm__shm_xref_lookups(const struct nm_shm_wire *ep);
 
 /* ---- wire_shm_fault.c ------------------------------------------------- */
 

@@ -65,10 +65,18 @@ struct nm_shm_xobj_rx {
 	uint64_t size;
 };
 
+/* Objects found but not shareable, remembered so that their frames go
+ * to the arena copy without asking the engine index (a global lock) each
+ * time; each held like a shared one, the oldest let go when full. */
+#define NM_SHM_XREFUSED_MAX	8
+
 struct nm_shm_xref {
 	struct nm_shm_xobj_tx tx[NM_SHM_XOBJ_MAX];
 	uint32_t ntx;
 	uint32_t last;			/* tx[] index of the last hit */
+	struct nm_shm_xobj_tx refused[NM_SHM_XREFUSED_MAX];
+	uint32_t nrefused;		/* filled entries; the next goes at nrefused % MAX */
+	uint64_t lookups;		/* engine index asked (tests: once per object) */
 	struct nm_shm_xobj_rx rx[NM_SHM_XOBJ_MAX];	/* [id - 1] */
 	bool rx_broken;			/* the connection carried garbage */
 	struct nm_wire_ref ref;		/* the claimed frame's payload */
@@ -115,6 +123,8 @@ void nm__shm_xref_destroy(struct nm_shm_wire *ep)
 		return;
 	for (uint32_t i = 0; i < xr->ntx; i++)
 		nm_memobj_put(xr->tx[i].obj);
+	for (uint32_t i = 0; i < NM_SHM_XREFUSED_MAX && i < xr->nrefused; i++)
+		nm_memobj_put(xr->refused[i].obj);
 	for (uint32_t i = 0; i < NM_SHM_XOBJ_MAX; i++)
 		if (xr->rx[i].map)
 			munmap((void *)xr->rx[i].map, xr->rx[i].size);
@@ -145,16 +155,21 @@ int nm__shm_xref_assert_ok(const struct nm_shm_wire *ep)
 /* ---- sender --------------------------------------------------------------- */
 
 /* The table index of the shared object holding [p, p + len), or -1. */
+static bool xobj_in(const struct nm_shm_xobj_tx *o, uintptr_t a, size_t len)
+{
+	return a - o->base < o->size && len <= o->size - (a - o->base);
+}
+
 static int xobj_find(struct nm_shm_xref *xr, const void *p, size_t len)
 {
 	uintptr_t a = (uintptr_t)p;
 	const struct nm_shm_xobj_tx *o = &xr->tx[xr->last];
 
-	if (xr->ntx && a - o->base < o->size && len <= o->size - (a - o->base))
+	if (xr->ntx && xobj_in(o, a, len))
 		return (int)xr->last;
 	for (uint32_t i = 0; i < xr->ntx; i++) {
 		o = &xr->tx[i];
-		if (a - o->base < o->size && len <= o->size - (a - o->base)) {
+		if (xobj_in(o, a, len)) {
 			xr->last = i;
 			return (int)i;
 		}
@@ -197,6 +212,10 @@ static __attribute__((noinline)) int xobj_share(struct nm_shm_wire *ep, const vo
 
 	if (xr->ntx == NM_SHM_XOBJ_MAX)
 		return -ENOSPC;
+	for (uint32_t i = 0; i < NM_SHM_XREFUSED_MAX && i < xr->nrefused; i++)
+		if (xobj_in(&xr->refused[i], (uintptr_t)p, len))
+			return -EOPNOTSUPP;
+	xr->lookups++;
 	r = nm_memobj_find_engine(p, len, &obj, &off);
 	if (r)
 		return r;
@@ -204,10 +223,10 @@ static __attribute__((noinline)) int xobj_share(struct nm_shm_wire *ep, const vo
 	 * under the peer's mapping (a read past its end would fault) */
 	r = -EOPNOTSUPP;
 	if (nm_memobj_kind(obj) != NM_MEM_MEMFD || nm_memobj_backing(obj, &fd, &fd_off))
-		goto err_put;
+		goto refuse;
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || !(seals & F_SEAL_SHRINK))
-		goto err_put;
+		goto refuse;
 	r = xobj_send(ep, xr->ntx + 1, fd, fd_off, nm_memobj_size(obj));
 	if (r)
 		goto err_put;
@@ -221,6 +240,23 @@ static __attribute__((noinline)) int xobj_share(struct nm_shm_wire *ep, const vo
 err_put:
 	nm_memobj_put(obj);
 	return r;
+
+refuse:	/* remembered, with our reference (the oldest one's goes) */
+	{
+		struct nm_shm_xobj_tx *o = &xr->refused[xr->nrefused++ % NM_SHM_XREFUSED_MAX];
+
+		if (xr->nrefused > NM_SHM_XREFUSED_MAX)
+			nm_memobj_put(o->obj);
+		*o = (struct nm_shm_xobj_tx){ .obj = obj,
+					      .base = (uintptr_t)nm_memobj_engine_addr(obj, 0),
+					      .size = nm_memobj_size(obj) };
+	}
+	return r;
+}
+
+uint64_t nm__shm_xref_lookups(const struct nm_shm_wire *ep)
+{
+	return ep->xr ? ep->xr->lookups : 0;
 }
 
 int nm__shm_xref_prepare(struct nm_shm_wire *ep, const struct nm_wire_ref *ref)

@@ -7,8 +7,11 @@
  * 65th sealed memfd (table full) and again in the first sealed one.  The
  * first two and the 65th go into the arena (tx_ref_copied, their
  * references released at once), the others by reference, each object's
- * memfd sent once; process B receives every frame byte-exact, and A gets
- * every reference back.
+ * memfd sent once; the unsealed memfd's frame is sent EXTRA times more,
+ * copied without asking the engine index again (a refused object is
+ * remembered);
+ * process B receives every frame byte-exact, and A gets every reference
+ * back.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,6 +31,7 @@
 #define NSEALED		(NM_SHM_XOBJ_MAX + 1)
 #define NOBJ		(2 + NSEALED)		/* anon, unsealed, sealed ones */
 #define NFRAMES		(NOBJ + 1)		/* and the first sealed one again */
+#define EXTRA		3			/* then the unsealed one again */
 
 static uint8_t t_byte(uint32_t obj, uint64_t i)
 {
@@ -45,7 +49,7 @@ static int t_child(void *arg, int to_a, int from_a)
 	nm_wire_rx_want_ref(w, true);
 	T_EQ(write(to_a, "R", 1), 1);
 	t_xp_expect(from_a, 'F');
-	for (int k = 0; k < NFRAMES; k++) {
+	for (int k = 0; k < NFRAMES + EXTRA; k++) {
 		uint32_t obj;
 
 		T_EQ(t_wire_recv(w, got, sizeof(got), NULL), (int)(HDR_LEN + PAY_LEN));
@@ -74,6 +78,7 @@ int main(void)
 	static struct nm_memobj *objs[NOBJ];
 	struct nm_wire_stats st;
 	int from_b, to_b, status, released = 0;
+	uint64_t lookups = 0;
 	struct nm_wire *w;
 	char name[64];
 	pid_t pid;
@@ -88,8 +93,11 @@ int main(void)
 		objs[j] = t_xp_memfd_obj(OBJ_SIZE, true, t_byte, j);
 	T_OK(nm_wire_shm_create(name, &p, 10000, &w));
 	t_xp_expect(from_b, 'R');
-	for (int k = 0; k < NFRAMES; k++) {
-		uint32_t j = k < NOBJ ? (uint32_t)k : 2;
+	for (int k = 0; k < NFRAMES + EXTRA; k++) {
+		/* anon, unsealed, unsealed EXTRA times, the sealed ones, the
+		 * first sealed one again */
+		uint32_t j = k < 2 ? (uint32_t)k : k < 2 + EXTRA ? 1
+			   : k < NOBJ + EXTRA ? (uint32_t)(k - EXTRA) : 2;
 		uint8_t hdr[HDR_LEN] = { 0 };
 		struct iovec h = { hdr, HDR_LEN };
 		uint8_t *src = nm_memobj_engine_addr(objs[j], PAY_OFF);
@@ -99,18 +107,22 @@ int main(void)
 
 		memcpy(hdr, &j, sizeof(j));
 		T_OK(nm_wire_xmit_ref(w, &h, 1, &ref, NULL));
+		if (k == 1)
+			lookups = nm__shm_xref_lookups(nm_shm_wire_of(w));
+		if (k == 1 + EXTRA)	/* the unsealed one's later frames: not looked up */
+			T_EQ(nm__shm_xref_lookups(nm_shm_wire_of(w)), lookups);
 	}
 	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
-	/* anon, unsealed, the 65th sealed: copied, released at once */
-	T_EQ(st.tx_ref_copied, 3);
-	T_EQ(released, 3);
+	/* anon, unsealed (1 + EXTRA), the 65th sealed: copied, released at once */
+	T_EQ(st.tx_ref_copied, 3 + EXTRA);
+	T_EQ(released, 3 + EXTRA);
 	T_EQ(st.tx_refs, NFRAMES - 3);
 	T_EQ(st.ref_objs, NM_SHM_XOBJ_MAX);
 	T_OK(nm__wire_shm_assert_ok(w));	/* the full table included */
 	T_EQ(write(to_b, "F", 1), 1);
 	t_xp_expect(from_b, 'D');
 	nm_wire_tx_complete(w);
-	T_EQ(released, NFRAMES);
+	T_EQ(released, NFRAMES + EXTRA);
 	T_EQ(nm__wire_shm_refs_out(w), 0);
 	T_ASSERT(waitpid(pid, &status, 0) == pid);
 	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
