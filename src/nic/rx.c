@@ -442,6 +442,17 @@ static int place_lent(struct nm_netdev *nd, struct nm_rxq *q, const uint8_t *buf
  * lending wire can hold) a host queue's payload may stay in buf; returns
  * true when it did, and the caller must then hold the frame, not consume it.
  */
+/* A split frame's header and payload buffers are taken (written already):
+ * the packet's flags for it. */
+static uint32_t split_commit(struct nm_rxq_mem *m, struct nm_rx_pkt *pkt, const struct plan *hp,
+			     const struct plan *pp)
+{
+	ring_commit(&m->hdr_ring, hp);
+	ring_commit(&m->pay_ring, pp);
+	pkt_fill(pkt, hp, pp);
+	return NM_RX_F_SPLIT | (m->unreadable ? NM_RX_F_UNREADABLE : 0);
+}
+
 static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_frame *f, int csum,
 			 bool lend)
 {
@@ -489,10 +500,7 @@ static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 			drop_q(q, NM_RX_DROP_DMA);
 			return false;
 		}
-		ring_commit(&m->hdr_ring, &hp);
-		ring_commit(&m->pay_ring, &pp);
-		pkt_fill(pkt, &hp, &pp);
-		flags |= NM_RX_F_SPLIT | (m->unreadable ? NM_RX_F_UNREADABLE : 0);
+		flags |= split_commit(m, pkt, &hp, &pp);
 	} else {
 		/* whole frame into host memory */
 		if (!plan_hdr(q, f->len, false, &hp)) {
@@ -634,10 +642,7 @@ static void place_ref(struct nm_netdev *nd, const struct nm_wire_frame *wf, stru
 		q->st.csum_ok++;
 		flags |= NM_RX_F_CSUM_OK;
 	}
-	ring_commit(&m->hdr_ring, &hp);
-	ring_commit(&m->pay_ring, &pp);
-	pkt_fill(pkt, &hp, &pp);
-	rx_complete(q, pkt, f, flags | NM_RX_F_SPLIT | (m->unreadable ? NM_RX_F_UNREADABLE : 0));
+	rx_complete(q, pkt, f, flags | split_commit(m, pkt, &hp, &pp));
 	return;
 
 bad_csum:
