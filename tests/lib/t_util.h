@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <netmem/error.h>
 
@@ -88,6 +89,12 @@ uint64_t t_rand(uint64_t *s);
  * memory is not readable), or else 1000 + its exit status (1003: it read
  * 0x5a, 1002: something else). */
 int t_stray_read(const volatile char *p);
+/* fork() for a test that runs a peer process: stdout flushed first, and
+ * the child dies with SIGKILL when the test does (a check that fails in
+ * the parent exits it; a child left waiting, paused or polling, would
+ * hold ctest's output pipe until ctest's own timeout).  Returns as
+ * fork() does; fails the test when fork() fails. */
+pid_t t_fork(void);
 
 /* ---- the clock (clock.c) ----------------------------------------------- */
 

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Failing a test, the PRNG and a read that may fault (t_util.h).  A failed check prints
+ * Failing a test, the PRNG, a read that may fault and a peer process's
+ * fork (t_util.h).  A failed check prints
  * "FAIL file:line: what" on stderr and ends the program: exit 1 for
  * ctest, abort() for a fuzz harness (t_fail_abort), so that libFuzzer
  * saves the input and shows the stack.
  */
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +44,23 @@ uint64_t t_rand(uint64_t *s)
 	x ^= x >> 27;
 	*s = x;
 	return x * 0x2545F4914F6CDD1DULL;
+}
+
+pid_t t_fork(void)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+			_exit(1);
+		if (getppid() != parent)	/* it died before we asked */
+			_exit(1);
+	}
+	return pid;
 }
 
 int t_stray_read(const volatile char *p)

@@ -33,9 +33,7 @@ static pid_t t_peer(const char *name)
 {
 	pid_t pid;
 
-	fflush(stdout);
-	pid = fork();
-	T_ASSERT(pid >= 0);
+	pid = t_fork();
 	if (pid == 0) {
 		struct nm_wire *b;
 		int r;

@@ -43,9 +43,7 @@ static void t_killed(void)
 	pid_t pid;
 
 	snprintf(name, sizeof(name), "t_wire_shm_peer_gone.%d", (int)getpid());
-	fflush(stdout);
-	pid = fork();
-	T_ASSERT(pid >= 0);
+	pid = t_fork();
 	if (pid == 0) {
 		struct nm_wire *b;
 

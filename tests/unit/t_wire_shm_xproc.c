@@ -111,9 +111,7 @@ int main(void)
 	pid_t pid;
 
 	snprintf(name, sizeof(name), "t_wire_shm_xproc.%d", (int)getpid());
-	fflush(stdout);
-	pid = fork();
-	T_ASSERT(pid >= 0);
+	pid = t_fork();
 	if (pid == 0)
 		_exit(t_child(name));
 
