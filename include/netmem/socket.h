@@ -21,6 +21,13 @@
  * Blocking calls run the stack's loop while they wait; every call must come
  * from the stack's thread.
  *
+ * nm_connect() again on a socket whose connect was left going (non-blocking,
+ * timed out, interrupted), as Linux: -EALREADY while it goes on (a blocking
+ * socket waits), 0 once it went through (then -EISCONN), and once it failed
+ * its error (-ECONNREFUSED, ...) or -ECONNABORTED when SO_ERROR took that
+ * already; the call after a reported failure starts a new connection on the
+ * same socket, which keeps its options and what nm_bind() gave it.
+ *
  * Calling order:
  *  - The interface before the sockets that use it: nm_stack_add_iface()
  *    (or nm_host_create(), which adds it) first.  nm_bind() to an address

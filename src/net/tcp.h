@@ -267,6 +267,9 @@ struct nm_tcp_sock {
 	bool in_bhash, in_ehash;
 	int family;			/* AF_INET or AF_INET6 */
 	bool v6only, reuseaddr, keepalive;
+	/* bind() named the address, the port (Linux's SOCK_BINDADDR_LOCK and
+	 * SOCK_BINDPORT_LOCK): nm_tcp_disconnect() keeps them */
+	bool bind_addr_lock, bind_port_lock;
 	bool linger_on;
 	int linger_s;
 	struct nm_addr nexthop;
@@ -422,6 +425,12 @@ void nm_tcp_sock_destroy(struct nm_tcp_sock *tp);
 void nm_tcp_drop_children(struct nm_tcp_sock *tp);
 /* The connection reached CLOSED: free it if no socket holds it. */
 void nm_tcp_done(struct nm_tcp_sock *tp);
+/* A socket's CLOSED tcb made new for another connect (the failure was
+ * reported): the connection's state goes, bind()'s address and port and
+ * the socket's options stay. */
+void nm_tcp_disconnect(struct nm_tcp_sock *tp);
+/* The wildcard address, v6 or v4-mapped. */
+bool nm_tcp_addr_any(const struct nm_addr *a);
 void nm_tcp_hash_bind(struct nm_tcp_sock *tp);
 void nm_tcp_unhash_bind(struct nm_tcp_sock *tp);
 void nm_tcp_hash_conn(struct nm_tcp_sock *tp);

@@ -16,13 +16,6 @@
 #include "nic/netdev_drv.h"
 #include "util/err.h"
 
-static bool addr_any(const struct nm_addr *a)
-{
-	static const uint8_t z[16];
-	static const uint8_t z4[16] = { [10] = 0xff, [11] = 0xff };
-
-	return !memcmp(a->b, z, 16) || !memcmp(a->b, z4, 16);
-}
 
 static uint8_t wscale_for(uint32_t rcvbuf)
 {
@@ -57,7 +50,7 @@ int nm_tcp_connect(struct nm_tcp_sock *tp, const struct nm_addr *dst, uint16_t d
 		return ret;
 	tp->raddr = *dst;
 	tp->rport = dport;
-	if (!tp->in_bhash || addr_any(&tp->laddr))
+	if (!tp->in_bhash || nm_tcp_addr_any(&tp->laddr))
 		tp->laddr = rt.src;
 	if (!tp->lport) {
 		ret = nm_tcp_pick_ephemeral(st->tcp, tp);

@@ -91,16 +91,14 @@ void nm_tcp_fini(struct nm_stack *st)
 	st->tcp = NULL;
 }
 
-struct nm_tcp_sock *nm_tcp_sock_new(struct nm_stack *st, int family)
+/* A fresh, unconnected tcb's fields on zeroed memory: the defaults of the
+ * options, nothing linked yet but its own empty lists. */
+static void tcb_init(struct nm_tcp_sock *tp, struct nm_stack *st, int family)
 {
-	/* cache-line aligned: the hot group (tcp.h) starts a line */
-	struct nm_tcp_sock *tp = aligned_alloc(64, (sizeof(*tp) + 63) & ~(size_t)63);
-
-	if (!tp)
-		return NULL;
-	memset(tp, 0, sizeof(*tp));
 	tp->st = st;
 	tp->family = family;
+	if (family == AF_INET)	/* 0.0.0.0 as a v4-mapped address */
+		tp->laddr.b[10] = tp->laddr.b[11] = 0xff;
 	nm_tcp_list_init(&tp->bnode);
 	nm_tcp_list_init(&tp->enode);
 	nm_tcp_list_init(&tp->acq);
@@ -118,9 +116,69 @@ struct nm_tcp_sock *nm_tcp_sock_new(struct nm_stack *st, int family)
 	tp->ka_cnt = 9;
 	tp->linger_s = 0;
 	nm_tcp_timers_init(tp);
+}
+
+struct nm_tcp_sock *nm_tcp_sock_new(struct nm_stack *st, int family)
+{
+	/* cache-line aligned: the hot group (tcp.h) starts a line */
+	struct nm_tcp_sock *tp = aligned_alloc(64, (sizeof(*tp) + 63) & ~(size_t)63);
+
+	if (!tp)
+		return NULL;
+	memset(tp, 0, sizeof(*tp));
+	tcb_init(tp, st, family);
 	nm_tcp_list_add_tail(&st->tcp->all, &tp->all);
 	st->tcp->nr_socks++;
 	return tp;
+}
+
+/*
+ * A socket's tcb whose connection failed or ended (CLOSED) made new for
+ * another connect, as Linux's tcp_disconnect() when connect() reports
+ * the failure: everything of the old connection goes (queues, send ring,
+ * devmem TX state, timers, sequence spaces, the pending error), and with
+ * it the port unless bind() named one, and the local address unless
+ * bind() named one.  The options set on the socket stay.
+ */
+void nm_tcp_disconnect(struct nm_tcp_sock *tp)
+{
+	struct nm_tcp_sock old = *tp;
+
+	nm_tcp_timers_stop(tp);
+	nm_tcp_unhash_conn(tp);
+	nm_tcp_unhash_bind(tp);
+	nm_skb_queue_purge(&tp->rcvq);
+	nm_skb_queue_purge(&tp->ooo);
+	nm_tcp_sbuf_release(tp);
+	nm_tcp_zc_release(tp);
+	free(tp->rack);
+	memset(tp, 0, sizeof(*tp));
+	tcb_init(tp, old.st, old.family);
+	tp->all = old.all;		/* its neighbours point at &tp->all */
+	tp->sock = old.sock;
+	tp->notify = old.notify;
+	tp->bind_addr_lock = old.bind_addr_lock;
+	tp->bind_port_lock = old.bind_port_lock;
+	if (old.bind_addr_lock)
+		tp->laddr = old.laddr;
+	if (old.bind_port_lock)
+		tp->lport = old.lport;
+	/* what setsockopt() set */
+	tp->nodelay = old.nodelay;
+	tp->sndbuf = old.sndbuf;
+	tp->rcvbuf = old.rcvbuf;
+	tp->cc = old.cc;
+	tp->v6only = old.v6only;
+	tp->reuseaddr = old.reuseaddr;
+	tp->keepalive = old.keepalive;
+	tp->linger_on = old.linger_on;
+	tp->linger_s = old.linger_s;
+	tp->mss_clamp = old.mss_clamp;
+	tp->ka_idle_s = old.ka_idle_s;
+	tp->ka_intvl_s = old.ka_intvl_s;
+	tp->ka_cnt = old.ka_cnt;
+	if (tp->lport && tp->st)
+		nm_tcp_hash_bind(tp);	/* bind()'s port stays taken, as on Linux */
 }
 
 void nm_tcp_drop_children(struct nm_tcp_sock *tp)
@@ -252,7 +310,7 @@ struct nm_tcp_sock *nm_tcp_lookup_conn(struct nm_tcp_table *t, const struct nm_a
 	return NULL;
 }
 
-static bool addr_is_any(const struct nm_addr *a)
+bool nm_tcp_addr_any(const struct nm_addr *a)
 {
 	static const uint8_t z[16];
 	static const uint8_t z4[16] = { [10] = 0xff, [11] = 0xff };
@@ -277,7 +335,7 @@ static bool addr_covers(const struct nm_tcp_sock *tp, const struct nm_addr *boun
 {
 	if (!memcmp(bound, a, sizeof(*a)))
 		return true;
-	if (!addr_is_any(bound))
+	if (!nm_tcp_addr_any(bound))
 		return false;
 	return (addr_fams(tp, bound) & (nm_addr_is_v4(a) ? 1 : 2)) != 0;
 }
@@ -306,7 +364,7 @@ static bool binds_overlap(const struct nm_tcp_sock *a, const struct nm_addr *aa,
 {
 	if (!(addr_fams(a, aa) & addr_fams(b, ba)))
 		return false;
-	if (addr_is_any(aa) || addr_is_any(ba))
+	if (nm_tcp_addr_any(aa) || nm_tcp_addr_any(ba))
 		return true;
 	return !memcmp(aa, ba, sizeof(*aa));
 }

@@ -47,6 +47,9 @@ struct nm_socket {
 					 * its socket from a later one's */
 	struct nm_tcp_sock *tcp;	/* its connection; tcp->sock == this */
 	bool nonblock;			/* O_NONBLOCK (SOCK_NONBLOCK, fcntl) */
+	bool connecting;		/* a connect began and no connect has
+					 * seen its end yet (Linux's
+					 * SS_CONNECTING; socket.c) */
 	bool zerocopy;			/* SO_ZEROCOPY: MSG_ZEROCOPY sends take effect */
 	bool reuseport;			/* SO_REUSEPORT: kept and reported, binds as
 					 * SO_REUSEADDR says (no port sharing) */

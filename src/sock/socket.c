@@ -120,8 +120,6 @@ int nm_socket(struct nm_stack *st, int domain, int type, int protocol)
 	tp = nm_tcp_sock_new(st, domain);
 	if (!tp)
 		return nm_err(ENOMEM, "out of memory");
-	if (domain == AF_INET)
-		tp->laddr.b[10] = tp->laddr.b[11] = 0xff;
 	sd = nm_sock_alloc(tp, type & SOCK_NONBLOCK);
 	if (sd < 0)
 		nm_tcp_sock_destroy(tp);
@@ -133,6 +131,7 @@ int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 	NM_API_CALL();
 	struct nm_addr a;
 	uint16_t port = 0;
+	bool port_given;
 	int ret;
 	GET_SOCK();
 	struct nm_tcp_sock *tp = so->tcp;
@@ -144,13 +143,9 @@ int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 		return nm_err(EINVAL, "the stack is gone");
 	if (tp->lport || tp->state != NM_TCP_CLOSED)
 		return nm_err(EINVAL, "socket is already bound");
-	{
-		static const uint8_t z[16];
-		static const uint8_t z4[16] = { [10] = 0xff, [11] = 0xff };
-
-		if (memcmp(a.b, z, 16) && memcmp(a.b, z4, 16) && !nm_addr_is_local(tp->st, &a))
-			return nm_err(EADDRNOTAVAIL, "not a local address");
-	}
+	if (!nm_tcp_addr_any(&a) && !nm_addr_is_local(tp->st, &a))
+		return nm_err(EADDRNOTAVAIL, "not a local address");
+	port_given = port != 0;
 	if (port == 0) {
 		tp->laddr = a;
 		ret = nm_tcp_pick_ephemeral(tp->st->tcp, tp);
@@ -164,6 +159,8 @@ int nm_bind(int sd, const struct sockaddr *addr, socklen_t len)
 		return ret;
 	tp->laddr = a;
 	tp->lport = port;
+	tp->bind_port_lock = port_given;
+	tp->bind_addr_lock = !nm_tcp_addr_any(&a);
 	nm_tcp_hash_bind(tp);
 	return 0;
 }
@@ -246,32 +243,29 @@ static ssize_t connect_try(struct nm_sock_op *op)
 	return tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED ? -EAGAIN : 0;
 }
 
-int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
+/* The connection failed (CLOSED): report err, or ECONNABORTED when
+ * SO_ERROR took it already, and make the socket new for another connect,
+ * as Linux does once connect() reported it. */
+static int connect_failed(struct nm_socket *so, int err)
 {
-	NM_API_CALL();
-	struct nm_addr a;
-	uint16_t port = 0;
-	int ret;
-	GET_SOCK();
+	struct nm_tcp_sock *tp = so->tcp;
+	int e = tp->err ? tp->err : err;
+
+	so->connecting = false;
+	nm_tcp_disconnect(tp);
+	return nm_err_sys(e, "the connection failed");
+}
+
+/* A blocking connect waits for the handshake; it ends in 0, a failure,
+ * or still connecting (EINPROGRESS at SO_SNDTIMEO, EINTR at a signal:
+ * the attempt goes on, Linux's SS_CONNECTING). */
+static int connect_wait(struct nm_socket *so)
+{
 	struct nm_tcp_sock *tp = so->tcp;
 	struct nm_sock_op op = { .so = so, .try_once = connect_try, .call = &connect_call,
 				 .timeo_us = so->sndtimeo_us };
+	int ret = (int)nm_sock_block(&op);
 
-	ret = sa_to_addr(tp, addr, len, &a, &port, ENETUNREACH);
-	if (ret)
-		return ret;
-	if (!tp->st)
-		return nm_err(ENOTCONN, "the stack is gone");
-	if (port == 0)
-		return nm_err(ECONNREFUSED, "port 0");
-	if (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED)
-		return nm_err(EALREADY, "in progress");
-	ret = nm_tcp_connect(tp, &a, port);
-	if (ret != -EINPROGRESS)
-		return ret;
-	if (so->nonblock)
-		return nm_err(EINPROGRESS, "in progress");
-	ret = (int)nm_sock_block(&op);
 	if (ret == -EAGAIN)
 		return nm_err(EINPROGRESS, "timed out (still connecting)");
 	if (ret)
@@ -280,13 +274,57 @@ int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
 	 * was never acknowledged; else it was connected, and what ended it
 	 * (a reset right after the data) is the next call's to report, as
 	 * on Linux when the connecting thread runs before the RST comes. */
-	if (tp->state == NM_TCP_CLOSED && !seq_gt(tp->snd_una, tp->iss)) {
-		int e = tp->err ? tp->err : ECONNREFUSED;
-
-		tp->err = 0;
-		return nm_err_sys(e, "the connection failed");
-	}
+	if (tp->state == NM_TCP_CLOSED && !seq_gt(tp->snd_una, tp->iss))
+		return connect_failed(so, ECONNREFUSED);
+	so->connecting = false;
 	return 0;
+}
+
+/* A connect while an earlier one was left going (non-blocking, timed
+ * out, interrupted): Linux's SS_CONNECTING.  Still going: EALREADY, or a
+ * blocking socket waits for it; through: 0, and the socket is connected
+ * (EISCONN from then on); failed: its error, or ECONNABORTED once
+ * SO_ERROR took it, after which a connect starts anew. */
+static int connect_again(struct nm_socket *so)
+{
+	struct nm_tcp_sock *tp = so->tcp;
+
+	if (tp->state == NM_TCP_SYN_SENT || tp->state == NM_TCP_SYN_RECEIVED) {
+		if (so->nonblock)
+			return nm_err(EALREADY, "in progress");
+		return connect_wait(so);
+	}
+	if (tp->state == NM_TCP_CLOSED)
+		return connect_failed(so, ECONNABORTED);
+	so->connecting = false;
+	return 0;
+}
+
+int nm_connect(int sd, const struct sockaddr *addr, socklen_t len)
+{
+	NM_API_CALL();
+	struct nm_addr a;
+	uint16_t port = 0;
+	int ret;
+	GET_SOCK();
+	struct nm_tcp_sock *tp = so->tcp;
+
+	ret = sa_to_addr(tp, addr, len, &a, &port, ENETUNREACH);
+	if (ret)
+		return ret;
+	if (!tp->st)
+		return nm_err(ENOTCONN, "the stack is gone");
+	if (so->connecting)
+		return connect_again(so);
+	if (port == 0)
+		return nm_err(ECONNREFUSED, "port 0");
+	ret = nm_tcp_connect(tp, &a, port);
+	if (ret != -EINPROGRESS)
+		return ret;
+	so->connecting = true;
+	if (so->nonblock)
+		return nm_err(EINPROGRESS, "in progress");
+	return connect_wait(so);
 }
 
 int nm_sock_check_iov(const struct iovec *iov, size_t n, bool offsets, size_t *total)

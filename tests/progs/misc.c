@@ -18,7 +18,11 @@
  *	nmp_misc fork PEER PORT         PEER:PORT an echo server
  *	nmp_misc exec-child FD PEER PORT  (run by fork: an exec'd helper)
  *	nmp_misc victim PEER PORT PIDFILE  connect, write the pid, block in recv
+ *	nmp_misc reconnect PEER PORT DEAD  connects again on a socket whose
+ *	                                connect to DEAD (no listener) failed,
+ *	                                non-blocking and blocking
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -356,6 +360,62 @@ static void exec_child(int fd, const char *peer, int port)
 	close(s);
 }
 
+/* ---- connect again after a failed connect --------------------------------- */
+
+/* A non-blocking connect to a port without a listener, seen through poll
+ * (and SO_ERROR when fetch), then connect again: to the dead port, to the
+ * live one, and once more when that is done.  Linux reports the failure
+ * (or ECONNABORTED once SO_ERROR took it) to the next connect, and the
+ * one after starts over. */
+static void reconnect_nb(const char *peer, int port, int dead, bool fetch)
+{
+	struct sockaddr_storage live_sa, dead_sa;
+	socklen_t live_len = pp_addr(peer, port, &live_sa), dead_len = pp_addr(peer, dead, &dead_sa);
+	int fd = socket(live_sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0), e = 0;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	socklen_t el = sizeof(e);
+
+	printf("-- non-blocking, SO_ERROR %s\n", fetch ? "fetched" : "not fetched");
+	T("connect to the dead port", connect(fd, (struct sockaddr *)&dead_sa, dead_len));
+	T("poll", poll(&p, 1, 10000));
+	printf("%-44s %s\n", "revents has POLLOUT, POLLERR, POLLHUP",
+	       (p.revents & (POLLOUT | POLLERR | POLLHUP)) == (POLLOUT | POLLERR | POLLHUP) ? "yes"
+											   : "no");
+	if (fetch) {
+		T("getsockopt SO_ERROR", getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el));
+		printf("%-44s %s\n", "SO_ERROR", e ? strerrorname_np(e) : "0");
+	}
+	T("connect to the dead port again", connect(fd, (struct sockaddr *)&dead_sa, dead_len));
+	T("connect to the live port", connect(fd, (struct sockaddr *)&live_sa, live_len));
+	p.revents = 0;
+	T("poll", poll(&p, 1, 10000));
+	e = -1;
+	T("getsockopt SO_ERROR", getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el));
+	printf("%-44s %s\n", "SO_ERROR", e ? strerrorname_np(e) : "0");
+	T("connect once more", connect(fd, (struct sockaddr *)&live_sa, live_len));
+	T("fcntl: blocking", fcntl(fd, F_SETFL, 0));
+	printf("%-44s %s\n", "echo", echo_ok(fd, "again") ? "ok" : "BAD");
+	T("close", close(fd));
+}
+
+static void reconnect(const char *peer, int port, int dead)
+{
+	struct sockaddr_storage live_sa, dead_sa;
+	socklen_t live_len = pp_addr(peer, port, &live_sa), dead_len = pp_addr(peer, dead, &dead_sa);
+	int fd;
+
+	reconnect_nb(peer, port, dead, false);
+	reconnect_nb(peer, port, dead, true);
+	printf("-- blocking\n");
+	fd = socket(live_sa.ss_family, SOCK_STREAM, 0);
+	T("connect to the dead port", connect(fd, (struct sockaddr *)&dead_sa, dead_len));
+	T("connect to the dead port again", connect(fd, (struct sockaddr *)&dead_sa, dead_len));
+	T("connect to the live port", connect(fd, (struct sockaddr *)&live_sa, live_len));
+	T("connect once more", connect(fd, (struct sockaddr *)&live_sa, live_len));
+	printf("%-44s %s\n", "echo", echo_ok(fd, "again") ? "ok" : "BAD");
+	T("close", close(fd));
+}
+
 /* ---- a program killed --------------------------------------------------- */
 
 static void victim(const char *peer, int port, const char *pidfile)
@@ -399,11 +459,13 @@ int main(int argc, char **argv)
 		forks("/proc/self/exe", argv[2], (int)pp_num("PORT", argv[3]));
 	} else if (!strcmp(cmd, "exec-child") && argc == 5) {
 		exec_child((int)pp_num("FD", argv[2]), argv[3], (int)pp_num("PORT", argv[4]));
+	} else if (!strcmp(cmd, "reconnect") && argc == 5) {
+		reconnect(argv[2], (int)pp_num("PORT", argv[3]), (int)pp_num("DEAD", argv[4]));
 	} else if (!strcmp(cmd, "victim") && argc == 5) {
 		victim(argv[2], (int)pp_num("PORT", argv[3]), argv[4]);
 	} else {
 		pp_die("usage: nmp_misc signals|sigpipe-dies|reset-client|reset-server|resetter-client|"
-		       "resetter-server|fork|exec-child|victim ...");
+		       "resetter-server|fork|exec-child|victim|reconnect ...");
 	}
 	printf("-- end\n");
 	return 0;

@@ -9,6 +9,9 @@
 #    accept interrupted (EINTR); the connection still good afterwards;
 #    then SIGPIPE: a send after SHUT_WR with a handler, MSG_NOSIGNAL, write,
 #    SIGPIPE blocked (left pending), ignored; and its default action
+#  reconnect: connect again on a socket whose connect failed (no listener):
+#    the failure reported to the next connect (ECONNABORTED once SO_ERROR
+#    took it), then a new attempt that connects; non-blocking and blocking
 #  reset: a peer sends 64 KiB and resets: every byte arrives (checked),
 #    then ECONNRESET, then 0, and EPIPE for a send; in both roles
 rt_netns=1
@@ -51,6 +54,18 @@ sigpipe_dies timeout 60 "$P/nmp_misc" sigpipe-dies 127.0.0.1 6000
 sigpipe_dies rt_tap "$P/nmp_misc" sigpipe-dies 198.18.0.1 6000
 rt_shm_bg "$T/nsrv2" p$UNIQ 198.18.0.1 "$P/nmp_server" thread 0.0.0.0 6000 1000
 sigpipe_dies rt_shm p$UNIQ 198.18.0.2 "$P/nmp_misc" sigpipe-dies 198.18.0.1 6000
+
+# ---- connect again after a failed connect (6001: no listener anywhere)
+oracle reconnect 127.0.0.1 6000 6001
+grep -q 'connect to the dead port again *-1 ECONNABORTED' "$T/oracle.reconnect" ||
+	fail "the oracle is not what this test expects: $(cat "$T/oracle.reconnect")"
+rt_tap "$P/nmp_misc" reconnect 198.18.0.1 6000 6001 >"$T/tap.reconnect" 2>&1 ||
+	fail "reconnect under netmem run (TAP): $(tail -5 "$T/tap.reconnect")"
+same reconnect "$T/tap.reconnect"
+rt_shm_bg "$T/nsrv3" r$UNIQ 198.18.0.1 "$P/nmp_server" thread 0.0.0.0 6000 1000
+rt_shm r$UNIQ 198.18.0.2 "$P/nmp_misc" reconnect 198.18.0.1 6000 6001 >"$T/shm.reconnect" 2>&1 ||
+	fail "reconnect under netmem run (shm): $(tail -5 "$T/shm.reconnect")"
+same reconnect "$T/shm.reconnect"
 
 # ---- a peer's reset, both roles: the receiver's output, then the resetter's
 # the oracle: kernel to kernel
