@@ -110,6 +110,12 @@ struct nm_shm_refsync {
 	 * so the releases (and zerocopy completions) do not wait for
 	 * unrelated traffic */
 	_Atomic uint32_t ref_wake[2];
+	/* [s]: side s's shared objects its peer cannot use (bit id - 1; all
+	 * bits once the connection that carries them broke): side s copies
+	 * payloads in them into the arena, as for memory it cannot share,
+	 * instead of referencing them in frames its peer would drop
+	 * (across processes; wire_shm_xref.c) */
+	_Atomic uint64_t refused[2];
 };
 struct nm_shm_refs {
 	_Atomic int users;		/* endpoints attached; the last frees it */

@@ -26,6 +26,13 @@
  * does not check out drops the frame (rx_invalid), never a fault.  The
  * frame's payload is then handed to the NIC as iovecs over our mappings.
  *
+ * An object the receiver cannot map (mmap fails, the message does not
+ * check out, the connection broke and no more objects come) is refused
+ * in the shared region (struct nm_shm_refsync.refused): the sender sees
+ * its bit before the next frame and copies that payload into the arena,
+ * so the connection goes on where frames naming it would be dropped for
+ * ever (each retransmission referencing it again).
+ *
  * Ownership as in process: the sender releases a reference once the
  * receiver's tail passed its slot; revoke turns unread slots DEAD in the
  * shared state word and waits out a copy in progress (bounded: a peer
@@ -261,15 +268,22 @@ uint64_t nm__shm_xref_lookups(const struct nm_shm_wire *ep)
 
 int nm__shm_xref_prepare(struct nm_shm_wire *ep, const struct nm_wire_ref *ref)
 {
+	uint64_t refused = atomic_load_explicit(&ep->sync->refused[ep->side],
+						memory_order_relaxed);
+
 	for (unsigned i = 0; i < ref->n; i++) {
 		const struct iovec *v = &ref->iov[i];
+		int k = xobj_find(ep->xr, v->iov_base, v->iov_len);
 
-		if (xobj_find(ep->xr, v->iov_base, v->iov_len) < 0) {
+		if (k < 0) {
 			int r = xobj_share(ep, v->iov_base, v->iov_len);
 
 			if (r)
 				return r;
+			k = (int)ep->xr->last;
 		}
+		if (nm_unlikely(refused & (1ull << k)))
+			return -EOPNOTSUPP;	/* the peer could not map it */
 	}
 	return 0;
 }
@@ -322,6 +336,14 @@ void nm__shm_xref_kill(struct nm_shm_wire *ep, uint32_t slot)
 }
 
 /* ---- receiver ------------------------------------------------------------- */
+
+/* Tell the sender not to name object id (0: any) in frames any more. */
+static __attribute__((cold)) void xobj_refuse(struct nm_shm_wire *ep, uint32_t id)
+{
+	uint64_t bits = id >= 1 && id <= NM_SHM_XOBJ_MAX ? 1ull << (id - 1) : ~0ull;
+
+	atomic_fetch_or_explicit(&ep->sync->refused[!ep->side], bits, memory_order_relaxed);
+}
 
 static void xref_close_fds(const int *fds, int n)
 {
@@ -389,14 +411,18 @@ static __attribute__((noinline)) void xobj_recv_all(struct nm_shm_wire *ep)
 				memcpy(&fds[nfd++], CMSG_DATA(c) + k * sizeof(int), sizeof(int));
 		}
 		if (n != (ssize_t)sizeof(m) || nfd != 1 || (msg.msg_flags & MSG_CTRUNC)) {
-			/* out of step with the peer: no more objects from it */
+			/* out of step with the peer (or its fd did not fit
+			 * our table): no more objects from it */
 			ep->xr->rx_broken = true;
 			ep->st.rx_invalid++;
+			xobj_refuse(ep, 0);
 			xref_close_fds(fds, nfd);
 			return;
 		}
-		if (xobj_map(ep, &m, fds[0]))
+		if (xobj_map(ep, &m, fds[0])) {
 			ep->st.rx_invalid++;
+			xobj_refuse(ep, m.id);
+		}
 		close(fds[0]);
 	}
 }

@@ -77,6 +77,9 @@ struct t_xp_run {
 	uint64_t total;			/* bytes A sends B */
 	const struct nm_wire_shm_params *wp;	/* A's wire (NULL: ring 4096, arena 32 MiB, MTU 9000) */
 	bool b_no_refs;			/* B connects with NM_SHM_REFS=0 */
+	/* B can open no more files once it listens (RLIMIT_NOFILE at its
+	 * lowest free descriptor): A's memfds do not reach it (MSG_CTRUNC) */
+	bool b_no_fds;
 	/* > 0: B stops reading once it has this many bytes, and A kills it
 	 * (SIGKILL) while frames referencing its memory wait unread; A must
 	 * get every reference back */

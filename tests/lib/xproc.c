@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "mem/mem_internal.h"
@@ -144,6 +145,14 @@ static int t_xp_rx(struct t_xp_run *r, const char *name, int to_a, int from_a)
 	t_xp_up(&b, name, false, NULL);
 	t_dm_bind(&dm, b.nd, 16u << 20);
 	lsd = t_listen(b.st, AF_INET, T_XP_PORT, 4);
+	if (r->b_no_fds) {
+		int low = fcntl(0, F_DUPFD, 0);
+		struct rlimit rl;
+
+		T_ASSERT(low >= 0 && close(low) == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0);
+		rl.rlim_cur = (rlim_t)low;
+		T_ASSERT(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	}
 	T_EQ(write(to_a, "L", 1), 1);
 	while (ssd < 0) {
 		t_xp_deadline(end, "accept", 0, 1);

@@ -9,7 +9,8 @@
  * the frame's ref_len, and an object sent with an fd that is not a sealed
  * memfd.  B drops each such frame and counts it (rx_invalid), never
  * faults, and every good frame between them arrives byte-exact from the
- * shared object.
+ * shared object.  The object that did not check out, and only it, is
+ * refused back to A in the shared region.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -185,6 +186,10 @@ int main(void)
 	}
 	T_ASSERT(waitpid(pid, &status, 0) == pid);
 	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the object that did not check out is refused, and only it: frames
+	 * naming it would be dropped, so ours go to the arena */
+	T_EQ(atomic_load(&ep->sync->refused[ep->side]), 1ull << (5 - 1));
+	T_EQ(atomic_load(&ep->sync->refused[!ep->side]), 0);
 	nm_wire_tx_complete(w);
 	/* every reference went back: read, dropped or skipped alike */
 	T_EQ(released, 2 * NCASES);
