@@ -121,14 +121,14 @@ int nm_memobj_find_engine(const void *p, size_t len, struct nm_memobj **obj, uin
 	return r;
 }
 
-int nm_memobj_backing(const struct nm_memobj *obj, int *fd, uint64_t *fd_off)
+int nm_memobj_backing(const struct nm_memobj *obj, uint32_t i, struct nm_memobj_part *part)
 {
-	if (!obj || !fd || !fd_off)
+	if (!obj || !part)
 		return nm_err(EINVAL, "NULL argument");
-	if (obj->nr_parts != 1 || obj->parts[0].fd < 0)
-		return nm_err(EOPNOTSUPP, "object of %u parts has no single backing fd",
-			      obj->nr_parts);
-	*fd = obj->parts[0].fd;
-	*fd_off = obj->parts[0].fd_off;
-	return 0;
+	if (obj->parts[0].fd < 0)
+		return nm_err(EOPNOTSUPP, "object not backed by a file");
+	if (i >= obj->nr_parts)
+		return nm_err(ERANGE, "part %u of %u", i, obj->nr_parts);
+	*part = obj->parts[i];
+	return (int)obj->nr_parts;
 }

@@ -255,10 +255,13 @@ void nm__engine_index_remove(struct nm_memobj *obj);
 /* The object whose engine mapping holds [p, p + len), with a reference the
  * caller puts, and p's offset in it; -ENOENT (no message) if none does. */
 int nm_memobj_find_engine(const void *p, size_t len, struct nm_memobj **obj, uint64_t *off);
-/* The one fd range backing all of obj: *fd (obj's own, valid while obj
- * is; dup it to keep it) and where obj starts in it.  -EOPNOTSUPP for an
- * object made of several ranges (a udmabuf list). */
-int nm_memobj_backing(const struct nm_memobj *obj, int *fd, uint64_t *fd_off);
+/* Part i of the fd ranges that back obj back to back from offset 0 (one
+ * for a memfd object, one per item for a udmabuf list): its fd (obj's
+ * own, valid while obj is; dup it to keep it), where it starts in the fd,
+ * where it lies in obj and how long it is.  Returns the number of parts,
+ * or -EOPNOTSUPP for an object no file backs, -ERANGE for i past the
+ * last part. */
+int nm_memobj_backing(const struct nm_memobj *obj, uint32_t i, struct nm_memobj_part *part);
 
 /* ---- Engine hooks ------------------------------------------------------- */
 

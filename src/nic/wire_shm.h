@@ -145,13 +145,17 @@ struct nm_shm_xdesc {
 	uint32_t n;			/* pieces, at most NM_WIRE_REF_IOV */
 	struct nm_shm_xpiece p[NM_WIRE_REF_IOV];
 };
-/* Sent once per object, with its memfd: [fd_off, fd_off + size) of the fd
- * holds the object. */
+/* Sent once per part of an object (one for a memfd, one per item for a
+ * udmabuf list), in order, each with its part's memfd: [fd_off, fd_off +
+ * len) of the fd holds [off, off + len) of the object of size bytes, the
+ * parts back to back from 0, each but the last a whole number of pages. */
 struct nm_shm_xobj_msg {
 	uint32_t magic;
 	uint32_t id;
 	uint64_t size;
 	uint64_t fd_off;
+	uint64_t off, len;
+	uint32_t part, nparts;
 };
 struct nm_shm_xref;
 

@@ -2,24 +2,27 @@
 /*
  * References across processes on the shm wire (docs/nic.md, "One copy on
  * the shm wire").  Two processes reach each other's memory only where they
- * share its memfd: a payload in a memory object backed by one memfd sealed
- * against shrinking (a memfd dma-buf, a udmabuf) can be referenced; any
- * other goes into the arena as before (the sender's wire falls back to the
- * copy, frame by frame).
+ * share its memfds: a payload in a memory object backed by memfds sealed
+ * against shrinking (a memfd dma-buf, a udmabuf, a udmabuf list of several
+ * items) can be referenced; any other goes into the arena as before (the
+ * sender's wire falls back to the copy, frame by frame).
  *
  * Sender.  A table of up to NM_SHM_XOBJ_MAX objects shared with the peer,
  * id = index + 1, each held (a memory-object reference) until the wire is
  * destroyed, so its engine mapping and its id stay valid for every frame
  * that may name it.  The first frame whose payload lies in an object not
- * in the table sends the object's memfd over the rendezvous connection
- * (struct nm_shm_xobj_msg + SCM_RIGHTS) before that frame is published, so
- * the receiver finds the message waiting when it meets the id.  The
+ * in the table sends the object over the rendezvous connection, one
+ * message per part (struct nm_shm_xobj_msg + SCM_RIGHTS with the part's
+ * memfd), before that frame is published, so the receiver finds the
+ * messages waiting when it meets the id.  The
  * payload's iovecs (the NIC engine's view) are translated to (id, offset)
  * pieces in the slot's shared descriptor (struct nm_shm_xdesc).
  *
  * Receiver.  A frame naming an id it does not know reads the messages
- * waiting on the connection (never blocking), maps each memfd read-only
- * and shared, and keeps id -> mapping until the wire is destroyed; the
+ * waiting on the connection (never blocking), reserves the object's
+ * address range at its first part and maps each part's memfd into it,
+ * read-only and shared, in order, and keeps id -> mapping until the wire
+ * is destroyed; the
  * mapping holds the pages even after the sender dies.  The descriptor is
  * the peer's to write: each field is loaded once and checked (pieces, id,
  * range inside the mapping, the sum against the frame's ref_len); one that
@@ -58,6 +61,9 @@
 
 /* A peer that leaves a slot BUSY this long is not copying any more. */
 #define NM_SHM_XKILL_WAIT_NS	(1000ull * 1000 * 1000)
+/* Object messages one look at the connection reads at most (a peer that
+ * floods it waits for the next look): an object's parts, several objects. */
+#define NM_SHM_XMSG_BATCH	4096
 /* Largest object a receiver maps: what mem/ allows one object to be. */
 #define NM_SHM_XOBJ_SIZE_MAX	(1ull << 42)
 
@@ -68,8 +74,13 @@ struct nm_shm_xobj_tx {
 };
 
 struct nm_shm_xobj_rx {
-	const uint8_t *map;		/* read-only, MAP_SHARED; NULL: unknown id */
-	uint64_t size;
+	const uint8_t *map;		/* every part mapped (read-only, MAP_SHARED)
+					 * into base; NULL: unknown id */
+	uint8_t *base;			/* the object's address range, reserved at
+					 * part 0, the parts mapped in as they come */
+	uint64_t size, got_bytes;
+	uint32_t nparts, got;
+	bool failed;			/* refused: its parts are ignored */
 };
 
 /* Objects found but not shareable, remembered so that their frames go
@@ -129,12 +140,13 @@ void nm__shm_xref_destroy(struct nm_shm_wire *ep)
 	if (!xr)
 		return;
 	for (uint32_t i = 0; i < xr->ntx; i++)
-		nm_memobj_put(xr->tx[i].obj);
+		if (xr->tx[i].obj)	/* else an id spent on a half-sent object */
+			nm_memobj_put(xr->tx[i].obj);
 	for (uint32_t i = 0; i < NM_SHM_XREFUSED_MAX && i < xr->nrefused; i++)
 		nm_memobj_put(xr->refused[i].obj);
 	for (uint32_t i = 0; i < NM_SHM_XOBJ_MAX; i++)
-		if (xr->rx[i].map)
-			munmap((void *)xr->rx[i].map, xr->rx[i].size);
+		if (xr->rx[i].base)
+			munmap(xr->rx[i].base, xr->rx[i].size);
 	free(ep->tx.trefs);
 	ep->tx.trefs = NULL;
 	free(xr);
@@ -151,11 +163,14 @@ int nm__shm_xref_assert_ok(const struct nm_shm_wire *ep)
 		return nm_err(EUCLEAN, "references across processes half set up");
 	if (xr->ntx > NM_SHM_XOBJ_MAX || (xr->ntx && xr->last >= xr->ntx))
 		return nm_err(EUCLEAN, "%u objects shared (last hit %u)", xr->ntx, xr->last);
-	for (uint32_t i = 0; i < xr->ntx; i++)
-		if (!xr->tx[i].obj ||
-		    xr->tx[i].base != (uintptr_t)nm_memobj_engine_addr(xr->tx[i].obj, 0) ||
-		    xr->tx[i].size != nm_memobj_size(xr->tx[i].obj))
+	for (uint32_t i = 0; i < xr->ntx; i++) {
+		const struct nm_shm_xobj_tx *o = &xr->tx[i];
+
+		if (o->obj ? o->base != (uintptr_t)nm_memobj_engine_addr(o->obj, 0) ||
+				     o->size != nm_memobj_size(o->obj)
+			   : o->base || o->size)
 			return nm_err(EUCLEAN, "shared object %u does not match its memory", i + 1);
+	}
 	return 0;
 }
 
@@ -184,10 +199,14 @@ static int xobj_find(struct nm_shm_xref *xr, const void *p, size_t len)
 	return -1;
 }
 
-/* Hand the peer obj's memfd under id: one message, one fd. */
-static int xobj_send(struct nm_shm_wire *ep, uint32_t id, int fd, uint64_t fd_off, uint64_t size)
+/* Hand the peer part k of n of the object under id: one message, the
+ * part's fd. */
+static int xobj_send(struct nm_shm_wire *ep, uint32_t id, uint64_t size,
+		     const struct nm_memobj_part *pt, uint32_t k, uint32_t n)
 {
-	struct nm_shm_xobj_msg m = { NM_SHM_XOBJ_MAGIC, id, size, fd_off };
+	struct nm_shm_xobj_msg m = { .magic = NM_SHM_XOBJ_MAGIC, .id = id, .size = size,
+				     .fd_off = pt->fd_off, .off = pt->off, .len = pt->len,
+				     .part = k, .nparts = n };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -201,11 +220,43 @@ static int xobj_send(struct nm_shm_wire *ep, uint32_t id, int fd, uint64_t fd_of
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	memcpy(CMSG_DATA(c), &pt->fd, sizeof(pt->fd));
 	if (sendmsg(ep->sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(m))
-		return nm_err_sys(errno ? errno : EIO, "%s: sending a memory object",
-				  ep->wire.name);
+		return nm_err_sys(errno ? errno : EIO, "%s: sending part %u of %u of a memory object",
+				  ep->wire.name, k, n);
 	return 0;
+}
+
+/* Every part of obj can be mapped by the peer: memfds that cannot shrink
+ * under its mapping (a read past the end would fault).  Its part count,
+ * or -EOPNOTSUPP. */
+static int xobj_shareable(const struct nm_memobj *obj)
+{
+	struct nm_memobj_part pt;
+	int n = nm_memobj_kind(obj) == NM_MEM_MEMFD ? nm_memobj_backing(obj, 0, &pt) : -1;
+
+	if (n < 1)
+		return -EOPNOTSUPP;
+	for (uint32_t k = 0; k < (uint32_t)n; k++) {
+		int seals;
+
+		nm_memobj_backing(obj, k, &pt);
+		seals = fcntl(pt.fd, F_GET_SEALS);
+		if (seals < 0 || !(seals & F_SEAL_SHRINK))
+			return -EOPNOTSUPP;
+	}
+	return n;
+}
+
+/* Remember obj (our reference) as not shared: the oldest one's goes. */
+static void xobj_remember_refused(struct nm_shm_xref *xr, struct nm_memobj *obj)
+{
+	struct nm_shm_xobj_tx *o = &xr->refused[xr->nrefused++ % NM_SHM_XREFUSED_MAX];
+
+	if (xr->nrefused > NM_SHM_XREFUSED_MAX)
+		nm_memobj_put(o->obj);
+	*o = (struct nm_shm_xobj_tx){ .obj = obj, .base = (uintptr_t)nm_memobj_engine_addr(obj, 0),
+				      .size = nm_memobj_size(obj) };
 }
 
 /* Share the object holding [p, p + len) with the peer, if it can be. */
@@ -213,9 +264,11 @@ static __attribute__((noinline)) int xobj_share(struct nm_shm_wire *ep, const vo
 						size_t len)
 {
 	struct nm_shm_xref *xr = ep->xr;
+	struct nm_memobj_part pt;
 	struct nm_memobj *obj;
-	uint64_t off, fd_off;
-	int fd, seals, r;
+	uint32_t id = xr->ntx + 1;
+	uint64_t off;
+	int n, r = 0;
 
 	if (xr->ntx == NM_SHM_XOBJ_MAX)
 		return -ENOSPC;
@@ -226,39 +279,32 @@ static __attribute__((noinline)) int xobj_share(struct nm_shm_wire *ep, const vo
 	r = nm_memobj_find_engine(p, len, &obj, &off);
 	if (r)
 		return r;
-	/* only memory both processes can map: a memfd that cannot shrink
-	 * under the peer's mapping (a read past its end would fault) */
-	r = -EOPNOTSUPP;
-	if (nm_memobj_kind(obj) != NM_MEM_MEMFD || nm_memobj_backing(obj, &fd, &fd_off))
-		goto refuse;
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || !(seals & F_SEAL_SHRINK))
-		goto refuse;
-	r = xobj_send(ep, xr->ntx + 1, fd, fd_off, nm_memobj_size(obj));
-	if (r)
-		goto err_put;
+	n = xobj_shareable(obj);
+	if (n < 0) {
+		xobj_remember_refused(xr, obj);
+		return n;
+	}
+	for (uint32_t k = 0; k < (uint32_t)n && !r; k++) {
+		nm_memobj_backing(obj, k, &pt);
+		r = xobj_send(ep, id, nm_memobj_size(obj), &pt, k, (uint32_t)n);
+		if (r && k) {
+			/* the peer holds part of it under id: the id is
+			 * spent (an empty entry), the object stays copied */
+			xr->tx[xr->ntx++] = (struct nm_shm_xobj_tx){ 0 };
+			xobj_remember_refused(xr, obj);
+			return r;
+		}
+	}
+	if (r) {
+		nm_memobj_put(obj);
+		return r;
+	}
 	xr->tx[xr->ntx] = (struct nm_shm_xobj_tx){
 		.obj = obj, .base = (uintptr_t)nm_memobj_engine_addr(obj, 0),
 		.size = nm_memobj_size(obj) };
 	xr->last = xr->ntx++;
 	ep->st.ref_objs++;
 	return 0;
-
-err_put:
-	nm_memobj_put(obj);
-	return r;
-
-refuse:	/* remembered, with our reference (the oldest one's goes) */
-	{
-		struct nm_shm_xobj_tx *o = &xr->refused[xr->nrefused++ % NM_SHM_XREFUSED_MAX];
-
-		if (xr->nrefused > NM_SHM_XREFUSED_MAX)
-			nm_memobj_put(o->obj);
-		*o = (struct nm_shm_xobj_tx){ .obj = obj,
-					      .base = (uintptr_t)nm_memobj_engine_addr(obj, 0),
-					      .size = nm_memobj_size(obj) };
-	}
-	return r;
 }
 
 uint64_t nm__shm_xref_lookups(const struct nm_shm_wire *ep)
@@ -351,45 +397,93 @@ static void xref_close_fds(const int *fds, int n)
 		close(fds[i]);
 }
 
-/* Map the object the peer sent as id from fd (ours to close): 0, or
- * -errno if it does not check out. */
+/* Part 0 of object o: its address range, reserved (nothing readable in
+ * it until the parts are mapped there). */
+static int xobj_begin(struct nm_shm_wire *ep, struct nm_shm_xobj_rx *o,
+		      const struct nm_shm_xobj_msg *m)
+{
+	void *base;
+
+	if (o->base || o->map)
+		return nm_err(EPROTO, "%s: object %u sent twice", ep->wire.name, m->id);
+	if (!m->size || m->size > NM_SHM_XOBJ_SIZE_MAX || !m->nparts ||
+	    m->nparts > NM_MEMOBJ_MAX_PARTS)
+		return nm_err(EPROTO, "%s: object %u of %llu bytes in %u parts", ep->wire.name,
+			      m->id, (unsigned long long)m->size, m->nparts);
+	base = mmap(NULL, m->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return nm_err_sys(errno, "%s: address range for object %u", ep->wire.name, m->id);
+	*o = (struct nm_shm_xobj_rx){ .base = base, .size = m->size, .nparts = m->nparts };
+	return 0;
+}
+
+/* The next part of o from fd: it must follow the last one, lie in a memfd
+ * that cannot shrink and is long enough (no read of ours can fault), and
+ * start on a page; the object is complete with its last part. */
+static int xobj_part(struct nm_shm_wire *ep, struct nm_shm_xobj_rx *o,
+		     const struct nm_shm_xobj_msg *m, int fd)
+{
+	struct stat sb;
+	int seals;
+
+	if (m->part != o->got || m->nparts != o->nparts || m->size != o->size ||
+	    m->off != o->got_bytes || !m->len || m->len > o->size - m->off ||
+	    (m->part + 1 == o->nparts) != (m->off + m->len == o->size) ||
+	    ((m->off | m->fd_off) & (NM_SHM_PAGE - 1)))
+		return nm_err(EPROTO, "%s: object %u part %u of %u: [%llu, +%llu) at fd offset %llu",
+			      ep->wire.name, m->id, m->part, m->nparts,
+			      (unsigned long long)m->off, (unsigned long long)m->len,
+			      (unsigned long long)m->fd_off);
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK) || fstat(fd, &sb) || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size < m->fd_off || (uint64_t)sb.st_size - m->fd_off < m->len)
+		return nm_err(EPROTO, "%s: object %u part %u is not a sealed memfd of %llu bytes",
+			      ep->wire.name, m->id, m->part, (unsigned long long)m->len);
+	/* not populated: the peer's object may be large and sparse, and only
+	 * what its frames name is ever read */
+	if (mmap(o->base + m->off, m->len, PROT_READ, MAP_SHARED | MAP_FIXED, fd,
+		 (off_t)m->fd_off) == MAP_FAILED)
+		return nm_err_sys(errno, "%s: mmap of object %u part %u", ep->wire.name, m->id,
+				  m->part);
+	o->got++;
+	o->got_bytes += m->len;
+	if (o->got == o->nparts) {
+		o->map = o->base;
+		ep->st.ref_objs++;
+	}
+	return 0;
+}
+
+/* A part of the object the peer sent as id, from fd (ours to close): 0,
+ * or -errno if it does not check out (the object is then given up). */
 static int xobj_map(struct nm_shm_wire *ep, const struct nm_shm_xobj_msg *m, int fd)
 {
 	struct nm_shm_xobj_rx *o;
-	struct stat sb;
-	void *map;
-	int seals;
+	int r;
 
 	if (m->magic != NM_SHM_XOBJ_MAGIC || m->id < 1 || m->id > NM_SHM_XOBJ_MAX)
 		return nm_err(EPROTO, "%s: bad memory object message (id %u)", ep->wire.name,
 			      m->id);
 	o = &ep->xr->rx[m->id - 1];
-	if (o->map)
-		return nm_err(EPROTO, "%s: object %u sent twice", ep->wire.name, m->id);
-	if (!m->size || m->size > NM_SHM_XOBJ_SIZE_MAX || (m->fd_off & (NM_SHM_PAGE - 1)))
-		return nm_err(EPROTO, "%s: object %u of %llu bytes at %llu", ep->wire.name,
-			      m->id, (unsigned long long)m->size, (unsigned long long)m->fd_off);
-	/* a memfd that cannot shrink, long enough: no read of ours can fault */
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || !(seals & F_SEAL_SHRINK) || fstat(fd, &sb) || !S_ISREG(sb.st_mode) ||
-	    (uint64_t)sb.st_size < m->fd_off || (uint64_t)sb.st_size - m->fd_off < m->size)
-		return nm_err(EPROTO, "%s: object %u is not a sealed memfd of %llu bytes",
-			      ep->wire.name, m->id, (unsigned long long)m->size);
-	/* not populated: the peer's object may be large and sparse, and only
-	 * what its frames name is ever read */
-	map = mmap(NULL, m->size, PROT_READ, MAP_SHARED, fd, (off_t)m->fd_off);
-	if (map == MAP_FAILED)
-		return nm_err_sys(errno, "%s: mmap of object %u", ep->wire.name, m->id);
-	o->map = map;
-	o->size = m->size;
-	ep->st.ref_objs++;
-	return 0;
+	if (o->failed)
+		return nm_err(EPROTO, "%s: object %u was given up", ep->wire.name, m->id);
+	r = m->part == 0 ? xobj_begin(ep, o, m) : 0;
+	if (!r)
+		r = o->base ? xobj_part(ep, o, m, fd)
+			    : nm_err(EPROTO, "%s: object %u part %u before part 0", ep->wire.name,
+				     m->id, m->part);
+	if (r && !o->map) {	/* "sent twice" leaves a complete one alone */
+		if (o->base)
+			munmap(o->base, o->size);
+		*o = (struct nm_shm_xobj_rx){ .failed = true };
+	}
+	return r;
 }
 
 /* Read every object message waiting on the connection, never blocking. */
 static __attribute__((noinline)) void xobj_recv_all(struct nm_shm_wire *ep)
 {
-	for (int i = 0; i <= NM_SHM_XOBJ_MAX && !ep->xr->rx_broken; i++) {
+	for (int i = 0; i < NM_SHM_XMSG_BATCH && !ep->xr->rx_broken; i++) {
 		struct nm_shm_xobj_msg m;
 		union {
 			char buf[CMSG_SPACE(sizeof(int) * 4)];	/* room to see extra fds */

@@ -6,10 +6,11 @@
  * shared region after publishing them, as a hostile or broken sender
  * could: an id never shared, id 0, a range past the object's end, no
  * pieces, more pieces than a reference has, pieces that do not add up to
- * the frame's ref_len, and an object sent with an fd that is not a sealed
- * memfd.  B drops each such frame and counts it (rx_invalid), never
+ * the frame's ref_len, an object sent with an fd that is not a sealed
+ * memfd, an object's part 1 with no part 0, and a part 1 that overlaps
+ * part 0.  B drops each such frame and counts it (rx_invalid), never
  * faults, and every good frame between them arrives byte-exact from the
- * shared object.  The object that did not check out, and only it, is
+ * shared object.  The objects that did not check out, and only they, are
  * refused back to A in the shared region.
  */
 #include <fcntl.h>
@@ -30,7 +31,9 @@
 #define HDR_LEN		64u
 #define PAY_LEN		3000u
 
-enum bad { GOOD, BAD_ID, BAD_ID0, BAD_RANGE, BAD_N0, BAD_N5, BAD_SUM, BAD_OBJ, NCASES };
+enum bad { GOOD, BAD_ID, BAD_ID0, BAD_RANGE, BAD_N0, BAD_N5, BAD_SUM, BAD_OBJ, BAD_PART,
+	   BAD_OVERLAP, NCASES };
+#define N_BAD_MSGS	3	/* object messages that do not check out */
 
 static uint8_t t_byte(uint32_t tag, uint64_t i)
 {
@@ -98,19 +101,18 @@ static int t_child(void *arg, int to_a, int from_a)
 	       (unsigned long long)st.ref_objs);
 	T_EQ(st.rx_refs, (uint64_t)good);
 	T_EQ(good, NCASES + 1);
-	/* each bad frame, and the bad object's message */
-	T_EQ(st.rx_invalid, (uint64_t)(NCASES - 1) + 1);
+	/* each bad frame, and the object messages that did not check out */
+	T_EQ(st.rx_invalid, (uint64_t)(NCASES - 1) + N_BAD_MSGS);
 	T_EQ(st.ref_objs, 1);
 	T_OK(nm__wire_shm_assert_ok(w));
 	nm_wire_destroy(w);
 	return 0;
 }
 
-/* Send object id's message with an fd that is no sealed memfd. */
-static void t_send_bad_obj(struct nm_shm_wire *ep, uint32_t id)
+/* Send object message m with fd. */
+static void t_send_msg(struct nm_shm_wire *ep, const struct nm_shm_xobj_msg *mp, int fd)
 {
-	struct nm_shm_xobj_msg m = { NM_SHM_XOBJ_MAGIC, id, OBJ_SIZE, 0 };
-	int fd = eventfd(0, EFD_CLOEXEC);
+	struct nm_shm_xobj_msg m = *mp;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -126,7 +128,38 @@ static void t_send_bad_obj(struct nm_shm_wire *ep, uint32_t id)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
 	T_EQ(sendmsg(ep->sock, &msg, MSG_NOSIGNAL), (ssize_t)sizeof(m));
+}
+
+/* Object id's message with an fd that is no sealed memfd. */
+static void t_send_bad_obj(struct nm_shm_wire *ep, uint32_t id)
+{
+	struct nm_shm_xobj_msg m = { .magic = NM_SHM_XOBJ_MAGIC, .id = id, .size = OBJ_SIZE,
+				     .len = OBJ_SIZE, .nparts = 1 };
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	t_send_msg(ep, &m, fd);
 	close(fd);
+}
+
+/* Parts of object id in a sealed memfd: part 1 of 2 with no part 0
+ * (overlap false), or part 0 and then a part 1 over it (overlap true). */
+static void t_send_bad_parts(struct nm_shm_wire *ep, uint32_t id, bool overlap)
+{
+	struct nm_shm_xobj_msg m = { .magic = NM_SHM_XOBJ_MAGIC, .id = id, .size = 2 * OBJ_SIZE,
+				     .len = OBJ_SIZE, .nparts = 2 };
+	struct nm_memobj *o = t_xp_memfd_obj(OBJ_SIZE, true, t_byte, 0);
+	struct nm_memobj_part pt;
+
+	T_EQ(nm_memobj_backing(o, 0, &pt), 1);
+	if (overlap) {
+		t_send_msg(ep, &m, pt.fd);	/* part 0: fine */
+		m.off = OBJ_SIZE / 2;		/* part 1 over half of it */
+	} else {
+		m.off = OBJ_SIZE;
+	}
+	m.part = 1;
+	t_send_msg(ep, &m, pt.fd);
+	nm_memobj_put(o);
 }
 
 static void t_tamper(struct nm_shm_wire *ep, enum bad b)
@@ -143,6 +176,14 @@ static void t_tamper(struct nm_shm_wire *ep, enum bad b)
 	case BAD_OBJ:
 		t_send_bad_obj(ep, 5);
 		xd->p[0].id = 5;
+		break;
+	case BAD_PART:
+		t_send_bad_parts(ep, 6, false);
+		xd->p[0].id = 6;
+		break;
+	case BAD_OVERLAP:
+		t_send_bad_parts(ep, 7, true);
+		xd->p[0].id = 7;
 		break;
 	default: break;
 	}
@@ -188,7 +229,8 @@ int main(void)
 	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* the object that did not check out is refused, and only it: frames
 	 * naming it would be dropped, so ours go to the arena */
-	T_EQ(atomic_load(&ep->sync->refused[ep->side]), 1ull << (5 - 1));
+	T_EQ(atomic_load(&ep->sync->refused[ep->side]),
+	     (1ull << (5 - 1)) | (1ull << (6 - 1)) | (1ull << (7 - 1)));
 	T_EQ(atomic_load(&ep->sync->refused[!ep->side]), 0);
 	nm_wire_tx_complete(w);
 	/* every reference went back: read, dropped or skipped alike */
