@@ -76,7 +76,9 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,8 +314,26 @@ static void nm_shm_ref_release_upto(struct nm_shm_wire *ep, uint64_t t)
 	}
 }
 
+/* Slot tr is BUSY: if this thread claimed it, hand its release to the
+ * consume that will follow on this thread (ORPHAN).  false: another
+ * thread copies it (wait), or the claim ended meanwhile (look again). */
+static bool nm_shm_ref_orphan(struct nm_shm_wire *ep, struct nm_shm_tref *tr)
+{
+	uint32_t st = NM_SHM_REF_BUSY;
+
+	if (atomic_load_explicit(&tr->claimer, memory_order_relaxed) !=
+	    (unsigned long)pthread_self())
+		return false;
+	if (!atomic_compare_exchange_strong_explicit(&tr->state, &st, NM_SHM_REF_ORPHAN,
+						     memory_order_acq_rel, memory_order_acquire))
+		return false;
+	ep->tx.refs_out--;
+	return true;
+}
+
 /* Every reference of this side goes back now; slots not read yet turn
- * DEAD (the consumer skips them), one being copied is waited out. */
+ * DEAD (the consumer skips them), one being copied is waited out (or
+ * orphaned, when this thread is its reader). */
 static void nm_shm_ref_revoke_all(struct nm_shm_wire *ep)
 {
 	struct nm_shm_tx *tx = &ep->tx;
@@ -338,6 +358,8 @@ static void nm_shm_ref_revoke_all(struct nm_shm_wire *ep)
 				break;
 			}
 			if (st != NM_SHM_REF_BUSY)	/* FREE: no reference */
+				break;
+			if (!tx->xdescs && nm_shm_ref_orphan(ep, tr))
 				break;
 			sched_yield();	/* the consumer is copying it */
 		}
@@ -799,8 +821,11 @@ static __attribute__((noinline)) int nm_shm_rx_claim(struct nm_shm_wire *ep, uin
 	if (!rx->rrefs)
 		return NM_SHM_CLAIM_BAD;	/* not agreed: a peer that breaks the protocol */
 	tr = &rx->rrefs[rx->tail & rx->mask];
+	/* who claims it: a revoke on this same thread must not wait for us
+	 * (published by the CAS's release) */
+	atomic_store_explicit(&tr->claimer, (unsigned long)pthread_self(), memory_order_relaxed);
 	if (!atomic_compare_exchange_strong_explicit(&tr->state, &st, NM_SHM_REF_BUSY,
-						     memory_order_acquire, memory_order_relaxed))
+						     memory_order_acq_rel, memory_order_relaxed))
 		return NM_SHM_CLAIM_REVOKED;
 	if (tr->ref.len != rlen) {
 		atomic_store_explicit(&tr->state, NM_SHM_REF_LIVE, memory_order_release);
@@ -866,6 +891,27 @@ static void nm_shm_ref_wake(struct nm_shm_wire *ep)
 		nm_shm_tx_signal(&ep->tx);	/* the peer sleeps on this eventfd */
 }
 
+/* The sender revoked a frame this thread was reading (ORPHAN): the
+ * reference is ours to release, now that the reading is over. */
+static __attribute__((cold)) void nm_shm_rx_orphan_done(_Atomic uint32_t *state)
+{
+	struct nm_shm_tref *tr =
+		(struct nm_shm_tref *)((char *)state - offsetof(struct nm_shm_tref, state));
+
+	nm_shm_ref_drop(tr);
+	atomic_store_explicit(state, NM_SHM_REF_DEAD, memory_order_relaxed);
+}
+
+/* The receiver's reading of a claimed frame's payload is over. */
+static inline void nm_shm_rx_unclaim(_Atomic uint32_t *state)
+{
+	uint32_t st = NM_SHM_REF_BUSY;
+
+	if (nm_unlikely(!atomic_compare_exchange_strong_explicit(
+			    state, &st, NM_SHM_REF_LIVE, memory_order_release, memory_order_acquire)))
+		nm_shm_rx_orphan_done(state);	/* only in process: never across */
+}
+
 static inline void nm_shm_rx_advance(struct nm_shm_wire *ep, uint32_t len)
 {
 	struct nm_shm_rx *rx = &ep->rx;
@@ -875,7 +921,7 @@ static inline void nm_shm_rx_advance(struct nm_shm_wire *ep, uint32_t len)
 	if (nm_unlikely(rx->peek_ref != NULL)) {
 		/* our copy is over; the sender takes the reference back once
 		 * tail (stored after this) passes the slot */
-		atomic_store_explicit(rx->peek_state, NM_SHM_REF_LIVE, memory_order_release);
+		nm_shm_rx_unclaim(rx->peek_state);
 		total += rx->peek_ref->len;
 		rx->peek_ref = NULL;
 		rx->ref_seen = true;
@@ -1124,7 +1170,7 @@ static void nm_shm_destroy(struct nm_wire *w)
 	nm_shm_ref_revoke_all(ep);
 	atomic_store_explicit(ep->self_alive, 0, memory_order_release);
 	if (ep->rx.peek_ref)
-		atomic_store_explicit(ep->rx.peek_state, NM_SHM_REF_LIVE, memory_order_release);
+		nm_shm_rx_unclaim(ep->rx.peek_state);
 	nm__shm_inj_destroy(ep->inj);
 	nm__shm_xref_destroy(ep);
 	munmap(ep->map, ep->map_size);

@@ -90,16 +90,24 @@ struct nm_shm_desc {
  *
  *	FREE --commit--> LIVE --rx peek--> BUSY --rx consume--> LIVE
  *	LIVE --revoke--> DEAD  (the receiver skips it; revoke waits out BUSY)
+ *	BUSY --revoke--> ORPHAN --rx consume--> DEAD  (below)
  *
  * Releases run on the sender's thread for slots the consumer's tail passed
  * (its copy is over before it stores tail), oldest first; a duplicated
  * frame's reference is released by its last slot (owner).
+ *
+ * A revoke that finds a slot BUSY waits for the other thread's copy to end,
+ * unless the claim is its own thread's (a caller that peeked or received
+ * a frame, then revoked or destroyed the sending end before consuming it):
+ * that wait would never end.  It then hands the slot over (ORPHAN), and
+ * the consume, on that same thread, releases the reference.
  */
-enum { NM_SHM_REF_FREE, NM_SHM_REF_LIVE, NM_SHM_REF_BUSY, NM_SHM_REF_DEAD };
+enum { NM_SHM_REF_FREE, NM_SHM_REF_LIVE, NM_SHM_REF_BUSY, NM_SHM_REF_DEAD, NM_SHM_REF_ORPHAN };
 struct nm_shm_tref {
 	struct nm_wire_ref ref;
 	_Atomic uint32_t state;
 	bool owner;			/* releasing this slot releases ref */
+	_Atomic unsigned long claimer;	/* pthread_self() of the last claim */
 };
 /* The flags both ends of a wire with references read and write: in the
  * pair's heap table in process, in the shared region across processes. */

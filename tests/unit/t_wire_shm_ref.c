@@ -8,7 +8,9 @@
  * on the sender's side, only after the receiver consumed it (after both
  * copies of a duplicate), at once for a frame the wire dropped, and for
  * everything still out when the sender revokes (the unread frame is then
- * skipped and counted) or the receiver is gone; a sender asleep with
+ * skipped and counted; one that the revoking thread itself is reading goes
+ * back at its consume, instead of a wait that never ends) or the receiver
+ * is gone; a sender asleep with
  * references out is woken once they were consumed.  A referenced frame is
  * never lent (hold refused); peek and rx_copy gather it.  Without the
  * agreement (no_refs, NM_SHM_REFS=0) nothing is referenced.  A reference
@@ -158,6 +160,34 @@ int main(void)
 	T_OK(nm__wire_shm_assert_ok(a));
 	T_OK(nm__wire_shm_assert_ok(b));
 	nm_wire_destroy(a);
+	nm_wire_destroy(b);
+
+	/* revoked by the thread that is reading the frame (received, then
+	 * peeked): the revoke returns (it used to wait for ever), and the
+	 * reference goes back at the consume, after the reading, once */
+	pair(&p, &a, &b);
+	T_OK(send_ref(a));
+	T_OK(send_ref(a));
+	rx_ref(b);
+	nm_wire_ref_revoke(a);
+	T_EQ(released, 1);			/* the unread one; the receiver
+						 * still reads the other */
+	T_EQ(nm__wire_shm_refs_out(a), 0);	/* the sender owes nothing */
+	T_OK(nm_wire_consume(b));
+	T_EQ(released, 2);			/* now that one */
+	nm_wire_tx_complete(a);
+	T_EQ(released, 2);
+	T_EQ(t_wire_recv(b, got, sizeof(got), NULL), -EAGAIN);	/* skipped */
+	nm_wire_destroy(a);
+	nm_wire_destroy(b);
+	pair(&p, &a, &b);
+	T_OK(send_ref(a));
+	T_EQ(nm_wire_peek(b, &f, &len, NULL), (int)(HDR + PAY));
+	nm_wire_destroy(a);			/* revokes */
+	T_EQ(released, 0);
+	T_EQ(memcmp(f + HDR, pay, PAY), 0);
+	T_OK(nm_wire_consume(b));
+	T_EQ(released, 1);
 	nm_wire_destroy(b);
 
 	/* a sender asleep with references out is woken once the receiver
