@@ -553,14 +553,6 @@ static __attribute__((cold)) int nm_shm_xmit_bad_len(const struct nm_shm_wire *e
 		      ep->wire.gso ? "" : " (gso is off)");
 }
 
-static void nm_shm_gather(uint8_t *dst, const struct iovec *iov, unsigned iovcnt)
-{
-	for (unsigned i = 0; i < iovcnt; i++) {
-		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
-		dst += iov[i].iov_len;
-	}
-}
-
 /* The frame's length and the peer: 0 if it may go.  Caller owns the tx side. */
 static int nm_shm_xmit_check(struct nm_shm_wire *ep, uint64_t len, const struct nm_wire_meta *meta)
 {

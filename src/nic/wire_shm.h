@@ -42,6 +42,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <netmem/wire.h>
@@ -287,6 +288,16 @@ struct nm_shm_wire {
 static inline struct nm_shm_wire *nm_shm_wire_of(struct nm_wire *w)
 {
 	return (struct nm_shm_wire *)((char *)w - offsetof(struct nm_shm_wire, wire));
+}
+
+/* Gather iov into dst, back to back (a frame into the arena, a referenced
+ * payload into a buffer of ours). */
+static inline void nm_shm_gather(uint8_t *dst, const struct iovec *iov, unsigned iovcnt)
+{
+	for (unsigned i = 0; i < iovcnt; i++) {
+		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
+		dst += iov[i].iov_len;
+	}
 }
 
 /* ---- wire_shm.c ------------------------------------------------------- */

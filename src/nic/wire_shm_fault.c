@@ -172,14 +172,6 @@ static bool nm_inj_take_tokens(struct nm_shm_inj *inj, uint32_t len)
 	return true;
 }
 
-static void nm_inj_gather(uint8_t *dst, const struct iovec *iov, unsigned iovcnt)
-{
-	for (unsigned i = 0; i < iovcnt; i++) {
-		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
-		dst += iov[i].iov_len;
-	}
-}
-
 /* Release held frames that are due (all of them when `all`; also those
  * held since before `old_ns` when it is not 0), in the order they were
  * held.  -EAGAIN if the ring filled; the rest stay held. */
@@ -224,7 +216,7 @@ static bool nm_inj_hold(struct nm_shm_inj *inj, const struct iovec *iov, unsigne
 
 	if (!data)
 		return false;
-	nm_inj_gather(data, iov, iovcnt);
+	nm_shm_gather(data, iov, iovcnt);
 	if (flip >= 0)
 		data[flip >> 3] ^= (uint8_t)(1u << (flip & 7));
 	*h = (struct nm_shm_held){ .data = data, .len = len, .copies = copies,
@@ -247,8 +239,8 @@ static int nm_inj_flatten(struct nm_shm_wire *ep, const struct iovec *iov, unsig
 
 	if (!dst)
 		return -EAGAIN;
-	nm_inj_gather(dst, iov, iovcnt);
-	nm_inj_gather(dst + (len - ref->len), ref->iov, ref->n);
+	nm_shm_gather(dst, iov, iovcnt);
+	nm_shm_gather(dst + (len - ref->len), ref->iov, ref->n);
 	dst[flip >> 3] ^= (uint8_t)(1u << (flip & 7));
 	nm__shm_tx_commit(ep, len, m, copies);
 	ref->release(ref->arg);
@@ -316,7 +308,7 @@ int nm__shm_inj_xmit(struct nm_shm_wire *ep, const struct iovec *iov, unsigned i
 	dst = nm__shm_tx_reserve(ep, hlen, copies);
 	if (!dst)
 		goto full;
-	nm_inj_gather(dst, iov, iovcnt);
+	nm_shm_gather(dst, iov, iovcnt);
 	if (flip >= 0)
 		dst[flip >> 3] ^= (uint8_t)(1u << (flip & 7));
 	nm__shm_tx_commit_ref(ep, hlen, &m, copies, ref);
