@@ -247,7 +247,8 @@ void nm_tcp_done(struct nm_tcp_sock *tp)
 	}
 	if (!tp->sock)
 		nm_tcp_sock_destroy(tp);
-	else
+	else if (!tp->bind_port_lock)	/* a port bind() named stays taken
+					 * until close, as on Linux */
 		nm_tcp_unhash_bind(tp);
 }
 

@@ -41,6 +41,15 @@ static uint16_t local_port(int sd)
 	return ntohs(a.sin_port);
 }
 
+/* Another socket cannot bind a's address and port. */
+static void bind_taken(struct nm_stack *st, const struct sockaddr_in *a)
+{
+	int other = (int)T_OK(nm_socket(st, AF_INET, SOCK_STREAM, 0));
+
+	T_ERR(nm_bind(other, (const struct sockaddr *)a, sizeof(*a)), -EADDRINUSE);
+	T_OK(nm_close(other));
+}
+
 /* sd connects to live (a listener on lsd), is accepted, echoes a byte. */
 static void connect_live(struct t_net *n, int sd, int lsd, const struct sockaddr_in *live)
 {
@@ -101,15 +110,10 @@ int main(void)
 	T_OK(nm_bind(sd, (struct sockaddr *)&me, sizeof(me)));
 	T_ERR(nm_connect(sd, (struct sockaddr *)&dead, sizeof(dead)), -EINPROGRESS);
 	settle(&n, sd);
+	bind_taken(n.sa, &me);		/* failed, not yet reported: still ours */
 	T_ERR(nm_connect(sd, (struct sockaddr *)&dead, sizeof(dead)), -ECONNREFUSED);
 	T_EQ(local_port(sd), 47001);
-	{
-		/* and the port is still taken */
-		int other = (int)T_OK(nm_socket(n.sa, AF_INET, SOCK_STREAM, 0));
-
-		T_ERR(nm_bind(other, (struct sockaddr *)&me, sizeof(me)), -EADDRINUSE);
-		T_OK(nm_close(other));
-	}
+	bind_taken(n.sa, &me);		/* reported: still ours */
 	connect_live(&n, sd, lsd, &live);
 	T_EQ(local_port(sd), 47001);
 	T_OK(nm_close(sd));
