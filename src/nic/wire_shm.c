@@ -894,14 +894,21 @@ static __attribute__((cold)) void nm_shm_rx_orphan_done(_Atomic uint32_t *state)
 	atomic_store_explicit(state, NM_SHM_REF_DEAD, memory_order_relaxed);
 }
 
-/* The receiver's reading of a claimed frame's payload is over. */
-static inline void nm_shm_rx_unclaim(_Atomic uint32_t *state)
+/* The receiver's reading of a claimed frame's payload is over.  Across
+ * processes the state word lies in the region the peer writes too: it is
+ * only stored (a sender there never orphans, and nothing the peer wrote
+ * may lead us to call a release). */
+static inline void nm_shm_rx_unclaim(const struct nm_shm_wire *ep)
 {
+	_Atomic uint32_t *state = ep->rx.peek_state;
 	uint32_t st = NM_SHM_REF_BUSY;
 
-	if (nm_unlikely(!atomic_compare_exchange_strong_explicit(
-			    state, &st, NM_SHM_REF_LIVE, memory_order_release, memory_order_acquire)))
-		nm_shm_rx_orphan_done(state);	/* only in process: never across */
+	if (nm_unlikely(ep->rx.xdescs != NULL))
+		atomic_store_explicit(state, NM_SHM_REF_LIVE, memory_order_release);
+	else if (nm_unlikely(!atomic_compare_exchange_strong_explicit(
+				 state, &st, NM_SHM_REF_LIVE, memory_order_release,
+				 memory_order_acquire)))
+		nm_shm_rx_orphan_done(state);
 }
 
 static inline void nm_shm_rx_advance(struct nm_shm_wire *ep, uint32_t len)
@@ -913,7 +920,7 @@ static inline void nm_shm_rx_advance(struct nm_shm_wire *ep, uint32_t len)
 	if (nm_unlikely(rx->peek_ref != NULL)) {
 		/* our copy is over; the sender takes the reference back once
 		 * tail (stored after this) passes the slot */
-		nm_shm_rx_unclaim(rx->peek_state);
+		nm_shm_rx_unclaim(ep);
 		total += rx->peek_ref->len;
 		rx->peek_ref = NULL;
 		rx->ref_seen = true;
@@ -1162,7 +1169,7 @@ static void nm_shm_destroy(struct nm_wire *w)
 	nm_shm_ref_revoke_all(ep);
 	atomic_store_explicit(ep->self_alive, 0, memory_order_release);
 	if (ep->rx.peek_ref)
-		nm_shm_rx_unclaim(ep->rx.peek_state);
+		nm_shm_rx_unclaim(ep);
 	nm__shm_inj_destroy(ep->inj);
 	nm__shm_xref_destroy(ep);
 	munmap(ep->map, ep->map_size);

@@ -8,7 +8,9 @@
  * pieces, more pieces than a reference has, pieces that do not add up to
  * the frame's ref_len, an object sent with an fd that is not a sealed
  * memfd, an object's part 1 with no part 0, and a part 1 that overlaps
- * part 0.  B drops each such frame and counts it (rx_invalid), never
+ * part 0; and a state word scribbled over while B reads the frame (B
+ * reads it byte-exact and acts on nothing it finds there).  B drops each
+ * bad frame and counts it (rx_invalid), never
  * faults, and every good frame between them arrives byte-exact from the
  * shared object.  The objects that did not check out, and only they, are
  * refused back to A in the shared region.
@@ -31,8 +33,8 @@
 #define HDR_LEN		64u
 #define PAY_LEN		3000u
 
-enum bad { GOOD, BAD_ID, BAD_ID0, BAD_RANGE, BAD_N0, BAD_N5, BAD_SUM, BAD_OBJ, BAD_PART,
-	   BAD_OVERLAP, NCASES };
+enum bad { GOOD, BAD_STATE, BAD_ID, BAD_ID0, BAD_RANGE, BAD_N0, BAD_N5, BAD_SUM, BAD_OBJ,
+	   BAD_PART, BAD_OVERLAP, NCASES };
 #define N_BAD_MSGS	3	/* object messages that do not check out */
 
 static uint8_t t_byte(uint32_t tag, uint64_t i)
@@ -69,7 +71,7 @@ static int t_child(void *arg, int to_a, int from_a)
 	for (int k = 0; k < 2 * NCASES; k++) {
 		struct nm_wire_frame f = { 0 };
 		struct nm_wire_rxbufs bufs = { .get = t_no_bufs };
-		bool bad = k % 2 == 1 && k / 2 != GOOD;
+		bool bad = k % 2 == 1 && k / 2 != GOOD && k / 2 != BAD_STATE;
 
 		t_xp_expect(from_a, 'F');
 		r = nm_wire_rx(w, &bufs, &f);
@@ -79,6 +81,11 @@ static int t_child(void *arg, int to_a, int from_a)
 			uint32_t n = HDR_LEN;
 
 			T_OK(r);
+			if (k % 2 == 1 && k / 2 == BAD_STATE) {
+				/* A scribbles on the state word while we read */
+				T_EQ(write(to_a, "C", 1), 1);
+				t_xp_expect(from_a, 'G');
+			}
 			T_ASSERT(f.ref && f.head_len == HDR_LEN && f.len == HDR_LEN + PAY_LEN);
 			memcpy(got, f.data, HDR_LEN);
 			for (unsigned i = 0; i < f.ref->n; i++) {
@@ -100,9 +107,9 @@ static int t_child(void *arg, int to_a, int from_a)
 	       (unsigned long long)st.rx_refs, (unsigned long long)st.rx_invalid,
 	       (unsigned long long)st.ref_objs);
 	T_EQ(st.rx_refs, (uint64_t)good);
-	T_EQ(good, NCASES + 1);
+	T_EQ(good, NCASES + 2);		/* the even ones, GOOD, BAD_STATE */
 	/* each bad frame, and the object messages that did not check out */
-	T_EQ(st.rx_invalid, (uint64_t)(NCASES - 1) + N_BAD_MSGS);
+	T_EQ(st.rx_invalid, (uint64_t)(NCASES - 2) + N_BAD_MSGS);
 	T_EQ(st.ref_objs, 1);
 	T_OK(nm__wire_shm_assert_ok(w));
 	nm_wire_destroy(w);
@@ -222,6 +229,16 @@ int main(void)
 		if (k % 2)
 			t_tamper(ep, (enum bad)(k / 2));
 		T_EQ(write(to_b, "F", 1), 1);
+		if (k % 2 == 1 && k / 2 == BAD_STATE) {
+			/* B claimed it: the word is ours to write too (it
+			 * lies in the region); B must neither trust nor act
+			 * on what it finds there when it is done */
+			struct nm_shm_xdesc *xd = &ep->tx.xdescs[(ep->tx.head - 1) & ep->tx.mask];
+
+			t_xp_expect(from_b, 'C');
+			atomic_store(&xd->state, 0x5a5a5a5au);
+			T_EQ(write(to_b, "G", 1), 1);
+		}
 		t_xp_expect(from_b, 'D');
 		nm_wire_tx_complete(w);
 	}
