@@ -106,10 +106,11 @@ struct nm_wire_shm_params {
 	 * they agree at once.  nm_wire_shm_create: offered to the peer in the
 	 * hello, and used only if the connecting side takes them (its
 	 * NM_SHM_REFS is not 0; a peer from before references never does);
-	 * then payload in a memory object backed by one memfd sealed against
-	 * shrinking (a memfd dma-buf, a udmabuf) is referenced, its memfd
-	 * passed to the peer once, and any other payload is copied into the
-	 * shared arena as without references. */
+	 * then payload in a memory object backed by memfds sealed against
+	 * shrinking (a memfd dma-buf, a udmabuf, a udmabuf list) is
+	 * referenced, its memfds passed to the peer once, and any other
+	 * payload is copied into the shared arena as without references (so
+	 * is an object the peer could not map: it refuses it). */
 	bool no_refs;
 };
 #define NM_WIRE_SHM_ALLOW_MAX	1024
