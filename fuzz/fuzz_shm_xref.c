@@ -285,6 +285,26 @@ static void w_frame(struct fz_out *o, uint32_t off, uint32_t len)
 	fz_w8(o, 0);			/* not tampered */
 }
 
+/* A frame of len bytes from off whose descriptor is rewritten to n pieces,
+ * the first naming id at poff, plen long; the others stay as A wrote them. */
+static void w_rewritten(struct fz_out *o, uint32_t off, uint32_t len, uint8_t n, uint8_t id,
+			uint32_t poff, uint16_t plen)
+{
+	fz_w8(o, 1);
+	fz_w16(o, (uint16_t)off);
+	fz_w16(o, (uint16_t)(len - 1));
+	fz_w8(o, 1);		/* tampered */
+	fz_w8(o, n);
+	fz_w8(o, 1);		/* piece 0 set */
+	fz_w8(o, id);
+	fz_w8(o, 0);
+	fz_w32(o, poff);
+	fz_w8(o, 0);
+	fz_w16(o, plen);
+	for (int i = 1; i < NM_WIRE_REF_IOV; i++)
+		fz_w8(o, 0);	/* pieces 1.. as A wrote them */
+}
+
 /* An object message with small fields: kind, then the fields in order. */
 static void w_msg(struct fz_out *o, uint8_t kind, uint8_t id, uint8_t size_pg, uint8_t off_pg,
 		  uint8_t len_pg, uint8_t part, uint8_t nparts, uint8_t fd_pg, bool good_magic)
@@ -328,20 +348,7 @@ void fz_write_seeds(struct fz_seeds *s)
 	w_msg(o, 2, 0, 4, 2, 2, 1, 2, 2, true);
 	w_frame(o, 100, 3000);
 	/* and a frame rewritten to read 3000 bytes of it across its parts */
-	fz_w8(o, 1);
-	fz_w16(o, 100);
-	fz_w16(o, 2999);
-	fz_w8(o, 1);		/* tampered */
-	fz_w8(o, 1);		/* one piece */
-	fz_w8(o, 1);
-	fz_w8(o, 2);		/* id 2 */
-	fz_w8(o, 0);
-	fz_w32(o, 8192 - 1000);
-	fz_w8(o, 0);
-	fz_w16(o, 3000);
-	fz_w8(o, 0);
-	fz_w8(o, 0);
-	fz_w8(o, 0);
+	w_rewritten(o, 100, 3000, 1, 2, 8192 - 1000, 3000);
 	fz_seed(s, "two_parts", o);
 	/* an unsealed memfd, an eventfd, no fd, a short message, bad magic */
 	o->n = 0;
@@ -353,20 +360,7 @@ void fz_write_seeds(struct fz_seeds *s)
 	w_msg(o, 2, 5, 2, 0, 2, 0, 1, 2, false);
 	w_frame(o, 300, 1000);
 	/* a frame naming id 7: B reads the waiting messages */
-	fz_w8(o, 1);
-	fz_w16(o, 300);
-	fz_w16(o, 999);
-	fz_w8(o, 1);		/* tampered */
-	fz_w8(o, 1);		/* one piece */
-	fz_w8(o, 1);
-	fz_w8(o, 7);
-	fz_w8(o, 0);
-	fz_w32(o, 0);
-	fz_w8(o, 0);
-	fz_w16(o, 1000);
-	fz_w8(o, 0);
-	fz_w8(o, 0);
-	fz_w8(o, 0);
+	w_rewritten(o, 300, 1000, 1, 7, 0, 1000);
 	w_frame(o, 500, 1000);
 	fz_seed(s, "bad_messages", o);
 	/* a frame whose descriptor is rewritten */
