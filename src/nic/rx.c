@@ -539,24 +539,6 @@ static int plan_iov(struct nm_netdev *nd, const struct plan *p, struct iovec *io
 	return (int)n;
 }
 
-/* Copy len bytes at offset off of the iovec list into dst. */
-static void iov_gather(const struct iovec *iov, unsigned n, size_t off, uint8_t *dst, size_t len)
-{
-	for (unsigned i = 0; i < n && len; i++) {
-		size_t k;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - off;
-		k = k < len ? k : len;
-		memcpy(dst, (const uint8_t *)iov[i].iov_base + off, k);
-		dst += k;
-		len -= k;
-		off = 0;
-	}
-}
 
 /* Trim a plan to its first len bytes starting skip bytes in. */
 static void plan_slice(const struct plan *in, uint32_t skip, uint32_t len, struct plan *out)
@@ -658,7 +640,7 @@ static __attribute__((cold)) void rx_ref_gathered(struct nm_netdev *nd,
 						  struct rx_frame *f)
 {
 	memcpy(nd->scratch, wf->data, wf->head_len);
-	iov_gather(wf->ref->iov, wf->ref->n, 0, nd->scratch + wf->head_len, wf->ref->len);
+	nm_wire_gather(nd->scratch + wf->head_len, wf->ref->iov, wf->ref->n, 0, wf->ref->len);
 	if (rx_classify(nd, nd->scratch, f->len, f) && rx_steer(nd, f))
 		rx_place_buf(nd, nd->scratch, f, rx_csum_buf(nd, nd->scratch, f), false);
 }
@@ -759,7 +741,7 @@ static void rx_split_in_place(struct nm_netdev *nd, struct rx_offer *o, struct r
 		/* payload bytes [h, H) sit in the header buffer: write them
 		 * into the headroom right before the rest */
 		if (H - h > NM_RX_TAP_HEADROOM) {
-			iov_gather(o->iov, o->n, 0, nd->scratch, f->len);
+			nm_wire_gather(nd->scratch, o->iov, o->n, 0, f->len);
 			rx_place_buf(nd, nd->scratch, f, 1, false);
 			q->hdr_guess = h;
 			return;
@@ -805,7 +787,7 @@ static void rx_landed(struct nm_netdev *nd, struct rx_offer *o, struct rx_frame 
 	bool split;
 
 	/* the NIC reads its own DMA'd headers to parse them */
-	iov_gather(o->iov, o->n, 0, head, avail);
+	nm_wire_gather(head, o->iov, o->n, 0, avail);
 	if (!rx_classify(nd, head, avail, f) || !rx_steer(nd, f))
 		return;
 	split = f->queue == o->pq && rx_want_split(nd, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
@@ -815,7 +797,7 @@ static void rx_landed(struct nm_netdev *nd, struct rx_offer *o, struct rx_frame 
 	}
 	/* not split here, another queue, or a checksum to verify: take the
 	 * frame out once (the NIC's DMA read) and place it */
-	iov_gather(o->iov, o->n, 0, nd->scratch, f->len);
+	nm_wire_gather(nd->scratch, o->iov, o->n, 0, f->len);
 	if (f->queue != o->pq && f->l4 && f->info.payload_len > nd->hds_thresh)
 		nd->tap_predict = f->queue;
 	rx_place_buf(nd, nd->scratch, f, rx_csum_buf(nd, nd->scratch, f), false);

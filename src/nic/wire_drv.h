@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -203,6 +204,31 @@ int nm_wire_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
  * without rx. */
 int nm_wire_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f);
 int nm_wire_consume(struct nm_wire *w);
+/* Gather: len bytes from offset off of the iovec list into dst (SIZE_MAX:
+ * to the list's end); the bytes copied.  The one copy of scattered bytes
+ * into a frame, a bounce buffer or an arena slot (every frame on the shm
+ * wire's path: inline). */
+static inline size_t nm_wire_gather(uint8_t *dst, const struct iovec *iov, unsigned iovcnt,
+				    size_t off, size_t len)
+{
+	size_t done = 0;
+
+	for (unsigned i = 0; i < iovcnt && done < len; i++) {
+		size_t k;
+
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - off;
+		k = k < len - done ? k : len - done;
+		memcpy(dst + done, (const uint8_t *)iov[i].iov_base + off, k);
+		done += k;
+		off = 0;
+	}
+	return done;
+}
+
 /* For a wire's rx_copy: a frame of len bytes at src copied into iov (what
  * does not fit is cut off); the bytes copied. */
 uint32_t nm_wire_copy_out(const struct iovec *iov, unsigned iovcnt, const uint8_t *src,

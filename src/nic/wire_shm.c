@@ -587,7 +587,7 @@ static int nm_shm_send(struct nm_shm_wire *ep, const struct iovec *iov, unsigned
 		dst = nm__shm_tx_reserve(ep, (uint32_t)hlen, 1);
 		if (nm_unlikely(!dst))
 			return nm__shm_tx_full(ep);
-		nm_shm_gather(dst, iov, iovcnt);
+		nm_wire_gather(dst, iov, iovcnt, 0, SIZE_MAX);
 		nm__shm_tx_commit_ref(ep, (uint32_t)hlen, meta, 1, ref);
 	}
 	ep->tx.eagain_streak = 0;
@@ -949,7 +949,7 @@ static __attribute__((cold)) int nm_shm_rx_flatten(struct nm_shm_wire *ep, uint3
 		return nm_err(ENOMEM, "no memory to gather a referenced frame");
 	}
 	memcpy(rx->bounce, rx->arena + off, l);
-	nm_shm_gather(rx->bounce + l, ref->iov, ref->n);
+	nm_wire_gather(rx->bounce + l, ref->iov, ref->n, 0, SIZE_MAX);
 	*frame = rx->bounce;
 	*len = l + ref->len;
 	return (int)*len;

@@ -42,7 +42,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/socket.h>
 
 #include <netmem/wire.h>
@@ -290,15 +289,6 @@ static inline struct nm_shm_wire *nm_shm_wire_of(struct nm_wire *w)
 	return (struct nm_shm_wire *)((char *)w - offsetof(struct nm_shm_wire, wire));
 }
 
-/* Gather iov into dst, back to back (a frame into the arena, a referenced
- * payload into a buffer of ours). */
-static inline void nm_shm_gather(uint8_t *dst, const struct iovec *iov, unsigned iovcnt)
-{
-	for (unsigned i = 0; i < iovcnt; i++) {
-		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
-		dst += iov[i].iov_len;
-	}
-}
 
 /* ---- wire_shm.c ------------------------------------------------------- */
 
@@ -307,7 +297,6 @@ int nm__shm_layout(const struct nm_wire_shm_params *p, struct nm_shm_hdr *h);
 /* A sealed memfd holding an initialized region for params p, with the
  * xref area (references across processes) when xref. */
 int nm__shm_region_create(const struct nm_wire_shm_params *p, bool xref, int *memfd);
-/* Where the xref area of a region with header h starts and ends. */
 /* The xref area of a region of total_size bytes and ring_entries slots:
  * it starts at off and ends at end (from the region's start); the flags
  * (struct nm_shm_refsync) open it, direction d's descriptors start desc[d]

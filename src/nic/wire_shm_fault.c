@@ -216,7 +216,7 @@ static bool nm_inj_hold(struct nm_shm_inj *inj, const struct iovec *iov, unsigne
 
 	if (!data)
 		return false;
-	nm_shm_gather(data, iov, iovcnt);
+	nm_wire_gather(data, iov, iovcnt, 0, SIZE_MAX);
 	if (flip >= 0)
 		data[flip >> 3] ^= (uint8_t)(1u << (flip & 7));
 	*h = (struct nm_shm_held){ .data = data, .len = len, .copies = copies,
@@ -239,8 +239,8 @@ static int nm_inj_flatten(struct nm_shm_wire *ep, const struct iovec *iov, unsig
 
 	if (!dst)
 		return -EAGAIN;
-	nm_shm_gather(dst, iov, iovcnt);
-	nm_shm_gather(dst + (len - ref->len), ref->iov, ref->n);
+	nm_wire_gather(dst, iov, iovcnt, 0, SIZE_MAX);
+	nm_wire_gather(dst + (len - ref->len), ref->iov, ref->n, 0, SIZE_MAX);
 	dst[flip >> 3] ^= (uint8_t)(1u << (flip & 7));
 	nm__shm_tx_commit(ep, len, m, copies);
 	ref->release(ref->arg);
@@ -308,7 +308,7 @@ int nm__shm_inj_xmit(struct nm_shm_wire *ep, const struct iovec *iov, unsigned i
 	dst = nm__shm_tx_reserve(ep, hlen, copies);
 	if (!dst)
 		goto full;
-	nm_shm_gather(dst, iov, iovcnt);
+	nm_wire_gather(dst, iov, iovcnt, 0, SIZE_MAX);
 	if (flip >= 0)
 		dst[flip >> 3] ^= (uint8_t)(1u << (flip & 7));
 	nm__shm_tx_commit_ref(ep, hlen, &m, copies, ref);

@@ -162,14 +162,10 @@ static uint16_t nm_tap_csum_fold(const uint8_t *buf, size_t len)
 static void nm_tap_sw_csum(struct nm_wire_tap *t, const struct iovec *iov, unsigned iovcnt,
 			   size_t len, const struct nm_wire_meta *m)
 {
-	size_t off = 0, at = (size_t)m->csum_start + m->csum_offset;
+	size_t at = (size_t)m->csum_start + m->csum_offset;
 	uint16_t c;
-	unsigned i;
 
-	for (i = 0; i < iovcnt; i++) {
-		memcpy(t->spill + off, iov[i].iov_base, iov[i].iov_len);
-		off += iov[i].iov_len;
-	}
+	nm_wire_gather(t->spill, iov, iovcnt, 0, SIZE_MAX);
 	c = (uint16_t)~nm_tap_csum_fold(t->spill + m->csum_start, len - m->csum_start);
 	if (c == 0 && m->csum_offset == NM_TAP_UDP_CSUM_OFF)
 		c = 0xffff;

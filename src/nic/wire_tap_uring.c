@@ -602,10 +602,7 @@ static bool tx_queue(struct nm_wire_tap *t, const struct iovec *iov, unsigned io
 	p = u->txmem + (size_t)s * NM_TAPU_TX_COPY;
 	memcpy(p, vh, t->vnet_sz);
 	u->txlen[s] = t->vnet_sz;
-	for (unsigned i = 0; i < iovcnt; i++) {
-		memcpy(p + u->txlen[s], iov[i].iov_base, iov[i].iov_len);
-		u->txlen[s] += (uint32_t)iov[i].iov_len;
-	}
+	u->txlen[s] += (uint32_t)nm_wire_gather(p + u->txlen[s], iov, iovcnt, 0, SIZE_MAX);
 	io_uring_prep_write(sqe, t->fd, p, u->txlen[s], 0);
 	io_uring_sqe_set_data64(sqe, NM_TAPU_WRITE | s);
 	u->sq_pending++;
