@@ -894,21 +894,22 @@ static __attribute__((cold)) void nm_shm_rx_orphan_done(_Atomic uint32_t *state)
 	atomic_store_explicit(state, NM_SHM_REF_DEAD, memory_order_relaxed);
 }
 
-/* The receiver's reading of a claimed frame's payload is over.  Across
- * processes the state word lies in the region the peer writes too: it is
- * only stored (a sender there never orphans, and nothing the peer wrote
+/* The receiver's reading of a claimed frame's payload is over.  While we
+ * hold the claim only our own thread can change the state (a revoke on
+ * another thread waits for BUSY to end; one on ours orphans it), so a
+ * load tells ORPHAN apart without a locked instruction per frame.  Across
+ * processes the word lies in the region the peer writes too: it is only
+ * stored there (a sender there never orphans, and nothing the peer wrote
  * may lead us to call a release). */
 static inline void nm_shm_rx_unclaim(const struct nm_shm_wire *ep)
 {
 	_Atomic uint32_t *state = ep->rx.peek_state;
-	uint32_t st = NM_SHM_REF_BUSY;
 
-	if (nm_unlikely(ep->rx.xdescs != NULL))
-		atomic_store_explicit(state, NM_SHM_REF_LIVE, memory_order_release);
-	else if (nm_unlikely(!atomic_compare_exchange_strong_explicit(
-				 state, &st, NM_SHM_REF_LIVE, memory_order_release,
-				 memory_order_acquire)))
+	if (nm_unlikely(!ep->rx.xdescs &&
+			atomic_load_explicit(state, memory_order_relaxed) == NM_SHM_REF_ORPHAN))
 		nm_shm_rx_orphan_done(state);
+	else
+		atomic_store_explicit(state, NM_SHM_REF_LIVE, memory_order_release);
 }
 
 static inline void nm_shm_rx_advance(struct nm_shm_wire *ep, uint32_t len)
