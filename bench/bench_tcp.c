@@ -601,6 +601,7 @@ static void *sender_fn(void *p)
 struct diag {
 	struct nm_stack_stats a, b;
 	struct nm_queue_stats qa, qb;
+	struct nm_wire_stats wa;
 };
 
 static void diag_take(const struct pair *pr, struct diag *d)
@@ -609,6 +610,7 @@ static void diag_take(const struct pair *pr, struct diag *d)
 	nm_stack_get_stats(sb, &d->b, sizeof(d->b));
 	nm_netdev_get_stats(pr->n.nda, &d->qa, sizeof(d->qa));
 	nm_netdev_get_stats(pr->n.ndb, &d->qb, sizeof(d->qb));
+	nm_wire_get_stats(pr->n.wa, &d->wa, sizeof(d->wa));
 }
 
 static uint64_t drops(const struct nm_queue_stats *x, const struct nm_queue_stats *y)
@@ -625,13 +627,17 @@ static void diag_print(const struct diag *x, const struct diag *y, double mbps,
 {
 	fprintf(stderr, "diag: %.0f MB/s; sender: %lu retransmits, %lu loss probes, %lu RTOs, "
 		"longest wait for the peer %.1f ms; receiver: %lu duplicates, %lu out of order; "
-		"NIC drops %lu + %lu\n", mbps,
+		"NIC drops %lu + %lu; payload: %lu bytes referenced, %lu lent, %lu copied out of a "
+		"loan\n", mbps,
 		(unsigned long)(y->a.tcp_retransmits - x->a.tcp_retransmits),
 		(unsigned long)(y->a.tcp_loss_probes - x->a.tcp_loss_probes),
 		(unsigned long)(y->a.tcp_rto - x->a.tcp_rto), (double)s->longest_wait_ns / 1e6,
 		(unsigned long)(y->b.tcp_dup_dropped - x->b.tcp_dup_dropped),
 		(unsigned long)(y->b.tcp_ooo_queued - x->b.tcp_ooo_queued),
-		(unsigned long)drops(&x->qa, &y->qa), (unsigned long)drops(&x->qb, &y->qb));
+		(unsigned long)drops(&x->qa, &y->qa), (unsigned long)drops(&x->qb, &y->qb),
+		(unsigned long)(y->wa.tx_ref_bytes - x->wa.tx_ref_bytes),
+		(unsigned long)(y->qb.rx_loaned - x->qb.rx_loaned),
+		(unsigned long)(y->qb.loan_migrated - x->qb.loan_migrated));
 }
 
 /* The same, each stack on its own thread (this one receives); MB/s. */

@@ -166,15 +166,15 @@ static void xmit_skb_done(void *arg)
 	nm_skb_free(arg);
 }
 
-/* Device segments (devmem TX) may stay referenced on the wire after the
- * call: the skb, and with it the segment's hold on its binding and its
- * zerocopy completion (tcp_zc.c, the skb's destructor), lives until the
- * NIC says done.  The send ring's segments are still read during the call
- * (docs/nic.md, "One copy on the shm wire": referencing them measured
- * slower), and the bounce buffer is rewritten by the next call. */
+/* A segment whose owner keeps its payload until told may stay referenced
+ * on the wire after the call: device segments (devmem TX: the segment's
+ * hold on its binding and its zerocopy completion, tcp_zc.c) and the send
+ * ring's (tcp_sring.c: the ring does not write over them).  The skb, and
+ * with it that hold (its destructor), lives until the NIC says done.  The
+ * bounce buffer is rewritten by the next call: never referenced. */
 static bool xmit_may_ref(const struct nm_skb *skb)
 {
-	return skb->tx && skb->unreadable && skb->destructor;
+	return skb->tx && skb->destructor && skb->linear <= TX_MAX_HDR;
 }
 
 int nm_dev_queue_xmit(struct nm_iface *ifc, struct nm_skb *skb)
@@ -192,6 +192,7 @@ int nm_dev_queue_xmit(struct nm_iface *ifc, struct nm_skb *skb)
 		owned = xmit_may_ref(skb);
 		pkt.done = owned ? xmit_skb_done : NULL;
 		pkt.done_arg = skb;
+		pkt.host = !skb->unreadable;
 		r = nm_netdev_xmit(ifc->nd, 0, &pkt);
 	}
 	if (r == 0)

@@ -35,6 +35,7 @@ struct nm_memobj;
 struct nm_dma_mapping;
 struct nm_dma_vec;
 struct nm_tcp_zc;
+struct nm_tcp_sring;
 struct nm_socket;
 
 #define nm_container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
@@ -294,8 +295,7 @@ struct nm_tcp_sock {
 	bool ws_ok;
 
 	/* the send ring's memory */
-	struct nm_memobj *sbuf_obj;
-	struct nm_dma_mapping *sbuf_map;
+	struct nm_tcp_sring *sring;	/* tcp_sring.h (NULL: none yet) */
 	struct nm_device *sbuf_dev;
 
 	/* receiver: the latest OOO arrival, for the first SACK block; the
@@ -479,6 +479,7 @@ int nm_tcp_route(struct nm_tcp_sock *tp);
 /* Send buffer: make room for n more bytes (grows up to sndbuf). */
 uint32_t nm_tcp_sbuf_free(const struct nm_tcp_sock *tp);
 int nm_tcp_sbuf_reserve(struct nm_tcp_sock *tp, uint32_t want);
+void nm_tcp_sbuf_wait(struct nm_tcp_sock *tp);
 void nm_tcp_sbuf_release(struct nm_tcp_sock *tp);
 uint32_t nm_tcp_flight(const struct nm_tcp_sock *tp);
 /* Bytes of [a, b) the peer has not SACKed. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "net/tcp.h"
+#include "net/tcp_sring.h"
 #include "net/tcp_zc.h"
 #include "util/err.h"
 
@@ -197,6 +198,15 @@ static int check_sbuf(const struct nm_tcp_sock *tp)
 	if (used > tp->sbuf_size)
 		return BROKEN(tp, 8, "the send ring holds the unacknowledged bytes", "%u > %u",
 			      used, tp->sbuf_size);
+	if (!tp->sring != !tp->sbuf_size || (tp->sring && tp->sring->tp != tp))
+		return BROKEN(tp, 8, "the ring's memory is the tcb's", "ring %p of %u bytes",
+			      (void *)tp->sring, tp->sbuf_size);
+	if (tp->sring && nm_tcp_sring_check(tp->sring)) {
+		char why[160];	/* the message is rewritten below */
+
+		snprintf(why, sizeof(why), "%s", nm_last_error());
+		return BROKEN(tp, 8, "the ring's memory is counted right", "%s", why);
+	}
 	return 0;
 }
 

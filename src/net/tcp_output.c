@@ -27,9 +27,12 @@
 #include <netmem/mem.h>
 
 #include "net/tcp.h"
+#include "net/tcp_sring.h"
 #include "net/tcp_zc.h"
 #include "nic/csum.h"
+#include "nic/netdev_drv.h"
 #include "nic/wire_drv.h"
+#include "util/bits.h"
 #include "util/err.h"
 
 #define TCP_HDR_MAX	60
@@ -51,72 +54,94 @@ static uint32_t data_una(const struct nm_tcp_sock *tp)
 	return seq_min(tp->snd_una, tp->write_seq);
 }
 
+/* What the ring may grow to for bytes a wire still references after
+ * their ACK (a peer's application reading them in place): twice SO_SNDBUF,
+ * so that they cost at most as much again as the unacknowledged bytes. */
+static uint32_t ring_max(const struct nm_tcp_sock *tp)
+{
+	uint32_t m = nm_roundup_pow2(tp->sndbuf < 65536 ? 65536 : tp->sndbuf);
+
+	m = m >= (1u << 28) ? 1u << 30 : 4 * m;
+	return tp->sbuf_size > m ? tp->sbuf_size : m;
+}
+
+/* Room for more bytes: SO_SNDBUF less the unacknowledged ones, and no
+ * more than the ring can take without writing over referenced bytes. */
 uint32_t nm_tcp_sbuf_free(const struct nm_tcp_sock *tp)
 {
-	uint32_t used = tp->write_seq - data_una(tp);
+	uint32_t una = data_una(tp), used = tp->write_seq - una, low, held, max;
 
-	return used >= tp->sndbuf ? 0 : tp->sndbuf - used;
+	if (used >= tp->sndbuf)
+		return 0;
+	if (nm_likely(!tp->sring || !nm_tcp_sring_held_low(tp->sring, &low)))
+		return tp->sndbuf - used;
+	held = tp->write_seq - (seq_lt(low, una) ? low : una);
+	max = ring_max(tp);
+	if (held >= max)
+		return 0;
+	return max - held < tp->sndbuf - used ? max - held : tp->sndbuf - used;
+}
+
+/* A send found no room: is it referenced bytes that fill the ring?  Then
+ * ask the peer to give them back (it copies what its application keeps:
+ * an application waiting for more before it reads would wait forever),
+ * and hear when they are (nm_tcp_notify()). */
+void nm_tcp_sbuf_wait(struct nm_tcp_sock *tp)
+{
+	if (!tp->sring || tp->write_seq - data_una(tp) >= tp->sndbuf ||
+	    !nm_tcp_sring_held_low(tp->sring, &(uint32_t){ 0 }))
+		return;
+	tp->sring->blocked = true;
+	if (tp->ifc)
+		nm_netdev_tx_reclaim(tp->ifc->nd);
 }
 
 void nm_tcp_sbuf_release(struct nm_tcp_sock *tp)
 {
-	if (tp->sbuf_map)
-		nm_dma_unmap(tp->sbuf_map);
-	if (tp->sbuf_obj)
-		nm_memobj_put(tp->sbuf_obj);
-	tp->sbuf_map = NULL;
-	tp->sbuf_obj = NULL;
+	if (tp->sring)
+		nm_tcp_sring_drop(tp->sring);
+	tp->sring = NULL;
 	tp->sbuf = NULL;
 	tp->sbuf_vecs = NULL;
 	tp->sbuf_nvecs = 0;
 	tp->sbuf_size = 0;
 }
 
-static int sbuf_alloc(struct nm_tcp_sock *tp, uint32_t size, struct nm_memobj **obj,
-		      struct nm_dma_mapping **map)
+/* Where the ring's bytes begin: snd_una's, or the lowest a wire still
+ * references (tcp_sring.h), if lower. */
+static uint32_t ring_low(const struct nm_tcp_sock *tp)
 {
-	struct nm_phyr phyrs[64], *pv = phyrs;
-	int n, ret;
+	uint32_t una = data_una(tp), held;
 
-	ret = nm_memobj_create_anon(size, 0, obj);
-	if (ret)
-		return ret;
-	n = nm_memobj_get_phyrs(*obj, 0, size, NULL, 0);
-	if (n <= 0 || n > (int)NM_ARRAY_SIZE(phyrs)) {
-		ret = nm_err(ENOMEM, "send buffer of %u bytes in %d pieces", size, n);
-		goto put_obj;
-	}
-	nm_memobj_get_phyrs(*obj, 0, size, pv, (size_t)n);
-	ret = nm_dma_map(tp->sbuf_dev, pv, (size_t)n, NM_DMA_TO_DEVICE, 0, map);
-	if (ret < 0)
-		goto put_obj;
-	return 0;
-put_obj:
-	nm_memobj_put(*obj);
-	*obj = NULL;
-	return ret;
+	if (tp->sring && nm_tcp_sring_held_low(tp->sring, &held) && seq_lt(held, una))
+		return held;
+	return una;
 }
 
-/* Make the ring hold want more bytes (want <= nm_tcp_sbuf_free()). */
+/* Make the ring hold want more bytes (want <= nm_tcp_sbuf_free()).  A ring
+ * that grows copies the unacknowledged bytes over; bytes a wire still
+ * references stay in the old ring's memory, which lives until they are
+ * back. */
 int nm_tcp_sbuf_reserve(struct nm_tcp_sock *tp, uint32_t want)
 {
 	uint32_t una = data_una(tp), used = tp->write_seq - una, size;
-	struct nm_memobj *obj;
-	struct nm_dma_mapping *map;
+	struct nm_tcp_sring *r;
 	uint8_t *p;
 	int ret;
 
-	if (tp->sbuf_size && used + want <= tp->sbuf_size)
+	if (tp->sbuf_size && tp->write_seq - ring_low(tp) + want <= tp->sbuf_size)
 		return 0;
 	if (!tp->sbuf_dev)
 		return nm_err(ENOTCONN, "no route for the send buffer");
 	size = tp->sbuf_size ? tp->sbuf_size : 65536;
 	while (size < used + want && size < (1u << 30))
 		size <<= 1;
-	ret = sbuf_alloc(tp, size, &obj, &map);
+	if (size == tp->sbuf_size && size < (1u << 30))
+		size <<= 1;	/* held bytes fill it: a fresh ring, larger */
+	ret = nm_tcp_sring_new(tp->sbuf_dev, size, &r);
 	if (ret)
 		return ret;
-	p = nm_memobj_host_addr(obj);
+	p = nm_memobj_host_addr(r->obj);
 	/* Carry the unacknowledged bytes over, snd_una's at offset 0. */
 	for (uint32_t done = 0; done < used;) {
 		uint32_t off = (una + done - tp->sbuf_base) & (tp->sbuf_size - 1);
@@ -128,12 +153,12 @@ int nm_tcp_sbuf_reserve(struct nm_tcp_sock *tp, uint32_t want)
 		done += n;
 	}
 	nm_tcp_sbuf_release(tp);
-	tp->sbuf_obj = obj;
-	tp->sbuf_map = map;
+	r->tp = tp;
+	tp->sring = r;
 	tp->sbuf = p;
 	tp->sbuf_size = size;
 	tp->sbuf_base = una;
-	tp->sbuf_vecs = nm_dma_mapping_vecs(map, &tp->sbuf_nvecs);
+	tp->sbuf_vecs = nm_dma_mapping_vecs(r->map, &tp->sbuf_nvecs);
 	return 0;
 }
 
@@ -415,6 +440,9 @@ static int add_payload(struct nm_tcp_sock *tp, struct nm_skb *skb, uint32_t seq,
 		ret = ring_frags(tp, skb, off, first);
 		if (!ret && first < len)
 			ret = ring_frags(tp, skb, 0, len - first);
+		/* a wire may keep referencing them after the NIC's call */
+		if (!ret)
+			nm_tcp_sring_hold(tp->sring, skb, seq);
 	} else if (ret > 0) {
 		ret = 0;
 	}

@@ -164,8 +164,10 @@ ssize_t nm_tcp_send(struct nm_tcp_sock *tp, const struct iovec *iov, int iovcnt,
 	if (total == 0)
 		return 0;
 	free_b = nm_tcp_sbuf_free(tp);
-	if (free_b == 0)
+	if (free_b == 0) {
+		nm_tcp_sbuf_wait(tp);
 		return -EAGAIN;
+	}
 	n = total < free_b ? (uint32_t)total : free_b;
 	ret = nm_tcp_sbuf_reserve(tp, n);
 	if (ret)
@@ -425,8 +427,12 @@ short nm_tcp_poll_events(struct nm_tcp_sock *tp)
 		ev |= POLLRDHUP;
 	if (tp->fin_rcvd && tp->wr_shut)
 		ev |= POLLHUP;
-	if (sendable_state(tp->state) && !tp->wr_shut && nm_tcp_sbuf_free(tp) > 0)
-		ev |= POLLOUT;
+	if (sendable_state(tp->state) && !tp->wr_shut) {
+		if (nm_tcp_sbuf_free(tp) > 0)
+			ev |= POLLOUT;
+		else
+			nm_tcp_sbuf_wait(tp);	/* a poller waits for room */
+	}
 	if (tp->wr_shut)
 		ev |= POLLOUT;	/* a write would not block (it fails) */
 	return ev;

@@ -567,8 +567,10 @@ ssize_t nm_tcp_zc_send(struct nm_tcp_sock *tp, struct nm_dmabuf_binding *b,
 	if (zc->ext.n + (uint32_t)iovcnt > NM_TCP_ZC_MAX_EXTENTS)
 		return -EAGAIN;		/* acknowledgements pop extents */
 	free_b = nm_tcp_sbuf_free(tp);
-	if (free_b == 0)
+	if (free_b == 0) {
+		nm_tcp_sbuf_wait(tp);
 		return -EAGAIN;
+	}
 	n = total < free_b ? (uint32_t)total : free_b;
 	/* ring space stands in for the device bytes: SO_SNDBUF bounds them
 	 * and host bytes after them keep their ring offsets */

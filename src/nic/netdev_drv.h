@@ -163,6 +163,12 @@ int nm_netdev_rx_reclaim(struct nm_netdev *nd);
  * off (nm_wire_tx_batch).  The netdev's thread only. */
 void nm_netdev_tx_batch(struct nm_netdev *nd, bool on);
 
+/* The stack needs the payload memory it sent by reference back (a send
+ * ring full of bytes the peer holds on loan): ask the peer to give back
+ * what it holds (nm_wire_ref_give_back).  The releases then come through
+ * the packets' done as ever.  The netdev's thread only. */
+void nm_netdev_tx_reclaim(struct nm_netdev *nd);
+
 /* A TX payload piece: device addresses in the netdev device's view (a host
  * buffer mapped for it, or a dma-buf bound for TX). */
 struct nm_tx_frag {
@@ -187,6 +193,10 @@ struct nm_tx_pkt {
 	 * read during the call, as always. */
 	void (*done)(void *arg);
 	void *done_arg;
+	/* with done: the payload is host memory (the send ring), which a
+	 * receiver in this address space may hand its CPU where it lies;
+	 * else device memory, which only a NIC's DMA may read */
+	bool host;
 };
 /* Send one packet on TX queue q: the NIC gathers the headers and reads the
  * payload by DMA, fills the checksum, segments TSO frames (or hands them

@@ -406,11 +406,14 @@ static bool lend_ok(const struct nm_netdev *nd, const struct nm_rxq_mem *m,
 }
 
 /*
- * Headers of a split frame into a header buffer, its payload left where it
- * lies and handed up as one frag on a loan handle.  1: lent; 0: no handle,
+ * Headers of a split frame (at buf) into a header buffer, its payload left
+ * where it lies and handed up as one frag on a loan handle over the loan_len
+ * bytes at loan (the frame, payload at pay_off; or a referenced payload
+ * alone, at 0).  1: lent; 0: no handle,
  * the caller copies the payload instead; -1: dropped (counted here).
  */
 static int place_lent(struct nm_netdev *nd, struct nm_rxq *q, const uint8_t *buf,
+		      const uint8_t *loan, uint32_t loan_len, uint32_t pay_off,
 		      const struct rx_frame *f, struct nm_rx_pkt *pkt)
 {
 	struct nm_rxq_mem *m = q->mem;
@@ -425,13 +428,12 @@ static int place_lent(struct nm_netdev *nd, struct nm_rxq *q, const uint8_t *buf
 		drop_q(q, NM_RX_DROP_DMA);
 		return -1;
 	}
-	h = nm_rx_loan_take(nd, buf, f->len);
+	h = nm_rx_loan_take(nd, loan, loan_len);
 	if (!h)
 		return 0;
 	ring_commit(&m->hdr_ring, &hp);
 	pkt_fill(pkt, &hp, NULL);
-	pkt->frags[pkt->nr_frags++] = (struct nm_rx_frag){ h, f->info.payload_off,
-							   f->info.payload_len };
+	pkt->frags[pkt->nr_frags++] = (struct nm_rx_frag){ h, pay_off, f->info.payload_len };
 	q->st.rx_loaned++;
 	return 1;
 }
@@ -483,7 +485,7 @@ static bool rx_place_buf(struct nm_netdev *nd, const uint8_t *buf, struct rx_fra
 		q->st.hds_small++;
 	split = rx_want_split(nd, f) && f->info.hdr_len <= NM_RX_MAX_HDR;
 	if (split && lend && lend_ok(nd, m, f)) {
-		int lent = place_lent(nd, q, buf, f, pkt);
+		int lent = place_lent(nd, q, buf, buf, f->len, f->info.payload_off, f, pkt);
 
 		if (lent > 0)
 			rx_complete(q, pkt, f, flags | NM_RX_F_SPLIT);
@@ -645,19 +647,63 @@ static __attribute__((cold)) void rx_ref_gathered(struct nm_netdev *nd,
 		rx_place_buf(nd, nd->scratch, f, rx_csum_buf(nd, nd->scratch, f), false);
 }
 
-static void rx_ref_frame(struct nm_netdev *nd, const struct nm_wire_frame *wf, struct rx_frame *f)
+/*
+ * A referenced payload lent where it lies in the sender's memory (a wire
+ * that can lend references: nm_wire.lend_refs), as a lent arena frame: the
+ * headers into a header buffer, the payload one frag on a loan handle.  No
+ * copy at all on this side; recv's copy out of the sender's send ring is
+ * the second and last of a plain TCP byte.  Only where a lent frame would
+ * do (a host queue, lending on, one piece of host memory: device memory
+ * only a NIC may read); else false, and place_ref() copies (and drops a
+ * frame whose checksum is bad).
+ */
+static bool place_ref_lent(struct nm_netdev *nd, const struct nm_wire_frame *wf,
+			   struct rx_frame *f)
+{
+	struct nm_rxq *q = &nd->rxq[f->queue];
+	const struct nm_wire_ref *ref = wf->ref;
+	int csum = rx_csum_head(nd, wf->data, f), lent;
+	struct nm_rx_pkt *pkt;
+
+	if (!ref->host || ref->n != 1 || csum < 0 || !lend_ok(nd, q->mem, f))
+		return false;
+	pkt = cq_slot(q->mem);
+	if (!pkt)
+		return false;
+	/* a pass that reads the payload, as for a lent arena frame */
+	if (csum == RX_CSUM_VERIFY)
+		csum = nm_csum_l4_verify_split(wf->data, wf->head_len, &f->info,
+					       nm_csum_partial(ref->iov[0].iov_base, ref->len,
+							       0)) < 0 ? -1 : 1;
+	if (csum < 0)
+		return false;	/* place_ref() counts and drops it */
+	lent = place_lent(nd, q, wf->data, ref->iov[0].iov_base, ref->len, 0, f, pkt);
+	if (lent <= 0)
+		return lent < 0;	/* dropped (counted), or no handle: copied */
+	if (csum > 0)
+		q->st.csum_ok++;
+	rx_complete(q, pkt, f, NM_RX_F_SPLIT | (csum > 0 ? NM_RX_F_CSUM_OK : 0));
+	return true;
+}
+
+/* true: the payload was lent (the caller holds the frame on the wire). */
+static bool rx_ref_frame(struct nm_netdev *nd, const struct nm_wire_frame *wf, struct rx_frame *f)
 {
 	if (f->len > NM_WIRE_MAX_FRAME) {
 		drop_dev(nd, NM_RX_DROP_TOO_LONG);
-		return;
+		return false;
 	}
 	if (!rx_classify(nd, wf->data, wf->head_len, f) || !rx_steer(nd, f))
-		return;
+		return false;
 	if (rx_want_split(nd, f) && f->info.hdr_len <= NM_RX_MAX_HDR &&
-	    f->info.payload_off == wf->head_len && f->info.payload_len == wf->ref->len)
+	    f->info.payload_off == wf->head_len && f->info.payload_len == wf->ref->len) {
+		if (nd->wire->lend_refs && place_ref_lent(nd, wf, f))
+			return true;
 		place_ref(nd, wf, f);
-	else
+	} else {
 		rx_ref_gathered(nd, wf, f);
+	}
+	return false;
 }
 
 /* ---- the NIC's buffers, offered to a wire that copies frames in ------------ */
@@ -858,8 +904,10 @@ int nm_nic_rx_frame(struct nm_netdev *nd)
 	f.len = wf.len;
 	f.meta = wf.meta;
 	if (nm_unlikely(wf.ref != NULL)) {
-		rx_ref_frame(nd, &wf, &f);
-		nm_wire_consume(nd->wire);	/* the sender may have it back */
+		if (rx_ref_frame(nd, &wf, &f))
+			nm_wire_hold(nd->wire);		/* lent, as below */
+		else
+			nm_wire_consume(nd->wire);	/* the sender may have it back */
 		return 1;
 	}
 	/* where it lies: lent by the wire, in the scratch buffer, or (NULL)
@@ -887,12 +935,14 @@ int nm_nic_rx_frame(struct nm_netdev *nd)
 
 /* Payload referenced in the sender's memory is copied once into our
  * buffers; a lent arena frame is not copied at all.  So ask for references
- * only where we would copy anyway: a queue of device memory, or lending
- * off.  (Host queues beside a device one then copy too: still one copy,
- * but not the zero of a loan.) */
+ * where we would copy anyway: a queue of device memory, or lending off
+ * (host queues beside a device one then copy too: still one copy, but not
+ * the zero of a loan); and on a wire that lends referenced payloads as it
+ * lends arena frames, always: the sender then saves its copy into the
+ * arena. */
 static bool rx_want_ref(const struct nm_netdev *nd)
 {
-	if (!(nd->features & NM_NETIF_F_RX_LOAN))
+	if (!(nd->features & NM_NETIF_F_RX_LOAN) || nd->wire->lend_refs)
 		return true;
 	for (uint32_t i = 0; i < nd->nrx; i++)
 		if (nd->rxq[i].mem && nd->rxq[i].mem->unreadable)

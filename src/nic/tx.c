@@ -42,6 +42,7 @@ struct nm_tx_ref {
 	uint32_t count;
 	void (*done)(void *arg);
 	void *arg;
+	bool host;			/* nm_tx_pkt.host */
 };
 
 static void tx_ref_put(void *arg)
@@ -143,6 +144,7 @@ static int tx_wire(struct nm_netdev *nd, struct iovec *iov, unsigned n,
 	memcpy(ref.iov, iov + 1, ref.n * sizeof(*iov));
 	ref.release = tx_ref_put;
 	ref.arg = tr;
+	ref.host = tr->host;
 	tr->count++;
 	ret = nm_wire_xmit_ref(nd->wire, iov, 1, &ref, meta);
 	if (ret < 0)
@@ -308,7 +310,8 @@ int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pk
 		pkt->done(pkt->done_arg);
 		return ret;
 	}
-	*tr = (struct nm_tx_ref){ .count = 1, .done = pkt->done, .arg = pkt->done_arg };
+	*tr = (struct nm_tx_ref){ .count = 1, .done = pkt->done, .arg = pkt->done_arg,
+				  .host = pkt->host };
 	ret = tx_pkt(nd, qi, pkt, tr);
 	tx_ref_put(tr);		/* the frames the wire took hold it from here */
 	return ret;
@@ -317,4 +320,9 @@ int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pk
 void nm_netdev_tx_batch(struct nm_netdev *nd, bool on)
 {
 	nm_wire_tx_batch(nd->wire, on);
+}
+
+void nm_netdev_tx_reclaim(struct nm_netdev *nd)
+{
+	nm_wire_ref_give_back(nd->wire);
 }

@@ -227,6 +227,12 @@ void nm_wire_rx_want_ref(struct nm_wire *w, bool want)
 		w->ops->rx_want_ref(w, want);
 }
 
+void nm_wire_ref_give_back(struct nm_wire *w)
+{
+	if (w && w->ops && w->ops->ref_give_back)
+		w->ops->ref_give_back(w);
+}
+
 int nm_wire_get_fd(struct nm_wire *w)
 {
 	int r = nm_wire_check(w);

@@ -92,6 +92,10 @@ struct nm_wire_ref {
 	 * dropped it, or the peer or the sender's NIC is gone. */
 	void (*release)(void *arg);
 	void *arg;
+	/* host memory: a receiver in the sender's address space may lend it
+	 * to its CPU where it lies (nm_wire.lend_refs); else device memory,
+	 * which the receiving NIC must copy */
+	bool host;
 };
 
 struct nm_wire_frame {
@@ -180,9 +184,14 @@ struct nm_wire_ops {
 	 * a copy the peer is making).  Frames not yet read are dropped. */
 	void (*ref_revoke)(struct nm_wire *w);
 	/* Receiver's NIC: whether it wants references (it would copy the
-	 * payload anyway: device memory, or lending off).  Cheap when
-	 * unchanged. */
+	 * payload anyway: device memory, or lending off; or the wire lends
+	 * them).  Cheap when unchanged. */
 	void (*rx_want_ref)(struct nm_wire *w, bool want);
+	/* Sender's thread: its memory is needed back (a send ring full of
+	 * referenced bytes): the peer is to give back every referenced frame
+	 * it holds on loan, copying what its stack still keeps, and is woken
+	 * to do so. */
+	void (*ref_give_back)(struct nm_wire *w);
 };
 
 /* Every wire starts with this. */
@@ -191,6 +200,9 @@ struct nm_wire {
 	char name[32];
 	uint32_t mtu;			/* largest frame payload (L3) it carries */
 	bool gso;			/* carries GSO super-frames both ways */
+	/* hold/release take referenced frames too (their payload stays the
+	 * sender's until released: a pair in one process) */
+	bool lend_refs;
 };
 
 /* Dispatch helpers, validating arguments. */
@@ -262,6 +274,7 @@ int nm_wire_xmit_ref(struct nm_wire *w, const struct iovec *hdr, unsigned n,
 void nm_wire_tx_complete(struct nm_wire *w);
 void nm_wire_ref_revoke(struct nm_wire *w);
 void nm_wire_rx_want_ref(struct nm_wire *w, bool want);
+void nm_wire_ref_give_back(struct nm_wire *w);
 
 /* ---- shm ----------------------------------------------------------------- */
 

@@ -92,6 +92,7 @@
 #include "util/fd.h"
 
 static const struct nm_wire_ops nm_shm_ops;
+static void nm_shm_ref_give_back(struct nm_wire *w);
 
 #define NM_SHM_PEER_CHECK_EVERY	64u	/* -EAGAINs in a row between peer checks */
 /* Arena bytes kept cache-hot while the consumer keeps up (nm_shm_tx_rewind):
@@ -361,7 +362,10 @@ static void nm_shm_ref_revoke_all(struct nm_shm_wire *ep)
 				break;
 			if (!tx->xdescs && nm_shm_ref_orphan(ep, tr))
 				break;
-			sched_yield();	/* the consumer is copying it */
+			/* the consumer is copying it, or holds it on loan:
+			 * ask for it back (once; the flag wakes it) */
+			nm_shm_ref_give_back(&ep->wire);
+			sched_yield();
 		}
 	}
 }
@@ -705,6 +709,17 @@ static void nm_shm_ref_revoke(struct nm_wire *w)
 	nm_shm_ref_revoke_all(nm_shm_wire_of(w));
 }
 
+/* In process only: across processes a frame is never lent by reference. */
+static void nm_shm_ref_give_back(struct nm_wire *w)
+{
+	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+
+	if (!ep->refs || !ep->tx.refs_out ||
+	    atomic_exchange_explicit(&ep->refs->give_back[ep->side], 1, memory_order_relaxed))
+		return;		/* nothing out, or asked already */
+	nm_shm_tx_signal(&ep->tx);	/* the receiver may sleep on it */
+}
+
 static void nm_shm_rx_want_ref(struct nm_wire *w, bool want)
 {
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
@@ -901,15 +916,19 @@ static __attribute__((cold)) void nm_shm_rx_orphan_done(_Atomic uint32_t *state)
  * processes the word lies in the region the peer writes too: it is only
  * stored there (a sender there never orphans, and nothing the peer wrote
  * may lead us to call a release). */
-static inline void nm_shm_rx_unclaim(const struct nm_shm_wire *ep)
+static inline void nm_shm_rx_unclaim_state(const struct nm_shm_wire *ep,
+					   _Atomic uint32_t *state)
 {
-	_Atomic uint32_t *state = ep->rx.peek_state;
-
 	if (nm_unlikely(!ep->rx.xdescs &&
 			atomic_load_explicit(state, memory_order_relaxed) == NM_SHM_REF_ORPHAN))
 		nm_shm_rx_orphan_done(state);
 	else
 		atomic_store_explicit(state, NM_SHM_REF_LIVE, memory_order_release);
+}
+
+static inline void nm_shm_rx_unclaim(const struct nm_shm_wire *ep)
+{
+	nm_shm_rx_unclaim_state(ep, ep->rx.peek_state);
 }
 
 static inline void nm_shm_rx_advance(struct nm_shm_wire *ep, uint32_t len)
@@ -951,6 +970,7 @@ static __attribute__((cold)) int nm_shm_rx_flatten(struct nm_shm_wire *ep, uint3
 	}
 	memcpy(rx->bounce, rx->arena + off, l);
 	nm_wire_gather(rx->bounce + l, ref->iov, ref->n, 0, SIZE_MAX);
+	rx->peek_flat = true;
 	*frame = rx->bounce;
 	*len = l + ref->len;
 	return (int)*len;
@@ -967,6 +987,7 @@ static inline bool nm_shm_rx_peek_next(struct nm_shm_wire *ep, uint32_t *off, ui
 		return false;
 	}
 	ep->rx.peeked = true;
+	ep->rx.peek_flat = false;
 	ep->rx.peek_len = *len;
 	return true;
 }
@@ -1011,12 +1032,20 @@ static int nm_shm_consume(struct nm_wire *w)
  * Because the consumer reads every frame the producer has published before
  * the producer can stall, it always sees the pressure first.
  */
+/* The sender asked for its referenced payloads back, and we hold some. */
+static inline bool nm_shm_give_back_asked(const struct nm_shm_wire *ep)
+{
+	return nm_unlikely(ep->rx.nheld_refs != 0) &&
+	       atomic_load_explicit(&ep->refs->give_back[!ep->side], memory_order_relaxed);
+}
+
 static int nm_shm_rx_pressure(const struct nm_shm_wire *ep)
 {
 	const struct nm_shm_rx *rx = &ep->rx;
 
 	return rx->nheld && (rx->blocked_bytes > rx->arena_bytes / 2 ||
-			     rx->tail - rx->rtail > ep->ring_entries / 2);
+			     rx->tail - rx->rtail > ep->ring_entries / 2 ||
+			     nm_shm_give_back_asked(ep));
 }
 
 static int nm_shm_hold(struct nm_wire *w)
@@ -1027,17 +1056,54 @@ static int nm_shm_hold(struct nm_wire *w)
 
 	if (!rx->peeked)
 		return nm_err(EINVAL, "no frame is peeked");
-	if (rx->peek_ref)	/* its payload is the sender's, not the arena's */
-		return nm_err(EINVAL, "a frame that references its payload cannot be lent");
 	asz = (uint32_t)nm_shm_round(rx->peek_len, NM_SHM_FRAME_ALIGN);
+	if (nm_unlikely(rx->peek_ref != NULL)) {
+		/* its payload is the sender's: lent only in process, where
+		 * the claim (BUSY) can stay until the release, and only where
+		 * it lies (a peek gathered it into a buffer of ours) */
+		if (!ep->wire.lend_refs)
+			return nm_err(EINVAL, "a frame that references its payload "
+					      "cannot be lent across processes");
+		if (rx->peek_flat)
+			return nm_err(EINVAL, "a referenced frame peeked (gathered) "
+					      "cannot be lent");
+		ep->st.rx_bytes += rx->peek_ref->len;
+		ep->st.rx_refs++;
+		rx->peek_ref = NULL;
+		rx->nheld_refs++;
+		asz |= NM_SHM_HLEN_REF;
+	}
 	rx->hlen[rx->tail & rx->mask] = asz;
-	rx->blocked_bytes += asz;
+	rx->blocked_bytes += asz & ~NM_SHM_HLEN_REF;
 	rx->nheld++;
 	rx->tail++;
 	rx->peeked = false;
 	ep->st.rx_frames++;
 	ep->st.rx_bytes += rx->peek_len;
 	return nm_shm_rx_pressure(ep);
+}
+
+/* A lent referenced frame (slot t) is given back: its claim ends. */
+static void nm_shm_rx_unlend_ref(struct nm_shm_wire *ep, uint64_t t)
+{
+	nm_shm_rx_unclaim_state(ep, &ep->rx.rrefs[t & ep->rx.mask].state);
+	ep->rx.nheld_refs--;
+	ep->rx.ref_seen = true;
+}
+
+/* Lent referenced frames went back (tail stored): the sender hears it if
+ * it sleeps with references out or asked for them back. */
+static void nm_shm_ref_given_back(struct nm_shm_wire *ep)
+{
+	_Atomic uint32_t *f = &ep->sync->ref_wake[!ep->side];
+
+	ep->rx.ref_seen = false;
+	if (!ep->rx.nheld_refs)
+		atomic_store_explicit(&ep->refs->give_back[!ep->side], 0, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(f, memory_order_relaxed) &&
+	    atomic_exchange_explicit(f, 0, memory_order_relaxed))
+		nm_shm_tx_signal(&ep->tx);	/* the peer sleeps on this eventfd */
 }
 
 static int nm_shm_release(struct nm_wire *w, uint32_t n)
@@ -1058,10 +1124,14 @@ static int nm_shm_release(struct nm_wire *w, uint32_t n)
 			n--;
 			rx->nheld--;
 		}
-		rx->blocked_bytes -= h & ~NM_SHM_HLEN_DONE;
+		if (nm_unlikely(h & NM_SHM_HLEN_REF))
+			nm_shm_rx_unlend_ref(ep, rx->rtail);
+		rx->blocked_bytes -= h & ~(NM_SHM_HLEN_DONE | NM_SHM_HLEN_REF);
 		rx->rtail++;
 	}
 	atomic_store_explicit(&rx->ctrl->tail, rx->rtail, memory_order_release);
+	if (nm_unlikely(rx->ref_seen))
+		nm_shm_ref_given_back(ep);
 	return nm_shm_rx_pressure(ep);
 }
 
@@ -1117,8 +1187,8 @@ static int nm_shm_arm(struct nm_wire *w)
 	rx->lazy = true;
 	if (nm_unlikely(ep->inj != NULL))
 		nm__shm_inj_tick(ep, true);	/* nothing stays held across a sleep */
-	if (rx->tail != rx->head)
-		return 1;
+	if (rx->tail != rx->head || nm_shm_give_back_asked(ep))
+		return 1;	/* frames wait, or lent ones are to go back */
 	if (nm_unlikely(ep->tx.refs_out != 0)) {
 		/* references out: be woken when the peer consumes one, or
 		 * do not sleep if it already did (releases are due) */
@@ -1171,6 +1241,9 @@ static void nm_shm_destroy(struct nm_wire *w)
 	atomic_store_explicit(ep->self_alive, 0, memory_order_release);
 	if (ep->rx.peek_ref)
 		nm_shm_rx_unclaim(ep);
+	for (uint64_t t = ep->rx.rtail; ep->rx.nheld_refs && t != ep->rx.tail; t++)
+		if (ep->rx.hlen[t & ep->rx.mask] & NM_SHM_HLEN_REF)
+			nm_shm_rx_unlend_ref(ep, t);
 	nm__shm_inj_destroy(ep->inj);
 	nm__shm_xref_destroy(ep);
 	munmap(ep->map, ep->map_size);
@@ -1226,6 +1299,7 @@ static const struct nm_wire_ops nm_shm_ops = {
 	.tx_complete = nm_shm_tx_complete,
 	.ref_revoke = nm_shm_ref_revoke,
 	.rx_want_ref = nm_shm_rx_want_ref,
+	.ref_give_back = nm_shm_ref_give_back,
 };
 
 static struct nm_shm_wire *nm_shm_cast(struct nm_wire *w, int *r)
@@ -1267,6 +1341,8 @@ int nm__shm_refs_link(struct nm_wire *a, struct nm_wire *b)
 	}
 	atomic_store(&refs->users, 2);
 	ea->refs = eb->refs = refs;
+	/* one address space: a claim may last as long as a loan */
+	ea->wire.lend_refs = eb->wire.lend_refs = true;
 	ea->sync = eb->sync = &refs->sync;
 	ea->tx.trefs = eb->rx.rrefs = refs->dir[0];	/* direction 0: a -> b */
 	eb->tx.trefs = ea->rx.rrefs = refs->dir[1];
@@ -1443,6 +1519,15 @@ int nm__wire_shm_assert_ok(struct nm_wire *w)
 		return nm_err(EUCLEAN, "rx tail %llu rtail %llu with %u lent (%llu bytes)",
 			      (unsigned long long)rx->tail, (unsigned long long)rx->rtail,
 			      rx->nheld, (unsigned long long)rx->blocked_bytes);
+	if (rx->nheld_refs) {
+		uint32_t n = 0;
+
+		for (uint64_t t = rx->rtail; t != rx->tail; t++)
+			n += !!(rx->hlen[t & rx->mask] & NM_SHM_HLEN_REF);
+		if (n != rx->nheld_refs || n > rx->nheld || !ep->wire.lend_refs)
+			return nm_err(EUCLEAN, "%u referenced frames lent, %u marked, %u lent in all",
+				      rx->nheld_refs, n, rx->nheld);
+	}
 	if (tx->trefs && ((!tx->revoked && tx->ref_tail > tx->tail) ||
 			  tx->refs_out > tx->head - tx->ref_tail))
 		return nm_err(EUCLEAN, "%u references out in slots [%llu, %llu) (tail %llu)",

@@ -67,6 +67,7 @@
 
 #define NM_SHM_F_GSO		0x1u
 #define NM_SHM_HLEN_DONE	(1u << 31)
+#define NM_SHM_HLEN_REF		(1u << 30)	/* lent with its reference claimed */
 
 /* One frame in flight.  32 bytes: two per cache line.  ref_len != 0: the
  * arena holds only the frame's first len bytes (its headers) and the
@@ -129,6 +130,10 @@ struct nm_shm_refs {
 	_Atomic int users;		/* endpoints attached; the last frees it */
 	struct nm_shm_tref *dir[2];	/* [d]: direction d's slots */
 	struct nm_shm_refsync sync;
+	/* [d]: direction d's sender wants every reference its receiver
+	 * holds on loan back (ref_give_back); the receiver clears it once it
+	 * holds none */
+	_Atomic uint32_t give_back[2];
 };
 
 /*
@@ -235,9 +240,11 @@ struct nm_shm_rx {
 	uint64_t rtail;			/* oldest slot not given back; == ctrl->tail */
 	uint64_t blocked_bytes;		/* arena bytes of slots [rtail, tail) */
 	uint32_t nheld;			/* frames lent and not released */
+	uint32_t nheld_refs;		/* of them, referenced ones (claimed: BUSY) */
 	uint32_t *hlen;			/* [slot]: arena bytes of a frame in
 					 * [rtail, tail), | NM_SHM_HLEN_DONE if it
-					 * was consumed behind a lent one */
+					 * was consumed behind a lent one,
+					 * | NM_SHM_HLEN_REF if lent referenced */
 	uint64_t head;			/* last head read and accepted */
 	uint32_t mask;
 	uint32_t arena_bytes;
@@ -253,6 +260,7 @@ struct nm_shm_rx {
 	_Atomic uint32_t *peek_state;
 	uint32_t peek_off;		/* its arena offset */
 	uint8_t *bounce;		/* peek/rx_copy of a referenced frame */
+	bool peek_flat;			/* the peeked frame is in bounce */
 	bool want_ref;			/* what we last told the sender */
 	bool ref_seen;			/* consumed a referenced frame since the
 					 * last wake check (nm_shm_ref_wake) */
