@@ -654,11 +654,11 @@ static __attribute__((cold)) void rx_ref_gathered(struct nm_netdev *nd,
  * copy at all on this side; recv's copy out of the sender's send ring is
  * the second and last of a plain TCP byte.  Only where a lent frame would
  * do (a host queue, lending on, one piece of host memory: device memory
- * only a NIC may read); else false, and place_ref() copies (and drops a
- * frame whose checksum is bad).
+ * only a NIC may read).  1: lent; 0: not, place_ref() copies it (and
+ * drops a frame whose checksum is bad); -1: dropped (counted).
  */
-static bool place_ref_lent(struct nm_netdev *nd, const struct nm_wire_frame *wf,
-			   struct rx_frame *f)
+static int place_ref_lent(struct nm_netdev *nd, const struct nm_wire_frame *wf,
+			  struct rx_frame *f)
 {
 	struct nm_rxq *q = &nd->rxq[f->queue];
 	const struct nm_wire_ref *ref = wf->ref;
@@ -666,24 +666,24 @@ static bool place_ref_lent(struct nm_netdev *nd, const struct nm_wire_frame *wf,
 	struct nm_rx_pkt *pkt;
 
 	if (!ref->host || ref->n != 1 || csum < 0 || !lend_ok(nd, q->mem, f))
-		return false;
+		return 0;
 	pkt = cq_slot(q->mem);
 	if (!pkt)
-		return false;
+		return 0;
 	/* a pass that reads the payload, as for a lent arena frame */
 	if (csum == RX_CSUM_VERIFY)
 		csum = nm_csum_l4_verify_split(wf->data, wf->head_len, &f->info,
 					       nm_csum_partial(ref->iov[0].iov_base, ref->len,
 							       0)) < 0 ? -1 : 1;
 	if (csum < 0)
-		return false;	/* place_ref() counts and drops it */
+		return 0;	/* place_ref() counts and drops it */
 	lent = place_lent(nd, q, wf->data, ref->iov[0].iov_base, ref->len, 0, f, pkt);
 	if (lent <= 0)
-		return lent < 0;	/* dropped (counted), or no handle: copied */
+		return lent;	/* dropped (counted), or no handle: copied */
 	if (csum > 0)
 		q->st.csum_ok++;
 	rx_complete(q, pkt, f, NM_RX_F_SPLIT | (csum > 0 ? NM_RX_F_CSUM_OK : 0));
-	return true;
+	return 1;
 }
 
 /* true: the payload was lent (the caller holds the frame on the wire). */
@@ -697,8 +697,10 @@ static bool rx_ref_frame(struct nm_netdev *nd, const struct nm_wire_frame *wf, s
 		return false;
 	if (rx_want_split(nd, f) && f->info.hdr_len <= NM_RX_MAX_HDR &&
 	    f->info.payload_off == wf->head_len && f->info.payload_len == wf->ref->len) {
-		if (nd->wire->lend_refs && place_ref_lent(nd, wf, f))
-			return true;
+		int lent = nd->wire->lend_refs ? place_ref_lent(nd, wf, f) : 0;
+
+		if (lent)
+			return lent > 0;
 		place_ref(nd, wf, f);
 	} else {
 		rx_ref_gathered(nd, wf, f);

@@ -1098,7 +1098,7 @@ static void nm_shm_ref_given_back(struct nm_shm_wire *ep)
 	_Atomic uint32_t *f = &ep->sync->ref_wake[!ep->side];
 
 	ep->rx.ref_seen = false;
-	if (!ep->rx.nheld_refs)
+	if (ep->refs && !ep->rx.nheld_refs)	/* NULL across processes */
 		atomic_store_explicit(&ep->refs->give_back[!ep->side], 0, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(f, memory_order_relaxed) &&
