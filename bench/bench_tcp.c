@@ -46,8 +46,10 @@
  *                  127.0.0.1 between two threads (cubic), against the same
  *                  memcpy baseline; the median of RUNS runs, with the
  *                  spread.  It copies each byte twice (send and
- *                  recv); netmem over the shm wire copies it three times
- *                  (send, the wire's TX DMA, recv)
+ *                  recv); so does netmem over the shm wire (send into the
+ *                  ring, recv out of it: the wire references the ring and
+ *                  the receiving NIC lends it, docs/nic.md "Two copies
+ *                  from send to recv")
  *   connect_close  connect + accept + close cycles per second
  *
  * Kernel TCP as the sender (root only; otherwise one "skipped" line), in
@@ -109,7 +111,8 @@
  * profiling); NM_BENCH_TCPINFO=1 prints each kernel sender's TCP_INFO
  * (the test bed's kernel sender, tests/lib/t_kernel.h); NM_BENCH_DIAG=1
  * prints, after each two-thread shm run, what the two stacks counted
- * (retransmissions, loss probes, duplicates, drops) and the sender's
+ * (retransmissions, loss probes, duplicates, drops, payload bytes
+ * referenced, frames lent, lent frames copied out) and the sender's
  * longest wait for the peer, on stderr.
  */
 #include <arpa/inet.h>
