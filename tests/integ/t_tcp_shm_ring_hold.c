@@ -16,6 +16,9 @@
  *  3. The sender's host (stack, NIC, wire end) is destroyed with its bytes
  *     still lent: the revoke does not wait for this thread's own loans,
  *     the bytes stay readable, and their references go back at the read.
+ *  4. The receiver's host is destroyed with the sender's bytes lent: its
+ *     NIC copies them out and gives the frames back, so the sender gets
+ *     every reference back and closes.
  */
 #include "t_tcp.h"
 #include "t_wire.h"
@@ -129,6 +132,23 @@ int main(void)
 	T_OK(nm_close(lsd));
 	T_OK(nm_host_stack_down(n.hb));
 	T_OK(nm_host_destroy(n.hb));
+	T_OK(nm_topo_destroy(n.topo));
+
+	/* 4: the receiver's host goes with the sender's bytes lent */
+	t_net_up(&n, NULL);
+	lsd = t_listen(n.sb, AF_INET, 7430, 4);
+	csd = t_connect_pair(&n, lsd, "198.18.0.2", 7430, &ssd);
+	sent = 0;
+	fill(&n, csd, ssd, &sent, 256u << 10, 256u << 10);
+	T_ASSERT(nm__wire_shm_refs_out(n.wa) > 0);
+	T_OK(nm_host_destroy(n.hb));
+	n.hb = NULL;
+	n.sb = NULL;
+	T_OK(nm_stack_poll(n.sa, 0));
+	T_EQ(nm__wire_shm_refs_out(n.wa), 0);
+	T_OK(nm_close(csd));
+	T_OK(nm_host_stack_down(n.ha));
+	T_OK(nm_host_destroy(n.ha));
 	T_OK(nm_topo_destroy(n.topo));
 	T_PASS();
 }
