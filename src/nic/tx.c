@@ -304,7 +304,7 @@ int nm_netdev_xmit(struct nm_netdev *nd, uint32_t qi, const struct nm_tx_pkt *pk
 	if (!pkt || !pkt->done)
 		return tx_pkt(nd, qi, pkt, NULL);
 	/* done is owed exactly once, whatever happens below */
-	tr = nd && nm_wire_ref_ok(nd->wire) ? malloc(sizeof(*tr)) : NULL;
+	tr = nd && nm_wire_ref_ok(nd->wire, pkt->host) ? malloc(sizeof(*tr)) : NULL;
 	if (!tr) {
 		ret = tx_pkt(nd, qi, pkt, NULL);
 		pkt->done(pkt->done_arg);

@@ -184,9 +184,9 @@ bool nm_wire_can_lend(const struct nm_wire *w)
 	return w && w->ops && w->ops->peek && w->ops->hold && w->ops->release;
 }
 
-bool nm_wire_ref_ok(struct nm_wire *w)
+bool nm_wire_ref_ok(struct nm_wire *w, bool host)
 {
-	return w && w->ops && w->ops->ref_ok && w->ops->ref_ok(w);
+	return w && w->ops && w->ops->ref_ok && w->ops->ref_ok(w, host);
 }
 
 int nm_wire_xmit_ref(struct nm_wire *w, const struct iovec *hdr, unsigned n,
@@ -221,7 +221,7 @@ void nm_wire_ref_revoke(struct nm_wire *w)
 		w->ops->ref_revoke(w);
 }
 
-void nm_wire_rx_want_ref(struct nm_wire *w, bool want)
+void nm_wire_rx_want_ref(struct nm_wire *w, int want)
 {
 	if (w && w->ops && w->ops->rx_want_ref)
 		w->ops->rx_want_ref(w, want);

@@ -98,6 +98,18 @@ struct nm_wire_ref {
 	bool host;
 };
 
+/* What a receiving NIC asks its sender to reference (nm_wire_rx_want_ref):
+ * nothing; every payload (it would copy them anyway: a queue of device
+ * memory, or lending off); or host payloads only (it lends them where they
+ * lie, nm_wire.lend_refs; a device payload it would copy, which the
+ * sender's NIC does better into the arena, keeping the receiver's thread
+ * free).  1 is "all" so that a bool true still says what it did. */
+enum nm_wire_want {
+	NM_WIRE_WANT_NONE = 0,
+	NM_WIRE_WANT_ALL = 1,
+	NM_WIRE_WANT_HOST = 2,
+};
+
 struct nm_wire_frame {
 	/* The frame, read-only where the wire lends it: valid until the NIC
 	 * calls consume() (done with it) or hold() (keeps it on loan).  NULL:
@@ -167,9 +179,10 @@ struct nm_wire_ops {
 	void (*tx_batch)(struct nm_wire *w, bool on);
 
 	/* References (shm with refs agreed at set-up), all optional. */
-	/* Whether xmit_ref may be used now: agreed, the peer is there and
-	 * its NIC asked for references (rx_want_ref). */
-	bool (*ref_ok)(struct nm_wire *w);
+	/* Whether xmit_ref may be used now for a payload in host memory
+	 * (host) or device memory: agreed, the peer is there and its NIC
+	 * asked for references to such payloads (rx_want_ref). */
+	bool (*ref_ok)(struct nm_wire *w, bool host);
 	/* Send a frame of the headers in hdr followed by ref's payload,
 	 * which stays where it lies.  0: taken, ref->release will be called
 	 * exactly once (maybe during the call: a dropped frame); -EAGAIN
@@ -183,10 +196,9 @@ struct nm_wire_ops {
 	 * read by reference any more; release every reference (waiting out
 	 * a copy the peer is making).  Frames not yet read are dropped. */
 	void (*ref_revoke)(struct nm_wire *w);
-	/* Receiver's NIC: whether it wants references (it would copy the
-	 * payload anyway: device memory, or lending off; or the wire lends
-	 * them).  Cheap when unchanged. */
-	void (*rx_want_ref)(struct nm_wire *w, bool want);
+	/* Receiver's NIC: which references it wants (enum nm_wire_want).
+	 * Cheap when unchanged. */
+	void (*rx_want_ref)(struct nm_wire *w, int want);
 	/* Sender's thread: its memory is needed back (a send ring full of
 	 * referenced bytes): the peer is to give back every referenced frame
 	 * it holds on loan, copying what its stack still keeps, and is woken
@@ -268,12 +280,12 @@ bool nm_wire_can_lend(const struct nm_wire *w);
 
 /* References (nm_wire_ops.ref_ok .. rx_want_ref); each is false or a
  * no-op on a wire without them, so the NIC never asks which wire it has. */
-bool nm_wire_ref_ok(struct nm_wire *w);
+bool nm_wire_ref_ok(struct nm_wire *w, bool host);
 int nm_wire_xmit_ref(struct nm_wire *w, const struct iovec *hdr, unsigned n,
 		     const struct nm_wire_ref *ref, const struct nm_wire_meta *meta);
 void nm_wire_tx_complete(struct nm_wire *w);
 void nm_wire_ref_revoke(struct nm_wire *w);
-void nm_wire_rx_want_ref(struct nm_wire *w, bool want);
+void nm_wire_rx_want_ref(struct nm_wire *w, int want);
 void nm_wire_ref_give_back(struct nm_wire *w);
 
 /* ---- shm ----------------------------------------------------------------- */

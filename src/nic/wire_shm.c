@@ -617,12 +617,17 @@ static int nm_shm_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 
 /* ---- references: one copy on the wire ----------------------------------- */
 
-static bool nm_shm_ref_ok(struct nm_wire *w)
+static bool nm_shm_ref_ok(struct nm_wire *w, bool host)
 {
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
+	uint32_t want;
 
-	return ep->tx.trefs && !ep->tx.revoked &&
-	       atomic_load_explicit(&ep->sync->want[ep->side], memory_order_relaxed);
+	if (!ep->tx.trefs || ep->tx.revoked)
+		return false;
+	want = atomic_load_explicit(&ep->sync->want[ep->side], memory_order_relaxed);
+	/* HOST only in process (lend_refs); from a peer process, any value
+	 * but NONE has always meant all */
+	return want == NM_WIRE_WANT_HOST && ep->wire.lend_refs ? host : want != NM_WIRE_WANT_NONE;
 }
 
 /* Across processes, a payload the peer cannot map (not in a shareable
@@ -720,7 +725,7 @@ static void nm_shm_ref_give_back(struct nm_wire *w)
 	nm_shm_tx_signal(&ep->tx);	/* the receiver may sleep on it */
 }
 
-static void nm_shm_rx_want_ref(struct nm_wire *w, bool want)
+static void nm_shm_rx_want_ref(struct nm_wire *w, int want)
 {
 	struct nm_shm_wire *ep = nm_shm_wire_of(w);
 

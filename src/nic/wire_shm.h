@@ -261,7 +261,7 @@ struct nm_shm_rx {
 	uint32_t peek_off;		/* its arena offset */
 	uint8_t *bounce;		/* peek/rx_copy of a referenced frame */
 	bool peek_flat;			/* the peeked frame is in bounce */
-	bool want_ref;			/* what we last told the sender */
+	int want_ref;			/* what we last told the sender (nm_wire_want) */
 	bool ref_seen;			/* consumed a referenced frame since the
 					 * last wake check (nm_shm_ref_wake) */
 };

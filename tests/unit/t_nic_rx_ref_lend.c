@@ -113,7 +113,8 @@ int main(void)
 	t_nic_up_wire(&e.t, 1, 9000, false, 4 << 20, 1024);
 	t_flow_v4(&e.f, 0xc6120001, 0xc6120002, 1, 2);
 	nm_netdev_poll(e.t.nd, 1);		/* it asks for references */
-	T_ASSERT(nm_wire_ref_ok(e.t.b));
+	T_ASSERT(nm_wire_ref_ok(e.t.b, true));
+	T_ASSERT(!nm_wire_ref_ok(e.t.b, false));	/* device payloads: the arena */
 
 	/* lent where it lies; back only after the release */
 	s0 = stats(&e);

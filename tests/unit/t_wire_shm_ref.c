@@ -73,7 +73,7 @@ static void rx_ref(struct nm_wire *b)
 static void pair(struct nm_wire_shm_params *p, struct nm_wire **a, struct nm_wire **b)
 {
 	T_OK(nm_wire_shm_pair(p, a, b));
-	T_ASSERT(!nm_wire_ref_ok(*a));		/* agreed, but not asked for */
+	T_ASSERT(!nm_wire_ref_ok(*a, false));		/* agreed, but not asked for */
 	nm_wire_rx_want_ref(*b, true);
 	released = 0;
 }
@@ -96,7 +96,7 @@ int main(void)
 
 	/* consumed, then released; never before */
 	pair(&p, &a, &b);
-	T_ASSERT(nm_wire_ref_ok(a));
+	T_ASSERT(nm_wire_ref_ok(a, false));
 	T_OK(send_ref(a));
 	rx_ref(b);
 	nm_wire_tx_complete(a);
@@ -140,10 +140,15 @@ int main(void)
 		T_EQ(released, 3);
 		T_EQ(t_wire_recv(b, got, sizeof(got), NULL), -EAGAIN);
 	}
-	/* the receiver no longer asks */
-	nm_wire_rx_want_ref(b, false);
-	T_ASSERT(!nm_wire_ref_ok(a));
-	nm_wire_rx_want_ref(b, true);
+	/* the receiver asks for host payloads only (it lends them), then
+	 * no longer asks */
+	nm_wire_rx_want_ref(b, NM_WIRE_WANT_HOST);
+	T_ASSERT(nm_wire_ref_ok(a, true));
+	T_ASSERT(!nm_wire_ref_ok(a, false));
+	nm_wire_rx_want_ref(b, NM_WIRE_WANT_NONE);
+	T_ASSERT(!nm_wire_ref_ok(a, true));
+	T_ASSERT(!nm_wire_ref_ok(a, false));
+	nm_wire_rx_want_ref(b, NM_WIRE_WANT_ALL);
 
 	/* revoke: the consumed one and the unread one go back, the unread
 	 * one is skipped, and no reference is taken afterwards */
@@ -157,7 +162,7 @@ int main(void)
 	T_OK(nm_wire_get_stats(b, &st, sizeof(st)));
 	T_EQ(st.ref_revoked, 1);
 	T_EQ(st.rx_invalid, 0);
-	T_ASSERT(!nm_wire_ref_ok(a));
+	T_ASSERT(!nm_wire_ref_ok(a, false));
 	T_ERR(send_ref(a), -EOPNOTSUPP);
 	T_OK(nm__wire_shm_assert_ok(a));
 	T_OK(nm__wire_shm_assert_ok(b));
@@ -263,7 +268,7 @@ int main(void)
 	p.no_refs = true;
 	T_OK(nm_wire_shm_pair(&p, &a, &b));
 	nm_wire_rx_want_ref(b, true);
-	T_ASSERT(!nm_wire_ref_ok(a));
+	T_ASSERT(!nm_wire_ref_ok(a, false));
 	T_ERR(send_ref(a), -EOPNOTSUPP);
 	nm_wire_destroy(a);
 	nm_wire_destroy(b);
@@ -271,7 +276,7 @@ int main(void)
 	setenv("NM_SHM_REFS", "0", 1);
 	T_OK(nm_wire_shm_pair(&p, &a, &b));
 	nm_wire_rx_want_ref(b, true);
-	T_ASSERT(!nm_wire_ref_ok(a));
+	T_ASSERT(!nm_wire_ref_ok(a, false));
 	nm_wire_destroy(a);
 	nm_wire_destroy(b);
 	T_PASS();

@@ -96,7 +96,7 @@ static void t_new_creator_old_connector(void)
 	T_OK(nm_wire_shm_create(name, &p, 10000, &w));
 	T_ASSERT(nm_shm_wire_of(w)->xr == NULL);	/* offered, not taken */
 	T_ASSERT(nm_shm_wire_of(w)->xref_off != 0);	/* the room was made */
-	T_ASSERT(!nm_wire_ref_ok(w));
+	T_ASSERT(!nm_wire_ref_ok(w, false));
 	t_xp_expect(from_b, 'S');
 	T_EQ(t_wire_recv(w, buf, sizeof(buf), NULL), (int)sizeof(buf));
 	T_EQ(t_wbitdiff(buf, sizeof(buf), 7), 0);
