@@ -936,23 +936,25 @@ int nm_nic_rx_frame(struct nm_netdev *nd)
 /* ---- API ------------------------------------------------------------------ */
 
 /* Payload referenced in the sender's memory is copied once into our
- * buffers; a lent arena frame is not copied at all.  So ask for every
- * reference where we would copy anyway: a queue of device memory, or
+ * buffers; a lent arena frame is not copied at all.  So ask for device
+ * payloads where we would copy anyway: a queue of device memory, or
  * lending off (host queues beside a device one then copy too: still one
- * copy, but not the zero of a loan).  On a wire that lends referenced
- * payloads as it lends arena frames, ask for host payloads: lent where
- * they lie, they save the sender its copy into the arena.  Not for device
- * payloads there: we would copy them, and that copy is better made by the
- * sender's NIC into the arena (measured: netmem bench's devmem TX -> copy
- * receiver fell from 35 to 24 Gbit/s with its receiving thread making both
- * copies). */
+ * copy, but not the zero of a loan).  Ask for host payloads (the sender's
+ * send ring) only where we lend them, on a wire that can: a host queue
+ * with lending on and no device queue.  Where we would copy them, the
+ * arena copy measured faster (bench_devmem_rx: send -> devmem RX fell by
+ * about 10 % with the ring referenced: the receiving thread, the
+ * bottleneck, then reads the sender's ring instead of the arena's
+ * cache-warm first MiB); and a device payload we cannot lend is better
+ * copied into the arena by the sender's NIC than twice by our thread
+ * (netmem bench's devmem TX -> copy receiver fell from 35 to 24 Gbit/s). */
 static int rx_want_ref(const struct nm_netdev *nd)
 {
 	if (!(nd->features & NM_NETIF_F_RX_LOAN))
-		return NM_WIRE_WANT_ALL;
+		return NM_WIRE_WANT_DEV;
 	for (uint32_t i = 0; i < nd->nrx; i++)
 		if (nd->rxq[i].mem && nd->rxq[i].mem->unreadable)
-			return NM_WIRE_WANT_ALL;
+			return NM_WIRE_WANT_DEV;
 	return nd->wire->lend_refs ? NM_WIRE_WANT_HOST : NM_WIRE_WANT_NONE;
 }
 

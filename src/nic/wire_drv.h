@@ -98,15 +98,16 @@ struct nm_wire_ref {
 	bool host;
 };
 
-/* What a receiving NIC asks its sender to reference (nm_wire_rx_want_ref):
- * nothing; every payload (it would copy them anyway: a queue of device
- * memory, or lending off); or host payloads only (it lends them where they
- * lie, nm_wire.lend_refs; a device payload it would copy, which the
- * sender's NIC does better into the arena, keeping the receiver's thread
- * free).  1 is "all" so that a bool true still says what it did. */
+/* What a receiving NIC asks its sender to reference (nm_wire_rx_want_ref),
+ * bits: payloads in device memory (it would copy them anyway: a queue of
+ * device memory, or lending off), payloads in host memory (it lends them
+ * where they lie, nm_wire.lend_refs).  Each kind goes by reference only
+ * where that saves the receiving thread work; otherwise the sender's NIC
+ * copies it into the arena, off the receiving thread.  DEV is 1, so that a
+ * bool true still says what it always did. */
 enum nm_wire_want {
 	NM_WIRE_WANT_NONE = 0,
-	NM_WIRE_WANT_ALL = 1,
+	NM_WIRE_WANT_DEV = 1,
 	NM_WIRE_WANT_HOST = 2,
 };
 

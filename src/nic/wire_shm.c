@@ -625,9 +625,9 @@ static bool nm_shm_ref_ok(struct nm_wire *w, bool host)
 	if (!ep->tx.trefs || ep->tx.revoked)
 		return false;
 	want = atomic_load_explicit(&ep->sync->want[ep->side], memory_order_relaxed);
-	/* HOST only in process (lend_refs); from a peer process, any value
-	 * but NONE has always meant all */
-	return want == NM_WIRE_WANT_HOST && ep->wire.lend_refs ? host : want != NM_WIRE_WANT_NONE;
+	/* a peer process's word: only its DEV bit means anything (host
+	 * payloads are lent only in process) */
+	return host ? ep->wire.lend_refs && (want & NM_WIRE_WANT_HOST) : want & NM_WIRE_WANT_DEV;
 }
 
 /* Across processes, a payload the peer cannot map (not in a shareable
