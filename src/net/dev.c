@@ -57,26 +57,41 @@ void nm_dev_fini(struct nm_iface *ifc)
 	ifc->tx = NULL;
 }
 
-int nm_dev_init(struct nm_iface *ifc)
+int nm_dev_tx_buf(struct nm_device *dev, uint32_t size, struct nm_memobj **obj,
+		  struct nm_dma_mapping **map)
 {
 	struct nm_phyr phyrs[64];
-	struct nm_dev_tx *tx;
 	int n, r;
+
+	r = nm_memobj_create_anon(size, 0, obj);
+	if (r < 0)
+		return r;
+	n = nm_memobj_get_phyrs(*obj, 0, size, phyrs, NM_ARRAY_SIZE(phyrs));
+	if (n <= 0 || n > (int)NM_ARRAY_SIZE(phyrs))
+		r = nm_err(ENOMEM, "%u bytes of host memory in %d pieces", size, n);
+	else
+		r = nm_dma_map(dev, phyrs, (size_t)n, NM_DMA_TO_DEVICE, 0, map);
+	if (r < 0) {
+		nm_memobj_put(*obj);
+		*obj = NULL;
+		*map = NULL;
+		return r;
+	}
+	return 0;
+}
+
+int nm_dev_init(struct nm_iface *ifc)
+{
+	struct nm_dev_tx *tx;
+	int r;
 
 	tx = calloc(1, sizeof(*tx));
 	if (!tx)
 		return nm_err(ENOMEM, "out of memory");
 	ifc->tx = tx;
-	r = nm_memobj_create_anon(BOUNCE_SIZE, 0, &tx->bounce);
+	r = nm_dev_tx_buf(nm_netdev_device(ifc->nd), BOUNCE_SIZE, &tx->bounce, &tx->bounce_map);
 	if (r < 0)
-		return nm_err_wrap(r, "allocating the bounce buffer");
-	n = nm_memobj_get_phyrs(tx->bounce, 0, BOUNCE_SIZE, phyrs, NM_ARRAY_SIZE(phyrs));
-	if (n < 0 || n > (int)NM_ARRAY_SIZE(phyrs))
-		return nm_err(ENOMEM, "bounce buffer in %d pieces", n);
-	r = nm_dma_map(nm_netdev_device(ifc->nd), phyrs, (size_t)n, NM_DMA_TO_DEVICE, 0,
-		       &tx->bounce_map);
-	if (r < 0)
-		return nm_err_wrap(r, "mapping the bounce buffer");
+		return nm_err_wrap(r, "the bounce buffer");
 	tx->bounce_va = nm_memobj_host_addr(tx->bounce);
 	return tx->bounce_va ? 0 : nm_err(EINVAL, "bounce buffer not CPU-mapped");
 }

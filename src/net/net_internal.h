@@ -105,6 +105,10 @@ struct nm_stack {
 /* Set up (add_iface) and free (stack destroy, or a failed add) ifc's
  * transmit side: a bounce buffer mapped for its NIC.  fini is safe after
  * a partial init. */
+/* size bytes of host memory mapped for dev to read (a bounce buffer, a
+ * TCP send ring); 0 or -errno, *obj and *map NULL then. */
+int nm_dev_tx_buf(struct nm_device *dev, uint32_t size, struct nm_memobj **obj,
+		  struct nm_dma_mapping **map);
 int nm_dev_init(struct nm_iface *ifc);
 void nm_dev_fini(struct nm_iface *ifc);
 /* Hand a finished frame (Ethernet header at data) to ifc's NIC, TX queue

@@ -47,6 +47,60 @@ static inline bool seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0
 static inline uint32_t seq_max(uint32_t a, uint32_t b) { return seq_gt(a, b) ? a : b; }
 static inline uint32_t seq_min(uint32_t a, uint32_t b) { return seq_lt(a, b) ? a : b; }
 
+/*
+ * Segments still held (by the NIC, or by a wire that references their
+ * payload), counted in two generations, each with the lowest sequence
+ * number any of its segments starts at: O(1) per segment for the question
+ * "may a held segment name bytes below s?" (tcp_zc.c, tcp_sring.c).  New
+ * segments go into gen[cur]; once the other generation drained, the next
+ * add flips cur, so a mark stays at most until its generation is back and
+ * the answer errs only towards "held".
+ */
+struct nm_tcp_gens {
+	struct { uint32_t n, low; } gen[2];
+	uint8_t cur;
+};
+
+/* Count a segment starting at seq; returns its generation (0 or 1). */
+static inline unsigned nm_tcp_gens_add(struct nm_tcp_gens *g, uint32_t seq)
+{
+	unsigned i;
+
+	if (!g->gen[!g->cur].n && g->gen[g->cur].n)
+		g->cur = (uint8_t)!g->cur;	/* the other one drained */
+	i = g->cur;
+	if (!g->gen[i].n || seq_lt(seq, g->gen[i].low))
+		g->gen[i].low = seq;
+	g->gen[i].n++;
+	return i;
+}
+
+/* A segment of generation i is back; true when that generation drained. */
+static inline bool nm_tcp_gens_put(struct nm_tcp_gens *g, unsigned i)
+{
+	return !--g->gen[i & 1].n;
+}
+
+/* The lowest sequence number a held segment may start at; false if none. */
+static inline bool nm_tcp_gens_low(const struct nm_tcp_gens *g, uint32_t *seq)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < 2; i++) {
+		if (!g->gen[i].n)
+			continue;
+		if (!any || seq_lt(g->gen[i].low, *seq))
+			*seq = g->gen[i].low;
+		any = true;
+	}
+	return any;
+}
+
+static inline uint32_t nm_tcp_gens_count(const struct nm_tcp_gens *g)
+{
+	return g->gen[0].n + g->gen[1].n;
+}
+
 enum nm_tcp_state {
 	NM_TCP_CLOSED = 0,
 	NM_TCP_LISTEN,

@@ -17,13 +17,16 @@
  * lives until its last segment comes back.
  *
  * Invariants (nm_tcp_sring_check):
- *  1. refs == (tp != NULL) + gen[0].n + gen[1].n.
- *  2. gen[g].low is at or below the start of every segment counted in g.
+ *  1. refs == (tp != NULL) + the segments held counts.
+ *  2. Each generation's mark is at or below the start of every segment
+ *     it counts (struct nm_tcp_gens).
  * Everything runs on the stack thread of the tcb that made it.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "net/tcp.h"
 
 struct nm_device;
 struct nm_dma_mapping;
@@ -36,8 +39,7 @@ struct nm_tcp_sring {
 	struct nm_memobj *obj;
 	struct nm_dma_mapping *map;
 	struct nm_tcp_sock *tp;		/* whose ring it is (NULL once dropped) */
-	struct { uint32_t n, low; } gen[2];
-	uint8_t cur;
+	struct nm_tcp_gens held;	/* segments carrying its bytes */
 	bool blocked;			/* the tcb waits for held bytes back */
 };
 

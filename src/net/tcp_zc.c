@@ -29,17 +29,16 @@
  *  5. A record completes only with all its bytes acknowledged (or the
  *     connection dead) and no segment in flight that may name them: every
  *     live segment starts at or after the record's end (the low mark of
- *     gen[], below), so the device no longer needs the memory once the
+ *     gens, below), so the device no longer needs the memory once the
  *     completion is seen.  A wire that references payload keeps segments
  *     until the peer consumed them (docs/nic.md, "One copy on the shm
  *     wire"), so in a stream inflight is seldom 0 and waiting for 0
  *     would starve completions.
  *  6. Once the tcb is gone (tp NULL) nothing is queued or completed any
  *     more; the state frees itself when inflight drops to 0.
- *  7. gen[0].n + gen[1].n == inflight; gen[g].low is at or below the start
- *     of every live segment counted in gen[g].  New segments go into
- *     gen[cur]; once the other generation drained, the next one flips cur,
- *     so the low mark moves up about once per round of the wire.
+ *  7. The generations (gens, struct nm_tcp_gens) count inflight segments;
+ *     each one's low mark is at or below the start of every live segment
+ *     it counts, and moves up about once per round of the wire.
  *
  * Workload: one extent per iovec of a sendmsg (adjacent ones merge), one
  * binary search per segment built, O(1) per completion.  Caller must own
@@ -95,10 +94,8 @@ struct nm_tcp_zc {
 	struct zc_map *maps;
 	uint32_t nmaps;
 	uint32_t inflight;
-	/* segments in flight by generation (invariant 7): how many, and the
-	 * lowest sequence number any of them started at */
-	struct { uint32_t n, low; } gen[2];
-	uint8_t cur;
+	/* segments in flight by generation (invariant 7) */
+	struct nm_tcp_gens gens;
 	bool trim_deferred;		/* maps_trim() waits for inflight 0 */
 	uint32_t next_id;
 	uint64_t dev_segs, dev_bytes;
@@ -411,10 +408,9 @@ static void zc_pop_extents(struct nm_tcp_zc *zc)
 /* Whether a segment still in flight may name bytes below end. */
 static bool zc_inflight_below(const struct nm_tcp_zc *zc, uint32_t end)
 {
-	for (int g = 0; g < 2; g++)
-		if (zc->gen[g].n && seq_lt(zc->gen[g].low, end))
-			return true;
-	return false;
+	uint32_t low;
+
+	return nm_tcp_gens_low(&zc->gens, &low) && seq_lt(low, end);
 }
 
 /* Records whose bytes are all acknowledged, and named by no segment in
@@ -466,7 +462,7 @@ static void zc_skb_done(struct nm_skb *skb)
 
 	skb->destructor = NULL;
 	skb->owner = NULL;
-	zc->gen[o & 1].n--;
+	nm_tcp_gens_put(&zc->gens, (unsigned)(o & 1));
 	if (--zc->inflight) {
 		if (zc->tp && zc->rec.n)
 			zc_complete_records(zc);
@@ -479,20 +475,6 @@ static void zc_skb_done(struct nm_skb *skb)
 	zc_complete_records(zc);
 	if (zc->trim_deferred)
 		zc_trim(zc);
-}
-
-/* Count a new segment starting at seq into a generation (invariant 7). */
-static unsigned zc_gen_add(struct nm_tcp_zc *zc, uint32_t seq)
-{
-	unsigned g;
-
-	if (!zc->gen[!zc->cur].n && zc->gen[zc->cur].n)
-		zc->cur = (uint8_t)!zc->cur;	/* the other one drained */
-	g = zc->cur;
-	if (!zc->gen[g].n || seq_lt(seq, zc->gen[g].low))
-		zc->gen[g].low = seq;
-	zc->gen[g].n++;
-	return g;
 }
 
 void nm_tcp_zc_acked(struct nm_tcp_sock *tp)
@@ -749,7 +731,7 @@ int nm_tcp_zc_frags(struct nm_tcp_sock *tp, struct nm_skb *skb, uint32_t seq, ui
 	}
 	skb->unreadable = true;
 	skb->destructor = zc_skb_done;
-	skb->owner = zc_owner(zc, zc_gen_add(zc, seq));
+	skb->owner = zc_owner(zc, nm_tcp_gens_add(&zc->gens, seq));
 	zc->inflight++;
 	zc->dev_segs++;
 	zc->dev_bytes += len;
@@ -787,9 +769,9 @@ int nm_tcp_zc_check(struct nm_tcp_sock *tp)
 		return 0;
 	if (zc->tp != tp)
 		return nm_err(EUCLEAN, "state points at another tcb");
-	if (zc->gen[0].n + zc->gen[1].n != zc->inflight)
-		return nm_err(EUCLEAN, "generations count %u + %u segments, %u in flight",
-			      zc->gen[0].n, zc->gen[1].n, zc->inflight);
+	if (nm_tcp_gens_count(&zc->gens) != zc->inflight)
+		return nm_err(EUCLEAN, "generations count %u segments, %u in flight",
+			      nm_tcp_gens_count(&zc->gens), zc->inflight);
 	for (const struct zc_map *m = zc->maps; m; m = m->next) {
 		uint32_t cnt = 0;
 

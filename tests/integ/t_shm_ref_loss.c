@@ -13,6 +13,7 @@
  * binding reference is back, and both stacks' zerocopy state is empty.
  */
 #include "t_devmem.h"
+#include "t_wire.h"
 
 static void one_way(struct t_net *n, struct nm_netdev *tx_nd, struct nm_stack *txs, int csd,
 		    int ssd, uint64_t total, uint64_t seed)
@@ -48,10 +49,7 @@ int main(void)
 	struct t_net n;
 	int lsd, csd, ssd;
 
-	if (getenv("NM_SHM_REFS") && !strcmp(getenv("NM_SHM_REFS"), "0")) {
-		printf("SKIP: NM_SHM_REFS=0 turns references off\n");
-		return 77;
-	}
+	T_NEED_SHM_REFS();
 	t_wfaults_lossy(&wp, 1800);
 	t_net_up(&n, &wp);
 	/* both receivers copy payloads anyway: they ask for references */

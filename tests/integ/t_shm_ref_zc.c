@@ -18,6 +18,7 @@
  *     destroyed (-EBUSY while anything still held the dma-buf's mapping).
  */
 #include "t_devmem.h"
+#include "t_wire.h"
 
 static uint32_t inflight(struct nm_stack *st, int sd)
 {
@@ -34,10 +35,7 @@ int main(void)
 	uint8_t *exp;
 	int lsd, csd, ssd, one = 1;
 
-	if (getenv("NM_SHM_REFS") && !strcmp(getenv("NM_SHM_REFS"), "0")) {
-		printf("SKIP: NM_SHM_REFS=0 turns references off\n");
-		return 77;
-	}
+	T_NEED_SHM_REFS();
 	t_net_up(&n, NULL);
 	T_OK(nm_netdev_set_features(n.ndb, NM_NETIF_F_RX_LOAN, 0));	/* B asks for refs */
 	t_dtx_bind(&d, n.nda, 4u << 20);

@@ -26,10 +26,7 @@ int main(void)
 	struct t_net n;
 	int lsd, csd, ssd;
 
-	if (getenv("NM_SHM_REFS") && !strcmp(getenv("NM_SHM_REFS"), "0")) {
-		printf("SKIP: NM_SHM_REFS=0 turns references off\n");
-		return 77;
-	}
+	T_NEED_SHM_REFS();
 	t_wfaults_lossy(&wp, 1900);
 	t_net_up(&n, &wp);
 	lsd = t_listen(n.sb, AF_INET, 7420, 4);

@@ -86,10 +86,7 @@ int main(void)
 	struct nm_wire_stats w;
 	struct t_net n;
 
-	if (getenv("NM_SHM_REFS") && !strcmp(getenv("NM_SHM_REFS"), "0")) {
-		printf("SKIP: NM_SHM_REFS=0 turns references off\n");
-		return 77;
-	}
+	T_NEED_SHM_REFS();
 	t_net_up(&n, NULL);
 	lsd = t_listen(n.sb, AF_INET, 7430, 4);
 	T_OK(nm_setsockopt(lsd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)));

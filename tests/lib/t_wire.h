@@ -26,6 +26,18 @@
 int t_wire_send(struct nm_wire *w, const uint8_t *f, uint32_t len, const struct nm_wire_meta *meta);
 /* Receive one frame; nm_wire_rx_copy()'s result (-EAGAIN when none). */
 int t_wire_recv(struct nm_wire *w, uint8_t *buf, uint32_t cap, struct nm_wire_meta *meta);
+/* In main(): skip (77) when NM_SHM_REFS=0 turns references off. */
+#define T_NEED_SHM_REFS()                                                    \
+	do {                                                                 \
+		if (!nm__shm_refs_env()) {                                   \
+			printf("SKIP: NM_SHM_REFS=0 turns references off\n"); \
+			return 77;                                           \
+		}                                                            \
+	} while (0)
+
+/* The next frame as the NIC takes it (nm_wire_rx, no buffers offered: a
+ * lending wire); fails the test if there is none. */
+void t_wire_rx(struct nm_wire *w, struct nm_wire_frame *f);
 
 /* Bytes 0..7: seq; the rest a function of (seq, index). */
 uint8_t t_wpat(uint64_t seq, uint32_t i);

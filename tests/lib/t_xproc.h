@@ -27,6 +27,7 @@
 
 #include "nic/wire_shm.h"
 #include "t_devmem.h"
+#include "t_wire.h"
 
 struct t_xp {
 	struct nm_topo *topo;
@@ -59,13 +60,7 @@ void t_xp_expect(int fd, char want);
 void t_xp_count(void *arg);
 
 /* For tests of references: skip (77) where NM_SHM_REFS=0 turns them off. */
-#define T_XP_NEED_REFS()                                                     \
-	do {                                                                 \
-		if (!nm__shm_refs_env()) {                                   \
-			printf("SKIP: NM_SHM_REFS=0 turns references off\n"); \
-			return 77;                                           \
-		}                                                            \
-	} while (0)
+#define T_XP_NEED_REFS() T_NEED_SHM_REFS()
 
 /* A memory object over a memfd of size bytes, byte i being byte(tag, i),
  * sealed against shrinking or not (the object keeps its own fd). */
