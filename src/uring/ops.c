@@ -180,10 +180,13 @@ static int send_some(struct nm_uring_ctx *ctx, struct ur_req *req)
 		return 1;
 	}
 	for (;;) {
+		/* NULL stays NULL (nm_send's EFAULT, or 0 bytes): no offset
+		 * added to it, which C leaves undefined even when it is 0 */
+		const char *at = req->addr ? (const char *)(uintptr_t)req->addr + req->done : NULL;
+
 		if (!(nm_sock_poll_events(so) & (POLLOUT | POLLERR | POLLHUP)))
 			return 0;
-		r = nm_send(req->fd, (const char *)(uintptr_t)req->addr + req->done,
-			    req->len - req->done,
+		r = nm_send(req->fd, at, req->len - req->done,
 			    (int)(req->msg_flags & ~(unsigned)MSG_WAITALL) | MSG_DONTWAIT |
 			    MSG_NOSIGNAL);
 		if (r == -EAGAIN)
