@@ -589,7 +589,8 @@ static void plan_fix_end(const struct nm_rx_ring *r, struct plan *p)
  * drops the frame before anything is committed.  Never lent: the payload
  * is the sender's, and it wants it back once this copy is done.
  */
-static void place_ref(struct nm_netdev *nd, const struct nm_wire_frame *wf, struct rx_frame *f)
+static void place_ref(struct nm_netdev *nd, const struct nm_wire_frame *wf, struct rx_frame *f,
+		      int csum)
 {
 	struct nm_rxq *q = &nd->rxq[f->queue];
 	struct nm_rxq_mem *m = q->mem;
@@ -598,8 +599,8 @@ static void place_ref(struct nm_netdev *nd, const struct nm_wire_frame *wf, stru
 	uint32_t flags = 0, sum;
 	struct nm_rx_pkt *pkt;
 	struct plan hp, pp;
-	int csum = rx_csum_head(nd, wf->data, f), n;
 	bool verify = csum == RX_CSUM_VERIFY;
+	int n;
 
 	if (csum < 0)
 		goto bad_csum;
@@ -658,12 +659,12 @@ static __attribute__((cold)) void rx_ref_gathered(struct nm_netdev *nd,
  * drops a frame whose checksum is bad); -1: dropped (counted).
  */
 static int place_ref_lent(struct nm_netdev *nd, const struct nm_wire_frame *wf,
-			  struct rx_frame *f)
+			  struct rx_frame *f, int csum)
 {
 	struct nm_rxq *q = &nd->rxq[f->queue];
 	const struct nm_wire_ref *ref = wf->ref;
-	int csum = rx_csum_head(nd, wf->data, f), lent;
 	struct nm_rx_pkt *pkt;
+	int lent;
 
 	if (!ref->host || ref->n != 1 || csum < 0 || !lend_ok(nd, q->mem, f))
 		return 0;
@@ -697,11 +698,13 @@ static bool rx_ref_frame(struct nm_netdev *nd, const struct nm_wire_frame *wf, s
 		return false;
 	if (rx_want_split(nd, f) && f->info.hdr_len <= NM_RX_MAX_HDR &&
 	    f->info.payload_off == wf->head_len && f->info.payload_len == wf->ref->len) {
-		int lent = nd->wire->lend_refs ? place_ref_lent(nd, wf, f) : 0;
+		/* the headers' checksums once, whichever places the frame */
+		int csum = rx_csum_head(nd, wf->data, f);
+		int lent = nd->wire->lend_refs ? place_ref_lent(nd, wf, f, csum) : 0;
 
 		if (lent)
 			return lent > 0;
-		place_ref(nd, wf, f);
+		place_ref(nd, wf, f, csum);
 	} else {
 		rx_ref_gathered(nd, wf, f);
 	}
