@@ -54,6 +54,17 @@ static uint32_t data_una(const struct nm_tcp_sock *tp)
 	return seq_min(tp->snd_una, tp->write_seq);
 }
 
+/* Where the ring's bytes begin: snd_una's, or the lowest a wire still
+ * references (tcp_sring.h), if lower. */
+static uint32_t ring_low(const struct nm_tcp_sock *tp)
+{
+	uint32_t una = data_una(tp), held;
+
+	if (tp->sring && nm_tcp_sring_held_low(tp->sring, &held) && seq_lt(held, una))
+		return held;
+	return una;
+}
+
 /* What the ring may grow to for bytes a wire still references after
  * their ACK (a peer's application reading them in place): four times
  * SO_SNDBUF.  What a peer keeps is bounded by its receive window; at twice
@@ -71,13 +82,13 @@ static uint32_t ring_max(const struct nm_tcp_sock *tp)
  * more than the ring can take without writing over referenced bytes. */
 uint32_t nm_tcp_sbuf_free(const struct nm_tcp_sock *tp)
 {
-	uint32_t una = data_una(tp), used = tp->write_seq - una, low, held, max;
+	uint32_t used = tp->write_seq - data_una(tp), low, held, max;
 
 	if (used >= tp->sndbuf)
 		return 0;
 	if (nm_likely(!tp->sring || !nm_tcp_sring_held_low(tp->sring, &low)))
 		return tp->sndbuf - used;
-	held = tp->write_seq - (seq_lt(low, una) ? low : una);
+	held = tp->write_seq - ring_low(tp);
 	max = ring_max(tp);
 	if (held >= max)
 		return 0;
@@ -107,17 +118,6 @@ void nm_tcp_sbuf_release(struct nm_tcp_sock *tp)
 	tp->sbuf_vecs = NULL;
 	tp->sbuf_nvecs = 0;
 	tp->sbuf_size = 0;
-}
-
-/* Where the ring's bytes begin: snd_una's, or the lowest a wire still
- * references (tcp_sring.h), if lower. */
-static uint32_t ring_low(const struct nm_tcp_sock *tp)
-{
-	uint32_t una = data_una(tp), held;
-
-	if (tp->sring && nm_tcp_sring_held_low(tp->sring, &held) && seq_lt(held, una))
-		return held;
-	return una;
 }
 
 /* Make the ring hold want more bytes (want <= nm_tcp_sbuf_free()).  A ring

@@ -890,17 +890,21 @@ static inline bool nm_shm_rx_next(struct nm_shm_wire *ep, uint32_t *off, uint32_
  * the sender is awake, or woken by its peer's ACKs, and a wakeup per
  * frame cost a two-thread stream more than the copy it saved; once we
  * drained the ring, nothing else would wake it for its releases. */
-static void nm_shm_ref_wake(struct nm_shm_wire *ep)
+static void nm_shm_ref_wake_sender(struct nm_shm_wire *ep)
 {
 	_Atomic uint32_t *f = &ep->sync->ref_wake[!ep->side];
 
-	if (ep->rx.tail != ep->rx.head)
-		return;		/* more to read: the last one wakes it */
 	ep->rx.ref_seen = false;
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(f, memory_order_relaxed) &&
 	    atomic_exchange_explicit(f, 0, memory_order_relaxed))
 		nm_shm_tx_signal(&ep->tx);	/* the peer sleeps on this eventfd */
+}
+
+static void nm_shm_ref_wake(struct nm_shm_wire *ep)
+{
+	if (ep->rx.tail == ep->rx.head)	/* else the last one wakes it */
+		nm_shm_ref_wake_sender(ep);
 }
 
 /* The sender revoked a frame this thread was reading (ORPHAN): the
@@ -1100,15 +1104,9 @@ static void nm_shm_rx_unlend_ref(struct nm_shm_wire *ep, uint64_t t)
  * it sleeps with references out or asked for them back. */
 static void nm_shm_ref_given_back(struct nm_shm_wire *ep)
 {
-	_Atomic uint32_t *f = &ep->sync->ref_wake[!ep->side];
-
-	ep->rx.ref_seen = false;
 	if (ep->refs && !ep->rx.nheld_refs)	/* NULL across processes */
 		atomic_store_explicit(&ep->refs->give_back[!ep->side], 0, memory_order_relaxed);
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(f, memory_order_relaxed) &&
-	    atomic_exchange_explicit(f, 0, memory_order_relaxed))
-		nm_shm_tx_signal(&ep->tx);	/* the peer sleeps on this eventfd */
+	nm_shm_ref_wake_sender(ep);
 }
 
 static int nm_shm_release(struct nm_wire *w, uint32_t n)
