@@ -42,16 +42,13 @@ static void one_way(struct t_net *n, struct nm_netdev *tx_nd, struct nm_stack *t
 
 int main(void)
 {
-	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32 << 20 };
 	struct nm_wire_stats wa, wb;
-	const char *env = getenv("NM_SHM_REF_MB");
-	uint64_t total = (env ? strtoull(env, NULL, 10) : 256) << 20;
 	struct t_net n;
+	uint64_t total;
 	int lsd, csd, ssd;
 
 	T_NEED_SHM_REFS();
-	t_wfaults_lossy(&wp, 1800);
-	t_net_up(&n, &wp);
+	total = t_net_up_lossy(&n, 1800);
 	/* both receivers copy payloads anyway: they ask for references */
 	T_OK(nm_netdev_set_features(n.nda, NM_NETIF_F_RX_LOAN, 0));
 	T_OK(nm_netdev_set_features(n.ndb, NM_NETIF_F_RX_LOAN, 0));

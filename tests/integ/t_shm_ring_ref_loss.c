@@ -18,17 +18,14 @@
 
 int main(void)
 {
-	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32 << 20 };
 	struct nm_queue_stats qa, qb;
 	struct nm_wire_stats wa, wb;
-	const char *env = getenv("NM_SHM_REF_MB");
-	uint64_t total = (env ? strtoull(env, NULL, 10) : 256) << 20;
 	struct t_net n;
+	uint64_t total;
 	int lsd, csd, ssd;
 
 	T_NEED_SHM_REFS();
-	t_wfaults_lossy(&wp, 1900);
-	t_net_up(&n, &wp);
+	total = t_net_up_lossy(&n, 1900);
 	lsd = t_listen(n.sb, AF_INET, 7420, 4);
 	csd = t_connect_pair(&n, lsd, "198.18.0.2", 7420, &ssd);
 	t_stream_flushed(&n, csd, ssd, total, 240000);

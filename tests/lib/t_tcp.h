@@ -78,6 +78,11 @@ void t_recv_pattern(struct t_net *n, int sd, uint64_t first, uint64_t want, int 
  * both ways: its reordering and delays then last at most one poll, as on a
  * real path, instead of until the sender's next frame. */
 void t_stream_flushed(struct t_net *n, int sd_tx, int sd_rx, uint64_t len, int timeout_ms);
+/* The two stacks on a wire of 4096 slots and 32 MiB with 1 % loss, 1 %
+ * reordering and 0.5 % duplication both ways (t_wfaults_lossy, seeds seed
+ * and seed + 1); returns the bytes to stream each way: NM_SHM_REF_MB MiB,
+ * 256 by default (the reference tests under faults). */
+uint64_t t_net_up_lossy(struct t_net *n, uint64_t seed);
 
 /*
  * A sends len bytes of new data (the stream pattern from byte *sent on);

@@ -5,7 +5,10 @@
  * reordered on purpose, to make a loss or a spurious recovery exactly
  * where a test wants it.
  */
+#include <stdlib.h>
+
 #include "t_tcp.h"
+#include "t_wire.h"
 #include "nic/wire_drv.h"
 
 void t_take(struct t_net *n, bool from_a, struct t_frames *f)
@@ -70,6 +73,16 @@ void t_recv_pattern(struct t_net *n, int sd, uint64_t first, uint64_t want, int 
 			       (unsigned long long)want, timeout_ms);
 		t_pump(n);
 	}
+}
+
+uint64_t t_net_up_lossy(struct t_net *n, uint64_t seed)
+{
+	struct nm_wire_shm_params wp = { .ring_entries = 4096, .arena_bytes = 32 << 20 };
+	const char *env = getenv("NM_SHM_REF_MB");
+
+	t_wfaults_lossy(&wp, seed);
+	t_net_up(n, &wp);
+	return (env ? strtoull(env, NULL, 10) : 256) << 20;
 }
 
 void t_stream_flushed(struct t_net *n, int sd_tx, int sd_rx, uint64_t len, int timeout_ms)
