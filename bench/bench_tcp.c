@@ -97,7 +97,11 @@
  * the kernel runs for netmem's ACKs (once per loop pass, tcp_input.c):
  * the TAP's batched engine completes a pass's reads and submits its ACKs
  * in one io_uring_enter; NM_TAP_IO=readv measures the plain engine (one
- * readv per frame, one writev per ACK).  docs/nic.md has the figures.
+ * readv per frame, one writev per ACK), NM_TAP_IO=thread the reader
+ * thread (the default with 4 or more CPUs: the kernel's copy out of the
+ * skb and the ACK writes on a thread of the wire's, so the receiving
+ * thread's figure no longer holds them; the process's does).  "tap_io" in
+ * each line says which engine ran.  docs/nic.md has the figures.
  * Both kernel senders use cubic (Linux's default; "sender_cc" in the two
  * lines says what they really ran), whatever the machine's default: with
  * BBR, pacing made the sender the bottleneck of both runs (veth fell from
@@ -180,6 +184,7 @@ static int connect_pair(int lsd, int *ssd)
 static uint8_t kbuf[256 << 10];
 
 static char sender_cc_used[16] = "unknown";	/* what the kernel senders ran */
+static const char *tap_io_used = "unknown";	/* the TAP's engine (nm_wire_tap_io) */
 
 /* The test bed's kernel sender (t_kernel.h: cubic), to ip:port. */
 static void ksend_init(struct t_ksend *k, const char *ip, uint16_t port, uint64_t total)
@@ -251,6 +256,16 @@ static int run_tap(uint64_t total, bool devmem, struct run_res *out)
 					  .offloads = true }) < 0) {
 		skip("TAP open failed");
 		return -1;
+	}
+	switch (nm_wire_tap_io(t.w)) {
+	case NM_WIRE_TAP_IO_THREAD:
+		tap_io_used = "thread";
+		break;
+	case NM_WIRE_TAP_IO_URING:
+		tap_io_used = "uring";
+		break;
+	default:
+		tap_io_used = "readv";
 	}
 	if (devmem)
 		t_dm_bind(&d, t.nd, 64u << 20);
@@ -395,8 +410,8 @@ out_wait:
 static void emit_cc(const char *metric, double value, const char *unit, double baseline)
 {
 	printf("{\"bench\":\"tcp\",\"metric\":\"%s\",\"value\":%.4g,\"unit\":\"%s\","
-	       "\"baseline\":%.4g,\"ratio\":%.4g,\"sender_cc\":\"%s\"}\n",
-	       metric, value, unit, baseline, value / baseline, sender_cc_used);
+	       "\"baseline\":%.4g,\"ratio\":%.4g,\"sender_cc\":\"%s\",\"tap_io\":\"%s\"}\n",
+	       metric, value, unit, baseline, value / baseline, sender_cc_used, tap_io_used);
 	fflush(stdout);
 }
 

@@ -172,8 +172,22 @@ int nm_wire_tap_adopt(int fd, const struct nm_wire_tap_params *p, struct nm_wire
 int nm_wire_tap_ifindex(struct nm_wire *w);
 /* The TAP's file descriptor, still the wire's (destroy closes it): for a
  * process that hands the TAP to another, which adopts a copy of it
- * (nm_wire_tap_adopt), as `netmem run` hands it to its program. */
+ * (nm_wire_tap_adopt), as `netmem run` hands it to its program.  Reading
+ * it yourself takes frames from the wire (on the reader-thread engine its
+ * thread reads it from the first receive on). */
 int nm_wire_tap_fd(struct nm_wire *w);
+
+/* Which engine moves the TAP's frames (docs/nic.md, "The TAP's I/O"),
+ * fixed when the wire is opened or adopted: the environment's NM_TAP_IO
+ * (readv, uring or thread) where set, else the reader thread with at
+ * least 4 CPUs online, io_uring where it runs, readv/writev otherwise.
+ * -EINVAL if w is not a TAP wire. */
+enum nm_wire_tap_io {
+	NM_WIRE_TAP_IO_READV = 0,	/* one readv/writev per frame */
+	NM_WIRE_TAP_IO_URING = 1,	/* batched through io_uring */
+	NM_WIRE_TAP_IO_THREAD = 2,	/* a reader thread of the wire's */
+};
+int nm_wire_tap_io(struct nm_wire *w);
 
 /* The offloads the kernel accepted (TUNSETOFFLOAD) for a TAP opened with
  * offloads, as NM_WIRE_TAP_OFF_* bits; 0 when opened without.  USO needs

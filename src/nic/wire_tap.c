@@ -101,8 +101,9 @@
 #define NM_TAP_ETH_HLEN		14
 #define NM_TAP_UDP_CSUM_OFF	6	/* offsetof(struct udphdr, check) */
 #define NM_TAP_ADDR_WAIT_MS	3000	/* usually < 1 ms; seconds on a loaded host */
+#define NM_TAP_READER_CPUS	4	/* online CPUs for the reader thread by default */
 
-static const struct nm_wire_ops nm_wire_tap_ops, nm_wire_tap_uring_ops;
+static const struct nm_wire_ops nm_wire_tap_ops, nm_wire_tap_uring_ops, nm_wire_tap_reader_ops;
 
 /* ---- offload metadata ------------------------------------------------- */
 
@@ -347,13 +348,18 @@ static int nm_tap_get_fd(struct nm_wire *w)
 
 static int nm_tap_get_stats(struct nm_wire *w, struct nm_wire_stats *st)
 {
-	*st = nm_tap_of(w)->st;
+	struct nm_wire_tap *t = nm_tap_of(w);
+
+	*st = t->st;
+	if (t->rd)
+		nm_tap_reader_stats(t, st);
 	return 0;
 }
 
 static void nm_tap_free(struct nm_wire_tap *t)
 {
 	nm_tap_uring_fini(t);	/* before the fd: its reads are posted on it */
+	nm_tap_reader_fini(t);	/* and its thread reads it */
 	if (t->fd >= 0)
 		close(t->fd);	/* a TAP we created (not persistent) goes away */
 	free(t->spill);
@@ -395,7 +401,50 @@ static const struct nm_wire_ops nm_wire_tap_uring_ops = {
 	.tx_batch = nm_tap_uring_tx_batch,
 };
 
+/* The reader-thread engine (wire_tap_reader.c): a thread of the wire's
+ * reads the tun fd into slots, lent to the NIC from there, and writes the
+ * small frames queued per batch. */
+static const struct nm_wire_ops nm_wire_tap_reader_ops = {
+	.kind = "tap",
+	.xmit = nm_tap_reader_xmit,
+	.peek = nm_tap_reader_peek,
+	.consume = nm_tap_reader_consume,
+	.rx_copy = nm_tap_reader_rx_copy,
+	.rx = nm_tap_reader_rx,
+	.get_fd = nm_tap_reader_get_fd,
+	.get_stats = nm_tap_get_stats,
+	.destroy = nm_tap_destroy,
+	.arm = nm_tap_reader_arm,
+	.hold = nm_tap_reader_hold,
+	.release = nm_tap_reader_release,
+	.tx_batch = nm_tap_reader_tx_batch,
+};
+
 /* ---- open: the slow path ------------------------------------------------ */
+
+/*
+ * Which engine moves the frames: NM_TAP_IO says (readv, uring or thread),
+ * else the reader thread where at least NM_TAP_READER_CPUS CPUs are
+ * online (it needs a core of its own: on two, it takes the one a local
+ * sender needs), else io_uring where it runs, else the plain engine.
+ * "uring" without a usable io_uring is the plain engine too: it is the
+ * fallback the batched engine always had.
+ */
+static int nm_tap_engine(const struct nm_wire_ops **ops)
+{
+	const char *io = getenv("NM_TAP_IO");
+
+	if (io && *io && strcmp(io, "readv") && strcmp(io, "uring") && strcmp(io, "thread"))
+		return nm_err(EINVAL, "NM_TAP_IO=%s: readv, uring or thread", io);
+	if ((io && !strcmp(io, "thread")) ||
+	    ((!io || !*io) && sysconf(_SC_NPROCESSORS_ONLN) >= NM_TAP_READER_CPUS))
+		*ops = &nm_wire_tap_reader_ops;
+	else if ((!io || strcmp(io, "readv")) && nm_tap_uring_usable())
+		*ops = &nm_wire_tap_uring_ops;
+	else
+		*ops = &nm_wire_tap_ops;
+	return 0;
+}
 
 static int nm_tap_open_dev(struct nm_wire_tap *t, const char *ifname, bool offloads)
 {
@@ -579,25 +628,21 @@ static int nm_tap_check_params(const struct nm_wire_tap_params *p, struct nm_rtn
 static int nm_tap_alloc(uint32_t p_mtu, struct nm_wire_tap **out)
 {
 	struct nm_wire_tap *t = calloc(1, sizeof(*t));
+	int err;
 
 	if (!t)
 		return nm_err(ENOMEM, "no memory");
 	t->fd = -1;
 	t->spill = malloc(NM_TAP_RX_ROOM);
-	if (!t->spill) {
+	err = t->spill ? nm_tap_engine(&t->w.ops) : nm_err(ENOMEM, "no memory for buffers");
+	if (!err && t->w.ops == &nm_wire_tap_uring_ops)
+		err = nm_tap_uring_init(t);
+	else if (!err && t->w.ops == &nm_wire_tap_reader_ops)
+		err = nm_tap_reader_init(t);
+	if (err) {
+		free(t->spill);
 		free(t);
-		return nm_err(ENOMEM, "no memory for buffers");
-	}
-	t->w.ops = &nm_wire_tap_ops;
-	if (nm_tap_uring_wanted()) {
-		int err = nm_tap_uring_init(t);
-
-		if (err) {
-			free(t->spill);
-			free(t);
-			return err;
-		}
-		t->w.ops = &nm_wire_tap_uring_ops;
+		return err;
 	}
 	t->w.mtu = p_mtu ? p_mtu : 1500;
 	t->max_plain = t->w.mtu + NM_TAP_ETH_HLEN + NM_TAP_VLAN_ROOM;
@@ -746,7 +791,8 @@ static int nm_tap_check(struct nm_wire *w)
 {
 	if (!w)
 		return nm_err(EINVAL, "wire is NULL");
-	if (w->ops != &nm_wire_tap_ops && w->ops != &nm_wire_tap_uring_ops)
+	if (w->ops != &nm_wire_tap_ops && w->ops != &nm_wire_tap_uring_ops &&
+	    w->ops != &nm_wire_tap_reader_ops)
 		return nm_err(EINVAL, "wire '%s' is a %s wire, not tap", w->name,
 			      w->ops && w->ops->kind ? w->ops->kind : "unknown");
 	return 0;
@@ -766,6 +812,18 @@ int nm_wire_tap_fd(struct nm_wire *w)
 	int err = nm_tap_check(w);
 
 	return err ? err : nm_tap_of(w)->fd;
+}
+
+int nm_wire_tap_io(struct nm_wire *w)
+{
+	NM_API_CALL();
+	int err = nm_tap_check(w);
+
+	if (err)
+		return err;
+	if (w->ops == &nm_wire_tap_reader_ops)
+		return NM_WIRE_TAP_IO_THREAD;
+	return w->ops == &nm_wire_tap_uring_ops ? NM_WIRE_TAP_IO_URING : NM_WIRE_TAP_IO_READV;
 }
 
 int nm_wire_tap_offloads(struct nm_wire *w)

@@ -37,6 +37,7 @@ struct nm_tap_vnet_hdr {
 _Static_assert(sizeof(struct nm_tap_vnet_hdr) == NM_TAP_VNET_SZ, "virtio_net_hdr_v1 layout");
 
 struct nm_tap_uring;
+struct nm_tap_reader;
 
 struct nm_wire_tap {
 	struct nm_wire w;		/* first: the NIC sees only this */
@@ -47,6 +48,7 @@ struct nm_wire_tap {
 	uint32_t max_plain;		/* largest frame without GSO */
 	uint8_t *spill;			/* NM_TAP_RX_ROOM: rx tail, tx csum bounce */
 	struct nm_tap_uring *u;		/* the batched engine's state, or NULL */
+	struct nm_tap_reader *rd;	/* the reader thread's, or NULL */
 	struct nm_wire_stats st;
 
 	/* cold */
@@ -88,9 +90,9 @@ int nm_tap_rx_error(struct nm_wire_tap *t, int e);
 
 /* ---- the batched engine (wire_tap_uring.c) ------------------------------- */
 
-/* Whether the batched engine may run: io_uring with the setup it needs
- * exists and NM_TAP_IO does not ask for readv.  Cold: open only. */
-bool nm_tap_uring_wanted(void);
+/* Whether the batched engine can run: io_uring with the set-up it needs
+ * exists.  Cold: open only. */
+bool nm_tap_uring_usable(void);
 /* Its state for t (buffers; the ring itself is made by the first thread
  * that does I/O).  0 or -errno. */
 int nm_tap_uring_init(struct nm_wire_tap *t);
@@ -109,5 +111,31 @@ int nm_tap_uring_arm(struct nm_wire *w);
 int nm_tap_uring_hold(struct nm_wire *w);
 int nm_tap_uring_release(struct nm_wire *w, uint32_t n);
 void nm_tap_uring_tx_batch(struct nm_wire *w, bool on);
+
+/* ---- the reader-thread engine (wire_tap_reader.c) ------------------------ */
+
+/* Its state (slots, eventfds): at open, before the fd.  0 or -errno.
+ * The thread starts with the first receive (or get_fd): a process that
+ * only holds the TAP (netmem run, for the program it starts) reads
+ * nothing. */
+int nm_tap_reader_init(struct nm_wire_tap *t);
+/* Stops and joins the thread (before the fd closes), frees the state. */
+void nm_tap_reader_fini(struct nm_wire_tap *t);
+/* Adds what the reader thread counted to st. */
+void nm_tap_reader_stats(struct nm_wire_tap *t, struct nm_wire_stats *st);
+
+int nm_tap_reader_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
+		       struct nm_wire_meta *meta);
+int nm_tap_reader_consume(struct nm_wire *w);
+int nm_tap_reader_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+			  struct nm_wire_meta *meta);
+int nm_tap_reader_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f);
+int nm_tap_reader_arm(struct nm_wire *w);
+int nm_tap_reader_hold(struct nm_wire *w);
+int nm_tap_reader_release(struct nm_wire *w, uint32_t n);
+int nm_tap_reader_get_fd(struct nm_wire *w);
+int nm_tap_reader_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		       const struct nm_wire_meta *meta);
+void nm_tap_reader_tx_batch(struct nm_wire *w, bool on);
 
 #endif /* NM_NIC_WIRE_TAP_H */

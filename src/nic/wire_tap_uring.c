@@ -130,13 +130,10 @@ static int ring_make(struct io_uring *ring)
 	return io_uring_queue_init_params(NM_TAPU_SQ, ring, &p);
 }
 
-bool nm_tap_uring_wanted(void)
+bool nm_tap_uring_usable(void)
 {
-	const char *io = getenv("NM_TAP_IO");
 	struct io_uring ring;
 
-	if (io && strcmp(io, "readv") == 0)
-		return false;
 	/* DEFER_TASKRUN needs Linux 6.1; a kernel without it, or with
 	 * io_uring turned off (sysctl kernel.io_uring_disabled, seccomp),
 	 * keeps the plain engine */

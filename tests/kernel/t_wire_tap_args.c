@@ -78,6 +78,8 @@ int main(void)
 	T_ERR(nm_wire_tap_ifindex(&other), -EINVAL);
 	T_ERR(nm_wire_tap_offloads(NULL), -EINVAL);
 	T_ERR(nm_wire_tap_offloads(&other), -EINVAL);
+	T_ERR(nm_wire_tap_io(NULL), -EINVAL);
+	T_ERR(nm_wire_tap_io(&other), -EINVAL);
 
 	/* None of the above created a device. */
 	T_EQ(if_nametoindex("nmtap0"), 0);

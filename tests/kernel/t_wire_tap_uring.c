@@ -40,31 +40,12 @@ static int ping_sock;
 
 static void send_echo(uint16_t seq)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET };
-	uint8_t req[8 + 64];
-
-	memset(req, 0, sizeof(req));
-	req[0] = 8;
-	t_put16(req + 4, ECHO_ID);
-	t_put16(req + 6, seq);
-	for (int i = 0; i < 64; i++)
-		req[8 + i] = (uint8_t)(seq + i);
-	t_put16(req + 2, t_csum(t_sum(req, sizeof(req), 0)));
-	memcpy(&to.sin_addr, t_our_ip, 4);
-	T_EQ(sendto(ping_sock, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)),
-	     sizeof(req));
+	t_echo_send(ping_sock, ECHO_ID, seq);
 }
 
-/* Is f our echo request with sequence number seq and its payload? */
 static bool is_echo(const uint8_t *f, uint32_t len, uint16_t seq)
 {
-	if (!t_is_ipv4(f, len, T_IPPROTO_ICMP) || len != 14 + 20 + 8 + 64 ||
-	    t_get16(f + 38) != ECHO_ID || t_get16(f + 40) != seq)
-		return false;
-	for (int i = 0; i < 64; i++)
-		if (f[42 + i] != (uint8_t)(seq + i))
-			return false;
-	return true;
+	return t_is_echo(f, len, ECHO_ID, seq);
 }
 
 /* Hold every echo request as it comes (anything else is consumed) until
@@ -114,7 +95,7 @@ static void check_rx(struct nm_wire *w)
 	T_ASSERT(pressured);
 	/* held frames are untouched by the reads that came after them */
 	for (uint16_t i = 0; i < NREQ; i++)
-		T_ASSERT(is_echo(frames[i], 14 + 20 + 8 + 64, i));
+		T_ASSERT(is_echo(frames[i], T_ECHO_FRAME, i));
 	T_EQ(nm_wire_release(w, NREQ + 1), -EINVAL);
 	T_EQ(nm_wire_release(w, 20), 0);	/* 20 held: no pressure */
 	T_OK(nm_wire_release(w, NREQ - 20));
@@ -146,49 +127,19 @@ static void check_rx(struct nm_wire *w)
 	T_OK(nm_wire_consume(w));
 }
 
-/* An Ethernet/IPv4/UDP frame to the kernel's UDP_PORT, payload of len
- * bytes that all read tag. */
-static uint32_t udp_frame(uint8_t *f, const uint8_t *kmac, uint32_t len, uint8_t tag)
-{
-	size_t o = t_eth(f, kmac, t_our_mac, 0x0800);
-
-	o += t_ipv4(f + o, T_IPPROTO_UDP, t_our_ip, t_host_ip, 8 + len);
-	t_put16(f + o, 4000);
-	t_put16(f + o + 2, UDP_PORT);
-	t_put16(f + o + 4, (uint16_t)(8 + len));
-	t_put16(f + o + 6, 0);		/* no checksum (IPv4) */
-	memset(f + o + 8, tag, len);
-	return (uint32_t)(o + 8 + len);
-}
-
 static void send_udp(struct nm_wire *w, const uint8_t *kmac, uint32_t len, uint8_t tag)
 {
-	static uint8_t f[2048];
-	struct iovec v = { f, udp_frame(f, kmac, len, tag) };
-
-	T_OK(nm_wire_xmit(w, &v, 1, NULL));
+	t_tap_send_udp(w, kmac, UDP_PORT, len, tag);
 }
 
-/* The next datagram's tag, or -1 if none waits. */
 static int recv_tag(int us, uint32_t *len)
 {
-	uint8_t buf[2048];
-	ssize_t r = recv(us, buf, sizeof(buf), MSG_DONTWAIT);
-
-	if (r < 0) {
-		T_EQ(errno, EAGAIN);
-		return -1;
-	}
-	*len = (uint32_t)r;
-	return buf[0];
+	return t_udp_tag(us, len, 0);
 }
 
 static int wait_tag(int us, uint32_t *len)
 {
-	struct pollfd pfd = { .fd = us, .events = POLLIN };
-
-	T_ASSERT(poll(&pfd, 1, 2000) == 1);
-	return recv_tag(us, len);
+	return t_udp_tag(us, len, 2000);
 }
 
 static void check_tx(struct nm_wire *w)
@@ -364,7 +315,7 @@ int main(void)
 	struct nm_wire *w;
 	int r;
 
-	unsetenv("NM_TAP_IO");
+	setenv("NM_TAP_IO", "uring", 1);	/* not the reader thread, on many CPUs */
 	r = t_enter_netns();
 	if (r)
 		return r;
@@ -375,9 +326,9 @@ int main(void)
 		printf("SKIP: no io_uring here (the TAP runs on readv/writev)\n");
 		return 77;
 	}
+	T_EQ(nm_wire_tap_io(w), NM_WIRE_TAP_IO_URING);
 	t_tap_neigh(w, AF_INET, t_our_ip);
-	ping_sock = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
-	T_ASSERT(ping_sock >= 0);
+	ping_sock = t_echo_sock();
 	check_rx(w);
 	check_tx(w);
 	check_nic_rx(w);
@@ -389,6 +340,7 @@ int main(void)
 	setenv("NM_TAP_IO", "readv", 1);
 	w = t_tap_open(true, NULL);
 	T_ASSERT(!nm_wire_can_lend(w));
+	T_EQ(nm_wire_tap_io(w), NM_WIRE_TAP_IO_READV);
 	t_tap_neigh(w, AF_INET, t_our_ip);
 	send_echo(7);
 	{

@@ -96,6 +96,24 @@ size_t t_tap_wait(struct nm_wire *w, uint8_t *buf, size_t cap, struct nm_wire_me
 /* Send one linear frame (fails the test if the wire refuses it). */
 void t_tap_send(struct nm_wire *w, const uint8_t *f, size_t len, const struct nm_wire_meta *meta);
 
+/* ICMP echo requests the kernel sends to t_our_ip over the TAP (a raw
+ * socket's; tap.c): T_ECHO_DATA bytes of data that depend on seq. */
+#define T_ECHO_DATA	64
+#define T_ECHO_FRAME	(14 + 20 + 8 + T_ECHO_DATA)
+int t_echo_sock(void);
+void t_echo_send(int sock, uint16_t id, uint16_t seq);
+/* Is f (len bytes, from Ethernet on) the request id/seq, data and all? */
+bool t_is_echo(const uint8_t *f, uint32_t len, uint16_t id, uint16_t seq);
+
+/* A UDP datagram from t_our_ip to the kernel's t_host_ip:port over the
+ * TAP (kmac: t_tap_kernel_mac), len bytes that all read tag (tap.c). */
+void t_tap_send_udp(struct nm_wire *w, const uint8_t *kmac, uint16_t port, uint32_t len,
+		    uint8_t tag);
+/* The next datagram's tag (its first byte) on socket us and its length,
+ * waiting up to wait_ms for it (the test fails when none comes); with 0
+ * -1 if none waits. */
+int t_udp_tag(int us, uint32_t *len, int wait_ms);
+
 /* ---- a netmem host on the TAP (tap.c) -------------------------------------------------- */
 
 struct t_tap_net {

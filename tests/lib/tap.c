@@ -6,7 +6,9 @@
  */
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include "t_kernel.h"
 #include "nic/rtnl.h"
@@ -127,6 +129,79 @@ size_t t_tap_wait(struct nm_wire *w, uint8_t *buf, size_t cap, struct nm_wire_me
 void t_tap_send(struct nm_wire *w, const uint8_t *f, size_t len, const struct nm_wire_meta *meta)
 {
 	T_OK(t_wire_send(w, f, (uint32_t)len, meta));
+}
+
+/* ---- ICMP echo requests from the kernel ------------------------------------------ */
+
+int t_echo_sock(void)
+{
+	int s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+
+	T_ASSERT(s >= 0);
+	return s;
+}
+
+void t_echo_send(int sock, uint16_t id, uint16_t seq)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t req[8 + T_ECHO_DATA];
+
+	memset(req, 0, sizeof(req));
+	req[0] = 8;
+	t_put16(req + 4, id);
+	t_put16(req + 6, seq);
+	for (int i = 0; i < T_ECHO_DATA; i++)
+		req[8 + i] = (uint8_t)(seq + i);
+	t_put16(req + 2, t_csum(t_sum(req, sizeof(req), 0)));
+	memcpy(&to.sin_addr, t_our_ip, 4);
+	T_EQ(sendto(sock, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)),
+	     sizeof(req));
+}
+
+bool t_is_echo(const uint8_t *f, uint32_t len, uint16_t id, uint16_t seq)
+{
+	if (!t_is_ipv4(f, len, T_IPPROTO_ICMP) || len != T_ECHO_FRAME ||
+	    t_get16(f + 38) != id || t_get16(f + 40) != seq)
+		return false;
+	for (int i = 0; i < T_ECHO_DATA; i++)
+		if (f[42 + i] != (uint8_t)(seq + i))
+			return false;
+	return true;
+}
+
+/* ---- UDP datagrams to the kernel ----------------------------------------------------- */
+
+void t_tap_send_udp(struct nm_wire *w, const uint8_t *kmac, uint16_t port, uint32_t len,
+		    uint8_t tag)
+{
+	static uint8_t f[2048];
+	size_t o = t_eth(f, kmac, t_our_mac, 0x0800);
+
+	T_ASSERT(len <= sizeof(f) - 64);
+	o += t_ipv4(f + o, T_IPPROTO_UDP, t_our_ip, t_host_ip, 8 + len);
+	t_put16(f + o, 4000);
+	t_put16(f + o + 2, port);
+	t_put16(f + o + 4, (uint16_t)(8 + len));
+	t_put16(f + o + 6, 0);		/* no checksum (IPv4) */
+	memset(f + o + 8, tag, len);
+	T_OK(nm_wire_xmit(w, &(struct iovec){ f, o + 8 + len }, 1, NULL));
+}
+
+int t_udp_tag(int us, uint32_t *len, int wait_ms)
+{
+	struct pollfd pfd = { .fd = us, .events = POLLIN };
+	uint8_t buf[2048];
+	ssize_t r;
+
+	if (wait_ms)
+		T_ASSERT(poll(&pfd, 1, wait_ms) == 1);
+	r = recv(us, buf, sizeof(buf), MSG_DONTWAIT);
+	if (r < 0) {
+		T_EQ(errno, EAGAIN);
+		return -1;
+	}
+	*len = (uint32_t)r;
+	return buf[0];
 }
 
 /* ---- a netmem host on the TAP ------------------------------------------------------ */
