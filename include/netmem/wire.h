@@ -14,7 +14,10 @@
  *
  * Threading: one endpoint is driven by one thread (its stack's), except
  * that the two endpoints of an shm wire may live in different threads or
- * processes.
+ * processes.  A TAP on the reader-thread engine (nm_wire_tap_io) also has
+ * a thread of its own, started by its first receive and stopped by
+ * nm_wire_destroy(): it reads the device and writes the small frames its
+ * stack queues, and takes no signals.
  */
 
 #include <stdbool.h>
@@ -177,16 +180,18 @@ int nm_wire_tap_ifindex(struct nm_wire *w);
  * thread reads it from the first receive on). */
 int nm_wire_tap_fd(struct nm_wire *w);
 
-/* Which engine moves the TAP's frames (docs/nic.md, "The TAP's I/O"),
- * fixed when the wire is opened or adopted: the environment's NM_TAP_IO
- * (readv, uring or thread) where set, else the reader thread with at
- * least 4 CPUs online, io_uring where it runs, readv/writev otherwise.
- * -EINVAL if w is not a TAP wire. */
+/* The engines that move a TAP's frames (docs/nic.md, "The TAP's I/O"). */
 enum nm_wire_tap_io {
 	NM_WIRE_TAP_IO_READV = 0,	/* one readv/writev per frame */
 	NM_WIRE_TAP_IO_URING = 1,	/* batched through io_uring */
 	NM_WIRE_TAP_IO_THREAD = 2,	/* a reader thread of the wire's */
 };
+/* Which engine moves the TAP's frames (enum nm_wire_tap_io), fixed when
+ * the wire is opened or adopted: the environment's NM_TAP_IO (readv,
+ * uring or thread; another value fails the open with -EINVAL) where set,
+ * else the reader thread where the opening thread may run on 2 CPUs or
+ * more, io_uring where it runs, readv/writev otherwise.  -EINVAL if w is
+ * not a TAP wire. */
 int nm_wire_tap_io(struct nm_wire *w);
 
 /* The offloads the kernel accepted (TUNSETOFFLOAD) for a TAP opened with

@@ -3,14 +3,16 @@
  * The TAP wire: a Linux TAP device as the PHY under the virtual NIC, with
  * the kernel's own network stack as the peer on the other end.
  *
- * Frames cross the tun fd (IFF_TAP | IFF_NO_PI) through one of two
- * engines, fixed at open by the wire's ops table: batched through io_uring
- * (wire_tap_uring.c: reads posted ahead and lent to the NIC, small writes
- * queued per loop pass), or the plain one here, one readv or writev per
- * frame.  The plain engine is the fallback: where io_uring cannot be set
- * up as the batched engine needs (Linux < 6.1, io_uring disabled) or
- * NM_TAP_IO=readv asks for it.  Everything else (open, offloads, checks,
- * the kernel side) is shared.
+ * Frames cross the tun fd (IFF_TAP | IFF_NO_PI) through one of three
+ * engines, fixed at open by the wire's ops table (nm_tap_engine): a reader
+ * thread of the wire's (wire_tap_reader.c: frames read on its core and
+ * lent to the NIC, small writes queued for it per loop pass), batched
+ * through io_uring (wire_tap_uring.c: reads posted ahead and lent, small
+ * writes queued per loop pass), or the plain one here, one readv or
+ * writev per frame.  The plain engine is the fallback: where io_uring
+ * cannot be set up as the batched engine needs (Linux < 6.1, io_uring
+ * disabled) or NM_TAP_IO=readv asks for it.  Everything else (open,
+ * offloads, checks, the kernel side) is shared.
  * With offloads, every frame is preceded by a 12-byte virtio-net header in
  * the virtio 1.0 layout (struct virtio_net_hdr_v1: the legacy 10 bytes plus
  * num_buffers), little-endian (TUNSETVNETLE).  12 rather than 10 because it
@@ -66,6 +68,7 @@
 #include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +104,7 @@
 #define NM_TAP_ETH_HLEN		14
 #define NM_TAP_UDP_CSUM_OFF	6	/* offsetof(struct udphdr, check) */
 #define NM_TAP_ADDR_WAIT_MS	3000	/* usually < 1 ms; seconds on a loaded host */
-#define NM_TAP_READER_CPUS	4	/* online CPUs for the reader thread by default */
+#define NM_TAP_READER_CPUS	2	/* CPUs to run on, for the reader thread by default */
 
 static const struct nm_wire_ops nm_wire_tap_ops, nm_wire_tap_uring_ops, nm_wire_tap_reader_ops;
 
@@ -282,8 +285,8 @@ int nm_tap_rx_error(struct nm_wire_tap *t, int e)
 }
 
 /* Caller must own the wire (its stack thread). */
-static int nm_tap_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
-		       struct nm_wire_meta *meta)
+int nm_tap_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		   struct nm_wire_meta *meta)
 {
 	struct nm_wire_tap *t = nm_tap_of(w);
 	struct iovec v[NM_TAP_IOV_MAX + 2];
@@ -424,20 +427,23 @@ static const struct nm_wire_ops nm_wire_tap_reader_ops = {
 
 /*
  * Which engine moves the frames: NM_TAP_IO says (readv, uring or thread),
- * else the reader thread where at least NM_TAP_READER_CPUS CPUs are
- * online (it needs a core of its own: on two, it takes the one a local
- * sender needs), else io_uring where it runs, else the plain engine.
- * "uring" without a usable io_uring is the plain engine too: it is the
- * fallback the batched engine always had.
+ * else the reader thread where this thread may run on at least
+ * NM_TAP_READER_CPUS CPUs (it needs a core beside the stack's; on a
+ * 2-core VM it beat io_uring: docs/nic.md), else io_uring where it runs,
+ * else the plain engine.  "uring" without a usable io_uring is the plain
+ * engine too: it is the fallback the batched engine always had.
  */
 static int nm_tap_engine(const struct nm_wire_ops **ops)
 {
 	const char *io = getenv("NM_TAP_IO");
+	cpu_set_t cpus;
+	bool many;
 
 	if (io && *io && strcmp(io, "readv") && strcmp(io, "uring") && strcmp(io, "thread"))
 		return nm_err(EINVAL, "NM_TAP_IO=%s: readv, uring or thread", io);
-	if ((io && !strcmp(io, "thread")) ||
-	    ((!io || !*io) && sysconf(_SC_NPROCESSORS_ONLN) >= NM_TAP_READER_CPUS))
+	many = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
+	       CPU_COUNT(&cpus) >= NM_TAP_READER_CPUS;
+	if ((io && !strcmp(io, "thread")) || ((!io || !*io) && many))
 		*ops = &nm_wire_tap_reader_ops;
 	else if ((!io || strcmp(io, "readv")) && nm_tap_uring_usable())
 		*ops = &nm_wire_tap_uring_ops;

@@ -84,6 +84,9 @@ int nm_tap_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 /* The plain engine's receive for the NIC: one readv into the buffers the
  * NIC offers.  The batched engine uses it where the NIC prefers a copy. */
 int nm_tap_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f);
+/* Its read into iov (the reader-thread engine's, while its reads pause). */
+int nm_tap_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
+		   struct nm_wire_meta *meta);
 /* Cold: a failed read's errno e as -errno with a message (-EAGAIN bare,
  * EBADFD: the device is gone); both engines word their errors alike. */
 int nm_tap_rx_error(struct nm_wire_tap *t, int e);

@@ -32,11 +32,12 @@
  * receive path for the frame, run in the writer's context: for an ACK,
  * the peer's whole ACK processing (freeing the acknowledged skbs
  * included).  So inside a batch (the stack's loop pass) small frames
- * (ACKs, window updates, SYNs) are queued for the reader thread, which
- * writes them between its reads, on its own core; at the end of the batch
- * the stack wakes it only if it sleeps.  Larger frames, and frames outside
- * a batch, go at once from the stack thread with the plain engine's
- * writev, after whatever is queued.
+ * (ACKs, window updates, SYNs) are queued for the reader thread while it
+ * is up, and it writes them between its reads, on its own core; at the
+ * end of the batch the stack wakes it only if it fell asleep meanwhile.
+ * Larger frames, frames outside a batch, and frames while the reader
+ * sleeps go at once from the stack thread with the plain engine's writev,
+ * after whatever is queued.
  *
  * Invariants:
  *  1. Every slot is in exactly one place: the reader's own free stack
@@ -58,6 +59,11 @@
  *     any frame the stack writes itself: whoever writes them holds
  *     tx_lock, and the stack writes a frame of its own only once the
  *     queue is empty.
+ *  7. While the NIC prefers copies, rx_pause is set; the reader
+ *     acknowledges it (rx_paused) at the top of its loop, where no read
+ *     is in flight, and reads no more.  The stack reads tun itself only
+ *     after the acknowledgement and once the ready ring is empty, so
+ *     frames keep tun's order.
  *
  * Workload: a stream of GSO frames (up to 64 KiB) from the kernel; one
  * read() per frame and one write() per ACK on the reader's core, one slot
@@ -72,6 +78,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -95,6 +103,7 @@ struct nm_tap_reader {
 	alignas(64) _Atomic uint32_t rtail;	/* frames published */
 	_Atomic int rx_err;			/* a failed read's errno (0: none) */
 	_Atomic bool gone;			/* EBADFD: the device is gone for good */
+	_Atomic bool rx_paused;			/* rx_pause seen: no read in flight */
 	_Atomic uint64_t truncated;		/* reads without a whole vnet header */
 	uint32_t len[NM_TAPR_SLOTS];		/* ready: bytes read, vnet header too */
 	uint8_t ready[NM_TAPR_SLOTS];
@@ -103,6 +112,7 @@ struct nm_tap_reader {
 	alignas(64) _Atomic uint32_t ftail;	/* slots given back */
 	_Atomic uint32_t txtail;		/* writes queued */
 	_Atomic bool stop;
+	_Atomic bool rx_pause;			/* the NIC prefers copies: do not read */
 	uint8_t freed[NM_TAPR_SLOTS];
 	uint32_t txlen[NM_TAPR_TXQ];
 
@@ -120,6 +130,7 @@ struct nm_tap_reader {
 	bool peeked;			/* ready[rhead] was peeked */
 	bool armed;			/* we set stack_idle for a sleep */
 	bool batching;			/* inside nm_wire_tx_batch(on) */
+	bool prefer_copy;		/* the NIC's last wish (reads paused) */
 	uint8_t taken[NM_TAPR_SLOTS];
 	uint8_t held[NM_TAPR_SLOTS];
 	uint32_t thead, ttail, nheld;
@@ -133,6 +144,7 @@ struct nm_tap_reader {
 	uint8_t *rxmem;			/* NM_TAPR_SLOTS * NM_TAPR_SLOT_SZ */
 	uint8_t *txmem;			/* NM_TAPR_TXQ * NM_TAPR_TX_COPY */
 	int rx_efd, ctl_efd;
+	int epfd;			/* the stack's fd: rx_efd, and the tun fd while paused */
 	pthread_t thr;
 	pid_t pid;			/* the process that started the thread */
 	bool started;
@@ -267,7 +279,8 @@ static void reader_sleep(struct nm_tap_reader *r, struct pollfd *pf, int n, int 
 
 /* Cold: a failed read.  Kept for the stack's next receive; a gone device
  * stays gone (every receive says so, as on the plain engine, and the fd
- * stays readable), anything else is retried a little later. */
+ * stays readable; the thread reads no more), anything else is retried a
+ * little later. */
 static void read_failed(struct nm_tap_reader *r, int e, struct pollfd *pf)
 {
 	if (e == EBADFD)
@@ -278,26 +291,35 @@ static void read_failed(struct nm_tap_reader *r, int e, struct pollfd *pf)
 	 * only once nothing is pending), whether the stack sleeps or not */
 	atomic_store(&r->stack_idle, false);
 	efd_signal(r->rx_efd);
-	while (e == EBADFD && !atomic_load(&r->stop))
-		reader_sleep(r, pf, 1, -1);
 	if (e != EBADFD)
 		reader_sleep(r, pf, 1, NM_TAPR_ERR_MS);
 }
 
-/* Nothing to do: no free slot (sleep until the stack gives one back), or
- * no frame in tun (sleep on the fd too).  Writes queued, or queued while
- * we go to sleep, keep us up (the stack wakes us at the end of its batch
- * only if we said we sleep). */
-static void reader_wait(struct nm_wire_tap *t, struct pollfd *pf, bool for_frames)
+enum reader_want {
+	WANT_SLOT,	/* no free slot: until the stack gives one back */
+	WANT_FRAME,	/* tun is empty: the fd too */
+	WANT_CALL,	/* not reading (paused, or the device gone): writes, a resume */
+};
+
+/* Nothing to do: sleep until what we want comes, or writes are queued
+ * (the stack wakes us at the end of its batch only if we said we sleep),
+ * or a stop or a resume. */
+static void reader_wait(struct nm_wire_tap *t, struct pollfd *pf, enum reader_want want)
 {
 	struct nm_tap_reader *r = t->rd;
+	bool sleep;
 
 	atomic_store_explicit(&r->reader_idle, true, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
-	if (!for_frames)
+	if (want == WANT_SLOT)
 		mine_refill(r);
-	if (!atomic_load(&r->stop) && !tx_pending(r) && (for_frames || !r->nmine))
-		reader_sleep(r, pf, for_frames ? 2 : 1, -1);
+	sleep = !atomic_load(&r->stop) && !tx_pending(r);
+	if (want == WANT_SLOT)
+		sleep = sleep && !r->nmine;
+	else if (want == WANT_CALL)
+		sleep = sleep && (atomic_load(&r->rx_pause) || atomic_load(&r->gone));
+	if (sleep)
+		reader_sleep(r, pf, want == WANT_FRAME ? 2 : 1, -1);
 	atomic_store_explicit(&r->reader_idle, false, memory_order_relaxed);
 }
 
@@ -316,10 +338,20 @@ static void *reader_main(void *arg)
 
 		if (tx_pending(r))
 			reader_tx(t);
+		/* invariant 7: the ack comes from here, where no read is in flight */
+		if (nm_unlikely(atomic_load_explicit(&r->rx_pause, memory_order_acquire) !=
+				atomic_load_explicit(&r->rx_paused, memory_order_relaxed)))
+			atomic_store_explicit(&r->rx_paused, atomic_load(&r->rx_pause),
+					      memory_order_release);
+		if (nm_unlikely(atomic_load_explicit(&r->rx_paused, memory_order_relaxed) ||
+				atomic_load_explicit(&r->gone, memory_order_relaxed))) {
+			reader_wait(t, pf, WANT_CALL);
+			continue;
+		}
 		if (!r->nmine)
 			mine_refill(r);
 		if (!r->nmine) {
-			reader_wait(t, pf, false);
+			reader_wait(t, pf, WANT_SLOT);
 			continue;
 		}
 		s = r->mine[r->nmine - 1];
@@ -330,7 +362,7 @@ static void *reader_main(void *arg)
 		} else if (n >= 0) {
 			atomic_fetch_add_explicit(&r->truncated, 1, memory_order_relaxed);
 		} else if (errno == EAGAIN) {
-			reader_wait(t, pf, true);
+			reader_wait(t, pf, WANT_FRAME);
 		} else if (errno != EINTR) {
 			read_failed(r, errno, pf);
 		}
@@ -349,22 +381,25 @@ int nm_tap_reader_init(struct nm_wire_tap *t)
 	if (!r)
 		return nm_err(ENOMEM, "no memory");
 	memset(r, 0, sizeof(*r));
-	r->rx_efd = r->ctl_efd = -1;
+	r->rx_efd = r->ctl_efd = r->epfd = -1;
 	r->rxmem = mmap(NULL, rx, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r->rxmem == MAP_FAILED) {
 		free(r);
-		return nm_err_sys(errno, "tap: %zu bytes of receive slots", rx);
+		return nm_err_sys(errno, "%zu bytes of receive slots for the TAP's reader", rx);
 	}
 	pthread_mutex_init(&r->tx_lock, NULL);
 	r->txmem = malloc((size_t)NM_TAPR_TXQ * NM_TAPR_TX_COPY);
 	r->rx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!r->txmem || r->rx_efd < 0 || r->ctl_efd < 0) {
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!r->txmem || r->rx_efd < 0 || r->ctl_efd < 0 || r->epfd < 0 ||
+	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->rx_efd,
+		      &(struct epoll_event){ .events = EPOLLIN }) < 0) {
 		int e = r->txmem ? errno : ENOMEM;
 
 		t->rd = r;
 		nm_tap_reader_fini(t);
-		return nm_err_sys(e, "tap: the reader thread's write queue and eventfds");
+		return nm_err_sys(e, "no write queue, eventfd or epoll for the TAP's reader");
 	}
 	for (uint32_t s = 0; s < NM_TAPR_SLOTS; s++)
 		r->mine[r->nmine++] = (uint8_t)(NM_TAPR_SLOTS - 1 - s);
@@ -412,6 +447,8 @@ void nm_tap_reader_fini(struct nm_wire_tap *t)
 		close(r->rx_efd);
 	if (r->ctl_efd >= 0)
 		close(r->ctl_efd);
+	if (r->epfd >= 0)
+		close(r->epfd);
 	munmap(r->rxmem, (size_t)NM_TAPR_SLOTS * NM_TAPR_SLOT_SZ);
 	free(r->txmem);
 	pthread_mutex_destroy(&r->tx_lock);
@@ -476,8 +513,8 @@ static int next_ready(struct nm_wire_tap *t)
 	return nm_unlikely(e) ? nm_tap_rx_error(t, e) : -EAGAIN;
 }
 
-int nm_tap_reader_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
-		       struct nm_wire_meta *meta)
+static int peek_ready(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
+		      struct nm_wire_meta *meta)
 {
 	struct nm_wire_tap *t = nm_tap_of(w);
 	struct nm_tap_reader *r = t->rd;
@@ -497,6 +534,42 @@ int nm_tap_reader_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 	}
 	r->peeked = true;
 	return (int)*len;
+}
+
+/*
+ * Cold: the NIC's wish changed (invariant 7).  Wanting copies (its queue
+ * is device memory: a lent frame would be copied once more), the reader
+ * stops reading; once it says so, the stack reads tun itself into the
+ * NIC's buffers, after the frames read before, and sleeps on the tun fd
+ * too.  The reader still writes the queued frames.
+ */
+static void prefer_set(struct nm_wire_tap *t, bool copy)
+{
+	struct nm_tap_reader *r = t->rd;
+
+	r->prefer_copy = copy;
+	atomic_store(&r->rx_pause, copy);
+	efd_signal(r->ctl_efd);
+	if (!copy) {
+		epoll_ctl(r->epfd, EPOLL_CTL_DEL, t->fd, NULL);
+		return;
+	}
+	/* at most one read() of the reader's: microseconds */
+	while (r->started && r->pid == getpid() &&
+	       !atomic_load_explicit(&r->rx_paused, memory_order_acquire))
+		sched_yield();
+	epoll_ctl(r->epfd, EPOLL_CTL_ADD, t->fd, &(struct epoll_event){ .events = EPOLLIN });
+}
+
+/* Lending asked for: reads resume if they were paused. */
+int nm_tap_reader_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
+		       struct nm_wire_meta *meta)
+{
+	struct nm_wire_tap *t = nm_tap_of(w);
+
+	if (nm_unlikely(t->rd->prefer_copy))
+		prefer_set(t, false);
+	return peek_ready(w, frame, len, meta);
 }
 
 /* The peeked frame leaves the ready ring for the taken FIFO (or, when
@@ -575,8 +648,11 @@ int nm_tap_reader_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned i
 	struct nm_wire_tap *t = nm_tap_of(w);
 	const uint8_t *f;
 	uint32_t len;
-	int e = nm_tap_reader_peek(w, &f, &len, meta);
+	int e;
 
+	if (nm_unlikely(t->rd->prefer_copy) && !have_ready(t->rd))
+		return nm_tap_rx_copy(w, iov, iovcnt, meta);	/* paused: read it now */
+	e = peek_ready(w, &f, &len, meta);
 	if (e < 0)
 		return e;
 	if (nm_wire_copy_out(iov, iovcnt, f, len) < len)
@@ -585,13 +661,22 @@ int nm_tap_reader_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned i
 	return (int)len;
 }
 
-/* The NIC's way in: always lent (the reader has read it already; a
- * device-memory queue copies the payload out of the slot). */
+/* The NIC's way in: lent from its slot; where the NIC prefers a copy,
+ * the frames read already, then one readv into the NIC's buffers, as on
+ * the plain engine. */
 int nm_tap_reader_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_wire_frame *f)
 {
-	int e = nm_tap_reader_peek(w, &f->data, &f->len, &f->meta);
+	struct nm_wire_tap *t = nm_tap_of(w);
+	struct nm_tap_reader *r = t->rd;
+	int e;
 
-	(void)bufs;
+	if (nm_unlikely(!r->started) && (e = reader_start(t)) < 0)
+		return e;
+	if (nm_unlikely(bufs->prefer_copy != r->prefer_copy))
+		prefer_set(t, bufs->prefer_copy);
+	if (r->prefer_copy && !have_ready(r))
+		return nm_tap_rx(w, bufs, f);
+	e = peek_ready(w, &f->data, &f->len, &f->meta);
 	return e < 0 ? e : 0;
 }
 
@@ -610,6 +695,8 @@ int nm_tap_reader_arm(struct nm_wire *w)
 	if (pending(r))
 		return 1;
 	efd_drain(r->rx_efd);
+	if (r->prefer_copy)
+		return 0;	/* paused: the tun fd in epfd wakes us */
 	atomic_store_explicit(&r->stack_idle, true, memory_order_relaxed);
 	r->armed = true;
 	atomic_thread_fence(memory_order_seq_cst);
@@ -621,13 +708,14 @@ int nm_tap_reader_arm(struct nm_wire *w)
 }
 
 /* Asked for by a stack about to poll: the thread starts (a failure to
- * start it is the next receive's to report). */
+ * start it is the next receive's to report).  The fd is an epoll of the
+ * wire's own: rx_efd, and while reads are paused the tun fd itself. */
 int nm_tap_reader_get_fd(struct nm_wire *w)
 {
 	struct nm_wire_tap *t = nm_tap_of(w);
 
 	reader_start(t);
-	return t->rd->rx_efd;
+	return t->rd->epfd;
 }
 
 void nm_tap_reader_stats(struct nm_wire_tap *t, struct nm_wire_stats *st)
@@ -663,13 +751,16 @@ static void tx_queue(struct nm_wire_tap *t, const struct iovec *iov, unsigned io
 }
 
 /*
- * Inside a batch (the stack's loop pass), a frame of at most
- * NM_TAPR_TX_COPY bytes with its vnet header (ACKs, window updates, SYNs)
- * is queued for the reader thread, which writes it on its own core: what
- * a write costs is mostly the kernel's receive path for the frame (for an
- * ACK, the peer's whole ACK processing), run in the writer's context.
- * Anything else goes now with one writev, after the frames queued before
- * it (invariant 6).
+ * Inside a batch (the stack's loop pass), while the reader thread is up,
+ * a frame of at most NM_TAPR_TX_COPY bytes with its vnet header (ACKs,
+ * window updates, SYNs) is queued for it, and it writes it on its own
+ * core: what a write costs is mostly the kernel's receive path for the
+ * frame (for an ACK, the peer's whole ACK processing), run in the
+ * writer's context.  A reader asleep (nothing to read, or reads paused)
+ * would cost a wake-up per batch, a system call and an IPI on this
+ * thread: then the frame goes now, as anything else does, with one
+ * writev after the frames queued before it (invariant 6).  (A reader
+ * that falls asleep after the test finds the queue before it sleeps.)
  */
 int nm_tap_reader_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,
 		       const struct nm_wire_meta *meta)
@@ -681,7 +772,8 @@ int nm_tap_reader_xmit(struct nm_wire *w, const struct iovec *iov, unsigned iovc
 
 	/* only well-formed frames with offloads are queued: the plain send
 	 * checks and says what is wrong with anything else */
-	if (r->batching && r->started && t->vnet_sz && iovcnt <= NM_WIRE_MAX_IOV) {
+	if (r->batching && r->started && t->vnet_sz && iovcnt <= NM_WIRE_MAX_IOV &&
+	    !atomic_load_explicit(&r->reader_idle, memory_order_relaxed)) {
 		for (unsigned i = 0; i < iovcnt; i++)
 			len += iov[i].iov_len;
 		if (len + t->vnet_sz <= NM_TAPR_TX_COPY && nm_tap_xmit_vnet(t, len, meta, &vh) == 0) {

@@ -17,13 +17,16 @@
  *     readable; a frame that arrives makes it readable; once that frame
  *     is taken and arm is called again, the fd is quiet again (no
  *     wake-up left over to spin on); arm says 1 with a frame waiting;
- *  4b. transmit: inside a batch small frames are queued for the reader
- *     thread, which writes them (woken at the end of the batch, where it
- *     sleeps); a large frame goes at once from the caller, after the ones
- *     queued before it; outside a batch a small frame goes at once; every
- *     frame reaches the kernel once, in order, and is counted;
- *  5. the NIC's way in lends even where the NIC prefers a copy (the
- *     frame is read already: get() is never called);
+ *  4b. transmit: inside a batch, while the reader is up (a flood of
+ *     frames to read), small frames are queued for it and it writes them;
+ *     while it sleeps they go at once; a large frame goes at once from
+ *     the caller, after the ones queued before it; outside a batch a
+ *     small frame goes at once; every frame reaches the kernel once, in
+ *     order, and is counted;
+ *  5. the NIC's way in: lent from the reader's slots; where the NIC
+ *     prefers a copy (device memory) the reader stops and each next frame
+ *     lands in the buffers get() offers, in order, the wire's fd waking
+ *     the stack for them; lent again without the wish (or on a peek);
  *  6. another thread may drive the wire (the drop-in runtime's stack moves
  *     between threads): frames in order;
  *  7. a forked child that destroys its copy of the wire returns at once
@@ -33,7 +36,9 @@
  *  9. a TAP device deleted under the wire: every receive says ENOTCONN
  *     ("device is gone"), the fd stays readable for it;
  * 10. NM_TAP_IO with a value it does not know fails the open (EINVAL,
- *     saying which values it takes).
+ *     saying which values it takes); unset, the engine is the reader
+ *     thread where the opening thread may run on 2 CPUs or more, not
+ *     where it may run on one.
  * Root only (77 without).
  */
 #include <arpa/inet.h>
@@ -41,6 +46,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -194,82 +201,169 @@ static void check_wake(struct nm_wire *w)
 	T_EQ(poll(&pfd, 1, 50), 0);			/* quiet again */
 }
 
+static _Atomic bool flood_on;
+
+/* Echo requests as fast as the kernel takes them, so the reader is up. */
+static void *flood(void *arg)
+{
+	uint64_t end = t_now_ms() + 10000;
+
+	(void)arg;
+	for (uint32_t i = 0; atomic_load(&flood_on) && t_now_ms() < end && i < 2000000; i++)
+		t_echo_send(ping_sock, ECHO_ID + 1, (uint16_t)i);
+	return NULL;
+}
+
+/* One batch: a, b (small), C (large: now, after a and b), d, e; every
+ * datagram reaches the kernel once, in order.  Frames read meanwhile are
+ * consumed, so the reader keeps its slots. */
+static void tx_round(struct nm_wire *w, const uint8_t *kmac, int us)
+{
+	const char order[] = "abCde";
+	const uint8_t *f;
+	uint32_t len;
+
+	nm_wire_tx_batch(w, true);
+	t_tap_send_udp(w, kmac, UDP_PORT, 50, 'a');
+	t_tap_send_udp(w, kmac, UDP_PORT, 60, 'b');
+	t_tap_send_udp(w, kmac, UDP_PORT, 1000, 'C');	/* too large to queue */
+	t_tap_send_udp(w, kmac, UDP_PORT, 70, 'd');
+	t_tap_send_udp(w, kmac, UDP_PORT, 80, 'e');
+	nm_wire_tx_batch(w, false);
+	while (nm_wire_peek(w, &f, &len, NULL) >= 0)
+		T_OK(nm_wire_consume(w));
+	for (int i = 0; i < 5; i++)
+		T_EQ(t_udp_tag(us, &len, 2000), order[i]);
+	T_EQ(len, 80);
+}
+
 static void check_tx(struct nm_wire *w)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(UDP_PORT) };
-	const char order[] = "abCde";
 	struct nm_wire_stats st0, st;
+	const uint8_t *f;
+	uint64_t end;
+	pthread_t th;
 	uint8_t kmac[6];
 	uint32_t len;
-	int us;
+	int us, rounds = 0;
 
 	t_tap_kernel_mac(w, kmac);
 	memcpy(&a.sin_addr, t_host_ip, 4);
 	us = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	T_ASSERT(us >= 0);
 	T_OK(bind(us, (struct sockaddr *)&a, sizeof(a)));
+	/* the reader asleep: everything goes from this thread */
 	T_OK(nm_wire_get_stats(w, &st0, sizeof(st0)));
-	for (int round = 0; round < 50; round++) {
-		nm_wire_tx_batch(w, true);
-		t_tap_send_udp(w, kmac, UDP_PORT, 50, 'a');
-		t_tap_send_udp(w, kmac, UDP_PORT, 60, 'b');
-		t_tap_send_udp(w, kmac, UDP_PORT, 1000, 'C');	/* too large to queue */
-		t_tap_send_udp(w, kmac, UDP_PORT, 70, 'd');
-		t_tap_send_udp(w, kmac, UDP_PORT, 80, 'e');
-		nm_wire_tx_batch(w, false);	/* d and e: the reader, woken */
-		for (int i = 0; i < 5; i++)
-			T_EQ(t_udp_tag(us, &len, 2000), order[i]);
-		T_EQ(len, 80);
-		if (round % 10 == 9)
-			usleep(20000);	/* the reader asleep on the fd when the next comes */
-	}
+	for (int i = 0; i < 20; i++)
+		tx_round(w, kmac, us);
 	T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
-	T_EQ(st.tx_frames - st0.tx_frames, 250);
-	T_ASSERT(st.tx_batches - st0.tx_batches >= 50);	/* a+b before C, d+e after */
+	T_EQ(st.tx_frames - st0.tx_frames, 100);
+	/* the reader busy with a flood: small frames are queued for it */
+	atomic_store(&flood_on, true);
+	T_ASSERT(pthread_create(&th, NULL, flood, NULL) == 0);
+	end = t_now_ms() + 5000;
+	do {
+		tx_round(w, kmac, us);
+		rounds++;
+		T_OK(nm_wire_get_stats(w, &st, sizeof(st)));
+	} while ((st.tx_batches - st0.tx_batches < 20 || rounds < 50) && t_now_ms() < end);
+	atomic_store(&flood_on, false);
+	T_ASSERT(pthread_join(th, NULL) == 0);
+	printf("tx: %d rounds under a flood, %llu batches written by the reader\n", rounds,
+	       (unsigned long long)(st.tx_batches - st0.tx_batches));
+	T_ASSERT(st.tx_batches - st0.tx_batches >= 1);
+	T_EQ(st.tx_frames - st0.tx_frames, 100 + 5 * (uint64_t)rounds);
 	T_EQ(st.tx_dropped, st0.tx_dropped);
 	/* outside a batch a small frame goes at once */
 	t_tap_send_udp(w, kmac, UDP_PORT, 40, 'f');
 	T_EQ(t_udp_tag(us, &len, 2000), 'f');
 	close(us);
+	while (peek_wait(w, &f, &len, 200) >= 0)	/* the rest of the flood */
+		T_OK(nm_wire_consume(w));
 }
 
 struct t_bufs {
 	struct nm_wire_rxbufs b;	/* first */
 	int gets;
+	uint8_t buf[NM_WIRE_MAX_FRAME + 64];
 };
 
 static int t_get(struct nm_wire_rxbufs *b, struct iovec *iov, unsigned max)
 {
-	(void)iov;
-	(void)max;
-	((struct t_bufs *)b)->gets++;
-	return -ENOBUFS;
+	struct t_bufs *tb = (struct t_bufs *)b;
+
+	T_ASSERT(max >= 1);
+	tb->gets++;
+	iov[0] = (struct iovec){ tb->buf, sizeof(tb->buf) };
+	return 1;
 }
 
-static void check_nic_rx(struct nm_wire *w)
+/* The echo request seq through nm_wire_rx; whether it came lent. */
+static bool rx_echo(struct nm_wire *w, struct t_bufs *tb, uint16_t seq)
 {
-	struct t_bufs tb = { .b = { .get = t_get, .prefer_copy = true } };
+	struct pollfd pfd = { .fd = nm_wire_get_fd(w), .events = POLLIN };
 	uint64_t end = t_now_ms() + 3000;
-	struct nm_wire_frame fr;
+	struct nm_wire_frame f;
 
-	t_echo_send(ping_sock, ECHO_ID, 4000);
 	for (;;) {
-		int r = nm_wire_rx(w, &tb.b, &fr);
+		int gets = tb->gets, r = nm_wire_rx(w, &tb->b, &f);
 
 		if (r == 0) {
-			bool hit = fr.data && t_is_echo(fr.data, fr.len, ECHO_ID, 4000);
+			const uint8_t *p = f.data ? f.data : tb->buf;
+			bool hit = t_is_echo(p, f.len, ECHO_ID, seq);
 
-			T_ASSERT(fr.data != NULL);	/* lent */
-			T_OK(nm_wire_consume(w));
+			T_EQ(tb->gets, gets + (f.data ? 0 : 1));
+			if (f.data)
+				T_OK(nm_wire_consume(w));
 			if (hit)
-				break;
+				return f.data != NULL;
 			continue;
 		}
 		T_EQ(r, -EAGAIN);
 		T_ASSERT(t_now_ms() < end);
-		usleep(1000);
+		if (nm_wire_arm(w) == 0)
+			T_ASSERT(poll(&pfd, 1, 3000) == 1);	/* woken, paused or not */
 	}
-	T_EQ(tb.gets, 0);
+}
+
+/* Lent unless the NIC prefers a copy (device memory): then the reader
+ * stops and each frame lands in the NIC's buffers, in order. */
+static void check_nic_rx(struct nm_wire *w)
+{
+	static struct t_bufs tb = { .b.get = t_get };
+	struct pollfd pfd = { .fd = nm_wire_get_fd(w), .events = POLLIN };
+
+	tb.b.prefer_copy = false;
+	t_echo_send(ping_sock, ECHO_ID, 4000);
+	T_ASSERT(rx_echo(w, &tb, 4000));		/* lent */
+	tb.b.prefer_copy = true;
+	for (uint16_t i = 0; i < 20; i++)
+		t_echo_send(ping_sock, ECHO_ID, (uint16_t)(4100 + i));
+	/* those the reader read before it paused come lent, the rest through
+	 * the NIC's buffers; all in order */
+	for (uint16_t i = 0; i < 20; i++)
+		rx_echo(w, &tb, (uint16_t)(4100 + i));
+	for (int i = 0; i < 3; i++) {
+		T_EQ(nm_wire_arm(w), 0);
+		T_EQ(poll(&pfd, 1, 0), 0);
+		t_echo_send(ping_sock, ECHO_ID, (uint16_t)(4200 + i));
+		T_EQ(poll(&pfd, 1, 3000), 1);		/* the tun fd wakes us */
+		T_ASSERT(!rx_echo(w, &tb, (uint16_t)(4200 + i)));	/* not read by the thread */
+	}
+	tb.b.prefer_copy = false;
+	t_echo_send(ping_sock, ECHO_ID, 4300);
+	T_ASSERT(rx_echo(w, &tb, 4300));		/* lent again */
+	tb.b.prefer_copy = true;			/* and paused again, then peek resumes */
+	{
+		struct nm_wire_frame f;
+
+		T_EQ(nm_wire_rx(w, &tb.b, &f), -EAGAIN);	/* the wish, before the frame */
+	}
+	t_echo_send(ping_sock, ECHO_ID, 4400);
+	T_ASSERT(!rx_echo(w, &tb, 4400));
+	t_echo_send(ping_sock, ECHO_ID, 4401);
+	recv_echo(w, 4401);
 }
 
 static void *other_thread(void *arg)
@@ -330,6 +424,33 @@ static void check_reopen(void)
 	}
 }
 
+/* The default engine follows the CPUs the opening thread may run on. */
+static void check_default(void)
+{
+	cpu_set_t all, one;
+	struct nm_wire *w;
+
+	unsetenv("NM_TAP_IO");
+	T_OK(sched_getaffinity(0, sizeof(all), &all));
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	T_OK(sched_setaffinity(0, sizeof(one), &one));
+	w = t_tap_open(true, NULL);
+	T_ASSERT(nm_wire_tap_io(w) != NM_WIRE_TAP_IO_THREAD);
+	nm_wire_destroy(w);
+	T_OK(sched_setaffinity(0, sizeof(all), &all));
+	w = t_tap_open(true, NULL);
+	if (CPU_COUNT(&all) >= 2)
+		T_EQ(nm_wire_tap_io(w), NM_WIRE_TAP_IO_THREAD);
+	else
+		printf("one CPU here: the reader thread's default not checked\n");
+	nm_wire_destroy(w);
+}
+
 static void check_gone(void)
 {
 	struct nm_wire *w = t_tap_open(true, NULL);
@@ -382,6 +503,7 @@ int main(void)
 	T_EQ(reader_threads(), 0);
 	check_reopen();
 	check_gone();
+	check_default();
 
 	setenv("NM_TAP_IO", "threads", 1);
 	T_EQ(nm_wire_tap_open(&bad, &w), -EINVAL);
