@@ -85,17 +85,17 @@
 #include <unistd.h>
 
 #include "nic/wire_tap.h"
+#include "nic/wire_tap_lend.h"
 #include "util/err.h"
 
-#define NM_TAPR_SLOTS		64	/* 4.3 MiB, a 64 KiB GSO frame each */
-#define NM_TAPR_MASK		(NM_TAPR_SLOTS - 1)
-#define NM_TAPR_SLOT_SZ		((NM_TAP_VNET_SZ + NM_TAP_RX_ROOM + 4095) & ~4095)
+#define NM_TAPR_SLOTS		NM_TAP_SLOTS
+#define NM_TAPR_MASK		NM_TAP_SLOT_MASK
+#define NM_TAPR_SLOT_SZ		NM_TAP_SLOT_SZ
 #define NM_TAPR_ERR_MS		10	/* between reads after a read failed */
 #define NM_TAPR_TXQ		32	/* queued writes */
 #define NM_TAPR_TXQ_MASK	(NM_TAPR_TXQ - 1)
 #define NM_TAPR_TX_COPY		256	/* vnet header + frame a queued write holds */
 
-_Static_assert((NM_TAPR_SLOTS & NM_TAPR_MASK) == 0, "slots: a power of two");
 _Static_assert((NM_TAPR_TXQ & NM_TAPR_TXQ_MASK) == 0, "write queue: a power of two");
 
 struct nm_tap_reader {
@@ -131,9 +131,7 @@ struct nm_tap_reader {
 	bool armed;			/* we set stack_idle for a sleep */
 	bool batching;			/* inside nm_wire_tx_batch(on) */
 	bool prefer_copy;		/* the NIC's last wish (reads paused) */
-	uint8_t taken[NM_TAPR_SLOTS];
-	uint8_t held[NM_TAPR_SLOTS];
-	uint32_t thead, ttail, nheld;
+	struct nm_tap_lend lend;	/* taken: handed on, held or consumed */
 
 	/* the reader's own */
 	alignas(64) uint32_t fhead;
@@ -519,19 +517,10 @@ static int peek_ready(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 	struct nm_wire_tap *t = nm_tap_of(w);
 	struct nm_tap_reader *r = t->rd;
 	int s = next_ready(t);
-	const uint8_t *b;
 
 	if (s < 0)
 		return s;
-	b = slot_buf(r, (uint32_t)s);
-	*frame = b + t->vnet_sz;
-	*len = r->len[s] - t->vnet_sz;
-	if (meta) {
-		if (t->vnet_sz)
-			nm_tap_meta_from_vnet((const struct nm_tap_vnet_hdr *)b, meta);
-		else
-			memset(meta, 0, sizeof(*meta));
-	}
+	nm_tap_slot_view(t, slot_buf(r, (uint32_t)s), r->len[s], frame, len, meta);
 	r->peeked = true;
 	return (int)*len;
 }
@@ -585,22 +574,11 @@ static int take(struct nm_wire_tap *t, bool hold)
 	s = r->ready[r->rhead++ & NM_TAPR_MASK];
 	t->st.rx_frames++;
 	t->st.rx_bytes += r->len[s] - t->vnet_sz;
-	if (!hold && r->thead == r->ttail) {
+	if (nm_tap_lend_take(&r->lend, s, hold)) {
 		slot_give(r, s);
 		wake_reader(r);
-		return 0;
 	}
-	r->held[s] = hold;
-	r->nheld += hold;
-	r->taken[r->ttail++ & NM_TAPR_MASK] = (uint8_t)s;
 	return 0;
-}
-
-/* More than half the slots out of the reader's reach behind a held
- * frame: the NIC should give frames back. */
-static int pressure(const struct nm_tap_reader *r)
-{
-	return r->nheld && r->ttail - r->thead > NM_TAPR_SLOTS / 2;
 }
 
 int nm_tap_reader_consume(struct nm_wire *w)
@@ -613,33 +591,20 @@ int nm_tap_reader_hold(struct nm_wire *w)
 	struct nm_wire_tap *t = nm_tap_of(w);
 	int e = take(t, true);
 
-	return e < 0 ? e : pressure(t->rd);
+	return e < 0 ? e : nm_tap_lend_pressure(&t->rd->lend);
 }
 
 int nm_tap_reader_release(struct nm_wire *w, uint32_t n)
 {
 	struct nm_tap_reader *r = nm_tap_of(w)->rd;
-	uint32_t t0 = r->thead;
+	uint8_t back[NM_TAP_SLOTS];
+	int k = nm_tap_lend_release(&r->lend, n, back);	/* invariant 2 */
 
-	if (n > r->nheld)
-		return nm_err(EINVAL, "release of %u frames, %u held", n, r->nheld);
-	/* invariant 2: the n oldest held, and the consumed ones between and
-	 * behind them, up to the next frame still held */
-	while (r->thead != r->ttail) {
-		uint32_t s = r->taken[r->thead & NM_TAPR_MASK];
-
-		if (r->held[s]) {
-			if (!n)
-				break;
-			n--;
-			r->nheld--;
-		}
-		r->thead++;
-		slot_give(r, s);
-	}
-	if (r->thead != t0)
+	for (int i = 0; i < k; i++)
+		slot_give(r, back[i]);
+	if (k > 0)
 		wake_reader(r);
-	return pressure(r);
+	return k < 0 ? k : nm_tap_lend_pressure(&r->lend);
 }
 
 int nm_tap_reader_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,

@@ -39,9 +39,9 @@
  *     order the reads completed, which is the order tun delivered the
  *     frames), or taken (in the taken FIFO: handed on, held or consumed).
  *  2. A taken slot goes back to free only once it and every slot taken
- *     before it are consumed or released (frames go back oldest first).
- *  3. nheld counts the held slots in the taken FIFO.
- *  4. The ring belongs to the first thread that does I/O on the wire
+ *     before it are consumed or released (frames go back oldest first;
+ *     the taken FIFO and its count of held slots: wire_tap_lend.h).
+ *  3. The ring belongs to the first thread that does I/O on the wire
  *     (SINGLE_ISSUER, DEFER_TASKRUN: only it may enter the ring).  Another
  *     thread (the drop-in runtime lets whichever thread holds the stack
  *     run it) reads into a free slot and writes with plain system calls;
@@ -61,13 +61,14 @@
 #include <liburing.h>
 
 #include "nic/wire_tap.h"
+#include "nic/wire_tap_lend.h"
 #include "util/err.h"
 
-#define NM_TAPU_SLOTS		64	/* 4.3 MiB, a 64 KiB GSO frame each */
+#define NM_TAPU_SLOTS		NM_TAP_SLOTS
 #ifndef NM_TAPU_POST
 #define NM_TAPU_POST		8	/* reads in flight at once */
 #endif
-#define NM_TAPU_SLOT_SZ		((NM_TAP_VNET_SZ + NM_TAP_RX_ROOM + 4095) & ~4095)
+#define NM_TAPU_SLOT_SZ		NM_TAP_SLOT_SZ
 #define NM_TAPU_TXQ		32	/* queued writes per submission */
 #define NM_TAPU_TX_COPY		256	/* vnet header + frame a queued write holds */
 #define NM_TAPU_SQ		128	/* >= SLOTS + TXQ */
@@ -85,7 +86,7 @@ struct nm_tap_uring {
 	uint32_t idle_calls;		/* kicks since the last enter */
 	bool batching;			/* inside nm_wire_tx_batch(on) */
 	bool peeked;			/* ready[rhead] was peeked */
-	pthread_t owner;		/* the thread that made the ring (invariant 4) */
+	pthread_t owner;		/* the thread that made the ring (invariant 3) */
 	uint32_t sq_pending;		/* SQEs prepared, not yet submitted */
 	uint32_t tx_queued;		/* writes among them */
 	int rx_err;			/* a failed read's -errno, for the next receive */
@@ -93,13 +94,11 @@ struct nm_tap_uring {
 	/* receive slots (invariant 1) */
 	uint8_t *rxmem;			/* NM_TAPU_SLOTS * NM_TAPU_SLOT_SZ */
 	uint32_t len[NM_TAPU_SLOTS];	/* ready/taken: bytes read, vnet header included */
-	uint8_t held[NM_TAPU_SLOTS];
 	uint8_t freeq[NM_TAPU_SLOTS];
 	uint32_t nfree, nposted;
 	uint8_t ready[NM_TAPU_SLOTS];
 	uint32_t rhead, rtail;
-	uint8_t taken[NM_TAPU_SLOTS];
-	uint32_t thead, ttail, nheld;
+	struct nm_tap_lend lend;		/* taken: handed on, held or consumed */
 
 	/* write slots */
 	uint8_t *txmem;			/* NM_TAPU_TXQ * NM_TAPU_TX_COPY */
@@ -187,7 +186,7 @@ void nm_tap_uring_fini(struct nm_wire_tap *t)
 	t->u = NULL;
 }
 
-/* The first thread that does I/O makes the ring and owns it (invariant 4).
+/* The first thread that does I/O makes the ring and owns it (invariant 3).
  * 1: the caller owns it; 0: another thread does, or no ring could be made
  * (open's probe passed, but memory or limits may differ now): the caller
  * reads and writes with plain system calls instead. */
@@ -300,7 +299,7 @@ static void post_free(struct nm_wire_tap *t)
 	}
 }
 
-/* Cold: a thread other than the ring's receives (invariant 4): one read
+/* Cold: a thread other than the ring's receives (invariant 3): one read
  * into a free slot, now, as the plain engine does.  Its frame follows
  * every frame read before it, ring or not: the ring's reads take theirs
  * only when its owner enters it. */
@@ -421,19 +420,10 @@ int nm_tap_uring_peek(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 	struct nm_wire_tap *t = nm_tap_of(w);
 	struct nm_tap_uring *u = t->u;
 	int s = next_ready(t);
-	const uint8_t *b;
 
 	if (s < 0)
 		return s;
-	b = slot_buf(u, (uint32_t)s);
-	*frame = b + t->vnet_sz;
-	*len = u->len[s] - t->vnet_sz;
-	if (meta) {
-		if (t->vnet_sz)
-			nm_tap_meta_from_vnet((const struct nm_tap_vnet_hdr *)b, meta);
-		else
-			memset(meta, 0, sizeof(*meta));
-	}
+	nm_tap_slot_view(t, slot_buf(u, (uint32_t)s), u->len[s], frame, len, meta);
 	u->peeked = true;
 	return (int)*len;
 }
@@ -451,21 +441,9 @@ static int take(struct nm_wire_tap *t, bool hold)
 	s = u->ready[u->rhead++ & NM_TAPU_MASK];
 	t->st.rx_frames++;
 	t->st.rx_bytes += u->len[s] - t->vnet_sz;
-	if (!hold && u->thead == u->ttail) {
+	if (nm_tap_lend_take(&u->lend, s, hold))
 		slot_free(u, s);
-		return 0;
-	}
-	u->held[s] = hold;
-	u->nheld += hold;
-	u->taken[u->ttail++ & NM_TAPU_MASK] = (uint8_t)s;
 	return 0;
-}
-
-/* Everything from the oldest held frame on is out of the reads' reach;
- * more than half the slots: the NIC should give frames back. */
-static int pressure(const struct nm_tap_uring *u)
-{
-	return u->nheld && u->ttail - u->thead > NM_TAPU_SLOTS / 2;
 }
 
 int nm_tap_uring_consume(struct nm_wire *w)
@@ -478,30 +456,18 @@ int nm_tap_uring_hold(struct nm_wire *w)
 	struct nm_wire_tap *t = nm_tap_of(w);
 	int r = take(t, true);
 
-	return r < 0 ? r : pressure(t->u);
+	return r < 0 ? r : nm_tap_lend_pressure(&t->u->lend);
 }
 
 int nm_tap_uring_release(struct nm_wire *w, uint32_t n)
 {
 	struct nm_tap_uring *u = nm_tap_of(w)->u;
+	uint8_t back[NM_TAP_SLOTS];
+	int k = nm_tap_lend_release(&u->lend, n, back);	/* invariant 2 */
 
-	if (n > u->nheld)
-		return nm_err(EINVAL, "release of %u frames, %u held", n, u->nheld);
-	/* invariant 2: the n oldest held, and the consumed ones between and
-	 * behind them, up to the next frame still held */
-	while (u->thead != u->ttail) {
-		uint32_t s = u->taken[u->thead & NM_TAPU_MASK];
-
-		if (u->held[s]) {
-			if (!n)
-				break;
-			n--;
-			u->nheld--;
-		}
-		u->thead++;
-		slot_free(u, s);
-	}
-	return pressure(u);
+	for (int i = 0; i < k; i++)
+		slot_free(u, back[i]);
+	return k < 0 ? k : nm_tap_lend_pressure(&u->lend);
 }
 
 int nm_tap_uring_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned iovcnt,

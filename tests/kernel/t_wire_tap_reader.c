@@ -104,22 +104,9 @@ static int peek_wait(struct nm_wire *w, const uint8_t **f, uint32_t *len, int ms
 	}
 }
 
-/* Take frames until the echo request seq comes (others are consumed). */
 static void recv_echo(struct nm_wire *w, uint16_t seq)
 {
-	const uint8_t *f;
-	uint32_t len;
-
-	for (;;) {
-		int r = peek_wait(w, &f, &len, 3000);
-		bool hit;
-
-		T_ASSERT(r >= 0);
-		hit = t_is_echo(f, len, ECHO_ID, seq);
-		T_OK(nm_wire_consume(w));
-		if (hit)
-			return;
-	}
+	t_tap_recv_echo(w, ECHO_ID, seq);
 }
 
 static void check_lend(struct nm_wire *w)
@@ -239,7 +226,6 @@ static void tx_round(struct nm_wire *w, const uint8_t *kmac, int us)
 
 static void check_tx(struct nm_wire *w)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(UDP_PORT) };
 	struct nm_wire_stats st0, st;
 	const uint8_t *f;
 	uint64_t end;
@@ -249,10 +235,7 @@ static void check_tx(struct nm_wire *w)
 	int us, rounds = 0;
 
 	t_tap_kernel_mac(w, kmac);
-	memcpy(&a.sin_addr, t_host_ip, 4);
-	us = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	T_ASSERT(us >= 0);
-	T_OK(bind(us, (struct sockaddr *)&a, sizeof(a)));
+	us = t_udp_host_sock(UDP_PORT);
 	/* the reader asleep: everything goes from this thread */
 	T_OK(nm_wire_get_stats(w, &st0, sizeof(st0)));
 	for (int i = 0; i < 20; i++)
@@ -283,58 +266,19 @@ static void check_tx(struct nm_wire *w)
 		T_OK(nm_wire_consume(w));
 }
 
-struct t_bufs {
-	struct nm_wire_rxbufs b;	/* first */
-	int gets;
-	uint8_t buf[NM_WIRE_MAX_FRAME + 64];
-};
-
-static int t_get(struct nm_wire_rxbufs *b, struct iovec *iov, unsigned max)
+static bool rx_echo(struct nm_wire *w, struct t_tap_bufs *tb, uint16_t seq)
 {
-	struct t_bufs *tb = (struct t_bufs *)b;
-
-	T_ASSERT(max >= 1);
-	tb->gets++;
-	iov[0] = (struct iovec){ tb->buf, sizeof(tb->buf) };
-	return 1;
-}
-
-/* The echo request seq through nm_wire_rx; whether it came lent. */
-static bool rx_echo(struct nm_wire *w, struct t_bufs *tb, uint16_t seq)
-{
-	struct pollfd pfd = { .fd = nm_wire_get_fd(w), .events = POLLIN };
-	uint64_t end = t_now_ms() + 3000;
-	struct nm_wire_frame f;
-
-	for (;;) {
-		int gets = tb->gets, r = nm_wire_rx(w, &tb->b, &f);
-
-		if (r == 0) {
-			const uint8_t *p = f.data ? f.data : tb->buf;
-			bool hit = t_is_echo(p, f.len, ECHO_ID, seq);
-
-			T_EQ(tb->gets, gets + (f.data ? 0 : 1));
-			if (f.data)
-				T_OK(nm_wire_consume(w));
-			if (hit)
-				return f.data != NULL;
-			continue;
-		}
-		T_EQ(r, -EAGAIN);
-		T_ASSERT(t_now_ms() < end);
-		if (nm_wire_arm(w) == 0)
-			T_ASSERT(poll(&pfd, 1, 3000) == 1);	/* woken, paused or not */
-	}
+	return t_tap_rx_echo(w, tb, ECHO_ID, seq);
 }
 
 /* Lent unless the NIC prefers a copy (device memory): then the reader
  * stops and each frame lands in the NIC's buffers, in order. */
 static void check_nic_rx(struct nm_wire *w)
 {
-	static struct t_bufs tb = { .b.get = t_get };
+	static struct t_tap_bufs tb;
 	struct pollfd pfd = { .fd = nm_wire_get_fd(w), .events = POLLIN };
 
-	tb.b.prefer_copy = false;
+	t_tap_bufs_init(&tb, false);
 	t_echo_send(ping_sock, ECHO_ID, 4000);
 	T_ASSERT(rx_echo(w, &tb, 4000));		/* lent */
 	tb.b.prefer_copy = true;
@@ -366,25 +310,9 @@ static void check_nic_rx(struct nm_wire *w)
 	recv_echo(w, 4401);
 }
 
-static void *other_thread(void *arg)
-{
-	struct nm_wire *w = arg;
-
-	for (uint16_t i = 0; i < 10; i++) {
-		t_echo_send(ping_sock, ECHO_ID, (uint16_t)(2000 + i));
-		recv_echo(w, (uint16_t)(2000 + i));
-	}
-	return NULL;
-}
-
 static void check_other_thread(struct nm_wire *w)
 {
-	pthread_t th;
-
-	T_ASSERT(pthread_create(&th, NULL, other_thread, w) == 0);
-	T_ASSERT(pthread_join(th, NULL) == 0);
-	t_echo_send(ping_sock, ECHO_ID, 2500);
-	recv_echo(w, 2500);
+	t_tap_echo_other_thread(w, ping_sock, ECHO_ID, 2000, 10);
 }
 
 static void check_fork(struct nm_wire *w)

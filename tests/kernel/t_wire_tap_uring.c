@@ -144,17 +144,13 @@ static int wait_tag(int us, uint32_t *len)
 
 static void check_tx(struct nm_wire *w)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(UDP_PORT) };
 	struct nm_wire_stats st0, st;
 	uint8_t kmac[6];
 	uint32_t len;
 	int us;
 
 	t_tap_kernel_mac(w, kmac);
-	memcpy(&a.sin_addr, t_host_ip, 4);
-	us = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	T_ASSERT(us >= 0);
-	T_OK(bind(us, (struct sockaddr *)&a, sizeof(a)));
+	us = t_udp_host_sock(UDP_PORT);
 	T_OK(nm_wire_get_stats(w, &st0, sizeof(st0)));
 
 	nm_wire_tx_batch(w, true);
@@ -187,77 +183,16 @@ static void check_tx(struct nm_wire *w)
 	close(us);
 }
 
-/* The echo request seq, received by whoever calls (peek, consume). */
-static void recv_echo(struct nm_wire *w, uint16_t seq)
+static bool rx_echo(struct nm_wire *w, struct t_tap_bufs *tb, uint16_t seq)
 {
-	uint64_t end = t_now_ms() + 3000;
-	const uint8_t *f;
-	uint32_t len;
-
-	for (;;) {
-		int r = nm_wire_peek(w, &f, &len, NULL);
-
-		if (r >= 0) {
-			bool hit = is_echo(f, len, seq);
-
-			T_OK(nm_wire_consume(w));
-			if (hit)
-				return;
-			continue;
-		}
-		T_EQ(r, -EAGAIN);
-		T_ASSERT(t_now_ms() < end);
-		usleep(1000);
-	}
-}
-
-struct t_bufs {
-	struct nm_wire_rxbufs b;	/* first */
-	int gets;
-	uint8_t buf[NM_WIRE_MAX_FRAME + 64];
-};
-
-static int t_get(struct nm_wire_rxbufs *b, struct iovec *iov, unsigned max)
-{
-	struct t_bufs *tb = (struct t_bufs *)b;
-
-	T_ASSERT(max >= 1);
-	tb->gets++;
-	iov[0] = (struct iovec){ tb->buf, sizeof(tb->buf) };
-	return 1;
-}
-
-/* The echo request seq through nm_wire_rx; whether it came lent. */
-static bool rx_echo(struct nm_wire *w, struct t_bufs *tb, uint16_t seq)
-{
-	uint64_t end = t_now_ms() + 3000;
-	struct nm_wire_frame f;
-
-	for (;;) {
-		int gets = tb->gets, r = nm_wire_rx(w, &tb->b, &f);
-
-		if (r == 0) {
-			const uint8_t *p = f.data ? f.data : tb->buf;
-			bool hit = is_echo(p, f.len, seq);
-
-			T_EQ(tb->gets, gets + (f.data ? 0 : 1));
-			if (f.data)
-				T_OK(nm_wire_consume(w));
-			if (hit)
-				return f.data != NULL;
-			continue;
-		}
-		T_EQ(r, -EAGAIN);
-		T_ASSERT(t_now_ms() < end);
-		usleep(1000);
-	}
+	return t_tap_rx_echo(w, tb, ECHO_ID, seq);
 }
 
 static void check_nic_rx(struct nm_wire *w)
 {
-	static struct t_bufs tb = { .b.get = t_get };
+	static struct t_tap_bufs tb;
 
-	tb.b.prefer_copy = false;
+	t_tap_bufs_init(&tb, false);
 	send_echo(4000);
 	T_ASSERT(rx_echo(w, &tb, 4000));	/* lent */
 	tb.b.prefer_copy = true;
@@ -275,25 +210,9 @@ static void check_nic_rx(struct nm_wire *w)
 	T_ASSERT(rx_echo(w, &tb, 4300));	/* lent again */
 }
 
-static void *other_thread(void *arg)
-{
-	struct nm_wire *w = arg;
-
-	for (uint16_t i = 0; i < 10; i++) {
-		send_echo((uint16_t)(2000 + i));
-		recv_echo(w, (uint16_t)(2000 + i));
-	}
-	return NULL;
-}
-
 static void check_other_thread(struct nm_wire *w)
 {
-	pthread_t th;
-
-	T_ASSERT(pthread_create(&th, NULL, other_thread, w) == 0);
-	T_ASSERT(pthread_join(th, NULL) == 0);
-	send_echo(3000);			/* and the owner again */
-	recv_echo(w, 3000);
+	t_tap_echo_other_thread(w, ping_sock, ECHO_ID, 2000, 10);
 }
 
 static void check_reopen(void)

@@ -105,10 +105,32 @@ void t_echo_send(int sock, uint16_t id, uint16_t seq);
 /* Is f (len bytes, from Ethernet on) the request id/seq, data and all? */
 bool t_is_echo(const uint8_t *f, uint32_t len, uint16_t id, uint16_t seq);
 
+/* Take frames off the wire (peek, consume) until the echo request id/seq
+ * comes, waiting on the wire's fd up to 3 s. */
+void t_tap_recv_echo(struct nm_wire *w, uint16_t id, uint16_t seq);
+/* Another thread drives the wire: n requests from seq on, each sent and
+ * received there in turn; then seq + n here again. */
+void t_tap_echo_other_thread(struct nm_wire *w, int sock, uint16_t id, uint16_t seq, int n);
+
+/* Buffers for driving a wire's receive (nm_wire_rx) by hand, as the NIC
+ * does: get() offers one buffer for a whole frame and counts the calls. */
+struct t_tap_bufs {
+	struct nm_wire_rxbufs b;	/* first */
+	int gets;
+	uint8_t buf[NM_WIRE_MAX_FRAME + 64];
+};
+void t_tap_bufs_init(struct t_tap_bufs *tb, bool prefer_copy);
+/* The echo request id/seq through nm_wire_rx (frames before it taken and
+ * dropped), waiting on the wire's fd up to 3 s; whether it came lent
+ * (else it landed in tb->buf through get()). */
+bool t_tap_rx_echo(struct nm_wire *w, struct t_tap_bufs *tb, uint16_t id, uint16_t seq);
+
 /* A UDP datagram from t_our_ip to the kernel's t_host_ip:port over the
  * TAP (kmac: t_tap_kernel_mac), len bytes that all read tag (tap.c). */
 void t_tap_send_udp(struct nm_wire *w, const uint8_t *kmac, uint16_t port, uint32_t len,
 		    uint8_t tag);
+/* A kernel UDP socket bound to t_host_ip:port, for those datagrams. */
+int t_udp_host_sock(uint16_t port);
 /* The next datagram's tag (its first byte) on socket us and its length,
  * waiting up to wait_ms for it (the test fails when none comes); with 0
  * -1 if none waits. */

@@ -169,6 +169,105 @@ bool t_is_echo(const uint8_t *f, uint32_t len, uint16_t id, uint16_t seq)
 	return true;
 }
 
+void t_tap_recv_echo(struct nm_wire *w, uint16_t id, uint16_t seq)
+{
+	struct pollfd pfd = { .fd = nm_wire_get_fd(w), .events = POLLIN };
+	uint64_t end = t_now_ms() + 3000;
+	const uint8_t *f;
+	uint32_t len;
+
+	for (;;) {
+		int r = nm_wire_peek(w, &f, &len, NULL);
+
+		if (r >= 0) {
+			bool hit = t_is_echo(f, len, id, seq);
+
+			T_OK(nm_wire_consume(w));
+			if (hit)
+				return;
+			continue;
+		}
+		T_EQ(r, -EAGAIN);
+		T_ASSERT(t_now_ms() < end);
+		if (nm_wire_arm(w) == 0)
+			poll(&pfd, 1, 20);
+	}
+}
+
+struct echo_thread {
+	struct nm_wire *w;
+	int sock, n;
+	uint16_t id, seq;
+};
+
+static void *echo_thread(void *arg)
+{
+	struct echo_thread *e = arg;
+
+	for (int i = 0; i < e->n; i++) {
+		t_echo_send(e->sock, e->id, (uint16_t)(e->seq + i));
+		t_tap_recv_echo(e->w, e->id, (uint16_t)(e->seq + i));
+	}
+	return NULL;
+}
+
+void t_tap_echo_other_thread(struct nm_wire *w, int sock, uint16_t id, uint16_t seq, int n)
+{
+	struct echo_thread e = { .w = w, .sock = sock, .n = n, .id = id, .seq = seq };
+	pthread_t th;
+
+	T_ASSERT(pthread_create(&th, NULL, echo_thread, &e) == 0);
+	T_ASSERT(pthread_join(th, NULL) == 0);
+	t_echo_send(sock, id, (uint16_t)(seq + n));	/* and this thread again */
+	t_tap_recv_echo(w, id, (uint16_t)(seq + n));
+}
+
+/* ---- the NIC's way in, driven by hand ---------------------------------------------- */
+
+static int tap_bufs_get(struct nm_wire_rxbufs *b, struct iovec *iov, unsigned max)
+{
+	struct t_tap_bufs *tb = (struct t_tap_bufs *)b;
+
+	T_ASSERT(max >= 1);
+	tb->gets++;
+	iov[0] = (struct iovec){ tb->buf, sizeof(tb->buf) };
+	return 1;
+}
+
+void t_tap_bufs_init(struct t_tap_bufs *tb, bool prefer_copy)
+{
+	tb->b.get = tap_bufs_get;
+	tb->b.prefer_copy = prefer_copy;
+	tb->gets = 0;
+}
+
+bool t_tap_rx_echo(struct nm_wire *w, struct t_tap_bufs *tb, uint16_t id, uint16_t seq)
+{
+	struct pollfd pfd = { .fd = nm_wire_get_fd(w), .events = POLLIN };
+	uint64_t end = t_now_ms() + 3000;
+	struct nm_wire_frame f;
+
+	for (;;) {
+		int gets = tb->gets, r = nm_wire_rx(w, &tb->b, &f);
+
+		if (r == 0) {
+			const uint8_t *p = f.data ? f.data : tb->buf;
+			bool hit = t_is_echo(p, f.len, id, seq);
+
+			T_EQ(tb->gets, gets + (f.data ? 0 : 1));
+			if (f.data)
+				T_OK(nm_wire_consume(w));
+			if (hit)
+				return f.data != NULL;
+			continue;
+		}
+		T_EQ(r, -EAGAIN);
+		T_ASSERT(t_now_ms() < end);
+		if (nm_wire_arm(w) == 0)
+			poll(&pfd, 1, 100);
+	}
+}
+
 /* ---- UDP datagrams to the kernel ----------------------------------------------------- */
 
 void t_tap_send_udp(struct nm_wire *w, const uint8_t *kmac, uint16_t port, uint32_t len,
@@ -185,6 +284,17 @@ void t_tap_send_udp(struct nm_wire *w, const uint8_t *kmac, uint16_t port, uint3
 	t_put16(f + o + 6, 0);		/* no checksum (IPv4) */
 	memset(f + o + 8, tag, len);
 	T_OK(nm_wire_xmit(w, &(struct iovec){ f, o + 8 + len }, 1, NULL));
+}
+
+int t_udp_host_sock(uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int us = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	T_ASSERT(us >= 0);
+	memcpy(&a.sin_addr, t_host_ip, 4);
+	T_OK(bind(us, (struct sockaddr *)&a, sizeof(a)));
+	return us;
 }
 
 int t_udp_tag(int us, uint32_t *len, int wait_ms)
