@@ -117,7 +117,8 @@
  * prints, after each two-thread shm run, what the two stacks counted
  * (retransmissions, loss probes, duplicates, drops, payload bytes
  * referenced, frames lent, lent frames copied out) and the sender's
- * longest wait for the peer, on stderr.
+ * longest wait for the peer, and after each TAP run the TAP's counters
+ * (frames each way, batches), on stderr.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -296,6 +297,15 @@ static int run_tap(uint64_t total, bool devmem, struct run_res *out)
 		got += (uint64_t)r;
 	}
 	out->mbps = (double)got * 1e3 / (double)(t_now_ns() - t0);
+	if (getenv("NM_BENCH_DIAG")) {
+		struct nm_wire_stats ws;
+
+		CK(nm_wire_get_stats(t.w, &ws, sizeof(ws)));
+		fprintf(stderr, "tap %s (%s): rx_frames %llu tx_frames %llu tx_batches %llu "
+			"rx_batches %llu\n", devmem ? "devmem" : "copy", tap_io_used,
+			(unsigned long long)ws.rx_frames, (unsigned long long)ws.tx_frames,
+			(unsigned long long)ws.tx_batches, (unsigned long long)ws.rx_batches);
+	}
 	out->cpu = (cpu_self_s() - c0) * (double)(1ull << 30) / (double)got;
 	out->rx_cpu = (cpu_thread_s() - ct0) * (double)(1ull << 30) / (double)got;
 	t_ksend_join(&k);
