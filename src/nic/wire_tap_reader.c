@@ -73,12 +73,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -456,7 +456,7 @@ void nm_tap_reader_fini(struct nm_wire_tap *t)
 
 /* ---- the stack's side ------------------------------------------------------------ */
 
-/* A slot goes back to the reader; wake it only if it waits for one. */
+/* A slot goes back to the reader (the caller wakes it: wake_reader). */
 static void slot_give(struct nm_tap_reader *r, uint32_t s)
 {
 	uint32_t ft = atomic_load_explicit(&r->ftail, memory_order_relaxed);
