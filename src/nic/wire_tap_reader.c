@@ -62,8 +62,8 @@
  *  7. While the NIC prefers copies, rx_pause is set; the reader
  *     acknowledges it (rx_paused) at the top of its loop, where no read
  *     is in flight, and reads no more.  The stack reads tun itself only
- *     after the acknowledgement and once the ready ring is empty, so
- *     frames keep tun's order.
+ *     after it has seen the acknowledgement and then found the ready ring
+ *     empty, so frames keep tun's order.
  *
  * Workload: a stream of GSO frames (up to 64 KiB) from the kernel; one
  * read() per frame and one write() per ACK on the reader's core, one slot
@@ -95,6 +95,7 @@
 #define NM_TAPR_TXQ		32	/* queued writes */
 #define NM_TAPR_TXQ_MASK	(NM_TAPR_TXQ - 1)
 #define NM_TAPR_TX_COPY		256	/* vnet header + frame a queued write holds */
+#define NM_TAPR_FLIPS		8	/* receive calls in a row that change the mode */
 
 _Static_assert((NM_TAPR_TXQ & NM_TAPR_TXQ_MASK) == 0, "write queue: a power of two");
 
@@ -130,7 +131,8 @@ struct nm_tap_reader {
 	bool peeked;			/* ready[rhead] was peeked */
 	bool armed;			/* we set stack_idle for a sleep */
 	bool batching;			/* inside nm_wire_tx_batch(on) */
-	bool prefer_copy;		/* the NIC's last wish (reads paused) */
+	bool prefer_copy;		/* reads paused for the NIC's copies */
+	uint32_t flips;			/* calls in a row that wished otherwise */
 	struct nm_tap_lend lend;	/* taken: handed on, held or consumed */
 
 	/* the reader's own */
@@ -526,28 +528,35 @@ static int peek_ready(struct nm_wire *w, const uint8_t **frame, uint32_t *len,
 }
 
 /*
- * Cold: the NIC's wish changed (invariant 7).  Wanting copies (its queue
- * is device memory: a lent frame would be copied once more), the reader
- * stops reading; once it says so, the stack reads tun itself into the
- * NIC's buffers, after the frames read before, and sleeps on the tun fd
- * too.  The reader still writes the queued frames.
+ * Cold: the mode changes (invariant 7).  Copies (the NIC's queue is device
+ * memory: a lent frame would be copied once more): the reader is asked to
+ * stop reading, and the tun fd joins the stack's epoll at once (a frame
+ * the reader no longer reads must wake a sleeping stack).  Nothing waits
+ * for the reader: until it says it stopped, frames still come lent from
+ * its slots.  Lending: the reader reads again.  Either way it still
+ * writes the queued frames.
  */
 static void prefer_set(struct nm_wire_tap *t, bool copy)
 {
 	struct nm_tap_reader *r = t->rd;
 
 	r->prefer_copy = copy;
+	r->flips = 0;
 	atomic_store(&r->rx_pause, copy);
 	efd_signal(r->ctl_efd);
-	if (!copy) {
+	if (copy)
+		epoll_ctl(r->epfd, EPOLL_CTL_ADD, t->fd, &(struct epoll_event){ .events = EPOLLIN });
+	else
 		epoll_ctl(r->epfd, EPOLL_CTL_DEL, t->fd, NULL);
-		return;
-	}
-	/* at most one read() of the reader's: microseconds */
-	while (r->started && r->pid == getpid() &&
-	       !atomic_load_explicit(&r->rx_paused, memory_order_acquire))
-		sched_yield();
-	epoll_ctl(r->epfd, EPOLL_CTL_ADD, t->fd, &(struct epoll_event){ .events = EPOLLIN });
+}
+
+/* Whether the stack reads tun itself now: copies wanted, the reader has
+ * stopped, and every frame it read is handed on (invariant 7: the
+ * acknowledgement first, so the frames read before it are seen). */
+static bool read_here(struct nm_tap_reader *r)
+{
+	return r->prefer_copy && atomic_load_explicit(&r->rx_paused, memory_order_acquire) &&
+	       !have_ready(r);
 }
 
 /* Lending asked for: reads resume if they were paused. */
@@ -615,7 +624,7 @@ int nm_tap_reader_rx_copy(struct nm_wire *w, const struct iovec *iov, unsigned i
 	uint32_t len;
 	int e;
 
-	if (nm_unlikely(t->rd->prefer_copy) && !have_ready(t->rd))
+	if (nm_unlikely(t->rd->prefer_copy) && read_here(t->rd))
 		return nm_tap_rx_copy(w, iov, iovcnt, meta);	/* paused: read it now */
 	e = peek_ready(w, &f, &len, meta);
 	if (e < 0)
@@ -637,9 +646,14 @@ int nm_tap_reader_rx(struct nm_wire *w, struct nm_wire_rxbufs *bufs, struct nm_w
 
 	if (nm_unlikely(!r->started) && (e = reader_start(t)) < 0)
 		return e;
-	if (nm_unlikely(bufs->prefer_copy != r->prefer_copy))
+	/* a wish held for NM_TAPR_FLIPS calls in a row: a NIC whose queues
+	 * differ (RSS over device and host memory) may alternate per frame,
+	 * and either mode serves either wish, only with a copy more or less */
+	if (nm_unlikely(bufs->prefer_copy != r->prefer_copy) && ++r->flips >= NM_TAPR_FLIPS)
 		prefer_set(t, bufs->prefer_copy);
-	if (r->prefer_copy && !have_ready(r))
+	else if (nm_likely(bufs->prefer_copy == r->prefer_copy))
+		r->flips = 0;
+	if (r->prefer_copy && read_here(r))
 		return nm_tap_rx(w, bufs, f);
 	e = peek_ready(w, &f->data, &f->len, &f->meta);
 	return e < 0 ? e : 0;
@@ -660,8 +674,8 @@ int nm_tap_reader_arm(struct nm_wire *w)
 	if (pending(r))
 		return 1;
 	efd_drain(r->rx_efd);
-	if (r->prefer_copy)
-		return 0;	/* paused: the tun fd in epfd wakes us */
+	/* paused, the tun fd in epfd wakes us too; the flag still covers a
+	 * frame the reader read before it saw the pause */
 	atomic_store_explicit(&r->stack_idle, true, memory_order_relaxed);
 	r->armed = true;
 	atomic_thread_fence(memory_order_seq_cst);
