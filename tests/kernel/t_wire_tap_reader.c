@@ -6,7 +6,7 @@
  *  1. the wire has one thread of its own ("nm-tap-rx"), started by the
  *     first receive-side call, not by open (netmem run holds the TAP open
  *     for its program and must not read the program's frames); the stack
- *     sleeps on an eventfd of the wire's, not on the tun fd;
+ *     sleeps on an fd of the wire's (an epoll), not on the tun fd;
  *  2. frames the kernel sends (ICMP echo requests) are lent in order; a
  *     held frame's bytes stay as they were while later ones are read;
  *     hold says "pressure" past half of the 64 slots; release gives frames
@@ -17,26 +17,26 @@
  *     readable; a frame that arrives makes it readable; once that frame
  *     is taken and arm is called again, the fd is quiet again (no
  *     wake-up left over to spin on); arm says 1 with a frame waiting;
- *  4b. transmit: inside a batch, while the reader is up (a flood of
+ *  5. transmit: inside a batch, while the reader is up (a flood of
  *     frames to read), small frames are queued for it and it writes them;
  *     while it sleeps they go at once; a large frame goes at once from
  *     the caller, after the ones queued before it; outside a batch a
  *     small frame goes at once; every frame reaches the kernel once, in
  *     order, and is counted;
- *  5. the NIC's way in: lent from the reader's slots; where the NIC
+ *  6. the NIC's way in: lent from the reader's slots; where the NIC
  *     prefers a copy (device memory) the reader stops and each next frame
  *     lands in the buffers get() offers, in order, the wire's fd waking
  *     the stack for them; lent again without the wish (or on a peek);
  *     frames in order under a wish that alternates call by call;
- *  6. another thread may drive the wire (the drop-in runtime's stack moves
+ *  7. another thread may drive the wire (the drop-in runtime's stack moves
  *     between threads): frames in order;
- *  7. a forked child that destroys its copy of the wire returns at once
+ *  8. a forked child that destroys its copy of the wire returns at once
  *     (it has no reader thread to stop) and the parent's reader goes on;
- *  8. destroy stops and joins the thread: 20 open/destroy cycles in a row,
+ *  9. destroy stops and joins the thread: 20 open/destroy cycles in a row,
  *     each destroy well under a second, no thread left behind;
- *  9. a TAP device deleted under the wire: every receive says ENOTCONN
+ * 10. a TAP device deleted under the wire: every receive says ENOTCONN
  *     ("device is gone"), the fd stays readable for it;
- * 10. NM_TAP_IO with a value it does not know fails the open (EINVAL,
+ * 11. NM_TAP_IO with a value it does not know fails the open (EINVAL,
  *     saying which values it takes); unset, the engine is the reader
  *     thread where the opening thread may run on 2 CPUs or more, not
  *     where it may run on one.
