@@ -87,6 +87,7 @@
 #include "nic/wire_tap.h"
 #include "nic/wire_tap_lend.h"
 #include "util/err.h"
+#include "util/fd.h"
 
 #define NM_TAPR_SLOTS		NM_TAP_SLOTS
 #define NM_TAPR_MASK		NM_TAP_SLOT_MASK
@@ -389,9 +390,10 @@ int nm_tap_reader_init(struct nm_wire_tap *t)
 	}
 	pthread_mutex_init(&r->tx_lock, NULL);
 	r->txmem = malloc((size_t)NM_TAPR_TXQ * NM_TAPR_TX_COPY);
-	r->rx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	r->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	/* the library's own fds: above the floor (util/fd.h) */
+	r->rx_efd = nm_fd_lift(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+	r->ctl_efd = nm_fd_lift(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+	r->epfd = nm_fd_lift(epoll_create1(EPOLL_CLOEXEC));
 	if (!r->txmem || r->rx_efd < 0 || r->ctl_efd < 0 || r->epfd < 0 ||
 	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->rx_efd,
 		      &(struct epoll_event){ .events = EPOLLIN }) < 0) {

@@ -63,6 +63,7 @@
 #include "nic/wire_tap.h"
 #include "nic/wire_tap_lend.h"
 #include "util/err.h"
+#include "util/fd.h"
 
 #define NM_TAPU_SLOTS		NM_TAP_SLOTS
 #ifndef NM_TAPU_POST
@@ -121,12 +122,20 @@ static inline uint8_t *slot_buf(const struct nm_tap_uring *u, uint32_t s)
 static int ring_make(struct io_uring *ring)
 {
 	struct io_uring_params p;
+	int r;
 
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
 		  IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_CQSIZE;
 	p.cq_entries = NM_TAPU_CQ;
-	return io_uring_queue_init_params(NM_TAPU_SQ, ring, &p);
+	r = io_uring_queue_init_params(NM_TAPU_SQ, ring, &p);
+	if (r < 0)
+		return r;
+	/* the library's own fd, above the floor (util/fd.h); the rings are
+	 * mapped already, only the number the enters use changes (no ring
+	 * fd is registered, so both are the one fd) */
+	ring->ring_fd = ring->enter_ring_fd = nm_fd_lift(ring->ring_fd);
+	return 0;
 }
 
 bool nm_tap_uring_usable(void)

@@ -36,7 +36,9 @@
  *     each destroy well under a second, no thread left behind;
  * 10. a TAP device deleted under the wire: every receive says ENOTCONN
  *     ("device is gone"), the fd stays readable for it;
- * 11. NM_TAP_IO with a value it does not know fails the open (EINVAL,
+ * 11. with an fd floor set (the drop-in runtime's, src/util/fd.h) the
+ *     engine's own fds (eventfds, epoll) all lie above it;
+ * 12. NM_TAP_IO with a value it does not know fails the open (EINVAL,
  *     saying which values it takes); unset, the engine is the reader
  *     thread where the opening thread may run on 2 CPUs or more, not
  *     where it may run on one.
@@ -55,6 +57,7 @@
 
 #include "t_kernel.h"
 #include "nic/wire_drv.h"
+#include "util/fd.h"
 
 #define ECHO_ID		0x4e56
 #define UDP_PORT	9101
@@ -373,6 +376,22 @@ static void check_reopen(void)
 	}
 }
 
+static void check_floor(void)
+{
+	struct nm_wire *w;
+	int below = t_anon_fds_below(256);
+	const uint8_t *f;
+	uint32_t len;
+
+	nm_fd_set_floor(256);
+	w = t_tap_open(true, NULL);
+	T_ASSERT(nm_wire_get_fd(w) >= 256);
+	T_ASSERT(nm_wire_peek(w, &f, &len, NULL) == -EAGAIN || len > 0);	/* started */
+	T_EQ(t_anon_fds_below(256), below);
+	nm_wire_destroy(w);
+	nm_fd_set_floor(0);
+}
+
 /* The default engine follows the CPUs the opening thread may run on. */
 static void check_default(void)
 {
@@ -452,6 +471,7 @@ int main(void)
 	T_EQ(reader_threads(), 0);
 	check_reopen();
 	check_gone();
+	check_floor();
 	check_default();
 
 	setenv("NM_TAP_IO", "threads", 1);

@@ -19,7 +19,9 @@
  *  4. destroy ends the posted reads before it closes the fd: the same TAP
  *     opens again at once, 20 times over (the kernel tears a ring down in
  *     a worker; reads left posted kept the device attached: EBUSY);
- *  5. NM_TAP_IO=readv gives the plain engine: no lending, no batches.
+ *  5. NM_TAP_IO=readv gives the plain engine: no lending, no batches;
+ *  6. with an fd floor set (the drop-in runtime's, src/util/fd.h) the
+ *     ring's fd lies above it.
  * Root only (77 without); 77 too where io_uring is unavailable (the plain
  * engine is then all there is, and the other TAP tests cover it).
  */
@@ -31,6 +33,7 @@
 
 #include "t_kernel.h"
 #include "nic/wire_drv.h"
+#include "util/fd.h"
 
 #define ECHO_ID		0x4e55
 #define NREQ		40	/* more than the reads in flight, fewer than the slots */
@@ -215,6 +218,24 @@ static void check_other_thread(struct nm_wire *w)
 	t_tap_echo_other_thread(w, ping_sock, ECHO_ID, 2000, 10);
 }
 
+/* With an fd floor set (the drop-in runtime's), the ring the first I/O
+ * makes lies above it. */
+static void check_floor(void)
+{
+	struct nm_wire *w;
+	int below = t_anon_fds_below(256);
+	const uint8_t *f;
+	uint32_t len;
+
+	nm_fd_set_floor(256);
+	w = t_tap_open(true, NULL);
+	T_ASSERT(nm_wire_peek(w, &f, &len, NULL) == -EAGAIN || len > 0);	/* the ring */
+	T_ASSERT(nm_wire_can_lend(w));
+	T_EQ(t_anon_fds_below(256), below);
+	nm_wire_destroy(w);
+	nm_fd_set_floor(0);
+}
+
 static void check_reopen(void)
 {
 	for (int i = 0; i < 20; i++) {
@@ -254,6 +275,7 @@ int main(void)
 	check_other_thread(w);
 	nm_wire_destroy(w);
 	check_reopen();
+	check_floor();
 
 	/* the switch to the plain engine */
 	setenv("NM_TAP_IO", "readv", 1);

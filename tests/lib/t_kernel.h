@@ -96,6 +96,10 @@ size_t t_tap_wait(struct nm_wire *w, uint8_t *buf, size_t cap, struct nm_wire_me
 /* Send one linear frame (fails the test if the wire refuses it). */
 void t_tap_send(struct nm_wire *w, const uint8_t *f, size_t len, const struct nm_wire_meta *meta);
 
+/* How many of this process's fds under floor are anonymous inodes
+ * (eventfds, epolls, io_uring rings: the library's own kind). */
+int t_anon_fds_below(int floor);
+
 /* ICMP echo requests the kernel sends to t_our_ip over the TAP (a raw
  * socket's; tap.c): T_ECHO_DATA bytes of data that depend on seq. */
 #define T_ECHO_DATA	64

@@ -131,6 +131,24 @@ void t_tap_send(struct nm_wire *w, const uint8_t *f, size_t len, const struct nm
 	T_OK(t_wire_send(w, f, (uint32_t)len, meta));
 }
 
+int t_anon_fds_below(int floor)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < floor; fd++) {
+		char path[64], link[64];
+		ssize_t l;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		l = readlink(path, link, sizeof(link) - 1);
+		if (l < 0)
+			continue;
+		link[l] = 0;
+		n += strncmp(link, "anon_inode:", 11) == 0;
+	}
+	return n;
+}
+
 /* ---- ICMP echo requests from the kernel ------------------------------------------ */
 
 int t_echo_sock(void)
