@@ -57,7 +57,6 @@
 
 #include "t_kernel.h"
 #include "nic/wire_drv.h"
-#include "util/fd.h"
 
 #define ECHO_ID		0x4e56
 #define UDP_PORT	9101
@@ -378,18 +377,7 @@ static void check_reopen(void)
 
 static void check_floor(void)
 {
-	struct nm_wire *w;
-	int below = t_anon_fds_below(256);
-	const uint8_t *f;
-	uint32_t len;
-
-	nm_fd_set_floor(256);
-	w = t_tap_open(true, NULL);
-	T_ASSERT(nm_wire_get_fd(w) >= 256);
-	T_ASSERT(nm_wire_peek(w, &f, &len, NULL) == -EAGAIN || len > 0);	/* started */
-	T_EQ(t_anon_fds_below(256), below);
-	nm_wire_destroy(w);
-	nm_fd_set_floor(0);
+	t_tap_check_fd_floor(NM_WIRE_TAP_IO_THREAD);
 }
 
 /* The default engine follows the CPUs the opening thread may run on. */

@@ -99,6 +99,10 @@ void t_tap_send(struct nm_wire *w, const uint8_t *f, size_t len, const struct nm
 /* How many of this process's fds under floor are anonymous inodes
  * (eventfds, epolls, io_uring rings: the library's own kind). */
 int t_anon_fds_below(int floor);
+/* With an fd floor of 256 set (the drop-in runtime's, src/util/fd.h), a
+ * TAP opened on engine io (enum nm_wire_tap_io) and its first receive
+ * leave no fd of the library's under 256. */
+void t_tap_check_fd_floor(int io);
 
 /* ICMP echo requests the kernel sends to t_our_ip over the TAP (a raw
  * socket's; tap.c): T_ECHO_DATA bytes of data that depend on seq. */

@@ -13,6 +13,7 @@
 #include "t_kernel.h"
 #include "nic/rtnl.h"
 #include "nic/wire_drv.h"
+#include "util/fd.h"
 
 const uint8_t t_our_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 const uint8_t t_host_ip[4] = { 198, 18, 0, 1 };
@@ -147,6 +148,24 @@ int t_anon_fds_below(int floor)
 		n += strncmp(link, "anon_inode:", 11) == 0;
 	}
 	return n;
+}
+
+void t_tap_check_fd_floor(int io)
+{
+	struct nm_wire *w;
+	int below = t_anon_fds_below(256);
+	const uint8_t *f;
+	uint32_t len;
+
+	nm_fd_set_floor(256);
+	w = t_tap_open(true, NULL);
+	T_EQ(nm_wire_tap_io(w), io);
+	T_ASSERT(nm_wire_get_fd(w) >= 256);
+	/* the first receive makes what the engine needs (a ring, a thread) */
+	T_ASSERT(nm_wire_peek(w, &f, &len, NULL) == -EAGAIN || len > 0);
+	T_EQ(t_anon_fds_below(256), below);
+	nm_wire_destroy(w);
+	nm_fd_set_floor(0);
 }
 
 /* ---- ICMP echo requests from the kernel ------------------------------------------ */
